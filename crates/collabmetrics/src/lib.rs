@@ -1,0 +1,29 @@
+//! # collabmetrics
+//!
+//! One documented, tested definition of the outcome metrics NHS mental health provider
+//! collaboratives report: out-of-area placements, travel distance, transition disengagement
+//! for 16–25s and inequality indices, built on the confidence-interval methods England's public
+//! health statistics publish with (PHE / OHID Fingertips, the R package PHEindicatormethods).
+//!
+//! The crate is pure Rust. The C ABI (`bindings/c`) and the Python package (`bindings/python`,
+//! `python/`) are thin layers over it: every number comes from here.
+//!
+//! * [`stats`]: kernels over slices: [`stats::proportion`] (Wilson), [`stats::rate`] (Byar /
+//!   exact Poisson), [`stats::dsr`] (Dobson), [`stats::isr`], [`stats::mean`] (Student t).
+//! * [`table`]: Arrow in and out: column mapping, type checks, grouping, tidy results.
+//! * [`error`]: one [`Error`] type naming the argument or column, the first bad row and the rule.
+//!
+//! ```
+//! use collabmetrics::stats::{proportion, ProportionOptions};
+//! let est = proportion(&[65.0], &[100.0], &ProportionOptions::default()).unwrap();
+//! assert!((est.lower[0] - 0.5525444329688797).abs() < 1e-12); // PHEindicatormethods
+//! ```
+
+pub mod error;
+pub mod stats;
+pub mod table;
+
+pub use error::{Error, Result};
+
+/// The library version (the crate version), as reported by every binding.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

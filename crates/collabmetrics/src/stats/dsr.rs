@@ -1,0 +1,158 @@
+//! Directly standardised rates with Dobson intervals.
+
+use super::{
+    check_count, check_groups, check_multiplier, check_positive, Method, PoissonLimits, RateMethod,
+    StandardPopulation,
+};
+use crate::error::{check_len, Error, Result};
+use serde::Serialize;
+
+/// The note attached to a DSR on fewer than 10 events.
+pub const LOW_COUNT_NOTE: &str = "total count < 10: PHE does not publish a DSR on fewer than 10 events";
+
+/// Options for [`dsr`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DsrOptions {
+    /// Confidence level in (0, 1); default 0.95.
+    pub confidence: f64,
+    /// Rate per this many; default 100 000.
+    pub multiplier: f64,
+    /// Limits of the total count O used by Dobson's method; default Byar (exact below 10).
+    pub method: RateMethod,
+}
+
+impl Default for DsrOptions {
+    fn default() -> Self {
+        DsrOptions {
+            confidence: 0.95,
+            multiplier: 100_000.0,
+            method: RateMethod::Byar,
+        }
+    }
+}
+
+/// One row per group.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DsrEstimates {
+    pub total_count: Vec<f64>,
+    pub total_population: Vec<f64>,
+    pub value: Vec<f64>,
+    pub lower: Vec<f64>,
+    pub upper: Vec<f64>,
+    /// True where the total count is below 10 (PHE suppresses these; we flag them).
+    pub low_count: Vec<bool>,
+    /// The method behind the limits of the total count (always reported as Dobson overall).
+    pub count_method: Vec<Method>,
+    pub confidence: f64,
+}
+
+/// Directly standardised rates, one per group, with Dobson's interval.
+///
+/// Row `i` holds the count and population of age band `band[i]` (an index into `standard`) of
+/// group `group[i]` (0..n_groups). Every band of the standard must appear exactly once per group
+/// (otherwise [`Error::InvalidGroup`], named with `group_label`). Counts >= 0, populations > 0.
+///
+/// `DSR = Σ wᵢ·Oᵢ/nᵢ / Σ wᵢ × multiplier`; `var = Σ wᵢ²·Oᵢ/nᵢ² / (Σ wᵢ)²`;
+/// `limit = DSR + √(var/O)·(O_limit − O) × multiplier` with O = Σ Oᵢ and its Byar/exact limits.
+/// A group with O = 0 has DSR 0, lower limit 0 and no upper limit (NaN; flagged low count),
+/// since Dobson's scaling `√(var/O)` is undefined there.
+#[allow(clippy::too_many_arguments)]
+pub fn dsr(
+    group: &[u32],
+    n_groups: usize,
+    band: &[u32],
+    count: &[f64],
+    population: &[f64],
+    standard: &StandardPopulation,
+    options: &DsrOptions,
+    group_label: &dyn Fn(usize) -> String,
+) -> Result<DsrEstimates> {
+    let limits = PoissonLimits::new(options.confidence, options.method)?;
+    check_multiplier(options.multiplier)?;
+    let n = group.len();
+    check_len("band", band.len(), "group", n)?;
+    check_len("count", count.len(), "group", n)?;
+    check_len("population", population.len(), "group", n)?;
+    check_groups(group, n_groups)?;
+    let n_bands = standard.len();
+    let weights = standard.weights();
+
+    // seen[g * n_bands + b] = 1 + the row that gave band b of group g (0 = not yet seen).
+    let mut seen = vec![0usize; n_groups * n_bands];
+    let mut sum_o = vec![0.0; n_groups];
+    let mut sum_n = vec![0.0; n_groups];
+    let mut sum_wr = vec![0.0; n_groups];
+    let mut sum_w2r = vec![0.0; n_groups];
+    for i in 0..n {
+        let (g, b) = (group[i] as usize, band[i] as usize);
+        if b >= n_bands {
+            return Err(Error::InvalidValue {
+                argument: "band".to_owned(),
+                index: i,
+                value: b.to_string(),
+                rule: format!("band indices must be in 0..{n_bands} (the standard's bands)"),
+            });
+        }
+        let (o, pop) = (count[i], population[i]);
+        check_count("count", i, o)?;
+        check_positive("population", i, pop)?;
+        let slot = &mut seen[g * n_bands + b];
+        if *slot != 0 {
+            return Err(Error::InvalidGroup {
+                group: group_label(g),
+                message: format!(
+                    "age band `{}` appears twice (rows {} and {i}); each band of the standard must appear exactly once",
+                    standard.label(b),
+                    *slot - 1
+                ),
+            });
+        }
+        *slot = i + 1;
+        let w = weights[b];
+        sum_o[g] += o;
+        sum_n[g] += pop;
+        sum_wr[g] += w * o / pop;
+        sum_w2r[g] += w * w * o / (pop * pop);
+    }
+    if let Some(pos) = seen.iter().position(|&s| s == 0) {
+        return Err(Error::InvalidGroup {
+            group: group_label(pos / n_bands),
+            message: format!(
+                "age band `{}` of the standard `{}` is missing; each band must appear exactly once (give a zero count, not no row)",
+                standard.label(pos % n_bands),
+                standard.name()
+            ),
+        });
+    }
+
+    let total_w: f64 = weights.iter().sum();
+    let m = options.multiplier;
+    let mut out = DsrEstimates {
+        value: Vec::with_capacity(n_groups),
+        lower: Vec::with_capacity(n_groups),
+        upper: Vec::with_capacity(n_groups),
+        low_count: Vec::with_capacity(n_groups),
+        count_method: Vec::with_capacity(n_groups),
+        total_count: sum_o,
+        total_population: sum_n,
+        confidence: options.confidence,
+    };
+    for g in 0..n_groups {
+        let o = out.total_count[g];
+        let value = sum_wr[g] / total_w;
+        let var = sum_w2r[g] / (total_w * total_w);
+        let (ol, ou, method) = limits.limits(o);
+        let (lower, upper) = if o > 0.0 {
+            let scale = (var / o).sqrt();
+            (value + scale * (ol - o), value + scale * (ou - o))
+        } else {
+            (0.0, f64::NAN)
+        };
+        out.value.push(value * m);
+        out.lower.push(lower * m);
+        out.upper.push(upper * m);
+        out.low_count.push(o < 10.0);
+        out.count_method.push(method);
+    }
+    Ok(out)
+}

@@ -1,0 +1,203 @@
+//! Confidence-interval estimators over slices, following PHE's "Technical Guide: Confidence
+//! Intervals" and the R package PHEindicatormethods (see `spec/stats.md`).
+//!
+//! Every estimator is vectorised: it takes parallel slices and fills one output element per
+//! input element (or per group), allocating only the output columns, never per row. Each has an
+//! `_into` form writing into caller-provided slices (what the C ABI uses) and a form returning
+//! an owned, serde-serialisable result.
+
+mod dsr;
+mod isr;
+mod mean;
+mod poisson;
+mod proportion;
+mod rate;
+mod standard;
+
+pub use dsr::{dsr, DsrEstimates, DsrOptions, LOW_COUNT_NOTE};
+pub use isr::{isr, IsrEstimates, IsrKind, IsrOptions};
+pub use mean::{mean, MeanEstimates, MeanOptions};
+pub use poisson::{byar_limits, exact_limits, PoissonLimits};
+pub use proportion::{proportion, proportion_into, wilson_limits, ProportionOptions};
+pub use rate::{rate, rate_into, RateMethod, RateOptions};
+pub use standard::StandardPopulation;
+
+use crate::error::{Error, Result};
+use serde::Serialize;
+use statrs::distribution::{ContinuousCDF, Normal};
+
+/// The method that produced an interval, named as PHEindicatormethods names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[repr(u8)]
+pub enum Method {
+    /// Wilson score interval for a proportion.
+    Wilson = 1,
+    /// Byar's approximation to the Poisson interval.
+    Byar = 2,
+    /// Exact Poisson interval from the chi-squared distribution.
+    Exact = 3,
+    /// Dobson's method for a directly standardised rate.
+    Dobson = 4,
+    /// Student's t interval for a mean.
+    StudentT = 5,
+}
+
+impl Method {
+    /// The label used in tidy results (PHEindicatormethods' wording).
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Wilson => "Wilson",
+            Method::Byar => "Byars",
+            Method::Exact => "Exact",
+            Method::Dobson => "Dobson",
+            Method::StudentT => "Student's t-distribution",
+        }
+    }
+
+    /// The inverse of `self as u8`, for codes coming back through the C ABI.
+    pub fn from_code(code: u8) -> Option<Method> {
+        Some(match code {
+            1 => Method::Wilson,
+            2 => Method::Byar,
+            3 => Method::Exact,
+            4 => Method::Dobson,
+            5 => Method::StudentT,
+            _ => return None,
+        })
+    }
+}
+
+/// Checks a confidence level and returns the two-sided normal quantile z for it.
+pub fn z_value(confidence: f64) -> Result<f64> {
+    check_confidence(confidence)?;
+    let normal = Normal::standard();
+    Ok(normal.inverse_cdf((1.0 + confidence) / 2.0))
+}
+
+pub(crate) fn check_confidence(confidence: f64) -> Result<()> {
+    if confidence > 0.0 && confidence < 1.0 {
+        Ok(())
+    } else {
+        Err(Error::argument(
+            "confidence",
+            format!(
+                "must be strictly between 0 and 1 (got {}); 95% is 0.95",
+                crate::error::format_value(confidence)
+            ),
+        ))
+    }
+}
+
+pub(crate) fn check_multiplier(multiplier: f64) -> Result<()> {
+    if multiplier.is_finite() && multiplier > 0.0 {
+        Ok(())
+    } else {
+        Err(Error::argument(
+            "multiplier",
+            format!(
+                "must be a finite number > 0 (got {})",
+                crate::error::format_value(multiplier)
+            ),
+        ))
+    }
+}
+
+/// Caller-provided output columns for the `_into` estimators; all three must have the input's
+/// length.
+#[derive(Debug)]
+pub struct Output<'a> {
+    pub value: &'a mut [f64],
+    pub lower: &'a mut [f64],
+    pub upper: &'a mut [f64],
+}
+
+impl<'a> Output<'a> {
+    pub(crate) fn check_len(&self, reference: &str, n: usize) -> Result<()> {
+        crate::error::check_len("value", self.value.len(), reference, n)?;
+        crate::error::check_len("lower", self.lower.len(), reference, n)?;
+        crate::error::check_len("upper", self.upper.len(), reference, n)
+    }
+}
+
+/// Row-wise estimates: one element per input element.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Estimates {
+    pub value: Vec<f64>,
+    pub lower: Vec<f64>,
+    pub upper: Vec<f64>,
+    /// The confidence level of every interval.
+    pub confidence: f64,
+    /// The method of each row's interval.
+    pub method: Vec<Method>,
+}
+
+impl Estimates {
+    pub(crate) fn zeroed(n: usize, confidence: f64, method: Method) -> Self {
+        Estimates {
+            value: vec![0.0; n],
+            lower: vec![0.0; n],
+            upper: vec![0.0; n],
+            confidence,
+            method: vec![method; n],
+        }
+    }
+
+    pub(crate) fn output(&mut self) -> Output<'_> {
+        Output {
+            value: &mut self.value,
+            lower: &mut self.lower,
+            upper: &mut self.upper,
+        }
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.value.len()
+    }
+
+    /// True when there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.value.is_empty()
+    }
+}
+
+/// Rejects NaN, infinities and negatives: the rule for every count.
+pub(crate) fn check_count(argument: &str, index: usize, x: f64) -> Result<()> {
+    if x.is_finite() && x >= 0.0 {
+        Ok(())
+    } else {
+        Err(Error::value(
+            argument,
+            index,
+            x,
+            "counts must be finite and >= 0",
+        ))
+    }
+}
+
+/// Rejects NaN, infinities, zero and negatives: the rule for denominators.
+pub(crate) fn check_positive(argument: &str, index: usize, x: f64) -> Result<()> {
+    if x.is_finite() && x > 0.0 {
+        Ok(())
+    } else {
+        Err(Error::value(
+            argument,
+            index,
+            x,
+            "denominators must be finite and > 0",
+        ))
+    }
+}
+
+/// Group codes must be below the declared number of groups.
+pub(crate) fn check_groups(group: &[u32], n_groups: usize) -> Result<()> {
+    match group.iter().position(|&g| g as usize >= n_groups) {
+        None => Ok(()),
+        Some(i) => Err(Error::InvalidValue {
+            argument: "group".to_owned(),
+            index: i,
+            value: group[i].to_string(),
+            rule: format!("group codes must be in 0..{n_groups}"),
+        }),
+    }
+}

@@ -1,0 +1,93 @@
+//! Proportions with Wilson score intervals.
+
+use super::{check_confidence, check_count, check_multiplier, z_value, Estimates, Method, Output};
+use crate::error::{check_len, Error, Result};
+
+/// Options for [`proportion`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ProportionOptions {
+    /// Confidence level in (0, 1); default 0.95.
+    pub confidence: f64,
+    /// Scale of value and limits: 1 for a proportion (default), 100 for a percentage.
+    pub multiplier: f64,
+}
+
+impl Default for ProportionOptions {
+    fn default() -> Self {
+        ProportionOptions {
+            confidence: 0.95,
+            multiplier: 1.0,
+        }
+    }
+}
+
+/// Wilson score limits for `o` successes out of `n` at normal quantile `z`, as proportions:
+/// `(2O + z² ∓ z·√(z² + 4O(1 − O/n))) / (2(n + z²))`.
+#[inline]
+pub fn wilson_limits(o: f64, n: f64, z: f64) -> (f64, f64) {
+    let z2 = z * z;
+    let centre = 2.0 * o + z2;
+    let half = z * (z2 + 4.0 * o * (1.0 - o / n)).sqrt();
+    let denom = 2.0 * (n + z2);
+    // Clamp: rounding can push the limit at O = 0 or O = n a hair outside [0, 1].
+    (
+        ((centre - half) / denom).max(0.0),
+        ((centre + half) / denom).min(1.0),
+    )
+}
+
+/// Proportions `O / n × multiplier` with Wilson score intervals.
+///
+/// Rules (each violation is an [`Error::InvalidValue`] naming the first bad index):
+/// `numerator` finite and >= 0, `denominator` finite and > 0, `numerator <= denominator`.
+/// Numerators need not be integers (PHE allows weighted counts).
+pub fn proportion(
+    numerator: &[f64],
+    denominator: &[f64],
+    options: &ProportionOptions,
+) -> Result<Estimates> {
+    let mut out = Estimates::zeroed(numerator.len(), options.confidence, Method::Wilson);
+    proportion_into(numerator, denominator, options, out.output())?;
+    Ok(out)
+}
+
+/// [`proportion`] writing into caller-provided slices of the input's length.
+pub fn proportion_into(
+    numerator: &[f64],
+    denominator: &[f64],
+    options: &ProportionOptions,
+    out: Output<'_>,
+) -> Result<()> {
+    check_confidence(options.confidence)?;
+    check_multiplier(options.multiplier)?;
+    check_len("denominator", denominator.len(), "numerator", numerator.len())?;
+    out.check_len("numerator", numerator.len())?;
+    let z = z_value(options.confidence)?;
+    let m = options.multiplier;
+    let rows = numerator.iter().zip(denominator);
+    let outs = out.value.iter_mut().zip(out.lower.iter_mut().zip(out.upper.iter_mut()));
+    for (i, ((&o, &n), (v, (lo, hi)))) in rows.zip(outs).enumerate() {
+        check_count("numerator", i, o)?;
+        if !(n.is_finite() && n > 0.0) {
+            return Err(Error::value(
+                "denominator",
+                i,
+                n,
+                "denominators must be finite and > 0 (n = 0 has no proportion)",
+            ));
+        }
+        if o > n {
+            return Err(Error::value(
+                "numerator",
+                i,
+                o,
+                "numerator must not exceed the denominator",
+            ));
+        }
+        let (l, u) = wilson_limits(o, n, z);
+        *v = o / n * m;
+        *lo = l * m;
+        *hi = u * m;
+    }
+    Ok(())
+}

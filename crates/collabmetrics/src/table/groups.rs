@@ -1,0 +1,171 @@
+//! Grouping rows by one or more key columns.
+
+use super::Input;
+use crate::error::{Error, Result};
+use arrow_array::{cast::AsArray, types::*, Array, ArrayRef, UInt32Array};
+use arrow_schema::{DataType, Field};
+use std::collections::HashMap;
+use std::hash::Hash;
+
+/// Rows grouped by key columns: a dense code per row (0..n, in order of first appearance) and
+/// the key columns of each group, for the result table.
+#[derive(Debug, Clone)]
+pub struct Groups {
+    /// Group code of each row.
+    pub codes: Vec<u32>,
+    /// First row of each group.
+    pub first_rows: Vec<u32>,
+    /// Key fields and values, one element per group.
+    pub keys: Vec<(Field, ArrayRef)>,
+}
+
+impl Groups {
+    /// Groups the rows of `input` by the columns we call `by` (none: one group of every row).
+    /// Nulls in a key form a group of their own.
+    pub fn new(input: &Input, by: &[String]) -> Result<Self> {
+        let n = input.num_rows();
+        let mut codes = vec![0u32; n];
+        let mut n_groups: usize = usize::from(n > 0);
+        for (k, name) in by.iter().enumerate() {
+            let col = input.column(name)?;
+            let col_codes = key_codes(col, input.name(name))?;
+            if k == 0 {
+                codes = col_codes;
+                n_groups = codes.iter().map(|&c| c as usize + 1).max().unwrap_or(0);
+            } else {
+                // Combine the codes so far with this column's: (previous, this) → new dense code.
+                let mut seen: HashMap<(u32, u32), u32> = HashMap::new();
+                for (c, &k) in codes.iter_mut().zip(&col_codes) {
+                    let next = seen.len() as u32;
+                    *c = *seen.entry((*c, k)).or_insert(next);
+                }
+                n_groups = seen.len();
+            }
+        }
+        let mut first_rows = vec![u32::MAX; n_groups];
+        for (i, &c) in codes.iter().enumerate() {
+            let slot = &mut first_rows[c as usize];
+            if *slot == u32::MAX {
+                *slot = i as u32;
+            }
+        }
+        let take_idx = UInt32Array::from(first_rows.clone());
+        let mut keys = Vec::with_capacity(by.len());
+        for name in by {
+            let col = input.column(name)?;
+            let values = arrow_select::take::take(col.as_ref(), &take_idx, None)
+                .map_err(|e| Error::argument("by", e.to_string()))?;
+            keys.push((Field::new(input.name(name), col.data_type().clone(), true), values));
+        }
+        Ok(Groups {
+            codes,
+            first_rows,
+            keys,
+        })
+    }
+
+    /// Number of groups.
+    pub fn len(&self) -> usize {
+        self.first_rows.len()
+    }
+
+    /// True when the input had no rows.
+    pub fn is_empty(&self) -> bool {
+        self.first_rows.is_empty()
+    }
+
+    /// A readable label of group `g`, e.g. `area=E38000001, sex=F` (or `all rows`).
+    pub fn label(&self, g: usize) -> String {
+        if self.keys.is_empty() {
+            return "all rows".to_owned();
+        }
+        let parts: Vec<String> = self
+            .keys
+            .iter()
+            .map(|(field, values)| format!("{}={}", field.name(), display(values.as_ref(), g)))
+            .collect();
+        parts.join(", ")
+    }
+}
+
+fn display(values: &dyn Array, i: usize) -> String {
+    if values.is_null(i) {
+        return "null".to_owned();
+    }
+    macro_rules! prim {
+        ($t:ty) => {
+            values.as_primitive::<$t>().value(i).to_string()
+        };
+    }
+    match values.data_type() {
+        DataType::Utf8 => values.as_string::<i32>().value(i).to_owned(),
+        DataType::LargeUtf8 => values.as_string::<i64>().value(i).to_owned(),
+        DataType::Utf8View => values.as_string_view().value(i).to_owned(),
+        DataType::Boolean => values.as_boolean().value(i).to_string(),
+        DataType::Int8 => prim!(Int8Type),
+        DataType::Int16 => prim!(Int16Type),
+        DataType::Int32 => prim!(Int32Type),
+        DataType::Int64 => prim!(Int64Type),
+        DataType::UInt8 => prim!(UInt8Type),
+        DataType::UInt16 => prim!(UInt16Type),
+        DataType::UInt32 => prim!(UInt32Type),
+        DataType::UInt64 => prim!(UInt64Type),
+        DataType::Date32 => values
+            .as_primitive::<Date32Type>()
+            .value_as_date(i)
+            .map_or_else(|| "invalid date".to_owned(), |d| d.to_string()),
+        DataType::Dictionary(_, _) => {
+            let dict = values.as_any_dictionary();
+            display(dict.values().as_ref(), dict.normalized_keys()[i])
+        }
+        _ => format!("{:?}", values.slice(i, 1)),
+    }
+}
+
+/// Dense codes (order of first appearance) for the values of one key column.
+fn key_codes(col: &ArrayRef, name: &str) -> Result<Vec<u32>> {
+    let codes = match col.data_type() {
+        DataType::Utf8 => dense(col.as_string::<i32>().iter()),
+        DataType::LargeUtf8 => dense(col.as_string::<i64>().iter()),
+        DataType::Utf8View => dense(col.as_string_view().iter()),
+        DataType::Boolean => dense(col.as_boolean().iter()),
+        DataType::Int8 => dense(col.as_primitive::<Int8Type>().iter()),
+        DataType::Int16 => dense(col.as_primitive::<Int16Type>().iter()),
+        DataType::Int32 => dense(col.as_primitive::<Int32Type>().iter()),
+        DataType::Int64 => dense(col.as_primitive::<Int64Type>().iter()),
+        DataType::UInt8 => dense(col.as_primitive::<UInt8Type>().iter()),
+        DataType::UInt16 => dense(col.as_primitive::<UInt16Type>().iter()),
+        DataType::UInt32 => dense(col.as_primitive::<UInt32Type>().iter()),
+        DataType::UInt64 => dense(col.as_primitive::<UInt64Type>().iter()),
+        DataType::Date32 => dense(col.as_primitive::<Date32Type>().iter()),
+        DataType::Dictionary(_, _) => {
+            let dict = col.as_any_dictionary();
+            let value_codes = key_codes(dict.values(), name)?;
+            let normalized = dict.normalized_keys();
+            let nulls = col.logical_nulls();
+            let per_row = normalized.iter().enumerate().map(|(i, &k)| {
+                let valid = nulls.as_ref().is_none_or(|n| n.is_valid(i));
+                valid.then(|| value_codes[k])
+            });
+            dense(per_row)
+        }
+        other => {
+            return Err(Error::ColumnType {
+                column: name.to_owned(),
+                expected: "a grouping key (string, integer, boolean, date or dictionary)".to_owned(),
+                found: other.to_string(),
+            })
+        }
+    };
+    Ok(codes)
+}
+
+fn dense<K: Hash + Eq>(values: impl Iterator<Item = Option<K>>) -> Vec<u32> {
+    let mut seen: HashMap<Option<K>, u32> = HashMap::new();
+    values
+        .map(|v| {
+            let next = seen.len() as u32;
+            *seen.entry(v).or_insert(next)
+        })
+        .collect()
+}

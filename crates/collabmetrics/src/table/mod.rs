@@ -1,0 +1,18 @@
+//! Arrow in and out: column mapping, type checks, grouping and tidy results.
+//!
+//! Every table entry point takes Arrow `RecordBatch`es (one table, possibly in several
+//! batches), looks its columns up by our names through an optional [`ColumnMap`], converts them
+//! to the slices the kernels want (without copying when they already are `Float64` with no
+//! nulls), and returns one tidy `RecordBatch`. Errors name the caller's column and the row
+//! (counted from 0 across all batches).
+
+mod columns;
+mod groups;
+mod stats;
+
+pub use columns::{ColumnMap, Input};
+pub use groups::Groups;
+pub use stats::{
+    dsr_table, isr_table, mean_table, proportion_table, rate_table, DsrTableOptions,
+    IsrTableOptions, MeanTableOptions, ProportionTableOptions, RateTableOptions,
+};

@@ -1,0 +1,332 @@
+//! Table entry points of the statistics kernels: tidy results in the PHEindicatormethods shape.
+
+use super::{Groups, Input};
+use crate::error::{Error, Result};
+use crate::stats::{
+    self, DsrOptions, IsrKind, IsrOptions, MeanOptions, Method, ProportionOptions, RateOptions,
+    StandardPopulation,
+};
+use arrow_array::{cast::AsArray, types::*, ArrayRef, Float64Array, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema};
+use std::sync::Arc;
+
+/// Columns and options of [`proportion_table`].
+#[derive(Debug, Clone)]
+pub struct ProportionTableOptions {
+    pub numerator: String,
+    pub denominator: String,
+    pub options: ProportionOptions,
+}
+
+/// Columns and options of [`rate_table`].
+#[derive(Debug, Clone)]
+pub struct RateTableOptions {
+    pub count: String,
+    pub denominator: String,
+    pub options: RateOptions,
+}
+
+/// Columns and options of [`dsr_table`].
+#[derive(Debug, Clone)]
+pub struct DsrTableOptions {
+    pub count: String,
+    pub population: String,
+    /// Labels ("0-4" … "90+") or lower ages (0, 5, … 90) of the standard's bands.
+    pub age_band: String,
+    pub by: Vec<String>,
+    pub standard: StandardPopulation,
+    pub options: DsrOptions,
+}
+
+/// Columns and options of [`isr_table`].
+#[derive(Debug, Clone)]
+pub struct IsrTableOptions {
+    pub count: String,
+    pub population: String,
+    pub reference_count: String,
+    pub reference_population: String,
+    pub by: Vec<String>,
+    pub options: IsrOptions,
+}
+
+/// Columns and options of [`mean_table`].
+#[derive(Debug, Clone)]
+pub struct MeanTableOptions {
+    pub value: String,
+    pub by: Vec<String>,
+    pub options: MeanOptions,
+}
+
+/// Proportions row by row: the input's columns, then `value`, `lower`, `upper`, `confidence`,
+/// `method`.
+pub fn proportion_table(input: &Input, opts: &ProportionTableOptions) -> Result<RecordBatch> {
+    let num = input.f64s(&opts.numerator)?;
+    let den = input.f64s(&opts.denominator)?;
+    let est = stats::proportion(&num, &den, &opts.options).map_err(|e| {
+        input.locate(rename(e, &[("numerator", &opts.numerator), ("denominator", &opts.denominator)]))
+    })?;
+    let methods = est.method.iter().map(|m| m.name()).collect();
+    let mut tidy = Tidy::from_input(input)?;
+    tidy.estimates(est.value, est.lower, est.upper, est.confidence, methods);
+    tidy.finish()
+}
+
+/// Crude rates row by row: the input's columns, then `value`, `lower`, `upper`, `confidence`,
+/// `method`.
+pub fn rate_table(input: &Input, opts: &RateTableOptions) -> Result<RecordBatch> {
+    let count = input.f64s(&opts.count)?;
+    let den = input.f64s(&opts.denominator)?;
+    let est = stats::rate(&count, &den, &opts.options).map_err(|e| {
+        input.locate(rename(e, &[("count", &opts.count), ("denominator", &opts.denominator)]))
+    })?;
+    let methods = est.method.iter().map(|m| m.name()).collect();
+    let mut tidy = Tidy::from_input(input)?;
+    tidy.estimates(est.value, est.lower, est.upper, est.confidence, methods);
+    tidy.finish()
+}
+
+/// Directly standardised rates per group: the `by` columns, `total_count`, `total_population`,
+/// `value`, `lower`, `upper`, `confidence`, `method` ("Dobson") and `note` (set when the total
+/// count is below 10, or the upper limit is undefined at 0 events).
+pub fn dsr_table(input: &Input, opts: &DsrTableOptions) -> Result<RecordBatch> {
+    let groups = Groups::new(input, &opts.by)?;
+    let bands = band_indices(input, &opts.age_band, &opts.standard)?;
+    let count = input.f64s(&opts.count)?;
+    let pop = input.f64s(&opts.population)?;
+    let est = stats::dsr(
+        &groups.codes,
+        groups.len(),
+        &bands,
+        &count,
+        &pop,
+        &opts.standard,
+        &opts.options,
+        &|g| groups.label(g),
+    )
+    .map_err(|e| {
+        input.locate(rename(e, &[("count", &opts.count), ("population", &opts.population)]))
+    })?;
+    let notes: Vec<Option<&str>> = est
+        .low_count
+        .iter()
+        .map(|&low| low.then_some(stats::LOW_COUNT_NOTE))
+        .collect();
+    let n = groups.len();
+    let mut tidy = Tidy::from_groups(&groups);
+    tidy.number("total_count", est.total_count);
+    tidy.number("total_population", est.total_population);
+    tidy.estimates(est.value, est.lower, est.upper, est.confidence, vec![Method::Dobson.name(); n]);
+    tidy.text("note", notes);
+    tidy.finish()
+}
+
+/// Indirectly standardised ratios (or rates) per group: the `by` columns, `observed`,
+/// `expected`, `reference_rate` (rates only), `value`, `lower`, `upper`, `confidence`, `method`.
+pub fn isr_table(input: &Input, opts: &IsrTableOptions) -> Result<RecordBatch> {
+    let groups = Groups::new(input, &opts.by)?;
+    let count = input.f64s(&opts.count)?;
+    let pop = input.f64s(&opts.population)?;
+    let ref_count = input.f64s(&opts.reference_count)?;
+    let ref_pop = input.f64s(&opts.reference_population)?;
+    let est = stats::isr(
+        &groups.codes,
+        groups.len(),
+        &count,
+        &pop,
+        &ref_count,
+        &ref_pop,
+        &opts.options,
+        &|g| groups.label(g),
+    )
+    .map_err(|e| {
+        input.locate(rename(
+            e,
+            &[
+                ("count", &opts.count),
+                ("population", &opts.population),
+                ("reference_count", &opts.reference_count),
+                ("reference_population", &opts.reference_population),
+            ],
+        ))
+    })?;
+    let methods = est.method.iter().map(|m| m.name()).collect();
+    let mut tidy = Tidy::from_groups(&groups);
+    tidy.number("observed", est.observed);
+    tidy.number("expected", est.expected);
+    if opts.options.kind == IsrKind::Rate {
+        tidy.number("reference_rate", est.reference_rate);
+    }
+    tidy.estimates(est.value, est.lower, est.upper, est.confidence, methods);
+    tidy.finish()
+}
+
+/// Means per group: the `by` columns, `value_count`, `value_sum`, `sd`, `value`, `lower`,
+/// `upper`, `confidence`, `method`.
+pub fn mean_table(input: &Input, opts: &MeanTableOptions) -> Result<RecordBatch> {
+    let groups = Groups::new(input, &opts.by)?;
+    let values = input.f64s(&opts.value)?;
+    let est = stats::mean(&groups.codes, groups.len(), &values, &opts.options, &|g| {
+        groups.label(g)
+    })
+    .map_err(|e| input.locate(rename(e, &[("values", &opts.value)])))?;
+    let n = groups.len();
+    let mut tidy = Tidy::from_groups(&groups);
+    tidy.number("value_count", est.count);
+    tidy.number("value_sum", est.sum);
+    tidy.number("sd", est.sd);
+    tidy.estimates(est.value, est.lower, est.upper, est.confidence, vec![Method::StudentT.name(); n]);
+    tidy.finish()
+}
+
+/// Renames a kernel's argument to our column name, so [`Input::locate`] can map it on.
+fn rename(err: Error, names: &[(&str, &String)]) -> Error {
+    match err {
+        Error::InvalidValue {
+            argument,
+            index,
+            value,
+            rule,
+        } => {
+            let argument = names
+                .iter()
+                .find(|(arg, _)| *arg == argument)
+                .map_or(argument, |(_, col)| (*col).clone());
+            Error::InvalidValue {
+                argument,
+                index,
+                value,
+                rule,
+            }
+        }
+        other => other,
+    }
+}
+
+/// The band index of each row's age band: strings are labels ("0-4", "90+"), integers are
+/// lower ages (0, 5, … 90).
+fn band_indices(input: &Input, ours: &str, standard: &StandardPopulation) -> Result<Vec<u32>> {
+    let col = input.column(ours)?;
+    let name = input.name(ours);
+    let unknown = |row: usize, value: String| Error::InvalidCell {
+        column: name.to_owned(),
+        row,
+        value,
+        rule: format!(
+            "not an age band of the standard `{}` (bands {} … {}, or their lower ages)",
+            standard.name(),
+            standard.label(0),
+            standard.label(standard.len() - 1)
+        ),
+    };
+    if let Some(row) = super::columns::first_null(col.as_ref()) {
+        return Err(Error::InvalidCell {
+            column: name.to_owned(),
+            row,
+            value: "null".to_owned(),
+            rule: "missing age bands are not allowed".to_owned(),
+        });
+    }
+    let by_label = |labels: &mut dyn Iterator<Item = Option<&str>>| -> Result<Vec<u32>> {
+        labels
+            .enumerate()
+            .map(|(row, label)| {
+                let label = label.unwrap_or_default();
+                standard
+                    .band_of_label(label)
+                    .map(|b| b as u32)
+                    .ok_or_else(|| unknown(row, format!("\"{label}\"")))
+            })
+            .collect()
+    };
+    let by_age = |ages: &mut dyn Iterator<Item = i64>| -> Result<Vec<u32>> {
+        ages.enumerate()
+            .map(|(row, age)| {
+                standard
+                    .band_of_lower_age(age)
+                    .map(|b| b as u32)
+                    .ok_or_else(|| unknown(row, age.to_string()))
+            })
+            .collect()
+    };
+    match col.data_type() {
+        DataType::Utf8 => by_label(&mut col.as_string::<i32>().iter()),
+        DataType::LargeUtf8 => by_label(&mut col.as_string::<i64>().iter()),
+        DataType::Utf8View => by_label(&mut col.as_string_view().iter()),
+        DataType::Int8 => by_age(&mut col.as_primitive::<Int8Type>().values().iter().map(|&x| i64::from(x))),
+        DataType::Int16 => by_age(&mut col.as_primitive::<Int16Type>().values().iter().map(|&x| i64::from(x))),
+        DataType::Int32 => by_age(&mut col.as_primitive::<Int32Type>().values().iter().map(|&x| i64::from(x))),
+        DataType::Int64 => by_age(&mut col.as_primitive::<Int64Type>().values().iter().copied()),
+        DataType::UInt8 => by_age(&mut col.as_primitive::<UInt8Type>().values().iter().map(|&x| i64::from(x))),
+        DataType::UInt16 => by_age(&mut col.as_primitive::<UInt16Type>().values().iter().map(|&x| i64::from(x))),
+        DataType::UInt32 => by_age(&mut col.as_primitive::<UInt32Type>().values().iter().map(|&x| i64::from(x))),
+        other => Err(Error::ColumnType {
+            column: name.to_owned(),
+            expected: "age band labels (string) or lower ages (integer)".to_owned(),
+            found: other.to_string(),
+        }),
+    }
+}
+
+/// Builds a tidy result column by column.
+struct Tidy {
+    fields: Vec<Field>,
+    columns: Vec<ArrayRef>,
+}
+
+impl Tidy {
+    fn from_groups(groups: &Groups) -> Self {
+        let (fields, columns) = groups.keys.iter().cloned().unzip();
+        Tidy { fields, columns }
+    }
+
+    fn from_input(input: &Input) -> Result<Self> {
+        let batch = input.batch();
+        let schema = batch.schema();
+        for name in ["value", "lower", "upper", "confidence", "method"] {
+            if schema.column_with_name(name).is_some() {
+                return Err(Error::InvalidArgument {
+                    argument: "table".to_owned(),
+                    message: format!(
+                        "the input already has a column `{name}`, which the result adds; rename it first"
+                    ),
+                });
+            }
+        }
+        Ok(Tidy {
+            fields: schema.fields().iter().map(|f| f.as_ref().clone()).collect(),
+            columns: batch.columns().to_vec(),
+        })
+    }
+
+    fn number(&mut self, name: &str, values: Vec<f64>) {
+        self.fields.push(Field::new(name, DataType::Float64, false));
+        self.columns.push(Arc::new(Float64Array::from(values)));
+    }
+
+    fn text(&mut self, name: &str, values: Vec<Option<&str>>) {
+        self.fields.push(Field::new(name, DataType::Utf8, true));
+        self.columns.push(Arc::new(StringArray::from(values)));
+    }
+
+    fn estimates(
+        &mut self,
+        value: Vec<f64>,
+        lower: Vec<f64>,
+        upper: Vec<f64>,
+        confidence: f64,
+        methods: Vec<&str>,
+    ) {
+        let n = value.len();
+        self.number("value", value);
+        self.number("lower", lower);
+        self.number("upper", upper);
+        self.number("confidence", vec![confidence; n]);
+        self.fields.push(Field::new("method", DataType::Utf8, false));
+        self.columns.push(Arc::new(StringArray::from(methods)));
+    }
+
+    fn finish(self) -> Result<RecordBatch> {
+        RecordBatch::try_new(Arc::new(Schema::new(self.fields)), self.columns)
+            .map_err(|e| Error::argument("table", e.to_string()))
+    }
+}
