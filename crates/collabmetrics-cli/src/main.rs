@@ -1,1 +1,65 @@
-fn main() {}
+//! `collabmetrics`: the command-line program.
+//!
+//! `collabmetrics demo` prints the statistics of the built-in (synthetic) demo collaborative;
+//! later issues grow it into the collaborative's full report.
+
+mod demo;
+mod report;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "collabmetrics",
+    version,
+    about = "Outcome metrics for NHS mental health provider collaboratives"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print the report for the built-in demo collaborative (synthetic data).
+    Demo {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Confidence level of every interval, in (0, 1).
+        #[arg(long, default_value_t = 0.95)]
+        confidence: f64,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    /// Aligned text tables.
+    Text,
+    /// One JSON document (the core's serde results).
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Demo { format, confidence } => demo::run(confidence).and_then(|r| match format {
+            Format::Text => {
+                print!("{}", r.to_text());
+                Ok(())
+            }
+            Format::Json => {
+                println!("{}", r.to_json());
+                Ok(())
+            }
+        }),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("collabmetrics: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

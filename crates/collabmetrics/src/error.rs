@@ -95,7 +95,12 @@ impl Error {
 }
 
 /// Checks that `found` has the length of the reference argument.
-pub(crate) fn check_len(argument: &str, found: usize, reference: &str, expected: usize) -> Result<()> {
+pub(crate) fn check_len(
+    argument: &str,
+    found: usize,
+    reference: &str,
+    expected: usize,
+) -> Result<()> {
     if found == expected {
         Ok(())
     } else {

@@ -52,7 +52,10 @@ pub fn num(row: &HashMap<String, String>, key: &str) -> Option<f64> {
     if s.is_empty() || s == "NA" {
         None
     } else {
-        Some(s.parse().unwrap_or_else(|_| panic!("{key}: not a number: {s}")))
+        Some(
+            s.parse()
+                .unwrap_or_else(|_| panic!("{key}: not a number: {s}")),
+        )
     }
 }
 

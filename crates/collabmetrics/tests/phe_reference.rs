@@ -24,9 +24,19 @@ fn byars_and_wilson_limits() {
             m => panic!("unknown method {m}"),
         };
         if let Some(expected) = num(row, "lowercl") {
-            close(lo, expected, TOL, &format!("{} lower of {x}", row["method"]));
+            close(
+                lo,
+                expected,
+                TOL,
+                &format!("{} lower of {x}", row["method"]),
+            );
         }
-        close(hi, num(row, "uppercl").unwrap(), TOL, &format!("{} upper of {x}", row["method"]));
+        close(
+            hi,
+            num(row, "uppercl").unwrap(),
+            TOL,
+            &format!("{} upper of {x}", row["method"]),
+        );
     }
 }
 
@@ -38,11 +48,20 @@ fn proportions_at_two_confidence_levels() {
         .collect();
     assert_eq!(rows.len(), 16);
     let num_col: Vec<f64> = rows.iter().map(|r| num(r, "Numerator").unwrap()).collect();
-    let den_col: Vec<f64> = rows.iter().map(|r| num(r, "Denominator").unwrap()).collect();
-    for (conf, lo_key, hi_key) in [(0.95, "lower95_0cl", "upper95_0cl"), (0.998, "lower99_8cl", "upper99_8cl")] {
+    let den_col: Vec<f64> = rows
+        .iter()
+        .map(|r| num(r, "Denominator").unwrap())
+        .collect();
+    for (conf, lo_key, hi_key) in [
+        (0.95, "lower95_0cl", "upper95_0cl"),
+        (0.998, "lower99_8cl", "upper99_8cl"),
+    ] {
         // PHE's file mixes multipliers per row; compute per row so each uses its own.
         for (i, row) in rows.iter().enumerate() {
-            let opts = ProportionOptions { confidence: conf, multiplier: num(row, "multiplier").unwrap() };
+            let opts = ProportionOptions {
+                confidence: conf,
+                multiplier: num(row, "multiplier").unwrap(),
+            };
             let est = stats::proportion(&num_col[i..=i], &den_col[i..=i], &opts).unwrap();
             close(est.value[0], num(row, "value").unwrap(), TOL, "value");
             close(est.lower[0], num(row, lo_key).unwrap(), TOL, lo_key);
@@ -64,23 +83,57 @@ fn proportions_one_confidence_per_row() {
             confidence: percent(&row["confidence"]),
             multiplier: num(&row, "multiplier").unwrap(),
         };
-        let est = stats::proportion(&[num(&row, "Numerator").unwrap()], &[num(&row, "Denominator").unwrap()], &opts).unwrap();
+        let est = stats::proportion(
+            &[num(&row, "Numerator").unwrap()],
+            &[num(&row, "Denominator").unwrap()],
+            &opts,
+        )
+        .unwrap();
         close(est.value[0], num(&row, "value").unwrap(), TOL, "value");
         close(est.lower[0], num(&row, "lowercl").unwrap(), TOL, "lower");
         close(est.upper[0], num(&row, "uppercl").unwrap(), TOL, "upper");
     }
 }
 
-fn check_rate(row: &std::collections::HashMap<String, String>, conf: f64, lo_key: &str, hi_key: &str) {
+fn check_rate(
+    row: &std::collections::HashMap<String, String>,
+    conf: f64,
+    lo_key: &str,
+    hi_key: &str,
+) {
     if num(row, "value").is_none() {
         return; // missing numerator or denominator: PHE gives NA, we refuse (tested below)
     }
-    let opts = RateOptions { confidence: conf, multiplier: num(row, "multiplier").unwrap(), method: RateMethod::Byar };
-    let est = stats::rate(&[num(row, "Numerator").unwrap()], &[num(row, "Denominator").unwrap()], &opts).unwrap();
+    let opts = RateOptions {
+        confidence: conf,
+        multiplier: num(row, "multiplier").unwrap(),
+        method: RateMethod::Byar,
+    };
+    let est = stats::rate(
+        &[num(row, "Numerator").unwrap()],
+        &[num(row, "Denominator").unwrap()],
+        &opts,
+    )
+    .unwrap();
     let area = &row["Area"];
-    close(est.value[0], num(row, "value").unwrap(), TOL, &format!("{area} value"));
-    close(est.lower[0], num(row, lo_key).unwrap(), TOL, &format!("{area} {lo_key}"));
-    close(est.upper[0], num(row, hi_key).unwrap(), TOL, &format!("{area} {hi_key}"));
+    close(
+        est.value[0],
+        num(row, "value").unwrap(),
+        TOL,
+        &format!("{area} value"),
+    );
+    close(
+        est.lower[0],
+        num(row, lo_key).unwrap(),
+        TOL,
+        &format!("{area} {lo_key}"),
+    );
+    close(
+        est.upper[0],
+        num(row, hi_key).unwrap(),
+        TOL,
+        &format!("{area} {hi_key}"),
+    );
     if let Some(m) = row.get("method").filter(|m| !m.is_empty()) {
         assert_eq!(est.method[0].name(), m, "{area} method");
     }
@@ -111,9 +164,18 @@ struct Bands {
 /// Bands are paired with the standard by their order within each area, as PHEindicatormethods
 /// pairs them (the files label 55–59 as "55-69", a typo that label matching rightly refuses).
 fn read_bands(file: &str, standard: &StandardPopulation) -> Bands {
-    let mut b = Bands { areas: vec![], group: vec![], band: vec![], count: vec![], pop: vec![] };
+    let mut b = Bands {
+        areas: vec![],
+        group: vec![],
+        band: vec![],
+        count: vec![],
+        pop: vec![],
+    };
     for row in read_csv(file) {
-        let area = row.get("area").cloned().unwrap_or_else(|| "testdata_1976".to_owned());
+        let area = row
+            .get("area")
+            .cloned()
+            .unwrap_or_else(|| "testdata_1976".to_owned());
         let g = match b.areas.iter().position(|a| *a == area) {
             Some(g) => g,
             None => {
@@ -139,25 +201,68 @@ fn dsr_multiarea_esp2013() {
     let b = read_bands("phe/testdata_DSR_ISR__testdata_multiarea.csv", &std);
     let expected = read_csv("phe/testdata_DSR_ISR__testresults_DSR.csv");
     for multiplier in [10_000.0, 100_000.0] {
-        for (conf, lo_key, hi_key) in [(0.95, "lower95_0cl", "upper95_0cl"), (0.998, "lower99_8cl", "upper99_8cl")] {
-            let opts = DsrOptions { confidence: conf, multiplier, method: RateMethod::Byar };
-            let est = stats::dsr(&b.group, b.areas.len(), &b.band, &b.count, &b.pop, &std, &opts, &|g| b.areas[g].clone()).unwrap();
+        for (conf, lo_key, hi_key) in [
+            (0.95, "lower95_0cl", "upper95_0cl"),
+            (0.998, "lower99_8cl", "upper99_8cl"),
+        ] {
+            let opts = DsrOptions {
+                confidence: conf,
+                multiplier,
+                method: RateMethod::Byar,
+            };
+            let est = stats::dsr(
+                &b.group,
+                b.areas.len(),
+                &b.band,
+                &b.count,
+                &b.pop,
+                &std,
+                &opts,
+                &|g| b.areas[g].clone(),
+            )
+            .unwrap();
             let statistic = format!("dsr per {multiplier}");
             for (g, area) in b.areas.iter().enumerate() {
                 let row = expected
                     .iter()
-                    .find(|r| r["area"] == *area && (r["statistic"] == statistic || r["statistic"].starts_with("dsr NA")))
+                    .find(|r| {
+                        r["area"] == *area
+                            && (r["statistic"] == statistic || r["statistic"].starts_with("dsr NA"))
+                    })
                     .unwrap_or_else(|| panic!("no expected row for {area}"));
-                close(est.total_count[g], num(row, "total_count").unwrap(), TOL, "total_count");
-                close(est.total_population[g], num(row, "total_pop").unwrap(), TOL, "total_pop");
+                close(
+                    est.total_count[g],
+                    num(row, "total_count").unwrap(),
+                    TOL,
+                    "total_count",
+                );
+                close(
+                    est.total_population[g],
+                    num(row, "total_pop").unwrap(),
+                    TOL,
+                    "total_pop",
+                );
                 match num(row, "value") {
                     // PHE suppresses (NA) below 10 events; we return the value with a flag.
-                    None => assert!(est.low_count[g] && est.total_count[g] < 10.0, "{area} flagged"),
+                    None => assert!(
+                        est.low_count[g] && est.total_count[g] < 10.0,
+                        "{area} flagged"
+                    ),
                     Some(v) => {
                         assert!(!est.low_count[g]);
                         close(est.value[g], v, TOL, &format!("{area} value"));
-                        close(est.lower[g], num(row, lo_key).unwrap(), TOL, &format!("{area} {lo_key}"));
-                        close(est.upper[g], num(row, hi_key).unwrap(), TOL, &format!("{area} {hi_key}"));
+                        close(
+                            est.lower[g],
+                            num(row, lo_key).unwrap(),
+                            TOL,
+                            &format!("{area} {lo_key}"),
+                        );
+                        close(
+                            est.upper[g],
+                            num(row, hi_key).unwrap(),
+                            TOL,
+                            &format!("{area} {hi_key}"),
+                        );
                     }
                 }
             }
@@ -173,18 +278,57 @@ fn dsr_with_a_caller_given_standard_esp1976() {
     let std = StandardPopulation::custom(lower_ages, weights).unwrap();
     let b = read_bands("phe/testdata_DSR_ISR__testdata_1976.csv", &std);
     let expected = read_csv("phe/testdata_DSR_ISR__testresults_DSR.csv");
-    let row = expected.iter().find(|r| r["area"] == "testdata_1976" && r["statistic"] == "dsr per 100000").unwrap();
-    let est = stats::dsr(&b.group, 1, &b.band, &b.count, &b.pop, &std, &DsrOptions::default(), &|_| "1976".into()).unwrap();
+    let row = expected
+        .iter()
+        .find(|r| r["area"] == "testdata_1976" && r["statistic"] == "dsr per 100000")
+        .unwrap();
+    let est = stats::dsr(
+        &b.group,
+        1,
+        &b.band,
+        &b.count,
+        &b.pop,
+        &std,
+        &DsrOptions::default(),
+        &|_| "1976".into(),
+    )
+    .unwrap();
     close(est.value[0], num(row, "value").unwrap(), TOL, "value");
-    close(est.lower[0], num(row, "lower95_0cl").unwrap(), TOL, "lower95");
-    close(est.upper[0], num(row, "upper95_0cl").unwrap(), TOL, "upper95");
+    close(
+        est.lower[0],
+        num(row, "lower95_0cl").unwrap(),
+        TOL,
+        "lower95",
+    );
+    close(
+        est.upper[0],
+        num(row, "upper95_0cl").unwrap(),
+        TOL,
+        "upper95",
+    );
     // The file's 99.8% limits for this row are ten times the value's scale (76 592 … 95 992
     // around 8 592): an inconsistency in the reference workbook, so they are checked against a
     // tenth of the published figure, which is what Dobson's formula gives at 99.8%.
-    let opts = DsrOptions { confidence: 0.998, ..DsrOptions::default() };
-    let est = stats::dsr(&b.group, 1, &b.band, &b.count, &b.pop, &std, &opts, &|_| "1976".into()).unwrap();
-    close(est.lower[0], num(row, "lower99_8cl").unwrap() / 10.0, TOL, "lower99.8");
-    close(est.upper[0], num(row, "upper99_8cl").unwrap() / 10.0, TOL, "upper99.8");
+    let opts = DsrOptions {
+        confidence: 0.998,
+        ..DsrOptions::default()
+    };
+    let est = stats::dsr(&b.group, 1, &b.band, &b.count, &b.pop, &std, &opts, &|_| {
+        "1976".into()
+    })
+    .unwrap();
+    close(
+        est.lower[0],
+        num(row, "lower99_8cl").unwrap() / 10.0,
+        TOL,
+        "lower99.8",
+    );
+    close(
+        est.upper[0],
+        num(row, "upper99_8cl").unwrap() / 10.0,
+        TOL,
+        "upper99.8",
+    );
 }
 
 #[test]
@@ -201,7 +345,11 @@ fn isr_ratios_and_rates() {
     // testdata_tiny leaves the 10-14 band's count, population and reference count empty; that
     // band has 0 reference events, so it contributes nothing to E whatever its population:
     // read as 0, as PHE's sums skip it.
-    let col = |k: &str| rows.iter().map(|r| num(r, k).unwrap_or(0.0)).collect::<Vec<f64>>();
+    let col = |k: &str| {
+        rows.iter()
+            .map(|r| num(r, k).unwrap_or(0.0))
+            .collect::<Vec<f64>>()
+    };
     let (count, pop, refc, refp) = (col("count"), col("pop"), col("refcount"), col("refpop"));
     // The first twelve expected rows use this reference data (the last four another).
     let expected = read_csv("phe/testdata_DSR_ISR__testresults_ISR.csv");
@@ -215,9 +363,27 @@ fn isr_ratios_and_rates() {
             s => panic!("unexpected statistic {s}"),
         };
         let g = areas.iter().position(|a| *a == row["area"]).unwrap();
-        for (conf, lo_key, hi_key) in [(0.95, "lower95_0cl", "upper95_0cl"), (0.998, "lower99_8cl", "upper99_8cl")] {
-            let opts = IsrOptions { confidence: conf, multiplier, method: RateMethod::Byar, kind };
-            let est = stats::isr(&group, areas.len(), &count, &pop, &refc, &refp, &opts, &|g| areas[g].clone()).unwrap();
+        for (conf, lo_key, hi_key) in [
+            (0.95, "lower95_0cl", "upper95_0cl"),
+            (0.998, "lower99_8cl", "upper99_8cl"),
+        ] {
+            let opts = IsrOptions {
+                confidence: conf,
+                multiplier,
+                method: RateMethod::Byar,
+                kind,
+            };
+            let est = stats::isr(
+                &group,
+                areas.len(),
+                &count,
+                &pop,
+                &refc,
+                &refp,
+                &opts,
+                &|g| areas[g].clone(),
+            )
+            .unwrap();
             let what = format!("{} {statistic}", row["area"]);
             close(est.observed[g], num(row, "observed").unwrap(), TOL, &what);
             close(est.expected[g], num(row, "expected").unwrap(), TOL, &what);
@@ -225,8 +391,18 @@ fn isr_ratios_and_rates() {
                 close(est.reference_rate[g], r, TOL, &what);
             }
             close(est.value[g], num(row, "value").unwrap(), TOL, &what);
-            close(est.lower[g], num(row, lo_key).unwrap(), TOL, &format!("{what} {lo_key}"));
-            close(est.upper[g], num(row, hi_key).unwrap(), TOL, &format!("{what} {hi_key}"));
+            close(
+                est.lower[g],
+                num(row, lo_key).unwrap(),
+                TOL,
+                &format!("{what} {lo_key}"),
+            );
+            close(
+                est.upper[g],
+                num(row, hi_key).unwrap(),
+                TOL,
+                &format!("{what} {hi_key}"),
+            );
             assert_eq!(est.method[g].name(), row["method"]);
         }
     }
@@ -245,10 +421,15 @@ fn means_with_student_t() {
         group.push(areas.iter().position(|a| *a == r["area"]).unwrap() as u32);
     }
     let expected = read_csv("phe/testdata_Mean__testdata_Mean_results.csv");
-    for (conf, lo_key, hi_key) in [(0.95, "lower95_0cl", "upper95_0cl"), (0.998, "lower99_8cl", "upper99_8cl")] {
+    for (conf, lo_key, hi_key) in [
+        (0.95, "lower95_0cl", "upper95_0cl"),
+        (0.998, "lower99_8cl", "upper99_8cl"),
+    ] {
         let opts = MeanOptions { confidence: conf };
-        let by_area = stats::mean(&group, areas.len(), &values, &opts, &|g| areas[g].clone()).unwrap();
-        let all = stats::mean(&vec![0; values.len()], 1, &values, &opts, &|_| "all".into()).unwrap();
+        let by_area =
+            stats::mean(&group, areas.len(), &values, &opts, &|g| areas[g].clone()).unwrap();
+        let all =
+            stats::mean(&vec![0; values.len()], 1, &values, &opts, &|_| "all".into()).unwrap();
         for row in &expected {
             let (est, g) = match areas.iter().position(|a| *a == row["area"]) {
                 Some(g) => (&by_area, g),
@@ -275,30 +456,61 @@ fn dsr_error_inputs_are_refused() {
     let err3 = read_csv("phe/testdata_DSR_ISR__testdata_err3.csv");
     let err4 = read_csv("phe/testdata_DSR_ISR__testdata_err4.csv");
     let cols = |rows: &Vec<std::collections::HashMap<String, String>>, k: &str| {
-        rows.iter().map(|r| num(r, k).unwrap()).collect::<Vec<f64>>()
+        rows.iter()
+            .map(|r| num(r, k).unwrap())
+            .collect::<Vec<f64>>()
     };
     let bands = |rows: &Vec<std::collections::HashMap<String, String>>| {
         (0..rows.len() as u32).collect::<Vec<u32>>()
     };
     let run = |rows: &Vec<std::collections::HashMap<String, String>>| {
         let g = vec![0u32; rows.len()];
-        stats::dsr(&g, 1, &bands(rows), &cols(rows, "count"), &cols(rows, "pop"), &std, &DsrOptions::default(), &|_| "area".into())
+        stats::dsr(
+            &g,
+            1,
+            &bands(rows),
+            &cols(rows, "count"),
+            &cols(rows, "pop"),
+            &std,
+            &DsrOptions::default(),
+            &|_| "area".into(),
+        )
     };
     let e = run(&err1).unwrap_err().to_string();
-    assert!(e.contains("`count` at index 5") && e.contains(">= 0"), "{e}");
+    assert!(
+        e.contains("`count` at index 5") && e.contains(">= 0"),
+        "{e}"
+    );
     let e = run(&err3).unwrap_err().to_string();
-    assert!(e.contains("`population` at index 1") && e.contains("> 0"), "{e}");
-    let e = StandardPopulation::custom((0..19).map(|i| i * 5).collect(), cols(&err4, "stdpop")).unwrap_err().to_string();
+    assert!(
+        e.contains("`population` at index 1") && e.contains("> 0"),
+        "{e}"
+    );
+    let e = StandardPopulation::custom((0..19).map(|i| i * 5).collect(), cols(&err4, "stdpop"))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("`weights` at index 5"), "{e}");
 
     // err2: a zero population (Area1, second band), and Area2 has fewer bands than Area1.
     let err2 = read_csv("phe/testdata_DSR_ISR__testdata_err2.csv");
     let n = err2.len();
-    let group: Vec<u32> = err2.iter().map(|r| u32::from(r["area"] != "Area1")).collect();
+    let group: Vec<u32> = err2
+        .iter()
+        .map(|r| u32::from(r["area"] != "Area1"))
+        .collect();
     let band: Vec<u32> = (0..n).map(|i| (i % 19) as u32).collect();
-    let e = stats::dsr(&group, 2, &band, &cols(&err2, "count"), &cols(&err2, "pop"), &std, &DsrOptions::default(), &|g| format!("Area{}", g + 1))
-        .unwrap_err()
-        .to_string();
+    let e = stats::dsr(
+        &group,
+        2,
+        &band,
+        &cols(&err2, "count"),
+        &cols(&err2, "pop"),
+        &std,
+        &DsrOptions::default(),
+        &|g| format!("Area{}", g + 1),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("`population` at index 1"), "{e}");
 }
 
@@ -306,7 +518,13 @@ fn dsr_error_inputs_are_refused() {
 #[test]
 fn missing_inputs_are_refused() {
     let e = stats::proportion(&[f64::NAN], &[100.0], &ProportionOptions::default()).unwrap_err();
-    assert_eq!(e.to_string(), "invalid value in `numerator` at index 0 (NaN): counts must be finite and >= 0");
+    assert_eq!(
+        e.to_string(),
+        "invalid value in `numerator` at index 0 (NaN): counts must be finite and >= 0"
+    );
     let e = stats::rate(&[10.0, 10.0], &[5.0, f64::NAN], &RateOptions::default()).unwrap_err();
-    assert_eq!(e.to_string(), "invalid value in `denominator` at index 1 (NaN): denominators must be finite and > 0");
+    assert_eq!(
+        e.to_string(),
+        "invalid value in `denominator` at index 1 (NaN): denominators must be finite and > 0"
+    );
 }

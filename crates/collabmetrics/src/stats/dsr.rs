@@ -8,7 +8,8 @@ use crate::error::{check_len, Error, Result};
 use serde::Serialize;
 
 /// The note attached to a DSR on fewer than 10 events.
-pub const LOW_COUNT_NOTE: &str = "total count < 10: PHE does not publish a DSR on fewer than 10 events";
+pub const LOW_COUNT_NOTE: &str =
+    "total count < 10: PHE does not publish a DSR on fewer than 10 events";
 
 /// Options for [`dsr`].
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -76,7 +76,12 @@ pub fn isr(
     check_len("count", count.len(), "group", n)?;
     check_len("population", population.len(), "group", n)?;
     check_len("reference_count", reference_count.len(), "group", n)?;
-    check_len("reference_population", reference_population.len(), "group", n)?;
+    check_len(
+        "reference_population",
+        reference_population.len(),
+        "group",
+        n,
+    )?;
     check_groups(group, n_groups)?;
 
     let mut observed = vec![0.0; n_groups];

@@ -60,12 +60,20 @@ pub fn proportion_into(
 ) -> Result<()> {
     check_confidence(options.confidence)?;
     check_multiplier(options.multiplier)?;
-    check_len("denominator", denominator.len(), "numerator", numerator.len())?;
+    check_len(
+        "denominator",
+        denominator.len(),
+        "numerator",
+        numerator.len(),
+    )?;
     out.check_len("numerator", numerator.len())?;
     let z = z_value(options.confidence)?;
     let m = options.multiplier;
     let rows = numerator.iter().zip(denominator);
-    let outs = out.value.iter_mut().zip(out.lower.iter_mut().zip(out.upper.iter_mut()));
+    let outs = out
+        .value
+        .iter_mut()
+        .zip(out.lower.iter_mut().zip(out.upper.iter_mut()));
     for (i, ((&o, &n), (v, (lo, hi)))) in rows.zip(outs).enumerate() {
         check_count("numerator", i, o)?;
         if !(n.is_finite() && n > 0.0) {

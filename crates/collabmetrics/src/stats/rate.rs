@@ -57,7 +57,13 @@ impl Default for RateOptions {
 pub fn rate(count: &[f64], denominator: &[f64], options: &RateOptions) -> Result<Estimates> {
     let mut out = Estimates::zeroed(count.len(), options.confidence, Method::Byar);
     let mut methods = std::mem::take(&mut out.method);
-    rate_into(count, denominator, options, out.output(), Some(&mut methods))?;
+    rate_into(
+        count,
+        denominator,
+        options,
+        out.output(),
+        Some(&mut methods),
+    )?;
     out.method = methods;
     Ok(out)
 }

@@ -5,8 +5,8 @@ use serde::Serialize;
 
 /// European Standard Population 2013, five-year bands 0–4 … 85–89, 90+ (Eurostat 2013).
 const ESP2013: [f64; 19] = [
-    5000.0, 5500.0, 5500.0, 5500.0, 6000.0, 6000.0, 6500.0, 7000.0, 7000.0, 7000.0, 7000.0,
-    6500.0, 6000.0, 5500.0, 5000.0, 4000.0, 2500.0, 1500.0, 1000.0,
+    5000.0, 5500.0, 5500.0, 5500.0, 6000.0, 6000.0, 6500.0, 7000.0, 7000.0, 7000.0, 7000.0, 6500.0,
+    6000.0, 5500.0, 5000.0, 4000.0, 2500.0, 1500.0, 1000.0,
 ];
 
 /// A standard population: contiguous age bands, each from its lower age up to the next band's
@@ -56,7 +56,10 @@ impl StandardPopulation {
     pub fn custom(lower_ages: Vec<i32>, weights: Vec<f64>) -> Result<Self> {
         crate::error::check_len("weights", weights.len(), "lower_ages", lower_ages.len())?;
         if lower_ages.is_empty() {
-            return Err(Error::argument("standard", "a standard needs at least one band"));
+            return Err(Error::argument(
+                "standard",
+                "a standard needs at least one band",
+            ));
         }
         if let Some(i) = lower_ages.windows(2).position(|w| w[1] <= w[0]) {
             return Err(Error::value(
@@ -67,10 +70,18 @@ impl StandardPopulation {
             ));
         }
         if let Some(i) = weights.iter().position(|w| !(w.is_finite() && *w >= 0.0)) {
-            return Err(Error::value("weights", i, weights[i], "weights must be finite and >= 0"));
+            return Err(Error::value(
+                "weights",
+                i,
+                weights[i],
+                "weights must be finite and >= 0",
+            ));
         }
         if weights.iter().sum::<f64>() <= 0.0 {
-            return Err(Error::argument("weights", "the weights must have a positive total"));
+            return Err(Error::argument(
+                "weights",
+                "the weights must have a positive total",
+            ));
         }
         Ok(StandardPopulation {
             name: "custom".to_owned(),
@@ -149,8 +160,17 @@ mod tests {
 
     #[test]
     fn esp2013_weights_sum_to_100000() {
-        assert_eq!(StandardPopulation::esp2013().weights().iter().sum::<f64>(), 100_000.0);
-        assert_eq!(StandardPopulation::esp2013_18().weights().iter().sum::<f64>(), 100_000.0);
+        assert_eq!(
+            StandardPopulation::esp2013().weights().iter().sum::<f64>(),
+            100_000.0
+        );
+        assert_eq!(
+            StandardPopulation::esp2013_18()
+                .weights()
+                .iter()
+                .sum::<f64>(),
+            100_000.0
+        );
         assert_eq!(StandardPopulation::esp2013_18().weights()[17], 2500.0);
     }
 
@@ -161,7 +181,11 @@ mod tests {
         assert_eq!(s.band_of_label(" 05 - 09 "), Some(1));
         assert_eq!(s.band_of_label("90+"), Some(18));
         assert_eq!(s.band_of_label("85-89"), Some(17));
-        assert_eq!(s.band_of_label("85+"), None, "85+ is not a band of the 19-band ESP");
+        assert_eq!(
+            s.band_of_label("85+"),
+            None,
+            "85+ is not a band of the 19-band ESP"
+        );
         assert_eq!(s.band_of_label("55-69"), None, "upper age must agree");
         assert_eq!(s.band_of_label("90"), Some(18));
         assert_eq!(s.band_of_label("abc"), None);

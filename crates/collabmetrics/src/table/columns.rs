@@ -32,7 +32,11 @@ impl ColumnMap {
 
 impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for ColumnMap {
     fn from_iter<T: IntoIterator<Item = (K, V)>>(iter: T) -> Self {
-        ColumnMap(iter.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
+        ColumnMap(
+            iter.into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        )
     }
 }
 
@@ -142,8 +146,17 @@ impl Input {
     }
 }
 
-fn convert<T: ArrowPrimitiveType>(col: &ArrayRef, f: impl Fn(T::Native) -> f64) -> Cow<'static, [f64]> {
-    Cow::Owned(col.as_primitive::<T>().values().iter().map(|&x| f(x)).collect())
+fn convert<T: ArrowPrimitiveType>(
+    col: &ArrayRef,
+    f: impl Fn(T::Native) -> f64,
+) -> Cow<'static, [f64]> {
+    Cow::Owned(
+        col.as_primitive::<T>()
+            .values()
+            .iter()
+            .map(|&x| f(x))
+            .collect(),
+    )
 }
 
 /// The first null row of an array, if any.

@@ -55,7 +55,10 @@ impl Groups {
             let col = input.column(name)?;
             let values = arrow_select::take::take(col.as_ref(), &take_idx, None)
                 .map_err(|e| Error::argument("by", e.to_string()))?;
-            keys.push((Field::new(input.name(name), col.data_type().clone(), true), values));
+            keys.push((
+                Field::new(input.name(name), col.data_type().clone(), true),
+                values,
+            ));
         }
         Ok(Groups {
             codes,
@@ -152,7 +155,8 @@ fn key_codes(col: &ArrayRef, name: &str) -> Result<Vec<u32>> {
         other => {
             return Err(Error::ColumnType {
                 column: name.to_owned(),
-                expected: "a grouping key (string, integer, boolean, date or dictionary)".to_owned(),
+                expected: "a grouping key (string, integer, boolean, date or dictionary)"
+                    .to_owned(),
                 found: other.to_string(),
             })
         }

@@ -63,7 +63,13 @@ pub fn proportion_table(input: &Input, opts: &ProportionTableOptions) -> Result<
     let num = input.f64s(&opts.numerator)?;
     let den = input.f64s(&opts.denominator)?;
     let est = stats::proportion(&num, &den, &opts.options).map_err(|e| {
-        input.locate(rename(e, &[("numerator", &opts.numerator), ("denominator", &opts.denominator)]))
+        input.locate(rename(
+            e,
+            &[
+                ("numerator", &opts.numerator),
+                ("denominator", &opts.denominator),
+            ],
+        ))
     })?;
     let methods = est.method.iter().map(|m| m.name()).collect();
     let mut tidy = Tidy::from_input(input)?;
@@ -77,7 +83,10 @@ pub fn rate_table(input: &Input, opts: &RateTableOptions) -> Result<RecordBatch>
     let count = input.f64s(&opts.count)?;
     let den = input.f64s(&opts.denominator)?;
     let est = stats::rate(&count, &den, &opts.options).map_err(|e| {
-        input.locate(rename(e, &[("count", &opts.count), ("denominator", &opts.denominator)]))
+        input.locate(rename(
+            e,
+            &[("count", &opts.count), ("denominator", &opts.denominator)],
+        ))
     })?;
     let methods = est.method.iter().map(|m| m.name()).collect();
     let mut tidy = Tidy::from_input(input)?;
@@ -104,7 +113,10 @@ pub fn dsr_table(input: &Input, opts: &DsrTableOptions) -> Result<RecordBatch> {
         &|g| groups.label(g),
     )
     .map_err(|e| {
-        input.locate(rename(e, &[("count", &opts.count), ("population", &opts.population)]))
+        input.locate(rename(
+            e,
+            &[("count", &opts.count), ("population", &opts.population)],
+        ))
     })?;
     let notes: Vec<Option<&str>> = est
         .low_count
@@ -115,7 +127,13 @@ pub fn dsr_table(input: &Input, opts: &DsrTableOptions) -> Result<RecordBatch> {
     let mut tidy = Tidy::from_groups(&groups);
     tidy.number("total_count", est.total_count);
     tidy.number("total_population", est.total_population);
-    tidy.estimates(est.value, est.lower, est.upper, est.confidence, vec![Method::Dobson.name(); n]);
+    tidy.estimates(
+        est.value,
+        est.lower,
+        est.upper,
+        est.confidence,
+        vec![Method::Dobson.name(); n],
+    );
     tidy.text("note", notes);
     tidy.finish()
 }
@@ -174,7 +192,13 @@ pub fn mean_table(input: &Input, opts: &MeanTableOptions) -> Result<RecordBatch>
     tidy.number("value_count", est.count);
     tidy.number("value_sum", est.sum);
     tidy.number("sd", est.sd);
-    tidy.estimates(est.value, est.lower, est.upper, est.confidence, vec![Method::StudentT.name(); n]);
+    tidy.estimates(
+        est.value,
+        est.lower,
+        est.upper,
+        est.confidence,
+        vec![Method::StudentT.name(); n],
+    );
     tidy.finish()
 }
 
@@ -252,13 +276,49 @@ fn band_indices(input: &Input, ours: &str, standard: &StandardPopulation) -> Res
         DataType::Utf8 => by_label(&mut col.as_string::<i32>().iter()),
         DataType::LargeUtf8 => by_label(&mut col.as_string::<i64>().iter()),
         DataType::Utf8View => by_label(&mut col.as_string_view().iter()),
-        DataType::Int8 => by_age(&mut col.as_primitive::<Int8Type>().values().iter().map(|&x| i64::from(x))),
-        DataType::Int16 => by_age(&mut col.as_primitive::<Int16Type>().values().iter().map(|&x| i64::from(x))),
-        DataType::Int32 => by_age(&mut col.as_primitive::<Int32Type>().values().iter().map(|&x| i64::from(x))),
+        DataType::Int8 => by_age(
+            &mut col
+                .as_primitive::<Int8Type>()
+                .values()
+                .iter()
+                .map(|&x| i64::from(x)),
+        ),
+        DataType::Int16 => by_age(
+            &mut col
+                .as_primitive::<Int16Type>()
+                .values()
+                .iter()
+                .map(|&x| i64::from(x)),
+        ),
+        DataType::Int32 => by_age(
+            &mut col
+                .as_primitive::<Int32Type>()
+                .values()
+                .iter()
+                .map(|&x| i64::from(x)),
+        ),
         DataType::Int64 => by_age(&mut col.as_primitive::<Int64Type>().values().iter().copied()),
-        DataType::UInt8 => by_age(&mut col.as_primitive::<UInt8Type>().values().iter().map(|&x| i64::from(x))),
-        DataType::UInt16 => by_age(&mut col.as_primitive::<UInt16Type>().values().iter().map(|&x| i64::from(x))),
-        DataType::UInt32 => by_age(&mut col.as_primitive::<UInt32Type>().values().iter().map(|&x| i64::from(x))),
+        DataType::UInt8 => by_age(
+            &mut col
+                .as_primitive::<UInt8Type>()
+                .values()
+                .iter()
+                .map(|&x| i64::from(x)),
+        ),
+        DataType::UInt16 => by_age(
+            &mut col
+                .as_primitive::<UInt16Type>()
+                .values()
+                .iter()
+                .map(|&x| i64::from(x)),
+        ),
+        DataType::UInt32 => by_age(
+            &mut col
+                .as_primitive::<UInt32Type>()
+                .values()
+                .iter()
+                .map(|&x| i64::from(x)),
+        ),
         other => Err(Error::ColumnType {
             column: name.to_owned(),
             expected: "age band labels (string) or lower ages (integer)".to_owned(),
@@ -321,7 +381,8 @@ impl Tidy {
         self.number("lower", lower);
         self.number("upper", upper);
         self.number("confidence", vec![confidence; n]);
-        self.fields.push(Field::new("method", DataType::Utf8, false));
+        self.fields
+            .push(Field::new("method", DataType::Utf8, false));
         self.columns.push(Arc::new(StringArray::from(methods)));
     }
 

@@ -1,0 +1,86 @@
+//! Plain-text and JSON rendering of report sections.
+
+use serde::Serialize;
+use std::fmt::Write;
+
+/// One titled table of a report: text cells for the terminal, and the raw result for JSON.
+#[derive(Serialize)]
+pub struct Section {
+    pub title: String,
+    pub method: String,
+    pub header: Vec<String>,
+    #[serde(skip)]
+    pub rows: Vec<Vec<String>>,
+    pub result: serde_json::Value,
+}
+
+/// A report: a heading and its sections.
+#[derive(Serialize)]
+pub struct Report {
+    pub title: String,
+    pub note: String,
+    pub sections: Vec<Section>,
+}
+
+impl Report {
+    /// Aligned text tables, numbers right-aligned.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "{}\n{}\n{}\n",
+            self.title,
+            "=".repeat(self.title.chars().count()),
+            self.note
+        );
+        for s in &self.sections {
+            let _ = writeln!(out, "{}\n{}", s.title, "-".repeat(s.title.chars().count()));
+            let _ = writeln!(out, "{}", s.method);
+            let widths: Vec<usize> = (0..s.header.len())
+                .map(|c| {
+                    s.rows
+                        .iter()
+                        .map(|r| r[c].chars().count())
+                        .chain([s.header[c].chars().count()])
+                        .max()
+                        .unwrap_or(0)
+                })
+                .collect();
+            let line = |cells: &[String]| -> String {
+                cells
+                    .iter()
+                    .zip(&widths)
+                    .enumerate()
+                    .map(|(i, (c, &w))| {
+                        if i == 0 {
+                            format!("{c:<w$}")
+                        } else {
+                            format!("{c:>w$}")
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("  ")
+            };
+            let _ = writeln!(out, "{}", line(&s.header));
+            for r in &s.rows {
+                let _ = writeln!(out, "{}", line(r));
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The report as pretty JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("reports serialise")
+    }
+}
+
+/// A number with `digits` decimals.
+pub fn num(x: f64, digits: usize) -> String {
+    if x.is_nan() {
+        "-".to_owned()
+    } else {
+        format!("{x:.digits$}")
+    }
+}

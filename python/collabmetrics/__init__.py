@@ -1,0 +1,21 @@
+"""collabmetrics: one trusted definition of the outcome metrics of NHS mental health provider
+collaboratives (out-of-area placements, travel distance, transition disengagement, inequality),
+computed by a Rust core shared with the C library and the command-line program.
+
+>>> import collabmetrics as cm
+>>> cm.proportion(65, 100).column("method").to_pylist()
+['Wilson']
+"""
+
+from ._native import CollabMetricsError, __version__
+from .stats import dsr, isr, mean, proportion, rate
+
+__all__ = [
+    "CollabMetricsError",
+    "__version__",
+    "dsr",
+    "isr",
+    "mean",
+    "proportion",
+    "rate",
+]

@@ -1,0 +1,265 @@
+"""Proportions, rates, standardised rates and means with confidence intervals.
+
+The methods follow PHE's "Technical Guide: Confidence Intervals" and the R package
+PHEindicatormethods; see ``spec/stats.md`` in the repository. Each function returns a tidy
+frame: the inputs (or the ``by`` groups and their totals), then ``value``, ``lower``,
+``upper``, ``confidence`` and ``method``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+import pyarrow as pa
+
+from . import _native
+from ._frames import Frame, Numbers, from_arrow, group_names, is_frame, levels, to_arrow, vectors
+from ._native import CollabMetricsError
+
+__all__ = ["dsr", "isr", "mean", "proportion", "rate"]
+
+
+def _each_level(confidence: float | Sequence[float], call: Callable[[float], pa.Table]) -> pa.Table:
+    """Runs ``call`` at every confidence level and stacks the results."""
+    tables = [call(c) for c in levels(confidence)]
+    return tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+
+
+def _rowwise(
+    first: Numbers | str,
+    second: Numbers | str,
+    names: tuple[str, str],
+    data: Frame | None,
+) -> tuple[pa.Table, str, str, str]:
+    """The input table, its two column names and the output kind, for row-wise estimators."""
+    if data is not None:
+        if not (isinstance(first, str) and isinstance(second, str)):
+            raise CollabMetricsError(
+                f"invalid argument `{names[0]}`: with `data`, pass column names, not values"
+            )
+        table, kind = to_arrow(data)
+        return table, first, second, kind
+    if is_frame(first) or is_frame(second):
+        raise CollabMetricsError(
+            f"invalid argument `{names[0]}`: to use a frame, pass data=frame and column names"
+        )
+    table = vectors(**{names[0]: first, names[1]: second})
+    return table, names[0], names[1], "pyarrow"
+
+
+def proportion(
+    numerator: Numbers | str,
+    denominator: Numbers | str,
+    *,
+    data: Frame | None = None,
+    confidence: float | Sequence[float] = 0.95,
+    multiplier: float = 1.0,
+    method: str = "wilson",
+) -> Frame:
+    """Proportions ``numerator / denominator × multiplier`` with Wilson score intervals.
+
+    Args:
+        numerator: counts (scalar, sequence, numpy array, Series), or a column name of ``data``.
+        denominator: totals, or a column name of ``data``. A length-1 input is broadcast.
+        data: a frame holding both columns; the result is the same kind of frame.
+        confidence: a level in (0, 1), or several (rows are stacked per level).
+        multiplier: 1 for a proportion, 100 for a percentage.
+        method: ``"wilson"`` (the only method: PHE's default).
+
+    Returns:
+        The input columns, then ``value``, ``lower``, ``upper``, ``confidence``, ``method``.
+
+    Raises:
+        CollabMetricsError: ``denominator`` <= 0, ``numerator`` < 0 or > ``denominator``,
+            NaN or missing values, a confidence outside (0, 1), mismatched lengths.
+
+    Example:
+        >>> import collabmetrics as cm
+        >>> t = cm.proportion([65, 0], 100)
+        >>> t.column("value").to_pylist()
+        [0.65, 0.0]
+        >>> [round(x, 6) for x in t.column("lower").to_pylist()]
+        [0.552544, 0.0]
+        >>> round(t.column("upper")[1].as_py(), 6)  # O = 0: z² / (n + z²)
+        0.036993
+    """
+    if method.lower() != "wilson":
+        raise CollabMetricsError(
+            f'invalid argument `method`: unknown proportion method "{method}"; expected "wilson"'
+        )
+    table, num, den, kind = _rowwise(numerator, denominator, ("numerator", "denominator"), data)
+    out = _each_level(
+        confidence, lambda c: _native.proportion_table(table, num, den, c, multiplier)
+    )
+    return from_arrow(out, kind)
+
+
+def rate(
+    count: Numbers | str,
+    denominator: Numbers | str,
+    *,
+    data: Frame | None = None,
+    confidence: float | Sequence[float] = 0.95,
+    multiplier: float = 100_000,
+    method: str = "byar",
+) -> Frame:
+    """Crude rates ``count / denominator × multiplier`` with Poisson intervals.
+
+    ``method="byar"`` (PHE's rule) uses Byar's approximation for counts of 10 or more and exact
+    chi-squared limits below 10; ``method="exact"`` uses exact limits for every count. The
+    ``method`` column says which each row used (``"Byars"`` or ``"Exact"``).
+
+    Example:
+        >>> import collabmetrics as cm
+        >>> t = cm.rate([1, 65], [100, 100], multiplier=100)
+        >>> t.column("method").to_pylist()
+        ['Exact', 'Byars']
+        >>> [round(x, 4) for x in t.column("upper").to_pylist()]
+        [5.5716, 82.8491]
+    """
+    table, cnt, den, kind = _rowwise(count, denominator, ("count", "denominator"), data)
+    out = _each_level(
+        confidence, lambda c: _native.rate_table(table, cnt, den, c, multiplier, method)
+    )
+    return from_arrow(out, kind)
+
+
+def _standard(
+    standard: str | Mapping[int, float],
+) -> tuple[str, tuple[list[int], list[float]] | None]:
+    if isinstance(standard, str):
+        return standard, None
+    ages = sorted(standard)
+    return "custom", ([int(a) for a in ages], [float(standard[a]) for a in ages])
+
+
+def dsr(
+    frame: Frame,
+    *,
+    count: str = "count",
+    population: str = "population",
+    age_band: str = "age_band",
+    by: str | Sequence[str] | None = None,
+    standard: str | Mapping[int, float] = "esp2013",
+    confidence: float | Sequence[float] = 0.95,
+    multiplier: float = 100_000,
+    method: str = "byar",
+) -> Frame:
+    """Directly standardised rates per group with Dobson's interval.
+
+    Each group (the ``by`` columns; none: the whole frame) needs every age band of the
+    standard exactly once. Bands are labels (``"0-4"`` … ``"90+"``) or lower ages (0, 5, …).
+
+    Args:
+        frame: one row per group and age band.
+        standard: ``"esp2013"`` (European Standard Population 2013, 19 bands to 90+),
+            ``"esp2013_18"`` (18 bands to 85+), or a mapping ``{lower age: weight}``.
+        method: limits of the total count used by Dobson's method: ``"byar"`` (exact below
+            10) or ``"exact"``.
+
+    Returns:
+        The ``by`` columns, ``total_count``, ``total_population``, ``value``, ``lower``,
+        ``upper``, ``confidence``, ``method`` and ``note``. PHE does not publish a DSR on fewer
+        than 10 events: such rows keep their value and carry a ``note`` saying so.
+
+    Example:
+        >>> import pyarrow as pa, collabmetrics as cm
+        >>> t = pa.table({"age_band": ["0-4", "5+"], "count": [10, 30],
+        ...               "population": [1000, 2000]})
+        >>> r = cm.dsr(t, standard={0: 1, 5: 3}, multiplier=1000)
+        >>> round(r.column("value")[0].as_py(), 4)  # (1·10/1000 + 3·30/2000) / 4 × 1000
+        13.75
+    """
+    name, custom = _standard(standard)
+    table, kind = to_arrow(frame)
+    keys = group_names(by)
+    out = _each_level(
+        confidence,
+        lambda c: _native.dsr_table(
+            table, count, population, age_band, keys, name, custom, c, multiplier, method
+        ),
+    )
+    return from_arrow(out, kind)
+
+
+def isr(
+    frame: Frame,
+    *,
+    count: str = "count",
+    population: str = "population",
+    reference_count: str = "reference_count",
+    reference_population: str = "reference_population",
+    by: str | Sequence[str] | None = None,
+    kind: str = "ratio",
+    confidence: float | Sequence[float] = 0.95,
+    multiplier: float | None = None,
+    method: str = "byar",
+) -> Frame:
+    """Indirectly standardised ratios (or rates) per group.
+
+    Each row is one age band: its observed ``count`` and ``population`` and the reference
+    ``reference_count`` / ``reference_population``. E = Σ population × reference rate; the
+    ratio O / E has the limits of O (Byar, exact below 10) divided by E.
+
+    Args:
+        kind: ``"ratio"`` (O / E × multiplier, default multiplier 1; 100 for an SMR) or
+            ``"rate"`` (O / E × the reference crude rate × multiplier, default 100 000).
+
+    Example:
+        >>> import pyarrow as pa, collabmetrics as cm
+        >>> t = pa.table({"count": [30, 20], "population": [1000, 1000],
+        ...               "reference_count": [20, 20], "reference_population": [1000, 1000]})
+        >>> round(cm.isr(t).column("value")[0].as_py(), 4)  # 50 / 40
+        1.25
+    """
+    if multiplier is None:
+        multiplier = 1.0 if kind == "ratio" else 100_000.0
+    table, out_kind = to_arrow(frame)
+    keys = group_names(by)
+    out = _each_level(
+        confidence,
+        lambda c: _native.isr_table(
+            table,
+            count,
+            population,
+            reference_count,
+            reference_population,
+            keys,
+            kind,
+            c,
+            multiplier,
+            method,
+        ),
+    )
+    return from_arrow(out, out_kind)
+
+
+def mean(
+    data: Frame | Numbers,
+    *,
+    value: str = "value",
+    by: str | Sequence[str] | None = None,
+    confidence: float | Sequence[float] = 0.95,
+) -> Frame:
+    """Means with Student's t interval ``mean ± t(n−1) · sd / √n``, per group.
+
+    Args:
+        data: a frame (with the ``value`` column and any ``by`` columns) or plain numbers.
+
+    Returns:
+        The ``by`` columns, ``value_count``, ``value_sum``, ``sd``, ``value``, ``lower``,
+        ``upper``, ``confidence``, ``method``.
+
+    Example:
+        >>> import collabmetrics as cm
+        >>> t = cm.mean([1.0, 2.0, 3.0])
+        >>> t.column("value")[0].as_py(), round(t.column("upper")[0].as_py(), 4)
+        (2.0, 4.4841)
+    """
+    if is_frame(data):
+        table, kind = to_arrow(data)
+    else:
+        table, kind, value = vectors(value=data), "pyarrow", "value"
+    keys = group_names(by)
+    out = _each_level(confidence, lambda c: _native.mean_table(table, value, keys, c))
+    return from_arrow(out, kind)

@@ -1,0 +1,157 @@
+"""The estimators against scipy and statsmodels on random inputs (independent implementations)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from scipy import stats as st
+from statsmodels.stats.proportion import proportion_confint
+
+import collabmetrics as cm
+
+
+def col(t: pa.Table, name: str) -> np.ndarray:
+    return np.asarray(t.column(name).to_numpy(), dtype=float)
+
+
+@pytest.mark.parametrize("confidence", [0.8, 0.95, 0.998])
+def test_wilson_matches_statsmodels(rng: np.random.Generator, confidence: float) -> None:
+    n = rng.integers(1, 100_000, size=2_000)
+    o = rng.integers(0, n + 1)
+    lo, hi = proportion_confint(o, n, alpha=1 - confidence, method="wilson")
+    t = cm.proportion(o, n, confidence=confidence, multiplier=100)
+    np.testing.assert_allclose(col(t, "value"), 100 * o / n, rtol=1e-14)
+    np.testing.assert_allclose(col(t, "lower"), 100 * lo, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(col(t, "upper"), 100 * hi, rtol=1e-9, atol=1e-12)
+    assert set(t.column("method").to_pylist()) == {"Wilson"}
+    assert set(t.column("confidence").to_pylist()) == {confidence}
+
+
+def exact_limits(o: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
+    a = 1 - confidence
+    lower = np.where(o == 0, 0.0, st.chi2.ppf(a / 2, 2 * np.maximum(o, 1e-300)) / 2)
+    upper = st.chi2.ppf(1 - a / 2, 2 * o + 2) / 2
+    return lower, upper
+
+
+def byar_limits(o: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
+    z = st.norm.ppf((1 + confidence) / 2)
+    lower = o * (1 - 1 / (9 * o) - z / (3 * np.sqrt(o))) ** 3
+    upper = (o + 1) * (1 - 1 / (9 * (o + 1)) + z / (3 * np.sqrt(o + 1))) ** 3
+    return lower, upper
+
+
+@pytest.mark.parametrize("confidence", [0.9, 0.95, 0.998])
+def test_rate_byar_and_exact_match_scipy(rng: np.random.Generator, confidence: float) -> None:
+    o = np.concatenate([np.arange(0, 30), rng.integers(0, 5_000, size=500)]).astype(float)
+    pt = rng.uniform(100, 1e6, size=o.size)
+    t = cm.rate(o, pt, confidence=confidence, multiplier=1000)
+    el, eu = exact_limits(o, confidence)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bl, bu = byar_limits(o, confidence)
+    small = o < 10
+    lower = np.where(small, el, bl) * 1000 / pt
+    upper = np.where(small, eu, bu) * 1000 / pt
+    np.testing.assert_allclose(col(t, "value"), o * 1000 / pt, rtol=1e-14)
+    np.testing.assert_allclose(col(t, "lower"), lower, rtol=1e-9, atol=1e-300)
+    np.testing.assert_allclose(col(t, "upper"), upper, rtol=1e-9)
+    assert t.column("method").to_pylist() == ["Exact" if s else "Byars" for s in small]
+
+    e = cm.rate(o, pt, confidence=confidence, multiplier=1000, method="exact")
+    np.testing.assert_allclose(col(e, "lower"), el * 1000 / pt, rtol=1e-8, atol=1e-300)
+    np.testing.assert_allclose(col(e, "upper"), eu * 1000 / pt, rtol=1e-8)
+    assert set(e.column("method").to_pylist()) == {"Exact"}
+
+
+def test_mean_matches_scipy_t_interval(rng: np.random.Generator) -> None:
+    groups = np.repeat(np.array(["a", "b", "c"]), [5, 50, 500])
+    values = rng.normal(10, 3, size=groups.size) * np.repeat([1, 10, 100], [5, 50, 500])
+    t = cm.mean(pa.table({"g": groups, "x": values}), value="x", by="g", confidence=0.9)
+    assert t.column("g").to_pylist() == ["a", "b", "c"]
+    for i, g in enumerate(["a", "b", "c"]):
+        x = values[groups == g]
+        lo, hi = st.t.interval(0.9, x.size - 1, loc=x.mean(), scale=st.sem(x))
+        assert t.column("value")[i].as_py() == pytest.approx(x.mean(), rel=1e-12)
+        assert t.column("sd")[i].as_py() == pytest.approx(x.std(ddof=1), rel=1e-12)
+        assert t.column("lower")[i].as_py() == pytest.approx(lo, rel=1e-10)
+        assert t.column("upper")[i].as_py() == pytest.approx(hi, rel=1e-10)
+        assert t.column("value_count")[i].as_py() == x.size
+
+
+def test_dsr_matches_dobson_by_hand(rng: np.random.Generator) -> None:
+    esp = np.array(
+        [
+            5000,
+            5500,
+            5500,
+            5500,
+            6000,
+            6000,
+            6500,
+            7000,
+            7000,
+            7000,
+            7000,
+            6500,
+            6000,
+            5500,
+            5000,
+            4000,
+            2500,
+            1500,
+            1000,
+        ],
+        dtype=float,
+    )
+    labels = [f"{5 * i}-{5 * i + 4}" for i in range(18)] + ["90+"]
+    areas = ["A", "B"]
+    count = rng.integers(0, 200, size=(2, 19)).astype(float)
+    pop = rng.integers(500, 20_000, size=(2, 19)).astype(float)
+    frame = pa.table(
+        {
+            "area": np.repeat(areas, 19),
+            "age_band": labels * 2,
+            "count": count.ravel(),
+            "population": pop.ravel(),
+        }
+    )
+    t = cm.dsr(frame, by="area")
+    z = st.norm.ppf(0.975)
+    for i in range(2):
+        o = count[i].sum()
+        dsr = (esp * count[i] / pop[i]).sum() / esp.sum()
+        var = (esp**2 * count[i] / pop[i] ** 2).sum() / esp.sum() ** 2
+        ol = o * (1 - 1 / (9 * o) - z / (3 * np.sqrt(o))) ** 3
+        ou = (o + 1) * (1 - 1 / (9 * (o + 1)) + z / (3 * np.sqrt(o + 1))) ** 3
+        assert t.column("total_count")[i].as_py() == o
+        assert t.column("value")[i].as_py() == pytest.approx(dsr * 1e5, rel=1e-12)
+        assert t.column("lower")[i].as_py() == pytest.approx(
+            (dsr + np.sqrt(var / o) * (ol - o)) * 1e5, rel=1e-10
+        )
+        assert t.column("upper")[i].as_py() == pytest.approx(
+            (dsr + np.sqrt(var / o) * (ou - o)) * 1e5, rel=1e-10
+        )
+    assert t.column("method").to_pylist() == ["Dobson", "Dobson"]
+    assert t.column("note").to_pylist() == [None, None]
+
+
+def test_isr_ratio_and_rate_by_hand(rng: np.random.Generator) -> None:
+    count = rng.integers(0, 50, size=10).astype(float)
+    pop = rng.integers(100, 1000, size=10).astype(float)
+    rc = rng.integers(10, 500, size=10).astype(float)
+    rp = rng.integers(1000, 10_000, size=10).astype(float)
+    frame = pa.table(
+        {"count": count, "population": pop, "reference_count": rc, "reference_population": rp}
+    )
+    o, e = count.sum(), (pop * rc / rp).sum()
+    ratio = cm.isr(frame, multiplier=100)
+    assert ratio.column("expected")[0].as_py() == pytest.approx(e, rel=1e-12)
+    assert ratio.column("value")[0].as_py() == pytest.approx(100 * o / e, rel=1e-12)
+    lo, hi = byar_limits(np.array([o]), 0.95) if o >= 10 else exact_limits(np.array([o]), 0.95)
+    assert ratio.column("lower")[0].as_py() == pytest.approx(100 * lo[0] / e, rel=1e-10)
+    assert ratio.column("upper")[0].as_py() == pytest.approx(100 * hi[0] / e, rel=1e-10)
+    rate = cm.isr(frame, kind="rate")
+    ref = rc.sum() / rp.sum() * 1e5
+    assert rate.column("reference_rate")[0].as_py() == pytest.approx(ref, rel=1e-12)
+    assert rate.column("value")[0].as_py() == pytest.approx(o / e * ref, rel=1e-12)
