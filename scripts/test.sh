@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Every test of collabmetrics: formatting and lints, Rust (core, CLI, C ABI, header check),
+# C programs under valgrind, and the Python package. Run from anywhere; sets itself up.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=never
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "setup"
+bash scripts/setup.sh
+
+step "rustfmt and clippy"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "Rust tests (core, CLI, C ABI and its header)"
+# The pyo3 crate is an extension module: it links against the interpreter that loads it, so it
+# is tested from Python below, not as a Rust test binary.
+cargo test --workspace --exclude collabmetrics-python --locked
+
+step "C tests under valgrind"
+bash tests/c/run.sh
+
+step "Python package"
+(
+    cd python
+    ../.venv/bin/maturin develop --locked --quiet 2>&1 | tail -n 2
+    ../.venv/bin/ruff check .
+    ../.venv/bin/ruff format --check .
+    ../.venv/bin/mypy collabmetrics tests
+    ../.venv/bin/python -m mypy.stubtest collabmetrics._native --ignore-missing-stub
+    COLLABMETRICS_CROSS_LANGUAGE=required ../.venv/bin/pytest -q -p no:cacheprovider
+)
