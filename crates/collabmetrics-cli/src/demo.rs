@@ -145,8 +145,8 @@ pub fn run(confidence: f64) -> Result<Report> {
     ));
 
     // Indirect standardisation against the collaborative's own age-specific rates.
-    let mut ref_count = vec![0.0; 19];
-    let mut ref_pop = vec![0.0; 19];
+    let mut ref_count = [0.0; 19];
+    let mut ref_pop = [0.0; 19];
     for i in 0..group.len() {
         ref_count[bands[i] as usize] += counts[i];
         ref_pop[bands[i] as usize] += pops[i];

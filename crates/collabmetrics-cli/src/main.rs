@@ -44,15 +44,9 @@ enum Format {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Demo { format, confidence } => demo::run(confidence).and_then(|r| match format {
-            Format::Text => {
-                print!("{}", r.to_text());
-                Ok(())
-            }
-            Format::Json => {
-                println!("{}", r.to_json());
-                Ok(())
-            }
+        Command::Demo { format, confidence } => demo::run(confidence).map(|r| match format {
+            Format::Text => print!("{}", r.to_text()),
+            Format::Json => println!("{}", r.to_json()),
         }),
     };
     match result {

@@ -29,11 +29,14 @@ pub fn wilson_limits(o: f64, n: f64, z: f64) -> (f64, f64) {
     let centre = 2.0 * o + z2;
     let half = z * (z2 + 4.0 * o * (1.0 - o / n)).sqrt();
     let denom = 2.0 * (n + z2);
-    // Clamp: rounding can push the limit at O = 0 or O = n a hair outside [0, 1].
-    (
-        ((centre - half) / denom).max(0.0),
-        ((centre + half) / denom).min(1.0),
-    )
+    // At O = 0 and O = n one limit is exactly 0 or 1; rounding in √(z²) would miss it by an ulp.
+    let lower = if o == 0.0 {
+        0.0
+    } else {
+        (centre - half) / denom
+    };
+    let upper = if o == n { 1.0 } else { (centre + half) / denom };
+    (lower, upper)
 }
 
 /// Proportions `O / n × multiplier` with Wilson score intervals.

@@ -107,7 +107,7 @@ impl Input {
         }
         Ok(match col.data_type() {
             DataType::Float64 => Cow::Borrowed(col.as_primitive::<Float64Type>().values()),
-            DataType::Float32 => convert::<Float32Type>(col, |x| f64::from(x)),
+            DataType::Float32 => convert::<Float32Type>(col, f64::from),
             DataType::Int8 => convert::<Int8Type>(col, f64::from),
             DataType::Int16 => convert::<Int16Type>(col, f64::from),
             DataType::Int32 => convert::<Int32Type>(col, f64::from),

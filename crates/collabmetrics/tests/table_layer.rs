@@ -1,0 +1,280 @@
+//! The Arrow table layer: column lookup and mapping, types, grouping, tidy output, and that a
+//! table result equals the slice kernel's bit for bit.
+
+use arrow_array::{
+    cast::AsArray, types::Float64Type, ArrayRef, DictionaryArray, Float32Array, Float64Array,
+    Int32Array, Int64Array, RecordBatch, StringArray, UInt8Array,
+};
+use collabmetrics::stats::{self, DsrOptions, MeanOptions, ProportionOptions, StandardPopulation};
+use collabmetrics::table::{self, ColumnMap, Input};
+use collabmetrics::Error;
+use std::sync::Arc;
+
+fn batch(cols: Vec<(&str, ArrayRef)>) -> RecordBatch {
+    RecordBatch::try_from_iter(cols).unwrap()
+}
+
+fn input(b: RecordBatch) -> Input {
+    Input::new(b.schema(), &[b], ColumnMap::new()).unwrap()
+}
+
+fn f64s(b: &RecordBatch, name: &str) -> Vec<f64> {
+    b.column_by_name(name)
+        .unwrap()
+        .as_primitive::<Float64Type>()
+        .values()
+        .to_vec()
+}
+
+fn esp_batch(areas: &[&str]) -> RecordBatch {
+    let std = StandardPopulation::esp2013();
+    let mut area = vec![];
+    let mut band = vec![];
+    let mut count = vec![];
+    let mut pop = vec![];
+    for (a, name) in areas.iter().enumerate() {
+        for b in 0..19 {
+            area.push(*name);
+            band.push(std.label(b));
+            count.push((3 + a * 7 + b * 2) as i64);
+            pop.push(1000.0 + 50.0 * b as f64);
+        }
+    }
+    batch(vec![
+        ("Area", Arc::new(StringArray::from(area)) as ArrayRef),
+        ("AgeBand", Arc::new(StringArray::from(band))),
+        ("Deaths", Arc::new(Int64Array::from(count))),
+        ("Pop", Arc::new(Float64Array::from(pop))),
+    ])
+}
+
+fn dsr_opts(by: &[&str]) -> table::DsrTableOptions {
+    table::DsrTableOptions {
+        count: "Deaths".into(),
+        population: "Pop".into(),
+        age_band: "AgeBand".into(),
+        by: by.iter().map(|s| s.to_string()).collect(),
+        standard: StandardPopulation::esp2013(),
+        options: DsrOptions::default(),
+    }
+}
+
+#[test]
+fn dsr_table_is_tidy_and_equals_the_kernel() {
+    let b = esp_batch(&["E1", "E2"]);
+    let out = table::dsr_table(&input(b.clone()), &dsr_opts(&["Area"])).unwrap();
+    let names: Vec<String> = out
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Area",
+            "total_count",
+            "total_population",
+            "value",
+            "lower",
+            "upper",
+            "confidence",
+            "method",
+            "note"
+        ]
+    );
+    assert_eq!(
+        out.column(0).as_string::<i32>().iter().collect::<Vec<_>>(),
+        [Some("E1"), Some("E2")]
+    );
+    let group: Vec<u32> = (0..38).map(|i| u32::from(i >= 19)).collect();
+    let bands: Vec<u32> = (0..38).map(|i| i % 19).collect();
+    let count: Vec<f64> = b
+        .column(2)
+        .as_primitive::<arrow_array::types::Int64Type>()
+        .values()
+        .iter()
+        .map(|&x| x as f64)
+        .collect();
+    let kernel = stats::dsr(
+        &group,
+        2,
+        &bands,
+        &count,
+        &f64s(&b, "Pop"),
+        &StandardPopulation::esp2013(),
+        &DsrOptions::default(),
+        &|g| g.to_string(),
+    )
+    .unwrap();
+    assert_eq!(
+        f64s(&out, "value"),
+        kernel.value,
+        "bit-identical to the kernel"
+    );
+    assert_eq!(f64s(&out, "lower"), kernel.lower);
+    assert_eq!(f64s(&out, "upper"), kernel.upper);
+}
+
+#[test]
+fn several_batches_and_a_column_map() {
+    let b = esp_batch(&["E1", "E2"]);
+    let (first, second) = (b.slice(0, 10), b.slice(10, 28));
+    let map = ColumnMap::new().with("deaths", "Deaths");
+    let inp = Input::new(b.schema(), &[first, second], map).unwrap();
+    assert_eq!(inp.num_rows(), 38);
+    let mut opts = dsr_opts(&["Area"]);
+    opts.count = "deaths".into();
+    let out = table::dsr_table(&inp, &opts).unwrap();
+    let whole = table::dsr_table(&input(b), &dsr_opts(&["Area"])).unwrap();
+    assert_eq!(f64s(&out, "value"), f64s(&whole, "value"));
+}
+
+#[test]
+fn missing_column_names_the_mapping_and_the_choices() {
+    let b = esp_batch(&["E1"]);
+    let map = ColumnMap::new().with("count", "Admissions");
+    let inp = Input::new(b.schema(), &[b], map).unwrap();
+    let mut opts = dsr_opts(&[]);
+    opts.count = "count".into();
+    let e = table::dsr_table(&inp, &opts).unwrap_err();
+    assert_eq!(e.code(), 4);
+    assert_eq!(
+        e.to_string(),
+        "missing column `Admissions` (for `count`) (available: Area, AgeBand, Deaths, Pop)"
+    );
+}
+
+#[test]
+fn wrong_types_nulls_and_bad_cells_name_column_and_row() {
+    let b = batch(vec![
+        ("num", Arc::new(StringArray::from(vec!["1"])) as ArrayRef),
+        ("den", Arc::new(Float64Array::from(vec![2.0]))),
+    ]);
+    let opts = table::ProportionTableOptions {
+        numerator: "num".into(),
+        denominator: "den".into(),
+        options: ProportionOptions::default(),
+    };
+    let e = table::proportion_table(&input(b), &opts).unwrap_err();
+    assert_eq!(
+        e,
+        Error::ColumnType {
+            column: "num".into(),
+            expected: "a number (integer or float)".into(),
+            found: "Utf8".into()
+        }
+    );
+
+    let b = batch(vec![
+        (
+            "num",
+            Arc::new(Int32Array::from(vec![Some(1), None])) as ArrayRef,
+        ),
+        ("den", Arc::new(Float64Array::from(vec![2.0, 2.0]))),
+    ]);
+    let e = table::proportion_table(&input(b), &opts).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "invalid value in column `num` at row 1 (null): missing values are not allowed here"
+    );
+
+    let b = batch(vec![
+        (
+            "num",
+            Arc::new(Float32Array::from(vec![1.0, 3.0])) as ArrayRef,
+        ),
+        ("den", Arc::new(UInt8Array::from(vec![2, 2]))),
+    ]);
+    let e = table::proportion_table(&input(b), &opts).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "invalid value in column `num` at row 1 (3): numerator must not exceed the denominator"
+    );
+}
+
+#[test]
+fn unknown_and_missing_bands_name_row_and_group() {
+    let mut b = esp_batch(&["E1", "E2"]);
+    let mut bands: Vec<String> = b
+        .column(1)
+        .as_string::<i32>()
+        .iter()
+        .map(|s| s.unwrap().to_owned())
+        .collect();
+    bands[30] = "55-69".into();
+    let cols: Vec<ArrayRef> = vec![
+        b.column(0).clone(),
+        Arc::new(StringArray::from(bands)),
+        b.column(2).clone(),
+        b.column(3).clone(),
+    ];
+    b = RecordBatch::try_new(b.schema(), cols).unwrap();
+    let e = table::dsr_table(&input(b.clone()), &dsr_opts(&["Area"])).unwrap_err();
+    assert_eq!(e.code(), 6);
+    assert!(e.to_string().starts_with("invalid value in column `AgeBand` at row 30 (\"55-69\"): not an age band of the standard `esp2013`"), "{e}");
+
+    let e = table::dsr_table(
+        &input(esp_batch(&["E1", "E2"]).slice(0, 37)),
+        &dsr_opts(&["Area"]),
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string().starts_with("group Area=E2: age band `90+`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn grouping_by_two_keys_including_dictionary_and_integers() {
+    let place: DictionaryArray<arrow_array::types::Int32Type> =
+        vec!["a", "a", "b", "b", "a", "b"].into_iter().collect();
+    let b = batch(vec![
+        ("place", Arc::new(place) as ArrayRef),
+        (
+            "year",
+            Arc::new(Int32Array::from(vec![2024, 2025, 2024, 2024, 2024, 2025])),
+        ),
+        (
+            "los",
+            Arc::new(Float64Array::from(vec![1.0, 2.0, 3.0, 5.0, 3.0, 4.0])),
+        ),
+    ]);
+    let opts = table::MeanTableOptions {
+        value: "los".into(),
+        by: vec!["place".into(), "year".into()],
+        options: MeanOptions::default(),
+    };
+    // (a, 2025) and (b, 2025) have one value each: the error names the group by its keys.
+    let e = table::mean_table(&input(b.clone()), &opts).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "group place=a, year=2025: has 1 value(s); a Student t interval needs at least 2"
+    );
+    let opts = table::MeanTableOptions {
+        by: vec!["place".into()],
+        ..opts
+    };
+    let out = table::mean_table(&input(b), &opts).unwrap();
+    assert_eq!(out.num_rows(), 2);
+    assert_eq!(f64s(&out, "value"), [2.0, 4.0]);
+    assert_eq!(f64s(&out, "value_count"), [3.0, 3.0]);
+}
+
+#[test]
+fn result_columns_must_not_clash_with_input_columns() {
+    let b = batch(vec![
+        ("value", Arc::new(Float64Array::from(vec![1.0])) as ArrayRef),
+        ("den", Arc::new(Float64Array::from(vec![2.0]))),
+    ]);
+    let opts = table::ProportionTableOptions {
+        numerator: "value".into(),
+        denominator: "den".into(),
+        options: ProportionOptions::default(),
+    };
+    let e = table::proportion_table(&input(b), &opts).unwrap_err();
+    assert!(
+        e.to_string().contains("already has a column `value`"),
+        "{e}"
+    );
+}
