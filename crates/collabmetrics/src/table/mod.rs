@@ -7,10 +7,12 @@
 //! (counted from 0 across all batches).
 
 mod columns;
+mod diagnostics;
 mod groups;
 mod stats;
 
 pub use columns::{ColumnMap, Input};
+pub use diagnostics::{Diagnostic, Diagnostics, TableResult};
 pub use groups::Groups;
 pub use stats::{
     dsr_table, isr_table, mean_table, proportion_table, rate_table, DsrTableOptions,
