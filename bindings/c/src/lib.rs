@@ -1,1 +1,42 @@
+//! The C ABI of collabmetrics: `libcollabmetrics` (shared and static) and the header
+//! `include/collabmetrics.h`, generated from this crate by cbindgen.
+//!
+//! Only `extern "C"` functions live here, every one prefixed `cm_`: they check and convert
+//! pointers and lengths, call `collabmetrics`, and report failures as a [`CmStatus`] plus a
+//! thread-local message ([`cm_last_error_message`]). No metric is computed here.
+//!
+//! Conventions of every function:
+//! * arrays are a pointer plus a length; a NULL pointer is allowed only when the length is 0;
+//! * outputs are arrays the caller allocates; they must not overlap any other array argument;
+//!   on error they may be partially written;
+//! * nothing panics or unwinds into C: a Rust panic is caught and reported as `CM_PANIC`.
 
+mod args;
+mod error;
+mod stats;
+
+pub use error::{
+    cm_clear_error, cm_last_error_code, cm_last_error_copy, cm_last_error_message, CmStatus,
+};
+pub use stats::{
+    cm_dsr, cm_isr, cm_mean, cm_proportion, cm_rate, CmIsrKind, CmIsrKindArg, CmRateMethod,
+    CmRateMethodArg, CmStandard, CmStandardArg,
+};
+
+use std::ffi::{c_char, CStr};
+
+const VERSION: &CStr =
+    match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+        Ok(version) => version,
+        Err(_) => panic!("the crate version contains a NUL byte"),
+    };
+
+/// The library version, e.g. "0.1.0": a static NUL-terminated string owned by the library
+/// (do not free it). Never fails; does not change the last error.
+#[no_mangle]
+pub extern "C" fn cm_version() -> *const c_char {
+    error::catch(VERSION.as_ptr(), || VERSION.as_ptr())
+}
+
+#[cfg(test)]
+mod tests;
