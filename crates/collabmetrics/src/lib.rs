@@ -11,6 +11,7 @@
 //! * [`stats`]: kernels over slices: [`stats::proportion`] (Wilson), [`stats::rate`] (Byar /
 //!   exact Poisson), [`stats::dsr`] (Dobson), [`stats::isr`], [`stats::mean`] (Student t).
 //! * [`table`]: Arrow in and out: column mapping, type checks, grouping, tidy results.
+//! * [`oap`]: out-of-area placements, OAP01–OAP11 per period and breakdown.
 //! * [`error`]: one [`Error`] type naming the argument or column, the first bad row and the rule.
 //!
 //! ```
@@ -20,6 +21,7 @@
 //! ```
 
 pub mod error;
+pub mod oap;
 pub mod stats;
 pub mod table;
 

@@ -74,7 +74,7 @@ pub fn z_value(confidence: f64) -> Result<f64> {
     Ok(normal.inverse_cdf((1.0 + confidence) / 2.0))
 }
 
-pub(crate) fn check_confidence(confidence: f64) -> Result<()> {
+pub fn check_confidence(confidence: f64) -> Result<()> {
     if confidence > 0.0 && confidence < 1.0 {
         Ok(())
     } else {
@@ -88,7 +88,7 @@ pub(crate) fn check_confidence(confidence: f64) -> Result<()> {
     }
 }
 
-pub(crate) fn check_multiplier(multiplier: f64) -> Result<()> {
+pub fn check_multiplier(multiplier: f64) -> Result<()> {
     if multiplier.is_finite() && multiplier > 0.0 {
         Ok(())
     } else {

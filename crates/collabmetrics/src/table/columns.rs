@@ -105,25 +105,21 @@ impl Input {
                 rule: "missing values are not allowed here".to_owned(),
             });
         }
-        Ok(match col.data_type() {
-            DataType::Float64 => Cow::Borrowed(col.as_primitive::<Float64Type>().values()),
-            DataType::Float32 => convert::<Float32Type>(col, f64::from),
-            DataType::Int8 => convert::<Int8Type>(col, f64::from),
-            DataType::Int16 => convert::<Int16Type>(col, f64::from),
-            DataType::Int32 => convert::<Int32Type>(col, f64::from),
-            DataType::Int64 => convert::<Int64Type>(col, |x| x as f64),
-            DataType::UInt8 => convert::<UInt8Type>(col, f64::from),
-            DataType::UInt16 => convert::<UInt16Type>(col, f64::from),
-            DataType::UInt32 => convert::<UInt32Type>(col, f64::from),
-            DataType::UInt64 => convert::<UInt64Type>(col, |x| x as f64),
-            other => {
-                return Err(Error::ColumnType {
-                    column: name.to_owned(),
-                    expected: "a number (integer or float)".to_owned(),
-                    found: other.to_string(),
-                })
+        numbers(col, name)
+    }
+
+    /// A numeric column as `f64`s with NaN where null (for optional values such as costs).
+    pub fn f64s_or_nan(&self, ours: &str) -> Result<Vec<f64>> {
+        let col = self.column(ours)?;
+        let mut values = numbers(col, self.name(ours))?.into_owned();
+        if let Some(nulls) = col.logical_nulls() {
+            for (v, valid) in values.iter_mut().zip(nulls.iter()) {
+                if !valid {
+                    *v = f64::NAN;
+                }
             }
-        })
+        }
+        Ok(values)
     }
 
     /// Rewrites a kernel's [`Error::InvalidValue`] about argument `ours` as an
@@ -146,6 +142,29 @@ impl Input {
     }
 }
 
+/// Any numeric column as `f64`s (values under nulls are whatever the buffer holds).
+fn numbers<'a>(col: &'a ArrayRef, name: &str) -> Result<Cow<'a, [f64]>> {
+    Ok(match col.data_type() {
+        DataType::Float64 => Cow::Borrowed(col.as_primitive::<Float64Type>().values()),
+        DataType::Float32 => convert::<Float32Type>(col, f64::from),
+        DataType::Int8 => convert::<Int8Type>(col, f64::from),
+        DataType::Int16 => convert::<Int16Type>(col, f64::from),
+        DataType::Int32 => convert::<Int32Type>(col, f64::from),
+        DataType::Int64 => convert::<Int64Type>(col, |x| x as f64),
+        DataType::UInt8 => convert::<UInt8Type>(col, f64::from),
+        DataType::UInt16 => convert::<UInt16Type>(col, f64::from),
+        DataType::UInt32 => convert::<UInt32Type>(col, f64::from),
+        DataType::UInt64 => convert::<UInt64Type>(col, |x| x as f64),
+        other => {
+            return Err(Error::ColumnType {
+                column: name.to_owned(),
+                expected: "a number (integer or float)".to_owned(),
+                found: other.to_string(),
+            })
+        }
+    })
+}
+
 fn convert<T: ArrowPrimitiveType>(
     col: &ArrayRef,
     f: impl Fn(T::Native) -> f64,
@@ -163,4 +182,113 @@ fn convert<T: ArrowPrimitiveType>(
 pub(crate) fn first_null(col: &dyn Array) -> Option<usize> {
     col.logical_nulls()
         .and_then(|nulls| nulls.iter().position(|valid| !valid))
+}
+
+/// What a metric needs of a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum ColumnKind {
+    /// `date32`, `date64`, a timestamp (truncated to the date) or an ISO 8601 string.
+    Date,
+    /// Any integer or float type.
+    Number,
+    /// Integers or strings identifying a record or person.
+    Identifier,
+    /// A code (strings or small integers, as in the NHS Data Dictionary), or a dictionary.
+    Code,
+}
+
+impl ColumnKind {
+    fn accepts(self, t: &DataType) -> bool {
+        let stringy = matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View);
+        match self {
+            ColumnKind::Date => {
+                stringy
+                    || matches!(
+                        t,
+                        DataType::Date32 | DataType::Date64 | DataType::Timestamp(_, _)
+                    )
+            }
+            ColumnKind::Number => {
+                t.is_integer() || matches!(t, DataType::Float32 | DataType::Float64)
+            }
+            ColumnKind::Identifier => stringy || t.is_integer(),
+            ColumnKind::Code => {
+                stringy || t.is_integer() || matches!(t, DataType::Dictionary(_, _))
+            }
+        }
+    }
+
+    fn expected(self) -> &'static str {
+        match self {
+            ColumnKind::Date => "a date (date32, date64, timestamp or ISO 8601 string)",
+            ColumnKind::Number => "a number (integer or float)",
+            ColumnKind::Identifier => "an identifier (integer or string)",
+            ColumnKind::Code => "a code (string, integer or dictionary)",
+        }
+    }
+}
+
+/// One input column a metric declares: our name, its kind, whether it must be present.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ColumnSpec {
+    pub name: &'static str,
+    pub kind: ColumnKind,
+    pub required: bool,
+    pub description: &'static str,
+}
+
+/// Distinct values of a code column: a dense code per row and each code's value as text
+/// (`None` for null).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Categories {
+    pub codes: Vec<u32>,
+    pub values: Vec<Option<String>>,
+}
+
+impl Input {
+    /// Checks every declared column up front: required ones present, present ones of a usable
+    /// type, so a wrong extract fails before any work with an error naming the column.
+    pub fn check(&self, specs: &[ColumnSpec]) -> Result<()> {
+        for spec in specs {
+            if !spec.required && self.batch.column_by_name(self.name(spec.name)).is_none() {
+                continue;
+            }
+            let col = self.column(spec.name)?;
+            if !spec.kind.accepts(col.data_type()) {
+                return Err(Error::ColumnType {
+                    column: self.name(spec.name).to_owned(),
+                    expected: spec.kind.expected().to_owned(),
+                    found: col.data_type().to_string(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The distinct values of a code or key column (see [`Categories`]).
+    pub fn categories(&self, ours: &str) -> Result<Categories> {
+        let groups = super::Groups::new(self, &[ours.to_owned()])?;
+        let (_, keys) = &groups.keys[0];
+        let values = (0..groups.len())
+            .map(|g| (!keys.is_null(g)).then(|| super::groups::display(keys.as_ref(), g)))
+            .collect();
+        Ok(Categories {
+            codes: groups.codes,
+            values,
+        })
+    }
+
+    /// Builds an input from a stream of batches (e.g. an Arrow C stream or a file reader).
+    pub fn from_reader<I>(schema: SchemaRef, batches: I, map: ColumnMap) -> Result<Self>
+    where
+        I: IntoIterator<Item = std::result::Result<RecordBatch, arrow_schema::ArrowError>>,
+    {
+        let batches = batches
+            .into_iter()
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| {
+                Error::argument("table", format!("reading the input stream failed: {e}"))
+            })?;
+        Input::new(schema, &batches, map)
+    }
 }

@@ -91,7 +91,7 @@ impl Groups {
     }
 }
 
-fn display(values: &dyn Array, i: usize) -> String {
+pub(crate) fn display(values: &dyn Array, i: usize) -> String {
     if values.is_null(i) {
         return "null".to_owned();
     }

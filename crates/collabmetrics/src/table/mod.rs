@@ -7,12 +7,16 @@
 //! (counted from 0 across all batches).
 
 mod columns;
+mod dates;
 mod diagnostics;
 mod groups;
 mod stats;
+pub(crate) mod tidy;
 
-pub use columns::{ColumnMap, Input};
+pub use columns::{Categories, ColumnKind, ColumnMap, ColumnSpec, Input};
+pub use dates::{civil_from_days, days_from_civil, days_in_month, format_date, parse_date};
 pub use diagnostics::{Diagnostic, Diagnostics, TableResult};
+pub(crate) use groups::display as display_value;
 pub use groups::Groups;
 pub use stats::{
     dsr_table, isr_table, mean_table, proportion_table, rate_table, DsrTableOptions,

@@ -1,14 +1,14 @@
 //! Table entry points of the statistics kernels: tidy results in the PHEindicatormethods shape.
 
+use super::tidy::Tidy;
 use super::{Groups, Input};
 use crate::error::{Error, Result};
 use crate::stats::{
     self, DsrOptions, IsrKind, IsrOptions, MeanOptions, Method, ProportionOptions, RateOptions,
     StandardPopulation,
 };
-use arrow_array::{cast::AsArray, types::*, ArrayRef, Float64Array, RecordBatch, StringArray};
-use arrow_schema::{DataType, Field, Schema};
-use std::sync::Arc;
+use arrow_array::{cast::AsArray, types::*, RecordBatch};
+use arrow_schema::DataType;
 
 /// Columns and options of [`proportion_table`].
 #[derive(Debug, Clone)]
@@ -324,70 +324,5 @@ fn band_indices(input: &Input, ours: &str, standard: &StandardPopulation) -> Res
             expected: "age band labels (string) or lower ages (integer)".to_owned(),
             found: other.to_string(),
         }),
-    }
-}
-
-/// Builds a tidy result column by column.
-struct Tidy {
-    fields: Vec<Field>,
-    columns: Vec<ArrayRef>,
-}
-
-impl Tidy {
-    fn from_groups(groups: &Groups) -> Self {
-        let (fields, columns) = groups.keys.iter().cloned().unzip();
-        Tidy { fields, columns }
-    }
-
-    fn from_input(input: &Input) -> Result<Self> {
-        let batch = input.batch();
-        let schema = batch.schema();
-        for name in ["value", "lower", "upper", "confidence", "method"] {
-            if schema.column_with_name(name).is_some() {
-                return Err(Error::InvalidArgument {
-                    argument: "table".to_owned(),
-                    message: format!(
-                        "the input already has a column `{name}`, which the result adds; rename it first"
-                    ),
-                });
-            }
-        }
-        Ok(Tidy {
-            fields: schema.fields().iter().map(|f| f.as_ref().clone()).collect(),
-            columns: batch.columns().to_vec(),
-        })
-    }
-
-    fn number(&mut self, name: &str, values: Vec<f64>) {
-        self.fields.push(Field::new(name, DataType::Float64, false));
-        self.columns.push(Arc::new(Float64Array::from(values)));
-    }
-
-    fn text(&mut self, name: &str, values: Vec<Option<&str>>) {
-        self.fields.push(Field::new(name, DataType::Utf8, true));
-        self.columns.push(Arc::new(StringArray::from(values)));
-    }
-
-    fn estimates(
-        &mut self,
-        value: Vec<f64>,
-        lower: Vec<f64>,
-        upper: Vec<f64>,
-        confidence: f64,
-        methods: Vec<&str>,
-    ) {
-        let n = value.len();
-        self.number("value", value);
-        self.number("lower", lower);
-        self.number("upper", upper);
-        self.number("confidence", vec![confidence; n]);
-        self.fields
-            .push(Field::new("method", DataType::Utf8, false));
-        self.columns.push(Arc::new(StringArray::from(methods)));
-    }
-
-    fn finish(self) -> Result<RecordBatch> {
-        RecordBatch::try_new(Arc::new(Schema::new(self.fields)), self.columns)
-            .map_err(|e| Error::argument("table", e.to_string()))
     }
 }

@@ -1,0 +1,273 @@
+//! Coordinates of location codes (postcodes, LSOAs, site codes) from the caller's lookup.
+
+use super::NullPolicy;
+use crate::error::{Error, Result};
+use crate::table::{Diagnostics, Input};
+use arrow_array::{cast::AsArray, types::*, Array, ArrayRef};
+use arrow_schema::DataType;
+use std::collections::HashMap;
+
+/// The diagnostic reason of a code the lookup does not hold.
+pub const UNKNOWN_CODE: &str = "unknown_location_code";
+/// The diagnostic reason of a null code (with [`NullPolicy::Propagate`]).
+pub const MISSING_CODE: &str = "missing_location_code";
+const NULL_ACTION: &str = "coordinates set to null";
+
+/// A lookup from location code to coordinates (x, y): e.g. ONS Postcode Directory postcodes
+/// to grid eastings and northings, or LSOA codes to population-weighted centroids.
+///
+/// Codes are integers or strings, matched as the same kind. Strings are compared without
+/// whitespace and in upper case, so the ONS Postcode Directory's `pcd` ("AB1  2CD"), `pcd2`
+/// and `pcds` ("AB1 2CD") forms, and "ab12cd", all match. A code given twice in the lookup
+/// (after that normalisation) is an error naming it.
+#[derive(Debug, Clone, Default)]
+pub struct Locations {
+    text: HashMap<String, u32>,
+    integers: HashMap<i64, u32>,
+    /// Whether the lookup's codes are integers (otherwise strings).
+    integer_codes: bool,
+    x: Vec<f64>,
+    y: Vec<f64>,
+}
+
+/// Coordinates of each input row (NaN where the code is unknown or null) and the counts of
+/// such rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Located {
+    pub x: Vec<f64>,
+    pub y: Vec<f64>,
+    pub diagnostics: Diagnostics,
+}
+
+impl Locations {
+    /// Builds the lookup from the columns we call `code`, `x` and `y` of `lookup`. Coordinates
+    /// must be finite; codes must be present and distinct.
+    pub fn from_table(lookup: &Input, code: &str, x: &str, y: &str) -> Result<Self> {
+        let xs = finite(lookup, x)?;
+        let ys = finite(lookup, y)?;
+        let col = lookup.column(code)?;
+        let name = lookup.name(code);
+        if let Some(row) = crate::table::first_null_row(col.as_ref()) {
+            return Err(Error::InvalidCell {
+                column: name.to_owned(),
+                row,
+                value: "null".to_owned(),
+                rule: "every lookup row needs a code".to_owned(),
+            });
+        }
+        let mut locations = Locations {
+            x: xs,
+            y: ys,
+            ..Locations::default()
+        };
+        let mut buf = String::new();
+        match code_values(col, name)? {
+            Codes::Integers(values) => {
+                locations.integer_codes = true;
+                for (row, v) in values.enumerate() {
+                    let v = v.unwrap_or_default();
+                    insert(&mut locations.integers, v, row, name, || v.to_string())?;
+                }
+            }
+            Codes::Text(values) => {
+                for (row, v) in values.enumerate() {
+                    let raw = v.unwrap_or_default();
+                    let key = normalise(raw, &mut buf).to_owned();
+                    insert(&mut locations.text, key, row, name, || format!("\"{raw}\""))?;
+                }
+            }
+        }
+        Ok(locations)
+    }
+
+    /// Number of codes in the lookup.
+    pub fn len(&self) -> usize {
+        self.x.len()
+    }
+
+    /// True when the lookup is empty.
+    pub fn is_empty(&self) -> bool {
+        self.x.is_empty()
+    }
+
+    /// Coordinates of `codes` (a column named `column` in messages). Unknown codes get NaN and
+    /// are counted under [`UNKNOWN_CODE`]; a null code is an error naming the row, or with
+    /// [`NullPolicy::Propagate`] gets NaN and is counted under [`MISSING_CODE`].
+    pub fn locate(&self, codes: &ArrayRef, column: &str, nulls: NullPolicy) -> Result<Located> {
+        if nulls == NullPolicy::Error {
+            if let Some(row) = crate::table::first_null_row(codes.as_ref()) {
+                return Err(Error::InvalidCell {
+                    column: column.to_owned(),
+                    row,
+                    value: "null".to_owned(),
+                    rule: "missing location codes are not allowed unless nulls pass through \
+                           (NullPolicy::Propagate)"
+                        .to_owned(),
+                });
+            }
+        }
+        let rows = self.rows(codes, column)?;
+        let mut out = Located {
+            x: Vec::with_capacity(rows.len()),
+            y: Vec::with_capacity(rows.len()),
+            diagnostics: Diagnostics::new(),
+        };
+        for (i, found) in rows.into_iter().enumerate() {
+            match found {
+                Found::At(k) => {
+                    out.x.push(self.x[k as usize]);
+                    out.y.push(self.y[k as usize]);
+                    continue;
+                }
+                Found::Unknown => out.diagnostics.record(UNKNOWN_CODE, NULL_ACTION, Some(i)),
+                Found::Null => out.diagnostics.record(MISSING_CODE, NULL_ACTION, Some(i)),
+            }
+            out.x.push(f64::NAN);
+            out.y.push(f64::NAN);
+        }
+        Ok(out)
+    }
+
+    /// The lookup row of each code.
+    fn rows(&self, codes: &ArrayRef, column: &str) -> Result<Vec<Found>> {
+        if let DataType::Dictionary(_, _) = codes.data_type() {
+            // Look each distinct value up once, then map the keys.
+            let dict = codes.as_any_dictionary();
+            let per_value = self.rows(dict.values(), column)?;
+            let nulls = codes.logical_nulls();
+            return Ok(dict
+                .normalized_keys()
+                .iter()
+                .enumerate()
+                .map(|(i, &k)| match &nulls {
+                    Some(n) if n.is_null(i) => Found::Null,
+                    _ => per_value[k],
+                })
+                .collect());
+        }
+        let kind_error = |found: &str, expected: &str| Error::ColumnType {
+            column: column.to_owned(),
+            expected: format!("{expected}, like the lookup's codes"),
+            found: found.to_owned(),
+        };
+        let mut buf = String::new();
+        Ok(match code_values(codes, column)? {
+            Codes::Integers(_) if !self.integer_codes => {
+                return Err(kind_error(&codes.data_type().to_string(), "strings"))
+            }
+            Codes::Text(_) if self.integer_codes => {
+                return Err(kind_error(&codes.data_type().to_string(), "integers"))
+            }
+            Codes::Integers(values) => values
+                .map(|v| v.map_or(Found::Null, |v| found(self.integers.get(&v))))
+                .collect(),
+            Codes::Text(values) => values
+                .map(|v| {
+                    v.map_or(Found::Null, |v| {
+                        found(self.text.get(normalise(v, &mut buf)))
+                    })
+                })
+                .collect(),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Found {
+    At(u32),
+    Unknown,
+    Null,
+}
+
+fn found(row: Option<&u32>) -> Found {
+    row.map_or(Found::Unknown, |&k| Found::At(k))
+}
+
+/// The values of a code column: integers (widened to i64) or strings, with nulls.
+enum Codes<'a> {
+    Integers(Box<dyn Iterator<Item = Option<i64>> + 'a>),
+    Text(Box<dyn Iterator<Item = Option<&'a str>> + 'a>),
+}
+
+fn code_values<'a>(col: &'a ArrayRef, name: &str) -> Result<Codes<'a>> {
+    macro_rules! ints {
+        ($t:ty) => {
+            Codes::Integers(Box::new(
+                col.as_primitive::<$t>().iter().map(|v| v.map(i64::from)),
+            ))
+        };
+    }
+    Ok(match col.data_type() {
+        DataType::Utf8 => Codes::Text(Box::new(col.as_string::<i32>().iter())),
+        DataType::LargeUtf8 => Codes::Text(Box::new(col.as_string::<i64>().iter())),
+        DataType::Utf8View => Codes::Text(Box::new(col.as_string_view().iter())),
+        DataType::Int8 => ints!(Int8Type),
+        DataType::Int16 => ints!(Int16Type),
+        DataType::Int32 => ints!(Int32Type),
+        DataType::Int64 => ints!(Int64Type),
+        DataType::UInt8 => ints!(UInt8Type),
+        DataType::UInt16 => ints!(UInt16Type),
+        DataType::UInt32 => ints!(UInt32Type),
+        other => {
+            return Err(Error::ColumnType {
+                column: name.to_owned(),
+                expected: "location codes (string, integer up to 64 bits signed, or dictionary)"
+                    .to_owned(),
+                found: other.to_string(),
+            })
+        }
+    })
+}
+
+/// `code` without whitespace, in upper case: borrowed when it already is (the usual case),
+/// otherwise written into `buf`, so looking codes up allocates nothing per row.
+fn normalise<'a>(code: &'a str, buf: &'a mut String) -> &'a str {
+    let clean = |c: char| !c.is_whitespace() && !c.is_ascii_lowercase();
+    if code.chars().all(clean) {
+        return code;
+    }
+    buf.clear();
+    buf.extend(
+        code.chars()
+            .filter(|c| !c.is_whitespace())
+            .map(|c| c.to_ascii_uppercase()),
+    );
+    buf
+}
+
+fn insert<K: std::hash::Hash + Eq>(
+    map: &mut HashMap<K, u32>,
+    key: K,
+    row: usize,
+    column: &str,
+    show: impl Fn() -> String,
+) -> Result<()> {
+    if let Some(&first) = map.get(&key) {
+        return Err(Error::InvalidCell {
+            column: column.to_owned(),
+            row,
+            value: show(),
+            rule: format!(
+                "location code {} appears twice in the lookup (rows {first} and {row}); \
+                 each code needs one location",
+                show()
+            ),
+        });
+    }
+    map.insert(key, row as u32);
+    Ok(())
+}
+
+/// A coordinate column of the lookup: numbers, no nulls, finite.
+fn finite(lookup: &Input, ours: &str) -> Result<Vec<f64>> {
+    let values = lookup.f64s(ours)?;
+    if let Some(row) = values.iter().position(|v| !v.is_finite()) {
+        return Err(Error::InvalidCell {
+            column: lookup.name(ours).to_owned(),
+            row,
+            value: crate::error::format_value(values[row]),
+            rule: "lookup coordinates must be finite numbers".to_owned(),
+        });
+    }
+    Ok(values.into_owned())
+}

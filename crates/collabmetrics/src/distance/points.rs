@@ -1,0 +1,181 @@
+//! Point-to-point distances in km: British National Grid (the NHS method), WGS84 geodesic
+//! (Karney) and haversine.
+
+use super::{fill, Domain, NullPolicy, EASTING, LATITUDE, LONGITUDE, NORTHING};
+use crate::error::{check_len, Result};
+use geographiclib_rs::{Geodesic, InverseGeodesic};
+
+/// Mean radius of the Earth (IUGG R₁ = (2a + b) / 3 of WGS84) used by [`haversine`], in km.
+pub const EARTH_MEAN_RADIUS_KM: f64 = 6371.0088;
+
+/// Straight-line distances between British National Grid points, in km:
+/// `√(ΔE² + ΔN²) / 1000` for eastings `e` and northings `n` in metres.
+///
+/// With `round_km`, each distance is rounded to a whole km, half away from zero (as
+/// `f64::round`, SQL Server's and Spark SQL's `ROUND`): this reproduces MHSDS's derived
+/// `WardLocDistanceHome`, `round(hypot(ΔE, ΔN) / 1000)`, which NHS England computes in SQL.
+/// (R's `round` rounds halves to even: it differs at exactly x.5 km, e.g. 2.5 km.)
+///
+/// Eastings must be in [0, 700 000] and northings in [0, 1 300 000]; NaN follows `nulls`.
+/// For whole-metre grid references (the ONS Postcode Directory's) ΔE² + ΔN² is an exact
+/// integer, so the square root, and the rounding, are exact.
+pub fn bng(
+    e1: &[f64],
+    n1: &[f64],
+    e2: &[f64],
+    n2: &[f64],
+    round_km: bool,
+    nulls: NullPolicy,
+) -> Result<Vec<f64>> {
+    let mut out = vec![0.0; e1.len()];
+    bng_into(e1, n1, e2, n2, round_km, nulls, &mut out)?;
+    Ok(out)
+}
+
+/// [`bng`] writing into `out`, a slice of the inputs' length.
+pub fn bng_into(
+    e1: &[f64],
+    n1: &[f64],
+    e2: &[f64],
+    n2: &[f64],
+    round_km: bool,
+    nulls: NullPolicy,
+    out: &mut [f64],
+) -> Result<()> {
+    let args = [
+        ("e1", e1, EASTING),
+        ("n1", n1, NORTHING),
+        ("e2", e2, EASTING),
+        ("n2", n2, NORTHING),
+    ];
+    if round_km {
+        pairwise(args, nulls, out, |e1, n1, e2, n2| grid_km(e1, n1, e2, n2).round())
+    } else {
+        pairwise(args, nulls, out, grid_km)
+    }
+}
+
+#[inline]
+fn grid_km(e1: f64, n1: f64, e2: f64, n2: f64) -> f64 {
+    // Not `hypot`: on the grid's extent the squares cannot overflow, and this is several
+    // times faster while exact for whole metres.
+    let (de, dn) = (e2 - e1, n2 - n1);
+    (de * de + dn * dn).sqrt() / 1000.0
+}
+
+/// Geodesic distances on the WGS84 ellipsoid, in km, by Karney's algorithm (the
+/// geographiclib-rs port of GeographicLib), accurate to about 15 nanometres.
+///
+/// Latitudes in degrees in [−90, 90], longitudes in [−180, 180]; NaN follows `nulls`.
+pub fn geodesic(
+    lat1: &[f64],
+    lon1: &[f64],
+    lat2: &[f64],
+    lon2: &[f64],
+    nulls: NullPolicy,
+) -> Result<Vec<f64>> {
+    let mut out = vec![0.0; lat1.len()];
+    geodesic_into(lat1, lon1, lat2, lon2, nulls, &mut out)?;
+    Ok(out)
+}
+
+/// [`geodesic`] writing into `out`, a slice of the inputs' length.
+pub fn geodesic_into(
+    lat1: &[f64],
+    lon1: &[f64],
+    lat2: &[f64],
+    lon2: &[f64],
+    nulls: NullPolicy,
+    out: &mut [f64],
+) -> Result<()> {
+    // One copy of the ellipsoid's coefficients, shared read-only by every thread.
+    let wgs84 = Geodesic::wgs84();
+    pairwise(lat_lon(lat1, lon1, lat2, lon2), nulls, out, |a, b, c, d| {
+        let metres: f64 = wgs84.inverse(a, b, c, d);
+        metres / 1000.0
+    })
+}
+
+/// Great-circle distances on the sphere of radius [`EARTH_MEAN_RADIUS_KM`], in km, by the
+/// haversine formula. Fast; within about 0.5% of the geodesic.
+///
+/// Latitudes in degrees in [−90, 90], longitudes in [−180, 180]; NaN follows `nulls`.
+pub fn haversine(
+    lat1: &[f64],
+    lon1: &[f64],
+    lat2: &[f64],
+    lon2: &[f64],
+    nulls: NullPolicy,
+) -> Result<Vec<f64>> {
+    let mut out = vec![0.0; lat1.len()];
+    haversine_into(lat1, lon1, lat2, lon2, nulls, &mut out)?;
+    Ok(out)
+}
+
+/// [`haversine`] writing into `out`, a slice of the inputs' length.
+pub fn haversine_into(
+    lat1: &[f64],
+    lon1: &[f64],
+    lat2: &[f64],
+    lon2: &[f64],
+    nulls: NullPolicy,
+    out: &mut [f64],
+) -> Result<()> {
+    pairwise(lat_lon(lat1, lon1, lat2, lon2), nulls, out, haversine_km)
+}
+
+#[inline]
+fn haversine_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    let (phi1, phi2) = (lat1.to_radians(), lat2.to_radians());
+    let s_phi = ((phi2 - phi1) / 2.0).sin();
+    let s_lambda = ((lon2 - lon1).to_radians() / 2.0).sin();
+    let h = s_phi * s_phi + phi1.cos() * phi2.cos() * s_lambda * s_lambda;
+    // Rounding can push h a hair above 1 for antipodal points, where asin is undefined.
+    2.0 * EARTH_MEAN_RADIUS_KM * h.sqrt().min(1.0).asin()
+}
+
+type Argument<'a> = (&'static str, &'a [f64], Domain);
+
+fn lat_lon<'a>(
+    lat1: &'a [f64],
+    lon1: &'a [f64],
+    lat2: &'a [f64],
+    lon2: &'a [f64],
+) -> [Argument<'a>; 4] {
+    [
+        ("lat1", lat1, LATITUDE),
+        ("lon1", lon1, LONGITUDE),
+        ("lat2", lat2, LATITUDE),
+        ("lon2", lon2, LONGITUDE),
+    ]
+}
+
+/// Checks four parallel coordinate slices and writes `f` of each row into `out` (NaN for a
+/// row with a NaN the policy lets through).
+fn pairwise<F>(args: [Argument<'_>; 4], nulls: NullPolicy, out: &mut [f64], f: F) -> Result<()>
+where
+    F: Fn(f64, f64, f64, f64) -> f64 + Sync,
+{
+    let (first, n) = (args[0].0, args[0].1.len());
+    for (name, values, _) in &args[1..] {
+        check_len(name, values.len(), first, n)?;
+    }
+    check_len("out", out.len(), first, n)?;
+    fill(out, |start, rows| {
+        let end = start + rows.len();
+        let [a, b, c, d] = args.map(|(_, values, _)| &values[start..end]);
+        for (j, o) in rows.iter_mut().enumerate() {
+            let row = [a[j], b[j], c[j], d[j]];
+            let mut present = true;
+            for ((name, _, domain), x) in args.iter().zip(row) {
+                present &= domain.check(name, start + j, x, nulls)?;
+            }
+            *o = if present {
+                f(row[0], row[1], row[2], row[3])
+            } else {
+                f64::NAN
+            };
+        }
+        Ok(())
+    })
+}

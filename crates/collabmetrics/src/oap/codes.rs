@@ -1,0 +1,74 @@
+//! NHS Data Dictionary codes: out-of-area reasons and bed types, and the overlap rule.
+
+use crate::error::{Error, Result};
+
+/// Bed types in scope by default: adult acute, older adult acute, adult PICU (MHSDS codes 10,
+/// 11, 12 before April 2024; 200, 201, 202 after).
+pub const DEFAULT_BED_TYPES: [&str; 6] = ["10", "11", "12", "200", "201", "202"];
+
+/// What an out-of-area reason code means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReasonClass {
+    /// Unavailability of a local bed (code 10): the placement is inappropriate.
+    Inappropriate,
+    /// Safeguarding, offending restrictions, staff, patient choice, away from home, not known.
+    Appropriate,
+    /// A code in neither list (or null): counted under `unknown` and reported.
+    Unknown,
+}
+
+/// Which reason codes are inappropriate and which appropriate; anything else is unknown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReasonMap {
+    pub inappropriate: Vec<String>,
+    pub appropriate: Vec<String>,
+}
+
+impl Default for ReasonMap {
+    /// 10 = unavailability of a local bed (inappropriate); 11 safeguarding, 12 offending
+    /// restrictions, 13 staff member or family or friend of staff, 14 patient choice, 15
+    /// admitted while away from home, 99 not known (appropriate or unknown).
+    fn default() -> Self {
+        ReasonMap {
+            inappropriate: vec!["10".into()],
+            appropriate: ["11", "12", "13", "14", "15", "99"]
+                .map(String::from)
+                .to_vec(),
+        }
+    }
+}
+
+impl ReasonMap {
+    /// The class of a code as text (`None` for null).
+    pub fn classify(&self, code: Option<&str>) -> ReasonClass {
+        match code.map(str::trim) {
+            Some(c) if self.inappropriate.iter().any(|x| x == c) => ReasonClass::Inappropriate,
+            Some(c) if self.appropriate.iter().any(|x| x == c) => ReasonClass::Appropriate,
+            _ => ReasonClass::Unknown,
+        }
+    }
+}
+
+/// What to do when one person's placements overlap in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OverlapRule {
+    /// Count each placement as recorded; report overlaps in the diagnostics (default).
+    #[default]
+    Count,
+    /// NHS production rule: the earlier placement ends where the later one starts.
+    Truncate,
+}
+
+impl OverlapRule {
+    /// Parses `"count"` or `"truncate"`.
+    pub fn parse(name: &str) -> Result<Self> {
+        match name {
+            "count" => Ok(OverlapRule::Count),
+            "truncate" => Ok(OverlapRule::Truncate),
+            _ => Err(Error::argument(
+                "overlap",
+                format!("expected \"count\" or \"truncate\", got \"{name}\""),
+            )),
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! The counting kernel: each placement added to every month it touches.
+
+use super::periods::{month_of, month_start};
+
+/// Length-of-stay bands of ended placements, in nights: (column, lowest, highest). The
+/// published bands are 1–7, 8–14, 15–30, 31+; same-day placements (0 nights) get `los_0` so
+/// the bands always sum to `ended`.
+pub const LOS_BANDS: [(&str, i32, i32); 5] = [
+    ("los_0", 0, 0),
+    ("los_1_7", 1, 7),
+    ("los_8_14", 8, 14),
+    ("los_15_30", 15, 30),
+    ("los_31_plus", 31, i32::MAX),
+];
+
+/// Placements (or admissions) as parallel columns; dates in days since 1970-01-01.
+#[derive(Debug, Clone, Copy)]
+pub struct Spells<'a> {
+    pub start: &'a [i32],
+    /// `None` while the spell is open.
+    pub end: &'a [Option<i32>],
+    /// Dense group code of each spell (0..n_groups).
+    pub group: &'a [u32],
+    pub n_groups: usize,
+    /// Daily cost, NaN where not recorded.
+    pub daily_cost: Option<&'a [f64]>,
+}
+
+/// Monthly measures per group, indexed `[group * n_months + month - first_month]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Monthly {
+    pub first_month: i32,
+    pub n_months: usize,
+    pub n_groups: usize,
+    pub started: Vec<i64>,
+    pub ended: Vec<i64>,
+    pub active_at_end: Vec<i64>,
+    pub bed_days: Vec<i64>,
+    pub same_day: Vec<i64>,
+    /// One vector per [`LOS_BANDS`] entry.
+    pub los: [Vec<i64>; 5],
+    pub cost: Vec<f64>,
+    pub cost_days: Vec<i64>,
+}
+
+impl Monthly {
+    fn zeroed(first_month: i32, n_months: usize, n_groups: usize) -> Self {
+        let n = n_months * n_groups;
+        let z = || vec![0i64; n];
+        Monthly {
+            first_month,
+            n_months,
+            n_groups,
+            started: z(),
+            ended: z(),
+            active_at_end: z(),
+            bed_days: z(),
+            same_day: z(),
+            los: [z(), z(), z(), z(), z()],
+            cost: vec![0.0; n],
+            cost_days: z(),
+        }
+    }
+
+    /// Sum of `v` over the `w` months ending at month offset `m` of group `g` (months before
+    /// the first are absent, i.e. zero).
+    pub fn window_sum<T: Copy + std::iter::Sum<T>>(
+        &self,
+        v: &[T],
+        g: usize,
+        m: usize,
+        w: usize,
+    ) -> T {
+        let row = g * self.n_months;
+        v[row + m + 1 - w.min(m + 1)..=row + m]
+            .iter()
+            .copied()
+            .sum()
+    }
+}
+
+/// Adds every spell to the months `first_month .. first_month + n_months` it touches.
+///
+/// Counting rules (`spec/oap.md`): a spell starts in the month of its start date and ends in
+/// the month of its end date; it is active at a month's end when it started by then and its
+/// end is null or after that day; its nights in a month are `min(end, month_end + 1) −
+/// max(start, month_start)` floored at 0 (admission day counts, discharge day does not). An
+/// open spell runs to the end of every month, or through `cutoff` (the data cut-off date,
+/// whose night still counts) when that is earlier.
+pub fn accumulate(
+    spells: &Spells<'_>,
+    first_month: i32,
+    n_months: usize,
+    cutoff: Option<i32>,
+) -> Monthly {
+    let mut out = Monthly::zeroed(first_month, n_months, spells.n_groups);
+    // bounds[k] = first day of month k; bounds[n_months] = the day after the last month.
+    let bounds: Vec<i32> = (0..=n_months as i32)
+        .map(|k| month_start(first_month + k))
+        .collect();
+    let last = n_months as i32 - 1;
+    let offset = |day: i32| month_of(day) - first_month;
+    for i in 0..spells.start.len() {
+        let (s, e) = (spells.start[i], spells.end[i]);
+        let row = spells.group[i] as usize * n_months;
+        let sm = offset(s);
+        if (0..=last).contains(&sm) {
+            out.started[row + sm as usize] += 1;
+            if e == Some(s) {
+                out.same_day[row + sm as usize] += 1;
+            }
+        }
+        if let Some(e) = e {
+            let em = offset(e);
+            if (0..=last).contains(&em) {
+                out.ended[row + em as usize] += 1;
+                let nights = e - s;
+                let band = LOS_BANDS
+                    .iter()
+                    .position(|&(_, lo, hi)| nights >= lo && nights <= hi)
+                    .unwrap_or(0);
+                out.los[band][row + em as usize] += 1;
+            }
+        }
+        // Active at the end of months sm ..= em − 1 (open: through the last month).
+        let active_to = e.map_or(last, |e| offset(e) - 1).min(last);
+        for m in sm.max(0)..=active_to {
+            out.active_at_end[row + m as usize] += 1;
+        }
+        // Nights: the spell occupies [s, stop) with stop exclusive.
+        let stop = match (e, cutoff) {
+            (Some(e), _) => e,
+            (None, Some(c)) => c + 1,
+            (None, None) => bounds[n_months],
+        };
+        if stop <= s {
+            continue;
+        }
+        let cost = spells.daily_cost.map(|c| c[i]).filter(|c| !c.is_nan());
+        for m in sm.max(0)..=offset(stop - 1).min(last) {
+            let k = m as usize;
+            let nights = i64::from(stop.min(bounds[k + 1]) - s.max(bounds[k]));
+            if nights > 0 {
+                out.bed_days[row + k] += nights;
+                if let Some(c) = cost {
+                    out.cost[row + k] += c * nights as f64;
+                    out.cost_days[row + k] += nights;
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::days_from_civil as d;
+
+    fn one(start: i32, end: Option<i32>, cutoff: Option<i32>) -> Monthly {
+        let spells = Spells {
+            start: &[start],
+            end: &[end],
+            group: &[0],
+            n_groups: 1,
+            daily_cost: None,
+        };
+        // January to March 2024.
+        accumulate(&spells, month_of(d(2024, 1, 1)), 3, cutoff)
+    }
+
+    #[test]
+    fn spanning_months_by_hand() {
+        // 20 Jan → 10 Mar 2024: Jan nights 20..31 = 12, Feb 29 (leap year), Mar 1..9 = 9.
+        let m = one(d(2024, 1, 20), Some(d(2024, 3, 10)), None);
+        assert_eq!(m.bed_days, [12, 29, 9]);
+        assert_eq!(m.started, [1, 0, 0]);
+        assert_eq!(m.ended, [0, 0, 1]);
+        assert_eq!(m.active_at_end, [1, 1, 0]);
+        assert_eq!(m.los[4], [0, 0, 1], "50 nights: 31+");
+    }
+
+    #[test]
+    fn same_day_and_first_to_last_day() {
+        let m = one(d(2024, 2, 5), Some(d(2024, 2, 5)), None);
+        assert_eq!(
+            (m.bed_days, m.same_day, m.los[0].clone()),
+            (vec![0, 0, 0], vec![0, 1, 0], vec![0, 1, 0])
+        );
+        // 1 Feb → 29 Feb: 28 nights in Feb, ended in Feb, not active at the end of Feb.
+        let m = one(d(2024, 2, 1), Some(d(2024, 2, 29)), None);
+        assert_eq!(m.bed_days, [0, 28, 0]);
+        assert_eq!(m.active_at_end, [0, 0, 0]);
+        // Ending on 1 March: active at the end of February, 29 nights in February.
+        let m = one(d(2024, 2, 1), Some(d(2024, 3, 1)), None);
+        assert_eq!(m.bed_days, [0, 29, 0]);
+        assert_eq!(m.active_at_end, [0, 1, 0]);
+    }
+
+    #[test]
+    fn open_placements_run_to_the_period_end_or_the_cutoff() {
+        let m = one(d(2024, 1, 30), None, None);
+        assert_eq!(m.bed_days, [2, 29, 31]);
+        assert_eq!(m.active_at_end, [1, 1, 1]);
+        // Cut-off 10 March: nights through the night of 10 March (1..=10 = 10 nights).
+        let m = one(d(2024, 1, 30), None, Some(d(2024, 3, 10)));
+        assert_eq!(m.bed_days, [2, 29, 10]);
+    }
+
+    #[test]
+    fn spells_outside_the_months_touch_nothing_or_only_their_part() {
+        let m = one(d(2023, 12, 25), Some(d(2024, 1, 3)), None);
+        assert_eq!(m.started, [0, 0, 0]);
+        assert_eq!(m.bed_days, [2, 0, 0]);
+        assert_eq!(m.ended, [1, 0, 0]);
+        let m = one(d(2024, 4, 2), None, None);
+        assert_eq!(m.bed_days, [0, 0, 0]);
+        assert_eq!(m.active_at_end, [0, 0, 0]);
+    }
+
+    #[test]
+    fn rolling_sums() {
+        let m = one(d(2024, 1, 20), Some(d(2024, 3, 10)), None);
+        assert_eq!(m.window_sum(&m.bed_days, 0, 2, 3), 50);
+        assert_eq!(
+            m.window_sum(&m.bed_days, 0, 1, 3),
+            41,
+            "months before the first are absent"
+        );
+        assert_eq!(m.window_sum(&m.bed_days, 0, 2, 1), 9);
+    }
+}

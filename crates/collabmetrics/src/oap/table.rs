@@ -1,0 +1,793 @@
+//! The OAP table entry point: placements in, one row per reporting period and breakdown out.
+
+use super::codes::{OverlapRule, ReasonClass, ReasonMap, DEFAULT_BED_TYPES};
+use super::kernel::{accumulate, Monthly, Spells, LOS_BANDS};
+use super::periods::{month_end, month_of, month_start, Window};
+use crate::error::{Error, Result};
+use crate::stats::{self, check_confidence, wilson_limits, z_value, PoissonLimits, RateMethod};
+use crate::table::tidy::Tidy;
+use crate::table::{format_date, ColumnKind, ColumnSpec, Diagnostics, Groups, Input, TableResult};
+use arrow_schema::Field;
+use std::collections::HashMap;
+
+const fn col(
+    name: &'static str,
+    kind: ColumnKind,
+    required: bool,
+    description: &'static str,
+) -> ColumnSpec {
+    ColumnSpec {
+        name,
+        kind,
+        required,
+        description,
+    }
+}
+
+/// The placements table.
+pub const PLACEMENT_COLUMNS: &[ColumnSpec] = &[
+    col(
+        "placement_id",
+        ColumnKind::Identifier,
+        true,
+        "unique per placement",
+    ),
+    col(
+        "person_id",
+        ColumnKind::Identifier,
+        true,
+        "the patient, for overlapping placements",
+    ),
+    col(
+        "start_date",
+        ColumnKind::Date,
+        true,
+        "admission to the out-of-area unit",
+    ),
+    col(
+        "end_date",
+        ColumnKind::Date,
+        true,
+        "discharge; null while the placement is open",
+    ),
+    col(
+        "bed_type",
+        ColumnKind::Code,
+        true,
+        "MHSDS hospital bed type (10, 11, 12 / 200, 201, 202)",
+    ),
+    col(
+        "reason",
+        ColumnKind::Code,
+        true,
+        "out-of-area reason (10 = no local bed: inappropriate)",
+    ),
+    col(
+        "sending_org",
+        ColumnKind::Code,
+        false,
+        "ODS code of the responsible provider or commissioner",
+    ),
+    col(
+        "receiving_org",
+        ColumnKind::Code,
+        false,
+        "ODS code of the receiving provider",
+    ),
+    col(
+        "daily_cost",
+        ColumnKind::Number,
+        false,
+        "cost per bed day, null where not recorded",
+    ),
+];
+
+/// The optional all-admissions table (local and out of area), for proportions.
+pub const ADMISSION_COLUMNS: &[ColumnSpec] = &[
+    col("start_date", ColumnKind::Date, true, "admission"),
+    col(
+        "end_date",
+        ColumnKind::Date,
+        true,
+        "discharge; null while in hospital",
+    ),
+    col(
+        "bed_type",
+        ColumnKind::Code,
+        false,
+        "filtered with the placements' bed scope when present",
+    ),
+];
+
+/// The optional population table, for rates: a `population` column and key columns, each one
+/// of the `by` columns (none: one population for everything).
+pub const POPULATION_COLUMNS: &[ColumnSpec] = &[col(
+    "population",
+    ColumnKind::Number,
+    true,
+    "people in the area",
+)];
+
+/// Options of [`measures`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct OapOptions {
+    /// First and last reporting dates: every calendar month from `start`'s to `end`'s.
+    pub start: i32,
+    pub end: i32,
+    pub window: Window,
+    /// Breakdown columns (none: the whole collaborative).
+    pub by: Vec<String>,
+    /// Inappropriate placements only (default) or every placement.
+    pub inappropriate_only: bool,
+    pub reasons: ReasonMap,
+    /// Bed types in scope, as codes; `None` for every bed type.
+    pub bed_types: Option<Vec<String>>,
+    /// The data cut-off date: open placements run through it when it is before a period's end.
+    pub data_cutoff: Option<i32>,
+    pub overlap: OverlapRule,
+    /// Rates per this many people (default 1 000 000, the NHS convention).
+    pub multiplier: f64,
+    pub confidence: f64,
+}
+
+impl OapOptions {
+    /// Defaults for the months from `start` to `end` (days since 1970-01-01).
+    pub fn new(start: i32, end: i32) -> Self {
+        OapOptions {
+            start,
+            end,
+            window: Window::Month,
+            by: Vec::new(),
+            inappropriate_only: true,
+            reasons: ReasonMap::default(),
+            bed_types: Some(DEFAULT_BED_TYPES.map(String::from).to_vec()),
+            data_cutoff: None,
+            overlap: OverlapRule::Count,
+            multiplier: 1_000_000.0,
+            confidence: 0.95,
+        }
+    }
+}
+
+/// OAP measures per reporting period and breakdown (see the module docs for each column).
+///
+/// Rows are ordered by period, then by group in order of first appearance (groups of
+/// placements first, then groups seen only in `admissions`); every group has a row in every
+/// period, zeros included. Diagnostics count every placement excluded or flagged by a rule.
+pub fn measures(
+    placements: &Input,
+    opts: &OapOptions,
+    population: Option<&Input>,
+    admissions: Option<&Input>,
+) -> Result<TableResult> {
+    check_options(opts)?;
+    placements.check(PLACEMENT_COLUMNS)?;
+    let mut diag = Diagnostics::new();
+    let mut spells = read_placements(placements, opts, &mut diag)?;
+    let groups = Groups::new(placements, &opts.by)?;
+    let first_month = month_of(opts.start) - (opts.window.months() - 1);
+    let last_month = month_of(opts.end);
+    let n_months = (last_month - first_month + 1) as usize;
+
+    let mut keys = groups.keys.clone();
+    let mut n_groups = groups.len();
+    let adm = match admissions {
+        Some(a) => {
+            let (adm, extra) = read_admissions(a, opts, &groups, &mut keys, &mut diag)?;
+            n_groups += extra;
+            Some(adm)
+        }
+        None => None,
+    };
+    spells.group = spells.rows.iter().map(|&r| groups.codes[r]).collect();
+    let monthly = accumulate(
+        &spells.as_spells(n_groups),
+        first_month,
+        n_months,
+        opts.data_cutoff,
+    );
+    let adm_monthly = adm.as_ref().map(|a| {
+        accumulate(
+            &a.as_spells(n_groups),
+            first_month,
+            n_months,
+            opts.data_cutoff,
+        )
+    });
+
+    let pops = match population {
+        Some(p) => Some(population_per_group(
+            p, &opts.by, &keys, n_groups, &mut diag,
+        )?),
+        None => None,
+    };
+    let layout = Layout {
+        first_report: (month_of(opts.start) - first_month) as usize,
+        n_months,
+        n_groups,
+        w: opts.window.months() as usize,
+    };
+    let table = build(
+        &layout,
+        &keys,
+        &monthly,
+        adm_monthly.as_ref(),
+        pops.as_deref(),
+        opts,
+        &mut diag,
+    )?;
+    Ok(TableResult {
+        table,
+        diagnostics: diag,
+    })
+}
+
+fn check_options(opts: &OapOptions) -> Result<()> {
+    if opts.end < opts.start {
+        return Err(Error::argument(
+            "end",
+            format!(
+                "the reporting end {} is before the start {}",
+                format_date(opts.end),
+                format_date(opts.start)
+            ),
+        ));
+    }
+    check_confidence(opts.confidence)?;
+    stats::check_multiplier(opts.multiplier)
+}
+
+/// Included placements as parallel columns (`rows` are their input rows).
+struct Placements {
+    rows: Vec<usize>,
+    start: Vec<i32>,
+    end: Vec<Option<i32>>,
+    cost: Option<Vec<f64>>,
+    group: Vec<u32>,
+}
+
+impl Placements {
+    fn as_spells(&self, n_groups: usize) -> Spells<'_> {
+        Spells {
+            start: &self.start,
+            end: &self.end,
+            group: &self.group,
+            n_groups,
+            daily_cost: self.cost.as_deref(),
+        }
+    }
+}
+
+/// Validates every placement, applies the reason and bed-type rules and the overlap rule.
+fn read_placements(input: &Input, opts: &OapOptions, diag: &mut Diagnostics) -> Result<Placements> {
+    check_unique_ids(input, "placement_id")?;
+    let start = input.required_dates("start_date")?;
+    let end = input.dates("end_date")?;
+    check_end_after_start(input, &start, &end)?;
+    let reason = input.categories("reason")?;
+    let reason_class: Vec<ReasonClass> = reason
+        .values
+        .iter()
+        .map(|v| opts.reasons.classify(v.as_deref()))
+        .collect();
+    let in_scope = bed_scope(input, opts)?;
+    let cost = if input.has("daily_cost") {
+        Some(costs(input)?)
+    } else {
+        None
+    };
+
+    let mut rows = Vec::new();
+    for i in 0..input.num_rows() {
+        if !in_scope[i] {
+            diag.record(
+                "bed_type_out_of_scope",
+                "excluded: bed type outside the scope",
+                Some(i),
+            );
+            continue;
+        }
+        match reason_class[reason.codes[i] as usize] {
+            ReasonClass::Inappropriate => {}
+            ReasonClass::Appropriate if opts.inappropriate_only => {
+                diag.record(
+                    "appropriate_reason",
+                    "excluded: appropriate out-of-area reason",
+                    Some(i),
+                );
+                continue;
+            }
+            ReasonClass::Appropriate => {}
+            ReasonClass::Unknown if opts.inappropriate_only => {
+                diag.record(
+                    "unknown_reason_code",
+                    "excluded: an unknown reason is not inappropriate",
+                    Some(i),
+                );
+                continue;
+            }
+            ReasonClass::Unknown => diag.record(
+                "unknown_reason_code",
+                "included; reason counted under `unknown`",
+                Some(i),
+            ),
+        }
+        rows.push(i);
+    }
+    let mut p = Placements {
+        start: rows.iter().map(|&i| start[i]).collect(),
+        end: rows.iter().map(|&i| end[i]).collect(),
+        cost: cost.map(|c| rows.iter().map(|&i| c[i]).collect()),
+        group: Vec::new(),
+        rows,
+    };
+    for (k, e) in p.end.iter().enumerate() {
+        if e.is_none() {
+            diag.record(
+                "open_placement",
+                "open at the data end: runs to each period end (or the cut-off)",
+                Some(p.rows[k]),
+            );
+        }
+    }
+    apply_overlap_rule(input, opts.overlap, &mut p, diag)?;
+    Ok(p)
+}
+
+fn check_unique_ids(input: &Input, ours: &str) -> Result<()> {
+    let ids = input.categories(ours)?;
+    let mut first = vec![usize::MAX; ids.values.len()];
+    for (row, &c) in ids.codes.iter().enumerate() {
+        let slot = &mut first[c as usize];
+        if ids.values[c as usize].is_none() {
+            return Err(Error::InvalidCell {
+                column: input.name(ours).to_owned(),
+                row,
+                value: "null".into(),
+                rule: "identifiers are required".into(),
+            });
+        }
+        if *slot != usize::MAX {
+            return Err(Error::InvalidCell {
+                column: input.name(ours).to_owned(),
+                row,
+                value: ids.values[c as usize].clone().unwrap_or_default(),
+                rule: format!("duplicate identifier (first at row {})", *slot),
+            });
+        }
+        *slot = row;
+    }
+    Ok(())
+}
+
+fn check_end_after_start(input: &Input, start: &[i32], end: &[Option<i32>]) -> Result<()> {
+    for (row, (s, e)) in start.iter().zip(end).enumerate() {
+        if let Some(e) = e {
+            if e < s {
+                return Err(Error::InvalidCell {
+                    column: input.name("end_date").to_owned(),
+                    row,
+                    value: format_date(*e),
+                    rule: format!("end date before the start date {}", format_date(*s)),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// In scope per row: a listed bed type, or a missing one (kept and counted, never dropped).
+fn bed_scope(input: &Input, opts: &OapOptions) -> Result<Vec<bool>> {
+    let Some(scope) = &opts.bed_types else {
+        return Ok(vec![true; input.num_rows()]);
+    };
+    let bed = input.categories("bed_type")?;
+    let ok: Vec<bool> = bed
+        .values
+        .iter()
+        .map(|v| {
+            v.as_deref()
+                .is_none_or(|c| scope.iter().any(|s| s == c.trim()))
+        })
+        .collect();
+    Ok(bed.codes.iter().map(|&c| ok[c as usize]).collect())
+}
+
+fn costs(input: &Input) -> Result<Vec<f64>> {
+    let values = input.f64s_or_nan("daily_cost")?;
+    if let Some(row) = values.iter().position(|v| *v < 0.0 || v.is_infinite()) {
+        return Err(Error::InvalidCell {
+            column: input.name("daily_cost").to_owned(),
+            row,
+            value: values[row].to_string(),
+            rule: "costs must be finite and >= 0 (null where not recorded)".into(),
+        });
+    }
+    Ok(values)
+}
+
+/// Finds each person's overlapping placements (a later one starting before an earlier one
+/// ends) and, under [`OverlapRule::Truncate`], ends the earlier at the later one's start.
+fn apply_overlap_rule(
+    input: &Input,
+    rule: OverlapRule,
+    p: &mut Placements,
+    diag: &mut Diagnostics,
+) -> Result<()> {
+    let person = input.categories("person_id")?;
+    let mut order: Vec<usize> = (0..p.rows.len()).collect();
+    order.sort_by_key(|&k| (person.codes[p.rows[k]], p.start[k], p.rows[k]));
+    for pair in order.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        if person.codes[p.rows[a]] != person.codes[p.rows[b]] {
+            continue;
+        }
+        let overlaps = p.end[a].is_none_or(|e| e > p.start[b]);
+        if overlaps {
+            let action = match rule {
+                OverlapRule::Count => "counted as recorded (overlap = \"count\")",
+                OverlapRule::Truncate => "earlier placement ended at the later one's start",
+            };
+            diag.record("overlapping_placements", action, Some(p.rows[b]));
+            if rule == OverlapRule::Truncate {
+                p.end[a] = Some(p.start[b]);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// All admissions, grouped like the placements (new groups appended to `keys`).
+fn read_admissions(
+    input: &Input,
+    opts: &OapOptions,
+    groups: &Groups,
+    keys: &mut Vec<(Field, arrow_array::ArrayRef)>,
+    diag: &mut Diagnostics,
+) -> Result<(Placements, usize)> {
+    input.check(ADMISSION_COLUMNS)?;
+    for b in &opts.by {
+        if !input.has(b) {
+            return Err(Error::MissingColumn {
+                column: input.name(b).to_owned(),
+                mapped: " (a `by` column: admissions need every breakdown column for proportions)"
+                    .into(),
+                available: input
+                    .batch()
+                    .schema()
+                    .fields()
+                    .iter()
+                    .map(|f| f.name().as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+    }
+    let start = input.required_dates("start_date")?;
+    let end = input.dates("end_date")?;
+    check_end_after_start(input, &start, &end)?;
+    let in_scope = if input.has("bed_type") {
+        bed_scope(input, opts)?
+    } else {
+        vec![true; input.num_rows()]
+    };
+    let adm_groups = Groups::new(input, &opts.by)?;
+    // Match admission groups to placement groups by their key values.
+    let mut index: HashMap<String, u32> = (0..groups.len())
+        .map(|g| (key_text(&groups.keys, g), g as u32))
+        .collect();
+    let mut map = Vec::with_capacity(adm_groups.len());
+    let mut extra_rows = Vec::new();
+    for g in 0..adm_groups.len() {
+        let text = key_text(&adm_groups.keys, g);
+        let next = index.len() as u32;
+        let code = *index.entry(text).or_insert_with(|| {
+            extra_rows.push(g as u32);
+            next
+        });
+        map.push(code);
+    }
+    if !extra_rows.is_empty() {
+        let idx = arrow_array::UInt32Array::from(extra_rows.clone());
+        for (k, (field, values)) in keys.iter_mut().enumerate() {
+            let extra = arrow_select::take::take(adm_groups.keys[k].1.as_ref(), &idx, None)
+                .map_err(|e| Error::argument("admissions", e.to_string()))?;
+            *values =
+                arrow_select::concat::concat(&[values.as_ref(), extra.as_ref()]).map_err(|_| {
+                    Error::ColumnType {
+                        column: field.name().clone(),
+                        expected: format!("the placements' type ({})", field.data_type()),
+                        found: format!("{} in the admissions table", extra.data_type()),
+                    }
+                })?;
+        }
+    }
+    let rows: Vec<usize> = (0..input.num_rows()).filter(|&i| in_scope[i]).collect();
+    diag.add(
+        "admission_bed_type_out_of_scope",
+        "admission excluded: bed type outside the scope",
+        (input.num_rows() - rows.len()) as u64,
+        (0..input.num_rows()).find(|&i| !in_scope[i]),
+    );
+    let adm = Placements {
+        start: rows.iter().map(|&i| start[i]).collect(),
+        end: rows.iter().map(|&i| end[i]).collect(),
+        cost: None,
+        group: rows
+            .iter()
+            .map(|&i| map[adm_groups.codes[i] as usize])
+            .collect(),
+        rows,
+    };
+    Ok((adm, extra_rows.len()))
+}
+
+/// The key values of group `g` as one string (unit separators between columns).
+fn key_text(keys: &[(Field, arrow_array::ArrayRef)], g: usize) -> String {
+    keys.iter()
+        .map(|(_, v)| {
+            if v.is_null(g) {
+                "\u{0}".to_owned()
+            } else {
+                crate::table::display_value(v.as_ref(), g)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\u{1f}")
+}
+
+/// The population of each group (NaN where the population table has no row for it).
+fn population_per_group(
+    pop: &Input,
+    by: &[String],
+    keys: &[(Field, arrow_array::ArrayRef)],
+    n_groups: usize,
+    diag: &mut Diagnostics,
+) -> Result<Vec<f64>> {
+    pop.check(POPULATION_COLUMNS)?;
+    let values = pop.f64s("population")?;
+    if let Some(row) = values.iter().position(|v| !(v.is_finite() && *v > 0.0)) {
+        return Err(Error::InvalidCell {
+            column: pop.name("population").to_owned(),
+            row,
+            value: values[row].to_string(),
+            rule: "populations must be finite and > 0".into(),
+        });
+    }
+    let join: Vec<String> = by.iter().filter(|b| pop.has(b)).cloned().collect();
+    let pop_groups = Groups::new(pop, &join)?;
+    if pop_groups.len() < pop.num_rows() {
+        let mut seen = vec![false; pop_groups.len()];
+        let row = pop_groups
+            .codes
+            .iter()
+            .position(|&c| std::mem::replace(&mut seen[c as usize], true))
+            .unwrap_or(0);
+        return Err(Error::InvalidCell {
+            column: join.first().map_or_else(
+                || pop.name("population").to_owned(),
+                |c| pop.name(c).to_owned(),
+            ),
+            row,
+            value: pop_groups.label(pop_groups.codes[row] as usize),
+            rule: "the population table has two rows for these keys".into(),
+        });
+    }
+    let positions: Vec<usize> = join
+        .iter()
+        .map(|j| by.iter().position(|b| b == j).unwrap_or(0))
+        .collect();
+    let sub: Vec<(Field, arrow_array::ArrayRef)> =
+        positions.iter().map(|&p| keys[p].clone()).collect();
+    let index: HashMap<String, usize> = (0..pop_groups.len())
+        .map(|g| {
+            (
+                key_text(&pop_groups.keys, g),
+                pop_groups.first_rows[g] as usize,
+            )
+        })
+        .collect();
+    let mut out = vec![f64::NAN; n_groups];
+    for (g, slot) in out.iter_mut().enumerate() {
+        match index.get(&key_text(&sub, g)) {
+            Some(&row) => *slot = values[row],
+            None => diag.record(
+                "missing_population",
+                "rates left null: no population for the group",
+                None,
+            ),
+        }
+    }
+    Ok(out)
+}
+
+struct Layout {
+    first_report: usize,
+    n_months: usize,
+    n_groups: usize,
+    w: usize,
+}
+
+/// Assembles the tidy table: keys, period, counts, then rates and proportions when asked.
+fn build(
+    l: &Layout,
+    keys: &[(Field, arrow_array::ArrayRef)],
+    m: &Monthly,
+    adm: Option<&Monthly>,
+    pops: Option<&[f64]>,
+    opts: &OapOptions,
+    diag: &mut Diagnostics,
+) -> Result<arrow_array::RecordBatch> {
+    let cells: Vec<(usize, usize)> = (l.first_report..l.n_months)
+        .flat_map(|k| (0..l.n_groups).map(move |g| (g, k)))
+        .collect();
+    let group_rows: Vec<u32> = cells.iter().map(|&(g, _)| g as u32).collect();
+    let mut t = Tidy::from_group_rows(keys, &group_rows)?;
+    let month = |k: usize| m.first_month + k as i32;
+    t.date(
+        "period_start",
+        cells
+            .iter()
+            .map(|&(_, k)| month_start(month(k) + 1 - l.w as i32))
+            .collect(),
+    );
+    t.date(
+        "period_end",
+        cells.iter().map(|&(_, k)| month_end(month(k))).collect(),
+    );
+    let sum = |v: &[i64]| -> Vec<i64> {
+        cells
+            .iter()
+            .map(|&(g, k)| m.window_sum(v, g, k, l.w))
+            .collect()
+    };
+    let at_end = |mm: &Monthly, v: &[i64]| -> Vec<i64> {
+        cells.iter().map(|&(g, k)| v[g * mm.n_months + k]).collect()
+    };
+    let started = sum(&m.started);
+    let ended = sum(&m.ended);
+    let active = at_end(m, &m.active_at_end);
+    let bed_days = sum(&m.bed_days);
+    t.int("started", started.clone());
+    t.int("ended", ended.clone());
+    t.int("active_at_end", active.clone());
+    t.int("bed_days", bed_days.clone());
+    t.int("same_day", sum(&m.same_day));
+    for (b, (name, _, _)) in LOS_BANDS.iter().enumerate() {
+        t.int(name, sum(&m.los[b]));
+    }
+    if m.cost_days.iter().any(|&d| d > 0) || opts_has_cost(m) {
+        t.number(
+            "cost",
+            cells
+                .iter()
+                .map(|&(g, k)| m.window_sum(&m.cost, g, k, l.w))
+                .collect(),
+        );
+        t.int("cost_bed_days", sum(&m.cost_days));
+    }
+    if let Some(pops) = pops {
+        let pop: Vec<f64> = cells.iter().map(|&(g, _)| pops[g]).collect();
+        t.nullable_number("population", pop.clone());
+        for (name, counts) in [
+            ("rate_started", &started),
+            ("rate_active_at_end", &active),
+            ("rate_ended", &ended),
+        ] {
+            rates(&mut t, name, counts, &pop, opts)?;
+        }
+    }
+    if let Some(a) = adm {
+        let a_counts = [
+            (
+                "started",
+                started.clone(),
+                cells
+                    .iter()
+                    .map(|&(g, k)| a.window_sum(&a.started, g, k, l.w))
+                    .collect::<Vec<_>>(),
+            ),
+            (
+                "bed_days",
+                bed_days.clone(),
+                cells
+                    .iter()
+                    .map(|&(g, k)| a.window_sum(&a.bed_days, g, k, l.w))
+                    .collect(),
+            ),
+            ("active_at_end", active.clone(), at_end(a, &a.active_at_end)),
+            (
+                "ended",
+                ended.clone(),
+                cells
+                    .iter()
+                    .map(|&(g, k)| a.window_sum(&a.ended, g, k, l.w))
+                    .collect(),
+            ),
+        ];
+        for (name, o, n) in &a_counts {
+            t.int(&format!("admissions_{name}"), n.clone());
+            proportions(&mut t, name, o, n, &cells, keys, month, l.w, opts, diag)?;
+        }
+    }
+    t.number("confidence", vec![opts.confidence; cells.len()]);
+    t.finish()
+}
+
+fn opts_has_cost(m: &Monthly) -> bool {
+    m.cost.iter().any(|&c| c != 0.0)
+}
+
+/// Rates per population with Byar/exact limits; null where the group has no population.
+fn rates(t: &mut Tidy, name: &str, counts: &[i64], pop: &[f64], opts: &OapOptions) -> Result<()> {
+    let limits = PoissonLimits::new(opts.confidence, RateMethod::Byar)?;
+    let n = counts.len();
+    let (mut v, mut lo, mut hi) = (vec![f64::NAN; n], vec![f64::NAN; n], vec![f64::NAN; n]);
+    let mut method: Vec<Option<&str>> = vec![None; n];
+    for i in 0..n {
+        if pop[i].is_nan() {
+            continue;
+        }
+        let o = counts[i] as f64;
+        let (l, u, m) = limits.limits(o);
+        let scale = opts.multiplier / pop[i];
+        (v[i], lo[i], hi[i], method[i]) = (o * scale, l * scale, u * scale, Some(m.name()));
+    }
+    t.nullable_number(name, v);
+    t.nullable_number(&format!("{name}_lower"), lo);
+    t.nullable_number(&format!("{name}_upper"), hi);
+    t.text(&format!("{name}_method"), method);
+    Ok(())
+}
+
+/// OAP measure over the same measure of all admissions × 100, Wilson limits.
+#[allow(clippy::too_many_arguments)]
+fn proportions(
+    t: &mut Tidy,
+    name: &str,
+    o: &[i64],
+    n: &[i64],
+    cells: &[(usize, usize)],
+    keys: &[(Field, arrow_array::ArrayRef)],
+    month: impl Fn(usize) -> i32,
+    w: usize,
+    opts: &OapOptions,
+    diag: &mut Diagnostics,
+) -> Result<()> {
+    let z = z_value(opts.confidence)?;
+    let len = o.len();
+    let (mut v, mut lo, mut hi) = (
+        vec![f64::NAN; len],
+        vec![f64::NAN; len],
+        vec![f64::NAN; len],
+    );
+    for i in 0..len {
+        let (oi, ni) = (o[i] as f64, n[i] as f64);
+        if ni == 0.0 {
+            diag.record(
+                &format!("no_admissions_{name}"),
+                "proportion left null: no admissions in the period",
+                None,
+            );
+            continue;
+        }
+        if oi > ni {
+            let (g, k) = cells[i];
+            return Err(Error::InvalidGroup {
+                group: format!("{} in the period ending {}", key_text(keys, g).replace('\u{1f}', ", "), format_date(month_end(month(k)))),
+                message: format!(
+                    "{o} out-of-area {name} exceed the {n} of all admissions (window of {w} months): the admissions table must include the out-of-area admissions",
+                    o = o[i],
+                    n = n[i]
+                ),
+            });
+        }
+        let (l, u) = wilson_limits(oi, ni, z);
+        (v[i], lo[i], hi[i]) = (100.0 * oi / ni, 100.0 * l, 100.0 * u);
+    }
+    let col = format!("proportion_{name}");
+    t.nullable_number(&col, v);
+    t.nullable_number(&format!("{col}_lower"), lo);
+    t.nullable_number(&format!("{col}_upper"), hi);
+    Ok(())
+}

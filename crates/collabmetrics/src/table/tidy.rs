@@ -1,0 +1,110 @@
+//! Building tidy result tables column by column.
+
+use super::{Groups, Input};
+use crate::error::{Error, Result};
+use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema};
+use std::sync::Arc;
+
+/// Builds a tidy result column by column.
+pub(crate) struct Tidy {
+    fields: Vec<Field>,
+    columns: Vec<ArrayRef>,
+}
+
+impl Tidy {
+    pub(crate) fn from_groups(groups: &Groups) -> Self {
+        let (fields, columns) = groups.keys.iter().cloned().unzip();
+        Tidy { fields, columns }
+    }
+
+    pub(crate) fn from_input(input: &Input) -> Result<Self> {
+        let batch = input.batch();
+        let schema = batch.schema();
+        for name in ["value", "lower", "upper", "confidence", "method"] {
+            if schema.column_with_name(name).is_some() {
+                return Err(Error::InvalidArgument {
+                    argument: "table".to_owned(),
+                    message: format!(
+                        "the input already has a column `{name}`, which the result adds; rename it first"
+                    ),
+                });
+            }
+        }
+        Ok(Tidy {
+            fields: schema.fields().iter().map(|f| f.as_ref().clone()).collect(),
+            columns: batch.columns().to_vec(),
+        })
+    }
+
+    /// Key columns repeated by `rows`: row i takes group `rows[i]`'s keys.
+    pub(crate) fn from_group_rows(groups_keys: &[(Field, ArrayRef)], rows: &[u32]) -> Result<Self> {
+        let idx = arrow_array::UInt32Array::from(rows.to_vec());
+        let mut fields = Vec::with_capacity(groups_keys.len());
+        let mut columns = Vec::with_capacity(groups_keys.len());
+        for (field, values) in groups_keys {
+            fields.push(field.clone());
+            columns.push(
+                arrow_select::take::take(values.as_ref(), &idx, None)
+                    .map_err(|e| Error::argument("by", e.to_string()))?,
+            );
+        }
+        Ok(Tidy { fields, columns })
+    }
+
+    pub(crate) fn int(&mut self, name: &str, values: Vec<i64>) {
+        self.fields.push(Field::new(name, DataType::Int64, false));
+        self.columns
+            .push(Arc::new(arrow_array::Int64Array::from(values)));
+    }
+
+    pub(crate) fn date(&mut self, name: &str, values: Vec<i32>) {
+        self.fields.push(Field::new(name, DataType::Date32, false));
+        self.columns
+            .push(Arc::new(arrow_array::Date32Array::from(values)));
+    }
+
+    /// A float column whose NaNs become nulls (a value that does not exist, e.g. a rate
+    /// without a population).
+    pub(crate) fn nullable_number(&mut self, name: &str, values: Vec<f64>) {
+        self.fields.push(Field::new(name, DataType::Float64, true));
+        let values: Float64Array = values
+            .into_iter()
+            .map(|v| (!v.is_nan()).then_some(v))
+            .collect();
+        self.columns.push(Arc::new(values));
+    }
+
+    pub(crate) fn number(&mut self, name: &str, values: Vec<f64>) {
+        self.fields.push(Field::new(name, DataType::Float64, false));
+        self.columns.push(Arc::new(Float64Array::from(values)));
+    }
+
+    pub(crate) fn text(&mut self, name: &str, values: Vec<Option<&str>>) {
+        self.fields.push(Field::new(name, DataType::Utf8, true));
+        self.columns.push(Arc::new(StringArray::from(values)));
+    }
+
+    pub(crate) fn estimates(
+        &mut self,
+        value: Vec<f64>,
+        lower: Vec<f64>,
+        upper: Vec<f64>,
+        confidence: f64,
+        methods: Vec<&str>,
+    ) {
+        let n = value.len();
+        self.number("value", value);
+        self.number("lower", lower);
+        self.number("upper", upper);
+        self.number("confidence", vec![confidence; n]);
+        self.fields
+            .push(Field::new("method", DataType::Utf8, false));
+        self.columns.push(Arc::new(StringArray::from(methods)));
+    }
+
+    pub(crate) fn finish(self) -> Result<RecordBatch> {
+        RecordBatch::try_new(Arc::new(Schema::new(self.fields)), self.columns)
+            .map_err(|e| Error::argument("table", e.to_string()))
+    }
+}

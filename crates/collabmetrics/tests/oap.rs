@@ -1,0 +1,423 @@
+//! OAP measures on hand-worked fixtures: every counting edge of `spec/oap.md`.
+//!
+//! The fixture (Jan–Mar 2024; 2024 is a leap year):
+//!
+//! | id | person | start | end | bed | reason | place | note |
+//! |---|---|---|---|---|---|---|---|
+//! | 1 | A | 20 Jan | 10 Mar | 10 | 10 | X | spans three months; 50 nights |
+//! | 2 | B | 1 Feb | 29 Feb | 11 | 10 | X | first to last day of the month; 28 nights |
+//! | 3 | C | 5 Feb | 5 Feb | 12 | 10 | Y | same day: 0 nights |
+//! | 4 | D | 25 Mar | open | 10 | 10 | Y | open at the cut-off (28 Mar) |
+//! | 5 | A | 1 Mar | 20 Mar | 10 | 10 | X | overlaps placement 1 (transfer) |
+//! | 6 | E | 2 Jan | 9 Jan | 10 | 14 | X | patient choice: appropriate |
+//! | 7 | F | 3 Jan | 9 Jan | 13 | 10 | X | bed type outside the default scope |
+//! | 8 | G | 4 Jan | 9 Jan | 10 | 77 | Y | unknown reason code |
+//!
+//! Nights by month (admission day counts, discharge day does not):
+//! 1: Jan 20–31 = 12, Feb 29, Mar 1–9 = 9. 2: Feb 1–28 = 28. 3: 0. 4: Mar 25–28 = 4 (runs
+//! through the cut-off). 5: Mar 1–19 = 19.
+
+use arrow_array::{
+    cast::AsArray,
+    types::{Date32Type, Float64Type, Int64Type},
+    ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray,
+};
+use collabmetrics::oap::{self, OapOptions, OverlapRule, Window};
+use collabmetrics::table::{days_from_civil as d, ColumnMap, Input, TableResult};
+use std::sync::Arc;
+
+fn placements() -> RecordBatch {
+    let ids = vec![1i64, 2, 3, 4, 5, 6, 7, 8];
+    let person = vec!["A", "B", "C", "D", "A", "E", "F", "G"];
+    let start = vec![
+        "2024-01-20",
+        "2024-02-01",
+        "2024-02-05",
+        "2024-03-25",
+        "2024-03-01",
+        "2024-01-02",
+        "2024-01-03",
+        "2024-01-04",
+    ];
+    let end = vec![
+        Some("2024-03-10"),
+        Some("2024-02-29"),
+        Some("2024-02-05"),
+        None,
+        Some("2024-03-20"),
+        Some("2024-01-09"),
+        Some("2024-01-09"),
+        Some("2024-01-09"),
+    ];
+    let bed = vec![10i64, 11, 12, 10, 10, 10, 13, 10];
+    let reason = vec!["10", "10", "10", "10", "10", "14", "10", "77"];
+    let place = vec!["X", "X", "Y", "Y", "X", "X", "X", "Y"];
+    RecordBatch::try_from_iter(vec![
+        ("placement_id", Arc::new(Int64Array::from(ids)) as ArrayRef),
+        ("person_id", Arc::new(StringArray::from(person))),
+        ("start_date", Arc::new(StringArray::from(start))),
+        ("end_date", Arc::new(StringArray::from(end))),
+        ("bed_type", Arc::new(Int64Array::from(bed))),
+        ("reason", Arc::new(StringArray::from(reason))),
+        ("place", Arc::new(StringArray::from(place))),
+    ])
+    .unwrap()
+}
+
+fn input(b: RecordBatch) -> Input {
+    Input::new(b.schema(), &[b], ColumnMap::new()).unwrap()
+}
+
+fn options(window: Window) -> OapOptions {
+    let mut o = OapOptions::new(d(2024, 1, 1), d(2024, 3, 31));
+    o.window = window;
+    o.data_cutoff = Some(d(2024, 3, 28));
+    o
+}
+
+fn run(opts: &OapOptions) -> TableResult {
+    oap::measures(&input(placements()), opts, None, None).unwrap()
+}
+
+fn ints(r: &TableResult, name: &str) -> Vec<i64> {
+    r.table
+        .column_by_name(name)
+        .unwrap_or_else(|| panic!("no column {name}"))
+        .as_primitive::<Int64Type>()
+        .values()
+        .to_vec()
+}
+
+fn floats(r: &TableResult, name: &str) -> Vec<Option<f64>> {
+    r.table
+        .column_by_name(name)
+        .unwrap()
+        .as_primitive::<Float64Type>()
+        .iter()
+        .collect()
+}
+
+#[test]
+fn monthly_counts_by_hand() {
+    let r = run(&options(Window::Month));
+    assert_eq!(r.table.num_rows(), 3);
+    let starts: Vec<i32> = r
+        .table
+        .column_by_name("period_start")
+        .unwrap()
+        .as_primitive::<Date32Type>()
+        .values()
+        .to_vec();
+    assert_eq!(starts, [d(2024, 1, 1), d(2024, 2, 1), d(2024, 3, 1)]);
+    assert_eq!(ints(&r, "started"), [1, 2, 2]);
+    assert_eq!(ints(&r, "ended"), [0, 2, 2]);
+    assert_eq!(ints(&r, "active_at_end"), [1, 1, 1]);
+    assert_eq!(ints(&r, "bed_days"), [12, 29 + 28, 9 + 19 + 4]);
+    assert_eq!(ints(&r, "same_day"), [0, 1, 0]);
+    assert_eq!(ints(&r, "los_0"), [0, 1, 0]);
+    assert_eq!(
+        ints(&r, "los_15_30"),
+        [0, 1, 1],
+        "28 nights in Feb; 19 nights in Mar"
+    );
+    assert_eq!(ints(&r, "los_31_plus"), [0, 0, 1], "placement 1: 50 nights");
+}
+
+#[test]
+fn rolling_windows_sum_months_and_take_the_last_stock() {
+    let q = run(&options(Window::Rolling3m));
+    assert_eq!(ints(&q, "bed_days"), [12, 12 + 57, 12 + 57 + 32]);
+    assert_eq!(ints(&q, "started"), [1, 3, 5]);
+    assert_eq!(ints(&q, "active_at_end"), [1, 1, 1]);
+    let starts: Vec<i32> = q
+        .table
+        .column_by_name("period_start")
+        .unwrap()
+        .as_primitive::<Date32Type>()
+        .values()
+        .to_vec();
+    assert_eq!(starts[2], d(2024, 1, 1));
+    assert_eq!(starts[0], d(2023, 11, 1));
+    let y = run(&options(Window::Rolling12m));
+    assert_eq!(ints(&y, "bed_days")[2], 101);
+}
+
+#[test]
+fn diagnostics_count_every_exclusion() {
+    let r = run(&options(Window::Month));
+    let dg = &r.diagnostics;
+    assert_eq!(dg.count("appropriate_reason"), 1);
+    assert_eq!(dg.count("bed_type_out_of_scope"), 1);
+    assert_eq!(dg.count("unknown_reason_code"), 1);
+    assert_eq!(dg.count("overlapping_placements"), 1);
+    assert_eq!(dg.count("open_placement"), 1);
+    let first = dg
+        .entries
+        .iter()
+        .find(|e| e.reason == "bed_type_out_of_scope")
+        .unwrap();
+    assert_eq!(first.first_row, Some(6));
+}
+
+#[test]
+fn all_placements_on_request_include_appropriate_and_unknown_reasons() {
+    let mut o = options(Window::Month);
+    o.inappropriate_only = false;
+    let r = run(&o);
+    // Placements 6 and 8 (Jan 2–9 and Jan 4–9): 7 + 5 nights more in January.
+    assert_eq!(ints(&r, "started")[0], 3);
+    assert_eq!(ints(&r, "bed_days")[0], 12 + 7 + 5);
+    o.bed_types = None;
+    assert_eq!(
+        ints(&run(&o), "started")[0],
+        4,
+        "placement 7's bed type now in scope"
+    );
+}
+
+#[test]
+fn overlap_truncate_ends_the_earlier_placement() {
+    let mut o = options(Window::Month);
+    o.overlap = OverlapRule::Truncate;
+    let r = run(&o);
+    // Placement 1 now ends on 1 March: 29 nights in Feb, none in March; 41 nights in all.
+    assert_eq!(ints(&r, "bed_days"), [12, 57, 19 + 4]);
+    assert_eq!(ints(&r, "active_at_end"), [1, 1, 1]);
+    assert_eq!(ints(&r, "los_31_plus")[2], 1);
+}
+
+#[test]
+fn without_a_cutoff_open_placements_run_to_the_period_end() {
+    let mut o = options(Window::Month);
+    o.data_cutoff = None;
+    assert_eq!(
+        ints(&run(&o), "bed_days")[2],
+        9 + 19 + 7,
+        "25–31 March: 7 nights"
+    );
+}
+
+#[test]
+fn breakdown_by_place_with_rates() {
+    let mut o = options(Window::Month);
+    o.by = vec!["place".into()];
+    let pop = RecordBatch::try_from_iter(vec![
+        (
+            "place",
+            Arc::new(StringArray::from(vec!["Y", "X"])) as ArrayRef,
+        ),
+        (
+            "population",
+            Arc::new(Float64Array::from(vec![50_000.0, 100_000.0])),
+        ),
+    ])
+    .unwrap();
+    let r = oap::measures(&input(placements()), &o, Some(&input(pop)), None).unwrap();
+    // Rows: Jan X, Jan Y, Feb X, Feb Y, Mar X, Mar Y.
+    assert_eq!(ints(&r, "started"), [1, 0, 1, 1, 1, 1]);
+    assert_eq!(ints(&r, "bed_days"), [12, 0, 57, 0, 28, 4]);
+    let rate = floats(&r, "rate_started");
+    assert_eq!(rate[2], Some(10.0), "1 per 100 000 = 10 per million");
+    // Exact Poisson upper limit of 1 event at 95% (PHE): 5.571643390938898, × 1e6 / 1e5.
+    let upper = floats(&r, "rate_started_upper")[2].unwrap();
+    assert!((upper - 55.716_433_909_388_98).abs() < 1e-9, "{upper}");
+    assert_eq!(floats(&r, "rate_started")[1], Some(0.0));
+}
+
+#[test]
+fn proportions_of_all_admissions() {
+    let mut o = options(Window::Month);
+    o.by = vec!["place".into()];
+    // All admissions: the five in-scope inappropriate placements plus 15 local admissions in
+    // February to place X.
+    let mut start = vec![
+        "2024-01-20",
+        "2024-02-01",
+        "2024-02-05",
+        "2024-03-25",
+        "2024-03-01",
+    ];
+    let mut end = vec![
+        Some("2024-03-10"),
+        Some("2024-02-29"),
+        Some("2024-02-05"),
+        None,
+        Some("2024-03-20"),
+    ];
+    let mut place = vec!["X", "X", "Y", "Y", "X"];
+    for _ in 0..15 {
+        start.push("2024-02-10");
+        end.push(Some("2024-02-12"));
+        place.push("X");
+    }
+    let adm = RecordBatch::try_from_iter(vec![
+        ("start_date", Arc::new(StringArray::from(start)) as ArrayRef),
+        ("end_date", Arc::new(StringArray::from(end))),
+        ("place", Arc::new(StringArray::from(place))),
+    ])
+    .unwrap();
+    let r = oap::measures(&input(placements()), &o, None, Some(&input(adm))).unwrap();
+    assert_eq!(ints(&r, "admissions_started"), [1, 0, 16, 1, 1, 1]);
+    // Feb, X: 1 of 16 admissions. Wilson: (2 + z² − z√(z² + 4·(15/16))) / (2·(16 + z²)).
+    let z: f64 = 1.959_963_984_540_054;
+    let lower = (2.0 + z * z - z * (z * z + 4.0 * 15.0 / 16.0).sqrt()) / (2.0 * (16.0 + z * z));
+    let p = floats(&r, "proportion_started");
+    assert_eq!(p[2], Some(100.0 / 16.0));
+    assert!((floats(&r, "proportion_started_lower")[2].unwrap() - 100.0 * lower).abs() < 1e-12);
+    assert_eq!(p[1], None, "no admissions to Y in January: null, counted");
+    assert!(r.diagnostics.count("no_admissions_started") >= 1);
+    // Bed days, Feb X: OAP 57 of 57 + 15·2 = 87.
+    assert_eq!(
+        floats(&r, "proportion_bed_days")[2],
+        Some(100.0 * 57.0 / 87.0)
+    );
+}
+
+#[test]
+fn mhsds_names_through_a_column_map() {
+    let b = placements();
+    let renamed = RecordBatch::try_new(
+        Arc::new(arrow_schema::Schema::new(
+            b.schema()
+                .fields()
+                .iter()
+                .map(|f| {
+                    let name = match f.name().as_str() {
+                        "start_date" => "StartDateHospProvSpell",
+                        "end_date" => "DischDateHospProvSpell",
+                        n => n,
+                    };
+                    f.as_ref().clone().with_name(name)
+                })
+                .collect::<Vec<_>>(),
+        )),
+        b.columns().to_vec(),
+    )
+    .unwrap();
+    let map = ColumnMap::new()
+        .with("start_date", "StartDateHospProvSpell")
+        .with("end_date", "DischDateHospProvSpell");
+    let inp = Input::new(renamed.schema(), &[renamed], map).unwrap();
+    let r = oap::measures(&inp, &options(Window::Month), None, None).unwrap();
+    assert_eq!(ints(&r, "bed_days"), [12, 57, 32]);
+}
+
+fn with_column(name: &str, values: ArrayRef) -> RecordBatch {
+    let b = placements();
+    let i = b.schema().index_of(name).unwrap();
+    let mut cols = b.columns().to_vec();
+    cols[i] = values;
+    let mut fields: Vec<arrow_schema::Field> = b
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    fields[i] = arrow_schema::Field::new(name, cols[i].data_type().clone(), true);
+    RecordBatch::try_new(Arc::new(arrow_schema::Schema::new(fields)), cols).unwrap()
+}
+
+#[test]
+fn bad_input_is_named() {
+    let o = options(Window::Month);
+    let err = |b: RecordBatch| {
+        oap::measures(&input(b), &o, None, None)
+            .unwrap_err()
+            .to_string()
+    };
+    let e = err(with_column(
+        "end_date",
+        Arc::new(StringArray::from(vec![
+            Some("2024-01-19"),
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+        ])),
+    ));
+    assert_eq!(e, "invalid value in column `end_date` at row 0 (2024-01-19): end date before the start date 2024-01-20");
+    let e = err(with_column(
+        "placement_id",
+        Arc::new(Int64Array::from(vec![1, 2, 3, 4, 5, 6, 7, 3])),
+    ));
+    assert_eq!(e, "invalid value in column `placement_id` at row 7 (3): duplicate identifier (first at row 2)");
+    let e = err(with_column(
+        "start_date",
+        Arc::new(StringArray::from(vec![
+            "2024-01-20",
+            "20/02/2024",
+            "x",
+            "x",
+            "x",
+            "x",
+            "x",
+            "x",
+        ])),
+    ));
+    assert!(
+        e.starts_with(
+            "invalid value in column `start_date` at row 1 (\"20/02/2024\"): not an ISO 8601 date"
+        ),
+        "{e}"
+    );
+    let e = err(with_column(
+        "start_date",
+        Arc::new(Float64Array::from(vec![1.0; 8])),
+    ));
+    assert!(
+        e.starts_with("column `start_date` has type Float64; expected a date"),
+        "{e}"
+    );
+    let b = placements();
+    let e = err(b.project(&[0, 1, 2, 3, 4, 6]).unwrap());
+    assert!(e.starts_with("missing column `reason`"), "{e}");
+    let mut bad = options(Window::Month);
+    bad.end = d(2023, 12, 1);
+    let e = oap::measures(&input(placements()), &bad, None, None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("the reporting end 2023-12-01 is before the start 2024-01-01"),
+        "{e}"
+    );
+}
+
+#[test]
+fn dates_as_date32_and_timestamps_agree_with_strings() {
+    let days: Vec<i32> = [
+        "2024-01-20",
+        "2024-02-01",
+        "2024-02-05",
+        "2024-03-25",
+        "2024-03-01",
+        "2024-01-02",
+        "2024-01-03",
+        "2024-01-04",
+    ]
+    .iter()
+    .map(|s| collabmetrics::table::parse_date(s).unwrap())
+    .collect();
+    let b = with_column(
+        "start_date",
+        Arc::new(arrow_array::Date32Array::from(days.clone())),
+    );
+    let r = oap::measures(&input(b), &options(Window::Month), None, None).unwrap();
+    assert_eq!(ints(&r, "bed_days"), [12, 57, 32]);
+    let ts: Vec<i64> = days
+        .iter()
+        .map(|&d| i64::from(d) * 86_400_000 + 13 * 3_600_000)
+        .collect();
+    let b = with_column(
+        "start_date",
+        Arc::new(arrow_array::TimestampMillisecondArray::from(ts)),
+    );
+    let r = oap::measures(&input(b), &options(Window::Month), None, None).unwrap();
+    assert_eq!(
+        ints(&r, "bed_days"),
+        [12, 57, 32],
+        "timestamps are truncated to the date"
+    );
+}
