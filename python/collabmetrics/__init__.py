@@ -7,6 +7,7 @@ computed by a Rust core shared with the C library and the command-line program.
 ['Wilson']
 """
 
+from . import oap
 from ._native import CollabMetricsError, __version__
 from .stats import dsr, isr, mean, proportion, rate
 
@@ -16,6 +17,7 @@ __all__ = [
     "dsr",
     "isr",
     "mean",
+    "oap",
     "proportion",
     "rate",
 ]

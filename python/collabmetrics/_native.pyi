@@ -53,3 +53,24 @@ def mean_table(
     by: list[str],
     confidence: float,
 ) -> pa.Table: ...
+
+DIAGNOSTICS_KEY: str
+DEFAULT_BED_TYPES: list[str]
+
+def oap_measures(
+    placements: ArrowStreamExportable,
+    start: int,
+    end: int,
+    window: str,
+    by: list[str],
+    inappropriate_only: bool,
+    bed_types: list[str] | None,
+    reasons: tuple[list[str], list[str]] | None,
+    data_cutoff: int | None,
+    overlap: str,
+    multiplier: float,
+    confidence: float,
+    population: ArrowStreamExportable | None,
+    admissions: ArrowStreamExportable | None,
+    columns: dict[str, str],
+) -> pa.Table: ...

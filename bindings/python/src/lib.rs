@@ -6,6 +6,7 @@
 //! the core with the GIL released. The Python package (`python/collabmetrics`) wraps these
 //! functions with defaults, docstrings and frame round trips.
 
+mod oap;
 mod stats;
 
 use collabmetrics::table::{ColumnMap, Input};
@@ -49,6 +50,12 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
         "CollabMetricsError",
         m.py().get_type::<CollabMetricsError>(),
     )?;
+    m.add("DIAGNOSTICS_KEY", collabmetrics::table::DIAGNOSTICS_KEY)?;
+    m.add(
+        "DEFAULT_BED_TYPES",
+        collabmetrics::oap::DEFAULT_BED_TYPES.to_vec(),
+    )?;
     stats::register(m)?;
+    oap::register(m)?;
     Ok(())
 }

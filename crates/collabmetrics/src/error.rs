@@ -77,6 +77,44 @@ impl Error {
         }
     }
 
+    /// The same error with its column names prefixed by `table.` (e.g. `admissions.end_date`),
+    /// for calls that take several tables.
+    pub fn in_table(self, table: &str) -> Self {
+        let prefix = |c: String| format!("{table}.{c}");
+        match self {
+            Error::MissingColumn {
+                column,
+                mapped,
+                available,
+            } => Error::MissingColumn {
+                column: prefix(column),
+                mapped,
+                available,
+            },
+            Error::ColumnType {
+                column,
+                expected,
+                found,
+            } => Error::ColumnType {
+                column: prefix(column),
+                expected,
+                found,
+            },
+            Error::InvalidCell {
+                column,
+                row,
+                value,
+                rule,
+            } => Error::InvalidCell {
+                column: prefix(column),
+                row,
+                value,
+                rule,
+            },
+            other => other,
+        }
+    }
+
     pub(crate) fn argument(argument: &str, message: impl Into<String>) -> Self {
         Error::InvalidArgument {
             argument: argument.to_owned(),

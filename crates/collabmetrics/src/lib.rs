@@ -10,6 +10,8 @@
 //!
 //! * [`stats`]: kernels over slices: [`stats::proportion`] (Wilson), [`stats::rate`] (Byar /
 //!   exact Poisson), [`stats::dsr`] (Dobson), [`stats::isr`], [`stats::mean`] (Student t).
+//! * [`distance`]: travel distance: BNG, geodesic and haversine distances, BNG → WGS84,
+//!   location lookups and distance summaries (median interval, share beyond 50 km, bands).
 //! * [`table`]: Arrow in and out: column mapping, type checks, grouping, tidy results.
 //! * [`oap`]: out-of-area placements, OAP01–OAP11 per period and breakdown.
 //! * [`error`]: one [`Error`] type naming the argument or column, the first bad row and the rule.
@@ -20,6 +22,7 @@
 //! assert!((est.lower[0] - 0.5525444329688797).abs() < 1e-12); // PHEindicatormethods
 //! ```
 
+pub mod distance;
 pub mod error;
 pub mod oap;
 pub mod stats;

@@ -47,7 +47,7 @@ impl Locations {
         let ys = finite(lookup, y)?;
         let col = lookup.column(code)?;
         let name = lookup.name(code);
-        if let Some(row) = crate::table::first_null_row(col.as_ref()) {
+        if let Some(row) = first_null(col.as_ref()) {
             return Err(Error::InvalidCell {
                 column: name.to_owned(),
                 row,
@@ -95,7 +95,7 @@ impl Locations {
     /// [`NullPolicy::Propagate`] gets NaN and is counted under [`MISSING_CODE`].
     pub fn locate(&self, codes: &ArrayRef, column: &str, nulls: NullPolicy) -> Result<Located> {
         if nulls == NullPolicy::Error {
-            if let Some(row) = crate::table::first_null_row(codes.as_ref()) {
+            if let Some(row) = first_null(codes.as_ref()) {
                 return Err(Error::InvalidCell {
                     column: column.to_owned(),
                     row,
@@ -270,4 +270,10 @@ fn finite(lookup: &Input, ours: &str) -> Result<Vec<f64>> {
         });
     }
     Ok(values.into_owned())
+}
+
+/// The first null row of an array, if any.
+pub(crate) fn first_null(col: &dyn Array) -> Option<usize> {
+    col.logical_nulls()
+        .and_then(|nulls| nulls.iter().position(|valid| !valid))
 }

@@ -18,23 +18,27 @@
 //! fixed chunks of rows; every row is computed on its own, so results, and the row an error
 //! names (always the first bad one), do not depend on the number of threads.
 
+mod bands;
 mod convert;
 mod lookup;
+mod order;
 mod points;
 mod summary;
 mod table;
 
+pub use bands::Bands;
 pub use convert::{
     bng_to_wgs84, bng_to_wgs84_into, grid_to_osgb36, osgb36_to_wgs84, HELMERT_ACCURACY_M,
 };
-pub use lookup::{Located, Locations};
+pub use lookup::{Located, Locations, MISSING_CODE, UNKNOWN_CODE};
 pub use points::{
     bng, bng_into, geodesic, geodesic_into, haversine, haversine_into, EARTH_MEAN_RADIUS_KM,
 };
-pub use summary::{summary, Bands, DistanceSummary, SummaryOptions};
+pub use summary::{summary, DistanceSummary, SummaryOptions};
 pub use table::{
     bng_to_wgs84_table, distance_points_table, distance_summary_table, locate_table,
     ConvertTableOptions, LocateTableOptions, Method, PointsTableOptions, SummaryTableOptions,
+    MISSING_COORDINATES, MISSING_DISTANCE,
 };
 
 use crate::error::{Error, Result};

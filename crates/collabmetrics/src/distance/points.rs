@@ -49,7 +49,9 @@ pub fn bng_into(
         ("n2", n2, NORTHING),
     ];
     if round_km {
-        pairwise(args, nulls, out, |e1, n1, e2, n2| grid_km(e1, n1, e2, n2).round())
+        pairwise(args, nulls, out, |e1, n1, e2, n2| {
+            grid_km(e1, n1, e2, n2).round()
+        })
     } else {
         pairwise(args, nulls, out, grid_km)
     }

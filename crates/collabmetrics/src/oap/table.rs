@@ -173,7 +173,8 @@ pub fn measures(
     let mut n_groups = groups.len();
     let adm = match admissions {
         Some(a) => {
-            let (adm, extra) = read_admissions(a, opts, &groups, &mut keys, &mut diag)?;
+            let (adm, extra) = read_admissions(a, opts, &groups, &mut keys, &mut diag)
+                .map_err(|e| e.in_table("admissions"))?;
             n_groups += extra;
             Some(adm)
         }

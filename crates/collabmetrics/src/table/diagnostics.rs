@@ -83,6 +83,22 @@ pub struct TableResult {
     pub diagnostics: Diagnostics,
 }
 
+/// The schema metadata key under which [`TableResult::into_batch`] stores the diagnostics.
+pub const DIAGNOSTICS_KEY: &str = "collabmetrics:diagnostics";
+
+impl TableResult {
+    /// The table with its diagnostics as JSON in the schema metadata ([`DIAGNOSTICS_KEY`]), so
+    /// they travel with it through the C stream interface and Python.
+    pub fn into_batch(self) -> arrow_array::RecordBatch {
+        let json = serde_json::to_string(&self.diagnostics.entries).expect("diagnostics serialise");
+        let schema = self.table.schema();
+        let mut metadata = schema.metadata().clone();
+        metadata.insert(DIAGNOSTICS_KEY.to_owned(), json);
+        let schema = std::sync::Arc::new(schema.as_ref().clone().with_metadata(metadata));
+        self.table.with_schema(schema).expect("same fields")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,68 @@
+//! Out-of-area placements: `oap_measures` over Arrow tables.
+
+use crate::to_py;
+use collabmetrics::oap::{self, OapOptions, OverlapRule, ReasonMap, Window};
+use collabmetrics::table::{ColumnMap, Input};
+use pyo3::prelude::*;
+use pyo3_arrow::PyTable;
+use std::collections::HashMap;
+
+fn input(table: PyTable, map: &ColumnMap) -> collabmetrics::Result<Input> {
+    let (batches, schema) = table.into_inner();
+    Input::new(schema, &batches, map.clone())
+}
+
+/// OAP measures; dates are days since 1970-01-01. Diagnostics travel in the schema metadata.
+#[pyfunction]
+#[pyo3(signature = (placements, start, end, window, by, inappropriate_only, bed_types, reasons, data_cutoff, overlap, multiplier, confidence, population, admissions, columns))]
+#[allow(clippy::too_many_arguments)]
+fn oap_measures<'py>(
+    py: Python<'py>,
+    placements: PyTable,
+    start: i32,
+    end: i32,
+    window: &str,
+    by: Vec<String>,
+    inappropriate_only: bool,
+    bed_types: Option<Vec<String>>,
+    reasons: Option<(Vec<String>, Vec<String>)>,
+    data_cutoff: Option<i32>,
+    overlap: &str,
+    multiplier: f64,
+    confidence: f64,
+    population: Option<PyTable>,
+    admissions: Option<PyTable>,
+    columns: HashMap<String, String>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let mut opts = OapOptions::new(start, end);
+    opts.window = Window::parse(window).map_err(to_py)?;
+    opts.by = by;
+    opts.inappropriate_only = inappropriate_only;
+    opts.bed_types = bed_types;
+    if let Some((inappropriate, appropriate)) = reasons {
+        opts.reasons = ReasonMap {
+            inappropriate,
+            appropriate,
+        };
+    }
+    opts.data_cutoff = data_cutoff;
+    opts.overlap = OverlapRule::parse(overlap).map_err(to_py)?;
+    opts.multiplier = multiplier;
+    opts.confidence = confidence;
+    let map: ColumnMap = columns.into_iter().collect();
+    let result = py.detach(|| {
+        let placements = input(placements, &map)?;
+        let population = population.map(|p| input(p, &map)).transpose()?;
+        let admissions = admissions.map(|a| input(a, &map)).transpose()?;
+        oap::measures(&placements, &opts, population.as_ref(), admissions.as_ref())
+    });
+    let batch = result.map_err(to_py)?.into_batch();
+    let schema = batch.schema();
+    PyTable::try_new(vec![batch], schema)?.into_pyarrow(py)
+}
+
+/// Registers this module's functions.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(oap_measures, m)?)?;
+    Ok(())
+}

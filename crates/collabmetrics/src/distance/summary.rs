@@ -1,0 +1,250 @@
+//! Summaries of travel distances per group.
+
+use super::bands::Bands;
+use super::order::{median_rank, quantile};
+use crate::error::{check_len, format_value, Error, Result};
+use crate::stats::{check_groups, wilson_limits, z_value};
+use serde::Serialize;
+
+/// Options of [`summary`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryOptions {
+    /// Distances at or beyond this many km count in `share_beyond` (default 50, as the OAP
+    /// publication's "50 km or more": its bands are half-open, [50, 100) and so on).
+    pub threshold: f64,
+    /// The distance bands counted (default [`Bands::oap`]).
+    pub bands: Bands,
+    /// Level of the median's and the share's intervals, in (0, 1); default 0.95.
+    pub confidence: f64,
+}
+
+impl Default for SummaryOptions {
+    fn default() -> Self {
+        SummaryOptions {
+            threshold: 50.0,
+            bands: Bands::oap(),
+            confidence: 0.95,
+        }
+    }
+}
+
+/// One element per group. With weights (e.g. bed days) the mean, median, 90th percentile,
+/// share and band counts are weighted; `count` stays the number of records.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DistanceSummary {
+    /// Number of records.
+    pub count: Vec<f64>,
+    /// Sum of the weights (equal to `count` without weights).
+    pub weight_sum: Vec<f64>,
+    /// (Weighted) mean distance in km.
+    pub mean: Vec<f64>,
+    /// (Weighted) median: the type-2 quantile (inverse empirical CDF, averaged where flat).
+    pub median: Vec<f64>,
+    /// Order-statistic interval of the median: x₍ₖ₎ and x₍ₙ₋ₖ₊₁₎ with k from
+    /// Binomial(n, ½), covering at least `confidence`. NaN when n is too small for that
+    /// (n ≤ 5 at 95%), and NaN with weights: the interval is for the median record, not the
+    /// median of a weighted distribution, so it is not given next to a weighted median.
+    pub median_lower: Vec<f64>,
+    pub median_upper: Vec<f64>,
+    /// (Weighted) 90th percentile, type 2 like the median.
+    pub p90: Vec<f64>,
+    /// Largest distance of any record.
+    pub max: Vec<f64>,
+    /// Records (sum of weights) at or beyond the threshold.
+    pub count_beyond: Vec<f64>,
+    /// `count_beyond` / `weight_sum`, with Wilson score limits. With weights the Wilson
+    /// interval uses Kish's effective sample size (Σw)² / Σw² as n.
+    pub share_beyond: Vec<f64>,
+    pub share_lower: Vec<f64>,
+    pub share_upper: Vec<f64>,
+    /// Records (sum of weights) per band: `bands[b][g]` for band `b` of group `g`.
+    pub bands: Vec<Vec<f64>>,
+    /// Column name of each band (`band_lt_25`, …).
+    pub band_names: Vec<String>,
+    pub threshold: f64,
+    pub confidence: f64,
+    pub weighted: bool,
+}
+
+/// Summarises distances in km per group (dense codes `0..n_groups`, as
+/// [`crate::stats::mean`]), optionally weighted.
+///
+/// Distances must be finite and ≥ 0; weights finite and ≥ 0 (NaN anywhere is an error naming
+/// the index). A group without records, or whose weights sum to 0, has count 0 and NaN
+/// statistics. Groups are sorted independently, so the result does not depend on row order
+/// within a group beyond ties of equal distance, which do not affect any statistic.
+pub fn summary(
+    group: &[u32],
+    n_groups: usize,
+    distance: &[f64],
+    weight: Option<&[f64]>,
+    options: &SummaryOptions,
+) -> Result<DistanceSummary> {
+    let z = z_value(options.confidence)?;
+    check_threshold(options.threshold)?;
+    check_len("distance", distance.len(), "group", group.len())?;
+    if let Some(w) = weight {
+        check_len("weight", w.len(), "group", group.len())?;
+    }
+    check_groups(group, n_groups)?;
+    check_values(distance, weight)?;
+    let (offsets, sorted) = by_group(group, n_groups, distance, weight);
+    let mut out = DistanceSummary::empty(n_groups, options, weight.is_some());
+    for g in 0..n_groups {
+        let rows = &sorted[offsets[g]..offsets[g + 1]];
+        out.push(rows, options, z);
+    }
+    Ok(out)
+}
+
+fn check_threshold(threshold: f64) -> Result<()> {
+    if threshold.is_finite() && threshold >= 0.0 {
+        Ok(())
+    } else {
+        Err(Error::argument(
+            "threshold",
+            format!(
+                "must be a finite distance >= 0 km (got {})",
+                format_value(threshold)
+            ),
+        ))
+    }
+}
+
+fn check_values(distance: &[f64], weight: Option<&[f64]>) -> Result<()> {
+    if let Some(i) = distance.iter().position(|d| !(d.is_finite() && *d >= 0.0)) {
+        return Err(Error::value(
+            "distance",
+            i,
+            distance[i],
+            "distances must be finite and >= 0 km",
+        ));
+    }
+    if let Some(w) = weight {
+        if let Some(i) = w.iter().position(|w| !(w.is_finite() && *w >= 0.0)) {
+            return Err(Error::value(
+                "weight",
+                i,
+                w[i],
+                "weights must be finite and >= 0",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// (distance, weight) pairs grouped by a counting sort, each group sorted by distance, and
+/// the offset of each group's first pair (`offsets[g]..offsets[g + 1]`).
+fn by_group(
+    group: &[u32],
+    n_groups: usize,
+    distance: &[f64],
+    weight: Option<&[f64]>,
+) -> (Vec<usize>, Vec<(f64, f64)>) {
+    let mut offsets = vec![0usize; n_groups + 1];
+    for &g in group {
+        offsets[g as usize + 1] += 1;
+    }
+    for g in 0..n_groups {
+        offsets[g + 1] += offsets[g];
+    }
+    let mut next = offsets.clone();
+    let mut sorted = vec![(0.0, 0.0); group.len()];
+    for (i, (&g, &d)) in group.iter().zip(distance).enumerate() {
+        let slot = &mut next[g as usize];
+        sorted[*slot] = (d, weight.map_or(1.0, |w| w[i]));
+        *slot += 1;
+    }
+    for g in 0..n_groups {
+        sorted[offsets[g]..offsets[g + 1]].sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    }
+    (offsets, sorted)
+}
+
+impl DistanceSummary {
+    fn empty(n_groups: usize, options: &SummaryOptions, weighted: bool) -> Self {
+        let col = || Vec::with_capacity(n_groups);
+        DistanceSummary {
+            count: col(),
+            weight_sum: col(),
+            mean: col(),
+            median: col(),
+            median_lower: col(),
+            median_upper: col(),
+            p90: col(),
+            max: col(),
+            count_beyond: col(),
+            share_beyond: col(),
+            share_lower: col(),
+            share_upper: col(),
+            bands: vec![col(); options.bands.len()],
+            band_names: options.bands.column_names(),
+            threshold: options.threshold,
+            confidence: options.confidence,
+            weighted,
+        }
+    }
+
+    /// Appends the statistics of one group's (distance, weight) pairs, sorted by distance.
+    fn push(&mut self, rows: &[(f64, f64)], options: &SummaryOptions, z: f64) {
+        let (mut total, mut total_sq, mut moment, mut beyond) = (0.0, 0.0, 0.0, 0.0);
+        let mut bands = vec![0.0; options.bands.len()];
+        for &(km, w) in rows {
+            total += w;
+            total_sq += w * w;
+            moment += w * km;
+            if km >= options.threshold {
+                beyond += w;
+            }
+            bands[options.bands.band_of(km)] += w;
+        }
+        self.count.push(rows.len() as f64);
+        self.weight_sum.push(total);
+        self.mean.push(if total > 0.0 {
+            moment / total
+        } else {
+            f64::NAN
+        });
+        self.median.push(quantile(rows, 0.5, total));
+        self.p90.push(quantile(rows, 0.9, total));
+        self.max.push(rows.last().map_or(f64::NAN, |r| r.0));
+        let (lower, upper) = match median_rank(rows.len(), options.confidence) {
+            Some(k) if !self.weighted => (rows[k - 1].0, rows[rows.len() - k].0),
+            _ => (f64::NAN, f64::NAN),
+        };
+        self.median_lower.push(lower);
+        self.median_upper.push(upper);
+        self.count_beyond.push(beyond);
+        self.push_share(beyond, total, total_sq, z);
+        for (column, b) in self.bands.iter_mut().zip(bands) {
+            column.push(b);
+        }
+    }
+
+    /// The share at or beyond the threshold with Wilson limits. Kish's effective sample size
+    /// (Σw)² / Σw² is n itself when every weight is 1.
+    fn push_share(&mut self, beyond: f64, total: f64, total_sq: f64, z: f64) {
+        if total <= 0.0 {
+            self.share_beyond.push(f64::NAN);
+            self.share_lower.push(f64::NAN);
+            self.share_upper.push(f64::NAN);
+            return;
+        }
+        let share = beyond / total;
+        let n_eff = total * total / total_sq;
+        let (lower, upper) = wilson_limits(share * n_eff, n_eff, z);
+        self.share_beyond.push(share);
+        self.share_lower.push(lower);
+        self.share_upper.push(upper);
+    }
+
+    /// Number of groups.
+    pub fn len(&self) -> usize {
+        self.count.len()
+    }
+
+    /// True when there are no groups.
+    pub fn is_empty(&self) -> bool {
+        self.count.is_empty()
+    }
+}

@@ -1,0 +1,494 @@
+//! Table entry points of the distance module: Arrow in, tidy Arrow out, with diagnostics.
+
+use super::{
+    bng_into, bng_to_wgs84_into, geodesic_into, haversine_into, summary, Locations, NullPolicy,
+    SummaryOptions,
+};
+use crate::error::{Error, Result};
+use crate::table::{Diagnostics, Groups, Input, TableResult};
+use arrow_array::{cast::AsArray, types::*, Array, ArrayRef, Float64Array, RecordBatch};
+use arrow_schema::{DataType, Field, Schema};
+use serde::Serialize;
+use std::borrow::Cow;
+use std::sync::Arc;
+
+/// The diagnostic reason of a row with a missing coordinate (with [`NullPolicy::Propagate`]).
+pub const MISSING_COORDINATES: &str = "missing_coordinates";
+/// The diagnostic reason of a row left out of a summary for a missing distance.
+pub const MISSING_DISTANCE: &str = "missing_distance";
+
+/// How [`distance_points_table`] measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Method {
+    /// British National Grid, straight line (see [`super::bng`]).
+    Bng { round_km: bool },
+    /// WGS84 geodesic (see [`super::geodesic`]).
+    Geodesic,
+    /// Sphere of mean radius (see [`super::haversine`]).
+    Haversine,
+}
+
+impl Method {
+    /// `"bng"`, `"geodesic"` or `"haversine"`; `round_km` applies to `"bng"` only.
+    pub fn parse(name: &str, round_km: bool) -> Result<Self> {
+        let method = match name.to_ascii_lowercase().as_str() {
+            "bng" => return Ok(Method::Bng { round_km }),
+            "geodesic" => Method::Geodesic,
+            "haversine" => Method::Haversine,
+            other => return Err(Error::argument(
+                "method",
+                format!(
+                    "unknown method \"{other}\"; expected \"bng\", \"geodesic\" or \"haversine\""
+                ),
+            )),
+        };
+        if round_km {
+            return Err(Error::argument(
+                "round_km",
+                "rounding to whole km applies to the \"bng\" method only",
+            ));
+        }
+        Ok(method)
+    }
+
+    /// Our default coordinate column names, in the vector function's argument order.
+    pub fn default_columns(self) -> [String; 4] {
+        let names = match self {
+            Method::Bng { .. } => ["e1", "n1", "e2", "n2"],
+            Method::Geodesic | Method::Haversine => ["lat1", "lon1", "lat2", "lon2"],
+        };
+        names.map(str::to_owned)
+    }
+}
+
+/// Columns and options of [`distance_points_table`].
+#[derive(Debug, Clone)]
+pub struct PointsTableOptions {
+    /// The four coordinate columns in the vector function's order: (e1, n1, e2, n2) for BNG,
+    /// (lat1, lon1, lat2, lon2) otherwise.
+    pub coordinates: [String; 4],
+    pub method: Method,
+    pub nulls: NullPolicy,
+    /// Name of the column added (default `distance_km`).
+    pub output: String,
+}
+
+impl PointsTableOptions {
+    /// The default column names of `method` and output `distance_km`, nulls an error.
+    pub fn new(method: Method) -> Self {
+        PointsTableOptions {
+            coordinates: method.default_columns(),
+            method,
+            nulls: NullPolicy::Error,
+            output: "distance_km".to_owned(),
+        }
+    }
+}
+
+/// Columns and options of [`bng_to_wgs84_table`].
+#[derive(Debug, Clone)]
+pub struct ConvertTableOptions {
+    pub easting: String,
+    pub northing: String,
+    /// Names of the two columns added (default `latitude`, `longitude`).
+    pub latitude: String,
+    pub longitude: String,
+    pub nulls: NullPolicy,
+}
+
+impl Default for ConvertTableOptions {
+    fn default() -> Self {
+        ConvertTableOptions {
+            easting: "easting".to_owned(),
+            northing: "northing".to_owned(),
+            latitude: "latitude".to_owned(),
+            longitude: "longitude".to_owned(),
+            nulls: NullPolicy::Error,
+        }
+    }
+}
+
+/// Columns and options of [`locate_table`].
+#[derive(Debug, Clone)]
+pub struct LocateTableOptions {
+    /// The input's code column.
+    pub code: String,
+    /// The lookup's code and coordinate columns (default `code`, `x`, `y`).
+    pub lookup_code: String,
+    pub lookup_x: String,
+    pub lookup_y: String,
+    /// Names of the two columns added (default `x`, `y`).
+    pub x: String,
+    pub y: String,
+    pub nulls: NullPolicy,
+}
+
+impl LocateTableOptions {
+    /// Codes in the input's column `code`; every other name its default.
+    pub fn new(code: &str) -> Self {
+        LocateTableOptions {
+            code: code.to_owned(),
+            lookup_code: "code".to_owned(),
+            lookup_x: "x".to_owned(),
+            lookup_y: "y".to_owned(),
+            x: "x".to_owned(),
+            y: "y".to_owned(),
+            nulls: NullPolicy::Error,
+        }
+    }
+}
+
+/// Columns and options of [`distance_summary_table`].
+#[derive(Debug, Clone)]
+pub struct SummaryTableOptions {
+    /// Distances in km (default `distance_km`).
+    pub distance: String,
+    pub by: Vec<String>,
+    /// Optional weights, e.g. bed days (nulls are an error).
+    pub weight: Option<String>,
+    /// Null or NaN distances: an error, or (`Propagate`) left out and counted under
+    /// [`MISSING_DISTANCE`].
+    pub nulls: NullPolicy,
+    pub options: SummaryOptions,
+}
+
+impl Default for SummaryTableOptions {
+    fn default() -> Self {
+        SummaryTableOptions {
+            distance: "distance_km".to_owned(),
+            by: Vec::new(),
+            weight: None,
+            nulls: NullPolicy::Error,
+            options: SummaryOptions::default(),
+        }
+    }
+}
+
+/// Adds the distance between two points to every row: the input's columns, then
+/// `opts.output` (km; null where a coordinate was missing, with [`NullPolicy::Propagate`],
+/// each such row counted under [`MISSING_COORDINATES`]).
+pub fn distance_points_table(input: &Input, opts: &PointsTableOptions) -> Result<TableResult> {
+    let [a1, b1, a2, b2] = &opts.coordinates;
+    let [c1, d1, c2, d2] = [a1, b1, a2, b2].map(|name| numbers(input, name, opts.nulls));
+    let (c1, d1, c2, d2) = (c1?, d1?, c2?, d2?);
+    let mut km = vec![0.0; input.num_rows()];
+    let result = match opts.method {
+        Method::Bng { round_km } => bng_into(&c1, &d1, &c2, &d2, round_km, opts.nulls, &mut km),
+        Method::Geodesic => geodesic_into(&c1, &d1, &c2, &d2, opts.nulls, &mut km),
+        Method::Haversine => haversine_into(&c1, &d1, &c2, &d2, opts.nulls, &mut km),
+    };
+    let kernel_names = opts.method.default_columns();
+    result.map_err(|e| input.locate(rename(e, &kernel_names, &opts.coordinates)))?;
+    let mut diagnostics = Diagnostics::new();
+    count_nan(
+        &mut diagnostics,
+        &km,
+        MISSING_COORDINATES,
+        "distance set to null",
+    );
+    let mut out = Builder::from_input(input, &[&opts.output])?;
+    out.nullable_number(&opts.output, km);
+    out.finish(diagnostics)
+}
+
+/// Adds WGS84 latitude and longitude (degrees) of British National Grid eastings and
+/// northings (see [`super::bng_to_wgs84`]): the input's columns, then `opts.latitude` and
+/// `opts.longitude` (null where a coordinate was missing, with [`NullPolicy::Propagate`]).
+pub fn bng_to_wgs84_table(input: &Input, opts: &ConvertTableOptions) -> Result<TableResult> {
+    let e = numbers(input, &opts.easting, opts.nulls)?;
+    let n = numbers(input, &opts.northing, opts.nulls)?;
+    let mut lat = vec![0.0; input.num_rows()];
+    let mut lon = vec![0.0; input.num_rows()];
+    bng_to_wgs84_into(&e, &n, opts.nulls, &mut lat, &mut lon).map_err(|err| {
+        let ours = [opts.easting.clone(), opts.northing.clone()];
+        input.locate(rename(err, &["e".to_owned(), "n".to_owned()], &ours))
+    })?;
+    let mut diagnostics = Diagnostics::new();
+    count_nan(
+        &mut diagnostics,
+        &lat,
+        MISSING_COORDINATES,
+        "coordinates set to null",
+    );
+    let mut out = Builder::from_input(input, &[&opts.latitude, &opts.longitude])?;
+    out.nullable_number(&opts.latitude, lat);
+    out.nullable_number(&opts.longitude, lon);
+    out.finish(diagnostics)
+}
+
+/// Adds the coordinates of each row's location code from `lookup`: the input's columns, then
+/// `opts.x` and `opts.y`, null where the code is unknown (counted under
+/// [`super::UNKNOWN_CODE`]) or null (an error, or with [`NullPolicy::Propagate`] counted under
+/// [`super::MISSING_CODE`]). No row is dropped.
+pub fn locate_table(
+    input: &Input,
+    lookup: &Input,
+    opts: &LocateTableOptions,
+) -> Result<TableResult> {
+    let locations =
+        Locations::from_table(lookup, &opts.lookup_code, &opts.lookup_x, &opts.lookup_y)?;
+    let codes = input.column(&opts.code)?;
+    let located = locations.locate(codes, input.name(&opts.code), opts.nulls)?;
+    let mut out = Builder::from_input(input, &[&opts.x, &opts.y])?;
+    out.nullable_number(&opts.x, located.x);
+    out.nullable_number(&opts.y, located.y);
+    out.finish(located.diagnostics)
+}
+
+/// Distance summaries per group (see [`super::summary`]): the `by` columns, `count`,
+/// `weight_sum` (with weights only), `mean`, `median`, `median_lower`, `median_upper`, `p90`,
+/// `max`, `count_beyond`, `share_beyond`, `share_lower`, `share_upper`, `confidence`, then one
+/// column per band (`band_lt_25`, …, `band_ge_300`). Statistics a group cannot have (e.g. the
+/// median interval of fewer than 6 records at 95%) are null.
+pub fn distance_summary_table(input: &Input, opts: &SummaryTableOptions) -> Result<TableResult> {
+    let groups = Groups::new(input, &opts.by)?;
+    let distance = numbers(input, &opts.distance, opts.nulls)?;
+    let weight = match &opts.weight {
+        Some(name) => Some(input.f64s(name)?),
+        None => None,
+    };
+    let mut diagnostics = Diagnostics::new();
+    let kept = Kept::new(&groups.codes, &distance, weight.as_deref());
+    if let Some(first) = kept.first_dropped {
+        diagnostics.add(
+            MISSING_DISTANCE,
+            "left out of the summary",
+            kept.dropped,
+            Some(first),
+        );
+    }
+    let est = summary(
+        &kept.group,
+        groups.len(),
+        &kept.distance,
+        kept.weight.as_deref(),
+        &opts.options,
+    )
+    .map_err(|e| {
+        // Indexes are into the kept rows: name the input's row.
+        let e = kept.to_input_row(e);
+        let ours = [
+            opts.distance.clone(),
+            opts.weight.clone().unwrap_or_default(),
+        ];
+        input.locate(rename(
+            e,
+            &["distance".to_owned(), "weight".to_owned()],
+            &ours,
+        ))
+    })?;
+    let n = groups.len();
+    let mut out = Builder::from_groups(&groups);
+    out.number("count", est.count);
+    if est.weighted {
+        out.number("weight_sum", est.weight_sum);
+    }
+    for (name, values) in [
+        ("mean", est.mean),
+        ("median", est.median),
+        ("median_lower", est.median_lower),
+        ("median_upper", est.median_upper),
+        ("p90", est.p90),
+        ("max", est.max),
+    ] {
+        out.nullable_number(name, values);
+    }
+    out.number("count_beyond", est.count_beyond);
+    out.nullable_number("share_beyond", est.share_beyond);
+    out.nullable_number("share_lower", est.share_lower);
+    out.nullable_number("share_upper", est.share_upper);
+    out.number("confidence", vec![est.confidence; n]);
+    for (name, values) in est.band_names.iter().zip(est.bands) {
+        out.number(name, values);
+    }
+    out.finish(diagnostics)
+}
+
+/// The rows a summary uses: all of them, or (nulls passing through) those with a distance.
+struct Kept<'a> {
+    group: Cow<'a, [u32]>,
+    distance: Cow<'a, [f64]>,
+    weight: Option<Cow<'a, [f64]>>,
+    /// Input row of each kept row, when some were dropped.
+    rows: Option<Vec<usize>>,
+    dropped: u64,
+    first_dropped: Option<usize>,
+}
+
+impl<'a> Kept<'a> {
+    fn new(group: &'a [u32], distance: &'a [f64], weight: Option<&'a [f64]>) -> Self {
+        let first_dropped = distance.iter().position(|d| d.is_nan());
+        let Some(first) = first_dropped else {
+            return Kept {
+                group: Cow::Borrowed(group),
+                distance: Cow::Borrowed(distance),
+                weight: weight.map(Cow::Borrowed),
+                rows: None,
+                dropped: 0,
+                first_dropped: None,
+            };
+        };
+        let rows: Vec<usize> = (0..distance.len())
+            .filter(|&i| !distance[i].is_nan())
+            .collect();
+        Kept {
+            group: rows.iter().map(|&i| group[i]).collect(),
+            distance: rows.iter().map(|&i| distance[i]).collect(),
+            weight: weight.map(|w| rows.iter().map(|&i| w[i]).collect()),
+            dropped: (distance.len() - rows.len()) as u64,
+            rows: Some(rows),
+            first_dropped: Some(first),
+        }
+    }
+
+    /// A kernel error's index, as the input's row.
+    fn to_input_row(&self, err: Error) -> Error {
+        match (err, &self.rows) {
+            (
+                Error::InvalidValue {
+                    argument,
+                    index,
+                    value,
+                    rule,
+                },
+                Some(rows),
+            ) => Error::InvalidValue {
+                argument,
+                index: rows[index],
+                value,
+                rule,
+            },
+            (err, _) => err,
+        }
+    }
+}
+
+/// A numeric column as `f64`s; with [`NullPolicy::Propagate`] a null becomes NaN (otherwise
+/// it is an error naming the row, as [`Input::f64s`]).
+fn numbers<'a>(input: &'a Input, ours: &str, nulls: NullPolicy) -> Result<Cow<'a, [f64]>> {
+    let col = input.column(ours)?;
+    if nulls == NullPolicy::Error || super::lookup::first_null(col.as_ref()).is_none() {
+        return input.f64s(ours);
+    }
+    macro_rules! nan_for_null {
+        ($t:ty) => {
+            col.as_primitive::<$t>()
+                .iter()
+                .map(|v| v.map_or(f64::NAN, |x| x as f64))
+                .collect()
+        };
+    }
+    Ok(Cow::Owned(match col.data_type() {
+        DataType::Float64 => nan_for_null!(Float64Type),
+        DataType::Float32 => nan_for_null!(Float32Type),
+        DataType::Int8 => nan_for_null!(Int8Type),
+        DataType::Int16 => nan_for_null!(Int16Type),
+        DataType::Int32 => nan_for_null!(Int32Type),
+        DataType::Int64 => nan_for_null!(Int64Type),
+        DataType::UInt8 => nan_for_null!(UInt8Type),
+        DataType::UInt16 => nan_for_null!(UInt16Type),
+        DataType::UInt32 => nan_for_null!(UInt32Type),
+        DataType::UInt64 => nan_for_null!(UInt64Type),
+        other => {
+            return Err(Error::ColumnType {
+                column: input.name(ours).to_owned(),
+                expected: "a number (integer or float)".to_owned(),
+                found: other.to_string(),
+            })
+        }
+    }))
+}
+
+/// Counts the rows whose result is NaN (each came from a missing input).
+fn count_nan(diagnostics: &mut Diagnostics, values: &[f64], reason: &str, action: &str) {
+    let first = values.iter().position(|v| v.is_nan());
+    let count = values.iter().filter(|v| v.is_nan()).count();
+    diagnostics.add(reason, action, count as u64, first);
+}
+
+/// Renames a kernel's argument (`kernel[k]`) to our column name (`ours[k]`), so
+/// [`Input::locate`] can map it on to the caller's column.
+fn rename(err: Error, kernel: &[String], ours: &[String]) -> Error {
+    match err {
+        Error::InvalidValue {
+            argument,
+            index,
+            value,
+            rule,
+        } => Error::InvalidValue {
+            argument: kernel
+                .iter()
+                .position(|k| *k == argument)
+                .map_or(argument, |k| ours[k].clone()),
+            index,
+            value,
+            rule,
+        },
+        other => other,
+    }
+}
+
+/// A result table built column by column.
+struct Builder {
+    fields: Vec<Field>,
+    columns: Vec<ArrayRef>,
+}
+
+impl Builder {
+    /// The input's columns, refusing an input that already has a column we add.
+    fn from_input(input: &Input, added: &[&String]) -> Result<Self> {
+        let batch = input.batch();
+        let schema = batch.schema();
+        if let Some(name) = added.iter().find(|n| schema.column_with_name(n).is_some()) {
+            return Err(Error::argument(
+                "table",
+                format!("the input already has a column `{name}`, which the result adds; rename it or choose another name"),
+            ));
+        }
+        Ok(Builder {
+            fields: schema.fields().iter().map(|f| f.as_ref().clone()).collect(),
+            columns: batch.columns().to_vec(),
+        })
+    }
+
+    fn from_groups(groups: &Groups) -> Self {
+        let (fields, columns) = groups.keys.iter().cloned().unzip();
+        Builder { fields, columns }
+    }
+
+    fn number(&mut self, name: &str, values: Vec<f64>) {
+        self.fields.push(Field::new(name, DataType::Float64, false));
+        self.columns.push(Arc::new(Float64Array::from(values)));
+    }
+
+    /// A float column whose NaNs (values that do not exist) become nulls.
+    fn nullable_number(&mut self, name: &str, values: Vec<f64>) {
+        let values: Float64Array = values
+            .into_iter()
+            .map(|v| (!v.is_nan()).then_some(v))
+            .collect();
+        self.fields.push(Field::new(name, DataType::Float64, true));
+        self.columns.push(Arc::new(values));
+    }
+
+    fn finish(self, diagnostics: Diagnostics) -> Result<TableResult> {
+        let table = RecordBatch::try_new(Arc::new(Schema::new(self.fields)), self.columns)
+            .map_err(|e| Error::argument("table", e.to_string()))?;
+        Ok(TableResult { table, diagnostics })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_km_is_refused_for_latitude_longitude_methods() {
+        assert_eq!(
+            Method::parse("BNG", true).unwrap(),
+            Method::Bng { round_km: true }
+        );
+        assert!(Method::parse("geodesic", true).is_err());
+        assert!(Method::parse("vincenty", false).is_err());
+    }
+}

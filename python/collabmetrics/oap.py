@@ -1,0 +1,147 @@
+"""Out-of-area placements: NHS England's OAP01–OAP11 per reporting period and breakdown.
+
+The definitions are in ``spec/oap.md``; every number is computed by the Rust core.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, Union
+
+import pyarrow as pa
+
+from . import _native
+from ._frames import Frame, from_arrow, group_names, to_arrow
+from ._native import CollabMetricsError
+
+__all__ = ["DEFAULT_BED_TYPES", "diagnostics", "measures"]
+
+#: Bed types in scope by default: adult acute, older adult acute and adult PICU (MHSDS codes
+#: 10, 11, 12 before April 2024; 200, 201, 202 after).
+DEFAULT_BED_TYPES: tuple[str, ...] = tuple(_native.DEFAULT_BED_TYPES)
+
+DateLike = Union[dt.date, str, Any]
+_EPOCH = dt.date(1970, 1, 1)
+
+
+def _days(value: DateLike, name: str) -> int:
+    """A date (``datetime.date``/``datetime``, ISO string, numpy or pandas) as days since 1970."""
+    if hasattr(value, "to_pydatetime"):  # pandas Timestamp
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if not isinstance(value, dt.date):
+        try:
+            value = dt.date.fromisoformat(str(value)[:10])
+        except ValueError as e:
+            raise CollabMetricsError(
+                f"invalid argument `{name}`: not a date ({value!r}); use YYYY-MM-DD"
+            ) from e
+    return (value - _EPOCH).days
+
+
+def diagnostics(table: pa.Table) -> list[dict[str, Any]]:
+    """The diagnostics a collabmetrics result carries in its schema metadata.
+
+    Each entry has ``reason``, ``action``, ``count`` and ``first_row`` (the first input row the
+    rule applied to).
+    """
+    raw = (table.schema.metadata or {}).get(_native.DIAGNOSTICS_KEY.encode())
+    return [] if raw is None else list(json.loads(raw))
+
+
+def measures(
+    placements: Frame,
+    *,
+    start: DateLike,
+    end: DateLike,
+    window: Literal["month", "rolling_3m", "rolling_12m"] = "month",
+    by: str | Sequence[str] | None = None,
+    inappropriate_only: bool = True,
+    population: Frame | None = None,
+    admissions: Frame | None = None,
+    columns: Mapping[str, str] | None = None,
+    bed_types: Sequence[str | int] | Literal["default"] | None = "default",
+    reasons: Mapping[str, Sequence[str | int]] | None = None,
+    data_cutoff: DateLike | None = None,
+    overlap: Literal["count", "truncate"] = "count",
+    multiplier: float = 1_000_000,
+    confidence: float = 0.95,
+    with_diagnostics: bool = False,
+) -> Any:
+    """OAP measures per reporting month and breakdown.
+
+    One row per reporting month from ``start``'s month to ``end``'s (``period_start``,
+    ``period_end``; with a rolling window the period is the 3 or 12 months ending in the
+    month) and per breakdown group (the ``by`` columns), with ``started`` (OAP01),
+    ``ended`` (OAP04, with length-of-stay bands ``los_0``, ``los_1_7``, ``los_8_14``,
+    ``los_15_30``, ``los_31_plus`` in nights), ``active_at_end`` (OAP03), ``bed_days``
+    (OAP02: nights, the admission day counting and the discharge day not), ``same_day``,
+    ``cost`` and ``cost_bed_days`` when ``daily_cost`` is given; with ``population`` the rates
+    ``rate_started``, ``rate_active_at_end``, ``rate_ended`` per ``multiplier`` people (OAP05–07,
+    Byar/exact limits); with ``admissions`` the proportions ``proportion_started``,
+    ``proportion_bed_days``, ``proportion_active_at_end``, ``proportion_ended`` (OAP08–11, × 100,
+    Wilson limits).
+
+    Args:
+        placements: one row per placement: ``placement_id``, ``person_id``, ``start_date``,
+            ``end_date`` (null while open), ``bed_type``, ``reason``, optional ``daily_cost``.
+        start, end: the first and last reporting months (any date in them).
+        by: breakdown columns, e.g. ``"sending_org"``, ``["sending_org", "receiving_org"]``.
+        inappropriate_only: only placements for lack of a local bed (reason 10).
+        population: ``population`` per group: key columns among ``by`` (none: one total).
+        admissions: all admissions, local and out of area, with ``start_date``, ``end_date``
+            and every ``by`` column (and ``bed_type`` to apply the same bed scope).
+        columns: our column names to yours, e.g. ``{"start_date": "StartDateHospProvSpell"}``.
+        bed_types: bed-type codes in scope; ``"default"`` is :data:`DEFAULT_BED_TYPES`,
+            ``None`` every bed type.
+        reasons: ``{"inappropriate": [...], "appropriate": [...]}`` to remap reason codes.
+        data_cutoff: open placements run through this date when it is before a period end.
+        overlap: ``"truncate"`` ends a person's earlier placement where a later one starts.
+        with_diagnostics: also return the diagnostics (see :func:`diagnostics`).
+
+    Example:
+        >>> import datetime as dt, pyarrow as pa, collabmetrics as cm
+        >>> p = pa.table({"placement_id": [1, 2], "person_id": ["a", "b"],
+        ...               "start_date": [dt.date(2024, 1, 20), dt.date(2024, 2, 5)],
+        ...               "end_date": [dt.date(2024, 3, 10), None],
+        ...               "bed_type": ["10", "10"], "reason": ["10", "14"]})
+        >>> t = cm.oap.measures(p, start="2024-01-01", end="2024-03-31")
+        >>> t.column("bed_days").to_pylist()  # 20–31 Jan, all Feb, 1–9 Mar
+        [12, 29, 9]
+        >>> [d["reason"] for d in cm.oap.diagnostics(t)]
+        ['appropriate_reason']
+    """
+    placements_table, kind = to_arrow(placements)
+    scope = (
+        list(DEFAULT_BED_TYPES)
+        if bed_types == "default"
+        else (None if bed_types is None else [str(b) for b in bed_types])
+    )
+    reason_lists = None
+    if reasons is not None:
+        reason_lists = (
+            [str(r) for r in reasons.get("inappropriate", [])],
+            [str(r) for r in reasons.get("appropriate", [])],
+        )
+    table = _native.oap_measures(
+        placements_table,
+        _days(start, "start"),
+        _days(end, "end"),
+        window,
+        group_names(by),
+        inappropriate_only,
+        scope,
+        reason_lists,
+        None if data_cutoff is None else _days(data_cutoff, "data_cutoff"),
+        overlap,
+        multiplier,
+        confidence,
+        None if population is None else to_arrow(population)[0],
+        None if admissions is None else to_arrow(admissions)[0],
+        dict(columns or {}),
+    )
+    result = from_arrow(table, kind)
+    return (result, diagnostics(table)) if with_diagnostics else result

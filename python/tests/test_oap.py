@@ -1,0 +1,199 @@
+"""OAP measures: against a day-by-day brute force written here, frames in and out, errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pytest
+
+import collabmetrics as cm
+
+D = dt.date
+
+
+def months(first: dt.date, n: int) -> list[tuple[dt.date, dt.date]]:
+    out = []
+    y, m = first.year, first.month
+    for _ in range(n):
+        start = D(y, m, 1)
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        out.append((start, D(y, m, 1) - dt.timedelta(days=1)))
+    return out
+
+
+def brute_force(
+    rows: list[dict[str, Any]], periods: list[tuple[dt.date, dt.date]]
+) -> dict[str, list[int]]:
+    """The spec's rules applied night by night and day by day, with no cleverness."""
+    out: dict[str, list[int]] = {k: [] for k in ["started", "ended", "active_at_end", "bed_days"]}
+    for ps, pe in periods:
+        started = ended = active = nights = 0
+        for r in rows:
+            s, e = r["start_date"], r["end_date"]
+            started += ps <= s <= pe
+            ended += e is not None and ps <= e <= pe
+            active += s <= pe and (e is None or e > pe)
+            night = max(s, ps)
+            stop = pe + dt.timedelta(days=1) if e is None else min(e, pe + dt.timedelta(days=1))
+            while night < stop:  # the night of `night` is spent in the bed
+                nights += 1
+                night += dt.timedelta(days=1)
+        for k, v in zip(out, [started, ended, active, nights]):
+            out[k].append(v)
+    return out
+
+
+def random_placements(rng: np.random.Generator, n: int) -> list[dict[str, Any]]:
+    rows = []
+    for i in range(n):
+        start = D(2023, 1, 1) + dt.timedelta(days=int(rng.integers(0, 500)))
+        los = int(rng.geometric(1 / 30)) - 1
+        end = None if rng.random() < 0.1 else start + dt.timedelta(days=los)
+        rows.append(
+            {
+                "placement_id": i,
+                "person_id": f"p{i}",
+                "start_date": start,
+                "end_date": end,
+                "bed_type": "10",
+                "reason": "10",
+            }
+        )
+    return rows
+
+
+def test_monthly_counts_match_a_day_by_day_brute_force(rng: np.random.Generator) -> None:
+    rows = random_placements(rng, 300)
+    table = pa.Table.from_pylist(rows)
+    periods = months(D(2023, 3, 1), 14)
+    got = cm.oap.measures(table, start="2023-03-01", end="2024-04-30")
+    want = brute_force(rows, periods)
+    for k, v in want.items():
+        assert got.column(k).to_pylist() == v, k
+
+
+def test_rolling_3m_matches_brute_force_over_three_months(rng: np.random.Generator) -> None:
+    rows = random_placements(rng, 200)
+    got = cm.oap.measures(
+        pa.Table.from_pylist(rows), start="2023-06-01", end="2023-12-31", window="rolling_3m"
+    )
+    for i, (_, pe) in enumerate(months(D(2023, 6, 1), 7)):
+        y, m = (pe.year, pe.month - 2) if pe.month > 2 else (pe.year - 1, pe.month + 10)
+        ps = D(y, m, 1)
+        want = brute_force(rows, [(ps, pe)])
+        assert got.column("period_start")[i].as_py() == ps
+        for k, v in want.items():
+            assert got.column(k)[i].as_py() == v[0], (k, pe)
+
+
+def fixture() -> dict[str, list[Any]]:
+    return {
+        "placement_id": [1, 2, 3],
+        "person_id": ["a", "b", "c"],
+        "StartDateHospProvSpell": ["2024-01-20", "2024-02-01", "2024-02-05"],
+        "end_date": ["2024-03-10", None, "2024-02-05"],
+        "bed_type": [10, 11, 12],
+        "reason": [10, 10, 14],
+        "sending_org": ["RXY", "RXY", "RPA"],
+    }
+
+
+@pytest.mark.parametrize("kind", ["pandas", "polars", "pyarrow"])
+def test_frames_and_column_mapping(kind: str) -> None:
+    data = fixture()
+    frame = {"pandas": pd.DataFrame, "polars": pl.DataFrame, "pyarrow": pa.table}[kind](data)
+    out = cm.oap.measures(
+        frame,
+        start=D(2024, 1, 1),
+        end="2024-02-29",
+        by="sending_org",
+        columns={"start_date": "StartDateHospProvSpell"},
+        data_cutoff="2024-02-20",
+    )
+    assert type(out).__module__.split(".")[0] == kind
+    t = (
+        pa.table(out)
+        if kind == "polars"
+        else (pa.Table.from_pandas(out) if kind == "pandas" else out)
+    )
+    assert t.column("sending_org").to_pylist() == ["RXY", "RPA", "RXY", "RPA"]
+    # Feb, RXY: placement 1 (29 nights) + placement 2 open, 1..20 Feb through the cut-off (20).
+    assert t.column("bed_days").to_pylist() == [12, 0, 49, 0]
+
+
+def test_rates_and_proportions_from_python() -> None:
+    data = fixture()
+    pop = pa.table({"sending_org": ["RXY", "RPA"], "population": [500_000, 250_000]})
+    # All admissions: the two RXY placements themselves plus three local two-night stays in
+    # February, and one RPA admission.
+    adm = pa.table(
+        {
+            "StartDateHospProvSpell": ["2024-01-20", "2024-02-01"]
+            + ["2024-02-10"] * 3
+            + ["2024-02-05"],
+            "end_date": ["2024-03-10", None] + ["2024-02-12"] * 3 + ["2024-02-06"],
+            "sending_org": ["RXY"] * 5 + ["RPA"],
+        }
+    )
+    out, diag = cm.oap.measures(
+        pa.table(data),
+        start="2024-02-01",
+        end="2024-02-29",
+        by="sending_org",
+        population=pop,
+        admissions=adm,
+        columns={"start_date": "StartDateHospProvSpell"},
+        with_diagnostics=True,
+    )
+    assert out.column("rate_started").to_pylist() == [2.0, 0.0]  # 1 per 500 000 = 2 per million
+    assert out.column("proportion_started").to_pylist()[0] == pytest.approx(25.0)  # 1 of 4
+    # Bed days in February, RXY: placements 29 + 29 of all admissions' 29 + 29 + 3 · 2.
+    assert out.column("proportion_bed_days").to_pylist()[0] == pytest.approx(100 * 58 / 64)
+    assert {d["reason"] for d in diag} >= {"appropriate_reason", "open_placement"}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"end_date": ["2024-01-19", None, None]},
+            "column `end_date` at row 0 (2024-01-19): end date before the start date 2024-01-20",
+        ),
+        ({"placement_id": [1, 1, 3]}, "column `placement_id` at row 1 (1): duplicate identifier"),
+        (
+            {"StartDateHospProvSpell": ["2024-01-20", "01/02/2024", "2024-02-05"]},
+            'column `StartDateHospProvSpell` at row 1 ("01/02/2024"): not an ISO 8601 date',
+        ),
+        ({"reason": [1.5, 2.5, 3.5]}, "column `reason` has type double; expected a code"),
+    ],
+)
+def test_bad_placements(change: dict[str, list[Any]], message: str) -> None:
+    data = fixture() | change
+    with pytest.raises(cm.CollabMetricsError) as info:
+        cm.oap.measures(
+            pa.table(data),
+            start="2024-01-01",
+            end="2024-02-29",
+            columns={"start_date": "StartDateHospProvSpell"},
+        )
+    assert message.replace("double", "Float64") in str(info.value) or message in str(info.value)
+
+
+def test_missing_column_and_bad_options() -> None:
+    with pytest.raises(cm.CollabMetricsError, match=r"missing column `start_date`"):
+        cm.oap.measures(pa.table(fixture()), start="2024-01-01", end="2024-02-29")
+    with pytest.raises(cm.CollabMetricsError, match=r"invalid argument `window`"):
+        cm.oap.measures(
+            pa.table(fixture()),
+            start="2024-01-01",
+            end="2024-02-29",
+            window="weekly",  # type: ignore[arg-type]
+            columns={"start_date": "StartDateHospProvSpell"},
+        )
+    with pytest.raises(cm.CollabMetricsError, match=r"invalid argument `start`: not a date"):
+        cm.oap.measures(pa.table(fixture()), start="January", end="2024-02-29")
