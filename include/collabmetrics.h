@@ -14,8 +14,90 @@
 #ifndef COLLABMETRICS_H
 #define COLLABMETRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#ifndef ARROW_C_DATA_INTERFACE
+#define ARROW_C_DATA_INTERFACE
+#define ARROW_FLAG_DICTIONARY_ORDERED 1
+#define ARROW_FLAG_NULLABLE 2
+#define ARROW_FLAG_MAP_KEYS_SORTED 4
+struct ArrowSchema {
+  const char *format;
+  const char *name;
+  const char *metadata;
+  int64_t flags;
+  int64_t n_children;
+  struct ArrowSchema **children;
+  struct ArrowSchema *dictionary;
+  void (*release)(struct ArrowSchema *);
+  void *private_data;
+};
+struct ArrowArray {
+  int64_t length;
+  int64_t null_count;
+  int64_t offset;
+  int64_t n_buffers;
+  int64_t n_children;
+  const void **buffers;
+  struct ArrowArray **children;
+  struct ArrowArray *dictionary;
+  void (*release)(struct ArrowArray *);
+  void *private_data;
+};
+#endif /* ARROW_C_DATA_INTERFACE */
+
+#ifndef ARROW_C_STREAM_INTERFACE
+#define ARROW_C_STREAM_INTERFACE
+struct ArrowArrayStream {
+  int (*get_schema)(struct ArrowArrayStream *, struct ArrowSchema *out);
+  int (*get_next)(struct ArrowArrayStream *, struct ArrowArray *out);
+  const char *(*get_last_error)(struct ArrowArrayStream *);
+  void (*release)(struct ArrowArrayStream *);
+  void *private_data;
+};
+#endif /* ARROW_C_STREAM_INTERFACE */
+
+
+/**
+ * `CmOapOptions::window`: the calendar month.
+ */
+#define CM_WINDOW_MONTH 0
+
+/**
+ * `CmOapOptions::window`: the rolling 3 months ending in the month.
+ */
+#define CM_WINDOW_ROLLING_3M 1
+
+/**
+ * `CmOapOptions::window`: the rolling 12 months ending in the month.
+ */
+#define CM_WINDOW_ROLLING_12M 2
+
+/**
+ * `CmOapOptions::bed_scope`: the default bed types (10, 11, 12, 200, 201, 202).
+ */
+#define CM_BED_SCOPE_DEFAULT 0
+
+/**
+ * `CmOapOptions::bed_scope`: the codes in `bed_types`.
+ */
+#define CM_BED_SCOPE_LIST 1
+
+/**
+ * `CmOapOptions::bed_scope`: every bed type.
+ */
+#define CM_BED_SCOPE_ALL 2
+
+/**
+ * `CmOapOptions::overlap`: count overlapping placements as recorded.
+ */
+#define CM_OVERLAP_COUNT 0
+
+/**
+ * `CmOapOptions::overlap`: end a person's earlier placement where the later one starts.
+ */
+#define CM_OVERLAP_TRUNCATE 1
 
 /**
  * The result of every collabmetrics call that can fail. `CM_OK` (0) is success; codes 1 to 7
@@ -113,6 +195,60 @@ typedef enum CmIsrKind {
   CM_ISR_RATE = 1,
 } CmIsrKind;
 
+/**
+ * Options of `cm_oap_measures`; start from `cm_oap_options_default`. Dates are days since
+ * 1970-01-01 (Arrow date32). String arrays are borrowed for the duration of the call.
+ */
+typedef struct CmOapOptions {
+  /**
+   * First and last reporting months (any day in them).
+   */
+  int32_t start;
+  int32_t end;
+  /**
+   * One of `CM_WINDOW_*`.
+   */
+  uint32_t window;
+  /**
+   * Breakdown column names (`by_len` of them; our names, before `column_names` mapping).
+   */
+  const char *const *by;
+  size_t by_len;
+  /**
+   * Inappropriate placements only (reason 10): the default, true.
+   */
+  bool inappropriate_only;
+  /**
+   * One of `CM_BED_SCOPE_*`; with `CM_BED_SCOPE_LIST`, the `bed_types_len` codes.
+   */
+  uint32_t bed_scope;
+  const char *const *bed_types;
+  size_t bed_types_len;
+  /**
+   * When true, open placements run through `data_cutoff` if it is before a period end.
+   */
+  bool has_data_cutoff;
+  int32_t data_cutoff;
+  /**
+   * One of `CM_OVERLAP_*`.
+   */
+  uint32_t overlap;
+  /**
+   * Rates per this many people (default 1 000 000).
+   */
+  double multiplier;
+  /**
+   * Confidence level in (0, 1) (default 0.95).
+   */
+  double confidence;
+  /**
+   * `column_names_len` pairs of strings (our name, your name), e.g.
+   * {"start_date", "StartDateHospProvSpell"}: `2 * column_names_len` strings in all.
+   */
+  const char *const *column_names;
+  size_t column_names_len;
+} CmOapOptions;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -158,6 +294,31 @@ void cm_clear_error(void);
  */
 size_t cm_last_error_copy(char *buf,
                           size_t len);
+
+/**
+ * The default options for the months from `start` to `end` (days since 1970-01-01).
+ */
+struct CmOapOptions cm_oap_options_default(int32_t start,
+                                           int32_t end);
+
+/**
+ * OAP measures (OAP01–OAP11) per reporting period and breakdown, as in the Rust and Python
+ * APIs: `placements` (required), `population` and `admissions` (NULL when not given) are Arrow
+ * C streams whose ownership passes to this function (they are released before it returns,
+ * on success or failure). On success `out` receives the result table as a stream the caller
+ * must release; its schema metadata key "collabmetrics:diagnostics" holds the diagnostics as
+ * JSON. On failure `out` is untouched.
+ *
+ * # Safety
+ *
+ * Stream pointers must be NULL or valid `ArrowArrayStream`s; `options` must point to a valid
+ * `CmOapOptions` whose string arrays are valid; `out` must be writable.
+ */
+enum CmStatus cm_oap_measures(struct ArrowArrayStream *placements,
+                              const struct CmOapOptions *options,
+                              struct ArrowArrayStream *population,
+                              struct ArrowArrayStream *admissions,
+                              struct ArrowArrayStream *out);
 
 /**
  * Proportions `numerator / denominator * multiplier` with Wilson score intervals (PHE's

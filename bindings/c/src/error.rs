@@ -63,6 +63,8 @@ pub(crate) enum Failure {
     Core(collabmetrics::Error),
     /// A NULL pointer for an array of `len` > 0 elements.
     NullPointer { argument: &'static str, len: usize },
+    /// A NULL pointer where a struct or stream is required.
+    NullHandle { argument: &'static str },
 }
 
 impl Failure {
@@ -77,7 +79,7 @@ impl Failure {
     fn status(&self) -> CmStatus {
         match self {
             Failure::Core(e) => CmStatus::from_core_code(e.code()),
-            Failure::NullPointer { .. } => CmStatus::NULL_POINTER,
+            Failure::NullPointer { .. } | Failure::NullHandle { .. } => CmStatus::NULL_POINTER,
         }
     }
 }
@@ -90,6 +92,9 @@ impl fmt::Display for Failure {
                 f,
                 "null pointer: `{argument}` is NULL but its length is {len}; pass an array of {len} elements"
             ),
+            Failure::NullHandle { argument } => {
+                write!(f, "null pointer: `{argument}` is NULL; it is required")
+            }
         }
     }
 }

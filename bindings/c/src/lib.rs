@@ -13,10 +13,17 @@
 
 mod args;
 mod error;
+mod oap;
 mod stats;
+mod stream;
 
 pub use error::{
     cm_clear_error, cm_last_error_code, cm_last_error_copy, cm_last_error_message, CmStatus,
+};
+pub use oap::{
+    cm_oap_measures, cm_oap_options_default, CmOapOptions, CM_BED_SCOPE_ALL, CM_BED_SCOPE_DEFAULT,
+    CM_BED_SCOPE_LIST, CM_OVERLAP_COUNT, CM_OVERLAP_TRUNCATE, CM_WINDOW_MONTH,
+    CM_WINDOW_ROLLING_12M, CM_WINDOW_ROLLING_3M,
 };
 pub use stats::{
     cm_dsr, cm_isr, cm_mean, cm_proportion, cm_rate, CmIsrKind, CmIsrKindArg, CmRateMethod,

@@ -6,6 +6,7 @@
 //! the core with the GIL released. The Python package (`python/collabmetrics`) wraps these
 //! functions with defaults, docstrings and frame round trips.
 
+mod distance;
 mod oap;
 mod stats;
 
@@ -57,5 +58,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     )?;
     stats::register(m)?;
     oap::register(m)?;
+    distance::register(m)?;
     Ok(())
 }

@@ -4,6 +4,8 @@
 //! later issues grow it into the collaborative's full report.
 
 mod demo;
+mod io;
+mod oap_cmd;
 mod report;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -31,6 +33,8 @@ enum Command {
         #[arg(long, default_value_t = 0.95)]
         confidence: f64,
     },
+    /// OAP measures (OAP01–OAP11) for your own placements extract (CSV or Parquet).
+    Oap(oap_cmd::OapArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -44,10 +48,13 @@ enum Format {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Demo { format, confidence } => demo::run(confidence).map(|r| match format {
-            Format::Text => print!("{}", r.to_text()),
-            Format::Json => println!("{}", r.to_json()),
-        }),
+        Command::Demo { format, confidence } => demo::run(confidence)
+            .map(|r| match format {
+                Format::Text => print!("{}", r.to_text()),
+                Format::Json => println!("{}", r.to_json()),
+            })
+            .map_err(|e| e.to_string()),
+        Command::Oap(args) => oap_cmd::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

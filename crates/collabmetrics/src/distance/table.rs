@@ -35,12 +35,14 @@ impl Method {
             "bng" => return Ok(Method::Bng { round_km }),
             "geodesic" => Method::Geodesic,
             "haversine" => Method::Haversine,
-            other => return Err(Error::argument(
-                "method",
-                format!(
+            other => {
+                return Err(Error::argument(
+                    "method",
+                    format!(
                     "unknown method \"{other}\"; expected \"bng\", \"geodesic\" or \"haversine\""
                 ),
-            )),
+                ))
+            }
         };
         if round_km {
             return Err(Error::argument(
@@ -168,6 +170,7 @@ impl Default for SummaryTableOptions {
 /// `opts.output` (km; null where a coordinate was missing, with [`NullPolicy::Propagate`],
 /// each such row counted under [`MISSING_COORDINATES`]).
 pub fn distance_points_table(input: &Input, opts: &PointsTableOptions) -> Result<TableResult> {
+    let mut out = Builder::from_input(input, &[&opts.output])?;
     let [a1, b1, a2, b2] = &opts.coordinates;
     let [c1, d1, c2, d2] = [a1, b1, a2, b2].map(|name| numbers(input, name, opts.nulls));
     let (c1, d1, c2, d2) = (c1?, d1?, c2?, d2?);
@@ -186,7 +189,6 @@ pub fn distance_points_table(input: &Input, opts: &PointsTableOptions) -> Result
         MISSING_COORDINATES,
         "distance set to null",
     );
-    let mut out = Builder::from_input(input, &[&opts.output])?;
     out.nullable_number(&opts.output, km);
     out.finish(diagnostics)
 }
@@ -195,6 +197,7 @@ pub fn distance_points_table(input: &Input, opts: &PointsTableOptions) -> Result
 /// northings (see [`super::bng_to_wgs84`]): the input's columns, then `opts.latitude` and
 /// `opts.longitude` (null where a coordinate was missing, with [`NullPolicy::Propagate`]).
 pub fn bng_to_wgs84_table(input: &Input, opts: &ConvertTableOptions) -> Result<TableResult> {
+    let mut out = Builder::from_input(input, &[&opts.latitude, &opts.longitude])?;
     let e = numbers(input, &opts.easting, opts.nulls)?;
     let n = numbers(input, &opts.northing, opts.nulls)?;
     let mut lat = vec![0.0; input.num_rows()];
@@ -210,7 +213,6 @@ pub fn bng_to_wgs84_table(input: &Input, opts: &ConvertTableOptions) -> Result<T
         MISSING_COORDINATES,
         "coordinates set to null",
     );
-    let mut out = Builder::from_input(input, &[&opts.latitude, &opts.longitude])?;
     out.nullable_number(&opts.latitude, lat);
     out.nullable_number(&opts.longitude, lon);
     out.finish(diagnostics)
@@ -225,11 +227,11 @@ pub fn locate_table(
     lookup: &Input,
     opts: &LocateTableOptions,
 ) -> Result<TableResult> {
+    let mut out = Builder::from_input(input, &[&opts.x, &opts.y])?;
     let locations =
         Locations::from_table(lookup, &opts.lookup_code, &opts.lookup_x, &opts.lookup_y)?;
     let codes = input.column(&opts.code)?;
     let located = locations.locate(codes, input.name(&opts.code), opts.nulls)?;
-    let mut out = Builder::from_input(input, &[&opts.x, &opts.y])?;
     out.nullable_number(&opts.x, located.x);
     out.nullable_number(&opts.y, located.y);
     out.finish(located.diagnostics)

@@ -1,0 +1,186 @@
+//! Out-of-area placement measures over Arrow C streams.
+
+use crate::error::{guard, CmStatus, Failure};
+use crate::stream;
+use arrow_array::ffi_stream::FFI_ArrowArrayStream;
+use collabmetrics::oap::{self, OapOptions, OverlapRule, Window};
+use std::ffi::c_char;
+
+/// `CmOapOptions::window`: the calendar month.
+pub const CM_WINDOW_MONTH: u32 = 0;
+/// `CmOapOptions::window`: the rolling 3 months ending in the month.
+pub const CM_WINDOW_ROLLING_3M: u32 = 1;
+/// `CmOapOptions::window`: the rolling 12 months ending in the month.
+pub const CM_WINDOW_ROLLING_12M: u32 = 2;
+/// `CmOapOptions::bed_scope`: the default bed types (10, 11, 12, 200, 201, 202).
+pub const CM_BED_SCOPE_DEFAULT: u32 = 0;
+/// `CmOapOptions::bed_scope`: the codes in `bed_types`.
+pub const CM_BED_SCOPE_LIST: u32 = 1;
+/// `CmOapOptions::bed_scope`: every bed type.
+pub const CM_BED_SCOPE_ALL: u32 = 2;
+/// `CmOapOptions::overlap`: count overlapping placements as recorded.
+pub const CM_OVERLAP_COUNT: u32 = 0;
+/// `CmOapOptions::overlap`: end a person's earlier placement where the later one starts.
+pub const CM_OVERLAP_TRUNCATE: u32 = 1;
+
+/// Options of `cm_oap_measures`; start from `cm_oap_options_default`. Dates are days since
+/// 1970-01-01 (Arrow date32). String arrays are borrowed for the duration of the call.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct CmOapOptions {
+    /// First and last reporting months (any day in them).
+    pub start: i32,
+    pub end: i32,
+    /// One of `CM_WINDOW_*`.
+    pub window: u32,
+    /// Breakdown column names (`by_len` of them; our names, before `column_names` mapping).
+    pub by: *const *const c_char,
+    pub by_len: usize,
+    /// Inappropriate placements only (reason 10): the default, true.
+    pub inappropriate_only: bool,
+    /// One of `CM_BED_SCOPE_*`; with `CM_BED_SCOPE_LIST`, the `bed_types_len` codes.
+    pub bed_scope: u32,
+    pub bed_types: *const *const c_char,
+    pub bed_types_len: usize,
+    /// When true, open placements run through `data_cutoff` if it is before a period end.
+    pub has_data_cutoff: bool,
+    pub data_cutoff: i32,
+    /// One of `CM_OVERLAP_*`.
+    pub overlap: u32,
+    /// Rates per this many people (default 1 000 000).
+    pub multiplier: f64,
+    /// Confidence level in (0, 1) (default 0.95).
+    pub confidence: f64,
+    /// `column_names_len` pairs of strings (our name, your name), e.g.
+    /// {"start_date", "StartDateHospProvSpell"}: `2 * column_names_len` strings in all.
+    pub column_names: *const *const c_char,
+    pub column_names_len: usize,
+}
+
+/// The default options for the months from `start` to `end` (days since 1970-01-01).
+#[no_mangle]
+pub extern "C" fn cm_oap_options_default(start: i32, end: i32) -> CmOapOptions {
+    let d = OapOptions::new(start, end);
+    CmOapOptions {
+        start,
+        end,
+        window: CM_WINDOW_MONTH,
+        by: std::ptr::null(),
+        by_len: 0,
+        inappropriate_only: d.inappropriate_only,
+        bed_scope: CM_BED_SCOPE_DEFAULT,
+        bed_types: std::ptr::null(),
+        bed_types_len: 0,
+        has_data_cutoff: false,
+        data_cutoff: 0,
+        overlap: CM_OVERLAP_COUNT,
+        multiplier: d.multiplier,
+        confidence: d.confidence,
+        column_names: std::ptr::null(),
+        column_names_len: 0,
+    }
+}
+
+/// OAP measures (OAP01–OAP11) per reporting period and breakdown, as in the Rust and Python
+/// APIs: `placements` (required), `population` and `admissions` (NULL when not given) are Arrow
+/// C streams whose ownership passes to this function (they are released before it returns,
+/// on success or failure). On success `out` receives the result table as a stream the caller
+/// must release; its schema metadata key "collabmetrics:diagnostics" holds the diagnostics as
+/// JSON. On failure `out` is untouched.
+///
+/// # Safety
+///
+/// Stream pointers must be NULL or valid `ArrowArrayStream`s; `options` must point to a valid
+/// `CmOapOptions` whose string arrays are valid; `out` must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn cm_oap_measures(
+    placements: *mut FFI_ArrowArrayStream,
+    options: *const CmOapOptions,
+    population: *mut FFI_ArrowArrayStream,
+    admissions: *mut FFI_ArrowArrayStream,
+    out: *mut FFI_ArrowArrayStream,
+) -> CmStatus {
+    guard(|| {
+        // Read (and so release) every input stream first, whatever fails next.
+        let map = if options.is_null() {
+            Ok(Default::default())
+        } else {
+            // SAFETY: non-NULL `options` is valid per the caller.
+            let o = unsafe { &*options };
+            unsafe { stream::column_map(o.column_names, o.column_names_len) }
+        };
+        let read_map = map.as_ref().cloned().unwrap_or_default();
+        // SAFETY: stream pointers are NULL or valid per the caller.
+        let (placements, population, admissions) = unsafe {
+            (
+                stream::read("placements", placements, &read_map),
+                stream::read_optional("population", population, &read_map),
+                stream::read_optional("admissions", admissions, &read_map),
+            )
+        };
+        map?;
+        let (placements, population, admissions) = (placements?, population?, admissions?);
+        if options.is_null() {
+            return Err(Failure::NullHandle {
+                argument: "options",
+            });
+        }
+        stream::check_out(out)?;
+        // SAFETY: checked non-NULL above; valid per the caller.
+        let opts = unsafe { convert(&*options) }?;
+        let result = oap::measures(&placements, &opts, population.as_ref(), admissions.as_ref())?;
+        // SAFETY: `out` is non-NULL and writable per the caller.
+        unsafe { stream::write(out, result.into_batch()) }
+    })
+}
+
+/// The core's options from the C struct.
+///
+/// # Safety
+///
+/// The struct's string arrays must be valid.
+unsafe fn convert(o: &CmOapOptions) -> Result<OapOptions, Failure> {
+    let mut opts = OapOptions::new(o.start, o.end);
+    opts.window = match o.window {
+        CM_WINDOW_MONTH => Window::Month,
+        CM_WINDOW_ROLLING_3M => Window::Rolling3m,
+        CM_WINDOW_ROLLING_12M => Window::Rolling12m,
+        w => {
+            return Err(Failure::argument(
+                "window",
+                format!("unknown window {w}; use a CM_WINDOW_* constant"),
+            ))
+        }
+    };
+    // SAFETY: forwarded from the caller.
+    opts.by = unsafe { stream::strings("by", o.by, o.by_len) }?;
+    opts.inappropriate_only = o.inappropriate_only;
+    opts.bed_types = match o.bed_scope {
+        CM_BED_SCOPE_DEFAULT => opts.bed_types,
+        // SAFETY: forwarded from the caller.
+        CM_BED_SCOPE_LIST => {
+            Some(unsafe { stream::strings("bed_types", o.bed_types, o.bed_types_len) }?)
+        }
+        CM_BED_SCOPE_ALL => None,
+        s => {
+            return Err(Failure::argument(
+                "bed_scope",
+                format!("unknown bed scope {s}; use a CM_BED_SCOPE_* constant"),
+            ))
+        }
+    };
+    opts.data_cutoff = o.has_data_cutoff.then_some(o.data_cutoff);
+    opts.overlap = match o.overlap {
+        CM_OVERLAP_COUNT => OverlapRule::Count,
+        CM_OVERLAP_TRUNCATE => OverlapRule::Truncate,
+        v => {
+            return Err(Failure::argument(
+                "overlap",
+                format!("unknown overlap rule {v}; use a CM_OVERLAP_* constant"),
+            ))
+        }
+    };
+    opts.multiplier = o.multiplier;
+    opts.confidence = o.confidence;
+    Ok(opts)
+}

@@ -1,0 +1,129 @@
+//! Tables through the Arrow C Stream Interface: caller's `ArrowArrayStream`s in (ownership
+//! taken: they are released by the time the call returns), one result stream out (the caller
+//! releases it with its `release` callback).
+
+use crate::error::Failure;
+use arrow_array::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
+use arrow_array::{RecordBatch, RecordBatchIterator, RecordBatchReader};
+use collabmetrics::table::{ColumnMap, Input};
+use std::ffi::{c_char, CStr};
+
+/// Reads the whole stream `name` into an [`Input`], taking ownership of it.
+///
+/// # Safety
+///
+/// `stream` must be NULL or point to a valid `ArrowArrayStream` (released or not).
+pub(crate) unsafe fn read(
+    name: &'static str,
+    stream: *mut FFI_ArrowArrayStream,
+    map: &ColumnMap,
+) -> Result<Input, Failure> {
+    if stream.is_null() {
+        return Err(Failure::NullHandle { argument: name });
+    }
+    // SAFETY: non-NULL and valid per the caller; `from_raw` moves the stream out, leaving a
+    // released one behind, so the caller must not release it again (Arrow's move semantics).
+    let reader = unsafe { ArrowArrayStreamReader::from_raw(stream) }
+        .map_err(|e| Failure::argument(name, format!("not a readable Arrow stream: {e}")))?;
+    let schema = reader.schema();
+    Input::from_reader(schema, reader, map.clone()).map_err(|e| Failure::Core(e.in_table(name)))
+}
+
+/// Like [`read`] for an optional stream (NULL: none).
+///
+/// # Safety
+///
+/// As for [`read`].
+pub(crate) unsafe fn read_optional(
+    name: &'static str,
+    stream: *mut FFI_ArrowArrayStream,
+    map: &ColumnMap,
+) -> Result<Option<Input>, Failure> {
+    if stream.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: forwarded.
+    unsafe { read(name, stream, map) }.map(Some)
+}
+
+/// Checks that `out` can receive a stream before any work is done.
+pub(crate) fn check_out(out: *mut FFI_ArrowArrayStream) -> Result<(), Failure> {
+    if out.is_null() {
+        Err(Failure::NullHandle { argument: "out" })
+    } else {
+        Ok(())
+    }
+}
+
+/// Writes `batch` as a one-batch stream into `out` (checked non-NULL by [`check_out`]).
+///
+/// # Safety
+///
+/// `out` must point to writable memory for an `ArrowArrayStream`; whatever it held is
+/// overwritten without being released.
+pub(crate) unsafe fn write(
+    out: *mut FFI_ArrowArrayStream,
+    batch: RecordBatch,
+) -> Result<(), Failure> {
+    check_out(out)?;
+    let schema = batch.schema();
+    let reader: Box<dyn RecordBatchReader + Send> =
+        Box::new(RecordBatchIterator::new(vec![Ok(batch)], schema));
+    // SAFETY: `out` is non-NULL and writable per the caller.
+    unsafe { std::ptr::write(out, FFI_ArrowArrayStream::new(reader)) };
+    Ok(())
+}
+
+/// `len` NUL-terminated UTF-8 strings at `ptr` (NULL allowed when `len` is 0).
+///
+/// # Safety
+///
+/// A non-NULL `ptr` must point to `len` pointers, each to a NUL-terminated string.
+pub(crate) unsafe fn strings(
+    name: &'static str,
+    ptr: *const *const c_char,
+    len: usize,
+) -> Result<Vec<String>, Failure> {
+    if len == 0 {
+        return Ok(Vec::new());
+    }
+    if ptr.is_null() {
+        return Err(Failure::NullPointer {
+            argument: name,
+            len,
+        });
+    }
+    // SAFETY: `ptr` addresses `len` pointers per the caller.
+    let items = unsafe { std::slice::from_raw_parts(ptr, len) };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, &s)| {
+            if s.is_null() {
+                return Err(Failure::argument(name, format!("element {i} is NULL")));
+            }
+            // SAFETY: non-NULL and NUL-terminated per the caller.
+            let text = unsafe { CStr::from_ptr(s) };
+            text.to_str()
+                .map(str::to_owned)
+                .map_err(|_| Failure::argument(name, format!("element {i} is not UTF-8")))
+        })
+        .collect()
+}
+
+/// A column map from `pairs` (ours, theirs) strings: `2 * pairs` strings at `ptr`.
+///
+/// # Safety
+///
+/// As for [`strings`] with `2 * pairs` elements.
+pub(crate) unsafe fn column_map(
+    ptr: *const *const c_char,
+    pairs: usize,
+) -> Result<ColumnMap, Failure> {
+    // SAFETY: forwarded.
+    let names = unsafe { strings("column_names", ptr, pairs.saturating_mul(2)) }?;
+    Ok(names
+        .chunks(2)
+        .map(|p| (p[0].clone(), p[1].clone()))
+        .collect())
+}

@@ -1,0 +1,174 @@
+//! `collabmetrics oap` on an analyst's CSV and Parquet extracts.
+
+use arrow_array::{ArrayRef, Date32Array, Int64Array, RecordBatch, StringArray};
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Arc;
+
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("collabmetrics-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn run(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_collabmetrics"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// Placements 20 Jan → 10 Mar 2024 (X), 1 → 29 Feb (X), 5 Feb same day (Y), 25 Mar open (Y),
+/// and one for patient choice (excluded). Nights by month, by hand: X Jan 12 (20–31), Feb 29 +
+/// 28, Mar 9; Y Mar 25–28 = 4 through the cut-off of 28 March.
+const CSV: &str = "placement_id,person_id,StartDateHospProvSpell,end_date,bed_type,reason,place
+1,A,2024-01-20,2024-03-10,10,10,X
+2,B,2024-02-01,2024-02-29,11,10,X
+3,C,2024-02-05,2024-02-05,12,10,Y
+4,D,2024-03-25,,10,10,Y
+6,E,2024-01-02,2024-01-09,10,14,X
+";
+
+#[test]
+fn csv_in_csv_out_with_a_column_map() {
+    let d = dir("csv");
+    let input = d.join("placements.csv");
+    std::fs::write(&input, CSV).unwrap();
+    let (ok, out, err) = run(&[
+        "oap",
+        "--placements",
+        input.to_str().unwrap(),
+        "--start",
+        "2024-01",
+        "--end",
+        "2024-03",
+        "--data-cutoff",
+        "2024-03-28",
+        "--column",
+        "start_date=StartDateHospProvSpell",
+        "--by",
+        "place",
+    ]);
+    assert!(ok, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines[0].starts_with("place,period_start,period_end,started,ended,active_at_end,bed_days")
+    );
+    let bed_days: Vec<&str> = lines[1..]
+        .iter()
+        .map(|l| l.split(',').nth(6).unwrap())
+        .collect();
+    assert_eq!(bed_days, ["12", "0", "57", "0", "9", "4"]);
+    assert!(err.contains("diagnostic: 1 × appropriate_reason"), "{err}");
+}
+
+#[test]
+fn parquet_in_json_out() {
+    let d = dir("parquet");
+    let path = d.join("placements.parquet");
+    let date = |s: &str| collabmetrics::table::parse_date(s).unwrap();
+    let batch = RecordBatch::try_from_iter(vec![
+        (
+            "placement_id",
+            Arc::new(Int64Array::from(vec![1, 2])) as ArrayRef,
+        ),
+        ("person_id", Arc::new(StringArray::from(vec!["A", "B"]))),
+        (
+            "start_date",
+            Arc::new(Date32Array::from(vec![
+                date("2024-01-20"),
+                date("2024-02-01"),
+            ])),
+        ),
+        (
+            "end_date",
+            Arc::new(Date32Array::from(vec![Some(date("2024-03-10")), None])),
+        ),
+        ("bed_type", Arc::new(StringArray::from(vec!["10", "10"]))),
+        ("reason", Arc::new(StringArray::from(vec!["10", "10"]))),
+    ])
+    .unwrap();
+    let file = std::fs::File::create(&path).unwrap();
+    let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let out_path = d.join("out.json");
+    let (ok, _, err) = run(&[
+        "oap",
+        "--placements",
+        path.to_str().unwrap(),
+        "--start",
+        "2024-02-01",
+        "--end",
+        "2024-02-29",
+        "--window",
+        "rolling_3m",
+        "--format",
+        "json",
+        "--output",
+        out_path.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let rows: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_path).unwrap()).unwrap();
+    // Dec–Feb: placement 1 has 12 + 29 nights, placement 2 (open) all 29 of February.
+    assert_eq!(rows[0]["bed_days"], 12 + 29 + 29);
+    assert_eq!(rows[0]["period_start"], "2023-12-01");
+    assert_eq!(rows[0]["started"], 2);
+}
+
+#[test]
+fn bad_extracts_fail_with_the_core_message() {
+    let d = dir("bad");
+    let input = d.join("bad.csv");
+    std::fs::write(&input, CSV.replace("2024-03-10", "2024-01-10")).unwrap();
+    let (ok, _, err) = run(&[
+        "oap",
+        "--placements",
+        input.to_str().unwrap(),
+        "--start",
+        "2024-01",
+        "--end",
+        "2024-03",
+        "--column",
+        "start_date=StartDateHospProvSpell",
+    ]);
+    assert!(!ok);
+    assert!(err.contains("invalid value in column `end_date` at row 0 (2024-01-10): end date before the start date 2024-01-20"), "{err}");
+    let (ok, _, err) = run(&[
+        "oap",
+        "--placements",
+        input.to_str().unwrap(),
+        "--start",
+        "2024-01",
+        "--end",
+        "2024-03",
+    ]);
+    assert!(!ok);
+    assert!(err.contains("missing column `start_date`"), "{err}");
+    let (ok, _, err) = run(&[
+        "oap",
+        "--placements",
+        "/nonexistent.csv",
+        "--start",
+        "2024-01",
+        "--end",
+        "2024-03",
+    ]);
+    assert!(!ok && err.contains("/nonexistent.csv"), "{err}");
+    let (ok, _, err) = run(&[
+        "oap",
+        "--placements",
+        input.to_str().unwrap(),
+        "--start",
+        "Jan",
+        "--end",
+        "2024-03",
+    ]);
+    assert!(!ok && err.contains("--start: not a date"), "{err}");
+}
