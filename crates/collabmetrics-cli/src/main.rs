@@ -34,7 +34,7 @@ enum Command {
         confidence: f64,
     },
     /// OAP measures (OAP01–OAP11) for your own placements extract (CSV or Parquet).
-    Oap(oap_cmd::OapArgs),
+    Oap(Box<oap_cmd::OapArgs>),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
