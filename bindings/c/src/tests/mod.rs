@@ -4,6 +4,7 @@
 
 mod errors;
 mod grouped;
+mod oap;
 mod rowwise;
 
 use crate::{cm_last_error_code, cm_last_error_message, CmStatus};
