@@ -74,3 +74,44 @@ def oap_measures(
     admissions: ArrowStreamExportable | None,
     columns: dict[str, str],
 ) -> pa.Table: ...
+
+# Distance: each returns the result table and its diagnostics as
+# (reason, action, count, first row) tuples.
+def distance_points_table(
+    data: ArrowStreamExportable,
+    coordinates: list[str],
+    method: str,
+    round_km: bool,
+    nulls: str,
+    output: str,
+) -> tuple[pa.Table, list[tuple[str, str, int, int | None]]]: ...
+def bng_to_wgs84_table(
+    data: ArrowStreamExportable,
+    easting: str,
+    northing: str,
+    latitude: str,
+    longitude: str,
+    nulls: str,
+) -> tuple[pa.Table, list[tuple[str, str, int, int | None]]]: ...
+def locate_table(
+    data: ArrowStreamExportable,
+    lookup: ArrowStreamExportable,
+    code: str,
+    lookup_code: str,
+    lookup_x: str,
+    lookup_y: str,
+    x: str,
+    y: str,
+    nulls: str,
+) -> tuple[pa.Table, list[tuple[str, str, int, int | None]]]: ...
+def distance_summary_table(
+    data: ArrowStreamExportable,
+    distance: str,
+    by: list[str],
+    weight: str | None,
+    threshold: float,
+    bands: str,
+    edges: list[float] | None,
+    confidence: float,
+    nulls: str,
+) -> tuple[pa.Table, list[tuple[str, str, int, int | None]]]: ...

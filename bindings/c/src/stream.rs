@@ -7,6 +7,7 @@ use arrow_array::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
 use arrow_array::{RecordBatch, RecordBatchIterator, RecordBatchReader};
 use collabmetrics::table::{ColumnMap, Input};
 use std::ffi::{c_char, CStr};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Reads the whole stream `name` into an [`Input`], taking ownership of it.
 ///
@@ -23,10 +24,32 @@ pub(crate) unsafe fn read(
     }
     // SAFETY: non-NULL and valid per the caller; `from_raw` moves the stream out, leaving a
     // released one behind, so the caller must not release it again (Arrow's move semantics).
-    let reader = unsafe { ArrowArrayStreamReader::from_raw(stream) }
-        .map_err(|e| Failure::argument(name, format!("not a readable Arrow stream: {e}")))?;
-    let schema = reader.schema();
-    Input::from_reader(schema, reader, map.clone()).map_err(|e| Failure::Core(e.in_table(name)))
+    let stream = unsafe { FFI_ArrowArrayStream::from_raw(stream) };
+    // arrow's reader panics on some producer faults (a NULL `get_schema` or `get_next`, or
+    // `get_next` failing while `get_last_error` returns NULL). Catch that here, so the stream
+    // is still released (dropped while unwinding) and the call goes on to read, and so
+    // release, its other streams before reporting the failure.
+    catch_unwind(AssertUnwindSafe(move || {
+        let reader = ArrowArrayStreamReader::try_new(stream)
+            .map_err(|e| Failure::argument(name, format!("not a readable Arrow stream: {e}")))?;
+        let schema = reader.schema();
+        Input::from_reader(schema, reader, map.clone())
+            .map_err(|e| Failure::Core(e.in_table(name)))
+    }))
+    .unwrap_or_else(|payload| {
+        let detail = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("no message");
+        Err(Failure::argument(
+            name,
+            format!(
+                "not a readable Arrow stream: its producer broke the Arrow C stream protocol \
+                 (a NULL callback, or an error without a message from get_last_error): {detail}"
+            ),
+        ))
+    })
 }
 
 /// Like [`read`] for an optional stream (NULL: none).

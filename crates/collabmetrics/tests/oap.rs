@@ -421,3 +421,51 @@ fn dates_as_date32_and_timestamps_agree_with_strings() {
         "timestamps are truncated to the date"
     );
 }
+
+#[test]
+fn errors_in_the_other_tables_name_the_table() {
+    let mut o = options(Window::Month);
+    o.by = vec!["place".into()];
+    let adm = RecordBatch::try_from_iter(vec![
+        (
+            "start_date",
+            Arc::new(StringArray::from(vec!["2024-02-01", "2024-02-05"])) as ArrayRef,
+        ),
+        (
+            "end_date",
+            Arc::new(StringArray::from(vec![
+                Some("2024-02-03"),
+                Some("2024-02-04"),
+            ])),
+        ),
+        ("place", Arc::new(StringArray::from(vec!["X", "Y"]))),
+    ])
+    .unwrap();
+    let e = oap::measures(&input(placements()), &o, None, Some(&input(adm.clone()))).unwrap_err();
+    assert_eq!(e.to_string(), "invalid value in column `admissions.end_date` at row 1 (2024-02-04): end date before the start date 2024-02-05");
+    let e = oap::measures(
+        &input(placements()),
+        &o,
+        None,
+        Some(&input(adm.project(&[0, 1]).unwrap())),
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("missing column `admissions.place`"),
+        "{e}"
+    );
+    let pop = RecordBatch::try_from_iter(vec![
+        (
+            "place",
+            Arc::new(StringArray::from(vec!["X", "X"])) as ArrayRef,
+        ),
+        ("population", Arc::new(Float64Array::from(vec![1.0, 2.0]))),
+    ])
+    .unwrap();
+    let e = oap::measures(&input(placements()), &o, Some(&input(pop)), None).unwrap_err();
+    assert!(
+        e.to_string().contains("column `population.place` at row 1"),
+        "{e}"
+    );
+}

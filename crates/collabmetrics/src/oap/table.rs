@@ -197,9 +197,10 @@ pub fn measures(
     });
 
     let pops = match population {
-        Some(p) => Some(population_per_group(
-            p, &opts.by, &keys, n_groups, &mut diag,
-        )?),
+        Some(p) => Some(
+            population_per_group(p, &opts.by, &keys, n_groups, &mut diag)
+                .map_err(|e| e.in_table("population"))?,
+        ),
         None => None,
     };
     let layout = Layout {
