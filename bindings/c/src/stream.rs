@@ -33,8 +33,7 @@ pub(crate) unsafe fn read(
         let reader = ArrowArrayStreamReader::try_new(stream)
             .map_err(|e| Failure::argument(name, format!("not a readable Arrow stream: {e}")))?;
         let schema = reader.schema();
-        Input::from_reader(schema, reader, map.clone())
-            .map_err(|e| Failure::Core(e.in_table(name)))
+        Input::from_reader(schema, reader, map.clone()).map_err(|e| Failure::Core(e.in_table(name)))
     }))
     .unwrap_or_else(|payload| {
         let detail = payload

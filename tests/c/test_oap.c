@@ -1,0 +1,586 @@
+/*
+ * C tests of cm_oap_measures: a placements table produced by hand as an Arrow C stream (no
+ * Arrow library), the result read back through the output stream, and the ownership rules:
+ * every input stream is released by the call, on success and on failure; the output stream,
+ * and the schema and arrays taken from it, are the caller's to release.
+ *
+ * The fixture (Jan-Mar 2024; 2024 is a leap year), reporting months January to March with a
+ * data cut-off on 28 March. Nights count the admission day, not the discharge day:
+ *
+ *   row  id  person  start       end         bed   reason  nights by month
+ *   0    1   A       2024-01-20  2024-03-10  "10"  "10"    Jan 20-31 = 12, Feb 29, Mar 1-9 = 9
+ *   1    2   B       2024-02-01  2024-02-29  "11"  "10"    Feb 1-28 = 28
+ *   2    3   C       2024-03-25  (open)      "10"  "10"    Mar 25-28 = 4 (through the cut-off)
+ *   3    4   D       2024-01-02  2024-01-09  "10"  "14"    Jan 2-8 = 7 (patient choice)
+ *
+ * Default options count inappropriate placements (reason 10) only, rows 0-2; one row per month:
+ *   started       [1, 1, 1]     row 0 in Jan, row 1 in Feb, row 2 in Mar
+ *   ended         [0, 1, 1]     row 1 on 29 Feb, row 0 on 10 Mar
+ *   active_at_end [1, 1, 1]     row 0 at the Jan and Feb ends, row 2 (open) at the Mar end
+ *   bed_days      [12, 57, 13]  Jan 12; Feb 29 + 28; Mar 9 + 4
+ * Rolling 3 months (windows Nov-Jan, Dec-Feb, Jan-Mar): bed_days [12, 69, 82], started
+ * [1, 2, 3], active_at_end [1, 1, 1] (the stock at the window's last month end).
+ * By reason with every placement (inappropriate_only = false), rows Jan "10", Jan "14",
+ * Feb "10", Feb "14", Mar "10", Mar "14" (periods, then groups in order of first appearance):
+ *   started [1, 1, 1, 0, 1, 0]; bed_days [12, 7, 57, 0, 13, 0]; active_at_end [1, 0, 1, 0, 1, 0]
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "collabmetrics.h"
+
+#define ROWS 4
+#define MAX_RESULT_ROWS 16
+
+/* Days since 1970-01-01 of a civil date (proleptic Gregorian; Howard Hinnant's algorithm). */
+static int32_t days(int y, int m, int d) {
+    y -= m <= 2;
+    int era = (y >= 0 ? y : y - 399) / 400;
+    int yoe = y - era * 400;
+    int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return (int32_t)(era * 146097 + doe - 719468);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The producer. Every struct it hands out counts as live until its release callback runs. */
+
+static int live_streams = 0, live_schemas = 0, live_arrays = 0;
+
+static bool nothing_live(void) {
+    return live_streams == 0 && live_schemas == 0 && live_arrays == 0;
+}
+
+/* What the stream produces: the fixture, with its start column named `start_name` and row 1
+ * ending on `row1_end`. */
+struct producer {
+    const char *start_name;
+    int32_t row1_end;
+    int batches_left;
+};
+
+/* Schemas: names and formats are static strings; a struct schema owns its children. */
+static void release_leaf_schema(struct ArrowSchema *s) {
+    s->release = NULL;
+    live_schemas--;
+}
+
+static void release_struct_schema(struct ArrowSchema *s) {
+    for (int64_t i = 0; i < s->n_children; i++) {
+        struct ArrowSchema *child = s->children[i];
+        if (child->release != NULL) child->release(child);
+        free(child);
+    }
+    free(s->children);
+    s->release = NULL;
+    live_schemas--;
+}
+
+static struct ArrowSchema *leaf_schema(const char *format, const char *name) {
+    struct ArrowSchema *s = malloc(sizeof *s);
+    if (s == NULL) abort();
+    *s = (struct ArrowSchema){.format = format,
+                              .name = name,
+                              .metadata = NULL,
+                              .flags = ARROW_FLAG_NULLABLE,
+                              .n_children = 0,
+                              .children = NULL,
+                              .dictionary = NULL,
+                              .release = release_leaf_schema,
+                              .private_data = NULL};
+    live_schemas++;
+    return s;
+}
+
+/* Arrays: a leaf owns its buffers (NULL ones included: free(NULL) is fine); a struct array owns
+ * its children. */
+static void release_leaf_array(struct ArrowArray *a) {
+    for (int64_t i = 0; i < a->n_buffers; i++) free((void *)a->buffers[i]);
+    free(a->buffers);
+    a->release = NULL;
+    live_arrays--;
+}
+
+static void release_struct_array(struct ArrowArray *a) {
+    for (int64_t i = 0; i < a->n_children; i++) {
+        struct ArrowArray *child = a->children[i];
+        if (child->release != NULL) child->release(child);
+        free(child);
+    }
+    free(a->children);
+    free(a->buffers);
+    a->release = NULL;
+    live_arrays--;
+}
+
+static void *copy(const void *data, size_t size) {
+    void *p = malloc(size > 0 ? size : 1);
+    if (p == NULL) abort();
+    if (size > 0) memcpy(p, data, size);
+    return p;
+}
+
+static struct ArrowArray *leaf_array(int64_t null_count, int64_t n_buffers, void *b0, void *b1,
+                                     void *b2) {
+    struct ArrowArray *a = malloc(sizeof *a);
+    const void **buffers = malloc((size_t)n_buffers * sizeof *buffers);
+    if (a == NULL || buffers == NULL) abort();
+    void *given[3] = {b0, b1, b2};
+    for (int64_t i = 0; i < n_buffers; i++) buffers[i] = given[i];
+    *a = (struct ArrowArray){.length = ROWS,
+                             .null_count = null_count,
+                             .offset = 0,
+                             .n_buffers = n_buffers,
+                             .n_children = 0,
+                             .buffers = buffers,
+                             .children = NULL,
+                             .dictionary = NULL,
+                             .release = release_leaf_array,
+                             .private_data = NULL};
+    live_arrays++;
+    return a;
+}
+
+/* int64 ("l"): validity (none), values. */
+static struct ArrowArray *int64_array(const int64_t values[ROWS]) {
+    return leaf_array(0, 2, NULL, copy(values, ROWS * sizeof(int64_t)), NULL);
+}
+
+/* date32 ("tdD"): validity (bit i set when row i is valid, NULL when all are), values. */
+static struct ArrowArray *date32_array(const int32_t values[ROWS], const bool valid[ROWS]) {
+    uint8_t *bitmap = NULL;
+    int64_t nulls = 0;
+    if (valid != NULL) {
+        bitmap = calloc(1, 1);
+        if (bitmap == NULL) abort();
+        for (int i = 0; i < ROWS; i++) {
+            if (valid[i]) {
+                bitmap[0] |= (uint8_t)(1u << i);
+            } else {
+                nulls++;
+            }
+        }
+    }
+    return leaf_array(nulls, 2, bitmap, copy(values, ROWS * sizeof(int32_t)), NULL);
+}
+
+/* utf8 ("u"): validity (none), int32 offsets, characters. */
+static struct ArrowArray *utf8_array(const char *const values[ROWS]) {
+    int32_t offsets[ROWS + 1] = {0};
+    char data[64];
+    for (int i = 0; i < ROWS; i++) {
+        size_t n = strlen(values[i]);
+        memcpy(data + offsets[i], values[i], n);
+        offsets[i + 1] = offsets[i] + (int32_t)n;
+    }
+    return leaf_array(0, 3, NULL, copy(offsets, sizeof offsets), copy(data, (size_t)offsets[ROWS]));
+}
+
+#define COLUMNS 6
+
+static int producer_get_schema(struct ArrowArrayStream *stream, struct ArrowSchema *out) {
+    const struct producer *p = stream->private_data;
+    struct ArrowSchema **children = malloc(COLUMNS * sizeof *children);
+    if (children == NULL) abort();
+    children[0] = leaf_schema("l", "placement_id");
+    children[1] = leaf_schema("u", "person_id");
+    children[2] = leaf_schema("tdD", p->start_name);
+    children[3] = leaf_schema("tdD", "end_date");
+    children[4] = leaf_schema("u", "bed_type");
+    children[5] = leaf_schema("u", "reason");
+    *out = (struct ArrowSchema){.format = "+s",
+                                .name = "",
+                                .metadata = NULL,
+                                .flags = 0,
+                                .n_children = COLUMNS,
+                                .children = children,
+                                .dictionary = NULL,
+                                .release = release_struct_schema,
+                                .private_data = NULL};
+    live_schemas++;
+    return 0;
+}
+
+static int producer_get_next(struct ArrowArrayStream *stream, struct ArrowArray *out) {
+    struct producer *p = stream->private_data;
+    if (p->batches_left == 0) {
+        /* The end of the stream: a released array. */
+        memset(out, 0, sizeof *out);
+        out->release = NULL;
+        return 0;
+    }
+    p->batches_left--;
+    static const int64_t ids[ROWS] = {1, 2, 3, 4};
+    static const char *const persons[ROWS] = {"A", "B", "C", "D"};
+    static const char *const beds[ROWS] = {"10", "11", "10", "10"};
+    static const char *const reasons[ROWS] = {"10", "10", "10", "14"};
+    static const bool end_valid[ROWS] = {true, true, false, true};
+    int32_t start[ROWS] = {days(2024, 1, 20), days(2024, 2, 1), days(2024, 3, 25),
+                           days(2024, 1, 2)};
+    int32_t end[ROWS] = {days(2024, 3, 10), p->row1_end, 0, days(2024, 1, 9)};
+
+    struct ArrowArray **children = malloc(COLUMNS * sizeof *children);
+    const void **buffers = malloc(sizeof *buffers);
+    if (children == NULL || buffers == NULL) abort();
+    children[0] = int64_array(ids);
+    children[1] = utf8_array(persons);
+    children[2] = date32_array(start, NULL);
+    children[3] = date32_array(end, end_valid);
+    children[4] = utf8_array(beds);
+    children[5] = utf8_array(reasons);
+    buffers[0] = NULL; /* the struct's validity: no null rows */
+    *out = (struct ArrowArray){.length = ROWS,
+                               .null_count = 0,
+                               .offset = 0,
+                               .n_buffers = 1,
+                               .n_children = COLUMNS,
+                               .buffers = buffers,
+                               .children = children,
+                               .dictionary = NULL,
+                               .release = release_struct_array,
+                               .private_data = NULL};
+    live_arrays++;
+    return 0;
+}
+
+static const char *producer_get_last_error(struct ArrowArrayStream *stream) {
+    (void)stream;
+    return NULL;
+}
+
+static void producer_release(struct ArrowArrayStream *stream) {
+    free(stream->private_data);
+    stream->private_data = NULL;
+    stream->release = NULL;
+    live_streams--;
+}
+
+/* A placements stream: the fixture with start column `start_name` and row 1 ending on
+ * `row1_end`. */
+static struct ArrowArrayStream placements_named(const char *start_name, int32_t row1_end) {
+    struct producer *p = malloc(sizeof *p);
+    if (p == NULL) abort();
+    *p = (struct producer){.start_name = start_name, .row1_end = row1_end, .batches_left = 1};
+    live_streams++;
+    return (struct ArrowArrayStream){.get_schema = producer_get_schema,
+                                     .get_next = producer_get_next,
+                                     .get_last_error = producer_get_last_error,
+                                     .release = producer_release,
+                                     .private_data = p};
+}
+
+static struct ArrowArrayStream placements(void) {
+    return placements_named("start_date", days(2024, 2, 29));
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The consumer. */
+
+struct result {
+    int64_t rows;
+    int64_t started[MAX_RESULT_ROWS], ended[MAX_RESULT_ROWS], active_at_end[MAX_RESULT_ROWS],
+        bed_days[MAX_RESULT_ROWS];
+    int32_t period_start[MAX_RESULT_ROWS];
+    char reason[MAX_RESULT_ROWS][8]; /* the `reason` key column, when there is one */
+    char diagnostics[2048];          /* schema metadata "collabmetrics:diagnostics" */
+};
+
+/* The index of the child named `name`, checking its format; -1 if absent. */
+static int column(const struct ArrowSchema *schema, const char *name, const char *format) {
+    for (int64_t i = 0; i < schema->n_children; i++) {
+        if (strcmp(schema->children[i]->name, name) == 0) {
+            CHECK(strcmp(schema->children[i]->format, format) == 0);
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+/* The value of `key` in Arrow C metadata (int32 pair count, then per pair int32 length and
+ * bytes of the key, then of the value) copied to `buf` as a string; false if absent. */
+static bool metadata_value(const char *metadata, const char *key, char *buf, size_t size) {
+    if (metadata == NULL) return false;
+    int32_t pairs, len;
+    memcpy(&pairs, metadata, 4);
+    const char *p = metadata + 4;
+    for (int32_t i = 0; i < pairs; i++) {
+        memcpy(&len, p, 4);
+        bool match = (size_t)len == strlen(key) && memcmp(p + 4, key, (size_t)len) == 0;
+        p += 4 + len;
+        memcpy(&len, p, 4);
+        if (match) {
+            size_t n = (size_t)len < size - 1 ? (size_t)len : size - 1;
+            memcpy(buf, p + 4, n);
+            buf[n] = '\0';
+            return true;
+        }
+        p += 4 + len;
+    }
+    return false;
+}
+
+static int64_t int64_at(const struct ArrowArray *batch, int col, int64_t i) {
+    const struct ArrowArray *c = batch->children[col];
+    const int64_t *values = c->buffers[1];
+    return values[batch->offset + c->offset + i];
+}
+
+/* Reads the whole output stream into `r` and releases the schema, every array and the stream.
+ * Returns false (after a failed check) if the stream misbehaves. */
+static bool read_result(struct ArrowArrayStream *out, struct result *r) {
+    memset(r, 0, sizeof *r);
+    struct ArrowSchema schema;
+    if (!CHECK(out->release != NULL && out->get_schema(out, &schema) == 0)) return false;
+    CHECK(strcmp(schema.format, "+s") == 0);
+    int started = column(&schema, "started", "l"), ended = column(&schema, "ended", "l");
+    int active = column(&schema, "active_at_end", "l"), bed = column(&schema, "bed_days", "l");
+    int period = column(&schema, "period_start", "tdD"), reason = column(&schema, "reason", "u");
+    CHECK(started >= 0 && ended >= 0 && active >= 0 && bed >= 0 && period >= 0);
+    CHECK(metadata_value(schema.metadata, "collabmetrics:diagnostics", r->diagnostics,
+                         sizeof r->diagnostics));
+    bool ok = started >= 0 && ended >= 0 && active >= 0 && bed >= 0 && period >= 0;
+
+    struct ArrowArray batch;
+    while (ok) {
+        if (!CHECK(out->get_next(out, &batch) == 0)) {
+            ok = false;
+            break;
+        }
+        if (batch.release == NULL) break; /* the end */
+        if (CHECK(r->rows + batch.length <= MAX_RESULT_ROWS)) {
+            for (int64_t i = 0; i < batch.length; i++) {
+                int64_t k = r->rows + i;
+                r->started[k] = int64_at(&batch, started, i);
+                r->ended[k] = int64_at(&batch, ended, i);
+                r->active_at_end[k] = int64_at(&batch, active, i);
+                r->bed_days[k] = int64_at(&batch, bed, i);
+                const struct ArrowArray *p = batch.children[period];
+                r->period_start[k] = ((const int32_t *)p->buffers[1])[batch.offset + p->offset + i];
+                if (reason >= 0) {
+                    const struct ArrowArray *c = batch.children[reason];
+                    const int32_t *offsets = c->buffers[1];
+                    const char *data = c->buffers[2];
+                    int64_t j = batch.offset + c->offset + i;
+                    int32_t n = offsets[j + 1] - offsets[j];
+                    if (CHECK(n >= 0 && n < 8)) memcpy(r->reason[k], data + offsets[j], (size_t)n);
+                }
+            }
+            r->rows += batch.length;
+        } else {
+            ok = false;
+        }
+        batch.release(&batch);
+    }
+    schema.release(&schema);
+    out->release(out);
+    CHECK(out->release == NULL);
+    return ok;
+}
+
+static bool int64s_equal(const int64_t *found, const int64_t *expected, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        if (found[i] != expected[i]) {
+            fprintf(stderr, "  element %lld: found %lld, expected %lld\n", (long long)i,
+                    (long long)found[i], (long long)expected[i]);
+            return false;
+        }
+    }
+    return true;
+}
+#define CHECK_INT64S(found, ...)                                                   \
+    do {                                                                           \
+        const int64_t expected_[] = {__VA_ARGS__};                                 \
+        CHECK(int64s_equal((found), expected_, sizeof expected_ / sizeof(int64_t))); \
+    } while (0)
+
+/* Options for January to March 2024 with the 28 March cut-off. */
+static CmOapOptions options(void) {
+    CmOapOptions o = cm_oap_options_default(days(2024, 1, 1), days(2024, 3, 31));
+    o.has_data_cutoff = true;
+    o.data_cutoff = days(2024, 3, 28);
+    return o;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Tests. */
+
+static void test_defaults(void) {
+    CHECK(days(2024, 1, 1) == 19723);
+    CmOapOptions o = cm_oap_options_default(days(2024, 1, 1), days(2024, 3, 31));
+    CHECK(o.start == 19723 && o.end == 19723 + 90);
+    CHECK(o.window == CM_WINDOW_MONTH && o.by == NULL && o.by_len == 0);
+    CHECK(o.inappropriate_only && o.bed_scope == CM_BED_SCOPE_DEFAULT && !o.has_data_cutoff);
+    CHECK(o.overlap == CM_OVERLAP_COUNT && o.multiplier == 1e6 && o.confidence == 0.95);
+    CHECK(o.column_names == NULL && o.column_names_len == 0);
+}
+
+static void test_monthly(void) {
+    struct ArrowArrayStream in = placements(), out = {0};
+    CmOapOptions o = options();
+    struct result r;
+    CHECK_STATUS(cm_oap_measures(&in, &o, NULL, NULL, &out), CM_OK);
+    CHECK(strcmp(cm_last_error_message(), "") == 0);
+    CHECK(in.release == NULL); /* moved into the call and released */
+    CHECK(live_streams == 0);
+    if (read_result(&out, &r)) {
+        CHECK(r.rows == 3);
+        CHECK(r.period_start[0] == days(2024, 1, 1) && r.period_start[2] == days(2024, 3, 1));
+        CHECK_INT64S(r.started, 1, 1, 1);
+        CHECK_INT64S(r.ended, 0, 1, 1);
+        CHECK_INT64S(r.active_at_end, 1, 1, 1);
+        CHECK_INT64S(r.bed_days, 12, 57, 13);
+        /* Row 3 excluded (appropriate reason), row 2 open: both reported. */
+        CHECK(strstr(r.diagnostics, "{\"reason\":\"appropriate_reason\",\"action\":\"excluded: "
+                                    "appropriate out-of-area reason\",\"count\":1,\"first_row\":3}") !=
+              NULL);
+        CHECK(strstr(r.diagnostics, "\"reason\":\"open_placement\"") != NULL);
+    }
+    CHECK(nothing_live());
+
+    /* Without the cut-off row 2 runs to 31 March: 7 nights. */
+    in = placements();
+    o.has_data_cutoff = false;
+    CHECK_STATUS(cm_oap_measures(&in, &o, NULL, NULL, &out), CM_OK);
+    if (read_result(&out, &r)) CHECK_INT64S(r.bed_days, 12, 57, 9 + 7);
+    CHECK(nothing_live());
+}
+
+static void test_rolling_3m(void) {
+    struct ArrowArrayStream in = placements(), out = {0};
+    CmOapOptions o = options();
+    o.window = CM_WINDOW_ROLLING_3M;
+    struct result r;
+    CHECK_STATUS(cm_oap_measures(&in, &o, NULL, NULL, &out), CM_OK);
+    if (read_result(&out, &r)) {
+        CHECK(r.rows == 3);
+        CHECK(r.period_start[0] == days(2023, 11, 1) && r.period_start[2] == days(2024, 1, 1));
+        CHECK_INT64S(r.bed_days, 12, 12 + 57, 12 + 57 + 13);
+        CHECK_INT64S(r.started, 1, 2, 3);
+        CHECK_INT64S(r.active_at_end, 1, 1, 1);
+    }
+    CHECK(nothing_live());
+}
+
+static void test_by_reason(void) {
+    struct ArrowArrayStream in = placements(), out = {0};
+    const char *by[] = {"reason"};
+    CmOapOptions o = options();
+    o.by = by;
+    o.by_len = 1;
+    o.inappropriate_only = false;
+    struct result r;
+    CHECK_STATUS(cm_oap_measures(&in, &o, NULL, NULL, &out), CM_OK);
+    if (read_result(&out, &r)) {
+        CHECK(r.rows == 6);
+        CHECK(strcmp(r.reason[0], "10") == 0 && strcmp(r.reason[1], "14") == 0);
+        CHECK(strcmp(r.reason[4], "10") == 0 && strcmp(r.reason[5], "14") == 0);
+        CHECK_INT64S(r.started, 1, 1, 1, 0, 1, 0);
+        CHECK_INT64S(r.bed_days, 12, 7, 57, 0, 13, 0);
+        CHECK_INT64S(r.active_at_end, 1, 0, 1, 0, 1, 0);
+        CHECK_INT64S(r.ended, 0, 1, 1, 0, 1, 0);
+    }
+    CHECK(nothing_live());
+}
+
+static void test_column_names(void) {
+    /* An MHSDS-style extract: the start column is StartDateHospProvSpell. */
+    struct ArrowArrayStream in = placements_named("StartDateHospProvSpell", days(2024, 2, 29));
+    struct ArrowArrayStream out = {0};
+    const char *names[] = {"start_date", "StartDateHospProvSpell"};
+    CmOapOptions o = options();
+    o.column_names = names;
+    o.column_names_len = 1;
+    struct result r;
+    CHECK_STATUS(cm_oap_measures(&in, &o, NULL, NULL, &out), CM_OK);
+    if (read_result(&out, &r)) CHECK_INT64S(r.bed_days, 12, 57, 13);
+    CHECK(nothing_live());
+
+    /* Without the mapping the column is missing, named as the caller would look for it. */
+    in = placements_named("StartDateHospProvSpell", days(2024, 2, 29));
+    o = options();
+    CHECK_STATUS(cm_oap_measures(&in, &o, NULL, NULL, &out), CM_MISSING_COLUMN);
+    CHECK_MESSAGE("missing column `start_date` (available: placement_id, person_id, "
+                  "StartDateHospProvSpell, end_date, bed_type, reason)");
+    CHECK(in.release == NULL && out.release == NULL && nothing_live());
+}
+
+static void test_null_placements(void) {
+    /* The other streams are still taken over and released. */
+    struct ArrowArrayStream population = placements(), admissions = placements(), out = {0};
+    CmOapOptions o = options();
+    CHECK_STATUS(cm_oap_measures(NULL, &o, &population, &admissions, &out), CM_NULL_POINTER);
+    CHECK(strcmp(cm_last_error_message(), "null pointer: `placements` is NULL; it is required") ==
+          0);
+    CHECK_MESSAGE("`placements`");
+    CHECK(population.release == NULL && admissions.release == NULL);
+    CHECK(out.release == NULL); /* untouched on failure */
+    CHECK(nothing_live());
+}
+
+static void test_end_before_start(void) {
+    /* Row 1 starts on 1 February and now ends on 31 January. */
+    struct ArrowArrayStream in = placements_named("start_date", days(2024, 1, 31)), out = {0};
+    CmOapOptions o = options();
+    CHECK_STATUS(cm_oap_measures(&in, &o, NULL, NULL, &out), CM_INVALID_CELL);
+    CHECK_MESSAGE("invalid value in column `end_date` at row 1 (2024-01-31): end date before the "
+                  "start date 2024-02-01");
+    CHECK(in.release == NULL && out.release == NULL);
+    CHECK(nothing_live());
+}
+
+static void test_bad_options(void) {
+    struct ArrowArrayStream in = placements(), out = {0};
+    CmOapOptions o = options();
+    o.window = 99;
+    CHECK_STATUS(cm_oap_measures(&in, &o, NULL, NULL, &out), CM_INVALID_ARGUMENT);
+    CHECK_MESSAGE("invalid argument `window`: unknown window 99; use a CM_WINDOW_* constant");
+    CHECK(in.release == NULL && out.release == NULL && nothing_live());
+
+    in = placements();
+    o = options();
+    o.bed_scope = 7;
+    CHECK_STATUS(cm_oap_measures(&in, &o, NULL, NULL, &out), CM_INVALID_ARGUMENT);
+    CHECK_MESSAGE("`bed_scope`");
+    CHECK(in.release == NULL && nothing_live());
+
+    /* A NULL options pointer or output stream: still released. */
+    struct ArrowArrayStream population = placements();
+    in = placements();
+    CHECK_STATUS(cm_oap_measures(&in, NULL, &population, NULL, &out), CM_NULL_POINTER);
+    CHECK_MESSAGE("`options`");
+    CHECK(in.release == NULL && population.release == NULL && nothing_live());
+
+    in = placements();
+    o = options();
+    CHECK_STATUS(cm_oap_measures(&in, &o, NULL, NULL, NULL), CM_NULL_POINTER);
+    CHECK_MESSAGE("`out`");
+    CHECK(in.release == NULL && nothing_live());
+
+    /* An already released stream is refused. */
+    CHECK_STATUS(cm_oap_measures(&in, &o, NULL, NULL, &out), CM_INVALID_ARGUMENT);
+    CHECK_MESSAGE("already released");
+    CHECK(out.release == NULL && nothing_live());
+
+    /* The next successful call clears the error. */
+    in = placements();
+    CHECK_STATUS(cm_oap_measures(&in, &o, NULL, NULL, &out), CM_OK);
+    CHECK(cm_last_error_code() == CM_OK);
+    out.release(&out);
+    CHECK(nothing_live());
+}
+
+int main(void) {
+    test_defaults();
+    test_monthly();
+    test_rolling_3m();
+    test_by_reason();
+    test_column_names();
+    test_null_placements();
+    test_end_before_start();
+    test_bad_options();
+    return check_finish();
+}
