@@ -14,6 +14,8 @@
 //!   location lookups and distance summaries (median interval, share beyond 50 km, bands).
 //! * [`table`]: Arrow in and out: column mapping, type checks, grouping, tidy results.
 //! * [`oap`]: out-of-area placements, OAP01–OAP11 per period and breakdown.
+//! * [`demo`]: a seeded, clearly synthetic demo collaborative (areas, population, units,
+//!   placements, admissions, young people's referrals and contacts) for examples and benchmarks.
 //! * [`error`]: one [`Error`] type naming the argument or column, the first bad row and the rule.
 //!
 //! ```
@@ -22,6 +24,7 @@
 //! assert!((est.lower[0] - 0.5525444329688797).abs() < 1e-12); // PHEindicatormethods
 //! ```
 
+pub mod demo;
 pub mod distance;
 pub mod error;
 pub mod oap;

@@ -81,12 +81,8 @@ impl Areas {
             for _ in 0..count {
                 let town = &TOWNS[towns[rng.choice(&weights)]];
                 let (dx, dy) = (rng.normal(), rng.normal());
-                let (lat, lon) = offset(
-                    town.lat,
-                    town.lon,
-                    dx * town.spread_km,
-                    dy * town.spread_km,
-                );
+                let (lat, lon) =
+                    offset(town.lat, town.lon, dx * town.spread_km, dy * town.spread_km);
                 let (lat, lon, e, n) = both(lat, lon);
                 let imd = (town.imd + 1.8 * rng.normal()).round().clamp(1.0, 10.0) as u8;
                 a.place.push(place as u8);
@@ -133,7 +129,10 @@ impl Areas {
         let mut c = Columns::default();
         c.formatted("area_code", self.len(), write_area_code);
         c.text("place", self.place.iter().map(|&p| PLACES[p as usize]));
-        c.int("imd_decile", self.imd.iter().map(|&d| i64::from(d)).collect());
+        c.int(
+            "imd_decile",
+            self.imd.iter().map(|&d| i64::from(d)).collect(),
+        );
         c.number("lat", self.lat.clone());
         c.number("lon", self.lon.clone());
         c.number("easting", self.east.clone());

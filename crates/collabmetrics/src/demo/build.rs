@@ -24,31 +24,66 @@ impl Columns {
     }
 
     pub fn int(&mut self, name: &str, values: Vec<i64>) {
-        self.push(name, DataType::Int64, false, Arc::new(Int64Array::from(values)));
+        self.push(
+            name,
+            DataType::Int64,
+            false,
+            Arc::new(Int64Array::from(values)),
+        );
     }
 
     pub fn opt_int(&mut self, name: &str, values: Vec<Option<i64>>) {
-        self.push(name, DataType::Int64, true, Arc::new(Int64Array::from(values)));
+        self.push(
+            name,
+            DataType::Int64,
+            true,
+            Arc::new(Int64Array::from(values)),
+        );
     }
 
     pub fn number(&mut self, name: &str, values: Vec<f64>) {
-        self.push(name, DataType::Float64, false, Arc::new(Float64Array::from(values)));
+        self.push(
+            name,
+            DataType::Float64,
+            false,
+            Arc::new(Float64Array::from(values)),
+        );
     }
 
     pub fn opt_number(&mut self, name: &str, values: Vec<Option<f64>>) {
-        self.push(name, DataType::Float64, true, Arc::new(Float64Array::from(values)));
+        self.push(
+            name,
+            DataType::Float64,
+            true,
+            Arc::new(Float64Array::from(values)),
+        );
     }
 
     pub fn date(&mut self, name: &str, values: Vec<i32>) {
-        self.push(name, DataType::Date32, false, Arc::new(Date32Array::from(values)));
+        self.push(
+            name,
+            DataType::Date32,
+            false,
+            Arc::new(Date32Array::from(values)),
+        );
     }
 
     pub fn opt_date(&mut self, name: &str, values: Vec<Option<i32>>) {
-        self.push(name, DataType::Date32, true, Arc::new(Date32Array::from(values)));
+        self.push(
+            name,
+            DataType::Date32,
+            true,
+            Arc::new(Date32Array::from(values)),
+        );
     }
 
     pub fn boolean(&mut self, name: &str, values: Vec<bool>) {
-        self.push(name, DataType::Boolean, false, Arc::new(BooleanArray::from(values)));
+        self.push(
+            name,
+            DataType::Boolean,
+            false,
+            Arc::new(BooleanArray::from(values)),
+        );
     }
 
     /// A string column from borrowed values (codes and labels: no allocation per row).

@@ -81,9 +81,8 @@ fn project(phi: f64, lambda: f64) -> (f64, f64) {
     let iiia = nu / 720.0 * sin * cos.powi(5) * (61.0 - 58.0 * t2 + t2 * t2);
     let iv = nu * cos;
     let v = nu / 6.0 * cos.powi(3) * (nu / rho - t2);
-    let vi = nu / 120.0
-        * cos.powi(5)
-        * (5.0 - 18.0 * t2 + t2 * t2 + 14.0 * eta2 - 58.0 * t2 * eta2);
+    let vi =
+        nu / 120.0 * cos.powi(5) * (5.0 - 18.0 * t2 + t2 * t2 + 14.0 * eta2 - 58.0 * t2 * eta2);
     let dl = lambda - lambda0;
     let north = i + ii * dl.powi(2) + iii * dl.powi(4) + iiia * dl.powi(6);
     let east = E0 + iv * dl + v * dl.powi(3) + vi * dl.powi(5);
@@ -112,6 +111,9 @@ mod tests {
         assert!((n - 313_177.270).abs() < 0.01, "{n}");
         // Maidstone town centre: about E 576 000, N 155 800.
         let (e, n) = wgs84_to_bng(51.272, 0.522);
-        assert!((e - 576_000.0).abs() < 600.0 && (n - 155_800.0).abs() < 600.0, "{e} {n}");
+        assert!(
+            (e - 576_000.0).abs() < 600.0 && (n - 155_800.0).abs() < 600.0,
+            "{e} {n}"
+        );
     }
 }

@@ -120,8 +120,11 @@ const fn unit(
 }
 
 const NHS: &str = "nhs";
-const INDEPENDENT: &str = "independent";
+/// The independent sector, which charges more per bed day.
+pub(crate) const IND: &str = "independent";
 
+/// Local units (the trust RXY) and out-of-area ones, nearest first; one line each.
+#[rustfmt::skip]
 pub(crate) const UNITS: [UnitDef; 17] = [
     unit("RXY01", "RXY", "Dartford acute unit", NHS, 51.4440, 0.2460, A, 1.0),
     unit("RXY02", "RXY", "Maidstone acute and PICU unit", NHS, 51.2760, 0.4880, A | P, 1.5),
@@ -135,11 +138,11 @@ pub(crate) const UNITS: [UnitDef; 17] = [
     unit("RX202", "RX2", "Sussex unit, Brighton", NHS, 50.8280, -0.1390, A | P, 1.5),
     unit("R1L01", "R1L", "Essex unit, Basildon", NHS, 51.5760, 0.4880, A | P, 1.5),
     unit("R1L02", "R1L", "Essex unit, Colchester", NHS, 51.8890, 0.9010, A | O, 1.0),
-    unit("NDA01", "NDA", "Independent hospital, Woking", INDEPENDENT, 51.3190, -0.5580, A | P, 3.0),
-    unit("NDA02", "NDA", "Independent hospital, Chelmsford", INDEPENDENT, 51.7360, 0.4690, A | P, 3.0),
-    unit("NDB01", "NDB", "Independent hospital, Northampton", INDEPENDENT, 52.2370, -0.8940, A | O | P, 3.0),
-    unit("NDB02", "NDB", "Independent hospital, Birmingham", INDEPENDENT, 52.4860, -1.8900, A | P, 3.0),
-    unit("NDC01", "NDC", "Independent hospital, Manchester", INDEPENDENT, 53.4810, -2.2420, A | P, 2.5),
+    unit("NDA01", "NDA", "Independent hospital, Woking", IND, 51.3190, -0.5580, A | P, 3.0),
+    unit("NDA02", "NDA", "Independent hospital, Chelmsford", IND, 51.7360, 0.4690, A | P, 3.0),
+    unit("NDB01", "NDB", "Independent hospital, Northampton", IND, 52.2370, -0.8940, A | O | P, 3.0),
+    unit("NDB02", "NDB", "Independent hospital, Birmingham", IND, 52.4860, -1.8900, A | P, 3.0),
+    unit("NDC01", "NDC", "Independent hospital, Manchester", IND, 53.4810, -2.2420, A | P, 4.0),
 ];
 
 /// ESP 2013 age bands of the population table.
@@ -160,8 +163,7 @@ pub(crate) const MALE_SHARE: [f64; 19] = [
 
 /// The OAP publication's age bands (`spec/oap.md`) used on placements and admissions.
 pub const AGE_BANDS: [&str; 11] = [
-    "0-17", "18-24", "25-29", "30-34", "35-39", "40-44", "45-49", "50-54", "55-59", "60-64",
-    "65+",
+    "0-17", "18-24", "25-29", "30-34", "35-39", "40-44", "45-49", "50-54", "55-59", "60-64", "65+",
 ];
 
 /// The OAP age band of an age in years.
