@@ -143,13 +143,18 @@ def test_c_errors_carry_the_core_message(clib: Any) -> None:
 
 
 def test_cli_demo_matches_python() -> None:
+    """The CLI's headline (Rust end to end) equals Python's demo tables + cm.oap.measures."""
     exe = _need(TARGET / "collabmetrics")
     out = subprocess.run(
         [str(exe), "demo", "--format", "json"], check=True, capture_output=True, text=True
     ).stdout
-    first = json.loads(out)["sections"][0]["result"]
-    # The demo's first table: out-of-area admissions of all acute admissions, per place.
-    t = cm.proportion([37, 41, 66, 52], [412, 655, 598, 930], multiplier=100)
-    assert t.column("value").to_pylist() == first["value"]
-    assert t.column("lower").to_pylist() == first["lower"]
-    assert t.column("upper").to_pylist() == first["upper"]
+    headline = json.loads(out)["sections"][0]
+    tables = cm.demo.tables()
+    m = cm.oap.measures(
+        tables["placements"],
+        start="2023-04-01",
+        end="2024-03-31",
+        window="rolling_3m",
+        data_cutoff="2024-03-31",
+    )
+    assert [float(r[-1]) for r in headline["rows"]] == m.column("bed_days").to_pylist()

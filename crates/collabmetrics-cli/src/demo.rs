@@ -1,238 +1,419 @@
-//! The built-in demo collaborative: a small, fixed, synthetic table shaped like Kent and
-//! Medway's four places. The numbers are invented (plausible magnitudes, no real patient
-//! data) so the report shows every statistic of the core on data anyone can rerun.
+//! `collabmetrics demo`: the collaborative report on the built-in demo collaborative, a
+//! SYNTHETIC Kent and Medway-shaped dataset from `collabmetrics::demo` (invented people and
+//! services; the same seed always gives the same report).
 
 use crate::report::{num, Report, Section};
-use collabmetrics::stats::{
-    self, DsrOptions, IsrKind, IsrOptions, MeanOptions, ProportionOptions, RateMethod, RateOptions,
-    StandardPopulation,
+use arrow_array::{
+    cast::AsArray, types::Int64Type, ArrayRef, Float64Array, RecordBatch, StringArray,
 };
+use collabmetrics::demo::{self, DemoOptions, DemoTables, PLACES};
+use collabmetrics::oap::{self, month_of, OapOptions, Window};
+use collabmetrics::stats::{self, DsrOptions, MeanOptions, StandardPopulation};
+use collabmetrics::table::{format_date, ColumnMap, Input, TableResult};
 use collabmetrics::Result;
+use std::sync::Arc;
 
-/// The four places of the demo collaborative, with adult (18+) populations.
-const PLACES: [(&str, f64); 4] = [
-    ("Dartford, Gravesham and Swanley", 214_000.0),
-    ("West Kent", 372_000.0),
-    ("Medway and Swale", 338_000.0),
-    ("East Kent", 566_000.0),
-];
-/// Acute adult admissions in the year, and how many were placed out of area.
-const ADMISSIONS: [f64; 4] = [412.0, 655.0, 598.0, 930.0];
-const OAP_ADMISSIONS: [f64; 4] = [37.0, 41.0, 66.0, 52.0];
-/// Psychiatric intensive care placements out of area: small counts (exact limits below 10).
-const PICU_OAPS: [f64; 4] = [4.0, 9.0, 12.0, 7.0];
-/// Lengths of stay (days) of each place's out-of-area placements, a sample of each.
-const STAYS: [&[f64]; 4] = [
-    &[12.0, 35.0, 8.0, 61.0, 22.0, 17.0, 44.0],
-    &[9.0, 14.0, 28.0, 51.0, 19.0, 33.0],
-    &[41.0, 57.0, 23.0, 88.0, 30.0, 26.0, 64.0, 19.0],
-    &[15.0, 21.0, 47.0, 12.0, 36.0, 29.0],
-];
-
-/// Population and admissions of place `p` in ESP 2013 age band `b` (0–4 … 90+): a smooth age
-/// profile, admissions peaking in the 20s and 30s, scaled per place. Deterministic.
-fn band(p: usize, b: usize) -> (f64, f64) {
-    let age = 5.0 * b as f64 + 2.5;
-    let pop = (PLACES[p].1 / 14.0) * (1.15 - (age / 100.0).powi(2)).max(0.08);
-    let per_100k = 40.0 + 900.0 * (-((age - 32.0) / 16.0).powi(2)).exp();
-    let admissions = (pop * per_100k / 100_000.0 * [0.9, 0.8, 1.2, 1.0][p]).round();
-    (pop.round(), admissions)
+/// Options of the demo report.
+pub struct DemoArgs {
+    pub confidence: f64,
+    pub seed: u64,
+    pub scale: f64,
 }
 
-/// Runs every statistic on the demo tables.
-pub fn run(confidence: f64) -> Result<Report> {
-    let names: Vec<&str> = PLACES.iter().map(|p| p.0).collect();
-    let population: Vec<f64> = PLACES.iter().map(|p| p.1).collect();
-    let label = |g: usize| names[g].to_owned();
-    let mut sections = Vec::new();
+fn input(batch: &RecordBatch) -> Input {
+    Input::new(
+        batch.schema(),
+        std::slice::from_ref(batch),
+        ColumnMap::new(),
+    )
+    .expect("one batch")
+}
 
-    let prop = stats::proportion(
-        &OAP_ADMISSIONS,
-        &ADMISSIONS,
-        &ProportionOptions {
-            confidence,
-            multiplier: 100.0,
-        },
-    )?;
-    sections.push(section(
-        "Acute admissions placed out of area (%)",
-        "Wilson score interval",
-        &["place", "oap", "admissions", "percent", "lower", "upper"],
-        (0..4)
-            .map(|i| {
-                vec![
-                    names[i].into(),
-                    num(OAP_ADMISSIONS[i], 0),
-                    num(ADMISSIONS[i], 0),
-                    num(prop.value[i], 1),
-                    num(prop.lower[i], 1),
-                    num(prop.upper[i], 1),
-                ]
-            })
-            .collect(),
-        &prop,
-    ));
-
-    let rate = stats::rate(
-        &PICU_OAPS,
-        &population,
-        &RateOptions {
-            confidence,
-            multiplier: 1_000_000.0,
-            method: RateMethod::Byar,
-        },
-    )?;
-    sections.push(section(
-        "PICU out-of-area placements per 1 000 000 adults",
-        "Byar's interval for counts >= 10, exact Poisson below 10 (PHE)",
-        &["place", "placements", "rate", "lower", "upper", "method"],
-        (0..4)
-            .map(|i| {
-                vec![
-                    names[i].into(),
-                    num(PICU_OAPS[i], 0),
-                    num(rate.value[i], 1),
-                    num(rate.lower[i], 1),
-                    num(rate.upper[i], 1),
-                    rate.method[i].name().into(),
-                ]
-            })
-            .collect(),
-        &rate,
-    ));
-
-    let (mut group, mut bands, mut pops, mut counts) = (vec![], vec![], vec![], vec![]);
-    for p in 0..4 {
-        for b in 0..19 {
-            let (pop, adm) = band(p, b);
-            group.push(p as u32);
-            bands.push(b as u32);
-            pops.push(pop);
-            counts.push(adm);
-        }
-    }
-    let std = StandardPopulation::esp2013();
-    let dsr = stats::dsr(
-        &group,
-        4,
-        &bands,
-        &counts,
-        &pops,
-        &std,
-        &DsrOptions {
-            confidence,
-            ..DsrOptions::default()
-        },
-        &label,
-    )?;
-    sections.push(section(
-        "Mental health admissions per 100 000, age-standardised (all ages)",
-        "Directly standardised to the European Standard Population 2013; Dobson interval",
-        &["place", "admissions", "population", "dsr", "lower", "upper"],
-        (0..4)
-            .map(|i| {
-                vec![
-                    names[i].into(),
-                    num(dsr.total_count[i], 0),
-                    num(dsr.total_population[i], 0),
-                    num(dsr.value[i], 1),
-                    num(dsr.lower[i], 1),
-                    num(dsr.upper[i], 1),
-                ]
-            })
-            .collect(),
-        &dsr,
-    ));
-
-    // Indirect standardisation against the collaborative's own age-specific rates.
-    let mut ref_count = [0.0; 19];
-    let mut ref_pop = [0.0; 19];
-    for i in 0..group.len() {
-        ref_count[bands[i] as usize] += counts[i];
-        ref_pop[bands[i] as usize] += pops[i];
-    }
-    let rc: Vec<f64> = bands.iter().map(|&b| ref_count[b as usize]).collect();
-    let rp: Vec<f64> = bands.iter().map(|&b| ref_pop[b as usize]).collect();
-    let isr = stats::isr(
-        &group,
-        4,
-        &counts,
-        &pops,
-        &rc,
-        &rp,
-        &IsrOptions {
-            confidence,
-            multiplier: 100.0,
-            method: RateMethod::Byar,
-            kind: IsrKind::Ratio,
-        },
-        &label,
-    )?;
-    sections.push(section(
-        "Admissions against the collaborative's age-specific rates (ratio x 100)",
-        "Indirectly standardised ratio; Byar's interval of the observed count",
-        &["place", "observed", "expected", "ratio", "lower", "upper"],
-        (0..4)
-            .map(|i| {
-                vec![
-                    names[i].into(),
-                    num(isr.observed[i], 0),
-                    num(isr.expected[i], 1),
-                    num(isr.value[i], 1),
-                    num(isr.lower[i], 1),
-                    num(isr.upper[i], 1),
-                ]
-            })
-            .collect(),
-        &isr,
-    ));
-
-    let (mut g, mut stays) = (vec![], vec![]);
-    for (p, s) in STAYS.iter().enumerate() {
-        g.extend(std::iter::repeat_n(p as u32, s.len()));
-        stays.extend_from_slice(s);
-    }
-    let mean = stats::mean(&g, 4, &stays, &MeanOptions { confidence }, &label)?;
-    sections.push(section(
-        "Length of stay of out-of-area placements (days)",
-        "Mean with Student's t interval",
-        &["place", "placements", "mean", "lower", "upper"],
-        (0..4)
-            .map(|i| {
-                vec![
-                    names[i].into(),
-                    num(mean.count[i], 0),
-                    num(mean.value[i], 1),
-                    num(mean.lower[i], 1),
-                    num(mean.upper[i], 1),
-                ]
-            })
-            .collect(),
-        &mean,
-    ));
-
+/// Builds every section of the report.
+pub fn run(args: &DemoArgs) -> Result<Report> {
+    let opts = DemoOptions {
+        seed: args.seed,
+        scale: args.scale,
+        ..DemoOptions::default()
+    };
+    let data = demo::try_generate(&opts)?;
+    let end = opts.data_end();
+    let start = oap::month_start(month_of(end) - 11);
+    let c = args.confidence;
+    let places = population_by_place(&data)?;
+    let year = format!("12 months {} to {}", format_date(start), format_date(end));
+    let sections = vec![
+        headline(&data, start, end, c)?,
+        rates(&data, &places, end, c, &year)?,
+        proportions(&data, end, c, &year)?,
+        flows(&data, end, c, &year)?,
+        standardised(&data, start, end, c, &year)?,
+        length_of_stay(&data, start, end, c, &year)?,
+    ];
     Ok(Report {
-        title: "collabmetrics demo: Kent and Medway-shaped collaborative".to_owned(),
+        title: "collabmetrics demo: a Kent and Medway-shaped mental health provider collaborative".to_owned(),
         note: format!(
-            "SYNTHETIC DATA: invented figures for a collaborative shaped like Kent and Medway's four places; not real patient data.\nIntervals at {}% confidence.",
-            confidence * 100.0
+            "SYNTHETIC DATA: invented by collabmetrics' seeded demo generator (seed {}, scale {}); no real patients or services.\nData {} to {}; {} placements, {} admissions. Intervals at {}% confidence.",
+            opts.seed,
+            opts.scale,
+            format_date(opts.start),
+            format_date(end),
+            data.placements.num_rows(),
+            data.admissions.num_rows(),
+            c * 100.0
         ),
         sections,
     })
 }
 
-fn section(
-    title: &str,
-    method: &str,
-    header: &[&str],
-    rows: Vec<Vec<String>>,
-    result: &impl serde::Serialize,
-) -> Section {
-    Section {
-        title: title.to_owned(),
-        method: method.to_owned(),
-        header: header.iter().map(|h| (*h).to_owned()).collect(),
-        rows,
-        result: serde_json::to_value(result).expect("results serialise"),
+fn oap_options(start: i32, end: i32, window: Window, by: &[&str], confidence: f64) -> OapOptions {
+    let mut o = OapOptions::new(start, end);
+    o.window = window;
+    o.by = by.iter().map(|s| s.to_string()).collect();
+    o.data_cutoff = Some(end);
+    o.confidence = confidence;
+    o
+}
+
+fn column_f64(r: &TableResult, name: &str) -> Vec<f64> {
+    let col = r.table.column_by_name(name).expect("result column");
+    match col.data_type() {
+        arrow_schema::DataType::Int64 => col
+            .as_primitive::<Int64Type>()
+            .values()
+            .iter()
+            .map(|&v| v as f64)
+            .collect(),
+        _ => col
+            .as_primitive::<arrow_array::types::Float64Type>()
+            .iter()
+            .map(|v| v.unwrap_or(f64::NAN))
+            .collect(),
     }
+}
+
+fn column_text(r: &TableResult, name: &str) -> Vec<String> {
+    let col = r.table.column_by_name(name).expect("result column");
+    (0..col.len())
+        .map(|i| collabmetrics::table::display(col.as_ref(), i))
+        .collect()
+}
+
+/// Population per place (summing the areas), as a table for the OAP rates.
+fn population_by_place(data: &DemoTables) -> Result<RecordBatch> {
+    let areas = input(&data.areas);
+    let place = areas.categories("place")?;
+    let pop = areas.f64s("population")?;
+    let mut totals = vec![0.0; place.values.len()];
+    for (i, &g) in place.codes.iter().enumerate() {
+        totals[g as usize] += pop[i];
+    }
+    let names: Vec<String> = place
+        .values
+        .iter()
+        .map(|v| v.clone().unwrap_or_default())
+        .collect();
+    Ok(RecordBatch::try_from_iter(vec![
+        ("place", Arc::new(StringArray::from(names)) as ArrayRef),
+        ("population", Arc::new(Float64Array::from(totals))),
+    ])
+    .expect("two equal columns"))
+}
+
+/// The Long Term Plan headline: inappropriate OAP bed days over rolling 3 months, by place.
+fn headline(data: &DemoTables, start: i32, end: i32, c: f64) -> Result<Section> {
+    let p = input(&data.placements);
+    let by_place = oap::measures(
+        &p,
+        &oap_options(start, end, Window::Rolling3m, &["place"], c),
+        None,
+        None,
+    )?;
+    let total = oap::measures(
+        &p,
+        &oap_options(start, end, Window::Rolling3m, &[], c),
+        None,
+        None,
+    )?;
+    let n = PLACES.len();
+    let (days, all) = (
+        column_f64(&by_place, "bed_days"),
+        column_f64(&total, "bed_days"),
+    );
+    let groups = column_text(&by_place, "place");
+    let period_end = column_text(&total, "period_end");
+    let mut header = vec!["3 months to".to_owned()];
+    header.extend(groups[..n].iter().cloned());
+    header.push("collaborative".to_owned());
+    let rows = (0..all.len())
+        .map(|m| {
+            let mut row = vec![period_end[m].clone()];
+            row.extend((0..n).map(|g| num(days[m * n + g], 0)));
+            row.push(num(all[m], 0));
+            row
+        })
+        .collect();
+    Ok(Section::new(
+        "Inappropriate out-of-area placement bed days, rolling 3 months (OAP02, the Long Term Plan headline)",
+        "Nights in the period: admission day counts, discharge day does not; open placements run to the data end",
+        header,
+        rows,
+        &total.diagnostics,
+    ))
+}
+
+/// OAP05: placements started per 1 000 000 population over the last 12 months, by place.
+fn rates(data: &DemoTables, places: &RecordBatch, end: i32, c: f64, year: &str) -> Result<Section> {
+    let r = oap::measures(
+        &input(&data.placements),
+        &oap_options(end, end, Window::Rolling12m, &["place"], c),
+        Some(&input(places)),
+        None,
+    )?;
+    let (place, started, pop) = (
+        column_text(&r, "place"),
+        column_f64(&r, "started"),
+        column_f64(&r, "population"),
+    );
+    let (v, lo, hi) = (
+        column_f64(&r, "rate_started"),
+        column_f64(&r, "rate_started_lower"),
+        column_f64(&r, "rate_started_upper"),
+    );
+    let method = column_text(&r, "rate_started_method");
+    let rows = (0..place.len())
+        .map(|i| {
+            vec![
+                place[i].clone(),
+                num(started[i], 0),
+                num(pop[i], 0),
+                num(v[i], 1),
+                num(lo[i], 1),
+                num(hi[i], 1),
+                method[i].clone(),
+            ]
+        })
+        .collect();
+    Ok(Section::new(
+        &format!("Inappropriate OAPs started per 1 000 000 population (OAP05), {year}"),
+        "Crude rate, all ages; Byar's interval (exact Poisson below 10 placements)",
+        [
+            "place",
+            "started",
+            "population",
+            "rate",
+            "lower",
+            "upper",
+            "method",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+        &r.diagnostics,
+    ))
+}
+
+/// OAP08 and OAP09: shares of all acute admissions and bed days that were inappropriate OAPs.
+fn proportions(data: &DemoTables, end: i32, c: f64, year: &str) -> Result<Section> {
+    let r = oap::measures(
+        &input(&data.placements),
+        &oap_options(end, end, Window::Rolling12m, &["place"], c),
+        None,
+        Some(&input(&data.admissions)),
+    )?;
+    let place = column_text(&r, "place");
+    let cols: Vec<Vec<f64>> = [
+        "started",
+        "admissions_started",
+        "proportion_started",
+        "proportion_started_lower",
+        "proportion_started_upper",
+        "proportion_bed_days",
+    ]
+    .iter()
+    .map(|n| column_f64(&r, n))
+    .collect();
+    let rows = (0..place.len())
+        .map(|i| {
+            vec![
+                place[i].clone(),
+                num(cols[0][i], 0),
+                num(cols[1][i], 0),
+                num(cols[2][i], 1),
+                num(cols[3][i], 1),
+                num(cols[4][i], 1),
+                num(cols[5][i], 1),
+            ]
+        })
+        .collect();
+    Ok(Section::new(
+        &format!(
+            "Acute admissions placed out of area for lack of a local bed (OAP08, OAP09), {year}"
+        ),
+        "Per cent of all acute admissions (and of all acute bed days); Wilson score interval",
+        [
+            "place",
+            "OAPs",
+            "admissions",
+            "% admissions",
+            "lower",
+            "upper",
+            "% bed days",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+        &r.diagnostics,
+    ))
+}
+
+/// Where patients were sent: bed days by place and receiving provider, largest flows first.
+fn flows(data: &DemoTables, end: i32, c: f64, year: &str) -> Result<Section> {
+    let r = oap::measures(
+        &input(&data.placements),
+        &oap_options(end, end, Window::Rolling12m, &["place", "receiving_org"], c),
+        None,
+        None,
+    )?;
+    let (place, org) = (column_text(&r, "place"), column_text(&r, "receiving_org"));
+    let (started, days) = (column_f64(&r, "started"), column_f64(&r, "bed_days"));
+    let mut order: Vec<usize> = (0..place.len()).filter(|&i| days[i] > 0.0).collect();
+    order.sort_by(|&a, &b| days[b].total_cmp(&days[a]).then(a.cmp(&b)));
+    let rows = order
+        .iter()
+        .take(10)
+        .map(|&i| {
+            vec![
+                place[i].clone(),
+                org[i].clone(),
+                num(started[i], 0),
+                num(days[i], 0),
+            ]
+        })
+        .collect();
+    Ok(Section::new(
+        &format!("Largest flows: sending place to receiving provider, {year}"),
+        "Inappropriate OAP bed days in the 12 months (the sending x receiving flow matrix, top 10)",
+        ["place", "receiving provider", "started", "bed days"]
+            .map(String::from)
+            .to_vec(),
+        rows,
+        &r.diagnostics,
+    ))
+}
+
+/// Acute admissions per 100 000, directly standardised to the ESP 2013, by place.
+fn standardised(data: &DemoTables, start: i32, end: i32, c: f64, year: &str) -> Result<Section> {
+    let std = StandardPopulation::esp2013();
+    let n_places = PLACES.len();
+    let index = |name: &str| PLACES.iter().position(|p| *p == name);
+    let mut pop = vec![0.0; n_places * std.len()];
+    let p = input(&data.population);
+    let (pp, pb, pn) = (
+        p.categories("place")?,
+        p.categories("age_band")?,
+        p.f64s("population")?,
+    );
+    for i in 0..p.num_rows() {
+        let place = pp.values[pp.codes[i] as usize].as_deref().and_then(index);
+        let band = pb.values[pb.codes[i] as usize]
+            .as_deref()
+            .and_then(|l| std.band_of_label(l));
+        if let (Some(g), Some(b)) = (place, band) {
+            pop[g * std.len() + b] += pn[i];
+        }
+    }
+    let mut count = vec![0.0; pop.len()];
+    let a = input(&data.admissions);
+    let (ap, age, admitted) = (
+        a.categories("place")?,
+        a.f64s("age")?,
+        a.required_dates("start_date")?,
+    );
+    for i in 0..a.num_rows() {
+        if admitted[i] < start || admitted[i] > end {
+            continue;
+        }
+        if let Some(g) = ap.values[ap.codes[i] as usize].as_deref().and_then(index) {
+            let band = ((age[i] / 5.0).floor() as usize).min(std.len() - 1);
+            count[g * std.len() + band] += 1.0;
+        }
+    }
+    let group: Vec<u32> = (0..pop.len()).map(|i| (i / std.len()) as u32).collect();
+    let band: Vec<u32> = (0..pop.len()).map(|i| (i % std.len()) as u32).collect();
+    let opts = DsrOptions {
+        confidence: c,
+        ..DsrOptions::default()
+    };
+    let est = stats::dsr(&group, n_places, &band, &count, &pop, &std, &opts, &|g| {
+        PLACES[g].to_owned()
+    })?;
+    let rows = (0..n_places)
+        .map(|g| {
+            vec![
+                PLACES[g].to_owned(),
+                num(est.total_count[g], 0),
+                num(est.total_population[g], 0),
+                num(est.value[g], 1),
+                num(est.lower[g], 1),
+                num(est.upper[g], 1),
+            ]
+        })
+        .collect();
+    Ok(Section::new(
+        &format!("Acute mental health admissions per 100 000, age-standardised, {year}"),
+        "Directly standardised to the European Standard Population 2013 (19 bands); Dobson interval",
+        ["place", "admissions", "population", "rate", "lower", "upper"].map(String::from).to_vec(),
+        rows,
+        &Default::default(),
+    ))
+}
+
+/// Mean length of stay of inappropriate OAPs ended in the year, by place.
+fn length_of_stay(data: &DemoTables, start: i32, end: i32, c: f64, year: &str) -> Result<Section> {
+    let p = input(&data.placements);
+    let (place, reason) = (p.categories("place")?, p.categories("reason")?);
+    let (s, e) = (p.required_dates("start_date")?, p.dates("end_date")?);
+    let index = |name: &str| PLACES.iter().position(|q| *q == name);
+    let (mut group, mut nights) = (Vec::new(), Vec::new());
+    for i in 0..p.num_rows() {
+        let inappropriate = reason.values[reason.codes[i] as usize].as_deref() == Some("10");
+        let g = place.values[place.codes[i] as usize]
+            .as_deref()
+            .and_then(index);
+        if let (true, Some(g), Some(end_date)) = (inappropriate, g, e[i]) {
+            if (start..=end).contains(&end_date) {
+                group.push(g as u32);
+                nights.push(f64::from(end_date - s[i]));
+            }
+        }
+    }
+    let est = stats::mean(
+        &group,
+        PLACES.len(),
+        &nights,
+        &MeanOptions { confidence: c },
+        &|g| PLACES[g].to_owned(),
+    )?;
+    let rows = (0..PLACES.len())
+        .map(|g| {
+            vec![
+                PLACES[g].to_owned(),
+                num(est.count[g], 0),
+                num(est.value[g], 1),
+                num(est.lower[g], 1),
+                num(est.upper[g], 1),
+                num(est.sd[g], 1),
+            ]
+        })
+        .collect();
+    Ok(Section::new(
+        &format!("Length of stay of inappropriate OAPs ended, {year} (nights)"),
+        "Mean with Student's t interval",
+        ["place", "ended", "mean", "lower", "upper", "sd"]
+            .map(String::from)
+            .to_vec(),
+        rows,
+        &Default::default(),
+    ))
 }

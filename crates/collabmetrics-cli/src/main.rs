@@ -32,6 +32,12 @@ enum Command {
         /// Confidence level of every interval, in (0, 1).
         #[arg(long, default_value_t = 0.95)]
         confidence: f64,
+        /// Seed of the demo generator (the same seed gives the same report).
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Size: 1 is a collaborative of about 1.9 million people; about 30 is England.
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
     },
     /// OAP measures (OAP01–OAP11) for your own placements extract (CSV or Parquet).
     Oap(Box<oap_cmd::OapArgs>),
@@ -48,12 +54,21 @@ enum Format {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Demo { format, confidence } => demo::run(confidence)
-            .map(|r| match format {
-                Format::Text => print!("{}", r.to_text()),
-                Format::Json => println!("{}", r.to_json()),
-            })
-            .map_err(|e| e.to_string()),
+        Command::Demo {
+            format,
+            confidence,
+            seed,
+            scale,
+        } => demo::run(&demo::DemoArgs {
+            confidence,
+            seed,
+            scale,
+        })
+        .map(|r| match format {
+            Format::Text => print!("{}", r.to_text()),
+            Format::Json => println!("{}", r.to_json()),
+        })
+        .map_err(|e| e.to_string()),
         Command::Oap(args) => oap_cmd::run(&args),
     };
     match result {

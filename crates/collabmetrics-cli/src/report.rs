@@ -3,15 +3,32 @@
 use serde::Serialize;
 use std::fmt::Write;
 
-/// One titled table of a report: text cells for the terminal, and the raw result for JSON.
+/// One titled table of a report, with the diagnostics of the call behind it.
 #[derive(Serialize)]
 pub struct Section {
     pub title: String,
     pub method: String,
     pub header: Vec<String>,
-    #[serde(skip)]
     pub rows: Vec<Vec<String>>,
-    pub result: serde_json::Value,
+    pub diagnostics: collabmetrics::table::Diagnostics,
+}
+
+impl Section {
+    pub fn new(
+        title: &str,
+        method: &str,
+        header: Vec<String>,
+        rows: Vec<Vec<String>>,
+        diagnostics: &collabmetrics::table::Diagnostics,
+    ) -> Self {
+        Section {
+            title: title.to_owned(),
+            method: method.to_owned(),
+            header,
+            rows,
+            diagnostics: diagnostics.clone(),
+        }
+    }
 }
 
 /// A report: a heading and its sections.
@@ -64,6 +81,13 @@ impl Report {
             let _ = writeln!(out, "{}", line(&s.header));
             for r in &s.rows {
                 let _ = writeln!(out, "{}", line(r));
+            }
+            for d in &s.diagnostics.entries {
+                let _ = writeln!(
+                    out,
+                    "  note: {} record(s) {}: {}",
+                    d.count, d.reason, d.action
+                );
             }
             out.push('\n');
         }

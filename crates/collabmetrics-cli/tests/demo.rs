@@ -1,4 +1,4 @@
-//! The `collabmetrics` program end to end.
+//! `collabmetrics demo` end to end: the report on the synthetic demo collaborative.
 
 use std::process::Command;
 
@@ -14,48 +14,77 @@ fn run(args: &[&str]) -> (bool, String, String) {
     )
 }
 
+fn json(args: &[&str]) -> serde_json::Value {
+    let (ok, out, err) = run(args);
+    assert!(ok, "{err}");
+    serde_json::from_str(&out).unwrap()
+}
+
+fn cell(v: &serde_json::Value) -> f64 {
+    v.as_str().unwrap().parse().unwrap()
+}
+
 #[test]
 fn demo_prints_every_section_labelled_synthetic() {
     let (ok, text, _) = run(&["demo"]);
     assert!(ok);
     assert!(text.contains("SYNTHETIC DATA"));
     for title in [
-        "placed out of area",
-        "PICU",
+        "rolling 3 months (OAP02",
+        "(OAP05)",
+        "(OAP08, OAP09)",
+        "Largest flows",
         "age-standardised",
-        "ratio x 100",
         "Length of stay",
     ] {
         assert!(text.contains(title), "missing section {title}");
     }
-    // 37 of 412 admissions: 100·37/412 = 8.98 → "9.0"; Wilson limits checked in the JSON test.
-    assert!(text
-        .lines()
-        .any(|l| l.starts_with("Dartford, Gravesham and Swanley") && l.contains(" 9.0 ")));
 }
 
 #[test]
-fn demo_json_carries_the_numbers() {
-    let (ok, json, _) = run(&["demo", "--format", "json", "--confidence", "0.998"]);
-    assert!(ok);
-    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-    let first = &v["sections"][0]["result"];
-    assert_eq!(first["confidence"], 0.998);
-    let value = first["value"][0].as_f64().unwrap();
-    assert!((value - 100.0 * 37.0 / 412.0).abs() < 1e-12);
-    // Wilson at 99.8% (z = 3.090232): lower = (74 + z² − z·√(z² + 148·(1 − 37/412))) / (2·(412 + z²)).
-    let z: f64 = 3.090_232_306_167_813;
-    let lower = (74.0 + z * z - z * (z * z + 148.0 * (1.0 - 37.0 / 412.0)).sqrt())
-        / (2.0 * (412.0 + z * z));
-    assert!((first["lower"][0].as_f64().unwrap() - 100.0 * lower).abs() < 1e-9);
+fn headline_places_add_up_to_the_collaborative() {
+    let v = json(&["demo", "--format", "json"]);
+    let headline = &v["sections"][0];
+    let header = headline["header"].as_array().unwrap();
+    assert_eq!(header.last().unwrap(), "collaborative");
+    for row in headline["rows"].as_array().unwrap() {
+        let cells = row.as_array().unwrap();
+        let places: f64 = cells[1..cells.len() - 1].iter().map(cell).sum();
+        assert_eq!(
+            places,
+            cell(cells.last().unwrap()),
+            "bed days are additive over places"
+        );
+    }
 }
 
 #[test]
-fn bad_confidence_is_a_clear_error() {
+fn proportions_are_oaps_over_admissions() {
+    let v = json(&["demo", "--format", "json", "--confidence", "0.998"]);
+    let section = &v["sections"][2];
+    for row in section["rows"].as_array().unwrap() {
+        let c = row.as_array().unwrap();
+        let (oaps, admissions, pct) = (cell(&c[1]), cell(&c[2]), cell(&c[3]));
+        assert!((pct - 100.0 * oaps / admissions).abs() <= 0.05, "{row}");
+        assert!(cell(&c[4]) <= pct && pct <= cell(&c[5]));
+    }
+}
+
+#[test]
+fn the_same_seed_gives_the_same_report_and_another_seed_another() {
+    let a = run(&["demo", "--seed", "7"]).1;
+    assert_eq!(a, run(&["demo", "--seed", "7"]).1);
+    assert_ne!(a, run(&["demo", "--seed", "8"]).1);
+}
+
+#[test]
+fn bad_options_are_clear_errors() {
     let (ok, _, err) = run(&["demo", "--confidence", "95"]);
     assert!(!ok);
     assert!(
         err.contains("invalid argument `confidence`: must be strictly between 0 and 1 (got 95)"),
         "{err}"
     );
+    let (ok, _, err) = run(&["demo", "--scale=-1"]);
+    assert!(!ok && err.contains("scale"), "{err}");
 }

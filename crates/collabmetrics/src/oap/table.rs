@@ -531,7 +531,7 @@ fn key_text(keys: &[(Field, arrow_array::ArrayRef)], g: usize) -> String {
             if v.is_null(g) {
                 "\u{0}".to_owned()
             } else {
-                crate::table::display_value(v.as_ref(), g)
+                crate::table::display(v.as_ref(), g)
             }
         })
         .collect::<Vec<_>>()

@@ -91,7 +91,8 @@ impl Groups {
     }
 }
 
-pub(crate) fn display(values: &dyn Array, i: usize) -> String {
+/// Value `i` of an array as text, as it appears in group labels and keys ("null" for null).
+pub fn display(values: &dyn Array, i: usize) -> String {
     if values.is_null(i) {
         return "null".to_owned();
     }

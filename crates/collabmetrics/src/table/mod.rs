@@ -16,7 +16,7 @@ pub(crate) mod tidy;
 pub use columns::{Categories, ColumnKind, ColumnMap, ColumnSpec, Input};
 pub use dates::{civil_from_days, days_from_civil, days_in_month, format_date, parse_date};
 pub use diagnostics::{Diagnostic, Diagnostics, TableResult, DIAGNOSTICS_KEY};
-pub(crate) use groups::display as display_value;
+pub use groups::display;
 pub use groups::Groups;
 pub use stats::{
     dsr_table, isr_table, mean_table, proportion_table, rate_table, DsrTableOptions,

@@ -1,0 +1,40 @@
+//! The demo collaborative's tables.
+
+use crate::to_py;
+use collabmetrics::demo::{self, DemoOptions};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use pyo3_arrow::PyTable;
+
+/// The demo tables as a dict of pyarrow Tables (generated without the GIL).
+#[pyfunction]
+fn demo_tables<'py>(
+    py: Python<'py>,
+    seed: u64,
+    scale: f64,
+    start: i32,
+    months: u32,
+) -> PyResult<Bound<'py, PyDict>> {
+    let opts = DemoOptions {
+        seed,
+        scale,
+        start,
+        months,
+    };
+    let tables = py.detach(|| demo::try_generate(&opts)).map_err(to_py)?;
+    let out = PyDict::new(py);
+    for (name, batch) in tables.tables() {
+        let schema = batch.schema();
+        out.set_item(
+            name,
+            PyTable::try_new(vec![batch], schema)?.into_pyarrow(py)?,
+        )?;
+    }
+    Ok(out)
+}
+
+/// Registers this module's functions.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(demo_tables, m)?)?;
+    Ok(())
+}
