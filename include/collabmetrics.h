@@ -260,6 +260,98 @@ extern "C" {
 const char *cm_version(void);
 
 /**
+ * Straight-line distances in km between British National Grid points:
+ * `sqrt(dE^2 + dN^2) / 1000`, the NHS method.
+ *
+ * * `e1`, `n1`, `e2`, `n2`: `len` eastings in [0, 700000] and northings in [0, 1300000]
+ *   (metres) of the first and second points.
+ * * `round_km`: round each distance to whole km, halves away from zero, as MHSDS's derived
+ *   distance from home (`round(hypot(dE, dN) / 1000)` in SQL).
+ * * `out_km`: caller-allocated array of `len` doubles receiving the distances.
+ *
+ * Returns `CM_OK`, or a status with `cm_last_error_message()` naming the argument and the
+ * first bad index: `CM_NULL_POINTER`, `CM_INVALID_ARGUMENT` (overlapping arrays),
+ * `CM_INVALID_VALUE` (a coordinate outside the grid, or NaN). Rows are computed in parallel;
+ * the result and the index reported do not depend on the number of threads.
+ *
+ * # Safety
+ *
+ * Every non-NULL pointer must point to `len` elements (writable for `out_km`), valid for the
+ * duration of the call.
+ */
+enum CmStatus cm_distance_bng(const double *e1,
+                              const double *n1,
+                              const double *e2,
+                              const double *n2,
+                              size_t len,
+                              bool round_km,
+                              double *out_km);
+
+/**
+ * Geodesic distances in km on the WGS84 ellipsoid (Karney's algorithm, as GeographicLib;
+ * accurate to nanometres).
+ *
+ * * `lat1`, `lon1`, `lat2`, `lon2`: `len` latitudes in [-90, 90] and longitudes in
+ *   [-180, 180] (decimal degrees) of the first and second points.
+ * * `out_km`: caller-allocated array of `len` doubles receiving the distances.
+ *
+ * Returns `CM_OK`, or a status with `cm_last_error_message()` naming the argument and the
+ * first bad index: `CM_NULL_POINTER`, `CM_INVALID_ARGUMENT`, `CM_INVALID_VALUE` (out of
+ * range, or NaN). Rows are computed in parallel; results do not depend on the thread count.
+ *
+ * # Safety
+ *
+ * Every non-NULL pointer must point to `len` elements (writable for `out_km`), valid for the
+ * duration of the call.
+ */
+enum CmStatus cm_distance_geodesic(const double *lat1,
+                                   const double *lon1,
+                                   const double *lat2,
+                                   const double *lon2,
+                                   size_t len,
+                                   double *out_km);
+
+/**
+ * Great-circle distances in km on the sphere of mean radius 6371.0088 km (haversine
+ * formula; within about 0.5% of the geodesic).
+ *
+ * Arguments, statuses and safety as for `cm_distance_geodesic`.
+ *
+ * # Safety
+ *
+ * Every non-NULL pointer must point to `len` elements (writable for `out_km`), valid for the
+ * duration of the call.
+ */
+enum CmStatus cm_distance_haversine(const double *lat1,
+                                    const double *lon1,
+                                    const double *lat2,
+                                    const double *lon2,
+                                    size_t len,
+                                    double *out_km);
+
+/**
+ * WGS84 latitudes and longitudes (decimal degrees) of British National Grid eastings and
+ * northings: inverse transverse Mercator on Airy 1830 (OSGB36), then the Ordnance Survey's
+ * Helmert transformation, accurate to a few metres (the OS documents about 5 m).
+ *
+ * * `e`, `n`: `len` eastings in [0, 700000] and northings in [0, 1300000] (metres).
+ * * `lat`, `lon`: caller-allocated arrays of `len` doubles receiving the results.
+ *
+ * Returns `CM_OK`, or a status with `cm_last_error_message()` naming the argument and the
+ * first bad index: `CM_NULL_POINTER`, `CM_INVALID_ARGUMENT`, `CM_INVALID_VALUE`.
+ *
+ * # Safety
+ *
+ * Every non-NULL pointer must point to `len` elements (writable for `lat` and `lon`), valid
+ * for the duration of the call.
+ */
+enum CmStatus cm_bng_to_wgs84(const double *e,
+                              const double *n,
+                              size_t len,
+                              double *lat,
+                              double *lon);
+
+/**
  * The message of the last failed call on this thread, as a NUL-terminated UTF-8 string, or
  * the empty string if the last call succeeded or no call has failed yet.
  *

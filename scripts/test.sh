@@ -29,6 +29,6 @@ step "Python package"
     ../.venv/bin/ruff check .
     ../.venv/bin/ruff format --check .
     ../.venv/bin/mypy collabmetrics tests
-    ../.venv/bin/python -m mypy.stubtest collabmetrics._native --ignore-missing-stub
+    ../.venv/bin/python -m mypy.stubtest collabmetrics._native --ignore-missing-stub --mypy-config-file pyproject.toml
     COLLABMETRICS_CROSS_LANGUAGE=required ../.venv/bin/pytest -q -p no:cacheprovider
 )

@@ -7,13 +7,14 @@ computed by a Rust core shared with the C library and the command-line program.
 ['Wilson']
 """
 
-from . import distance, oap
+from . import demo, distance, oap
 from ._native import CollabMetricsError, __version__
 from .stats import dsr, isr, mean, proportion, rate
 
 __all__ = [
     "CollabMetricsError",
     "__version__",
+    "demo",
     "distance",
     "dsr",
     "isr",

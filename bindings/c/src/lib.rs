@@ -12,6 +12,7 @@
 //! * nothing panics or unwinds into C: a Rust panic is caught and reported as `CM_PANIC`.
 
 mod args;
+mod distance;
 mod error;
 mod oap;
 mod stats;

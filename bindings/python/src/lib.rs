@@ -6,6 +6,7 @@
 //! the core with the GIL released. The Python package (`python/collabmetrics`) wraps these
 //! functions with defaults, docstrings and frame round trips.
 
+mod demo;
 mod distance;
 mod oap;
 mod stats;
@@ -58,6 +59,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     )?;
     stats::register(m)?;
     oap::register(m)?;
+    demo::register(m)?;
     distance::register(m)?;
     Ok(())
 }

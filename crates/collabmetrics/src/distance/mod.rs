@@ -17,6 +17,20 @@
 //! gives such rows a NaN result (a null in tables). Work is split over rayon's threads in
 //! fixed chunks of rows; every row is computed on its own, so results, and the row an error
 //! names (always the first bad one), do not depend on the number of threads.
+//!
+//! ```
+//! use collabmetrics::distance::{bng, geodesic, NullPolicy};
+//! // A 3-4-5 triangle on the grid, in km; MHSDS's rounding of 2.5 km.
+//! let km = bng(&[100_000.0, 0.0], &[200_000.0, 0.0], &[103_000.0, 1_500.0],
+//!              &[204_000.0, 2_000.0], false, NullPolicy::Error)?;
+//! assert_eq!(km, [5.0, 2.5]);
+//! let rounded = bng(&[0.0], &[0.0], &[1_500.0], &[2_000.0], true, NullPolicy::Error)?;
+//! assert_eq!(rounded, [3.0]);
+//! // JFK to Heathrow on WGS84 (GeographicLib's documentation: 5551.759400319 km).
+//! let d = geodesic(&[40.6], &[-73.8], &[51.6], &[-0.5], NullPolicy::Error)?;
+//! assert!((d[0] - 5551.759400319).abs() < 1e-9);
+//! # Ok::<(), collabmetrics::Error>(())
+//! ```
 
 mod bands;
 mod convert;
@@ -106,6 +120,12 @@ const NAN_RULE: &str =
 pub(crate) type RowError = (usize, Error);
 
 impl Domain {
+    /// True for a value in range (false for NaN).
+    #[inline]
+    pub(crate) fn contains(self, x: f64) -> bool {
+        x >= self.lo && x <= self.hi
+    }
+
     /// `Ok(true)` for a usable value, `Ok(false)` for a NaN the policy lets through.
     #[inline]
     pub(crate) fn check(
@@ -115,7 +135,7 @@ impl Domain {
         x: f64,
         nulls: NullPolicy,
     ) -> Result<bool, RowError> {
-        if x >= self.lo && x <= self.hi {
+        if self.contains(x) {
             Ok(true)
         } else if x.is_nan() && nulls == NullPolicy::Propagate {
             Ok(false)

@@ -230,10 +230,10 @@ impl DistanceSummary {
             self.share_upper.push(f64::NAN);
             return;
         }
-        let share = beyond / total;
         let n_eff = total * total / total_sq;
-        let (lower, upper) = wilson_limits(share * n_eff, n_eff, z);
-        self.share_beyond.push(share);
+        // beyond × n_eff / total is exactly `beyond` when every weight is 1 (n_eff = total).
+        let (lower, upper) = wilson_limits(beyond * n_eff / total, n_eff, z);
+        self.share_beyond.push(beyond / total);
         self.share_lower.push(lower);
         self.share_upper.push(upper);
     }
