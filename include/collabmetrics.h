@@ -247,6 +247,11 @@ typedef struct CmOapOptions {
    */
   const char *const *column_names;
   size_t column_names_len;
+  /**
+   * NULL, or the name of a column of home-to-unit distances in km: adds the `distance_*`
+   * summary columns (placements started in each period).
+   */
+  const char *distance;
 } CmOapOptions;
 
 #ifdef __cplusplus

@@ -73,6 +73,7 @@ def oap_measures(
     population: ArrowStreamExportable | None,
     admissions: ArrowStreamExportable | None,
     columns: dict[str, str],
+    distance: str | None = None,
 ) -> pa.Table: ...
 
 # Distance: each returns the result table and its diagnostics as

@@ -69,6 +69,7 @@ def measures(
     overlap: Literal["count", "truncate"] = "count",
     multiplier: float = 1_000_000,
     confidence: float = 0.95,
+    distance: str | None = None,
     with_diagnostics: bool = False,
 ) -> Any:
     """OAP measures per reporting month and breakdown.
@@ -100,6 +101,12 @@ def measures(
         reasons: ``{"inappropriate": [...], "appropriate": [...]}`` to remap reason codes.
         data_cutoff: open placements run through this date when it is before a period end.
         overlap: ``"truncate"`` ends a person's earlier placement where a later one starts.
+        distance: a column of home-to-unit distances in km (e.g. from
+            :func:`collabmetrics.distance.bng`): adds ``distance_count``, ``distance_mean``,
+            ``distance_median`` (+ ``_lower``, ``_upper``), ``distance_p90``, ``distance_max``,
+            ``distance_share_beyond`` (≥ 50 km, + Wilson limits) and the publication's band
+            counts ``distance_band_lt_25`` … ``distance_band_ge_300`` over the placements
+            started in each period.
         with_diagnostics: also return the diagnostics (see :func:`diagnostics`).
 
     Example:
@@ -142,6 +149,7 @@ def measures(
         None if population is None else to_arrow(population)[0],
         None if admissions is None else to_arrow(admissions)[0],
         dict(columns or {}),
+        distance,
     )
     result = from_arrow(table, kind)
     return (result, diagnostics(table)) if with_diagnostics else result

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute
 import pytest
 
 import collabmetrics as cm
@@ -197,3 +198,27 @@ def test_missing_column_and_bad_options() -> None:
         )
     with pytest.raises(cm.CollabMetricsError, match=r"invalid argument `start`: not a date"):
         cm.oap.measures(pa.table(fixture()), start="January", end="2024-02-29")
+
+
+def test_distance_summary_per_period() -> None:
+    t = cm.demo.tables(months=12)["placements"]
+    km = cm.distance.bng(
+        t.column("home_easting"),
+        t.column("home_northing"),
+        t.column("unit_easting"),
+        t.column("unit_northing"),
+    )
+    t = t.append_column("distance_km", pa.array(km))
+    out = cm.oap.measures(t, start="2021-06-01", end="2021-06-30", distance="distance_km")
+    started = pa.compute.and_(
+        pa.compute.greater_equal(t.column("start_date"), pa.scalar(D(2021, 6, 1))),
+        pa.compute.less_equal(t.column("start_date"), pa.scalar(D(2021, 6, 30))),
+    )
+    inappropriate = pa.compute.equal(t.column("reason"), "10")
+    scope = pa.compute.is_in(t.column("bed_type"), pa.array(list(cm.oap.DEFAULT_BED_TYPES)))
+    chosen = t.filter(pa.compute.and_(pa.compute.and_(started, inappropriate), scope))
+    d = np.sort(chosen.column("distance_km").to_numpy())
+    assert out.column("distance_count")[0].as_py() == len(d)
+    assert out.column("distance_mean")[0].as_py() == pytest.approx(d.mean())
+    median = np.quantile(d, 0.5, method="averaged_inverted_cdf")
+    assert out.column("distance_median")[0].as_py() == pytest.approx(median)

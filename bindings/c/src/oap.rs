@@ -55,6 +55,9 @@ pub struct CmOapOptions {
     /// {"start_date", "StartDateHospProvSpell"}: `2 * column_names_len` strings in all.
     pub column_names: *const *const c_char,
     pub column_names_len: usize,
+    /// NULL, or the name of a column of home-to-unit distances in km: adds the `distance_*`
+    /// summary columns (placements started in each period).
+    pub distance: *const c_char,
 }
 
 /// The default options for the months from `start` to `end` (days since 1970-01-01).
@@ -78,6 +81,7 @@ pub extern "C" fn cm_oap_options_default(start: i32, end: i32) -> CmOapOptions {
         confidence: d.confidence,
         column_names: std::ptr::null(),
         column_names_len: 0,
+        distance: std::ptr::null(),
     }
 }
 
@@ -182,5 +186,9 @@ unsafe fn convert(o: &CmOapOptions) -> Result<OapOptions, Failure> {
     };
     opts.multiplier = o.multiplier;
     opts.confidence = o.confidence;
+    if !o.distance.is_null() {
+        // SAFETY: a non-NULL `distance` is a NUL-terminated string per the caller.
+        opts.distance = unsafe { stream::strings("distance", &o.distance, 1) }?.pop();
+    }
     Ok(opts)
 }

@@ -14,7 +14,7 @@ fn input(table: PyTable, map: &ColumnMap) -> collabmetrics::Result<Input> {
 
 /// OAP measures; dates are days since 1970-01-01. Diagnostics travel in the schema metadata.
 #[pyfunction]
-#[pyo3(signature = (placements, start, end, window, by, inappropriate_only, bed_types, reasons, data_cutoff, overlap, multiplier, confidence, population, admissions, columns))]
+#[pyo3(signature = (placements, start, end, window, by, inappropriate_only, bed_types, reasons, data_cutoff, overlap, multiplier, confidence, population, admissions, columns, distance=None))]
 #[allow(clippy::too_many_arguments)]
 fn oap_measures<'py>(
     py: Python<'py>,
@@ -33,6 +33,7 @@ fn oap_measures<'py>(
     population: Option<PyTable>,
     admissions: Option<PyTable>,
     columns: HashMap<String, String>,
+    distance: Option<String>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let mut opts = OapOptions::new(start, end);
     opts.window = Window::parse(window).map_err(to_py)?;
@@ -49,6 +50,7 @@ fn oap_measures<'py>(
     opts.overlap = OverlapRule::parse(overlap).map_err(to_py)?;
     opts.multiplier = multiplier;
     opts.confidence = confidence;
+    opts.distance = distance;
     let map: ColumnMap = columns.into_iter().collect();
     let result = py.detach(|| {
         let placements = input(placements, &map)?;

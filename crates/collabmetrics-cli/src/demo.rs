@@ -7,6 +7,7 @@ use arrow_array::{
     cast::AsArray, types::Int64Type, ArrayRef, Float64Array, RecordBatch, StringArray,
 };
 use collabmetrics::demo::{self, DemoOptions, DemoTables, PLACES};
+use collabmetrics::distance::{self, NullPolicy};
 use collabmetrics::oap::{self, month_of, OapOptions, Window};
 use collabmetrics::stats::{self, DsrOptions, MeanOptions, StandardPopulation};
 use collabmetrics::table::{format_date, ColumnMap, Input, TableResult};
@@ -47,6 +48,7 @@ pub fn run(args: &DemoArgs) -> Result<Report> {
         rates(&data, &places, end, c, &year)?,
         proportions(&data, end, c, &year)?,
         flows(&data, end, c, &year)?,
+        distances(&data, end, c, &year)?,
         standardised(&data, start, end, c, &year)?,
         length_of_stay(&data, start, end, c, &year)?,
     ];
@@ -297,6 +299,83 @@ fn flows(data: &DemoTables, end: i32, c: f64, year: &str) -> Result<Section> {
         ["place", "receiving provider", "started", "bed days"]
             .map(String::from)
             .to_vec(),
+        rows,
+        &r.diagnostics,
+    ))
+}
+
+/// The placements with `distance_km`: straight-line BNG distance from home to unit (the NHS
+/// method).
+fn with_distance(p: &RecordBatch) -> Result<RecordBatch> {
+    let i = input(p);
+    let (e1, n1) = (i.f64s("home_easting")?, i.f64s("home_northing")?);
+    let (e2, n2) = (i.f64s("unit_easting")?, i.f64s("unit_northing")?);
+    let km =
+        distance::bng(&e1, &n1, &e2, &n2, false, NullPolicy::Error).map_err(|e| i.locate(e))?;
+    let mut fields: Vec<arrow_schema::Field> = p
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    fields.push(arrow_schema::Field::new(
+        "distance_km",
+        arrow_schema::DataType::Float64,
+        false,
+    ));
+    let mut columns = p.columns().to_vec();
+    columns.push(Arc::new(Float64Array::from(km)));
+    let schema = arrow_schema::Schema::new_with_metadata(fields, p.schema().metadata().clone());
+    Ok(
+        RecordBatch::try_new(Arc::new(schema), columns)
+            .expect("one more column of the same length"),
+    )
+}
+
+/// Travel from home to the out-of-area unit, placements started in the year, by place.
+fn distances(data: &DemoTables, end: i32, c: f64, year: &str) -> Result<Section> {
+    let mut o = oap_options(end, end, Window::Rolling12m, &["place"], c);
+    o.distance = Some("distance_km".to_owned());
+    let r = oap::measures(&input(&with_distance(&data.placements)?), &o, None, None)?;
+    let place = column_text(&r, "place");
+    let names = [
+        "distance_count",
+        "distance_median",
+        "distance_median_lower",
+        "distance_median_upper",
+        "distance_p90",
+        "distance_share_beyond",
+        "distance_share_lower",
+        "distance_share_upper",
+        "distance_band_ge_300",
+    ];
+    let cols: Vec<Vec<f64>> = names.iter().map(|n| column_f64(&r, n)).collect();
+    let rows = (0..place.len())
+        .map(|i| {
+            vec![
+                place[i].clone(),
+                num(cols[0][i], 0),
+                format!(
+                    "{} ({}-{})",
+                    num(cols[1][i], 1),
+                    num(cols[2][i], 1),
+                    num(cols[3][i], 1)
+                ),
+                num(cols[4][i], 1),
+                format!(
+                    "{} ({}-{})",
+                    num(100.0 * cols[5][i], 1),
+                    num(100.0 * cols[6][i], 1),
+                    num(100.0 * cols[7][i], 1)
+                ),
+                num(cols[8][i], 0),
+            ]
+        })
+        .collect();
+    Ok(Section::new(
+        &format!("Distance from home to the out-of-area unit, placements started {year} (km)"),
+        "Straight line between British National Grid points (the NHS method); median with its order-statistic interval; share of 50 km or more with Wilson interval",
+        ["place", "placements", "median (CI)", "90th centile", "% >= 50 km (CI)", ">= 300 km"].map(String::from).to_vec(),
         rows,
         &r.diagnostics,
     ))

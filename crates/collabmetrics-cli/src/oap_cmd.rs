@@ -47,6 +47,9 @@ pub struct OapArgs {
     multiplier: f64,
     #[arg(long, default_value_t = 0.95)]
     confidence: f64,
+    /// A column of home-to-unit distances in km to summarise per period (distance_* columns).
+    #[arg(long)]
+    distance: Option<String>,
     /// Column mapping ours=theirs, repeatable (e.g. start_date=StartDateHospProvSpell).
     #[arg(long = "column", value_name = "OURS=THEIRS")]
     columns: Vec<String>,
@@ -93,6 +96,7 @@ pub fn run(a: &OapArgs) -> Result<(), String> {
     opts.overlap = OverlapRule::parse(&a.overlap).map_err(|e| e.to_string())?;
     opts.multiplier = a.multiplier;
     opts.confidence = a.confidence;
+    opts.distance = a.distance.clone();
     let placements = read_input(&a.placements, &map)?;
     let population = a
         .population

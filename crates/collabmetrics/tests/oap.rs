@@ -469,3 +469,61 @@ fn errors_in_the_other_tables_name_the_table() {
         "{e}"
     );
 }
+
+#[test]
+fn distance_summaries_of_placements_started_in_each_period() {
+    // Distances: 1 → 30 km (Jan), 2 → 60 and 3 → 10 (Feb), 4 → 120 (Mar), 5 → missing (Mar).
+    let km = Float64Array::from(vec![
+        Some(30.0),
+        Some(60.0),
+        Some(10.0),
+        Some(120.0),
+        None,
+        Some(1.0),
+        Some(1.0),
+        Some(1.0),
+    ]);
+    let b = placements();
+    let mut fields: Vec<arrow_schema::Field> = b
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    fields.push(arrow_schema::Field::new(
+        "distance_km",
+        arrow_schema::DataType::Float64,
+        true,
+    ));
+    let mut cols = b.columns().to_vec();
+    cols.push(Arc::new(km));
+    let b = RecordBatch::try_new(Arc::new(arrow_schema::Schema::new(fields)), cols).unwrap();
+    let mut o = options(Window::Month);
+    o.distance = Some("distance_km".into());
+    let r = oap::measures(&input(b.clone()), &o, None, None).unwrap();
+    let f = |name: &str| {
+        floats(&r, name)
+            .into_iter()
+            .map(|v| v.unwrap_or(f64::NAN))
+            .collect::<Vec<f64>>()
+    };
+    assert_eq!(f("distance_count"), [1.0, 2.0, 1.0]);
+    assert_eq!(f("distance_median")[1], 35.0, "the mean of the middle two");
+    assert_eq!(
+        f("distance_share_beyond"),
+        [0.0, 0.5, 1.0],
+        "at or beyond 50 km"
+    );
+    assert_eq!(f("distance_band_lt_25"), [0.0, 1.0, 0.0]);
+    assert_eq!(f("distance_band_100_200"), [0.0, 0.0, 1.0]);
+    assert_eq!(r.diagnostics.count("missing_distance"), 1);
+    o.window = Window::Rolling3m;
+    let q = oap::measures(&input(b), &o, None, None).unwrap();
+    let count: Vec<Option<f64>> = floats(&q, "distance_count");
+    assert_eq!(count, [Some(1.0), Some(3.0), Some(4.0)]);
+    assert_eq!(
+        floats(&q, "distance_median")[2],
+        Some(45.0),
+        "30, 60, 10, 120: (30 + 60) / 2"
+    );
+}

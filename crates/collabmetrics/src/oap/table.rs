@@ -3,6 +3,7 @@
 use super::codes::{OverlapRule, ReasonClass, ReasonMap, DEFAULT_BED_TYPES};
 use super::kernel::{accumulate, Monthly, Spells, LOS_BANDS};
 use super::periods::{month_end, month_of, month_start, Window};
+use crate::distance::{self, DistanceSummary, SummaryOptions};
 use crate::error::{Error, Result};
 use crate::stats::{self, check_confidence, wilson_limits, z_value, PoissonLimits, RateMethod};
 use crate::table::tidy::Tidy;
@@ -128,6 +129,11 @@ pub struct OapOptions {
     /// Rates per this many people (default 1 000 000, the NHS convention).
     pub multiplier: f64,
     pub confidence: f64,
+    /// A column of home-to-unit distances in km (e.g. from `distance::bng`): when given, the
+    /// distances of the placements started in each period are summarised (`distance_*`).
+    pub distance: Option<String>,
+    /// Threshold, bands and interval level of the distance summary.
+    pub distance_options: SummaryOptions,
 }
 
 impl OapOptions {
@@ -145,6 +151,8 @@ impl OapOptions {
             overlap: OverlapRule::Count,
             multiplier: 1_000_000.0,
             confidence: 0.95,
+            distance: None,
+            distance_options: SummaryOptions::default(),
         }
     }
 }
@@ -209,12 +217,27 @@ pub fn measures(
         n_groups,
         w: opts.window.months() as usize,
     };
+    let distances = match &opts.distance {
+        Some(column) => Some(distance_summary(
+            placements,
+            column,
+            &spells,
+            &layout,
+            first_month,
+            opts,
+            &mut diag,
+        )?),
+        None => None,
+    };
     let table = build(
         &layout,
         &keys,
         &monthly,
-        adm_monthly.as_ref(),
-        pops.as_deref(),
+        Extras {
+            admissions: adm_monthly.as_ref(),
+            population: pops.as_deref(),
+            distances: distances.as_ref(),
+        },
         opts,
         &mut diag,
     )?;
@@ -603,6 +626,13 @@ fn population_per_group(
     Ok(out)
 }
 
+/// The optional inputs' results that [`build`] adds columns for.
+struct Extras<'a> {
+    admissions: Option<&'a Monthly>,
+    population: Option<&'a [f64]>,
+    distances: Option<&'a DistanceSummary>,
+}
+
 struct Layout {
     first_report: usize,
     n_months: usize,
@@ -615,11 +645,15 @@ fn build(
     l: &Layout,
     keys: &[(Field, arrow_array::ArrayRef)],
     m: &Monthly,
-    adm: Option<&Monthly>,
-    pops: Option<&[f64]>,
+    extra: Extras<'_>,
     opts: &OapOptions,
     diag: &mut Diagnostics,
 ) -> Result<arrow_array::RecordBatch> {
+    let Extras {
+        admissions: adm,
+        population: pops,
+        distances,
+    } = extra;
     let cells: Vec<(usize, usize)> = (l.first_report..l.n_months)
         .flat_map(|k| (0..l.n_groups).map(move |g| (g, k)))
         .collect();
@@ -712,8 +746,71 @@ fn build(
             proportions(&mut t, name, o, n, &cells, keys, month, l.w, opts, diag)?;
         }
     }
+    if let Some(d) = distances {
+        distance_columns(&mut t, d);
+    }
     t.number("confidence", vec![opts.confidence; cells.len()]);
     t.finish()
+}
+
+/// Summaries of the distances of the placements started in each period (rows as in
+/// [`build`]: period-major, then group). A placement without a distance is left out and
+/// counted (`missing_distance`).
+fn distance_summary(
+    input: &Input,
+    column: &str,
+    p: &Placements,
+    l: &Layout,
+    first_month: i32,
+    opts: &OapOptions,
+    diag: &mut Diagnostics,
+) -> Result<DistanceSummary> {
+    let all = input.f64s_or_nan(column)?;
+    let (mut cell, mut km) = (Vec::new(), Vec::new());
+    for (k, &row) in p.rows.iter().enumerate() {
+        // Started before the first window: in no period's summary.
+        let Ok(sm) = usize::try_from(month_of(p.start[k]) - first_month) else {
+            continue;
+        };
+        let d = all[row];
+        if d.is_nan() {
+            diag.record(
+                "missing_distance",
+                "left out of the distance summary",
+                Some(row),
+            );
+            continue;
+        }
+        // Started in month sm: in the windows ending in months sm ..= sm + w − 1.
+        for m in sm.max(l.first_report)..(sm + l.w).min(l.n_months) {
+            cell.push(((m - l.first_report) * l.n_groups + p.group[k] as usize) as u32);
+            km.push(d);
+        }
+    }
+    let n_cells = (l.n_months - l.first_report) * l.n_groups;
+    let mut options = opts.distance_options.clone();
+    options.confidence = opts.confidence;
+    distance::summary(&cell, n_cells, &km, None, &options).map_err(|e| input.locate(e))
+}
+
+fn distance_columns(t: &mut Tidy, d: &DistanceSummary) {
+    t.number("distance_count", d.count.clone());
+    for (name, values) in [
+        ("distance_mean", &d.mean),
+        ("distance_median", &d.median),
+        ("distance_median_lower", &d.median_lower),
+        ("distance_median_upper", &d.median_upper),
+        ("distance_p90", &d.p90),
+        ("distance_max", &d.max),
+        ("distance_share_beyond", &d.share_beyond),
+        ("distance_share_lower", &d.share_lower),
+        ("distance_share_upper", &d.share_upper),
+    ] {
+        t.nullable_number(name, values.clone());
+    }
+    for (name, values) in d.band_names.iter().zip(&d.bands) {
+        t.number(&format!("distance_{name}"), values.clone());
+    }
 }
 
 fn opts_has_cost(m: &Monthly) -> bool {
