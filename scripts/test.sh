@@ -28,7 +28,7 @@ step "Python package"
     ../.venv/bin/maturin develop --locked --quiet 2>&1 | tail -n 2
     ../.venv/bin/ruff check .
     ../.venv/bin/ruff format --check .
-    ../.venv/bin/mypy collabmetrics tests
+    ../.venv/bin/mypy collabmetrics tests examples
     ../.venv/bin/python -m mypy.stubtest collabmetrics._native --ignore-missing-stub --mypy-config-file pyproject.toml
     COLLABMETRICS_CROSS_LANGUAGE=required ../.venv/bin/pytest -q -p no:cacheprovider
 )

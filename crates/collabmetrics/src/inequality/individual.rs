@@ -1,0 +1,408 @@
+//! Inequality of individual values (people or areas), with optional weights.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{check_len, Error, Result};
+
+/// Checks values (finite, ≥ 0, and > 0 when `positive`) and weights (finite, > 0); returns the
+/// weights (1 when absent).
+fn prepare(values: &[f64], weights: Option<&[f64]>, positive: bool) -> Result<Vec<f64>> {
+    if values.is_empty() {
+        return Err(Error::argument("values", "needs at least one value"));
+    }
+    for (i, &v) in values.iter().enumerate() {
+        if !v.is_finite() || v < 0.0 {
+            return Err(Error::value("values", i, v, "must be finite and ≥ 0"));
+        }
+        if positive && v <= 0.0 {
+            return Err(Error::value(
+                "values",
+                i,
+                v,
+                "must be > 0 for this index (it takes logarithms or negative powers)",
+            ));
+        }
+    }
+    let w = match weights {
+        Some(w) => {
+            check_len("weights", w.len(), "values", values.len())?;
+            for (i, &x) in w.iter().enumerate() {
+                if !(x.is_finite() && x > 0.0) {
+                    return Err(Error::value("weights", i, x, "must be finite and > 0"));
+                }
+            }
+            w.to_vec()
+        }
+        None => vec![1.0; values.len()],
+    };
+    let total: f64 = values.iter().zip(&w).map(|(v, w)| v * w).sum();
+    if total <= 0.0 {
+        return Err(Error::argument("values", "all values are zero: the mean must be > 0"));
+    }
+    Ok(w)
+}
+
+fn wmean(values: &[f64], w: &[f64]) -> f64 {
+    let sw: f64 = w.iter().sum();
+    values.iter().zip(w).map(|(v, w)| v * w).sum::<f64>() / sw
+}
+
+/// The Lorenz curve: cumulative population share against cumulative value share, from (0, 0)
+/// to (1, 1), values ascending.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Lorenz {
+    pub population_share: Vec<f64>,
+    pub value_share: Vec<f64>,
+}
+
+/// Gini coefficient and its Lorenz curve.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GiniResult {
+    pub gini: f64,
+    pub lorenz: Lorenz,
+}
+
+/// Gini = Σ_i Σ_j w_i w_j |y_i − y_j| / (2 (Σ w)² ȳ), computed from the sorted values in
+/// O(n log n); `corrected` multiplies by n/(n − 1) (unit weights only).
+pub fn gini(values: &[f64], weights: Option<&[f64]>, corrected: bool) -> Result<GiniResult> {
+    let w = prepare(values, weights, false)?;
+    if corrected && weights.is_some() {
+        return Err(Error::argument(
+            "corrected",
+            "the n/(n − 1) correction is defined for unit weights only",
+        ));
+    }
+    if corrected && values.len() < 2 {
+        return Err(Error::argument("corrected", "needs at least two values"));
+    }
+    let mut idx: Vec<usize> = (0..values.len()).collect();
+    idx.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    let sw: f64 = w.iter().sum();
+    let total: f64 = values.iter().zip(&w).map(|(v, w)| v * w).sum();
+    // Σ_i Σ_j w_i w_j |y_i − y_j| = 2 Σ_i w_i y_i (W_{<i} − W_{>i}) over the sorted order;
+    // equivalently Gini = 1 − Σ_i w_i/W (L_{i−1} + L_i) (trapezoids under the Lorenz curve).
+    let mut cum_w = 0.0;
+    let mut cum_v = 0.0;
+    let mut area = 0.0;
+    let mut ps = Vec::with_capacity(values.len() + 1);
+    let mut vs = Vec::with_capacity(values.len() + 1);
+    ps.push(0.0);
+    vs.push(0.0);
+    for &i in &idx {
+        let prev = cum_v / total;
+        cum_w += w[i];
+        cum_v += w[i] * values[i];
+        let cur = cum_v / total;
+        area += w[i] / sw * (prev + cur);
+        ps.push(cum_w / sw);
+        vs.push(cur);
+    }
+    let mut g = 1.0 - area;
+    if corrected {
+        let n = values.len() as f64;
+        g *= n / (n - 1.0);
+    }
+    Ok(GiniResult {
+        gini: g,
+        lorenz: Lorenz {
+            population_share: ps,
+            value_share: vs,
+        },
+    })
+}
+
+/// Theil T = Σ w_i (y_i/ȳ) ln(y_i/ȳ) / Σ w_i (0 · ln 0 = 0).
+pub fn theil(values: &[f64], weights: Option<&[f64]>) -> Result<f64> {
+    let w = prepare(values, weights, false)?;
+    Ok(theil_w(values, &w))
+}
+
+fn theil_w(values: &[f64], w: &[f64]) -> f64 {
+    let m = wmean(values, w);
+    let sw: f64 = w.iter().sum();
+    values
+        .iter()
+        .zip(w)
+        .map(|(&y, &w)| {
+            let r = y / m;
+            if r > 0.0 {
+                w * r * r.ln()
+            } else {
+                0.0
+            }
+        })
+        .sum::<f64>()
+        / sw
+}
+
+/// Mean log deviation (Theil L) = Σ w_i ln(ȳ/y_i) / Σ w_i; values must be > 0.
+pub fn mld(values: &[f64], weights: Option<&[f64]>) -> Result<f64> {
+    let w = prepare(values, weights, true)?;
+    Ok(mld_w(values, &w))
+}
+
+fn mld_w(values: &[f64], w: &[f64]) -> f64 {
+    let m = wmean(values, w);
+    let sw: f64 = w.iter().sum();
+    values
+        .iter()
+        .zip(w)
+        .map(|(&y, &w)| w * (m / y).ln())
+        .sum::<f64>()
+        / sw
+}
+
+/// Generalised entropy GE(α) = (Σ w_i ((y_i/ȳ)^α − 1) / Σ w_i) / (α(α − 1)); GE(0) = MLD,
+/// GE(1) = Theil T. Values must be > 0 when α ≤ 0.
+pub fn generalized_entropy(values: &[f64], weights: Option<&[f64]>, alpha: f64) -> Result<f64> {
+    if !alpha.is_finite() {
+        return Err(Error::argument("alpha", "must be finite"));
+    }
+    let w = prepare(values, weights, alpha <= 0.0)?;
+    if alpha == 0.0 {
+        return Ok(mld_w(values, &w));
+    }
+    if alpha == 1.0 {
+        return Ok(theil_w(values, &w));
+    }
+    let m = wmean(values, &w);
+    let sw: f64 = w.iter().sum();
+    let s: f64 = values
+        .iter()
+        .zip(&w)
+        .map(|(&y, &w)| w * ((y / m).powf(alpha) - 1.0))
+        .sum::<f64>()
+        / sw;
+    Ok(s / (alpha * (alpha - 1.0)))
+}
+
+/// Atkinson index and the equally distributed equivalent it is built on.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct AtkinsonResult {
+    pub atkinson: f64,
+    /// The equally distributed equivalent (generalised mean of order 1 − ε).
+    pub ede: f64,
+}
+
+/// Atkinson(ε) = 1 − EDE/ȳ with EDE = (Σ w_i y_i^(1−ε) / Σ w_i)^(1/(1−ε)), the geometric mean
+/// for ε = 1; ε ≥ 0 (ε = 0 gives 0). Values must be > 0 when ε ≥ 1.
+pub fn atkinson(values: &[f64], weights: Option<&[f64]>, epsilon: f64) -> Result<AtkinsonResult> {
+    if !(epsilon.is_finite() && epsilon >= 0.0) {
+        return Err(Error::argument("epsilon", "must be finite and ≥ 0"));
+    }
+    let w = prepare(values, weights, epsilon >= 1.0)?;
+    let m = wmean(values, &w);
+    let sw: f64 = w.iter().sum();
+    let ede = if epsilon == 1.0 {
+        (values.iter().zip(&w).map(|(&y, &w)| w * y.ln()).sum::<f64>() / sw).exp()
+    } else {
+        let e = 1.0 - epsilon;
+        (values
+            .iter()
+            .zip(&w)
+            .map(|(&y, &w)| w * y.powf(e))
+            .sum::<f64>()
+            / sw)
+            .powf(1.0 / e)
+    };
+    Ok(AtkinsonResult {
+        atkinson: 1.0 - ede / m,
+        ede,
+    })
+}
+
+/// Quantile share ratio: the share of the total held by the top `share` of the population over
+/// the share held by the bottom `share` (0.2 → the 80/20 ratio, 0.1 → 90/10). Weighted
+/// populations are split at the cut points (a unit straddling one counts in part), so the
+/// ratio is the Lorenz curve's: (1 − L(1 − s)) / L(s).
+pub fn share_ratio(values: &[f64], weights: Option<&[f64]>, share: f64) -> Result<f64> {
+    if !(share > 0.0 && share <= 0.5) {
+        return Err(Error::argument("share", "must be in (0, 0.5]"));
+    }
+    let g = gini(values, weights, false)?;
+    let l = |q: f64| lorenz_at(&g.lorenz, q);
+    let bottom = l(share);
+    if bottom <= 0.0 {
+        return Err(Error::argument(
+            "values",
+            "the bottom share holds nothing: the ratio is infinite",
+        ));
+    }
+    Ok((1.0 - l(1.0 - share)) / bottom)
+}
+
+/// The Lorenz curve at population share q (linear between points).
+pub fn lorenz_at(lorenz: &Lorenz, q: f64) -> f64 {
+    let ps = &lorenz.population_share;
+    let k = ps.partition_point(|&p| p < q).clamp(1, ps.len() - 1);
+    let (p0, p1) = (ps[k - 1], ps[k]);
+    let (v0, v1) = (lorenz.value_share[k - 1], lorenz.value_share[k]);
+    if p1 > p0 {
+        v0 + (q - p0) / (p1 - p0) * (v1 - v0)
+    } else {
+        v1
+    }
+}
+
+/// Within- and between-group parts of an index over a group column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Decomposition {
+    pub total: f64,
+    pub within: f64,
+    pub between: f64,
+    /// Group labels in first-seen order, with each group's own index.
+    pub groups: Vec<String>,
+    pub group_index: Vec<f64>,
+}
+
+/// Theil T (`alpha = 1`), MLD (`alpha = 0`) or GE(α) decomposed over `group`:
+/// GE = Σ_g q_g^(1−α) s_g^α GE_g (within, q_g = population share, s_g = value share) +
+/// GE of the group means each weighted by its population (between). For Theil T this is
+/// Σ s_g T_g + Σ s_g ln(ȳ_g/ȳ); for MLD Σ q_g MLD_g + Σ q_g ln(ȳ/ȳ_g).
+pub fn decompose(
+    values: &[f64],
+    weights: Option<&[f64]>,
+    group: &[String],
+    alpha: f64,
+) -> Result<Decomposition> {
+    check_len("group", group.len(), "values", values.len())?;
+    let w = prepare(values, weights, alpha <= 0.0)?;
+    let total = generalized_entropy(values, Some(&w), alpha)?;
+    let mut labels: Vec<String> = Vec::new();
+    let mut index = std::collections::HashMap::new();
+    let mut members: Vec<Vec<usize>> = Vec::new();
+    for (i, g) in group.iter().enumerate() {
+        let k = *index.entry(g.as_str()).or_insert_with(|| {
+            labels.push(g.clone());
+            members.push(Vec::new());
+            labels.len() - 1
+        });
+        members[k].push(i);
+    }
+    let sw: f64 = w.iter().sum();
+    let sv: f64 = values.iter().zip(&w).map(|(v, w)| v * w).sum();
+    let mut within = 0.0;
+    let mut means = Vec::new();
+    let mut gw = Vec::new();
+    let mut group_index = Vec::new();
+    for (k, m) in members.iter().enumerate() {
+        let v: Vec<f64> = m.iter().map(|&i| values[i]).collect();
+        let ww: Vec<f64> = m.iter().map(|&i| w[i]).collect();
+        let wsum: f64 = ww.iter().sum();
+        let vsum: f64 = v.iter().zip(&ww).map(|(a, b)| a * b).sum();
+        if vsum <= 0.0 {
+            return Err(Error::InvalidGroup {
+                group: labels[k].clone(),
+                message: "all values are zero: the group's mean must be > 0".into(),
+            });
+        }
+        let ge = generalized_entropy(&v, Some(&ww), alpha)?;
+        let q = wsum / sw;
+        let s = vsum / sv;
+        within += q.powf(1.0 - alpha) * s.powf(alpha) * ge;
+        means.push(vsum / wsum);
+        gw.push(wsum);
+        group_index.push(ge);
+    }
+    let between = generalized_entropy(&means, Some(&gw), alpha)?;
+    Ok(Decomposition {
+        total,
+        within,
+        between,
+        groups: labels,
+        group_index,
+    })
+}
+
+/// Concentration index of `outcome` h against the rank variable x: C = 2 cov_w(h, R) / h̄ with
+/// R the weighted fractional rank of x (ties share their mean rank).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ConcentrationCorrection {
+    /// The standard index.
+    #[default]
+    None,
+    /// Wagstaff: C / (1 − h̄) for h in [0, 1].
+    Wagstaff,
+    /// Erreygers: 4 h̄ C / (b − a) for h in [a, b].
+    Erreygers,
+}
+
+/// Concentration index (see [`ConcentrationCorrection`]); `bounds` = (a, b) of a bounded
+/// outcome, needed for the corrections (Wagstaff requires (0, 1)).
+pub fn concentration_index(
+    outcome: &[f64],
+    rank_by: &[f64],
+    weights: Option<&[f64]>,
+    correction: ConcentrationCorrection,
+    bounds: Option<(f64, f64)>,
+) -> Result<f64> {
+    check_len("rank_by", rank_by.len(), "outcome", outcome.len())?;
+    let w = prepare(outcome, weights, false)?;
+    for (i, &x) in rank_by.iter().enumerate() {
+        if !x.is_finite() {
+            return Err(Error::value("rank_by", i, x, "must be finite"));
+        }
+    }
+    let sw: f64 = w.iter().sum();
+    let mut idx: Vec<usize> = (0..outcome.len()).collect();
+    idx.sort_by(|&a, &b| rank_by[a].total_cmp(&rank_by[b]));
+    let mut rank = vec![0.0; outcome.len()];
+    let mut cum = 0.0;
+    let mut k = 0;
+    while k < idx.len() {
+        let mut e = k;
+        let mut tw = 0.0;
+        while e < idx.len() && rank_by[idx[e]] == rank_by[idx[k]] {
+            tw += w[idx[e]];
+            e += 1;
+        }
+        let r = (cum + tw / 2.0) / sw;
+        for &i in &idx[k..e] {
+            rank[i] = r;
+        }
+        cum += tw;
+        k = e;
+    }
+    let hbar = wmean(outcome, &w);
+    let rbar = wmean(&rank, &w);
+    let cov: f64 = outcome
+        .iter()
+        .zip(&rank)
+        .zip(&w)
+        .map(|((h, r), w)| w * (h - hbar) * (r - rbar))
+        .sum::<f64>()
+        / sw;
+    let c = 2.0 * cov / hbar;
+    let need = |name: &str| {
+        bounds.ok_or_else(|| Error::argument("bounds", format!("{name} needs the outcome's bounds")))
+    };
+    match correction {
+        ConcentrationCorrection::None => Ok(c),
+        ConcentrationCorrection::Wagstaff => {
+            let (a, b) = need("wagstaff")?;
+            if a != 0.0 || b != 1.0 {
+                return Err(Error::argument("bounds", "Wagstaff's correction is for h in [0, 1]"));
+            }
+            check_bounds(outcome, a, b)?;
+            Ok(c / (1.0 - hbar))
+        }
+        ConcentrationCorrection::Erreygers => {
+            let (a, b) = need("erreygers")?;
+            if b <= a {
+                return Err(Error::argument("bounds", "upper bound must exceed lower bound"));
+            }
+            check_bounds(outcome, a, b)?;
+            Ok(4.0 * hbar * c / (b - a))
+        }
+    }
+}
+
+fn check_bounds(h: &[f64], a: f64, b: f64) -> Result<()> {
+    for (i, &v) in h.iter().enumerate() {
+        if v < a || v > b {
+            return Err(Error::value("outcome", i, v, "outside the given bounds"));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,315 @@
+//! Slope and relative indices of inequality as PHEindicatormethods' `phe_sii` computes them.
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use statrs::distribution::{ContinuousCDF, Normal};
+
+use super::grouped::{group_error, ridits, shares, sorted_by_order, validate, Needs, Subgroup};
+use super::rng::Rng;
+use crate::error::{format_value, Error, Result};
+
+/// The indicator type, PHE's `value_type`: fixes the scale on which each subgroup's value is
+/// drawn in the simulation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ValueType {
+    /// `0`: drawn on the value's own scale (e.g. life expectancy).
+    #[default]
+    Other,
+    /// `1`: a rate, drawn on the log scale.
+    Rate,
+    /// `2`: a proportion in (0, 1), drawn on the logit scale.
+    Proportion,
+}
+
+impl ValueType {
+    /// PHE's code: 0 other, 1 rate, 2 proportion.
+    pub fn from_code(code: u8) -> Option<Self> {
+        match code {
+            0 => Some(ValueType::Other),
+            1 => Some(ValueType::Rate),
+            2 => Some(ValueType::Proportion),
+            _ => None,
+        }
+    }
+
+    fn forward(self, y: f64) -> f64 {
+        match self {
+            ValueType::Other => y,
+            ValueType::Rate => y.ln(),
+            ValueType::Proportion => (y / (1.0 - y)).ln(),
+        }
+    }
+
+    fn back(self, t: f64) -> f64 {
+        match self {
+            ValueType::Other => t,
+            ValueType::Rate => t.exp(),
+            ValueType::Proportion => 1.0 / (1.0 + (-t).exp()),
+        }
+    }
+}
+
+/// Options of [`sii`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SiiOptions {
+    /// Indicator type (default other).
+    pub value_type: ValueType,
+    /// PHE's `transform = TRUE`: fit the regression to the log (rate) or logit (proportion) of
+    /// the values and back-transform the fitted line (default false: fit the values).
+    pub transform: bool,
+    /// Confidence levels of the simulated limits, each in (0, 1) (default `[0.95]`).
+    pub confidence: Vec<f64>,
+    /// Confidence level of the subgroups' `lower`/`upper` limits, used to turn them into
+    /// standard errors (default 0.95, as PHE hard-codes).
+    pub limits_confidence: f64,
+    /// Factor applied to the SII and its limits; a negative one also inverts the RII (PHE).
+    pub multiplier: f64,
+    /// Simulation repetitions (default 100 000; at least 100); 0 skips the simulation.
+    pub reps: usize,
+    /// Seed of the simulation.
+    pub seed: u64,
+}
+
+impl Default for SiiOptions {
+    fn default() -> Self {
+        SiiOptions {
+            value_type: ValueType::Other,
+            transform: false,
+            confidence: vec![0.95],
+            limits_confidence: 0.95,
+            multiplier: 1.0,
+            reps: 100_000,
+            seed: 20_240_601,
+        }
+    }
+}
+
+/// Simulated limits at one confidence level.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SiiLimits {
+    pub confidence: f64,
+    pub sii_lower: f64,
+    pub sii_upper: f64,
+    pub rii_lower: f64,
+    pub rii_upper: f64,
+}
+
+/// The result of [`sii`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SiiResult {
+    /// Slope index of inequality × multiplier: fitted value at rank 1 (least deprived) minus
+    /// at rank 0 (most deprived).
+    pub sii: f64,
+    /// Relative index, PHE/HEAT form: fitted(1) / fitted(0) = (intercept + SII) / intercept,
+    /// inverted when the multiplier is negative.
+    pub rii: f64,
+    /// Fitted value at rank 0 (on the value scale, not multiplied).
+    pub intercept: f64,
+    /// Kunst–Mackenbach form: SII (unmultiplied, sign of the multiplier) / population-weighted
+    /// mean of the values.
+    pub rii_mean: f64,
+    /// Simulated limits, one per requested confidence level (empty when `reps` = 0).
+    pub limits: Vec<SiiLimits>,
+    /// Repetitions used.
+    pub reps: usize,
+}
+
+/// The fitted line's intercept and slope as linear functions of the values:
+/// intercept = Σ c0_j t_j, slope = Σ c1_j t_j (weighted least squares, weights = shares).
+fn coefficients(p: &[f64], x: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    let xbar: f64 = p.iter().zip(x).map(|(p, x)| p * x).sum();
+    let sxx: f64 = p.iter().zip(x).map(|(p, x)| p * (x - xbar) * (x - xbar)).sum();
+    let c1: Vec<f64> = p.iter().zip(x).map(|(p, x)| p * (x - xbar) / sxx).collect();
+    let c0: Vec<f64> = p.iter().zip(&c1).map(|(p, c)| p - xbar * c).collect();
+    (c0, c1)
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(a, b)| a * b).sum()
+}
+
+/// SII, RII (as fitted at rank 0 and 1) from a fitted line on the regression scale.
+fn ends(vt: ValueType, transform: bool, intercept: f64, slope: f64) -> (f64, f64) {
+    if transform {
+        (vt.back(intercept), vt.back(intercept + slope))
+    } else {
+        (intercept, intercept + slope)
+    }
+}
+
+fn check_options(opts: &SiiOptions) -> Result<()> {
+    for &c in &opts.confidence {
+        crate::stats::check_confidence(c)?;
+    }
+    crate::stats::check_confidence(opts.limits_confidence)
+        .map_err(|_| Error::argument("limits_confidence", "must be strictly between 0 and 1"))?;
+    if !(opts.multiplier.is_finite() && opts.multiplier != 0.0) {
+        return Err(Error::argument(
+            "multiplier",
+            format!(
+                "must be finite and non-zero (got {})",
+                format_value(opts.multiplier)
+            ),
+        ));
+    }
+    if opts.reps != 0 && opts.reps < 100 {
+        return Err(Error::argument(
+            "reps",
+            format!("must be at least 100, or 0 for no interval (got {})", opts.reps),
+        ));
+    }
+    Ok(())
+}
+
+/// The SII and RII of an ordered dimension by PHEindicatormethods' `phe_sii` (Low & Low 2004):
+/// weighted least squares of the value on the ridit with weights = population shares (PHE
+/// writes it as `value·√a ~ √a + rank·√a − 1`), SII = fitted(1) − fitted(0) × multiplier,
+/// RII = fitted(1)/fitted(0); limits by simulation (see the module docs).
+///
+/// Every subgroup needs an order, a population > 0, and either `se` or both limits. Rates must
+/// be > 0 and proportions in (0, 1) (values and limits).
+pub fn sii(groups: &[Subgroup], opts: &SiiOptions) -> Result<SiiResult> {
+    sii_stream(groups, opts, 0)
+}
+
+/// [`sii`] for many subgroup tables at once (e.g. every area × period), in parallel. Table i
+/// draws from stream i of the seed, so the results do not depend on the number of threads.
+pub fn sii_batch(tables: &[Vec<Subgroup>], opts: &SiiOptions) -> Vec<Result<SiiResult>> {
+    tables
+        .par_iter()
+        .enumerate()
+        .map(|(i, t)| sii_stream(t, opts, i as u64))
+        .collect()
+}
+
+fn sii_stream(groups: &[Subgroup], opts: &SiiOptions, stream: u64) -> Result<SiiResult> {
+    check_options(opts)?;
+    validate(
+        groups,
+        Needs {
+            min_groups: 3,
+            population: true,
+            ordered: true,
+        },
+    )?;
+    let vt = opts.value_type;
+    let g = sorted_by_order(groups);
+    for s in &g {
+        check_domain(vt, &s.label, "value", s.value)?;
+    }
+    let p = shares(&g);
+    let x = ridits(&p);
+    let (c0, c1) = coefficients(&p, &x);
+    let y: Vec<f64> = g.iter().map(|s| s.value).collect();
+    let t: Vec<f64> = y.iter().map(|&v| vt.forward(v)).collect();
+    let fit_on = if opts.transform { &t } else { &y };
+    let (f0, f1) = ends(vt, opts.transform, dot(&c0, fit_on), dot(&c1, fit_on));
+    let m = opts.multiplier;
+    let rii = if m < 0.0 { f0 / f1 } else { f1 / f0 };
+    let mu = dot(&p, &y);
+    let mut out = SiiResult {
+        sii: m * (f1 - f0),
+        rii,
+        intercept: f0,
+        rii_mean: m.signum() * (f1 - f0) / mu,
+        limits: Vec::new(),
+        reps: opts.reps,
+    };
+    if opts.reps == 0 {
+        return Ok(out);
+    }
+    // Standard errors on the drawing scale (transformed for rates and proportions).
+    let z_lim = Normal::standard().inverse_cdf((1.0 + opts.limits_confidence) / 2.0);
+    let mut se = Vec::with_capacity(g.len());
+    for s in &g {
+        let v = match (s.se, s.lower, s.upper) {
+            (Some(se), _, _) => se,
+            (None, Some(l), Some(u)) => {
+                check_domain(vt, &s.label, "lower", l)?;
+                check_domain(vt, &s.label, "upper", u)?;
+                if u < l {
+                    return Err(group_error(&s.label, "upper limit is below the lower limit"));
+                }
+                (vt.forward(u) - vt.forward(l)) / (2.0 * z_lim)
+            }
+            _ => {
+                return Err(group_error(
+                    &s.label,
+                    "needs a standard error or both confidence limits",
+                ))
+            }
+        };
+        se.push(v);
+    }
+    let mut rng = Rng::new(opts.seed, stream);
+    let n = opts.reps;
+    let mut sims = vec![0.0; n];
+    let mut riis = vec![0.0; n];
+    let mut draw = vec![0.0; g.len()];
+    for r in 0..n {
+        for j in 0..g.len() {
+            let d = t[j] + se[j] * rng.normal();
+            draw[j] = if opts.transform { d } else { vt.back(d) };
+        }
+        let (a, b) = (dot(&c0, &draw), dot(&c1, &draw));
+        let (f0, f1) = ends(vt, opts.transform, a, b);
+        sims[r] = m * (f1 - f0);
+        riis[r] = if m < 0.0 { f0 / f1 } else { f1 / f0 };
+    }
+    sims.sort_unstable_by(f64::total_cmp);
+    riis.sort_unstable_by(f64::total_cmp);
+    for &c in &opts.confidence {
+        let (lo, hi) = phe_positions(n, c);
+        out.limits.push(SiiLimits {
+            confidence: c,
+            sii_lower: sims[lo],
+            sii_upper: sims[hi],
+            rii_lower: riis[lo],
+            rii_upper: riis[hi],
+        });
+    }
+    Ok(out)
+}
+
+/// PHE's percentile positions (0-based): the round(n·α/2)-th and round(n·(1 − α/2))-th of the
+/// sorted replicates (1-based, R's rounding half to even), kept inside 1..n.
+fn phe_positions(n: usize, confidence: f64) -> (usize, usize) {
+    let cv = confidence + (1.0 - confidence) / 2.0;
+    let pos = |q: f64| ((n as f64 * q).round_ties_even() as usize).clamp(1, n) - 1;
+    (pos(1.0 - cv), pos(cv))
+}
+
+fn check_domain(vt: ValueType, label: &str, what: &str, v: f64) -> Result<()> {
+    let ok = match vt {
+        ValueType::Other => v.is_finite(),
+        ValueType::Rate => v.is_finite() && v > 0.0,
+        ValueType::Proportion => v > 0.0 && v < 1.0,
+    };
+    if ok {
+        Ok(())
+    } else {
+        let rule = match vt {
+            ValueType::Other => "must be finite",
+            ValueType::Rate => "must be > 0 for a rate (drawn on the log scale)",
+            ValueType::Proportion => {
+                "must be strictly between 0 and 1 for a proportion (drawn on the logit scale)"
+            }
+        };
+        Err(group_error(
+            label,
+            format!("{what} {} {rule}", format_value(v)),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions() {
+        assert_eq!(phe_positions(100_000, 0.95), (2499, 97499));
+        assert_eq!(phe_positions(1000, 0.99), (4, 994));
+    }
+}
