@@ -360,25 +360,25 @@ fn read_placements(input: &Input, opts: &OapOptions, diag: &mut Diagnostics) -> 
 }
 
 fn check_unique_ids(input: &Input, ours: &str) -> Result<()> {
-    let ids = input.categories(ours)?;
-    let mut first = vec![usize::MAX; ids.values.len()];
-    for (row, &c) in ids.codes.iter().enumerate() {
-        let slot = &mut first[c as usize];
-        if ids.values[c as usize].is_none() {
-            return Err(Error::InvalidCell {
-                column: input.name(ours).to_owned(),
-                row,
-                value: "null".into(),
-                rule: "identifiers are required".into(),
-            });
+    let codes = input.codes(ours)?;
+    let col = input.column(ours)?;
+    let mut first = vec![usize::MAX; codes.iter().map(|&c| c as usize + 1).max().unwrap_or(0)];
+    for (row, &c) in codes.iter().enumerate() {
+        let cell = |rule: String| Error::InvalidCell {
+            column: input.name(ours).to_owned(),
+            row,
+            value: crate::table::display(col.as_ref(), row),
+            rule,
+        };
+        if col.is_null(row) {
+            return Err(cell("identifiers are required".into()));
         }
+        let slot = &mut first[c as usize];
         if *slot != usize::MAX {
-            return Err(Error::InvalidCell {
-                column: input.name(ours).to_owned(),
-                row,
-                value: ids.values[c as usize].clone().unwrap_or_default(),
-                rule: format!("duplicate identifier (first at row {})", *slot),
-            });
+            return Err(cell(format!(
+                "duplicate identifier (first at row {})",
+                *slot
+            )));
         }
         *slot = row;
     }
@@ -439,12 +439,12 @@ fn apply_overlap_rule(
     p: &mut Placements,
     diag: &mut Diagnostics,
 ) -> Result<()> {
-    let person = input.categories("person_id")?;
+    let person = input.codes("person_id")?;
     let mut order: Vec<usize> = (0..p.rows.len()).collect();
-    order.sort_by_key(|&k| (person.codes[p.rows[k]], p.start[k], p.rows[k]));
+    order.sort_unstable_by_key(|&k| (person[p.rows[k]], p.start[k], p.rows[k]));
     for pair in order.windows(2) {
         let (a, b) = (pair[0], pair[1]);
-        if person.codes[p.rows[a]] != person.codes[p.rows[b]] {
+        if person[p.rows[a]] != person[p.rows[b]] {
             continue;
         }
         let overlaps = p.end[a].is_none_or(|e| e > p.start[b]);

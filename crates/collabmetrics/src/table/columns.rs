@@ -265,6 +265,12 @@ impl Input {
         Ok(())
     }
 
+    /// A dense code per row (0.., in order of first appearance) of a key column, without the
+    /// text of the values: the cheap form for identifiers.
+    pub fn codes(&self, ours: &str) -> Result<Vec<u32>> {
+        super::groups::key_codes(self.column(ours)?, self.name(ours))
+    }
+
     /// The distinct values of a code or key column (see [`Categories`]).
     pub fn categories(&self, ours: &str) -> Result<Categories> {
         let groups = super::Groups::new(self, &[ours.to_owned()])?;
