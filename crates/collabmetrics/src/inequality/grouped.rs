@@ -13,7 +13,7 @@ pub struct Subgroup {
     /// The estimate y_j (a rate, proportion, mean, ...).
     pub value: f64,
     /// The standard error of `value` (on the transformed scale for PHE's SII with rates and
-    /// proportions; see [`super::sii`]).
+    /// proportions; see [`super::sii()`]).
     pub se: Option<f64>,
     /// Lower confidence limit of `value` (used when `se` is missing).
     pub lower: Option<f64>,

@@ -37,7 +37,10 @@ fn prepare(values: &[f64], weights: Option<&[f64]>, positive: bool) -> Result<Ve
     };
     let total: f64 = values.iter().zip(&w).map(|(v, w)| v * w).sum();
     if total <= 0.0 {
-        return Err(Error::argument("values", "all values are zero: the mean must be > 0"));
+        return Err(Error::argument(
+            "values",
+            "all values are zero: the mean must be > 0",
+        ));
     }
     Ok(w)
 }
@@ -194,7 +197,13 @@ pub fn atkinson(values: &[f64], weights: Option<&[f64]>, epsilon: f64) -> Result
     let m = wmean(values, &w);
     let sw: f64 = w.iter().sum();
     let ede = if epsilon == 1.0 {
-        (values.iter().zip(&w).map(|(&y, &w)| w * y.ln()).sum::<f64>() / sw).exp()
+        (values
+            .iter()
+            .zip(&w)
+            .map(|(&y, &w)| w * y.ln())
+            .sum::<f64>()
+            / sw)
+            .exp()
     } else {
         let e = 1.0 - epsilon;
         (values
@@ -375,14 +384,18 @@ pub fn concentration_index(
         / sw;
     let c = 2.0 * cov / hbar;
     let need = |name: &str| {
-        bounds.ok_or_else(|| Error::argument("bounds", format!("{name} needs the outcome's bounds")))
+        bounds
+            .ok_or_else(|| Error::argument("bounds", format!("{name} needs the outcome's bounds")))
     };
     match correction {
         ConcentrationCorrection::None => Ok(c),
         ConcentrationCorrection::Wagstaff => {
             let (a, b) = need("wagstaff")?;
             if a != 0.0 || b != 1.0 {
-                return Err(Error::argument("bounds", "Wagstaff's correction is for h in [0, 1]"));
+                return Err(Error::argument(
+                    "bounds",
+                    "Wagstaff's correction is for h in [0, 1]",
+                ));
             }
             check_bounds(outcome, a, b)?;
             Ok(c / (1.0 - hbar))
@@ -390,7 +403,10 @@ pub fn concentration_index(
         ConcentrationCorrection::Erreygers => {
             let (a, b) = need("erreygers")?;
             if b <= a {
-                return Err(Error::argument("bounds", "upper bound must exceed lower bound"));
+                return Err(Error::argument(
+                    "bounds",
+                    "upper bound must exceed lower bound",
+                ));
             }
             check_bounds(outcome, a, b)?;
             Ok(4.0 * hbar * c / (b - a))

@@ -25,17 +25,82 @@
 //! Limits by PHE's simulation: each subgroup's SE is `se` if given, else
 //! (g(U) − g(L)) / (2 z), g = identity / ln / logit by `value_type`, z the normal quantile of
 //! `limits_confidence` (PHE hard-codes 95 %); a given `se` is taken to be on g's scale, as PHE
-//! does. Each of `reps` repetitions draws g(y_j) + se_j · N(0, 1) for every subgroup,
-//! back-transforms (unless `transform`), refits and recomputes SII and RII. The limits are the
-//! round(reps·α/2)-th and round(reps·(1 − α/2))-th sorted replicates (1-based, R's round half
-//! to even), as PHE takes them. All confidence levels are read from the same replicates.
+//! does. Each of `reps` repetitions draws g(y_j) + se_j · N(0, 1) for every subgroup and refits:
+//!
+//! * without `transform`: the draws are back-transformed (g⁻¹) and the replicate's SII and RII
+//!   are those of the refitted line; the limits are the replicates' percentiles;
+//! * with `transform`: the replicate keeps only its slope b on g's scale; the slope's
+//!   percentiles b_lo, b_hi are back-transformed by pivoting on the point fit's middle,
+//!   mid = β0 + β1/2: SII limit = m · (g⁻¹(mid + b/2) − g⁻¹(mid − b/2)), RII limit =
+//!   g⁻¹(mid + b/2) / g⁻¹(mid − b/2) (PHEindicatormethods 1.4+, `SII_function.R`), swapped and
+//!   inverted for a negative multiplier. PHE reports this branch's intercept × |multiplier|;
+//!   so do we.
+//!
+//! Percentiles are PHE's order statistics: the round(reps·α/2)-th and round(reps·(1 − α/2))-th
+//! sorted replicates (1-based, R's round half to even), found by selection (O(reps)). All
+//! confidence levels are read from the same replicates.
 //!
 //! Choices where PHE or the spec is silent: reps < 100 is an error (PHE requires 1000; we allow
 //! 100..999 for quick looks) and `reps = 0` skips the simulation; at least three subgroups
-//! (spec: "more than two"); PHE's 5–100 quantile rule is not enforced. The generator is our own
+//! (spec: "more than two"); PHE's 5–100 quantile rule is not enforced. PHE's rate branch swaps
+//! the limits for any multiplier below 1 (`multiplier < 1`, so 0 < m < 1 gives lower > upper);
+//! we swap only for negative multipliers, as its proportion branch does. The generator is our own
 //! (xoshiro256**, Box–Muller), so simulated limits agree with PHE's within Monte Carlo error,
 //! not to the digit; [`sii_batch`] gives table i stream i of the seed, so results do not depend
 //! on the number of threads.
+//!
+//! # Grouped: the HEAT set ([`heat_measure`], [`heat_measures`])
+//!
+//! WHO's Health Equity Assessment Toolkit (R package `healthequal`), with the spec's
+//! definitions. Subgroups j with estimate y_j, SE se_j, population N_j, share p_j,
+//! μ = Σ p_j y_j (or `setting_average`), ridit X_j on ordered dimensions, `scale` given or
+//! inferred ([`infer_scale`]: the smallest of 1, 100, 10³ … 10⁶ that is ≥ max y), z the normal
+//! quantile of `confidence`.
+//!
+//! | code | value | interval |
+//! |---|---|---|
+//! | D | y_hi − y_lo | analytic, SE = √(se_hi² + se_lo²) |
+//! | R | y_hi / y_lo | analytic on the log scale, SE(ln R) = √(se_hi² + R² se_lo²)/(y_lo R) |
+//! | SII, RII | [`SiiModel::Linear`] (default): PHE's, as above; [`SiiModel::Logistic`]: HEAT's binomial GLM logit π = b0 + b1 X on counts round(y/scale·⌈N⌉) of ⌈N⌉ with prior weights ⌈N⌉ (effective ⌈N⌉²), SII = scale (expit(b0 + b1) − expit(b0)), RII = expit(b0 + b1)/expit(b0) | linear: PHE's simulation; logistic: delta method with the HC1 sandwich V = J/(J − 2) B⁻¹MB⁻¹ (SII's SE × scale; RII's on the log scale) |
+//! | RII_MEAN | linear SII / μ (Kunst–Mackenbach) | none |
+//! | ACI | Σ p_j (2X_j − 1) y_j | analytic: OLS slope SE of 2σ²y_j√N_j on [X_j√N_j, √N_j], σ² = Σ p_j (X_j − ½)², df J − 2 |
+//! | RCI | ACI/μ; Wagstaff ÷ (1 − μ/scale); Erreygers × 4μ/scale | as ACI with y/μ, times the same factor |
+//! | BGV | Σ p_j (y_j − μ)² | analytic (Ahn et al. 2018) |
+//! | BGSD, COV | √BGV, 100 √BGV / μ | simulation |
+//! | MDMU, MDMW | (1/J) Σ \|y_j − μ\|, Σ p_j \|y_j − μ\| | simulation |
+//! | MDBU, MDBW | as MDM around the best y (max for favourable high, min for low; re-chosen per replicate) | simulation |
+//! | MDRU, MDRW | as MDM around the `reference` subgroup | simulation |
+//! | IDISU, IDISW | 100 MDMU/μ, 100 MDMW/μ | simulation |
+//! | TI | 1000 Σ p_j r_j ln r_j, r_j = y_j/μ (y = 0 counts as 10⁻⁶) | analytic, delta method, SE × 1000 |
+//! | MLD | 1000 Σ p_j (−ln r_j) | analytic, SE × 1000 |
+//! | PAR | y_ref − μ, 0 when it points the favourable way | analytic (Walter): SE = μ·s |
+//! | PAF | 100 PAR/μ | analytic: SE = 100·s |
+//!
+//! Pairs for D and R: ordered → most advantaged vs most disadvantaged (favourable high: hi =
+//! most advantaged; low: hi = most disadvantaged); non-ordered → max vs min (first on ties), or
+//! with a `reference` (high: reference vs min of the others; low: max of the others vs
+//! reference). PAF/PAR's reference: `reference` if given, else the most advantaged (ordered) or
+//! the best subgroup (non-ordered). Analytic intervals are value ∓ z·SE (R and RII: on the log
+//! scale). Simulation intervals draw each y_j from Normal(y_j, se_j) truncated to [0, ∞) (to
+//! [0, 100] when scale = 100) by redrawing, keep populations fixed, recompute μ, and take R's
+//! type-7 percentiles of `reps` replicates (default 100 000; HEAT uses 100); without every
+//! se_j such a measure has no interval (`method = "none"`), not an error.
+//!
+//! Deliberate differences from `healthequal`: the SEs of TI and MLD (× 1000) and PAF (× 100)
+//! are scaled with their estimates (HEAT leaves them unscaled, making its intervals 1000× and
+//! 100× too narrow), and the logistic SII's SE is reported × scale (HEAT reports it on the 0–1
+//! scale while its interval uses the scaled one). Populations are required for every measure
+//! (the spec's allowance of up to 15 % missing populations filled with the setting average is
+//! not implemented); `setting_average` replaces μ where given. Measures need more than two
+//! subgroups except D, R, PAF and PAR (two suffice). A measure that does not apply to the
+//! dimension is an error naming it when asked for, and skipped by [`heat_measures`] with
+//! `None`.
+//!
+//! # Table entry point ([`measures_table`])
+//!
+//! One row per (by-group, measure) with `measure`, `value`, `lower`, `upper`, `confidence`,
+//! `method`, after the `by` columns; subgroup columns `subgroup`, `value`, `se`, `lower`,
+//! `upper`, `population`, `order` (mapped to the caller's names by the input's column map).
 //!
 //! # Individual measures ([`individual`])
 //!
@@ -61,6 +126,10 @@
 //!   ranking variable (ties share their mean rank); Wagstaff C/(1 − h̄) for h in [0, 1];
 //!   Erreygers 4 h̄ C/(b − a) for h in [a, b].
 //!
+//! [`bootstrap()`] gives percentile intervals for any of them ([`IndividualMeasure`]): `reps`
+//! resamples of the units with replacement (weights travel with their values), R's type-7
+//! percentiles; resample r draws from stream r of the seed (thread-count independent).
+//!
 //! Zero values are allowed for Gini, Theil T and GE(α > 0); MLD, GE(α ≤ 0) and Atkinson(ε ≥ 1)
 //! need values > 0 and name the first offender. Negative values are always an error.
 //!
@@ -71,15 +140,23 @@
 //! its scale (e.g. a proportion outside (0, 1) for a logit draw) are [`crate::Error`]s naming
 //! the subgroup ([`crate::Error::InvalidGroup`]) or the argument.
 
+pub mod bootstrap;
 pub mod grouped;
+pub mod heat;
 pub mod individual;
 pub(crate) mod rng;
 pub mod sii;
+pub mod table;
 
+pub use bootstrap::{bootstrap, BootstrapOptions, BootstrapResult, IndividualMeasure};
 pub use grouped::{Favourable, Subgroup};
+pub use heat::{
+    heat_measure, heat_measures, infer_scale, HeatOptions, Measure, MeasureResult, RciMethod,
+    SiiModel,
+};
 pub use individual::{
     atkinson, concentration_index, decompose, generalized_entropy, gini, lorenz_at, mld,
-    share_ratio, theil, AtkinsonResult, ConcentrationCorrection, Decomposition, GiniResult,
-    Lorenz,
+    share_ratio, theil, AtkinsonResult, ConcentrationCorrection, Decomposition, GiniResult, Lorenz,
 };
 pub use sii::{sii, sii_batch, SiiLimits, SiiOptions, SiiResult, ValueType};
+pub use table::{measures_table, MeasuresTableOptions};

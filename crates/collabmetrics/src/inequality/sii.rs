@@ -104,7 +104,8 @@ pub struct SiiResult {
     /// Relative index, PHE/HEAT form: fitted(1) / fitted(0) = (intercept + SII) / intercept,
     /// inverted when the multiplier is negative.
     pub rii: f64,
-    /// Fitted value at rank 0 (on the value scale, not multiplied).
+    /// Fitted value at rank 0, on the value scale (times |multiplier| under `transform`, as
+    /// PHE reports it).
     pub intercept: f64,
     /// Kunst–Mackenbach form: SII (unmultiplied, sign of the multiplier) / population-weighted
     /// mean of the values.
@@ -119,7 +120,11 @@ pub struct SiiResult {
 /// intercept = Σ c0_j t_j, slope = Σ c1_j t_j (weighted least squares, weights = shares).
 fn coefficients(p: &[f64], x: &[f64]) -> (Vec<f64>, Vec<f64>) {
     let xbar: f64 = p.iter().zip(x).map(|(p, x)| p * x).sum();
-    let sxx: f64 = p.iter().zip(x).map(|(p, x)| p * (x - xbar) * (x - xbar)).sum();
+    let sxx: f64 = p
+        .iter()
+        .zip(x)
+        .map(|(p, x)| p * (x - xbar) * (x - xbar))
+        .sum();
     let c1: Vec<f64> = p.iter().zip(x).map(|(p, x)| p * (x - xbar) / sxx).collect();
     let c0: Vec<f64> = p.iter().zip(&c1).map(|(p, c)| p - xbar * c).collect();
     (c0, c1)
@@ -156,7 +161,10 @@ fn check_options(opts: &SiiOptions) -> Result<()> {
     if opts.reps != 0 && opts.reps < 100 {
         return Err(Error::argument(
             "reps",
-            format!("must be at least 100, or 0 for no interval (got {})", opts.reps),
+            format!(
+                "must be at least 100, or 0 for no interval (got {})",
+                opts.reps
+            ),
         ));
     }
     Ok(())
@@ -183,7 +191,7 @@ pub fn sii_batch(tables: &[Vec<Subgroup>], opts: &SiiOptions) -> Vec<Result<SiiR
         .collect()
 }
 
-fn sii_stream(groups: &[Subgroup], opts: &SiiOptions, stream: u64) -> Result<SiiResult> {
+pub(crate) fn sii_stream(groups: &[Subgroup], opts: &SiiOptions, stream: u64) -> Result<SiiResult> {
     check_options(opts)?;
     validate(
         groups,
@@ -211,7 +219,8 @@ fn sii_stream(groups: &[Subgroup], opts: &SiiOptions, stream: u64) -> Result<Sii
     let mut out = SiiResult {
         sii: m * (f1 - f0),
         rii,
-        intercept: f0,
+        // PHE multiplies the back-transformed intercept by |multiplier|, not the other.
+        intercept: if opts.transform { f0 * m.abs() } else { f0 },
         rii_mean: m.signum() * (f1 - f0) / mu,
         limits: Vec::new(),
         reps: opts.reps,
@@ -229,7 +238,10 @@ fn sii_stream(groups: &[Subgroup], opts: &SiiOptions, stream: u64) -> Result<Sii
                 check_domain(vt, &s.label, "lower", l)?;
                 check_domain(vt, &s.label, "upper", u)?;
                 if u < l {
-                    return Err(group_error(&s.label, "upper limit is below the lower limit"));
+                    return Err(group_error(
+                        &s.label,
+                        "upper limit is below the lower limit",
+                    ));
                 }
                 (vt.forward(u) - vt.forward(l)) / (2.0 * z_lim)
             }
@@ -245,31 +257,66 @@ fn sii_stream(groups: &[Subgroup], opts: &SiiOptions, stream: u64) -> Result<Sii
     let mut rng = Rng::new(opts.seed, stream);
     let n = opts.reps;
     let mut sims = vec![0.0; n];
-    let mut riis = vec![0.0; n];
+    let mut riis = vec![0.0; if opts.transform { 0 } else { n }];
     let mut draw = vec![0.0; g.len()];
     for r in 0..n {
         for j in 0..g.len() {
             let d = t[j] + se[j] * rng.normal();
             draw[j] = if opts.transform { d } else { vt.back(d) };
         }
-        let (a, b) = (dot(&c0, &draw), dot(&c1, &draw));
-        let (f0, f1) = ends(vt, opts.transform, a, b);
-        sims[r] = m * (f1 - f0);
-        riis[r] = if m < 0.0 { f0 / f1 } else { f1 / f0 };
+        let b = dot(&c1, &draw);
+        if opts.transform {
+            // PHE keeps the slope on the transformed scale and back-transforms its limits.
+            sims[r] = b;
+        } else {
+            let a = dot(&c0, &draw);
+            sims[r] = m * b;
+            riis[r] = if m < 0.0 { a / (a + b) } else { (a + b) / a };
+        }
     }
-    sims.sort_unstable_by(f64::total_cmp);
-    riis.sort_unstable_by(f64::total_cmp);
+    // Fitted value at the middle rank (X = ½) on the transformed scale, the pivot of PHE's
+    // back-transformed limits.
+    let mid = dot(&c0, fit_on) + dot(&c1, fit_on) / 2.0;
     for &c in &opts.confidence {
         let (lo, hi) = phe_positions(n, c);
-        out.limits.push(SiiLimits {
-            confidence: c,
-            sii_lower: sims[lo],
-            sii_upper: sims[hi],
-            rii_lower: riis[lo],
-            rii_upper: riis[hi],
-        });
+        let (b_lo, b_hi) = (select(&mut sims, lo), select(&mut sims, hi));
+        let lim = if opts.transform {
+            let at = |b: f64| (vt.back(mid - b / 2.0), vt.back(mid + b / 2.0));
+            let ((l0, l1), (h0, h1)) = (at(b_lo), at(b_hi));
+            if m < 0.0 {
+                SiiLimits {
+                    confidence: c,
+                    sii_lower: m * (h1 - h0),
+                    sii_upper: m * (l1 - l0),
+                    rii_lower: h0 / h1,
+                    rii_upper: l0 / l1,
+                }
+            } else {
+                SiiLimits {
+                    confidence: c,
+                    sii_lower: m * (l1 - l0),
+                    sii_upper: m * (h1 - h0),
+                    rii_lower: l1 / l0,
+                    rii_upper: h1 / h0,
+                }
+            }
+        } else {
+            SiiLimits {
+                confidence: c,
+                sii_lower: b_lo,
+                sii_upper: b_hi,
+                rii_lower: select(&mut riis, lo),
+                rii_upper: select(&mut riis, hi),
+            }
+        };
+        out.limits.push(lim);
     }
     Ok(out)
+}
+
+/// The k-th smallest (0-based) of `x`, reordering `x` (O(n), no full sort).
+fn select(x: &mut [f64], k: usize) -> f64 {
+    *x.select_nth_unstable_by(k, f64::total_cmp).1
 }
 
 /// PHE's percentile positions (0-based): the round(n·α/2)-th and round(n·(1 − α/2))-th of the
