@@ -1106,3 +1106,49 @@ fn constants_have_stable_values() {
     );
     assert_eq!([CM_OVERLAP_COUNT, CM_OVERLAP_TRUNCATE], [0, 1]);
 }
+
+#[test]
+fn a_distance_column_adds_the_distance_summary() {
+    // Rows 0–4 started in Jan (30 km), Feb (60, 10), Mar (120, none): counts 1, 2, 1.
+    let km: ArrayRef = Arc::new(Float64Array::from(vec![
+        Some(30.0),
+        Some(60.0),
+        Some(10.0),
+        Some(120.0),
+        None,
+        Some(1.0),
+        Some(1.0),
+        Some(1.0),
+    ]));
+    let b = placements();
+    let mut fields: Vec<Field> = b
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    fields.push(Field::new("km", arrow_schema::DataType::Float64, true));
+    let mut cols = b.columns().to_vec();
+    cols.push(km);
+    let b = RecordBatch::try_new(Arc::new(Schema::new(fields)), cols).unwrap();
+    let name = CString::new("km").unwrap();
+    let mut o = options();
+    o.distance = name.as_ptr();
+    let out = run(b.clone(), &o, None, None);
+    assert_eq!(
+        floats(&out, "distance_count"),
+        [Some(1.0), Some(2.0), Some(1.0)]
+    );
+    assert_eq!(floats(&out, "distance_median")[1], Some(35.0));
+    let mut c = core_options();
+    c.distance = Some("km".into());
+    assert_eq!(out, core(&b, &c, ColumnMap::new(), None, None));
+    let missing = CString::new("no_such_column").unwrap();
+    o.distance = missing.as_ptr();
+    assert_eq!(fail(Some(b), Some(&o)), CmStatus::MISSING_COLUMN);
+    assert!(
+        last_message().contains("missing column `no_such_column`"),
+        "{}",
+        last_message()
+    );
+}
