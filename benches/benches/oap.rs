@@ -31,20 +31,7 @@ fn placements() -> (RecordBatch, i32, i32) {
             Some(format!("ICB{:02}", n % 42))
         })
         .collect();
-    let mut fields: Vec<_> = p
-        .schema()
-        .fields()
-        .iter()
-        .map(|f| f.as_ref().clone())
-        .collect();
-    fields.push(arrow_schema::Field::new(
-        "icb",
-        arrow_schema::DataType::Utf8,
-        false,
-    ));
-    let mut cols = p.columns().to_vec();
-    cols.push(Arc::new(icb) as ArrayRef);
-    let batch = RecordBatch::try_new(Arc::new(arrow_schema::Schema::new(fields)), cols).unwrap();
+    let batch = collabmetrics::table::append_column(&p, "icb", Arc::new(icb) as ArrayRef).unwrap();
     (batch, opts.start, opts.data_end())
 }
 

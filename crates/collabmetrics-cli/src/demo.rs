@@ -312,24 +312,7 @@ fn with_distance(p: &RecordBatch) -> Result<RecordBatch> {
     let (e2, n2) = (i.f64s("unit_easting")?, i.f64s("unit_northing")?);
     let km =
         distance::bng(&e1, &n1, &e2, &n2, false, NullPolicy::Error).map_err(|e| i.locate(e))?;
-    let mut fields: Vec<arrow_schema::Field> = p
-        .schema()
-        .fields()
-        .iter()
-        .map(|f| f.as_ref().clone())
-        .collect();
-    fields.push(arrow_schema::Field::new(
-        "distance_km",
-        arrow_schema::DataType::Float64,
-        false,
-    ));
-    let mut columns = p.columns().to_vec();
-    columns.push(Arc::new(Float64Array::from(km)));
-    let schema = arrow_schema::Schema::new_with_metadata(fields, p.schema().metadata().clone());
-    Ok(
-        RecordBatch::try_new(Arc::new(schema), columns)
-            .expect("one more column of the same length"),
-    )
+    collabmetrics::table::append_column(p, "distance_km", Arc::new(Float64Array::from(km)))
 }
 
 /// Travel from home to the out-of-area unit, placements started in the year, by place.

@@ -1053,3 +1053,39 @@ fn weighted_summary_table_has_weight_sum() {
         &["invalid value in column `distance_km` at row 1 (-2)"],
     );
 }
+
+/// The forward conversion (WGS84 → OSGB36 → grid) against the OS guide's Annex C worked
+/// example, and round trips through both directions (the two Helmert transformations are each
+/// other's approximate inverse, so a round trip comes back within centimetres).
+#[test]
+fn forward_projection_and_round_trips() {
+    let lat = 52.0 + 39.0 / 60.0 + 27.2531 / 3600.0;
+    let lon = 1.0 + 43.0 / 60.0 + 4.5177 / 3600.0;
+    let (e, n) = collabmetrics::distance::osgb36_to_grid(lat, lon);
+    assert!(
+        (e - 651_409.903).abs() < 0.001 && (n - 313_177.270).abs() < 0.001,
+        "{e} {n}"
+    );
+    for (lat, lon) in [(51.272, 0.522), (50.1, -5.5), (57.5, -4.2), (54.97, -1.61)] {
+        let (e, n) = collabmetrics::distance::wgs84_to_bng_point(lat, lon);
+        let (back_lat, back_lon) = collabmetrics::distance::bng_to_wgs84(
+            &[e],
+            &[n],
+            collabmetrics::distance::NullPolicy::Error,
+        )
+        .unwrap();
+        let metres = collabmetrics::distance::haversine(
+            &[lat],
+            &[lon],
+            &back_lat,
+            &back_lon,
+            collabmetrics::distance::NullPolicy::Error,
+        )
+        .unwrap()[0]
+            * 1000.0;
+        assert!(
+            metres < 0.1,
+            "round trip of ({lat}, {lon}) off by {metres} m"
+        );
+    }
+}

@@ -278,3 +278,31 @@ fn result_columns_must_not_clash_with_input_columns() {
         "{e}"
     );
 }
+
+#[test]
+fn append_column_keeps_metadata_and_refuses_clashes() {
+    let b = batch(vec![(
+        "a",
+        Arc::new(Float64Array::from(vec![1.0, 2.0])) as ArrayRef,
+    )]);
+    let meta = std::collections::HashMap::from([("synthetic".to_owned(), "true".to_owned())]);
+    let b = b
+        .with_schema(Arc::new(b.schema().as_ref().clone().with_metadata(meta)))
+        .unwrap();
+    let out =
+        collabmetrics::table::append_column(&b, "km", Arc::new(Float64Array::from(vec![3.0, 4.0])))
+            .unwrap();
+    assert_eq!(f64s(&out, "km"), [3.0, 4.0]);
+    assert_eq!(out.schema().metadata()["synthetic"], "true");
+    let e =
+        collabmetrics::table::append_column(&b, "a", Arc::new(Float64Array::from(vec![3.0, 4.0])))
+            .unwrap_err();
+    assert!(e.to_string().contains("already has a column `a`"), "{e}");
+    let e = collabmetrics::table::append_column(&b, "km", Arc::new(Float64Array::from(vec![3.0])))
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("length mismatch: `km` has 1 elements but `table` has 2"),
+        "{e}"
+    );
+}

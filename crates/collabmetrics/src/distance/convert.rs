@@ -28,16 +28,16 @@ const N0: f64 = -100_000.0;
 const WGS84_A: f64 = 6_378_137.0;
 const WGS84_F: f64 = 1.0 / 298.257_223_563;
 
-/// OSGB36 → WGS84 Helmert parameters: the OS's WGS84 → OSGB36 parameters with every sign
-/// reversed (the OS's own approximate inverse). Translations in m, scale in ppm, rotations in
-/// arc seconds.
-const TX: f64 = 446.448;
-const TY: f64 = -125.157;
-const TZ: f64 = 542.060;
-const S_PPM: f64 = -20.4894;
-const RX_SEC: f64 = 0.1502;
-const RY_SEC: f64 = 0.2470;
-const RZ_SEC: f64 = 0.8421;
+/// WGS84 → OSGB36 Helmert parameters as the OS publishes them (guide, table 6.6): translations
+/// in m, scale in ppm, rotations in arc seconds. OSGB36 → WGS84 uses them with every sign
+/// reversed (the OS's own approximate inverse).
+const TX: f64 = -446.448;
+const TY: f64 = 125.157;
+const TZ: f64 = -542.060;
+const S_PPM: f64 = 20.4894;
+const RX_SEC: f64 = -0.1502;
+const RY_SEC: f64 = -0.2470;
+const RZ_SEC: f64 = -0.8421;
 
 /// WGS84 latitudes and longitudes (degrees) of British National Grid eastings and northings
 /// (metres), through OSGB36 and the OS's Helmert transformation (accurate to a few metres).
@@ -138,10 +138,56 @@ fn meridional_arc(phi: f64, phi0: f64) -> f64 {
 pub fn osgb36_to_wgs84(lat: f64, lon: f64) -> (f64, f64) {
     let airy_e2 = 1.0 - (AIRY_B * AIRY_B) / (AIRY_A * AIRY_A);
     let [x, y, z] = to_cartesian(lat.to_radians(), lon.to_radians(), AIRY_A, airy_e2);
-    let [x, y, z] = helmert([x, y, z]);
+    let [x, y, z] = helmert([x, y, z], -1.0);
     let wgs84_e2 = WGS84_F * (2.0 - WGS84_F);
     let (phi, lambda) = from_cartesian([x, y, z], WGS84_A, wgs84_e2);
     (phi.to_degrees(), lambda.to_degrees())
+}
+
+/// OSGB36 latitude and longitude (degrees) of a WGS84 latitude and longitude (degrees, at
+/// ellipsoid height 0): the inverse of [`osgb36_to_wgs84`], with the OS's published Helmert
+/// parameters. Accurate to a few metres ([`HELMERT_ACCURACY_M`]).
+pub fn wgs84_to_osgb36(lat: f64, lon: f64) -> (f64, f64) {
+    let wgs84_e2 = WGS84_F * (2.0 - WGS84_F);
+    let [x, y, z] = to_cartesian(lat.to_radians(), lon.to_radians(), WGS84_A, wgs84_e2);
+    let [x, y, z] = helmert([x, y, z], 1.0);
+    let airy_e2 = 1.0 - (AIRY_B * AIRY_B) / (AIRY_A * AIRY_A);
+    let (phi, lambda) = from_cartesian([x, y, z], AIRY_A, airy_e2);
+    (phi.to_degrees(), lambda.to_degrees())
+}
+
+/// British National Grid easting and northing (metres) of an OSGB36 latitude and longitude
+/// (degrees): the transverse Mercator projection of the OS guide's Annex C (exact to well
+/// under a millimetre; no range check).
+pub fn osgb36_to_grid(lat: f64, lon: f64) -> (f64, f64) {
+    let (a, b) = (AIRY_A, AIRY_B);
+    let e2 = 1.0 - (b * b) / (a * a);
+    let (phi, lambda) = (lat.to_radians(), lon.to_radians());
+    let (sin, cos, tan) = (phi.sin(), phi.cos(), phi.tan());
+    let nu = a * F0 / (1.0 - e2 * sin * sin).sqrt();
+    let rho = a * F0 * (1.0 - e2) / (1.0 - e2 * sin * sin).powf(1.5);
+    let eta2 = nu / rho - 1.0;
+    let t2 = tan * tan;
+    let i = meridional_arc(phi, LAT0_DEG.to_radians()) + N0;
+    let ii = nu / 2.0 * sin * cos;
+    let iii = nu / 24.0 * sin * cos.powi(3) * (5.0 - t2 + 9.0 * eta2);
+    let iiia = nu / 720.0 * sin * cos.powi(5) * (61.0 - 58.0 * t2 + t2 * t2);
+    let iv = nu * cos;
+    let v = nu / 6.0 * cos.powi(3) * (nu / rho - t2);
+    let vi =
+        nu / 120.0 * cos.powi(5) * (5.0 - 18.0 * t2 + t2 * t2 + 14.0 * eta2 - 58.0 * t2 * eta2);
+    let dl = lambda - LON0_DEG.to_radians();
+    let north = i + ii * dl.powi(2) + iii * dl.powi(4) + iiia * dl.powi(6);
+    let east = E0 + iv * dl + v * dl.powi(3) + vi * dl.powi(5);
+    (east, north)
+}
+
+/// British National Grid easting and northing (metres) of a WGS84 latitude and longitude
+/// (degrees): [`wgs84_to_osgb36`] then [`osgb36_to_grid`]; the inverse of the point form of
+/// [`bng_to_wgs84`], to the Helmert transformation's few metres.
+pub fn wgs84_to_bng_point(lat: f64, lon: f64) -> (f64, f64) {
+    let (lat, lon) = wgs84_to_osgb36(lat, lon);
+    osgb36_to_grid(lat, lon)
 }
 
 fn to_cartesian(phi: f64, lambda: f64, a: f64, e2: f64) -> [f64; 3] {
@@ -153,15 +199,16 @@ fn to_cartesian(phi: f64, lambda: f64, a: f64, e2: f64) -> [f64; 3] {
     ]
 }
 
-/// The OS's small-angle Helmert transformation (guide, section 6.6).
-fn helmert([x, y, z]: [f64; 3]) -> [f64; 3] {
-    let s = 1.0 + S_PPM * 1e-6;
-    let arcsec = (1.0_f64 / 3600.0).to_radians();
+/// The OS's small-angle Helmert transformation (guide, section 6.6): `sign` 1 for WGS84 →
+/// OSGB36, −1 for the reverse.
+fn helmert([x, y, z]: [f64; 3], sign: f64) -> [f64; 3] {
+    let s = 1.0 + sign * S_PPM * 1e-6;
+    let arcsec = sign * (1.0_f64 / 3600.0).to_radians();
     let (rx, ry, rz) = (RX_SEC * arcsec, RY_SEC * arcsec, RZ_SEC * arcsec);
     [
-        TX + s * x - rz * y + ry * z,
-        TY + rz * x + s * y - rx * z,
-        TZ - ry * x + rx * y + s * z,
+        sign * TX + s * x - rz * y + ry * z,
+        sign * TY + rz * x + s * y - rx * z,
+        sign * TZ - ry * x + rx * y + s * z,
     ]
 }
 

@@ -42,7 +42,8 @@ mod table;
 
 pub use bands::Bands;
 pub use convert::{
-    bng_to_wgs84, bng_to_wgs84_into, grid_to_osgb36, osgb36_to_wgs84, HELMERT_ACCURACY_M,
+    bng_to_wgs84, bng_to_wgs84_into, grid_to_osgb36, osgb36_to_grid, osgb36_to_wgs84,
+    wgs84_to_bng_point, wgs84_to_osgb36, HELMERT_ACCURACY_M,
 };
 pub use lookup::{Located, Locations, MISSING_CODE, UNKNOWN_CODE};
 pub use points::{

@@ -12,6 +12,7 @@ mod diagnostics;
 mod groups;
 mod stats;
 pub(crate) mod tidy;
+pub use tidy::append_column;
 
 pub use columns::{Categories, ColumnKind, ColumnMap, ColumnSpec, Input};
 pub use dates::{civil_from_days, days_from_civil, days_in_month, format_date, parse_date};

@@ -108,3 +108,24 @@ impl Tidy {
             .map_err(|e| Error::argument("table", e.to_string()))
     }
 }
+
+/// `batch` with one more column `name` (nullable, the array's type) after the others; the
+/// schema's metadata is kept. An existing column of that name or a length other than the
+/// batch's is an error.
+pub fn append_column(batch: &RecordBatch, name: &str, values: ArrayRef) -> Result<RecordBatch> {
+    let schema = batch.schema();
+    if schema.column_with_name(name).is_some() {
+        return Err(Error::argument(
+            "name",
+            format!("the table already has a column `{name}`"),
+        ));
+    }
+    crate::error::check_len(name, values.len(), "table", batch.num_rows())?;
+    let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields.push(Field::new(name, values.data_type().clone(), true));
+    let mut columns = batch.columns().to_vec();
+    columns.push(values);
+    let schema = Schema::new_with_metadata(fields, schema.metadata().clone());
+    RecordBatch::try_new(Arc::new(schema), columns)
+        .map_err(|e| Error::argument("table", e.to_string()))
+}
