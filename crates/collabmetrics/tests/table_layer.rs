@@ -287,6 +287,7 @@ fn append_column_keeps_metadata_and_refuses_clashes() {
     )]);
     let meta = std::collections::HashMap::from([("synthetic".to_owned(), "true".to_owned())]);
     let b = b
+        .clone()
         .with_schema(Arc::new(b.schema().as_ref().clone().with_metadata(meta)))
         .unwrap();
     let out =
