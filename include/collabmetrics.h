@@ -60,6 +60,22 @@ struct ArrowArrayStream {
 
 
 /**
+ * `CmDistanceSummaryOptions::bands`: the OAP publication's <25, 25–<50, 50–<100, 100–<200,
+ * 200–<300, ≥300 km.
+ */
+#define CM_BANDS_OAP 0
+
+/**
+ * `CmDistanceSummaryOptions::bands`: MHSDS monthly 0–19, 20–49, 50–99, 100+ km.
+ */
+#define CM_BANDS_MHSDS_MONTHLY 1
+
+/**
+ * `CmDistanceSummaryOptions::bands`: the `band_edges` given (finite, > 0, increasing).
+ */
+#define CM_BANDS_CUSTOM 2
+
+/**
  * `CmOapOptions::window`: the calendar month.
  */
 #define CM_WINDOW_MONTH 0
@@ -194,6 +210,50 @@ typedef enum CmIsrKind {
    */
   CM_ISR_RATE = 1,
 } CmIsrKind;
+
+/**
+ * Options of `cm_distance_summary`; start from `cm_distance_summary_options_default`.
+ * Strings and arrays are borrowed for the duration of the call.
+ */
+typedef struct CmDistanceSummaryOptions {
+  /**
+   * The column of distances in km; NULL for "distance_km".
+   */
+  const char *distance;
+  /**
+   * Group columns (`by_len` names).
+   */
+  const char *const *by;
+  size_t by_len;
+  /**
+   * NULL, or a column of weights (e.g. bed days): weighted mean, quantiles, share, bands.
+   */
+  const char *weight;
+  /**
+   * False: a null or NaN distance is an error. True: left out and counted in the
+   * diagnostics (`missing_distance`).
+   */
+  bool propagate_nulls;
+  /**
+   * Distances at or beyond this many km count in `share_beyond` (default 50).
+   */
+  double threshold;
+  /**
+   * One of `CM_BANDS_*`; with `CM_BANDS_CUSTOM`, the `band_edges_len` edges.
+   */
+  uint32_t bands;
+  const double *band_edges;
+  size_t band_edges_len;
+  /**
+   * Level of the median's and the share's intervals, in (0, 1) (default 0.95).
+   */
+  double confidence;
+  /**
+   * `column_names_len` pairs (our name, your name), as in `CmOapOptions`.
+   */
+  const char *const *column_names;
+  size_t column_names_len;
+} CmDistanceSummaryOptions;
 
 /**
  * Options of `cm_oap_measures`; start from `cm_oap_options_default`. Dates are days since
@@ -355,6 +415,28 @@ enum CmStatus cm_bng_to_wgs84(const double *e,
                               size_t len,
                               double *lat,
                               double *lon);
+
+/**
+ * The default options: column "distance_km", no groups, no weights, 50 km, OAP bands, 95%.
+ */
+struct CmDistanceSummaryOptions cm_distance_summary_options_default(void);
+
+/**
+ * Distance summaries per group (count, mean, median with its order-statistic interval, 90th
+ * centile, maximum, share at or beyond the threshold with its Wilson interval, band counts),
+ * as `distance_summary_table` in Rust and `cm.distance.summary` in Python. `input` is moved
+ * into the call (released before it returns, whatever happens); on success `out` receives
+ * the result as a stream the caller releases, with the diagnostics as JSON under the schema
+ * metadata key "collabmetrics:diagnostics". On failure `out` is untouched.
+ *
+ * # Safety
+ *
+ * `input` must be NULL or a valid `ArrowArrayStream`; `options` must point to a valid
+ * `CmDistanceSummaryOptions` whose strings and arrays are valid; `out` must be writable.
+ */
+enum CmStatus cm_distance_summary(struct ArrowArrayStream *input,
+                                  const struct CmDistanceSummaryOptions *options,
+                                  struct ArrowArrayStream *out);
 
 /**
  * The message of the last failed call on this thread, as a NUL-terminated UTF-8 string, or

@@ -13,11 +13,16 @@
 
 mod args;
 mod distance;
+mod distance_table;
 mod error;
 mod oap;
 mod stats;
 mod stream;
 
+pub use distance_table::{
+    cm_distance_summary, cm_distance_summary_options_default, CmDistanceSummaryOptions,
+    CM_BANDS_CUSTOM, CM_BANDS_MHSDS_MONTHLY, CM_BANDS_OAP,
+};
 pub use error::{
     cm_clear_error, cm_last_error_code, cm_last_error_copy, cm_last_error_message, CmStatus,
 };

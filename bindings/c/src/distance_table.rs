@@ -1,0 +1,161 @@
+//! Distance summaries over an Arrow C stream.
+
+use crate::error::{guard, CmStatus, Failure};
+use crate::stream;
+use arrow_array::ffi_stream::FFI_ArrowArrayStream;
+use collabmetrics::distance::{self, Bands, NullPolicy, SummaryTableOptions};
+use std::ffi::c_char;
+
+/// `CmDistanceSummaryOptions::bands`: the OAP publication's <25, 25–<50, 50–<100, 100–<200,
+/// 200–<300, ≥300 km.
+pub const CM_BANDS_OAP: u32 = 0;
+/// `CmDistanceSummaryOptions::bands`: MHSDS monthly 0–19, 20–49, 50–99, 100+ km.
+pub const CM_BANDS_MHSDS_MONTHLY: u32 = 1;
+/// `CmDistanceSummaryOptions::bands`: the `band_edges` given (finite, > 0, increasing).
+pub const CM_BANDS_CUSTOM: u32 = 2;
+
+/// Options of `cm_distance_summary`; start from `cm_distance_summary_options_default`.
+/// Strings and arrays are borrowed for the duration of the call.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct CmDistanceSummaryOptions {
+    /// The column of distances in km; NULL for "distance_km".
+    pub distance: *const c_char,
+    /// Group columns (`by_len` names).
+    pub by: *const *const c_char,
+    pub by_len: usize,
+    /// NULL, or a column of weights (e.g. bed days): weighted mean, quantiles, share, bands.
+    pub weight: *const c_char,
+    /// False: a null or NaN distance is an error. True: left out and counted in the
+    /// diagnostics (`missing_distance`).
+    pub propagate_nulls: bool,
+    /// Distances at or beyond this many km count in `share_beyond` (default 50).
+    pub threshold: f64,
+    /// One of `CM_BANDS_*`; with `CM_BANDS_CUSTOM`, the `band_edges_len` edges.
+    pub bands: u32,
+    pub band_edges: *const f64,
+    pub band_edges_len: usize,
+    /// Level of the median's and the share's intervals, in (0, 1) (default 0.95).
+    pub confidence: f64,
+    /// `column_names_len` pairs (our name, your name), as in `CmOapOptions`.
+    pub column_names: *const *const c_char,
+    pub column_names_len: usize,
+}
+
+/// The default options: column "distance_km", no groups, no weights, 50 km, OAP bands, 95%.
+#[no_mangle]
+pub extern "C" fn cm_distance_summary_options_default() -> CmDistanceSummaryOptions {
+    let d = SummaryTableOptions::default();
+    CmDistanceSummaryOptions {
+        distance: std::ptr::null(),
+        by: std::ptr::null(),
+        by_len: 0,
+        weight: std::ptr::null(),
+        propagate_nulls: false,
+        threshold: d.options.threshold,
+        bands: CM_BANDS_OAP,
+        band_edges: std::ptr::null(),
+        band_edges_len: 0,
+        confidence: d.options.confidence,
+        column_names: std::ptr::null(),
+        column_names_len: 0,
+    }
+}
+
+/// Distance summaries per group (count, mean, median with its order-statistic interval, 90th
+/// centile, maximum, share at or beyond the threshold with its Wilson interval, band counts),
+/// as `distance_summary_table` in Rust and `cm.distance.summary` in Python. `input` is moved
+/// into the call (released before it returns, whatever happens); on success `out` receives
+/// the result as a stream the caller releases, with the diagnostics as JSON under the schema
+/// metadata key "collabmetrics:diagnostics". On failure `out` is untouched.
+///
+/// # Safety
+///
+/// `input` must be NULL or a valid `ArrowArrayStream`; `options` must point to a valid
+/// `CmDistanceSummaryOptions` whose strings and arrays are valid; `out` must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn cm_distance_summary(
+    input: *mut FFI_ArrowArrayStream,
+    options: *const CmDistanceSummaryOptions,
+    out: *mut FFI_ArrowArrayStream,
+) -> CmStatus {
+    guard(|| {
+        let map = if options.is_null() {
+            Ok(Default::default())
+        } else {
+            // SAFETY: a non-NULL `options` is valid per the caller.
+            let o = unsafe { &*options };
+            unsafe { stream::column_map(o.column_names, o.column_names_len) }
+        };
+        // SAFETY: `input` is NULL or valid per the caller; read first so it is always released.
+        let table =
+            unsafe { stream::read("input", input, &map.as_ref().cloned().unwrap_or_default()) };
+        map?;
+        let table = table?;
+        if options.is_null() {
+            return Err(Failure::NullHandle {
+                argument: "options",
+            });
+        }
+        stream::check_out(out)?;
+        // SAFETY: checked non-NULL; valid per the caller.
+        let opts = unsafe { convert(&*options) }?;
+        let result = distance::distance_summary_table(&table, &opts)?;
+        // SAFETY: `out` is non-NULL and writable per the caller.
+        unsafe { stream::write(out, result.into_batch()) }
+    })
+}
+
+/// One optional string.
+///
+/// # Safety
+///
+/// `s` must be NULL or a NUL-terminated string.
+unsafe fn optional(name: &'static str, s: *const c_char) -> Result<Option<String>, Failure> {
+    if s.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: forwarded.
+    Ok(unsafe { stream::strings(name, &s, 1) }?.pop())
+}
+
+/// The core's options from the C struct.
+///
+/// # Safety
+///
+/// The struct's strings and arrays must be valid.
+unsafe fn convert(o: &CmDistanceSummaryOptions) -> Result<SummaryTableOptions, Failure> {
+    let mut opts = SummaryTableOptions::default();
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        if let Some(d) = optional("distance", o.distance)? {
+            opts.distance = d;
+        }
+        opts.by = stream::strings("by", o.by, o.by_len)?;
+        opts.weight = optional("weight", o.weight)?;
+    }
+    opts.nulls = if o.propagate_nulls {
+        NullPolicy::Propagate
+    } else {
+        NullPolicy::Error
+    };
+    opts.options.threshold = o.threshold;
+    opts.options.confidence = o.confidence;
+    opts.options.bands = match o.bands {
+        CM_BANDS_OAP => Bands::oap(),
+        CM_BANDS_MHSDS_MONTHLY => Bands::mhsds_monthly(),
+        CM_BANDS_CUSTOM => {
+            let mut arrays = crate::args::Arrays::default();
+            // SAFETY: `band_edges` addresses `band_edges_len` doubles per the caller.
+            let edges = unsafe { arrays.input("band_edges", o.band_edges, o.band_edges_len) }?;
+            Bands::custom(edges.to_vec())?
+        }
+        b => {
+            return Err(Failure::argument(
+                "bands",
+                format!("unknown bands {b}; use a CM_BANDS_* constant"),
+            ))
+        }
+    };
+    Ok(opts)
+}
