@@ -1,5 +1,6 @@
 //! The simulation generator: SplitMix64 to seed, xoshiro256** for the stream (Blackman and
-//! Vigna), standard normals by Box–Muller using both values of each pair.
+//! Vigna), standard normals by the ziggurat method (Marsaglia and Tsang 2000, in Doornik's
+//! ZIGNOR form, 128 layers; about 1 random draw per normal and no logarithm 98.8 % of the time).
 //!
 //! The same algorithm as the demo generator (`demo/rng.rs`, private to that module), written out
 //! here so the inequality intervals never change when a dependency does: one seed and stream
@@ -13,11 +14,41 @@ fn splitmix64(state: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// xoshiro256** with a cached second normal.
+/// xoshiro256**.
 #[derive(Debug, Clone)]
 pub(crate) struct Rng {
     s: [u64; 4],
-    spare: Option<f64>,
+}
+
+const ZIG_C: usize = 128;
+const ZIG_R: f64 = 3.442_619_855_899;
+const ZIG_V: f64 = 9.912_563_035_262_17e-3;
+
+/// The ziggurat's layer edges x_i and ratios x_{i+1}/x_i (Doornik 2005, "An improved ziggurat
+/// method to generate normal random samples").
+struct Ziggurat {
+    x: [f64; ZIG_C + 1],
+    r: [f64; ZIG_C],
+}
+
+fn ziggurat() -> &'static Ziggurat {
+    static TABLE: std::sync::OnceLock<Ziggurat> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut x = [0.0; ZIG_C + 1];
+        let mut f = (-0.5 * ZIG_R * ZIG_R).exp();
+        x[0] = ZIG_V / f;
+        x[1] = ZIG_R;
+        for i in 2..ZIG_C {
+            x[i] = (-2.0 * (ZIG_V / x[i - 1] + f).ln()).sqrt();
+            f = (-0.5 * x[i] * x[i]).exp();
+        }
+        x[ZIG_C] = 0.0;
+        let mut r = [0.0; ZIG_C];
+        for i in 0..ZIG_C {
+            r[i] = x[i + 1] / x[i];
+        }
+        Ziggurat { x, r }
+    })
 }
 
 impl Rng {
@@ -30,7 +61,7 @@ impl Rng {
             splitmix64(&mut sm),
             splitmix64(&mut sm),
         ];
-        Rng { s, spare: None }
+        Rng { s }
     }
 
     pub(crate) fn next_u64(&mut self) -> u64 {
@@ -55,17 +86,39 @@ impl Rng {
         ((u128::from(self.next_u64()) * n as u128) >> 64) as usize
     }
 
-    /// Standard normal (Box–Muller, both values of the pair used).
+    /// Uniform in (0, 1]: a finite logarithm.
+    fn uniform_open(&mut self) -> f64 {
+        1.0 - self.uniform()
+    }
+
+    /// Standard normal (ziggurat). One 64-bit draw gives the layer (low 7 bits) and the
+    /// signed uniform (high 53 bits), which are disjoint bits of the scrambled output.
     pub(crate) fn normal(&mut self) -> f64 {
-        if let Some(z) = self.spare.take() {
-            return z;
+        let z = ziggurat();
+        loop {
+            let bits = self.next_u64();
+            let i = (bits & 0x7F) as usize;
+            let u = 2.0 * ((bits >> 11) as f64 * (1.0 / (1u64 << 53) as f64)) - 1.0;
+            if u.abs() < z.r[i] {
+                return u * z.x[i];
+            }
+            if i == 0 {
+                // The tail beyond R (Marsaglia 1964).
+                loop {
+                    let x = self.uniform_open().ln() / ZIG_R;
+                    let y = self.uniform_open().ln();
+                    if -2.0 * y >= x * x {
+                        return if u < 0.0 { x - ZIG_R } else { ZIG_R - x };
+                    }
+                }
+            }
+            let x = u * z.x[i];
+            let f0 = (-0.5 * (z.x[i] * z.x[i] - x * x)).exp();
+            let f1 = (-0.5 * (z.x[i + 1] * z.x[i + 1] - x * x)).exp();
+            if f1 + self.uniform() * (f0 - f1) < 1.0 {
+                return x;
+            }
         }
-        let u1 = 1.0 - self.uniform(); // (0, 1]: ln is finite
-        let u2 = self.uniform();
-        let r = (-2.0 * u1.ln()).sqrt();
-        let (s, c) = (std::f64::consts::TAU * u2).sin_cos();
-        self.spare = Some(r * s);
-        r * c
     }
 }
 
@@ -95,14 +148,29 @@ mod tests {
     }
 
     #[test]
-    fn normal_moments() {
+    fn normal_moments_and_distribution() {
+        use statrs::distribution::{ContinuousCDF, Normal};
         let mut r = Rng::new(1, 0);
-        let n = 200_000;
+        let n = 1_000_000;
         let v: Vec<f64> = (0..n).map(|_| r.normal()).collect();
-        let m = v.iter().sum::<f64>() / n as f64;
-        let s2 = v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / n as f64;
-        assert!(m.abs() < 0.01, "{m}");
-        assert!((s2 - 1.0).abs() < 0.01, "{s2}");
+        let nf = n as f64;
+        let m = v.iter().sum::<f64>() / nf;
+        let s2 = v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / nf;
+        let k4 = v.iter().map(|x| (x - m).powi(4)).sum::<f64>() / nf;
+        assert!(m.abs() < 0.005, "{m}");
+        assert!((s2 - 1.0).abs() < 0.005, "{s2}");
+        assert!((k4 - 3.0).abs() < 0.05, "{k4}");
+        // The empirical CDF at points across the body and both tails (including beyond the
+        // ziggurat's R = 3.44) within 5 binomial standard errors of Φ.
+        let nrm = Normal::standard();
+        for q in [
+            -4.0, -3.5, -2.5, -1.96, -1.0, -0.3, 0.0, 0.7, 1.5, 2.2, 3.0, 3.6, 4.2,
+        ] {
+            let p = nrm.cdf(q);
+            let emp = v.iter().filter(|&&x| x <= q).count() as f64 / nf;
+            let se = (p * (1.0 - p) / nf).sqrt();
+            assert!((emp - p).abs() < 5.0 * se + 1e-7, "q {q}: {emp} vs {p}");
+        }
     }
 
     #[test]
