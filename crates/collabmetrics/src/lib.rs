@@ -14,9 +14,11 @@
 //!   location lookups and distance summaries (median interval, share beyond 50 km, bands).
 //! * [`table`]: Arrow in and out: column mapping, type checks, grouping, tidy results.
 //! * [`oap`]: out-of-area placements, OAP01–OAP11 per period and breakdown.
-//! * [`inequality`]: inequality indices: PHE's SII/RII with simulated limits, and Gini (with
-//!   Lorenz points), Theil, MLD, Atkinson, GE(α), share ratios, decompositions and
-//!   concentration indices of individual values.
+//! * [`inequality`]: inequality indices: PHE's SII/RII with simulated limits, the WHO HEAT
+//!   grouped measures (D, R, ACI, RCI, BGV, BGSD, COV, MDB, MDM, MDR, IDIS, TI, MLD, PAF, PAR)
+//!   and a table entry point, and Gini (with Lorenz points), Theil, MLD, Atkinson, GE(α),
+//!   share ratios, decompositions, concentration indices and bootstrap intervals of
+//!   individual values.
 //! * [`demo`]: a seeded, clearly synthetic demo collaborative (areas, population, units,
 //!   placements, admissions, young people's referrals and contacts) for examples and benchmarks.
 //! * [`error`]: one [`Error`] type naming the argument or column, the first bad row and the rule.
@@ -32,6 +34,7 @@ pub mod distance;
 pub mod error;
 pub mod inequality;
 pub mod oap;
+mod rng;
 pub mod stats;
 pub mod table;
 

@@ -133,7 +133,7 @@ fn quantile_mc_se(p: f64, n: f64, sigma: f64) -> f64 {
 /// 100 000 reps each; 0.13 σ when PHE used 10 000), far tighter than the package's own test
 /// tolerance of 5 % and still a false-alarm rate below 1e-6 per limit. Measured (seed 5): all
 /// 184 limits (92 lower/upper pairs, SII and RII, every transform, multiplier and confidence)
-/// are within −1.41 … +2.19 standard errors of PHE's.
+/// lie within 2.1 standard errors of PHE's.
 #[test]
 fn simulated_limits_within_monte_carlo_error() {
     let mut checked = 0;

@@ -1,63 +1,18 @@
-//! A small self-contained random number generator: SplitMix64 to seed, xoshiro256** for the
-//! stream (Blackman and Vigna), and the few distributions the generator needs.
-//!
-//! Written out here rather than taken from a crate so that the demo tables never change when a
-//! dependency does: the same seed gives the same bytes for as long as this file is unchanged.
+//! The few distributions the demo generator needs, on the library's xoshiro256** generator
+//! (`crate::rng`): the same seed gives the same bytes for as long as both files are unchanged.
 
-/// One step of SplitMix64: the recommended way to expand a 64-bit seed into xoshiro's state.
-fn splitmix64(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
+pub(crate) use crate::rng::Rng;
 
-/// xoshiro256**: fast, 256 bits of state, passes BigCrush.
-#[derive(Debug, Clone)]
-pub(crate) struct Rng {
-    s: [u64; 4],
-}
-
+/// The demo's distributions, on the library's generator.
 impl Rng {
-    /// A generator for one `stream` (one per table family) of `seed`, so that changing how
-    /// one table is drawn never changes the others.
-    pub fn new(seed: u64, stream: u64) -> Self {
-        let mut sm = seed ^ stream.wrapping_mul(0xD1B5_4A32_D192_ED03);
-        let s = [
-            splitmix64(&mut sm),
-            splitmix64(&mut sm),
-            splitmix64(&mut sm),
-            splitmix64(&mut sm),
-        ];
-        Rng { s }
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        let result = self.s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
-        let t = self.s[1] << 17;
-        self.s[2] ^= self.s[0];
-        self.s[3] ^= self.s[1];
-        self.s[1] ^= self.s[2];
-        self.s[0] ^= self.s[3];
-        self.s[2] ^= t;
-        self.s[3] = self.s[3].rotate_left(45);
-        result
-    }
-
-    /// Uniform in [0, 1), 53 random bits.
-    pub fn uniform(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-    }
-
     /// True with probability `p`.
-    pub fn chance(&mut self, p: f64) -> bool {
+    pub(crate) fn chance(&mut self, p: f64) -> bool {
         self.uniform() < p
     }
 
     /// Uniform integer in `[lo, hi]` (inclusive; `lo` when `hi < lo`), by the widening
     /// multiply (bias below 2^-32 for our ranges).
-    pub fn int(&mut self, lo: i32, hi: i32) -> i32 {
+    pub(crate) fn int(&mut self, lo: i32, hi: i32) -> i32 {
         if hi <= lo {
             return lo;
         }
@@ -66,21 +21,21 @@ impl Rng {
     }
 
     /// Standard normal by Box–Muller (one of the pair; simpler state than caching the other).
-    pub fn normal(&mut self) -> f64 {
+    pub(crate) fn normal(&mut self) -> f64 {
         let u1 = 1.0 - self.uniform(); // (0, 1]: ln is finite
         let u2 = self.uniform();
         (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
     }
 
     /// Log-normal with the given median and log-scale standard deviation.
-    pub fn lognormal(&mut self, median: f64, sigma: f64) -> f64 {
+    pub(crate) fn lognormal(&mut self, median: f64, sigma: f64) -> f64 {
         median * (sigma * self.normal()).exp()
     }
 
     /// Poisson count: Knuth's product method for small means, the normal approximation
     /// (rounded, at least 0) from 30 on, where it is good to well under 1% and keeps the
     /// cost per draw constant at national scale.
-    pub fn poisson(&mut self, mean: f64) -> u32 {
+    pub(crate) fn poisson(&mut self, mean: f64) -> u32 {
         if mean <= 0.0 {
             return 0;
         }
@@ -98,7 +53,7 @@ impl Rng {
     }
 
     /// Geometric count of failures before a success, with the given mean (≥ 0).
-    pub fn geometric(&mut self, mean: f64) -> i32 {
+    pub(crate) fn geometric(&mut self, mean: f64) -> i32 {
         if mean <= 0.0 {
             return 0;
         }
@@ -108,7 +63,7 @@ impl Rng {
     }
 
     /// Index drawn with probability proportional to `weights` (a short list: linear scan).
-    pub fn choice(&mut self, weights: &[f64]) -> usize {
+    pub(crate) fn choice(&mut self, weights: &[f64]) -> usize {
         let total: f64 = weights.iter().sum();
         let mut x = self.uniform() * total;
         for (i, w) in weights.iter().enumerate() {
@@ -121,7 +76,7 @@ impl Rng {
     }
 
     /// Index drawn from cumulative weights (a long list: binary search).
-    pub fn pick(&mut self, cumulative: &[f64]) -> usize {
+    pub(crate) fn pick(&mut self, cumulative: &[f64]) -> usize {
         let total = cumulative.last().copied().unwrap_or(0.0);
         let x = self.uniform() * total;
         cumulative

@@ -2,23 +2,9 @@
 //! Vigna), standard normals by the ziggurat method (Marsaglia and Tsang 2000, in Doornik's
 //! ZIGNOR form, 128 layers; about 1 random draw per normal and no logarithm 98.8 % of the time).
 //!
-//! The same algorithm as the demo generator (`demo/rng.rs`, private to that module), written out
-//! here so the inequality intervals never change when a dependency does: one seed and stream
-//! give the same draws for as long as this file is unchanged, on any number of threads.
+//! The generator itself is the library's (`crate::rng`), shared with the demo generator.
 
-fn splitmix64(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-/// xoshiro256**.
-#[derive(Debug, Clone)]
-pub(crate) struct Rng {
-    s: [u64; 4],
-}
+pub(crate) use crate::rng::Rng;
 
 const ZIG_C: usize = 128;
 const ZIG_R: f64 = 3.442_619_855_899;
@@ -51,36 +37,8 @@ fn ziggurat() -> &'static Ziggurat {
     })
 }
 
+/// The simulation's draws, on the library's generator.
 impl Rng {
-    /// The generator for one `stream` (e.g. one subgroup table of a batch) of `seed`.
-    pub(crate) fn new(seed: u64, stream: u64) -> Self {
-        let mut sm = seed ^ stream.wrapping_mul(0xD1B5_4A32_D192_ED03);
-        let s = [
-            splitmix64(&mut sm),
-            splitmix64(&mut sm),
-            splitmix64(&mut sm),
-            splitmix64(&mut sm),
-        ];
-        Rng { s }
-    }
-
-    pub(crate) fn next_u64(&mut self) -> u64 {
-        let result = self.s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
-        let t = self.s[1] << 17;
-        self.s[2] ^= self.s[0];
-        self.s[3] ^= self.s[1];
-        self.s[1] ^= self.s[2];
-        self.s[0] ^= self.s[3];
-        self.s[2] ^= t;
-        self.s[3] = self.s[3].rotate_left(45);
-        result
-    }
-
-    /// Uniform in [0, 1), 53 random bits.
-    pub(crate) fn uniform(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-    }
-
     /// Uniform index in `0..n` (n ≥ 1) by the widening multiply.
     pub(crate) fn index(&mut self, n: usize) -> usize {
         ((u128::from(self.next_u64()) * n as u128) >> 64) as usize
@@ -93,7 +51,7 @@ impl Rng {
 
     /// Standard normal (ziggurat). One 64-bit draw gives the layer (low 7 bits) and the
     /// signed uniform (high 53 bits), which are disjoint bits of the scrambled output.
-    pub(crate) fn normal(&mut self) -> f64 {
+    pub(crate) fn ziggurat_normal(&mut self) -> f64 {
         let z = ziggurat();
         loop {
             let bits = self.next_u64();
@@ -152,7 +110,7 @@ mod tests {
         use statrs::distribution::{ContinuousCDF, Normal};
         let mut r = Rng::new(1, 0);
         let n = 1_000_000;
-        let v: Vec<f64> = (0..n).map(|_| r.normal()).collect();
+        let v: Vec<f64> = (0..n).map(|_| r.ziggurat_normal()).collect();
         let nf = n as f64;
         let m = v.iter().sum::<f64>() / nf;
         let s2 = v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / nf;

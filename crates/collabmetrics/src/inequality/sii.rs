@@ -261,7 +261,7 @@ pub(crate) fn sii_stream(groups: &[Subgroup], opts: &SiiOptions, stream: u64) ->
     let mut draw = vec![0.0; g.len()];
     for r in 0..n {
         for j in 0..g.len() {
-            let d = t[j] + se[j] * rng.normal();
+            let d = t[j] + se[j] * rng.ziggurat_normal();
             draw[j] = if opts.transform { d } else { vt.back(d) };
         }
         let b = dot(&c1, &draw);

@@ -1,0 +1,435 @@
+//! Grouped HEAT measures against the WHO `healthequal` package's own test values
+//! (`shared/reference/healthequal/`), hand calculations and properties.
+
+mod common;
+
+use collabmetrics::inequality::{
+    heat_measure, heat_measures, Favourable, HeatOptions, Measure, RciMethod, SiiModel, Subgroup,
+};
+use common::{close, num, read_csv};
+use proptest::prelude::*;
+
+fn ordered() -> Vec<Subgroup> {
+    read_csv("healthequal/ordered_input.csv")
+        .iter()
+        .map(|r| {
+            let o = num(r, "subgroup_order").unwrap();
+            Subgroup::new(format!("order {o}"), num(r, "est").unwrap())
+                .se(num(r, "se").unwrap())
+                .population(num(r, "pop").unwrap())
+                .order(o as i64)
+        })
+        .collect()
+}
+
+fn nonordered() -> (Vec<Subgroup>, String) {
+    let rows = read_csv("healthequal/nonordered_input.csv");
+    let mut reference = String::new();
+    let g = rows
+        .iter()
+        .map(|r| {
+            let label = format!("subgroup {}", r["subgroup"]);
+            if num(r, "reference_subgroup") == Some(1.0) {
+                reference = label.clone();
+            }
+            Subgroup::new(label, num(r, "est").unwrap())
+                .se(num(r, "se").unwrap())
+                .population(num(r, "pop").unwrap())
+        })
+        .collect();
+    (g, reference)
+}
+
+/// HEAT leaves the SEs of TI and MLD unscaled (×1000 short) and PAF's unscaled (×100 short);
+/// we scale them (spec), so their expected SEs and intervals are rescaled here. HEAT's SII SE
+/// is on the 0–1 scale while its estimate is ×100: ours is ×100 too.
+fn se_factor(measure: &str) -> f64 {
+    match measure {
+        "ti" | "mld" => 1000.0,
+        "paf" => 100.0,
+        "sii" => 100.0,
+        _ => 1.0,
+    }
+}
+
+#[test]
+fn healthequal_expected_values() {
+    let (non, reference) = nonordered();
+    let ord = ordered();
+    let mut checked = 0;
+    let rows = read_csv("healthequal/expected.csv");
+    let estimate = |dataset: &str, measure: &str| {
+        rows.iter()
+            .find(|e| {
+                e["dataset"] == dataset && e["measure"] == measure && e["field"] == "estimate"
+            })
+            .and_then(|e| num(e, "expected"))
+            .unwrap()
+    };
+    for e in &rows {
+        let heat_estimate = estimate(&e["dataset"], &e["measure"]);
+        let name = e["measure"].as_str();
+        let field = e["field"].as_str();
+        let expected = num(e, "expected").unwrap();
+        let tol = num(e, "tolerance").unwrap();
+        let is_ordered = e["dataset"] == "ordered_input.csv";
+        let opts = HeatOptions {
+            ordered: is_ordered,
+            favourable: Favourable::High,
+            reference: name.starts_with("mdr").then(|| reference.clone()),
+            scale: Some(100.0),
+            reps: 0,
+            sii_model: SiiModel::Logistic,
+            ..HeatOptions::default()
+        };
+        let m = Measure::parse(name).unwrap();
+        let g = if is_ordered { &ord } else { &non };
+        let r = heat_measure(g, m, &opts).unwrap();
+        let what = format!("{name} {field}");
+        let f = se_factor(name);
+        match field {
+            "estimate" => close(r.value, expected, tol, &what),
+            "se" | "se_of_log_rii" => close(r.se.unwrap(), f * expected, tol, &what),
+            // HEAT's SII interval already uses the ×100 SE: it is ours as it stands.
+            "lowerci" => {
+                if name == "sii" {
+                    close(r.lower.unwrap(), expected, tol, &what)
+                } else {
+                    ci(&r, expected, heat_estimate, f, tol, &what, true)
+                }
+            }
+            "upperci" => {
+                if name == "sii" {
+                    close(r.upper.unwrap(), expected, tol, &what)
+                } else {
+                    ci(&r, expected, heat_estimate, f, tol, &what, false)
+                }
+            }
+            other => panic!("unknown field {other}"),
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 47);
+}
+
+/// Checks a HEAT interval end. HEAT's is estimate ∓ z · SE_heat; where our SE is f · SE_heat
+/// (TI, MLD, PAF), ours is estimate ∓ z · f · SE_heat, and equal to HEAT's where f = 1.
+fn ci(
+    r: &collabmetrics::inequality::MeasureResult,
+    expected: f64,
+    heat_estimate: f64,
+    f: f64,
+    tol: f64,
+    what: &str,
+    lower: bool,
+) {
+    let ours = if lower {
+        r.lower.unwrap()
+    } else {
+        r.upper.unwrap()
+    };
+    if r.measure == Measure::Rii || f == 1.0 {
+        close(ours, expected, tol, what);
+        return;
+    }
+    // Compare half-widths: our estimate and HEAT's agree only to the estimate's tolerance
+    // (1e-4), which would otherwise shift the interval by more than the CI row's tolerance.
+    close(
+        (ours - r.value).abs(),
+        f * (expected - heat_estimate).abs(),
+        1e-4,
+        what,
+    );
+}
+
+#[test]
+fn hand_calculations_pairwise() {
+    // Ordered, favourable high: D = y(most advantaged) − y(most disadvantaged) = 60 − 20.
+    let g = ordered();
+    let o = HeatOptions {
+        ordered: true,
+        scale: Some(100.0),
+        ..Default::default()
+    };
+    let d = heat_measure(&g, Measure::D, &o).unwrap();
+    close(d.value, 40.0, 1e-15, "D");
+    close(
+        d.se.unwrap(),
+        (14f64.powi(2) + 5f64.powi(2)).sqrt(),
+        1e-15,
+        "SE(D)",
+    );
+    let r = heat_measure(&g, Measure::R, &o).unwrap();
+    close(r.value, 3.0, 1e-15, "R");
+    // SE(R) = √(14² + 9·5²)/20 = √421/20; on the log scale / R.
+    close(r.se.unwrap(), 421f64.sqrt() / 20.0 / 3.0, 1e-15, "SE(ln R)");
+    // Favourable low swaps the ends: D = 20 − 60.
+    let low = HeatOptions {
+        favourable: Favourable::Low,
+        ..o.clone()
+    };
+    close(
+        heat_measure(&g, Measure::D, &low).unwrap().value,
+        -40.0,
+        1e-15,
+        "D low",
+    );
+    // Non-ordered with a reference, favourable high: reference − min of the others.
+    let (non, reference) = nonordered(); // reference is subgroup 14, y = 62; min of others 55
+    let o = HeatOptions {
+        reference: Some(reference),
+        scale: Some(100.0),
+        ..Default::default()
+    };
+    close(
+        heat_measure(&non, Measure::D, &o).unwrap().value,
+        7.0,
+        1e-15,
+        "D ref",
+    );
+    // BGV of two equal-population groups 10, 30: μ = 20, BGV = 100 (needs three groups: add 20).
+    let g3 = vec![
+        Subgroup::new("a", 10.0).population(1.0).se(1.0),
+        Subgroup::new("b", 20.0).population(1.0).se(1.0),
+        Subgroup::new("c", 30.0).population(1.0).se(1.0),
+    ];
+    let o = HeatOptions {
+        scale: Some(100.0),
+        reps: 0,
+        ..Default::default()
+    };
+    close(
+        heat_measure(&g3, Measure::Bgv, &o).unwrap().value,
+        200.0 / 3.0,
+        1e-14,
+        "BGV",
+    );
+    close(
+        heat_measure(&g3, Measure::Mdmu, &o).unwrap().value,
+        20.0 / 3.0,
+        1e-14,
+        "MDMU",
+    );
+    close(
+        heat_measure(&g3, Measure::Mdbu, &o).unwrap().value,
+        10.0,
+        1e-14,
+        "MDBU",
+    );
+    close(
+        heat_measure(&g3, Measure::Idisu, &o).unwrap().value,
+        100.0 / 3.0,
+        1e-13,
+        "IDISU",
+    );
+}
+
+#[test]
+fn simulated_intervals_cover_and_repeat() {
+    let (non, reference) = nonordered();
+    let o = HeatOptions {
+        scale: Some(100.0),
+        reps: 2000,
+        reference: Some(reference),
+        ..Default::default()
+    };
+    for m in [
+        Measure::Bgsd,
+        Measure::Cov,
+        Measure::Mdmu,
+        Measure::Mdmw,
+        Measure::Mdbu,
+        Measure::Mdbw,
+        Measure::Mdru,
+        Measure::Mdrw,
+        Measure::Idisu,
+        Measure::Idisw,
+    ] {
+        let a = heat_measure(&non, m, &o).unwrap();
+        let b = heat_measure(&non, m, &o).unwrap();
+        assert_eq!(
+            a.lower.unwrap().to_bits(),
+            b.lower.unwrap().to_bits(),
+            "{m:?}"
+        );
+        assert_eq!(a.method, "simulation");
+        assert!(a.lower.unwrap() < a.upper.unwrap(), "{m:?}");
+    }
+    // All applicable measures at once: non-ordered, with a reference → 17.
+    let all = heat_measures(&non, None, &o).unwrap();
+    assert_eq!(all.len(), 17);
+    let ord = heat_measures(
+        &ordered(),
+        None,
+        &HeatOptions {
+            ordered: true,
+            scale: Some(100.0),
+            reps: 200,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    // Ordered: D, R, SII, RII, RII_MEAN, ACI, RCI, PAF, PAR.
+    assert_eq!(ord.len(), 9);
+    let codes: Vec<&str> = ord.iter().map(|r| r.measure.code()).collect();
+    assert_eq!(
+        codes,
+        ["D", "R", "SII", "RII", "RII_MEAN", "ACI", "RCI", "PAF", "PAR"]
+    );
+    assert_eq!(ord[2].method, "simulation");
+    // Without standard errors: no interval, not an error.
+    let bare: Vec<Subgroup> = non
+        .iter()
+        .cloned()
+        .map(|mut g| {
+            g.se = None;
+            g
+        })
+        .collect();
+    let r = heat_measure(&bare, Measure::Bgsd, &o).unwrap();
+    assert!(r.lower.is_none() && r.method == "none");
+}
+
+#[test]
+fn rci_corrections() {
+    let g = ordered();
+    let o = HeatOptions {
+        ordered: true,
+        scale: Some(100.0),
+        ..Default::default()
+    };
+    let raw = heat_measure(&g, Measure::Rci, &o).unwrap().value;
+    let mu = (78.0 * 20.0 + 91.0 * 30.0 + 162.0 * 40.0 + 103.0 * 50.0 + 105.0 * 60.0) / 539.0;
+    let w = heat_measure(
+        &g,
+        Measure::Rci,
+        &HeatOptions {
+            rci_method: RciMethod::Wagstaff,
+            ..o.clone()
+        },
+    )
+    .unwrap()
+    .value;
+    close(w, raw / (1.0 - mu / 100.0), 1e-12, "Wagstaff");
+    let e = heat_measure(
+        &g,
+        Measure::Rci,
+        &HeatOptions {
+            rci_method: RciMethod::Erreygers,
+            ..o.clone()
+        },
+    )
+    .unwrap()
+    .value;
+    close(e, raw * 4.0 * mu / 100.0, 1e-12, "Erreygers");
+    // ACI = μ · RCI.
+    close(
+        heat_measure(&g, Measure::Aci, &o).unwrap().value,
+        mu * raw,
+        1e-12,
+        "ACI",
+    );
+}
+
+#[test]
+fn bad_input_names_the_group_or_measure() {
+    let g = ordered();
+    let o = HeatOptions {
+        ordered: true,
+        ..Default::default()
+    };
+    let msg = |g: &[Subgroup], m: Measure, o: &HeatOptions| {
+        heat_measure(g, m, o).unwrap_err().to_string()
+    };
+    assert!(msg(&g, Measure::Bgv, &o).contains("BGV"));
+    assert!(msg(&g, Measure::Aci, &HeatOptions::default()).contains("ACI"));
+    assert!(msg(&g[..1], Measure::D, &o).contains("groups"));
+    assert!(msg(&g[..2], Measure::Aci, &o).contains("groups"));
+    let mut b = g.clone();
+    b[3].order = None;
+    assert!(msg(&b, Measure::Aci, &o).contains("order 4"));
+    let mut b = g.clone();
+    b[1].population = Some(0.0);
+    assert!(msg(&b, Measure::D, &o).contains("order 2"));
+    let mut b = g.clone();
+    b[4].label = "order 1".into();
+    assert!(msg(&b, Measure::D, &o).contains("duplicate"));
+    let (non, _) = nonordered();
+    let n = HeatOptions::default();
+    assert!(msg(&non, Measure::Mdru, &n).contains("reference"));
+    let bad_ref = HeatOptions {
+        reference: Some("nope".into()),
+        ..n.clone()
+    };
+    assert!(msg(&non, Measure::Mdru, &bad_ref).contains("nope"));
+    let few = HeatOptions {
+        reps: 50,
+        ..n.clone()
+    };
+    assert!(msg(&non, Measure::Bgsd, &few).contains("reps"));
+    let mut neg = non.clone();
+    neg[2].value = -1.0;
+    assert!(msg(&neg, Measure::Ti, &n).contains("subgroup 3"));
+}
+
+proptest! {
+    #[test]
+    fn zero_when_all_equal(v in 1.0f64..99.0, pops in prop::collection::vec(1.0f64..1e4, 3..12)) {
+        let g: Vec<Subgroup> = pops.iter().enumerate()
+            .map(|(i, &p)| Subgroup::new(format!("g{i}"), v).population(p).se(1.0).order(i as i64 + 1))
+            .collect();
+        let o = HeatOptions { scale: Some(100.0), reps: 0, ..Default::default() };
+        for m in [Measure::Bgv, Measure::Bgsd, Measure::Cov, Measure::Mdmu, Measure::Mdmw, Measure::Mdbu, Measure::Mdbw, Measure::Idisu, Measure::Idisw, Measure::Ti, Measure::Mld, Measure::D, Measure::Par, Measure::Paf] {
+            let r = heat_measure(&g, m, &o).unwrap();
+            prop_assert!(r.value.abs() < 1e-9, "{:?} = {}", m, r.value);
+        }
+        let oo = HeatOptions { ordered: true, ..o };
+        for m in [Measure::Aci, Measure::Rci] {
+            let r = heat_measure(&g, m, &oo).unwrap();
+            prop_assert!(r.value.abs() < 1e-9, "{:?} = {}", m, r.value);
+        }
+        // The logistic SII works on rounded counts: exactly flat at 50 % of even populations.
+        let even: Vec<Subgroup> = g.iter().cloned().map(|mut s| {
+            s.value = 50.0;
+            s.population = Some(2.0 * s.population.unwrap().ceil());
+            s
+        }).collect();
+        let lo = HeatOptions { sii_model: SiiModel::Logistic, ..oo.clone() };
+        let r = heat_measure(&even, Measure::Sii, &lo).unwrap();
+        prop_assert!(r.value.abs() < 1e-9, "SII = {}", r.value);
+        let r = heat_measure(&even, Measure::Rii, &lo).unwrap();
+        prop_assert!((r.value - 1.0).abs() < 1e-9, "RII = {}", r.value);
+        prop_assert!((heat_measure(&g, Measure::R, &oo).unwrap().value - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn relative_measures_are_scale_invariant(ys in prop::collection::vec(1.0f64..100.0, 3..10), k in 0.1f64..10.0) {
+        let mk = |f: f64| -> Vec<Subgroup> {
+            ys.iter().enumerate().map(|(i, &y)| Subgroup::new(format!("g{i}"), y * f).population(10.0 + i as f64).se(1.0).order(i as i64 + 1)).collect()
+        };
+        let o = HeatOptions { scale: Some(1e6), reps: 0, ..Default::default() };
+        for m in [Measure::Cov, Measure::Idisu, Measure::Idisw, Measure::Ti, Measure::Mld, Measure::R, Measure::Paf] {
+            let a = heat_measure(&mk(1.0), m, &o).unwrap().value;
+            let b = heat_measure(&mk(k), m, &o).unwrap().value;
+            prop_assert!((a - b).abs() <= 1e-9 * a.abs().max(1e-9), "{:?}: {} vs {}", m, a, b);
+        }
+        let oo = HeatOptions { ordered: true, ..o };
+        let a = heat_measure(&mk(1.0), Measure::Rci, &oo).unwrap().value;
+        let b = heat_measure(&mk(k), Measure::Rci, &oo).unwrap().value;
+        prop_assert!((a - b).abs() <= 1e-9 * a.abs().max(1e-9));
+    }
+
+    #[test]
+    fn population_scaling_invariance(ys in prop::collection::vec(1.0f64..100.0, 3..10), k in 2.0f64..10.0) {
+        // Multiplying every population by k leaves share-based measures unchanged.
+        let mk = |f: f64| -> Vec<Subgroup> {
+            ys.iter().enumerate().map(|(i, &y)| Subgroup::new(format!("g{i}"), y).population(f * (10.0 + i as f64)).se(1.0)).collect()
+        };
+        let o = HeatOptions { scale: Some(100.0), reps: 0, ..Default::default() };
+        for m in [Measure::Bgv, Measure::Cov, Measure::Mdmw, Measure::Idisw, Measure::Ti, Measure::Mld, Measure::Par] {
+            let a = heat_measure(&mk(1.0), m, &o).unwrap().value;
+            let b = heat_measure(&mk(k), m, &o).unwrap().value;
+            prop_assert!((a - b).abs() <= 1e-9 * a.abs().max(1e-9), "{:?}: {} vs {}", m, a, b);
+        }
+    }
+}

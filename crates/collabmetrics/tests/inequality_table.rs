@@ -1,0 +1,174 @@
+//! The inequality table entry point: one row per (by-group, measure), equal to the kernels.
+
+use arrow_array::{
+    cast::AsArray, types::Float64Type, Array, ArrayRef, Float64Array, Int64Array, RecordBatch,
+    StringArray,
+};
+use collabmetrics::inequality::{
+    heat_measure, measures_table, HeatOptions, Measure, MeasuresTableOptions, Subgroup,
+};
+use collabmetrics::table::{ColumnMap, Input};
+use std::sync::Arc;
+
+/// Two areas × five deciles; area B's values are twice area A's.
+fn batch(population_b3: Option<f64>) -> RecordBatch {
+    let mut area = vec![];
+    let mut decile = vec![];
+    let mut value = vec![];
+    let mut se = vec![];
+    let mut pop = vec![];
+    for (k, a) in ["A", "B"].iter().enumerate() {
+        for d in 1..=5i64 {
+            area.push(*a);
+            decile.push(d);
+            let f = (k + 1) as f64;
+            value.push(f * (10.0 + 5.0 * d as f64));
+            se.push(f * (1.0 + 0.2 * d as f64));
+            pop.push(if k == 1 && d == 3 {
+                population_b3
+            } else {
+                Some(1000.0 + 100.0 * d as f64)
+            });
+        }
+    }
+    RecordBatch::try_from_iter(vec![
+        ("area", Arc::new(StringArray::from(area)) as ArrayRef),
+        ("imd_decile", Arc::new(Int64Array::from(decile)) as ArrayRef),
+        ("rate", Arc::new(Float64Array::from(value)) as ArrayRef),
+        ("rate_se", Arc::new(Float64Array::from(se)) as ArrayRef),
+        ("pop", Arc::new(Float64Array::from(pop)) as ArrayRef),
+    ])
+    .unwrap()
+}
+
+fn input(b: RecordBatch) -> Input {
+    let map = ColumnMap::new()
+        .with("subgroup", "imd_decile")
+        .with("value", "rate")
+        .with("se", "rate_se")
+        .with("population", "pop")
+        .with("order", "imd_decile");
+    Input::new(b.schema(), &[b], map).unwrap()
+}
+
+fn options() -> MeasuresTableOptions {
+    MeasuresTableOptions {
+        by: vec!["area".into()],
+        se: Some("se".into()),
+        order: Some("order".into()),
+        options: HeatOptions {
+            scale: Some(100.0),
+            reps: 1000,
+            ..HeatOptions::default()
+        },
+        ..MeasuresTableOptions::default()
+    }
+}
+
+#[test]
+fn one_row_per_group_and_measure_equal_to_the_kernel() {
+    let r = measures_table(&input(batch(Some(1300.0))), &options()).unwrap();
+    let t = &r.table;
+    let names: Vec<String> = t
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "area",
+            "measure",
+            "value",
+            "lower",
+            "upper",
+            "confidence",
+            "method"
+        ]
+    );
+    // Ordered dimension: D, R, SII, RII, RII_MEAN, ACI, RCI, PAF, PAR per area.
+    assert_eq!(t.num_rows(), 18);
+    let area = t.column(0).as_string::<i32>();
+    let measure = t.column(1).as_string::<i32>();
+    let value = t.column(2).as_primitive::<Float64Type>();
+    let lower = t.column(3).as_primitive::<Float64Type>();
+    assert_eq!(area.value(0), "A");
+    assert_eq!(area.value(9), "B");
+    assert_eq!(measure.value(2), "SII");
+    // Area A's rows equal the kernel on area A's subgroups (SII stream 64·0 + 2).
+    let a: Vec<Subgroup> = (1..=5)
+        .map(|d| {
+            Subgroup::new(d.to_string(), 10.0 + 5.0 * d as f64)
+                .se(1.0 + 0.2 * d as f64)
+                .population(1000.0 + 100.0 * d as f64)
+                .order(d)
+        })
+        .collect();
+    let o = HeatOptions {
+        ordered: true,
+        ..options().options
+    };
+    for (row, m) in [(0, Measure::D), (5, Measure::Aci), (8, Measure::Par)] {
+        let k = heat_measure(&a, m, &o).unwrap();
+        assert_eq!(value.value(row).to_bits(), k.value.to_bits(), "{m:?}");
+        assert_eq!(
+            lower.value(row).to_bits(),
+            k.lower.unwrap().to_bits(),
+            "{m:?}"
+        );
+    }
+    // Relative measures are equal in both areas (B = 2 × A); absolute ones double.
+    for row in 0..9 {
+        let (x, y) = (value.value(row), value.value(row + 9));
+        match measure.value(row) {
+            "R" | "RII" | "RII_MEAN" | "RCI" | "PAF" => {
+                assert!((x - y).abs() < 1e-12 * x.abs(), "{}", measure.value(row))
+            }
+            _ => assert!(
+                (2.0 * x - y).abs() < 1e-12 * y.abs(),
+                "{}",
+                measure.value(row)
+            ),
+        }
+    }
+    // Deterministic: a second run is identical, bit for bit.
+    let again = measures_table(&input(batch(Some(1300.0))), &options()).unwrap();
+    assert_eq!(r.table, again.table);
+}
+
+#[test]
+fn chosen_measures_and_missing_intervals() {
+    let mut o = options();
+    o.measures = Some(vec![Measure::D, Measure::Sii]);
+    o.options.reps = 0;
+    let r = measures_table(&input(batch(Some(1300.0))), &o).unwrap();
+    assert_eq!(r.table.num_rows(), 4);
+    let lower = r.table.column(3);
+    // D has an analytic interval; the SII without simulation has none (null, method "none").
+    assert!(lower.is_valid(0));
+    assert!(lower.is_null(1));
+    assert_eq!(r.table.column(6).as_string::<i32>().value(1), "none");
+}
+
+#[test]
+fn errors_name_the_by_group_and_subgroup() {
+    let e = measures_table(&input(batch(None)), &options())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("area=B") && e.contains("3") && e.contains("population"),
+        "{e}"
+    );
+    let e = measures_table(&input(batch(Some(-1.0))), &options())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("area=B") && e.contains("population"), "{e}");
+    let mut o = options();
+    o.order = None;
+    o.measures = Some(vec![Measure::Aci]);
+    let e = measures_table(&input(batch(Some(1.0))), &o)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("ACI"), "{e}");
+}
