@@ -8,6 +8,7 @@ use arrow_array::{
 };
 use collabmetrics::demo::{self, DemoOptions, DemoTables, PLACES};
 use collabmetrics::distance::{self, NullPolicy};
+use collabmetrics::inequality::{self, SiiOptions, Subgroup, ValueType};
 use collabmetrics::oap::{self, month_of, OapOptions, Window};
 use collabmetrics::stats::{self, DsrOptions, MeanOptions, StandardPopulation};
 use collabmetrics::table::{format_date, ColumnMap, Input, TableResult};
@@ -49,6 +50,7 @@ pub fn run(args: &DemoArgs) -> Result<Report> {
         proportions(&data, end, c, &year)?,
         flows(&data, end, c, &year)?,
         distances(&data, end, c, &year)?,
+        inequality(&data, end, c, &year)?,
         standardised(&data, start, end, c, &year)?,
         length_of_stay(&data, start, end, c, &year)?,
     ];
@@ -359,6 +361,130 @@ fn distances(data: &DemoTables, end: i32, c: f64, year: &str) -> Result<Section>
         &format!("Distance from home to the out-of-area unit, placements started {year} (km)"),
         "Straight line between British National Grid points (the NHS method); median with its order-statistic interval; share of 50 km or more with Wilson interval",
         ["place", "placements", "median (CI)", "90th centile", "% >= 50 km (CI)", ">= 300 km"].map(String::from).to_vec(),
+        rows,
+        &r.diagnostics,
+    ))
+}
+
+/// Population per IMD decile (summing the areas), as a table for the OAP rates.
+fn population_by_decile(data: &DemoTables) -> Result<RecordBatch> {
+    let areas = input(&data.areas);
+    let (decile, pop) = (areas.f64s("imd_decile")?, areas.f64s("population")?);
+    let mut totals = [0.0; 10];
+    for (d, p) in decile.iter().zip(pop.iter()) {
+        totals[(*d as usize).clamp(1, 10) - 1] += p;
+    }
+    Ok(RecordBatch::try_from_iter(vec![
+        (
+            "imd_decile",
+            Arc::new(arrow_array::Int64Array::from_iter_values(1..=10)) as ArrayRef,
+        ),
+        ("population", Arc::new(Float64Array::from(totals.to_vec()))),
+    ])
+    .expect("two equal columns"))
+}
+
+/// Subgroups of one indicator by IMD decile (order 1 = most deprived), from a by-decile OAP
+/// result's `value`/`lower`/`upper` columns scaled by `scale`.
+fn deciles(r: &TableResult, value: &str, scale: f64) -> Vec<Subgroup> {
+    let decile = column_f64(r, "imd_decile");
+    let pop = column_f64(r, "population");
+    let (v, lo, hi) = (
+        column_f64(r, value),
+        column_f64(r, &format!("{value}_lower")),
+        column_f64(r, &format!("{value}_upper")),
+    );
+    (0..decile.len())
+        .map(|i| Subgroup {
+            label: format!("IMD decile {}", decile[i]),
+            value: v[i] * scale,
+            se: None,
+            lower: Some(lo[i] * scale),
+            upper: Some(hi[i] * scale),
+            population: Some(pop[i]),
+            order: Some(decile[i] as i64),
+        })
+        .collect()
+}
+
+/// SII and RII of the OAP rate and of the share of admissions placed out of area across IMD
+/// deciles (PHE's method: regression on the population ridit, simulated limits).
+fn inequality(data: &DemoTables, end: i32, c: f64, year: &str) -> Result<Section> {
+    let pops = population_by_decile(data)?;
+    let o = oap_options(end, end, Window::Rolling12m, &["imd_decile"], c);
+    let r = oap::measures(
+        &input(&data.placements),
+        &o,
+        Some(&input(&pops)),
+        Some(&input(&data.admissions)),
+    )?;
+    let indicators = [
+        (
+            "OAPs started per 1 000 000",
+            deciles(&r, "rate_started", 1.0),
+            ValueType::Rate,
+            1.0,
+        ),
+        (
+            "% of admissions placed out of area",
+            deciles(&r, "proportion_started", 0.01),
+            ValueType::Proportion,
+            100.0,
+        ),
+    ];
+    let mut rows = Vec::new();
+    for (name, groups, kind, multiplier) in indicators {
+        // A decile with no placements has no log or logit: fall back to the value's own scale.
+        let value_type = if groups.iter().all(|g| {
+            g.value > 0.0
+                && g.value
+                    < if kind == ValueType::Proportion {
+                        1.0
+                    } else {
+                        f64::INFINITY
+                    }
+        }) {
+            kind
+        } else {
+            ValueType::Other
+        };
+        let opts = SiiOptions {
+            value_type,
+            confidence: vec![c],
+            multiplier,
+            ..SiiOptions::default()
+        };
+        let s = inequality::sii(&groups, &opts)?;
+        let l = &s.limits[0];
+        let lowest = groups
+            .iter()
+            .map(|g| g.value * multiplier)
+            .fold(f64::INFINITY, f64::min);
+        let highest = groups
+            .iter()
+            .map(|g| g.value * multiplier)
+            .fold(f64::NEG_INFINITY, f64::max);
+        rows.push(vec![
+            name.to_owned(),
+            format!("{} to {}", num(lowest, 1), num(highest, 1)),
+            format!(
+                "{} ({} to {})",
+                num(s.sii, 1),
+                num(l.sii_lower, 1),
+                num(l.sii_upper, 1)
+            ),
+            format!(
+                "{} ({} to {})",
+                num(s.rii, 2),
+                num(l.rii_lower, 2),
+                num(l.rii_upper, 2)
+            ),
+        ]);
+    }
+    Ok(Section::new(
+        &format!("Inequality across IMD deciles, {year}"),
+        "Slope and relative index of inequality (PHE: weighted regression on the population ridit, decile 1 = most deprived at rank 0; limits from 100 000 simulations, seed fixed). A negative SII: less deprived deciles have lower values",
+        ["indicator", "range over deciles", "SII (CI)", "RII (CI)"].map(String::from).to_vec(),
         rows,
         &r.diagnostics,
     ))

@@ -33,6 +33,8 @@ fn demo_prints_every_section_labelled_synthetic() {
         "rolling 3 months (OAP02",
         "(OAP05)",
         "(OAP08, OAP09)",
+        "Distance from home",
+        "Inequality across IMD deciles",
         "Largest flows",
         "age-standardised",
         "Length of stay",

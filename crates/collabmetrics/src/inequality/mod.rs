@@ -45,7 +45,7 @@
 //! (spec: "more than two"); PHE's 5–100 quantile rule is not enforced. PHE's rate branch swaps
 //! the limits for any multiplier below 1 (`multiplier < 1`, so 0 < m < 1 gives lower > upper);
 //! we swap only for negative multipliers, as its proportion branch does. The generator is our own
-//! (xoshiro256**, Box–Muller), so simulated limits agree with PHE's within Monte Carlo error,
+//! (xoshiro256**, ziggurat normals), so simulated limits agree with PHE's within Monte Carlo error,
 //! not to the digit; [`sii_batch`] gives table i stream i of the seed, so results do not depend
 //! on the number of threads. Cost: each repetition is J normal draws (ziggurat), J
 //! back-transforms and two dot products with precomputed regression weights; percentiles are
