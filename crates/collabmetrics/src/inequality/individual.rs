@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{check_len, Error, Result};
+use rayon::slice::ParallelSliceMut;
 
 /// Checks values (finite, ≥ 0, and > 0 when `positive`) and weights (finite, > 0); returns the
 /// weights (1 when absent).
@@ -78,29 +79,33 @@ pub fn gini(values: &[f64], weights: Option<&[f64]>, corrected: bool) -> Result<
     if corrected && values.len() < 2 {
         return Err(Error::argument("corrected", "needs at least two values"));
     }
-    let mut idx: Vec<usize> = (0..values.len()).collect();
-    idx.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    // Sort (value, weight) pairs in one contiguous buffer, in parallel: far faster than an
+    // index sort for tens of millions of values. Ties are ordered by weight, so the order (and
+    // every bit of the result) is the same on any number of threads.
+    let mut pairs: Vec<(f64, f64)> = values.iter().copied().zip(w.iter().copied()).collect();
+    pairs.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
     let sw: f64 = w.iter().sum();
     let total: f64 = values.iter().zip(&w).map(|(v, w)| v * w).sum();
-    // Σ_i Σ_j w_i w_j |y_i − y_j| = 2 Σ_i w_i y_i (W_{<i} − W_{>i}) over the sorted order;
-    // equivalently Gini = 1 − Σ_i w_i/W (L_{i−1} + L_i) (trapezoids under the Lorenz curve).
+    // Σ_i Σ_j w_i w_j |y_i − y_j| = 2 Σ_i w_i y_i (W_{<i} − W_{>i}) over the sorted order, and
+    // Gini = that / (2 W Σ w y). The coefficients w_i (W_{<i} − W_{>i}) sum to zero, so y_i may
+    // be measured from the minimum: that keeps full precision when the values are nearly equal
+    // (1 − the area under the Lorenz curve would cancel to a few digits there).
+    let m = pairs.first().map_or(0.0, |p| p.0);
     let mut cum_w = 0.0;
     let mut cum_v = 0.0;
-    let mut area = 0.0;
+    let mut spread = 0.0;
     let mut ps = Vec::with_capacity(values.len() + 1);
     let mut vs = Vec::with_capacity(values.len() + 1);
     ps.push(0.0);
     vs.push(0.0);
-    for &i in &idx {
-        let prev = cum_v / total;
-        cum_w += w[i];
-        cum_v += w[i] * values[i];
-        let cur = cum_v / total;
-        area += w[i] / sw * (prev + cur);
+    for &(y, wi) in &pairs {
+        spread += wi * (y - m) * (2.0 * cum_w + wi - sw);
+        cum_w += wi;
+        cum_v += wi * y;
         ps.push(cum_w / sw);
-        vs.push(cur);
+        vs.push(cum_v / total);
     }
-    let mut g = 1.0 - area;
+    let mut g = spread / (sw * total);
     if corrected {
         let n = values.len() as f64;
         g *= n / (n - 1.0);
@@ -120,21 +125,32 @@ pub fn theil(values: &[f64], weights: Option<&[f64]>) -> Result<f64> {
     Ok(theil_w(values, &w))
 }
 
-fn theil_w(values: &[f64], w: &[f64]) -> f64 {
+/// Each value's relative deviation from the weighted mean, x = y/ȳ − 1, with the total weight.
+///
+/// The entropy indices below are written as sums of terms in x that are each ≈ x²/2 (their
+/// first-order parts, which sum to zero, are subtracted term by term). Summing r ln r or
+/// −ln r directly would cancel to a few digits when the values are nearly equal, and the
+/// subtraction also removes, to first order, the rounding error of ȳ itself.
+fn deviations<'a>(values: &'a [f64], w: &'a [f64]) -> (impl Iterator<Item = (f64, f64)> + 'a, f64) {
     let m = wmean(values, w);
     let sw: f64 = w.iter().sum();
-    values
-        .iter()
-        .zip(w)
-        .map(|(&y, &w)| {
-            let r = y / m;
-            if r > 0.0 {
-                w * r * r.ln()
-            } else {
-                0.0
-            }
-        })
-        .sum::<f64>()
+    (
+        values.iter().zip(w).map(move |(&y, &w)| ((y - m) / m, w)),
+        sw,
+    )
+}
+
+fn theil_w(values: &[f64], w: &[f64]) -> f64 {
+    // r ln r − (r − 1) = (1 + x) ln(1 + x) − x; at r = 0 it is 1 (0 · ln 0 = 0).
+    let (d, sw) = deviations(values, w);
+    d.map(|(x, w)| {
+        if x > -1.0 {
+            w * ((1.0 + x) * x.ln_1p() - x)
+        } else {
+            w
+        }
+    })
+    .sum::<f64>()
         / sw
 }
 
@@ -145,12 +161,15 @@ pub fn mld(values: &[f64], weights: Option<&[f64]>) -> Result<f64> {
 }
 
 fn mld_w(values: &[f64], w: &[f64]) -> f64 {
-    let m = wmean(values, w);
-    let sw: f64 = w.iter().sum();
-    values
-        .iter()
-        .zip(w)
-        .map(|(&y, &w)| w * (m / y).ln())
+    // −ln r + (r − 1) = x − ln(1 + x).
+    let (d, sw) = deviations(values, w);
+    d.map(|(x, w)| w * (x - x.ln_1p())).sum::<f64>() / sw
+}
+
+/// Σ w (r^a − 1 − a (r − 1)) / Σ w, the stable core of GE(a) and Atkinson (see [`deviations`]).
+fn power_deviation(values: &[f64], w: &[f64], a: f64) -> f64 {
+    let (d, sw) = deviations(values, w);
+    d.map(|(x, w)| w * ((a * x.ln_1p()).exp_m1() - a * x))
         .sum::<f64>()
         / sw
 }
@@ -168,15 +187,7 @@ pub fn generalized_entropy(values: &[f64], weights: Option<&[f64]>, alpha: f64) 
     if alpha == 1.0 {
         return Ok(theil_w(values, &w));
     }
-    let m = wmean(values, &w);
-    let sw: f64 = w.iter().sum();
-    let s: f64 = values
-        .iter()
-        .zip(&w)
-        .map(|(&y, &w)| w * ((y / m).powf(alpha) - 1.0))
-        .sum::<f64>()
-        / sw;
-    Ok(s / (alpha * (alpha - 1.0)))
+    Ok(power_deviation(values, &w, alpha) / (alpha * (alpha - 1.0)))
 }
 
 /// Atkinson index and the equally distributed equivalent it is built on.
@@ -195,28 +206,17 @@ pub fn atkinson(values: &[f64], weights: Option<&[f64]>, epsilon: f64) -> Result
     }
     let w = prepare(values, weights, epsilon >= 1.0)?;
     let m = wmean(values, &w);
-    let sw: f64 = w.iter().sum();
-    let ede = if epsilon == 1.0 {
-        (values
-            .iter()
-            .zip(&w)
-            .map(|(&y, &w)| w * y.ln())
-            .sum::<f64>()
-            / sw)
-            .exp()
+    // EDE/ȳ = exp(−MLD) for ε = 1, else (1 + s)^(1/(1 − ε)) with s the mean of r^(1−ε) − 1:
+    // both through exp_m1/ln_1p, so nearly equal values keep their digits.
+    let atkinson = if epsilon == 1.0 {
+        -(-mld_w(values, &w)).exp_m1()
     } else {
         let e = 1.0 - epsilon;
-        (values
-            .iter()
-            .zip(&w)
-            .map(|(&y, &w)| w * y.powf(e))
-            .sum::<f64>()
-            / sw)
-            .powf(1.0 / e)
+        -(power_deviation(values, &w, e).ln_1p() / e).exp_m1()
     };
     Ok(AtkinsonResult {
-        atkinson: 1.0 - ede / m,
-        ede,
+        atkinson,
+        ede: m * (1.0 - atkinson),
     })
 }
 
