@@ -7,7 +7,7 @@ computed by a Rust core shared with the C library and the command-line program.
 ['Wilson']
 """
 
-from . import demo, distance, oap
+from . import demo, distance, inequality, oap
 from ._native import CollabMetricsError, __version__
 from .stats import dsr, isr, mean, proportion, rate
 
@@ -17,6 +17,7 @@ __all__ = [
     "demo",
     "distance",
     "dsr",
+    "inequality",
     "isr",
     "mean",
     "oap",

@@ -117,3 +117,49 @@ def distance_summary_table(
     nulls: str,
 ) -> tuple[pa.Table, list[tuple[str, str, int, int | None]]]: ...
 def demo_tables(seed: int, scale: float, start: int, months: int) -> dict[str, pa.Table]: ...
+
+# Inequality: vectors arrive as a table with `values` (or `outcome` and `rank`) and optional
+# `weights` columns.
+def inequality_measures_table(
+    data: ArrowStreamExportable,
+    by: list[str],
+    subgroup: str,
+    value: str,
+    se: str | None,
+    lower: str | None,
+    upper: str | None,
+    population: str,
+    order: str | None,
+    measures: list[str] | None,
+    favourable: str,
+    reference: str | None,
+    scale: float | None,
+    setting_average: float | None,
+    rci_method: str,
+    sii_model: str,
+    value_type: str,
+    transform: bool,
+    confidence: float,
+    reps: int,
+    seed: int,
+) -> pa.Table: ...
+def inequality_index(
+    data: ArrowStreamExportable,
+    measure: str,
+    parameter: float | None = None,
+    corrected: bool = False,
+) -> float: ...
+def inequality_bootstrap(
+    data: ArrowStreamExportable,
+    measure: str,
+    parameter: float | None,
+    reps: int,
+    confidence: float,
+    seed: int,
+) -> tuple[float, float, float]: ...
+def inequality_lorenz(data: ArrowStreamExportable) -> tuple[list[float], list[float]]: ...
+def inequality_concentration_index(
+    data: ArrowStreamExportable,
+    correction: str,
+    bounds: tuple[float, float] | None,
+) -> float: ...

@@ -8,6 +8,7 @@
 
 mod demo;
 mod distance;
+mod inequality;
 mod oap;
 mod stats;
 
@@ -61,5 +62,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     oap::register(m)?;
     demo::register(m)?;
     distance::register(m)?;
+    inequality::register(m)?;
     Ok(())
 }
