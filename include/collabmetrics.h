@@ -76,6 +76,56 @@ struct ArrowArrayStream {
 #define CM_BANDS_CUSTOM 2
 
 /**
+ * `CmInequalityOptions::favourable`: higher values are better (e.g. engagement).
+ */
+#define CM_FAVOURABLE_HIGH 0
+
+/**
+ * `CmInequalityOptions::favourable`: lower values are better (OAP rates, disengagement).
+ */
+#define CM_FAVOURABLE_LOW 1
+
+/**
+ * `CmInequalityOptions::rci_method`: the raw relative concentration index.
+ */
+#define CM_RCI_RAW 0
+
+/**
+ * `CmInequalityOptions::rci_method`: Wagstaff's correction, divided by (1 - mean/scale).
+ */
+#define CM_RCI_WAGSTAFF 1
+
+/**
+ * `CmInequalityOptions::rci_method`: Erreygers' correction, times 4 mean/scale.
+ */
+#define CM_RCI_ERREYGERS 2
+
+/**
+ * `CmInequalityOptions::sii_model`: PHE's linear SII (`phe_sii`), simulated limits.
+ */
+#define CM_SII_LINEAR 0
+
+/**
+ * `CmInequalityOptions::sii_model`: WHO HEAT's binomial (logistic) model.
+ */
+#define CM_SII_LOGISTIC 1
+
+/**
+ * `CmInequalityOptions::value_type`: values drawn on their own scale (PHE's 0).
+ */
+#define CM_VALUE_TYPE_OTHER 0
+
+/**
+ * `CmInequalityOptions::value_type`: rates, drawn on the log scale (PHE's 1).
+ */
+#define CM_VALUE_TYPE_RATE 1
+
+/**
+ * `CmInequalityOptions::value_type`: proportions in (0, 1), on the logit scale (PHE's 2).
+ */
+#define CM_VALUE_TYPE_PROPORTION 2
+
+/**
  * `CmOapOptions::window`: the calendar month.
  */
 #define CM_WINDOW_MONTH 0
@@ -254,6 +304,99 @@ typedef struct CmDistanceSummaryOptions {
   const char *const *column_names;
   size_t column_names_len;
 } CmDistanceSummaryOptions;
+
+/**
+ * Options of `cm_inequality_measures`; start from `cm_inequality_options_default`. Column
+ * names are our names, mapped by `column_names`; strings and arrays are borrowed for the
+ * duration of the call.
+ */
+typedef struct CmInequalityOptions {
+  /**
+   * Columns whose combinations each hold one subgroup table (`by_len` names).
+   */
+  const char *const *by;
+  size_t by_len;
+  /**
+   * The subgroup label column; NULL for "subgroup".
+   */
+  const char *subgroup;
+  /**
+   * The estimate column; NULL for "value".
+   */
+  const char *value;
+  /**
+   * NULL, or the standard error column (nulls allowed).
+   */
+  const char *se;
+  /**
+   * NULL, or the confidence limit columns (used by the linear SII without `se`).
+   */
+  const char *lower;
+  const char *upper;
+  /**
+   * The population column; NULL for "population".
+   */
+  const char *population;
+  /**
+   * NULL for a non-ordered dimension, or the order column (1 = most disadvantaged).
+   */
+  const char *order;
+  /**
+   * Measure codes to compute (`measures_len` of them, e.g. "SII", "MDBW"); none: every
+   * measure that applies to the dimension.
+   */
+  const char *const *measures;
+  size_t measures_len;
+  /**
+   * One of `CM_FAVOURABLE_*` (default high).
+   */
+  uint32_t favourable;
+  /**
+   * NULL, or the label of the reference subgroup.
+   */
+  const char *reference;
+  /**
+   * The indicator's unit (1, 100, 1000, ...); NaN (the default) to infer it.
+   */
+  double scale;
+  /**
+   * Replaces the population-weighted mean; NaN (the default) for none.
+   */
+  double setting_average;
+  /**
+   * One of `CM_RCI_*`.
+   */
+  uint32_t rci_method;
+  /**
+   * One of `CM_SII_*`.
+   */
+  uint32_t sii_model;
+  /**
+   * One of `CM_VALUE_TYPE_*` (the linear SII's simulation scale).
+   */
+  uint32_t value_type;
+  /**
+   * PHE's `transform`: fit the linear SII on the log or logit scale.
+   */
+  bool transform;
+  /**
+   * Confidence level in (0, 1) (default 0.95).
+   */
+  double confidence;
+  /**
+   * Simulation repetitions (default 100 000; at least 100; 0: no simulated intervals).
+   */
+  size_t reps;
+  /**
+   * Simulation seed.
+   */
+  uint64_t seed;
+  /**
+   * `column_names_len` pairs (our name, your name), as in `CmOapOptions`.
+   */
+  const char *const *column_names;
+  size_t column_names_len;
+} CmInequalityOptions;
 
 /**
  * Options of `cm_oap_measures`; start from `cm_oap_options_default`. Dates are days since
@@ -473,6 +616,111 @@ void cm_clear_error(void);
  */
 size_t cm_last_error_copy(char *buf,
                           size_t len);
+
+/**
+ * Gini coefficient of `len` values with optional weights (NULL: unit weights):
+ * sum_i sum_j w_i w_j |y_i - y_j| / (2 (sum w)^2 mean), PySAL's and R `ineq`'s form (no
+ * small-sample correction), computed by sorting.
+ *
+ * Values must be finite and >= 0 with a positive total, weights finite and > 0. Returns
+ * `CM_OK` with the index in `*out`, or a status with `cm_last_error_message()` naming the
+ * argument and the first bad index: `CM_NULL_POINTER`, `CM_INVALID_ARGUMENT` (no values, all
+ * zero, or `out` overlapping an input), `CM_INVALID_VALUE`.
+ *
+ * # Safety
+ *
+ * `values` and a non-NULL `weights` must point to `len` doubles, `out` to one writable
+ * double, valid for the duration of the call.
+ */
+enum CmStatus cm_gini(const double *values,
+                      const double *weights,
+                      size_t len,
+                      double *out);
+
+/**
+ * Theil T = sum w_i (y_i/mean) ln(y_i/mean) / sum w_i (0 ln 0 = 0, so zeros are allowed).
+ *
+ * Arguments, statuses and safety as for `cm_gini`.
+ *
+ * # Safety
+ *
+ * As for `cm_gini`.
+ */
+enum CmStatus cm_theil(const double *values,
+                       const double *weights,
+                       size_t len,
+                       double *out);
+
+/**
+ * Mean log deviation (Theil L) = sum w_i ln(mean/y_i) / sum w_i; values must be > 0.
+ *
+ * Arguments, statuses and safety as for `cm_gini`.
+ *
+ * # Safety
+ *
+ * As for `cm_gini`.
+ */
+enum CmStatus cm_mld(const double *values,
+                     const double *weights,
+                     size_t len,
+                     double *out);
+
+/**
+ * Atkinson index with inequality aversion `epsilon` >= 0: 1 - EDE/mean, EDE =
+ * (sum w_i y_i^(1-epsilon) / sum w_i)^(1/(1-epsilon)), the geometric mean for epsilon = 1
+ * (PySAL's `atkinson`). Values must be > 0 when epsilon >= 1.
+ *
+ * Arguments, statuses and safety as for `cm_gini`.
+ *
+ * # Safety
+ *
+ * As for `cm_gini`.
+ */
+enum CmStatus cm_atkinson(const double *values,
+                          const double *weights,
+                          size_t len,
+                          double epsilon,
+                          double *out);
+
+/**
+ * Generalised entropy GE(alpha) = (sum w_i ((y_i/mean)^alpha - 1) / sum w_i) /
+ * (alpha (alpha - 1)); GE(0) = MLD, GE(1) = Theil T. Values must be > 0 when alpha <= 0.
+ *
+ * Arguments, statuses and safety as for `cm_gini`.
+ *
+ * # Safety
+ *
+ * As for `cm_gini`.
+ */
+enum CmStatus cm_generalized_entropy(const double *values,
+                                     const double *weights,
+                                     size_t len,
+                                     double alpha,
+                                     double *out);
+
+/**
+ * The default options: columns "subgroup", "value", "population", non-ordered, every
+ * applicable measure, favourable high, linear SII, 95%, 100 000 repetitions, fixed seed.
+ */
+struct CmInequalityOptions cm_inequality_options_default(void);
+
+/**
+ * Summary measures of inequality across subgroups, one row per (by-group, measure): the `by`
+ * columns, `measure` (its code), `value`, `lower`, `upper` (null without an interval),
+ * `confidence`, `method` ("analytic", "simulation" or "none"), as `measures_table` in Rust
+ * and `cm.inequality.measures` in Python. `input` is moved into the call (released before it
+ * returns, whatever happens); on success `out` receives the result as a stream the caller
+ * releases. On failure `out` is untouched and `cm_last_error_message()` names the by-group
+ * and subgroup (e.g. a duplicate label, a missing population or order).
+ *
+ * # Safety
+ *
+ * `input` must be NULL or a valid `ArrowArrayStream`; `options` must point to a valid
+ * `CmInequalityOptions` whose strings and arrays are valid; `out` must be writable.
+ */
+enum CmStatus cm_inequality_measures(struct ArrowArrayStream *input,
+                                     const struct CmInequalityOptions *options,
+                                     struct ArrowArrayStream *out);
 
 /**
  * The default options for the months from `start` to `end` (days since 1970-01-01).

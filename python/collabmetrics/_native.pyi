@@ -163,3 +163,6 @@ def inequality_concentration_index(
     correction: str,
     bounds: tuple[float, float] | None,
 ) -> float: ...
+def inequality_decompose(
+    data: ArrowStreamExportable, alpha: float
+) -> tuple[float, float, float, list[str], list[float]]: ...

@@ -80,43 +80,17 @@ pub unsafe extern "C" fn cm_distance_summary(
     out: *mut FFI_ArrowArrayStream,
 ) -> CmStatus {
     guard(|| {
-        let map = if options.is_null() {
-            Ok(Default::default())
-        } else {
-            // SAFETY: a non-NULL `options` is valid per the caller.
-            let o = unsafe { &*options };
-            unsafe { stream::column_map(o.column_names, o.column_names_len) }
-        };
-        // SAFETY: `input` is NULL or valid per the caller; read first so it is always released.
-        let table =
-            unsafe { stream::read("input", input, &map.as_ref().cloned().unwrap_or_default()) };
-        map?;
-        let table = table?;
-        if options.is_null() {
-            return Err(Failure::NullHandle {
-                argument: "options",
-            });
+        // SAFETY: the pointers are NULL or valid per the caller; `convert` reads valid strings.
+        unsafe {
+            stream::one_table(
+                input,
+                options,
+                out,
+                |o| convert(o),
+                distance::distance_summary_table,
+            )
         }
-        stream::check_out(out)?;
-        // SAFETY: checked non-NULL; valid per the caller.
-        let opts = unsafe { convert(&*options) }?;
-        let result = distance::distance_summary_table(&table, &opts)?;
-        // SAFETY: `out` is non-NULL and writable per the caller.
-        unsafe { stream::write(out, result.into_batch()) }
     })
-}
-
-/// One optional string.
-///
-/// # Safety
-///
-/// `s` must be NULL or a NUL-terminated string.
-unsafe fn optional(name: &'static str, s: *const c_char) -> Result<Option<String>, Failure> {
-    if s.is_null() {
-        return Ok(None);
-    }
-    // SAFETY: forwarded.
-    Ok(unsafe { stream::strings(name, &s, 1) }?.pop())
 }
 
 /// The core's options from the C struct.
@@ -128,11 +102,11 @@ unsafe fn convert(o: &CmDistanceSummaryOptions) -> Result<SummaryTableOptions, F
     let mut opts = SummaryTableOptions::default();
     // SAFETY: forwarded from the caller.
     unsafe {
-        if let Some(d) = optional("distance", o.distance)? {
+        if let Some(d) = stream::optional_string("distance", o.distance)? {
             opts.distance = d;
         }
         opts.by = stream::strings("by", o.by, o.by_len)?;
-        opts.weight = optional("weight", o.weight)?;
+        opts.weight = stream::optional_string("weight", o.weight)?;
     }
     opts.nulls = if o.propagate_nulls {
         NullPolicy::Propagate
@@ -158,4 +132,10 @@ unsafe fn convert(o: &CmDistanceSummaryOptions) -> Result<SummaryTableOptions, F
         }
     };
     Ok(opts)
+}
+
+impl stream::TableOptions for CmDistanceSummaryOptions {
+    fn column_names(&self) -> (*const *const c_char, usize) {
+        (self.column_names, self.column_names_len)
+    }
 }

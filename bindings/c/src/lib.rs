@@ -15,6 +15,7 @@ mod args;
 mod distance;
 mod distance_table;
 mod error;
+mod inequality;
 mod oap;
 mod stats;
 mod stream;

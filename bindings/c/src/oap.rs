@@ -106,13 +106,8 @@ pub unsafe extern "C" fn cm_oap_measures(
 ) -> CmStatus {
     guard(|| {
         // Read (and so release) every input stream first, whatever fails next.
-        let map = if options.is_null() {
-            Ok(Default::default())
-        } else {
-            // SAFETY: non-NULL `options` is valid per the caller.
-            let o = unsafe { &*options };
-            unsafe { stream::column_map(o.column_names, o.column_names_len) }
-        };
+        // SAFETY: `options` is NULL or valid per the caller.
+        let map = unsafe { stream::map_of(options) };
         let read_map = map.as_ref().cloned().unwrap_or_default();
         // SAFETY: stream pointers are NULL or valid per the caller.
         let (placements, population, admissions) = unsafe {
@@ -186,9 +181,13 @@ unsafe fn convert(o: &CmOapOptions) -> Result<OapOptions, Failure> {
     };
     opts.multiplier = o.multiplier;
     opts.confidence = o.confidence;
-    if !o.distance.is_null() {
-        // SAFETY: a non-NULL `distance` is a NUL-terminated string per the caller.
-        opts.distance = unsafe { stream::strings("distance", &o.distance, 1) }?.pop();
-    }
+    // SAFETY: `distance` is NULL or a NUL-terminated string per the caller.
+    opts.distance = unsafe { stream::optional_string("distance", o.distance) }?;
     Ok(opts)
+}
+
+impl stream::TableOptions for CmOapOptions {
+    fn column_names(&self) -> (*const *const c_char, usize) {
+        (self.column_names, self.column_names_len)
+    }
 }

@@ -149,3 +149,74 @@ pub(crate) unsafe fn column_map(
         .map(|p| (p[0].clone(), p[1].clone()))
         .collect())
 }
+
+/// The options structs of the table functions: where their column map is.
+pub(crate) trait TableOptions {
+    /// The `column_names` pointer and the number of (ours, theirs) pairs.
+    fn column_names(&self) -> (*const *const c_char, usize);
+}
+
+/// The column map of `options` (NULL options: none).
+///
+/// # Safety
+///
+/// `options` must be NULL or valid, with a valid column-name array.
+pub(crate) unsafe fn map_of<O: TableOptions>(options: *const O) -> Result<ColumnMap, Failure> {
+    if options.is_null() {
+        return Ok(ColumnMap::default());
+    }
+    // SAFETY: a non-NULL `options` is valid per the caller.
+    let (ptr, pairs) = unsafe { &*options }.column_names();
+    // SAFETY: forwarded.
+    unsafe { column_map(ptr, pairs) }
+}
+
+/// The body of a table function of one input stream: reads (and so releases) `input` first,
+/// whatever fails next; then checks `options` and `out`, converts the options with `convert`,
+/// runs `run` and writes its table (diagnostics in the schema metadata) to `out`.
+///
+/// # Safety
+///
+/// `input` must be NULL or a valid stream, `options` NULL or valid (with valid strings and
+/// arrays), `out` writable.
+pub(crate) unsafe fn one_table<O: TableOptions, C>(
+    input: *mut FFI_ArrowArrayStream,
+    options: *const O,
+    out: *mut FFI_ArrowArrayStream,
+    convert: impl FnOnce(&O) -> Result<C, Failure>,
+    run: impl FnOnce(&Input, &C) -> collabmetrics::Result<collabmetrics::table::TableResult>,
+) -> Result<(), Failure> {
+    // SAFETY: forwarded from the caller.
+    let map = unsafe { map_of(options) };
+    // SAFETY: forwarded; read before anything can fail, so the stream is always released.
+    let table = unsafe { read("input", input, &map.as_ref().cloned().unwrap_or_default()) };
+    map?;
+    let table = table?;
+    if options.is_null() {
+        return Err(Failure::NullHandle {
+            argument: "options",
+        });
+    }
+    check_out(out)?;
+    // SAFETY: checked non-NULL; valid per the caller.
+    let opts = convert(unsafe { &*options })?;
+    let result = run(&table, &opts)?;
+    // SAFETY: `out` is non-NULL and writable per the caller.
+    unsafe { write(out, result.into_batch()) }
+}
+
+/// One optional string (NULL: none).
+///
+/// # Safety
+///
+/// `s` must be NULL or a NUL-terminated string.
+pub(crate) unsafe fn optional_string(
+    name: &'static str,
+    s: *const c_char,
+) -> Result<Option<String>, Failure> {
+    if s.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: forwarded.
+    Ok(unsafe { strings(name, &s, 1) }?.pop())
+}

@@ -5,6 +5,7 @@
 mod distance_table;
 mod errors;
 mod grouped;
+mod inequality;
 mod oap;
 mod rowwise;
 

@@ -228,7 +228,9 @@ pub fn atkinson(values: &[f64], weights: Option<&[f64]>, epsilon: f64) -> Result
     let m = wmean(values, &w);
     // EDE/ȳ = exp(−MLD) for ε = 1, else (1 + s)^(1/(1 − ε)) with s the mean of r^(1−ε) − 1:
     // both through exp_m1/ln_1p, so nearly equal values keep their digits.
-    let atkinson = if epsilon == 1.0 {
+    let atkinson = if epsilon == 0.0 {
+        0.0 // EDE = ȳ exactly
+    } else if epsilon == 1.0 {
         -(-mld_w(values, &w)).exp_m1()
     } else {
         let e = 1.0 - epsilon;

@@ -1,0 +1,635 @@
+"""Inequality across population groups and across individuals.
+
+Two kinds of input (``spec/inequality.md`` in the repository):
+
+* **grouped**: one row per subgroup (an IMD decile, an ethnic group, a place) with its estimate,
+  standard error or limits, population and, on an ordered dimension, its order (1 = most
+  disadvantaged). :func:`measures` computes the WHO HEAT set (D, R, SII, RII, ACI, RCI, BGV,
+  BGSD, COV, MDB, MDM, MDR, IDIS, TI, MLD, PAF, PAR) with PHE's slope index of inequality;
+  :func:`sii` is its shortcut for the SII and RII.
+* **individual**: one value per person or area with optional weights: :func:`gini`,
+  :func:`theil`, :func:`mld`, :func:`atkinson`, :func:`ge`, :func:`share_ratio`,
+  :func:`concentration_index`, the :func:`lorenz` curve, and :func:`decompose`, which
+  splits Theil T, MLD and GE(α) into within- and between-group parts. The first six give a
+  percentile bootstrap interval with ``interval=True``.
+
+Every number is computed by the Rust core; simulated and bootstrap intervals take a ``seed``
+(default fixed) and do not depend on the number of threads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal, Union, overload
+
+import numpy as np
+import pyarrow as pa
+
+from . import _native
+from ._frames import Frame, Numbers, from_arrow, group_names, levels, to_arrow, vector
+from ._native import CollabMetricsError
+
+__all__ = [
+    "DEFAULT_SEED",
+    "MEASURES",
+    "atkinson",
+    "concentration_index",
+    "decompose",
+    "ge",
+    "gini",
+    "lorenz",
+    "measures",
+    "mld",
+    "share_ratio",
+    "sii",
+    "theil",
+]
+
+#: The default seed of every simulation and bootstrap (the core's).
+DEFAULT_SEED = 20_240_601
+
+#: The grouped measures' codes, in the spec's order.
+MEASURES: tuple[str, ...] = (
+    "D",
+    "R",
+    "SII",
+    "RII",
+    "RII_MEAN",
+    "ACI",
+    "RCI",
+    "BGV",
+    "BGSD",
+    "COV",
+    "MDBU",
+    "MDBW",
+    "MDMU",
+    "MDMW",
+    "MDRU",
+    "MDRW",
+    "IDISU",
+    "IDISW",
+    "TI",
+    "MLD",
+    "PAF",
+    "PAR",
+)
+
+#: An index, or with ``interval=True`` the index with its bootstrap limits (value, lower, upper).
+Index = Union[float, tuple[float, float, float]]
+
+
+def measures(
+    frame: Frame,
+    *,
+    group: str,
+    population: str,
+    value: str = "value",
+    se: str | None = None,
+    lower: str | None = None,
+    upper: str | None = None,
+    order: str | None = None,
+    by: str | Sequence[str] | None = None,
+    favourable: Literal["high", "low"] = "low",
+    measures: str | Sequence[str] | None = None,
+    reference: str | None = None,
+    scale: float | None = None,
+    setting_average: float | None = None,
+    rci_method: Literal["raw", "wagstaff", "erreygers"] = "raw",
+    sii_model: Literal["linear", "logistic"] = "linear",
+    value_type: Literal["other", "rate", "proportion"] = "other",
+    transform: bool = False,
+    confidence: float | Sequence[float] = 0.95,
+    reps: int = 100_000,
+    seed: int = DEFAULT_SEED,
+) -> Frame:
+    """Summary measures of inequality across subgroups, per by-group.
+
+    One row per (by-group, measure): the ``by`` columns, then ``measure`` (its code, see
+    :data:`MEASURES`), ``value``, ``lower``, ``upper`` (null without an interval),
+    ``confidence`` and ``method`` (``"analytic"``, ``"simulation"`` or ``"none"``). Intervals
+    are analytic where the literature gives one, else simulated with ``reps`` draws from
+    ``seed``; a measure that needs standard errors has no interval without ``se``.
+
+    Args:
+        frame: one row per subgroup (per by-group); any frame, returned as the same kind.
+        group: the subgroup label column (unique within a by-group).
+        population: the subgroup population column (> 0).
+        value: the estimate column. To start from counts, compute the estimates and their
+            limits first with :func:`collabmetrics.proportion` or :func:`collabmetrics.rate`
+            (``data=frame``) and pass ``value="value"``, ``lower="lower"``, ``upper="upper"``.
+        se: standard error column (nulls allowed: that subgroup has none).
+        lower, upper: confidence limit columns (turned into standard errors for PHE's SII
+            when ``se`` is absent).
+        order: the order column of an ordered dimension (1 = most disadvantaged); ``None``
+            for a non-ordered dimension.
+        by: columns whose combinations each hold one subgroup table (indicator, area, period).
+        favourable: ``"low"`` when lower values are better (OAP rates, disengagement),
+            ``"high"`` when higher are (engagement); fixes the best and reference subgroups.
+        measures: codes to compute (e.g. ``["D", "R", "SII"]``); ``None``: every measure that
+            applies to the dimension. One that does not apply is an error naming it.
+        reference: label of a reference subgroup (MDR; D, R, PAF, PAR when given).
+        scale: the indicator's unit (1, 100, 1000, 100 000); inferred when ``None``.
+        setting_average: replaces the population-weighted mean (e.g. a national value).
+        rci_method: ``"raw"``, or the ``"wagstaff"`` / ``"erreygers"`` bounded forms.
+        sii_model: ``"linear"`` (PHE's ``phe_sii``, as Fingertips publishes) or
+            ``"logistic"`` (WHO HEAT's binomial model).
+        value_type: PHE's indicator type for the linear SII's simulation: ``"other"``,
+            ``"rate"`` (drawn on the log scale) or ``"proportion"`` (logit scale).
+        transform: PHE's ``transform = TRUE``: fit the SII on the log or logit scale.
+        confidence: a level in (0, 1), or several (rows are stacked per level).
+        reps: simulation repetitions (at least 100; 0: no simulated intervals).
+        seed: simulation seed.
+
+    Raises:
+        CollabMetricsError: fewer subgroups than a measure needs, a duplicate label, a missing
+            or non-positive population, a missing order on an ordered dimension, an unknown
+            measure, ``reps`` below 100; the message names the by-group and subgroup.
+
+    Example:
+        >>> import pyarrow as pa, collabmetrics as cm
+        >>> t = pa.table({"ethnicity": ["A", "B", "C"], "rate": [10.0, 20.0, 30.0],
+        ...               "pop": [100, 100, 100]})
+        >>> r = cm.inequality.measures(t, group="ethnicity", value="rate", population="pop",
+        ...                            measures=["D", "R", "BGV"])
+        >>> r.column("measure").to_pylist()
+        ['D', 'R', 'BGV']
+        >>> r.column("value").to_pylist()  # 30 − 10, 30 / 10, ((−10)² + 0² + 10²) / 3
+        [20.0, 3.0, 66.666...]
+    """
+    table, kind = to_arrow(frame)
+    chosen = (
+        None if measures is None else ([measures] if isinstance(measures, str) else list(measures))
+    )
+    keys = group_names(by)
+    tables = [
+        _native.inequality_measures_table(
+            table,
+            keys,
+            group,
+            value,
+            se,
+            lower,
+            upper,
+            population,
+            order,
+            chosen,
+            favourable,
+            reference,
+            scale,
+            setting_average,
+            rci_method,
+            sii_model,
+            value_type,
+            transform,
+            c,
+            reps,
+            seed,
+        )
+        for c in levels(confidence)
+    ]
+    out = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+    return from_arrow(out, kind)
+
+
+def sii(
+    frame: Frame,
+    *,
+    group: str,
+    population: str,
+    order: str,
+    value: str = "value",
+    se: str | None = None,
+    lower: str | None = None,
+    upper: str | None = None,
+    by: str | Sequence[str] | None = None,
+    value_type: Literal["other", "rate", "proportion"] = "other",
+    transform: bool = False,
+    rii_mean: bool = False,
+    confidence: float | Sequence[float] = 0.95,
+    reps: int = 100_000,
+    seed: int = DEFAULT_SEED,
+) -> Frame:
+    """PHE's slope and relative indices of inequality (``phe_sii``), per by-group.
+
+    :func:`measures` with ``measures=["SII", "RII"]`` (and ``"RII_MEAN"``, the
+    Kunst–Mackenbach SII / mean, with ``rii_mean=True``) on an ordered dimension: the
+    weighted least-squares line of the estimates on the subgroups' ridits (weights =
+    population shares), SII = fitted(1) − fitted(0), RII = fitted(1) / fitted(0), with
+    PHE's simulated limits (``reps`` draws, on the log scale for ``value_type="rate"`` and the
+    logit scale for ``"proportion"``; subgroup standard errors from ``se`` or from the
+    95 % ``lower``/``upper`` limits).
+
+    Example:
+        >>> import pyarrow as pa, collabmetrics as cm
+        >>> t = pa.table({"decile": [1, 2, 3, 4], "value": [40.0, 30.0, 20.0, 10.0],
+        ...               "population": [1, 1, 1, 1]})
+        >>> r = cm.inequality.sii(t, group="decile", order="decile", population="population",
+        ...                       reps=0)
+        >>> [round(v, 9) for v in r.column("value").to_pylist()]  # line 45 − 40 x
+        [-40.0, 0.111111111]
+    """
+    chosen = ["SII", "RII", "RII_MEAN"] if rii_mean else ["SII", "RII"]
+    return measures(
+        frame,
+        group=group,
+        population=population,
+        value=value,
+        se=se,
+        lower=lower,
+        upper=upper,
+        order=order,
+        by=by,
+        measures=chosen,
+        value_type=value_type,
+        transform=transform,
+        confidence=confidence,
+        reps=reps,
+        seed=seed,
+    )
+
+
+def _table(**columns: Numbers | None) -> pa.Table:
+    """Vectors as one table (None: the column is left out); lengths must agree."""
+    arrays = {name: vector(x, name) for name, x in columns.items() if x is not None}
+    first, ref = next(iter(arrays.items()))
+    for name, a in arrays.items():
+        if len(a) != len(ref):
+            raise CollabMetricsError(
+                f"length mismatch: `{name}` has {len(a)} elements but `{first}` has {len(ref)}"
+            )
+    return pa.table(arrays)
+
+
+def _index(
+    measure: str,
+    values: Numbers,
+    weights: Numbers | None,
+    parameter: float | None,
+    interval: bool,
+    reps: int,
+    confidence: float,
+    seed: int,
+    corrected: bool = False,
+) -> Index:
+    table = _table(values=values, weights=weights)
+    if not interval:
+        return _native.inequality_index(table, measure, parameter, corrected)
+    if corrected:
+        raise CollabMetricsError(
+            "invalid argument `corrected`: the bootstrap interval is for the uncorrected Gini"
+        )
+    return _native.inequality_bootstrap(table, measure, parameter, reps, confidence, seed)
+
+
+@overload
+def gini(
+    values: Numbers,
+    weights: Numbers | None = ...,
+    *,
+    corrected: bool = ...,
+    interval: Literal[False] = ...,
+    reps: int = ...,
+    confidence: float = ...,
+    seed: int = ...,
+) -> float: ...
+@overload
+def gini(
+    values: Numbers,
+    weights: Numbers | None = ...,
+    *,
+    corrected: bool = ...,
+    interval: Literal[True],
+    reps: int = ...,
+    confidence: float = ...,
+    seed: int = ...,
+) -> tuple[float, float, float]: ...
+def gini(
+    values: Numbers,
+    weights: Numbers | None = None,
+    *,
+    corrected: bool = False,
+    interval: bool = False,
+    reps: int = 1000,
+    confidence: float = 0.95,
+    seed: int = DEFAULT_SEED,
+) -> Index:
+    """Gini coefficient Σ_i Σ_j w_i w_j |y_i − y_j| / (2 (Σ w)² ȳ).
+
+    PySAL's and R ``ineq``'s form (the n² denominator); ``corrected=True`` multiplies by
+    n / (n − 1) (unit weights only). Values must be finite and ≥ 0 with a positive total;
+    weights finite and > 0.
+
+    With ``interval=True``: ``(value, lower, upper)``, the percentile bootstrap over ``reps``
+    resamples (at least 100) of the units with their weights, drawn from ``seed``. The same
+    holds for :func:`theil`, :func:`mld`, :func:`atkinson`, :func:`ge` and
+    :func:`share_ratio`.
+
+    Example:
+        >>> import collabmetrics as cm
+        >>> round(cm.inequality.gini([1, 2, 3, 4]), 12)  # Σ|y_i − y_j| = 20 over 2 · 4² · 2.5
+        0.25
+        >>> round(cm.inequality.gini([1, 2, 3, 4], corrected=True), 12)  # × 4/3
+        0.333333333333
+        >>> round(cm.inequality.gini([1, 2], weights=[3, 1]), 12)  # 2 · 3 · 1 · 1 / (2 · 4² · 1.25)
+        0.15
+    """
+    return _index("gini", values, weights, None, interval, reps, confidence, seed, corrected)
+
+
+@overload
+def theil(
+    values: Numbers,
+    weights: Numbers | None = ...,
+    *,
+    interval: Literal[False] = ...,
+    reps: int = ...,
+    confidence: float = ...,
+    seed: int = ...,
+) -> float: ...
+@overload
+def theil(
+    values: Numbers,
+    weights: Numbers | None = ...,
+    *,
+    interval: Literal[True],
+    reps: int = ...,
+    confidence: float = ...,
+    seed: int = ...,
+) -> tuple[float, float, float]: ...
+def theil(
+    values: Numbers,
+    weights: Numbers | None = None,
+    *,
+    interval: bool = False,
+    reps: int = 1000,
+    confidence: float = 0.95,
+    seed: int = DEFAULT_SEED,
+) -> Index:
+    """Theil T = Σ w_i (y_i/ȳ) ln(y_i/ȳ) / Σ w_i (0 · ln 0 = 0; zeros allowed).
+
+    Example:
+        >>> import collabmetrics as cm
+        >>> round(cm.inequality.theil([0, 0, 0, 1]), 12)  # one holds everything: ln 4
+        1.386294361120
+    """
+    return _index("theil", values, weights, None, interval, reps, confidence, seed)
+
+
+@overload
+def mld(
+    values: Numbers,
+    weights: Numbers | None = ...,
+    *,
+    interval: Literal[False] = ...,
+    reps: int = ...,
+    confidence: float = ...,
+    seed: int = ...,
+) -> float: ...
+@overload
+def mld(
+    values: Numbers,
+    weights: Numbers | None = ...,
+    *,
+    interval: Literal[True],
+    reps: int = ...,
+    confidence: float = ...,
+    seed: int = ...,
+) -> tuple[float, float, float]: ...
+def mld(
+    values: Numbers,
+    weights: Numbers | None = None,
+    *,
+    interval: bool = False,
+    reps: int = 1000,
+    confidence: float = 0.95,
+    seed: int = DEFAULT_SEED,
+) -> Index:
+    """Mean log deviation (Theil L) = Σ w_i ln(ȳ/y_i) / Σ w_i; values must be > 0.
+
+    Example:
+        >>> import collabmetrics as cm
+        >>> round(cm.inequality.mld([1, 4]), 12)  # ln(arithmetic mean / geometric mean) = ln(1.25)
+        0.223143551314
+    """
+    return _index("mld", values, weights, None, interval, reps, confidence, seed)
+
+
+@overload
+def atkinson(
+    values: Numbers,
+    epsilon: float,
+    weights: Numbers | None = ...,
+    *,
+    interval: Literal[False] = ...,
+    reps: int = ...,
+    confidence: float = ...,
+    seed: int = ...,
+) -> float: ...
+@overload
+def atkinson(
+    values: Numbers,
+    epsilon: float,
+    weights: Numbers | None = ...,
+    *,
+    interval: Literal[True],
+    reps: int = ...,
+    confidence: float = ...,
+    seed: int = ...,
+) -> tuple[float, float, float]: ...
+def atkinson(
+    values: Numbers,
+    epsilon: float,
+    weights: Numbers | None = None,
+    *,
+    interval: bool = False,
+    reps: int = 1000,
+    confidence: float = 0.95,
+    seed: int = DEFAULT_SEED,
+) -> Index:
+    """Atkinson(ε) = 1 − EDE / ȳ, EDE = (Σ w_i y_i^(1−ε) / Σ w_i)^(1/(1−ε)) (PySAL's).
+
+    ε ≥ 0; for ε = 1 the EDE is the geometric mean. Values must be > 0 when ε ≥ 1.
+
+    Example:
+        >>> import collabmetrics as cm
+        >>> round(cm.inequality.atkinson([1, 4], 1), 12)  # 1 − geometric mean 2 / mean 2.5
+        0.2
+        >>> round(cm.inequality.atkinson([1, 4], 0.5), 12)  # 1 − ((√1 + √4) / 2)² / 2.5
+        0.1
+    """
+    return _index("atkinson", values, weights, epsilon, interval, reps, confidence, seed)
+
+
+@overload
+def ge(
+    values: Numbers,
+    alpha: float,
+    weights: Numbers | None = ...,
+    *,
+    interval: Literal[False] = ...,
+    reps: int = ...,
+    confidence: float = ...,
+    seed: int = ...,
+) -> float: ...
+@overload
+def ge(
+    values: Numbers,
+    alpha: float,
+    weights: Numbers | None = ...,
+    *,
+    interval: Literal[True],
+    reps: int = ...,
+    confidence: float = ...,
+    seed: int = ...,
+) -> tuple[float, float, float]: ...
+def ge(
+    values: Numbers,
+    alpha: float,
+    weights: Numbers | None = None,
+    *,
+    interval: bool = False,
+    reps: int = 1000,
+    confidence: float = 0.95,
+    seed: int = DEFAULT_SEED,
+) -> Index:
+    """Generalised entropy GE(α) = (Σ w_i ((y_i/ȳ)^α − 1) / Σ w_i) / (α(α − 1)).
+
+    GE(0) = MLD, GE(1) = Theil T, GE(2) = half the squared coefficient of variation. Values
+    must be > 0 when α ≤ 0.
+
+    Example:
+        >>> import collabmetrics as cm
+        >>> round(cm.inequality.ge([1, 3], 2), 12)  # variance 1 / mean² 4 / 2
+        0.125
+    """
+    return _index("ge", values, weights, alpha, interval, reps, confidence, seed)
+
+
+@overload
+def share_ratio(
+    values: Numbers,
+    share: float = ...,
+    weights: Numbers | None = ...,
+    *,
+    interval: Literal[False] = ...,
+    reps: int = ...,
+    confidence: float = ...,
+    seed: int = ...,
+) -> float: ...
+@overload
+def share_ratio(
+    values: Numbers,
+    share: float = ...,
+    weights: Numbers | None = ...,
+    *,
+    interval: Literal[True],
+    reps: int = ...,
+    confidence: float = ...,
+    seed: int = ...,
+) -> tuple[float, float, float]: ...
+def share_ratio(
+    values: Numbers,
+    share: float = 0.2,
+    weights: Numbers | None = None,
+    *,
+    interval: bool = False,
+    reps: int = 1000,
+    confidence: float = 0.95,
+    seed: int = DEFAULT_SEED,
+) -> Index:
+    """Quantile share ratio: the top ``share`` of the population's share of the total over
+    the bottom ``share``'s (0.2: the 80/20 ratio; 0.1: 90/10), read off the Lorenz curve.
+
+    Example:
+        >>> import collabmetrics as cm
+        >>> cm.inequality.share_ratio([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])  # (9 + 10) / (1 + 2)
+        6.333333333333...
+    """
+    return _index("share_ratio", values, weights, share, interval, reps, confidence, seed)
+
+
+def lorenz(
+    values: Numbers, weights: Numbers | None = None
+) -> tuple[np.ndarray[Any, np.dtype[np.float64]], np.ndarray[Any, np.dtype[np.float64]]]:
+    """The Lorenz curve: (cumulative population share, cumulative value share), values
+    ascending, from (0, 0) to (1, 1).
+
+    Example:
+        >>> import collabmetrics as cm
+        >>> p, v = cm.inequality.lorenz([3, 1])
+        >>> p.tolist(), v.tolist()
+        ([0.0, 0.5, 1.0], [0.0, 0.25, 1.0])
+    """
+    p, v = _native.inequality_lorenz(_table(values=values, weights=weights))
+    return np.asarray(p, dtype=np.float64), np.asarray(v, dtype=np.float64)
+
+
+def concentration_index(
+    outcome: Numbers,
+    rank: Numbers,
+    weights: Numbers | None = None,
+    *,
+    correction: Literal["none", "wagstaff", "erreygers"] = "none",
+    bounds: tuple[float, float] | None = None,
+) -> float:
+    """Concentration index C = 2 cov_w(h, R) / h̄ of ``outcome`` h against ``rank``.
+
+    R is the weighted fractional rank of ``rank`` (ties share their mean rank), so C > 0
+    when the outcome is concentrated among the higher-ranked. ``correction="wagstaff"``
+    divides by (1 − h̄) for h in ``bounds=(0, 1)``; ``"erreygers"`` multiplies by
+    4 h̄ / (b − a) for h in ``bounds=(a, b)``. (The core's bootstrap does not cover this
+    index, so it has no ``interval`` option.)
+
+    Example:
+        >>> import collabmetrics as cm
+        >>> round(cm.inequality.concentration_index([1, 2, 3, 4], [1, 2, 3, 4]), 12)  # = Gini
+        0.25
+    """
+    table = _table(outcome=outcome, rank=rank, weights=weights)
+    bounds_ = None if bounds is None else (float(bounds[0]), float(bounds[1]))
+    return _native.inequality_concentration_index(table, correction, bounds_)
+
+
+def decompose(
+    values: Numbers,
+    group: Numbers | Sequence[Any],
+    weights: Numbers | None = None,
+    *,
+    alpha: float = 1.0,
+) -> dict[str, Any]:
+    """Theil T (``alpha=1``), MLD (``alpha=0``) or GE(α) split into within- and between-group
+    parts over ``group`` (labels of any type, shown as text).
+
+    within = Σ_g q_g^(1−α) s_g^α GE_g (q_g the group's population share, s_g its share of the
+    total: Σ s_g T_g for Theil T, Σ q_g MLD_g for MLD); between = GE(α) of the group means
+    weighted by the groups' populations (PySAL's ``TheilD(...).bg`` for Theil T). For α = 0
+    and 1, within + between = total.
+
+    Returns:
+        ``{"total", "within", "between", "groups": {label: the group's own index}}``, groups
+        in first-seen order.
+
+    Example:
+        >>> import collabmetrics as cm
+        >>> d = cm.inequality.decompose([1, 1, 3, 3], ["a", "a", "b", "b"])
+        >>> round(d["within"], 12), d["groups"]  # no inequality within either group
+        (0.0, {'a': 0.0, 'b': 0.0})
+        >>> round(d["between"] - d["total"], 12)
+        0.0
+    """
+    labels = group if isinstance(group, (pa.Array, pa.ChunkedArray)) else pa.array(group)
+    if isinstance(labels, pa.ChunkedArray):
+        labels = labels.combine_chunks()
+    table = _table(values=values, weights=weights)
+    if len(labels) != table.num_rows:
+        raise CollabMetricsError(
+            f"length mismatch: `group` has {len(labels)} elements but `values` has {table.num_rows}"
+        )
+    table = table.append_column("group", labels)
+    total, within, between, names, index = _native.inequality_decompose(table, alpha)
+    return {
+        "total": total,
+        "within": within,
+        "between": between,
+        "groups": dict(zip(names, index)),
+    }

@@ -1,0 +1,471 @@
+"""Inequality: individual indices against PySAL's ``inequality`` package (random inputs and its
+own test values), PHE's SII test vectors, determinism, frames in and out, and errors."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pytest
+from inequality.atkinson import atkinson as pysal_atkinson  # type: ignore[import-untyped]
+from inequality.gini import Gini  # type: ignore[import-untyped]
+from inequality.theil import Theil, TheilD  # type: ignore[import-untyped]
+
+import collabmetrics as cm
+
+ROOT = Path(__file__).resolve().parents[2]
+REFERENCE = Path(os.environ.get("COLLABMETRICS_REFERENCE", ROOT.parent / "shared" / "reference"))
+REL = 1e-12
+
+
+def reference(rel: str) -> Path:
+    path = REFERENCE / rel
+    if not path.is_file():
+        pytest.skip(f"reference vectors not found at {path}: set COLLABMETRICS_REFERENCE")
+    return path
+
+
+def col(t: Any, name: str) -> list[Any]:
+    return list(pa.table(t).column(name).to_pylist())
+
+
+def samples(rng: np.random.Generator) -> list[np.ndarray]:
+    """Positive samples of several sizes and spreads."""
+    return [
+        rng.lognormal(mean=3.0, sigma=s, size=n)
+        for n, s in [(2, 0.5), (7, 1.0), (50, 0.3), (333, 1.5), (2_000, 0.8)]
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Individual indices against PySAL on random inputs
+
+
+def test_gini_matches_pysal(rng: np.random.Generator) -> None:
+    for y in samples(rng):
+        assert cm.inequality.gini(y) == pytest.approx(Gini(y).g, rel=REL)
+        # Integer weights are repetitions: PySAL on the repeated values.
+        w = rng.integers(1, 5, size=len(y))
+        expected = Gini(np.repeat(y, w)).g
+        assert cm.inequality.gini(y, w) == pytest.approx(expected, rel=1e-10)
+        n = len(y)
+        assert cm.inequality.gini(y, corrected=True) == pytest.approx(
+            Gini(y).g * n / (n - 1), rel=REL
+        )
+
+
+def test_gini_allows_zeros_as_pysal(rng: np.random.Generator) -> None:
+    y = np.concatenate([np.zeros(5), rng.uniform(0, 10, size=20)])
+    assert cm.inequality.gini(y) == pytest.approx(Gini(y).g, rel=REL)
+
+
+def test_theil_matches_pysal(rng: np.random.Generator) -> None:
+    for y in samples(rng):
+        assert cm.inequality.theil(y) == pytest.approx(Theil(y).T, rel=1e-10)
+        w = rng.integers(1, 5, size=len(y))
+        expected = Theil(np.repeat(y, w)).T
+        assert cm.inequality.theil(y, w) == pytest.approx(expected, rel=1e-10)
+
+
+def test_mld_matches_pysal_atkinson_and_numpy(rng: np.random.Generator) -> None:
+    # PySAL has no MLD; Theil L = ln(mean / geometric mean) = −ln(1 − Atkinson(1)).
+    for y in samples(rng):
+        mld = cm.inequality.mld(y)
+        assert mld == pytest.approx(-math.log(1.0 - pysal_atkinson(y, 1)), rel=1e-10)
+        assert mld == pytest.approx(float(np.mean(np.log(np.mean(y) / y))), rel=1e-10)
+        w = rng.uniform(0.5, 3.0, size=len(y))
+        m = np.average(y, weights=w)
+        assert cm.inequality.mld(y, w) == pytest.approx(
+            float(np.average(np.log(m / y), weights=w)), rel=1e-10
+        )
+
+
+@pytest.mark.parametrize("epsilon", [0.0, 0.5, 1.0, 1.5, 2.0, 3.0])
+def test_atkinson_matches_pysal(rng: np.random.Generator, epsilon: float) -> None:
+    for y in samples(rng):
+        got = cm.inequality.atkinson(y, epsilon)
+        assert got == pytest.approx(pysal_atkinson(y, epsilon), rel=1e-10, abs=1e-15)
+        w = rng.integers(1, 4, size=len(y))
+        assert cm.inequality.atkinson(y, epsilon, w) == pytest.approx(
+            pysal_atkinson(np.repeat(y, w), epsilon), rel=1e-10, abs=1e-15
+        )
+
+
+@pytest.mark.parametrize("alpha", [-1.0, 0.0, 0.5, 1.0, 2.0, 3.0])
+def test_ge_matches_numpy(rng: np.random.Generator, alpha: float) -> None:
+    for y in samples(rng):
+        w = rng.uniform(0.5, 3.0, size=len(y))
+        r = y / np.average(y, weights=w)
+        if alpha == 0.0:
+            expected = np.average(-np.log(r), weights=w)
+        elif alpha == 1.0:
+            expected = np.average(r * np.log(r), weights=w)
+        else:
+            expected = np.average(r**alpha - 1.0, weights=w) / (alpha * (alpha - 1.0))
+        assert cm.inequality.ge(y, alpha, w) == pytest.approx(float(expected), rel=1e-10)
+    y = samples(rng)[3]
+    assert cm.inequality.ge(y, 0.0) == pytest.approx(cm.inequality.mld(y), rel=REL)
+    assert cm.inequality.ge(y, 1.0) == pytest.approx(cm.inequality.theil(y), rel=REL)
+
+
+def test_concentration_index_matches_numpy(rng: np.random.Generator) -> None:
+    n = 500
+    x = rng.normal(size=n)
+    h = np.exp(0.5 * x + rng.normal(size=n))
+    w = rng.uniform(0.5, 2.0, size=n)
+    order = np.argsort(x)
+    cum = np.cumsum(w[order])
+    rank = np.empty(n)
+    rank[order] = (cum - w[order] / 2) / w.sum()
+    hbar = np.average(h, weights=w)
+    cov = np.average((h - hbar) * (rank - np.average(rank, weights=w)), weights=w)
+    got = cm.inequality.concentration_index(h, x, w)
+    assert got == pytest.approx(2 * cov / hbar, rel=1e-10)
+    p = h / (1 + h)
+    c = cm.inequality.concentration_index(p, x)
+    assert cm.inequality.concentration_index(
+        p, x, correction="wagstaff", bounds=(0, 1)
+    ) == pytest.approx(c / (1 - p.mean()), rel=1e-12)
+    assert cm.inequality.concentration_index(
+        p, x, correction="erreygers", bounds=(0, 1)
+    ) == pytest.approx(4 * p.mean() * c, rel=1e-12)
+
+
+def test_lorenz_and_share_ratio() -> None:
+    p, v = cm.inequality.lorenz([4, 1, 3, 2])
+    assert p.tolist() == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert v == pytest.approx([0.0, 0.1, 0.3, 0.6, 1.0], rel=REL)
+    y = np.arange(1, 21, dtype=float)
+    assert cm.inequality.share_ratio(y, 0.2) == pytest.approx((17 + 18 + 19 + 20) / 10, rel=REL)
+    assert cm.inequality.share_ratio(y, 0.1) == pytest.approx((19 + 20) / 3, rel=REL)
+
+
+# ---------------------------------------------------------------------------------------------
+# PySAL's own test values (reference/pysal_inequality/README.md)
+
+
+def mexico() -> pd.DataFrame:
+    return pd.read_csv(reference("pysal_inequality/mexico.csv"))
+
+
+def test_pysal_reference_gini_1940() -> None:
+    y = mexico()["pcgdp1940"].to_numpy()
+    assert cm.inequality.gini(y) == pytest.approx(0.35372371173452849, rel=1e-14)
+
+
+def test_pysal_reference_theil_by_decade() -> None:
+    d = mexico()
+    expected = [0.20894344, 0.15222451, 0.10472941, 0.10194725, 0.09560113, 0.10511256, 0.10660832]
+    for year, t in zip(range(1940, 2001, 10), expected):
+        assert cm.inequality.theil(d[f"pcgdp{year}"]) == pytest.approx(t, abs=1e-8)
+
+
+def test_pysal_reference_atkinson() -> None:
+    y = [10, 20, 30, 40, 50]
+    assert cm.inequality.atkinson(y, 0.5) == pytest.approx(0.06315, abs=1e-5)
+    assert cm.inequality.atkinson(y, 0.5) == pytest.approx(1 - 28.105398233 / 30, abs=1e-10)
+    assert cm.inequality.atkinson(y, 1) == pytest.approx(0.1316096, abs=1e-5)
+    assert cm.inequality.atkinson(y, 1) == pytest.approx(1 - 26.0517108 / 30, abs=1e-8)
+    assert cm.inequality.atkinson(y, 0) == pytest.approx(0.0, abs=1e-15)
+
+
+def test_pysal_reference_theil_decomposition() -> None:
+    d = mexico()
+    expected = [0.0345889, 0.02816853, 0.05260921, 0.05931219, 0.03205257, 0.02963731, 0.03635872]
+    for year, bg in zip(range(1940, 2001, 10), expected):
+        parts = cm.inequality.decompose(d[f"pcgdp{year}"], d["hanson98"])
+        assert parts["between"] == pytest.approx(bg, abs=1e-7)
+        assert parts["within"] + parts["between"] == pytest.approx(parts["total"], rel=1e-12)
+        assert parts["total"] == pytest.approx(cm.inequality.theil(d[f"pcgdp{year}"]), rel=1e-12)
+
+
+def test_decompose_matches_pysal_theild(rng: np.random.Generator) -> None:
+    y = rng.lognormal(size=(60, 1))
+    g = rng.integers(0, 4, size=60)
+    td = TheilD(y, g)
+    parts = cm.inequality.decompose(y[:, 0], g)
+    assert parts["between"] == pytest.approx(float(td.bg[0]), rel=1e-10)
+    assert parts["within"] == pytest.approx(float(td.wg[0]), rel=1e-10)
+    assert set(parts["groups"]) == {str(k) for k in np.unique(g)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Bootstrap intervals
+
+
+def test_bootstrap_interval_is_deterministic(rng: np.random.Generator) -> None:
+    y = rng.lognormal(size=200)
+    a = cm.inequality.gini(y, interval=True, reps=500, seed=7)
+    b = cm.inequality.gini(y, interval=True, reps=500, seed=7)
+    c = cm.inequality.gini(y, interval=True, reps=500, seed=8)
+    assert a == b
+    assert a[0] == cm.inequality.gini(y)
+    assert a[1] < a[0] < a[2]
+    assert c[0] == a[0] and c[1:] != a[1:]
+    calls: list[Callable[[], tuple[float, float, float]]] = [
+        lambda: cm.inequality.theil(y, interval=True, reps=200),
+        lambda: cm.inequality.mld(y, interval=True, reps=200),
+        lambda: cm.inequality.atkinson(y, 0.5, interval=True, reps=200),
+        lambda: cm.inequality.ge(y, 2, interval=True, reps=200),
+        lambda: cm.inequality.share_ratio(y, 0.2, interval=True, reps=200),
+    ]
+    for f in calls:
+        value, lower, upper = f()
+        assert lower <= value <= upper
+
+
+# ---------------------------------------------------------------------------------------------
+# Grouped measures: PHE's SII test vectors
+
+
+def phe_sii() -> pd.DataFrame:
+    return pd.read_csv(reference("phe/testdata_SII__testdata_SII.csv"))
+
+
+@pytest.mark.parametrize(
+    ("description", "value_type", "transform"),
+    [
+        ("default (e.g. life expectancy) - default parameters", "other", False),
+        ("rate (e.g. infant mortality) - log transform with intercept", "rate", True),
+        ("proportion (e.g. child obesity) - default parameters", "proportion", False),
+    ],
+)
+def test_sii_matches_phe(description: str, value_type: Any, transform: bool) -> None:
+    d = phe_sii()
+    case = d[d["TestDescription"] == description]
+    keys = ["Area", "Grouping1", "Grouping2"]
+    out = cm.inequality.sii(
+        case,
+        group="Quantile",
+        order="Quantile",
+        population="Population",
+        value="Value",
+        lower="LowerCL",
+        upper="UpperCL",
+        by=keys,
+        value_type=value_type,
+        transform=transform,
+        reps=20_000,
+    )
+    assert isinstance(out, pd.DataFrame)
+    expected = case.dropna(subset=["sii"]).set_index(keys)
+    for _, row in out.iterrows():
+        e = expected.loc[tuple(row[k] for k in keys)]
+        name = row["measure"].lower()
+        assert row["value"] == pytest.approx(e[name], rel=1e-9, abs=1e-9)
+        # Simulated with R's random numbers: agree within Monte Carlo error.
+        width = e[f"{name}_uppercl_1"] - e[f"{name}_lowercl_1"]
+        assert row["lower"] == pytest.approx(e[f"{name}_lowercl_1"], abs=0.05 * width)
+        assert row["upper"] == pytest.approx(e[f"{name}_uppercl_1"], abs=0.05 * width)
+        assert row["method"] == "simulation"
+
+
+# ---------------------------------------------------------------------------------------------
+# Grouped measures: determinism and frames
+
+
+def deciles() -> pa.Table:
+    area, decile, rate, se, pop = [], [], [], [], []
+    for k, a in enumerate(["A", "B"]):
+        for d in range(1, 6):
+            f = k + 1
+            area.append(a)
+            decile.append(d)
+            rate.append(f * (40.0 - 5.0 * d))
+            se.append(f * (1.0 + 0.2 * d))
+            pop.append(1000.0 + 100.0 * d)
+    return pa.table({"area": area, "imd": decile, "rate": rate, "rate_se": se, "pop": pop})
+
+
+def run(frame: Any, **kw: Any) -> Any:
+    return cm.inequality.measures(
+        frame,
+        group="imd",
+        value="rate",
+        se="rate_se",
+        population="pop",
+        order="imd",
+        by="area",
+        reps=1_000,
+        **kw,
+    )
+
+
+def test_measures_rows_and_columns() -> None:
+    out = run(deciles())
+    assert isinstance(out, pa.Table)
+    assert out.column_names == [
+        "area",
+        "measure",
+        "value",
+        "lower",
+        "upper",
+        "confidence",
+        "method",
+    ]
+    measures = col(out, "measure")
+    n = len(measures) // 2
+    assert col(out, "area") == ["A"] * n + ["B"] * n
+    assert measures[:n] == measures[n:]
+    assert set(measures) <= set(cm.inequality.MEASURES)
+    assert {"SII", "RII", "ACI", "RCI", "D", "R", "PAF", "PAR"} <= set(measures)
+    # Area B's values are twice area A's: absolute measures double, relative ones stay.
+    va, vb = col(out, "value")[:n], col(out, "value")[n:]
+    for m, a, b in zip(measures[:n], va, vb):
+        if m in ("D", "SII", "ACI", "PAR"):
+            assert b == pytest.approx(2 * a, rel=1e-12)
+        if m in ("R", "RII", "RCI", "PAF"):
+            assert b == pytest.approx(a, rel=1e-12)
+
+
+def test_measures_deterministic_for_a_seed() -> None:
+    a = run(deciles(), seed=11)
+    b = run(deciles(), seed=11)
+    c = run(deciles(), seed=12)
+    assert a.equals(b)
+    assert col(a, "value") == col(c, "value")
+    sim = [i for i, m in enumerate(col(a, "method")) if m == "simulation"]
+    assert sim
+    assert [col(a, "lower")[i] for i in sim] != [col(c, "lower")[i] for i in sim]
+
+
+def test_measures_several_confidence_levels() -> None:
+    out = run(deciles(), measures=["D", "SII"], confidence=[0.95, 0.998])
+    assert col(out, "confidence") == [0.95] * 4 + [0.998] * 4
+    assert col(out, "measure") == ["D", "SII"] * 4
+    width = np.subtract(col(out, "upper"), col(out, "lower"))
+    assert all(width[4:] > width[:4])
+
+
+def test_measures_frames_round_trip() -> None:
+    t = deciles()
+    expected = run(t)
+    pdf = run(t.to_pandas())
+    assert isinstance(pdf, pd.DataFrame)
+    pd.testing.assert_frame_equal(pdf, expected.to_pandas())
+    pldf = run(pl.from_arrow(t))
+    assert isinstance(pldf, pl.DataFrame)
+    expected_pl = pl.from_arrow(expected)
+    assert isinstance(expected_pl, pl.DataFrame)
+    assert pldf.equals(expected_pl)
+    assert run(t.to_batches()[0]).equals(expected)
+
+
+def test_individual_accepts_series_and_arrays(rng: np.random.Generator) -> None:
+    y = rng.lognormal(size=50)
+    g = cm.inequality.gini(y)
+    assert cm.inequality.gini(pd.Series(y)) == g
+    assert cm.inequality.gini(pl.Series(y)) == g
+    assert cm.inequality.gini(pa.array(y)) == g
+    assert cm.inequality.gini(pa.chunked_array([y[:20], y[20:]])) == g
+    assert cm.inequality.gini(list(y)) == g
+
+
+def test_options_map_to_the_core() -> None:
+    t = pa.table({"g": ["a", "b", "c"], "v": [10.0, 20.0, 40.0], "pop": [1.0, 1.0, 2.0]})
+    base: dict[str, Any] = {"group": "g", "value": "v", "population": "pop"}
+    low = cm.inequality.measures(t, **base, measures=["MDBU", "PAR"], favourable="low")
+    high = cm.inequality.measures(t, **base, measures=["MDBU", "PAR"], favourable="high")
+    # Best: 10 (low) or 40 (high); μ = 27.5.
+    assert col(low, "value") == pytest.approx([(0 + 10 + 30) / 3, 10 - 27.5])
+    assert col(high, "value") == pytest.approx([(30 + 20 + 0) / 3, 40 - 27.5])
+    # PAR pointing the favourable way is 0: reference 20 is below μ, favourable high.
+    par = cm.inequality.measures(t, **base, measures="PAR", favourable="high", reference="b")
+    assert col(par, "value") == [0.0]
+    ref = cm.inequality.measures(t, **base, measures="MDRU", reference="b")
+    assert col(ref, "value") == pytest.approx([(10 + 0 + 20) / 3])
+    avg = cm.inequality.measures(t, **base, measures="MDMW", setting_average=20.0)
+    assert col(avg, "value") == pytest.approx([(10 + 0 + 2 * 20) / 4])
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors name the group or the argument
+
+
+def grouped(**columns: Any) -> pa.Table:
+    base: dict[str, Any] = {
+        "area": ["x", "x", "x"],
+        "g": ["a", "b", "c"],
+        "v": [1.0, 2.0, 3.0],
+        "pop": [1.0, 2.0, 3.0],
+        "o": [1, 2, 3],
+    }
+    base.update(columns)
+    return pa.table(base)
+
+
+def call(t: pa.Table, **kw: Any) -> Any:
+    args: dict[str, Any] = {"group": "g", "value": "v", "population": "pop", "by": "area"}
+    return cm.inequality.measures(t, **{**args, **kw})
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (
+            lambda: call(
+                grouped(area=["x", "x"], g=["a", "b"], v=[1.0, 2.0], pop=[1.0, 2.0], o=[1, 2]),
+                order="o",
+                measures=["SII"],
+            ),
+            "group area=x: invalid argument `groups`: needs at least 3 subgroups (got 2)",
+        ),
+        (
+            lambda: call(grouped(pop=[1.0, 0.0, 3.0])),
+            'group area=x: subgroup "b": population must be > 0 (got 0)',
+        ),
+        (
+            lambda: call(grouped(pop=[1.0, None, 3.0])),
+            'group area=x: subgroup "b": missing population',
+        ),
+        (
+            lambda: call(grouped(g=["a", "a", "c"])),
+            'group area=x: subgroup "a": duplicate subgroup label',
+        ),
+        (
+            lambda: call(grouped(o=[1, None, 3]), order="o"),
+            'group area=x: subgroup "b": missing order on an ordered dimension',
+        ),
+        (
+            lambda: call(grouped(), order="o", reps=99),
+            "invalid argument `reps`: must be at least 100",
+        ),
+        (lambda: call(grouped(), measures=["XYZ"]), "unknown measure `XYZ`"),
+        (lambda: call(grouped(), favourable="bad"), "invalid argument `favourable`"),
+        (lambda: call(grouped(), sii_model="bad"), "invalid argument `sii_model`"),
+        (lambda: call(grouped(), value="nope"), "nope"),
+        (lambda: cm.inequality.theil([1.0, -2.0, 3.0]), "`values` at index 1 (-2)"),
+        (lambda: cm.inequality.mld([1.0, 0.0, 3.0]), "`values` at index 1 (0): must be > 0"),
+        (lambda: cm.inequality.atkinson([0.0, 1.0], 1), "`values` at index 0 (0): must be > 0"),
+        (lambda: cm.inequality.ge([0.0, 1.0], -1), "`values` at index 0 (0): must be > 0"),
+        (lambda: cm.inequality.theil([0.0, 0.0]), "invalid argument `values`: all values are zero"),
+        (lambda: cm.inequality.gini([1.0, None]), "column `values` at row 1 (null)"),
+        (lambda: cm.inequality.gini([1.0, 2.0], [1.0, 0.0]), "`weights` at index 1 (0)"),
+        (lambda: cm.inequality.gini([1.0, 2.0], [1.0]), "length mismatch: `weights` has 1"),
+        (lambda: cm.inequality.gini([]), "invalid argument `values`: needs at least one value"),
+        (
+            lambda: cm.inequality.gini([1.0, 2.0], interval=True, reps=99),
+            "invalid argument `reps`: must be at least 100 (got 99)",
+        ),
+        (lambda: cm.inequality.atkinson([1.0, 2.0], -0.5), "invalid argument `epsilon`"),
+        (
+            lambda: cm.inequality.concentration_index([0.1, 0.2], [1, 2], correction="wagstaff"),
+            "invalid argument `bounds`",
+        ),
+        (
+            lambda: cm.inequality.concentration_index([0.1, 0.2], [1]),
+            "length mismatch: `rank` has 1",
+        ),
+    ],
+)
+def test_bad_input_raises(make: Any, message: str) -> None:
+    with pytest.raises(cm.CollabMetricsError) as e:
+        make()
+    assert message in str(e.value)
