@@ -142,6 +142,7 @@ def inequality_measures_table(
     confidence: float,
     reps: int,
     seed: int,
+    counts: tuple[str, str, str, float] | None = None,
 ) -> pa.Table: ...
 def inequality_index(
     data: ArrowStreamExportable,

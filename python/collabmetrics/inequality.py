@@ -101,6 +101,10 @@ def measures(
     confidence: float | Sequence[float] = 0.95,
     reps: int = 100_000,
     seed: int = DEFAULT_SEED,
+    numerator: str | None = None,
+    denominator: str | None = None,
+    count_kind: Literal["proportion", "rate"] = "proportion",
+    count_multiplier: float | None = None,
 ) -> Frame:
     """Summary measures of inequality across subgroups, per by-group.
 
@@ -114,9 +118,11 @@ def measures(
         frame: one row per subgroup (per by-group); any frame, returned as the same kind.
         group: the subgroup label column (unique within a by-group).
         population: the subgroup population column (> 0).
-        value: the estimate column. To start from counts, compute the estimates and their
-            limits first with :func:`collabmetrics.proportion` or :func:`collabmetrics.rate`
-            (``data=frame``) and pass ``value="value"``, ``lower="lower"``, ``upper="upper"``.
+        value: the estimate column (or give ``numerator`` and ``denominator``).
+        numerator, denominator: count columns to start from instead of ``value``: each
+            subgroup's estimate and 95% limits are then computed by the statistics module, as
+            a proportion (Wilson, ``count_kind="proportion"``, ``count_multiplier`` default 100:
+            a percentage) or a rate (Byar/exact, ``"rate"``, default per 100 000).
         se: standard error column (nulls allowed: that subgroup has none).
         lower, upper: confidence limit columns (turned into standard errors for PHE's SII
             when ``se`` is absent).
@@ -161,6 +167,7 @@ def measures(
         None if measures is None else ([measures] if isinstance(measures, str) else list(measures))
     )
     keys = group_names(by)
+    counts = _counts(numerator, denominator, count_kind, count_multiplier)
     tables = [
         _native.inequality_measures_table(
             table,
@@ -184,11 +191,29 @@ def measures(
             c,
             reps,
             seed,
+            counts,
         )
         for c in levels(confidence)
     ]
     out = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
     return from_arrow(out, kind)
+
+
+def _counts(
+    numerator: str | None,
+    denominator: str | None,
+    kind: str,
+    multiplier: float | None,
+) -> tuple[str, str, str, float] | None:
+    """The counts argument of the native call (None when an estimate column is used)."""
+    if numerator is None and denominator is None:
+        return None
+    if numerator is None or denominator is None:
+        raise CollabMetricsError(
+            "invalid argument `numerator`: give both `numerator` and `denominator`, or neither"
+        )
+    default = 100.0 if kind == "proportion" else 100_000.0
+    return (numerator, denominator, kind, default if multiplier is None else float(multiplier))
 
 
 def sii(

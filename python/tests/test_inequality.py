@@ -469,3 +469,40 @@ def test_bad_input_raises(make: Any, message: str) -> None:
     with pytest.raises(cm.CollabMetricsError) as e:
         make()
     assert message in str(e.value)
+
+
+def test_measures_from_counts_equal_measures_from_cm_proportion() -> None:
+    frame = pa.table(
+        {
+            "decile": [1, 2, 3, 4, 5],
+            "num": [40, 30, 25, 20, 12],
+            "den": [400, 380, 420, 410, 390],
+            "pop": [1000.0, 1100.0, 1050.0, 990.0, 1010.0],
+        }
+    )
+    from_counts = cm.inequality.measures(
+        frame,
+        group="decile",
+        population="pop",
+        order="decile",
+        numerator="num",
+        denominator="den",
+        measures=["SII", "D"],
+        reps=1000,
+    )
+    p = cm.proportion("num", "den", data=frame, multiplier=100)
+    from_values = cm.inequality.measures(
+        p,
+        group="decile",
+        population="pop",
+        order="decile",
+        value="value",
+        lower="lower",
+        upper="upper",
+        measures=["SII", "D"],
+        reps=1000,
+    )
+    assert from_counts.column("value").to_pylist() == from_values.column("value").to_pylist()
+    assert from_counts.column("lower").to_pylist() == from_values.column("lower").to_pylist()
+    with pytest.raises(cm.CollabMetricsError, match="both `numerator` and `denominator`"):
+        cm.inequality.measures(frame, group="decile", population="pop", numerator="num")

@@ -7,8 +7,8 @@
 
 use crate::{run, to_py, CollabMetricsError};
 use collabmetrics::inequality::{
-    self, BootstrapOptions, ConcentrationCorrection, Favourable, HeatOptions, IndividualMeasure,
-    Measure, MeasuresTableOptions, RciMethod, SiiModel, ValueType,
+    self, BootstrapOptions, ConcentrationCorrection, CountKind, Counts, Favourable, HeatOptions,
+    IndividualMeasure, Measure, MeasuresTableOptions, RciMethod, SiiModel, ValueType,
 };
 use collabmetrics::table::{display, ColumnMap, Input};
 use pyo3::prelude::*;
@@ -120,6 +120,7 @@ fn values_weights(input: &Input) -> collabmetrics::Result<(Vec<f64>, Option<Vec<
 
 /// Every requested grouped measure per by-group: one row per (by-group, measure).
 #[pyfunction]
+#[pyo3(signature = (data, by, subgroup, value, se, lower, upper, population, order, measures, favourable, reference, scale, setting_average, rci_method, sii_model, value_type, transform, confidence, reps, seed, counts=None))]
 #[allow(clippy::too_many_arguments)]
 fn inequality_measures_table<'py>(
     py: Python<'py>,
@@ -144,7 +145,20 @@ fn inequality_measures_table<'py>(
     confidence: f64,
     reps: usize,
     seed: u64,
+    counts: Option<(String, String, String, f64)>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let counts = counts
+        .map(|(numerator, denominator, kind, multiplier)| {
+            let kind = match kind.as_str() {
+                "proportion" => Ok(CountKind::Proportion),
+                "rate" => Ok(CountKind::Rate),
+                other => Err(CollabMetricsError::new_err(format!(
+                    "invalid argument `count_kind`: expected \"proportion\" or \"rate\", got \"{other}\""
+                ))),
+            }?;
+            Ok::<_, PyErr>(Counts { numerator, denominator, kind, multiplier })
+        })
+        .transpose()?;
     let measures = measures
         .map(|ms| {
             ms.iter()
@@ -163,6 +177,7 @@ fn inequality_measures_table<'py>(
         population,
         order,
         measures,
+        counts,
         options: HeatOptions {
             ordered: false,
             favourable: parse_favourable(favourable)?,

@@ -172,3 +172,70 @@ fn errors_name_the_by_group_and_subgroup() {
         .to_string();
     assert!(e.contains("ACI"), "{e}");
 }
+
+/// Counts instead of estimates: each subgroup's value and limits come from the statistics
+/// module (Wilson for proportions), so the difference D is that of the percentages.
+#[test]
+fn estimates_from_counts() {
+    let b = RecordBatch::try_from_iter(vec![
+        (
+            "group",
+            Arc::new(StringArray::from(vec!["a", "b", "c"])) as ArrayRef,
+        ),
+        (
+            "num",
+            Arc::new(Int64Array::from(vec![10, 20, 35])) as ArrayRef,
+        ),
+        (
+            "den",
+            Arc::new(Int64Array::from(vec![100, 100, 100])) as ArrayRef,
+        ),
+        (
+            "pop",
+            Arc::new(Float64Array::from(vec![1000.0, 2000.0, 1000.0])) as ArrayRef,
+        ),
+    ])
+    .unwrap();
+    let inp = Input::new(b.schema(), &[b.clone()], ColumnMap::new()).unwrap();
+    let opts = MeasuresTableOptions {
+        subgroup: "group".into(),
+        population: "pop".into(),
+        measures: Some(vec![Measure::parse("D").unwrap()]),
+        counts: Some(collabmetrics::inequality::Counts {
+            numerator: "num".into(),
+            denominator: "den".into(),
+            kind: collabmetrics::inequality::CountKind::Proportion,
+            multiplier: 100.0,
+        }),
+        options: HeatOptions {
+            scale: Some(100.0),
+            ..HeatOptions::default()
+        },
+        ..MeasuresTableOptions::default()
+    };
+    let r = measures_table(&inp, &opts).unwrap();
+    let d = r
+        .table
+        .column_by_name("value")
+        .unwrap()
+        .as_primitive::<Float64Type>()
+        .value(0);
+    assert!((d - 25.0).abs() < 1e-12, "35% − 10% = 25 points, got {d}");
+    // A numerator above its denominator names the caller's column and row.
+    let bad = RecordBatch::try_new(
+        b.schema(),
+        vec![
+            b.column(0).clone(),
+            Arc::new(Int64Array::from(vec![10, 200, 35])),
+            b.column(2).clone(),
+            b.column(3).clone(),
+        ],
+    )
+    .unwrap();
+    let inp = Input::new(bad.schema(), &[bad], ColumnMap::new()).unwrap();
+    let e = measures_table(&inp, &opts).unwrap_err().to_string();
+    assert!(
+        e.starts_with("invalid value in column `num` at row 1 (200): numerator must not exceed"),
+        "{e}"
+    );
+}

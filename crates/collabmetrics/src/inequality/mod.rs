@@ -163,4 +163,4 @@ pub use individual::{
     share_ratio, theil, AtkinsonResult, ConcentrationCorrection, Decomposition, GiniResult, Lorenz,
 };
 pub use sii::{sii, sii_batch, SiiLimits, SiiOptions, SiiResult, ValueType};
-pub use table::{measures_table, MeasuresTableOptions};
+pub use table::{measures_table, CountKind, Counts, MeasuresTableOptions};

@@ -32,6 +32,10 @@ pub struct MeasuresTableOptions {
     pub order: Option<String>,
     /// Measures to compute (`None`: every one that applies to the dimension).
     pub measures: Option<Vec<Measure>>,
+    /// Counts instead of an estimate: each subgroup's value and limits are then computed by
+    /// the statistics module from its numerator and denominator (`value`, `lower`, `upper`
+    /// and `se` are not read).
+    pub counts: Option<Counts>,
     /// Measure options (`ordered` is set from `order`).
     pub options: HeatOptions,
 }
@@ -48,9 +52,75 @@ impl Default for MeasuresTableOptions {
             population: "population".into(),
             order: None,
             measures: None,
+            counts: None,
             options: HeatOptions::default(),
         }
     }
+}
+
+/// Subgroup estimates from counts (`spec/inequality.md`: "numerator and denominator from which
+/// it is computed as a proportion or rate, its interval derived from the stats module").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Counts {
+    pub numerator: String,
+    pub denominator: String,
+    /// A proportion (Wilson limits) or a rate (Byar's limits, exact below 10).
+    pub kind: CountKind,
+    /// Scale of the estimate: 100 for a percentage, 100 000 for a rate per 100 000.
+    pub multiplier: f64,
+}
+
+/// What [`Counts`] estimate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CountKind {
+    Proportion,
+    Rate,
+}
+
+/// Value, lower and upper 95% limits of every row from its counts (the level PHE's SII turns
+/// limits into standard errors at).
+fn from_counts(input: &Input, c: &Counts) -> Result<(Vec<f64>, Vec<f64>, Vec<f64>)> {
+    let num = input.f64s(&c.numerator)?;
+    let den = input.f64s(&c.denominator)?;
+    let est = match c.kind {
+        CountKind::Proportion => {
+            let o = crate::stats::ProportionOptions {
+                confidence: 0.95,
+                multiplier: c.multiplier,
+            };
+            crate::stats::proportion(&num, &den, &o)
+        }
+        CountKind::Rate => {
+            let o = crate::stats::RateOptions {
+                confidence: 0.95,
+                multiplier: c.multiplier,
+                ..Default::default()
+            };
+            crate::stats::rate(&num, &den, &o)
+        }
+    }
+    .map_err(|e| match e {
+        Error::InvalidValue {
+            argument,
+            index,
+            value,
+            rule,
+        } => {
+            let ours = if argument == "denominator" {
+                &c.denominator
+            } else {
+                &c.numerator
+            };
+            Error::InvalidCell {
+                column: input.name(ours).to_owned(),
+                row: index,
+                value,
+                rule,
+            }
+        }
+        other => other,
+    })?;
+    Ok((est.value, est.lower, est.upper))
 }
 
 /// One row per (by-group, measure): the `by` columns, `measure` (its code), `value`, `lower`,
@@ -63,13 +133,21 @@ pub fn measures_table(input: &Input, opts: &MeasuresTableOptions) -> Result<Tabl
     let n = input.num_rows();
     let labels_col = input.column(&opts.subgroup)?;
     let labels: Vec<String> = (0..n).map(|i| display(labels_col.as_ref(), i)).collect();
-    let value = input.f64s(&opts.value)?;
     let optional = |name: &Option<String>| -> Result<Option<Vec<f64>>> {
         name.as_ref().map(|c| input.f64s_or_nan(c)).transpose()
     };
-    let se = optional(&opts.se)?;
-    let lower = optional(&opts.lower)?;
-    let upper = optional(&opts.upper)?;
+    let (value, se, lower, upper) = match &opts.counts {
+        Some(c) => {
+            let (v, lo, hi) = from_counts(input, c)?;
+            (v, None, Some(lo), Some(hi))
+        }
+        None => (
+            input.f64s(&opts.value)?.into_owned(),
+            optional(&opts.se)?,
+            optional(&opts.lower)?,
+            optional(&opts.upper)?,
+        ),
+    };
     let population = input.f64s_or_nan(&opts.population)?;
     let order = optional(&opts.order)?;
     if let Some(o) = &order {
