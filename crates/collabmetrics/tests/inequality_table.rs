@@ -196,7 +196,7 @@ fn estimates_from_counts() {
         ),
     ])
     .unwrap();
-    let inp = Input::new(b.schema(), &[b.clone()], ColumnMap::new()).unwrap();
+    let inp = Input::new(b.schema(), std::slice::from_ref(&b), ColumnMap::new()).unwrap();
     let opts = MeasuresTableOptions {
         subgroup: "group".into(),
         population: "pop".into(),
