@@ -506,3 +506,35 @@ def test_measures_from_counts_equal_measures_from_cm_proportion() -> None:
     assert from_counts.column("lower").to_pylist() == from_values.column("lower").to_pylist()
     with pytest.raises(cm.CollabMetricsError, match="both `numerator` and `denominator`"):
         cm.inequality.measures(frame, group="decile", population="pop", numerator="num")
+
+
+def test_oap_summaries_pass_straight_into_the_sii() -> None:
+    """OAP rates by IMD decile (cm.oap.measures) go straight into cm.inequality.sii."""
+    tables = cm.demo.tables()
+    areas = tables["areas"]
+    population = areas.group_by("imd_decile").aggregate([("population", "sum")])
+    population = population.rename_columns(["imd_decile", "population"])
+    rates = cm.oap.measures(
+        tables["placements"],
+        start="2024-03-01",
+        end="2024-03-31",
+        window="rolling_12m",
+        by="imd_decile",
+        population=population,
+    )
+    out = cm.inequality.sii(
+        rates,
+        group="imd_decile",
+        population="population",
+        order="imd_decile",
+        value="rate_started",
+        lower="rate_started_lower",
+        upper="rate_started_upper",
+        value_type="rate",
+        reps=2000,
+    )
+    sii = out.filter(pa.compute.equal(out.column("measure"), "SII"))
+    # Placements are more frequent from deprived areas in the demo data: the fitted rate at
+    # the least deprived end is lower than at the most deprived end.
+    assert sii.column("value")[0].as_py() < 0
+    assert sii.column("lower")[0].as_py() < sii.column("upper")[0].as_py()
