@@ -234,6 +234,29 @@ fn estimates_from_counts() {
     .unwrap();
     let inp = Input::new(bad.schema(), &[bad], ColumnMap::new()).unwrap();
     let e = measures_table(&inp, &opts).unwrap_err().to_string();
+    // Rates too: the rate kernel's `count` is our numerator column.
+    let mut rate = opts.clone();
+    rate.counts.as_mut().unwrap().kind = collabmetrics::inequality::CountKind::Rate;
+    let neg = RecordBatch::try_new(
+        b.schema(),
+        vec![
+            b.column(0).clone(),
+            Arc::new(Int64Array::from(vec![10, -2, 35])),
+            b.column(2).clone(),
+            b.column(3).clone(),
+        ],
+    )
+    .unwrap();
+    let e2 = measures_table(
+        &Input::new(neg.schema(), &[neg], ColumnMap::new()).unwrap(),
+        &rate,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e2.starts_with("invalid value in column `num` at row 1 (-2)"),
+        "{e2}"
+    );
     assert!(
         e.starts_with("invalid value in column `num` at row 1 (200): numerator must not exceed"),
         "{e}"

@@ -181,7 +181,12 @@ pub fn distance_points_table(input: &Input, opts: &PointsTableOptions) -> Result
         Method::Haversine => haversine_into(&c1, &d1, &c2, &d2, opts.nulls, &mut km),
     };
     let kernel_names = opts.method.default_columns();
-    result.map_err(|e| input.locate(rename(e, &kernel_names, &opts.coordinates)))?;
+    let names: Vec<(&str, &str)> = kernel_names
+        .iter()
+        .zip(&opts.coordinates)
+        .map(|(k, o)| (k.as_str(), o.as_str()))
+        .collect();
+    result.map_err(|e| input.locate_as(e, &names))?;
     let mut diagnostics = Diagnostics::new();
     count_nan(
         &mut diagnostics,
@@ -202,10 +207,8 @@ pub fn bng_to_wgs84_table(input: &Input, opts: &ConvertTableOptions) -> Result<T
     let n = numbers(input, &opts.northing, opts.nulls)?;
     let mut lat = vec![0.0; input.num_rows()];
     let mut lon = vec![0.0; input.num_rows()];
-    bng_to_wgs84_into(&e, &n, opts.nulls, &mut lat, &mut lon).map_err(|err| {
-        let ours = [opts.easting.clone(), opts.northing.clone()];
-        input.locate(rename(err, &["e".to_owned(), "n".to_owned()], &ours))
-    })?;
+    bng_to_wgs84_into(&e, &n, opts.nulls, &mut lat, &mut lon)
+        .map_err(|err| input.locate_as(err, &[("e", &opts.easting), ("n", &opts.northing)]))?;
     let mut diagnostics = Diagnostics::new();
     count_nan(
         &mut diagnostics,
@@ -269,15 +272,8 @@ pub fn distance_summary_table(input: &Input, opts: &SummaryTableOptions) -> Resu
     .map_err(|e| {
         // Indexes are into the kept rows: name the input's row.
         let e = kept.to_input_row(e);
-        let ours = [
-            opts.distance.clone(),
-            opts.weight.clone().unwrap_or_default(),
-        ];
-        input.locate(rename(
-            e,
-            &["distance".to_owned(), "weight".to_owned()],
-            &ours,
-        ))
+        let weight = opts.weight.as_deref().unwrap_or_default();
+        input.locate_as(e, &[("distance", &opts.distance), ("weight", weight)])
     })?;
     let n = groups.len();
     let mut out = Builder::from_groups(&groups);
@@ -406,28 +402,6 @@ fn count_nan(diagnostics: &mut Diagnostics, values: &[f64], reason: &str, action
     let first = values.iter().position(|v| v.is_nan());
     let count = values.iter().filter(|v| v.is_nan()).count();
     diagnostics.add(reason, action, count as u64, first);
-}
-
-/// Renames a kernel's argument (`kernel[k]`) to our column name (`ours[k]`), so
-/// [`Input::locate`] can map it on to the caller's column.
-fn rename(err: Error, kernel: &[String], ours: &[String]) -> Error {
-    match err {
-        Error::InvalidValue {
-            argument,
-            index,
-            value,
-            rule,
-        } => Error::InvalidValue {
-            argument: kernel
-                .iter()
-                .position(|k| *k == argument)
-                .map_or(argument, |k| ours[k].clone()),
-            index,
-            value,
-            rule,
-        },
-        other => other,
-    }
 }
 
 /// A result table built column by column.

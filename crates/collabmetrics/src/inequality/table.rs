@@ -99,26 +99,16 @@ fn from_counts(input: &Input, c: &Counts) -> Result<(Vec<f64>, Vec<f64>, Vec<f64
             crate::stats::rate(&num, &den, &o)
         }
     }
-    .map_err(|e| match e {
-        Error::InvalidValue {
-            argument,
-            index,
-            value,
-            rule,
-        } => {
-            let ours = if argument == "denominator" {
-                &c.denominator
-            } else {
-                &c.numerator
-            };
-            Error::InvalidCell {
-                column: input.name(ours).to_owned(),
-                row: index,
-                value,
-                rule,
-            }
-        }
-        other => other,
+    .map_err(|e| {
+        input.locate_as(
+            e,
+            &[
+                ("numerator", &c.numerator),
+                // the rate kernel calls its numerator `count`
+                ("count", &c.numerator),
+                ("denominator", &c.denominator),
+            ],
+        )
     })?;
     Ok((est.value, est.lower, est.upper))
 }

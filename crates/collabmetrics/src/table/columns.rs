@@ -122,6 +122,32 @@ impl Input {
         Ok(values)
     }
 
+    /// [`Input::locate`] for a kernel whose arguments have other names than our columns:
+    /// `names` pairs each kernel argument with the column we call it (e.g. `("numerator",
+    /// "deaths")`); other arguments keep their names.
+    pub fn locate_as(&self, err: Error, names: &[(&str, &str)]) -> Error {
+        match err {
+            Error::InvalidValue {
+                argument,
+                index,
+                value,
+                rule,
+            } => {
+                let ours = names
+                    .iter()
+                    .find(|(k, _)| *k == argument)
+                    .map_or(argument.as_str(), |(_, o)| *o);
+                Error::InvalidCell {
+                    column: self.name(ours).to_owned(),
+                    row: index,
+                    value,
+                    rule,
+                }
+            }
+            other => other,
+        }
+    }
+
     /// Rewrites a kernel's [`Error::InvalidValue`] about argument `ours` as an
     /// [`Error::InvalidCell`] about the caller's column (rows are the table's rows).
     pub fn locate(&self, err: Error) -> Error {

@@ -63,13 +63,13 @@ pub fn proportion_table(input: &Input, opts: &ProportionTableOptions) -> Result<
     let num = input.f64s(&opts.numerator)?;
     let den = input.f64s(&opts.denominator)?;
     let est = stats::proportion(&num, &den, &opts.options).map_err(|e| {
-        input.locate(rename(
+        input.locate_as(
             e,
             &[
                 ("numerator", &opts.numerator),
                 ("denominator", &opts.denominator),
             ],
-        ))
+        )
     })?;
     let methods = est.method.iter().map(|m| m.name()).collect();
     let mut tidy = Tidy::from_input(input)?;
@@ -83,10 +83,10 @@ pub fn rate_table(input: &Input, opts: &RateTableOptions) -> Result<RecordBatch>
     let count = input.f64s(&opts.count)?;
     let den = input.f64s(&opts.denominator)?;
     let est = stats::rate(&count, &den, &opts.options).map_err(|e| {
-        input.locate(rename(
+        input.locate_as(
             e,
             &[("count", &opts.count), ("denominator", &opts.denominator)],
-        ))
+        )
     })?;
     let methods = est.method.iter().map(|m| m.name()).collect();
     let mut tidy = Tidy::from_input(input)?;
@@ -113,10 +113,10 @@ pub fn dsr_table(input: &Input, opts: &DsrTableOptions) -> Result<RecordBatch> {
         &|g| groups.label(g),
     )
     .map_err(|e| {
-        input.locate(rename(
+        input.locate_as(
             e,
             &[("count", &opts.count), ("population", &opts.population)],
-        ))
+        )
     })?;
     let notes: Vec<Option<&str>> = est
         .low_count
@@ -157,7 +157,7 @@ pub fn isr_table(input: &Input, opts: &IsrTableOptions) -> Result<RecordBatch> {
         &|g| groups.label(g),
     )
     .map_err(|e| {
-        input.locate(rename(
+        input.locate_as(
             e,
             &[
                 ("count", &opts.count),
@@ -165,7 +165,7 @@ pub fn isr_table(input: &Input, opts: &IsrTableOptions) -> Result<RecordBatch> {
                 ("reference_count", &opts.reference_count),
                 ("reference_population", &opts.reference_population),
             ],
-        ))
+        )
     })?;
     let methods = est.method.iter().map(|m| m.name()).collect();
     let mut tidy = Tidy::from_groups(&groups);
@@ -186,7 +186,7 @@ pub fn mean_table(input: &Input, opts: &MeanTableOptions) -> Result<RecordBatch>
     let est = stats::mean(&groups.codes, groups.len(), &values, &opts.options, &|g| {
         groups.label(g)
     })
-    .map_err(|e| input.locate(rename(e, &[("values", &opts.value)])))?;
+    .map_err(|e| input.locate_as(e, &[("values", &opts.value)]))?;
     let n = groups.len();
     let mut tidy = Tidy::from_groups(&groups);
     tidy.number("value_count", est.count);
@@ -200,30 +200,6 @@ pub fn mean_table(input: &Input, opts: &MeanTableOptions) -> Result<RecordBatch>
         vec![Method::StudentT.name(); n],
     );
     tidy.finish()
-}
-
-/// Renames a kernel's argument to our column name, so [`Input::locate`] can map it on.
-fn rename(err: Error, names: &[(&str, &String)]) -> Error {
-    match err {
-        Error::InvalidValue {
-            argument,
-            index,
-            value,
-            rule,
-        } => {
-            let argument = names
-                .iter()
-                .find(|(arg, _)| *arg == argument)
-                .map_or(argument, |(_, col)| (*col).clone());
-            Error::InvalidValue {
-                argument,
-                index,
-                value,
-                rule,
-            }
-        }
-        other => other,
-    }
 }
 
 /// The band index of each row's age band: strings are labels ("0-4", "90+"), integers are
