@@ -37,6 +37,7 @@ pub mod oap;
 mod rng;
 pub mod stats;
 pub mod table;
+pub mod transition;
 
 pub use error::{Error, Result};
 

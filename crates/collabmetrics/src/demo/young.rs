@@ -14,7 +14,6 @@ use super::areas::Areas;
 use super::build::{write_id, Columns};
 use super::places::{ETHNICITY, ETHNICITY_WEIGHT, PLACES, SEX};
 use super::rng::{cumulative, Rng};
-use crate::table::{civil_from_days, days_from_civil};
 use arrow_array::RecordBatch;
 
 /// Young people per year of data at scale 1.
@@ -100,17 +99,8 @@ pub(crate) struct Young {
     ev: Events,
 }
 
-/// The date someone born on `birth` reaches `age` (29 February births: 1 March in non-leap
-/// years, as `spec/transition.md` says).
-pub(crate) fn birthday(birth: i32, age: i32) -> i32 {
-    let (y, m, d) = civil_from_days(birth);
-    let leap = |y: i32| (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if m == 2 && d == 29 && !leap(y + age) {
-        days_from_civil(y + age, 3, 1)
-    } else {
-        days_from_civil(y + age, m, d)
-    }
-}
+/// The date someone born on `birth` reaches `age` (the transition module's rule).
+pub(crate) use crate::transition::date_at_age as birthday;
 
 /// One person's generation: their boundary date and the limits events must respect.
 struct Person<'a> {

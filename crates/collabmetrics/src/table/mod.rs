@@ -9,7 +9,7 @@
 mod columns;
 mod dates;
 mod diagnostics;
-mod groups;
+pub(crate) mod groups;
 mod stats;
 pub(crate) mod tidy;
 pub use tidy::append_column;

@@ -1,0 +1,338 @@
+//! NHS Data Dictionary codes the transition metrics read: ATTENDED OR DID NOT ATTEND,
+//! CONSULTATION MECHANISM, SERVICE OR TEAM TYPE, closure reasons and care plan types, and the
+//! classification of a referral into a service line.
+
+use crate::error::{Error, Result};
+use arrow_array::{cast::AsArray, types::*, Array, ArrayRef};
+use arrow_schema::DataType;
+
+/// A numeric code cell that was null.
+pub(crate) const NULL_CODE: u16 = u16::MAX;
+/// A numeric code cell that is not a number (e.g. `"X"`).
+pub(crate) const BAD_CODE: u16 = u16::MAX - 1;
+
+/// A code given as text of digits (`"05"`, `"5"`) or as an integer, as a number, so that
+/// `"01"` and `1` are the same code. Leading and trailing spaces are ignored.
+fn parse_code(s: &str) -> u16 {
+    let s = s.trim();
+    if s.is_empty() || s.len() > 4 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return BAD_CODE;
+    }
+    s.parse().unwrap_or(BAD_CODE)
+}
+
+fn int_code(v: i64) -> u16 {
+    if (0..i64::from(BAD_CODE)).contains(&v) {
+        v as u16
+    } else {
+        BAD_CODE
+    }
+}
+
+/// Every row of a numeric code column ([`NULL_CODE`] for null, [`BAD_CODE`] for text that is
+/// not a number). Dictionary columns are decoded once per distinct value.
+pub(crate) fn numeric_codes(col: &ArrayRef, name: &str) -> Result<Vec<u16>> {
+    macro_rules! ints {
+        ($t:ty) => {
+            col.as_primitive::<$t>()
+                .iter()
+                .map(|v| v.map_or(NULL_CODE, |v| int_code(v as i64)))
+                .collect()
+        };
+    }
+    let out = match col.data_type() {
+        DataType::Int8 => ints!(Int8Type),
+        DataType::Int16 => ints!(Int16Type),
+        DataType::Int32 => ints!(Int32Type),
+        DataType::Int64 => ints!(Int64Type),
+        DataType::UInt8 => ints!(UInt8Type),
+        DataType::UInt16 => ints!(UInt16Type),
+        DataType::UInt32 => ints!(UInt32Type),
+        DataType::UInt64 => ints!(UInt64Type),
+        DataType::Utf8 => col
+            .as_string::<i32>()
+            .iter()
+            .map(|v| v.map_or(NULL_CODE, parse_code))
+            .collect(),
+        DataType::LargeUtf8 => col
+            .as_string::<i64>()
+            .iter()
+            .map(|v| v.map_or(NULL_CODE, parse_code))
+            .collect(),
+        DataType::Utf8View => col
+            .as_string_view()
+            .iter()
+            .map(|v| v.map_or(NULL_CODE, parse_code))
+            .collect(),
+        DataType::Dictionary(_, _) => {
+            let dict = col.as_any_dictionary();
+            let values = numeric_codes(dict.values(), name)?;
+            let nulls = col.logical_nulls();
+            dict.normalized_keys()
+                .iter()
+                .enumerate()
+                .map(|(i, &k)| {
+                    if nulls.as_ref().is_some_and(|n| n.is_null(i)) {
+                        NULL_CODE
+                    } else {
+                        values[k]
+                    }
+                })
+                .collect()
+        }
+        other => {
+            return Err(Error::ColumnType {
+                column: name.to_owned(),
+                expected: "a code (string, integer or dictionary)".to_owned(),
+                found: other.to_string(),
+            })
+        }
+    };
+    Ok(out)
+}
+
+/// The text of a code column, row by row (`None` for null), for team types such as `A02`.
+pub(crate) fn text_codes(col: &ArrayRef, name: &str) -> Result<Vec<Option<String>>> {
+    let out = match col.data_type() {
+        DataType::Utf8 => col
+            .as_string::<i32>()
+            .iter()
+            .map(|v| v.map(|s| s.trim().to_ascii_uppercase()))
+            .collect(),
+        DataType::LargeUtf8 => col
+            .as_string::<i64>()
+            .iter()
+            .map(|v| v.map(|s| s.trim().to_ascii_uppercase()))
+            .collect(),
+        DataType::Utf8View => col
+            .as_string_view()
+            .iter()
+            .map(|v| v.map(|s| s.trim().to_ascii_uppercase()))
+            .collect(),
+        DataType::Dictionary(_, _) => {
+            let dict = col.as_any_dictionary();
+            let values = text_codes(dict.values(), name)?;
+            let nulls = col.logical_nulls();
+            dict.normalized_keys()
+                .iter()
+                .enumerate()
+                .map(|(i, &k)| {
+                    if nulls.as_ref().is_some_and(|n| n.is_null(i)) {
+                        None
+                    } else {
+                        values[k].clone()
+                    }
+                })
+                .collect()
+        }
+        t if t.is_integer() => numeric_codes(col, name)?
+            .into_iter()
+            .map(|c| (c != NULL_CODE).then(|| format!("{c:02}")))
+            .collect(),
+        other => {
+            return Err(Error::ColumnType {
+                column: name.to_owned(),
+                expected: "a code (string, integer or dictionary)".to_owned(),
+                found: other.to_string(),
+            })
+        }
+    };
+    Ok(out)
+}
+
+/// Which service a referral belongs to. Crisis teams are adult services whose contacts are not
+/// engagement (`spec/transition.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ServiceLine {
+    Cyp,
+    Adult,
+    AdultCrisis,
+    Unknown,
+}
+
+impl ServiceLine {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceLine::Cyp => "cyp",
+            ServiceLine::Adult => "adult",
+            ServiceLine::AdultCrisis => "adult_crisis",
+            ServiceLine::Unknown => "unknown",
+        }
+    }
+}
+
+/// Which rule of the classification decided a referral's service line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineRule {
+    /// The `service_line` column said `cyp` or `adult`.
+    Explicit,
+    /// `team_age_group` said `cyp` or `adult`.
+    TeamAgeGroup,
+    /// `team_age_group` said `all_age`: decided by the person's age on the received date.
+    AllAgeByAge,
+    /// Team type C01–C99 (CYPMHS).
+    TeamTypeCyp,
+    /// Team type A01–A99 (adult and older adult mental health).
+    TeamTypeAdult,
+    /// Nothing classified it.
+    Unclassified,
+}
+
+impl LineRule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LineRule::Explicit => "service_line",
+            LineRule::TeamAgeGroup => "team_age_group",
+            LineRule::AllAgeByAge => "all_age_team_by_age",
+            LineRule::TeamTypeCyp => "team_type_cyp",
+            LineRule::TeamTypeAdult => "team_type_adult",
+            LineRule::Unclassified => "unclassified",
+        }
+    }
+}
+
+/// The crisis team types of `spec/transition.md`: A02, A11 and A19–A25.
+pub const CRISIS_TEAM_TYPES: [&str; 9] = [
+    "A02", "A11", "A19", "A20", "A21", "A22", "A23", "A24", "A25",
+];
+
+/// The service line of one referral, first rule that decides: the explicit `service_line`
+/// (`cyp` / `adult`, any case; `unknown` or null falls through), then `team_age_group`
+/// (`cyp`/`children` / `adult`/`adults`; `all_age`/`all` decided by whether the person was
+/// under `boundary_age` on the received date), then the team type's letter (C = CYPMHS, A =
+/// adult). Other team types (forensic B, learning disability E, other Z, ...) are unclassified.
+/// An adult referral to a crisis team type becomes [`ServiceLine::AdultCrisis`] whichever rule
+/// decided it.
+pub(crate) fn classify(
+    explicit: Option<&str>,
+    age_group: Option<&str>,
+    team_type: Option<&str>,
+    under_boundary: bool,
+    crisis: &[String],
+) -> Result<(ServiceLine, LineRule), String> {
+    let norm = |s: &str| s.trim().to_ascii_lowercase().replace(['-', ' '], "_");
+    let mut decided = None;
+    if let Some(s) = explicit {
+        match norm(s).as_str() {
+            "cyp" | "cypmhs" => decided = Some((ServiceLine::Cyp, LineRule::Explicit)),
+            "adult" | "amhs" => decided = Some((ServiceLine::Adult, LineRule::Explicit)),
+            "unknown" | "" => {}
+            other => {
+                return Err(format!(
+                    "service_line `{other}` is not cyp, adult or unknown"
+                ))
+            }
+        }
+    }
+    if decided.is_none() {
+        if let Some(s) = age_group {
+            decided = match norm(s).as_str() {
+                "cyp" | "children" | "child" => Some((ServiceLine::Cyp, LineRule::TeamAgeGroup)),
+                "adult" | "adults" => Some((ServiceLine::Adult, LineRule::TeamAgeGroup)),
+                "all_age" | "all" | "allage" => Some((
+                    if under_boundary {
+                        ServiceLine::Cyp
+                    } else {
+                        ServiceLine::Adult
+                    },
+                    LineRule::AllAgeByAge,
+                )),
+                _ => None,
+            };
+        }
+    }
+    if decided.is_none() {
+        decided = match team_type.map(|t| t.as_bytes().first().copied()) {
+            Some(Some(b'C')) => Some((ServiceLine::Cyp, LineRule::TeamTypeCyp)),
+            Some(Some(b'A')) => Some((ServiceLine::Adult, LineRule::TeamTypeAdult)),
+            _ => None,
+        };
+    }
+    let (line, rule) = decided.unwrap_or((ServiceLine::Unknown, LineRule::Unclassified));
+    let is_crisis = team_type.is_some_and(|t| crisis.iter().any(|c| c == t));
+    Ok(if line == ServiceLine::Adult && is_crisis {
+        (ServiceLine::AdultCrisis, rule)
+    } else {
+        (line, rule)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::{DictionaryArray, Int32Array, StringArray};
+    use std::sync::Arc;
+
+    #[test]
+    fn codes_as_text_or_integers_agree() {
+        let text: ArrayRef = Arc::new(StringArray::from(vec![
+            Some("05"),
+            Some(" 6"),
+            None,
+            Some("X"),
+            Some("11"),
+        ]));
+        let ints: ArrayRef = Arc::new(Int32Array::from(vec![
+            Some(5),
+            Some(6),
+            None,
+            Some(-1),
+            Some(11),
+        ]));
+        let expected = vec![5, 6, NULL_CODE, BAD_CODE, 11];
+        assert_eq!(numeric_codes(&text, "attendance").unwrap(), expected);
+        assert_eq!(numeric_codes(&ints, "attendance").unwrap(), expected);
+        let dict: DictionaryArray<Int32Type> = vec![Some("5"), None, Some("02"), Some("5")]
+            .into_iter()
+            .collect();
+        let dict: ArrayRef = Arc::new(dict);
+        assert_eq!(
+            numeric_codes(&dict, "attendance").unwrap(),
+            vec![5, NULL_CODE, 2, 5]
+        );
+        let teams: ArrayRef = Arc::new(StringArray::from(vec![Some("a02 "), None]));
+        assert_eq!(
+            text_codes(&teams, "team_type").unwrap(),
+            vec![Some("A02".to_owned()), None]
+        );
+    }
+
+    #[test]
+    fn classification_takes_the_first_rule_that_decides() {
+        let crisis: Vec<String> = CRISIS_TEAM_TYPES.iter().map(|s| s.to_string()).collect();
+        let c = |e, g, t, u| classify(e, g, t, u, &crisis).unwrap();
+        assert_eq!(
+            c(Some("CYP"), None, Some("A03"), false),
+            (ServiceLine::Cyp, LineRule::Explicit)
+        );
+        assert_eq!(
+            c(Some("unknown"), Some("adults"), None, true),
+            (ServiceLine::Adult, LineRule::TeamAgeGroup)
+        );
+        assert_eq!(
+            c(None, Some("all-age"), Some("C03"), true),
+            (ServiceLine::Cyp, LineRule::AllAgeByAge)
+        );
+        assert_eq!(
+            c(None, None, Some("C03"), false),
+            (ServiceLine::Cyp, LineRule::TeamTypeCyp)
+        );
+        assert_eq!(
+            c(None, None, Some("A02"), false),
+            (ServiceLine::AdultCrisis, LineRule::TeamTypeAdult)
+        );
+        assert_eq!(
+            c(Some("adult"), None, Some("A21"), false),
+            (ServiceLine::AdultCrisis, LineRule::Explicit)
+        );
+        assert_eq!(
+            c(None, None, Some("E01"), false),
+            (ServiceLine::Unknown, LineRule::Unclassified)
+        );
+        assert_eq!(
+            c(None, None, None, false),
+            (ServiceLine::Unknown, LineRule::Unclassified)
+        );
+        assert!(classify(Some("teen"), None, None, false, &crisis).is_err());
+    }
+}

@@ -1,0 +1,231 @@
+//! Joining the three tables on their identifiers: one dictionary built from the owning table
+//! (persons, referrals), looked up by the referring table (referrals, contacts).
+
+use crate::error::{Error, Result};
+use crate::table::groups::FastMap;
+use arrow_array::{cast::AsArray, types::*, Array, ArrayRef};
+use arrow_schema::DataType;
+
+/// Marks a referring row whose identifier is not in the dictionary.
+pub(crate) const UNKNOWN: u32 = u32::MAX;
+
+/// An identifier dictionary: value → dense index (the owning table's row order).
+pub(crate) enum KeyDict<'a> {
+    /// Integer identifiers within a small range: a direct table, no hashing.
+    Dense {
+        min: i64,
+        slots: Vec<u32>,
+    },
+    Int(FastMap<i64, u32>),
+    Str(FastMap<&'a str, u32>),
+}
+
+/// One identifier cell.
+#[derive(Clone, Copy)]
+enum Key<'a> {
+    Null,
+    Int(i64),
+    Str(&'a str),
+}
+
+/// Calls `f(row, value)` for every row of an identifier column, integers widened to i64.
+fn visit<'a>(
+    col: &'a ArrayRef,
+    name: &str,
+    mut f: impl FnMut(usize, Key<'a>) -> Result<()>,
+) -> Result<()> {
+    macro_rules! ints {
+        ($t:ty) => {{
+            let a = col.as_primitive::<$t>();
+            if a.null_count() == 0 {
+                for (i, &v) in a.values().iter().enumerate() {
+                    f(i, Key::Int(v as i64))?;
+                }
+            } else {
+                for (i, v) in a.iter().enumerate() {
+                    f(i, v.map_or(Key::Null, |v| Key::Int(v as i64)))?;
+                }
+            }
+        }};
+    }
+    macro_rules! strs {
+        ($it:expr) => {{
+            for (i, v) in $it.enumerate() {
+                f(i, v.map_or(Key::Null, Key::Str))?;
+            }
+        }};
+    }
+    match col.data_type() {
+        DataType::Int8 => ints!(Int8Type),
+        DataType::Int16 => ints!(Int16Type),
+        DataType::Int32 => ints!(Int32Type),
+        DataType::Int64 => ints!(Int64Type),
+        DataType::UInt8 => ints!(UInt8Type),
+        DataType::UInt16 => ints!(UInt16Type),
+        DataType::UInt32 => ints!(UInt32Type),
+        DataType::UInt64 => ints!(UInt64Type),
+        DataType::Utf8 => strs!(col.as_string::<i32>().iter()),
+        DataType::LargeUtf8 => strs!(col.as_string::<i64>().iter()),
+        DataType::Utf8View => strs!(col.as_string_view().iter()),
+        other => {
+            return Err(Error::ColumnType {
+                column: name.to_owned(),
+                expected: "an identifier (integer or string)".to_owned(),
+                found: other.to_string(),
+            })
+        }
+    }
+    Ok(())
+}
+
+fn null_id(name: &str, row: usize) -> Error {
+    Error::InvalidCell {
+        column: name.to_owned(),
+        row,
+        value: "null".to_owned(),
+        rule: "an identifier is required".to_owned(),
+    }
+}
+
+fn duplicate(name: &str, row: usize, value: String, first: u32) -> Error {
+    Error::InvalidCell {
+        column: name.to_owned(),
+        row,
+        value,
+        rule: format!("identifiers must be unique; first seen at row {first}"),
+    }
+}
+
+fn is_text(t: &DataType) -> bool {
+    matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
+}
+
+impl<'a> KeyDict<'a> {
+    /// The dictionary of a unique, non-null identifier column (index = row).
+    pub(crate) fn build(col: &'a ArrayRef, name: &str) -> Result<Self> {
+        if is_text(col.data_type()) {
+            let mut map = FastMap::default();
+            map.reserve(col.len());
+            visit(col, name, |row, v| match v {
+                Key::Str(v) => match map.insert(v, row as u32) {
+                    Some(first) => Err(duplicate(name, row, v.to_owned(), first)),
+                    None => Ok(()),
+                },
+                _ => Err(null_id(name, row)),
+            })?;
+            return Ok(KeyDict::Str(map));
+        }
+        let (mut lo, mut hi) = (i64::MAX, i64::MIN);
+        visit(col, name, |row, v| match v {
+            Key::Int(v) => {
+                lo = lo.min(v);
+                hi = hi.max(v);
+                Ok(())
+            }
+            _ => Err(null_id(name, row)),
+        })?;
+        let n = col.len();
+        // Identifiers numbered 1..n (or nearly): a direct table beats any hash map.
+        let dense = n > 0
+            && hi
+                .checked_sub(lo)
+                .is_some_and(|span| span < 4 * n as i64 + 64);
+        if dense {
+            let mut slots = vec![UNKNOWN; (hi - lo + 1) as usize];
+            visit(col, name, |row, v| {
+                let Key::Int(v) = v else { return Ok(()) };
+                let slot = &mut slots[(v - lo) as usize];
+                if *slot != UNKNOWN {
+                    return Err(duplicate(name, row, v.to_string(), *slot));
+                }
+                *slot = row as u32;
+                Ok(())
+            })?;
+            return Ok(KeyDict::Dense { min: lo, slots });
+        }
+        let mut map = FastMap::default();
+        map.reserve(n);
+        visit(col, name, |row, v| {
+            let Key::Int(v) = v else { return Ok(()) };
+            match map.insert(v, row as u32) {
+                Some(first) => Err(duplicate(name, row, v.to_string(), first)),
+                None => Ok(()),
+            }
+        })?;
+        Ok(KeyDict::Int(map))
+    }
+
+    /// The dictionary index of every row of a referring column ([`UNKNOWN`] when absent). A
+    /// null identifier is an error; so is a string column against integer identifiers (or the
+    /// reverse), named with `owner`, the owning column.
+    pub(crate) fn lookup(&self, col: &ArrayRef, name: &str, owner: &str) -> Result<Vec<u32>> {
+        let text = is_text(col.data_type());
+        if text != matches!(self, KeyDict::Str(_)) {
+            return Err(Error::ColumnType {
+                column: name.to_owned(),
+                expected: format!(
+                    "the same kind of identifier as `{owner}` ({})",
+                    if text { "integers" } else { "strings" }
+                ),
+                found: col.data_type().to_string(),
+            });
+        }
+        let mut out = vec![UNKNOWN; col.len()];
+        visit(col, name, |row, v| {
+            out[row] = match (self, v) {
+                (_, Key::Null) => return Err(null_id(name, row)),
+                (KeyDict::Dense { min, slots }, Key::Int(v)) => v
+                    .checked_sub(*min)
+                    .and_then(|o| usize::try_from(o).ok())
+                    .and_then(|o| slots.get(o).copied())
+                    .unwrap_or(UNKNOWN),
+                (KeyDict::Int(map), Key::Int(v)) => map.get(&v).copied().unwrap_or(UNKNOWN),
+                (KeyDict::Str(map), Key::Str(v)) => map.get(v).copied().unwrap_or(UNKNOWN),
+                _ => UNKNOWN,
+            };
+            Ok(())
+        })?;
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::{Int64Array, StringArray};
+    use std::sync::Arc;
+
+    #[test]
+    fn dense_sparse_and_text_identifiers_join() {
+        let dense: ArrayRef = Arc::new(Int64Array::from(vec![3, 1, 2]));
+        let d = KeyDict::build(&dense, "person_id").unwrap();
+        assert!(matches!(d, KeyDict::Dense { .. }));
+        let refs: ArrayRef = Arc::new(Int64Array::from(vec![2, 9, 3, -5]));
+        assert_eq!(
+            d.lookup(&refs, "person_id", "persons.person_id").unwrap(),
+            vec![2, UNKNOWN, 0, UNKNOWN]
+        );
+        let sparse: ArrayRef = Arc::new(Int64Array::from(vec![10_000_000_000, 7]));
+        let s = KeyDict::build(&sparse, "id").unwrap();
+        assert!(matches!(s, KeyDict::Int(_)));
+        let q: ArrayRef = Arc::new(Int64Array::from(vec![7, 10_000_000_000, 8]));
+        assert_eq!(s.lookup(&q, "id", "o").unwrap(), vec![1, 0, UNKNOWN]);
+        let text: ArrayRef = Arc::new(StringArray::from(vec!["a", "b"]));
+        let t = KeyDict::build(&text, "id").unwrap();
+        let q: ArrayRef = Arc::new(StringArray::from(vec!["b", "z"]));
+        assert_eq!(t.lookup(&q, "id", "o").unwrap(), vec![1, UNKNOWN]);
+        let err = t.lookup(&refs, "contacts.person_id", "persons.person_id");
+        assert!(matches!(err, Err(Error::ColumnType { .. })));
+    }
+
+    #[test]
+    fn duplicates_and_nulls_name_the_row() {
+        let dup: ArrayRef = Arc::new(Int64Array::from(vec![1, 2, 1]));
+        let err = KeyDict::build(&dup, "person_id").err().unwrap();
+        assert!(err.to_string().contains("row 2"), "{err}");
+        assert!(err.to_string().contains("first seen at row 0"), "{err}");
+        let null: ArrayRef = Arc::new(StringArray::from(vec![Some("a"), None]));
+        let err = KeyDict::build(&null, "person_id").err().unwrap();
+        assert!(err.to_string().contains("row 1"), "{err}");
+    }
+}

@@ -1,0 +1,386 @@
+//! Every transition metric per breakdown group: numerator, denominator, proportion and Wilson
+//! interval (T7: median and interquartile range).
+
+use super::cohorts::{BClass, BRow, TRow};
+use super::TransitionOptions;
+use crate::error::Result;
+use crate::stats::{wilson_limits, z_value};
+use crate::table::Categories;
+use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema};
+use std::sync::Arc;
+
+/// Groups of one breakdown: a label per group and each row's group (`u32::MAX`: not in one).
+struct Breakdown {
+    name: String,
+    labels: Vec<Option<String>>,
+    codes: Vec<u32>,
+}
+
+/// Age bands of `spec/transition.md`: 16–17, 18–19, 20–25 (ages outside, e.g. with a wider
+/// cohort, are "other").
+fn age_band(age: i32) -> u32 {
+    match age {
+        16..=17 => 0,
+        18..=19 => 1,
+        20..=25 => 2,
+        _ => 3,
+    }
+}
+
+fn breakdowns(
+    persons: &[u32],
+    ages: &[i32],
+    people: &[(String, Categories)],
+    opts: &TransitionOptions,
+) -> Vec<Breakdown> {
+    let mut out = vec![
+        Breakdown {
+            name: "all".into(),
+            labels: vec![Some("all".into())],
+            codes: vec![0; persons.len()],
+        },
+        Breakdown {
+            name: "age_band".into(),
+            labels: ["16-17", "18-19", "20-25", "other"]
+                .iter()
+                .map(|s| Some(s.to_string()))
+                .collect(),
+            codes: ages.iter().map(|&a| age_band(a)).collect(),
+        },
+    ];
+    if opts.age_band_18_24 {
+        out.push(Breakdown {
+            name: "age_band".into(),
+            labels: vec![Some("18-24".into())],
+            codes: ages
+                .iter()
+                .map(|&a| if (18..=24).contains(&a) { 0 } else { u32::MAX })
+                .collect(),
+        });
+    }
+    for (name, cats) in people {
+        out.push(Breakdown {
+            name: name.clone(),
+            labels: cats.values.clone(),
+            codes: persons.iter().map(|&p| cats.codes[p as usize]).collect(),
+        });
+    }
+    out
+}
+
+/// Group order within a breakdown: numbers numerically (IMD deciles 1..10), text
+/// alphabetically, missing last.
+fn label_order(labels: &[Option<String>]) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..labels.len()).collect();
+    let numeric = labels.iter().flatten().all(|l| l.parse::<f64>().is_ok());
+    idx.sort_by(|&a, &b| match (&labels[a], &labels[b]) {
+        (None, None) => std::cmp::Ordering::Equal,
+        (None, _) => std::cmp::Ordering::Greater,
+        (_, None) => std::cmp::Ordering::Less,
+        (Some(x), Some(y)) if numeric => x
+            .parse::<f64>()
+            .unwrap_or(0.0)
+            .total_cmp(&y.parse::<f64>().unwrap_or(0.0)),
+        (Some(x), Some(y)) => x.cmp(y),
+    });
+    idx
+}
+
+#[derive(Default)]
+struct Rows {
+    cohort: Vec<&'static str>,
+    metric: Vec<String>,
+    breakdown: Vec<String>,
+    group: Vec<Option<String>>,
+    numerator: Vec<Option<i64>>,
+    denominator: Vec<i64>,
+    value: Vec<Option<f64>>,
+    lower: Vec<Option<f64>>,
+    upper: Vec<Option<f64>>,
+    method: Vec<&'static str>,
+}
+
+impl Rows {
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        cohort: &'static str,
+        metric: &str,
+        breakdown: &str,
+        group: Option<String>,
+        numerator: Option<i64>,
+        denominator: i64,
+        estimate: Option<(f64, f64, f64)>,
+        method: &'static str,
+    ) {
+        self.cohort.push(cohort);
+        self.metric.push(metric.to_owned());
+        self.breakdown.push(breakdown.to_owned());
+        self.group.push(group);
+        self.numerator.push(numerator);
+        self.denominator.push(denominator);
+        self.value.push(estimate.map(|e| e.0));
+        self.lower.push(estimate.map(|e| e.1));
+        self.upper.push(estimate.map(|e| e.2));
+        self.method.push(method);
+    }
+
+    /// One proportion metric over every breakdown.
+    fn proportion(
+        &mut self,
+        cohort: &'static str,
+        metric: &str,
+        outcome: &[Option<bool>],
+        groups: &[Breakdown],
+        z: f64,
+    ) {
+        for b in groups {
+            let mut num = vec![0i64; b.labels.len()];
+            let mut den = vec![0i64; b.labels.len()];
+            for (o, &g) in outcome.iter().zip(&b.codes) {
+                if let (Some(o), true) = (o, g != u32::MAX) {
+                    den[g as usize] += 1;
+                    num[g as usize] += i64::from(*o);
+                }
+            }
+            for g in label_order(&b.labels) {
+                let est = (den[g] > 0).then(|| {
+                    let (lo, hi) = wilson_limits(num[g] as f64, den[g] as f64, z);
+                    (num[g] as f64 / den[g] as f64, lo, hi)
+                });
+                self.push(
+                    cohort,
+                    metric,
+                    &b.name,
+                    b.labels[g].clone(),
+                    Some(num[g]),
+                    den[g],
+                    est,
+                    "Wilson",
+                );
+            }
+        }
+    }
+
+    /// Median and interquartile range (R's type 7 quantiles) of a number per row.
+    fn median(
+        &mut self,
+        cohort: &'static str,
+        metric: &str,
+        values: &[Option<i32>],
+        groups: &[Breakdown],
+    ) {
+        for b in groups {
+            let mut per: Vec<Vec<i32>> = vec![Vec::new(); b.labels.len()];
+            for (v, &g) in values.iter().zip(&b.codes) {
+                if let (Some(v), true) = (v, g != u32::MAX) {
+                    per[g as usize].push(*v);
+                }
+            }
+            for g in label_order(&b.labels) {
+                let x = &mut per[g];
+                x.sort_unstable();
+                let est = (!x.is_empty())
+                    .then(|| (quantile(x, 0.5), quantile(x, 0.25), quantile(x, 0.75)));
+                self.push(
+                    cohort,
+                    metric,
+                    &b.name,
+                    b.labels[g].clone(),
+                    None,
+                    x.len() as i64,
+                    est,
+                    "median and interquartile range",
+                );
+            }
+        }
+    }
+
+    fn finish(self, confidence: f64) -> Result<RecordBatch> {
+        let n = self.cohort.len();
+        let text = |name: &str, nullable: bool| Field::new(name, DataType::Utf8, nullable);
+        let float = |v: Vec<Option<f64>>| -> ArrayRef { Arc::new(Float64Array::from(v)) };
+        let schema = Schema::new(vec![
+            text("cohort", false),
+            text("metric", false),
+            text("breakdown", false),
+            text("group", true),
+            Field::new("numerator", DataType::Int64, true),
+            Field::new("denominator", DataType::Int64, false),
+            Field::new("value", DataType::Float64, true),
+            Field::new("lower", DataType::Float64, true),
+            Field::new("upper", DataType::Float64, true),
+            Field::new("confidence", DataType::Float64, false),
+            text("method", false),
+        ]);
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(StringArray::from(self.cohort)),
+            Arc::new(StringArray::from(self.metric)),
+            Arc::new(StringArray::from(self.breakdown)),
+            Arc::new(StringArray::from(self.group)),
+            Arc::new(Int64Array::from(self.numerator)),
+            Arc::new(Int64Array::from(self.denominator)),
+            float(self.value),
+            float(self.lower),
+            float(self.upper),
+            Arc::new(Float64Array::from(vec![confidence; n])),
+            Arc::new(StringArray::from(self.method)),
+        ];
+        RecordBatch::try_new(Arc::new(schema), columns)
+            .map_err(|e| crate::Error::argument("summary", e.to_string()))
+    }
+}
+
+/// Type 7 quantile of sorted values.
+fn quantile(x: &[i32], p: f64) -> f64 {
+    let h = (x.len() - 1) as f64 * p;
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(x.len() - 1);
+    f64::from(x[lo]) + (h - lo as f64) * f64::from(x[hi] - x[lo])
+}
+
+/// The summary table of both cohorts.
+pub(crate) fn summary(
+    t: &[TRow],
+    b: &[BRow],
+    people: &[(String, Categories)],
+    with_plans: bool,
+    opts: &TransitionOptions,
+) -> Result<RecordBatch> {
+    let z = z_value(opts.confidence)?;
+    let horizons = opts.all_horizons();
+    let mut rows = Rows::default();
+    let persons: Vec<u32> = t.iter().map(|r| r.person).collect();
+    let ages: Vec<i32> = t.iter().map(|r| r.age).collect();
+    let groups = breakdowns(&persons, &ages, people, opts);
+    let outcome = |f: &dyn Fn(&TRow) -> Option<bool>| t.iter().map(f).collect::<Vec<_>>();
+    for (h, days) in horizons.iter().enumerate() {
+        let bit = 1u8 << h;
+        let o = outcome(&|r| {
+            (r.eligible & bit != 0 && r.died & bit == 0).then_some(r.disengaged & bit != 0)
+        });
+        rows.proportion("T", &format!("T1_disengaged_{days}d"), &o, &groups, z);
+    }
+    let n = opts.engagement_days;
+    let o = outcome(&|r| (r.eligible & 1 != 0).then_some(r.died & 1 != 0));
+    rows.proportion(
+        "T",
+        &format!("T1_died_without_contact_{n}d"),
+        &o,
+        &groups,
+        z,
+    );
+    rows.proportion(
+        "T",
+        "T2_first_adult_appointment_missed",
+        &outcome(&|r| r.first_missed),
+        &groups,
+        z,
+    );
+    rows.proportion(
+        "T",
+        "T3_discharged_without_attending",
+        &outcome(&|r| r.discharged_without_attending),
+        &groups,
+        z,
+    );
+    rows.proportion(
+        "T",
+        "T4_engaged_at_12_months",
+        &outcome(&|r| r.engaged_12m),
+        &groups,
+        z,
+    );
+    rows.proportion(
+        "T",
+        "T5_early_dropout",
+        &outcome(&|r| r.early_dropout),
+        &groups,
+        z,
+    );
+    let gaps: Vec<Option<i32>> = t.iter().map(|r| r.continuity_gap).collect();
+    rows.median("T", "T7_continuity_gap_days", &gaps, &groups);
+    rows.proportion(
+        "T",
+        "T8_parallel_care",
+        &outcome(&|r| Some(r.parallel_care)),
+        &groups,
+        z,
+    );
+    if with_plans {
+        rows.proportion(
+            "T",
+            "T9_transition_plan_recorded",
+            &outcome(&|r| r.plan),
+            &groups,
+            z,
+        );
+    }
+    rows.proportion(
+        "T",
+        "crisis_presentation",
+        &outcome(&|r| Some(r.crisis > 0)),
+        &groups,
+        z,
+    );
+
+    let persons: Vec<u32> = b.iter().map(|r| r.person).collect();
+    let ages = vec![opts.boundary_age as i32; b.len()];
+    let groups = breakdowns(&persons, &ages, people, opts);
+    let outcome = |f: &dyn Fn(&BRow) -> Option<bool>| b.iter().map(f).collect::<Vec<_>>();
+    for class in BClass::ALL {
+        let o = outcome(&|r| Some(r.class == class));
+        rows.proportion("B", &format!("B_{}", class.as_str()), &o, &groups, z);
+    }
+    use BClass::*;
+    let o = outcome(&|r| {
+        r.class.followed_up().then_some(matches!(
+            r.class,
+            TransferredEngaged | TransferredNotEngaged | AdultReferralRejected
+        ))
+    });
+    rows.proportion("B", "B_transfer_rate", &o, &groups, z);
+    let o = outcome(&|r| {
+        matches!(r.class, TransferredEngaged | TransferredNotEngaged)
+            .then_some(r.class == TransferredNotEngaged)
+    });
+    rows.proportion("B", "B_disengaged_after_transfer", &o, &groups, z);
+    let o = outcome(&|r| r.class.followed_up().then_some(r.lost_to_services));
+    rows.proportion("B", "B_lost_to_services", &o, &groups, z);
+    let o = outcome(&|r| {
+        matches!(
+            r.class,
+            DischargedPlanned | DischargedDisengaged | DischargedOther
+        )
+        .then_some(r.fell_through_gap)
+    });
+    rows.proportion("B", "B_fell_through_gap", &o, &groups, z);
+    rows.finish(opts.confidence)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_are_type_7() {
+        // R: quantile(c(1, 2, 4, 10), c(.25, .5, .75)) = 1.75, 3, 5.5
+        let x = [1, 2, 4, 10];
+        assert_eq!(quantile(&x, 0.25), 1.75);
+        assert_eq!(quantile(&x, 0.5), 3.0);
+        assert_eq!(quantile(&x, 0.75), 5.5);
+        assert_eq!(quantile(&[7], 0.25), 7.0);
+    }
+
+    #[test]
+    fn numeric_labels_sort_as_numbers_and_missing_last() {
+        let labels = vec![
+            Some("10".to_owned()),
+            None,
+            Some("2".to_owned()),
+            Some("1".to_owned()),
+        ];
+        assert_eq!(label_order(&labels), vec![3, 2, 0, 1]);
+    }
+}

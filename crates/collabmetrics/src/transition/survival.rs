@@ -1,0 +1,217 @@
+//! Time to the first attended adult contact: the Kaplan–Meier estimate of the share still
+//! without one (Greenwood variance, log(−log) interval; Kaplan & Meier 1958, Greenwood 1926),
+//! or the Aalen–Johansen cumulative incidence of a contact with death as a competing event
+//! (variance as Collett 2015 §12.2 / SAS PROC LIFETEST, log(−log) interval, as lifelines).
+
+use crate::error::{Error, Result};
+use crate::stats::z_value;
+use serde::{Deserialize, Serialize};
+
+/// Which curve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum CurveMethod {
+    /// Share still without an attended adult contact; deaths censored.
+    #[default]
+    KaplanMeier,
+    /// Cumulative incidence of an attended adult contact; death a competing event.
+    AalenJohansen,
+}
+
+/// One row per distinct time (time 0 always first): people at risk just before it, contacts
+/// (events), deaths and censorings at it, and the estimate with its interval.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Curve {
+    pub time: Vec<i32>,
+    pub at_risk: Vec<u64>,
+    pub events: Vec<u64>,
+    pub deaths: Vec<u64>,
+    /// Censored at this time; under Kaplan–Meier deaths are counted here too.
+    pub censored: Vec<u64>,
+    pub estimate: Vec<f64>,
+    pub lower: Vec<f64>,
+    pub upper: Vec<f64>,
+}
+
+/// Outcome of one follow-up: 0 censored, 1 contact (the event), 2 death (competing).
+pub const CENSORED: u8 = 0;
+pub const EVENT: u8 = 1;
+pub const DEATH: u8 = 2;
+
+/// The curve of `time` (days, ≥ 0) and `status` ([`CENSORED`], [`EVENT`], [`DEATH`]).
+pub fn curve(time: &[i32], status: &[u8], method: CurveMethod, confidence: f64) -> Result<Curve> {
+    crate::error::check_len("status", status.len(), "time", time.len())?;
+    let z = z_value(confidence)?;
+    if let Some(i) = time.iter().position(|&t| t < 0) {
+        return Err(Error::InvalidValue {
+            argument: "time".into(),
+            index: i,
+            value: time[i].to_string(),
+            rule: "times must be 0 or more".into(),
+        });
+    }
+    if let Some(i) = status.iter().position(|&s| s > DEATH) {
+        return Err(Error::InvalidValue {
+            argument: "status".into(),
+            index: i,
+            value: status[i].to_string(),
+            rule: "0 censored, 1 event, 2 death".into(),
+        });
+    }
+    let mut order: Vec<u32> = (0..time.len() as u32).collect();
+    order.sort_unstable_by_key(|&i| time[i as usize]);
+    let mut c = Curve::default();
+    let mut at_risk = time.len() as u64;
+    let (mut surv, mut greenwood, mut cif) = (1.0f64, 0.0f64, 0.0f64);
+    // Aalen–Johansen variance terms per event time: (F at it, d_all, d_event, n, S(t−)).
+    let mut steps: Vec<(f64, f64, f64, f64, f64)> = Vec::new();
+    let mut i = 0;
+    let mut first = true;
+    while i < order.len() || first {
+        let t = if i < order.len() {
+            time[order[i] as usize]
+        } else {
+            0
+        };
+        let t = if first && t > 0 { 0 } else { t };
+        first = false;
+        let (mut d, mut deaths, mut cens) = (0u64, 0u64, 0u64);
+        while i < order.len() && time[order[i] as usize] == t {
+            match status[order[i] as usize] {
+                EVENT => d += 1,
+                DEATH => deaths += 1,
+                _ => cens += 1,
+            }
+            i += 1;
+        }
+        let n = at_risk as f64;
+        let (estimate, lower, upper) = match method {
+            CurveMethod::KaplanMeier => {
+                if d > 0 {
+                    surv *= 1.0 - d as f64 / n;
+                    greenwood += if d as f64 == n {
+                        0.0
+                    } else {
+                        d as f64 / (n * (n - d as f64))
+                    };
+                }
+                let (lo, hi) = loglog(surv, greenwood.sqrt() / surv.ln().abs(), z);
+                (surv, lo, hi)
+            }
+            CurveMethod::AalenJohansen => {
+                let all = (d + deaths) as f64;
+                let lagged = surv;
+                if all > 0.0 {
+                    cif += lagged * d as f64 / n;
+                    surv *= 1.0 - all / n;
+                    steps.push((cif, all, d as f64, n, lagged));
+                }
+                let var = aj_variance(cif, &steps);
+                let (lo, hi) = loglog(cif, var.sqrt() / (cif * cif.ln().abs()), z);
+                (cif, lo, hi)
+            }
+        };
+        c.time.push(t);
+        c.at_risk.push(at_risk);
+        c.events.push(d);
+        c.deaths.push(deaths);
+        c.censored.push(match method {
+            CurveMethod::KaplanMeier => cens + deaths,
+            CurveMethod::AalenJohansen => cens,
+        });
+        c.estimate.push(estimate);
+        c.lower.push(lower);
+        c.upper.push(upper);
+        at_risk -= d + deaths + cens;
+    }
+    Ok(c)
+}
+
+/// The log(−log) interval of a probability `p` whose log(−log) has standard error `se`;
+/// 0 and 1 are their own limits (no variance there).
+fn loglog(p: f64, se: f64, z: f64) -> (f64, f64) {
+    if p <= 0.0 || p >= 1.0 || !se.is_finite() {
+        return (p, p);
+    }
+    let centre = (-p.ln()).ln();
+    let a = (-(centre + z * se).exp()).exp();
+    let b = (-(centre - z * se).exp()).exp();
+    (a.min(b), a.max(b))
+}
+
+/// Var F(t) = Σ (F(t) − F(tⱼ))² dⱼ / (nⱼ(nⱼ − dⱼ)) + Σ S(tⱼ₋₁)² d₁ⱼ(nⱼ − d₁ⱼ) / nⱼ³
+///          − 2 Σ (F(t) − F(tⱼ)) S(tⱼ₋₁) d₁ⱼ / nⱼ², over event times tⱼ ≤ t, with dⱼ all
+/// events (contacts and deaths) and d₁ⱼ contacts (Collett 2015, p. 411).
+fn aj_variance(f: f64, steps: &[(f64, f64, f64, f64, f64)]) -> f64 {
+    let mut v = 0.0;
+    for &(fj, d, d1, n, lagged) in steps {
+        let diff = f - fj;
+        if n > d {
+            v += diff * diff * d / (n * (n - d));
+        }
+        v += lagged * lagged * d1 * (n - d1) / (n * n * n);
+        v -= 2.0 * diff * lagged * d1 / (n * n);
+    }
+    v.max(0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_relative_eq;
+
+    #[test]
+    fn kaplan_meier_by_hand() {
+        // Times 0 (event), 2 (event), 2 (censored), 3 (death: censored under KM), 5 (event),
+        // 7 (censored). S(0) = 5/6; S(2) = 5/6 · 4/5 = 2/3; S(5) = 2/3 · 1/2 = 1/3.
+        let time = [0, 2, 2, 3, 5, 7];
+        let status = [1, 1, 0, 2, 1, 0];
+        let c = curve(&time, &status, CurveMethod::KaplanMeier, 0.95).unwrap();
+        assert_eq!(c.time, vec![0, 2, 3, 5, 7]);
+        assert_eq!(c.at_risk, vec![6, 5, 3, 2, 1]);
+        assert_eq!(c.events, vec![1, 1, 0, 1, 0]);
+        assert_eq!(c.censored, vec![0, 1, 1, 0, 1]);
+        assert_relative_eq!(c.estimate[1], 2.0 / 3.0, epsilon = 1e-15);
+        assert_relative_eq!(c.estimate[3], 1.0 / 3.0, epsilon = 1e-15);
+        // Greenwood at t = 2: 1/(6·5) + 1/(5·4) = 1/12; log(−log) interval by hand.
+        let s: f64 = 2.0 / 3.0;
+        let se = (1.0f64 / 12.0).sqrt() / s.ln().abs();
+        let z = 1.959963984540054;
+        let lo = (-((-s.ln()).ln() + z * se).exp()).exp();
+        let hi = (-((-s.ln()).ln() - z * se).exp()).exp();
+        assert_relative_eq!(c.lower[1], lo, epsilon = 1e-14);
+        assert_relative_eq!(c.upper[1], hi, epsilon = 1e-14);
+    }
+
+    #[test]
+    fn aalen_johansen_by_hand() {
+        // Same data, death competing. F(0) = 1/6; S(0) = 5/6; F(2) = 1/6 + 5/6 · 1/5 = 1/3;
+        // S(2) = 2/3; t = 3 death: S = 2/3 · 2/3 = 4/9; F(5) = 1/3 + 4/9 · 1/2 = 5/9.
+        let time = [0, 2, 2, 3, 5, 7];
+        let status = [1, 1, 0, 2, 1, 0];
+        let c = curve(&time, &status, CurveMethod::AalenJohansen, 0.95).unwrap();
+        assert_eq!(c.deaths, vec![0, 0, 1, 0, 0]);
+        assert_eq!(c.censored, vec![0, 1, 0, 0, 1]);
+        assert_relative_eq!(c.estimate[0], 1.0 / 6.0, epsilon = 1e-15);
+        assert_relative_eq!(c.estimate[1], 1.0 / 3.0, epsilon = 1e-15);
+        assert_relative_eq!(c.estimate[2], 1.0 / 3.0, epsilon = 1e-15);
+        assert_relative_eq!(c.estimate[3], 5.0 / 9.0, epsilon = 1e-15);
+        // Variance at t = 0 (one step): S(t−) = 1, d = d1 = 1, n = 6: 5/216.
+        let f: f64 = 1.0 / 6.0;
+        let se = (5.0f64 / 216.0).sqrt() / (f * f.ln().abs());
+        let z = 1.959963984540054;
+        let lo = (-((-f.ln()).ln() + z * se).exp()).exp();
+        assert_relative_eq!(c.lower[0], lo, epsilon = 1e-14);
+    }
+
+    #[test]
+    fn time_zero_row_is_always_there_and_bad_input_is_named() {
+        let c = curve(&[4], &[0], CurveMethod::KaplanMeier, 0.95).unwrap();
+        assert_eq!(c.time, vec![0, 4]);
+        assert_eq!(c.estimate, vec![1.0, 1.0]);
+        let empty = curve(&[], &[], CurveMethod::KaplanMeier, 0.95).unwrap();
+        assert_eq!(empty.time, vec![0]);
+        assert!(curve(&[-1], &[1], CurveMethod::KaplanMeier, 0.95).is_err());
+        assert!(curve(&[1], &[3], CurveMethod::KaplanMeier, 0.95).is_err());
+    }
+}
