@@ -166,6 +166,18 @@ struct ArrowArrayStream {
 #define CM_OVERLAP_TRUNCATE 1
 
 /**
+ * `cm_transition_time_to_contact` method: Kaplan–Meier share still without an attended adult
+ * contact (deaths censored; Greenwood variance, log-log interval).
+ */
+#define CM_CURVE_KAPLAN_MEIER 0
+
+/**
+ * `cm_transition_time_to_contact` method: Aalen–Johansen cumulative incidence of an attended
+ * adult contact, death a competing event (log-log interval).
+ */
+#define CM_CURVE_AALEN_JOHANSEN 1
+
+/**
  * The result of every collabmetrics call that can fail. `CM_OK` (0) is success; codes 1 to 7
  * are the core library's error kinds (`collabmetrics::Error::code()`), 100 and up are errors
  * of the C interface itself. On any code but `CM_OK`, `cm_last_error_message()` says what went
@@ -392,6 +404,11 @@ typedef struct CmInequalityOptions {
    */
   uint64_t seed;
   /**
+   * PHE's multiplier of the linear SII and its limits (default 1; a negative one reverses
+   * the direction).
+   */
+  double multiplier;
+  /**
    * `column_names_len` pairs (our name, your name), as in `CmOapOptions`.
    */
   const char *const *column_names;
@@ -456,6 +473,126 @@ typedef struct CmOapOptions {
    */
   const char *distance;
 } CmOapOptions;
+
+/**
+ * Options of the transition functions; start from `cm_transition_options_default`. Dates are
+ * days since 1970-01-01 (Arrow date32). Arrays and strings are borrowed for the duration of
+ * the call.
+ *
+ * Each list (`horizons`, `attended_codes`, `dna_codes`, `direct_mechanisms`,
+ * `crisis_team_types`, `by`) is used only when its `has_` flag is true (then `*_len`
+ * elements at the pointer, which may be NULL when the length is 0); with the flag false the
+ * core's default applies: horizons 30, 183, 365; attended codes 5, 6; did-not-attend codes
+ * 3, 7; direct mechanisms 1, 2, 4, 11; crisis team types A02, A11, A19–A25; breakdowns
+ * whichever of `sex`, `ethnicity`, `imd_decile`, `place` the persons table has.
+ */
+typedef struct CmTransitionOptions {
+  /**
+   * The last date the data cover. Follow-up ends here.
+   */
+  int32_t data_end;
+  /**
+   * When true, index and boundary dates from `period_start` on (otherwise from the start
+   * of the data).
+   */
+  bool has_period_start;
+  int32_t period_start;
+  /**
+   * When true, index and boundary dates up to `period_end` (otherwise to `data_end`).
+   */
+  bool has_period_end;
+  int32_t period_end;
+  /**
+   * Age at which CYPMHS ends (default 18).
+   */
+  uint32_t boundary_age;
+  /**
+   * Ages of cohort T on the index date (default 16 to 25 inclusive).
+   */
+  uint32_t min_age;
+  uint32_t max_age;
+  /**
+   * N of T1 and cohort B's engagement window (default 90).
+   */
+  int32_t engagement_days;
+  /**
+   * Further T1 horizons in days (at most 7), when `has_horizons`.
+   */
+  bool has_horizons;
+  const int32_t *horizons;
+  size_t horizons_len;
+  /**
+   * Attended contacts needed for engagement (default 1).
+   */
+  uint32_t min_attended_contacts;
+  /**
+   * ATTENDED OR DID NOT ATTEND codes (2–7) meaning attended, when `has_attended_codes`.
+   */
+  bool has_attended_codes;
+  const uint16_t *attended_codes;
+  size_t attended_codes_len;
+  /**
+   * Codes (2–7) meaning did not attend, when `has_dna_codes`.
+   */
+  bool has_dna_codes;
+  const uint16_t *dna_codes;
+  size_t dna_codes_len;
+  /**
+   * CONSULTATION MECHANISM codes that are direct contact, when `has_direct_mechanisms`.
+   */
+  bool has_direct_mechanisms;
+  const uint16_t *direct_mechanisms;
+  size_t direct_mechanisms_len;
+  /**
+   * Adult crisis team types (strings such as "A02"), when `has_crisis_team_types`.
+   */
+  bool has_crisis_team_types;
+  const char *const *crisis_team_types;
+  size_t crisis_team_types_len;
+  /**
+   * Lookback for CYPMHS involvement before an adult referral (default 183 days).
+   */
+  int32_t cyp_lookback_days;
+  /**
+   * Window before the boundary date in which a CYP referral must be open (default 183).
+   */
+  int32_t boundary_open_window_days;
+  /**
+   * Follow-up window (default 365 days) of the year-long T metrics (discharged without
+   * attending, engaged at 12 months, parallel care, crisis presentations) and of cohort B.
+   */
+  int32_t followup_days;
+  /**
+   * Days after the boundary date a CYP referral must still be open to count as retained
+   * (default 90).
+   */
+  int32_t retained_days;
+  /**
+   * Adult referrals within this many days of an episode's index belong to it (default 365).
+   */
+  int32_t episode_gap_days;
+  /**
+   * Confidence level of the Wilson intervals and the curve, in (0, 1) (default 0.95).
+   */
+  double confidence;
+  /**
+   * Person columns to break the summary down by, when `has_by` (our names, before
+   * `column_names` mapping; `has_by` with `by_len` 0: only "all" and the age bands).
+   */
+  bool has_by;
+  const char *const *by;
+  size_t by_len;
+  /**
+   * Add the optional 18–24 age band to the summary (default false).
+   */
+  bool age_band_18_24;
+  /**
+   * `column_names_len` pairs (our name, your name), as in `CmOapOptions`. One map serves
+   * every input table (e.g. {"person_id", "Person_ID"} renames it in all of them).
+   */
+  const char *const *column_names;
+  size_t column_names_len;
+} CmTransitionOptions;
 
 #ifdef __cplusplus
 extern "C" {
@@ -934,6 +1071,78 @@ enum CmStatus cm_mean(const uint32_t *group,
                       double *value,
                       double *lower,
                       double *upper);
+
+/**
+ * The default options (`spec/transition.md`) with data ending on `data_end` (days since
+ * 1970-01-01): no period limits, every list at its default, no column renaming.
+ */
+struct CmTransitionOptions cm_transition_options_default(int32_t data_end);
+
+/**
+ * Both cohorts, the summary and the Kaplan–Meier curve of cohort T from one pass, as
+ * `collabmetrics::transition::analyse` in Rust.
+ *
+ * Inputs: `persons`, `referrals` and `contacts` (required) and `care_plans` (NULL when not
+ * given) are Arrow C streams whose ownership passes to this function: every non-NULL one is
+ * released before it returns, on success or failure. On success the four outputs receive
+ * streams the caller must release: `out_transfers` (cohort T, one row per member),
+ * `out_ageing_out` (cohort B), `out_summary` (every metric per breakdown group) and
+ * `out_curve` (time to the first attended adult contact in cohort T). Each carries the
+ * diagnostics of the inputs as JSON under the schema metadata key
+ * "collabmetrics:diagnostics". The four outputs must be distinct. On failure none of them is
+ * written.
+ *
+ * # Safety
+ *
+ * Stream pointers must be NULL or valid `ArrowArrayStream`s; `options` must point to a valid
+ * `CmTransitionOptions` whose arrays and strings are valid; the outputs must be writable.
+ */
+enum CmStatus cm_transition_analyse(struct ArrowArrayStream *persons,
+                                    struct ArrowArrayStream *referrals,
+                                    struct ArrowArrayStream *contacts,
+                                    struct ArrowArrayStream *care_plans,
+                                    const struct CmTransitionOptions *options,
+                                    struct ArrowArrayStream *out_transfers,
+                                    struct ArrowArrayStream *out_ageing_out,
+                                    struct ArrowArrayStream *out_summary,
+                                    struct ArrowArrayStream *out_curve);
+
+/**
+ * Each referral's service line and the rule that decided it (`referral_id`,
+ * `service_line`, `rule`), for auditing the classification, as
+ * `collabmetrics::transition::service_lines`. Streams and options as for
+ * `cm_transition_analyse`; on success `out` receives the table (diagnostics in its schema
+ * metadata), on failure it is untouched.
+ *
+ * # Safety
+ *
+ * As for `cm_transition_analyse`, with `out` writable.
+ */
+enum CmStatus cm_transition_service_lines(struct ArrowArrayStream *persons,
+                                          struct ArrowArrayStream *referrals,
+                                          struct ArrowArrayStream *contacts,
+                                          struct ArrowArrayStream *care_plans,
+                                          const struct CmTransitionOptions *options,
+                                          struct ArrowArrayStream *out);
+
+/**
+ * The curve of time to the first attended adult contact from a per-person table such as the
+ * `out_transfers` or `out_ageing_out` output of `cm_transition_analyse` (columns
+ * `days_to_first_adult_contact`, `follow_up_days` and, when present, `days_to_death`), as
+ * `collabmetrics::transition::time_to_contact`. `method` is `CM_CURVE_KAPLAN_MEIER` or
+ * `CM_CURVE_AALEN_JOHANSEN` (anything else is `CM_INVALID_ARGUMENT`); `confidence` in
+ * (0, 1). `table` is moved into the call (released before it returns, whatever happens);
+ * on success `out` receives the curve (diagnostics in its schema metadata), on failure it is
+ * untouched.
+ *
+ * # Safety
+ *
+ * `table` must be NULL or a valid `ArrowArrayStream`; `out` must be writable.
+ */
+enum CmStatus cm_transition_time_to_contact(struct ArrowArrayStream *table,
+                                            int32_t method,
+                                            double confidence,
+                                            struct ArrowArrayStream *out);
 
 #ifdef __cplusplus
 }  // extern "C"

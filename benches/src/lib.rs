@@ -1,1 +1,4 @@
-//! Benchmarks live in `benches/`; see README.md.
+//! Benchmarks live in `benches/`; see README.md. Input generators shared by a bench and its
+//! measurement programs (`examples/`) live here.
+
+pub mod transition_data;

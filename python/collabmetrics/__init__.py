@@ -7,7 +7,7 @@ computed by a Rust core shared with the C library and the command-line program.
 ['Wilson']
 """
 
-from . import demo, distance, inequality, oap
+from . import demo, distance, inequality, oap, transition
 from ._native import CollabMetricsError, __version__
 from .stats import dsr, isr, mean, proportion, rate
 
@@ -23,4 +23,5 @@ __all__ = [
     "oap",
     "proportion",
     "rate",
+    "transition",
 ]

@@ -5,6 +5,8 @@ Only conversion lives here; every number is computed by the Rust core.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import sys
 from collections.abc import Sequence
 from typing import Any, Protocol, Union
@@ -12,7 +14,7 @@ from typing import Any, Protocol, Union
 import numpy as np
 import pyarrow as pa
 
-from ._native import CollabMetricsError
+from ._native import DIAGNOSTICS_KEY, CollabMetricsError
 
 
 class ArrowStreamExportable(Protocol):
@@ -26,6 +28,38 @@ class ArrowStreamExportable(Protocol):
 Frame = Any
 #: Numbers: a scalar, a sequence, a numpy array, a pandas/polars Series or a pyarrow array.
 Numbers = Union[float, int, Sequence[float], "np.ndarray[Any, Any]", pa.Array, pa.ChunkedArray, Any]
+
+
+#: A date: ``datetime.date`` or ``datetime.datetime``, an ISO 8601 string, a numpy
+#: ``datetime64`` or a pandas ``Timestamp``.
+DateLike = Union[dt.date, str, Any]
+_EPOCH = dt.date(1970, 1, 1)
+
+
+def days(value: DateLike, name: str) -> int:
+    """A date (``datetime.date``/``datetime``, ISO string, numpy or pandas) as days since 1970."""
+    if hasattr(value, "to_pydatetime"):  # pandas Timestamp
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if not isinstance(value, dt.date):
+        try:
+            value = dt.date.fromisoformat(str(value)[:10])
+        except ValueError as e:
+            raise CollabMetricsError(
+                f"invalid argument `{name}`: not a date ({value!r}); use YYYY-MM-DD"
+            ) from e
+    return (value - _EPOCH).days
+
+
+def diagnostics(table: pa.Table) -> list[dict[str, Any]]:
+    """The diagnostics a collabmetrics result carries in its schema metadata.
+
+    Each entry has ``reason``, ``action``, ``count`` and ``first_row`` (the first input row the
+    rule applied to).
+    """
+    raw = (table.schema.metadata or {}).get(DIAGNOSTICS_KEY.encode())
+    return [] if raw is None else list(json.loads(raw))
 
 
 def _is_pandas(obj: object) -> bool:

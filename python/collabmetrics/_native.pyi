@@ -1,5 +1,7 @@
 """Type stubs of the compiled extension module (bindings/python)."""
 
+from typing import Any
+
 import pyarrow as pa
 
 from ._frames import ArrowStreamExportable
@@ -143,6 +145,7 @@ def inequality_measures_table(
     reps: int,
     seed: int,
     counts: tuple[str, str, str, float] | None = None,
+    multiplier: float = 1.0,
 ) -> pa.Table: ...
 def inequality_index(
     data: ArrowStreamExportable,
@@ -167,3 +170,45 @@ def inequality_concentration_index(
 def inequality_decompose(
     data: ArrowStreamExportable, alpha: float
 ) -> tuple[float, float, float, list[str], list[float]]: ...
+
+# Transition: `options` is the core's TransitionOptions as a dict (built by
+# collabmetrics.transition: dates as days since 1970-01-01, codes as ints); diagnostics travel
+# in the schema metadata of the result.
+TRANSITION_CRISIS_TEAM_TYPES: list[str]
+TRANSITION_CLASSES: list[str]
+
+def transition_transfers(
+    persons: ArrowStreamExportable,
+    referrals: ArrowStreamExportable,
+    contacts: ArrowStreamExportable,
+    care_plans: ArrowStreamExportable | None,
+    options: dict[str, Any],
+    columns: dict[str, str],
+) -> pa.Table: ...
+def transition_ageing_out(
+    persons: ArrowStreamExportable,
+    referrals: ArrowStreamExportable,
+    contacts: ArrowStreamExportable,
+    care_plans: ArrowStreamExportable | None,
+    options: dict[str, Any],
+    columns: dict[str, str],
+) -> pa.Table: ...
+def transition_summary(
+    persons: ArrowStreamExportable,
+    referrals: ArrowStreamExportable,
+    contacts: ArrowStreamExportable,
+    care_plans: ArrowStreamExportable | None,
+    options: dict[str, Any],
+    columns: dict[str, str],
+) -> pa.Table: ...
+def transition_service_lines(
+    persons: ArrowStreamExportable,
+    referrals: ArrowStreamExportable,
+    contacts: ArrowStreamExportable,
+    care_plans: ArrowStreamExportable | None,
+    options: dict[str, Any],
+    columns: dict[str, str],
+) -> pa.Table: ...
+def transition_time_to_contact(
+    table: ArrowStreamExportable, method: str, confidence: float
+) -> pa.Table: ...

@@ -32,13 +32,13 @@ def tables(
 
     Returns:
         ``areas``, ``population``, ``units``, ``placements``, ``admissions``, ``persons``,
-        ``referrals``, ``contacts`` as pyarrow Tables.
+        ``referrals``, ``contacts``, ``care_plans`` as pyarrow Tables.
 
     Example:
         >>> import collabmetrics as cm
         >>> t = cm.demo.tables()
         >>> sorted(t)[:3]
-        ['admissions', 'areas', 'contacts']
+        ['admissions', 'areas', 'care_plans']
         >>> t["placements"].schema.metadata[b"synthetic"]
         b'true'
         >>> m = cm.oap.measures(t["placements"], start="2023-04-01", end="2024-03-31",

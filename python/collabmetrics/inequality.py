@@ -26,7 +26,16 @@ import numpy as np
 import pyarrow as pa
 
 from . import _native
-from ._frames import Frame, Numbers, from_arrow, group_names, levels, to_arrow, vector
+from ._frames import (
+    Frame,
+    Numbers,
+    diagnostics,
+    from_arrow,
+    group_names,
+    levels,
+    to_arrow,
+    vector,
+)
 from ._native import CollabMetricsError
 
 __all__ = [
@@ -105,7 +114,9 @@ def measures(
     denominator: str | None = None,
     count_kind: Literal["proportion", "rate"] = "proportion",
     count_multiplier: float | None = None,
-) -> Frame:
+    multiplier: float = 1.0,
+    with_diagnostics: bool = False,
+) -> Any:
     """Summary measures of inequality across subgroups, per by-group.
 
     One row per (by-group, measure): the ``by`` columns, then ``measure`` (its code, see
@@ -145,6 +156,13 @@ def measures(
         confidence: a level in (0, 1), or several (rows are stacked per level).
         reps: simulation repetitions (at least 100; 0: no simulated intervals).
         seed: simulation seed.
+        multiplier: PHE's multiplier of the linear SII and its limits (default 1).
+        with_diagnostics: also return the diagnostics (rows without a population, rows
+            without a standard error), as ``(result, diagnostics)``.
+
+    On a non-ordered dimension up to 15 % of the subgroups may lack a population when a
+    ``setting_average`` is given: they weigh nothing in the weighted measures and count in
+    the unweighted ones.
 
     Raises:
         CollabMetricsError: fewer subgroups than a measure needs, a duplicate label, a missing
@@ -192,11 +210,13 @@ def measures(
             reps,
             seed,
             counts,
+            multiplier,
         )
         for c in levels(confidence)
     ]
     out = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
-    return from_arrow(out, kind)
+    result = from_arrow(out, kind)
+    return (result, diagnostics(tables[0])) if with_diagnostics else result
 
 
 def _counts(
@@ -233,7 +253,13 @@ def sii(
     confidence: float | Sequence[float] = 0.95,
     reps: int = 100_000,
     seed: int = DEFAULT_SEED,
-) -> Frame:
+    multiplier: float = 1.0,
+    numerator: str | None = None,
+    denominator: str | None = None,
+    count_kind: Literal["proportion", "rate"] = "proportion",
+    count_multiplier: float | None = None,
+    with_diagnostics: bool = False,
+) -> Any:
     """PHE's slope and relative indices of inequality (``phe_sii``), per by-group.
 
     :func:`measures` with ``measures=["SII", "RII"]`` (and ``"RII_MEAN"``, the
@@ -242,7 +268,12 @@ def sii(
     population shares), SII = fitted(1) − fitted(0), RII = fitted(1) / fitted(0), with
     PHE's simulated limits (``reps`` draws, on the log scale for ``value_type="rate"`` and the
     logit scale for ``"proportion"``; subgroup standard errors from ``se`` or from the
-    95 % ``lower``/``upper`` limits).
+    95 % ``lower``/``upper`` limits). ``multiplier`` is PHE's: it scales the SII and its
+    limits (e.g. 100 for a percentage given as a proportion); a negative one reverses the
+    direction and inverts the RII. ``RII_MEAN`` has simulated limits too (each replicate's
+    SII over its own weighted mean). With ``numerator`` and ``denominator`` (e.g. a
+    transition summary's counts) each subgroup's value and limits come from the counts, as in
+    :func:`measures`.
 
     Example:
         >>> import pyarrow as pa, collabmetrics as cm
@@ -270,6 +301,12 @@ def sii(
         confidence=confidence,
         reps=reps,
         seed=seed,
+        multiplier=multiplier,
+        numerator=numerator,
+        denominator=denominator,
+        count_kind=count_kind,
+        count_multiplier=count_multiplier,
+        with_diagnostics=with_diagnostics,
     )
 
 

@@ -5,51 +5,18 @@ The definitions are in ``spec/oap.md``; every number is computed by the Rust cor
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, Union
-
-import pyarrow as pa
+from typing import Any, Literal
 
 from . import _native
-from ._frames import Frame, from_arrow, group_names, to_arrow
-from ._native import CollabMetricsError
+from ._frames import DateLike, Frame, diagnostics, from_arrow, group_names, to_arrow
+from ._frames import days as _days
 
 __all__ = ["DEFAULT_BED_TYPES", "diagnostics", "measures"]
 
 #: Bed types in scope by default: adult acute, older adult acute and adult PICU (MHSDS codes
 #: 10, 11, 12 before April 2024; 200, 201, 202 after).
 DEFAULT_BED_TYPES: tuple[str, ...] = tuple(_native.DEFAULT_BED_TYPES)
-
-DateLike = Union[dt.date, str, Any]
-_EPOCH = dt.date(1970, 1, 1)
-
-
-def _days(value: DateLike, name: str) -> int:
-    """A date (``datetime.date``/``datetime``, ISO string, numpy or pandas) as days since 1970."""
-    if hasattr(value, "to_pydatetime"):  # pandas Timestamp
-        value = value.to_pydatetime()
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if not isinstance(value, dt.date):
-        try:
-            value = dt.date.fromisoformat(str(value)[:10])
-        except ValueError as e:
-            raise CollabMetricsError(
-                f"invalid argument `{name}`: not a date ({value!r}); use YYYY-MM-DD"
-            ) from e
-    return (value - _EPOCH).days
-
-
-def diagnostics(table: pa.Table) -> list[dict[str, Any]]:
-    """The diagnostics a collabmetrics result carries in its schema metadata.
-
-    Each entry has ``reason``, ``action``, ``count`` and ``first_row`` (the first input row the
-    rule applied to).
-    """
-    raw = (table.schema.metadata or {}).get(_native.DIAGNOSTICS_KEY.encode())
-    return [] if raw is None else list(json.loads(raw))
 
 
 def measures(

@@ -538,3 +538,27 @@ def test_oap_summaries_pass_straight_into_the_sii() -> None:
     # the least deprived end is lower than at the most deprived end.
     assert sii.column("value")[0].as_py() < 0
     assert sii.column("lower")[0].as_py() < sii.column("upper")[0].as_py()
+
+
+def test_sii_multiplier_rii_mean_interval_and_diagnostics() -> None:
+    """PHE's multiplier scales the SII and its limits; RII_MEAN has limits; rows without a
+    standard error are counted in the diagnostics."""
+    t = pa.table(
+        {
+            "q": [1, 2, 3, 4, 5],
+            "value": [0.40, 0.34, 0.31, 0.25, 0.22],
+            "se": [0.01, 0.012, 0.008, 0.011, 0.01],
+            "pop": [100, 120, 150, 130, 110],
+        }
+    )
+    common: dict[str, Any] = dict(group="q", order="q", population="pop", reps=1000, seed=7)
+    one = cm.inequality.sii(t, se="se", rii_mean=True, **common)
+    hundred = cm.inequality.sii(t, se="se", rii_mean=True, multiplier=100, **common)
+    v1, v100 = one.column("value").to_pylist(), hundred.column("value").to_pylist()
+    assert v100[0] == pytest.approx(100 * v1[0], rel=1e-12)  # SII
+    assert v100[1] == pytest.approx(v1[1], rel=1e-12)  # RII unchanged
+    lo, hi = one.column("lower").to_pylist()[2], one.column("upper").to_pylist()[2]
+    assert lo < v1[2] < hi  # RII_MEAN with simulated limits
+    out, diags = cm.inequality.sii(t, with_diagnostics=True, **common)
+    assert out.column("lower").null_count == 2
+    assert [(d["reason"], d["count"]) for d in diags] == [("no_standard_error", 5)]

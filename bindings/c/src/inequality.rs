@@ -237,6 +237,9 @@ pub struct CmInequalityOptions {
     pub reps: usize,
     /// Simulation seed.
     pub seed: u64,
+    /// PHE's multiplier of the linear SII and its limits (default 1; a negative one reverses
+    /// the direction).
+    pub multiplier: f64,
     /// `column_names_len` pairs (our name, your name), as in `CmOapOptions`.
     pub column_names: *const *const c_char,
     pub column_names_len: usize,
@@ -270,6 +273,7 @@ pub extern "C" fn cm_inequality_options_default() -> CmInequalityOptions {
         confidence: d.confidence,
         reps: d.reps,
         seed: d.seed,
+        multiplier: d.multiplier,
         column_names: std::ptr::null(),
         column_names_len: 0,
     }
@@ -395,6 +399,7 @@ unsafe fn convert(o: &CmInequalityOptions) -> Result<MeasuresTableOptions, Failu
     h.confidence = o.confidence;
     h.reps = o.reps;
     h.seed = o.seed;
+    h.multiplier = o.multiplier;
     Ok(opts)
 }
 

@@ -19,6 +19,7 @@ mod inequality;
 mod oap;
 mod stats;
 mod stream;
+mod transition;
 
 pub use distance_table::{
     cm_distance_summary, cm_distance_summary_options_default, CmDistanceSummaryOptions,
@@ -35,6 +36,11 @@ pub use oap::{
 pub use stats::{
     cm_dsr, cm_isr, cm_mean, cm_proportion, cm_rate, CmIsrKind, CmIsrKindArg, CmRateMethod,
     CmRateMethodArg, CmStandard, CmStandardArg,
+};
+pub use transition::{
+    cm_transition_analyse, cm_transition_options_default, cm_transition_service_lines,
+    cm_transition_time_to_contact, CmTransitionOptions, CM_CURVE_AALEN_JOHANSEN,
+    CM_CURVE_KAPLAN_MEIER,
 };
 
 use std::ffi::{c_char, CStr};

@@ -120,7 +120,7 @@ fn values_weights(input: &Input) -> collabmetrics::Result<(Vec<f64>, Option<Vec<
 
 /// Every requested grouped measure per by-group: one row per (by-group, measure).
 #[pyfunction]
-#[pyo3(signature = (data, by, subgroup, value, se, lower, upper, population, order, measures, favourable, reference, scale, setting_average, rci_method, sii_model, value_type, transform, confidence, reps, seed, counts=None))]
+#[pyo3(signature = (data, by, subgroup, value, se, lower, upper, population, order, measures, favourable, reference, scale, setting_average, rci_method, sii_model, value_type, transform, confidence, reps, seed, counts=None, multiplier=1.0))]
 #[allow(clippy::too_many_arguments)]
 fn inequality_measures_table<'py>(
     py: Python<'py>,
@@ -146,6 +146,7 @@ fn inequality_measures_table<'py>(
     reps: usize,
     seed: u64,
     counts: Option<(String, String, String, f64)>,
+    multiplier: f64,
 ) -> PyResult<Bound<'py, PyAny>> {
     let counts = counts
         .map(|(numerator, denominator, kind, multiplier)| {
@@ -191,10 +192,11 @@ fn inequality_measures_table<'py>(
             confidence,
             reps,
             seed,
+            multiplier,
         },
     };
     run(py, data, move |input| {
-        inequality::measures_table(input, &opts).map(|r| r.table)
+        inequality::measures_table(input, &opts).map(|r| r.into_batch())
     })
 }
 

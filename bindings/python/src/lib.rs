@@ -11,6 +11,7 @@ mod distance;
 mod inequality;
 mod oap;
 mod stats;
+mod transition;
 
 use collabmetrics::table::{ColumnMap, Input};
 use pyo3::create_exception;
@@ -63,5 +64,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     demo::register(m)?;
     distance::register(m)?;
     inequality::register(m)?;
+    transition::register(m)?;
     Ok(())
 }

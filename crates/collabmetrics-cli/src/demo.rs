@@ -4,7 +4,7 @@
 
 use crate::report::{num, Report, Section};
 use arrow_array::{
-    cast::AsArray, types::Int64Type, ArrayRef, Float64Array, RecordBatch, StringArray,
+    cast::AsArray, types::Int64Type, Array, ArrayRef, Float64Array, RecordBatch, StringArray,
 };
 use collabmetrics::demo::{self, DemoOptions, DemoTables, PLACES};
 use collabmetrics::distance::{self, NullPolicy};
@@ -12,7 +12,9 @@ use collabmetrics::inequality::{self, SiiOptions, Subgroup, ValueType};
 use collabmetrics::oap::{self, month_of, OapOptions, Window};
 use collabmetrics::stats::{self, DsrOptions, MeanOptions, StandardPopulation};
 use collabmetrics::table::{format_date, ColumnMap, Input, TableResult};
-use collabmetrics::Result;
+use collabmetrics::transition::{self, Analysis, BClass, Tables, TransitionOptions};
+use collabmetrics::{Error, Result};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Options of the demo report.
@@ -44,29 +46,50 @@ pub fn run(args: &DemoArgs) -> Result<Report> {
     let c = args.confidence;
     let places = population_by_place(&data)?;
     let year = format!("12 months {} to {}", format_date(start), format_date(end));
+    let young = young_people(&data, end, c)?;
+    let young_summary = Summary::new(&young.summary);
+    let span = format!(
+        "index dates {} to {}",
+        format_date(opts.start),
+        format_date(end)
+    );
     let sections = vec![
         headline(&data, start, end, c)?,
         rates(&data, &places, end, c, &year)?,
         proportions(&data, end, c, &year)?,
         flows(&data, end, c, &year)?,
         distances(&data, end, c, &year)?,
-        inequality(&data, end, c, &year)?,
+        transfers(&young, &young_summary, c, &span),
+        ageing_out(&young, &young_summary, c, &span),
+        inequality(&data, &young_summary, end, c, &year)?,
         standardised(&data, start, end, c, &year)?,
         length_of_stay(&data, start, end, c, &year)?,
     ];
+    let mut tables = BTreeMap::new();
+    tables.insert(
+        "transition_summary".to_owned(),
+        crate::io::json_rows(&young.summary).map_err(|message| Error::InvalidArgument {
+            argument: "summary".to_owned(),
+            message,
+        })?,
+    );
     Ok(Report {
         title: "collabmetrics demo: a Kent and Medway-shaped mental health provider collaborative".to_owned(),
         note: format!(
-            "SYNTHETIC DATA: invented by collabmetrics' seeded demo generator (seed {}, scale {}); no real patients or services.\nData {} to {}; {} placements, {} admissions. Intervals at {}% confidence.",
+            "SYNTHETIC DATA: invented by collabmetrics' seeded demo generator (seed {}, scale {}); no real patients or services.\nData {} to {}; {} placements, {} admissions; {} young people with {} referrals and {} care contacts. Intervals at {}% confidence.",
             opts.seed,
             opts.scale,
             format_date(opts.start),
             format_date(end),
             data.placements.num_rows(),
             data.admissions.num_rows(),
+            data.persons.num_rows(),
+            data.referrals.num_rows(),
+            data.contacts.num_rows(),
             c * 100.0
         ),
         sections,
+        tables,
     })
 }
 
@@ -366,6 +389,272 @@ fn distances(data: &DemoTables, end: i32, c: f64, year: &str) -> Result<Section>
     ))
 }
 
+/// Both transition cohorts of the demo's young people (with their care plans, for T9) over
+/// the whole data, with the spec's defaults.
+fn young_people(data: &DemoTables, end: i32, c: f64) -> Result<Analysis> {
+    let (persons, referrals, contacts, plans) = (
+        input(&data.persons),
+        input(&data.referrals),
+        input(&data.contacts),
+        input(&data.care_plans),
+    );
+    let mut opts = TransitionOptions::new(end);
+    opts.confidence = c;
+    transition::analyse(
+        &Tables {
+            persons: &persons,
+            referrals: &referrals,
+            contacts: &contacts,
+            care_plans: Some(&plans),
+        },
+        &opts,
+    )
+}
+
+/// One row of the transition summary.
+struct Metric {
+    numerator: Option<i64>,
+    denominator: i64,
+    value: Option<f64>,
+    lower: Option<f64>,
+    upper: Option<f64>,
+}
+
+/// The transition summary, looked up by metric, breakdown and group.
+struct Summary {
+    rows: BTreeMap<(String, String, String), Metric>,
+}
+
+impl Summary {
+    fn new(t: &RecordBatch) -> Self {
+        let text = |name: &str| -> Vec<String> {
+            let col = t.column_by_name(name).expect("summary column");
+            (0..col.len())
+                .map(|i| collabmetrics::table::display(col.as_ref(), i))
+                .collect()
+        };
+        let int = |name: &str| {
+            t.column_by_name(name)
+                .expect("summary column")
+                .as_primitive::<Int64Type>()
+                .clone()
+        };
+        let float = |name: &str| {
+            t.column_by_name(name)
+                .expect("summary column")
+                .as_primitive::<arrow_array::types::Float64Type>()
+                .clone()
+        };
+        let (metric, breakdown, group) = (text("metric"), text("breakdown"), text("group"));
+        let (num, den) = (int("numerator"), int("denominator"));
+        let (value, lower, upper) = (float("value"), float("lower"), float("upper"));
+        let get = |a: &Float64Array, i: usize| a.is_valid(i).then(|| a.value(i));
+        let rows = (0..t.num_rows())
+            .map(|i| {
+                (
+                    (metric[i].clone(), breakdown[i].clone(), group[i].clone()),
+                    Metric {
+                        numerator: num.is_valid(i).then(|| num.value(i)),
+                        denominator: den.value(i),
+                        value: get(&value, i),
+                        lower: get(&lower, i),
+                        upper: get(&upper, i),
+                    },
+                )
+            })
+            .collect();
+        Summary { rows }
+    }
+
+    fn get(&self, metric: &str, breakdown: &str, group: &str) -> Option<&Metric> {
+        self.rows
+            .get(&(metric.to_owned(), breakdown.to_owned(), group.to_owned()))
+    }
+
+    /// The groups of one metric's breakdown with their rows, in the summary's key order.
+    fn groups<'a>(
+        &'a self,
+        metric: &'a str,
+        breakdown: &'a str,
+    ) -> impl Iterator<Item = (&'a str, &'a Metric)> + 'a {
+        self.rows
+            .iter()
+            .filter(move |((m, b, _), _)| m == metric && b == breakdown)
+            .map(|((_, _, g), r)| (g.as_str(), r))
+    }
+}
+
+/// A summary row as report cells: measure, group, numerator, denominator, per cent, interval.
+fn percent_row(label: &str, group: &str, m: Option<&Metric>) -> Vec<String> {
+    let pct = |v: Option<f64>| v.map_or("-".to_owned(), |v| num(100.0 * v, 1));
+    match m {
+        Some(m) => vec![
+            label.to_owned(),
+            group.to_owned(),
+            m.numerator.map_or("-".to_owned(), |n| n.to_string()),
+            m.denominator.to_string(),
+            pct(m.value),
+            match (m.lower, m.upper) {
+                (Some(lo), Some(hi)) => format!("{} to {}", num(100.0 * lo, 1), num(100.0 * hi, 1)),
+                _ => "-".to_owned(),
+            },
+        ],
+        None => vec![
+            label.to_owned(),
+            group.to_owned(),
+            "-".to_owned(),
+            "0".to_owned(),
+            "-".to_owned(),
+            "-".to_owned(),
+        ],
+    }
+}
+
+fn transition_header(c: f64) -> Vec<String> {
+    [
+        "measure".to_owned(),
+        "group".to_owned(),
+        "numerator".to_owned(),
+        "denominator".to_owned(),
+        "%".to_owned(),
+        format!("{}% interval", num(100.0 * c, 0)),
+    ]
+    .to_vec()
+}
+
+/// Cohort T: young people transferred to adult services (an accepted adult referral while in
+/// CYPMHS), metrics T1–T9.
+fn transfers(young: &Analysis, s: &Summary, c: f64, span: &str) -> Section {
+    let people = {
+        let col = young
+            .transfers
+            .column_by_name("person_id")
+            .expect("person_id");
+        let mut ids: Vec<String> = (0..col.len())
+            .map(|i| collabmetrics::table::display(col.as_ref(), i))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.len()
+    };
+    let mut rows = vec![vec![
+        "cohort T: transfer episodes (people)".to_owned(),
+        "all".to_owned(),
+        "-".to_owned(),
+        format!("{} ({people})", young.transfers.num_rows()),
+        "-".to_owned(),
+        "-".to_owned(),
+    ]];
+    let t1 = "T1_disengaged_90d";
+    let label = "T1 disengaged: no attended adult contact within 90 days";
+    rows.push(percent_row(label, "all", s.get(t1, "all", "all")));
+    for band in ["16-17", "18-19", "20-25"] {
+        rows.push(percent_row(label, band, s.get(t1, "age_band", band)));
+    }
+    for (metric, label) in [
+        (
+            "T1_died_without_contact_90d",
+            "T1 died within 90 days without contact (apart)",
+        ),
+        (
+            "T2_first_adult_appointment_missed",
+            "T2 first adult appointment missed",
+        ),
+        (
+            "T3_discharged_without_attending",
+            "T3 discharged by adult services without attending",
+        ),
+        ("T4_engaged_at_12_months", "T4 engaged at 12 months"),
+        (
+            "T5_early_dropout",
+            "T5 early drop-out (discharged by 6 months: DNA, self-discharge)",
+        ),
+    ] {
+        rows.push(percent_row(label, "all", s.get(metric, "all", "all")));
+    }
+    let gap = s.get("T7_continuity_gap_days", "all", "all");
+    let days = |v: Option<f64>| v.map_or("-".to_owned(), |v| num(v, 0));
+    rows.push(vec![
+        "T7 continuity gap, last CYP to first adult contact (days): median, IQR".to_owned(),
+        "all".to_owned(),
+        "-".to_owned(),
+        gap.map_or("0".to_owned(), |m| m.denominator.to_string()),
+        gap.map_or("-".to_owned(), |m| days(m.value)),
+        gap.map_or("-".to_owned(), |m| {
+            format!("IQR {} to {}", days(m.lower), days(m.upper))
+        }),
+    ]);
+    for (metric, label) in [
+        (
+            "T8_parallel_care",
+            "T8 parallel care (CYP and adult services overlapping)",
+        ),
+        (
+            "T9_transition_plan_recorded",
+            "T9 transition plan (care plan type 14) in the year before",
+        ),
+        (
+            "crisis_presentation",
+            "adult crisis team contact within a year (not engagement)",
+        ),
+    ] {
+        rows.push(percent_row(label, "all", s.get(metric, "all", "all")));
+    }
+    Section::new(
+        &format!("Transition to adult mental health services: cohort T (transfers of 16-25-year-olds), {span}"),
+        "Each accepted adult referral of a 16-25-year-old with CYPMHS involvement (open CYP referral or attended CYP contact in the 183 days before), one per episode; per cent with Wilson interval, denominators only those with the follow-up each measure needs (spec/transition.md)",
+        transition_header(c),
+        rows,
+        &young.diagnostics,
+    )
+}
+
+/// Cohort B: young people with open CYPMHS care at 18, classified a year later.
+fn ageing_out(young: &Analysis, s: &Summary, c: f64, span: &str) -> Section {
+    let mut rows: Vec<Vec<String>> = BClass::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, class)| {
+            let metric = format!("B_{}", class.as_str());
+            percent_row(
+                &format!("{} {}", i + 1, class.as_str().replace('_', " ")),
+                "all",
+                s.get(&metric, "all", "all"),
+            )
+        })
+        .collect();
+    for (metric, label) in [
+        ("B_transfer_rate", "transfer rate: classes 3-5 of 3-9"),
+        (
+            "B_disengaged_after_transfer",
+            "disengaged after transfer: class 4 of 3-4",
+        ),
+        (
+            "B_lost_to_services",
+            "lost to services: 8, and 9 with no later contact, of 3-9",
+        ),
+        (
+            "B_fell_through_gap",
+            "fell through the gap: crisis contact or new adult referral within a year of discharge, of 7-9",
+        ),
+    ] {
+        rows.push(percent_row(label, "all", s.get(metric, "all", "all")));
+    }
+    Section::new(
+        &format!(
+            "Transition at the CYPMHS age boundary: cohort B (ageing out at 18), boundary dates {}",
+            span.trim_start_matches("index dates ")
+        ),
+        &format!(
+            "Open CYP referral in the half-year before the 18th birthday and an attended CYP contact in the year before, classified a year after it (first rule that matches); class shares of all {} members, rates of those with full follow-up; Wilson interval",
+            young.ageing_out.num_rows()
+        ),
+        transition_header(c),
+        rows,
+        &Default::default(),
+    )
+}
+
 /// Population per IMD decile (summing the areas), as a table for the OAP rates.
 fn population_by_decile(data: &DemoTables) -> Result<RecordBatch> {
     let areas = input(&data.areas);
@@ -409,7 +698,7 @@ fn deciles(r: &TableResult, value: &str, scale: f64) -> Vec<Subgroup> {
 
 /// SII and RII of the OAP rate and of the share of admissions placed out of area across IMD
 /// deciles (PHE's method: regression on the population ridit, simulated limits).
-fn inequality(data: &DemoTables, end: i32, c: f64, year: &str) -> Result<Section> {
+fn inequality(data: &DemoTables, young: &Summary, end: i32, c: f64, year: &str) -> Result<Section> {
     let pops = population_by_decile(data)?;
     let o = oap_options(end, end, Window::Rolling12m, &["imd_decile"], c);
     let r = oap::measures(
@@ -418,6 +707,23 @@ fn inequality(data: &DemoTables, end: i32, c: f64, year: &str) -> Result<Section
         Some(&input(&pops)),
         Some(&input(&data.admissions)),
     )?;
+    // T1 by IMD decile: each decile's cohort-T members with 90 days' follow-up are its
+    // population, deciles without any left out.
+    let t1: Vec<Subgroup> = young
+        .groups("T1_disengaged_90d", "imd_decile")
+        .filter_map(|(g, m)| {
+            let decile: i64 = g.parse().ok()?;
+            Some(Subgroup {
+                label: format!("IMD decile {decile}"),
+                value: m.value?,
+                se: None,
+                lower: m.lower,
+                upper: m.upper,
+                population: Some(m.denominator as f64),
+                order: Some(decile),
+            })
+        })
+        .collect();
     let indicators = [
         (
             "OAPs started per 1 000 000",
@@ -428,6 +734,12 @@ fn inequality(data: &DemoTables, end: i32, c: f64, year: &str) -> Result<Section
         (
             "% of admissions placed out of area",
             deciles(&r, "proportion_started", 0.01),
+            ValueType::Proportion,
+            100.0,
+        ),
+        (
+            "% of transfers disengaged within 90 days (T1, all index dates)",
+            t1,
             ValueType::Proportion,
             100.0,
         ),
@@ -483,7 +795,7 @@ fn inequality(data: &DemoTables, end: i32, c: f64, year: &str) -> Result<Section
     }
     Ok(Section::new(
         &format!("Inequality across IMD deciles, {year}"),
-        "Slope and relative index of inequality (PHE: weighted regression on the population ridit, decile 1 = most deprived at rank 0; limits from 100 000 simulations, seed fixed). A negative SII: less deprived deciles have lower values",
+        "Slope and relative index of inequality (PHE: weighted regression on the population ridit, decile 1 = most deprived at rank 0; limits from 100 000 simulations, seed fixed; T1 weighted by each decile's cohort-T members). A negative SII: less deprived deciles have lower values",
         ["indicator", "range over deciles", "SII (CI)", "RII (CI)"].map(String::from).to_vec(),
         rows,
         &r.diagnostics,

@@ -67,3 +67,50 @@ pub fn write_table(
         }
     }
 }
+
+/// Writes `batch` to the file `out`, or to standard output when `None`.
+pub fn write_output(
+    batch: &RecordBatch,
+    format: TableFormat,
+    out: Option<&Path>,
+) -> Result<(), String> {
+    match out {
+        Some(path) => {
+            let file = File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let mut file = std::io::BufWriter::new(file);
+            write_table(batch, format, &mut file)?;
+            file.flush().map_err(|e| format!("{}: {e}", path.display()))
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut lock = stdout.lock();
+            write_table(batch, format, &mut lock)?;
+            lock.flush().map_err(|e| e.to_string())
+        }
+    }
+}
+
+/// Prints a call's diagnostics to standard error, one line per reason.
+pub fn print_diagnostics(diagnostics: &collabmetrics::table::Diagnostics) {
+    for d in &diagnostics.entries {
+        let row = d
+            .first_row
+            .map_or(String::new(), |r| format!(" (first at row {r})"));
+        eprintln!("diagnostic: {} × {}: {}{row}", d.count, d.reason, d.action);
+    }
+}
+
+/// A table as a JSON array of row objects, nulls written out.
+pub fn json_rows(batch: &RecordBatch) -> Result<serde_json::Value, String> {
+    let mut buf = Vec::new();
+    let mut w = arrow_json::WriterBuilder::new()
+        .with_explicit_nulls(true)
+        .build::<_, arrow_json::writer::JsonArray>(&mut buf);
+    w.write(batch).map_err(|e| e.to_string())?;
+    w.finish().map_err(|e| e.to_string())?;
+    drop(w);
+    if buf.is_empty() {
+        return Ok(serde_json::Value::Array(Vec::new()));
+    }
+    serde_json::from_slice(&buf).map_err(|e| e.to_string())
+}

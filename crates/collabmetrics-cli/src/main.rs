@@ -1,12 +1,14 @@
 //! `collabmetrics`: the command-line program.
 //!
 //! `collabmetrics demo` prints the statistics of the built-in (synthetic) demo collaborative;
-//! later issues grow it into the collaborative's full report.
+//! `collabmetrics oap` and `collabmetrics transition` compute the metrics from an analyst's
+//! own extracts (CSV or Parquet).
 
 mod demo;
 mod io;
 mod oap_cmd;
 mod report;
+mod transition_cmd;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;
@@ -41,6 +43,9 @@ enum Command {
     },
     /// OAP measures (OAP01–OAP11) for your own placements extract (CSV or Parquet).
     Oap(Box<oap_cmd::OapArgs>),
+    /// Transition disengagement for 16–25s (cohorts T and B, T1–T9) from your own persons,
+    /// referrals and care contacts extracts (CSV or Parquet).
+    Transition(Box<transition_cmd::TransitionArgs>),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -70,6 +75,7 @@ fn main() -> ExitCode {
         })
         .map_err(|e| e.to_string()),
         Command::Oap(args) => oap_cmd::run(&args),
+        Command::Transition(args) => transition_cmd::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,9 +1,8 @@
 //! `collabmetrics oap`: OAP measures for an analyst's own extract.
 
-use crate::io::{read_input, write_table, TableFormat};
+use crate::io::{print_diagnostics, read_input, write_output, TableFormat};
 use collabmetrics::oap::{self, OapOptions, OverlapRule, Window};
 use collabmetrics::table::{parse_date, ColumnMap};
-use std::io::Write;
 use std::path::PathBuf;
 
 /// Arguments of `collabmetrics oap`.
@@ -110,23 +109,6 @@ pub fn run(a: &OapArgs) -> Result<(), String> {
         .transpose()?;
     let result = oap::measures(&placements, &opts, population.as_ref(), admissions.as_ref())
         .map_err(|e| e.to_string())?;
-    for d in &result.diagnostics.entries {
-        let row = d
-            .first_row
-            .map_or(String::new(), |r| format!(" (first at row {r})"));
-        eprintln!("diagnostic: {} × {}: {}{row}", d.count, d.reason, d.action);
-    }
-    match &a.output {
-        Some(path) => {
-            let file =
-                std::fs::File::create(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            write_table(&result.table, a.format, file)
-        }
-        None => {
-            let stdout = std::io::stdout();
-            let mut lock = stdout.lock();
-            write_table(&result.table, a.format, &mut lock)?;
-            lock.flush().map_err(|e| e.to_string())
-        }
-    }
+    print_diagnostics(&result.diagnostics);
+    write_output(&result.table, a.format, a.output.as_deref())
 }

@@ -1,6 +1,7 @@
 //! Plain-text and JSON rendering of report sections.
 
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// One titled table of a report, with the diagnostics of the call behind it.
@@ -31,12 +32,15 @@ impl Section {
     }
 }
 
-/// A report: a heading and its sections.
+/// A report: a heading and its sections, and (JSON only) whole result tables by name, as
+/// arrays of row objects.
 #[derive(Serialize)]
 pub struct Report {
     pub title: String,
     pub note: String,
     pub sections: Vec<Section>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub tables: BTreeMap<String, serde_json::Value>,
 }
 
 impl Report {

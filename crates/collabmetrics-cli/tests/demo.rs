@@ -35,6 +35,11 @@ fn demo_prints_every_section_labelled_synthetic() {
         "(OAP08, OAP09)",
         "Distance from home",
         "Inequality across IMD deciles",
+        "Transition to adult mental health services: cohort T",
+        "Transition at the CYPMHS age boundary: cohort B",
+        "T1 disengaged: no attended adult contact within 90 days",
+        "T9 transition plan",
+        "% of transfers disengaged within 90 days (T1",
         "Largest flows",
         "age-standardised",
         "Length of stay",
@@ -89,4 +94,81 @@ fn bad_options_are_clear_errors() {
     );
     let (ok, _, err) = run(&["demo", "--scale=-1"]);
     assert!(!ok && err.contains("scale"), "{err}");
+}
+
+/// The transition section's rows, by measure and group.
+fn transition_rows(v: &serde_json::Value) -> Vec<Vec<String>> {
+    let section = v["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["title"].as_str().unwrap().contains("cohort T"))
+        .expect("a cohort T section");
+    section["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r.as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c.as_str().unwrap().to_owned())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn transition_section_agrees_with_the_summary_in_the_json() {
+    let v = json(&["demo", "--format", "json"]);
+    let summary = v["tables"]["transition_summary"].as_array().unwrap();
+    let find = |metric: &str, breakdown: &str, group: &str| {
+        summary
+            .iter()
+            .find(|r| r["metric"] == metric && r["breakdown"] == breakdown && r["group"] == group)
+            .unwrap_or_else(|| panic!("no {metric} {breakdown} {group}"))
+    };
+    let rows = transition_rows(&v);
+    let t1: Vec<&Vec<String>> = rows
+        .iter()
+        .filter(|r| r[0].starts_with("T1 disengaged"))
+        .collect();
+    assert_eq!(t1.len(), 4, "all and three age bands");
+    for r in t1 {
+        let (breakdown, group) = if r[1] == "all" {
+            ("all", "all")
+        } else {
+            ("age_band", r[1].as_str())
+        };
+        let s = find("T1_disengaged_90d", breakdown, group);
+        assert_eq!(r[3], s["denominator"].to_string(), "{r:?}");
+        if s["denominator"] != 0 {
+            assert_eq!(r[2], s["numerator"].to_string(), "{r:?}");
+            let pct = 100.0 * s["value"].as_f64().unwrap();
+            assert!(
+                (cell(&serde_json::json!(r[4])) - pct).abs() <= 0.05,
+                "{r:?}"
+            );
+        }
+    }
+    // Every metric of both cohorts, T9 too (the demo has care plans).
+    for metric in [
+        "T2_first_adult_appointment_missed",
+        "T3_discharged_without_attending",
+        "T4_engaged_at_12_months",
+        "T5_early_dropout",
+        "T7_continuity_gap_days",
+        "T8_parallel_care",
+        "T9_transition_plan_recorded",
+        "B_transfer_rate",
+        "B_disengaged_after_transfer",
+        "B_lost_to_services",
+    ] {
+        let s = find(metric, "all", "all");
+        assert!(s["denominator"].as_i64().unwrap() > 0, "{metric}");
+    }
+    let t9 = find("T9_transition_plan_recorded", "all", "all")["value"]
+        .as_f64()
+        .unwrap();
+    assert!((0.2..0.7).contains(&t9), "T9 {t9}");
 }

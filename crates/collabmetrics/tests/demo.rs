@@ -240,6 +240,11 @@ fn expected(table: &str) -> Vec<(&'static str, DataType, bool)> {
             ("attendance", U, false),
             ("mechanism", U, false),
         ],
+        "care_plans" => vec![
+            ("person_id", U, false),
+            ("plan_type", U, false),
+            ("date", D, false),
+        ],
         other => panic!("unexpected table {other}"),
     };
     if matches!(table, "placements" | "admissions") {

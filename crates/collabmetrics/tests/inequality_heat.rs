@@ -433,3 +433,156 @@ proptest! {
         }
     }
 }
+
+/// Seven non-ordered subgroups, the last without a population.
+fn seven(missing: usize) -> Vec<Subgroup> {
+    (0..7)
+        .map(|j| {
+            let g = Subgroup::new(format!("g{j}"), 10.0 * (j + 1) as f64).se(1.0);
+            if j >= 7 - missing {
+                g
+            } else {
+                g.population(100.0 * (j + 1) as f64)
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn missing_populations_up_to_15_percent_use_the_setting_average() {
+    let opts = HeatOptions {
+        setting_average: Some(35.0),
+        reps: 0,
+        ..HeatOptions::default()
+    };
+    // One of seven (14%) missing: allowed. Shares over the six known populations
+    // 100..600 (total 2100); the setting average 35 is μ.
+    let g = seven(1);
+    let bgv = heat_measure(&g, Measure::Bgv, &opts).unwrap().value;
+    let by_hand: f64 = (0..6)
+        .map(|j| {
+            let p = 100.0 * (j + 1) as f64 / 2100.0;
+            let y = 10.0 * (j + 1) as f64;
+            p * (y - 35.0) * (y - 35.0)
+        })
+        .sum();
+    close(bgv, by_hand, 1e-12, "bgv");
+    // Unweighted: every subgroup counts, |y − 35| = 25, 15, 5, 5, 15, 25, 35 over 7.
+    let mdmu = heat_measure(&g, Measure::Mdmu, &opts).unwrap().value;
+    close(mdmu, 125.0 / 7.0, 1e-12, "mdmu");
+    // Two of seven (29%) is too many; without a setting average none may be missing.
+    let err = heat_measure(&seven(2), Measure::Bgv, &opts)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("g5") && err.contains("more than 15%"), "{err}");
+    let no_avg = HeatOptions {
+        reps: 0,
+        ..HeatOptions::default()
+    };
+    let err = heat_measure(&g, Measure::Bgv, &no_avg)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("g6") && err.contains("setting_average"),
+        "{err}"
+    );
+    // PAF/PAR need the reference subgroup's population: the best (lowest, favourable low)
+    // has one; naming g6 as reference is an error.
+    let low = HeatOptions {
+        favourable: Favourable::Low,
+        ..opts.clone()
+    };
+    assert!(heat_measure(&g, Measure::Par, &low).is_ok());
+    let g6 = HeatOptions {
+        reference: Some("g6".into()),
+        ..low
+    };
+    let err = heat_measure(&g, Measure::Par, &g6).unwrap_err().to_string();
+    assert!(err.contains("g6") && err.contains("population"), "{err}");
+}
+
+#[test]
+fn rii_mean_interval_agrees_with_the_delta_method() {
+    // Linear SII on the value scale with small standard errors: the simulated limits of
+    // SII / μ approach value ± z·SE from the delta method, written out here.
+    let y = [40.0, 34.0, 31.0, 25.0, 22.0];
+    let n = [100.0, 120.0, 150.0, 130.0, 110.0];
+    let se = [0.4, 0.5, 0.3, 0.6, 0.5];
+    let g: Vec<Subgroup> = (0..5)
+        .map(|j| {
+            Subgroup::new(format!("q{}", j + 1), y[j])
+                .se(se[j])
+                .population(n[j])
+                .order(j as i64 + 1)
+        })
+        .collect();
+    let opts = HeatOptions {
+        ordered: true,
+        reps: 100_000,
+        ..HeatOptions::default()
+    };
+    let r = heat_measure(&g, Measure::RiiMean, &opts).unwrap();
+    // Shares, ridits, weighted least squares slope b = Σ p (x − x̄) y / Σ p (x − x̄)².
+    let total: f64 = n.iter().sum();
+    let p: Vec<f64> = n.iter().map(|v| v / total).collect();
+    let mut cum = 0.0;
+    let x: Vec<f64> = p
+        .iter()
+        .map(|&pj| {
+            let v = cum + pj / 2.0;
+            cum += pj;
+            v
+        })
+        .collect();
+    let xbar: f64 = (0..5).map(|j| p[j] * x[j]).sum();
+    let sxx: f64 = (0..5).map(|j| p[j] * (x[j] - xbar).powi(2)).sum();
+    let c1: Vec<f64> = (0..5).map(|j| p[j] * (x[j] - xbar) / sxx).collect();
+    let sii: f64 = (0..5).map(|j| c1[j] * y[j]).sum();
+    let mu: f64 = (0..5).map(|j| p[j] * y[j]).sum();
+    close(r.value, sii / mu, 1e-12, "r.value");
+    // d(SII/μ)/dy_j = (c1_j μ − SII p_j) / μ².
+    let var: f64 = (0..5)
+        .map(|j| ((c1[j] * mu - sii * p[j]) / (mu * mu)).powi(2) * se[j] * se[j])
+        .sum();
+    let half = 1.959963984540054 * var.sqrt();
+    let (lo, hi) = (r.lower.unwrap(), r.upper.unwrap());
+    assert!(
+        (lo - (r.value - half)).abs() < 0.02 * half,
+        "{lo} vs {}",
+        r.value - half
+    );
+    assert!(
+        (hi - (r.value + half)).abs() < 0.02 * half,
+        "{hi} vs {}",
+        r.value + half
+    );
+    assert_eq!(r.method, "simulation");
+    // Same seed, same limits.
+    let again = heat_measure(&g, Measure::RiiMean, &opts).unwrap();
+    assert_eq!((again.lower, again.upper), (r.lower, r.upper));
+    // PHE's multiplier scales the SII and its limits (and leaves the RII).
+    let opts0 = HeatOptions {
+        reps: 1000,
+        ..opts.clone()
+    };
+    let opts100 = HeatOptions {
+        multiplier: 100.0,
+        ..opts0.clone()
+    };
+    let (s1, s100) = (
+        heat_measure(&g, Measure::Sii, &opts0).unwrap(),
+        heat_measure(&g, Measure::Sii, &opts100).unwrap(),
+    );
+    close(s100.value, 100.0 * s1.value, 1e-12, "s100.value");
+    close(
+        s100.lower.unwrap(),
+        100.0 * s1.lower.unwrap(),
+        1e-12,
+        "s100.lower.unwrap()",
+    );
+    let (r1, r100) = (
+        heat_measure(&g, Measure::Rii, &opts0).unwrap(),
+        heat_measure(&g, Measure::Rii, &opts100).unwrap(),
+    );
+    close(r100.value, r1.value, 1e-12, "r100.value");
+}

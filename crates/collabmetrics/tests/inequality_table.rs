@@ -262,3 +262,55 @@ fn estimates_from_counts() {
         "{e}"
     );
 }
+
+#[test]
+fn diagnostics_count_missing_populations_and_standard_errors() {
+    // Ordered, no standard errors: every row counted, SII without an interval.
+    let mut o = options();
+    o.se = None;
+    o.measures = Some(vec![Measure::Sii]);
+    let r = measures_table(&input(batch(Some(1300.0))), &o).unwrap();
+    assert_eq!(r.diagnostics.count("no_standard_error"), 10);
+    assert!(r.table.column_by_name("lower").unwrap().is_null(0));
+    // Seven places, one without a population (14%): tolerated with a setting average, and
+    // counted at its row.
+    let pops: Vec<Option<f64>> = (0..7)
+        .map(|j| (j != 4).then_some(100.0 + j as f64))
+        .collect();
+    let b = RecordBatch::try_from_iter(vec![
+        (
+            "place",
+            Arc::new(StringArray::from(vec!["a", "b", "c", "d", "e", "f", "g"])) as ArrayRef,
+        ),
+        (
+            "rate",
+            Arc::new(Float64Array::from(vec![
+                5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0,
+            ])) as ArrayRef,
+        ),
+        ("pop", Arc::new(Float64Array::from(pops)) as ArrayRef),
+    ])
+    .unwrap();
+    let map = ColumnMap::new()
+        .with("subgroup", "place")
+        .with("value", "rate")
+        .with("population", "pop");
+    let inp = Input::new(b.schema(), &[b], map).unwrap();
+    let o = MeasuresTableOptions {
+        measures: Some(vec![Measure::Bgv]),
+        options: HeatOptions {
+            setting_average: Some(8.0),
+            reps: 0,
+            ..HeatOptions::default()
+        },
+        ..MeasuresTableOptions::default()
+    };
+    let r = measures_table(&inp, &o).unwrap();
+    let d = r
+        .diagnostics
+        .entries
+        .iter()
+        .find(|e| e.reason == "missing_population")
+        .unwrap();
+    assert_eq!((d.count, d.first_row), (1, Some(4)));
+}

@@ -677,8 +677,18 @@ fn cohort_b_rates_follow_the_spec() {
         ),
         (1, 5)
     );
-    // Class shares over the whole cohort (11 people).
-    assert_eq!((all_row(&s, "B_died").0, all_row(&s, "B_died").1), (1, 11));
+    // Class shares over the cohort without the one member short of follow-up (10 people);
+    // that member's own row is over all 11.
+    assert_eq!((all_row(&s, "B_died").0, all_row(&s, "B_died").1), (1, 10));
+    assert_eq!(
+        (
+            all_row(&s, "B_discharged_planned").0,
+            all_row(&s, "B_discharged_planned").1
+        ),
+        (2, 10)
+    );
+    let short = all_row(&s, "B_insufficient_follow_up");
+    assert_eq!((short.0, short.1), (1, 11));
 }
 
 #[test]
@@ -775,6 +785,20 @@ fn bad_input_is_named_or_counted() {
     let mut w = base.clone();
     w.c_person[0] = "day91".into();
     assert!(err(&w).contains("contacts.person_id"));
+    let mut w = base.clone();
+    w.ref_id[1] = w.ref_id[0];
+    let e = err(&w);
+    assert!(
+        e.contains("`referrals.referral_id` at row 1") && e.contains("first seen at row 0"),
+        "{e}"
+    );
+    let mut o = opts();
+    o.boundary_age = 200;
+    let e = base.call(&o, transfers).err().unwrap().to_string();
+    assert!(e.contains("`boundary_age`"), "{e}");
+    let mut o = opts();
+    o.period_start = Some(data_end() + 1);
+    assert!(base.call(&o, transfers).is_err());
 
     // Counted, not errors.
     let mut w = base.clone();

@@ -232,21 +232,29 @@ proptest! {
         let group = s.column_by_name("group").unwrap().as_string::<i32>();
         let num = s.column_by_name("numerator").unwrap().as_primitive::<Int64Type>();
         let den = s.column_by_name("denominator").unwrap().as_primitive::<Int64Type>();
-        let mut sums: HashMap<(String, String), (i64, i64)> = HashMap::new();
+        let mut sums: HashMap<(String, String), (i64, i64, i64, i64)> = HashMap::new();
         for i in 0..s.num_rows() {
             let m = metric.value(i);
             let is_class = m.starts_with("B_") && !m.ends_with("rate") && !m.contains("after")
                 && !m.contains("lost") && !m.contains("fell");
             if is_class {
+                // (sum over classes with follow-up, their denominator, short of follow-up,
+                // the whole group)
                 let e = sums.entry((breakdown.value(i).to_owned(), group.value(i).to_owned())).or_default();
-                e.0 += num.value(i);
-                e.1 = den.value(i);
+                if m == "B_insufficient_follow_up" {
+                    e.2 = num.value(i);
+                    e.3 = den.value(i);
+                } else {
+                    e.0 += num.value(i);
+                    e.1 = den.value(i);
+                }
             }
         }
-        for ((bd, g), (total, cohort)) in &sums {
-            prop_assert_eq!(total, cohort, "{} {}", bd, g);
+        for ((bd, g), (total, followed, short, cohort)) in &sums {
+            prop_assert_eq!(total, followed, "{} {}", bd, g);
+            prop_assert_eq!(followed + short, *cohort, "{} {}", bd, g);
         }
-        prop_assert_eq!(sums[&("all".to_owned(), "all".to_owned())].1, b.num_rows() as i64);
+        prop_assert_eq!(sums[&("all".to_owned(), "all".to_owned())].3, b.num_rows() as i64);
 
         // T1 at 90 days against the raw contacts.
         let t = &a.transfers;

@@ -17,6 +17,7 @@
 //! | `persons` | young person around the CYPMHS/adult boundary | `transition` |
 //! | `referrals` | CYPMHS or adult referral of those people | `transition` |
 //! | `contacts` | care contact on those referrals | `transition` |
+//! | `care_plans` | care plan of those people (type 14: CYP transition plan) | `transition` (T9) |
 //!
 //! Magnitudes follow NHS Digital's OAP statistics (`shared/reference/oap`): England had about
 //! 600 inappropriate OAPs started a month in 2016–17 and 500–700 active at a month end; a
@@ -133,6 +134,10 @@ pub struct DemoTables {
     pub referrals: RecordBatch,
     /// contact_id, referral_id, person_id, contact_date, attendance, mechanism.
     pub contacts: RecordBatch,
+    /// person_id, plan_type (14 = CYP transition plan; 10, 11, 12 other plans), date: the
+    /// optional care plans table of `transition` (metric T9). Drawn from a stream of its own,
+    /// so the other tables are the same with or without it.
+    pub care_plans: RecordBatch,
 }
 
 impl DemoTables {
@@ -147,6 +152,7 @@ impl DemoTables {
             ("persons", self.persons.clone()),
             ("referrals", self.referrals.clone()),
             ("contacts", self.contacts.clone()),
+            ("care_plans", self.care_plans.clone()),
         ]
     }
 }
@@ -195,6 +201,7 @@ pub fn try_generate(opts: &DemoOptions) -> Result<DemoTables> {
         persons: young.persons_table(&areas, seed),
         referrals: young.referrals_table(seed),
         contacts: young.contacts_table(seed),
+        care_plans: young.care_plans_table(&mut rng::Rng::new(seed, 4), data_end, seed),
     })
 }
 

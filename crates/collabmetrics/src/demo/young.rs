@@ -9,6 +9,13 @@
 //! left CYPMHS long before 18 (not in the cohort). People whose 18th birthday is in the last
 //! year of the data have insufficient follow-up. Paths are assigned by a low-discrepancy
 //! sequence, so each appears in its share even in a few hundred people.
+//!
+//! Care plans (metric T9) are drawn afterwards from their own random stream, so adding them
+//! left the persons, referrals and contacts of a seed unchanged: a CYP transition plan (type
+//! 14) for about half of those transferring (fewer of those who do not engage), most in the
+//! year before the adult referral, some earlier or after it; some for people retained or
+//! discharged at 18; and other plan types (codes 10, 11 and 12, not transition plans) during
+//! CYPMHS and adult care.
 
 use super::areas::Areas;
 use super::build::{write_id, Columns};
@@ -96,6 +103,7 @@ pub(crate) struct Young {
     sex: Vec<u8>,
     eth: Vec<u8>,
     area: Vec<u32>,
+    path: Vec<Path>,
     ev: Events,
 }
 
@@ -154,6 +162,7 @@ impl Young {
         self.sex.push(rng.choice(&SEX_WEIGHT) as u8);
         self.eth.push(rng.choice(&ETHNICITY_WEIGHT) as u8);
         self.area.push(rng.pick(areas) as u32);
+        self.path.push(path);
         let mut p = Person {
             rng,
             ev: &mut self.ev,
@@ -232,6 +241,80 @@ impl Young {
         c.date("contact_date", e.c_date.clone());
         c.text("attendance", e.c_att.iter().copied());
         c.text("mechanism", e.c_mech.iter().copied());
+        c.finish(seed)
+    }
+
+    /// Care plans (`person_id`, `plan_type`, `date`), drawn from `rng` (a stream of its own)
+    /// after the people and their referrals, so the other tables do not depend on them. Each
+    /// plan is dated within the person's care, on or before the data end and their death.
+    pub fn care_plans_table(&self, rng: &mut Rng, data_end: i32, seed: u64) -> RecordBatch {
+        let e = &self.ev;
+        let n = self.birth.len();
+        // Per person: first CYP referral (received, discharge) and first adult referral to a
+        // team that is not a crisis team (received, discharge).
+        let mut cyp: Vec<Option<(i32, i32)>> = vec![None; n];
+        let mut adult: Vec<Option<(i32, i32)>> = vec![None; n];
+        for i in 0..e.received.len() {
+            let p = e.ref_person[i] as usize;
+            let span = (e.received[i], e.discharge[i].unwrap_or(data_end));
+            if !e.adult[i] {
+                cyp[p].get_or_insert(span);
+            } else if !CRISIS_TEAMS.contains(&e.team[i]) && e.rejection[i].is_none() {
+                adult[p].get_or_insert(span);
+            }
+        }
+        let (mut person, mut kind, mut date) = (Vec::new(), Vec::new(), Vec::new());
+        for p in 0..n {
+            let limit = self.death[p].map_or(data_end, |d| d.min(data_end));
+            let b = birthday(self.birth[p], 18);
+            let mut plan = |code: &'static str, day: i32, from: i32| {
+                if day <= limit && day >= from {
+                    person.push(p);
+                    kind.push(code);
+                    date.push(day);
+                }
+            };
+            let Some((cyp_from, cyp_to)) = cyp[p] else {
+                continue;
+            };
+            if rng.chance(0.7) {
+                plan("10", cyp_from + rng.int(7, 60), cyp_from);
+            }
+            if rng.chance(0.15) {
+                plan("11", rng.int(cyp_from, cyp_to.max(cyp_from)), cyp_from);
+            }
+            let share = match self.path[p] {
+                Path::Engaged => 0.55,
+                Path::NotEngaged => 0.35,
+                Path::Rejected => 0.3,
+                Path::Retained => 0.4,
+                Path::Planned => 0.25,
+                Path::Disengaged | Path::Other | Path::Died => 0.1,
+                Path::Earlier => 0.0,
+            };
+            if rng.chance(share) {
+                // Most in the year before the adult referral (or 18); some too early to count
+                // for T9, some recorded only after the referral.
+                let t0 = adult[p].map_or(b, |(t0, _)| t0);
+                let day = match rng.choice(&[0.8, 0.1, 0.1]) {
+                    0 => t0 - rng.int(0, 300),
+                    1 => t0 - rng.int(366, 540),
+                    _ => t0 + rng.int(1, 45),
+                };
+                plan("14", day, cyp_from);
+            }
+            if let Some((t0, t1)) = adult[p] {
+                if rng.chance(0.3) {
+                    plan("12", t0 + rng.int(14, 90), t0.min(t1));
+                }
+            }
+        }
+        let mut c = Columns::default();
+        c.formatted("person_id", person.len(), |b, i| {
+            write_id(b, "Y", person[i] + 1, 6)
+        });
+        c.text("plan_type", kind.iter().copied());
+        c.date("date", date);
         c.finish(seed)
     }
 }

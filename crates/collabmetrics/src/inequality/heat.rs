@@ -192,6 +192,14 @@ pub struct HeatOptions {
     pub reps: usize,
     /// Simulation seed.
     pub seed: u64,
+    /// For the linear SII: PHE's `multiplier` (e.g. 100 for a percentage given as a
+    /// proportion; a negative one reverses the direction, as in PHE). Default 1.
+    #[serde(default = "one")]
+    pub multiplier: f64,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 impl Default for HeatOptions {
@@ -209,6 +217,7 @@ impl Default for HeatOptions {
             confidence: 0.95,
             reps: 100_000,
             seed: 20_240_601,
+            multiplier: 1.0,
         }
     }
 }
@@ -261,11 +270,12 @@ impl<'a> Table<'a> {
                 ),
             ));
         }
+        let tolerated = tolerate_missing_population(groups, opts)?;
         validate(
             groups,
             Needs {
                 min_groups,
-                population: true,
+                population: !tolerated,
                 ordered: opts.ordered,
             },
         )?;
@@ -315,6 +325,36 @@ impl<'a> Table<'a> {
             reference,
         })
     }
+}
+
+/// The spec's missing-population rule: on a non-ordered dimension, subgroups without a
+/// population are allowed for up to 15 % of the subgroups when a `setting_average` replaces
+/// the population-weighted mean; they then weigh nothing in the weighted measures and count
+/// fully in the unweighted ones. Returns whether the rule applies (some population missing);
+/// populations that are given must still be positive.
+fn tolerate_missing_population(groups: &[Subgroup], opts: &HeatOptions) -> Result<bool> {
+    let missing: Vec<&Subgroup> = groups.iter().filter(|g| g.population.is_none()).collect();
+    let Some(first) = missing.first() else {
+        return Ok(false);
+    };
+    let why = if opts.ordered {
+        "missing population (an ordered dimension needs every population)"
+    } else if opts.setting_average.is_none() {
+        "missing population (allowed for up to 15% of subgroups only with a `setting_average`)"
+    } else if missing.len() * 100 > 15 * groups.len() {
+        "missing population (more than 15% of the subgroups have none)"
+    } else {
+        for g in groups {
+            if let Some(p) = g.population.filter(|p| !(p.is_finite() && *p > 0.0)) {
+                return Err(super::grouped::group_error(
+                    &g.label,
+                    format!("population must be > 0 (got {})", format_value(p)),
+                ));
+            }
+        }
+        return Ok(true);
+    };
+    Err(super::grouped::group_error(&first.label, why))
 }
 
 fn argmax(y: &[f64]) -> usize {
@@ -569,6 +609,8 @@ pub(crate) fn heat_measure_stream(
                     0
                 },
                 seed: opts.seed,
+                multiplier: opts.multiplier,
+                rii_mean_interval: m == Measure::RiiMean,
                 ..SiiOptions::default()
             };
             let r = sii_stream(groups, &so, stream)?;
@@ -584,7 +626,11 @@ pub(crate) fn heat_measure_stream(
                     out.lower = lim.map(|l| l.rii_lower);
                     out.upper = lim.map(|l| l.rii_upper);
                 }
-                _ => out.value = r.rii_mean,
+                _ => {
+                    out.value = r.rii_mean;
+                    out.lower = lim.and_then(|l| l.rii_mean_lower);
+                    out.upper = lim.and_then(|l| l.rii_mean_upper);
+                }
             }
             if out.lower.is_some() {
                 out.method = "simulation".into();
@@ -666,6 +712,12 @@ pub(crate) fn heat_measure_stream(
                 None if opts.ordered => y.len() - 1,
                 None => best(y, opts.favourable),
             };
+            if t.n[rf] <= 0.0 {
+                return Err(super::grouped::group_error(
+                    &t.g[rf].label,
+                    format!("{} needs the reference subgroup's population", m.code()),
+                ));
+            }
             let mut par = y[rf] - mu;
             if (opts.favourable == Favourable::High && par < 0.0)
                 || (opts.favourable == Favourable::Low && par > 0.0)

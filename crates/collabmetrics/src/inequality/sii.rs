@@ -69,6 +69,11 @@ pub struct SiiOptions {
     pub reps: usize,
     /// Seed of the simulation.
     pub seed: u64,
+    /// Also simulate limits for `rii_mean` (SII / mean): each replicate's SII over its own
+    /// population-weighted mean (default false: it costs a back-transform per subgroup and
+    /// replicate on the transformed scales).
+    #[serde(default)]
+    pub rii_mean_interval: bool,
 }
 
 impl Default for SiiOptions {
@@ -81,6 +86,7 @@ impl Default for SiiOptions {
             multiplier: 1.0,
             reps: 100_000,
             seed: 20_240_601,
+            rii_mean_interval: false,
         }
     }
 }
@@ -93,6 +99,11 @@ pub struct SiiLimits {
     pub sii_upper: f64,
     pub rii_lower: f64,
     pub rii_upper: f64,
+    /// Limits of `rii_mean`, when [`SiiOptions::rii_mean_interval`] asked for them.
+    #[serde(default)]
+    pub rii_mean_lower: Option<f64>,
+    #[serde(default)]
+    pub rii_mean_upper: Option<f64>,
 }
 
 /// The result of [`sii`].
@@ -258,11 +269,23 @@ pub(crate) fn sii_stream(groups: &[Subgroup], opts: &SiiOptions, stream: u64) ->
     let n = opts.reps;
     let mut sims = vec![0.0; n];
     let mut riis = vec![0.0; if opts.transform { 0 } else { n }];
+    let mut rms = vec![0.0; if opts.rii_mean_interval { n } else { 0 }];
     let mut draw = vec![0.0; g.len()];
     for r in 0..n {
         for j in 0..g.len() {
             let d = t[j] + se[j] * rng.ziggurat_normal();
             draw[j] = if opts.transform { d } else { vt.back(d) };
+        }
+        if opts.rii_mean_interval {
+            // The replicate's SII / its own weighted mean, both on the value scale.
+            let (a0, b0) = (dot(&c0, &draw), dot(&c1, &draw));
+            let (e0, e1) = ends(vt, opts.transform, a0, b0);
+            let mean: f64 = if opts.transform {
+                p.iter().zip(&draw).map(|(p, d)| p * vt.back(*d)).sum()
+            } else {
+                dot(&p, &draw)
+            };
+            rms[r] = m.signum() * (e1 - e0) / mean;
         }
         let b = dot(&c1, &draw);
         if opts.transform {
@@ -290,6 +313,8 @@ pub(crate) fn sii_stream(groups: &[Subgroup], opts: &SiiOptions, stream: u64) ->
                     sii_upper: m * (l1 - l0),
                     rii_lower: h0 / h1,
                     rii_upper: l0 / l1,
+                    rii_mean_lower: None,
+                    rii_mean_upper: None,
                 }
             } else {
                 SiiLimits {
@@ -298,6 +323,8 @@ pub(crate) fn sii_stream(groups: &[Subgroup], opts: &SiiOptions, stream: u64) ->
                     sii_upper: m * (h1 - h0),
                     rii_lower: l1 / l0,
                     rii_upper: h1 / h0,
+                    rii_mean_lower: None,
+                    rii_mean_upper: None,
                 }
             }
         } else {
@@ -307,8 +334,15 @@ pub(crate) fn sii_stream(groups: &[Subgroup], opts: &SiiOptions, stream: u64) ->
                 sii_upper: b_hi,
                 rii_lower: select(&mut riis, lo),
                 rii_upper: select(&mut riis, hi),
+                rii_mean_lower: None,
+                rii_mean_upper: None,
             }
         };
+        let mut lim = lim;
+        if opts.rii_mean_interval {
+            lim.rii_mean_lower = Some(select(&mut rms, lo));
+            lim.rii_mean_upper = Some(select(&mut rms, hi));
+        }
         out.limits.push(lim);
     }
     Ok(out)

@@ -153,6 +153,28 @@ pub fn measures_table(input: &Input, opts: &MeasuresTableOptions) -> Result<Tabl
         }
     }
     let some = |v: &Option<Vec<f64>>, i: usize| v.as_ref().map(|v| v[i]).filter(|x| !x.is_nan());
+    let mut diagnostics = Diagnostics::new();
+    for (i, p) in population.iter().enumerate() {
+        if p.is_nan() {
+            diagnostics.record(
+                "missing_population",
+                "no weight in weighted measures; the setting average replaces the mean (up to 15% of subgroups, non-ordered)",
+                Some(i),
+            );
+        }
+    }
+    if opts.counts.is_none() {
+        for i in 0..n {
+            let has_lim = some(&lower, i).is_some() && some(&upper, i).is_some();
+            if some(&se, i).is_none() && !has_lim {
+                diagnostics.record(
+                    "no_standard_error",
+                    "measures of its by-group that need one have no interval",
+                    Some(i),
+                );
+            }
+        }
+    }
     let mut tables: Vec<Vec<Subgroup>> = vec![Vec::new(); groups.len()];
     for i in 0..n {
         tables[groups.codes[i] as usize].push(Subgroup {
@@ -217,7 +239,7 @@ pub fn measures_table(input: &Input, opts: &MeasuresTableOptions) -> Result<Tabl
     );
     Ok(TableResult {
         table: out.finish()?,
-        diagnostics: Diagnostics::new(),
+        diagnostics,
     })
 }
 

@@ -3,6 +3,7 @@
 //! classification of a referral into a service line.
 
 use crate::error::{Error, Result};
+use crate::table::groups::FastMap;
 use arrow_array::{cast::AsArray, types::*, Array, ArrayRef};
 use arrow_schema::DataType;
 
@@ -91,44 +92,73 @@ pub(crate) fn numeric_codes(col: &ArrayRef, name: &str) -> Result<Vec<u16>> {
     Ok(out)
 }
 
-/// The text of a code column, row by row (`None` for null), for team types such as `A02`.
-pub(crate) fn text_codes(col: &ArrayRef, name: &str) -> Result<Vec<Option<String>>> {
+/// A text code column as a code per row into its distinct values, trimmed and upper-cased
+/// (`None` for null): one string per distinct value, not per row.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TextCodes {
+    codes: Vec<u32>,
+    values: Vec<String>,
+}
+
+impl TextCodes {
+    /// The value of row `i`.
+    pub(crate) fn get(&self, i: usize) -> Option<&str> {
+        let c = self.codes[i];
+        (c != u32::MAX).then(|| self.values[c as usize].as_str())
+    }
+}
+
+fn intern<'a>(values: impl Iterator<Item = Option<&'a str>>) -> TextCodes {
+    let mut seen: FastMap<&'a str, u32> = FastMap::default();
+    let mut out = TextCodes::default();
+    for v in values {
+        let code = match v {
+            None => u32::MAX,
+            Some(s) => *seen.entry(s).or_insert_with(|| {
+                out.values.push(s.trim().to_ascii_uppercase());
+                (out.values.len() - 1) as u32
+            }),
+        };
+        out.codes.push(code);
+    }
+    out
+}
+
+/// The text codes of a column (strings, dictionaries, or integers shown with two digits).
+pub(crate) fn text_codes(col: &ArrayRef, name: &str) -> Result<TextCodes> {
     let out = match col.data_type() {
-        DataType::Utf8 => col
-            .as_string::<i32>()
-            .iter()
-            .map(|v| v.map(|s| s.trim().to_ascii_uppercase()))
-            .collect(),
-        DataType::LargeUtf8 => col
-            .as_string::<i64>()
-            .iter()
-            .map(|v| v.map(|s| s.trim().to_ascii_uppercase()))
-            .collect(),
-        DataType::Utf8View => col
-            .as_string_view()
-            .iter()
-            .map(|v| v.map(|s| s.trim().to_ascii_uppercase()))
-            .collect(),
+        DataType::Utf8 => intern(col.as_string::<i32>().iter()),
+        DataType::LargeUtf8 => intern(col.as_string::<i64>().iter()),
+        DataType::Utf8View => intern(col.as_string_view().iter()),
         DataType::Dictionary(_, _) => {
             let dict = col.as_any_dictionary();
             let values = text_codes(dict.values(), name)?;
             let nulls = col.logical_nulls();
-            dict.normalized_keys()
+            let codes = dict
+                .normalized_keys()
                 .iter()
                 .enumerate()
                 .map(|(i, &k)| {
                     if nulls.as_ref().is_some_and(|n| n.is_null(i)) {
-                        None
+                        u32::MAX
                     } else {
-                        values[k].clone()
+                        values.codes[k]
                     }
                 })
-                .collect()
+                .collect();
+            TextCodes {
+                codes,
+                values: values.values,
+            }
         }
-        t if t.is_integer() => numeric_codes(col, name)?
-            .into_iter()
-            .map(|c| (c != NULL_CODE).then(|| format!("{c:02}")))
-            .collect(),
+        t if t.is_integer() => {
+            let numbers = numeric_codes(col, name)?;
+            let texts: Vec<Option<String>> = numbers
+                .iter()
+                .map(|&c| (c != NULL_CODE).then(|| format!("{c:02}")))
+                .collect();
+            intern(texts.iter().map(|t| t.as_deref()))
+        }
         other => {
             return Err(Error::ColumnType {
                 column: name.to_owned(),
@@ -249,7 +279,8 @@ pub(crate) fn classify(
         };
     }
     let (line, rule) = decided.unwrap_or((ServiceLine::Unknown, LineRule::Unclassified));
-    let is_crisis = team_type.is_some_and(|t| crisis.iter().any(|c| c == t));
+    let is_crisis =
+        team_type.is_some_and(|t| crisis.iter().any(|c| c.trim().eq_ignore_ascii_case(t)));
     Ok(if line == ServiceLine::Adult && is_crisis {
         (ServiceLine::AdultCrisis, rule)
     } else {
@@ -290,11 +321,13 @@ mod tests {
             numeric_codes(&dict, "attendance").unwrap(),
             vec![5, NULL_CODE, 2, 5]
         );
-        let teams: ArrayRef = Arc::new(StringArray::from(vec![Some("a02 "), None]));
+        let teams: ArrayRef = Arc::new(StringArray::from(vec![Some("a02 "), None, Some("a02 ")]));
+        let t = text_codes(&teams, "team_type").unwrap();
         assert_eq!(
-            text_codes(&teams, "team_type").unwrap(),
-            vec![Some("A02".to_owned()), None]
+            (t.get(0), t.get(1), t.get(2)),
+            (Some("A02"), None, Some("A02"))
         );
+        assert_eq!(t.values.len(), 1);
     }
 
     #[test]

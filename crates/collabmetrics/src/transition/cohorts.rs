@@ -366,23 +366,24 @@ fn ageing_out(v: &View, person: u32, opts: &TransitionOptions) -> Option<BRow> {
     let horizon = b + f;
     let engaged = v.kth(window, opts.data_end, ATTENDED | ADULT, k);
     let death = (v.dod <= opts.data_end).then_some(v.dod);
-    let adult: Vec<&Ref> = v
-        .refs
-        .iter()
-        .filter(|r| r.line == ServiceLine::Adult && r.received >= window && r.received <= horizon)
-        .collect();
+    // Adult (not crisis) referrals received in the classification window.
+    let adult = || {
+        v.refs.iter().filter(move |r| {
+            r.line == ServiceLine::Adult && r.received >= window && r.received <= horizon
+        })
+    };
     let mut row = BRow {
         person,
         boundary: b,
         class: BClass::Died,
         engaged,
         death,
-        adult_referral: adult.first().map(|r| r.received),
+        adult_referral: adult().next().map(|r| r.received),
         cyp_discharge: None,
         fell_through_gap: false,
         lost_to_services: false,
     };
-    let accepted = || adult.iter().filter(|r| r.accepted);
+    let accepted = || adult().filter(|r| r.accepted);
     row.class = if v.dod < horizon {
         BClass::Died
     } else if horizon > opts.data_end {
@@ -394,7 +395,7 @@ fn ageing_out(v: &View, person: u32, opts: &TransitionOptions) -> Option<BRow> {
         BClass::TransferredEngaged
     } else if accepted().next().is_some() {
         BClass::TransferredNotEngaged
-    } else if !adult.is_empty() {
+    } else if adult().next().is_some() {
         BClass::AdultReferralRejected
     } else if v.cyp_open_on(b + opts.retained_days)
         || v.any(b + opts.retained_days, horizon, ATTENDED | CYP)

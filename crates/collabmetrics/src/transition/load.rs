@@ -1,7 +1,9 @@
 //! Reading and checking the input tables, then arranging each person's referrals and contacts
 //! together, sorted by date: a counting sort by person and a small sort per person.
 
-use super::codes::{classify, numeric_codes, text_codes, LineRule, ServiceLine, NULL_CODE};
+use super::codes::{
+    classify, numeric_codes, text_codes, LineRule, ServiceLine, TextCodes, NULL_CODE,
+};
 use super::keys::{KeyDict, UNKNOWN};
 use super::{age_on, TransitionOptions};
 use crate::error::{Error, Result};
@@ -276,8 +278,13 @@ pub(crate) fn prepare(
         read_persons(persons, opts, &mut diagnostics).map_err(|e| e.in_table("persons"))?;
     let refs = read_referrals(referrals, &people, opts, &mut diagnostics)
         .map_err(|e| e.in_table("referrals"))?;
+    let ref_dict = KeyDict::build(
+        referrals.column("referral_id")?,
+        referrals.name("referral_id"),
+    )
+    .map_err(|e| e.in_table("referrals"))?;
     let (con_start, contacts) =
-        read_contacts(contacts, referrals, &people, &refs, opts, &mut diagnostics)
+        read_contacts(contacts, &ref_dict, &people, &refs, opts, &mut diagnostics)
             .map_err(|e| e.in_table("contacts"))?;
     let plans = care_plans
         .map(|cp| read_plans(cp, &people, &mut diagnostics).map_err(|e| e.in_table("care_plans")))
@@ -389,7 +396,7 @@ fn read_referrals(
     let received = r.required_dates("received_date")?;
     let discharge = optional_dates(r, "discharge_date")?;
     let rejection = optional_dates(r, "rejection_date")?;
-    let text = |c: &str| -> Result<Option<Vec<Option<String>>>> {
+    let text = |c: &str| -> Result<Option<TextCodes>> {
         r.has(c)
             .then(|| text_codes(r.column(c)?, r.name(c)))
             .transpose()
@@ -408,6 +415,7 @@ fn read_referrals(
         kept: Vec::with_capacity(n),
         lines: Vec::with_capacity(n),
     };
+    let mut tallies: [Tally; 9] = Default::default();
     for i in 0..n {
         let got = |v: &Option<Vec<Option<i32>>>| v.as_ref().and_then(|v| v[i]);
         let (rec, dis, rej) = (received[i], got(&discharge), got(&rejection));
@@ -444,8 +452,8 @@ fn read_referrals(
                 "referral is dated before the person's birth",
             ));
         }
-        fn s(v: &Option<Vec<Option<String>>>, i: usize) -> Option<&str> {
-            v.as_ref().and_then(|v| v[i].as_deref())
+        fn s(v: &Option<TextCodes>, i: usize) -> Option<&str> {
+            v.as_ref().and_then(|v| v.get(i))
         }
         let under = birth != MISSING && age_on(birth, rec) < opts.boundary_age as i32;
         let (line, rule) = classify(
@@ -466,25 +474,13 @@ fn read_referrals(
         })?;
         out.lines.push((line, rule));
         let excluded = if p == UNKNOWN {
-            Some((
-                "referral_person_not_found",
-                "referral and its contacts excluded",
-            ))
+            Some(0)
         } else if birth == MISSING {
-            Some((
-                "referral_of_person_without_birth_date",
-                "referral and its contacts excluded",
-            ))
+            Some(1)
         } else if line == ServiceLine::Unknown {
-            Some((
-                "unclassified_referral",
-                "service line unknown: referral and its contacts excluded",
-            ))
+            Some(2)
         } else if rec > opts.data_end {
-            Some((
-                "referral_after_data_end",
-                "referral and its contacts excluded",
-            ))
+            Some(3)
         } else {
             None
         };
@@ -496,43 +492,78 @@ fn read_referrals(
             closure: closure.as_ref().map_or(NULL_CODE, |c| c[i]),
             row: i as u32,
         };
-        if let Some((reason, action)) = excluded {
-            diag.record(reason, action, Some(i));
+        if let Some(reason) = excluded {
+            tallies[reason].add(i);
             item.accepted = false;
             out.kept.push(item);
             continue;
         }
-        if !matches!(rule, LineRule::Explicit) {
-            diag.record(
-                &format!("service_line_by_{}", rule.as_str()),
-                "service line derived (see service_lines)",
-                Some(i),
-            );
+        match rule {
+            LineRule::TeamAgeGroup => tallies[5].add(i),
+            LineRule::AllAgeByAge => tallies[6].add(i),
+            LineRule::TeamTypeCyp => tallies[7].add(i),
+            LineRule::TeamTypeAdult => tallies[8].add(i),
+            LineRule::Explicit | LineRule::Unclassified => {}
         }
         if rec > people.dod[p as usize] {
-            diag.record("event_after_death", "kept", Some(i));
+            tallies[4].add(i);
         }
         out.status[i] = RefStatus::Kept;
         out.kept.push(item);
     }
+    for (t, (reason, action)) in tallies.iter().zip(REFERRAL_REASONS) {
+        t.report(diag, reason, action);
+    }
     Ok(out)
 }
+
+/// Reasons a referral is excluded (0–3), flagged (4) or its service line derived (5–8).
+const REFERRAL_REASONS: [(&str, &str); 9] = [
+    (
+        "referral_person_not_found",
+        "referral and its contacts excluded",
+    ),
+    (
+        "referral_of_person_without_birth_date",
+        "referral and its contacts excluded",
+    ),
+    (
+        "unclassified_referral",
+        "service line unknown: referral and its contacts excluded",
+    ),
+    (
+        "referral_after_data_end",
+        "referral and its contacts excluded",
+    ),
+    ("event_after_death", "kept"),
+    (
+        "service_line_by_team_age_group",
+        "service line derived (see service_lines)",
+    ),
+    (
+        "service_line_by_all_age_team_by_age",
+        "service line derived (see service_lines)",
+    ),
+    (
+        "service_line_by_team_type_cyp",
+        "service line derived (see service_lines)",
+    ),
+    (
+        "service_line_by_team_type_adult",
+        "service line derived (see service_lines)",
+    ),
+];
 
 #[allow(clippy::too_many_arguments)]
 fn read_contacts(
     c: &Input,
-    referrals: &Input,
+    ref_dict: &KeyDict,
     people: &People,
     refs: &Referrals,
     opts: &TransitionOptions,
     diag: &mut Diagnostics,
 ) -> Result<(Vec<usize>, Vec<Contact>)> {
     c.check(CONTACT_COLUMNS)?;
-    let ref_dict = KeyDict::build(
-        referrals.column("referral_id")?,
-        referrals.name("referral_id"),
-    )
-    .map_err(|e| e.in_table("referrals"))?;
     let referral = ref_dict.lookup(
         c.column("referral_id")?,
         c.name("referral_id"),

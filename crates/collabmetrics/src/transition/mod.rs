@@ -163,14 +163,23 @@ impl TransitionOptions {
                 "must be at least 1",
             ));
         }
-        if self.min_age > self.max_age || self.max_age > 120 || self.boundary_age > 120 {
+        if self.min_age > self.max_age {
             return Err(Error::argument(
                 "min_age",
-                format!(
-                    "ages {}..={} (boundary {}) are not a valid range",
-                    self.min_age, self.max_age, self.boundary_age
-                ),
+                format!("{} is above max_age {}", self.min_age, self.max_age),
             ));
+        }
+        if self.max_age > 120 {
+            return Err(Error::argument("max_age", format!("{} is above 120", self.max_age)));
+        }
+        if !(1..=120).contains(&self.boundary_age) {
+            return Err(Error::argument(
+                "boundary_age",
+                format!("{} is not an age in 1..=120", self.boundary_age),
+            ));
+        }
+        if self.period_start.is_some_and(|s| s > self.data_end) {
+            return Err(Error::argument("period_start", "is after data_end"));
         }
         for (name, codes) in [
             ("attended_codes", &self.attended_codes),

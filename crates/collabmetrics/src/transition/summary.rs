@@ -329,8 +329,14 @@ pub(crate) fn summary(
     let ages = vec![opts.boundary_age as i32; b.len()];
     let groups = breakdowns(&persons, &ages, people, opts);
     let outcome = |f: &dyn Fn(&BRow) -> Option<bool>| b.iter().map(f).collect::<Vec<_>>();
+    // Members without full follow-up are out of the class proportions (kept in the curves);
+    // their own row is their share of the whole cohort.
     for class in BClass::ALL {
-        let o = outcome(&|r| Some(r.class == class));
+        let o = if class == BClass::InsufficientFollowUp {
+            outcome(&|r| Some(r.class == class))
+        } else {
+            outcome(&|r| (r.class != BClass::InsufficientFollowUp).then_some(r.class == class))
+        };
         rows.proportion("B", &format!("B_{}", class.as_str()), &o, &groups, z);
     }
     use BClass::*;

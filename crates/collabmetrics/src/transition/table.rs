@@ -331,7 +331,8 @@ pub fn analyse(tables: &Tables, opts: &TransitionOptions) -> Result<Analysis> {
 }
 
 /// Each referral's service line and the rule that decided it, for auditing the
-/// classification: `referral_id`, `service_line`, `rule`.
+/// classification: `referral_id`, `service_line`, `rule`. All the tables are read and checked
+/// as by the other entry points, so the diagnostics are the same.
 pub fn service_lines(tables: &Tables, opts: &TransitionOptions) -> Result<TableResult> {
     let p = prepare(
         tables.persons,

@@ -1,0 +1,190 @@
+//! `collabmetrics transition`: transition disengagement for 16–25s (cohorts T and B of
+//! `spec/transition.md`) from an analyst's persons, referrals and contacts extracts.
+
+use crate::io::{print_diagnostics, read_input, write_output, TableFormat};
+use collabmetrics::table::{parse_date, ColumnMap};
+use collabmetrics::transition::{self, Tables, TransitionOptions};
+use std::path::PathBuf;
+
+/// Which table to write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Output {
+    /// Every metric (T1–T9, cohort B's classes and rates) per breakdown group.
+    Summary,
+    /// Cohort T, one row per member (person and episode).
+    Transfers,
+    /// Cohort B, one row per member.
+    AgeingOut,
+    /// Kaplan–Meier curve of the time to the first attended adult contact (cohort T).
+    Curve,
+}
+
+/// The input tables, as named in `--column TABLE.OURS=THEIRS`.
+const TABLES: [&str; 4] = ["persons", "referrals", "contacts", "care_plans"];
+
+/// Arguments of `collabmetrics transition`.
+#[derive(clap::Args, Debug)]
+pub struct TransitionArgs {
+    /// Persons: person_id, date_of_birth, optional date_of_death and breakdown columns (sex,
+    /// ethnicity, imd_decile, place). CSV (header row) or Parquet.
+    #[arg(long)]
+    persons: PathBuf,
+    /// Referrals: referral_id, person_id, received_date, optional discharge_date,
+    /// rejection_date, service_line, team_type, team_age_group, closure_reason.
+    #[arg(long)]
+    referrals: PathBuf,
+    /// Care contacts: referral_id, contact_date, attendance, optional contact_id, person_id,
+    /// mechanism.
+    #[arg(long)]
+    contacts: PathBuf,
+    /// Care plans (person_id, plan_type, date), for T9 (transition plan recorded).
+    #[arg(long)]
+    care_plans: Option<PathBuf>,
+    /// Last date the data cover, YYYY-MM-DD: follow-up ends here.
+    #[arg(long)]
+    data_end: String,
+    /// First index (cohort T) or boundary (cohort B) date reported, YYYY-MM-DD.
+    #[arg(long)]
+    period_start: Option<String>,
+    /// Last index or boundary date reported, YYYY-MM-DD (default: the data end).
+    #[arg(long)]
+    period_end: Option<String>,
+    /// N of T1 (disengaged within N days) and of cohort B's engagement.
+    #[arg(long, default_value_t = 90)]
+    engagement_days: i32,
+    /// Attended adult contacts needed to count as engaged (1, or 2 for the stricter rule).
+    #[arg(long, default_value_t = 1)]
+    min_attended_contacts: u32,
+    /// Age at which CYPMHS ends.
+    #[arg(long, default_value_t = 18)]
+    boundary_age: u32,
+    /// Confidence level of the Wilson intervals and the curve, in (0, 1).
+    #[arg(long, default_value_t = 0.95)]
+    confidence: f64,
+    /// Column mapping OURS=THEIRS, repeatable, for every table (e.g.
+    /// received_date=ReferralRequestReceivedDate), or TABLE.OURS=THEIRS for one table (e.g.
+    /// contacts.person_id=LocalPatientId).
+    #[arg(long = "column", value_name = "OURS=THEIRS")]
+    columns: Vec<String>,
+    /// Which table to write.
+    #[arg(long, value_enum, default_value_t = Output::Summary)]
+    output: Output,
+    #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
+    format: TableFormat,
+    /// Output file (default: standard output).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+fn date(arg: &str, value: &str) -> Result<i32, String> {
+    parse_date(value).ok_or_else(|| format!("--{arg}: not a date (YYYY-MM-DD): {value}"))
+}
+
+/// One column map per input table, from `--column` arguments: `ours=theirs` for every table,
+/// `table.ours=theirs` for one (the table-specific mapping wins).
+fn column_maps(columns: &[String]) -> Result<[ColumnMap; 4], String> {
+    let mut all: Vec<(String, String)> = Vec::new();
+    let mut own: [Vec<(String, String)>; 4] = Default::default();
+    for c in columns {
+        let (ours, theirs) = c
+            .split_once('=')
+            .ok_or_else(|| format!("--column {c}: expected OURS=THEIRS"))?;
+        match ours.split_once('.') {
+            Some((table, col)) => {
+                let t = TABLES.iter().position(|t| *t == table).ok_or_else(|| {
+                    format!(
+                        "--column {c}: `{table}` is not one of {}",
+                        TABLES.join(", ")
+                    )
+                })?;
+                own[t].push((col.to_owned(), theirs.to_owned()));
+            }
+            None => all.push((ours.to_owned(), theirs.to_owned())),
+        }
+    }
+    Ok(own.map(|o| all.iter().cloned().chain(o).collect()))
+}
+
+/// The options from the arguments.
+fn options(a: &TransitionArgs) -> Result<TransitionOptions, String> {
+    let mut o = TransitionOptions::new(date("data-end", &a.data_end)?);
+    o.period_start = a
+        .period_start
+        .as_deref()
+        .map(|d| date("period-start", d))
+        .transpose()?;
+    o.period_end = a
+        .period_end
+        .as_deref()
+        .map(|d| date("period-end", d))
+        .transpose()?;
+    o.engagement_days = a.engagement_days;
+    o.min_attended_contacts = a.min_attended_contacts;
+    o.boundary_age = a.boundary_age;
+    o.confidence = a.confidence;
+    Ok(o)
+}
+
+/// Runs the command; diagnostics go to standard error.
+pub fn run(a: &TransitionArgs) -> Result<(), String> {
+    let opts = options(a)?;
+    let [pm, rm, cm, pl] = column_maps(&a.columns)?;
+    let persons = read_input(&a.persons, &pm)?;
+    let referrals = read_input(&a.referrals, &rm)?;
+    let contacts = read_input(&a.contacts, &cm)?;
+    let care_plans = a
+        .care_plans
+        .as_deref()
+        .map(|p| read_input(p, &pl))
+        .transpose()?;
+    let tables = Tables {
+        persons: &persons,
+        referrals: &referrals,
+        contacts: &contacts,
+        care_plans: care_plans.as_ref(),
+    };
+    let e = |e: collabmetrics::Error| e.to_string();
+    let (table, diagnostics) = match a.output {
+        Output::Summary => {
+            let r = transition::summary(&tables, &opts).map_err(e)?;
+            (r.table, r.diagnostics)
+        }
+        Output::Transfers => {
+            let r = transition::transfers(&tables, &opts).map_err(e)?;
+            (r.table, r.diagnostics)
+        }
+        Output::AgeingOut => {
+            let r = transition::ageing_out(&tables, &opts).map_err(e)?;
+            (r.table, r.diagnostics)
+        }
+        Output::Curve => {
+            let r = transition::analyse(&tables, &opts).map_err(e)?;
+            (r.curve, r.diagnostics)
+        }
+    };
+    print_diagnostics(&diagnostics);
+    write_output(&table, a.format, a.out.as_deref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_maps_apply_to_every_table_or_one() {
+        let maps = column_maps(&[
+            "person_id=PatId".to_owned(),
+            "contacts.person_id=LocalPatientId".to_owned(),
+            "referrals.received_date=RefDate".to_owned(),
+        ])
+        .unwrap();
+        assert_eq!(maps[0].resolve("person_id"), "PatId");
+        assert_eq!(maps[1].resolve("person_id"), "PatId");
+        assert_eq!(maps[1].resolve("received_date"), "RefDate");
+        assert_eq!(maps[2].resolve("person_id"), "LocalPatientId");
+        assert_eq!(maps[3].resolve("received_date"), "received_date");
+        let err = column_maps(&["visits.date=D".to_owned()]).unwrap_err();
+        assert!(err.contains("`visits` is not one of"), "{err}");
+        assert!(column_maps(&["date".to_owned()]).is_err());
+    }
+}

@@ -1,0 +1,352 @@
+//! `collabmetrics transition` on extracts written from the (synthetic) demo collaborative's
+//! young people: the same numbers as the library, bad files named.
+
+use arrow_array::RecordBatch;
+use collabmetrics::demo::{generate, DemoOptions, DemoTables};
+use collabmetrics::table::{format_date, ColumnMap, Input};
+use collabmetrics::transition::{self, Tables, TransitionOptions};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "collabmetrics-cli-transition-{name}-{}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn run(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_collabmetrics"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn demo() -> &'static DemoTables {
+    static DEMO: OnceLock<DemoTables> = OnceLock::new();
+    DEMO.get_or_init(|| generate(&DemoOptions::default()))
+}
+
+fn data_end() -> String {
+    format_date(DemoOptions::default().data_end())
+}
+
+fn csv(batch: &RecordBatch) -> String {
+    let mut buf = Vec::new();
+    {
+        let mut w = arrow_csv::WriterBuilder::new()
+            .with_header(true)
+            .build(&mut buf);
+        w.write(batch).unwrap();
+    }
+    String::from_utf8(buf).unwrap()
+}
+
+fn write_csv(dir: &Path, name: &str, batch: &RecordBatch) -> String {
+    let path = dir.join(format!("{name}.csv"));
+    std::fs::write(&path, csv(batch)).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+fn input(batch: &RecordBatch) -> Input {
+    Input::new(
+        batch.schema(),
+        std::slice::from_ref(batch),
+        ColumnMap::new(),
+    )
+    .unwrap()
+}
+
+/// The demo's persons, referrals, contacts and care plans written as CSV files.
+fn demo_csvs(d: &Path) -> [String; 4] {
+    let t = demo();
+    [
+        write_csv(d, "persons", &t.persons),
+        write_csv(d, "referrals", &t.referrals),
+        write_csv(d, "contacts", &t.contacts),
+        write_csv(d, "care_plans", &t.care_plans),
+    ]
+}
+
+#[test]
+fn csv_extracts_give_the_library_summary() {
+    let d = dir("csv");
+    let [persons, referrals, contacts, plans] = demo_csvs(&d);
+    let end = data_end();
+    let (ok, out, err) = run(&[
+        "transition",
+        "--persons",
+        &persons,
+        "--referrals",
+        &referrals,
+        "--contacts",
+        &contacts,
+        "--care-plans",
+        &plans,
+        "--data-end",
+        &end,
+    ]);
+    assert!(ok, "{err}");
+    let t = demo();
+    let (p, r, c, cp) = (
+        input(&t.persons),
+        input(&t.referrals),
+        input(&t.contacts),
+        input(&t.care_plans),
+    );
+    let tables = Tables {
+        persons: &p,
+        referrals: &r,
+        contacts: &c,
+        care_plans: Some(&cp),
+    };
+    let opts = TransitionOptions::new(DemoOptions::default().data_end());
+    let expected = transition::summary(&tables, &opts).unwrap();
+    assert_eq!(out, csv(&expected.table));
+    assert!(out.contains("T9_transition_plan_recorded"));
+    // Diagnostics go to standard error, as `oap` prints them.
+    for d in &expected.diagnostics.entries {
+        assert!(
+            err.contains(&format!("diagnostic: {} × {}:", d.count, d.reason)),
+            "{err}"
+        );
+    }
+
+    // The per-person tables and the curve come out too, the same as the library's.
+    let analysis = transition::analyse(&tables, &opts).unwrap();
+    for (output, table) in [
+        ("transfers", &analysis.transfers),
+        ("ageing-out", &analysis.ageing_out),
+        ("curve", &analysis.curve),
+    ] {
+        let (ok, out, err) = run(&[
+            "transition",
+            "--persons",
+            &persons,
+            "--referrals",
+            &referrals,
+            "--contacts",
+            &contacts,
+            "--care-plans",
+            &plans,
+            "--data-end",
+            &end,
+            "--output",
+            output,
+        ]);
+        assert!(ok, "{err}");
+        assert_eq!(out, csv(table), "{output}");
+    }
+}
+
+#[test]
+fn options_reach_the_library() {
+    let d = dir("options");
+    let [persons, referrals, contacts, _] = demo_csvs(&d);
+    let out_path = d.join("summary.json");
+    let (ok, _, err) = run(&[
+        "transition",
+        "--persons",
+        &persons,
+        "--referrals",
+        &referrals,
+        "--contacts",
+        &contacts,
+        "--data-end",
+        &data_end(),
+        "--period-start",
+        "2022-04-01",
+        "--period-end",
+        "2023-03-31",
+        "--engagement-days",
+        "60",
+        "--min-attended-contacts",
+        "2",
+        "--confidence",
+        "0.9",
+        "--format",
+        "json",
+        "--out",
+        out_path.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let rows: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_path).unwrap()).unwrap();
+    let t = demo();
+    let (p, r, c) = (input(&t.persons), input(&t.referrals), input(&t.contacts));
+    let mut opts = TransitionOptions::new(DemoOptions::default().data_end());
+    opts.period_start = collabmetrics::table::parse_date("2022-04-01");
+    opts.period_end = collabmetrics::table::parse_date("2023-03-31");
+    opts.engagement_days = 60;
+    opts.min_attended_contacts = 2;
+    opts.confidence = 0.9;
+    let tables = Tables {
+        persons: &p,
+        referrals: &r,
+        contacts: &c,
+        care_plans: None,
+    };
+    let expected = transition::summary(&tables, &opts).unwrap().table;
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), expected.num_rows());
+    let t1 = rows
+        .iter()
+        .find(|r| r["metric"] == "T1_disengaged_60d" && r["breakdown"] == "all")
+        .expect("T1 at 60 days");
+    assert_eq!(t1["confidence"], 0.9);
+    assert!(
+        !rows
+            .iter()
+            .any(|r| r["metric"] == "T9_transition_plan_recorded"),
+        "no T9 without care plans"
+    );
+}
+
+#[test]
+fn parquet_extracts_with_their_own_column_names() {
+    let d = dir("parquet");
+    let t = demo();
+    let rename = |b: &RecordBatch, from: &str, to: &str| -> RecordBatch {
+        let schema = b.schema();
+        let fields: Vec<arrow_schema::Field> = schema
+            .fields()
+            .iter()
+            .map(|f| {
+                if f.name() == from {
+                    f.as_ref().clone().with_name(to)
+                } else {
+                    f.as_ref().clone()
+                }
+            })
+            .collect();
+        RecordBatch::try_new(
+            std::sync::Arc::new(arrow_schema::Schema::new(fields)),
+            b.columns().to_vec(),
+        )
+        .unwrap()
+    };
+    let write = |name: &str, b: &RecordBatch| -> String {
+        let path = d.join(format!("{name}.parquet"));
+        let file = std::fs::File::create(&path).unwrap();
+        let mut w = parquet::arrow::ArrowWriter::try_new(file, b.schema(), None).unwrap();
+        w.write(b).unwrap();
+        w.close().unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let persons = write(
+        "persons",
+        &rename(&t.persons, "person_id", "LocalPatientId"),
+    );
+    let referrals = write(
+        "referrals",
+        &rename(&t.referrals, "received_date", "ReferralRequestReceivedDate"),
+    );
+    let contacts = write("contacts", &rename(&t.contacts, "person_id", "PatId"));
+    let (ok, out, err) = run(&[
+        "transition",
+        "--persons",
+        &persons,
+        "--referrals",
+        &referrals,
+        "--contacts",
+        &contacts,
+        "--data-end",
+        &data_end(),
+        "--column",
+        "persons.person_id=LocalPatientId",
+        "--column",
+        "received_date=ReferralRequestReceivedDate",
+        "--column",
+        "contacts.person_id=PatId",
+        "--output",
+        "transfers",
+        "--format",
+        "json",
+    ]);
+    assert!(ok, "{err}");
+    let rows: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let (p, r, c) = (input(&t.persons), input(&t.referrals), input(&t.contacts));
+    let opts = TransitionOptions::new(DemoOptions::default().data_end());
+    let expected = transition::transfers(
+        &Tables {
+            persons: &p,
+            referrals: &r,
+            contacts: &c,
+            care_plans: None,
+        },
+        &opts,
+    )
+    .unwrap()
+    .table;
+    assert_eq!(rows.as_array().unwrap().len(), expected.num_rows());
+    assert!(expected.num_rows() > 50);
+}
+
+#[test]
+fn bad_extracts_fail_naming_the_column() {
+    let d = dir("bad");
+    let persons = "person_id,date_of_birth\nP1,2005-06-01\n";
+    let referrals = "referral_id,person_id,received_date,discharge_date,service_line\n\
+                     1,P1,2022-01-10,2022-05-01,cyp\n\
+                     2,P1,2023-06-01,2023-05-01,adult\n";
+    let contacts = "referral_id,contact_date,attendance\n1,2022-02-01,5\n";
+    let path = |name: &str, text: &str| -> String {
+        let p = d.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_owned()
+    };
+    let (persons, contacts) = (path("persons.csv", persons), path("contacts.csv", contacts));
+    let bad = path("referrals.csv", referrals);
+    let args = |referrals: &str| -> Vec<String> {
+        [
+            "transition",
+            "--persons",
+            &persons,
+            "--referrals",
+            referrals,
+            "--contacts",
+            &contacts,
+            "--data-end",
+            "2024-03-31",
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let a = args(&bad);
+    let (ok, out, err) = run(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(!ok, "{out}");
+    assert!(err.contains("referrals.discharge_date"), "{err}");
+    assert!(err.contains("row 1"), "{err}");
+    assert!(out.is_empty());
+
+    let good = path(
+        "referrals_ok.csv",
+        &referrals.replace("2023-05-01", "2023-07-01"),
+    );
+    let mut a = args(&good);
+    a[8] = "31/03/2024".to_owned();
+    let (ok, _, err) = run(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(!ok && err.contains("--data-end: not a date"), "{err}");
+
+    let mut a = args(&good);
+    a.extend(["--column".to_owned(), "visits.date=D".to_owned()]);
+    let (ok, _, err) = run(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(!ok && err.contains("`visits` is not one of"), "{err}");
+
+    let mut a = args(&good);
+    a[2] = "/nonexistent/persons.csv".to_owned();
+    let (ok, _, err) = run(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(!ok && err.contains("/nonexistent/persons.csv"), "{err}");
+
+    let (ok, out, err) = run(&args(&good).iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(ok, "{err}");
+    assert!(out.starts_with("cohort,metric,breakdown,group,numerator,denominator"));
+}
