@@ -3,7 +3,7 @@
 
 use super::Input;
 use crate::error::{Error, Result};
-use arrow_array::{cast::AsArray, types::*, Array};
+use arrow_array::{cast::AsArray, types::*, Array, ArrayRef};
 use arrow_schema::{DataType, TimeUnit};
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's `days_from_civil`).
@@ -73,63 +73,7 @@ impl Input {
     /// timestamps of any unit (truncated to the date in UTC, or in the timestamp's own time zone
     /// offset when it is a fixed offset such as `+01:00`) and ISO 8601 strings.
     pub fn dates(&self, ours: &str) -> Result<Vec<Option<i32>>> {
-        let col = self.column(ours)?;
-        let name = self.name(ours);
-        const DAY_MS: i64 = 86_400_000;
-        let per_day = |unit: &TimeUnit| -> i64 {
-            match unit {
-                TimeUnit::Second => 86_400,
-                TimeUnit::Millisecond => DAY_MS,
-                TimeUnit::Microsecond => DAY_MS * 1_000,
-                TimeUnit::Nanosecond => DAY_MS * 1_000_000,
-            }
-        };
-        let out = match col.data_type() {
-            DataType::Date32 => col.as_primitive::<Date32Type>().iter().collect(),
-            DataType::Date64 => col
-                .as_primitive::<Date64Type>()
-                .iter()
-                .map(|v| v.map(|ms| ms.div_euclid(DAY_MS) as i32))
-                .collect(),
-            DataType::Timestamp(unit, tz) => {
-                let offset = tz_offset_seconds(tz.as_deref(), name)? * per_day(unit) / 86_400;
-                let day = per_day(unit);
-                let ts = |v: Option<i64>| v.map(|t| (t + offset).div_euclid(day) as i32);
-                match unit {
-                    TimeUnit::Second => col
-                        .as_primitive::<TimestampSecondType>()
-                        .iter()
-                        .map(ts)
-                        .collect(),
-                    TimeUnit::Millisecond => col
-                        .as_primitive::<TimestampMillisecondType>()
-                        .iter()
-                        .map(ts)
-                        .collect(),
-                    TimeUnit::Microsecond => col
-                        .as_primitive::<TimestampMicrosecondType>()
-                        .iter()
-                        .map(ts)
-                        .collect(),
-                    TimeUnit::Nanosecond => col
-                        .as_primitive::<TimestampNanosecondType>()
-                        .iter()
-                        .map(ts)
-                        .collect(),
-                }
-            }
-            DataType::Utf8 => parse_strings(col.as_string::<i32>().iter(), name)?,
-            DataType::LargeUtf8 => parse_strings(col.as_string::<i64>().iter(), name)?,
-            DataType::Utf8View => parse_strings(col.as_string_view().iter(), name)?,
-            other => {
-                return Err(Error::ColumnType {
-                    column: name.to_owned(),
-                    expected: "a date (date32, date64, timestamp or ISO 8601 string)".to_owned(),
-                    found: other.to_string(),
-                })
-            }
-        };
-        Ok(out)
+        column_dates(self.column(ours)?, self.name(ours))
     }
 
     /// A date column that must have no nulls.
@@ -202,6 +146,65 @@ fn tz_offset_seconds(tz: Option<&str>, column: &str) -> Result<i64> {
         expected: "a timestamp without time zone, in UTC or with a fixed offset (+01:00); convert named zones to dates first".to_owned(),
         found: format!("timestamp in time zone {tz}"),
     })
+}
+
+/// [`Input::dates`] of one column (any slice of it).
+pub(crate) fn column_dates(col: &ArrayRef, name: &str) -> Result<Vec<Option<i32>>> {
+    const DAY_MS: i64 = 86_400_000;
+    let per_day = |unit: &TimeUnit| -> i64 {
+        match unit {
+            TimeUnit::Second => 86_400,
+            TimeUnit::Millisecond => DAY_MS,
+            TimeUnit::Microsecond => DAY_MS * 1_000,
+            TimeUnit::Nanosecond => DAY_MS * 1_000_000,
+        }
+    };
+    let out = match col.data_type() {
+        DataType::Date32 => col.as_primitive::<Date32Type>().iter().collect(),
+        DataType::Date64 => col
+            .as_primitive::<Date64Type>()
+            .iter()
+            .map(|v| v.map(|ms| ms.div_euclid(DAY_MS) as i32))
+            .collect(),
+        DataType::Timestamp(unit, tz) => {
+            let offset = tz_offset_seconds(tz.as_deref(), name)? * per_day(unit) / 86_400;
+            let day = per_day(unit);
+            let ts = |v: Option<i64>| v.map(|t| (t + offset).div_euclid(day) as i32);
+            match unit {
+                TimeUnit::Second => col
+                    .as_primitive::<TimestampSecondType>()
+                    .iter()
+                    .map(ts)
+                    .collect(),
+                TimeUnit::Millisecond => col
+                    .as_primitive::<TimestampMillisecondType>()
+                    .iter()
+                    .map(ts)
+                    .collect(),
+                TimeUnit::Microsecond => col
+                    .as_primitive::<TimestampMicrosecondType>()
+                    .iter()
+                    .map(ts)
+                    .collect(),
+                TimeUnit::Nanosecond => col
+                    .as_primitive::<TimestampNanosecondType>()
+                    .iter()
+                    .map(ts)
+                    .collect(),
+            }
+        }
+        DataType::Utf8 => parse_strings(col.as_string::<i32>().iter(), name)?,
+        DataType::LargeUtf8 => parse_strings(col.as_string::<i64>().iter(), name)?,
+        DataType::Utf8View => parse_strings(col.as_string_view().iter(), name)?,
+        other => {
+            return Err(Error::ColumnType {
+                column: name.to_owned(),
+                expected: "a date (date32, date64, timestamp or ISO 8601 string)".to_owned(),
+                found: other.to_string(),
+            })
+        }
+    };
+    Ok(out)
 }
 
 #[cfg(test)]

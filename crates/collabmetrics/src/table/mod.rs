@@ -15,6 +15,7 @@ pub(crate) mod tidy;
 pub use tidy::append_column;
 
 pub use columns::{Categories, ColumnKind, ColumnMap, ColumnSpec, Input};
+pub(crate) use dates::column_dates;
 pub use dates::{civil_from_days, days_from_civil, days_in_month, format_date, parse_date};
 pub use diagnostics::{Diagnostic, Diagnostics, TableResult, DIAGNOSTICS_KEY};
 pub use groups::display;

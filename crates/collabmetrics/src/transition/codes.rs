@@ -101,6 +101,11 @@ pub(crate) struct TextCodes {
 }
 
 impl TextCodes {
+    /// The code of row `i` (`u32::MAX` for null): equal codes, equal values.
+    pub(crate) fn code(&self, i: usize) -> u32 {
+        self.codes[i]
+    }
+
     /// The value of row `i`.
     pub(crate) fn get(&self, i: usize) -> Option<&str> {
         let c = self.codes[i];

@@ -129,20 +129,20 @@ const BOUNDARY_CONTACT_LOOKBACK: i32 = 365;
 
 impl View<'_> {
     fn first_on_or_after(&self, day: i32) -> usize {
-        self.contacts.partition_point(|c| c.date < day)
+        self.contacts.partition_point(|c| c.date() < day)
     }
 
     /// Date of the `k`-th contact in `[from, to]` having every flag of `mask`.
     fn kth(&self, from: i32, to: i32, mask: u8, k: u32) -> Option<i32> {
         let mut seen = 0;
         for c in &self.contacts[self.first_on_or_after(from)..] {
-            if c.date > to {
+            if c.date() > to {
                 break;
             }
-            if c.flags & mask == mask {
+            if c.flags() & mask == mask {
                 seen += 1;
                 if seen == k {
-                    return Some(c.date);
+                    return Some(c.date());
                 }
             }
         }
@@ -156,8 +156,8 @@ impl View<'_> {
     fn count(&self, from: i32, to: i32, mask: u8) -> u32 {
         self.contacts[self.first_on_or_after(from)..]
             .iter()
-            .take_while(|c| c.date <= to)
-            .filter(|c| c.flags & mask == mask)
+            .take_while(|c| c.date() <= to)
+            .filter(|c| c.flags() & mask == mask)
             .count() as u32
     }
 
@@ -166,8 +166,8 @@ impl View<'_> {
         self.contacts[..self.first_on_or_after(to.saturating_add(1))]
             .iter()
             .rev()
-            .find(|c| c.flags & mask == mask)
-            .map(|c| c.date)
+            .find(|c| c.flags() & mask == mask)
+            .map(|c| c.date())
     }
 
     fn cyp(&self) -> impl Iterator<Item = &Ref> {
@@ -322,9 +322,9 @@ fn first_missed(v: &View, from: i32, to: i32) -> Option<bool> {
     let day = v.kth(from, to, SCHEDULED | ADULT, 1)?;
     let all_dna = v.contacts[v.first_on_or_after(day)..]
         .iter()
-        .take_while(|c| c.date == day)
-        .filter(|c| c.flags & (SCHEDULED | ADULT) == SCHEDULED | ADULT)
-        .all(|c| c.flags & DNA != 0);
+        .take_while(|c| c.date() == day)
+        .filter(|c| c.flags() & (SCHEDULED | ADULT) == SCHEDULED | ADULT)
+        .all(|c| c.flags() & DNA != 0);
     Some(all_dna)
 }
 
@@ -340,11 +340,11 @@ fn parallel_care(v: &View, t0: i32, until: i32, first_adult: Option<i32>) -> boo
     }
     v.contacts[v.first_on_or_after(t0)..]
         .iter()
-        .take_while(|c| c.date <= until)
-        .filter(|c| c.flags & (ATTENDED | ADULT) == ATTENDED | ADULT)
+        .take_while(|c| c.date() <= until)
+        .filter(|c| c.flags() & (ATTENDED | ADULT) == ATTENDED | ADULT)
         .any(|c| {
             v.cyp()
-                .any(|r| r.received <= c.date && c.date < r.discharge)
+                .any(|r| r.received <= c.date() && c.date() < r.discharge)
         })
 }
 

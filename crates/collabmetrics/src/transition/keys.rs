@@ -78,6 +78,26 @@ fn visit<'a>(
     Ok(())
 }
 
+/// The values of an integer identifier column widened to i64 (`None` for a text column);
+/// a null is an error naming its row, counted from `offset`.
+pub(crate) fn int_keys(col: &ArrayRef, name: &str, offset: usize) -> Result<Option<Vec<i64>>> {
+    if is_text(col.data_type()) {
+        return Ok(None);
+    }
+    if col.data_type() == &DataType::Int64 && col.null_count() == 0 {
+        return Ok(Some(col.as_primitive::<Int64Type>().values().to_vec()));
+    }
+    let mut out = Vec::with_capacity(col.len());
+    visit(col, name, |row, key| match key {
+        Key::Int(v) => {
+            out.push(v);
+            Ok(())
+        }
+        _ => Err(null_id(name, offset + row)),
+    })?;
+    Ok(Some(out))
+}
+
 fn null_id(name: &str, row: usize) -> Error {
     Error::InvalidCell {
         column: name.to_owned(),
@@ -155,10 +175,9 @@ impl<'a> KeyDict<'a> {
         Ok(KeyDict::Int(map))
     }
 
-    /// The dictionary index of every row of a referring column ([`UNKNOWN`] when absent). A
-    /// null identifier is an error; so is a string column against integer identifiers (or the
-    /// reverse), named with `owner`, the owning column.
-    pub(crate) fn lookup(&self, col: &ArrayRef, name: &str, owner: &str) -> Result<Vec<u32>> {
+    /// A string column against integer identifiers (or the reverse) is an error, named with
+    /// `owner`, the owning column.
+    fn check_kind(&self, col: &ArrayRef, name: &str, owner: &str) -> Result<()> {
         let text = is_text(col.data_type());
         if text != matches!(self, KeyDict::Str(_)) {
             return Err(Error::ColumnType {
@@ -169,6 +188,60 @@ impl<'a> KeyDict<'a> {
                 ),
                 found: col.data_type().to_string(),
             });
+        }
+        Ok(())
+    }
+
+    /// A gatherer of `by_row` (one value per owning row) by identifier: for dense integer
+    /// identifiers the values are laid out by identifier, so each lookup is one memory access.
+    pub(crate) fn gather<'v, T: Copy>(&self, by_row: &'v [T], missing: T) -> Gather<'_, 'a, 'v, T> {
+        let dense = match self {
+            KeyDict::Dense { min, slots } => Some((
+                *min,
+                slots
+                    .iter()
+                    .map(|&r| {
+                        if r == UNKNOWN {
+                            missing
+                        } else {
+                            by_row[r as usize]
+                        }
+                    })
+                    .collect(),
+            )),
+            _ => None,
+        };
+        Gather {
+            dict: self,
+            by_row,
+            dense,
+            missing,
+        }
+    }
+
+    /// The dictionary index of every row of a referring column ([`UNKNOWN`] when absent). A
+    /// null identifier is an error; so is a string column against integer identifiers (or the
+    /// reverse), named with `owner`, the owning column.
+    pub(crate) fn lookup(&self, col: &ArrayRef, name: &str, owner: &str) -> Result<Vec<u32>> {
+        self.check_kind(col, name, owner)?;
+        if let (KeyDict::Dense { min, slots }, DataType::Int64) = (self, col.data_type()) {
+            if col.null_count() == 0 {
+                // A tight loop of independent loads (see `Gather::values`).
+                let len = slots.len() as u64;
+                return Ok(col
+                    .as_primitive::<Int64Type>()
+                    .values()
+                    .iter()
+                    .map(|&v| {
+                        let o = v.wrapping_sub(*min) as u64;
+                        if o < len {
+                            slots[o as usize]
+                        } else {
+                            UNKNOWN
+                        }
+                    })
+                    .collect());
+            }
         }
         let mut out = vec![UNKNOWN; col.len()];
         visit(col, name, |row, v| {
@@ -183,6 +256,67 @@ impl<'a> KeyDict<'a> {
                 (KeyDict::Str(map), Key::Str(v)) => map.get(v).copied().unwrap_or(UNKNOWN),
                 _ => UNKNOWN,
             };
+            Ok(())
+        })?;
+        Ok(out)
+    }
+}
+
+/// See [`KeyDict::gather`].
+pub(crate) struct Gather<'d, 'a, 'v, T> {
+    dict: &'d KeyDict<'a>,
+    by_row: &'v [T],
+    dense: Option<(i64, Vec<T>)>,
+    missing: T,
+}
+
+impl<T: Copy> Gather<'_, '_, '_, T> {
+    /// The owning row's value for every row of a referring column (`missing` when the
+    /// identifier is not in the dictionary). Errors name rows counted from `offset` (the
+    /// column may be a slice of the table).
+    pub(crate) fn values(
+        &self,
+        col: &ArrayRef,
+        name: &str,
+        owner: &str,
+        offset: usize,
+    ) -> Result<Vec<T>> {
+        self.dict.check_kind(col, name, owner)?;
+        if let (Some((min, table)), DataType::Int64) = (&self.dense, col.data_type()) {
+            if col.null_count() == 0 {
+                // The common case (integer identifiers 1..n) as a tight loop of independent
+                // loads, so the processor overlaps the cache misses of a random order.
+                let len = table.len() as u64;
+                return Ok(col
+                    .as_primitive::<Int64Type>()
+                    .values()
+                    .iter()
+                    .map(|&v| {
+                        let o = v.wrapping_sub(*min) as u64;
+                        if o < len {
+                            table[o as usize]
+                        } else {
+                            self.missing
+                        }
+                    })
+                    .collect());
+            }
+        }
+        let mut out = Vec::with_capacity(col.len());
+        let row_of =
+            |map_row: Option<&u32>| map_row.map_or(self.missing, |&r| self.by_row[r as usize]);
+        visit(col, name, |row, key| {
+            out.push(match (key, &self.dense, self.dict) {
+                (Key::Null, _, _) => return Err(null_id(name, offset + row)),
+                (Key::Int(v), Some((min, table)), _) => v
+                    .checked_sub(*min)
+                    .and_then(|o| usize::try_from(o).ok())
+                    .and_then(|o| table.get(o).copied())
+                    .unwrap_or(self.missing),
+                (Key::Int(v), None, KeyDict::Int(map)) => row_of(map.get(&v)),
+                (Key::Str(v), _, KeyDict::Str(map)) => row_of(map.get(v)),
+                _ => self.missing,
+            });
             Ok(())
         })?;
         Ok(out)

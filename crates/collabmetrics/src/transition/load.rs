@@ -1,12 +1,14 @@
 //! Reading and checking the input tables, then arranging each person's referrals and contacts
-//! together, sorted by date: a counting sort by person and a small sort per person.
+//! together, sorted by date (see `contacts::group_by_owner`).
 
 use super::codes::{
     classify, numeric_codes, text_codes, LineRule, ServiceLine, TextCodes, NULL_CODE,
 };
-use super::keys::{KeyDict, UNKNOWN};
+use super::contacts::{group_by_owner, read_contacts, Owned, RefInfo, Tally, EXCLUDED};
+use super::keys::{int_keys, KeyDict, UNKNOWN};
 use super::{age_on, TransitionOptions};
 use crate::error::{Error, Result};
+use crate::table::groups::FastMap;
 use crate::table::{format_date, Categories, ColumnKind, ColumnSpec, Diagnostics, Input};
 use rayon::prelude::*;
 
@@ -27,6 +29,8 @@ pub(crate) const CRISIS: u8 = 32;
 /// One referral kept for the metrics.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Ref {
+    /// The person (dense index); `UNKNOWN` for an excluded referral.
+    pub person: u32,
     pub received: i32,
     /// [`NEVER`] while open.
     pub discharge: i32,
@@ -39,11 +43,67 @@ pub(crate) struct Ref {
     pub row: u32,
 }
 
-/// One contact kept for the metrics: its date and flags.
-#[derive(Debug, Clone, Copy)]
+impl Owned for Ref {
+    fn owner(&self) -> u32 {
+        self.person
+    }
+    fn order(&self) -> (i32, u32) {
+        (self.received, self.row)
+    }
+}
+
+impl Default for Ref {
+    fn default() -> Self {
+        Ref {
+            person: UNKNOWN,
+            received: 0,
+            discharge: NEVER,
+            accepted: false,
+            line: ServiceLine::Unknown,
+            closure: NULL_CODE,
+            row: 0,
+        }
+    }
+}
+
+/// One contact kept for the metrics: its person, and its date and flags packed in one word
+/// (date + 2²³ in the top 24 bits, flags in the low 8), so a contact is 8 bytes and sorting
+/// by the word sorts by date.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Contact {
-    pub date: i32,
-    pub flags: u8,
+    pub person: u32,
+    word: u32,
+}
+
+/// Offset of packed dates: dates from 2²³ days before 1970 to 2²³ after (years −21 000 to
+/// 24 900) fit.
+const DATE_BIAS: i32 = 1 << 23;
+
+impl Contact {
+    /// `None` when the date is outside the packable range.
+    pub fn new(person: u32, date: i32, flags: u8) -> Option<Self> {
+        let biased = date.checked_add(DATE_BIAS)?;
+        (0..2 * DATE_BIAS).contains(&biased).then(|| Contact {
+            person,
+            word: ((biased as u32) << 8) | u32::from(flags),
+        })
+    }
+
+    #[inline]
+    pub fn date(&self) -> i32 {
+        (self.word >> 8) as i32 - DATE_BIAS
+    }
+
+    #[inline]
+    pub fn flags(&self) -> u8 {
+        self.word as u8
+    }
+
+    /// Date and flags as one sort key.
+    #[inline]
+    pub fn word(&self) -> u32 {
+        self.word
+    }
 }
 
 /// The inputs checked and arranged by person.
@@ -148,46 +208,6 @@ pub const REFERRAL_COLUMNS: &[ColumnSpec] = &[
     ),
 ];
 
-/// The contacts table.
-pub const CONTACT_COLUMNS: &[ColumnSpec] = &[
-    col(
-        "referral_id",
-        ColumnKind::Identifier,
-        true,
-        "the referral the contact belongs to",
-    ),
-    col(
-        "contact_date",
-        ColumnKind::Date,
-        true,
-        "date of the care contact",
-    ),
-    col(
-        "attendance",
-        ColumnKind::Code,
-        true,
-        "ATTENDED OR DID NOT ATTEND (5, 6 attended; 3, 7 not; 2, 4 cancelled)",
-    ),
-    col(
-        "contact_id",
-        ColumnKind::Identifier,
-        false,
-        "unique per contact (not used)",
-    ),
-    col(
-        "person_id",
-        ColumnKind::Identifier,
-        false,
-        "checked against the referral's person",
-    ),
-    col(
-        "mechanism",
-        ColumnKind::Code,
-        false,
-        "CONSULTATION MECHANISM (01, 02, 04, 11 direct)",
-    ),
-];
-
 /// The optional care plans table.
 pub const CARE_PLAN_COLUMNS: &[ColumnSpec] = &[
     col("person_id", ColumnKind::Identifier, true, "the person"),
@@ -201,7 +221,7 @@ pub const CARE_PLAN_COLUMNS: &[ColumnSpec] = &[
 ];
 
 /// Why a referral was left out.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum RefStatus {
     Kept,
     Excluded,
@@ -283,35 +303,45 @@ pub(crate) fn prepare(
         referrals.name("referral_id"),
     )
     .map_err(|e| e.in_table("referrals"))?;
-    let (con_start, contacts) =
-        read_contacts(contacts, &ref_dict, &people, &refs, opts, &mut diagnostics)
-            .map_err(|e| e.in_table("contacts"))?;
+    let keys = int_keys(
+        referrals.column("person_id")?,
+        referrals.name("person_id"),
+        0,
+    )
+    .map_err(|e| e.in_table("referrals"))?;
+    let ref_info: Vec<RefInfo> = (0..refs.person.len())
+        .map(|r| RefInfo {
+            person: refs.person[r],
+            flags: if refs.status[r] != RefStatus::Kept {
+                EXCLUDED
+            } else {
+                match refs.kept[r].line {
+                    ServiceLine::Cyp => CYP,
+                    ServiceLine::Adult => ADULT,
+                    ServiceLine::AdultCrisis => CRISIS,
+                    ServiceLine::Unknown => EXCLUDED,
+                }
+            },
+            key: keys.as_ref().map_or(0, |k| k[r]),
+        })
+        .collect();
+    let (con_start, contacts) = read_contacts(
+        contacts,
+        &ref_dict,
+        &ref_info,
+        keys.is_some(),
+        &people,
+        opts,
+        &mut diagnostics,
+    )
+    .map_err(|e| e.in_table("contacts"))?;
+    drop(ref_info);
     let plans = care_plans
         .map(|cp| read_plans(cp, &people, &mut diagnostics).map_err(|e| e.in_table("care_plans")))
         .transpose()?;
     let breakdowns = breakdowns(persons, opts).map_err(|e| e.in_table("persons"))?;
     let n = people.dob.len();
-    let (ref_start, mut kept) = by_owner(
-        n,
-        refs.person.len(),
-        |i| {
-            if refs.status[i] == RefStatus::Kept {
-                refs.person[i]
-            } else {
-                UNKNOWN
-            }
-        },
-        |i| refs.kept[i],
-        Ref {
-            received: 0,
-            discharge: NEVER,
-            accepted: false,
-            line: ServiceLine::Unknown,
-            closure: NULL_CODE,
-            row: 0,
-        },
-    );
-    sort_each(&ref_start, &mut kept, |r| (r.received, r.row));
+    let (ref_start, kept) = group_by_owner(n, refs.kept);
     Ok(Prepared {
         dob: people.dob,
         dod: people.dod,
@@ -326,10 +356,12 @@ pub(crate) fn prepare(
     })
 }
 
-struct People<'a> {
-    dict: KeyDict<'a>,
-    dob: Vec<i32>,
-    dod: Vec<i32>,
+pub(crate) struct People<'a> {
+    pub dict: KeyDict<'a>,
+    pub dob: Vec<i32>,
+    pub dod: Vec<i32>,
+    /// Birth and death together: one memory access where both are needed by row.
+    pub life: Vec<(i32, i32)>,
 }
 
 fn read_persons<'a>(
@@ -370,7 +402,13 @@ fn read_persons<'a>(
             dod[i] = d;
         }
     }
-    Ok(People { dict, dob, dod })
+    let life = dob.iter().copied().zip(dod.iter().copied()).collect();
+    Ok(People {
+        dict,
+        dob,
+        dod,
+        life,
+    })
 }
 
 struct Referrals {
@@ -388,133 +426,247 @@ fn read_referrals(
     diag: &mut Diagnostics,
 ) -> Result<Referrals> {
     r.check(REFERRAL_COLUMNS)?;
-    let person = people.dict.lookup(
-        r.column("person_id")?,
-        r.name("person_id"),
-        "persons.person_id",
-    )?;
-    let received = r.required_dates("received_date")?;
-    let discharge = optional_dates(r, "discharge_date")?;
-    let rejection = optional_dates(r, "rejection_date")?;
     let text = |c: &str| -> Result<Option<TextCodes>> {
         r.has(c)
             .then(|| text_codes(r.column(c)?, r.name(c)))
             .transpose()
     };
-    let explicit = text("service_line")?;
-    let age_group = text("team_age_group")?;
-    let team = text("team_type")?;
-    let closure = r
-        .has("closure_reason")
-        .then(|| numeric_codes(r.column("closure_reason")?, r.name("closure_reason")))
-        .transpose()?;
+    // The columns are independent: decoded side by side.
+    let ((person, received), ((discharge, rejection), (texts, closure))) = rayon::join(
+        || {
+            rayon::join(
+                || {
+                    people.dict.lookup(
+                        r.column("person_id")?,
+                        r.name("person_id"),
+                        "persons.person_id",
+                    )
+                },
+                || r.required_dates("received_date"),
+            )
+        },
+        || {
+            rayon::join(
+                || {
+                    rayon::join(
+                        || optional_dates(r, "discharge_date"),
+                        || optional_dates(r, "rejection_date"),
+                    )
+                },
+                || {
+                    rayon::join(
+                        || -> Result<[Option<TextCodes>; 3]> {
+                            Ok([
+                                text("service_line")?,
+                                text("team_age_group")?,
+                                text("team_type")?,
+                            ])
+                        },
+                        || {
+                            r.has("closure_reason")
+                                .then(|| {
+                                    numeric_codes(
+                                        r.column("closure_reason")?,
+                                        r.name("closure_reason"),
+                                    )
+                                })
+                                .transpose()
+                        },
+                    )
+                },
+            )
+        },
+    );
+    let (person, received) = (person?, received?);
+    let (discharge, rejection, closure) = (discharge?, rejection?, closure?);
+    let [explicit, age_group, team] = texts?;
+    // Each referral's person's birth and death, gathered in a tight loop (the processor
+    // overlaps the cache misses) rather than one by one in the row checks.
+    let life: Vec<(i32, i32)> = person
+        .iter()
+        .map(|&p| {
+            people
+                .life
+                .get(p as usize)
+                .copied()
+                .unwrap_or((MISSING, NEVER))
+        })
+        .collect();
     let n = received.len();
+    let cols = RefColumns {
+        r,
+        person: &person,
+        life: &life,
+        received: &received,
+        discharge: &discharge,
+        rejection: &rejection,
+        explicit: &explicit,
+        age_group: &age_group,
+        team: &team,
+        closure: &closure,
+    };
+    // Rows in parallel chunks; the first failing chunk holds the first bad row.
+    let chunks: Vec<Result<RefChunk>> = (0..n.div_ceil(REF_CHUNK))
+        .into_par_iter()
+        .map(|k| {
+            let mut out = RefChunk::default();
+            let mut memo = FastMap::default();
+            for i in k * REF_CHUNK..n.min((k + 1) * REF_CHUNK) {
+                referral_row(&cols, i, opts, &mut memo, &mut out)?;
+            }
+            Ok(out)
+        })
+        .collect();
+    let mut tallies: [Tally; 9] = Default::default();
     let mut out = Referrals {
         person,
-        status: vec![RefStatus::Excluded; n],
+        status: Vec::with_capacity(n),
         kept: Vec::with_capacity(n),
         lines: Vec::with_capacity(n),
     };
-    let mut tallies: [Tally; 9] = Default::default();
-    for i in 0..n {
-        let got = |v: &Option<Vec<Option<i32>>>| v.as_ref().and_then(|v| v[i]);
-        let (rec, dis, rej) = (received[i], got(&discharge), got(&rejection));
-        if let Some(d) = dis.filter(|&d| d < rec) {
-            return Err(cell(
-                r,
-                "discharge_date",
-                i,
-                format_date(d),
-                "discharge is before the referral was received",
-            ));
+    for chunk in chunks {
+        let chunk = chunk?;
+        out.status.extend(chunk.status);
+        out.kept.extend(chunk.kept);
+        out.lines.extend(chunk.lines);
+        for (t, c) in tallies.iter_mut().zip(&chunk.tallies) {
+            t.merge(c);
         }
-        if let Some(d) = rej.filter(|&d| d < rec) {
-            return Err(cell(
-                r,
-                "rejection_date",
-                i,
-                format_date(d),
-                "rejection is before the referral was received",
-            ));
-        }
-        let p = out.person[i];
-        let birth = if p == UNKNOWN {
-            MISSING
-        } else {
-            people.dob[p as usize]
-        };
-        if birth != MISSING && rec < birth {
-            return Err(cell(
-                r,
-                "received_date",
-                i,
-                format_date(rec),
-                "referral is dated before the person's birth",
-            ));
-        }
-        fn s(v: &Option<TextCodes>, i: usize) -> Option<&str> {
-            v.as_ref().and_then(|v| v.get(i))
-        }
-        let under = birth != MISSING && age_on(birth, rec) < opts.boundary_age as i32;
-        let (line, rule) = classify(
-            s(&explicit, i),
-            s(&age_group, i),
-            s(&team, i),
-            under,
-            &opts.crisis_team_types,
-        )
-        .map_err(|rule| {
-            cell(
-                r,
-                "service_line",
-                i,
-                s(&explicit, i).unwrap_or("").to_owned(),
-                &rule,
-            )
-        })?;
-        out.lines.push((line, rule));
-        let excluded = if p == UNKNOWN {
-            Some(0)
-        } else if birth == MISSING {
-            Some(1)
-        } else if line == ServiceLine::Unknown {
-            Some(2)
-        } else if rec > opts.data_end {
-            Some(3)
-        } else {
-            None
-        };
-        let mut item = Ref {
-            received: rec,
-            discharge: dis.unwrap_or(NEVER),
-            accepted: rej.is_none_or(|d| d > opts.data_end),
-            line,
-            closure: closure.as_ref().map_or(NULL_CODE, |c| c[i]),
-            row: i as u32,
-        };
-        if let Some(reason) = excluded {
-            tallies[reason].add(i);
-            item.accepted = false;
-            out.kept.push(item);
-            continue;
-        }
-        match rule {
-            LineRule::TeamAgeGroup => tallies[5].add(i),
-            LineRule::AllAgeByAge => tallies[6].add(i),
-            LineRule::TeamTypeCyp => tallies[7].add(i),
-            LineRule::TeamTypeAdult => tallies[8].add(i),
-            LineRule::Explicit | LineRule::Unclassified => {}
-        }
-        if rec > people.dod[p as usize] {
-            tallies[4].add(i);
-        }
-        out.status[i] = RefStatus::Kept;
-        out.kept.push(item);
     }
     for (t, (reason, action)) in tallies.iter().zip(REFERRAL_REASONS) {
         t.report(diag, reason, action);
     }
     Ok(out)
+}
+
+const REF_CHUNK: usize = 1 << 16;
+
+/// The referrals' columns, read once.
+struct RefColumns<'a> {
+    r: &'a Input,
+    person: &'a [u32],
+    life: &'a [(i32, i32)],
+    received: &'a [i32],
+    discharge: &'a Option<Vec<Option<i32>>>,
+    rejection: &'a Option<Vec<Option<i32>>>,
+    explicit: &'a Option<TextCodes>,
+    age_group: &'a Option<TextCodes>,
+    team: &'a Option<TextCodes>,
+    closure: &'a Option<Vec<u16>>,
+}
+
+/// One chunk of referral rows.
+#[derive(Default)]
+struct RefChunk {
+    status: Vec<RefStatus>,
+    kept: Vec<Ref>,
+    lines: Vec<(ServiceLine, LineRule)>,
+    tallies: [Tally; 9],
+}
+
+type Lines = [(ServiceLine, LineRule); 2];
+
+/// Checks, classifies and keeps (or counts) referral row `i`.
+fn referral_row(
+    c: &RefColumns,
+    i: usize,
+    opts: &TransitionOptions,
+    memo: &mut FastMap<(u32, u32, u32), Result<Lines, String>>,
+    out: &mut RefChunk,
+) -> Result<()> {
+    let r = c.r;
+    let got = |v: &Option<Vec<Option<i32>>>| v.as_ref().and_then(|v| v[i]);
+    let (rec, dis, rej) = (c.received[i], got(c.discharge), got(c.rejection));
+    if let Some(d) = dis.filter(|&d| d < rec) {
+        let rule = "discharge is before the referral was received";
+        return Err(cell(r, "discharge_date", i, format_date(d), rule));
+    }
+    if let Some(d) = rej.filter(|&d| d < rec) {
+        let rule = "rejection is before the referral was received";
+        return Err(cell(r, "rejection_date", i, format_date(d), rule));
+    }
+    let p = c.person[i];
+    let (birth, death) = c.life[i];
+    if birth != MISSING && rec < birth {
+        let rule = "referral is dated before the person's birth";
+        return Err(cell(r, "received_date", i, format_date(rec), rule));
+    }
+    fn text(v: &Option<TextCodes>, i: usize) -> Option<&str> {
+        v.as_ref().and_then(|v| v.get(i))
+    }
+    let s = |v| text(v, i);
+    // Classified once per distinct (service line, age group, team type), for a person over
+    // and under the boundary age; the age is computed only when that matters.
+    let code = |v: &Option<TextCodes>| v.as_ref().map_or(u32::MAX, |v| v.code(i));
+    let key = (code(c.explicit), code(c.age_group), code(c.team));
+    let both = memo.entry(key).or_insert_with(|| {
+        let f = |under| {
+            classify(
+                s(c.explicit),
+                s(c.age_group),
+                s(c.team),
+                under,
+                &opts.crisis_team_types,
+            )
+        };
+        f(false).and_then(|over| Ok([over, f(true)?]))
+    });
+    let [over, under] = match both {
+        Ok(pair) => *pair,
+        Err(rule) => {
+            let value = s(c.explicit).unwrap_or("").to_owned();
+            return Err(cell(r, "service_line", i, value, rule));
+        }
+    };
+    let adult_age = || age_on(birth, rec) >= opts.boundary_age as i32;
+    let (line, rule) = if over == under || birth == MISSING || adult_age() {
+        over
+    } else {
+        under
+    };
+    out.lines.push((line, rule));
+    let excluded = if p == UNKNOWN {
+        Some(0)
+    } else if birth == MISSING {
+        Some(1)
+    } else if line == ServiceLine::Unknown {
+        Some(2)
+    } else if rec > opts.data_end {
+        Some(3)
+    } else {
+        None
+    };
+    let mut item = Ref {
+        person: p,
+        received: rec,
+        discharge: dis.unwrap_or(NEVER),
+        accepted: rej.is_none_or(|d| d > opts.data_end),
+        line,
+        closure: c.closure.as_ref().map_or(NULL_CODE, |v| v[i]),
+        row: i as u32,
+    };
+    let t = &mut out.tallies;
+    if let Some(reason) = excluded {
+        t[reason].add(i);
+        item.accepted = false;
+        item.person = UNKNOWN;
+        out.kept.push(item);
+        out.status.push(RefStatus::Excluded);
+        return Ok(());
+    }
+    match rule {
+        LineRule::TeamAgeGroup => t[5].add(i),
+        LineRule::AllAgeByAge => t[6].add(i),
+        LineRule::TeamTypeCyp => t[7].add(i),
+        LineRule::TeamTypeAdult => t[8].add(i),
+        LineRule::Explicit | LineRule::Unclassified => {}
+    }
+    if rec > death {
+        t[4].add(i);
+    }
+    out.status.push(RefStatus::Kept);
+    out.kept.push(item);
+    Ok(())
 }
 
 /// Reasons a referral is excluded (0–3), flagged (4) or its service line derived (5–8).
@@ -553,177 +705,6 @@ const REFERRAL_REASONS: [(&str, &str); 9] = [
         "service line derived (see service_lines)",
     ),
 ];
-
-#[allow(clippy::too_many_arguments)]
-fn read_contacts(
-    c: &Input,
-    ref_dict: &KeyDict,
-    people: &People,
-    refs: &Referrals,
-    opts: &TransitionOptions,
-    diag: &mut Diagnostics,
-) -> Result<(Vec<usize>, Vec<Contact>)> {
-    c.check(CONTACT_COLUMNS)?;
-    let referral = ref_dict.lookup(
-        c.column("referral_id")?,
-        c.name("referral_id"),
-        "referrals.referral_id",
-    )?;
-    let dates = c.required_dates("contact_date")?;
-    let attendance = numeric_codes(c.column("attendance")?, c.name("attendance"))?;
-    let mechanism = c
-        .has("mechanism")
-        .then(|| numeric_codes(c.column("mechanism")?, c.name("mechanism")))
-        .transpose()?;
-    let stated_person = c
-        .has("person_id")
-        .then(|| {
-            people.dict.lookup(
-                c.column("person_id")?,
-                c.name("person_id"),
-                "persons.person_id",
-            )
-        })
-        .transpose()?;
-    let mut code_flags = [0u8; 8];
-    for &a in &opts.attended_codes {
-        code_flags[a as usize] = ATTENDED | SCHEDULED;
-    }
-    for &a in &opts.dna_codes {
-        code_flags[a as usize] = DNA | SCHEDULED;
-    }
-    let n = dates.len();
-    // Person of each contact (UNKNOWN: excluded) and its flags, in one pass.
-    let mut owner = vec![UNKNOWN; n];
-    let mut items = vec![Contact { date: 0, flags: 0 }; n];
-    let (mut invalid, mut indirect, mut after_end, mut after_death) = (
-        Tally::default(),
-        Tally::default(),
-        Tally::default(),
-        Tally::default(),
-    );
-    let (mut not_found, mut on_excluded) = (Tally::default(), Tally::default());
-    for i in 0..n {
-        let r = referral[i];
-        if r == UNKNOWN {
-            not_found.add(i);
-            continue;
-        }
-        let r = r as usize;
-        let p = refs.person[r];
-        if let Some(sp) = &stated_person {
-            if p != UNKNOWN && sp[i] != p {
-                return Err(cell(
-                    c,
-                    "person_id",
-                    i,
-                    display(c, "person_id", i),
-                    "is not the person of the contact's referral",
-                ));
-            }
-        }
-        if refs.status[r] != RefStatus::Kept {
-            on_excluded.add(i);
-            continue;
-        }
-        let date = dates[i];
-        let birth = people.dob[p as usize];
-        if date < birth {
-            return Err(cell(
-                c,
-                "contact_date",
-                i,
-                format_date(date),
-                "contact is dated before the person's birth",
-            ));
-        }
-        if date > opts.data_end {
-            after_end.add(i);
-            continue;
-        }
-        if date > people.dod[p as usize] {
-            after_death.add(i);
-        }
-        let a = attendance[i];
-        let mut flags = if (2..=7).contains(&a) {
-            code_flags[a as usize]
-        } else {
-            invalid.add(i);
-            0
-        };
-        if flags & ATTENDED != 0 {
-            if let Some(m) = &mechanism {
-                if m[i] != NULL_CODE && !opts.direct_mechanisms.contains(&m[i]) {
-                    flags &= !ATTENDED;
-                    indirect.add(i);
-                }
-            }
-        }
-        flags |= match refs.kept[r].line {
-            ServiceLine::Cyp => CYP,
-            ServiceLine::Adult => ADULT,
-            ServiceLine::AdultCrisis => CRISIS,
-            ServiceLine::Unknown => 0,
-        };
-        owner[i] = p;
-        items[i] = Contact { date, flags };
-    }
-    not_found.report(diag, "contact_referral_not_found", "contact excluded");
-    on_excluded.report(
-        diag,
-        "contact_on_excluded_referral",
-        "contact excluded with its referral",
-    );
-    after_end.report(diag, "contact_after_data_end", "contact excluded");
-    invalid.report(
-        diag,
-        "invalid_attendance",
-        "attendance null or not 2–7: counted as not attended",
-    );
-    indirect.report(
-        diag,
-        "indirect_contact",
-        "attended but not face to face, telephone, talk type or video: not attended",
-    );
-    after_death.report(diag, "event_after_death", "kept");
-    let (start, mut sorted) = by_owner(
-        people.dob.len(),
-        n,
-        |i| owner[i],
-        |i| items[i],
-        Contact { date: 0, flags: 0 },
-    );
-    drop(items);
-    drop(owner);
-    sort_each(&start, &mut sorted, |c| (c.date, 0));
-    Ok((start, sorted))
-}
-
-fn display(input: &Input, column: &str, row: usize) -> String {
-    input
-        .column(column)
-        .map(|c| crate::table::display(c.as_ref(), row))
-        .unwrap_or_default()
-}
-
-/// A count and the first row, gathered in a hot loop and reported once.
-#[derive(Default)]
-struct Tally {
-    count: u64,
-    first: Option<usize>,
-}
-
-impl Tally {
-    #[inline]
-    fn add(&mut self, row: usize) {
-        self.count += 1;
-        self.first.get_or_insert(row);
-    }
-
-    fn report(&self, diag: &mut Diagnostics, reason: &str, action: &str) {
-        diag.add(reason, action, self.count, self.first);
-    }
-}
 
 fn read_plans(
     cp: &Input,

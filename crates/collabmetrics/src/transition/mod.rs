@@ -28,6 +28,7 @@
 
 mod codes;
 mod cohorts;
+mod contacts;
 mod keys;
 mod load;
 mod summary;
@@ -170,7 +171,10 @@ impl TransitionOptions {
             ));
         }
         if self.max_age > 120 {
-            return Err(Error::argument("max_age", format!("{} is above 120", self.max_age)));
+            return Err(Error::argument(
+                "max_age",
+                format!("{} is above 120", self.max_age),
+            ));
         }
         if !(1..=120).contains(&self.boundary_age) {
             return Err(Error::argument(

@@ -8,6 +8,7 @@ use crate::stats::{wilson_limits, z_value};
 use crate::table::Categories;
 use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema};
+use rayon::prelude::*;
 use std::sync::Arc;
 
 /// Groups of one breakdown: a label per group and each row's group (`u32::MAX`: not in one).
@@ -240,6 +241,26 @@ fn quantile(x: &[i32], p: f64) -> f64 {
     f64::from(x[lo]) + (h - lo as f64) * f64::from(x[hi] - x[lo])
 }
 
+/// One metric's rows, computed on its own (metrics run in parallel).
+type Metric<'a> = Box<dyn Fn(&mut Rows) + Send + Sync + 'a>;
+/// A cohort-B outcome per member (`None`: outside the denominator).
+type BOutcome = Box<dyn Fn(&BRow) -> Option<bool> + Send + Sync>;
+
+impl Rows {
+    fn append(&mut self, mut other: Rows) {
+        self.cohort.append(&mut other.cohort);
+        self.metric.append(&mut other.metric);
+        self.breakdown.append(&mut other.breakdown);
+        self.group.append(&mut other.group);
+        self.numerator.append(&mut other.numerator);
+        self.denominator.append(&mut other.denominator);
+        self.value.append(&mut other.value);
+        self.lower.append(&mut other.lower);
+        self.upper.append(&mut other.upper);
+        self.method.append(&mut other.method);
+    }
+}
+
 /// The summary table of both cohorts.
 pub(crate) fn summary(
     t: &[TRow],
@@ -249,119 +270,133 @@ pub(crate) fn summary(
     opts: &TransitionOptions,
 ) -> Result<RecordBatch> {
     let z = z_value(opts.confidence)?;
-    let horizons = opts.all_horizons();
-    let mut rows = Rows::default();
-    let persons: Vec<u32> = t.iter().map(|r| r.person).collect();
-    let ages: Vec<i32> = t.iter().map(|r| r.age).collect();
-    let groups = breakdowns(&persons, &ages, people, opts);
-    let outcome = |f: &dyn Fn(&TRow) -> Option<bool>| t.iter().map(f).collect::<Vec<_>>();
-    for (h, days) in horizons.iter().enumerate() {
-        let bit = 1u8 << h;
-        let o = outcome(&|r| {
-            (r.eligible & bit != 0 && r.died & bit == 0).then_some(r.disengaged & bit != 0)
-        });
-        rows.proportion("T", &format!("T1_disengaged_{days}d"), &o, &groups, z);
+    let t_persons: Vec<u32> = t.iter().map(|r| r.person).collect();
+    let t_ages: Vec<i32> = t.iter().map(|r| r.age).collect();
+    let tg = breakdowns(&t_persons, &t_ages, people, opts);
+    let b_persons: Vec<u32> = b.iter().map(|r| r.person).collect();
+    let b_ages = vec![opts.boundary_age as i32; b.len()];
+    let bg = breakdowns(&b_persons, &b_ages, people, opts);
+    let (tg, bg) = (&tg, &bg);
+    let tp = move |name: String, f: fn(&TRow, u8) -> Option<bool>, bit: u8| -> Metric<'_> {
+        Box::new(move |rows: &mut Rows| {
+            let o: Vec<Option<bool>> = t.iter().map(|r| f(r, bit)).collect();
+            rows.proportion("T", &name, &o, tg, z);
+        })
+    };
+    let mut metrics: Vec<Metric> = Vec::new();
+    for (h, days) in opts.all_horizons().iter().enumerate() {
+        metrics.push(tp(
+            format!("T1_disengaged_{days}d"),
+            |r, bit| {
+                (r.eligible & bit != 0 && r.died & bit == 0).then_some(r.disengaged & bit != 0)
+            },
+            1 << h,
+        ));
     }
     let n = opts.engagement_days;
-    let o = outcome(&|r| (r.eligible & 1 != 0).then_some(r.died & 1 != 0));
-    rows.proportion(
-        "T",
-        &format!("T1_died_without_contact_{n}d"),
-        &o,
-        &groups,
-        z,
-    );
-    rows.proportion(
-        "T",
-        "T2_first_adult_appointment_missed",
-        &outcome(&|r| r.first_missed),
-        &groups,
-        z,
-    );
-    rows.proportion(
-        "T",
-        "T3_discharged_without_attending",
-        &outcome(&|r| r.discharged_without_attending),
-        &groups,
-        z,
-    );
-    rows.proportion(
-        "T",
-        "T4_engaged_at_12_months",
-        &outcome(&|r| r.engaged_12m),
-        &groups,
-        z,
-    );
-    rows.proportion(
-        "T",
-        "T5_early_dropout",
-        &outcome(&|r| r.early_dropout),
-        &groups,
-        z,
-    );
-    let gaps: Vec<Option<i32>> = t.iter().map(|r| r.continuity_gap).collect();
-    rows.median("T", "T7_continuity_gap_days", &gaps, &groups);
-    rows.proportion(
-        "T",
-        "T8_parallel_care",
-        &outcome(&|r| Some(r.parallel_care)),
-        &groups,
-        z,
-    );
+    metrics.push(tp(
+        format!("T1_died_without_contact_{n}d"),
+        |r, _| (r.eligible & 1 != 0).then_some(r.died & 1 != 0),
+        0,
+    ));
+    metrics.push(tp(
+        "T2_first_adult_appointment_missed".into(),
+        |r, _| r.first_missed,
+        0,
+    ));
+    metrics.push(tp(
+        "T3_discharged_without_attending".into(),
+        |r, _| r.discharged_without_attending,
+        0,
+    ));
+    metrics.push(tp(
+        "T4_engaged_at_12_months".into(),
+        |r, _| r.engaged_12m,
+        0,
+    ));
+    metrics.push(tp("T5_early_dropout".into(), |r, _| r.early_dropout, 0));
+    metrics.push(Box::new(move |rows: &mut Rows| {
+        let gaps: Vec<Option<i32>> = t.iter().map(|r| r.continuity_gap).collect();
+        rows.median("T", "T7_continuity_gap_days", &gaps, tg);
+    }));
+    metrics.push(tp(
+        "T8_parallel_care".into(),
+        |r, _| Some(r.parallel_care),
+        0,
+    ));
     if with_plans {
-        rows.proportion(
-            "T",
-            "T9_transition_plan_recorded",
-            &outcome(&|r| r.plan),
-            &groups,
-            z,
-        );
+        metrics.push(tp("T9_transition_plan_recorded".into(), |r, _| r.plan, 0));
     }
-    rows.proportion(
-        "T",
-        "crisis_presentation",
-        &outcome(&|r| Some(r.crisis > 0)),
-        &groups,
-        z,
-    );
+    metrics.push(tp(
+        "crisis_presentation".into(),
+        |r, _| Some(r.crisis > 0),
+        0,
+    ));
 
-    let persons: Vec<u32> = b.iter().map(|r| r.person).collect();
-    let ages = vec![opts.boundary_age as i32; b.len()];
-    let groups = breakdowns(&persons, &ages, people, opts);
-    let outcome = |f: &dyn Fn(&BRow) -> Option<bool>| b.iter().map(f).collect::<Vec<_>>();
+    let bp = move |name: String, f: BOutcome| -> Metric<'_> {
+        Box::new(move |rows: &mut Rows| {
+            let o: Vec<Option<bool>> = b.iter().map(&f).collect();
+            rows.proportion("B", &name, &o, bg, z);
+        })
+    };
     // Members without full follow-up are out of the class proportions (kept in the curves);
     // their own row is their share of the whole cohort.
     for class in BClass::ALL {
-        let o = if class == BClass::InsufficientFollowUp {
-            outcome(&|r| Some(r.class == class))
+        let name = format!("B_{}", class.as_str());
+        metrics.push(if class == BClass::InsufficientFollowUp {
+            bp(name, Box::new(move |r| Some(r.class == class)))
         } else {
-            outcome(&|r| (r.class != BClass::InsufficientFollowUp).then_some(r.class == class))
-        };
-        rows.proportion("B", &format!("B_{}", class.as_str()), &o, &groups, z);
+            bp(
+                name,
+                Box::new(move |r| {
+                    (r.class != BClass::InsufficientFollowUp).then_some(r.class == class)
+                }),
+            )
+        });
     }
     use BClass::*;
-    let o = outcome(&|r| {
-        r.class.followed_up().then_some(matches!(
-            r.class,
-            TransferredEngaged | TransferredNotEngaged | AdultReferralRejected
-        ))
-    });
-    rows.proportion("B", "B_transfer_rate", &o, &groups, z);
-    let o = outcome(&|r| {
-        matches!(r.class, TransferredEngaged | TransferredNotEngaged)
-            .then_some(r.class == TransferredNotEngaged)
-    });
-    rows.proportion("B", "B_disengaged_after_transfer", &o, &groups, z);
-    let o = outcome(&|r| r.class.followed_up().then_some(r.lost_to_services));
-    rows.proportion("B", "B_lost_to_services", &o, &groups, z);
-    let o = outcome(&|r| {
-        matches!(
-            r.class,
-            DischargedPlanned | DischargedDisengaged | DischargedOther
-        )
-        .then_some(r.fell_through_gap)
-    });
-    rows.proportion("B", "B_fell_through_gap", &o, &groups, z);
+    metrics.push(bp(
+        "B_transfer_rate".into(),
+        Box::new(|r| {
+            r.class.followed_up().then_some(matches!(
+                r.class,
+                TransferredEngaged | TransferredNotEngaged | AdultReferralRejected
+            ))
+        }),
+    ));
+    metrics.push(bp(
+        "B_disengaged_after_transfer".into(),
+        Box::new(|r| {
+            matches!(r.class, TransferredEngaged | TransferredNotEngaged)
+                .then_some(r.class == TransferredNotEngaged)
+        }),
+    ));
+    metrics.push(bp(
+        "B_lost_to_services".into(),
+        Box::new(|r| r.class.followed_up().then_some(r.lost_to_services)),
+    ));
+    metrics.push(bp(
+        "B_fell_through_gap".into(),
+        Box::new(|r| {
+            matches!(
+                r.class,
+                DischargedPlanned | DischargedDisengaged | DischargedOther
+            )
+            .then_some(r.fell_through_gap)
+        }),
+    ));
+    let parts: Vec<Rows> = metrics
+        .par_iter()
+        .map(|m| {
+            let mut rows = Rows::default();
+            m(&mut rows);
+            rows
+        })
+        .collect();
+    let mut rows = Rows::default();
+    for part in parts {
+        rows.append(part);
+    }
     rows.finish(opts.confidence)
 }
 

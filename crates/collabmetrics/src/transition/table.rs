@@ -16,7 +16,8 @@ use arrow_schema::{DataType, Field, Schema};
 use rayon::prelude::*;
 use std::sync::Arc;
 
-pub use super::load::{CARE_PLAN_COLUMNS, CONTACT_COLUMNS, PERSON_COLUMNS, REFERRAL_COLUMNS};
+pub use super::contacts::CONTACT_COLUMNS;
+pub use super::load::{CARE_PLAN_COLUMNS, PERSON_COLUMNS, REFERRAL_COLUMNS};
 
 /// The input tables of one call.
 #[derive(Debug, Clone, Copy)]
@@ -86,6 +87,11 @@ fn run(tables: &Tables, opts: &TransitionOptions) -> Result<Run> {
         })
         .collect();
     let mut prepared = p;
+    // The outputs need only the cohorts: free the arranged inputs before building them.
+    prepared.contacts = Vec::new();
+    prepared.con_start = Vec::new();
+    prepared.refs = Vec::new();
+    prepared.ref_start = Vec::new();
     let (mut t, mut b, mut rejected) = (Vec::new(), Vec::new(), Rejected::default());
     for (pt, pb, pr) in parts {
         t.extend(pt);
@@ -306,9 +312,33 @@ pub fn summary(tables: &Tables, opts: &TransitionOptions) -> Result<TableResult>
 /// Both cohorts, the summary and the Kaplan–Meier curve of cohort T from one pass.
 pub fn analyse(tables: &Tables, opts: &TransitionOptions) -> Result<Analysis> {
     let run = run(tables, opts)?;
-    let transfers = transfers_batch(tables, &run, opts)?;
     let with_plans = run.prepared.plans.is_some();
-    let summary = summary_kernel(&run.t, &run.b, &run.prepared.breakdowns, with_plans, opts)?;
+    // The four outputs are independent: built side by side.
+    let ((transfers, ageing_out), (summary, curve)) = rayon::join(
+        || {
+            rayon::join(
+                || transfers_batch(tables, &run, opts),
+                || ageing_out_batch(tables, &run, opts),
+            )
+        },
+        || {
+            rayon::join(
+                || summary_kernel(&run.t, &run.b, &run.prepared.breakdowns, with_plans, opts),
+                || transfers_curve(&run, opts),
+            )
+        },
+    );
+    Ok(Analysis {
+        transfers: transfers?,
+        ageing_out: ageing_out?,
+        summary: summary?,
+        curve: curve?,
+        diagnostics: run.prepared.diagnostics,
+    })
+}
+
+/// The Kaplan–Meier curve of cohort T.
+fn transfers_curve(run: &Run, opts: &TransitionOptions) -> Result<RecordBatch> {
     let (time, status): (Vec<i32>, Vec<u8>) = run
         .t
         .iter()
@@ -321,13 +351,7 @@ pub fn analyse(tables: &Tables, opts: &TransitionOptions) -> Result<Analysis> {
         })
         .unzip();
     let c = curve(&time, &status, CurveMethod::KaplanMeier, opts.confidence)?;
-    Ok(Analysis {
-        ageing_out: ageing_out_batch(tables, &run, opts)?,
-        transfers,
-        summary,
-        curve: curve_batch(&c, CurveMethod::KaplanMeier, opts.confidence)?,
-        diagnostics: run.prepared.diagnostics,
-    })
+    curve_batch(&c, CurveMethod::KaplanMeier, opts.confidence)
 }
 
 /// Each referral's service line and the rule that decided it, for auditing the

@@ -1,0 +1,568 @@
+//! Reading the contacts table (the big one: a national year is ~25 million rows) and
+//! arranging it by person. Rows are read in parallel chunks, each contact costing one gather of
+//! its referral's person and service line; then a two-pass bucket sort groups them by person
+//! (a scatter into a few thousand person ranges, then an in-cache sort of each range by person
+//! and date).
+
+use super::codes::{numeric_codes, NULL_CODE};
+use super::keys::{int_keys, KeyDict, UNKNOWN};
+use super::load::{Contact, People, ATTENDED, DNA, SCHEDULED};
+use super::TransitionOptions;
+use crate::error::{Error, Result};
+use crate::table::{
+    column_dates, display, format_date, ColumnKind, ColumnSpec, Diagnostics, Input,
+};
+use arrow_array::{cast::AsArray, types::Date32Type, Array, ArrayRef};
+use arrow_schema::DataType;
+use rayon::prelude::*;
+
+/// What a contact needs of its referral, in one word: the person and the service-line flag
+/// (`CYP`, `ADULT` or `CRISIS`), or why the referral's contacts are excluded.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RefInfo {
+    pub person: u32,
+    pub flags: u8,
+    /// The person's identifier when identifiers are integers: a contact's own `person_id` is
+    /// checked against it without a second lookup.
+    pub key: i64,
+}
+
+/// The referral is not in the referrals table.
+pub(crate) const NOT_FOUND: u8 = 0x40;
+/// The referral was excluded (and counted) when the referrals were read.
+pub(crate) const EXCLUDED: u8 = 0x80;
+
+/// Rows per parallel task of the row pass.
+const CHUNK_ROWS: usize = 1 << 16;
+
+const fn col(
+    name: &'static str,
+    kind: ColumnKind,
+    required: bool,
+    description: &'static str,
+) -> ColumnSpec {
+    ColumnSpec {
+        name,
+        kind,
+        required,
+        description,
+    }
+}
+
+/// The contacts table.
+pub const CONTACT_COLUMNS: &[ColumnSpec] = &[
+    col(
+        "referral_id",
+        ColumnKind::Identifier,
+        true,
+        "the referral the contact belongs to",
+    ),
+    col(
+        "contact_date",
+        ColumnKind::Date,
+        true,
+        "date of the care contact",
+    ),
+    col(
+        "attendance",
+        ColumnKind::Code,
+        true,
+        "ATTENDED OR DID NOT ATTEND (5, 6 attended; 3, 7 not; 2, 4 cancelled)",
+    ),
+    col(
+        "contact_id",
+        ColumnKind::Identifier,
+        false,
+        "unique per contact (not used)",
+    ),
+    col(
+        "person_id",
+        ColumnKind::Identifier,
+        false,
+        "checked against the referral's person",
+    ),
+    col(
+        "mechanism",
+        ColumnKind::Code,
+        false,
+        "CONSULTATION MECHANISM (01, 02, 04, 11 direct)",
+    ),
+];
+
+/// A count and the first row, gathered in a hot loop and reported once.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Tally {
+    pub count: u64,
+    pub first: Option<usize>,
+}
+
+impl Tally {
+    #[inline]
+    pub(crate) fn add(&mut self, row: usize) {
+        self.count += 1;
+        self.first.get_or_insert(row);
+    }
+
+    pub(crate) fn merge(&mut self, other: &Tally) {
+        self.count += other.count;
+        self.first = match (self.first, other.first) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+
+    pub(crate) fn report(&self, diag: &mut Diagnostics, reason: &str, action: &str) {
+        diag.add(reason, action, self.count, self.first);
+    }
+}
+
+/// Reasons counted while reading contacts, in report order.
+const REASONS: [(&str, &str); 6] = [
+    ("contact_referral_not_found", "contact excluded"),
+    (
+        "contact_on_excluded_referral",
+        "contact excluded with its referral",
+    ),
+    ("contact_after_data_end", "contact excluded"),
+    (
+        "invalid_attendance",
+        "attendance null or not 2–7: counted as not attended",
+    ),
+    (
+        "indirect_contact",
+        "attended but not face to face, telephone, talk type or video: not attended",
+    ),
+    ("event_after_death", "kept"),
+];
+
+/// The columns and lookup tables every chunk reads.
+struct Source<'a> {
+    input: &'a Input,
+    referral: &'a ArrayRef,
+    date: &'a ArrayRef,
+    attendance: &'a ArrayRef,
+    mechanism: Option<&'a ArrayRef>,
+    person: Option<&'a ArrayRef>,
+    refs: super::keys::Gather<'a, 'a, 'a, RefInfo>,
+    people: &'a People<'a>,
+    /// Flags of attendance codes 0..8 (only 2–7 are valid).
+    code_flags: [u8; 8],
+    direct: &'a [u16],
+    data_end: i32,
+    /// Person identifiers are integers in both tables (see [`RefInfo::key`]).
+    int_ids: bool,
+}
+
+/// A contact's own `person_id`, when the table has one.
+enum Stated {
+    Absent,
+    Keys(Vec<i64>),
+    Index(Vec<u32>),
+}
+
+/// One chunk's rows: person, date and flags per row (`person` UNKNOWN when excluded).
+fn chunk(s: &Source, offset: usize, out: &mut [Contact]) -> Result<[Tally; 6]> {
+    let len = out.len();
+    let input = s.input;
+    let name = |c: &str| input.name(c).to_owned();
+    let slice = |a: &ArrayRef| a.slice(offset, len);
+    let shift = |e: Error| shift_row(e, offset);
+    let info = s.refs.values(
+        &slice(s.referral),
+        &name("referral_id"),
+        "referrals.referral_id",
+        offset,
+    )?;
+    let owned_dates;
+    let dates: &[i32] = match s.date.data_type() {
+        DataType::Date32 if s.date.null_count() == 0 => {
+            &s.date.as_primitive::<Date32Type>().values()[offset..offset + len]
+        }
+        _ => {
+            let d = column_dates(&slice(s.date), &name("contact_date")).map_err(shift)?;
+            if let Some(i) = d.iter().position(Option::is_none) {
+                return Err(Error::InvalidCell {
+                    column: name("contact_date"),
+                    row: offset + i,
+                    value: "null".into(),
+                    rule: "a date is required here".into(),
+                });
+            }
+            owned_dates = d
+                .into_iter()
+                .map(Option::unwrap_or_default)
+                .collect::<Vec<_>>();
+            &owned_dates
+        }
+    };
+    let attendance = numeric_codes(&slice(s.attendance), &name("attendance"))?;
+    let mechanism = s
+        .mechanism
+        .map(|m| numeric_codes(&slice(m), &name("mechanism")))
+        .transpose()?;
+    // The contact's own person: its integer identifier (compared with the referral's), or,
+    // for text identifiers, its dictionary index.
+    let stated = match s.person {
+        None => Stated::Absent,
+        Some(p) => match int_keys(&slice(p), &name("person_id"), offset)? {
+            Some(keys) if s.int_ids => Stated::Keys(keys),
+            _ => Stated::Index(
+                s.people
+                    .dict
+                    .lookup(&slice(p), &name("person_id"), "persons.person_id")
+                    .map_err(shift)?,
+            ),
+        },
+    };
+    let mut t = [Tally::default(); 6];
+    for i in 0..len {
+        let row = offset + i;
+        out[i].person = UNKNOWN;
+        let r = info[i];
+        if r.flags & NOT_FOUND != 0 {
+            t[0].add(row);
+            continue;
+        }
+        let mismatch = match &stated {
+            Stated::Absent => false,
+            Stated::Keys(k) => r.person != UNKNOWN && k[i] != r.key,
+            Stated::Index(x) => r.person != UNKNOWN && x[i] != r.person,
+        };
+        {
+            if mismatch {
+                let value = display(s.person.expect("stated").as_ref(), row);
+                return Err(Error::InvalidCell {
+                    column: name("person_id"),
+                    row,
+                    value,
+                    rule: "is not the person of the contact's referral".into(),
+                });
+            }
+        }
+        if r.flags & EXCLUDED != 0 {
+            t[1].add(row);
+            continue;
+        }
+        let date = dates[i];
+        if date > s.data_end {
+            t[2].add(row);
+            continue;
+        }
+        let a = attendance[i];
+        let mut flags = if (2..=7).contains(&a) {
+            s.code_flags[a as usize]
+        } else {
+            t[3].add(row);
+            0
+        };
+        if flags & ATTENDED != 0 {
+            if let Some(m) = &mechanism {
+                if m[i] != NULL_CODE && !s.direct.contains(&m[i]) {
+                    // (a handful of codes: a linear scan is as fast as a table)
+                    flags &= !ATTENDED;
+                    t[4].add(row);
+                }
+            }
+        }
+        out[i] =
+            Contact::new(r.person, date, flags | r.flags).ok_or_else(|| Error::InvalidCell {
+                column: name("contact_date"),
+                row,
+                value: format_date(date),
+                rule: "is outside the years −21000 to 24900".into(),
+            })?;
+    }
+    Ok(t)
+}
+
+/// An error whose row is counted within a slice, counted in the whole table.
+fn shift_row(e: Error, offset: usize) -> Error {
+    match e {
+        Error::InvalidCell {
+            column,
+            row,
+            value,
+            rule,
+        } => Error::InvalidCell {
+            column,
+            row: row + offset,
+            value,
+            rule,
+        },
+        other => other,
+    }
+}
+
+/// Reads the contacts: per person, their contacts sorted by date (offsets `start`).
+pub(crate) fn read_contacts(
+    c: &Input,
+    ref_dict: &KeyDict,
+    ref_info: &[RefInfo],
+    int_ids: bool,
+    people: &People,
+    opts: &TransitionOptions,
+    diag: &mut Diagnostics,
+) -> Result<(Vec<usize>, Vec<Contact>)> {
+    c.check(CONTACT_COLUMNS)?;
+    let mut code_flags = [0u8; 8];
+    for &a in &opts.attended_codes {
+        code_flags[a as usize] = ATTENDED | SCHEDULED;
+    }
+    for &a in &opts.dna_codes {
+        code_flags[a as usize] = DNA | SCHEDULED;
+    }
+    let optional = |name: &str| c.has(name).then(|| c.column(name)).transpose();
+    let source = Source {
+        input: c,
+        referral: c.column("referral_id")?,
+        date: c.column("contact_date")?,
+        attendance: c.column("attendance")?,
+        mechanism: optional("mechanism")?,
+        person: optional("person_id")?,
+        refs: ref_dict.gather(
+            ref_info,
+            RefInfo {
+                person: UNKNOWN,
+                flags: NOT_FOUND,
+                key: 0,
+            },
+        ),
+        people,
+        code_flags,
+        direct: &opts.direct_mechanisms,
+        data_end: opts.data_end,
+        int_ids,
+    };
+    let n = c.num_rows();
+    let mut rows = vec![Contact::default(); n];
+    let parts: Vec<Result<[Tally; 6]>> = rows
+        .par_chunks_mut(CHUNK_ROWS)
+        .enumerate()
+        .map(|(k, out)| chunk(&source, k * CHUNK_ROWS, out))
+        .collect();
+    let mut tallies = [Tally::default(); 6];
+    for part in parts {
+        // The first failing chunk holds the first bad row.
+        for (t, p) in tallies.iter_mut().zip(part?.iter()) {
+            t.merge(p);
+        }
+    }
+    let (start, sorted) = group_by_owner(people.dob.len(), rows);
+    check_births_and_deaths(&source, &start, &sorted, &mut tallies[5])?;
+    for (t, (reason, action)) in tallies.iter().zip(REASONS) {
+        t.report(diag, reason, action);
+    }
+    Ok((start, sorted))
+}
+
+/// Contacts before the person's birth are an error, after their death counted: checked per
+/// person on the sorted contacts (the first and last dates), then, only when some are found,
+/// the input is read again for the first such row.
+fn check_births_and_deaths(
+    s: &Source,
+    start: &[usize],
+    sorted: &[Contact],
+    after_death: &mut Tally,
+) -> Result<()> {
+    let (dob, dod) = (&s.people.dob, &s.people.dod);
+    let (before, after): (bool, u64) = (0..dob.len())
+        .into_par_iter()
+        .map(|p| {
+            let own = &sorted[start[p]..start[p + 1]];
+            let before = own.first().is_some_and(|c| c.date() < dob[p]);
+            let after = own.len() - own.partition_point(|c| c.date() <= dod[p]);
+            (before, after as u64)
+        })
+        .reduce(|| (false, 0), |a, b| (a.0 || b.0, a.1 + b.1));
+    if !before && after == 0 {
+        return Ok(());
+    }
+    let mut first_after = None;
+    for offset in (0..s.input.num_rows()).step_by(CHUNK_ROWS) {
+        let len = CHUNK_ROWS.min(s.input.num_rows() - offset);
+        let mut out = vec![Contact::default(); len];
+        chunk(s, offset, &mut out)?;
+        for (i, c) in out.iter().enumerate().filter(|(_, c)| c.person != UNKNOWN) {
+            let p = c.person as usize;
+            if c.date() < dob[p] {
+                return Err(Error::InvalidCell {
+                    column: s.input.name("contact_date").to_owned(),
+                    row: offset + i,
+                    value: format_date(c.date()),
+                    rule: "contact is dated before the person's birth".into(),
+                });
+            }
+            if c.date() > dod[p] && first_after.is_none() {
+                first_after = Some(offset + i);
+            }
+        }
+    }
+    after_death.count += after;
+    after_death.first = match (after_death.first, first_after) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    Ok(())
+}
+
+/// Rows that belong to an owner (a person) and sort within it.
+pub(crate) trait Owned: Copy + Default + Send + Sync {
+    /// The owner, `UNKNOWN` for a row to drop (it was counted).
+    fn owner(&self) -> u32;
+    /// Order within the owner.
+    fn order(&self) -> (i32, u32);
+}
+
+impl Owned for Contact {
+    fn owner(&self) -> u32 {
+        self.person
+    }
+    fn order(&self) -> (i32, u32) {
+        (0, self.word())
+    }
+}
+
+/// Groups rows by owner (UNKNOWN dropped), each owner's sorted by [`Owned::order`]: start
+/// offsets per owner and the rows. A parallel scatter into buckets of consecutive owners
+/// (a few thousand buckets, so the writes stay in a few cache lines each), then, bucket by
+/// bucket in parallel and in cache, a counting sort by owner and a small sort per owner.
+pub(crate) fn group_by_owner<T: Owned>(owners: usize, rows: Vec<T>) -> (Vec<usize>, Vec<T>) {
+    let bits = usize::BITS - owners.max(1).leading_zeros();
+    let shift = bits.saturating_sub(12);
+    let buckets = (owners >> shift) + 1;
+    let bucket = |c: &T| (c.owner() >> shift) as usize;
+    let per_task = (rows.len() / (rayon::current_num_threads() * 4)).max(CHUNK_ROWS);
+    let tasks: Vec<&[T]> = rows.chunks(per_task).collect();
+    let counts: Vec<Vec<usize>> = tasks
+        .par_iter()
+        .map(|t| {
+            let mut n = vec![0usize; buckets];
+            for c in t.iter().filter(|c| c.owner() != UNKNOWN) {
+                n[bucket(c)] += 1;
+            }
+            n
+        })
+        .collect();
+    let total: usize = counts.iter().flatten().sum();
+    let mut sorted = vec![T::default(); total];
+    {
+        // Bucket-major, task-minor regions: each task fills its own region of every bucket.
+        let mut regions: Vec<Vec<&mut [T]>> =
+            tasks.iter().map(|_| Vec::with_capacity(buckets)).collect();
+        let mut rest = sorted.as_mut_slice();
+        for b in 0..buckets {
+            for (k, n) in counts.iter().enumerate() {
+                let (head, tail) = rest.split_at_mut(n[b]);
+                regions[k].push(head);
+                rest = tail;
+            }
+        }
+        regions
+            .par_iter_mut()
+            .zip(tasks.par_iter())
+            .for_each(|(region, task)| {
+                let mut next = vec![0usize; buckets];
+                for c in task.iter().filter(|c| c.owner() != UNKNOWN) {
+                    let b = bucket(c);
+                    region[b][next[b]] = *c;
+                    next[b] += 1;
+                }
+            });
+    }
+    drop(tasks);
+    drop(rows);
+    let mut in_bucket = Vec::with_capacity(buckets);
+    let mut rest = sorted.as_mut_slice();
+    for b in 0..buckets {
+        let n: usize = counts.iter().map(|n| n[b]).sum();
+        let (head, tail) = rest.split_at_mut(n);
+        in_bucket.push((b, head));
+        rest = tail;
+    }
+    let width = 1usize << shift;
+    in_bucket.par_iter_mut().for_each(|(b, s)| {
+        let base = *b << shift;
+        let mut start = vec![0usize; width + 1];
+        for c in s.iter() {
+            start[c.owner() as usize - base + 1] += 1;
+        }
+        for k in 0..width {
+            start[k + 1] += start[k];
+        }
+        let copy = s.to_vec();
+        let mut next = start.clone();
+        for c in copy {
+            let k = c.owner() as usize - base;
+            s[next[k]] = c;
+            next[k] += 1;
+        }
+        for k in 0..width {
+            let own = &mut s[start[k]..start[k + 1]];
+            if own.len() > 1 {
+                own.sort_unstable_by_key(T::order);
+            }
+        }
+    });
+    let mut start = vec![0usize; owners + 1];
+    for c in &sorted {
+        start[c.owner() as usize + 1] += 1;
+    }
+    for p in 0..owners {
+        start[p + 1] += start[p];
+    }
+    (start, sorted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contacts_pack_date_and_flags_in_one_word() {
+        for (date, flags) in [(0, 0u8), (-719_468, 255), (19_723, 0b1011), (8_388_607, 1)] {
+            let c = Contact::new(7, date, flags).unwrap();
+            assert_eq!((c.person, c.date(), c.flags()), (7, date, flags));
+        }
+        assert!(Contact::new(1, 1 << 23, 0).is_none());
+        assert!(Contact::new(1, -(1 << 23) - 1, 0).is_none());
+        let (a, b) = (
+            Contact::new(1, -5, 200).unwrap(),
+            Contact::new(1, -4, 0).unwrap(),
+        );
+        assert!(a.word() < b.word(), "the word sorts by date first");
+    }
+
+    #[test]
+    fn grouping_by_person_sorts_each_persons_contacts_by_date() {
+        let people = 10_000;
+        let mut rows = Vec::new();
+        let mut x: u64 = 7;
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let person = if x.is_multiple_of(50) {
+                UNKNOWN
+            } else {
+                (x % people as u64) as u32
+            };
+            rows.push(Contact::new(person, ((x >> 20) % 3000) as i32, (x >> 40) as u8).unwrap());
+        }
+        let mut expected: Vec<Contact> = rows
+            .iter()
+            .copied()
+            .filter(|c| c.person != UNKNOWN)
+            .collect();
+        expected.sort_by_key(|c| (c.person, c.date(), c.flags()));
+        let (start, mut sorted) = group_by_owner(people, rows);
+        assert_eq!(start[people], expected.len());
+        for p in 0..people {
+            let own = &mut sorted[start[p]..start[p + 1]];
+            assert!(own.iter().all(|c| c.person == p as u32));
+            assert!(own.windows(2).all(|w| w[0].date() <= w[1].date()));
+            own.sort_by_key(|c| (c.person, c.date(), c.flags()));
+        }
+        let key = |c: &Contact| (c.person, c.date(), c.flags());
+        assert!(sorted.iter().map(key).eq(expected.iter().map(key)));
+    }
+}
