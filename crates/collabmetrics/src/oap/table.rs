@@ -11,71 +11,57 @@ use crate::table::{format_date, ColumnKind, ColumnSpec, Diagnostics, Groups, Inp
 use arrow_schema::Field;
 use std::collections::HashMap;
 
-const fn col(
-    name: &'static str,
-    kind: ColumnKind,
-    required: bool,
-    description: &'static str,
-) -> ColumnSpec {
-    ColumnSpec {
-        name,
-        kind,
-        required,
-        description,
-    }
-}
-
 /// The placements table.
 pub const PLACEMENT_COLUMNS: &[ColumnSpec] = &[
-    col(
+    ColumnSpec::new(
         "placement_id",
         ColumnKind::Identifier,
         true,
         "unique per placement",
     ),
-    col(
+    ColumnSpec::new(
         "person_id",
         ColumnKind::Identifier,
         true,
         "the patient, for overlapping placements",
     ),
-    col(
+    ColumnSpec::new(
         "start_date",
         ColumnKind::Date,
         true,
         "admission to the out-of-area unit",
     ),
-    col(
+    ColumnSpec::new(
         "end_date",
         ColumnKind::Date,
         true,
         "discharge; null while the placement is open",
     ),
-    col(
+    ColumnSpec::new(
         "bed_type",
         ColumnKind::Code,
         true,
         "MHSDS hospital bed type (10, 11, 12 / 200, 201, 202)",
     ),
-    col(
+    ColumnSpec::new(
         "reason",
         ColumnKind::Code,
         true,
         "out-of-area reason (10 = no local bed: inappropriate)",
     ),
-    col(
+    ColumnSpec::new(
         "sending_org",
         ColumnKind::Code,
         false,
         "ODS code of the responsible provider or commissioner",
     ),
-    col(
+    ColumnSpec::new(
         "receiving_org",
         ColumnKind::Code,
         false,
         "ODS code of the receiving provider",
     ),
-    col(
+    ColumnSpec::new(
         "daily_cost",
         ColumnKind::Number,
         false,
@@ -85,14 +71,14 @@ pub const PLACEMENT_COLUMNS: &[ColumnSpec] = &[
 
 /// The optional all-admissions table (local and out of area), for proportions.
 pub const ADMISSION_COLUMNS: &[ColumnSpec] = &[
-    col("start_date", ColumnKind::Date, true, "admission"),
-    col(
+    ColumnSpec::new("start_date", ColumnKind::Date, true, "admission"),
+    ColumnSpec::new(
         "end_date",
         ColumnKind::Date,
         true,
         "discharge; null while in hospital",
     ),
-    col(
+    ColumnSpec::new(
         "bed_type",
         ColumnKind::Code,
         false,
@@ -102,7 +88,7 @@ pub const ADMISSION_COLUMNS: &[ColumnSpec] = &[
 
 /// The optional population table, for rates: a `population` column and key columns, each one
 /// of the `by` columns (none: one population for everything).
-pub const POPULATION_COLUMNS: &[ColumnSpec] = &[col(
+pub const POPULATION_COLUMNS: &[ColumnSpec] = &[ColumnSpec::new(
     "population",
     ColumnKind::Number,
     true,

@@ -263,6 +263,23 @@ pub struct ColumnSpec {
     pub description: &'static str,
 }
 
+impl ColumnSpec {
+    /// A declared column (for the `const` column lists of each metric).
+    pub const fn new(
+        name: &'static str,
+        kind: ColumnKind,
+        required: bool,
+        description: &'static str,
+    ) -> Self {
+        ColumnSpec {
+            name,
+            kind,
+            required,
+            description,
+        }
+    }
+}
+
 /// Distinct values of a code column: a dense code per row and each code's value as text
 /// (`None` for null).
 #[derive(Debug, Clone, PartialEq)]

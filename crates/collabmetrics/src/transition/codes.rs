@@ -66,20 +66,8 @@ pub(crate) fn numeric_codes(col: &ArrayRef, name: &str) -> Result<Vec<u16>> {
             .map(|v| v.map_or(NULL_CODE, parse_code))
             .collect(),
         DataType::Dictionary(_, _) => {
-            let dict = col.as_any_dictionary();
-            let values = numeric_codes(dict.values(), name)?;
-            let nulls = col.logical_nulls();
-            dict.normalized_keys()
-                .iter()
-                .enumerate()
-                .map(|(i, &k)| {
-                    if nulls.as_ref().is_some_and(|n| n.is_null(i)) {
-                        NULL_CODE
-                    } else {
-                        values[k]
-                    }
-                })
-                .collect()
+            let values = numeric_codes(col.as_any_dictionary().values(), name)?;
+            dictionary_rows(col, &values, NULL_CODE)
         }
         other => {
             return Err(Error::ColumnType {
@@ -90,6 +78,24 @@ pub(crate) fn numeric_codes(col: &ArrayRef, name: &str) -> Result<Vec<u16>> {
         }
     };
     Ok(out)
+}
+
+/// Each row of a dictionary column mapped through `per_value` (its values' results), `null`
+/// for a null row: the values are decoded once, not once per row.
+fn dictionary_rows<T: Copy>(col: &ArrayRef, per_value: &[T], null: T) -> Vec<T> {
+    let nulls = col.logical_nulls();
+    col.as_any_dictionary()
+        .normalized_keys()
+        .iter()
+        .enumerate()
+        .map(|(i, &k)| {
+            if nulls.as_ref().is_some_and(|n| n.is_null(i)) {
+                null
+            } else {
+                per_value[k]
+            }
+        })
+        .collect()
 }
 
 /// A text code column as a code per row into its distinct values, trimmed and upper-cased
@@ -136,23 +142,9 @@ pub(crate) fn text_codes(col: &ArrayRef, name: &str) -> Result<TextCodes> {
         DataType::LargeUtf8 => intern(col.as_string::<i64>().iter()),
         DataType::Utf8View => intern(col.as_string_view().iter()),
         DataType::Dictionary(_, _) => {
-            let dict = col.as_any_dictionary();
-            let values = text_codes(dict.values(), name)?;
-            let nulls = col.logical_nulls();
-            let codes = dict
-                .normalized_keys()
-                .iter()
-                .enumerate()
-                .map(|(i, &k)| {
-                    if nulls.as_ref().is_some_and(|n| n.is_null(i)) {
-                        u32::MAX
-                    } else {
-                        values.codes[k]
-                    }
-                })
-                .collect();
+            let values = text_codes(col.as_any_dictionary().values(), name)?;
             TextCodes {
-                codes,
+                codes: dictionary_rows(col, &values.codes, u32::MAX),
                 values: values.values,
             }
         }

@@ -35,53 +35,39 @@ pub(crate) const EXCLUDED: u8 = 0x80;
 /// Rows per parallel task of the row pass.
 const CHUNK_ROWS: usize = 1 << 16;
 
-const fn col(
-    name: &'static str,
-    kind: ColumnKind,
-    required: bool,
-    description: &'static str,
-) -> ColumnSpec {
-    ColumnSpec {
-        name,
-        kind,
-        required,
-        description,
-    }
-}
-
 /// The contacts table.
 pub const CONTACT_COLUMNS: &[ColumnSpec] = &[
-    col(
+    ColumnSpec::new(
         "referral_id",
         ColumnKind::Identifier,
         true,
         "the referral the contact belongs to",
     ),
-    col(
+    ColumnSpec::new(
         "contact_date",
         ColumnKind::Date,
         true,
         "date of the care contact",
     ),
-    col(
+    ColumnSpec::new(
         "attendance",
         ColumnKind::Code,
         true,
         "ATTENDED OR DID NOT ATTEND (5, 6 attended; 3, 7 not; 2, 4 cancelled)",
     ),
-    col(
+    ColumnSpec::new(
         "contact_id",
         ColumnKind::Identifier,
         false,
         "unique per contact (not used)",
     ),
-    col(
+    ColumnSpec::new(
         "person_id",
         ColumnKind::Identifier,
         false,
         "checked against the referral's person",
     ),
-    col(
+    ColumnSpec::new(
         "mechanism",
         ColumnKind::Code,
         false,

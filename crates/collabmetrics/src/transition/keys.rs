@@ -98,6 +98,24 @@ pub(crate) fn int_keys(col: &ArrayRef, name: &str, offset: usize) -> Result<Opti
     Ok(Some(out))
 }
 
+/// `table[v − min]` for each value (`missing` outside the table): the common case (integer
+/// identifiers 1..n, no nulls) as a tight loop of independent loads, so the processor
+/// overlaps the cache misses of a random order.
+fn dense_gather<T: Copy>(values: &[i64], min: i64, table: &[T], missing: T) -> Vec<T> {
+    let len = table.len() as u64;
+    values
+        .iter()
+        .map(|&v| {
+            let o = v.wrapping_sub(min) as u64;
+            if o < len {
+                table[o as usize]
+            } else {
+                missing
+            }
+        })
+        .collect()
+}
+
 fn null_id(name: &str, row: usize) -> Error {
     Error::InvalidCell {
         column: name.to_owned(),
@@ -226,21 +244,8 @@ impl<'a> KeyDict<'a> {
         self.check_kind(col, name, owner)?;
         if let (KeyDict::Dense { min, slots }, DataType::Int64) = (self, col.data_type()) {
             if col.null_count() == 0 {
-                // A tight loop of independent loads (see `Gather::values`).
-                let len = slots.len() as u64;
-                return Ok(col
-                    .as_primitive::<Int64Type>()
-                    .values()
-                    .iter()
-                    .map(|&v| {
-                        let o = v.wrapping_sub(*min) as u64;
-                        if o < len {
-                            slots[o as usize]
-                        } else {
-                            UNKNOWN
-                        }
-                    })
-                    .collect());
+                let values = col.as_primitive::<Int64Type>().values();
+                return Ok(dense_gather(values, *min, slots, UNKNOWN));
             }
         }
         let mut out = vec![UNKNOWN; col.len()];
@@ -284,22 +289,8 @@ impl<T: Copy> Gather<'_, '_, '_, T> {
         self.dict.check_kind(col, name, owner)?;
         if let (Some((min, table)), DataType::Int64) = (&self.dense, col.data_type()) {
             if col.null_count() == 0 {
-                // The common case (integer identifiers 1..n) as a tight loop of independent
-                // loads, so the processor overlaps the cache misses of a random order.
-                let len = table.len() as u64;
-                return Ok(col
-                    .as_primitive::<Int64Type>()
-                    .values()
-                    .iter()
-                    .map(|&v| {
-                        let o = v.wrapping_sub(*min) as u64;
-                        if o < len {
-                            table[o as usize]
-                        } else {
-                            self.missing
-                        }
-                    })
-                    .collect());
+                let values = col.as_primitive::<Int64Type>().values();
+                return Ok(dense_gather(values, *min, table, self.missing));
             }
         }
         let mut out = Vec::with_capacity(col.len());

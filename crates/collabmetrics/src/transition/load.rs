@@ -129,78 +129,64 @@ impl Prepared {
     }
 }
 
-const fn col(
-    name: &'static str,
-    kind: ColumnKind,
-    required: bool,
-    description: &'static str,
-) -> ColumnSpec {
-    ColumnSpec {
-        name,
-        kind,
-        required,
-        description,
-    }
-}
-
 /// The persons table.
 pub const PERSON_COLUMNS: &[ColumnSpec] = &[
-    col(
+    ColumnSpec::new(
         "person_id",
         ColumnKind::Identifier,
         true,
         "unique per person",
     ),
-    col(
+    ColumnSpec::new(
         "date_of_birth",
         ColumnKind::Date,
         true,
         "null: the person is excluded and counted",
     ),
-    col("date_of_death", ColumnKind::Date, false, "null while alive"),
+    ColumnSpec::new("date_of_death", ColumnKind::Date, false, "null while alive"),
 ];
 
 /// The referrals table.
 pub const REFERRAL_COLUMNS: &[ColumnSpec] = &[
-    col(
+    ColumnSpec::new(
         "referral_id",
         ColumnKind::Identifier,
         true,
         "unique per referral",
     ),
-    col(
+    ColumnSpec::new(
         "person_id",
         ColumnKind::Identifier,
         true,
         "the person referred",
     ),
-    col("received_date", ColumnKind::Date, true, "referral received"),
-    col("discharge_date", ColumnKind::Date, false, "null while open"),
-    col(
+    ColumnSpec::new("received_date", ColumnKind::Date, true, "referral received"),
+    ColumnSpec::new("discharge_date", ColumnKind::Date, false, "null while open"),
+    ColumnSpec::new(
         "rejection_date",
         ColumnKind::Date,
         false,
         "null unless rejected",
     ),
-    col(
+    ColumnSpec::new(
         "service_line",
         ColumnKind::Code,
         false,
         "cyp, adult or unknown",
     ),
-    col(
+    ColumnSpec::new(
         "team_age_group",
         ColumnKind::Code,
         false,
         "cyp, adult or all_age",
     ),
-    col(
+    ColumnSpec::new(
         "team_type",
         ColumnKind::Code,
         false,
         "MHSDS SERVICE OR TEAM TYPE (C.. CYPMHS, A.. adult)",
     ),
-    col(
+    ColumnSpec::new(
         "closure_reason",
         ColumnKind::Code,
         false,
@@ -210,14 +196,14 @@ pub const REFERRAL_COLUMNS: &[ColumnSpec] = &[
 
 /// The optional care plans table.
 pub const CARE_PLAN_COLUMNS: &[ColumnSpec] = &[
-    col("person_id", ColumnKind::Identifier, true, "the person"),
-    col(
+    ColumnSpec::new("person_id", ColumnKind::Identifier, true, "the person"),
+    ColumnSpec::new(
         "plan_type",
         ColumnKind::Code,
         true,
         "care plan type (14 = CYP transition plan)",
     ),
-    col("date", ColumnKind::Date, true, "date the plan was recorded"),
+    ColumnSpec::new("date", ColumnKind::Date, true, "date the plan was recorded"),
 ];
 
 /// Why a referral was left out.
@@ -285,13 +271,13 @@ fn sort_each<T: Send>(start: &[usize], items: &mut [T], key: impl Fn(&T) -> (i32
     slices.par_iter_mut().for_each(|s| s.sort_by_key(&key));
 }
 
-pub(crate) fn prepare(
-    persons: &Input,
-    referrals: &Input,
-    contacts: &Input,
-    care_plans: Option<&Input>,
-    opts: &TransitionOptions,
-) -> Result<Prepared> {
+pub(crate) fn prepare(tables: &super::Tables, opts: &TransitionOptions) -> Result<Prepared> {
+    let super::Tables {
+        persons,
+        referrals,
+        contacts,
+        care_plans,
+    } = *tables;
     opts.validate()?;
     let mut diagnostics = Diagnostics::new();
     let people =

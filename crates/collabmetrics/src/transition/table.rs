@@ -49,13 +49,7 @@ struct Run {
 const CHUNK: usize = 4096;
 
 fn run(tables: &Tables, opts: &TransitionOptions) -> Result<Run> {
-    let p = prepare(
-        tables.persons,
-        tables.referrals,
-        tables.contacts,
-        tables.care_plans,
-        opts,
-    )?;
+    let p = prepare(tables, opts)?;
     let horizons = opts.all_horizons();
     let n = p.len();
     let parts: Vec<(Vec<TRow>, Vec<BRow>, Rejected)> = (0..n.div_ceil(CHUNK))
@@ -358,13 +352,7 @@ fn transfers_curve(run: &Run, opts: &TransitionOptions) -> Result<RecordBatch> {
 /// classification: `referral_id`, `service_line`, `rule`. All the tables are read and checked
 /// as by the other entry points, so the diagnostics are the same.
 pub fn service_lines(tables: &Tables, opts: &TransitionOptions) -> Result<TableResult> {
-    let p = prepare(
-        tables.persons,
-        tables.referrals,
-        tables.contacts,
-        tables.care_plans,
-        opts,
-    )?;
+    let p = prepare(tables, opts)?;
     let mut o = Out::default();
     o.add(
         "referral_id",
