@@ -646,7 +646,7 @@ fn ageing_out(young: &Analysis, s: &Summary, c: f64, span: &str) -> Section {
             span.trim_start_matches("index dates ")
         ),
         &format!(
-            "Open CYP referral in the half-year before the 18th birthday and an attended CYP contact in the year before, classified a year after it (first rule that matches); class shares of all {} members, rates of those with full follow-up; Wilson interval",
+            "Open CYP referral in the half-year before the 18th birthday and an attended CYP contact in the year before, classified a year after it (first rule that matches); {} members: class shares and rates of those with a full year of follow-up, the insufficient-follow-up share of all; Wilson interval",
             young.ageing_out.num_rows()
         ),
         transition_header(c),
