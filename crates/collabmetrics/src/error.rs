@@ -115,6 +115,25 @@ impl Error {
         }
     }
 
+    /// The same error with its row counted `offset` rows further on: an error found in a
+    /// slice of a table, located in the whole table.
+    pub(crate) fn at_offset(self, offset: usize) -> Self {
+        match self {
+            Error::InvalidCell {
+                column,
+                row,
+                value,
+                rule,
+            } => Error::InvalidCell {
+                column,
+                row: row + offset,
+                value,
+                rule,
+            },
+            other => other,
+        }
+    }
+
     pub(crate) fn argument(argument: &str, message: impl Into<String>) -> Self {
         Error::InvalidArgument {
             argument: argument.to_owned(),

@@ -303,46 +303,28 @@ pub(crate) fn sii_stream(groups: &[Subgroup], opts: &SiiOptions, stream: u64) ->
     for &c in &opts.confidence {
         let (lo, hi) = phe_positions(n, c);
         let (b_lo, b_hi) = (select(&mut sims, lo), select(&mut sims, hi));
-        let lim = if opts.transform {
+        // (SII lower, SII upper, RII lower, RII upper)
+        let (sii_lower, sii_upper, rii_lower, rii_upper) = if opts.transform {
             let at = |b: f64| (vt.back(mid - b / 2.0), vt.back(mid + b / 2.0));
             let ((l0, l1), (h0, h1)) = (at(b_lo), at(b_hi));
             if m < 0.0 {
-                SiiLimits {
-                    confidence: c,
-                    sii_lower: m * (h1 - h0),
-                    sii_upper: m * (l1 - l0),
-                    rii_lower: h0 / h1,
-                    rii_upper: l0 / l1,
-                    rii_mean_lower: None,
-                    rii_mean_upper: None,
-                }
+                (m * (h1 - h0), m * (l1 - l0), h0 / h1, l0 / l1)
             } else {
-                SiiLimits {
-                    confidence: c,
-                    sii_lower: m * (l1 - l0),
-                    sii_upper: m * (h1 - h0),
-                    rii_lower: l1 / l0,
-                    rii_upper: h1 / h0,
-                    rii_mean_lower: None,
-                    rii_mean_upper: None,
-                }
+                (m * (l1 - l0), m * (h1 - h0), l1 / l0, h1 / h0)
             }
         } else {
-            SiiLimits {
-                confidence: c,
-                sii_lower: b_lo,
-                sii_upper: b_hi,
-                rii_lower: select(&mut riis, lo),
-                rii_upper: select(&mut riis, hi),
-                rii_mean_lower: None,
-                rii_mean_upper: None,
-            }
+            (b_lo, b_hi, select(&mut riis, lo), select(&mut riis, hi))
         };
-        let mut lim = lim;
-        if opts.rii_mean_interval {
-            lim.rii_mean_lower = Some(select(&mut rms, lo));
-            lim.rii_mean_upper = Some(select(&mut rms, hi));
-        }
+        let rii_mean = |rms: &mut [f64], k: usize| opts.rii_mean_interval.then(|| select(rms, k));
+        let lim = SiiLimits {
+            confidence: c,
+            sii_lower,
+            sii_upper,
+            rii_lower,
+            rii_upper,
+            rii_mean_lower: rii_mean(&mut rms, lo),
+            rii_mean_upper: rii_mean(&mut rms, hi),
+        };
         out.limits.push(lim);
     }
     Ok(out)

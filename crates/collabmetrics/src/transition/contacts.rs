@@ -152,7 +152,7 @@ fn chunk(s: &Source, offset: usize, out: &mut [Contact]) -> Result<[Tally; 6]> {
     let input = s.input;
     let name = |c: &str| input.name(c).to_owned();
     let slice = |a: &ArrayRef| a.slice(offset, len);
-    let shift = |e: Error| shift_row(e, offset);
+    let shift = |e: Error| e.at_offset(offset);
     let info = s.refs.values(
         &slice(s.referral),
         &name("referral_id"),
@@ -259,24 +259,6 @@ fn chunk(s: &Source, offset: usize, out: &mut [Contact]) -> Result<[Tally; 6]> {
             })?;
     }
     Ok(t)
-}
-
-/// An error whose row is counted within a slice, counted in the whole table.
-fn shift_row(e: Error, offset: usize) -> Error {
-    match e {
-        Error::InvalidCell {
-            column,
-            row,
-            value,
-            rule,
-        } => Error::InvalidCell {
-            column,
-            row: row + offset,
-            value,
-            rule,
-        },
-        other => other,
-    }
 }
 
 /// Reads the contacts: per person, their contacts sorted by date (offsets `start`).

@@ -226,51 +226,6 @@ fn optional_dates(input: &Input, column: &str) -> Result<Option<Vec<Option<i32>>
     input.has(column).then(|| input.dates(column)).transpose()
 }
 
-/// Counting sort of `items` by owner (`owner(i)` in 0..n, [`UNKNOWN`] to skip): start offsets
-/// per owner and the items in owner order, original order kept within an owner.
-fn by_owner<T: Copy + Send>(
-    n: usize,
-    len: usize,
-    owner: impl Fn(usize) -> u32,
-    item: impl Fn(usize) -> T,
-    empty: T,
-) -> (Vec<usize>, Vec<T>) {
-    let mut start = vec![0usize; n + 1];
-    for i in 0..len {
-        let o = owner(i);
-        if o != UNKNOWN {
-            start[o as usize + 1] += 1;
-        }
-    }
-    for p in 0..n {
-        start[p + 1] += start[p];
-    }
-    let mut next = start.clone();
-    let mut out = vec![empty; start[n]];
-    for i in 0..len {
-        let o = owner(i);
-        if o != UNKNOWN {
-            out[next[o as usize]] = item(i);
-            next[o as usize] += 1;
-        }
-    }
-    (start, out)
-}
-
-/// Splits `items` into the per-owner slices given by `start` and sorts each one.
-fn sort_each<T: Send>(start: &[usize], items: &mut [T], key: impl Fn(&T) -> (i32, u32) + Sync) {
-    let mut slices = Vec::with_capacity(start.len().saturating_sub(1));
-    let mut rest = items;
-    for w in start.windows(2) {
-        let (head, tail) = rest.split_at_mut(w[1] - w[0]);
-        if head.len() > 1 {
-            slices.push(head);
-        }
-        rest = tail;
-    }
-    slices.par_iter_mut().for_each(|s| s.sort_by_key(&key));
-}
-
 pub(crate) fn prepare(tables: &super::Tables, opts: &TransitionOptions) -> Result<Prepared> {
     let super::Tables {
         persons,
@@ -705,7 +660,7 @@ fn read_plans(
     )?;
     let kind = numeric_codes(cp.column("plan_type")?, cp.name("plan_type"))?;
     let dates = cp.required_dates("date")?;
-    let mut keep = vec![UNKNOWN; person.len()];
+    let mut plans = vec![Plan::default(); person.len()];
     for i in 0..person.len() {
         if person[i] == UNKNOWN {
             diag.record("care_plan_person_not_found", "care plan excluded", Some(i));
@@ -716,12 +671,39 @@ fn read_plans(
                 Some(i),
             );
         } else {
-            keep[i] = person[i];
+            plans[i] = Plan {
+                person: person[i],
+                date: dates[i],
+            };
         }
     }
-    let (start, mut plans) = by_owner(people.dob.len(), person.len(), |i| keep[i], |i| dates[i], 0);
-    sort_each(&start, &mut plans, |&d| (d, 0));
-    Ok((start, plans))
+    let (start, plans) = group_by_owner(people.dob.len(), plans);
+    Ok((start, plans.iter().map(|p| p.date).collect()))
+}
+
+/// A transition plan of a person (`UNKNOWN`: not kept).
+#[derive(Debug, Clone, Copy)]
+struct Plan {
+    person: u32,
+    date: i32,
+}
+
+impl Default for Plan {
+    fn default() -> Self {
+        Plan {
+            person: UNKNOWN,
+            date: 0,
+        }
+    }
+}
+
+impl Owned for Plan {
+    fn owner(&self) -> u32 {
+        self.person
+    }
+    fn order(&self) -> (i32, u32) {
+        (self.date, 0)
+    }
 }
 
 const DEFAULT_BREAKDOWNS: [&str; 4] = ["sex", "ethnicity", "imd_decile", "place"];
