@@ -4,19 +4,14 @@
 //! cores, peak memory under twice the input's size (printed before the timing; see also
 //! `examples/transition_memory.rs`).
 
-use collabmetrics::table::{ColumnMap, Input};
 use collabmetrics::transition::{analyse, Tables, TransitionOptions};
-use collabmetrics_benches::transition_data::{reset_peak_rss, rss, TransitionData};
+use collabmetrics_benches::transition_data::{measure_peak, TransitionData};
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const PEOPLE: usize = 2_000_000;
 const MB: f64 = 1024.0 * 1024.0;
-
-fn input(b: &arrow_array::RecordBatch) -> Input {
-    Input::new(b.schema(), std::slice::from_ref(b), ColumnMap::new()).unwrap()
-}
 
 fn transition(c: &mut Criterion) {
     let data = TransitionData::generate(PEOPLE, 2026);
@@ -25,11 +20,7 @@ fn transition(c: &mut Criterion) {
         (24_000_000..26_500_000).contains(&contacts),
         "{contacts} contacts"
     );
-    let (p, r, k) = (
-        input(&data.persons),
-        input(&data.referrals),
-        input(&data.contacts),
-    );
+    let [p, r, k] = data.inputs();
     let tables = Tables {
         persons: &p,
         referrals: &r,
@@ -39,12 +30,7 @@ fn transition(c: &mut Criterion) {
     let opts = TransitionOptions::new(data.data_end);
 
     // One call first, measuring the peak resident set size it adds.
-    let reset = reset_peak_rss();
-    let before = rss();
-    let t = Instant::now();
-    let a = analyse(&tables, &opts).unwrap();
-    let took = t.elapsed();
-    let after = rss();
+    let (a, took, peak) = measure_peak(|| analyse(&tables, &opts).unwrap());
     eprintln!(
         "transition input: {} persons, {} referrals, {contacts} contacts; Arrow buffers {:.0} MB",
         data.persons.num_rows(),
@@ -57,7 +43,7 @@ fn transition(c: &mut Criterion) {
         a.transfers.num_rows(),
         a.ageing_out.num_rows()
     );
-    if let (true, Some((_, rss0)), Some((peak, _))) = (reset, before, after) {
+    if let Some((rss0, peak)) = peak {
         eprintln!(
             "resident set: {:.0} MB before the call, peak {:.0} MB during it ({:.0} MB added, {:.2} x the input)",
             rss0 as f64 / MB,

@@ -6,16 +6,11 @@
 //! `service_lines` (reading, checking and arranging the tables by person: the preparation),
 //! `transfers` (preparation, both cohorts, cohort T's table) and `analyse` (everything).
 
-use collabmetrics::table::{ColumnMap, Input};
 use collabmetrics::transition::{self, Tables, TransitionOptions};
-use collabmetrics_benches::transition_data::{reset_peak_rss, rss, Order, TransitionData};
+use collabmetrics_benches::transition_data::{measure_peak, Order, TransitionData};
 use std::time::Instant;
 
 const MB: f64 = 1024.0 * 1024.0;
-
-fn input(b: &arrow_array::RecordBatch) -> Input {
-    Input::new(b.schema(), std::slice::from_ref(b), ColumnMap::new()).unwrap()
-}
 
 fn main() {
     let people: usize = std::env::args()
@@ -48,11 +43,7 @@ fn main() {
         "     input: {:.1} MB of Arrow buffers",
         input_bytes as f64 / MB
     );
-    let (p, r, k) = (
-        input(&data.persons),
-        input(&data.referrals),
-        input(&data.contacts),
-    );
+    let [p, r, k] = data.inputs();
     let tables = Tables {
         persons: &p,
         referrals: &r,
@@ -61,21 +52,17 @@ fn main() {
     };
     let opts = TransitionOptions::new(data.data_end);
 
-    let reset = reset_peak_rss();
-    let before = rss();
-    let t = Instant::now();
-    let a = transition::analyse(&tables, &opts).unwrap();
-    let first = t.elapsed().as_secs_f64();
-    let after = rss();
-    match (reset, before, after) {
-        (true, Some((_, rss0)), Some((peak, _))) => println!(
+    let (a, first, peak) = measure_peak(|| transition::analyse(&tables, &opts).unwrap());
+    let first = first.as_secs_f64();
+    match peak {
+        Some((rss0, peak)) => println!(
             "  analyse: {first:.2} s; resident set {:.0} MB before, peak {:.0} MB ({:.0} MB added); peak / input = {:.2}",
             rss0 as f64 / MB,
             peak as f64 / MB,
             (peak - rss0) as f64 / MB,
             peak as f64 / input_bytes as f64
         ),
-        _ => println!("  analyse: {first:.2} s (peak RSS not available)"),
+        None => println!("  analyse: {first:.2} s (peak RSS not available)"),
     }
     println!(
         "  cohort T {} rows, cohort B {} rows, summary {} rows; {} diagnostics",

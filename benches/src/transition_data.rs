@@ -15,9 +15,10 @@ use arrow_array::types::Int8Type;
 use arrow_array::{
     ArrayRef, Date32Array, DictionaryArray, Int64Array, Int8Array, RecordBatch, StringArray,
 };
-use collabmetrics::table::days_from_civil;
+use collabmetrics::table::{days_from_civil, ColumnMap, Input};
 use collabmetrics::transition::date_at_age;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// SplitMix64: small, fast and good enough for test data.
 struct Rng(u64);
@@ -430,6 +431,12 @@ impl TransitionData {
         }
     }
 
+    /// The persons, referrals and contacts as inputs (no column mapping).
+    pub fn inputs(&self) -> [Input; 3] {
+        [&self.persons, &self.referrals, &self.contacts]
+            .map(|b| Input::new(b.schema(), std::slice::from_ref(b), ColumnMap::new()).unwrap())
+    }
+
     /// Bytes of the three tables' Arrow buffers.
     pub fn input_bytes(&self) -> usize {
         [&self.persons, &self.referrals, &self.contacts]
@@ -460,4 +467,19 @@ pub fn rss() -> Option<(u64, u64)> {
 /// `/proc/self/clear_refs`); false where that is not possible.
 pub fn reset_peak_rss() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+/// One call of `f`, with its time and, where /proc allows, the resident set before it and at
+/// its peak (bytes).
+pub fn measure_peak<T>(f: impl FnOnce() -> T) -> (T, Duration, Option<(u64, u64)>) {
+    let reset = reset_peak_rss();
+    let before = rss();
+    let t = Instant::now();
+    let out = f();
+    let took = t.elapsed();
+    let peak = match (reset, before, rss()) {
+        (true, Some((_, before)), Some((peak, _))) => Some((before, peak)),
+        _ => None,
+    };
+    (out, took, peak)
 }
