@@ -562,3 +562,26 @@ def test_sii_multiplier_rii_mean_interval_and_diagnostics() -> None:
     out, diags = cm.inequality.sii(t, with_diagnostics=True, **common)
     assert out.column("lower").null_count == 2
     assert [(d["reason"], d["count"]) for d in diags] == [("no_standard_error", 5)]
+
+
+def test_missing_populations_follow_the_15_percent_rule() -> None:
+    """Up to 15% of non-ordered subgroups may lack a population given a setting average;
+    more, or none given, is an error naming the subgroup; the rows are in the diagnostics."""
+    pops = [100.0, 101.0, 102.0, 103.0, None, 105.0, 106.0]
+    t = pa.table({"place": list("abcdefg"), "rate": [5.0, 6, 7, 8, 9, 10, 11], "pop": pops})
+    common: dict[str, Any] = dict(group="place", value="rate", population="pop", reps=0)
+    out, diags = cm.inequality.measures(
+        t, measures=["BGV"], setting_average=8.0, with_diagnostics=True, **common
+    )
+    # BGV over the six known populations around the setting average 8, by hand.
+    known = [(p, y) for p, y in zip(pops, [5.0, 6, 7, 8, 9, 10, 11]) if p is not None]
+    total = sum(p for p, _ in known)
+    by_hand = sum(p / total * (y - 8.0) ** 2 for p, y in known)
+    assert out.column("value")[0].as_py() == pytest.approx(by_hand, rel=1e-12)
+    first = diags[0]
+    assert (first["reason"], first["count"], first["first_row"]) == ("missing_population", 1, 4)
+    with pytest.raises(cm.CollabMetricsError, match="setting_average"):
+        cm.inequality.measures(t, measures=["BGV"], **common)
+    two = t.set_column(2, "pop", pa.array([100.0, 101, 102, 103, None, None, 106]))
+    with pytest.raises(cm.CollabMetricsError, match="more than 15%"):
+        cm.inequality.measures(two, measures=["BGV"], setting_average=8.0, **common)

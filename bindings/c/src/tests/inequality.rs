@@ -299,6 +299,24 @@ fn measures_bad_input() {
         CmStatus::INVALID_GROUP,
         &["area=B", "subgroup \"3\"", "missing population"],
     );
+    // Non-ordered, with a setting average: one missing population in five is over 15%.
+    o.order = std::ptr::null();
+    o.setting_average = 30.0;
+    assert_failed(
+        call(table(None), &o).unwrap_err(),
+        CmStatus::INVALID_GROUP,
+        &["area=B", "subgroup \"3\"", "more than 15%"],
+    );
+    o.order = p[1];
+    o.setting_average = f64::NAN;
+    // PHE's multiplier reaches the SII, which refuses 0.
+    o.multiplier = 0.0;
+    assert_failed(
+        call(table(Some(1.0)), &o).unwrap_err(),
+        CmStatus::INVALID_GROUP,
+        &["area=A", "multiplier"],
+    );
+    o.multiplier = 1.0;
     assert_failed(
         call(table(Some(0.0)), &o).unwrap_err(),
         CmStatus::INVALID_GROUP,
