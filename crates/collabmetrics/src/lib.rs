@@ -39,7 +39,7 @@ pub mod stats;
 pub mod table;
 pub mod transition;
 
-pub use error::{Error, Result};
+pub use error::{Error, ErrorKind, Result};
 
 /// The library version (the crate version), as reported by every binding.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

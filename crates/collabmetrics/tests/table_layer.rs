@@ -160,6 +160,7 @@ fn wrong_types_nulls_and_bad_cells_name_column_and_row() {
     assert_eq!(
         e,
         Error::ColumnType {
+            table: None,
             column: "num".into(),
             expected: "a number (integer or float)".into(),
             found: "Utf8".into()

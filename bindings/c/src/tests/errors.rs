@@ -43,16 +43,19 @@ fn status_codes_are_the_core_codes() {
             rule: "r".into(),
         },
         Error::MissingColumn {
+            table: None,
             column: "c".into(),
             mapped: String::new(),
             available: "x".into(),
         },
         Error::ColumnType {
+            table: None,
             column: "c".into(),
             expected: "e".into(),
             found: "f".into(),
         },
         Error::InvalidCell {
+            table: None,
             column: "c".into(),
             row: 0,
             value: "v".into(),

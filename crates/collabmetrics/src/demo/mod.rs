@@ -99,13 +99,13 @@ impl DemoOptions {
     /// Checks the options: a finite scale in (0, 1000], at least one month.
     pub fn validate(&self) -> Result<()> {
         if !(self.scale.is_finite() && self.scale > 0.0 && self.scale <= 1000.0) {
-            return Err(Error::argument(
+            return Err(Error::invalid_argument(
                 "scale",
                 format!("must be finite, > 0 and <= 1000, got {}", self.scale),
             ));
         }
         if self.months == 0 || self.months > 1200 {
-            return Err(Error::argument(
+            return Err(Error::invalid_argument(
                 "months",
                 format!("must be in 1..=1200, got {}", self.months),
             ));

@@ -37,7 +37,7 @@ impl Bands {
         match name {
             "oap" => Ok(Bands::oap()),
             "mhsds_monthly" => Ok(Bands::mhsds_monthly()),
-            other => Err(Error::argument(
+            other => Err(Error::invalid_argument(
                 "bands",
                 format!("unknown preset \"{other}\"; expected \"oap\", \"mhsds_monthly\" or a list of edges in km"),
             )),
@@ -47,14 +47,14 @@ impl Bands {
     /// The caller's inner edges in km: at least one, finite, > 0 and strictly increasing.
     pub fn custom(edges: Vec<f64>) -> Result<Self> {
         if edges.is_empty() {
-            return Err(Error::argument(
+            return Err(Error::invalid_argument(
                 "bands",
                 "give at least one edge (one edge makes two bands)",
             ));
         }
         for (i, &e) in edges.iter().enumerate() {
             if !(e.is_finite() && e > 0.0) {
-                return Err(Error::value(
+                return Err(Error::invalid_value(
                     "bands",
                     i,
                     e,
@@ -62,7 +62,7 @@ impl Bands {
                 ));
             }
             if i > 0 && e <= edges[i - 1] {
-                return Err(Error::value(
+                return Err(Error::invalid_value(
                     "bands",
                     i,
                     e,

@@ -49,6 +49,7 @@ impl Locations {
         let name = lookup.name(code);
         if let Some(row) = first_null(col.as_ref()) {
             return Err(Error::InvalidCell {
+                table: None,
                 column: name.to_owned(),
                 row,
                 value: "null".to_owned(),
@@ -97,6 +98,7 @@ impl Locations {
         if nulls == NullPolicy::Error {
             if let Some(row) = first_null(codes.as_ref()) {
                 return Err(Error::InvalidCell {
+                    table: None,
                     column: column.to_owned(),
                     row,
                     value: "null".to_owned(),
@@ -146,6 +148,7 @@ impl Locations {
                 .collect());
         }
         let kind_error = |found: &str, expected: &str| Error::ColumnType {
+            table: None,
             column: column.to_owned(),
             expected: format!("{expected}, like the lookup's codes"),
             found: found.to_owned(),
@@ -210,6 +213,7 @@ fn code_values<'a>(col: &'a ArrayRef, name: &str) -> Result<Codes<'a>> {
         DataType::UInt32 => ints!(UInt32Type),
         other => {
             return Err(Error::ColumnType {
+                table: None,
                 column: name.to_owned(),
                 expected: "location codes (string, integer up to 64 bits signed, or dictionary)"
                     .to_owned(),
@@ -244,6 +248,7 @@ fn insert<K: std::hash::Hash + Eq>(
 ) -> Result<()> {
     if let Some(&first) = map.get(&key) {
         return Err(Error::InvalidCell {
+            table: None,
             column: column.to_owned(),
             row,
             value: show(),
@@ -263,6 +268,7 @@ fn finite(lookup: &Input, ours: &str) -> Result<Vec<f64>> {
     let values = lookup.f64s(ours)?;
     if let Some(row) = values.iter().position(|v| !v.is_finite()) {
         return Err(Error::InvalidCell {
+            table: None,
             column: lookup.name(ours).to_owned(),
             row,
             value: crate::error::format_value(values[row]),

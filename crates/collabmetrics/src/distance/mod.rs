@@ -77,7 +77,7 @@ impl NullPolicy {
         match name.to_ascii_lowercase().as_str() {
             "error" => Ok(NullPolicy::Error),
             "propagate" => Ok(NullPolicy::Propagate),
-            _ => Err(Error::argument(
+            _ => Err(Error::invalid_argument(
                 "nulls",
                 format!("expected \"error\" or \"propagate\", got \"{name}\""),
             )),
@@ -142,7 +142,7 @@ impl Domain {
             Ok(false)
         } else {
             let rule = if x.is_nan() { NAN_RULE } else { self.rule };
-            Err((index, Error::value(argument, index, x, rule)))
+            Err((index, Error::invalid_value(argument, index, x, rule)))
         }
     }
 }

@@ -101,7 +101,7 @@ fn check_threshold(threshold: f64) -> Result<()> {
     if threshold.is_finite() && threshold >= 0.0 {
         Ok(())
     } else {
-        Err(Error::argument(
+        Err(Error::invalid_argument(
             "threshold",
             format!(
                 "must be a finite distance >= 0 km (got {})",
@@ -113,7 +113,7 @@ fn check_threshold(threshold: f64) -> Result<()> {
 
 fn check_values(distance: &[f64], weight: Option<&[f64]>) -> Result<()> {
     if let Some(i) = distance.iter().position(|d| !(d.is_finite() && *d >= 0.0)) {
-        return Err(Error::value(
+        return Err(Error::invalid_value(
             "distance",
             i,
             distance[i],
@@ -122,7 +122,7 @@ fn check_values(distance: &[f64], weight: Option<&[f64]>) -> Result<()> {
     }
     if let Some(w) = weight {
         if let Some(i) = w.iter().position(|w| !(w.is_finite() && *w >= 0.0)) {
-            return Err(Error::value(
+            return Err(Error::invalid_value(
                 "weight",
                 i,
                 w[i],

@@ -36,7 +36,7 @@ impl Method {
             "geodesic" => Method::Geodesic,
             "haversine" => Method::Haversine,
             other => {
-                return Err(Error::argument(
+                return Err(Error::invalid_argument(
                     "method",
                     format!(
                     "unknown method \"{other}\"; expected \"bng\", \"geodesic\" or \"haversine\""
@@ -45,7 +45,7 @@ impl Method {
             }
         };
         if round_km {
-            return Err(Error::argument(
+            return Err(Error::invalid_argument(
                 "round_km",
                 "rounding to whole km applies to the \"bng\" method only",
             ));
@@ -389,6 +389,7 @@ fn numbers<'a>(input: &'a Input, ours: &str, nulls: NullPolicy) -> Result<Cow<'a
         DataType::UInt64 => nan_for_null!(UInt64Type),
         other => {
             return Err(Error::ColumnType {
+                table: None,
                 column: input.name(ours).to_owned(),
                 expected: "a number (integer or float)".to_owned(),
                 found: other.to_string(),
@@ -416,7 +417,7 @@ impl Builder {
         let batch = input.batch();
         let schema = batch.schema();
         if let Some(name) = added.iter().find(|n| schema.column_with_name(n).is_some()) {
-            return Err(Error::argument(
+            return Err(Error::invalid_argument(
                 "table",
                 format!("the input already has a column `{name}`, which the result adds; rename it or choose another name"),
             ));
@@ -449,7 +450,7 @@ impl Builder {
 
     fn finish(self, diagnostics: Diagnostics) -> Result<TableResult> {
         let table = RecordBatch::try_new(Arc::new(Schema::new(self.fields)), self.columns)
-            .map_err(|e| Error::argument("table", e.to_string()))?;
+            .map_err(|e| Error::invalid_argument("table", e.to_string()))?;
         Ok(TableResult { table, diagnostics })
     }
 }

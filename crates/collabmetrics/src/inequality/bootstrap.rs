@@ -77,7 +77,7 @@ pub fn bootstrap(
 ) -> Result<BootstrapResult> {
     crate::stats::check_confidence(opts.confidence)?;
     if opts.reps < 100 {
-        return Err(Error::argument(
+        return Err(Error::invalid_argument(
             "reps",
             format!("must be at least 100 (got {})", opts.reps),
         ));

@@ -92,7 +92,7 @@ pub(crate) struct Needs {
 /// dimension an order for every subgroup, each order once.
 pub(crate) fn validate(groups: &[Subgroup], needs: Needs) -> Result<()> {
     if groups.len() < needs.min_groups {
-        return Err(Error::argument(
+        return Err(Error::invalid_argument(
             "groups",
             format!(
                 "needs at least {} subgroups (got {})",

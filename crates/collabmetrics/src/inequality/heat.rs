@@ -120,7 +120,7 @@ impl Measure {
         Measure::ALL
             .into_iter()
             .find(|m| m.code() == up)
-            .ok_or_else(|| Error::argument("measure", format!("unknown measure `{code}`")))
+            .ok_or_else(|| Error::invalid_argument("measure", format!("unknown measure `{code}`")))
     }
 
     fn ordered_only(self) -> bool {
@@ -262,7 +262,7 @@ impl<'a> Table<'a> {
     fn new(groups: &'a [Subgroup], opts: &HeatOptions, min_groups: usize) -> Result<Self> {
         crate::stats::check_confidence(opts.confidence)?;
         if opts.reps != 0 && opts.reps < 100 {
-            return Err(Error::argument(
+            return Err(Error::invalid_argument(
                 "reps",
                 format!(
                     "must be at least 100, or 0 for no simulated interval (got {})",
@@ -291,7 +291,7 @@ impl<'a> Table<'a> {
         let mu = match opts.setting_average {
             Some(m) if m.is_finite() => m,
             Some(m) => {
-                return Err(Error::argument(
+                return Err(Error::invalid_argument(
                     "setting_average",
                     format!("must be finite (got {})", format_value(m)),
                 ))
@@ -301,7 +301,7 @@ impl<'a> Table<'a> {
         let scale = match opts.scale {
             Some(s) if s.is_finite() && s > 0.0 => s,
             Some(s) => {
-                return Err(Error::argument(
+                return Err(Error::invalid_argument(
                     "scale",
                     format!("must be > 0 (got {})", format_value(s)),
                 ))
@@ -311,7 +311,7 @@ impl<'a> Table<'a> {
         let reference = match &opts.reference {
             None => None,
             Some(label) => Some(g.iter().position(|s| &s.label == label).ok_or_else(|| {
-                Error::argument("reference", format!("no subgroup is labelled `{label}`"))
+                Error::invalid_argument("reference", format!("no subgroup is labelled `{label}`"))
             })?),
         };
         Ok(Table {
@@ -500,19 +500,19 @@ pub(crate) fn heat_measure_stream(
     stream: u64,
 ) -> Result<MeasureResult> {
     if m.ordered_only() && !opts.ordered {
-        return Err(Error::argument(
+        return Err(Error::invalid_argument(
             "measure",
             format!("{} needs an ordered dimension", m.code()),
         ));
     }
     if m.non_ordered_only() && opts.ordered {
-        return Err(Error::argument(
+        return Err(Error::invalid_argument(
             "measure",
             format!("{} is for non-ordered dimensions", m.code()),
         ));
     }
     if m.needs_reference() && opts.reference.is_none() {
-        return Err(Error::argument(
+        return Err(Error::invalid_argument(
             "reference",
             format!("{} needs a reference subgroup", m.code()),
         ));
@@ -637,7 +637,7 @@ pub(crate) fn heat_measure_stream(
             }
         }
         Measure::RiiMean => {
-            return Err(Error::argument(
+            return Err(Error::invalid_argument(
                 "measure",
                 "RII_MEAN is defined for the linear SII model only",
             ))

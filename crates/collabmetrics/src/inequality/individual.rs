@@ -9,14 +9,22 @@ use rayon::slice::ParallelSliceMut;
 /// weights (1 when absent).
 fn prepare(values: &[f64], weights: Option<&[f64]>, positive: bool) -> Result<Vec<f64>> {
     if values.is_empty() {
-        return Err(Error::argument("values", "needs at least one value"));
+        return Err(Error::invalid_argument(
+            "values",
+            "needs at least one value",
+        ));
     }
     for (i, &v) in values.iter().enumerate() {
         if !v.is_finite() || v < 0.0 {
-            return Err(Error::value("values", i, v, "must be finite and ≥ 0"));
+            return Err(Error::invalid_value(
+                "values",
+                i,
+                v,
+                "must be finite and ≥ 0",
+            ));
         }
         if positive && v <= 0.0 {
-            return Err(Error::value(
+            return Err(Error::invalid_value(
                 "values",
                 i,
                 v,
@@ -29,7 +37,12 @@ fn prepare(values: &[f64], weights: Option<&[f64]>, positive: bool) -> Result<Ve
             check_len("weights", w.len(), "values", values.len())?;
             for (i, &x) in w.iter().enumerate() {
                 if !(x.is_finite() && x > 0.0) {
-                    return Err(Error::value("weights", i, x, "must be finite and > 0"));
+                    return Err(Error::invalid_value(
+                        "weights",
+                        i,
+                        x,
+                        "must be finite and > 0",
+                    ));
                 }
             }
             w.to_vec()
@@ -38,7 +51,7 @@ fn prepare(values: &[f64], weights: Option<&[f64]>, positive: bool) -> Result<Ve
     };
     let total: f64 = values.iter().zip(&w).map(|(v, w)| v * w).sum();
     if total <= 0.0 {
-        return Err(Error::argument(
+        return Err(Error::invalid_argument(
             "values",
             "all values are zero: the mean must be > 0",
         ));
@@ -71,13 +84,16 @@ pub struct GiniResult {
 pub fn gini(values: &[f64], weights: Option<&[f64]>, corrected: bool) -> Result<GiniResult> {
     let w = prepare(values, weights, false)?;
     if corrected && weights.is_some() {
-        return Err(Error::argument(
+        return Err(Error::invalid_argument(
             "corrected",
             "the n/(n − 1) correction is defined for unit weights only",
         ));
     }
     if corrected && values.len() < 2 {
-        return Err(Error::argument("corrected", "needs at least two values"));
+        return Err(Error::invalid_argument(
+            "corrected",
+            "needs at least two values",
+        ));
     }
     let sw: f64 = w.iter().sum();
     let total: f64 = values.iter().zip(&w).map(|(v, w)| v * w).sum();
@@ -198,7 +214,7 @@ fn power_deviation(values: &[f64], w: &[f64], a: f64) -> f64 {
 /// GE(1) = Theil T. Values must be > 0 when α ≤ 0.
 pub fn generalized_entropy(values: &[f64], weights: Option<&[f64]>, alpha: f64) -> Result<f64> {
     if !alpha.is_finite() {
-        return Err(Error::argument("alpha", "must be finite"));
+        return Err(Error::invalid_argument("alpha", "must be finite"));
     }
     let w = prepare(values, weights, alpha <= 0.0)?;
     if alpha == 0.0 {
@@ -222,7 +238,7 @@ pub struct AtkinsonResult {
 /// for ε = 1; ε ≥ 0 (ε = 0 gives 0). Values must be > 0 when ε ≥ 1.
 pub fn atkinson(values: &[f64], weights: Option<&[f64]>, epsilon: f64) -> Result<AtkinsonResult> {
     if !(epsilon.is_finite() && epsilon >= 0.0) {
-        return Err(Error::argument("epsilon", "must be finite and ≥ 0"));
+        return Err(Error::invalid_argument("epsilon", "must be finite and ≥ 0"));
     }
     let w = prepare(values, weights, epsilon >= 1.0)?;
     let m = wmean(values, &w);
@@ -248,13 +264,13 @@ pub fn atkinson(values: &[f64], weights: Option<&[f64]>, epsilon: f64) -> Result
 /// ratio is the Lorenz curve's: (1 − L(1 − s)) / L(s).
 pub fn share_ratio(values: &[f64], weights: Option<&[f64]>, share: f64) -> Result<f64> {
     if !(share > 0.0 && share <= 0.5) {
-        return Err(Error::argument("share", "must be in (0, 0.5]"));
+        return Err(Error::invalid_argument("share", "must be in (0, 0.5]"));
     }
     let g = gini(values, weights, false)?;
     let l = |q: f64| lorenz_at(&g.lorenz, q);
     let bottom = l(share);
     if bottom <= 0.0 {
-        return Err(Error::argument(
+        return Err(Error::invalid_argument(
             "values",
             "the bottom share holds nothing: the ratio is infinite",
         ));
@@ -372,7 +388,7 @@ pub fn concentration_index(
     let w = prepare(outcome, weights, false)?;
     for (i, &x) in rank_by.iter().enumerate() {
         if !x.is_finite() {
-            return Err(Error::value("rank_by", i, x, "must be finite"));
+            return Err(Error::invalid_value("rank_by", i, x, "must be finite"));
         }
     }
     let sw: f64 = w.iter().sum();
@@ -406,15 +422,16 @@ pub fn concentration_index(
         / sw;
     let c = 2.0 * cov / hbar;
     let need = |name: &str| {
-        bounds
-            .ok_or_else(|| Error::argument("bounds", format!("{name} needs the outcome's bounds")))
+        bounds.ok_or_else(|| {
+            Error::invalid_argument("bounds", format!("{name} needs the outcome's bounds"))
+        })
     };
     match correction {
         ConcentrationCorrection::None => Ok(c),
         ConcentrationCorrection::Wagstaff => {
             let (a, b) = need("wagstaff")?;
             if a != 0.0 || b != 1.0 {
-                return Err(Error::argument(
+                return Err(Error::invalid_argument(
                     "bounds",
                     "Wagstaff's correction is for h in [0, 1]",
                 ));
@@ -425,7 +442,7 @@ pub fn concentration_index(
         ConcentrationCorrection::Erreygers => {
             let (a, b) = need("erreygers")?;
             if b <= a {
-                return Err(Error::argument(
+                return Err(Error::invalid_argument(
                     "bounds",
                     "upper bound must exceed lower bound",
                 ));
@@ -439,7 +456,12 @@ pub fn concentration_index(
 fn check_bounds(h: &[f64], a: f64, b: f64) -> Result<()> {
     for (i, &v) in h.iter().enumerate() {
         if v < a || v > b {
-            return Err(Error::value("outcome", i, v, "outside the given bounds"));
+            return Err(Error::invalid_value(
+                "outcome",
+                i,
+                v,
+                "outside the given bounds",
+            ));
         }
     }
     Ok(())

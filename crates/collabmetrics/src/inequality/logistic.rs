@@ -105,7 +105,7 @@ pub(crate) fn logistic_sii(
     let p0 = 1.0 / (1.0 + (-b0).exp());
     let p1 = 1.0 / (1.0 + (-(b0 + b1)).exp());
     if !(b0.is_finite() && b1.is_finite() && p0 > 0.0 && p1 > 0.0 && p0 < 1.0 && p1 < 1.0) {
-        return Err(Error::argument(
+        return Err(Error::invalid_argument(
             "values",
             "the logistic SII/RII does not converge (every subgroup's count is 0, or every one equals its population)",
         ));

@@ -158,10 +158,11 @@ fn check_options(opts: &SiiOptions) -> Result<()> {
     for &c in &opts.confidence {
         crate::stats::check_confidence(c)?;
     }
-    crate::stats::check_confidence(opts.limits_confidence)
-        .map_err(|_| Error::argument("limits_confidence", "must be strictly between 0 and 1"))?;
+    crate::stats::check_confidence(opts.limits_confidence).map_err(|_| {
+        Error::invalid_argument("limits_confidence", "must be strictly between 0 and 1")
+    })?;
     if !(opts.multiplier.is_finite() && opts.multiplier != 0.0) {
-        return Err(Error::argument(
+        return Err(Error::invalid_argument(
             "multiplier",
             format!(
                 "must be finite and non-zero (got {})",
@@ -170,7 +171,7 @@ fn check_options(opts: &SiiOptions) -> Result<()> {
         ));
     }
     if opts.reps != 0 && opts.reps < 100 {
-        return Err(Error::argument(
+        return Err(Error::invalid_argument(
             "reps",
             format!(
                 "must be at least 100, or 0 for no interval (got {})",

@@ -143,6 +143,7 @@ pub fn measures_table(input: &Input, opts: &MeasuresTableOptions) -> Result<Tabl
     if let Some(o) = &order {
         if let Some(row) = o.iter().position(|v| !v.is_nan() && v.fract() != 0.0) {
             return Err(Error::InvalidCell {
+                table: None,
                 column: input
                     .name(opts.order.as_deref().unwrap_or("order"))
                     .to_owned(),

@@ -65,7 +65,7 @@ impl OverlapRule {
         match name {
             "count" => Ok(OverlapRule::Count),
             "truncate" => Ok(OverlapRule::Truncate),
-            _ => Err(Error::argument(
+            _ => Err(Error::invalid_argument(
                 "overlap",
                 format!("expected \"count\" or \"truncate\", got \"{name}\""),
             )),

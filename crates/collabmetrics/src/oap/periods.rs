@@ -54,7 +54,7 @@ impl Window {
             "month" => Ok(Window::Month),
             "rolling_3m" => Ok(Window::Rolling3m),
             "rolling_12m" => Ok(Window::Rolling12m),
-            _ => Err(Error::argument(
+            _ => Err(Error::invalid_argument(
                 "window",
                 format!("expected \"month\", \"rolling_3m\" or \"rolling_12m\", got \"{name}\""),
             )),

@@ -235,7 +235,7 @@ pub fn measures(
 
 fn check_options(opts: &OapOptions) -> Result<()> {
     if opts.end < opts.start {
-        return Err(Error::argument(
+        return Err(Error::invalid_argument(
             "end",
             format!(
                 "the reporting end {} is before the start {}",
@@ -351,6 +351,7 @@ fn check_unique_ids(input: &Input, ours: &str) -> Result<()> {
     let mut first = vec![usize::MAX; codes.iter().map(|&c| c as usize + 1).max().unwrap_or(0)];
     for (row, &c) in codes.iter().enumerate() {
         let cell = |rule: String| Error::InvalidCell {
+            table: None,
             column: input.name(ours).to_owned(),
             row,
             value: crate::table::display(col.as_ref(), row),
@@ -376,6 +377,7 @@ fn check_end_after_start(input: &Input, start: &[i32], end: &[Option<i32>]) -> R
         if let Some(e) = e {
             if e < s {
                 return Err(Error::InvalidCell {
+                    table: None,
                     column: input.name("end_date").to_owned(),
                     row,
                     value: format_date(*e),
@@ -408,6 +410,7 @@ fn costs(input: &Input) -> Result<Vec<f64>> {
     let values = input.f64s_or_nan("daily_cost")?;
     if let Some(row) = values.iter().position(|v| *v < 0.0 || v.is_infinite()) {
         return Err(Error::InvalidCell {
+            table: None,
             column: input.name("daily_cost").to_owned(),
             row,
             value: values[row].to_string(),
@@ -460,6 +463,7 @@ fn read_admissions(
     for b in &opts.by {
         if !input.has(b) {
             return Err(Error::MissingColumn {
+                table: None,
                 column: input.name(b).to_owned(),
                 mapped: " (a `by` column: admissions need every breakdown column for proportions)"
                     .into(),
@@ -502,10 +506,11 @@ fn read_admissions(
         let idx = arrow_array::UInt32Array::from(extra_rows.clone());
         for (k, (field, values)) in keys.iter_mut().enumerate() {
             let extra = arrow_select::take::take(adm_groups.keys[k].1.as_ref(), &idx, None)
-                .map_err(|e| Error::argument("admissions", e.to_string()))?;
+                .map_err(|e| Error::invalid_argument("admissions", e.to_string()))?;
             *values =
                 arrow_select::concat::concat(&[values.as_ref(), extra.as_ref()]).map_err(|_| {
                     Error::ColumnType {
+                        table: None,
                         column: field.name().clone(),
                         expected: format!("the placements' type ({})", field.data_type()),
                         found: format!("{} in the admissions table", extra.data_type()),
@@ -559,6 +564,7 @@ fn population_per_group(
     let values = pop.f64s("population")?;
     if let Some(row) = values.iter().position(|v| !(v.is_finite() && *v > 0.0)) {
         return Err(Error::InvalidCell {
+            table: None,
             column: pop.name("population").to_owned(),
             row,
             value: values[row].to_string(),
@@ -575,6 +581,7 @@ fn population_per_group(
             .position(|&c| std::mem::replace(&mut seen[c as usize], true))
             .unwrap_or(0);
         return Err(Error::InvalidCell {
+            table: None,
             column: join.first().map_or_else(
                 || pop.name("population").to_owned(),
                 |c| pop.name(c).to_owned(),

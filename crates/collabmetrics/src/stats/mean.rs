@@ -50,7 +50,12 @@ pub fn mean(
     let mut m2 = vec![0.0; n_groups];
     for (i, (&g, &x)) in group.iter().zip(values).enumerate() {
         if !x.is_finite() {
-            return Err(Error::value("values", i, x, "values must be finite"));
+            return Err(Error::invalid_value(
+                "values",
+                i,
+                x,
+                "values must be finite",
+            ));
         }
         let g = g as usize;
         count[g] += 1.0;

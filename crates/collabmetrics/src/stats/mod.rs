@@ -78,7 +78,7 @@ pub fn check_confidence(confidence: f64) -> Result<()> {
     if confidence > 0.0 && confidence < 1.0 {
         Ok(())
     } else {
-        Err(Error::argument(
+        Err(Error::invalid_argument(
             "confidence",
             format!(
                 "must be strictly between 0 and 1 (got {}); 95% is 0.95",
@@ -92,7 +92,7 @@ pub fn check_multiplier(multiplier: f64) -> Result<()> {
     if multiplier.is_finite() && multiplier > 0.0 {
         Ok(())
     } else {
-        Err(Error::argument(
+        Err(Error::invalid_argument(
             "multiplier",
             format!(
                 "must be a finite number > 0 (got {})",
@@ -166,7 +166,7 @@ pub(crate) fn check_count(argument: &str, index: usize, x: f64) -> Result<()> {
     if x.is_finite() && x >= 0.0 {
         Ok(())
     } else {
-        Err(Error::value(
+        Err(Error::invalid_value(
             argument,
             index,
             x,
@@ -180,7 +180,7 @@ pub(crate) fn check_positive(argument: &str, index: usize, x: f64) -> Result<()>
     if x.is_finite() && x > 0.0 {
         Ok(())
     } else {
-        Err(Error::value(
+        Err(Error::invalid_value(
             argument,
             index,
             x,

@@ -80,7 +80,7 @@ pub fn proportion_into(
     for (i, ((&o, &n), (v, (lo, hi)))) in rows.zip(outs).enumerate() {
         check_count("numerator", i, o)?;
         if !(n.is_finite() && n > 0.0) {
-            return Err(Error::value(
+            return Err(Error::invalid_value(
                 "denominator",
                 i,
                 n,
@@ -88,7 +88,7 @@ pub fn proportion_into(
             ));
         }
         if o > n {
-            return Err(Error::value(
+            return Err(Error::invalid_value(
                 "numerator",
                 i,
                 o,

@@ -22,7 +22,7 @@ impl RateMethod {
         match name.to_ascii_lowercase().as_str() {
             "byar" | "byars" => Ok(RateMethod::Byar),
             "exact" => Ok(RateMethod::Exact),
-            _ => Err(Error::argument(
+            _ => Err(Error::invalid_argument(
                 "method",
                 format!("unknown rate method `{name}`; expected \"byar\" or \"exact\""),
             )),

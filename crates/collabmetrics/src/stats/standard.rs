@@ -44,7 +44,7 @@ impl StandardPopulation {
         match name.to_ascii_lowercase().as_str() {
             "esp2013" | "esp2013_19" => Ok(Self::esp2013()),
             "esp2013_18" => Ok(Self::esp2013_18()),
-            _ => Err(Error::argument(
+            _ => Err(Error::invalid_argument(
                 "standard",
                 format!("unknown standard population `{name}`; built in: \"esp2013\" (19 bands), \"esp2013_18\" (18 bands)"),
             )),
@@ -56,13 +56,13 @@ impl StandardPopulation {
     pub fn custom(lower_ages: Vec<i32>, weights: Vec<f64>) -> Result<Self> {
         crate::error::check_len("weights", weights.len(), "lower_ages", lower_ages.len())?;
         if lower_ages.is_empty() {
-            return Err(Error::argument(
+            return Err(Error::invalid_argument(
                 "standard",
                 "a standard needs at least one band",
             ));
         }
         if let Some(i) = lower_ages.windows(2).position(|w| w[1] <= w[0]) {
-            return Err(Error::value(
+            return Err(Error::invalid_value(
                 "lower_ages",
                 i + 1,
                 f64::from(lower_ages[i + 1]),
@@ -70,7 +70,7 @@ impl StandardPopulation {
             ));
         }
         if let Some(i) = weights.iter().position(|w| !(w.is_finite() && *w >= 0.0)) {
-            return Err(Error::value(
+            return Err(Error::invalid_value(
                 "weights",
                 i,
                 weights[i],
@@ -78,7 +78,7 @@ impl StandardPopulation {
             ));
         }
         if weights.iter().sum::<f64>() <= 0.0 {
-            return Err(Error::argument(
+            return Err(Error::invalid_argument(
                 "weights",
                 "the weights must have a positive total",
             ));

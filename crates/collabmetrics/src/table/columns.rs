@@ -53,7 +53,7 @@ impl Input {
         let batch = match batches {
             [one] => one.clone(),
             _ => arrow_select::concat::concat_batches(&schema, batches).map_err(|e| {
-                Error::argument("table", format!("batches do not share one schema: {e}"))
+                Error::invalid_argument("table", format!("batches do not share one schema: {e}"))
             })?,
         };
         Ok(Input { batch, map })
@@ -81,6 +81,7 @@ impl Input {
             let schema = self.batch.schema();
             let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
             Error::MissingColumn {
+                table: None,
                 column: theirs.to_owned(),
                 mapped: if theirs == ours {
                     String::new()
@@ -99,6 +100,7 @@ impl Input {
         let name = self.name(ours);
         if let Some(row) = first_null(col.as_ref()) {
             return Err(Error::InvalidCell {
+                table: None,
                 column: name.to_owned(),
                 row,
                 value: "null".to_owned(),
@@ -138,6 +140,7 @@ impl Input {
                     .find(|(k, _)| *k == argument)
                     .map_or(argument.as_str(), |(_, o)| *o);
                 Error::InvalidCell {
+                    table: None,
                     column: self.name(ours).to_owned(),
                     row: index,
                     value,
@@ -158,6 +161,7 @@ impl Input {
                 value,
                 rule,
             } => Error::InvalidCell {
+                table: None,
                 column: self.name(&argument).to_owned(),
                 row: index,
                 value,
@@ -183,6 +187,7 @@ fn numbers<'a>(col: &'a ArrayRef, name: &str) -> Result<Cow<'a, [f64]>> {
         DataType::UInt64 => convert::<UInt64Type>(col, |x| x as f64),
         other => {
             return Err(Error::ColumnType {
+                table: None,
                 column: name.to_owned(),
                 expected: "a number (integer or float)".to_owned(),
                 found: other.to_string(),
@@ -299,6 +304,7 @@ impl Input {
             let col = self.column(spec.name)?;
             if !spec.kind.accepts(col.data_type()) {
                 return Err(Error::ColumnType {
+                    table: None,
                     column: self.name(spec.name).to_owned(),
                     expected: spec.kind.expected().to_owned(),
                     found: col.data_type().to_string(),
@@ -336,7 +342,7 @@ impl Input {
             .into_iter()
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(|e| {
-                Error::argument("table", format!("reading the input stream failed: {e}"))
+                Error::invalid_argument("table", format!("reading the input stream failed: {e}"))
             })?;
         Input::new(schema, &batches, map)
     }

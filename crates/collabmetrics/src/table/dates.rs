@@ -81,6 +81,7 @@ impl Input {
         let dates = self.dates(ours)?;
         match dates.iter().position(Option::is_none) {
             Some(row) => Err(Error::InvalidCell {
+                table: None,
                 column: self.name(ours).to_owned(),
                 row,
                 value: "null".to_owned(),
@@ -111,6 +112,7 @@ fn parse_strings<'a>(
             None => Ok(None),
             Some(s) if s.trim().is_empty() => Ok(None),
             Some(s) => parse_date(s).map(Some).ok_or_else(|| Error::InvalidCell {
+                table: None,
                 column: name.to_owned(),
                 row,
                 value: format!("\"{s}\""),
@@ -141,7 +143,7 @@ fn tz_offset_seconds(tz: Option<&str>, column: &str) -> Result<i64> {
         let m: i64 = digits[2..].parse().ok()?;
         Some(sign * (h * 3600 + m * 60))
     };
-    parse().ok_or_else(|| Error::ColumnType {
+    parse().ok_or_else(|| Error::ColumnType { table: None,
         column: column.to_owned(),
         expected: "a timestamp without time zone, in UTC or with a fixed offset (+01:00); convert named zones to dates first".to_owned(),
         found: format!("timestamp in time zone {tz}"),
@@ -198,6 +200,7 @@ pub(crate) fn column_dates(col: &ArrayRef, name: &str) -> Result<Vec<Option<i32>
         DataType::Utf8View => parse_strings(col.as_string_view().iter(), name)?,
         other => {
             return Err(Error::ColumnType {
+                table: None,
                 column: name.to_owned(),
                 expected: "a date (date32, date64, timestamp or ISO 8601 string)".to_owned(),
                 found: other.to_string(),

@@ -121,7 +121,7 @@ impl Groups {
         for name in by {
             let col = input.column(name)?;
             let values = arrow_select::take::take(col.as_ref(), &take_idx, None)
-                .map_err(|e| Error::argument("by", e.to_string()))?;
+                .map_err(|e| Error::invalid_argument("by", e.to_string()))?;
             keys.push((
                 Field::new(input.name(name), col.data_type().clone(), true),
                 values,
@@ -222,6 +222,7 @@ pub(crate) fn key_codes(col: &ArrayRef, name: &str) -> Result<Vec<u32>> {
         }
         other => {
             return Err(Error::ColumnType {
+                table: None,
                 column: name.to_owned(),
                 expected: "a grouping key (string, integer, boolean, date or dictionary)"
                     .to_owned(),

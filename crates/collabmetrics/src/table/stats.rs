@@ -208,6 +208,7 @@ fn band_indices(input: &Input, ours: &str, standard: &StandardPopulation) -> Res
     let col = input.column(ours)?;
     let name = input.name(ours);
     let unknown = |row: usize, value: String| Error::InvalidCell {
+        table: None,
         column: name.to_owned(),
         row,
         value,
@@ -220,6 +221,7 @@ fn band_indices(input: &Input, ours: &str, standard: &StandardPopulation) -> Res
     };
     if let Some(row) = super::columns::first_null(col.as_ref()) {
         return Err(Error::InvalidCell {
+            table: None,
             column: name.to_owned(),
             row,
             value: "null".to_owned(),
@@ -296,6 +298,7 @@ fn band_indices(input: &Input, ours: &str, standard: &StandardPopulation) -> Res
                 .map(|&x| i64::from(x)),
         ),
         other => Err(Error::ColumnType {
+            table: None,
             column: name.to_owned(),
             expected: "age band labels (string) or lower ages (integer)".to_owned(),
             found: other.to_string(),

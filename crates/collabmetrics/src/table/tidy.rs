@@ -46,7 +46,7 @@ impl Tidy {
             fields.push(field.clone());
             columns.push(
                 arrow_select::take::take(values.as_ref(), &idx, None)
-                    .map_err(|e| Error::argument("by", e.to_string()))?,
+                    .map_err(|e| Error::invalid_argument("by", e.to_string()))?,
             );
         }
         Ok(Tidy { fields, columns })
@@ -105,7 +105,7 @@ impl Tidy {
 
     pub(crate) fn finish(self) -> Result<RecordBatch> {
         RecordBatch::try_new(Arc::new(Schema::new(self.fields)), self.columns)
-            .map_err(|e| Error::argument("table", e.to_string()))
+            .map_err(|e| Error::invalid_argument("table", e.to_string()))
     }
 }
 
@@ -115,7 +115,7 @@ impl Tidy {
 pub fn append_column(batch: &RecordBatch, name: &str, values: ArrayRef) -> Result<RecordBatch> {
     let schema = batch.schema();
     if schema.column_with_name(name).is_some() {
-        return Err(Error::argument(
+        return Err(Error::invalid_argument(
             "name",
             format!("the table already has a column `{name}`"),
         ));
@@ -127,5 +127,5 @@ pub fn append_column(batch: &RecordBatch, name: &str, values: ArrayRef) -> Resul
     columns.push(values);
     let schema = Schema::new_with_metadata(fields, schema.metadata().clone());
     RecordBatch::try_new(Arc::new(schema), columns)
-        .map_err(|e| Error::argument("table", e.to_string()))
+        .map_err(|e| Error::invalid_argument("table", e.to_string()))
 }

@@ -71,6 +71,7 @@ pub(crate) fn numeric_codes(col: &ArrayRef, name: &str) -> Result<Vec<u16>> {
         }
         other => {
             return Err(Error::ColumnType {
+                table: None,
                 column: name.to_owned(),
                 expected: "a code (string, integer or dictionary)".to_owned(),
                 found: other.to_string(),
@@ -158,6 +159,7 @@ pub(crate) fn text_codes(col: &ArrayRef, name: &str) -> Result<TextCodes> {
         }
         other => {
             return Err(Error::ColumnType {
+                table: None,
                 column: name.to_owned(),
                 expected: "a code (string, integer or dictionary)".to_owned(),
                 found: other.to_string(),

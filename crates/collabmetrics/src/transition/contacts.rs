@@ -168,6 +168,7 @@ fn chunk(s: &Source, offset: usize, out: &mut [Contact]) -> Result<[Tally; 6]> {
             let d = column_dates(&slice(s.date), &name("contact_date")).map_err(shift)?;
             if let Some(i) = d.iter().position(Option::is_none) {
                 return Err(Error::InvalidCell {
+                    table: None,
                     column: name("contact_date"),
                     row: offset + i,
                     value: "null".into(),
@@ -218,6 +219,7 @@ fn chunk(s: &Source, offset: usize, out: &mut [Contact]) -> Result<[Tally; 6]> {
             if mismatch {
                 let value = display(s.person.expect("stated").as_ref(), row);
                 return Err(Error::InvalidCell {
+                    table: None,
                     column: name("person_id"),
                     row,
                     value,
@@ -252,6 +254,7 @@ fn chunk(s: &Source, offset: usize, out: &mut [Contact]) -> Result<[Tally; 6]> {
         }
         out[i] =
             Contact::new(r.person, date, flags | r.flags).ok_or_else(|| Error::InvalidCell {
+                table: None,
                 column: name("contact_date"),
                 row,
                 value: format_date(date),
@@ -354,6 +357,7 @@ fn check_births_and_deaths(
             let p = c.person as usize;
             if c.date() < dob[p] {
                 return Err(Error::InvalidCell {
+                    table: None,
                     column: s.input.name("contact_date").to_owned(),
                     row: offset + i,
                     value: format_date(c.date()),

@@ -69,6 +69,7 @@ fn visit<'a>(
         DataType::Utf8View => strs!(col.as_string_view().iter()),
         other => {
             return Err(Error::ColumnType {
+                table: None,
                 column: name.to_owned(),
                 expected: "an identifier (integer or string)".to_owned(),
                 found: other.to_string(),
@@ -118,6 +119,7 @@ fn dense_gather<T: Copy>(values: &[i64], min: i64, table: &[T], missing: T) -> V
 
 fn null_id(name: &str, row: usize) -> Error {
     Error::InvalidCell {
+        table: None,
         column: name.to_owned(),
         row,
         value: "null".to_owned(),
@@ -127,6 +129,7 @@ fn null_id(name: &str, row: usize) -> Error {
 
 fn duplicate(name: &str, row: usize, value: String, first: u32) -> Error {
     Error::InvalidCell {
+        table: None,
         column: name.to_owned(),
         row,
         value,
@@ -199,6 +202,7 @@ impl<'a> KeyDict<'a> {
         let text = is_text(col.data_type());
         if text != matches!(self, KeyDict::Str(_)) {
             return Err(Error::ColumnType {
+                table: None,
                 column: name.to_owned(),
                 expected: format!(
                     "the same kind of identifier as `{owner}` ({})",

@@ -215,6 +215,7 @@ enum RefStatus {
 
 fn cell(input: &Input, column: &str, row: usize, value: String, rule: &str) -> Error {
     Error::InvalidCell {
+        table: None,
         column: input.name(column).to_owned(),
         row,
         value,
@@ -721,7 +722,7 @@ fn breakdowns(p: &Input, opts: &TransitionOptions) -> Result<Vec<(String, Catego
         .into_iter()
         .map(|name| {
             if name == "age_band" || name == "all" {
-                return Err(Error::argument(
+                return Err(Error::invalid_argument(
                     "by",
                     format!("`{name}` is always reported; do not list it"),
                 ));

@@ -146,51 +146,51 @@ impl TransitionOptions {
             .chain(self.horizons.iter().map(|&h| ("horizons", h)))
         {
             if !(0..=36_500).contains(&d) {
-                return Err(Error::argument(
+                return Err(Error::invalid_argument(
                     name,
                     format!("{d} days is not in 0..=36500"),
                 ));
             }
         }
         if self.all_horizons().len() > 8 {
-            return Err(Error::argument(
+            return Err(Error::invalid_argument(
                 "horizons",
                 "at most 7 horizons besides engagement_days",
             ));
         }
         if self.min_attended_contacts == 0 {
-            return Err(Error::argument(
+            return Err(Error::invalid_argument(
                 "min_attended_contacts",
                 "must be at least 1",
             ));
         }
         if self.min_age > self.max_age {
-            return Err(Error::argument(
+            return Err(Error::invalid_argument(
                 "min_age",
                 format!("{} is above max_age {}", self.min_age, self.max_age),
             ));
         }
         if self.max_age > 120 {
-            return Err(Error::argument(
+            return Err(Error::invalid_argument(
                 "max_age",
                 format!("{} is above 120", self.max_age),
             ));
         }
         if !(1..=120).contains(&self.boundary_age) {
-            return Err(Error::argument(
+            return Err(Error::invalid_argument(
                 "boundary_age",
                 format!("{} is not an age in 1..=120", self.boundary_age),
             ));
         }
         if self.period_start.is_some_and(|s| s > self.data_end) {
-            return Err(Error::argument("period_start", "is after data_end"));
+            return Err(Error::invalid_argument("period_start", "is after data_end"));
         }
         for (name, codes) in [
             ("attended_codes", &self.attended_codes),
             ("dna_codes", &self.dna_codes),
         ] {
             if let Some(c) = codes.iter().find(|c| !(2..=7).contains(*c)) {
-                return Err(Error::argument(
+                return Err(Error::invalid_argument(
                     name,
                     format!("{c} is not an attendance code (2–7)"),
                 ));
@@ -201,14 +201,17 @@ impl TransitionOptions {
             .iter()
             .find(|c| self.dna_codes.contains(c))
         {
-            return Err(Error::argument(
+            return Err(Error::invalid_argument(
                 "dna_codes",
                 format!("{c} is also an attended code"),
             ));
         }
         if let (Some(s), Some(e)) = (self.period_start, self.period_end) {
             if e < s {
-                return Err(Error::argument("period_end", "is before period_start"));
+                return Err(Error::invalid_argument(
+                    "period_end",
+                    "is before period_start",
+                ));
             }
         }
         Ok(())

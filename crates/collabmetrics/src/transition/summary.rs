@@ -229,7 +229,7 @@ impl Rows {
             Arc::new(StringArray::from(self.method)),
         ];
         RecordBatch::try_new(Arc::new(schema), columns)
-            .map_err(|e| crate::Error::argument("summary", e.to_string()))
+            .map_err(|e| crate::Error::invalid_argument("summary", e.to_string()))
     }
 }
 

@@ -107,7 +107,7 @@ fn run(tables: &Tables, opts: &TransitionOptions) -> Result<Run> {
 
 fn take(col: &ArrayRef, rows: &[u32]) -> Result<ArrayRef> {
     arrow_select::take::take(col.as_ref(), &UInt32Array::from(rows.to_vec()), None)
-        .map_err(|e| Error::argument("table", e.to_string()))
+        .map_err(|e| Error::invalid_argument("table", e.to_string()))
 }
 
 /// Builds a result column by column.
@@ -152,7 +152,7 @@ impl Out {
 
     fn finish(self) -> Result<RecordBatch> {
         RecordBatch::try_new(Arc::new(Schema::new(self.fields)), self.columns)
-            .map_err(|e| Error::argument("table", e.to_string()))
+            .map_err(|e| Error::invalid_argument("table", e.to_string()))
     }
 }
 
@@ -415,7 +415,7 @@ fn curve_batch(c: &super::Curve, method: CurveMethod, confidence: f64) -> Result
         Arc::new(StringArray::from(vec![name; n])),
     ];
     RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
-        .map_err(|e| Error::argument("table", e.to_string()))
+        .map_err(|e| Error::invalid_argument("table", e.to_string()))
 }
 
 /// The curve of time to the first attended adult contact from a per-person table of
@@ -439,6 +439,7 @@ pub fn time_to_contact(table: &Input, method: CurveMethod, confidence: f64) -> R
         }
         if v.fract() != 0.0 || v.abs() > 1e7 {
             return Err(Error::InvalidCell {
+                table: None,
                 column: table.name(col).to_owned(),
                 row,
                 value: v.to_string(),
@@ -449,6 +450,7 @@ pub fn time_to_contact(table: &Input, method: CurveMethod, confidence: f64) -> R
     };
     for i in 0..contact.len() {
         let f = whole("follow_up_days", i, follow[i])?.ok_or_else(|| Error::InvalidCell {
+            table: None,
             column: table.name("follow_up_days").to_owned(),
             row: i,
             value: "null".into(),
@@ -456,6 +458,7 @@ pub fn time_to_contact(table: &Input, method: CurveMethod, confidence: f64) -> R
         })?;
         if f < 0 {
             return Err(Error::InvalidCell {
+                table: None,
                 column: table.name("follow_up_days").to_owned(),
                 row: i,
                 value: f.to_string(),
