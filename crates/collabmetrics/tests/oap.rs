@@ -527,3 +527,34 @@ fn distance_summaries_of_placements_started_in_each_period() {
         "30, 60, 10, 120: (30 + 60) / 2"
     );
 }
+
+#[test]
+fn a_missing_bed_type_is_kept_and_counted() {
+    // Rows 2 and 5 (0-based) lose their bed type: both stay in scope (their placements count
+    // as before) and the diagnostics say so, with the first such row.
+    let bed: ArrayRef = Arc::new(Int64Array::from(vec![
+        Some(10i64),
+        Some(11),
+        None,
+        Some(10),
+        Some(10),
+        None,
+        Some(13),
+        Some(10),
+    ]));
+    let b = with_column("bed_type", bed);
+    let with_missing = oap::measures(&input(b), &options(Window::Month), None, None).unwrap();
+    let before = run(&options(Window::Month));
+    assert_eq!(with_missing.diagnostics.count("bed_type_missing"), 2);
+    let entry = with_missing
+        .diagnostics
+        .entries
+        .iter()
+        .find(|e| e.reason == "bed_type_missing")
+        .unwrap();
+    assert_eq!(entry.first_row, Some(2));
+    assert_eq!(before.diagnostics.count("bed_type_missing"), 0);
+    // Row 2 had bed type 12 (in scope) and row 5 bed type 10: nothing else changes.
+    assert_eq!(ints(&with_missing, "started"), ints(&before, "started"));
+    assert_eq!(ints(&with_missing, "bed_days"), ints(&before, "bed_days"));
+}

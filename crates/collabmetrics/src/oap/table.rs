@@ -281,7 +281,7 @@ fn read_placements(input: &Input, opts: &OapOptions, diag: &mut Diagnostics) -> 
         .iter()
         .map(|v| opts.reasons.classify(v.as_deref()))
         .collect();
-    let in_scope = bed_scope(input, opts)?;
+    let in_scope = bed_scope(input, opts, "bed_type_missing", diag)?;
     let cost = if input.has("daily_cost") {
         Some(costs(input)?)
     } else {
@@ -389,8 +389,14 @@ fn check_end_after_start(input: &Input, start: &[i32], end: &[Option<i32>]) -> R
     Ok(())
 }
 
-/// In scope per row: a listed bed type, or a missing one (kept and counted, never dropped).
-fn bed_scope(input: &Input, opts: &OapOptions) -> Result<Vec<bool>> {
+/// In scope per row: a listed bed type, or a missing one (kept, and counted under
+/// `{table}_bed_type_missing` in the diagnostics: never dropped, never silent).
+fn bed_scope(
+    input: &Input,
+    opts: &OapOptions,
+    reason: &str,
+    diag: &mut Diagnostics,
+) -> Result<Vec<bool>> {
     let Some(scope) = &opts.bed_types else {
         return Ok(vec![true; input.num_rows()]);
     };
@@ -403,6 +409,15 @@ fn bed_scope(input: &Input, opts: &OapOptions) -> Result<Vec<bool>> {
                 .is_none_or(|c| scope.iter().any(|s| s == c.trim()))
         })
         .collect();
+    let missing: Vec<bool> = bed.values.iter().map(Option::is_none).collect();
+    let first_missing = bed.codes.iter().position(|&c| missing[c as usize]);
+    let n_missing = bed.codes.iter().filter(|&&c| missing[c as usize]).count();
+    diag.add(
+        reason,
+        "kept: bed type not recorded (counted as in scope)",
+        n_missing as u64,
+        first_missing,
+    );
     Ok(bed.codes.iter().map(|&c| ok[c as usize]).collect())
 }
 
@@ -482,7 +497,7 @@ fn read_admissions(
     let end = input.dates("end_date")?;
     check_end_after_start(input, &start, &end)?;
     let in_scope = if input.has("bed_type") {
-        bed_scope(input, opts)?
+        bed_scope(input, opts, "admission_bed_type_missing", diag)?
     } else {
         vec![true; input.num_rows()]
     };

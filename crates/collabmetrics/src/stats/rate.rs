@@ -85,11 +85,12 @@ pub fn rate_into(
         check_len("method", m.len(), "count", count.len())?;
     }
     let mult = options.multiplier;
+    let mut memo = super::ExactMemo::default();
     for i in 0..count.len() {
         let (o, n) = (count[i], denominator[i]);
         check_count("count", i, o)?;
         check_positive("denominator", i, n)?;
-        let (l, u, m) = limits.limits(o);
+        let (l, u, m) = limits.limits_memo(o, &mut memo);
         let scale = mult / n;
         out.value[i] = o * scale;
         out.lower[i] = l * scale;
