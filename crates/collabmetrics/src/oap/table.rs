@@ -5,7 +5,9 @@ use super::kernel::{accumulate, Monthly, Spells, LOS_BANDS};
 use super::periods::{month_end, month_of, month_start, Window};
 use crate::distance::{self, DistanceSummary, SummaryOptions};
 use crate::error::{Error, Result};
-use crate::stats::{self, check_confidence, wilson_limits, z_value, PoissonLimits, RateMethod};
+use crate::stats::{
+    self, check_confidence, wilson_row, z_value, ExactMemo, PoissonLimits, RateMethod,
+};
 use crate::table::tidy::Tidy;
 use crate::table::{format_date, ColumnKind, ColumnSpec, Diagnostics, Groups, Input, TableResult};
 use arrow_schema::Field;
@@ -831,14 +833,13 @@ fn rates(t: &mut Tidy, name: &str, counts: &[i64], pop: &[f64], opts: &OapOption
     let n = counts.len();
     let (mut v, mut lo, mut hi) = (vec![f64::NAN; n], vec![f64::NAN; n], vec![f64::NAN; n]);
     let mut method: Vec<Option<&str>> = vec![None; n];
+    let mut memo = ExactMemo::default();
     for i in 0..n {
         if pop[i].is_nan() {
             continue;
         }
-        let o = counts[i] as f64;
-        let (l, u, m) = limits.limits(o);
-        let scale = opts.multiplier / pop[i];
-        (v[i], lo[i], hi[i], method[i]) = (o * scale, l * scale, u * scale, Some(m.name()));
+        let r = limits.rate_row(counts[i] as f64, pop[i], opts.multiplier, &mut memo);
+        (v[i], lo[i], hi[i], method[i]) = (r.value, r.lower, r.upper, Some(r.method.name()));
     }
     t.nullable_number(name, v);
     t.nullable_number(&format!("{name}_lower"), lo);
@@ -889,8 +890,7 @@ fn proportions(
                 ),
             });
         }
-        let (l, u) = wilson_limits(oi, ni, z);
-        (v[i], lo[i], hi[i]) = (100.0 * oi / ni, 100.0 * l, 100.0 * u);
+        (v[i], lo[i], hi[i]) = wilson_row(oi, ni, z, 100.0);
     }
     let col = format!("proportion_{name}");
     t.nullable_number(&col, v);

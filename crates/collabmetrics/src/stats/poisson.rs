@@ -82,6 +82,20 @@ impl PoissonLimits {
         (l, u, Method::Exact)
     }
 
+    /// One rate `O / n × multiplier` with its limits and method, for a checked row: the single
+    /// definition every crude rate of the library goes through.
+    #[inline]
+    pub fn rate_row(&self, o: f64, n: f64, multiplier: f64, memo: &mut ExactMemo) -> RateRow {
+        let (l, u, method) = self.limits_memo(o, memo);
+        let scale = multiplier / n;
+        RateRow {
+            value: o * scale,
+            lower: l * scale,
+            upper: u * scale,
+            method,
+        }
+    }
+
     /// [`PoissonLimits::limits`], remembering exact limits in `memo`: a column of counts holds
     /// few distinct values, and each exact pair costs a few microseconds.
     #[inline]
@@ -96,6 +110,19 @@ impl PoissonLimits {
             .or_insert_with(|| exact_limits(o, confidence));
         (l, u, Method::Exact)
     }
+}
+
+/// One row of [`PoissonLimits::rate_row`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateRow {
+    /// `O / n × multiplier`.
+    pub value: f64,
+    /// Lower limit on the same scale.
+    pub lower: f64,
+    /// Upper limit on the same scale.
+    pub upper: f64,
+    /// The method of the limits.
+    pub method: Method,
 }
 
 /// Exact limits already computed within one call, by count: see

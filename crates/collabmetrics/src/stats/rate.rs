@@ -90,13 +90,10 @@ pub fn rate_into(
         let (o, n) = (count[i], denominator[i]);
         check_count("count", i, o)?;
         check_positive("denominator", i, n)?;
-        let (l, u, m) = limits.limits_memo(o, &mut memo);
-        let scale = mult / n;
-        out.value[i] = o * scale;
-        out.lower[i] = l * scale;
-        out.upper[i] = u * scale;
+        let r = limits.rate_row(o, n, mult, &mut memo);
+        (out.value[i], out.lower[i], out.upper[i]) = (r.value, r.lower, r.upper);
         if let Some(methods) = method.as_deref_mut() {
-            methods[i] = m;
+            methods[i] = r.method;
         }
     }
     Ok(())
