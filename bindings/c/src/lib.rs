@@ -11,6 +11,10 @@
 //!   on error they may be partially written;
 //! * nothing panics or unwinds into C: a Rust panic is caught and reported as `CM_PANIC`.
 
+// No panic reachable from input: `unwrap`/`expect` are refused outside tests; each remaining
+// invariant is an `#[allow]` with the reason beside it.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 mod args;
 mod distance;
 mod distance_table;

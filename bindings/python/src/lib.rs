@@ -6,6 +6,10 @@
 //! the core with the GIL released. The Python package (`python/collabmetrics`) wraps these
 //! functions with defaults, docstrings and frame round trips.
 
+// No panic reachable from input: `unwrap`/`expect` are refused outside tests; each remaining
+// invariant is an `#[allow]` with the reason beside it.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 mod demo;
 mod distance;
 mod inequality;

@@ -22,6 +22,8 @@
 //! * [`demo`]: a seeded, clearly synthetic demo collaborative (areas, population, units,
 //!   placements, admissions, young people's referrals and contacts) for examples and benchmarks.
 //! * [`error`]: one [`Error`] type naming the argument or column, the first bad row and the rule.
+//! * [`limits`]: the documented bounds on dates, repetitions, rows and working memory.
+//! * [`cancel`]: cancelling a long computation (Ctrl-C in Python, a flag in C).
 //!
 //! ```
 //! use collabmetrics::stats::{proportion, ProportionOptions};
@@ -29,10 +31,16 @@
 //! assert!((est.lower[0] - 0.5525444329688797).abs() < 1e-12); // PHEindicatormethods
 //! ```
 
+// No panic reachable from input: `unwrap`/`expect` are refused outside tests; each remaining
+// invariant is an `#[allow]` with the reason beside it.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod cancel;
 pub mod demo;
 pub mod distance;
 pub mod error;
 pub mod inequality;
+pub mod limits;
 pub mod oap;
 mod rng;
 pub mod stats;

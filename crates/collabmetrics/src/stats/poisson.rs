@@ -89,9 +89,9 @@ impl PoissonLimits {
         let (l, u, method) = self.limits_memo(o, memo);
         let scale = multiplier / n;
         RateRow {
-            value: o * scale,
-            lower: l * scale,
-            upper: u * scale,
+            value: per(o, scale, multiplier, n),
+            lower: per(l, scale, multiplier, n),
+            upper: per(u, scale, multiplier, n),
             method,
         }
     }
@@ -112,10 +112,32 @@ impl PoissonLimits {
     }
 }
 
+/// `a × multiplier / n` (`scale` = multiplier / n): `a · scale` as long as that is finite,
+/// else the other orders of the same product, so that a tiny denominator (whose `scale`
+/// overflows) still gives 0 for a zero count and a finite rate wherever the true one is
+/// finite. Infinite only when the true value is beyond the largest double (callers refuse it).
+#[inline]
+pub(crate) fn per(a: f64, scale: f64, multiplier: f64, n: f64) -> f64 {
+    let direct = a * scale;
+    if direct.is_finite() {
+        return direct;
+    }
+    if a == 0.0 {
+        return 0.0;
+    }
+    let other = a / n * multiplier;
+    if other.is_finite() {
+        other
+    } else {
+        a * multiplier / n
+    }
+}
+
 /// One row of [`PoissonLimits::rate_row`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RateRow {
-    /// `O / n × multiplier`.
+    /// `O / n × multiplier`. Value and limits are infinite only when the true number is
+    /// beyond the largest double; every caller turns that into an error.
     pub value: f64,
     /// Lower limit on the same scale.
     pub lower: f64,

@@ -42,6 +42,7 @@ pub(crate) fn numeric_codes(col: &ArrayRef, name: &str) -> Result<Vec<u16>> {
         };
     }
     let out = match col.data_type() {
+        DataType::Null => vec![NULL_CODE; col.len()],
         DataType::Int8 => ints!(Int8Type),
         DataType::Int16 => ints!(Int16Type),
         DataType::Int32 => ints!(Int32Type),
@@ -93,7 +94,7 @@ fn dictionary_rows<T: Copy>(col: &ArrayRef, per_value: &[T], null: T) -> Vec<T> 
             if nulls.as_ref().is_some_and(|n| n.is_null(i)) {
                 null
             } else {
-                per_value[k]
+                per_value.get(k).copied().unwrap_or(null)
             }
         })
         .collect()
@@ -139,6 +140,7 @@ fn intern<'a>(values: impl Iterator<Item = Option<&'a str>>) -> TextCodes {
 /// The text codes of a column (strings, dictionaries, or integers shown with two digits).
 pub(crate) fn text_codes(col: &ArrayRef, name: &str) -> Result<TextCodes> {
     let out = match col.data_type() {
+        DataType::Null => intern(std::iter::repeat_n(None, col.len())),
         DataType::Utf8 => intern(col.as_string::<i32>().iter()),
         DataType::LargeUtf8 => intern(col.as_string::<i64>().iter()),
         DataType::Utf8View => intern(col.as_string_view().iter()),

@@ -10,7 +10,7 @@ use super::load::{Contact, People, ATTENDED, DNA, SCHEDULED};
 use super::TransitionOptions;
 use crate::error::{Error, Result};
 use crate::table::{
-    column_dates, display, format_date, ColumnKind, ColumnSpec, Diagnostics, Input,
+    column_dates, display, format_date, in_range, ColumnKind, ColumnSpec, Diagnostics, Input,
 };
 use arrow_array::{cast::AsArray, types::Date32Type, Array, ArrayRef};
 use arrow_schema::DataType;
@@ -161,7 +161,14 @@ fn chunk(s: &Source, offset: usize, out: &mut [Contact]) -> Result<[Tally; 6]> {
     )?;
     let owned_dates;
     let dates: &[i32] = match s.date.data_type() {
-        DataType::Date32 if s.date.null_count() == 0 => {
+        DataType::Date32
+            if s.date.null_count() == 0
+                && s.date.as_primitive::<Date32Type>().values()[offset..offset + len]
+                    .iter()
+                    .all(|&d| in_range(d)) =>
+        {
+            // The fast path: no nulls and every date in the supported range (otherwise the
+            // general path below names the first bad row).
             &s.date.as_primitive::<Date32Type>().values()[offset..offset + len]
         }
         _ => {
@@ -217,7 +224,9 @@ fn chunk(s: &Source, offset: usize, out: &mut [Contact]) -> Result<[Tally; 6]> {
         };
         {
             if mismatch {
-                let value = display(s.person.expect("stated").as_ref(), row);
+                let value = s
+                    .person
+                    .map_or_else(String::new, |p| display(p.as_ref(), row));
                 return Err(Error::InvalidCell {
                     table: None,
                     column: name("person_id"),

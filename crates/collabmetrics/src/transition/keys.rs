@@ -56,6 +56,11 @@ fn visit<'a>(
         }};
     }
     match col.data_type() {
+        DataType::Null => {
+            for i in 0..col.len() {
+                f(i, Key::Null)?;
+            }
+        }
         DataType::Int8 => ints!(Int8Type),
         DataType::Int16 => ints!(Int16Type),
         DataType::Int32 => ints!(Int32Type),
