@@ -136,15 +136,9 @@ impl Locations {
             // Look each distinct value up once, then map the keys.
             let dict = codes.as_any_dictionary();
             let per_value = self.rows(dict.values(), column)?;
-            let nulls = codes.logical_nulls();
-            return Ok(dict
-                .normalized_keys()
-                .iter()
-                .enumerate()
-                .map(|(i, &k)| match &nulls {
-                    Some(n) if n.is_null(i) => Found::Null,
-                    _ => per_value[k],
-                })
+            return Ok(crate::table::dictionary_rows(codes.as_ref())
+                .into_iter()
+                .map(|k| k.and_then(|k| per_value.get(k).copied()).unwrap_or(Found::Null))
                 .collect());
         }
         let kind_error = |found: &str, expected: &str| Error::ColumnType {

@@ -276,6 +276,8 @@ impl<'a> Table<'a> {
                 ),
             ));
         }
+        crate::limits::check_reps("reps", opts.reps)?;
+        crate::limits::check_memory("reps", "the simulation's replicates", opts.reps as u128, 8)?;
         let tolerated = tolerate_missing_population(groups, opts)?;
         validate(
             groups,
@@ -553,7 +555,7 @@ pub(crate) fn heat_measure_stream(
             if m == Measure::D {
                 out.value = y[hi] - y[lo];
                 if let Some((a, b)) = ses {
-                    normal(&mut out, (a * a + b * b).sqrt());
+                    normal(&mut out, a.hypot(b));
                 }
             } else {
                 if y[lo] == 0.0 {
@@ -565,7 +567,7 @@ pub(crate) fn heat_measure_stream(
                 let r = y[hi] / y[lo];
                 out.value = r;
                 if let Some((a, b)) = ses {
-                    let se_r = (a * a + r * r * b * b).sqrt() / y[lo];
+                    let se_r = a.hypot(r * b) / y[lo];
                     let sl = se_r / r;
                     out.se = Some(sl);
                     out.lower = Some((r.ln() - z * sl).exp());
@@ -763,9 +765,14 @@ pub(crate) fn heat_measure_stream(
                 };
                 let mut draws = vec![0.0; y.len()];
                 let mut sims = Vec::with_capacity(opts.reps);
+                let truncation: Vec<Truncated> = (0..y.len())
+                    .map(|j| Truncated::new(y[j], se[j], upper_bound))
+                    .collect();
+                let mut tick = crate::cancel::Ticker::new(1024);
                 for _ in 0..opts.reps {
+                    tick.tick()?;
                     for j in 0..y.len() {
-                        draws[j] = truncated_normal(&mut rng, y[j], se[j], upper_bound);
+                        draws[j] = truncation[j].draw(&mut rng);
                     }
                     sims.push(simulated_value(
                         m,
@@ -783,21 +790,95 @@ pub(crate) fn heat_measure_stream(
             }
         }
     }
-    Ok(out)
+    finite_result(out)
 }
 
-/// Normal(mean, sd) truncated to [0, upper], by redrawing (a zero sd returns the mean).
-fn truncated_normal(rng: &mut Rng, mean: f64, sd: f64, upper: f64) -> f64 {
-    if sd == 0.0 {
-        return mean;
+/// Refuses a result holding an infinity or NaN (finite input gives finite results or this
+/// error): the value, standard error or a limit beyond the largest double, e.g. a ratio over a
+/// subgroup value near 0 or a setting average of 0.
+fn finite_result(out: MeasureResult) -> Result<MeasureResult> {
+    let parts = [
+        ("value", Some(out.value)),
+        ("standard error", out.se),
+        ("lower limit", out.lower),
+        ("upper limit", out.upper),
+    ];
+    match parts.iter().find(|(_, v)| v.is_some_and(|v| !v.is_finite())) {
+        None => Ok(out),
+        Some((what, _)) => Err(Error::invalid_argument(
+            "values",
+            format!(
+                "{}: its {what} is not a finite number for these subgroups (a division by a \
+                 mean or value of 0, or beyond the largest double)",
+                out.measure.code()
+            ),
+        )),
     }
-    for _ in 0..10_000 {
-        let v = mean + sd * rng.ziggurat_normal();
-        if (0.0..=upper).contains(&v) {
-            return v;
+}
+
+/// Normal(mean, sd) truncated to [0, upper].
+///
+/// By redrawing while a draw lands inside often enough (the usual case: the same draws as
+/// plain redrawing); when the interval holds less than 5 % of the distribution, by inverting
+/// the normal CDF between the interval's ends, so a subgroup far outside [0, upper] costs one
+/// draw, not thousands. Where even that has no precision left (under 10⁻¹² of the
+/// distribution inside), the draw is the nearer end.
+struct Truncated {
+    mean: f64,
+    sd: f64,
+    upper: f64,
+    /// `Some((Φ(a), Φ(b)))` of the standardised ends when inverting.
+    invert: Option<(f64, f64)>,
+}
+
+impl Truncated {
+    fn new(mean: f64, sd: f64, upper: f64) -> Self {
+        let mut t = Truncated {
+            mean,
+            sd,
+            upper,
+            invert: None,
+        };
+        if sd != 0.0 {
+            use statrs::distribution::{ContinuousCDF, Normal};
+            let n = Normal::standard();
+            let (pa, pb) = (n.cdf((0.0 - mean) / sd), n.cdf((upper - mean) / sd));
+            // (also when the ends are NaN: then the draw is the clamped mean)
+            if !(pb - pa >= 0.05) {
+                t.invert = Some((pa, pb));
+            }
+        }
+        t
+    }
+
+    fn draw(&self, rng: &mut Rng) -> f64 {
+        let (mean, sd, upper) = (self.mean, self.sd, self.upper);
+        if sd == 0.0 {
+            return mean;
+        }
+        match self.invert {
+            None => {
+                for _ in 0..10_000 {
+                    let v = mean + sd * rng.ziggurat_normal();
+                    if (0.0..=upper).contains(&v) {
+                        return v;
+                    }
+                }
+                mean.clamp(0.0, upper)
+            }
+            Some((pa, pb)) if pb - pa > 1e-12 => {
+                use statrs::distribution::{ContinuousCDF, Normal};
+                let p = pa + rng.uniform() * (pb - pa);
+                let v = mean + sd * Normal::standard().inverse_cdf(p);
+                if v.is_finite() {
+                    v.clamp(0.0, upper)
+                } else {
+                    mean.clamp(0.0, upper)
+                }
+            }
+            Some(_) => mean.clamp(0.0, upper),
         }
     }
-    mean.clamp(0.0, upper)
 }
 
 /// Slope and its OLS standard error of y on [x√w, √w] with no intercept (= weighted least

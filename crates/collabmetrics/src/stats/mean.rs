@@ -98,9 +98,13 @@ pub fn mean(
     };
     for g in 0..n_groups {
         let n = out.count[g];
-        let t = StudentsT::new(0.0, 1.0, n - 1.0)
-            .map_err(|e| Error::invalid_argument("values", format!("Student's t: {e}")))?
-            .inverse_cdf(p);
+        let dist = StudentsT::new(0.0, 1.0, n - 1.0)
+            .map_err(|e| Error::invalid_argument("values", format!("Student's t: {e}")))?;
+        let mut t = dist.inverse_cdf(p);
+        if !t.is_finite() {
+            // Within 1e-16 of 1, (1 + confidence)/2 rounds to 1: the lower tail's quantile.
+            t = -dist.inverse_cdf((1.0 - options.confidence) / 2.0);
+        }
         // On the scaled values (below 2 in size) nothing overflows; only the final
         // multiplication by the scale can, and then the true value is beyond a double too.
         let (m, sd) = (mu[g], (m2[g] / (n - 1.0)).sqrt());

@@ -74,7 +74,12 @@ impl Method {
 pub fn z_value(confidence: f64) -> Result<f64> {
     check_confidence(confidence)?;
     let normal = Normal::standard();
-    Ok(normal.inverse_cdf((1.0 + confidence) / 2.0))
+    let z = normal.inverse_cdf((1.0 + confidence) / 2.0);
+    if z.is_finite() {
+        return Ok(z);
+    }
+    // Within 1e-16 of 1, (1 + confidence)/2 rounds to 1: take the quantile of the lower tail.
+    Ok(-normal.inverse_cdf((1.0 - confidence) / 2.0))
 }
 
 pub fn check_confidence(confidence: f64) -> Result<()> {

@@ -246,6 +246,22 @@ pub(crate) fn first_missing(col: &dyn Array) -> Option<(usize, &'static str)> {
     }
 }
 
+/// The value index of each row of a dictionary column, `None` for a null row (a null key, or a
+/// key of a null value). Also for a dictionary without values, where arrow's
+/// `normalized_keys` would panic (every key of such a column is null).
+pub(crate) fn dictionary_rows(col: &dyn Array) -> Vec<Option<usize>> {
+    let dict = col.as_any_dictionary();
+    if dict.values().is_empty() {
+        return vec![None; col.len()];
+    }
+    let nulls = col.logical_nulls();
+    dict.normalized_keys()
+        .into_iter()
+        .enumerate()
+        .map(|(i, k)| nulls.as_ref().is_none_or(|n| n.is_valid(i)).then_some(k))
+        .collect()
+}
+
 /// Refuses a schema with two columns of one name.
 fn check_unique_names(schema: &SchemaRef) -> Result<()> {
     let mut seen = std::collections::HashSet::new();

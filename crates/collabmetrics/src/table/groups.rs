@@ -185,8 +185,12 @@ pub fn display(values: &dyn Array, i: usize) -> String {
         DataType::UInt64 => prim!(UInt64Type),
         DataType::Date32 => super::format_date(values.as_primitive::<Date32Type>().value(i)),
         DataType::Dictionary(_, _) => {
-            let dict = values.as_any_dictionary();
-            display(dict.values().as_ref(), dict.normalized_keys()[i])
+            // The one row's key (a slice, so only its key is normalised).
+            let row = values.slice(i, 1);
+            match super::dictionary_rows(row.as_ref()).first() {
+                Some(Some(k)) => display(row.as_any_dictionary().values().as_ref(), *k),
+                _ => "null".to_owned(),
+            }
         }
         _ => format!("{:?}", values.slice(i, 1)),
     }
@@ -212,12 +216,9 @@ pub(crate) fn key_codes(col: &ArrayRef, name: &str) -> Result<Vec<u32>> {
         DataType::Dictionary(_, _) => {
             let dict = col.as_any_dictionary();
             let value_codes = key_codes(dict.values(), name)?;
-            let normalized = dict.normalized_keys();
-            let nulls = col.logical_nulls();
-            let per_row = normalized.iter().enumerate().map(|(i, &k)| {
-                let valid = nulls.as_ref().is_none_or(|n| n.is_valid(i));
-                valid.then(|| value_codes.get(k).copied()).flatten()
-            });
+            let per_row = super::dictionary_rows(col.as_ref())
+                .into_iter()
+                .map(|k| k.and_then(|k| value_codes.get(k).copied()));
             dense(per_row)
         }
         other => {

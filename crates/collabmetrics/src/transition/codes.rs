@@ -85,18 +85,9 @@ pub(crate) fn numeric_codes(col: &ArrayRef, name: &str) -> Result<Vec<u16>> {
 /// Each row of a dictionary column mapped through `per_value` (its values' results), `null`
 /// for a null row: the values are decoded once, not once per row.
 fn dictionary_rows<T: Copy>(col: &ArrayRef, per_value: &[T], null: T) -> Vec<T> {
-    let nulls = col.logical_nulls();
-    col.as_any_dictionary()
-        .normalized_keys()
-        .iter()
-        .enumerate()
-        .map(|(i, &k)| {
-            if nulls.as_ref().is_some_and(|n| n.is_null(i)) {
-                null
-            } else {
-                per_value.get(k).copied().unwrap_or(null)
-            }
-        })
+    crate::table::dictionary_rows(col.as_ref())
+        .into_iter()
+        .map(|k| k.and_then(|k| per_value.get(k).copied()).unwrap_or(null))
         .collect()
 }
 
