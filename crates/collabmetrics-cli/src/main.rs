@@ -73,18 +73,18 @@ fn main() -> ExitCode {
             seed,
             scale,
         })
-        .map(|r| match format {
-            Format::Text => print!("{}", r.to_text()),
-            Format::Json => println!("{}", r.to_json()),
-        })
-        .map_err(|e| e.to_string()),
+        .map_err(|e| e.to_string())
+        .and_then(|r| match format {
+            Format::Text => io::stdout(r.to_text().as_bytes()),
+            Format::Json => io::stdout(format!("{}\n", r.to_json()).as_bytes()),
+        }),
         Command::Oap(args) => oap_cmd::run(&args),
         Command::Transition(args) => transition_cmd::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("collabmetrics: {e}");
+            io::stderr_line(&format!("collabmetrics: {e}"));
             ExitCode::FAILURE
         }
     }

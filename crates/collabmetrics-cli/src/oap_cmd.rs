@@ -1,8 +1,8 @@
 //! `collabmetrics oap`: OAP measures for an analyst's own extract.
 
-use crate::io::{print_diagnostics, read_input, write_output, TableFormat};
+use crate::io::{describe, print_diagnostics, read_input, write_output, TableFormat};
 use collabmetrics::oap::{self, OapOptions, OverlapRule, Window};
-use collabmetrics::table::{parse_date, ColumnMap};
+use collabmetrics::table::{parse_date, ColumnMap, Input};
 use std::path::PathBuf;
 
 /// Arguments of `collabmetrics oap`.
@@ -96,19 +96,20 @@ pub fn run(a: &OapArgs) -> Result<(), String> {
     opts.multiplier = a.multiplier;
     opts.confidence = a.confidence;
     opts.distance = a.distance.clone();
-    let placements = read_input(&a.placements, &map)?;
-    let population = a
-        .population
-        .as_deref()
-        .map(|p| read_input(p, &map))
-        .transpose()?;
-    let admissions = a
-        .admissions
-        .as_deref()
-        .map(|p| read_input(p, &map))
-        .transpose()?;
+    let (placements, mut sources) = {
+        let (input, source) = read_input(&a.placements, &map, None)?;
+        (input, vec![source])
+    };
+    let mut optional = |path: &Option<PathBuf>, table| -> Result<Option<Input>, String> {
+        let Some(p) = path else { return Ok(None) };
+        let (input, source) = read_input(p, &map, Some(table))?;
+        sources.push(source);
+        Ok(Some(input))
+    };
+    let population = optional(&a.population, "population")?;
+    let admissions = optional(&a.admissions, "admissions")?;
     let result = oap::measures(&placements, &opts, population.as_ref(), admissions.as_ref())
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| describe(&e, &sources))?;
     print_diagnostics(&result.diagnostics);
     write_output(&result.table, a.format, a.output.as_deref())
 }

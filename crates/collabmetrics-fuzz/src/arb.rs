@@ -8,8 +8,8 @@ use arrow_array::builder::{
     BooleanBuilder, Date32Builder, Date64Builder, Float32Builder, Float64Builder, Int16Builder,
     Int32Builder, Int64Builder, Int8Builder, LargeStringBuilder, StringBuilder,
     StringDictionaryBuilder, StringViewBuilder, TimestampMicrosecondBuilder,
-    TimestampMillisecondBuilder, TimestampNanosecondBuilder, TimestampSecondBuilder,
-    UInt16Builder, UInt32Builder, UInt64Builder, UInt8Builder,
+    TimestampMillisecondBuilder, TimestampNanosecondBuilder, TimestampSecondBuilder, UInt16Builder,
+    UInt32Builder, UInt64Builder, UInt8Builder,
 };
 use arrow_array::types::Int32Type;
 use arrow_array::{new_null_array, ArrayRef, RecordBatch};
@@ -126,8 +126,30 @@ fn any_date_string(u: &mut Unstructured) -> Result<String> {
 /// Codes the metrics look for (bed types, reasons, attendance, mechanisms, team types,
 /// service lines), mixed with junk.
 pub const CODES: [&str; 24] = [
-    "10", "11", "12", "200", "201", "202", "1", "2", "3", "4", "5", "6", "7", "99", "A02", "A05",
-    "C01", "cyp", "adult", "all_age", "unknown", "", " x ", "\u{1f600}",
+    "10",
+    "11",
+    "12",
+    "200",
+    "201",
+    "202",
+    "1",
+    "2",
+    "3",
+    "4",
+    "5",
+    "6",
+    "7",
+    "99",
+    "A02",
+    "A05",
+    "C01",
+    "cyp",
+    "adult",
+    "all_age",
+    "unknown",
+    "",
+    " x ",
+    "\u{1f600}",
 ];
 
 /// Identifiers: few distinct values, so joins, duplicates and overlaps happen.
@@ -190,7 +212,12 @@ fn types_for(kind: ColumnKind) -> Vec<DataType> {
 
 /// A column of `len` rows of type `t` for a column of `kind`: values suited to the kind,
 /// some nulls.
-pub fn column(u: &mut Unstructured, kind: ColumnKind, t: &DataType, len: usize) -> Result<ArrayRef> {
+pub fn column(
+    u: &mut Unstructured,
+    kind: ColumnKind,
+    t: &DataType,
+    len: usize,
+) -> Result<ArrayRef> {
     use arrow_schema::TimeUnit::*;
     // One column in four is hostile (extreme values, many nulls); the others are ordinary,
     // so that calls get past the first check often enough to reach the arithmetic.
@@ -272,17 +299,26 @@ pub fn column(u: &mut Unstructured, kind: ColumnKind, t: &DataType, len: usize) 
     };
     Ok(match t {
         DataType::Null => new_null_array(&DataType::Null, len),
-        DataType::Boolean => build!(BooleanBuilder::new(), |u: &mut Unstructured| u.arbitrary::<bool>()),
+        DataType::Boolean => build!(BooleanBuilder::new(), |u: &mut Unstructured| u
+            .arbitrary::<bool>()),
         DataType::Float64 => build!(Float64Builder::new(), number),
-        DataType::Float32 => build!(Float32Builder::new(), |u: &mut Unstructured| number(u).map(|x| x as f32)),
-        DataType::Int8 => build!(Int8Builder::new(), |u: &mut Unstructured| int(u).map(|x| x as i8)),
-        DataType::Int16 => build!(Int16Builder::new(), |u: &mut Unstructured| int(u).map(|x| x as i16)),
-        DataType::Int32 => build!(Int32Builder::new(), |u: &mut Unstructured| int(u).map(|x| x as i32)),
+        DataType::Float32 => build!(Float32Builder::new(), |u: &mut Unstructured| number(u)
+            .map(|x| x as f32)),
+        DataType::Int8 => build!(Int8Builder::new(), |u: &mut Unstructured| int(u)
+            .map(|x| x as i8)),
+        DataType::Int16 => build!(Int16Builder::new(), |u: &mut Unstructured| int(u)
+            .map(|x| x as i16)),
+        DataType::Int32 => build!(Int32Builder::new(), |u: &mut Unstructured| int(u)
+            .map(|x| x as i32)),
         DataType::Int64 => build!(Int64Builder::new(), int),
-        DataType::UInt8 => build!(UInt8Builder::new(), |u: &mut Unstructured| int(u).map(|x| x as u8)),
-        DataType::UInt16 => build!(UInt16Builder::new(), |u: &mut Unstructured| int(u).map(|x| x as u16)),
-        DataType::UInt32 => build!(UInt32Builder::new(), |u: &mut Unstructured| int(u).map(|x| x as u32)),
-        DataType::UInt64 => build!(UInt64Builder::new(), |u: &mut Unstructured| int(u).map(|x| x as u64)),
+        DataType::UInt8 => build!(UInt8Builder::new(), |u: &mut Unstructured| int(u)
+            .map(|x| x as u8)),
+        DataType::UInt16 => build!(UInt16Builder::new(), |u: &mut Unstructured| int(u)
+            .map(|x| x as u16)),
+        DataType::UInt32 => build!(UInt32Builder::new(), |u: &mut Unstructured| int(u)
+            .map(|x| x as u32)),
+        DataType::UInt64 => build!(UInt64Builder::new(), |u: &mut Unstructured| int(u)
+            .map(|x| x as u64)),
         DataType::Utf8 => build!(StringBuilder::new(), text),
         DataType::LargeUtf8 => build!(LargeStringBuilder::new(), text),
         DataType::Utf8View => build!(StringViewBuilder::new(), text),
@@ -306,11 +342,12 @@ pub fn column(u: &mut Unstructured, kind: ColumnKind, t: &DataType, len: usize) 
             |u: &mut Unstructured| day_seconds(u).map(|s| s.wrapping_mul(1_000_000))
         )
         .with_tz(tz),
-        DataType::Timestamp(Nanosecond, tz) => build!(
-            TimestampNanosecondBuilder::new(),
-            |u: &mut Unstructured| day_seconds(u).map(|s| s.wrapping_mul(1_000_000_000))
-        )
-        .with_tz(tz),
+        DataType::Timestamp(Nanosecond, tz) => {
+            build!(TimestampNanosecondBuilder::new(), |u: &mut Unstructured| {
+                day_seconds(u).map(|s| s.wrapping_mul(1_000_000_000))
+            })
+            .with_tz(tz)
+        }
         DataType::Dictionary(_, _) => {
             let mut b = StringDictionaryBuilder::<Int32Type>::new();
             for _ in 0..len {

@@ -10,8 +10,8 @@ use collabmetrics::inequality::{
     Measure, RciMethod, SiiModel, SiiOptions, Subgroup, ValueType,
 };
 use collabmetrics::stats::{
-    self, DsrOptions, IsrKind, IsrOptions, MeanOptions, ProportionOptions, RateMethod,
-    RateOptions, StandardPopulation,
+    self, DsrOptions, IsrKind, IsrOptions, MeanOptions, ProportionOptions, RateMethod, RateOptions,
+    StandardPopulation,
 };
 
 /// A confidence level: usually valid, sometimes on or beyond the edges.
@@ -123,7 +123,9 @@ fn one(u: &mut Unstructured) -> Result<()> {
                 method: method(u)?,
             };
             let label = |g: usize| format!("group {g}");
-            match stats::dsr(&group, groups, &band, &count, &pop, &standard, &opts, &label) {
+            match stats::dsr(
+                &group, groups, &band, &count, &pop, &standard, &opts, &label,
+            ) {
                 Ok(e) => {
                     check::numbers(&e.value, "dsr value", false);
                     check::numbers(&e.lower, "dsr lower", false);
@@ -278,6 +280,7 @@ fn one(u: &mut Unstructured) -> Result<()> {
                 confidence: confidence(u)?,
                 seed: u.arbitrary()?,
             };
+            crate::trace!("bootstrap {measure:?} of {values:?} weights {weights:?} {opts:?}");
             match inequality::bootstrap(&values, weights.as_deref(), measure, &opts) {
                 Ok(r) => {
                     for v in [r.value, r.lower, r.upper] {

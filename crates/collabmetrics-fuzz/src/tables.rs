@@ -69,11 +69,7 @@ fn by(u: &mut Unstructured) -> Result<Vec<String>> {
 }
 
 fn confidence(u: &mut Unstructured) -> Result<f64> {
-    Ok(if u.ratio(9, 10)? {
-        0.95
-    } else {
-        any_f64(u)?
-    })
+    Ok(if u.ratio(9, 10)? { 0.95 } else { any_f64(u)? })
 }
 
 fn nulls(u: &mut Unstructured) -> Result<NullPolicy> {

@@ -138,7 +138,10 @@ impl Locations {
             let per_value = self.rows(dict.values(), column)?;
             return Ok(crate::table::dictionary_rows(codes.as_ref())
                 .into_iter()
-                .map(|k| k.and_then(|k| per_value.get(k).copied()).unwrap_or(Found::Null))
+                .map(|k| {
+                    k.and_then(|k| per_value.get(k).copied())
+                        .unwrap_or(Found::Null)
+                })
                 .collect());
         }
         let kind_error = |found: &str, expected: &str| Error::ColumnType {

@@ -33,7 +33,11 @@ pub(crate) fn quantile(sorted: &[(f64, f64)], p: f64, total: f64) -> f64 {
             if let Some(&(next, _)) = sorted[k + 1..].iter().find(|(_, w)| *w > 0.0) {
                 let mid = (km + next) / 2.0;
                 // Beyond half the largest double the sum overflows; halves first then.
-                return if mid.is_finite() { mid } else { km / 2.0 + next / 2.0 };
+                return if mid.is_finite() {
+                    mid
+                } else {
+                    km / 2.0 + next / 2.0
+                };
             }
         }
         return km;

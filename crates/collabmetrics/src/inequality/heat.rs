@@ -803,7 +803,10 @@ fn finite_result(out: MeasureResult) -> Result<MeasureResult> {
         ("lower limit", out.lower),
         ("upper limit", out.upper),
     ];
-    match parts.iter().find(|(_, v)| v.is_some_and(|v| !v.is_finite())) {
+    match parts
+        .iter()
+        .find(|(_, v)| v.is_some_and(|v| !v.is_finite()))
+    {
         None => Ok(out),
         Some((what, _)) => Err(Error::invalid_argument(
             "values",

@@ -26,11 +26,7 @@ fn exponent_unit(x: f64) -> f64 {
 
 /// Checks values (finite, ≥ 0, and > 0 when `positive`) and weights (finite, > 0); see
 /// [`Prepared`].
-fn prepare<'a>(
-    values: &'a [f64],
-    weights: Option<&[f64]>,
-    positive: bool,
-) -> Result<Prepared<'a>> {
+fn prepare<'a>(values: &'a [f64], weights: Option<&[f64]>, positive: bool) -> Result<Prepared<'a>> {
     if values.is_empty() {
         return Err(Error::invalid_argument(
             "values",
@@ -217,7 +213,11 @@ fn lorenz_pass(
     };
     // (W Σwy may overflow where the Gini does not: then one factor at a time.)
     let d = sw * total;
-    let g = if d.is_finite() { spread / d } else { spread / sw / total };
+    let g = if d.is_finite() {
+        spread / d
+    } else {
+        spread / sw / total
+    };
     (g, lorenz)
 }
 
@@ -420,7 +420,7 @@ pub fn share_ratio(values: &[f64], weights: Option<&[f64]>, share: f64) -> Resul
             "the bottom share holds nothing: the ratio is infinite",
         ));
     }
-    Ok((1.0 - l(1.0 - share)) / bottom)
+    finite("share ratio", (1.0 - l(1.0 - share)) / bottom)
 }
 
 /// The Lorenz curve at population share q (linear between points).

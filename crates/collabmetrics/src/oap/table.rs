@@ -9,7 +9,9 @@ use crate::stats::{
     self, check_confidence, wilson_row, z_value, ExactMemo, PoissonLimits, RateMethod,
 };
 use crate::table::tidy::Tidy;
-use crate::table::{format_date, ColumnKind, ColumnSpec, Diagnostics, Groups, Input, TableResult};
+use crate::table::{
+    check_date_option, format_date, ColumnKind, ColumnSpec, Diagnostics, Groups, Input, TableResult,
+};
 use arrow_schema::Field;
 use std::collections::HashMap;
 
@@ -176,6 +178,14 @@ pub fn measures(
         }
         None => None,
     };
+    // Every (group, month) cell holds a dozen counts for the placements, as many for the
+    // admissions, and a row of the result: refused before allocating when too many.
+    crate::limits::check_memory(
+        "by",
+        &format!("{n_months} months × {n_groups} groups"),
+        n_months as u128 * n_groups.max(1) as u128,
+        256,
+    )?;
     spells.group = spells.rows.iter().map(|&r| groups.codes[r]).collect();
     let monthly = accumulate(
         &spells.as_spells(n_groups),
@@ -236,6 +246,11 @@ pub fn measures(
 }
 
 fn check_options(opts: &OapOptions) -> Result<()> {
+    check_date_option("start", opts.start)?;
+    check_date_option("end", opts.end)?;
+    if let Some(c) = opts.data_cutoff {
+        check_date_option("data_cutoff", c)?;
+    }
     if opts.end < opts.start {
         return Err(Error::invalid_argument(
             "end",

@@ -233,8 +233,16 @@ pub(crate) fn first_null(col: &dyn Array) -> Option<usize> {
 pub(crate) fn first_missing(col: &dyn Array) -> Option<(usize, &'static str)> {
     let null = first_null(col);
     let nan = match col.data_type() {
-        DataType::Float64 => col.as_primitive::<Float64Type>().values().iter().position(|v| v.is_nan()),
-        DataType::Float32 => col.as_primitive::<Float32Type>().values().iter().position(|v| v.is_nan()),
+        DataType::Float64 => col
+            .as_primitive::<Float64Type>()
+            .values()
+            .iter()
+            .position(|v| v.is_nan()),
+        DataType::Float32 => col
+            .as_primitive::<Float32Type>()
+            .values()
+            .iter()
+            .position(|v| v.is_nan()),
         _ => None,
     };
     match (null, nan) {

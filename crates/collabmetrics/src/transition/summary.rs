@@ -225,6 +225,16 @@ impl Rows {
             Arc::new(Float64Array::from(vec![confidence; n])),
             Arc::new(StringArray::from(self.method)),
         ];
+        crate::table::tidy::finite_columns(
+            schema
+                .fields()
+                .iter()
+                .map(|f| f.as_ref().clone())
+                .collect::<Vec<_>>()
+                .as_slice(),
+            &columns,
+            0,
+        )?;
         RecordBatch::try_new(Arc::new(schema), columns)
             .map_err(|e| crate::Error::invalid_argument("summary", e.to_string()))
     }

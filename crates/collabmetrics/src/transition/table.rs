@@ -414,6 +414,7 @@ fn curve_batch(c: &super::Curve, method: CurveMethod, confidence: f64) -> Result
         floats(&vec![confidence; n]),
         Arc::new(StringArray::from(vec![name; n])),
     ];
+    crate::table::tidy::finite_columns(&fields, &columns, 0)?;
     RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
         .map_err(|e| Error::invalid_argument("table", e.to_string()))
 }
