@@ -80,7 +80,7 @@ fn confidence_outside_open_unit_interval() {
             &[2.0],
             &ProportionOptions {
                 confidence: c,
-                multiplier: 1.0,
+                ..Default::default()
             },
         )
         .unwrap_err();
@@ -185,18 +185,23 @@ fn bad_multiplier_and_method() {
         &[1.0],
         &[2.0],
         &ProportionOptions {
-            confidence: 0.95,
             multiplier: 0.0,
+            ..Default::default()
         },
     )
     .unwrap_err();
     assert!(e.to_string().starts_with("invalid argument `multiplier`"));
-    let e = stats::RateMethod::parse("wald").unwrap_err();
-    assert!(e.to_string().contains("unknown rate method `wald`"));
+    let e = "wald".parse::<stats::RateMethod>().unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "invalid argument `method`: unknown rate method \"wald\"; expected one of \"byar\", \"exact\""
+    );
+    assert_eq!(e.argument(), Some("method"));
     let e = StandardPopulation::builtin("esp1976").unwrap_err();
     assert!(e
         .to_string()
-        .contains("unknown standard population `esp1976`"));
+        .contains("unknown standard population \"esp1976\""));
+    assert_eq!(e.argument(), Some("standard"));
 }
 
 #[test]

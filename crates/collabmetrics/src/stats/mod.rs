@@ -18,9 +18,11 @@ pub use dsr::{dsr, DsrEstimates, DsrOptions, LOW_COUNT_NOTE};
 pub use isr::{isr, IsrEstimates, IsrKind, IsrOptions};
 pub use mean::{mean, MeanEstimates, MeanOptions};
 pub use poisson::{byar_limits, exact_limits, PoissonLimits};
-pub use proportion::{proportion, proportion_into, wilson_limits, ProportionOptions};
+pub use proportion::{
+    proportion, proportion_into, wilson_limits, ProportionMethod, ProportionOptions,
+};
 pub use rate::{rate, rate_into, RateMethod, RateOptions};
-pub use standard::StandardPopulation;
+pub use standard::{StandardName, StandardPopulation};
 
 use crate::error::{Error, Result};
 use serde::Serialize;
