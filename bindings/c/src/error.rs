@@ -108,16 +108,14 @@ impl Failure {
                 group: text(e.group()),
                 rule: text(e.rule().as_deref()),
             },
-            Failure::NullPointer { argument, .. } | Failure::NullHandle { argument } => {
-                LastError {
-                    status: self.status(),
-                    kind: NULL_POINTER_KIND,
-                    message: c_string(&self.to_string()),
-                    argument: text(Some(argument)),
-                    rule: text(Some("required pointer")),
-                    ..LastError::default()
-                }
-            }
+            Failure::NullPointer { argument, .. } | Failure::NullHandle { argument } => LastError {
+                status: self.status(),
+                kind: NULL_POINTER_KIND,
+                message: c_string(&self.to_string()),
+                argument: text(Some(argument)),
+                rule: text(Some("required pointer")),
+                ..LastError::default()
+            },
         }
     }
 }
@@ -225,7 +223,9 @@ fn read<T>(fallback: T, f: impl FnOnce(&LastError) -> T) -> T {
 
 /// A text field as a pointer: NULL when the field does not apply.
 fn field(f: impl FnOnce(&LastError) -> Option<*const c_char>) -> *const c_char {
-    catch(std::ptr::null(), || read(None, f).unwrap_or(std::ptr::null()))
+    catch(std::ptr::null(), || {
+        read(None, f).unwrap_or(std::ptr::null())
+    })
 }
 
 /// The kind of the last failed call on this thread, as a static NUL-terminated string that is

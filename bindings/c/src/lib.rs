@@ -38,10 +38,10 @@ pub use error::{
     cm_last_error_row, cm_last_error_rule, cm_last_error_table, cm_last_error_value, CmStatus,
 };
 pub use inequality::{
-    cm_inequality_measures, cm_inequality_options_default, CmInequalityOptions,
-    CM_FAVOURABLE_HIGH, CM_FAVOURABLE_LOW, CM_FAVOURABLE_UNSET, CM_RCI_ERREYGERS, CM_RCI_RAW,
-    CM_RCI_WAGSTAFF, CM_SII_LINEAR, CM_SII_LOGISTIC, CM_VALUE_TYPE_OTHER,
-    CM_VALUE_TYPE_PROPORTION, CM_VALUE_TYPE_RATE,
+    cm_inequality_measures, cm_inequality_options_default, CmInequalityOptions, CM_FAVOURABLE_HIGH,
+    CM_FAVOURABLE_LOW, CM_FAVOURABLE_UNSET, CM_RCI_ERREYGERS, CM_RCI_RAW, CM_RCI_WAGSTAFF,
+    CM_SII_LINEAR, CM_SII_LOGISTIC, CM_VALUE_TYPE_OTHER, CM_VALUE_TYPE_PROPORTION,
+    CM_VALUE_TYPE_RATE,
 };
 pub use oap::{
     cm_oap_measures, cm_oap_options_default, CmOapOptions, CM_BED_SCOPE_ALL, CM_BED_SCOPE_DEFAULT,

@@ -451,12 +451,7 @@ pub fn broadcast_len(arguments: &[(&str, usize)]) -> Result<usize> {
 }
 
 /// Checks that `found` has the length of the reference argument.
-pub fn check_len(
-    argument: &str,
-    found: usize,
-    reference: &str,
-    expected: usize,
-) -> Result<()> {
+pub fn check_len(argument: &str, found: usize, reference: &str, expected: usize) -> Result<()> {
     if found == expected {
         Ok(())
     } else {

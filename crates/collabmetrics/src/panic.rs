@@ -100,8 +100,7 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 
 fn quiet_here() -> bool {
     let depth = DEPTH.try_with(Cell::get).unwrap_or(0);
-    depth > 0
-        || (IN_FLIGHT.load(Ordering::SeqCst) > 0 && rayon::current_thread_index().is_some())
+    depth > 0 || (IN_FLIGHT.load(Ordering::SeqCst) > 0 && rayon::current_thread_index().is_some())
 }
 
 fn install_hook() {

@@ -726,7 +726,10 @@ fn bad_band_edges() {
     );
     assert_message(
         Bands::builtin("nhs").unwrap_err(),
-        &["unknown band preset \"nhs\"", "expected one of \"oap\", \"mhsds_monthly\""],
+        &[
+            "unknown band preset \"nhs\"",
+            "expected one of \"oap\", \"mhsds_monthly\"",
+        ],
     );
     assert_eq!(
         Bands::builtin("mhsds_monthly").unwrap(),

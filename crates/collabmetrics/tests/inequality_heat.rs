@@ -358,7 +358,10 @@ fn bad_input_names_the_group_or_measure() {
     for m in [Measure::D, Measure::R, Measure::Paf, Measure::Par] {
         let e = heat_measure(&g, m, &undirected).unwrap_err();
         assert_eq!(e.argument(), Some("favourable"), "{m}");
-        assert!(e.to_string().contains(&format!("{m} depends on whether")), "{e}");
+        assert!(
+            e.to_string().contains(&format!("{m} depends on whether")),
+            "{e}"
+        );
     }
     let (ng, _) = nonordered();
     let plain = HeatOptions {
@@ -366,7 +369,9 @@ fn bad_input_names_the_group_or_measure() {
         ..HeatOptions::default()
     };
     assert_eq!(
-        heat_measure(&ng, Measure::Mdbu, &plain).unwrap_err().argument(),
+        heat_measure(&ng, Measure::Mdbu, &plain)
+            .unwrap_err()
+            .argument(),
         Some("favourable")
     );
     // ... and those that do not, work without it (non-ordered D is max − min).
@@ -505,10 +510,7 @@ fn missing_populations_up_to_15_percent_use_the_setting_average() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("g5") && err.contains("more than 15%"), "{err}");
-    let no_avg = HeatOptions {
-        reps: 0,
-        ..high()
-    };
+    let no_avg = HeatOptions { reps: 0, ..high() };
     let err = heat_measure(&g, Measure::Bgv, &no_avg)
         .unwrap_err()
         .to_string();

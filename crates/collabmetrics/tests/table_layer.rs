@@ -62,7 +62,9 @@ fn dsr_opts(by: &[&str]) -> table::DsrTableOptions {
 #[test]
 fn dsr_table_is_tidy_and_equals_the_kernel() {
     let b = esp_batch(&["E1", "E2"]);
-    let out = table::dsr_table(&input(b.clone()), &dsr_opts(&["Area"])).unwrap().table;
+    let out = table::dsr_table(&input(b.clone()), &dsr_opts(&["Area"]))
+        .unwrap()
+        .table;
     let names: Vec<String> = out
         .schema()
         .fields()
@@ -126,7 +128,9 @@ fn several_batches_and_a_column_map() {
     let mut opts = dsr_opts(&["Area"]);
     opts.count = "deaths".into();
     let out = table::dsr_table(&inp, &opts).unwrap().table;
-    let whole = table::dsr_table(&input(b), &dsr_opts(&["Area"])).unwrap().table;
+    let whole = table::dsr_table(&input(b), &dsr_opts(&["Area"]))
+        .unwrap()
+        .table;
     assert_eq!(f64s(&out, "value"), f64s(&whole, "value"));
 }
 

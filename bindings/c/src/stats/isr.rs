@@ -19,7 +19,6 @@ pub enum CmIsrKind {
 /// reported (`CM_INVALID_ARGUMENT`). The header names the parameter type `CmIsrKind`.
 pub type CmIsrKindArg = u32;
 
-
 /// Indirectly standardised ratios (or rates), one per group, with the Poisson limits of the
 /// observed count (Byar's method, exact below 10) divided by the expected count.
 ///

@@ -21,7 +21,6 @@ pub enum CmRateMethod {
 /// the parameter type `CmRateMethod` (see `cbindgen.toml`).
 pub type CmRateMethodArg = u32;
 
-
 /// Crude rates `count / denominator * multiplier` with Poisson intervals for the count,
 /// one per element of the `len`-element input arrays.
 ///

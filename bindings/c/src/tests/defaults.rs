@@ -15,7 +15,12 @@ use collabmetrics::{Error, ErrorKind};
 
 /// Each constant is the position of its value in the core's name table.
 fn codes_are_positions<T: OptionEnum + std::fmt::Debug>(pairs: &[(u32, T)], offset: u32) {
-    assert_eq!(pairs.len(), T::ALL.len(), "a constant per {} value", T::WHAT);
+    assert_eq!(
+        pairs.len(),
+        T::ALL.len(),
+        "a constant per {} value",
+        T::WHAT
+    );
     for &(constant, value) in pairs {
         assert_eq!(constant, value.index() as u32 + offset, "{value:?}");
     }
@@ -164,7 +169,10 @@ fn the_last_error_fields_are_the_core_fields() {
     assert_failed(status, CmStatus::INVALID_VALUE, &["denominator"]);
     assert_eq!(last_kind(), "invalid_value");
     assert_eq!(last_field(cm_last_error_table()), None);
-    assert_eq!(last_field(cm_last_error_column()), Some("denominator".into()));
+    assert_eq!(
+        last_field(cm_last_error_column()),
+        Some("denominator".into())
+    );
     assert_eq!(
         last_field(cm_last_error_argument()),
         Some("denominator".into())
@@ -190,7 +198,10 @@ fn the_last_error_fields_are_the_core_fields() {
     assert_eq!(last_field(cm_last_error_argument()), None);
     assert_eq!(cm_last_error_row(), 41);
     assert_eq!(last_field(cm_last_error_value()), Some("2001-01-01".into()));
-    assert_eq!(last_field(cm_last_error_rule()), Some("before birth".into()));
+    assert_eq!(
+        last_field(cm_last_error_rule()),
+        Some("before birth".into())
+    );
 
     // A group, a limit, a cancellation.
     let status = guard(|| Err(Failure::Core(Error::group_error("area=E1", "no rows"))));

@@ -2,12 +2,12 @@
 //! `cm_inequality_measures` through Arrow C streams, bit for bit against the core.
 
 use super::{assert_failed, assert_ok, last_field, last_kind, last_message};
+use crate::cm_last_error_argument;
 use crate::inequality::{
     cm_atkinson, cm_generalized_entropy, cm_gini, cm_inequality_measures,
     cm_inequality_options_default, cm_mld, cm_theil, CmInequalityOptions, CM_FAVOURABLE_HIGH,
     CM_FAVOURABLE_LOW, CM_RCI_WAGSTAFF, CM_SII_LOGISTIC, CM_VALUE_TYPE_RATE,
 };
-use crate::cm_last_error_argument;
 use crate::CmStatus;
 use arrow_array::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
 use arrow_array::{
@@ -302,7 +302,10 @@ fn measures_bad_input() {
         CmStatus::INVALID_ARGUMENT,
         &["favourable", "no safe default"],
     );
-    assert_eq!(last_field(cm_last_error_argument()), Some("favourable".into()));
+    assert_eq!(
+        last_field(cm_last_error_argument()),
+        Some("favourable".into())
+    );
     assert_eq!(last_kind(), "invalid_argument");
     o.favourable = CM_FAVOURABLE_LOW;
     // A null population names the by-group and the subgroup.

@@ -20,7 +20,12 @@ fn last_field(ptr: *const c_char) -> Option<String> {
         return None;
     }
     // SAFETY: a non-NULL field is a NUL-terminated string valid until the next cm_ call.
-    Some(unsafe { CStr::from_ptr(ptr) }.to_str().expect("UTF-8").to_owned())
+    Some(
+        unsafe { CStr::from_ptr(ptr) }
+            .to_str()
+            .expect("UTF-8")
+            .to_owned(),
+    )
 }
 
 /// The last error's kind, copied.

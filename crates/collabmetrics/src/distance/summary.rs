@@ -24,7 +24,7 @@ impl Default for SummaryOptions {
         SummaryOptions {
             threshold: 50.0,
             bands: Bands::oap(),
-            confidence: 0.95,
+            confidence: crate::stats::DEFAULT_CONFIDENCE,
         }
     }
 }

@@ -136,7 +136,7 @@ impl Default for BootstrapOptions {
     fn default() -> Self {
         BootstrapOptions {
             reps: 1000,
-            confidence: 0.95,
+            confidence: crate::stats::DEFAULT_CONFIDENCE,
             seed: super::DEFAULT_SEED,
         }
     }

@@ -170,7 +170,7 @@ impl Default for HeatOptions {
             sii_model: SiiModel::Linear,
             value_type: ValueType::Other,
             transform: false,
-            confidence: 0.95,
+            confidence: crate::stats::DEFAULT_CONFIDENCE,
             reps: 100_000,
             seed: DEFAULT_SEED,
             multiplier: 1.0,
@@ -700,8 +700,7 @@ pub(crate) fn heat_measure_stream(
                 ));
             }
             let mut par = y[rf] - mu;
-            if (fav == Favourable::High && par < 0.0) || (fav == Favourable::Low && par > 0.0)
-            {
+            if (fav == Favourable::High && par < 0.0) || (fav == Favourable::Low && par > 0.0) {
                 par = 0.0;
             }
             let total: f64 = t.n.iter().sum();
@@ -743,14 +742,7 @@ pub(crate) fn heat_measure_stream(
                     for j in 0..y.len() {
                         draws[j] = truncated_normal(&mut rng, y[j], se[j], upper_bound);
                     }
-                    sims.push(simulated_value(
-                        m,
-                        &draws,
-                        p,
-                        fixed,
-                        fav,
-                        t.reference,
-                    ));
+                    sims.push(simulated_value(m, &draws, p, fixed, fav, t.reference));
                 }
                 let a = (1.0 - opts.confidence) / 2.0;
                 out.lower = Some(quantile7(&mut sims, a));

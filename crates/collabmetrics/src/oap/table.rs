@@ -146,7 +146,7 @@ impl Default for OapOptions {
             data_cutoff: None,
             overlap: OverlapRule::Count,
             multiplier: 1_000_000.0,
-            confidence: 0.95,
+            confidence: crate::stats::DEFAULT_CONFIDENCE,
             distance: None,
             distance_options: SummaryOptions::default(),
         }

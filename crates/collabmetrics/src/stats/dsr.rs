@@ -26,7 +26,7 @@ pub struct DsrOptions {
 impl Default for DsrOptions {
     fn default() -> Self {
         DsrOptions {
-            confidence: 0.95,
+            confidence: crate::stats::DEFAULT_CONFIDENCE,
             multiplier: 100_000.0,
             method: RateMethod::Byar,
         }

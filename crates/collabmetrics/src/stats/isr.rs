@@ -46,7 +46,7 @@ pub struct IsrOptions {
 impl Default for IsrOptions {
     fn default() -> Self {
         IsrOptions {
-            confidence: 0.95,
+            confidence: crate::stats::DEFAULT_CONFIDENCE,
             multiplier: None,
             method: RateMethod::Byar,
             kind: IsrKind::Ratio,

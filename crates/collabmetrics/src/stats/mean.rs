@@ -15,7 +15,9 @@ pub struct MeanOptions {
 
 impl Default for MeanOptions {
     fn default() -> Self {
-        MeanOptions { confidence: 0.95 }
+        MeanOptions {
+            confidence: super::DEFAULT_CONFIDENCE,
+        }
     }
 }
 

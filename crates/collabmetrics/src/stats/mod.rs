@@ -69,6 +69,10 @@ impl Method {
     }
 }
 
+/// The confidence level of every interval when the caller gives none (the specification's
+/// 95% everywhere).
+pub const DEFAULT_CONFIDENCE: f64 = 0.95;
+
 /// Checks a confidence level and returns the two-sided normal quantile z for it.
 pub fn z_value(confidence: f64) -> Result<f64> {
     check_confidence(confidence)?;

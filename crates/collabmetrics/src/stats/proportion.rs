@@ -29,7 +29,7 @@ pub struct ProportionOptions {
 impl Default for ProportionOptions {
     fn default() -> Self {
         ProportionOptions {
-            confidence: 0.95,
+            confidence: crate::stats::DEFAULT_CONFIDENCE,
             multiplier: 1.0,
             method: ProportionMethod::Wilson,
         }

@@ -33,7 +33,7 @@ pub struct RateOptions {
 impl Default for RateOptions {
     fn default() -> Self {
         RateOptions {
-            confidence: 0.95,
+            confidence: crate::stats::DEFAULT_CONFIDENCE,
             multiplier: 100_000.0,
             method: RateMethod::Byar,
         }

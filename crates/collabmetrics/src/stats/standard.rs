@@ -187,7 +187,10 @@ impl Default for StandardPopulation {
 #[serde(untagged)]
 enum StandardForm {
     Builtin(String),
-    Custom { lower_ages: Vec<i32>, weights: Vec<f64> },
+    Custom {
+        lower_ages: Vec<i32>,
+        weights: Vec<f64>,
+    },
 }
 
 impl Serialize for StandardPopulation {

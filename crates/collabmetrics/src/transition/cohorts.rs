@@ -202,7 +202,9 @@ pub(crate) fn evaluate(
 fn period(opts: &TransitionOptions) -> (i32, i32) {
     (
         opts.period_start.unwrap_or(i32::MIN),
-        opts.period_end.unwrap_or(opts.data_end()).min(opts.data_end()),
+        opts.period_end
+            .unwrap_or(opts.data_end())
+            .min(opts.data_end()),
     )
 }
 

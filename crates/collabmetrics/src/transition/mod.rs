@@ -123,7 +123,7 @@ impl Default for TransitionOptions {
             followup_days: 365,
             retained_days: 90,
             episode_gap_days: 365,
-            confidence: 0.95,
+            confidence: crate::stats::DEFAULT_CONFIDENCE,
             by: None,
             age_band_18_24: false,
         }

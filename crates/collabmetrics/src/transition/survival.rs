@@ -33,7 +33,7 @@ impl Default for CurveOptions {
     fn default() -> Self {
         CurveOptions {
             method: CurveMethod::KaplanMeier,
-            confidence: 0.95,
+            confidence: crate::stats::DEFAULT_CONFIDENCE,
         }
     }
 }
