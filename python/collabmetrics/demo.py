@@ -21,13 +21,14 @@ __all__ = ["tables"]
 
 # The core's defaults.
 _D = _native.defaults("demo")
+_START = date_of(_D["start"])
 
 
 def tables(
     *,
     seed: int = _D["seed"],
     scale: float = _D["scale"],
-    start: dt.date | str = date_of(_D["start"]),
+    start: dt.date | str = _START,
     months: int = _D["months"],
 ) -> dict[str, pa.Table]:
     """The demo collaborative's tables, by name.

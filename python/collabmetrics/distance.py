@@ -39,6 +39,8 @@ from ._frames import (
     is_frame,
     to_arrow,
     vectors,
+)
+from ._frames import (
     with_diagnostics as _with_diagnostics,
 )
 

@@ -35,7 +35,8 @@ from ._frames import (
     levels,
     same_length,
     to_arrow,
-    vector,
+)
+from ._frames import (
     with_diagnostics as _with_diagnostics,
 )
 

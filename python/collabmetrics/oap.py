@@ -16,9 +16,11 @@ from ._frames import (
     from_arrow,
     group_names,
     to_arrow,
-    with_diagnostics as _with_diagnostics,
 )
 from ._frames import days as _days
+from ._frames import (
+    with_diagnostics as _with_diagnostics,
+)
 
 __all__ = ["DEFAULT_BED_TYPES", "diagnostics", "measures"]
 

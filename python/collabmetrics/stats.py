@@ -45,9 +45,7 @@ def _rowwise(
         table, kind = to_arrow(data)
         return table, first, second, kind
     if is_frame(first) or is_frame(second):
-        raise _native.invalid_argument(
-            names[0], "to use a frame, pass data=frame and column names"
-        )
+        raise _native.invalid_argument(names[0], "to use a frame, pass data=frame and column names")
     table = vectors(**{names[0]: first, names[1]: second})
     return table, names[0], names[1], "pyarrow"
 

@@ -52,9 +52,11 @@ from ._frames import (
     diagnostics,
     from_arrow,
     to_arrow,
-    with_diagnostics as _with_diagnostics,
 )
 from ._frames import days as _days
+from ._frames import (
+    with_diagnostics as _with_diagnostics,
+)
 
 __all__ = [
     "CLASSES",

@@ -92,7 +92,8 @@ def test_inputs_of_every_kind_agree() -> None:
 
 
 def test_nulls_propagate_as_nan() -> None:
-    d = cm.distance.geodesic([None, 51.5, math.nan], 0, 51.5, 0, nulls="propagate")
+    with pytest.warns(cm.distance.DiagnosticsWarning, match="2 row"):
+        d = cm.distance.geodesic([None, 51.5, math.nan], 0, 51.5, 0, nulls="propagate")
     assert math.isnan(d[0]) and d[1] == 0.0 and math.isnan(d[2])
     with pytest.raises(cm.CollabMetricsError, match=r"column `lat1` at row 0 \(null\)"):
         cm.distance.geodesic([None, 51.5], 0, 51.5, 0)
@@ -290,7 +291,10 @@ def test_duplicate_and_mismatched_lookup_codes() -> None:
         ),
         (lambda: cm.distance.haversine(0, 0, 0, [0, math.nan]), "column `lon2` at row 1 (NaN)"),
         (lambda: cm.distance.bng_to_wgs84([1, 2], [3, 4, 5]), "length mismatch"),
-        (lambda: cm.distance.geodesic(0, 0, 0, 0, nulls="skip"), 'unknown null policy "skip"; expected one of "error", "propagate"'),
+        (
+            lambda: cm.distance.geodesic(0, 0, 0, 0, nulls="skip"),
+            'unknown null policy "skip"; expected one of "error", "propagate"',
+        ),
         (
             lambda: cm.distance.summary([1.0, -2.0]),
             "column `distance_km` at row 1 (-2): distances must be finite and >= 0 km",

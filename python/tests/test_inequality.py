@@ -484,12 +484,16 @@ def test_the_direction_has_no_default() -> None:
     missing, in every language (the C and Rust tests check theirs)."""
     t = deciles()
     with pytest.raises(cm.InvalidArgumentError) as e:
-        cm.inequality.measures(t, group="imd", value="rate", population="pop", order="imd", by="area")
+        cm.inequality.measures(
+            t, group="imd", value="rate", population="pop", order="imd", by="area"
+        )
     assert e.value.kind == "invalid_argument"
     assert e.value.argument == "favourable"
     assert "D depends on whether higher values are better" in str(e.value)
     # The SII and the non-ordered spread measures do not use it.
-    sii = cm.inequality.sii(t, group="imd", value="rate", population="pop", order="imd", by="area", reps=0)
+    sii = cm.inequality.sii(
+        t, group="imd", value="rate", population="pop", order="imd", by="area", reps=0
+    )
     assert sii.num_rows == 4
     spread = cm.inequality.measures(
         t.filter(pc.equal(t["area"], "A")),
