@@ -40,6 +40,7 @@ def check_len(argument: str, found: int, reference: str, expected: int) -> None:
 # Options: the core's defaults by entry-point family (see DEFAULTS) and its names.
 DEFAULTS: list[str]
 INEQUALITY_MEASURES: list[str]
+OPTION_NAMES: dict[str, list[str]]
 
 def defaults(name: str) -> Any: ...
 def parse_date(text: str, argument: str) -> int: ...

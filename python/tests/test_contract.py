@@ -7,6 +7,7 @@ import datetime as dt
 import inspect
 import math
 import pickle
+import re
 import subprocess
 import sys
 import warnings
@@ -259,6 +260,56 @@ def test_values_without_a_safe_default_must_be_given() -> None:
     with pytest.raises(cm.InvalidArgumentError) as e:
         _native.defaults("nothing")
     assert e.value.argument == "name"
+
+
+#: Each `Literal` annotation of a public function, and the core's option it spells.
+LITERALS = {
+    ("measures", "window"): "Window",
+    ("measures", "overlap"): "OverlapRule",
+    ("measures", "bed_types"): None,  # the word "default", not an option's names
+    ("measures", "favourable"): "Favourable",
+    ("measures", "rci_method"): "RciMethod",
+    ("measures", "sii_model"): "SiiModel",
+    ("measures", "value_type"): "ValueType",
+    ("measures", "count_kind"): "CountKind",
+    ("sii", "value_type"): "ValueType",
+    ("sii", "count_kind"): "CountKind",
+    ("concentration_index", "correction"): "ConcentrationCorrection",
+    ("time_to_contact", "method"): "CurveMethod",
+}
+
+
+def _literal_strings(annotation: Any) -> set[str]:
+    """The strings of the `Literal[...]` parts of an annotation (a string: the package uses
+    postponed annotations)."""
+    out: set[str] = set()
+    for inside in re.findall(r"Literal\[([^\]]*)\]", str(annotation)):
+        out |= set(re.findall(r"""['"]([^'"]*)['"]""", inside))
+    return out
+
+
+def test_literal_annotations_spell_the_cores_names() -> None:
+    """Static types cannot be computed from the core, so every `Literal` of option names is
+    checked against the core's name table here."""
+    modules = [cm.stats, cm.oap, cm.distance, cm.inequality, cm.transition, cm.demo]
+    seen = set()
+    for module in modules:
+        for name in module.__all__:
+            f = getattr(module, name)
+            if not inspect.isfunction(f):
+                continue
+            for parameter, p in inspect.signature(f).parameters.items():
+                names = _literal_strings(p.annotation)
+                if not names:
+                    continue
+                key = (f.__name__, parameter)
+                assert key in LITERALS, f"{module.__name__}.{f.__name__}({parameter}): add it"
+                seen.add(key)
+                option = LITERALS[key]
+                if option is not None:
+                    core = _native.OPTION_NAMES[option]
+                    assert sorted(names) == sorted(core), key
+    assert seen == set(LITERALS)
 
 
 def test_every_registry_name_has_defaults() -> None:

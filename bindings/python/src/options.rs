@@ -88,12 +88,40 @@ fn names<T: OptionEnum>() -> Vec<&'static str> {
     T::ALL.iter().map(|v| v.as_str()).collect()
 }
 
-/// Registers `defaults`, `DEFAULTS` (the names it knows), the option names the Python package
-/// lists, and `parse_date`.
+/// Registers `defaults`, `DEFAULTS` (the names it knows), `OPTION_NAMES` (every option
+/// enum's names, by the core's type name, so the tests can check the package's `Literal`
+/// annotations against them), and `parse_date`.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    use collabmetrics::inequality::Measure;
+    use collabmetrics::{distance, inequality, oap, stats, transition};
     m.add("DEFAULTS", options::NAMES.to_vec())?;
-    m.add("INEQUALITY_MEASURES", names::<Measure>())?;
+    m.add("INEQUALITY_MEASURES", names::<inequality::Measure>())?;
+    let all = PyDict::new(m.py());
+    macro_rules! enums {
+        ($($t:path),+ $(,)?) => {
+            $(all.set_item(stringify!($t).rsplit("::").next().unwrap_or_default().trim(), names::<$t>())?;)+
+        };
+    }
+    enums!(
+        stats::ProportionMethod,
+        stats::RateMethod,
+        stats::IsrKind,
+        stats::StandardName,
+        oap::Window,
+        oap::OverlapRule,
+        distance::Method,
+        distance::NullPolicy,
+        distance::BandPreset,
+        inequality::Measure,
+        inequality::Favourable,
+        inequality::RciMethod,
+        inequality::SiiModel,
+        inequality::ValueType,
+        inequality::CountKind,
+        inequality::ConcentrationCorrection,
+        inequality::IndexName,
+        transition::CurveMethod,
+    );
+    m.add("OPTION_NAMES", all)?;
     m.add_function(wrap_pyfunction!(defaults, m)?)?;
     m.add_function(wrap_pyfunction!(parse_date, m)?)?;
     Ok(())
