@@ -75,10 +75,11 @@ class DiagnosticsWarning(UserWarning):
         )
 
 
-def _warn(table: pa.Table) -> None:
-    """Warns once per diagnostic of a vector function's result (arrays carry none)."""
+def _warn(table: pa.Table, stacklevel: int) -> None:
+    """Warns once per diagnostic of a vector function's result (arrays carry none), at the
+    caller's line (`stacklevel` frames up from here)."""
     for d in diagnostics(table):
-        warnings.warn(DiagnosticsWarning(d), stacklevel=3)
+        warnings.warn(DiagnosticsWarning(d), stacklevel=stacklevel)
 
 
 def _km(
@@ -92,7 +93,7 @@ def _km(
     out = _native.distance_points_table(
         table, list(names), method, round_km, nulls, _POINTS["output"]
     )
-    _warn(out)
+    _warn(out, stacklevel=4)  # _warn, _km, bng / geodesic / haversine, the caller
     return np.asarray(out.column(_POINTS["output"]).to_numpy(), dtype=np.float64)
 
 
@@ -190,7 +191,7 @@ def bng_to_wgs84(
     table = vectors(e=e, n=n)
     lat_name, lon_name = _CONVERT["latitude"], _CONVERT["longitude"]
     out = _native.bng_to_wgs84_table(table, "e", "n", lat_name, lon_name, nulls)
-    _warn(out)
+    _warn(out, stacklevel=3)  # _warn, bng_to_wgs84, the caller
     lat = np.asarray(out.column(lat_name).to_numpy(), dtype=np.float64)
     lon = np.asarray(out.column(lon_name).to_numpy(), dtype=np.float64)
     return lat, lon

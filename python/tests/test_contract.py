@@ -594,6 +594,7 @@ def test_vector_functions_warn_what_they_set_aside() -> None:
         0,
     )
     assert "2 row(s) missing_coordinates" in str(warning.message)
+    assert warning.filename == __file__  # reported at the caller's line
     with pytest.warns(cm.distance.DiagnosticsWarning, match="1 row"):
         cm.distance.bng_to_wgs84([None, 400_000], [100_000, 100_000], nulls="propagate")
     with warnings.catch_warnings():
