@@ -284,4 +284,49 @@ mod tests {
         }
         assert!(defaults("nothing").is_none());
     }
+
+    /// The JSON the bindings read is the `Default` itself: it reads back as the same options.
+    fn round_trip<T>(name: &str)
+    where
+        T: Default + PartialEq + std::fmt::Debug + serde::de::DeserializeOwned,
+    {
+        let json = defaults(name).unwrap();
+        let back: T = serde_json::from_value(json.clone())
+            .unwrap_or_else(|e| panic!("{name}: {e} in {json}"));
+        assert_eq!(back, T::default(), "{name}");
+    }
+
+    #[test]
+    fn defaults_read_back_as_the_default_options() {
+        use crate::{demo, distance, inequality, oap, table, transition};
+        round_trip::<table::ProportionTableOptions>("proportion");
+        round_trip::<table::RateTableOptions>("rate");
+        round_trip::<table::DsrTableOptions>("dsr");
+        round_trip::<table::IsrTableOptions>("isr");
+        round_trip::<table::MeanTableOptions>("mean");
+        round_trip::<oap::OapOptions>("oap");
+        round_trip::<distance::PointsTableOptions>("distance_points");
+        round_trip::<distance::ConvertTableOptions>("distance_convert");
+        round_trip::<distance::LocateTableOptions>("distance_locate");
+        round_trip::<distance::SummaryTableOptions>("distance_summary");
+        round_trip::<inequality::MeasuresTableOptions>("inequality_measures");
+        round_trip::<inequality::Counts>("inequality_counts");
+        round_trip::<inequality::IndividualOptions>("inequality_individual");
+        round_trip::<inequality::BootstrapOptions>("inequality_bootstrap");
+        round_trip::<transition::TransitionOptions>("transition");
+        round_trip::<transition::CurveOptions>("time_to_contact");
+        round_trip::<demo::DemoOptions>("demo");
+        // Options without a safe default are null, for the caller to give.
+        assert!(defaults("oap").unwrap()["start"].is_null());
+        assert!(defaults("transition").unwrap()["data_end"].is_null());
+        assert!(defaults("distance_locate").unwrap()["code"].is_null());
+        assert!(defaults("inequality_measures").unwrap()["favourable"].is_null());
+        // Partial options fill the rest from the defaults.
+        let o: oap::OapOptions =
+            serde_json::from_str(r#"{"start": 1, "window": "rolling_3m"}"#).unwrap();
+        assert_eq!(o.window, oap::Window::Rolling3m);
+        assert_eq!(o.multiplier, oap::OapOptions::default().multiplier);
+        let e = serde_json::from_str::<oap::OapOptions>(r#"{"window": "weekly"}"#).unwrap_err();
+        assert!(e.to_string().contains("unknown window \"weekly\""), "{e}");
+    }
 }

@@ -211,3 +211,47 @@ fn errors_serialise_for_logs() {
     assert_eq!(json["InvalidValue"]["argument"], "denominator");
     assert_eq!(json["InvalidValue"]["index"], 0);
 }
+
+#[test]
+fn values_without_a_default_must_be_given() {
+    use collabmetrics::distance::{self, LocateTableOptions};
+    use collabmetrics::inequality::IndexName;
+    use collabmetrics::oap::{self, OapOptions};
+    use collabmetrics::table::{ColumnMap, Input};
+    use std::sync::Arc;
+    let b = arrow_array::RecordBatch::try_from_iter(vec![(
+        "code",
+        Arc::new(arrow_array::StringArray::from(vec!["A"])) as arrow_array::ArrayRef,
+    )])
+    .unwrap();
+    let input = Input::new(b.schema(), std::slice::from_ref(&b), ColumnMap::new()).unwrap();
+    // OAP's reporting period.
+    let e = oap::measures(&input, &OapOptions::default(), None, None).unwrap_err();
+    assert_eq!(
+        (e.kind(), e.argument()),
+        (collabmetrics::ErrorKind::InvalidArgument, Some("start"))
+    );
+    let e = oap::measures(
+        &input,
+        &OapOptions {
+            start: Some(0),
+            ..OapOptions::default()
+        },
+        None,
+        None,
+    )
+    .unwrap_err();
+    assert_eq!(e.argument(), Some("end"));
+    // A lookup's code column.
+    let e = distance::locate_table(&input, &input, &LocateTableOptions::default()).unwrap_err();
+    assert_eq!(e.argument(), Some("code"));
+    assert!(
+        e.to_string()
+            .starts_with("invalid argument `code`: required"),
+        "{e}"
+    );
+    // An individual index's parameter.
+    let e = IndexName::Atkinson.with(None).unwrap_err();
+    assert_eq!(e.argument(), Some("epsilon"));
+    assert!(IndexName::Gini.with(Some(3.0)).is_ok());
+}
