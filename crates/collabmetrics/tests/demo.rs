@@ -796,7 +796,7 @@ struct Referral {
     attended: Vec<i32>,
 }
 
-/// Cohort B classes by a plain reading of `spec/transition.md`, to check the data has each.
+/// Cohort B classes by a plain reading of `docs/methods/transition.md`, to check the data has each.
 fn cohort_b_classes(t: &DemoTables, data_end: i32, start: i32) -> HashMap<&'static str, usize> {
     let crisis = [
         "A02", "A11", "A19", "A20", "A21", "A22", "A23", "A24", "A25",

@@ -1,5 +1,5 @@
 //! Grouped HEAT measures against the WHO `healthequal` package's own test values
-//! (`shared/reference/healthequal/`), hand calculations and properties.
+//! (`tests/reference/healthequal/`), hand calculations and properties.
 
 mod common;
 
@@ -41,8 +41,9 @@ fn nonordered() -> (Vec<Subgroup>, String) {
 }
 
 /// HEAT leaves the SEs of TI and MLD unscaled (×1000 short) and PAF's unscaled (×100 short);
-/// we scale them (spec), so their expected SEs and intervals are rescaled here. HEAT's SII SE
-/// is on the 0–1 scale while its estimate is ×100: ours is ×100 too.
+/// we scale them (`docs/methods/inequality.md`), so their expected SEs and intervals are
+/// rescaled here. HEAT's SII SE is on the 0–1 scale while its estimate is ×100: ours is ×100
+/// too.
 fn se_factor(measure: &str) -> f64 {
     match measure {
         "ti" | "mld" => 1000.0,

@@ -1,4 +1,4 @@
-//! OAP measures on hand-worked fixtures: every counting edge of `spec/oap.md`.
+//! OAP measures on hand-worked fixtures: every counting edge of `docs/methods/oap.md`.
 //!
 //! The fixture (Jan–Mar 2024; 2024 is a leap year):
 //!

@@ -1,5 +1,5 @@
 //! The grouped measures of the WHO Health Equity Assessment Toolkit (HEAT; R package
-//! `healthequal`), with the interval rules of `shared/spec/inequality.md`.
+//! `healthequal`), with the interval rules of `docs/methods/inequality.md`.
 
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
@@ -12,7 +12,7 @@ use super::rng::{quantile7, Rng};
 use super::sii::{sii_stream, SiiOptions, ValueType};
 use crate::error::{format_value, Error, Result};
 
-/// A HEAT summary measure (codes as in the spec and `healthequal`).
+/// A HEAT summary measure (codes as in `docs/methods/inequality.md` and `healthequal`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Measure {
@@ -60,7 +60,7 @@ pub enum Measure {
 }
 
 impl Measure {
-    /// Every measure, in the spec's order.
+    /// Every measure, in the order of `docs/methods/inequality.md`.
     pub const ALL: [Measure; 22] = [
         Measure::D,
         Measure::R,
@@ -327,11 +327,11 @@ impl<'a> Table<'a> {
     }
 }
 
-/// The spec's missing-population rule: on a non-ordered dimension, subgroups without a
-/// population are allowed for up to 15 % of the subgroups when a `setting_average` replaces
-/// the population-weighted mean; they then weigh nothing in the weighted measures and count
-/// fully in the unweighted ones. Returns whether the rule applies (some population missing);
-/// populations that are given must still be positive.
+/// The missing-population rule (`docs/methods/inequality.md`): on a non-ordered dimension,
+/// subgroups without a population are allowed for up to 15 % of the subgroups when a
+/// `setting_average` replaces the population-weighted mean; they then weigh nothing in the
+/// weighted measures and count fully in the unweighted ones. Returns whether the rule
+/// applies (some population missing); populations that are given must still be positive.
 fn tolerate_missing_population(groups: &[Subgroup], opts: &HeatOptions) -> Result<bool> {
     let missing: Vec<&Subgroup> = groups.iter().filter(|g| g.population.is_none()).collect();
     let Some(first) = missing.first() else {

@@ -1,5 +1,5 @@
 //! Confidence-interval estimators over slices, following PHE's "Technical Guide: Confidence
-//! Intervals" and the R package PHEindicatormethods (see `spec/stats.md`).
+//! Intervals" and the R package PHEindicatormethods (see `docs/methods/stats.md`).
 //!
 //! Every estimator is vectorised: it takes parallel slices and fills one output element per
 //! input element (or per group), allocating only the output columns, never per row. Each has an
