@@ -1,6 +1,6 @@
 """Inequality across population groups and across individuals.
 
-Two kinds of input (``spec/inequality.md`` in the repository):
+Two kinds of input (``docs/methods/inequality.md`` in the repository):
 
 * **grouped**: one row per subgroup (an IMD decile, an ethnic group, a place) with its estimate,
   standard error or limits, population and, on an ordered dimension, its order (1 = most
@@ -65,7 +65,8 @@ _BOOT = _native.defaults("inequality_bootstrap")
 #: The default seed of every simulation and bootstrap (the core's).
 DEFAULT_SEED: int = _M["seed"]
 
-#: The grouped measures' codes, in the spec's order (the core's name table).
+#: The grouped measures' codes, in the order of docs/methods/inequality.md (the core's name
+#: table).
 MEASURES: tuple[str, ...] = tuple(_native.INEQUALITY_MEASURES)
 
 #: An index, or with ``interval=True`` the index with its bootstrap limits (value, lower, upper).

@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 use super::individual::{
     atkinson, generalized_entropy, gini, mld, share_ratio, theil, ConcentrationCorrection,
 };
-use super::rng::{quantile7, Rng};
+use super::rng::Rng;
 use crate::error::{check_len, Error, Result};
+use crate::stats::quantile7;
 
 /// An individual measure with its parameter, for [`bootstrap`]. Serialised as
 /// `{"measure": name, "parameter": value}` with the names of [`IndexName`].
