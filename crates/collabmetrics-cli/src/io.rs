@@ -162,17 +162,23 @@ pub fn describe(e: &collabmetrics::Error, sources: &[Source]) -> String {
     match (e, source) {
         (
             collabmetrics::Error::InvalidCell {
+                table,
                 column,
                 row,
                 value,
                 rule,
-                ..
             },
             Some(source),
-        ) => format!(
-            "invalid value in column `{column}` at {} ({value}): {rule}",
-            place(source, *row)
-        ),
+        ) => {
+            let column = match table {
+                Some(t) => format!("{t}.{column}"),
+                None => column.clone(),
+            };
+            format!(
+                "invalid value in column `{column}` at {} ({value}): {rule}",
+                place(source, *row)
+            )
+        }
         _ => e.to_string(),
     }
 }

@@ -139,7 +139,12 @@ fn bad_extracts_fail_with_the_core_message() {
         "start_date=StartDateHospProvSpell",
     ]);
     assert!(!ok);
-    assert!(err.contains("invalid value in column `end_date` at row 0 (2024-01-10): end date before the start date 2024-01-20"), "{err}");
+    // Data row 0 is the file's line 2 (the header is line 1).
+    assert!(
+        err.contains("invalid value in column `end_date` at line 2 of ")
+            && err.contains("bad.csv (2024-01-10): end date before the start date 2024-01-20"),
+        "{err}"
+    );
     let (ok, _, err) = run(&[
         "oap",
         "--placements",
@@ -171,4 +176,20 @@ fn bad_extracts_fail_with_the_core_message() {
         "2024-03",
     ]);
     assert!(!ok && err.contains("--start: not a date"), "{err}");
+}
+
+#[test]
+fn help_shows_the_core_defaults_and_names() {
+    let (ok, out, err) = run(&["oap", "--help"]);
+    assert!(ok, "{err}");
+    let d = collabmetrics::oap::OapOptions::default();
+    for expected in [
+        format!("[default: {}]", d.window),
+        format!("[default: {}]", d.overlap),
+        format!("[default: {}]", d.multiplier),
+        format!("[default: {}]", d.confidence),
+        "[possible values: month, rolling_3m, rolling_12m]".to_owned(),
+    ] {
+        assert!(out.contains(&expected), "--help lacks {expected}:\n{out}");
+    }
 }

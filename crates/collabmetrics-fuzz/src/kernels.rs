@@ -61,6 +61,7 @@ fn one(u: &mut Unstructured) -> Result<()> {
             let opts = ProportionOptions {
                 confidence: confidence(u)?,
                 multiplier: multiplier(u)?,
+                ..Default::default()
             };
             match stats::proportion(&o, &d, &opts) {
                 Ok(e) => {
@@ -145,7 +146,11 @@ fn one(u: &mut Unstructured) -> Result<()> {
                 .collect::<Result<_>>()?;
             let opts = IsrOptions {
                 confidence: confidence(u)?,
-                multiplier: multiplier(u)?,
+                multiplier: if u.arbitrary()? {
+                    Some(multiplier(u)?)
+                } else {
+                    None
+                },
                 method: method(u)?,
                 kind: if u.arbitrary()? {
                     IsrKind::Ratio
@@ -485,11 +490,7 @@ fn grouped(u: &mut Unstructured) -> Result<()> {
     }
     let opts = HeatOptions {
         ordered: u.arbitrary()?,
-        favourable: if u.arbitrary()? {
-            Favourable::High
-        } else {
-            Favourable::Low
-        },
+        favourable: *u.choose(&[Some(Favourable::High), Some(Favourable::Low), None])?,
         reference: if u.ratio(1, 3)? {
             Some(format!("s{}", u.int_in_range(0..=7)?))
         } else {
@@ -519,16 +520,16 @@ fn grouped(u: &mut Unstructured) -> Result<()> {
         multiplier: multiplier(u)?,
     };
     let measure = *u.choose(&Measure::ALL)?;
-    crate::trace!("{} of {groups:?} with {opts:?}", measure.code());
+    crate::trace!("{} of {groups:?} with {opts:?}", measure.as_str());
     match inequality::heat_measure(&groups, measure, &opts) {
         Ok(r) => {
-            let what = format!("{} value", measure.code());
+            let what = format!("{} value", measure.as_str());
             check::number(r.value, &what, false);
             for v in [r.se, r.lower, r.upper].into_iter().flatten() {
-                check::number(v, &format!("{} interval", measure.code()), false);
+                check::number(v, &format!("{} interval", measure.as_str()), false);
             }
         }
-        Err(e) => check::error(&e, measure.code()),
+        Err(e) => check::error(&e, measure.as_str()),
     }
     Ok(())
 }

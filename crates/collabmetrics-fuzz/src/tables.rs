@@ -185,26 +185,25 @@ fn stats(u: &mut Unstructured) -> Result<()> {
             table::mean_table(&input, &o)
         }
     };
-    outcome(r, &names, "stats table");
+    outcome(r.map(|r| r.into_batch()), &names, "stats table");
     Ok(())
 }
 
 fn distances(u: &mut Unstructured) -> Result<()> {
     match u.int_in_range(0..=3)? {
         0 => {
-            let method = *u.choose(&[
-                Method::Bng { round_km: false },
-                Method::Bng { round_km: true },
-                Method::Geodesic,
-                Method::Haversine,
-            ])?;
+            let method = *u.choose(&[Method::Bng, Method::Geodesic, Method::Haversine])?;
             let cols = method.default_columns();
             let wants: Vec<Want> = cols.iter().map(|c| Want::required(c, Number)).collect();
             let Some((input, names)) = input(u, &wants)? else {
                 return Ok(());
             };
-            let mut o = PointsTableOptions::new(method);
-            o.nulls = nulls(u)?;
+            let o = PointsTableOptions {
+                method,
+                round_km: u.arbitrary()?,
+                nulls: nulls(u)?,
+                ..Default::default()
+            };
             let r = distance::distance_points_table(&input, &o).map(|r| r.into_batch());
             outcome(r, &names, "distance points table");
         }
@@ -439,7 +438,7 @@ fn inequality(u: &mut Unstructured) -> Result<()> {
             } else {
                 CountKind::Rate
             },
-            multiplier: *u.choose(&[1.0, 100.0, 1e5])?,
+            multiplier: *u.choose(&[Some(1.0), Some(100.0), Some(1e5), None])?,
         });
     }
     o.options.reps = *u.choose(&[0, 100, 1 << 61])?;

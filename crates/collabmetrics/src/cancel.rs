@@ -283,7 +283,7 @@ mod tests {
     fn polling_cancels_work_running_elsewhere() {
         let token = Token::new();
         let mut polls = 0;
-        let out = run_polled(
+        let out: Result<()> = run_polled(
             &token,
             Duration::from_millis(5),
             || {

@@ -24,6 +24,10 @@
 //! * [`error`]: one [`Error`] type naming the argument or column, the first bad row and the rule.
 //! * [`limits`]: the documented bounds on dates, repetitions, rows and working memory.
 //! * [`cancel`]: cancelling a long computation (Ctrl-C in Python, a flag in C).
+//! * [`options`]: every option's names and defaults, which the C, Python and command-line faces
+//!   take from here.
+//! * [`panic`]: the guard the language boundaries run their calls in (a panic becomes an
+//!   [`ErrorKind::Internal`] error, without a message on standard error).
 //!
 //! ```
 //! use collabmetrics::stats::{proportion, ProportionOptions};
@@ -42,6 +46,8 @@ pub mod error;
 pub mod inequality;
 pub mod limits;
 pub mod oap;
+pub mod options;
+pub mod panic;
 mod rng;
 pub mod stats;
 pub mod table;

@@ -18,7 +18,7 @@ struct Breakdown {
     codes: Vec<u32>,
 }
 
-/// Age bands of `spec/transition.md`: 16–17, 18–19, 20–25 (ages outside, e.g. with a wider
+/// Age bands of `docs/methods/transition.md`: 16–17, 18–19, 20–25 (ages outside, e.g. with a wider
 /// cohort, are "other").
 fn age_band(age: i32) -> u32 {
     match age {
