@@ -333,6 +333,13 @@ typedef struct CmDistanceSummaryOptions {
    */
   const char *const *column_names;
   size_t column_names_len;
+  /**
+   * NULL, or a flag to cancel the call: set `*cancel` to non-zero from another thread
+   * (C11 `atomic_store`) or a signal handler (`volatile sig_atomic_t`) and the call returns
+   * `CM_CANCELLED` within milliseconds. It must stay valid for the call. NULL uses the
+   * thread's flag (`cm_set_cancel_flag`), if any.
+   */
+  const int *cancel;
 } CmDistanceSummaryOptions;
 
 /**
@@ -433,6 +440,13 @@ typedef struct CmInequalityOptions {
    */
   const char *const *column_names;
   size_t column_names_len;
+  /**
+   * NULL, or a flag to cancel the call: set `*cancel` to non-zero from another thread
+   * (C11 `atomic_store`) or a signal handler (`volatile sig_atomic_t`) and the call returns
+   * `CM_CANCELLED` within milliseconds. It must stay valid for the call. NULL uses the
+   * thread's flag (`cm_set_cancel_flag`), if any.
+   */
+  const int *cancel;
 } CmInequalityOptions;
 
 /**
@@ -492,6 +506,13 @@ typedef struct CmOapOptions {
    * summary columns (placements started in each period).
    */
   const char *distance;
+  /**
+   * NULL, or a flag to cancel the call: set `*cancel` to non-zero from another thread
+   * (C11 `atomic_store`) or a signal handler (`volatile sig_atomic_t`) and the call returns
+   * `CM_CANCELLED` within milliseconds. It must stay valid for the call. NULL uses the
+   * thread's flag (`cm_set_cancel_flag`), if any.
+   */
+  const int *cancel;
 } CmOapOptions;
 
 /**
@@ -612,6 +633,13 @@ typedef struct CmTransitionOptions {
    */
   const char *const *column_names;
   size_t column_names_len;
+  /**
+   * NULL, or a flag to cancel the call: set `*cancel` to non-zero from another thread
+   * (C11 `atomic_store`) or a signal handler (`volatile sig_atomic_t`) and the call returns
+   * `CM_CANCELLED` within milliseconds. It must stay valid for the call. NULL uses the
+   * thread's flag (`cm_set_cancel_flag`), if any.
+   */
+  const int *cancel;
 } CmTransitionOptions;
 
 #ifdef __cplusplus
@@ -623,6 +651,20 @@ extern "C" {
  * (do not free it). Never fails; does not change the last error.
  */
 const char *cm_version(void);
+
+/**
+ * Sets the cancellation flag of the calling thread: every later collabmetrics call on this
+ * thread whose options give no `cancel` flag of their own (and every call without options,
+ * such as `cm_distance_geodesic`) reads `*flag` every few milliseconds of work and returns
+ * `CM_CANCELLED` once it is non-zero. NULL clears it. Returns `CM_OK`.
+ *
+ * # Safety
+ *
+ * `flag` must be NULL or point to an `int` that stays valid until the flag is cleared (or the
+ * thread ends). Write it from another thread with C11 `atomic_store` (or declare it
+ * `volatile sig_atomic_t` and set it from a signal handler).
+ */
+enum CmStatus cm_set_cancel_flag(const int *flag);
 
 /**
  * Straight-line distances in km between British National Grid points:

@@ -23,6 +23,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 mod args;
+mod cancel;
 mod distance;
 mod distance_table;
 mod error;
@@ -32,6 +33,7 @@ mod stats;
 mod stream;
 mod transition;
 
+pub use cancel::cm_set_cancel_flag;
 pub use distance_table::{
     cm_distance_summary, cm_distance_summary_options_default, CmDistanceSummaryOptions,
     CM_BANDS_CUSTOM, CM_BANDS_MHSDS_MONTHLY, CM_BANDS_OAP,

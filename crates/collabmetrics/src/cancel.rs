@@ -139,6 +139,16 @@ pub fn current() -> Option<Token> {
     CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()
 }
 
+/// [`check`] of a token carried into a worker thread (from [`current`] on the thread that
+/// started the parallel loop): cheaper than installing it with [`scope`] for one check.
+pub fn check_carried(token: Option<&Token>) -> Result<()> {
+    if token.is_some_and(Token::is_cancelled) {
+        Err(cancelled())
+    } else {
+        Ok(())
+    }
+}
+
 /// The error of a cancelled computation.
 pub fn cancelled() -> Error {
     Error::Cancelled {

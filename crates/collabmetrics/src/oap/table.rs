@@ -213,15 +213,18 @@ pub fn measures(
         first_month,
         n_months,
         opts.data_cutoff,
-    );
-    let adm_monthly = adm.as_ref().map(|a| {
-        accumulate(
-            &a.as_spells(n_groups),
-            first_month,
-            n_months,
-            opts.data_cutoff,
-        )
-    });
+    )?;
+    let adm_monthly = adm
+        .as_ref()
+        .map(|a| {
+            accumulate(
+                &a.as_spells(n_groups),
+                first_month,
+                n_months,
+                opts.data_cutoff,
+            )
+        })
+        .transpose()?;
 
     let pops = match population {
         Some(p) => Some(

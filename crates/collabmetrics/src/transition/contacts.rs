@@ -315,10 +315,14 @@ pub(crate) fn read_contacts(
     };
     let n = c.num_rows();
     let mut rows = vec![Contact::default(); n];
+    let token = crate::cancel::current();
     let parts: Vec<Result<[Tally; 6]>> = rows
         .par_chunks_mut(CHUNK_ROWS)
         .enumerate()
-        .map(|(k, out)| chunk(&source, k * CHUNK_ROWS, out))
+        .map(|(k, out)| {
+            crate::cancel::check_carried(token.as_ref())?;
+            chunk(&source, k * CHUNK_ROWS, out)
+        })
         .collect();
     let mut tallies = [Tally::default(); 6];
     for part in parts {

@@ -238,6 +238,7 @@ pub(crate) fn prepare(tables: &super::Tables, opts: &TransitionOptions) -> Resul
     let mut diagnostics = Diagnostics::new();
     let people =
         read_persons(persons, opts, &mut diagnostics).map_err(|e| e.in_table("persons"))?;
+    crate::cancel::check()?;
     let refs = read_referrals(referrals, &people, opts, &mut diagnostics)
         .map_err(|e| e.in_table("referrals"))?;
     let ref_dict = KeyDict::build(
@@ -267,6 +268,7 @@ pub(crate) fn prepare(tables: &super::Tables, opts: &TransitionOptions) -> Resul
             key: keys.as_ref().map_or(0, |k| k[r]),
         })
         .collect();
+    crate::cancel::check()?;
     let (con_start, contacts) = read_contacts(
         contacts,
         &ref_dict,
@@ -281,6 +283,7 @@ pub(crate) fn prepare(tables: &super::Tables, opts: &TransitionOptions) -> Resul
     let plans = care_plans
         .map(|cp| read_plans(cp, &people, &mut diagnostics).map_err(|e| e.in_table("care_plans")))
         .transpose()?;
+    crate::cancel::check()?;
     let breakdowns = breakdowns(persons, opts).map_err(|e| e.in_table("persons"))?;
     let n = people.dob.len();
     let (ref_start, kept) = group_by_owner(n, refs.kept);
@@ -448,9 +451,11 @@ fn read_referrals(
         closure: &closure,
     };
     // Rows in parallel chunks; the first failing chunk holds the first bad row.
+    let token = crate::cancel::current();
     let chunks: Vec<Result<RefChunk>> = (0..n.div_ceil(REF_CHUNK))
         .into_par_iter()
         .map(|k| {
+            crate::cancel::check_carried(token.as_ref())?;
             let mut out = RefChunk::default();
             let mut memo = FastMap::default();
             for i in k * REF_CHUNK..n.min((k + 1) * REF_CHUNK) {

@@ -52,9 +52,11 @@ fn run(tables: &Tables, opts: &TransitionOptions) -> Result<Run> {
     let p = prepare(tables, opts)?;
     let horizons = opts.all_horizons();
     let n = p.len();
-    let parts: Vec<(Vec<TRow>, Vec<BRow>, Rejected)> = (0..n.div_ceil(CHUNK))
+    let token = crate::cancel::current();
+    let parts: Vec<Result<(Vec<TRow>, Vec<BRow>, Rejected)>> = (0..n.div_ceil(CHUNK))
         .into_par_iter()
         .map(|c| {
+            crate::cancel::check_carried(token.as_ref())?;
             let (mut t, mut b, mut rejected) = (Vec::new(), Vec::new(), Rejected::default());
             for person in c * CHUNK..n.min((c + 1) * CHUNK) {
                 if p.dob[person] == MISSING {
@@ -77,7 +79,7 @@ fn run(tables: &Tables, opts: &TransitionOptions) -> Result<Run> {
                     &mut rejected,
                 );
             }
-            (t, b, rejected)
+            Ok((t, b, rejected))
         })
         .collect();
     let mut prepared = p;
@@ -87,7 +89,8 @@ fn run(tables: &Tables, opts: &TransitionOptions) -> Result<Run> {
     prepared.refs = Vec::new();
     prepared.ref_start = Vec::new();
     let (mut t, mut b, mut rejected) = (Vec::new(), Vec::new(), Rejected::default());
-    for (pt, pb, pr) in parts {
+    for part in parts {
+        let (pt, pb, pr) = part?;
         t.extend(pt);
         b.extend(pb);
         rejected.count += pr.count;
