@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every test of collabmetrics: formatting and lints, Rust (core, CLI, C ABI, header check),
-# C programs under valgrind, and the Python package. Run from anywhere; sets itself up.
+# Every test of collabmetrics: formatting and lints, Rust (core, CLI, C ABI, header check,
+# the fuzz targets as bounded tests), C programs under valgrind and under AddressSanitizer,
+# and the Python package. Run from anywhere; sets itself up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
@@ -21,6 +22,9 @@ cargo test --workspace --exclude collabmetrics-python --locked
 
 step "C tests under valgrind"
 bash tests/c/run.sh
+
+step "C tests under AddressSanitizer and UndefinedBehaviorSanitizer"
+bash tests/c/asan.sh
 
 step "Python package"
 (

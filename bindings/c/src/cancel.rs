@@ -18,7 +18,8 @@ thread_local! {
 /// Sets the cancellation flag of the calling thread: every later collabmetrics call on this
 /// thread whose options give no `cancel` flag of their own (and every call without options,
 /// such as `cm_distance_geodesic`) reads `*flag` every few milliseconds of work and returns
-/// `CM_CANCELLED` once it is non-zero. NULL clears it. Returns `CM_OK`.
+/// `CM_CANCELLED` once it is non-zero. NULL clears it. Returns `CM_OK` (and clears the last
+/// error, as every call that can fail does).
 ///
 /// # Safety
 ///
@@ -27,9 +28,9 @@ thread_local! {
 /// `volatile sig_atomic_t` and set it from a signal handler).
 #[no_mangle]
 pub unsafe extern "C" fn cm_set_cancel_flag(flag: *const c_int) -> CmStatus {
-    crate::error::catch(CmStatus::PANIC, || {
+    crate::error::guard(|| {
         let _ = THREAD_FLAG.try_with(|f| f.set(flag));
-        CmStatus::OK
+        Ok(())
     })
 }
 
