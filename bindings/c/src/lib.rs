@@ -27,6 +27,9 @@ mod cancel;
 mod distance;
 mod distance_table;
 mod error;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
 mod inequality;
 mod oap;
 mod stats;

@@ -140,7 +140,7 @@ fn one(u: &mut Unstructured) -> Result<()> {
         }
         3 => {
             let groups = u.int_in_range(1..=3)?;
-            let group = vec_of(u, n, |u| Ok(u.int_in_range(0..=groups as u32 - 1)?))?;
+            let group = vec_of(u, n, |u| u.int_in_range(0..=groups as u32 - 1))?;
             let cols: Vec<Vec<f64>> = (0..4)
                 .map(|_| vec_of(u, n, any_f64))
                 .collect::<Result<_>>()?;
@@ -176,7 +176,7 @@ fn one(u: &mut Unstructured) -> Result<()> {
         }
         4 => {
             let groups = u.int_in_range(1..=3)?;
-            let group = vec_of(u, n, |u| Ok(u.int_in_range(0..=groups as u32 - 1)?))?;
+            let group = vec_of(u, n, |u| u.int_in_range(0..=groups as u32 - 1))?;
             let values = vec_of(u, n, any_f64)?;
             let opts = MeanOptions {
                 confidence: confidence(u)?,
@@ -218,7 +218,7 @@ fn one(u: &mut Unstructured) -> Result<()> {
         }
         6 => {
             let groups = u.int_in_range(1..=3)?;
-            let group = vec_of(u, n, |u| Ok(u.int_in_range(0..=groups as u32 - 1)?))?;
+            let group = vec_of(u, n, |u| u.int_in_range(0..=groups as u32 - 1))?;
             let km = vec_of(u, n, any_f64)?;
             let weight = if u.arbitrary()? {
                 Some(vec_of(u, n, any_f64)?)
@@ -519,7 +519,7 @@ fn grouped(u: &mut Unstructured) -> Result<()> {
         seed: u.arbitrary()?,
         multiplier: multiplier(u)?,
     };
-    let measure = *u.choose(&Measure::ALL)?;
+    let measure = *u.choose(Measure::ALL)?;
     crate::trace!("{} of {groups:?} with {opts:?}", measure.as_str());
     match inequality::heat_measure(&groups, measure, &opts) {
         Ok(r) => {

@@ -6,6 +6,7 @@ mod cancel;
 mod defaults;
 mod distance_table;
 mod errors;
+mod fuzz;
 mod grouped;
 mod inequality;
 mod oap;

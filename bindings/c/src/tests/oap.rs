@@ -1168,7 +1168,10 @@ fn extreme_reporting_dates_are_refused_naming_the_option() {
     assert_failed(
         status,
         CmStatus::INVALID_ARGUMENT,
-        &["`start`", "outside the supported date range 1800-01-01 to 2200-12-31"],
+        &[
+            "`start`",
+            "outside the supported date range 1800-01-01 to 2200-12-31",
+        ],
     );
     let o = cm_oap_options_default(d(2024, 1, 1), i32::MAX - 1);
     let status = fail(Some(placements()), Some(&o));
@@ -1198,7 +1201,12 @@ fn a_date_column_beyond_the_range_names_its_row() {
     assert_failed(
         status,
         CmStatus::INVALID_CELL,
-        &["`end_date`", "row 1", "date32 2147483647", "outside the supported date range"],
+        &[
+            "`end_date`",
+            "row 1",
+            "date32 2147483647",
+            "outside the supported date range",
+        ],
     );
 }
 

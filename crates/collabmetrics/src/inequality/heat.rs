@@ -823,7 +823,8 @@ impl Truncated {
             let n = Normal::standard();
             let (pa, pb) = (n.cdf((0.0 - mean) / sd), n.cdf((upper - mean) / sd));
             // (also when the ends are NaN: then the draw is the clamped mean)
-            if !(pb - pa >= 0.05) {
+            let inside = pb - pa;
+            if inside.is_nan() || inside < 0.05 {
                 t.invert = Some((pa, pb));
             }
         }

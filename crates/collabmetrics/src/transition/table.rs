@@ -48,12 +48,15 @@ struct Run {
 /// People per parallel task: enough to amortise the task, small enough to balance.
 const CHUNK: usize = 4096;
 
+/// One chunk's cohort rows and rejected referrals.
+type Part = (Vec<TRow>, Vec<BRow>, Rejected);
+
 fn run(tables: &Tables, opts: &TransitionOptions) -> Result<Run> {
     let p = prepare(tables, opts)?;
     let horizons = opts.all_horizons();
     let n = p.len();
     let token = crate::cancel::current();
-    let parts: Vec<Result<(Vec<TRow>, Vec<BRow>, Rejected)>> = (0..n.div_ceil(CHUNK))
+    let parts: Vec<Result<Part>> = (0..n.div_ceil(CHUNK))
         .into_par_iter()
         .map(|c| {
             crate::cancel::check_carried(token.as_ref())?;
