@@ -656,7 +656,8 @@ const char *cm_version(void);
  * Sets the cancellation flag of the calling thread: every later collabmetrics call on this
  * thread whose options give no `cancel` flag of their own (and every call without options,
  * such as `cm_distance_geodesic`) reads `*flag` every few milliseconds of work and returns
- * `CM_CANCELLED` once it is non-zero. NULL clears it. Returns `CM_OK`.
+ * `CM_CANCELLED` once it is non-zero. NULL clears it. Returns `CM_OK` (and clears the last
+ * error, as every call that can fail does).
  *
  * # Safety
  *

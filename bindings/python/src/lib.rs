@@ -12,17 +12,20 @@
 // invariant is an `#[allow]` with the reason beside it.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+mod args;
 mod demo;
 mod distance;
 mod errors;
 mod guard;
 mod inequality;
+mod interrupt;
 mod oap;
 mod options;
 mod stats;
 mod transition;
 
 pub(crate) use errors::to_py;
+pub(crate) use interrupt::detach;
 
 use collabmetrics::table::{ColumnMap, Input, TableResult};
 use pyo3::prelude::*;
@@ -42,20 +45,21 @@ pub(crate) fn input_mapped(data: PyTable, map: &ColumnMap) -> collabmetrics::Res
 /// A core result as a pyarrow Table, its diagnostics in the schema metadata.
 pub(crate) fn table_out<'py>(
     py: Python<'py>,
-    result: collabmetrics::Result<TableResult>,
+    result: PyResult<TableResult>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let batch = result.map_err(to_py)?.into_batch();
+    let batch = result?.into_batch();
     let schema = batch.schema();
     PyTable::try_new(vec![batch], schema)?.into_pyarrow(py)
 }
 
-/// Unpacks a table, runs `f` on it without the GIL and returns the result as a pyarrow Table.
+/// Unpacks a table, runs `f` on it without the GIL (interruptible by Ctrl-C, see [`detach`])
+/// and returns the result as a pyarrow Table.
 pub(crate) fn run<'py>(
     py: Python<'py>,
     data: PyTable,
     f: impl FnOnce(&Input) -> collabmetrics::Result<TableResult> + Send,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let result = py.detach(|| f(&input(data)?));
+    let result = detach(py, || f(&input(data)?));
     table_out(py, result)
 }
 

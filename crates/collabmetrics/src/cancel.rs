@@ -214,6 +214,8 @@ pub fn run_polled<T: Send>(
 ) -> T {
     // The work is handed over through a slot, so it can be taken back when no thread starts.
     let slot = Mutex::new(Some(work));
+    // A caller inside the panic guard's quiet scope keeps it on the helper thread too.
+    let quiet = crate::panic::quiet_here();
     let joined = std::thread::scope(|s| {
         let (done_tx, done_rx) = mpsc::channel::<()>();
         let work_token = token.clone();
@@ -222,6 +224,7 @@ pub fn run_polled<T: Send>(
             .name("collabmetrics-call".to_owned())
             .stack_size(8 << 20)
             .spawn_scoped(s, move || {
+                let _quiet = quiet.then(crate::panic::Quiet::enter);
                 let work = slot.lock().ok().and_then(|mut w| w.take());
                 let out = work.map(|w| scope(&work_token, w));
                 let _ = done_tx.send(());
