@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, Union
 
 import numpy as np
@@ -182,7 +182,7 @@ def is_frame(obj: object) -> bool:
 def _refuse_unordered(x: object, name: str) -> None:
     """A set (or a mapping) has no order, so its values cannot line up with other vectors;
     text is not a sequence of numbers: both are an ``InvalidArgumentError`` naming ``name``."""
-    if isinstance(x, (set, frozenset, dict)) or hasattr(x, "keys"):
+    if isinstance(x, (set, frozenset, Mapping)):
         raise _native.invalid_argument(
             name, f"a {type(x).__name__} has no order; pass a list, tuple, array or series"
         )

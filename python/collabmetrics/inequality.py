@@ -226,7 +226,12 @@ def _counts(
         raise _native.invalid_argument(
             "numerator", "give both `numerator` and `denominator`, or neither"
         )
-    return (numerator, denominator, kind, None if multiplier is None else number(multiplier, "multiplier"))
+    return (
+        numerator,
+        denominator,
+        kind,
+        None if multiplier is None else number(multiplier, "multiplier"),
+    )
 
 
 def sii(

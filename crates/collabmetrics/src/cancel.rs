@@ -149,6 +149,23 @@ pub fn check_carried(token: Option<&Token>) -> Result<()> {
     }
 }
 
+/// `rayon::join` carrying this thread's token into both halves (either may run on another
+/// worker thread), so the checks inside them see the caller's cancellation.
+pub fn join<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
+where
+    A: FnOnce() -> RA + Send,
+    B: FnOnce() -> RB + Send,
+    RA: Send,
+    RB: Send,
+{
+    let token = current();
+    let (ta, tb) = (token.clone(), token);
+    rayon::join(
+        move || scope_opt(ta.as_ref(), a),
+        move || scope_opt(tb.as_ref(), b),
+    )
+}
+
 /// The error of a cancelled computation.
 pub fn cancelled() -> Error {
     Error::Cancelled {

@@ -409,7 +409,8 @@ impl<'a> Kept<'a> {
 /// it is an error naming the row, as [`Input::f64s`]).
 fn numbers<'a>(input: &'a Input, ours: &str, nulls: NullPolicy) -> Result<Cow<'a, [f64]>> {
     let col = input.column(ours)?;
-    if nulls == NullPolicy::Error || super::lookup::first_null(col.as_ref()).is_none() {
+    // A missing value is a null or a NaN (one rule): under `Propagate` either becomes NaN.
+    if nulls == NullPolicy::Error || crate::table::first_missing(col.as_ref()).is_none() {
         return input.f64s(ours);
     }
     macro_rules! nan_for_null {

@@ -145,9 +145,11 @@ fn parse_strings<'a>(
     values: impl Iterator<Item = Option<&'a str>>,
     name: &str,
 ) -> Result<Vec<Option<i32>>> {
+    let mut tick = crate::cancel::Ticker::new(1 << 16);
     values
         .enumerate()
         .map(|(row, v)| match v {
+            _ if tick.tick().is_err() => Err(crate::cancel::cancelled()),
             None => Ok(None),
             Some(s) if s.trim().is_empty() => Ok(None),
             Some(s) => match parse_date(s) {
@@ -184,9 +186,11 @@ fn numeric_dates<T: Copy>(
     day: impl Fn(T) -> Option<i64>,
     describe: impl Fn(T) -> String,
 ) -> Result<Vec<Option<i32>>> {
+    let mut tick = crate::cancel::Ticker::new(1 << 16);
     values
         .enumerate()
         .map(|(row, v)| {
+            tick.tick()?;
             let Some(raw) = v else { return Ok(None) };
             match day(raw).and_then(|d| i32::try_from(d).ok()) {
                 Some(d) if in_range(d) => Ok(Some(d)),

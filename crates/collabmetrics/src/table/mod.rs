@@ -14,7 +14,7 @@ mod stats;
 pub(crate) mod tidy;
 pub use tidy::append_column;
 
-pub(crate) use columns::dictionary_rows;
+pub(crate) use columns::{dictionary_rows, first_missing};
 pub use columns::{Categories, ColumnKind, ColumnMap, ColumnSpec, Input};
 pub(crate) use dates::column_dates;
 pub use dates::{

@@ -33,6 +33,7 @@ fn int_code(v: i64) -> u16 {
 /// Every row of a numeric code column ([`NULL_CODE`] for null, [`BAD_CODE`] for text that is
 /// not a number). Dictionary columns are decoded once per distinct value.
 pub(crate) fn numeric_codes(col: &ArrayRef, name: &str) -> Result<Vec<u16>> {
+    crate::cancel::check()?;
     macro_rules! ints {
         ($t:ty) => {
             col.as_primitive::<$t>()
@@ -112,10 +113,12 @@ impl TextCodes {
     }
 }
 
-fn intern<'a>(values: impl Iterator<Item = Option<&'a str>>) -> TextCodes {
+fn intern<'a>(values: impl Iterator<Item = Option<&'a str>>) -> Result<TextCodes> {
     let mut seen: FastMap<&'a str, u32> = FastMap::default();
     let mut out = TextCodes::default();
+    let mut tick = crate::cancel::Ticker::new(1 << 16);
     for v in values {
+        tick.tick()?;
         let code = match v {
             None => u32::MAX,
             Some(s) => *seen.entry(s).or_insert_with(|| {
@@ -125,16 +128,16 @@ fn intern<'a>(values: impl Iterator<Item = Option<&'a str>>) -> TextCodes {
         };
         out.codes.push(code);
     }
-    out
+    Ok(out)
 }
 
 /// The text codes of a column (strings, dictionaries, or integers shown with two digits).
 pub(crate) fn text_codes(col: &ArrayRef, name: &str) -> Result<TextCodes> {
     let out = match col.data_type() {
-        DataType::Null => intern(std::iter::repeat_n(None, col.len())),
-        DataType::Utf8 => intern(col.as_string::<i32>().iter()),
-        DataType::LargeUtf8 => intern(col.as_string::<i64>().iter()),
-        DataType::Utf8View => intern(col.as_string_view().iter()),
+        DataType::Null => intern(std::iter::repeat_n(None, col.len()))?,
+        DataType::Utf8 => intern(col.as_string::<i32>().iter())?,
+        DataType::LargeUtf8 => intern(col.as_string::<i64>().iter())?,
+        DataType::Utf8View => intern(col.as_string_view().iter())?,
         DataType::Dictionary(_, _) => {
             let values = text_codes(col.as_any_dictionary().values(), name)?;
             TextCodes {
@@ -148,7 +151,7 @@ pub(crate) fn text_codes(col: &ArrayRef, name: &str) -> Result<TextCodes> {
                 .iter()
                 .map(|&c| (c != NULL_CODE).then(|| format!("{c:02}")))
                 .collect();
-            intern(texts.iter().map(|t| t.as_deref()))
+            intern(texts.iter().map(|t| t.as_deref()))?
         }
         other => {
             return Err(Error::ColumnType {

@@ -32,8 +32,14 @@ enum Key<'a> {
 fn visit<'a>(
     col: &'a ArrayRef,
     name: &str,
-    mut f: impl FnMut(usize, Key<'a>) -> Result<()>,
+    mut g: impl FnMut(usize, Key<'a>) -> Result<()>,
 ) -> Result<()> {
+    // Every row passes here: the caller's cancellation is checked every 65 536 of them.
+    let mut tick = crate::cancel::Ticker::new(1 << 16);
+    let mut f = |row: usize, key: Key<'a>| -> Result<()> {
+        tick.tick()?;
+        g(row, key)
+    };
     macro_rules! ints {
         ($t:ty) => {{
             let a = col.as_primitive::<$t>();

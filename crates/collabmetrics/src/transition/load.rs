@@ -286,7 +286,7 @@ pub(crate) fn prepare(tables: &super::Tables, opts: &TransitionOptions) -> Resul
     crate::cancel::check()?;
     let breakdowns = breakdowns(persons, opts).map_err(|e| e.in_table("persons"))?;
     let n = people.dob.len();
-    let (ref_start, kept) = group_by_owner(n, refs.kept);
+    let (ref_start, kept) = group_by_owner(n, refs.kept)?;
     Ok(Prepared {
         dob: people.dob,
         dod: people.dod,
@@ -377,9 +377,9 @@ fn read_referrals(
             .transpose()
     };
     // The columns are independent: decoded side by side.
-    let ((person, received), ((discharge, rejection), (texts, closure))) = rayon::join(
+    let ((person, received), ((discharge, rejection), (texts, closure))) = crate::cancel::join(
         || {
-            rayon::join(
+            crate::cancel::join(
                 || {
                     people.dict.lookup(
                         r.column("person_id")?,
@@ -391,15 +391,15 @@ fn read_referrals(
             )
         },
         || {
-            rayon::join(
+            crate::cancel::join(
                 || {
-                    rayon::join(
+                    crate::cancel::join(
                         || optional_dates(r, "discharge_date"),
                         || optional_dates(r, "rejection_date"),
                     )
                 },
                 || {
-                    rayon::join(
+                    crate::cancel::join(
                         || -> Result<[Option<TextCodes>; 3]> {
                             Ok([
                                 text("service_line")?,
@@ -683,7 +683,7 @@ fn read_plans(
             };
         }
     }
-    let (start, plans) = group_by_owner(people.dob.len(), plans);
+    let (start, plans) = group_by_owner(people.dob.len(), plans)?;
     Ok((start, plans.iter().map(|p| p.date).collect()))
 }
 

@@ -314,15 +314,15 @@ pub fn analyse(tables: &Tables, opts: &TransitionOptions) -> Result<Analysis> {
     let run = run(tables, opts)?;
     let with_plans = run.prepared.plans.is_some();
     // The four outputs are independent: built side by side.
-    let ((transfers, ageing_out), (summary, curve)) = rayon::join(
+    let ((transfers, ageing_out), (summary, curve)) = crate::cancel::join(
         || {
-            rayon::join(
+            crate::cancel::join(
                 || transfers_batch(tables, &run, opts),
                 || ageing_out_batch(tables, &run, opts),
             )
         },
         || {
-            rayon::join(
+            crate::cancel::join(
                 || summary_kernel(&run.t, &run.b, &run.prepared.breakdowns, with_plans, opts),
                 || transfers_curve(&run, opts),
             )
