@@ -64,7 +64,23 @@ enum Format {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
+    // A panic would be a bug in collabmetrics: the core's guard turns it into an internal
+    // error (its message and where), printed once as every other error is, with no Rust
+    // panic message or backtrace on standard error.
+    let result = collabmetrics::panic::catch(|| run(cli))
+        .unwrap_or_else(|internal| Err(internal.to_string()));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            io::stderr_line(&format!("collabmetrics: {e}"));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs the command; a failure is the message to print.
+fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
         Command::Demo {
             format,
             confidence,
@@ -82,13 +98,6 @@ fn main() -> ExitCode {
         }),
         Command::Oap(args) => oap_cmd::run(&args),
         Command::Transition(args) => transition_cmd::run(&args),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            io::stderr_line(&format!("collabmetrics: {e}"));
-            ExitCode::FAILURE
-        }
     }
 }
 
