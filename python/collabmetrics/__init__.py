@@ -7,14 +7,17 @@ computed by a Rust core shared with the C library and the command-line program.
 ['Wilson']
 """
 
-from . import demo, distance, inequality, oap, transition
+from . import demo, disclosure, distance, inequality, oap, transition
 from ._native import CollabMetricsError, __version__
+from .disclosure import disclose
 from .stats import dsr, isr, mean, proportion, rate
 
 __all__ = [
     "CollabMetricsError",
     "__version__",
     "demo",
+    "disclose",
+    "disclosure",
     "distance",
     "dsr",
     "inequality",

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from . import _native
+from .disclosure import Rule, publish_table
 from ._frames import Frame, Numbers, from_arrow, group_names, is_frame, to_arrow, vectors
 
 __all__ = [
@@ -267,6 +268,7 @@ def summary(
     confidence: float = 0.95,
     nulls: str = "error",
     with_diagnostics: bool = False,
+    publish: bool | Rule | None = None,
 ) -> Any:
     """Distance summaries per group: count, mean, median with interval, p90, max, share beyond.
 
@@ -289,6 +291,10 @@ def summary(
             whole-km distances to reproduce MHSDS) or a list of increasing edges in km.
         nulls: a missing distance is an error, or (``"propagate"``) left out and counted.
         with_diagnostics: return ``(frame, diagnostics)`` instead of warning.
+        publish: publish the result (``True``: under the default rule, ``"nhs_mhsds"``; or a
+            rule name or mapping, see :func:`collabmetrics.disclose`): small counts
+            suppressed, others rounded, derived values from unrounded counts. Default: the
+            raw, unrounded result.
 
     Returns:
         The ``by`` columns, ``count``, ``weight_sum`` (weighted only), ``mean``, ``median``,
@@ -324,5 +330,5 @@ def summary(
         nulls,
     )
     diagnostics = _report(raw, with_diagnostics)
-    result = from_arrow(out, kind)
+    result = from_arrow(publish_table(out, publish), kind)
     return (result, diagnostics) if with_diagnostics else result

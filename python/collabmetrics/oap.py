@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from . import _native
+from .disclosure import Rule, publish_table
 from ._frames import DateLike, Frame, diagnostics, from_arrow, group_names, to_arrow
 from ._frames import days as _days
 
@@ -38,6 +39,7 @@ def measures(
     confidence: float = 0.95,
     distance: str | None = None,
     with_diagnostics: bool = False,
+    publish: bool | Rule | None = None,
 ) -> Any:
     """OAP measures per reporting month and breakdown.
 
@@ -75,6 +77,10 @@ def measures(
             counts ``distance_band_lt_25`` … ``distance_band_ge_300`` over the placements
             started in each period.
         with_diagnostics: also return the diagnostics (see :func:`diagnostics`).
+        publish: publish the result (``True``: under the default rule, ``"nhs_mhsds"``; or a
+            rule name or mapping, see :func:`collabmetrics.disclose`): small counts
+            suppressed, others rounded, derived values from unrounded counts. Default: the
+            raw, unrounded result.
 
     Example:
         >>> import datetime as dt, pyarrow as pa, collabmetrics as cm
@@ -118,5 +124,5 @@ def measures(
         dict(columns or {}),
         distance,
     )
-    result = from_arrow(table, kind)
+    result = from_arrow(publish_table(table, publish), kind)
     return (result, diagnostics(table)) if with_diagnostics else result

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 import pyarrow as pa
 
 from . import _native
+from .disclosure import Rule, publish_table
 from ._frames import Frame, Numbers, from_arrow, group_names, is_frame, levels, to_arrow, vectors
 from ._native import CollabMetricsError
 
@@ -55,6 +56,7 @@ def proportion(
     confidence: float | Sequence[float] = 0.95,
     multiplier: float = 1.0,
     method: str = "wilson",
+    publish: bool | Rule | None = None,
 ) -> Frame:
     """Proportions ``numerator / denominator × multiplier`` with Wilson score intervals.
 
@@ -66,6 +68,10 @@ def proportion(
         multiplier: 1 for a proportion, 100 for a percentage.
         method: ``"wilson"`` (the only method: PHE's default).
 
+        publish: publish the result (``True``: under the default rule, ``"nhs_mhsds"``; or a
+            rule name or mapping, see :func:`collabmetrics.disclose`): small counts
+            suppressed, others rounded, derived values from unrounded counts. Default: the
+            raw, unrounded result.
     Returns:
         The input columns, then ``value``, ``lower``, ``upper``, ``confidence``, ``method``.
 
@@ -91,7 +97,7 @@ def proportion(
     out = _each_level(
         confidence, lambda c: _native.proportion_table(table, num, den, c, multiplier)
     )
-    return from_arrow(out, kind)
+    return from_arrow(publish_table(out, publish), kind)
 
 
 def rate(
@@ -102,12 +108,14 @@ def rate(
     confidence: float | Sequence[float] = 0.95,
     multiplier: float = 100_000,
     method: str = "byar",
+    publish: bool | Rule | None = None,
 ) -> Frame:
     """Crude rates ``count / denominator × multiplier`` with Poisson intervals.
 
     ``method="byar"`` (PHE's rule) uses Byar's approximation for counts of 10 or more and exact
     chi-squared limits below 10; ``method="exact"`` uses exact limits for every count. The
-    ``method`` column says which each row used (``"Byars"`` or ``"Exact"``).
+    ``method`` column says which each row used (``"Byars"`` or ``"Exact"``). ``publish=True``
+    (or a rule) publishes the result (see :func:`collabmetrics.disclose`).
 
     Example:
         >>> import collabmetrics as cm
@@ -121,7 +129,7 @@ def rate(
     out = _each_level(
         confidence, lambda c: _native.rate_table(table, cnt, den, c, multiplier, method)
     )
-    return from_arrow(out, kind)
+    return from_arrow(publish_table(out, publish), kind)
 
 
 def _standard(
@@ -144,6 +152,7 @@ def dsr(
     confidence: float | Sequence[float] = 0.95,
     multiplier: float = 100_000,
     method: str = "byar",
+    publish: bool | Rule | None = None,
 ) -> Frame:
     """Directly standardised rates per group with Dobson's interval.
 
@@ -157,6 +166,10 @@ def dsr(
         method: limits of the total count used by Dobson's method: ``"byar"`` (exact below
             10) or ``"exact"``.
 
+        publish: publish the result (``True``: under the default rule, ``"nhs_mhsds"``; or a
+            rule name or mapping, see :func:`collabmetrics.disclose`): small counts
+            suppressed, others rounded, derived values from unrounded counts. Default: the
+            raw, unrounded result.
     Returns:
         The ``by`` columns, ``total_count``, ``total_population``, ``value``, ``lower``,
         ``upper``, ``confidence``, ``method`` and ``note``. PHE does not publish a DSR on fewer
@@ -179,7 +192,7 @@ def dsr(
             table, count, population, age_band, keys, name, custom, c, multiplier, method
         ),
     )
-    return from_arrow(out, kind)
+    return from_arrow(publish_table(out, publish), kind)
 
 
 def isr(
@@ -194,6 +207,7 @@ def isr(
     confidence: float | Sequence[float] = 0.95,
     multiplier: float | None = None,
     method: str = "byar",
+    publish: bool | Rule | None = None,
 ) -> Frame:
     """Indirectly standardised ratios (or rates) per group.
 
@@ -205,6 +219,10 @@ def isr(
         kind: ``"ratio"`` (O / E × multiplier, default multiplier 1; 100 for an SMR) or
             ``"rate"`` (O / E × the reference crude rate × multiplier, default 100 000).
 
+        publish: publish the result (``True``: under the default rule, ``"nhs_mhsds"``; or a
+            rule name or mapping, see :func:`collabmetrics.disclose`): small counts
+            suppressed, others rounded, derived values from unrounded counts. Default: the
+            raw, unrounded result.
     Example:
         >>> import pyarrow as pa, collabmetrics as cm
         >>> t = pa.table({"count": [30, 20], "population": [1000, 1000],
@@ -231,7 +249,7 @@ def isr(
             method,
         ),
     )
-    return from_arrow(out, out_kind)
+    return from_arrow(publish_table(out, publish), out_kind)
 
 
 def mean(
@@ -240,12 +258,17 @@ def mean(
     value: str = "value",
     by: str | Sequence[str] | None = None,
     confidence: float | Sequence[float] = 0.95,
+    publish: bool | Rule | None = None,
 ) -> Frame:
     """Means with Student's t interval ``mean ± t(n−1) · sd / √n``, per group.
 
     Args:
         data: a frame (with the ``value`` column and any ``by`` columns) or plain numbers.
 
+        publish: publish the result (``True``: under the default rule, ``"nhs_mhsds"``; or a
+            rule name or mapping, see :func:`collabmetrics.disclose`): small counts
+            suppressed, others rounded, derived values from unrounded counts. Default: the
+            raw, unrounded result.
     Returns:
         The ``by`` columns, ``value_count``, ``value_sum``, ``sd``, ``value``, ``lower``,
         ``upper``, ``confidence``, ``method``.
@@ -262,4 +285,4 @@ def mean(
         table, kind, value = vectors(value=data), "pyarrow", "value"
     keys = group_names(by)
     out = _each_level(confidence, lambda c: _native.mean_table(table, value, keys, c))
-    return from_arrow(out, kind)
+    return from_arrow(publish_table(out, publish), kind)

@@ -46,6 +46,7 @@ from typing import Any, Callable, Literal
 import pyarrow as pa
 
 from . import _native
+from .disclosure import Rule, publish_table
 from ._frames import DateLike, Frame, diagnostics, from_arrow, to_arrow
 from ._frames import days as _days
 from ._native import CollabMetricsError
@@ -159,6 +160,7 @@ def _run(
     columns: Mapping[str, str] | None,
     with_diagnostics: bool,
     options: dict[str, Any],
+    publish: bool | Rule | None = None,
 ) -> Any:
     persons_table, kind = to_arrow(persons)
     table = native(
@@ -169,7 +171,7 @@ def _run(
         options,
         dict(columns or {}),
     )
-    result = from_arrow(table, kind)
+    result = from_arrow(publish_table(table, publish), kind)
     return (result, diagnostics(table)) if with_diagnostics else result
 
 
@@ -420,6 +422,7 @@ def summary(
     age_band_18_24: bool = False,
     columns: Mapping[str, str] | None = None,
     with_diagnostics: bool = False,
+    publish: bool | Rule | None = None,
 ) -> Any:
     """Every metric of both cohorts per breakdown group.
 
@@ -434,7 +437,8 @@ def summary(
     ``B_<class>`` for each class (out of every member), ``B_transfer_rate``,
     ``B_disengaged_after_transfer``, ``B_lost_to_services`` and ``B_fell_through_gap``.
     Groups are ordered numerically where every label is a number (IMD deciles 1..10), missing
-    last, so the table feeds :func:`collabmetrics.inequality.sii` directly.
+    last, so the table feeds :func:`collabmetrics.inequality.sii` directly. ``publish=True``
+    (or a rule) publishes it (see :func:`collabmetrics.disclose`).
     {args}"""
     options = _options(
         data_end=data_end,
@@ -468,6 +472,7 @@ def summary(
         columns,
         with_diagnostics,
         options,
+        publish,
     )
 
 

@@ -7,6 +7,7 @@
 //! functions with defaults, docstrings and frame round trips.
 
 mod demo;
+mod disclosure;
 mod distance;
 mod inequality;
 mod oap;
@@ -65,5 +66,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     distance::register(m)?;
     inequality::register(m)?;
     transition::register(m)?;
+    disclosure::register(m)?;
     Ok(())
 }

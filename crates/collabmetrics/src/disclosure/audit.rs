@@ -72,12 +72,19 @@ pub(crate) fn arcs_of(grid: &Grid) -> (usize, Vec<(u32, u32)>) {
 
 impl Network {
     /// The attacker's interval of each arc in `audited`: `(lower, upper)`, `upper` infinite
-    /// when nothing bounds the cell.
-    pub fn intervals(&self, audited: &[usize]) -> Result<Vec<(f64, f64)>> {
+    /// when nothing bounds the cell. With `flow_bounds`, a bound that augmenting paths cannot
+    /// reach is their maximum flow (the programme's optimum, by max-flow min-cut: used where
+    /// the audit only reports); otherwise it is solved as a linear programme.
+    pub fn intervals(&self, audited: &[usize], flow_bounds: bool) -> Result<Vec<(f64, f64)>> {
         let mut search = Search::new(self);
         audited
             .iter()
-            .map(|&e| Ok((self.bound(e, false, &mut search)?, self.bound(e, true, &mut search)?)))
+            .map(|&e| {
+                Ok((
+                    self.bound(e, false, flow_bounds, &mut search)?,
+                    self.bound(e, true, flow_bounds, &mut search)?,
+                ))
+            })
             .collect()
     }
 
@@ -86,7 +93,7 @@ impl Network {
     }
 
     /// The smallest (`upper` false) or largest value of arc `e`.
-    fn bound(&self, e: usize, upper: bool, search: &mut Search) -> Result<f64> {
+    fn bound(&self, e: usize, upper: bool, flow_bounds: bool, search: &mut Search) -> Result<f64> {
         let own = if upper { self.hi[e] } else { self.lo[e] };
         if !self.free(e) || (own - self.x[e]).abs() <= EPS {
             return Ok(own);
@@ -96,8 +103,13 @@ impl Network {
             let need = (own - self.x[e]).abs();
             // Raising e needs flow from its head back to its tail; lowering, the reverse.
             let (from, to) = if upper { (head, tail) } else { (tail, head) };
-            if search.push(self, e, from, to, need) >= need - EPS {
+            let pushed = search.push(self, e, from, to, need);
+            if pushed >= need - EPS {
                 return Ok(own);
+            }
+            if flow_bounds {
+                let moved = if upper { pushed } else { -pushed };
+                return Ok(clean(self.x[e] + moved));
             }
         }
         self.solve(e, upper)
@@ -126,8 +138,10 @@ impl Network {
             vars.minimise(target)
         }
         .using(microlp);
-        // Flow conservation at every node the component touches: Σ in − Σ out = 0, known
-        // arcs moved to the right-hand side. One node's equation is the sum of the others'.
+        // Flow conservation at every node the component touches: Σ in − Σ out = 0, the other
+        // arcs (known or not connected) moved to the right-hand side at their true values,
+        // which is what the attacker knows of them or does not need. One node's equation is
+        // the sum of the others'.
         let mut expr: Vec<Expression> = vec![Expression::from(0.0); self.n_nodes];
         let mut constant = vec![0.0; self.n_nodes];
         let mut touched = vec![false; self.n_nodes];
@@ -141,8 +155,8 @@ impl Network {
                     touched[t] = true;
                 }
                 None => {
-                    constant[h] += self.x_known(a);
-                    constant[t] -= self.x_known(a);
+                    constant[h] += self.x[a];
+                    constant[t] -= self.x[a];
                 }
             }
         }
@@ -159,18 +173,22 @@ impl Network {
                 f64::NEG_INFINITY
             }),
             Err(err) => Err(Error::Internal {
-                message: format!("the audit's linear programme failed ({err}) although the true table is feasible"),
+                message: format!(
+                    "the audit's linear programme failed ({err}) although the true table is feasible"
+                ),
             }),
         }
     }
 
-    /// The value an attacker knows a fixed arc has (its true value: lo = hi = x).
-    fn x_known(&self, a: usize) -> f64 {
-        self.x[a]
-    }
-
     /// Arcs connected to `e` through free arcs (sharing nodes), `e` included.
     fn component(&self, e: usize) -> Vec<bool> {
+        let mut adj: Vec<Vec<usize>> = vec![Vec::new(); self.n_nodes];
+        for (a, &(t, h)) in self.arcs.iter().enumerate() {
+            if self.free(a) {
+                adj[t as usize].push(a);
+                adj[h as usize].push(a);
+            }
+        }
         let mut node_seen = vec![false; self.n_nodes];
         let mut arc_in = vec![false; self.arcs.len()];
         let mut stack = vec![self.arcs[e].0, self.arcs[e].1];
@@ -178,11 +196,11 @@ impl Network {
             if std::mem::replace(&mut node_seen[v as usize], true) {
                 continue;
             }
-            for (a, &(t, h)) in self.arcs.iter().enumerate() {
-                if self.free(a) && (t == v || h == v) && !arc_in[a] {
+            for &a in &adj[v as usize] {
+                if !arc_in[a] {
                     arc_in[a] = true;
-                    stack.push(t);
-                    stack.push(h);
+                    stack.push(self.arcs[a].0);
+                    stack.push(self.arcs[a].1);
                 }
             }
         }
@@ -200,12 +218,17 @@ fn clean(v: f64) -> f64 {
     }
 }
 
-/// Augmenting-path search on the residual network of the true table (buffers reused).
+/// Augmenting-path search on the residual network of the true table. Buffers are reused
+/// across queries: flows are restored from an undo log and visits are stamped, so a query
+/// costs what its searches visit.
 struct Search {
-    /// Per node, the free arcs touching it and whether the node is their tail.
+    /// Per node, the free arcs touching it: (arc, the node is its tail).
     adj: Vec<Vec<(u32, bool)>>,
     flow: Vec<f64>,
-    parent: Vec<Option<(u32, bool)>>,
+    undo: Vec<(u32, f64)>,
+    parent: Vec<(u32, bool)>,
+    stamp: Vec<u32>,
+    now: u32,
     queue: Vec<u32>,
 }
 
@@ -220,17 +243,19 @@ impl Search {
         }
         Search {
             adj,
-            flow: Vec::new(),
-            parent: vec![None; net.n_nodes],
+            flow: net.x.clone(),
+            undo: Vec::new(),
+            parent: vec![(0, false); net.n_nodes],
+            stamp: vec![0; net.n_nodes],
+            now: 0,
             queue: Vec::new(),
         }
     }
 
     /// Pushes up to `need` units from node `from` to node `to` through free arcs other than
-    /// `skip`, starting from the true table (Edmonds–Karp); returns how much it pushed.
+    /// `skip`, starting from the true table (Edmonds–Karp); returns how much it pushed. The
+    /// flows are the true table again afterwards.
     fn push(&mut self, net: &Network, skip: usize, from: u32, to: u32, need: f64) -> f64 {
-        self.flow.clear();
-        self.flow.extend_from_slice(&net.x);
         let mut pushed = 0.0;
         while pushed < need - EPS {
             let Some(bottleneck) = self.bfs(net, skip, from, to) else {
@@ -239,37 +264,41 @@ impl Search {
             let amount = bottleneck.min(need - pushed);
             let mut v = to;
             while v != from {
-                let Some((a, forward)) = self.parent[v as usize] else {
-                    break;
-                };
-                let (t, h) = net.arcs[a as usize];
+                let (a, forward) = self.parent[v as usize];
+                let ai = a as usize;
+                self.undo.push((a, self.flow[ai]));
+                let (t, h) = net.arcs[ai];
                 if forward {
-                    self.flow[a as usize] += amount;
+                    self.flow[ai] += amount;
                     v = t;
                 } else {
-                    self.flow[a as usize] -= amount;
+                    self.flow[ai] -= amount;
                     v = h;
                 }
             }
             pushed += amount;
         }
+        while let Some((a, old)) = self.undo.pop() {
+            self.flow[a as usize] = old;
+        }
         pushed
     }
 
-    /// A shortest path with room from `from` to `to`; its bottleneck.
+    /// A shortest path with room from `from` to `to` (parents in `parent`); its bottleneck.
     fn bfs(&mut self, net: &Network, skip: usize, from: u32, to: u32) -> Option<f64> {
-        self.parent.iter_mut().for_each(|p| *p = None);
+        self.now = self.now.wrapping_add(1);
+        if self.now == 0 {
+            self.stamp.iter_mut().for_each(|s| *s = 0);
+            self.now = 1;
+        }
+        let now = self.now;
         self.queue.clear();
         self.queue.push(from);
-        let mut seen = vec![false; net.n_nodes];
-        seen[from as usize] = true;
+        self.stamp[from as usize] = now;
         let mut head = 0;
-        while head < self.queue.len() {
+        'search: while head < self.queue.len() {
             let v = self.queue[head];
             head += 1;
-            if v == to {
-                break;
-            }
             for &(a, v_is_tail) in &self.adj[v as usize] {
                 let ai = a as usize;
                 if ai == skip {
@@ -282,20 +311,23 @@ impl Search {
                 } else {
                     (self.flow[ai] - net.lo[ai], t)
                 };
-                if room > EPS && !seen[next as usize] {
-                    seen[next as usize] = true;
-                    self.parent[next as usize] = Some((a, v_is_tail));
+                if room > EPS && self.stamp[next as usize] != now {
+                    self.stamp[next as usize] = now;
+                    self.parent[next as usize] = (a, v_is_tail);
+                    if next == to {
+                        break 'search;
+                    }
                     self.queue.push(next);
                 }
             }
         }
-        if !seen[to as usize] {
+        if self.stamp[to as usize] != now {
             return None;
         }
         let mut bottleneck = f64::INFINITY;
         let mut v = to;
         while v != from {
-            let (a, forward) = self.parent[v as usize]?;
+            let (a, forward) = self.parent[v as usize];
             let ai = a as usize;
             let (t, h) = net.arcs[ai];
             if forward {
@@ -374,5 +406,5 @@ pub fn audit_two_way(interior: &[Vec<i64>], suppressed: &[(usize, usize)]) -> Re
         hi,
     };
     let audited: Vec<usize> = suppressed.iter().map(|&(i, j)| i * (n + 1) + j).collect();
-    net.intervals(&audited)
+    net.intervals(&audited, false)
 }

@@ -55,7 +55,10 @@ pub(crate) fn publish(
     let places = decimals(spec, rule, rule_decimals);
     let hidden = |marks: Option<&[Option<Reason>]>, r: usize| marks.is_some_and(|m| m[r].is_some());
     // A statistic of the people in the denominator goes with them whatever `suppress_on` says.
-    let by_denominator = suppress_on == SuppressOn::Either || spec.kind == DerivedKind::Mean;
+    // So does a share given without its numerator.
+    let by_denominator = suppress_on == SuppressOn::Either
+        || spec.kind == DerivedKind::Mean
+        || spec.numerator.is_none();
     let mut log = Vec::new();
     let published = inputs
         .original

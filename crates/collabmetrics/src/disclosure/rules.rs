@@ -168,6 +168,18 @@ impl Rule {
                 "a custom rule needs base >= 1 (1: no rounding)",
             ));
         }
+        // The smallest published count must not round into the suppressed range (k = 7 with
+        // base 5 would publish 7 as 5, which then could only be 7).
+        if round_to(k, base) < k {
+            return Err(Error::invalid_argument(
+                "rule",
+                format!(
+                    "a custom rule with k={k} and base={base} would publish a count of {k} as {}, inside the suppressed range; choose a base of at most {} or a k that rounds up",
+                    round_to(k, base),
+                    2 * k - 1
+                ),
+            ));
+        }
         Ok(Rule::Custom {
             k,
             suppress_zero,
@@ -408,6 +420,8 @@ mod tests {
         let e = "nhs".parse::<Rule>().unwrap_err();
         assert!(e.to_string().contains("unknown rule \"nhs\""), "{e}");
         assert!("custom(k=0)".parse::<Rule>().is_err());
+        assert!(Rule::custom(7, false, 5).is_err());
+        assert!(Rule::custom(2, true, 10).is_err());
         for s in Secondary::ALL {
             assert_eq!(s.as_str().parse::<Secondary>().unwrap(), *s);
         }
@@ -422,7 +436,7 @@ mod tests {
             Rule::NhsMhsds,
             Rule::NhsHes,
             Rule::custom(5, false, 1).unwrap(),
-            Rule::custom(3, true, 10).unwrap(),
+            Rule::custom(5, true, 10).unwrap(),
         ] {
             for p in 0..200u64 {
                 let stands: Vec<u64> = (0..260).filter(|&c| rule.publish(c) == Some(p)).collect();

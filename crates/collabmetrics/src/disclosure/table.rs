@@ -22,6 +22,7 @@ use std::sync::Arc;
 /// means "as the table's roles say" (collabmetrics' results carry them; see
 /// [`crate::table::Roles`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct DisclosureOptions {
     /// The primary rule (default `nhs_mhsds`).
     pub rule: Rule,
@@ -141,8 +142,8 @@ pub fn disclose(input: &Input, opts: &DisclosureOptions) -> Result<Disclosure> {
             }
         }
     }
-    let intervals = audit(&counts, &layout, &national, opts.rule)?;
     let enforce = plan.secondary == Secondary::Hypercube || !opts.rule.rounds();
+    let intervals = audit(&counts, &layout, &national, opts.rule, !enforce)?;
     let mut diagnostics = Diagnostics::new();
     let mut log = Vec::new();
     let mut columns: Vec<(String, ArrayRef)> = Vec::new();
@@ -198,8 +199,8 @@ fn plan(input: &Input, opts: &DisclosureOptions) -> Result<Plan> {
         (None, Some(r)) => r
             .derived
             .iter()
-            .filter(|d| match d.kind {
-                DerivedKind::Mean => counts.contains(&d.denominator),
+            .filter(|d| match (d.kind, &d.numerator) {
+                (DerivedKind::Mean, _) | (_, None) => counts.contains(&d.denominator),
                 _ => is_count(&d.numerator),
             })
             .cloned()
@@ -286,13 +287,14 @@ fn check_plan(input: &Input, plan: &Plan) -> Result<()> {
         if !has(&d.denominator) {
             return Err(missing("denominator", &d.denominator));
         }
+        // A share or rate comes from its numerator count; a statistic (or a share given
+        // without its numerator) from the count of its denominator.
         let counted = match (d.kind, &d.numerator) {
-            (DerivedKind::Mean, _) => plan.counts.contains(&d.denominator),
+            (DerivedKind::Mean, _) | (_, None) => plan.counts.contains(&d.denominator),
             (_, Some(n)) => plan.counts.contains(n),
-            (_, None) => false,
         };
         if !counted {
-            let what = if d.kind == DerivedKind::Mean {
+            let what = if d.kind == DerivedKind::Mean || d.numerator.is_none() {
                 format!("its denominator `{}`", d.denominator)
             } else {
                 format!(
@@ -468,13 +470,19 @@ fn count_values(input: &Input, name: &str) -> Result<(Vec<Option<f64>>, bool)> {
     Ok((out, integer))
 }
 
+/// Audit intervals by count column and published row.
+type Intervals = Vec<Vec<Option<(f64, f64)>>>;
+
 /// The attacker's interval of every suppressed count, by count column and published row.
+/// `flow_bounds`: only reported (under rounding), so bounds come from maximum flows; else
+/// every bound not attained is a linear programme's optimum.
 fn audit(
     counts: &[Count],
     layout: &Layout,
     national: &[bool],
     rule: Rule,
-) -> Result<Vec<Vec<Option<(f64, f64)>>>> {
+    flow_bounds: bool,
+) -> Result<Intervals> {
     let jobs: Vec<(usize, usize)> = (0..counts.len())
         .flat_map(|c| (0..layout.grids.len()).map(move |g| (c, g)))
         .filter(|&(c, g)| layout.grids[g].present().any(|(_, _, r)| counts[c].marks[r].is_some()))
@@ -497,11 +505,11 @@ fn audit(
             }
             let net = Network { n_nodes, arcs, x, lo, hi };
             let audited: Vec<usize> = (0..rows.len()).filter(|&a| count.marks[rows[a]].is_some()).collect();
-            let iv = net.intervals(&audited)?;
+            let iv = net.intervals(&audited, flow_bounds)?;
             Ok(audited.into_iter().map(|a| rows[a]).zip(iv).collect::<Vec<_>>())
         })
         .collect::<Result<Vec<_>>>()?;
-    let mut out: Vec<Vec<Option<(f64, f64)>>> = counts.iter().map(|c| vec![None; c.values.len()]).collect();
+    let mut out: Intervals = counts.iter().map(|c| vec![None; c.values.len()]).collect();
     for (&(c, _), cells) in jobs.iter().zip(found) {
         for (r, iv) in cells {
             out[c][r] = Some(iv);

@@ -1,7 +1,7 @@
 //! Table entry points of the statistics kernels: tidy results in the PHEindicatormethods shape.
 
 use super::tidy::Tidy;
-use super::{Groups, Input};
+use super::{Derived, DerivedKind, Groups, Input, Roles};
 use crate::error::{Error, Result};
 use crate::stats::{
     self, DsrOptions, IsrKind, IsrOptions, MeanOptions, Method, ProportionOptions, RateOptions,
@@ -74,7 +74,25 @@ pub fn proportion_table(input: &Input, opts: &ProportionTableOptions) -> Result<
     let methods = est.method.iter().map(|m| m.name()).collect();
     let mut tidy = Tidy::from_input(input)?;
     tidy.estimates(est.value, est.lower, est.upper, est.confidence, methods);
-    tidy.finish()
+    let kind = match opts.options.multiplier {
+        m if m == 1.0 => DerivedKind::Proportion,
+        m if m == 100.0 => DerivedKind::Percent,
+        _ => DerivedKind::Rate,
+    };
+    let (num, den) = (input.name(&opts.numerator), input.name(&opts.denominator));
+    let roles = estimates(
+        Roles::counts(&[num, den], &[]),
+        |c| Derived::new(c, Some(num), den, kind).times(opts.options.multiplier),
+    );
+    Ok(roles.annotate(tidy.finish()?))
+}
+
+/// `roles` with `value`, `lower` and `upper` derived as `derive` says.
+fn estimates(mut roles: Roles, derive: impl Fn(&str) -> Derived) -> Roles {
+    for column in ["value", "lower", "upper"] {
+        roles = roles.derive(derive(column));
+    }
+    roles
 }
 
 /// Crude rates row by row: the input's columns, then `value`, `lower`, `upper`, `confidence`,
@@ -91,7 +109,16 @@ pub fn rate_table(input: &Input, opts: &RateTableOptions) -> Result<RecordBatch>
     let methods = est.method.iter().map(|m| m.name()).collect();
     let mut tidy = Tidy::from_input(input)?;
     tidy.estimates(est.value, est.lower, est.upper, est.confidence, methods);
-    tidy.finish()
+    let (count, den) = (input.name(&opts.count), input.name(&opts.denominator));
+    let roles = estimates(Roles::counts(&[count], &[]), |c| {
+        Derived::new(c, Some(count), den, DerivedKind::Rate).times(opts.options.multiplier)
+    });
+    Ok(roles.annotate(tidy.finish()?))
+}
+
+/// The result's key columns (the caller's names of the `by` columns).
+fn keys(input: &Input, by: &[String]) -> Vec<String> {
+    by.iter().map(|b| input.name(b).to_owned()).collect()
 }
 
 /// Directly standardised rates per group: the `by` columns, `total_count`, `total_population`,
@@ -135,7 +162,13 @@ pub fn dsr_table(input: &Input, opts: &DsrTableOptions) -> Result<RecordBatch> {
         vec![Method::Dobson.name(); n],
     );
     tidy.text("note", notes);
-    tidy.finish()
+    // A standardised rate is not a ratio of the table's counts: it goes with its count.
+    let by = keys(input, &opts.by);
+    let roles = estimates(
+        Roles::counts(&["total_count"], &by).with_dimensions_of(&by),
+        |c| Derived::new(c, None, "total_count", DerivedKind::Mean),
+    );
+    Ok(roles.annotate(tidy.finish()?))
 }
 
 /// Indirectly standardised ratios (or rates) per group: the `by` columns, `observed`,
@@ -175,7 +208,18 @@ pub fn isr_table(input: &Input, opts: &IsrTableOptions) -> Result<RecordBatch> {
         tidy.number("reference_rate", est.reference_rate);
     }
     tidy.estimates(est.value, est.lower, est.upper, est.confidence, methods);
-    tidy.finish()
+    let by = keys(input, &opts.by);
+    let ratio = opts.options.kind == IsrKind::Ratio;
+    let roles = estimates(
+        Roles::counts(&["observed"], &by).with_dimensions_of(&by),
+        |c| match ratio {
+            // O / E × multiplier: a margin's ratio is ΣO / ΣE.
+            true => Derived::new(c, Some("observed"), "expected", DerivedKind::Ratio)
+                .times(opts.options.multiplier),
+            false => Derived::new(c, None, "observed", DerivedKind::Mean),
+        },
+    );
+    Ok(roles.annotate(tidy.finish()?))
 }
 
 /// Means per group: the `by` columns, `value_count`, `value_sum`, `sd`, `value`, `lower`,
@@ -199,7 +243,12 @@ pub fn mean_table(input: &Input, opts: &MeanTableOptions) -> Result<RecordBatch>
         est.confidence,
         vec![Method::StudentT.name(); n],
     );
-    tidy.finish()
+    let by = keys(input, &opts.by);
+    let mut roles = Roles::counts(&["value_count"], &by).with_dimensions_of(&by);
+    for c in ["value_sum", "sd", "value", "lower", "upper"] {
+        roles = roles.derive(Derived::new(c, None, "value_count", DerivedKind::Mean));
+    }
+    Ok(roles.annotate(tidy.finish()?))
 }
 
 /// The band index of each row's age band: strings are labels ("0-4", "90+"), integers are
