@@ -12,7 +12,7 @@ use collabmetrics::demo::{self, DemoOptions};
 use collabmetrics::disclosure::{disclose, DisclosureOptions, LogEntry, Rule};
 use collabmetrics::distance::{self, SummaryTableOptions};
 use collabmetrics::oap::{self, month_of, OapOptions, Window};
-use collabmetrics::table::{format_date, ColumnMap, Input, Roles, TableResult};
+use collabmetrics::table::{ColumnMap, Input, Roles, TableResult};
 use collabmetrics::transition::{self, Tables, TransitionOptions};
 use collabmetrics::{Error, Result};
 use std::collections::HashSet;

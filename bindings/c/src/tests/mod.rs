@@ -2,6 +2,7 @@
 //! the library target is named `collabmetrics` like the core, so an integration test could
 //! not tell the two apart.)
 
+mod disclosure;
 mod distance_table;
 mod errors;
 mod grouped;
