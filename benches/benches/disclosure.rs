@@ -68,16 +68,18 @@ fn bench(c: &mut Criterion) {
     );
     let mut group = c.benchmark_group("disclosure");
     group.sample_size(10);
-    group.bench_function("national_oap_12_months_42_icbs_17_ethnicities_nhs_mhsds", |b| {
-        b.iter(|| black_box(disclose(&input, &DisclosureOptions::default()).unwrap()))
-    });
+    group.bench_function(
+        "national_oap_12_months_42_icbs_17_ethnicities_nhs_mhsds",
+        |b| b.iter(|| black_box(disclose(&input, &DisclosureOptions::default()).unwrap())),
+    );
     let hes = DisclosureOptions {
         rule: Rule::NhsHes,
         ..DisclosureOptions::default()
     };
-    group.bench_function("national_oap_12_months_42_icbs_17_ethnicities_nhs_hes", |b| {
-        b.iter(|| black_box(disclose(&input, &hes).unwrap()))
-    });
+    group.bench_function(
+        "national_oap_12_months_42_icbs_17_ethnicities_nhs_hes",
+        |b| b.iter(|| black_box(disclose(&input, &hes).unwrap())),
+    );
     group.finish();
 }
 

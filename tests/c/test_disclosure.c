@@ -251,17 +251,6 @@ static struct ArrowArrayStream stream_of(const struct table *t) {
                                      .private_data = p};
 }
 
-static struct ArrowArrayStream stream_of(const struct table *t) {
-    struct producer *p = malloc(sizeof *p);
-    if (p == NULL) abort();
-    *p = (struct producer){.table = *t, .batches_left = 1};
-    live_streams++;
-    return (struct ArrowArrayStream){.get_schema = producer_get_schema,
-                                     .get_next = producer_get_next,
-                                     .get_last_error = producer_get_last_error,
-                                     .release = producer_release,
-                                     .private_data = p};
-}
 
 
 /* ------------------------------------------------------------------------------------------ */

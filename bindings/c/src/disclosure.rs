@@ -4,7 +4,7 @@ use crate::error::{guard, CmStatus, Failure};
 use crate::stream;
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
 use collabmetrics::disclosure::{
-    self, Derived, DerivedKind, Display, DisclosureOptions, Rule, Secondary, SuppressOn,
+    self, Derived, DerivedKind, DisclosureOptions, Display, Rule, Secondary, SuppressOn,
 };
 use collabmetrics::table::ColumnMap;
 use std::ffi::c_char;
@@ -223,7 +223,12 @@ unsafe fn convert(o: &CmDiscloseOptions) -> Result<DisclosureOptions, Failure> {
         (
             stream::optional_string("rule", o.rule)?,
             names("counts", o.counts, o.counts_len, o.has_counts)?,
-            names("dimensions", o.dimensions, o.dimensions_len, o.has_dimensions)?,
+            names(
+                "dimensions",
+                o.dimensions,
+                o.dimensions_len,
+                o.has_dimensions,
+            )?,
             names("by", o.by, o.by_len, o.has_by)?,
             stream::optional_string("national", o.national)?,
             derived_list(o)?,
@@ -235,13 +240,17 @@ unsafe fn convert(o: &CmDiscloseOptions) -> Result<DisclosureOptions, Failure> {
         } else {
             Err(Failure::argument(
                 name,
-                format!("unknown {name} {v}; use a CM_{}_* constant", name.to_uppercase()),
+                format!(
+                    "unknown {name} {v}; use a CM_{}_* constant",
+                    name.to_uppercase()
+                ),
             ))
         }
     };
     let secondary = [Secondary::Auto, Secondary::None, Secondary::Hypercube]
         [code("secondary", o.secondary, 3)?];
-    let suppress_on = [SuppressOn::Either, SuppressOn::Numerator][code("suppress_on", o.suppress_on, 2)?];
+    let suppress_on =
+        [SuppressOn::Either, SuppressOn::Numerator][code("suppress_on", o.suppress_on, 2)?];
     let display = [Display::Star, Display::Central][code("display", o.display, 2)?];
     Ok(DisclosureOptions {
         rule: match rule {
@@ -300,7 +309,10 @@ unsafe fn derived_list(o: &CmDiscloseOptions) -> Result<Option<Vec<Derived>>, Fa
             let kind = *DerivedKind::ALL.get(c.kind as usize).ok_or_else(|| {
                 Failure::argument(
                     "kind",
-                    format!("unknown derived kind {}; use a CM_DERIVED_* constant", c.kind),
+                    format!(
+                        "unknown derived kind {}; use a CM_DERIVED_* constant",
+                        c.kind
+                    ),
                 )
             })?;
             let mut spec = Derived::new(&column, numerator.as_deref(), &denominator, kind);

@@ -37,7 +37,9 @@ fn disclose<'py>(
     decimals: Option<u32>,
 ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
     let derived: Option<Vec<Derived>> = derived
-        .map(|d| serde_json::from_str(&d).map_err(|e| Error::invalid_argument("derived", e.to_string())))
+        .map(|d| {
+            serde_json::from_str(&d).map_err(|e| Error::invalid_argument("derived", e.to_string()))
+        })
         .transpose()
         .map_err(to_py)?;
     let opts = DisclosureOptions {

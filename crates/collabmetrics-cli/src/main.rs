@@ -70,22 +70,23 @@ fn main() -> ExitCode {
             seed,
             scale,
             publish,
-        } => publish::rule(&publish).and_then(|rule| {
-            let args = demo::DemoArgs {
-                confidence,
-                seed,
-                scale,
-            };
-            match rule {
-                Some(rule) => publish::demo_report(&args, rule),
-                None => demo::run(&args),
-            }
-            .map_err(|e| e.to_string())
-        })
-        .map(|r| match format {
-            Format::Text => print!("{}", r.to_text()),
-            Format::Json => println!("{}", r.to_json()),
-        }),
+        } => publish::rule(&publish)
+            .and_then(|rule| {
+                let args = demo::DemoArgs {
+                    confidence,
+                    seed,
+                    scale,
+                };
+                match rule {
+                    Some(rule) => publish::demo_report(&args, rule),
+                    None => demo::run(&args),
+                }
+                .map_err(|e| e.to_string())
+            })
+            .map(|r| match format {
+                Format::Text => print!("{}", r.to_text()),
+                Format::Json => println!("{}", r.to_json()),
+            }),
         Command::Oap(args) => oap_cmd::run(&args),
         Command::Transition(args) => transition_cmd::run(&args),
     };

@@ -23,7 +23,10 @@ pub fn rule(arg: &Option<Option<String>>) -> std::result::Result<Option<Rule>, S
     match arg {
         None => Ok(None),
         Some(None) => Ok(Some(Rule::default())),
-        Some(Some(name)) => name.parse().map(Some).map_err(|e: Error| format!("--publish: {e}")),
+        Some(Some(name)) => name
+            .parse()
+            .map(Some)
+            .map_err(|e: Error| format!("--publish: {e}")),
     }
 }
 
@@ -104,7 +107,8 @@ pub fn demo_report(args: &DemoArgs, rule: Rule) -> Result<Report> {
     let data = demo::try_generate(&opts)?;
     let end = opts.data_end();
     let start = oap::month_start(month_of(end) - 11);
-    let batch_input = |b: &RecordBatch| Input::new(b.schema(), std::slice::from_ref(b), ColumnMap::new());
+    let batch_input =
+        |b: &RecordBatch| Input::new(b.schema(), std::slice::from_ref(b), ColumnMap::new());
     let mut sections = Vec::new();
 
     // OAPs by place over rolling quarters, with rates per million and shares of admissions.
@@ -124,7 +128,16 @@ pub fn demo_report(args: &DemoArgs, rule: Rule) -> Result<Report> {
         "Inappropriate out-of-area placements by place, rolling 3 months (published)",
         &oaps,
         rule,
-        &["period_end", "place", "started", "ended", "active_at_end", "bed_days", "rate_started", "proportion_bed_days"],
+        &[
+            "period_end",
+            "place",
+            "started",
+            "ended",
+            "active_at_end",
+            "bed_days",
+            "rate_started",
+            "proportion_bed_days",
+        ],
     )?);
 
     // Placements started in the last month by place and ethnicity: a two-way table with margins.
@@ -141,9 +154,11 @@ pub fn demo_report(args: &DemoArgs, rule: Rule) -> Result<Report> {
 
     // Travel distance of the year's placements by place.
     let with_km = crate::demo::with_distance(&data.placements)?;
-    let mut d = SummaryTableOptions::default();
-    d.distance = "distance_km".into();
-    d.by = vec!["place".into()];
+    let mut d = SummaryTableOptions {
+        distance: "distance_km".into(),
+        by: vec!["place".into()],
+        ..SummaryTableOptions::default()
+    };
     d.options.confidence = args.confidence;
     let km = distance::distance_summary_table(&batch_input(&with_km)?, &d)?;
     sections.push(section(
@@ -172,7 +187,15 @@ pub fn demo_report(args: &DemoArgs, rule: Rule) -> Result<Report> {
         "Transition metrics by place (published)",
         &summary,
         rule,
-        &["cohort", "metric", "breakdown", "group", "numerator", "denominator", "value"],
+        &[
+            "cohort",
+            "metric",
+            "breakdown",
+            "group",
+            "numerator",
+            "denominator",
+            "value",
+        ],
     )?);
 
     Ok(Report {
@@ -189,8 +212,13 @@ pub fn demo_report(args: &DemoArgs, rule: Rule) -> Result<Report> {
 /// One published table as a report section showing `columns` (those the table has).
 fn section(title: &str, result: &TableResult, rule: Rule, columns: &[&str]) -> Result<Section> {
     let (published, log) = publish(result, rule)?;
-    let table = starred(&published.table, &log);
+    let table = &published.table;
     let roles = Roles::of(&table.schema())?.unwrap_or_default();
+    let hidden: HashSet<(usize, &str)> = log
+        .iter()
+        .filter(|e| e.reason.suppresses())
+        .map(|e| (e.row, e.column.as_str()))
+        .collect();
     let shown: Vec<&str> = columns
         .iter()
         .copied()
@@ -211,14 +239,21 @@ fn section(title: &str, result: &TableResult, rule: Rule, columns: &[&str]) -> R
         .map(|r| {
             shown
                 .iter()
-                .map(|c| {
-                    let col = table.column_by_name(c).map(|a| a.as_ref());
-                    match (col.and_then(|a| cell(a, r)), a_float(col, r)) {
+                .map(|&c| {
+                    let Some(col) = table.column_by_name(c) else {
+                        return String::new();
+                    };
+                    match (
+                        hidden.contains(&(r, c)),
+                        cell(col.as_ref(), r),
+                        a_float(col.as_ref(), r),
+                    ) {
+                        (true, _, _) => "*".to_owned(),
                         // A null key is a margin; another null, a value that does not apply.
-                        (None, _) if keys.contains(c) => "Total".to_owned(),
-                        (None, _) => "-".to_owned(),
-                        (Some(_), Some(v)) if v.fract() != 0.0 => format!("{v:.2}"),
-                        (Some(s), _) => s,
+                        (false, None, _) if keys.contains(c) => "Total".to_owned(),
+                        (false, None, _) => "-".to_owned(),
+                        (false, Some(_), Some(v)) if v.fract() != 0.0 => format!("{v:.2}"),
+                        (false, Some(s), _) => s,
                     }
                 })
                 .collect()
@@ -237,8 +272,7 @@ fn section(title: &str, result: &TableResult, rule: Rule, columns: &[&str]) -> R
 }
 
 /// The value of a float cell.
-fn a_float(col: Option<&dyn Array>, r: usize) -> Option<f64> {
-    let col = col?;
+fn a_float(col: &dyn Array, r: usize) -> Option<f64> {
     (col.data_type() == &DataType::Float64 && col.is_valid(r))
         .then(|| col.as_primitive::<Float64Type>().value(r))
 }
@@ -272,7 +306,12 @@ mod tests {
     fn the_flag_alone_is_the_default_rule() {
         assert_eq!(rule(&None).unwrap(), None);
         assert_eq!(rule(&Some(None)).unwrap(), Some(Rule::NhsMhsds));
-        assert_eq!(rule(&Some(Some("nhs_hes".into()))).unwrap(), Some(Rule::NhsHes));
-        assert!(rule(&Some(Some("nhs".into()))).unwrap_err().contains("unknown rule"));
+        assert_eq!(
+            rule(&Some(Some("nhs_hes".into()))).unwrap(),
+            Some(Rule::NhsHes)
+        );
+        assert!(rule(&Some(Some("nhs".into())))
+            .unwrap_err()
+            .contains("unknown rule"));
     }
 }

@@ -5,7 +5,7 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int64Type};
 use arrow_array::{ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray};
 use collabmetrics::disclosure::{
-    audit_two_way, disclose, Derived, DerivedKind, Display, Disclosure, DisclosureOptions, Reason,
+    audit_two_way, disclose, Derived, DerivedKind, Disclosure, DisclosureOptions, Display, Reason,
     Rule, Secondary, SuppressOn,
 };
 use collabmetrics::table::{ColumnMap, Input};
@@ -51,7 +51,10 @@ fn floats(d: &Disclosure, name: &str) -> Vec<Option<f64>> {
 
 fn text(d: &Disclosure, name: &str) -> Vec<Option<String>> {
     let col = d.table.table.column_by_name(name).unwrap();
-    col.as_string::<i32>().iter().map(|s| s.map(str::to_owned)).collect()
+    col.as_string::<i32>()
+        .iter()
+        .map(|s| s.map(str::to_owned))
+        .collect()
 }
 
 /// The audit interval the log gives the count `column` at `row`.
@@ -86,16 +89,52 @@ fn d1_sub_national_counts_under_both_nhs_rules() {
     let p = Some;
     assert_eq!(
         column(&mhsds, "n"),
-        vec![s, s, s, p(5), p(5), p(10), p(10), p(15), p(15), p(20), p(20), p(25), p(1235), p(1235), p(1240)]
+        vec![
+            s,
+            s,
+            s,
+            p(5),
+            p(5),
+            p(10),
+            p(10),
+            p(15),
+            p(15),
+            p(20),
+            p(20),
+            p(25),
+            p(1235),
+            p(1235),
+            p(1240)
+        ]
     );
     let hes = disclose(&t, &opts(Rule::NhsHes, &["n"])).unwrap();
     assert_eq!(
         column(&hes, "n"),
-        vec![p(0), s, s, s, s, p(10), p(10), p(15), p(15), p(20), p(20), p(25), p(1235), p(1235), p(1240)]
+        vec![
+            p(0),
+            s,
+            s,
+            s,
+            s,
+            p(10),
+            p(10),
+            p(15),
+            p(15),
+            p(20),
+            p(20),
+            p(25),
+            p(1235),
+            p(1235),
+            p(1240)
+        ]
     );
     // The log: three primary cells and the rounded ones; 5 and 10-valued inputs aside.
     assert_eq!(
-        mhsds.log.iter().filter(|e| e.reason == Reason::PrimarySmall).count(),
+        mhsds
+            .log
+            .iter()
+            .filter(|e| e.reason == Reason::PrimarySmall)
+            .count(),
         3
     );
     assert_eq!(mhsds.table.diagnostics.count("primary_small"), 3);
@@ -108,7 +147,10 @@ fn d1_sub_national_counts_under_both_nhs_rules() {
 fn d2_national_rows_are_unchanged() {
     let t = input(vec![
         ("n", ints(&[0, 3, 12])),
-        ("england", Arc::new(BooleanArray::from(vec![true, true, true])) as ArrayRef),
+        (
+            "england",
+            Arc::new(BooleanArray::from(vec![true, true, true])) as ArrayRef,
+        ),
     ]);
     let o = DisclosureOptions {
         national: Some("england".into()),
@@ -148,16 +190,27 @@ fn d3_totals_come_from_unrounded_parts() {
         ("n", ints(&[3, 12, 26, 45])),
     ]);
     let e = disclose(&wrong, &o).unwrap_err();
-    assert_eq!((e.kind(), e.column(), e.row()), (ErrorKind::InvalidCell, Some("n"), Some(3)));
+    assert_eq!(
+        (e.kind(), e.column(), e.row()),
+        (ErrorKind::InvalidCell, Some("n"), Some(3))
+    );
     assert!(e.to_string().contains("sum of its parts, 41"), "{e}");
 }
 
 fn d4_table() -> Input {
-    input(vec![("n", ints(&[13, 3, 7, 5, 12])), ("d", ints(&[47, 40, 9, 5, 4]))])
+    input(vec![
+        ("n", ints(&[13, 3, 7, 5, 12])),
+        ("d", ints(&[47, 40, 9, 5, 4])),
+    ])
 }
 
 fn percent() -> Option<Vec<Derived>> {
-    Some(vec![Derived::new("pct", Some("n"), "d", DerivedKind::Percent)])
+    Some(vec![Derived::new(
+        "pct",
+        Some("n"),
+        "d",
+        DerivedKind::Percent,
+    )])
 }
 
 #[test]
@@ -169,11 +222,24 @@ fn d4_percentages_from_unrounded_counts() {
         ..opts(Rule::NhsMhsds, &["n", "d"])
     };
     let d = disclose(&d4_table(), &o).unwrap();
-    assert_eq!(floats(&d, "pct"), vec![Some(28.0), None, Some(78.0), Some(100.0), None]);
-    let reasons: Vec<Reason> = d.log.iter().filter(|e| e.column == "pct").map(|e| e.reason).collect();
+    assert_eq!(
+        floats(&d, "pct"),
+        vec![Some(28.0), None, Some(78.0), Some(100.0), None]
+    );
+    let reasons: Vec<Reason> = d
+        .log
+        .iter()
+        .filter(|e| e.column == "pct")
+        .map(|e| e.reason)
+        .collect();
     assert_eq!(
         reasons,
-        vec![Reason::Rounded, Reason::DerivedNumerator, Reason::Rounded, Reason::DerivedDenominator]
+        vec![
+            Reason::Rounded,
+            Reason::DerivedNumerator,
+            Reason::Rounded,
+            Reason::DerivedDenominator
+        ]
     );
     // suppress_on = "numerator" (MHSDS's newer measures): 12/4 → 300.
     let o = DisclosureOptions {
@@ -181,7 +247,10 @@ fn d4_percentages_from_unrounded_counts() {
         ..o
     };
     let d = disclose(&d4_table(), &o).unwrap();
-    assert_eq!(floats(&d, "pct"), vec![Some(28.0), None, Some(78.0), Some(100.0), Some(300.0)]);
+    assert_eq!(
+        floats(&d, "pct"),
+        vec![Some(28.0), None, Some(78.0), Some(100.0), Some(300.0)]
+    );
 }
 
 #[test]
@@ -189,7 +258,10 @@ fn derived_values_given_in_the_table_are_kept_suppressed_and_rounded() {
     let t = input(vec![
         ("n", ints(&[13, 3])),
         ("d", ints(&[47, 40])),
-        ("pct", Arc::new(Float64Array::from(vec![27.659574, 7.5])) as ArrayRef),
+        (
+            "pct",
+            Arc::new(Float64Array::from(vec![27.659574, 7.5])) as ArrayRef,
+        ),
     ]);
     let o = DisclosureOptions {
         derived: percent(),
@@ -206,7 +278,11 @@ fn derived_values_given_in_the_table_are_kept_suppressed_and_rounded() {
     };
     let d = disclose(&t, &o).unwrap();
     assert_eq!(floats(&d, "pct"), vec![None, None]);
-    let pct0 = d.log.iter().find(|e| e.column == "pct" && e.row == 0).unwrap();
+    let pct0 = d
+        .log
+        .iter()
+        .find(|e| e.column == "pct" && e.row == 0)
+        .unwrap();
     assert_eq!(pct0.reason, Reason::DerivedMinDenominator);
 }
 
@@ -218,19 +294,37 @@ fn d5_codonpython_central_method() {
         ..opts(Rule::NhsHes, &["n"])
     };
     let d = disclose(&t, &o).unwrap();
-    let shown: Vec<String> = column(&d, "n").iter().map(|v| v.unwrap().to_string()).collect();
+    let shown: Vec<String> = column(&d, "n")
+        .iter()
+        .map(|v| v.unwrap().to_string())
+        .collect();
     assert_eq!(shown, ["0", "5", "5", "10", "15", "55", "10025"]);
     // The log still says which were suppressed.
-    assert_eq!(d.log.iter().filter(|e| e.reason == Reason::PrimarySmall).count(), 2);
+    assert_eq!(
+        d.log
+            .iter()
+            .filter(|e| e.reason == Reason::PrimarySmall)
+            .count(),
+        2
+    );
     for bad in [vec![-1.0], vec![4.2]] {
-        let t = input(vec![("n", Arc::new(Float64Array::from(bad.clone())) as ArrayRef)]);
+        let t = input(vec![(
+            "n",
+            Arc::new(Float64Array::from(bad.clone())) as ArrayRef,
+        )]);
         let e = disclose(&t, &o).unwrap_err();
-        assert_eq!((e.kind(), e.column(), e.row()), (ErrorKind::InvalidCell, Some("n"), Some(0)));
+        assert_eq!(
+            (e.kind(), e.column(), e.row()),
+            (ErrorKind::InvalidCell, Some("n"), Some(0))
+        );
         assert!(e.to_string().contains("whole numbers >= 0"), "{e}");
     }
     let t = input(vec![("n", ints(&[4, -1]))]);
     let e = disclose(&t, &o).unwrap_err();
-    assert_eq!((e.column(), e.row(), e.value()), (Some("n"), Some(1), Some("-1")));
+    assert_eq!(
+        (e.column(), e.row(), e.value()),
+        (Some("n"), Some(1), Some("-1"))
+    );
 }
 
 /// A two-way table (rows × columns of the interior) as long rows: `row`, `col`, `n`.
@@ -245,7 +339,11 @@ fn two_way(rows: &[&str], cols: &[&str], values: &[&[i64]]) -> Input {
             n.push(values[i][j]);
         }
     }
-    input(vec![("row", texts(&r)), ("col", texts(&c)), ("n", ints(&n))])
+    input(vec![
+        ("row", texts(&r)),
+        ("col", texts(&c)),
+        ("n", ints(&n)),
+    ])
 }
 
 fn two_way_opts(rule: Rule) -> DisclosureOptions {
@@ -268,7 +366,18 @@ fn d6_hypercube_chooses_the_cheapest_cube_and_the_audit_confirms_it() {
     let hidden: Vec<usize> = (0..n.len()).filter(|&r| n[r].is_none()).collect();
     // Rows: X-A 0, X-B 1, X-C 2, Y-A 3, ..., Z-C 8; then margins X, Y, Z, A, B, C, total.
     assert_eq!(hidden, vec![0, 2, 6, 8]);
-    assert_eq!(&n[9..], &[Some(25), Some(32), Some(33), Some(17), Some(39), Some(34), Some(90)]);
+    assert_eq!(
+        &n[9..],
+        &[
+            Some(25),
+            Some(32),
+            Some(33),
+            Some(17),
+            Some(39),
+            Some(34),
+            Some(90)
+        ]
+    );
     assert_eq!(interval(&d, "n", 0), (0.0, 9.0));
     assert_eq!(interval(&d, "n", 2), (6.0, 15.0));
     assert_eq!(interval(&d, "n", 6), (0.0, 9.0));
@@ -276,7 +385,12 @@ fn d6_hypercube_chooses_the_cheapest_cube_and_the_audit_confirms_it() {
     let reasons: Vec<Reason> = d.log.iter().map(|e| e.reason).collect();
     assert_eq!(
         reasons,
-        vec![Reason::PrimarySmall, Reason::SecondaryComplement, Reason::SecondaryComplement, Reason::SecondaryComplement]
+        vec![
+            Reason::PrimarySmall,
+            Reason::SecondaryComplement,
+            Reason::SecondaryComplement,
+            Reason::SecondaryComplement
+        ]
     );
     // `auto` is the hypercube for a rule that does not round.
     let explicit = DisclosureOptions {
@@ -298,8 +412,14 @@ fn d6a_one_complement_per_row_is_disclosive_and_the_audit_fails() {
         ..two_way_opts(custom(5, false, 1))
     };
     let e = disclose(&t, &o).unwrap_err();
-    assert_eq!((e.kind(), e.column(), e.row()), (ErrorKind::InvalidCell, Some("n"), Some(0)));
-    assert!(e.to_string().contains("disclosive") && e.to_string().contains("[3, 3]"), "{e}");
+    assert_eq!(
+        (e.kind(), e.column(), e.row()),
+        (ErrorKind::InvalidCell, Some("n"), Some(0))
+    );
+    assert!(
+        e.to_string().contains("disclosive") && e.to_string().contains("[3, 3]"),
+        "{e}"
+    );
     assert!(e.to_string().contains("row=X, col=A"), "{e}");
 }
 
@@ -332,8 +452,23 @@ fn d8_the_audit_catches_a_bridge() {
     // Rows 1–2 × columns 1–2 and (2,3) and rows 3–4 × columns 3–4 hidden (1-based). Rows 1, 2
     // and columns 1, 2: (a11 + a12) + (a21 + a22 + a23) = 11 + 24 and a11 + a21 + a12 + a22
     // = 12 + 14, so a23 = 35 − 26 = 9.
-    let t = vec![vec![5, 6, 20, 20], vec![7, 8, 9, 20], vec![20, 20, 10, 11], vec![20, 20, 12, 13]];
-    let hidden = [(0, 0), (0, 1), (1, 0), (1, 1), (1, 2), (2, 2), (2, 3), (3, 2), (3, 3)];
+    let t = vec![
+        vec![5, 6, 20, 20],
+        vec![7, 8, 9, 20],
+        vec![20, 20, 10, 11],
+        vec![20, 20, 12, 13],
+    ];
+    let hidden = [
+        (0, 0),
+        (0, 1),
+        (1, 0),
+        (1, 1),
+        (1, 2),
+        (2, 2),
+        (2, 3),
+        (3, 2),
+        (3, 3),
+    ];
     let iv = audit_two_way(&t, &hidden).unwrap();
     assert_eq!(iv[4], (9.0, 9.0));
     // Every other hidden cell keeps a range.
@@ -341,7 +476,10 @@ fn d8_the_audit_catches_a_bridge() {
 }
 
 fn one_way(parts: &[i64], total: Option<i64>) -> Input {
-    let mut keys: Vec<Option<&str>> = ["p1", "p2", "p3", "p4", "p5"][..parts.len()].iter().map(|s| Some(*s)).collect();
+    let mut keys: Vec<Option<&str>> = ["p1", "p2", "p3", "p4", "p5"][..parts.len()]
+        .iter()
+        .map(|s| Some(*s))
+        .collect();
     let mut n = parts.to_vec();
     if let Some(t) = total {
         keys.push(None);
@@ -360,15 +498,26 @@ fn one_way_opts(rule: Rule) -> DisclosureOptions {
 #[test]
 fn d9_one_way_complement() {
     // 2 is primary; the smallest non-zero published part, 9, hides it: x1 + x2 = 11.
-    let d = disclose(&one_way(&[2, 9, 14, 30], Some(55)), &one_way_opts(custom(5, false, 1))).unwrap();
-    assert_eq!(column(&d, "n"), vec![None, None, Some(14), Some(30), Some(55)]);
+    let d = disclose(
+        &one_way(&[2, 9, 14, 30], Some(55)),
+        &one_way_opts(custom(5, false, 1)),
+    )
+    .unwrap();
+    assert_eq!(
+        column(&d, "n"),
+        vec![None, None, Some(14), Some(30), Some(55)]
+    );
     assert_eq!(interval(&d, "n", 0), (0.0, 11.0));
     assert_eq!(d.log[1].reason, Reason::SecondaryComplement);
 }
 
 #[test]
 fn d10_zeros_are_not_complements() {
-    let d = disclose(&one_way(&[3, 0, 0, 8, 20], Some(31)), &one_way_opts(custom(5, false, 1))).unwrap();
+    let d = disclose(
+        &one_way(&[3, 0, 0, 8, 20], Some(31)),
+        &one_way_opts(custom(5, false, 1)),
+    )
+    .unwrap();
     assert_eq!(
         column(&d, "n"),
         vec![None, Some(0), Some(0), None, Some(20), Some(31)]
@@ -393,7 +542,10 @@ fn d11_rounding_narrows_but_does_not_reveal() {
         assert_eq!(column(&d, "n"), published.to_vec(), "({x}, {y})");
         assert_eq!(interval(&d, "n", 0), expected, "({x}, {y})");
         // auto adds no secondary suppression under rounding.
-        assert!(d.log.iter().all(|e| e.reason != Reason::SecondaryComplement));
+        assert!(d
+            .log
+            .iter()
+            .all(|e| e.reason != Reason::SecondaryComplement));
     }
     // (3, 12) is narrowed (to 1 … 4): reported, not refused.
     let d = disclose(&one_way(&[3, 12], None), &one_way_opts(Rule::NhsMhsds)).unwrap();
@@ -405,19 +557,41 @@ fn bad_input_is_a_structured_error() {
     // A derived value naming a missing count.
     let t = input(vec![("n", ints(&[13]))]);
     let o = DisclosureOptions {
-        derived: Some(vec![Derived::new("pct", Some("n"), "people", DerivedKind::Percent)]),
+        derived: Some(vec![Derived::new(
+            "pct",
+            Some("n"),
+            "people",
+            DerivedKind::Percent,
+        )]),
         ..opts(Rule::NhsMhsds, &["n"])
     };
     let e = disclose(&t, &o).unwrap_err();
-    assert_eq!((e.kind(), e.column()), (ErrorKind::MissingColumn, Some("people")));
-    assert!(e.to_string().contains("denominator of the derived value `pct`"), "{e}");
+    assert_eq!(
+        (e.kind(), e.column()),
+        (ErrorKind::MissingColumn, Some("people"))
+    );
+    assert!(
+        e.to_string()
+            .contains("denominator of the derived value `pct`"),
+        "{e}"
+    );
     // A count column that is not there.
     let e = disclose(&t, &opts(Rule::NhsMhsds, &["m"])).unwrap_err();
-    assert_eq!((e.kind(), e.column()), (ErrorKind::MissingColumn, Some("m")));
+    assert_eq!(
+        (e.kind(), e.column()),
+        (ErrorKind::MissingColumn, Some("m"))
+    );
     // An unknown rule.
     let e = "nhs_mhsd".parse::<Rule>().unwrap_err();
-    assert_eq!((e.kind(), e.argument()), (ErrorKind::InvalidArgument, Some("rule")));
-    assert!(e.to_string().contains("expected one of nhs_mhsds, nhs_hes, none"), "{e}");
+    assert_eq!(
+        (e.kind(), e.argument()),
+        (ErrorKind::InvalidArgument, Some("rule"))
+    );
+    assert!(
+        e.to_string()
+            .contains("expected one of nhs_mhsds, nhs_hes, none"),
+        "{e}"
+    );
     // No counts named and no roles.
     let e = disclose(&t, &DisclosureOptions::default()).unwrap_err();
     assert_eq!(e.argument(), Some("counts"));
@@ -434,15 +608,24 @@ fn bad_input_is_a_structured_error() {
     };
     let e = disclose(&t, &o).unwrap_err();
     assert_eq!(e.argument(), Some("dimensions"));
-    assert!(e.to_string().contains("τ-Argus (Modular) or sdcTable"), "{e}");
+    assert!(
+        e.to_string().contains("τ-Argus (Modular) or sdcTable"),
+        "{e}"
+    );
 }
 
 #[test]
 fn hierarchies_are_refused_under_secondary_suppression() {
     // ICBs nested in regions: every ICB appears in one region only.
     let t = input(vec![
-        ("region", texts(&[Some("R1"), Some("R1"), Some("R2"), Some("R2")])),
-        ("icb", texts(&[Some("I1"), Some("I2"), Some("I3"), Some("I4")])),
+        (
+            "region",
+            texts(&[Some("R1"), Some("R1"), Some("R2"), Some("R2")]),
+        ),
+        (
+            "icb",
+            texts(&[Some("I1"), Some("I2"), Some("I3"), Some("I4")]),
+        ),
         ("n", ints(&[3, 10, 12, 20])),
     ]);
     let o = DisclosureOptions {
@@ -450,7 +633,10 @@ fn hierarchies_are_refused_under_secondary_suppression() {
         ..opts(custom(5, false, 1), &["n"])
     };
     let e = disclose(&t, &o).unwrap_err();
-    assert!(e.to_string().contains("hierarchy") && e.to_string().contains("sdcTable"), "{e}");
+    assert!(
+        e.to_string().contains("hierarchy") && e.to_string().contains("sdcTable"),
+        "{e}"
+    );
     // Under rounding the same table is published (the audit reports).
     let o = DisclosureOptions {
         rule: Rule::NhsMhsds,
@@ -471,8 +657,19 @@ fn cells_that_no_cube_can_hide_are_refused() {
 #[test]
 fn rows_of_the_same_cell_need_a_by_column() {
     let t = input(vec![
-        ("period", texts(&[Some("2024-01"), Some("2024-01"), Some("2024-02"), Some("2024-02")])),
-        ("place", texts(&[Some("A"), Some("B"), Some("A"), Some("B")])),
+        (
+            "period",
+            texts(&[
+                Some("2024-01"),
+                Some("2024-01"),
+                Some("2024-02"),
+                Some("2024-02"),
+            ]),
+        ),
+        (
+            "place",
+            texts(&[Some("A"), Some("B"), Some("A"), Some("B")]),
+        ),
         ("n", ints(&[3, 12, 26, 8])),
     ]);
     let o = DisclosureOptions {
@@ -488,6 +685,9 @@ fn rows_of_the_same_cell_need_a_by_column() {
     let d = disclose(&t, &o).unwrap();
     // One total per period, after the input rows: 15 → 15, 34 → 35.
     assert_eq!(column(&d, "n")[4..], [Some(15), Some(35)]);
-    assert_eq!(text(&d, "period")[4..], [Some("2024-01".to_owned()), Some("2024-02".to_owned())]);
+    assert_eq!(
+        text(&d, "period")[4..],
+        [Some("2024-01".to_owned()), Some("2024-02".to_owned())]
+    );
     assert_eq!(text(&d, "place")[4..], [None, None]);
 }

@@ -62,8 +62,15 @@ fn rules() -> impl Strategy<Value = Rule> {
     prop_oneof![
         Just(Rule::NhsMhsds),
         Just(Rule::NhsHes),
-        (2u64..9, any::<bool>(), prop_oneof![Just(1u64), Just(3), Just(5), Just(10)])
-            .prop_filter_map("a rule that rounds into its suppressed range", |(k, z, b)| Rule::custom(k, z, b).ok()),
+        (
+            2u64..9,
+            any::<bool>(),
+            prop_oneof![Just(1u64), Just(3), Just(5), Just(10)]
+        )
+            .prop_filter_map(
+                "a rule that rounds into its suppressed range",
+                |(k, z, b)| Rule::custom(k, z, b).ok()
+            ),
     ]
 }
 
@@ -78,7 +85,12 @@ fn tables() -> impl Strategy<Value = Vec<Vec<i64>>> {
 
 /// The attacker's interval of each suppressed cell from the published table and the rule
 /// only, by linear programming over the whole table (no shortcuts).
-fn attacker(values: &[Vec<i64>], shown: &[Option<i64>], rule: Rule, complements: bool) -> Vec<Option<(f64, f64)>> {
+fn attacker(
+    values: &[Vec<i64>],
+    shown: &[Option<i64>],
+    rule: Rule,
+    complements: bool,
+) -> Vec<Option<(f64, f64)>> {
     let (m, n) = (values.len(), values[0].len());
     let cells = m * n + m + n + 1;
     let bounds = |k: usize| -> (f64, f64) {
@@ -95,7 +107,9 @@ fn attacker(values: &[Vec<i64>], shown: &[Option<i64>], rule: Rule, complements:
         }
     };
     // Sums: each row margin, column margin and the grand total over the interior.
-    let mut sums: Vec<(usize, Vec<usize>)> = (0..m).map(|i| (m * n + i, (0..n).map(|j| i * n + j).collect())).collect();
+    let mut sums: Vec<(usize, Vec<usize>)> = (0..m)
+        .map(|i| (m * n + i, (0..n).map(|j| i * n + j).collect()))
+        .collect();
     sums.extend((0..n).map(|j| (m * n + m + j, (0..m).map(|i| i * n + j).collect())));
     sums.push((cells - 1, (0..m * n).collect()));
     (0..cells)
@@ -110,7 +124,12 @@ fn attacker(values: &[Vec<i64>], shown: &[Option<i64>], rule: Rule, complements:
                             vars.add(if hi.is_finite() { v.max(hi) } else { v })
                         })
                         .collect();
-                    let mut model = if upper { vars.maximise(x[k]) } else { vars.minimise(x[k]) }.using(microlp);
+                    let mut model = if upper {
+                        vars.maximise(x[k])
+                    } else {
+                        vars.minimise(x[k])
+                    }
+                    .using(microlp);
                     for (total, parts) in &sums {
                         let sum: Expression = parts.iter().map(|&p| x[p]).sum();
                         model.add_constraint(sum.eq(x[*total]));

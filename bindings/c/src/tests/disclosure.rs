@@ -35,7 +35,10 @@ fn call(b: RecordBatch, o: &CmDiscloseOptions) -> Result<(RecordBatch, RecordBat
     let (mut out, mut log) = (FFI_ArrowArrayStream::empty(), FFI_ArrowArrayStream::empty());
     // SAFETY: valid streams and options for the duration of the call.
     let status = unsafe { cm_disclose(&mut input, o, &mut out, &mut log) };
-    assert!(input.release.is_none(), "the input stream is released by the call");
+    assert!(
+        input.release.is_none(),
+        "the input stream is released by the call"
+    );
     if status != CmStatus::OK {
         assert!(out.release.is_none() && log.release.is_none());
         return Err(status);
@@ -44,16 +47,27 @@ fn call(b: RecordBatch, o: &CmDiscloseOptions) -> Result<(RecordBatch, RecordBat
 }
 
 fn ints(b: &RecordBatch, name: &str) -> Vec<Option<i64>> {
-    b.column_by_name(name).unwrap().as_primitive::<Int64Type>().iter().collect()
+    b.column_by_name(name)
+        .unwrap()
+        .as_primitive::<Int64Type>()
+        .iter()
+        .collect()
 }
 
 fn floats(b: &RecordBatch, name: &str) -> Vec<Option<f64>> {
-    b.column_by_name(name).unwrap().as_primitive::<Float64Type>().iter().collect()
+    b.column_by_name(name)
+        .unwrap()
+        .as_primitive::<Float64Type>()
+        .iter()
+        .collect()
 }
 
 /// The audit interval the log gives the cell at `row`.
 fn interval(log: &RecordBatch, row: u64) -> (f64, f64) {
-    let rows = log.column_by_name("row").unwrap().as_primitive::<arrow_array::types::UInt64Type>();
+    let rows = log
+        .column_by_name("row")
+        .unwrap()
+        .as_primitive::<arrow_array::types::UInt64Type>();
     let k = (0..log.num_rows()).find(|&k| rows.value(k) == row).unwrap();
     let lo = floats(log, "audit_lower")[k].unwrap();
     let hi = floats(log, "audit_upper")[k].unwrap();
@@ -87,7 +101,7 @@ fn names(v: &[&str]) -> Names {
     }
 }
 
-fn with_counts<'a>(o: &mut CmDiscloseOptions, counts: &'a Names) {
+fn with_counts(o: &mut CmDiscloseOptions, counts: &Names) {
     o.counts = counts.ptrs.as_ptr();
     o.counts_len = counts.ptrs.len();
     o.has_counts = true;
@@ -110,7 +124,23 @@ fn d1_d2_d5_rules_national_rows_and_display() {
     let p = Some;
     assert_eq!(
         ints(&t, "n"),
-        vec![s, s, s, p(5), p(5), p(10), p(10), p(15), p(15), p(20), p(20), p(25), p(1235), p(1235), p(1240)]
+        vec![
+            s,
+            s,
+            s,
+            p(5),
+            p(5),
+            p(10),
+            p(10),
+            p(15),
+            p(15),
+            p(20),
+            p(20),
+            p(25),
+            p(1235),
+            p(1235),
+            p(1240)
+        ]
     );
     assert_eq!(interval(&log, 1), (0.0, 4.0));
     let hes = CString::new("nhs_hes").unwrap();
@@ -119,8 +149,15 @@ fn d1_d2_d5_rules_national_rows_and_display() {
     assert_eq!(ints(&t, "n")[..6], [p(0), s, s, s, s, p(10)]);
     // D5: codonPython's central value.
     o.display = CM_DISPLAY_CENTRAL;
-    let (t, _) = call(batch(vec![("n", int_col(&[0, 2, 5, 8, 16, 57, 10023]))]), &o).unwrap();
-    assert_eq!(ints(&t, "n"), [0, 5, 5, 10, 15, 55, 10025].map(Some).to_vec());
+    let (t, _) = call(
+        batch(vec![("n", int_col(&[0, 2, 5, 8, 16, 57, 10023]))]),
+        &o,
+    )
+    .unwrap();
+    assert_eq!(
+        ints(&t, "n"),
+        [0, 5, 5, 10, 15, 55, 10025].map(Some).to_vec()
+    );
     // D2: national rows unchanged.
     let england = CString::new("england").unwrap();
     let mut o = cm_disclose_options_default();
@@ -128,7 +165,10 @@ fn d1_d2_d5_rules_national_rows_and_display() {
     o.national = england.as_ptr();
     let b = batch(vec![
         ("n", int_col(&[0, 3, 12])),
-        ("england", Arc::new(BooleanArray::from(vec![true; 3])) as ArrayRef),
+        (
+            "england",
+            Arc::new(BooleanArray::from(vec![true; 3])) as ArrayRef,
+        ),
     ]);
     let (t, log) = call(b, &o).unwrap();
     assert_eq!(ints(&t, "n"), vec![p(0), p(3), p(12)]);
@@ -168,9 +208,17 @@ fn d3_totals_and_d4_percentages() {
     o.derived = derived.as_ptr();
     o.derived_len = 1;
     o.has_derived = true;
-    let d4 = || batch(vec![("n", int_col(&[13, 3, 7, 5, 12])), ("d", int_col(&[47, 40, 9, 5, 4]))]);
+    let d4 = || {
+        batch(vec![
+            ("n", int_col(&[13, 3, 7, 5, 12])),
+            ("d", int_col(&[47, 40, 9, 5, 4])),
+        ])
+    };
     let (t, _) = call(d4(), &o).unwrap();
-    assert_eq!(floats(&t, "pct"), vec![Some(28.0), None, Some(78.0), Some(100.0), None]);
+    assert_eq!(
+        floats(&t, "pct"),
+        vec![Some(28.0), None, Some(78.0), Some(100.0), None]
+    );
     o.suppress_on = CM_SUPPRESS_ON_NUMERATOR;
     let (t, _) = call(d4(), &o).unwrap();
     assert_eq!(floats(&t, "pct")[4], Some(300.0));
@@ -185,7 +233,11 @@ fn two_way(rows: &[&str], cols: &[&str], values: &[&[i64]]) -> RecordBatch {
             n.push(values[i][j]);
         }
     }
-    batch(vec![("row", text_col(&r)), ("col", text_col(&c)), ("n", int_col(&n))])
+    batch(vec![
+        ("row", text_col(&r)),
+        ("col", text_col(&c)),
+        ("n", int_col(&n)),
+    ])
 }
 
 #[test]
@@ -196,7 +248,13 @@ fn d6_d7_hypercube_and_audit() {
     with_counts(&mut o, &n);
     with_dimensions(&mut o, &dims);
     o.rule = custom.as_ptr();
-    let d6 = || two_way(&["X", "Y", "Z"], &["A", "B", "C"], &[&[3, 10, 12], &[8, 9, 15], &[6, 20, 7]]);
+    let d6 = || {
+        two_way(
+            &["X", "Y", "Z"],
+            &["A", "B", "C"],
+            &[&[3, 10, 12], &[8, 9, 15], &[6, 20, 7]],
+        )
+    };
     let (t, log) = call(d6(), &o).unwrap();
     let shown = ints(&t, "n");
     let hidden: Vec<usize> = (0..shown.len()).filter(|&r| shown[r].is_none()).collect();
@@ -208,15 +266,28 @@ fn d6_d7_hypercube_and_audit() {
     // D6a: without secondary suppression X-A is recovered; the audit refuses.
     o.secondary = CM_SECONDARY_NONE;
     let status = call(d6(), &o).unwrap_err();
-    assert_failed(status, CmStatus::INVALID_CELL, &["disclosive", "[3, 3]", "row=X, col=A"]);
+    assert_failed(
+        status,
+        CmStatus::INVALID_CELL,
+        &["disclosive", "[3, 3]", "row=X, col=A"],
+    );
     // D7.
     let mut o = cm_disclose_options_default();
     with_counts(&mut o, &n);
     with_dimensions(&mut o, &dims);
     o.rule = custom.as_ptr();
-    let (t, log) = call(two_way(&["X", "Y"], &["A", "B", "C"], &[&[2, 4, 30], &[10, 12, 14]]), &o).unwrap();
+    let (t, log) = call(
+        two_way(&["X", "Y"], &["A", "B", "C"], &[&[2, 4, 30], &[10, 12, 14]]),
+        &o,
+    )
+    .unwrap();
     let shown = ints(&t, "n");
-    assert_eq!((0..shown.len()).filter(|&r| shown[r].is_none()).collect::<Vec<_>>(), vec![0, 1, 3, 4]);
+    assert_eq!(
+        (0..shown.len())
+            .filter(|&r| shown[r].is_none())
+            .collect::<Vec<_>>(),
+        vec![0, 1, 3, 4]
+    );
     assert_eq!(interval(&log, 3), (6.0, 12.0));
     assert_eq!(interval(&log, 4), (10.0, 16.0));
 }
@@ -240,15 +311,26 @@ fn d9_d10_d11_one_way_tables() {
     with_dimensions(&mut o, &dims);
     o.rule = custom.as_ptr();
     let (t, log) = call(one_way(&[2, 9, 14, 30], Some(55)), &o).unwrap();
-    assert_eq!(ints(&t, "n"), vec![None, None, Some(14), Some(30), Some(55)]);
+    assert_eq!(
+        ints(&t, "n"),
+        vec![None, None, Some(14), Some(30), Some(55)]
+    );
     assert_eq!(interval(&log, 0), (0.0, 11.0));
     let (t, _) = call(one_way(&[3, 0, 0, 8, 20], Some(31)), &o).unwrap();
-    assert_eq!(ints(&t, "n"), vec![None, Some(0), Some(0), None, Some(20), Some(31)]);
+    assert_eq!(
+        ints(&t, "n"),
+        vec![None, Some(0), Some(0), None, Some(20), Some(31)]
+    );
     // D11 under the default rule: reported intervals.
     let mut o = cm_disclose_options_default();
     with_counts(&mut o, &n);
     with_dimensions(&mut o, &dims);
-    for ((x, y), expected) in [((3, 12), (1.0, 4.0)), ((0, 12), (0.0, 4.0)), ((4, 13), (0.0, 4.0)), ((1, 5), (0.0, 2.0))] {
+    for ((x, y), expected) in [
+        ((3, 12), (1.0, 4.0)),
+        ((0, 12), (0.0, 4.0)),
+        ((4, 13), (0.0, 4.0)),
+        ((1, 5), (0.0, 2.0)),
+    ] {
         let (_, log) = call(one_way(&[x, y], None), &o).unwrap();
         assert_eq!(interval(&log, 0), expected, "({x}, {y})");
     }
@@ -261,14 +343,25 @@ fn bad_input_is_reported_by_field() {
     with_counts(&mut o, &n);
     // A negative count and a fraction.
     let status = call(batch(vec![("n", int_col(&[4, -1]))]), &o).unwrap_err();
-    assert_failed(status, CmStatus::INVALID_CELL, &["`n`", "row 1", "whole numbers >= 0"]);
-    let b = batch(vec![("n", Arc::new(Float64Array::from(vec![4.2])) as ArrayRef)]);
+    assert_failed(
+        status,
+        CmStatus::INVALID_CELL,
+        &["`n`", "row 1", "whole numbers >= 0"],
+    );
+    let b = batch(vec![(
+        "n",
+        Arc::new(Float64Array::from(vec![4.2])) as ArrayRef,
+    )]);
     assert_failed(call(b, &o).unwrap_err(), CmStatus::INVALID_CELL, &["4.2"]);
     // An unknown rule.
     let bad = CString::new("nhs").unwrap();
     o.rule = bad.as_ptr();
     let status = call(batch(vec![("n", int_col(&[4]))]), &o).unwrap_err();
-    assert_failed(status, CmStatus::INVALID_ARGUMENT, &["unknown rule \"nhs\""]);
+    assert_failed(
+        status,
+        CmStatus::INVALID_ARGUMENT,
+        &["unknown rule \"nhs\""],
+    );
     // A derived value naming a missing count.
     let (pct, num, den) = (
         CString::new("pct").unwrap(),
@@ -290,9 +383,16 @@ fn bad_input_is_reported_by_field() {
     o.derived_len = 1;
     o.has_derived = true;
     let status = call(batch(vec![("n", int_col(&[4]))]), &o).unwrap_err();
-    assert_failed(status, CmStatus::MISSING_COLUMN, &["people", "denominator of the derived value `pct`"]);
+    assert_failed(
+        status,
+        CmStatus::MISSING_COLUMN,
+        &["people", "denominator of the derived value `pct`"],
+    );
     // Three dimensions: too complex, naming the tools that can.
-    let (abc, custom) = (names(&["a", "b", "c"]), CString::new("custom(k=5)").unwrap());
+    let (abc, custom) = (
+        names(&["a", "b", "c"]),
+        CString::new("custom(k=5)").unwrap(),
+    );
     let mut o = cm_disclose_options_default();
     with_counts(&mut o, &n);
     with_dimensions(&mut o, &abc);
@@ -303,11 +403,19 @@ fn bad_input_is_reported_by_field() {
         ("c", text_col(&[Some("z")])),
         ("n", int_col(&[3])),
     ]);
-    assert_failed(call(b, &o).unwrap_err(), CmStatus::INVALID_ARGUMENT, &["τ-Argus", "sdcTable"]);
+    assert_failed(
+        call(b, &o).unwrap_err(),
+        CmStatus::INVALID_ARGUMENT,
+        &["τ-Argus", "sdcTable"],
+    );
     // An unknown enum value, and NULL options.
     let mut o = cm_disclose_options_default();
     o.secondary = 7;
-    assert_failed(call(batch(vec![("n", int_col(&[4]))]), &o).unwrap_err(), CmStatus::INVALID_ARGUMENT, &["secondary"]);
+    assert_failed(
+        call(batch(vec![("n", int_col(&[4]))]), &o).unwrap_err(),
+        CmStatus::INVALID_ARGUMENT,
+        &["secondary"],
+    );
     let mut input = export(batch(vec![("n", int_col(&[4]))]));
     let mut out = FFI_ArrowArrayStream::empty();
     // SAFETY: a valid stream; NULL options and log are allowed to be passed.
@@ -319,7 +427,10 @@ fn bad_input_is_reported_by_field() {
 #[test]
 fn our_results_need_no_column_lists() {
     // A result of the core carries its roles: disclose it with the default options only.
-    let b = batch(vec![("place", text_col(&[Some("A"), Some("B")])), ("n", int_col(&[3, 12]))]);
+    let b = batch(vec![
+        ("place", text_col(&[Some("A"), Some("B")])),
+        ("n", int_col(&[3, 12])),
+    ]);
     let roles = collabmetrics::table::Roles::counts(&["n"], &["place".into()]);
     let b = roles.annotate(b);
     let o = cm_disclose_options_default();

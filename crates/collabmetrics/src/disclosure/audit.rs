@@ -356,7 +356,10 @@ impl Search {
 /// let iv = audit_two_way(&t, &[(0, 0), (0, 1)]).unwrap();
 /// assert_eq!(iv, vec![(3.0, 3.0), (10.0, 10.0)]);
 /// ```
-pub fn audit_two_way(interior: &[Vec<i64>], suppressed: &[(usize, usize)]) -> Result<Vec<(f64, f64)>> {
+pub fn audit_two_way(
+    interior: &[Vec<i64>],
+    suppressed: &[(usize, usize)],
+) -> Result<Vec<(f64, f64)>> {
     let m = interior.len();
     let n = interior.first().map_or(0, Vec::len);
     if m == 0 || n == 0 || interior.iter().any(|r| r.len() != n) {

@@ -31,6 +31,9 @@ pub(crate) fn compute(spec: &Derived, num: Option<f64>, den: Option<f64>) -> Opt
 
 /// The decimals a derived value is published with (`None`: unrounded).
 fn decimals(spec: &Derived, rule: Rule, rule_decimals: Option<u32>) -> Option<u32> {
+    if rule == Rule::None {
+        return None; // no control: nothing changes
+    }
     spec.decimals.or(match spec.kind {
         DerivedKind::Percent => rule_decimals.or(rule.default_decimals()),
         DerivedKind::Proportion => rule_decimals.or(rule.default_decimals()).map(|d| d + 2),

@@ -82,7 +82,10 @@ fn two_way(grid: &Grid, col: &mut Column<'_>) -> Result<(), usize> {
         let Some((_, _, k, l)) = best else {
             return Err(p);
         };
-        for c in [grid.at(i, l), grid.at(k, j), grid.at(k, l)].into_iter().flatten() {
+        for c in [grid.at(i, l), grid.at(k, j), grid.at(k, l)]
+            .into_iter()
+            .flatten()
+        {
             if !col.suppressed(c) {
                 col.marks[c] = Some(Reason::SecondaryComplement);
             }
@@ -96,7 +99,11 @@ fn one_way(grid: &Grid, col: &mut Column<'_>) -> Result<(), usize> {
         return Ok(());
     };
     let parts: Vec<usize> = (0..grid.rows).filter_map(|i| grid.at(i, 0)).collect();
-    let hidden: Vec<usize> = parts.iter().copied().filter(|&p| col.suppressed(p)).collect();
+    let hidden: Vec<usize> = parts
+        .iter()
+        .copied()
+        .filter(|&p| col.suppressed(p))
+        .collect();
     if col.suppressed(total) || hidden.len() != 1 {
         return Ok(());
     }

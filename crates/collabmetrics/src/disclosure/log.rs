@@ -59,9 +59,7 @@ impl Reason {
                 "count suppressed: complement protecting a suppressed cell"
             }
             Reason::DerivedNumerator => "derived value suppressed: its numerator is suppressed",
-            Reason::DerivedDenominator => {
-                "derived value suppressed: its denominator is suppressed"
-            }
+            Reason::DerivedDenominator => "derived value suppressed: its denominator is suppressed",
             Reason::DerivedMinDenominator => {
                 "derived value suppressed: denominator below min_denominator"
             }
@@ -92,7 +90,10 @@ impl FromStr for Reason {
                 let names: Vec<&str> = Reason::ALL.iter().map(|r| r.as_str()).collect();
                 Error::invalid_argument(
                     "reason",
-                    format!("unknown reason \"{s}\"; expected one of {}", names.join(", ")),
+                    format!(
+                        "unknown reason \"{s}\"; expected one of {}",
+                        names.join(", ")
+                    ),
                 )
             })
     }
@@ -133,11 +134,19 @@ pub fn log_batch(log: &[LogEntry]) -> Result<RecordBatch> {
         Field::new("audit_upper", DataType::Float64, true),
     ]);
     let columns: Vec<ArrayRef> = vec![
-        Arc::new(UInt64Array::from_iter_values(log.iter().map(|e| e.row as u64))),
-        Arc::new(StringArray::from_iter_values(log.iter().map(|e| e.column.as_str()))),
-        Arc::new(Float64Array::from_iter_values(log.iter().map(|e| e.original))),
+        Arc::new(UInt64Array::from_iter_values(
+            log.iter().map(|e| e.row as u64),
+        )),
+        Arc::new(StringArray::from_iter_values(
+            log.iter().map(|e| e.column.as_str()),
+        )),
+        Arc::new(Float64Array::from_iter_values(
+            log.iter().map(|e| e.original),
+        )),
         Arc::new(Float64Array::from_iter(log.iter().map(|e| e.published))),
-        Arc::new(StringArray::from_iter_values(log.iter().map(|e| e.reason.as_str()))),
+        Arc::new(StringArray::from_iter_values(
+            log.iter().map(|e| e.reason.as_str()),
+        )),
         Arc::new(Float64Array::from_iter(log.iter().map(|e| e.audit_lower))),
         Arc::new(Float64Array::from_iter(log.iter().map(|e| e.audit_upper))),
     ];

@@ -63,7 +63,10 @@ impl Grid {
         let mut out = Vec::new();
         if !self.two_way() {
             if let Some(total) = self.at(self.rows, 0) {
-                out.push((total, (0..self.rows).filter_map(|i| self.at(i, 0)).collect()));
+                out.push((
+                    total,
+                    (0..self.rows).filter_map(|i| self.at(i, 0)).collect(),
+                ));
             }
             return out;
         }
@@ -131,8 +134,10 @@ impl Layout {
             dim_cols.push(col.clone());
         }
         // Levels of each dimension within each layer, in order of first appearance.
-        let mut levels: Vec<[FastMap<u32, u32>; 2]> = (0..layers.len()).map(|_| Default::default()).collect();
-        let mut level_rep: Vec<[Vec<usize>; 2]> = (0..layers.len()).map(|_| Default::default()).collect();
+        let mut levels: Vec<[FastMap<u32, u32>; 2]> =
+            (0..layers.len()).map(|_| Default::default()).collect();
+        let mut level_rep: Vec<[Vec<usize>; 2]> =
+            (0..layers.len()).map(|_| Default::default()).collect();
         let mut place: Vec<(u32, [u32; 2])> = Vec::with_capacity(n);
         for r in 0..n {
             let l = layers.codes[r] as usize;
@@ -153,7 +158,11 @@ impl Layout {
         let mut grids: Vec<Grid> = (0..layers.len())
             .map(|l| {
                 let rows = levels[l][0].len();
-                let cols = if dims.len() == 2 { levels[l][1].len() } else { 0 };
+                let cols = if dims.len() == 2 {
+                    levels[l][1].len()
+                } else {
+                    0
+                };
                 Grid {
                     rows,
                     cols,
@@ -163,7 +172,11 @@ impl Layout {
             .collect();
         for (r, &(l, at)) in place.iter().enumerate() {
             let g = &mut grids[l as usize];
-            let i = if at[0] == u32::MAX { g.rows } else { at[0] as usize };
+            let i = if at[0] == u32::MAX {
+                g.rows
+            } else {
+                at[0] as usize
+            };
             let j = if dims.len() < 2 {
                 0
             } else if at[1] == u32::MAX {
@@ -173,7 +186,11 @@ impl Layout {
             };
             let slot = &mut g.cells[i * (g.cols + 1) + j];
             if let Some(first) = *slot {
-                let d = if dims.len() == 2 && at[1] != u32::MAX { &dims[1] } else { &dims[0] };
+                let d = if dims.len() == 2 && at[1] != u32::MAX {
+                    &dims[1]
+                } else {
+                    &dims[0]
+                };
                 let col = input.column(d)?;
                 return Err(Error::cell(
                     input.name(d),
@@ -194,14 +211,44 @@ impl Layout {
             let margins: Vec<(usize, usize, Source)> = if g.two_way() {
                 let (m, c) = (g.rows, g.cols);
                 (0..m)
-                    .map(|i| (i, c, Source::Margin { rep: level_rep[l][0][i], keep: [true, false] }))
+                    .map(|i| {
+                        (
+                            i,
+                            c,
+                            Source::Margin {
+                                rep: level_rep[l][0][i],
+                                keep: [true, false],
+                            },
+                        )
+                    })
                     .chain((0..c).map(|j| {
-                        (m, j, Source::Margin { rep: level_rep[l][1][j], keep: [false, true] })
+                        (
+                            m,
+                            j,
+                            Source::Margin {
+                                rep: level_rep[l][1][j],
+                                keep: [false, true],
+                            },
+                        )
                     }))
-                    .chain(std::iter::once((m, c, Source::Margin { rep: any, keep: [false, false] })))
+                    .chain(std::iter::once((
+                        m,
+                        c,
+                        Source::Margin {
+                            rep: any,
+                            keep: [false, false],
+                        },
+                    )))
                     .collect()
             } else {
-                vec![(g.rows, 0, Source::Margin { rep: any, keep: [false, false] })]
+                vec![(
+                    g.rows,
+                    0,
+                    Source::Margin {
+                        rep: any,
+                        keep: [false, false],
+                    },
+                )]
             };
             for (i, j, source) in margins {
                 let slot = &mut g.cells[i * (g.cols + 1) + j];

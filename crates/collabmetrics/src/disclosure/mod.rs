@@ -64,8 +64,8 @@ mod margins;
 mod rules;
 mod table;
 
+pub use crate::table::{Derived, DerivedKind};
 pub use audit::audit_two_way;
 pub use log::{log_batch, LogEntry, Reason};
 pub use rules::{Display, Rule, Secondary, SuppressOn};
 pub use table::{disclose, Disclosure, DisclosureOptions};
-pub use crate::table::{Derived, DerivedKind};

@@ -145,13 +145,15 @@ impl fmt::Display for Rule {
                 k,
                 suppress_zero,
                 base,
-            } => write!(f, "custom(k={k}, suppress_zero={suppress_zero}, base={base})"),
+            } => write!(
+                f,
+                "custom(k={k}, suppress_zero={suppress_zero}, base={base})"
+            ),
         }
     }
 }
 
-const RULE_NAMES: &str =
-    "nhs_mhsds, nhs_hes, none, custom(k=5, suppress_zero=false, base=1)";
+const RULE_NAMES: &str = "nhs_mhsds, nhs_hes, none, custom(k=5, suppress_zero=false, base=1)";
 
 impl Rule {
     /// A custom rule, checked: `k` ≥ 1 and `base` ≥ 1.
@@ -414,9 +416,13 @@ mod tests {
             let json = serde_json::to_string(&r).unwrap();
             assert_eq!(serde_json::from_str::<Rule>(&json).unwrap(), r);
         }
-        let r: Rule = serde_json::from_str(r#"{"k": 5, "suppress_zero": false, "base": 1}"#).unwrap();
+        let r: Rule =
+            serde_json::from_str(r#"{"k": 5, "suppress_zero": false, "base": 1}"#).unwrap();
         assert_eq!(r, Rule::custom(5, false, 1).unwrap());
-        assert_eq!("custom(base=5)".parse::<Rule>().unwrap(), Rule::custom(5, false, 5).unwrap());
+        assert_eq!(
+            "custom(base=5)".parse::<Rule>().unwrap(),
+            Rule::custom(5, false, 5).unwrap()
+        );
         let e = "nhs".parse::<Rule>().unwrap_err();
         assert!(e.to_string().contains("unknown rule \"nhs\""), "{e}");
         assert!("custom(k=0)".parse::<Rule>().is_err());

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::table::{
     display, Derived, DerivedKind, Diagnostics, Input, Link, Roles, TableResult, DIAGNOSTICS_KEY,
 };
-use arrow_array::{cast::AsArray, types::*, Array, ArrayRef, Float64Array, Int64Array};
+use arrow_array::{cast::AsArray, Array, ArrayRef, Float64Array, Int64Array};
 use arrow_array::{RecordBatch, UInt32Array};
 use arrow_schema::{DataType, Field, Schema};
 use rayon::prelude::*;
@@ -148,14 +148,16 @@ pub fn disclose(input: &Input, opts: &DisclosureOptions) -> Result<Disclosure> {
     let mut log = Vec::new();
     let mut columns: Vec<(String, ArrayRef)> = Vec::new();
     for (c, count) in counts.iter().enumerate() {
-        let (array, entries) = publish_count(count, &intervals[c], &national, opts, enforce, &describe)?;
-        narrowed(&entries, count, opts.rule, &mut diagnostics);
+        let (array, entries) =
+            publish_count(count, &intervals[c], &national, opts, enforce, &describe)?;
+        narrowed(&entries, opts.rule, &mut diagnostics);
         log.extend(entries);
         columns.push((count.name.clone(), array));
     }
     let summed = summed_columns(input, &plan, &layout)?;
     for d in &plan.derived {
-        let (array, entries) = publish_derived(input, d, &plan, &layout, &counts, &summed, &national, opts)?;
+        let (array, entries) =
+            publish_derived(input, d, &layout, &counts, &summed, &national, opts)?;
         log.extend(entries);
         columns.push((d.column.clone(), array));
     }
@@ -172,7 +174,7 @@ pub fn disclose(input: &Input, opts: &DisclosureOptions) -> Result<Disclosure> {
         (rows - input.num_rows()) as u64,
         (rows > input.num_rows()).then_some(input.num_rows()),
     );
-    let table = assemble(input, &plan, &layout, columns, opts)?;
+    let table = assemble(input, &plan, &layout, columns)?;
     Ok(Disclosure {
         table: TableResult { table, diagnostics },
         log,
@@ -214,7 +216,11 @@ fn plan(input: &Input, opts: &DisclosureOptions) -> Result<Plan> {
         .unwrap_or_default();
     let by = opts.by.clone().unwrap_or_else(|| {
         roles.as_ref().map_or_else(Vec::new, |r| {
-            r.keys.iter().filter(|k| !dims.contains(k)).cloned().collect()
+            r.keys
+                .iter()
+                .filter(|k| !dims.contains(k))
+                .cloned()
+                .collect()
         })
     });
     let national = opts
@@ -254,7 +260,10 @@ fn check_plan(input: &Input, plan: &Plan) -> Result<()> {
     }
     for (i, c) in plan.counts.iter().enumerate() {
         if plan.counts[..i].contains(c) {
-            return Err(Error::invalid_argument("counts", format!("`{c}` is named twice")));
+            return Err(Error::invalid_argument(
+                "counts",
+                format!("`{c}` is named twice"),
+            ));
         }
         if plan.dims.contains(c) || plan.by.contains(c) {
             return Err(Error::invalid_argument(
@@ -357,7 +366,7 @@ fn check_structure(
 ) -> Result<()> {
     let any_primary = counts
         .iter()
-        .any(|c| c.marks.iter().any(|m| *m == Some(Reason::PrimarySmall)));
+        .any(|c| c.marks.contains(&Some(Reason::PrimarySmall)));
     if !any_primary {
         return Ok(());
     }
@@ -389,7 +398,11 @@ fn national_rows(input: &Input, plan: &Plan, layout: &Layout) -> Result<Vec<bool
     };
     let col = input.column(name)?;
     let flags = col.as_boolean_opt().ok_or_else(|| {
-        Error::column_type(input.name(name), "boolean (true for national rows)", col.data_type().to_string())
+        Error::column_type(
+            input.name(name),
+            "boolean (true for national rows)",
+            col.data_type().to_string(),
+        )
     })?;
     Ok(layout
         .sources
@@ -403,7 +416,13 @@ fn national_rows(input: &Input, plan: &Plan, layout: &Layout) -> Result<Vec<bool
 
 /// A count column as whole numbers (nulls stay missing), checked, with its margins, and its
 /// primary marks.
-fn read_count(input: &Input, name: &str, layout: &Layout, rule: Rule, national: &[bool]) -> Result<Count> {
+fn read_count(
+    input: &Input,
+    name: &str,
+    layout: &Layout,
+    rule: Rule,
+    national: &[bool],
+) -> Result<Count> {
     let (values, integer) = count_values(input, name)?;
     let (spread, mismatch) = layout.with_margins(&values);
     if let Some((row, given, sum)) = mismatch {
@@ -448,7 +467,11 @@ fn count_values(input: &Input, name: &str) -> Result<(Vec<Option<f64>>, bool)> {
     let shown = input.name(name);
     let integer = col.data_type().is_integer();
     if !integer && !matches!(col.data_type(), DataType::Float32 | DataType::Float64) {
-        return Err(Error::column_type(shown, "counts (integers, or floats holding whole numbers)", col.data_type().to_string()));
+        return Err(Error::column_type(
+            shown,
+            "counts (integers, or floats holding whole numbers)",
+            col.data_type().to_string(),
+        ));
     }
     let numbers = input.f64s_or_nan(name)?;
     let mut out = Vec::with_capacity(numbers.len());
@@ -485,7 +508,11 @@ fn audit(
 ) -> Result<Intervals> {
     let jobs: Vec<(usize, usize)> = (0..counts.len())
         .flat_map(|c| (0..layout.grids.len()).map(move |g| (c, g)))
-        .filter(|&(c, g)| layout.grids[g].present().any(|(_, _, r)| counts[c].marks[r].is_some()))
+        .filter(|&(c, g)| {
+            layout.grids[g]
+                .present()
+                .any(|(_, _, r)| counts[c].marks[r].is_some())
+        })
         .collect();
     let found = jobs
         .par_iter()
@@ -494,7 +521,9 @@ fn audit(
             let count = &counts[c];
             let rows: Vec<usize> = grid.present().map(|(_, _, r)| r).collect();
             let (n_nodes, arcs) = arcs_of(grid);
-            let complement = rows.iter().any(|&r| count.marks[r] == Some(Reason::SecondaryComplement));
+            let complement = rows
+                .iter()
+                .any(|&r| count.marks[r] == Some(Reason::SecondaryComplement));
             let (mut lo, mut hi, mut x) = (Vec::new(), Vec::new(), Vec::new());
             for &r in &rows {
                 let v = count.values[r].unwrap_or(0);
@@ -503,10 +532,22 @@ fn audit(
                 lo.push(l);
                 hi.push(h);
             }
-            let net = Network { n_nodes, arcs, x, lo, hi };
-            let audited: Vec<usize> = (0..rows.len()).filter(|&a| count.marks[rows[a]].is_some()).collect();
+            let net = Network {
+                n_nodes,
+                arcs,
+                x,
+                lo,
+                hi,
+            };
+            let audited: Vec<usize> = (0..rows.len())
+                .filter(|&a| count.marks[rows[a]].is_some())
+                .collect();
             let iv = net.intervals(&audited, flow_bounds)?;
-            Ok(audited.into_iter().map(|a| rows[a]).zip(iv).collect::<Vec<_>>())
+            Ok(audited
+                .into_iter()
+                .map(|a| rows[a])
+                .zip(iv)
+                .collect::<Vec<_>>())
         })
         .collect::<Result<Vec<_>>>()?;
     let mut out: Intervals = counts.iter().map(|c| vec![None; c.values.len()]).collect();
@@ -534,7 +575,14 @@ fn suppressed_bounds(rule: Rule) -> (f64, f64) {
 }
 
 /// What the attacker knows of the count at row `r` (true value `v`).
-fn known(count: &Count, r: usize, v: i64, national: bool, rule: Rule, complement: bool) -> (f64, f64) {
+fn known(
+    count: &Count,
+    r: usize,
+    v: i64,
+    national: bool,
+    rule: Rule,
+    complement: bool,
+) -> (f64, f64) {
     if national {
         return (v as f64, v as f64);
     }
@@ -592,7 +640,7 @@ fn publish_count(
                             count,
                             r,
                             format!(
-                                "disclosive: an attacker can narrow the suppressed cell {} to [{lo}, {hi}], inside the suppressed range [{s_lo}, {s_hi}]; protect it with secondary suppression (secondary=\"hypercube\") or aggregate categories",
+                                "disclosive: an attacker can narrow the suppressed cell {} to [{lo}, {hi}], which does not cover the rule's suppressed range [{s_lo}, {s_hi}]; protect it with secondary suppression (secondary=\"hypercube\") or aggregate categories",
                                 describe(r)
                             ),
                         ));
@@ -634,7 +682,7 @@ fn publish_count(
 
 /// Counts the primary cells whose audit interval is narrower than the rule's range (reported,
 /// not refused, under rounding: test D11 of the spec).
-fn narrowed(entries: &[LogEntry], _count: &Count, rule: Rule, diagnostics: &mut Diagnostics) {
+fn narrowed(entries: &[LogEntry], rule: Rule, diagnostics: &mut Diagnostics) {
     let Some((s_lo, s_hi)) = rule.suppressed_range() else {
         return;
     };
@@ -653,10 +701,12 @@ fn narrowed(entries: &[LogEntry], _count: &Count, rule: Rule, diagnostics: &mut 
     }
 }
 
+/// A column summed into added margins: name, (values by published row, integer column).
+type Summed = (String, (Vec<Option<f64>>, bool));
+
 /// Numerators and denominators of derived values that are not counts (e.g. populations):
-/// summed into added margins. Name → (values by published row, integer column).
-#[allow(clippy::type_complexity)]
-fn summed_columns(input: &Input, plan: &Plan, layout: &Layout) -> Result<Vec<(String, (Vec<Option<f64>>, bool))>> {
+/// summed into added margins.
+fn summed_columns(input: &Input, plan: &Plan, layout: &Layout) -> Result<Vec<Summed>> {
     if layout.len() == input.num_rows() {
         return Ok(Vec::new());
     }
@@ -682,14 +732,12 @@ fn summed_columns(input: &Input, plan: &Plan, layout: &Layout) -> Result<Vec<(St
 }
 
 /// The published values of one derived column.
-#[allow(clippy::too_many_arguments)]
 fn publish_derived(
     input: &Input,
     d: &Derived,
-    plan: &Plan,
     layout: &Layout,
     counts: &[Count],
-    summed: &[(String, (Vec<Option<f64>>, bool))],
+    summed: &[Summed],
     national: &[bool],
     opts: &DisclosureOptions,
 ) -> Result<(ArrayRef, Vec<LogEntry>)> {
@@ -737,7 +785,6 @@ fn publish_derived(
         denominator_values: &den,
         national,
     };
-    let _ = plan;
     let (values, log) = derived::publish(&inputs, opts.rule, opts.suppress_on, opts.decimals);
     Ok((Arc::new(Float64Array::from(values)) as ArrayRef, log))
 }
@@ -745,7 +792,9 @@ fn publish_derived(
 /// Whole-number or float values as an Int64 or Float64 array (nulls where `None`).
 fn numbers(values: &[Option<f64>], integer: bool) -> ArrayRef {
     if integer {
-        Arc::new(Int64Array::from_iter(values.iter().map(|v| v.map(|v| v as i64))))
+        Arc::new(Int64Array::from_iter(
+            values.iter().map(|v| v.map(|v| v as i64)),
+        ))
     } else {
         Arc::new(Float64Array::from(values.to_vec()))
     }
@@ -760,7 +809,9 @@ fn describe_cell(input: &Input, plan: &Plan, layout: &Layout, row: usize) -> Str
     };
     let mut parts = Vec::new();
     for (d, name) in plan.dims.iter().enumerate() {
-        let Ok(col) = input.column(name) else { continue };
+        let Ok(col) = input.column(name) else {
+            continue;
+        };
         let v = if keep[d] && !col.is_null(src) {
             display(col.as_ref(), src)
         } else {
@@ -787,7 +838,6 @@ fn assemble(
     plan: &Plan,
     layout: &Layout,
     controlled: Vec<(String, ArrayRef)>,
-    opts: &DisclosureOptions,
 ) -> Result<RecordBatch> {
     let batch = input.batch();
     let schema = batch.schema();
@@ -833,7 +883,9 @@ fn assemble(
         };
         let a = arrow_select::take::take(col.as_ref(), &idx, None)
             .map_err(|e| Error::invalid_argument("table", e.to_string()))?;
-        fields.push(Field::new(f.name(), a.data_type().clone(), true).with_metadata(f.metadata().clone()));
+        fields.push(
+            Field::new(f.name(), a.data_type().clone(), true).with_metadata(f.metadata().clone()),
+        );
         columns.push(a);
     }
     for (k, (name, a)) in controlled.into_iter().enumerate() {
@@ -844,8 +896,11 @@ fn assemble(
     }
     let mut metadata = schema.metadata().clone();
     metadata.remove(DIAGNOSTICS_KEY);
-    let table = RecordBatch::try_new(Arc::new(Schema::new_with_metadata(fields, metadata)), columns)
-        .map_err(|e| Error::invalid_argument("table", e.to_string()))?;
+    let table = RecordBatch::try_new(
+        Arc::new(Schema::new_with_metadata(fields, metadata)),
+        columns,
+    )
+    .map_err(|e| Error::invalid_argument("table", e.to_string()))?;
     let roles = Roles {
         counts: plan.counts.clone(),
         derived: plan.derived.clone(),
@@ -854,9 +909,5 @@ fn assemble(
         national: plan.national.clone(),
         linked: plan.linked.clone(),
     };
-    let _ = opts;
     Ok(roles.annotate(table))
 }
-
-#[allow(dead_code)]
-fn _types(_: &dyn Array, _: &Int64Type) {}

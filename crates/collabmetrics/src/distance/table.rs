@@ -315,14 +315,27 @@ fn summary_roles(groups: &Groups, bands: &[String], weighted: bool) -> Roles {
         counts.extend(bands.iter().map(String::as_str));
     }
     let mut roles = Roles::counts(&counts, &by).with_dimensions_of(&by);
-    let stats = ["weight_sum", "mean", "median", "median_lower", "median_upper", "p90", "max"];
+    let stats = [
+        "weight_sum",
+        "mean",
+        "median",
+        "median_lower",
+        "median_upper",
+        "p90",
+        "max",
+    ];
     for stat in stats {
         roles = roles.derive(Derived::new(stat, None, "count", DerivedKind::Mean));
     }
     // Weighted, the share is of weights: it goes with the count of records.
     let beyond = (!weighted).then_some("count_beyond");
     for share in ["share_beyond", "share_lower", "share_upper"] {
-        roles = roles.derive(Derived::new(share, beyond, "count", DerivedKind::Proportion));
+        roles = roles.derive(Derived::new(
+            share,
+            beyond,
+            "count",
+            DerivedKind::Proportion,
+        ));
     }
     if !weighted {
         let mut banded = vec!["count"];

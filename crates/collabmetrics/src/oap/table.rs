@@ -257,10 +257,11 @@ fn roles(opts: &OapOptions) -> Roles {
     for m in ["started", "active_at_end", "ended"] {
         for suffix in ["", "_lower", "_upper"] {
             let column = format!("rate_{m}{suffix}");
-            roles = roles.derive(
-                Derived::new(&column, Some(m), "population", DerivedKind::Rate)
-                    .times(opts.multiplier),
-            );
+            // Published to one decimal, as NHS rates are.
+            let mut rate = Derived::new(&column, Some(m), "population", DerivedKind::Rate)
+                .times(opts.multiplier);
+            rate.decimals = Some(1);
+            roles = roles.derive(rate);
         }
     }
     for m in measures {
@@ -270,14 +271,36 @@ fn roles(opts: &OapOptions) -> Roles {
             roles = roles.derive(Derived::new(&column, Some(m), &den, DerivedKind::Percent));
         }
     }
-    roles = roles.derive(Derived::new("cost", None, "cost_bed_days", DerivedKind::Mean));
-    for stat in ["mean", "median", "median_lower", "median_upper", "p90", "max"] {
+    roles = roles.derive(Derived::new(
+        "cost",
+        None,
+        "cost_bed_days",
+        DerivedKind::Mean,
+    ));
+    for stat in [
+        "mean",
+        "median",
+        "median_lower",
+        "median_upper",
+        "p90",
+        "max",
+    ] {
         let column = format!("distance_{stat}");
-        roles = roles.derive(Derived::new(&column, None, "distance_count", DerivedKind::Mean));
+        roles = roles.derive(Derived::new(
+            &column,
+            None,
+            "distance_count",
+            DerivedKind::Mean,
+        ));
     }
     for share in ["share_beyond", "share_lower", "share_upper"] {
         let column = format!("distance_{share}");
-        roles = roles.derive(Derived::new(&column, None, "distance_count", DerivedKind::Proportion));
+        roles = roles.derive(Derived::new(
+            &column,
+            None,
+            "distance_count",
+            DerivedKind::Proportion,
+        ));
     }
     let mut banded: Vec<&str> = vec!["ended"];
     banded.extend(&los);

@@ -113,7 +113,12 @@ pub struct Derived {
 
 impl Derived {
     /// A derived value with the defaults of its kind.
-    pub fn new(column: &str, numerator: Option<&str>, denominator: &str, kind: DerivedKind) -> Self {
+    pub fn new(
+        column: &str,
+        numerator: Option<&str>,
+        denominator: &str,
+        kind: DerivedKind,
+    ) -> Self {
         Derived {
             column: column.to_owned(),
             numerator: numerator.map(str::to_owned),
@@ -256,8 +261,12 @@ mod tests {
             Arc::new(Int64Array::from(vec![2])),
         ];
         let batch = RecordBatch::try_new(Arc::new(schema), cols).unwrap();
-        let roles = Roles::counts(&["n", "d", "absent"], &[])
-            .derive(Derived::new("pct", Some("n"), "d", DerivedKind::Percent));
+        let roles = Roles::counts(&["n", "d", "absent"], &[]).derive(Derived::new(
+            "pct",
+            Some("n"),
+            "d",
+            DerivedKind::Percent,
+        ));
         let out = roles.annotate(batch);
         let read = Roles::of(&out.schema()).unwrap().unwrap();
         assert_eq!(read.counts, vec!["n", "d"]);

@@ -74,16 +74,18 @@ pub fn proportion_table(input: &Input, opts: &ProportionTableOptions) -> Result<
     let methods = est.method.iter().map(|m| m.name()).collect();
     let mut tidy = Tidy::from_input(input)?;
     tidy.estimates(est.value, est.lower, est.upper, est.confidence, methods);
-    let kind = match opts.options.multiplier {
-        m if m == 1.0 => DerivedKind::Proportion,
-        m if m == 100.0 => DerivedKind::Percent,
-        _ => DerivedKind::Rate,
+    let m = opts.options.multiplier;
+    let kind = if m == 1.0 {
+        DerivedKind::Proportion
+    } else if m == 100.0 {
+        DerivedKind::Percent
+    } else {
+        DerivedKind::Rate
     };
     let (num, den) = (input.name(&opts.numerator), input.name(&opts.denominator));
-    let roles = estimates(
-        Roles::counts(&[num, den], &[]),
-        |c| Derived::new(c, Some(num), den, kind).times(opts.options.multiplier),
-    );
+    let roles = estimates(Roles::counts(&[num, den], &[]), |c| {
+        Derived::new(c, Some(num), den, kind).times(opts.options.multiplier)
+    });
     Ok(roles.annotate(tidy.finish()?))
 }
 

@@ -323,7 +323,10 @@ pub(crate) fn summary_roles() -> Roles {
 
 /// What each column of a time-to-contact curve is, for publication.
 fn curve_roles() -> Roles {
-    let mut roles = Roles::counts(&["at_risk", "events", "deaths", "censored"], &["time".into()]);
+    let mut roles = Roles::counts(
+        &["at_risk", "events", "deaths", "censored"],
+        &["time".into()],
+    );
     for c in ["estimate", "lower", "upper"] {
         roles = roles.derive(Derived::new(c, None, "at_risk", DerivedKind::Mean));
     }
