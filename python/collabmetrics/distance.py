@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 
 from . import _native
-from .disclosure import Rule, publish_table
 from ._frames import Frame, Numbers, from_arrow, group_names, is_frame, to_arrow, vectors
+from .disclosure import Rule, publish_table
 
 __all__ = [
     "bng",

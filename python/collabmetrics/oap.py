@@ -9,9 +9,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from . import _native
-from .disclosure import Rule, publish_table
 from ._frames import DateLike, Frame, diagnostics, from_arrow, group_names, to_arrow
 from ._frames import days as _days
+from .disclosure import Rule, publish_table
 
 __all__ = ["DEFAULT_BED_TYPES", "diagnostics", "measures"]
 

@@ -13,9 +13,9 @@ from collections.abc import Callable, Mapping, Sequence
 import pyarrow as pa
 
 from . import _native
-from .disclosure import Rule, publish_table
 from ._frames import Frame, Numbers, from_arrow, group_names, is_frame, levels, to_arrow, vectors
 from ._native import CollabMetricsError
+from .disclosure import Rule, publish_table
 
 __all__ = ["dsr", "isr", "mean", "proportion", "rate"]
 

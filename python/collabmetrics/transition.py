@@ -46,10 +46,10 @@ from typing import Any, Callable, Literal
 import pyarrow as pa
 
 from . import _native
-from .disclosure import Rule, publish_table
 from ._frames import DateLike, Frame, diagnostics, from_arrow, to_arrow
 from ._frames import days as _days
 from ._native import CollabMetricsError
+from .disclosure import Rule, publish_table
 
 __all__ = [
     "CLASSES",

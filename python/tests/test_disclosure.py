@@ -17,7 +17,8 @@ CUSTOM = {"k": 5, "suppress_zero": False, "base": 1}
 
 
 def col(t: pa.Table, name: str) -> list[Any]:
-    return t.column(name).to_pylist()
+    values: list[Any] = t.column(name).to_pylist()
+    return values
 
 
 def intervals(log: pa.Table) -> dict[tuple[int, str], tuple[float, float]]:
@@ -32,10 +33,38 @@ def test_d1_both_nhs_rules() -> None:
     t = pa.table({"n": D1})
     s = None
     assert col(cm.disclose(t, counts="n"), "n") == [
-        s, s, s, 5, 5, 10, 10, 15, 15, 20, 20, 25, 1235, 1235, 1240
+        s,
+        s,
+        s,
+        5,
+        5,
+        10,
+        10,
+        15,
+        15,
+        20,
+        20,
+        25,
+        1235,
+        1235,
+        1240,
     ]
     assert col(cm.disclose(t, counts="n", rule="nhs_hes"), "n") == [
-        0, s, s, s, s, 10, 10, 15, 15, 20, 20, 25, 1235, 1235, 1240
+        0,
+        s,
+        s,
+        s,
+        s,
+        10,
+        10,
+        15,
+        15,
+        20,
+        20,
+        25,
+        1235,
+        1235,
+        1240,
     ]
 
 
@@ -105,14 +134,18 @@ def test_d6_hypercube_and_audit() -> None:
 
 def test_d6a_without_secondary_suppression_the_audit_refuses() -> None:
     with pytest.raises(cm.CollabMetricsError, match=r"disclosive.*row=X, col=A.*\[3, 3\]"):
-        cm.disclose(two_way(D6), counts="n", rule=CUSTOM, dimensions=["row", "col"],
-                    secondary="none")
+        cm.disclose(
+            two_way(D6), counts="n", rule=CUSTOM, dimensions=["row", "col"], secondary="none"
+        )
 
 
 def test_d7_two_primaries_in_a_row() -> None:
     out, log = cm.disclose(
         two_way([[2, 4, 30], [10, 12, 14]], rows="XY"),
-        counts="n", rule=CUSTOM, dimensions=["row", "col"], with_log=True,
+        counts="n",
+        rule=CUSTOM,
+        dimensions=["row", "col"],
+        with_log=True,
     )
     assert [k for k, v in enumerate(col(out, "n")) if v is None] == [0, 1, 3, 4]
     iv = intervals(log)
@@ -129,8 +162,9 @@ def one_way(parts: list[int], total: int | None = None) -> pa.Table:
 
 
 def test_d9_d10_one_way_complements() -> None:
-    out, log = cm.disclose(one_way([2, 9, 14, 30], 55), counts="n", rule=CUSTOM,
-                           dimensions="part", with_log=True)
+    out, log = cm.disclose(
+        one_way([2, 9, 14, 30], 55), counts="n", rule=CUSTOM, dimensions="part", with_log=True
+    )
     assert col(out, "n") == [None, None, 14, 30, 55]
     assert intervals(log)[(0, "n")] == (0, 11)
     out = cm.disclose(one_way([3, 0, 0, 8, 20], 31), counts="n", rule=CUSTOM, dimensions="part")
@@ -190,14 +224,20 @@ def test_publish_on_the_statistics() -> None:
 
 def test_bad_input_is_a_structured_error() -> None:
     t = pa.table({"n": [13], "d": [47]})
-    with pytest.raises(cm.CollabMetricsError, match=r"missing column `people`.*derived value `pct`"):
-        cm.disclose(t, counts="n",
-                    derived={"pct": {"numerator": "n", "denominator": "people", "kind": "percent"}})
+    with pytest.raises(
+        cm.CollabMetricsError, match=r"missing column `people`.*derived value `pct`"
+    ):
+        cm.disclose(
+            t,
+            counts="n",
+            derived={"pct": {"numerator": "n", "denominator": "people", "kind": "percent"}},
+        )
     with pytest.raises(cm.CollabMetricsError, match=r'unknown rule "nhs"; expected one of'):
         cm.disclose(t, counts="n", rule="nhs")
     with pytest.raises(cm.CollabMetricsError, match=r"unknown derived kind|unknown variant"):
-        cm.disclose(t, counts="n",
-                    derived={"pct": {"numerator": "n", "denominator": "d", "kind": "pct"}})
+        cm.disclose(
+            t, counts="n", derived={"pct": {"numerator": "n", "denominator": "d", "kind": "pct"}}
+        )
     with pytest.raises(cm.CollabMetricsError, match=r'unknown secondary method "cube"'):
         cm.disclose(t, counts="n", secondary="cube")
     three = pa.table({"a": ["x"], "b": ["y"], "c": ["z"], "n": [3]})
