@@ -238,6 +238,14 @@ def test_bad_input_is_a_structured_error() -> None:
         cm.disclose(
             t, counts="n", derived={"pct": {"numerator": "n", "denominator": "d", "kind": "pct"}}
         )
+    with pytest.raises(cm.CollabMetricsError, match=r"unknown field `numerater`"):
+        cm.disclose(
+            t,
+            counts="n",
+            derived={"pct": {"numerater": "n", "denominator": "d", "kind": "percent"}},
+        )
+    with pytest.raises(cm.CollabMetricsError, match=r"invalid argument `rule`"):
+        cm.disclose(t, counts="n", rule={"k": 5, "bse": 1})
     with pytest.raises(cm.CollabMetricsError, match=r'unknown secondary method "cube"'):
         cm.disclose(t, counts="n", secondary="cube")
     three = pa.table({"a": ["x"], "b": ["y"], "c": ["z"], "n": [3]})

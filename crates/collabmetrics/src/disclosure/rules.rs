@@ -251,13 +251,18 @@ impl FromStr for Rule {
 #[serde(untagged)]
 enum RuleRepr {
     Name(String),
-    Custom {
-        k: u64,
-        #[serde(default)]
-        suppress_zero: bool,
-        #[serde(default = "one")]
-        base: u64,
-    },
+    Custom(CustomRepr),
+}
+
+/// The parameters of a custom rule; a misspelt one is an error, not a default.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CustomRepr {
+    k: u64,
+    #[serde(default)]
+    suppress_zero: bool,
+    #[serde(default = "one")]
+    base: u64,
 }
 
 fn one() -> u64 {
@@ -270,11 +275,11 @@ impl TryFrom<RuleRepr> for Rule {
     fn try_from(r: RuleRepr) -> Result<Rule> {
         match r {
             RuleRepr::Name(name) => name.parse(),
-            RuleRepr::Custom {
+            RuleRepr::Custom(CustomRepr {
                 k,
                 suppress_zero,
                 base,
-            } => Rule::custom(k, suppress_zero, base),
+            }) => Rule::custom(k, suppress_zero, base),
         }
     }
 }
@@ -286,11 +291,11 @@ impl From<Rule> for RuleRepr {
                 k,
                 suppress_zero,
                 base,
-            } => RuleRepr::Custom {
+            } => RuleRepr::Custom(CustomRepr {
                 k,
                 suppress_zero,
                 base,
-            },
+            }),
             other => RuleRepr::Name(other.as_str().to_owned()),
         }
     }

@@ -88,6 +88,7 @@ impl FromStr for DerivedKind {
 
 /// A value derived from counts (a percentage, rate, ratio or mean) and how to publish it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Derived {
     /// The derived column (computed from the counts when the table does not have it).
     pub column: String,
