@@ -22,11 +22,11 @@ __all__ = ["Rule", "disclose", "publish_table"]
 #: base=1)"`` or the mapping ``{"k": 5, "suppress_zero": False, "base": 1}``.
 Rule = Union[str, Mapping[str, Any]]
 
-_DEFAULTS: dict[str, str] = dict(_native.disclosure_defaults())
-DEFAULT_RULE: str = _DEFAULTS["rule"]
-DEFAULT_SECONDARY: str = _DEFAULTS["secondary"]
-DEFAULT_SUPPRESS_ON: str = _DEFAULTS["suppress_on"]
-DEFAULT_DISPLAY: str = _DEFAULTS["display"]
+_D = _native.defaults("disclosure")
+DEFAULT_RULE: str = _D["rule"]
+DEFAULT_SECONDARY: str = _D["secondary"]
+DEFAULT_SUPPRESS_ON: str = _D["suppress_on"]
+DEFAULT_DISPLAY: str = _D["display"]
 
 
 def _rule_text(rule: Rule) -> str:

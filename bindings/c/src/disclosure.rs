@@ -6,6 +6,7 @@ use arrow_array::ffi_stream::FFI_ArrowArrayStream;
 use collabmetrics::disclosure::{
     self, Derived, DerivedKind, DisclosureOptions, Display, Rule, Secondary, SuppressOn,
 };
+use collabmetrics::options::OptionEnum;
 use collabmetrics::table::ColumnMap;
 use std::ffi::c_char;
 
@@ -113,32 +114,10 @@ pub extern "C" fn cm_disclose_options_default() -> CmDiscloseOptions {
         by_len: 0,
         has_by: d.by.is_some(),
         national: std::ptr::null(),
-        secondary: secondary_code(d.secondary),
-        suppress_on: suppress_on_code(d.suppress_on),
-        display: display_code(d.display),
+        secondary: d.secondary.index() as u32,
+        suppress_on: d.suppress_on.index() as u32,
+        display: d.display.index() as u32,
         decimals: d.decimals.map_or(-1, |x| x as i32),
-    }
-}
-
-fn secondary_code(s: Secondary) -> u32 {
-    match s {
-        Secondary::Auto => CM_SECONDARY_AUTO,
-        Secondary::None => CM_SECONDARY_NONE,
-        Secondary::Hypercube => CM_SECONDARY_HYPERCUBE,
-    }
-}
-
-fn suppress_on_code(s: SuppressOn) -> u32 {
-    match s {
-        SuppressOn::Either => CM_SUPPRESS_ON_EITHER,
-        SuppressOn::Numerator => CM_SUPPRESS_ON_NUMERATOR,
-    }
-}
-
-fn display_code(d: Display) -> u32 {
-    match d {
-        Display::Star => CM_DISPLAY_STAR,
-        Display::Central => CM_DISPLAY_CENTRAL,
     }
 }
 
@@ -216,7 +195,7 @@ unsafe fn names(
 /// # Safety
 ///
 /// The struct's strings and arrays must be valid.
-unsafe fn convert(o: &CmDiscloseOptions) -> Result<DisclosureOptions, Failure> {
+pub(crate) unsafe fn convert(o: &CmDiscloseOptions) -> Result<DisclosureOptions, Failure> {
     let d = DisclosureOptions::default();
     // SAFETY (this block): the strings and arrays are valid per the caller.
     let (rule, counts, dimensions, by, national, derived) = unsafe {
@@ -234,24 +213,9 @@ unsafe fn convert(o: &CmDiscloseOptions) -> Result<DisclosureOptions, Failure> {
             derived_list(o)?,
         )
     };
-    let code = |name: &str, v: u32, n: usize| -> Result<usize, Failure> {
-        if (v as usize) < n {
-            Ok(v as usize)
-        } else {
-            Err(Failure::argument(
-                name,
-                format!(
-                    "unknown {name} {v}; use a CM_{}_* constant",
-                    name.to_uppercase()
-                ),
-            ))
-        }
-    };
-    let secondary = [Secondary::Auto, Secondary::None, Secondary::Hypercube]
-        [code("secondary", o.secondary, 3)?];
-    let suppress_on =
-        [SuppressOn::Either, SuppressOn::Numerator][code("suppress_on", o.suppress_on, 2)?];
-    let display = [Display::Star, Display::Central][code("display", o.display, 2)?];
+    let secondary = code::<Secondary>(o.secondary)?;
+    let suppress_on = code::<SuppressOn>(o.suppress_on)?;
+    let display = code::<Display>(o.display)?;
     Ok(DisclosureOptions {
         rule: match rule {
             Some(r) => r.parse::<Rule>()?,
@@ -266,6 +230,20 @@ unsafe fn convert(o: &CmDiscloseOptions) -> Result<DisclosureOptions, Failure> {
         suppress_on,
         display,
         decimals: u32::try_from(o.decimals).ok(),
+    })
+}
+
+/// An option enum from its C code (its position in the core's name table).
+fn code<T: OptionEnum>(v: u32) -> Result<T, Failure> {
+    T::from_index(v as usize).ok_or_else(|| {
+        Failure::argument(
+            T::OPTION,
+            format!(
+                "unknown {} {v}; use a CM_{}_* constant",
+                T::WHAT,
+                T::OPTION.to_uppercase()
+            ),
+        )
     })
 }
 

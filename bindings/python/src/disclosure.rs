@@ -1,11 +1,11 @@
 //! Disclosure control: `disclose` over an Arrow table.
 
-use crate::to_py;
+use crate::options::parse;
+use crate::{input, to_py};
 use collabmetrics::disclosure::{self, Derived, DisclosureOptions, Rule};
-use collabmetrics::table::{ColumnMap, Input};
+use collabmetrics::table::{Diagnostics, TableResult};
 use collabmetrics::Error;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
 use pyo3_arrow::PyTable;
 
 /// A rule: a name (`"nhs_mhsds"`, `"custom(k=5, ...)"`) or a JSON object of a custom rule.
@@ -49,16 +49,19 @@ fn disclose<'py>(
         dimensions,
         by,
         national,
-        secondary: secondary.parse().map_err(to_py)?,
-        suppress_on: suppress_on.parse().map_err(to_py)?,
-        display: display.parse().map_err(to_py)?,
+        secondary: parse(secondary)?,
+        suppress_on: parse(suppress_on)?,
+        display: parse(display)?,
         decimals,
     };
-    let (batches, schema) = table.into_inner();
     let result = py.detach(|| {
-        let input = Input::new(schema, &batches, ColumnMap::new())?;
-        let out = disclosure::disclose(&input, &opts)?;
-        Ok::<_, Error>((out.table.into_batch(), disclosure::log_batch(&out.log)?))
+        let out = disclosure::disclose(&input(table)?, &opts)?;
+        // The log carries (empty) diagnostics too, so it converts like any result.
+        let log = TableResult {
+            table: disclosure::log_batch(&out.log)?,
+            diagnostics: Diagnostics::new(),
+        };
+        Ok::<_, Error>((out.table.into_batch(), log.into_batch()))
     });
     let (published, log) = result.map_err(to_py)?;
     let as_table = |b: arrow_array::RecordBatch| -> PyResult<Bound<'py, PyAny>> {
@@ -68,22 +71,9 @@ fn disclose<'py>(
     Ok((as_table(published)?, as_table(log)?))
 }
 
-/// The core's default options (rule, secondary, suppress_on, display) by name.
-#[pyfunction]
-fn disclosure_defaults(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
-    let d = DisclosureOptions::default();
-    let out = PyDict::new(py);
-    out.set_item("rule", d.rule.to_string())?;
-    out.set_item("secondary", d.secondary.as_str())?;
-    out.set_item("suppress_on", d.suppress_on.as_str())?;
-    out.set_item("display", d.display.as_str())?;
-    Ok(out)
-}
-
 /// Registers this module's functions.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(disclose, m)?)?;
-    m.add_function(wrap_pyfunction!(disclosure_defaults, m)?)?;
     m.add("ROLES_KEY", collabmetrics::table::ROLES_KEY)?;
     Ok(())
 }

@@ -24,6 +24,10 @@
 //! * [`disclosure`]: small-number suppression and rounding for publication (NHS MHSDS and HES
 //!   rules), margins, derived values, hypercube secondary suppression and the LP audit.
 //! * [`error`]: one [`Error`] type naming the argument or column, the first bad row and the rule.
+//! * [`options`]: every option's names and defaults, which the C, Python and command-line faces
+//!   take from here.
+//! * [`panic`]: the guard the language boundaries run their calls in (a panic becomes an
+//!   [`ErrorKind::Internal`] error, without a message on standard error).
 //!
 //! ```
 //! use collabmetrics::stats::{proportion, ProportionOptions};
@@ -37,6 +41,8 @@ pub mod distance;
 pub mod error;
 pub mod inequality;
 pub mod oap;
+pub mod options;
+pub mod panic;
 mod rng;
 pub mod stats;
 pub mod table;

@@ -441,3 +441,41 @@ fn our_results_need_no_column_lists() {
     assert_eq!(status, CmStatus::OK);
     assert_eq!(ints(&read(out), "n"), vec![None, Some(10)]);
 }
+
+#[test]
+fn constants_and_defaults_are_the_core_s() {
+    use crate::*;
+    use collabmetrics::disclosure::{
+        DerivedKind, DisclosureOptions, Display, Secondary, SuppressOn,
+    };
+    use collabmetrics::options::OptionEnum;
+    fn positions<T: OptionEnum + std::fmt::Debug>(pairs: &[(u32, T)]) {
+        assert_eq!(pairs.len(), T::ALL.len(), "a constant per {}", T::WHAT);
+        for &(c, v) in pairs {
+            assert_eq!(c, v.index() as u32, "{v:?}");
+        }
+    }
+    positions(&[
+        (CM_SECONDARY_AUTO, Secondary::Auto),
+        (CM_SECONDARY_NONE, Secondary::None),
+        (CM_SECONDARY_HYPERCUBE, Secondary::Hypercube),
+    ]);
+    positions(&[
+        (CM_SUPPRESS_ON_EITHER, SuppressOn::Either),
+        (CM_SUPPRESS_ON_NUMERATOR, SuppressOn::Numerator),
+    ]);
+    positions(&[
+        (CM_DISPLAY_STAR, Display::Star),
+        (CM_DISPLAY_CENTRAL, Display::Central),
+    ]);
+    positions(&[
+        (CM_DERIVED_PERCENT, DerivedKind::Percent),
+        (CM_DERIVED_PROPORTION, DerivedKind::Proportion),
+        (CM_DERIVED_RATE, DerivedKind::Rate),
+        (CM_DERIVED_RATIO, DerivedKind::Ratio),
+        (CM_DERIVED_MEAN, DerivedKind::Mean),
+    ]);
+    // SAFETY: the defaults hold NULL arrays of length 0 only.
+    let converted = unsafe { crate::disclosure::convert(&cm_disclose_options_default()) }.unwrap();
+    assert_eq!(converted, DisclosureOptions::default());
+}

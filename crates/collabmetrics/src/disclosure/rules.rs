@@ -301,97 +301,44 @@ impl From<Rule> for RuleRepr {
     }
 }
 
-/// Declares a plain option enum with one name table: `as_str`, `Display`, `FromStr` (error
-/// naming the option and the choices) and serde spelling the same names.
-macro_rules! named_enum {
-    ($(#[$meta:meta])* $name:ident, $option:literal, $what:literal,
-     { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }, default $default:ident) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-        pub enum $name {
-            $($(#[$vmeta])* #[serde(rename = $text)] $variant,)+
-        }
-
-        impl $name {
-            /// Every choice, in the order of the name table.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The stable name.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text,)+ }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = Error;
-
-            fn from_str(s: &str) -> Result<Self> {
-                $name::ALL.iter().copied().find(|v| v.as_str() == s).ok_or_else(|| {
-                    let names: Vec<String> =
-                        $name::ALL.iter().map(|v| format!("\"{}\"", v.as_str())).collect();
-                    Error::invalid_argument(
-                        $option,
-                        format!(concat!("unknown ", $what, " \"{}\"; expected one of {}"), s, names.join(", ")),
-                    )
-                })
-            }
-        }
-
-        const _: () = {
-            // The default is the documented one.
-            #[allow(dead_code)]
-            fn default_is(v: $name) -> bool { matches!(v, $name::$default) }
-        };
-    };
-}
-
-named_enum!(
+crate::option_enum! {
     /// Secondary suppression: what protects a suppressed cell from being recovered from the
     /// published cells and margins of its table.
-    Secondary, "secondary", "secondary method",
-    {
+    #[derive(Default)]
+    pub enum Secondary: "secondary", "secondary method" {
         /// `none` when the rule rounds to a base of 5 or more (NHS practice), else `hypercube`.
         #[default]
-        Auto => "auto",
+        Auto = "auto",
         /// No secondary suppression (the audit still runs).
-        None => "none",
+        None = "none",
         /// The hypercube method on one- and two-way tables with published margins.
-        Hypercube => "hypercube",
-    },
-    default Auto
-);
+        Hypercube = "hypercube",
+    }
+}
 
-named_enum!(
+crate::option_enum! {
     /// When a derived value is suppressed because of its counts.
-    SuppressOn, "suppress_on", "suppress_on",
-    {
+    #[derive(Default)]
+    pub enum SuppressOn: "suppress_on", "suppress_on" {
         /// When its numerator or its denominator is suppressed (MHSDS core measures).
         #[default]
-        Either => "either",
+        Either = "either",
         /// When its numerator is suppressed (MHSDS's newer measures).
-        Numerator => "numerator",
-    },
-    default Either
-);
+        Numerator = "numerator",
+    }
+}
 
-named_enum!(
+crate::option_enum! {
     /// How a suppressed count reads in the published table.
-    Display, "display", "display",
-    {
+    #[derive(Default)]
+    pub enum Display: "display", "display" {
         /// Null in the table (shown `*`): NHS England's publications.
         #[default]
-        Star => "*",
+        Star = "*",
         /// The central value 5 (NHS Digital's codonPython for 1–7).
-        Central => "5",
-    },
-    default Star
-);
+        Central = "5",
+    }
+}
 
 impl Secondary {
     /// The method `auto` stands for under `rule`.
@@ -436,6 +383,8 @@ mod tests {
         for s in Secondary::ALL {
             assert_eq!(s.as_str().parse::<Secondary>().unwrap(), *s);
         }
+        let e = "cube".parse::<Secondary>().unwrap_err();
+        assert_eq!(e.argument(), Some("secondary"));
         assert!("cube".parse::<Secondary>().is_err());
         assert_eq!(serde_json::to_string(&Display::Central).unwrap(), "\"5\"");
     }

@@ -8,81 +8,36 @@ use crate::error::{Error, Result};
 use arrow_array::RecordBatch;
 use arrow_schema::Schema;
 use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
 use std::sync::Arc;
 
 /// The schema metadata key under which [`Roles::annotate`] stores the roles (JSON).
 pub const ROLES_KEY: &str = "collabmetrics:roles";
 
-/// What a derived value is, which says how it is recomputed and rounded for publication.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DerivedKind {
-    /// 100 × numerator / denominator; rounded to the rule's decimals when published.
-    Percent,
-    /// numerator / denominator as a share in [0, 1]; rounded to the rule's decimals + 2.
-    Proportion,
-    /// numerator / denominator × multiplier (default 1): a rate per population or person-time.
-    Rate,
-    /// numerator / denominator (e.g. observed / expected).
-    Ratio,
-    /// A statistic of the people or events counted by the denominator (a mean, median, centile,
-    /// maximum or total): never recomputed, suppressed with its count.
-    Mean,
+crate::option_enum! {
+    /// What a derived value is, which says how it is recomputed and rounded for publication.
+    pub enum DerivedKind: "kind", "derived kind" {
+        /// 100 × numerator / denominator; rounded to the rule's decimals when published.
+        Percent = "percent",
+        /// numerator / denominator as a share in [0, 1]; rounded to the rule's decimals + 2.
+        Proportion = "proportion",
+        /// numerator / denominator × multiplier (default 1): a rate per population or
+        /// person-time.
+        Rate = "rate",
+        /// numerator / denominator (e.g. observed / expected).
+        Ratio = "ratio",
+        /// A statistic of the people or events counted by the denominator (a mean, median,
+        /// centile, maximum or total): never recomputed, suppressed with its count.
+        Mean = "mean",
+    }
 }
 
 impl DerivedKind {
-    /// Every kind, in the order of its name table.
-    pub const ALL: [DerivedKind; 5] = [
-        DerivedKind::Percent,
-        DerivedKind::Proportion,
-        DerivedKind::Rate,
-        DerivedKind::Ratio,
-        DerivedKind::Mean,
-    ];
-
-    /// The stable name (`"percent"`, `"proportion"`, `"rate"`, `"ratio"`, `"mean"`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DerivedKind::Percent => "percent",
-            DerivedKind::Proportion => "proportion",
-            DerivedKind::Rate => "rate",
-            DerivedKind::Ratio => "ratio",
-            DerivedKind::Mean => "mean",
-        }
-    }
-
     /// The scale of numerator / denominator when no multiplier is given.
     pub fn default_multiplier(self) -> f64 {
         match self {
             DerivedKind::Percent => 100.0,
             _ => 1.0,
         }
-    }
-}
-
-impl fmt::Display for DerivedKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for DerivedKind {
-    type Err = Error;
-
-    fn from_str(s: &str) -> Result<Self> {
-        DerivedKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| {
-                Error::invalid_argument(
-                    "kind",
-                    format!(
-                        "unknown derived kind \"{s}\"; expected one of percent, proportion, rate, ratio, mean"
-                    ),
-                )
-            })
     }
 }
 
@@ -276,7 +231,7 @@ mod tests {
 
     #[test]
     fn kinds_have_one_name_table() {
-        for k in DerivedKind::ALL {
+        for &k in DerivedKind::ALL {
             assert_eq!(k.as_str().parse::<DerivedKind>().unwrap(), k);
             assert_eq!(serde_json::to_string(&k).unwrap(), format!("\"{k}\""));
         }
