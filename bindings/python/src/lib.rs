@@ -14,6 +14,7 @@
 
 mod args;
 mod demo;
+mod disclosure;
 mod distance;
 mod errors;
 mod guard;
@@ -126,6 +127,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     distance::register(m)?;
     inequality::register(m)?;
     transition::register(m)?;
+    disclosure::register(m)?;
     m.add_function(wrap_pyfunction!(_test_panic, m)?)?;
     m.add_function(wrap_pyfunction!(_test_panic_in_conversion, m)?)?;
     // Last: every function registered above runs behind the guard.

@@ -21,6 +21,8 @@
 //!   individual values.
 //! * [`demo`]: a seeded, clearly synthetic demo collaborative (areas, population, units,
 //!   placements, admissions, young people's referrals and contacts) for examples and benchmarks.
+//! * [`disclosure`]: small-number suppression and rounding for publication (NHS MHSDS and HES
+//!   rules), margins, derived values, hypercube secondary suppression and the LP audit.
 //! * [`error`]: one [`Error`] type naming the argument or column, the first bad row and the rule.
 //! * [`limits`]: the documented bounds on dates, repetitions, rows and working memory.
 //! * [`cancel`]: cancelling a long computation (Ctrl-C in Python, a flag in C).
@@ -41,6 +43,7 @@
 
 pub mod cancel;
 pub mod demo;
+pub mod disclosure;
 pub mod distance;
 pub mod error;
 pub mod inequality;

@@ -200,6 +200,7 @@ pub const NAMES: &[&str] = &[
     "transition",
     "time_to_contact",
     "demo",
+    "disclosure",
 ];
 
 fn json<T: Serialize>(value: T) -> Value {
@@ -230,6 +231,7 @@ pub fn defaults(name: &str) -> Option<Value> {
         "transition" => json(transition::TransitionOptions::default()),
         "time_to_contact" => json(transition::CurveOptions::default()),
         "demo" => json(demo::DemoOptions::default()),
+        "disclosure" => json(crate::disclosure::DisclosureOptions::default()),
         _ => return None,
     })
 }

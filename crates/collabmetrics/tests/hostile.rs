@@ -55,7 +55,8 @@ fn assert_finite(values: &[f64]) {
     assert!(values.iter().all(|v| v.is_finite()), "{values:?}");
 }
 
-/// 1. Panics on valid input: a subnormal count (statrs' constructor used to be unwrapped).
+/// Class 1 of issue 11: Panics on valid input: a subnormal count (statrs' constructor used to be
+/// unwrapped).
 #[test]
 fn a_subnormal_count_is_a_rate_by_either_method() {
     for method in [RateMethod::Byar, RateMethod::Exact] {
@@ -69,7 +70,8 @@ fn a_subnormal_count_is_a_rate_by_either_method() {
     }
 }
 
-/// 1–2. Repetitions: 2^61 was "capacity overflow", 2^30 an abort; both are refused up front.
+/// Class 1–2 of issue 11: Repetitions: 2^61 was "capacity overflow", 2^30 an abort; both are
+/// refused up front.
 #[test]
 fn repetitions_are_bounded() {
     let groups: Vec<_> = (1..=5)
@@ -98,8 +100,8 @@ fn repetitions_are_bounded() {
     assert_eq!(e.kind(), ErrorKind::LimitExceeded);
 }
 
-/// 2. Exact limits of a count of 1e16: the χ² quantile, not a search linear in the count.
-/// Normal approximation by hand: 1e16 ∓ 1.96 √1e16 = 1e16 ∓ 1.96e8.
+/// Class 2 of issue 11: Exact limits of a count of 1e16: the χ² quantile, not a search linear in
+/// the count. Normal approximation by hand: 1e16 ∓ 1.96 √1e16 = 1e16 ∓ 1.96e8.
 #[test]
 fn exact_limits_of_a_huge_count() {
     let (l, u) = stats::exact_limits(1e16, 0.95);
@@ -126,8 +128,8 @@ fn jan_to_mar() -> OapOptions {
     OapOptions::new(d(2024, 1, 1), d(2024, 3, 31))
 }
 
-/// 3. Dates: date32's extremes, a timestamp of 2^62 s (which wrapped to January 2024) and an
-/// ISO string beyond the range are each an error naming the row and the raw value.
+/// Class 3 of issue 11: Dates: date32's extremes, a timestamp of 2^62 s (which wrapped to January
+/// 2024) and an ISO string beyond the range are each an error naming the row and the raw value.
 #[test]
 fn dates_beyond_the_range_are_errors_naming_the_row() {
     let ok_start: ArrayRef = Arc::new(Date32Array::from(vec![19_737, 19_740]));
@@ -177,7 +179,8 @@ fn dates_beyond_the_range_are_errors_naming_the_row() {
     }
 }
 
-/// 3. Date options: INT32_MIN to INT32_MAX is refused (it gave one row, or 70 million).
+/// Class 3 of issue 11: Date options: INT32_MIN to INT32_MAX is refused (it gave one row, or 70
+/// million).
 #[test]
 fn date_options_beyond_the_range_are_refused() {
     let t = placements(
@@ -205,7 +208,8 @@ fn date_options_beyond_the_range_are_refused() {
     );
 }
 
-/// 4. Finite in, finite out: each example of the issue is finite or a structured error.
+/// Class 4 of issue 11: Finite in, finite out: each example of the issue is finite or a structured
+/// error.
 #[test]
 fn finite_input_gives_finite_results_or_a_named_error() {
     let p = stats::proportion(&[1e308], &[1e308], &Default::default()).unwrap();
@@ -286,8 +290,8 @@ fn finite_input_gives_finite_results_or_a_named_error() {
     }
 }
 
-/// 5. NaN is a missing value, as null is: an error where nulls are, dropped and counted where
-/// nulls are (`Propagate`).
+/// Class 5 of issue 11: NaN is a missing value, as null is: an error where nulls are, dropped and
+/// counted where nulls are (`Propagate`).
 #[test]
 fn nan_is_treated_as_null() {
     use collabmetrics::distance::{distance_summary_table, NullPolicy, SummaryTableOptions};
@@ -312,8 +316,8 @@ fn nan_is_treated_as_null() {
     }
 }
 
-/// 5. A column of the Arrow null type (an all-empty CSV column, an all-None pandas column) is
-/// a column of nulls of the expected type: every placement open.
+/// Class 5 of issue 11: A column of the Arrow null type (an all-empty CSV column, an all-None
+/// pandas column) is a column of nulls of the expected type: every placement open.
 #[test]
 fn a_null_typed_column_is_a_column_of_nulls() {
     let t = placements(
@@ -326,7 +330,7 @@ fn a_null_typed_column_is_a_column_of_nulls() {
     assert_eq!(active.values().to_vec(), vec![2, 2, 2]);
 }
 
-/// 7. Duplicated column names are an error (the first was silently used).
+/// Class 7 of issue 11: Duplicated column names are an error (the first was silently used).
 #[test]
 fn duplicated_column_names_are_refused() {
     let schema = Arc::new(arrow_schema::Schema::new(vec![
@@ -349,8 +353,8 @@ fn duplicated_column_names_are_refused() {
     );
 }
 
-/// 6. A cancelled token ends a long call with `Cancelled`: a bootstrap, an SII simulation and
-/// a geodesic over many points, each cancelled from another thread while it runs.
+/// Class 6 of issue 11: A cancelled token ends a long call with `Cancelled`: a bootstrap, an SII
+/// simulation and a geodesic over many points, each cancelled from another thread while it runs.
 #[test]
 fn a_cancelled_token_stops_long_calls() {
     let token = Token::new();

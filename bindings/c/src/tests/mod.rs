@@ -4,6 +4,7 @@
 
 mod cancel;
 mod defaults;
+mod disclosure;
 mod distance_table;
 mod errors;
 mod fuzz;
