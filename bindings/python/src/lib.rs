@@ -76,14 +76,18 @@ impl<'a, 'py> FromPyObject<'a, 'py> for PanicsOnConversion {
 }
 
 /// Test only: panics `where` ("body": in the function; "detached": with the GIL released;
-/// "worker": on a rayon worker thread), so the tests can check that every panic surfaces as
-/// `InternalError` and prints nothing.
+/// "polled": in a cancellable call, on its helper thread; "worker": on a rayon worker thread),
+/// so the tests can check that every panic surfaces as `InternalError` and prints nothing.
 #[pyfunction]
 fn _test_panic(py: Python<'_>, r#where: &str) -> PyResult<()> {
     use rayon::prelude::*;
     match r#where {
         "body" => panic!("a test panic in the body"),
         "detached" => py.detach(|| panic!("a test panic without the GIL")),
+        // In a cancellable call: on the helper thread of `detach`.
+        "polled" => detach(py, || -> collabmetrics::Result<()> {
+            panic!("a test panic in a cancellable call")
+        }),
         "worker" => py.detach(|| {
             let total: i64 = (0..1000_i64)
                 .into_par_iter()

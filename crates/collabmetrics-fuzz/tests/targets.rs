@@ -63,10 +63,10 @@ fn run(name: &str, default_cases: u64, max_len: usize, target: fn(&[u8])) {
 
 #[test]
 fn scalar_kernels() {
-    run("kernels", 40_000, 1500, collabmetrics_fuzz::kernels::run);
+    run("kernels", 100_000, 1500, collabmetrics_fuzz::kernels::run);
 }
 
 #[test]
 fn table_ingest() {
-    run("tables", 6_000, 3000, collabmetrics_fuzz::tables::run);
+    run("tables", 20_000, 3000, collabmetrics_fuzz::tables::run);
 }

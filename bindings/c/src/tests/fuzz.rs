@@ -7,7 +7,7 @@ fn c_abi() {
     let cases: u64 = std::env::var("COLLABMETRICS_FUZZ_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000);
+        .unwrap_or(20_000);
     let seed: u64 = std::env::var("COLLABMETRICS_FUZZ_SEED")
         .ok()
         .and_then(|v| v.parse().ok())
