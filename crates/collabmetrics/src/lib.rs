@@ -2,8 +2,9 @@
 //!
 //! One documented, tested definition of the outcome metrics NHS mental health provider
 //! collaboratives report: out-of-area placements, travel distance, transition disengagement
-//! for 16–25s and inequality indices, built on the confidence-interval methods England's public
-//! health statistics publish with (PHE / OHID Fingertips, the R package PHEindicatormethods).
+//! for 16–25s, inequality indices and the SPC charts boards read them through, built on the
+//! confidence-interval methods England's public health statistics publish with (PHE / OHID
+//! Fingertips, the R package PHEindicatormethods).
 //!
 //! The crate is pure Rust. The C ABI (`bindings/c`) and the Python package (`bindings/python`,
 //! `python/`) are thin layers over it: every number comes from here.
@@ -19,6 +20,8 @@
 //!   and a table entry point, and Gini (with Lorenz points), Theil, MLD, Atkinson, GE(α),
 //!   share ratios, decompositions, concentration indices and bootstrap intervals of
 //!   individual values.
+//! * [`spc`]: statistical process control: XmR charts with NHS "Making Data Count" rules
+//!   (NHSRplotthedots), point types and the variation and assurance icons, many series at once.
 //! * [`demo`]: a seeded, clearly synthetic demo collaborative (areas, population, units,
 //!   placements, admissions, young people's referrals and contacts) for examples and benchmarks.
 //! * [`error`]: one [`Error`] type naming the argument or column, the first bad row and the rule.
@@ -35,6 +38,7 @@ pub mod error;
 pub mod inequality;
 pub mod oap;
 mod rng;
+pub mod spc;
 pub mod stats;
 pub mod table;
 pub mod transition;
