@@ -3,7 +3,7 @@
 
 use super::limits::{limits, Limits};
 use super::options::SpcOptions;
-use super::rules::{judge, PointType, Rules, Scratch, SpecialCause};
+use super::rules::{judge, PointType, Positions, Rules, Scratch, SpecialCause};
 use crate::error::{Error, Result};
 use serde::Serialize;
 
@@ -46,16 +46,13 @@ pub(crate) fn segment(
         w.beyond.push(p.beyond_2sigma);
     }
     if l.exist() {
-        judge(
-            y,
-            out.relative,
-            out.outside,
-            out.close,
-            &w.beyond,
-            rules,
-            &mut w.rules,
-            out.cause,
-        );
+        let p = Positions {
+            relative: out.relative,
+            outside: out.outside,
+            close: out.close,
+            beyond_2sigma: &w.beyond,
+        };
+        judge(y, &p, rules, &mut w.rules, out.cause);
     } else {
         // One point: no limits, so no special cause.
         out.cause.fill(SpecialCause::CommonCause);
@@ -148,7 +145,8 @@ pub fn chart(values: &[f64], starts: &[usize], opts: &SpcOptions) -> Result<Char
             cause: &mut c.cause[a..e],
             point_type: &mut c.point_type[a..e],
         };
-        c.limits.push(segment(&values[a..e], opts, &rules, &mut w, out));
+        c.limits
+            .push(segment(&values[a..e], opts, &rules, &mut w, out));
     }
     Ok(c)
 }

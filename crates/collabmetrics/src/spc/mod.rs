@@ -106,8 +106,8 @@ pub use chart::{chart, Chart};
 pub use icons::{Assurance, Variation};
 pub use limits::{Limits, LIMIT, SCREEN};
 pub use options::{
-    Improvement, OnMean, Rebase, RuleSet, SeriesDates, SeriesKey, SeriesTarget, SpcOptions,
-    Target, Ties,
+    Improvement, OnMean, Rebase, RuleSet, SeriesDates, SeriesKey, SeriesTarget, SpcOptions, Target,
+    Ties,
 };
 pub use rules::{PointType, SpecialCause};
 pub use table::{summary, xmr, xmr_and_summary, COLUMNS, POINT_COLUMNS, SUMMARY_COLUMNS};

@@ -18,7 +18,6 @@ named_enum! {
     }
 }
 
-
 impl Improvement {
     /// +1, −1 or 0.
     pub fn sign(self) -> i8 {
@@ -45,7 +44,6 @@ named_enum! {
     }
 }
 
-
 named_enum! {
     /// What equal consecutive values do to a trend.
     #[derive(Default)]
@@ -59,7 +57,6 @@ named_enum! {
     }
 }
 
-
 named_enum! {
     /// What a point exactly on the mean does to a shift (a run on one side).
     #[derive(Default)]
@@ -71,7 +68,6 @@ named_enum! {
         Skip = "skip",
     }
 }
-
 
 /// The key of one series: the text of its `by` values, one per `by` column, as group labels
 /// print them (`"E38000001"`, `"3"`, `"2024-01-01"`, `"null"`).
@@ -331,7 +327,9 @@ mod tests {
         }
         let e = "sideways".parse::<Improvement>().unwrap_err();
         assert_eq!(e.argument(), Some("improvement"));
-        assert!(e.to_string().contains("\"increase\", \"decrease\", \"neutral\""));
+        assert!(e
+            .to_string()
+            .contains("\"increase\", \"decrease\", \"neutral\""));
     }
 
     #[test]
@@ -342,8 +340,10 @@ mod tests {
         let m = SpcOptions::preset(RuleSet::Mdc2023);
         assert!(!m.screen_outliers && m.two_in_three_includes_outside);
         assert_eq!(m.method(), "mdc_2023");
-        let mut c = SpcOptions::default();
-        c.ties = Ties::Skip;
+        let c = SpcOptions {
+            ties: Ties::Skip,
+            ..SpcOptions::default()
+        };
         assert_eq!(c.method(), "custom");
         // Options outside the rules do not change the rule set.
         let mut t = SpcOptions::preset(RuleSet::Mdc2023);

@@ -148,7 +148,9 @@ pub fn run_ends(v: &[i8], len: usize, ends: &mut [i8]) {
 /// from the one before, else 0 (`ptd_seven_point_trend`). Equal neighbours end a trend.
 pub fn trend_ends(y: &[f64], len: usize, ends: &mut [i8], diffs: &mut Vec<i8>) {
     diffs.clear();
-    diffs.push(0);
+    if !y.is_empty() {
+        diffs.push(0); // the first point has no step before it
+    }
     diffs.extend(y.windows(2).map(|w| sign(w[1] - w[0])));
     // A trend of `len` points is a run of `len − 1` equal non-zero differences.
     run_ends(diffs, len.saturating_sub(1).max(1), ends);
@@ -285,14 +287,18 @@ fn reset<T: Clone>(v: &mut Vec<T>, n: usize, x: T) {
     v.resize(n, x);
 }
 
-/// The special causes of one segment `y` whose points sit at `relative` / `outside` /
-/// `close` / `beyond_2sigma` against its limits.
+/// Where the points of a segment sit against its limits.
+pub(crate) struct Positions<'a> {
+    pub relative: &'a [i8],
+    pub outside: &'a [bool],
+    pub close: &'a [bool],
+    pub beyond_2sigma: &'a [bool],
+}
+
+/// The special causes of one segment `y` whose points sit at `p` against its limits.
 pub(crate) fn judge(
     y: &[f64],
-    relative: &[i8],
-    outside: &[bool],
-    close: &[bool],
-    beyond_2sigma: &[bool],
+    p: &Positions<'_>,
     rules: &Rules,
     s: &mut Scratch,
     out: &mut [SpecialCause],
@@ -305,16 +311,16 @@ pub(crate) fn judge(
     reset(&mut s.trend, n, 0);
     trends(y, rules, s);
     let beyond = if rules.two_in_three_includes_outside {
-        beyond_2sigma
+        p.beyond_2sigma
     } else {
-        close
+        p.close
     };
-    two_in_three(beyond, relative, &mut s.marked);
-    for i in 0..n {
-        s.two[i] = s.marked[i] && beyond[i];
+    two_in_three(beyond, p.relative, &mut s.marked);
+    for ((two, &m), &b) in s.two.iter_mut().zip(&s.marked).zip(beyond) {
+        *two = m && b;
     }
-    shifts(relative, rules, s);
-    special_causes(relative, outside, &s.trend, &s.two, &s.shift, out);
+    shifts(p.relative, rules, s);
+    special_causes(p.relative, p.outside, &s.trend, &s.two, &s.shift, out);
 }
 
 /// Fills `s.trend` with the direction of each trend point (0 elsewhere).

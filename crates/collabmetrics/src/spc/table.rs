@@ -9,9 +9,7 @@ use super::rules::{PointType, Rules, SpecialCause};
 use super::segments::{segment_starts, sort_by_date, Layout, SeriesOptions};
 use crate::error::{Error, Result};
 use crate::table::tidy::Tidy;
-use crate::table::{
-    format_date, ColumnKind, ColumnSpec, Diagnostics, Groups, Input, TableResult,
-};
+use crate::table::{format_date, ColumnKind, ColumnSpec, Diagnostics, Groups, Input, TableResult};
 use arrow_array::{ArrayRef, BooleanArray, Int8Array, StringArray};
 use arrow_buffer::{Buffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{DataType, Field};
@@ -219,8 +217,7 @@ fn compute(input: &Input, opts: &SpcOptions) -> Result<Computed> {
             ),
         ));
     }
-    let trajectory =
-        trajectory.map(|all| layout.rows.iter().map(|&r| all[r as usize]).collect());
+    let trajectory = trajectory.map(|all| layout.rows.iter().map(|&r| all[r as usize]).collect());
     Ok(Computed {
         groups,
         layout,
@@ -509,7 +506,10 @@ fn points_table(c: &Computed, opts: &SpcOptions) -> Result<arrow_array::RecordBa
         .map(|&k| k != SpecialCause::CommonCause)
         .collect();
     boolean(&mut t, "special_cause_flag", &flag);
-    let types: Vec<String> = PointType::ALL.iter().map(|p| p.as_str().to_owned()).collect();
+    let types: Vec<String> = PointType::ALL
+        .iter()
+        .map(|p| p.as_str().to_owned())
+        .collect();
     text(
         &mut t,
         "point_type",
@@ -540,10 +540,15 @@ fn summary_table(c: &Computed, opts: &SpcOptions) -> Result<arrow_array::RecordB
         .collect();
     let mut t = Tidy::from_group_rows(&c.groups.keys, &groups_of)?;
     t.int("segment", segs.iter().map(|s| i64::from(s.index)).collect());
-    t.date("start_date", segs.iter().map(|s| c.points.date[s.start]).collect());
+    t.date(
+        "start_date",
+        segs.iter().map(|s| c.points.date[s.start]).collect(),
+    );
     t.date(
         "end_date",
-        segs.iter().map(|s| c.points.date[s.start + s.len - 1]).collect(),
+        segs.iter()
+            .map(|s| c.points.date[s.start + s.len - 1])
+            .collect(),
     );
     t.int("n", segs.iter().map(|s| s.len as i64).collect());
     for (k, name) in [
