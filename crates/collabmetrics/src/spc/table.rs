@@ -10,8 +10,8 @@ use super::segments::{segment_starts, sort_by_date, Layout, SeriesOptions};
 use crate::error::{Error, Result};
 use crate::table::tidy::Tidy;
 use crate::table::{format_date, ColumnKind, ColumnSpec, Diagnostics, Groups, Input, TableResult};
-use arrow_array::{ArrayRef, BooleanArray, Int8Array, StringArray};
-use arrow_buffer::{Buffer, OffsetBuffer, ScalarBuffer};
+use arrow_array::{ArrayRef, BooleanArray, Float64Array, Int8Array, StringArray};
+use arrow_buffer::{BooleanBuffer, Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{DataType, Field};
 use rayon::prelude::*;
 use std::sync::Arc;
@@ -51,7 +51,6 @@ pub const POINT_COLUMNS: &[&str] = &[
     "point_type",
     "short_group_warning",
     "target",
-    "method",
 ];
 
 /// Columns of [`summary`]'s result after the `by` columns.
@@ -82,17 +81,19 @@ pub const SUMMARY_COLUMNS: &[&str] = &[
 /// `segment` (0, 1, ... within the series), the segment's `mean`, `lpl`, `upl`,
 /// `lpl_2sigma`, `upl_2sigma` (null for a one-point segment), `outside_limits`,
 /// `relative_to_mean` (−1, 0, +1), `close_to_limits`, `special_cause_type` (NHSRplotthedots'
-/// labels), `special_cause_flag`, `point_type`, `short_group_warning`, `target` and `method`
-/// (the rule set, or `"custom"`).
+/// labels), `special_cause_flag`, `point_type`, `short_group_warning` and `target`. The rule
+/// set is named once, in [`summary`]'s `method` (a column of one repeated name would cost as
+/// much as the labels).
 ///
 /// Series are ordered by their `by` values (nulls first), points by date. Diagnostics count
 /// short and one-point segments, flat baselines, screened moving ranges and rebase dates a
 /// series does not have.
 pub fn xmr(input: &Input, opts: &SpcOptions) -> Result<TableResult> {
     let c = compute(input, opts)?;
+    let diagnostics = c.diagnostics.clone();
     Ok(TableResult {
-        table: points_table(&c, opts)?,
-        diagnostics: c.diagnostics.clone(),
+        table: points_table(c, opts)?,
+        diagnostics,
     })
 }
 
@@ -112,13 +113,14 @@ pub fn summary(input: &Input, opts: &SpcOptions) -> Result<TableResult> {
 /// [`xmr`] and [`summary`] from one computation.
 pub fn xmr_and_summary(input: &Input, opts: &SpcOptions) -> Result<(TableResult, TableResult)> {
     let c = compute(input, opts)?;
-    let points = TableResult {
-        table: points_table(&c, opts)?,
-        diagnostics: c.diagnostics.clone(),
-    };
+    let diagnostics = c.diagnostics.clone();
     let summary = TableResult {
         table: summary_table(&c, opts)?,
-        diagnostics: c.diagnostics.clone(),
+        diagnostics: diagnostics.clone(),
+    };
+    let points = TableResult {
+        table: points_table(c, opts)?,
+        diagnostics,
     };
     Ok((points, summary))
 }
@@ -446,49 +448,52 @@ fn check_names(groups: &Groups) -> Result<()> {
     Ok(())
 }
 
-fn points_table(c: &Computed, opts: &SpcOptions) -> Result<arrow_array::RecordBatch> {
+fn points_table(c: Computed, opts: &SpcOptions) -> Result<arrow_array::RecordBatch> {
     let n = c.points.date.len();
     let mut series_of = vec![0u32; n];
     let mut segment_of = vec![0i64; n];
-    let (mut mean, mut lpl, mut upl, mut lpl2, mut upl2) = (
-        vec![0.0; n],
-        vec![0.0; n],
-        vec![0.0; n],
-        vec![0.0; n],
-        vec![0.0; n],
-    );
+    let mut limits = [(); 5].map(|_| vec![0.0; n]);
     let mut short = vec![false; n];
     let mut target = vec![f64::NAN; n];
     for s in &c.segments {
         let r = s.start..s.start + s.len;
         series_of[r.clone()].fill(c.layout.order[s.series as usize]);
         segment_of[r.clone()].fill(i64::from(s.index));
-        mean[r.clone()].fill(s.limits.mean);
-        lpl[r.clone()].fill(s.limits.lpl);
-        upl[r.clone()].fill(s.limits.upl);
-        lpl2[r.clone()].fill(s.limits.lpl_2sigma);
-        upl2[r.clone()].fill(s.limits.upl_2sigma);
+        let l = &s.limits;
+        for (column, v) in limits
+            .iter_mut()
+            .zip([l.mean, l.lpl, l.upl, l.lpl_2sigma, l.upl_2sigma])
+        {
+            column[r.clone()].fill(v);
+        }
         short[r.clone()].fill(s.len < opts.warning_threshold as usize);
         target[r].fill(c.series.target[s.series as usize]);
     }
     let mut t = Tidy::from_group_rows(&c.groups.keys, &series_of)?;
-    t.date("date", c.points.date.clone());
-    t.number("value", c.points.value.clone());
-    if let Some(tr) = &c.trajectory {
-        t.nullable_number("trajectory", tr.clone());
+    drop(series_of);
+    let p = c.points;
+    t.date("date", p.date);
+    t.number("value", p.value);
+    if let Some(tr) = c.trajectory {
+        numbers(&mut t, "trajectory", tr);
     }
     t.int("segment", segment_of);
+    let [mean, lpl, upl, lpl2, upl2] = limits;
     t.number("mean", mean);
-    t.nullable_number("lpl", lpl);
-    t.nullable_number("upl", upl);
-    t.nullable_number("lpl_2sigma", lpl2);
-    t.nullable_number("upl_2sigma", upl2);
-    boolean(&mut t, "outside_limits", &c.points.outside);
+    for (name, values) in [
+        ("lpl", lpl),
+        ("upl", upl),
+        ("lpl_2sigma", lpl2),
+        ("upl_2sigma", upl2),
+    ] {
+        numbers(&mut t, name, values);
+    }
+    boolean(&mut t, "outside_limits", &p.outside);
     t.push(
         Field::new("relative_to_mean", DataType::Int8, false),
-        Arc::new(Int8Array::from(c.points.relative.clone())),
+        Arc::new(Int8Array::from(p.relative)),
     );
-    boolean(&mut t, "close_to_limits", &c.points.close);
+    boolean(&mut t, "close_to_limits", &p.close);
     let labels: Vec<String> = SpecialCause::ALL
         .iter()
         .map(|k| k.label(opts.shift_length, opts.trend_length))
@@ -496,11 +501,10 @@ fn points_table(c: &Computed, opts: &SpcOptions) -> Result<arrow_array::RecordBa
     text(
         &mut t,
         "special_cause_type",
-        c.points.cause.iter().map(|&k| k as usize),
+        p.cause.iter().map(|&k| k as usize),
         &labels,
     )?;
-    let flag: Vec<bool> = c
-        .points
+    let flag: Vec<bool> = p
         .cause
         .iter()
         .map(|&k| k != SpecialCause::CommonCause)
@@ -513,18 +517,25 @@ fn points_table(c: &Computed, opts: &SpcOptions) -> Result<arrow_array::RecordBa
     text(
         &mut t,
         "point_type",
-        c.points.point_type.iter().map(|&p| p as usize),
+        p.point_type.iter().map(|&p| p as usize),
         &types,
     )?;
     boolean(&mut t, "short_group_warning", &short);
-    t.nullable_number("target", target);
-    text(
-        &mut t,
-        "method",
-        std::iter::repeat_n(0, n),
-        &[opts.method().to_owned()],
-    )?;
+    numbers(&mut t, "target", target);
     t.finish()
+}
+
+/// A float column, null where NaN (no copy of the values).
+fn numbers(t: &mut Tidy, name: &str, values: Vec<f64>) {
+    let nulls = values.iter().any(|v| v.is_nan()).then(|| {
+        NullBuffer::new(BooleanBuffer::collect_bool(values.len(), |i| {
+            !values[i].is_nan()
+        }))
+    });
+    t.push(
+        Field::new(name, DataType::Float64, true),
+        Arc::new(Float64Array::new(ScalarBuffer::from(values), nulls)),
+    );
 }
 
 fn summary_table(c: &Computed, opts: &SpcOptions) -> Result<arrow_array::RecordBatch> {
