@@ -1,0 +1,329 @@
+//! XmR charts (`collabmetrics::spc`) over Arrow C streams.
+//!
+//! The integer codes of the option enums are positions in the core's name tables
+//! (`Improvement::ALL`, `RuleSet::ALL`, `Ties::ALL`, `OnMean::ALL`); a test checks each
+//! constant against them.
+
+use crate::error::{guard, CmStatus, Failure};
+use crate::stream;
+use arrow_array::ffi_stream::FFI_ArrowArrayStream;
+use collabmetrics::spc::{
+    self, Improvement, OnMean, Rebase, RuleSet, SeriesDates, SeriesTarget, SpcOptions, Target, Ties,
+};
+use std::ffi::c_char;
+
+/// `CmSpcOptions::improvement`: higher values are better.
+pub const CM_SPC_IMPROVEMENT_INCREASE: u32 = 0;
+/// `CmSpcOptions::improvement`: lower values are better.
+pub const CM_SPC_IMPROVEMENT_DECREASE: u32 = 1;
+/// `CmSpcOptions::improvement`: neither; signals are high or low.
+pub const CM_SPC_IMPROVEMENT_NEUTRAL: u32 = 2;
+/// `cm_spc_options_preset`: NHSRplotthedots 0.2.2 (the defaults).
+pub const CM_SPC_RULES_NHSRPLOTTHEDOTS: u32 = 0;
+/// `cm_spc_options_preset`: Making Data Count's Excel tools since November 2023 (no
+/// screening; two-in-three counting points beyond 3 sigma).
+pub const CM_SPC_RULES_MDC_2023: u32 = 1;
+/// `CmSpcOptions::ties`: a repeated value breaks a trend.
+pub const CM_SPC_TIES_BREAK: u32 = 0;
+/// `CmSpcOptions::ties`: a repeated value neither adds to nor breaks a trend.
+pub const CM_SPC_TIES_SKIP: u32 = 1;
+/// `CmSpcOptions::on_mean`: a point on the mean breaks a shift.
+pub const CM_SPC_ON_MEAN_BREAK: u32 = 0;
+/// `CmSpcOptions::on_mean`: a point on the mean neither adds to nor breaks a shift.
+pub const CM_SPC_ON_MEAN_SKIP: u32 = 1;
+
+/// Options of `cm_spc_xmr` and `cm_spc_summary`; start from `cm_spc_options_default` (or
+/// `cm_spc_options_preset`). Dates are days since 1970-01-01 (Arrow date32). Strings and
+/// arrays are borrowed for the duration of the call.
+///
+/// A series is named by its values of the `by` columns, as text (`"North"`, `"3"`,
+/// `"2024-01-01"`, `"null"`): `by_len` strings per series, in the order of `by`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct CmSpcOptions {
+    /// Columns whose values identify a series (`by_len` names; none: one series).
+    pub by: *const *const c_char,
+    pub by_len: usize,
+    /// One of `CM_SPC_IMPROVEMENT_*` (default increase).
+    pub improvement: u32,
+    /// Rebase dates of every series: each date present in a series starts a new segment.
+    pub rebase_dates: *const i32,
+    pub rebase_dates_len: usize,
+    /// Rebase dates per series instead (not with `rebase_dates`): entry i is the date
+    /// `rebase_series_dates[i]` of the series named by the `by_len` strings at
+    /// `rebase_series[i * by_len]`. A series may have several entries; naming a series absent
+    /// from the data is an error.
+    pub rebase_series: *const *const c_char,
+    pub rebase_series_dates: *const i32,
+    pub rebase_series_len: usize,
+    /// When true, limits come from the first `fix_after_n_points` (at least 12) points of
+    /// each segment.
+    pub has_fix_after_n_points: bool,
+    pub fix_after_n_points: u32,
+    /// When true, every series has the target `target` (for the assurance icon).
+    pub has_target: bool,
+    pub target: f64,
+    /// Targets per series instead (not with `has_target`): entry i is
+    /// `target_series_values[i]` for the series named by the `by_len` strings at
+    /// `target_series[i * by_len]`.
+    pub target_series: *const *const c_char,
+    pub target_series_values: *const f64,
+    pub target_series_len: usize,
+    /// Screen moving ranges of at least 3.267 times their average (default true).
+    pub screen_outliers: bool,
+    /// Segments with fewer points are flagged `short_group_warning` (default 13).
+    pub warning_threshold: u32,
+    /// Points that make a shift and a trend (default 7 each; at least 6).
+    pub shift_length: u32,
+    pub trend_length: u32,
+    /// Count points beyond 3 sigma towards two-in-three (default false).
+    pub two_in_three_includes_outside: bool,
+    /// One of `CM_SPC_TIES_*` and `CM_SPC_ON_MEAN_*` (default break, break).
+    pub ties: u32,
+    pub on_mean: u32,
+    /// NULL, or a numeric column carried into the result as `trajectory`.
+    pub trajectory: *const c_char,
+    /// `column_names_len` pairs (our name, your name), e.g. {"value", "bed_days"}: the
+    /// input's `date` and `value` columns under other names.
+    pub column_names: *const *const c_char,
+    pub column_names_len: usize,
+}
+
+/// The options of `SpcOptions` in the C struct, no pointers set.
+fn from_core(d: &SpcOptions) -> CmSpcOptions {
+    CmSpcOptions {
+        by: std::ptr::null(),
+        by_len: 0,
+        improvement: code(Improvement::ALL, d.improvement),
+        rebase_dates: std::ptr::null(),
+        rebase_dates_len: 0,
+        rebase_series: std::ptr::null(),
+        rebase_series_dates: std::ptr::null(),
+        rebase_series_len: 0,
+        has_fix_after_n_points: d.fix_after_n_points.is_some(),
+        fix_after_n_points: d.fix_after_n_points.unwrap_or(0),
+        has_target: false,
+        target: 0.0,
+        target_series: std::ptr::null(),
+        target_series_values: std::ptr::null(),
+        target_series_len: 0,
+        screen_outliers: d.screen_outliers,
+        warning_threshold: d.warning_threshold,
+        shift_length: d.shift_length,
+        trend_length: d.trend_length,
+        two_in_three_includes_outside: d.two_in_three_includes_outside,
+        ties: code(Ties::ALL, d.ties),
+        on_mean: code(OnMean::ALL, d.on_mean),
+        trajectory: std::ptr::null(),
+        column_names: std::ptr::null(),
+        column_names_len: 0,
+    }
+}
+
+/// The position of `v` in its name table (the C code).
+fn code<T: PartialEq>(all: &[T], v: T) -> u32 {
+    all.iter().position(|x| *x == v).unwrap_or(0) as u32
+}
+
+/// The value of C code `raw`, or an error naming the option and the codes.
+fn decode<T: Copy + std::fmt::Display>(name: &str, all: &[T], raw: u32) -> Result<T, Failure> {
+    all.get(raw as usize).copied().ok_or_else(|| {
+        let codes: Vec<String> = all
+            .iter()
+            .enumerate()
+            .map(|(i, v)| format!("{i} ({v})"))
+            .collect();
+        Failure::argument(
+            name,
+            format!("unknown value {raw}; expected one of {}", codes.join(", ")),
+        )
+    })
+}
+
+/// The default options (NHSRplotthedots'): one series, increase, no rebasing, fixing or
+/// target, screening on, threshold 13, runs and trends of 7, ties and points on the mean
+/// breaking them.
+#[no_mangle]
+pub extern "C" fn cm_spc_options_default() -> CmSpcOptions {
+    from_core(&SpcOptions::default())
+}
+
+/// Writes the default options with the rule settings of preset `rules`
+/// (`CM_SPC_RULES_*`) to `out`. An unknown preset is `CM_INVALID_ARGUMENT` (then `out` is
+/// untouched).
+///
+/// # Safety
+///
+/// `out` must be NULL (an error) or writable.
+#[no_mangle]
+pub unsafe extern "C" fn cm_spc_options_preset(rules: u32, out: *mut CmSpcOptions) -> CmStatus {
+    guard(|| {
+        let rules = decode("rules", RuleSet::ALL, rules)?;
+        if out.is_null() {
+            return Err(Failure::NullHandle { argument: "out" });
+        }
+        // SAFETY: non-NULL and writable per the caller.
+        unsafe { out.write(from_core(&SpcOptions::preset(rules))) };
+        Ok(())
+    })
+}
+
+/// XmR charts, one row per point, as `collabmetrics::spc::xmr` in Rust and `cm.spc.xmr` in
+/// Python: the `by` columns, `date`, `value`, (`trajectory`), `segment`, `mean`, `lpl`,
+/// `upl`, `lpl_2sigma`, `upl_2sigma`, `outside_limits`, `relative_to_mean`,
+/// `close_to_limits`, `special_cause_type`, `special_cause_flag`, `point_type`,
+/// `short_group_warning`, `target`. `input` (columns `date`, `value` and the `by` columns) is
+/// moved into the call (released before it returns, whatever happens); on success `out`
+/// receives the result as a stream the caller releases, with the diagnostics as JSON under
+/// the schema metadata key "collabmetrics:diagnostics". On failure `out` is untouched.
+///
+/// # Safety
+///
+/// `input` must be NULL or a valid `ArrowArrayStream`; `options` must point to a valid
+/// `CmSpcOptions` whose strings and arrays are valid; `out` must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn cm_spc_xmr(
+    input: *mut FFI_ArrowArrayStream,
+    options: *const CmSpcOptions,
+    out: *mut FFI_ArrowArrayStream,
+) -> CmStatus {
+    // SAFETY: forwarded from the caller.
+    guard(|| unsafe { stream::one_table(input, options, out, |o| convert(o), spc::xmr) })
+}
+
+/// One row per series and segment, as `collabmetrics::spc::summary` and `cm.spc.summary`:
+/// the `by` columns, `segment`, `start_date`, `end_date`, `n`, the counts `common_cause`,
+/// `special_cause_improvement`, `special_cause_concern`, `special_cause_neutral_high`,
+/// `special_cause_neutral_low`, then `mean`, `lpl`, `upl`, `lpl_2sigma`, `upl_2sigma`,
+/// `target`, `short_group_warning`, `latest`, `variation` (the icon), `assurance` and
+/// `method`. Streams, options and ownership as for `cm_spc_xmr`.
+///
+/// # Safety
+///
+/// As for `cm_spc_xmr`.
+#[no_mangle]
+pub unsafe extern "C" fn cm_spc_summary(
+    input: *mut FFI_ArrowArrayStream,
+    options: *const CmSpcOptions,
+    out: *mut FFI_ArrowArrayStream,
+) -> CmStatus {
+    // SAFETY: forwarded from the caller.
+    guard(|| unsafe { stream::one_table(input, options, out, |o| convert(o), spc::summary) })
+}
+
+/// `len` elements at `ptr` (NULL allowed when `len` is 0).
+///
+/// # Safety
+///
+/// A non-NULL `ptr` must point to `len` initialised elements.
+unsafe fn slice<'a, T>(name: &'static str, ptr: *const T, len: usize) -> Result<&'a [T], Failure> {
+    // SAFETY: forwarded from the caller.
+    unsafe { crate::args::Arrays::default().input(name, ptr, len) }
+}
+
+/// `len` series keys of `width` strings each at `ptr`.
+///
+/// # Safety
+///
+/// A non-NULL `ptr` must point to `len * width` valid strings.
+unsafe fn keys(
+    name: &'static str,
+    ptr: *const *const c_char,
+    len: usize,
+    width: usize,
+) -> Result<Vec<Vec<String>>, Failure> {
+    let total = len.checked_mul(width).ok_or_else(|| {
+        Failure::argument(
+            name,
+            format!("{len} entries of {width} strings is too many"),
+        )
+    })?;
+    if len > 0 && width == 0 {
+        return Err(Failure::argument(
+            name,
+            "given per series, but there are no `by` columns to name a series",
+        ));
+    }
+    // SAFETY: forwarded from the caller.
+    let all = unsafe { stream::strings(name, ptr, total) }?;
+    Ok(all.chunks(width.max(1)).map(<[String]>::to_vec).collect())
+}
+
+/// The core's options from the C struct (validated by the core when it runs).
+///
+/// # Safety
+///
+/// The struct's strings and arrays must be valid.
+unsafe fn convert(o: &CmSpcOptions) -> Result<SpcOptions, Failure> {
+    // SAFETY (whole body): every pointer is forwarded with its length, valid per the caller.
+    let by = unsafe { stream::strings("by", o.by, o.by_len) }?;
+    let width = by.len();
+    let rebase = match (o.rebase_dates_len, o.rebase_series_len) {
+        (0, 0) => Rebase::None,
+        (_, 0) => Rebase::Dates(
+            unsafe { slice("rebase_dates", o.rebase_dates, o.rebase_dates_len) }?.to_vec(),
+        ),
+        (0, n) => {
+            let names = unsafe { keys("rebase_series", o.rebase_series, n, width) }?;
+            let dates = unsafe { slice("rebase_series_dates", o.rebase_series_dates, n) }?;
+            Rebase::PerSeries(
+                names
+                    .into_iter()
+                    .zip(dates)
+                    .map(|(series, &d)| SeriesDates {
+                        series,
+                        dates: vec![d],
+                    })
+                    .collect(),
+            )
+        }
+        _ => {
+            return Err(Failure::argument(
+                "rebase_series",
+                "give rebase dates for every series (rebase_dates) or per series, not both",
+            ))
+        }
+    };
+    let target = match (o.has_target, o.target_series_len) {
+        (false, 0) => Target::None,
+        (true, 0) => Target::Value(o.target),
+        (false, n) => {
+            let names = unsafe { keys("target_series", o.target_series, n, width) }?;
+            let values = unsafe { slice("target_series_values", o.target_series_values, n) }?;
+            Target::PerSeries(
+                names
+                    .into_iter()
+                    .zip(values)
+                    .map(|(series, &target)| SeriesTarget { series, target })
+                    .collect(),
+            )
+        }
+        (true, _) => {
+            return Err(Failure::argument(
+                "target_series",
+                "give one target for every series (has_target) or targets per series, not both",
+            ))
+        }
+    };
+    Ok(SpcOptions {
+        by,
+        improvement: decode("improvement", Improvement::ALL, o.improvement)?,
+        rebase,
+        fix_after_n_points: o.has_fix_after_n_points.then_some(o.fix_after_n_points),
+        target,
+        screen_outliers: o.screen_outliers,
+        warning_threshold: o.warning_threshold,
+        shift_length: o.shift_length,
+        trend_length: o.trend_length,
+        two_in_three_includes_outside: o.two_in_three_includes_outside,
+        ties: decode("ties", Ties::ALL, o.ties)?,
+        on_mean: decode("on_mean", OnMean::ALL, o.on_mean)?,
+        trajectory: unsafe { stream::optional_string("trajectory", o.trajectory) }?,
+    })
+}
+
+impl stream::TableOptions for CmSpcOptions {
+    fn column_names(&self) -> (*const *const c_char, usize) {
+        (self.column_names, self.column_names_len)
+    }
+}
