@@ -1,13 +1,13 @@
 """collabmetrics: one trusted definition of the outcome metrics of NHS mental health provider
-collaboratives (out-of-area placements, travel distance, transition disengagement, inequality),
-computed by a Rust core shared with the C library and the command-line program.
+collaboratives (out-of-area placements, travel distance, transition disengagement, inequality,
+SPC charts), computed by a Rust core shared with the C library and the command-line program.
 
 >>> import collabmetrics as cm
 >>> cm.proportion(65, 100).column("method").to_pylist()
 ['Wilson']
 """
 
-from . import demo, distance, inequality, oap, transition
+from . import demo, distance, inequality, oap, spc, transition
 from ._native import CollabMetricsError, __version__
 from .stats import dsr, isr, mean, proportion, rate
 
@@ -23,5 +23,6 @@ __all__ = [
     "oap",
     "proportion",
     "rate",
+    "spc",
     "transition",
 ]

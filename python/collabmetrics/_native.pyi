@@ -212,3 +212,12 @@ def transition_service_lines(
 def transition_time_to_contact(
     table: ArrowStreamExportable, method: str, confidence: float
 ) -> pa.Table: ...
+
+# SPC: XmR points (summary=False) or the per-segment summary (summary=True).
+def spc_xmr(
+    data: ArrowStreamExportable,
+    value: str,
+    date: str,
+    options: dict[str, Any],
+    summary: bool,
+) -> pa.Table: ...

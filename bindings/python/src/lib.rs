@@ -10,6 +10,7 @@ mod demo;
 mod distance;
 mod inequality;
 mod oap;
+mod spc;
 mod stats;
 mod transition;
 
@@ -65,5 +66,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     distance::register(m)?;
     inequality::register(m)?;
     transition::register(m)?;
+    spc::register(m)?;
     Ok(())
 }

@@ -2,12 +2,14 @@
 //!
 //! `collabmetrics demo` prints the statistics of the built-in (synthetic) demo collaborative;
 //! `collabmetrics oap` and `collabmetrics transition` compute the metrics from an analyst's
-//! own extracts (CSV or Parquet).
+//! own extracts (CSV or Parquet), and `collabmetrics spc` charts any measure's series.
 
 mod demo;
+mod demo_spc;
 mod io;
 mod oap_cmd;
 mod report;
+mod spc_cmd;
 mod transition_cmd;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -46,6 +48,9 @@ enum Command {
     /// Transition disengagement for 16–25s (cohorts T and B, T1–T9) from your own persons,
     /// referrals and care contacts extracts (CSV or Parquet).
     Transition(Box<transition_cmd::TransitionArgs>),
+    /// XmR (SPC) charts with Making Data Count rules for your own monthly (or any) series
+    /// (CSV or Parquet): one row per point, or per series and segment with --summary.
+    Spc(Box<spc_cmd::SpcArgs>),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -76,6 +81,7 @@ fn main() -> ExitCode {
         .map_err(|e| e.to_string()),
         Command::Oap(args) => oap_cmd::run(&args),
         Command::Transition(args) => transition_cmd::run(&args),
+        Command::Spc(args) => spc_cmd::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
