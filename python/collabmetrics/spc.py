@@ -108,8 +108,14 @@ def _options(
     }
 
 
-def _run(data: Frame, value: str, date: str, options: dict[str, Any], summary: bool,
-         with_diagnostics: bool) -> Any:
+def _run(
+    data: Frame,
+    value: str,
+    date: str,
+    options: dict[str, Any],
+    summary: bool,
+    with_diagnostics: bool,
+) -> Any:
     table, kind = to_arrow(data)
     out = _native.spc_xmr(table, value, date, options, summary)
     result = from_arrow(out, kind)

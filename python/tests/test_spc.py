@@ -69,7 +69,9 @@ def test_reference_cases(case: str) -> None:
     assert t["special_cause_type"].tolist() == rows["special_cause_type"].tolist()
     assert t["point_type"].tolist() == rows["point_type"].tolist()
     assert t["segment"].tolist() == rows["rebase_group"].tolist()
-    assert t["special_cause_flag"].tolist() == (rows["special_cause_type"] != "Common Cause").tolist()
+    assert (
+        t["special_cause_flag"].tolist() == (rows["special_cause_type"] != "Common Cause").tolist()
+    )
 
 
 def test_frames_come_back_as_they_went_in() -> None:
@@ -80,7 +82,7 @@ def test_frames_come_back_as_they_went_in() -> None:
     assert isinstance(s, pd.DataFrame)
     assert s.loc[0, "method"] == "nhsrplotthedots"
     assert s.loc[0, "n"] == 18
-    assert math.isclose(s.loc[0, "upl"], 4.604444444, rel_tol=1e-8)
+    assert math.isclose(float(s["upl"].iloc[0]), 4.604444444, rel_tol=1e-8)
 
 
 def test_mdc_preset_and_overrides() -> None:
