@@ -6,9 +6,7 @@
 //! dates are days since 1970-01-01.
 
 use crate::{to_py, CollabMetricsError};
-use collabmetrics::spc::{
-    self, Rebase, RuleSet, SeriesDates, SeriesTarget, SpcOptions, Target,
-};
+use collabmetrics::spc::{self, Rebase, RuleSet, SeriesDates, SeriesTarget, SpcOptions, Target};
 use collabmetrics::table::{ColumnMap, Input};
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
