@@ -1258,7 +1258,7 @@ enum CmStatus cm_mean(const uint32_t *group,
                       double *upper);
 
 /**
- * The default options (`spec/transition.md`) with data ending on `data_end` (days since
+ * The default options (`docs/methods/transition.md`) with data ending on `data_end` (days since
  * 1970-01-01): no period limits, every list at its default, no column renaming.
  */
 struct CmTransitionOptions cm_transition_options_default(int32_t data_end);

@@ -3,7 +3,7 @@
 Distances are in km. ``bng`` is the NHS method (straight line between British National Grid
 eastings and northings; ``round_km=True`` reproduces MHSDS's whole-km distance), ``geodesic``
 the WGS84 ellipsoidal distance (Karney's algorithm, GeographicLib) and ``haversine`` the great
-circle on a sphere of radius 6371.0088 km. See ``spec/distance.md`` in the repository.
+circle on a sphere of radius 6371.0088 km. See ``docs/methods/distance.md`` in the repository.
 
 Missing values (NaN, None, null) are an error naming the argument or column and the row,
 unless ``nulls="propagate"``: then such rows give NaN (null in frames) and are counted. Rows a

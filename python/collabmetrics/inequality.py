@@ -1,6 +1,6 @@
 """Inequality across population groups and across individuals.
 
-Two kinds of input (``spec/inequality.md`` in the repository):
+Two kinds of input (``docs/methods/inequality.md`` in the repository):
 
 * **grouped**: one row per subgroup (an IMD decile, an ethnic group, a place) with its estimate,
   standard error or limits, population and, on an ordered dimension, its order (1 = most
@@ -57,7 +57,7 @@ __all__ = [
 #: The default seed of every simulation and bootstrap (the core's).
 DEFAULT_SEED = 20_240_601
 
-#: The grouped measures' codes, in the spec's order.
+#: The grouped measures' codes, in the order of docs/methods/inequality.md.
 MEASURES: tuple[str, ...] = (
     "D",
     "R",

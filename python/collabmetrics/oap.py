@@ -1,6 +1,7 @@
 """Out-of-area placements: NHS England's OAP01–OAP11 per reporting period and breakdown.
 
-The definitions are in ``spec/oap.md``; every number is computed by the Rust core.
+The definitions are in ``docs/methods/oap.md`` in the repository; every number is computed by
+the Rust core.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Proportions, rates, standardised rates and means with confidence intervals.
 
 The methods follow PHE's "Technical Guide: Confidence Intervals" and the R package
-PHEindicatormethods; see ``spec/stats.md`` in the repository. Each function returns a tidy
+PHEindicatormethods; see ``docs/methods/stats.md`` in the repository. Each function returns a tidy
 frame: the inputs (or the ``by`` groups and their totals), then ``value``, ``lower``,
 ``upper``, ``confidence`` and ``method``.
 """

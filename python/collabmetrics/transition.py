@@ -1,8 +1,8 @@
 """Transition disengagement for 16–25s: young people moving from children and young people's
 mental health services (CYPMHS) to adult services, or reaching the CYPMHS upper age limit.
 
-The definitions are in ``spec/transition.md``; every number is computed by the Rust core, in
-one pass over the people.
+The definitions are in ``docs/methods/transition.md`` in the repository; every number is
+computed by the Rust core, in one pass over the people.
 
 Inputs (column names can be mapped with ``columns``):
 

@@ -4,7 +4,6 @@ own test values), PHE's SII test vectors, determinism, frames in and out, and er
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,15 +19,16 @@ from inequality.theil import Theil, TheilD  # type: ignore[import-untyped]
 
 import collabmetrics as cm
 
-ROOT = Path(__file__).resolve().parents[2]
-REFERENCE = Path(os.environ.get("COLLABMETRICS_REFERENCE", ROOT.parent / "shared" / "reference"))
+# The repository's reference vectors (tests/reference/<source>/, each with a README naming
+# its source); nothing outside the repository is read.
+REFERENCE = Path(__file__).resolve().parents[2] / "tests" / "reference"
 REL = 1e-12
 
 
 def reference(rel: str) -> Path:
+    """A reference vector's path; a missing one fails the test (never a skip)."""
     path = REFERENCE / rel
-    if not path.is_file():
-        pytest.skip(f"reference vectors not found at {path}: set COLLABMETRICS_REFERENCE")
+    assert path.is_file(), f"reference vector missing: {path}"
     return path
 
 
@@ -148,7 +148,7 @@ def test_lorenz_and_share_ratio() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# PySAL's own test values (reference/pysal_inequality/README.md)
+# PySAL's own test values (tests/reference/pysal_inequality/README.md)
 
 
 def mexico() -> pd.DataFrame:

@@ -1,7 +1,8 @@
 /*
  * C tests of collabmetrics' row-wise estimators (cm_proportion, cm_rate), the last-error API
- * and cm_version. Expected values are worked out here from the formulas in spec/stats.md, or
- * taken from PHE's published tables where a quantile function would be needed.
+ * and cm_version. Expected values are worked out here from the formulas in
+ * docs/methods/stats.md, or taken from PHE's published tables where a quantile function would
+ * be needed.
  */
 #include <math.h>
 #include <stdint.h>

@@ -94,7 +94,7 @@ pub struct CmTransitionOptions {
     pub column_names_len: usize,
 }
 
-/// The default options (`spec/transition.md`) with data ending on `data_end` (days since
+/// The default options (`docs/methods/transition.md`) with data ending on `data_end` (days since
 /// 1970-01-01): no period limits, every list at its default, no column renaming.
 #[no_mangle]
 pub extern "C" fn cm_transition_options_default(data_end: i32) -> CmTransitionOptions {

@@ -1,5 +1,5 @@
 //! `collabmetrics transition`: transition disengagement for 16–25s (cohorts T and B of
-//! `spec/transition.md`) from an analyst's persons, referrals and contacts extracts.
+//! `docs/methods/transition.md`) from an analyst's persons, referrals and contacts extracts.
 
 use crate::io::{print_diagnostics, read_input, write_output, TableFormat};
 use collabmetrics::table::{parse_date, ColumnMap};

@@ -1,10 +1,11 @@
 //! Grouped HEAT measures against the WHO `healthequal` package's own test values
-//! (`shared/reference/healthequal/`), hand calculations and properties.
+//! (`tests/reference/healthequal/`), hand calculations and properties.
 
 mod common;
 
 use collabmetrics::inequality::{
-    heat_measure, heat_measures, Favourable, HeatOptions, Measure, RciMethod, SiiModel, Subgroup,
+    heat_measure, heat_measures, theil, Favourable, HeatOptions, Measure, RciMethod, SiiModel,
+    Subgroup,
 };
 use common::{close, num, read_csv};
 use proptest::prelude::*;
@@ -41,8 +42,9 @@ fn nonordered() -> (Vec<Subgroup>, String) {
 }
 
 /// HEAT leaves the SEs of TI and MLD unscaled (×1000 short) and PAF's unscaled (×100 short);
-/// we scale them (spec), so their expected SEs and intervals are rescaled here. HEAT's SII SE
-/// is on the 0–1 scale while its estimate is ×100: ours is ×100 too.
+/// we scale them (`docs/methods/inequality.md`), so their expected SEs and intervals are
+/// rescaled here. HEAT's SII SE is on the 0–1 scale while its estimate is ×100: ours is ×100
+/// too.
 fn se_factor(measure: &str) -> f64 {
     match measure {
         "ti" | "mld" => 1000.0,
@@ -585,4 +587,23 @@ fn rii_mean_interval_agrees_with_the_delta_method() {
         heat_measure(&g, Measure::Rii, &opts100).unwrap(),
     );
     close(r100.value, r1.value, 1e-12, "r100.value");
+}
+
+#[test]
+fn heat_theil_and_mld_are_the_individual_indices_of_the_subgroups() {
+    // Without a setting average and without zero values, HEAT's TI and MLD are 1000 × the
+    // population-weighted Theil T and MLD of the subgroup values (two definitions, one number).
+    let g = ordered();
+    let y: Vec<f64> = g.iter().map(|s| s.value).collect();
+    let w: Vec<f64> = g.iter().map(|s| s.population.unwrap()).collect();
+    let o = HeatOptions::default();
+    let ti = heat_measure(&g, Measure::Ti, &o).unwrap().value;
+    let mld = heat_measure(&g, Measure::Mld, &o).unwrap().value;
+    close(ti, 1000.0 * theil(&y, Some(&w)).unwrap(), 1e-12, "TI");
+    close(
+        mld,
+        1000.0 * collabmetrics::inequality::mld(&y, Some(&w)).unwrap(),
+        1e-12,
+        "MLD",
+    );
 }

@@ -1,5 +1,5 @@
 //! The statistics core against PHEindicatormethods' own test vectors
-//! (`shared/reference/phe/`, see its README for the call behind each expected column).
+//! (`tests/reference/phe/`, see its README for the call behind each expected column).
 
 mod common;
 

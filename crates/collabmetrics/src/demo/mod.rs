@@ -19,7 +19,7 @@
 //! | `contacts` | care contact on those referrals | `transition` |
 //! | `care_plans` | care plan of those people (type 14: CYP transition plan) | `transition` (T9) |
 //!
-//! Magnitudes follow NHS Digital's OAP statistics (`shared/reference/oap`): England had about
+//! Magnitudes follow NHS Digital's OAP statistics (`tests/reference/oap/`): England had about
 //! 600 inappropriate OAPs started a month in 2016–17 and 500–700 active at a month end; a
 //! collaborative of 1.9 million people (3.4% of England) gets about 20 started a month at
 //! scale 1, about a tenth of its acute admissions. Lengths of stay are skewed (median about

@@ -1,4 +1,5 @@
-//! Travel distance from home to the treating unit, and its summaries (see `spec/distance.md`).
+//! Travel distance from home to the treating unit, and its summaries (see
+//! `docs/methods/distance.md`).
 //!
 //! * [`bng`], [`geodesic`], [`haversine`]: point-to-point distances in km over parallel slices,
 //!   each with an `_into` form writing into a caller-provided slice;

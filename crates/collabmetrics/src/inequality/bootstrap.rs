@@ -4,8 +4,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::individual::{atkinson, generalized_entropy, gini, mld, share_ratio, theil};
-use super::rng::{quantile7, Rng};
+use super::rng::Rng;
 use crate::error::{check_len, Error, Result};
+use crate::stats::quantile7;
 
 /// An individual measure, for [`bootstrap`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

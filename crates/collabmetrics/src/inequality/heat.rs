@@ -1,18 +1,18 @@
 //! The grouped measures of the WHO Health Equity Assessment Toolkit (HEAT; R package
-//! `healthequal`), with the interval rules of `shared/spec/inequality.md`.
+//! `healthequal`), with the interval rules of `docs/methods/inequality.md`.
 
 use serde::{Deserialize, Serialize};
-use statrs::distribution::{ContinuousCDF, Normal};
 
 use super::grouped::{
     group_error, ridits, shares, sorted_by_order, validate, Favourable, Needs, Subgroup,
 };
 use super::logistic::logistic_sii;
-use super::rng::{quantile7, Rng};
+use super::rng::Rng;
 use super::sii::{sii_stream, SiiOptions, ValueType};
 use crate::error::{format_value, Error, Result};
+use crate::stats::quantile7;
 
-/// A HEAT summary measure (codes as in the spec and `healthequal`).
+/// A HEAT summary measure (codes as in `docs/methods/inequality.md` and `healthequal`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Measure {
@@ -49,9 +49,15 @@ pub enum Measure {
     /// Index of disparity (%), unweighted / weighted.
     Idisu,
     Idisw,
-    /// Theil index (× 1000).
+    /// Theil index (× 1000) of the subgroup values weighted by population share, in HEAT's
+    /// convention: a value of 0 counts as 10⁻⁶, and `μ` is the setting average when one is
+    /// given. Without a setting average and without zeros it is 1000 × the individual Theil T
+    /// ([`crate::inequality::theil`]) of the subgroup values weighted by their populations
+    /// (tested in `tests/inequality_heat.rs`); use that one for individual data.
     Ti,
-    /// Mean log deviation (× 1000).
+    /// Mean log deviation (× 1000), in HEAT's convention as for [`Measure::Ti`]: without a
+    /// setting average and zeros, 1000 × the individual [`crate::inequality::mld`] of the
+    /// subgroup values weighted by their populations.
     Mld,
     /// Population attributable fraction (%).
     Paf,
@@ -60,7 +66,7 @@ pub enum Measure {
 }
 
 impl Measure {
-    /// Every measure, in the spec's order.
+    /// Every measure, in the order of `docs/methods/inequality.md`.
     pub const ALL: [Measure; 22] = [
         Measure::D,
         Measure::R,
@@ -327,11 +333,11 @@ impl<'a> Table<'a> {
     }
 }
 
-/// The spec's missing-population rule: on a non-ordered dimension, subgroups without a
-/// population are allowed for up to 15 % of the subgroups when a `setting_average` replaces
-/// the population-weighted mean; they then weigh nothing in the weighted measures and count
-/// fully in the unweighted ones. Returns whether the rule applies (some population missing);
-/// populations that are given must still be positive.
+/// The missing-population rule (`docs/methods/inequality.md`): on a non-ordered dimension,
+/// subgroups without a population are allowed for up to 15 % of the subgroups when a
+/// `setting_average` replaces the population-weighted mean; they then weigh nothing in the
+/// weighted measures and count fully in the unweighted ones. Returns whether the rule
+/// applies (some population missing); populations that are given must still be positive.
 fn tolerate_missing_population(groups: &[Subgroup], opts: &HeatOptions) -> Result<bool> {
     let missing: Vec<&Subgroup> = groups.iter().filter(|g| g.population.is_none()).collect();
     let Some(first) = missing.first() else {
@@ -523,7 +529,7 @@ pub(crate) fn heat_measure_stream(
         3
     };
     let t = Table::new(groups, opts, min_groups)?;
-    let z = Normal::standard().inverse_cdf((1.0 + opts.confidence) / 2.0);
+    let z = crate::stats::z_value(opts.confidence)?;
     let mut out = MeasureResult {
         measure: m,
         value: f64::NAN,

@@ -156,6 +156,10 @@ fn lorenz_pass(
 }
 
 /// Theil T = Σ w_i (y_i/ȳ) ln(y_i/ȳ) / Σ w_i (0 · ln 0 = 0).
+///
+/// For subgroup estimates (WHO HEAT's between-group TI, × 1000, with HEAT's conventions for
+/// zeros and the setting average) see [`crate::inequality::Measure::Ti`]; with population
+/// weights and neither convention in play, the two agree.
 pub fn theil(values: &[f64], weights: Option<&[f64]>) -> Result<f64> {
     let w = prepare(values, weights, false)?;
     Ok(theil_w(values, &w))
@@ -191,6 +195,8 @@ fn theil_w(values: &[f64], w: &[f64]) -> f64 {
 }
 
 /// Mean log deviation (Theil L) = Σ w_i ln(ȳ/y_i) / Σ w_i; values must be > 0.
+///
+/// HEAT's grouped MLD (× 1000) is [`crate::inequality::Measure::Mld`]; see [`theil`].
 pub fn mld(values: &[f64], weights: Option<&[f64]>) -> Result<f64> {
     let w = prepare(values, weights, true)?;
     Ok(mld_w(values, &w))

@@ -58,8 +58,8 @@ impl Default for MeasuresTableOptions {
     }
 }
 
-/// Subgroup estimates from counts (`spec/inequality.md`: "numerator and denominator from which
-/// it is computed as a proportion or rate, its interval derived from the stats module").
+/// Subgroup estimates from counts: a proportion or rate computed from a numerator and a
+/// denominator, its interval from the stats module (`docs/methods/inequality.md`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Counts {
     pub numerator: String,

@@ -5,7 +5,9 @@ use super::kernel::{accumulate, Monthly, Spells, LOS_BANDS};
 use super::periods::{month_end, month_of, month_start, Window};
 use crate::distance::{self, DistanceSummary, SummaryOptions};
 use crate::error::{Error, Result};
-use crate::stats::{self, check_confidence, wilson_limits, z_value, PoissonLimits, RateMethod};
+use crate::stats::{
+    self, check_confidence, wilson_row, z_value, ExactMemo, PoissonLimits, RateMethod,
+};
 use crate::table::tidy::Tidy;
 use crate::table::{format_date, ColumnKind, ColumnSpec, Diagnostics, Groups, Input, TableResult};
 use arrow_schema::Field;
@@ -281,7 +283,7 @@ fn read_placements(input: &Input, opts: &OapOptions, diag: &mut Diagnostics) -> 
         .iter()
         .map(|v| opts.reasons.classify(v.as_deref()))
         .collect();
-    let in_scope = bed_scope(input, opts)?;
+    let in_scope = bed_scope(input, opts, "bed_type_missing", diag)?;
     let cost = if input.has("daily_cost") {
         Some(costs(input)?)
     } else {
@@ -389,8 +391,14 @@ fn check_end_after_start(input: &Input, start: &[i32], end: &[Option<i32>]) -> R
     Ok(())
 }
 
-/// In scope per row: a listed bed type, or a missing one (kept and counted, never dropped).
-fn bed_scope(input: &Input, opts: &OapOptions) -> Result<Vec<bool>> {
+/// In scope per row: a listed bed type, or a missing one (kept, and counted under
+/// `{table}_bed_type_missing` in the diagnostics: never dropped, never silent).
+fn bed_scope(
+    input: &Input,
+    opts: &OapOptions,
+    reason: &str,
+    diag: &mut Diagnostics,
+) -> Result<Vec<bool>> {
     let Some(scope) = &opts.bed_types else {
         return Ok(vec![true; input.num_rows()]);
     };
@@ -403,6 +411,15 @@ fn bed_scope(input: &Input, opts: &OapOptions) -> Result<Vec<bool>> {
                 .is_none_or(|c| scope.iter().any(|s| s == c.trim()))
         })
         .collect();
+    let missing: Vec<bool> = bed.values.iter().map(Option::is_none).collect();
+    let first_missing = bed.codes.iter().position(|&c| missing[c as usize]);
+    let n_missing = bed.codes.iter().filter(|&&c| missing[c as usize]).count();
+    diag.add(
+        reason,
+        "kept: bed type not recorded (counted as in scope)",
+        n_missing as u64,
+        first_missing,
+    );
     Ok(bed.codes.iter().map(|&c| ok[c as usize]).collect())
 }
 
@@ -482,7 +499,7 @@ fn read_admissions(
     let end = input.dates("end_date")?;
     check_end_after_start(input, &start, &end)?;
     let in_scope = if input.has("bed_type") {
-        bed_scope(input, opts)?
+        bed_scope(input, opts, "admission_bed_type_missing", diag)?
     } else {
         vec![true; input.num_rows()]
     };
@@ -816,14 +833,13 @@ fn rates(t: &mut Tidy, name: &str, counts: &[i64], pop: &[f64], opts: &OapOption
     let n = counts.len();
     let (mut v, mut lo, mut hi) = (vec![f64::NAN; n], vec![f64::NAN; n], vec![f64::NAN; n]);
     let mut method: Vec<Option<&str>> = vec![None; n];
+    let mut memo = ExactMemo::default();
     for i in 0..n {
         if pop[i].is_nan() {
             continue;
         }
-        let o = counts[i] as f64;
-        let (l, u, m) = limits.limits(o);
-        let scale = opts.multiplier / pop[i];
-        (v[i], lo[i], hi[i], method[i]) = (o * scale, l * scale, u * scale, Some(m.name()));
+        let r = limits.rate_row(counts[i] as f64, pop[i], opts.multiplier, &mut memo);
+        (v[i], lo[i], hi[i], method[i]) = (r.value, r.lower, r.upper, Some(r.method.name()));
     }
     t.nullable_number(name, v);
     t.nullable_number(&format!("{name}_lower"), lo);
@@ -874,8 +890,7 @@ fn proportions(
                 ),
             });
         }
-        let (l, u) = wilson_limits(oi, ni, z);
-        (v[i], lo[i], hi[i]) = (100.0 * oi / ni, 100.0 * l, 100.0 * u);
+        (v[i], lo[i], hi[i]) = wilson_row(oi, ni, z, 100.0);
     }
     let col = format!("proportion_{name}");
     t.nullable_number(&col, v);

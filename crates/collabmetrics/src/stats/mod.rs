@@ -1,5 +1,5 @@
 //! Confidence-interval estimators over slices, following PHE's "Technical Guide: Confidence
-//! Intervals" and the R package PHEindicatormethods (see `spec/stats.md`).
+//! Intervals" and the R package PHEindicatormethods (see `docs/methods/stats.md`).
 //!
 //! Every estimator is vectorised: it takes parallel slices and fills one output element per
 //! input element (or per group), allocating only the output columns, never per row. Each has an
@@ -7,18 +7,21 @@
 //! an owned, serde-serialisable result.
 
 mod dsr;
+pub mod gamma;
 mod isr;
 mod mean;
 mod poisson;
 mod proportion;
+mod quantile;
 mod rate;
 mod standard;
 
 pub use dsr::{dsr, DsrEstimates, DsrOptions, LOW_COUNT_NOTE};
 pub use isr::{isr, IsrEstimates, IsrKind, IsrOptions};
 pub use mean::{mean, MeanEstimates, MeanOptions};
-pub use poisson::{byar_limits, exact_limits, PoissonLimits};
-pub use proportion::{proportion, proportion_into, wilson_limits, ProportionOptions};
+pub use poisson::{byar_limits, exact_limits, ExactMemo, PoissonLimits, RateRow};
+pub use proportion::{proportion, proportion_into, wilson_limits, wilson_row, ProportionOptions};
+pub use quantile::{quantile7, quantile7_sorted};
 pub use rate::{rate, rate_into, RateMethod, RateOptions};
 pub use standard::StandardPopulation;
 

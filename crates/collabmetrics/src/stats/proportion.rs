@@ -39,6 +39,15 @@ pub fn wilson_limits(o: f64, n: f64, z: f64) -> (f64, f64) {
     (lower, upper)
 }
 
+/// One proportion `O / n × multiplier` and its Wilson limits, for a checked row: the single
+/// definition every proportion of the library (row-wise, OAP shares, transition summaries)
+/// goes through, so the same inputs give the same bits everywhere.
+#[inline]
+pub fn wilson_row(o: f64, n: f64, z: f64, multiplier: f64) -> (f64, f64, f64) {
+    let (l, u) = wilson_limits(o, n, z);
+    (o / n * multiplier, l * multiplier, u * multiplier)
+}
+
 /// Proportions `O / n × multiplier` with Wilson score intervals.
 ///
 /// Rules (each violation is an [`Error::InvalidValue`] naming the first bad index):
@@ -95,10 +104,7 @@ pub fn proportion_into(
                 "numerator must not exceed the denominator",
             ));
         }
-        let (l, u) = wilson_limits(o, n, z);
-        *v = o / n * m;
-        *lo = l * m;
-        *hi = u * m;
+        (*v, *lo, *hi) = wilson_row(o, n, z, m);
     }
     Ok(())
 }

@@ -85,17 +85,15 @@ pub fn rate_into(
         check_len("method", m.len(), "count", count.len())?;
     }
     let mult = options.multiplier;
+    let mut memo = super::ExactMemo::default();
     for i in 0..count.len() {
         let (o, n) = (count[i], denominator[i]);
         check_count("count", i, o)?;
         check_positive("denominator", i, n)?;
-        let (l, u, m) = limits.limits(o);
-        let scale = mult / n;
-        out.value[i] = o * scale;
-        out.lower[i] = l * scale;
-        out.upper[i] = u * scale;
+        let r = limits.rate_row(o, n, mult, &mut memo);
+        (out.value[i], out.lower[i], out.upper[i]) = (r.value, r.lower, r.upper);
         if let Some(methods) = method.as_deref_mut() {
-            methods[i] = m;
+            methods[i] = r.method;
         }
     }
     Ok(())

@@ -1,5 +1,5 @@
 //! Cohorts T (transfers) and B (ageing out) for one person at a time: the per-person rules of
-//! `spec/transition.md`, over that person's referrals and contacts sorted by date.
+//! `docs/methods/transition.md`, over that person's referrals and contacts sorted by date.
 
 use super::load::{Contact, Ref, ADULT, ATTENDED, CRISIS, CYP, DNA, NEVER, SCHEDULED};
 use super::{age_on, date_at_age, ServiceLine, TransitionOptions};
@@ -116,7 +116,7 @@ pub(crate) struct Rejected {
     pub first_row: Option<u32>,
 }
 
-/// T5's early drop-out window (`spec/transition.md`, T5).
+/// T5's early drop-out window (`docs/methods/transition.md`, T5).
 const EARLY_DAYS: i32 = 183;
 /// T4's window is the last this many days of the follow-up year: `(t0 + 275, t0 + 365]`.
 const LATE_WINDOW_DAYS: i32 = 90;

@@ -1,4 +1,4 @@
-//! Transition disengagement for 16–25s (`spec/transition.md`): young people moving from
+//! Transition disengagement for 16–25s (`docs/methods/transition.md`): young people moving from
 //! children and young people's mental health services (CYPMHS) to adult services, or reaching
 //! the CYPMHS upper age limit.
 //!
@@ -23,8 +23,8 @@
 //! attended adult contact (Greenwood variance, log-log interval) or the Aalen–Johansen
 //! cumulative incidence with death as a competing event.
 //!
-//! Choices where the spec is silent are written on each item and in the README
-//! ("Transition rules").
+//! Choices where the published definitions are silent are written on each item and in
+//! `docs/methods/transition.md`.
 
 mod codes;
 mod cohorts;
@@ -48,7 +48,7 @@ use crate::stats::check_confidence;
 use crate::table::{civil_from_days, days_from_civil};
 use serde::{Deserialize, Serialize};
 
-/// Options of the transition metrics, with the defaults of `spec/transition.md`.
+/// Options of the transition metrics, with the defaults of `docs/methods/transition.md`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TransitionOptions {
     /// The last date the data cover (days since 1970-01-01). Follow-up ends here; events after
@@ -93,7 +93,7 @@ pub struct TransitionOptions {
 }
 
 impl TransitionOptions {
-    /// The spec's defaults with data ending on `data_end`.
+    /// The documented defaults with data ending on `data_end`.
     pub fn new(data_end: i32) -> Self {
         TransitionOptions {
             data_end,
@@ -219,7 +219,7 @@ impl TransitionOptions {
 }
 
 /// The date someone born on `birth` reaches `age`: the same day and month `age` years later,
-/// and 1 March for 29 February births in non-leap years (`spec/transition.md`).
+/// and 1 March for 29 February births in non-leap years (`docs/methods/transition.md`).
 pub fn date_at_age(birth: i32, age: i32) -> i32 {
     let (y, m, d) = civil_from_days(birth);
     let leap = |y: i32| (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
