@@ -1,6 +1,8 @@
-//! XmR charts (`spec/spc.md`) against NHSRplotthedots: every case of
+//! XmR charts (`docs/methods/spc.md`) against NHSRplotthedots: every case of
 //! `tests/reference/spc/nhsrplotthedots_vectors.csv`, every value quoted from the package's own
 //! tests and vignettes, hand-worked boundaries of each rule, properties, and bad input.
+
+mod common;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Date32Type, Float64Type, Int64Type, Int8Type};
@@ -15,8 +17,7 @@ use collabmetrics::spc::{
 use collabmetrics::table::{days_from_civil, format_date, ColumnMap, Input, TableResult};
 use collabmetrics::ErrorKind;
 use proptest::prelude::*;
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 // ---------------------------------------------------------------------------------------------
@@ -123,36 +124,16 @@ fn rep(s: &str, n: usize) -> Vec<String> {
 // ---------------------------------------------------------------------------------------------
 // The reference vectors
 
-fn reference_file() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/reference/spc/nhsrplotthedots_vectors.csv")
+/// The reference vectors (`tests/reference/spc/`), one map per row.
+fn reference_rows() -> Vec<HashMap<String, String>> {
+    common::read_csv("spc/nhsrplotthedots_vectors.csv")
 }
 
-/// The CSV's rows (no quoted fields in this file), as maps from column to text.
-fn reference_rows() -> Vec<BTreeMap<String, String>> {
-    let path = reference_file();
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let header: Vec<&str> = lines.next().expect("a header").split(',').collect();
-    lines
-        .map(|l| {
-            header
-                .iter()
-                .map(|h| h.to_string())
-                .zip(l.split(',').map(str::to_owned))
-                .collect()
-        })
-        .collect()
+fn number(row: &HashMap<String, String>, key: &str) -> Option<f64> {
+    common::num(row, key)
 }
 
-fn number(row: &BTreeMap<String, String>, key: &str) -> Option<f64> {
-    match row[key].as_str() {
-        "NA" | "" => None,
-        s => Some(s.parse().unwrap_or_else(|_| panic!("{key}: {s}"))),
-    }
-}
-
-fn flag(row: &BTreeMap<String, String>, key: &str) -> bool {
+fn flag(row: &HashMap<String, String>, key: &str) -> bool {
     match row[key].as_str() {
         "TRUE" => true,
         "FALSE" => false,
@@ -163,7 +144,7 @@ fn flag(row: &BTreeMap<String, String>, key: &str) -> bool {
 #[test]
 fn every_reference_case_matches_nhsrplotthedots() {
     let rows = reference_rows();
-    let mut cases: BTreeMap<String, Vec<&BTreeMap<String, String>>> = BTreeMap::new();
+    let mut cases: BTreeMap<String, Vec<&HashMap<String, String>>> = BTreeMap::new();
     for r in &rows {
         cases.entry(r["case"].clone()).or_default().push(r);
     }

@@ -1,4 +1,4 @@
-//! Statistical process control (`spec/spc.md`): XmR charts read with NHS England's "Making
+//! Statistical process control (`docs/methods/spc.md`): XmR charts read with NHS England's "Making
 //! Data Count" rules, as the R package NHSRplotthedots computes them.
 //!
 //! Per series (the `by` columns) and segment (cut at `rebase` dates):
