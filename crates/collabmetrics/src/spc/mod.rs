@@ -1,5 +1,5 @@
-//! Statistical process control (`docs/methods/spc.md`): XmR charts read with NHS England's "Making
-//! Data Count" rules, as the R package NHSRplotthedots computes them.
+//! Statistical process control (`docs/methods/spc.md`): XmR charts read with NHS England's
+//! "Making Data Count" rules, as the R package NHSRplotthedots computes them.
 //!
 //! Per series (the `by` columns) and segment (cut at `rebase` dates):
 //!
