@@ -167,6 +167,13 @@ struct Computed {
 fn compute(input: &Input, opts: &SpcOptions) -> Result<Computed> {
     opts.validate()?;
     input.check(COLUMNS)?;
+    if u32::try_from(input.num_rows()).is_err() {
+        // Rows are indexed with u32 throughout (as in the grouping layer).
+        return Err(Error::limit(
+            "table",
+            format!("{} rows; at most {} per call", input.num_rows(), u32::MAX),
+        ));
+    }
     let values = input.f64s("value")?;
     if let Some(row) = values.iter().position(|v| !v.is_finite()) {
         return Err(Error::cell(
