@@ -457,28 +457,41 @@ fn check_names(groups: &Groups) -> Result<()> {
 
 fn points_table(c: Computed, opts: &SpcOptions) -> Result<arrow_array::RecordBatch> {
     let n = c.points.date.len();
-    let mut series_of = vec![0u32; n];
-    let mut segment_of = vec![0i64; n];
-    let mut limits = [(); 5].map(|_| vec![0.0; n]);
-    let mut short = vec![false; n];
-    let mut target = vec![f64::NAN; n];
-    for s in &c.segments {
-        let r = s.start..s.start + s.len;
-        series_of[r.clone()].fill(c.layout.order[s.series as usize]);
-        segment_of[r.clone()].fill(i64::from(s.index));
-        let l = &s.limits;
-        for (column, v) in limits
-            .iter_mut()
-            .zip([l.mean, l.lpl, l.upl, l.lpl_2sigma, l.upl_2sigma])
-        {
-            column[r.clone()].fill(v);
-        }
-        short[r.clone()].fill(s.len < opts.warning_threshold as usize);
-        target[r].fill(c.series.target[s.series as usize]);
-    }
-    let mut t = Tidy::from_group_rows(&c.groups.keys, &series_of)?;
-    drop(series_of);
+    let segs = &c.segments;
+    let threshold = opts.warning_threshold as usize;
+    let series_of = expand(segs, n, |s| c.layout.order[s.series as usize]);
+    let segment_of = expand(segs, n, |s| i64::from(s.index));
+    let limits = [
+        |l: &Limits| l.mean,
+        |l: &Limits| l.lpl,
+        |l: &Limits| l.upl,
+        |l: &Limits| l.lpl_2sigma,
+        |l: &Limits| l.upl_2sigma,
+    ]
+    .map(|f| expand(segs, n, |s| f(&s.limits)));
+    let short = expand(segs, n, |s| s.len < threshold);
+    let target = expand(segs, n, |s| c.series.target[s.series as usize]);
     let p = c.points;
+    let labels: Vec<String> = SpecialCause::ALL
+        .iter()
+        .map(|k| k.label(opts.shift_length, opts.trend_length))
+        .collect();
+    let types: Vec<String> = PointType::ALL
+        .iter()
+        .map(|p| p.as_str().to_owned())
+        .collect();
+    // The three costliest columns (the keys repeated per point and the two labels) at once.
+    let ((keys, causes), kinds) = rayon::join(
+        || {
+            rayon::join(
+                || Tidy::from_group_rows(&c.groups.keys, &series_of),
+                || text(p.cause.iter().map(|&k| k as usize), &labels),
+            )
+        },
+        || text(p.point_type.iter().map(|&k| k as usize), &types),
+    );
+    drop(series_of);
+    let mut t = keys?;
     t.date("date", p.date);
     t.number("value", p.value);
     if let Some(tr) = c.trajectory {
@@ -501,32 +514,17 @@ fn points_table(c: Computed, opts: &SpcOptions) -> Result<arrow_array::RecordBat
         Arc::new(Int8Array::from(p.relative)),
     );
     boolean(&mut t, "close_to_limits", &p.close);
-    let labels: Vec<String> = SpecialCause::ALL
-        .iter()
-        .map(|k| k.label(opts.shift_length, opts.trend_length))
-        .collect();
-    text(
-        &mut t,
-        "special_cause_type",
-        p.cause.iter().map(|&k| k as usize),
-        &labels,
-    )?;
+    t.push(
+        Field::new("special_cause_type", DataType::Utf8, false),
+        causes?,
+    );
     let flag: Vec<bool> = p
         .cause
         .iter()
         .map(|&k| k != SpecialCause::CommonCause)
         .collect();
     boolean(&mut t, "special_cause_flag", &flag);
-    let types: Vec<String> = PointType::ALL
-        .iter()
-        .map(|p| p.as_str().to_owned())
-        .collect();
-    text(
-        &mut t,
-        "point_type",
-        p.point_type.iter().map(|&p| p as usize),
-        &types,
-    )?;
+    t.push(Field::new("point_type", DataType::Utf8, false), kinds?);
     boolean(&mut t, "short_group_warning", &short);
     numbers(&mut t, "target", target);
     t.finish()
@@ -615,12 +613,11 @@ fn summary_table(c: &Computed, opts: &SpcOptions) -> Result<arrow_array::RecordB
             })
             .collect(),
     );
-    text(
-        &mut t,
-        "method",
+    let method = text(
         std::iter::repeat_n(0, segs.len()),
         &[opts.method().to_owned()],
     )?;
+    t.push(Field::new("method", DataType::Utf8, false), method);
     t.finish()
 }
 
@@ -632,17 +629,12 @@ fn boolean(t: &mut Tidy, name: &str, values: &[bool]) {
 }
 
 /// A string column of `names[code]` per row, built straight into Arrow's buffers.
-fn text(
-    t: &mut Tidy,
-    name: &str,
-    codes: impl Iterator<Item = usize> + Clone,
-    names: &[String],
-) -> Result<()> {
+fn text(codes: impl Iterator<Item = usize> + Clone, names: &[String]) -> Result<ArrayRef> {
     let total: usize = codes.clone().map(|k| names[k].len()).sum();
     if i32::try_from(total).is_err() {
         return Err(Error::limit(
             "table",
-            format!("the `{name}` column would hold {total} bytes, beyond Arrow's 2 GiB for one string column"),
+            format!("a label column would hold {total} bytes, beyond Arrow's 2 GiB for one string column"),
         ));
     }
     let mut bytes = Vec::with_capacity(total);
@@ -653,11 +645,39 @@ fn text(
         // At most `total`, checked above to fit an i32.
         offsets.push(bytes.len() as i32);
     }
-    let array = StringArray::new(
+    Ok(Arc::new(StringArray::new(
         OffsetBuffer::new(ScalarBuffer::from(offsets)),
         Buffer::from_vec(bytes),
         None,
-    );
-    t.push(Field::new(name, DataType::Utf8, false), Arc::new(array));
-    Ok(())
+    )))
+}
+
+/// Rows per parallel task when expanding segment values to points.
+const EXPAND_ROWS: usize = 65_536;
+
+/// One value per point, its segment's `f`, filled in parallel blocks of whole segments
+/// (segments are contiguous and cover every point, in order).
+fn expand<T>(segs: &[Segment], n: usize, f: impl Fn(&Segment) -> T + Sync) -> Vec<T>
+where
+    T: Copy + Send + Sync + Default,
+{
+    let mut out = vec![T::default(); n];
+    let mut tasks: Vec<(&[Segment], &mut [T])> = Vec::new();
+    let mut rest: &mut [T] = &mut out;
+    let (mut first, mut rows) = (0, 0);
+    for (k, s) in segs.iter().enumerate() {
+        rows += s.len;
+        if rows >= EXPAND_ROWS || k + 1 == segs.len() {
+            let (head, tail) = std::mem::take(&mut rest).split_at_mut(rows);
+            tasks.push((&segs[first..=k], head));
+            (rest, first, rows) = (tail, k + 1, 0);
+        }
+    }
+    tasks.into_par_iter().for_each(|(segs, out)| {
+        let base = segs.first().map_or(0, |s| s.start);
+        for s in segs {
+            out[s.start - base..s.start - base + s.len].fill(f(s));
+        }
+    });
+    out
 }
