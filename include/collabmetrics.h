@@ -60,6 +60,66 @@ struct ArrowArrayStream {
 
 
 /**
+ * `CmDiscloseOptions::secondary`: none under a rounding rule, the hypercube otherwise.
+ */
+#define CM_SECONDARY_AUTO 0
+
+/**
+ * `CmDiscloseOptions::secondary`: no secondary suppression (the audit still runs).
+ */
+#define CM_SECONDARY_NONE 1
+
+/**
+ * `CmDiscloseOptions::secondary`: the hypercube method.
+ */
+#define CM_SECONDARY_HYPERCUBE 2
+
+/**
+ * `CmDiscloseOptions::suppress_on`: a derived value goes with its numerator or denominator.
+ */
+#define CM_SUPPRESS_ON_EITHER 0
+
+/**
+ * `CmDiscloseOptions::suppress_on`: a derived value goes with its numerator only.
+ */
+#define CM_SUPPRESS_ON_NUMERATOR 1
+
+/**
+ * `CmDiscloseOptions::display`: a suppressed count is null (shown `*`).
+ */
+#define CM_DISPLAY_STAR 0
+
+/**
+ * `CmDiscloseOptions::display`: a suppressed count reads 5 (codonPython's central value).
+ */
+#define CM_DISPLAY_CENTRAL 1
+
+/**
+ * `CmDerived::kind`: 100 × numerator / denominator.
+ */
+#define CM_DERIVED_PERCENT 0
+
+/**
+ * `CmDerived::kind`: numerator / denominator, a share in [0, 1].
+ */
+#define CM_DERIVED_PROPORTION 1
+
+/**
+ * `CmDerived::kind`: numerator / denominator × multiplier.
+ */
+#define CM_DERIVED_RATE 2
+
+/**
+ * `CmDerived::kind`: numerator / denominator.
+ */
+#define CM_DERIVED_RATIO 3
+
+/**
+ * `CmDerived::kind`: a statistic of the people counted by the denominator.
+ */
+#define CM_DERIVED_MEAN 4
+
+/**
  * `CmDistanceSummaryOptions::bands`: the OAP publication's <25, 25–<50, 50–<100, 100–<200,
  * 200–<300, ≥300 km.
  */
@@ -76,14 +136,21 @@ struct ArrowArrayStream {
 #define CM_BANDS_CUSTOM 2
 
 /**
+ * `CmInequalityOptions::favourable`: not said (the default). The direction has no safe
+ * default, so the measures that depend on it (D and R on an ordered dimension or against a
+ * reference, MDBU, MDBW, PAF, PAR) fail with `CM_INVALID_ARGUMENT` naming `favourable`.
+ */
+#define CM_FAVOURABLE_UNSET 0
+
+/**
  * `CmInequalityOptions::favourable`: higher values are better (e.g. engagement).
  */
-#define CM_FAVOURABLE_HIGH 0
+#define CM_FAVOURABLE_HIGH 1
 
 /**
  * `CmInequalityOptions::favourable`: lower values are better (OAP rates, disengagement).
  */
-#define CM_FAVOURABLE_LOW 1
+#define CM_FAVOURABLE_LOW 2
 
 /**
  * `CmInequalityOptions::rci_method`: the raw relative concentration index.
@@ -224,10 +291,11 @@ struct ArrowArrayStream {
 #define CM_CURVE_AALEN_JOHANSEN 1
 
 /**
- * The result of every collabmetrics call that can fail. `CM_OK` (0) is success; codes 1 to 7
- * are the core library's error kinds (`collabmetrics::Error::code()`), 100 and up are errors
- * of the C interface itself. On any code but `CM_OK`, `cm_last_error_message()` says what went
- * wrong (argument, index, rule).
+ * The result of every collabmetrics call that can fail. `CM_OK` (0) is success; codes 1 to 9
+ * are the core library's error kinds (`collabmetrics::ErrorKind::code()`), 100 and up are
+ * errors of the C interface itself (101, `CM_PANIC`, is also the core's "internal" kind). On
+ * any code but `CM_OK`, `cm_last_error_message()` says what went wrong and the
+ * `cm_last_error_*()` accessors give the same facts field by field.
  */
 typedef enum CmStatus {
   /**
@@ -264,17 +332,27 @@ typedef enum CmStatus {
    */
   CM_INVALID_GROUP = 7,
   /**
+   * A request would exceed a documented limit (repetitions, memory, periods).
+   */
+  CM_LIMIT_EXCEEDED = 8,
+  /**
+   * The computation was cancelled.
+   */
+  CM_CANCELLED = 9,
+  /**
    * A required pointer is NULL although its length is > 0.
    */
   CM_NULL_POINTER = 100,
   /**
-   * An internal error (a Rust panic) was caught at the boundary; please report it.
+   * An internal error (a Rust panic) was caught at the boundary; please report it. Its kind
+   * is "internal".
    */
   CM_PANIC = 101,
 } CmStatus;
 
 /**
- * How `cm_rate` computes the interval of each count.
+ * How `cm_rate` computes the interval of each count (the codes are the positions of the
+ * core's `RateMethod` names).
  */
 typedef enum CmRateMethod {
   /**
@@ -318,6 +396,99 @@ typedef enum CmIsrKind {
    */
   CM_ISR_RATE = 1,
 } CmIsrKind;
+
+/**
+ * One derived value of `CmDiscloseOptions::derived`.
+ */
+typedef struct CmDerived {
+  /**
+   * The derived column (computed from the counts when the table does not have it).
+   */
+  const char *column;
+  /**
+   * Its numerator count; NULL for none (a statistic such as a median).
+   */
+  const char *numerator;
+  /**
+   * Its denominator.
+   */
+  const char *denominator;
+  /**
+   * One of `CM_DERIVED_*`.
+   */
+  uint32_t kind;
+  /**
+   * Scale of numerator / denominator; NaN for the kind's default (100 for a percent, 1).
+   */
+  double multiplier;
+  /**
+   * Published decimals; negative for the default (the rule's, for percents).
+   */
+  int32_t decimals;
+  /**
+   * Suppressed below this denominator; NaN for none.
+   */
+  double min_denominator;
+} CmDerived;
+
+/**
+ * Options of `cm_disclose`; start from `cm_disclose_options_default`. Strings and arrays are
+ * borrowed for the duration of the call. A NULL list (with length 0) means "as the table's
+ * roles say" (collabmetrics' results carry them); to give an empty list, set the list's
+ * `has_*` flag.
+ */
+typedef struct CmDiscloseOptions {
+  /**
+   * The rule: "nhs_mhsds" (NULL: the default), "nhs_hes", "none", or
+   * "custom(k=5, suppress_zero=false, base=1)".
+   */
+  const char *rule;
+  /**
+   * Count columns (`counts_len` names); used when `has_counts` is true.
+   */
+  const char *const *counts;
+  size_t counts_len;
+  bool has_counts;
+  /**
+   * Derived values (`derived_len`); used when `has_derived` is true.
+   */
+  const struct CmDerived *derived;
+  size_t derived_len;
+  bool has_derived;
+  /**
+   * Key columns of a one- or two-way table (margins: rows where a key is null); used when
+   * `has_dimensions` is true.
+   */
+  const char *const *dimensions;
+  size_t dimensions_len;
+  bool has_dimensions;
+  /**
+   * Key columns splitting the rows into separate tables; used when `has_by` is true.
+   */
+  const char *const *by;
+  size_t by_len;
+  bool has_by;
+  /**
+   * NULL, or a boolean column marking national (England) rows, published unchanged.
+   */
+  const char *national;
+  /**
+   * One of `CM_SECONDARY_*`.
+   */
+  uint32_t secondary;
+  /**
+   * One of `CM_SUPPRESS_ON_*`.
+   */
+  uint32_t suppress_on;
+  /**
+   * One of `CM_DISPLAY_*`.
+   */
+  uint32_t display;
+  /**
+   * Decimals of published percentages; negative for the rule's.
+   */
+  int32_t decimals;
+} CmDiscloseOptions;
 
 /**
  * Options of `cm_distance_summary`; start from `cm_distance_summary_options_default`.
@@ -406,7 +577,9 @@ typedef struct CmInequalityOptions {
   const char *const *measures;
   size_t measures_len;
   /**
-   * One of `CM_FAVOURABLE_*` (default high).
+   * One of `CM_FAVOURABLE_*`: `CM_FAVOURABLE_LOW` when lower values are better (OAP rates,
+   * disengagement), `CM_FAVOURABLE_HIGH` when higher are (engagement). Default
+   * `CM_FAVOURABLE_UNSET`: there is no safe default, so set it for the measures that use it.
    */
   uint32_t favourable;
   /**
@@ -736,6 +909,34 @@ extern "C" {
 const char *cm_version(void);
 
 /**
+ * The default options: the rule "nhs_mhsds", everything else as the table's roles say,
+ * secondary suppression `auto`, `either`, suppressed counts null.
+ */
+struct CmDiscloseOptions cm_disclose_options_default(void);
+
+/**
+ * Publishes a table under a small-number rule, as `disclose` in Rust and `cm.disclose` in
+ * Python: `input` is moved into the call (released before it returns, whatever happens); on
+ * success `out` receives the published table (suppressed counts null, or 5 with
+ * `CM_DISPLAY_CENTRAL`; diagnostics as JSON under the schema metadata key
+ * "collabmetrics:diagnostics") and, when `log_out` is not NULL, `log_out` the log of every
+ * changed cell (`row`, `column`, `original`, `published`, `reason`, `audit_lower`,
+ * `audit_upper`: it holds the original values, never publish it). Both streams are the
+ * caller's to release. On failure neither is touched; an unsafe table fails with
+ * `CM_INVALID_CELL` naming the cell.
+ *
+ * # Safety
+ *
+ * `input` must be NULL or a valid `ArrowArrayStream`; `options` must point to a valid
+ * `CmDiscloseOptions` whose strings and arrays are valid; `out` must be writable, and
+ * `log_out` NULL or writable.
+ */
+enum CmStatus cm_disclose(struct ArrowArrayStream *input,
+                          const struct CmDiscloseOptions *options,
+                          struct ArrowArrayStream *out,
+                          struct ArrowArrayStream *log_out);
+
+/**
  * Straight-line distances in km between British National Grid points:
  * `sqrt(dE^2 + dN^2) / 1000`, the NHS method.
  *
@@ -828,7 +1029,8 @@ enum CmStatus cm_bng_to_wgs84(const double *e,
                               double *lon);
 
 /**
- * The default options: column "distance_km", no groups, no weights, 50 km, OAP bands, 95%.
+ * The default options (the core's `SummaryTableOptions::default()`): column "distance_km"
+ * (NULL), no groups, no weights, nulls an error, 50 km, OAP bands, 95%.
  */
 struct CmDistanceSummaryOptions cm_distance_summary_options_default(void);
 
@@ -848,6 +1050,59 @@ struct CmDistanceSummaryOptions cm_distance_summary_options_default(void);
 enum CmStatus cm_distance_summary(struct ArrowArrayStream *input,
                                   const struct CmDistanceSummaryOptions *options,
                                   struct ArrowArrayStream *out);
+
+/**
+ * The kind of the last failed call on this thread, as a static NUL-terminated string that is
+ * never freed: the core's kind names ("invalid_argument", "length_mismatch",
+ * "invalid_value", "missing_column", "column_type", "invalid_cell", "invalid_group",
+ * "limit_exceeded", "cancelled", "internal" for a caught panic), "null_pointer" for
+ * `CM_NULL_POINTER`, or "" when the last call succeeded. Never NULL.
+ */
+const char *cm_last_error_kind(void);
+
+/**
+ * The table the last error belongs to, for calls that take several tables (e.g.
+ * "contacts"); NULL when it is not about one of several tables. Valid until the next `cm_`
+ * call on this thread.
+ */
+const char *cm_last_error_table(void);
+
+/**
+ * The column of the last error (for vector arguments, the array argument); NULL when it
+ * names none. Valid until the next `cm_` call on this thread.
+ */
+const char *cm_last_error_column(void);
+
+/**
+ * The argument or option the last error is about (e.g. "confidence", or the NULL pointer's
+ * name); NULL when none. Valid until the next `cm_` call on this thread.
+ */
+const char *cm_last_error_argument(void);
+
+/**
+ * The first offending row (0-based; for array arguments the index) of the last error, or
+ * -1 when it names none.
+ */
+int64_t cm_last_error_row(void);
+
+/**
+ * The offending value of the last error, as text (e.g. "NaN", "-3"); NULL when none. Valid
+ * until the next `cm_` call on this thread.
+ */
+const char *cm_last_error_value(void);
+
+/**
+ * The group the last error is about (grouped computations, e.g. "area=E1"); NULL when none.
+ * Valid until the next `cm_` call on this thread.
+ */
+const char *cm_last_error_group(void);
+
+/**
+ * The rule the last error broke, in words (e.g. "denominators must be finite and > 0");
+ * NULL when none (a cancellation, an internal error). Valid until the next `cm_` call on
+ * this thread.
+ */
+const char *cm_last_error_rule(void);
 
 /**
  * The message of the last failed call on this thread, as a NUL-terminated UTF-8 string, or
@@ -967,8 +1222,9 @@ enum CmStatus cm_generalized_entropy(const double *values,
                                      double *out);
 
 /**
- * The default options: columns "subgroup", "value", "population", non-ordered, every
- * applicable measure, favourable high, linear SII, 95%, 100 000 repetitions, fixed seed.
+ * The default options (the core's `MeasuresTableOptions::default()`): columns "subgroup",
+ * "value", "population" (NULL), non-ordered, every applicable measure, favourable unset,
+ * linear SII, 95%, 100 000 repetitions, the fixed default seed.
  */
 struct CmInequalityOptions cm_inequality_options_default(void);
 
@@ -991,7 +1247,8 @@ enum CmStatus cm_inequality_measures(struct ArrowArrayStream *input,
                                      struct ArrowArrayStream *out);
 
 /**
- * The default options for the months from `start` to `end` (days since 1970-01-01).
+ * The default options (the core's `OapOptions::default()`) for the months from `start` to
+ * `end` (days since 1970-01-01), which have no default.
  */
 struct CmOapOptions cm_oap_options_default(int32_t start,
                                            int32_t end);

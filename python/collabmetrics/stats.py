@@ -3,7 +3,8 @@
 The methods follow PHE's "Technical Guide: Confidence Intervals" and the R package
 PHEindicatormethods; see ``docs/methods/stats.md`` in the repository. Each function returns a tidy
 frame: the inputs (or the ``by`` groups and their totals), then ``value``, ``lower``,
-``upper``, ``confidence`` and ``method``.
+``upper``, ``confidence`` and ``method``. Every default below is the Rust core's
+(``collabmetrics._native.defaults``).
 """
 
 from __future__ import annotations
@@ -14,9 +15,16 @@ import pyarrow as pa
 
 from . import _native
 from ._frames import Frame, Numbers, from_arrow, group_names, is_frame, levels, to_arrow, vectors
-from ._native import CollabMetricsError
+from .disclosure import Rule, publish_table
 
 __all__ = ["dsr", "isr", "mean", "proportion", "rate"]
+
+# The core's defaults of each function.
+_PROPORTION = _native.defaults("proportion")
+_RATE = _native.defaults("rate")
+_DSR = _native.defaults("dsr")
+_ISR = _native.defaults("isr")
+_MEAN = _native.defaults("mean")
 
 
 def _each_level(confidence: float | Sequence[float], call: Callable[[float], pa.Table]) -> pa.Table:
@@ -34,15 +42,11 @@ def _rowwise(
     """The input table, its two column names and the output kind, for row-wise estimators."""
     if data is not None:
         if not (isinstance(first, str) and isinstance(second, str)):
-            raise CollabMetricsError(
-                f"invalid argument `{names[0]}`: with `data`, pass column names, not values"
-            )
+            raise _native.invalid_argument(names[0], "with `data`, pass column names, not values")
         table, kind = to_arrow(data)
         return table, first, second, kind
     if is_frame(first) or is_frame(second):
-        raise CollabMetricsError(
-            f"invalid argument `{names[0]}`: to use a frame, pass data=frame and column names"
-        )
+        raise _native.invalid_argument(names[0], "to use a frame, pass data=frame and column names")
     table = vectors(**{names[0]: first, names[1]: second})
     return table, names[0], names[1], "pyarrow"
 
@@ -52,9 +56,10 @@ def proportion(
     denominator: Numbers | str,
     *,
     data: Frame | None = None,
-    confidence: float | Sequence[float] = 0.95,
-    multiplier: float = 1.0,
-    method: str = "wilson",
+    confidence: float | Sequence[float] = _PROPORTION["confidence"],
+    multiplier: float = _PROPORTION["multiplier"],
+    method: str = _PROPORTION["method"],
+    publish: bool | Rule | None = None,
 ) -> Frame:
     """Proportions ``numerator / denominator × multiplier`` with Wilson score intervals.
 
@@ -66,12 +71,18 @@ def proportion(
         multiplier: 1 for a proportion, 100 for a percentage.
         method: ``"wilson"`` (the only method: PHE's default).
 
+        publish: publish the result (``True``: under the default rule, ``"nhs_mhsds"``; or a
+            rule name or mapping, see :func:`collabmetrics.disclose`): small counts
+            suppressed, others rounded, derived values from unrounded counts. Default: the
+            raw, unrounded result.
     Returns:
         The input columns, then ``value``, ``lower``, ``upper``, ``confidence``, ``method``.
 
     Raises:
-        CollabMetricsError: ``denominator`` <= 0, ``numerator`` < 0 or > ``denominator``,
-            NaN or missing values, a confidence outside (0, 1), mismatched lengths.
+        InvalidCellError: ``denominator`` <= 0, ``numerator`` < 0 or > ``denominator``, NaN or
+            a missing value (``column`` and ``row`` name it).
+        InvalidArgumentError: a confidence outside (0, 1), an unknown method.
+        LengthMismatchError: lengths other than 1 that differ.
 
     Example:
         >>> import collabmetrics as cm
@@ -83,15 +94,11 @@ def proportion(
         >>> round(t.column("upper")[1].as_py(), 6)  # O = 0: z² / (n + z²)
         0.036993
     """
-    if method.lower() != "wilson":
-        raise CollabMetricsError(
-            f'invalid argument `method`: unknown proportion method "{method}"; expected "wilson"'
-        )
     table, num, den, kind = _rowwise(numerator, denominator, ("numerator", "denominator"), data)
     out = _each_level(
-        confidence, lambda c: _native.proportion_table(table, num, den, c, multiplier)
+        confidence, lambda c: _native.proportion_table(table, num, den, c, multiplier, method)
     )
-    return from_arrow(out, kind)
+    return from_arrow(publish_table(out, publish), kind)
 
 
 def rate(
@@ -99,15 +106,17 @@ def rate(
     denominator: Numbers | str,
     *,
     data: Frame | None = None,
-    confidence: float | Sequence[float] = 0.95,
-    multiplier: float = 100_000,
-    method: str = "byar",
+    confidence: float | Sequence[float] = _RATE["confidence"],
+    multiplier: float = _RATE["multiplier"],
+    method: str = _RATE["method"],
+    publish: bool | Rule | None = None,
 ) -> Frame:
     """Crude rates ``count / denominator × multiplier`` with Poisson intervals.
 
     ``method="byar"`` (PHE's rule) uses Byar's approximation for counts of 10 or more and exact
     chi-squared limits below 10; ``method="exact"`` uses exact limits for every count. The
-    ``method`` column says which each row used (``"Byars"`` or ``"Exact"``).
+    ``method`` column says which each row used (``"Byars"`` or ``"Exact"``). ``publish=True``
+    (or a rule) publishes the result (see :func:`collabmetrics.disclose`).
 
     Example:
         >>> import collabmetrics as cm
@@ -121,7 +130,7 @@ def rate(
     out = _each_level(
         confidence, lambda c: _native.rate_table(table, cnt, den, c, multiplier, method)
     )
-    return from_arrow(out, kind)
+    return from_arrow(publish_table(out, publish), kind)
 
 
 def _standard(
@@ -136,14 +145,15 @@ def _standard(
 def dsr(
     frame: Frame,
     *,
-    count: str = "count",
-    population: str = "population",
-    age_band: str = "age_band",
+    count: str = _DSR["count"],
+    population: str = _DSR["population"],
+    age_band: str = _DSR["age_band"],
     by: str | Sequence[str] | None = None,
-    standard: str | Mapping[int, float] = "esp2013",
-    confidence: float | Sequence[float] = 0.95,
-    multiplier: float = 100_000,
-    method: str = "byar",
+    standard: str | Mapping[int, float] = _DSR["standard"],
+    confidence: float | Sequence[float] = _DSR["confidence"],
+    multiplier: float = _DSR["multiplier"],
+    method: str = _DSR["method"],
+    publish: bool | Rule | None = None,
 ) -> Frame:
     """Directly standardised rates per group with Dobson's interval.
 
@@ -157,6 +167,10 @@ def dsr(
         method: limits of the total count used by Dobson's method: ``"byar"`` (exact below
             10) or ``"exact"``.
 
+        publish: publish the result (``True``: under the default rule, ``"nhs_mhsds"``; or a
+            rule name or mapping, see :func:`collabmetrics.disclose`): small counts
+            suppressed, others rounded, derived values from unrounded counts. Default: the
+            raw, unrounded result.
     Returns:
         The ``by`` columns, ``total_count``, ``total_population``, ``value``, ``lower``,
         ``upper``, ``confidence``, ``method`` and ``note``. PHE does not publish a DSR on fewer
@@ -179,21 +193,22 @@ def dsr(
             table, count, population, age_band, keys, name, custom, c, multiplier, method
         ),
     )
-    return from_arrow(out, kind)
+    return from_arrow(publish_table(out, publish), kind)
 
 
 def isr(
     frame: Frame,
     *,
-    count: str = "count",
-    population: str = "population",
-    reference_count: str = "reference_count",
-    reference_population: str = "reference_population",
+    count: str = _ISR["count"],
+    population: str = _ISR["population"],
+    reference_count: str = _ISR["reference_count"],
+    reference_population: str = _ISR["reference_population"],
     by: str | Sequence[str] | None = None,
-    kind: str = "ratio",
-    confidence: float | Sequence[float] = 0.95,
-    multiplier: float | None = None,
-    method: str = "byar",
+    kind: str = _ISR["kind"],
+    confidence: float | Sequence[float] = _ISR["confidence"],
+    multiplier: float | None = _ISR["multiplier"],
+    method: str = _ISR["method"],
+    publish: bool | Rule | None = None,
 ) -> Frame:
     """Indirectly standardised ratios (or rates) per group.
 
@@ -204,7 +219,12 @@ def isr(
     Args:
         kind: ``"ratio"`` (O / E × multiplier, default multiplier 1; 100 for an SMR) or
             ``"rate"`` (O / E × the reference crude rate × multiplier, default 100 000).
+        multiplier: None (the default) for the kind's own: 1 for a ratio, 100 000 for a rate.
 
+        publish: publish the result (``True``: under the default rule, ``"nhs_mhsds"``; or a
+            rule name or mapping, see :func:`collabmetrics.disclose`): small counts
+            suppressed, others rounded, derived values from unrounded counts. Default: the
+            raw, unrounded result.
     Example:
         >>> import pyarrow as pa, collabmetrics as cm
         >>> t = pa.table({"count": [30, 20], "population": [1000, 1000],
@@ -212,8 +232,6 @@ def isr(
         >>> round(cm.isr(t).column("value")[0].as_py(), 4)  # 50 / 40
         1.25
     """
-    if multiplier is None:
-        multiplier = 1.0 if kind == "ratio" else 100_000.0
     table, out_kind = to_arrow(frame)
     keys = group_names(by)
     out = _each_level(
@@ -231,21 +249,26 @@ def isr(
             method,
         ),
     )
-    return from_arrow(out, out_kind)
+    return from_arrow(publish_table(out, publish), out_kind)
 
 
 def mean(
     data: Frame | Numbers,
     *,
-    value: str = "value",
+    value: str = _MEAN["value"],
     by: str | Sequence[str] | None = None,
-    confidence: float | Sequence[float] = 0.95,
+    confidence: float | Sequence[float] = _MEAN["confidence"],
+    publish: bool | Rule | None = None,
 ) -> Frame:
     """Means with Student's t interval ``mean ± t(n−1) · sd / √n``, per group.
 
     Args:
         data: a frame (with the ``value`` column and any ``by`` columns) or plain numbers.
 
+        publish: publish the result (``True``: under the default rule, ``"nhs_mhsds"``; or a
+            rule name or mapping, see :func:`collabmetrics.disclose`): small counts
+            suppressed, others rounded, derived values from unrounded counts. Default: the
+            raw, unrounded result.
     Returns:
         The ``by`` columns, ``value_count``, ``value_sum``, ``sd``, ``value``, ``lower``,
         ``upper``, ``confidence``, ``method``.
@@ -262,4 +285,4 @@ def mean(
         table, kind, value = vectors(value=data), "pyarrow", "value"
     keys = group_names(by)
     out = _each_level(confidence, lambda c: _native.mean_table(table, value, keys, c))
-    return from_arrow(out, kind)
+    return from_arrow(publish_table(out, publish), kind)

@@ -4,15 +4,18 @@
 //! `collabmetrics oap` and `collabmetrics transition` compute the metrics from an analyst's
 //! own extracts (CSV or Parquet), and `collabmetrics spc` charts any measure's series.
 
+mod args;
 mod demo;
 mod demo_spc;
 mod io;
 mod oap_cmd;
+mod publish;
 mod report;
 mod spc_cmd;
 mod transition_cmd;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use collabmetrics::demo::DemoOptions;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -34,14 +37,18 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
         /// Confidence level of every interval, in (0, 1).
-        #[arg(long, default_value_t = 0.95)]
+        #[arg(long, default_value_t = collabmetrics::stats::DEFAULT_CONFIDENCE)]
         confidence: f64,
         /// Seed of the demo generator (the same seed gives the same report).
-        #[arg(long, default_value_t = 2026)]
+        #[arg(long, default_value_t = DemoOptions::default().seed)]
         seed: u64,
         /// Size: 1 is a collaborative of about 1.9 million people; about 30 is England.
-        #[arg(long, default_value_t = 1.0)]
+        #[arg(long, default_value_t = DemoOptions::default().scale)]
         scale: f64,
+        /// Print the main result tables as they may be published, under RULE (nhs_mhsds when
+        /// the flag is alone; nhs_hes, none, or "custom(k=5, suppress_zero=false, base=1)").
+        #[arg(long, value_name = "RULE")]
+        publish: Option<Option<String>>,
     },
     /// OAP measures (OAP01–OAP11) for your own placements extract (CSV or Parquet).
     Oap(Box<oap_cmd::OapArgs>),
@@ -69,16 +76,24 @@ fn main() -> ExitCode {
             confidence,
             seed,
             scale,
-        } => demo::run(&demo::DemoArgs {
-            confidence,
-            seed,
-            scale,
-        })
-        .map(|r| match format {
-            Format::Text => print!("{}", r.to_text()),
-            Format::Json => println!("{}", r.to_json()),
-        })
-        .map_err(|e| e.to_string()),
+            publish,
+        } => publish::rule(&publish)
+            .and_then(|rule| {
+                let args = demo::DemoArgs {
+                    confidence,
+                    seed,
+                    scale,
+                };
+                match rule {
+                    Some(rule) => publish::demo_report(&args, rule),
+                    None => demo::run(&args),
+                }
+                .map_err(|e| e.to_string())
+            })
+            .map(|r| match format {
+                Format::Text => print!("{}", r.to_text()),
+                Format::Json => println!("{}", r.to_json()),
+            }),
         Command::Oap(args) => oap_cmd::run(&args),
         Command::Transition(args) => transition_cmd::run(&args),
         Command::Spc(args) => spc_cmd::run(&args),
@@ -89,5 +104,27 @@ fn main() -> ExitCode {
             eprintln!("collabmetrics: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_defaults_are_the_cores() {
+        let cli = Cli::try_parse_from(["collabmetrics", "demo"]).unwrap();
+        let Command::Demo {
+            confidence,
+            seed,
+            scale,
+            ..
+        } = cli.command
+        else {
+            panic!("not the demo command");
+        };
+        let d = DemoOptions::default();
+        assert_eq!((seed, scale), (d.seed, d.scale));
+        assert_eq!(confidence, collabmetrics::stats::DEFAULT_CONFIDENCE);
     }
 }

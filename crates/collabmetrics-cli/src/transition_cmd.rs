@@ -1,8 +1,8 @@
 //! `collabmetrics transition`: transition disengagement for 16–25s (cohorts T and B of
 //! `docs/methods/transition.md`) from an analyst's persons, referrals and contacts extracts.
 
-use crate::io::{print_diagnostics, read_input, write_output, TableFormat};
-use collabmetrics::table::{parse_date, ColumnMap};
+use crate::io::{read_input, TableFormat};
+use collabmetrics::table::{parse_date, ColumnMap, TableResult};
 use collabmetrics::transition::{self, Tables, TransitionOptions};
 use std::path::PathBuf;
 
@@ -50,16 +50,16 @@ pub struct TransitionArgs {
     #[arg(long)]
     period_end: Option<String>,
     /// N of T1 (disengaged within N days) and of cohort B's engagement.
-    #[arg(long, default_value_t = 90)]
+    #[arg(long, default_value_t = TransitionOptions::default().engagement_days)]
     engagement_days: i32,
     /// Attended adult contacts needed to count as engaged (1, or 2 for the stricter rule).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = TransitionOptions::default().min_attended_contacts)]
     min_attended_contacts: u32,
     /// Age at which CYPMHS ends.
-    #[arg(long, default_value_t = 18)]
+    #[arg(long, default_value_t = TransitionOptions::default().boundary_age)]
     boundary_age: u32,
     /// Confidence level of the Wilson intervals and the curve, in (0, 1).
-    #[arg(long, default_value_t = 0.95)]
+    #[arg(long, default_value_t = TransitionOptions::default().confidence)]
     confidence: f64,
     /// Column mapping OURS=THEIRS, repeatable, for every table (e.g.
     /// received_date=ReferralRequestReceivedDate), or TABLE.OURS=THEIRS for one table (e.g.
@@ -74,6 +74,10 @@ pub struct TransitionArgs {
     /// Output file (default: standard output).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Write the table as it may be published (summary and curve only), under RULE (nhs_mhsds
+    /// when the flag is alone; nhs_hes, none, or "custom(k=5, suppress_zero=false, base=1)").
+    #[arg(long, value_name = "RULE")]
+    publish: Option<Option<String>>,
 }
 
 fn date(arg: &str, value: &str) -> Result<i32, String> {
@@ -144,31 +148,49 @@ pub fn run(a: &TransitionArgs) -> Result<(), String> {
         care_plans: care_plans.as_ref(),
     };
     let e = |e: collabmetrics::Error| e.to_string();
-    let (table, diagnostics) = match a.output {
-        Output::Summary => {
-            let r = transition::summary(&tables, &opts).map_err(e)?;
-            (r.table, r.diagnostics)
-        }
-        Output::Transfers => {
-            let r = transition::transfers(&tables, &opts).map_err(e)?;
-            (r.table, r.diagnostics)
-        }
-        Output::AgeingOut => {
-            let r = transition::ageing_out(&tables, &opts).map_err(e)?;
-            (r.table, r.diagnostics)
-        }
+    let result = match a.output {
+        Output::Summary => transition::summary(&tables, &opts).map_err(e)?,
+        Output::Transfers => transition::transfers(&tables, &opts).map_err(e)?,
+        Output::AgeingOut => transition::ageing_out(&tables, &opts).map_err(e)?,
         Output::Curve => {
             let r = transition::analyse(&tables, &opts).map_err(e)?;
-            (r.curve, r.diagnostics)
+            TableResult {
+                table: r.curve,
+                diagnostics: r.diagnostics,
+            }
         }
     };
-    print_diagnostics(&diagnostics);
-    write_output(&table, a.format, a.out.as_deref())
+    crate::publish::write(result, &a.publish, a.format, a.out.as_deref())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        transition: TransitionArgs,
+    }
+
+    #[test]
+    fn no_flags_give_the_core_defaults() {
+        use clap::Parser;
+        let args = [
+            "transition",
+            "--persons",
+            "p.csv",
+            "--referrals",
+            "r.csv",
+            "--contacts",
+            "c.csv",
+            "--data-end",
+            "2024-03-31",
+        ];
+        let a = Cli::try_parse_from(args).unwrap().transition;
+        let end = date("data-end", "2024-03-31").unwrap();
+        assert_eq!(options(&a).unwrap(), TransitionOptions::new(end));
+    }
 
     #[test]
     fn column_maps_apply_to_every_table_or_one() {

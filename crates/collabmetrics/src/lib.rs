@@ -24,7 +24,13 @@
 //!   (NHSRplotthedots), point types and the variation and assurance icons, many series at once.
 //! * [`demo`]: a seeded, clearly synthetic demo collaborative (areas, population, units,
 //!   placements, admissions, young people's referrals and contacts) for examples and benchmarks.
+//! * [`disclosure`]: small-number suppression and rounding for publication (NHS MHSDS and HES
+//!   rules), margins, derived values, hypercube secondary suppression and the LP audit.
 //! * [`error`]: one [`Error`] type naming the argument or column, the first bad row and the rule.
+//! * [`options`]: every option's names and defaults, which the C, Python and command-line faces
+//!   take from here.
+//! * [`panic`]: the guard the language boundaries run their calls in (a panic becomes an
+//!   [`ErrorKind::Internal`] error, without a message on standard error).
 //!
 //! ```
 //! use collabmetrics::stats::{proportion, ProportionOptions};
@@ -33,10 +39,13 @@
 //! ```
 
 pub mod demo;
+pub mod disclosure;
 pub mod distance;
 pub mod error;
 pub mod inequality;
 pub mod oap;
+pub mod options;
+pub mod panic;
 mod rng;
 pub mod spc;
 pub mod stats;

@@ -409,7 +409,7 @@ fn bad_input_is_named() {
     let e = err(b.project(&[0, 1, 2, 3, 4, 6]).unwrap());
     assert!(e.starts_with("missing column `reason`"), "{e}");
     let mut bad = options(Window::Month);
-    bad.end = d(2023, 12, 1);
+    bad.end = Some(d(2023, 12, 1));
     let e = oap::measures(&input(placements()), &bad, None, None)
         .unwrap_err()
         .to_string();

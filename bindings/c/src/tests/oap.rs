@@ -383,7 +383,7 @@ fn diagnostics(b: &RecordBatch) -> String {
 fn defaults_match_the_core() {
     let o = cm_oap_options_default(d(2024, 1, 1), d(2024, 3, 31));
     let core = OapOptions::new(d(2024, 1, 1), d(2024, 3, 31));
-    assert_eq!((o.start, o.end), (core.start, core.end));
+    assert_eq!((Some(o.start), Some(o.end)), (core.start, core.end));
     assert_eq!(o.window, CM_WINDOW_MONTH);
     assert!(o.by.is_null() && o.by_len == 0);
     assert!(o.inappropriate_only);
@@ -682,7 +682,10 @@ fn diagnostics_travel_in_the_schema_metadata() {
         r#"{"reason":"overlapping_placements","action":"counted as recorded (overlap = \"count\")","count":1,"first_row":4}]"#,
     );
     assert_eq!(diagnostics(&out), expected);
-    assert_eq!(out.schema().metadata().len(), 1);
+    // The diagnostics and the columns' roles for publication (collabmetrics:roles).
+    let mut keys: Vec<&String> = out.schema_ref().metadata().keys().collect();
+    keys.sort();
+    assert_eq!(keys, [DIAGNOSTICS_KEY, collabmetrics::table::ROLES_KEY]);
 
     // A clean selection reports nothing: an empty list.
     let clean = placements().slice(1, 3); // rows 1, 2, 3: row 3 is open
@@ -761,7 +764,8 @@ fn unknown_constants_are_invalid_arguments() {
     );
     assert_eq!(
         last_message(),
-        "invalid argument `window`: unknown window 99; use a CM_WINDOW_* constant"
+        "invalid argument `window`: unknown window 99; expected a CM_WINDOW_* constant: \
+         0 (month), 1 (rolling_3m), 2 (rolling_12m)"
     );
     let mut o = options();
     o.bed_scope = 3;
@@ -781,7 +785,8 @@ fn unknown_constants_are_invalid_arguments() {
     );
     assert_eq!(
         last_message(),
-        "invalid argument `overlap`: unknown overlap rule 2; use a CM_OVERLAP_* constant"
+        "invalid argument `overlap`: unknown overlap rule 2; expected a CM_OVERLAP_* constant: \
+         0 (count), 1 (truncate)"
     );
 }
 

@@ -62,7 +62,8 @@ use crate::table::{civil_from_days, days_from_civil, days_in_month};
 use arrow_array::RecordBatch;
 
 /// What to generate.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct DemoOptions {
     /// The random seed: the same options give identical tables.
     pub seed: u64,

@@ -367,18 +367,20 @@ pub fn decompose(
     })
 }
 
-/// Concentration index of `outcome` h against the rank variable x: C = 2 cov_w(h, R) / h̄ with
-/// R the weighted fractional rank of x (ties share their mean rank).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum ConcentrationCorrection {
-    /// The standard index.
-    #[default]
-    None,
-    /// Wagstaff: C / (1 − h̄) for h in [0, 1].
-    Wagstaff,
-    /// Erreygers: 4 h̄ C / (b − a) for h in [a, b].
-    Erreygers,
+crate::option_enum! {
+    /// The correction of the concentration index of `outcome` h against the rank variable x:
+    /// C = 2 cov_w(h, R) / h̄ with R the weighted fractional rank of x (ties share their mean
+    /// rank).
+    #[derive(Default)]
+    pub enum ConcentrationCorrection: "correction", "concentration index correction" {
+        /// The standard index.
+        #[default]
+        None = "none",
+        /// Wagstaff: C / (1 − h̄) for h in [0, 1].
+        Wagstaff = "wagstaff",
+        /// Erreygers: 4 h̄ C / (b − a) for h in [a, b].
+        Erreygers = "erreygers",
+    }
 }
 
 /// Concentration index (see [`ConcentrationCorrection`]); `bounds` = (a, b) of a bounded

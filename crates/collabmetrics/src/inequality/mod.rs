@@ -153,11 +153,13 @@ pub(crate) mod rng;
 pub mod sii;
 pub mod table;
 
-pub use bootstrap::{bootstrap, BootstrapOptions, BootstrapResult, IndividualMeasure};
+pub use bootstrap::{
+    bootstrap, BootstrapOptions, BootstrapResult, IndexName, IndividualMeasure, IndividualOptions,
+};
 pub use grouped::{Favourable, Subgroup};
 pub use heat::{
     heat_measure, heat_measures, infer_scale, HeatOptions, Measure, MeasureResult, RciMethod,
-    SiiModel,
+    SiiModel, DEFAULT_SEED,
 };
 pub use individual::{
     atkinson, concentration_index, decompose, generalized_entropy, gini, lorenz_at, mld,

@@ -5,12 +5,17 @@ use super::kernel::{accumulate, Monthly, Spells, LOS_BANDS};
 use super::periods::{month_end, month_of, month_start, Window};
 use crate::distance::{self, DistanceSummary, SummaryOptions};
 use crate::error::{Error, Result};
+use crate::options::required;
 use crate::stats::{
     self, check_confidence, wilson_row, z_value, ExactMemo, PoissonLimits, RateMethod,
 };
 use crate::table::tidy::Tidy;
-use crate::table::{format_date, ColumnKind, ColumnSpec, Diagnostics, Groups, Input, TableResult};
+use crate::table::{
+    format_date, ColumnKind, ColumnSpec, Derived, DerivedKind, Diagnostics, Groups, Input, Roles,
+    TableResult,
+};
 use arrow_schema::Field;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// The placements table.
@@ -98,38 +103,46 @@ pub const POPULATION_COLUMNS: &[ColumnSpec] = &[ColumnSpec::new(
 )];
 
 /// Options of [`measures`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct OapOptions {
-    /// First and last reporting dates: every calendar month from `start`'s to `end`'s.
-    pub start: i32,
-    pub end: i32,
+    /// First reporting date (days since 1970-01-01): every calendar month from `start`'s to
+    /// `end`'s is reported. Required: there is no default reporting period.
+    pub start: Option<i32>,
+    /// Last reporting date (days since 1970-01-01). Required.
+    pub end: Option<i32>,
+    /// The reporting period ending in each month (default the calendar month).
     pub window: Window,
     /// Breakdown columns (none: the whole collaborative).
     pub by: Vec<String>,
     /// Inappropriate placements only (default) or every placement.
     pub inappropriate_only: bool,
+    /// Which reason codes are inappropriate and which appropriate.
     pub reasons: ReasonMap,
-    /// Bed types in scope, as codes; `None` for every bed type.
+    /// Bed types in scope, as codes; `None` for every bed type (default
+    /// [`DEFAULT_BED_TYPES`]).
     pub bed_types: Option<Vec<String>>,
     /// The data cut-off date: open placements run through it when it is before a period's end.
     pub data_cutoff: Option<i32>,
+    /// What overlapping placements of one person do (default: counted as recorded).
     pub overlap: OverlapRule,
     /// Rates per this many people (default 1 000 000, the NHS convention).
     pub multiplier: f64,
+    /// Confidence level of the rates', proportions' and distance summaries' intervals.
     pub confidence: f64,
     /// A column of home-to-unit distances in km (e.g. from `distance::bng`): when given, the
     /// distances of the placements started in each period are summarised (`distance_*`).
     pub distance: Option<String>,
-    /// Threshold, bands and interval level of the distance summary.
+    /// Threshold and bands of the distance summary (its level is `confidence`).
     pub distance_options: SummaryOptions,
 }
 
-impl OapOptions {
-    /// Defaults for the months from `start` to `end` (days since 1970-01-01).
-    pub fn new(start: i32, end: i32) -> Self {
+impl Default for OapOptions {
+    /// The specification's defaults; `start` and `end` are unset and must be given.
+    fn default() -> Self {
         OapOptions {
-            start,
-            end,
+            start: None,
+            end: None,
             window: Window::Month,
             by: Vec::new(),
             inappropriate_only: true,
@@ -138,9 +151,20 @@ impl OapOptions {
             data_cutoff: None,
             overlap: OverlapRule::Count,
             multiplier: 1_000_000.0,
-            confidence: 0.95,
+            confidence: crate::stats::DEFAULT_CONFIDENCE,
             distance: None,
             distance_options: SummaryOptions::default(),
+        }
+    }
+}
+
+impl OapOptions {
+    /// Defaults for the months from `start` to `end` (days since 1970-01-01).
+    pub fn new(start: i32, end: i32) -> Self {
+        OapOptions {
+            start: Some(start),
+            end: Some(end),
+            ..OapOptions::default()
         }
     }
 }
@@ -156,13 +180,13 @@ pub fn measures(
     population: Option<&Input>,
     admissions: Option<&Input>,
 ) -> Result<TableResult> {
-    check_options(opts)?;
+    let (start, end) = check_options(opts)?;
     placements.check(PLACEMENT_COLUMNS)?;
     let mut diag = Diagnostics::new();
     let mut spells = read_placements(placements, opts, &mut diag)?;
     let groups = Groups::new(placements, &opts.by)?;
-    let first_month = month_of(opts.start) - (opts.window.months() - 1);
-    let last_month = month_of(opts.end);
+    let first_month = month_of(start) - (opts.window.months() - 1);
+    let last_month = month_of(end);
     let n_months = (last_month - first_month + 1) as usize;
 
     let mut keys = groups.keys.clone();
@@ -200,7 +224,7 @@ pub fn measures(
         None => None,
     };
     let layout = Layout {
-        first_report: (month_of(opts.start) - first_month) as usize,
+        first_report: (month_of(start) - first_month) as usize,
         n_months,
         n_groups,
         w: opts.window.months() as usize,
@@ -230,24 +254,111 @@ pub fn measures(
         &mut diag,
     )?;
     Ok(TableResult {
-        table,
+        table: roles(opts).annotate(table),
         diagnostics: diag,
     })
 }
 
-fn check_options(opts: &OapOptions) -> Result<()> {
-    if opts.end < opts.start {
+/// What each column of the result is, for publication ([`crate::disclosure`]): the counts
+/// (OAP01–04, bands, admissions' counts, distance counts), the rates, proportions and
+/// distance statistics derived from them, and the sums linking counts of one row or period.
+fn roles(opts: &OapOptions) -> Roles {
+    let los: Vec<&str> = LOS_BANDS.iter().map(|(name, _, _)| *name).collect();
+    let measures = ["started", "bed_days", "active_at_end", "ended"];
+    let bands = opts.distance_options.bands.column_names();
+    let band_columns: Vec<String> = bands.iter().map(|b| format!("distance_{b}")).collect();
+    let mut counts = vec!["started", "ended", "active_at_end", "bed_days", "same_day"];
+    counts.extend(&los);
+    counts.push("cost_bed_days");
+    let admissions: Vec<String> = measures.iter().map(|m| format!("admissions_{m}")).collect();
+    counts.extend(admissions.iter().map(String::as_str));
+    counts.push("distance_count");
+    counts.extend(band_columns.iter().map(String::as_str));
+    let mut keys = opts.by.clone();
+    keys.extend(["period_start".to_owned(), "period_end".to_owned()]);
+    let mut roles = Roles::counts(&counts, &keys).with_dimensions_of(&opts.by);
+    for m in ["started", "active_at_end", "ended"] {
+        for suffix in ["", "_lower", "_upper"] {
+            let column = format!("rate_{m}{suffix}");
+            // Published to one decimal, as NHS rates are.
+            let mut rate = Derived::new(&column, Some(m), "population", DerivedKind::Rate)
+                .times(opts.multiplier);
+            rate.decimals = Some(1);
+            roles = roles.derive(rate);
+        }
+    }
+    for m in measures {
+        for suffix in ["", "_lower", "_upper"] {
+            let column = format!("proportion_{m}{suffix}");
+            let den = format!("admissions_{m}");
+            roles = roles.derive(Derived::new(&column, Some(m), &den, DerivedKind::Percent));
+        }
+    }
+    roles = roles.derive(Derived::new(
+        "cost",
+        None,
+        "cost_bed_days",
+        DerivedKind::Mean,
+    ));
+    for stat in [
+        "mean",
+        "median",
+        "median_lower",
+        "median_upper",
+        "p90",
+        "max",
+    ] {
+        let column = format!("distance_{stat}");
+        roles = roles.derive(Derived::new(
+            &column,
+            None,
+            "distance_count",
+            DerivedKind::Mean,
+        ));
+    }
+    for share in ["share_beyond", "share_lower", "share_upper"] {
+        let column = format!("distance_{share}");
+        roles = roles.derive(Derived::new(
+            &column,
+            None,
+            "distance_count",
+            DerivedKind::Proportion,
+        ));
+    }
+    let mut banded: Vec<&str> = vec!["ended"];
+    banded.extend(&los);
+    let mut distance: Vec<&str> = vec!["distance_count"];
+    distance.extend(band_columns.iter().map(String::as_str));
+    roles
+        .link(&banded, "the length-of-stay bands sum to `ended`")
+        .link(
+            &["started", "ended", "active_at_end"],
+            "a month's active placements are the previous month's plus those started less those ended",
+        )
+        .link(&distance, "the distance bands sum to `distance_count`")
+}
+
+/// Checks the options; returns the reporting start and end.
+fn check_options(opts: &OapOptions) -> Result<(i32, i32)> {
+    let start = opts
+        .start
+        .ok_or_else(|| required("start", "the first reporting month (any date in it)"))?;
+    let end = opts
+        .end
+        .ok_or_else(|| required("end", "the last reporting month (any date in it)"))?;
+    if end < start {
         return Err(Error::invalid_argument(
             "end",
             format!(
                 "the reporting end {} is before the start {}",
-                format_date(opts.end),
-                format_date(opts.start)
+                format_date(end),
+                format_date(start)
             ),
         ));
     }
     check_confidence(opts.confidence)?;
-    stats::check_multiplier(opts.multiplier)
+    stats::check_multiplier(opts.multiplier)?;
+    Ok((start, end))
 }
 
 /// Included placements as parallel columns (`rows` are their input rows).
@@ -702,16 +813,24 @@ fn build(
     for (b, (name, _, _)) in LOS_BANDS.iter().enumerate() {
         t.int(name, sum(&m.los[b]));
     }
-    if m.cost_days.iter().any(|&d| d > 0) || opts_has_cost(m) {
-        t.number(
-            "cost",
-            cells
-                .iter()
-                .map(|&(g, k)| m.window_sum(&m.cost, g, k, l.w))
-                .collect(),
-        );
-        t.int("cost_bed_days", sum(&m.cost_days));
-    }
+    // Always present, so that every call's schema is the same: null where no bed day of the
+    // period has a recorded cost (every row, when there is no `daily_cost` column).
+    let cost_days = sum(&m.cost_days);
+    t.nullable_number(
+        "cost",
+        cells
+            .iter()
+            .zip(&cost_days)
+            .map(|(&(g, k), &days)| {
+                if days > 0 {
+                    m.window_sum(&m.cost, g, k, l.w)
+                } else {
+                    f64::NAN
+                }
+            })
+            .collect(),
+    );
+    t.int("cost_bed_days", cost_days);
     if let Some(pops) = pops {
         let pop: Vec<f64> = cells.iter().map(|&(g, _)| pops[g]).collect();
         t.nullable_number("population", pop.clone());
@@ -821,10 +940,6 @@ fn distance_columns(t: &mut Tidy, d: &DistanceSummary) {
     for (name, values) in d.band_names.iter().zip(&d.bands) {
         t.number(&format!("distance_{name}"), values.clone());
     }
-}
-
-fn opts_has_cost(m: &Monthly) -> bool {
-    m.cost.iter().any(|&c| c != 0.0)
 }
 
 /// Rates per population with Byar/exact limits; null where the group has no population.

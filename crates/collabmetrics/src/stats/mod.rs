@@ -20,10 +20,12 @@ pub use dsr::{dsr, DsrEstimates, DsrOptions, LOW_COUNT_NOTE};
 pub use isr::{isr, IsrEstimates, IsrKind, IsrOptions};
 pub use mean::{mean, MeanEstimates, MeanOptions};
 pub use poisson::{byar_limits, exact_limits, ExactMemo, PoissonLimits, RateRow};
-pub use proportion::{proportion, proportion_into, wilson_limits, wilson_row, ProportionOptions};
+pub use proportion::{
+    proportion, proportion_into, wilson_limits, wilson_row, ProportionMethod, ProportionOptions,
+};
 pub use quantile::{quantile7, quantile7_sorted};
 pub use rate::{rate, rate_into, RateMethod, RateOptions};
-pub use standard::StandardPopulation;
+pub use standard::{StandardName, StandardPopulation};
 
 use crate::error::{Error, Result};
 use serde::Serialize;
@@ -69,6 +71,10 @@ impl Method {
         })
     }
 }
+
+/// The confidence level of every interval when the caller gives none (the specification's
+/// 95% everywhere).
+pub const DEFAULT_CONFIDENCE: f64 = 0.95;
 
 /// Checks a confidence level and returns the two-sided normal quantile z for it.
 pub fn z_value(confidence: f64) -> Result<f64> {

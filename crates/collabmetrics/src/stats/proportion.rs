@@ -2,21 +2,36 @@
 
 use super::{check_confidence, check_count, check_multiplier, z_value, Estimates, Method, Output};
 use crate::error::{check_len, Error, Result};
+use serde::{Deserialize, Serialize};
+
+crate::option_enum! {
+    /// How the interval of a proportion is computed.
+    #[derive(Default)]
+    pub enum ProportionMethod: "method", "proportion method" {
+        /// Wilson's score interval (PHE's method, and the only one).
+        #[default]
+        Wilson = "wilson",
+    }
+}
 
 /// Options for [`proportion`].
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ProportionOptions {
     /// Confidence level in (0, 1); default 0.95.
     pub confidence: f64,
     /// Scale of value and limits: 1 for a proportion (default), 100 for a percentage.
     pub multiplier: f64,
+    /// Interval method (Wilson, the only one).
+    pub method: ProportionMethod,
 }
 
 impl Default for ProportionOptions {
     fn default() -> Self {
         ProportionOptions {
-            confidence: 0.95,
+            confidence: crate::stats::DEFAULT_CONFIDENCE,
             multiplier: 1.0,
+            method: ProportionMethod::Wilson,
         }
     }
 }

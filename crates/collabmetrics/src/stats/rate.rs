@@ -3,35 +3,24 @@
 use super::{
     check_count, check_multiplier, check_positive, Estimates, Method, Output, PoissonLimits,
 };
-use crate::error::{check_len, Error, Result};
-use serde::Serialize;
+use crate::error::{check_len, Result};
+use serde::{Deserialize, Serialize};
 
-/// How the interval of a Poisson count is computed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-pub enum RateMethod {
-    /// PHE's rule: Byar's approximation for counts >= 10, exact limits below 10 (default).
-    #[default]
-    Byar,
-    /// Exact chi-squared limits for every count.
-    Exact,
-}
-
-impl RateMethod {
-    /// Parses `"byar"` / `"byars"` or `"exact"` (case-insensitive).
-    pub fn parse(name: &str) -> Result<Self> {
-        match name.to_ascii_lowercase().as_str() {
-            "byar" | "byars" => Ok(RateMethod::Byar),
-            "exact" => Ok(RateMethod::Exact),
-            _ => Err(Error::invalid_argument(
-                "method",
-                format!("unknown rate method `{name}`; expected \"byar\" or \"exact\""),
-            )),
-        }
+crate::option_enum! {
+    /// How the interval of a Poisson count is computed.
+    #[derive(Default)]
+    pub enum RateMethod: "method", "rate method" {
+        /// PHE's rule: Byar's approximation for counts >= 10, exact limits below 10 (default).
+        #[default]
+        Byar = "byar" | "byars",
+        /// Exact chi-squared limits for every count.
+        Exact = "exact",
     }
 }
 
 /// Options for [`rate`].
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RateOptions {
     /// Confidence level in (0, 1); default 0.95.
     pub confidence: f64,
@@ -44,7 +33,7 @@ pub struct RateOptions {
 impl Default for RateOptions {
     fn default() -> Self {
         RateOptions {
-            confidence: 0.95,
+            confidence: crate::stats::DEFAULT_CONFIDENCE,
             multiplier: 100_000.0,
             method: RateMethod::Byar,
         }

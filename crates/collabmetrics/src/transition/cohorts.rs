@@ -202,7 +202,9 @@ pub(crate) fn evaluate(
 fn period(opts: &TransitionOptions) -> (i32, i32) {
     (
         opts.period_start.unwrap_or(i32::MIN),
-        opts.period_end.unwrap_or(opts.data_end).min(opts.data_end),
+        opts.period_end
+            .unwrap_or(opts.data_end())
+            .min(opts.data_end()),
     )
 }
 
@@ -259,7 +261,7 @@ fn transfer(
     horizons: &[i32],
 ) -> TRow {
     let t0 = r.received;
-    let end = opts.data_end;
+    let end = opts.data_end();
     let f = opts.followup_days;
     let n = opts.engagement_days;
     let engaged = v.kth(t0, end, ATTENDED | ADULT, opts.min_attended_contacts);
@@ -364,8 +366,8 @@ fn ageing_out(v: &View, person: u32, opts: &TransitionOptions) -> Option<BRow> {
     let f = opts.followup_days;
     let k = opts.min_attended_contacts;
     let horizon = b + f;
-    let engaged = v.kth(window, opts.data_end, ATTENDED | ADULT, k);
-    let death = (v.dod <= opts.data_end).then_some(v.dod);
+    let engaged = v.kth(window, opts.data_end(), ATTENDED | ADULT, k);
+    let death = (v.dod <= opts.data_end()).then_some(v.dod);
     // Adult (not crisis) referrals received in the classification window.
     let adult = || {
         v.refs.iter().filter(move |r| {
@@ -386,7 +388,7 @@ fn ageing_out(v: &View, person: u32, opts: &TransitionOptions) -> Option<BRow> {
     let accepted = || adult().filter(|r| r.accepted);
     row.class = if v.dod < horizon {
         BClass::Died
-    } else if horizon > opts.data_end {
+    } else if horizon > opts.data_end() {
         BClass::InsufficientFollowUp
     } else if accepted().any(|r| {
         let until = (r.received + opts.engagement_days).min(horizon);
