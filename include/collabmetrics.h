@@ -248,12 +248,12 @@ struct ArrowArrayStream {
 #define CM_SPC_IMPROVEMENT_NEUTRAL 2
 
 /**
- * `cm_spc_options_preset`: NHSRplotthedots 0.2.2 (the defaults).
+ * `CmSpcOptions::rules`: NHSRplotthedots 0.2.2 (the default).
  */
 #define CM_SPC_RULES_NHSRPLOTTHEDOTS 0
 
 /**
- * `cm_spc_options_preset`: Making Data Count's Excel tools since November 2023 (no
+ * `CmSpcOptions::rules`: Making Data Count's Excel tools since November 2023 (no
  * screening; two-in-three counting points beyond 3 sigma).
  */
 #define CM_SPC_RULES_MDC_2023 1
@@ -694,12 +694,16 @@ typedef struct CmOapOptions {
 } CmOapOptions;
 
 /**
- * Options of `cm_spc_xmr` and `cm_spc_summary`; start from `cm_spc_options_default` (or
- * `cm_spc_options_preset`). Dates are days since 1970-01-01 (Arrow date32). Strings and
- * arrays are borrowed for the duration of the call.
+ * Options of `cm_spc_xmr` and `cm_spc_summary`; start from `cm_spc_options_default`. Dates
+ * are days since 1970-01-01 (Arrow date32). Strings and arrays are borrowed for the duration
+ * of the call.
  *
  * A series is named by its values of the `by` columns, as text (`"North"`, `"3"`,
  * `"2024-01-01"`, `"null"`): `by_len` strings per series, in the order of `by`.
+ *
+ * The rule settings come from the preset `rules`; each setting whose `has_` flag is true
+ * overrides the preset's (the value fields of the default options show the default preset's
+ * settings).
  */
 typedef struct CmSpcOptions {
   /**
@@ -745,26 +749,44 @@ typedef struct CmSpcOptions {
   const double *target_series_values;
   size_t target_series_len;
   /**
-   * Screen moving ranges of at least 3.267 times their average (default true).
-   */
-  bool screen_outliers;
-  /**
    * Segments with fewer points are flagged `short_group_warning` (default 13).
    */
   uint32_t warning_threshold;
   /**
-   * Points that make a shift and a trend (default 7 each; at least 6).
+   * The rule preset: one of `CM_SPC_RULES_*` (default NHSRplotthedots).
    */
+  uint32_t rules;
+  /**
+   * Screen moving ranges of at least 3.267 times their average, when
+   * `has_screen_outliers`.
+   */
+  bool has_screen_outliers;
+  bool screen_outliers;
+  /**
+   * Points that make a shift (at least 6), when `has_shift_length`.
+   */
+  bool has_shift_length;
   uint32_t shift_length;
+  /**
+   * Points that make a trend (at least 6), when `has_trend_length`.
+   */
+  bool has_trend_length;
   uint32_t trend_length;
   /**
-   * Count points beyond 3 sigma towards two-in-three (default false).
+   * Count points beyond 3 sigma towards two-in-three, when
+   * `has_two_in_three_includes_outside`.
    */
+  bool has_two_in_three_includes_outside;
   bool two_in_three_includes_outside;
   /**
-   * One of `CM_SPC_TIES_*` and `CM_SPC_ON_MEAN_*` (default break, break).
+   * One of `CM_SPC_TIES_*`, when `has_ties`.
    */
+  bool has_ties;
   uint32_t ties;
+  /**
+   * One of `CM_SPC_ON_MEAN_*`, when `has_on_mean`.
+   */
+  bool has_on_mean;
   uint32_t on_mean;
   /**
    * NULL, or a numeric column carried into the result as `trajectory`.
@@ -1273,23 +1295,11 @@ enum CmStatus cm_oap_measures(struct ArrowArrayStream *placements,
                               struct ArrowArrayStream *out);
 
 /**
- * The default options (NHSRplotthedots'): one series, increase, no rebasing, fixing or
- * target, screening on, threshold 13, runs and trends of 7, ties and points on the mean
- * breaking them.
+ * The default options (the core's): one series, increase, no rebasing, fixing or target,
+ * threshold 13, NHSRplotthedots' rules (screening on, runs and trends of 7, ties and points
+ * on the mean breaking them), no override.
  */
 struct CmSpcOptions cm_spc_options_default(void);
-
-/**
- * Writes the default options with the rule settings of preset `rules`
- * (`CM_SPC_RULES_*`) to `out`. An unknown preset is `CM_INVALID_ARGUMENT` (then `out` is
- * untouched).
- *
- * # Safety
- *
- * `out` must be NULL (an error) or writable.
- */
-enum CmStatus cm_spc_options_preset(uint32_t rules,
-                                    struct CmSpcOptions *out);
 
 /**
  * XmR charts, one row per point, as `collabmetrics::spc::xmr` in Rust and `cm.spc.xmr` in

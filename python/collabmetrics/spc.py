@@ -35,9 +35,11 @@ from typing import Any, Literal, Union
 from . import _native
 from ._frames import DateLike, Frame, diagnostics, from_arrow, group_names, to_arrow
 from ._frames import days as _days
-from ._native import CollabMetricsError
 
 __all__ = ["diagnostics", "summary", "xmr"]
+
+# The core's defaults (``SpcOptions::default()``): the rule settings are None, the preset's.
+_D = _native.defaults("spc")
 
 #: A series key: one value of the single ``by`` column, or a tuple of one value per column.
 SeriesKey = Union[str, int, dt.date, tuple[Any, ...]]
@@ -78,7 +80,7 @@ def _options(
     fix_after_n_points: int | None,
     target: Any,
     rules: str,
-    overrides: dict[str, Any],
+    settings: dict[str, Any],
 ) -> dict[str, Any]:
     rebase_dates: list[int] | None = None
     rebase_series: list[tuple[list[str], list[int]]] | None = None
@@ -94,7 +96,7 @@ def _options(
         elif target is not None:
             target_value = float(target)
     except (TypeError, ValueError) as e:
-        raise CollabMetricsError(f"invalid argument `target`: not a number ({e})") from e
+        raise _native.invalid_argument("target", f"not a number ({e})") from e
     return {
         "by": group_names(by),
         "improvement": improvement,
@@ -104,7 +106,7 @@ def _options(
         "fix_after_n_points": fix_after_n_points,
         "target": target_value,
         "target_series": target_series,
-        **overrides,
+        **settings,
     }
 
 
@@ -128,19 +130,19 @@ def xmr(
     date: str = "date",
     *,
     by: str | Sequence[str] | None = None,
-    improvement: Improvement = "increase",
+    improvement: Improvement = _D["improvement"],
     rebase: DateLike | Sequence[DateLike] | Mapping[SeriesKey, Any] | None = None,
-    fix_after_n_points: int | None = None,
+    fix_after_n_points: int | None = _D["fix_after_n_points"],
     target: float | Mapping[SeriesKey, float] | None = None,
-    screen_outliers: bool | None = None,
-    rules: Rules = "nhsrplotthedots",
-    warning_threshold: int | None = None,
-    shift_length: int | None = None,
-    trend_length: int | None = None,
-    two_in_three_includes_outside: bool | None = None,
-    ties: Literal["break", "skip"] | None = None,
-    on_mean: Literal["break", "skip"] | None = None,
-    trajectory: str | None = None,
+    screen_outliers: bool | None = _D["screen_outliers"],
+    rules: Rules = _D["rules"],
+    warning_threshold: int = _D["warning_threshold"],
+    shift_length: int | None = _D["shift_length"],
+    trend_length: int | None = _D["trend_length"],
+    two_in_three_includes_outside: bool | None = _D["two_in_three_includes_outside"],
+    ties: Literal["break", "skip"] | None = _D["ties"],
+    on_mean: Literal["break", "skip"] | None = _D["on_mean"],
+    trajectory: str | None = _D["trajectory"],
     with_diagnostics: bool = False,
 ) -> Any:
     """XmR charts, one row per point.
@@ -170,7 +172,8 @@ def xmr(
         rules: ``"nhsrplotthedots"`` (NHSRplotthedots 0.2.2) or ``"mdc_2023"`` (Making Data
             Count's Excel tools since 2023: no screening, two-in-three counting points beyond
             3σ). The options below override single settings; ``None`` keeps the rule set's.
-        warning_threshold: segments with fewer points get ``short_group_warning`` (13).
+        warning_threshold: segments with fewer points get ``short_group_warning`` (13: limits
+            from 12 points or fewer are trial limits).
         shift_length, trend_length: points that make a shift or a trend (7; at least 6).
         two_in_three_includes_outside: count points beyond 3σ towards two-in-three.
         ties: ``"skip"``: a repeated value neither adds to nor breaks a trend (``"break"``).
@@ -218,18 +221,18 @@ def summary(
     date: str = "date",
     *,
     by: str | Sequence[str] | None = None,
-    improvement: Improvement = "increase",
+    improvement: Improvement = _D["improvement"],
     rebase: DateLike | Sequence[DateLike] | Mapping[SeriesKey, Any] | None = None,
-    fix_after_n_points: int | None = None,
+    fix_after_n_points: int | None = _D["fix_after_n_points"],
     target: float | Mapping[SeriesKey, float] | None = None,
-    screen_outliers: bool | None = None,
-    rules: Rules = "nhsrplotthedots",
-    warning_threshold: int | None = None,
-    shift_length: int | None = None,
-    trend_length: int | None = None,
-    two_in_three_includes_outside: bool | None = None,
-    ties: Literal["break", "skip"] | None = None,
-    on_mean: Literal["break", "skip"] | None = None,
+    screen_outliers: bool | None = _D["screen_outliers"],
+    rules: Rules = _D["rules"],
+    warning_threshold: int = _D["warning_threshold"],
+    shift_length: int | None = _D["shift_length"],
+    trend_length: int | None = _D["trend_length"],
+    two_in_three_includes_outside: bool | None = _D["two_in_three_includes_outside"],
+    ties: Literal["break", "skip"] | None = _D["ties"],
+    on_mean: Literal["break", "skip"] | None = _D["on_mean"],
     with_diagnostics: bool = False,
 ) -> Any:
     """One row per series and segment, with the icons.

@@ -171,43 +171,69 @@ def test_trajectory_and_rules_options() -> None:
 
 def test_missing_value_names_the_row() -> None:
     data = pa.table({"date": months(3), "value": [1.0, None, 2.0]})
-    with pytest.raises(cm.CollabMetricsError, match=r"column `value` at row 1 \(null\)"):
+    with pytest.raises(cm.InvalidCellError, match=r"column `value` at row 1 \(null\)") as e:
         cm.spc.xmr(data)
+    assert (e.value.column, e.value.row, e.value.value) == ("value", 1, "null")
     data = pa.table({"date": months(3), "value": [1.0, 2.0, float("nan")]})
-    with pytest.raises(cm.CollabMetricsError, match=r"`value` at row 2 \(NaN\).*missing"):
+    with pytest.raises(cm.InvalidCellError, match=r"`value` at row 2 \(NaN\).*missing") as e:
         cm.spc.summary(data)
+    assert (e.value.column, e.value.row) == ("value", 2)
 
 
 def test_duplicate_date_names_the_row() -> None:
     d = months(3)
     data = pa.table({"date": [d[0], d[1], d[1]], "value": [1.0, 2.0, 3.0], "s": ["a", "a", "a"]})
-    with pytest.raises(cm.CollabMetricsError, match=r"`date` at row 2 \(2023-05-01\).*duplicate"):
+    with pytest.raises(
+        cm.InvalidCellError, match=r"`date` at row 2 \(2023-05-01\).*duplicate"
+    ) as e:
         cm.spc.xmr(data, by="s")
+    assert (e.value.column, e.value.row, e.value.value) == ("date", 2, "2023-05-01")
 
 
 def test_unknown_names_are_refused() -> None:
     data = pa.table({"date": months(3), "value": [1.0, 2.0, 3.0]})
-    with pytest.raises(cm.CollabMetricsError, match="`improvement`: unknown improvement direction"):
+    with pytest.raises(cm.InvalidArgumentError, match="unknown improvement direction") as e:
         cm.spc.xmr(data, improvement="up")  # type: ignore[arg-type]
-    with pytest.raises(cm.CollabMetricsError, match=r"`rules`.*\"nhsrplotthedots\", \"mdc_2023\""):
+    assert e.value.argument == "improvement"
+    with pytest.raises(cm.InvalidArgumentError, match=r"\"nhsrplotthedots\", \"mdc_2023\"") as e:
         cm.spc.xmr(data, rules="mdc")  # type: ignore[arg-type]
-    with pytest.raises(cm.CollabMetricsError, match="`ties`"):
+    assert e.value.argument == "rules"
+    with pytest.raises(cm.InvalidArgumentError, match="unknown tie rule") as e:
         cm.spc.xmr(data, ties="sometimes")  # type: ignore[arg-type]
+    assert e.value.argument == "ties"
 
 
 def test_fix_after_fewer_than_twelve_points() -> None:
     data = pa.table({"date": months(3), "value": [1.0, 2.0, 3.0]})
-    with pytest.raises(cm.CollabMetricsError, match="`fix_after_n_points`: 11 is below 12"):
+    with pytest.raises(cm.InvalidArgumentError, match="11 is below 12") as e:
         cm.spc.xmr(data, fix_after_n_points=11)
+    assert e.value.argument == "fix_after_n_points"
 
 
 def test_maps_naming_absent_series() -> None:
     data = pa.table({"date": months(3), "value": [1.0, 2.0, 3.0], "s": ["a"] * 3})
-    with pytest.raises(cm.CollabMetricsError, match=r"`rebase` at index 0 \(b\)"):
+    with pytest.raises(cm.InvalidValueError, match=r"`rebase` at index 0 \(b\)") as e:
         cm.spc.xmr(data, by="s", rebase={"b": "2023-05-01"})
-    with pytest.raises(cm.CollabMetricsError, match=r"`target` at index 1 \(c\)"):
+    assert (e.value.argument, e.value.row, e.value.value) == ("rebase", 0, "b")
+    with pytest.raises(cm.InvalidValueError, match=r"`target` at index 1 \(c\)"):
         cm.spc.summary(data, by="s", target={"a": 1, "c": 2})
-    with pytest.raises(cm.CollabMetricsError, match="no `by` columns"):
+    with pytest.raises(cm.InvalidArgumentError, match="no `by` columns"):
         cm.spc.summary(data, target={"a": 1})
-    with pytest.raises(cm.CollabMetricsError, match="`target`: not a number"):
+    with pytest.raises(cm.InvalidArgumentError, match="`target`: not a number"):
         cm.spc.summary(data, target="high")  # type: ignore[arg-type]
+
+
+def test_defaults_are_the_cores() -> None:
+    import inspect
+
+    from collabmetrics import _native
+
+    d = _native.defaults("spc")
+    sig = inspect.signature(cm.spc.xmr)
+    for name in ["improvement", "rules", "warning_threshold", "screen_outliers", "ties"]:
+        assert sig.parameters[name].default == d[name], name
+    assert (d["rules"], d["warning_threshold"], d["screen_outliers"]) == (
+        "nhsrplotthedots",
+        13,
+        None,
+    )

@@ -1,9 +1,9 @@
 /*
- * C tests of the SPC functions (cm_spc_xmr, cm_spc_summary, cm_spc_options_default,
- * cm_spc_options_preset): input tables produced by hand as Arrow C streams (no Arrow library),
- * results read back through the output streams, and the ownership rules: every input stream
- * is released by the call, on success and on failure; the outputs, and the schemas and arrays
- * taken from them, are the caller's to release.
+ * C tests of the SPC functions (cm_spc_xmr, cm_spc_summary, cm_spc_options_default): input
+ * tables produced by hand as Arrow C streams (no Arrow library), results read back through
+ * the output streams, and the ownership rules: every input stream is released by the call, on
+ * success and on failure; the outputs, and the schemas and arrays taken from them, are the
+ * caller's to release.
  *
  * The values are NHSRplotthedots' (tests/reference/spc/):
  *   "north": the package's deviations vignette, 1 2 1 2 10 1 2 1 2 1 2 1 2 1 2 1 2 1 monthly
@@ -420,21 +420,26 @@ static CmStatus run(entry f, struct table t, const CmSpcOptions *o,
 static void test_defaults(void) {
     CmSpcOptions o = cm_spc_options_default();
     CHECK(o.improvement == CM_SPC_IMPROVEMENT_INCREASE);
+    CHECK(o.rules == CM_SPC_RULES_NHSRPLOTTHEDOTS);
+    /* No override; the value fields show the default preset's settings. */
+    CHECK(!o.has_screen_outliers && !o.has_shift_length && !o.has_trend_length);
+    CHECK(!o.has_two_in_three_includes_outside && !o.has_ties && !o.has_on_mean);
     CHECK(o.screen_outliers && !o.two_in_three_includes_outside);
     CHECK(o.warning_threshold == 13 && o.shift_length == 7 && o.trend_length == 7);
     CHECK(o.ties == CM_SPC_TIES_BREAK && o.on_mean == CM_SPC_ON_MEAN_BREAK);
     CHECK(!o.has_fix_after_n_points && !o.has_target);
     CHECK(o.by == NULL && o.by_len == 0 && o.rebase_dates_len == 0 && o.rebase_series_len == 0);
     CHECK(o.target_series_len == 0 && o.trajectory == NULL && o.column_names == NULL);
+    CHECK(CM_SPC_IMPROVEMENT_DECREASE == 1 && CM_SPC_IMPROVEMENT_NEUTRAL == 2);
+    CHECK(CM_SPC_RULES_MDC_2023 == 1 && CM_SPC_TIES_SKIP == 1 && CM_SPC_ON_MEAN_SKIP == 1);
 
-    CmSpcOptions m = o;
-    CHECK_STATUS(cm_spc_options_preset(CM_SPC_RULES_MDC_2023, &m), CM_OK);
-    CHECK(!m.screen_outliers && m.two_in_three_includes_outside);
-    CHECK(m.warning_threshold == 13 && m.shift_length == 7);
-    CHECK_STATUS(cm_spc_options_preset(CM_SPC_RULES_NHSRPLOTTHEDOTS, &m), CM_OK);
-    CHECK(m.screen_outliers && !m.two_in_three_includes_outside);
-    CHECK_STATUS(cm_spc_options_preset(7, &m), CM_INVALID_ARGUMENT);
-    CHECK_MESSAGE("invalid argument `rules`: unknown value 7");
+    /* An unknown preset is an error naming the option and the codes. */
+    o.rules = 7;
+    struct ArrowArrayStream out = {0};
+    CHECK_STATUS(run(cm_spc_xmr, north(), &o, &out), CM_INVALID_ARGUMENT);
+    CHECK_MESSAGE("invalid argument `rules`: unknown rule preset 7");
+    CHECK_MESSAGE("CM_SPC_RULES_* constant: 0 (nhsrplotthedots), 1 (mdc_2023)");
+    CHECK(out.release == NULL && nothing_live());
 }
 
 static void test_points(void) {
@@ -460,9 +465,18 @@ static void test_points(void) {
     free_result(&r);
 
     /* Making Data Count does not screen the moving ranges into and out of the 10. */
-    CHECK_STATUS(cm_spc_options_preset(CM_SPC_RULES_MDC_2023, &o), CM_OK);
+    o.rules = CM_SPC_RULES_MDC_2023;
     CHECK_STATUS(run(cm_spc_xmr, north(), &o, &out), CM_OK);
     if (read_result(&out, &r)) CHECK_CLOSE(f64_at(&r, "upl", 0), 6.951503, 1e-6);
+    free_result(&r);
+    /* ... unless screening is switched back on over the preset. */
+    o.has_screen_outliers = true;
+    o.screen_outliers = true;
+    CHECK_STATUS(run(cm_spc_summary, north(), &o, &out), CM_OK);
+    if (read_result(&out, &r)) {
+        CHECK_CLOSE(f64_at(&r, "upl", 0), 4.604444444, 1e-8);
+        CHECK(text_is(&r, "method", 0, "custom"));
+    }
     free_result(&r);
     CHECK(nothing_live());
 }
@@ -542,7 +556,7 @@ static void test_bad_input(void) {
     /* An unknown improvement direction code. */
     o.improvement = 3;
     CHECK_STATUS(run(cm_spc_xmr, north(), &o, &out), CM_INVALID_ARGUMENT);
-    CHECK_MESSAGE("invalid argument `improvement`: unknown value 3");
+    CHECK_MESSAGE("invalid argument `improvement`: unknown improvement direction 3");
     o = cm_spc_options_default();
 
     /* Fixing limits on fewer than 12 points. */

@@ -4,12 +4,11 @@
 //! (`Improvement::ALL`, `RuleSet::ALL`, `Ties::ALL`, `OnMean::ALL`); a test checks each
 //! constant against them.
 
+use crate::args::{code, option};
 use crate::error::{guard, CmStatus, Failure};
 use crate::stream;
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
-use collabmetrics::spc::{
-    self, Improvement, OnMean, Rebase, RuleSet, SeriesDates, SeriesTarget, SpcOptions, Target, Ties,
-};
+use collabmetrics::spc::{self, Rebase, SeriesDates, SeriesTarget, SpcOptions, Target};
 use std::ffi::c_char;
 
 /// `CmSpcOptions::improvement`: higher values are better.
@@ -18,9 +17,9 @@ pub const CM_SPC_IMPROVEMENT_INCREASE: u32 = 0;
 pub const CM_SPC_IMPROVEMENT_DECREASE: u32 = 1;
 /// `CmSpcOptions::improvement`: neither; signals are high or low.
 pub const CM_SPC_IMPROVEMENT_NEUTRAL: u32 = 2;
-/// `cm_spc_options_preset`: NHSRplotthedots 0.2.2 (the defaults).
+/// `CmSpcOptions::rules`: NHSRplotthedots 0.2.2 (the default).
 pub const CM_SPC_RULES_NHSRPLOTTHEDOTS: u32 = 0;
-/// `cm_spc_options_preset`: Making Data Count's Excel tools since November 2023 (no
+/// `CmSpcOptions::rules`: Making Data Count's Excel tools since November 2023 (no
 /// screening; two-in-three counting points beyond 3 sigma).
 pub const CM_SPC_RULES_MDC_2023: u32 = 1;
 /// `CmSpcOptions::ties`: a repeated value breaks a trend.
@@ -32,12 +31,16 @@ pub const CM_SPC_ON_MEAN_BREAK: u32 = 0;
 /// `CmSpcOptions::on_mean`: a point on the mean neither adds to nor breaks a shift.
 pub const CM_SPC_ON_MEAN_SKIP: u32 = 1;
 
-/// Options of `cm_spc_xmr` and `cm_spc_summary`; start from `cm_spc_options_default` (or
-/// `cm_spc_options_preset`). Dates are days since 1970-01-01 (Arrow date32). Strings and
-/// arrays are borrowed for the duration of the call.
+/// Options of `cm_spc_xmr` and `cm_spc_summary`; start from `cm_spc_options_default`. Dates
+/// are days since 1970-01-01 (Arrow date32). Strings and arrays are borrowed for the duration
+/// of the call.
 ///
 /// A series is named by its values of the `by` columns, as text (`"North"`, `"3"`,
 /// `"2024-01-01"`, `"null"`): `by_len` strings per series, in the order of `by`.
+///
+/// The rule settings come from the preset `rules`; each setting whose `has_` flag is true
+/// overrides the preset's (the value fields of the default options show the default preset's
+/// settings).
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct CmSpcOptions {
@@ -69,17 +72,29 @@ pub struct CmSpcOptions {
     pub target_series: *const *const c_char,
     pub target_series_values: *const f64,
     pub target_series_len: usize,
-    /// Screen moving ranges of at least 3.267 times their average (default true).
-    pub screen_outliers: bool,
     /// Segments with fewer points are flagged `short_group_warning` (default 13).
     pub warning_threshold: u32,
-    /// Points that make a shift and a trend (default 7 each; at least 6).
+    /// The rule preset: one of `CM_SPC_RULES_*` (default NHSRplotthedots).
+    pub rules: u32,
+    /// Screen moving ranges of at least 3.267 times their average, when
+    /// `has_screen_outliers`.
+    pub has_screen_outliers: bool,
+    pub screen_outliers: bool,
+    /// Points that make a shift (at least 6), when `has_shift_length`.
+    pub has_shift_length: bool,
     pub shift_length: u32,
+    /// Points that make a trend (at least 6), when `has_trend_length`.
+    pub has_trend_length: bool,
     pub trend_length: u32,
-    /// Count points beyond 3 sigma towards two-in-three (default false).
+    /// Count points beyond 3 sigma towards two-in-three, when
+    /// `has_two_in_three_includes_outside`.
+    pub has_two_in_three_includes_outside: bool,
     pub two_in_three_includes_outside: bool,
-    /// One of `CM_SPC_TIES_*` and `CM_SPC_ON_MEAN_*` (default break, break).
+    /// One of `CM_SPC_TIES_*`, when `has_ties`.
+    pub has_ties: bool,
     pub ties: u32,
+    /// One of `CM_SPC_ON_MEAN_*`, when `has_on_mean`.
+    pub has_on_mean: bool,
     pub on_mean: u32,
     /// NULL, or a numeric column carried into the result as `trajectory`.
     pub trajectory: *const c_char,
@@ -89,12 +104,17 @@ pub struct CmSpcOptions {
     pub column_names_len: usize,
 }
 
-/// The options of `SpcOptions` in the C struct, no pointers set.
-fn from_core(d: &SpcOptions) -> CmSpcOptions {
+/// The default options (the core's): one series, increase, no rebasing, fixing or target,
+/// threshold 13, NHSRplotthedots' rules (screening on, runs and trends of 7, ties and points
+/// on the mean breaking them), no override.
+#[no_mangle]
+pub extern "C" fn cm_spc_options_default() -> CmSpcOptions {
+    let d = SpcOptions::default();
+    let s = d.settings();
     CmSpcOptions {
         by: std::ptr::null(),
         by_len: 0,
-        improvement: code(Improvement::ALL, d.improvement),
+        improvement: code(d.improvement),
         rebase_dates: std::ptr::null(),
         rebase_dates_len: 0,
         rebase_series: std::ptr::null(),
@@ -107,65 +127,24 @@ fn from_core(d: &SpcOptions) -> CmSpcOptions {
         target_series: std::ptr::null(),
         target_series_values: std::ptr::null(),
         target_series_len: 0,
-        screen_outliers: d.screen_outliers,
         warning_threshold: d.warning_threshold,
-        shift_length: d.shift_length,
-        trend_length: d.trend_length,
-        two_in_three_includes_outside: d.two_in_three_includes_outside,
-        ties: code(Ties::ALL, d.ties),
-        on_mean: code(OnMean::ALL, d.on_mean),
+        rules: code(d.rules),
+        has_screen_outliers: d.screen_outliers.is_some(),
+        screen_outliers: s.screen_outliers,
+        has_shift_length: d.shift_length.is_some(),
+        shift_length: s.shift_length,
+        has_trend_length: d.trend_length.is_some(),
+        trend_length: s.trend_length,
+        has_two_in_three_includes_outside: d.two_in_three_includes_outside.is_some(),
+        two_in_three_includes_outside: s.two_in_three_includes_outside,
+        has_ties: d.ties.is_some(),
+        ties: code(s.ties),
+        has_on_mean: d.on_mean.is_some(),
+        on_mean: code(s.on_mean),
         trajectory: std::ptr::null(),
         column_names: std::ptr::null(),
         column_names_len: 0,
     }
-}
-
-/// The position of `v` in its name table (the C code).
-fn code<T: PartialEq>(all: &[T], v: T) -> u32 {
-    all.iter().position(|x| *x == v).unwrap_or(0) as u32
-}
-
-/// The value of C code `raw`, or an error naming the option and the codes.
-fn decode<T: Copy + std::fmt::Display>(name: &str, all: &[T], raw: u32) -> Result<T, Failure> {
-    all.get(raw as usize).copied().ok_or_else(|| {
-        let codes: Vec<String> = all
-            .iter()
-            .enumerate()
-            .map(|(i, v)| format!("{i} ({v})"))
-            .collect();
-        Failure::argument(
-            name,
-            format!("unknown value {raw}; expected one of {}", codes.join(", ")),
-        )
-    })
-}
-
-/// The default options (NHSRplotthedots'): one series, increase, no rebasing, fixing or
-/// target, screening on, threshold 13, runs and trends of 7, ties and points on the mean
-/// breaking them.
-#[no_mangle]
-pub extern "C" fn cm_spc_options_default() -> CmSpcOptions {
-    from_core(&SpcOptions::default())
-}
-
-/// Writes the default options with the rule settings of preset `rules`
-/// (`CM_SPC_RULES_*`) to `out`. An unknown preset is `CM_INVALID_ARGUMENT` (then `out` is
-/// untouched).
-///
-/// # Safety
-///
-/// `out` must be NULL (an error) or writable.
-#[no_mangle]
-pub unsafe extern "C" fn cm_spc_options_preset(rules: u32, out: *mut CmSpcOptions) -> CmStatus {
-    guard(|| {
-        let rules = decode("rules", RuleSet::ALL, rules)?;
-        if out.is_null() {
-            return Err(Failure::NullHandle { argument: "out" });
-        }
-        // SAFETY: non-NULL and writable per the caller.
-        unsafe { out.write(from_core(&SpcOptions::preset(rules))) };
-        Ok(())
-    })
 }
 
 /// XmR charts, one row per point, as `collabmetrics::spc::xmr` in Rust and `cm.spc.xmr` in
@@ -254,7 +233,7 @@ unsafe fn keys(
 /// # Safety
 ///
 /// The struct's strings and arrays must be valid.
-unsafe fn convert(o: &CmSpcOptions) -> Result<SpcOptions, Failure> {
+pub(crate) unsafe fn convert(o: &CmSpcOptions) -> Result<SpcOptions, Failure> {
     // SAFETY (whole body): every pointer is forwarded with its length, valid per the caller.
     let by = unsafe { stream::strings("by", o.by, o.by_len) }?;
     let width = by.len();
@@ -307,17 +286,26 @@ unsafe fn convert(o: &CmSpcOptions) -> Result<SpcOptions, Failure> {
     };
     Ok(SpcOptions {
         by,
-        improvement: decode("improvement", Improvement::ALL, o.improvement)?,
+        improvement: option(o.improvement, "CM_SPC_IMPROVEMENT_")?,
         rebase,
         fix_after_n_points: o.has_fix_after_n_points.then_some(o.fix_after_n_points),
         target,
-        screen_outliers: o.screen_outliers,
         warning_threshold: o.warning_threshold,
-        shift_length: o.shift_length,
-        trend_length: o.trend_length,
-        two_in_three_includes_outside: o.two_in_three_includes_outside,
-        ties: decode("ties", Ties::ALL, o.ties)?,
-        on_mean: decode("on_mean", OnMean::ALL, o.on_mean)?,
+        rules: option(o.rules, "CM_SPC_RULES_")?,
+        screen_outliers: o.has_screen_outliers.then_some(o.screen_outliers),
+        shift_length: o.has_shift_length.then_some(o.shift_length),
+        trend_length: o.has_trend_length.then_some(o.trend_length),
+        two_in_three_includes_outside: o
+            .has_two_in_three_includes_outside
+            .then_some(o.two_in_three_includes_outside),
+        ties: o
+            .has_ties
+            .then(|| option(o.ties, "CM_SPC_TIES_"))
+            .transpose()?,
+        on_mean: o
+            .has_on_mean
+            .then(|| option(o.on_mean, "CM_SPC_ON_MEAN_"))
+            .transpose()?,
         trajectory: unsafe { stream::optional_string("trajectory", o.trajectory) }?,
     })
 }

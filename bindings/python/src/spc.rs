@@ -1,12 +1,13 @@
 //! XmR charts (`collabmetrics::spc`) over Arrow tables.
 //!
-//! The options arrive as one dict (built by `collabmetrics.spc`): the rule preset's name, and
-//! every other option either given or `None` for the preset's value, so no default is written
-//! twice. Names (improvement, rules, ties, on_mean) are parsed by the core's name tables;
-//! dates are days since 1970-01-01.
+//! The options arrive as one dict (built by `collabmetrics.spc`, whose defaults are the core's
+//! `SpcOptions::default()` through `defaults("spc")`), with the rule settings `None` where the
+//! preset's apply. Names (improvement, rules, ties, on_mean) are parsed by the core's name
+//! tables; dates are days since 1970-01-01.
 
-use crate::{to_py, CollabMetricsError};
-use collabmetrics::spc::{self, Rebase, RuleSet, SeriesDates, SeriesTarget, SpcOptions, Target};
+use crate::options::{parse, parse_opt};
+use crate::to_py;
+use collabmetrics::spc::{self, Rebase, SeriesDates, SeriesTarget, SpcOptions, Target};
 use collabmetrics::table::{ColumnMap, Input};
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
@@ -23,8 +24,8 @@ struct Options {
     fix_after_n_points: Option<i64>,
     target: Option<f64>,
     target_series: Option<Vec<(Vec<String>, f64)>>,
+    warning_threshold: i64,
     screen_outliers: Option<bool>,
-    warning_threshold: Option<i64>,
     shift_length: Option<i64>,
     trend_length: Option<i64>,
     two_in_three_includes_outside: Option<bool>,
@@ -35,8 +36,15 @@ struct Options {
 
 fn int<T: TryFrom<i64>>(name: &str, v: i64) -> PyResult<T> {
     T::try_from(v).map_err(|_| {
-        CollabMetricsError::new_err(format!("invalid argument `{name}`: {v} is out of range"))
+        to_py(collabmetrics::Error::invalid_argument(
+            name,
+            format!("{v} is out of range"),
+        ))
     })
+}
+
+fn int_opt<T: TryFrom<i64>>(name: &str, v: Option<i64>) -> PyResult<Option<T>> {
+    v.map(|v| int(name, v)).transpose()
 }
 
 fn dates(name: &str, v: Vec<i64>) -> PyResult<Vec<i32>> {
@@ -44,13 +52,9 @@ fn dates(name: &str, v: Vec<i64>) -> PyResult<Vec<i32>> {
 }
 
 impl Options {
-    /// The core's options: the preset's, with every given option set.
+    /// The core's options (every field named, so a new core option fails to compile here).
     fn into_core(self) -> PyResult<SpcOptions> {
-        let rules: RuleSet = self.rules.parse().map_err(to_py)?;
-        let mut o = SpcOptions::preset(rules);
-        o.by = self.by;
-        o.improvement = self.improvement.parse().map_err(to_py)?;
-        o.rebase = match (self.rebase_dates, self.rebase_series) {
+        let rebase = match (self.rebase_dates, self.rebase_series) {
             (Some(d), _) => Rebase::Dates(dates("rebase", d)?),
             (None, Some(entries)) => Rebase::PerSeries(
                 entries
@@ -65,11 +69,7 @@ impl Options {
             ),
             (None, None) => Rebase::None,
         };
-        o.fix_after_n_points = self
-            .fix_after_n_points
-            .map(|n| int("fix_after_n_points", n))
-            .transpose()?;
-        o.target = match (self.target, self.target_series) {
+        let target = match (self.target, self.target_series) {
             (Some(t), _) => Target::Value(t),
             (None, Some(entries)) => Target::PerSeries(
                 entries
@@ -79,29 +79,22 @@ impl Options {
             ),
             (None, None) => Target::None,
         };
-        if let Some(v) = self.screen_outliers {
-            o.screen_outliers = v;
-        }
-        if let Some(v) = self.warning_threshold {
-            o.warning_threshold = int("warning_threshold", v)?;
-        }
-        if let Some(v) = self.shift_length {
-            o.shift_length = int("shift_length", v)?;
-        }
-        if let Some(v) = self.trend_length {
-            o.trend_length = int("trend_length", v)?;
-        }
-        if let Some(v) = self.two_in_three_includes_outside {
-            o.two_in_three_includes_outside = v;
-        }
-        if let Some(v) = self.ties {
-            o.ties = v.parse().map_err(to_py)?;
-        }
-        if let Some(v) = self.on_mean {
-            o.on_mean = v.parse().map_err(to_py)?;
-        }
-        o.trajectory = self.trajectory;
-        Ok(o)
+        Ok(SpcOptions {
+            by: self.by,
+            improvement: parse(&self.improvement)?,
+            rebase,
+            fix_after_n_points: int_opt("fix_after_n_points", self.fix_after_n_points)?,
+            target,
+            warning_threshold: int("warning_threshold", self.warning_threshold)?,
+            rules: parse(&self.rules)?,
+            screen_outliers: self.screen_outliers,
+            shift_length: int_opt("shift_length", self.shift_length)?,
+            trend_length: int_opt("trend_length", self.trend_length)?,
+            two_in_three_includes_outside: self.two_in_three_includes_outside,
+            ties: parse_opt(self.ties.as_deref())?,
+            on_mean: parse_opt(self.on_mean.as_deref())?,
+            trajectory: self.trajectory,
+        })
     }
 }
 

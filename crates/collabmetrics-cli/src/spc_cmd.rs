@@ -1,12 +1,15 @@
 //! `collabmetrics spc`: XmR charts for an analyst's own series.
 
+use crate::args::option;
 use crate::io::{print_diagnostics, read_input, write_output, TableFormat};
-use collabmetrics::spc::{self, Rebase, SeriesDates, SeriesTarget, SpcOptions, Target};
+use collabmetrics::spc::{
+    self, Improvement, OnMean, Rebase, RuleSet, SeriesDates, SeriesTarget, SpcOptions, Target, Ties,
+};
 use collabmetrics::table::{parse_date, ColumnMap};
 use std::path::PathBuf;
 
-/// Arguments of `collabmetrics spc`. Options left out take the rule set's values
-/// (NHSRplotthedots' by default).
+/// Arguments of `collabmetrics spc`. Defaults are the core's; rule settings left out take the
+/// preset's.
 #[derive(clap::Args, Debug)]
 pub struct SpcArgs {
     /// The series: CSV (header row) or Parquet, one row per series and date.
@@ -21,12 +24,12 @@ pub struct SpcArgs {
     /// Columns identifying a series, comma-separated (each series is charted on its own).
     #[arg(long, value_delimiter = ',')]
     by: Vec<String>,
-    /// increase (higher is better; the default), decrease or neutral.
-    #[arg(long)]
-    improvement: Option<String>,
-    /// Rule preset: nhsrplotthedots (the default) or mdc_2023 (Making Data Count's Excel tools).
-    #[arg(long)]
-    rules: Option<String>,
+    /// increase (higher is better), decrease or neutral.
+    #[arg(long, value_parser = option::<Improvement>(), default_value_t = SpcOptions::default().improvement)]
+    improvement: Improvement,
+    /// Rule preset: nhsrplotthedots or mdc_2023 (Making Data Count's Excel tools since 2023).
+    #[arg(long, value_parser = option::<RuleSet>(), default_value_t = SpcOptions::default().rules)]
+    rules: RuleSet,
     /// Dates starting a new segment in every series, comma-separated (YYYY-MM or YYYY-MM-DD).
     #[arg(long, value_delimiter = ',')]
     rebase: Vec<String>,
@@ -47,8 +50,8 @@ pub struct SpcArgs {
     #[arg(long)]
     screen_outliers: Option<bool>,
     /// Segments with fewer points get short_group_warning.
-    #[arg(long)]
-    warning_threshold: Option<u32>,
+    #[arg(long, default_value_t = SpcOptions::default().warning_threshold)]
+    warning_threshold: u32,
     /// Points making a shift (at least 6).
     #[arg(long)]
     shift_length: Option<u32>,
@@ -59,11 +62,11 @@ pub struct SpcArgs {
     #[arg(long)]
     two_in_three_includes_outside: Option<bool>,
     /// What a repeated value does to a trend: break or skip.
-    #[arg(long)]
-    ties: Option<String>,
+    #[arg(long, value_parser = option::<Ties>())]
+    ties: Option<Ties>,
     /// What a point on the mean does to a shift: break or skip.
-    #[arg(long)]
-    on_mean: Option<String>,
+    #[arg(long, value_parser = option::<OnMean>())]
+    on_mean: Option<OnMean>,
     /// A column of trajectory values to carry into the result.
     #[arg(long)]
     trajectory: Option<String>,
@@ -95,21 +98,9 @@ fn entry<'a>(arg: &str, text: &'a str) -> Result<(Vec<String>, &'a str), String>
     Ok((series.split('|').map(str::to_owned).collect(), value))
 }
 
-/// The core's options: the preset's, with every option given set.
+/// The core's options.
 fn options(a: &SpcArgs) -> Result<SpcOptions, String> {
-    let err = |e: collabmetrics::Error| e.to_string();
-    let rules = a
-        .rules
-        .as_deref()
-        .map(str::parse)
-        .transpose()
-        .map_err(err)?;
-    let mut o = SpcOptions::preset(rules.unwrap_or_default());
-    o.by = a.by.clone();
-    if let Some(i) = &a.improvement {
-        o.improvement = i.parse().map_err(err)?;
-    }
-    o.rebase = match (a.rebase.is_empty(), a.rebase_for.is_empty()) {
+    let rebase = match (a.rebase.is_empty(), a.rebase_for.is_empty()) {
         (true, true) => Rebase::None,
         (false, true) => Rebase::Dates(
             a.rebase
@@ -131,8 +122,7 @@ fn options(a: &SpcArgs) -> Result<SpcOptions, String> {
         ),
         (false, false) => return Err("give --rebase or --rebase-for, not both".to_owned()),
     };
-    o.fix_after_n_points = a.fix_after_n_points;
-    o.target = match (a.target, a.target_for.is_empty()) {
+    let target = match (a.target, a.target_for.is_empty()) {
         (None, true) => Target::None,
         (Some(t), true) => Target::Value(t),
         (None, false) => Target::PerSeries(
@@ -150,29 +140,22 @@ fn options(a: &SpcArgs) -> Result<SpcOptions, String> {
         ),
         (Some(_), false) => return Err("give --target or --target-for, not both".to_owned()),
     };
-    if let Some(v) = a.screen_outliers {
-        o.screen_outliers = v;
-    }
-    if let Some(v) = a.warning_threshold {
-        o.warning_threshold = v;
-    }
-    if let Some(v) = a.shift_length {
-        o.shift_length = v;
-    }
-    if let Some(v) = a.trend_length {
-        o.trend_length = v;
-    }
-    if let Some(v) = a.two_in_three_includes_outside {
-        o.two_in_three_includes_outside = v;
-    }
-    if let Some(v) = &a.ties {
-        o.ties = v.parse().map_err(err)?;
-    }
-    if let Some(v) = &a.on_mean {
-        o.on_mean = v.parse().map_err(err)?;
-    }
-    o.trajectory = a.trajectory.clone();
-    Ok(o)
+    Ok(SpcOptions {
+        by: a.by.clone(),
+        improvement: a.improvement,
+        rebase,
+        fix_after_n_points: a.fix_after_n_points,
+        target,
+        warning_threshold: a.warning_threshold,
+        rules: a.rules,
+        screen_outliers: a.screen_outliers,
+        shift_length: a.shift_length,
+        trend_length: a.trend_length,
+        two_in_three_includes_outside: a.two_in_three_includes_outside,
+        ties: a.ties,
+        on_mean: a.on_mean,
+        trajectory: a.trajectory.clone(),
+    })
 }
 
 /// Runs the command; diagnostics go to standard error.

@@ -181,7 +181,7 @@ pub fn required(option: &str, why: &str) -> Error {
 /// `proportion_table`, `rate_table`, `dsr_table`, `isr_table`, `mean_table`, `oap::measures`,
 /// the distance table functions, `inequality::measures_table` (and its subgroup estimates from
 /// counts), the individual indices and their bootstrap, the transition functions, the
-/// time-to-contact curve and the demo data.
+/// time-to-contact curve, the demo data, disclosure control and the XmR charts.
 pub const NAMES: &[&str] = &[
     "proportion",
     "rate",
@@ -201,6 +201,7 @@ pub const NAMES: &[&str] = &[
     "time_to_contact",
     "demo",
     "disclosure",
+    "spc",
 ];
 
 fn json<T: Serialize>(value: T) -> Value {
@@ -232,6 +233,7 @@ pub fn defaults(name: &str) -> Option<Value> {
         "time_to_contact" => json(transition::CurveOptions::default()),
         "demo" => json(demo::DemoOptions::default()),
         "disclosure" => json(crate::disclosure::DisclosureOptions::default()),
+        "spc" => json(crate::spc::SpcOptions::default()),
         _ => return None,
     })
 }
@@ -318,6 +320,7 @@ mod tests {
         round_trip::<transition::TransitionOptions>("transition");
         round_trip::<transition::CurveOptions>("time_to_contact");
         round_trip::<demo::DemoOptions>("demo");
+        round_trip::<crate::spc::SpcOptions>("spc");
         // Options without a safe default are null, for the caller to give.
         assert!(defaults("oap").unwrap()["start"].is_null());
         assert!(defaults("transition").unwrap()["data_end"].is_null());

@@ -156,7 +156,7 @@ fn every_reference_case_matches_nhsrplotthedots() {
         let first = rows[0];
         let mut opts = SpcOptions {
             improvement: first["improvement_direction"].parse().unwrap(),
-            screen_outliers: flag(first, "screen_outliers"),
+            screen_outliers: Some(flag(first, "screen_outliers")),
             fix_after_n_points: number(first, "fix_after_n_points").map(|n| n as u32),
             ..SpcOptions::default()
         };
@@ -478,7 +478,7 @@ fn ptd_spc_standard_limits_with_and_without_screening() {
     close(f64s(&screened, "lpl")[0].unwrap(), -2.383666, 1e-6, "lpl");
     close(f64s(&screened, "upl")[0].unwrap(), 3.722497, 1e-6, "upl");
     let opts = SpcOptions {
-        screen_outliers: false,
+        screen_outliers: Some(false),
         ..SpcOptions::default()
     };
     let raw = run(&table(&dates, &y15, None), &opts);
@@ -655,7 +655,7 @@ fn deviations_vignette_screened_and_unscreened() {
     close(c.limits[0].lpl, -0.715556, 1e-6, "lpl");
     assert_eq!(c.limits[0].screened, 2); // into and out of the 10
     let opts = SpcOptions {
-        screen_outliers: false,
+        screen_outliers: Some(false),
         ..SpcOptions::default()
     };
     let u = chart(&y, &[], &opts).unwrap();
@@ -693,7 +693,7 @@ fn a_tie_inside_a_trend() {
     // ties = skip: 1..7 without the repeat is a trend of seven: every point but the two
     // astronomical ends (which the first rule claims) is labelled by the trend.
     let skip = SpcOptions {
-        ties: Ties::Skip,
+        ties: Some(Ties::Skip),
         ..SpcOptions::default()
     };
     let c = chart(&y, &[], &skip).unwrap();
@@ -748,7 +748,7 @@ fn a_point_exactly_on_the_mean() {
     assert!(c.cause.iter().all(|&k| k == SpecialCause::CommonCause));
     // on_mean = skip: seven points above (and below), the points on the mean left out.
     let skip = SpcOptions {
-        on_mean: OnMean::Skip,
+        on_mean: Some(OnMean::Skip),
         ..SpcOptions::default()
     };
     let c = chart(&y, &[], &skip).unwrap();
@@ -761,8 +761,8 @@ fn a_point_exactly_on_the_mean() {
     // With a shift length of 6 the unbroken tail runs (8 6 8 6 and its mirror) are still
     // short, so `break` still finds nothing; and the label follows the length.
     let six = SpcOptions {
-        shift_length: 6,
-        on_mean: OnMean::Skip,
+        shift_length: Some(6),
+        on_mean: Some(OnMean::Skip),
         ..SpcOptions::default()
     };
     let c = chart(&y, &[], &six).unwrap();
@@ -1124,7 +1124,7 @@ fn fix_after_fewer_than_twelve_points_is_refused() {
     };
     assert!(spc::xmr(&one_series(&[1.0, 2.0]), &ok).is_ok());
     let short = SpcOptions {
-        trend_length: 5,
+        trend_length: Some(5),
         ..SpcOptions::default()
     };
     let e = spc::xmr(&one_series(&[1.0]), &short).unwrap_err();
@@ -1263,11 +1263,11 @@ fn options_strategy() -> impl Strategy<Value = SpcOptions> {
         .prop_map(
             |(improvement, screen, mdc, fix, ties, on_mean)| SpcOptions {
                 improvement,
-                screen_outliers: screen,
-                two_in_three_includes_outside: mdc,
+                screen_outliers: Some(screen),
+                two_in_three_includes_outside: Some(mdc),
                 fix_after_n_points: fix,
-                ties,
-                on_mean,
+                ties: Some(ties),
+                on_mean: Some(on_mean),
                 target: Target::Value(5.0),
                 ..SpcOptions::default()
             },

@@ -7,8 +7,8 @@
 
 use super::{assert_failed, assert_ok};
 use crate::{
-    cm_spc_options_default, cm_spc_options_preset, cm_spc_summary, cm_spc_xmr, CmSpcOptions,
-    CmStatus, CM_SPC_IMPROVEMENT_DECREASE, CM_SPC_IMPROVEMENT_INCREASE, CM_SPC_IMPROVEMENT_NEUTRAL,
+    cm_spc_options_default, cm_spc_summary, cm_spc_xmr, CmSpcOptions, CmStatus,
+    CM_SPC_IMPROVEMENT_DECREASE, CM_SPC_IMPROVEMENT_INCREASE, CM_SPC_IMPROVEMENT_NEUTRAL,
     CM_SPC_ON_MEAN_BREAK, CM_SPC_ON_MEAN_SKIP, CM_SPC_RULES_MDC_2023, CM_SPC_RULES_NHSRPLOTTHEDOTS,
     CM_SPC_TIES_BREAK, CM_SPC_TIES_SKIP,
 };
@@ -20,6 +20,7 @@ use arrow_array::{
     StringArray,
 };
 use arrow_schema::{ArrowError, SchemaRef};
+use collabmetrics::options::OptionEnum;
 use collabmetrics::spc::{
     self, Improvement, OnMean, Rebase, RuleSet, SeriesDates, SeriesTarget, SpcOptions, Target, Ties,
 };
@@ -211,72 +212,65 @@ fn strs(b: &RecordBatch, name: &str) -> Vec<Option<String>> {
 // ---------------------------------------------------------------------------------------------
 // Options
 
-#[test]
-fn defaults_and_codes_come_from_the_core() {
-    let o = cm_spc_options_default();
-    let d = SpcOptions::default();
-    assert_eq!(o.screen_outliers, d.screen_outliers);
-    assert_eq!(o.warning_threshold, d.warning_threshold);
+/// Each constant is the position of its value in the core's name table.
+fn codes_are_positions<T: OptionEnum + std::fmt::Debug>(pairs: &[(u32, T)]) {
     assert_eq!(
-        (o.shift_length, o.trend_length),
-        (d.shift_length, d.trend_length)
+        pairs.len(),
+        T::ALL.len(),
+        "a constant per {} value",
+        T::WHAT
     );
-    assert_eq!(
-        o.two_in_three_includes_outside,
-        d.two_in_three_includes_outside
-    );
-    assert!(!o.has_fix_after_n_points && !o.has_target);
-    assert_eq!(o.improvement, CM_SPC_IMPROVEMENT_INCREASE);
-    assert_eq!(
-        (o.ties, o.on_mean),
-        (CM_SPC_TIES_BREAK, CM_SPC_ON_MEAN_BREAK)
-    );
-    // Each constant is the position of its value in the core's name table.
-    assert_eq!(
-        [
-            CM_SPC_IMPROVEMENT_INCREASE,
-            CM_SPC_IMPROVEMENT_DECREASE,
-            CM_SPC_IMPROVEMENT_NEUTRAL
-        ]
-        .map(|c| Improvement::ALL[c as usize]),
-        [
-            Improvement::Increase,
-            Improvement::Decrease,
-            Improvement::Neutral
-        ]
-    );
-    assert_eq!(
-        [CM_SPC_RULES_NHSRPLOTTHEDOTS, CM_SPC_RULES_MDC_2023].map(|c| RuleSet::ALL[c as usize]),
-        [RuleSet::NhsrPlotTheDots, RuleSet::Mdc2023]
-    );
-    assert_eq!(
-        [CM_SPC_TIES_BREAK, CM_SPC_TIES_SKIP].map(|c| Ties::ALL[c as usize]),
-        [Ties::Break, Ties::Skip]
-    );
-    assert_eq!(
-        [CM_SPC_ON_MEAN_BREAK, CM_SPC_ON_MEAN_SKIP].map(|c| OnMean::ALL[c as usize]),
-        [OnMean::Break, OnMean::Skip]
-    );
+    for &(constant, value) in pairs {
+        assert_eq!(constant, value.index() as u32, "{value:?}");
+    }
 }
 
 #[test]
-fn presets() {
-    let mut o = cm_spc_options_default();
-    // SAFETY: `o` is writable.
-    assert_ok(unsafe { cm_spc_options_preset(CM_SPC_RULES_MDC_2023, &mut o) });
-    assert!(!o.screen_outliers && o.two_in_three_includes_outside);
-    let before = o.warning_threshold;
-    // SAFETY: as above.
-    let status = unsafe { cm_spc_options_preset(9, &mut o) };
-    assert_failed(
-        status,
-        CmStatus::INVALID_ARGUMENT,
-        &["rules", "0 (nhsrplotthedots)", "1 (mdc_2023)"],
+fn defaults_and_codes_come_from_the_core() {
+    // SAFETY: the defaults hold NULL arrays of length 0 only.
+    let converted = unsafe { crate::spc::convert(&cm_spc_options_default()) }.unwrap();
+    assert_eq!(converted, SpcOptions::default());
+    let o = cm_spc_options_default();
+    let s = SpcOptions::default().settings();
+    assert_eq!(o.warning_threshold, SpcOptions::default().warning_threshold);
+    assert_eq!(o.screen_outliers, s.screen_outliers);
+    assert_eq!(
+        (o.shift_length, o.trend_length),
+        (s.shift_length, s.trend_length)
     );
-    assert_eq!(o.warning_threshold, before);
-    // SAFETY: NULL out is reported.
-    let status = unsafe { cm_spc_options_preset(0, null_mut()) };
-    assert_failed(status, CmStatus::NULL_POINTER, &["out"]);
+    assert!(!(o.has_screen_outliers || o.has_shift_length || o.has_ties || o.has_on_mean));
+    codes_are_positions(&[
+        (CM_SPC_IMPROVEMENT_INCREASE, Improvement::Increase),
+        (CM_SPC_IMPROVEMENT_DECREASE, Improvement::Decrease),
+        (CM_SPC_IMPROVEMENT_NEUTRAL, Improvement::Neutral),
+    ]);
+    codes_are_positions(&[
+        (CM_SPC_RULES_NHSRPLOTTHEDOTS, RuleSet::NhsrPlotTheDots),
+        (CM_SPC_RULES_MDC_2023, RuleSet::Mdc2023),
+    ]);
+    codes_are_positions(&[
+        (CM_SPC_TIES_BREAK, Ties::Break),
+        (CM_SPC_TIES_SKIP, Ties::Skip),
+    ]);
+    codes_are_positions(&[
+        (CM_SPC_ON_MEAN_BREAK, OnMean::Break),
+        (CM_SPC_ON_MEAN_SKIP, OnMean::Skip),
+    ]);
+    // The preset alone selects its settings; a `has_` flag overrides one.
+    let mut mdc = cm_spc_options_default();
+    mdc.rules = CM_SPC_RULES_MDC_2023;
+    // SAFETY: as above.
+    let core = unsafe { crate::spc::convert(&mdc) }.unwrap();
+    assert_eq!(core, SpcOptions::preset(RuleSet::Mdc2023));
+    assert!(!core.settings().screen_outliers && core.settings().two_in_three_includes_outside);
+    mdc.has_screen_outliers = true;
+    mdc.screen_outliers = true;
+    // SAFETY: as above.
+    let core = unsafe { crate::spc::convert(&mdc) }.unwrap();
+    assert_eq!(
+        (core.screen_outliers, core.method()),
+        (Some(true), "custom")
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -307,8 +301,7 @@ fn points_match_the_core_and_nhsrplotthedots() {
     );
     // The MDC preset does not screen: the vignette's unscreened UPL 6.951503.
     let mut mdc = cm_spc_options_default();
-    // SAFETY: `mdc` is writable.
-    assert_ok(unsafe { cm_spc_options_preset(CM_SPC_RULES_MDC_2023, &mut mdc) });
+    mdc.rules = CM_SPC_RULES_MDC_2023;
     let (_, got) = call(cm_spc_xmr, b, &mdc);
     assert!((f64s(&got.unwrap(), "upl")[0].unwrap() - 6.951503).abs() < 1e-6);
 }
@@ -372,12 +365,13 @@ fn renamed_columns_and_trajectory() {
     o.column_names = names.ptrs.as_ptr();
     o.column_names_len = 1;
     o.trajectory = trajectory.as_ptr();
+    o.has_ties = true;
     o.ties = CM_SPC_TIES_SKIP;
     let (status, got) = call(cm_spc_xmr, b.clone(), &o);
     assert_ok(status);
     let opts = SpcOptions {
         trajectory: Some("plan".into()),
-        ties: Ties::Skip,
+        ties: Some(Ties::Skip),
         ..SpcOptions::default()
     };
     let map = ColumnMap::new().with("value", "beds");
@@ -428,9 +422,15 @@ fn unknown_codes_and_short_baselines_are_refused() {
     assert_failed(
         status,
         CmStatus::INVALID_ARGUMENT,
-        &["improvement", "unknown value 3", "2 (neutral)"],
+        &[
+            "improvement",
+            "unknown improvement direction 3",
+            "CM_SPC_IMPROVEMENT_",
+            "2 (neutral)",
+        ],
     );
     let mut o = cm_spc_options_default();
+    o.has_ties = true;
     o.ties = 2;
     let (status, _) = call(cm_spc_summary, b(), &o);
     assert_failed(status, CmStatus::INVALID_ARGUMENT, &["ties"]);

@@ -35,7 +35,7 @@ pub(crate) fn segment(
     let l = limits(
         y,
         opts.fix_after_n_points.map(|f| f as usize),
-        opts.screen_outliers,
+        opts.settings().screen_outliers,
     );
     w.beyond.clear();
     for (i, &v) in y.iter().enumerate() {

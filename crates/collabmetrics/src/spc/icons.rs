@@ -5,9 +5,9 @@ use super::limits::Limits;
 use super::options::Improvement;
 use super::rules::PointType;
 
-named_enum! {
+crate::option_enum! {
     /// The variation icon, named as NHSRplotthedots' icon files are.
-    Variation, option = "variation", what = "variation icon" {
+    pub enum Variation: "variation", "variation icon" {
         /// Common cause variation.
         CommonCause = "common_cause",
         /// Special cause improvement, high values better.
@@ -41,9 +41,9 @@ impl Variation {
     }
 }
 
-named_enum! {
+crate::option_enum! {
     /// The assurance icon: will the process meet its target?
-    Assurance, option = "assurance", what = "assurance icon" {
+    pub enum Assurance: "assurance", "assurance icon" {
         /// The target lies beyond the limits on the good side: the process passes every time.
         ConsistentPass = "consistent_pass",
         /// The target lies beyond the limits on the bad side: the process fails every time.

@@ -4,10 +4,10 @@
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 
-named_enum! {
+crate::option_enum! {
     /// Which way is better. NHSRplotthedots codes it +1 / −1 / 0.
     #[derive(Default)]
-    Improvement, option = "improvement", what = "improvement direction" {
+    pub enum Improvement: "improvement", "improvement direction" {
         /// Higher values are better (the default).
         #[default]
         Increase = "increase",
@@ -29,10 +29,10 @@ impl Improvement {
     }
 }
 
-named_enum! {
+crate::option_enum! {
     /// A named set of rule settings (see [`SpcOptions::preset`]).
     #[derive(Default)]
-    RuleSet, option = "rules", what = "rule preset" {
+    pub enum RuleSet: "rules", "rule preset" {
         /// NHSRplotthedots 0.2.2, the R package NHS analysts use: moving ranges screened,
         /// two-in-three counting only the band between 2σ and 3σ, runs and trends of 7, ties and
         /// points on the mean breaking them.
@@ -44,10 +44,10 @@ named_enum! {
     }
 }
 
-named_enum! {
+crate::option_enum! {
     /// What equal consecutive values do to a trend.
     #[derive(Default)]
-    Ties, option = "ties", what = "tie rule" {
+    pub enum Ties: "ties", "tie rule" {
         /// A repeated value breaks the trend (NHSRplotthedots).
         #[default]
         Break = "break",
@@ -57,10 +57,10 @@ named_enum! {
     }
 }
 
-named_enum! {
+crate::option_enum! {
     /// What a point exactly on the mean does to a shift (a run on one side).
     #[derive(Default)]
-    OnMean, option = "on_mean", what = "on-mean rule" {
+    pub enum OnMean: "on_mean", "on-mean rule" {
         /// It breaks the run (NHSRplotthedots).
         #[default]
         Break = "break",
@@ -118,6 +118,10 @@ pub enum Target {
 }
 
 /// Options of [`super::xmr`] and [`super::summary`], with NHSRplotthedots' defaults.
+///
+/// The rule settings (screening, run lengths, two-in-three, ties, points on the mean) come
+/// from the preset `rules`; each `Some` setting overrides the preset's ([`SpcOptions::settings`]
+/// gives the ones in force).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SpcOptions {
@@ -133,23 +137,28 @@ pub struct SpcOptions {
     pub fix_after_n_points: Option<u32>,
     /// For the assurance icon (default none).
     pub target: Target,
-    /// Drop moving ranges of at least 3.267 times their average before averaging again
-    /// (default true; Making Data Count's Excel tools do not screen).
-    pub screen_outliers: bool,
     /// Segments with fewer points than this get `short_group_warning` (default 13: limits from
     /// 12 or fewer points are trial limits).
     pub warning_threshold: u32,
-    /// Points in a run on one side of the mean that make a shift (default 7; at least 6).
-    pub shift_length: u32,
-    /// Points rising or falling in a row that make a trend (default 7; at least 6).
-    pub trend_length: u32,
-    /// Whether points beyond the 3σ limits count towards two-in-three (default false, as
-    /// NHSRplotthedots; Making Data Count since 2023: true).
-    pub two_in_three_includes_outside: bool,
-    /// What a repeated value does to a trend (default break).
-    pub ties: Ties,
-    /// What a point exactly on the mean does to a shift (default break).
-    pub on_mean: OnMean,
+    /// The rule preset (default NHSRplotthedots').
+    pub rules: RuleSet,
+    /// Drop moving ranges of at least 3.267 times their average before averaging again
+    /// (NHSRplotthedots: true; Making Data Count's Excel tools: false). `None`: the preset's.
+    pub screen_outliers: Option<bool>,
+    /// Points in a run on one side of the mean that make a shift (7 in both presets; at
+    /// least 6). `None`: the preset's.
+    pub shift_length: Option<u32>,
+    /// Points rising or falling in a row that make a trend (7; at least 6). `None`: the
+    /// preset's.
+    pub trend_length: Option<u32>,
+    /// Whether points beyond the 3σ limits count towards two-in-three (NHSRplotthedots:
+    /// false; Making Data Count since 2023: true). `None`: the preset's.
+    pub two_in_three_includes_outside: Option<bool>,
+    /// What a repeated value does to a trend (break in both presets). `None`: the preset's.
+    pub ties: Option<Ties>,
+    /// What a point exactly on the mean does to a shift (break in both presets). `None`: the
+    /// preset's.
+    pub on_mean: Option<OnMean>,
     /// A column of trajectory values carried into the result as `trajectory` (shown on
     /// charts, never used in the calculations); `None` (default): no such column.
     pub trajectory: Option<String>,
@@ -157,55 +166,83 @@ pub struct SpcOptions {
 
 impl Default for SpcOptions {
     fn default() -> Self {
-        SpcOptions::preset(RuleSet::default())
-    }
-}
-
-impl SpcOptions {
-    /// The options of a rule set, everything else at its default.
-    pub fn preset(rules: RuleSet) -> Self {
-        let mdc = rules == RuleSet::Mdc2023;
         SpcOptions {
             by: Vec::new(),
             improvement: Improvement::default(),
             rebase: Rebase::None,
             fix_after_n_points: None,
             target: Target::None,
-            screen_outliers: !mdc,
             warning_threshold: 13,
+            rules: RuleSet::default(),
+            screen_outliers: None,
+            shift_length: None,
+            trend_length: None,
+            two_in_three_includes_outside: None,
+            ties: None,
+            on_mean: None,
+            trajectory: None,
+        }
+    }
+}
+
+/// The rule settings in force: a preset's, or a preset's with some overridden.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Settings {
+    pub screen_outliers: bool,
+    pub shift_length: u32,
+    pub trend_length: u32,
+    pub two_in_three_includes_outside: bool,
+    pub ties: Ties,
+    pub on_mean: OnMean,
+}
+
+impl RuleSet {
+    /// The preset's settings.
+    pub fn settings(self) -> Settings {
+        let mdc = self == RuleSet::Mdc2023;
+        Settings {
+            screen_outliers: !mdc,
             shift_length: 7,
             trend_length: 7,
             two_in_three_includes_outside: mdc,
             ties: Ties::Break,
             on_mean: OnMean::Break,
-            trajectory: None,
+        }
+    }
+}
+
+impl SpcOptions {
+    /// The default options with the preset `rules`.
+    pub fn preset(rules: RuleSet) -> Self {
+        SpcOptions {
+            rules,
+            ..SpcOptions::default()
         }
     }
 
-    /// Sets the rule settings (screening, run lengths, two-in-three, ties, on-mean) of `rules`,
-    /// keeping every other option.
-    pub fn with_rules(mut self, rules: RuleSet) -> Self {
-        let p = SpcOptions::preset(rules);
-        self.screen_outliers = p.screen_outliers;
-        self.shift_length = p.shift_length;
-        self.trend_length = p.trend_length;
-        self.two_in_three_includes_outside = p.two_in_three_includes_outside;
-        self.ties = p.ties;
-        self.on_mean = p.on_mean;
-        self
+    /// The rule settings in force: the preset's, each overridden where given.
+    pub fn settings(&self) -> Settings {
+        let p = self.rules.settings();
+        Settings {
+            screen_outliers: self.screen_outliers.unwrap_or(p.screen_outliers),
+            shift_length: self.shift_length.unwrap_or(p.shift_length),
+            trend_length: self.trend_length.unwrap_or(p.trend_length),
+            two_in_three_includes_outside: self
+                .two_in_three_includes_outside
+                .unwrap_or(p.two_in_three_includes_outside),
+            ties: self.ties.unwrap_or(p.ties),
+            on_mean: self.on_mean.unwrap_or(p.on_mean),
+        }
     }
 
-    /// The rule set whose settings these are, if any (`None`: a custom combination).
-    pub fn rule_set(&self) -> Option<RuleSet> {
-        RuleSet::ALL
-            .iter()
-            .copied()
-            .find(|&r| self.clone().with_rules(r) == *self)
-    }
-
-    /// The result's `method`: the rule set's name, or `"custom"`.
+    /// The result's `method`: the preset's name when the settings in force are the preset's
+    /// (overrides equal to it change nothing), `"custom"` otherwise.
     pub fn method(&self) -> &'static str {
-        self.rule_set().map_or("custom", RuleSet::as_str)
+        if self.settings() == self.rules.settings() {
+            self.rules.as_str()
+        } else {
+            "custom"
+        }
     }
 
     /// Checks every option that does not depend on the data.
@@ -218,9 +255,10 @@ impl SpcOptions {
                 ));
             }
         }
+        let settings = self.settings();
         for (name, len) in [
-            ("shift_length", self.shift_length),
-            ("trend_length", self.trend_length),
+            ("shift_length", settings.shift_length),
+            ("trend_length", settings.trend_length),
         ] {
             if len < 6 {
                 return Err(Error::invalid_argument(
@@ -334,21 +372,29 @@ mod tests {
 
     #[test]
     fn presets_and_method() {
-        let d = SpcOptions::default();
+        let d = SpcOptions::default().settings();
         assert!(d.screen_outliers && !d.two_in_three_includes_outside);
-        assert_eq!(d.method(), "nhsrplotthedots");
+        assert_eq!(SpcOptions::default().method(), "nhsrplotthedots");
         let m = SpcOptions::preset(RuleSet::Mdc2023);
-        assert!(!m.screen_outliers && m.two_in_three_includes_outside);
+        assert!(!m.settings().screen_outliers && m.settings().two_in_three_includes_outside);
         assert_eq!(m.method(), "mdc_2023");
         let c = SpcOptions {
-            ties: Ties::Skip,
+            ties: Some(Ties::Skip),
             ..SpcOptions::default()
         };
         assert_eq!(c.method(), "custom");
+        // An override equal to the preset's setting changes nothing.
+        let same = SpcOptions {
+            screen_outliers: Some(false),
+            ..SpcOptions::preset(RuleSet::Mdc2023)
+        };
+        assert_eq!(same.method(), "mdc_2023");
         // Options outside the rules do not change the rule set.
-        let mut t = SpcOptions::preset(RuleSet::Mdc2023);
-        t.warning_threshold = 20;
-        t.by = vec!["place".into()];
+        let t = SpcOptions {
+            warning_threshold: 20,
+            by: vec!["place".into()],
+            ..SpcOptions::preset(RuleSet::Mdc2023)
+        };
         assert_eq!(t.method(), "mdc_2023");
     }
 
@@ -359,7 +405,7 @@ mod tests {
                 .unwrap();
         assert_eq!(o.improvement, Improvement::Decrease);
         assert_eq!(o.rebase, Rebase::Dates(vec![19000]));
-        assert!(o.screen_outliers);
+        assert!(o.settings().screen_outliers);
         let back: SpcOptions = serde_json::from_str(&serde_json::to_string(&o).unwrap()).unwrap();
         assert_eq!(back, o);
     }

@@ -12,10 +12,10 @@
 
 use super::options::{Improvement, OnMean, Ties};
 
-named_enum! {
+crate::option_enum! {
     /// Why a point is flagged, or not: the rule that decided it. [`SpecialCause::label`] is the
     /// text NHSRplotthedots writes in `special_cause_type`.
-    SpecialCause, option = "special_cause_type", what = "special cause" {
+    pub enum SpecialCause: "special_cause_type", "special cause" {
         /// No rule applies.
         CommonCause = "common_cause",
         /// Above the upper limit.
@@ -70,9 +70,9 @@ impl SpecialCause {
     }
 }
 
-named_enum! {
+crate::option_enum! {
     /// A point read against the improvement direction (`point_type`).
-    PointType, option = "point_type", what = "point type" {
+    pub enum PointType: "point_type", "point type" {
         /// No special cause.
         CommonCause = "common_cause",
         /// A special cause in the better direction.
@@ -115,14 +115,15 @@ pub struct Rules {
 }
 
 impl Rules {
-    /// The settings of `opts`.
+    /// The settings in force in `opts`.
     pub fn of(opts: &super::SpcOptions) -> Self {
+        let s = opts.settings();
         Rules {
-            shift_length: opts.shift_length as usize,
-            trend_length: opts.trend_length as usize,
-            two_in_three_includes_outside: opts.two_in_three_includes_outside,
-            ties: opts.ties,
-            on_mean: opts.on_mean,
+            shift_length: s.shift_length as usize,
+            trend_length: s.trend_length as usize,
+            two_in_three_includes_outside: s.two_in_three_includes_outside,
+            ties: s.ties,
+            on_mean: s.on_mean,
             improvement: opts.improvement,
         }
     }

@@ -472,9 +472,10 @@ fn points_table(c: Computed, opts: &SpcOptions) -> Result<arrow_array::RecordBat
     let short = expand(segs, n, |s| s.len < threshold);
     let target = expand(segs, n, |s| c.series.target[s.series as usize]);
     let p = c.points;
+    let settings = opts.settings();
     let labels: Vec<String> = SpecialCause::ALL
         .iter()
-        .map(|k| k.label(opts.shift_length, opts.trend_length))
+        .map(|k| k.label(settings.shift_length, settings.trend_length))
         .collect();
     let types: Vec<String> = PointType::ALL
         .iter()
