@@ -12,7 +12,7 @@ mod report;
 mod transition_cmd;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use collabmetrics::demo::DemoOptions;
+use collabmetrics_demo::DemoOptions;
 use std::process::ExitCode;
 
 #[derive(Parser)]

@@ -19,8 +19,8 @@
 //!   and a table entry point, and Gini (with Lorenz points), Theil, MLD, Atkinson, GE(α),
 //!   share ratios, decompositions, concentration indices and bootstrap intervals of
 //!   individual values.
-//! * [`demo`]: a seeded, clearly synthetic demo collaborative (areas, population, units,
-//!   placements, admissions, young people's referrals and contacts) for examples and benchmarks.
+//! * [`rng`]: the seeded generator behind every simulation (and the `collabmetrics-demo`
+//!   crate's synthetic collaborative, kept out of this crate so a service does not compile it).
 //! * [`error`]: one [`Error`] type naming the argument or column, the first bad row and the rule.
 //! * [`options`]: every option's names and defaults, which the C, Python and command-line faces
 //!   take from here.
@@ -33,14 +33,13 @@
 //! assert!((est.lower[0] - 0.5525444329688797).abs() < 1e-12); // PHEindicatormethods
 //! ```
 
-pub mod demo;
 pub mod distance;
 pub mod error;
 pub mod inequality;
 pub mod oap;
 pub mod options;
 pub mod panic;
-mod rng;
+pub mod rng;
 pub mod stats;
 pub mod table;
 pub mod transition;

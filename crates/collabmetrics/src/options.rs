@@ -181,7 +181,8 @@ pub fn required(option: &str, why: &str) -> Error {
 /// `proportion_table`, `rate_table`, `dsr_table`, `isr_table`, `mean_table`, `oap::measures`,
 /// the distance table functions, `inequality::measures_table` (and its subgroup estimates from
 /// counts), the individual indices and their bootstrap, the transition functions, the
-/// time-to-contact curve and the demo data.
+/// time-to-contact curve. (The demo data's options are the `collabmetrics-demo` crate's
+/// `DemoOptions::default()`.)
 pub const NAMES: &[&str] = &[
     "proportion",
     "rate",
@@ -199,7 +200,6 @@ pub const NAMES: &[&str] = &[
     "inequality_bootstrap",
     "transition",
     "time_to_contact",
-    "demo",
 ];
 
 fn json<T: Serialize>(value: T) -> Value {
@@ -211,7 +211,7 @@ fn json<T: Serialize>(value: T) -> Value {
 /// keys are the options' names in every language; `None` for an unknown name. Options without
 /// a safe default (e.g. OAP's `start`) are `null`: the caller must give them.
 pub fn defaults(name: &str) -> Option<Value> {
-    use crate::{demo, distance, inequality, oap, table, transition};
+    use crate::{distance, inequality, oap, table, transition};
     Some(match name {
         "proportion" => json(table::ProportionTableOptions::default()),
         "rate" => json(table::RateTableOptions::default()),
@@ -229,7 +229,6 @@ pub fn defaults(name: &str) -> Option<Value> {
         "inequality_bootstrap" => json(inequality::BootstrapOptions::default()),
         "transition" => json(transition::TransitionOptions::default()),
         "time_to_contact" => json(transition::CurveOptions::default()),
-        "demo" => json(demo::DemoOptions::default()),
         _ => return None,
     })
 }
@@ -298,7 +297,7 @@ mod tests {
 
     #[test]
     fn defaults_read_back_as_the_default_options() {
-        use crate::{demo, distance, inequality, oap, table, transition};
+        use crate::{distance, inequality, oap, table, transition};
         round_trip::<table::ProportionTableOptions>("proportion");
         round_trip::<table::RateTableOptions>("rate");
         round_trip::<table::DsrTableOptions>("dsr");
@@ -315,7 +314,6 @@ mod tests {
         round_trip::<inequality::BootstrapOptions>("inequality_bootstrap");
         round_trip::<transition::TransitionOptions>("transition");
         round_trip::<transition::CurveOptions>("time_to_contact");
-        round_trip::<demo::DemoOptions>("demo");
         // Options without a safe default are null, for the caller to give.
         assert!(defaults("oap").unwrap()["start"].is_null());
         assert!(defaults("transition").unwrap()["data_end"].is_null());

@@ -6,7 +6,6 @@
 
 use arrow_array::{Array, ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
 use arrow_schema::Field;
-use collabmetrics::demo::{self, DemoOptions, DemoTables};
 use collabmetrics::distance::{
     self, ConvertTableOptions, LocateTableOptions, Method, NullPolicy, PointsTableOptions,
     SummaryTableOptions,
@@ -16,6 +15,7 @@ use collabmetrics::oap::{self, OapOptions, Window};
 use collabmetrics::stats::{IsrKind, StandardPopulation};
 use collabmetrics::table::{self, ColumnMap, Input, TableResult, DIAGNOSTICS_KEY};
 use collabmetrics::transition::{self, CurveMethod, Tables, TransitionOptions};
+use collabmetrics_demo::{self as demo, DemoOptions, DemoTables};
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
