@@ -211,13 +211,13 @@ fn json<T: Serialize>(value: T) -> Value {
 /// keys are the options' names in every language; `None` for an unknown name. Options without
 /// a safe default (e.g. OAP's `start`) are `null`: the caller must give them.
 pub fn defaults(name: &str) -> Option<Value> {
-    use crate::{distance, inequality, oap, table, transition};
+    use crate::{distance, inequality, oap, stats, transition};
     Some(match name {
-        "proportion" => json(table::ProportionTableOptions::default()),
-        "rate" => json(table::RateTableOptions::default()),
-        "dsr" => json(table::DsrTableOptions::default()),
-        "isr" => json(table::IsrTableOptions::default()),
-        "mean" => json(table::MeanTableOptions::default()),
+        "proportion" => json(stats::ProportionTableOptions::default()),
+        "rate" => json(stats::RateTableOptions::default()),
+        "dsr" => json(stats::DsrTableOptions::default()),
+        "isr" => json(stats::IsrTableOptions::default()),
+        "mean" => json(stats::MeanTableOptions::default()),
         "oap" => json(oap::OapOptions::default()),
         "distance_points" => json(distance::PointsTableOptions::default()),
         "distance_convert" => json(distance::ConvertTableOptions::default()),
@@ -297,12 +297,12 @@ mod tests {
 
     #[test]
     fn defaults_read_back_as_the_default_options() {
-        use crate::{distance, inequality, oap, table, transition};
-        round_trip::<table::ProportionTableOptions>("proportion");
-        round_trip::<table::RateTableOptions>("rate");
-        round_trip::<table::DsrTableOptions>("dsr");
-        round_trip::<table::IsrTableOptions>("isr");
-        round_trip::<table::MeanTableOptions>("mean");
+        use crate::{distance, inequality, oap, stats, transition};
+        round_trip::<stats::ProportionTableOptions>("proportion");
+        round_trip::<stats::RateTableOptions>("rate");
+        round_trip::<stats::DsrTableOptions>("dsr");
+        round_trip::<stats::IsrTableOptions>("isr");
+        round_trip::<stats::MeanTableOptions>("mean");
         round_trip::<oap::OapOptions>("oap");
         round_trip::<distance::PointsTableOptions>("distance_points");
         round_trip::<distance::ConvertTableOptions>("distance_convert");

@@ -15,6 +15,7 @@ mod proportion;
 mod quantile;
 mod rate;
 mod standard;
+mod table;
 
 pub use dsr::{dsr, DsrEstimates, DsrOptions, LOW_COUNT_NOTE};
 pub use isr::{isr, IsrEstimates, IsrKind, IsrOptions};
@@ -26,6 +27,10 @@ pub use proportion::{
 pub use quantile::{quantile7, quantile7_sorted};
 pub use rate::{rate, rate_into, RateMethod, RateOptions};
 pub use standard::{StandardName, StandardPopulation};
+pub use table::{
+    dsr_table, isr_table, mean_table, proportion_table, rate_table, DsrTableOptions,
+    IsrTableOptions, MeanTableOptions, ProportionTableOptions, RateTableOptions,
+};
 
 use crate::error::{Error, Result};
 use serde::Serialize;

@@ -10,17 +10,13 @@ mod columns;
 mod dates;
 mod diagnostics;
 pub(crate) mod groups;
-mod stats;
 pub(crate) mod tidy;
 pub use tidy::append_column;
 
+pub(crate) use columns::first_null;
 pub use columns::{Categories, ColumnKind, ColumnMap, ColumnSpec, Input};
 pub(crate) use dates::column_dates;
 pub use dates::{civil_from_days, days_from_civil, days_in_month, format_date, parse_date};
 pub use diagnostics::{Diagnostic, Diagnostics, TableResult, DIAGNOSTICS_KEY};
 pub use groups::display;
 pub use groups::Groups;
-pub use stats::{
-    dsr_table, isr_table, mean_table, proportion_table, rate_table, DsrTableOptions,
-    IsrTableOptions, MeanTableOptions, ProportionTableOptions, RateTableOptions,
-};

@@ -1,12 +1,14 @@
-//! Table entry points of the statistics kernels: tidy results in the PHEindicatormethods shape.
+//! Table entry points of the statistics kernels: Arrow in through the table layer
+//! ([`crate::table`]), the kernels of this module over its columns, tidy results in the
+//! PHEindicatormethods shape out.
 
-use super::tidy::Tidy;
-use super::{Diagnostics, Groups, Input, TableResult};
 use crate::error::{Error, Result};
 use crate::stats::{
     self, DsrOptions, IsrKind, IsrOptions, MeanOptions, Method, ProportionOptions, RateOptions,
     StandardPopulation,
 };
+use crate::table::tidy::Tidy;
+use crate::table::{Diagnostics, Groups, Input, TableResult};
 use arrow_array::{cast::AsArray, types::*};
 use arrow_schema::DataType;
 use serde::{Deserialize, Serialize};
@@ -317,7 +319,7 @@ fn band_indices(input: &Input, ours: &str, standard: &StandardPopulation) -> Res
             standard.label(standard.len() - 1)
         ),
     };
-    if let Some(row) = super::columns::first_null(col.as_ref()) {
+    if let Some(row) = crate::table::first_null(col.as_ref()) {
         return Err(Error::InvalidCell {
             table: None,
             column: name.to_owned(),
