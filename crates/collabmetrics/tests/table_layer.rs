@@ -3,7 +3,7 @@
 
 use arrow_array::{
     cast::AsArray, types::Float64Type, ArrayRef, DictionaryArray, Float32Array, Float64Array,
-    Int32Array, Int64Array, RecordBatch, StringArray, UInt8Array,
+    Int32Array, Int64Array, RecordBatch, StringArray, UInt64Array, UInt8Array,
 };
 use collabmetrics::stats::{self, DsrOptions, MeanOptions, ProportionOptions, StandardPopulation};
 use collabmetrics::table::{ColumnMap, Input};
@@ -311,4 +311,35 @@ fn append_column_keeps_metadata_and_refuses_clashes() {
             .starts_with("length mismatch: `km` has 1 elements but `table` has 2"),
         "{e}"
     );
+}
+
+/// Age bands given as lower ages read by the table layer's one rule for codes: any integer
+/// type, `UInt64` included, gives the same bands as the labels.
+#[test]
+fn lower_ages_of_any_integer_type_are_the_labels_bands() {
+    let b = esp_batch(&["E1"]);
+    let labels = stats::dsr_table(&input(b.clone()), &dsr_opts(&["Area"]))
+        .unwrap()
+        .table;
+    let lower: Vec<u64> = (0..19).map(|band| 5 * band).collect();
+    let ages: Vec<ArrayRef> = vec![
+        Arc::new(UInt64Array::from(lower.clone())),
+        Arc::new(Int32Array::from(
+            lower.iter().map(|&a| a as i32).collect::<Vec<_>>(),
+        )),
+    ];
+    for age in ages {
+        let mut columns = b.columns().to_vec();
+        columns[1] = age;
+        let with_ages = batch(vec![
+            ("Area", columns[0].clone()),
+            ("AgeBand", columns[1].clone()),
+            ("Deaths", columns[2].clone()),
+            ("Pop", columns[3].clone()),
+        ]);
+        let out = stats::dsr_table(&input(with_ages), &dsr_opts(&["Area"]))
+            .unwrap()
+            .table;
+        assert_eq!(out, labels);
+    }
 }

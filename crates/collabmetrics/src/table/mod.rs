@@ -5,7 +5,15 @@
 //! to the slices the kernels want (without copying when they already are `Float64` with no
 //! nulls), and returns one tidy `RecordBatch`. Errors name the caller's column and the row
 //! (counted from 0 across all batches).
+//!
+//! Identifier and code columns (person and referral identifiers, location codes, NHS Data
+//! Dictionary codes, age bands given as lower ages) follow one rule in every module: text, or
+//! integers of any Arrow integer type (`Int8` … `Int64`, `UInt8` … `UInt64`) read as `i64`,
+//! so the same identifier matches whichever integer type each table stores it in. A `UInt64`
+//! value above `i64::MAX` is an error naming the column and row, never wrapped round to a
+//! negative number.
 
+pub(crate) mod coerce;
 mod columns;
 mod dates;
 mod diagnostics;
