@@ -48,3 +48,9 @@ pub use error::{Error, ErrorKind, Result};
 
 /// The library version (the crate version), as reported by every binding.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The repository's README, whose Rust examples `cargo test --doc` compiles and runs, so the
+/// snippets a new user pastes cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
