@@ -24,7 +24,7 @@
 //! * [`error`]: one [`Error`] type naming the argument or column, the first bad row and the rule.
 //! * [`options`]: every option's names and defaults, which the C, Python and command-line faces
 //!   take from here.
-//! * [`panic`]: the guard the language boundaries run their calls in (a panic becomes an
+//! * [`mod@panic`]: the guard the language boundaries run their calls in (a panic becomes an
 //!   [`ErrorKind::Internal`] error, without a message on standard error).
 //!
 //! ```

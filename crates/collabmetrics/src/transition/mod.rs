@@ -37,7 +37,7 @@ mod table;
 
 pub use codes::{LineRule, ServiceLine, CRISIS_TEAM_TYPES};
 pub use cohorts::BClass;
-pub use survival::{curve, Curve, CurveMethod, CurveOptions};
+pub use survival::{curve, Curve, CurveMethod, CurveOptions, CENSORED, DEATH, EVENT};
 pub use table::{
     ageing_out, analyse, service_lines, summary, time_to_contact, transfers, Analysis, Tables,
     CARE_PLAN_COLUMNS, CONTACT_COLUMNS, PERSON_COLUMNS, REFERRAL_COLUMNS,

@@ -53,9 +53,13 @@ pub struct Curve {
     pub upper: Vec<f64>,
 }
 
-/// Outcome of one follow-up: 0 censored, 1 contact (the event), 2 death (competing).
+/// Outcome of a follow-up (the `status` of [`curve`]): censored, still without a contact at its
+/// end.
 pub const CENSORED: u8 = 0;
+/// Outcome of a follow-up: an attended adult contact, the event.
 pub const EVENT: u8 = 1;
+/// Outcome of a follow-up: death before a contact (a competing event for Aalen–Johansen,
+/// censored for Kaplan–Meier).
 pub const DEATH: u8 = 2;
 
 /// The curve of `time` (days, ≥ 0) and `status` ([`CENSORED`], [`EVENT`], [`DEATH`]).
