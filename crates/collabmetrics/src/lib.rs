@@ -33,6 +33,8 @@
 //! assert!((est.lower[0] - 0.5525444329688797).abs() < 1e-12); // PHEindicatormethods
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod distance;
 pub mod error;
 pub mod inequality;

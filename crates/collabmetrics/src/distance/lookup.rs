@@ -36,8 +36,11 @@ pub struct Locations {
 /// such rows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Located {
+    /// The x coordinate of each input row (e.g. easting), NaN where not found.
     pub x: Vec<f64>,
+    /// The y coordinate of each input row (e.g. northing), NaN where not found.
     pub y: Vec<f64>,
+    /// The rows left without coordinates, by reason ([`UNKNOWN_CODE`], [`MISSING_CODE`]).
     pub diagnostics: Diagnostics,
 }
 

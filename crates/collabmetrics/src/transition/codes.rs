@@ -121,13 +121,18 @@ pub(crate) fn text_codes(col: &ArrayRef, name: &str) -> Result<TextCodes> {
 /// engagement (`docs/methods/transition.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ServiceLine {
+    /// Children and young people's mental health services (CYPMHS).
     Cyp,
+    /// Adult (and older adult) mental health services, crisis teams apart.
     Adult,
+    /// An adult crisis team ([`CRISIS_TEAM_TYPES`]): its contacts are not engagement.
     AdultCrisis,
+    /// Not classified by any rule (the referral is excluded and counted).
     Unknown,
 }
 
 impl ServiceLine {
+    /// The name in results: `cyp`, `adult`, `adult_crisis` or `unknown`.
     pub fn as_str(self) -> &'static str {
         match self {
             ServiceLine::Cyp => "cyp",
@@ -156,6 +161,8 @@ pub enum LineRule {
 }
 
 impl LineRule {
+    /// The name in the service-line audit: `service_line`, `team_age_group`,
+    /// `all_age_team_by_age`, `team_type_cyp`, `team_type_adult` or `unclassified`.
     pub fn as_str(self) -> &'static str {
         match self {
             LineRule::Explicit => "service_line",

@@ -42,14 +42,22 @@ impl Default for CurveOptions {
 /// (events), deaths and censorings at it, and the estimate with its interval.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct Curve {
+    /// Days since the start of follow-up.
     pub time: Vec<i32>,
+    /// People still followed up and without a contact just before `time`.
     pub at_risk: Vec<u64>,
+    /// First attended adult contacts at `time`.
     pub events: Vec<u64>,
+    /// Deaths without a contact at `time`.
     pub deaths: Vec<u64>,
     /// Censored at this time; under Kaplan–Meier deaths are counted here too.
     pub censored: Vec<u64>,
+    /// Kaplan–Meier: the share still without a contact after `time`; Aalen–Johansen: the
+    /// cumulative incidence of a contact by `time`.
     pub estimate: Vec<f64>,
+    /// Lower pointwise limit of `estimate` (log(−log) interval).
     pub lower: Vec<f64>,
+    /// Upper pointwise limit of `estimate` (log(−log) interval).
     pub upper: Vec<f64>,
 }
 

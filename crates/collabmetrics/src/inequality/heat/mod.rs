@@ -212,13 +212,20 @@ impl HeatOptions {
 /// One measure's value and interval.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MeasureResult {
+    /// The measure.
     pub measure: Measure,
+    /// Its value, on the measure's reported scale (e.g. × 1000 for TI and MLD, % for COV,
+    /// IDIS and PAF).
     pub value: f64,
     /// Standard error where the interval is analytic (on the measure's reported scale; for
     /// RII and R, of the log).
     pub se: Option<f64>,
+    /// Lower limit; `None` when the measure has no interval for these data (no standard errors,
+    /// or no simulation asked for).
     pub lower: Option<f64>,
+    /// Upper limit; `None` as for `lower`.
     pub upper: Option<f64>,
+    /// Confidence level of the limits.
     pub confidence: f64,
     /// How the interval was obtained: `"analytic"`, `"simulation"` or `"none"`.
     pub method: String,
