@@ -8,6 +8,8 @@
 //! turns a panic into `InternalError`. The Python package (`python/collabmetrics`) wraps these
 //! functions with docstrings and frame round trips; its defaults come from `options`.
 
+#![warn(missing_docs)]
+
 mod demo;
 mod distance;
 mod errors;

@@ -4,6 +4,8 @@
 //! `collabmetrics oap` and `collabmetrics transition` compute the metrics from an analyst's
 //! own extracts (CSV or Parquet).
 
+#![warn(missing_docs)]
+
 mod args;
 mod demo;
 mod io;

@@ -53,6 +53,8 @@
 //! assert!(demo.placements.num_rows() > 500);
 //! ```
 
+#![warn(missing_docs)]
+
 mod areas;
 mod build;
 mod geo;
