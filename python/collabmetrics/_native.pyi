@@ -252,3 +252,19 @@ def transition_service_lines(
 def transition_time_to_contact(
     table: ArrowStreamExportable, method: str, confidence: float
 ) -> pa.Table: ...
+
+ROLES_KEY: str
+
+def disclose(
+    table: ArrowStreamExportable,
+    rule_text: str,
+    counts: list[str] | None,
+    derived: str | None,
+    dimensions: list[str] | None,
+    by: list[str] | None,
+    national: str | None,
+    secondary: str,
+    suppress_on: str,
+    display: str,
+    decimals: int | None,
+) -> tuple[pa.Table, pa.Table]: ...

@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 mod demo;
+mod disclosure;
 mod distance;
 mod errors;
 mod guard;
@@ -120,6 +121,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     distance::register(m)?;
     inequality::register(m)?;
     transition::register(m)?;
+    disclosure::register(m)?;
     m.add_function(wrap_pyfunction!(_test_panic, m)?)?;
     m.add_function(wrap_pyfunction!(_test_panic_in_conversion, m)?)?;
     // Last: every function registered above runs behind the guard.

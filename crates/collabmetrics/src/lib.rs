@@ -21,6 +21,8 @@
 //!   individual values.
 //! * [`rng`]: the seeded generator behind every simulation (and the `collabmetrics-demo`
 //!   crate's synthetic collaborative, kept out of this crate so a service does not compile it).
+//! * [`disclosure`]: small-number suppression and rounding for publication (NHS MHSDS and HES
+//!   rules), margins, derived values, hypercube secondary suppression and the LP audit.
 //! * [`error`]: one [`Error`] type naming the argument or column, the first bad row and the rule.
 //! * [`options`]: every option's names and defaults, which the C, Python and command-line faces
 //!   take from here.
@@ -35,6 +37,7 @@
 
 #![warn(missing_docs)]
 
+pub mod disclosure;
 pub mod distance;
 pub mod error;
 pub mod inequality;

@@ -181,8 +181,8 @@ pub fn required(option: &str, why: &str) -> Error {
 /// `proportion_table`, `rate_table`, `dsr_table`, `isr_table`, `mean_table`, `oap::measures`,
 /// the distance table functions, `inequality::measures_table` (and its subgroup estimates from
 /// counts), the individual indices and their bootstrap, the transition functions, the
-/// time-to-contact curve. (The demo data's options are the `collabmetrics-demo` crate's
-/// `DemoOptions::default()`.)
+/// time-to-contact curve and disclosure control. (The demo data's options are the
+/// `collabmetrics-demo` crate's `DemoOptions::default()`.)
 pub const NAMES: &[&str] = &[
     "proportion",
     "rate",
@@ -200,6 +200,7 @@ pub const NAMES: &[&str] = &[
     "inequality_bootstrap",
     "transition",
     "time_to_contact",
+    "disclosure",
 ];
 
 fn json<T: Serialize>(value: T) -> Value {
@@ -229,6 +230,7 @@ pub fn defaults(name: &str) -> Option<Value> {
         "inequality_bootstrap" => json(inequality::BootstrapOptions::default()),
         "transition" => json(transition::TransitionOptions::default()),
         "time_to_contact" => json(transition::CurveOptions::default()),
+        "disclosure" => json(crate::disclosure::DisclosureOptions::default()),
         _ => return None,
     })
 }

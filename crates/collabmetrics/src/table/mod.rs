@@ -18,6 +18,7 @@ mod columns;
 mod dates;
 mod diagnostics;
 pub(crate) mod groups;
+pub mod roles;
 pub(crate) mod tidy;
 pub use tidy::append_column;
 
@@ -28,3 +29,4 @@ pub use dates::{civil_from_days, days_from_civil, days_in_month, format_date, pa
 pub use diagnostics::{Diagnostic, Diagnostics, TableResult, DIAGNOSTICS_KEY};
 pub use groups::display;
 pub use groups::Groups;
+pub use roles::{Derived, DerivedKind, Link, Roles, ROLES_KEY};
