@@ -9,16 +9,20 @@
 //! `python/`) are thin layers over it: every number comes from here.
 //!
 //! * [`stats`]: kernels over slices: [`stats::proportion`] (Wilson), [`stats::rate`] (Byar /
-//!   exact Poisson), [`stats::dsr`] (Dobson), [`stats::isr`], [`stats::mean`] (Student t).
+//!   exact Poisson), [`stats::dsr`] (Dobson), [`stats::isr`], [`stats::mean`] (Student t), and
+//!   their table entry points ([`stats::proportion_table`], …).
 //! * [`distance`]: travel distance: BNG, geodesic and haversine distances, BNG → WGS84,
 //!   location lookups and distance summaries (median interval, share beyond 50 km, bands).
-//! * [`table`]: Arrow in and out: column mapping, type checks, grouping, tidy results.
+//! * [`table`]: the generic Arrow layer: column mapping, type checks and coercion, dates,
+//!   grouping, diagnostics, tidy results.
 //! * [`oap`]: out-of-area placements, OAP01–OAP11 per period and breakdown.
 //! * [`inequality`]: inequality indices: PHE's SII/RII with simulated limits, the WHO HEAT
 //!   grouped measures (D, R, ACI, RCI, BGV, BGSD, COV, MDB, MDM, MDR, IDIS, TI, MLD, PAF, PAR)
 //!   and a table entry point, and Gini (with Lorenz points), Theil, MLD, Atkinson, GE(α),
 //!   share ratios, decompositions, concentration indices and bootstrap intervals of
 //!   individual values.
+//! * [`transition`]: transition disengagement for 16–25s moving from CYPMHS to adult
+//!   services: cohorts T and B, metrics T1–T9 by breakdown, time to the first adult contact.
 //! * [`rng`]: the seeded generator behind every simulation (and the `collabmetrics-demo`
 //!   crate's synthetic collaborative, kept out of this crate so a service does not compile it).
 //! * [`disclosure`]: small-number suppression and rounding for publication (NHS MHSDS and HES
