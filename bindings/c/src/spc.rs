@@ -46,31 +46,39 @@ pub const CM_SPC_ON_MEAN_SKIP: u32 = 1;
 pub struct CmSpcOptions {
     /// Columns whose values identify a series (`by_len` names; none: one series).
     pub by: *const *const c_char,
+    /// Number of names in `by`.
     pub by_len: usize,
     /// One of `CM_SPC_IMPROVEMENT_*` (default increase).
     pub improvement: u32,
     /// Rebase dates of every series: each date present in a series starts a new segment.
     pub rebase_dates: *const i32,
+    /// Number of dates in `rebase_dates`.
     pub rebase_dates_len: usize,
     /// Rebase dates per series instead (not with `rebase_dates`): entry i is the date
     /// `rebase_series_dates[i]` of the series named by the `by_len` strings at
     /// `rebase_series[i * by_len]`. A series may have several entries; naming a series absent
     /// from the data is an error.
     pub rebase_series: *const *const c_char,
+    /// The date of each per-series rebase entry.
     pub rebase_series_dates: *const i32,
+    /// Number of per-series rebase entries.
     pub rebase_series_len: usize,
     /// When true, limits come from the first `fix_after_n_points` (at least 12) points of
     /// each segment.
     pub has_fix_after_n_points: bool,
+    /// The number of baseline points (read when `has_fix_after_n_points`).
     pub fix_after_n_points: u32,
     /// When true, every series has the target `target` (for the assurance icon).
     pub has_target: bool,
+    /// The target of every series (read when `has_target`).
     pub target: f64,
     /// Targets per series instead (not with `has_target`): entry i is
     /// `target_series_values[i]` for the series named by the `by_len` strings at
     /// `target_series[i * by_len]`.
     pub target_series: *const *const c_char,
+    /// The target of each per-series entry.
     pub target_series_values: *const f64,
+    /// Number of per-series target entries.
     pub target_series_len: usize,
     /// Segments with fewer points are flagged `short_group_warning` (default 13).
     pub warning_threshold: u32,
@@ -79,28 +87,35 @@ pub struct CmSpcOptions {
     /// Screen moving ranges of at least 3.267 times their average, when
     /// `has_screen_outliers`.
     pub has_screen_outliers: bool,
+    /// Whether to screen (read when `has_screen_outliers`).
     pub screen_outliers: bool,
     /// Points that make a shift (at least 6), when `has_shift_length`.
     pub has_shift_length: bool,
+    /// The shift length (read when `has_shift_length`).
     pub shift_length: u32,
     /// Points that make a trend (at least 6), when `has_trend_length`.
     pub has_trend_length: bool,
+    /// The trend length (read when `has_trend_length`).
     pub trend_length: u32,
     /// Count points beyond 3 sigma towards two-in-three, when
     /// `has_two_in_three_includes_outside`.
     pub has_two_in_three_includes_outside: bool,
+    /// Whether points beyond 3 sigma count (read when `has_two_in_three_includes_outside`).
     pub two_in_three_includes_outside: bool,
     /// One of `CM_SPC_TIES_*`, when `has_ties`.
     pub has_ties: bool,
+    /// The tie rule (read when `has_ties`).
     pub ties: u32,
     /// One of `CM_SPC_ON_MEAN_*`, when `has_on_mean`.
     pub has_on_mean: bool,
+    /// The on-mean rule (read when `has_on_mean`).
     pub on_mean: u32,
     /// NULL, or a numeric column carried into the result as `trajectory`.
     pub trajectory: *const c_char,
     /// `column_names_len` pairs (our name, your name), e.g. {"value", "bed_days"}: the
     /// input's `date` and `value` columns under other names.
     pub column_names: *const *const c_char,
+    /// Number of pairs in `column_names`.
     pub column_names_len: usize,
 }
 

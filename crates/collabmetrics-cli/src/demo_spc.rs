@@ -6,11 +6,11 @@ use crate::report::{num, Section};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int64Type};
 use arrow_array::RecordBatch;
-use collabmetrics::demo::DemoTables;
 use collabmetrics::oap::{self, OapOptions, Window};
 use collabmetrics::spc::{self, Improvement, SpcOptions, Target};
 use collabmetrics::table::{display, ColumnMap, Input};
 use collabmetrics::Result;
+use collabmetrics_demo::DemoTables;
 
 /// The section: one row per month (each place's bed days with its signal), then each place's
 /// centre line, limits and icons.

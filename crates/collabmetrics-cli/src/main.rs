@@ -4,6 +4,8 @@
 //! `collabmetrics oap` and `collabmetrics transition` compute the metrics from an analyst's
 //! own extracts (CSV or Parquet), and `collabmetrics spc` charts any measure's series.
 
+#![warn(missing_docs)]
+
 mod args;
 mod demo;
 mod demo_spc;
@@ -15,7 +17,7 @@ mod spc_cmd;
 mod transition_cmd;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use collabmetrics::demo::DemoOptions;
+use collabmetrics_demo::DemoOptions;
 use std::process::ExitCode;
 
 #[derive(Parser)]

@@ -19,11 +19,13 @@ pub struct Limits {
     pub mean: f64,
     /// Average moving range after screening.
     pub amr: f64,
-    /// Lower and upper natural process limits, mean ∓ 2.66·AMR.
+    /// Lower natural process limit, mean − 2.66·AMR.
     pub lpl: f64,
+    /// Upper natural process limit, mean + 2.66·AMR.
     pub upl: f64,
-    /// The 2σ band, mean ∓ (2·2.66/3)·AMR.
+    /// Lower edge of the 2σ band, mean − (2·2.66/3)·AMR.
     pub lpl_2sigma: f64,
+    /// Upper edge of the 2σ band, mean + (2·2.66/3)·AMR.
     pub upl_2sigma: f64,
     /// Points the limits come from (the first `fix_after_n_points`, or all).
     pub baseline: usize,

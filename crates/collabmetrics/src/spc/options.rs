@@ -76,6 +76,7 @@ pub type SeriesKey = Vec<String>;
 /// Rebase dates of one series.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SeriesDates {
+    /// The series, by its `by` values.
     pub series: SeriesKey,
     /// Days since 1970-01-01.
     pub dates: Vec<i32>,
@@ -84,7 +85,9 @@ pub struct SeriesDates {
 /// The target of one series.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SeriesTarget {
+    /// The series, by its `by` values.
     pub series: SeriesKey,
+    /// Its target (finite).
     pub target: f64,
 }
 
@@ -188,11 +191,17 @@ impl Default for SpcOptions {
 /// The rule settings in force: a preset's, or a preset's with some overridden.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Settings {
+    /// Moving ranges of at least 3.267 times their average are screened out.
     pub screen_outliers: bool,
+    /// Points in a run on one side of the mean that make a shift.
     pub shift_length: u32,
+    /// Points rising or falling in a row that make a trend.
     pub trend_length: u32,
+    /// Points beyond the 3σ limits count towards two-in-three.
     pub two_in_three_includes_outside: bool,
+    /// What a repeated value does to a trend.
     pub ties: Ties,
+    /// What a point exactly on the mean does to a shift.
     pub on_mean: OnMean,
 }
 

@@ -106,11 +106,17 @@ impl PointType {
 /// The rule settings a segment is judged with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rules {
+    /// Points in a run on one side of the mean that make a shift.
     pub shift_length: usize,
+    /// Points rising or falling in a row that make a trend.
     pub trend_length: usize,
+    /// Points beyond the 3σ limits count towards two-in-three.
     pub two_in_three_includes_outside: bool,
+    /// What a repeated value does to a trend.
     pub ties: Ties,
+    /// What a point exactly on the mean does to a shift.
     pub on_mean: OnMean,
+    /// Which way is better, for the point types.
     pub improvement: Improvement,
 }
 
