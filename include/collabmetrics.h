@@ -233,6 +233,52 @@ struct ArrowArrayStream {
 #define CM_OVERLAP_TRUNCATE 1
 
 /**
+ * `CmSpcOptions::improvement`: higher values are better.
+ */
+#define CM_SPC_IMPROVEMENT_INCREASE 0
+
+/**
+ * `CmSpcOptions::improvement`: lower values are better.
+ */
+#define CM_SPC_IMPROVEMENT_DECREASE 1
+
+/**
+ * `CmSpcOptions::improvement`: neither; signals are high or low.
+ */
+#define CM_SPC_IMPROVEMENT_NEUTRAL 2
+
+/**
+ * `CmSpcOptions::rules`: NHSRplotthedots 0.2.2 (the default).
+ */
+#define CM_SPC_RULES_NHSRPLOTTHEDOTS 0
+
+/**
+ * `CmSpcOptions::rules`: Making Data Count's Excel tools since November 2023 (no
+ * screening; two-in-three counting points beyond 3 sigma).
+ */
+#define CM_SPC_RULES_MDC_2023 1
+
+/**
+ * `CmSpcOptions::ties`: a repeated value breaks a trend.
+ */
+#define CM_SPC_TIES_BREAK 0
+
+/**
+ * `CmSpcOptions::ties`: a repeated value neither adds to nor breaks a trend.
+ */
+#define CM_SPC_TIES_SKIP 1
+
+/**
+ * `CmSpcOptions::on_mean`: a point on the mean breaks a shift.
+ */
+#define CM_SPC_ON_MEAN_BREAK 0
+
+/**
+ * `CmSpcOptions::on_mean`: a point on the mean neither adds to nor breaks a shift.
+ */
+#define CM_SPC_ON_MEAN_SKIP 1
+
+/**
  * `cm_transition_time_to_contact` method: Kaplan–Meier share still without an attended adult
  * contact (deaths censored; Greenwood variance, log-log interval).
  */
@@ -401,26 +447,50 @@ typedef struct CmDiscloseOptions {
    * Count columns (`counts_len` names); used when `has_counts` is true.
    */
   const char *const *counts;
+  /**
+   * Number of names in `counts`.
+   */
   size_t counts_len;
+  /**
+   * Whether `counts` is given (false: the count columns the table's roles name).
+   */
   bool has_counts;
   /**
    * Derived values (`derived_len`); used when `has_derived` is true.
    */
   const struct CmDerived *derived;
+  /**
+   * Number of entries in `derived`.
+   */
   size_t derived_len;
+  /**
+   * Whether `derived` is given (false: the derived values the table's roles name).
+   */
   bool has_derived;
   /**
    * Key columns of a one- or two-way table (margins: rows where a key is null); used when
    * `has_dimensions` is true.
    */
   const char *const *dimensions;
+  /**
+   * Number of names in `dimensions`.
+   */
   size_t dimensions_len;
+  /**
+   * Whether `dimensions` is given (false: the dimensions the table's roles name).
+   */
   bool has_dimensions;
   /**
    * Key columns splitting the rows into separate tables; used when `has_by` is true.
    */
   const char *const *by;
+  /**
+   * Number of names in `by`.
+   */
   size_t by_len;
+  /**
+   * Whether `by` is given (false: the table's roles say).
+   */
   bool has_by;
   /**
    * NULL, or a boolean column marking national (England) rows, published unchanged.
@@ -457,6 +527,9 @@ typedef struct CmDistanceSummaryOptions {
    * Group columns (`by_len` names).
    */
   const char *const *by;
+  /**
+   * Number of names in `by`.
+   */
   size_t by_len;
   /**
    * NULL, or a column of weights (e.g. bed days): weighted mean, quantiles, share, bands.
@@ -475,7 +548,13 @@ typedef struct CmDistanceSummaryOptions {
    * One of `CM_BANDS_*`; with `CM_BANDS_CUSTOM`, the `band_edges_len` edges.
    */
   uint32_t bands;
+  /**
+   * With `CM_BANDS_CUSTOM`: the increasing band edges in km (NULL otherwise).
+   */
   const double *band_edges;
+  /**
+   * Number of values in `band_edges`.
+   */
   size_t band_edges_len;
   /**
    * Level of the median's and the share's intervals, in (0, 1) (default 0.95).
@@ -485,6 +564,9 @@ typedef struct CmDistanceSummaryOptions {
    * `column_names_len` pairs (our name, your name), as in `CmOapOptions`.
    */
   const char *const *column_names;
+  /**
+   * Number of pairs in `column_names`.
+   */
   size_t column_names_len;
   /**
    * NULL, or a flag to cancel the call: set `*cancel` to non-zero from another thread
@@ -505,6 +587,9 @@ typedef struct CmInequalityOptions {
    * Columns whose combinations each hold one subgroup table (`by_len` names).
    */
   const char *const *by;
+  /**
+   * Number of names in `by`.
+   */
   size_t by_len;
   /**
    * The subgroup label column; NULL for "subgroup".
@@ -522,6 +607,9 @@ typedef struct CmInequalityOptions {
    * NULL, or the confidence limit columns (used by the linear SII without `se`).
    */
   const char *lower;
+  /**
+   * NULL, or the upper confidence limit column (with `lower`).
+   */
   const char *upper;
   /**
    * The population column; NULL for "population".
@@ -536,6 +624,9 @@ typedef struct CmInequalityOptions {
    * measure that applies to the dimension.
    */
   const char *const *measures;
+  /**
+   * Number of codes in `measures` (0: every measure that applies).
+   */
   size_t measures_len;
   /**
    * One of `CM_FAVOURABLE_*`: `CM_FAVOURABLE_LOW` when lower values are better (OAP rates,
@@ -592,6 +683,9 @@ typedef struct CmInequalityOptions {
    * `column_names_len` pairs (our name, your name), as in `CmOapOptions`.
    */
   const char *const *column_names;
+  /**
+   * Number of pairs in `column_names`.
+   */
   size_t column_names_len;
   /**
    * NULL, or a flag to cancel the call: set `*cancel` to non-zero from another thread
@@ -608,9 +702,12 @@ typedef struct CmInequalityOptions {
  */
 typedef struct CmOapOptions {
   /**
-   * First and last reporting months (any day in them).
+   * First reporting month (any day in it), as given to `cm_oap_options_default`.
    */
   int32_t start;
+  /**
+   * Last reporting month (any day in it), as given to `cm_oap_options_default`.
+   */
   int32_t end;
   /**
    * One of `CM_WINDOW_*`.
@@ -620,6 +717,9 @@ typedef struct CmOapOptions {
    * Breakdown column names (`by_len` of them; our names, before `column_names` mapping).
    */
   const char *const *by;
+  /**
+   * Number of names in `by`.
+   */
   size_t by_len;
   /**
    * Inappropriate placements only (reason 10): the default, true.
@@ -629,12 +729,21 @@ typedef struct CmOapOptions {
    * One of `CM_BED_SCOPE_*`; with `CM_BED_SCOPE_LIST`, the `bed_types_len` codes.
    */
   uint32_t bed_scope;
+  /**
+   * With `CM_BED_SCOPE_LIST`: the bed type codes counted (NULL otherwise).
+   */
   const char *const *bed_types;
+  /**
+   * Number of codes in `bed_types`.
+   */
   size_t bed_types_len;
   /**
    * When true, open placements run through `data_cutoff` if it is before a period end.
    */
   bool has_data_cutoff;
+  /**
+   * The data cut-off date (read when `has_data_cutoff`): its night still counts.
+   */
   int32_t data_cutoff;
   /**
    * One of `CM_OVERLAP_*`.
@@ -653,6 +762,9 @@ typedef struct CmOapOptions {
    * {"start_date", "StartDateHospProvSpell"}: `2 * column_names_len` strings in all.
    */
   const char *const *column_names;
+  /**
+   * Number of pairs in `column_names`.
+   */
   size_t column_names_len;
   /**
    * NULL, or the name of a column of home-to-unit distances in km: adds the `distance_*`
@@ -667,6 +779,158 @@ typedef struct CmOapOptions {
    */
   const int *cancel;
 } CmOapOptions;
+
+/**
+ * Options of `cm_spc_xmr` and `cm_spc_summary`; start from `cm_spc_options_default`. Dates
+ * are days since 1970-01-01 (Arrow date32). Strings and arrays are borrowed for the duration
+ * of the call.
+ *
+ * A series is named by its values of the `by` columns, as text (`"North"`, `"3"`,
+ * `"2024-01-01"`, `"null"`): `by_len` strings per series, in the order of `by`.
+ *
+ * The rule settings come from the preset `rules`; each setting whose `has_` flag is true
+ * overrides the preset's (the value fields of the default options show the default preset's
+ * settings).
+ */
+typedef struct CmSpcOptions {
+  /**
+   * Columns whose values identify a series (`by_len` names; none: one series).
+   */
+  const char *const *by;
+  /**
+   * Number of names in `by`.
+   */
+  size_t by_len;
+  /**
+   * One of `CM_SPC_IMPROVEMENT_*` (default increase).
+   */
+  uint32_t improvement;
+  /**
+   * Rebase dates of every series: each date present in a series starts a new segment.
+   */
+  const int32_t *rebase_dates;
+  /**
+   * Number of dates in `rebase_dates`.
+   */
+  size_t rebase_dates_len;
+  /**
+   * Rebase dates per series instead (not with `rebase_dates`): entry i is the date
+   * `rebase_series_dates[i]` of the series named by the `by_len` strings at
+   * `rebase_series[i * by_len]`. A series may have several entries; naming a series absent
+   * from the data is an error.
+   */
+  const char *const *rebase_series;
+  /**
+   * The date of each per-series rebase entry.
+   */
+  const int32_t *rebase_series_dates;
+  /**
+   * Number of per-series rebase entries.
+   */
+  size_t rebase_series_len;
+  /**
+   * When true, limits come from the first `fix_after_n_points` (at least 12) points of
+   * each segment.
+   */
+  bool has_fix_after_n_points;
+  /**
+   * The number of baseline points (read when `has_fix_after_n_points`).
+   */
+  uint32_t fix_after_n_points;
+  /**
+   * When true, every series has the target `target` (for the assurance icon).
+   */
+  bool has_target;
+  /**
+   * The target of every series (read when `has_target`).
+   */
+  double target;
+  /**
+   * Targets per series instead (not with `has_target`): entry i is
+   * `target_series_values[i]` for the series named by the `by_len` strings at
+   * `target_series[i * by_len]`.
+   */
+  const char *const *target_series;
+  /**
+   * The target of each per-series entry.
+   */
+  const double *target_series_values;
+  /**
+   * Number of per-series target entries.
+   */
+  size_t target_series_len;
+  /**
+   * Segments with fewer points are flagged `short_group_warning` (default 13).
+   */
+  uint32_t warning_threshold;
+  /**
+   * The rule preset: one of `CM_SPC_RULES_*` (default NHSRplotthedots).
+   */
+  uint32_t rules;
+  /**
+   * Screen moving ranges of at least 3.267 times their average, when
+   * `has_screen_outliers`.
+   */
+  bool has_screen_outliers;
+  /**
+   * Whether to screen (read when `has_screen_outliers`).
+   */
+  bool screen_outliers;
+  /**
+   * Points that make a shift (at least 6), when `has_shift_length`.
+   */
+  bool has_shift_length;
+  /**
+   * The shift length (read when `has_shift_length`).
+   */
+  uint32_t shift_length;
+  /**
+   * Points that make a trend (at least 6), when `has_trend_length`.
+   */
+  bool has_trend_length;
+  /**
+   * The trend length (read when `has_trend_length`).
+   */
+  uint32_t trend_length;
+  /**
+   * Count points beyond 3 sigma towards two-in-three, when
+   * `has_two_in_three_includes_outside`.
+   */
+  bool has_two_in_three_includes_outside;
+  /**
+   * Whether points beyond 3 sigma count (read when `has_two_in_three_includes_outside`).
+   */
+  bool two_in_three_includes_outside;
+  /**
+   * One of `CM_SPC_TIES_*`, when `has_ties`.
+   */
+  bool has_ties;
+  /**
+   * The tie rule (read when `has_ties`).
+   */
+  uint32_t ties;
+  /**
+   * One of `CM_SPC_ON_MEAN_*`, when `has_on_mean`.
+   */
+  bool has_on_mean;
+  /**
+   * The on-mean rule (read when `has_on_mean`).
+   */
+  uint32_t on_mean;
+  /**
+   * NULL, or a numeric column carried into the result as `trajectory`.
+   */
+  const char *trajectory;
+  /**
+   * `column_names_len` pairs (our name, your name), e.g. {"value", "bed_days"}: the
+   * input's `date` and `value` columns under other names.
+   */
+  const char *const *column_names;
+  /**
+   * Number of pairs in `column_names`.
+   */
+  size_t column_names_len;
+} CmSpcOptions;
 
 /**
  * Options of the transition functions; start from `cm_transition_options_default`. Dates are
@@ -690,11 +954,17 @@ typedef struct CmTransitionOptions {
    * of the data).
    */
   bool has_period_start;
+  /**
+   * First index or boundary date of the reporting period (read when `has_period_start`).
+   */
   int32_t period_start;
   /**
    * When true, index and boundary dates up to `period_end` (otherwise to `data_end`).
    */
   bool has_period_end;
+  /**
+   * Last index or boundary date of the reporting period (read when `has_period_end`).
+   */
   int32_t period_end;
   /**
    * Age at which CYPMHS ends (default 18).
@@ -704,6 +974,9 @@ typedef struct CmTransitionOptions {
    * Ages of cohort T on the index date (default 16 to 25 inclusive).
    */
   uint32_t min_age;
+  /**
+   * The oldest age of cohort T on the index date (see `min_age`).
+   */
   uint32_t max_age;
   /**
    * N of T1 and cohort B's engagement window (default 90).
@@ -713,7 +986,13 @@ typedef struct CmTransitionOptions {
    * Further T1 horizons in days (at most 7), when `has_horizons`.
    */
   bool has_horizons;
+  /**
+   * The horizons in days (read when `has_horizons`; default 30, 183, 365).
+   */
   const int32_t *horizons;
+  /**
+   * Number of values in `horizons`.
+   */
   size_t horizons_len;
   /**
    * Attended contacts needed for engagement (default 1).
@@ -723,25 +1002,49 @@ typedef struct CmTransitionOptions {
    * ATTENDED OR DID NOT ATTEND codes (2–7) meaning attended, when `has_attended_codes`.
    */
   bool has_attended_codes;
+  /**
+   * The attended codes (read when `has_attended_codes`; default 5, 6).
+   */
   const uint16_t *attended_codes;
+  /**
+   * Number of codes in `attended_codes`.
+   */
   size_t attended_codes_len;
   /**
    * Codes (2–7) meaning did not attend, when `has_dna_codes`.
    */
   bool has_dna_codes;
+  /**
+   * The did-not-attend codes (read when `has_dna_codes`; default 3, 7).
+   */
   const uint16_t *dna_codes;
+  /**
+   * Number of codes in `dna_codes`.
+   */
   size_t dna_codes_len;
   /**
    * CONSULTATION MECHANISM codes that are direct contact, when `has_direct_mechanisms`.
    */
   bool has_direct_mechanisms;
+  /**
+   * The direct mechanisms (read when `has_direct_mechanisms`; default 01, 02, 04, 11).
+   */
   const uint16_t *direct_mechanisms;
+  /**
+   * Number of codes in `direct_mechanisms`.
+   */
   size_t direct_mechanisms_len;
   /**
    * Adult crisis team types (strings such as "A02"), when `has_crisis_team_types`.
    */
   bool has_crisis_team_types;
+  /**
+   * The crisis team types (read when `has_crisis_team_types`; default A02, A11, A19–A25).
+   */
   const char *const *crisis_team_types;
+  /**
+   * Number of strings in `crisis_team_types`.
+   */
   size_t crisis_team_types_len;
   /**
    * Lookback for CYPMHS involvement before an adult referral (default 183 days).
@@ -774,7 +1077,13 @@ typedef struct CmTransitionOptions {
    * `column_names` mapping; `has_by` with `by_len` 0: only "all" and the age bands).
    */
   bool has_by;
+  /**
+   * The breakdown column names (read when `has_by`).
+   */
   const char *const *by;
+  /**
+   * Number of names in `by`.
+   */
   size_t by_len;
   /**
    * Add the optional 18–24 age band to the summary (default false).
@@ -785,6 +1094,9 @@ typedef struct CmTransitionOptions {
    * every input table (e.g. {"person_id", "Person_ID"} renames it in all of them).
    */
   const char *const *column_names;
+  /**
+   * Number of pairs in `column_names`.
+   */
   size_t column_names_len;
   /**
    * NULL, or a flag to cancel the call: set `*cancel` to non-zero from another thread
@@ -1183,6 +1495,48 @@ enum CmStatus cm_oap_measures(struct ArrowArrayStream *placements,
                               struct ArrowArrayStream *population,
                               struct ArrowArrayStream *admissions,
                               struct ArrowArrayStream *out);
+
+/**
+ * The default options (the core's): one series, increase, no rebasing, fixing or target,
+ * threshold 13, NHSRplotthedots' rules (screening on, runs and trends of 7, ties and points
+ * on the mean breaking them), no override.
+ */
+struct CmSpcOptions cm_spc_options_default(void);
+
+/**
+ * XmR charts, one row per point, as `collabmetrics::spc::xmr` in Rust and `cm.spc.xmr` in
+ * Python: the `by` columns, `date`, `value`, (`trajectory`), `segment`, `mean`, `lpl`,
+ * `upl`, `lpl_2sigma`, `upl_2sigma`, `outside_limits`, `relative_to_mean`,
+ * `close_to_limits`, `special_cause_type`, `special_cause_flag`, `point_type`,
+ * `short_group_warning`, `target`. `input` (columns `date`, `value` and the `by` columns) is
+ * moved into the call (released before it returns, whatever happens); on success `out`
+ * receives the result as a stream the caller releases, with the diagnostics as JSON under
+ * the schema metadata key "collabmetrics:diagnostics". On failure `out` is untouched.
+ *
+ * # Safety
+ *
+ * `input` must be NULL or a valid `ArrowArrayStream`; `options` must point to a valid
+ * `CmSpcOptions` whose strings and arrays are valid; `out` must be writable.
+ */
+enum CmStatus cm_spc_xmr(struct ArrowArrayStream *input,
+                         const struct CmSpcOptions *options,
+                         struct ArrowArrayStream *out);
+
+/**
+ * One row per series and segment, as `collabmetrics::spc::summary` and `cm.spc.summary`:
+ * the `by` columns, `segment`, `start_date`, `end_date`, `n`, the counts `common_cause`,
+ * `special_cause_improvement`, `special_cause_concern`, `special_cause_neutral_high`,
+ * `special_cause_neutral_low`, then `mean`, `lpl`, `upl`, `lpl_2sigma`, `upl_2sigma`,
+ * `target`, `short_group_warning`, `latest`, `variation` (the icon), `assurance` and
+ * `method`. Streams, options and ownership as for `cm_spc_xmr`.
+ *
+ * # Safety
+ *
+ * As for `cm_spc_xmr`.
+ */
+enum CmStatus cm_spc_summary(struct ArrowArrayStream *input,
+                             const struct CmSpcOptions *options,
+                             struct ArrowArrayStream *out);
 
 /**
  * Proportions `numerator / denominator * multiplier` with Wilson score intervals (PHE's

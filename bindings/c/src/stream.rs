@@ -154,8 +154,10 @@ pub(crate) unsafe fn column_map(
 pub(crate) trait TableOptions {
     /// The `column_names` pointer and the number of (ours, theirs) pairs.
     fn column_names(&self) -> (*const *const c_char, usize);
-    /// The `cancel` flag (NULL: the thread's, if any).
-    fn cancel(&self) -> *const std::ffi::c_int;
+    /// The `cancel` flag (NULL: the thread's, if any; options without the field give NULL).
+    fn cancel(&self) -> *const std::ffi::c_int {
+        std::ptr::null()
+    }
 }
 
 /// The column map of `options` (NULL options: none).

@@ -1,6 +1,6 @@
 //! The demo collaborative's tables.
 
-use collabmetrics::demo::{self, DemoOptions};
+use collabmetrics_demo::{self as demo, DemoOptions};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use pyo3_arrow::PyTable;

@@ -3,11 +3,12 @@
 //! It only converts: Arrow tables in (any object with `__arrow_c_stream__`, via pyo3-arrow),
 //! options from Python values to the core's option structs (option names parsed by the core),
 //! the core's tidy result out as a pyarrow Table with its diagnostics in the schema metadata,
-//! and the core's `Error` to the exception of its kind ([`errors`]). Every computation runs in
-//! the core with the GIL released, and every function runs behind one guard ([`guard`]) that
+//! and the core's `Error` to the exception of its kind (`errors`). Every computation runs in
+//! the core with the GIL released, and every function runs behind one guard (`guard`) that
 //! turns a panic into `InternalError`. The Python package (`python/collabmetrics`) wraps these
-//! functions with docstrings and frame round trips; its defaults come from [`options`].
+//! functions with docstrings and frame round trips; its defaults come from `options`.
 
+#![warn(missing_docs)]
 // No panic reachable from input: `unwrap`/`expect` are refused outside tests; each remaining
 // invariant is an `#[allow]` with the reason beside it.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
@@ -22,6 +23,7 @@ mod inequality;
 mod interrupt;
 mod oap;
 mod options;
+mod spc;
 mod stats;
 mod transition;
 
@@ -132,6 +134,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     inequality::register(m)?;
     transition::register(m)?;
     disclosure::register(m)?;
+    spc::register(m)?;
     m.add_function(wrap_pyfunction!(_test_panic, m)?)?;
     m.add_function(wrap_pyfunction!(_test_panic_in_conversion, m)?)?;
     // Last: every function registered above runs behind the guard.

@@ -2,22 +2,25 @@
 //!
 //! `collabmetrics demo` prints the statistics of the built-in (synthetic) demo collaborative;
 //! `collabmetrics oap` and `collabmetrics transition` compute the metrics from an analyst's
-//! own extracts (CSV or Parquet).
+//! own extracts (CSV or Parquet), and `collabmetrics spc` charts any measure's series.
 
+#![warn(missing_docs)]
 // No panic reachable from input: `unwrap`/`expect` are refused outside tests; each remaining
 // invariant is an `#[allow]` with the reason beside it.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 mod args;
 mod demo;
+mod demo_spc;
 mod io;
 mod oap_cmd;
 mod publish;
 mod report;
+mod spc_cmd;
 mod transition_cmd;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use collabmetrics::demo::DemoOptions;
+use collabmetrics_demo::DemoOptions;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -57,6 +60,9 @@ enum Command {
     /// Transition disengagement for 16–25s (cohorts T and B, T1–T9) from your own persons,
     /// referrals and care contacts extracts (CSV or Parquet).
     Transition(Box<transition_cmd::TransitionArgs>),
+    /// XmR (SPC) charts with Making Data Count rules for your own monthly (or any) series
+    /// (CSV or Parquet): one row per point, or per series and segment with --summary.
+    Spc(Box<spc_cmd::SpcArgs>),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -111,6 +117,7 @@ fn run(cli: Cli) -> Result<(), String> {
             }),
         Command::Oap(args) => oap_cmd::run(&args),
         Command::Transition(args) => transition_cmd::run(&args),
+        Command::Spc(args) => spc_cmd::run(&args),
     }
 }
 

@@ -11,10 +11,11 @@ use collabmetrics::distance::{
 };
 use collabmetrics::inequality::{self, CountKind, Counts, MeasuresTableOptions};
 use collabmetrics::oap::{self, OapOptions, OverlapRule, Window};
-use collabmetrics::table::{
-    self, ColumnKind, ColumnMap, ColumnSpec, DsrTableOptions, Input, IsrTableOptions,
-    MeanTableOptions, ProportionTableOptions, RateTableOptions,
+use collabmetrics::stats::{
+    self as table, DsrTableOptions, IsrTableOptions, MeanTableOptions, ProportionTableOptions,
+    RateTableOptions,
 };
+use collabmetrics::table::{ColumnKind, ColumnMap, ColumnSpec, Input};
 use collabmetrics::transition::{self, CurveMethod, Tables, TransitionOptions};
 use collabmetrics::Result as CmResult;
 use ColumnKind::*;

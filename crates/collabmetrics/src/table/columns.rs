@@ -257,7 +257,7 @@ pub(crate) fn first_missing(col: &dyn Array) -> Option<(usize, &'static str)> {
 /// The value index of each row of a dictionary column, `None` for a null row (a null key, or a
 /// key of a null value). Also for a dictionary without values, where arrow's
 /// `normalized_keys` would panic (every key of such a column is null).
-pub(crate) fn dictionary_rows(col: &dyn Array) -> Vec<Option<usize>> {
+pub(crate) fn dictionary_keys(col: &dyn Array) -> Vec<Option<usize>> {
     let dict = col.as_any_dictionary();
     if dict.values().is_empty() {
         return vec![None; col.len()];
@@ -339,9 +339,13 @@ impl ColumnKind {
 /// One input column a metric declares: our name, its kind, whether it must be present.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct ColumnSpec {
+    /// Our name for the column (the caller maps theirs with a [`ColumnMap`]).
     pub name: &'static str,
+    /// The types it may have.
     pub kind: ColumnKind,
+    /// Whether the call fails without it (otherwise it is optional).
     pub required: bool,
+    /// What it holds, in words (for documentation and `--help`).
     pub description: &'static str,
 }
 
@@ -366,7 +370,9 @@ impl ColumnSpec {
 /// (`None` for null).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Categories {
+    /// A dense code per row (0.., in order of first appearance).
     pub codes: Vec<u32>,
+    /// The value of each code as text (`None` for null), indexed by code.
     pub values: Vec<Option<String>>,
 }
 

@@ -187,7 +187,7 @@ pub fn display(values: &dyn Array, i: usize) -> String {
         DataType::Dictionary(_, _) => {
             // The one row's key (a slice, so only its key is normalised).
             let row = values.slice(i, 1);
-            match super::dictionary_rows(row.as_ref()).first() {
+            match super::dictionary_keys(row.as_ref()).first() {
                 Some(Some(k)) => display(row.as_any_dictionary().values().as_ref(), *k),
                 _ => "null".to_owned(),
             }
@@ -216,7 +216,7 @@ pub(crate) fn key_codes(col: &ArrayRef, name: &str) -> Result<Vec<u32>> {
         DataType::Dictionary(_, _) => {
             let dict = col.as_any_dictionary();
             let value_codes = key_codes(dict.values(), name)?;
-            let per_row = super::dictionary_rows(col.as_ref())
+            let per_row = super::dictionary_keys(col.as_ref())
                 .into_iter()
                 .map(|k| k.and_then(|k| value_codes.get(k).copied()));
             dense(per_row)
