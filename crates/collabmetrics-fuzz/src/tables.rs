@@ -92,13 +92,78 @@ pub fn run(data: &[u8]) {
 }
 
 fn one(u: &mut Unstructured) -> Result<()> {
-    match u.int_in_range(0..=13)? {
+    match u.int_in_range(0..=15)? {
         0..=4 => stats(u),
         5..=8 => distances(u),
         9 | 10 => oap(u),
         11 | 12 => transition(u),
-        _ => inequality(u),
+        13 => inequality(u),
+        14 => spc(u),
+        _ => disclosure(u),
     }
+}
+
+fn spc(u: &mut Unstructured) -> Result<()> {
+    use collabmetrics::spc::{self, Rebase, SpcOptions};
+    let wants: Vec<Want> = [
+        Want::required("date", Date),
+        Want::required("value", Number),
+    ]
+    .into_iter()
+    .chain(BY)
+    .collect();
+    let Some((input, _)) = input(u, &wants)? else {
+        return Ok(());
+    };
+    let mut o = SpcOptions {
+        by: by(u)?,
+        ..SpcOptions::default()
+    };
+    if u.ratio(1, 4)? {
+        o.rebase = Rebase::Dates(vec![any_day(u)?, any_day(u)?]);
+    }
+    if u.ratio(1, 4)? {
+        o.fix_after_n_points = Some(u.arbitrary()?);
+    }
+    let r = if u.arbitrary()? {
+        spc::xmr(&input, &o)
+    } else {
+        spc::summary(&input, &o)
+    };
+    outcome(r.map(|r| r.into_batch()), &[], "spc");
+    Ok(())
+}
+
+fn disclosure(u: &mut Unstructured) -> Result<()> {
+    use collabmetrics::disclosure::{self, DisclosureOptions};
+    let wants: Vec<Want> = [
+        Want::required("count", Number),
+        Want {
+            name: "denominator",
+            kind: Number,
+            optional: true,
+        },
+    ]
+    .into_iter()
+    .chain(BY)
+    .collect();
+    let Some((input, names)) = input(u, &wants)? else {
+        return Ok(());
+    };
+    let mut o = DisclosureOptions {
+        counts: Some(vec!["count".to_owned()]),
+        ..DisclosureOptions::default()
+    };
+    match u.int_in_range(0..=2)? {
+        0 => o.dimensions = Some(by(u)?),
+        1 => o.by = Some(by(u)?),
+        _ => {}
+    }
+    match disclosure::disclose(&input, &o) {
+        Ok(d) => check::batch(&d.table.into_batch(), &names, "disclose"),
+        Err(e) => check::error(&e, "disclose"),
+    }
+    Ok(())
 }
 
 fn stats(u: &mut Unstructured) -> Result<()> {

@@ -392,3 +392,27 @@ fn a_cancelled_token_stops_long_calls() {
     .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Cancelled);
 }
+
+/// Class 3 of issue 11: SPC rebase dates are date options too: beyond the range, refused by
+/// position.
+#[test]
+fn spc_rebase_dates_beyond_the_range_are_refused() {
+    use collabmetrics::spc::{self, Rebase, SpcOptions};
+    let t = input(vec![
+        (
+            "date",
+            Arc::new(Date32Array::from(vec![19_000, 19_031, 19_059])) as ArrayRef,
+        ),
+        ("value", Arc::new(Float64Array::from(vec![1.0, 2.0, 3.0]))),
+    ]);
+    let o = SpcOptions {
+        rebase: Rebase::Dates(vec![19_031, i32::MAX]),
+        ..SpcOptions::default()
+    };
+    let e = spc::xmr(&t, &o).unwrap_err();
+    assert_eq!((e.argument(), e.row()), (Some("rebase"), Some(1)), "{e}");
+    assert!(
+        e.to_string().contains("outside the supported date range"),
+        "{e}"
+    );
+}
