@@ -19,6 +19,9 @@
 //!   and a table entry point, and Gini (with Lorenz points), Theil, MLD, Atkinson, GE(α),
 //!   share ratios, decompositions, concentration indices and bootstrap intervals of
 //!   individual values.
+//! * [`funnel`]: funnel plots: PHE / Fingertips limits and significance, FunnelPlotR's
+//!   overdispersed funnels (SR, PR, RC) and Spiegelhalter's exact limits, per unit and as
+//!   limits tables.
 //! * [`demo`]: a seeded, clearly synthetic demo collaborative (areas, population, units,
 //!   placements, admissions, young people's referrals and contacts) for examples and benchmarks.
 //! * [`error`]: one [`Error`] type naming the argument or column, the first bad row and the rule.
@@ -32,6 +35,7 @@
 pub mod demo;
 pub mod distance;
 pub mod error;
+pub mod funnel;
 pub mod inequality;
 pub mod oap;
 mod rng;
