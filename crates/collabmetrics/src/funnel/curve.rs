@@ -92,10 +92,7 @@ fn clenshaw(c: &[f64; NODES], t: f64) -> f64 {
 
 impl<const K: usize> Curves<K> {
     /// Fits the segments the values `xs` fall in (in parallel).
-    pub fn build(
-        xs: &[f64],
-        exact: &(impl Fn(f64) -> Result<[f64; K]> + Sync),
-    ) -> Result<Self> {
+    pub fn build(xs: &[f64], exact: &(impl Fn(f64) -> Result<[f64; K]> + Sync)) -> Result<Self> {
         let max = xs
             .iter()
             .filter(|&&x| x >= X_MIN && x.is_finite())

@@ -39,7 +39,11 @@ pub(crate) fn winsorise(z: &[f64], trim_by: f64) -> Trimmed {
         .par_iter()
         .map(|&z| (z.clamp(lz, uz), !(z > lz && z < uz)))
         .unzip();
-    Trimmed { w, trimmed, m: z.len() }
+    Trimmed {
+        w,
+        trimmed,
+        m: z.len(),
+    }
 }
 
 /// Ranks 1..N of `z`, ties given their average rank (R's `rank(ties.method = "average")`).
@@ -137,7 +141,10 @@ mod tests {
         // N = 6: sp = floor(10 r / 7) runs 1, 2, 4, 5, 7, 8: none dropped.
         assert_eq!(truncate(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 0.1).m, 6);
         // N = 8: r = 8 gives floor(80/9) = 8 (kept), r = 1 gives 1 (kept).
-        assert_eq!(truncate(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0], 0.1).m, 8);
+        assert_eq!(
+            truncate(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0], 0.1).m,
+            8
+        );
         // N = 9: r = 9 gives floor(90/10) = 9 = k - 1: dropped; r = 1 gives 1: kept.
         let t = truncate(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0], 0.1);
         assert_eq!((t.m, t.trimmed[8], t.trimmed[0]), (8, true, false));

@@ -7,8 +7,8 @@
 //! clamped to [0, 1] (binomial) or [0, ∞) (Poisson). No overdispersion adjustment: the spec
 //! recommends offering only FunnelPlotR's additive τ² for now.
 
-use super::options::{Limit, Resolved, Statistic};
 use super::limits::outside;
+use super::options::{Limit, Resolved, Statistic};
 use super::units::Units;
 use super::Assessment;
 use crate::error::{Error, Result};
@@ -37,17 +37,26 @@ fn interpolated(cdf: impl Fn(u64) -> f64, guess: f64, max: u64, p: f64, x: f64) 
         r += 1;
     }
     let (at, below) = (cdf(r), if r == 0 { 0.0 } else { cdf(r - 1) });
-    let alpha = if at > below { (at - p) / (at - below) } else { 0.0 };
+    let alpha = if at > below {
+        (at - p) / (at - below)
+    } else {
+        0.0
+    };
     (r as f64 - alpha) / x
 }
 
 /// The four limits of `model` at denominator x, on the ratio / proportion scale.
 pub fn limits(model: Model, x: f64) -> Result<[f64; 4]> {
-    let z = [-1.959963984540054, 1.959963984540054, -3.090232306167813, 3.090232306167813];
+    let z = [
+        -1.959963984540054,
+        1.959963984540054,
+        -3.090232306167813,
+        3.090232306167813,
+    ];
     let mut out = [0.0; 4];
     match model {
         Model::Binomial(theta) => {
-            if !(x.fract() == 0.0 && x >= 1.0 && x < 9.0e15) {
+            if !(x.fract() == 0.0 && (1.0..9.0e15).contains(&x)) {
                 return Err(Error::invalid_argument(
                     "denominator",
                     format!(
@@ -101,17 +110,14 @@ pub(crate) fn assess(units: &Units, r: &Resolved, limit: Limit) -> Result<Assess
     let rows = (0..units.len())
         .into_par_iter()
         .map(|i| {
-            limits(model, units.n[i])
-                .map_err(|e| Error::group_error(units.label(i), e.to_string()))
+            limits(model, units.n[i]).map_err(|e| Error::group_error(units.label(i), e.to_string()))
         })
         .collect::<Result<Vec<_>>>()?;
     let level = usize::from(limit == Limit::L99);
     for (i, l) in rows.iter().enumerate() {
         let value = units.o[i] / units.n[i] * m;
         a.value[i] = value;
-        for c in 0..4 {
-            a.limits[c][i] = l[c] * m;
-        }
+        a.limits[i] = l.map(|v| v * m);
         a.outlier[i] = Some(outside(value, l[2 * level] * m, l[2 * level + 1] * m));
     }
     Ok(a)

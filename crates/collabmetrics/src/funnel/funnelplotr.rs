@@ -214,10 +214,8 @@ pub(crate) fn assess(
         a.z[i] = t.z[i];
         a.z_adjusted[i] = trimmed.w[i];
         a.trimmed[i] = Some(trimmed.trimmed[i]);
-        for c in 0..4 {
-            a.limits[c][i] = unadjusted[i][c];
-            a.od[c][i] = od[c];
-        }
+        a.limits[i] = unadjusted[i];
+        a.od[i] = od;
         a.outlier[i] = Some(out);
     }
     a.phi = d.phi;

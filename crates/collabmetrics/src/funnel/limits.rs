@@ -57,7 +57,10 @@ pub(crate) fn normal_limits(spec: &Spec, x: f64, tau2: f64) -> [f64; 4] {
             }
             Kind::Pr => {
                 let a = spec.theta.sqrt().asin();
-                ((a - d).max(0.0).sin().powi(2), (a + d).min(FRAC_PI_2).sin().powi(2))
+                (
+                    (a - d).max(0.0).sin().powi(2),
+                    (a + d).min(FRAC_PI_2).sin().powi(2),
+                )
             }
             Kind::Rc => {
                 let t = spec.theta.ln();
@@ -151,7 +154,9 @@ mod tests {
         // 99: 0.59-1.41, OD99 0.38-1.62).
         let rr = [1.0, 0.95, 1.05, 0.8, 1.2, 0.6, 1.4, 0.4, 1.6, 0.0];
         let flags = |lo: f64, hi: f64, m: f64| -> Vec<u8> {
-            rr.iter().map(|&r| u8::from(outside(r * m, lo, hi))).collect()
+            rr.iter()
+                .map(|&r| u8::from(outside(r * m, lo, hi)))
+                .collect()
         };
         assert_eq!(flags(0.9, 1.1, 1.0), [0, 0, 0, 1, 1, 1, 1, 1, 1, 1]);
         assert_eq!(flags(0.79, 1.21, 1.0), [0, 0, 0, 0, 0, 1, 1, 1, 1, 1]);
@@ -169,7 +174,11 @@ mod tests {
         assert_eq!(*g.last().unwrap(), 410.0);
         assert!(g.contains(&99.5) && g.contains(&45.0));
         assert!(g.windows(2).all(|w| w[0] < w[1]));
-        assert_eq!(g.len(), 1002, "410 is the last point already; 45 and 99.5 are added");
+        assert_eq!(
+            g.len(),
+            1002,
+            "410 is the last point already; 45 and 99.5 are added"
+        );
     }
 
     #[test]
@@ -188,7 +197,12 @@ mod tests {
         // above the next one (x = 2: sin²(pi/4 - 0.693) = 0.0085): folded to 0.
         let xs = [1.0, 2.0, 100.0];
         let mut rows = vec![[0.0; 4]; 3];
-        fold_pr(0.5, |i, lv| pr_half_width(&spec, xs[i], 0.0, lv), &mut rows, 1.0);
+        fold_pr(
+            0.5,
+            |i, lv| pr_half_width(&spec, xs[i], 0.0, lv),
+            &mut rows,
+            1.0,
+        );
         assert_eq!(rows[0][0], 0.0);
         assert!(rows[1][0] > 0.0 && rows[1][0] < rows[2][0]);
     }

@@ -65,10 +65,10 @@ pub(crate) struct Assessment {
     pub z: Vec<f64>,
     pub z_adjusted: Vec<f64>,
     pub trimmed: Vec<Option<bool>>,
-    /// lcl95, ucl95, lcl998, ucl998.
-    pub limits: [Vec<f64>; 4],
-    /// od_lcl95, od_ucl95, od_lcl998, od_ucl998.
-    pub od: [Vec<f64>; 4],
+    /// Per unit: lcl95, ucl95, lcl998, ucl998.
+    pub limits: Vec<[f64; 4]>,
+    /// Per unit: od_lcl95, od_ucl95, od_lcl998, od_ucl998.
+    pub od: Vec<[f64; 4]>,
     pub outlier: Vec<Option<bool>>,
     pub phi: f64,
     pub tau2: f64,
@@ -90,8 +90,8 @@ impl Assessment {
             z: nan(),
             z_adjusted: nan(),
             trimmed: vec![None; n],
-            limits: [nan(), nan(), nan(), nan()],
-            od: [nan(), nan(), nan(), nan()],
+            limits: vec![[f64::NAN; 4]; n],
+            od: vec![[f64::NAN; 4]; n],
             outlier: vec![None; n],
             phi: f64::NAN,
             tau2: f64::NAN,

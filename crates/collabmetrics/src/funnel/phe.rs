@@ -143,15 +143,15 @@ fn proportion(units: &Units, m: f64, limit: Limit) -> Assessment {
         .zip(units.n.par_iter())
         .map(|(&o, &n)| proportion_significance(o, n, theta, z))
         .collect();
-    for i in 0..units.len() {
+    for (i, label) in labels.iter().enumerate() {
         let (o, n) = (units.o[i], units.n[i]);
         a.value[i] = o / n * m;
         for (level, z) in z.iter().enumerate() {
             let half = z * sd / n.sqrt();
-            a.limits[2 * level][i] = (theta - half).max(0.0) * m;
-            a.limits[2 * level + 1][i] = (theta + half).min(1.0) * m;
+            a.limits[i][2 * level] = (theta - half).max(0.0) * m;
+            a.limits[i][2 * level + 1] = (theta + half).min(1.0) * m;
         }
-        a.outlier[i] = flags(labels[i], limit);
+        a.outlier[i] = flags(label, limit);
     }
     a.significance = Some(labels);
     a
@@ -168,9 +168,7 @@ fn ratio_scale(statistic: Statistic, ratio: f64) -> f64 {
 
 /// Each unit's four limits of PHE's Poisson funnel at mean mu, as ratios to mu (lower limits
 /// clamped at 0), through the interpolated curves.
-fn poisson_limits_at(
-    mus: &[f64],
-) -> Result<Vec<[f64; 4]>> {
+fn poisson_limits_at(mus: &[f64]) -> Result<Vec<[f64; 4]>> {
     let curves = Curves::build(mus, &poisson::phe_poisson)?;
     mus.par_iter()
         .map(|&mu| {
@@ -196,11 +194,9 @@ fn ratio(units: &Units, statistic: Statistic, limit: Limit) -> Result<Assessment
         .zip(units.n.par_iter())
         .map(|(&o, &e)| poisson_significance(o, e, 1.0, &plims))
         .collect();
-    for i in 0..units.len() {
+    for (i, l) in limits.iter().enumerate() {
         a.value[i] = ratio_scale(statistic, units.o[i] / units.n[i]);
-        for c in 0..4 {
-            a.limits[c][i] = ratio_scale(statistic, limits[i][c]);
-        }
+        a.limits[i] = l.map(|v| ratio_scale(statistic, v));
         a.outlier[i] = flags(labels[i], limit);
     }
     a.significance = Some(labels);
@@ -230,11 +226,9 @@ fn rate(units: &Units, r: &Resolved, limit: Limit) -> Result<Assessment> {
     // Only PHE rates reach here, and `resolve` requires years_of_data for them.
     let years = r.years_of_data.unwrap_or(f64::NAN);
     let (mut chart, mut per_year) = (vec![f64::NAN; units.len()], vec![f64::NAN; units.len()]);
-    for i in 0..units.len() {
+    for (i, l) in limits.iter().enumerate() {
         a.value[i] = units.rate[i];
-        for c in 0..4 {
-            a.limits[c][i] = limits[i][c] * av * m;
-        }
+        a.limits[i] = l.map(|v| v * av * m);
         a.outlier[i] = flags(labels[i], limit);
         // calculate_funnel_points: DSRs below 10 events are not charted.
         if !(dsr && units.o[i] < 10.0) {

@@ -97,7 +97,9 @@ pub fn big_mark(x: f64) -> String {
     } else {
         format!("{x}")
     };
-    let (int, frac) = text.split_once('.').map_or((text.as_str(), ""), |(a, b)| (a, b));
+    let (int, frac) = text
+        .split_once('.')
+        .map_or((text.as_str(), ""), |(a, b)| (a, b));
     let mut out = String::new();
     for (i, ch) in int.chars().enumerate() {
         if i > 0 && (int.len() - i) % 3 == 0 {
@@ -251,8 +253,8 @@ mod tests {
         assert_eq!(r_nchar(100000.0), 5); // "1e+05"
         assert_eq!(r_nchar(1200000.0), 7); // fixed and "1.2e+06" tie: fixed
         assert_eq!(r_nchar(12000000.0), 7); // "1.2e+07"
-        // The quirk changes signif.floor here: 0.95 x = 12000000.05, whose floor has 8 digits
-        // but R counts 7, so it rounds down to a multiple of 10^6 (12000000), not of 10^7.
+                                            // The quirk changes signif.floor here: 0.95 x = 12000000.05, whose floor has 8 digits
+                                            // but R counts 7, so it rounds down to a multiple of 10^6 (12000000), not of 10^7.
         assert_eq!(signif_floor(12_631_579.0), 12_000_000.0);
     }
 

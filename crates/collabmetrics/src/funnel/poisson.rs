@@ -37,9 +37,8 @@ pub(crate) fn chi_squared_quantile(df: f64, p: f64) -> Result<f64> {
             ),
         ));
     }
-    let dist = ChiSquared::new(df).map_err(|e| {
-        Error::invalid_argument("degrees_of_freedom", format!("chi-square: {e}"))
-    })?;
+    let dist = ChiSquared::new(df)
+        .map_err(|e| Error::invalid_argument("degrees_of_freedom", format!("chi-square: {e}")))?;
     let mut x = dist.inverse_cdf(p);
     for _ in 0..2 {
         let density = dist.pdf(x);

@@ -36,10 +36,7 @@ impl Builder {
 
     /// Floats; NaN becomes null.
     fn numbers(&mut self, name: &str, values: &[f64]) {
-        let array: Float64Array = values
-            .iter()
-            .map(|&v| (!v.is_nan()).then_some(v))
-            .collect();
+        let array: Float64Array = values.iter().map(|&v| (!v.is_nan()).then_some(v)).collect();
         self.push(name, true, Arc::new(array));
     }
 
@@ -171,19 +168,25 @@ fn assessment_table(units: &Units, r: &Resolved, a: Assessment) -> Result<Record
     let n = units.len();
     let mut b = Builder::new();
     b.push("unit", false, units.keys.clone());
-    b.push("numerator", false, Arc::new(Float64Array::from(units.o.clone())));
+    b.push(
+        "numerator",
+        false,
+        Arc::new(Float64Array::from(units.o.clone())),
+    );
     b.numbers("denominator", &units.n);
     b.numbers("value", &a.value);
     b.repeat("target", a.target, n);
     b.numbers("z", &a.z);
     b.numbers("z_adjusted", &a.z_adjusted);
     b.booleans("trimmed", &a.trimmed);
-    for (name, values) in ["lcl95", "ucl95", "lcl998", "ucl998"].iter().zip(&a.limits) {
-        b.numbers(name, values);
+    for (c, name) in ["lcl95", "ucl95", "lcl998", "ucl998"].iter().enumerate() {
+        b.numbers(name, &a.limits.iter().map(|l| l[c]).collect::<Vec<_>>());
     }
-    let od = ["od_lcl95", "od_ucl95", "od_lcl998", "od_ucl998"];
-    for (name, values) in od.iter().zip(&a.od) {
-        b.numbers(name, values);
+    for (c, name) in ["od_lcl95", "od_ucl95", "od_lcl998", "od_ucl998"]
+        .iter()
+        .enumerate()
+    {
+        b.numbers(name, &a.od.iter().map(|l| l[c]).collect::<Vec<_>>());
     }
     b.booleans("outlier", &a.outlier);
     b.repeat("phi", a.phi, n);
@@ -248,11 +251,7 @@ fn phe_table(units: &Units, r: &Resolved) -> Result<RecordBatch> {
     b.finish()
 }
 
-fn funnelplotr_table(
-    units: &Units,
-    spec: &super::limits::Spec,
-    m: f64,
-) -> Result<RecordBatch> {
+fn funnelplotr_table(units: &Units, spec: &super::limits::Spec, m: f64) -> Result<RecordBatch> {
     let xs = grid(spec.kind, &units.n);
     let plain = unadjusted_limits(spec, &xs, m)?;
     let mut od: Vec<[f64; 4]> = xs
@@ -275,7 +274,11 @@ fn funnelplotr_table(
         );
     }
     let mut b = Builder::new();
-    b.push("denominator", false, Arc::new(Float64Array::from(xs.clone())));
+    b.push(
+        "denominator",
+        false,
+        Arc::new(Float64Array::from(xs.clone())),
+    );
     let names = ["lcl95", "ucl95", "lcl998", "ucl998"];
     for (c, name) in names.iter().enumerate() {
         let col: Vec<f64> = plain.iter().map(|l| l[c]).collect();
@@ -312,7 +315,11 @@ fn exact_table(units: &Units, r: &Resolved) -> Result<RecordBatch> {
         .collect::<Result<Vec<_>>>()?;
     let m = r.multiplier;
     let mut b = Builder::new();
-    b.push("denominator", false, Arc::new(Float64Array::from(xs.clone())));
+    b.push(
+        "denominator",
+        false,
+        Arc::new(Float64Array::from(xs.clone())),
+    );
     for (c, name) in ["lcl95", "ucl95", "lcl998", "ucl998"].iter().enumerate() {
         let col: Vec<f64> = rows.iter().map(|l| l[c] * m).collect();
         b.numbers(name, &col);

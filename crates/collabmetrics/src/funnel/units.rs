@@ -4,8 +4,8 @@
 use super::options::{Resolved, Statistic};
 use crate::error::{Error, Result};
 use crate::table::{display, Diagnostics, Groups, Input};
-use arrow_schema::DataType;
 use arrow_array::{Array, ArrayRef, Int64Array};
+use arrow_schema::DataType;
 use std::sync::Arc;
 
 /// The units of one call: a key per unit and its summed counts.
@@ -64,7 +64,10 @@ impl Units {
 /// wrong extract fails before any work with an error naming the column.
 fn check_columns(input: &Input, o: &super::FunnelOptions, r: &Resolved) -> Result<()> {
     let rate = r.statistic.is_rate();
-    let mut numbers = vec![(o.numerator.as_str(), true), (o.denominator.as_str(), !rate)];
+    let mut numbers = vec![
+        (o.numerator.as_str(), true),
+        (o.denominator.as_str(), !rate),
+    ];
     if rate {
         numbers.push((o.rate.as_str(), true));
     }
@@ -197,7 +200,10 @@ fn check_row(
             num_name,
             row,
             text(x),
-            format!("a proportion's numerator must not exceed its denominator ({})", text(d)),
+            format!(
+                "a proportion's numerator must not exceed its denominator ({})",
+                text(d)
+            ),
         ));
     }
     Ok(())
@@ -239,7 +245,7 @@ fn read_rates(input: &Input, o: &super::FunnelOptions, r: &Resolved) -> Result<U
             ));
         }
         let d = den.as_ref().map_or(f64::NAN, |d| d[row]);
-        if !d.is_nan() && !(d.is_finite() && d > 0.0) {
+        if !(d.is_nan() || (d.is_finite() && d > 0.0)) {
             return Err(Error::cell(
                 den_name,
                 row,
@@ -253,7 +259,11 @@ fn read_rates(input: &Input, o: &super::FunnelOptions, r: &Resolved) -> Result<U
                 return Err(Error::cell(
                     rate_name,
                     row,
-                    if v.is_nan() { "null".to_owned() } else { text(v) },
+                    if v.is_nan() {
+                        "null".to_owned()
+                    } else {
+                        text(v)
+                    },
                     "every record with events needs its published rate, finite and > 0",
                 ));
             }
