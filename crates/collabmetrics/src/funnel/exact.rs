@@ -2,7 +2,9 @@
 //! for a tail probability p, R ~ Binomial(x, θ) (proportions) or Poisson(x · 1) (standardised
 //! ratios), r_p the smallest integer with P(R ≤ r_p) ≥ p,
 //!
-//!     α = (P(R ≤ r_p) − p) / (P(R ≤ r_p) − P(R ≤ r_p − 1)),  limit_p(x) = (r_p − α) / x,
+//! ```text
+//! α = (P(R ≤ r_p) − p) / (P(R ≤ r_p) − P(R ≤ r_p − 1)),  limit_p(x) = (r_p − α) / x,
+//! ```
 //!
 //! clamped to [0, 1] (binomial) or [0, ∞) (Poisson). No overdispersion adjustment: the spec
 //! recommends offering only FunnelPlotR's additive τ² for now.
