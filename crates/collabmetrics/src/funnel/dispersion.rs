@@ -48,19 +48,20 @@ pub(crate) fn winsorise(z: &[f64], trim_by: f64) -> Trimmed {
 
 /// Ranks 1..N of `z`, ties given their average rank (R's `rank(ties.method = "average")`).
 pub(crate) fn average_ranks(z: &[f64]) -> Vec<f64> {
-    let mut order: Vec<u32> = (0..z.len() as u32).collect();
-    order.par_sort_unstable_by(|&a, &b| z[a as usize].total_cmp(&z[b as usize]).then(a.cmp(&b)));
+    // Sorting (value, index) pairs keeps the comparisons in contiguous memory.
+    let mut order: Vec<(f64, u32)> = z.iter().copied().zip(0u32..).collect();
+    order.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
     let mut ranks = vec![0.0; z.len()];
     let mut start = 0;
     while start < order.len() {
-        let value = z[order[start] as usize];
+        let value = order[start].0;
         let mut end = start + 1;
-        while end < order.len() && z[order[end] as usize] == value {
+        while end < order.len() && order[end].0 == value {
             end += 1;
         }
         // Ranks start+1 ..= end share their mean.
         let rank = (start + 1 + end) as f64 / 2.0;
-        for &i in &order[start..end] {
+        for &(_, i) in &order[start..end] {
             ranks[i as usize] = rank;
         }
         start = end;

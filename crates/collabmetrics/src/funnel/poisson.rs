@@ -102,11 +102,18 @@ pub(crate) fn shape_at(mu: f64, target: f64) -> Result<f64> {
         return Ok(lo);
     }
     let mut side = 0i8;
+    let mut previous = f64::NAN;
     for _ in 0..200 {
-        let a = (lo * f_hi - hi * f_lo) / (f_hi - f_lo);
-        if !(a > lo && a < hi) || hi - lo <= 4.0 * f64::EPSILON * hi {
-            return Ok(0.5 * (lo + hi));
+        let mut a = (lo * f_hi - hi * f_lo) / (f_hi - f_lo);
+        if !(a > lo && a < hi) {
+            // Rounding put the secant on an end of the bracket: bisect instead.
+            a = 0.5 * (lo + hi);
         }
+        if !(a > lo && a < hi) || (a - previous).abs() <= 2.0 * f64::EPSILON * a {
+            // The bracket cannot shrink further, or the estimate has stopped moving.
+            return Ok(a);
+        }
+        previous = a;
         let f = lower_gamma(a, mu)? - target;
         if f == 0.0 {
             return Ok(a);
@@ -127,7 +134,7 @@ pub(crate) fn shape_at(mu: f64, target: f64) -> Result<f64> {
             side = -1;
         }
     }
-    Ok(0.5 * (lo + hi))
+    Ok(previous)
 }
 
 /// PHE's Poisson funnel at expected count mu, as ratios to mu: `[lower 95%, upper 95%, lower

@@ -10,6 +10,7 @@ use super::{exact, phe, phe_grid, Assessment};
 use crate::error::{Error, Result};
 use crate::table::{Diagnostics, Input, TableResult};
 use arrow_array::{ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray};
+use arrow_buffer::{BooleanBuffer, Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{Field, Schema};
 use rayon::prelude::*;
 use std::sync::Arc;
@@ -34,10 +35,15 @@ impl Builder {
         self.columns.push(values);
     }
 
-    /// Floats; NaN becomes null.
-    fn numbers(&mut self, name: &str, values: &[f64]) {
-        let array: Float64Array = values.iter().map(|&v| (!v.is_nan()).then_some(v)).collect();
-        self.push(name, true, Arc::new(array));
+    /// Floats; NaN becomes null. The values are moved into the array, not copied.
+    fn numbers(&mut self, name: &str, values: Vec<f64>) {
+        let valid = BooleanBuffer::collect_bool(values.len(), |i| !values[i].is_nan());
+        let nulls = (valid.count_set_bits() < values.len()).then(|| NullBuffer::new(valid));
+        self.push(
+            name,
+            true,
+            Arc::new(Float64Array::new(ScalarBuffer::from(values), nulls)),
+        );
     }
 
     fn repeat(&mut self, name: &str, value: f64, n: usize) {
@@ -51,6 +57,14 @@ impl Builder {
 
     fn booleans(&mut self, name: &str, values: &[Option<bool>]) {
         self.push(name, true, Arc::new(BooleanArray::from(values.to_vec())));
+    }
+
+    /// One text repeated `n` times, without building n strings.
+    fn repeat_text(&mut self, name: &str, value: &str, n: usize) {
+        let offsets = OffsetBuffer::from_lengths(std::iter::repeat_n(value.len(), n));
+        let bytes: Vec<u8> = value.as_bytes().repeat(n);
+        let array = StringArray::new(offsets, Buffer::from_vec(bytes), None);
+        self.push(name, false, Arc::new(array));
     }
 
     fn text(&mut self, name: &str, values: Vec<&str>) {
@@ -173,20 +187,20 @@ fn assessment_table(units: &Units, r: &Resolved, a: Assessment) -> Result<Record
         false,
         Arc::new(Float64Array::from(units.o.clone())),
     );
-    b.numbers("denominator", &units.n);
-    b.numbers("value", &a.value);
+    b.numbers("denominator", units.n.clone());
+    b.numbers("value", a.value);
     b.repeat("target", a.target, n);
-    b.numbers("z", &a.z);
-    b.numbers("z_adjusted", &a.z_adjusted);
+    b.numbers("z", a.z);
+    b.numbers("z_adjusted", a.z_adjusted);
     b.booleans("trimmed", &a.trimmed);
     for (c, name) in ["lcl95", "ucl95", "lcl998", "ucl998"].iter().enumerate() {
-        b.numbers(name, &a.limits.iter().map(|l| l[c]).collect::<Vec<_>>());
+        b.numbers(name, a.limits.iter().map(|l| l[c]).collect());
     }
     for (c, name) in ["od_lcl95", "od_ucl95", "od_lcl998", "od_ucl998"]
         .iter()
         .enumerate()
     {
-        b.numbers(name, &a.od.iter().map(|l| l[c]).collect::<Vec<_>>());
+        b.numbers(name, a.od.iter().map(|l| l[c]).collect());
     }
     b.booleans("outlier", &a.outlier);
     b.repeat("phi", a.phi, n);
@@ -198,14 +212,14 @@ fn assessment_table(units: &Units, r: &Resolved, a: Assessment) -> Result<Record
         false,
         Arc::new(BooleanArray::from(vec![a.adjusted; n])),
     );
-    b.text("method", vec![a.method.as_str(); n]);
+    b.repeat_text("method", &a.method, n);
     if r.family == Family::Phe {
         let labels = a.significance.unwrap_or_default();
         b.text("significance", labels);
         if r.statistic.is_rate() {
             let (chart, per_year) = a.chart.unwrap_or_default();
-            b.numbers("rate_chart", &chart);
-            b.numbers("denominator_per_year", &per_year);
+            b.numbers("rate_chart", chart);
+            b.numbers("denominator_per_year", per_year);
         }
     }
     b.finish()
@@ -246,8 +260,8 @@ fn phe_table(units: &Units, r: &Resolved) -> Result<RecordBatch> {
     for (name, values) in &t.columns {
         b.push(name, false, Arc::new(Float64Array::from(values.clone())));
     }
-    b.text("statistic", vec![t.statistic.as_str(); rows]);
-    b.text("method", vec![t.method; rows]);
+    b.repeat_text("statistic", &t.statistic, rows);
+    b.repeat_text("method", t.method, rows);
     b.finish()
 }
 
@@ -281,12 +295,10 @@ fn funnelplotr_table(units: &Units, spec: &super::limits::Spec, m: f64) -> Resul
     );
     let names = ["lcl95", "ucl95", "lcl998", "ucl998"];
     for (c, name) in names.iter().enumerate() {
-        let col: Vec<f64> = plain.iter().map(|l| l[c]).collect();
-        b.numbers(name, &col);
+        b.numbers(name, plain.iter().map(|l| l[c]).collect());
     }
     for (c, name) in names.iter().enumerate() {
-        let col: Vec<f64> = od.iter().map(|l| l[c]).collect();
-        b.numbers(&format!("od_{name}"), &col);
+        b.numbers(&format!("od_{name}"), od.iter().map(|l| l[c]).collect());
     }
     b.repeat("target", spec.theta * m, xs.len());
     b.finish()
@@ -321,8 +333,7 @@ fn exact_table(units: &Units, r: &Resolved) -> Result<RecordBatch> {
         Arc::new(Float64Array::from(xs.clone())),
     );
     for (c, name) in ["lcl95", "ucl95", "lcl998", "ucl998"].iter().enumerate() {
-        let col: Vec<f64> = rows.iter().map(|l| l[c] * m).collect();
-        b.numbers(name, &col);
+        b.numbers(name, rows.iter().map(|l| l[c] * m).collect());
     }
     b.repeat("target", target * m, xs.len());
     b.finish()

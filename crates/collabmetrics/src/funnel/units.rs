@@ -3,8 +3,8 @@
 
 use super::options::{Resolved, Statistic};
 use crate::error::{Error, Result};
-use crate::table::{display, Diagnostics, Groups, Input};
-use arrow_array::{Array, ArrayRef, Int64Array};
+use crate::table::{display, Diagnostics, Input};
+use arrow_array::{Array, ArrayRef, Int64Array, UInt32Array};
 use arrow_schema::DataType;
 use std::sync::Arc;
 
@@ -113,10 +113,24 @@ fn group_rows(input: &Input, unit: Option<&str>) -> Result<(Vec<u32>, ArrayRef, 
                     "every row needs a unit",
                 ));
             }
-            let groups = Groups::new(input, &[unit.to_owned()])?;
-            let keys = groups.keys[0].1.clone();
-            let first = groups.first_rows.iter().map(|&r| r as usize).collect();
-            Ok((groups.codes, keys, first))
+            let codes = input.codes(unit)?;
+            let units = codes.iter().map(|&c| c as usize + 1).max().unwrap_or(0);
+            if units == n {
+                // One row per unit (codes are in order of first appearance, so unit i is row
+                // i): the column itself is the keys, without a copy.
+                return Ok((codes, col.clone(), (0..n).collect()));
+            }
+            let mut first = vec![usize::MAX; units];
+            for (row, &c) in codes.iter().enumerate() {
+                let slot = &mut first[c as usize];
+                if *slot == usize::MAX {
+                    *slot = row;
+                }
+            }
+            let take = UInt32Array::from_iter_values(first.iter().map(|&r| r as u32));
+            let keys = arrow_select::take::take(col.as_ref(), &take, None)
+                .map_err(|e| Error::invalid_argument("unit", e.to_string()))?;
+            Ok((codes, keys, first))
         }
     }
 }
