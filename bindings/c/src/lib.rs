@@ -15,6 +15,7 @@ mod args;
 mod distance;
 mod distance_table;
 mod error;
+mod funnel;
 mod inequality;
 mod oap;
 mod stats;
@@ -27,6 +28,15 @@ pub use distance_table::{
 };
 pub use error::{
     cm_clear_error, cm_last_error_code, cm_last_error_copy, cm_last_error_message, CmStatus,
+};
+pub use funnel::{
+    cm_funnel_assess, cm_funnel_limits, cm_funnel_options_default, CmFunnelOptions,
+    CM_FUNNEL_FAMILY_DEFAULT, CM_FUNNEL_FAMILY_FUNNELPLOTR, CM_FUNNEL_FAMILY_PHE,
+    CM_FUNNEL_FAMILY_SPIEGELHALTER_EXACT, CM_FUNNEL_LIMIT_95, CM_FUNNEL_LIMIT_99, CM_FUNNEL_SR_CQC,
+    CM_FUNNEL_SR_SHMI, CM_FUNNEL_STATISTIC_NONE, CM_FUNNEL_STATISTIC_PR,
+    CM_FUNNEL_STATISTIC_PROPORTION, CM_FUNNEL_STATISTIC_RATE_CRUDE, CM_FUNNEL_STATISTIC_RATE_DSR,
+    CM_FUNNEL_STATISTIC_RATIO_COUNT, CM_FUNNEL_STATISTIC_RATIO_ISR, CM_FUNNEL_STATISTIC_RC,
+    CM_FUNNEL_STATISTIC_SR,
 };
 pub use oap::{
     cm_oap_measures, cm_oap_options_default, CmOapOptions, CM_BED_SCOPE_ALL, CM_BED_SCOPE_DEFAULT,

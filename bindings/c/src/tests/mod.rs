@@ -4,6 +4,7 @@
 
 mod distance_table;
 mod errors;
+mod funnel;
 mod grouped;
 mod inequality;
 mod oap;

@@ -1,0 +1,247 @@
+//! Funnel plots over Arrow C streams: `cm_funnel_assess` (one row per unit) and
+//! `cm_funnel_limits` (the limits table for drawing).
+//!
+//! Enum options arrive as integers: each `CM_FUNNEL_*` constant is the 1-based position of the
+//! value in the core's name table (`Statistic::ALL`, `Family::ALL`, `SrMethod::ALL`), 0 meaning
+//! "not set"; the limit is FunnelPlotR's number (95 or 99).
+
+use crate::error::{guard, CmStatus, Failure};
+use crate::stream;
+use arrow_array::ffi_stream::FFI_ArrowArrayStream;
+use collabmetrics::funnel::{self, Family, FunnelOptions, Limit, SrMethod, Statistic};
+use std::ffi::c_char;
+
+/// `CmFunnelOptions::statistic`: not set (the call fails: the statistic has no default).
+pub const CM_FUNNEL_STATISTIC_NONE: u32 = 0;
+/// PHE: a proportion O/n.
+pub const CM_FUNNEL_STATISTIC_PROPORTION: u32 = 1;
+/// PHE: an indirectly standardised ratio, × 100.
+pub const CM_FUNNEL_STATISTIC_RATIO_ISR: u32 = 2;
+/// PHE: a ratio of counts, − 1.
+pub const CM_FUNNEL_STATISTIC_RATIO_COUNT: u32 = 3;
+/// PHE: a crude rate (published rate column `rate`).
+pub const CM_FUNNEL_STATISTIC_RATE_CRUDE: u32 = 4;
+/// PHE: a directly standardised rate (published rate column `rate`).
+pub const CM_FUNNEL_STATISTIC_RATE_DSR: u32 = 5;
+/// FunnelPlotR `SR`: a standardised ratio O/E.
+pub const CM_FUNNEL_STATISTIC_SR: u32 = 6;
+/// FunnelPlotR `PR`: a proportion.
+pub const CM_FUNNEL_STATISTIC_PR: u32 = 7;
+/// FunnelPlotR `RC`: a ratio of counts.
+pub const CM_FUNNEL_STATISTIC_RC: u32 = 8;
+/// `CmFunnelOptions::family`: the statistic's default (PHE for PHE's statistics, FunnelPlotR
+/// for SR, PR, RC).
+pub const CM_FUNNEL_FAMILY_DEFAULT: u32 = 0;
+/// PHE / Fingertips (PHEindicatormethods).
+pub const CM_FUNNEL_FAMILY_PHE: u32 = 1;
+/// FunnelPlotR (Spiegelhalter 2005 with overdispersion).
+pub const CM_FUNNEL_FAMILY_FUNNELPLOTR: u32 = 2;
+/// Spiegelhalter's interpolated exact limits.
+pub const CM_FUNNEL_FAMILY_SPIEGELHALTER_EXACT: u32 = 3;
+/// `CmFunnelOptions::sr_method`: NHS Digital's SHMI (log scale, truncation); the default.
+pub const CM_FUNNEL_SR_SHMI: u32 = 1;
+/// CQC (square-root scale, winsorising).
+pub const CM_FUNNEL_SR_CQC: u32 = 2;
+/// `CmFunnelOptions::limit`: the 95% limits flag outliers.
+pub const CM_FUNNEL_LIMIT_95: u32 = 95;
+/// The 99.8% limits flag outliers (FunnelPlotR's 99); the default.
+pub const CM_FUNNEL_LIMIT_99: u32 = 99;
+
+/// Options of `cm_funnel_assess` and `cm_funnel_limits`; start from
+/// `cm_funnel_options_default()` and set at least `statistic`. Strings are borrowed for the
+/// duration of the call; NULL column names mean the defaults ("numerator", "denominator",
+/// "rate"; no unit column: every row is a unit).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct CmFunnelOptions {
+    /// One of `CM_FUNNEL_STATISTIC_*` (required).
+    pub statistic: u32,
+    /// One of `CM_FUNNEL_FAMILY_*`.
+    pub family: u32,
+    /// The unit column (rows of a unit are added up, except PHE rates); NULL: rows are units.
+    pub unit: *const c_char,
+    /// The numerator column (NULL: "numerator").
+    pub numerator: *const c_char,
+    /// The denominator column (NULL: "denominator"); optional for PHE rates.
+    pub denominator: *const c_char,
+    /// PHE rates: the published rate column (NULL: "rate").
+    pub rate: *const c_char,
+    /// When true, `multiplier` scales values and limits (required for PHE proportions and
+    /// rates; FunnelPlotR and Spiegelhalter exact: 1 otherwise; PHE ratios: not used).
+    pub has_multiplier: bool,
+    pub multiplier: f64,
+    /// When true, the years the data cover (required for PHE rates).
+    pub has_years_of_data: bool,
+    pub years_of_data: f64,
+    /// One of `CM_FUNNEL_SR_*` (FunnelPlotR SR only).
+    pub sr_method: u32,
+    /// Share trimmed at each end before phi, in (0, 0.5) (default 0.1).
+    pub trim_by: f64,
+    /// `CM_FUNNEL_LIMIT_95` or `CM_FUNNEL_LIMIT_99`.
+    pub limit: u32,
+    /// Widen the limits for overdispersion when phi > 1 (default true).
+    pub draw_adjusted: bool,
+    /// SR/SHMI: round expected counts to 2 decimals (default true).
+    pub shmi_rounding: bool,
+    /// Reproduce FunnelPlotR's CQC and RC limits exactly (default false).
+    pub funnelplotr_compat: bool,
+    /// SR/SHMI: leave out (and count) units with 0 events instead of failing (default false).
+    pub exclude_zero_sr: bool,
+    /// `column_names_len` pairs (our name, your name), as in `CmOapOptions`.
+    pub column_names: *const *const c_char,
+    pub column_names_len: usize,
+}
+
+/// 1-based position of `value` in a core name table (0 is "not set").
+fn code_of<T: PartialEq>(all: &[T], value: &T) -> u32 {
+    all.iter()
+        .position(|v| v == value)
+        .map_or(0, |i| i as u32 + 1)
+}
+
+/// The value at 1-based position `code` of a name table, or an error naming the option.
+fn from_code<T: Copy>(all: &[T], code: u32, option: &str, constants: &str) -> Result<T, Failure> {
+    (code as usize)
+        .checked_sub(1)
+        .and_then(|i| all.get(i))
+        .copied()
+        .ok_or_else(|| {
+            Failure::argument(
+                option,
+                format!("unknown {option} {code}; use a {constants} constant"),
+            )
+        })
+}
+
+/// The default options (the core's `FunnelOptions::default()`): no statistic yet, the family
+/// by statistic, SHMI, trim 0.1, limit 99, adjusted limits, SHMI rounding, corrected
+/// (not FunnelPlotR-compatible) CQC and RC limits, units with 0 events under SR/SHMI an error.
+#[no_mangle]
+pub extern "C" fn cm_funnel_options_default() -> CmFunnelOptions {
+    let d = FunnelOptions::default();
+    CmFunnelOptions {
+        statistic: d
+            .statistic
+            .map_or(CM_FUNNEL_STATISTIC_NONE, |s| code_of(Statistic::ALL, &s)),
+        family: d
+            .family
+            .map_or(CM_FUNNEL_FAMILY_DEFAULT, |f| code_of(Family::ALL, &f)),
+        unit: std::ptr::null(),
+        numerator: std::ptr::null(),
+        denominator: std::ptr::null(),
+        rate: std::ptr::null(),
+        has_multiplier: d.multiplier.is_some(),
+        multiplier: d.multiplier.unwrap_or(1.0),
+        has_years_of_data: d.years_of_data.is_some(),
+        years_of_data: d.years_of_data.unwrap_or(1.0),
+        sr_method: code_of(SrMethod::ALL, &d.sr_method),
+        trim_by: d.trim_by,
+        limit: d.limit.number(),
+        draw_adjusted: d.draw_adjusted,
+        shmi_rounding: d.shmi_rounding,
+        funnelplotr_compat: d.funnelplotr_compat,
+        exclude_zero_sr: d.exclude_zero_sr,
+        column_names: std::ptr::null(),
+        column_names_len: 0,
+    }
+}
+
+/// The core's options from the C struct.
+///
+/// # Safety
+///
+/// The struct's strings must be NULL or NUL-terminated.
+unsafe fn convert(o: &CmFunnelOptions) -> Result<FunnelOptions, Failure> {
+    let mut opts = FunnelOptions::default();
+    opts.statistic = match o.statistic {
+        CM_FUNNEL_STATISTIC_NONE => None,
+        code => Some(from_code(
+            Statistic::ALL,
+            code,
+            "statistic",
+            "CM_FUNNEL_STATISTIC_*",
+        )?),
+    };
+    opts.family = match o.family {
+        CM_FUNNEL_FAMILY_DEFAULT => None,
+        code => Some(from_code(
+            Family::ALL,
+            code,
+            "family",
+            "CM_FUNNEL_FAMILY_*",
+        )?),
+    };
+    // SAFETY: each string is NULL or NUL-terminated per the caller.
+    unsafe {
+        opts.unit = stream::optional_string("unit", o.unit)?;
+        if let Some(s) = stream::optional_string("numerator", o.numerator)? {
+            opts.numerator = s;
+        }
+        if let Some(s) = stream::optional_string("denominator", o.denominator)? {
+            opts.denominator = s;
+        }
+        if let Some(s) = stream::optional_string("rate", o.rate)? {
+            opts.rate = s;
+        }
+    }
+    opts.multiplier = o.has_multiplier.then_some(o.multiplier);
+    opts.years_of_data = o.has_years_of_data.then_some(o.years_of_data);
+    opts.sr_method = from_code(SrMethod::ALL, o.sr_method, "sr_method", "CM_FUNNEL_SR_*")?;
+    opts.trim_by = o.trim_by;
+    opts.limit = Limit::from_number(f64::from(o.limit))?;
+    opts.draw_adjusted = o.draw_adjusted;
+    opts.shmi_rounding = o.shmi_rounding;
+    opts.funnelplotr_compat = o.funnelplotr_compat;
+    opts.exclude_zero_sr = o.exclude_zero_sr;
+    Ok(opts)
+}
+
+impl stream::TableOptions for CmFunnelOptions {
+    fn column_names(&self) -> (*const *const c_char, usize) {
+        (self.column_names, self.column_names_len)
+    }
+}
+
+/// Funnel assessment, one row per unit, as `collabmetrics::funnel::assess` in Rust and
+/// `cm.funnel.assess` in Python: `unit, numerator, denominator, value, target, z, z_adjusted,
+/// trimmed, lcl95, ucl95, lcl998, ucl998, od_lcl95, od_ucl95, od_lcl998, od_ucl998, outlier,
+/// phi, tau2, m, adjusted, method` (+ `significance` for PHE; + `rate_chart`,
+/// `denominator_per_year` for PHE rates). `input` is moved into the call (released before it
+/// returns, whatever happens); on success `out` receives the result as a stream the caller
+/// releases, with the diagnostics as JSON under the schema metadata key
+/// "collabmetrics:diagnostics". On failure `out` is untouched.
+///
+/// # Safety
+///
+/// `input` must be NULL or a valid `ArrowArrayStream`; `options` must point to a valid
+/// `CmFunnelOptions` whose strings are NULL or NUL-terminated; `out` must be writable.
+#[no_mangle]
+pub unsafe extern "C" fn cm_funnel_assess(
+    input: *mut FFI_ArrowArrayStream,
+    options: *const CmFunnelOptions,
+    out: *mut FFI_ArrowArrayStream,
+) -> CmStatus {
+    guard(|| {
+        // SAFETY: the pointers are NULL or valid per the caller; `convert` reads valid strings.
+        unsafe { stream::one_table(input, options, out, |o| convert(o), funnel::assess) }
+    })
+}
+
+/// The limits table for drawing the funnel, as `collabmetrics::funnel::limits`: PHE's
+/// 100-row table for the PHE family, FunnelPlotR's plotting grid otherwise. Ownership and
+/// failure as `cm_funnel_assess`.
+///
+/// # Safety
+///
+/// As for `cm_funnel_assess`.
+#[no_mangle]
+pub unsafe extern "C" fn cm_funnel_limits(
+    input: *mut FFI_ArrowArrayStream,
+    options: *const CmFunnelOptions,
+    out: *mut FFI_ArrowArrayStream,
+) -> CmStatus {
+    guard(|| {
+        // SAFETY: as in `cm_funnel_assess`.
+        unsafe { stream::one_table(input, options, out, |o| convert(o), funnel::limits) }
+    })
+}
