@@ -152,8 +152,8 @@ pub extern "C" fn cm_funnel_options_default() -> CmFunnelOptions {
 ///
 /// The struct's strings must be NULL or NUL-terminated.
 unsafe fn convert(o: &CmFunnelOptions) -> Result<FunnelOptions, Failure> {
-    let mut opts = FunnelOptions::default();
-    opts.statistic = match o.statistic {
+    let d = FunnelOptions::default();
+    let statistic = match o.statistic {
         CM_FUNNEL_STATISTIC_NONE => None,
         code => Some(from_code(
             Statistic::ALL,
@@ -162,7 +162,7 @@ unsafe fn convert(o: &CmFunnelOptions) -> Result<FunnelOptions, Failure> {
             "CM_FUNNEL_STATISTIC_*",
         )?),
     };
-    opts.family = match o.family {
+    let family = match o.family {
         CM_FUNNEL_FAMILY_DEFAULT => None,
         code => Some(from_code(
             Family::ALL,
@@ -172,28 +172,31 @@ unsafe fn convert(o: &CmFunnelOptions) -> Result<FunnelOptions, Failure> {
         )?),
     };
     // SAFETY: each string is NULL or NUL-terminated per the caller.
-    unsafe {
-        opts.unit = stream::optional_string("unit", o.unit)?;
-        if let Some(s) = stream::optional_string("numerator", o.numerator)? {
-            opts.numerator = s;
-        }
-        if let Some(s) = stream::optional_string("denominator", o.denominator)? {
-            opts.denominator = s;
-        }
-        if let Some(s) = stream::optional_string("rate", o.rate)? {
-            opts.rate = s;
-        }
-    }
-    opts.multiplier = o.has_multiplier.then_some(o.multiplier);
-    opts.years_of_data = o.has_years_of_data.then_some(o.years_of_data);
-    opts.sr_method = from_code(SrMethod::ALL, o.sr_method, "sr_method", "CM_FUNNEL_SR_*")?;
-    opts.trim_by = o.trim_by;
-    opts.limit = Limit::from_number(f64::from(o.limit))?;
-    opts.draw_adjusted = o.draw_adjusted;
-    opts.shmi_rounding = o.shmi_rounding;
-    opts.funnelplotr_compat = o.funnelplotr_compat;
-    opts.exclude_zero_sr = o.exclude_zero_sr;
-    Ok(opts)
+    let (unit, numerator, denominator, rate) = unsafe {
+        (
+            stream::optional_string("unit", o.unit)?,
+            stream::optional_string("numerator", o.numerator)?,
+            stream::optional_string("denominator", o.denominator)?,
+            stream::optional_string("rate", o.rate)?,
+        )
+    };
+    Ok(FunnelOptions {
+        statistic,
+        family,
+        unit,
+        numerator: numerator.unwrap_or(d.numerator),
+        denominator: denominator.unwrap_or(d.denominator),
+        rate: rate.unwrap_or(d.rate),
+        multiplier: o.has_multiplier.then_some(o.multiplier),
+        years_of_data: o.has_years_of_data.then_some(o.years_of_data),
+        sr_method: from_code(SrMethod::ALL, o.sr_method, "sr_method", "CM_FUNNEL_SR_*")?,
+        trim_by: o.trim_by,
+        limit: Limit::from_number(f64::from(o.limit))?,
+        draw_adjusted: o.draw_adjusted,
+        shmi_rounding: o.shmi_rounding,
+        funnelplotr_compat: o.funnelplotr_compat,
+        exclude_zero_sr: o.exclude_zero_sr,
+    })
 }
 
 impl stream::TableOptions for CmFunnelOptions {

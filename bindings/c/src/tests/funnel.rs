@@ -197,7 +197,12 @@ fn sr_shmi_vectors_through_c_equal_the_core() {
     }
     assert!(out.schema().metadata()[DIAGNOSTICS_KEY].contains("truncated"));
     // Exactly the core's result.
-    let input = Input::new(batch.schema(), &[batch.clone()], ColumnMap::new()).unwrap();
+    let input = Input::new(
+        batch.schema(),
+        std::slice::from_ref(&batch),
+        ColumnMap::new(),
+    )
+    .unwrap();
     let core = FunnelOptions {
         unit: Some("trust".into()),
         numerator: "obs".into(),
