@@ -1,5 +1,6 @@
 """collabmetrics: one trusted definition of the outcome metrics of NHS mental health provider
-collaboratives (out-of-area placements, travel distance, transition disengagement, inequality),
+collaboratives (out-of-area placements, travel distance, transition disengagement, inequality,
+funnel plots),
 computed by a Rust core shared with the C library and the command-line program.
 
 >>> import collabmetrics as cm
@@ -7,7 +8,7 @@ computed by a Rust core shared with the C library and the command-line program.
 ['Wilson']
 """
 
-from . import demo, distance, inequality, oap, transition
+from . import demo, distance, funnel, inequality, oap, transition
 from ._native import CollabMetricsError, __version__
 from .stats import dsr, isr, mean, proportion, rate
 
@@ -17,6 +18,7 @@ __all__ = [
     "demo",
     "distance",
     "dsr",
+    "funnel",
     "inequality",
     "isr",
     "mean",

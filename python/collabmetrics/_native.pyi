@@ -212,3 +212,17 @@ def transition_service_lines(
 def transition_time_to_contact(
     table: ArrowStreamExportable, method: str, confidence: float
 ) -> pa.Table: ...
+
+# Funnel plots (options built by collabmetrics.funnel: enums by name, the limit as a number);
+# diagnostics travel in the schema metadata of the result.
+FUNNEL_STATISTICS: list[str]
+FUNNEL_FAMILIES: list[str]
+FUNNEL_SIGNIFICANCE_LABELS: list[str]
+
+def funnel_assess(
+    data: ArrowStreamExportable, options: dict[str, Any], columns: dict[str, str]
+) -> pa.Table: ...
+def funnel_limits(
+    data: ArrowStreamExportable, options: dict[str, Any], columns: dict[str, str]
+) -> pa.Table: ...
+def funnel_default_options() -> dict[str, Any]: ...

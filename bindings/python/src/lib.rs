@@ -8,6 +8,7 @@
 
 mod demo;
 mod distance;
+mod funnel;
 mod inequality;
 mod oap;
 mod stats;
@@ -63,6 +64,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     oap::register(m)?;
     demo::register(m)?;
     distance::register(m)?;
+    funnel::register(m)?;
     inequality::register(m)?;
     transition::register(m)?;
     Ok(())
