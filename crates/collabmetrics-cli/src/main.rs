@@ -1,10 +1,12 @@
 //! `collabmetrics`: the command-line program.
 //!
 //! `collabmetrics demo` prints the statistics of the built-in (synthetic) demo collaborative;
-//! `collabmetrics oap` and `collabmetrics transition` compute the metrics from an analyst's
-//! own extracts (CSV or Parquet).
+//! `collabmetrics oap`, `collabmetrics transition` and `collabmetrics funnel` compute the
+//! metrics from an analyst's own extracts (CSV or Parquet).
 
 mod demo;
+mod demo_funnel;
+mod funnel_cmd;
 mod io;
 mod oap_cmd;
 mod report;
@@ -46,6 +48,10 @@ enum Command {
     /// Transition disengagement for 16–25s (cohorts T and B, T1–T9) from your own persons,
     /// referrals and care contacts extracts (CSV or Parquet).
     Transition(Box<transition_cmd::TransitionArgs>),
+    /// Funnel plots (PHE / Fingertips, FunnelPlotR, Spiegelhalter exact) of your own table of
+    /// units (CSV or Parquet): one row per unit with limits and outlier flags, or the limits
+    /// table for drawing.
+    Funnel(Box<funnel_cmd::FunnelArgs>),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -76,6 +82,7 @@ fn main() -> ExitCode {
         .map_err(|e| e.to_string()),
         Command::Oap(args) => oap_cmd::run(&args),
         Command::Transition(args) => transition_cmd::run(&args),
+        Command::Funnel(args) => funnel_cmd::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
