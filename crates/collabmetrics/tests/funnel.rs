@@ -1188,6 +1188,38 @@ fn truncation_boundaries_through_assess() {
 }
 
 #[test]
+fn unit_columns_of_integers_and_strings_group_exactly() {
+    // Distinct keys keep the rows as units in order; repeated ones are added up in order of
+    // first appearance (the fast distinct check and the exact grouping agree).
+    let o = opts(Statistic::Pr, "o", "n");
+    let with_units = |units: ArrayRef| {
+        let data = input(vec![
+            ("u", units),
+            ("o", floats(&[1.0, 2.0, 3.0, 4.0])),
+            ("n", floats(&[10.0, 20.0, 30.0, 40.0])),
+        ]);
+        assess(
+            &data,
+            &FunnelOptions {
+                unit: Some("u".into()),
+                draw_adjusted: false,
+                ..o.clone()
+            },
+        )
+        .unwrap()
+    };
+    let r = with_units(Arc::new(Int64Array::from(vec![7, 3, 9, 1])));
+    assert_eq!(strs(&r, "unit"), ["7", "3", "9", "1"]);
+    let r = with_units(Arc::new(Int64Array::from(vec![7, 3, 7, 1])));
+    assert_eq!(strs(&r, "unit"), ["7", "3", "1"]);
+    assert_eq!(values(&r, "numerator"), [4.0, 2.0, 4.0]);
+    assert_eq!(values(&r, "denominator"), [40.0, 20.0, 40.0]);
+    let r = with_units(strings(&["b", "a", "c", "a"]));
+    assert_eq!(strs(&r, "unit"), ["b", "a", "c"]);
+    assert_eq!(values(&r, "numerator"), [1.0, 6.0, 3.0]);
+}
+
+#[test]
 fn shmi_rounds_expected_counts_as_r() {
     assert_eq!(round2(38.2), 38.2);
     assert_eq!(round2(12.345678), 12.35);

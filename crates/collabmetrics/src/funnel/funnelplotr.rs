@@ -176,12 +176,7 @@ pub(crate) fn assess(
             adjusted: false,
         }
     };
-    let spec = Spec {
-        kind,
-        compat: o.funnelplotr_compat,
-        theta,
-        tau2: d.tau2,
-    };
+    let spec = Spec::new(kind, o.funnelplotr_compat, theta, d.tau2);
     let m = r.multiplier;
     let method = format!(
         "funnelplotr {}{} {}",

@@ -21,6 +21,20 @@ pub(crate) struct Spec {
     pub compat: bool,
     pub theta: f64,
     pub tau2: f64,
+    /// The target on the transformed scale (asin √θ for PR, ln θ for RC).
+    target: f64,
+}
+
+impl Spec {
+    pub(crate) fn new(kind: Kind, compat: bool, theta: f64, tau2: f64) -> Self {
+        Spec {
+            kind,
+            compat,
+            theta,
+            tau2,
+            target: super::transform::target_y(kind, theta),
+        }
+    }
 }
 
 /// Variance of the transformed value at denominator x, without τ².
@@ -49,22 +63,25 @@ pub(crate) fn normal_limits(spec: &Spec, x: f64, tau2: f64) -> [f64; 4] {
     for (i, z) in Z.iter().enumerate() {
         let d = z * h;
         let (lo, hi) = match spec.kind {
-            Kind::SrShmi => ((-d).exp(), d.exp()),
+            Kind::SrShmi => {
+                let e = d.exp();
+                (1.0 / e, e)
+            }
             Kind::SrCqc if spec.compat => (1.0 - d, 1.0 + d),
             Kind::SrCqc => {
                 let lo = (1.0 - d).max(0.0);
                 (lo * lo, (1.0 + d) * (1.0 + d))
             }
             Kind::Pr => {
-                let a = spec.theta.sqrt().asin();
+                let a = spec.target;
                 (
                     (a - d).max(0.0).sin().powi(2),
                     (a + d).min(FRAC_PI_2).sin().powi(2),
                 )
             }
             Kind::Rc => {
-                let t = spec.theta.ln();
-                ((t - d).exp(), (t + d).exp())
+                let (c, e) = (spec.theta, d.exp());
+                (c / e, c * e)
             }
         };
         out[2 * i] = lo;
@@ -185,12 +202,7 @@ mod tests {
     fn pr_folds_back_on_the_grid_and_holds_the_angle_per_unit() {
         // theta = 0.5: asin(sqrt(.5)) = pi/4; at x = 1 the 95% half-width is 1.96/2 = 0.98 >
         // pi/4, so the per-unit lower limit is sin²(0) = 0 and the upper sin²(pi/2) = 1.
-        let spec = Spec {
-            kind: Kind::Pr,
-            compat: false,
-            theta: 0.5,
-            tau2: 0.0,
-        };
+        let spec = Spec::new(Kind::Pr, false, 0.5, 0.0);
         let l = normal_limits(&spec, 1.0, 0.0);
         assert_eq!((l[0], l[1]), (0.0, 1.0));
         // On a grid 1, 2, 100 the raw lower limit at x = 1 (sin²(pi/4 - 0.98) = 0.0374) is

@@ -3,9 +3,14 @@
 
 use super::options::{Resolved, Statistic};
 use crate::error::{Error, Result};
+use crate::table::groups::FxHasher;
 use crate::table::{display, Diagnostics, Input};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Int32Type, Int64Type};
 use arrow_array::{Array, ArrayRef, Int64Array, UInt32Array};
 use arrow_schema::DataType;
+use rayon::prelude::*;
+use std::hash::Hasher;
 use std::sync::Arc;
 
 /// The units of one call: a key per unit and its summed counts.
@@ -113,6 +118,10 @@ fn group_rows(input: &Input, unit: Option<&str>) -> Result<(Vec<u32>, ArrayRef, 
                     "every row needs a unit",
                 ));
             }
+            if all_distinct(col) {
+                // One row per unit, the usual shape of funnel data: no grouping needed.
+                return Ok(((0..n as u32).collect(), col.clone(), (0..n).collect()));
+            }
             let codes = input.codes(unit)?;
             let units = codes.iter().map(|&c| c as usize + 1).max().unwrap_or(0);
             if units == n {
@@ -133,6 +142,50 @@ fn group_rows(input: &Input, unit: Option<&str>) -> Result<(Vec<u32>, ArrayRef, 
             Ok((codes, keys, first))
         }
     }
+}
+
+/// True when every value of a string or integer column is known to differ: each value's
+/// 64-bit key (the integer itself, or a hash of the string) is computed and sorted in parallel
+/// and no two keys are equal. Equal keys (a repeated unit, or a hash collision) and other
+/// types answer false, and the caller groups the rows exactly.
+fn all_distinct(col: &ArrayRef) -> bool {
+    fn hash(s: &str) -> u64 {
+        let mut h = FxHasher::default();
+        h.write(s.as_bytes());
+        h.write_usize(s.len());
+        h.finish()
+    }
+    // Nulls were refused before; the value under one would only make a key.
+    let n = col.len();
+    let mut keys: Vec<u64> = match col.data_type() {
+        DataType::Utf8 => {
+            let s = col.as_string::<i32>();
+            (0..n).into_par_iter().map(|i| hash(s.value(i))).collect()
+        }
+        DataType::LargeUtf8 => {
+            let s = col.as_string::<i64>();
+            (0..n).into_par_iter().map(|i| hash(s.value(i))).collect()
+        }
+        DataType::Utf8View => {
+            let s = col.as_string_view();
+            (0..n).into_par_iter().map(|i| hash(s.value(i))).collect()
+        }
+        DataType::Int64 => col
+            .as_primitive::<Int64Type>()
+            .values()
+            .iter()
+            .map(|&v| v as u64)
+            .collect(),
+        DataType::Int32 => col
+            .as_primitive::<Int32Type>()
+            .values()
+            .iter()
+            .map(|&v| i64::from(v) as u64)
+            .collect(),
+        _ => return false,
+    };
+    keys.par_sort_unstable();
+    keys.par_windows(2).all(|w| w[0] != w[1])
 }
 
 /// Reads and checks the rows, and adds them up by unit.
