@@ -144,32 +144,39 @@ struct ArrowArrayStream {
 /**
  * `CmFunnelOptions::sr_method`: NHS Digital's SHMI (log scale, truncation); the default.
  */
-#define CM_FUNNEL_SR_SHMI 1
+#define CM_FUNNEL_SR_SHMI 0
 
 /**
  * CQC (square-root scale, winsorising).
  */
-#define CM_FUNNEL_SR_CQC 2
+#define CM_FUNNEL_SR_CQC 1
 
 /**
  * `CmFunnelOptions::limit`: the 95% limits flag outliers.
  */
-#define CM_FUNNEL_LIMIT_95 95
+#define CM_FUNNEL_LIMIT_95 0
 
 /**
  * The 99.8% limits flag outliers (FunnelPlotR's 99); the default.
  */
-#define CM_FUNNEL_LIMIT_99 99
+#define CM_FUNNEL_LIMIT_99 1
+
+/**
+ * `CmInequalityOptions::favourable`: not said (the default). The direction has no safe
+ * default, so the measures that depend on it (D and R on an ordered dimension or against a
+ * reference, MDBU, MDBW, PAF, PAR) fail with `CM_INVALID_ARGUMENT` naming `favourable`.
+ */
+#define CM_FAVOURABLE_UNSET 0
 
 /**
  * `CmInequalityOptions::favourable`: higher values are better (e.g. engagement).
  */
-#define CM_FAVOURABLE_HIGH 0
+#define CM_FAVOURABLE_HIGH 1
 
 /**
  * `CmInequalityOptions::favourable`: lower values are better (OAP rates, disengagement).
  */
-#define CM_FAVOURABLE_LOW 1
+#define CM_FAVOURABLE_LOW 2
 
 /**
  * `CmInequalityOptions::rci_method`: the raw relative concentration index.
@@ -264,10 +271,11 @@ struct ArrowArrayStream {
 #define CM_CURVE_AALEN_JOHANSEN 1
 
 /**
- * The result of every collabmetrics call that can fail. `CM_OK` (0) is success; codes 1 to 7
- * are the core library's error kinds (`collabmetrics::Error::code()`), 100 and up are errors
- * of the C interface itself. On any code but `CM_OK`, `cm_last_error_message()` says what went
- * wrong (argument, index, rule).
+ * The result of every collabmetrics call that can fail. `CM_OK` (0) is success; codes 1 to 9
+ * are the core library's error kinds (`collabmetrics::ErrorKind::code()`), 100 and up are
+ * errors of the C interface itself (101, `CM_PANIC`, is also the core's "internal" kind). On
+ * any code but `CM_OK`, `cm_last_error_message()` says what went wrong and the
+ * `cm_last_error_*()` accessors give the same facts field by field.
  */
 typedef enum CmStatus {
   /**
@@ -304,17 +312,27 @@ typedef enum CmStatus {
    */
   CM_INVALID_GROUP = 7,
   /**
+   * A request would exceed a documented limit (repetitions, memory, periods).
+   */
+  CM_LIMIT_EXCEEDED = 8,
+  /**
+   * The computation was cancelled.
+   */
+  CM_CANCELLED = 9,
+  /**
    * A required pointer is NULL although its length is > 0.
    */
   CM_NULL_POINTER = 100,
   /**
-   * An internal error (a Rust panic) was caught at the boundary; please report it.
+   * An internal error (a Rust panic) was caught at the boundary; please report it. Its kind
+   * is "internal".
    */
   CM_PANIC = 101,
 } CmStatus;
 
 /**
- * How `cm_rate` computes the interval of each count.
+ * How `cm_rate` computes the interval of each count (the codes are the positions of the
+ * core's `RateMethod` names).
  */
 typedef enum CmRateMethod {
   /**
@@ -454,7 +472,7 @@ typedef struct CmFunnelOptions {
    */
   double trim_by;
   /**
-   * `CM_FUNNEL_LIMIT_95` or `CM_FUNNEL_LIMIT_99`.
+   * `CM_FUNNEL_LIMIT_95` or `CM_FUNNEL_LIMIT_99` (the default).
    */
   uint32_t limit;
   /**
@@ -523,7 +541,9 @@ typedef struct CmInequalityOptions {
   const char *const *measures;
   size_t measures_len;
   /**
-   * One of `CM_FAVOURABLE_*` (default high).
+   * One of `CM_FAVOURABLE_*`: `CM_FAVOURABLE_LOW` when lower values are better (OAP rates,
+   * disengagement), `CM_FAVOURABLE_HIGH` when higher are (engagement). Default
+   * `CM_FAVOURABLE_UNSET`: there is no safe default, so set it for the measures that use it.
    */
   uint32_t favourable;
   /**
@@ -860,7 +880,8 @@ enum CmStatus cm_bng_to_wgs84(const double *e,
                               double *lon);
 
 /**
- * The default options: column "distance_km", no groups, no weights, 50 km, OAP bands, 95%.
+ * The default options (the core's `SummaryTableOptions::default()`): column "distance_km"
+ * (NULL), no groups, no weights, nulls an error, 50 km, OAP bands, 95%.
  */
 struct CmDistanceSummaryOptions cm_distance_summary_options_default(void);
 
@@ -880,6 +901,59 @@ struct CmDistanceSummaryOptions cm_distance_summary_options_default(void);
 enum CmStatus cm_distance_summary(struct ArrowArrayStream *input,
                                   const struct CmDistanceSummaryOptions *options,
                                   struct ArrowArrayStream *out);
+
+/**
+ * The kind of the last failed call on this thread, as a static NUL-terminated string that is
+ * never freed: the core's kind names ("invalid_argument", "length_mismatch",
+ * "invalid_value", "missing_column", "column_type", "invalid_cell", "invalid_group",
+ * "limit_exceeded", "cancelled", "internal" for a caught panic), "null_pointer" for
+ * `CM_NULL_POINTER`, or "" when the last call succeeded. Never NULL.
+ */
+const char *cm_last_error_kind(void);
+
+/**
+ * The table the last error belongs to, for calls that take several tables (e.g.
+ * "contacts"); NULL when it is not about one of several tables. Valid until the next `cm_`
+ * call on this thread.
+ */
+const char *cm_last_error_table(void);
+
+/**
+ * The column of the last error (for vector arguments, the array argument); NULL when it
+ * names none. Valid until the next `cm_` call on this thread.
+ */
+const char *cm_last_error_column(void);
+
+/**
+ * The argument or option the last error is about (e.g. "confidence", or the NULL pointer's
+ * name); NULL when none. Valid until the next `cm_` call on this thread.
+ */
+const char *cm_last_error_argument(void);
+
+/**
+ * The first offending row (0-based; for array arguments the index) of the last error, or
+ * -1 when it names none.
+ */
+int64_t cm_last_error_row(void);
+
+/**
+ * The offending value of the last error, as text (e.g. "NaN", "-3"); NULL when none. Valid
+ * until the next `cm_` call on this thread.
+ */
+const char *cm_last_error_value(void);
+
+/**
+ * The group the last error is about (grouped computations, e.g. "area=E1"); NULL when none.
+ * Valid until the next `cm_` call on this thread.
+ */
+const char *cm_last_error_group(void);
+
+/**
+ * The rule the last error broke, in words (e.g. "denominators must be finite and > 0");
+ * NULL when none (a cancellation, an internal error). Valid until the next `cm_` call on
+ * this thread.
+ */
+const char *cm_last_error_rule(void);
 
 /**
  * The message of the last failed call on this thread, as a NUL-terminated UTF-8 string, or
@@ -1038,8 +1112,9 @@ enum CmStatus cm_generalized_entropy(const double *values,
                                      double *out);
 
 /**
- * The default options: columns "subgroup", "value", "population", non-ordered, every
- * applicable measure, favourable high, linear SII, 95%, 100 000 repetitions, fixed seed.
+ * The default options (the core's `MeasuresTableOptions::default()`): columns "subgroup",
+ * "value", "population" (NULL), non-ordered, every applicable measure, favourable unset,
+ * linear SII, 95%, 100 000 repetitions, the fixed default seed.
  */
 struct CmInequalityOptions cm_inequality_options_default(void);
 
@@ -1062,7 +1137,8 @@ enum CmStatus cm_inequality_measures(struct ArrowArrayStream *input,
                                      struct ArrowArrayStream *out);
 
 /**
- * The default options for the months from `start` to `end` (days since 1970-01-01).
+ * The default options (the core's `OapOptions::default()`) for the months from `start` to
+ * `end` (days since 1970-01-01), which have no default.
  */
 struct CmOapOptions cm_oap_options_default(int32_t start,
                                            int32_t end);
@@ -1275,7 +1351,7 @@ enum CmStatus cm_mean(const uint32_t *group,
                       double *upper);
 
 /**
- * The default options (`spec/transition.md`) with data ending on `data_end` (days since
+ * The default options (`docs/methods/transition.md`) with data ending on `data_end` (days since
  * 1970-01-01): no period limits, every list at its default, no column renaming.
  */
 struct CmTransitionOptions cm_transition_options_default(int32_t data_end);

@@ -44,7 +44,7 @@ fn measures(c: &mut Criterion) {
     group.sample_size(10);
     for window in [Window::Month, Window::Rolling3m] {
         group.bench_function(
-            format!("120_months_42_icbs_3_breakdowns_{}", window.name()),
+            format!("120_months_42_icbs_3_breakdowns_{}", window.as_str()),
             |b| {
                 b.iter(|| {
                     for by in breakdowns {

@@ -3,21 +3,52 @@ collaboratives (out-of-area placements, travel distance, transition disengagemen
 funnel plots),
 computed by a Rust core shared with the C library and the command-line program.
 
+Every table function returns the same kind of frame it was given, with the records a
+documented rule set aside counted in its diagnostics (:func:`diagnostics`); bad input raises a
+:class:`CollabMetricsError` subclass naming the table, column, row and rule
+(:mod:`collabmetrics.errors`). Every default comes from the Rust core.
+
 >>> import collabmetrics as cm
 >>> cm.proportion(65, 100).column("method").to_pylist()
 ['Wilson']
 """
 
-from . import demo, distance, funnel, inequality, oap, transition
-from ._native import CollabMetricsError, __version__
+from . import demo, distance, errors, funnel, inequality, oap, transition
+from ._frames import diagnostics
+from ._native import __version__
+from .errors import (
+    CancelledError,
+    CollabMetricsError,
+    ColumnTypeError,
+    InternalError,
+    InvalidArgumentError,
+    InvalidCellError,
+    InvalidGroupError,
+    InvalidValueError,
+    LengthMismatchError,
+    LimitExceededError,
+    MissingColumnError,
+)
 from .stats import dsr, isr, mean, proportion, rate
 
 __all__ = [
+    "CancelledError",
     "CollabMetricsError",
+    "ColumnTypeError",
+    "InternalError",
+    "InvalidArgumentError",
+    "InvalidCellError",
+    "InvalidGroupError",
+    "InvalidValueError",
+    "LengthMismatchError",
+    "LimitExceededError",
+    "MissingColumnError",
     "__version__",
     "demo",
+    "diagnostics",
     "distance",
     "dsr",
+    "errors",
     "funnel",
     "inequality",
     "isr",

@@ -1,6 +1,14 @@
-"""Frame round trips: any Arrow-exporting frame in, the same kind of frame out.
+"""Frame round trips: any Arrow-exporting frame in, the same kind of frame out, with the
+result's diagnostics.
 
-Only conversion lives here; every number is computed by the Rust core.
+Only conversion lives here; every number, rule, message and default comes from the Rust core.
+
+Diagnostics (records a documented rule excluded, repaired or flagged, by reason) travel with
+each result: in a pyarrow result's schema metadata (key ``collabmetrics:diagnostics``, as C
+gets them), in a pandas result's ``DataFrame.attrs["collabmetrics"]["diagnostics"]`` (pandas
+carries ``attrs`` through most operations), and, since polars frames have no metadata, as an
+attribute of the polars DataFrame object collabmetrics returns (a frame derived from it, by
+``filter`` or ``select``, does not carry them). :func:`diagnostics` reads all three.
 """
 
 from __future__ import annotations
@@ -14,7 +22,8 @@ from typing import Any, Protocol, Union
 import numpy as np
 import pyarrow as pa
 
-from ._native import DIAGNOSTICS_KEY, CollabMetricsError
+from . import _native
+from ._native import DIAGNOSTICS_KEY
 
 
 class ArrowStreamExportable(Protocol):
@@ -35,31 +44,68 @@ Numbers = Union[float, int, Sequence[float], "np.ndarray[Any, Any]", pa.Array, p
 DateLike = Union[dt.date, str, Any]
 _EPOCH = dt.date(1970, 1, 1)
 
+#: Where a pandas result keeps its diagnostics: ``df.attrs[ATTRS_KEY]["diagnostics"]``.
+ATTRS_KEY = "collabmetrics"
+#: The attribute of a polars result that holds its diagnostics.
+_POLARS_ATTRIBUTE = "_collabmetrics_diagnostics"
+
 
 def days(value: DateLike, name: str) -> int:
-    """A date (``datetime.date``/``datetime``, ISO string, numpy or pandas) as days since 1970."""
+    """A date (``datetime.date``/``datetime``, ISO string, numpy or pandas) as days since 1970.
+
+    Text is read by the core (``YYYY-MM-DD``, optionally followed by a time); anything else is
+    an ``InvalidArgumentError`` naming ``name``.
+    """
     if hasattr(value, "to_pydatetime"):  # pandas Timestamp
         value = value.to_pydatetime()
     if isinstance(value, dt.datetime):
         value = value.date()
-    if not isinstance(value, dt.date):
-        try:
-            value = dt.date.fromisoformat(str(value)[:10])
-        except ValueError as e:
-            raise CollabMetricsError(
-                f"invalid argument `{name}`: not a date ({value!r}); use YYYY-MM-DD"
-            ) from e
-    return (value - _EPOCH).days
+    if isinstance(value, dt.date):
+        return (value - _EPOCH).days
+    return int(_native.parse_date(str(value), name))
 
 
-def diagnostics(table: pa.Table) -> list[dict[str, Any]]:
-    """The diagnostics a collabmetrics result carries in its schema metadata.
+def date_of(days_since_epoch: int) -> dt.date:
+    """Days since 1970-01-01 (the core's dates) as a ``datetime.date``."""
+    return _EPOCH + dt.timedelta(days=days_since_epoch)
 
-    Each entry has ``reason``, ``action``, ``count`` and ``first_row`` (the first input row the
-    rule applied to).
+
+def diagnostics(result: Frame) -> list[dict[str, Any]]:
+    """The diagnostics of a collabmetrics result: pyarrow, pandas or polars.
+
+    Each entry has ``reason`` (a stable key, e.g. ``"unknown_reason_code"``), ``action`` (what
+    the rule did), ``count`` and ``first_row`` (the first input row the rule applied to, or
+    None). An empty list means no record was set aside. A frame that carries none (not a
+    collabmetrics result, or a polars frame derived from one) is an ``InvalidArgumentError``:
+    lost diagnostics are not reported as "nothing set aside".
+
+    Example:
+        >>> import pandas as pd, collabmetrics as cm
+        >>> t = cm.distance.summary(pd.DataFrame({"distance_km": [3.0, None]}), nulls="propagate")
+        >>> [(d["reason"], d["count"], d["first_row"]) for d in cm.diagnostics(t)]
+        [('missing_distance', 1, 1)]
+        >>> t.attrs["collabmetrics"]["diagnostics"] == cm.diagnostics(t)
+        True
     """
-    raw = (table.schema.metadata or {}).get(DIAGNOSTICS_KEY.encode())
-    return [] if raw is None else list(json.loads(raw))
+    found: Any = None
+    if isinstance(result, (pa.Table, pa.RecordBatch)):
+        raw = (result.schema.metadata or {}).get(DIAGNOSTICS_KEY.encode())
+        found = None if raw is None else json.loads(raw)
+    elif _is_pandas(result):
+        found = result.attrs.get(ATTRS_KEY, {}).get("diagnostics")
+    elif _is_polars(result):
+        found = getattr(result, _POLARS_ATTRIBUTE, None)
+    else:
+        raise TypeError(
+            f"expected a collabmetrics result (pyarrow, pandas or polars), got {type(result).__name__}"
+        )
+    if found is None:
+        raise _native.invalid_argument(
+            "result",
+            "carries no collabmetrics diagnostics: pass the frame a collabmetrics function "
+            "returned (a polars frame derived from it by filter or select loses them)",
+        )
+    return [dict(d) for d in found]
 
 
 def _is_pandas(obj: object) -> bool:
@@ -91,14 +137,24 @@ def to_arrow(frame: Frame) -> tuple[pa.Table, str]:
 
 
 def from_arrow(table: pa.Table, kind: str) -> Frame:
-    """The result table converted back to the caller's kind of frame."""
+    """The result table converted back to the caller's kind of frame, with its diagnostics."""
     if kind == "pandas":
-        return table.to_pandas()
+        frame = table.to_pandas()
+        frame.attrs[ATTRS_KEY] = {"diagnostics": diagnostics(table)}
+        return frame
     if kind == "polars":
         import polars as pl
 
-        return pl.from_arrow(table)
+        frame = pl.from_arrow(table)
+        setattr(frame, _POLARS_ATTRIBUTE, diagnostics(table))
+        return frame
     return table
+
+
+def with_diagnostics(result: Frame, wanted: bool) -> Any:
+    """``(result, diagnostics(result))`` when ``wanted`` (the ``with_diagnostics=True``
+    shortcut of the table functions), else ``result``."""
+    return (result, diagnostics(result)) if wanted else result
 
 
 def _is_series(obj: object) -> bool:
@@ -139,32 +195,32 @@ def vector(x: Numbers, name: str) -> pa.Array:
         return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
     if isinstance(x, np.ndarray):
         if x.ndim != 1:
-            raise CollabMetricsError(
-                f"invalid argument `{name}`: expected one dimension, got {x.ndim}"
-            )
+            raise _native.invalid_argument(name, f"expected one dimension, got {x.ndim}")
         if x.dtype.kind in "iuf":
             return pa.array(x)
     try:
         return pa.array(x, type=pa.float64())
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError) as e:
-        raise CollabMetricsError(
-            f"invalid argument `{name}`: not a sequence of numbers ({e})"
-        ) from e
+        raise _native.invalid_argument(name, f"not a sequence of numbers ({e})") from e
 
 
 def vectors(**columns: Numbers) -> pa.Table:
-    """Parallel vectors as one table; length-1 inputs are broadcast to the others' length."""
+    """Parallel vectors as one table; length-1 inputs are broadcast to the others' length (the
+    core's rule: the first argument whose length is not 1 is the reference)."""
     arrays = {name: vector(x, name) for name, x in columns.items()}
-    n = max(len(a) for a in arrays.values())
-    first = next(iter(arrays))
+    n = _native.broadcast_len([(name, len(a)) for name, a in arrays.items()])
     for name, a in arrays.items():
-        if len(a) == 1 and n > 1:
+        if len(a) != n:
             arrays[name] = pa.repeat(a[0], n)
-        elif len(a) != n:
-            raise CollabMetricsError(
-                f"length mismatch: `{name}` has {len(a)} elements but `{first}` has "
-                f"{len(arrays[first])}"
-            )
+    return pa.table(arrays)
+
+
+def same_length(**columns: Numbers | None) -> pa.Table:
+    """Parallel vectors of one length as one table (None: the column is left out)."""
+    arrays = {name: vector(x, name) for name, x in columns.items() if x is not None}
+    first, ref = next(iter(arrays.items()))
+    for name, a in arrays.items():
+        _native.check_len(name, len(a), first, len(ref))
     return pa.table(arrays)
 
 
@@ -174,7 +230,7 @@ def levels(confidence: float | Sequence[float]) -> list[float]:
         return [float(confidence)]
     out = [float(c) for c in confidence]
     if not out:
-        raise CollabMetricsError("invalid argument `confidence`: no level given")
+        raise _native.invalid_argument("confidence", "no level given")
     return out
 
 

@@ -8,14 +8,55 @@ from ._frames import ArrowStreamExportable
 
 __version__: str
 
-class CollabMetricsError(ValueError): ...
+# Errors: one class per core ErrorKind; every instance has the fields below (None where they
+# do not apply).
+class CollabMetricsError(ValueError):
+    kind: str | None
+    table: str | None
+    column: str | None
+    argument: str | None
+    row: int | None
+    value: str | None
+    group: str | None
+    rule: str | None
 
+class InvalidArgumentError(CollabMetricsError): ...
+class LengthMismatchError(CollabMetricsError): ...
+class InvalidValueError(CollabMetricsError): ...
+class MissingColumnError(CollabMetricsError): ...
+class ColumnTypeError(CollabMetricsError): ...
+class InvalidCellError(CollabMetricsError): ...
+class InvalidGroupError(CollabMetricsError): ...
+class LimitExceededError(CollabMetricsError): ...
+class CancelledError(CollabMetricsError): ...
+class InternalError(CollabMetricsError): ...
+
+ERROR_KINDS: list[str]
+
+def invalid_argument(argument: str, message: str) -> InvalidArgumentError: ...
+def broadcast_len(arguments: list[tuple[str, int]]) -> int: ...
+def check_len(argument: str, found: int, reference: str, expected: int) -> None: ...
+
+# Options: the core's defaults by entry-point family (see DEFAULTS) and its names.
+DEFAULTS: list[str]
+INEQUALITY_MEASURES: list[str]
+OPTION_NAMES: dict[str, list[str]]
+
+def defaults(name: str) -> Any: ...
+def parse_date(text: str, argument: str) -> int: ...
+
+# Every function runs behind one guard that turns a Rust panic into InternalError.
+_GUARDED: list[str]
+
+def _test_panic(where: str) -> None: ...
+def _test_panic_in_conversion(_value: Any) -> None: ...
 def proportion_table(
     data: ArrowStreamExportable,
     numerator: str,
     denominator: str,
     confidence: float,
     multiplier: float,
+    method: str,
 ) -> pa.Table: ...
 def rate_table(
     data: ArrowStreamExportable,
@@ -46,7 +87,7 @@ def isr_table(
     by: list[str],
     kind: str,
     confidence: float,
-    multiplier: float,
+    multiplier: float | None,
     method: str,
 ) -> pa.Table: ...
 def mean_table(
@@ -78,8 +119,7 @@ def oap_measures(
     distance: str | None = None,
 ) -> pa.Table: ...
 
-# Distance: each returns the result table and its diagnostics as
-# (reason, action, count, first row) tuples.
+# Distance: each returns the result table, its diagnostics in the schema metadata.
 def distance_points_table(
     data: ArrowStreamExportable,
     coordinates: list[str],
@@ -87,7 +127,7 @@ def distance_points_table(
     round_km: bool,
     nulls: str,
     output: str,
-) -> tuple[pa.Table, list[tuple[str, str, int, int | None]]]: ...
+) -> pa.Table: ...
 def bng_to_wgs84_table(
     data: ArrowStreamExportable,
     easting: str,
@@ -95,7 +135,7 @@ def bng_to_wgs84_table(
     latitude: str,
     longitude: str,
     nulls: str,
-) -> tuple[pa.Table, list[tuple[str, str, int, int | None]]]: ...
+) -> pa.Table: ...
 def locate_table(
     data: ArrowStreamExportable,
     lookup: ArrowStreamExportable,
@@ -106,7 +146,7 @@ def locate_table(
     x: str,
     y: str,
     nulls: str,
-) -> tuple[pa.Table, list[tuple[str, str, int, int | None]]]: ...
+) -> pa.Table: ...
 def distance_summary_table(
     data: ArrowStreamExportable,
     distance: str,
@@ -117,7 +157,7 @@ def distance_summary_table(
     edges: list[float] | None,
     confidence: float,
     nulls: str,
-) -> tuple[pa.Table, list[tuple[str, str, int, int | None]]]: ...
+) -> pa.Table: ...
 def demo_tables(seed: int, scale: float, start: int, months: int) -> dict[str, pa.Table]: ...
 
 # Inequality: vectors arrive as a table with `values` (or `outcome` and `rank`) and optional
@@ -133,7 +173,7 @@ def inequality_measures_table(
     population: str,
     order: str | None,
     measures: list[str] | None,
-    favourable: str,
+    favourable: str | None,
     reference: str | None,
     scale: float | None,
     setting_average: float | None,
@@ -144,7 +184,7 @@ def inequality_measures_table(
     confidence: float,
     reps: int,
     seed: int,
-    counts: tuple[str, str, str, float] | None = None,
+    counts: tuple[str, str, str, float | None] | None = None,
     multiplier: float = 1.0,
 ) -> pa.Table: ...
 def inequality_index(
@@ -215,8 +255,6 @@ def transition_time_to_contact(
 
 # Funnel plots (options built by collabmetrics.funnel: enums by name, the limit as a number);
 # diagnostics travel in the schema metadata of the result.
-FUNNEL_STATISTICS: list[str]
-FUNNEL_FAMILIES: list[str]
 FUNNEL_SIGNIFICANCE_LABELS: list[str]
 
 def funnel_assess(
@@ -225,4 +263,3 @@ def funnel_assess(
 def funnel_limits(
     data: ArrowStreamExportable, options: dict[str, Any], columns: dict[str, str]
 ) -> pa.Table: ...
-def funnel_default_options() -> dict[str, Any]: ...

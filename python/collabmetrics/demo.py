@@ -15,19 +15,28 @@ import datetime as dt
 import pyarrow as pa
 
 from . import _native
+from ._frames import date_of, days
 
 __all__ = ["tables"]
 
+# The core's defaults.
+_D = _native.defaults("demo")
+_START = date_of(_D["start"])
+
 
 def tables(
-    *, seed: int = 2026, scale: float = 1.0, start: dt.date | str = "2021-04-01", months: int = 36
+    *,
+    seed: int = _D["seed"],
+    scale: float = _D["scale"],
+    start: dt.date | str = _START,
+    months: int = _D["months"],
 ) -> dict[str, pa.Table]:
     """The demo collaborative's tables, by name.
 
     Args:
         seed: the random seed; the same arguments always give identical tables.
         scale: 1.0 is a collaborative of about 1.9 million people; about 30 is England.
-        start: first day of the data.
+        start: first day of the data (a date or ``YYYY-MM-DD``).
         months: length of the data in calendar months.
 
     Returns:
@@ -46,6 +55,4 @@ def tables(
         >>> m.num_rows  # 12 months × 4 places
         48
     """
-    first = dt.date.fromisoformat(start) if isinstance(start, str) else start
-    days = (first - dt.date(1970, 1, 1)).days
-    return dict(_native.demo_tables(seed, scale, days, months))
+    return dict(_native.demo_tables(seed, scale, days(start, "start"), months))

@@ -3,13 +3,21 @@
 Distances are in km. ``bng`` is the NHS method (straight line between British National Grid
 eastings and northings; ``round_km=True`` reproduces MHSDS's whole-km distance), ``geodesic``
 the WGS84 ellipsoidal distance (Karney's algorithm, GeographicLib) and ``haversine`` the great
-circle on a sphere of radius 6371.0088 km. See ``spec/distance.md`` in the repository.
+circle on a sphere of radius 6371.0088 km. See ``docs/methods/distance.md`` in the repository.
 
 Missing values (NaN, None, null) are an error naming the argument or column and the row,
 unless ``nulls="propagate"``: then such rows give NaN (null in frames) and are counted. Rows a
-rule sets aside (an unknown location code, a missing distance left out of a summary) are never
-dropped silently: each function warns with their counts, or returns them with
-``with_diagnostics=True``.
+rule sets aside (a missing coordinate, an unknown location code, a missing distance left out of
+a summary) are never dropped silently:
+
+* the frame functions (:func:`points`, :func:`locate`, :func:`summary`) return them as the
+  result's diagnostics, like every collabmetrics table function: read them with
+  :func:`collabmetrics.diagnostics` (or ``with_diagnostics=True``);
+* the vector functions (:func:`bng`, :func:`geodesic`, :func:`haversine`,
+  :func:`bng_to_wgs84`) return numpy arrays, which cannot carry them, so they warn instead: a
+  :class:`DiagnosticsWarning` per reason with its count and first row.
+
+Every default below is the Rust core's.
 """
 
 from __future__ import annotations
@@ -19,11 +27,25 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from . import _native
-from ._frames import Frame, Numbers, from_arrow, group_names, is_frame, to_arrow, vectors
+from ._frames import (
+    Frame,
+    Numbers,
+    diagnostics,
+    from_arrow,
+    group_names,
+    is_frame,
+    to_arrow,
+    vectors,
+)
+from ._frames import (
+    with_diagnostics as _with_diagnostics,
+)
 
 __all__ = [
+    "DiagnosticsWarning",
     "bng",
     "bng_to_wgs84",
     "geodesic",
@@ -33,28 +55,31 @@ __all__ = [
     "summary",
 ]
 
-#: One diagnostic: why records were set aside, what was done, how many, and the first row.
-Diagnostic = dict[str, Any]
+# The core's defaults of each function.
+_POINTS = _native.defaults("distance_points")
+_CONVERT = _native.defaults("distance_convert")
+_LOCATE = _native.defaults("distance_locate")
+_SUMMARY = _native.defaults("distance_summary")
 
 
-def _diagnostics(raw: list[tuple[str, str, int, int | None]]) -> list[Diagnostic]:
-    return [
-        {"reason": reason, "action": action, "count": count, "first_row": first}
-        for reason, action, count, first in raw
-    ]
+class DiagnosticsWarning(UserWarning):
+    """Records a vector function set aside (e.g. missing coordinates with
+    ``nulls="propagate"``), with their count and first row; its ``diagnostic`` attribute holds
+    the entry (``reason``, ``action``, ``count``, ``first_row``)."""
+
+    def __init__(self, diagnostic: dict[str, Any]) -> None:
+        self.diagnostic = diagnostic
+        super().__init__(
+            f"collabmetrics: {diagnostic['count']} row(s) {diagnostic['reason']} "
+            f"({diagnostic['action']}; first at row {diagnostic['first_row']})"
+        )
 
 
-def _report(raw: list[tuple[str, str, int, int | None]], with_diagnostics: bool) -> Any:
-    """Warns about set-aside rows, unless the caller takes the diagnostics."""
-    diagnostics = _diagnostics(raw)
-    if not with_diagnostics:
-        for d in diagnostics:
-            warnings.warn(
-                f"collabmetrics: {d['count']} row(s) {d['reason']} ({d['action']}; first at "
-                f"row {d['first_row']})",
-                stacklevel=3,
-            )
-    return diagnostics
+def _warn(table: pa.Table, stacklevel: int) -> None:
+    """Warns once per diagnostic of a vector function's result (arrays carry none), at the
+    caller's line (`stacklevel` frames up from here)."""
+    for d in diagnostics(table):
+        warnings.warn(DiagnosticsWarning(d), stacklevel=stacklevel)
 
 
 def _km(
@@ -65,10 +90,11 @@ def _km(
     nulls: str,
 ) -> np.ndarray[Any, np.dtype[np.float64]]:
     table = vectors(**dict(zip(names, values)))
-    out, _ = _native.distance_points_table(
-        table, list(names), method, round_km, nulls, "distance_km"
+    out = _native.distance_points_table(
+        table, list(names), method, round_km, nulls, _POINTS["output"]
     )
-    return np.asarray(out.column("distance_km").to_numpy(), dtype=np.float64)
+    _warn(out, stacklevel=4)  # _warn, _km, bng / geodesic / haversine, the caller
+    return np.asarray(out.column(_POINTS["output"]).to_numpy(), dtype=np.float64)
 
 
 def bng(
@@ -77,8 +103,8 @@ def bng(
     e2: Numbers,
     n2: Numbers,
     *,
-    round_km: bool = False,
-    nulls: str = "error",
+    round_km: bool = _POINTS["round_km"],
+    nulls: str = _POINTS["nulls"],
 ) -> np.ndarray[Any, np.dtype[np.float64]]:
     """Straight-line distances in km between British National Grid points: √(ΔE² + ΔN²) / 1000.
 
@@ -90,14 +116,16 @@ def bng(
         round_km: round to whole km, halves away from zero, as MHSDS's derived distance from
             home (``round(hypot(ΔE, ΔN) / 1000)`` in SQL). R's ``round`` differs at exact
             halves (it rounds 2.5 to 2).
-        nulls: ``"error"`` (default) or ``"propagate"`` (a missing coordinate gives NaN).
+        nulls: ``"error"`` (default) or ``"propagate"`` (a missing coordinate gives NaN, and
+            a :class:`DiagnosticsWarning` counts them).
 
     Returns:
         A numpy array of km.
 
     Raises:
-        CollabMetricsError: a coordinate outside the grid, NaN or None (unless propagated),
-            mismatched lengths.
+        InvalidCellError: a coordinate outside the grid, NaN or None (unless propagated),
+            naming the argument (``column``) and index (``row``).
+        LengthMismatchError: lengths other than 1 that differ.
 
     Example:
         >>> import collabmetrics as cm
@@ -111,7 +139,7 @@ def bng(
 
 
 def geodesic(
-    lat1: Numbers, lon1: Numbers, lat2: Numbers, lon2: Numbers, *, nulls: str = "error"
+    lat1: Numbers, lon1: Numbers, lat2: Numbers, lon2: Numbers, *, nulls: str = _POINTS["nulls"]
 ) -> np.ndarray[Any, np.dtype[np.float64]]:
     """Distances in km on the WGS84 ellipsoid by Karney's algorithm (GeographicLib).
 
@@ -125,11 +153,11 @@ def geodesic(
         5551.7594
     """
     names = ("lat1", "lon1", "lat2", "lon2")
-    return _km("geodesic", names, (lat1, lon1, lat2, lon2), False, nulls)
+    return _km("geodesic", names, (lat1, lon1, lat2, lon2), _POINTS["round_km"], nulls)
 
 
 def haversine(
-    lat1: Numbers, lon1: Numbers, lat2: Numbers, lon2: Numbers, *, nulls: str = "error"
+    lat1: Numbers, lon1: Numbers, lat2: Numbers, lon2: Numbers, *, nulls: str = _POINTS["nulls"]
 ) -> np.ndarray[Any, np.dtype[np.float64]]:
     """Great-circle distances in km on the sphere of mean radius 6371.0088 km.
 
@@ -142,11 +170,11 @@ def haversine(
         [111.1951, 6671.7048]
     """
     names = ("lat1", "lon1", "lat2", "lon2")
-    return _km("haversine", names, (lat1, lon1, lat2, lon2), False, nulls)
+    return _km("haversine", names, (lat1, lon1, lat2, lon2), _POINTS["round_km"], nulls)
 
 
 def bng_to_wgs84(
-    e: Numbers, n: Numbers, *, nulls: str = "error"
+    e: Numbers, n: Numbers, *, nulls: str = _CONVERT["nulls"]
 ) -> tuple[np.ndarray[Any, np.dtype[np.float64]], np.ndarray[Any, np.dtype[np.float64]]]:
     """WGS84 latitudes and longitudes (degrees) of British National Grid eastings/northings.
 
@@ -161,9 +189,11 @@ def bng_to_wgs84(
         (50.9313, -1.4505)
     """
     table = vectors(e=e, n=n)
-    out, _ = _native.bng_to_wgs84_table(table, "e", "n", "latitude", "longitude", nulls)
-    lat = np.asarray(out.column("latitude").to_numpy(), dtype=np.float64)
-    lon = np.asarray(out.column("longitude").to_numpy(), dtype=np.float64)
+    lat_name, lon_name = _CONVERT["latitude"], _CONVERT["longitude"]
+    out = _native.bng_to_wgs84_table(table, "e", "n", lat_name, lon_name, nulls)
+    _warn(out, stacklevel=3)  # _warn, bng_to_wgs84, the caller
+    lat = np.asarray(out.column(lat_name).to_numpy(), dtype=np.float64)
+    lon = np.asarray(out.column(lon_name).to_numpy(), dtype=np.float64)
     return lat, lon
 
 
@@ -171,10 +201,10 @@ def points(
     frame: Frame,
     *,
     coordinates: Sequence[str],
-    method: str = "bng",
-    round_km: bool = False,
-    nulls: str = "error",
-    output: str = "distance_km",
+    method: str = _POINTS["method"],
+    round_km: bool = _POINTS["round_km"],
+    nulls: str = _POINTS["nulls"],
+    output: str = _POINTS["output"],
     with_diagnostics: bool = False,
 ) -> Any:
     """Adds a distance column (km) to a frame, from four coordinate columns.
@@ -185,7 +215,8 @@ def points(
             (e1, n1, e2, n2) for ``"bng"``, (lat1, lon1, lat2, lon2) otherwise.
         method: ``"bng"``, ``"geodesic"`` or ``"haversine"``.
         output: the name of the column added.
-        with_diagnostics: return ``(frame, diagnostics)`` instead of warning.
+        with_diagnostics: return ``(frame, diagnostics)``; the frame carries them anyway
+            (:func:`collabmetrics.diagnostics`).
 
     Returns:
         The same kind of frame with ``output`` added (null where a coordinate was missing
@@ -198,14 +229,10 @@ def points(
         <pyarrow.DoubleScalar: 5.0>
     """
     if isinstance(coordinates, str) or len(coordinates) != 4:
-        raise _native.CollabMetricsError("invalid argument `coordinates`: give four column names")
+        raise _native.invalid_argument("coordinates", "give four column names")
     table, kind = to_arrow(frame)
-    out, raw = _native.distance_points_table(
-        table, list(coordinates), method, round_km, nulls, output
-    )
-    diagnostics = _report(raw, with_diagnostics)
-    result = from_arrow(out, kind)
-    return (result, diagnostics) if with_diagnostics else result
+    out = _native.distance_points_table(table, list(coordinates), method, round_km, nulls, output)
+    return _with_diagnostics(from_arrow(out, kind), with_diagnostics)
 
 
 def locate(
@@ -213,11 +240,11 @@ def locate(
     lookup: Frame,
     *,
     code: str,
-    lookup_code: str = "code",
-    x: str = "x",
-    y: str = "y",
+    lookup_code: str = _LOCATE["lookup_code"],
+    x: str = _LOCATE["lookup_x"],
+    y: str = _LOCATE["lookup_y"],
     into: tuple[str, str] | None = None,
-    nulls: str = "error",
+    nulls: str = _LOCATE["nulls"],
     with_diagnostics: bool = False,
 ) -> Any:
     """Adds the coordinates of each row's location code (postcode, LSOA, site) from a lookup.
@@ -233,7 +260,8 @@ def locate(
         into: names of the two columns added (default: ``x`` and ``y``).
         nulls: a null code is an error (``"error"``) or gets null coordinates and is counted
             (``"propagate"``).
-        with_diagnostics: return ``(frame, diagnostics)`` instead of warning.
+        with_diagnostics: return ``(frame, diagnostics)``; the frame carries them anyway
+            (:func:`collabmetrics.diagnostics`).
 
     Example:
         >>> import pyarrow as pa, collabmetrics as cm
@@ -248,24 +276,20 @@ def locate(
     table, kind = to_arrow(frame)
     lookup_table, _ = to_arrow(lookup)
     x_out, y_out = into if into is not None else (x, y)
-    out, raw = _native.locate_table(
-        table, lookup_table, code, lookup_code, x, y, x_out, y_out, nulls
-    )
-    diagnostics = _report(raw, with_diagnostics)
-    result = from_arrow(out, kind)
-    return (result, diagnostics) if with_diagnostics else result
+    out = _native.locate_table(table, lookup_table, code, lookup_code, x, y, x_out, y_out, nulls)
+    return _with_diagnostics(from_arrow(out, kind), with_diagnostics)
 
 
 def summary(
     frame: Frame | Numbers,
     *,
-    distance: str = "distance_km",
+    distance: str = _SUMMARY["distance"],
     by: str | Sequence[str] | None = None,
-    weight: str | None = None,
-    threshold: float = 50.0,
-    bands: str | Sequence[float] = "oap",
-    confidence: float = 0.95,
-    nulls: str = "error",
+    weight: str | None = _SUMMARY["weight"],
+    threshold: float = _SUMMARY["threshold"],
+    bands: str | Sequence[float] = _SUMMARY["bands"],
+    confidence: float = _SUMMARY["confidence"],
+    nulls: str = _SUMMARY["nulls"],
     with_diagnostics: bool = False,
 ) -> Any:
     """Distance summaries per group: count, mean, median with interval, p90, max, share beyond.
@@ -288,7 +312,8 @@ def summary(
             ``"mhsds_monthly"`` (0–19, 20–49, 50–99, 100+ as [0, 20), [20, 50), … — pass
             whole-km distances to reproduce MHSDS) or a list of increasing edges in km.
         nulls: a missing distance is an error, or (``"propagate"``) left out and counted.
-        with_diagnostics: return ``(frame, diagnostics)`` instead of warning.
+        with_diagnostics: return ``(frame, diagnostics)``; the frame carries them anyway
+            (:func:`collabmetrics.diagnostics`).
 
     Returns:
         The ``by`` columns, ``count``, ``weight_sum`` (weighted only), ``mean``, ``median``,
@@ -312,7 +337,7 @@ def summary(
         preset, edges = bands, None
     else:
         preset, edges = "custom", [float(b) for b in bands]
-    out, raw = _native.distance_summary_table(
+    out = _native.distance_summary_table(
         table,
         distance,
         group_names(by),
@@ -323,6 +348,4 @@ def summary(
         confidence,
         nulls,
     )
-    diagnostics = _report(raw, with_diagnostics)
-    result = from_arrow(out, kind)
-    return (result, diagnostics) if with_diagnostics else result
+    return _with_diagnostics(from_arrow(out, kind), with_diagnostics)

@@ -23,22 +23,19 @@ from typing import Any, Literal
 
 from . import _native
 from ._frames import Frame, diagnostics, from_arrow, to_arrow
+from ._frames import with_diagnostics as _with_diagnostics
 
 __all__ = ["DEFAULTS", "FAMILIES", "SIGNIFICANCE", "STATISTICS", "assess", "diagnostics", "limits"]
 
-#: The core's default options (``statistic`` has none: it must be given).
-DEFAULTS: dict[str, Any] = dict(_native.funnel_default_options())
-#: The statistics, by family: PHE's five, then FunnelPlotR's ``sr``, ``pr``, ``rc``.
-STATISTICS: tuple[str, ...] = tuple(_native.FUNNEL_STATISTICS)
+#: The core's default options (``statistic`` has none: it must be given; PHE's multiplier
+#: has none either).
+DEFAULTS: dict[str, Any] = dict(_native.defaults("funnel"))
+#: The statistics: PHE's five, then FunnelPlotR's ``sr``, ``pr``, ``rc``.
+STATISTICS: tuple[str, ...] = tuple(_native.OPTION_NAMES["Statistic"])
 #: The families.
-FAMILIES: tuple[str, ...] = tuple(_native.FUNNEL_FAMILIES)
+FAMILIES: tuple[str, ...] = tuple(_native.OPTION_NAMES["Family"])
 #: PHE's significance labels, in its factor order.
 SIGNIFICANCE: tuple[str, ...] = tuple(_native.FUNNEL_SIGNIFICANCE_LABELS)
-
-Statistic = Literal[
-    "proportion", "ratio_isr", "ratio_count", "rate_crude", "rate_dsr", "sr", "pr", "rc"
-]
-FamilyName = Literal["phe", "funnelplotr", "spiegelhalter_exact"]
 
 
 def _options(
@@ -53,7 +50,7 @@ def _options(
     trim_by: float,
     multiplier: float | None,
     funnelplotr_compat: bool,
-    rate: str | None,
+    rate: str,
     years_of_data: float | None,
     shmi_rounding: bool,
     exclude_zero_sr: bool,
@@ -65,7 +62,7 @@ def _options(
         "unit": unit,
         "numerator": numerator,
         "denominator": DEFAULTS["denominator"] if denominator is None else denominator,
-        "rate": DEFAULTS["rate"] if rate is None else rate,
+        "rate": rate,
         "multiplier": None if multiplier is None else float(multiplier),
         "years_of_data": None if years_of_data is None else float(years_of_data),
         "sr_method": sr_method,
@@ -84,15 +81,17 @@ def assess(
     denominator: str | None,
     *,
     unit: str | None,
-    statistic: Statistic,
-    family: FamilyName | None = DEFAULTS["family"],
+    statistic: Literal[
+        "proportion", "ratio_isr", "ratio_count", "rate_crude", "rate_dsr", "sr", "pr", "rc"
+    ],
+    family: Literal["phe", "funnelplotr", "spiegelhalter_exact"] | None = DEFAULTS["family"],
     sr_method: Literal["SHMI", "CQC"] = DEFAULTS["sr_method"],
     limit: float = DEFAULTS["limit"],
     draw_adjusted: bool = DEFAULTS["draw_adjusted"],
     trim_by: float = DEFAULTS["trim_by"],
     multiplier: float | None = DEFAULTS["multiplier"],
     funnelplotr_compat: bool = DEFAULTS["funnelplotr_compat"],
-    rate: str | None = None,
+    rate: str = DEFAULTS["rate"],
     years_of_data: float | None = DEFAULTS["years_of_data"],
     shmi_rounding: bool = DEFAULTS["shmi_rounding"],
     exclude_zero_sr: bool = DEFAULTS["exclude_zero_sr"],
@@ -140,7 +139,8 @@ def assess(
         exclude_zero_sr: SR/SHMI: leave units with 0 events out (counted in the diagnostics)
             instead of raising an error naming the unit.
         columns: our column names to yours (``{"numerator": "deaths"}``), for the names above.
-        with_diagnostics: also return the diagnostics (see :func:`diagnostics`).
+        with_diagnostics: return ``(result, diagnostics(result))``; the result carries its
+            diagnostics anyway (:func:`collabmetrics.diagnostics`).
 
     Raises:
         CollabMetricsError: a missing value, a negative numerator, a denominator ≤ 0, a
@@ -182,8 +182,7 @@ def assess(
         exclude_zero_sr,
     )
     result = _native.funnel_assess(table, options, dict(columns or {}))
-    out = from_arrow(result, kind)
-    return (out, diagnostics(result)) if with_diagnostics else out
+    return _with_diagnostics(from_arrow(result, kind), with_diagnostics)
 
 
 def limits(
@@ -192,15 +191,17 @@ def limits(
     denominator: str | None,
     *,
     unit: str | None,
-    statistic: Statistic,
-    family: FamilyName | None = DEFAULTS["family"],
+    statistic: Literal[
+        "proportion", "ratio_isr", "ratio_count", "rate_crude", "rate_dsr", "sr", "pr", "rc"
+    ],
+    family: Literal["phe", "funnelplotr", "spiegelhalter_exact"] | None = DEFAULTS["family"],
     sr_method: Literal["SHMI", "CQC"] = DEFAULTS["sr_method"],
     limit: float = DEFAULTS["limit"],
     draw_adjusted: bool = DEFAULTS["draw_adjusted"],
     trim_by: float = DEFAULTS["trim_by"],
     multiplier: float | None = DEFAULTS["multiplier"],
     funnelplotr_compat: bool = DEFAULTS["funnelplotr_compat"],
-    rate: str | None = None,
+    rate: str = DEFAULTS["rate"],
     years_of_data: float | None = DEFAULTS["years_of_data"],
     shmi_rounding: bool = DEFAULTS["shmi_rounding"],
     exclude_zero_sr: bool = DEFAULTS["exclude_zero_sr"],
@@ -249,5 +250,4 @@ def limits(
         exclude_zero_sr,
     )
     result = _native.funnel_limits(table, options, dict(columns or {}))
-    out = from_arrow(result, kind)
-    return (out, diagnostics(result)) if with_diagnostics else out
+    return _with_diagnostics(from_arrow(result, kind), with_diagnostics)

@@ -1,6 +1,6 @@
 """Inequality across population groups and across individuals.
 
-Two kinds of input (``spec/inequality.md`` in the repository):
+Two kinds of input (``docs/methods/inequality.md`` in the repository):
 
 * **grouped**: one row per subgroup (an IMD decile, an ethnic group, a place) with its estimate,
   standard error or limits, population and, on an ordered dimension, its order (1 = most
@@ -13,8 +13,9 @@ Two kinds of input (``spec/inequality.md`` in the repository):
   splits Theil T, MLD and GE(α) into within- and between-group parts. The first six give a
   percentile bootstrap interval with ``interval=True``.
 
-Every number is computed by the Rust core; simulated and bootstrap intervals take a ``seed``
-(default fixed) and do not depend on the number of threads.
+Every number is computed by the Rust core, and every default below is the core's; simulated
+and bootstrap intervals take a ``seed`` (default fixed) and do not depend on the number of
+threads.
 """
 
 from __future__ import annotations
@@ -29,14 +30,15 @@ from . import _native
 from ._frames import (
     Frame,
     Numbers,
-    diagnostics,
     from_arrow,
     group_names,
     levels,
+    same_length,
     to_arrow,
-    vector,
 )
-from ._native import CollabMetricsError
+from ._frames import (
+    with_diagnostics as _with_diagnostics,
+)
 
 __all__ = [
     "DEFAULT_SEED",
@@ -54,34 +56,18 @@ __all__ = [
     "theil",
 ]
 
-#: The default seed of every simulation and bootstrap (the core's).
-DEFAULT_SEED = 20_240_601
+# The core's defaults.
+_M = _native.defaults("inequality_measures")
+_COUNTS = _native.defaults("inequality_counts")
+_IND = _native.defaults("inequality_individual")
+_BOOT = _native.defaults("inequality_bootstrap")
 
-#: The grouped measures' codes, in the spec's order.
-MEASURES: tuple[str, ...] = (
-    "D",
-    "R",
-    "SII",
-    "RII",
-    "RII_MEAN",
-    "ACI",
-    "RCI",
-    "BGV",
-    "BGSD",
-    "COV",
-    "MDBU",
-    "MDBW",
-    "MDMU",
-    "MDMW",
-    "MDRU",
-    "MDRW",
-    "IDISU",
-    "IDISW",
-    "TI",
-    "MLD",
-    "PAF",
-    "PAR",
-)
+#: The default seed of every simulation and bootstrap (the core's).
+DEFAULT_SEED: int = _M["seed"]
+
+#: The grouped measures' codes, in the order of docs/methods/inequality.md (the core's name
+#: table).
+MEASURES: tuple[str, ...] = tuple(_native.INEQUALITY_MEASURES)
 
 #: An index, or with ``interval=True`` the index with its bootstrap limits (value, lower, upper).
 Index = Union[float, tuple[float, float, float]]
@@ -92,29 +78,29 @@ def measures(
     *,
     group: str,
     population: str,
-    value: str = "value",
-    se: str | None = None,
-    lower: str | None = None,
-    upper: str | None = None,
-    order: str | None = None,
+    value: str = _M["value"],
+    se: str | None = _M["se"],
+    lower: str | None = _M["lower"],
+    upper: str | None = _M["upper"],
+    order: str | None = _M["order"],
     by: str | Sequence[str] | None = None,
-    favourable: Literal["high", "low"] = "low",
-    measures: str | Sequence[str] | None = None,
-    reference: str | None = None,
-    scale: float | None = None,
-    setting_average: float | None = None,
-    rci_method: Literal["raw", "wagstaff", "erreygers"] = "raw",
-    sii_model: Literal["linear", "logistic"] = "linear",
-    value_type: Literal["other", "rate", "proportion"] = "other",
-    transform: bool = False,
-    confidence: float | Sequence[float] = 0.95,
-    reps: int = 100_000,
-    seed: int = DEFAULT_SEED,
+    favourable: Literal["high", "low"] | None = _M["favourable"],
+    measures: str | Sequence[str] | None = _M["measures"],
+    reference: str | None = _M["reference"],
+    scale: float | None = _M["scale"],
+    setting_average: float | None = _M["setting_average"],
+    rci_method: Literal["raw", "wagstaff", "erreygers"] = _M["rci_method"],
+    sii_model: Literal["linear", "logistic"] = _M["sii_model"],
+    value_type: Literal["other", "rate", "proportion"] = _M["value_type"],
+    transform: bool = _M["transform"],
+    confidence: float | Sequence[float] = _M["confidence"],
+    reps: int = _M["reps"],
+    seed: int = _M["seed"],
     numerator: str | None = None,
     denominator: str | None = None,
-    count_kind: Literal["proportion", "rate"] = "proportion",
-    count_multiplier: float | None = None,
-    multiplier: float = 1.0,
+    count_kind: Literal["proportion", "rate"] = _COUNTS["kind"],
+    count_multiplier: float | None = _COUNTS["multiplier"],
+    multiplier: float = _M["multiplier"],
     with_diagnostics: bool = False,
 ) -> Any:
     """Summary measures of inequality across subgroups, per by-group.
@@ -142,6 +128,10 @@ def measures(
         by: columns whose combinations each hold one subgroup table (indicator, area, period).
         favourable: ``"low"`` when lower values are better (OAP rates, disengagement),
             ``"high"`` when higher are (engagement); fixes the best and reference subgroups.
+            It has no default, since it depends on the indicator: D and R on an ordered
+            dimension or against a ``reference``, MDBU, MDBW, PAF and PAR are an
+            ``InvalidArgumentError`` naming ``favourable`` without it (the other measures do
+            not use it).
         measures: codes to compute (e.g. ``["D", "R", "SII"]``); ``None``: every measure that
             applies to the dimension. One that does not apply is an error naming it.
         reference: label of a reference subgroup (MDR; D, R, PAF, PAR when given).
@@ -157,17 +147,20 @@ def measures(
         reps: simulation repetitions (at least 100; 0: no simulated intervals).
         seed: simulation seed.
         multiplier: PHE's multiplier of the linear SII and its limits (default 1).
-        with_diagnostics: also return the diagnostics (rows without a population, rows
-            without a standard error), as ``(result, diagnostics)``.
+        with_diagnostics: return ``(result, diagnostics(result))``; the result carries its
+            diagnostics (rows without a population, rows without a standard error) anyway
+            (:func:`collabmetrics.diagnostics`).
 
     On a non-ordered dimension up to 15 % of the subgroups may lack a population when a
     ``setting_average`` is given: they weigh nothing in the weighted measures and count in
     the unweighted ones.
 
     Raises:
-        CollabMetricsError: fewer subgroups than a measure needs, a duplicate label, a missing
-            or non-positive population, a missing order on an ordered dimension, an unknown
-            measure, ``reps`` below 100; the message names the by-group and subgroup.
+        InvalidGroupError: fewer subgroups than a measure needs, a duplicate label, a missing
+            or non-positive population, a missing order on an ordered dimension; the message
+            and ``group`` name the by-group and subgroup.
+        InvalidArgumentError: an unknown measure or option name, ``reps`` below 100, no
+            ``favourable`` for a measure that needs it.
 
     Example:
         >>> import pyarrow as pa, collabmetrics as cm
@@ -215,8 +208,7 @@ def measures(
         for c in levels(confidence)
     ]
     out = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
-    result = from_arrow(out, kind)
-    return (result, diagnostics(tables[0])) if with_diagnostics else result
+    return _with_diagnostics(from_arrow(out, kind), with_diagnostics)
 
 
 def _counts(
@@ -224,16 +216,16 @@ def _counts(
     denominator: str | None,
     kind: str,
     multiplier: float | None,
-) -> tuple[str, str, str, float] | None:
-    """The counts argument of the native call (None when an estimate column is used)."""
+) -> tuple[str, str, str, float | None] | None:
+    """The counts argument of the native call (None when an estimate column is used); a
+    multiplier of None is the kind's own, chosen by the core."""
     if numerator is None and denominator is None:
         return None
     if numerator is None or denominator is None:
-        raise CollabMetricsError(
-            "invalid argument `numerator`: give both `numerator` and `denominator`, or neither"
+        raise _native.invalid_argument(
+            "numerator", "give both `numerator` and `denominator`, or neither"
         )
-    default = 100.0 if kind == "proportion" else 100_000.0
-    return (numerator, denominator, kind, default if multiplier is None else float(multiplier))
+    return (numerator, denominator, kind, None if multiplier is None else float(multiplier))
 
 
 def sii(
@@ -242,22 +234,22 @@ def sii(
     group: str,
     population: str,
     order: str,
-    value: str = "value",
-    se: str | None = None,
-    lower: str | None = None,
-    upper: str | None = None,
+    value: str = _M["value"],
+    se: str | None = _M["se"],
+    lower: str | None = _M["lower"],
+    upper: str | None = _M["upper"],
     by: str | Sequence[str] | None = None,
-    value_type: Literal["other", "rate", "proportion"] = "other",
-    transform: bool = False,
+    value_type: Literal["other", "rate", "proportion"] = _M["value_type"],
+    transform: bool = _M["transform"],
     rii_mean: bool = False,
-    confidence: float | Sequence[float] = 0.95,
-    reps: int = 100_000,
-    seed: int = DEFAULT_SEED,
-    multiplier: float = 1.0,
+    confidence: float | Sequence[float] = _M["confidence"],
+    reps: int = _M["reps"],
+    seed: int = _M["seed"],
+    multiplier: float = _M["multiplier"],
     numerator: str | None = None,
     denominator: str | None = None,
-    count_kind: Literal["proportion", "rate"] = "proportion",
-    count_multiplier: float | None = None,
+    count_kind: Literal["proportion", "rate"] = _COUNTS["kind"],
+    count_multiplier: float | None = _COUNTS["multiplier"],
     with_diagnostics: bool = False,
 ) -> Any:
     """PHE's slope and relative indices of inequality (``phe_sii``), per by-group.
@@ -310,16 +302,7 @@ def sii(
     )
 
 
-def _table(**columns: Numbers | None) -> pa.Table:
-    """Vectors as one table (None: the column is left out); lengths must agree."""
-    arrays = {name: vector(x, name) for name, x in columns.items() if x is not None}
-    first, ref = next(iter(arrays.items()))
-    for name, a in arrays.items():
-        if len(a) != len(ref):
-            raise CollabMetricsError(
-                f"length mismatch: `{name}` has {len(a)} elements but `{first}` has {len(ref)}"
-            )
-    return pa.table(arrays)
+_table = same_length
 
 
 def _index(
@@ -337,8 +320,8 @@ def _index(
     if not interval:
         return _native.inequality_index(table, measure, parameter, corrected)
     if corrected:
-        raise CollabMetricsError(
-            "invalid argument `corrected`: the bootstrap interval is for the uncorrected Gini"
+        raise _native.invalid_argument(
+            "corrected", "the bootstrap interval is for the uncorrected Gini"
         )
     return _native.inequality_bootstrap(table, measure, parameter, reps, confidence, seed)
 
@@ -369,11 +352,11 @@ def gini(
     values: Numbers,
     weights: Numbers | None = None,
     *,
-    corrected: bool = False,
+    corrected: bool = _IND["corrected"],
     interval: bool = False,
-    reps: int = 1000,
-    confidence: float = 0.95,
-    seed: int = DEFAULT_SEED,
+    reps: int = _BOOT["reps"],
+    confidence: float = _BOOT["confidence"],
+    seed: int = _BOOT["seed"],
 ) -> Index:
     """Gini coefficient Σ_i Σ_j w_i w_j |y_i − y_j| / (2 (Σ w)² ȳ).
 
@@ -423,9 +406,9 @@ def theil(
     weights: Numbers | None = None,
     *,
     interval: bool = False,
-    reps: int = 1000,
-    confidence: float = 0.95,
-    seed: int = DEFAULT_SEED,
+    reps: int = _BOOT["reps"],
+    confidence: float = _BOOT["confidence"],
+    seed: int = _BOOT["seed"],
 ) -> Index:
     """Theil T = Σ w_i (y_i/ȳ) ln(y_i/ȳ) / Σ w_i (0 · ln 0 = 0; zeros allowed).
 
@@ -462,9 +445,9 @@ def mld(
     weights: Numbers | None = None,
     *,
     interval: bool = False,
-    reps: int = 1000,
-    confidence: float = 0.95,
-    seed: int = DEFAULT_SEED,
+    reps: int = _BOOT["reps"],
+    confidence: float = _BOOT["confidence"],
+    seed: int = _BOOT["seed"],
 ) -> Index:
     """Mean log deviation (Theil L) = Σ w_i ln(ȳ/y_i) / Σ w_i; values must be > 0.
 
@@ -504,9 +487,9 @@ def atkinson(
     weights: Numbers | None = None,
     *,
     interval: bool = False,
-    reps: int = 1000,
-    confidence: float = 0.95,
-    seed: int = DEFAULT_SEED,
+    reps: int = _BOOT["reps"],
+    confidence: float = _BOOT["confidence"],
+    seed: int = _BOOT["seed"],
 ) -> Index:
     """Atkinson(ε) = 1 − EDE / ȳ, EDE = (Σ w_i y_i^(1−ε) / Σ w_i)^(1/(1−ε)) (PySAL's).
 
@@ -550,9 +533,9 @@ def ge(
     weights: Numbers | None = None,
     *,
     interval: bool = False,
-    reps: int = 1000,
-    confidence: float = 0.95,
-    seed: int = DEFAULT_SEED,
+    reps: int = _BOOT["reps"],
+    confidence: float = _BOOT["confidence"],
+    seed: int = _BOOT["seed"],
 ) -> Index:
     """Generalised entropy GE(α) = (Σ w_i ((y_i/ȳ)^α − 1) / Σ w_i) / (α(α − 1)).
 
@@ -591,13 +574,13 @@ def share_ratio(
 ) -> tuple[float, float, float]: ...
 def share_ratio(
     values: Numbers,
-    share: float = 0.2,
+    share: float = _IND["share"],
     weights: Numbers | None = None,
     *,
     interval: bool = False,
-    reps: int = 1000,
-    confidence: float = 0.95,
-    seed: int = DEFAULT_SEED,
+    reps: int = _BOOT["reps"],
+    confidence: float = _BOOT["confidence"],
+    seed: int = _BOOT["seed"],
 ) -> Index:
     """Quantile share ratio: the top ``share`` of the population's share of the total over
     the bottom ``share``'s (0.2: the 80/20 ratio; 0.1: 90/10), read off the Lorenz curve.
@@ -631,7 +614,7 @@ def concentration_index(
     rank: Numbers,
     weights: Numbers | None = None,
     *,
-    correction: Literal["none", "wagstaff", "erreygers"] = "none",
+    correction: Literal["none", "wagstaff", "erreygers"] = _IND["correction"],
     bounds: tuple[float, float] | None = None,
 ) -> float:
     """Concentration index C = 2 cov_w(h, R) / h̄ of ``outcome`` h against ``rank``.
@@ -657,7 +640,7 @@ def decompose(
     group: Numbers | Sequence[Any],
     weights: Numbers | None = None,
     *,
-    alpha: float = 1.0,
+    alpha: float = _IND["alpha"],
 ) -> dict[str, Any]:
     """Theil T (``alpha=1``), MLD (``alpha=0``) or GE(α) split into within- and between-group
     parts over ``group`` (labels of any type, shown as text).
@@ -683,10 +666,7 @@ def decompose(
     if isinstance(labels, pa.ChunkedArray):
         labels = labels.combine_chunks()
     table = _table(values=values, weights=weights)
-    if len(labels) != table.num_rows:
-        raise CollabMetricsError(
-            f"length mismatch: `group` has {len(labels)} elements but `values` has {table.num_rows}"
-        )
+    _native.check_len("group", len(labels), "values", table.num_rows)
     table = table.append_column("group", labels)
     total, within, between, names, index = _native.inequality_decompose(table, alpha)
     return {

@@ -1,6 +1,7 @@
 """Out-of-area placements: NHS England's OAP01–OAP11 per reporting period and breakdown.
 
-The definitions are in ``spec/oap.md``; every number is computed by the Rust core.
+The definitions are in ``docs/methods/oap.md`` in the repository; every number is computed by
+the Rust core.
 """
 
 from __future__ import annotations
@@ -9,14 +10,27 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from . import _native
-from ._frames import DateLike, Frame, diagnostics, from_arrow, group_names, to_arrow
+from ._frames import (
+    DateLike,
+    Frame,
+    diagnostics,
+    from_arrow,
+    group_names,
+    to_arrow,
+)
 from ._frames import days as _days
+from ._frames import (
+    with_diagnostics as _with_diagnostics,
+)
 
 __all__ = ["DEFAULT_BED_TYPES", "diagnostics", "measures"]
 
+# The core's defaults (start and end have none).
+_D = _native.defaults("oap")
+
 #: Bed types in scope by default: adult acute, older adult acute and adult PICU (MHSDS codes
 #: 10, 11, 12 before April 2024; 200, 201, 202 after).
-DEFAULT_BED_TYPES: tuple[str, ...] = tuple(_native.DEFAULT_BED_TYPES)
+DEFAULT_BED_TYPES: tuple[str, ...] = tuple(_D["bed_types"])
 
 
 def measures(
@@ -24,19 +38,19 @@ def measures(
     *,
     start: DateLike,
     end: DateLike,
-    window: Literal["month", "rolling_3m", "rolling_12m"] = "month",
+    window: Literal["month", "rolling_3m", "rolling_12m"] = _D["window"],
     by: str | Sequence[str] | None = None,
-    inappropriate_only: bool = True,
+    inappropriate_only: bool = _D["inappropriate_only"],
     population: Frame | None = None,
     admissions: Frame | None = None,
     columns: Mapping[str, str] | None = None,
-    bed_types: Sequence[str | int] | Literal["default"] | None = "default",
+    bed_types: Sequence[str | int] | Literal["default"] | None = DEFAULT_BED_TYPES,
     reasons: Mapping[str, Sequence[str | int]] | None = None,
-    data_cutoff: DateLike | None = None,
-    overlap: Literal["count", "truncate"] = "count",
-    multiplier: float = 1_000_000,
-    confidence: float = 0.95,
-    distance: str | None = None,
+    data_cutoff: DateLike | None = _D["data_cutoff"],
+    overlap: Literal["count", "truncate"] = _D["overlap"],
+    multiplier: float = _D["multiplier"],
+    confidence: float = _D["confidence"],
+    distance: str | None = _D["distance"],
     with_diagnostics: bool = False,
 ) -> Any:
     """OAP measures per reporting month and breakdown.
@@ -47,7 +61,8 @@ def measures(
     ``ended`` (OAP04, with length-of-stay bands ``los_0``, ``los_1_7``, ``los_8_14``,
     ``los_15_30``, ``los_31_plus`` in nights), ``active_at_end`` (OAP03), ``bed_days``
     (OAP02: nights, the admission day counting and the discharge day not), ``same_day``,
-    ``cost`` and ``cost_bed_days`` when ``daily_cost`` is given; with ``population`` the rates
+    ``cost`` (null where no bed day of the period has a recorded cost) and ``cost_bed_days``
+    (the bed days with a cost; 0 without a ``daily_cost`` column); with ``population`` the rates
     ``rate_started``, ``rate_active_at_end``, ``rate_ended`` per ``multiplier`` people (OAP05–07,
     Byar/exact limits); with ``admissions`` the proportions ``proportion_started``,
     ``proportion_bed_days``, ``proportion_active_at_end``, ``proportion_ended`` (OAP08–11, × 100,
@@ -63,9 +78,10 @@ def measures(
         admissions: all admissions, local and out of area, with ``start_date``, ``end_date``
             and every ``by`` column (and ``bed_type`` to apply the same bed scope).
         columns: our column names to yours, e.g. ``{"start_date": "StartDateHospProvSpell"}``.
-        bed_types: bed-type codes in scope; ``"default"`` is :data:`DEFAULT_BED_TYPES`,
-            ``None`` every bed type.
-        reasons: ``{"inappropriate": [...], "appropriate": [...]}`` to remap reason codes.
+        bed_types: bed-type codes in scope (default :data:`DEFAULT_BED_TYPES`; ``"default"``
+            names them too), ``None`` every bed type.
+        reasons: ``{"inappropriate": [...], "appropriate": [...]}`` to remap reason codes
+            (default: 10 inappropriate; 11–15 and 99 appropriate).
         data_cutoff: open placements run through this date when it is before a period end.
         overlap: ``"truncate"`` ends a person's earlier placement where a later one starts.
         distance: a column of home-to-unit distances in km (e.g. from
@@ -74,7 +90,8 @@ def measures(
             ``distance_share_beyond`` (≥ 50 km, + Wilson limits) and the publication's band
             counts ``distance_band_lt_25`` … ``distance_band_ge_300`` over the placements
             started in each period.
-        with_diagnostics: also return the diagnostics (see :func:`diagnostics`).
+        with_diagnostics: return ``(result, diagnostics(result))``; the result carries its
+            diagnostics anyway (:func:`collabmetrics.diagnostics`).
 
     Example:
         >>> import datetime as dt, pyarrow as pa, collabmetrics as cm
@@ -96,9 +113,10 @@ def measures(
     )
     reason_lists = None
     if reasons is not None:
+        core = _D["reasons"]
         reason_lists = (
-            [str(r) for r in reasons.get("inappropriate", [])],
-            [str(r) for r in reasons.get("appropriate", [])],
+            [str(r) for r in reasons.get("inappropriate", core["inappropriate"])],
+            [str(r) for r in reasons.get("appropriate", core["appropriate"])],
         )
     table = _native.oap_measures(
         placements_table,
@@ -118,5 +136,4 @@ def measures(
         dict(columns or {}),
         distance,
     )
-    result = from_arrow(table, kind)
-    return (result, diagnostics(table)) if with_diagnostics else result
+    return _with_diagnostics(from_arrow(table, kind), with_diagnostics)

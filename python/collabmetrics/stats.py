@@ -1,9 +1,10 @@
 """Proportions, rates, standardised rates and means with confidence intervals.
 
 The methods follow PHE's "Technical Guide: Confidence Intervals" and the R package
-PHEindicatormethods; see ``spec/stats.md`` in the repository. Each function returns a tidy
+PHEindicatormethods; see ``docs/methods/stats.md`` in the repository. Each function returns a tidy
 frame: the inputs (or the ``by`` groups and their totals), then ``value``, ``lower``,
-``upper``, ``confidence`` and ``method``.
+``upper``, ``confidence`` and ``method``. Every default below is the Rust core's
+(``collabmetrics._native.defaults``).
 """
 
 from __future__ import annotations
@@ -14,9 +15,15 @@ import pyarrow as pa
 
 from . import _native
 from ._frames import Frame, Numbers, from_arrow, group_names, is_frame, levels, to_arrow, vectors
-from ._native import CollabMetricsError
 
 __all__ = ["dsr", "isr", "mean", "proportion", "rate"]
+
+# The core's defaults of each function.
+_PROPORTION = _native.defaults("proportion")
+_RATE = _native.defaults("rate")
+_DSR = _native.defaults("dsr")
+_ISR = _native.defaults("isr")
+_MEAN = _native.defaults("mean")
 
 
 def _each_level(confidence: float | Sequence[float], call: Callable[[float], pa.Table]) -> pa.Table:
@@ -34,15 +41,11 @@ def _rowwise(
     """The input table, its two column names and the output kind, for row-wise estimators."""
     if data is not None:
         if not (isinstance(first, str) and isinstance(second, str)):
-            raise CollabMetricsError(
-                f"invalid argument `{names[0]}`: with `data`, pass column names, not values"
-            )
+            raise _native.invalid_argument(names[0], "with `data`, pass column names, not values")
         table, kind = to_arrow(data)
         return table, first, second, kind
     if is_frame(first) or is_frame(second):
-        raise CollabMetricsError(
-            f"invalid argument `{names[0]}`: to use a frame, pass data=frame and column names"
-        )
+        raise _native.invalid_argument(names[0], "to use a frame, pass data=frame and column names")
     table = vectors(**{names[0]: first, names[1]: second})
     return table, names[0], names[1], "pyarrow"
 
@@ -52,9 +55,9 @@ def proportion(
     denominator: Numbers | str,
     *,
     data: Frame | None = None,
-    confidence: float | Sequence[float] = 0.95,
-    multiplier: float = 1.0,
-    method: str = "wilson",
+    confidence: float | Sequence[float] = _PROPORTION["confidence"],
+    multiplier: float = _PROPORTION["multiplier"],
+    method: str = _PROPORTION["method"],
 ) -> Frame:
     """Proportions ``numerator / denominator × multiplier`` with Wilson score intervals.
 
@@ -70,8 +73,10 @@ def proportion(
         The input columns, then ``value``, ``lower``, ``upper``, ``confidence``, ``method``.
 
     Raises:
-        CollabMetricsError: ``denominator`` <= 0, ``numerator`` < 0 or > ``denominator``,
-            NaN or missing values, a confidence outside (0, 1), mismatched lengths.
+        InvalidCellError: ``denominator`` <= 0, ``numerator`` < 0 or > ``denominator``, NaN or
+            a missing value (``column`` and ``row`` name it).
+        InvalidArgumentError: a confidence outside (0, 1), an unknown method.
+        LengthMismatchError: lengths other than 1 that differ.
 
     Example:
         >>> import collabmetrics as cm
@@ -83,13 +88,9 @@ def proportion(
         >>> round(t.column("upper")[1].as_py(), 6)  # O = 0: z² / (n + z²)
         0.036993
     """
-    if method.lower() != "wilson":
-        raise CollabMetricsError(
-            f'invalid argument `method`: unknown proportion method "{method}"; expected "wilson"'
-        )
     table, num, den, kind = _rowwise(numerator, denominator, ("numerator", "denominator"), data)
     out = _each_level(
-        confidence, lambda c: _native.proportion_table(table, num, den, c, multiplier)
+        confidence, lambda c: _native.proportion_table(table, num, den, c, multiplier, method)
     )
     return from_arrow(out, kind)
 
@@ -99,9 +100,9 @@ def rate(
     denominator: Numbers | str,
     *,
     data: Frame | None = None,
-    confidence: float | Sequence[float] = 0.95,
-    multiplier: float = 100_000,
-    method: str = "byar",
+    confidence: float | Sequence[float] = _RATE["confidence"],
+    multiplier: float = _RATE["multiplier"],
+    method: str = _RATE["method"],
 ) -> Frame:
     """Crude rates ``count / denominator × multiplier`` with Poisson intervals.
 
@@ -136,14 +137,14 @@ def _standard(
 def dsr(
     frame: Frame,
     *,
-    count: str = "count",
-    population: str = "population",
-    age_band: str = "age_band",
+    count: str = _DSR["count"],
+    population: str = _DSR["population"],
+    age_band: str = _DSR["age_band"],
     by: str | Sequence[str] | None = None,
-    standard: str | Mapping[int, float] = "esp2013",
-    confidence: float | Sequence[float] = 0.95,
-    multiplier: float = 100_000,
-    method: str = "byar",
+    standard: str | Mapping[int, float] = _DSR["standard"],
+    confidence: float | Sequence[float] = _DSR["confidence"],
+    multiplier: float = _DSR["multiplier"],
+    method: str = _DSR["method"],
 ) -> Frame:
     """Directly standardised rates per group with Dobson's interval.
 
@@ -185,15 +186,15 @@ def dsr(
 def isr(
     frame: Frame,
     *,
-    count: str = "count",
-    population: str = "population",
-    reference_count: str = "reference_count",
-    reference_population: str = "reference_population",
+    count: str = _ISR["count"],
+    population: str = _ISR["population"],
+    reference_count: str = _ISR["reference_count"],
+    reference_population: str = _ISR["reference_population"],
     by: str | Sequence[str] | None = None,
-    kind: str = "ratio",
-    confidence: float | Sequence[float] = 0.95,
-    multiplier: float | None = None,
-    method: str = "byar",
+    kind: str = _ISR["kind"],
+    confidence: float | Sequence[float] = _ISR["confidence"],
+    multiplier: float | None = _ISR["multiplier"],
+    method: str = _ISR["method"],
 ) -> Frame:
     """Indirectly standardised ratios (or rates) per group.
 
@@ -204,6 +205,7 @@ def isr(
     Args:
         kind: ``"ratio"`` (O / E × multiplier, default multiplier 1; 100 for an SMR) or
             ``"rate"`` (O / E × the reference crude rate × multiplier, default 100 000).
+        multiplier: None (the default) for the kind's own: 1 for a ratio, 100 000 for a rate.
 
     Example:
         >>> import pyarrow as pa, collabmetrics as cm
@@ -212,8 +214,6 @@ def isr(
         >>> round(cm.isr(t).column("value")[0].as_py(), 4)  # 50 / 40
         1.25
     """
-    if multiplier is None:
-        multiplier = 1.0 if kind == "ratio" else 100_000.0
     table, out_kind = to_arrow(frame)
     keys = group_names(by)
     out = _each_level(
@@ -237,9 +237,9 @@ def isr(
 def mean(
     data: Frame | Numbers,
     *,
-    value: str = "value",
+    value: str = _MEAN["value"],
     by: str | Sequence[str] | None = None,
-    confidence: float | Sequence[float] = 0.95,
+    confidence: float | Sequence[float] = _MEAN["confidence"],
 ) -> Frame:
     """Means with Student's t interval ``mean ± t(n−1) · sd / √n``, per group.
 

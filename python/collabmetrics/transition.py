@@ -1,8 +1,8 @@
 """Transition disengagement for 16–25s: young people moving from children and young people's
 mental health services (CYPMHS) to adult services, or reaching the CYPMHS upper age limit.
 
-The definitions are in ``spec/transition.md``; every number is computed by the Rust core, in
-one pass over the people.
+The definitions are in ``docs/methods/transition.md`` in the repository; every number is
+computed by the Rust core, in one pass over the people.
 
 Inputs (column names can be mapped with ``columns``):
 
@@ -46,9 +46,17 @@ from typing import Any, Callable, Literal
 import pyarrow as pa
 
 from . import _native
-from ._frames import DateLike, Frame, diagnostics, from_arrow, to_arrow
+from ._frames import (
+    DateLike,
+    Frame,
+    diagnostics,
+    from_arrow,
+    to_arrow,
+)
 from ._frames import days as _days
-from ._native import CollabMetricsError
+from ._frames import (
+    with_diagnostics as _with_diagnostics,
+)
 
 __all__ = [
     "CLASSES",
@@ -61,9 +69,13 @@ __all__ = [
     "transfers",
 ]
 
+# The core's defaults (data_end has none).
+_D = _native.defaults("transition")
+_CURVE = _native.defaults("time_to_contact")
+
 #: Adult crisis team types (MHSDS SERVICE OR TEAM TYPE), whose contacts are not engagement
 #: but are reported as ``crisis_presentations``: A02, A11 and A19–A25.
-CRISIS_TEAM_TYPES: tuple[str, ...] = tuple(_native.TRANSITION_CRISIS_TEAM_TYPES)
+CRISIS_TEAM_TYPES: tuple[str, ...] = tuple(_D["crisis_team_types"])
 
 #: The cohort-B classes in the order their rules are tried (``class_number`` 1–9): ``died``,
 #: ``insufficient_follow_up``, ``transferred_engaged``, ``transferred_not_engaged``,
@@ -76,9 +88,7 @@ def _whole(value: Any, name: str) -> int:
     try:
         return operator.index(value)
     except TypeError as e:
-        raise CollabMetricsError(
-            f"invalid argument `{name}`: expected a whole number, got {value!r}"
-        ) from e
+        raise _native.invalid_argument(name, f"expected a whole number, got {value!r}") from e
 
 
 def _codes(values: Sequence[int | str], name: str) -> list[int]:
@@ -113,7 +123,7 @@ def _options(
     attended_codes: Sequence[int | str],
     dna_codes: Sequence[int | str],
     direct_mechanisms: Sequence[int | str],
-    crisis_team_types: Sequence[str] | None,
+    crisis_team_types: Sequence[str],
     confidence: float,
     by: str | Sequence[str] | None,
     age_band_18_24: bool,
@@ -136,9 +146,7 @@ def _options(
         "attended_codes": _codes(attended_codes, "attended_codes"),
         "dna_codes": _codes(dna_codes, "dna_codes"),
         "direct_mechanisms": _codes(direct_mechanisms, "direct_mechanisms"),
-        "crisis_team_types": None
-        if crisis_team_types is None
-        else [str(t) for t in crisis_team_types],
+        "crisis_team_types": [str(t) for t in crisis_team_types],
         "cyp_lookback_days": _whole(cyp_lookback_days, "cyp_lookback_days"),
         "boundary_open_window_days": _whole(boundary_open_window_days, "boundary_open_window_days"),
         "followup_days": _whole(followup_days, "followup_days"),
@@ -169,8 +177,7 @@ def _run(
         options,
         dict(columns or {}),
     )
-    result = from_arrow(table, kind)
-    return (result, diagnostics(table)) if with_diagnostics else result
+    return _with_diagnostics(from_arrow(table, kind), with_diagnostics)
 
 
 _ARGS = """
@@ -210,14 +217,16 @@ _ARGS = """
         age_band_18_24: add the overlapping 18–24 age band to the summary.
         columns: our column names to yours, e.g. ``{"date_of_birth": "PersonBirthDate"}``
             (one mapping for every input table).
-        with_diagnostics: also return the diagnostics (see :func:`diagnostics`), e.g.
+        with_diagnostics: return ``(result, diagnostics(result))``; the result carries its
+            diagnostics anyway (:func:`collabmetrics.diagnostics`), e.g.
             ``missing_date_of_birth``, ``invalid_attendance``, ``adult_referral_rejected``,
             ``unclassified_referral``, ``contact_after_data_end``.
 
     Raises:
-        CollabMetricsError: a bad option, or a contact or referral dated before birth, a
-            discharge or rejection before receipt, a column of the wrong type, naming the
-            column (e.g. ``contacts.contact_date``) and row.
+        InvalidArgumentError: a bad option (``argument`` names it).
+        InvalidCellError: a contact or referral dated before birth, a discharge or rejection
+            before receipt, naming the table, column (e.g. ``contacts.contact_date``) and row.
+        MissingColumnError, ColumnTypeError: a required column absent or of the wrong type.
 """
 
 
@@ -228,26 +237,26 @@ def transfers(
     *,
     data_end: DateLike,
     care_plans: Frame | None = None,
-    engagement_days: int = 90,
-    horizons: Sequence[int] = (30, 183, 365),
-    min_attended_contacts: int = 1,
-    boundary_age: int = 18,
-    min_age: int = 16,
-    max_age: int = 25,
-    period_start: DateLike | None = None,
-    period_end: DateLike | None = None,
-    cyp_lookback_days: int = 183,
-    boundary_open_window_days: int = 183,
-    followup_days: int = 365,
-    retained_days: int = 90,
-    episode_gap_days: int = 365,
-    attended_codes: Sequence[int | str] = (5, 6),
-    dna_codes: Sequence[int | str] = (3, 7),
-    direct_mechanisms: Sequence[int | str] = (1, 2, 4, 11),
-    crisis_team_types: Sequence[str] | None = None,
-    confidence: float = 0.95,
-    by: str | Sequence[str] | None = None,
-    age_band_18_24: bool = False,
+    engagement_days: int = _D["engagement_days"],
+    horizons: Sequence[int] = tuple(_D["horizons"]),
+    min_attended_contacts: int = _D["min_attended_contacts"],
+    boundary_age: int = _D["boundary_age"],
+    min_age: int = _D["min_age"],
+    max_age: int = _D["max_age"],
+    period_start: DateLike | None = _D["period_start"],
+    period_end: DateLike | None = _D["period_end"],
+    cyp_lookback_days: int = _D["cyp_lookback_days"],
+    boundary_open_window_days: int = _D["boundary_open_window_days"],
+    followup_days: int = _D["followup_days"],
+    retained_days: int = _D["retained_days"],
+    episode_gap_days: int = _D["episode_gap_days"],
+    attended_codes: Sequence[int | str] = tuple(_D["attended_codes"]),
+    dna_codes: Sequence[int | str] = tuple(_D["dna_codes"]),
+    direct_mechanisms: Sequence[int | str] = tuple(_D["direct_mechanisms"]),
+    crisis_team_types: Sequence[str] = CRISIS_TEAM_TYPES,
+    confidence: float = _D["confidence"],
+    by: str | Sequence[str] | None = _D["by"],
+    age_band_18_24: bool = _D["age_band_18_24"],
     columns: Mapping[str, str] | None = None,
     with_diagnostics: bool = False,
 ) -> Any:
@@ -321,26 +330,26 @@ def ageing_out(
     *,
     data_end: DateLike,
     care_plans: Frame | None = None,
-    engagement_days: int = 90,
-    horizons: Sequence[int] = (30, 183, 365),
-    min_attended_contacts: int = 1,
-    boundary_age: int = 18,
-    min_age: int = 16,
-    max_age: int = 25,
-    period_start: DateLike | None = None,
-    period_end: DateLike | None = None,
-    cyp_lookback_days: int = 183,
-    boundary_open_window_days: int = 183,
-    followup_days: int = 365,
-    retained_days: int = 90,
-    episode_gap_days: int = 365,
-    attended_codes: Sequence[int | str] = (5, 6),
-    dna_codes: Sequence[int | str] = (3, 7),
-    direct_mechanisms: Sequence[int | str] = (1, 2, 4, 11),
-    crisis_team_types: Sequence[str] | None = None,
-    confidence: float = 0.95,
-    by: str | Sequence[str] | None = None,
-    age_band_18_24: bool = False,
+    engagement_days: int = _D["engagement_days"],
+    horizons: Sequence[int] = tuple(_D["horizons"]),
+    min_attended_contacts: int = _D["min_attended_contacts"],
+    boundary_age: int = _D["boundary_age"],
+    min_age: int = _D["min_age"],
+    max_age: int = _D["max_age"],
+    period_start: DateLike | None = _D["period_start"],
+    period_end: DateLike | None = _D["period_end"],
+    cyp_lookback_days: int = _D["cyp_lookback_days"],
+    boundary_open_window_days: int = _D["boundary_open_window_days"],
+    followup_days: int = _D["followup_days"],
+    retained_days: int = _D["retained_days"],
+    episode_gap_days: int = _D["episode_gap_days"],
+    attended_codes: Sequence[int | str] = tuple(_D["attended_codes"]),
+    dna_codes: Sequence[int | str] = tuple(_D["dna_codes"]),
+    direct_mechanisms: Sequence[int | str] = tuple(_D["direct_mechanisms"]),
+    crisis_team_types: Sequence[str] = CRISIS_TEAM_TYPES,
+    confidence: float = _D["confidence"],
+    by: str | Sequence[str] | None = _D["by"],
+    age_band_18_24: bool = _D["age_band_18_24"],
     columns: Mapping[str, str] | None = None,
     with_diagnostics: bool = False,
 ) -> Any:
@@ -398,26 +407,26 @@ def summary(
     *,
     data_end: DateLike,
     care_plans: Frame | None = None,
-    engagement_days: int = 90,
-    horizons: Sequence[int] = (30, 183, 365),
-    min_attended_contacts: int = 1,
-    boundary_age: int = 18,
-    min_age: int = 16,
-    max_age: int = 25,
-    period_start: DateLike | None = None,
-    period_end: DateLike | None = None,
-    cyp_lookback_days: int = 183,
-    boundary_open_window_days: int = 183,
-    followup_days: int = 365,
-    retained_days: int = 90,
-    episode_gap_days: int = 365,
-    attended_codes: Sequence[int | str] = (5, 6),
-    dna_codes: Sequence[int | str] = (3, 7),
-    direct_mechanisms: Sequence[int | str] = (1, 2, 4, 11),
-    crisis_team_types: Sequence[str] | None = None,
-    confidence: float = 0.95,
-    by: str | Sequence[str] | None = None,
-    age_band_18_24: bool = False,
+    engagement_days: int = _D["engagement_days"],
+    horizons: Sequence[int] = tuple(_D["horizons"]),
+    min_attended_contacts: int = _D["min_attended_contacts"],
+    boundary_age: int = _D["boundary_age"],
+    min_age: int = _D["min_age"],
+    max_age: int = _D["max_age"],
+    period_start: DateLike | None = _D["period_start"],
+    period_end: DateLike | None = _D["period_end"],
+    cyp_lookback_days: int = _D["cyp_lookback_days"],
+    boundary_open_window_days: int = _D["boundary_open_window_days"],
+    followup_days: int = _D["followup_days"],
+    retained_days: int = _D["retained_days"],
+    episode_gap_days: int = _D["episode_gap_days"],
+    attended_codes: Sequence[int | str] = tuple(_D["attended_codes"]),
+    dna_codes: Sequence[int | str] = tuple(_D["dna_codes"]),
+    direct_mechanisms: Sequence[int | str] = tuple(_D["direct_mechanisms"]),
+    crisis_team_types: Sequence[str] = CRISIS_TEAM_TYPES,
+    confidence: float = _D["confidence"],
+    by: str | Sequence[str] | None = _D["by"],
+    age_band_18_24: bool = _D["age_band_18_24"],
     columns: Mapping[str, str] | None = None,
     with_diagnostics: bool = False,
 ) -> Any:
@@ -478,26 +487,26 @@ def service_lines(
     *,
     data_end: DateLike,
     care_plans: Frame | None = None,
-    engagement_days: int = 90,
-    horizons: Sequence[int] = (30, 183, 365),
-    min_attended_contacts: int = 1,
-    boundary_age: int = 18,
-    min_age: int = 16,
-    max_age: int = 25,
-    period_start: DateLike | None = None,
-    period_end: DateLike | None = None,
-    cyp_lookback_days: int = 183,
-    boundary_open_window_days: int = 183,
-    followup_days: int = 365,
-    retained_days: int = 90,
-    episode_gap_days: int = 365,
-    attended_codes: Sequence[int | str] = (5, 6),
-    dna_codes: Sequence[int | str] = (3, 7),
-    direct_mechanisms: Sequence[int | str] = (1, 2, 4, 11),
-    crisis_team_types: Sequence[str] | None = None,
-    confidence: float = 0.95,
-    by: str | Sequence[str] | None = None,
-    age_band_18_24: bool = False,
+    engagement_days: int = _D["engagement_days"],
+    horizons: Sequence[int] = tuple(_D["horizons"]),
+    min_attended_contacts: int = _D["min_attended_contacts"],
+    boundary_age: int = _D["boundary_age"],
+    min_age: int = _D["min_age"],
+    max_age: int = _D["max_age"],
+    period_start: DateLike | None = _D["period_start"],
+    period_end: DateLike | None = _D["period_end"],
+    cyp_lookback_days: int = _D["cyp_lookback_days"],
+    boundary_open_window_days: int = _D["boundary_open_window_days"],
+    followup_days: int = _D["followup_days"],
+    retained_days: int = _D["retained_days"],
+    episode_gap_days: int = _D["episode_gap_days"],
+    attended_codes: Sequence[int | str] = tuple(_D["attended_codes"]),
+    dna_codes: Sequence[int | str] = tuple(_D["dna_codes"]),
+    direct_mechanisms: Sequence[int | str] = tuple(_D["direct_mechanisms"]),
+    crisis_team_types: Sequence[str] = CRISIS_TEAM_TYPES,
+    confidence: float = _D["confidence"],
+    by: str | Sequence[str] | None = _D["by"],
+    age_band_18_24: bool = _D["age_band_18_24"],
     columns: Mapping[str, str] | None = None,
     with_diagnostics: bool = False,
 ) -> Any:
@@ -553,8 +562,8 @@ del _f
 def time_to_contact(
     table: Frame,
     *,
-    method: Literal["kaplan_meier", "aalen_johansen"] = "kaplan_meier",
-    confidence: float = 0.95,
+    method: Literal["kaplan_meier", "aalen_johansen"] = _CURVE["method"],
+    confidence: float = _CURVE["confidence"],
     with_diagnostics: bool = False,
 ) -> Any:
     """The curve of time to the first attended adult contact (T6).
@@ -585,5 +594,4 @@ def time_to_contact(
     """
     data, kind = to_arrow(table)
     out = _native.transition_time_to_contact(data, method, float(confidence))
-    result = from_arrow(out, kind)
-    return (result, diagnostics(out)) if with_diagnostics else result
+    return _with_diagnostics(from_arrow(out, kind), with_diagnostics)

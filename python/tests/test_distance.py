@@ -92,7 +92,8 @@ def test_inputs_of_every_kind_agree() -> None:
 
 
 def test_nulls_propagate_as_nan() -> None:
-    d = cm.distance.geodesic([None, 51.5, math.nan], 0, 51.5, 0, nulls="propagate")
+    with pytest.warns(cm.distance.DiagnosticsWarning, match="2 row"):
+        d = cm.distance.geodesic([None, 51.5, math.nan], 0, 51.5, 0, nulls="propagate")
     assert math.isnan(d[0]) and d[1] == 0.0 and math.isnan(d[2])
     with pytest.raises(cm.CollabMetricsError, match=r"column `lat1` at row 0 \(null\)"):
         cm.distance.geodesic([None, 51.5], 0, 51.5, 0)
@@ -197,9 +198,12 @@ def test_summary_bands_presets_and_missing_distances() -> None:
     t = pl.DataFrame({"distance_km": [19.0, 20.0, 49.0, 50.0, None, 100.0]})
     with pytest.raises(cm.CollabMetricsError, match=r"column `distance_km` at row 4 \(null\)"):
         cm.distance.summary(t, bands="mhsds_monthly")
-    with pytest.warns(UserWarning, match=r"1 row\(s\) missing_distance"):
-        s = cm.distance.summary(t, bands="mhsds_monthly", nulls="propagate")
+    s = cm.distance.summary(t, bands="mhsds_monthly", nulls="propagate")
     assert isinstance(s, pl.DataFrame)
+    # A polars result carries its diagnostics too (polars frames have no metadata).
+    assert [(d["reason"], d["count"], d["first_row"]) for d in cm.diagnostics(s)] == [
+        ("missing_distance", 1, 4)
+    ]
     assert s.select(["band_lt_20", "band_20_50", "band_50_100", "band_ge_100"]).row(0) == (
         1.0,
         2.0,
@@ -228,16 +232,18 @@ def test_locate_points_and_summarise_pandas() -> None:
     )
     sites = pl.DataFrame({"site": ["RXY01"], "x": [561_000.0], "y": [135_000.0]})
     adm = pd.DataFrame({"home": ["ME1 1AA", "tn13cc", "ZZ1 1ZZ"], "site": ["RXY01"] * 3})
-    with pytest.warns(UserWarning, match=r"1 row\(s\) unknown_location_code.*first at row 2"):
-        adm = cm.distance.locate(
-            adm,
-            onspd,
-            code="home",
-            lookup_code="pcds",
-            x="east",
-            y="north",
-            into=("home_e", "home_n"),
-        )
+    adm = cm.distance.locate(
+        adm,
+        onspd,
+        code="home",
+        lookup_code="pcds",
+        x="east",
+        y="north",
+        into=("home_e", "home_n"),
+    )
+    (d,) = cm.diagnostics(adm)
+    assert (d["reason"], d["count"], d["first_row"]) == ("unknown_location_code", 1, 2)
+    assert adm.attrs["collabmetrics"]["diagnostics"] == [d]
     adm = cm.distance.locate(adm, sites, code="site", lookup_code="site", into=("site_e", "site_n"))
     assert isinstance(adm, pd.DataFrame)
     assert adm["home_e"].isna().tolist() == [False, False, True]
@@ -285,7 +291,10 @@ def test_duplicate_and_mismatched_lookup_codes() -> None:
         ),
         (lambda: cm.distance.haversine(0, 0, 0, [0, math.nan]), "column `lon2` at row 1 (NaN)"),
         (lambda: cm.distance.bng_to_wgs84([1, 2], [3, 4, 5]), "length mismatch"),
-        (lambda: cm.distance.geodesic(0, 0, 0, 0, nulls="skip"), 'expected "error" or "propagate"'),
+        (
+            lambda: cm.distance.geodesic(0, 0, 0, 0, nulls="skip"),
+            'unknown null policy "skip"; expected one of "error", "propagate"',
+        ),
         (
             lambda: cm.distance.summary([1.0, -2.0]),
             "column `distance_km` at row 1 (-2): distances must be finite and >= 0 km",
@@ -294,7 +303,7 @@ def test_duplicate_and_mismatched_lookup_codes() -> None:
             lambda: cm.distance.summary([1.0], bands=[10, 5]),
             "band edges must be strictly increasing",
         ),
-        (lambda: cm.distance.summary([1.0], bands="weekly"), 'unknown preset "weekly"'),
+        (lambda: cm.distance.summary([1.0], bands="weekly"), 'unknown band preset "weekly"'),
         (lambda: cm.distance.summary([1.0], confidence=1.5), "invalid argument `confidence`"),
         (lambda: cm.distance.summary([1.0], threshold=-1), "invalid argument `threshold`"),
         (
@@ -305,7 +314,7 @@ def test_duplicate_and_mismatched_lookup_codes() -> None:
             lambda: cm.distance.points(
                 pa.table({"a": [0.0]}), coordinates=["a", "a", "a", "a"], method="vincenty"
             ),
-            'unknown method "vincenty"',
+            'unknown distance method "vincenty"',
         ),
         (
             lambda: cm.distance.points(pa.table({"a": [0.0]}), coordinates=["a", "a"]),

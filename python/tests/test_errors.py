@@ -48,7 +48,10 @@ def test_error_is_a_value_error() -> None:
             "column `count` at row 0 (-3): counts must be finite and >= 0",
         ),
         (lambda: cm.rate([3], [0]), "column `denominator` at row 0 (0)"),
-        (lambda: cm.rate([3], [10], method="normal"), "unknown rate method `normal`"),
+        (
+            lambda: cm.rate([3], [10], method="normal"),
+            'unknown rate method "normal"; expected one of "byar", "exact"',
+        ),
         (lambda: cm.rate([3], [10], multiplier=-1), "invalid argument `multiplier`"),
         (lambda: cm.mean([1.0]), "group all rows: has 1 value(s); a Student t interval needs"),
         (lambda: cm.mean([1.0, math.nan]), "column `value` at row 1 (NaN): values must be finite"),

@@ -308,7 +308,7 @@ def test_bad_input() -> None:
     msg = str(error(run([1.0, 2], [10, 10], statistic="pop")))
     assert 'unknown statistic "pop"; expected one of "proportion"' in msg
     assert "unknown family" in str(error(run([1.0, 2], [10, 10], family="fingertips")))
-    assert "unknown SR method" in str(error(run([1.0, 2], [10, 10], sr_method="shmi")))
+    assert "unknown SR method" in str(error(run([1.0, 2], [10, 10], sr_method="log")))
     assert "95 or 99" in str(error(run([1.0, 2], [10, 10], limit=90)))
     assert "trim_by" in str(error(run([1.0, 2], [10, 10], trim_by=0.5)))
     assert "multiplier" in str(error(run([1.0, 2], [10, 10], statistic="proportion")))

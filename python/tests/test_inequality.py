@@ -4,7 +4,6 @@ own test values), PHE's SII test vectors, determinism, frames in and out, and er
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from inequality.atkinson import atkinson as pysal_atkinson  # type: ignore[import-untyped]
 from inequality.gini import Gini  # type: ignore[import-untyped]
@@ -20,15 +20,16 @@ from inequality.theil import Theil, TheilD  # type: ignore[import-untyped]
 
 import collabmetrics as cm
 
-ROOT = Path(__file__).resolve().parents[2]
-REFERENCE = Path(os.environ.get("COLLABMETRICS_REFERENCE", ROOT.parent / "shared" / "reference"))
+# The repository's reference vectors (tests/reference/<source>/, each with a README naming
+# its source); nothing outside the repository is read.
+REFERENCE = Path(__file__).resolve().parents[2] / "tests" / "reference"
 REL = 1e-12
 
 
 def reference(rel: str) -> Path:
+    """A reference vector's path; a missing one fails the test (never a skip)."""
     path = REFERENCE / rel
-    if not path.is_file():
-        pytest.skip(f"reference vectors not found at {path}: set COLLABMETRICS_REFERENCE")
+    assert path.is_file(), f"reference vector missing: {path}"
     return path
 
 
@@ -148,7 +149,7 @@ def test_lorenz_and_share_ratio() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# PySAL's own test values (reference/pysal_inequality/README.md)
+# PySAL's own test values (tests/reference/pysal_inequality/README.md)
 
 
 def mexico() -> pd.DataFrame:
@@ -294,6 +295,7 @@ def run(frame: Any, **kw: Any) -> Any:
         order="imd",
         by="area",
         reps=1_000,
+        favourable="low",
         **kw,
     )
 
@@ -402,7 +404,13 @@ def grouped(**columns: Any) -> pa.Table:
 
 
 def call(t: pa.Table, **kw: Any) -> Any:
-    args: dict[str, Any] = {"group": "g", "value": "v", "population": "pop", "by": "area"}
+    args: dict[str, Any] = {
+        "group": "g",
+        "value": "v",
+        "population": "pop",
+        "by": "area",
+        "favourable": "low",
+    }
     return cm.inequality.measures(t, **{**args, **kw})
 
 
@@ -437,7 +445,7 @@ def call(t: pa.Table, **kw: Any) -> Any:
             lambda: call(grouped(), order="o", reps=99),
             "invalid argument `reps`: must be at least 100",
         ),
-        (lambda: call(grouped(), measures=["XYZ"]), "unknown measure `XYZ`"),
+        (lambda: call(grouped(), measures=["XYZ"]), 'unknown measure "XYZ"; expected one of "D"'),
         (lambda: call(grouped(), favourable="bad"), "invalid argument `favourable`"),
         (lambda: call(grouped(), sii_model="bad"), "invalid argument `sii_model`"),
         (lambda: call(grouped(), value="nope"), "nope"),
@@ -471,6 +479,32 @@ def test_bad_input_raises(make: Any, message: str) -> None:
     assert message in str(e.value)
 
 
+def test_the_direction_has_no_default() -> None:
+    """`favourable` depends on the indicator: the measures that use it say so when it is
+    missing, in every language (the C and Rust tests check theirs)."""
+    t = deciles()
+    with pytest.raises(cm.InvalidArgumentError) as e:
+        cm.inequality.measures(
+            t, group="imd", value="rate", population="pop", order="imd", by="area"
+        )
+    assert e.value.kind == "invalid_argument"
+    assert e.value.argument == "favourable"
+    assert "D depends on whether higher values are better" in str(e.value)
+    # The SII and the non-ordered spread measures do not use it.
+    sii = cm.inequality.sii(
+        t, group="imd", value="rate", population="pop", order="imd", by="area", reps=0
+    )
+    assert sii.num_rows == 4
+    spread = cm.inequality.measures(
+        t.filter(pc.equal(t["area"], "A")),
+        group="imd",
+        value="rate",
+        population="pop",
+        measures=["D", "BGV"],
+    )
+    assert spread.column("measure").to_pylist() == ["D", "BGV"]
+
+
 def test_measures_from_counts_equal_measures_from_cm_proportion() -> None:
     frame = pa.table(
         {
@@ -489,6 +523,7 @@ def test_measures_from_counts_equal_measures_from_cm_proportion() -> None:
         denominator="den",
         measures=["SII", "D"],
         reps=1000,
+        favourable="low",
     )
     p = cm.proportion("num", "den", data=frame, multiplier=100)
     from_values = cm.inequality.measures(
@@ -501,6 +536,7 @@ def test_measures_from_counts_equal_measures_from_cm_proportion() -> None:
         upper="upper",
         measures=["SII", "D"],
         reps=1000,
+        favourable="low",
     )
     assert from_counts.column("value").to_pylist() == from_values.column("value").to_pylist()
     assert from_counts.column("lower").to_pylist() == from_values.column("lower").to_pylist()

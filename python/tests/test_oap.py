@@ -30,7 +30,7 @@ def months(first: dt.date, n: int) -> list[tuple[dt.date, dt.date]]:
 def brute_force(
     rows: list[dict[str, Any]], periods: list[tuple[dt.date, dt.date]]
 ) -> dict[str, list[int]]:
-    """The spec's rules applied night by night and day by day, with no cleverness."""
+    """The rules of docs/methods/oap.md applied night by night and day by day, no cleverness."""
     out: dict[str, list[int]] = {k: [] for k in ["started", "ended", "active_at_end", "bed_days"]}
     for ps, pe in periods:
         started = ended = active = nights = 0

@@ -155,3 +155,24 @@ def test_isr_ratio_and_rate_by_hand(rng: np.random.Generator) -> None:
     ref = rc.sum() / rp.sum() * 1e5
     assert rate.column("reference_rate")[0].as_py() == pytest.approx(ref, rel=1e-12)
     assert rate.column("value")[0].as_py() == pytest.approx(o / e * ref, rel=1e-12)
+
+
+@pytest.mark.parametrize("confidence", [0.95, 0.998])
+def test_exact_limits_of_small_non_integer_counts_match_scipy(confidence: float) -> None:
+    # The exact lower limit of a small non-integer count is tiny (5.79e-17 for O = 0.1 at 95%);
+    # an absolute tolerance in the inverse once returned 4.66e-10 there.
+    o = np.geomspace(1e-3, 20, 200)
+    t = cm.rate(o, np.ones_like(o), confidence=confidence, multiplier=1, method="exact")
+    el, eu = exact_limits(o, confidence)
+    # atol: in the subnormal range (below 2.2e-308) a double has fewer than 16 digits.
+    np.testing.assert_allclose(col(t, "lower"), el, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(col(t, "upper"), eu, rtol=1e-12)
+
+
+def test_exact_limits_of_huge_counts_match_scipy() -> None:
+    # The cost of an exact limit no longer grows with the count (1e15 took 15 s).
+    o = np.array([1e4, 1e6, 1e9, 1e12, 1e15])
+    t = cm.rate(o, np.ones_like(o), multiplier=1, method="exact")
+    el, eu = exact_limits(o, 0.95)
+    np.testing.assert_allclose(col(t, "lower"), el, rtol=1e-10)
+    np.testing.assert_allclose(col(t, "upper"), eu, rtol=1e-10)

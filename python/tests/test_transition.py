@@ -1,5 +1,5 @@
 """Transition: hand-built boundary cases of cohorts T and B (expected values from
-spec/transition.md, worked by hand), the curves against lifelines, the demo, inequality,
+docs/methods/transition.md, worked by hand), the curves against lifelines, the demo, inequality,
 bad input and frame round trips."""
 
 from __future__ import annotations

@@ -71,6 +71,20 @@ static inline int check_message(const char *needle, const char *file, int line) 
 }
 #define CHECK_MESSAGE(needle) check_message((needle), __FILE__, __LINE__)
 
+/* A field of the last error (cm_last_error_table(), ...) equals `expected`; NULL for a field
+ * that does not apply. */
+static inline int check_field(const char *found, const char *expected, const char *file,
+                              int line, const char *what) {
+    int ok = (found == NULL || expected == NULL) ? found == expected : strcmp(found, expected) == 0;
+    if (!ok) {
+        fprintf(stderr, "FAIL %s:%d: %s is %s%s%s, expected %s%s%s\n", file, line, what,
+                found ? "\"" : "", found ? found : "NULL", found ? "\"" : "",
+                expected ? "\"" : "", expected ? expected : "NULL", expected ? "\"" : "");
+    }
+    return check_record(ok, file, line, NULL);
+}
+#define CHECK_FIELD(found, expected) check_field((found), (expected), __FILE__, __LINE__, #found)
+
 /* Prints the closing line and returns the exit status. */
 static inline int check_finish(void) {
     printf("%d passed, %d failed\n", check_passed, check_failed);

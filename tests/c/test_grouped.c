@@ -1,6 +1,6 @@
 /*
  * C tests of collabmetrics' grouped estimators: cm_dsr (Dobson), cm_isr and cm_mean
- * (Student t). Expected values are worked out here from the formulas in spec/stats.md.
+ * (Student t). Expected values are worked out here from the formulas in docs/methods/stats.md.
  */
 #include <math.h>
 #include <stdint.h>

@@ -10,6 +10,17 @@ int main(void) {
     const double y[4] = {1.0, 2.0, 3.0, 4.0};
     double out = NAN;
 
+    /* The grouped measures' direction has no default; the other defaults are the core's. */
+    CmInequalityOptions defaults = cm_inequality_options_default();
+    CHECK(defaults.favourable == CM_FAVOURABLE_UNSET);
+    CHECK(CM_FAVOURABLE_HIGH != CM_FAVOURABLE_UNSET && CM_FAVOURABLE_LOW != CM_FAVOURABLE_UNSET);
+    CHECK(defaults.rci_method == CM_RCI_RAW && defaults.sii_model == CM_SII_LINEAR);
+    CHECK(defaults.value_type == CM_VALUE_TYPE_OTHER && defaults.reps == 100000);
+    CHECK(isnan(defaults.scale) && isnan(defaults.setting_average));
+    CHECK(defaults.confidence == 0.95 && defaults.multiplier == 1.0);
+    /* The status codes of the newer error kinds. */
+    CHECK(CM_LIMIT_EXCEEDED == 8 && CM_CANCELLED == 9 && CM_PANIC == 101);
+
     /* Gini (PySAL's n^2 convention): sum over ordered pairs |yi - yj| = 2 (1+2+3+1+2+1) = 20;
      * 20 / (2 n^2 mean) = 20 / (2 * 16 * 2.5) = 0.25. */
     CHECK_STATUS(cm_gini(y, NULL, 4, &out), CM_OK);

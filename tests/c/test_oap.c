@@ -528,6 +528,12 @@ static void test_end_before_start(void) {
     CHECK_STATUS(cm_oap_measures(&in, &o, NULL, NULL, &out), CM_INVALID_CELL);
     CHECK_MESSAGE("invalid value in column `end_date` at row 1 (2024-01-31): end date before the "
                   "start date 2024-02-01");
+    CHECK_FIELD(cm_last_error_kind(), "invalid_cell");
+    CHECK_FIELD(cm_last_error_table(), NULL);
+    CHECK_FIELD(cm_last_error_column(), "end_date");
+    CHECK(cm_last_error_row() == 1);
+    CHECK_FIELD(cm_last_error_value(), "2024-01-31");
+    CHECK_FIELD(cm_last_error_rule(), "end date before the start date 2024-02-01");
     CHECK(in.release == NULL && out.release == NULL);
     CHECK(nothing_live());
 }
@@ -537,7 +543,10 @@ static void test_bad_options(void) {
     CmOapOptions o = options();
     o.window = 99;
     CHECK_STATUS(cm_oap_measures(&in, &o, NULL, NULL, &out), CM_INVALID_ARGUMENT);
-    CHECK_MESSAGE("invalid argument `window`: unknown window 99; use a CM_WINDOW_* constant");
+    CHECK_MESSAGE("invalid argument `window`: unknown window 99; expected a CM_WINDOW_* constant: "
+                  "0 (month), 1 (rolling_3m), 2 (rolling_12m)");
+    CHECK_FIELD(cm_last_error_kind(), "invalid_argument");
+    CHECK_FIELD(cm_last_error_argument(), "window");
     CHECK(in.release == NULL && out.release == NULL && nothing_live());
 
     in = placements();

@@ -1,7 +1,8 @@
 /*
  * C tests of collabmetrics' row-wise estimators (cm_proportion, cm_rate), the last-error API
- * and cm_version. Expected values are worked out here from the formulas in spec/stats.md, or
- * taken from PHE's published tables where a quantile function would be needed.
+ * and cm_version. Expected values are worked out here from the formulas in
+ * docs/methods/stats.md, or taken from PHE's published tables where a quantile function would
+ * be needed.
  */
 #include <math.h>
 #include <stdint.h>
@@ -78,14 +79,25 @@ static void test_proportion_errors(void) {
     CHECK_STATUS(cm_proportion(NULL, n, 2, 0.95, 1.0, value, lower, upper), CM_NULL_POINTER);
     CHECK_MESSAGE("`numerator`");
     CHECK_MESSAGE("NULL");
+    CHECK_FIELD(cm_last_error_kind(), "null_pointer");
+    CHECK_FIELD(cm_last_error_argument(), "numerator");
     CHECK_STATUS(cm_proportion(o, n, 2, 0.95, 1.0, value, NULL, upper), CM_NULL_POINTER);
     CHECK_MESSAGE("`lower`");
 
-    /* O > n. */
+    /* O > n, also field by field. */
     CHECK_STATUS(cm_proportion(o, n, 2, 0.95, 1.0, value, lower, upper), CM_INVALID_VALUE);
     CHECK_MESSAGE("`numerator`");
     CHECK_MESSAGE("index 1");
     CHECK_MESSAGE("must not exceed the denominator");
+    CHECK_FIELD(cm_last_error_kind(), "invalid_value");
+    CHECK_FIELD(cm_last_error_table(), NULL);
+    CHECK_FIELD(cm_last_error_column(), "numerator");
+    CHECK_FIELD(cm_last_error_argument(), "numerator");
+    CHECK(cm_last_error_row() == 1);
+    CHECK_FIELD(cm_last_error_value(), "11");
+    CHECK_FIELD(cm_last_error_group(), NULL);
+    CHECK(cm_last_error_rule() != NULL &&
+          strstr(cm_last_error_rule(), "must not exceed the denominator") != NULL);
     CHECK_STATUS(cm_proportion(neg_o, n, 1, 0.95, 1.0, value, lower, upper), CM_INVALID_VALUE);
     CHECK_MESSAGE("(-1)");
     CHECK_STATUS(cm_proportion(nan_o, n, 1, 0.95, 1.0, value, lower, upper), CM_INVALID_VALUE);
@@ -102,6 +114,11 @@ static void test_proportion_errors(void) {
     CHECK_STATUS(cm_proportion(o, n, 1, NAN, 1.0, value, lower, upper), CM_INVALID_ARGUMENT);
     CHECK_STATUS(cm_proportion(o, n, 1, 0.95, -1.0, value, lower, upper), CM_INVALID_ARGUMENT);
     CHECK_MESSAGE("`multiplier`");
+    CHECK_FIELD(cm_last_error_kind(), "invalid_argument");
+    CHECK_FIELD(cm_last_error_argument(), "multiplier");
+    CHECK_FIELD(cm_last_error_column(), NULL);
+    CHECK(cm_last_error_row() == -1);
+    CHECK_FIELD(cm_last_error_value(), NULL);
 
     /* An output over an input. */
     CHECK_STATUS(cm_proportion(o, n, 1, 0.95, 1.0, o, lower, upper), CM_INVALID_ARGUMENT);

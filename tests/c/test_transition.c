@@ -556,6 +556,12 @@ static void test_discharge_before_receipt(void) {
     CHECK_MESSAGE("discharge_date");
     CHECK_MESSAGE("invalid value in column `referrals.discharge_date` at row 0 (2021-12-01): "
                   "discharge is before the referral was received");
+    CHECK_FIELD(cm_last_error_kind(), "invalid_cell");
+    CHECK_FIELD(cm_last_error_table(), "referrals");
+    CHECK_FIELD(cm_last_error_column(), "discharge_date");
+    CHECK(cm_last_error_row() == 0);
+    CHECK_FIELD(cm_last_error_value(), "2021-12-01");
+    CHECK_FIELD(cm_last_error_rule(), "discharge is before the referral was received");
     CHECK(all_released(in, 3));
     CHECK(all_released(out, 4)); /* untouched on failure */
     CHECK(nothing_live());

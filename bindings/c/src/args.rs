@@ -3,6 +3,7 @@
 //! slice must not alias anything).
 
 use crate::error::Failure;
+use collabmetrics::options::OptionEnum;
 use std::mem::{align_of, size_of};
 
 /// The memory of one array argument, for the overlap check.
@@ -143,13 +144,40 @@ impl Region {
     }
 }
 
-/// Decodes the integer value of a C enum argument, naming the argument when it is unknown.
-pub(crate) fn enum_arg<T>(
-    name: &str,
-    raw: u32,
-    decode: fn(u32) -> Option<T>,
-    expected: &str,
-) -> Result<T, Failure> {
-    decode(raw)
-        .ok_or_else(|| Failure::argument(name, format!("unknown value {raw}; expected {expected}")))
+/// Decodes the C code of an option (`raw`, one of the `prefix`* constants): the value's
+/// position in the core's name table ([`OptionEnum::ALL`]), so C and the core cannot disagree
+/// (each constant is checked against it by a test). An unknown code names the option and lists
+/// the codes.
+pub(crate) fn option<T: OptionEnum>(raw: u32, prefix: &str) -> Result<T, Failure> {
+    usize::try_from(raw)
+        .ok()
+        .and_then(T::from_index)
+        .ok_or_else(|| unknown_code::<T>(raw, prefix))
+}
+
+/// The failure for an unknown code `raw` of option `T`.
+pub(crate) fn unknown_code<T: OptionEnum>(raw: impl std::fmt::Display, prefix: &str) -> Failure {
+    Failure::argument(
+        T::OPTION,
+        format!(
+            "unknown {} {raw}; expected a {prefix}* constant: {}",
+            T::WHAT,
+            codes::<T>(0)
+        ),
+    )
+}
+
+/// The codes of `T`'s values, from `first` on, with their names: `0 (month), 1 (rolling_3m)`.
+pub(crate) fn codes<T: OptionEnum>(first: u32) -> String {
+    T::ALL
+        .iter()
+        .zip(first..)
+        .map(|(v, code)| format!("{code} ({})", v.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The C code of an option's value (its position in the core's name table).
+pub(crate) fn code<T: OptionEnum>(value: T) -> u32 {
+    u32::try_from(value.index()).unwrap_or(u32::MAX)
 }

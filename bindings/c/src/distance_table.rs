@@ -1,10 +1,14 @@
 //! Distance summaries over an Arrow C stream.
 
+use crate::args::{code, codes, option};
 use crate::error::{guard, CmStatus, Failure};
 use crate::stream;
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
-use collabmetrics::distance::{self, Bands, NullPolicy, SummaryTableOptions};
+use collabmetrics::distance::{self, BandPreset, Bands, NullPolicy, SummaryTableOptions};
 use std::ffi::c_char;
+
+// The preset codes are the positions of the core's `BandPreset` names; `CM_BANDS_CUSTOM` is
+// the code after them. A test checks each constant.
 
 /// `CmDistanceSummaryOptions::bands`: the OAP publication's <25, 25–<50, 50–<100, 100–<200,
 /// 200–<300, ≥300 km.
@@ -42,7 +46,8 @@ pub struct CmDistanceSummaryOptions {
     pub column_names_len: usize,
 }
 
-/// The default options: column "distance_km", no groups, no weights, 50 km, OAP bands, 95%.
+/// The default options (the core's `SummaryTableOptions::default()`): column "distance_km"
+/// (NULL), no groups, no weights, nulls an error, 50 km, OAP bands, 95%.
 #[no_mangle]
 pub extern "C" fn cm_distance_summary_options_default() -> CmDistanceSummaryOptions {
     let d = SummaryTableOptions::default();
@@ -51,9 +56,9 @@ pub extern "C" fn cm_distance_summary_options_default() -> CmDistanceSummaryOpti
         by: std::ptr::null(),
         by_len: 0,
         weight: std::ptr::null(),
-        propagate_nulls: false,
+        propagate_nulls: d.nulls == NullPolicy::Propagate,
         threshold: d.options.threshold,
-        bands: CM_BANDS_OAP,
+        bands: d.options.bands.preset_name().map_or(CM_BANDS_CUSTOM, code),
         band_edges: std::ptr::null(),
         band_edges_len: 0,
         confidence: d.options.confidence,
@@ -98,7 +103,7 @@ pub unsafe extern "C" fn cm_distance_summary(
 /// # Safety
 ///
 /// The struct's strings and arrays must be valid.
-unsafe fn convert(o: &CmDistanceSummaryOptions) -> Result<SummaryTableOptions, Failure> {
+pub(crate) unsafe fn convert(o: &CmDistanceSummaryOptions) -> Result<SummaryTableOptions, Failure> {
     let mut opts = SummaryTableOptions::default();
     // SAFETY: forwarded from the caller.
     unsafe {
@@ -115,21 +120,23 @@ unsafe fn convert(o: &CmDistanceSummaryOptions) -> Result<SummaryTableOptions, F
     };
     opts.options.threshold = o.threshold;
     opts.options.confidence = o.confidence;
-    opts.options.bands = match o.bands {
-        CM_BANDS_OAP => Bands::oap(),
-        CM_BANDS_MHSDS_MONTHLY => Bands::mhsds_monthly(),
-        CM_BANDS_CUSTOM => {
-            let mut arrays = crate::args::Arrays::default();
-            // SAFETY: `band_edges` addresses `band_edges_len` doubles per the caller.
-            let edges = unsafe { arrays.input("band_edges", o.band_edges, o.band_edges_len) }?;
-            Bands::custom(edges.to_vec())?
-        }
-        b => {
-            return Err(Failure::argument(
+    opts.options.bands = if o.bands == CM_BANDS_CUSTOM {
+        let mut arrays = crate::args::Arrays::default();
+        // SAFETY: `band_edges` addresses `band_edges_len` doubles per the caller.
+        let edges = unsafe { arrays.input("band_edges", o.band_edges, o.band_edges_len) }?;
+        Bands::custom(edges.to_vec())?
+    } else {
+        let preset: BandPreset = option(o.bands, "CM_BANDS_").map_err(|_| {
+            Failure::argument(
                 "bands",
-                format!("unknown bands {b}; use a CM_BANDS_* constant"),
-            ))
-        }
+                format!(
+                    "unknown band preset {}; expected a CM_BANDS_* constant: {}, {CM_BANDS_CUSTOM} (custom)",
+                    o.bands,
+                    codes::<BandPreset>(0)
+                ),
+            )
+        })?;
+        Bands::preset(preset)
     };
     Ok(opts)
 }

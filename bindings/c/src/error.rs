@@ -1,15 +1,17 @@
 //! Status codes, the thread-local last error, and the guard every exported function runs its
 //! body in (so a panic never unwinds into C).
 
+use collabmetrics::ErrorKind;
 use std::cell::RefCell;
 use std::ffi::{c_char, CStr, CString};
 use std::fmt;
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::OnceLock;
 
-/// The result of every collabmetrics call that can fail. `CM_OK` (0) is success; codes 1 to 7
-/// are the core library's error kinds (`collabmetrics::Error::code()`), 100 and up are errors
-/// of the C interface itself. On any code but `CM_OK`, `cm_last_error_message()` says what went
-/// wrong (argument, index, rule).
+/// The result of every collabmetrics call that can fail. `CM_OK` (0) is success; codes 1 to 9
+/// are the core library's error kinds (`collabmetrics::ErrorKind::code()`), 100 and up are
+/// errors of the C interface itself (101, `CM_PANIC`, is also the core's "internal" kind). On
+/// any code but `CM_OK`, `cm_last_error_message()` says what went wrong and the
+/// `cm_last_error_*()` accessors give the same facts field by field.
 /// cbindgen:rename-all=prefix:CM_
 #[repr(C)]
 #[allow(non_camel_case_types)]
@@ -32,34 +34,44 @@ pub enum CmStatus {
     INVALID_CELL = 6,
     /// A group as a whole breaks a rule (e.g. an age band missing or given twice).
     INVALID_GROUP = 7,
+    /// A request would exceed a documented limit (repetitions, memory, periods).
+    LIMIT_EXCEEDED = 8,
+    /// The computation was cancelled.
+    CANCELLED = 9,
     /// A required pointer is NULL although its length is > 0.
     NULL_POINTER = 100,
-    /// An internal error (a Rust panic) was caught at the boundary; please report it.
+    /// An internal error (a Rust panic) was caught at the boundary; please report it. Its kind
+    /// is "internal".
     PANIC = 101,
 }
 
-impl CmStatus {
-    /// The status of a core error code (`collabmetrics::Error::code()`).
-    pub(crate) fn from_core_code(code: i32) -> CmStatus {
-        match code {
-            1 => CmStatus::INVALID_ARGUMENT,
-            2 => CmStatus::LENGTH_MISMATCH,
-            3 => CmStatus::INVALID_VALUE,
-            4 => CmStatus::MISSING_COLUMN,
-            5 => CmStatus::COLUMN_TYPE,
-            6 => CmStatus::INVALID_CELL,
-            7 => CmStatus::INVALID_GROUP,
-            // A code added to the core later and not yet mapped here: still an error, and the
-            // message says which.
-            _ => CmStatus::INVALID_ARGUMENT,
+impl From<ErrorKind> for CmStatus {
+    /// The status of a core error kind: every kind has its own status, whose number is the
+    /// kind's code.
+    fn from(kind: ErrorKind) -> CmStatus {
+        match kind {
+            ErrorKind::InvalidArgument => CmStatus::INVALID_ARGUMENT,
+            ErrorKind::LengthMismatch => CmStatus::LENGTH_MISMATCH,
+            ErrorKind::InvalidValue => CmStatus::INVALID_VALUE,
+            ErrorKind::MissingColumn => CmStatus::MISSING_COLUMN,
+            ErrorKind::ColumnType => CmStatus::COLUMN_TYPE,
+            ErrorKind::InvalidCell => CmStatus::INVALID_CELL,
+            ErrorKind::InvalidGroup => CmStatus::INVALID_GROUP,
+            ErrorKind::LimitExceeded => CmStatus::LIMIT_EXCEEDED,
+            ErrorKind::Cancelled => CmStatus::CANCELLED,
+            ErrorKind::Internal => CmStatus::PANIC,
         }
     }
 }
 
+/// The kind name of the C interface's own `CM_NULL_POINTER` failures.
+const NULL_POINTER_KIND: &str = "null_pointer";
+
 /// Why a call failed, before it is recorded as the thread's last error.
 #[derive(Debug)]
 pub(crate) enum Failure {
-    /// An error of the core library (its message names the argument, index and rule).
+    /// An error of the core library (its message names the argument, index and rule); a
+    /// caught panic is the core's `Error::Internal`.
     Core(collabmetrics::Error),
     /// A NULL pointer for an array of `len` > 0 elements.
     NullPointer { argument: &'static str, len: usize },
@@ -70,16 +82,40 @@ pub(crate) enum Failure {
 impl Failure {
     /// An invalid-argument failure, worded like the core's.
     pub(crate) fn argument(argument: &str, message: impl Into<String>) -> Failure {
-        Failure::Core(collabmetrics::Error::InvalidArgument {
-            argument: argument.to_owned(),
-            message: message.into(),
-        })
+        Failure::Core(collabmetrics::Error::invalid_argument(argument, message))
     }
 
     fn status(&self) -> CmStatus {
         match self {
-            Failure::Core(e) => CmStatus::from_core_code(e.code()),
+            Failure::Core(e) => CmStatus::from(e.kind()),
             Failure::NullPointer { .. } | Failure::NullHandle { .. } => CmStatus::NULL_POINTER,
+        }
+    }
+
+    /// The failure's fields, as the accessors give them.
+    fn record(&self) -> LastError {
+        let text = |s: Option<&str>| s.map(c_string);
+        match self {
+            Failure::Core(e) => LastError {
+                status: self.status(),
+                kind: e.kind().as_str(),
+                message: c_string(&e.to_string()),
+                table: text(e.table()),
+                column: text(e.column()),
+                argument: text(e.argument()),
+                row: e.row().and_then(|r| i64::try_from(r).ok()).unwrap_or(-1),
+                value: text(e.value()),
+                group: text(e.group()),
+                rule: text(e.rule().as_deref()),
+            },
+            Failure::NullPointer { argument, .. } | Failure::NullHandle { argument } => LastError {
+                status: self.status(),
+                kind: NULL_POINTER_KIND,
+                message: c_string(&self.to_string()),
+                argument: text(Some(argument)),
+                rule: text(Some("required pointer")),
+                ..LastError::default()
+            },
         }
     }
 }
@@ -108,55 +144,170 @@ impl From<collabmetrics::Error> for Failure {
 /// The body of an exported estimator: `Ok(())` or the reason it failed.
 pub(crate) type CallResult = Result<(), Failure>;
 
+/// The thread's last error, field by field.
 struct LastError {
     status: CmStatus,
+    /// The kind's static name ("" for no error).
+    kind: &'static str,
     message: CString,
+    table: Option<CString>,
+    column: Option<CString>,
+    argument: Option<CString>,
+    row: i64,
+    value: Option<CString>,
+    group: Option<CString>,
+    rule: Option<CString>,
+}
+
+impl Default for LastError {
+    fn default() -> Self {
+        LastError {
+            status: CmStatus::OK,
+            kind: "",
+            message: CString::default(),
+            table: None,
+            column: None,
+            argument: None,
+            row: -1,
+            value: None,
+            group: None,
+            rule: None,
+        }
+    }
 }
 
 thread_local! {
-    static LAST_ERROR: RefCell<LastError> = RefCell::new(LastError {
-        status: CmStatus::OK,
-        message: CString::default(),
-    });
+    static LAST_ERROR: RefCell<LastError> = RefCell::new(LastError::default());
 }
 
-fn set_last_error(status: CmStatus, message: &str) {
-    // The message never holds a NUL in practice; replace one rather than lose the message.
-    let message = CString::new(message.replace('\0', "\\0")).unwrap_or_default();
+/// A Rust string as a C string; a NUL inside (never there in practice) is written `\0` rather
+/// than losing the text.
+fn c_string(s: &str) -> CString {
+    CString::new(s.replace('\0', "\\0")).unwrap_or_default()
+}
+
+fn set_last_error(error: LastError) {
     // `try_with` fails only while the thread is being torn down: nothing to record then.
-    let _ = LAST_ERROR.try_with(|e| *e.borrow_mut() = LastError { status, message });
+    let _ = LAST_ERROR.try_with(|e| *e.borrow_mut() = error);
 }
 
 /// Resets the thread's last error to "no error".
 pub(crate) fn clear_last_error() {
-    set_last_error(CmStatus::OK, "");
+    set_last_error(LastError::default());
 }
 
 /// Runs `f`, returning `fallback` if it panics: the guard of the functions that cannot fail.
 pub(crate) fn catch<T>(fallback: T, f: impl FnOnce() -> T) -> T {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or(fallback)
+    collabmetrics::panic::catch(f).unwrap_or(fallback)
 }
 
-/// Runs the body of an exported estimator: clears the last error, catches any panic, and
-/// records a failure as the thread's last error. Returns the call's status.
+/// Runs the body of an exported estimator: clears the last error, catches any panic (the
+/// core's guard: reported as `CM_PANIC`, kind "internal", nothing printed), and records a
+/// failure as the thread's last error. Returns the call's status.
 pub(crate) fn guard(body: impl FnOnce() -> CallResult) -> CmStatus {
     clear_last_error();
-    let (status, message) = match catch_unwind(AssertUnwindSafe(body)) {
+    let failure = match collabmetrics::panic::catch(body) {
         Ok(Ok(())) => return CmStatus::OK,
-        Ok(Err(failure)) => (failure.status(), failure.to_string()),
-        Err(payload) => (CmStatus::PANIC, panic_message(payload.as_ref())),
+        Ok(Err(failure)) => failure,
+        Err(internal) => Failure::Core(internal),
     };
-    catch((), || set_last_error(status, &message));
+    let status = failure.status();
+    catch((), || set_last_error(failure.record()));
     status
 }
 
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    let detail = payload
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("no message");
-    format!("internal error (Rust panic caught at the C boundary): {detail}; please report it")
+/// Reads one field of the last error (`fallback` while the thread is torn down).
+fn read<T>(fallback: T, f: impl FnOnce(&LastError) -> T) -> T {
+    LAST_ERROR.try_with(|e| f(&e.borrow())).unwrap_or(fallback)
+}
+
+/// A text field as a pointer: NULL when the field does not apply.
+fn field(f: impl FnOnce(&LastError) -> Option<*const c_char>) -> *const c_char {
+    catch(std::ptr::null(), || {
+        read(None, f).unwrap_or(std::ptr::null())
+    })
+}
+
+/// The kind of the last failed call on this thread, as a static NUL-terminated string that is
+/// never freed: the core's kind names ("invalid_argument", "length_mismatch",
+/// "invalid_value", "missing_column", "column_type", "invalid_cell", "invalid_group",
+/// "limit_exceeded", "cancelled", "internal" for a caught panic), "null_pointer" for
+/// `CM_NULL_POINTER`, or "" when the last call succeeded. Never NULL.
+#[no_mangle]
+pub extern "C" fn cm_last_error_kind() -> *const c_char {
+    const EMPTY: &CStr = c"";
+    catch(EMPTY.as_ptr(), || {
+        let kind = read("", |e| e.kind);
+        static_name(kind).map_or(EMPTY.as_ptr(), CStr::as_ptr)
+    })
+}
+
+/// The kind names as static C strings, built once from the core's names.
+fn static_name(kind: &str) -> Option<&'static CStr> {
+    static NAMES: OnceLock<Vec<CString>> = OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        ErrorKind::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .chain([NULL_POINTER_KIND])
+            .map(c_string)
+            .collect()
+    });
+    names
+        .iter()
+        .find(|n| n.to_bytes() == kind.as_bytes())
+        .map(CString::as_c_str)
+}
+
+/// The table the last error belongs to, for calls that take several tables (e.g.
+/// "contacts"); NULL when it is not about one of several tables. Valid until the next `cm_`
+/// call on this thread.
+#[no_mangle]
+pub extern "C" fn cm_last_error_table() -> *const c_char {
+    field(|e| e.table.as_ref().map(|s| s.as_ptr()))
+}
+
+/// The column of the last error (for vector arguments, the array argument); NULL when it
+/// names none. Valid until the next `cm_` call on this thread.
+#[no_mangle]
+pub extern "C" fn cm_last_error_column() -> *const c_char {
+    field(|e| e.column.as_ref().map(|s| s.as_ptr()))
+}
+
+/// The argument or option the last error is about (e.g. "confidence", or the NULL pointer's
+/// name); NULL when none. Valid until the next `cm_` call on this thread.
+#[no_mangle]
+pub extern "C" fn cm_last_error_argument() -> *const c_char {
+    field(|e| e.argument.as_ref().map(|s| s.as_ptr()))
+}
+
+/// The first offending row (0-based; for array arguments the index) of the last error, or
+/// -1 when it names none.
+#[no_mangle]
+pub extern "C" fn cm_last_error_row() -> i64 {
+    catch(-1, || read(-1, |e| e.row))
+}
+
+/// The offending value of the last error, as text (e.g. "NaN", "-3"); NULL when none. Valid
+/// until the next `cm_` call on this thread.
+#[no_mangle]
+pub extern "C" fn cm_last_error_value() -> *const c_char {
+    field(|e| e.value.as_ref().map(|s| s.as_ptr()))
+}
+
+/// The group the last error is about (grouped computations, e.g. "area=E1"); NULL when none.
+/// Valid until the next `cm_` call on this thread.
+#[no_mangle]
+pub extern "C" fn cm_last_error_group() -> *const c_char {
+    field(|e| e.group.as_ref().map(|s| s.as_ptr()))
+}
+
+/// The rule the last error broke, in words (e.g. "denominators must be finite and > 0");
+/// NULL when none (a cancellation, an internal error). Valid until the next `cm_` call on
+/// this thread.
+#[no_mangle]
+pub extern "C" fn cm_last_error_rule() -> *const c_char {
+    field(|e| e.rule.as_ref().map(|s| s.as_ptr()))
 }
 
 /// The message of the last failed call on this thread, as a NUL-terminated UTF-8 string, or

@@ -1,14 +1,17 @@
 //! Funnel plots over Arrow C streams: `cm_funnel_assess` (one row per unit) and
 //! `cm_funnel_limits` (the limits table for drawing).
 //!
-//! Enum options arrive as integers: each `CM_FUNNEL_*` constant is the 1-based position of the
-//! value in the core's name table (`Statistic::ALL`, `Family::ALL`, `SrMethod::ALL`), 0 meaning
-//! "not set"; the limit is FunnelPlotR's number (95 or 99).
+//! Enum options arrive as integers, positions in the core's name tables (`SrMethod::ALL`,
+//! `Limit::ALL`); the two options that may be left unset (`statistic`, which has no default,
+//! and `family`, whose default depends on the statistic) are 0 when unset and 1 + the position
+//! otherwise, as `CmInequalityOptions::favourable`.
 
+use crate::args::{code, codes, option};
 use crate::error::{guard, CmStatus, Failure};
 use crate::stream;
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
 use collabmetrics::funnel::{self, Family, FunnelOptions, Limit, SrMethod, Statistic};
+use collabmetrics::options::OptionEnum;
 use std::ffi::c_char;
 
 /// `CmFunnelOptions::statistic`: not set (the call fails: the statistic has no default).
@@ -39,13 +42,13 @@ pub const CM_FUNNEL_FAMILY_FUNNELPLOTR: u32 = 2;
 /// Spiegelhalter's interpolated exact limits.
 pub const CM_FUNNEL_FAMILY_SPIEGELHALTER_EXACT: u32 = 3;
 /// `CmFunnelOptions::sr_method`: NHS Digital's SHMI (log scale, truncation); the default.
-pub const CM_FUNNEL_SR_SHMI: u32 = 1;
+pub const CM_FUNNEL_SR_SHMI: u32 = 0;
 /// CQC (square-root scale, winsorising).
-pub const CM_FUNNEL_SR_CQC: u32 = 2;
+pub const CM_FUNNEL_SR_CQC: u32 = 1;
 /// `CmFunnelOptions::limit`: the 95% limits flag outliers.
-pub const CM_FUNNEL_LIMIT_95: u32 = 95;
+pub const CM_FUNNEL_LIMIT_95: u32 = 0;
 /// The 99.8% limits flag outliers (FunnelPlotR's 99); the default.
-pub const CM_FUNNEL_LIMIT_99: u32 = 99;
+pub const CM_FUNNEL_LIMIT_99: u32 = 1;
 
 /// Options of `cm_funnel_assess` and `cm_funnel_limits`; start from
 /// `cm_funnel_options_default()` and set at least `statistic`. Strings are borrowed for the
@@ -77,7 +80,7 @@ pub struct CmFunnelOptions {
     pub sr_method: u32,
     /// Share trimmed at each end before phi, in (0, 0.5) (default 0.1).
     pub trim_by: f64,
-    /// `CM_FUNNEL_LIMIT_95` or `CM_FUNNEL_LIMIT_99`.
+    /// `CM_FUNNEL_LIMIT_95` or `CM_FUNNEL_LIMIT_99` (the default).
     pub limit: u32,
     /// Widen the limits for overdispersion when phi > 1 (default true).
     pub draw_adjusted: bool,
@@ -92,25 +95,26 @@ pub struct CmFunnelOptions {
     pub column_names_len: usize,
 }
 
-/// 1-based position of `value` in a core name table (0 is "not set").
-fn code_of<T: PartialEq>(all: &[T], value: &T) -> u32 {
-    all.iter()
-        .position(|v| v == value)
-        .map_or(0, |i| i as u32 + 1)
+/// An option that may be unset: 0, or 1 + the value's position in the core's name table.
+fn unset_or<T: OptionEnum>(raw: u32, prefix: &str, unset: &str) -> Result<Option<T>, Failure> {
+    match raw.checked_sub(1) {
+        None => Ok(None),
+        Some(code) => option::<T>(code, prefix).map(Some).map_err(|_| {
+            Failure::argument(
+                T::OPTION,
+                format!(
+                    "unknown {} {raw}; expected a {prefix}* constant: 0 ({unset}), {}",
+                    T::WHAT,
+                    codes::<T>(1)
+                ),
+            )
+        }),
+    }
 }
 
-/// The value at 1-based position `code` of a name table, or an error naming the option.
-fn from_code<T: Copy>(all: &[T], code: u32, option: &str, constants: &str) -> Result<T, Failure> {
-    (code as usize)
-        .checked_sub(1)
-        .and_then(|i| all.get(i))
-        .copied()
-        .ok_or_else(|| {
-            Failure::argument(
-                option,
-                format!("unknown {option} {code}; use a {constants} constant"),
-            )
-        })
+/// The C code of an option that may be unset.
+fn unset_code<T: OptionEnum>(value: Option<T>) -> u32 {
+    value.map_or(0, |v| code(v) + 1)
 }
 
 /// The default options (the core's `FunnelOptions::default()`): no statistic yet, the family
@@ -120,12 +124,8 @@ fn from_code<T: Copy>(all: &[T], code: u32, option: &str, constants: &str) -> Re
 pub extern "C" fn cm_funnel_options_default() -> CmFunnelOptions {
     let d = FunnelOptions::default();
     CmFunnelOptions {
-        statistic: d
-            .statistic
-            .map_or(CM_FUNNEL_STATISTIC_NONE, |s| code_of(Statistic::ALL, &s)),
-        family: d
-            .family
-            .map_or(CM_FUNNEL_FAMILY_DEFAULT, |f| code_of(Family::ALL, &f)),
+        statistic: unset_code(d.statistic),
+        family: unset_code(d.family),
         unit: std::ptr::null(),
         numerator: std::ptr::null(),
         denominator: std::ptr::null(),
@@ -134,9 +134,9 @@ pub extern "C" fn cm_funnel_options_default() -> CmFunnelOptions {
         multiplier: d.multiplier.unwrap_or(1.0),
         has_years_of_data: d.years_of_data.is_some(),
         years_of_data: d.years_of_data.unwrap_or(1.0),
-        sr_method: code_of(SrMethod::ALL, &d.sr_method),
+        sr_method: code(d.sr_method),
         trim_by: d.trim_by,
-        limit: d.limit.number(),
+        limit: code(d.limit),
         draw_adjusted: d.draw_adjusted,
         shmi_rounding: d.shmi_rounding,
         funnelplotr_compat: d.funnelplotr_compat,
@@ -151,26 +151,10 @@ pub extern "C" fn cm_funnel_options_default() -> CmFunnelOptions {
 /// # Safety
 ///
 /// The struct's strings must be NULL or NUL-terminated.
-unsafe fn convert(o: &CmFunnelOptions) -> Result<FunnelOptions, Failure> {
+pub(crate) unsafe fn convert(o: &CmFunnelOptions) -> Result<FunnelOptions, Failure> {
     let d = FunnelOptions::default();
-    let statistic = match o.statistic {
-        CM_FUNNEL_STATISTIC_NONE => None,
-        code => Some(from_code(
-            Statistic::ALL,
-            code,
-            "statistic",
-            "CM_FUNNEL_STATISTIC_*",
-        )?),
-    };
-    let family = match o.family {
-        CM_FUNNEL_FAMILY_DEFAULT => None,
-        code => Some(from_code(
-            Family::ALL,
-            code,
-            "family",
-            "CM_FUNNEL_FAMILY_*",
-        )?),
-    };
+    let statistic = unset_or::<Statistic>(o.statistic, "CM_FUNNEL_STATISTIC_", "none")?;
+    let family = unset_or::<Family>(o.family, "CM_FUNNEL_FAMILY_", "by statistic")?;
     // SAFETY: each string is NULL or NUL-terminated per the caller.
     let (unit, numerator, denominator, rate) = unsafe {
         (
@@ -189,9 +173,9 @@ unsafe fn convert(o: &CmFunnelOptions) -> Result<FunnelOptions, Failure> {
         rate: rate.unwrap_or(d.rate),
         multiplier: o.has_multiplier.then_some(o.multiplier),
         years_of_data: o.has_years_of_data.then_some(o.years_of_data),
-        sr_method: from_code(SrMethod::ALL, o.sr_method, "sr_method", "CM_FUNNEL_SR_*")?,
+        sr_method: option::<SrMethod>(o.sr_method, "CM_FUNNEL_SR_")?,
         trim_by: o.trim_by,
-        limit: Limit::from_number(f64::from(o.limit))?,
+        limit: option::<Limit>(o.limit, "CM_FUNNEL_LIMIT_")?,
         draw_adjusted: o.draw_adjusted,
         shmi_rounding: o.shmi_rounding,
         funnelplotr_compat: o.funnelplotr_compat,

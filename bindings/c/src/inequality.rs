@@ -2,19 +2,27 @@
 //! entropy) and the grouped measures table (WHO HEAT set, PHE's SII) over an Arrow C stream.
 //! Each function only checks and converts its arguments and calls `collabmetrics::inequality`.
 
-use crate::args::{enum_arg, Arrays};
+use crate::args::{code, codes, option, Arrays};
 use crate::error::{guard, CallResult, CmStatus, Failure};
 use crate::stream;
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
 use collabmetrics::inequality::{
-    self, Favourable, HeatOptions, Measure, MeasuresTableOptions, RciMethod, SiiModel, ValueType,
+    self, Favourable, Measure, MeasuresTableOptions, RciMethod, SiiModel, ValueType,
 };
 use std::ffi::c_char;
 
+// The codes of every option below are the positions of the core's names (`Favourable::ALL`
+// after the unset 0, `RciMethod::ALL`, `SiiModel::ALL`, `ValueType::ALL`); a test checks each
+// constant against them.
+
+/// `CmInequalityOptions::favourable`: not said (the default). The direction has no safe
+/// default, so the measures that depend on it (D and R on an ordered dimension or against a
+/// reference, MDBU, MDBW, PAF, PAR) fail with `CM_INVALID_ARGUMENT` naming `favourable`.
+pub const CM_FAVOURABLE_UNSET: u32 = 0;
 /// `CmInequalityOptions::favourable`: higher values are better (e.g. engagement).
-pub const CM_FAVOURABLE_HIGH: u32 = 0;
+pub const CM_FAVOURABLE_HIGH: u32 = 1;
 /// `CmInequalityOptions::favourable`: lower values are better (OAP rates, disengagement).
-pub const CM_FAVOURABLE_LOW: u32 = 1;
+pub const CM_FAVOURABLE_LOW: u32 = 2;
 /// `CmInequalityOptions::rci_method`: the raw relative concentration index.
 pub const CM_RCI_RAW: u32 = 0;
 /// `CmInequalityOptions::rci_method`: Wagstaff's correction, divided by (1 - mean/scale).
@@ -215,7 +223,9 @@ pub struct CmInequalityOptions {
     /// measure that applies to the dimension.
     pub measures: *const *const c_char,
     pub measures_len: usize,
-    /// One of `CM_FAVOURABLE_*` (default high).
+    /// One of `CM_FAVOURABLE_*`: `CM_FAVOURABLE_LOW` when lower values are better (OAP rates,
+    /// disengagement), `CM_FAVOURABLE_HIGH` when higher are (engagement). Default
+    /// `CM_FAVOURABLE_UNSET`: there is no safe default, so set it for the measures that use it.
     pub favourable: u32,
     /// NULL, or the label of the reference subgroup.
     pub reference: *const c_char,
@@ -245,11 +255,12 @@ pub struct CmInequalityOptions {
     pub column_names_len: usize,
 }
 
-/// The default options: columns "subgroup", "value", "population", non-ordered, every
-/// applicable measure, favourable high, linear SII, 95%, 100 000 repetitions, fixed seed.
+/// The default options (the core's `MeasuresTableOptions::default()`): columns "subgroup",
+/// "value", "population" (NULL), non-ordered, every applicable measure, favourable unset,
+/// linear SII, 95%, 100 000 repetitions, the fixed default seed.
 #[no_mangle]
 pub extern "C" fn cm_inequality_options_default() -> CmInequalityOptions {
-    let d = HeatOptions::default();
+    let d = MeasuresTableOptions::default().options;
     CmInequalityOptions {
         by: std::ptr::null(),
         by_len: 0,
@@ -262,13 +273,13 @@ pub extern "C" fn cm_inequality_options_default() -> CmInequalityOptions {
         order: std::ptr::null(),
         measures: std::ptr::null(),
         measures_len: 0,
-        favourable: CM_FAVOURABLE_HIGH,
+        favourable: d.favourable.map_or(CM_FAVOURABLE_UNSET, |f| code(f) + 1),
         reference: std::ptr::null(),
-        scale: f64::NAN,
-        setting_average: f64::NAN,
-        rci_method: CM_RCI_RAW,
-        sii_model: CM_SII_LINEAR,
-        value_type: CM_VALUE_TYPE_OTHER,
+        scale: d.scale.unwrap_or(f64::NAN),
+        setting_average: d.setting_average.unwrap_or(f64::NAN),
+        rci_method: code(d.rci_method),
+        sii_model: code(d.sii_model),
+        value_type: code(d.value_type),
         transform: d.transform,
         confidence: d.confidence,
         reps: d.reps,
@@ -311,6 +322,26 @@ pub unsafe extern "C" fn cm_inequality_measures(
     })
 }
 
+/// The direction of a `CM_FAVOURABLE_*` code: unset (0), or 1 + the position of the core's
+/// name.
+fn favourable(raw: u32) -> Result<Option<Favourable>, Failure> {
+    match raw.checked_sub(1) {
+        None => Ok(None),
+        Some(c) => option::<Favourable>(c, "CM_FAVOURABLE_")
+            .map(Some)
+            .map_err(|_| {
+                Failure::argument(
+                    "favourable",
+                    format!(
+                        "unknown direction {raw}; expected a CM_FAVOURABLE_* constant: \
+                         {CM_FAVOURABLE_UNSET} (unset), {}",
+                        codes::<Favourable>(1)
+                    ),
+                )
+            }),
+    }
+}
+
 /// NaN as "none".
 fn finite_or_none(x: f64) -> Option<f64> {
     (!x.is_nan()).then_some(x)
@@ -321,7 +352,7 @@ fn finite_or_none(x: f64) -> Option<f64> {
 /// # Safety
 ///
 /// The struct's strings and arrays must be valid.
-unsafe fn convert(o: &CmInequalityOptions) -> Result<MeasuresTableOptions, Failure> {
+pub(crate) unsafe fn convert(o: &CmInequalityOptions) -> Result<MeasuresTableOptions, Failure> {
     let mut opts = MeasuresTableOptions::default();
     // SAFETY: forwarded from the caller.
     unsafe {
@@ -344,55 +375,17 @@ unsafe fn convert(o: &CmInequalityOptions) -> Result<MeasuresTableOptions, Failu
             opts.measures = Some(
                 codes
                     .iter()
-                    .map(|c| Measure::parse(c))
+                    .map(|c| c.parse::<Measure>())
                     .collect::<collabmetrics::Result<_>>()?,
             );
         }
         opts.options.reference = stream::optional_string("reference", o.reference)?;
     }
     let h = &mut opts.options;
-    h.favourable = enum_arg(
-        "favourable",
-        o.favourable,
-        |v| match v {
-            CM_FAVOURABLE_HIGH => Some(Favourable::High),
-            CM_FAVOURABLE_LOW => Some(Favourable::Low),
-            _ => None,
-        },
-        "a CM_FAVOURABLE_* constant",
-    )?;
-    h.rci_method = enum_arg(
-        "rci_method",
-        o.rci_method,
-        |v| match v {
-            CM_RCI_RAW => Some(RciMethod::Raw),
-            CM_RCI_WAGSTAFF => Some(RciMethod::Wagstaff),
-            CM_RCI_ERREYGERS => Some(RciMethod::Erreygers),
-            _ => None,
-        },
-        "a CM_RCI_* constant",
-    )?;
-    h.sii_model = enum_arg(
-        "sii_model",
-        o.sii_model,
-        |v| match v {
-            CM_SII_LINEAR => Some(SiiModel::Linear),
-            CM_SII_LOGISTIC => Some(SiiModel::Logistic),
-            _ => None,
-        },
-        "a CM_SII_* constant",
-    )?;
-    h.value_type = enum_arg(
-        "value_type",
-        o.value_type,
-        |v| match v {
-            CM_VALUE_TYPE_OTHER => Some(ValueType::Other),
-            CM_VALUE_TYPE_RATE => Some(ValueType::Rate),
-            CM_VALUE_TYPE_PROPORTION => Some(ValueType::Proportion),
-            _ => None,
-        },
-        "a CM_VALUE_TYPE_* constant",
-    )?;
+    h.favourable = favourable(o.favourable)?;
+    h.rci_method = option::<RciMethod>(o.rci_method, "CM_RCI_")?;
+    h.sii_model = option::<SiiModel>(o.sii_model, "CM_SII_")?;
+    h.value_type = option::<ValueType>(o.value_type, "CM_VALUE_TYPE_")?;
     h.scale = finite_or_none(o.scale);
     h.setting_average = finite_or_none(o.setting_average);
     h.transform = o.transform;

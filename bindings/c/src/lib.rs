@@ -3,13 +3,20 @@
 //!
 //! Only `extern "C"` functions live here, every one prefixed `cm_`: they check and convert
 //! pointers and lengths, call `collabmetrics`, and report failures as a [`CmStatus`] plus a
-//! thread-local message ([`cm_last_error_message`]). No metric is computed here.
+//! thread-local last error: its message ([`cm_last_error_message`]) and its fields
+//! ([`cm_last_error_kind`], [`cm_last_error_table`], [`cm_last_error_column`],
+//! [`cm_last_error_argument`], [`cm_last_error_row`], [`cm_last_error_value`],
+//! [`cm_last_error_group`], [`cm_last_error_rule`]). No metric is computed here, and no option
+//! name or default is retyped: enum codes are positions in the core's name tables and every
+//! `cm_*_options_default()` is built from the core's `Default`.
 //!
 //! Conventions of every function:
 //! * arrays are a pointer plus a length; a NULL pointer is allowed only when the length is 0;
 //! * outputs are arrays the caller allocates; they must not overlap any other array argument;
 //!   on error they may be partially written;
-//! * nothing panics or unwinds into C: a Rust panic is caught and reported as `CM_PANIC`.
+//! * nothing panics or unwinds into C: a Rust panic is caught (the core's guard,
+//!   `collabmetrics::panic`, which keeps it off standard error) and reported as `CM_PANIC`,
+//!   kind "internal".
 
 mod args;
 mod distance;
@@ -27,7 +34,9 @@ pub use distance_table::{
     CM_BANDS_CUSTOM, CM_BANDS_MHSDS_MONTHLY, CM_BANDS_OAP,
 };
 pub use error::{
-    cm_clear_error, cm_last_error_code, cm_last_error_copy, cm_last_error_message, CmStatus,
+    cm_clear_error, cm_last_error_argument, cm_last_error_code, cm_last_error_column,
+    cm_last_error_copy, cm_last_error_group, cm_last_error_kind, cm_last_error_message,
+    cm_last_error_row, cm_last_error_rule, cm_last_error_table, cm_last_error_value, CmStatus,
 };
 pub use funnel::{
     cm_funnel_assess, cm_funnel_limits, cm_funnel_options_default, CmFunnelOptions,
@@ -37,6 +46,12 @@ pub use funnel::{
     CM_FUNNEL_STATISTIC_PROPORTION, CM_FUNNEL_STATISTIC_RATE_CRUDE, CM_FUNNEL_STATISTIC_RATE_DSR,
     CM_FUNNEL_STATISTIC_RATIO_COUNT, CM_FUNNEL_STATISTIC_RATIO_ISR, CM_FUNNEL_STATISTIC_RC,
     CM_FUNNEL_STATISTIC_SR,
+};
+pub use inequality::{
+    cm_inequality_measures, cm_inequality_options_default, CmInequalityOptions, CM_FAVOURABLE_HIGH,
+    CM_FAVOURABLE_LOW, CM_FAVOURABLE_UNSET, CM_RCI_ERREYGERS, CM_RCI_RAW, CM_RCI_WAGSTAFF,
+    CM_SII_LINEAR, CM_SII_LOGISTIC, CM_VALUE_TYPE_OTHER, CM_VALUE_TYPE_PROPORTION,
+    CM_VALUE_TYPE_RATE,
 };
 pub use oap::{
     cm_oap_measures, cm_oap_options_default, CmOapOptions, CM_BED_SCOPE_ALL, CM_BED_SCOPE_DEFAULT,

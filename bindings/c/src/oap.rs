@@ -1,10 +1,14 @@
 //! Out-of-area placement measures over Arrow C streams.
 
+use crate::args::{code, option};
 use crate::error::{guard, CmStatus, Failure};
 use crate::stream;
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
-use collabmetrics::oap::{self, OapOptions, OverlapRule, Window};
+use collabmetrics::oap::{self, OapOptions};
 use std::ffi::c_char;
+
+// The window and overlap codes are the positions of the core's names (`Window::ALL`,
+// `OverlapRule::ALL`); a test checks each constant against them.
 
 /// `CmOapOptions::window`: the calendar month.
 pub const CM_WINDOW_MONTH: u32 = 0;
@@ -60,28 +64,38 @@ pub struct CmOapOptions {
     pub distance: *const c_char,
 }
 
-/// The default options for the months from `start` to `end` (days since 1970-01-01).
+/// The default options (the core's `OapOptions::default()`) for the months from `start` to
+/// `end` (days since 1970-01-01), which have no default.
 #[no_mangle]
 pub extern "C" fn cm_oap_options_default(start: i32, end: i32) -> CmOapOptions {
     let d = OapOptions::new(start, end);
     CmOapOptions {
         start,
         end,
-        window: CM_WINDOW_MONTH,
+        window: code(d.window),
         by: std::ptr::null(),
         by_len: 0,
         inappropriate_only: d.inappropriate_only,
-        bed_scope: CM_BED_SCOPE_DEFAULT,
+        bed_scope: bed_scope(&d.bed_types),
         bed_types: std::ptr::null(),
         bed_types_len: 0,
-        has_data_cutoff: false,
-        data_cutoff: 0,
-        overlap: CM_OVERLAP_COUNT,
+        has_data_cutoff: d.data_cutoff.is_some(),
+        data_cutoff: d.data_cutoff.unwrap_or(0),
+        overlap: code(d.overlap),
         multiplier: d.multiplier,
         confidence: d.confidence,
         column_names: std::ptr::null(),
         column_names_len: 0,
         distance: std::ptr::null(),
+    }
+}
+
+/// The scope constant of the core's default bed types: every bed type (`None`), or the
+/// default list. (The core's default is the default list.)
+fn bed_scope(bed_types: &Option<Vec<String>>) -> u32 {
+    match bed_types {
+        None => CM_BED_SCOPE_ALL,
+        Some(_) => CM_BED_SCOPE_DEFAULT,
     }
 }
 
@@ -138,19 +152,9 @@ pub unsafe extern "C" fn cm_oap_measures(
 /// # Safety
 ///
 /// The struct's string arrays must be valid.
-unsafe fn convert(o: &CmOapOptions) -> Result<OapOptions, Failure> {
+pub(crate) unsafe fn convert(o: &CmOapOptions) -> Result<OapOptions, Failure> {
     let mut opts = OapOptions::new(o.start, o.end);
-    opts.window = match o.window {
-        CM_WINDOW_MONTH => Window::Month,
-        CM_WINDOW_ROLLING_3M => Window::Rolling3m,
-        CM_WINDOW_ROLLING_12M => Window::Rolling12m,
-        w => {
-            return Err(Failure::argument(
-                "window",
-                format!("unknown window {w}; use a CM_WINDOW_* constant"),
-            ))
-        }
-    };
+    opts.window = option(o.window, "CM_WINDOW_")?;
     // SAFETY: forwarded from the caller.
     opts.by = unsafe { stream::strings("by", o.by, o.by_len) }?;
     opts.inappropriate_only = o.inappropriate_only;
@@ -169,16 +173,7 @@ unsafe fn convert(o: &CmOapOptions) -> Result<OapOptions, Failure> {
         }
     };
     opts.data_cutoff = o.has_data_cutoff.then_some(o.data_cutoff);
-    opts.overlap = match o.overlap {
-        CM_OVERLAP_COUNT => OverlapRule::Count,
-        CM_OVERLAP_TRUNCATE => OverlapRule::Truncate,
-        v => {
-            return Err(Failure::argument(
-                "overlap",
-                format!("unknown overlap rule {v}; use a CM_OVERLAP_* constant"),
-            ))
-        }
-    };
+    opts.overlap = option(o.overlap, "CM_OVERLAP_")?;
     opts.multiplier = o.multiplier;
     opts.confidence = o.confidence;
     // SAFETY: `distance` is NULL or a NUL-terminated string per the caller.

@@ -1,6 +1,6 @@
 //! Transition disengagement for 16–25s (`collabmetrics::transition`) over Arrow C streams.
 
-use crate::args::Arrays;
+use crate::args::{option, unknown_code, Arrays};
 use crate::error::{guard, CmStatus, Failure};
 use crate::stream;
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
@@ -8,6 +8,8 @@ use arrow_array::RecordBatch;
 use collabmetrics::table::{Input, TableResult};
 use collabmetrics::transition::{self, CurveMethod, Tables, TransitionOptions};
 use std::ffi::c_char;
+
+// The curve codes are the positions of the core's `CurveMethod` names (checked by a test).
 
 /// `cm_transition_time_to_contact` method: Kaplan–Meier share still without an attended adult
 /// contact (deaths censored; Greenwood variance, log-log interval).
@@ -94,17 +96,17 @@ pub struct CmTransitionOptions {
     pub column_names_len: usize,
 }
 
-/// The default options (`spec/transition.md`) with data ending on `data_end` (days since
+/// The default options (`docs/methods/transition.md`) with data ending on `data_end` (days since
 /// 1970-01-01): no period limits, every list at its default, no column renaming.
 #[no_mangle]
 pub extern "C" fn cm_transition_options_default(data_end: i32) -> CmTransitionOptions {
     let d = TransitionOptions::new(data_end);
     CmTransitionOptions {
         data_end,
-        has_period_start: false,
-        period_start: 0,
-        has_period_end: false,
-        period_end: 0,
+        has_period_start: d.period_start.is_some(),
+        period_start: d.period_start.unwrap_or(0),
+        has_period_end: d.period_end.is_some(),
+        period_end: d.period_end.unwrap_or(0),
         boundary_age: d.boundary_age,
         min_age: d.min_age,
         max_age: d.max_age,
@@ -131,7 +133,7 @@ pub extern "C" fn cm_transition_options_default(data_end: i32) -> CmTransitionOp
         retained_days: d.retained_days,
         episode_gap_days: d.episode_gap_days,
         confidence: d.confidence,
-        has_by: false,
+        has_by: d.by.is_some(),
         by: std::ptr::null(),
         by_len: 0,
         age_band_18_24: d.age_band_18_24,
@@ -260,17 +262,11 @@ pub unsafe extern "C" fn cm_transition_time_to_contact(
     })
 }
 
+/// The curve method of a `CM_CURVE_*` code (the position of the core's name).
 fn curve_method(method: i32) -> Result<CurveMethod, Failure> {
-    match method {
-        CM_CURVE_KAPLAN_MEIER => Ok(CurveMethod::KaplanMeier),
-        CM_CURVE_AALEN_JOHANSEN => Ok(CurveMethod::AalenJohansen),
-        m => Err(Failure::argument(
-            "method",
-            format!(
-                "unknown curve method {m}; use CM_CURVE_KAPLAN_MEIER (0) or \
-                 CM_CURVE_AALEN_JOHANSEN (1)"
-            ),
-        )),
+    match u32::try_from(method) {
+        Ok(code) => option(code, "CM_CURVE_"),
+        Err(_) => Err(unknown_code::<CurveMethod>(method, "CM_CURVE_")),
     }
 }
 
@@ -428,7 +424,7 @@ pub(crate) unsafe fn convert(o: &CmTransitionOptions) -> Result<TransitionOption
         )
     };
     Ok(TransitionOptions {
-        data_end: o.data_end,
+        data_end: Some(o.data_end),
         period_start: o.has_period_start.then_some(o.period_start),
         period_end: o.has_period_end.then_some(o.period_end),
         boundary_age: o.boundary_age,

@@ -1,38 +1,15 @@
 //! Travel distance: point-to-point distances, BNG → WGS84, location lookups and summaries over
-//! Arrow tables. Each function returns the result table and its diagnostics.
+//! Arrow tables. Each function returns the result table with its diagnostics in the schema
+//! metadata, like every other table function.
 
-use crate::to_py;
+use crate::options::parse;
+use crate::{input, table_out, to_py};
 use collabmetrics::distance::{
-    self, Bands, ConvertTableOptions, LocateTableOptions, Method, NullPolicy, PointsTableOptions,
-    SummaryOptions, SummaryTableOptions,
+    self, Bands, ConvertTableOptions, LocateTableOptions, PointsTableOptions, SummaryOptions,
+    SummaryTableOptions,
 };
-use collabmetrics::table::{ColumnMap, Input, TableResult};
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
-
-/// One diagnostic as Python sees it: (reason, action, count, first row).
-type Diagnostic = (String, String, u64, Option<usize>);
-
-fn input(data: PyTable) -> collabmetrics::Result<Input> {
-    let (batches, schema) = data.into_inner();
-    Input::new(schema, &batches, ColumnMap::new())
-}
-
-/// Converts a table result to (pyarrow Table, diagnostics).
-fn finish<'py>(
-    py: Python<'py>,
-    result: collabmetrics::Result<TableResult>,
-) -> PyResult<(Bound<'py, PyAny>, Vec<Diagnostic>)> {
-    let TableResult { table, diagnostics } = result.map_err(to_py)?;
-    let schema = table.schema();
-    let table = PyTable::try_new(vec![table], schema)?.into_pyarrow(py)?;
-    let diagnostics = diagnostics
-        .entries
-        .into_iter()
-        .map(|d| (d.reason, d.action, d.count, d.first_row))
-        .collect();
-    Ok((table, diagnostics))
-}
 
 /// Adds the distance in km between the points of four coordinate columns.
 #[pyfunction]
@@ -44,15 +21,16 @@ fn distance_points_table<'py>(
     round_km: bool,
     nulls: &str,
     output: String,
-) -> PyResult<(Bound<'py, PyAny>, Vec<Diagnostic>)> {
+) -> PyResult<Bound<'py, PyAny>> {
     let opts = PointsTableOptions {
-        coordinates,
-        method: Method::parse(method, round_km).map_err(to_py)?,
-        nulls: NullPolicy::parse(nulls).map_err(to_py)?,
+        coordinates: Some(coordinates),
+        method: parse(method)?,
+        round_km,
+        nulls: parse(nulls)?,
         output,
     };
     let result = py.detach(|| distance::distance_points_table(&input(data)?, &opts));
-    finish(py, result)
+    table_out(py, result)
 }
 
 /// Adds WGS84 latitude and longitude of BNG eastings and northings.
@@ -65,16 +43,16 @@ fn bng_to_wgs84_table<'py>(
     latitude: String,
     longitude: String,
     nulls: &str,
-) -> PyResult<(Bound<'py, PyAny>, Vec<Diagnostic>)> {
+) -> PyResult<Bound<'py, PyAny>> {
     let opts = ConvertTableOptions {
         easting,
         northing,
         latitude,
         longitude,
-        nulls: NullPolicy::parse(nulls).map_err(to_py)?,
+        nulls: parse(nulls)?,
     };
     let result = py.detach(|| distance::bng_to_wgs84_table(&input(data)?, &opts));
-    finish(py, result)
+    table_out(py, result)
 }
 
 /// Adds the coordinates of each row's location code from a lookup table.
@@ -91,18 +69,18 @@ fn locate_table<'py>(
     x: String,
     y: String,
     nulls: &str,
-) -> PyResult<(Bound<'py, PyAny>, Vec<Diagnostic>)> {
+) -> PyResult<Bound<'py, PyAny>> {
     let opts = LocateTableOptions {
-        code,
+        code: Some(code),
         lookup_code,
         lookup_x,
         lookup_y,
         x,
         y,
-        nulls: NullPolicy::parse(nulls).map_err(to_py)?,
+        nulls: parse(nulls)?,
     };
     let result = py.detach(|| distance::locate_table(&input(data)?, &input(lookup)?, &opts));
-    finish(py, result)
+    table_out(py, result)
 }
 
 /// Distance summaries per group. `bands` is a preset name, or `edges` holds custom edges.
@@ -119,17 +97,16 @@ fn distance_summary_table<'py>(
     edges: Option<Vec<f64>>,
     confidence: f64,
     nulls: &str,
-) -> PyResult<(Bound<'py, PyAny>, Vec<Diagnostic>)> {
+) -> PyResult<Bound<'py, PyAny>> {
     let bands = match edges {
-        Some(edges) => Bands::custom(edges),
-        None => Bands::builtin(bands),
-    }
-    .map_err(to_py)?;
+        Some(edges) => Bands::custom(edges).map_err(to_py)?,
+        None => Bands::preset(parse(bands)?),
+    };
     let opts = SummaryTableOptions {
         distance,
         by,
         weight,
-        nulls: NullPolicy::parse(nulls).map_err(to_py)?,
+        nulls: parse(nulls)?,
         options: SummaryOptions {
             threshold,
             bands,
@@ -137,7 +114,7 @@ fn distance_summary_table<'py>(
         },
     };
     let result = py.detach(|| distance::distance_summary_table(&input(data)?, &opts));
-    finish(py, result)
+    table_out(py, result)
 }
 
 /// Registers this module's functions.

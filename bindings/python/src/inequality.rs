@@ -5,106 +5,20 @@
 //! `weights`, so the core's table layer converts them and names the column and row of a bad
 //! value.
 
-use crate::{run, to_py, CollabMetricsError};
+use crate::options::{parse, parse_opt};
+use crate::{input, run, to_py};
 use collabmetrics::inequality::{
-    self, BootstrapOptions, ConcentrationCorrection, CountKind, Counts, Favourable, HeatOptions,
-    IndividualMeasure, Measure, MeasuresTableOptions, RciMethod, SiiModel, ValueType,
+    self, BootstrapOptions, ConcentrationCorrection, Counts, HeatOptions, IndexName,
+    IndividualMeasure, Measure, MeasuresTableOptions,
 };
-use collabmetrics::table::{display, ColumnMap, Input};
+use collabmetrics::table::{display, Input};
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
-
-fn invalid(argument: &str, expected: &str, got: &str) -> PyErr {
-    CollabMetricsError::new_err(format!(
-        "invalid argument `{argument}`: expected {expected}, got \"{got}\""
-    ))
-}
-
-fn parse_favourable(s: &str) -> PyResult<Favourable> {
-    match s.to_ascii_lowercase().as_str() {
-        "high" => Ok(Favourable::High),
-        "low" => Ok(Favourable::Low),
-        _ => Err(invalid("favourable", "\"high\" or \"low\"", s)),
-    }
-}
-
-fn parse_rci_method(s: &str) -> PyResult<RciMethod> {
-    match s.to_ascii_lowercase().as_str() {
-        "raw" => Ok(RciMethod::Raw),
-        "wagstaff" => Ok(RciMethod::Wagstaff),
-        "erreygers" => Ok(RciMethod::Erreygers),
-        _ => Err(invalid(
-            "rci_method",
-            "\"raw\", \"wagstaff\" or \"erreygers\"",
-            s,
-        )),
-    }
-}
-
-fn parse_sii_model(s: &str) -> PyResult<SiiModel> {
-    match s.to_ascii_lowercase().as_str() {
-        "linear" => Ok(SiiModel::Linear),
-        "logistic" => Ok(SiiModel::Logistic),
-        _ => Err(invalid("sii_model", "\"linear\" or \"logistic\"", s)),
-    }
-}
-
-fn parse_value_type(s: &str) -> PyResult<ValueType> {
-    match s.to_ascii_lowercase().as_str() {
-        "other" => Ok(ValueType::Other),
-        "rate" => Ok(ValueType::Rate),
-        "proportion" => Ok(ValueType::Proportion),
-        _ => Err(invalid(
-            "value_type",
-            "\"other\", \"rate\" or \"proportion\"",
-            s,
-        )),
-    }
-}
-
-fn parse_correction(s: &str) -> PyResult<ConcentrationCorrection> {
-    match s.to_ascii_lowercase().as_str() {
-        "none" => Ok(ConcentrationCorrection::None),
-        "wagstaff" => Ok(ConcentrationCorrection::Wagstaff),
-        "erreygers" => Ok(ConcentrationCorrection::Erreygers),
-        _ => Err(invalid(
-            "correction",
-            "\"none\", \"wagstaff\" or \"erreygers\"",
-            s,
-        )),
-    }
-}
 
 /// An individual measure by name (`gini`, `theil`, `mld`, `atkinson`, `ge`, `share_ratio`);
 /// the last three take `parameter` (ε, α, the tail share).
 fn individual(measure: &str, parameter: Option<f64>) -> PyResult<IndividualMeasure> {
-    let p = |name: &str| {
-        parameter.ok_or_else(|| {
-            CollabMetricsError::new_err(format!(
-                "invalid argument `{name}`: the {measure} index needs it"
-            ))
-        })
-    };
-    Ok(match measure {
-        "gini" => IndividualMeasure::Gini,
-        "theil" => IndividualMeasure::Theil,
-        "mld" => IndividualMeasure::Mld,
-        "atkinson" => IndividualMeasure::Atkinson(p("epsilon")?),
-        "ge" => IndividualMeasure::GeneralizedEntropy(p("alpha")?),
-        "share_ratio" => IndividualMeasure::ShareRatio(p("share")?),
-        other => {
-            return Err(invalid(
-                "measure",
-                "\"gini\", \"theil\", \"mld\", \"atkinson\", \"ge\" or \"share_ratio\"",
-                other,
-            ))
-        }
-    })
-}
-
-fn input(data: PyTable) -> collabmetrics::Result<Input> {
-    let (batches, schema) = data.into_inner();
-    Input::new(schema, &batches, ColumnMap::new())
+    parse::<IndexName>(measure)?.with(parameter).map_err(to_py)
 }
 
 /// The `values` column and the optional `weights` column of a vector table.
@@ -134,7 +48,7 @@ fn inequality_measures_table<'py>(
     population: String,
     order: Option<String>,
     measures: Option<Vec<String>>,
-    favourable: &str,
+    favourable: Option<&str>,
     reference: Option<String>,
     scale: Option<f64>,
     setting_average: Option<f64>,
@@ -145,29 +59,26 @@ fn inequality_measures_table<'py>(
     confidence: f64,
     reps: usize,
     seed: u64,
-    counts: Option<(String, String, String, f64)>,
+    counts: Option<(String, String, String, Option<f64>)>,
     multiplier: f64,
 ) -> PyResult<Bound<'py, PyAny>> {
     let counts = counts
         .map(|(numerator, denominator, kind, multiplier)| {
-            let kind = match kind.as_str() {
-                "proportion" => Ok(CountKind::Proportion),
-                "rate" => Ok(CountKind::Rate),
-                other => Err(CollabMetricsError::new_err(format!(
-                    "invalid argument `count_kind`: expected \"proportion\" or \"rate\", got \"{other}\""
-                ))),
-            }?;
-            Ok::<_, PyErr>(Counts { numerator, denominator, kind, multiplier })
+            Ok::<_, PyErr>(Counts {
+                numerator,
+                denominator,
+                kind: parse(&kind)?,
+                multiplier,
+            })
         })
         .transpose()?;
     let measures = measures
         .map(|ms| {
             ms.iter()
-                .map(|m| Measure::parse(m))
-                .collect::<collabmetrics::Result<Vec<_>>>()
+                .map(|m| parse::<Measure>(m))
+                .collect::<PyResult<Vec<_>>>()
         })
-        .transpose()
-        .map_err(to_py)?;
+        .transpose()?;
     let opts = MeasuresTableOptions {
         by,
         subgroup,
@@ -181,13 +92,13 @@ fn inequality_measures_table<'py>(
         counts,
         options: HeatOptions {
             ordered: false,
-            favourable: parse_favourable(favourable)?,
+            favourable: parse_opt(favourable)?,
             reference,
             scale,
             setting_average,
-            rci_method: parse_rci_method(rci_method)?,
-            sii_model: parse_sii_model(sii_model)?,
-            value_type: parse_value_type(value_type)?,
+            rci_method: parse(rci_method)?,
+            sii_model: parse(sii_model)?,
+            value_type: parse(value_type)?,
             transform,
             confidence,
             reps,
@@ -196,7 +107,7 @@ fn inequality_measures_table<'py>(
         },
     };
     run(py, data, move |input| {
-        inequality::measures_table(input, &opts).map(|r| r.into_batch())
+        inequality::measures_table(input, &opts)
     })
 }
 
@@ -272,7 +183,7 @@ fn inequality_concentration_index(
     correction: &str,
     bounds: Option<(f64, f64)>,
 ) -> PyResult<f64> {
-    let c = parse_correction(correction)?;
+    let c: ConcentrationCorrection = parse(correction)?;
     py.detach(|| {
         let input = input(data)?;
         let outcome = input.f64s("outcome")?;

@@ -1,65 +1,118 @@
 //! `collabmetrics._native`: the pyo3 layer of collabmetrics.
 //!
 //! It only converts: Arrow tables in (any object with `__arrow_c_stream__`, via pyo3-arrow),
-//! options from Python values to the core's option structs, the core's tidy `RecordBatch` out
-//! as a pyarrow Table, and the core's `Error` to `CollabMetricsError`. Every computation runs in
-//! the core with the GIL released. The Python package (`python/collabmetrics`) wraps these
-//! functions with defaults, docstrings and frame round trips.
+//! options from Python values to the core's option structs (option names parsed by the core),
+//! the core's tidy result out as a pyarrow Table with its diagnostics in the schema metadata,
+//! and the core's `Error` to the exception of its kind ([`errors`]). Every computation runs in
+//! the core with the GIL released, and every function runs behind one guard ([`guard`]) that
+//! turns a panic into `InternalError`. The Python package (`python/collabmetrics`) wraps these
+//! functions with docstrings and frame round trips; its defaults come from [`options`].
 
 mod demo;
 mod distance;
+mod errors;
 mod funnel;
+mod guard;
 mod inequality;
 mod oap;
+mod options;
 mod stats;
 mod transition;
 
-use collabmetrics::table::{ColumnMap, Input};
-use pyo3::create_exception;
-use pyo3::exceptions::PyValueError;
+pub(crate) use errors::to_py;
+
+use collabmetrics::table::{ColumnMap, Input, TableResult};
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
 
-create_exception!(
-    _native,
-    CollabMetricsError,
-    PyValueError,
-    "An input broke one of collabmetrics' rules; the message names the argument or column, the first bad row and the rule."
-);
+/// The table of a pyarrow-compatible object, without a column map.
+pub(crate) fn input(data: PyTable) -> collabmetrics::Result<Input> {
+    input_mapped(data, &ColumnMap::new())
+}
 
-pub(crate) fn to_py(err: collabmetrics::Error) -> PyErr {
-    CollabMetricsError::new_err(err.to_string())
+/// The table of a pyarrow-compatible object, with the caller's column map.
+pub(crate) fn input_mapped(data: PyTable, map: &ColumnMap) -> collabmetrics::Result<Input> {
+    let (batches, schema) = data.into_inner();
+    Input::new(schema, &batches, map.clone())
+}
+
+/// A core result as a pyarrow Table, its diagnostics in the schema metadata.
+pub(crate) fn table_out<'py>(
+    py: Python<'py>,
+    result: collabmetrics::Result<TableResult>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let batch = result.map_err(to_py)?.into_batch();
+    let schema = batch.schema();
+    PyTable::try_new(vec![batch], schema)?.into_pyarrow(py)
 }
 
 /// Unpacks a table, runs `f` on it without the GIL and returns the result as a pyarrow Table.
 pub(crate) fn run<'py>(
     py: Python<'py>,
     data: PyTable,
-    f: impl FnOnce(&Input) -> collabmetrics::Result<arrow_array::RecordBatch> + Send,
+    f: impl FnOnce(&Input) -> collabmetrics::Result<TableResult> + Send,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let (batches, schema) = data.into_inner();
-    let result = py.detach(|| {
-        let input = Input::new(schema, &batches, ColumnMap::new())?;
-        f(&input)
-    });
-    let batch = result.map_err(to_py)?;
-    let schema = batch.schema();
-    PyTable::try_new(vec![batch], schema)?.into_pyarrow(py)
+    let result = py.detach(|| f(&input(data)?));
+    table_out(py, result)
 }
+
+/// An argument whose conversion from Python panics: exercises the guard around conversion code.
+struct PanicsOnConversion;
+
+impl<'a, 'py> FromPyObject<'a, 'py> for PanicsOnConversion {
+    type Error = PyErr;
+
+    fn extract(_obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        panic!("a test panic in argument conversion")
+    }
+}
+
+/// Test only: panics `where` ("body": in the function; "detached": with the GIL released;
+/// "worker": on a rayon worker thread), so the tests can check that every panic surfaces as
+/// `InternalError` and prints nothing.
+#[pyfunction]
+fn _test_panic(py: Python<'_>, r#where: &str) -> PyResult<()> {
+    use rayon::prelude::*;
+    match r#where {
+        "body" => panic!("a test panic in the body"),
+        "detached" => py.detach(|| panic!("a test panic without the GIL")),
+        "worker" => py.detach(|| {
+            let total: i64 = (0..1000_i64)
+                .into_par_iter()
+                .map(|i| {
+                    if i == 777 {
+                        panic!("a test panic on a worker thread")
+                    }
+                    i
+                })
+                .sum();
+            Err(to_py(collabmetrics::Error::invalid_argument(
+                "where",
+                format!("no panic (sum {total})"),
+            )))
+        }),
+        other => Err(to_py(collabmetrics::Error::invalid_argument(
+            "where",
+            format!("unknown place \"{other}\""),
+        ))),
+    }
+}
+
+/// Test only: its argument's conversion panics (see [`PanicsOnConversion`]).
+#[pyfunction]
+fn _test_panic_in_conversion(_value: PanicsOnConversion) {}
 
 /// The extension module.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", collabmetrics::VERSION)?;
-    m.add(
-        "CollabMetricsError",
-        m.py().get_type::<CollabMetricsError>(),
-    )?;
     m.add("DIAGNOSTICS_KEY", collabmetrics::table::DIAGNOSTICS_KEY)?;
     m.add(
         "DEFAULT_BED_TYPES",
         collabmetrics::oap::DEFAULT_BED_TYPES.to_vec(),
     )?;
+    errors::register(m)?;
+    options::register(m)?;
     stats::register(m)?;
     oap::register(m)?;
     demo::register(m)?;
@@ -67,5 +120,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     funnel::register(m)?;
     inequality::register(m)?;
     transition::register(m)?;
-    Ok(())
+    m.add_function(wrap_pyfunction!(_test_panic, m)?)?;
+    m.add_function(wrap_pyfunction!(_test_panic_in_conversion, m)?)?;
+    // Last: every function registered above runs behind the guard.
+    guard::guard_module(m)
 }

@@ -1,16 +1,12 @@
 //! Out-of-area placements: `oap_measures` over Arrow tables.
 
-use crate::to_py;
-use collabmetrics::oap::{self, OapOptions, OverlapRule, ReasonMap, Window};
-use collabmetrics::table::{ColumnMap, Input};
+use crate::options::parse;
+use crate::{input_mapped as input, table_out};
+use collabmetrics::oap::{self, OapOptions, ReasonMap};
+use collabmetrics::table::ColumnMap;
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
 use std::collections::HashMap;
-
-fn input(table: PyTable, map: &ColumnMap) -> collabmetrics::Result<Input> {
-    let (batches, schema) = table.into_inner();
-    Input::new(schema, &batches, map.clone())
-}
 
 /// OAP measures; dates are days since 1970-01-01. Diagnostics travel in the schema metadata.
 #[pyfunction]
@@ -36,7 +32,7 @@ fn oap_measures<'py>(
     distance: Option<String>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let mut opts = OapOptions::new(start, end);
-    opts.window = Window::parse(window).map_err(to_py)?;
+    opts.window = parse(window)?;
     opts.by = by;
     opts.inappropriate_only = inappropriate_only;
     opts.bed_types = bed_types;
@@ -47,7 +43,7 @@ fn oap_measures<'py>(
         };
     }
     opts.data_cutoff = data_cutoff;
-    opts.overlap = OverlapRule::parse(overlap).map_err(to_py)?;
+    opts.overlap = parse(overlap)?;
     opts.multiplier = multiplier;
     opts.confidence = confidence;
     opts.distance = distance;
@@ -58,9 +54,7 @@ fn oap_measures<'py>(
         let admissions = admissions.map(|a| input(a, &map)).transpose()?;
         oap::measures(&placements, &opts, population.as_ref(), admissions.as_ref())
     });
-    let batch = result.map_err(to_py)?.into_batch();
-    let schema = batch.schema();
-    PyTable::try_new(vec![batch], schema)?.into_pyarrow(py)
+    table_out(py, result)
 }
 
 /// Registers this module's functions.

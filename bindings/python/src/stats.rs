@@ -1,9 +1,10 @@
-//! Statistics: proportion, rate, dsr, isr, mean over Arrow tables.
+//! Statistics: proportion, rate, dsr, isr, mean over Arrow tables. Option names are parsed by
+//! the core; the results carry (empty) diagnostics in their schema metadata like every other.
 
-use crate::{run, to_py, CollabMetricsError};
+use crate::options::parse;
+use crate::{run, to_py};
 use collabmetrics::stats::{
-    DsrOptions, IsrKind, IsrOptions, MeanOptions, ProportionOptions, RateMethod, RateOptions,
-    StandardPopulation,
+    DsrOptions, IsrOptions, MeanOptions, ProportionOptions, RateOptions, StandardPopulation,
 };
 use collabmetrics::table;
 use pyo3::prelude::*;
@@ -18,6 +19,7 @@ fn proportion_table<'py>(
     denominator: String,
     confidence: f64,
     multiplier: f64,
+    method: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
     let opts = table::ProportionTableOptions {
         numerator,
@@ -25,6 +27,7 @@ fn proportion_table<'py>(
         options: ProportionOptions {
             confidence,
             multiplier,
+            method: parse(method)?,
         },
     };
     run(py, data, move |input| table::proportion_table(input, &opts))
@@ -47,7 +50,7 @@ fn rate_table<'py>(
         options: RateOptions {
             confidence,
             multiplier,
-            method: RateMethod::parse(method).map_err(to_py)?,
+            method: parse(method)?,
         },
     };
     run(py, data, move |input| table::rate_table(input, &opts))
@@ -71,10 +74,9 @@ fn dsr_table<'py>(
     method: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
     let standard = match custom {
-        Some((ages, weights)) => StandardPopulation::custom(ages, weights),
-        None => StandardPopulation::builtin(standard),
-    }
-    .map_err(to_py)?;
+        Some((ages, weights)) => StandardPopulation::custom(ages, weights).map_err(to_py)?,
+        None => StandardPopulation::of(parse(standard)?),
+    };
     let opts = table::DsrTableOptions {
         count,
         population,
@@ -84,14 +86,16 @@ fn dsr_table<'py>(
         options: DsrOptions {
             confidence,
             multiplier,
-            method: RateMethod::parse(method).map_err(to_py)?,
+            method: parse(method)?,
         },
     };
     run(py, data, move |input| table::dsr_table(input, &opts))
 }
 
-/// Indirectly standardised ratios (`kind="ratio"`) or rates (`kind="rate"`) per group.
+/// Indirectly standardised ratios (`kind="ratio"`) or rates (`kind="rate"`) per group; a
+/// `multiplier` of None is the kind's own (1 or 100 000).
 #[pyfunction]
+#[pyo3(signature = (data, count, population, reference_count, reference_population, by, kind, confidence, multiplier, method))]
 #[allow(clippy::too_many_arguments)]
 fn isr_table<'py>(
     py: Python<'py>,
@@ -103,18 +107,9 @@ fn isr_table<'py>(
     by: Vec<String>,
     kind: &str,
     confidence: f64,
-    multiplier: f64,
+    multiplier: Option<f64>,
     method: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let kind = match kind {
-        "ratio" => IsrKind::Ratio,
-        "rate" => IsrKind::Rate,
-        other => {
-            return Err(CollabMetricsError::new_err(format!(
-                "invalid argument `kind`: expected \"ratio\" or \"rate\", got \"{other}\""
-            )))
-        }
-    };
     let opts = table::IsrTableOptions {
         count,
         population,
@@ -124,8 +119,8 @@ fn isr_table<'py>(
         options: IsrOptions {
             confidence,
             multiplier,
-            method: RateMethod::parse(method).map_err(to_py)?,
-            kind,
+            method: parse(method)?,
+            kind: parse(kind)?,
         },
     };
     run(py, data, move |input| table::isr_table(input, &opts))

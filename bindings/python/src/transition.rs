@@ -5,9 +5,10 @@
 //! field by field into the core's `TransitionOptions`; dates are days since 1970-01-01.
 //! Diagnostics travel in the schema metadata of the result.
 
-use crate::{to_py, CollabMetricsError};
-use collabmetrics::table::{ColumnMap, Input, TableResult};
-use collabmetrics::transition::{self, BClass, CurveMethod, Tables, TransitionOptions};
+use crate::options::parse;
+use crate::{input_mapped as input, table_out, to_py};
+use collabmetrics::table::{ColumnMap, TableResult};
+use collabmetrics::transition::{self, BClass, Tables, TransitionOptions};
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
 use std::collections::HashMap;
@@ -42,7 +43,10 @@ struct Options {
 
 fn int<T: TryFrom<i64>>(name: &str, v: i64) -> PyResult<T> {
     T::try_from(v).map_err(|_| {
-        CollabMetricsError::new_err(format!("invalid argument `{name}`: {v} is out of range"))
+        to_py(collabmetrics::Error::invalid_argument(
+            name,
+            format!("{v} is out of range"),
+        ))
     })
 }
 
@@ -53,9 +57,9 @@ fn ints<T: TryFrom<i64>>(name: &str, v: &[i64]) -> PyResult<Vec<T>> {
 impl Options {
     /// The core's options (every field named, so a new core option fails to compile here).
     fn into_core(self) -> PyResult<TransitionOptions> {
-        let defaults = TransitionOptions::new(0);
+        let defaults = TransitionOptions::default();
         Ok(TransitionOptions {
-            data_end: int("data_end", self.data_end)?,
+            data_end: Some(int("data_end", self.data_end)?),
             period_start: self
                 .period_start
                 .map(|d| int("period_start", d))
@@ -84,11 +88,6 @@ impl Options {
             age_band_18_24: self.age_band_18_24,
         })
     }
-}
-
-fn input(table: PyTable, map: &ColumnMap) -> collabmetrics::Result<Input> {
-    let (batches, schema) = table.into_inner();
-    Input::new(schema, &batches, map.clone())
 }
 
 type Entry = fn(&Tables, &TransitionOptions) -> collabmetrics::Result<TableResult>;
@@ -121,9 +120,7 @@ fn call<'py>(
         };
         entry(&tables, &opts)
     });
-    let batch = result.map_err(to_py)?.into_batch();
-    let schema = batch.schema();
-    PyTable::try_new(vec![batch], schema)?.into_pyarrow(py)
+    table_out(py, result)
 }
 
 macro_rules! entry {
@@ -176,22 +173,12 @@ fn transition_time_to_contact<'py>(
     method: &str,
     confidence: f64,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let method = match method {
-        "kaplan_meier" => CurveMethod::KaplanMeier,
-        "aalen_johansen" => CurveMethod::AalenJohansen,
-        other => {
-            return Err(CollabMetricsError::new_err(format!(
-                "invalid argument `method`: expected \"kaplan_meier\" or \"aalen_johansen\", got \"{other}\""
-            )))
-        }
-    };
+    let method = parse(method)?;
     let result = py.detach(|| {
         let table = input(table, &ColumnMap::new())?;
         transition::time_to_contact(&table, method, confidence)
     });
-    let batch = result.map_err(to_py)?.into_batch();
-    let schema = batch.schema();
-    PyTable::try_new(vec![batch], schema)?.into_pyarrow(py)
+    table_out(py, result)
 }
 
 /// Registers this module's functions.

@@ -392,7 +392,7 @@ fn distances(data: &DemoTables, end: i32, c: f64, year: &str) -> Result<Section>
 }
 
 /// Both transition cohorts of the demo's young people (with their care plans, for T9) over
-/// the whole data, with the spec's defaults.
+/// the whole data, with the documented defaults (`docs/methods/transition.md`).
 fn young_people(data: &DemoTables, end: i32, c: f64) -> Result<Analysis> {
     let (persons, referrals, contacts, plans) = (
         input(&data.persons),
@@ -604,7 +604,7 @@ fn transfers(young: &Analysis, s: &Summary, c: f64, span: &str) -> Section {
     }
     Section::new(
         &format!("Transition to adult mental health services: cohort T (transfers of 16-25-year-olds), {span}"),
-        "Each accepted adult referral of a 16-25-year-old with CYPMHS involvement (open CYP referral or attended CYP contact in the 183 days before), one per episode; per cent with Wilson interval, denominators only those with the follow-up each measure needs (spec/transition.md)",
+        "Each accepted adult referral of a 16-25-year-old with CYPMHS involvement (open CYP referral or attended CYP contact in the 183 days before), one per episode; per cent with Wilson interval, denominators only those with the follow-up each measure needs (docs/methods/transition.md)",
         transition_header(c),
         rows,
         &young.diagnostics,

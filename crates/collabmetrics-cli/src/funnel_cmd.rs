@@ -1,8 +1,9 @@
 //! `collabmetrics funnel`: funnel plot assessment (or the limits table) for an analyst's own
-//! table of units. Options not given take the core's defaults (`FunnelOptions::default()`).
+//! table of units. Option names are the core's and every default is `FunnelOptions::default()`.
 
+use crate::args::option;
 use crate::io::{print_diagnostics, read_input, write_output, TableFormat};
-use collabmetrics::funnel::{self, FunnelOptions, Limit};
+use collabmetrics::funnel::{self, Family, FunnelOptions, Limit, SrMethod, Statistic};
 use collabmetrics::table::ColumnMap;
 use std::path::PathBuf;
 
@@ -12,40 +13,40 @@ pub struct FunnelArgs {
     /// The units: CSV (header row) or Parquet, one row per unit (rows of a unit are added up).
     #[arg(long)]
     input: PathBuf,
-    /// proportion, ratio_isr, ratio_count, rate_crude, rate_dsr (PHE) or sr, pr, rc
-    /// (FunnelPlotR).
-    #[arg(long)]
-    statistic: String,
-    /// phe, funnelplotr or spiegelhalter_exact (default: by statistic).
-    #[arg(long)]
-    family: Option<String>,
-    /// The numerator column (default: numerator).
-    #[arg(long)]
-    numerator: Option<String>,
-    /// The denominator column (default: denominator).
-    #[arg(long)]
-    denominator: Option<String>,
+    /// The statistic: PHE's proportion, ratio_isr, ratio_count, rate_crude, rate_dsr, or
+    /// FunnelPlotR's sr, pr, rc (no default).
+    #[arg(long, value_parser = option::<Statistic>())]
+    statistic: Statistic,
+    /// The family (default: PHE for PHE's statistics, FunnelPlotR for sr, pr, rc).
+    #[arg(long, value_parser = option::<Family>())]
+    family: Option<Family>,
+    /// The numerator column.
+    #[arg(long, default_value_t = FunnelOptions::default().numerator)]
+    numerator: String,
+    /// The denominator column (PHE rates: read only for records with 0 events).
+    #[arg(long, default_value_t = FunnelOptions::default().denominator)]
+    denominator: String,
     /// The unit column (default: none; every row is a unit).
     #[arg(long)]
     unit: Option<String>,
-    /// PHE rates: the published rate column (default: rate).
-    #[arg(long)]
-    rate: Option<String>,
+    /// PHE rates: the published rate column.
+    #[arg(long, default_value_t = FunnelOptions::default().rate)]
+    rate: String,
     /// Scale of values and limits (required for PHE proportions and rates; 1 otherwise).
     #[arg(long)]
     multiplier: Option<f64>,
-    /// PHE rates: the years the data cover.
+    /// PHE rates: the years the data cover (required for them).
     #[arg(long)]
     years_of_data: Option<f64>,
-    /// SHMI or CQC (FunnelPlotR sr; default SHMI).
-    #[arg(long)]
-    sr_method: Option<String>,
-    /// Share trimmed at each end before phi (default 0.1).
-    #[arg(long)]
-    trim_by: Option<f64>,
-    /// 95 or 99 (99.8%): the limits that flag outliers (default 99).
-    #[arg(long)]
-    limit: Option<f64>,
+    /// FunnelPlotR sr: how ratios are transformed.
+    #[arg(long, value_parser = option::<SrMethod>(), default_value_t = FunnelOptions::default().sr_method)]
+    sr_method: SrMethod,
+    /// Share trimmed at each end before phi, in (0, 0.5).
+    #[arg(long, default_value_t = FunnelOptions::default().trim_by)]
+    trim_by: f64,
+    /// The limits that flag outliers: 95, or 99 for 99.8%.
+    #[arg(long, value_parser = option::<Limit>(), default_value_t = FunnelOptions::default().limit)]
+    limit: Limit,
     /// Do not widen the limits for overdispersion.
     #[arg(long)]
     unadjusted: bool,
@@ -71,33 +72,26 @@ pub struct FunnelArgs {
     format: TableFormat,
 }
 
-/// The core's options from the arguments (unset ones keep the core's defaults).
-fn options(a: &FunnelArgs) -> Result<FunnelOptions, String> {
+/// The core's options from the arguments (flags switch the core's default off or on).
+fn options(a: &FunnelArgs) -> FunnelOptions {
     let d = FunnelOptions::default();
-    let e = |e: collabmetrics::Error| e.to_string();
-    Ok(FunnelOptions {
-        statistic: Some(a.statistic.parse().map_err(e)?),
-        family: a.family.as_deref().map(str::parse).transpose().map_err(e)?,
-        unit: a.unit.clone(),
-        numerator: a.numerator.clone().unwrap_or(d.numerator),
-        denominator: a.denominator.clone().unwrap_or(d.denominator),
-        rate: a.rate.clone().unwrap_or(d.rate),
+    FunnelOptions {
+        statistic: Some(a.statistic),
+        family: a.family.or(d.family),
+        unit: a.unit.clone().or(d.unit),
+        numerator: a.numerator.clone(),
+        denominator: a.denominator.clone(),
+        rate: a.rate.clone(),
         multiplier: a.multiplier.or(d.multiplier),
         years_of_data: a.years_of_data.or(d.years_of_data),
-        sr_method: match &a.sr_method {
-            Some(s) => s.parse().map_err(e)?,
-            None => d.sr_method,
-        },
-        trim_by: a.trim_by.unwrap_or(d.trim_by),
-        limit: match a.limit {
-            Some(l) => Limit::from_number(l).map_err(e)?,
-            None => d.limit,
-        },
+        sr_method: a.sr_method,
+        trim_by: a.trim_by,
+        limit: a.limit,
         draw_adjusted: d.draw_adjusted && !a.unadjusted,
         shmi_rounding: d.shmi_rounding && !a.no_shmi_rounding,
-        funnelplotr_compat: a.funnelplotr_compat || d.funnelplotr_compat,
-        exclude_zero_sr: a.exclude_zero_sr || d.exclude_zero_sr,
-    })
+        funnelplotr_compat: d.funnelplotr_compat || a.funnelplotr_compat,
+        exclude_zero_sr: d.exclude_zero_sr || a.exclude_zero_sr,
+    }
 }
 
 /// Runs the command; diagnostics go to standard error.
@@ -110,7 +104,7 @@ pub fn run(a: &FunnelArgs) -> Result<(), String> {
                 .ok_or_else(|| format!("--column {c}: expected OURS=THEIRS"))
         })
         .collect::<Result<_, _>>()?;
-    let opts = options(a)?;
+    let opts = options(a);
     let input = read_input(&a.input, &map)?;
     let result = if a.limits {
         funnel::limits(&input, &opts)
@@ -120,4 +114,58 @@ pub fn run(a: &FunnelArgs) -> Result<(), String> {
     .map_err(|e| e.to_string())?;
     print_diagnostics(&result.diagnostics);
     write_output(&result.table, a.format, a.output.as_deref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        funnel: FunnelArgs,
+    }
+
+    fn parse(extra: &[&str]) -> Result<FunnelArgs, clap::Error> {
+        let mut args = vec!["funnel", "--input", "units.csv", "--statistic", "sr"];
+        args.extend(extra);
+        Cli::try_parse_from(args).map(|c| c.funnel)
+    }
+
+    #[test]
+    fn no_flags_give_the_core_defaults() {
+        let opts = options(&parse(&[]).unwrap());
+        assert_eq!(opts, FunnelOptions::new(Statistic::Sr));
+    }
+
+    #[test]
+    fn option_names_are_the_cores() {
+        let a = parse(&[
+            "--sr-method",
+            "cqc",
+            "--limit",
+            "95",
+            "--family",
+            "funnelplotr",
+        ])
+        .unwrap();
+        assert_eq!(
+            (a.sr_method, a.limit, a.family),
+            (SrMethod::Cqc, Limit::L95, Some(Family::Funnelplotr))
+        );
+        let o =
+            options(&parse(&["--unadjusted", "--no-shmi-rounding", "--exclude-zero-sr"]).unwrap());
+        assert!(!o.draw_adjusted && !o.shmi_rounding && o.exclude_zero_sr);
+        let e = parse(&["--limit", "90"]).err().unwrap().to_string();
+        assert!(
+            e.contains("unknown limit \"90\"; expected one of \"95\", \"99\""),
+            "{e}"
+        );
+        let e = Cli::try_parse_from(["funnel", "--input", "u.csv", "--statistic", "pop"])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("unknown statistic \"pop\""), "{e}");
+    }
 }

@@ -4,6 +4,7 @@
 //! `collabmetrics oap`, `collabmetrics transition` and `collabmetrics funnel` compute the
 //! metrics from an analyst's own extracts (CSV or Parquet).
 
+mod args;
 mod demo;
 mod demo_funnel;
 mod funnel_cmd;
@@ -13,6 +14,7 @@ mod report;
 mod transition_cmd;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use collabmetrics::demo::DemoOptions;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -34,13 +36,13 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
         /// Confidence level of every interval, in (0, 1).
-        #[arg(long, default_value_t = 0.95)]
+        #[arg(long, default_value_t = collabmetrics::stats::DEFAULT_CONFIDENCE)]
         confidence: f64,
         /// Seed of the demo generator (the same seed gives the same report).
-        #[arg(long, default_value_t = 2026)]
+        #[arg(long, default_value_t = DemoOptions::default().seed)]
         seed: u64,
         /// Size: 1 is a collaborative of about 1.9 million people; about 30 is England.
-        #[arg(long, default_value_t = 1.0)]
+        #[arg(long, default_value_t = DemoOptions::default().scale)]
         scale: f64,
     },
     /// OAP measures (OAP01–OAP11) for your own placements extract (CSV or Parquet).
@@ -90,5 +92,27 @@ fn main() -> ExitCode {
             eprintln!("collabmetrics: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_defaults_are_the_cores() {
+        let cli = Cli::try_parse_from(["collabmetrics", "demo"]).unwrap();
+        let Command::Demo {
+            confidence,
+            seed,
+            scale,
+            ..
+        } = cli.command
+        else {
+            panic!("not the demo command");
+        };
+        let d = DemoOptions::default();
+        assert_eq!((seed, scale), (d.seed, d.scale));
+        assert_eq!(confidence, collabmetrics::stats::DEFAULT_CONFIDENCE);
     }
 }

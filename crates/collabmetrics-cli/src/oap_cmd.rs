@@ -1,5 +1,6 @@
 //! `collabmetrics oap`: OAP measures for an analyst's own extract.
 
+use crate::args::option;
 use crate::io::{print_diagnostics, read_input, write_output, TableFormat};
 use collabmetrics::oap::{self, OapOptions, OverlapRule, Window};
 use collabmetrics::table::{parse_date, ColumnMap};
@@ -23,9 +24,9 @@ pub struct OapArgs {
     /// Last reporting month, YYYY-MM or YYYY-MM-DD.
     #[arg(long)]
     end: String,
-    /// month, rolling_3m or rolling_12m.
-    #[arg(long, default_value = "month")]
-    window: String,
+    /// The reporting period ending in each month.
+    #[arg(long, value_parser = option::<Window>(), default_value_t = OapOptions::default().window)]
+    window: Window,
     /// Breakdown columns, comma-separated (e.g. sending_org,receiving_org).
     #[arg(long, value_delimiter = ',')]
     by: Vec<String>,
@@ -38,13 +39,15 @@ pub struct OapArgs {
     /// Data cut-off date: open placements run through it.
     #[arg(long)]
     data_cutoff: Option<String>,
-    /// count or truncate (end a person's earlier placement where the later one starts).
-    #[arg(long, default_value = "count")]
-    overlap: String,
+    /// A person's overlapping placements: counted as recorded, or the earlier one ends where
+    /// the later one starts (truncate).
+    #[arg(long, value_parser = option::<OverlapRule>(), default_value_t = OapOptions::default().overlap)]
+    overlap: OverlapRule,
     /// Rates per this many people.
-    #[arg(long, default_value_t = 1_000_000.0)]
+    #[arg(long, default_value_t = OapOptions::default().multiplier)]
     multiplier: f64,
-    #[arg(long, default_value_t = 0.95)]
+    /// Confidence level of every interval, in (0, 1).
+    #[arg(long, default_value_t = OapOptions::default().confidence)]
     confidence: f64,
     /// A column of home-to-unit distances in km to summarise per period (distance_* columns).
     #[arg(long)]
@@ -68,18 +71,10 @@ fn date(arg: &str, value: &str) -> Result<i32, String> {
     parse_date(&full).ok_or_else(|| format!("--{arg}: not a date (YYYY-MM or YYYY-MM-DD): {value}"))
 }
 
-/// Runs the command; diagnostics go to standard error.
-pub fn run(a: &OapArgs) -> Result<(), String> {
-    let map: ColumnMap = a
-        .columns
-        .iter()
-        .map(|c| {
-            c.split_once('=')
-                .ok_or_else(|| format!("--column {c}: expected OURS=THEIRS"))
-        })
-        .collect::<Result<_, _>>()?;
+/// The core's options from the arguments.
+fn options(a: &OapArgs) -> Result<OapOptions, String> {
     let mut opts = OapOptions::new(date("start", &a.start)?, date("end", &a.end)?);
-    opts.window = Window::parse(&a.window).map_err(|e| e.to_string())?;
+    opts.window = a.window;
     opts.by = a.by.clone();
     opts.inappropriate_only = !a.all_placements;
     opts.bed_types = match a.bed_types.as_str() {
@@ -92,10 +87,24 @@ pub fn run(a: &OapArgs) -> Result<(), String> {
         .as_deref()
         .map(|d| date("data-cutoff", d))
         .transpose()?;
-    opts.overlap = OverlapRule::parse(&a.overlap).map_err(|e| e.to_string())?;
+    opts.overlap = a.overlap;
     opts.multiplier = a.multiplier;
     opts.confidence = a.confidence;
     opts.distance = a.distance.clone();
+    Ok(opts)
+}
+
+/// Runs the command; diagnostics go to standard error.
+pub fn run(a: &OapArgs) -> Result<(), String> {
+    let map: ColumnMap = a
+        .columns
+        .iter()
+        .map(|c| {
+            c.split_once('=')
+                .ok_or_else(|| format!("--column {c}: expected OURS=THEIRS"))
+        })
+        .collect::<Result<_, _>>()?;
+    let opts = options(a)?;
     let placements = read_input(&a.placements, &map)?;
     let population = a
         .population
@@ -111,4 +120,54 @@ pub fn run(a: &OapArgs) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     print_diagnostics(&result.diagnostics);
     write_output(&result.table, a.format, a.output.as_deref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        oap: OapArgs,
+    }
+
+    fn parse(extra: &[&str]) -> Result<OapArgs, clap::Error> {
+        let mut args = vec![
+            "oap",
+            "--placements",
+            "p.csv",
+            "--start",
+            "2024-01",
+            "--end",
+            "2024-03",
+        ];
+        args.extend(extra);
+        Cli::try_parse_from(args).map(|c| c.oap)
+    }
+
+    #[test]
+    fn no_flags_give_the_core_defaults() {
+        let opts = options(&parse(&[]).unwrap()).unwrap();
+        let (start, end) = (
+            date("start", "2024-01").unwrap(),
+            date("end", "2024-03").unwrap(),
+        );
+        assert_eq!(opts, OapOptions::new(start, end));
+    }
+
+    #[test]
+    fn option_names_are_the_cores() {
+        let a = parse(&["--window", "rolling_3m", "--overlap", "TRUNCATE"]).unwrap();
+        assert_eq!(
+            (a.window, a.overlap),
+            (Window::Rolling3m, OverlapRule::Truncate)
+        );
+        let e = parse(&["--window", "weekly"]).err().unwrap().to_string();
+        assert!(
+            e.contains("unknown window \"weekly\"; expected one of \"month\", \"rolling_3m\""),
+            "{e}"
+        );
+    }
 }

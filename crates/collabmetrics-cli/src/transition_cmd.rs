@@ -1,5 +1,5 @@
 //! `collabmetrics transition`: transition disengagement for 16–25s (cohorts T and B of
-//! `spec/transition.md`) from an analyst's persons, referrals and contacts extracts.
+//! `docs/methods/transition.md`) from an analyst's persons, referrals and contacts extracts.
 
 use crate::io::{print_diagnostics, read_input, write_output, TableFormat};
 use collabmetrics::table::{parse_date, ColumnMap};
@@ -50,16 +50,16 @@ pub struct TransitionArgs {
     #[arg(long)]
     period_end: Option<String>,
     /// N of T1 (disengaged within N days) and of cohort B's engagement.
-    #[arg(long, default_value_t = 90)]
+    #[arg(long, default_value_t = TransitionOptions::default().engagement_days)]
     engagement_days: i32,
     /// Attended adult contacts needed to count as engaged (1, or 2 for the stricter rule).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = TransitionOptions::default().min_attended_contacts)]
     min_attended_contacts: u32,
     /// Age at which CYPMHS ends.
-    #[arg(long, default_value_t = 18)]
+    #[arg(long, default_value_t = TransitionOptions::default().boundary_age)]
     boundary_age: u32,
     /// Confidence level of the Wilson intervals and the curve, in (0, 1).
-    #[arg(long, default_value_t = 0.95)]
+    #[arg(long, default_value_t = TransitionOptions::default().confidence)]
     confidence: f64,
     /// Column mapping OURS=THEIRS, repeatable, for every table (e.g.
     /// received_date=ReferralRequestReceivedDate), or TABLE.OURS=THEIRS for one table (e.g.
@@ -169,6 +169,31 @@ pub fn run(a: &TransitionArgs) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        transition: TransitionArgs,
+    }
+
+    #[test]
+    fn no_flags_give_the_core_defaults() {
+        use clap::Parser;
+        let args = [
+            "transition",
+            "--persons",
+            "p.csv",
+            "--referrals",
+            "r.csv",
+            "--contacts",
+            "c.csv",
+            "--data-end",
+            "2024-03-31",
+        ];
+        let a = Cli::try_parse_from(args).unwrap().transition;
+        let end = date("data-end", "2024-03-31").unwrap();
+        assert_eq!(options(&a).unwrap(), TransitionOptions::new(end));
+    }
 
     #[test]
     fn column_maps_apply_to_every_table_or_one() {

@@ -196,8 +196,8 @@ fn bad_input_fails_with_the_core_message() {
     );
     let (ok, _, err) = with(&["pop"]);
     assert!(!ok && err.contains("unknown statistic \"pop\""), "{err}");
-    let (ok, _, err) = with(&["sr", "--sr-method", "cqc"]);
-    assert!(!ok && err.contains("unknown SR method \"cqc\""), "{err}");
+    let (ok, _, err) = with(&["sr", "--sr-method", "log"]);
+    assert!(!ok && err.contains("unknown SR method \"log\""), "{err}");
     let (ok, _, err) = with(&["pr"]);
     assert!(!ok && err.contains("must not exceed"), "{err}");
 }

@@ -172,3 +172,19 @@ fn bad_extracts_fail_with_the_core_message() {
     ]);
     assert!(!ok && err.contains("--start: not a date"), "{err}");
 }
+
+#[test]
+fn help_shows_the_core_defaults_and_names() {
+    let (ok, out, err) = run(&["oap", "--help"]);
+    assert!(ok, "{err}");
+    let d = collabmetrics::oap::OapOptions::default();
+    for expected in [
+        format!("[default: {}]", d.window),
+        format!("[default: {}]", d.overlap),
+        format!("[default: {}]", d.multiplier),
+        format!("[default: {}]", d.confidence),
+        "[possible values: month, rolling_3m, rolling_12m]".to_owned(),
+    ] {
+        assert!(out.contains(&expected), "--help lacks {expected}:\n{out}");
+    }
+}

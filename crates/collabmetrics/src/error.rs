@@ -400,33 +400,62 @@ impl Error {
         }
     }
 
-    /// An [`Error::Internal`] from a caught panic's payload.
+    /// An [`Error::Internal`] from a caught panic's payload (see [`crate::panic`] for the
+    /// guard that also keeps the panic off standard error).
     pub fn from_panic(payload: &(dyn std::any::Any + Send)) -> Self {
-        let message = payload
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "no message".to_owned());
-        Error::Internal { message }
+        Error::Internal {
+            message: crate::panic::panic_message(payload),
+        }
     }
-}
 
-/// Checks that `found` has the length of the reference argument.
-pub(crate) fn check_len(
-    argument: &str,
-    found: usize,
-    reference: &str,
-    expected: usize,
-) -> Result<()> {
-    if found == expected {
-        Ok(())
-    } else {
-        Err(Error::LengthMismatch {
+    /// An [`Error::LengthMismatch`]: `argument` has `found` elements where `reference` has
+    /// `expected`.
+    pub fn length_mismatch(argument: &str, found: usize, reference: &str, expected: usize) -> Self {
+        Error::LengthMismatch {
             argument: argument.to_owned(),
             found,
             reference: reference.to_owned(),
             expected,
-        })
+        }
+    }
+}
+
+/// The common length of parallel arguments `(name, length)` where a length of 1 is broadcast
+/// to the others: the first argument whose length is not 1 is the reference, and any other
+/// argument of another length (and not 1) is an [`Error::LengthMismatch`] naming both. No
+/// arguments, or only length-1 ones, give 1 (0 when there are none).
+///
+/// ```
+/// use collabmetrics::error::broadcast_len;
+/// assert_eq!(broadcast_len(&[("numerator", 1), ("denominator", 3)]).unwrap(), 3);
+/// let e = broadcast_len(&[("numerator", 2), ("denominator", 3)]).unwrap_err();
+/// assert_eq!(
+///     e.to_string(),
+///     "length mismatch: `denominator` has 3 elements but `numerator` has 2"
+/// );
+/// ```
+pub fn broadcast_len(arguments: &[(&str, usize)]) -> Result<usize> {
+    let Some(&(reference, expected)) = arguments
+        .iter()
+        .find(|(_, n)| *n != 1)
+        .or(arguments.first())
+    else {
+        return Ok(0);
+    };
+    for &(argument, found) in arguments {
+        if found != expected && found != 1 {
+            return Err(Error::length_mismatch(argument, found, reference, expected));
+        }
+    }
+    Ok(expected)
+}
+
+/// Checks that `found` has the length of the reference argument.
+pub fn check_len(argument: &str, found: usize, reference: &str, expected: usize) -> Result<()> {
+    if found == expected {
+        Ok(())
+    } else {
+        Err(Error::length_mismatch(argument, found, reference, expected))
     }
 }
 

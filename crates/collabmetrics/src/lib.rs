@@ -25,6 +25,10 @@
 //! * [`demo`]: a seeded, clearly synthetic demo collaborative (areas, population, units,
 //!   placements, admissions, young people's referrals and contacts) for examples and benchmarks.
 //! * [`error`]: one [`Error`] type naming the argument or column, the first bad row and the rule.
+//! * [`options`]: every option's names and defaults, which the C, Python and command-line faces
+//!   take from here.
+//! * [`panic`]: the guard the language boundaries run their calls in (a panic becomes an
+//!   [`ErrorKind::Internal`] error, without a message on standard error).
 //!
 //! ```
 //! use collabmetrics::stats::{proportion, ProportionOptions};
@@ -38,6 +42,8 @@ pub mod error;
 pub mod funnel;
 pub mod inequality;
 pub mod oap;
+pub mod options;
+pub mod panic;
 mod rng;
 pub mod stats;
 pub mod table;

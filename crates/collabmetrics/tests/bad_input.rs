@@ -80,7 +80,7 @@ fn confidence_outside_open_unit_interval() {
             &[2.0],
             &ProportionOptions {
                 confidence: c,
-                multiplier: 1.0,
+                ..Default::default()
             },
         )
         .unwrap_err();
@@ -185,18 +185,23 @@ fn bad_multiplier_and_method() {
         &[1.0],
         &[2.0],
         &ProportionOptions {
-            confidence: 0.95,
             multiplier: 0.0,
+            ..Default::default()
         },
     )
     .unwrap_err();
     assert!(e.to_string().starts_with("invalid argument `multiplier`"));
-    let e = stats::RateMethod::parse("wald").unwrap_err();
-    assert!(e.to_string().contains("unknown rate method `wald`"));
+    let e = "wald".parse::<stats::RateMethod>().unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "invalid argument `method`: unknown rate method \"wald\"; expected one of \"byar\", \"exact\""
+    );
+    assert_eq!(e.argument(), Some("method"));
     let e = StandardPopulation::builtin("esp1976").unwrap_err();
     assert!(e
         .to_string()
-        .contains("unknown standard population `esp1976`"));
+        .contains("unknown standard population \"esp1976\""));
+    assert_eq!(e.argument(), Some("standard"));
 }
 
 #[test]
@@ -205,4 +210,48 @@ fn errors_serialise_for_logs() {
     let json = serde_json::to_value(&e).unwrap();
     assert_eq!(json["InvalidValue"]["argument"], "denominator");
     assert_eq!(json["InvalidValue"]["index"], 0);
+}
+
+#[test]
+fn values_without_a_default_must_be_given() {
+    use collabmetrics::distance::{self, LocateTableOptions};
+    use collabmetrics::inequality::IndexName;
+    use collabmetrics::oap::{self, OapOptions};
+    use collabmetrics::table::{ColumnMap, Input};
+    use std::sync::Arc;
+    let b = arrow_array::RecordBatch::try_from_iter(vec![(
+        "code",
+        Arc::new(arrow_array::StringArray::from(vec!["A"])) as arrow_array::ArrayRef,
+    )])
+    .unwrap();
+    let input = Input::new(b.schema(), std::slice::from_ref(&b), ColumnMap::new()).unwrap();
+    // OAP's reporting period.
+    let e = oap::measures(&input, &OapOptions::default(), None, None).unwrap_err();
+    assert_eq!(
+        (e.kind(), e.argument()),
+        (collabmetrics::ErrorKind::InvalidArgument, Some("start"))
+    );
+    let e = oap::measures(
+        &input,
+        &OapOptions {
+            start: Some(0),
+            ..OapOptions::default()
+        },
+        None,
+        None,
+    )
+    .unwrap_err();
+    assert_eq!(e.argument(), Some("end"));
+    // A lookup's code column.
+    let e = distance::locate_table(&input, &input, &LocateTableOptions::default()).unwrap_err();
+    assert_eq!(e.argument(), Some("code"));
+    assert!(
+        e.to_string()
+            .starts_with("invalid argument `code`: required"),
+        "{e}"
+    );
+    // An individual index's parameter.
+    let e = IndexName::Atkinson.with(None).unwrap_err();
+    assert_eq!(e.argument(), Some("epsilon"));
+    assert!(IndexName::Gini.with(Some(3.0)).is_ok());
 }

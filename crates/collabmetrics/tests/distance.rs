@@ -726,7 +726,10 @@ fn bad_band_edges() {
     );
     assert_message(
         Bands::builtin("nhs").unwrap_err(),
-        &["unknown preset \"nhs\""],
+        &[
+            "unknown band preset \"nhs\"",
+            "expected one of \"oap\", \"mhsds_monthly\"",
+        ],
     );
     assert_eq!(
         Bands::builtin("mhsds_monthly").unwrap(),
@@ -893,8 +896,8 @@ fn locate_then_measure_then_summarise_tables() {
     assert_eq!(column(&located.table, "home_e")[3], None);
 
     // Distances: (0, 3) km, (3, −4) km, 0 km, and the unknown home passes through as null.
-    let mut points = PointsTableOptions::new(Method::Bng { round_km: false });
-    points.coordinates = ["home_e", "home_n", "site_e", "site_n"].map(str::to_owned);
+    let mut points = PointsTableOptions::new(Method::Bng);
+    points.coordinates = Some(["home_e", "home_n", "site_e", "site_n"].map(str::to_owned));
     let strict = distance::distance_points_table(&input(located.table.clone()), &points);
     assert_message(strict.unwrap_err(), &["column `home_e` at row 3 (null)"]);
     points.nulls = PASS;
@@ -970,7 +973,7 @@ fn points_table_methods_names_and_errors() {
         ("bad", Arc::new(Float64Array::from(vec![10.0, 95.0]))),
     ]));
     let mut opts = PointsTableOptions::new(Method::Geodesic);
-    opts.coordinates = ["lat_a", "lon_a", "lat_b", "lon_b"].map(str::to_owned);
+    opts.coordinates = Some(["lat_a", "lon_a", "lat_b", "lon_b"].map(str::to_owned));
     let g = distance::distance_points_table(&t, &opts).unwrap();
     assert_close(
         column(&g.table, "distance_km")[0].unwrap(),
@@ -987,7 +990,7 @@ fn points_table_methods_names_and_errors() {
         1e-9,
     );
     // A column out of range is named as the caller's column and row.
-    opts.coordinates = ["lat_a", "lon_a", "bad", "lon_b"].map(str::to_owned);
+    opts.coordinates = Some(["lat_a", "lon_a", "bad", "lon_b"].map(str::to_owned));
     let err = distance::distance_points_table(&t, &opts).unwrap_err();
     assert_message(
         err,

@@ -1525,8 +1525,17 @@ fn unknown_and_missing_options() {
     );
     let e = "fingertips".parse::<Family>().unwrap_err();
     assert_eq!(e.argument(), Some("family"));
-    assert!("SHMI".parse::<SrMethod>().is_ok() && "shmi".parse::<SrMethod>().is_err());
+    // Names are the core's option tables: case-insensitive, FunnelPlotR's spelling written.
+    assert_eq!("shmi".parse::<SrMethod>().unwrap(), SrMethod::Shmi);
+    assert_eq!(SrMethod::Cqc.to_string(), "CQC");
     assert_eq!("99".parse::<Limit>().unwrap(), Limit::L99);
+    assert_eq!("99.8".parse::<Limit>().unwrap(), Limit::L99);
+    assert_eq!("90".parse::<Limit>().unwrap_err().argument(), Some("limit"));
+    // The limit is written as FunnelPlotR's number and read back from a number or a name.
+    assert_eq!(serde_json::to_string(&Limit::L95).unwrap(), "95");
+    assert_eq!(serde_json::from_str::<Limit>("99").unwrap(), Limit::L99);
+    assert_eq!(serde_json::from_str::<Limit>("\"95\"").unwrap(), Limit::L95);
+    assert!(serde_json::from_str::<Limit>("97").is_err());
     // serde spells the same names.
     let json = serde_json::to_string(&FunnelOptions::new(Statistic::RatioIsr)).unwrap();
     assert!(

@@ -146,7 +146,7 @@ proptest! {
     fn wilson_limits_bracket_the_proportion(n in 1u32..1_000_000, frac in 0.0f64..=1.0, conf in 0.5f64..0.9999) {
         let n = f64::from(n);
         let o = (frac * n).floor();
-        let est = stats::proportion(&[o], &[n], &ProportionOptions { confidence: conf, multiplier: 1.0 }).unwrap();
+        let est = stats::proportion(&[o], &[n], &ProportionOptions { confidence: conf, ..Default::default() }).unwrap();
         prop_assert!(0.0 <= est.lower[0] && est.lower[0] <= est.value[0] + 1e-15);
         prop_assert!(est.value[0] <= est.upper[0] + 1e-15 && est.upper[0] <= 1.0);
     }

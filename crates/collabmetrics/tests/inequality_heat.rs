@@ -1,13 +1,22 @@
 //! Grouped HEAT measures against the WHO `healthequal` package's own test values
-//! (`shared/reference/healthequal/`), hand calculations and properties.
+//! (`tests/reference/healthequal/`), hand calculations and properties.
 
 mod common;
 
 use collabmetrics::inequality::{
-    heat_measure, heat_measures, Favourable, HeatOptions, Measure, RciMethod, SiiModel, Subgroup,
+    heat_measure, heat_measures, theil, Favourable, HeatOptions, Measure, RciMethod, SiiModel,
+    Subgroup,
 };
 use common::{close, num, read_csv};
 use proptest::prelude::*;
+
+/// The defaults with higher values favourable (the direction has no default).
+fn high() -> HeatOptions {
+    HeatOptions {
+        favourable: Some(Favourable::High),
+        ..HeatOptions::default()
+    }
+}
 
 fn ordered() -> Vec<Subgroup> {
     read_csv("healthequal/ordered_input.csv")
@@ -41,8 +50,9 @@ fn nonordered() -> (Vec<Subgroup>, String) {
 }
 
 /// HEAT leaves the SEs of TI and MLD unscaled (×1000 short) and PAF's unscaled (×100 short);
-/// we scale them (spec), so their expected SEs and intervals are rescaled here. HEAT's SII SE
-/// is on the 0–1 scale while its estimate is ×100: ours is ×100 too.
+/// we scale them (`docs/methods/inequality.md`), so their expected SEs and intervals are
+/// rescaled here. HEAT's SII SE is on the 0–1 scale while its estimate is ×100: ours is ×100
+/// too.
 fn se_factor(measure: &str) -> f64 {
     match measure {
         "ti" | "mld" => 1000.0,
@@ -75,14 +85,14 @@ fn healthequal_expected_values() {
         let is_ordered = e["dataset"] == "ordered_input.csv";
         let opts = HeatOptions {
             ordered: is_ordered,
-            favourable: Favourable::High,
+            favourable: Some(Favourable::High),
             reference: name.starts_with("mdr").then(|| reference.clone()),
             scale: Some(100.0),
             reps: 0,
             sii_model: SiiModel::Logistic,
-            ..HeatOptions::default()
+            ..high()
         };
-        let m = Measure::parse(name).unwrap();
+        let m = name.parse::<Measure>().unwrap();
         let g = if is_ordered { &ord } else { &non };
         let r = heat_measure(g, m, &opts).unwrap();
         let what = format!("{name} {field}");
@@ -149,7 +159,7 @@ fn hand_calculations_pairwise() {
     let o = HeatOptions {
         ordered: true,
         scale: Some(100.0),
-        ..Default::default()
+        ..high()
     };
     let d = heat_measure(&g, Measure::D, &o).unwrap();
     close(d.value, 40.0, 1e-15, "D");
@@ -165,7 +175,7 @@ fn hand_calculations_pairwise() {
     close(r.se.unwrap(), 421f64.sqrt() / 20.0 / 3.0, 1e-15, "SE(ln R)");
     // Favourable low swaps the ends: D = 20 − 60.
     let low = HeatOptions {
-        favourable: Favourable::Low,
+        favourable: Some(Favourable::Low),
         ..o.clone()
     };
     close(
@@ -179,7 +189,7 @@ fn hand_calculations_pairwise() {
     let o = HeatOptions {
         reference: Some(reference),
         scale: Some(100.0),
-        ..Default::default()
+        ..high()
     };
     close(
         heat_measure(&non, Measure::D, &o).unwrap().value,
@@ -196,7 +206,7 @@ fn hand_calculations_pairwise() {
     let o = HeatOptions {
         scale: Some(100.0),
         reps: 0,
-        ..Default::default()
+        ..high()
     };
     close(
         heat_measure(&g3, Measure::Bgv, &o).unwrap().value,
@@ -231,7 +241,7 @@ fn simulated_intervals_cover_and_repeat() {
         scale: Some(100.0),
         reps: 2000,
         reference: Some(reference),
-        ..Default::default()
+        ..high()
     };
     for m in [
         Measure::Bgsd,
@@ -265,13 +275,13 @@ fn simulated_intervals_cover_and_repeat() {
             ordered: true,
             scale: Some(100.0),
             reps: 200,
-            ..Default::default()
+            ..high()
         },
     )
     .unwrap();
     // Ordered: D, R, SII, RII, RII_MEAN, ACI, RCI, PAF, PAR.
     assert_eq!(ord.len(), 9);
-    let codes: Vec<&str> = ord.iter().map(|r| r.measure.code()).collect();
+    let codes: Vec<&str> = ord.iter().map(|r| r.measure.as_str()).collect();
     assert_eq!(
         codes,
         ["D", "R", "SII", "RII", "RII_MEAN", "ACI", "RCI", "PAF", "PAR"]
@@ -296,7 +306,7 @@ fn rci_corrections() {
     let o = HeatOptions {
         ordered: true,
         scale: Some(100.0),
-        ..Default::default()
+        ..high()
     };
     let raw = heat_measure(&g, Measure::Rci, &o).unwrap().value;
     let mu = (78.0 * 20.0 + 91.0 * 30.0 + 162.0 * 40.0 + 103.0 * 50.0 + 105.0 * 60.0) / 539.0;
@@ -336,13 +346,40 @@ fn bad_input_names_the_group_or_measure() {
     let g = ordered();
     let o = HeatOptions {
         ordered: true,
-        ..Default::default()
+        ..high()
     };
     let msg = |g: &[Subgroup], m: Measure, o: &HeatOptions| {
         heat_measure(g, m, o).unwrap_err().to_string()
     };
     assert!(msg(&g, Measure::Bgv, &o).contains("BGV"));
-    assert!(msg(&g, Measure::Aci, &HeatOptions::default()).contains("ACI"));
+    // The direction has no default: the measures that use it say so.
+    let undirected = HeatOptions {
+        favourable: None,
+        ..o.clone()
+    };
+    for m in [Measure::D, Measure::R, Measure::Paf, Measure::Par] {
+        let e = heat_measure(&g, m, &undirected).unwrap_err();
+        assert_eq!(e.argument(), Some("favourable"), "{m}");
+        assert!(
+            e.to_string().contains(&format!("{m} depends on whether")),
+            "{e}"
+        );
+    }
+    let (ng, _) = nonordered();
+    let plain = HeatOptions {
+        favourable: None,
+        ..HeatOptions::default()
+    };
+    assert_eq!(
+        heat_measure(&ng, Measure::Mdbu, &plain)
+            .unwrap_err()
+            .argument(),
+        Some("favourable")
+    );
+    // ... and those that do not, work without it (non-ordered D is max − min).
+    assert!(heat_measure(&ng, Measure::D, &plain).is_ok());
+    assert!(heat_measure(&ng, Measure::Bgv, &plain).is_ok());
+    assert!(msg(&g, Measure::Aci, &high()).contains("ACI"));
     assert!(msg(&g[..1], Measure::D, &o).contains("groups"));
     assert!(msg(&g[..2], Measure::Aci, &o).contains("groups"));
     let mut b = g.clone();
@@ -355,7 +392,7 @@ fn bad_input_names_the_group_or_measure() {
     b[4].label = "order 1".into();
     assert!(msg(&b, Measure::D, &o).contains("duplicate"));
     let (non, _) = nonordered();
-    let n = HeatOptions::default();
+    let n = high();
     assert!(msg(&non, Measure::Mdru, &n).contains("reference"));
     let bad_ref = HeatOptions {
         reference: Some("nope".into()),
@@ -378,7 +415,7 @@ proptest! {
         let g: Vec<Subgroup> = pops.iter().enumerate()
             .map(|(i, &p)| Subgroup::new(format!("g{i}"), v).population(p).se(1.0).order(i as i64 + 1))
             .collect();
-        let o = HeatOptions { scale: Some(100.0), reps: 0, ..Default::default() };
+        let o = HeatOptions { scale: Some(100.0), reps: 0, ..high() };
         for m in [Measure::Bgv, Measure::Bgsd, Measure::Cov, Measure::Mdmu, Measure::Mdmw, Measure::Mdbu, Measure::Mdbw, Measure::Idisu, Measure::Idisw, Measure::Ti, Measure::Mld, Measure::D, Measure::Par, Measure::Paf] {
             let r = heat_measure(&g, m, &o).unwrap();
             prop_assert!(r.value.abs() < 1e-9, "{:?} = {}", m, r.value);
@@ -407,7 +444,7 @@ proptest! {
         let mk = |f: f64| -> Vec<Subgroup> {
             ys.iter().enumerate().map(|(i, &y)| Subgroup::new(format!("g{i}"), y * f).population(10.0 + i as f64).se(1.0).order(i as i64 + 1)).collect()
         };
-        let o = HeatOptions { scale: Some(1e6), reps: 0, ..Default::default() };
+        let o = HeatOptions { scale: Some(1e6), reps: 0, ..high() };
         for m in [Measure::Cov, Measure::Idisu, Measure::Idisw, Measure::Ti, Measure::Mld, Measure::R, Measure::Paf] {
             let a = heat_measure(&mk(1.0), m, &o).unwrap().value;
             let b = heat_measure(&mk(k), m, &o).unwrap().value;
@@ -425,7 +462,7 @@ proptest! {
         let mk = |f: f64| -> Vec<Subgroup> {
             ys.iter().enumerate().map(|(i, &y)| Subgroup::new(format!("g{i}"), y).population(f * (10.0 + i as f64)).se(1.0)).collect()
         };
-        let o = HeatOptions { scale: Some(100.0), reps: 0, ..Default::default() };
+        let o = HeatOptions { scale: Some(100.0), reps: 0, ..high() };
         for m in [Measure::Bgv, Measure::Cov, Measure::Mdmw, Measure::Idisw, Measure::Ti, Measure::Mld, Measure::Par] {
             let a = heat_measure(&mk(1.0), m, &o).unwrap().value;
             let b = heat_measure(&mk(k), m, &o).unwrap().value;
@@ -453,7 +490,7 @@ fn missing_populations_up_to_15_percent_use_the_setting_average() {
     let opts = HeatOptions {
         setting_average: Some(35.0),
         reps: 0,
-        ..HeatOptions::default()
+        ..high()
     };
     // One of seven (14%) missing: allowed. Shares over the six known populations
     // 100..600 (total 2100); the setting average 35 is μ.
@@ -475,10 +512,7 @@ fn missing_populations_up_to_15_percent_use_the_setting_average() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("g5") && err.contains("more than 15%"), "{err}");
-    let no_avg = HeatOptions {
-        reps: 0,
-        ..HeatOptions::default()
-    };
+    let no_avg = HeatOptions { reps: 0, ..high() };
     let err = heat_measure(&g, Measure::Bgv, &no_avg)
         .unwrap_err()
         .to_string();
@@ -489,7 +523,7 @@ fn missing_populations_up_to_15_percent_use_the_setting_average() {
     // PAF/PAR need the reference subgroup's population: the best (lowest, favourable low)
     // has one; naming g6 as reference is an error.
     let low = HeatOptions {
-        favourable: Favourable::Low,
+        favourable: Some(Favourable::Low),
         ..opts.clone()
     };
     assert!(heat_measure(&g, Measure::Par, &low).is_ok());
@@ -519,7 +553,7 @@ fn rii_mean_interval_agrees_with_the_delta_method() {
     let opts = HeatOptions {
         ordered: true,
         reps: 100_000,
-        ..HeatOptions::default()
+        ..high()
     };
     let r = heat_measure(&g, Measure::RiiMean, &opts).unwrap();
     // Shares, ridits, weighted least squares slope b = Σ p (x − x̄) y / Σ p (x − x̄)².
@@ -585,4 +619,23 @@ fn rii_mean_interval_agrees_with_the_delta_method() {
         heat_measure(&g, Measure::Rii, &opts100).unwrap(),
     );
     close(r100.value, r1.value, 1e-12, "r100.value");
+}
+
+#[test]
+fn heat_theil_and_mld_are_the_individual_indices_of_the_subgroups() {
+    // Without a setting average and without zero values, HEAT's TI and MLD are 1000 × the
+    // population-weighted Theil T and MLD of the subgroup values (two definitions, one number).
+    let g = ordered();
+    let y: Vec<f64> = g.iter().map(|s| s.value).collect();
+    let w: Vec<f64> = g.iter().map(|s| s.population.unwrap()).collect();
+    let o = HeatOptions::default();
+    let ti = heat_measure(&g, Measure::Ti, &o).unwrap().value;
+    let mld = heat_measure(&g, Measure::Mld, &o).unwrap().value;
+    close(ti, 1000.0 * theil(&y, Some(&w)).unwrap(), 1e-12, "TI");
+    close(
+        mld,
+        1000.0 * collabmetrics::inequality::mld(&y, Some(&w)).unwrap(),
+        1e-12,
+        "MLD",
+    );
 }

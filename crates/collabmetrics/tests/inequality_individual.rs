@@ -1,5 +1,5 @@
 //! Individual inequality measures against PySAL `inequality`'s own test values
-//! (`shared/reference/pysal_inequality/`), hand calculations and properties.
+//! (`tests/reference/pysal_inequality/`), hand calculations and properties.
 
 mod common;
 

@@ -1,5 +1,5 @@
 //! PHE's SII and RII against PHEindicatormethods' own test vectors
-//! (`shared/reference/phe/testdata_SII__testdata_SII.csv`).
+//! (`tests/reference/phe/testdata_SII__testdata_SII.csv`).
 
 mod common;
 

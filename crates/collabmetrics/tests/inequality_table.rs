@@ -5,7 +5,7 @@ use arrow_array::{
     StringArray,
 };
 use collabmetrics::inequality::{
-    heat_measure, measures_table, HeatOptions, Measure, MeasuresTableOptions, Subgroup,
+    heat_measure, measures_table, Favourable, HeatOptions, Measure, MeasuresTableOptions, Subgroup,
 };
 use collabmetrics::table::{ColumnMap, Input};
 use std::sync::Arc;
@@ -57,12 +57,32 @@ fn options() -> MeasuresTableOptions {
         se: Some("se".into()),
         order: Some("order".into()),
         options: HeatOptions {
+            favourable: Some(Favourable::High),
             scale: Some(100.0),
             reps: 1000,
             ..HeatOptions::default()
         },
         ..MeasuresTableOptions::default()
     }
+}
+
+#[test]
+fn the_direction_is_required_before_any_group_is_computed() {
+    let mut o = options();
+    o.options.favourable = None;
+    let e = measures_table(&input(batch(Some(1300.0))), &o).unwrap_err();
+    // Named as the option, not wrapped in a by-group's error.
+    assert_eq!(e.kind(), collabmetrics::ErrorKind::InvalidArgument);
+    assert_eq!(e.argument(), Some("favourable"));
+    // Measures that do not use it run without it.
+    o.measures = Some(vec![Measure::Sii, Measure::Rii, Measure::Aci]);
+    assert_eq!(
+        measures_table(&input(batch(Some(1300.0))), &o)
+            .unwrap()
+            .table
+            .num_rows(),
+        6
+    );
 }
 
 #[test]
@@ -200,12 +220,12 @@ fn estimates_from_counts() {
     let opts = MeasuresTableOptions {
         subgroup: "group".into(),
         population: "pop".into(),
-        measures: Some(vec![Measure::parse("D").unwrap()]),
+        measures: Some(vec!["D".parse::<Measure>().unwrap()]),
         counts: Some(collabmetrics::inequality::Counts {
             numerator: "num".into(),
             denominator: "den".into(),
             kind: collabmetrics::inequality::CountKind::Proportion,
-            multiplier: 100.0,
+            multiplier: Some(100.0),
         }),
         options: HeatOptions {
             scale: Some(100.0),

@@ -1,4 +1,4 @@
-//! OAP measures on hand-worked fixtures: every counting edge of `spec/oap.md`.
+//! OAP measures on hand-worked fixtures: every counting edge of `docs/methods/oap.md`.
 //!
 //! The fixture (Jan–Mar 2024; 2024 is a leap year):
 //!
@@ -222,6 +222,22 @@ fn breakdown_by_place_with_rates() {
     let upper = floats(&r, "rate_started_upper")[2].unwrap();
     assert!((upper - 55.716_433_909_388_98).abs() < 1e-9, "{upper}");
     assert_eq!(floats(&r, "rate_started")[1], Some(0.0));
+    // One definition per number: the OAP rates are `stats::rate` of the same counts.
+    let counts: Vec<f64> = ints(&r, "started").iter().map(|&c| c as f64).collect();
+    let pops: Vec<f64> = [1e5, 5e4, 1e5, 5e4, 1e5, 5e4].to_vec();
+    let ropts = collabmetrics::stats::RateOptions {
+        multiplier: 1e6,
+        ..Default::default()
+    };
+    let e = collabmetrics::stats::rate(&counts, &pops, &ropts).unwrap();
+    for (i, (got, lower)) in rate
+        .iter()
+        .zip(floats(&r, "rate_started_lower"))
+        .enumerate()
+    {
+        assert_eq!(got.unwrap().to_bits(), e.value[i].to_bits());
+        assert_eq!(lower.unwrap().to_bits(), e.lower[i].to_bits());
+    }
 }
 
 #[test]
@@ -269,8 +285,26 @@ fn proportions_of_all_admissions() {
     // Bed days, Feb X: OAP 57 of 57 + 15·2 = 87.
     assert_eq!(
         floats(&r, "proportion_bed_days")[2],
-        Some(100.0 * 57.0 / 87.0)
+        Some(57.0 / 87.0 * 100.0)
     );
+    // One definition per number: each OAP share is bit for bit what `stats::proportion` gives
+    // for the same counts (O / n × 100, never 100 · O / n).
+    let (o, n) = (ints(&r, "started"), ints(&r, "admissions_started"));
+    let rows: Vec<usize> = (0..o.len()).filter(|&i| n[i] > 0).collect();
+    let num: Vec<f64> = rows.iter().map(|&i| o[i] as f64).collect();
+    let den: Vec<f64> = rows.iter().map(|&i| n[i] as f64).collect();
+    let popts = collabmetrics::stats::ProportionOptions {
+        multiplier: 100.0,
+        ..Default::default()
+    };
+    let e = collabmetrics::stats::proportion(&num, &den, &popts).unwrap();
+    for (k, &i) in rows.iter().enumerate() {
+        assert_eq!(p[i].unwrap().to_bits(), e.value[k].to_bits());
+        let lower = floats(&r, "proportion_started_lower")[i].unwrap();
+        let upper = floats(&r, "proportion_started_upper")[i].unwrap();
+        assert_eq!(lower.to_bits(), e.lower[k].to_bits());
+        assert_eq!(upper.to_bits(), e.upper[k].to_bits());
+    }
 }
 
 #[test]
@@ -375,7 +409,7 @@ fn bad_input_is_named() {
     let e = err(b.project(&[0, 1, 2, 3, 4, 6]).unwrap());
     assert!(e.starts_with("missing column `reason`"), "{e}");
     let mut bad = options(Window::Month);
-    bad.end = d(2023, 12, 1);
+    bad.end = Some(d(2023, 12, 1));
     let e = oap::measures(&input(placements()), &bad, None, None)
         .unwrap_err()
         .to_string();
@@ -526,4 +560,35 @@ fn distance_summaries_of_placements_started_in_each_period() {
         Some(45.0),
         "30, 60, 10, 120: (30 + 60) / 2"
     );
+}
+
+#[test]
+fn a_missing_bed_type_is_kept_and_counted() {
+    // Rows 2 and 5 (0-based) lose their bed type: both stay in scope (their placements count
+    // as before) and the diagnostics say so, with the first such row.
+    let bed: ArrayRef = Arc::new(Int64Array::from(vec![
+        Some(10i64),
+        Some(11),
+        None,
+        Some(10),
+        Some(10),
+        None,
+        Some(13),
+        Some(10),
+    ]));
+    let b = with_column("bed_type", bed);
+    let with_missing = oap::measures(&input(b), &options(Window::Month), None, None).unwrap();
+    let before = run(&options(Window::Month));
+    assert_eq!(with_missing.diagnostics.count("bed_type_missing"), 2);
+    let entry = with_missing
+        .diagnostics
+        .entries
+        .iter()
+        .find(|e| e.reason == "bed_type_missing")
+        .unwrap();
+    assert_eq!(entry.first_row, Some(2));
+    assert_eq!(before.diagnostics.count("bed_type_missing"), 0);
+    // Row 2 had bed type 12 (in scope) and row 5 bed type 10: nothing else changes.
+    assert_eq!(ints(&with_missing, "started"), ints(&before, "started"));
+    assert_eq!(ints(&with_missing, "bed_days"), ints(&before, "bed_days"));
 }

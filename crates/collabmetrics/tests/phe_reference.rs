@@ -1,5 +1,5 @@
 //! The statistics core against PHEindicatormethods' own test vectors
-//! (`shared/reference/phe/`, see its README for the call behind each expected column).
+//! (`tests/reference/phe/`, see its README for the call behind each expected column).
 
 mod common;
 
@@ -61,6 +61,7 @@ fn proportions_at_two_confidence_levels() {
             let opts = ProportionOptions {
                 confidence: conf,
                 multiplier: num(row, "multiplier").unwrap(),
+                ..Default::default()
             };
             let est = stats::proportion(&num_col[i..=i], &den_col[i..=i], &opts).unwrap();
             close(est.value[0], num(row, "value").unwrap(), TOL, "value");
@@ -82,6 +83,7 @@ fn proportions_one_confidence_per_row() {
         let opts = ProportionOptions {
             confidence: percent(&row["confidence"]),
             multiplier: num(&row, "multiplier").unwrap(),
+            ..Default::default()
         };
         let est = stats::proportion(
             &[num(&row, "Numerator").unwrap()],
@@ -369,7 +371,7 @@ fn isr_ratios_and_rates() {
         ] {
             let opts = IsrOptions {
                 confidence: conf,
-                multiplier,
+                multiplier: Some(multiplier),
                 method: RateMethod::Byar,
                 kind,
             };

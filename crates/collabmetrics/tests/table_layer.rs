@@ -62,7 +62,9 @@ fn dsr_opts(by: &[&str]) -> table::DsrTableOptions {
 #[test]
 fn dsr_table_is_tidy_and_equals_the_kernel() {
     let b = esp_batch(&["E1", "E2"]);
-    let out = table::dsr_table(&input(b.clone()), &dsr_opts(&["Area"])).unwrap();
+    let out = table::dsr_table(&input(b.clone()), &dsr_opts(&["Area"]))
+        .unwrap()
+        .table;
     let names: Vec<String> = out
         .schema()
         .fields()
@@ -125,8 +127,10 @@ fn several_batches_and_a_column_map() {
     assert_eq!(inp.num_rows(), 38);
     let mut opts = dsr_opts(&["Area"]);
     opts.count = "deaths".into();
-    let out = table::dsr_table(&inp, &opts).unwrap();
-    let whole = table::dsr_table(&input(b), &dsr_opts(&["Area"])).unwrap();
+    let out = table::dsr_table(&inp, &opts).unwrap().table;
+    let whole = table::dsr_table(&input(b), &dsr_opts(&["Area"]))
+        .unwrap()
+        .table;
     assert_eq!(f64s(&out, "value"), f64s(&whole, "value"));
 }
 
@@ -256,7 +260,7 @@ fn grouping_by_two_keys_including_dictionary_and_integers() {
         by: vec!["place".into()],
         ..opts
     };
-    let out = table::mean_table(&input(b), &opts).unwrap();
+    let out = table::mean_table(&input(b), &opts).unwrap().table;
     assert_eq!(out.num_rows(), 2);
     assert_eq!(f64s(&out, "value"), [2.0, 4.0]);
     assert_eq!(f64s(&out, "value_count"), [3.0, 3.0]);

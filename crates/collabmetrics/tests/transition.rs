@@ -1,8 +1,8 @@
 //! Transition metrics on hand-built people: every metric T1–T9 and every cohort-B class of
-//! `spec/transition.md`, with the boundary days written out (contact on the index day, on day
-//! 90 and day 91, follow-up ending exactly on the window), and bad input.
+//! `docs/methods/transition.md`, with the boundary days written out (contact on the index day,
+//! on day 90 and day 91, follow-up ending exactly on the window), and bad input.
 //!
-//! Every person below has one story; the expected values are read off the spec's rules.
+//! Every person below has one story; the expected values are read off the documented rules.
 
 use arrow_array::{
     cast::AsArray,

@@ -1,6 +1,6 @@
 //! Properties of the transition cohorts on random people: cohort B's classes partition it
 //! (in every breakdown group), membership and T1 agree with a brute-force reading of the
-//! spec, and the flags only appear where the spec puts them.
+//! rules (`docs/methods/transition.md`), and the flags only appear where the rules put them.
 
 use arrow_array::{
     cast::AsArray, types::*, Array, ArrayRef, Date32Array, Int64Array, RecordBatch, StringArray,

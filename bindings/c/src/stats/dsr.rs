@@ -1,7 +1,7 @@
 use super::{copy_columns, interval_outputs};
-use crate::args::{enum_arg, Arrays};
+use crate::args::{codes, option, Arrays};
 use crate::error::{guard, CmStatus, Failure};
-use collabmetrics::stats::{dsr, DsrEstimates, DsrOptions, StandardPopulation};
+use collabmetrics::stats::{dsr, DsrEstimates, DsrOptions, StandardName, StandardPopulation};
 use collabmetrics::Error;
 
 /// The standard population of `cm_dsr`.
@@ -22,18 +22,28 @@ pub enum CmStandard {
 /// reported (`CM_INVALID_ARGUMENT`). The header names the parameter type `CmStandard`.
 pub type CmStandardArg = u32;
 
-fn decode_standard(raw: CmStandardArg) -> Option<CmStandard> {
-    [
-        CmStandard::ESP2013,
-        CmStandard::ESP2013_18,
-        CmStandard::CUSTOM,
-    ]
-    .into_iter()
-    .find(|s| *s as u32 == raw)
+/// The standard of a C code: a built-in one (the position of its name in the core's
+/// `StandardName` table) or `CM_STANDARD_CUSTOM`, the code after them.
+fn decode_standard(raw: CmStandardArg) -> Result<CmStandard, Failure> {
+    if raw == CmStandard::CUSTOM as u32 {
+        return Ok(CmStandard::CUSTOM);
+    }
+    let name: StandardName = option(raw, "CM_STANDARD_").map_err(|_| {
+        let custom = CmStandard::CUSTOM as u32;
+        Failure::argument(
+            "standard",
+            format!(
+                "unknown standard population {raw}; expected a CM_STANDARD_* constant: {}, \
+                 {custom} (custom)",
+                codes::<StandardName>(0)
+            ),
+        )
+    })?;
+    Ok(match name {
+        StandardName::Esp2013 => CmStandard::ESP2013,
+        StandardName::Esp2013_18 => CmStandard::ESP2013_18,
+    })
 }
-
-const STANDARDS: &str =
-    "CM_STANDARD_ESP2013 (0), CM_STANDARD_ESP2013_18 (1) or CM_STANDARD_CUSTOM (2)";
 
 /// The caller's custom standard, as given (empty unless the standard is CM_STANDARD_CUSTOM).
 struct CustomStandard<'a> {
@@ -70,8 +80,8 @@ fn standard_population(
     custom: CustomStandard<'_>,
 ) -> Result<StandardPopulation, Error> {
     match kind {
-        CmStandard::ESP2013 => Ok(StandardPopulation::esp2013()),
-        CmStandard::ESP2013_18 => Ok(StandardPopulation::esp2013_18()),
+        CmStandard::ESP2013 => Ok(StandardPopulation::of(StandardName::Esp2013)),
+        CmStandard::ESP2013_18 => Ok(StandardPopulation::of(StandardName::Esp2013_18)),
         CmStandard::CUSTOM => {
             StandardPopulation::custom(custom.lower_ages.to_vec(), custom.weights.to_vec())
                 .map_err(custom_argument_names)
@@ -219,7 +229,7 @@ pub unsafe extern "C" fn cm_dsr(
     low_count: *mut u8,
 ) -> CmStatus {
     guard(|| {
-        let kind = enum_arg("standard", standard, decode_standard, STANDARDS)?;
+        let kind = decode_standard(standard)?;
         let mut arrays = Arrays::default();
         // SAFETY: the caller guarantees each non-NULL row pointer addresses `len` elements.
         let (group, band_lower_age, count, population) = unsafe {

@@ -1,5 +1,5 @@
 use super::{copy_columns, interval_outputs};
-use crate::args::{enum_arg, Arrays};
+use crate::args::{option, Arrays};
 use crate::error::{guard, CmStatus};
 use collabmetrics::stats::{isr, IsrKind, IsrOptions};
 
@@ -18,14 +18,6 @@ pub enum CmIsrKind {
 /// A `CmIsrKind` as the functions receive it: an integer, so that a value outside the enum is
 /// reported (`CM_INVALID_ARGUMENT`). The header names the parameter type `CmIsrKind`.
 pub type CmIsrKindArg = u32;
-
-fn decode_kind(raw: CmIsrKindArg) -> Option<IsrKind> {
-    match raw {
-        r if r == CmIsrKind::RATIO as u32 => Some(IsrKind::Ratio),
-        r if r == CmIsrKind::RATE as u32 => Some(IsrKind::Rate),
-        _ => None,
-    }
-}
 
 /// Indirectly standardised ratios (or rates), one per group, with the Poisson limits of the
 /// observed count (Byar's method, exact below 10) divided by the expected count.
@@ -71,12 +63,7 @@ pub unsafe extern "C" fn cm_isr(
     upper: *mut f64,
 ) -> CmStatus {
     guard(|| {
-        let kind = enum_arg(
-            "kind",
-            kind,
-            decode_kind,
-            "CM_ISR_RATIO (0) or CM_ISR_RATE (1)",
-        )?;
+        let kind: IsrKind = option(kind, "CM_ISR_")?;
         let mut arrays = Arrays::default();
         // SAFETY: the caller guarantees each non-NULL pointer addresses `len` elements (inputs)
         // or `n_groups` elements (outputs).
@@ -99,7 +86,7 @@ pub unsafe extern "C" fn cm_isr(
         };
         let options = IsrOptions {
             confidence,
-            multiplier,
+            multiplier: Some(multiplier),
             kind,
             ..IsrOptions::default()
         };

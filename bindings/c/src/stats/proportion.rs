@@ -46,6 +46,7 @@ pub unsafe extern "C" fn cm_proportion(
         let options = ProportionOptions {
             confidence,
             multiplier,
+            ..ProportionOptions::default()
         };
         proportion_into(numerator, denominator, &options, out)?;
         Ok(())

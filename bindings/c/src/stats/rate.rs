@@ -1,9 +1,10 @@
 use super::interval_outputs;
-use crate::args::{enum_arg, Arrays};
+use crate::args::{option, Arrays};
 use crate::error::{guard, CmStatus};
 use collabmetrics::stats::{rate_into, Method, RateMethod, RateOptions};
 
-/// How `cm_rate` computes the interval of each count.
+/// How `cm_rate` computes the interval of each count (the codes are the positions of the
+/// core's `RateMethod` names).
 /// cbindgen:rename-all=prefix:CM_RATE_
 #[repr(C)]
 #[allow(non_camel_case_types)]
@@ -19,14 +20,6 @@ pub enum CmRateMethod {
 /// is reported (`CM_INVALID_ARGUMENT`) instead of being undefined behaviour. The header names
 /// the parameter type `CmRateMethod` (see `cbindgen.toml`).
 pub type CmRateMethodArg = u32;
-
-fn rate_method(raw: CmRateMethodArg) -> Option<RateMethod> {
-    match raw {
-        r if r == CmRateMethod::BYAR as u32 => Some(RateMethod::Byar),
-        r if r == CmRateMethod::EXACT as u32 => Some(RateMethod::Exact),
-        _ => None,
-    }
-}
 
 /// Crude rates `count / denominator * multiplier` with Poisson intervals for the count,
 /// one per element of the `len`-element input arrays.
@@ -63,12 +56,7 @@ pub unsafe extern "C" fn cm_rate(
     method_used: *mut u8,
 ) -> CmStatus {
     guard(|| {
-        let method = enum_arg(
-            "method",
-            method,
-            rate_method,
-            "CM_RATE_BYAR (0) or CM_RATE_EXACT (1)",
-        )?;
+        let method: RateMethod = option(method, "CM_RATE_")?;
         let mut arrays = Arrays::default();
         // SAFETY: the caller guarantees each non-NULL pointer addresses `len` elements.
         let (count, denominator, out, method_used) = unsafe {

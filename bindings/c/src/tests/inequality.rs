@@ -1,11 +1,12 @@
 //! Inequality through the C ABI: the individual indices over arrays and
 //! `cm_inequality_measures` through Arrow C streams, bit for bit against the core.
 
-use super::{assert_failed, assert_ok, last_message};
+use super::{assert_failed, assert_ok, last_field, last_kind, last_message};
+use crate::cm_last_error_argument;
 use crate::inequality::{
     cm_atkinson, cm_generalized_entropy, cm_gini, cm_inequality_measures,
-    cm_inequality_options_default, cm_mld, cm_theil, CmInequalityOptions, CM_FAVOURABLE_LOW,
-    CM_RCI_WAGSTAFF, CM_SII_LOGISTIC, CM_VALUE_TYPE_RATE,
+    cm_inequality_options_default, cm_mld, cm_theil, CmInequalityOptions, CM_FAVOURABLE_HIGH,
+    CM_FAVOURABLE_LOW, CM_RCI_WAGSTAFF, CM_SII_LOGISTIC, CM_VALUE_TYPE_RATE,
 };
 use crate::CmStatus;
 use arrow_array::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
@@ -236,7 +237,7 @@ fn measures_equal_the_core_bit_for_bit() {
         population: "pop".into(),
         order: Some("imd".into()),
         options: HeatOptions {
-            favourable: Favourable::Low,
+            favourable: Some(Favourable::Low),
             rci_method: RciMethod::Wagstaff,
             value_type: ValueType::Rate,
             scale: Some(100.0),
@@ -261,6 +262,7 @@ fn measures_equal_the_core_bit_for_bit() {
     o.column_names = mp.as_ptr();
     o.column_names_len = 3;
     o.sii_model = CM_SII_LOGISTIC;
+    o.favourable = CM_FAVOURABLE_HIGH;
     o.reps = 0;
     let b = table(Some(1300.0)).slice(0, 5);
     let out = call(b.clone(), &o).unwrap();
@@ -271,6 +273,7 @@ fn measures_equal_the_core_bit_for_bit() {
         order: Some("imd".into()),
         measures: Some(vec![Measure::Sii, Measure::Rii, Measure::D]),
         options: HeatOptions {
+            favourable: Some(Favourable::High),
             sii_model: SiiModel::Logistic,
             reps: 0,
             ..HeatOptions::default()
@@ -293,6 +296,18 @@ fn measures_bad_input() {
     o.population = p[3];
     o.order = p[1];
     o.reps = 0;
+    // The direction has no default: the measures that need it name the option.
+    assert_failed(
+        call(table(Some(1.0)), &o).unwrap_err(),
+        CmStatus::INVALID_ARGUMENT,
+        &["favourable", "no safe default"],
+    );
+    assert_eq!(
+        last_field(cm_last_error_argument()),
+        Some("favourable".into())
+    );
+    assert_eq!(last_kind(), "invalid_argument");
+    o.favourable = CM_FAVOURABLE_LOW;
     // A null population names the by-group and the subgroup.
     assert_failed(
         call(table(None), &o).unwrap_err(),
@@ -348,7 +363,7 @@ fn measures_bad_input() {
     assert_failed(
         call(table(Some(1.0)), &o).unwrap_err(),
         CmStatus::INVALID_ARGUMENT,
-        &["unknown measure `XYZ`"],
+        &["unknown measure \"XYZ\"", "expected one of \"D\", \"R\""],
     );
     o.measures_len = 0;
     o.value = p[4];

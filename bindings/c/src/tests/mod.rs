@@ -2,6 +2,7 @@
 //! the library target is named `collabmetrics` like the core, so an integration test could
 //! not tell the two apart.)
 
+mod defaults;
 mod distance_table;
 mod errors;
 mod funnel;
@@ -11,8 +12,27 @@ mod oap;
 mod rowwise;
 mod transition;
 
-use crate::{cm_last_error_code, cm_last_error_message, CmStatus};
-use std::ffi::CStr;
+use crate::{cm_last_error_code, cm_last_error_kind, cm_last_error_message, CmStatus};
+use std::ffi::{c_char, CStr};
+
+/// A text field of the last error (`cm_last_error_table()`, ...), copied; `None` for NULL.
+fn last_field(ptr: *const c_char) -> Option<String> {
+    if ptr.is_null() {
+        return None;
+    }
+    // SAFETY: a non-NULL field is a NUL-terminated string valid until the next cm_ call.
+    Some(
+        unsafe { CStr::from_ptr(ptr) }
+            .to_str()
+            .expect("UTF-8")
+            .to_owned(),
+    )
+}
+
+/// The last error's kind, copied.
+fn last_kind() -> String {
+    last_field(cm_last_error_kind()).expect("the kind is never NULL")
+}
 
 /// The thread's last error message, copied.
 fn last_message() -> String {

@@ -383,7 +383,7 @@ fn diagnostics(b: &RecordBatch) -> String {
 fn defaults_match_the_core() {
     let o = cm_oap_options_default(d(2024, 1, 1), d(2024, 3, 31));
     let core = OapOptions::new(d(2024, 1, 1), d(2024, 3, 31));
-    assert_eq!((o.start, o.end), (core.start, core.end));
+    assert_eq!((Some(o.start), Some(o.end)), (core.start, core.end));
     assert_eq!(o.window, CM_WINDOW_MONTH);
     assert!(o.by.is_null() && o.by_len == 0);
     assert!(o.inappropriate_only);
@@ -761,7 +761,8 @@ fn unknown_constants_are_invalid_arguments() {
     );
     assert_eq!(
         last_message(),
-        "invalid argument `window`: unknown window 99; use a CM_WINDOW_* constant"
+        "invalid argument `window`: unknown window 99; expected a CM_WINDOW_* constant: \
+         0 (month), 1 (rolling_3m), 2 (rolling_12m)"
     );
     let mut o = options();
     o.bed_scope = 3;
@@ -781,7 +782,8 @@ fn unknown_constants_are_invalid_arguments() {
     );
     assert_eq!(
         last_message(),
-        "invalid argument `overlap`: unknown overlap rule 2; use a CM_OVERLAP_* constant"
+        "invalid argument `overlap`: unknown overlap rule 2; expected a CM_OVERLAP_* constant: \
+         0 (count), 1 (truncate)"
     );
 }
 

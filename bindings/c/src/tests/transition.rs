@@ -540,7 +540,7 @@ fn core_curve(table: &RecordBatch, method: CurveMethod, confidence: f64) -> Reco
 fn defaults_match_the_core() {
     let o = cm_transition_options_default(data_end());
     let d = TransitionOptions::new(data_end());
-    assert_eq!(o.data_end, d.data_end);
+    assert_eq!(Some(o.data_end), d.data_end);
     assert!(!o.has_period_start && !o.has_period_end);
     assert_eq!(
         (o.boundary_age, o.min_age, o.max_age),
@@ -1091,8 +1091,8 @@ fn time_to_contact_errors() {
         assert_eq!(
             last_message(),
             format!(
-                "invalid argument `method`: unknown curve method {method}; use \
-                 CM_CURVE_KAPLAN_MEIER (0) or CM_CURVE_AALEN_JOHANSEN (1)"
+                "invalid argument `method`: unknown curve method {method}; expected a \
+                 CM_CURVE_* constant: 0 (kaplan_meier), 1 (aalen_johansen)"
             )
         );
     }

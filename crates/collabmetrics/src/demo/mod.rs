@@ -19,7 +19,7 @@
 //! | `contacts` | care contact on those referrals | `transition` |
 //! | `care_plans` | care plan of those people (type 14: CYP transition plan) | `transition` (T9) |
 //!
-//! Magnitudes follow NHS Digital's OAP statistics (`shared/reference/oap`): England had about
+//! Magnitudes follow NHS Digital's OAP statistics (`tests/reference/oap/`): England had about
 //! 600 inappropriate OAPs started a month in 2016–17 and 500–700 active at a month end; a
 //! collaborative of 1.9 million people (3.4% of England) gets about 20 started a month at
 //! scale 1, about a tenth of its acute admissions. Lengths of stay are skewed (median about
@@ -62,7 +62,8 @@ use crate::table::{civil_from_days, days_from_civil, days_in_month};
 use arrow_array::RecordBatch;
 
 /// What to generate.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct DemoOptions {
     /// The random seed: the same options give identical tables.
     pub seed: u64,

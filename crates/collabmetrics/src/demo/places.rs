@@ -161,7 +161,7 @@ pub(crate) const MALE_SHARE: [f64; 19] = [
     0.47, 0.46, 0.44, 0.39, 0.31,
 ];
 
-/// The OAP publication's age bands (`spec/oap.md`) used on placements and admissions.
+/// The OAP publication's age bands (`docs/methods/oap.md`) used on placements and admissions.
 pub const AGE_BANDS: [&str; 11] = [
     "0-17", "18-24", "25-29", "30-34", "35-39", "40-44", "45-49", "50-54", "55-59", "60-64", "65+",
 ];

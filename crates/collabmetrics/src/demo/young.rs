@@ -1,6 +1,6 @@
 //! Young people around the boundary between children's (CYPMHS) and adult mental health
 //! services: persons, referrals and care contacts for the `transition` module
-//! (`spec/transition.md`).
+//! (`docs/methods/transition.md`).
 //!
 //! Each person follows one path chosen so that every cohort-B class occurs: transferred and
 //! engaged, transferred and not engaged, adult referral rejected, retained in CYPMHS,

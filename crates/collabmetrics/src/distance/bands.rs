@@ -1,12 +1,27 @@
 //! Distance bands: half-open intervals [lower, upper) in km between increasing edges.
 
 use crate::error::{format_value, Error, Result};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+crate::option_enum! {
+    /// The built-in distance bands, by name.
+    #[derive(Default)]
+    pub enum BandPreset: "bands", "band preset" {
+        /// The OAP publication's <25, 25–<50, 50–<100, 100–<200, 200–<300 and ≥300 km (the
+        /// default).
+        #[default]
+        Oap = "oap",
+        /// MHSDS monthly statistics' 0–19, 20–49, 50–99 and 100+ km.
+        MhsdsMonthly = "mhsds_monthly",
+    }
+}
 
 /// Distance bands given by their inner edges in km: edges `[25, 50]` make the bands
 /// [0, 25), [25, 50) and [50, ∞). A distance exactly on an edge belongs to the band above it,
 /// as in the OAP publication ("25 to less than 50 km").
-#[derive(Debug, Clone, PartialEq, Serialize)]
+///
+/// Serialised as the preset's name (`"oap"`) or, for the caller's own, the list of edges.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Bands {
     name: String,
     edges: Vec<f64>,
@@ -32,16 +47,17 @@ impl Bands {
         }
     }
 
+    /// A preset.
+    pub fn preset(preset: BandPreset) -> Self {
+        match preset {
+            BandPreset::Oap => Bands::oap(),
+            BandPreset::MhsdsMonthly => Bands::mhsds_monthly(),
+        }
+    }
+
     /// A preset by name: `"oap"` or `"mhsds_monthly"`.
     pub fn builtin(name: &str) -> Result<Self> {
-        match name {
-            "oap" => Ok(Bands::oap()),
-            "mhsds_monthly" => Ok(Bands::mhsds_monthly()),
-            other => Err(Error::invalid_argument(
-                "bands",
-                format!("unknown preset \"{other}\"; expected \"oap\", \"mhsds_monthly\" or a list of edges in km"),
-            )),
-        }
+        name.parse().map(Self::preset)
     }
 
     /// The caller's inner edges in km: at least one, finite, > 0 and strictly increasing.
@@ -84,6 +100,11 @@ impl Bands {
         &self.name
     }
 
+    /// The preset these bands are, if they are one.
+    pub fn preset_name(&self) -> Option<BandPreset> {
+        self.name.parse().ok()
+    }
+
     /// The inner edges in km.
     pub fn edges(&self) -> &[f64] {
         &self.edges
@@ -118,5 +139,58 @@ impl Bands {
         );
         names.push(format!("band_ge_{}", edge(self.edges[last])));
         names
+    }
+}
+
+impl Default for Bands {
+    /// The OAP publication's bands.
+    fn default() -> Self {
+        Bands::preset(BandPreset::default())
+    }
+}
+
+/// The serialised forms: a preset's name, or the caller's edges.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum BandsForm {
+    Preset(String),
+    Edges(Vec<f64>),
+}
+
+impl Serialize for Bands {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self.preset_name() {
+            Some(p) => BandsForm::Preset(p.as_str().to_owned()),
+            None => BandsForm::Edges(self.edges.clone()),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Bands {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        match BandsForm::deserialize(d)? {
+            BandsForm::Preset(name) => Bands::builtin(&name),
+            BandsForm::Edges(edges) => Bands::custom(edges),
+        }
+        .map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bands_serialise_as_a_preset_name_or_edges() {
+        assert_eq!(serde_json::to_string(&Bands::oap()).unwrap(), "\"oap\"");
+        let c = Bands::custom(vec![10.0, 20.5]).unwrap();
+        assert_eq!(serde_json::to_string(&c).unwrap(), "[10.0,20.5]");
+        assert_eq!(serde_json::from_str::<Bands>("[10.0,20.5]").unwrap(), c);
+        assert_eq!(
+            serde_json::from_str::<Bands>("\"mhsds_monthly\"").unwrap(),
+            Bands::mhsds_monthly()
+        );
+        assert!(serde_json::from_str::<Bands>("[0.0]").is_err());
     }
 }

@@ -1,4 +1,5 @@
-//! Travel distance from home to the treating unit, and its summaries (see `spec/distance.md`).
+//! Travel distance from home to the treating unit, and its summaries (see
+//! `docs/methods/distance.md`).
 //!
 //! * [`bng`], [`geodesic`], [`haversine`]: point-to-point distances in km over parallel slices,
 //!   each with an `_into` form writing into a caller-provided slice;
@@ -40,7 +41,7 @@ mod points;
 mod summary;
 mod table;
 
-pub use bands::Bands;
+pub use bands::{BandPreset, Bands};
 pub use convert::{
     bng_to_wgs84, bng_to_wgs84_into, grid_to_osgb36, osgb36_to_grid, osgb36_to_wgs84,
     wgs84_to_bng_point, wgs84_to_osgb36, HELMERT_ACCURACY_M,
@@ -59,29 +60,17 @@ pub use table::{
 use crate::error::{Error, Result};
 use rayon::prelude::*;
 
-/// What a missing coordinate (NaN in a slice, null or NaN in a table) does.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, serde::Serialize)]
-pub enum NullPolicy {
-    /// An error naming the argument (or column) and the first such row. The default: a
-    /// missing location is a data problem to fix, not a distance of zero.
-    #[default]
-    Error,
-    /// The row's result is NaN (null in tables) and, in tables, the row is counted in the
-    /// diagnostics; summaries leave such rows out and count them.
-    Propagate,
-}
-
-impl NullPolicy {
-    /// Parses `"error"` or `"propagate"` (the names the bindings use).
-    pub fn parse(name: &str) -> Result<Self> {
-        match name.to_ascii_lowercase().as_str() {
-            "error" => Ok(NullPolicy::Error),
-            "propagate" => Ok(NullPolicy::Propagate),
-            _ => Err(Error::invalid_argument(
-                "nulls",
-                format!("expected \"error\" or \"propagate\", got \"{name}\""),
-            )),
-        }
+crate::option_enum! {
+    /// What a missing coordinate (NaN in a slice, null or NaN in a table) does.
+    #[derive(Default)]
+    pub enum NullPolicy: "nulls", "null policy" {
+        /// An error naming the argument (or column) and the first such row. The default: a
+        /// missing location is a data problem to fix, not a distance of zero.
+        #[default]
+        Error = "error",
+        /// The row's result is NaN (null in tables) and, in tables, the row is counted in the
+        /// diagnostics; summaries leave such rows out and count them.
+        Propagate = "propagate",
     }
 }
 

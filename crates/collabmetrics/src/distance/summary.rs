@@ -4,10 +4,11 @@ use super::bands::Bands;
 use super::order::{median_rank, quantile};
 use crate::error::{check_len, format_value, Error, Result};
 use crate::stats::{check_groups, wilson_limits, z_value};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Options of [`summary`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SummaryOptions {
     /// Distances at or beyond this many km count in `share_beyond` (default 50, as the OAP
     /// publication's "50 km or more": its bands are half-open, [50, 100) and so on).
@@ -23,7 +24,7 @@ impl Default for SummaryOptions {
         SummaryOptions {
             threshold: 50.0,
             bands: Bands::oap(),
-            confidence: 0.95,
+            confidence: crate::stats::DEFAULT_CONFIDENCE,
         }
     }
 }

@@ -5,10 +5,11 @@ use super::{
     SummaryOptions,
 };
 use crate::error::{Error, Result};
+use crate::options::required;
 use crate::table::{Diagnostics, Groups, Input, TableResult};
 use arrow_array::{cast::AsArray, types::*, Array, ArrayRef, Float64Array, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -17,46 +18,25 @@ pub const MISSING_COORDINATES: &str = "missing_coordinates";
 /// The diagnostic reason of a row left out of a summary for a missing distance.
 pub const MISSING_DISTANCE: &str = "missing_distance";
 
-/// How [`distance_points_table`] measures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Method {
-    /// British National Grid, straight line (see [`super::bng`]).
-    Bng { round_km: bool },
-    /// WGS84 geodesic (see [`super::geodesic`]).
-    Geodesic,
-    /// Sphere of mean radius (see [`super::haversine`]).
-    Haversine,
+crate::option_enum! {
+    /// How [`distance_points_table`] measures.
+    #[derive(Default)]
+    pub enum Method: "method", "distance method" {
+        /// British National Grid, straight line (see [`super::bng`]); the default.
+        #[default]
+        Bng = "bng",
+        /// WGS84 geodesic (see [`super::geodesic`]).
+        Geodesic = "geodesic",
+        /// Sphere of mean radius (see [`super::haversine`]).
+        Haversine = "haversine",
+    }
 }
 
 impl Method {
-    /// `"bng"`, `"geodesic"` or `"haversine"`; `round_km` applies to `"bng"` only.
-    pub fn parse(name: &str, round_km: bool) -> Result<Self> {
-        let method = match name.to_ascii_lowercase().as_str() {
-            "bng" => return Ok(Method::Bng { round_km }),
-            "geodesic" => Method::Geodesic,
-            "haversine" => Method::Haversine,
-            other => {
-                return Err(Error::invalid_argument(
-                    "method",
-                    format!(
-                    "unknown method \"{other}\"; expected \"bng\", \"geodesic\" or \"haversine\""
-                ),
-                ))
-            }
-        };
-        if round_km {
-            return Err(Error::invalid_argument(
-                "round_km",
-                "rounding to whole km applies to the \"bng\" method only",
-            ));
-        }
-        Ok(method)
-    }
-
     /// Our default coordinate column names, in the vector function's argument order.
     pub fn default_columns(self) -> [String; 4] {
         let names = match self {
-            Method::Bng { .. } => ["e1", "n1", "e2", "n2"],
+            Method::Bng => ["e1", "n1", "e2", "n2"],
             Method::Geodesic | Method::Haversine => ["lat1", "lon1", "lat2", "lon2"],
         };
         names.map(str::to_owned)
@@ -64,37 +44,75 @@ impl Method {
 }
 
 /// Columns and options of [`distance_points_table`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct PointsTableOptions {
     /// The four coordinate columns in the vector function's order: (e1, n1, e2, n2) for BNG,
-    /// (lat1, lon1, lat2, lon2) otherwise.
-    pub coordinates: [String; 4],
+    /// (lat1, lon1, lat2, lon2) otherwise; `None` (the default) for those names.
+    pub coordinates: Option<[String; 4]>,
+    /// How to measure (default BNG).
     pub method: Method,
+    /// Round BNG distances to whole km, halves away from zero, as MHSDS (default false; BNG
+    /// only).
+    pub round_km: bool,
+    /// What a missing coordinate does (default: an error).
     pub nulls: NullPolicy,
     /// Name of the column added (default `distance_km`).
     pub output: String,
 }
 
-impl PointsTableOptions {
-    /// The default column names of `method` and output `distance_km`, nulls an error.
-    pub fn new(method: Method) -> Self {
+impl Default for PointsTableOptions {
+    fn default() -> Self {
         PointsTableOptions {
-            coordinates: method.default_columns(),
-            method,
+            coordinates: None,
+            method: Method::Bng,
+            round_km: false,
             nulls: NullPolicy::Error,
             output: "distance_km".to_owned(),
         }
     }
 }
 
+impl PointsTableOptions {
+    /// The default options with `method`.
+    pub fn new(method: Method) -> Self {
+        PointsTableOptions {
+            method,
+            ..PointsTableOptions::default()
+        }
+    }
+
+    /// The coordinate columns in force: the ones given, or the method's defaults.
+    pub fn columns(&self) -> [String; 4] {
+        self.coordinates
+            .clone()
+            .unwrap_or_else(|| self.method.default_columns())
+    }
+
+    fn check(&self) -> Result<()> {
+        if self.round_km && self.method != Method::Bng {
+            return Err(Error::invalid_argument(
+                "round_km",
+                "rounding to whole km applies to the \"bng\" method only",
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Columns and options of [`bng_to_wgs84_table`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ConvertTableOptions {
+    /// The eastings column (default `easting`).
     pub easting: String,
+    /// The northings column (default `northing`).
     pub northing: String,
     /// Names of the two columns added (default `latitude`, `longitude`).
     pub latitude: String,
+    /// See `latitude`.
     pub longitude: String,
+    /// What a missing coordinate does (default: an error).
     pub nulls: NullPolicy,
 }
 
@@ -111,25 +129,30 @@ impl Default for ConvertTableOptions {
 }
 
 /// Columns and options of [`locate_table`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct LocateTableOptions {
-    /// The input's code column.
-    pub code: String,
+    /// The input's code column. Required: codes have no conventional column name.
+    pub code: Option<String>,
     /// The lookup's code and coordinate columns (default `code`, `x`, `y`).
     pub lookup_code: String,
+    /// See `lookup_code`.
     pub lookup_x: String,
+    /// See `lookup_code`.
     pub lookup_y: String,
     /// Names of the two columns added (default `x`, `y`).
     pub x: String,
+    /// See `x`.
     pub y: String,
+    /// What a null code does (default: an error).
     pub nulls: NullPolicy,
 }
 
-impl LocateTableOptions {
-    /// Codes in the input's column `code`; every other name its default.
-    pub fn new(code: &str) -> Self {
+impl Default for LocateTableOptions {
+    /// The default names; `code` is unset and must be given.
+    fn default() -> Self {
         LocateTableOptions {
-            code: code.to_owned(),
+            code: None,
             lookup_code: "code".to_owned(),
             lookup_x: "x".to_owned(),
             lookup_y: "y".to_owned(),
@@ -140,17 +163,32 @@ impl LocateTableOptions {
     }
 }
 
-/// Columns and options of [`distance_summary_table`].
-#[derive(Debug, Clone)]
+impl LocateTableOptions {
+    /// Codes in the input's column `code`; every other name its default.
+    pub fn new(code: &str) -> Self {
+        LocateTableOptions {
+            code: Some(code.to_owned()),
+            ..LocateTableOptions::default()
+        }
+    }
+}
+
+/// Columns and options of [`distance_summary_table`] (the summary options flattened beside
+/// the columns when serialised).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SummaryTableOptions {
     /// Distances in km (default `distance_km`).
     pub distance: String,
+    /// Group columns (default none).
     pub by: Vec<String>,
     /// Optional weights, e.g. bed days (nulls are an error).
     pub weight: Option<String>,
     /// Null or NaN distances: an error, or (`Propagate`) left out and counted under
     /// [`MISSING_DISTANCE`].
     pub nulls: NullPolicy,
+    /// Threshold, bands and confidence level.
+    #[serde(flatten)]
     pub options: SummaryOptions,
 }
 
@@ -170,20 +208,22 @@ impl Default for SummaryTableOptions {
 /// `opts.output` (km; null where a coordinate was missing, with [`NullPolicy::Propagate`],
 /// each such row counted under [`MISSING_COORDINATES`]).
 pub fn distance_points_table(input: &Input, opts: &PointsTableOptions) -> Result<TableResult> {
+    opts.check()?;
     let mut out = Builder::from_input(input, &[&opts.output])?;
-    let [a1, b1, a2, b2] = &opts.coordinates;
+    let coordinates = opts.columns();
+    let [a1, b1, a2, b2] = &coordinates;
     let [c1, d1, c2, d2] = [a1, b1, a2, b2].map(|name| numbers(input, name, opts.nulls));
     let (c1, d1, c2, d2) = (c1?, d1?, c2?, d2?);
     let mut km = vec![0.0; input.num_rows()];
     let result = match opts.method {
-        Method::Bng { round_km } => bng_into(&c1, &d1, &c2, &d2, round_km, opts.nulls, &mut km),
+        Method::Bng => bng_into(&c1, &d1, &c2, &d2, opts.round_km, opts.nulls, &mut km),
         Method::Geodesic => geodesic_into(&c1, &d1, &c2, &d2, opts.nulls, &mut km),
         Method::Haversine => haversine_into(&c1, &d1, &c2, &d2, opts.nulls, &mut km),
     };
     let kernel_names = opts.method.default_columns();
     let names: Vec<(&str, &str)> = kernel_names
         .iter()
-        .zip(&opts.coordinates)
+        .zip(&coordinates)
         .map(|(k, o)| (k.as_str(), o.as_str()))
         .collect();
     result.map_err(|e| input.locate_as(e, &names))?;
@@ -230,11 +270,15 @@ pub fn locate_table(
     lookup: &Input,
     opts: &LocateTableOptions,
 ) -> Result<TableResult> {
+    let code = opts
+        .code
+        .as_deref()
+        .ok_or_else(|| required("code", "the column of location codes to look up"))?;
     let mut out = Builder::from_input(input, &[&opts.x, &opts.y])?;
     let locations =
         Locations::from_table(lookup, &opts.lookup_code, &opts.lookup_x, &opts.lookup_y)?;
-    let codes = input.column(&opts.code)?;
-    let located = locations.locate(codes, input.name(&opts.code), opts.nulls)?;
+    let codes = input.column(code)?;
+    let located = locations.locate(codes, input.name(code), opts.nulls)?;
     out.nullable_number(&opts.x, located.x);
     out.nullable_number(&opts.y, located.y);
     out.finish(located.diagnostics)
@@ -461,11 +505,13 @@ mod tests {
 
     #[test]
     fn round_km_is_refused_for_latitude_longitude_methods() {
-        assert_eq!(
-            Method::parse("BNG", true).unwrap(),
-            Method::Bng { round_km: true }
-        );
-        assert!(Method::parse("geodesic", true).is_err());
-        assert!(Method::parse("vincenty", false).is_err());
+        let mut o = PointsTableOptions::new("BNG".parse().unwrap());
+        o.round_km = true;
+        assert!(o.check().is_ok());
+        o.method = "geodesic".parse().unwrap();
+        let e = o.check().unwrap_err();
+        assert_eq!(e.argument(), Some("round_km"));
+        let e = "vincenty".parse::<Method>().unwrap_err();
+        assert_eq!(e.argument(), Some("method"));
     }
 }

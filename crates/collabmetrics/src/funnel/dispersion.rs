@@ -1,6 +1,7 @@
 //! Overdispersion (FunnelPlotR `od_adjustment.R`): winsorising or SHMI truncation of the
 //! z-scores, the dispersion ratio φ and DerSimonian–Laird's between-unit variance τ².
 
+use crate::stats::quantile7_sorted;
 use rayon::prelude::*;
 
 /// The z-scores after winsorising or truncation.
@@ -14,19 +15,16 @@ pub(crate) struct Trimmed {
     pub m: usize,
 }
 
-/// R's default quantile (type 7) of `z` at probability `p`: linear interpolation between the
-/// order statistics around h = (N − 1)p. Found by selection, O(N). `z` must not be empty.
+/// R's default quantile (type 7) of `z` at probability `p`, the statistics module's
+/// definition ([`quantile7_sorted`]) read from the two order statistics it needs, which are
+/// found by selection (O(N), not a sort). `z` must not be empty.
 pub(crate) fn quantile7(z: &[f64], p: f64) -> f64 {
     let mut v = z.to_vec();
-    let h = (v.len() - 1) as f64 * p;
-    let j = h.floor() as usize;
+    let n = v.len();
+    let j = ((n - 1) as f64 * p).floor() as usize;
     let (_, &mut low, above) = v.select_nth_unstable_by(j, f64::total_cmp);
     let high = above.iter().copied().fold(f64::INFINITY, f64::min);
-    if above.is_empty() {
-        low
-    } else {
-        low + (h - j as f64) * (high - low)
-    }
+    quantile7_sorted(n, p, |i| if i == j { low } else { high })
 }
 
 /// Winsorising (every kind but SR/SHMI): z clamped to its `trim_by` and `1 − trim_by`

@@ -2,134 +2,126 @@
 //! all read it), the [`FunnelOptions`] struct with the spec's defaults, and their validation.
 
 use crate::error::{Error, Result};
+use crate::options::OptionEnum;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// Defines an option enum from one table of (variant, name): `ALL`, `as_str`, `FromStr`
-/// (the error names the option and lists the names), `Display` and serde, all spelling the
-/// same names.
-macro_rules! option_enum {
-    (
-        $(#[$meta:meta])*
-        $name:ident, $option:literal, $what:literal {
-            $( $(#[$vmeta:meta])* $variant:ident => $text:literal, )+
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name {
-            $( $(#[$vmeta])* $variant, )+
-        }
-
-        impl $name {
-            /// Every value, in the order of the name table.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The name, as parsed by `FromStr` and written by serde.
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $text,)+
-                }
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = Error;
-
-            fn from_str(s: &str) -> Result<Self> {
-                $name::ALL
-                    .iter()
-                    .copied()
-                    .find(|v| v.as_str() == s)
-                    .ok_or_else(|| {
-                        let names: Vec<String> =
-                            $name::ALL.iter().map(|v| format!("\"{}\"", v.as_str())).collect();
-                        Error::invalid_argument(
-                            $option,
-                            format!(
-                                "unknown {} \"{s}\"; expected one of {}",
-                                $what,
-                                names.join(", ")
-                            ),
-                        )
-                    })
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-                let text = String::deserialize(d)?;
-                text.parse().map_err(|e: Error| serde::de::Error::custom(e.to_string()))
-            }
-        }
-    };
-}
-
-option_enum! {
+crate::option_enum! {
     /// What the numerator and denominator are, and so which funnel is drawn.
-    Statistic, "statistic", "statistic" {
+    pub enum Statistic: "statistic", "statistic" {
         /// PHE: a proportion O/n (Wilson-equivalent normal limits at the target).
-        Proportion => "proportion",
+        Proportion = "proportion",
         /// PHE: an indirectly standardised ratio O/E reported × 100.
-        RatioIsr => "ratio_isr",
+        RatioIsr = "ratio_isr",
         /// PHE: a ratio of counts O/E reported as O/E − 1.
-        RatioCount => "ratio_count",
+        RatioCount = "ratio_count",
         /// PHE: a crude rate (published rate per `multiplier`, or a denominator for 0 events).
-        RateCrude => "rate_crude",
+        RateCrude = "rate_crude",
         /// PHE: a directly standardised rate (published rate per `multiplier`).
-        RateDsr => "rate_dsr",
+        RateDsr = "rate_dsr",
         /// FunnelPlotR `SR`: a standardised ratio O/E.
-        Sr => "sr",
+        Sr = "sr",
         /// FunnelPlotR `PR`: a proportion O/n.
-        Pr => "pr",
+        Pr = "pr",
         /// FunnelPlotR `RC`: a ratio of counts O/n.
-        Rc => "rc",
+        Rc = "rc",
     }
 }
 
-option_enum! {
+crate::option_enum! {
     /// Which reference implementation's method draws the funnel.
-    Family, "family", "family" {
+    pub enum Family: "family", "family" {
         /// PHE / OHID Fingertips (PHEindicatormethods): exact Poisson or normal-at-target
         /// limits at 95% and 99.8%, significance labels, no overdispersion.
-        Phe => "phe",
+        Phe = "phe",
         /// Spiegelhalter (2005) with overdispersion, as FunnelPlotR.
-        Funnelplotr => "funnelplotr",
+        Funnelplotr = "funnelplotr",
         /// Spiegelhalter's interpolated exact binomial / Poisson limits (no overdispersion).
-        SpiegelhalterExact => "spiegelhalter_exact",
+        SpiegelhalterExact = "spiegelhalter_exact",
     }
 }
 
-option_enum! {
+crate::option_enum! {
     /// How FunnelPlotR transforms standardised ratios.
-    SrMethod, "sr_method", "SR method" {
+    #[derive(Default)]
+    pub enum SrMethod: "sr_method", "SR method" {
         /// NHS Digital's SHMI: log scale, truncation, E rounded to 2 decimals.
-        Shmi => "SHMI",
+        #[default]
+        Shmi = "SHMI",
         /// CQC / Spiegelhalter: square-root scale, winsorisation.
-        Cqc => "CQC",
+        Cqc = "CQC",
     }
 }
 
-option_enum! {
-    /// Which pair of limits flags outliers (FunnelPlotR's `limit`; PHE's significance level).
-    Limit, "limit", "limit" {
-        /// The 95% limits (two-sided tail 0.025).
-        L95 => "95",
-        /// The 99.8% limits (two-sided tail 0.001), FunnelPlotR's `limit = 99`.
-        L99 => "99",
+/// Which pair of limits flags outliers (FunnelPlotR's `limit`; PHE's significance level). Its
+/// names are FunnelPlotR's numbers, "95" and "99" (99.8%; "99.8" is accepted too), and serde
+/// writes it as that number, so every language passes it as FunnelPlotR does (`limit = 99`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Limit {
+    /// The 95% limits (two-sided tail 0.025).
+    L95,
+    /// The 99.8% limits (two-sided tail 0.001), FunnelPlotR's `limit = 99`.
+    #[default]
+    L99,
+}
+
+impl OptionEnum for Limit {
+    const OPTION: &'static str = "limit";
+    const WHAT: &'static str = "limit";
+    const ALL: &'static [Self] = &[Limit::L95, Limit::L99];
+    const ALIASES: &'static [(&'static str, Self)] = &[("99.8", Limit::L99)];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Limit::L95 => "95",
+            Limit::L99 => "99",
+        }
+    }
+}
+
+impl Limit {
+    /// Every value (the C interface's codes are positions here).
+    pub const ALL: &'static [Self] = <Self as OptionEnum>::ALL;
+
+    /// The value's name ("95" or "99").
+    pub fn as_str(self) -> &'static str {
+        <Self as OptionEnum>::as_str(self)
+    }
+}
+
+impl FromStr for Limit {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Limit::parse_name(s)
+    }
+}
+
+impl fmt::Display for Limit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Limit {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_u32(self.number())
+    }
+}
+
+impl<'de> Deserialize<'de> for Limit {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Number(f64),
+            Text(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Number(v) => Limit::from_number(v),
+            Raw::Text(t) => t.parse(),
+        }
+        .map_err(serde::de::Error::custom)
     }
 }
 
@@ -240,9 +232,9 @@ impl Default for FunnelOptions {
             rate: "rate".to_owned(),
             multiplier: None,
             years_of_data: None,
-            sr_method: SrMethod::Shmi,
+            sr_method: SrMethod::default(),
             trim_by: 0.1,
-            limit: Limit::L99,
+            limit: Limit::default(),
             draw_adjusted: true,
             shmi_rounding: true,
             funnelplotr_compat: false,
@@ -289,10 +281,9 @@ impl FunnelOptions {
     /// Checks every option and resolves the family and multiplier (spec: Errors, decisions).
     pub(crate) fn resolve(&self) -> Result<Resolved> {
         let statistic = self.statistic.ok_or_else(|| {
-            let names: Vec<&str> = Statistic::ALL.iter().map(|s| s.as_str()).collect();
-            Error::invalid_argument(
+            crate::options::required(
                 "statistic",
-                format!("is required (no default); one of {}", names.join(", ")),
+                &format!("it has no default; one of {}", Statistic::expected()),
             )
         })?;
         let family = self.family.unwrap_or(statistic.default_family());
@@ -330,10 +321,10 @@ impl FunnelOptions {
             (_, Some(m)) => positive("multiplier", m)?,
             (Family::Phe, None) if statistic.is_ratio() => 1.0,
             (Family::Phe, None) => {
-                return Err(Error::invalid_argument(
+                return Err(crate::options::required(
                     "multiplier",
-                    format!(
-                        "is required for PHE's {statistic} (no default; 100 gives a percentage, \
+                    &format!(
+                        "PHE's {statistic} has no default multiplier (100 gives a percentage, \
                          100000 a rate per 100 000)"
                     ),
                 ))
@@ -345,9 +336,9 @@ impl FunnelOptions {
             .map(|y| positive("years_of_data", y))
             .transpose()?;
         if statistic.is_rate() && years_of_data.is_none() {
-            return Err(Error::invalid_argument(
+            return Err(crate::options::required(
                 "years_of_data",
-                format!("is required for PHE's {statistic} (the years the data cover)"),
+                &format!("PHE's {statistic} needs the years the data cover"),
             ));
         }
         for (name, column) in [

@@ -8,16 +8,15 @@
 //! values through P gives the smooth curves both packages draw.
 
 use crate::error::{Error, Result};
-use statrs::distribution::{ChiSquared, Continuous, ContinuousCDF};
-use statrs::function::gamma::checked_gamma_lr;
+use crate::stats::gamma::{chi2_quantile, regularized_gamma};
 
 /// The tail probabilities of the two PHE / Spiegelhalter levels: 0.025 (95%) and 0.001
 /// (99.8%).
 pub(crate) const TAILS: [f64; 2] = [0.025, 0.001];
 
 /// The p-quantile of the chi-square distribution with `df` (> 0, any real) degrees of
-/// freedom: statrs's quantile, refined by two Newton steps on its CDF so that the curves are
-/// smooth to rounding (statrs stops at an absolute step of 1e-9).
+/// freedom: the statistics module's incomplete-gamma inverse (full precision at any `df`),
+/// after checking its arguments.
 pub(crate) fn chi_squared_quantile(df: f64, p: f64) -> Result<f64> {
     if !(df.is_finite() && df > 0.0) {
         return Err(Error::invalid_argument(
@@ -37,17 +36,7 @@ pub(crate) fn chi_squared_quantile(df: f64, p: f64) -> Result<f64> {
             ),
         ));
     }
-    let dist = ChiSquared::new(df)
-        .map_err(|e| Error::invalid_argument("degrees_of_freedom", format!("chi-square: {e}")))?;
-    let mut x = dist.inverse_cdf(p);
-    for _ in 0..2 {
-        let density = dist.pdf(x);
-        let next = x - (dist.cdf(x) - p) / density;
-        if next.is_finite() && next > 0.0 {
-            x = next;
-        }
-    }
-    Ok(x)
+    Ok(chi2_quantile(df, p))
 }
 
 /// The p-quantile of Gamma(shape, 1): χ²_p(2·shape) / 2.
@@ -67,18 +56,15 @@ pub(crate) fn sr_exact(x: f64) -> Result<[f64; 4]> {
     Ok(out)
 }
 
-/// P(a, mu), the regularised lower incomplete gamma function, for a > 0 and mu > 0.
-fn lower_gamma(a: f64, mu: f64) -> Result<f64> {
-    checked_gamma_lr(a, mu).map_err(|e| {
-        Error::invalid_argument(
-            "expected",
-            format!(
-                "incomplete gamma P({}, {}): {e}",
-                crate::error::format_value(a),
-                crate::error::format_value(mu)
-            ),
-        )
-    })
+/// P(a, mu) − target (P the regularised lower incomplete gamma function, decreasing in a),
+/// computed from the smaller tail so that a target near 1 keeps its precision.
+fn excess(a: f64, mu: f64, target: f64) -> f64 {
+    let (p, q) = regularized_gamma(a, mu);
+    if target > 0.5 {
+        (1.0 - target) - q
+    } else {
+        p - target
+    }
 }
 
 /// The shape a > 0 with P(a, mu) = target (P decreases in a), by the Illinois variant of
@@ -87,15 +73,15 @@ pub(crate) fn shape_at(mu: f64, target: f64) -> Result<f64> {
     let spread = 12.0 * mu.sqrt() + 20.0;
     let mut lo = (mu - spread).max(1e-8);
     let mut hi = mu + spread;
-    let mut f_lo = lower_gamma(lo, mu)? - target;
-    let mut f_hi = lower_gamma(hi, mu)? - target;
+    let mut f_lo = excess(lo, mu, target);
+    let mut f_hi = excess(hi, mu, target);
     while f_lo < 0.0 && lo > 1e-300 {
         lo /= 16.0;
-        f_lo = lower_gamma(lo, mu)? - target;
+        f_lo = excess(lo, mu, target);
     }
     while f_hi > 0.0 {
         hi *= 2.0;
-        f_hi = lower_gamma(hi, mu)? - target;
+        f_hi = excess(hi, mu, target);
     }
     if f_lo <= 0.0 {
         // P(a, mu) -> 1 as a -> 0, so this only happens for a target of (almost) 1.
@@ -114,7 +100,7 @@ pub(crate) fn shape_at(mu: f64, target: f64) -> Result<f64> {
             return Ok(a);
         }
         previous = a;
-        let f = lower_gamma(a, mu)? - target;
+        let f = excess(a, mu, target);
         if f == 0.0 {
             return Ok(a);
         }

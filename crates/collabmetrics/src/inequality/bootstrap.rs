@@ -3,23 +3,108 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::individual::{atkinson, generalized_entropy, gini, mld, share_ratio, theil};
-use super::rng::{quantile7, Rng};
+use super::individual::{
+    atkinson, generalized_entropy, gini, mld, share_ratio, theil, ConcentrationCorrection,
+};
+use super::rng::Rng;
 use crate::error::{check_len, Error, Result};
+use crate::stats::quantile7;
 
-/// An individual measure, for [`bootstrap`].
+/// An individual measure with its parameter, for [`bootstrap`]. Serialised as
+/// `{"measure": name, "parameter": value}` with the names of [`IndexName`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "measure", content = "parameter", rename_all = "snake_case")]
 pub enum IndividualMeasure {
+    /// Gini coefficient.
     Gini,
+    /// Theil T.
     Theil,
+    /// Mean log deviation.
     Mld,
     /// Atkinson with ε.
     Atkinson(f64),
     /// Generalised entropy with α.
+    #[serde(rename = "ge")]
     GeneralizedEntropy(f64),
     /// Share ratio with the tail share (0.2 → 80/20).
     ShareRatio(f64),
+}
+
+crate::option_enum! {
+    /// The individual measures by name.
+    pub enum IndexName: "measure", "individual measure" {
+        /// Gini coefficient.
+        Gini = "gini",
+        /// Theil T.
+        Theil = "theil",
+        /// Mean log deviation.
+        Mld = "mld",
+        /// Atkinson, with ε (`epsilon`).
+        Atkinson = "atkinson",
+        /// Generalised entropy, with α (`alpha`).
+        Ge = "ge",
+        /// Share ratio, with the tail share (`share`).
+        ShareRatio = "share_ratio",
+    }
+}
+
+impl IndexName {
+    /// The name of the measure's parameter, for those that take one.
+    pub fn parameter(self) -> Option<&'static str> {
+        match self {
+            IndexName::Atkinson => Some("epsilon"),
+            IndexName::Ge => Some("alpha"),
+            IndexName::ShareRatio => Some("share"),
+            IndexName::Gini | IndexName::Theil | IndexName::Mld => None,
+        }
+    }
+
+    /// The measure with its parameter: an error naming the parameter when the measure needs
+    /// one and none is given (a parameter given to a measure without one is ignored).
+    pub fn with(self, parameter: Option<f64>) -> Result<IndividualMeasure> {
+        let p = || {
+            parameter.ok_or_else(|| {
+                crate::options::required(
+                    self.parameter().unwrap_or("parameter"),
+                    &format!("the {self} index needs it"),
+                )
+            })
+        };
+        Ok(match self {
+            IndexName::Gini => IndividualMeasure::Gini,
+            IndexName::Theil => IndividualMeasure::Theil,
+            IndexName::Mld => IndividualMeasure::Mld,
+            IndexName::Atkinson => IndividualMeasure::Atkinson(p()?),
+            IndexName::Ge => IndividualMeasure::GeneralizedEntropy(p()?),
+            IndexName::ShareRatio => IndividualMeasure::ShareRatio(p()?),
+        })
+    }
+}
+
+/// The defaults of the individual measures' optional parameters (what the bindings offer
+/// when the caller gives none).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IndividualOptions {
+    /// The share ratio's tail share (default 0.2: the 80/20 ratio).
+    pub share: f64,
+    /// Gini's small-sample correction n / (n − 1) (default false: PySAL's and `ineq`'s form).
+    pub corrected: bool,
+    /// The concentration index's correction (default none).
+    pub correction: ConcentrationCorrection,
+    /// The decomposition's α (default 1: Theil T; 0 is the MLD).
+    pub alpha: f64,
+}
+
+impl Default for IndividualOptions {
+    fn default() -> Self {
+        IndividualOptions {
+            share: 0.2,
+            corrected: false,
+            correction: ConcentrationCorrection::None,
+            alpha: 1.0,
+        }
+    }
 }
 
 impl IndividualMeasure {
@@ -38,10 +123,13 @@ impl IndividualMeasure {
 
 /// Options of [`bootstrap`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct BootstrapOptions {
     /// Resamples (default 1000; at least 100).
     pub reps: usize,
+    /// Level of the percentile interval (default 0.95).
     pub confidence: f64,
+    /// Seed of the resampling (default [`super::DEFAULT_SEED`]).
     pub seed: u64,
 }
 
@@ -49,8 +137,8 @@ impl Default for BootstrapOptions {
     fn default() -> Self {
         BootstrapOptions {
             reps: 1000,
-            confidence: 0.95,
-            seed: 20_240_601,
+            confidence: crate::stats::DEFAULT_CONFIDENCE,
+            seed: super::DEFAULT_SEED,
         }
     }
 }

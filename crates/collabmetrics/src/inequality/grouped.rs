@@ -61,15 +61,15 @@ impl Subgroup {
     }
 }
 
-/// Whether higher values of the indicator are good or bad; fixes the "best" subgroup.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum Favourable {
-    /// Higher is better (e.g. engagement).
-    #[default]
-    High,
-    /// Lower is better (e.g. OAP rates, disengagement).
-    Low,
+crate::option_enum! {
+    /// Whether higher values of the indicator are good or bad; fixes the "best" subgroup. It
+    /// has no default: it depends on the indicator.
+    pub enum Favourable: "favourable", "direction" {
+        /// Higher is better (e.g. engagement).
+        High = "high",
+        /// Lower is better (e.g. OAP rates, disengagement).
+        Low = "low",
+    }
 }
 
 pub(crate) fn group_error(label: &str, message: impl Into<String>) -> Error {

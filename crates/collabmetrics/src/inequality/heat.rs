@@ -1,126 +1,85 @@
 //! The grouped measures of the WHO Health Equity Assessment Toolkit (HEAT; R package
-//! `healthequal`), with the interval rules of `shared/spec/inequality.md`.
+//! `healthequal`), with the interval rules of `docs/methods/inequality.md`.
 
 use serde::{Deserialize, Serialize};
-use statrs::distribution::{ContinuousCDF, Normal};
 
 use super::grouped::{
     group_error, ridits, shares, sorted_by_order, validate, Favourable, Needs, Subgroup,
 };
 use super::logistic::logistic_sii;
-use super::rng::{quantile7, Rng};
+use super::rng::Rng;
 use super::sii::{sii_stream, SiiOptions, ValueType};
 use crate::error::{format_value, Error, Result};
+use crate::stats::quantile7;
 
-/// A HEAT summary measure (codes as in the spec and `healthequal`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Measure {
-    /// Difference y_hi − y_lo.
-    D,
-    /// Ratio y_hi / y_lo.
-    R,
-    /// Slope index of inequality by `sii_model` (PHE linear by default, or HEAT logistic).
-    Sii,
-    /// Relative index of inequality (fitted(1)/fitted(0)) by `sii_model`.
-    Rii,
-    /// Kunst–Mackenbach RII: linear SII / population-weighted mean (no interval).
-    #[serde(rename = "RII_MEAN")]
-    RiiMean,
-    /// Absolute concentration index.
-    Aci,
-    /// Relative concentration index (raw, in [−1, 1]).
-    Rci,
-    /// Between-group variance.
-    Bgv,
-    /// Between-group standard deviation.
-    Bgsd,
-    /// Coefficient of variation (%).
-    Cov,
-    /// Mean difference from the best subgroup, unweighted / weighted.
-    Mdbu,
-    Mdbw,
-    /// Mean difference from the mean, unweighted / weighted.
-    Mdmu,
-    Mdmw,
-    /// Mean difference from the reference subgroup, unweighted / weighted.
-    Mdru,
-    Mdrw,
-    /// Index of disparity (%), unweighted / weighted.
-    Idisu,
-    Idisw,
-    /// Theil index (× 1000).
-    Ti,
-    /// Mean log deviation (× 1000).
-    Mld,
-    /// Population attributable fraction (%).
-    Paf,
-    /// Population attributable risk.
-    Par,
+crate::option_enum! {
+    /// A HEAT summary measure (codes as in `docs/methods/inequality.md` and `healthequal`), in
+    /// that page's order.
+    pub enum Measure: "measures", "measure" {
+        /// Difference y_hi − y_lo.
+        D = "D",
+        /// Ratio y_hi / y_lo.
+        R = "R",
+        /// Slope index of inequality by `sii_model` (PHE linear by default, or HEAT logistic).
+        Sii = "SII",
+        /// Relative index of inequality (fitted(1)/fitted(0)) by `sii_model`.
+        Rii = "RII",
+        /// Kunst–Mackenbach RII: linear SII / population-weighted mean (no interval).
+        RiiMean = "RII_MEAN",
+        /// Absolute concentration index.
+        Aci = "ACI",
+        /// Relative concentration index (raw, in [−1, 1]).
+        Rci = "RCI",
+        /// Between-group variance.
+        Bgv = "BGV",
+        /// Between-group standard deviation.
+        Bgsd = "BGSD",
+        /// Coefficient of variation (%).
+        Cov = "COV",
+        /// Mean difference from the best subgroup, unweighted.
+        Mdbu = "MDBU",
+        /// Mean difference from the best subgroup, weighted.
+        Mdbw = "MDBW",
+        /// Mean difference from the mean, unweighted.
+        Mdmu = "MDMU",
+        /// Mean difference from the mean, weighted.
+        Mdmw = "MDMW",
+        /// Mean difference from the reference subgroup, unweighted.
+        Mdru = "MDRU",
+        /// Mean difference from the reference subgroup, weighted.
+        Mdrw = "MDRW",
+        /// Index of disparity (%), unweighted.
+        Idisu = "IDISU",
+        /// Index of disparity (%), weighted.
+        Idisw = "IDISW",
+        /// Theil index (× 1000) of the subgroup values weighted by population share, in HEAT's
+        /// convention: a value of 0 counts as 10⁻⁶, and `μ` is the setting average when one is
+        /// given. Without a setting average and without zeros it is 1000 × the individual
+        /// Theil T ([`crate::inequality::theil`]) of the subgroup values weighted by their
+        /// populations (tested in `tests/inequality_heat.rs`); use that one for individual
+        /// data.
+        Ti = "TI",
+        /// Mean log deviation (× 1000), in HEAT's convention as for [`Measure::Ti`]: without a
+        /// setting average and zeros, 1000 × the individual [`crate::inequality::mld`] of the
+        /// subgroup values weighted by their populations.
+        Mld = "MLD",
+        /// Population attributable fraction (%).
+        Paf = "PAF",
+        /// Population attributable risk.
+        Par = "PAR",
+    }
 }
 
 impl Measure {
-    /// Every measure, in the spec's order.
-    pub const ALL: [Measure; 22] = [
-        Measure::D,
-        Measure::R,
-        Measure::Sii,
-        Measure::Rii,
-        Measure::RiiMean,
-        Measure::Aci,
-        Measure::Rci,
-        Measure::Bgv,
-        Measure::Bgsd,
-        Measure::Cov,
-        Measure::Mdbu,
-        Measure::Mdbw,
-        Measure::Mdmu,
-        Measure::Mdmw,
-        Measure::Mdru,
-        Measure::Mdrw,
-        Measure::Idisu,
-        Measure::Idisw,
-        Measure::Ti,
-        Measure::Mld,
-        Measure::Paf,
-        Measure::Par,
-    ];
-
-    /// The measure's code, e.g. `"MDBW"`.
-    pub fn code(self) -> &'static str {
+    /// Whether the measure depends on the direction of the indicator
+    /// ([`HeatOptions::favourable`]): D and R on an ordered dimension or against a reference
+    /// subgroup, MDB (the best subgroup), PAF and PAR.
+    pub fn needs_favourable(self, ordered: bool, has_reference: bool) -> bool {
         match self {
-            Measure::D => "D",
-            Measure::R => "R",
-            Measure::Sii => "SII",
-            Measure::Rii => "RII",
-            Measure::RiiMean => "RII_MEAN",
-            Measure::Aci => "ACI",
-            Measure::Rci => "RCI",
-            Measure::Bgv => "BGV",
-            Measure::Bgsd => "BGSD",
-            Measure::Cov => "COV",
-            Measure::Mdbu => "MDBU",
-            Measure::Mdbw => "MDBW",
-            Measure::Mdmu => "MDMU",
-            Measure::Mdmw => "MDMW",
-            Measure::Mdru => "MDRU",
-            Measure::Mdrw => "MDRW",
-            Measure::Idisu => "IDISU",
-            Measure::Idisw => "IDISW",
-            Measure::Ti => "TI",
-            Measure::Mld => "MLD",
-            Measure::Paf => "PAF",
-            Measure::Par => "PAR",
+            Measure::D | Measure::R => ordered || has_reference,
+            Measure::Mdbu | Measure::Mdbw | Measure::Paf | Measure::Par => true,
+            _ => false,
         }
-    }
-
-    /// Parses a code (case-insensitive).
-    pub fn parse(code: &str) -> Result<Self> {
-        let up = code.trim().to_ascii_uppercase();
-        Measure::ALL
-            .into_iter()
-            .find(|m| m.code() == up)
-            .ok_or_else(|| Error::invalid_argument("measure", format!("unknown measure `{code}`")))
     }
 
     fn ordered_only(self) -> bool {
@@ -140,37 +99,47 @@ impl Measure {
     }
 }
 
-/// The SII/RII model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum SiiModel {
-    /// PHE's `phe_sii` (the form Fingertips publishes): weighted least squares on the ridit,
-    /// simulated limits. See [`super::sii()`].
-    #[default]
-    Linear,
-    /// WHO HEAT's binomial GLM with HC1 sandwich standard errors.
-    Logistic,
+crate::option_enum! {
+    /// The SII/RII model.
+    #[derive(Default)]
+    pub enum SiiModel: "sii_model", "SII model" {
+        /// PHE's `phe_sii` (the form Fingertips publishes): weighted least squares on the
+        /// ridit, simulated limits. See [`super::sii()`].
+        #[default]
+        Linear = "linear",
+        /// WHO HEAT's binomial GLM with HC1 sandwich standard errors.
+        Logistic = "logistic",
+    }
 }
 
-/// RCI correction for bounded indicators.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum RciMethod {
-    #[default]
-    Raw,
-    /// Divide by (1 − μ/scale).
-    Wagstaff,
-    /// Multiply by 4μ/scale.
-    Erreygers,
+crate::option_enum! {
+    /// RCI correction for bounded indicators.
+    #[derive(Default)]
+    pub enum RciMethod: "rci_method", "RCI method" {
+        /// The raw relative concentration index.
+        #[default]
+        Raw = "raw",
+        /// Divide by (1 − μ/scale).
+        Wagstaff = "wagstaff",
+        /// Multiply by 4μ/scale.
+        Erreygers = "erreygers",
+    }
 }
+
+/// The seed of every simulation and bootstrap when the caller gives none.
+pub const DEFAULT_SEED: u64 = 20_240_601;
 
 /// Options of [`heat_measure`] / [`heat_measures`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct HeatOptions {
     /// Whether the dimension is ordered (then every subgroup needs an `order`).
     pub ordered: bool,
-    /// Whether higher values are favourable (fixes the best and reference subgroups).
-    pub favourable: Favourable,
+    /// Whether higher values are favourable (fixes the best and reference subgroups). No
+    /// default: it depends on the indicator (low for OAP rates and disengagement, high for
+    /// engagement), so a measure that uses it ([`Measure::needs_favourable`]) is an error
+    /// without it.
+    pub favourable: Option<Favourable>,
     /// Label of a reference subgroup (MDR, and pairwise D/R and PAF/PAR when given).
     pub reference: Option<String>,
     /// The indicator's unit (1, 100, 1000, ...); inferred when `None`.
@@ -194,19 +163,14 @@ pub struct HeatOptions {
     pub seed: u64,
     /// For the linear SII: PHE's `multiplier` (e.g. 100 for a percentage given as a
     /// proportion; a negative one reverses the direction, as in PHE). Default 1.
-    #[serde(default = "one")]
     pub multiplier: f64,
-}
-
-fn one() -> f64 {
-    1.0
 }
 
 impl Default for HeatOptions {
     fn default() -> Self {
         HeatOptions {
             ordered: false,
-            favourable: Favourable::High,
+            favourable: None,
             reference: None,
             scale: None,
             setting_average: None,
@@ -214,11 +178,26 @@ impl Default for HeatOptions {
             sii_model: SiiModel::Linear,
             value_type: ValueType::Other,
             transform: false,
-            confidence: 0.95,
+            confidence: crate::stats::DEFAULT_CONFIDENCE,
             reps: 100_000,
-            seed: 20_240_601,
+            seed: DEFAULT_SEED,
             multiplier: 1.0,
         }
+    }
+}
+
+impl HeatOptions {
+    /// The direction for measure `m`, which needs it: an error naming the option when unset.
+    pub(crate) fn favourable_for(&self, m: Measure) -> Result<Favourable> {
+        self.favourable.ok_or_else(|| {
+            crate::options::required(
+                "favourable",
+                &format!(
+                    "{m} depends on whether higher values are better (\"high\", e.g. engagement) \
+                     or worse (\"low\", e.g. OAP rates, disengagement); there is no safe default"
+                ),
+            )
+        })
     }
 }
 
@@ -327,11 +306,11 @@ impl<'a> Table<'a> {
     }
 }
 
-/// The spec's missing-population rule: on a non-ordered dimension, subgroups without a
-/// population are allowed for up to 15 % of the subgroups when a `setting_average` replaces
-/// the population-weighted mean; they then weigh nothing in the weighted measures and count
-/// fully in the unweighted ones. Returns whether the rule applies (some population missing);
-/// populations that are given must still be positive.
+/// The missing-population rule (`docs/methods/inequality.md`): on a non-ordered dimension,
+/// subgroups without a population are allowed for up to 15 % of the subgroups when a
+/// `setting_average` replaces the population-weighted mean; they then weigh nothing in the
+/// weighted measures and count fully in the unweighted ones. Returns whether the rule
+/// applies (some population missing); populations that are given must still be positive.
 fn tolerate_missing_population(groups: &[Subgroup], opts: &HeatOptions) -> Result<bool> {
     let missing: Vec<&Subgroup> = groups.iter().filter(|g| g.population.is_none()).collect();
     let Some(first) = missing.first() else {
@@ -384,11 +363,14 @@ fn best(y: &[f64], fav: Favourable) -> usize {
     }
 }
 
-/// (hi, lo) indices for D and R.
-fn pair(t: &Table, opts: &HeatOptions) -> (usize, usize) {
+/// (hi, lo) indices for D and R; `fav` is `None` only where it plays no part (a non-ordered
+/// dimension without a reference subgroup).
+fn pair(t: &Table, opts: &HeatOptions, fav: Option<Favourable>) -> (usize, usize) {
     let last = t.y.len() - 1;
+    // Unset only where no branch below reads it.
+    let fav = fav.unwrap_or(Favourable::High);
     if opts.ordered {
-        return match opts.favourable {
+        return match fav {
             Favourable::High => (last, 0),
             Favourable::Low => (0, last),
         };
@@ -401,7 +383,7 @@ fn pair(t: &Table, opts: &HeatOptions) -> (usize, usize) {
                 let v: Vec<f64> = others.iter().map(|&i| t.y[i]).collect();
                 others[f(&v)]
             };
-            match opts.favourable {
+            match fav {
                 Favourable::High => (r, pick(argmin)),
                 Favourable::Low => (pick(argmax), r),
             }
@@ -502,19 +484,19 @@ pub(crate) fn heat_measure_stream(
     if m.ordered_only() && !opts.ordered {
         return Err(Error::invalid_argument(
             "measure",
-            format!("{} needs an ordered dimension", m.code()),
+            format!("{} needs an ordered dimension", m.as_str()),
         ));
     }
     if m.non_ordered_only() && opts.ordered {
         return Err(Error::invalid_argument(
             "measure",
-            format!("{} is for non-ordered dimensions", m.code()),
+            format!("{} is for non-ordered dimensions", m.as_str()),
         ));
     }
     if m.needs_reference() && opts.reference.is_none() {
         return Err(Error::invalid_argument(
             "reference",
-            format!("{} needs a reference subgroup", m.code()),
+            format!("{} needs a reference subgroup", m.as_str()),
         ));
     }
     let min_groups = if matches!(m, Measure::D | Measure::R | Measure::Paf | Measure::Par) {
@@ -522,8 +504,13 @@ pub(crate) fn heat_measure_stream(
     } else {
         3
     };
+    let fav = if m.needs_favourable(opts.ordered, opts.reference.is_some()) {
+        Some(opts.favourable_for(m)?)
+    } else {
+        None
+    };
     let t = Table::new(groups, opts, min_groups)?;
-    let z = Normal::standard().inverse_cdf((1.0 + opts.confidence) / 2.0);
+    let z = crate::stats::z_value(opts.confidence)?;
     let mut out = MeasureResult {
         measure: m,
         value: f64::NAN,
@@ -542,7 +529,7 @@ pub(crate) fn heat_measure_stream(
     let (y, p, mu) = (&t.y, &t.p, t.mu);
     match m {
         Measure::D | Measure::R => {
-            let (hi, lo) = pair(&t, opts);
+            let (hi, lo) = pair(&t, opts, fav);
             let ses = t.g[hi].se.zip(t.g[lo].se);
             if m == Measure::D {
                 out.value = y[hi] - y[lo];
@@ -679,7 +666,7 @@ pub(crate) fn heat_measure_stream(
                 if v < 0.0 {
                     return Err(group_error(
                         &t.g[j].label,
-                        format!("{} needs values ≥ 0 (got {})", m.code(), format_value(v)),
+                        format!("{} needs values ≥ 0 (got {})", m.as_str(), format_value(v)),
                     ));
                 }
             }
@@ -707,21 +694,21 @@ pub(crate) fn heat_measure_stream(
             }
         }
         Measure::Par | Measure::Paf => {
+            // Set: PAF and PAR need it (checked above).
+            let fav = fav.unwrap_or(Favourable::High);
             let rf = match t.reference {
                 Some(r) => r,
                 None if opts.ordered => y.len() - 1,
-                None => best(y, opts.favourable),
+                None => best(y, fav),
             };
             if t.n[rf] <= 0.0 {
                 return Err(super::grouped::group_error(
                     &t.g[rf].label,
-                    format!("{} needs the reference subgroup's population", m.code()),
+                    format!("{} needs the reference subgroup's population", m.as_str()),
                 ));
             }
             let mut par = y[rf] - mu;
-            if (opts.favourable == Favourable::High && par < 0.0)
-                || (opts.favourable == Favourable::Low && par > 0.0)
-            {
+            if (fav == Favourable::High && par < 0.0) || (fav == Favourable::Low && par > 0.0) {
                 par = 0.0;
             }
             let total: f64 = t.n.iter().sum();
@@ -747,7 +734,9 @@ pub(crate) fn heat_measure_stream(
         }
         _ => {
             let fixed = opts.setting_average;
-            out.value = simulated_value(m, y, p, fixed, opts.favourable, t.reference);
+            // Set for MDB, the only simulated measure that reads it (checked above).
+            let fav = fav.unwrap_or(Favourable::High);
+            out.value = simulated_value(m, y, p, fixed, fav, t.reference);
             if let (Some(se), true) = (&t.se, opts.reps > 0) {
                 let mut rng = Rng::new(opts.seed, stream);
                 let upper_bound = if t.scale == 100.0 {
@@ -761,14 +750,7 @@ pub(crate) fn heat_measure_stream(
                     for j in 0..y.len() {
                         draws[j] = truncated_normal(&mut rng, y[j], se[j], upper_bound);
                     }
-                    sims.push(simulated_value(
-                        m,
-                        &draws,
-                        p,
-                        fixed,
-                        opts.favourable,
-                        t.reference,
-                    ));
+                    sims.push(simulated_value(m, &draws, p, fixed, fav, t.reference));
                 }
                 let a = (1.0 - opts.confidence) / 2.0;
                 out.lower = Some(quantile7(&mut sims, a));

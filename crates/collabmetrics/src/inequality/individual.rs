@@ -156,6 +156,10 @@ fn lorenz_pass(
 }
 
 /// Theil T = Σ w_i (y_i/ȳ) ln(y_i/ȳ) / Σ w_i (0 · ln 0 = 0).
+///
+/// For subgroup estimates (WHO HEAT's between-group TI, × 1000, with HEAT's conventions for
+/// zeros and the setting average) see [`crate::inequality::Measure::Ti`]; with population
+/// weights and neither convention in play, the two agree.
 pub fn theil(values: &[f64], weights: Option<&[f64]>) -> Result<f64> {
     let w = prepare(values, weights, false)?;
     Ok(theil_w(values, &w))
@@ -191,6 +195,8 @@ fn theil_w(values: &[f64], w: &[f64]) -> f64 {
 }
 
 /// Mean log deviation (Theil L) = Σ w_i ln(ȳ/y_i) / Σ w_i; values must be > 0.
+///
+/// HEAT's grouped MLD (× 1000) is [`crate::inequality::Measure::Mld`]; see [`theil`].
 pub fn mld(values: &[f64], weights: Option<&[f64]>) -> Result<f64> {
     let w = prepare(values, weights, true)?;
     Ok(mld_w(values, &w))
@@ -361,18 +367,20 @@ pub fn decompose(
     })
 }
 
-/// Concentration index of `outcome` h against the rank variable x: C = 2 cov_w(h, R) / h̄ with
-/// R the weighted fractional rank of x (ties share their mean rank).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum ConcentrationCorrection {
-    /// The standard index.
-    #[default]
-    None,
-    /// Wagstaff: C / (1 − h̄) for h in [0, 1].
-    Wagstaff,
-    /// Erreygers: 4 h̄ C / (b − a) for h in [a, b].
-    Erreygers,
+crate::option_enum! {
+    /// The correction of the concentration index of `outcome` h against the rank variable x:
+    /// C = 2 cov_w(h, R) / h̄ with R the weighted fractional rank of x (ties share their mean
+    /// rank).
+    #[derive(Default)]
+    pub enum ConcentrationCorrection: "correction", "concentration index correction" {
+        /// The standard index.
+        #[default]
+        None = "none",
+        /// Wagstaff: C / (1 − h̄) for h in [0, 1].
+        Wagstaff = "wagstaff",
+        /// Erreygers: 4 h̄ C / (b − a) for h in [a, b].
+        Erreygers = "erreygers",
+    }
 }
 
 /// Concentration index (see [`ConcentrationCorrection`]); `bounds` = (a, b) of a bounded

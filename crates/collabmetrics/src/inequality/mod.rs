@@ -1,6 +1,6 @@
 //! Summary measures of inequality across population groups (grouped) and individuals.
 //!
-//! Specification: `shared/spec/inequality.md`. Two kinds of input:
+//! Method, formulas and references: `docs/methods/inequality.md`. Two kinds of input:
 //!
 //! * **grouped**: a table of [`Subgroup`]s (label, estimate, standard error or limits,
 //!   population, order on ordered dimensions with 1 = most disadvantaged);
@@ -40,9 +40,9 @@
 //! sorted replicates (1-based, R's round half to even), found by selection (O(reps)). All
 //! confidence levels are read from the same replicates.
 //!
-//! Choices where PHE or the spec is silent: reps < 100 is an error (PHE requires 1000; we allow
+//! Choices where PHE is silent: reps < 100 is an error (PHE requires 1000; we allow
 //! 100..999 for quick looks) and `reps = 0` skips the simulation; at least three subgroups
-//! (spec: "more than two"); PHE's 5–100 quantile rule is not enforced. PHE's rate branch swaps
+//! ("more than two"); PHE's 5–100 quantile rule is not enforced. PHE's rate branch swaps
 //! the limits for any multiplier below 1 (`multiplier < 1`, so 0 < m < 1 gives lower > upper);
 //! we swap only for negative multipliers, as its proportion branch does. The generator is our own
 //! (xoshiro256**, ziggurat normals), so simulated limits agree with PHE's within Monte Carlo error,
@@ -54,7 +54,7 @@
 //!
 //! # Grouped: the HEAT set ([`heat_measure`], [`heat_measures`])
 //!
-//! WHO's Health Equity Assessment Toolkit (R package `healthequal`), with the spec's
+//! WHO's Health Equity Assessment Toolkit (R package `healthequal`), with the
 //! definitions. Subgroups j with estimate y_j, SE se_j, population N_j, share p_j,
 //! μ = Σ p_j y_j (or `setting_average`), ridit X_j on ordered dimensions, `scale` given or
 //! inferred ([`infer_scale`]: the smallest of 1, 100, 10³ … 10⁶ that is ≥ max y), z the normal
@@ -92,9 +92,10 @@
 //! Deliberate differences from `healthequal`: the SEs of TI and MLD (× 1000) and PAF (× 100)
 //! are scaled with their estimates (HEAT leaves them unscaled, making its intervals 1000× and
 //! 100× too narrow), and the logistic SII's SE is reported × scale (HEAT reports it on the 0–1
-//! scale while its interval uses the scaled one). Populations are required for every measure
-//! (the spec's allowance of up to 15 % missing populations filled with the setting average is
-//! not implemented); `setting_average` replaces μ where given. Measures need more than two
+//! scale while its interval uses the scaled one). On a non-ordered dimension up to 15 % of the
+//! subgroups may lack a population when a `setting_average` is given (they weigh nothing in
+//! the weighted measures); otherwise every population is required. `setting_average` replaces
+//! μ where given. Measures need more than two
 //! subgroups except D, R, PAF and PAR (two suffice). A measure that does not apply to the
 //! dimension is an error naming it when asked for, and skipped by [`heat_measures`] with
 //! `None`.
@@ -152,11 +153,13 @@ pub(crate) mod rng;
 pub mod sii;
 pub mod table;
 
-pub use bootstrap::{bootstrap, BootstrapOptions, BootstrapResult, IndividualMeasure};
+pub use bootstrap::{
+    bootstrap, BootstrapOptions, BootstrapResult, IndexName, IndividualMeasure, IndividualOptions,
+};
 pub use grouped::{Favourable, Subgroup};
 pub use heat::{
     heat_measure, heat_measures, infer_scale, HeatOptions, Measure, MeasureResult, RciMethod,
-    SiiModel,
+    SiiModel, DEFAULT_SEED,
 };
 pub use individual::{
     atkinson, concentration_index, decompose, generalized_entropy, gini, lorenz_at, mld,

@@ -80,17 +80,6 @@ impl Rng {
     }
 }
 
-/// R's quantile type 7 of an unsorted sample (sorted in place): linear interpolation between
-/// order statistics at h = (n − 1) p.
-pub(crate) fn quantile7(x: &mut [f64], p: f64) -> f64 {
-    let n = x.len();
-    let h = (n - 1) as f64 * p;
-    let lo = h.floor() as usize;
-    let hi = (lo + 1).min(n - 1);
-    x.sort_unstable_by(f64::total_cmp);
-    x[lo] + (h - lo as f64) * (x[hi] - x[lo])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,12 +118,5 @@ mod tests {
             let se = (p * (1.0 - p) / nf).sqrt();
             assert!((emp - p).abs() < 5.0 * se + 1e-7, "q {q}: {emp} vs {p}");
         }
-    }
-
-    #[test]
-    fn type7() {
-        let mut x = vec![4.0, 1.0, 3.0, 2.0];
-        assert!((quantile7(&mut x, 0.5) - 2.5).abs() < 1e-15);
-        assert!((quantile7(&mut x, 0.1) - 1.3).abs() < 1e-12);
     }
 }

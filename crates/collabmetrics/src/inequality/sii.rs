@@ -8,29 +8,25 @@ use super::grouped::{group_error, ridits, shares, sorted_by_order, validate, Nee
 use super::rng::Rng;
 use crate::error::{format_value, Error, Result};
 
-/// The indicator type, PHE's `value_type`: fixes the scale on which each subgroup's value is
-/// drawn in the simulation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum ValueType {
-    /// `0`: drawn on the value's own scale (e.g. life expectancy).
-    #[default]
-    Other,
-    /// `1`: a rate, drawn on the log scale.
-    Rate,
-    /// `2`: a proportion in (0, 1), drawn on the logit scale.
-    Proportion,
+crate::option_enum! {
+    /// The indicator type, PHE's `value_type`: fixes the scale on which each subgroup's value
+    /// is drawn in the simulation.
+    #[derive(Default)]
+    pub enum ValueType: "value_type", "value type" {
+        /// `0`: drawn on the value's own scale (e.g. life expectancy).
+        #[default]
+        Other = "other",
+        /// `1`: a rate, drawn on the log scale.
+        Rate = "rate",
+        /// `2`: a proportion in (0, 1), drawn on the logit scale.
+        Proportion = "proportion",
+    }
 }
 
 impl ValueType {
     /// PHE's code: 0 other, 1 rate, 2 proportion.
     pub fn from_code(code: u8) -> Option<Self> {
-        match code {
-            0 => Some(ValueType::Other),
-            1 => Some(ValueType::Rate),
-            2 => Some(ValueType::Proportion),
-            _ => None,
-        }
+        <Self as crate::options::OptionEnum>::from_index(usize::from(code))
     }
 
     fn forward(self, y: f64) -> f64 {
@@ -85,7 +81,7 @@ impl Default for SiiOptions {
             limits_confidence: 0.95,
             multiplier: 1.0,
             reps: 100_000,
-            seed: 20_240_601,
+            seed: super::DEFAULT_SEED,
             rii_mean_interval: false,
         }
     }

@@ -11,8 +11,9 @@ use crate::table::tidy::Tidy;
 use crate::table::{display, Diagnostics, Groups, Input, TableResult};
 
 /// Options of [`measures_table`]. Column names are ours; the [`Input`]'s column map renames
-/// them to the caller's.
+/// them to the caller's. Serialised with the measure options flattened beside the columns.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct MeasuresTableOptions {
     /// Columns whose combinations each hold one subgroup table (e.g. indicator, area, period).
     pub by: Vec<String>,
@@ -37,6 +38,7 @@ pub struct MeasuresTableOptions {
     /// and `se` are not read).
     pub counts: Option<Counts>,
     /// Measure options (`ordered` is set from `order`).
+    #[serde(flatten)]
     pub options: HeatOptions,
 }
 
@@ -58,23 +60,62 @@ impl Default for MeasuresTableOptions {
     }
 }
 
-/// Subgroup estimates from counts (`spec/inequality.md`: "numerator and denominator from which
-/// it is computed as a proportion or rate, its interval derived from the stats module").
+/// Subgroup estimates from counts: a proportion or rate computed from a numerator and a
+/// denominator, its interval from the stats module (`docs/methods/inequality.md`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Counts {
+    /// The numerator (count) column.
     pub numerator: String,
+    /// The denominator (population or person-time) column.
     pub denominator: String,
     /// A proportion (Wilson limits) or a rate (Byar's limits, exact below 10).
     pub kind: CountKind,
-    /// Scale of the estimate: 100 for a percentage, 100 000 for a rate per 100 000.
-    pub multiplier: f64,
+    /// Scale of the estimate: `None` for the kind's own ([`CountKind::default_multiplier`]).
+    pub multiplier: Option<f64>,
 }
 
-/// What [`Counts`] estimate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum CountKind {
-    Proportion,
-    Rate,
+crate::option_enum! {
+    /// What [`Counts`] estimate.
+    #[derive(Default)]
+    pub enum CountKind: "count_kind", "count kind" {
+        /// A proportion with Wilson limits (the default).
+        #[default]
+        Proportion = "proportion",
+        /// A rate with Byar's limits (exact below 10).
+        Rate = "rate",
+    }
+}
+
+impl CountKind {
+    /// The multiplier used when none is given: 100 for a proportion (a percentage), 100 000
+    /// for a rate.
+    pub fn default_multiplier(self) -> f64 {
+        match self {
+            CountKind::Proportion => 100.0,
+            CountKind::Rate => 100_000.0,
+        }
+    }
+}
+
+impl Default for Counts {
+    /// Columns `numerator` and `denominator`, a proportion, the kind's multiplier.
+    fn default() -> Self {
+        Counts {
+            numerator: "numerator".into(),
+            denominator: "denominator".into(),
+            kind: CountKind::Proportion,
+            multiplier: None,
+        }
+    }
+}
+
+impl Counts {
+    /// The multiplier in force: the one given, or the kind's default.
+    pub fn multiplier(&self) -> f64 {
+        self.multiplier
+            .unwrap_or_else(|| self.kind.default_multiplier())
+    }
 }
 
 /// Value, lower and upper 95% limits of every row from its counts (the level PHE's SII turns
@@ -86,14 +127,15 @@ fn from_counts(input: &Input, c: &Counts) -> Result<(Vec<f64>, Vec<f64>, Vec<f64
         CountKind::Proportion => {
             let o = crate::stats::ProportionOptions {
                 confidence: 0.95,
-                multiplier: c.multiplier,
+                multiplier: c.multiplier(),
+                ..Default::default()
             };
             crate::stats::proportion(&num, &den, &o)
         }
         CountKind::Rate => {
             let o = crate::stats::RateOptions {
                 confidence: 0.95,
-                multiplier: c.multiplier,
+                multiplier: c.multiplier(),
                 ..Default::default()
             };
             crate::stats::rate(&num, &den, &o)
@@ -192,6 +234,7 @@ pub fn measures_table(input: &Input, opts: &MeasuresTableOptions) -> Result<Tabl
         ordered: opts.order.is_some(),
         ..opts.options.clone()
     };
+    check_favourable(opts, &heat)?;
     let results: Vec<Vec<MeasureResult>> = tables
         .par_iter()
         .enumerate()
@@ -221,7 +264,7 @@ pub fn measures_table(input: &Input, opts: &MeasuresTableOptions) -> Result<Tabl
     let mut out = Tidy::from_group_rows(&groups.keys, &rows)?;
     out.text(
         "measure",
-        flat.iter().map(|r| Some(r.measure.code())).collect(),
+        flat.iter().map(|r| Some(r.measure.as_str())).collect(),
     );
     out.nullable_number("value", flat.iter().map(|r| r.value).collect());
     let nan = f64::NAN;
@@ -242,6 +285,26 @@ pub fn measures_table(input: &Input, opts: &MeasuresTableOptions) -> Result<Tabl
         table: out.finish()?,
         diagnostics,
     })
+}
+
+/// Without a direction (`favourable`), the first measure asked for (or, with none asked for,
+/// applicable) that needs one is an error naming the option, before any by-group is computed.
+fn check_favourable(opts: &MeasuresTableOptions, heat: &HeatOptions) -> Result<()> {
+    if heat.favourable.is_some() {
+        return Ok(());
+    }
+    let needs = |m: &Measure| m.needs_favourable(heat.ordered, heat.reference.is_some());
+    let first = match &opts.measures {
+        Some(ms) => ms.iter().copied().find(needs),
+        None => Measure::ALL
+            .iter()
+            .copied()
+            .find(|m| needs(m) && applies(*m, usize::MAX, heat)),
+    };
+    match first {
+        Some(m) => heat.favourable_for(m).map(|_| ()),
+        None => Ok(()),
+    }
 }
 
 /// Names the by-group in an error about one of its subgroups or options.

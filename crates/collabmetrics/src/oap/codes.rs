@@ -1,6 +1,6 @@
 //! NHS Data Dictionary codes: out-of-area reasons and bed types, and the overlap rule.
 
-use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
 
 /// Bed types in scope by default: adult acute, older adult acute, adult PICU (MHSDS codes 10,
 /// 11, 12 before April 2024; 200, 201, 202 after).
@@ -18,9 +18,12 @@ pub enum ReasonClass {
 }
 
 /// Which reason codes are inappropriate and which appropriate; anything else is unknown.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ReasonMap {
+    /// Codes of inappropriate placements (default 10).
     pub inappropriate: Vec<String>,
+    /// Codes of appropriate placements (default 11–15 and 99).
     pub appropriate: Vec<String>,
 }
 
@@ -49,26 +52,14 @@ impl ReasonMap {
     }
 }
 
-/// What to do when one person's placements overlap in time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum OverlapRule {
-    /// Count each placement as recorded; report overlaps in the diagnostics (default).
-    #[default]
-    Count,
-    /// NHS production rule: the earlier placement ends where the later one starts.
-    Truncate,
-}
-
-impl OverlapRule {
-    /// Parses `"count"` or `"truncate"`.
-    pub fn parse(name: &str) -> Result<Self> {
-        match name {
-            "count" => Ok(OverlapRule::Count),
-            "truncate" => Ok(OverlapRule::Truncate),
-            _ => Err(Error::invalid_argument(
-                "overlap",
-                format!("expected \"count\" or \"truncate\", got \"{name}\""),
-            )),
-        }
+crate::option_enum! {
+    /// What to do when one person's placements overlap in time.
+    #[derive(Default)]
+    pub enum OverlapRule: "overlap", "overlap rule" {
+        /// Count each placement as recorded; report overlaps in the diagnostics (default).
+        #[default]
+        Count = "count",
+        /// NHS production rule: the earlier placement ends where the later one starts.
+        Truncate = "truncate",
     }
 }

@@ -81,9 +81,9 @@ impl Monthly {
 
 /// Adds every spell to the months `first_month .. first_month + n_months` it touches.
 ///
-/// Counting rules (`spec/oap.md`): a spell starts in the month of its start date and ends in
-/// the month of its end date; it is active at a month's end when it started by then and its
-/// end is null or after that day; its nights in a month are `min(end, month_end + 1) −
+/// Counting rules (`docs/methods/oap.md`): a spell starts in the month of its start date and
+/// ends in the month of its end date; it is active at a month's end when it started by then
+/// and its end is null or after that day; its nights in a month are `min(end, month_end + 1) −
 /// max(start, month_start)` floored at 0 (admission day counts, discharge day does not). An
 /// open spell runs to the end of every month, or through `cutoff` (the data cut-off date,
 /// whose night still counts) when that is earlier.

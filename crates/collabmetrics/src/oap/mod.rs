@@ -1,4 +1,4 @@
-//! Out-of-area placements (`spec/oap.md`): NHS England's OAP01–OAP11 per reporting period
+//! Out-of-area placements (`docs/methods/oap.md`): NHS England's OAP01–OAP11 per reporting period
 //! and breakdown.
 //!
 //! | code | column | what |

@@ -1,6 +1,5 @@
 //! Reporting periods: calendar months as an index (months since January 1970) and windows.
 
-use crate::error::{Error, Result};
 use crate::table::{civil_from_days, days_from_civil, days_in_month};
 
 /// The month index (months since 1970-01) of a date in days since 1970-01-01.
@@ -26,16 +25,18 @@ fn split(m: i32) -> (i32, u32) {
     (total.div_euclid(12), total.rem_euclid(12) as u32 + 1)
 }
 
-/// The length of each reporting period, ending in its reporting month.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Window {
-    /// The calendar month (M).
-    #[default]
-    Month,
-    /// The rolling 3 months ending in the month (Q): the headline for bed days.
-    Rolling3m,
-    /// The rolling 12 months ending in the month (Y).
-    Rolling12m,
+crate::option_enum! {
+    /// The length of each reporting period, ending in its reporting month.
+    #[derive(Default)]
+    pub enum Window: "window", "window" {
+        /// The calendar month (M).
+        #[default]
+        Month = "month",
+        /// The rolling 3 months ending in the month (Q): the headline for bed days.
+        Rolling3m = "rolling_3m",
+        /// The rolling 12 months ending in the month (Y).
+        Rolling12m = "rolling_12m",
+    }
 }
 
 impl Window {
@@ -45,28 +46,6 @@ impl Window {
             Window::Month => 1,
             Window::Rolling3m => 3,
             Window::Rolling12m => 12,
-        }
-    }
-
-    /// Parses `"month"`, `"rolling_3m"` or `"rolling_12m"`.
-    pub fn parse(name: &str) -> Result<Self> {
-        match name {
-            "month" => Ok(Window::Month),
-            "rolling_3m" => Ok(Window::Rolling3m),
-            "rolling_12m" => Ok(Window::Rolling12m),
-            _ => Err(Error::invalid_argument(
-                "window",
-                format!("expected \"month\", \"rolling_3m\" or \"rolling_12m\", got \"{name}\""),
-            )),
-        }
-    }
-
-    /// The name `parse` accepts.
-    pub fn name(self) -> &'static str {
-        match self {
-            Window::Month => "month",
-            Window::Rolling3m => "rolling_3m",
-            Window::Rolling12m => "rolling_12m",
         }
     }
 }

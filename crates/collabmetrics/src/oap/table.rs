@@ -5,10 +5,14 @@ use super::kernel::{accumulate, Monthly, Spells, LOS_BANDS};
 use super::periods::{month_end, month_of, month_start, Window};
 use crate::distance::{self, DistanceSummary, SummaryOptions};
 use crate::error::{Error, Result};
-use crate::stats::{self, check_confidence, wilson_limits, z_value, PoissonLimits, RateMethod};
+use crate::options::required;
+use crate::stats::{
+    self, check_confidence, wilson_row, z_value, ExactMemo, PoissonLimits, RateMethod,
+};
 use crate::table::tidy::Tidy;
 use crate::table::{format_date, ColumnKind, ColumnSpec, Diagnostics, Groups, Input, TableResult};
 use arrow_schema::Field;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// The placements table.
@@ -96,38 +100,46 @@ pub const POPULATION_COLUMNS: &[ColumnSpec] = &[ColumnSpec::new(
 )];
 
 /// Options of [`measures`].
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct OapOptions {
-    /// First and last reporting dates: every calendar month from `start`'s to `end`'s.
-    pub start: i32,
-    pub end: i32,
+    /// First reporting date (days since 1970-01-01): every calendar month from `start`'s to
+    /// `end`'s is reported. Required: there is no default reporting period.
+    pub start: Option<i32>,
+    /// Last reporting date (days since 1970-01-01). Required.
+    pub end: Option<i32>,
+    /// The reporting period ending in each month (default the calendar month).
     pub window: Window,
     /// Breakdown columns (none: the whole collaborative).
     pub by: Vec<String>,
     /// Inappropriate placements only (default) or every placement.
     pub inappropriate_only: bool,
+    /// Which reason codes are inappropriate and which appropriate.
     pub reasons: ReasonMap,
-    /// Bed types in scope, as codes; `None` for every bed type.
+    /// Bed types in scope, as codes; `None` for every bed type (default
+    /// [`DEFAULT_BED_TYPES`]).
     pub bed_types: Option<Vec<String>>,
     /// The data cut-off date: open placements run through it when it is before a period's end.
     pub data_cutoff: Option<i32>,
+    /// What overlapping placements of one person do (default: counted as recorded).
     pub overlap: OverlapRule,
     /// Rates per this many people (default 1 000 000, the NHS convention).
     pub multiplier: f64,
+    /// Confidence level of the rates', proportions' and distance summaries' intervals.
     pub confidence: f64,
     /// A column of home-to-unit distances in km (e.g. from `distance::bng`): when given, the
     /// distances of the placements started in each period are summarised (`distance_*`).
     pub distance: Option<String>,
-    /// Threshold, bands and interval level of the distance summary.
+    /// Threshold and bands of the distance summary (its level is `confidence`).
     pub distance_options: SummaryOptions,
 }
 
-impl OapOptions {
-    /// Defaults for the months from `start` to `end` (days since 1970-01-01).
-    pub fn new(start: i32, end: i32) -> Self {
+impl Default for OapOptions {
+    /// The specification's defaults; `start` and `end` are unset and must be given.
+    fn default() -> Self {
         OapOptions {
-            start,
-            end,
+            start: None,
+            end: None,
             window: Window::Month,
             by: Vec::new(),
             inappropriate_only: true,
@@ -136,9 +148,20 @@ impl OapOptions {
             data_cutoff: None,
             overlap: OverlapRule::Count,
             multiplier: 1_000_000.0,
-            confidence: 0.95,
+            confidence: crate::stats::DEFAULT_CONFIDENCE,
             distance: None,
             distance_options: SummaryOptions::default(),
+        }
+    }
+}
+
+impl OapOptions {
+    /// Defaults for the months from `start` to `end` (days since 1970-01-01).
+    pub fn new(start: i32, end: i32) -> Self {
+        OapOptions {
+            start: Some(start),
+            end: Some(end),
+            ..OapOptions::default()
         }
     }
 }
@@ -154,13 +177,13 @@ pub fn measures(
     population: Option<&Input>,
     admissions: Option<&Input>,
 ) -> Result<TableResult> {
-    check_options(opts)?;
+    let (start, end) = check_options(opts)?;
     placements.check(PLACEMENT_COLUMNS)?;
     let mut diag = Diagnostics::new();
     let mut spells = read_placements(placements, opts, &mut diag)?;
     let groups = Groups::new(placements, &opts.by)?;
-    let first_month = month_of(opts.start) - (opts.window.months() - 1);
-    let last_month = month_of(opts.end);
+    let first_month = month_of(start) - (opts.window.months() - 1);
+    let last_month = month_of(end);
     let n_months = (last_month - first_month + 1) as usize;
 
     let mut keys = groups.keys.clone();
@@ -198,7 +221,7 @@ pub fn measures(
         None => None,
     };
     let layout = Layout {
-        first_report: (month_of(opts.start) - first_month) as usize,
+        first_report: (month_of(start) - first_month) as usize,
         n_months,
         n_groups,
         w: opts.window.months() as usize,
@@ -233,19 +256,27 @@ pub fn measures(
     })
 }
 
-fn check_options(opts: &OapOptions) -> Result<()> {
-    if opts.end < opts.start {
+/// Checks the options; returns the reporting start and end.
+fn check_options(opts: &OapOptions) -> Result<(i32, i32)> {
+    let start = opts
+        .start
+        .ok_or_else(|| required("start", "the first reporting month (any date in it)"))?;
+    let end = opts
+        .end
+        .ok_or_else(|| required("end", "the last reporting month (any date in it)"))?;
+    if end < start {
         return Err(Error::invalid_argument(
             "end",
             format!(
                 "the reporting end {} is before the start {}",
-                format_date(opts.end),
-                format_date(opts.start)
+                format_date(end),
+                format_date(start)
             ),
         ));
     }
     check_confidence(opts.confidence)?;
-    stats::check_multiplier(opts.multiplier)
+    stats::check_multiplier(opts.multiplier)?;
+    Ok((start, end))
 }
 
 /// Included placements as parallel columns (`rows` are their input rows).
@@ -281,7 +312,7 @@ fn read_placements(input: &Input, opts: &OapOptions, diag: &mut Diagnostics) -> 
         .iter()
         .map(|v| opts.reasons.classify(v.as_deref()))
         .collect();
-    let in_scope = bed_scope(input, opts)?;
+    let in_scope = bed_scope(input, opts, "bed_type_missing", diag)?;
     let cost = if input.has("daily_cost") {
         Some(costs(input)?)
     } else {
@@ -389,8 +420,14 @@ fn check_end_after_start(input: &Input, start: &[i32], end: &[Option<i32>]) -> R
     Ok(())
 }
 
-/// In scope per row: a listed bed type, or a missing one (kept and counted, never dropped).
-fn bed_scope(input: &Input, opts: &OapOptions) -> Result<Vec<bool>> {
+/// In scope per row: a listed bed type, or a missing one (kept, and counted under
+/// `{table}_bed_type_missing` in the diagnostics: never dropped, never silent).
+fn bed_scope(
+    input: &Input,
+    opts: &OapOptions,
+    reason: &str,
+    diag: &mut Diagnostics,
+) -> Result<Vec<bool>> {
     let Some(scope) = &opts.bed_types else {
         return Ok(vec![true; input.num_rows()]);
     };
@@ -403,6 +440,15 @@ fn bed_scope(input: &Input, opts: &OapOptions) -> Result<Vec<bool>> {
                 .is_none_or(|c| scope.iter().any(|s| s == c.trim()))
         })
         .collect();
+    let missing: Vec<bool> = bed.values.iter().map(Option::is_none).collect();
+    let first_missing = bed.codes.iter().position(|&c| missing[c as usize]);
+    let n_missing = bed.codes.iter().filter(|&&c| missing[c as usize]).count();
+    diag.add(
+        reason,
+        "kept: bed type not recorded (counted as in scope)",
+        n_missing as u64,
+        first_missing,
+    );
     Ok(bed.codes.iter().map(|&c| ok[c as usize]).collect())
 }
 
@@ -482,7 +528,7 @@ fn read_admissions(
     let end = input.dates("end_date")?;
     check_end_after_start(input, &start, &end)?;
     let in_scope = if input.has("bed_type") {
-        bed_scope(input, opts)?
+        bed_scope(input, opts, "admission_bed_type_missing", diag)?
     } else {
         vec![true; input.num_rows()]
     };
@@ -685,16 +731,24 @@ fn build(
     for (b, (name, _, _)) in LOS_BANDS.iter().enumerate() {
         t.int(name, sum(&m.los[b]));
     }
-    if m.cost_days.iter().any(|&d| d > 0) || opts_has_cost(m) {
-        t.number(
-            "cost",
-            cells
-                .iter()
-                .map(|&(g, k)| m.window_sum(&m.cost, g, k, l.w))
-                .collect(),
-        );
-        t.int("cost_bed_days", sum(&m.cost_days));
-    }
+    // Always present, so that every call's schema is the same: null where no bed day of the
+    // period has a recorded cost (every row, when there is no `daily_cost` column).
+    let cost_days = sum(&m.cost_days);
+    t.nullable_number(
+        "cost",
+        cells
+            .iter()
+            .zip(&cost_days)
+            .map(|(&(g, k), &days)| {
+                if days > 0 {
+                    m.window_sum(&m.cost, g, k, l.w)
+                } else {
+                    f64::NAN
+                }
+            })
+            .collect(),
+    );
+    t.int("cost_bed_days", cost_days);
     if let Some(pops) = pops {
         let pop: Vec<f64> = cells.iter().map(|&(g, _)| pops[g]).collect();
         t.nullable_number("population", pop.clone());
@@ -806,24 +860,19 @@ fn distance_columns(t: &mut Tidy, d: &DistanceSummary) {
     }
 }
 
-fn opts_has_cost(m: &Monthly) -> bool {
-    m.cost.iter().any(|&c| c != 0.0)
-}
-
 /// Rates per population with Byar/exact limits; null where the group has no population.
 fn rates(t: &mut Tidy, name: &str, counts: &[i64], pop: &[f64], opts: &OapOptions) -> Result<()> {
     let limits = PoissonLimits::new(opts.confidence, RateMethod::Byar)?;
     let n = counts.len();
     let (mut v, mut lo, mut hi) = (vec![f64::NAN; n], vec![f64::NAN; n], vec![f64::NAN; n]);
     let mut method: Vec<Option<&str>> = vec![None; n];
+    let mut memo = ExactMemo::default();
     for i in 0..n {
         if pop[i].is_nan() {
             continue;
         }
-        let o = counts[i] as f64;
-        let (l, u, m) = limits.limits(o);
-        let scale = opts.multiplier / pop[i];
-        (v[i], lo[i], hi[i], method[i]) = (o * scale, l * scale, u * scale, Some(m.name()));
+        let r = limits.rate_row(counts[i] as f64, pop[i], opts.multiplier, &mut memo);
+        (v[i], lo[i], hi[i], method[i]) = (r.value, r.lower, r.upper, Some(r.method.name()));
     }
     t.nullable_number(name, v);
     t.nullable_number(&format!("{name}_lower"), lo);
@@ -874,8 +923,7 @@ fn proportions(
                 ),
             });
         }
-        let (l, u) = wilson_limits(oi, ni, z);
-        (v[i], lo[i], hi[i]) = (100.0 * oi / ni, 100.0 * l, 100.0 * u);
+        (v[i], lo[i], hi[i]) = wilson_row(oi, ni, z, 100.0);
     }
     let col = format!("proportion_{name}");
     t.nullable_number(&col, v);

@@ -5,14 +5,15 @@ use super::{
     StandardPopulation,
 };
 use crate::error::{check_len, Error, Result};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The note attached to a DSR on fewer than 10 events.
 pub const LOW_COUNT_NOTE: &str =
     "total count < 10: PHE does not publish a DSR on fewer than 10 events";
 
 /// Options for [`dsr`].
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct DsrOptions {
     /// Confidence level in (0, 1); default 0.95.
     pub confidence: f64,
@@ -25,7 +26,7 @@ pub struct DsrOptions {
 impl Default for DsrOptions {
     fn default() -> Self {
         DsrOptions {
-            confidence: 0.95,
+            confidence: crate::stats::DEFAULT_CONFIDENCE,
             multiplier: 100_000.0,
             method: RateMethod::Byar,
         }

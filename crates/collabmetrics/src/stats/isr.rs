@@ -4,36 +4,61 @@ use super::{
     check_count, check_groups, check_multiplier, check_positive, Method, PoissonLimits, RateMethod,
 };
 use crate::error::{check_len, Error, Result};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-/// What [`isr`] reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-pub enum IsrKind {
-    /// The ratio O / E × multiplier (multiplier 1, or 100 for an SMR-style ratio). Default.
-    #[default]
-    Ratio,
-    /// The indirectly standardised rate: O / E × the reference crude rate × multiplier.
-    Rate,
+crate::option_enum! {
+    /// What [`isr`] reports.
+    #[derive(Default)]
+    pub enum IsrKind: "kind", "ISR kind" {
+        /// The ratio O / E × multiplier (multiplier 1, or 100 for an SMR-style ratio). Default.
+        #[default]
+        Ratio = "ratio",
+        /// The indirectly standardised rate: O / E × the reference crude rate × multiplier.
+        Rate = "rate",
+    }
+}
+
+impl IsrKind {
+    /// The multiplier used when none is given: 1 for a ratio, 100 000 for a rate.
+    pub fn default_multiplier(self) -> f64 {
+        match self {
+            IsrKind::Ratio => 1.0,
+            IsrKind::Rate => 100_000.0,
+        }
+    }
 }
 
 /// Options for [`isr`].
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct IsrOptions {
+    /// Confidence level in (0, 1); default 0.95.
     pub confidence: f64,
-    /// Scale of the result: for [`IsrKind::Ratio`] 1 or 100; for [`IsrKind::Rate`] e.g. 100 000.
-    pub multiplier: f64,
+    /// Scale of the result; `None` (the default) for the kind's own
+    /// ([`IsrKind::default_multiplier`]: 1 for a ratio, 100 000 for a rate).
+    pub multiplier: Option<f64>,
+    /// Limits of the observed count; default Byar (exact below 10).
     pub method: RateMethod,
+    /// Ratio (default) or rate.
     pub kind: IsrKind,
 }
 
 impl Default for IsrOptions {
     fn default() -> Self {
         IsrOptions {
-            confidence: 0.95,
-            multiplier: 1.0,
+            confidence: crate::stats::DEFAULT_CONFIDENCE,
+            multiplier: None,
             method: RateMethod::Byar,
             kind: IsrKind::Ratio,
         }
+    }
+}
+
+impl IsrOptions {
+    /// The multiplier in force: the one given, or the kind's default.
+    pub fn multiplier(&self) -> f64 {
+        self.multiplier
+            .unwrap_or_else(|| self.kind.default_multiplier())
     }
 }
 
@@ -71,7 +96,7 @@ pub fn isr(
     group_label: &dyn Fn(usize) -> String,
 ) -> Result<IsrEstimates> {
     let limits = PoissonLimits::new(options.confidence, options.method)?;
-    check_multiplier(options.multiplier)?;
+    check_multiplier(options.multiplier())?;
     let n = group.len();
     check_len("count", count.len(), "group", n)?;
     check_len("population", population.len(), "group", n)?;
@@ -106,7 +131,7 @@ pub fn isr(
         });
     }
 
-    let m = options.multiplier;
+    let m = options.multiplier();
     let mut out = IsrEstimates {
         reference_rate: Vec::with_capacity(n_groups),
         value: Vec::with_capacity(n_groups),

@@ -2,18 +2,22 @@
 
 use super::{check_confidence, check_groups};
 use crate::error::{check_len, Error, Result};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 /// Options for [`mean`].
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct MeanOptions {
+    /// Confidence level in (0, 1); default 0.95.
     pub confidence: f64,
 }
 
 impl Default for MeanOptions {
     fn default() -> Self {
-        MeanOptions { confidence: 0.95 }
+        MeanOptions {
+            confidence: super::DEFAULT_CONFIDENCE,
+        }
     }
 }
 

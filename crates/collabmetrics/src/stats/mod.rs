@@ -1,5 +1,5 @@
 //! Confidence-interval estimators over slices, following PHE's "Technical Guide: Confidence
-//! Intervals" and the R package PHEindicatormethods (see `spec/stats.md`).
+//! Intervals" and the R package PHEindicatormethods (see `docs/methods/stats.md`).
 //!
 //! Every estimator is vectorised: it takes parallel slices and fills one output element per
 //! input element (or per group), allocating only the output columns, never per row. Each has an
@@ -7,20 +7,25 @@
 //! an owned, serde-serialisable result.
 
 mod dsr;
+pub mod gamma;
 mod isr;
 mod mean;
 mod poisson;
 mod proportion;
+mod quantile;
 mod rate;
 mod standard;
 
 pub use dsr::{dsr, DsrEstimates, DsrOptions, LOW_COUNT_NOTE};
 pub use isr::{isr, IsrEstimates, IsrKind, IsrOptions};
 pub use mean::{mean, MeanEstimates, MeanOptions};
-pub use poisson::{byar_limits, exact_limits, PoissonLimits};
-pub use proportion::{proportion, proportion_into, wilson_limits, ProportionOptions};
+pub use poisson::{byar_limits, exact_limits, ExactMemo, PoissonLimits, RateRow};
+pub use proportion::{
+    proportion, proportion_into, wilson_limits, wilson_row, ProportionMethod, ProportionOptions,
+};
+pub use quantile::{quantile7, quantile7_sorted};
 pub use rate::{rate, rate_into, RateMethod, RateOptions};
-pub use standard::StandardPopulation;
+pub use standard::{StandardName, StandardPopulation};
 
 use crate::error::{Error, Result};
 use serde::Serialize;
@@ -66,6 +71,10 @@ impl Method {
         })
     }
 }
+
+/// The confidence level of every interval when the caller gives none (the specification's
+/// 95% everywhere).
+pub const DEFAULT_CONFIDENCE: f64 = 0.95;
 
 /// Checks a confidence level and returns the two-sided normal quantile z for it.
 pub fn z_value(confidence: f64) -> Result<f64> {

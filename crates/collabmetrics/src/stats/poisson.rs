@@ -1,8 +1,8 @@
 //! Limits for a Poisson count: Byar's approximation and the exact chi-squared limits.
 
+use super::gamma::gamma_inverse;
 use super::{z_value, Method, RateMethod};
 use crate::error::Result;
-use statrs::distribution::{ChiSquared, ContinuousCDF};
 
 /// Byar's approximate limits for a count `o` at normal quantile `z`:
 /// `O_L = O·(1 − 1/(9O) − z/(3√O))³`, `O_U = (O+1)·(1 − 1/(9(O+1)) + z/(3√(O+1)))³`.
@@ -20,23 +20,18 @@ pub fn byar_limits(o: f64, z: f64) -> (f64, f64) {
 }
 
 /// Exact Poisson limits from the chi-squared distribution:
-/// `O_L = χ²_{α/2}(2O)/2` (0 when O = 0), `O_U = χ²_{1−α/2}(2O+2)/2`, α = 1 − confidence.
+/// `O_L = χ²_{α/2}(2O)/2` (0 when O = 0), `O_U = χ²_{1−α/2}(2O+2)/2`, α = 1 − confidence;
+/// that is, the gamma quantiles `P(O, O_L) = α/2` and `Q(O + 1, O_U) = α/2`, each solved in
+/// the tail where α/2 is small (so both keep full relative precision). The cost does not grow
+/// with `O` (see [`super::gamma`]).
 pub fn exact_limits(o: f64, confidence: f64) -> (f64, f64) {
-    let alpha = 1.0 - confidence;
+    let tail = (1.0 - confidence) / 2.0;
     let lower = if o == 0.0 {
         0.0
     } else {
-        chi2_quantile(2.0 * o, alpha / 2.0) / 2.0
+        gamma_inverse(o, tail, true)
     };
-    let upper = chi2_quantile(2.0 * o + 2.0, 1.0 - alpha / 2.0) / 2.0;
-    (lower, upper)
-}
-
-fn chi2_quantile(df: f64, p: f64) -> f64 {
-    // df > 0 always holds here (o > 0 for the lower limit, 2o + 2 >= 2 for the upper).
-    ChiSquared::new(df)
-        .expect("chi-squared degrees of freedom are positive")
-        .inverse_cdf(p)
+    (lower, gamma_inverse(o + 1.0, tail, false))
 }
 
 /// Precomputed limits for one confidence level and method: the exact limits of the small
@@ -86,4 +81,51 @@ impl PoissonLimits {
         let (l, u) = exact_limits(o, self.confidence);
         (l, u, Method::Exact)
     }
+
+    /// One rate `O / n × multiplier` with its limits and method, for a checked row: the single
+    /// definition every crude rate of the library goes through.
+    #[inline]
+    pub fn rate_row(&self, o: f64, n: f64, multiplier: f64, memo: &mut ExactMemo) -> RateRow {
+        let (l, u, method) = self.limits_memo(o, memo);
+        let scale = multiplier / n;
+        RateRow {
+            value: o * scale,
+            lower: l * scale,
+            upper: u * scale,
+            method,
+        }
+    }
+
+    /// [`PoissonLimits::limits`], remembering exact limits in `memo`: a column of counts holds
+    /// few distinct values, and each exact pair costs a few microseconds.
+    #[inline]
+    pub fn limits_memo(&self, o: f64, memo: &mut ExactMemo) -> (f64, f64, Method) {
+        if (self.method == RateMethod::Byar && o >= 10.0) || (o < 10.0 && o.fract() == 0.0) {
+            return self.limits(o);
+        }
+        let confidence = self.confidence;
+        let (l, u) = *memo
+            .0
+            .entry(o.to_bits())
+            .or_insert_with(|| exact_limits(o, confidence));
+        (l, u, Method::Exact)
+    }
 }
+
+/// One row of [`PoissonLimits::rate_row`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateRow {
+    /// `O / n × multiplier`.
+    pub value: f64,
+    /// Lower limit on the same scale.
+    pub lower: f64,
+    /// Upper limit on the same scale.
+    pub upper: f64,
+    /// The method of the limits.
+    pub method: Method,
+}
+
+/// Exact limits already computed within one call, by count: see
+/// [`PoissonLimits::limits_memo`].
+#[derive(Debug, Default)]
+pub struct ExactMemo(std::collections::HashMap<u64, (f64, f64)>);

@@ -2,21 +2,36 @@
 
 use super::{check_confidence, check_count, check_multiplier, z_value, Estimates, Method, Output};
 use crate::error::{check_len, Error, Result};
+use serde::{Deserialize, Serialize};
+
+crate::option_enum! {
+    /// How the interval of a proportion is computed.
+    #[derive(Default)]
+    pub enum ProportionMethod: "method", "proportion method" {
+        /// Wilson's score interval (PHE's method, and the only one).
+        #[default]
+        Wilson = "wilson",
+    }
+}
 
 /// Options for [`proportion`].
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ProportionOptions {
     /// Confidence level in (0, 1); default 0.95.
     pub confidence: f64,
     /// Scale of value and limits: 1 for a proportion (default), 100 for a percentage.
     pub multiplier: f64,
+    /// Interval method (Wilson, the only one).
+    pub method: ProportionMethod,
 }
 
 impl Default for ProportionOptions {
     fn default() -> Self {
         ProportionOptions {
-            confidence: 0.95,
+            confidence: crate::stats::DEFAULT_CONFIDENCE,
             multiplier: 1.0,
+            method: ProportionMethod::Wilson,
         }
     }
 }
@@ -37,6 +52,15 @@ pub fn wilson_limits(o: f64, n: f64, z: f64) -> (f64, f64) {
     };
     let upper = if o == n { 1.0 } else { (centre + half) / denom };
     (lower, upper)
+}
+
+/// One proportion `O / n × multiplier` and its Wilson limits, for a checked row: the single
+/// definition every proportion of the library (row-wise, OAP shares, transition summaries)
+/// goes through, so the same inputs give the same bits everywhere.
+#[inline]
+pub fn wilson_row(o: f64, n: f64, z: f64, multiplier: f64) -> (f64, f64, f64) {
+    let (l, u) = wilson_limits(o, n, z);
+    (o / n * multiplier, l * multiplier, u * multiplier)
 }
 
 /// Proportions `O / n × multiplier` with Wilson score intervals.
@@ -95,10 +119,7 @@ pub fn proportion_into(
                 "numerator must not exceed the denominator",
             ));
         }
-        let (l, u) = wilson_limits(o, n, z);
-        *v = o / n * m;
-        *lo = l * m;
-        *hi = u * m;
+        (*v, *lo, *hi) = wilson_row(o, n, z, m);
     }
     Ok(())
 }

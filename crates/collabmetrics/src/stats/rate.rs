@@ -3,35 +3,24 @@
 use super::{
     check_count, check_multiplier, check_positive, Estimates, Method, Output, PoissonLimits,
 };
-use crate::error::{check_len, Error, Result};
-use serde::Serialize;
+use crate::error::{check_len, Result};
+use serde::{Deserialize, Serialize};
 
-/// How the interval of a Poisson count is computed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-pub enum RateMethod {
-    /// PHE's rule: Byar's approximation for counts >= 10, exact limits below 10 (default).
-    #[default]
-    Byar,
-    /// Exact chi-squared limits for every count.
-    Exact,
-}
-
-impl RateMethod {
-    /// Parses `"byar"` / `"byars"` or `"exact"` (case-insensitive).
-    pub fn parse(name: &str) -> Result<Self> {
-        match name.to_ascii_lowercase().as_str() {
-            "byar" | "byars" => Ok(RateMethod::Byar),
-            "exact" => Ok(RateMethod::Exact),
-            _ => Err(Error::invalid_argument(
-                "method",
-                format!("unknown rate method `{name}`; expected \"byar\" or \"exact\""),
-            )),
-        }
+crate::option_enum! {
+    /// How the interval of a Poisson count is computed.
+    #[derive(Default)]
+    pub enum RateMethod: "method", "rate method" {
+        /// PHE's rule: Byar's approximation for counts >= 10, exact limits below 10 (default).
+        #[default]
+        Byar = "byar" | "byars",
+        /// Exact chi-squared limits for every count.
+        Exact = "exact",
     }
 }
 
 /// Options for [`rate`].
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RateOptions {
     /// Confidence level in (0, 1); default 0.95.
     pub confidence: f64,
@@ -44,7 +33,7 @@ pub struct RateOptions {
 impl Default for RateOptions {
     fn default() -> Self {
         RateOptions {
-            confidence: 0.95,
+            confidence: crate::stats::DEFAULT_CONFIDENCE,
             multiplier: 100_000.0,
             method: RateMethod::Byar,
         }
@@ -85,17 +74,15 @@ pub fn rate_into(
         check_len("method", m.len(), "count", count.len())?;
     }
     let mult = options.multiplier;
+    let mut memo = super::ExactMemo::default();
     for i in 0..count.len() {
         let (o, n) = (count[i], denominator[i]);
         check_count("count", i, o)?;
         check_positive("denominator", i, n)?;
-        let (l, u, m) = limits.limits(o);
-        let scale = mult / n;
-        out.value[i] = o * scale;
-        out.lower[i] = l * scale;
-        out.upper[i] = u * scale;
+        let r = limits.rate_row(o, n, mult, &mut memo);
+        (out.value[i], out.lower[i], out.upper[i]) = (r.value, r.lower, r.upper);
         if let Some(methods) = method.as_deref_mut() {
-            methods[i] = m;
+            methods[i] = r.method;
         }
     }
     Ok(())

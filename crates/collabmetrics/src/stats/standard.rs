@@ -1,7 +1,7 @@
 //! Standard populations for direct standardisation, and matching of age-band labels to them.
 
 use crate::error::{Error, Result};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// European Standard Population 2013, five-year bands 0–4 … 85–89, 90+ (Eurostat 2013).
 const ESP2013: [f64; 19] = [
@@ -9,9 +9,24 @@ const ESP2013: [f64; 19] = [
     6000.0, 5500.0, 5000.0, 4000.0, 2500.0, 1500.0, 1000.0,
 ];
 
+crate::option_enum! {
+    /// The built-in standard populations, by name.
+    #[derive(Default)]
+    pub enum StandardName: "standard", "standard population" {
+        /// European Standard Population 2013, 19 bands to 90+ (the default).
+        #[default]
+        Esp2013 = "esp2013" | "esp2013_19",
+        /// European Standard Population 2013, 18 bands to 85+.
+        Esp2013_18 = "esp2013_18",
+    }
+}
+
 /// A standard population: contiguous age bands, each from its lower age up to the next band's
 /// lower age minus one, the last open-ended, with a weight each.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+///
+/// Serialised as its name for a built-in standard (`"esp2013"`) and as
+/// `{"lower_ages": [...], "weights": [...]}` for a caller's own.
+#[derive(Debug, Clone, PartialEq)]
 pub struct StandardPopulation {
     name: String,
     lower_ages: Vec<i32>,
@@ -39,16 +54,17 @@ impl StandardPopulation {
         }
     }
 
+    /// A built-in standard.
+    pub fn of(name: StandardName) -> Self {
+        match name {
+            StandardName::Esp2013 => Self::esp2013(),
+            StandardName::Esp2013_18 => Self::esp2013_18(),
+        }
+    }
+
     /// A built-in standard by name: `"esp2013"` (19 bands) or `"esp2013_18"` (18 bands).
     pub fn builtin(name: &str) -> Result<Self> {
-        match name.to_ascii_lowercase().as_str() {
-            "esp2013" | "esp2013_19" => Ok(Self::esp2013()),
-            "esp2013_18" => Ok(Self::esp2013_18()),
-            _ => Err(Error::invalid_argument(
-                "standard",
-                format!("unknown standard population `{name}`; built in: \"esp2013\" (19 bands), \"esp2013_18\" (18 bands)"),
-            )),
-        }
+        name.parse().map(Self::of)
     }
 
     /// A caller-given standard: strictly increasing lower ages (the first need not be 0) and a
@@ -93,6 +109,11 @@ impl StandardPopulation {
     /// The standard's name (`esp2013`, `esp2013_18` or `custom`).
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The built-in standard this is, if it is one.
+    pub fn builtin_name(&self) -> Option<StandardName> {
+        self.name.parse().ok()
     }
 
     /// Weights, one per band.
@@ -154,6 +175,49 @@ impl StandardPopulation {
     }
 }
 
+impl Default for StandardPopulation {
+    /// ESP 2013 in 19 bands.
+    fn default() -> Self {
+        Self::of(StandardName::default())
+    }
+}
+
+/// The serialised forms: a built-in standard's name, or a caller's bands and weights.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum StandardForm {
+    Builtin(String),
+    Custom {
+        lower_ages: Vec<i32>,
+        weights: Vec<f64>,
+    },
+}
+
+impl Serialize for StandardPopulation {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self.builtin_name() {
+            Some(name) => StandardForm::Builtin(name.as_str().to_owned()),
+            None => StandardForm::Custom {
+                lower_ages: self.lower_ages.clone(),
+                weights: self.weights.clone(),
+            },
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for StandardPopulation {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        match StandardForm::deserialize(d)? {
+            StandardForm::Builtin(name) => Self::builtin(&name).map_err(serde::de::Error::custom),
+            StandardForm::Custom {
+                lower_ages,
+                weights,
+            } => Self::custom(lower_ages, weights).map_err(serde::de::Error::custom),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,6 +258,22 @@ mod tests {
         assert_eq!(s18.band_of_label("90+"), None);
         assert_eq!(s.label(0), "0-4");
         assert_eq!(s.label(18), "90+");
+    }
+
+    #[test]
+    fn standards_serialise_as_a_name_or_their_bands() {
+        let s = StandardPopulation::esp2013_18();
+        assert_eq!(serde_json::to_string(&s).unwrap(), "\"esp2013_18\"");
+        let c = StandardPopulation::custom(vec![0, 5], vec![1.0, 3.0]).unwrap();
+        let j = serde_json::to_string(&c).unwrap();
+        assert_eq!(j, r#"{"lower_ages":[0,5],"weights":[1.0,3.0]}"#);
+        assert_eq!(serde_json::from_str::<StandardPopulation>(&j).unwrap(), c);
+        assert_eq!(
+            serde_json::from_str::<StandardPopulation>("\"ESP2013\"").unwrap(),
+            StandardPopulation::esp2013()
+        );
+        let e = serde_json::from_str::<StandardPopulation>("\"esp1976\"").unwrap_err();
+        assert!(e.to_string().contains("unknown standard population"), "{e}");
     }
 
     #[test]

@@ -1,65 +1,154 @@
 //! Table entry points of the statistics kernels: tidy results in the PHEindicatormethods shape.
 
 use super::tidy::Tidy;
-use super::{Groups, Input};
+use super::{Diagnostics, Groups, Input, TableResult};
 use crate::error::{Error, Result};
 use crate::stats::{
     self, DsrOptions, IsrKind, IsrOptions, MeanOptions, Method, ProportionOptions, RateOptions,
     StandardPopulation,
 };
-use arrow_array::{cast::AsArray, types::*, RecordBatch};
+use arrow_array::{cast::AsArray, types::*};
 use arrow_schema::DataType;
+use serde::{Deserialize, Serialize};
 
-/// Columns and options of [`proportion_table`].
-#[derive(Debug, Clone)]
+/// Columns and options of [`proportion_table`] (the options flattened beside the columns when
+/// serialised).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ProportionTableOptions {
+    /// The numerator column (default `numerator`).
     pub numerator: String,
+    /// The denominator column (default `denominator`).
     pub denominator: String,
+    /// Interval options.
+    #[serde(flatten)]
     pub options: ProportionOptions,
 }
 
+impl Default for ProportionTableOptions {
+    fn default() -> Self {
+        ProportionTableOptions {
+            numerator: "numerator".into(),
+            denominator: "denominator".into(),
+            options: ProportionOptions::default(),
+        }
+    }
+}
+
 /// Columns and options of [`rate_table`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RateTableOptions {
+    /// The count column (default `count`).
     pub count: String,
+    /// The person-time or population column (default `denominator`).
     pub denominator: String,
+    /// Interval options.
+    #[serde(flatten)]
     pub options: RateOptions,
 }
 
+impl Default for RateTableOptions {
+    fn default() -> Self {
+        RateTableOptions {
+            count: "count".into(),
+            denominator: "denominator".into(),
+            options: RateOptions::default(),
+        }
+    }
+}
+
 /// Columns and options of [`dsr_table`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct DsrTableOptions {
+    /// The count column (default `count`).
     pub count: String,
+    /// The population column (default `population`).
     pub population: String,
-    /// Labels ("0-4" … "90+") or lower ages (0, 5, … 90) of the standard's bands.
+    /// Labels ("0-4" … "90+") or lower ages (0, 5, … 90) of the standard's bands (default
+    /// column `age_band`).
     pub age_band: String,
+    /// Group columns (default none: one group).
     pub by: Vec<String>,
+    /// The standard population (default ESP 2013, 19 bands).
     pub standard: StandardPopulation,
+    /// Interval options.
+    #[serde(flatten)]
     pub options: DsrOptions,
 }
 
+impl Default for DsrTableOptions {
+    fn default() -> Self {
+        DsrTableOptions {
+            count: "count".into(),
+            population: "population".into(),
+            age_band: "age_band".into(),
+            by: Vec::new(),
+            standard: StandardPopulation::default(),
+            options: DsrOptions::default(),
+        }
+    }
+}
+
 /// Columns and options of [`isr_table`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct IsrTableOptions {
+    /// The observed count column (default `count`).
     pub count: String,
+    /// The population column (default `population`).
     pub population: String,
+    /// The reference count column (default `reference_count`).
     pub reference_count: String,
+    /// The reference population column (default `reference_population`).
     pub reference_population: String,
+    /// Group columns (default none: one group).
     pub by: Vec<String>,
+    /// Ratio or rate, and interval options.
+    #[serde(flatten)]
     pub options: IsrOptions,
 }
 
+impl Default for IsrTableOptions {
+    fn default() -> Self {
+        IsrTableOptions {
+            count: "count".into(),
+            population: "population".into(),
+            reference_count: "reference_count".into(),
+            reference_population: "reference_population".into(),
+            by: Vec::new(),
+            options: IsrOptions::default(),
+        }
+    }
+}
+
 /// Columns and options of [`mean_table`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct MeanTableOptions {
+    /// The value column (default `value`).
     pub value: String,
+    /// Group columns (default none: one group).
     pub by: Vec<String>,
+    /// Interval options.
+    #[serde(flatten)]
     pub options: MeanOptions,
+}
+
+impl Default for MeanTableOptions {
+    fn default() -> Self {
+        MeanTableOptions {
+            value: "value".into(),
+            by: Vec::new(),
+            options: MeanOptions::default(),
+        }
+    }
 }
 
 /// Proportions row by row: the input's columns, then `value`, `lower`, `upper`, `confidence`,
 /// `method`.
-pub fn proportion_table(input: &Input, opts: &ProportionTableOptions) -> Result<RecordBatch> {
+pub fn proportion_table(input: &Input, opts: &ProportionTableOptions) -> Result<TableResult> {
     let num = input.f64s(&opts.numerator)?;
     let den = input.f64s(&opts.denominator)?;
     let est = stats::proportion(&num, &den, &opts.options).map_err(|e| {
@@ -74,12 +163,12 @@ pub fn proportion_table(input: &Input, opts: &ProportionTableOptions) -> Result<
     let methods = est.method.iter().map(|m| m.name()).collect();
     let mut tidy = Tidy::from_input(input)?;
     tidy.estimates(est.value, est.lower, est.upper, est.confidence, methods);
-    tidy.finish()
+    finish(tidy)
 }
 
 /// Crude rates row by row: the input's columns, then `value`, `lower`, `upper`, `confidence`,
 /// `method`.
-pub fn rate_table(input: &Input, opts: &RateTableOptions) -> Result<RecordBatch> {
+pub fn rate_table(input: &Input, opts: &RateTableOptions) -> Result<TableResult> {
     let count = input.f64s(&opts.count)?;
     let den = input.f64s(&opts.denominator)?;
     let est = stats::rate(&count, &den, &opts.options).map_err(|e| {
@@ -91,13 +180,13 @@ pub fn rate_table(input: &Input, opts: &RateTableOptions) -> Result<RecordBatch>
     let methods = est.method.iter().map(|m| m.name()).collect();
     let mut tidy = Tidy::from_input(input)?;
     tidy.estimates(est.value, est.lower, est.upper, est.confidence, methods);
-    tidy.finish()
+    finish(tidy)
 }
 
 /// Directly standardised rates per group: the `by` columns, `total_count`, `total_population`,
 /// `value`, `lower`, `upper`, `confidence`, `method` ("Dobson") and `note` (set when the total
 /// count is below 10, or the upper limit is undefined at 0 events).
-pub fn dsr_table(input: &Input, opts: &DsrTableOptions) -> Result<RecordBatch> {
+pub fn dsr_table(input: &Input, opts: &DsrTableOptions) -> Result<TableResult> {
     let groups = Groups::new(input, &opts.by)?;
     let bands = band_indices(input, &opts.age_band, &opts.standard)?;
     let count = input.f64s(&opts.count)?;
@@ -135,12 +224,12 @@ pub fn dsr_table(input: &Input, opts: &DsrTableOptions) -> Result<RecordBatch> {
         vec![Method::Dobson.name(); n],
     );
     tidy.text("note", notes);
-    tidy.finish()
+    finish(tidy)
 }
 
 /// Indirectly standardised ratios (or rates) per group: the `by` columns, `observed`,
 /// `expected`, `reference_rate` (rates only), `value`, `lower`, `upper`, `confidence`, `method`.
-pub fn isr_table(input: &Input, opts: &IsrTableOptions) -> Result<RecordBatch> {
+pub fn isr_table(input: &Input, opts: &IsrTableOptions) -> Result<TableResult> {
     let groups = Groups::new(input, &opts.by)?;
     let count = input.f64s(&opts.count)?;
     let pop = input.f64s(&opts.population)?;
@@ -175,12 +264,12 @@ pub fn isr_table(input: &Input, opts: &IsrTableOptions) -> Result<RecordBatch> {
         tidy.number("reference_rate", est.reference_rate);
     }
     tidy.estimates(est.value, est.lower, est.upper, est.confidence, methods);
-    tidy.finish()
+    finish(tidy)
 }
 
 /// Means per group: the `by` columns, `value_count`, `value_sum`, `sd`, `value`, `lower`,
 /// `upper`, `confidence`, `method`.
-pub fn mean_table(input: &Input, opts: &MeanTableOptions) -> Result<RecordBatch> {
+pub fn mean_table(input: &Input, opts: &MeanTableOptions) -> Result<TableResult> {
     let groups = Groups::new(input, &opts.by)?;
     let values = input.f64s(&opts.value)?;
     let est = stats::mean(&groups.codes, groups.len(), &values, &opts.options, &|g| {
@@ -199,7 +288,16 @@ pub fn mean_table(input: &Input, opts: &MeanTableOptions) -> Result<RecordBatch>
         est.confidence,
         vec![Method::StudentT.name(); n],
     );
-    tidy.finish()
+    finish(tidy)
+}
+
+/// A stats table has no rule that sets records aside: its diagnostics are always empty, but
+/// they travel in the schema metadata like every other result's.
+fn finish(tidy: Tidy) -> Result<TableResult> {
+    Ok(TableResult {
+        table: tidy.finish()?,
+        diagnostics: Diagnostics::new(),
+    })
 }
 
 /// The band index of each row's age band: strings are labels ("0-4", "90+"), integers are

@@ -170,7 +170,7 @@ pub(crate) fn text_codes(col: &ArrayRef, name: &str) -> Result<TextCodes> {
 }
 
 /// Which service a referral belongs to. Crisis teams are adult services whose contacts are not
-/// engagement (`spec/transition.md`).
+/// engagement (`docs/methods/transition.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ServiceLine {
     Cyp,
@@ -220,7 +220,7 @@ impl LineRule {
     }
 }
 
-/// The crisis team types of `spec/transition.md`: A02, A11 and A19–A25.
+/// The crisis team types of `docs/methods/transition.md`: A02, A11 and A19–A25.
 pub const CRISIS_TEAM_TYPES: [&str; 9] = [
     "A02", "A11", "A19", "A20", "A21", "A22", "A23", "A24", "A25",
 ];

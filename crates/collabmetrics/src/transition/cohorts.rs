@@ -1,5 +1,5 @@
 //! Cohorts T (transfers) and B (ageing out) for one person at a time: the per-person rules of
-//! `spec/transition.md`, over that person's referrals and contacts sorted by date.
+//! `docs/methods/transition.md`, over that person's referrals and contacts sorted by date.
 
 use super::load::{Contact, Ref, ADULT, ATTENDED, CRISIS, CYP, DNA, NEVER, SCHEDULED};
 use super::{age_on, date_at_age, ServiceLine, TransitionOptions};
@@ -116,7 +116,7 @@ pub(crate) struct Rejected {
     pub first_row: Option<u32>,
 }
 
-/// T5's early drop-out window (`spec/transition.md`, T5).
+/// T5's early drop-out window (`docs/methods/transition.md`, T5).
 const EARLY_DAYS: i32 = 183;
 /// T4's window is the last this many days of the follow-up year: `(t0 + 275, t0 + 365]`.
 const LATE_WINDOW_DAYS: i32 = 90;
@@ -202,7 +202,9 @@ pub(crate) fn evaluate(
 fn period(opts: &TransitionOptions) -> (i32, i32) {
     (
         opts.period_start.unwrap_or(i32::MIN),
-        opts.period_end.unwrap_or(opts.data_end).min(opts.data_end),
+        opts.period_end
+            .unwrap_or(opts.data_end())
+            .min(opts.data_end()),
     )
 }
 
@@ -259,7 +261,7 @@ fn transfer(
     horizons: &[i32],
 ) -> TRow {
     let t0 = r.received;
-    let end = opts.data_end;
+    let end = opts.data_end();
     let f = opts.followup_days;
     let n = opts.engagement_days;
     let engaged = v.kth(t0, end, ATTENDED | ADULT, opts.min_attended_contacts);
@@ -364,8 +366,8 @@ fn ageing_out(v: &View, person: u32, opts: &TransitionOptions) -> Option<BRow> {
     let f = opts.followup_days;
     let k = opts.min_attended_contacts;
     let horizon = b + f;
-    let engaged = v.kth(window, opts.data_end, ATTENDED | ADULT, k);
-    let death = (v.dod <= opts.data_end).then_some(v.dod);
+    let engaged = v.kth(window, opts.data_end(), ATTENDED | ADULT, k);
+    let death = (v.dod <= opts.data_end()).then_some(v.dod);
     // Adult (not crisis) referrals received in the classification window.
     let adult = || {
         v.refs.iter().filter(move |r| {
@@ -386,7 +388,7 @@ fn ageing_out(v: &View, person: u32, opts: &TransitionOptions) -> Option<BRow> {
     let accepted = || adult().filter(|r| r.accepted);
     row.class = if v.dod < horizon {
         BClass::Died
-    } else if horizon > opts.data_end {
+    } else if horizon > opts.data_end() {
         BClass::InsufficientFollowUp
     } else if accepted().any(|r| {
         let until = (r.received + opts.engagement_days).min(horizon);

@@ -301,7 +301,7 @@ pub(crate) fn read_contacts(
         people,
         code_flags,
         direct: &opts.direct_mechanisms,
-        data_end: opts.data_end,
+        data_end: opts.data_end(),
         int_ids,
     };
     let n = c.num_rows();

@@ -573,7 +573,7 @@ fn referral_row(
         Some(1)
     } else if line == ServiceLine::Unknown {
         Some(2)
-    } else if rec > opts.data_end {
+    } else if rec > opts.data_end() {
         Some(3)
     } else {
         None
@@ -582,7 +582,7 @@ fn referral_row(
         person: p,
         received: rec,
         discharge: dis.unwrap_or(NEVER),
-        accepted: rej.is_none_or(|d| d > opts.data_end),
+        accepted: rej.is_none_or(|d| d > opts.data_end()),
         line,
         closure: c.closure.as_ref().map_or(NULL_CODE, |v| v[i]),
         row: i as u32,

@@ -1,4 +1,4 @@
-//! Transition disengagement for 16–25s (`spec/transition.md`): young people moving from
+//! Transition disengagement for 16–25s (`docs/methods/transition.md`): young people moving from
 //! children and young people's mental health services (CYPMHS) to adult services, or reaching
 //! the CYPMHS upper age limit.
 //!
@@ -23,8 +23,8 @@
 //! attended adult contact (Greenwood variance, log-log interval) or the Aalen–Johansen
 //! cumulative incidence with death as a competing event.
 //!
-//! Choices where the spec is silent are written on each item and in the README
-//! ("Transition rules").
+//! Choices where the published definitions are silent are written on each item and in
+//! `docs/methods/transition.md`.
 
 mod codes;
 mod cohorts;
@@ -37,7 +37,7 @@ mod table;
 
 pub use codes::{LineRule, ServiceLine, CRISIS_TEAM_TYPES};
 pub use cohorts::BClass;
-pub use survival::{curve, Curve, CurveMethod};
+pub use survival::{curve, Curve, CurveMethod, CurveOptions};
 pub use table::{
     ageing_out, analyse, service_lines, summary, time_to_contact, transfers, Analysis, Tables,
     CARE_PLAN_COLUMNS, CONTACT_COLUMNS, PERSON_COLUMNS, REFERRAL_COLUMNS,
@@ -48,12 +48,13 @@ use crate::stats::check_confidence;
 use crate::table::{civil_from_days, days_from_civil};
 use serde::{Deserialize, Serialize};
 
-/// Options of the transition metrics, with the defaults of `spec/transition.md`.
+/// Options of the transition metrics, with the defaults of `docs/methods/transition.md`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct TransitionOptions {
     /// The last date the data cover (days since 1970-01-01). Follow-up ends here; events after
-    /// it are excluded and counted.
-    pub data_end: i32,
+    /// it are excluded and counted. Required: it depends on the extract.
+    pub data_end: Option<i32>,
     /// Reporting period: index dates (cohort T) and boundary dates (cohort B) from
     /// `period_start` to `period_end` inclusive. `None`: from the start of the data, and to
     /// `data_end`.
@@ -78,10 +79,18 @@ pub struct TransitionOptions {
     pub direct_mechanisms: Vec<u16>,
     /// Adult crisis team types, whose contacts are not engagement (default A02, A11, A19–A25).
     pub crisis_team_types: Vec<String>,
+    /// An attended CYP contact this many days before the adult referral makes CYPMHS
+    /// involvement (default 183).
     pub cyp_lookback_days: i32,
+    /// Cohort B: a CYP referral open in this window before the boundary date (default 183).
     pub boundary_open_window_days: i32,
+    /// F, cohort B's classification horizon and T3/T4's year (default 365).
     pub followup_days: i32,
+    /// Cohort B is retained in CYPMHS when still in contact this many days after the boundary
+    /// (default 90).
     pub retained_days: i32,
+    /// Adult referrals within this many days of an index referral belong to its episode
+    /// (default 365).
     pub episode_gap_days: i32,
     /// Confidence level of the Wilson intervals and curves (default 0.95).
     pub confidence: f64,
@@ -92,11 +101,11 @@ pub struct TransitionOptions {
     pub age_band_18_24: bool,
 }
 
-impl TransitionOptions {
-    /// The spec's defaults with data ending on `data_end`.
-    pub fn new(data_end: i32) -> Self {
+impl Default for TransitionOptions {
+    /// The documented defaults; `data_end` is unset and must be given.
+    fn default() -> Self {
         TransitionOptions {
-            data_end,
+            data_end: None,
             period_start: None,
             period_end: None,
             boundary_age: 18,
@@ -114,10 +123,26 @@ impl TransitionOptions {
             followup_days: 365,
             retained_days: 90,
             episode_gap_days: 365,
-            confidence: 0.95,
+            confidence: crate::stats::DEFAULT_CONFIDENCE,
             by: None,
             age_band_18_24: false,
         }
+    }
+}
+
+impl TransitionOptions {
+    /// The spec's defaults with data ending on `data_end`.
+    pub fn new(data_end: i32) -> Self {
+        TransitionOptions {
+            data_end: Some(data_end),
+            ..TransitionOptions::default()
+        }
+    }
+
+    /// The data end; [`TransitionOptions::validate`], which every entry point runs first,
+    /// refuses options without one.
+    pub(crate) fn data_end(&self) -> i32 {
+        self.data_end.unwrap_or(i32::MAX)
     }
 
     /// Every T1 horizon, `engagement_days` first, without repeats.
@@ -132,6 +157,12 @@ impl TransitionOptions {
     }
 
     pub(crate) fn validate(&self) -> Result<()> {
+        if self.data_end.is_none() {
+            return Err(crate::options::required(
+                "data_end",
+                "the last date the data cover, where follow-up ends",
+            ));
+        }
         check_confidence(self.confidence)?;
         let days = [
             ("engagement_days", self.engagement_days),
@@ -182,7 +213,7 @@ impl TransitionOptions {
                 format!("{} is not an age in 1..=120", self.boundary_age),
             ));
         }
-        if self.period_start.is_some_and(|s| s > self.data_end) {
+        if self.period_start.is_some_and(|s| s > self.data_end()) {
             return Err(Error::invalid_argument("period_start", "is after data_end"));
         }
         for (name, codes) in [
@@ -219,7 +250,7 @@ impl TransitionOptions {
 }
 
 /// The date someone born on `birth` reaches `age`: the same day and month `age` years later,
-/// and 1 March for 29 February births in non-leap years (`spec/transition.md`).
+/// and 1 March for 29 February births in non-leap years (`docs/methods/transition.md`).
 pub fn date_at_age(birth: i32, age: i32) -> i32 {
     let (y, m, d) = civil_from_days(birth);
     let leap = |y: i32| (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -272,6 +303,8 @@ mod tests {
         let mut o = TransitionOptions::new(0);
         o.dna_codes = vec![5];
         assert!(o.validate().unwrap_err().to_string().contains("dna_codes"));
+        let e = TransitionOptions::default().validate().unwrap_err();
+        assert_eq!(e.argument(), Some("data_end"));
         let mut o = TransitionOptions::new(0);
         o.engagement_days = -1;
         assert!(o

@@ -4,7 +4,7 @@
 use super::cohorts::{BClass, BRow, TRow};
 use super::TransitionOptions;
 use crate::error::Result;
-use crate::stats::{wilson_limits, z_value};
+use crate::stats::{wilson_row, z_value};
 use crate::table::Categories;
 use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema};
@@ -18,7 +18,7 @@ struct Breakdown {
     codes: Vec<u32>,
 }
 
-/// Age bands of `spec/transition.md`: 16–17, 18–19, 20–25 (ages outside, e.g. with a wider
+/// Age bands of `docs/methods/transition.md`: 16–17, 18–19, 20–25 (ages outside, e.g. with a wider
 /// cohort, are "other").
 fn age_band(age: i32) -> u32 {
     match age {
@@ -146,10 +146,7 @@ impl Rows {
                 }
             }
             for g in label_order(&b.labels) {
-                let est = (den[g] > 0).then(|| {
-                    let (lo, hi) = wilson_limits(num[g] as f64, den[g] as f64, z);
-                    (num[g] as f64 / den[g] as f64, lo, hi)
-                });
+                let est = (den[g] > 0).then(|| wilson_row(num[g] as f64, den[g] as f64, z, 1.0));
                 self.push(
                     cohort,
                     metric,
@@ -235,10 +232,7 @@ impl Rows {
 
 /// Type 7 quantile of sorted values.
 fn quantile(x: &[i32], p: f64) -> f64 {
-    let h = (x.len() - 1) as f64 * p;
-    let lo = h.floor() as usize;
-    let hi = (lo + 1).min(x.len() - 1);
-    f64::from(x[lo]) + (h - lo as f64) * f64::from(x[hi] - x[lo])
+    crate::stats::quantile7_sorted(x.len(), p, |i| f64::from(x[i]))
 }
 
 /// One metric's rows, computed on its own (metrics run in parallel).

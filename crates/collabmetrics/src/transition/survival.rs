@@ -7,15 +7,35 @@ use crate::error::{Error, Result};
 use crate::stats::z_value;
 use serde::{Deserialize, Serialize};
 
-/// Which curve.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum CurveMethod {
-    /// Share still without an attended adult contact; deaths censored.
-    #[default]
-    KaplanMeier,
-    /// Cumulative incidence of an attended adult contact; death a competing event.
-    AalenJohansen,
+crate::option_enum! {
+    /// Which curve.
+    #[derive(Default)]
+    pub enum CurveMethod: "method", "curve method" {
+        /// Share still without an attended adult contact; deaths censored.
+        #[default]
+        KaplanMeier = "kaplan_meier",
+        /// Cumulative incidence of an attended adult contact; death a competing event.
+        AalenJohansen = "aalen_johansen",
+    }
+}
+
+/// Options of the time-to-contact curve.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CurveOptions {
+    /// Kaplan–Meier (default) or Aalen–Johansen.
+    pub method: CurveMethod,
+    /// Level of the pointwise interval (default 0.95).
+    pub confidence: f64,
+}
+
+impl Default for CurveOptions {
+    fn default() -> Self {
+        CurveOptions {
+            method: CurveMethod::KaplanMeier,
+            confidence: crate::stats::DEFAULT_CONFIDENCE,
+        }
+    }
 }
 
 /// One row per distinct time (time 0 always first): people at risk just before it, contacts

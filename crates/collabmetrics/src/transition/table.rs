@@ -192,7 +192,7 @@ fn transfers_batch(tables: &Tables, run: &Run, opts: &TransitionOptions) -> Resu
     o.int("days_to_death", t.iter().map(|r| days(r.index, r.death)));
     o.int(
         "follow_up_days",
-        t.iter().map(|r| Some(i64::from(opts.data_end - r.index))),
+        t.iter().map(|r| Some(i64::from(opts.data_end() - r.index))),
     );
     for (h, d) in opts.all_horizons().iter().enumerate() {
         let bit = 1u8 << h;
@@ -256,7 +256,7 @@ fn ageing_out_batch(tables: &Tables, run: &Run, opts: &TransitionOptions) -> Res
     o.int(
         "follow_up_days",
         b.iter()
-            .map(|r| Some(i64::from(opts.data_end - r.boundary))),
+            .map(|r| Some(i64::from(opts.data_end() - r.boundary))),
     );
     o.date("adult_referral_date", b.iter().map(|r| r.adult_referral));
     o.date("cyp_discharge_date", b.iter().map(|r| r.cyp_discharge));
@@ -340,7 +340,7 @@ fn transfers_curve(run: &Run, opts: &TransitionOptions) -> Result<RecordBatch> {
             outcome(
                 days(r.index, r.engaged),
                 days(r.index, r.death),
-                i64::from(opts.data_end - r.index),
+                i64::from(opts.data_end() - r.index),
             )
         })
         .unzip();

@@ -1,29 +1,22 @@
-//! Reading the reference vectors in `../shared/reference/` (PHEindicatormethods' test data).
+//! Reading the reference vectors in the repository's `tests/reference/<source>/` (each folder's
+//! README.md names the peer package, its commit and licence, and the call behind each column).
 
 #![allow(dead_code)]
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-/// The folder of reference vectors: `$COLLABMETRICS_REFERENCE`, or `shared/reference` beside
-/// the repository (where the project keeps it).
+/// The repository's folder of reference vectors, `tests/reference/`. Nothing outside the
+/// repository is read: a missing file fails the test that wanted it.
 pub fn reference_dir() -> PathBuf {
-    if let Ok(dir) = std::env::var("COLLABMETRICS_REFERENCE") {
-        return PathBuf::from(dir);
-    }
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference");
-    assert!(
-        dir.is_dir(),
-        "reference vectors not found at {}: set COLLABMETRICS_REFERENCE",
-        dir.display()
-    );
-    dir
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/reference")
 }
 
 /// A CSV file as rows of named fields (double-quoted fields may contain commas).
 pub fn read_csv(rel: &str) -> Vec<HashMap<String, String>> {
     let path = reference_dir().join(rel);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("reference vector {}: {e}", path.display()));
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
     let header = split(lines.next().expect("header"));
     lines

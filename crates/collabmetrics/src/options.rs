@@ -1,0 +1,337 @@
+//! Option names and defaults, defined once for every language.
+//!
+//! * Every option whose value is one of a fixed set of names (a window, a rate method, a
+//!   measure code) is an [`OptionEnum`]: one name table, one parser ([`std::str::FromStr`],
+//!   whose error names the option and lists the accepted names), [`std::fmt::Display`] and
+//!   serde, all spelling the same names. The C interface passes such options as integers, the
+//!   value's position in [`OptionEnum::ALL`].
+//! * Every options struct implements `Default` with the specification's defaults and serde;
+//!   [`defaults`] hands them to the bindings as JSON, so the Python signatures, the C
+//!   `cm_*_options_default()` functions and the command line's defaults all come from here.
+//!
+//! ```
+//! use collabmetrics::oap::Window;
+//! use collabmetrics::options::{defaults, OptionEnum};
+//! let w: Window = "rolling_3m".parse()?;
+//! assert_eq!(w.as_str(), "rolling_3m");
+//! let err = "weekly".parse::<Window>().unwrap_err();
+//! assert_eq!(err.argument(), Some("window"));
+//! assert_eq!(Window::ALL.len(), 3);
+//! assert_eq!(defaults("rate").unwrap()["multiplier"], 100_000.0);
+//! # Ok::<(), collabmetrics::Error>(())
+//! ```
+
+use crate::error::{Error, Result};
+use serde::Serialize;
+use serde_json::Value;
+
+/// An option whose value is one of a fixed set of names.
+///
+/// Implemented by the [`option_enum!`](crate::option_enum) macro, which also gives the type
+/// `FromStr`, `Display` and serde with the same names (and inherent `ALL` and `as_str`, so
+/// callers need not import this trait).
+pub trait OptionEnum: Copy + PartialEq + Sized + 'static {
+    /// The option's name, as errors and every binding name it (e.g. `"window"`).
+    const OPTION: &'static str;
+    /// What one value is, in words, for error messages (e.g. `"window"`, `"rate method"`).
+    const WHAT: &'static str;
+    /// Every value, in a fixed order: the C interface's integer codes are positions here.
+    const ALL: &'static [Self];
+    /// Other spellings accepted by the parser (e.g. `"byars"` for `"byar"`).
+    const ALIASES: &'static [(&'static str, Self)] = &[];
+
+    /// The value's name.
+    fn as_str(self) -> &'static str;
+
+    /// The value's position in [`OptionEnum::ALL`] (its C code).
+    fn index(self) -> usize {
+        Self::ALL.iter().position(|&v| v == self).unwrap_or(0)
+    }
+
+    /// The value at position `code` of [`OptionEnum::ALL`] (a C code), if any.
+    fn from_index(code: usize) -> Option<Self> {
+        Self::ALL.get(code).copied()
+    }
+
+    /// Parses a name (ASCII case-insensitive, surrounding spaces ignored) or an alias.
+    fn parse_name(name: &str) -> Result<Self> {
+        let key = name.trim();
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|v| v.as_str().eq_ignore_ascii_case(key))
+            .or_else(|| {
+                Self::ALIASES
+                    .iter()
+                    .find(|(alias, _)| alias.eq_ignore_ascii_case(key))
+                    .map(|&(_, v)| v)
+            })
+            .ok_or_else(|| unknown_name::<Self>(name))
+    }
+
+    /// The accepted names, quoted, for messages: `"month", "rolling_3m", "rolling_12m"`.
+    fn expected() -> String {
+        let names: Vec<String> = Self::ALL
+            .iter()
+            .map(|v| format!("\"{}\"", v.as_str()))
+            .collect();
+        names.join(", ")
+    }
+}
+
+/// The error for a name that is not one of `T`'s.
+pub fn unknown_name<T: OptionEnum>(name: &str) -> Error {
+    Error::invalid_argument(
+        T::OPTION,
+        format!(
+            "unknown {} \"{name}\"; expected one of {}",
+            T::WHAT,
+            T::expected()
+        ),
+    )
+}
+
+/// Defines an [`OptionEnum`]: the enum, its name table, `FromStr`, `Display` and serde.
+///
+/// ```ignore
+/// option_enum! {
+///     /// How long each reporting period is.
+///     #[derive(Default)]
+///     pub enum Window: "window", "window" {
+///         #[default]
+///         Month = "month",
+///         Rolling3m = "rolling_3m",
+///     }
+/// }
+/// ```
+#[macro_export]
+#[doc(hidden)]
+macro_rules! option_enum {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident : $option:literal, $what:literal {
+            $(
+                $(#[$vmeta:meta])*
+                $variant:ident = $text:literal $(| $alias:literal)*
+            ),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        $vis enum $name {
+            $( $(#[$vmeta])* $variant, )+
+        }
+
+        impl $crate::options::OptionEnum for $name {
+            const OPTION: &'static str = $option;
+            const WHAT: &'static str = $what;
+            const ALL: &'static [Self] = &[$($name::$variant),+];
+            const ALIASES: &'static [(&'static str, Self)] = &[$($(($alias, $name::$variant),)*)+];
+            fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+        }
+
+        impl $name {
+            /// Every value, in a fixed order (the C interface's codes are positions here).
+            pub const ALL: &'static [Self] = <Self as $crate::options::OptionEnum>::ALL;
+
+            /// The value's name, as every language spells it.
+            pub fn as_str(self) -> &'static str {
+                <Self as $crate::options::OptionEnum>::as_str(self)
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::Error;
+            fn from_str(s: &str) -> ::std::result::Result<Self, Self::Err> {
+                <Self as $crate::options::OptionEnum>::parse_name(s)
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
+                let s = <::std::string::String as ::serde::Deserialize>::deserialize(d)?;
+                s.parse().map_err(::serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+/// The error for a required option the caller left out (one without a safe default).
+pub fn required(option: &str, why: &str) -> Error {
+    Error::invalid_argument(option, format!("required: {why}"))
+}
+
+/// The names [`defaults`] knows, one per entry point family: the options of
+/// `proportion_table`, `rate_table`, `dsr_table`, `isr_table`, `mean_table`, `oap::measures`,
+/// the distance table functions, `inequality::measures_table` (and its subgroup estimates from
+/// counts), the individual indices and their bootstrap, the transition functions, the
+/// time-to-contact curve, the demo data and the funnel plots (`funnel::assess`, `limits`).
+pub const NAMES: &[&str] = &[
+    "proportion",
+    "rate",
+    "dsr",
+    "isr",
+    "mean",
+    "oap",
+    "distance_points",
+    "distance_convert",
+    "distance_locate",
+    "distance_summary",
+    "inequality_measures",
+    "inequality_counts",
+    "inequality_individual",
+    "inequality_bootstrap",
+    "transition",
+    "time_to_contact",
+    "demo",
+    "funnel",
+];
+
+fn json<T: Serialize>(value: T) -> Value {
+    // Options hold numbers, strings and lists only: serialising them cannot fail.
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+/// The default options of the entry points `name` (one of [`NAMES`]) as a JSON object whose
+/// keys are the options' names in every language; `None` for an unknown name. Options without
+/// a safe default (e.g. OAP's `start`) are `null`: the caller must give them.
+pub fn defaults(name: &str) -> Option<Value> {
+    use crate::{demo, distance, funnel, inequality, oap, table, transition};
+    Some(match name {
+        "proportion" => json(table::ProportionTableOptions::default()),
+        "rate" => json(table::RateTableOptions::default()),
+        "dsr" => json(table::DsrTableOptions::default()),
+        "isr" => json(table::IsrTableOptions::default()),
+        "mean" => json(table::MeanTableOptions::default()),
+        "oap" => json(oap::OapOptions::default()),
+        "distance_points" => json(distance::PointsTableOptions::default()),
+        "distance_convert" => json(distance::ConvertTableOptions::default()),
+        "distance_locate" => json(distance::LocateTableOptions::default()),
+        "distance_summary" => json(distance::SummaryTableOptions::default()),
+        "inequality_measures" => json(inequality::MeasuresTableOptions::default()),
+        "inequality_counts" => json(inequality::Counts::default()),
+        "inequality_individual" => json(inequality::IndividualOptions::default()),
+        "inequality_bootstrap" => json(inequality::BootstrapOptions::default()),
+        "transition" => json(transition::TransitionOptions::default()),
+        "time_to_contact" => json(transition::CurveOptions::default()),
+        "demo" => json(demo::DemoOptions::default()),
+        "funnel" => json(funnel::FunnelOptions::default()),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    crate::option_enum! {
+        /// A test enum.
+        pub enum Colour: "colour", "colour" {
+            /// Red.
+            Red = "red" | "rouge",
+            /// Dark green.
+            DarkGreen = "dark_green",
+        }
+    }
+
+    #[test]
+    fn names_parse_display_and_serde_agree() {
+        for &c in Colour::ALL {
+            assert_eq!(c.as_str().parse::<Colour>().unwrap(), c);
+            assert_eq!(c.to_string(), c.as_str());
+            let j = serde_json::to_string(&c).unwrap();
+            assert_eq!(j, format!("\"{}\"", c.as_str()));
+            assert_eq!(serde_json::from_str::<Colour>(&j).unwrap(), c);
+            assert_eq!(Colour::from_index(c.index()), Some(c));
+        }
+        assert_eq!(" DARK_green ".parse::<Colour>().unwrap(), Colour::DarkGreen);
+        assert_eq!("rouge".parse::<Colour>().unwrap(), Colour::Red);
+        assert_eq!(Colour::from_index(2), None);
+    }
+
+    #[test]
+    fn an_unknown_name_names_the_option_and_the_choices() {
+        let e = "blue".parse::<Colour>().unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::InvalidArgument);
+        assert_eq!(e.argument(), Some("colour"));
+        assert_eq!(
+            e.to_string(),
+            "invalid argument `colour`: unknown colour \"blue\"; expected one of \"red\", \"dark_green\""
+        );
+        let e = serde_json::from_str::<Colour>("\"blue\"").unwrap_err();
+        assert!(e.to_string().contains("unknown colour \"blue\""), "{e}");
+    }
+
+    #[test]
+    fn every_name_has_defaults_that_are_an_object() {
+        for name in NAMES {
+            let d = defaults(name).unwrap_or_else(|| panic!("no defaults for {name}"));
+            assert!(d.is_object(), "{name}: {d}");
+        }
+        assert!(defaults("nothing").is_none());
+    }
+
+    /// The JSON the bindings read is the `Default` itself: it reads back as the same options.
+    fn round_trip<T>(name: &str)
+    where
+        T: Default + PartialEq + std::fmt::Debug + serde::de::DeserializeOwned,
+    {
+        let json = defaults(name).unwrap();
+        let back: T = serde_json::from_value(json.clone())
+            .unwrap_or_else(|e| panic!("{name}: {e} in {json}"));
+        assert_eq!(back, T::default(), "{name}");
+    }
+
+    #[test]
+    fn defaults_read_back_as_the_default_options() {
+        use crate::{demo, distance, inequality, oap, table, transition};
+        round_trip::<table::ProportionTableOptions>("proportion");
+        round_trip::<table::RateTableOptions>("rate");
+        round_trip::<table::DsrTableOptions>("dsr");
+        round_trip::<table::IsrTableOptions>("isr");
+        round_trip::<table::MeanTableOptions>("mean");
+        round_trip::<oap::OapOptions>("oap");
+        round_trip::<distance::PointsTableOptions>("distance_points");
+        round_trip::<distance::ConvertTableOptions>("distance_convert");
+        round_trip::<distance::LocateTableOptions>("distance_locate");
+        round_trip::<distance::SummaryTableOptions>("distance_summary");
+        round_trip::<inequality::MeasuresTableOptions>("inequality_measures");
+        round_trip::<inequality::Counts>("inequality_counts");
+        round_trip::<inequality::IndividualOptions>("inequality_individual");
+        round_trip::<inequality::BootstrapOptions>("inequality_bootstrap");
+        round_trip::<transition::TransitionOptions>("transition");
+        round_trip::<transition::CurveOptions>("time_to_contact");
+        round_trip::<demo::DemoOptions>("demo");
+        round_trip::<crate::funnel::FunnelOptions>("funnel");
+        // Options without a safe default are null, for the caller to give.
+        assert!(defaults("oap").unwrap()["start"].is_null());
+        assert!(defaults("transition").unwrap()["data_end"].is_null());
+        assert!(defaults("distance_locate").unwrap()["code"].is_null());
+        assert!(defaults("inequality_measures").unwrap()["favourable"].is_null());
+        assert!(defaults("funnel").unwrap()["statistic"].is_null());
+        assert_eq!(defaults("funnel").unwrap()["limit"], 99);
+        // Partial options fill the rest from the defaults.
+        let o: oap::OapOptions =
+            serde_json::from_str(r#"{"start": 1, "window": "rolling_3m"}"#).unwrap();
+        assert_eq!(o.window, oap::Window::Rolling3m);
+        assert_eq!(o.multiplier, oap::OapOptions::default().multiplier);
+        let e = serde_json::from_str::<oap::OapOptions>(r#"{"window": "weekly"}"#).unwrap_err();
+        assert!(e.to_string().contains("unknown window \"weekly\""), "{e}");
+    }
+}
