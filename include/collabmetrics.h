@@ -60,6 +60,66 @@ struct ArrowArrayStream {
 
 
 /**
+ * `CmDiscloseOptions::secondary`: none under a rounding rule, the hypercube otherwise.
+ */
+#define CM_SECONDARY_AUTO 0
+
+/**
+ * `CmDiscloseOptions::secondary`: no secondary suppression (the audit still runs).
+ */
+#define CM_SECONDARY_NONE 1
+
+/**
+ * `CmDiscloseOptions::secondary`: the hypercube method.
+ */
+#define CM_SECONDARY_HYPERCUBE 2
+
+/**
+ * `CmDiscloseOptions::suppress_on`: a derived value goes with its numerator or denominator.
+ */
+#define CM_SUPPRESS_ON_EITHER 0
+
+/**
+ * `CmDiscloseOptions::suppress_on`: a derived value goes with its numerator only.
+ */
+#define CM_SUPPRESS_ON_NUMERATOR 1
+
+/**
+ * `CmDiscloseOptions::display`: a suppressed count is null (shown `*`).
+ */
+#define CM_DISPLAY_STAR 0
+
+/**
+ * `CmDiscloseOptions::display`: a suppressed count reads 5 (codonPython's central value).
+ */
+#define CM_DISPLAY_CENTRAL 1
+
+/**
+ * `CmDerived::kind`: 100 × numerator / denominator.
+ */
+#define CM_DERIVED_PERCENT 0
+
+/**
+ * `CmDerived::kind`: numerator / denominator, a share in [0, 1].
+ */
+#define CM_DERIVED_PROPORTION 1
+
+/**
+ * `CmDerived::kind`: numerator / denominator × multiplier.
+ */
+#define CM_DERIVED_RATE 2
+
+/**
+ * `CmDerived::kind`: numerator / denominator.
+ */
+#define CM_DERIVED_RATIO 3
+
+/**
+ * `CmDerived::kind`: a statistic of the people counted by the denominator.
+ */
+#define CM_DERIVED_MEAN 4
+
+/**
  * `CmDistanceSummaryOptions::bands`: the OAP publication's <25, 25–<50, 50–<100, 100–<200,
  * 200–<300, ≥300 km.
  */
@@ -376,6 +436,99 @@ typedef enum CmIsrKind {
    */
   CM_ISR_RATE = 1,
 } CmIsrKind;
+
+/**
+ * One derived value of `CmDiscloseOptions::derived`.
+ */
+typedef struct CmDerived {
+  /**
+   * The derived column (computed from the counts when the table does not have it).
+   */
+  const char *column;
+  /**
+   * Its numerator count; NULL for none (a statistic such as a median).
+   */
+  const char *numerator;
+  /**
+   * Its denominator.
+   */
+  const char *denominator;
+  /**
+   * One of `CM_DERIVED_*`.
+   */
+  uint32_t kind;
+  /**
+   * Scale of numerator / denominator; NaN for the kind's default (100 for a percent, 1).
+   */
+  double multiplier;
+  /**
+   * Published decimals; negative for the default (the rule's, for percents).
+   */
+  int32_t decimals;
+  /**
+   * Suppressed below this denominator; NaN for none.
+   */
+  double min_denominator;
+} CmDerived;
+
+/**
+ * Options of `cm_disclose`; start from `cm_disclose_options_default`. Strings and arrays are
+ * borrowed for the duration of the call. A NULL list (with length 0) means "as the table's
+ * roles say" (collabmetrics' results carry them); to give an empty list, set the list's
+ * `has_*` flag.
+ */
+typedef struct CmDiscloseOptions {
+  /**
+   * The rule: "nhs_mhsds" (NULL: the default), "nhs_hes", "none", or
+   * "custom(k=5, suppress_zero=false, base=1)".
+   */
+  const char *rule;
+  /**
+   * Count columns (`counts_len` names); used when `has_counts` is true.
+   */
+  const char *const *counts;
+  size_t counts_len;
+  bool has_counts;
+  /**
+   * Derived values (`derived_len`); used when `has_derived` is true.
+   */
+  const struct CmDerived *derived;
+  size_t derived_len;
+  bool has_derived;
+  /**
+   * Key columns of a one- or two-way table (margins: rows where a key is null); used when
+   * `has_dimensions` is true.
+   */
+  const char *const *dimensions;
+  size_t dimensions_len;
+  bool has_dimensions;
+  /**
+   * Key columns splitting the rows into separate tables; used when `has_by` is true.
+   */
+  const char *const *by;
+  size_t by_len;
+  bool has_by;
+  /**
+   * NULL, or a boolean column marking national (England) rows, published unchanged.
+   */
+  const char *national;
+  /**
+   * One of `CM_SECONDARY_*`.
+   */
+  uint32_t secondary;
+  /**
+   * One of `CM_SUPPRESS_ON_*`.
+   */
+  uint32_t suppress_on;
+  /**
+   * One of `CM_DISPLAY_*`.
+   */
+  uint32_t display;
+  /**
+   * Decimals of published percentages; negative for the rule's.
+   */
+  int32_t decimals;
+} CmDiscloseOptions;
 
 /**
  * Options of `cm_distance_summary`; start from `cm_distance_summary_options_default`.
@@ -786,6 +939,34 @@ extern "C" {
  * (do not free it). Never fails; does not change the last error.
  */
 const char *cm_version(void);
+
+/**
+ * The default options: the rule "nhs_mhsds", everything else as the table's roles say,
+ * secondary suppression `auto`, `either`, suppressed counts null.
+ */
+struct CmDiscloseOptions cm_disclose_options_default(void);
+
+/**
+ * Publishes a table under a small-number rule, as `disclose` in Rust and `cm.disclose` in
+ * Python: `input` is moved into the call (released before it returns, whatever happens); on
+ * success `out` receives the published table (suppressed counts null, or 5 with
+ * `CM_DISPLAY_CENTRAL`; diagnostics as JSON under the schema metadata key
+ * "collabmetrics:diagnostics") and, when `log_out` is not NULL, `log_out` the log of every
+ * changed cell (`row`, `column`, `original`, `published`, `reason`, `audit_lower`,
+ * `audit_upper`: it holds the original values, never publish it). Both streams are the
+ * caller's to release. On failure neither is touched; an unsafe table fails with
+ * `CM_INVALID_CELL` naming the cell.
+ *
+ * # Safety
+ *
+ * `input` must be NULL or a valid `ArrowArrayStream`; `options` must point to a valid
+ * `CmDiscloseOptions` whose strings and arrays are valid; `out` must be writable, and
+ * `log_out` NULL or writable.
+ */
+enum CmStatus cm_disclose(struct ArrowArrayStream *input,
+                          const struct CmDiscloseOptions *options,
+                          struct ArrowArrayStream *out,
+                          struct ArrowArrayStream *log_out);
 
 /**
  * Straight-line distances in km between British National Grid points:

@@ -13,9 +13,10 @@ documented rule set aside counted in its diagnostics (:func:`diagnostics`); bad 
 ['Wilson']
 """
 
-from . import demo, distance, errors, funnel, inequality, oap, transition
+from . import demo, disclosure, distance, errors, funnel, inequality, oap, transition
 from ._frames import diagnostics
 from ._native import __version__
+from .disclosure import disclose
 from .errors import (
     CancelledError,
     CollabMetricsError,
@@ -46,6 +47,8 @@ __all__ = [
     "__version__",
     "demo",
     "diagnostics",
+    "disclose",
+    "disclosure",
     "distance",
     "dsr",
     "errors",

@@ -253,6 +253,22 @@ def transition_time_to_contact(
     table: ArrowStreamExportable, method: str, confidence: float
 ) -> pa.Table: ...
 
+ROLES_KEY: str
+
+def disclose(
+    table: ArrowStreamExportable,
+    rule_text: str,
+    counts: list[str] | None,
+    derived: str | None,
+    dimensions: list[str] | None,
+    by: list[str] | None,
+    national: str | None,
+    secondary: str,
+    suppress_on: str,
+    display: str,
+    decimals: int | None,
+) -> tuple[pa.Table, pa.Table]: ...
+
 # Funnel plots (options built by collabmetrics.funnel: enums by name, the limit as a number);
 # diagnostics travel in the schema metadata of the result.
 FUNNEL_SIGNIFICANCE_LABELS: list[str]

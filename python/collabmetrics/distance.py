@@ -43,6 +43,7 @@ from ._frames import (
 from ._frames import (
     with_diagnostics as _with_diagnostics,
 )
+from .disclosure import Rule, publish_table
 
 __all__ = [
     "DiagnosticsWarning",
@@ -291,6 +292,7 @@ def summary(
     confidence: float = _SUMMARY["confidence"],
     nulls: str = _SUMMARY["nulls"],
     with_diagnostics: bool = False,
+    publish: bool | Rule | None = None,
 ) -> Any:
     """Distance summaries per group: count, mean, median with interval, p90, max, share beyond.
 
@@ -314,6 +316,10 @@ def summary(
         nulls: a missing distance is an error, or (``"propagate"``) left out and counted.
         with_diagnostics: return ``(frame, diagnostics)``; the frame carries them anyway
             (:func:`collabmetrics.diagnostics`).
+        publish: publish the result (``True``: under the default rule, ``"nhs_mhsds"``; or a
+            rule name or mapping, see :func:`collabmetrics.disclose`): small counts
+            suppressed, others rounded, derived values from unrounded counts. Default: the
+            raw, unrounded result. The diagnostics are then those of the publication.
 
     Returns:
         The ``by`` columns, ``count``, ``weight_sum`` (weighted only), ``mean``, ``median``,
@@ -348,4 +354,4 @@ def summary(
         confidence,
         nulls,
     )
-    return _with_diagnostics(from_arrow(out, kind), with_diagnostics)
+    return _with_diagnostics(from_arrow(publish_table(out, publish), kind), with_diagnostics)

@@ -22,6 +22,7 @@ from ._frames import days as _days
 from ._frames import (
     with_diagnostics as _with_diagnostics,
 )
+from .disclosure import Rule, publish_table
 
 __all__ = ["DEFAULT_BED_TYPES", "diagnostics", "measures"]
 
@@ -52,6 +53,7 @@ def measures(
     confidence: float = _D["confidence"],
     distance: str | None = _D["distance"],
     with_diagnostics: bool = False,
+    publish: bool | Rule | None = None,
 ) -> Any:
     """OAP measures per reporting month and breakdown.
 
@@ -92,6 +94,10 @@ def measures(
             started in each period.
         with_diagnostics: return ``(result, diagnostics(result))``; the result carries its
             diagnostics anyway (:func:`collabmetrics.diagnostics`).
+        publish: publish the result (``True``: under the default rule, ``"nhs_mhsds"``; or a
+            rule name or mapping, see :func:`collabmetrics.disclose`): small counts
+            suppressed, others rounded, derived values from unrounded counts. Default: the
+            raw, unrounded result. The diagnostics are then those of the publication.
 
     Example:
         >>> import datetime as dt, pyarrow as pa, collabmetrics as cm
@@ -136,4 +142,4 @@ def measures(
         dict(columns or {}),
         distance,
     )
-    return _with_diagnostics(from_arrow(table, kind), with_diagnostics)
+    return _with_diagnostics(from_arrow(publish_table(table, publish), kind), with_diagnostics)

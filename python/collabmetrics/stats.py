@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from . import _native
 from ._frames import Frame, Numbers, from_arrow, group_names, is_frame, levels, to_arrow, vectors
+from .disclosure import Rule, publish_table
 
 __all__ = ["dsr", "isr", "mean", "proportion", "rate"]
 
@@ -58,6 +59,7 @@ def proportion(
     confidence: float | Sequence[float] = _PROPORTION["confidence"],
     multiplier: float = _PROPORTION["multiplier"],
     method: str = _PROPORTION["method"],
+    publish: bool | Rule | None = None,
 ) -> Frame:
     """Proportions ``numerator / denominator × multiplier`` with Wilson score intervals.
 
@@ -69,6 +71,10 @@ def proportion(
         multiplier: 1 for a proportion, 100 for a percentage.
         method: ``"wilson"`` (the only method: PHE's default).
 
+        publish: publish the result (``True``: under the default rule, ``"nhs_mhsds"``; or a
+            rule name or mapping, see :func:`collabmetrics.disclose`): small counts
+            suppressed, others rounded, derived values from unrounded counts. Default: the
+            raw, unrounded result.
     Returns:
         The input columns, then ``value``, ``lower``, ``upper``, ``confidence``, ``method``.
 
@@ -92,7 +98,7 @@ def proportion(
     out = _each_level(
         confidence, lambda c: _native.proportion_table(table, num, den, c, multiplier, method)
     )
-    return from_arrow(out, kind)
+    return from_arrow(publish_table(out, publish), kind)
 
 
 def rate(
@@ -103,12 +109,14 @@ def rate(
     confidence: float | Sequence[float] = _RATE["confidence"],
     multiplier: float = _RATE["multiplier"],
     method: str = _RATE["method"],
+    publish: bool | Rule | None = None,
 ) -> Frame:
     """Crude rates ``count / denominator × multiplier`` with Poisson intervals.
 
     ``method="byar"`` (PHE's rule) uses Byar's approximation for counts of 10 or more and exact
     chi-squared limits below 10; ``method="exact"`` uses exact limits for every count. The
-    ``method`` column says which each row used (``"Byars"`` or ``"Exact"``).
+    ``method`` column says which each row used (``"Byars"`` or ``"Exact"``). ``publish=True``
+    (or a rule) publishes the result (see :func:`collabmetrics.disclose`).
 
     Example:
         >>> import collabmetrics as cm
@@ -122,7 +130,7 @@ def rate(
     out = _each_level(
         confidence, lambda c: _native.rate_table(table, cnt, den, c, multiplier, method)
     )
-    return from_arrow(out, kind)
+    return from_arrow(publish_table(out, publish), kind)
 
 
 def _standard(
@@ -145,6 +153,7 @@ def dsr(
     confidence: float | Sequence[float] = _DSR["confidence"],
     multiplier: float = _DSR["multiplier"],
     method: str = _DSR["method"],
+    publish: bool | Rule | None = None,
 ) -> Frame:
     """Directly standardised rates per group with Dobson's interval.
 
@@ -158,6 +167,10 @@ def dsr(
         method: limits of the total count used by Dobson's method: ``"byar"`` (exact below
             10) or ``"exact"``.
 
+        publish: publish the result (``True``: under the default rule, ``"nhs_mhsds"``; or a
+            rule name or mapping, see :func:`collabmetrics.disclose`): small counts
+            suppressed, others rounded, derived values from unrounded counts. Default: the
+            raw, unrounded result.
     Returns:
         The ``by`` columns, ``total_count``, ``total_population``, ``value``, ``lower``,
         ``upper``, ``confidence``, ``method`` and ``note``. PHE does not publish a DSR on fewer
@@ -180,7 +193,7 @@ def dsr(
             table, count, population, age_band, keys, name, custom, c, multiplier, method
         ),
     )
-    return from_arrow(out, kind)
+    return from_arrow(publish_table(out, publish), kind)
 
 
 def isr(
@@ -195,6 +208,7 @@ def isr(
     confidence: float | Sequence[float] = _ISR["confidence"],
     multiplier: float | None = _ISR["multiplier"],
     method: str = _ISR["method"],
+    publish: bool | Rule | None = None,
 ) -> Frame:
     """Indirectly standardised ratios (or rates) per group.
 
@@ -207,6 +221,10 @@ def isr(
             ``"rate"`` (O / E × the reference crude rate × multiplier, default 100 000).
         multiplier: None (the default) for the kind's own: 1 for a ratio, 100 000 for a rate.
 
+        publish: publish the result (``True``: under the default rule, ``"nhs_mhsds"``; or a
+            rule name or mapping, see :func:`collabmetrics.disclose`): small counts
+            suppressed, others rounded, derived values from unrounded counts. Default: the
+            raw, unrounded result.
     Example:
         >>> import pyarrow as pa, collabmetrics as cm
         >>> t = pa.table({"count": [30, 20], "population": [1000, 1000],
@@ -231,7 +249,7 @@ def isr(
             method,
         ),
     )
-    return from_arrow(out, out_kind)
+    return from_arrow(publish_table(out, publish), out_kind)
 
 
 def mean(
@@ -240,12 +258,17 @@ def mean(
     value: str = _MEAN["value"],
     by: str | Sequence[str] | None = None,
     confidence: float | Sequence[float] = _MEAN["confidence"],
+    publish: bool | Rule | None = None,
 ) -> Frame:
     """Means with Student's t interval ``mean ± t(n−1) · sd / √n``, per group.
 
     Args:
         data: a frame (with the ``value`` column and any ``by`` columns) or plain numbers.
 
+        publish: publish the result (``True``: under the default rule, ``"nhs_mhsds"``; or a
+            rule name or mapping, see :func:`collabmetrics.disclose`): small counts
+            suppressed, others rounded, derived values from unrounded counts. Default: the
+            raw, unrounded result.
     Returns:
         The ``by`` columns, ``value_count``, ``value_sum``, ``sd``, ``value``, ``lower``,
         ``upper``, ``confidence``, ``method``.
@@ -262,4 +285,4 @@ def mean(
         table, kind, value = vectors(value=data), "pyarrow", "value"
     keys = group_names(by)
     out = _each_level(confidence, lambda c: _native.mean_table(table, value, keys, c))
-    return from_arrow(out, kind)
+    return from_arrow(publish_table(out, publish), kind)

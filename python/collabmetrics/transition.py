@@ -57,6 +57,7 @@ from ._frames import days as _days
 from ._frames import (
     with_diagnostics as _with_diagnostics,
 )
+from .disclosure import Rule, publish_table
 
 __all__ = [
     "CLASSES",
@@ -167,6 +168,7 @@ def _run(
     columns: Mapping[str, str] | None,
     with_diagnostics: bool,
     options: dict[str, Any],
+    publish: bool | Rule | None = None,
 ) -> Any:
     persons_table, kind = to_arrow(persons)
     table = native(
@@ -177,7 +179,7 @@ def _run(
         options,
         dict(columns or {}),
     )
-    return _with_diagnostics(from_arrow(table, kind), with_diagnostics)
+    return _with_diagnostics(from_arrow(publish_table(table, publish), kind), with_diagnostics)
 
 
 _ARGS = """
@@ -429,6 +431,7 @@ def summary(
     age_band_18_24: bool = _D["age_band_18_24"],
     columns: Mapping[str, str] | None = None,
     with_diagnostics: bool = False,
+    publish: bool | Rule | None = None,
 ) -> Any:
     """Every metric of both cohorts per breakdown group.
 
@@ -443,7 +446,8 @@ def summary(
     ``B_<class>`` for each class (out of every member), ``B_transfer_rate``,
     ``B_disengaged_after_transfer``, ``B_lost_to_services`` and ``B_fell_through_gap``.
     Groups are ordered numerically where every label is a number (IMD deciles 1..10), missing
-    last, so the table feeds :func:`collabmetrics.inequality.sii` directly.
+    last, so the table feeds :func:`collabmetrics.inequality.sii` directly. ``publish=True``
+    (or a rule) publishes it (see :func:`collabmetrics.disclose`).
     {args}"""
     options = _options(
         data_end=data_end,
@@ -477,6 +481,7 @@ def summary(
         columns,
         with_diagnostics,
         options,
+        publish,
     )
 
 

@@ -19,6 +19,7 @@
 //!   kind "internal".
 
 mod args;
+mod disclosure;
 mod distance;
 mod distance_table;
 mod error;
@@ -29,6 +30,12 @@ mod stats;
 mod stream;
 mod transition;
 
+pub use disclosure::{
+    cm_disclose, cm_disclose_options_default, CmDerived, CmDiscloseOptions, CM_DERIVED_MEAN,
+    CM_DERIVED_PERCENT, CM_DERIVED_PROPORTION, CM_DERIVED_RATE, CM_DERIVED_RATIO,
+    CM_DISPLAY_CENTRAL, CM_DISPLAY_STAR, CM_SECONDARY_AUTO, CM_SECONDARY_HYPERCUBE,
+    CM_SECONDARY_NONE, CM_SUPPRESS_ON_EITHER, CM_SUPPRESS_ON_NUMERATOR,
+};
 pub use distance_table::{
     cm_distance_summary, cm_distance_summary_options_default, CmDistanceSummaryOptions,
     CM_BANDS_CUSTOM, CM_BANDS_MHSDS_MONTHLY, CM_BANDS_OAP,

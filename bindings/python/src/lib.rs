@@ -9,6 +9,7 @@
 //! functions with docstrings and frame round trips; its defaults come from [`options`].
 
 mod demo;
+mod disclosure;
 mod distance;
 mod errors;
 mod funnel;
@@ -120,6 +121,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     funnel::register(m)?;
     inequality::register(m)?;
     transition::register(m)?;
+    disclosure::register(m)?;
     m.add_function(wrap_pyfunction!(_test_panic, m)?)?;
     m.add_function(wrap_pyfunction!(_test_panic_in_conversion, m)?)?;
     // Last: every function registered above runs behind the guard.

@@ -129,7 +129,7 @@ fn column_text(r: &TableResult, name: &str) -> Vec<String> {
 }
 
 /// Population per place (summing the areas), as a table for the OAP rates.
-fn population_by_place(data: &DemoTables) -> Result<RecordBatch> {
+pub(crate) fn population_by_place(data: &DemoTables) -> Result<RecordBatch> {
     let areas = input(&data.areas);
     let place = areas.categories("place")?;
     let pop = areas.f64s("population")?;
@@ -333,7 +333,7 @@ fn flows(data: &DemoTables, end: i32, c: f64, year: &str) -> Result<Section> {
 
 /// The placements with `distance_km`: straight-line BNG distance from home to unit (the NHS
 /// method).
-fn with_distance(p: &RecordBatch) -> Result<RecordBatch> {
+pub(crate) fn with_distance(p: &RecordBatch) -> Result<RecordBatch> {
     let i = input(p);
     let (e1, n1) = (i.f64s("home_easting")?, i.f64s("home_northing")?);
     let (e2, n2) = (i.f64s("unit_easting")?, i.f64s("unit_northing")?);

@@ -2,7 +2,7 @@
 //! table of units. Option names are the core's and every default is `FunnelOptions::default()`.
 
 use crate::args::option;
-use crate::io::{print_diagnostics, read_input, write_output, TableFormat};
+use crate::io::{read_input, TableFormat};
 use collabmetrics::funnel::{self, Family, FunnelOptions, Limit, SrMethod, Statistic};
 use collabmetrics::table::ColumnMap;
 use std::path::PathBuf;
@@ -70,6 +70,11 @@ pub struct FunnelArgs {
     output: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
     format: TableFormat,
+    /// Write the assessment as it may be published, under RULE (nhs_mhsds when the flag is
+    /// alone; nhs_hes, none, or "custom(k=5, suppress_zero=false, base=1)"): small counts `*`,
+    /// and the values and z-scores that would give them back suppressed with them.
+    #[arg(long, value_name = "RULE")]
+    publish: Option<Option<String>>,
 }
 
 /// The core's options from the arguments (flags switch the core's default off or on).
@@ -112,8 +117,7 @@ pub fn run(a: &FunnelArgs) -> Result<(), String> {
         funnel::assess(&input, &opts)
     }
     .map_err(|e| e.to_string())?;
-    print_diagnostics(&result.diagnostics);
-    write_output(&result.table, a.format, a.output.as_deref())
+    crate::publish::write(result, &a.publish, a.format, a.output.as_deref())
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ mod demo_funnel;
 mod funnel_cmd;
 mod io;
 mod oap_cmd;
+mod publish;
 mod report;
 mod transition_cmd;
 
@@ -44,6 +45,10 @@ enum Command {
         /// Size: 1 is a collaborative of about 1.9 million people; about 30 is England.
         #[arg(long, default_value_t = DemoOptions::default().scale)]
         scale: f64,
+        /// Print the main result tables as they may be published, under RULE (nhs_mhsds when
+        /// the flag is alone; nhs_hes, none, or "custom(k=5, suppress_zero=false, base=1)").
+        #[arg(long, value_name = "RULE")]
+        publish: Option<Option<String>>,
     },
     /// OAP measures (OAP01–OAP11) for your own placements extract (CSV or Parquet).
     Oap(Box<oap_cmd::OapArgs>),
@@ -72,16 +77,24 @@ fn main() -> ExitCode {
             confidence,
             seed,
             scale,
-        } => demo::run(&demo::DemoArgs {
-            confidence,
-            seed,
-            scale,
-        })
-        .map(|r| match format {
-            Format::Text => print!("{}", r.to_text()),
-            Format::Json => println!("{}", r.to_json()),
-        })
-        .map_err(|e| e.to_string()),
+            publish,
+        } => publish::rule(&publish)
+            .and_then(|rule| {
+                let args = demo::DemoArgs {
+                    confidence,
+                    seed,
+                    scale,
+                };
+                match rule {
+                    Some(rule) => publish::demo_report(&args, rule),
+                    None => demo::run(&args),
+                }
+                .map_err(|e| e.to_string())
+            })
+            .map(|r| match format {
+                Format::Text => print!("{}", r.to_text()),
+                Format::Json => println!("{}", r.to_json()),
+            }),
         Command::Oap(args) => oap_cmd::run(&args),
         Command::Transition(args) => transition_cmd::run(&args),
         Command::Funnel(args) => funnel_cmd::run(&args),

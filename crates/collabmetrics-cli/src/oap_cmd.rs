@@ -1,7 +1,7 @@
 //! `collabmetrics oap`: OAP measures for an analyst's own extract.
 
 use crate::args::option;
-use crate::io::{print_diagnostics, read_input, write_output, TableFormat};
+use crate::io::{read_input, TableFormat};
 use collabmetrics::oap::{self, OapOptions, OverlapRule, Window};
 use collabmetrics::table::{parse_date, ColumnMap};
 use std::path::PathBuf;
@@ -60,6 +60,11 @@ pub struct OapArgs {
     output: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
     format: TableFormat,
+    /// Write the table as it may be published, under RULE (nhs_mhsds when the flag is alone;
+    /// nhs_hes, none, or "custom(k=5, suppress_zero=false, base=1)"): small counts `*`, others
+    /// rounded, rates and proportions from unrounded counts.
+    #[arg(long, value_name = "RULE")]
+    publish: Option<Option<String>>,
 }
 
 fn date(arg: &str, value: &str) -> Result<i32, String> {
@@ -118,8 +123,7 @@ pub fn run(a: &OapArgs) -> Result<(), String> {
         .transpose()?;
     let result = oap::measures(&placements, &opts, population.as_ref(), admissions.as_ref())
         .map_err(|e| e.to_string())?;
-    print_diagnostics(&result.diagnostics);
-    write_output(&result.table, a.format, a.output.as_deref())
+    crate::publish::write(result, &a.publish, a.format, a.output.as_deref())
 }
 
 #[cfg(test)]

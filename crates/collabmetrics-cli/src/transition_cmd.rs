@@ -1,8 +1,8 @@
 //! `collabmetrics transition`: transition disengagement for 16–25s (cohorts T and B of
 //! `docs/methods/transition.md`) from an analyst's persons, referrals and contacts extracts.
 
-use crate::io::{print_diagnostics, read_input, write_output, TableFormat};
-use collabmetrics::table::{parse_date, ColumnMap};
+use crate::io::{read_input, TableFormat};
+use collabmetrics::table::{parse_date, ColumnMap, TableResult};
 use collabmetrics::transition::{self, Tables, TransitionOptions};
 use std::path::PathBuf;
 
@@ -74,6 +74,10 @@ pub struct TransitionArgs {
     /// Output file (default: standard output).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Write the table as it may be published (summary and curve only), under RULE (nhs_mhsds
+    /// when the flag is alone; nhs_hes, none, or "custom(k=5, suppress_zero=false, base=1)").
+    #[arg(long, value_name = "RULE")]
+    publish: Option<Option<String>>,
 }
 
 fn date(arg: &str, value: &str) -> Result<i32, String> {
@@ -144,26 +148,19 @@ pub fn run(a: &TransitionArgs) -> Result<(), String> {
         care_plans: care_plans.as_ref(),
     };
     let e = |e: collabmetrics::Error| e.to_string();
-    let (table, diagnostics) = match a.output {
-        Output::Summary => {
-            let r = transition::summary(&tables, &opts).map_err(e)?;
-            (r.table, r.diagnostics)
-        }
-        Output::Transfers => {
-            let r = transition::transfers(&tables, &opts).map_err(e)?;
-            (r.table, r.diagnostics)
-        }
-        Output::AgeingOut => {
-            let r = transition::ageing_out(&tables, &opts).map_err(e)?;
-            (r.table, r.diagnostics)
-        }
+    let result = match a.output {
+        Output::Summary => transition::summary(&tables, &opts).map_err(e)?,
+        Output::Transfers => transition::transfers(&tables, &opts).map_err(e)?,
+        Output::AgeingOut => transition::ageing_out(&tables, &opts).map_err(e)?,
         Output::Curve => {
             let r = transition::analyse(&tables, &opts).map_err(e)?;
-            (r.curve, r.diagnostics)
+            TableResult {
+                table: r.curve,
+                diagnostics: r.diagnostics,
+            }
         }
     };
-    print_diagnostics(&diagnostics);
-    write_output(&table, a.format, a.out.as_deref())
+    crate::publish::write(result, &a.publish, a.format, a.out.as_deref())
 }
 
 #[cfg(test)]

@@ -203,6 +203,35 @@ fn bad_input_fails_with_the_core_message() {
 }
 
 #[test]
+fn publish_suppresses_small_counts_and_their_z_scores() {
+    let d = dir("publish");
+    let input = d.join("sr.csv");
+    std::fs::write(&input, csv().replace("I,9,12.4", "I,3,12.4")).unwrap();
+    let (ok, out, err) = run(&[
+        "funnel",
+        "--input",
+        input.to_str().unwrap(),
+        "--statistic",
+        "sr",
+        "--unit",
+        "trust",
+        "--numerator",
+        "deaths",
+        "--denominator",
+        "expected",
+        "--publish",
+    ]);
+    assert!(ok, "{err}");
+    let header: Vec<&str> = out.lines().next().unwrap().split(',').collect();
+    let row_i = out.lines().find(|l| l.starts_with("I,")).unwrap();
+    let cells: Vec<&str> = row_i.split(',').collect();
+    for column in ["numerator", "value", "z"] {
+        let at = header.iter().position(|h| *h == column).unwrap();
+        assert_eq!(cells[at], "*", "{column} of unit I (3 deaths) in {row_i}");
+    }
+}
+
+#[test]
 fn the_demo_report_names_the_funnel_outliers() {
     let (ok, out, err) = run(&["demo", "--format", "json"]);
     assert!(ok, "{err}");

@@ -24,6 +24,8 @@
 //!   limits tables.
 //! * [`demo`]: a seeded, clearly synthetic demo collaborative (areas, population, units,
 //!   placements, admissions, young people's referrals and contacts) for examples and benchmarks.
+//! * [`disclosure`]: small-number suppression and rounding for publication (NHS MHSDS and HES
+//!   rules), margins, derived values, hypercube secondary suppression and the LP audit.
 //! * [`error`]: one [`Error`] type naming the argument or column, the first bad row and the rule.
 //! * [`options`]: every option's names and defaults, which the C, Python and command-line faces
 //!   take from here.
@@ -37,6 +39,7 @@
 //! ```
 
 pub mod demo;
+pub mod disclosure;
 pub mod distance;
 pub mod error;
 pub mod funnel;

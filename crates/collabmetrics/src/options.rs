@@ -200,6 +200,7 @@ pub const NAMES: &[&str] = &[
     "transition",
     "time_to_contact",
     "demo",
+    "disclosure",
     "funnel",
 ];
 
@@ -231,6 +232,7 @@ pub fn defaults(name: &str) -> Option<Value> {
         "transition" => json(transition::TransitionOptions::default()),
         "time_to_contact" => json(transition::CurveOptions::default()),
         "demo" => json(demo::DemoOptions::default()),
+        "disclosure" => json(crate::disclosure::DisclosureOptions::default()),
         "funnel" => json(funnel::FunnelOptions::default()),
         _ => return None,
     })

@@ -1732,3 +1732,67 @@ fn the_schema_depends_on_the_options_only() {
         assert_eq!(names(&ra), want);
     }
 }
+
+#[test]
+fn roles_for_publication_suppress_z_scores_with_their_counts() {
+    use collabmetrics::disclosure::{disclose, DisclosureOptions};
+    use collabmetrics::table::{DerivedKind, Roles};
+    // PHE percentages of four areas, one with 3 events: the rule suppresses that count, and
+    // the z-score-like columns and value that would give it back go with it.
+    let data = input(vec![
+        ("area", strings(&["a", "b", "c", "d"])),
+        ("o", floats(&[3.0, 40.0, 55.0, 61.0])),
+        ("n", floats(&[50.0, 100.0, 120.0, 130.0])),
+    ]);
+    let o = FunnelOptions {
+        unit: Some("area".into()),
+        multiplier: Some(100.0),
+        ..opts(Statistic::Proportion, "o", "n")
+    };
+    let r = assess(&data, &o).unwrap();
+    let roles = Roles::of(&r.table.schema()).unwrap().unwrap();
+    assert_eq!(roles.counts, ["numerator", "denominator"]);
+    assert_eq!(roles.keys, ["unit"]);
+    let value = roles.derived.iter().find(|d| d.column == "value").unwrap();
+    assert_eq!(
+        (value.kind, value.multiplier),
+        (DerivedKind::Percent, Some(100.0))
+    );
+    assert!(roles
+        .derived
+        .iter()
+        .any(|d| d.column == "z" && d.kind == DerivedKind::Mean));
+    let published = disclose(&input_batch(r.table.clone()), &DisclosureOptions::default()).unwrap();
+    let t = &published.table.table;
+    let numerator = t.column_by_name("numerator").unwrap();
+    assert!(numerator.is_null(0), "3 events are suppressed");
+    // FunnelPlotR's z-scores give O back exactly: they are suppressed with it.
+    let pr = assess(
+        &data,
+        &FunnelOptions {
+            multiplier: None,
+            ..opts(Statistic::Pr, "o", "n")
+        },
+    )
+    .unwrap();
+    let published = disclose(
+        &input_batch(pr.table.clone()),
+        &DisclosureOptions::default(),
+    )
+    .unwrap();
+    let t = &published.table.table;
+    assert!(t.column_by_name("z").unwrap().is_null(0));
+    assert!(t.column_by_name("z_adjusted").unwrap().is_null(0));
+    assert!(!t.column_by_name("z").unwrap().is_null(1));
+    // The limits tables carry (empty) roles.
+    let l = limits(&data, &o).unwrap();
+    assert!(Roles::of(&l.table.schema())
+        .unwrap()
+        .unwrap()
+        .counts
+        .is_empty());
+}
+
+fn input_batch(b: RecordBatch) -> Input {
+    Input::new(b.schema(), &[b], ColumnMap::new()).unwrap()
+}

@@ -3,6 +3,7 @@
 //! not tell the two apart.)
 
 mod defaults;
+mod disclosure;
 mod distance_table;
 mod errors;
 mod funnel;

@@ -682,7 +682,10 @@ fn diagnostics_travel_in_the_schema_metadata() {
         r#"{"reason":"overlapping_placements","action":"counted as recorded (overlap = \"count\")","count":1,"first_row":4}]"#,
     );
     assert_eq!(diagnostics(&out), expected);
-    assert_eq!(out.schema().metadata().len(), 1);
+    // The diagnostics and the columns' roles for publication (collabmetrics:roles).
+    let mut keys: Vec<&String> = out.schema_ref().metadata().keys().collect();
+    keys.sort();
+    assert_eq!(keys, [DIAGNOSTICS_KEY, collabmetrics::table::ROLES_KEY]);
 
     // A clean selection reports nothing: an empty list.
     let clean = placements().slice(1, 3); // rows 1, 2, 3: row 3 is open

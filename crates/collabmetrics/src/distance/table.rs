@@ -6,7 +6,7 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::options::required;
-use crate::table::{Diagnostics, Groups, Input, TableResult};
+use crate::table::{Derived, DerivedKind, Diagnostics, Groups, Input, Roles, TableResult};
 use arrow_array::{cast::AsArray, types::*, Array, ArrayRef, Float64Array, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
 use serde::{Deserialize, Serialize};
@@ -340,10 +340,53 @@ pub fn distance_summary_table(input: &Input, opts: &SummaryTableOptions) -> Resu
     out.nullable_number("share_lower", est.share_lower);
     out.nullable_number("share_upper", est.share_upper);
     out.number("confidence", vec![est.confidence; n]);
+    let roles = summary_roles(&groups, &est.band_names, est.weighted);
     for (name, values) in est.band_names.iter().zip(est.bands) {
         out.number(name, values);
     }
-    out.finish(diagnostics)
+    let mut result = out.finish(diagnostics)?;
+    result.table = roles.annotate(result.table);
+    Ok(result)
+}
+
+/// What each column of a distance summary is, for publication ([`crate::disclosure`]): the
+/// record counts (band counts too, unless weighted), the statistics of each group's records
+/// and the share beyond the threshold.
+fn summary_roles(groups: &Groups, bands: &[String], weighted: bool) -> Roles {
+    let by: Vec<String> = groups.keys.iter().map(|(f, _)| f.name().clone()).collect();
+    let mut counts = vec!["count", "count_beyond"];
+    if !weighted {
+        counts.extend(bands.iter().map(String::as_str));
+    }
+    let mut roles = Roles::counts(&counts, &by).with_dimensions_of(&by);
+    let stats = [
+        "weight_sum",
+        "mean",
+        "median",
+        "median_lower",
+        "median_upper",
+        "p90",
+        "max",
+    ];
+    for stat in stats {
+        roles = roles.derive(Derived::new(stat, None, "count", DerivedKind::Mean));
+    }
+    // Weighted, the share is of weights: it goes with the count of records.
+    let beyond = (!weighted).then_some("count_beyond");
+    for share in ["share_beyond", "share_lower", "share_upper"] {
+        roles = roles.derive(Derived::new(
+            share,
+            beyond,
+            "count",
+            DerivedKind::Proportion,
+        ));
+    }
+    if !weighted {
+        let mut banded = vec!["count"];
+        banded.extend(bands.iter().map(String::as_str));
+        roles = roles.link(&banded, "the distance bands sum to `count`");
+    }
+    roles
 }
 
 /// The rows a summary uses: all of them, or (nulls passing through) those with a distance.

@@ -8,7 +8,7 @@ use super::transform::Kind;
 use super::units::{self, Units};
 use super::{exact, phe, phe_grid, Assessment};
 use crate::error::{Error, Result};
-use crate::table::{Diagnostics, Input, TableResult};
+use crate::table::{Derived, DerivedKind, Diagnostics, Input, Roles, TableResult};
 use arrow_array::{ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray};
 use arrow_buffer::{BooleanBuffer, Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_schema::{Field, Schema};
@@ -143,11 +143,47 @@ pub fn assess(input: &Input, opts: &FunnelOptions) -> Result<TableResult> {
         Family::Funnelplotr => funnelplotr::assess(&units, opts, &r, &mut diag)?.0,
         Family::SpiegelhalterExact => exact::assess(&units, &r, opts.limit)?,
     };
-    let table = assessment_table(&units, &r, a)?;
+    let table = roles(&r).annotate(assessment_table(&units, &r, a)?);
     Ok(TableResult {
         table,
         diagnostics: diag,
     })
+}
+
+/// What each column of an assessment is, for publication ([`crate::disclosure`]): the unit
+/// is the key; the numerator is a count, and so is the denominator where it counts people
+/// (proportions, RC); the value is derived from them where it is a plain multiple of O/n, and
+/// otherwise (PHE's counts ratio, O/E − 1), like the z-scores, which give O back exactly, is
+/// suppressed with the numerator. The limits depend on the denominator and the target only.
+fn roles(r: &Resolved) -> Roles {
+    use super::Statistic as S;
+    let people = matches!(r.statistic, S::Proportion | S::Pr | S::Rc);
+    let counts: &[&str] = if people {
+        &["numerator", "denominator"]
+    } else {
+        &["numerator"]
+    };
+    let m = r.multiplier;
+    let plain = match r.statistic {
+        S::Proportion | S::Pr if m == 100.0 => Some(DerivedKind::Percent),
+        S::Proportion | S::Pr => Some(DerivedKind::Proportion),
+        S::RateCrude | S::RateDsr => Some(DerivedKind::Rate),
+        S::Sr | S::Rc => Some(DerivedKind::Ratio),
+        S::RatioIsr => Some(DerivedKind::Ratio),
+        S::RatioCount => None,
+    };
+    let scale = if r.statistic == S::RatioIsr { 100.0 } else { m };
+    let mut roles = Roles::counts(counts, &["unit".to_owned()]);
+    roles = match plain {
+        Some(kind) => {
+            roles.derive(Derived::new("value", Some("numerator"), "denominator", kind).times(scale))
+        }
+        None => roles.derive(Derived::new("value", None, "numerator", DerivedKind::Mean)),
+    };
+    for column in ["z", "z_adjusted"] {
+        roles = roles.derive(Derived::new(column, None, "numerator", DerivedKind::Mean));
+    }
+    roles
 }
 
 /// Diagnostics of PHE's rules that label rather than drop.
@@ -248,7 +284,8 @@ pub fn limits(input: &Input, opts: &FunnelOptions) -> Result<TableResult> {
         Family::SpiegelhalterExact => exact_table(&units, &r)?,
     };
     Ok(TableResult {
-        table,
+        // No counts of any unit: the limits depend on the denominators and the target only.
+        table: Roles::default().annotate(table),
         diagnostics: diag,
     })
 }

@@ -8,7 +8,7 @@ use super::grouped::Subgroup;
 use super::heat::{applies, heat_measure_stream, HeatOptions, Measure, MeasureResult};
 use crate::error::{Error, Result};
 use crate::table::tidy::Tidy;
-use crate::table::{display, Diagnostics, Groups, Input, TableResult};
+use crate::table::{display, Diagnostics, Groups, Input, Roles, TableResult};
 
 /// Options of [`measures_table`]. Column names are ours; the [`Input`]'s column map renames
 /// them to the caller's. Serialised with the measure options flattened beside the columns.
@@ -281,8 +281,10 @@ pub fn measures_table(input: &Input, opts: &MeasuresTableOptions) -> Result<Tabl
         "method",
         flat.iter().map(|r| Some(r.method.as_str())).collect(),
     );
+    // Measures of a whole subgroup table hold no counts to control.
+    let keys: Vec<String> = groups.keys.iter().map(|(f, _)| f.name().clone()).collect();
     Ok(TableResult {
-        table: out.finish()?,
+        table: Roles::counts(&[], &keys).annotate(out.finish()?),
         diagnostics,
     })
 }

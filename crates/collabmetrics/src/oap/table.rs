@@ -10,7 +10,10 @@ use crate::stats::{
     self, check_confidence, wilson_row, z_value, ExactMemo, PoissonLimits, RateMethod,
 };
 use crate::table::tidy::Tidy;
-use crate::table::{format_date, ColumnKind, ColumnSpec, Diagnostics, Groups, Input, TableResult};
+use crate::table::{
+    format_date, ColumnKind, ColumnSpec, Derived, DerivedKind, Diagnostics, Groups, Input, Roles,
+    TableResult,
+};
 use arrow_schema::Field;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -251,9 +254,88 @@ pub fn measures(
         &mut diag,
     )?;
     Ok(TableResult {
-        table,
+        table: roles(opts).annotate(table),
         diagnostics: diag,
     })
+}
+
+/// What each column of the result is, for publication ([`crate::disclosure`]): the counts
+/// (OAP01–04, bands, admissions' counts, distance counts), the rates, proportions and
+/// distance statistics derived from them, and the sums linking counts of one row or period.
+fn roles(opts: &OapOptions) -> Roles {
+    let los: Vec<&str> = LOS_BANDS.iter().map(|(name, _, _)| *name).collect();
+    let measures = ["started", "bed_days", "active_at_end", "ended"];
+    let bands = opts.distance_options.bands.column_names();
+    let band_columns: Vec<String> = bands.iter().map(|b| format!("distance_{b}")).collect();
+    let mut counts = vec!["started", "ended", "active_at_end", "bed_days", "same_day"];
+    counts.extend(&los);
+    counts.push("cost_bed_days");
+    let admissions: Vec<String> = measures.iter().map(|m| format!("admissions_{m}")).collect();
+    counts.extend(admissions.iter().map(String::as_str));
+    counts.push("distance_count");
+    counts.extend(band_columns.iter().map(String::as_str));
+    let mut keys = opts.by.clone();
+    keys.extend(["period_start".to_owned(), "period_end".to_owned()]);
+    let mut roles = Roles::counts(&counts, &keys).with_dimensions_of(&opts.by);
+    for m in ["started", "active_at_end", "ended"] {
+        for suffix in ["", "_lower", "_upper"] {
+            let column = format!("rate_{m}{suffix}");
+            // Published to one decimal, as NHS rates are.
+            let mut rate = Derived::new(&column, Some(m), "population", DerivedKind::Rate)
+                .times(opts.multiplier);
+            rate.decimals = Some(1);
+            roles = roles.derive(rate);
+        }
+    }
+    for m in measures {
+        for suffix in ["", "_lower", "_upper"] {
+            let column = format!("proportion_{m}{suffix}");
+            let den = format!("admissions_{m}");
+            roles = roles.derive(Derived::new(&column, Some(m), &den, DerivedKind::Percent));
+        }
+    }
+    roles = roles.derive(Derived::new(
+        "cost",
+        None,
+        "cost_bed_days",
+        DerivedKind::Mean,
+    ));
+    for stat in [
+        "mean",
+        "median",
+        "median_lower",
+        "median_upper",
+        "p90",
+        "max",
+    ] {
+        let column = format!("distance_{stat}");
+        roles = roles.derive(Derived::new(
+            &column,
+            None,
+            "distance_count",
+            DerivedKind::Mean,
+        ));
+    }
+    for share in ["share_beyond", "share_lower", "share_upper"] {
+        let column = format!("distance_{share}");
+        roles = roles.derive(Derived::new(
+            &column,
+            None,
+            "distance_count",
+            DerivedKind::Proportion,
+        ));
+    }
+    let mut banded: Vec<&str> = vec!["ended"];
+    banded.extend(&los);
+    let mut distance: Vec<&str> = vec!["distance_count"];
+    distance.extend(band_columns.iter().map(String::as_str));
+    roles
+        .link(&banded, "the length-of-stay bands sum to `ended`")
+        .link(
+            &["started", "ended", "active_at_end"],
+            "a month's active placements are the previous month's plus those started less those ended",
+        )
+        .link(&distance, "the distance bands sum to `distance_count`")
 }
 
 /// Checks the options; returns the reporting start and end.

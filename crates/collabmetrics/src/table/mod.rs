@@ -10,6 +10,7 @@ mod columns;
 mod dates;
 mod diagnostics;
 pub(crate) mod groups;
+pub mod roles;
 mod stats;
 pub(crate) mod tidy;
 pub use tidy::append_column;
@@ -20,6 +21,7 @@ pub use dates::{civil_from_days, days_from_civil, days_in_month, format_date, pa
 pub use diagnostics::{Diagnostic, Diagnostics, TableResult, DIAGNOSTICS_KEY};
 pub use groups::display;
 pub use groups::Groups;
+pub use roles::{Derived, DerivedKind, Link, Roles, ROLES_KEY};
 pub use stats::{
     dsr_table, isr_table, mean_table, proportion_table, rate_table, DsrTableOptions,
     IsrTableOptions, MeanTableOptions, ProportionTableOptions, RateTableOptions,

@@ -1,7 +1,7 @@
 //! Table entry points of the statistics kernels: tidy results in the PHEindicatormethods shape.
 
 use super::tidy::Tidy;
-use super::{Diagnostics, Groups, Input, TableResult};
+use super::{Derived, DerivedKind, Diagnostics, Groups, Input, Roles, TableResult};
 use crate::error::{Error, Result};
 use crate::stats::{
     self, DsrOptions, IsrKind, IsrOptions, MeanOptions, Method, ProportionOptions, RateOptions,
@@ -163,7 +163,27 @@ pub fn proportion_table(input: &Input, opts: &ProportionTableOptions) -> Result<
     let methods = est.method.iter().map(|m| m.name()).collect();
     let mut tidy = Tidy::from_input(input)?;
     tidy.estimates(est.value, est.lower, est.upper, est.confidence, methods);
-    finish(tidy)
+    let m = opts.options.multiplier;
+    let kind = if m == 1.0 {
+        DerivedKind::Proportion
+    } else if m == 100.0 {
+        DerivedKind::Percent
+    } else {
+        DerivedKind::Rate
+    };
+    let (num, den) = (input.name(&opts.numerator), input.name(&opts.denominator));
+    let roles = estimates(Roles::counts(&[num, den], &[]), |c| {
+        Derived::new(c, Some(num), den, kind).times(opts.options.multiplier)
+    });
+    finish(tidy, roles)
+}
+
+/// `roles` with `value`, `lower` and `upper` derived as `derive` says.
+fn estimates(mut roles: Roles, derive: impl Fn(&str) -> Derived) -> Roles {
+    for column in ["value", "lower", "upper"] {
+        roles = roles.derive(derive(column));
+    }
+    roles
 }
 
 /// Crude rates row by row: the input's columns, then `value`, `lower`, `upper`, `confidence`,
@@ -180,7 +200,16 @@ pub fn rate_table(input: &Input, opts: &RateTableOptions) -> Result<TableResult>
     let methods = est.method.iter().map(|m| m.name()).collect();
     let mut tidy = Tidy::from_input(input)?;
     tidy.estimates(est.value, est.lower, est.upper, est.confidence, methods);
-    finish(tidy)
+    let (count, den) = (input.name(&opts.count), input.name(&opts.denominator));
+    let roles = estimates(Roles::counts(&[count], &[]), |c| {
+        Derived::new(c, Some(count), den, DerivedKind::Rate).times(opts.options.multiplier)
+    });
+    finish(tidy, roles)
+}
+
+/// The result's key columns (the caller's names of the `by` columns).
+fn keys(input: &Input, by: &[String]) -> Vec<String> {
+    by.iter().map(|b| input.name(b).to_owned()).collect()
 }
 
 /// Directly standardised rates per group: the `by` columns, `total_count`, `total_population`,
@@ -224,7 +253,13 @@ pub fn dsr_table(input: &Input, opts: &DsrTableOptions) -> Result<TableResult> {
         vec![Method::Dobson.name(); n],
     );
     tidy.text("note", notes);
-    finish(tidy)
+    // A standardised rate is not a ratio of the table's counts: it goes with its count.
+    let by = keys(input, &opts.by);
+    let roles = estimates(
+        Roles::counts(&["total_count"], &by).with_dimensions_of(&by),
+        |c| Derived::new(c, None, "total_count", DerivedKind::Mean),
+    );
+    finish(tidy, roles)
 }
 
 /// Indirectly standardised ratios (or rates) per group: the `by` columns, `observed`,
@@ -264,7 +299,18 @@ pub fn isr_table(input: &Input, opts: &IsrTableOptions) -> Result<TableResult> {
         tidy.number("reference_rate", est.reference_rate);
     }
     tidy.estimates(est.value, est.lower, est.upper, est.confidence, methods);
-    finish(tidy)
+    let by = keys(input, &opts.by);
+    let ratio = opts.options.kind == IsrKind::Ratio;
+    let roles = estimates(
+        Roles::counts(&["observed"], &by).with_dimensions_of(&by),
+        |c| match ratio {
+            // O / E × multiplier: a margin's ratio is ΣO / ΣE.
+            true => Derived::new(c, Some("observed"), "expected", DerivedKind::Ratio)
+                .times(opts.options.multiplier()),
+            false => Derived::new(c, None, "observed", DerivedKind::Mean),
+        },
+    );
+    finish(tidy, roles)
 }
 
 /// Means per group: the `by` columns, `value_count`, `value_sum`, `sd`, `value`, `lower`,
@@ -288,14 +334,19 @@ pub fn mean_table(input: &Input, opts: &MeanTableOptions) -> Result<TableResult>
         est.confidence,
         vec![Method::StudentT.name(); n],
     );
-    finish(tidy)
+    let by = keys(input, &opts.by);
+    let mut roles = Roles::counts(&["value_count"], &by).with_dimensions_of(&by);
+    for c in ["value_sum", "sd", "value", "lower", "upper"] {
+        roles = roles.derive(Derived::new(c, None, "value_count", DerivedKind::Mean));
+    }
+    finish(tidy, roles)
 }
 
 /// A stats table has no rule that sets records aside: its diagnostics are always empty, but
-/// they travel in the schema metadata like every other result's.
-fn finish(tidy: Tidy) -> Result<TableResult> {
+/// they travel in the schema metadata like every other result's, with the columns' roles.
+fn finish(tidy: Tidy, roles: Roles) -> Result<TableResult> {
     Ok(TableResult {
-        table: tidy.finish()?,
+        table: roles.annotate(tidy.finish()?),
         diagnostics: Diagnostics::new(),
     })
 }

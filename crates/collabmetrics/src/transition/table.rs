@@ -7,7 +7,7 @@ use super::summary::summary as summary_kernel;
 use super::survival::{curve, CurveMethod, CENSORED, DEATH, EVENT};
 use super::TransitionOptions;
 use crate::error::{Error, Result};
-use crate::table::{Diagnostics, Input, TableResult};
+use crate::table::{Derived, DerivedKind, Diagnostics, Input, Roles, TableResult};
 use arrow_array::{
     ArrayRef, BooleanArray, Date32Array, Float64Array, Int64Array, RecordBatch, StringArray,
     UInt32Array,
@@ -300,7 +300,40 @@ pub fn summary(tables: &Tables, opts: &TransitionOptions) -> Result<TableResult>
     let run = run(tables, opts)?;
     let with_plans = run.prepared.plans.is_some();
     let table = summary_kernel(&run.t, &run.b, &run.prepared.breakdowns, with_plans, opts)?;
-    Ok(result(table, &run))
+    Ok(result(summary_roles().annotate(table), &run))
+}
+
+/// What each column of the summary is, for publication ([`crate::disclosure`]).
+pub(crate) fn summary_roles() -> Roles {
+    let keys = ["cohort", "metric", "breakdown", "group"].map(String::from);
+    let mut roles = Roles::counts(&["numerator", "denominator"], &keys);
+    for c in ["value", "lower", "upper"] {
+        roles = roles.derive(Derived::new(
+            c,
+            Some("numerator"),
+            "denominator",
+            DerivedKind::Proportion,
+        ));
+    }
+    roles.link(
+        &["numerator", "denominator"],
+        "each breakdown's groups sum to its cohort's `all` row",
+    )
+}
+
+/// What each column of a time-to-contact curve is, for publication.
+fn curve_roles() -> Roles {
+    let mut roles = Roles::counts(
+        &["at_risk", "events", "deaths", "censored"],
+        &["time".into()],
+    );
+    for c in ["estimate", "lower", "upper"] {
+        roles = roles.derive(Derived::new(c, None, "at_risk", DerivedKind::Mean));
+    }
+    roles.link(
+        &["at_risk", "events", "deaths", "censored"],
+        "each day's people at risk are the previous day's less its events, deaths and censorings",
+    )
 }
 
 /// Both cohorts, the summary and the Kaplan–Meier curve of cohort T from one pass.
@@ -325,7 +358,7 @@ pub fn analyse(tables: &Tables, opts: &TransitionOptions) -> Result<Analysis> {
     Ok(Analysis {
         transfers: transfers?,
         ageing_out: ageing_out?,
-        summary: summary?,
+        summary: summary_roles().annotate(summary?),
         curve: curve?,
         diagnostics: run.prepared.diagnostics,
     })
@@ -415,6 +448,7 @@ fn curve_batch(c: &super::Curve, method: CurveMethod, confidence: f64) -> Result
         Arc::new(StringArray::from(vec![name; n])),
     ];
     RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+        .map(|b| curve_roles().annotate(b))
         .map_err(|e| Error::invalid_argument("table", e.to_string()))
 }
 

@@ -1,0 +1,304 @@
+//! Disclosure control over Arrow C streams.
+
+use crate::error::{guard, CmStatus, Failure};
+use crate::stream;
+use arrow_array::ffi_stream::FFI_ArrowArrayStream;
+use collabmetrics::disclosure::{
+    self, Derived, DerivedKind, DisclosureOptions, Display, Rule, Secondary, SuppressOn,
+};
+use collabmetrics::options::OptionEnum;
+use collabmetrics::table::ColumnMap;
+use std::ffi::c_char;
+
+/// `CmDiscloseOptions::secondary`: none under a rounding rule, the hypercube otherwise.
+pub const CM_SECONDARY_AUTO: u32 = 0;
+/// `CmDiscloseOptions::secondary`: no secondary suppression (the audit still runs).
+pub const CM_SECONDARY_NONE: u32 = 1;
+/// `CmDiscloseOptions::secondary`: the hypercube method.
+pub const CM_SECONDARY_HYPERCUBE: u32 = 2;
+/// `CmDiscloseOptions::suppress_on`: a derived value goes with its numerator or denominator.
+pub const CM_SUPPRESS_ON_EITHER: u32 = 0;
+/// `CmDiscloseOptions::suppress_on`: a derived value goes with its numerator only.
+pub const CM_SUPPRESS_ON_NUMERATOR: u32 = 1;
+/// `CmDiscloseOptions::display`: a suppressed count is null (shown `*`).
+pub const CM_DISPLAY_STAR: u32 = 0;
+/// `CmDiscloseOptions::display`: a suppressed count reads 5 (codonPython's central value).
+pub const CM_DISPLAY_CENTRAL: u32 = 1;
+/// `CmDerived::kind`: 100 × numerator / denominator.
+pub const CM_DERIVED_PERCENT: u32 = 0;
+/// `CmDerived::kind`: numerator / denominator, a share in [0, 1].
+pub const CM_DERIVED_PROPORTION: u32 = 1;
+/// `CmDerived::kind`: numerator / denominator × multiplier.
+pub const CM_DERIVED_RATE: u32 = 2;
+/// `CmDerived::kind`: numerator / denominator.
+pub const CM_DERIVED_RATIO: u32 = 3;
+/// `CmDerived::kind`: a statistic of the people counted by the denominator.
+pub const CM_DERIVED_MEAN: u32 = 4;
+
+/// One derived value of `CmDiscloseOptions::derived`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct CmDerived {
+    /// The derived column (computed from the counts when the table does not have it).
+    pub column: *const c_char,
+    /// Its numerator count; NULL for none (a statistic such as a median).
+    pub numerator: *const c_char,
+    /// Its denominator.
+    pub denominator: *const c_char,
+    /// One of `CM_DERIVED_*`.
+    pub kind: u32,
+    /// Scale of numerator / denominator; NaN for the kind's default (100 for a percent, 1).
+    pub multiplier: f64,
+    /// Published decimals; negative for the default (the rule's, for percents).
+    pub decimals: i32,
+    /// Suppressed below this denominator; NaN for none.
+    pub min_denominator: f64,
+}
+
+/// Options of `cm_disclose`; start from `cm_disclose_options_default`. Strings and arrays are
+/// borrowed for the duration of the call. A NULL list (with length 0) means "as the table's
+/// roles say" (collabmetrics' results carry them); to give an empty list, set the list's
+/// `has_*` flag.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct CmDiscloseOptions {
+    /// The rule: "nhs_mhsds" (NULL: the default), "nhs_hes", "none", or
+    /// "custom(k=5, suppress_zero=false, base=1)".
+    pub rule: *const c_char,
+    /// Count columns (`counts_len` names); used when `has_counts` is true.
+    pub counts: *const *const c_char,
+    pub counts_len: usize,
+    pub has_counts: bool,
+    /// Derived values (`derived_len`); used when `has_derived` is true.
+    pub derived: *const CmDerived,
+    pub derived_len: usize,
+    pub has_derived: bool,
+    /// Key columns of a one- or two-way table (margins: rows where a key is null); used when
+    /// `has_dimensions` is true.
+    pub dimensions: *const *const c_char,
+    pub dimensions_len: usize,
+    pub has_dimensions: bool,
+    /// Key columns splitting the rows into separate tables; used when `has_by` is true.
+    pub by: *const *const c_char,
+    pub by_len: usize,
+    pub has_by: bool,
+    /// NULL, or a boolean column marking national (England) rows, published unchanged.
+    pub national: *const c_char,
+    /// One of `CM_SECONDARY_*`.
+    pub secondary: u32,
+    /// One of `CM_SUPPRESS_ON_*`.
+    pub suppress_on: u32,
+    /// One of `CM_DISPLAY_*`.
+    pub display: u32,
+    /// Decimals of published percentages; negative for the rule's.
+    pub decimals: i32,
+}
+
+/// The default options: the rule "nhs_mhsds", everything else as the table's roles say,
+/// secondary suppression `auto`, `either`, suppressed counts null.
+#[no_mangle]
+pub extern "C" fn cm_disclose_options_default() -> CmDiscloseOptions {
+    let d = DisclosureOptions::default();
+    CmDiscloseOptions {
+        rule: std::ptr::null(),
+        counts: std::ptr::null(),
+        counts_len: 0,
+        has_counts: d.counts.is_some(),
+        derived: std::ptr::null(),
+        derived_len: 0,
+        has_derived: d.derived.is_some(),
+        dimensions: std::ptr::null(),
+        dimensions_len: 0,
+        has_dimensions: d.dimensions.is_some(),
+        by: std::ptr::null(),
+        by_len: 0,
+        has_by: d.by.is_some(),
+        national: std::ptr::null(),
+        secondary: d.secondary.index() as u32,
+        suppress_on: d.suppress_on.index() as u32,
+        display: d.display.index() as u32,
+        decimals: d.decimals.map_or(-1, |x| x as i32),
+    }
+}
+
+/// Publishes a table under a small-number rule, as `disclose` in Rust and `cm.disclose` in
+/// Python: `input` is moved into the call (released before it returns, whatever happens); on
+/// success `out` receives the published table (suppressed counts null, or 5 with
+/// `CM_DISPLAY_CENTRAL`; diagnostics as JSON under the schema metadata key
+/// "collabmetrics:diagnostics") and, when `log_out` is not NULL, `log_out` the log of every
+/// changed cell (`row`, `column`, `original`, `published`, `reason`, `audit_lower`,
+/// `audit_upper`: it holds the original values, never publish it). Both streams are the
+/// caller's to release. On failure neither is touched; an unsafe table fails with
+/// `CM_INVALID_CELL` naming the cell.
+///
+/// # Safety
+///
+/// `input` must be NULL or a valid `ArrowArrayStream`; `options` must point to a valid
+/// `CmDiscloseOptions` whose strings and arrays are valid; `out` must be writable, and
+/// `log_out` NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn cm_disclose(
+    input: *mut FFI_ArrowArrayStream,
+    options: *const CmDiscloseOptions,
+    out: *mut FFI_ArrowArrayStream,
+    log_out: *mut FFI_ArrowArrayStream,
+) -> CmStatus {
+    guard(|| {
+        // SAFETY: `input` is NULL or valid per the caller; read first, so it is always released.
+        let table = unsafe { stream::read("input", input, &ColumnMap::default()) }?;
+        if options.is_null() {
+            return Err(Failure::NullHandle {
+                argument: "options",
+            });
+        }
+        stream::check_out(out)?;
+        // SAFETY: checked non-NULL; valid per the caller.
+        let opts = unsafe { convert(&*options) }?;
+        let result = disclosure::disclose(&table, &opts)?;
+        let log = disclosure::log_batch(&result.log)?;
+        // SAFETY: `out` is non-NULL and writable per the caller.
+        unsafe { stream::write(out, result.table.into_batch()) }?;
+        if !log_out.is_null() {
+            // SAFETY: non-NULL and writable per the caller.
+            unsafe { stream::write(log_out, log) }?;
+        }
+        Ok(())
+    })
+}
+
+/// An optional list of names: `None` unless `has` is set.
+///
+/// # Safety
+///
+/// As for [`stream::strings`].
+unsafe fn names(
+    name: &'static str,
+    ptr: *const *const c_char,
+    len: usize,
+    has: bool,
+) -> Result<Option<Vec<String>>, Failure> {
+    if !has {
+        if len > 0 {
+            return Err(Failure::argument(
+                name,
+                format!("{len} names given but has_{name} is false; set it to use them"),
+            ));
+        }
+        return Ok(None);
+    }
+    // SAFETY: forwarded.
+    unsafe { stream::strings(name, ptr, len) }.map(Some)
+}
+
+/// The core's options from the C struct.
+///
+/// # Safety
+///
+/// The struct's strings and arrays must be valid.
+pub(crate) unsafe fn convert(o: &CmDiscloseOptions) -> Result<DisclosureOptions, Failure> {
+    let d = DisclosureOptions::default();
+    // SAFETY (this block): the strings and arrays are valid per the caller.
+    let (rule, counts, dimensions, by, national, derived) = unsafe {
+        (
+            stream::optional_string("rule", o.rule)?,
+            names("counts", o.counts, o.counts_len, o.has_counts)?,
+            names(
+                "dimensions",
+                o.dimensions,
+                o.dimensions_len,
+                o.has_dimensions,
+            )?,
+            names("by", o.by, o.by_len, o.has_by)?,
+            stream::optional_string("national", o.national)?,
+            derived_list(o)?,
+        )
+    };
+    let secondary = code::<Secondary>(o.secondary)?;
+    let suppress_on = code::<SuppressOn>(o.suppress_on)?;
+    let display = code::<Display>(o.display)?;
+    Ok(DisclosureOptions {
+        rule: match rule {
+            Some(r) => r.parse::<Rule>()?,
+            None => d.rule,
+        },
+        counts,
+        derived,
+        dimensions,
+        by,
+        national,
+        secondary,
+        suppress_on,
+        display,
+        decimals: u32::try_from(o.decimals).ok(),
+    })
+}
+
+/// An option enum from its C code (its position in the core's name table).
+fn code<T: OptionEnum>(v: u32) -> Result<T, Failure> {
+    T::from_index(v as usize).ok_or_else(|| {
+        Failure::argument(
+            T::OPTION,
+            format!(
+                "unknown {} {v}; use a CM_{}_* constant",
+                T::WHAT,
+                T::OPTION.to_uppercase()
+            ),
+        )
+    })
+}
+
+/// The derived values of the struct (`None` unless `has_derived`).
+///
+/// # Safety
+///
+/// `o.derived` must point to `o.derived_len` valid `CmDerived`s when that is > 0.
+unsafe fn derived_list(o: &CmDiscloseOptions) -> Result<Option<Vec<Derived>>, Failure> {
+    if !o.has_derived {
+        return Ok(None);
+    }
+    if o.derived_len == 0 {
+        return Ok(Some(Vec::new()));
+    }
+    if o.derived.is_null() {
+        return Err(Failure::NullPointer {
+            argument: "derived",
+            len: o.derived_len,
+        });
+    }
+    // SAFETY: non-NULL, `derived_len` elements per the caller.
+    let items = unsafe { std::slice::from_raw_parts(o.derived, o.derived_len) };
+    items
+        .iter()
+        .map(|c| {
+            // SAFETY: the strings are NULL or valid per the caller.
+            let (column, numerator, denominator) = unsafe {
+                (
+                    stream::optional_string("derived.column", c.column)?,
+                    stream::optional_string("derived.numerator", c.numerator)?,
+                    stream::optional_string("derived.denominator", c.denominator)?,
+                )
+            };
+            let column = column.ok_or(Failure::NullHandle {
+                argument: "derived.column",
+            })?;
+            let denominator = denominator.ok_or(Failure::NullHandle {
+                argument: "derived.denominator",
+            })?;
+            let kind = *DerivedKind::ALL.get(c.kind as usize).ok_or_else(|| {
+                Failure::argument(
+                    "kind",
+                    format!(
+                        "unknown derived kind {}; use a CM_DERIVED_* constant",
+                        c.kind
+                    ),
+                )
+            })?;
+            let mut spec = Derived::new(&column, numerator.as_deref(), &denominator, kind);
+            spec.multiplier = (!c.multiplier.is_nan()).then_some(c.multiplier);
+            spec.decimals = u32::try_from(c.decimals).ok();
+            spec.min_denominator = (!c.min_denominator.is_nan()).then_some(c.min_denominator);
+            Ok(spec)
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}

@@ -1,0 +1,79 @@
+//! Disclosure control: `disclose` over an Arrow table.
+
+use crate::options::parse;
+use crate::{input, to_py};
+use collabmetrics::disclosure::{self, Derived, DisclosureOptions, Rule};
+use collabmetrics::table::{Diagnostics, TableResult};
+use collabmetrics::Error;
+use pyo3::prelude::*;
+use pyo3_arrow::PyTable;
+
+/// A rule: a name (`"nhs_mhsds"`, `"custom(k=5, ...)"`) or a JSON object of a custom rule.
+fn rule(text: &str) -> collabmetrics::Result<Rule> {
+    if text.trim_start().starts_with('{') {
+        serde_json::from_str(text).map_err(|e| Error::invalid_argument("rule", e.to_string()))
+    } else {
+        text.parse()
+    }
+}
+
+/// The published table and the log (two pyarrow Tables). `derived` is a JSON list of the
+/// core's derived specifications; `None` options come from the table's roles.
+#[pyfunction]
+#[pyo3(signature = (table, rule_text, counts, derived, dimensions, by, national, secondary, suppress_on, display, decimals))]
+#[allow(clippy::too_many_arguments)]
+fn disclose<'py>(
+    py: Python<'py>,
+    table: PyTable,
+    rule_text: &str,
+    counts: Option<Vec<String>>,
+    derived: Option<String>,
+    dimensions: Option<Vec<String>>,
+    by: Option<Vec<String>>,
+    national: Option<String>,
+    secondary: &str,
+    suppress_on: &str,
+    display: &str,
+    decimals: Option<u32>,
+) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+    let derived: Option<Vec<Derived>> = derived
+        .map(|d| {
+            serde_json::from_str(&d).map_err(|e| Error::invalid_argument("derived", e.to_string()))
+        })
+        .transpose()
+        .map_err(to_py)?;
+    let opts = DisclosureOptions {
+        rule: rule(rule_text).map_err(to_py)?,
+        counts,
+        derived,
+        dimensions,
+        by,
+        national,
+        secondary: parse(secondary)?,
+        suppress_on: parse(suppress_on)?,
+        display: parse(display)?,
+        decimals,
+    };
+    let result = py.detach(|| {
+        let out = disclosure::disclose(&input(table)?, &opts)?;
+        // The log carries (empty) diagnostics too, so it converts like any result.
+        let log = TableResult {
+            table: disclosure::log_batch(&out.log)?,
+            diagnostics: Diagnostics::new(),
+        };
+        Ok::<_, Error>((out.table.into_batch(), log.into_batch()))
+    });
+    let (published, log) = result.map_err(to_py)?;
+    let as_table = |b: arrow_array::RecordBatch| -> PyResult<Bound<'py, PyAny>> {
+        let schema = b.schema();
+        PyTable::try_new(vec![b], schema)?.into_pyarrow(py)
+    };
+    Ok((as_table(published)?, as_table(log)?))
+}
+
+/// Registers this module's functions.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(disclose, m)?)?;
+    m.add("ROLES_KEY", collabmetrics::table::ROLES_KEY)?;
+    Ok(())
+}

@@ -1,0 +1,317 @@
+//! `--publish [RULE]`: controlled tables for publication (`collabmetrics::disclosure`), for
+//! every metric command and the demo report. Suppressed cells print as `*` in CSV and text
+//! (null in JSON); the log of what changed is never written with the table.
+
+use crate::demo::DemoArgs;
+use crate::report::{Report, Section};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float64Type, Int64Type};
+use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema};
+use collabmetrics::demo::{self, DemoOptions};
+use collabmetrics::disclosure::{disclose, DisclosureOptions, LogEntry, Rule};
+use collabmetrics::distance::{self, SummaryTableOptions};
+use collabmetrics::oap::{self, month_of, OapOptions, Window};
+use collabmetrics::table::{ColumnMap, Input, Roles, TableResult};
+use collabmetrics::transition::{self, Tables, TransitionOptions};
+use collabmetrics::{Error, Result};
+use std::collections::HashSet;
+use std::sync::Arc;
+
+/// The rule of `--publish [RULE]` (`None`: not publishing; the flag alone: the default rule).
+pub fn rule(arg: &Option<Option<String>>) -> std::result::Result<Option<Rule>, String> {
+    match arg {
+        None => Ok(None),
+        Some(None) => Ok(Some(Rule::default())),
+        Some(Some(name)) => name
+            .parse()
+            .map(Some)
+            .map_err(|e: Error| format!("--publish: {e}")),
+    }
+}
+
+/// A result published under `rule`: the controlled table (suppressed cells null) and the
+/// cells the rule suppressed.
+pub fn publish(result: &TableResult, rule: Rule) -> Result<(TableResult, Vec<LogEntry>)> {
+    let batch = result.table.clone();
+    let input = Input::new(batch.schema(), &[batch], ColumnMap::new())?;
+    let opts = DisclosureOptions {
+        rule,
+        ..DisclosureOptions::default()
+    };
+    let out = disclose(&input, &opts)?;
+    Ok((out.table, out.log))
+}
+
+/// The table with every column holding a suppressed cell as text, `*` where suppressed (for
+/// CSV and text output: a blank would read as missing).
+pub fn starred(batch: &RecordBatch, log: &[LogEntry]) -> RecordBatch {
+    let hidden: HashSet<(usize, &str)> = log
+        .iter()
+        .filter(|e| e.reason.suppresses())
+        .map(|e| (e.row, e.column.as_str()))
+        .collect();
+    let schema = batch.schema();
+    let mut fields = Vec::new();
+    let mut columns: Vec<ArrayRef> = Vec::new();
+    for (f, col) in schema.fields().iter().zip(batch.columns()) {
+        let name = f.name().as_str();
+        if !(0..batch.num_rows()).any(|r| hidden.contains(&(r, name))) {
+            fields.push(f.as_ref().clone());
+            columns.push(col.clone());
+            continue;
+        }
+        let text: StringArray = (0..batch.num_rows())
+            .map(|r| {
+                if hidden.contains(&(r, name)) {
+                    Some("*".to_owned())
+                } else {
+                    cell(col.as_ref(), r)
+                }
+            })
+            .collect();
+        fields.push(Field::new(name, DataType::Utf8, true));
+        columns.push(Arc::new(text));
+    }
+    let schema = Schema::new_with_metadata(fields, schema.metadata().clone());
+    // Same row count in every column: only types changed.
+    RecordBatch::try_new(Arc::new(schema), columns).unwrap_or_else(|_| batch.clone())
+}
+
+/// A cell as text (`None` for null): whole numbers without decimals, others as written.
+fn cell(col: &dyn Array, r: usize) -> Option<String> {
+    if col.is_null(r) {
+        return None;
+    }
+    Some(match col.data_type() {
+        DataType::Int64 => col.as_primitive::<Int64Type>().value(r).to_string(),
+        DataType::Float64 => {
+            let v = col.as_primitive::<Float64Type>().value(r);
+            if v.fract() == 0.0 && v.abs() < 1e15 {
+                format!("{v:.0}")
+            } else {
+                format!("{v}")
+            }
+        }
+        _ => collabmetrics::table::display(col, r),
+    })
+}
+
+/// `collabmetrics demo --publish`: the demo's main result tables as they may be published.
+pub fn demo_report(args: &DemoArgs, rule: Rule) -> Result<Report> {
+    let opts = DemoOptions {
+        seed: args.seed,
+        scale: args.scale,
+        ..DemoOptions::default()
+    };
+    let data = demo::try_generate(&opts)?;
+    let end = opts.data_end();
+    let start = oap::month_start(month_of(end) - 11);
+    let batch_input =
+        |b: &RecordBatch| Input::new(b.schema(), std::slice::from_ref(b), ColumnMap::new());
+    let mut sections = Vec::new();
+
+    // OAPs by place over rolling quarters, with rates per million and shares of admissions.
+    let mut o = OapOptions::new(start, end);
+    o.window = Window::Rolling3m;
+    o.by = vec!["place".into()];
+    o.data_cutoff = Some(end);
+    o.confidence = args.confidence;
+    let population = crate::demo::population_by_place(&data)?;
+    let oaps = oap::measures(
+        &batch_input(&data.placements)?,
+        &o,
+        Some(&batch_input(&population)?),
+        Some(&batch_input(&data.admissions)?),
+    )?;
+    sections.push(section(
+        "Inappropriate out-of-area placements by place, rolling 3 months (published)",
+        &oaps,
+        rule,
+        &[
+            "period_end",
+            "place",
+            "started",
+            "ended",
+            "active_at_end",
+            "bed_days",
+            "rate_started",
+            "proportion_bed_days",
+        ],
+    )?);
+
+    // Placements started in the last month by place and ethnicity: a two-way table with margins.
+    let mut o = OapOptions::new(oap::month_start(month_of(end)), end);
+    o.by = vec!["place".into(), "ethnicity".into()];
+    o.data_cutoff = Some(end);
+    let two_way = oap::measures(&batch_input(&data.placements)?, &o, None, None)?;
+    sections.push(section(
+        "Placements started in the last month by place and ethnicity, with totals (published)",
+        &two_way,
+        rule,
+        &["place", "ethnicity", "started", "bed_days"],
+    )?);
+
+    // Travel distance of the year's placements by place.
+    let with_km = crate::demo::with_distance(&data.placements)?;
+    let mut d = SummaryTableOptions {
+        distance: "distance_km".into(),
+        by: vec!["place".into()],
+        ..SummaryTableOptions::default()
+    };
+    d.options.confidence = args.confidence;
+    let km = distance::distance_summary_table(&batch_input(&with_km)?, &d)?;
+    sections.push(section(
+        "Travel distance of placements by place, whole period (published)",
+        &km,
+        rule,
+        &["place", "count", "median", "count_beyond", "share_beyond"],
+    )?);
+
+    // Transition: every metric for the whole cohort and by place.
+    let persons = batch_input(&data.persons)?;
+    let referrals = batch_input(&data.referrals)?;
+    let contacts = batch_input(&data.contacts)?;
+    let plans = batch_input(&data.care_plans)?;
+    let tables = Tables {
+        persons: &persons,
+        referrals: &referrals,
+        contacts: &contacts,
+        care_plans: Some(&plans),
+    };
+    let mut t = TransitionOptions::new(end);
+    t.confidence = args.confidence;
+    t.by = Some(vec!["place".into()]);
+    let summary = transition::summary(&tables, &t)?;
+    sections.push(section(
+        "Transition metrics by place (published)",
+        &summary,
+        rule,
+        &[
+            "cohort",
+            "metric",
+            "breakdown",
+            "group",
+            "numerator",
+            "denominator",
+            "value",
+        ],
+    )?);
+
+    Ok(Report {
+        title: format!("collabmetrics demo: tables for publication under the rule {rule}"),
+        note: format!(
+            "SYNTHETIC DATA (seed {}, scale {}). Every count is controlled: below the rule's threshold shown *, the others rounded to its base; totals from unrounded parts; rates and percentages from unrounded counts, suppressed with their counts.",
+            opts.seed, opts.scale
+        ),
+        sections,
+        tables: Default::default(),
+    })
+}
+
+/// One published table as a report section showing `columns` (those the table has).
+fn section(title: &str, result: &TableResult, rule: Rule, columns: &[&str]) -> Result<Section> {
+    let (published, log) = publish(result, rule)?;
+    let table = &published.table;
+    let roles = Roles::of(&table.schema())?.unwrap_or_default();
+    let hidden: HashSet<(usize, &str)> = log
+        .iter()
+        .filter(|e| e.reason.suppresses())
+        .map(|e| (e.row, e.column.as_str()))
+        .collect();
+    let shown: Vec<&str> = columns
+        .iter()
+        .copied()
+        .filter(|c| table.column_by_name(c).is_some())
+        .collect();
+    let counts: Vec<&str> = shown
+        .iter()
+        .copied()
+        .filter(|c| roles.counts.iter().any(|r| r == c))
+        .collect();
+    let keys: HashSet<&str> = roles
+        .keys
+        .iter()
+        .chain(&roles.dimensions)
+        .map(String::as_str)
+        .collect();
+    let rows = (0..table.num_rows())
+        .map(|r| {
+            shown
+                .iter()
+                .map(|&c| {
+                    let Some(col) = table.column_by_name(c) else {
+                        return String::new();
+                    };
+                    match (
+                        hidden.contains(&(r, c)),
+                        cell(col.as_ref(), r),
+                        a_float(col.as_ref(), r),
+                    ) {
+                        (true, _, _) => "*".to_owned(),
+                        // A null key is a margin; another null, a value that does not apply.
+                        (false, None, _) if keys.contains(c) => "Total".to_owned(),
+                        (false, None, _) => "-".to_owned(),
+                        (false, Some(_), Some(v)) if v.fract() != 0.0 => format!("{v:.2}"),
+                        (false, Some(s), _) => s,
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    Ok(Section::new(
+        title,
+        &format!(
+            "Counts ({}) under {rule}; derived values from unrounded counts. * suppressed, - not applicable.",
+            counts.join(", ")
+        ),
+        shown.iter().map(|s| s.to_string()).collect(),
+        rows,
+        &published.diagnostics,
+    ))
+}
+
+/// The value of a float cell.
+fn a_float(col: &dyn Array, r: usize) -> Option<f64> {
+    (col.data_type() == &DataType::Float64 && col.is_valid(r))
+        .then(|| col.as_primitive::<Float64Type>().value(r))
+}
+
+/// Publishes `result` when asked, prints its diagnostics, and writes it (`*` for suppressed
+/// cells in CSV).
+pub fn write(
+    result: TableResult,
+    publish_arg: &Option<Option<String>>,
+    format: crate::io::TableFormat,
+    out: Option<&std::path::Path>,
+) -> std::result::Result<(), String> {
+    crate::io::print_diagnostics(&result.diagnostics);
+    let Some(rule) = rule(publish_arg)? else {
+        return crate::io::write_output(&result.table, format, out);
+    };
+    let (published, log) = publish(&result, rule).map_err(|e| format!("--publish: {e}"))?;
+    crate::io::print_diagnostics(&published.diagnostics);
+    let table = match format {
+        crate::io::TableFormat::Csv => starred(&published.table, &log),
+        crate::io::TableFormat::Json => published.table,
+    };
+    crate::io::write_output(&table, format, out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_flag_alone_is_the_default_rule() {
+        assert_eq!(rule(&None).unwrap(), None);
+        assert_eq!(rule(&Some(None)).unwrap(), Some(Rule::NhsMhsds));
+        assert_eq!(
+            rule(&Some(Some("nhs_hes".into()))).unwrap(),
+            Some(Rule::NhsHes)
+        );
+        assert!(rule(&Some(Some("nhs".into())))
+            .unwrap_err()
+            .contains("unknown rule"));
+    }
+}

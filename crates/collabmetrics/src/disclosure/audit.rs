@@ -1,0 +1,413 @@
+//! The audit: what an attacker who knows the rule can learn of each suppressed cell from
+//! everything published.
+//!
+//! A table with margins is a set of cells bound by sums. The attacker knows each published
+//! cell exactly (no rounding) or as the range of counts the rule rounds to its value, knows
+//! that suppressed cells are counts in the rule's suppressed range when only primary cells are
+//! suppressed (and only that they are ≥ 0 when complements are suppressed too, since it cannot
+//! tell which is which), and knows every sum. The smallest and largest value of a suppressed
+//! cell subject to all of this are the minimum and maximum of two linear programmes, solved
+//! with `good_lp`'s pure-Rust `microlp` solver.
+//!
+//! To keep it fast, the sums are seen as a network: the cells of a two-way table with margins
+//! are the arcs of a circulation (a row node for each row, a column node for each column, and
+//! two total nodes: total → row i carries the row margin, row i → column j the cell, column j
+//! → total′ the column margin, total′ → total the grand total; a one-way table is parts
+//! total → total′ and its total back). Moving a cell while keeping every sum means pushing
+//! flow round a cycle through it. Before solving a programme for a bound, the audit tries to
+//! reach the cell's own bound (the end of its known range) by pushing flow from the true
+//! table along augmenting paths; when that succeeds the bound is attained, so it is the
+//! programme's optimum (no feasible table can pass the cell's own bound). Only the bounds it
+//! cannot reach that way are solved as linear programmes, each over the cells connected to the
+//! audited one through unpublished cells.
+
+use super::margins::Grid;
+use crate::error::{Error, Result};
+use good_lp::{
+    microlp, variable, Expression, ProblemVariables, ResolutionError, Solution, SolverModel,
+};
+
+/// Flows closer than this are equal (values are whole numbers; solutions are within 1e-9).
+const EPS: f64 = 1e-7;
+
+/// One table's cells as arcs of a circulation, with what the attacker knows of each.
+#[derive(Debug, Clone)]
+pub(crate) struct Network {
+    pub n_nodes: usize,
+    /// (tail, head) of each arc.
+    pub arcs: Vec<(u32, u32)>,
+    /// The true values.
+    pub x: Vec<f64>,
+    /// The attacker's bounds; `lo == hi` for a cell known exactly.
+    pub lo: Vec<f64>,
+    pub hi: Vec<f64>,
+}
+
+/// The arcs of the present cells of `grid`, in [`Grid::present`] order, and the node count.
+pub(crate) fn arcs_of(grid: &Grid) -> (usize, Vec<(u32, u32)>) {
+    if !grid.two_way() {
+        // Node 0: total, node 1: total′. Parts 0 → 1, the total 1 → 0.
+        let arcs = grid
+            .present()
+            .map(|(i, _, _)| if i < grid.rows { (0, 1) } else { (1, 0) })
+            .collect();
+        return (2, arcs);
+    }
+    let (m, n) = (grid.rows as u32, grid.cols as u32);
+    let (tot, tot2) = (m + n, m + n + 1);
+    let arcs = grid
+        .present()
+        .map(|(i, j, _)| {
+            let (i, j) = (i as u32, j as u32);
+            match (i < m, j < n) {
+                (true, true) => (i, m + j),
+                (true, false) => (tot, i),
+                (false, true) => (m + j, tot2),
+                (false, false) => (tot2, tot),
+            }
+        })
+        .collect();
+    (grid.rows + grid.cols + 2, arcs)
+}
+
+impl Network {
+    /// The attacker's interval of each arc in `audited`: `(lower, upper)`, `upper` infinite
+    /// when nothing bounds the cell. With `flow_bounds`, a bound that augmenting paths cannot
+    /// reach is their maximum flow (the programme's optimum, by max-flow min-cut: used where
+    /// the audit only reports); otherwise it is solved as a linear programme.
+    pub fn intervals(&self, audited: &[usize], flow_bounds: bool) -> Result<Vec<(f64, f64)>> {
+        let mut search = Search::new(self);
+        audited
+            .iter()
+            .map(|&e| {
+                Ok((
+                    self.bound(e, false, flow_bounds, &mut search)?,
+                    self.bound(e, true, flow_bounds, &mut search)?,
+                ))
+            })
+            .collect()
+    }
+
+    fn free(&self, a: usize) -> bool {
+        self.hi[a] - self.lo[a] > EPS
+    }
+
+    /// The smallest (`upper` false) or largest value of arc `e`.
+    fn bound(&self, e: usize, upper: bool, flow_bounds: bool, search: &mut Search) -> Result<f64> {
+        let own = if upper { self.hi[e] } else { self.lo[e] };
+        if !self.free(e) || (own - self.x[e]).abs() <= EPS {
+            return Ok(own);
+        }
+        if own.is_finite() {
+            let (tail, head) = self.arcs[e];
+            let need = (own - self.x[e]).abs();
+            // Raising e needs flow from its head back to its tail; lowering, the reverse.
+            let (from, to) = if upper { (head, tail) } else { (tail, head) };
+            let pushed = search.push(self, e, from, to, need);
+            if pushed >= need - EPS {
+                return Ok(own);
+            }
+            if flow_bounds {
+                let moved = if upper { pushed } else { -pushed };
+                return Ok(clean(self.x[e] + moved));
+            }
+        }
+        self.solve(e, upper)
+    }
+
+    /// The linear programme: optimise arc `e` over the arcs connected to it through free arcs.
+    fn solve(&self, e: usize, upper: bool) -> Result<f64> {
+        let component = self.component(e);
+        let mut vars = ProblemVariables::new();
+        let mut var_of = vec![None; self.arcs.len()];
+        for (a, slot) in var_of.iter_mut().enumerate() {
+            if component[a] {
+                let mut v = variable().min(self.lo[a]);
+                if self.hi[a].is_finite() {
+                    v = v.max(self.hi[a]);
+                }
+                *slot = Some(vars.add(v));
+            }
+        }
+        let Some(target) = var_of[e] else {
+            return Ok(self.x[e]);
+        };
+        let mut model = if upper {
+            vars.maximise(target)
+        } else {
+            vars.minimise(target)
+        }
+        .using(microlp);
+        // Flow conservation at every node the component touches: Σ in − Σ out = 0, the other
+        // arcs (known or not connected) moved to the right-hand side at their true values,
+        // which is what the attacker knows of them or does not need. One node's equation is
+        // the sum of the others'.
+        let mut expr: Vec<Expression> = vec![Expression::from(0.0); self.n_nodes];
+        let mut constant = vec![0.0; self.n_nodes];
+        let mut touched = vec![false; self.n_nodes];
+        for (a, &(t, h)) in self.arcs.iter().enumerate() {
+            let (t, h) = (t as usize, h as usize);
+            match var_of[a] {
+                Some(v) => {
+                    expr[h] += v;
+                    expr[t] -= v;
+                    touched[h] = true;
+                    touched[t] = true;
+                }
+                None => {
+                    constant[h] += self.x[a];
+                    constant[t] -= self.x[a];
+                }
+            }
+        }
+        let nodes: Vec<usize> = (0..self.n_nodes).filter(|&v| touched[v]).collect();
+        for &v in nodes.iter().skip(1) {
+            let lhs = std::mem::replace(&mut expr[v], Expression::from(0.0));
+            model.add_constraint(lhs.eq(-constant[v]));
+        }
+        match model.solve() {
+            Ok(solution) => Ok(clean(solution.value(target))),
+            Err(ResolutionError::Unbounded) => Ok(if upper {
+                f64::INFINITY
+            } else {
+                f64::NEG_INFINITY
+            }),
+            Err(err) => Err(Error::Internal {
+                message: format!(
+                    "the audit's linear programme failed ({err}) although the true table is feasible"
+                ),
+            }),
+        }
+    }
+
+    /// Arcs connected to `e` through free arcs (sharing nodes), `e` included.
+    fn component(&self, e: usize) -> Vec<bool> {
+        let mut adj: Vec<Vec<usize>> = vec![Vec::new(); self.n_nodes];
+        for (a, &(t, h)) in self.arcs.iter().enumerate() {
+            if self.free(a) {
+                adj[t as usize].push(a);
+                adj[h as usize].push(a);
+            }
+        }
+        let mut node_seen = vec![false; self.n_nodes];
+        let mut arc_in = vec![false; self.arcs.len()];
+        let mut stack = vec![self.arcs[e].0, self.arcs[e].1];
+        while let Some(v) = stack.pop() {
+            if std::mem::replace(&mut node_seen[v as usize], true) {
+                continue;
+            }
+            for &a in &adj[v as usize] {
+                if !arc_in[a] {
+                    arc_in[a] = true;
+                    stack.push(self.arcs[a].0);
+                    stack.push(self.arcs[a].1);
+                }
+            }
+        }
+        arc_in
+    }
+}
+
+/// A solution value as the whole number it is within rounding.
+fn clean(v: f64) -> f64 {
+    let r = v.round();
+    if (v - r).abs() < 1e-6 {
+        r
+    } else {
+        v
+    }
+}
+
+/// Augmenting-path search on the residual network of the true table. Buffers are reused
+/// across queries: flows are restored from an undo log and visits are stamped, so a query
+/// costs what its searches visit.
+struct Search {
+    /// Per node, the free arcs touching it: (arc, the node is its tail).
+    adj: Vec<Vec<(u32, bool)>>,
+    flow: Vec<f64>,
+    undo: Vec<(u32, f64)>,
+    parent: Vec<(u32, bool)>,
+    stamp: Vec<u32>,
+    now: u32,
+    queue: Vec<u32>,
+}
+
+impl Search {
+    fn new(net: &Network) -> Self {
+        let mut adj = vec![Vec::new(); net.n_nodes];
+        for (a, &(t, h)) in net.arcs.iter().enumerate() {
+            if net.free(a) {
+                adj[t as usize].push((a as u32, true));
+                adj[h as usize].push((a as u32, false));
+            }
+        }
+        Search {
+            adj,
+            flow: net.x.clone(),
+            undo: Vec::new(),
+            parent: vec![(0, false); net.n_nodes],
+            stamp: vec![0; net.n_nodes],
+            now: 0,
+            queue: Vec::new(),
+        }
+    }
+
+    /// Pushes up to `need` units from node `from` to node `to` through free arcs other than
+    /// `skip`, starting from the true table (Edmonds–Karp); returns how much it pushed. The
+    /// flows are the true table again afterwards.
+    fn push(&mut self, net: &Network, skip: usize, from: u32, to: u32, need: f64) -> f64 {
+        let mut pushed = 0.0;
+        while pushed < need - EPS {
+            let Some(bottleneck) = self.bfs(net, skip, from, to) else {
+                break;
+            };
+            let amount = bottleneck.min(need - pushed);
+            let mut v = to;
+            while v != from {
+                let (a, forward) = self.parent[v as usize];
+                let ai = a as usize;
+                self.undo.push((a, self.flow[ai]));
+                let (t, h) = net.arcs[ai];
+                if forward {
+                    self.flow[ai] += amount;
+                    v = t;
+                } else {
+                    self.flow[ai] -= amount;
+                    v = h;
+                }
+            }
+            pushed += amount;
+        }
+        while let Some((a, old)) = self.undo.pop() {
+            self.flow[a as usize] = old;
+        }
+        pushed
+    }
+
+    /// A shortest path with room from `from` to `to` (parents in `parent`); its bottleneck.
+    fn bfs(&mut self, net: &Network, skip: usize, from: u32, to: u32) -> Option<f64> {
+        self.now = self.now.wrapping_add(1);
+        if self.now == 0 {
+            self.stamp.iter_mut().for_each(|s| *s = 0);
+            self.now = 1;
+        }
+        let now = self.now;
+        self.queue.clear();
+        self.queue.push(from);
+        self.stamp[from as usize] = now;
+        let mut head = 0;
+        'search: while head < self.queue.len() {
+            let v = self.queue[head];
+            head += 1;
+            for &(a, v_is_tail) in &self.adj[v as usize] {
+                let ai = a as usize;
+                if ai == skip {
+                    continue;
+                }
+                let (t, h) = net.arcs[ai];
+                // Leaving v along the arc (v its tail) raises it; against it, lowers it.
+                let (room, next) = if v_is_tail {
+                    (net.hi[ai] - self.flow[ai], h)
+                } else {
+                    (self.flow[ai] - net.lo[ai], t)
+                };
+                if room > EPS && self.stamp[next as usize] != now {
+                    self.stamp[next as usize] = now;
+                    self.parent[next as usize] = (a, v_is_tail);
+                    if next == to {
+                        break 'search;
+                    }
+                    self.queue.push(next);
+                }
+            }
+        }
+        if self.stamp[to as usize] != now {
+            return None;
+        }
+        let mut bottleneck = f64::INFINITY;
+        let mut v = to;
+        while v != from {
+            let (a, forward) = self.parent[v as usize];
+            let ai = a as usize;
+            let (t, h) = net.arcs[ai];
+            if forward {
+                bottleneck = bottleneck.min(net.hi[ai] - self.flow[ai]);
+                v = t;
+            } else {
+                bottleneck = bottleneck.min(self.flow[ai] - net.lo[ai]);
+                v = h;
+            }
+        }
+        Some(bottleneck)
+    }
+}
+
+/// The intervals of a two-way table with published margins in which the cells `suppressed`
+/// (row, column of the interior, 0-based) are hidden and every other cell and margin is
+/// published exactly: what an attacker solving the linear programmes learns of each hidden
+/// cell, `x ≥ 0` (as [`super::disclose`] audits a table with complementary suppressions).
+/// For checking a suppression pattern made elsewhere.
+///
+/// ```
+/// use collabmetrics::disclosure::audit_two_way;
+/// // Suppressing X-A and X-B of [[3, 10, 12], [8, 9, 15], [6, 20, 7]] hides nothing:
+/// // the row total and the column totals give X-A = 3 and X-B = 10.
+/// let t = vec![vec![3, 10, 12], vec![8, 9, 15], vec![6, 20, 7]];
+/// let iv = audit_two_way(&t, &[(0, 0), (0, 1)]).unwrap();
+/// assert_eq!(iv, vec![(3.0, 3.0), (10.0, 10.0)]);
+/// ```
+pub fn audit_two_way(
+    interior: &[Vec<i64>],
+    suppressed: &[(usize, usize)],
+) -> Result<Vec<(f64, f64)>> {
+    let m = interior.len();
+    let n = interior.first().map_or(0, Vec::len);
+    if m == 0 || n == 0 || interior.iter().any(|r| r.len() != n) {
+        return Err(Error::invalid_argument(
+            "interior",
+            "expected a non-empty rectangular table of counts",
+        ));
+    }
+    if let Some(&(i, j)) = suppressed.iter().find(|&&(i, j)| i >= m || j >= n) {
+        return Err(Error::invalid_argument(
+            "suppressed",
+            format!("cell ({i}, {j}) is outside the {m} × {n} table"),
+        ));
+    }
+    let grid = Grid {
+        rows: m,
+        cols: n,
+        cells: (0..(m + 1) * (n + 1)).map(|c| Some(c as u32)).collect(),
+    };
+    let value = |i: usize, j: usize| -> i64 {
+        match (i < m, j < n) {
+            (true, true) => interior[i][j],
+            (true, false) => interior[i].iter().sum(),
+            (false, true) => interior.iter().map(|r| r[j]).sum(),
+            (false, false) => interior.iter().flatten().sum(),
+        }
+    };
+    let (n_nodes, arcs) = arcs_of(&grid);
+    let cells: Vec<(usize, usize)> = grid.present().map(|(i, j, _)| (i, j)).collect();
+    let x: Vec<f64> = cells.iter().map(|&(i, j)| value(i, j) as f64).collect();
+    let hidden = |i, j| suppressed.contains(&(i, j));
+    let lo = cells
+        .iter()
+        .zip(&x)
+        .map(|(&(i, j), &v)| if hidden(i, j) { 0.0 } else { v })
+        .collect();
+    let hi = cells
+        .iter()
+        .zip(&x)
+        .map(|(&(i, j), &v)| if hidden(i, j) { f64::INFINITY } else { v })
+        .collect();
+    let net = Network {
+        n_nodes,
+        arcs,
+        x,
+        lo,
+        hi,
+    };
+    let audited: Vec<usize> = suppressed.iter().map(|&(i, j)| i * (n + 1) + j).collect();
+    net.intervals(&audited, false)
+}

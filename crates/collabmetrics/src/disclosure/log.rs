@@ -1,0 +1,155 @@
+//! The disclosure log: every published cell that differs from its original, why, and (for
+//! suppressed counts) what an attacker can still learn of it. The log is for the analyst in
+//! the secure environment: it holds the original values and is never published.
+
+use crate::error::{Error, Result};
+use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray, UInt64Array};
+use arrow_schema::{DataType, Field, Schema};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+
+/// Why a published cell differs from the original.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// A count in the rule's suppressed range.
+    PrimarySmall,
+    /// A count suppressed so that a primary cell cannot be recovered from the margins.
+    SecondaryComplement,
+    /// A derived value whose numerator is suppressed.
+    DerivedNumerator,
+    /// A derived value whose denominator is suppressed (`suppress_on = "either"`).
+    DerivedDenominator,
+    /// A derived value whose denominator is below `min_denominator`.
+    DerivedMinDenominator,
+    /// A count rounded to the rule's base, or a derived value rounded to its decimals.
+    Rounded,
+}
+
+impl Reason {
+    /// Every reason, in the order of its name table.
+    pub const ALL: [Reason; 6] = [
+        Reason::PrimarySmall,
+        Reason::SecondaryComplement,
+        Reason::DerivedNumerator,
+        Reason::DerivedDenominator,
+        Reason::DerivedMinDenominator,
+        Reason::Rounded,
+    ];
+
+    /// The stable name (`"primary_small"`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::PrimarySmall => "primary_small",
+            Reason::SecondaryComplement => "secondary_complement",
+            Reason::DerivedNumerator => "derived_numerator",
+            Reason::DerivedDenominator => "derived_denominator",
+            Reason::DerivedMinDenominator => "derived_min_denominator",
+            Reason::Rounded => "rounded",
+        }
+    }
+
+    /// What the rule did, in words (the diagnostics' `action`).
+    pub fn action(self) -> &'static str {
+        match self {
+            Reason::PrimarySmall => "count suppressed: in the rule's suppressed range",
+            Reason::SecondaryComplement => {
+                "count suppressed: complement protecting a suppressed cell"
+            }
+            Reason::DerivedNumerator => "derived value suppressed: its numerator is suppressed",
+            Reason::DerivedDenominator => "derived value suppressed: its denominator is suppressed",
+            Reason::DerivedMinDenominator => {
+                "derived value suppressed: denominator below min_denominator"
+            }
+            Reason::Rounded => "rounded to the rule's base (counts) or decimals (derived values)",
+        }
+    }
+
+    /// True for the reasons that suppress a cell.
+    pub fn suppresses(self) -> bool {
+        self != Reason::Rounded
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Reason {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Reason> {
+        Reason::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Reason::ALL.iter().map(|r| r.as_str()).collect();
+                Error::invalid_argument(
+                    "reason",
+                    format!(
+                        "unknown reason \"{s}\"; expected one of {}",
+                        names.join(", ")
+                    ),
+                )
+            })
+    }
+}
+
+/// One changed cell of the published table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogEntry {
+    /// The row of the published table (added margin rows included).
+    pub row: usize,
+    /// The column.
+    pub column: String,
+    /// The unrounded value.
+    pub original: f64,
+    /// The published value (`None` when suppressed; with `display = "5"` a suppressed count
+    /// is published as 5 and this says so).
+    pub published: Option<f64>,
+    /// Why it changed.
+    pub reason: Reason,
+    /// For a suppressed count of a table with margins: the smallest and largest values the
+    /// count can take given everything published (the attacker's linear programmes; `upper`
+    /// is infinite when nothing bounds it). Without margins, the rule's suppressed range.
+    pub audit_lower: Option<f64>,
+    /// See `audit_lower`.
+    pub audit_upper: Option<f64>,
+}
+
+/// The log as an Arrow table: `row`, `column`, `original`, `published`, `reason`,
+/// `audit_lower`, `audit_upper`.
+pub fn log_batch(log: &[LogEntry]) -> Result<RecordBatch> {
+    let schema = Schema::new(vec![
+        Field::new("row", DataType::UInt64, false),
+        Field::new("column", DataType::Utf8, false),
+        Field::new("original", DataType::Float64, false),
+        Field::new("published", DataType::Float64, true),
+        Field::new("reason", DataType::Utf8, false),
+        Field::new("audit_lower", DataType::Float64, true),
+        Field::new("audit_upper", DataType::Float64, true),
+    ]);
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(UInt64Array::from_iter_values(
+            log.iter().map(|e| e.row as u64),
+        )),
+        Arc::new(StringArray::from_iter_values(
+            log.iter().map(|e| e.column.as_str()),
+        )),
+        Arc::new(Float64Array::from_iter_values(
+            log.iter().map(|e| e.original),
+        )),
+        Arc::new(Float64Array::from_iter(log.iter().map(|e| e.published))),
+        Arc::new(StringArray::from_iter_values(
+            log.iter().map(|e| e.reason.as_str()),
+        )),
+        Arc::new(Float64Array::from_iter(log.iter().map(|e| e.audit_lower))),
+        Arc::new(Float64Array::from_iter(log.iter().map(|e| e.audit_upper))),
+    ];
+    RecordBatch::try_new(Arc::new(schema), columns)
+        .map_err(|e| Error::invalid_argument("log", e.to_string()))
+}

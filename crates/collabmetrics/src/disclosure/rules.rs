@@ -1,0 +1,409 @@
+//! The primary rules (NHS England's MHSDS and HES practice, or the caller's own) and the
+//! option enums of [`super::disclose`], each with one name table.
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// The small-number rule applied to every sub-national count.
+///
+/// | rule | sub-national count `c` |
+/// |---|---|
+/// | `nhs_mhsds` (default) | `c < 5` (0 included) suppressed; else `5·floor(c/5 + 0.5)` |
+/// | `nhs_hes` | `0` stays 0; `1 ≤ c ≤ 7` suppressed; else `5·floor(c/5 + 0.5)` |
+/// | `none` | unchanged |
+/// | `custom(k, suppress_zero, base)` | `c < k` (and `c > 0` unless `suppress_zero`) suppressed; else `base·floor(c/base + 0.5)` |
+///
+/// National rows are never changed. Names: `"nhs_mhsds"`, `"nhs_hes"`, `"none"`,
+/// `"custom(k=5, suppress_zero=false, base=1)"` (serde: the name, or
+/// `{"k": 5, "suppress_zero": false, "base": 1}` for a custom rule).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(try_from = "RuleRepr", into = "RuleRepr")]
+pub enum Rule {
+    /// NHS England's MHSDS publications: counts below 5 suppressed, others rounded to 5.
+    #[default]
+    NhsMhsds,
+    /// NHS Digital's HES/ECDS rule since 2018: 1–7 suppressed, others rounded to 5.
+    NhsHes,
+    /// No control (for tables that are not of patients).
+    None,
+    /// The caller's own threshold `k`, zeros suppressed or not, rounding base (1: none).
+    Custom {
+        /// Counts below this are suppressed.
+        k: u64,
+        /// Whether a zero is suppressed too.
+        suppress_zero: bool,
+        /// Published counts are rounded to the nearest multiple of this (1: not rounded).
+        base: u64,
+    },
+}
+
+impl Rule {
+    /// The threshold: counts below it are suppressed (0 for `none`).
+    pub fn threshold(self) -> u64 {
+        match self {
+            Rule::NhsMhsds => 5,
+            Rule::NhsHes => 8,
+            Rule::None => 0,
+            Rule::Custom { k, .. } => k,
+        }
+    }
+
+    /// Whether a zero count is suppressed.
+    pub fn suppress_zero(self) -> bool {
+        match self {
+            Rule::NhsMhsds => true,
+            Rule::NhsHes | Rule::None => false,
+            Rule::Custom { suppress_zero, .. } => suppress_zero,
+        }
+    }
+
+    /// The rounding base (1: published counts are exact).
+    pub fn base(self) -> u64 {
+        match self {
+            Rule::NhsMhsds | Rule::NhsHes => 5,
+            Rule::None => 1,
+            Rule::Custom { base, .. } => base,
+        }
+    }
+
+    /// True when published counts are rounded to a base of 5 or more, which (NHS practice)
+    /// makes secondary suppression unnecessary: `secondary = "auto"` then adds none.
+    pub fn rounds(self) -> bool {
+        self.base() >= 5
+    }
+
+    /// Decimals of published percentages when the caller gives none: 0 for the NHS rules
+    /// (MHSDS publishes whole percentages), unrounded otherwise.
+    pub fn default_decimals(self) -> Option<u32> {
+        match self {
+            Rule::NhsMhsds | Rule::NhsHes => Some(0),
+            Rule::None | Rule::Custom { .. } => None,
+        }
+    }
+
+    /// True when the sub-national count `c` is suppressed.
+    pub fn suppresses(self, c: u64) -> bool {
+        c < self.threshold() && (c > 0 || self.suppress_zero())
+    }
+
+    /// The published value of a sub-national count: `None` when suppressed, else `c` rounded
+    /// half up to the base (`base·floor(c/base + 0.5)`, in integers).
+    pub fn publish(self, c: u64) -> Option<u64> {
+        if self.suppresses(c) {
+            return None;
+        }
+        Some(round_to(c, self.base()))
+    }
+
+    /// The suppressed range `[lo, hi]` (whole numbers), or `None` when nothing is suppressed.
+    pub fn suppressed_range(self) -> Option<(u64, u64)> {
+        let k = self.threshold();
+        let lo = u64::from(!self.suppress_zero());
+        (k >= 1 && lo < k).then_some((lo, k - 1))
+    }
+
+    /// What a reader of a published sub-national value `p` knows of the count: the smallest
+    /// and largest whole numbers that this rule publishes as `p` (their hull, when the rounding
+    /// interval straddles the suppressed range).
+    pub fn known_range(self, p: u64) -> (u64, u64) {
+        let b = self.base().max(1);
+        // base·floor(c/base + 1/2) = p  ⟺  2p − b ≤ 2c < 2p + b.
+        let lo = (2 * p).saturating_sub(b).div_ceil(2);
+        let hi = (2 * p + b).div_ceil(2) - 1;
+        let Some((s_lo, s_hi)) = self.suppressed_range() else {
+            return (lo, hi);
+        };
+        // The rounding interval less the suppressed range: up to two pieces; their hull.
+        let below = (s_lo > 0 && lo < s_lo).then(|| (lo, hi.min(s_lo - 1)));
+        let above = (hi > s_hi).then(|| (lo.max(s_hi + 1), hi));
+        match (below, above) {
+            (Some((a, _)), Some((_, d))) => (a, d),
+            (Some(r), None) | (None, Some(r)) => r,
+            // Not a value this rule publishes: what the rounding says.
+            (None, None) => (lo, hi),
+        }
+    }
+}
+
+/// `c` rounded to the nearest multiple of `base`, halves up.
+fn round_to(c: u64, base: u64) -> u64 {
+    if base <= 1 {
+        return c;
+    }
+    (2 * c + base) / (2 * base) * base
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Rule::NhsMhsds => f.write_str("nhs_mhsds"),
+            Rule::NhsHes => f.write_str("nhs_hes"),
+            Rule::None => f.write_str("none"),
+            Rule::Custom {
+                k,
+                suppress_zero,
+                base,
+            } => write!(
+                f,
+                "custom(k={k}, suppress_zero={suppress_zero}, base={base})"
+            ),
+        }
+    }
+}
+
+const RULE_NAMES: &str = "nhs_mhsds, nhs_hes, none, custom(k=5, suppress_zero=false, base=1)";
+
+impl Rule {
+    /// A custom rule, checked: `k` ≥ 1 and `base` ≥ 1.
+    pub fn custom(k: u64, suppress_zero: bool, base: u64) -> Result<Rule> {
+        if k == 0 {
+            return Err(Error::invalid_argument(
+                "rule",
+                "a custom rule needs k >= 1 (use the rule \"none\" for no suppression)",
+            ));
+        }
+        if base == 0 {
+            return Err(Error::invalid_argument(
+                "rule",
+                "a custom rule needs base >= 1 (1: no rounding)",
+            ));
+        }
+        // The smallest published count must not round into the suppressed range (k = 7 with
+        // base 5 would publish 7 as 5, which then could only be 7).
+        if round_to(k, base) < k {
+            return Err(Error::invalid_argument(
+                "rule",
+                format!(
+                    "a custom rule with k={k} and base={base} would publish a count of {k} as {}, inside the suppressed range; choose a base of at most {} or a k that rounds up",
+                    round_to(k, base),
+                    2 * k - 1
+                ),
+            ));
+        }
+        Ok(Rule::Custom {
+            k,
+            suppress_zero,
+            base,
+        })
+    }
+
+    /// The short name: `"nhs_mhsds"`, `"nhs_hes"`, `"none"` or `"custom"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::NhsMhsds => "nhs_mhsds",
+            Rule::NhsHes => "nhs_hes",
+            Rule::None => "none",
+            Rule::Custom { .. } => "custom",
+        }
+    }
+}
+
+impl FromStr for Rule {
+    type Err = Error;
+
+    /// `nhs_mhsds`, `nhs_hes`, `none`, or `custom(k=5, suppress_zero=false, base=1)` (any
+    /// order; missing parameters take these defaults).
+    fn from_str(s: &str) -> Result<Rule> {
+        let s = s.trim();
+        match s {
+            "nhs_mhsds" => return Ok(Rule::NhsMhsds),
+            "nhs_hes" => return Ok(Rule::NhsHes),
+            "none" => return Ok(Rule::None),
+            _ => {}
+        }
+        let unknown = || {
+            Error::invalid_argument(
+                "rule",
+                format!("unknown rule \"{s}\"; expected one of {RULE_NAMES}"),
+            )
+        };
+        let inner = s
+            .strip_prefix("custom")
+            .map(str::trim)
+            .and_then(|r| r.strip_prefix('('))
+            .and_then(|r| r.strip_suffix(')'))
+            .ok_or_else(unknown)?;
+        let (mut k, mut zero, mut base) = (5, false, 1);
+        for part in inner.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (name, value) = part.split_once('=').ok_or_else(unknown)?;
+            let value = value.trim();
+            let bad = || {
+                Error::invalid_argument(
+                    "rule",
+                    format!("custom rule parameter `{part}`: expected k=<whole number>, suppress_zero=<true|false>, base=<whole number>"),
+                )
+            };
+            match name.trim() {
+                "k" => k = value.parse().map_err(|_| bad())?,
+                "base" => base = value.parse().map_err(|_| bad())?,
+                "suppress_zero" => zero = value.parse().map_err(|_| bad())?,
+                _ => return Err(bad()),
+            }
+        }
+        Rule::custom(k, zero, base)
+    }
+}
+
+/// The serde form: a name, or the parameters of a custom rule.
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum RuleRepr {
+    Name(String),
+    Custom(CustomRepr),
+}
+
+/// The parameters of a custom rule; a misspelt one is an error, not a default.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CustomRepr {
+    k: u64,
+    #[serde(default)]
+    suppress_zero: bool,
+    #[serde(default = "one")]
+    base: u64,
+}
+
+fn one() -> u64 {
+    1
+}
+
+impl TryFrom<RuleRepr> for Rule {
+    type Error = Error;
+
+    fn try_from(r: RuleRepr) -> Result<Rule> {
+        match r {
+            RuleRepr::Name(name) => name.parse(),
+            RuleRepr::Custom(CustomRepr {
+                k,
+                suppress_zero,
+                base,
+            }) => Rule::custom(k, suppress_zero, base),
+        }
+    }
+}
+
+impl From<Rule> for RuleRepr {
+    fn from(r: Rule) -> RuleRepr {
+        match r {
+            Rule::Custom {
+                k,
+                suppress_zero,
+                base,
+            } => RuleRepr::Custom(CustomRepr {
+                k,
+                suppress_zero,
+                base,
+            }),
+            other => RuleRepr::Name(other.as_str().to_owned()),
+        }
+    }
+}
+
+crate::option_enum! {
+    /// Secondary suppression: what protects a suppressed cell from being recovered from the
+    /// published cells and margins of its table.
+    #[derive(Default)]
+    pub enum Secondary: "secondary", "secondary method" {
+        /// `none` when the rule rounds to a base of 5 or more (NHS practice), else `hypercube`.
+        #[default]
+        Auto = "auto",
+        /// No secondary suppression (the audit still runs).
+        None = "none",
+        /// The hypercube method on one- and two-way tables with published margins.
+        Hypercube = "hypercube",
+    }
+}
+
+crate::option_enum! {
+    /// When a derived value is suppressed because of its counts.
+    #[derive(Default)]
+    pub enum SuppressOn: "suppress_on", "suppress_on" {
+        /// When its numerator or its denominator is suppressed (MHSDS core measures).
+        #[default]
+        Either = "either",
+        /// When its numerator is suppressed (MHSDS's newer measures).
+        Numerator = "numerator",
+    }
+}
+
+crate::option_enum! {
+    /// How a suppressed count reads in the published table.
+    #[derive(Default)]
+    pub enum Display: "display", "display" {
+        /// Null in the table (shown `*`): NHS England's publications.
+        #[default]
+        Star = "*",
+        /// The central value 5 (NHS Digital's codonPython for 1–7).
+        Central = "5",
+    }
+}
+
+impl Secondary {
+    /// The method `auto` stands for under `rule`.
+    pub fn resolve(self, rule: Rule) -> Secondary {
+        match self {
+            Secondary::Auto if rule.rounds() => Secondary::None,
+            Secondary::Auto => Secondary::Hypercube,
+            other => other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for r in [
+            Rule::NhsMhsds,
+            Rule::NhsHes,
+            Rule::None,
+            Rule::custom(5, false, 1).unwrap(),
+            Rule::custom(10, true, 5).unwrap(),
+        ] {
+            assert_eq!(r.to_string().parse::<Rule>().unwrap(), r);
+            let json = serde_json::to_string(&r).unwrap();
+            assert_eq!(serde_json::from_str::<Rule>(&json).unwrap(), r);
+        }
+        let r: Rule =
+            serde_json::from_str(r#"{"k": 5, "suppress_zero": false, "base": 1}"#).unwrap();
+        assert_eq!(r, Rule::custom(5, false, 1).unwrap());
+        assert_eq!(
+            "custom(base=5)".parse::<Rule>().unwrap(),
+            Rule::custom(5, false, 5).unwrap()
+        );
+        let e = "nhs".parse::<Rule>().unwrap_err();
+        assert!(e.to_string().contains("unknown rule \"nhs\""), "{e}");
+        assert!("custom(k=0)".parse::<Rule>().is_err());
+        assert!(Rule::custom(7, false, 5).is_err());
+        assert!(Rule::custom(2, true, 10).is_err());
+        for s in Secondary::ALL {
+            assert_eq!(s.as_str().parse::<Secondary>().unwrap(), *s);
+        }
+        let e = "cube".parse::<Secondary>().unwrap_err();
+        assert_eq!(e.argument(), Some("secondary"));
+        assert!("cube".parse::<Secondary>().is_err());
+        assert_eq!(serde_json::to_string(&Display::Central).unwrap(), "\"5\"");
+    }
+
+    #[test]
+    fn known_ranges_are_the_counts_each_value_stands_for() {
+        // By enumeration: every count 0..200 published as p lies in known_range(p).
+        for rule in [
+            Rule::NhsMhsds,
+            Rule::NhsHes,
+            Rule::custom(5, false, 1).unwrap(),
+            Rule::custom(5, true, 10).unwrap(),
+        ] {
+            for p in 0..200u64 {
+                let stands: Vec<u64> = (0..260).filter(|&c| rule.publish(c) == Some(p)).collect();
+                if let (Some(&lo), Some(&hi)) = (stands.first(), stands.last()) {
+                    assert_eq!(rule.known_range(p), (lo, hi), "{rule} p={p}");
+                }
+            }
+        }
+    }
+}

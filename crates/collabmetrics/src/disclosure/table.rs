@@ -1,0 +1,913 @@
+//! The table entry point: a result (or any table of counts) in, the publishable table and the
+//! log out.
+
+use super::audit::{arcs_of, Network};
+use super::derived;
+use super::hypercube::{self, Column};
+use super::log::{LogEntry, Reason};
+use super::margins::{Layout, Source};
+use super::rules::{Display, Rule, Secondary, SuppressOn};
+use crate::error::{Error, Result};
+use crate::table::{
+    display, Derived, DerivedKind, Diagnostics, Input, Link, Roles, TableResult, DIAGNOSTICS_KEY,
+};
+use arrow_array::{cast::AsArray, Array, ArrayRef, Float64Array, Int64Array};
+use arrow_array::{RecordBatch, UInt32Array};
+use arrow_schema::{DataType, Field, Schema};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// Options of [`disclose`]. `None` for `counts`, `derived`, `dimensions`, `by` and `national`
+/// means "as the table's roles say" (collabmetrics' results carry them; see
+/// [`crate::table::Roles`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DisclosureOptions {
+    /// The primary rule (default `nhs_mhsds`).
+    pub rule: Rule,
+    /// The count columns to control.
+    pub counts: Option<Vec<String>>,
+    /// The values derived from them.
+    pub derived: Option<Vec<Derived>>,
+    /// The key columns of a one- or two-way table whose margins (rows where a key is null) are
+    /// published: added when absent, checked when present, all from unrounded parts.
+    pub dimensions: Option<Vec<String>>,
+    /// Key columns splitting the rows into separate tables (e.g. the period).
+    pub by: Option<Vec<String>>,
+    /// A boolean column marking national (England) rows, which are published unchanged.
+    pub national: Option<String>,
+    /// Secondary suppression (default `auto`).
+    pub secondary: Secondary,
+    /// When a derived value follows its counts into suppression (default `either`).
+    pub suppress_on: SuppressOn,
+    /// How a suppressed count reads (default `*`, a null).
+    pub display: Display,
+    /// Decimals of published percentages (proportions: two more); default the rule's (0 for
+    /// the NHS rules, unrounded otherwise). A derived value's own `decimals` wins.
+    pub decimals: Option<u32>,
+}
+
+impl Default for DisclosureOptions {
+    fn default() -> Self {
+        DisclosureOptions {
+            rule: Rule::NhsMhsds,
+            counts: None,
+            derived: None,
+            dimensions: None,
+            by: None,
+            national: None,
+            secondary: Secondary::Auto,
+            suppress_on: SuppressOn::Either,
+            display: Display::Star,
+            decimals: None,
+        }
+    }
+}
+
+/// The published table and the log of every cell that changed.
+#[derive(Debug, Clone)]
+pub struct Disclosure {
+    /// The publishable table (suppressed cells null, or 5 with `display = "5"`), with
+    /// diagnostics counting the cells changed by reason. It never holds an original value.
+    pub table: TableResult,
+    /// Every changed cell with its original value and reason, and the audit's interval of
+    /// each suppressed count. For the analyst only: never publish it.
+    pub log: Vec<LogEntry>,
+}
+
+/// What the call controls, resolved from the options and the table's roles.
+struct Plan {
+    counts: Vec<String>,
+    derived: Vec<Derived>,
+    dims: Vec<String>,
+    by: Vec<String>,
+    national: Option<String>,
+    linked: Vec<Link>,
+    secondary: Secondary,
+}
+
+/// One count column over the published rows.
+struct Count {
+    name: String,
+    integer: bool,
+    values: Vec<Option<i64>>,
+    marks: Vec<Option<Reason>>,
+}
+
+/// Publishes `input` under `opts.rule`: national rows unchanged; every sub-national count in
+/// the rule's suppressed range suppressed, the others rounded to the rule's base; margins
+/// (with `dimensions`) added or checked and controlled from unrounded parts; secondary
+/// suppression where the rule does not round (`secondary`); derived values recomputed from
+/// unrounded counts where absent, suppressed with their counts and rounded; then the audit of
+/// every suppressed count (see [`super::audit`]), which fails, naming the cell, when a
+/// primary cell of a table protected by suppression alone can be narrowed below its rule's
+/// range (under rounding it only reports the intervals).
+///
+/// Errors: a count that is negative or not a whole number, a derived value naming a missing
+/// column, three or more dimensions, a hierarchical table or counts bound by sums the table
+/// does not lay out when protection needs secondary suppression (use τ-Argus Modular or
+/// sdcTable), a primary cell the hypercube cannot protect, an unsafe audit.
+pub fn disclose(input: &Input, opts: &DisclosureOptions) -> Result<Disclosure> {
+    let plan = plan(input, opts)?;
+    let layout = if plan.dims.is_empty() {
+        Layout::flat(input.num_rows())
+    } else {
+        Layout::new(input, &plan.dims, &plan.by)?
+    };
+    let rows = layout.len();
+    let national = national_rows(input, &plan, &layout)?;
+    let mut counts = plan
+        .counts
+        .iter()
+        .map(|c| read_count(input, c, &layout, opts.rule, &national))
+        .collect::<Result<Vec<Count>>>()?;
+    let describe = |row: usize| describe_cell(input, &plan, &layout, row);
+    if plan.secondary == Secondary::Hypercube {
+        check_structure(&plan, &layout, &counts, &describe)?;
+        for count in &mut counts {
+            for grid in &layout.grids {
+                let mut col = Column {
+                    values: &count.values,
+                    national: &national,
+                    marks: &mut count.marks,
+                };
+                if let Err(row) = hypercube::protect(grid, &mut col) {
+                    return Err(cell_error(
+                        count,
+                        row,
+                        format!("cannot protect the cell {}: no complementary cells can hide it; aggregate categories", describe(row)),
+                    ));
+                }
+            }
+        }
+    }
+    let enforce = plan.secondary == Secondary::Hypercube || !opts.rule.rounds();
+    let intervals = audit(&counts, &layout, &national, opts.rule, !enforce)?;
+    let mut diagnostics = Diagnostics::new();
+    let mut log = Vec::new();
+    let mut columns: Vec<(String, ArrayRef)> = Vec::new();
+    for (c, count) in counts.iter().enumerate() {
+        let (array, entries) =
+            publish_count(count, &intervals[c], &national, opts, enforce, &describe)?;
+        narrowed(&entries, opts.rule, &mut diagnostics);
+        log.extend(entries);
+        columns.push((count.name.clone(), array));
+    }
+    let summed = summed_columns(input, &plan, &layout)?;
+    for d in &plan.derived {
+        let (array, entries) =
+            publish_derived(input, d, &layout, &counts, &summed, &national, opts)?;
+        log.extend(entries);
+        columns.push((d.column.clone(), array));
+    }
+    for (name, (values, integer)) in &summed {
+        columns.push((name.clone(), numbers(values, *integer)));
+    }
+    log.sort_by(|a, b| (a.row, &a.column).cmp(&(b.row, &b.column)));
+    for e in &log {
+        diagnostics.record(e.reason.as_str(), e.reason.action(), Some(e.row));
+    }
+    diagnostics.add(
+        "margin_added",
+        "margin row added (the total over a dimension, from unrounded parts)",
+        (rows - input.num_rows()) as u64,
+        (rows > input.num_rows()).then_some(input.num_rows()),
+    );
+    let table = assemble(input, &plan, &layout, columns)?;
+    Ok(Disclosure {
+        table: TableResult { table, diagnostics },
+        log,
+    })
+}
+
+/// Resolves what to control from the options and the table's roles, and checks the columns.
+fn plan(input: &Input, opts: &DisclosureOptions) -> Result<Plan> {
+    let roles = Roles::of(&input.batch().schema())?;
+    let counts = match (&opts.counts, &roles) {
+        (Some(c), _) => c.clone(),
+        (None, Some(r)) => r.counts.clone(),
+        (None, None) => {
+            return Err(Error::invalid_argument(
+                "counts",
+                "the table carries no collabmetrics roles: name its count columns",
+            ))
+        }
+    };
+    let is_count = |c: &Option<String>| c.as_ref().is_some_and(|c| counts.contains(c));
+    let derived = match (&opts.derived, &roles) {
+        (Some(d), _) => d.clone(),
+        // The roles' derived values whose counts are controlled here.
+        (None, Some(r)) => r
+            .derived
+            .iter()
+            .filter(|d| match (d.kind, &d.numerator) {
+                (DerivedKind::Mean, _) | (_, None) => counts.contains(&d.denominator),
+                _ => is_count(&d.numerator),
+            })
+            .cloned()
+            .collect(),
+        (None, None) => Vec::new(),
+    };
+    let dims = opts
+        .dimensions
+        .clone()
+        .or_else(|| roles.as_ref().map(|r| r.dimensions.clone()))
+        .unwrap_or_default();
+    let by = opts.by.clone().unwrap_or_else(|| {
+        roles.as_ref().map_or_else(Vec::new, |r| {
+            r.keys
+                .iter()
+                .filter(|k| !dims.contains(k))
+                .cloned()
+                .collect()
+        })
+    });
+    let national = opts
+        .national
+        .clone()
+        .or_else(|| roles.as_ref().and_then(|r| r.national.clone()));
+    let linked = roles.as_ref().map_or_else(Vec::new, |r| {
+        r.linked
+            .iter()
+            .filter(|l| l.columns.iter().all(|c| counts.contains(c)))
+            .cloned()
+            .collect()
+    });
+    let plan = Plan {
+        counts,
+        derived,
+        dims,
+        by,
+        national,
+        linked,
+        secondary: opts.secondary.resolve(opts.rule),
+    };
+    check_plan(input, &plan)?;
+    Ok(plan)
+}
+
+fn check_plan(input: &Input, plan: &Plan) -> Result<()> {
+    if plan.dims.len() > 2 {
+        return Err(too_complex(&format!(
+            "{} dimensions ({})",
+            plan.dims.len(),
+            plan.dims.join(", ")
+        )));
+    }
+    for c in plan.counts.iter().chain(&plan.dims).chain(&plan.by) {
+        input.column(c)?;
+    }
+    for (i, c) in plan.counts.iter().enumerate() {
+        if plan.counts[..i].contains(c) {
+            return Err(Error::invalid_argument(
+                "counts",
+                format!("`{c}` is named twice"),
+            ));
+        }
+        if plan.dims.contains(c) || plan.by.contains(c) {
+            return Err(Error::invalid_argument(
+                "counts",
+                format!("`{c}` is both a count and a key column"),
+            ));
+        }
+    }
+    for d in &plan.derived {
+        let missing = |role: &str, col: &str| {
+            let schema = input.batch().schema();
+            Error::MissingColumn {
+                table: None,
+                column: col.to_owned(),
+                mapped: format!(" (the {role} of the derived value `{}`)", d.column),
+                available: schema
+                    .fields()
+                    .iter()
+                    .map(|f| f.name().as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }
+        };
+        let has = |c: &str| input.batch().column_by_name(c).is_some();
+        if let Some(n) = &d.numerator {
+            if !has(n) {
+                return Err(missing("numerator", n));
+            }
+        }
+        if !has(&d.denominator) {
+            return Err(missing("denominator", &d.denominator));
+        }
+        // A share or rate comes from its numerator count; a statistic (or a share given
+        // without its numerator) from the count of its denominator.
+        let counted = match (d.kind, &d.numerator) {
+            (DerivedKind::Mean, _) | (_, None) => plan.counts.contains(&d.denominator),
+            (_, Some(n)) => plan.counts.contains(n),
+        };
+        if !counted {
+            let what = if d.kind == DerivedKind::Mean || d.numerator.is_none() {
+                format!("its denominator `{}`", d.denominator)
+            } else {
+                format!(
+                    "its numerator `{}`",
+                    d.numerator.as_deref().unwrap_or("(none given)")
+                )
+            };
+            return Err(Error::invalid_argument(
+                "derived",
+                format!(
+                    "the {} `{}` must come from a count: {what} is not among the counts ({})",
+                    d.kind,
+                    d.column,
+                    plan.counts.join(", ")
+                ),
+            ));
+        }
+        if !has(&d.column) && d.kind == DerivedKind::Mean && d.numerator.is_none() {
+            return Err(Error::MissingColumn {
+                table: None,
+                column: d.column.clone(),
+                mapped: " (a derived mean without a numerator cannot be computed)".into(),
+                available: String::new(),
+            });
+        }
+        if has(&d.column) && (plan.counts.contains(&d.column) || plan.dims.contains(&d.column)) {
+            return Err(Error::invalid_argument(
+                "derived",
+                format!("`{}` is both a derived value and a count or key", d.column),
+            ));
+        }
+        if let Some(m) = d.min_denominator {
+            if !m.is_finite() {
+                return Err(Error::invalid_argument(
+                    "min_denominator",
+                    format!("must be finite, got {m}"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The error for tables beyond what the hypercube and the audit handle.
+fn too_complex(what: &str) -> Error {
+    Error::invalid_argument(
+        "dimensions",
+        format!(
+            "the table is too complex for collabmetrics' secondary suppression ({what}): protect it with τ-Argus (Modular) or sdcTable (SIMPLEHEURISTIC or GAUSS), or publish one- and two-way tables"
+        ),
+    )
+}
+
+/// Hierarchies and linked counts cannot be protected by the two-way hypercube.
+fn check_structure(
+    plan: &Plan,
+    layout: &Layout,
+    counts: &[Count],
+    describe: &dyn Fn(usize) -> String,
+) -> Result<()> {
+    let any_primary = counts
+        .iter()
+        .any(|c| c.marks.contains(&Some(Reason::PrimarySmall)));
+    if !any_primary {
+        return Ok(());
+    }
+    if let Some(link) = plan.linked.first() {
+        return Err(too_complex(&format!(
+            "the counts {} are linked: {}",
+            link.columns.join(", "),
+            link.note
+        )));
+    }
+    for g in &layout.grids {
+        if g.nested() {
+            let row = g.present().map(|(_, _, r)| r).next().unwrap_or(0);
+            return Err(too_complex(&format!(
+                "`{}` is nested in `{}` (a hierarchy), in the table of {}",
+                plan.dims[1],
+                plan.dims[0],
+                describe(row)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// National flags by published row (added margins are not national).
+fn national_rows(input: &Input, plan: &Plan, layout: &Layout) -> Result<Vec<bool>> {
+    let Some(name) = &plan.national else {
+        return Ok(vec![false; layout.len()]);
+    };
+    let col = input.column(name)?;
+    let flags = col.as_boolean_opt().ok_or_else(|| {
+        Error::column_type(
+            input.name(name),
+            "boolean (true for national rows)",
+            col.data_type().to_string(),
+        )
+    })?;
+    Ok(layout
+        .sources
+        .iter()
+        .map(|s| match s {
+            Source::Input(r) => flags.is_valid(*r) && flags.value(*r),
+            Source::Margin { .. } => false,
+        })
+        .collect())
+}
+
+/// A count column as whole numbers (nulls stay missing), checked, with its margins, and its
+/// primary marks.
+fn read_count(
+    input: &Input,
+    name: &str,
+    layout: &Layout,
+    rule: Rule,
+    national: &[bool],
+) -> Result<Count> {
+    let (values, integer) = count_values(input, name)?;
+    let (spread, mismatch) = layout.with_margins(&values);
+    if let Some((row, given, sum)) = mismatch {
+        return Err(Error::cell(
+            input.name(name),
+            row,
+            crate::error::format_value(given),
+            match sum {
+                Some(s) => format!("a margin (a row whose dimension key is null) must equal the sum of its parts, {s}"),
+                None => "a margin (a row whose dimension key is null) must equal the sum of its parts, and a part is missing".to_owned(),
+            },
+        ));
+    }
+    let values: Vec<Option<i64>> = spread.iter().map(|v| v.map(|v| v as i64)).collect();
+    if let Some(row) = (0..values.len()).find(|&r| values[r].is_none() && r >= input.num_rows()) {
+        return Err(Error::cell(
+            input.name(name),
+            row,
+            "null",
+            "a margin cannot be added when a part of it is missing",
+        ));
+    }
+    let marks = values
+        .iter()
+        .zip(national)
+        .map(|(v, &nat)| match v {
+            Some(v) if !nat && rule.suppresses(*v as u64) => Some(Reason::PrimarySmall),
+            _ => None,
+        })
+        .collect();
+    Ok(Count {
+        name: name.to_owned(),
+        integer,
+        values,
+        marks,
+    })
+}
+
+/// The input's counts (nulls `None`), refusing negatives, fractions and non-numbers.
+fn count_values(input: &Input, name: &str) -> Result<(Vec<Option<f64>>, bool)> {
+    let col = input.column(name)?;
+    let shown = input.name(name);
+    let integer = col.data_type().is_integer();
+    if !integer && !matches!(col.data_type(), DataType::Float32 | DataType::Float64) {
+        return Err(Error::column_type(
+            shown,
+            "counts (integers, or floats holding whole numbers)",
+            col.data_type().to_string(),
+        ));
+    }
+    let numbers = input.f64s_or_nan(name)?;
+    let mut out = Vec::with_capacity(numbers.len());
+    for (row, &v) in numbers.iter().enumerate() {
+        if col.is_null(row) {
+            out.push(None);
+            continue;
+        }
+        if !(v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= 9.0e15) {
+            return Err(Error::cell(
+                shown,
+                row,
+                crate::error::format_value(v),
+                "counts must be whole numbers >= 0",
+            ));
+        }
+        out.push(Some(v));
+    }
+    Ok((out, integer))
+}
+
+/// Audit intervals by count column and published row.
+type Intervals = Vec<Vec<Option<(f64, f64)>>>;
+
+/// The attacker's interval of every suppressed count, by count column and published row.
+/// `flow_bounds`: only reported (under rounding), so bounds come from maximum flows; else
+/// every bound not attained is a linear programme's optimum.
+fn audit(
+    counts: &[Count],
+    layout: &Layout,
+    national: &[bool],
+    rule: Rule,
+    flow_bounds: bool,
+) -> Result<Intervals> {
+    let jobs: Vec<(usize, usize)> = (0..counts.len())
+        .flat_map(|c| (0..layout.grids.len()).map(move |g| (c, g)))
+        .filter(|&(c, g)| {
+            layout.grids[g]
+                .present()
+                .any(|(_, _, r)| counts[c].marks[r].is_some())
+        })
+        .collect();
+    let found = jobs
+        .par_iter()
+        .map(|&(c, g)| {
+            let grid = &layout.grids[g];
+            let count = &counts[c];
+            let rows: Vec<usize> = grid.present().map(|(_, _, r)| r).collect();
+            let (n_nodes, arcs) = arcs_of(grid);
+            let complement = rows
+                .iter()
+                .any(|&r| count.marks[r] == Some(Reason::SecondaryComplement));
+            let (mut lo, mut hi, mut x) = (Vec::new(), Vec::new(), Vec::new());
+            for &r in &rows {
+                let v = count.values[r].unwrap_or(0);
+                x.push(v as f64);
+                let (l, h) = known(count, r, v, national[r], rule, complement);
+                lo.push(l);
+                hi.push(h);
+            }
+            let net = Network {
+                n_nodes,
+                arcs,
+                x,
+                lo,
+                hi,
+            };
+            let audited: Vec<usize> = (0..rows.len())
+                .filter(|&a| count.marks[rows[a]].is_some())
+                .collect();
+            let iv = net.intervals(&audited, flow_bounds)?;
+            Ok(audited
+                .into_iter()
+                .map(|a| rows[a])
+                .zip(iv)
+                .collect::<Vec<_>>())
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut out: Intervals = counts.iter().map(|c| vec![None; c.values.len()]).collect();
+    for (&(c, _), cells) in jobs.iter().zip(found) {
+        for (r, iv) in cells {
+            out[c][r] = Some(iv);
+        }
+    }
+    // Counts outside any table: what the rule says of them.
+    let own = suppressed_bounds(rule);
+    for (c, count) in counts.iter().enumerate() {
+        for (r, m) in count.marks.iter().enumerate() {
+            if m.is_some() && out[c][r].is_none() {
+                out[c][r] = Some(own);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The rule's suppressed range as bounds.
+fn suppressed_bounds(rule: Rule) -> (f64, f64) {
+    rule.suppressed_range()
+        .map_or((0.0, 0.0), |(lo, hi)| (lo as f64, hi as f64))
+}
+
+/// What the attacker knows of the count at row `r` (true value `v`).
+fn known(
+    count: &Count,
+    r: usize,
+    v: i64,
+    national: bool,
+    rule: Rule,
+    complement: bool,
+) -> (f64, f64) {
+    if national {
+        return (v as f64, v as f64);
+    }
+    if count.marks[r].is_some() {
+        return if complement {
+            (0.0, f64::INFINITY)
+        } else {
+            suppressed_bounds(rule)
+        };
+    }
+    match rule.publish(v as u64) {
+        Some(p) if rule.base() > 1 => {
+            let (lo, hi) = rule.known_range(p);
+            (lo as f64, hi as f64)
+        }
+        _ => (v as f64, v as f64),
+    }
+}
+
+/// A cell error on a count.
+fn cell_error(count: &Count, row: usize, rule: String) -> Error {
+    let value = count.values[row].map_or_else(|| "null".to_owned(), |v| v.to_string());
+    Error::cell(&count.name, row, value, rule)
+}
+
+/// The published count column and its log entries; fails on an unsafe primary cell when the
+/// table is protected by suppression.
+fn publish_count(
+    count: &Count,
+    intervals: &[Option<(f64, f64)>],
+    national: &[bool],
+    opts: &DisclosureOptions,
+    enforce: bool,
+    describe: &dyn Fn(usize) -> String,
+) -> Result<(ArrayRef, Vec<LogEntry>)> {
+    let rule = opts.rule;
+    let range = rule.suppressed_range();
+    let mut log = Vec::new();
+    let mut out = Vec::with_capacity(count.values.len());
+    for (r, v) in count.values.iter().enumerate() {
+        let Some(v) = *v else {
+            out.push(None);
+            continue;
+        };
+        if national[r] {
+            out.push(Some(v as f64));
+            continue;
+        }
+        if let Some(reason) = count.marks[r] {
+            let iv = intervals[r];
+            if enforce && reason == Reason::PrimarySmall {
+                if let (Some((lo, hi)), Some((s_lo, s_hi))) = (iv, range) {
+                    if lo > s_lo as f64 || hi < s_hi as f64 {
+                        return Err(cell_error(
+                            count,
+                            r,
+                            format!(
+                                "disclosive: an attacker can narrow the suppressed cell {} to [{lo}, {hi}], which does not cover the rule's suppressed range [{s_lo}, {s_hi}]; protect it with secondary suppression (secondary=\"hypercube\") or aggregate categories",
+                                describe(r)
+                            ),
+                        ));
+                    }
+                }
+            }
+            let shown = match opts.display {
+                Display::Star => None,
+                Display::Central => Some(5.0),
+            };
+            out.push(shown);
+            log.push(LogEntry {
+                row: r,
+                column: count.name.clone(),
+                original: v as f64,
+                published: shown,
+                reason,
+                audit_lower: iv.map(|i| i.0),
+                audit_upper: iv.map(|i| i.1),
+            });
+            continue;
+        }
+        let p = rule.publish(v as u64).unwrap_or(v as u64) as f64;
+        if p != v as f64 {
+            log.push(LogEntry {
+                row: r,
+                column: count.name.clone(),
+                original: v as f64,
+                published: Some(p),
+                reason: Reason::Rounded,
+                audit_lower: None,
+                audit_upper: None,
+            });
+        }
+        out.push(Some(p));
+    }
+    Ok((numbers(&out, count.integer), log))
+}
+
+/// Counts the primary cells whose audit interval is narrower than the rule's range (reported,
+/// not refused, under rounding: test D11 of the spec).
+fn narrowed(entries: &[LogEntry], rule: Rule, diagnostics: &mut Diagnostics) {
+    let Some((s_lo, s_hi)) = rule.suppressed_range() else {
+        return;
+    };
+    for e in entries {
+        if e.reason == Reason::PrimarySmall {
+            if let (Some(lo), Some(hi)) = (e.audit_lower, e.audit_upper) {
+                if lo > s_lo as f64 || hi < s_hi as f64 {
+                    diagnostics.record(
+                        "audit_narrowed",
+                        "suppressed count narrowed by the published cells and margins (see the log's audit interval)",
+                        Some(e.row),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// A column summed into added margins: name, (values by published row, integer column).
+type Summed = (String, (Vec<Option<f64>>, bool));
+
+/// Numerators and denominators of derived values that are not counts (e.g. populations):
+/// summed into added margins.
+fn summed_columns(input: &Input, plan: &Plan, layout: &Layout) -> Result<Vec<Summed>> {
+    if layout.len() == input.num_rows() {
+        return Ok(Vec::new());
+    }
+    let mut names: Vec<String> = Vec::new();
+    for d in &plan.derived {
+        for c in d.numerator.iter().chain(std::iter::once(&d.denominator)) {
+            if !plan.counts.contains(c) && !names.contains(c) {
+                names.push(c.clone());
+            }
+        }
+    }
+    names
+        .into_iter()
+        .map(|name| {
+            let col = input.column(&name)?;
+            let integer = col.data_type().is_integer();
+            let v = input.f64s_or_nan(&name)?;
+            let values: Vec<Option<f64>> = v.iter().map(|x| (!x.is_nan()).then_some(*x)).collect();
+            let (spread, _) = layout.with_margins(&values);
+            Ok((name, (spread, integer)))
+        })
+        .collect()
+}
+
+/// The published values of one derived column.
+fn publish_derived(
+    input: &Input,
+    d: &Derived,
+    layout: &Layout,
+    counts: &[Count],
+    summed: &[Summed],
+    national: &[bool],
+    opts: &DisclosureOptions,
+) -> Result<(ArrayRef, Vec<LogEntry>)> {
+    let count = |name: &str| counts.iter().find(|c| c.name == name);
+    let unrounded = |name: &str| -> Result<Vec<Option<f64>>> {
+        if let Some(c) = count(name) {
+            return Ok(c.values.iter().map(|v| v.map(|v| v as f64)).collect());
+        }
+        if let Some((_, (v, _))) = summed.iter().find(|(n, _)| n == name) {
+            return Ok(v.clone());
+        }
+        let v = input.f64s_or_nan(name)?;
+        Ok(layout
+            .sources
+            .iter()
+            .map(|s| match s {
+                Source::Input(r) => (!v[*r].is_nan()).then_some(v[*r]),
+                Source::Margin { .. } => None,
+            })
+            .collect())
+    };
+    let num = d.numerator.as_deref().map(unrounded).transpose()?;
+    let den = unrounded(&d.denominator)?;
+    let computed = |r: usize| derived::compute(d, num.as_ref().and_then(|n| n[r]), den[r]);
+    let original: Vec<Option<f64>> = if input.batch().column_by_name(&d.column).is_some() {
+        let own = input.f64s_or_nan(&d.column)?;
+        layout
+            .sources
+            .iter()
+            .enumerate()
+            .map(|(r, s)| match s {
+                Source::Input(i) => (!own[*i].is_nan()).then_some(own[*i]),
+                Source::Margin { .. } => computed(r),
+            })
+            .collect()
+    } else {
+        (0..layout.len()).map(computed).collect()
+    };
+    let marks = |name: &Option<String>| name.as_deref().and_then(count).map(|c| c.marks.as_slice());
+    let inputs = derived::Inputs {
+        spec: d,
+        original,
+        numerator: marks(&d.numerator),
+        denominator: marks(&Some(d.denominator.clone())),
+        denominator_values: &den,
+        national,
+    };
+    let (values, log) = derived::publish(&inputs, opts.rule, opts.suppress_on, opts.decimals);
+    Ok((Arc::new(Float64Array::from(values)) as ArrayRef, log))
+}
+
+/// Whole-number or float values as an Int64 or Float64 array (nulls where `None`).
+fn numbers(values: &[Option<f64>], integer: bool) -> ArrayRef {
+    if integer {
+        Arc::new(Int64Array::from_iter(
+            values.iter().map(|v| v.map(|v| v as i64)),
+        ))
+    } else {
+        Arc::new(Float64Array::from(values.to_vec()))
+    }
+}
+
+/// A cell named by its keys, e.g. `place=X, ethnicity=(total), period_start=2024-01-01`.
+fn describe_cell(input: &Input, plan: &Plan, layout: &Layout, row: usize) -> String {
+    let (src, keep) = match layout.sources.get(row) {
+        Some(Source::Input(r)) => (*r, [true, true]),
+        Some(Source::Margin { rep, keep }) => (*rep, *keep),
+        None => return format!("at row {row}"),
+    };
+    let mut parts = Vec::new();
+    for (d, name) in plan.dims.iter().enumerate() {
+        let Ok(col) = input.column(name) else {
+            continue;
+        };
+        let v = if keep[d] && !col.is_null(src) {
+            display(col.as_ref(), src)
+        } else {
+            "(total)".to_owned()
+        };
+        parts.push(format!("{name}={v}"));
+    }
+    for name in &plan.by {
+        if let Ok(col) = input.column(name) {
+            parts.push(format!("{name}={}", display(col.as_ref(), src)));
+        }
+    }
+    if parts.is_empty() {
+        format!("at row {row}")
+    } else {
+        format!("at row {row} ({})", parts.join(", "))
+    }
+}
+
+/// The published table: the input's columns (controlled ones replaced), then the derived
+/// values the input did not have; added margins carry their keys and nulls elsewhere.
+fn assemble(
+    input: &Input,
+    plan: &Plan,
+    layout: &Layout,
+    controlled: Vec<(String, ArrayRef)>,
+) -> Result<RecordBatch> {
+    let batch = input.batch();
+    let schema = batch.schema();
+    let dim_index = |name: &str| plan.dims.iter().position(|d| d == name);
+    let take_rows = |keep_key: &dyn Fn(&Source) -> Option<usize>| -> UInt32Array {
+        layout
+            .sources
+            .iter()
+            .map(|s| keep_key(s).map(|r| r as u32))
+            .collect()
+    };
+    let plain = take_rows(&|s| match s {
+        Source::Input(r) => Some(*r),
+        Source::Margin { .. } => None,
+    });
+    let mut fields = Vec::new();
+    let mut columns: Vec<ArrayRef> = Vec::new();
+    let mut used = vec![false; controlled.len()];
+    for (f, col) in schema.fields().iter().zip(batch.columns()) {
+        if let Some(k) = controlled.iter().position(|(n, _)| n == f.name()) {
+            used[k] = true;
+            let a = controlled[k].1.clone();
+            fields.push(Field::new(f.name(), a.data_type().clone(), true));
+            columns.push(a);
+            continue;
+        }
+        let idx = if plan.by.contains(f.name()) {
+            take_rows(&|s| match s {
+                Source::Input(r) => Some(*r),
+                Source::Margin { rep, .. } => Some(*rep),
+            })
+        } else if let Some(d) = dim_index(f.name()) {
+            take_rows(&|s| match s {
+                Source::Input(r) => Some(*r),
+                Source::Margin { rep, keep } => keep[d].then_some(*rep),
+            })
+        } else if layout.len() == input.num_rows() {
+            columns.push(col.clone());
+            fields.push(f.as_ref().clone());
+            continue;
+        } else {
+            plain.clone()
+        };
+        let a = arrow_select::take::take(col.as_ref(), &idx, None)
+            .map_err(|e| Error::invalid_argument("table", e.to_string()))?;
+        fields.push(
+            Field::new(f.name(), a.data_type().clone(), true).with_metadata(f.metadata().clone()),
+        );
+        columns.push(a);
+    }
+    for (k, (name, a)) in controlled.into_iter().enumerate() {
+        if !used[k] {
+            fields.push(Field::new(&name, a.data_type().clone(), true));
+            columns.push(a);
+        }
+    }
+    let mut metadata = schema.metadata().clone();
+    metadata.remove(DIAGNOSTICS_KEY);
+    let table = RecordBatch::try_new(
+        Arc::new(Schema::new_with_metadata(fields, metadata)),
+        columns,
+    )
+    .map_err(|e| Error::invalid_argument("table", e.to_string()))?;
+    let roles = Roles {
+        counts: plan.counts.clone(),
+        derived: plan.derived.clone(),
+        keys: plan.dims.iter().chain(&plan.by).cloned().collect(),
+        dimensions: plan.dims.clone(),
+        national: plan.national.clone(),
+        linked: plan.linked.clone(),
+    };
+    Ok(roles.annotate(table))
+}

@@ -1,0 +1,693 @@
+//! Disclosure control: the spec's cases D1–D11, worked by hand there (and re-derived in the
+//! comments here), plus the bad-input rules.
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float64Type, Int64Type};
+use arrow_array::{ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray};
+use collabmetrics::disclosure::{
+    audit_two_way, disclose, Derived, DerivedKind, Disclosure, DisclosureOptions, Display, Reason,
+    Rule, Secondary, SuppressOn,
+};
+use collabmetrics::table::{ColumnMap, Input};
+use collabmetrics::ErrorKind;
+use std::sync::Arc;
+
+fn input(columns: Vec<(&str, ArrayRef)>) -> Input {
+    let batch = RecordBatch::try_from_iter(columns).unwrap();
+    Input::new(batch.schema(), &[batch], ColumnMap::new()).unwrap()
+}
+
+fn ints(v: &[i64]) -> ArrayRef {
+    Arc::new(Int64Array::from(v.to_vec()))
+}
+
+fn texts(v: &[Option<&str>]) -> ArrayRef {
+    Arc::new(StringArray::from(v.to_vec()))
+}
+
+fn counts(names: &[&str]) -> Option<Vec<String>> {
+    Some(names.iter().map(|s| s.to_string()).collect())
+}
+
+fn column(d: &Disclosure, name: &str) -> Vec<Option<i64>> {
+    d.table
+        .table
+        .column_by_name(name)
+        .unwrap()
+        .as_primitive::<Int64Type>()
+        .iter()
+        .collect()
+}
+
+fn floats(d: &Disclosure, name: &str) -> Vec<Option<f64>> {
+    d.table
+        .table
+        .column_by_name(name)
+        .unwrap()
+        .as_primitive::<Float64Type>()
+        .iter()
+        .collect()
+}
+
+fn text(d: &Disclosure, name: &str) -> Vec<Option<String>> {
+    let col = d.table.table.column_by_name(name).unwrap();
+    col.as_string::<i32>()
+        .iter()
+        .map(|s| s.map(str::to_owned))
+        .collect()
+}
+
+/// The audit interval the log gives the count `column` at `row`.
+fn interval(d: &Disclosure, column: &str, row: usize) -> (f64, f64) {
+    let e = d
+        .log
+        .iter()
+        .find(|e| e.row == row && e.column == column)
+        .unwrap_or_else(|| panic!("no log entry for {column} at row {row}"));
+    (e.audit_lower.unwrap(), e.audit_upper.unwrap())
+}
+
+fn opts(rule: Rule, names: &[&str]) -> DisclosureOptions {
+    DisclosureOptions {
+        rule,
+        counts: counts(names),
+        ..DisclosureOptions::default()
+    }
+}
+
+fn custom(k: u64, suppress_zero: bool, base: u64) -> Rule {
+    Rule::custom(k, suppress_zero, base).unwrap()
+}
+
+const D1: [i64; 15] = [0, 1, 4, 5, 7, 8, 12, 13, 17, 18, 22, 23, 1234, 1237, 1238];
+
+#[test]
+fn d1_sub_national_counts_under_both_nhs_rules() {
+    let t = input(vec![("n", ints(&D1))]);
+    let mhsds = disclose(&t, &opts(Rule::NhsMhsds, &["n"])).unwrap();
+    let s = None;
+    let p = Some;
+    assert_eq!(
+        column(&mhsds, "n"),
+        vec![
+            s,
+            s,
+            s,
+            p(5),
+            p(5),
+            p(10),
+            p(10),
+            p(15),
+            p(15),
+            p(20),
+            p(20),
+            p(25),
+            p(1235),
+            p(1235),
+            p(1240)
+        ]
+    );
+    let hes = disclose(&t, &opts(Rule::NhsHes, &["n"])).unwrap();
+    assert_eq!(
+        column(&hes, "n"),
+        vec![
+            p(0),
+            s,
+            s,
+            s,
+            s,
+            p(10),
+            p(10),
+            p(15),
+            p(15),
+            p(20),
+            p(20),
+            p(25),
+            p(1235),
+            p(1235),
+            p(1240)
+        ]
+    );
+    // The log: three primary cells and the rounded ones; 5 and 10-valued inputs aside.
+    assert_eq!(
+        mhsds
+            .log
+            .iter()
+            .filter(|e| e.reason == Reason::PrimarySmall)
+            .count(),
+        3
+    );
+    assert_eq!(mhsds.table.diagnostics.count("primary_small"), 3);
+    // Without margins a suppressed cell's interval is the rule's range.
+    assert_eq!(interval(&mhsds, "n", 1), (0.0, 4.0));
+    assert_eq!(interval(&hes, "n", 1), (1.0, 7.0));
+}
+
+#[test]
+fn d2_national_rows_are_unchanged() {
+    let t = input(vec![
+        ("n", ints(&[0, 3, 12])),
+        (
+            "england",
+            Arc::new(BooleanArray::from(vec![true, true, true])) as ArrayRef,
+        ),
+    ]);
+    let o = DisclosureOptions {
+        national: Some("england".into()),
+        ..opts(Rule::NhsMhsds, &["n"])
+    };
+    let d = disclose(&t, &o).unwrap();
+    assert_eq!(column(&d, "n"), vec![Some(0), Some(3), Some(12)]);
+    assert!(d.log.is_empty());
+}
+
+#[test]
+fn d3_totals_come_from_unrounded_parts() {
+    // Parts 3, 12, 26 → *, 10, 25; total 41 → 40 (the visible rounded parts sum to 35).
+    let o = DisclosureOptions {
+        dimensions: counts(&["place"]),
+        ..opts(Rule::NhsMhsds, &["n"])
+    };
+    // The total given (a row whose key is null) ...
+    let given = input(vec![
+        ("place", texts(&[Some("A"), Some("B"), Some("C"), None])),
+        ("n", ints(&[3, 12, 26, 41])),
+    ]);
+    let d = disclose(&given, &o).unwrap();
+    assert_eq!(column(&d, "n"), vec![None, Some(10), Some(25), Some(40)]);
+    // ... or added.
+    let added = input(vec![
+        ("place", texts(&[Some("A"), Some("B"), Some("C")])),
+        ("n", ints(&[3, 12, 26])),
+    ]);
+    let d = disclose(&added, &o).unwrap();
+    assert_eq!(column(&d, "n"), vec![None, Some(10), Some(25), Some(40)]);
+    assert_eq!(text(&d, "place")[3], None);
+    assert_eq!(d.table.diagnostics.count("margin_added"), 1);
+    // A given total that is not the sum of its parts is refused, naming it.
+    let wrong = input(vec![
+        ("place", texts(&[Some("A"), Some("B"), Some("C"), None])),
+        ("n", ints(&[3, 12, 26, 45])),
+    ]);
+    let e = disclose(&wrong, &o).unwrap_err();
+    assert_eq!(
+        (e.kind(), e.column(), e.row()),
+        (ErrorKind::InvalidCell, Some("n"), Some(3))
+    );
+    assert!(e.to_string().contains("sum of its parts, 41"), "{e}");
+}
+
+fn d4_table() -> Input {
+    input(vec![
+        ("n", ints(&[13, 3, 7, 5, 12])),
+        ("d", ints(&[47, 40, 9, 5, 4])),
+    ])
+}
+
+fn percent() -> Option<Vec<Derived>> {
+    Some(vec![Derived::new(
+        "pct",
+        Some("n"),
+        "d",
+        DerivedKind::Percent,
+    )])
+}
+
+#[test]
+fn d4_percentages_from_unrounded_counts() {
+    // 13/47 = 27.66 → 28 (the rounded 15/45 would give 33); 3/40: numerator suppressed;
+    // 7/9 = 77.78 → 78; 5/5 → 100; 12/4: denominator suppressed.
+    let o = DisclosureOptions {
+        derived: percent(),
+        ..opts(Rule::NhsMhsds, &["n", "d"])
+    };
+    let d = disclose(&d4_table(), &o).unwrap();
+    assert_eq!(
+        floats(&d, "pct"),
+        vec![Some(28.0), None, Some(78.0), Some(100.0), None]
+    );
+    let reasons: Vec<Reason> = d
+        .log
+        .iter()
+        .filter(|e| e.column == "pct")
+        .map(|e| e.reason)
+        .collect();
+    assert_eq!(
+        reasons,
+        vec![
+            Reason::Rounded,
+            Reason::DerivedNumerator,
+            Reason::Rounded,
+            Reason::DerivedDenominator
+        ]
+    );
+    // suppress_on = "numerator" (MHSDS's newer measures): 12/4 → 300.
+    let o = DisclosureOptions {
+        suppress_on: SuppressOn::Numerator,
+        ..o
+    };
+    let d = disclose(&d4_table(), &o).unwrap();
+    assert_eq!(
+        floats(&d, "pct"),
+        vec![Some(28.0), None, Some(78.0), Some(100.0), Some(300.0)]
+    );
+}
+
+#[test]
+fn derived_values_given_in_the_table_are_kept_suppressed_and_rounded() {
+    let t = input(vec![
+        ("n", ints(&[13, 3])),
+        ("d", ints(&[47, 40])),
+        (
+            "pct",
+            Arc::new(Float64Array::from(vec![27.659574, 7.5])) as ArrayRef,
+        ),
+    ]);
+    let o = DisclosureOptions {
+        derived: percent(),
+        ..opts(Rule::NhsMhsds, &["n", "d"])
+    };
+    let d = disclose(&t, &o).unwrap();
+    assert_eq!(floats(&d, "pct"), vec![Some(28.0), None]);
+    // min_denominator: 13/47 is suppressed below 50.
+    let mut spec = Derived::new("pct", Some("n"), "d", DerivedKind::Percent);
+    spec.min_denominator = Some(50.0);
+    let o = DisclosureOptions {
+        derived: Some(vec![spec]),
+        ..o
+    };
+    let d = disclose(&t, &o).unwrap();
+    assert_eq!(floats(&d, "pct"), vec![None, None]);
+    let pct0 = d
+        .log
+        .iter()
+        .find(|e| e.column == "pct" && e.row == 0)
+        .unwrap();
+    assert_eq!(pct0.reason, Reason::DerivedMinDenominator);
+}
+
+#[test]
+fn d5_codonpython_central_method() {
+    let t = input(vec![("n", ints(&[0, 2, 5, 8, 16, 57, 10023]))]);
+    let o = DisclosureOptions {
+        display: Display::Central,
+        ..opts(Rule::NhsHes, &["n"])
+    };
+    let d = disclose(&t, &o).unwrap();
+    let shown: Vec<String> = column(&d, "n")
+        .iter()
+        .map(|v| v.unwrap().to_string())
+        .collect();
+    assert_eq!(shown, ["0", "5", "5", "10", "15", "55", "10025"]);
+    // The log still says which were suppressed.
+    assert_eq!(
+        d.log
+            .iter()
+            .filter(|e| e.reason == Reason::PrimarySmall)
+            .count(),
+        2
+    );
+    for bad in [vec![-1.0], vec![4.2]] {
+        let t = input(vec![(
+            "n",
+            Arc::new(Float64Array::from(bad.clone())) as ArrayRef,
+        )]);
+        let e = disclose(&t, &o).unwrap_err();
+        assert_eq!(
+            (e.kind(), e.column(), e.row()),
+            (ErrorKind::InvalidCell, Some("n"), Some(0))
+        );
+        assert!(e.to_string().contains("whole numbers >= 0"), "{e}");
+    }
+    let t = input(vec![("n", ints(&[4, -1]))]);
+    let e = disclose(&t, &o).unwrap_err();
+    assert_eq!(
+        (e.column(), e.row(), e.value()),
+        (Some("n"), Some(1), Some("-1"))
+    );
+}
+
+/// A two-way table (rows × columns of the interior) as long rows: `row`, `col`, `n`.
+fn two_way(rows: &[&str], cols: &[&str], values: &[&[i64]]) -> Input {
+    let mut r = Vec::new();
+    let mut c = Vec::new();
+    let mut n = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        for (j, col) in cols.iter().enumerate() {
+            r.push(Some(*row));
+            c.push(Some(*col));
+            n.push(values[i][j]);
+        }
+    }
+    input(vec![
+        ("row", texts(&r)),
+        ("col", texts(&c)),
+        ("n", ints(&n)),
+    ])
+}
+
+fn two_way_opts(rule: Rule) -> DisclosureOptions {
+    DisclosureOptions {
+        dimensions: counts(&["row", "col"]),
+        ..opts(rule, &["n"])
+    }
+}
+
+const D6: [&[i64]; 3] = [&[3, 10, 12], &[8, 9, 15], &[6, 20, 7]];
+
+#[test]
+fn d6_hypercube_chooses_the_cheapest_cube_and_the_audit_confirms_it() {
+    // Primary X-A (3). Cubes (new cells; sum): (Y,B) 3; 27, (Y,C) 3; 35, (Z,B) 3; 36,
+    // (Z,C) 3; 25 → (Z,C). X-A = a: X-C = 15 − a, Z-A = 9 − a, Z-C = 4 + a with every cell
+    // ≥ 0 → a ∈ [0, 9], X-C ∈ [6, 15], Z-A ∈ [0, 9], Z-C ∈ [4, 13].
+    let t = two_way(&["X", "Y", "Z"], &["A", "B", "C"], &D6);
+    let d = disclose(&t, &two_way_opts(custom(5, false, 1))).unwrap();
+    let n = column(&d, "n");
+    let hidden: Vec<usize> = (0..n.len()).filter(|&r| n[r].is_none()).collect();
+    // Rows: X-A 0, X-B 1, X-C 2, Y-A 3, ..., Z-C 8; then margins X, Y, Z, A, B, C, total.
+    assert_eq!(hidden, vec![0, 2, 6, 8]);
+    assert_eq!(
+        &n[9..],
+        &[
+            Some(25),
+            Some(32),
+            Some(33),
+            Some(17),
+            Some(39),
+            Some(34),
+            Some(90)
+        ]
+    );
+    assert_eq!(interval(&d, "n", 0), (0.0, 9.0));
+    assert_eq!(interval(&d, "n", 2), (6.0, 15.0));
+    assert_eq!(interval(&d, "n", 6), (0.0, 9.0));
+    assert_eq!(interval(&d, "n", 8), (4.0, 13.0));
+    let reasons: Vec<Reason> = d.log.iter().map(|e| e.reason).collect();
+    assert_eq!(
+        reasons,
+        vec![
+            Reason::PrimarySmall,
+            Reason::SecondaryComplement,
+            Reason::SecondaryComplement,
+            Reason::SecondaryComplement
+        ]
+    );
+    // `auto` is the hypercube for a rule that does not round.
+    let explicit = DisclosureOptions {
+        secondary: Secondary::Hypercube,
+        ..two_way_opts(custom(5, false, 1))
+    };
+    assert_eq!(column(&disclose(&t, &explicit).unwrap(), "n"), n);
+}
+
+#[test]
+fn d6a_one_complement_per_row_is_disclosive_and_the_audit_fails() {
+    // X-A and X-B hidden: row X gives X-A + X-B = 13, column A gives X-A = 17 − 8 − 6 = 3.
+    let iv = audit_two_way(&D6.map(<[i64]>::to_vec), &[(0, 0), (0, 1)]).unwrap();
+    assert_eq!(iv, vec![(3.0, 3.0), (10.0, 10.0)]);
+    // Published without secondary suppression, X-A alone is recovered: the audit refuses.
+    let t = two_way(&["X", "Y", "Z"], &["A", "B", "C"], &D6);
+    let o = DisclosureOptions {
+        secondary: Secondary::None,
+        ..two_way_opts(custom(5, false, 1))
+    };
+    let e = disclose(&t, &o).unwrap_err();
+    assert_eq!(
+        (e.kind(), e.column(), e.row()),
+        (ErrorKind::InvalidCell, Some("n"), Some(0))
+    );
+    assert!(
+        e.to_string().contains("disclosive") && e.to_string().contains("[3, 3]"),
+        "{e}"
+    );
+    assert!(e.to_string().contains("row=X, col=A"), "{e}");
+}
+
+#[test]
+fn d6b_row_column_fixed_point_is_safe_but_over_suppressed() {
+    let cells = [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (2, 0), (2, 2)];
+    let iv = audit_two_way(&D6.map(<[i64]>::to_vec), &cells).unwrap();
+    // X-A is bounded by column A: X-A + Y-A + Z-A = 17.
+    assert_eq!(iv[0], (0.0, 17.0));
+}
+
+#[test]
+fn d7_two_primaries_in_a_row() {
+    // X-A: cube (Y,B) adds Y-A and Y-B (X-B is already suppressed; sum 22), (Y,C) three
+    // cells → (Y,B). X-B is then covered. X-A + X-B = 6, Y-A + Y-B = 22, X-A + Y-A = 12,
+    // X-B + Y-B = 16: X-A = a ∈ [0, 6], X-B = 6 − a, Y-A = 12 − a ∈ [6, 12], Y-B ∈ [10, 16].
+    let t = two_way(&["X", "Y"], &["A", "B", "C"], &[&[2, 4, 30], &[10, 12, 14]]);
+    let d = disclose(&t, &two_way_opts(custom(5, false, 1))).unwrap();
+    let n = column(&d, "n");
+    let hidden: Vec<usize> = (0..n.len()).filter(|&r| n[r].is_none()).collect();
+    assert_eq!(hidden, vec![0, 1, 3, 4]);
+    assert_eq!(interval(&d, "n", 0), (0.0, 6.0));
+    assert_eq!(interval(&d, "n", 1), (0.0, 6.0));
+    assert_eq!(interval(&d, "n", 3), (6.0, 12.0));
+    assert_eq!(interval(&d, "n", 4), (10.0, 16.0));
+}
+
+#[test]
+fn d8_the_audit_catches_a_bridge() {
+    // Rows 1–2 × columns 1–2 and (2,3) and rows 3–4 × columns 3–4 hidden (1-based). Rows 1, 2
+    // and columns 1, 2: (a11 + a12) + (a21 + a22 + a23) = 11 + 24 and a11 + a21 + a12 + a22
+    // = 12 + 14, so a23 = 35 − 26 = 9.
+    let t = vec![
+        vec![5, 6, 20, 20],
+        vec![7, 8, 9, 20],
+        vec![20, 20, 10, 11],
+        vec![20, 20, 12, 13],
+    ];
+    let hidden = [
+        (0, 0),
+        (0, 1),
+        (1, 0),
+        (1, 1),
+        (1, 2),
+        (2, 2),
+        (2, 3),
+        (3, 2),
+        (3, 3),
+    ];
+    let iv = audit_two_way(&t, &hidden).unwrap();
+    assert_eq!(iv[4], (9.0, 9.0));
+    // Every other hidden cell keeps a range.
+    assert!(iv.iter().enumerate().all(|(k, (lo, hi))| k == 4 || hi > lo));
+}
+
+fn one_way(parts: &[i64], total: Option<i64>) -> Input {
+    let mut keys: Vec<Option<&str>> = ["p1", "p2", "p3", "p4", "p5"][..parts.len()]
+        .iter()
+        .map(|s| Some(*s))
+        .collect();
+    let mut n = parts.to_vec();
+    if let Some(t) = total {
+        keys.push(None);
+        n.push(t);
+    }
+    input(vec![("part", texts(&keys)), ("n", ints(&n))])
+}
+
+fn one_way_opts(rule: Rule) -> DisclosureOptions {
+    DisclosureOptions {
+        dimensions: counts(&["part"]),
+        ..opts(rule, &["n"])
+    }
+}
+
+#[test]
+fn d9_one_way_complement() {
+    // 2 is primary; the smallest non-zero published part, 9, hides it: x1 + x2 = 11.
+    let d = disclose(
+        &one_way(&[2, 9, 14, 30], Some(55)),
+        &one_way_opts(custom(5, false, 1)),
+    )
+    .unwrap();
+    assert_eq!(
+        column(&d, "n"),
+        vec![None, None, Some(14), Some(30), Some(55)]
+    );
+    assert_eq!(interval(&d, "n", 0), (0.0, 11.0));
+    assert_eq!(d.log[1].reason, Reason::SecondaryComplement);
+}
+
+#[test]
+fn d10_zeros_are_not_complements() {
+    let d = disclose(
+        &one_way(&[3, 0, 0, 8, 20], Some(31)),
+        &one_way_opts(custom(5, false, 1)),
+    )
+    .unwrap();
+    assert_eq!(
+        column(&d, "n"),
+        vec![None, Some(0), Some(0), None, Some(20), Some(31)]
+    );
+}
+
+#[test]
+fn d11_rounding_narrows_but_does_not_reveal() {
+    // nhs_mhsds, one suppressed part x and one rounded part y, total rounded. A published y
+    // or total p stands for p − 2 … p + 2 (and ≥ 5); x for 0 … 4.
+    // (3, 12): *, 10, 15: x = T − y ≥ 13 − 12 = 1 → [1, 4].
+    // (0, 12): *, 10, 10: x ≤ 12 − 8 = 4 → [0, 4].
+    // (4, 13): *, 15, 15: [0, 4].
+    // (1, 5):  *, 5, 5: y ≥ 5 and T ≤ 7 → x ≤ 2 → [0, 2].
+    for ((x, y), published, expected) in [
+        ((3, 12), [None, Some(10), Some(15)], (1.0, 4.0)),
+        ((0, 12), [None, Some(10), Some(10)], (0.0, 4.0)),
+        ((4, 13), [None, Some(15), Some(15)], (0.0, 4.0)),
+        ((1, 5), [None, Some(5), Some(5)], (0.0, 2.0)),
+    ] {
+        let d = disclose(&one_way(&[x, y], None), &one_way_opts(Rule::NhsMhsds)).unwrap();
+        assert_eq!(column(&d, "n"), published.to_vec(), "({x}, {y})");
+        assert_eq!(interval(&d, "n", 0), expected, "({x}, {y})");
+        // auto adds no secondary suppression under rounding.
+        assert!(d
+            .log
+            .iter()
+            .all(|e| e.reason != Reason::SecondaryComplement));
+    }
+    // (3, 12) is narrowed (to 1 … 4): reported, not refused.
+    let d = disclose(&one_way(&[3, 12], None), &one_way_opts(Rule::NhsMhsds)).unwrap();
+    assert_eq!(d.table.diagnostics.count("audit_narrowed"), 1);
+}
+
+#[test]
+fn bad_input_is_a_structured_error() {
+    // A derived value naming a missing count.
+    let t = input(vec![("n", ints(&[13]))]);
+    let o = DisclosureOptions {
+        derived: Some(vec![Derived::new(
+            "pct",
+            Some("n"),
+            "people",
+            DerivedKind::Percent,
+        )]),
+        ..opts(Rule::NhsMhsds, &["n"])
+    };
+    let e = disclose(&t, &o).unwrap_err();
+    assert_eq!(
+        (e.kind(), e.column()),
+        (ErrorKind::MissingColumn, Some("people"))
+    );
+    assert!(
+        e.to_string()
+            .contains("denominator of the derived value `pct`"),
+        "{e}"
+    );
+    // A count column that is not there.
+    let e = disclose(&t, &opts(Rule::NhsMhsds, &["m"])).unwrap_err();
+    assert_eq!(
+        (e.kind(), e.column()),
+        (ErrorKind::MissingColumn, Some("m"))
+    );
+    // An unknown rule.
+    let e = "nhs_mhsd".parse::<Rule>().unwrap_err();
+    assert_eq!(
+        (e.kind(), e.argument()),
+        (ErrorKind::InvalidArgument, Some("rule"))
+    );
+    assert!(
+        e.to_string()
+            .contains("expected one of nhs_mhsds, nhs_hes, none"),
+        "{e}"
+    );
+    // No counts named and no roles.
+    let e = disclose(&t, &DisclosureOptions::default()).unwrap_err();
+    assert_eq!(e.argument(), Some("counts"));
+    // Three dimensions.
+    let t = input(vec![
+        ("a", texts(&[Some("x")])),
+        ("b", texts(&[Some("y")])),
+        ("c", texts(&[Some("z")])),
+        ("n", ints(&[3])),
+    ]);
+    let o = DisclosureOptions {
+        dimensions: counts(&["a", "b", "c"]),
+        ..opts(custom(5, false, 1), &["n"])
+    };
+    let e = disclose(&t, &o).unwrap_err();
+    assert_eq!(e.argument(), Some("dimensions"));
+    assert!(
+        e.to_string().contains("τ-Argus (Modular) or sdcTable"),
+        "{e}"
+    );
+}
+
+#[test]
+fn hierarchies_are_refused_under_secondary_suppression() {
+    // ICBs nested in regions: every ICB appears in one region only.
+    let t = input(vec![
+        (
+            "region",
+            texts(&[Some("R1"), Some("R1"), Some("R2"), Some("R2")]),
+        ),
+        (
+            "icb",
+            texts(&[Some("I1"), Some("I2"), Some("I3"), Some("I4")]),
+        ),
+        ("n", ints(&[3, 10, 12, 20])),
+    ]);
+    let o = DisclosureOptions {
+        dimensions: counts(&["region", "icb"]),
+        ..opts(custom(5, false, 1), &["n"])
+    };
+    let e = disclose(&t, &o).unwrap_err();
+    assert!(
+        e.to_string().contains("hierarchy") && e.to_string().contains("sdcTable"),
+        "{e}"
+    );
+    // Under rounding the same table is published (the audit reports).
+    let o = DisclosureOptions {
+        rule: Rule::NhsMhsds,
+        ..o
+    };
+    assert!(disclose(&t, &o).is_ok());
+}
+
+#[test]
+fn cells_that_no_cube_can_hide_are_refused() {
+    // One column: every row margin equals its only cell, so no interior cube exists.
+    let t = two_way(&["X", "Y"], &["A"], &[&[3], &[10]]);
+    let e = disclose(&t, &two_way_opts(custom(5, false, 1))).unwrap_err();
+    assert!(e.to_string().contains("aggregate categories"), "{e}");
+    assert_eq!(e.row(), Some(0));
+}
+
+#[test]
+fn rows_of_the_same_cell_need_a_by_column() {
+    let t = input(vec![
+        (
+            "period",
+            texts(&[
+                Some("2024-01"),
+                Some("2024-01"),
+                Some("2024-02"),
+                Some("2024-02"),
+            ]),
+        ),
+        (
+            "place",
+            texts(&[Some("A"), Some("B"), Some("A"), Some("B")]),
+        ),
+        ("n", ints(&[3, 12, 26, 8])),
+    ]);
+    let o = DisclosureOptions {
+        dimensions: counts(&["place"]),
+        ..opts(Rule::NhsMhsds, &["n"])
+    };
+    let e = disclose(&t, &o).unwrap_err();
+    assert_eq!((e.column(), e.row()), (Some("place"), Some(2)));
+    let o = DisclosureOptions {
+        by: counts(&["period"]),
+        ..o
+    };
+    let d = disclose(&t, &o).unwrap();
+    // One total per period, after the input rows: 15 → 15, 34 → 35.
+    assert_eq!(column(&d, "n")[4..], [Some(15), Some(35)]);
+    assert_eq!(
+        text(&d, "period")[4..],
+        [Some("2024-01".to_owned()), Some("2024-02".to_owned())]
+    );
+    assert_eq!(text(&d, "place")[4..], [None, None]);
+}

@@ -1,0 +1,163 @@
+"""Disclosure control: publishable tables of patient counts.
+
+Every number is computed by the Rust core (``collabmetrics::disclosure``); see
+``docs/methods/disclosure.md`` in the repository for the rules, the hypercube method and the
+audit.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, Union
+
+import pyarrow as pa
+
+from . import _native
+from ._frames import Frame, from_arrow, group_names, to_arrow
+
+__all__ = ["Rule", "disclose", "publish_table"]
+
+#: A rule: ``"nhs_mhsds"``, ``"nhs_hes"``, ``"none"``, ``"custom(k=5, suppress_zero=false,
+#: base=1)"`` or the mapping ``{"k": 5, "suppress_zero": False, "base": 1}``.
+Rule = Union[str, Mapping[str, Any]]
+
+_D = _native.defaults("disclosure")
+DEFAULT_RULE: str = _D["rule"]
+DEFAULT_SECONDARY: str = _D["secondary"]
+DEFAULT_SUPPRESS_ON: str = _D["suppress_on"]
+DEFAULT_DISPLAY: str = _D["display"]
+
+
+def _rule_text(rule: Rule) -> str:
+    if isinstance(rule, str):
+        return rule
+    if isinstance(rule, Mapping):
+        return json.dumps(dict(rule))
+    raise TypeError(f"`rule` must be a name or a mapping, got {type(rule).__name__}")
+
+
+def _derived_json(derived: Mapping[str, Mapping[str, Any]] | None) -> str | None:
+    if derived is None:
+        return None
+    if not isinstance(derived, Mapping):
+        raise TypeError("`derived` must map a column to {numerator, denominator, kind}")
+    return json.dumps([{"column": column, **dict(spec)} for column, spec in derived.items()])
+
+
+def _native_disclose(
+    table: pa.Table,
+    rule: Rule,
+    counts: Sequence[str] | None = None,
+    derived: Mapping[str, Mapping[str, Any]] | None = None,
+    dimensions: str | Sequence[str] | None = None,
+    by: str | Sequence[str] | None = None,
+    national: str | None = None,
+    secondary: str = DEFAULT_SECONDARY,
+    suppress_on: str = DEFAULT_SUPPRESS_ON,
+    display: str = DEFAULT_DISPLAY,
+    decimals: int | None = None,
+) -> tuple[pa.Table, pa.Table]:
+    published, log = _native.disclose(
+        table,
+        _rule_text(rule),
+        None if counts is None else group_names(counts),
+        _derived_json(derived),
+        None if dimensions is None else group_names(dimensions),
+        None if by is None else group_names(by),
+        national,
+        secondary,
+        suppress_on,
+        display,
+        decimals,
+    )
+    return published, log
+
+
+def disclose(
+    frame: Frame,
+    *,
+    counts: str | Sequence[str] | None = None,
+    rule: Rule = DEFAULT_RULE,
+    derived: Mapping[str, Mapping[str, Any]] | None = None,
+    dimensions: str | Sequence[str] | None = None,
+    national: str | None = None,
+    secondary: str = DEFAULT_SECONDARY,
+    suppress_on: str = DEFAULT_SUPPRESS_ON,
+    display: str = DEFAULT_DISPLAY,
+    by: str | Sequence[str] | None = None,
+    decimals: int | None = None,
+    with_log: bool = False,
+) -> Any:
+    """The frame made publishable: small counts suppressed, the others rounded.
+
+    Under ``rule="nhs_mhsds"`` (NHS England's MHSDS publications, the default) every
+    sub-national count below 5 (zero included) is suppressed and the others are rounded to the
+    nearest 5; ``"nhs_hes"`` suppresses 1–7 and shows 0; ``"none"`` changes nothing; a custom
+    rule ``{"k": 5, "suppress_zero": False, "base": 1}`` suppresses counts below ``k`` and
+    rounds to ``base``. Rows where ``national`` is true are published unchanged. Suppressed
+    cells are null (with ``display="5"``, codonPython's central value 5).
+
+    With ``dimensions`` (the key columns of a one- or two-way table), the margins (rows where a
+    key is null) are added when absent, checked when given, and published from unrounded parts.
+    Under a rule that does not round, cells that would let a suppressed one be recovered from
+    the margins are suppressed too (``secondary="auto"``, the hypercube method), and every
+    suppressed cell is audited: the call fails, naming the cell, if an attacker solving the
+    table's linear programmes could narrow a small count. ``by`` names key columns that split
+    the frame into separate tables (e.g. the period).
+
+    Derived values (``{"pct": {"numerator": "n", "denominator": "d", "kind": "percent"}}``,
+    kinds ``percent``, ``proportion``, ``rate``, ``ratio``, ``mean``; optional
+    ``multiplier``, ``decimals``, ``min_denominator``) are computed from unrounded counts when
+    the frame lacks them, suppressed with their numerator (and, with ``suppress_on="either"``,
+    their denominator) and rounded (percentages to whole numbers under the NHS rules).
+
+    collabmetrics' own results say which columns are counts and what derives from them, so
+    ``counts`` and ``derived`` are only needed for other frames.
+
+    Args:
+        frame: any frame (pyarrow, pandas, polars); the same kind comes back.
+        counts: the count columns (default: as the result's roles say).
+        with_log: also return the log: one row per changed cell with ``row``, ``column``,
+            ``original``, ``published``, ``reason`` and, for suppressed counts, the audit's
+            interval ``audit_lower``, ``audit_upper``. It holds the original values: never
+            publish it.
+
+    Example:
+        >>> import pyarrow as pa, collabmetrics as cm
+        >>> t = pa.table({"place": ["A", "B", "C"], "n": [3, 12, 26]})
+        >>> out = cm.disclose(t, counts=["n"], dimensions=["place"])
+        >>> out.column("n").to_pylist()  # the total 41 → 40, from the unrounded parts
+        [None, 10, 25, 40]
+        >>> out, log = cm.disclose(t, counts="n", rule={"k": 5, "base": 1},
+        ...                        dimensions="place", with_log=True)
+        >>> out.column("n").to_pylist()  # 3 is hidden by its smallest complement, 12
+        [None, None, 26, 41]
+        >>> log.column("reason").to_pylist()
+        ['primary_small', 'secondary_complement']
+    """
+    table, kind = to_arrow(frame)
+    published, log = _native_disclose(
+        table,
+        rule,
+        counts=None if counts is None else group_names(counts),
+        derived=derived,
+        dimensions=dimensions,
+        by=by,
+        national=national,
+        secondary=secondary,
+        suppress_on=suppress_on,
+        display=display,
+        decimals=decimals,
+    )
+    result = from_arrow(published, kind)
+    return (result, from_arrow(log, kind)) if with_log else result
+
+
+def publish_table(table: pa.Table, publish: bool | Rule | None) -> pa.Table:
+    """A result table published under ``publish`` (``True``: the default rule; ``None`` or
+    ``False``: unchanged), as the ``publish=`` argument of the table functions does."""
+    if publish is None or publish is False:
+        return table
+    rule = DEFAULT_RULE if publish is True else publish
+    return _native_disclose(table, rule)[0]

@@ -1,0 +1,255 @@
+"""Disclosure control through Python: the specification's cases D1–D11 (each worked by hand in
+the comments), frames of every kind, ``publish=`` on the table functions, and bad input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pytest
+
+import collabmetrics as cm
+
+D1 = [0, 1, 4, 5, 7, 8, 12, 13, 17, 18, 22, 23, 1234, 1237, 1238]
+CUSTOM = {"k": 5, "suppress_zero": False, "base": 1}
+
+
+def col(t: pa.Table, name: str) -> list[Any]:
+    values: list[Any] = t.column(name).to_pylist()
+    return values
+
+
+def intervals(log: pa.Table) -> dict[tuple[int, str], tuple[float, float]]:
+    return {
+        (r["row"], r["column"]): (r["audit_lower"], r["audit_upper"])
+        for r in log.to_pylist()
+        if r["audit_lower"] is not None
+    }
+
+
+def test_d1_both_nhs_rules() -> None:
+    t = pa.table({"n": D1})
+    s = None
+    assert col(cm.disclose(t, counts="n"), "n") == [
+        s,
+        s,
+        s,
+        5,
+        5,
+        10,
+        10,
+        15,
+        15,
+        20,
+        20,
+        25,
+        1235,
+        1235,
+        1240,
+    ]
+    assert col(cm.disclose(t, counts="n", rule="nhs_hes"), "n") == [
+        0,
+        s,
+        s,
+        s,
+        s,
+        10,
+        10,
+        15,
+        15,
+        20,
+        20,
+        25,
+        1235,
+        1235,
+        1240,
+    ]
+
+
+def test_d2_national_rows() -> None:
+    t = pa.table({"n": [0, 3, 12], "england": [True, True, True]})
+    assert col(cm.disclose(t, counts="n", national="england"), "n") == [0, 3, 12]
+
+
+def test_d3_total_from_unrounded_parts() -> None:
+    # 3, 12, 26 → *, 10, 25 and the total 41 → 40, not 35.
+    given = pa.table({"place": ["A", "B", "C", None], "n": [3, 12, 26, 41]})
+    assert col(cm.disclose(given, counts="n", dimensions="place"), "n") == [None, 10, 25, 40]
+    added = pa.table({"place": ["A", "B", "C"], "n": [3, 12, 26]})
+    out = cm.disclose(added, counts="n", dimensions="place")
+    assert col(out, "n") == [None, 10, 25, 40]
+    assert col(out, "place") == ["A", "B", "C", None]
+
+
+def test_d4_percentages() -> None:
+    # 13/47 = 27.66 → 28; 3/40 → * (numerator); 7/9 → 78; 5/5 → 100; 12/4 → * (denominator).
+    t = pa.table({"n": [13, 3, 7, 5, 12], "d": [47, 40, 9, 5, 4]})
+    derived = {"pct": {"numerator": "n", "denominator": "d", "kind": "percent"}}
+    out = cm.disclose(t, counts=["n", "d"], derived=derived)
+    assert col(out, "pct") == [28.0, None, 78.0, 100.0, None]
+    out = cm.disclose(t, counts=["n", "d"], derived=derived, suppress_on="numerator")
+    assert col(out, "pct")[4] == 300.0
+
+
+def test_d5_central_method_and_bad_counts() -> None:
+    t = pa.table({"n": [0, 2, 5, 8, 16, 57, 10023]})
+    out = cm.disclose(t, counts="n", rule="nhs_hes", display="5")
+    assert [str(v) for v in col(out, "n")] == ["0", "5", "5", "10", "15", "55", "10025"]
+    for bad in ([-1], [4.2]):
+        with pytest.raises(cm.CollabMetricsError, match=r"`n` at row 0 .*whole numbers >= 0"):
+            cm.disclose(pa.table({"n": bad}), counts="n", rule="nhs_hes")
+
+
+def two_way(values: list[list[int]], rows: str = "XYZ", cols: str = "ABC") -> pa.Table:
+    r, c, n = [], [], []
+    for i, row in enumerate(values):
+        for j, v in enumerate(row):
+            r.append(rows[i])
+            c.append(cols[j])
+            n.append(v)
+    return pa.table({"row": r, "col": c, "n": n})
+
+
+D6 = [[3, 10, 12], [8, 9, 15], [6, 20, 7]]
+
+
+def test_d6_hypercube_and_audit() -> None:
+    # Cube (Z, C) is the cheapest: X-A, X-C, Z-A, Z-C hidden. X-A = a: X-C = 15 − a,
+    # Z-A = 9 − a, Z-C = 4 + a → [0, 9], [6, 15], [0, 9], [4, 13].
+    out, log = cm.disclose(
+        two_way(D6), counts="n", rule=CUSTOM, dimensions=["row", "col"], with_log=True
+    )
+    n = col(out, "n")
+    assert [k for k, v in enumerate(n) if v is None] == [0, 2, 6, 8]
+    assert n[9:] == [25, 32, 33, 17, 39, 34, 90]
+    iv = intervals(log)
+    assert iv[(0, "n")] == (0, 9)
+    assert iv[(2, "n")] == (6, 15)
+    assert iv[(6, "n")] == (0, 9)
+    assert iv[(8, "n")] == (4, 13)
+    assert "reason" not in out.column_names
+
+
+def test_d6a_without_secondary_suppression_the_audit_refuses() -> None:
+    with pytest.raises(cm.CollabMetricsError, match=r"disclosive.*row=X, col=A.*\[3, 3\]"):
+        cm.disclose(
+            two_way(D6), counts="n", rule=CUSTOM, dimensions=["row", "col"], secondary="none"
+        )
+
+
+def test_d7_two_primaries_in_a_row() -> None:
+    out, log = cm.disclose(
+        two_way([[2, 4, 30], [10, 12, 14]], rows="XY"),
+        counts="n",
+        rule=CUSTOM,
+        dimensions=["row", "col"],
+        with_log=True,
+    )
+    assert [k for k, v in enumerate(col(out, "n")) if v is None] == [0, 1, 3, 4]
+    iv = intervals(log)
+    assert [iv[(k, "n")] for k in (0, 1, 3, 4)] == [(0, 6), (0, 6), (6, 12), (10, 16)]
+
+
+def one_way(parts: list[int], total: int | None = None) -> pa.Table:
+    keys: list[str | None] = [f"p{i}" for i in range(len(parts))]
+    n = list(parts)
+    if total is not None:
+        keys.append(None)
+        n.append(total)
+    return pa.table({"part": keys, "n": n})
+
+
+def test_d9_d10_one_way_complements() -> None:
+    out, log = cm.disclose(
+        one_way([2, 9, 14, 30], 55), counts="n", rule=CUSTOM, dimensions="part", with_log=True
+    )
+    assert col(out, "n") == [None, None, 14, 30, 55]
+    assert intervals(log)[(0, "n")] == (0, 11)
+    out = cm.disclose(one_way([3, 0, 0, 8, 20], 31), counts="n", rule=CUSTOM, dimensions="part")
+    assert col(out, "n") == [None, 0, 0, None, 20, 31]
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "published", "interval"),
+    [
+        (3, 12, [None, 10, 15], (1, 4)),  # x = T − y ≥ 13 − 12
+        (0, 12, [None, 10, 10], (0, 4)),
+        (4, 13, [None, 15, 15], (0, 4)),
+        (1, 5, [None, 5, 5], (0, 2)),  # y ≥ 5, T ≤ 7
+    ],
+)
+def test_d11_rounding_narrows_but_never_reveals(
+    x: int, y: int, published: list[int | None], interval: tuple[int, int]
+) -> None:
+    out, log = cm.disclose(one_way([x, y]), counts="n", dimensions="part", with_log=True)
+    assert col(out, "n") == published
+    assert intervals(log)[(0, "n")] == interval
+    assert "secondary_complement" not in col(log, "reason")
+
+
+def test_every_kind_of_frame_comes_back_as_it_came() -> None:
+    data = {"place": ["A", "B", "C"], "n": [3, 12, 26]}
+    out = cm.disclose(pd.DataFrame(data), counts="n", dimensions="place")
+    assert isinstance(out, pd.DataFrame)
+    assert out["n"].isna().tolist() == [True, False, False, False]
+    out, log = cm.disclose(pl.DataFrame(data), counts="n", dimensions="place", with_log=True)
+    assert isinstance(out, pl.DataFrame) and isinstance(log, pl.DataFrame)
+    assert out["n"].to_list() == [None, 10, 25, 40]
+    assert log["reason"].to_list()[0] == "primary_small"
+
+
+def test_published_results_need_no_column_lists() -> None:
+    t = cm.demo.tables()
+    raw = cm.oap.measures(t["placements"], start="2023-04-01", end="2024-03-31", by="place")
+    published = cm.oap.measures(
+        t["placements"], start="2023-04-01", end="2024-03-31", by="place", publish=True
+    )
+    assert published.equals(cm.disclose(raw))
+    started = [v for v in col(published, "started") if v is not None]
+    assert started and all(v >= 5 and v % 5 == 0 for v in started)
+    # The margins are there: one total per month, its place null.
+    assert col(published, "place").count(None) == 12
+    # Raw results stay unrounded.
+    assert any(v % 5 for v in col(raw, "bed_days"))
+
+
+def test_publish_on_the_statistics() -> None:
+    t = cm.proportion([3, 40], [10, 50], publish=True)
+    assert col(t, "numerator") == [None, 40]
+    assert col(t, "value")[0] is None
+    assert col(t, "value")[1] == 0.8
+
+
+def test_bad_input_is_a_structured_error() -> None:
+    t = pa.table({"n": [13], "d": [47]})
+    with pytest.raises(
+        cm.CollabMetricsError, match=r"missing column `people`.*derived value `pct`"
+    ):
+        cm.disclose(
+            t,
+            counts="n",
+            derived={"pct": {"numerator": "n", "denominator": "people", "kind": "percent"}},
+        )
+    with pytest.raises(cm.CollabMetricsError, match=r'unknown rule "nhs"; expected one of'):
+        cm.disclose(t, counts="n", rule="nhs")
+    with pytest.raises(cm.CollabMetricsError, match=r"unknown derived kind|unknown variant"):
+        cm.disclose(
+            t, counts="n", derived={"pct": {"numerator": "n", "denominator": "d", "kind": "pct"}}
+        )
+    with pytest.raises(cm.CollabMetricsError, match=r"unknown field `numerater`"):
+        cm.disclose(
+            t,
+            counts="n",
+            derived={"pct": {"numerater": "n", "denominator": "d", "kind": "percent"}},
+        )
+    with pytest.raises(cm.CollabMetricsError, match=r"invalid argument `rule`"):
+        cm.disclose(t, counts="n", rule={"k": 5, "bse": 1})
+    with pytest.raises(cm.CollabMetricsError, match=r'unknown secondary method "cube"'):
+        cm.disclose(t, counts="n", secondary="cube")
+    three = pa.table({"a": ["x"], "b": ["y"], "c": ["z"], "n": [3]})
+    with pytest.raises(cm.CollabMetricsError, match=r"τ-Argus \(Modular\) or sdcTable"):
+        cm.disclose(three, counts="n", rule=CUSTOM, dimensions=["a", "b", "c"])
+    with pytest.raises(cm.CollabMetricsError, match=r"name its count columns"):
+        cm.disclose(t)

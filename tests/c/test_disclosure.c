@@ -1,0 +1,593 @@
+/*
+ * C tests of cm_disclose: tables produced by hand as Arrow C streams (no Arrow library), the
+ * published table and the log read back through the output streams, and the ownership rules
+ * (every input stream released by the call, on success and failure; the outputs are the
+ * caller's to release). The cases are the specification's D1-D11, worked by hand:
+ *
+ *   D1  nhs_mhsds: 0 1 4 5 7 8 12 13 -> * * * 5 5 10 10 15 (below 5 suppressed, else nearest 5)
+ *   D3  parts 3, 12, 26 of a one-way table: * 10 25 and the total 41 -> 40 (not 35)
+ *   D4  13/47 = 27.66% -> 28; 3/40 -> * (numerator suppressed)
+ *   D5  nhs_hes, display "5": 0 2 5 8 16 57 10023 -> 0 5 5 10 15 55 10025
+ *   D6  custom(k=5, base=1), [[3,10,12],[8,9,15],[6,20,7]] with margins: X-A is primary and
+ *       the cheapest cube is (Z, C), so X-A, X-C, Z-A, Z-C are hidden; X-A = a gives
+ *       X-C = 15 - a, Z-A = 9 - a, Z-C = 4 + a, so the audit gives X-A in [0, 9]
+ *   D6a the same without secondary suppression: X-A = 17 - 8 - 6 = 3, refused
+ *   D9  parts 2, 9, 14, 30 and total 55: 2 and its complement 9 hidden, x1 in [0, 11]
+ *   D11 nhs_mhsds, x = 3, y = 12: *, 10, total 15, so x = T - y >= 13 - 12 = 1: x in [1, 4]
+ */
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "collabmetrics.h"
+
+#define MAX_ROWS 16
+#define MAX_COLUMNS 4
+#define MAX_RESULT_ROWS 64
+
+/* ------------------------------------------------------------------------------------------ */
+/* The producer: a table of a few columns, described by value, streamed as one batch. Every
+ * struct it hands out counts as live until its release callback runs. */
+
+static int live_streams = 0, live_schemas = 0, live_arrays = 0;
+
+static bool nothing_live(void) {
+    return live_streams == 0 && live_schemas == 0 && live_arrays == 0;
+}
+
+enum kind { UTF8, FLOAT64, INT64 };
+
+struct column {
+    const char *name;
+    enum kind kind;
+    const char *text[MAX_ROWS]; /* UTF8; NULL for a null */
+    double real[MAX_ROWS];      /* FLOAT64 */
+    int64_t number[MAX_ROWS];   /* INT64 */
+};
+
+struct table {
+    int64_t rows;
+    int columns;
+    struct column column[MAX_COLUMNS];
+};
+
+struct producer {
+    struct table table;
+    int batches_left;
+};
+
+static void release_leaf_schema(struct ArrowSchema *s) {
+    s->release = NULL;
+    live_schemas--;
+}
+
+static void release_struct_schema(struct ArrowSchema *s) {
+    for (int64_t i = 0; i < s->n_children; i++) {
+        struct ArrowSchema *child = s->children[i];
+        if (child->release != NULL) child->release(child);
+        free(child);
+    }
+    free(s->children);
+    s->release = NULL;
+    live_schemas--;
+}
+
+static const char *format_of(enum kind kind) {
+    switch (kind) {
+        case UTF8: return "u";
+        case FLOAT64: return "g";
+        default: return "l";
+    }
+}
+
+static int producer_get_schema(struct ArrowArrayStream *stream, struct ArrowSchema *out) {
+    const struct table *t = &((const struct producer *)stream->private_data)->table;
+    struct ArrowSchema **children = malloc((size_t)t->columns * sizeof *children);
+    if (children == NULL) abort();
+    for (int i = 0; i < t->columns; i++) {
+        struct ArrowSchema *c = malloc(sizeof *c);
+        if (c == NULL) abort();
+        /* Names and formats are static strings. */
+        *c = (struct ArrowSchema){.format = format_of(t->column[i].kind),
+                                  .name = t->column[i].name,
+                                  .metadata = NULL,
+                                  .flags = ARROW_FLAG_NULLABLE,
+                                  .n_children = 0,
+                                  .children = NULL,
+                                  .dictionary = NULL,
+                                  .release = release_leaf_schema,
+                                  .private_data = NULL};
+        live_schemas++;
+        children[i] = c;
+    }
+    *out = (struct ArrowSchema){.format = "+s",
+                                .name = "",
+                                .metadata = NULL,
+                                .flags = 0,
+                                .n_children = t->columns,
+                                .children = children,
+                                .dictionary = NULL,
+                                .release = release_struct_schema,
+                                .private_data = NULL};
+    live_schemas++;
+    return 0;
+}
+
+/* Arrays: a leaf owns its buffers (NULL ones included: free(NULL) is fine); a struct array owns
+ * its children. */
+static void release_leaf_array(struct ArrowArray *a) {
+    for (int64_t i = 0; i < a->n_buffers; i++) free((void *)a->buffers[i]);
+    free(a->buffers);
+    a->release = NULL;
+    live_arrays--;
+}
+
+static void release_struct_array(struct ArrowArray *a) {
+    for (int64_t i = 0; i < a->n_children; i++) {
+        struct ArrowArray *child = a->children[i];
+        if (child->release != NULL) child->release(child);
+        free(child);
+    }
+    free(a->children);
+    free(a->buffers);
+    a->release = NULL;
+    live_arrays--;
+}
+
+static void *copy(const void *data, size_t size) {
+    void *p = malloc(size > 0 ? size : 1);
+    if (p == NULL) abort();
+    if (size > 0) memcpy(p, data, size);
+    return p;
+}
+
+static struct ArrowArray *leaf_array(int64_t rows, int64_t null_count, int64_t n_buffers,
+                                     void *b0, void *b1, void *b2) {
+    struct ArrowArray *a = malloc(sizeof *a);
+    const void **buffers = malloc((size_t)n_buffers * sizeof *buffers);
+    if (a == NULL || buffers == NULL) abort();
+    void *given[3] = {b0, b1, b2};
+    for (int64_t i = 0; i < n_buffers; i++) buffers[i] = given[i];
+    *a = (struct ArrowArray){.length = rows,
+                             .null_count = null_count,
+                             .offset = 0,
+                             .n_buffers = n_buffers,
+                             .n_children = 0,
+                             .buffers = buffers,
+                             .children = NULL,
+                             .dictionary = NULL,
+                             .release = release_leaf_array,
+                             .private_data = NULL};
+    live_arrays++;
+    return a;
+}
+
+static struct ArrowArray *column_array(const struct column *c, int64_t rows) {
+    switch (c->kind) {
+        case UTF8: {
+            /* Validity: bit i set when row i is valid; no bitmap when none is null. */
+            int32_t offsets[MAX_ROWS + 1] = {0};
+            char data[512];
+            int64_t nulls = 0;
+            for (int64_t i = 0; i < rows; i++) nulls += c->text[i] == NULL;
+            uint8_t *bitmap = NULL;
+            if (nulls > 0) {
+                bitmap = calloc((size_t)(rows + 7) / 8, 1);
+                if (bitmap == NULL) abort();
+            }
+            for (int64_t i = 0; i < rows; i++) {
+                size_t n = c->text[i] == NULL ? 0 : strlen(c->text[i]);
+                if (offsets[i] + n > sizeof data) abort();
+                if (n > 0) memcpy(data + offsets[i], c->text[i], n);
+                offsets[i + 1] = offsets[i] + (int32_t)n;
+                if (bitmap != NULL && c->text[i] != NULL) bitmap[i / 8] |= (uint8_t)(1u << (i % 8));
+            }
+            return leaf_array(rows, nulls, 3, bitmap,
+                              copy(offsets, (size_t)(rows + 1) * sizeof(int32_t)),
+                              copy(data, (size_t)offsets[rows]));
+        }
+        case FLOAT64:
+            return leaf_array(rows, 0, 2, NULL, copy(c->real, (size_t)rows * sizeof(double)), NULL);
+        default:
+            return leaf_array(rows, 0, 2, NULL, copy(c->number, (size_t)rows * sizeof(int64_t)),
+                              NULL);
+    }
+}
+
+static int producer_get_next(struct ArrowArrayStream *stream, struct ArrowArray *out) {
+    struct producer *p = stream->private_data;
+    if (p->batches_left == 0) {
+        /* The end of the stream: a released array. */
+        memset(out, 0, sizeof *out);
+        out->release = NULL;
+        return 0;
+    }
+    p->batches_left--;
+    const struct table *t = &p->table;
+    struct ArrowArray **children = malloc((size_t)t->columns * sizeof *children);
+    const void **buffers = malloc(sizeof *buffers);
+    if (children == NULL || buffers == NULL) abort();
+    for (int i = 0; i < t->columns; i++) children[i] = column_array(&t->column[i], t->rows);
+    buffers[0] = NULL; /* the struct's validity: no null rows */
+    *out = (struct ArrowArray){.length = t->rows,
+                               .null_count = 0,
+                               .offset = 0,
+                               .n_buffers = 1,
+                               .n_children = t->columns,
+                               .buffers = buffers,
+                               .children = children,
+                               .dictionary = NULL,
+                               .release = release_struct_array,
+                               .private_data = NULL};
+    live_arrays++;
+    return 0;
+}
+
+static const char *producer_get_last_error(struct ArrowArrayStream *stream) {
+    (void)stream;
+    return NULL;
+}
+
+static void producer_release(struct ArrowArrayStream *stream) {
+    free(stream->private_data);
+    stream->private_data = NULL;
+    stream->release = NULL;
+    live_streams--;
+}
+
+static struct ArrowArrayStream stream_of(const struct table *t) {
+    struct producer *p = malloc(sizeof *p);
+    if (p == NULL) abort();
+    *p = (struct producer){.table = *t, .batches_left = 1};
+    live_streams++;
+    return (struct ArrowArrayStream){.get_schema = producer_get_schema,
+                                     .get_next = producer_get_next,
+                                     .get_last_error = producer_get_last_error,
+                                     .release = producer_release,
+                                     .private_data = p};
+}
+
+
+
+/* ------------------------------------------------------------------------------------------ */
+/* The consumer. */
+
+struct result {
+    int64_t rows;
+    int64_t ints[MAX_RESULT_ROWS]; /* the int64 column asked for */
+    bool valid[MAX_RESULT_ROWS];   /* false where it is null */
+    double reals[MAX_RESULT_ROWS]; /* the float64 column asked for (NAN where null) */
+    double lower[MAX_RESULT_ROWS]; /* the log's audit interval */
+    double upper[MAX_RESULT_ROWS];
+    uint64_t row[MAX_RESULT_ROWS]; /* the log's row */
+    bool has_diagnostics;
+};
+
+/* The index of the child named `name` (or -1), checking its format. */
+static int column(const struct ArrowSchema *schema, const char *name, const char *format) {
+    if (name == NULL) return -1;
+    for (int64_t i = 0; i < schema->n_children; i++) {
+        if (strcmp(schema->children[i]->name, name) == 0) {
+            CHECK(strcmp(schema->children[i]->format, format) == 0);
+            return (int)i;
+        }
+    }
+    CHECK(!"the column is in the schema");
+    return -1;
+}
+
+static bool is_valid(const struct ArrowArray *c, int64_t j) {
+    const uint8_t *validity = c->buffers[0];
+    return validity == NULL || ((validity[j / 8] >> (j % 8)) & 1) != 0;
+}
+
+/* Whether Arrow C metadata (int32 pair count, then per pair int32 length and bytes of the key,
+ * then of the value) has `key`. */
+static bool metadata_has(const char *metadata, const char *key) {
+    if (metadata == NULL) return false;
+    int32_t pairs, len;
+    memcpy(&pairs, metadata, 4);
+    const char *p = metadata + 4;
+    for (int32_t i = 0; i < pairs; i++) {
+        memcpy(&len, p, 4);
+        bool match = (size_t)len == strlen(key) && memcmp(p + 4, key, (size_t)len) == 0;
+        p += 4 + len;
+        memcpy(&len, p, 4);
+        if (match) return true;
+        p += 4 + len;
+    }
+    return false;
+}
+
+/* Reads a whole output stream into `r`: the int64 column `ints` and the float64 column
+ * `reals` of a published table, or (log) the columns row, audit_lower and audit_upper; then
+ * releases everything. */
+static bool read_result(struct ArrowArrayStream *out, const char *ints, const char *reals,
+                        bool log, struct result *r) {
+    memset(r, 0, sizeof *r);
+    struct ArrowSchema schema;
+    if (!CHECK(out->release != NULL && out->get_schema(out, &schema) == 0)) return false;
+    int ci = column(&schema, ints, "l"), cf = column(&schema, reals, "g");
+    int cr = log ? column(&schema, "row", "L") : -1;
+    int cl = log ? column(&schema, "audit_lower", "g") : -1;
+    int cu = log ? column(&schema, "audit_upper", "g") : -1;
+    r->has_diagnostics = metadata_has(schema.metadata, "collabmetrics:diagnostics");
+    bool ok = true;
+    struct ArrowArray batch;
+    while (ok) {
+        if (!CHECK(out->get_next(out, &batch) == 0)) {
+            ok = false;
+            break;
+        }
+        if (batch.release == NULL) break;
+        if (CHECK(r->rows + batch.length <= MAX_RESULT_ROWS)) {
+            for (int64_t i = 0; i < batch.length; i++) {
+                int64_t k = r->rows + i;
+                if (ci >= 0) {
+                    const struct ArrowArray *c = batch.children[ci];
+                    int64_t j = batch.offset + c->offset + i;
+                    r->valid[k] = is_valid(c, j);
+                    r->ints[k] = ((const int64_t *)c->buffers[1])[j];
+                }
+                if (cf >= 0) {
+                    const struct ArrowArray *c = batch.children[cf];
+                    int64_t j = batch.offset + c->offset + i;
+                    r->reals[k] = is_valid(c, j) ? ((const double *)c->buffers[1])[j] : NAN;
+                }
+                if (cr >= 0) {
+                    const struct ArrowArray *c = batch.children[cr];
+                    r->row[k] = ((const uint64_t *)c->buffers[1])[batch.offset + c->offset + i];
+                    const struct ArrowArray *lo = batch.children[cl], *hi = batch.children[cu];
+                    int64_t jl = batch.offset + lo->offset + i, ju = batch.offset + hi->offset + i;
+                    r->lower[k] = is_valid(lo, jl) ? ((const double *)lo->buffers[1])[jl] : NAN;
+                    r->upper[k] = is_valid(hi, ju) ? ((const double *)hi->buffers[1])[ju] : NAN;
+                }
+            }
+            r->rows += batch.length;
+        } else {
+            ok = false;
+        }
+        batch.release(&batch);
+    }
+    schema.release(&schema);
+    out->release(out);
+    CHECK(out->release == NULL);
+    return ok;
+}
+
+/* The published value at row k: -1 when suppressed. */
+static int64_t shown(const struct result *r, int64_t k) {
+    return r->valid[k] ? r->ints[k] : -1;
+}
+
+/* The log entry of published row `row`: its index, or -1. */
+static int64_t entry(const struct result *log, uint64_t row) {
+    for (int64_t k = 0; k < log->rows; k++) {
+        if (log->row[k] == row) return k;
+    }
+    return -1;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The tests. */
+
+static const char *N[] = {"n"};
+
+/* One int64 column `n`. */
+static struct ArrowArrayStream counts(const int64_t *values, int64_t rows) {
+    struct table t = {.rows = rows, .columns = 1};
+    t.column[0] = (struct column){.name = "n", .kind = INT64};
+    for (int64_t i = 0; i < rows; i++) t.column[0].number[i] = values[i];
+    return stream_of(&t);
+}
+
+static CmDiscloseOptions with_counts(void) {
+    CmDiscloseOptions o = cm_disclose_options_default();
+    o.counts = N;
+    o.counts_len = 1;
+    o.has_counts = true;
+    return o;
+}
+
+static void test_d1_d5_rules(void) {
+    const int64_t d1[] = {0, 1, 4, 5, 7, 8, 12, 13};
+    const int64_t expected[] = {-1, -1, -1, 5, 5, 10, 10, 15};
+    CmDiscloseOptions o = with_counts();
+    struct ArrowArrayStream in = counts(d1, 8), out, log;
+    CHECK_STATUS(cm_disclose(&in, &o, &out, &log), CM_OK);
+    CHECK(in.release == NULL);
+    struct result r, l;
+    read_result(&out, "n", NULL, false, &r);
+    read_result(&log, NULL, NULL, true, &l);
+    CHECK(r.rows == 8 && r.has_diagnostics);
+    for (int64_t k = 0; k < 8; k++) CHECK(shown(&r, k) == expected[k]);
+    int64_t e = entry(&l, 1); /* no margins: the rule's range 0..4 */
+    CHECK(e >= 0 && l.lower[e] == 0.0 && l.upper[e] == 4.0);
+
+    const int64_t d5[] = {0, 2, 5, 8, 16, 57, 10023};
+    const int64_t central[] = {0, 5, 5, 10, 15, 55, 10025};
+    o.rule = "nhs_hes";
+    o.display = CM_DISPLAY_CENTRAL;
+    in = counts(d5, 7);
+    CHECK_STATUS(cm_disclose(&in, &o, &out, NULL), CM_OK);
+    read_result(&out, "n", NULL, false, &r);
+    for (int64_t k = 0; k < 7; k++) CHECK(shown(&r, k) == central[k]);
+}
+
+static void test_d3_total_and_d4_percent(void) {
+    struct table t = {.rows = 3, .columns = 2};
+    t.column[0] = (struct column){.name = "place", .kind = UTF8, .text = {"A", "B", "C"}};
+    t.column[1] = (struct column){.name = "n", .kind = INT64, .number = {3, 12, 26}};
+    const char *dims[] = {"place"};
+    CmDiscloseOptions o = with_counts();
+    o.dimensions = dims;
+    o.dimensions_len = 1;
+    o.has_dimensions = true;
+    struct ArrowArrayStream in = stream_of(&t), out;
+    CHECK_STATUS(cm_disclose(&in, &o, &out, NULL), CM_OK);
+    struct result r;
+    read_result(&out, "n", NULL, false, &r);
+    CHECK(r.rows == 4 && shown(&r, 0) == -1 && shown(&r, 1) == 10 && shown(&r, 2) == 25);
+    CHECK(shown(&r, 3) == 40);
+
+    struct table p = {.rows = 2, .columns = 2};
+    p.column[0] = (struct column){.name = "n", .kind = INT64, .number = {13, 3}};
+    p.column[1] = (struct column){.name = "d", .kind = INT64, .number = {47, 40}};
+    const char *nd[] = {"n", "d"};
+    CmDerived pct = {.column = "pct", .numerator = "n", .denominator = "d",
+                     .kind = CM_DERIVED_PERCENT, .multiplier = NAN, .decimals = -1,
+                     .min_denominator = NAN};
+    o = cm_disclose_options_default();
+    o.counts = nd;
+    o.counts_len = 2;
+    o.has_counts = true;
+    o.derived = &pct;
+    o.derived_len = 1;
+    o.has_derived = true;
+    in = stream_of(&p);
+    CHECK_STATUS(cm_disclose(&in, &o, &out, NULL), CM_OK);
+    read_result(&out, NULL, "pct", false, &r);
+    CHECK(r.rows == 2 && r.reals[0] == 28.0 && isnan(r.reals[1]));
+}
+
+/* The two-way table of D6 as long rows. */
+static struct ArrowArrayStream d6(void) {
+    struct table t = {.rows = 9, .columns = 3};
+    t.column[0] = (struct column){.name = "row", .kind = UTF8,
+                                  .text = {"X", "X", "X", "Y", "Y", "Y", "Z", "Z", "Z"}};
+    t.column[1] = (struct column){.name = "col", .kind = UTF8,
+                                  .text = {"A", "B", "C", "A", "B", "C", "A", "B", "C"}};
+    t.column[2] = (struct column){.name = "n", .kind = INT64,
+                                  .number = {3, 10, 12, 8, 9, 15, 6, 20, 7}};
+    return stream_of(&t);
+}
+
+static void test_d6_hypercube_and_audit(void) {
+    const char *dims[] = {"row", "col"};
+    CmDiscloseOptions o = with_counts();
+    o.rule = "custom(k=5, suppress_zero=false, base=1)";
+    o.dimensions = dims;
+    o.dimensions_len = 2;
+    o.has_dimensions = true;
+    struct ArrowArrayStream in = d6(), out, log;
+    CHECK_STATUS(cm_disclose(&in, &o, &out, &log), CM_OK);
+    struct result r, l;
+    read_result(&out, "n", NULL, false, &r);
+    read_result(&log, NULL, NULL, true, &l);
+    CHECK(r.rows == 16); /* 9 cells, 3 row totals, 3 column totals, the grand total */
+    const bool hidden[9] = {true, false, true, false, false, false, true, false, true};
+    for (int64_t k = 0; k < 9; k++) CHECK((shown(&r, k) == -1) == hidden[k]);
+    CHECK(shown(&r, 15) == 90);
+    int64_t a = entry(&l, 0), c = entry(&l, 2), z = entry(&l, 8);
+    CHECK(a >= 0 && l.lower[a] == 0.0 && l.upper[a] == 9.0);
+    CHECK(c >= 0 && l.lower[c] == 6.0 && l.upper[c] == 15.0);
+    CHECK(z >= 0 && l.lower[z] == 4.0 && l.upper[z] == 13.0);
+
+    /* D6a: without secondary suppression X-A is recovered exactly; refused, naming it. */
+    o.secondary = CM_SECONDARY_NONE;
+    in = d6();
+    CHECK_STATUS(cm_disclose(&in, &o, &out, &log), CM_INVALID_CELL);
+    CHECK(in.release == NULL && out.release == NULL);
+    CHECK_MESSAGE("disclosive");
+    CHECK_MESSAGE("row=X, col=A");
+}
+
+static void test_d9_and_d11_one_way(void) {
+    struct table t = {.rows = 5, .columns = 2};
+    t.column[0] = (struct column){.name = "part", .kind = UTF8,
+                                  .text = {"p1", "p2", "p3", "p4", NULL}};
+    t.column[1] = (struct column){.name = "n", .kind = INT64, .number = {2, 9, 14, 30, 55}};
+    const char *dims[] = {"part"};
+    CmDiscloseOptions o = with_counts();
+    o.rule = "custom(k=5, suppress_zero=false, base=1)";
+    o.dimensions = dims;
+    o.dimensions_len = 1;
+    o.has_dimensions = true;
+    struct ArrowArrayStream in = stream_of(&t), out, log;
+    CHECK_STATUS(cm_disclose(&in, &o, &out, &log), CM_OK);
+    struct result r, l;
+    read_result(&out, "n", NULL, false, &r);
+    read_result(&log, NULL, NULL, true, &l);
+    CHECK(shown(&r, 0) == -1 && shown(&r, 1) == -1 && shown(&r, 2) == 14 && shown(&r, 4) == 55);
+    int64_t e = entry(&l, 0);
+    CHECK(e >= 0 && l.lower[e] == 0.0 && l.upper[e] == 11.0);
+
+    struct table d11 = {.rows = 2, .columns = 2};
+    d11.column[0] = (struct column){.name = "part", .kind = UTF8, .text = {"x", "y"}};
+    d11.column[1] = (struct column){.name = "n", .kind = INT64, .number = {3, 12}};
+    o.rule = NULL; /* nhs_mhsds */
+    in = stream_of(&d11);
+    CHECK_STATUS(cm_disclose(&in, &o, &out, &log), CM_OK);
+    read_result(&out, "n", NULL, false, &r);
+    read_result(&log, NULL, NULL, true, &l);
+    CHECK(shown(&r, 0) == -1 && shown(&r, 1) == 10 && shown(&r, 2) == 15);
+    e = entry(&l, 0);
+    CHECK(e >= 0 && l.lower[e] == 1.0 && l.upper[e] == 4.0);
+}
+
+static void test_bad_input(void) {
+    struct ArrowArrayStream in, out;
+    CmDiscloseOptions o = with_counts();
+
+    const int64_t negative[] = {4, -1};
+    in = counts(negative, 2);
+    CHECK_STATUS(cm_disclose(&in, &o, &out, NULL), CM_INVALID_CELL);
+    CHECK(in.release == NULL);
+    CHECK_MESSAGE("row 1");
+    CHECK_MESSAGE("whole numbers >= 0");
+
+    struct table t = {.rows = 1, .columns = 1};
+    t.column[0] = (struct column){.name = "n", .kind = FLOAT64, .real = {4.2}};
+    in = stream_of(&t);
+    CHECK_STATUS(cm_disclose(&in, &o, &out, NULL), CM_INVALID_CELL);
+    CHECK_MESSAGE("4.2");
+
+    o.rule = "nhs";
+    in = counts(negative, 1);
+    CHECK_STATUS(cm_disclose(&in, &o, &out, NULL), CM_INVALID_ARGUMENT);
+    CHECK_MESSAGE("unknown rule");
+
+    CmDerived pct = {.column = "pct", .numerator = "n", .denominator = "people",
+                     .kind = CM_DERIVED_PERCENT, .multiplier = NAN, .decimals = -1,
+                     .min_denominator = NAN};
+    o = with_counts();
+    o.derived = &pct;
+    o.derived_len = 1;
+    o.has_derived = true;
+    in = counts(negative, 1);
+    CHECK_STATUS(cm_disclose(&in, &o, &out, NULL), CM_MISSING_COLUMN);
+    CHECK_MESSAGE("people");
+
+    struct table three = {.rows = 1, .columns = 4};
+    three.column[0] = (struct column){.name = "a", .kind = UTF8, .text = {"x"}};
+    three.column[1] = (struct column){.name = "b", .kind = UTF8, .text = {"y"}};
+    three.column[2] = (struct column){.name = "c", .kind = UTF8, .text = {"z"}};
+    three.column[3] = (struct column){.name = "n", .kind = INT64, .number = {3}};
+    const char *abc[] = {"a", "b", "c"};
+    o = with_counts();
+    o.rule = "custom(k=5)";
+    o.dimensions = abc;
+    o.dimensions_len = 3;
+    o.has_dimensions = true;
+    in = stream_of(&three);
+    CHECK_STATUS(cm_disclose(&in, &o, &out, NULL), CM_INVALID_ARGUMENT);
+    CHECK_MESSAGE("sdcTable");
+
+    in = counts(negative, 1);
+    CHECK_STATUS(cm_disclose(&in, NULL, &out, NULL), CM_NULL_POINTER);
+    CHECK(in.release == NULL);
+}
+
+int main(void) {
+    test_d1_d5_rules();
+    test_d3_total_and_d4_percent();
+    test_d6_hypercube_and_audit();
+    test_d9_and_d11_one_way();
+    test_bad_input();
+    CHECK(nothing_live());
+    return check_finish();
+}
