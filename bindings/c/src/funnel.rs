@@ -72,9 +72,11 @@ pub struct CmFunnelOptions {
     /// When true, `multiplier` scales values and limits (required for PHE proportions and
     /// rates; FunnelPlotR and Spiegelhalter exact: 1 otherwise; PHE ratios: not used).
     pub has_multiplier: bool,
+    /// The multiplier, read when `has_multiplier` is true.
     pub multiplier: f64,
     /// When true, the years the data cover (required for PHE rates).
     pub has_years_of_data: bool,
+    /// The years of data, read when `has_years_of_data` is true.
     pub years_of_data: f64,
     /// One of `CM_FUNNEL_SR_*` (FunnelPlotR SR only).
     pub sr_method: u32,
@@ -92,6 +94,7 @@ pub struct CmFunnelOptions {
     pub exclude_zero_sr: bool,
     /// `column_names_len` pairs (our name, your name), as in `CmOapOptions`.
     pub column_names: *const *const c_char,
+    /// The number of pairs in `column_names`.
     pub column_names_len: usize,
 }
 

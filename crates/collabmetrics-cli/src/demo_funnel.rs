@@ -4,12 +4,12 @@
 
 use crate::report::{num, Section};
 use arrow_array::{cast::AsArray, Array, ArrayRef, Float64Array, RecordBatch, StringArray};
-use collabmetrics::demo::DemoTables;
 use collabmetrics::funnel::{self, FunnelOptions, Statistic};
 use collabmetrics::oap::{self, OapOptions, Window};
 use collabmetrics::table::{display, ColumnMap, Input, TableResult};
 use collabmetrics::transition::Analysis;
 use collabmetrics::{Error, Result};
+use collabmetrics_demo::DemoTables;
 use std::sync::Arc;
 
 fn input(batch: RecordBatch) -> Result<Input> {
