@@ -269,6 +269,14 @@ def disclose(
     decimals: int | None,
 ) -> tuple[pa.Table, pa.Table]: ...
 
+# SPC: XmR points (summary=False) or the per-segment summary (summary=True).
+def spc_xmr(
+    data: ArrowStreamExportable,
+    value: str,
+    date: str,
+    options: dict[str, Any],
+    summary: bool,
+
 # Funnel plots (options built by collabmetrics.funnel: enums by name, the limit as a number);
 # diagnostics travel in the schema metadata of the result.
 FUNNEL_SIGNIFICANCE_LABELS: list[str]

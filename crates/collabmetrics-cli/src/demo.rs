@@ -66,6 +66,7 @@ pub fn run(args: &DemoArgs) -> Result<Report> {
         crate::demo_funnel::disengagement(&young, &span)?,
         standardised(&data, start, end, c, &year)?,
         length_of_stay(&data, start, end, c, &year)?,
+        crate::demo_spc::section(&data, opts.start, end)?,
     ];
     let mut tables = BTreeMap::new();
     tables.insert(

@@ -2,18 +2,21 @@
 //!
 //! `collabmetrics demo` prints the statistics of the built-in (synthetic) demo collaborative;
 //! `collabmetrics oap`, `collabmetrics transition` and `collabmetrics funnel` compute the
-//! metrics from an analyst's own extracts (CSV or Parquet).
+//! metrics from an analyst's own extracts (CSV or Parquet), and `collabmetrics spc` charts any
+//! measure's series.
 
 #![warn(missing_docs)]
 
 mod args;
 mod demo;
 mod demo_funnel;
+mod demo_spc;
 mod funnel_cmd;
 mod io;
 mod oap_cmd;
 mod publish;
 mod report;
+mod spc_cmd;
 mod transition_cmd;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -57,6 +60,9 @@ enum Command {
     /// Transition disengagement for 16–25s (cohorts T and B, T1–T9) from your own persons,
     /// referrals and care contacts extracts (CSV or Parquet).
     Transition(Box<transition_cmd::TransitionArgs>),
+    /// XmR (SPC) charts with Making Data Count rules for your own monthly (or any) series
+    /// (CSV or Parquet): one row per point, or per series and segment with --summary.
+    Spc(Box<spc_cmd::SpcArgs>),
     /// Funnel plots (PHE / Fingertips, FunnelPlotR, Spiegelhalter exact) of your own table of
     /// units (CSV or Parquet): one row per unit with limits and outlier flags, or the limits
     /// table for drawing.
@@ -99,6 +105,7 @@ fn main() -> ExitCode {
             }),
         Command::Oap(args) => oap_cmd::run(&args),
         Command::Transition(args) => transition_cmd::run(&args),
+        Command::Spc(args) => spc_cmd::run(&args),
         Command::Funnel(args) => funnel_cmd::run(&args),
     };
     match result {
