@@ -276,6 +276,7 @@ def spc_xmr(
     date: str,
     options: dict[str, Any],
     summary: bool,
+) -> pa.Table: ...
 
 # Funnel plots (options built by collabmetrics.funnel: enums by name, the limit as a number);
 # diagnostics travel in the schema metadata of the result.
