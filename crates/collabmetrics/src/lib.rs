@@ -52,6 +52,7 @@
 // invariant is an `#[allow]` with the reason beside it.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub(crate) mod buffer;
 pub mod cancel;
 pub mod disclosure;
 pub mod distance;

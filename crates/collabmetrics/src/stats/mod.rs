@@ -14,6 +14,7 @@ mod poisson;
 mod proportion;
 mod quantile;
 mod rate;
+mod rows;
 mod standard;
 mod table;
 

@@ -3,6 +3,8 @@
 use super::gamma::gamma_inverse;
 use super::{z_value, Method, RateMethod};
 use crate::error::Result;
+use crate::table::groups::FastMap;
+use rayon::prelude::*;
 
 /// Byar's approximate limits for a count `o` at normal quantile `z`:
 /// `O_L = O·(1 − 1/(9O) − z/(3√O))³`, `O_U = (O+1)·(1 − 1/(9(O+1)) + z/(3√(O+1)))³`.
@@ -98,21 +100,38 @@ impl PoissonLimits {
     /// definition every crude rate of the library goes through.
     #[inline]
     pub fn rate_row(&self, o: f64, n: f64, multiplier: f64, memo: &mut ExactMemo) -> RateRow {
-        let (l, u, method) = self.limits_memo(o, memo);
-        let scale = multiplier / n;
-        RateRow {
-            value: per(o, scale, multiplier, n),
-            lower: per(l, scale, multiplier, n),
-            upper: per(u, scale, multiplier, n),
-            method,
-        }
+        row(o, n, multiplier, self.limits_memo(o, memo))
+    }
+
+    /// [`PoissonLimits::rate_row`] reading a memo filled beforehand
+    /// ([`ExactMemo::for_counts`]), so that threads can share it; a count missing from it has
+    /// its exact limits computed on the spot.
+    #[inline]
+    pub fn rate_row_shared(&self, o: f64, n: f64, multiplier: f64, memo: &ExactMemo) -> RateRow {
+        let limits = if self.needs_exact(o) {
+            let (l, u) = match memo.0.get(&o.to_bits()) {
+                Some(&pair) => pair,
+                None => exact_limits(o, self.confidence),
+            };
+            (l, u, Method::Exact)
+        } else {
+            self.limits(o)
+        };
+        row(o, n, multiplier, limits)
+    }
+
+    /// Whether the limits of `o` come from the exact quantiles computed per count (rather
+    /// than Byar's formula or the table of the small integer counts).
+    #[inline]
+    fn needs_exact(&self, o: f64) -> bool {
+        !((self.method == RateMethod::Byar && o >= 10.0) || (o < 10.0 && o.fract() == 0.0))
     }
 
     /// [`PoissonLimits::limits`], remembering exact limits in `memo`: a column of counts holds
     /// few distinct values, and each exact pair costs a few microseconds.
     #[inline]
     pub fn limits_memo(&self, o: f64, memo: &mut ExactMemo) -> (f64, f64, Method) {
-        if (self.method == RateMethod::Byar && o >= 10.0) || (o < 10.0 && o.fract() == 0.0) {
+        if !self.needs_exact(o) {
             return self.limits(o);
         }
         let confidence = self.confidence;
@@ -121,6 +140,18 @@ impl PoissonLimits {
             .entry(o.to_bits())
             .or_insert_with(|| exact_limits(o, confidence));
         (l, u, Method::Exact)
+    }
+}
+
+/// A rate row from its count's limits.
+#[inline]
+fn row(o: f64, n: f64, multiplier: f64, (l, u, method): (f64, f64, Method)) -> RateRow {
+    let scale = multiplier / n;
+    RateRow {
+        value: per(o, scale, multiplier, n),
+        lower: per(l, scale, multiplier, n),
+        upper: per(u, scale, multiplier, n),
+        method,
     }
 }
 
@@ -159,7 +190,57 @@ pub struct RateRow {
     pub method: Method,
 }
 
-/// Exact limits already computed within one call, by count: see
-/// [`PoissonLimits::limits_memo`].
+/// Exact limits already computed within one call, by count (its bits): see
+/// [`PoissonLimits::limits_memo`] and [`ExactMemo::for_counts`].
 #[derive(Debug, Default)]
-pub struct ExactMemo(std::collections::HashMap<u64, (f64, f64)>);
+pub struct ExactMemo(FastMap<u64, (f64, f64)>);
+
+/// Counts per parallel task when collecting or computing distinct counts.
+const MEMO_TASK: usize = 1 << 16;
+
+impl ExactMemo {
+    /// The exact limits of every distinct count of `counts` that needs them under `limits`
+    /// (invalid counts are left for the caller's row checks), each computed once, in
+    /// parallel: a column of a million counts typically holds a few thousand distinct values.
+    /// Checks the caller's cancellation token between tasks.
+    pub fn for_counts(limits: &PoissonLimits, counts: &[f64]) -> Result<Self> {
+        let token = crate::cancel::current();
+        let wanted = |o: f64| o.is_finite() && o >= 0.0 && limits.needs_exact(o);
+        // Under Byar's rule most columns need none: one vectorisable pass says so.
+        if !counts
+            .par_chunks(MEMO_TASK)
+            .any(|c| c.iter().any(|&o| wanted(o)))
+        {
+            return Ok(ExactMemo::default());
+        }
+        let distinct = counts
+            .par_chunks(MEMO_TASK)
+            .map(|c| {
+                crate::cancel::check_carried(token.as_ref())?;
+                let mut seen: FastMap<u64, ()> = FastMap::default();
+                for &o in c.iter().filter(|&&o| wanted(o)) {
+                    seen.insert(o.to_bits(), ());
+                }
+                Ok(seen)
+            })
+            .try_reduce(FastMap::default, |mut a, b| {
+                let (small, large) = if a.len() < b.len() { (a, b) } else { (b, a) };
+                a = large;
+                a.extend(small);
+                Ok(a)
+            })?;
+        let distinct: Vec<u64> = distinct.into_keys().collect();
+        let confidence = limits.confidence;
+        let pairs = distinct
+            .par_chunks(256)
+            .map(|keys| {
+                crate::cancel::check_carried(token.as_ref())?;
+                Ok(keys
+                    .iter()
+                    .map(|&k| (k, exact_limits(f64::from_bits(k), confidence)))
+                    .collect::<Vec<_>>())
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(ExactMemo(pairs.into_iter().flatten().collect()))
+    }
+}

@@ -87,7 +87,9 @@ pub fn proportion(
     Ok(out)
 }
 
-/// [`proportion`] writing into caller-provided slices of the input's length.
+/// [`proportion`] writing into caller-provided slices of the input's length. Rows are
+/// computed in parallel chunks (the same bits on any number of threads; the error of the
+/// lowest bad row).
 pub fn proportion_into(
     numerator: &[f64],
     denominator: &[f64],
@@ -105,12 +107,35 @@ pub fn proportion_into(
     out.check_len("numerator", numerator.len())?;
     let z = z_value(options.confidence)?;
     let m = options.multiplier;
+    super::rows::par_rows(out, None, |first, out, _| {
+        let rows = first..first + out.value.len();
+        wilson_rows(
+            &numerator[rows.clone()],
+            &denominator[rows],
+            z,
+            m,
+            first,
+            out,
+        )
+    })
+}
+
+/// The proportions of one chunk of rows, the first of which is row `first` of the input.
+fn wilson_rows(
+    numerator: &[f64],
+    denominator: &[f64],
+    z: f64,
+    m: f64,
+    first: usize,
+    out: Output<'_>,
+) -> Result<()> {
     let rows = numerator.iter().zip(denominator);
     let outs = out
         .value
         .iter_mut()
         .zip(out.lower.iter_mut().zip(out.upper.iter_mut()));
-    for (i, ((&o, &n), (v, (lo, hi)))) in rows.zip(outs).enumerate() {
+    for (j, ((&o, &n), (v, (lo, hi)))) in rows.zip(outs).enumerate() {
+        let i = first + j;
         check_count("numerator", i, o)?;
         if !(n.is_finite() && n > 0.0) {
             return Err(Error::invalid_value(

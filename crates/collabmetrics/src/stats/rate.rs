@@ -1,7 +1,8 @@
 //! Crude rates with Byar's or exact Poisson intervals.
 
 use super::{
-    check_count, check_multiplier, check_positive, Estimates, Method, Output, PoissonLimits,
+    check_count, check_multiplier, check_positive, Estimates, ExactMemo, Method, Output,
+    PoissonLimits,
 };
 use crate::error::{check_len, Result};
 use serde::{Deserialize, Serialize};
@@ -58,13 +59,15 @@ pub fn rate(count: &[f64], denominator: &[f64], options: &RateOptions) -> Result
 }
 
 /// [`rate`] writing into caller-provided slices; `method`, when given, receives each row's
-/// interval method.
+/// interval method. The exact limits of each distinct count that needs them are computed
+/// once ([`ExactMemo::for_counts`]), then rows are computed in parallel chunks (the same bits
+/// on any number of threads; the error of the lowest bad row).
 pub fn rate_into(
     count: &[f64],
     denominator: &[f64],
     options: &RateOptions,
     out: Output<'_>,
-    mut method: Option<&mut [Method]>,
+    method: Option<&mut [Method]>,
 ) -> Result<()> {
     let limits = PoissonLimits::new(options.confidence, options.method)?;
     check_multiplier(options.multiplier)?;
@@ -74,19 +77,20 @@ pub fn rate_into(
         check_len("method", m.len(), "count", count.len())?;
     }
     let mult = options.multiplier;
-    let mut memo = super::ExactMemo::default();
-    let mut tick = crate::cancel::Ticker::new(1 << 14);
-    for i in 0..count.len() {
-        let (o, n) = (count[i], denominator[i]);
-        check_count("count", i, o)?;
-        check_positive("denominator", i, n)?;
-        let r = limits.rate_row(o, n, mult, &mut memo);
-        super::check_finite_row(i, "denominator", n, [r.value, r.lower, r.upper])?;
-        (out.value[i], out.lower[i], out.upper[i]) = (r.value, r.lower, r.upper);
-        tick.tick()?;
-        if let Some(methods) = method.as_deref_mut() {
-            methods[i] = r.method;
+    let memo = ExactMemo::for_counts(&limits, count)?;
+    super::rows::par_rows(out, method, |first, out, mut methods| {
+        for j in 0..out.value.len() {
+            let i = first + j;
+            let (o, n) = (count[i], denominator[i]);
+            check_count("count", i, o)?;
+            check_positive("denominator", i, n)?;
+            let r = limits.rate_row_shared(o, n, mult, &memo);
+            super::check_finite_row(i, "denominator", n, [r.value, r.lower, r.upper])?;
+            (out.value[j], out.lower[j], out.upper[j]) = (r.value, r.lower, r.upper);
+            if let Some(m) = methods.as_deref_mut() {
+                m[j] = r.method;
+            }
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }

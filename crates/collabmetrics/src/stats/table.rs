@@ -8,7 +8,7 @@ use crate::stats::{
     StandardPopulation,
 };
 use crate::table::coerce::{visit_keys, Key};
-use crate::table::tidy::Tidy;
+use crate::table::tidy::{Methods, Tidy};
 use crate::table::{Derived, DerivedKind, Diagnostics, Groups, Input, Roles, TableResult};
 use serde::{Deserialize, Serialize};
 
@@ -152,7 +152,8 @@ impl Default for MeanTableOptions {
 pub fn proportion_table(input: &Input, opts: &ProportionTableOptions) -> Result<TableResult> {
     let num = input.f64s(&opts.numerator)?;
     let den = input.f64s(&opts.denominator)?;
-    let est = stats::proportion(&num, &den, &opts.options).map_err(|e| {
+    let mut est = Outputs::new(num.len());
+    stats::proportion_into(&num, &den, &opts.options, est.output()).map_err(|e| {
         input.locate_as(
             e,
             &[
@@ -161,9 +162,20 @@ pub fn proportion_table(input: &Input, opts: &ProportionTableOptions) -> Result<
             ],
         )
     })?;
-    let methods = est.method.iter().map(|m| m.name()).collect();
     let mut tidy = Tidy::from_input(input)?;
-    tidy.estimates(est.value, est.lower, est.upper, est.confidence, methods);
+    let confidence = opts.options.confidence;
+    let Outputs {
+        value,
+        lower,
+        upper,
+    } = est;
+    tidy.estimates(
+        value,
+        lower,
+        upper,
+        confidence,
+        Methods::All(Method::Wilson),
+    );
     let m = opts.options.multiplier;
     let kind = if m == 1.0 {
         DerivedKind::Proportion
@@ -179,6 +191,32 @@ pub fn proportion_table(input: &Input, opts: &ProportionTableOptions) -> Result<
     finish(tidy, roles)
 }
 
+/// The three result columns of a row-wise estimator, allocated once (zeroed by the operating
+/// system, on huge pages when large: see [`crate::buffer`]) and handed to Arrow as they are.
+struct Outputs {
+    value: Vec<f64>,
+    lower: Vec<f64>,
+    upper: Vec<f64>,
+}
+
+impl Outputs {
+    fn new(n: usize) -> Self {
+        Outputs {
+            value: crate::buffer::zeroed(n),
+            lower: crate::buffer::zeroed(n),
+            upper: crate::buffer::zeroed(n),
+        }
+    }
+
+    fn output(&mut self) -> stats::Output<'_> {
+        stats::Output {
+            value: &mut self.value,
+            lower: &mut self.lower,
+            upper: &mut self.upper,
+        }
+    }
+}
+
 /// `roles` with `value`, `lower` and `upper` derived as `derive` says.
 fn estimates(mut roles: Roles, derive: impl Fn(&str) -> Derived) -> Roles {
     for column in ["value", "lower", "upper"] {
@@ -192,15 +230,42 @@ fn estimates(mut roles: Roles, derive: impl Fn(&str) -> Derived) -> Roles {
 pub fn rate_table(input: &Input, opts: &RateTableOptions) -> Result<TableResult> {
     let count = input.f64s(&opts.count)?;
     let den = input.f64s(&opts.denominator)?;
-    let est = stats::rate(&count, &den, &opts.options).map_err(|e| {
+    let mut est = Outputs::new(count.len());
+    // One byte per row, zeroed (Method has no zero: every row is written).
+    let mut methods = vec![Method::Byar; count.len()];
+    stats::rate_into(
+        &count,
+        &den,
+        &opts.options,
+        est.output(),
+        Some(&mut methods),
+    )
+    .map_err(|e| {
         input.locate_as(
             e,
             &[("count", &opts.count), ("denominator", &opts.denominator)],
         )
     })?;
-    let methods = est.method.iter().map(|m| m.name()).collect();
+    let possible: &[Method] = match opts.options.method {
+        stats::RateMethod::Byar => &[Method::Byar, Method::Exact],
+        stats::RateMethod::Exact => &[Method::Exact],
+    };
     let mut tidy = Tidy::from_input(input)?;
-    tidy.estimates(est.value, est.lower, est.upper, est.confidence, methods);
+    let Outputs {
+        value,
+        lower,
+        upper,
+    } = est;
+    tidy.estimates(
+        value,
+        lower,
+        upper,
+        opts.options.confidence,
+        Methods::PerRow {
+            rows: &methods,
+            possible,
+        },
+    );
     let (count, den) = (input.name(&opts.count), input.name(&opts.denominator));
     let roles = estimates(Roles::counts(&[count], &[]), |c| {
         Derived::new(c, Some(count), den, DerivedKind::Rate).times(opts.options.multiplier)
@@ -242,7 +307,6 @@ pub fn dsr_table(input: &Input, opts: &DsrTableOptions) -> Result<TableResult> {
         .iter()
         .map(|&low| low.then_some(stats::LOW_COUNT_NOTE))
         .collect();
-    let n = groups.len();
     let mut tidy = Tidy::from_groups(&groups);
     tidy.number("total_count", est.total_count);
     tidy.number("total_population", est.total_population);
@@ -251,7 +315,7 @@ pub fn dsr_table(input: &Input, opts: &DsrTableOptions) -> Result<TableResult> {
         est.lower,
         est.upper,
         est.confidence,
-        vec![Method::Dobson.name(); n],
+        Methods::All(Method::Dobson),
     );
     tidy.text("note", notes);
     // A standardised rate is not a ratio of the table's counts: it goes with its count.
@@ -292,7 +356,14 @@ pub fn isr_table(input: &Input, opts: &IsrTableOptions) -> Result<TableResult> {
             ],
         )
     })?;
-    let methods = est.method.iter().map(|m| m.name()).collect();
+    let possible: &[Method] = match opts.options.method {
+        stats::RateMethod::Byar => &[Method::Byar, Method::Exact],
+        stats::RateMethod::Exact => &[Method::Exact],
+    };
+    let methods = Methods::PerRow {
+        rows: &est.method,
+        possible,
+    };
     let mut tidy = Tidy::from_groups(&groups);
     tidy.number("observed", est.observed);
     tidy.number("expected", est.expected);
@@ -323,7 +394,6 @@ pub fn mean_table(input: &Input, opts: &MeanTableOptions) -> Result<TableResult>
         groups.label(g)
     })
     .map_err(|e| input.locate_as(e, &[("values", &opts.value)]))?;
-    let n = groups.len();
     let mut tidy = Tidy::from_groups(&groups);
     tidy.number("value_count", est.count);
     tidy.number("value_sum", est.sum);
@@ -333,7 +403,7 @@ pub fn mean_table(input: &Input, opts: &MeanTableOptions) -> Result<TableResult>
         est.lower,
         est.upper,
         est.confidence,
-        vec![Method::StudentT.name(); n],
+        Methods::All(Method::StudentT),
     );
     let by = keys(input, &opts.by);
     let mut roles = Roles::counts(&["value_count"], &by).with_dimensions_of(&by);

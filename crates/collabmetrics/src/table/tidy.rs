@@ -2,8 +2,12 @@
 
 use super::{Groups, Input};
 use crate::error::{Error, Result};
-use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
+use crate::stats::Method;
+use arrow_array::{
+    types::Int8Type, ArrayRef, DictionaryArray, Float64Array, Int8Array, RecordBatch, StringArray,
+};
 use arrow_schema::{DataType, Field, Schema};
+use rayon::prelude::*;
 use std::sync::Arc;
 
 /// Builds a tidy result column by column.
@@ -12,6 +16,59 @@ pub(crate) struct Tidy {
     columns: Vec<ArrayRef>,
     /// Columns before this one are the input's own (not checked by [`finite_columns`]).
     first_result: usize,
+    /// Result columns whose every value the kernel that made them already checked to be
+    /// finite, row by row (skipped by [`finite_columns`], a second pass over them).
+    checked: Vec<usize>,
+}
+
+/// The `method` column of an estimates table: the method of every row, or of each row.
+pub(crate) enum Methods<'a> {
+    /// Every row's interval has this method.
+    All(Method),
+    /// Row i's interval has method `rows[i]`, one of `possible` (the methods the options
+    /// allow, in the dictionary's order; the schema does not depend on the data).
+    PerRow {
+        rows: &'a [Method],
+        possible: &'a [Method],
+    },
+}
+
+/// The type of every `method` column of the statistics tables: the method names as a
+/// dictionary (one byte per row; a few distinct names).
+pub(crate) fn method_type() -> DataType {
+    DataType::Dictionary(Box::new(DataType::Int8), Box::new(DataType::Utf8))
+}
+
+impl Methods<'_> {
+    /// The column of `n` rows: keys into the method names, built without a string per row.
+    fn column(&self, n: usize) -> ArrayRef {
+        let (keys, names): (Vec<i8>, Vec<&str>) = match self {
+            // Keys of 0 from zeroed memory: nothing is written.
+            Methods::All(m) => (crate::buffer::zeroed(n), vec![m.name()]),
+            Methods::PerRow { rows, possible } => {
+                let mut key_of = [0i8; 256];
+                for (k, m) in possible.iter().enumerate() {
+                    key_of[*m as u8 as usize] = k as i8;
+                }
+                let mut keys: Vec<i8> = crate::buffer::zeroed(rows.len());
+                keys.par_chunks_mut(1 << 15)
+                    .zip(rows.par_chunks(1 << 15))
+                    .for_each(|(k, r)| {
+                        for (k, m) in k.iter_mut().zip(r) {
+                            *k = key_of[*m as u8 as usize];
+                        }
+                    });
+                (keys, possible.iter().map(|m| m.name()).collect())
+            }
+        };
+        let values: ArrayRef = Arc::new(StringArray::from(names));
+        // Every key indexes `names` (a method missing from `possible` would read key 0, the
+        // first name: callers pass every method their options allow).
+        Arc::new(DictionaryArray::<Int8Type>::new(
+            Int8Array::from(keys),
+            values,
+        ))
+    }
 }
 
 impl Tidy {
@@ -22,6 +79,7 @@ impl Tidy {
             fields,
             columns,
             first_result,
+            checked: Vec::new(),
         }
     }
 
@@ -42,6 +100,7 @@ impl Tidy {
             fields: schema.fields().iter().map(|f| f.as_ref().clone()).collect(),
             columns: batch.columns().to_vec(),
             first_result: batch.num_columns(),
+            checked: Vec::new(),
         })
     }
 
@@ -62,6 +121,7 @@ impl Tidy {
             fields,
             columns,
             first_result,
+            checked: Vec::new(),
         })
     }
 
@@ -87,11 +147,8 @@ impl Tidy {
     /// without a population).
     pub(crate) fn nullable_number(&mut self, name: &str, values: Vec<f64>) {
         self.fields.push(Field::new(name, DataType::Float64, true));
-        let values: Float64Array = values
-            .into_iter()
-            .map(|v| (!v.is_nan()).then_some(v))
-            .collect();
-        self.columns.push(Arc::new(values));
+        self.columns
+            .push(Arc::new(crate::buffer::float_column(values)));
     }
 
     pub(crate) fn number(&mut self, name: &str, values: Vec<f64>) {
@@ -104,26 +161,38 @@ impl Tidy {
         self.columns.push(Arc::new(StringArray::from(values)));
     }
 
+    /// `value`, `lower`, `upper` (each finite: every estimator checks its rows), a constant
+    /// `confidence` and the `method` column.
     pub(crate) fn estimates(
         &mut self,
         value: Vec<f64>,
         lower: Vec<f64>,
         upper: Vec<f64>,
         confidence: f64,
-        methods: Vec<&str>,
+        methods: Methods<'_>,
     ) {
         let n = value.len();
-        self.number("value", value);
-        self.number("lower", lower);
-        self.number("upper", upper);
-        self.number("confidence", vec![confidence; n]);
-        self.fields
-            .push(Field::new("method", DataType::Utf8, false));
-        self.columns.push(Arc::new(StringArray::from(methods)));
+        for (name, values) in [("value", value), ("lower", lower), ("upper", upper)] {
+            self.checked.push(self.columns.len());
+            self.number(name, values);
+        }
+        // A confidence level is checked to lie in (0, 1) before any estimate.
+        self.checked.push(self.columns.len());
+        self.number("confidence", crate::buffer::filled(n, confidence));
+        self.fields.push(Field::new("method", method_type(), false));
+        self.columns.push(methods.column(n));
     }
 
     pub(crate) fn finish(self) -> Result<RecordBatch> {
-        finite_columns(&self.fields, &self.columns, self.first_result)?;
+        check_finite(
+            self.fields
+                .iter()
+                .zip(&self.columns)
+                .enumerate()
+                .skip(self.first_result)
+                .filter(|(i, _)| !self.checked.contains(i))
+                .map(|(_, c)| c),
+        )?;
         RecordBatch::try_new(Arc::new(Schema::new(self.fields)), self.columns)
             .map_err(|e| Error::invalid_argument("table", e.to_string()))
     }
@@ -133,12 +202,22 @@ impl Tidy {
 /// own) hold an infinity or a NaN that is not a null: every table entry point's last guard of
 /// "finite input, finite results" (a number that does not exist is a null, never NaN or ∞).
 pub(crate) fn finite_columns(fields: &[Field], columns: &[ArrayRef], first: usize) -> Result<()> {
+    check_finite(fields.iter().zip(columns).skip(first))
+}
+
+/// [`finite_columns`] of the given (field, column) pairs.
+fn check_finite<'a>(columns: impl Iterator<Item = (&'a Field, &'a ArrayRef)>) -> Result<()> {
     use arrow_array::{cast::AsArray, types::Float64Type, Array};
-    for (field, col) in fields.iter().zip(columns).skip(first) {
+    for (field, col) in columns {
         if field.data_type() != &DataType::Float64 {
             continue;
         }
         let a = col.as_primitive::<Float64Type>();
+        // One vectorised pass; rows are looked at one by one only when a value (perhaps
+        // under a null) is not finite.
+        if crate::buffer::all_finite(a.values()) {
+            continue;
+        }
         let bad = (0..a.len()).find(|&i| a.is_valid(i) && !a.value(i).is_finite());
         if let Some(row) = bad {
             return Err(Error::limit(
