@@ -214,7 +214,7 @@ pub fn distance_points_table(input: &Input, opts: &PointsTableOptions) -> Result
     let [a1, b1, a2, b2] = &coordinates;
     let [c1, d1, c2, d2] = [a1, b1, a2, b2].map(|name| numbers(input, name, opts.nulls));
     let (c1, d1, c2, d2) = (c1?, d1?, c2?, d2?);
-    let mut km = vec![0.0; input.num_rows()];
+    let mut km = crate::buffer::zeroed(input.num_rows());
     let result = match opts.method {
         Method::Bng => bng_into(&c1, &d1, &c2, &d2, opts.round_km, opts.nulls, &mut km),
         Method::Geodesic => geodesic_into(&c1, &d1, &c2, &d2, opts.nulls, &mut km),
@@ -245,8 +245,8 @@ pub fn bng_to_wgs84_table(input: &Input, opts: &ConvertTableOptions) -> Result<T
     let mut out = Builder::from_input(input, &[&opts.latitude, &opts.longitude])?;
     let e = numbers(input, &opts.easting, opts.nulls)?;
     let n = numbers(input, &opts.northing, opts.nulls)?;
-    let mut lat = vec![0.0; input.num_rows()];
-    let mut lon = vec![0.0; input.num_rows()];
+    let mut lat = crate::buffer::zeroed(input.num_rows());
+    let mut lon = crate::buffer::zeroed(input.num_rows());
     bng_to_wgs84_into(&e, &n, opts.nulls, &mut lat, &mut lon)
         .map_err(|err| input.locate_as(err, &[("e", &opts.easting), ("n", &opts.northing)]))?;
     let mut diagnostics = Diagnostics::new();
@@ -459,6 +459,10 @@ fn numbers<'a>(input: &'a Input, ours: &str, nulls: NullPolicy) -> Result<Cow<'a
 
 /// Counts the rows whose result is NaN (each came from a missing input).
 fn count_nan(diagnostics: &mut Diagnostics, values: &[f64], reason: &str, action: &str) {
+    // One vectorised pass answers the common case (no missing input).
+    if !crate::buffer::any_nan(values) {
+        return;
+    }
     let first = values.iter().position(|v| v.is_nan());
     let count = values.iter().filter(|v| v.is_nan()).count();
     diagnostics.add(reason, action, count as u64, first);
@@ -506,13 +510,11 @@ impl Builder {
     }
 
     /// A float column whose NaNs (values that do not exist) become nulls.
+    /// `values` moved into a column (no copy), NaN as null.
     fn nullable_number(&mut self, name: &str, values: Vec<f64>) {
-        let values: Float64Array = values
-            .into_iter()
-            .map(|v| (!v.is_nan()).then_some(v))
-            .collect();
         self.fields.push(Field::new(name, DataType::Float64, true));
-        self.columns.push(Arc::new(values));
+        self.columns
+            .push(Arc::new(crate::buffer::float_column(values)));
     }
 
     fn finish(self, diagnostics: Diagnostics) -> Result<TableResult> {

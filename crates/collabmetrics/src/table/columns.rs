@@ -225,6 +225,7 @@ fn convert<T: ArrowPrimitiveType>(
 /// The first null row of an array, if any.
 pub(crate) fn first_null(col: &dyn Array) -> Option<usize> {
     col.logical_nulls()
+        .filter(|nulls| nulls.null_count() > 0)
         .and_then(|nulls| nulls.iter().position(|valid| !valid))
 }
 
@@ -233,11 +234,14 @@ pub(crate) fn first_null(col: &dyn Array) -> Option<usize> {
 pub(crate) fn first_missing(col: &dyn Array) -> Option<(usize, &'static str)> {
     let null = first_null(col);
     let nan = match col.data_type() {
-        DataType::Float64 => col
-            .as_primitive::<Float64Type>()
-            .values()
-            .iter()
-            .position(|v| v.is_nan()),
+        DataType::Float64 => {
+            let values = col.as_primitive::<Float64Type>().values();
+            // One vectorised (parallel) pass answers the common case, a column without NaN;
+            // the row is looked for only when there is one.
+            crate::buffer::any_nan(values)
+                .then(|| values.iter().position(|v| v.is_nan()))
+                .flatten()
+        }
         DataType::Float32 => col
             .as_primitive::<Float32Type>()
             .values()

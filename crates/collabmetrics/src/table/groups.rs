@@ -102,13 +102,7 @@ impl Groups {
                 codes = col_codes;
                 n_groups = codes.iter().map(|&c| c as usize + 1).max().unwrap_or(0);
             } else {
-                // Combine the codes so far with this column's: (previous, this) → new dense code.
-                let mut seen: FastMap<(u32, u32), u32> = FastMap::default();
-                for (c, &k) in codes.iter_mut().zip(&col_codes) {
-                    let next = seen.len() as u32;
-                    *c = *seen.entry((*c, k)).or_insert(next);
-                }
-                n_groups = seen.len();
+                n_groups = combine(&mut codes, n_groups, &col_codes);
             }
         }
         let mut first_rows = vec![u32::MAX; n_groups];
@@ -158,6 +152,36 @@ impl Groups {
             .collect();
         parts.join(", ")
     }
+}
+
+/// Combines the group codes so far (`codes`, `n_groups` of them) with one more column's codes:
+/// each distinct (previous, this) pair gets a new dense code, in order of first appearance.
+/// Returns the number of pairs. When the pairs fit in a table not much larger than the input,
+/// each is looked up by its position `previous × cardinality + this` (no hashing); otherwise
+/// in a hash map. Both give the same codes.
+fn combine(codes: &mut [u32], n_groups: usize, col_codes: &[u32]) -> usize {
+    let card = col_codes.iter().map(|&k| k as usize + 1).max().unwrap_or(0);
+    let cells = n_groups.saturating_mul(card);
+    if cells <= 2 * codes.len() + (1 << 16) {
+        let mut table = vec![u32::MAX; cells];
+        let mut next = 0u32;
+        for (c, &k) in codes.iter_mut().zip(col_codes) {
+            // Every code so far is below `n_groups` and every `k` below `card`: in bounds.
+            let slot = &mut table[*c as usize * card + k as usize];
+            if *slot == u32::MAX {
+                *slot = next;
+                next += 1;
+            }
+            *c = *slot;
+        }
+        return next as usize;
+    }
+    let mut seen: FastMap<(u32, u32), u32> = FastMap::default();
+    for (c, &k) in codes.iter_mut().zip(col_codes) {
+        let next = seen.len() as u32;
+        *c = *seen.entry((*c, k)).or_insert(next);
+    }
+    seen.len()
 }
 
 /// Value `i` of an array as text, as it appears in group labels and keys ("null" for null).
@@ -242,4 +266,47 @@ fn dense<K: Hash + Eq>(values: impl Iterator<Item = Option<K>>) -> Vec<u32> {
             *seen.entry(v).or_insert(next)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::combine;
+    use std::collections::HashMap;
+
+    /// The definition: each distinct (previous, this) pair numbered in order of first
+    /// appearance.
+    fn by_pairs(prev: &[u32], this: &[u32]) -> (Vec<u32>, usize) {
+        let mut seen = HashMap::new();
+        let codes = prev
+            .iter()
+            .zip(this)
+            .map(|p| {
+                let next = seen.len() as u32;
+                *seen.entry(p).or_insert(next)
+            })
+            .collect();
+        (codes, seen.len())
+    }
+
+    #[test]
+    fn combined_codes_follow_first_appearance_by_table_and_by_map() {
+        // 3 × 4 pairs among 10 rows: the lookup table. Then 1 000 × 1 000 pairs among 1 000
+        // rows (a million cells, beyond the table's bound): the hash map.
+        let small_prev = [2, 0, 2, 1, 0, 2, 1, 1, 0, 2];
+        let small_this = [3, 0, 3, 1, 1, 0, 3, 1, 0, 2];
+        let large_prev: Vec<u32> = (0..1000).map(|i| (i * 7 % 1000) as u32).collect();
+        let large_this: Vec<u32> = (0..1000).map(|i| (i * 13 % 1000) as u32).collect();
+        let cases: [(&[u32], &[u32], usize); 2] = [
+            (&small_prev, &small_this, 3),
+            (&large_prev, &large_this, 1000),
+        ];
+        for (prev, this, n_prev) in cases {
+            let (want, n_want) = by_pairs(prev, this);
+            let mut codes = prev.to_vec();
+            assert_eq!(combine(&mut codes, n_prev, this), n_want);
+            assert_eq!(codes, want);
+        }
+        // (2,3) (0,0) (1,1) (0,1) (2,0) (1,3) (2,2): seven pairs.
+        assert_eq!(by_pairs(&small_prev, &small_this).1, 7);
+    }
 }
