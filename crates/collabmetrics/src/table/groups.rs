@@ -2,8 +2,11 @@
 
 use super::Input;
 use crate::error::{Error, Result};
-use arrow_array::{cast::AsArray, types::*, Array, ArrayRef, UInt32Array};
+use arrow_array::{
+    cast::AsArray, types::*, Array, ArrayRef, ArrowPrimitiveType, PrimitiveArray, UInt32Array,
+};
 use arrow_schema::{DataType, Field};
+use rayon::prelude::*;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
@@ -224,19 +227,28 @@ pub fn display(values: &dyn Array, i: usize) -> String {
 pub(crate) fn key_codes(col: &ArrayRef, name: &str) -> Result<Vec<u32>> {
     let codes = match col.data_type() {
         DataType::Null => vec![0; col.len()],
-        DataType::Utf8 => dense(col.as_string::<i32>().iter()),
-        DataType::LargeUtf8 => dense(col.as_string::<i64>().iter()),
-        DataType::Utf8View => dense(col.as_string_view().iter()),
+        DataType::Utf8 => {
+            let a = col.as_string::<i32>();
+            dense_par(a.len(), |i| a.is_valid(i).then(|| a.value(i)))
+        }
+        DataType::LargeUtf8 => {
+            let a = col.as_string::<i64>();
+            dense_par(a.len(), |i| a.is_valid(i).then(|| a.value(i)))
+        }
+        DataType::Utf8View => {
+            let a = col.as_string_view();
+            dense_par(a.len(), |i| a.is_valid(i).then(|| a.value(i)))
+        }
         DataType::Boolean => dense(col.as_boolean().iter()),
-        DataType::Int8 => dense(col.as_primitive::<Int8Type>().iter()),
-        DataType::Int16 => dense(col.as_primitive::<Int16Type>().iter()),
-        DataType::Int32 => dense(col.as_primitive::<Int32Type>().iter()),
-        DataType::Int64 => dense(col.as_primitive::<Int64Type>().iter()),
-        DataType::UInt8 => dense(col.as_primitive::<UInt8Type>().iter()),
-        DataType::UInt16 => dense(col.as_primitive::<UInt16Type>().iter()),
-        DataType::UInt32 => dense(col.as_primitive::<UInt32Type>().iter()),
-        DataType::UInt64 => dense(col.as_primitive::<UInt64Type>().iter()),
-        DataType::Date32 => dense(col.as_primitive::<Date32Type>().iter()),
+        DataType::Int8 => dense_int(col.as_primitive::<Int8Type>(), i128::from),
+        DataType::Int16 => dense_int(col.as_primitive::<Int16Type>(), i128::from),
+        DataType::Int32 => dense_int(col.as_primitive::<Int32Type>(), i128::from),
+        DataType::Int64 => dense_int(col.as_primitive::<Int64Type>(), i128::from),
+        DataType::UInt8 => dense_int(col.as_primitive::<UInt8Type>(), i128::from),
+        DataType::UInt16 => dense_int(col.as_primitive::<UInt16Type>(), i128::from),
+        DataType::UInt32 => dense_int(col.as_primitive::<UInt32Type>(), i128::from),
+        DataType::UInt64 => dense_int(col.as_primitive::<UInt64Type>(), i128::from),
+        DataType::Date32 => dense_int(col.as_primitive::<Date32Type>(), i128::from),
         DataType::Dictionary(_, _) => {
             let dict = col.as_any_dictionary();
             let value_codes = key_codes(dict.values(), name)?;
@@ -258,6 +270,107 @@ pub(crate) fn key_codes(col: &ArrayRef, name: &str) -> Result<Vec<u32>> {
     Ok(codes)
 }
 
+/// Dense codes of an integer (or date) column. When its values span a range not much larger
+/// than the column, each value is looked up at its offset from the minimum (no hashing; the
+/// null rows share one extra slot); otherwise by hashing the integers. Both give the codes of
+/// [`dense`]: order of first appearance.
+fn dense_int<T: ArrowPrimitiveType>(
+    a: &PrimitiveArray<T>,
+    wide: impl Fn(T::Native) -> i128,
+) -> Vec<u32>
+where
+    T::Native: Hash + Eq,
+{
+    let range = a
+        .iter()
+        .flatten()
+        .map(&wide)
+        .fold(None, |acc, v| match acc {
+            None => Some((v, v)),
+            Some((lo, hi)) => Some((v.min(lo), v.max(hi))),
+        });
+    let Some((lo, hi)) = range else {
+        return dense(a.iter());
+    };
+    // At most u64::MAX − i64::MIN wide: no overflow in i128.
+    let span = hi - lo + 1;
+    if span > (2 * a.len() + (1 << 16)) as i128 {
+        return dense(a.iter());
+    }
+    // `span` is small (bounded just above), so every offset fits a usize.
+    let null_slot = span as usize;
+    let mut table = vec![u32::MAX; null_slot + 1];
+    let mut next = 0u32;
+    a.iter()
+        .map(|v| {
+            let slot = &mut table[v.map_or(null_slot, |v| (wide(v) - lo) as usize)];
+            if *slot == u32::MAX {
+                *slot = next;
+                next += 1;
+            }
+            *slot
+        })
+        .collect()
+}
+
+/// Rows per task when coding a text column in parallel.
+const CODE_TASK: usize = 1 << 15;
+
+/// [`dense`] of `value(0..n)`, in parallel chunks when the column is long: each chunk codes
+/// its rows by their order of first appearance within it, then the chunks' distinct values
+/// are numbered in chunk order (which is their order of first appearance in the column) and
+/// each chunk's codes are renumbered. The same codes as one pass in order.
+fn dense_par<'a, K, F>(n: usize, value: F) -> Vec<u32>
+where
+    K: Hash + Eq + Copy + Send + Sync + 'a,
+    F: Fn(usize) -> Option<K> + Sync,
+{
+    if n < 2 * CODE_TASK {
+        return dense((0..n).map(&value));
+    }
+    let mut codes = vec![0u32; n];
+    let distinct: Vec<Vec<Option<K>>> = codes
+        .par_chunks_mut(CODE_TASK)
+        .enumerate()
+        .map(|(c, out)| {
+            let mut seen: FastMap<Option<K>, u32> = FastMap::default();
+            let mut order = Vec::new();
+            for (j, code) in out.iter_mut().enumerate() {
+                let v = value(c * CODE_TASK + j);
+                let next = seen.len() as u32;
+                *code = *seen.entry(v).or_insert_with(|| {
+                    order.push(v);
+                    next
+                });
+            }
+            order
+        })
+        .collect();
+    let mut global: FastMap<Option<K>, u32> = FastMap::default();
+    let renumber: Vec<Vec<u32>> = distinct
+        .iter()
+        .map(|order| {
+            order
+                .iter()
+                .map(|v| {
+                    let next = global.len() as u32;
+                    *global.entry(*v).or_insert(next)
+                })
+                .collect()
+        })
+        .collect();
+    codes
+        .par_chunks_mut(CODE_TASK)
+        .zip(renumber.par_iter())
+        .for_each(|(out, to)| {
+            for code in out {
+                // Every local code indexes its chunk's distinct values.
+                *code = to[*code as usize];
+            }
+        });
+    codes
+}
+
 fn dense<K: Hash + Eq>(values: impl Iterator<Item = Option<K>>) -> Vec<u32> {
     let mut seen: FastMap<Option<K>, u32> = FastMap::default();
     values
@@ -270,8 +383,47 @@ fn dense<K: Hash + Eq>(values: impl Iterator<Item = Option<K>>) -> Vec<u32> {
 
 #[cfg(test)]
 mod tests {
-    use super::combine;
+    use super::{combine, dense, key_codes};
+    use arrow_array::{ArrayRef, Date32Array, Int64Array, StringArray, UInt64Array};
     use std::collections::HashMap;
+    use std::sync::Arc;
+
+    #[test]
+    fn integer_and_text_keys_code_as_one_pass_in_order_does() {
+        // Small ranges (looked up by offset) and wide ones (hashed), with nulls; text long
+        // enough to be coded in parallel chunks, with values first seen in later chunks.
+        let n = 100_000usize;
+        let small: Int64Array = (0..n)
+            .map(|i| (i % 7 != 3).then_some((i * 7919 % 5003) as i64 - 2000))
+            .collect();
+        let wide: Int64Array = (0..n)
+            .map(|i| (i % 11 != 5).then_some((i as i64 % 97) * 1_000_000_007 - i64::MAX / 2))
+            .collect();
+        let top: UInt64Array = (0..n).map(|i| Some(u64::MAX - (i % 13) as u64)).collect();
+        let dates: Date32Array = (0..n).map(|i| Some(18_000 + (i % 400) as i32)).collect();
+        let text: StringArray = (0..n)
+            .map(|i| (i % 13 != 0).then(|| format!("k{}", (i * i) % (1 + i / 1000))))
+            .collect();
+        let cases: [(ArrayRef, Vec<u32>); 5] = [
+            (Arc::new(small.clone()), dense(small.iter())),
+            (Arc::new(wide.clone()), dense(wide.iter())),
+            (Arc::new(top.clone()), dense(top.iter())),
+            (Arc::new(dates.clone()), dense(dates.iter())),
+            (Arc::new(text.clone()), dense(text.iter())),
+        ];
+        for (k, (col, want)) in cases.iter().enumerate() {
+            assert_eq!(&key_codes(col, "k").unwrap(), want, "case {k}");
+        }
+        // The definition itself, on a short column: first appearance, nulls one group.
+        let short: ArrayRef = Arc::new(Int64Array::from(vec![
+            Some(5),
+            None,
+            Some(3),
+            Some(5),
+            None,
+        ]));
+        assert_eq!(key_codes(&short, "k").unwrap(), vec![0, 1, 2, 0, 1]);
+    }
 
     /// The definition: each distinct (previous, this) pair numbered in order of first
     /// appearance.
