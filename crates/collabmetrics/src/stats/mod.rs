@@ -237,12 +237,23 @@ pub(crate) fn check_groups(group: &[u32], n_groups: usize) -> Result<()> {
 /// Refuses a row whose value or limits are beyond the largest double (finite inputs give
 /// finite outputs or this error, never an infinity or NaN): an [`Error::InvalidValue`] naming
 /// the input (`argument` at `index`, whose `input` value makes the result too large).
+#[inline]
 pub(crate) fn check_finite_row(
     index: usize,
     argument: &str,
     input: f64,
     outputs: [f64; 3],
 ) -> Result<()> {
+    if outputs[0].is_finite() & outputs[1].is_finite() & outputs[2].is_finite() {
+        return Ok(());
+    }
+    not_finite_row(index, argument, input, outputs)
+}
+
+/// The error of [`check_finite_row`], out of the hot loop.
+#[cold]
+#[inline(never)]
+fn not_finite_row(index: usize, argument: &str, input: f64, outputs: [f64; 3]) -> Result<()> {
     const NAMES: [&str; 3] = ["value", "lower limit", "upper limit"];
     match outputs.iter().position(|v| !v.is_finite()) {
         None => Ok(()),

@@ -129,6 +129,30 @@ fn wilson_rows(
     first: usize,
     out: Output<'_>,
 ) -> Result<()> {
+    // First every row without stopping (no early exit, so the loop stays tight), noting
+    // whether any input or result breaks a rule; only then, if one did, the checked pass
+    // below finds the first such row and its error. Both passes compute the same bits.
+    let mut ok = true;
+    let rows = numerator.iter().zip(denominator);
+    let outs = out
+        .value
+        .iter_mut()
+        .zip(out.lower.iter_mut().zip(out.upper.iter_mut()));
+    for ((&o, &n), (v, (lo, hi))) in rows.zip(outs) {
+        let row = wilson_row(o, n, z, m);
+        ok &= o.is_finite()
+            & (o >= 0.0)
+            & n.is_finite()
+            & (n > 0.0)
+            & (o <= n)
+            & row.0.is_finite()
+            & row.1.is_finite()
+            & row.2.is_finite();
+        (*v, *lo, *hi) = row;
+    }
+    if ok {
+        return Ok(());
+    }
     let rows = numerator.iter().zip(denominator);
     let outs = out
         .value
