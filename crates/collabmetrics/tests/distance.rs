@@ -1136,3 +1136,49 @@ fn forward_projection_and_round_trips() {
         );
     }
 }
+
+/// A NaN coordinate in a table is a missing value (the table layer's rule), reported before
+/// any range error of the kernel even when that error comes at an earlier row or column
+/// (the kernels read the columns without scanning them first; the scan runs on error).
+#[test]
+fn points_table_reports_a_missing_coordinate_before_a_range_error() {
+    let t = input(batch(vec![
+        // Row 0: a northing off the grid (a range error), in the second column.
+        (
+            "e1",
+            Arc::new(Float64Array::from(vec![100.0, 200.0, 300.0])) as ArrayRef,
+        ),
+        ("n1", Arc::new(Float64Array::from(vec![-5.0, 200.0, 300.0]))),
+        // Row 2: NaN, in the third column.
+        (
+            "e2",
+            Arc::new(Float64Array::from(vec![100.0, 200.0, f64::NAN])),
+        ),
+        (
+            "n2",
+            Arc::new(Float64Array::from(vec![100.0, 200.0, 300.0])),
+        ),
+    ]));
+    let mut opts = PointsTableOptions::new(Method::Bng);
+    opts.coordinates = Some(["e1", "n1", "e2", "n2"].map(str::to_owned));
+    let err = distance::distance_points_table(&t, &opts).unwrap_err();
+    assert_message(
+        err,
+        &[
+            "column `e2` at row 2 (NaN)",
+            "missing values (null or NaN) are not allowed here",
+        ],
+    );
+    // Without the NaN, the range error of row 0 is the one.
+    let t = input(batch(vec![
+        (
+            "e1",
+            Arc::new(Float64Array::from(vec![100.0, 200.0])) as ArrayRef,
+        ),
+        ("n1", Arc::new(Float64Array::from(vec![-5.0, 200.0]))),
+        ("e2", Arc::new(Float64Array::from(vec![100.0, 200.0]))),
+        ("n2", Arc::new(Float64Array::from(vec![100.0, 200.0]))),
+    ]));
+    let err = distance::distance_points_table(&t, &opts).unwrap_err();
+    assert_message(err, &["column `n1` at row 0"]);
+}

@@ -7,7 +7,7 @@ use super::{
 use crate::error::{Error, Result};
 use crate::options::required;
 use crate::table::{Derived, DerivedKind, Diagnostics, Groups, Input, Roles, TableResult};
-use arrow_array::{ArrayRef, Float64Array, RecordBatch};
+use arrow_array::{cast::AsArray, types::Float64Type, Array, ArrayRef, Float64Array, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -212,7 +212,7 @@ pub fn distance_points_table(input: &Input, opts: &PointsTableOptions) -> Result
     let mut out = Builder::from_input(input, &[&opts.output])?;
     let coordinates = opts.columns();
     let [a1, b1, a2, b2] = &coordinates;
-    let [c1, d1, c2, d2] = [a1, b1, a2, b2].map(|name| numbers(input, name, opts.nulls));
+    let [c1, d1, c2, d2] = [a1, b1, a2, b2].map(|name| coordinates_of(input, name, opts.nulls));
     let (c1, d1, c2, d2) = (c1?, d1?, c2?, d2?);
     let mut km = crate::buffer::zeroed(input.num_rows());
     let result = match opts.method {
@@ -226,7 +226,14 @@ pub fn distance_points_table(input: &Input, opts: &PointsTableOptions) -> Result
         .zip(&coordinates)
         .map(|(k, o)| (k.as_str(), o.as_str()))
         .collect();
-    result.map_err(|e| input.locate_as(e, &names))?;
+    if let Err(e) = result {
+        // A missing value takes precedence over the kernel's error, as when the columns were
+        // scanned first (see `coordinates_of`).
+        for name in [a1, b1, a2, b2] {
+            numbers(input, name, opts.nulls)?;
+        }
+        return Err(input.locate_as(e, &names));
+    }
     let mut diagnostics = Diagnostics::new();
     count_nan(
         &mut diagnostics,
@@ -455,6 +462,20 @@ fn numbers<'a>(input: &'a Input, ours: &str, nulls: NullPolicy) -> Result<Cow<'a
         NullPolicy::Error => input.f64s(ours),
         NullPolicy::Propagate => input.f64s_or_nan(ours).map(Cow::Owned),
     }
+}
+
+/// [`numbers`] without its scan for NaN where the distance kernels make it themselves: a
+/// `Float64` column without nulls under [`NullPolicy::Error`] is borrowed as it is (each
+/// kernel refuses a NaN coordinate; on any kernel error the caller runs [`numbers`] on every
+/// column first, so a missing value is still reported as one).
+fn coordinates_of<'a>(input: &'a Input, ours: &str, nulls: NullPolicy) -> Result<Cow<'a, [f64]>> {
+    if nulls == NullPolicy::Error {
+        let col = input.column(ours)?;
+        if col.data_type() == &DataType::Float64 && col.null_count() == 0 {
+            return Ok(Cow::Borrowed(col.as_primitive::<Float64Type>().values()));
+        }
+    }
+    numbers(input, ours, nulls)
 }
 
 /// Counts the rows whose result is NaN (each came from a missing input).
