@@ -29,9 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 import collabmetrics as cm
+import numpy as np
 
 Z95 = 1.959963984540054  # the normal quantile of 97.5%, as the core computes it
 
@@ -64,7 +63,9 @@ def close(name: str, ours: np.ndarray, peer: np.ndarray, rtol: float) -> None:
     scale = np.maximum(np.abs(peer), 1e-300)
     worst = float(np.max(np.abs(ours - peer) / scale)) if len(peer) else 0.0
     if not (worst <= rtol and ours.shape == peer.shape):
-        sys.exit(f"{name}: results differ (worst relative difference {worst:.3g} > {rtol})")
+        sys.exit(
+            f"{name}: results differ (worst relative difference {worst:.3g} > {rtol})"
+        )
 
 
 # --- Wilson proportions -------------------------------------------------------------------
@@ -84,7 +85,9 @@ def wilson_ours(inp: tuple[np.ndarray, np.ndarray]) -> Any:
     return cm.proportion(inp[0], inp[1])
 
 
-def check_estimates(ours: Any, peer: tuple[np.ndarray, ...], rtol: float = 1e-9) -> None:
+def check_estimates(
+    ours: Any, peer: tuple[np.ndarray, ...], rtol: float = 1e-9
+) -> None:
     for col, want in zip(["value", "lower", "upper"], peer):
         close(col, ours.column(col).to_numpy(), want, rtol)
 
@@ -161,7 +164,11 @@ def bng_ours(inp: tuple[np.ndarray, ...]) -> np.ndarray:
 
 OAP_START = dt.date(2016, 4, 1)
 OAP_MONTHS = 120
-OAP_BREAKDOWNS: list[list[str]] = [["icb"], ["icb", "bed_type"], ["icb", "receiving_org"]]
+OAP_BREAKDOWNS: list[list[str]] = [
+    ["icb"],
+    ["icb", "bed_type"],
+    ["icb", "receiving_org"],
+]
 
 
 def month_starts() -> list[dt.date]:
@@ -229,13 +236,18 @@ def oap_polars(t: Any) -> list[Any]:
             - pl.max_horizontal("start_date", "period_start")
         ).dt.total_days()
         los = (pl.col("end_date") - pl.col("start_date")).dt.total_days()
-        ended = pl.col("end_date").is_between(pl.col("period_start"), pl.col("next_start"), "left")
+        ended = pl.col("end_date").is_between(
+            pl.col("period_start"), pl.col("next_start"), "left"
+        )
         res = (
             joined.group_by([*by, "period_start"])
             .agg(
                 started=(pl.col("start_date") >= pl.col("period_start")).sum(),
                 ended=ended.sum(),
-                active_at_end=(pl.col("end_date").is_null() | (pl.col("end_date") >= pl.col("next_start"))).sum(),
+                active_at_end=(
+                    pl.col("end_date").is_null()
+                    | (pl.col("end_date") >= pl.col("next_start"))
+                ).sum(),
                 bed_days=nights.clip(lower_bound=0).sum(),
                 same_day=(ended & (los == 0)).sum(),
                 los_1_7=(ended & los.is_between(1, 7)).sum(),
@@ -355,7 +367,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--reps", type=int, default=7)
     args = ap.parse_args()
-    print(f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC; {machine()}\n")
+    print(f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; {machine()}\n")
     print("| workload | peer | ours (median) | peer (median) | peer / ours |")
     print("|---|---|---|---|---|")
     for w in workloads(args.rows):
