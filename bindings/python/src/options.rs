@@ -92,7 +92,7 @@ fn names<T: OptionEnum>() -> Vec<&'static str> {
 /// enum's names, by the core's type name, so the tests can check the package's `Literal`
 /// annotations against them), and `parse_date`.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    use collabmetrics::{distance, inequality, oap, stats, transition};
+    use collabmetrics::{disclosure, distance, inequality, oap, stats, table, transition};
     m.add("DEFAULTS", options::NAMES.to_vec())?;
     m.add("INEQUALITY_MEASURES", names::<inequality::Measure>())?;
     let all = PyDict::new(m.py());
@@ -120,6 +120,10 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         inequality::ConcentrationCorrection,
         inequality::IndexName,
         transition::CurveMethod,
+        disclosure::Secondary,
+        disclosure::SuppressOn,
+        disclosure::Display,
+        table::DerivedKind,
     );
     m.add("OPTION_NAMES", all)?;
     m.add_function(wrap_pyfunction!(defaults, m)?)?;

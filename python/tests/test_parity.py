@@ -1,0 +1,580 @@
+"""One definition, every face: each public entry point gives the same result through Rust
+(the crate, called by ``core_call``), C (``libcollabmetrics`` over Arrow C streams), Python and,
+where it has one, the command line, on the demo collaborative's data: the same schema, the
+same diagnostics and every value bit for bit (same seed, same draws for simulations); and each
+face's defaults are the core's.
+
+The inventory of entry points and faces is ``tests/PARITY.md``; each test below names the
+entry point it covers. Each entry point is called twice where its options allow: with every
+option at its default (so the faces' defaults are compared by what they compute, not only by
+their values) and with every option it has changed, so each option is seen to reach the core.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import datetime as dt
+import inspect
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+from parity_faces import (
+    TARGET,
+    C,
+    CError,
+    Cli,
+    Core,
+    CoreError,
+    assert_columns,
+    assert_csv_same,
+    assert_same,
+    cli_diagnostics,
+    code_of,
+    name_of,
+    need,
+    python_error_fields,
+)
+
+import collabmetrics as cm
+from collabmetrics import _native
+
+#: The demo's size: small enough for a fast suite, large enough that every metric has rows.
+SCALE = 0.3
+DATA_END = dt.date(2024, 3, 31)
+START, END = dt.date(2023, 4, 1), dt.date(2024, 3, 31)
+EPOCH = dt.date(1970, 1, 1)
+
+
+def days(d: dt.date) -> int:
+    return (d - EPOCH).days
+
+
+# ---------------------------------------------------------------------------------------------
+# The faces and the demo data.
+
+
+@pytest.fixture(scope="module")
+def core(tmp_path_factory: pytest.TempPathFactory) -> Core:
+    exe = need(TARGET / "examples" / "core_call")
+    return Core(exe, tmp_path_factory.mktemp("core"))
+
+
+@pytest.fixture(scope="module")
+def clib() -> C:
+    return C(need(TARGET / "libcollabmetrics.so"))
+
+
+@pytest.fixture(scope="module")
+def cli(core: Core) -> Cli:
+    return Cli(need(TARGET / "collabmetrics"), core)
+
+
+@pytest.fixture(scope="module")
+def demo() -> dict[str, pa.Table]:
+    return cm.demo.tables(scale=SCALE)
+
+
+def esp_lower_age(age: pa.Array) -> pa.Array:
+    """The lower age of each age's ESP 2013 band (0, 5, ..., 90)."""
+    lower = pc.multiply(pc.divide(age, 5), 5)  # integer division
+    return pc.min_element_wise(lower, 90)
+
+
+@pytest.fixture(scope="module")
+def by_area(demo: dict[str, pa.Table]) -> pa.Table:
+    """Per home area: admissions, those out of area, placements started, population."""
+    adm = demo["admissions"]
+    counts = (
+        pa.table({"area_code": adm["home_area"], "oap": pc.cast(adm["out_of_area"], pa.int64())})
+        .group_by("area_code")
+        .aggregate([("oap", "sum"), ("oap", "count")])
+        .rename_columns(["area_code", "out_of_area", "admissions"])
+    )
+    areas = demo["areas"].select(["area_code", "place", "imd_decile", "population"])
+    return areas.join(counts, "area_code").sort_by("area_code")
+
+
+@pytest.fixture(scope="module")
+def by_band(demo: dict[str, pa.Table]) -> pa.Table:
+    """Per place and ESP band: admissions (count), population, and the collaborative's
+    admissions and population of the band (the reference of an ISR)."""
+    adm = demo["admissions"]
+    counts = (
+        pa.table({"place": adm["place"], "age_band": esp_lower_age(adm["age"])})
+        .group_by(["place", "age_band"])
+        .aggregate([("age_band", "count")])
+        .rename_columns(["place", "age_band", "count"])
+    )
+    pop = demo["population"]
+    lower = pc.cast(pc.list_element(pc.split_pattern_regex(pop["age_band"], "[-+]"), 0), pa.int64())
+    people = (
+        pa.table({"place": pop["place"], "age_band": lower, "population": pop["population"]})
+        .group_by(["place", "age_band"])
+        .aggregate([("population", "sum")])
+        .rename_columns(["place", "age_band", "population"])
+    )
+    table = people.join(counts, ["place", "age_band"]).sort_by([("place", "ascending"), ("age_band", "ascending")])
+    table = table.set_column(
+        table.schema.get_field_index("count"), "count", pc.fill_null(table["count"], 0)
+    )
+    reference = (
+        table.group_by("age_band")
+        .aggregate([("count", "sum"), ("population", "sum")])
+        .rename_columns(["age_band", "reference_count", "reference_population"])
+    )
+    return table.join(reference, "age_band").sort_by([("place", "ascending"), ("age_band", "ascending")])
+
+
+def codes(labels: list[Any]) -> tuple[np.ndarray[Any, Any], list[Any]]:
+    """Group codes 0.. in first-seen order, and the groups."""
+    groups = list(dict.fromkeys(labels))
+    index = {g: i for i, g in enumerate(groups)}
+    return np.array([index[x] for x in labels], dtype=np.uint32), groups
+
+
+def ptr(a: np.ndarray[Any, Any]) -> Any:
+    return a.ctypes.data_as(ctypes.c_void_p)
+
+
+def f64(table: pa.Table, name: str) -> np.ndarray[Any, Any]:
+    return np.ascontiguousarray(pc.cast(table[name], pa.float64()).to_numpy(), dtype=np.float64)
+
+
+def out(n: int, k: int = 3) -> list[np.ndarray[Any, Any]]:
+    """``k`` output arrays of ``n`` doubles for a C kernel."""
+    return [np.full(n, np.nan) for _ in range(k)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Statistics: proportion, rate, dsr, isr, mean (table entry points and vector kernels).
+
+PROPORTION_OPTIONS: list[dict[str, Any]] = [{}, {"confidence": 0.998, "multiplier": 100.0}]
+
+
+@pytest.mark.parametrize("options", PROPORTION_OPTIONS)
+def test_proportion(core: Core, clib: C, by_area: pa.Table, options: dict[str, Any]) -> None:
+    """cm.proportion (frame and vectors) = proportion_table and stats::proportion in Rust =
+    cm_proportion."""
+    py = cm.proportion("out_of_area", "admissions", data=by_area, **options)
+    cols = {"numerator": "out_of_area", "denominator": "admissions"}
+    assert_same(py, core.one("proportion_table", {**cols, **options}, data=by_area), "table")
+
+    vectors = pa.table({"numerator": by_area["out_of_area"], "denominator": by_area["admissions"]})
+    py_vectors = cm.proportion(by_area["out_of_area"], by_area["admissions"], **options)
+    assert_same(py_vectors, core.one("proportion_table", options, data=vectors), "vectors")
+    kernel = core.one("proportion", options, data=vectors)
+    assert_columns(py, {c: kernel[c].to_pylist() for c in kernel.column_names}, "stats::proportion")
+
+    full = {**_native.defaults("proportion"), **options}
+    o, n = f64(by_area, "out_of_area"), f64(by_area, "admissions")
+    v, lo, hi = out(len(o))
+    clib.check(
+        clib.cm_proportion(
+            ptr(o), ptr(n), ctypes.c_size_t(len(o)), ctypes.c_double(full["confidence"]),
+            ctypes.c_double(full["multiplier"]), ptr(v), ptr(lo), ptr(hi),
+        )
+    )
+    assert_columns(py, {"value": v, "lower": lo, "upper": hi}, "cm_proportion")
+
+
+RATE_OPTIONS: list[dict[str, Any]] = [
+    {},
+    {"confidence": 0.998, "multiplier": 1000.0, "method": "exact"},
+]
+
+
+@pytest.mark.parametrize("options", RATE_OPTIONS)
+def test_rate(core: Core, clib: C, by_area: pa.Table, options: dict[str, Any]) -> None:
+    """cm.rate = rate_table and stats::rate in Rust = cm_rate (with each row's method)."""
+    py = cm.rate("admissions", "population", data=by_area, **options)
+    cols = {"count": "admissions", "denominator": "population"}
+    assert_same(py, core.one("rate_table", {**cols, **options}, data=by_area), "table")
+
+    vectors = pa.table({"count": by_area["admissions"], "denominator": by_area["population"]})
+    py_vectors = cm.rate(by_area["admissions"], by_area["population"], **options)
+    assert_same(py_vectors, core.one("rate_table", options, data=vectors), "vectors")
+    kernel = core.one("rate", options, data=vectors)
+    assert_columns(py, {c: kernel[c].to_pylist() for c in ["value", "lower", "upper"]}, "stats::rate")
+
+    full = {**_native.defaults("rate"), **options}
+    o, n = f64(by_area, "admissions"), f64(by_area, "population")
+    v, lo, hi = out(len(o))
+    used = np.zeros(len(o), dtype=np.uint8)
+    clib.check(
+        clib.cm_rate(
+            ptr(o), ptr(n), ctypes.c_size_t(len(o)), ctypes.c_double(full["confidence"]),
+            ctypes.c_double(full["multiplier"]), ctypes.c_uint32(code_of("RateMethod", full["method"])),
+            ptr(v), ptr(lo), ptr(hi), ptr(used),
+        )
+    )
+    assert_columns(py, {"value": v, "lower": lo, "upper": hi}, "cm_rate")
+    # The row's method: C's code (2 Byar, 3 exact) is the core's, Python shows its name.
+    assert used.tolist() == kernel["method_code"].to_pylist()
+    names = {2: "Byars", 3: "Exact"}
+    assert [names[c] for c in used.tolist()] == py["method"].to_pylist()
+
+
+DSR_OPTIONS: list[dict[str, Any]] = [
+    {},
+    {"confidence": 0.998, "multiplier": 1000.0},
+    {"method": "exact"},  # not in C: cm_dsr always uses Byar's limits (exact below 10)
+]
+
+
+@pytest.mark.parametrize("options", DSR_OPTIONS)
+def test_dsr(core: Core, clib: C, by_band: pa.Table, options: dict[str, Any]) -> None:
+    """cm.dsr = dsr_table in Rust = cm_dsr (groups coded 0..)."""
+    py = cm.dsr(by_band, by="place", **options)
+    assert_same(py, core.one("dsr_table", {"by": ["place"], **options}, data=by_band), "table")
+
+    full = {**_native.defaults("dsr"), **options}
+    if full["method"] != _native.defaults("dsr")["method"]:
+        return
+    group, groups = codes(by_band["place"].to_pylist())
+    assert groups == py["place"].to_pylist()
+    ages = np.ascontiguousarray(by_band["age_band"].to_numpy(), dtype=np.int32)
+    count, pop = f64(by_band, "count"), f64(by_band, "population")
+    results = out(len(groups), 5)
+    low = np.zeros(len(groups), dtype=np.uint8)
+    clib.check(
+        clib.cm_dsr(
+            ptr(group), ptr(ages), ptr(count), ptr(pop), ctypes.c_size_t(len(group)),
+            ctypes.c_size_t(len(groups)), ctypes.c_uint32(code_of("StandardName", full["standard"])),
+            None, None, ctypes.c_size_t(0), ctypes.c_double(full["confidence"]),
+            ctypes.c_double(full["multiplier"]), *[ptr(a) for a in results], ptr(low),
+        )
+    )
+    names = ["total_count", "total_population", "value", "lower", "upper"]
+    assert_columns(py, dict(zip(names, results)), "cm_dsr")
+    assert [bool(x) for x in low] == [n is not None for n in py["note"].to_pylist()]
+
+
+ISR_OPTIONS: list[dict[str, Any]] = [
+    {},
+    {"confidence": 0.998, "kind": "rate", "multiplier": 1000.0},
+    {"method": "exact"},  # not in C: cm_isr always uses Byar's limits (exact below 10)
+]
+
+
+@pytest.mark.parametrize("options", ISR_OPTIONS)
+def test_isr(core: Core, clib: C, by_band: pa.Table, options: dict[str, Any]) -> None:
+    """cm.isr = isr_table in Rust = cm_isr."""
+    py = cm.isr(by_band, by="place", **options)
+    assert_same(py, core.one("isr_table", {"by": ["place"], **options}, data=by_band), "table")
+
+    full = {**_native.defaults("isr"), **options}
+    if full["method"] != _native.defaults("isr")["method"]:
+        return
+    multiplier = full["multiplier"]
+    if multiplier is None:  # the kind's own: the core's rule, read back from the result
+        multiplier = 1.0 if full["kind"] == "ratio" else 100_000.0
+    group, groups = codes(by_band["place"].to_pylist())
+    arrays = [f64(by_band, c) for c in ["count", "population", "reference_count", "reference_population"]]
+    results = out(len(groups), 5)
+    clib.check(
+        clib.cm_isr(
+            ptr(group), ctypes.c_size_t(len(groups)), *[ptr(a) for a in arrays],
+            ctypes.c_size_t(len(group)), ctypes.c_double(full["confidence"]),
+            ctypes.c_double(multiplier), ctypes.c_uint32(code_of("IsrKind", full["kind"])),
+            *[ptr(a) for a in results],
+        )
+    )
+    names = ["observed", "expected", "value", "lower", "upper"]
+    assert_columns(py, dict(zip(names, results)), "cm_isr")
+
+
+@pytest.mark.parametrize("options", [{}, {"confidence": 0.9}])
+def test_mean(core: Core, clib: C, demo: dict[str, pa.Table], options: dict[str, Any]) -> None:
+    """cm.mean (frame and numbers) = mean_table in Rust = cm_mean."""
+    placements = demo["placements"]
+    py = cm.mean(placements, value="age", by="place", **options)
+    rust = core.one("mean_table", {"value": "age", "by": ["place"], **options}, data=placements)
+    assert_same(py, rust, "table")
+    numbers = pa.table({"value": pc.cast(placements["age"], pa.float64())})
+    assert_same(cm.mean(numbers["value"], **options), core.one("mean_table", options, data=numbers), "numbers")
+
+    full = {**_native.defaults("mean"), **options}
+    group, groups = codes(placements["place"].to_pylist())
+    assert groups == py["place"].to_pylist()
+    values = f64(placements, "age")
+    results = out(len(groups), 6)
+    clib.check(
+        clib.cm_mean(
+            ptr(group), ctypes.c_size_t(len(groups)), ptr(values), ctypes.c_size_t(len(values)),
+            ctypes.c_double(full["confidence"]), *[ptr(a) for a in results],
+        )
+    )
+    names = ["value_count", "value_sum", "sd", "value", "lower", "upper"]
+    assert_columns(py, dict(zip(names, results)), "cm_mean")
+
+
+# ---------------------------------------------------------------------------------------------
+# Out-of-area placements: oap::measures (Python cm.oap.measures, C cm_oap_measures, CLI oap).
+
+
+@pytest.fixture(scope="module")
+def oap_inputs(demo: dict[str, pa.Table]) -> dict[str, pa.Table]:
+    """Placements with their home-to-unit distance, population by place, all admissions."""
+    placements = cm.distance.points(
+        demo["placements"],
+        coordinates=["home_easting", "home_northing", "unit_easting", "unit_northing"],
+    )
+    population = (
+        demo["areas"].group_by("place").aggregate([("population", "sum")]).rename_columns(["place", "population"])
+    )
+    return {"placements": placements, "population": population, "admissions": demo["admissions"]}
+
+
+OAP_OPTIONS: list[dict[str, Any]] = [
+    {},
+    {
+        "window": "rolling_3m",
+        "by": ["place"],
+        "inappropriate_only": False,
+        "bed_types": ["10", "12"],
+        "data_cutoff": dt.date(2024, 2, 15),
+        "overlap": "truncate",
+        "multiplier": 100_000.0,
+        "confidence": 0.998,
+        "distance": "distance_km",
+        "with_inputs": True,
+    },
+    {"window": "rolling_12m", "by": ["place"], "bed_types": None, "with_inputs": True},
+]
+
+
+def _oap_call(options: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    o = dict(options)
+    return o, bool(o.pop("with_inputs", False))
+
+
+@pytest.mark.parametrize("options", OAP_OPTIONS)
+def test_oap_measures(
+    core: Core, clib: C, cli: Cli, oap_inputs: dict[str, pa.Table], options: dict[str, Any]
+) -> None:
+    """cm.oap.measures = oap::measures in Rust = cm_oap_measures = `collabmetrics oap`."""
+    o, with_inputs = _oap_call(options)
+    tables = oap_inputs if with_inputs else {"placements": oap_inputs["placements"]}
+    extra = {k: v for k, v in tables.items() if k != "placements"}
+    py = cm.oap.measures(tables["placements"], start=START, end=END, **extra, **o)
+    assert cm.diagnostics(py), "the demo's placements set some aside"
+
+    as_json = {k: days(v) if isinstance(v, dt.date) else v for k, v in o.items()}
+    rust = core.one("oap", {"start": days(START), "end": days(END), **as_json}, **tables)
+    assert_same(py, rust, "Rust")
+
+    # C: from cm_oap_options_default, the options the call changes.
+    opts = clib.cm_oap_options_default(days(START), days(END))
+    if "window" in o:
+        opts.window = code_of("Window", o["window"])
+    if "by" in o:
+        opts.by, opts.by_len = clib.strings(o["by"])
+    if "inappropriate_only" in o:
+        opts.inappropriate_only = o["inappropriate_only"]
+    if "bed_types" in o:
+        if o["bed_types"] is None:
+            opts.bed_scope = clib.const["CM_BED_SCOPE_ALL"]
+        else:
+            opts.bed_scope = clib.const["CM_BED_SCOPE_LIST"]
+            opts.bed_types, opts.bed_types_len = clib.strings(o["bed_types"])
+    if "data_cutoff" in o:
+        opts.has_data_cutoff, opts.data_cutoff = True, days(o["data_cutoff"])
+    if "overlap" in o:
+        opts.overlap = code_of("OverlapRule", o["overlap"])
+    for k in ["multiplier", "confidence"]:
+        if k in o:
+            setattr(opts, k, o[k])
+    if "distance" in o:
+        opts.distance = clib.string(o["distance"])
+    result = C.stream(pa.table({}))
+    streams = [C.stream(tables[k]) if k in tables else None for k in ["population", "admissions"]]
+    clib.check(
+        clib.cm_oap_measures(
+            ctypes.byref(C.stream(tables["placements"])),
+            ctypes.byref(opts),
+            *[None if s is None else ctypes.byref(s) for s in streams],
+            ctypes.byref(result),
+        )
+    )
+    assert_same(py, C.table(result), "C")
+
+    # The command line: each option as its flag.
+    args = ["oap", "--placements", cli.file(tables["placements"])]
+    args += [a for k in extra for a in (f"--{k}", cli.file(tables[k]))]
+    args += ["--start", START.isoformat(), "--end", END.isoformat()]
+    for k, v in o.items():
+        if k == "inappropriate_only":
+            args += [] if v else ["--all-placements"]
+        elif k == "bed_types":
+            args += ["--bed-types", "all" if v is None else ",".join(v)]
+        elif k == "by":
+            args += ["--by", ",".join(v)]
+        else:
+            text = v.isoformat() if isinstance(v, dt.date) else str(v)
+            args += [f"--{k.replace('_', '-')}", text]
+    stdout, stderr = cli(*args)
+    assert_csv_same(py, stdout, "CLI")
+    assert cli_diagnostics(stderr) == cm.diagnostics(py)
+
+
+# ---------------------------------------------------------------------------------------------
+# Distance: points, convert, locate, summary (tables) and the bng, geodesic, haversine,
+# bng_to_wgs84 vector kernels.
+
+BNG = ["home_easting", "home_northing", "unit_easting", "unit_northing"]
+LATLON = ["home_lat", "home_lon", "unit_lat", "unit_lon"]
+
+
+@pytest.fixture(scope="module")
+def holes(demo: dict[str, pa.Table]) -> pa.Table:
+    """The placements with two home locations missing (rows 1 and 4)."""
+    p = demo["placements"]
+    for name in ["home_easting", "home_lat"]:
+        values = p[name].to_pylist()
+        values[1] = values[4] = None
+        p = p.set_column(p.schema.get_field_index(name), name, pa.array(values, pa.float64()))
+    return p
+
+
+POINTS_OPTIONS: list[dict[str, Any]] = [
+    {"coordinates": BNG},
+    {"coordinates": BNG, "round_km": True, "output": "km"},
+    {"coordinates": LATLON, "method": "geodesic", "nulls": "propagate"},
+    {"coordinates": LATLON, "method": "haversine", "nulls": "propagate"},
+]
+
+
+@pytest.mark.parametrize("options", POINTS_OPTIONS)
+def test_distance_points(core: Core, clib: C, holes: pa.Table, demo: dict[str, pa.Table], options: dict[str, Any]) -> None:
+    """cm.distance.points = distance_points_table in Rust; cm.distance.bng / geodesic /
+    haversine = the Rust kernels = cm_distance_bng / _geodesic / _haversine."""
+    data = holes if options.get("nulls") == "propagate" else demo["placements"]
+    py = cm.distance.points(data, **options)
+    assert_same(py, core.one("distance_points", options, data=data), "table")
+
+    method = options.get("method", "bng")
+    round_km = options.get("round_km", False)
+    nulls = options.get("nulls", "error")
+    names = ("e1", "n1", "e2", "n2") if method == "bng" else ("lat1", "lon1", "lat2", "lon2")
+    cols = [f64(data, c) for c in options["coordinates"]]
+    with pytest.warns() if nulls == "propagate" else _no_warning():
+        km = getattr(cm.distance, method)(*cols, nulls=nulls, **({"round_km": round_km} if method == "bng" else {}))
+    assert_columns(py, {options.get("output", "distance_km"): km}, "vector", null_is_nan=True)
+    vectors = pa.table(dict(zip(names, cols)))
+    kernel = core.one(method, {"round_km": round_km, "nulls": nulls}, data=vectors)
+    assert np.array_equal(kernel["km"].to_numpy().view(np.int64), km.view(np.int64))
+
+    if nulls == "error":  # the C kernels have no null policy: NaN is an error
+        res = np.full(len(km), np.nan)
+        f = getattr(clib, f"cm_distance_{method}")
+        extra = [ctypes.c_bool(round_km)] if method == "bng" else []
+        clib.check(f(*[ptr(c) for c in cols], ctypes.c_size_t(len(km)), *extra, ptr(res)))
+        assert np.array_equal(res.view(np.int64), km.view(np.int64))
+
+
+class _no_warning:
+    """A context in which no warning may be raised."""
+
+    def __enter__(self) -> None:
+        import warnings
+
+        self._ctx = warnings.catch_warnings()
+        self._ctx.__enter__()
+        warnings.simplefilter("error")
+
+    def __exit__(self, *exc: object) -> None:
+        self._ctx.__exit__(*exc)
+
+
+@pytest.mark.parametrize("nulls", ["error", "propagate"])
+def test_bng_to_wgs84(core: Core, clib: C, demo: dict[str, pa.Table], holes: pa.Table, nulls: str) -> None:
+    """cm.distance.bng_to_wgs84 = bng_to_wgs84_table and the kernel in Rust = cm_bng_to_wgs84."""
+    data = holes if nulls == "propagate" else demo["placements"]
+    e, n = f64(data, "home_easting"), f64(data, "home_northing")
+    with pytest.warns() if nulls == "propagate" else _no_warning():
+        lat, lon = cm.distance.bng_to_wgs84(e, n, nulls=nulls)
+    table = core.one(
+        "distance_convert", {"easting": "home_easting", "northing": "home_northing", "nulls": nulls}, data=data
+    )
+    assert_columns(table, {"latitude": lat, "longitude": lon}, "table", null_is_nan=True)
+    kernel = core.one("bng_to_wgs84", {"nulls": nulls}, data=pa.table({"e": e, "n": n}))
+    assert_columns(kernel, {"lat": lat, "lon": lon}, "kernel")
+    if nulls == "error":
+        got = out(len(e), 2)
+        clib.check(clib.cm_bng_to_wgs84(ptr(e), ptr(n), ctypes.c_size_t(len(e)), *[ptr(a) for a in got]))
+        assert_columns(kernel, {"lat": got[0], "lon": got[1]}, "cm_bng_to_wgs84")
+
+
+def test_locate(core: Core, demo: dict[str, pa.Table]) -> None:
+    """cm.distance.locate = locate_table in Rust (no C or CLI face), with unknown and missing
+    codes counted the same."""
+    p = demo["placements"]
+    codes_ = p["home_area"].to_pylist()
+    codes_[0], codes_[3] = "E01NOWHERE", None
+    p = p.set_column(p.schema.get_field_index("home_area"), "home_area", pa.array(codes_))
+    areas = demo["areas"]
+    py = cm.distance.locate(
+        p, areas, code="home_area", lookup_code="area_code", x="easting", y="northing",
+        into=("home_e", "home_n"), nulls="propagate",
+    )
+    assert sorted(d["reason"] for d in cm.diagnostics(py)) == ["missing_location_code", "unknown_location_code"]
+    options = {
+        "code": "home_area", "lookup_code": "area_code", "lookup_x": "easting",
+        "lookup_y": "northing", "x": "home_e", "y": "home_n", "nulls": "propagate",
+    }
+    assert_same(py, core.one("distance_locate", options, data=p, lookup=areas), "Rust")
+    # The defaults: the lookup's columns `code`, `x`, `y`, added under the same names.
+    lookup = areas.select(["area_code", "easting", "northing"]).rename_columns(["code", "x", "y"])
+    clean = demo["placements"]
+    py = cm.distance.locate(clean, lookup, code="home_area")
+    assert_same(py, core.one("distance_locate", {"code": "home_area"}, data=clean, lookup=lookup), "defaults")
+
+
+SUMMARY_OPTIONS: list[dict[str, Any]] = [
+    {},
+    {
+        "by": ["place"],
+        "weight": "age",
+        "threshold": 30.0,
+        "bands": "mhsds_monthly",
+        "confidence": 0.9,
+        "nulls": "propagate",
+    },
+    {"by": ["place", "sex"], "bands": [10.0, 40.0, 80.0], "nulls": "propagate"},
+]
+
+
+@pytest.mark.parametrize("options", SUMMARY_OPTIONS)
+def test_distance_summary(core: Core, clib: C, holes: pa.Table, demo: dict[str, pa.Table], options: dict[str, Any]) -> None:
+    """cm.distance.summary = distance_summary_table in Rust = cm_distance_summary."""
+    data = holes if options.get("nulls") == "propagate" else demo["placements"]
+    data = cm.distance.points(data, coordinates=BNG, nulls="propagate")
+    py = cm.distance.summary(data, **options)
+    assert_same(py, core.one("distance_summary", options, data=data), "Rust")
+
+    opts = clib.cm_distance_summary_options_default()
+    if "by" in options:
+        opts.by, opts.by_len = clib.strings(options["by"])
+    if "weight" in options:
+        opts.weight = clib.string(options["weight"])
+    if "threshold" in options:
+        opts.threshold = options["threshold"]
+    if "confidence" in options:
+        opts.confidence = options["confidence"]
+    if "nulls" in options:
+        opts.propagate_nulls = options["nulls"] == "propagate"
+    bands = options.get("bands")
+    if isinstance(bands, str):
+        opts.bands = code_of("BandPreset", bands)
+    elif bands is not None:
+        opts.bands = clib.const["CM_BANDS_CUSTOM"]
+        opts.band_edges, opts.band_edges_len = clib.doubles(bands), len(bands)
+    result = C.stream(pa.table({}))
+    clib.check(clib.cm_distance_summary(ctypes.byref(C.stream(data)), ctypes.byref(opts), ctypes.byref(result)))
+    assert_same(py, C.table(result), "C")
