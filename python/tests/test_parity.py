@@ -94,7 +94,7 @@ def by_area(demo: dict[str, pa.Table]) -> pa.Table:
         pa.table({"area_code": adm["home_area"], "oap": pc.cast(adm["out_of_area"], pa.int64())})
         .group_by("area_code")
         .aggregate([("oap", "sum"), ("oap", "count")])
-        .rename_columns(["area_code", "out_of_area", "admissions"])
+        .rename_columns({"oap_sum": "out_of_area", "oap_count": "admissions"})
     )
     areas = demo["areas"].select(["area_code", "place", "imd_decile", "population"])
     return areas.join(counts, "area_code").sort_by("area_code")
@@ -109,7 +109,7 @@ def by_band(demo: dict[str, pa.Table]) -> pa.Table:
         pa.table({"place": adm["place"], "age_band": esp_lower_age(adm["age"])})
         .group_by(["place", "age_band"])
         .aggregate([("age_band", "count")])
-        .rename_columns(["place", "age_band", "count"])
+        .rename_columns({"age_band_count": "count"})
     )
     pop = demo["population"]
     lower = pc.cast(pc.list_element(pc.split_pattern_regex(pop["age_band"], "[-+]"), 0), pa.int64())
@@ -117,7 +117,7 @@ def by_band(demo: dict[str, pa.Table]) -> pa.Table:
         pa.table({"place": pop["place"], "age_band": lower, "population": pop["population"]})
         .group_by(["place", "age_band"])
         .aggregate([("population", "sum")])
-        .rename_columns(["place", "age_band", "population"])
+        .rename_columns({"population_sum": "population"})
     )
     table = people.join(counts, ["place", "age_band"]).sort_by([("place", "ascending"), ("age_band", "ascending")])
     table = table.set_column(
@@ -126,7 +126,7 @@ def by_band(demo: dict[str, pa.Table]) -> pa.Table:
     reference = (
         table.group_by("age_band")
         .aggregate([("count", "sum"), ("population", "sum")])
-        .rename_columns(["age_band", "reference_count", "reference_population"])
+        .rename_columns({"count_sum": "reference_count", "population_sum": "reference_population"})
     )
     return table.join(reference, "age_band").sort_by([("place", "ascending"), ("age_band", "ascending")])
 
@@ -326,7 +326,7 @@ def oap_inputs(demo: dict[str, pa.Table]) -> dict[str, pa.Table]:
         coordinates=["home_easting", "home_northing", "unit_easting", "unit_northing"],
     )
     population = (
-        demo["areas"].group_by("place").aggregate([("population", "sum")]).rename_columns(["place", "population"])
+        demo["areas"].group_by("place").aggregate([("population", "sum")]).rename_columns({"population_sum": "population"})
     )
     return {"placements": placements, "population": population, "admissions": demo["admissions"]}
 
@@ -578,3 +578,519 @@ def test_distance_summary(core: Core, clib: C, holes: pa.Table, demo: dict[str, 
     result = C.stream(pa.table({}))
     clib.check(clib.cm_distance_summary(ctypes.byref(C.stream(data)), ctypes.byref(opts), ctypes.byref(result)))
     assert_same(py, C.table(result), "C")
+
+
+# ---------------------------------------------------------------------------------------------
+# Inequality: the grouped measures table (and its sii shortcut) and the individual indices
+# (gini, theil, mld, atkinson, ge, share_ratio, lorenz, concentration_index, decompose, the
+# bootstrap).
+
+
+@pytest.fixture(scope="module")
+def subgroups(by_area: pa.Table) -> dict[str, pa.Table]:
+    """Admission rates per 100 000 with 95% limits by IMD decile (ordered) and by place (not
+    ordered), for two indicators (all admissions; out-of-area ones)."""
+    out = {}
+    for dimension in ["imd_decile", "place"]:
+        parts = []
+        for indicator, count in [("admissions", "admissions"), ("oap", "out_of_area")]:
+            t = by_area.group_by(dimension).aggregate([(count, "sum"), ("population", "sum")])
+            t = t.rename_columns({f"{count}_sum": count, "population_sum": "population"}).sort_by(dimension)
+            r = cm.rate(count, "population", data=t)
+            parts.append(
+                pa.table(
+                    {
+                        "indicator": [indicator] * t.num_rows,
+                        "subgroup": t[dimension],
+                        "count": pc.cast(t[count], pa.float64()),
+                        "value": r["value"],
+                        "lower": r["lower"],
+                        "upper": r["upper"],
+                        "se": pc.divide(pc.subtract(r["upper"], r["lower"]), 2 * 1.959963984540054),
+                        "population": pc.cast(t["population"], pa.float64()),
+                    }
+                )
+            )
+        out[dimension] = pa.concat_tables(parts)
+    return out
+
+
+#: (dimension, options): Python's keywords, which are the core's option names but for `group`
+#: (the core's `subgroup`) and the counts (`numerator`, `denominator`, `count_kind`,
+#: `count_multiplier`: the core's `counts`).
+MEASURES_OPTIONS: list[tuple[str, dict[str, Any]]] = [
+    ("imd_decile", {"favourable": "low", "by": ["indicator"], "order": "subgroup", "lower": "lower", "upper": "upper"}),
+    (
+        "imd_decile",
+        {
+            "by": ["indicator"], "order": "subgroup", "se": "se", "favourable": "high",
+            "measures": ["D", "R", "SII", "RII", "RII_MEAN", "ACI", "RCI", "PAF", "PAR"],
+            "rci_method": "wagstaff", "value_type": "rate", "transform": True, "confidence": 0.9,
+            "reps": 500, "seed": 7, "multiplier": -1.0, "scale": 100_000.0,
+        },
+    ),
+    (
+        "imd_decile",
+        {"by": ["indicator"], "order": "subgroup", "sii_model": "logistic", "measures": ["SII", "RII"], "scale": 100_000.0},
+    ),
+    (
+        "place",
+        {
+            "by": ["indicator"], "se": "se", "favourable": "low", "reference": "West Kent",
+            "setting_average": 2000.0, "reps": 300, "seed": 11,
+        },
+    ),
+    ("place", {"by": ["indicator"], "measures": ["BGV", "BGSD", "COV", "MDMU", "TI", "MLD"]}),
+]
+
+
+def _c_measures(clib: C, options: dict[str, Any]) -> Any:
+    """The C options of a measures call (Python's keywords)."""
+    opts = clib.cm_inequality_options_default()
+    for k, v in options.items():
+        if k in ("by", "measures"):
+            setattr(opts, k, None)
+            ptr_, n = clib.strings(v)
+            setattr(opts, k, ptr_)
+            setattr(opts, f"{k}_len", n)
+        elif k in ("value", "se", "lower", "upper", "population", "order", "reference"):
+            setattr(opts, k, clib.string(v))
+        elif k == "group":
+            opts.subgroup = clib.string(v)
+        elif k == "favourable":
+            opts.favourable = 1 + code_of("Favourable", v)
+        elif k in ("rci_method", "sii_model", "value_type"):
+            enum = {"rci_method": "RciMethod", "sii_model": "SiiModel", "value_type": "ValueType"}[k]
+            setattr(opts, k, code_of(enum, v))
+        else:
+            setattr(opts, k, v)
+    return opts
+
+
+def _rust_measures(options: dict[str, Any]) -> dict[str, Any]:
+    o = {("subgroup" if k == "group" else k): v for k, v in options.items()}
+    counts = {k: o.pop(k) for k in ["numerator", "denominator", "count_kind", "count_multiplier"] if k in o}
+    if counts:
+        o["counts"] = {
+            "numerator": counts["numerator"],
+            "denominator": counts["denominator"],
+            **({"kind": counts["count_kind"]} if "count_kind" in counts else {}),
+            **({"multiplier": counts["count_multiplier"]} if "count_multiplier" in counts else {}),
+        }
+    return o
+
+
+@pytest.mark.parametrize(("dimension", "options"), MEASURES_OPTIONS)
+def test_inequality_measures(
+    core: Core, clib: C, subgroups: dict[str, pa.Table], dimension: str, options: dict[str, Any]
+) -> None:
+    """cm.inequality.measures = measures_table in Rust = cm_inequality_measures (the simulated
+    intervals with the same seed draw the same numbers)."""
+    data = subgroups[dimension]
+    call = {"group": "subgroup", "population": "population", **options}
+    py = cm.inequality.measures(data, **call)
+    assert_same(py, core.one("inequality_measures", _rust_measures(call), data=data), "Rust")
+    result = C.stream(pa.table({}))
+    clib.check(
+        clib.cm_inequality_measures(ctypes.byref(C.stream(data)), ctypes.byref(_c_measures(clib, call)), ctypes.byref(result))
+    )
+    assert_same(py, C.table(result), "C")
+
+
+def test_inequality_defaults_and_counts(core: Core, clib: C, subgroups: dict[str, pa.Table]) -> None:
+    """The core's default columns and options (`subgroup`, `value`, `population`, every
+    measure, 100 000 draws) in every face; subgroup estimates from counts (Python and Rust:
+    C has no counts option)."""
+    data = subgroups["place"].filter(pc.equal(subgroups["place"]["indicator"], "oap"))
+    py = cm.inequality.measures(data, group="subgroup", population="population", measures=["BGV", "TI"])
+    assert_same(py, core.one("inequality_measures", {"measures": ["BGV", "TI"]}, data=data), "Rust")
+    result = C.stream(pa.table({}))
+    opts = _c_measures(clib, {"measures": ["BGV", "TI"]})
+    clib.check(clib.cm_inequality_measures(ctypes.byref(C.stream(data)), ctypes.byref(opts), ctypes.byref(result)))
+    assert_same(py, C.table(result), "C")
+
+    deciles = subgroups["imd_decile"]
+    for counts in [
+        {"numerator": "count", "denominator": "population", "count_kind": "rate"},
+        {"numerator": "count", "denominator": "population", "count_kind": "proportion", "count_multiplier": 1.0},
+    ]:
+        call = {"group": "subgroup", "population": "population", "order": "subgroup", "by": ["indicator"],
+                "favourable": "low", "reps": 200, **counts}
+        py = cm.inequality.measures(deciles, **call)
+        assert_same(py, core.one("inequality_measures", _rust_measures(call), data=deciles), "counts")
+
+
+def test_sii(core: Core, clib: C, subgroups: dict[str, pa.Table]) -> None:
+    """cm.inequality.sii = measures_table's SII, RII (and RII_MEAN) in Rust and C."""
+    data = subgroups["imd_decile"]
+    py = cm.inequality.sii(
+        data, group="subgroup", population="population", order="subgroup", by="indicator",
+        lower="lower", upper="upper", rii_mean=True, reps=400, seed=3,
+    )
+    call = {"group": "subgroup", "population": "population", "order": "subgroup", "by": ["indicator"],
+            "lower": "lower", "upper": "upper", "measures": ["SII", "RII", "RII_MEAN"], "reps": 400, "seed": 3}
+    assert_same(py, core.one("inequality_measures", _rust_measures(call), data=data), "Rust")
+    result = C.stream(pa.table({}))
+    clib.check(
+        clib.cm_inequality_measures(ctypes.byref(C.stream(data)), ctypes.byref(_c_measures(clib, call)), ctypes.byref(result))
+    )
+    assert_same(py, C.table(result), "C")
+
+
+@pytest.fixture(scope="module")
+def individuals(demo: dict[str, pa.Table]) -> dict[str, np.ndarray[Any, Any]]:
+    """Per placement: its daily cost (> 0), its length in days as a weight, its home area's
+    IMD decile and its place."""
+    p = demo["placements"].filter(pc.is_valid(demo["placements"]["daily_cost"]))
+    end = pc.fill_null(p["end_date"], DATA_END)
+    nights = pc.add(pc.days_between(p["start_date"], end), 1)
+    return {
+        "values": f64(p, "daily_cost"),
+        "weights": np.asarray(pc.cast(nights, pa.float64()).to_numpy(), dtype=np.float64),
+        "rank": f64(p, "imd_decile"),
+        "group": np.asarray(p["place"].to_pylist(), dtype=object),
+    }
+
+
+#: (Python function, measure, parameter, the C function).
+INDICES: list[tuple[str, str, float | None, str | None]] = [
+    ("gini", "gini", None, "cm_gini"),
+    ("theil", "theil", None, "cm_theil"),
+    ("mld", "mld", None, "cm_mld"),
+    ("atkinson", "atkinson", 0.5, "cm_atkinson"),
+    ("atkinson", "atkinson", 1.0, "cm_atkinson"),
+    ("ge", "ge", 2.0, "cm_generalized_entropy"),
+    ("ge", "ge", -1.0, "cm_generalized_entropy"),
+    ("share_ratio", "share_ratio", 0.1, None),
+]
+
+
+@pytest.mark.parametrize(("function", "measure", "parameter", "c_function"), INDICES)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_individual_indices(
+    core: Core, clib: C, individuals: dict[str, np.ndarray[Any, Any]], function: str,
+    measure: str, parameter: float | None, c_function: str | None, weighted: bool,
+) -> None:
+    """cm.inequality.<index> = the Rust index = cm_<index>; with interval=True, the same
+    bootstrap draws as Rust's (same seed)."""
+    values = individuals["values"]
+    weights = individuals["weights"] if weighted else None
+    f = getattr(cm.inequality, function)
+    args = [values] + ([parameter] if parameter is not None else [])
+    py = f(*args, weights)
+    data = pa.table({"values": values, **({"weights": weights} if weights is not None else {})})
+    call = {"measure": measure, "parameter": parameter}
+    rust = core.one("inequality_index", call, data=data)
+    assert_columns(rust, {"value": [py]}, "Rust")
+    if c_function is not None:
+        res = np.full(1, np.nan)
+        extra = [ctypes.c_double(parameter)] if parameter is not None else []
+        w = None if weights is None else ptr(weights)
+        clib.check(getattr(clib, c_function)(ptr(values), w, ctypes.c_size_t(len(values)), *extra, ptr(res)))
+        assert_columns(rust, {"value": res}, "C")
+
+    # The bootstrap, with the core's defaults and with others.
+    for boot in [{}, {"reps": 150, "confidence": 0.9, "seed": 99}]:
+        value, lower, upper = f(*args, weights, interval=True, **boot)
+        rust = core.one("inequality_bootstrap", {**call, **boot}, data=data)
+        assert_columns(rust, {"value": [value], "lower": [lower], "upper": [upper]}, f"bootstrap {boot}")
+
+
+def test_gini_corrected_and_lorenz(core: Core, individuals: dict[str, np.ndarray[Any, Any]]) -> None:
+    """The corrected Gini and the Lorenz curve: Python = Rust (no C face)."""
+    values = individuals["values"]
+    data = pa.table({"values": values})
+    py = cm.inequality.gini(values, corrected=True)
+    rust = core.one("inequality_index", {"measure": "gini", "corrected": True}, data=data)
+    assert_columns(rust, {"value": [py]}, "corrected")
+    for weights in [None, individuals["weights"]]:
+        p, v = cm.inequality.lorenz(values, weights)
+        t = data if weights is None else data.append_column("weights", pa.array(weights))
+        rust = core.one("inequality_lorenz", {}, data=t)
+        assert_columns(rust, {"population_share": p, "value_share": v}, "lorenz")
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"correction": "wagstaff", "bounds": (0.0, 1.0)}, {"correction": "erreygers", "bounds": (0.0, 2.0)}],
+)
+def test_concentration_index(core: Core, individuals: dict[str, np.ndarray[Any, Any]], options: dict[str, Any]) -> None:
+    """cm.inequality.concentration_index = the Rust index (no C face)."""
+    x = individuals
+    outcome = x["values"] / x["values"].max()  # in [0, 1], for the corrections
+    py = cm.inequality.concentration_index(outcome, x["rank"], x["weights"], **options)
+    data = pa.table({"outcome": outcome, "rank": x["rank"], "weights": x["weights"]})
+    rust_options = {k: list(v) if isinstance(v, tuple) else v for k, v in options.items()}
+    rust = core.one("inequality_concentration_index", rust_options, data=data)
+    assert_columns(rust, {"value": [py]}, "Rust")
+
+
+@pytest.mark.parametrize("alpha", [None, 0.0, 2.0])
+def test_decompose(core: Core, individuals: dict[str, np.ndarray[Any, Any]], alpha: float | None) -> None:
+    """cm.inequality.decompose = the Rust decomposition (no C face); alpha=None: the default."""
+    x = individuals
+    kw = {} if alpha is None else {"alpha": alpha}
+    py = cm.inequality.decompose(x["values"], x["group"], x["weights"], **kw)
+    data = pa.table({"values": x["values"], "weights": x["weights"], "group": pa.array(list(x["group"]))})
+    a = _native.defaults("inequality_individual")["alpha"] if alpha is None else alpha
+    rust = core("inequality_decompose", {"alpha": a}, data=data)
+    assert_columns(rust["result"], {k: [py[k]] for k in ["total", "within", "between"]}, "totals")
+    assert rust["groups"]["group"].to_pylist() == list(py["groups"])
+    assert_columns(rust["groups"], {"index": list(py["groups"].values())}, "groups")
+
+
+# ---------------------------------------------------------------------------------------------
+# Transition: transfers, ageing_out, summary, service_lines, analyse, time_to_contact.
+
+TRANSITION_OPTIONS: list[dict[str, Any]] = [
+    {},
+    # Every option the command line has too.
+    {
+        "engagement_days": 60,
+        "min_attended_contacts": 2,
+        "boundary_age": 17,
+        "confidence": 0.9,
+        "period_start": dt.date(2022, 4, 1),
+        "period_end": dt.date(2024, 1, 31),
+        "care_plans": True,
+    },
+    # The others.
+    {
+        "horizons": [30, 60],
+        "min_age": 17,
+        "max_age": 24,
+        "cyp_lookback_days": 120,
+        "boundary_open_window_days": 150,
+        "followup_days": 300,
+        "retained_days": 60,
+        "episode_gap_days": 200,
+        "attended_codes": [5],
+        "dna_codes": [3],
+        "direct_mechanisms": [1, 2],
+        "crisis_team_types": ["A02", "A20"],
+        "by": ["sex"],
+        "age_band_18_24": True,
+        "care_plans": True,
+    },
+    {"by": []},
+]
+
+CLI_TRANSITION = {"engagement_days", "min_attended_contacts", "boundary_age", "confidence", "period_start", "period_end"}
+
+
+def _transition_call(demo: dict[str, pa.Table], options: dict[str, Any]) -> tuple[dict[str, pa.Table], dict[str, Any]]:
+    o = dict(options)
+    tables = {k: demo[k] for k in ["persons", "referrals", "contacts"]}
+    if o.pop("care_plans", False):
+        tables["care_plans"] = demo["care_plans"]
+    return tables, o
+
+
+def _c_transition(clib: C, o: dict[str, Any]) -> Any:
+    opts = clib.cm_transition_options_default(days(DATA_END))
+    for k, v in o.items():
+        if k in ("period_start", "period_end"):
+            setattr(opts, f"has_{k}", True)
+            setattr(opts, k, days(v))
+        elif isinstance(v, list):
+            setattr(opts, f"has_{k}", True)
+            if k in ("by", "crisis_team_types"):
+                p, n = clib.strings(v)
+            else:
+                ctype = ctypes.c_int32 if k == "horizons" else ctypes.c_uint16
+                p, n = clib.keep((ctype * max(len(v), 1))(*v)), len(v)
+            setattr(opts, k, ctypes.cast(p, type(getattr(type(opts), k).__get__(opts))) if p is not None else None)
+            setattr(opts, f"{k}_len", n)
+        else:
+            setattr(opts, k, v)
+    return opts
+
+
+def _cli_transition(cli: Cli, tables: dict[str, pa.Table], o: dict[str, Any], output: str) -> tuple[str, str]:
+    args = ["transition", "--data-end", DATA_END.isoformat(), "--output", output]
+    for k, t in tables.items():
+        args += [f"--{k.replace('_', '-')}", cli.file(t)]
+    for k, v in o.items():
+        args += [f"--{k.replace('_', '-')}", v.isoformat() if isinstance(v, dt.date) else str(v)]
+    return cli(*args)
+
+
+@pytest.mark.parametrize("options", TRANSITION_OPTIONS)
+def test_transition(core: Core, clib: C, cli: Cli, demo: dict[str, pa.Table], options: dict[str, Any]) -> None:
+    """cm.transition.transfers / ageing_out / summary / service_lines = their Rust functions =
+    cm_transition_analyse's tables and cm_transition_service_lines = `collabmetrics transition
+    --output ...` (with the options it has)."""
+    tables, o = _transition_call(demo, options)
+    as_json = {"data_end": days(DATA_END), **{k: days(v) if isinstance(v, dt.date) else v for k, v in o.items()}}
+    py = {
+        name: getattr(cm.transition, name)(
+            tables["persons"], tables["referrals"], tables["contacts"], data_end=DATA_END,
+            care_plans=tables.get("care_plans"), **o,
+        )
+        for name in ["transfers", "ageing_out", "summary", "service_lines"]
+    }
+    assert py["transfers"].num_rows > 0 and py["ageing_out"].num_rows > 0
+    for name, table in py.items():
+        assert_same(table, core.one(f"transition_{name}", as_json, **tables), f"Rust {name}")
+    analysis = core("transition_analyse", as_json, **tables)
+    for name in ["transfers", "ageing_out", "summary"]:
+        assert_same(py[name], analysis[name], f"Rust analyse: {name}")
+
+    # C: the four tables of one pass, and the service lines.
+    opts = _c_transition(clib, o)
+    streams = [C.stream(tables[k]) if k in tables else None for k in ["persons", "referrals", "contacts", "care_plans"]]
+    outs = [C.stream(pa.table({})) for _ in range(4)]
+    clib.check(
+        clib.cm_transition_analyse(
+            *[None if s is None else ctypes.byref(s) for s in streams], ctypes.byref(opts), *[ctypes.byref(s) for s in outs]
+        )
+    )
+    c_tables = dict(zip(["transfers", "ageing_out", "summary", "curve"], [C.table(s) for s in outs]))
+    for name in ["transfers", "ageing_out", "summary", "curve"]:
+        assert_same(analysis[name], c_tables[name], f"C analyse: {name}")
+    streams = [C.stream(tables[k]) if k in tables else None for k in ["persons", "referrals", "contacts", "care_plans"]]
+    result = C.stream(pa.table({}))
+    clib.check(
+        clib.cm_transition_service_lines(
+            *[None if s is None else ctypes.byref(s) for s in streams], ctypes.byref(opts), ctypes.byref(result)
+        )
+    )
+    assert_same(py["service_lines"], C.table(result), "C service lines")
+
+    # The curve of cohort T: the analysis's = time_to_contact on the transfers table.
+    curve = cm.transition.time_to_contact(py["transfers"], confidence=o.get("confidence", 0.95))
+    assert_same(curve, analysis["curve"], "curve", check_metadata=False)
+
+    # The command line, with the options it has.
+    if set(o) <= CLI_TRANSITION:
+        for output, expected in [
+            ("summary", py["summary"]),
+            ("transfers", py["transfers"]),
+            ("ageing-out", py["ageing_out"]),
+            ("curve", analysis["curve"]),
+        ]:
+            stdout, stderr = _cli_transition(cli, tables, o, output)
+            assert_csv_same(expected, stdout, f"CLI {output}")
+            assert cli_diagnostics(stderr) == cm.diagnostics(expected), output
+
+
+@pytest.mark.parametrize("options", [{}, {"method": "aalen_johansen", "confidence": 0.9}])
+def test_time_to_contact(core: Core, clib: C, demo: dict[str, pa.Table], options: dict[str, Any]) -> None:
+    """cm.transition.time_to_contact = time_to_contact in Rust = cm_transition_time_to_contact,
+    on both cohorts' tables."""
+    for cohort in [cm.transition.transfers, cm.transition.ageing_out]:
+        people = cohort(demo["persons"], demo["referrals"], demo["contacts"], data_end=DATA_END)
+        py = cm.transition.time_to_contact(people, **options)
+        assert_same(py, core.one("time_to_contact", options, data=people), "Rust")
+        full = {**_native.defaults("time_to_contact"), **options}
+        result = C.stream(pa.table({}))
+        clib.check(
+            clib.cm_transition_time_to_contact(
+                ctypes.byref(C.stream(people)), ctypes.c_int32(code_of("CurveMethod", full["method"])),
+                ctypes.c_double(full["confidence"]), ctypes.byref(result),
+            )
+        )
+        assert_same(py, C.table(result), "C")
+
+
+# ---------------------------------------------------------------------------------------------
+# Disclosure control: disclose, and the `publish` of the table functions and the CLI.
+
+
+@pytest.fixture(scope="module")
+def two_way(demo: dict[str, pa.Table]) -> pa.Table:
+    """Admissions and out-of-area admissions by place and sex."""
+    adm = demo["admissions"]
+    t = (
+        pa.table({"place": adm["place"], "sex": adm["sex"], "n": pc.cast(adm["out_of_area"], pa.int64())})
+        .group_by(["place", "sex"])
+        .aggregate([("n", "sum"), ("n", "count")])
+        .rename_columns({"n_sum": "n", "n_count": "admissions"})
+        .sort_by([("place", "ascending"), ("sex", "ascending")])
+    )
+    return t.append_column("national", pc.equal(t["place"], "East Kent"))
+
+
+DISCLOSE_OPTIONS: list[dict[str, Any]] = [
+    {"counts": ["n", "admissions"]},
+    {
+        "counts": ["n", "admissions"],
+        "rule": "custom(k=10, suppress_zero=false, base=1)",
+        "dimensions": ["place", "sex"],
+        "derived": {"pct": {"numerator": "n", "denominator": "admissions", "kind": "percent", "decimals": 1}},
+        "secondary": "hypercube",
+        "suppress_on": "numerator",
+    },
+    {
+        "counts": ["n", "admissions"],
+        "rule": "nhs_hes",
+        "by": ["sex"],
+        "dimensions": ["place"],
+        "national": "national",
+        "display": "5",
+        "decimals": 2,
+        "derived": {
+            "share": {"numerator": "n", "denominator": "admissions", "kind": "proportion", "min_denominator": 20.0},
+            "per_k": {"numerator": "n", "denominator": "admissions", "kind": "rate", "multiplier": 1000.0},
+        },
+    },
+]
+
+
+def _c_disclose(clib: C, o: dict[str, Any]) -> Any:
+    opts = clib.cm_disclose_options_default()
+    for k, v in o.items():
+        if k in ("counts", "dimensions", "by"):
+            p, n = clib.strings(v)
+            setattr(opts, k, p)
+            setattr(opts, f"{k}_len", n)
+            setattr(opts, f"has_{k}", True)
+        elif k in ("rule", "national"):
+            setattr(opts, k, clib.string(v))
+        elif k in ("secondary", "suppress_on", "display"):
+            enum = {"secondary": "Secondary", "suppress_on": "SuppressOn", "display": "Display"}[k]
+            setattr(opts, k, code_of(enum, v))
+        elif k == "decimals":
+            opts.decimals = v
+        elif k == "derived":
+            derived_t = clib.structs["CmDerived"]
+            items = (derived_t * len(v))()
+            for item, (column, spec) in zip(items, v.items()):
+                item.column = clib.string(column)
+                item.numerator = clib.string(spec.get("numerator"))
+                item.denominator = clib.string(spec["denominator"])
+                item.kind = code_of("DerivedKind", spec["kind"])
+                item.multiplier = spec.get("multiplier", float("nan"))
+                item.decimals = spec.get("decimals", -1)
+                item.min_denominator = spec.get("min_denominator", float("nan"))
+            opts.derived = ctypes.cast(clib.keep(items), ctypes.POINTER(derived_t))
+            opts.derived_len, opts.has_derived = len(v), True
+    return opts
+
+
+def _rust_disclose(o: dict[str, Any]) -> dict[str, Any]:
+    out = dict(o)
+    if "derived" in o:
+        out["derived"] = [{"column": c, **spec} for c, spec in o["derived"].items()]
+    return out
+
+
+@pytest.mark.parametrize("options", DISCLOSE_OPTIONS)
+def test_disclose(core: Core, clib: C, two_way: pa.Table, options: dict[str, Any]) -> None:
+    """cm.disclose = disclosure::disclose in Rust = cm_disclose: the published table and the
+    log."""
+    published, log = cm.disclose(two_way, **options, with_log=True)
+    rust = core("disclose", _rust_disclose(options), data=two_way)
+    assert_same(published, rust["result"], "Rust")
+    assert_same(log, rust["log"], "Rust log")
+    assert log.num_rows > 0
+
+    out, log_out = C.stream(pa.table({})), C.stream(pa.table({}))
+    clib.check(
+        clib.cm_disclose(
+            ctypes.byref(C.stream(two_way)), ctypes.byref(_c_disclose(clib, options)),
+            ctypes.byref(out), ctypes.byref(log_out),
+        )
+    )
+    assert_same(published, C.table(out), "C")
+    assert_same(log, C.table(log_out), "C log")
