@@ -619,7 +619,10 @@ def subgroups(by_area: pa.Table) -> dict[str, pa.Table]:
 #: (the core's `subgroup`) and the counts (`numerator`, `denominator`, `count_kind`,
 #: `count_multiplier`: the core's `counts`).
 MEASURES_OPTIONS: list[tuple[str, dict[str, Any]]] = [
-    ("imd_decile", {"favourable": "low", "by": ["indicator"], "order": "subgroup", "lower": "lower", "upper": "upper"}),
+    (
+        "imd_decile",
+        {"favourable": "low", "by": ["indicator"], "order": "subgroup", "lower": "lower", "upper": "upper", "reps": 5000},
+    ),
     (
         "imd_decile",
         {
@@ -1031,7 +1034,9 @@ DISCLOSE_OPTIONS: list[dict[str, Any]] = [
         "decimals": 2,
         "derived": {
             "share": {"numerator": "n", "denominator": "admissions", "kind": "proportion", "min_denominator": 20.0},
-            "per_k": {"numerator": "n", "denominator": "admissions", "kind": "rate", "multiplier": 1000.0},
+            # A multiplier whose shortest text serde_json's default parser read as its
+            # neighbour (the options reach the core as JSON from Python, as doubles from C).
+            "per_k": {"numerator": "n", "denominator": "admissions", "kind": "rate", "multiplier": 9 / 37},
         },
     },
 ]
@@ -1094,3 +1099,140 @@ def test_disclose(core: Core, clib: C, two_way: pa.Table, options: dict[str, Any
     )
     assert_same(published, C.table(out), "C")
     assert_same(log, C.table(log_out), "C log")
+
+
+#: Every table function with `publish=`, as a call on the demo data.
+PUBLISHERS: dict[str, Any] = {
+    "proportion": lambda d, a: cm.proportion("out_of_area", "admissions", data=a["by_area"], publish=a["rule"]),
+    "rate": lambda d, a: cm.rate("admissions", "population", data=a["by_area"], publish=a["rule"]),
+    "dsr": lambda d, a: cm.dsr(a["by_band"], by="place", publish=a["rule"]),
+    "isr": lambda d, a: cm.isr(a["by_band"], by="place", publish=a["rule"]),
+    "mean": lambda d, a: cm.mean(d["placements"], value="age", by="place", publish=a["rule"]),
+    "oap.measures": lambda d, a: cm.oap.measures(
+        d["placements"], start=START, end=END, by="place", population=a["population"],
+        admissions=d["admissions"], publish=a["rule"],
+    ),
+    "distance.summary": lambda d, a: cm.distance.summary(
+        cm.distance.points(d["placements"], coordinates=BNG), by="place", publish=a["rule"]
+    ),
+    "transition.summary": lambda d, a: cm.transition.summary(
+        d["persons"], d["referrals"], d["contacts"], data_end=DATA_END, publish=a["rule"]
+    ),
+}
+
+
+@pytest.mark.parametrize("rule", [True, "nhs_hes"])
+@pytest.mark.parametrize("function", sorted(PUBLISHERS))
+def test_publish(
+    core: Core, clib: C, demo: dict[str, pa.Table], by_area: pa.Table, by_band: pa.Table,
+    oap_inputs: dict[str, pa.Table], function: str, rule: Any,
+) -> None:
+    """`publish=` of every table function = disclose of the raw result with the default options
+    and the rule, in Python, Rust and C (the result's roles say what to control)."""
+    args = {"by_area": by_area, "by_band": by_band, "population": oap_inputs["population"]}
+    published = PUBLISHERS[function](demo, {**args, "rule": rule})
+    raw = PUBLISHERS[function](demo, {**args, "rule": None})
+    name = _native.defaults("disclosure")["rule"] if rule is True else rule
+    assert_same(published, cm.disclose(raw, rule=name), "cm.disclose")
+    assert_same(published, core("disclose", {"rule": name}, data=raw)["result"], "Rust")
+    opts = clib.cm_disclose_options_default()
+    opts.rule = clib.string(name)
+    out = C.stream(pa.table({}))
+    clib.check(clib.cm_disclose(ctypes.byref(C.stream(raw)), ctypes.byref(opts), ctypes.byref(out), None))
+    assert_same(published, C.table(out), "C")
+
+
+@pytest.mark.parametrize("rule", [None, "nhs_hes", "custom(k=3, suppress_zero=true, base=5)"])
+def test_cli_publish(cli: Cli, demo: dict[str, pa.Table], oap_inputs: dict[str, pa.Table], rule: str | None) -> None:
+    """`collabmetrics oap --publish [RULE]` and `transition --output summary|curve --publish`
+    write the table Python's `publish=` gives (suppressed cells `*`); the diagnostics of the
+    result and of its publication go to standard error."""
+    flag = ["--publish"] + ([] if rule is None else [rule])
+    py_rule: Any = True if rule is None else rule
+    placements = demo["placements"]
+    kw = {"start": START, "end": END, "by": "place", "population": oap_inputs["population"]}
+    raw = cm.oap.measures(placements, **kw)
+    published = cm.oap.measures(placements, **kw, publish=py_rule)
+    stdout, stderr = cli(
+        "oap", "--placements", cli.file(placements), "--population", cli.file(oap_inputs["population"]),
+        "--start", START.isoformat(), "--end", END.isoformat(), "--by", "place", *flag,
+    )
+    assert_csv_same(published, stdout, "oap --publish", starred=True)
+    assert cli_diagnostics(stderr) == cm.diagnostics(raw) + cm.diagnostics(published)
+
+    people = [demo[k] for k in ["persons", "referrals", "contacts"]]
+    summary = cm.transition.summary(*people, data_end=DATA_END, publish=py_rule)
+    raw = cm.transition.summary(*people, data_end=DATA_END)
+    stdout, stderr = cli(
+        "transition", *[a for k, t in zip(["persons", "referrals", "contacts"], people) for a in (f"--{k}", cli.file(t))],
+        "--data-end", DATA_END.isoformat(), *flag,
+    )
+    assert_csv_same(summary, stdout, "transition --publish", starred=True)
+    assert cli_diagnostics(stderr) == cm.diagnostics(raw) + cm.diagnostics(summary)
+
+
+# ---------------------------------------------------------------------------------------------
+# The demo collaborative: cm.demo.tables, the Rust generator, `collabmetrics demo`.
+
+
+@pytest.mark.parametrize("options", [{"scale": SCALE}, {"scale": 0.1, "seed": 7, "start": dt.date(2020, 1, 15), "months": 13}])
+def test_demo_tables(core: Core, options: dict[str, Any]) -> None:
+    """cm.demo.tables = demo::generate in Rust, table by table."""
+    py = cm.demo.tables(**options)
+    as_json = {k: days(v) if isinstance(v, dt.date) else v for k, v in options.items()}
+    rust = core("demo", as_json)
+    assert sorted(rust) == sorted(py)
+    for name, table in py.items():
+        assert_same(table, rust[name], name)
+
+
+def test_cli_demo(cli: Cli, demo: dict[str, pa.Table], oap_inputs: dict[str, pa.Table]) -> None:
+    """`collabmetrics demo` reports what Python computes from cm.demo.tables: the headline (OAP
+    bed days by place, rolling 3 months), the transition summary it carries whole, and the
+    first published table of `demo --publish`."""
+    confidence = 0.9
+    report = json.loads(cli("demo", "--format", "json", "--scale", str(SCALE), "--confidence", str(confidence))[0])
+    placements = demo["placements"]
+    kw: dict[str, Any] = {"start": START, "end": END, "window": "rolling_3m", "data_cutoff": END, "confidence": confidence}
+    by_place = cm.oap.measures(placements, by="place", **kw)
+    total = cm.oap.measures(placements, **kw)
+    headline = report["sections"][0]
+    places = headline["header"][1:-1]
+    for m, row in enumerate(headline["rows"]):
+        assert row[0] == total["period_end"][m].as_py().isoformat()
+        month = by_place.filter(pc.equal(by_place["period_end"], total["period_end"][m]))
+        got = dict(zip(places, row[1:-1]))
+        assert {p: str(b) for p, b in zip(month["place"].to_pylist(), month["bed_days"].to_pylist())} == got
+        assert row[-1] == str(total["bed_days"][m].as_py())
+    assert headline["diagnostics"]["entries"] == cm.diagnostics(total)
+
+    summary = cm.transition.summary(
+        demo["persons"], demo["referrals"], demo["contacts"], care_plans=demo["care_plans"],
+        data_end=DATA_END, confidence=confidence,
+    )
+    rows = report["tables"]["transition_summary"]
+    assert [_canon_row(r) for r in rows] == [_canon_row(r) for r in summary.to_pylist()]
+
+    published = json.loads(cli("demo", "--format", "json", "--scale", str(SCALE), "--publish")[0])
+    section = published["sections"][0]
+    py = cm.oap.measures(
+        placements, start=START, end=END, window="rolling_3m", by="place", data_cutoff=END,
+        population=oap_inputs["population"], admissions=demo["admissions"], publish=True,
+    )
+    assert len(section["rows"]) == py.num_rows
+    for row, want in zip(section["rows"], py.select(section["header"]).to_pylist()):
+        for text, (column, value) in zip(row, want.items()):
+            if value is None:
+                assert text in ("*", "-", "Total"), column  # suppressed, not applicable, a margin
+            elif isinstance(value, float):
+                assert text == (f"{value:.2f}" if value != int(value) else f"{value:.0f}"), column
+            else:
+                assert text == (value.isoformat() if isinstance(value, dt.date) else str(value)), column
+    assert section["diagnostics"]["entries"] == cm.diagnostics(py)
+
+
+def _canon_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A row with floats compared by their bits (JSON writes the shortest exact form)."""
+    from parity_faces import _canon
+
+    return {k: _canon(float(v) if isinstance(v, int) and k in ("value", "lower", "upper", "confidence") else v) for k, v in row.items()}

@@ -83,12 +83,12 @@ impl Inputs {
         for (name, path) in paths {
             let what = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
             let file = std::fs::File::open(path).map_err(|e| what(&e))?;
-            let reader =
+            let builder =
                 parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
-                    .map_err(|e| what(&e))?
-                    .build()
                     .map_err(|e| what(&e))?;
-            let schema = arrow_array::RecordBatchReader::schema(&reader);
+            // The builder's schema has the file's schema metadata; the reader's has none.
+            let schema = builder.schema().clone();
+            let reader = builder.build().map_err(|e| what(&e))?;
             let input = Input::from_reader(schema, reader, ColumnMap::new())
                 .map_err(|e| error_json(&e.in_table(name)))?;
             out.insert(name.clone(), input);
