@@ -22,6 +22,10 @@ cargo test --workspace --exclude collabmetrics-python --locked
 step "C tests under valgrind"
 bash tests/c/run.sh
 
+step "The faces the parity tests call: the C library, the CLI and core_call (the Rust face)"
+cargo build --locked -p collabmetrics-c
+cargo build --locked -p collabmetrics-cli --bins --examples
+
 step "Python package"
 (
     cd python

@@ -81,7 +81,9 @@ def metadata(table: pa.Table) -> dict[str, Any]:
     return out
 
 
-def assert_same(expected: pa.Table, actual: pa.Table, what: str, *, check_metadata: bool = True) -> None:
+def assert_same(
+    expected: pa.Table, actual: pa.Table, what: str, *, check_metadata: bool = True
+) -> None:
     """Same schema, same metadata and the same values bit for bit."""
     assert actual.schema.names == expected.schema.names, what
     for e, a in zip(expected.schema, actual.schema):
@@ -93,11 +95,13 @@ def assert_same(expected: pa.Table, actual: pa.Table, what: str, *, check_metada
         want, got = expected.column(name).to_pylist(), actual.column(name).to_pylist()
         if _canon(want) != _canon(got):
             row = next(i for i, (w, g) in enumerate(zip(want, got)) if _canon(w) != _canon(g))
-            pytest.fail(f"{what}: column {name} row {row}: expected {want[row]!r}, got {got[row]!r}")
+            pytest.fail(
+                f"{what}: column {name} row {row}: expected {want[row]!r}, got {got[row]!r}"
+            )
 
 
 def assert_columns(
-    expected: pa.Table, columns: dict[str, Sequence[Any]], what: str, *, null_is_nan: bool = False
+    expected: pa.Table, columns: dict[str, Any], what: str, *, null_is_nan: bool = False
 ) -> None:
     """The named columns of ``expected`` hold ``columns``' values, bit for bit (with
     ``null_is_nan``, a null of ``expected`` reads as NaN, as a numpy array gives it)."""
@@ -110,7 +114,9 @@ def assert_columns(
         assert len(want) == len(got), f"{what}: column {name}: {len(want)} != {len(got)} rows"
         if _canon(want) != _canon(got):
             row = next(i for i, (w, g) in enumerate(zip(want, got)) if _canon(w) != _canon(g))
-            pytest.fail(f"{what}: column {name} row {row}: expected {want[row]!r}, got {got[row]!r}")
+            pytest.fail(
+                f"{what}: column {name} row {row}: expected {want[row]!r}, got {got[row]!r}"
+            )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -142,20 +148,37 @@ class Core:
             held = self._inputs[id(table)] = (table, path)
         return held[1]
 
-    def __call__(self, entry: str, options: dict[str, Any], **inputs: pa.Table) -> dict[str, pa.Table]:
+    def __call__(
+        self,
+        entry: str,
+        options: dict[str, Any],
+        *,
+        columns: dict[str, str] | None = None,
+        **inputs: pa.Table,
+    ) -> dict[str, pa.Table]:
+        """The call's result tables by name (``columns``: our names to the inputs')."""
         self._calls += 1
         out = self.tmp / f"call{self._calls}"
         args = [str(self.exe), entry, str(out), json.dumps(options)]
         args += [f"{name}={self.parquet(t)}" for name, t in inputs.items()]
+        if columns:
+            args.append(f"--columns={json.dumps(columns)}")
         run = subprocess.run(args, capture_output=True, text=True, check=False)
         if run.returncode == 2:
             raise CoreError(json.loads(run.stdout))
         assert run.returncode == 0, run.stderr
         return {p.stem: pq.read_table(p) for p in sorted(out.glob("*.parquet"))}
 
-    def one(self, entry: str, options: dict[str, Any], **inputs: pa.Table) -> pa.Table:
+    def one(
+        self,
+        entry: str,
+        options: dict[str, Any],
+        *,
+        columns: dict[str, str] | None = None,
+        **inputs: pa.Table,
+    ) -> pa.Table:
         """The call's single result table."""
-        return self(entry, options, **inputs)["result"]
+        return self(entry, options, columns=columns, **inputs)["result"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -372,9 +395,13 @@ class Cli:
     def file(self, table: pa.Table) -> str:
         return str(self.core.parquet(table))
 
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """A run, successful or not."""
+        return subprocess.run([str(self.exe), *args], capture_output=True, text=True, check=False)
+
     def __call__(self, *args: str) -> tuple[str, str]:
         """Standard output and standard error of a successful run."""
-        run = subprocess.run([str(self.exe), *args], capture_output=True, text=True, check=False)
+        run = self.run(*args)
         assert run.returncode == 0, f"collabmetrics {' '.join(args)}: {run.stderr}"
         return run.stdout, run.stderr
 
@@ -431,4 +458,6 @@ def assert_csv_same(expected: pa.Table, text: str, what: str, *, starred: bool =
     for j, name in enumerate(expected.schema.names):
         for i, value in enumerate(expected.column(name).to_pylist()):
             if not _cell(value, body[i][j], starred):
-                pytest.fail(f"{what}: column {name} row {i}: expected {value!r}, CSV has {body[i][j]!r}")
+                pytest.fail(
+                    f"{what}: column {name} row {i}: expected {value!r}, CSV has {body[i][j]!r}"
+                )

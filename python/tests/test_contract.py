@@ -128,6 +128,31 @@ DEFAULTS: list[tuple[Callable[..., Any], str, dict[str, str]]] = [
     ),
     (
         cm.inequality.measures,
+        "inequality_measures",
+        {"group": "subgroup", "population": "population"},
+    ),
+    (cm.inequality.sii, "inequality_measures", {"group": "subgroup", "population": "population"}),
+    (
+        cm.disclose,
+        "disclosure",
+        {
+            k: k
+            for k in [
+                "rule",
+                "counts",
+                "derived",
+                "dimensions",
+                "national",
+                "secondary",
+                "suppress_on",
+                "display",
+                "by",
+                "decimals",
+            ]
+        },
+    ),
+    (
+        cm.inequality.measures,
         "inequality_counts",
         {"count_kind": "kind", "count_multiplier": "multiplier"},
     ),

@@ -12,12 +12,12 @@ their values) and with every option it has changed, so each option is seen to re
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import datetime as dt
-import inspect
 import json
+import warnings
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -119,7 +119,9 @@ def by_band(demo: dict[str, pa.Table]) -> pa.Table:
         .aggregate([("population", "sum")])
         .rename_columns({"population_sum": "population"})
     )
-    table = people.join(counts, ["place", "age_band"]).sort_by([("place", "ascending"), ("age_band", "ascending")])
+    table = people.join(counts, ["place", "age_band"]).sort_by(
+        [("place", "ascending"), ("age_band", "ascending")]
+    )
     table = table.set_column(
         table.schema.get_field_index("count"), "count", pc.fill_null(table["count"], 0)
     )
@@ -128,7 +130,9 @@ def by_band(demo: dict[str, pa.Table]) -> pa.Table:
         .aggregate([("count", "sum"), ("population", "sum")])
         .rename_columns({"count_sum": "reference_count", "population_sum": "reference_population"})
     )
-    return table.join(reference, "age_band").sort_by([("place", "ascending"), ("age_band", "ascending")])
+    return table.join(reference, "age_band").sort_by(
+        [("place", "ascending"), ("age_band", "ascending")]
+    )
 
 
 def codes(labels: list[Any]) -> tuple[np.ndarray[Any, Any], list[Any]]:
@@ -176,8 +180,14 @@ def test_proportion(core: Core, clib: C, by_area: pa.Table, options: dict[str, A
     v, lo, hi = out(len(o))
     clib.check(
         clib.cm_proportion(
-            ptr(o), ptr(n), ctypes.c_size_t(len(o)), ctypes.c_double(full["confidence"]),
-            ctypes.c_double(full["multiplier"]), ptr(v), ptr(lo), ptr(hi),
+            ptr(o),
+            ptr(n),
+            ctypes.c_size_t(len(o)),
+            ctypes.c_double(full["confidence"]),
+            ctypes.c_double(full["multiplier"]),
+            ptr(v),
+            ptr(lo),
+            ptr(hi),
         )
     )
     assert_columns(py, {"value": v, "lower": lo, "upper": hi}, "cm_proportion")
@@ -200,7 +210,9 @@ def test_rate(core: Core, clib: C, by_area: pa.Table, options: dict[str, Any]) -
     py_vectors = cm.rate(by_area["admissions"], by_area["population"], **options)
     assert_same(py_vectors, core.one("rate_table", options, data=vectors), "vectors")
     kernel = core.one("rate", options, data=vectors)
-    assert_columns(py, {c: kernel[c].to_pylist() for c in ["value", "lower", "upper"]}, "stats::rate")
+    assert_columns(
+        py, {c: kernel[c].to_pylist() for c in ["value", "lower", "upper"]}, "stats::rate"
+    )
 
     full = {**_native.defaults("rate"), **options}
     o, n = f64(by_area, "admissions"), f64(by_area, "population")
@@ -208,9 +220,16 @@ def test_rate(core: Core, clib: C, by_area: pa.Table, options: dict[str, Any]) -
     used = np.zeros(len(o), dtype=np.uint8)
     clib.check(
         clib.cm_rate(
-            ptr(o), ptr(n), ctypes.c_size_t(len(o)), ctypes.c_double(full["confidence"]),
-            ctypes.c_double(full["multiplier"]), ctypes.c_uint32(code_of("RateMethod", full["method"])),
-            ptr(v), ptr(lo), ptr(hi), ptr(used),
+            ptr(o),
+            ptr(n),
+            ctypes.c_size_t(len(o)),
+            ctypes.c_double(full["confidence"]),
+            ctypes.c_double(full["multiplier"]),
+            ctypes.c_uint32(code_of("RateMethod", full["method"])),
+            ptr(v),
+            ptr(lo),
+            ptr(hi),
+            ptr(used),
         )
     )
     assert_columns(py, {"value": v, "lower": lo, "upper": hi}, "cm_rate")
@@ -244,10 +263,20 @@ def test_dsr(core: Core, clib: C, by_band: pa.Table, options: dict[str, Any]) ->
     low = np.zeros(len(groups), dtype=np.uint8)
     clib.check(
         clib.cm_dsr(
-            ptr(group), ptr(ages), ptr(count), ptr(pop), ctypes.c_size_t(len(group)),
-            ctypes.c_size_t(len(groups)), ctypes.c_uint32(code_of("StandardName", full["standard"])),
-            None, None, ctypes.c_size_t(0), ctypes.c_double(full["confidence"]),
-            ctypes.c_double(full["multiplier"]), *[ptr(a) for a in results], ptr(low),
+            ptr(group),
+            ptr(ages),
+            ptr(count),
+            ptr(pop),
+            ctypes.c_size_t(len(group)),
+            ctypes.c_size_t(len(groups)),
+            ctypes.c_uint32(code_of("StandardName", full["standard"])),
+            None,
+            None,
+            ctypes.c_size_t(0),
+            ctypes.c_double(full["confidence"]),
+            ctypes.c_double(full["multiplier"]),
+            *[ptr(a) for a in results],
+            ptr(low),
         )
     )
     names = ["total_count", "total_population", "value", "lower", "upper"]
@@ -275,13 +304,19 @@ def test_isr(core: Core, clib: C, by_band: pa.Table, options: dict[str, Any]) ->
     if multiplier is None:  # the kind's own: the core's rule, read back from the result
         multiplier = 1.0 if full["kind"] == "ratio" else 100_000.0
     group, groups = codes(by_band["place"].to_pylist())
-    arrays = [f64(by_band, c) for c in ["count", "population", "reference_count", "reference_population"]]
+    arrays = [
+        f64(by_band, c) for c in ["count", "population", "reference_count", "reference_population"]
+    ]
     results = out(len(groups), 5)
     clib.check(
         clib.cm_isr(
-            ptr(group), ctypes.c_size_t(len(groups)), *[ptr(a) for a in arrays],
-            ctypes.c_size_t(len(group)), ctypes.c_double(full["confidence"]),
-            ctypes.c_double(multiplier), ctypes.c_uint32(code_of("IsrKind", full["kind"])),
+            ptr(group),
+            ctypes.c_size_t(len(groups)),
+            *[ptr(a) for a in arrays],
+            ctypes.c_size_t(len(group)),
+            ctypes.c_double(full["confidence"]),
+            ctypes.c_double(multiplier),
+            ctypes.c_uint32(code_of("IsrKind", full["kind"])),
             *[ptr(a) for a in results],
         )
     )
@@ -297,7 +332,11 @@ def test_mean(core: Core, clib: C, demo: dict[str, pa.Table], options: dict[str,
     rust = core.one("mean_table", {"value": "age", "by": ["place"], **options}, data=placements)
     assert_same(py, rust, "table")
     numbers = pa.table({"value": pc.cast(placements["age"], pa.float64())})
-    assert_same(cm.mean(numbers["value"], **options), core.one("mean_table", options, data=numbers), "numbers")
+    assert_same(
+        cm.mean(numbers["value"], **options),
+        core.one("mean_table", options, data=numbers),
+        "numbers",
+    )
 
     full = {**_native.defaults("mean"), **options}
     group, groups = codes(placements["place"].to_pylist())
@@ -306,8 +345,12 @@ def test_mean(core: Core, clib: C, demo: dict[str, pa.Table], options: dict[str,
     results = out(len(groups), 6)
     clib.check(
         clib.cm_mean(
-            ptr(group), ctypes.c_size_t(len(groups)), ptr(values), ctypes.c_size_t(len(values)),
-            ctypes.c_double(full["confidence"]), *[ptr(a) for a in results],
+            ptr(group),
+            ctypes.c_size_t(len(groups)),
+            ptr(values),
+            ctypes.c_size_t(len(values)),
+            ctypes.c_double(full["confidence"]),
+            *[ptr(a) for a in results],
         )
     )
     names = ["value_count", "value_sum", "sd", "value", "lower", "upper"]
@@ -326,7 +369,10 @@ def oap_inputs(demo: dict[str, pa.Table]) -> dict[str, pa.Table]:
         coordinates=["home_easting", "home_northing", "unit_easting", "unit_northing"],
     )
     population = (
-        demo["areas"].group_by("place").aggregate([("population", "sum")]).rename_columns({"population_sum": "population"})
+        demo["areas"]
+        .group_by("place")
+        .aggregate([("population", "sum")])
+        .rename_columns({"population_sum": "population"})
     )
     return {"placements": placements, "population": population, "admissions": demo["admissions"]}
 
@@ -451,7 +497,9 @@ POINTS_OPTIONS: list[dict[str, Any]] = [
 
 
 @pytest.mark.parametrize("options", POINTS_OPTIONS)
-def test_distance_points(core: Core, clib: C, holes: pa.Table, demo: dict[str, pa.Table], options: dict[str, Any]) -> None:
+def test_distance_points(
+    core: Core, clib: C, holes: pa.Table, demo: dict[str, pa.Table], options: dict[str, Any]
+) -> None:
     """cm.distance.points = distance_points_table in Rust; cm.distance.bng / geodesic /
     haversine = the Rust kernels = cm_distance_bng / _geodesic / _haversine."""
     data = holes if options.get("nulls") == "propagate" else demo["placements"]
@@ -464,7 +512,9 @@ def test_distance_points(core: Core, clib: C, holes: pa.Table, demo: dict[str, p
     names = ("e1", "n1", "e2", "n2") if method == "bng" else ("lat1", "lon1", "lat2", "lon2")
     cols = [f64(data, c) for c in options["coordinates"]]
     with pytest.warns() if nulls == "propagate" else _no_warning():
-        km = getattr(cm.distance, method)(*cols, nulls=nulls, **({"round_km": round_km} if method == "bng" else {}))
+        km = getattr(cm.distance, method)(
+            *cols, nulls=nulls, **({"round_km": round_km} if method == "bng" else {})
+        )
     assert_columns(py, {options.get("output", "distance_km"): km}, "vector", null_is_nan=True)
     vectors = pa.table(dict(zip(names, cols)))
     kernel = core.one(method, {"round_km": round_km, "nulls": nulls}, data=vectors)
@@ -478,36 +528,36 @@ def test_distance_points(core: Core, clib: C, holes: pa.Table, demo: dict[str, p
         assert np.array_equal(res.view(np.int64), km.view(np.int64))
 
 
-class _no_warning:
-    """A context in which no warning may be raised."""
-
-    def __enter__(self) -> None:
-        import warnings
-
-        self._ctx = warnings.catch_warnings()
-        self._ctx.__enter__()
+@contextlib.contextmanager
+def _no_warning() -> Iterator[None]:
+    """A context in which any warning is an error."""
+    with warnings.catch_warnings():
         warnings.simplefilter("error")
-
-    def __exit__(self, *exc: object) -> None:
-        self._ctx.__exit__(*exc)
+        yield
 
 
 @pytest.mark.parametrize("nulls", ["error", "propagate"])
-def test_bng_to_wgs84(core: Core, clib: C, demo: dict[str, pa.Table], holes: pa.Table, nulls: str) -> None:
+def test_bng_to_wgs84(
+    core: Core, clib: C, demo: dict[str, pa.Table], holes: pa.Table, nulls: str
+) -> None:
     """cm.distance.bng_to_wgs84 = bng_to_wgs84_table and the kernel in Rust = cm_bng_to_wgs84."""
     data = holes if nulls == "propagate" else demo["placements"]
     e, n = f64(data, "home_easting"), f64(data, "home_northing")
     with pytest.warns() if nulls == "propagate" else _no_warning():
         lat, lon = cm.distance.bng_to_wgs84(e, n, nulls=nulls)
     table = core.one(
-        "distance_convert", {"easting": "home_easting", "northing": "home_northing", "nulls": nulls}, data=data
+        "distance_convert",
+        {"easting": "home_easting", "northing": "home_northing", "nulls": nulls},
+        data=data,
     )
     assert_columns(table, {"latitude": lat, "longitude": lon}, "table", null_is_nan=True)
     kernel = core.one("bng_to_wgs84", {"nulls": nulls}, data=pa.table({"e": e, "n": n}))
     assert_columns(kernel, {"lat": lat, "lon": lon}, "kernel")
     if nulls == "error":
         got = out(len(e), 2)
-        clib.check(clib.cm_bng_to_wgs84(ptr(e), ptr(n), ctypes.c_size_t(len(e)), *[ptr(a) for a in got]))
+        clib.check(
+            clib.cm_bng_to_wgs84(ptr(e), ptr(n), ctypes.c_size_t(len(e)), *[ptr(a) for a in got])
+        )
         assert_columns(kernel, {"lat": got[0], "lon": got[1]}, "cm_bng_to_wgs84")
 
 
@@ -520,20 +570,38 @@ def test_locate(core: Core, demo: dict[str, pa.Table]) -> None:
     p = p.set_column(p.schema.get_field_index("home_area"), "home_area", pa.array(codes_))
     areas = demo["areas"]
     py = cm.distance.locate(
-        p, areas, code="home_area", lookup_code="area_code", x="easting", y="northing",
-        into=("home_e", "home_n"), nulls="propagate",
+        p,
+        areas,
+        code="home_area",
+        lookup_code="area_code",
+        x="easting",
+        y="northing",
+        into=("home_e", "home_n"),
+        nulls="propagate",
     )
-    assert sorted(d["reason"] for d in cm.diagnostics(py)) == ["missing_location_code", "unknown_location_code"]
+    assert sorted(d["reason"] for d in cm.diagnostics(py)) == [
+        "missing_location_code",
+        "unknown_location_code",
+    ]
     options = {
-        "code": "home_area", "lookup_code": "area_code", "lookup_x": "easting",
-        "lookup_y": "northing", "x": "home_e", "y": "home_n", "nulls": "propagate",
+        "code": "home_area",
+        "lookup_code": "area_code",
+        "lookup_x": "easting",
+        "lookup_y": "northing",
+        "x": "home_e",
+        "y": "home_n",
+        "nulls": "propagate",
     }
     assert_same(py, core.one("distance_locate", options, data=p, lookup=areas), "Rust")
     # The defaults: the lookup's columns `code`, `x`, `y`, added under the same names.
     lookup = areas.select(["area_code", "easting", "northing"]).rename_columns(["code", "x", "y"])
     clean = demo["placements"]
     py = cm.distance.locate(clean, lookup, code="home_area")
-    assert_same(py, core.one("distance_locate", {"code": "home_area"}, data=clean, lookup=lookup), "defaults")
+    assert_same(
+        py,
+        core.one("distance_locate", {"code": "home_area"}, data=clean, lookup=lookup),
+        "defaults",
+    )
 
 
 SUMMARY_OPTIONS: list[dict[str, Any]] = [
@@ -551,7 +619,9 @@ SUMMARY_OPTIONS: list[dict[str, Any]] = [
 
 
 @pytest.mark.parametrize("options", SUMMARY_OPTIONS)
-def test_distance_summary(core: Core, clib: C, holes: pa.Table, demo: dict[str, pa.Table], options: dict[str, Any]) -> None:
+def test_distance_summary(
+    core: Core, clib: C, holes: pa.Table, demo: dict[str, pa.Table], options: dict[str, Any]
+) -> None:
     """cm.distance.summary = distance_summary_table in Rust = cm_distance_summary."""
     data = holes if options.get("nulls") == "propagate" else demo["placements"]
     data = cm.distance.points(data, coordinates=BNG, nulls="propagate")
@@ -576,7 +646,11 @@ def test_distance_summary(core: Core, clib: C, holes: pa.Table, demo: dict[str, 
         opts.bands = clib.const["CM_BANDS_CUSTOM"]
         opts.band_edges, opts.band_edges_len = clib.doubles(bands), len(bands)
     result = C.stream(pa.table({}))
-    clib.check(clib.cm_distance_summary(ctypes.byref(C.stream(data)), ctypes.byref(opts), ctypes.byref(result)))
+    clib.check(
+        clib.cm_distance_summary(
+            ctypes.byref(C.stream(data)), ctypes.byref(opts), ctypes.byref(result)
+        )
+    )
     assert_same(py, C.table(result), "C")
 
 
@@ -595,7 +669,9 @@ def subgroups(by_area: pa.Table) -> dict[str, pa.Table]:
         parts = []
         for indicator, count in [("admissions", "admissions"), ("oap", "out_of_area")]:
             t = by_area.group_by(dimension).aggregate([(count, "sum"), ("population", "sum")])
-            t = t.rename_columns({f"{count}_sum": count, "population_sum": "population"}).sort_by(dimension)
+            t = t.rename_columns({f"{count}_sum": count, "population_sum": "population"}).sort_by(
+                dimension
+            )
             r = cm.rate(count, "population", data=t)
             parts.append(
                 pa.table(
@@ -621,26 +697,53 @@ def subgroups(by_area: pa.Table) -> dict[str, pa.Table]:
 MEASURES_OPTIONS: list[tuple[str, dict[str, Any]]] = [
     (
         "imd_decile",
-        {"favourable": "low", "by": ["indicator"], "order": "subgroup", "lower": "lower", "upper": "upper", "reps": 5000},
-    ),
-    (
-        "imd_decile",
         {
-            "by": ["indicator"], "order": "subgroup", "se": "se", "favourable": "high",
-            "measures": ["D", "R", "SII", "RII", "RII_MEAN", "ACI", "RCI", "PAF", "PAR"],
-            "rci_method": "wagstaff", "value_type": "rate", "transform": True, "confidence": 0.9,
-            "reps": 500, "seed": 7, "multiplier": -1.0, "scale": 100_000.0,
+            "favourable": "low",
+            "by": ["indicator"],
+            "order": "subgroup",
+            "lower": "lower",
+            "upper": "upper",
+            "reps": 5000,
         },
     ),
     (
         "imd_decile",
-        {"by": ["indicator"], "order": "subgroup", "sii_model": "logistic", "measures": ["SII", "RII"], "scale": 100_000.0},
+        {
+            "by": ["indicator"],
+            "order": "subgroup",
+            "se": "se",
+            "favourable": "high",
+            "measures": ["D", "R", "SII", "RII", "RII_MEAN", "ACI", "RCI", "PAF", "PAR"],
+            "rci_method": "wagstaff",
+            "value_type": "rate",
+            "transform": True,
+            "confidence": 0.9,
+            "reps": 500,
+            "seed": 7,
+            "multiplier": -1.0,
+            "scale": 100_000.0,
+        },
+    ),
+    (
+        "imd_decile",
+        {
+            "by": ["indicator"],
+            "order": "subgroup",
+            "sii_model": "logistic",
+            "measures": ["SII", "RII"],
+            "scale": 100_000.0,
+        },
     ),
     (
         "place",
         {
-            "by": ["indicator"], "se": "se", "favourable": "low", "reference": "West Kent",
-            "setting_average": 2000.0, "reps": 300, "seed": 11,
+            "by": ["indicator"],
+            "se": "se",
+            "favourable": "low",
+            "reference": "West Kent",
+            "setting_average": 2000.0,
+            "reps": 300,
+            "seed": 11,
         },
     ),
     ("place", {"by": ["indicator"], "measures": ["BGV", "BGSD", "COV", "MDMU", "TI", "MLD"]}),
@@ -663,7 +766,9 @@ def _c_measures(clib: C, options: dict[str, Any]) -> Any:
         elif k == "favourable":
             opts.favourable = 1 + code_of("Favourable", v)
         elif k in ("rci_method", "sii_model", "value_type"):
-            enum = {"rci_method": "RciMethod", "sii_model": "SiiModel", "value_type": "ValueType"}[k]
+            enum = {"rci_method": "RciMethod", "sii_model": "SiiModel", "value_type": "ValueType"}[
+                k
+            ]
             setattr(opts, k, code_of(enum, v))
         else:
             setattr(opts, k, v)
@@ -672,7 +777,11 @@ def _c_measures(clib: C, options: dict[str, Any]) -> Any:
 
 def _rust_measures(options: dict[str, Any]) -> dict[str, Any]:
     o = {("subgroup" if k == "group" else k): v for k, v in options.items()}
-    counts = {k: o.pop(k) for k in ["numerator", "denominator", "count_kind", "count_multiplier"] if k in o}
+    counts = {
+        k: o.pop(k)
+        for k in ["numerator", "denominator", "count_kind", "count_multiplier"]
+        if k in o
+    }
     if counts:
         o["counts"] = {
             "numerator": counts["numerator"],
@@ -695,47 +804,93 @@ def test_inequality_measures(
     assert_same(py, core.one("inequality_measures", _rust_measures(call), data=data), "Rust")
     result = C.stream(pa.table({}))
     clib.check(
-        clib.cm_inequality_measures(ctypes.byref(C.stream(data)), ctypes.byref(_c_measures(clib, call)), ctypes.byref(result))
+        clib.cm_inequality_measures(
+            ctypes.byref(C.stream(data)),
+            ctypes.byref(_c_measures(clib, call)),
+            ctypes.byref(result),
+        )
     )
     assert_same(py, C.table(result), "C")
 
 
-def test_inequality_defaults_and_counts(core: Core, clib: C, subgroups: dict[str, pa.Table]) -> None:
+def test_inequality_defaults_and_counts(
+    core: Core, clib: C, subgroups: dict[str, pa.Table]
+) -> None:
     """The core's default columns and options (`subgroup`, `value`, `population`, every
     measure, 100 000 draws) in every face; subgroup estimates from counts (Python and Rust:
     C has no counts option)."""
     data = subgroups["place"].filter(pc.equal(subgroups["place"]["indicator"], "oap"))
-    py = cm.inequality.measures(data, group="subgroup", population="population", measures=["BGV", "TI"])
+    py = cm.inequality.measures(data, measures=["BGV", "TI"])
     assert_same(py, core.one("inequality_measures", {"measures": ["BGV", "TI"]}, data=data), "Rust")
     result = C.stream(pa.table({}))
     opts = _c_measures(clib, {"measures": ["BGV", "TI"]})
-    clib.check(clib.cm_inequality_measures(ctypes.byref(C.stream(data)), ctypes.byref(opts), ctypes.byref(result)))
+    clib.check(
+        clib.cm_inequality_measures(
+            ctypes.byref(C.stream(data)), ctypes.byref(opts), ctypes.byref(result)
+        )
+    )
     assert_same(py, C.table(result), "C")
 
     deciles = subgroups["imd_decile"]
-    for counts in [
+    all_counts: list[dict[str, Any]] = [
         {"numerator": "count", "denominator": "population", "count_kind": "rate"},
-        {"numerator": "count", "denominator": "population", "count_kind": "proportion", "count_multiplier": 1.0},
-    ]:
-        call = {"group": "subgroup", "population": "population", "order": "subgroup", "by": ["indicator"],
-                "favourable": "low", "reps": 200, **counts}
+        {
+            "numerator": "count",
+            "denominator": "population",
+            "count_kind": "proportion",
+            "count_multiplier": 1.0,
+        },
+    ]
+    for counts in all_counts:
+        call: dict[str, Any] = {
+            "group": "subgroup",
+            "population": "population",
+            "order": "subgroup",
+            "by": ["indicator"],
+            "favourable": "low",
+            "reps": 200,
+            **counts,
+        }
         py = cm.inequality.measures(deciles, **call)
-        assert_same(py, core.one("inequality_measures", _rust_measures(call), data=deciles), "counts")
+        assert_same(
+            py, core.one("inequality_measures", _rust_measures(call), data=deciles), "counts"
+        )
 
 
 def test_sii(core: Core, clib: C, subgroups: dict[str, pa.Table]) -> None:
     """cm.inequality.sii = measures_table's SII, RII (and RII_MEAN) in Rust and C."""
     data = subgroups["imd_decile"]
     py = cm.inequality.sii(
-        data, group="subgroup", population="population", order="subgroup", by="indicator",
-        lower="lower", upper="upper", rii_mean=True, reps=400, seed=3,
+        data,
+        group="subgroup",
+        population="population",
+        order="subgroup",
+        by="indicator",
+        lower="lower",
+        upper="upper",
+        rii_mean=True,
+        reps=400,
+        seed=3,
     )
-    call = {"group": "subgroup", "population": "population", "order": "subgroup", "by": ["indicator"],
-            "lower": "lower", "upper": "upper", "measures": ["SII", "RII", "RII_MEAN"], "reps": 400, "seed": 3}
+    call = {
+        "group": "subgroup",
+        "population": "population",
+        "order": "subgroup",
+        "by": ["indicator"],
+        "lower": "lower",
+        "upper": "upper",
+        "measures": ["SII", "RII", "RII_MEAN"],
+        "reps": 400,
+        "seed": 3,
+    }
     assert_same(py, core.one("inequality_measures", _rust_measures(call), data=data), "Rust")
     result = C.stream(pa.table({}))
     clib.check(
-        clib.cm_inequality_measures(ctypes.byref(C.stream(data)), ctypes.byref(_c_measures(clib, call)), ctypes.byref(result))
+        clib.cm_inequality_measures(
+            ctypes.byref(C.stream(data)),
+            ctypes.byref(_c_measures(clib, call)),
+            ctypes.byref(result),
+        )
     )
     assert_same(py, C.table(result), "C")
 
@@ -771,8 +926,14 @@ INDICES: list[tuple[str, str, float | None, str | None]] = [
 @pytest.mark.parametrize(("function", "measure", "parameter", "c_function"), INDICES)
 @pytest.mark.parametrize("weighted", [False, True])
 def test_individual_indices(
-    core: Core, clib: C, individuals: dict[str, np.ndarray[Any, Any]], function: str,
-    measure: str, parameter: float | None, c_function: str | None, weighted: bool,
+    core: Core,
+    clib: C,
+    individuals: dict[str, np.ndarray[Any, Any]],
+    function: str,
+    measure: str,
+    parameter: float | None,
+    c_function: str | None,
+    weighted: bool,
 ) -> None:
     """cm.inequality.<index> = the Rust index = cm_<index>; with interval=True, the same
     bootstrap draws as Rust's (same seed)."""
@@ -789,17 +950,25 @@ def test_individual_indices(
         res = np.full(1, np.nan)
         extra = [ctypes.c_double(parameter)] if parameter is not None else []
         w = None if weights is None else ptr(weights)
-        clib.check(getattr(clib, c_function)(ptr(values), w, ctypes.c_size_t(len(values)), *extra, ptr(res)))
+        clib.check(
+            getattr(clib, c_function)(
+                ptr(values), w, ctypes.c_size_t(len(values)), *extra, ptr(res)
+            )
+        )
         assert_columns(rust, {"value": res}, "C")
 
     # The bootstrap, with the core's defaults and with others.
     for boot in [{}, {"reps": 150, "confidence": 0.9, "seed": 99}]:
         value, lower, upper = f(*args, weights, interval=True, **boot)
         rust = core.one("inequality_bootstrap", {**call, **boot}, data=data)
-        assert_columns(rust, {"value": [value], "lower": [lower], "upper": [upper]}, f"bootstrap {boot}")
+        assert_columns(
+            rust, {"value": [value], "lower": [lower], "upper": [upper]}, f"bootstrap {boot}"
+        )
 
 
-def test_gini_corrected_and_lorenz(core: Core, individuals: dict[str, np.ndarray[Any, Any]]) -> None:
+def test_gini_corrected_and_lorenz(
+    core: Core, individuals: dict[str, np.ndarray[Any, Any]]
+) -> None:
     """The corrected Gini and the Lorenz curve: Python = Rust (no C face)."""
     values = individuals["values"]
     data = pa.table({"values": values})
@@ -815,9 +984,15 @@ def test_gini_corrected_and_lorenz(core: Core, individuals: dict[str, np.ndarray
 
 @pytest.mark.parametrize(
     "options",
-    [{}, {"correction": "wagstaff", "bounds": (0.0, 1.0)}, {"correction": "erreygers", "bounds": (0.0, 2.0)}],
+    [
+        {},
+        {"correction": "wagstaff", "bounds": (0.0, 1.0)},
+        {"correction": "erreygers", "bounds": (0.0, 2.0)},
+    ],
 )
-def test_concentration_index(core: Core, individuals: dict[str, np.ndarray[Any, Any]], options: dict[str, Any]) -> None:
+def test_concentration_index(
+    core: Core, individuals: dict[str, np.ndarray[Any, Any]], options: dict[str, Any]
+) -> None:
     """cm.inequality.concentration_index = the Rust index (no C face)."""
     x = individuals
     outcome = x["values"] / x["values"].max()  # in [0, 1], for the corrections
@@ -829,12 +1004,16 @@ def test_concentration_index(core: Core, individuals: dict[str, np.ndarray[Any, 
 
 
 @pytest.mark.parametrize("alpha", [None, 0.0, 2.0])
-def test_decompose(core: Core, individuals: dict[str, np.ndarray[Any, Any]], alpha: float | None) -> None:
+def test_decompose(
+    core: Core, individuals: dict[str, np.ndarray[Any, Any]], alpha: float | None
+) -> None:
     """cm.inequality.decompose = the Rust decomposition (no C face); alpha=None: the default."""
     x = individuals
     kw = {} if alpha is None else {"alpha": alpha}
     py = cm.inequality.decompose(x["values"], x["group"], x["weights"], **kw)
-    data = pa.table({"values": x["values"], "weights": x["weights"], "group": pa.array(list(x["group"]))})
+    data = pa.table(
+        {"values": x["values"], "weights": x["weights"], "group": pa.array(list(x["group"]))}
+    )
     a = _native.defaults("inequality_individual")["alpha"] if alpha is None else alpha
     rust = core("inequality_decompose", {"alpha": a}, data=data)
     assert_columns(rust["result"], {k: [py[k]] for k in ["total", "within", "between"]}, "totals")
@@ -878,10 +1057,19 @@ TRANSITION_OPTIONS: list[dict[str, Any]] = [
     {"by": []},
 ]
 
-CLI_TRANSITION = {"engagement_days", "min_attended_contacts", "boundary_age", "confidence", "period_start", "period_end"}
+CLI_TRANSITION = {
+    "engagement_days",
+    "min_attended_contacts",
+    "boundary_age",
+    "confidence",
+    "period_start",
+    "period_end",
+}
 
 
-def _transition_call(demo: dict[str, pa.Table], options: dict[str, Any]) -> tuple[dict[str, pa.Table], dict[str, Any]]:
+def _transition_call(
+    demo: dict[str, pa.Table], options: dict[str, Any]
+) -> tuple[dict[str, pa.Table], dict[str, Any]]:
     o = dict(options)
     tables = {k: demo[k] for k in ["persons", "referrals", "contacts"]}
     if o.pop("care_plans", False):
@@ -902,14 +1090,22 @@ def _c_transition(clib: C, o: dict[str, Any]) -> Any:
             else:
                 ctype = ctypes.c_int32 if k == "horizons" else ctypes.c_uint16
                 p, n = clib.keep((ctype * max(len(v), 1))(*v)), len(v)
-            setattr(opts, k, ctypes.cast(p, type(getattr(type(opts), k).__get__(opts))) if p is not None else None)
+            setattr(
+                opts,
+                k,
+                ctypes.cast(p, type(getattr(type(opts), k).__get__(opts)))
+                if p is not None
+                else None,
+            )
             setattr(opts, f"{k}_len", n)
         else:
             setattr(opts, k, v)
     return opts
 
 
-def _cli_transition(cli: Cli, tables: dict[str, pa.Table], o: dict[str, Any], output: str) -> tuple[str, str]:
+def _cli_transition(
+    cli: Cli, tables: dict[str, pa.Table], o: dict[str, Any], output: str
+) -> tuple[str, str]:
     args = ["transition", "--data-end", DATA_END.isoformat(), "--output", output]
     for k, t in tables.items():
         args += [f"--{k.replace('_', '-')}", cli.file(t)]
@@ -919,16 +1115,25 @@ def _cli_transition(cli: Cli, tables: dict[str, pa.Table], o: dict[str, Any], ou
 
 
 @pytest.mark.parametrize("options", TRANSITION_OPTIONS)
-def test_transition(core: Core, clib: C, cli: Cli, demo: dict[str, pa.Table], options: dict[str, Any]) -> None:
+def test_transition(
+    core: Core, clib: C, cli: Cli, demo: dict[str, pa.Table], options: dict[str, Any]
+) -> None:
     """cm.transition.transfers / ageing_out / summary / service_lines = their Rust functions =
     cm_transition_analyse's tables and cm_transition_service_lines = `collabmetrics transition
     --output ...` (with the options it has)."""
     tables, o = _transition_call(demo, options)
-    as_json = {"data_end": days(DATA_END), **{k: days(v) if isinstance(v, dt.date) else v for k, v in o.items()}}
+    as_json = {
+        "data_end": days(DATA_END),
+        **{k: days(v) if isinstance(v, dt.date) else v for k, v in o.items()},
+    }
     py = {
         name: getattr(cm.transition, name)(
-            tables["persons"], tables["referrals"], tables["contacts"], data_end=DATA_END,
-            care_plans=tables.get("care_plans"), **o,
+            tables["persons"],
+            tables["referrals"],
+            tables["contacts"],
+            data_end=DATA_END,
+            care_plans=tables.get("care_plans"),
+            **o,
         )
         for name in ["transfers", "ageing_out", "summary", "service_lines"]
     }
@@ -941,21 +1146,33 @@ def test_transition(core: Core, clib: C, cli: Cli, demo: dict[str, pa.Table], op
 
     # C: the four tables of one pass, and the service lines.
     opts = _c_transition(clib, o)
-    streams = [C.stream(tables[k]) if k in tables else None for k in ["persons", "referrals", "contacts", "care_plans"]]
+    streams = [
+        C.stream(tables[k]) if k in tables else None
+        for k in ["persons", "referrals", "contacts", "care_plans"]
+    ]
     outs = [C.stream(pa.table({})) for _ in range(4)]
     clib.check(
         clib.cm_transition_analyse(
-            *[None if s is None else ctypes.byref(s) for s in streams], ctypes.byref(opts), *[ctypes.byref(s) for s in outs]
+            *[None if s is None else ctypes.byref(s) for s in streams],
+            ctypes.byref(opts),
+            *[ctypes.byref(s) for s in outs],
         )
     )
-    c_tables = dict(zip(["transfers", "ageing_out", "summary", "curve"], [C.table(s) for s in outs]))
+    c_tables = dict(
+        zip(["transfers", "ageing_out", "summary", "curve"], [C.table(s) for s in outs])
+    )
     for name in ["transfers", "ageing_out", "summary", "curve"]:
         assert_same(analysis[name], c_tables[name], f"C analyse: {name}")
-    streams = [C.stream(tables[k]) if k in tables else None for k in ["persons", "referrals", "contacts", "care_plans"]]
+    streams = [
+        C.stream(tables[k]) if k in tables else None
+        for k in ["persons", "referrals", "contacts", "care_plans"]
+    ]
     result = C.stream(pa.table({}))
     clib.check(
         clib.cm_transition_service_lines(
-            *[None if s is None else ctypes.byref(s) for s in streams], ctypes.byref(opts), ctypes.byref(result)
+            *[None if s is None else ctypes.byref(s) for s in streams],
+            ctypes.byref(opts),
+            ctypes.byref(result),
         )
     )
     assert_same(py["service_lines"], C.table(result), "C service lines")
@@ -978,7 +1195,9 @@ def test_transition(core: Core, clib: C, cli: Cli, demo: dict[str, pa.Table], op
 
 
 @pytest.mark.parametrize("options", [{}, {"method": "aalen_johansen", "confidence": 0.9}])
-def test_time_to_contact(core: Core, clib: C, demo: dict[str, pa.Table], options: dict[str, Any]) -> None:
+def test_time_to_contact(
+    core: Core, clib: C, demo: dict[str, pa.Table], options: dict[str, Any]
+) -> None:
     """cm.transition.time_to_contact = time_to_contact in Rust = cm_transition_time_to_contact,
     on both cohorts' tables."""
     for cohort in [cm.transition.transfers, cm.transition.ageing_out]:
@@ -989,8 +1208,10 @@ def test_time_to_contact(core: Core, clib: C, demo: dict[str, pa.Table], options
         result = C.stream(pa.table({}))
         clib.check(
             clib.cm_transition_time_to_contact(
-                ctypes.byref(C.stream(people)), ctypes.c_int32(code_of("CurveMethod", full["method"])),
-                ctypes.c_double(full["confidence"]), ctypes.byref(result),
+                ctypes.byref(C.stream(people)),
+                ctypes.c_int32(code_of("CurveMethod", full["method"])),
+                ctypes.c_double(full["confidence"]),
+                ctypes.byref(result),
             )
         )
         assert_same(py, C.table(result), "C")
@@ -1005,7 +1226,9 @@ def two_way(demo: dict[str, pa.Table]) -> pa.Table:
     """Admissions and out-of-area admissions by place and sex."""
     adm = demo["admissions"]
     t = (
-        pa.table({"place": adm["place"], "sex": adm["sex"], "n": pc.cast(adm["out_of_area"], pa.int64())})
+        pa.table(
+            {"place": adm["place"], "sex": adm["sex"], "n": pc.cast(adm["out_of_area"], pa.int64())}
+        )
         .group_by(["place", "sex"])
         .aggregate([("n", "sum"), ("n", "count")])
         .rename_columns({"n_sum": "n", "n_count": "admissions"})
@@ -1020,7 +1243,9 @@ DISCLOSE_OPTIONS: list[dict[str, Any]] = [
         "counts": ["n", "admissions"],
         "rule": "custom(k=10, suppress_zero=false, base=1)",
         "dimensions": ["place", "sex"],
-        "derived": {"pct": {"numerator": "n", "denominator": "admissions", "kind": "percent", "decimals": 1}},
+        "derived": {
+            "pct": {"numerator": "n", "denominator": "admissions", "kind": "percent", "decimals": 1}
+        },
         "secondary": "hypercube",
         "suppress_on": "numerator",
     },
@@ -1033,10 +1258,20 @@ DISCLOSE_OPTIONS: list[dict[str, Any]] = [
         "display": "5",
         "decimals": 2,
         "derived": {
-            "share": {"numerator": "n", "denominator": "admissions", "kind": "proportion", "min_denominator": 20.0},
+            "share": {
+                "numerator": "n",
+                "denominator": "admissions",
+                "kind": "proportion",
+                "min_denominator": 20.0,
+            },
             # A multiplier whose shortest text serde_json's default parser read as its
             # neighbour (the options reach the core as JSON from Python, as doubles from C).
-            "per_k": {"numerator": "n", "denominator": "admissions", "kind": "rate", "multiplier": 9 / 37},
+            "per_k": {
+                "numerator": "n",
+                "denominator": "admissions",
+                "kind": "rate",
+                "multiplier": 9 / 37,
+            },
         },
     },
 ]
@@ -1093,8 +1328,10 @@ def test_disclose(core: Core, clib: C, two_way: pa.Table, options: dict[str, Any
     out, log_out = C.stream(pa.table({})), C.stream(pa.table({}))
     clib.check(
         clib.cm_disclose(
-            ctypes.byref(C.stream(two_way)), ctypes.byref(_c_disclose(clib, options)),
-            ctypes.byref(out), ctypes.byref(log_out),
+            ctypes.byref(C.stream(two_way)),
+            ctypes.byref(_c_disclose(clib, options)),
+            ctypes.byref(out),
+            ctypes.byref(log_out),
         )
     )
     assert_same(published, C.table(out), "C")
@@ -1103,14 +1340,21 @@ def test_disclose(core: Core, clib: C, two_way: pa.Table, options: dict[str, Any
 
 #: Every table function with `publish=`, as a call on the demo data.
 PUBLISHERS: dict[str, Any] = {
-    "proportion": lambda d, a: cm.proportion("out_of_area", "admissions", data=a["by_area"], publish=a["rule"]),
+    "proportion": lambda d, a: cm.proportion(
+        "out_of_area", "admissions", data=a["by_area"], publish=a["rule"]
+    ),
     "rate": lambda d, a: cm.rate("admissions", "population", data=a["by_area"], publish=a["rule"]),
     "dsr": lambda d, a: cm.dsr(a["by_band"], by="place", publish=a["rule"]),
     "isr": lambda d, a: cm.isr(a["by_band"], by="place", publish=a["rule"]),
     "mean": lambda d, a: cm.mean(d["placements"], value="age", by="place", publish=a["rule"]),
     "oap.measures": lambda d, a: cm.oap.measures(
-        d["placements"], start=START, end=END, by="place", population=a["population"],
-        admissions=d["admissions"], publish=a["rule"],
+        d["placements"],
+        start=START,
+        end=END,
+        by="place",
+        population=a["population"],
+        admissions=d["admissions"],
+        publish=a["rule"],
     ),
     "distance.summary": lambda d, a: cm.distance.summary(
         cm.distance.points(d["placements"], coordinates=BNG), by="place", publish=a["rule"]
@@ -1124,8 +1368,14 @@ PUBLISHERS: dict[str, Any] = {
 @pytest.mark.parametrize("rule", [True, "nhs_hes"])
 @pytest.mark.parametrize("function", sorted(PUBLISHERS))
 def test_publish(
-    core: Core, clib: C, demo: dict[str, pa.Table], by_area: pa.Table, by_band: pa.Table,
-    oap_inputs: dict[str, pa.Table], function: str, rule: Any,
+    core: Core,
+    clib: C,
+    demo: dict[str, pa.Table],
+    by_area: pa.Table,
+    by_band: pa.Table,
+    oap_inputs: dict[str, pa.Table],
+    function: str,
+    rule: Any,
 ) -> None:
     """`publish=` of every table function = disclose of the raw result with the default options
     and the rule, in Python, Rust and C (the result's roles say what to control)."""
@@ -1138,12 +1388,16 @@ def test_publish(
     opts = clib.cm_disclose_options_default()
     opts.rule = clib.string(name)
     out = C.stream(pa.table({}))
-    clib.check(clib.cm_disclose(ctypes.byref(C.stream(raw)), ctypes.byref(opts), ctypes.byref(out), None))
+    clib.check(
+        clib.cm_disclose(ctypes.byref(C.stream(raw)), ctypes.byref(opts), ctypes.byref(out), None)
+    )
     assert_same(published, C.table(out), "C")
 
 
 @pytest.mark.parametrize("rule", [None, "nhs_hes", "custom(k=3, suppress_zero=true, base=5)"])
-def test_cli_publish(cli: Cli, demo: dict[str, pa.Table], oap_inputs: dict[str, pa.Table], rule: str | None) -> None:
+def test_cli_publish(
+    cli: Cli, demo: dict[str, pa.Table], oap_inputs: dict[str, pa.Table], rule: str | None
+) -> None:
     """`collabmetrics oap --publish [RULE]` and `transition --output summary|curve --publish`
     write the table Python's `publish=` gives (suppressed cells `*`); the diagnostics of the
     result and of its publication go to standard error."""
@@ -1154,8 +1408,18 @@ def test_cli_publish(cli: Cli, demo: dict[str, pa.Table], oap_inputs: dict[str, 
     raw = cm.oap.measures(placements, **kw)
     published = cm.oap.measures(placements, **kw, publish=py_rule)
     stdout, stderr = cli(
-        "oap", "--placements", cli.file(placements), "--population", cli.file(oap_inputs["population"]),
-        "--start", START.isoformat(), "--end", END.isoformat(), "--by", "place", *flag,
+        "oap",
+        "--placements",
+        cli.file(placements),
+        "--population",
+        cli.file(oap_inputs["population"]),
+        "--start",
+        START.isoformat(),
+        "--end",
+        END.isoformat(),
+        "--by",
+        "place",
+        *flag,
     )
     assert_csv_same(published, stdout, "oap --publish", starred=True)
     assert cli_diagnostics(stderr) == cm.diagnostics(raw) + cm.diagnostics(published)
@@ -1164,8 +1428,15 @@ def test_cli_publish(cli: Cli, demo: dict[str, pa.Table], oap_inputs: dict[str, 
     summary = cm.transition.summary(*people, data_end=DATA_END, publish=py_rule)
     raw = cm.transition.summary(*people, data_end=DATA_END)
     stdout, stderr = cli(
-        "transition", *[a for k, t in zip(["persons", "referrals", "contacts"], people) for a in (f"--{k}", cli.file(t))],
-        "--data-end", DATA_END.isoformat(), *flag,
+        "transition",
+        *[
+            a
+            for k, t in zip(["persons", "referrals", "contacts"], people)
+            for a in (f"--{k}", cli.file(t))
+        ],
+        "--data-end",
+        DATA_END.isoformat(),
+        *flag,
     )
     assert_csv_same(summary, stdout, "transition --publish", starred=True)
     assert cli_diagnostics(stderr) == cm.diagnostics(raw) + cm.diagnostics(summary)
@@ -1175,7 +1446,10 @@ def test_cli_publish(cli: Cli, demo: dict[str, pa.Table], oap_inputs: dict[str, 
 # The demo collaborative: cm.demo.tables, the Rust generator, `collabmetrics demo`.
 
 
-@pytest.mark.parametrize("options", [{"scale": SCALE}, {"scale": 0.1, "seed": 7, "start": dt.date(2020, 1, 15), "months": 13}])
+@pytest.mark.parametrize(
+    "options",
+    [{"scale": SCALE}, {"scale": 0.1, "seed": 7, "start": dt.date(2020, 1, 15), "months": 13}],
+)
 def test_demo_tables(core: Core, options: dict[str, Any]) -> None:
     """cm.demo.tables = demo::generate in Rust, table by table."""
     py = cm.demo.tables(**options)
@@ -1191,9 +1465,17 @@ def test_cli_demo(cli: Cli, demo: dict[str, pa.Table], oap_inputs: dict[str, pa.
     bed days by place, rolling 3 months), the transition summary it carries whole, and the
     first published table of `demo --publish`."""
     confidence = 0.9
-    report = json.loads(cli("demo", "--format", "json", "--scale", str(SCALE), "--confidence", str(confidence))[0])
+    report = json.loads(
+        cli("demo", "--format", "json", "--scale", str(SCALE), "--confidence", str(confidence))[0]
+    )
     placements = demo["placements"]
-    kw: dict[str, Any] = {"start": START, "end": END, "window": "rolling_3m", "data_cutoff": END, "confidence": confidence}
+    kw: dict[str, Any] = {
+        "start": START,
+        "end": END,
+        "window": "rolling_3m",
+        "data_cutoff": END,
+        "confidence": confidence,
+    }
     by_place = cm.oap.measures(placements, by="place", **kw)
     total = cm.oap.measures(placements, **kw)
     headline = report["sections"][0]
@@ -1202,13 +1484,19 @@ def test_cli_demo(cli: Cli, demo: dict[str, pa.Table], oap_inputs: dict[str, pa.
         assert row[0] == total["period_end"][m].as_py().isoformat()
         month = by_place.filter(pc.equal(by_place["period_end"], total["period_end"][m]))
         got = dict(zip(places, row[1:-1]))
-        assert {p: str(b) for p, b in zip(month["place"].to_pylist(), month["bed_days"].to_pylist())} == got
+        assert {
+            p: str(b) for p, b in zip(month["place"].to_pylist(), month["bed_days"].to_pylist())
+        } == got
         assert row[-1] == str(total["bed_days"][m].as_py())
     assert headline["diagnostics"]["entries"] == cm.diagnostics(total)
 
     summary = cm.transition.summary(
-        demo["persons"], demo["referrals"], demo["contacts"], care_plans=demo["care_plans"],
-        data_end=DATA_END, confidence=confidence,
+        demo["persons"],
+        demo["referrals"],
+        demo["contacts"],
+        care_plans=demo["care_plans"],
+        data_end=DATA_END,
+        confidence=confidence,
     )
     rows = report["tables"]["transition_summary"]
     assert [_canon_row(r) for r in rows] == [_canon_row(r) for r in summary.to_pylist()]
@@ -1216,8 +1504,15 @@ def test_cli_demo(cli: Cli, demo: dict[str, pa.Table], oap_inputs: dict[str, pa.
     published = json.loads(cli("demo", "--format", "json", "--scale", str(SCALE), "--publish")[0])
     section = published["sections"][0]
     py = cm.oap.measures(
-        placements, start=START, end=END, window="rolling_3m", by="place", data_cutoff=END,
-        population=oap_inputs["population"], admissions=demo["admissions"], publish=True,
+        placements,
+        start=START,
+        end=END,
+        window="rolling_3m",
+        by="place",
+        data_cutoff=END,
+        population=oap_inputs["population"],
+        admissions=demo["admissions"],
+        publish=True,
     )
     assert len(section["rows"]) == py.num_rows
     for row, want in zip(section["rows"], py.select(section["header"]).to_pylist()):
@@ -1227,7 +1522,9 @@ def test_cli_demo(cli: Cli, demo: dict[str, pa.Table], oap_inputs: dict[str, pa.
             elif isinstance(value, float):
                 assert text == (f"{value:.2f}" if value != int(value) else f"{value:.0f}"), column
             else:
-                assert text == (value.isoformat() if isinstance(value, dt.date) else str(value)), column
+                assert text == (value.isoformat() if isinstance(value, dt.date) else str(value)), (
+                    column
+                )
     assert section["diagnostics"]["entries"] == cm.diagnostics(py)
 
 
@@ -1235,4 +1532,406 @@ def _canon_row(row: dict[str, Any]) -> dict[str, Any]:
     """A row with floats compared by their bits (JSON writes the shortest exact form)."""
     from parity_faces import _canon
 
-    return {k: _canon(float(v) if isinstance(v, int) and k in ("value", "lower", "upper", "confidence") else v) for k, v in row.items()}
+    return {
+        k: _canon(
+            float(v) if isinstance(v, int) and k in ("value", "lower", "upper", "confidence") else v
+        )
+        for k, v in row.items()
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Defaults: the C `cm_*_options_default()` structs and the command line's flags are the core's
+# defaults (`_native.defaults`, the core's `Default`). The Python signatures are checked
+# against the same registry in test_contract.py (test_signature_defaults_are_the_cores); every
+# test above also makes one call with every option at its default in each face, so the
+# defaults are compared by what they compute too.
+
+
+def _nan_is_none(x: float) -> float | None:
+    return None if np.isnan(x) else x
+
+
+def test_c_options_defaults_are_the_cores(clib: C) -> None:
+    d = _native.defaults("oap")
+    o = clib.cm_oap_options_default(1, 2)
+    assert (o.start, o.end) == (1, 2)
+    assert name_of("Window", o.window) == d["window"]
+    assert (o.by_len, o.column_names_len) == (len(d["by"]), 0)
+    assert o.inappropriate_only == d["inappropriate_only"]
+    # CM_BED_SCOPE_DEFAULT is the core's default list, which is cm.oap.DEFAULT_BED_TYPES.
+    assert o.bed_scope == clib.const["CM_BED_SCOPE_DEFAULT"] and o.bed_types_len == 0
+    assert d["bed_types"] == list(cm.oap.DEFAULT_BED_TYPES)
+    assert (o.has_data_cutoff, d["data_cutoff"]) == (False, None)
+    assert name_of("OverlapRule", o.overlap) == d["overlap"]
+    assert (o.multiplier, o.confidence) == (d["multiplier"], d["confidence"])
+    assert o.distance is None and d["distance"] is None
+
+    d = _native.defaults("distance_summary")
+    o = clib.cm_distance_summary_options_default()
+    assert o.distance is None  # NULL: the core's default column, d["distance"]
+    assert (o.by_len, o.weight, o.column_names_len) == (len(d["by"]), d["weight"], 0)
+    assert o.propagate_nulls == (d["nulls"] == "propagate")
+    assert (o.threshold, o.confidence) == (d["threshold"], d["confidence"])
+    assert name_of("BandPreset", o.bands) == d["bands"] and o.band_edges_len == 0
+
+    d = _native.defaults("inequality_measures")
+    o = clib.cm_inequality_options_default()
+    # NULL names are the core's default columns (d["subgroup"], d["value"], d["population"]).
+    assert (o.subgroup, o.value, o.population) == (None, None, None)
+    for k in ["se", "lower", "upper", "order", "reference"]:
+        assert getattr(o, k) is None and d[k] is None, k
+    assert (o.by_len, o.measures_len, d["measures"]) == (len(d["by"]), 0, None)
+    assert (o.favourable, d["favourable"]) == (clib.const["CM_FAVOURABLE_UNSET"], None)
+    assert (_nan_is_none(o.scale), _nan_is_none(o.setting_average)) == (
+        d["scale"],
+        d["setting_average"],
+    )
+    assert name_of("RciMethod", o.rci_method) == d["rci_method"]
+    assert name_of("SiiModel", o.sii_model) == d["sii_model"]
+    assert name_of("ValueType", o.value_type) == d["value_type"]
+    for k in ["transform", "confidence", "reps", "seed", "multiplier"]:
+        assert getattr(o, k) == d[k], k
+
+    d = _native.defaults("transition")
+    o = clib.cm_transition_options_default(10)
+    assert o.data_end == 10
+    for k in ["period_start", "period_end"]:
+        assert (getattr(o, f"has_{k}"), d[k]) == (False, None), k
+    for k in [
+        "boundary_age",
+        "min_age",
+        "max_age",
+        "engagement_days",
+        "min_attended_contacts",
+        "cyp_lookback_days",
+        "boundary_open_window_days",
+        "followup_days",
+        "retained_days",
+        "episode_gap_days",
+        "confidence",
+        "age_band_18_24",
+    ]:
+        assert getattr(o, k) == d[k], k
+    # Lists left unset (has_* false) are the core's default lists.
+    for k in ["horizons", "attended_codes", "dna_codes", "direct_mechanisms", "crisis_team_types"]:
+        assert not getattr(o, f"has_{k}") and d[k], k
+    assert (o.has_by, d["by"]) == (False, None)
+
+    d = _native.defaults("disclosure")
+    o = clib.cm_disclose_options_default()
+    assert o.rule is None  # NULL: the core's default rule, d["rule"]
+    for k in ["counts", "derived", "dimensions", "by"]:
+        assert (getattr(o, f"has_{k}"), d[k]) == (False, None), k
+    assert (o.national, d["national"]) == (None, None)
+    assert name_of("Secondary", o.secondary) == d["secondary"]
+    assert name_of("SuppressOn", o.suppress_on) == d["suppress_on"]
+    assert name_of("Display", o.display) == d["display"]
+    assert (o.decimals, d["decimals"]) == (-1, None)
+
+
+def _flag(value: Any) -> str:
+    return ",".join(value) if isinstance(value, list) else str(value)
+
+
+def test_cli_defaults_are_the_cores(cli: Cli, demo: dict[str, pa.Table]) -> None:
+    """A run with no option flags = a run with every flag at the core's default."""
+    d = _native.defaults("oap")
+    placements = [
+        "--placements",
+        cli.file(demo["placements"]),
+        "--start",
+        "2023-04",
+        "--end",
+        "2024-03",
+    ]
+    explicit = [
+        "--window",
+        d["window"],
+        "--bed-types",
+        _flag(d["bed_types"]),
+        "--overlap",
+        d["overlap"],
+        "--multiplier",
+        _flag(d["multiplier"]),
+        "--confidence",
+        _flag(d["confidence"]),
+    ]
+    assert cli("oap", *placements) == cli("oap", *placements, *explicit)
+    assert cli("oap", *placements) == cli("oap", *placements, "--bed-types", "default")
+
+    d = _native.defaults("transition")
+    people = [
+        a for k in ["persons", "referrals", "contacts"] for a in (f"--{k}", cli.file(demo[k]))
+    ]
+    people += ["--data-end", DATA_END.isoformat()]
+    explicit = [
+        a
+        for k in ["engagement_days", "min_attended_contacts", "boundary_age", "confidence"]
+        for a in (f"--{k.replace('_', '-')}", _flag(d[k]))
+    ]
+    assert cli("transition", *people) == cli("transition", *people, *explicit)
+
+    d = _native.defaults("demo")
+    explicit = [
+        "--seed",
+        _flag(d["seed"]),
+        "--scale",
+        _flag(d["scale"]),
+        "--confidence",
+        _flag(_native.defaults("oap")["confidence"]),
+    ]
+    assert cli("demo", "--format", "json") == cli("demo", "--format", "json", *explicit)
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors: the same bad call fails with the same error, field by field, in every face.
+
+
+def test_errors_are_the_same_everywhere(
+    core: Core,
+    clib: C,
+    cli: Cli,
+    demo: dict[str, pa.Table],
+    by_area: pa.Table,
+    oap_inputs: dict[str, pa.Table],
+) -> None:
+    # A table cell: a numerator above its denominator (proportion_table).
+    bad = by_area.set_column(
+        by_area.schema.get_field_index("out_of_area"), "out_of_area", by_area["population"]
+    )
+    with pytest.raises(cm.CollabMetricsError) as py:
+        cm.proportion("out_of_area", "admissions", data=bad)
+    with pytest.raises(CoreError) as rust:
+        core.one(
+            "proportion_table", {"numerator": "out_of_area", "denominator": "admissions"}, data=bad
+        )
+    assert python_error_fields(py.value) == rust.value.fields
+    assert py.value.kind == "invalid_cell" and py.value.column == "out_of_area"
+
+    # A vector element: the same through the kernels (Rust, C).
+    o, n = f64(bad, "out_of_area"), f64(bad, "admissions")
+    v, lo, hi = out(len(o))
+    with pytest.raises(CError) as c_err:
+        clib.check(
+            clib.cm_proportion(
+                ptr(o),
+                ptr(n),
+                ctypes.c_size_t(len(o)),
+                ctypes.c_double(0.95),
+                ctypes.c_double(1.0),
+                ptr(v),
+                ptr(lo),
+                ptr(hi),
+            )
+        )
+    with pytest.raises(CoreError) as rust:
+        core.one("proportion", {}, data=pa.table({"numerator": o, "denominator": n}))
+    assert c_err.value.fields == rust.value.fields
+    assert c_err.value.status == clib.const["CM_INVALID_VALUE"]
+
+    # One of several tables: a population table with two rows for one group (oap::measures).
+    population = pa.concat_tables([oap_inputs["population"]] * 2)
+    call: dict[str, Any] = {"start": START, "end": END, "by": "place"}
+    with pytest.raises(cm.CollabMetricsError) as py:
+        cm.oap.measures(demo["placements"], population=population, **call)
+    with pytest.raises(CoreError) as rust:
+        core.one(
+            "oap",
+            {"start": days(START), "end": days(END), "by": ["place"]},
+            placements=demo["placements"],
+            population=population,
+        )
+    assert python_error_fields(py.value) == rust.value.fields
+    opts = clib.cm_oap_options_default(days(START), days(END))
+    opts.by, opts.by_len = clib.strings(["place"])
+    result = C.stream(pa.table({}))
+    with pytest.raises(CError) as c_err:
+        clib.check(
+            clib.cm_oap_measures(
+                ctypes.byref(C.stream(demo["placements"])),
+                ctypes.byref(opts),
+                ctypes.byref(C.stream(population)),
+                None,
+                ctypes.byref(result),
+            )
+        )
+    assert c_err.value.fields == rust.value.fields
+    run = cli.run(
+        "oap",
+        "--placements",
+        cli.file(demo["placements"]),
+        "--population",
+        cli.file(population),
+        "--start",
+        START.isoformat(),
+        "--end",
+        END.isoformat(),
+        "--by",
+        "place",
+    )
+    assert (
+        run.returncode == 1
+        and run.stderr.strip() == f"collabmetrics: {rust.value.fields['message']}"
+    )
+
+    # An option without a safe default: favourable (inequality measures).
+    data = pa.table(
+        {"subgroup": [1, 2, 3], "value": [3.0, 2.0, 1.0], "population": [10.0, 10.0, 10.0]}
+    )
+    with pytest.raises(cm.CollabMetricsError) as py:
+        cm.inequality.measures(
+            data, group="subgroup", population="population", order="subgroup", measures=["D"]
+        )
+    with pytest.raises(CoreError) as rust:
+        core.one("inequality_measures", {"order": "subgroup", "measures": ["D"]}, data=data)
+    assert python_error_fields(py.value) == rust.value.fields
+    opts = _c_measures(clib, {"order": "subgroup", "measures": ["D"]})
+    with pytest.raises(CError) as c_err:
+        clib.check(
+            clib.cm_inequality_measures(
+                ctypes.byref(C.stream(data)), ctypes.byref(opts), ctypes.byref(result)
+            )
+        )
+    assert c_err.value.fields == rust.value.fields
+    assert py.value.argument == "favourable"
+
+    # A contact before the person's birth (transition: names the table).
+    contacts = demo["contacts"]
+    dates = contacts["contact_date"].to_pylist()
+    dates[5] = dt.date(1990, 1, 1)
+    contacts = contacts.set_column(
+        contacts.schema.get_field_index("contact_date"),
+        "contact_date",
+        pa.array(dates, pa.date32()),
+    )
+    tables = {"persons": demo["persons"], "referrals": demo["referrals"], "contacts": contacts}
+    with pytest.raises(cm.CollabMetricsError) as py:
+        cm.transition.summary(*tables.values(), data_end=DATA_END)
+    with pytest.raises(CoreError) as rust:
+        core.one("transition_summary", {"data_end": days(DATA_END)}, **tables)
+    assert python_error_fields(py.value) == rust.value.fields
+    assert py.value.table == "contacts"
+    streams = [C.stream(t) for t in tables.values()]
+    outs = [C.stream(pa.table({})) for _ in range(4)]
+    with pytest.raises(CError) as c_err:
+        clib.check(
+            clib.cm_transition_analyse(
+                *[ctypes.byref(s) for s in streams],
+                None,
+                ctypes.byref(clib.cm_transition_options_default(days(DATA_END))),
+                *[ctypes.byref(s) for s in outs],
+            )
+        )
+    assert c_err.value.fields == rust.value.fields
+    run = cli.run(
+        "transition",
+        *[a for k, t in tables.items() for a in (f"--{k}", cli.file(t))],
+        "--data-end",
+        DATA_END.isoformat(),
+    )
+    assert (
+        run.returncode == 1
+        and run.stderr.strip() == f"collabmetrics: {rust.value.fields['message']}"
+    )
+
+    # A negative value of an individual index (a vector kernel in every face).
+    values = np.array([3.0, -1.0, 2.0])
+    with pytest.raises(cm.CollabMetricsError) as py:
+        cm.inequality.gini(values)
+    with pytest.raises(CoreError) as rust:
+        core.one("inequality_index", {"measure": "gini"}, data=pa.table({"values": values}))
+    assert python_error_fields(py.value) == rust.value.fields
+    res = np.zeros(1)
+    with pytest.raises(CError) as c_err:
+        clib.check(clib.cm_gini(ptr(values), None, ctypes.c_size_t(3), ptr(res)))
+    assert c_err.value.fields == rust.value.fields
+
+
+def test_version_is_the_same(clib: C, cli: Cli) -> None:
+    assert clib.cm_version().decode() == cm.__version__
+    assert cli("--version")[0].split() == ["collabmetrics", cm.__version__]
+
+
+# ---------------------------------------------------------------------------------------------
+# Column maps: our column names mapped to the caller's, in every face that has them.
+
+
+def _renamed(table: pa.Table, columns: dict[str, str]) -> pa.Table:
+    return table.rename_columns([columns.get(n, n) for n in table.column_names])
+
+
+def test_oap_column_map(core: Core, clib: C, cli: Cli, demo: dict[str, pa.Table]) -> None:
+    """oap::measures on an extract with its own column names: Python `columns`, C
+    `column_names`, CLI `--column OURS=THEIRS`, Rust's ColumnMap."""
+    columns = {"start_date": "StartDateHospProvSpell", "reason": "ReasonOAP", "place": "Place"}
+    placements = _renamed(demo["placements"], columns)
+    py = cm.oap.measures(placements, start=START, end=END, by="place", columns=columns)
+    assert "Place" in py.column_names
+    rust = core.one(
+        "oap",
+        {"start": days(START), "end": days(END), "by": ["place"]},
+        columns=columns,
+        placements=placements,
+    )
+    assert_same(py, rust, "Rust")
+    opts = clib.cm_oap_options_default(days(START), days(END))
+    opts.by, opts.by_len = clib.strings(["place"])
+    pairs = [x for kv in columns.items() for x in kv]
+    opts.column_names, n = clib.strings(pairs)
+    opts.column_names_len = n // 2
+    result = C.stream(pa.table({}))
+    clib.check(
+        clib.cm_oap_measures(
+            ctypes.byref(C.stream(placements)), ctypes.byref(opts), None, None, ctypes.byref(result)
+        )
+    )
+    assert_same(py, C.table(result), "C")
+    stdout, _ = cli(
+        "oap",
+        "--placements",
+        cli.file(placements),
+        "--start",
+        START.isoformat(),
+        "--end",
+        END.isoformat(),
+        "--by",
+        "place",
+        *[a for k, v in columns.items() for a in ("--column", f"{k}={v}")],
+    )
+    assert_csv_same(py, stdout, "CLI")
+
+
+def test_transition_column_map(core: Core, clib: C, cli: Cli, demo: dict[str, pa.Table]) -> None:
+    """One map for every input table (Python `columns`, C `column_names`, CLI `--column`)."""
+    columns = {"person_id": "PatId", "date_of_birth": "PersonBirthDate", "received_date": "RefDate"}
+    tables = {k: _renamed(demo[k], columns) for k in ["persons", "referrals", "contacts"]}
+    py = cm.transition.summary(*tables.values(), data_end=DATA_END, columns=columns)
+    assert_same(
+        py,
+        core.one("transition_summary", {"data_end": days(DATA_END)}, columns=columns, **tables),
+        "Rust",
+    )
+    opts = clib.cm_transition_options_default(days(DATA_END))
+    pairs = [x for kv in columns.items() for x in kv]
+    opts.column_names, n = clib.strings(pairs)
+    opts.column_names_len = n // 2
+    streams = [C.stream(t) for t in tables.values()]
+    outs = [C.stream(pa.table({})) for _ in range(4)]
+    clib.check(
+        clib.cm_transition_analyse(
+            *[ctypes.byref(s) for s in streams],
+            None,
+            ctypes.byref(opts),
+            *[ctypes.byref(s) for s in outs],
+        )
+    )
+    assert_same(py, C.table(outs[2]), "C")
+    stdout, _ = cli(
+        "transition",
+        *[a for k, t in tables.items() for a in (f"--{k}", cli.file(t))],
+        "--data-end",
+        DATA_END.isoformat(),
+        *[a for k, v in columns.items() for a in ("--column", f"{k}={v}")],
+    )
+    assert_csv_same(py, stdout, "CLI")

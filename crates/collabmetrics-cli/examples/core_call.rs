@@ -4,8 +4,11 @@
 //! are the core's `Default`s: `{}` is a call with every default).
 //!
 //! ```text
-//! core_call ENTRY OUT_DIR OPTIONS_JSON [NAME=PATH.parquet ...]
+//! core_call ENTRY OUT_DIR OPTIONS_JSON [NAME=PATH.parquet ...] [--columns=MAP_JSON]
 //! ```
+//!
+//! `--columns` maps our column names to the inputs' (`{"start_date": "StartDate"}`), for every
+//! input, as the other faces' column maps do.
 //!
 //! Each result table is written to `OUT_DIR/<name>.parquet` with its schema (types and the
 //! diagnostics in the schema metadata) as the core built it; scalar results are one-row
@@ -36,6 +39,14 @@ fn main() -> ExitCode {
         eprintln!("usage: core_call ENTRY OUT_DIR OPTIONS_JSON [NAME=PATH.parquet ...]");
         return ExitCode::from(64);
     };
+    let (maps, inputs): (Vec<&String>, Vec<&String>) =
+        inputs.iter().partition(|a| a.starts_with("--columns="));
+    let map: Result<ColumnMap, String> = match maps.last() {
+        None => Ok(ColumnMap::new()),
+        Some(a) => serde_json::from_str::<BTreeMap<String, String>>(&a["--columns=".len()..])
+            .map(|m| m.into_iter().collect())
+            .map_err(|e| format!("--columns: {e}")),
+    };
     let inputs: Result<BTreeMap<String, PathBuf>, String> = inputs
         .iter()
         .map(|a| {
@@ -46,7 +57,7 @@ fn main() -> ExitCode {
         .collect();
     let result = inputs.and_then(|inputs| {
         let options: Value = serde_json::from_str(options).map_err(|e| e.to_string())?;
-        let inputs = Inputs::read(&inputs)?;
+        let inputs = Inputs::read(&inputs, &map?)?;
         call(entry, options, &inputs).map_err(|e| error_json(&e))
     });
     match result.and_then(|outputs| write_all(Path::new(out_dir), outputs)) {
@@ -78,7 +89,7 @@ fn error_json(e: &Error) -> String {
 struct Inputs(BTreeMap<String, Input>);
 
 impl Inputs {
-    fn read(paths: &BTreeMap<String, PathBuf>) -> Result<Self, String> {
+    fn read(paths: &BTreeMap<String, PathBuf>, map: &ColumnMap) -> Result<Self, String> {
         let mut out = BTreeMap::new();
         for (name, path) in paths {
             let what = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
@@ -89,7 +100,7 @@ impl Inputs {
             // The builder's schema has the file's schema metadata; the reader's has none.
             let schema = builder.schema().clone();
             let reader = builder.build().map_err(|e| what(&e))?;
-            let input = Input::from_reader(schema, reader, ColumnMap::new())
+            let input = Input::from_reader(schema, reader, map.clone())
                 .map_err(|e| error_json(&e.in_table(name)))?;
             out.insert(name.clone(), input);
         }

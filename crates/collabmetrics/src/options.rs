@@ -284,7 +284,13 @@ mod tests {
     /// rounded; the workspace enables its `float_roundtrip`).
     #[test]
     fn floats_in_options_json_parse_bit_for_bit() {
-        for x in [9.0 / 37.0, 0.1 + 0.2, 1.0 / 3.0, 2.0f64.sqrt() * 1e-7, 123456.789e-300] {
+        for x in [
+            9.0 / 37.0,
+            0.1 + 0.2,
+            1.0 / 3.0,
+            2.0f64.sqrt() * 1e-7,
+            123456.789e-300,
+        ] {
             let text = format!(r#"{{"multiplier": {x:?}}}"#);
             let o: crate::table::ProportionTableOptions = serde_json::from_str(&text).unwrap();
             assert_eq!(o.options.multiplier.to_bits(), x.to_bits(), "{text}");

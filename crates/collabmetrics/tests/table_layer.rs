@@ -317,9 +317,15 @@ fn append_column_keeps_metadata_and_refuses_clashes() {
 fn one_batch_keeps_the_schema_metadata_as_several_do() {
     // A reader (Parquet's, for one) may give batches whose schemas lack the table's metadata:
     // the input has the table's schema, roles included, however many batches it came in.
-    let b = batch(vec![("n", Arc::new(Int64Array::from(vec![3, 12])) as ArrayRef)]);
+    let b = batch(vec![(
+        "n",
+        Arc::new(Int64Array::from(vec![3, 12])) as ArrayRef,
+    )]);
     let mut metadata = std::collections::HashMap::new();
-    metadata.insert(table::ROLES_KEY.to_owned(), r#"{"counts":["n"]}"#.to_owned());
+    metadata.insert(
+        table::ROLES_KEY.to_owned(),
+        r#"{"counts":["n"]}"#.to_owned(),
+    );
     let schema = Arc::new(b.schema().as_ref().clone().with_metadata(metadata));
     for batches in [vec![b.clone()], vec![b.clone(), b.clone()]] {
         let input = Input::new(schema.clone(), &batches, ColumnMap::new()).unwrap();
@@ -335,6 +341,9 @@ fn one_batch_keeps_the_schema_metadata_as_several_do() {
     )]));
     for batches in [vec![b.clone()], vec![b.clone(), b]] {
         let e = Input::new(other.clone(), &batches, ColumnMap::new()).unwrap_err();
-        assert!(e.to_string().contains("batches do not share one schema"), "{e}");
+        assert!(
+            e.to_string().contains("batches do not share one schema"),
+            "{e}"
+        );
     }
 }

@@ -63,9 +63,10 @@ impl Input {
             .map(|b| {
                 let fields = b.schema_ref().fields();
                 let same = fields.len() == schema.fields().len()
-                    && fields.iter().zip(schema.fields()).all(|(f, g)| {
-                        f.name() == g.name() && f.data_type() == g.data_type()
-                    });
+                    && fields
+                        .iter()
+                        .zip(schema.fields())
+                        .all(|(f, g)| f.name() == g.name() && f.data_type() == g.data_type());
                 if !same {
                     return Err(shared(format!(
                         "a batch has columns {:?}, the table {:?}",
