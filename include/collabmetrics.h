@@ -401,26 +401,50 @@ typedef struct CmDiscloseOptions {
    * Count columns (`counts_len` names); used when `has_counts` is true.
    */
   const char *const *counts;
+  /**
+   * Number of names in `counts`.
+   */
   size_t counts_len;
+  /**
+   * Whether `counts` is given (false: the count columns the table's roles name).
+   */
   bool has_counts;
   /**
    * Derived values (`derived_len`); used when `has_derived` is true.
    */
   const struct CmDerived *derived;
+  /**
+   * Number of entries in `derived`.
+   */
   size_t derived_len;
+  /**
+   * Whether `derived` is given (false: the derived values the table's roles name).
+   */
   bool has_derived;
   /**
    * Key columns of a one- or two-way table (margins: rows where a key is null); used when
    * `has_dimensions` is true.
    */
   const char *const *dimensions;
+  /**
+   * Number of names in `dimensions`.
+   */
   size_t dimensions_len;
+  /**
+   * Whether `dimensions` is given (false: the dimensions the table's roles name).
+   */
   bool has_dimensions;
   /**
    * Key columns splitting the rows into separate tables; used when `has_by` is true.
    */
   const char *const *by;
+  /**
+   * Number of names in `by`.
+   */
   size_t by_len;
+  /**
+   * Whether `by` is given (false: the table's roles say).
+   */
   bool has_by;
   /**
    * NULL, or a boolean column marking national (England) rows, published unchanged.
@@ -457,6 +481,9 @@ typedef struct CmDistanceSummaryOptions {
    * Group columns (`by_len` names).
    */
   const char *const *by;
+  /**
+   * Number of names in `by`.
+   */
   size_t by_len;
   /**
    * NULL, or a column of weights (e.g. bed days): weighted mean, quantiles, share, bands.
@@ -475,7 +502,13 @@ typedef struct CmDistanceSummaryOptions {
    * One of `CM_BANDS_*`; with `CM_BANDS_CUSTOM`, the `band_edges_len` edges.
    */
   uint32_t bands;
+  /**
+   * With `CM_BANDS_CUSTOM`: the increasing band edges in km (NULL otherwise).
+   */
   const double *band_edges;
+  /**
+   * Number of values in `band_edges`.
+   */
   size_t band_edges_len;
   /**
    * Level of the median's and the share's intervals, in (0, 1) (default 0.95).
@@ -485,6 +518,9 @@ typedef struct CmDistanceSummaryOptions {
    * `column_names_len` pairs (our name, your name), as in `CmOapOptions`.
    */
   const char *const *column_names;
+  /**
+   * Number of pairs in `column_names`.
+   */
   size_t column_names_len;
 } CmDistanceSummaryOptions;
 
@@ -498,6 +534,9 @@ typedef struct CmInequalityOptions {
    * Columns whose combinations each hold one subgroup table (`by_len` names).
    */
   const char *const *by;
+  /**
+   * Number of names in `by`.
+   */
   size_t by_len;
   /**
    * The subgroup label column; NULL for "subgroup".
@@ -515,6 +554,9 @@ typedef struct CmInequalityOptions {
    * NULL, or the confidence limit columns (used by the linear SII without `se`).
    */
   const char *lower;
+  /**
+   * NULL, or the upper confidence limit column (with `lower`).
+   */
   const char *upper;
   /**
    * The population column; NULL for "population".
@@ -529,6 +571,9 @@ typedef struct CmInequalityOptions {
    * measure that applies to the dimension.
    */
   const char *const *measures;
+  /**
+   * Number of codes in `measures` (0: every measure that applies).
+   */
   size_t measures_len;
   /**
    * One of `CM_FAVOURABLE_*`: `CM_FAVOURABLE_LOW` when lower values are better (OAP rates,
@@ -585,6 +630,9 @@ typedef struct CmInequalityOptions {
    * `column_names_len` pairs (our name, your name), as in `CmOapOptions`.
    */
   const char *const *column_names;
+  /**
+   * Number of pairs in `column_names`.
+   */
   size_t column_names_len;
 } CmInequalityOptions;
 
@@ -594,9 +642,12 @@ typedef struct CmInequalityOptions {
  */
 typedef struct CmOapOptions {
   /**
-   * First and last reporting months (any day in them).
+   * First reporting month (any day in it), as given to `cm_oap_options_default`.
    */
   int32_t start;
+  /**
+   * Last reporting month (any day in it), as given to `cm_oap_options_default`.
+   */
   int32_t end;
   /**
    * One of `CM_WINDOW_*`.
@@ -606,6 +657,9 @@ typedef struct CmOapOptions {
    * Breakdown column names (`by_len` of them; our names, before `column_names` mapping).
    */
   const char *const *by;
+  /**
+   * Number of names in `by`.
+   */
   size_t by_len;
   /**
    * Inappropriate placements only (reason 10): the default, true.
@@ -615,12 +669,21 @@ typedef struct CmOapOptions {
    * One of `CM_BED_SCOPE_*`; with `CM_BED_SCOPE_LIST`, the `bed_types_len` codes.
    */
   uint32_t bed_scope;
+  /**
+   * With `CM_BED_SCOPE_LIST`: the bed type codes counted (NULL otherwise).
+   */
   const char *const *bed_types;
+  /**
+   * Number of codes in `bed_types`.
+   */
   size_t bed_types_len;
   /**
    * When true, open placements run through `data_cutoff` if it is before a period end.
    */
   bool has_data_cutoff;
+  /**
+   * The data cut-off date (read when `has_data_cutoff`): its night still counts.
+   */
   int32_t data_cutoff;
   /**
    * One of `CM_OVERLAP_*`.
@@ -639,6 +702,9 @@ typedef struct CmOapOptions {
    * {"start_date", "StartDateHospProvSpell"}: `2 * column_names_len` strings in all.
    */
   const char *const *column_names;
+  /**
+   * Number of pairs in `column_names`.
+   */
   size_t column_names_len;
   /**
    * NULL, or the name of a column of home-to-unit distances in km: adds the `distance_*`
@@ -669,11 +735,17 @@ typedef struct CmTransitionOptions {
    * of the data).
    */
   bool has_period_start;
+  /**
+   * First index or boundary date of the reporting period (read when `has_period_start`).
+   */
   int32_t period_start;
   /**
    * When true, index and boundary dates up to `period_end` (otherwise to `data_end`).
    */
   bool has_period_end;
+  /**
+   * Last index or boundary date of the reporting period (read when `has_period_end`).
+   */
   int32_t period_end;
   /**
    * Age at which CYPMHS ends (default 18).
@@ -683,6 +755,9 @@ typedef struct CmTransitionOptions {
    * Ages of cohort T on the index date (default 16 to 25 inclusive).
    */
   uint32_t min_age;
+  /**
+   * The oldest age of cohort T on the index date (see `min_age`).
+   */
   uint32_t max_age;
   /**
    * N of T1 and cohort B's engagement window (default 90).
@@ -692,7 +767,13 @@ typedef struct CmTransitionOptions {
    * Further T1 horizons in days (at most 7), when `has_horizons`.
    */
   bool has_horizons;
+  /**
+   * The horizons in days (read when `has_horizons`; default 30, 183, 365).
+   */
   const int32_t *horizons;
+  /**
+   * Number of values in `horizons`.
+   */
   size_t horizons_len;
   /**
    * Attended contacts needed for engagement (default 1).
@@ -702,25 +783,49 @@ typedef struct CmTransitionOptions {
    * ATTENDED OR DID NOT ATTEND codes (2–7) meaning attended, when `has_attended_codes`.
    */
   bool has_attended_codes;
+  /**
+   * The attended codes (read when `has_attended_codes`; default 5, 6).
+   */
   const uint16_t *attended_codes;
+  /**
+   * Number of codes in `attended_codes`.
+   */
   size_t attended_codes_len;
   /**
    * Codes (2–7) meaning did not attend, when `has_dna_codes`.
    */
   bool has_dna_codes;
+  /**
+   * The did-not-attend codes (read when `has_dna_codes`; default 3, 7).
+   */
   const uint16_t *dna_codes;
+  /**
+   * Number of codes in `dna_codes`.
+   */
   size_t dna_codes_len;
   /**
    * CONSULTATION MECHANISM codes that are direct contact, when `has_direct_mechanisms`.
    */
   bool has_direct_mechanisms;
+  /**
+   * The direct mechanisms (read when `has_direct_mechanisms`; default 01, 02, 04, 11).
+   */
   const uint16_t *direct_mechanisms;
+  /**
+   * Number of codes in `direct_mechanisms`.
+   */
   size_t direct_mechanisms_len;
   /**
    * Adult crisis team types (strings such as "A02"), when `has_crisis_team_types`.
    */
   bool has_crisis_team_types;
+  /**
+   * The crisis team types (read when `has_crisis_team_types`; default A02, A11, A19–A25).
+   */
   const char *const *crisis_team_types;
+  /**
+   * Number of strings in `crisis_team_types`.
+   */
   size_t crisis_team_types_len;
   /**
    * Lookback for CYPMHS involvement before an adult referral (default 183 days).
@@ -753,7 +858,13 @@ typedef struct CmTransitionOptions {
    * `column_names` mapping; `has_by` with `by_len` 0: only "all" and the age bands).
    */
   bool has_by;
+  /**
+   * The breakdown column names (read when `has_by`).
+   */
   const char *const *by;
+  /**
+   * Number of names in `by`.
+   */
   size_t by_len;
   /**
    * Add the optional 18–24 age band to the summary (default false).
@@ -764,6 +875,9 @@ typedef struct CmTransitionOptions {
    * every input table (e.g. {"person_id", "Person_ID"} renames it in all of them).
    */
   const char *const *column_names;
+  /**
+   * Number of pairs in `column_names`.
+   */
   size_t column_names_len;
 } CmTransitionOptions;
 

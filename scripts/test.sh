@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every test of collabmetrics: formatting and lints, Rust (core, CLI, C ABI, header check),
-# C programs under valgrind, and the Python package. Run from anywhere; sets itself up.
+# Every test of collabmetrics: formatting, lints and rustdoc, Rust (core, demo, CLI, C ABI,
+# header check, the README's Rust examples as doctests), C programs under valgrind, and the
+# Python package. Run from anywhere; sets itself up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
@@ -14,7 +15,10 @@ step "rustfmt and clippy"
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "Rust tests (core, CLI, C ABI and its header)"
+step "rustdoc (broken links and other warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace --locked
+
+step "Rust tests (core, demo, CLI, C ABI and its header, the README's Rust examples)"
 # The pyo3 crate is an extension module: it links against the interpreter that loads it, so it
 # is tested from Python below, not as a Rust test binary.
 cargo test --workspace --exclude collabmetrics-python --locked

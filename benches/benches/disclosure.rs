@@ -5,10 +5,10 @@
 //! suppressed count. Target: under 1 s. The same for ten years is timed once and printed.
 
 use arrow_array::{cast::AsArray, ArrayRef, RecordBatch, StringArray};
-use collabmetrics::demo::{generate, DemoOptions};
 use collabmetrics::disclosure::{disclose, DisclosureOptions, Rule};
 use collabmetrics::oap::{self, OapOptions};
 use collabmetrics::table::{ColumnMap, Input};
+use collabmetrics_demo::{generate, DemoOptions};
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
 use std::sync::Arc;

@@ -2,9 +2,9 @@
 //! (the demo collaborative at national scale). Target: under 0.2 s on two cores.
 
 use arrow_array::{cast::AsArray, ArrayRef, RecordBatch, StringArray};
-use collabmetrics::demo::{generate, DemoOptions};
 use collabmetrics::oap::{self, OapOptions, Window};
 use collabmetrics::table::{ColumnMap, Input};
+use collabmetrics_demo::{generate, DemoOptions};
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
 use std::sync::Arc;

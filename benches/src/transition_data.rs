@@ -20,16 +20,12 @@ use collabmetrics::transition::date_at_age;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// SplitMix64: small, fast and good enough for test data.
-struct Rng(u64);
+/// The benchmark's few draws, on the library's generator ([`collabmetrics::rng::Rng`]).
+struct Rng(collabmetrics::rng::Rng);
 
 impl Rng {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// Uniform in `[lo, hi]`.
@@ -39,7 +35,7 @@ impl Rng {
     }
 
     fn chance(&mut self, p: f64) -> bool {
-        ((self.next() >> 11) as f64 / (1u64 << 53) as f64) < p
+        self.0.uniform() < p
     }
 
     /// Index drawn with probability proportional to `weights`.
@@ -273,7 +269,7 @@ impl TransitionData {
         let row_order = order;
         let start = days_from_civil(2019, 4, 1);
         let data_end = days_from_civil(2024, 3, 31);
-        let mut rng = Rng(seed);
+        let mut rng = Rng(collabmetrics::rng::Rng::new(seed, 0));
         let (mut r, mut c) = (Referrals::default(), Contacts::default());
         r.person.reserve(people * 7 / 4);
         c.date.reserve(people * 13);

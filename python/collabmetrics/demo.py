@@ -4,8 +4,9 @@ Four places (Dartford, Gravesham and Swanley; West Kent; Medway and Swale; East 
 LSOA-like home areas with population by age band, sex and IMD decile, local and out-of-area
 units with coordinates in latitude/longitude and British National Grid, out-of-area
 placements, all admissions, and young people's referrals and care contacts. Every figure is
-invented by a seeded generator in the Rust core (the same seed gives the same tables in every
-language); each table's schema metadata says ``synthetic: true``.
+invented by a seeded generator in Rust (the ``collabmetrics-demo`` crate, drawing from the
+core's random generator; the same seed gives the same tables in every language); each
+table's schema metadata says ``synthetic: true``.
 """
 
 from __future__ import annotations

@@ -67,20 +67,28 @@ pub struct CmDiscloseOptions {
     pub rule: *const c_char,
     /// Count columns (`counts_len` names); used when `has_counts` is true.
     pub counts: *const *const c_char,
+    /// Number of names in `counts`.
     pub counts_len: usize,
+    /// Whether `counts` is given (false: the count columns the table's roles name).
     pub has_counts: bool,
     /// Derived values (`derived_len`); used when `has_derived` is true.
     pub derived: *const CmDerived,
+    /// Number of entries in `derived`.
     pub derived_len: usize,
+    /// Whether `derived` is given (false: the derived values the table's roles name).
     pub has_derived: bool,
     /// Key columns of a one- or two-way table (margins: rows where a key is null); used when
     /// `has_dimensions` is true.
     pub dimensions: *const *const c_char,
+    /// Number of names in `dimensions`.
     pub dimensions_len: usize,
+    /// Whether `dimensions` is given (false: the dimensions the table's roles name).
     pub has_dimensions: bool,
     /// Key columns splitting the rows into separate tables; used when `has_by` is true.
     pub by: *const *const c_char,
+    /// Number of names in `by`.
     pub by_len: usize,
+    /// Whether `by` is given (false: the table's roles say).
     pub has_by: bool,
     /// NULL, or a boolean column marking national (England) rows, published unchanged.
     pub national: *const c_char,

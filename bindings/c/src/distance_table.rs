@@ -27,6 +27,7 @@ pub struct CmDistanceSummaryOptions {
     pub distance: *const c_char,
     /// Group columns (`by_len` names).
     pub by: *const *const c_char,
+    /// Number of names in `by`.
     pub by_len: usize,
     /// NULL, or a column of weights (e.g. bed days): weighted mean, quantiles, share, bands.
     pub weight: *const c_char,
@@ -37,12 +38,15 @@ pub struct CmDistanceSummaryOptions {
     pub threshold: f64,
     /// One of `CM_BANDS_*`; with `CM_BANDS_CUSTOM`, the `band_edges_len` edges.
     pub bands: u32,
+    /// With `CM_BANDS_CUSTOM`: the increasing band edges in km (NULL otherwise).
     pub band_edges: *const f64,
+    /// Number of values in `band_edges`.
     pub band_edges_len: usize,
     /// Level of the median's and the share's intervals, in (0, 1) (default 0.95).
     pub confidence: f64,
     /// `column_names_len` pairs (our name, your name), as in `CmOapOptions`.
     pub column_names: *const *const c_char,
+    /// Number of pairs in `column_names`.
     pub column_names_len: usize,
 }
 

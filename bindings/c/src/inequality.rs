@@ -205,6 +205,7 @@ pub unsafe extern "C" fn cm_generalized_entropy(
 pub struct CmInequalityOptions {
     /// Columns whose combinations each hold one subgroup table (`by_len` names).
     pub by: *const *const c_char,
+    /// Number of names in `by`.
     pub by_len: usize,
     /// The subgroup label column; NULL for "subgroup".
     pub subgroup: *const c_char,
@@ -214,6 +215,7 @@ pub struct CmInequalityOptions {
     pub se: *const c_char,
     /// NULL, or the confidence limit columns (used by the linear SII without `se`).
     pub lower: *const c_char,
+    /// NULL, or the upper confidence limit column (with `lower`).
     pub upper: *const c_char,
     /// The population column; NULL for "population".
     pub population: *const c_char,
@@ -222,6 +224,7 @@ pub struct CmInequalityOptions {
     /// Measure codes to compute (`measures_len` of them, e.g. "SII", "MDBW"); none: every
     /// measure that applies to the dimension.
     pub measures: *const *const c_char,
+    /// Number of codes in `measures` (0: every measure that applies).
     pub measures_len: usize,
     /// One of `CM_FAVOURABLE_*`: `CM_FAVOURABLE_LOW` when lower values are better (OAP rates,
     /// disengagement), `CM_FAVOURABLE_HIGH` when higher are (engagement). Default
@@ -252,6 +255,7 @@ pub struct CmInequalityOptions {
     pub multiplier: f64,
     /// `column_names_len` pairs (our name, your name), as in `CmOapOptions`.
     pub column_names: *const *const c_char,
+    /// Number of pairs in `column_names`.
     pub column_names_len: usize,
 }
 

@@ -18,6 +18,8 @@
 //!   `collabmetrics::panic`, which keeps it off standard error) and reported as `CM_PANIC`,
 //!   kind "internal".
 
+#![warn(missing_docs)]
+
 mod args;
 mod disclosure;
 mod distance;

@@ -32,22 +32,27 @@ pub const CM_OVERLAP_TRUNCATE: u32 = 1;
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct CmOapOptions {
-    /// First and last reporting months (any day in them).
+    /// First reporting month (any day in it), as given to `cm_oap_options_default`.
     pub start: i32,
+    /// Last reporting month (any day in it), as given to `cm_oap_options_default`.
     pub end: i32,
     /// One of `CM_WINDOW_*`.
     pub window: u32,
     /// Breakdown column names (`by_len` of them; our names, before `column_names` mapping).
     pub by: *const *const c_char,
+    /// Number of names in `by`.
     pub by_len: usize,
     /// Inappropriate placements only (reason 10): the default, true.
     pub inappropriate_only: bool,
     /// One of `CM_BED_SCOPE_*`; with `CM_BED_SCOPE_LIST`, the `bed_types_len` codes.
     pub bed_scope: u32,
+    /// With `CM_BED_SCOPE_LIST`: the bed type codes counted (NULL otherwise).
     pub bed_types: *const *const c_char,
+    /// Number of codes in `bed_types`.
     pub bed_types_len: usize,
     /// When true, open placements run through `data_cutoff` if it is before a period end.
     pub has_data_cutoff: bool,
+    /// The data cut-off date (read when `has_data_cutoff`): its night still counts.
     pub data_cutoff: i32,
     /// One of `CM_OVERLAP_*`.
     pub overlap: u32,
@@ -58,6 +63,7 @@ pub struct CmOapOptions {
     /// `column_names_len` pairs of strings (our name, your name), e.g.
     /// {"start_date", "StartDateHospProvSpell"}: `2 * column_names_len` strings in all.
     pub column_names: *const *const c_char,
+    /// Number of pairs in `column_names`.
     pub column_names_len: usize,
     /// NULL, or the name of a column of home-to-unit distances in km: adds the `distance_*`
     /// summary columns (placements started in each period).

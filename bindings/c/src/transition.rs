@@ -36,38 +36,51 @@ pub struct CmTransitionOptions {
     /// When true, index and boundary dates from `period_start` on (otherwise from the start
     /// of the data).
     pub has_period_start: bool,
+    /// First index or boundary date of the reporting period (read when `has_period_start`).
     pub period_start: i32,
     /// When true, index and boundary dates up to `period_end` (otherwise to `data_end`).
     pub has_period_end: bool,
+    /// Last index or boundary date of the reporting period (read when `has_period_end`).
     pub period_end: i32,
     /// Age at which CYPMHS ends (default 18).
     pub boundary_age: u32,
     /// Ages of cohort T on the index date (default 16 to 25 inclusive).
     pub min_age: u32,
+    /// The oldest age of cohort T on the index date (see `min_age`).
     pub max_age: u32,
     /// N of T1 and cohort B's engagement window (default 90).
     pub engagement_days: i32,
     /// Further T1 horizons in days (at most 7), when `has_horizons`.
     pub has_horizons: bool,
+    /// The horizons in days (read when `has_horizons`; default 30, 183, 365).
     pub horizons: *const i32,
+    /// Number of values in `horizons`.
     pub horizons_len: usize,
     /// Attended contacts needed for engagement (default 1).
     pub min_attended_contacts: u32,
     /// ATTENDED OR DID NOT ATTEND codes (2–7) meaning attended, when `has_attended_codes`.
     pub has_attended_codes: bool,
+    /// The attended codes (read when `has_attended_codes`; default 5, 6).
     pub attended_codes: *const u16,
+    /// Number of codes in `attended_codes`.
     pub attended_codes_len: usize,
     /// Codes (2–7) meaning did not attend, when `has_dna_codes`.
     pub has_dna_codes: bool,
+    /// The did-not-attend codes (read when `has_dna_codes`; default 3, 7).
     pub dna_codes: *const u16,
+    /// Number of codes in `dna_codes`.
     pub dna_codes_len: usize,
     /// CONSULTATION MECHANISM codes that are direct contact, when `has_direct_mechanisms`.
     pub has_direct_mechanisms: bool,
+    /// The direct mechanisms (read when `has_direct_mechanisms`; default 01, 02, 04, 11).
     pub direct_mechanisms: *const u16,
+    /// Number of codes in `direct_mechanisms`.
     pub direct_mechanisms_len: usize,
     /// Adult crisis team types (strings such as "A02"), when `has_crisis_team_types`.
     pub has_crisis_team_types: bool,
+    /// The crisis team types (read when `has_crisis_team_types`; default A02, A11, A19–A25).
     pub crisis_team_types: *const *const c_char,
+    /// Number of strings in `crisis_team_types`.
     pub crisis_team_types_len: usize,
     /// Lookback for CYPMHS involvement before an adult referral (default 183 days).
     pub cyp_lookback_days: i32,
@@ -86,13 +99,16 @@ pub struct CmTransitionOptions {
     /// Person columns to break the summary down by, when `has_by` (our names, before
     /// `column_names` mapping; `has_by` with `by_len` 0: only "all" and the age bands).
     pub has_by: bool,
+    /// The breakdown column names (read when `has_by`).
     pub by: *const *const c_char,
+    /// Number of names in `by`.
     pub by_len: usize,
     /// Add the optional 18–24 age band to the summary (default false).
     pub age_band_18_24: bool,
     /// `column_names_len` pairs (our name, your name), as in `CmOapOptions`. One map serves
     /// every input table (e.g. {"person_id", "Person_ID"} renames it in all of them).
     pub column_names: *const *const c_char,
+    /// Number of pairs in `column_names`.
     pub column_names_len: usize,
 }
 

@@ -1,7 +1,7 @@
 //! The demo collaborative's tables.
 
 use crate::to_py;
-use collabmetrics::demo::{self, DemoOptions};
+use collabmetrics_demo::{self as demo, DemoOptions};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use pyo3_arrow::PyTable;

@@ -3,10 +3,12 @@
 //! It only converts: Arrow tables in (any object with `__arrow_c_stream__`, via pyo3-arrow),
 //! options from Python values to the core's option structs (option names parsed by the core),
 //! the core's tidy result out as a pyarrow Table with its diagnostics in the schema metadata,
-//! and the core's `Error` to the exception of its kind ([`errors`]). Every computation runs in
-//! the core with the GIL released, and every function runs behind one guard ([`guard`]) that
+//! and the core's `Error` to the exception of its kind (`errors`). Every computation runs in
+//! the core with the GIL released, and every function runs behind one guard (`guard`) that
 //! turns a panic into `InternalError`. The Python package (`python/collabmetrics`) wraps these
-//! functions with docstrings and frame round trips; its defaults come from [`options`].
+//! functions with docstrings and frame round trips; its defaults come from `options`.
+
+#![warn(missing_docs)]
 
 mod demo;
 mod disclosure;

@@ -50,17 +50,32 @@ fn to_python<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>>
     })
 }
 
+/// The names `defaults` knows: the core's entry point families, then the demo crate's.
+fn default_names() -> Vec<&'static str> {
+    let mut names = options::NAMES.to_vec();
+    names.push(DEMO);
+    names
+}
+
+/// The name of the demo data's defaults (the `collabmetrics-demo` crate's `DemoOptions`).
+const DEMO: &str = "demo";
+
 /// The core's default options of the entry points `name` (see `DEFAULTS`) as a dict keyed by
 /// the options' names; None where an option has no default and must be given. Floats the
 /// core holds as whole numbers (e.g. a multiplier of 100000.0) come back as floats.
 #[pyfunction]
 fn defaults<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
-    let value = options::defaults(name).ok_or_else(|| {
+    let value = if name == DEMO {
+        serde_json::to_value(collabmetrics_demo::DemoOptions::default()).ok()
+    } else {
+        options::defaults(name)
+    };
+    let value = value.ok_or_else(|| {
         to_py(Error::invalid_argument(
             "name",
             format!(
                 "no defaults named \"{name}\"; expected one of {}",
-                options::NAMES
+                default_names()
                     .iter()
                     .map(|n| format!("\"{n}\""))
                     .collect::<Vec<_>>()
@@ -93,7 +108,7 @@ fn names<T: OptionEnum>() -> Vec<&'static str> {
 /// annotations against them), and `parse_date`.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     use collabmetrics::{disclosure, distance, inequality, oap, stats, table, transition};
-    m.add("DEFAULTS", options::NAMES.to_vec())?;
+    m.add("DEFAULTS", default_names())?;
     m.add("INEQUALITY_MEASURES", names::<inequality::Measure>())?;
     let all = PyDict::new(m.py());
     macro_rules! enums {

@@ -4,9 +4,8 @@
 use crate::options::parse;
 use crate::{run, to_py};
 use collabmetrics::stats::{
-    DsrOptions, IsrOptions, MeanOptions, ProportionOptions, RateOptions, StandardPopulation,
+    self, DsrOptions, IsrOptions, MeanOptions, ProportionOptions, RateOptions, StandardPopulation,
 };
-use collabmetrics::table;
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
 
@@ -21,7 +20,7 @@ fn proportion_table<'py>(
     multiplier: f64,
     method: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let opts = table::ProportionTableOptions {
+    let opts = stats::ProportionTableOptions {
         numerator,
         denominator,
         options: ProportionOptions {
@@ -30,7 +29,7 @@ fn proportion_table<'py>(
             method: parse(method)?,
         },
     };
-    run(py, data, move |input| table::proportion_table(input, &opts))
+    run(py, data, move |input| stats::proportion_table(input, &opts))
 }
 
 /// Crude rates of `table[count] / table[denominator]`, row by row.
@@ -44,7 +43,7 @@ fn rate_table<'py>(
     multiplier: f64,
     method: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let opts = table::RateTableOptions {
+    let opts = stats::RateTableOptions {
         count,
         denominator,
         options: RateOptions {
@@ -53,7 +52,7 @@ fn rate_table<'py>(
             method: parse(method)?,
         },
     };
-    run(py, data, move |input| table::rate_table(input, &opts))
+    run(py, data, move |input| stats::rate_table(input, &opts))
 }
 
 /// Directly standardised rates per group. `standard` is a built-in name, or `custom` holds
@@ -77,7 +76,7 @@ fn dsr_table<'py>(
         Some((ages, weights)) => StandardPopulation::custom(ages, weights).map_err(to_py)?,
         None => StandardPopulation::of(parse(standard)?),
     };
-    let opts = table::DsrTableOptions {
+    let opts = stats::DsrTableOptions {
         count,
         population,
         age_band,
@@ -89,7 +88,7 @@ fn dsr_table<'py>(
             method: parse(method)?,
         },
     };
-    run(py, data, move |input| table::dsr_table(input, &opts))
+    run(py, data, move |input| stats::dsr_table(input, &opts))
 }
 
 /// Indirectly standardised ratios (`kind="ratio"`) or rates (`kind="rate"`) per group; a
@@ -110,7 +109,7 @@ fn isr_table<'py>(
     multiplier: Option<f64>,
     method: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let opts = table::IsrTableOptions {
+    let opts = stats::IsrTableOptions {
         count,
         population,
         reference_count,
@@ -123,7 +122,7 @@ fn isr_table<'py>(
             kind: parse(kind)?,
         },
     };
-    run(py, data, move |input| table::isr_table(input, &opts))
+    run(py, data, move |input| stats::isr_table(input, &opts))
 }
 
 /// Means with Student t intervals per group.
@@ -135,12 +134,12 @@ fn mean_table<'py>(
     by: Vec<String>,
     confidence: f64,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let opts = table::MeanTableOptions {
+    let opts = stats::MeanTableOptions {
         value,
         by,
         options: MeanOptions { confidence },
     };
-    run(py, data, move |input| table::mean_table(input, &opts))
+    run(py, data, move |input| stats::mean_table(input, &opts))
 }
 
 /// Registers this module's functions.

@@ -22,7 +22,8 @@ use collabmetrics::inequality::{self, BootstrapOptions, ConcentrationCorrection,
 use collabmetrics::stats::{self, ProportionOptions, RateOptions};
 use collabmetrics::table::{self, display, ColumnMap, Input, TableResult};
 use collabmetrics::transition::{self, CurveOptions, Tables};
-use collabmetrics::{demo, disclosure, oap, Error};
+use collabmetrics::{disclosure, oap, Error};
+use collabmetrics_demo as demo;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
@@ -196,14 +197,14 @@ fn f64_batch(columns: &[(&str, Vec<f64>)]) -> collabmetrics::Result<RecordBatch>
 fn call(entry: &str, json: Value, inputs: &Inputs) -> collabmetrics::Result<Outputs> {
     let result = match entry {
         // Statistics: the table entry points and the row-wise kernels.
-        "proportion_table" => one(table::proportion_table(
+        "proportion_table" => one(stats::proportion_table(
             inputs.get("data")?,
             &options(json)?,
         )?),
-        "rate_table" => one(table::rate_table(inputs.get("data")?, &options(json)?)?),
-        "dsr_table" => one(table::dsr_table(inputs.get("data")?, &options(json)?)?),
-        "isr_table" => one(table::isr_table(inputs.get("data")?, &options(json)?)?),
-        "mean_table" => one(table::mean_table(inputs.get("data")?, &options(json)?)?),
+        "rate_table" => one(stats::rate_table(inputs.get("data")?, &options(json)?)?),
+        "dsr_table" => one(stats::dsr_table(inputs.get("data")?, &options(json)?)?),
+        "isr_table" => one(stats::isr_table(inputs.get("data")?, &options(json)?)?),
+        "mean_table" => one(stats::mean_table(inputs.get("data")?, &options(json)?)?),
         "proportion" => {
             let data = inputs.get("data")?;
             let o: ProportionOptions = options(json)?;

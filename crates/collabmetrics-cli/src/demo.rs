@@ -1,12 +1,11 @@
 //! `collabmetrics demo`: the collaborative report on the built-in demo collaborative, a
-//! SYNTHETIC Kent and Medway-shaped dataset from `collabmetrics::demo` (invented people and
+//! SYNTHETIC Kent and Medway-shaped dataset from `collabmetrics_demo` (invented people and
 //! services; the same seed always gives the same report).
 
 use crate::report::{num, Report, Section};
 use arrow_array::{
     cast::AsArray, types::Int64Type, Array, ArrayRef, Float64Array, RecordBatch, StringArray,
 };
-use collabmetrics::demo::{self, DemoOptions, DemoTables, PLACES};
 use collabmetrics::distance::{self, NullPolicy};
 use collabmetrics::inequality::{self, SiiOptions, Subgroup, ValueType};
 use collabmetrics::oap::{self, month_of, OapOptions, Window};
@@ -14,6 +13,7 @@ use collabmetrics::stats::{self, DsrOptions, MeanOptions, StandardPopulation};
 use collabmetrics::table::{format_date, ColumnMap, Input, TableResult};
 use collabmetrics::transition::{self, Analysis, BClass, Tables, TransitionOptions};
 use collabmetrics::{Error, Result};
+use collabmetrics_demo::{self as demo, DemoOptions, DemoTables, PLACES};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

@@ -4,6 +4,8 @@
 //! `collabmetrics oap` and `collabmetrics transition` compute the metrics from an analyst's
 //! own extracts (CSV or Parquet).
 
+#![warn(missing_docs)]
+
 mod args;
 mod demo;
 mod io;
@@ -13,7 +15,7 @@ mod report;
 mod transition_cmd;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use collabmetrics::demo::DemoOptions;
+use collabmetrics_demo::DemoOptions;
 use std::process::ExitCode;
 
 #[derive(Parser)]

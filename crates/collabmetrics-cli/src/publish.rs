@@ -8,13 +8,13 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int64Type};
 use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema};
-use collabmetrics::demo::{self, DemoOptions};
 use collabmetrics::disclosure::{disclose, DisclosureOptions, LogEntry, Rule};
 use collabmetrics::distance::{self, SummaryTableOptions};
 use collabmetrics::oap::{self, month_of, OapOptions, Window};
 use collabmetrics::table::{ColumnMap, Input, Roles, TableResult};
 use collabmetrics::transition::{self, Tables, TransitionOptions};
 use collabmetrics::{Error, Result};
+use collabmetrics_demo::{self as demo, DemoOptions};
 use std::collections::HashSet;
 use std::sync::Arc;
 

@@ -2,9 +2,9 @@
 //! young people: the same numbers as the library, bad files named.
 
 use arrow_array::RecordBatch;
-use collabmetrics::demo::{generate, DemoOptions, DemoTables};
 use collabmetrics::table::{format_date, ColumnMap, Input};
 use collabmetrics::transition::{self, Tables, TransitionOptions};
+use collabmetrics_demo::{generate, DemoOptions, DemoTables};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;

@@ -9,24 +9,28 @@
 //! `python/`) are thin layers over it: every number comes from here.
 //!
 //! * [`stats`]: kernels over slices: [`stats::proportion`] (Wilson), [`stats::rate`] (Byar /
-//!   exact Poisson), [`stats::dsr`] (Dobson), [`stats::isr`], [`stats::mean`] (Student t).
+//!   exact Poisson), [`stats::dsr`] (Dobson), [`stats::isr`], [`stats::mean`] (Student t), and
+//!   their table entry points ([`stats::proportion_table`], …).
 //! * [`distance`]: travel distance: BNG, geodesic and haversine distances, BNG → WGS84,
 //!   location lookups and distance summaries (median interval, share beyond 50 km, bands).
-//! * [`table`]: Arrow in and out: column mapping, type checks, grouping, tidy results.
+//! * [`table`]: the generic Arrow layer: column mapping, type checks and coercion, dates,
+//!   grouping, diagnostics, tidy results.
 //! * [`oap`]: out-of-area placements, OAP01–OAP11 per period and breakdown.
 //! * [`inequality`]: inequality indices: PHE's SII/RII with simulated limits, the WHO HEAT
 //!   grouped measures (D, R, ACI, RCI, BGV, BGSD, COV, MDB, MDM, MDR, IDIS, TI, MLD, PAF, PAR)
 //!   and a table entry point, and Gini (with Lorenz points), Theil, MLD, Atkinson, GE(α),
 //!   share ratios, decompositions, concentration indices and bootstrap intervals of
 //!   individual values.
-//! * [`demo`]: a seeded, clearly synthetic demo collaborative (areas, population, units,
-//!   placements, admissions, young people's referrals and contacts) for examples and benchmarks.
+//! * [`transition`]: transition disengagement for 16–25s moving from CYPMHS to adult
+//!   services: cohorts T and B, metrics T1–T9 by breakdown, time to the first adult contact.
+//! * [`rng`]: the seeded generator behind every simulation (and the `collabmetrics-demo`
+//!   crate's synthetic collaborative, kept out of this crate so a service does not compile it).
 //! * [`disclosure`]: small-number suppression and rounding for publication (NHS MHSDS and HES
 //!   rules), margins, derived values, hypercube secondary suppression and the LP audit.
 //! * [`error`]: one [`Error`] type naming the argument or column, the first bad row and the rule.
 //! * [`options`]: every option's names and defaults, which the C, Python and command-line faces
 //!   take from here.
-//! * [`panic`]: the guard the language boundaries run their calls in (a panic becomes an
+//! * [`mod@panic`]: the guard the language boundaries run their calls in (a panic becomes an
 //!   [`ErrorKind::Internal`] error, without a message on standard error).
 //!
 //! ```
@@ -35,7 +39,8 @@
 //! assert!((est.lower[0] - 0.5525444329688797).abs() < 1e-12); // PHEindicatormethods
 //! ```
 
-pub mod demo;
+#![warn(missing_docs)]
+
 pub mod disclosure;
 pub mod distance;
 pub mod error;
@@ -43,7 +48,7 @@ pub mod inequality;
 pub mod oap;
 pub mod options;
 pub mod panic;
-mod rng;
+pub mod rng;
 pub mod stats;
 pub mod table;
 pub mod transition;
@@ -52,3 +57,9 @@ pub use error::{Error, ErrorKind, Result};
 
 /// The library version (the crate version), as reported by every binding.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The repository's README, whose Rust examples `cargo test --doc` compiles and runs, so the
+/// snippets a new user pastes cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;

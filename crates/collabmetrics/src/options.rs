@@ -181,7 +181,8 @@ pub fn required(option: &str, why: &str) -> Error {
 /// `proportion_table`, `rate_table`, `dsr_table`, `isr_table`, `mean_table`, `oap::measures`,
 /// the distance table functions, `inequality::measures_table` (and its subgroup estimates from
 /// counts), the individual indices and their bootstrap, the transition functions, the
-/// time-to-contact curve and the demo data.
+/// time-to-contact curve and disclosure control. (The demo data's options are the
+/// `collabmetrics-demo` crate's `DemoOptions::default()`.)
 pub const NAMES: &[&str] = &[
     "proportion",
     "rate",
@@ -199,7 +200,6 @@ pub const NAMES: &[&str] = &[
     "inequality_bootstrap",
     "transition",
     "time_to_contact",
-    "demo",
     "disclosure",
 ];
 
@@ -212,13 +212,13 @@ fn json<T: Serialize>(value: T) -> Value {
 /// keys are the options' names in every language; `None` for an unknown name. Options without
 /// a safe default (e.g. OAP's `start`) are `null`: the caller must give them.
 pub fn defaults(name: &str) -> Option<Value> {
-    use crate::{demo, distance, inequality, oap, table, transition};
+    use crate::{distance, inequality, oap, stats, transition};
     Some(match name {
-        "proportion" => json(table::ProportionTableOptions::default()),
-        "rate" => json(table::RateTableOptions::default()),
-        "dsr" => json(table::DsrTableOptions::default()),
-        "isr" => json(table::IsrTableOptions::default()),
-        "mean" => json(table::MeanTableOptions::default()),
+        "proportion" => json(stats::ProportionTableOptions::default()),
+        "rate" => json(stats::RateTableOptions::default()),
+        "dsr" => json(stats::DsrTableOptions::default()),
+        "isr" => json(stats::IsrTableOptions::default()),
+        "mean" => json(stats::MeanTableOptions::default()),
         "oap" => json(oap::OapOptions::default()),
         "distance_points" => json(distance::PointsTableOptions::default()),
         "distance_convert" => json(distance::ConvertTableOptions::default()),
@@ -230,7 +230,6 @@ pub fn defaults(name: &str) -> Option<Value> {
         "inequality_bootstrap" => json(inequality::BootstrapOptions::default()),
         "transition" => json(transition::TransitionOptions::default()),
         "time_to_contact" => json(transition::CurveOptions::default()),
-        "demo" => json(demo::DemoOptions::default()),
         "disclosure" => json(crate::disclosure::DisclosureOptions::default()),
         _ => return None,
     })
@@ -292,7 +291,7 @@ mod tests {
             123456.789e-300,
         ] {
             let text = format!(r#"{{"multiplier": {x:?}}}"#);
-            let o: crate::table::ProportionTableOptions = serde_json::from_str(&text).unwrap();
+            let o: crate::stats::ProportionTableOptions = serde_json::from_str(&text).unwrap();
             assert_eq!(o.options.multiplier.to_bits(), x.to_bits(), "{text}");
         }
     }
@@ -319,12 +318,12 @@ mod tests {
 
     #[test]
     fn defaults_read_back_as_the_default_options() {
-        use crate::{demo, distance, inequality, oap, table, transition};
-        round_trip::<table::ProportionTableOptions>("proportion");
-        round_trip::<table::RateTableOptions>("rate");
-        round_trip::<table::DsrTableOptions>("dsr");
-        round_trip::<table::IsrTableOptions>("isr");
-        round_trip::<table::MeanTableOptions>("mean");
+        use crate::{distance, inequality, oap, stats, transition};
+        round_trip::<stats::ProportionTableOptions>("proportion");
+        round_trip::<stats::RateTableOptions>("rate");
+        round_trip::<stats::DsrTableOptions>("dsr");
+        round_trip::<stats::IsrTableOptions>("isr");
+        round_trip::<stats::MeanTableOptions>("mean");
         round_trip::<oap::OapOptions>("oap");
         round_trip::<distance::PointsTableOptions>("distance_points");
         round_trip::<distance::ConvertTableOptions>("distance_convert");
@@ -336,7 +335,6 @@ mod tests {
         round_trip::<inequality::BootstrapOptions>("inequality_bootstrap");
         round_trip::<transition::TransitionOptions>("transition");
         round_trip::<transition::CurveOptions>("time_to_contact");
-        round_trip::<demo::DemoOptions>("demo");
         // Options without a safe default are null, for the caller to give.
         assert!(defaults("oap").unwrap()["start"].is_null());
         assert!(defaults("transition").unwrap()["data_end"].is_null());

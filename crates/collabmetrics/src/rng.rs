@@ -3,8 +3,19 @@
 //! intervals and the demo tables never change when a dependency does: a seed and stream give
 //! the same draws for as long as this file is unchanged, on any number of threads.
 //!
-//! The distributions live with their users: the demo generator's in `demo/rng.rs`, the
-//! simulation's ziggurat normals in `inequality/rng.rs`.
+//! It is public so that everything seeded in the project draws from one generator: the
+//! simulated limits of [`crate::inequality`] (their ziggurat normals live in
+//! `inequality/rng.rs`) and the synthetic tables of the `collabmetrics-demo` crate (whose
+//! distributions live there). Draws for a given seed and stream are part of the API: a
+//! change to them is a breaking change.
+//!
+//! ```
+//! use collabmetrics::rng::Rng;
+//! let (mut a, mut b) = (Rng::new(2026, 1), Rng::new(2026, 1));
+//! assert_eq!(a.next_u64(), b.next_u64());
+//! let u = a.uniform();
+//! assert!((0.0..1.0).contains(&u));
+//! ```
 
 /// One step of SplitMix64: the recommended way to expand a 64-bit seed into xoshiro's state.
 fn splitmix64(state: &mut u64) -> u64 {
@@ -15,16 +26,17 @@ fn splitmix64(state: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// xoshiro256**: fast, 256 bits of state, passes BigCrush.
+/// xoshiro256**: fast, 256 bits of state, passes BigCrush. Not cryptographic.
 #[derive(Debug, Clone)]
-pub(crate) struct Rng {
+pub struct Rng {
     s: [u64; 4],
 }
 
 impl Rng {
     /// The generator for one `stream` of `seed` (one per table family, or per subgroup table
-    /// of a batch), so that changing how one is drawn never changes the others.
-    pub(crate) fn new(seed: u64, stream: u64) -> Self {
+    /// of a batch), so that changing how one is drawn never changes the others. The state is
+    /// SplitMix64 of `seed` mixed with `stream`, so any seed (0 included) is fine.
+    pub fn new(seed: u64, stream: u64) -> Self {
         let mut sm = seed ^ stream.wrapping_mul(0xD1B5_4A32_D192_ED03);
         let s = [
             splitmix64(&mut sm),
@@ -35,7 +47,8 @@ impl Rng {
         Rng { s }
     }
 
-    pub(crate) fn next_u64(&mut self) -> u64 {
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
         let result = self.s[1].wrapping_mul(5).rotate_left(7).wrapping_mul(9);
         let t = self.s[1] << 17;
         self.s[2] ^= self.s[0];
@@ -47,8 +60,8 @@ impl Rng {
         result
     }
 
-    /// Uniform in [0, 1), 53 random bits.
-    pub(crate) fn uniform(&mut self) -> f64 {
+    /// Uniform in [0, 1): the top 53 bits of [`Rng::next_u64`], scaled.
+    pub fn uniform(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 }

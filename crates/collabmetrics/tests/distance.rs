@@ -4,7 +4,7 @@
 
 use arrow_array::{
     cast::AsArray, types::Float64Type, Array, ArrayRef, DictionaryArray, Float64Array, Int32Array,
-    Int64Array, RecordBatch, StringArray,
+    Int64Array, RecordBatch, StringArray, UInt64Array,
 };
 use collabmetrics::distance::{
     self, bng, bng_to_wgs84, geodesic, grid_to_osgb36, haversine, summary, Bands, Locations,
@@ -856,6 +856,49 @@ fn lookup_with_integer_codes_and_bad_lookups() {
             "lookup coordinates must be finite",
         ],
     );
+}
+
+/// The table layer's one rule for codes (`table/coerce.rs`): integers of any Arrow type,
+/// `UInt64` included, are read as i64 and match the lookup's codes whatever their type; a
+/// `UInt64` above i64::MAX is an error naming the column and row, in the lookup or the data.
+#[test]
+fn integer_codes_of_any_type_match_and_uint64_beyond_i64_is_an_error() {
+    let lookup = input(batch(vec![
+        (
+            "site",
+            Arc::new(UInt64Array::from(vec![10, 20, i64::MAX as u64])) as ArrayRef,
+        ),
+        ("x", Arc::new(Float64Array::from(vec![1.0, 2.0, 5.0]))),
+        ("y", Arc::new(Float64Array::from(vec![3.0, 4.0, 6.0]))),
+    ]));
+    let l = Locations::from_table(&lookup, "site", "x", "y").unwrap();
+    for codes in [
+        Arc::new(Int64Array::from(vec![20, 30, i64::MAX])) as ArrayRef,
+        Arc::new(UInt64Array::from(vec![20, 30, i64::MAX as u64])),
+    ] {
+        let found = l.locate(&codes, "site", ERR).unwrap();
+        assert_eq!((found.x[0], found.y[0]), (2.0, 4.0));
+        assert!(found.x[1].is_nan());
+        assert_eq!((found.x[2], found.y[2]), (5.0, 6.0));
+        assert_eq!(found.diagnostics.count(distance::UNKNOWN_CODE), 1);
+    }
+    let beyond: ArrayRef = Arc::new(UInt64Array::from(vec![20, u64::MAX]));
+    let e = l.locate(&beyond, "home_site", ERR).unwrap_err();
+    assert_eq!(
+        (e.column(), e.row(), e.value()),
+        (Some("home_site"), Some(1), Some("18446744073709551615"))
+    );
+    let bad_lookup = input(batch(vec![
+        (
+            "site",
+            Arc::new(UInt64Array::from(vec![1 << 63])) as ArrayRef,
+        ),
+        ("x", Arc::new(Float64Array::from(vec![1.0]))),
+        ("y", Arc::new(Float64Array::from(vec![3.0]))),
+    ]));
+    let e = Locations::from_table(&bad_lookup, "site", "x", "y").unwrap_err();
+    assert_eq!((e.column(), e.row()), (Some("site"), Some(0)));
+    assert_message(e, &["at most 9223372036854775807"]);
 }
 
 #[test]

@@ -6,16 +6,16 @@
 
 use arrow_array::{Array, ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
 use arrow_schema::Field;
-use collabmetrics::demo::{self, DemoOptions, DemoTables};
 use collabmetrics::distance::{
     self, ConvertTableOptions, LocateTableOptions, Method, NullPolicy, PointsTableOptions,
     SummaryTableOptions,
 };
 use collabmetrics::inequality::{self, Favourable, HeatOptions, MeasuresTableOptions};
 use collabmetrics::oap::{self, OapOptions, Window};
-use collabmetrics::stats::{IsrKind, StandardPopulation};
+use collabmetrics::stats::{self, IsrKind, StandardPopulation};
 use collabmetrics::table::{self, ColumnMap, Input, TableResult, DIAGNOSTICS_KEY};
 use collabmetrics::transition::{self, CurveMethod, Tables, TransitionOptions};
+use collabmetrics_demo::{self as demo, DemoOptions, DemoTables};
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
@@ -128,26 +128,26 @@ fn banded() -> RecordBatch {
 fn stats_tables() {
     let b = banded();
     let (full, none) = (input(&b), input(&empty(&b)));
-    let p = table::ProportionTableOptions {
+    let p = stats::ProportionTableOptions {
         numerator: "count".into(),
         denominator: "population".into(),
         ..Default::default()
     };
     same_schema(
         "proportion_table",
-        table::proportion_table(&full, &p).unwrap(),
-        table::proportion_table(&none, &p).unwrap(),
+        stats::proportion_table(&full, &p).unwrap(),
+        stats::proportion_table(&none, &p).unwrap(),
     );
-    let r = table::RateTableOptions {
+    let r = stats::RateTableOptions {
         denominator: "population".into(),
         ..Default::default()
     };
     same_schema(
         "rate_table",
-        table::rate_table(&full, &r).unwrap(),
-        table::rate_table(&none, &r).unwrap(),
+        stats::rate_table(&full, &r).unwrap(),
+        stats::rate_table(&none, &r).unwrap(),
     );
-    let d = table::DsrTableOptions {
+    let d = stats::DsrTableOptions {
         by: vec!["place".into(), "sex".into()],
         standard: StandardPopulation::esp2013(),
         ..Default::default()
@@ -157,35 +157,35 @@ fn stats_tables() {
     let one = input(&b.slice(0, 19));
     same_schema(
         "dsr_table",
-        table::dsr_table(&full, &d).unwrap(),
-        table::dsr_table(&one, &d).unwrap(),
+        stats::dsr_table(&full, &d).unwrap(),
+        stats::dsr_table(&one, &d).unwrap(),
     );
     same_schema(
         "dsr_table (no rows)",
-        table::dsr_table(&full, &d).unwrap(),
-        table::dsr_table(&none, &d).unwrap(),
+        stats::dsr_table(&full, &d).unwrap(),
+        stats::dsr_table(&none, &d).unwrap(),
     );
     for kind in [IsrKind::Ratio, IsrKind::Rate] {
-        let mut i = table::IsrTableOptions {
+        let mut i = stats::IsrTableOptions {
             by: vec!["place".into()],
             ..Default::default()
         };
         i.options.kind = kind;
         same_schema(
             "isr_table",
-            table::isr_table(&full, &i).unwrap(),
-            table::isr_table(&none, &i).unwrap(),
+            stats::isr_table(&full, &i).unwrap(),
+            stats::isr_table(&none, &i).unwrap(),
         );
     }
-    let m = table::MeanTableOptions {
+    let m = stats::MeanTableOptions {
         value: "count".into(),
         by: vec!["place".into()],
         ..Default::default()
     };
     same_schema(
         "mean_table",
-        table::mean_table(&full, &m).unwrap(),
-        table::mean_table(&none, &m).unwrap(),
+        stats::mean_table(&full, &m).unwrap(),
+        stats::mean_table(&none, &m).unwrap(),
     );
 }
 

@@ -3,10 +3,10 @@
 
 use arrow_array::{
     cast::AsArray, types::Float64Type, ArrayRef, DictionaryArray, Float32Array, Float64Array,
-    Int32Array, Int64Array, RecordBatch, StringArray, UInt8Array,
+    Int32Array, Int64Array, RecordBatch, StringArray, UInt64Array, UInt8Array,
 };
 use collabmetrics::stats::{self, DsrOptions, MeanOptions, ProportionOptions, StandardPopulation};
-use collabmetrics::table::{self, ColumnMap, Input};
+use collabmetrics::table::{ColumnMap, Input};
 use collabmetrics::Error;
 use std::sync::Arc;
 
@@ -48,8 +48,8 @@ fn esp_batch(areas: &[&str]) -> RecordBatch {
     ])
 }
 
-fn dsr_opts(by: &[&str]) -> table::DsrTableOptions {
-    table::DsrTableOptions {
+fn dsr_opts(by: &[&str]) -> stats::DsrTableOptions {
+    stats::DsrTableOptions {
         count: "Deaths".into(),
         population: "Pop".into(),
         age_band: "AgeBand".into(),
@@ -62,7 +62,7 @@ fn dsr_opts(by: &[&str]) -> table::DsrTableOptions {
 #[test]
 fn dsr_table_is_tidy_and_equals_the_kernel() {
     let b = esp_batch(&["E1", "E2"]);
-    let out = table::dsr_table(&input(b.clone()), &dsr_opts(&["Area"]))
+    let out = stats::dsr_table(&input(b.clone()), &dsr_opts(&["Area"]))
         .unwrap()
         .table;
     let names: Vec<String> = out
@@ -127,8 +127,8 @@ fn several_batches_and_a_column_map() {
     assert_eq!(inp.num_rows(), 38);
     let mut opts = dsr_opts(&["Area"]);
     opts.count = "deaths".into();
-    let out = table::dsr_table(&inp, &opts).unwrap().table;
-    let whole = table::dsr_table(&input(b), &dsr_opts(&["Area"]))
+    let out = stats::dsr_table(&inp, &opts).unwrap().table;
+    let whole = stats::dsr_table(&input(b), &dsr_opts(&["Area"]))
         .unwrap()
         .table;
     assert_eq!(f64s(&out, "value"), f64s(&whole, "value"));
@@ -141,7 +141,7 @@ fn missing_column_names_the_mapping_and_the_choices() {
     let inp = Input::new(b.schema(), &[b], map).unwrap();
     let mut opts = dsr_opts(&[]);
     opts.count = "count".into();
-    let e = table::dsr_table(&inp, &opts).unwrap_err();
+    let e = stats::dsr_table(&inp, &opts).unwrap_err();
     assert_eq!(e.code(), 4);
     assert_eq!(
         e.to_string(),
@@ -155,12 +155,12 @@ fn wrong_types_nulls_and_bad_cells_name_column_and_row() {
         ("num", Arc::new(StringArray::from(vec!["1"])) as ArrayRef),
         ("den", Arc::new(Float64Array::from(vec![2.0]))),
     ]);
-    let opts = table::ProportionTableOptions {
+    let opts = stats::ProportionTableOptions {
         numerator: "num".into(),
         denominator: "den".into(),
         options: ProportionOptions::default(),
     };
-    let e = table::proportion_table(&input(b), &opts).unwrap_err();
+    let e = stats::proportion_table(&input(b), &opts).unwrap_err();
     assert_eq!(
         e,
         Error::ColumnType {
@@ -178,7 +178,7 @@ fn wrong_types_nulls_and_bad_cells_name_column_and_row() {
         ),
         ("den", Arc::new(Float64Array::from(vec![2.0, 2.0]))),
     ]);
-    let e = table::proportion_table(&input(b), &opts).unwrap_err();
+    let e = stats::proportion_table(&input(b), &opts).unwrap_err();
     assert_eq!(
         e.to_string(),
         "invalid value in column `num` at row 1 (null): missing values are not allowed here"
@@ -191,7 +191,7 @@ fn wrong_types_nulls_and_bad_cells_name_column_and_row() {
         ),
         ("den", Arc::new(UInt8Array::from(vec![2, 2]))),
     ]);
-    let e = table::proportion_table(&input(b), &opts).unwrap_err();
+    let e = stats::proportion_table(&input(b), &opts).unwrap_err();
     assert_eq!(
         e.to_string(),
         "invalid value in column `num` at row 1 (3): numerator must not exceed the denominator"
@@ -215,11 +215,11 @@ fn unknown_and_missing_bands_name_row_and_group() {
         b.column(3).clone(),
     ];
     b = RecordBatch::try_new(b.schema(), cols).unwrap();
-    let e = table::dsr_table(&input(b.clone()), &dsr_opts(&["Area"])).unwrap_err();
+    let e = stats::dsr_table(&input(b.clone()), &dsr_opts(&["Area"])).unwrap_err();
     assert_eq!(e.code(), 6);
     assert!(e.to_string().starts_with("invalid value in column `AgeBand` at row 30 (\"55-69\"): not an age band of the standard `esp2013`"), "{e}");
 
-    let e = table::dsr_table(
+    let e = stats::dsr_table(
         &input(esp_batch(&["E1", "E2"]).slice(0, 37)),
         &dsr_opts(&["Area"]),
     )
@@ -245,22 +245,22 @@ fn grouping_by_two_keys_including_dictionary_and_integers() {
             Arc::new(Float64Array::from(vec![1.0, 2.0, 3.0, 5.0, 3.0, 4.0])),
         ),
     ]);
-    let opts = table::MeanTableOptions {
+    let opts = stats::MeanTableOptions {
         value: "los".into(),
         by: vec!["place".into(), "year".into()],
         options: MeanOptions::default(),
     };
     // (a, 2025) and (b, 2025) have one value each: the error names the group by its keys.
-    let e = table::mean_table(&input(b.clone()), &opts).unwrap_err();
+    let e = stats::mean_table(&input(b.clone()), &opts).unwrap_err();
     assert_eq!(
         e.to_string(),
         "group place=a, year=2025: has 1 value(s); a Student t interval needs at least 2"
     );
-    let opts = table::MeanTableOptions {
+    let opts = stats::MeanTableOptions {
         by: vec!["place".into()],
         ..opts
     };
-    let out = table::mean_table(&input(b), &opts).unwrap().table;
+    let out = stats::mean_table(&input(b), &opts).unwrap().table;
     assert_eq!(out.num_rows(), 2);
     assert_eq!(f64s(&out, "value"), [2.0, 4.0]);
     assert_eq!(f64s(&out, "value_count"), [3.0, 3.0]);
@@ -272,12 +272,12 @@ fn result_columns_must_not_clash_with_input_columns() {
         ("value", Arc::new(Float64Array::from(vec![1.0])) as ArrayRef),
         ("den", Arc::new(Float64Array::from(vec![2.0]))),
     ]);
-    let opts = table::ProportionTableOptions {
+    let opts = stats::ProportionTableOptions {
         numerator: "value".into(),
         denominator: "den".into(),
         options: ProportionOptions::default(),
     };
-    let e = table::proportion_table(&input(b), &opts).unwrap_err();
+    let e = stats::proportion_table(&input(b), &opts).unwrap_err();
     assert!(
         e.to_string().contains("already has a column `value`"),
         "{e}"
@@ -323,7 +323,7 @@ fn one_batch_keeps_the_schema_metadata_as_several_do() {
     )]);
     let mut metadata = std::collections::HashMap::new();
     metadata.insert(
-        table::ROLES_KEY.to_owned(),
+        collabmetrics::table::ROLES_KEY.to_owned(),
         r#"{"counts":["n"]}"#.to_owned(),
     );
     let schema = Arc::new(b.schema().as_ref().clone().with_metadata(metadata));
@@ -345,5 +345,36 @@ fn one_batch_keeps_the_schema_metadata_as_several_do() {
             e.to_string().contains("batches do not share one schema"),
             "{e}"
         );
+    }
+}
+
+/// Age bands given as lower ages read by the table layer's one rule for codes: any integer
+/// type, `UInt64` included, gives the same bands as the labels.
+#[test]
+fn lower_ages_of_any_integer_type_are_the_labels_bands() {
+    let b = esp_batch(&["E1"]);
+    let labels = stats::dsr_table(&input(b.clone()), &dsr_opts(&["Area"]))
+        .unwrap()
+        .table;
+    let lower: Vec<u64> = (0..19).map(|band| 5 * band).collect();
+    let ages: Vec<ArrayRef> = vec![
+        Arc::new(UInt64Array::from(lower.clone())),
+        Arc::new(Int32Array::from(
+            lower.iter().map(|&a| a as i32).collect::<Vec<_>>(),
+        )),
+    ];
+    for age in ages {
+        let mut columns = b.columns().to_vec();
+        columns[1] = age;
+        let with_ages = batch(vec![
+            ("Area", columns[0].clone()),
+            ("AgeBand", columns[1].clone()),
+            ("Deaths", columns[2].clone()),
+            ("Pop", columns[3].clone()),
+        ]);
+        let out = stats::dsr_table(&input(with_ages), &dsr_opts(&["Area"]))
+            .unwrap()
+            .table;
+        assert_eq!(out, labels);
     }
 }

@@ -888,3 +888,140 @@ fn service_lines_record_the_rule() {
     assert_eq!(r.diagnostics.count("unclassified_referral"), 1);
     assert_eq!(r.diagnostics.count("service_line_by_team_type_cyp"), 1);
 }
+
+/// The table layer's one rule for identifiers (`table/coerce.rs`): integers of any Arrow type
+/// are read as i64, so `UInt64` referral identifiers join exactly as `Int64` ones do (the same
+/// tables, bit for bit); a `UInt64` above i64::MAX is an error naming table, column and row,
+/// never wrapped round to a negative identifier.
+#[test]
+fn identifiers_of_any_integer_type_join_alike_and_uint64_beyond_i64_is_an_error() {
+    use arrow_array::UInt64Array;
+    let w = cohort_t();
+    let as_u64 = |b: &RecordBatch, column: &str, last: Option<u64>| -> RecordBatch {
+        let i = b.schema().index_of(column).unwrap();
+        let mut values: Vec<u64> = b
+            .column(i)
+            .as_primitive::<Int64Type>()
+            .values()
+            .iter()
+            .map(|&v| v as u64)
+            .collect();
+        if let Some(v) = last {
+            *values.last_mut().unwrap() = v;
+        }
+        let mut columns = b.columns().to_vec();
+        columns[i] = Arc::new(UInt64Array::from(values));
+        let fields: Vec<_> = b
+            .schema()
+            .fields()
+            .iter()
+            .enumerate()
+            .map(|(j, f)| {
+                if j == i {
+                    Arc::new(
+                        f.as_ref()
+                            .clone()
+                            .with_data_type(columns[j].data_type().clone()),
+                    )
+                } else {
+                    f.clone()
+                }
+            })
+            .collect();
+        RecordBatch::try_new(Arc::new(arrow_schema::Schema::new(fields)), columns).unwrap()
+    };
+    let run = |batches: &[RecordBatch; 4]| {
+        let inputs: Vec<Input> = batches
+            .iter()
+            .map(|b| Input::new(b.schema(), std::slice::from_ref(b), ColumnMap::new()).unwrap())
+            .collect();
+        let tables = Tables {
+            persons: &inputs[0],
+            referrals: &inputs[1],
+            contacts: &inputs[2],
+            care_plans: None,
+        };
+        transfers(&tables, &opts())
+    };
+    let [persons, referrals, contacts, plans] = w.batches();
+    let expected = run(&[
+        persons.clone(),
+        referrals.clone(),
+        contacts.clone(),
+        plans.clone(),
+    ])
+    .unwrap();
+    let unsigned = [
+        persons.clone(),
+        as_u64(&referrals, "referral_id", None),
+        as_u64(&contacts, "referral_id", None),
+        plans.clone(),
+    ];
+    // The same rows; the output's `referral_id` keeps the input's type.
+    let same = |r: TableResult| {
+        assert_eq!(r.diagnostics, expected.diagnostics);
+        assert_eq!(
+            r.table.schema().fields().len(),
+            expected.table.num_columns()
+        );
+        for (f, col) in r.table.schema().fields().iter().zip(r.table.columns()) {
+            let want = expected.table.column_by_name(f.name()).unwrap();
+            if f.name() == "referral_id" && col.data_type() != want.data_type() {
+                let got: Vec<Option<i64>> = col
+                    .as_primitive::<arrow_array::types::UInt64Type>()
+                    .iter()
+                    .map(|v| v.map(|v| v as i64))
+                    .collect();
+                let want: Vec<Option<i64>> = want.as_primitive::<Int64Type>().iter().collect();
+                assert_eq!(got, want);
+            } else {
+                assert_eq!(col, want, "{}", f.name());
+            }
+        }
+    };
+    same(run(&unsigned).unwrap());
+    // Owning side Int64, referring side UInt64 (and the reverse): the same joins.
+    let mixed = [
+        persons.clone(),
+        referrals.clone(),
+        as_u64(&contacts, "referral_id", None),
+        plans.clone(),
+    ];
+    same(run(&mixed).unwrap());
+
+    let last = contacts.num_rows() - 1;
+    let beyond = [
+        persons.clone(),
+        referrals.clone(),
+        as_u64(&contacts, "referral_id", Some(u64::MAX)),
+        plans.clone(),
+    ];
+    let e = run(&beyond).unwrap_err();
+    assert_eq!(e.kind(), collabmetrics::ErrorKind::InvalidCell);
+    assert_eq!(
+        (e.table(), e.column(), e.row(), e.value()),
+        (
+            Some("contacts"),
+            Some("referral_id"),
+            Some(last),
+            Some("18446744073709551615")
+        ),
+        "{e}"
+    );
+    let beyond = [
+        persons,
+        as_u64(&referrals, "referral_id", Some(1 << 63)),
+        contacts,
+        plans,
+    ];
+    let e = run(&beyond).unwrap_err();
+    assert_eq!(
+        (e.table(), e.column(), e.row()),
+        (
+            Some("referrals"),
+            Some("referral_id"),
+            Some(referrals.num_rows() - 1)
+        ),
+        "{e}"
+    );
+}

@@ -100,9 +100,10 @@ struct Count {
 /// (with `dimensions`) added or checked and controlled from unrounded parts; secondary
 /// suppression where the rule does not round (`secondary`); derived values recomputed from
 /// unrounded counts where absent, suppressed with their counts and rounded; then the audit of
-/// every suppressed count (see [`super::audit`]), which fails, naming the cell, when a
-/// primary cell of a table protected by suppression alone can be narrowed below its rule's
-/// range (under rounding it only reports the intervals).
+/// every suppressed count (`docs/methods/disclosure.md`; [`super::audit_two_way`] runs it on
+/// a two-way table), which fails, naming the cell, when a primary cell of a table protected
+/// by suppression alone can be narrowed below its rule's range (under rounding it only
+/// reports the intervals).
 ///
 /// Errors: a count that is negative or not a whole number, a derived value naming a missing
 /// column, three or more dimensions, a hierarchical table or counts bound by sums the table

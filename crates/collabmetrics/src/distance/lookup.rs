@@ -2,8 +2,9 @@
 
 use super::NullPolicy;
 use crate::error::{Error, Result};
-use crate::table::{Diagnostics, Input};
-use arrow_array::{cast::AsArray, types::*, Array, ArrayRef};
+use crate::table::coerce::{dictionary_rows, is_text, visit_keys, Key};
+use crate::table::{first_null, Diagnostics, Input};
+use arrow_array::{cast::AsArray, ArrayRef};
 use arrow_schema::DataType;
 use std::collections::HashMap;
 
@@ -16,7 +17,8 @@ const NULL_ACTION: &str = "coordinates set to null";
 /// A lookup from location code to coordinates (x, y): e.g. ONS Postcode Directory postcodes
 /// to grid eastings and northings, or LSOA codes to population-weighted centroids.
 ///
-/// Codes are integers or strings, matched as the same kind. Strings are compared without
+/// Codes are integers or strings, matched as the same kind (integers of any Arrow integer type,
+/// read by the table layer's rule: see [`crate::table`]). Strings are compared without
 /// whitespace and in upper case, so the ONS Postcode Directory's `pcd` ("AB1  2CD"), `pcd2`
 /// and `pcds` ("AB1 2CD") forms, and "ab12cd", all match. A code given twice in the lookup
 /// (after that normalisation) is an error naming it.
@@ -34,8 +36,11 @@ pub struct Locations {
 /// such rows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Located {
+    /// The x coordinate of each input row (e.g. easting), NaN where not found.
     pub x: Vec<f64>,
+    /// The y coordinate of each input row (e.g. northing), NaN where not found.
     pub y: Vec<f64>,
+    /// The rows left without coordinates, by reason ([`UNKNOWN_CODE`], [`MISSING_CODE`]).
     pub diagnostics: Diagnostics,
 }
 
@@ -61,23 +66,22 @@ impl Locations {
             y: ys,
             ..Locations::default()
         };
+        locations.integer_codes = !is_text(col.data_type());
         let mut buf = String::new();
-        match code_values(col, name)? {
-            Codes::Integers(values) => {
-                locations.integer_codes = true;
-                for (row, v) in values.enumerate() {
-                    let v = v.unwrap_or_default();
-                    insert(&mut locations.integers, v, row, name, || v.to_string())?;
-                }
-            }
-            Codes::Text(values) => {
-                for (row, v) in values.enumerate() {
-                    let raw = v.unwrap_or_default();
+        visit_keys(
+            col,
+            name,
+            "location codes (string or integer)",
+            |row, key| match key {
+                Key::Int(v) => insert(&mut locations.integers, v, row, name, || v.to_string()),
+                Key::Str(raw) => {
                     let key = normalise(raw, &mut buf).to_owned();
-                    insert(&mut locations.text, key, row, name, || format!("\"{raw}\""))?;
+                    insert(&mut locations.text, key, row, name, || format!("\"{raw}\""))
                 }
-            }
-        }
+                // Refused above.
+                Key::Null => Ok(()),
+            },
+        )?;
         Ok(locations)
     }
 
@@ -134,44 +138,34 @@ impl Locations {
     fn rows(&self, codes: &ArrayRef, column: &str) -> Result<Vec<Found>> {
         if let DataType::Dictionary(_, _) = codes.data_type() {
             // Look each distinct value up once, then map the keys.
-            let dict = codes.as_any_dictionary();
-            let per_value = self.rows(dict.values(), column)?;
-            let nulls = codes.logical_nulls();
-            return Ok(dict
-                .normalized_keys()
-                .iter()
-                .enumerate()
-                .map(|(i, &k)| match &nulls {
-                    Some(n) if n.is_null(i) => Found::Null,
-                    _ => per_value[k],
-                })
-                .collect());
+            let per_value = self.rows(codes.as_any_dictionary().values(), column)?;
+            return Ok(dictionary_rows(codes, &per_value, Found::Null));
         }
-        let kind_error = |found: &str, expected: &str| Error::ColumnType {
-            table: None,
-            column: column.to_owned(),
-            expected: format!("{expected}, like the lookup's codes"),
-            found: found.to_owned(),
+        let t = codes.data_type();
+        let kind_error = |expected: &str| {
+            Error::column_type(
+                column,
+                format!("{expected}, like the lookup's codes"),
+                t.to_string(),
+            )
         };
+        if t.is_integer() && !self.integer_codes {
+            return Err(kind_error("strings"));
+        }
+        if is_text(t) && self.integer_codes {
+            return Err(kind_error("integers"));
+        }
         let mut buf = String::new();
-        Ok(match code_values(codes, column)? {
-            Codes::Integers(_) if !self.integer_codes => {
-                return Err(kind_error(&codes.data_type().to_string(), "strings"))
-            }
-            Codes::Text(_) if self.integer_codes => {
-                return Err(kind_error(&codes.data_type().to_string(), "integers"))
-            }
-            Codes::Integers(values) => values
-                .map(|v| v.map_or(Found::Null, |v| found(self.integers.get(&v))))
-                .collect(),
-            Codes::Text(values) => values
-                .map(|v| {
-                    v.map_or(Found::Null, |v| {
-                        found(self.text.get(normalise(v, &mut buf)))
-                    })
-                })
-                .collect(),
-        })
+        let mut out = Vec::with_capacity(codes.len());
+        visit_keys(codes, column, LOCATION_CODES, |_, key| {
+            out.push(match key {
+                Key::Null => Found::Null,
+                Key::Int(v) => found(self.integers.get(&v)),
+                Key::Str(v) => found(self.text.get(normalise(v, &mut buf))),
+            });
+            Ok(())
+        })?;
+        Ok(out)
     }
 }
 
@@ -186,42 +180,8 @@ fn found(row: Option<&u32>) -> Found {
     row.map_or(Found::Unknown, |&k| Found::At(k))
 }
 
-/// The values of a code column: integers (widened to i64) or strings, with nulls.
-enum Codes<'a> {
-    Integers(Box<dyn Iterator<Item = Option<i64>> + 'a>),
-    Text(Box<dyn Iterator<Item = Option<&'a str>> + 'a>),
-}
-
-fn code_values<'a>(col: &'a ArrayRef, name: &str) -> Result<Codes<'a>> {
-    macro_rules! ints {
-        ($t:ty) => {
-            Codes::Integers(Box::new(
-                col.as_primitive::<$t>().iter().map(|v| v.map(i64::from)),
-            ))
-        };
-    }
-    Ok(match col.data_type() {
-        DataType::Utf8 => Codes::Text(Box::new(col.as_string::<i32>().iter())),
-        DataType::LargeUtf8 => Codes::Text(Box::new(col.as_string::<i64>().iter())),
-        DataType::Utf8View => Codes::Text(Box::new(col.as_string_view().iter())),
-        DataType::Int8 => ints!(Int8Type),
-        DataType::Int16 => ints!(Int16Type),
-        DataType::Int32 => ints!(Int32Type),
-        DataType::Int64 => ints!(Int64Type),
-        DataType::UInt8 => ints!(UInt8Type),
-        DataType::UInt16 => ints!(UInt16Type),
-        DataType::UInt32 => ints!(UInt32Type),
-        other => {
-            return Err(Error::ColumnType {
-                table: None,
-                column: name.to_owned(),
-                expected: "location codes (string, integer up to 64 bits signed, or dictionary)"
-                    .to_owned(),
-                found: other.to_string(),
-            })
-        }
-    })
-}
+/// What a location code column may be.
+const LOCATION_CODES: &str = "location codes (string, integer or dictionary)";
 
 /// `code` without whitespace, in upper case: borrowed when it already is (the usual case),
 /// otherwise written into `buf`, so looking codes up allocates nothing per row.
@@ -276,10 +236,4 @@ fn finite(lookup: &Input, ours: &str) -> Result<Vec<f64>> {
         });
     }
     Ok(values.into_owned())
-}
-
-/// The first null row of an array, if any.
-pub(crate) fn first_null(col: &dyn Array) -> Option<usize> {
-    col.logical_nulls()
-        .and_then(|nulls| nulls.iter().position(|valid| !valid))
 }

@@ -46,6 +46,7 @@ pub struct DistanceSummary {
     /// (n ≤ 5 at 95%), and NaN with weights: the interval is for the median record, not the
     /// median of a weighted distribution, so it is not given next to a weighted median.
     pub median_lower: Vec<f64>,
+    /// Upper limit of the median's interval (see `median_lower`).
     pub median_upper: Vec<f64>,
     /// (Weighted) 90th percentile, type 2 like the median.
     pub p90: Vec<f64>,
@@ -56,14 +57,19 @@ pub struct DistanceSummary {
     /// `count_beyond` / `weight_sum`, with Wilson score limits. With weights the Wilson
     /// interval uses Kish's effective sample size (Σw)² / Σw² as n.
     pub share_beyond: Vec<f64>,
+    /// Lower Wilson limit of `share_beyond`.
     pub share_lower: Vec<f64>,
+    /// Upper Wilson limit of `share_beyond`.
     pub share_upper: Vec<f64>,
     /// Records (sum of weights) per band: `bands[b][g]` for band `b` of group `g`.
     pub bands: Vec<Vec<f64>>,
     /// Column name of each band (`band_lt_25`, …).
     pub band_names: Vec<String>,
+    /// The distance (km) `count_beyond` and `share_beyond` count from.
     pub threshold: f64,
+    /// Confidence level of the median's and the share's intervals.
     pub confidence: f64,
+    /// Whether the summary was weighted.
     pub weighted: bool,
 }
 

@@ -7,7 +7,7 @@ use super::{
 use crate::error::{Error, Result};
 use crate::options::required;
 use crate::table::{Derived, DerivedKind, Diagnostics, Groups, Input, Roles, TableResult};
-use arrow_array::{cast::AsArray, types::*, Array, ArrayRef, Float64Array, RecordBatch};
+use arrow_array::{ArrayRef, Float64Array, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -451,38 +451,10 @@ impl<'a> Kept<'a> {
 /// A numeric column as `f64`s; with [`NullPolicy::Propagate`] a null becomes NaN (otherwise
 /// it is an error naming the row, as [`Input::f64s`]).
 fn numbers<'a>(input: &'a Input, ours: &str, nulls: NullPolicy) -> Result<Cow<'a, [f64]>> {
-    let col = input.column(ours)?;
-    if nulls == NullPolicy::Error || super::lookup::first_null(col.as_ref()).is_none() {
-        return input.f64s(ours);
+    match nulls {
+        NullPolicy::Error => input.f64s(ours),
+        NullPolicy::Propagate => input.f64s_or_nan(ours).map(Cow::Owned),
     }
-    macro_rules! nan_for_null {
-        ($t:ty) => {
-            col.as_primitive::<$t>()
-                .iter()
-                .map(|v| v.map_or(f64::NAN, |x| x as f64))
-                .collect()
-        };
-    }
-    Ok(Cow::Owned(match col.data_type() {
-        DataType::Float64 => nan_for_null!(Float64Type),
-        DataType::Float32 => nan_for_null!(Float32Type),
-        DataType::Int8 => nan_for_null!(Int8Type),
-        DataType::Int16 => nan_for_null!(Int16Type),
-        DataType::Int32 => nan_for_null!(Int32Type),
-        DataType::Int64 => nan_for_null!(Int64Type),
-        DataType::UInt8 => nan_for_null!(UInt8Type),
-        DataType::UInt16 => nan_for_null!(UInt16Type),
-        DataType::UInt32 => nan_for_null!(UInt32Type),
-        DataType::UInt64 => nan_for_null!(UInt64Type),
-        other => {
-            return Err(Error::ColumnType {
-                table: None,
-                column: input.name(ours).to_owned(),
-                expected: "a number (integer or float)".to_owned(),
-                found: other.to_string(),
-            })
-        }
-    }))
 }
 
 /// Counts the rows whose result is NaN (each came from a missing input).

@@ -146,10 +146,15 @@ impl Default for BootstrapOptions {
 /// A measure with its percentile bootstrap interval.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BootstrapResult {
+    /// The measure on the data as given.
     pub value: f64,
+    /// Lower limit: the α/2 quantile (type 7) of the resampled measures.
     pub lower: f64,
+    /// Upper limit: the 1 − α/2 quantile (type 7) of the resampled measures.
     pub upper: f64,
+    /// Confidence level of the limits (1 − α).
     pub confidence: f64,
+    /// Number of resamples.
     pub reps: usize,
 }
 

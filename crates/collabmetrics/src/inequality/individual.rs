@@ -68,14 +68,18 @@ fn wmean(values: &[f64], w: &[f64]) -> f64 {
 /// to (1, 1), values ascending.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Lorenz {
+    /// Cumulative share of the population (of the weights), from 0 to 1.
     pub population_share: Vec<f64>,
+    /// Cumulative share of the total value at each point, from 0 to 1.
     pub value_share: Vec<f64>,
 }
 
 /// Gini coefficient and its Lorenz curve.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GiniResult {
+    /// The Gini coefficient, in [0, 1) for values ≥ 0.
     pub gini: f64,
+    /// The Lorenz curve; the Gini is twice the area between it and the diagonal.
     pub lorenz: Lorenz,
 }
 
@@ -235,6 +239,7 @@ pub fn generalized_entropy(values: &[f64], weights: Option<&[f64]>, alpha: f64) 
 /// Atkinson index and the equally distributed equivalent it is built on.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct AtkinsonResult {
+    /// The Atkinson index A(ε) = 1 − EDE / mean, in [0, 1].
     pub atkinson: f64,
     /// The equally distributed equivalent (generalised mean of order 1 − ε).
     pub ede: f64,
@@ -300,11 +305,17 @@ pub fn lorenz_at(lorenz: &Lorenz, q: f64) -> f64 {
 /// Within- and between-group parts of an index over a group column.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Decomposition {
+    /// The index over every value, groups ignored.
     pub total: f64,
+    /// The within-group part: Σ q_g^(1−α) s_g^α × each group's own index (q_g its population
+    /// share, s_g its value share).
     pub within: f64,
+    /// The between-group part: the index of the group means, each weighted by its group's
+    /// population (total = within + between).
     pub between: f64,
     /// Group labels in first-seen order, with each group's own index.
     pub groups: Vec<String>,
+    /// Each group's own index, in the order of `groups`.
     pub group_index: Vec<f64>,
 }
 

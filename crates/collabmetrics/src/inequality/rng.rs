@@ -2,7 +2,8 @@
 //! Vigna), standard normals by the ziggurat method (Marsaglia and Tsang 2000, in Doornik's
 //! ZIGNOR form, 128 layers; about 1 random draw per normal and no logarithm 98.8 % of the time).
 //!
-//! The generator itself is the library's (`crate::rng`), shared with the demo generator.
+//! The generator itself is the library's ([`crate::rng`]), shared with the demo generator
+//! (the `collabmetrics-demo` crate).
 
 pub(crate) use crate::rng::Rng;
 

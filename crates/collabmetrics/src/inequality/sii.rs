@@ -90,14 +90,20 @@ impl Default for SiiOptions {
 /// Simulated limits at one confidence level.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SiiLimits {
+    /// The confidence level of these limits.
     pub confidence: f64,
+    /// Lower limit of the SII.
     pub sii_lower: f64,
+    /// Upper limit of the SII.
     pub sii_upper: f64,
+    /// Lower limit of the RII.
     pub rii_lower: f64,
+    /// Upper limit of the RII.
     pub rii_upper: f64,
     /// Limits of `rii_mean`, when [`SiiOptions::rii_mean_interval`] asked for them.
     #[serde(default)]
     pub rii_mean_lower: Option<f64>,
+    /// Upper limit of `rii_mean` (see `rii_mean_lower`).
     #[serde(default)]
     pub rii_mean_upper: Option<f64>,
 }

@@ -25,6 +25,7 @@ pub struct MeasuresTableOptions {
     pub se: Option<String>,
     /// Optional confidence limit columns (used by the linear SII when `se` is absent).
     pub lower: Option<String>,
+    /// The upper confidence limit column (with `lower`).
     pub upper: Option<String>,
     /// The population column.
     pub population: String,

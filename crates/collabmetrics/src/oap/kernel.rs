@@ -16,11 +16,13 @@ pub const LOS_BANDS: [(&str, i32, i32); 5] = [
 /// Placements (or admissions) as parallel columns; dates in days since 1970-01-01.
 #[derive(Debug, Clone, Copy)]
 pub struct Spells<'a> {
+    /// Start date of each spell.
     pub start: &'a [i32],
     /// `None` while the spell is open.
     pub end: &'a [Option<i32>],
     /// Dense group code of each spell (0..n_groups).
     pub group: &'a [u32],
+    /// Number of groups (every code in `group` is below it).
     pub n_groups: usize,
     /// Daily cost, NaN where not recorded.
     pub daily_cost: Option<&'a [f64]>,
@@ -29,17 +31,27 @@ pub struct Spells<'a> {
 /// Monthly measures per group, indexed `[group * n_months + month - first_month]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Monthly {
+    /// The first month counted (months since January 1970, see [`super::month_of`]).
     pub first_month: i32,
+    /// Number of months counted.
     pub n_months: usize,
+    /// Number of groups.
     pub n_groups: usize,
+    /// Spells starting in the month (OAP01).
     pub started: Vec<i64>,
+    /// Spells ending in the month (OAP04).
     pub ended: Vec<i64>,
+    /// Spells active at the month's end: started by then, end null or after it (OAP03).
     pub active_at_end: Vec<i64>,
+    /// Nights spent in the month (admission night counts, discharge night does not; OAP02).
     pub bed_days: Vec<i64>,
+    /// Spells starting and ending on the same day in the month (0 nights).
     pub same_day: Vec<i64>,
     /// One vector per [`LOS_BANDS`] entry.
     pub los: [Vec<i64>; 5],
+    /// Σ nights × daily cost over the month's nights that have a recorded cost.
     pub cost: Vec<f64>,
+    /// The number of those nights (the bed days behind `cost`).
     pub cost_days: Vec<i64>,
 }
 

@@ -36,15 +36,21 @@ impl Default for DsrOptions {
 /// One row per group.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DsrEstimates {
+    /// Σ of the group's counts O.
     pub total_count: Vec<f64>,
+    /// Σ of the group's populations.
     pub total_population: Vec<f64>,
+    /// The directly standardised rate, per `multiplier`.
     pub value: Vec<f64>,
+    /// Dobson's lower limit.
     pub lower: Vec<f64>,
+    /// Dobson's upper limit (NaN when the total count is 0).
     pub upper: Vec<f64>,
     /// True where the total count is below 10 (PHE suppresses these; we flag them).
     pub low_count: Vec<bool>,
     /// The method behind the limits of the total count (always reported as Dobson overall).
     pub count_method: Vec<Method>,
+    /// The confidence level of every interval.
     pub confidence: f64,
 }
 

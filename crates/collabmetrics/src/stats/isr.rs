@@ -65,15 +65,22 @@ impl IsrOptions {
 /// One row per group.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct IsrEstimates {
+    /// Observed events O: Σ of the group's counts.
     pub observed: Vec<f64>,
+    /// Expected events E: Σ population × the reference band rate.
     pub expected: Vec<f64>,
     /// The reference crude rate Σ reference counts / Σ reference populations × multiplier
     /// (NaN for [`IsrKind::Ratio`], where it plays no part).
     pub reference_rate: Vec<f64>,
+    /// The ratio O / E or the rate O / E × reference rate, × multiplier (see [`IsrKind`]).
     pub value: Vec<f64>,
+    /// Lower limit: that of O divided by E, on the scale of `value`.
     pub lower: Vec<f64>,
+    /// Upper limit: that of O divided by E, on the scale of `value`.
     pub upper: Vec<f64>,
+    /// The method behind the limits of O: exact below 10 events, Byar's from 10.
     pub method: Vec<Method>,
+    /// The confidence level of every interval.
     pub confidence: f64,
 }
 

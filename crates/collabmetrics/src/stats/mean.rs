@@ -24,13 +24,19 @@ impl Default for MeanOptions {
 /// One row per group.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MeanEstimates {
+    /// Number of values in the group.
     pub count: Vec<f64>,
+    /// Sum of the group's values.
     pub sum: Vec<f64>,
     /// Sample standard deviation (divisor n − 1).
     pub sd: Vec<f64>,
+    /// The mean.
     pub value: Vec<f64>,
+    /// Lower limit, mean − t·sd/√n.
     pub lower: Vec<f64>,
+    /// Upper limit, mean + t·sd/√n.
     pub upper: Vec<f64>,
+    /// The confidence level of every interval.
     pub confidence: f64,
 }
 

@@ -15,6 +15,7 @@ mod proportion;
 mod quantile;
 mod rate;
 mod standard;
+mod table;
 
 pub use dsr::{dsr, DsrEstimates, DsrOptions, LOW_COUNT_NOTE};
 pub use isr::{isr, IsrEstimates, IsrKind, IsrOptions};
@@ -26,6 +27,10 @@ pub use proportion::{
 pub use quantile::{quantile7, quantile7_sorted};
 pub use rate::{rate, rate_into, RateMethod, RateOptions};
 pub use standard::{StandardName, StandardPopulation};
+pub use table::{
+    dsr_table, isr_table, mean_table, proportion_table, rate_table, DsrTableOptions,
+    IsrTableOptions, MeanTableOptions, ProportionTableOptions, RateTableOptions,
+};
 
 use crate::error::{Error, Result};
 use serde::Serialize;
@@ -83,6 +88,8 @@ pub fn z_value(confidence: f64) -> Result<f64> {
     Ok(normal.inverse_cdf((1.0 + confidence) / 2.0))
 }
 
+/// Checks a confidence level: strictly between 0 and 1, otherwise an
+/// [`Error::InvalidArgument`] naming `confidence` (95% is 0.95, not 95).
 pub fn check_confidence(confidence: f64) -> Result<()> {
     if confidence > 0.0 && confidence < 1.0 {
         Ok(())
@@ -97,6 +104,8 @@ pub fn check_confidence(confidence: f64) -> Result<()> {
     }
 }
 
+/// Checks a multiplier (the scale of a value: 100 for a percentage, 100 000 for a rate per
+/// 100 000): finite and > 0, otherwise an [`Error::InvalidArgument`] naming `multiplier`.
 pub fn check_multiplier(multiplier: f64) -> Result<()> {
     if multiplier.is_finite() && multiplier > 0.0 {
         Ok(())
@@ -115,8 +124,11 @@ pub fn check_multiplier(multiplier: f64) -> Result<()> {
 /// length.
 #[derive(Debug)]
 pub struct Output<'a> {
+    /// The estimate of each row.
     pub value: &'a mut [f64],
+    /// The lower limit of each row.
     pub lower: &'a mut [f64],
+    /// The upper limit of each row.
     pub upper: &'a mut [f64],
 }
 
@@ -131,8 +143,11 @@ impl<'a> Output<'a> {
 /// Row-wise estimates: one element per input element.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Estimates {
+    /// The estimate of each row, × the multiplier.
     pub value: Vec<f64>,
+    /// The lower limit of each row.
     pub lower: Vec<f64>,
+    /// The upper limit of each row.
     pub upper: Vec<f64>,
     /// The confidence level of every interval.
     pub confidence: f64,

@@ -290,9 +290,13 @@ impl ColumnKind {
 /// One input column a metric declares: our name, its kind, whether it must be present.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct ColumnSpec {
+    /// Our name for the column (the caller maps theirs with a [`ColumnMap`]).
     pub name: &'static str,
+    /// The types it may have.
     pub kind: ColumnKind,
+    /// Whether the call fails without it (otherwise it is optional).
     pub required: bool,
+    /// What it holds, in words (for documentation and `--help`).
     pub description: &'static str,
 }
 
@@ -317,7 +321,9 @@ impl ColumnSpec {
 /// (`None` for null).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Categories {
+    /// A dense code per row (0.., in order of first appearance).
     pub codes: Vec<u32>,
+    /// The value of each code as text (`None` for null), indexed by code.
     pub values: Vec<Option<String>>,
 }
 

@@ -19,6 +19,7 @@ pub struct Diagnostic {
 /// The diagnostics of one call, in the order reasons were first met.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Diagnostics {
+    /// One entry per reason, in the order first met.
     pub entries: Vec<Diagnostic>,
 }
 
@@ -79,7 +80,9 @@ impl Diagnostics {
 /// A tidy result table with the diagnostics of the call that made it.
 #[derive(Debug, Clone)]
 pub struct TableResult {
+    /// The tidy result.
     pub table: arrow_array::RecordBatch,
+    /// What documented rules excluded, repaired or flagged while computing it.
     pub diagnostics: Diagnostics,
 }
 

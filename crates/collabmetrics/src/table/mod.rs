@@ -5,16 +5,24 @@
 //! to the slices the kernels want (without copying when they already are `Float64` with no
 //! nulls), and returns one tidy `RecordBatch`. Errors name the caller's column and the row
 //! (counted from 0 across all batches).
+//!
+//! Identifier and code columns (person and referral identifiers, location codes, NHS Data
+//! Dictionary codes, age bands given as lower ages) follow one rule in every module: text, or
+//! integers of any Arrow integer type (`Int8` … `Int64`, `UInt8` … `UInt64`) read as `i64`,
+//! so the same identifier matches whichever integer type each table stores it in. A `UInt64`
+//! value above `i64::MAX` is an error naming the column and row, never wrapped round to a
+//! negative number.
 
+pub(crate) mod coerce;
 mod columns;
 mod dates;
 mod diagnostics;
 pub(crate) mod groups;
 pub mod roles;
-mod stats;
 pub(crate) mod tidy;
 pub use tidy::append_column;
 
+pub(crate) use columns::first_null;
 pub use columns::{Categories, ColumnKind, ColumnMap, ColumnSpec, Input};
 pub(crate) use dates::column_dates;
 pub use dates::{civil_from_days, days_from_civil, days_in_month, format_date, parse_date};
@@ -22,7 +30,3 @@ pub use diagnostics::{Diagnostic, Diagnostics, TableResult, DIAGNOSTICS_KEY};
 pub use groups::display;
 pub use groups::Groups;
 pub use roles::{Derived, DerivedKind, Link, Roles, ROLES_KEY};
-pub use stats::{
-    dsr_table, isr_table, mean_table, proportion_table, rate_table, DsrTableOptions,
-    IsrTableOptions, MeanTableOptions, ProportionTableOptions, RateTableOptions,
-};

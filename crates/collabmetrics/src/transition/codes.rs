@@ -3,8 +3,9 @@
 //! classification of a referral into a service line.
 
 use crate::error::{Error, Result};
+use crate::table::coerce::{dictionary_rows, visit_keys, Key};
 use crate::table::groups::FastMap;
-use arrow_array::{cast::AsArray, types::*, Array, ArrayRef};
+use arrow_array::{cast::AsArray, ArrayRef};
 use arrow_schema::DataType;
 
 /// A numeric code cell that was null.
@@ -31,73 +32,27 @@ fn int_code(v: i64) -> u16 {
 }
 
 /// Every row of a numeric code column ([`NULL_CODE`] for null, [`BAD_CODE`] for text that is
-/// not a number). Dictionary columns are decoded once per distinct value.
+/// not a number or an integer out of range), text or integers read by the table layer's rule
+/// ([`crate::table::coerce`]). Dictionary columns are decoded once per distinct value.
 pub(crate) fn numeric_codes(col: &ArrayRef, name: &str) -> Result<Vec<u16>> {
-    macro_rules! ints {
-        ($t:ty) => {
-            col.as_primitive::<$t>()
-                .iter()
-                .map(|v| v.map_or(NULL_CODE, |v| int_code(v as i64)))
-                .collect()
-        };
+    if let DataType::Dictionary(_, _) = col.data_type() {
+        let values = numeric_codes(col.as_any_dictionary().values(), name)?;
+        return Ok(dictionary_rows(col, &values, NULL_CODE));
     }
-    let out = match col.data_type() {
-        DataType::Int8 => ints!(Int8Type),
-        DataType::Int16 => ints!(Int16Type),
-        DataType::Int32 => ints!(Int32Type),
-        DataType::Int64 => ints!(Int64Type),
-        DataType::UInt8 => ints!(UInt8Type),
-        DataType::UInt16 => ints!(UInt16Type),
-        DataType::UInt32 => ints!(UInt32Type),
-        DataType::UInt64 => ints!(UInt64Type),
-        DataType::Utf8 => col
-            .as_string::<i32>()
-            .iter()
-            .map(|v| v.map_or(NULL_CODE, parse_code))
-            .collect(),
-        DataType::LargeUtf8 => col
-            .as_string::<i64>()
-            .iter()
-            .map(|v| v.map_or(NULL_CODE, parse_code))
-            .collect(),
-        DataType::Utf8View => col
-            .as_string_view()
-            .iter()
-            .map(|v| v.map_or(NULL_CODE, parse_code))
-            .collect(),
-        DataType::Dictionary(_, _) => {
-            let values = numeric_codes(col.as_any_dictionary().values(), name)?;
-            dictionary_rows(col, &values, NULL_CODE)
-        }
-        other => {
-            return Err(Error::ColumnType {
-                table: None,
-                column: name.to_owned(),
-                expected: "a code (string, integer or dictionary)".to_owned(),
-                found: other.to_string(),
-            })
-        }
-    };
+    let mut out = Vec::with_capacity(col.len());
+    visit_keys(col, name, CODE, |_, key| {
+        out.push(match key {
+            Key::Null => NULL_CODE,
+            Key::Int(v) => int_code(v),
+            Key::Str(s) => parse_code(s),
+        });
+        Ok(())
+    })?;
     Ok(out)
 }
 
-/// Each row of a dictionary column mapped through `per_value` (its values' results), `null`
-/// for a null row: the values are decoded once, not once per row.
-fn dictionary_rows<T: Copy>(col: &ArrayRef, per_value: &[T], null: T) -> Vec<T> {
-    let nulls = col.logical_nulls();
-    col.as_any_dictionary()
-        .normalized_keys()
-        .iter()
-        .enumerate()
-        .map(|(i, &k)| {
-            if nulls.as_ref().is_some_and(|n| n.is_null(i)) {
-                null
-            } else {
-                per_value[k]
-            }
-        })
-        .collect()
-}
+/// What a code column may be.
+const CODE: &str = "a code (string, integer or dictionary)";
 
 /// A text code column as a code per row into its distinct values, trimmed and upper-cased
 /// (`None` for null): one string per distinct value, not per row.
@@ -157,14 +112,7 @@ pub(crate) fn text_codes(col: &ArrayRef, name: &str) -> Result<TextCodes> {
                 .collect();
             intern(texts.iter().map(|t| t.as_deref()))
         }
-        other => {
-            return Err(Error::ColumnType {
-                table: None,
-                column: name.to_owned(),
-                expected: "a code (string, integer or dictionary)".to_owned(),
-                found: other.to_string(),
-            })
-        }
+        other => return Err(Error::column_type(name, CODE, other.to_string())),
     };
     Ok(out)
 }
@@ -173,13 +121,18 @@ pub(crate) fn text_codes(col: &ArrayRef, name: &str) -> Result<TextCodes> {
 /// engagement (`docs/methods/transition.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ServiceLine {
+    /// Children and young people's mental health services (CYPMHS).
     Cyp,
+    /// Adult (and older adult) mental health services, crisis teams apart.
     Adult,
+    /// An adult crisis team ([`CRISIS_TEAM_TYPES`]): its contacts are not engagement.
     AdultCrisis,
+    /// Not classified by any rule (the referral is excluded and counted).
     Unknown,
 }
 
 impl ServiceLine {
+    /// The name in results: `cyp`, `adult`, `adult_crisis` or `unknown`.
     pub fn as_str(self) -> &'static str {
         match self {
             ServiceLine::Cyp => "cyp",
@@ -208,6 +161,8 @@ pub enum LineRule {
 }
 
 impl LineRule {
+    /// The name in the service-line audit: `service_line`, `team_age_group`,
+    /// `all_age_team_by_age`, `team_type_cyp`, `team_type_adult` or `unclassified`.
     pub fn as_str(self) -> &'static str {
         match self {
             LineRule::Explicit => "service_line",
@@ -290,7 +245,7 @@ pub(crate) fn classify(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow_array::{DictionaryArray, Int32Array, StringArray};
+    use arrow_array::{types::Int32Type, DictionaryArray, Int32Array, StringArray};
     use std::sync::Arc;
 
     #[test]

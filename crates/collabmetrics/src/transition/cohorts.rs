@@ -7,18 +7,30 @@ use super::{age_on, date_at_age, ServiceLine, TransitionOptions};
 /// The nine classes of cohort B, in the order their rules are tried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BClass {
+    /// 1: died before the classification date B + F.
     Died,
+    /// 2: B + F is after the data end (out of the proportions, kept in the curves).
     InsufficientFollowUp,
+    /// 3: an accepted adult referral received in [B − 183, B + F] and an attended adult
+    /// contact within N days of it.
     TransferredEngaged,
+    /// 4: such an adult referral, but no attended adult contact within N days.
     TransferredNotEngaged,
+    /// 5: only rejected adult referrals.
     AdultReferralRejected,
+    /// 6: no adult referral, still in CYPMHS (referral open on B + 90, or an attended CYP
+    /// contact in [B + 90, B + F]).
     RetainedInCypmhs,
+    /// 7: CYP care closed, no adult referral, closure reason 02 or 04.
     DischargedPlanned,
+    /// 8: closed with closure reason 05 or 09.
     DischargedDisengaged,
+    /// 9: closed with any other closure reason, or none.
     DischargedOther,
 }
 
 impl BClass {
+    /// Every class, in the order of its rule (1–9).
     pub const ALL: [BClass; 9] = [
         BClass::Died,
         BClass::InsufficientFollowUp,
@@ -31,6 +43,7 @@ impl BClass {
         BClass::DischargedOther,
     ];
 
+    /// The class's name in results (`died`, `insufficient_follow_up`, …).
     pub fn as_str(self) -> &'static str {
         match self {
             BClass::Died => "died",

@@ -182,10 +182,10 @@ fn chunk(s: &Source, offset: usize, out: &mut [Contact]) -> Result<[Tally; 6]> {
             &owned_dates
         }
     };
-    let attendance = numeric_codes(&slice(s.attendance), &name("attendance"))?;
+    let attendance = numeric_codes(&slice(s.attendance), &name("attendance")).map_err(shift)?;
     let mechanism = s
         .mechanism
-        .map(|m| numeric_codes(&slice(m), &name("mechanism")))
+        .map(|m| numeric_codes(&slice(m), &name("mechanism")).map_err(shift))
         .transpose()?;
     // The contact's own person: its integer identifier (compared with the referral's), or,
     // for text identifiers, its dictionary index.

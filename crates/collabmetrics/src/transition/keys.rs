@@ -2,6 +2,7 @@
 //! (persons, referrals), looked up by the referring table (referrals, contacts).
 
 use crate::error::{Error, Result};
+use crate::table::coerce::{is_text, visit_keys, Key};
 use crate::table::groups::FastMap;
 use arrow_array::{cast::AsArray, types::*, Array, ArrayRef};
 use arrow_schema::DataType;
@@ -20,67 +21,18 @@ pub(crate) enum KeyDict<'a> {
     Str(FastMap<&'a str, u32>),
 }
 
-/// One identifier cell.
-#[derive(Clone, Copy)]
-enum Key<'a> {
-    Null,
-    Int(i64),
-    Str(&'a str),
-}
-
-/// Calls `f(row, value)` for every row of an identifier column, integers widened to i64.
+/// Calls `f(row, value)` for every row of an identifier column (the table layer's rule:
+/// text, or integers of any type read as i64).
 fn visit<'a>(
     col: &'a ArrayRef,
     name: &str,
-    mut f: impl FnMut(usize, Key<'a>) -> Result<()>,
+    f: impl FnMut(usize, Key<'a>) -> Result<()>,
 ) -> Result<()> {
-    macro_rules! ints {
-        ($t:ty) => {{
-            let a = col.as_primitive::<$t>();
-            if a.null_count() == 0 {
-                for (i, &v) in a.values().iter().enumerate() {
-                    f(i, Key::Int(v as i64))?;
-                }
-            } else {
-                for (i, v) in a.iter().enumerate() {
-                    f(i, v.map_or(Key::Null, |v| Key::Int(v as i64)))?;
-                }
-            }
-        }};
-    }
-    macro_rules! strs {
-        ($it:expr) => {{
-            for (i, v) in $it.enumerate() {
-                f(i, v.map_or(Key::Null, Key::Str))?;
-            }
-        }};
-    }
-    match col.data_type() {
-        DataType::Int8 => ints!(Int8Type),
-        DataType::Int16 => ints!(Int16Type),
-        DataType::Int32 => ints!(Int32Type),
-        DataType::Int64 => ints!(Int64Type),
-        DataType::UInt8 => ints!(UInt8Type),
-        DataType::UInt16 => ints!(UInt16Type),
-        DataType::UInt32 => ints!(UInt32Type),
-        DataType::UInt64 => ints!(UInt64Type),
-        DataType::Utf8 => strs!(col.as_string::<i32>().iter()),
-        DataType::LargeUtf8 => strs!(col.as_string::<i64>().iter()),
-        DataType::Utf8View => strs!(col.as_string_view().iter()),
-        other => {
-            return Err(Error::ColumnType {
-                table: None,
-                column: name.to_owned(),
-                expected: "an identifier (integer or string)".to_owned(),
-                found: other.to_string(),
-            })
-        }
-    }
-    Ok(())
+    visit_keys(col, name, "an identifier (integer or string)", f)
 }
 
 /// The values of an integer identifier column widened to i64 (`None` for a text column);
-/// a null is an error naming its row, counted from `offset`.
+/// a null (or a `UInt64` beyond i64) is an error naming its row, counted from `offset`.
 pub(crate) fn int_keys(col: &ArrayRef, name: &str, offset: usize) -> Result<Option<Vec<i64>>> {
     if is_text(col.data_type()) {
         return Ok(None);
@@ -94,8 +46,9 @@ pub(crate) fn int_keys(col: &ArrayRef, name: &str, offset: usize) -> Result<Opti
             out.push(v);
             Ok(())
         }
-        _ => Err(null_id(name, offset + row)),
-    })?;
+        _ => Err(null_id(name, row)),
+    })
+    .map_err(|e| e.at_offset(offset))?;
     Ok(Some(out))
 }
 
@@ -135,10 +88,6 @@ fn duplicate(name: &str, row: usize, value: String, first: u32) -> Error {
         value,
         rule: format!("identifiers must be unique; first seen at row {first}"),
     }
-}
-
-fn is_text(t: &DataType) -> bool {
-    matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
 }
 
 impl<'a> KeyDict<'a> {
@@ -302,7 +251,7 @@ impl<T: Copy> Gather<'_, '_, '_, T> {
             |map_row: Option<&u32>| map_row.map_or(self.missing, |&r| self.by_row[r as usize]);
         visit(col, name, |row, key| {
             out.push(match (key, &self.dense, self.dict) {
-                (Key::Null, _, _) => return Err(null_id(name, offset + row)),
+                (Key::Null, _, _) => return Err(null_id(name, row)),
                 (Key::Int(v), Some((min, table)), _) => v
                     .checked_sub(*min)
                     .and_then(|o| usize::try_from(o).ok())
@@ -313,7 +262,8 @@ impl<T: Copy> Gather<'_, '_, '_, T> {
                 _ => self.missing,
             });
             Ok(())
-        })?;
+        })
+        .map_err(|e| e.at_offset(offset))?;
         Ok(out)
     }
 }

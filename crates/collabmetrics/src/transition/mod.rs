@@ -37,7 +37,7 @@ mod table;
 
 pub use codes::{LineRule, ServiceLine, CRISIS_TEAM_TYPES};
 pub use cohorts::BClass;
-pub use survival::{curve, Curve, CurveMethod, CurveOptions};
+pub use survival::{curve, Curve, CurveMethod, CurveOptions, CENSORED, DEATH, EVENT};
 pub use table::{
     ageing_out, analyse, service_lines, summary, time_to_contact, transfers, Analysis, Tables,
     CARE_PLAN_COLUMNS, CONTACT_COLUMNS, PERSON_COLUMNS, REFERRAL_COLUMNS,
@@ -59,11 +59,13 @@ pub struct TransitionOptions {
     /// `period_start` to `period_end` inclusive. `None`: from the start of the data, and to
     /// `data_end`.
     pub period_start: Option<i32>,
+    /// The last index or boundary date of the reporting period (see `period_start`).
     pub period_end: Option<i32>,
     /// Age at which CYPMHS ends (default 18).
     pub boundary_age: u32,
     /// Ages of cohort T on the index date (default 16 to 25 inclusive).
     pub min_age: u32,
+    /// The oldest age of cohort T on the index date (see `min_age`).
     pub max_age: u32,
     /// N of T1 and cohort B's engagement (default 90).
     pub engagement_days: i32,
@@ -74,6 +76,7 @@ pub struct TransitionOptions {
     /// ATTENDED OR DID NOT ATTEND codes meaning attended (default 5, 6) and did not attend
     /// (default 3, 7). Valid codes are 2–7; anything else is `invalid_attendance`.
     pub attended_codes: Vec<u16>,
+    /// ATTENDED OR DID NOT ATTEND codes meaning did not attend (see `attended_codes`).
     pub dna_codes: Vec<u16>,
     /// CONSULTATION MECHANISM codes that are direct contact (default 01, 02, 04, 11).
     pub direct_mechanisms: Vec<u16>,

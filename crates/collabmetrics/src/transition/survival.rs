@@ -42,20 +42,32 @@ impl Default for CurveOptions {
 /// (events), deaths and censorings at it, and the estimate with its interval.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct Curve {
+    /// Days since the start of follow-up.
     pub time: Vec<i32>,
+    /// People still followed up and without a contact just before `time`.
     pub at_risk: Vec<u64>,
+    /// First attended adult contacts at `time`.
     pub events: Vec<u64>,
+    /// Deaths without a contact at `time`.
     pub deaths: Vec<u64>,
     /// Censored at this time; under Kaplan–Meier deaths are counted here too.
     pub censored: Vec<u64>,
+    /// Kaplan–Meier: the share still without a contact after `time`; Aalen–Johansen: the
+    /// cumulative incidence of a contact by `time`.
     pub estimate: Vec<f64>,
+    /// Lower pointwise limit of `estimate` (log(−log) interval).
     pub lower: Vec<f64>,
+    /// Upper pointwise limit of `estimate` (log(−log) interval).
     pub upper: Vec<f64>,
 }
 
-/// Outcome of one follow-up: 0 censored, 1 contact (the event), 2 death (competing).
+/// Outcome of a follow-up (the `status` of [`curve`]): censored, still without a contact at its
+/// end.
 pub const CENSORED: u8 = 0;
+/// Outcome of a follow-up: an attended adult contact, the event.
 pub const EVENT: u8 = 1;
+/// Outcome of a follow-up: death before a contact (a competing event for Aalen–Johansen,
+/// censored for Kaplan–Meier).
 pub const DEATH: u8 = 2;
 
 /// The curve of `time` (days, ≥ 0) and `status` ([`CENSORED`], [`EVENT`], [`DEATH`]).

@@ -22,9 +22,13 @@ pub use super::load::{CARE_PLAN_COLUMNS, PERSON_COLUMNS, REFERRAL_COLUMNS};
 /// The input tables of one call.
 #[derive(Debug, Clone, Copy)]
 pub struct Tables<'a> {
+    /// One row per young person ([`PERSON_COLUMNS`]).
     pub persons: &'a Input,
+    /// Their CYPMHS and adult referrals ([`REFERRAL_COLUMNS`]).
     pub referrals: &'a Input,
+    /// The care contacts on those referrals ([`CONTACT_COLUMNS`]).
     pub contacts: &'a Input,
+    /// Care plans ([`CARE_PLAN_COLUMNS`]), for T9; `None` leaves T9 out.
     pub care_plans: Option<&'a Input>,
 }
 
@@ -32,10 +36,15 @@ pub struct Tables<'a> {
 /// cohort T, and the diagnostics of the inputs.
 #[derive(Debug, Clone)]
 pub struct Analysis {
+    /// Cohort T: one row per episode (see [`transfers`]).
     pub transfers: RecordBatch,
+    /// Cohort B: one row per person (see [`ageing_out`]).
     pub ageing_out: RecordBatch,
+    /// Every metric per breakdown group (see [`summary`]).
     pub summary: RecordBatch,
+    /// The Kaplan–Meier time-to-contact curve of cohort T (see [`time_to_contact`]).
     pub curve: RecordBatch,
+    /// What documented rules excluded or flagged in the inputs.
     pub diagnostics: Diagnostics,
 }
 

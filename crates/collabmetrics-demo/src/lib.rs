@@ -1,4 +1,9 @@
-//! The demo collaborative: **invented data**, for examples, tests and benchmarks.
+//! The demo collaborative of [`collabmetrics`]: **invented data**, for examples, tests and
+//! benchmarks.
+//!
+//! A crate of its own so that a service depending on `collabmetrics` does not compile the
+//! generator; the command line (`collabmetrics demo`), the Python package
+//! (`cm.demo.tables()`), the benchmarks and the tests depend on it.
 //!
 //! Nothing here describes real people or real services. [`generate`] makes a synthetic
 //! mental health provider collaborative shaped like Kent and Medway (about 1.9 million people
@@ -12,7 +17,7 @@
 //! | `areas` | home area (LSOA-like, `E01DEMO0001`…): place, IMD decile, centroid, population | rates, inequality |
 //! | `population` | area × ESP age band × sex | rates, standardisation |
 //! | `units` | inpatient unit: site and org codes, local or not, location, bed types | distance |
-//! | `placements` | out-of-area placement ([`crate::oap::PLACEMENT_COLUMNS`] plus locations and breakdowns) | `oap`, `distance` |
+//! | `placements` | out-of-area placement ([`collabmetrics::oap::PLACEMENT_COLUMNS`] plus locations and breakdowns) | `oap`, `distance` |
 //! | `admissions` | acute admission, local or out of area (every placement is one) | `oap` proportions |
 //! | `persons` | young person around the CYPMHS/adult boundary | `transition` |
 //! | `referrals` | CYPMHS or adult referral of those people | `transition` |
@@ -32,20 +37,23 @@
 //! on it are included (with their earlier `start_date`), as in an extract of the activity in a
 //! period; so the first month opens with patients in beds.
 //!
-//! The output is a pure function of [`DemoOptions`]: a self-contained xoshiro256** generator
-//! (no dependency whose updates could change it) with one stream per table family, so the same
+//! The output is a pure function of [`DemoOptions`]: the core's self-contained xoshiro256**
+//! generator ([`collabmetrics::rng::Rng`], no dependency whose updates could change it) with
+//! one stream per table family, so the same
 //! options give identical tables (on one platform: `ln`, `exp` and `cos` come from its math
 //! library). `scale` multiplies areas, people and events: scale 30 with
 //! 120 months is about England for ten years (about 100 000 placements, a million admissions
 //! and two million contacts), for benchmarks.
 //!
 //! ```
-//! use collabmetrics::demo::{generate, DemoOptions};
+//! use collabmetrics_demo::{generate, DemoOptions};
 //! let demo = generate(&DemoOptions::default());
 //! let meta = demo.placements.schema().metadata().clone();
 //! assert_eq!(meta["synthetic"], "true");
 //! assert!(demo.placements.num_rows() > 500);
 //! ```
+
+#![warn(missing_docs)]
 
 mod areas;
 mod build;
@@ -57,9 +65,9 @@ mod young;
 
 pub use places::{AGE_BANDS, ESP_AGE_BANDS, PLACES};
 
-use crate::error::{Error, Result};
-use crate::table::{civil_from_days, days_from_civil, days_in_month};
 use arrow_array::RecordBatch;
+use collabmetrics::error::{Error, Result};
+use collabmetrics::table::{civil_from_days, days_from_civil, days_in_month};
 
 /// What to generate.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -236,5 +244,15 @@ mod tests {
             ..DemoOptions::default()
         };
         assert!(try_generate(&o).is_err());
+    }
+
+    /// The defaults the Python package reads (as JSON) are the `Default` itself.
+    #[test]
+    fn defaults_read_back_as_the_default_options() {
+        let json = serde_json::to_value(DemoOptions::default()).unwrap();
+        let back: DemoOptions = serde_json::from_value(json).unwrap();
+        assert_eq!(back, DemoOptions::default());
+        let partial: DemoOptions = serde_json::from_str(r#"{"seed": 7}"#).unwrap();
+        assert_eq!(partial.months, DemoOptions::default().months);
     }
 }

@@ -17,10 +17,10 @@
 //! discharged at 18; and other plan types (codes 10, 11 and 12, not transition plans) during
 //! CYPMHS and adult care.
 
-use super::areas::Areas;
-use super::build::{write_id, Columns};
-use super::places::{ETHNICITY, ETHNICITY_WEIGHT, PLACES, SEX};
-use super::rng::{cumulative, Rng};
+use crate::areas::Areas;
+use crate::build::{write_id, Columns};
+use crate::places::{ETHNICITY, ETHNICITY_WEIGHT, PLACES, SEX};
+use crate::rng::{cumulative, Draws, Rng};
 use arrow_array::RecordBatch;
 
 /// Young people per year of data at scale 1.
@@ -108,7 +108,7 @@ pub(crate) struct Young {
 }
 
 /// The date someone born on `birth` reaches `age` (the transition module's rule).
-pub(crate) use crate::transition::date_at_age as birthday;
+pub(crate) use collabmetrics::transition::date_at_age as birthday;
 
 /// One person's generation: their boundary date and the limits events must respect.
 struct Person<'a> {
@@ -196,7 +196,7 @@ impl Young {
                 .map(|&a| PLACES[areas.place[a as usize] as usize]),
         );
         c.formatted("home_area", n, |b, i| {
-            super::build::write_area_code(b, self.area[i] as usize)
+            crate::build::write_area_code(b, self.area[i] as usize)
         });
         c.finish(seed)
     }

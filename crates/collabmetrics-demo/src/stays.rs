@@ -9,15 +9,15 @@
 //! placements end in an overlapping transfer to a second out-of-area unit and some in a
 //! repatriation to a local bed (a new local admission on the day the placement ends).
 
-use super::areas::{Areas, Units};
-use super::build::{write_area_code, write_id, Columns};
-use super::places::{
+use crate::areas::{Areas, Units};
+use crate::build::{write_area_code, write_id, Columns};
+use crate::places::{
     age_band, ADULT, BED_CODES_NEW, BED_CODES_OLD, ETHNICITY, ETHNICITY_WEIGHT, IND, LOCAL_ORG,
     OLDER, PICU, PLACES, SEX, UNITS,
 };
-use super::rng::{cumulative, Rng};
-use crate::table::{civil_from_days, days_from_civil};
+use crate::rng::{cumulative, Draws, Rng};
 use arrow_array::RecordBatch;
+use collabmetrics::table::{civil_from_days, days_from_civil};
 
 /// Admissions per month at scale 1: about 3 200 a year for 1.9 million people.
 const ADMISSIONS_PER_MONTH: f64 = 265.0;

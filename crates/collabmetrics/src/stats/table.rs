@@ -1,14 +1,15 @@
-//! Table entry points of the statistics kernels: tidy results in the PHEindicatormethods shape.
+//! Table entry points of the statistics kernels: Arrow in through the table layer
+//! ([`crate::table`]), the kernels of this module over its columns, tidy results in the
+//! PHEindicatormethods shape out.
 
-use super::tidy::Tidy;
-use super::{Derived, DerivedKind, Diagnostics, Groups, Input, Roles, TableResult};
 use crate::error::{Error, Result};
 use crate::stats::{
     self, DsrOptions, IsrKind, IsrOptions, MeanOptions, Method, ProportionOptions, RateOptions,
     StandardPopulation,
 };
-use arrow_array::{cast::AsArray, types::*};
-use arrow_schema::DataType;
+use crate::table::coerce::{visit_keys, Key};
+use crate::table::tidy::Tidy;
+use crate::table::{Derived, DerivedKind, Diagnostics, Groups, Input, Roles, TableResult};
 use serde::{Deserialize, Serialize};
 
 /// Columns and options of [`proportion_table`] (the options flattened beside the columns when
@@ -351,8 +352,8 @@ fn finish(tidy: Tidy, roles: Roles) -> Result<TableResult> {
     })
 }
 
-/// The band index of each row's age band: strings are labels ("0-4", "90+"), integers are
-/// lower ages (0, 5, … 90).
+/// The band index of each row's age band: strings are labels ("0-4", "90+"), integers (of any
+/// type, by the table layer's rule) are lower ages (0, 5, … 90).
 fn band_indices(input: &Input, ours: &str, standard: &StandardPopulation) -> Result<Vec<u32>> {
     let col = input.column(ours)?;
     let name = input.name(ours);
@@ -368,7 +369,7 @@ fn band_indices(input: &Input, ours: &str, standard: &StandardPopulation) -> Res
             standard.label(standard.len() - 1)
         ),
     };
-    if let Some(row) = super::columns::first_null(col.as_ref()) {
+    if let Some(row) = crate::table::first_null(col.as_ref()) {
         return Err(Error::InvalidCell {
             table: None,
             column: name.to_owned(),
@@ -377,80 +378,21 @@ fn band_indices(input: &Input, ours: &str, standard: &StandardPopulation) -> Res
             rule: "missing age bands are not allowed".to_owned(),
         });
     }
-    let by_label = |labels: &mut dyn Iterator<Item = Option<&str>>| -> Result<Vec<u32>> {
-        labels
-            .enumerate()
-            .map(|(row, label)| {
-                let label = label.unwrap_or_default();
-                standard
-                    .band_of_label(label)
-                    .map(|b| b as u32)
-                    .ok_or_else(|| unknown(row, format!("\"{label}\"")))
-            })
-            .collect()
-    };
-    let by_age = |ages: &mut dyn Iterator<Item = i64>| -> Result<Vec<u32>> {
-        ages.enumerate()
-            .map(|(row, age)| {
-                standard
-                    .band_of_lower_age(age)
-                    .map(|b| b as u32)
-                    .ok_or_else(|| unknown(row, age.to_string()))
-            })
-            .collect()
-    };
-    match col.data_type() {
-        DataType::Utf8 => by_label(&mut col.as_string::<i32>().iter()),
-        DataType::LargeUtf8 => by_label(&mut col.as_string::<i64>().iter()),
-        DataType::Utf8View => by_label(&mut col.as_string_view().iter()),
-        DataType::Int8 => by_age(
-            &mut col
-                .as_primitive::<Int8Type>()
-                .values()
-                .iter()
-                .map(|&x| i64::from(x)),
-        ),
-        DataType::Int16 => by_age(
-            &mut col
-                .as_primitive::<Int16Type>()
-                .values()
-                .iter()
-                .map(|&x| i64::from(x)),
-        ),
-        DataType::Int32 => by_age(
-            &mut col
-                .as_primitive::<Int32Type>()
-                .values()
-                .iter()
-                .map(|&x| i64::from(x)),
-        ),
-        DataType::Int64 => by_age(&mut col.as_primitive::<Int64Type>().values().iter().copied()),
-        DataType::UInt8 => by_age(
-            &mut col
-                .as_primitive::<UInt8Type>()
-                .values()
-                .iter()
-                .map(|&x| i64::from(x)),
-        ),
-        DataType::UInt16 => by_age(
-            &mut col
-                .as_primitive::<UInt16Type>()
-                .values()
-                .iter()
-                .map(|&x| i64::from(x)),
-        ),
-        DataType::UInt32 => by_age(
-            &mut col
-                .as_primitive::<UInt32Type>()
-                .values()
-                .iter()
-                .map(|&x| i64::from(x)),
-        ),
-        other => Err(Error::ColumnType {
-            table: None,
-            column: name.to_owned(),
-            expected: "age band labels (string) or lower ages (integer)".to_owned(),
-            found: other.to_string(),
-        }),
-    }
+    let mut bands = Vec::with_capacity(col.len());
+    let expected = "age band labels (string) or lower ages (integer)";
+    visit_keys(col, name, expected, |row, key| {
+        let band = match key {
+            Key::Str(label) => standard
+                .band_of_label(label)
+                .ok_or_else(|| unknown(row, format!("\"{label}\""))),
+            Key::Int(age) => standard
+                .band_of_lower_age(age)
+                .ok_or_else(|| unknown(row, age.to_string())),
+            // Refused above; kept an error rather than a panic.
+            Key::Null => Err(unknown(row, "null".to_owned())),
+        }?;
+        bands.push(band as u32);
+        Ok(())
+    })?;
+    Ok(bands)
 }

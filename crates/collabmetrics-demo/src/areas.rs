@@ -1,11 +1,11 @@
 //! Home areas (LSOA-like), their population by age band and sex, and the units' table.
 
-use super::build::{write_area_code, Columns};
-use super::geo::{offset, wgs84_to_bng};
-use super::places::{
+use crate::build::{write_area_code, Columns};
+use crate::geo::{offset, wgs84_to_bng};
+use crate::places::{
     AGE_SHARE, ESP_AGE_BANDS, MALE_SHARE, PLACES, PLACE_POPULATION, SEX, TOWNS, UNITS,
 };
-use super::rng::Rng;
+use crate::rng::{Draws, Rng};
 use arrow_array::RecordBatch;
 
 /// Areas per place-population at scale 1: 300 areas of about 6 300 people.

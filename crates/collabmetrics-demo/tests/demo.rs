@@ -1,21 +1,22 @@
 //! The demo collaborative generator: determinism, schemas, invariants, calibration against
 //! NHS Digital's OAP statistics (`tests/reference/oap/`), and that the metric modules run on it.
 //!
-//! `cargo test -p collabmetrics --test demo -- --nocapture` prints the calibration numbers;
-//! `cargo test --release -p collabmetrics --test demo -- --ignored --nocapture` times national
+//! `cargo test -p collabmetrics-demo --test demo -- --nocapture` prints the calibration numbers;
+//! `cargo test --release -p collabmetrics-demo --test demo -- --ignored --nocapture` times national
 //! scale (scale 30, 120 months).
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Date32Type, Float64Type, Int64Type};
 use arrow_array::{Array, ArrayRef, Float64Array, RecordBatch, StringArray};
 use arrow_schema::DataType;
-use collabmetrics::demo::{generate, try_generate, DemoOptions, DemoTables, PLACES};
 use collabmetrics::oap::{self, OapOptions, ADMISSION_COLUMNS, PLACEMENT_COLUMNS};
 use collabmetrics::table::{civil_from_days, days_from_civil, ColumnMap, Input};
+use collabmetrics_demo::{generate, try_generate, DemoOptions, DemoTables, PLACES};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
+#[path = "../../collabmetrics/tests/common/mod.rs"]
 mod common;
 
 fn demo() -> &'static DemoTables {

@@ -9,7 +9,7 @@
 
 /// Easting and northing (metres) of a WGS84 latitude and longitude (degrees).
 pub(crate) fn wgs84_to_bng(lat: f64, lon: f64) -> (f64, f64) {
-    crate::distance::wgs84_to_bng_point(lat, lon)
+    collabmetrics::distance::wgs84_to_bng_point(lat, lon)
 }
 
 /// The point `dx_km` east and `dy_km` north of (lat, lon), on a local flat approximation
@@ -29,7 +29,7 @@ mod tests {
         // OS guide Annex C worked example (OSGB36 52°39'27.2531"N, 1°43'4.5177"E).
         let lat = 52.0 + 39.0 / 60.0 + 27.2531 / 3600.0_f64;
         let lon = 1.0 + 43.0 / 60.0 + 4.5177 / 3600.0_f64;
-        let (e, n) = crate::distance::osgb36_to_grid(lat, lon);
+        let (e, n) = collabmetrics::distance::osgb36_to_grid(lat, lon);
         assert!((e - 651_409.903).abs() < 0.01, "{e}");
         assert!((n - 313_177.270).abs() < 0.01, "{n}");
         // Maidstone town centre: about E 576 000, N 155 800.

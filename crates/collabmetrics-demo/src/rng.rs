@@ -1,18 +1,38 @@
-//! The few distributions the demo generator needs, on the library's xoshiro256** generator
-//! (`crate::rng`): the same seed gives the same bytes for as long as both files are unchanged.
+//! The few distributions the demo generator needs, on the core's xoshiro256** generator
+//! ([`collabmetrics::rng::Rng`], the one the inequality simulations draw from too): the same
+//! seed gives the same bytes for as long as both files are unchanged.
 
-pub(crate) use crate::rng::Rng;
+pub(crate) use collabmetrics::rng::Rng;
 
-/// The demo's distributions, on the library's generator.
-impl Rng {
+/// The demo's distributions, drawn from the core's generator.
+pub(crate) trait Draws {
     /// True with probability `p`.
-    pub(crate) fn chance(&mut self, p: f64) -> bool {
+    fn chance(&mut self, p: f64) -> bool;
+    /// Uniform integer in `[lo, hi]` (inclusive; `lo` when `hi < lo`).
+    fn int(&mut self, lo: i32, hi: i32) -> i32;
+    /// Standard normal.
+    fn normal(&mut self) -> f64;
+    /// Log-normal with the given median and log-scale standard deviation.
+    fn lognormal(&mut self, median: f64, sigma: f64) -> f64;
+    /// Poisson count with the given mean.
+    fn poisson(&mut self, mean: f64) -> u32;
+    /// Geometric count of failures before a success, with the given mean (≥ 0).
+    fn geometric(&mut self, mean: f64) -> i32;
+    /// Index drawn with probability proportional to `weights`.
+    fn choice(&mut self, weights: &[f64]) -> usize;
+    /// Index drawn from cumulative weights.
+    fn pick(&mut self, cumulative: &[f64]) -> usize;
+}
+
+impl Draws for Rng {
+    /// True with probability `p`.
+    fn chance(&mut self, p: f64) -> bool {
         self.uniform() < p
     }
 
     /// Uniform integer in `[lo, hi]` (inclusive; `lo` when `hi < lo`), by the widening
     /// multiply (bias below 2^-32 for our ranges).
-    pub(crate) fn int(&mut self, lo: i32, hi: i32) -> i32 {
+    fn int(&mut self, lo: i32, hi: i32) -> i32 {
         if hi <= lo {
             return lo;
         }
@@ -21,21 +41,21 @@ impl Rng {
     }
 
     /// Standard normal by Box–Muller (one of the pair; simpler state than caching the other).
-    pub(crate) fn normal(&mut self) -> f64 {
+    fn normal(&mut self) -> f64 {
         let u1 = 1.0 - self.uniform(); // (0, 1]: ln is finite
         let u2 = self.uniform();
         (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
     }
 
     /// Log-normal with the given median and log-scale standard deviation.
-    pub(crate) fn lognormal(&mut self, median: f64, sigma: f64) -> f64 {
+    fn lognormal(&mut self, median: f64, sigma: f64) -> f64 {
         median * (sigma * self.normal()).exp()
     }
 
     /// Poisson count: Knuth's product method for small means, the normal approximation
     /// (rounded, at least 0) from 30 on, where it is good to well under 1% and keeps the
     /// cost per draw constant at national scale.
-    pub(crate) fn poisson(&mut self, mean: f64) -> u32 {
+    fn poisson(&mut self, mean: f64) -> u32 {
         if mean <= 0.0 {
             return 0;
         }
@@ -53,7 +73,7 @@ impl Rng {
     }
 
     /// Geometric count of failures before a success, with the given mean (≥ 0).
-    pub(crate) fn geometric(&mut self, mean: f64) -> i32 {
+    fn geometric(&mut self, mean: f64) -> i32 {
         if mean <= 0.0 {
             return 0;
         }
@@ -63,7 +83,7 @@ impl Rng {
     }
 
     /// Index drawn with probability proportional to `weights` (a short list: linear scan).
-    pub(crate) fn choice(&mut self, weights: &[f64]) -> usize {
+    fn choice(&mut self, weights: &[f64]) -> usize {
         let total: f64 = weights.iter().sum();
         let mut x = self.uniform() * total;
         for (i, w) in weights.iter().enumerate() {
@@ -76,7 +96,7 @@ impl Rng {
     }
 
     /// Index drawn from cumulative weights (a long list: binary search).
-    pub(crate) fn pick(&mut self, cumulative: &[f64]) -> usize {
+    fn pick(&mut self, cumulative: &[f64]) -> usize {
         let total = cumulative.last().copied().unwrap_or(0.0);
         let x = self.uniform() * total;
         cumulative
