@@ -239,9 +239,13 @@ def test_rate(core: Core, clib: C, by_area: pa.Table, options: dict[str, Any]) -
     assert [names[c] for c in used.tolist()] == py["method"].to_pylist()
 
 
+#: A custom standard: the ESP's 19 bands weighted 1 to 19.
+CUSTOM_STANDARD = {5 * i: float(i + 1) for i in range(19)}
+
 DSR_OPTIONS: list[dict[str, Any]] = [
     {},
     {"confidence": 0.998, "multiplier": 1000.0},
+    {"standard": CUSTOM_STANDARD},
     {"method": "exact"},  # not in C: cm_dsr always uses Byar's limits (exact below 10)
 ]
 
@@ -250,7 +254,14 @@ DSR_OPTIONS: list[dict[str, Any]] = [
 def test_dsr(core: Core, clib: C, by_band: pa.Table, options: dict[str, Any]) -> None:
     """cm.dsr = dsr_table in Rust = cm_dsr (groups coded 0..)."""
     py = cm.dsr(by_band, by="place", **options)
-    assert_same(py, core.one("dsr_table", {"by": ["place"], **options}, data=by_band), "table")
+    rust_options = dict(options)
+    if isinstance(options.get("standard"), dict):
+        ages = sorted(options["standard"])
+        rust_options["standard"] = {
+            "lower_ages": ages,
+            "weights": [options["standard"][a] for a in ages],
+        }
+    assert_same(py, core.one("dsr_table", {"by": ["place"], **rust_options}, data=by_band), "table")
 
     full = {**_native.defaults("dsr"), **options}
     if full["method"] != _native.defaults("dsr")["method"]:
@@ -261,6 +272,14 @@ def test_dsr(core: Core, clib: C, by_band: pa.Table, options: dict[str, Any]) ->
     count, pop = f64(by_band, "count"), f64(by_band, "population")
     results = out(len(groups), 5)
     low = np.zeros(len(groups), dtype=np.uint8)
+    if isinstance(full["standard"], dict):
+        code = clib.const["CM_STANDARD_CUSTOM"]
+        std_ages = np.array(sorted(full["standard"]), dtype=np.int32)
+        std_weights = np.array([full["standard"][a] for a in sorted(full["standard"])])
+        standard = [ptr(std_ages), ptr(std_weights), ctypes.c_size_t(len(std_ages))]
+    else:
+        code = code_of("StandardName", full["standard"])
+        standard = [None, None, ctypes.c_size_t(0)]
     clib.check(
         clib.cm_dsr(
             ptr(group),
@@ -269,10 +288,8 @@ def test_dsr(core: Core, clib: C, by_band: pa.Table, options: dict[str, Any]) ->
             ptr(pop),
             ctypes.c_size_t(len(group)),
             ctypes.c_size_t(len(groups)),
-            ctypes.c_uint32(code_of("StandardName", full["standard"])),
-            None,
-            None,
-            ctypes.c_size_t(0),
+            ctypes.c_uint32(code),
+            *standard,
             ctypes.c_double(full["confidence"]),
             ctypes.c_double(full["multiplier"]),
             *[ptr(a) for a in results],
