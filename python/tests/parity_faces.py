@@ -303,6 +303,18 @@ class C:
         return self.keep((ctypes.c_double * len(values))(*values))
 
     @staticmethod
+    def field_type(struct: ctypes.Structure, name: str) -> Any:
+        """The ctypes type of a struct member (a pointer type for an array member)."""
+        return next(f[1] for f in struct._fields_ if f[0] == name)
+
+    def array(self, pointer_type: Any, values: Sequence[Any]) -> Any:
+        """``values`` as a C array of the type ``pointer_type`` points to (NULL when empty)."""
+        if not values:
+            return None
+        items = self.keep((pointer_type._type_ * len(values))(*values))
+        return ctypes.cast(items, pointer_type)
+
+    @staticmethod
     def stream(table: pa.Table) -> ArrowArrayStream:
         """``table`` exported as an Arrow C stream (its ownership passes to the callee)."""
         s = ArrowArrayStream()

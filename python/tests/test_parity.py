@@ -256,10 +256,10 @@ def test_dsr(core: Core, clib: C, by_band: pa.Table, options: dict[str, Any]) ->
     py = cm.dsr(by_band, by="place", **options)
     rust_options = dict(options)
     if isinstance(options.get("standard"), dict):
-        ages = sorted(options["standard"])
+        lower = sorted(options["standard"])
         rust_options["standard"] = {
-            "lower_ages": ages,
-            "weights": [options["standard"][a] for a in ages],
+            "lower_ages": lower,
+            "weights": [options["standard"][a] for a in lower],
         }
     assert_same(py, core.one("dsr_table", {"by": ["place"], **rust_options}, data=by_band), "table")
 
@@ -276,7 +276,7 @@ def test_dsr(core: Core, clib: C, by_band: pa.Table, options: dict[str, Any]) ->
         code = clib.const["CM_STANDARD_CUSTOM"]
         std_ages = np.array(sorted(full["standard"]), dtype=np.int32)
         std_weights = np.array([full["standard"][a] for a in sorted(full["standard"])])
-        standard = [ptr(std_ages), ptr(std_weights), ctypes.c_size_t(len(std_ages))]
+        standard: list[Any] = [ptr(std_ages), ptr(std_weights), ctypes.c_size_t(len(std_ages))]
     else:
         code = code_of("StandardName", full["standard"])
         standard = [None, None, ctypes.c_size_t(0)]
@@ -1095,6 +1095,7 @@ def _transition_call(
 
 
 def _c_transition(clib: C, o: dict[str, Any]) -> Any:
+    """The C options of a transition call (Python's keywords)."""
     opts = clib.cm_transition_options_default(days(DATA_END))
     for k, v in o.items():
         if k in ("period_start", "period_end"):
@@ -1103,17 +1104,10 @@ def _c_transition(clib: C, o: dict[str, Any]) -> Any:
         elif isinstance(v, list):
             setattr(opts, f"has_{k}", True)
             if k in ("by", "crisis_team_types"):
-                p, n = clib.strings(v)
+                array, n = clib.strings(v)
             else:
-                ctype = ctypes.c_int32 if k == "horizons" else ctypes.c_uint16
-                p, n = clib.keep((ctype * max(len(v), 1))(*v)), len(v)
-            setattr(
-                opts,
-                k,
-                ctypes.cast(p, type(getattr(type(opts), k).__get__(opts)))
-                if p is not None
-                else None,
-            )
+                array, n = clib.array(clib.field_type(opts, k), v), len(v)
+            setattr(opts, k, array)
             setattr(opts, f"{k}_len", n)
         else:
             setattr(opts, k, v)
