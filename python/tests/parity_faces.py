@@ -473,3 +473,20 @@ def assert_csv_same(expected: pa.Table, text: str, what: str, *, starred: bool =
                 pytest.fail(
                     f"{what}: column {name} row {i}: expected {value!r}, CSV has {body[i][j]!r}"
                 )
+
+
+def assert_json_same(expected: pa.Table, text: str, what: str) -> None:
+    """The CLI's JSON (``--format json``: an array of row objects, nulls left out) holds
+    ``expected``, floats bit for bit."""
+    rows = json.loads(text)
+    assert len(rows) == expected.num_rows, what
+    for i, (row, want) in enumerate(zip(rows, expected.to_pylist())):
+        assert set(row) <= set(want), f"{what}: row {i}: columns {sorted(set(row) - set(want))}"
+        for name, value in want.items():
+            got = row.get(name)
+            if isinstance(value, dt.date):
+                value = value.isoformat()
+            if isinstance(value, float) and isinstance(got, int):
+                got = float(got)
+            if _canon(got) != _canon(value):
+                pytest.fail(f"{what}: column {name} row {i}: expected {value!r}, JSON has {got!r}")

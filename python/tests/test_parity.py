@@ -33,6 +33,7 @@ from parity_faces import (
     CoreError,
     assert_columns,
     assert_csv_same,
+    assert_json_same,
     assert_same,
     cli_diagnostics,
     code_of,
@@ -484,6 +485,8 @@ def test_oap_measures(
     stdout, stderr = cli(*args)
     assert_csv_same(py, stdout, "CLI")
     assert cli_diagnostics(stderr) == cm.diagnostics(py)
+    stdout, _ = cli(*args, "--format", "json")
+    assert_json_same(py, stdout, "CLI JSON")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1115,9 +1118,9 @@ def _c_transition(clib: C, o: dict[str, Any]) -> Any:
 
 
 def _cli_transition(
-    cli: Cli, tables: dict[str, pa.Table], o: dict[str, Any], output: str
+    cli: Cli, tables: dict[str, pa.Table], o: dict[str, Any], output: str, *extra: str
 ) -> tuple[str, str]:
-    args = ["transition", "--data-end", DATA_END.isoformat(), "--output", output]
+    args = ["transition", "--data-end", DATA_END.isoformat(), "--output", output, *extra]
     for k, t in tables.items():
         args += [f"--{k.replace('_', '-')}", cli.file(t)]
     for k, v in o.items():
@@ -1203,6 +1206,8 @@ def test_transition(
             stdout, stderr = _cli_transition(cli, tables, o, output)
             assert_csv_same(expected, stdout, f"CLI {output}")
             assert cli_diagnostics(stderr) == cm.diagnostics(expected), output
+            stdout, _ = _cli_transition(cli, tables, o, output, "--format", "json")
+            assert_json_same(expected, stdout, f"CLI JSON {output}")
 
 
 @pytest.mark.parametrize("options", [{}, {"method": "aalen_johansen", "confidence": 0.9}])
