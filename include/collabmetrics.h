@@ -233,6 +233,52 @@ struct ArrowArrayStream {
 #define CM_OVERLAP_TRUNCATE 1
 
 /**
+ * `CmSpcOptions::improvement`: higher values are better.
+ */
+#define CM_SPC_IMPROVEMENT_INCREASE 0
+
+/**
+ * `CmSpcOptions::improvement`: lower values are better.
+ */
+#define CM_SPC_IMPROVEMENT_DECREASE 1
+
+/**
+ * `CmSpcOptions::improvement`: neither; signals are high or low.
+ */
+#define CM_SPC_IMPROVEMENT_NEUTRAL 2
+
+/**
+ * `CmSpcOptions::rules`: NHSRplotthedots 0.2.2 (the default).
+ */
+#define CM_SPC_RULES_NHSRPLOTTHEDOTS 0
+
+/**
+ * `CmSpcOptions::rules`: Making Data Count's Excel tools since November 2023 (no
+ * screening; two-in-three counting points beyond 3 sigma).
+ */
+#define CM_SPC_RULES_MDC_2023 1
+
+/**
+ * `CmSpcOptions::ties`: a repeated value breaks a trend.
+ */
+#define CM_SPC_TIES_BREAK 0
+
+/**
+ * `CmSpcOptions::ties`: a repeated value neither adds to nor breaks a trend.
+ */
+#define CM_SPC_TIES_SKIP 1
+
+/**
+ * `CmSpcOptions::on_mean`: a point on the mean breaks a shift.
+ */
+#define CM_SPC_ON_MEAN_BREAK 0
+
+/**
+ * `CmSpcOptions::on_mean`: a point on the mean neither adds to nor breaks a shift.
+ */
+#define CM_SPC_ON_MEAN_SKIP 1
+
+/**
  * `cm_transition_time_to_contact` method: Kaplan–Meier share still without an attended adult
  * contact (deaths censored; Greenwood variance, log-log interval).
  */
@@ -712,6 +758,158 @@ typedef struct CmOapOptions {
    */
   const char *distance;
 } CmOapOptions;
+
+/**
+ * Options of `cm_spc_xmr` and `cm_spc_summary`; start from `cm_spc_options_default`. Dates
+ * are days since 1970-01-01 (Arrow date32). Strings and arrays are borrowed for the duration
+ * of the call.
+ *
+ * A series is named by its values of the `by` columns, as text (`"North"`, `"3"`,
+ * `"2024-01-01"`, `"null"`): `by_len` strings per series, in the order of `by`.
+ *
+ * The rule settings come from the preset `rules`; each setting whose `has_` flag is true
+ * overrides the preset's (the value fields of the default options show the default preset's
+ * settings).
+ */
+typedef struct CmSpcOptions {
+  /**
+   * Columns whose values identify a series (`by_len` names; none: one series).
+   */
+  const char *const *by;
+  /**
+   * Number of names in `by`.
+   */
+  size_t by_len;
+  /**
+   * One of `CM_SPC_IMPROVEMENT_*` (default increase).
+   */
+  uint32_t improvement;
+  /**
+   * Rebase dates of every series: each date present in a series starts a new segment.
+   */
+  const int32_t *rebase_dates;
+  /**
+   * Number of dates in `rebase_dates`.
+   */
+  size_t rebase_dates_len;
+  /**
+   * Rebase dates per series instead (not with `rebase_dates`): entry i is the date
+   * `rebase_series_dates[i]` of the series named by the `by_len` strings at
+   * `rebase_series[i * by_len]`. A series may have several entries; naming a series absent
+   * from the data is an error.
+   */
+  const char *const *rebase_series;
+  /**
+   * The date of each per-series rebase entry.
+   */
+  const int32_t *rebase_series_dates;
+  /**
+   * Number of per-series rebase entries.
+   */
+  size_t rebase_series_len;
+  /**
+   * When true, limits come from the first `fix_after_n_points` (at least 12) points of
+   * each segment.
+   */
+  bool has_fix_after_n_points;
+  /**
+   * The number of baseline points (read when `has_fix_after_n_points`).
+   */
+  uint32_t fix_after_n_points;
+  /**
+   * When true, every series has the target `target` (for the assurance icon).
+   */
+  bool has_target;
+  /**
+   * The target of every series (read when `has_target`).
+   */
+  double target;
+  /**
+   * Targets per series instead (not with `has_target`): entry i is
+   * `target_series_values[i]` for the series named by the `by_len` strings at
+   * `target_series[i * by_len]`.
+   */
+  const char *const *target_series;
+  /**
+   * The target of each per-series entry.
+   */
+  const double *target_series_values;
+  /**
+   * Number of per-series target entries.
+   */
+  size_t target_series_len;
+  /**
+   * Segments with fewer points are flagged `short_group_warning` (default 13).
+   */
+  uint32_t warning_threshold;
+  /**
+   * The rule preset: one of `CM_SPC_RULES_*` (default NHSRplotthedots).
+   */
+  uint32_t rules;
+  /**
+   * Screen moving ranges of at least 3.267 times their average, when
+   * `has_screen_outliers`.
+   */
+  bool has_screen_outliers;
+  /**
+   * Whether to screen (read when `has_screen_outliers`).
+   */
+  bool screen_outliers;
+  /**
+   * Points that make a shift (at least 6), when `has_shift_length`.
+   */
+  bool has_shift_length;
+  /**
+   * The shift length (read when `has_shift_length`).
+   */
+  uint32_t shift_length;
+  /**
+   * Points that make a trend (at least 6), when `has_trend_length`.
+   */
+  bool has_trend_length;
+  /**
+   * The trend length (read when `has_trend_length`).
+   */
+  uint32_t trend_length;
+  /**
+   * Count points beyond 3 sigma towards two-in-three, when
+   * `has_two_in_three_includes_outside`.
+   */
+  bool has_two_in_three_includes_outside;
+  /**
+   * Whether points beyond 3 sigma count (read when `has_two_in_three_includes_outside`).
+   */
+  bool two_in_three_includes_outside;
+  /**
+   * One of `CM_SPC_TIES_*`, when `has_ties`.
+   */
+  bool has_ties;
+  /**
+   * The tie rule (read when `has_ties`).
+   */
+  uint32_t ties;
+  /**
+   * One of `CM_SPC_ON_MEAN_*`, when `has_on_mean`.
+   */
+  bool has_on_mean;
+  /**
+   * The on-mean rule (read when `has_on_mean`).
+   */
+  uint32_t on_mean;
+  /**
+   * NULL, or a numeric column carried into the result as `trajectory`.
+   */
+  const char *trajectory;
+  /**
+   * `column_names_len` pairs (our name, your name), e.g. {"value", "bed_days"}: the
+   * input's `date` and `value` columns under other names.
+   */
+  const char *const *column_names;
+  /**
+   * Number of pairs in `column_names`.
+   */
+  size_t column_names_len;
+} CmSpcOptions;
 
 /**
  * Options of the transition functions; start from `cm_transition_options_default`. Dates are
@@ -1254,6 +1452,48 @@ enum CmStatus cm_oap_measures(struct ArrowArrayStream *placements,
                               struct ArrowArrayStream *population,
                               struct ArrowArrayStream *admissions,
                               struct ArrowArrayStream *out);
+
+/**
+ * The default options (the core's): one series, increase, no rebasing, fixing or target,
+ * threshold 13, NHSRplotthedots' rules (screening on, runs and trends of 7, ties and points
+ * on the mean breaking them), no override.
+ */
+struct CmSpcOptions cm_spc_options_default(void);
+
+/**
+ * XmR charts, one row per point, as `collabmetrics::spc::xmr` in Rust and `cm.spc.xmr` in
+ * Python: the `by` columns, `date`, `value`, (`trajectory`), `segment`, `mean`, `lpl`,
+ * `upl`, `lpl_2sigma`, `upl_2sigma`, `outside_limits`, `relative_to_mean`,
+ * `close_to_limits`, `special_cause_type`, `special_cause_flag`, `point_type`,
+ * `short_group_warning`, `target`. `input` (columns `date`, `value` and the `by` columns) is
+ * moved into the call (released before it returns, whatever happens); on success `out`
+ * receives the result as a stream the caller releases, with the diagnostics as JSON under
+ * the schema metadata key "collabmetrics:diagnostics". On failure `out` is untouched.
+ *
+ * # Safety
+ *
+ * `input` must be NULL or a valid `ArrowArrayStream`; `options` must point to a valid
+ * `CmSpcOptions` whose strings and arrays are valid; `out` must be writable.
+ */
+enum CmStatus cm_spc_xmr(struct ArrowArrayStream *input,
+                         const struct CmSpcOptions *options,
+                         struct ArrowArrayStream *out);
+
+/**
+ * One row per series and segment, as `collabmetrics::spc::summary` and `cm.spc.summary`:
+ * the `by` columns, `segment`, `start_date`, `end_date`, `n`, the counts `common_cause`,
+ * `special_cause_improvement`, `special_cause_concern`, `special_cause_neutral_high`,
+ * `special_cause_neutral_low`, then `mean`, `lpl`, `upl`, `lpl_2sigma`, `upl_2sigma`,
+ * `target`, `short_group_warning`, `latest`, `variation` (the icon), `assurance` and
+ * `method`. Streams, options and ownership as for `cm_spc_xmr`.
+ *
+ * # Safety
+ *
+ * As for `cm_spc_xmr`.
+ */
+enum CmStatus cm_spc_summary(struct ArrowArrayStream *input,
+                             const struct CmSpcOptions *options,
+                             struct ArrowArrayStream *out);
 
 /**
  * Proportions `numerator / denominator * multiplier` with Wilson score intervals (PHE's

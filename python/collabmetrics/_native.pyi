@@ -268,3 +268,12 @@ def disclose(
     display: str,
     decimals: int | None,
 ) -> tuple[pa.Table, pa.Table]: ...
+
+# SPC: XmR points (summary=False) or the per-segment summary (summary=True).
+def spc_xmr(
+    data: ArrowStreamExportable,
+    value: str,
+    date: str,
+    options: dict[str, Any],
+    summary: bool,
+) -> pa.Table: ...

@@ -27,6 +27,7 @@ mod distance_table;
 mod error;
 mod inequality;
 mod oap;
+mod spc;
 mod stats;
 mod stream;
 mod transition;
@@ -56,6 +57,12 @@ pub use oap::{
     cm_oap_measures, cm_oap_options_default, CmOapOptions, CM_BED_SCOPE_ALL, CM_BED_SCOPE_DEFAULT,
     CM_BED_SCOPE_LIST, CM_OVERLAP_COUNT, CM_OVERLAP_TRUNCATE, CM_WINDOW_MONTH,
     CM_WINDOW_ROLLING_12M, CM_WINDOW_ROLLING_3M,
+};
+pub use spc::{
+    cm_spc_options_default, cm_spc_summary, cm_spc_xmr, CmSpcOptions, CM_SPC_IMPROVEMENT_DECREASE,
+    CM_SPC_IMPROVEMENT_INCREASE, CM_SPC_IMPROVEMENT_NEUTRAL, CM_SPC_ON_MEAN_BREAK,
+    CM_SPC_ON_MEAN_SKIP, CM_SPC_RULES_MDC_2023, CM_SPC_RULES_NHSRPLOTTHEDOTS, CM_SPC_TIES_BREAK,
+    CM_SPC_TIES_SKIP,
 };
 pub use stats::{
     cm_dsr, cm_isr, cm_mean, cm_proportion, cm_rate, CmIsrKind, CmIsrKindArg, CmRateMethod,

@@ -64,6 +64,7 @@ pub fn run(args: &DemoArgs) -> Result<Report> {
         inequality(&data, &young_summary, end, c, &year)?,
         standardised(&data, start, end, c, &year)?,
         length_of_stay(&data, start, end, c, &year)?,
+        crate::demo_spc::section(&data, opts.start, end)?,
     ];
     let mut tables = BTreeMap::new();
     tables.insert(

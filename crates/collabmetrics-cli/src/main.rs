@@ -2,16 +2,18 @@
 //!
 //! `collabmetrics demo` prints the statistics of the built-in (synthetic) demo collaborative;
 //! `collabmetrics oap` and `collabmetrics transition` compute the metrics from an analyst's
-//! own extracts (CSV or Parquet).
+//! own extracts (CSV or Parquet), and `collabmetrics spc` charts any measure's series.
 
 #![warn(missing_docs)]
 
 mod args;
 mod demo;
+mod demo_spc;
 mod io;
 mod oap_cmd;
 mod publish;
 mod report;
+mod spc_cmd;
 mod transition_cmd;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -55,6 +57,9 @@ enum Command {
     /// Transition disengagement for 16–25s (cohorts T and B, T1–T9) from your own persons,
     /// referrals and care contacts extracts (CSV or Parquet).
     Transition(Box<transition_cmd::TransitionArgs>),
+    /// XmR (SPC) charts with Making Data Count rules for your own monthly (or any) series
+    /// (CSV or Parquet): one row per point, or per series and segment with --summary.
+    Spc(Box<spc_cmd::SpcArgs>),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -93,6 +98,7 @@ fn main() -> ExitCode {
             }),
         Command::Oap(args) => oap_cmd::run(&args),
         Command::Transition(args) => transition_cmd::run(&args),
+        Command::Spc(args) => spc_cmd::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

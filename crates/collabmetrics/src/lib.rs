@@ -2,8 +2,9 @@
 //!
 //! One documented, tested definition of the outcome metrics NHS mental health provider
 //! collaboratives report: out-of-area placements, travel distance, transition disengagement
-//! for 16–25s and inequality indices, built on the confidence-interval methods England's public
-//! health statistics publish with (PHE / OHID Fingertips, the R package PHEindicatormethods).
+//! for 16–25s, inequality indices and the SPC charts boards read them through, built on the
+//! confidence-interval methods England's public health statistics publish with (PHE / OHID
+//! Fingertips, the R package PHEindicatormethods).
 //!
 //! The crate is pure Rust. The C ABI (`bindings/c`) and the Python package (`bindings/python`,
 //! `python/`) are thin layers over it: every number comes from here.
@@ -25,6 +26,8 @@
 //!   services: cohorts T and B, metrics T1–T9 by breakdown, time to the first adult contact.
 //! * [`rng`]: the seeded generator behind every simulation (and the `collabmetrics-demo`
 //!   crate's synthetic collaborative, kept out of this crate so a service does not compile it).
+//! * [`spc`]: statistical process control: XmR charts with NHS "Making Data Count" rules
+//!   (NHSRplotthedots), point types and the variation and assurance icons, many series at once.
 //! * [`disclosure`]: small-number suppression and rounding for publication (NHS MHSDS and HES
 //!   rules), margins, derived values, hypercube secondary suppression and the LP audit.
 //! * [`error`]: one [`Error`] type naming the argument or column, the first bad row and the rule.
@@ -49,6 +52,7 @@ pub mod oap;
 pub mod options;
 pub mod panic;
 pub mod rng;
+pub mod spc;
 pub mod stats;
 pub mod table;
 pub mod transition;

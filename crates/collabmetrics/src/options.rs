@@ -181,8 +181,8 @@ pub fn required(option: &str, why: &str) -> Error {
 /// `proportion_table`, `rate_table`, `dsr_table`, `isr_table`, `mean_table`, `oap::measures`,
 /// the distance table functions, `inequality::measures_table` (and its subgroup estimates from
 /// counts), the individual indices and their bootstrap, the transition functions, the
-/// time-to-contact curve and disclosure control. (The demo data's options are the
-/// `collabmetrics-demo` crate's `DemoOptions::default()`.)
+/// time-to-contact curve, disclosure control and the XmR charts. (The demo data's options
+/// are the `collabmetrics-demo` crate's `DemoOptions::default()`.)
 pub const NAMES: &[&str] = &[
     "proportion",
     "rate",
@@ -201,6 +201,7 @@ pub const NAMES: &[&str] = &[
     "transition",
     "time_to_contact",
     "disclosure",
+    "spc",
 ];
 
 fn json<T: Serialize>(value: T) -> Value {
@@ -231,6 +232,7 @@ pub fn defaults(name: &str) -> Option<Value> {
         "transition" => json(transition::TransitionOptions::default()),
         "time_to_contact" => json(transition::CurveOptions::default()),
         "disclosure" => json(crate::disclosure::DisclosureOptions::default()),
+        "spc" => json(crate::spc::SpcOptions::default()),
         _ => return None,
     })
 }
@@ -335,6 +337,7 @@ mod tests {
         round_trip::<inequality::BootstrapOptions>("inequality_bootstrap");
         round_trip::<transition::TransitionOptions>("transition");
         round_trip::<transition::CurveOptions>("time_to_contact");
+        round_trip::<crate::spc::SpcOptions>("spc");
         // Options without a safe default are null, for the caller to give.
         assert!(defaults("oap").unwrap()["start"].is_null());
         assert!(defaults("transition").unwrap()["data_end"].is_null());

@@ -10,6 +10,7 @@ mod grouped;
 mod inequality;
 mod oap;
 mod rowwise;
+mod spc;
 mod transition;
 
 use crate::{cm_last_error_code, cm_last_error_kind, cm_last_error_message, CmStatus};

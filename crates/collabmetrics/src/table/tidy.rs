@@ -52,6 +52,12 @@ impl Tidy {
         Ok(Tidy { fields, columns })
     }
 
+    /// Any column, as built by the caller.
+    pub(crate) fn push(&mut self, field: Field, values: ArrayRef) {
+        self.fields.push(field);
+        self.columns.push(values);
+    }
+
     pub(crate) fn int(&mut self, name: &str, values: Vec<i64>) {
         self.fields.push(Field::new(name, DataType::Int64, false));
         self.columns
