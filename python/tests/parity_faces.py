@@ -270,16 +270,15 @@ class C:
         ]:
             getattr(self.lib, name).restype = ctypes.c_char_p
         self.lib.cm_last_error_row.restype = ctypes.c_int64
-        for name, args in {
-            "cm_oap_options_default": [ctypes.c_int32, ctypes.c_int32],
-            "cm_distance_summary_options_default": [],
-            "cm_inequality_options_default": [],
-            "cm_transition_options_default": [ctypes.c_int32],
-            "cm_disclose_options_default": [],
-        }.items():
+        # Functions returning a struct by value (the options defaults): types from the header.
+        text = HEADER.read_text()
+        for struct_name, name, params in re.findall(r"struct (Cm\w+) (cm_\w+)\(([^)]*)\);", text):
             f = getattr(self.lib, name)
-            f.argtypes = args
-            f.restype = self.structs[_OPTIONS_STRUCT[name]]
+            declared = [
+                " ".join(p.split()[:-1]) for p in params.split(",") if p.strip() not in ("", "void")
+            ]
+            f.argtypes = [_SCALARS[t] for t in declared]
+            f.restype = self.structs[struct_name]
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.lib, name)
@@ -350,15 +349,6 @@ class C:
             "rule": text("rule"),
             "message": text("message"),
         }
-
-
-_OPTIONS_STRUCT = {
-    "cm_oap_options_default": "CmOapOptions",
-    "cm_distance_summary_options_default": "CmDistanceSummaryOptions",
-    "cm_inequality_options_default": "CmInequalityOptions",
-    "cm_transition_options_default": "CmTransitionOptions",
-    "cm_disclose_options_default": "CmDiscloseOptions",
-}
 
 
 class CError(Exception):

@@ -1622,6 +1622,21 @@ def test_c_options_defaults_are_the_cores(clib: C) -> None:
         assert not getattr(o, f"has_{k}") and d[k], k
     assert (o.has_by, d["by"]) == (False, None)
 
+    d = _native.defaults("spc")
+    o = clib.cm_spc_options_default()
+    assert (o.by_len, o.column_names_len) == (len(d["by"]), 0)
+    assert name_of("Improvement", o.improvement) == d["improvement"]
+    assert name_of("RuleSet", o.rules) == d["rules"]
+    assert o.warning_threshold == d["warning_threshold"]
+    # No rebase, no target (the core's "none"), no fixed baseline, no trajectory.
+    assert (o.rebase_dates_len, o.rebase_series_len, d["rebase"]) == (0, 0, "none")
+    assert (o.has_target, o.target_series_len, d["target"]) == (False, 0, "none")
+    assert (o.has_fix_after_n_points, d["fix_after_n_points"]) == (False, None)
+    assert (o.trajectory, d["trajectory"]) == (None, None)
+    # The rule settings: unset (the preset's apply).
+    for k in SPC_SETTINGS:
+        assert (getattr(o, f"has_{k}"), d[k]) == (False, None), k
+
     d = _native.defaults("disclosure")
     o = clib.cm_disclose_options_default()
     assert o.rule is None  # NULL: the core's default rule, d["rule"]
@@ -1638,7 +1653,7 @@ def _flag(value: Any) -> str:
     return ",".join(value) if isinstance(value, list) else str(value)
 
 
-def test_cli_defaults_are_the_cores(cli: Cli, demo: dict[str, pa.Table]) -> None:
+def test_cli_defaults_are_the_cores(cli: Cli, demo: dict[str, pa.Table], monthly: pa.Table) -> None:
     """A run with no option flags = a run with every flag at the core's default."""
     d = _native.defaults("oap")
     placements = [
@@ -1676,6 +1691,14 @@ def test_cli_defaults_are_the_cores(cli: Cli, demo: dict[str, pa.Table]) -> None
     ]
     assert cli("transition", *people) == cli("transition", *people, *explicit)
 
+    d = _native.defaults("spc")
+    east_kent = monthly.filter(pc.equal(monthly["place"], "East Kent"))
+    series = ["spc", "--input", cli.file(east_kent), "--value", "bed_days", "--date", "period_end"]
+    explicit = ["--improvement", d["improvement"], "--rules", d["rules"]]
+    explicit += ["--warning-threshold", _flag(d["warning_threshold"])]
+    for summary in [[], ["--summary"]]:
+        assert cli(*series, *summary) == cli(*series, *summary, *explicit)
+
     d = _native.defaults("demo")
     explicit = [
         "--seed",
@@ -1699,6 +1722,7 @@ def test_errors_are_the_same_everywhere(
     demo: dict[str, pa.Table],
     by_area: pa.Table,
     oap_inputs: dict[str, pa.Table],
+    monthly: pa.Table,
 ) -> None:
     # A table cell: a numerator above its denominator (proportion_table).
     bad = by_area.set_column(
@@ -1839,6 +1863,37 @@ def test_errors_are_the_same_everywhere(
         and run.stderr.strip() == f"collabmetrics: {rust.value.fields['message']}"
     )
 
+    # A series with two rows for one date (spc).
+    twice = pa.concat_tables([monthly.slice(0, 3), monthly.slice(0, 1)])
+    with pytest.raises(cm.CollabMetricsError) as py:
+        cm.spc.xmr(twice, value="bed_days", date="period_end", by="place")
+    columns = {"value": "bed_days", "date": "period_end"}
+    with pytest.raises(CoreError) as rust:
+        core.one("spc_xmr", {"by": ["place"]}, columns=columns, data=twice)
+    assert python_error_fields(py.value) == rust.value.fields
+    with pytest.raises(CError) as c_err:
+        clib.check(
+            clib.cm_spc_xmr(
+                ctypes.byref(C.stream(twice)),
+                ctypes.byref(_c_spc(clib, {"by": ["place"]})),
+                ctypes.byref(result),
+            )
+        )
+    assert c_err.value.fields == rust.value.fields
+    run = cli.run(
+        "spc",
+        "--input",
+        cli.file(twice),
+        "--value",
+        "bed_days",
+        "--date",
+        "period_end",
+        "--by",
+        "place",
+    )
+    assert run.returncode == 1
+    assert run.stderr.strip() == f"collabmetrics: {rust.value.fields['message']}"
+
     # A negative value of an individual index (a vector kernel in every face).
     values = np.array([3.0, -1.0, 2.0])
     with pytest.raises(cm.CollabMetricsError) as py:
@@ -1939,3 +1994,173 @@ def test_transition_column_map(core: Core, clib: C, cli: Cli, demo: dict[str, pa
         *[a for k, v in columns.items() for a in ("--column", f"{k}={v}")],
     )
     assert_csv_same(py, stdout, "CLI")
+
+
+# ---------------------------------------------------------------------------------------------
+# Statistical process control: xmr and summary (Python cm.spc, C cm_spc_xmr / cm_spc_summary,
+# CLI `collabmetrics spc [--summary]`).
+
+
+@pytest.fixture(scope="module")
+def monthly(demo: dict[str, pa.Table]) -> pa.Table:
+    """Inappropriate OAP bed days per month and place over the demo's three years, with a
+    trajectory column."""
+    t = cm.oap.measures(demo["placements"], start=dt.date(2021, 4, 1), end=END, by="place")
+    t = t.select(["place", "period_end", "bed_days"])
+    return t.append_column("plan", pc.multiply(pc.cast(t["bed_days"], pa.float64()), 0.9))
+
+
+#: Python's keywords; `rebase` and `target` as Python takes them (dates, a number, or per
+#: series).
+SPC_OPTIONS: list[dict[str, Any]] = [
+    {},
+    {
+        "by": ["place"],
+        "improvement": "decrease",
+        "rebase": [dt.date(2022, 9, 30), dt.date(2023, 3, 31)],
+        "fix_after_n_points": 12,
+        "target": 120.0,
+        "rules": "mdc_2023",
+        "warning_threshold": 15,
+        "shift_length": 6,
+        "trend_length": 8,
+        "two_in_three_includes_outside": False,
+        "ties": "skip",
+        "on_mean": "skip",
+        "screen_outliers": True,
+        "trajectory": "plan",
+    },
+    {
+        "by": ["place"],
+        "improvement": "neutral",
+        "rebase": {"East Kent": [dt.date(2022, 12, 31)], "West Kent": [dt.date(2023, 6, 30)]},
+        "target": {"East Kent": 250.0, "Medway and Swale": 90.0},
+    },
+]
+
+SPC_SETTINGS = [
+    "screen_outliers",
+    "shift_length",
+    "trend_length",
+    "two_in_three_includes_outside",
+    "ties",
+    "on_mean",
+]
+
+
+def _rust_spc(o: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in o.items() if k not in ("rebase", "target")}
+    rebase, target = o.get("rebase"), o.get("target")
+    if isinstance(rebase, list):
+        out["rebase"] = {"dates": [days(d) for d in rebase]}
+    elif isinstance(rebase, dict):
+        out["rebase"] = {
+            "per_series": [
+                {"series": [k], "dates": [days(d) for d in v]} for k, v in rebase.items()
+            ]
+        }
+    if isinstance(target, float):
+        out["target"] = {"value": target}
+    elif isinstance(target, dict):
+        out["target"] = {"per_series": [{"series": [k], "target": v} for k, v in target.items()]}
+    return out
+
+
+def _c_spc(clib: C, o: dict[str, Any]) -> Any:
+    opts = clib.cm_spc_options_default()
+    enums = {"improvement": "Improvement", "rules": "RuleSet", "ties": "Ties", "on_mean": "OnMean"}
+    for k, v in o.items():
+        if k == "by":
+            opts.by, opts.by_len = clib.strings(v)
+        elif k == "rebase" and isinstance(v, list):
+            opts.rebase_dates = clib.array(
+                clib.field_type(opts, "rebase_dates"), [days(d) for d in v]
+            )
+            opts.rebase_dates_len = len(v)
+        elif k == "rebase":
+            entries = [(s, d) for s, ds in v.items() for d in ds]
+            opts.rebase_series, _ = clib.strings([s for s, _ in entries])
+            opts.rebase_series_dates = clib.array(
+                clib.field_type(opts, "rebase_series_dates"), [days(d) for _, d in entries]
+            )
+            opts.rebase_series_len = len(entries)
+        elif k == "target" and isinstance(v, float):
+            opts.has_target, opts.target = True, v
+        elif k == "target":
+            opts.target_series, _ = clib.strings(list(v))
+            opts.target_series_values = clib.array(
+                clib.field_type(opts, "target_series_values"), list(v.values())
+            )
+            opts.target_series_len = len(v)
+        elif k == "trajectory":
+            opts.trajectory = clib.string(v)
+        elif k == "fix_after_n_points" or k in SPC_SETTINGS:  # optional: a has_ flag each
+            setattr(opts, f"has_{k}", True)
+            setattr(opts, k, code_of(enums[k], v) if k in enums else v)
+        elif k in enums:
+            setattr(opts, k, code_of(enums[k], v))
+        else:
+            setattr(opts, k, v)
+    pairs = ["value", "bed_days", "date", "period_end"]
+    opts.column_names, n = clib.strings(pairs)
+    opts.column_names_len = n // 2
+    return opts
+
+
+def _cli_spc(o: dict[str, Any]) -> list[str]:
+    args = []
+    for k, v in o.items():
+        flag = f"--{k.replace('_', '-')}"
+        if k == "by":
+            args += [flag, ",".join(v)]
+        elif k == "rebase" and isinstance(v, list):
+            args += [flag, ",".join(d.isoformat() for d in v)]
+        elif k == "rebase":
+            args += [
+                a
+                for s, ds in v.items()
+                for d in ds
+                for a in ("--rebase-for", f"{s}={d.isoformat()}")
+            ]
+        elif k == "target" and isinstance(v, dict):
+            args += [a for s, t in v.items() for a in ("--target-for", f"{s}={t!r}")]
+        elif isinstance(v, bool):
+            args += [flag, "true" if v else "false"]
+        else:
+            args += [flag, str(v)]
+    return args
+
+
+@pytest.mark.parametrize("summary", [False, True])
+@pytest.mark.parametrize("options", SPC_OPTIONS)
+def test_spc(
+    core: Core, clib: C, cli: Cli, monthly: pa.Table, options: dict[str, Any], summary: bool
+) -> None:
+    """cm.spc.xmr / summary = spc::xmr / summary in Rust = cm_spc_xmr / cm_spc_summary =
+    `collabmetrics spc [--summary]`."""
+    o = dict(options)
+    data = monthly if o.get("by") else monthly.filter(pc.equal(monthly["place"], "East Kent"))
+    if summary:
+        o.pop("trajectory", None)
+    f = cm.spc.summary if summary else cm.spc.xmr
+    py = f(data, value="bed_days", date="period_end", **o)
+    assert py.num_rows > 0
+    entry = "spc_summary" if summary else "spc_xmr"
+    columns = {"value": "bed_days", "date": "period_end"}
+    assert_same(py, core.one(entry, _rust_spc(o), columns=columns, data=data), "Rust")
+
+    result = C.stream(pa.table({}))
+    c_function = clib.cm_spc_summary if summary else clib.cm_spc_xmr
+    clib.check(
+        c_function(
+            ctypes.byref(C.stream(data)), ctypes.byref(_c_spc(clib, o)), ctypes.byref(result)
+        )
+    )
+    assert_same(py, C.table(result), "C")
+
+    args = ["spc", "--input", cli.file(data), "--value", "bed_days", "--date", "period_end"]
+    args += _cli_spc(o) + (["--summary"] if summary else [])
+    stdout, stderr = cli(*args)
+    assert_csv_same(py, stdout, "CLI")
+    assert cli_diagnostics(stderr) == cm.diagnostics(py)
+    assert_json_same(py, cli(*args, "--format", "json")[0], "CLI JSON")

@@ -22,7 +22,7 @@ use collabmetrics::inequality::{self, BootstrapOptions, ConcentrationCorrection,
 use collabmetrics::stats::{self, ProportionOptions, RateOptions};
 use collabmetrics::table::{self, display, ColumnMap, Input, TableResult};
 use collabmetrics::transition::{self, CurveOptions, Tables};
-use collabmetrics::{disclosure, oap, Error};
+use collabmetrics::{disclosure, oap, spc, Error};
 use collabmetrics_demo as demo;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -403,6 +403,10 @@ fn call(entry: &str, json: Value, inputs: &Inputs) -> collabmetrics::Result<Outp
                 o.confidence,
             )?)
         }
+
+        // Statistical process control (`value` and `date` mapped with `--columns`).
+        "spc_xmr" => one(spc::xmr(inputs.get("data")?, &options(json)?)?),
+        "spc_summary" => one(spc::summary(inputs.get("data")?, &options(json)?)?),
 
         // Disclosure control: the published table and the log.
         "disclose" => {
