@@ -568,6 +568,13 @@ typedef struct CmDistanceSummaryOptions {
    * Number of pairs in `column_names`.
    */
   size_t column_names_len;
+  /**
+   * NULL, or a flag to cancel the call: set `*cancel` to non-zero from another thread
+   * (C11 `atomic_store`) or a signal handler (`volatile sig_atomic_t`) and the call returns
+   * `CM_CANCELLED` within milliseconds. It must stay valid for the call. NULL uses the
+   * thread's flag (`cm_set_cancel_flag`), if any.
+   */
+  const int *cancel;
 } CmDistanceSummaryOptions;
 
 /**
@@ -680,6 +687,13 @@ typedef struct CmInequalityOptions {
    * Number of pairs in `column_names`.
    */
   size_t column_names_len;
+  /**
+   * NULL, or a flag to cancel the call: set `*cancel` to non-zero from another thread
+   * (C11 `atomic_store`) or a signal handler (`volatile sig_atomic_t`) and the call returns
+   * `CM_CANCELLED` within milliseconds. It must stay valid for the call. NULL uses the
+   * thread's flag (`cm_set_cancel_flag`), if any.
+   */
+  const int *cancel;
 } CmInequalityOptions;
 
 /**
@@ -757,6 +771,13 @@ typedef struct CmOapOptions {
    * summary columns (placements started in each period).
    */
   const char *distance;
+  /**
+   * NULL, or a flag to cancel the call: set `*cancel` to non-zero from another thread
+   * (C11 `atomic_store`) or a signal handler (`volatile sig_atomic_t`) and the call returns
+   * `CM_CANCELLED` within milliseconds. It must stay valid for the call. NULL uses the
+   * thread's flag (`cm_set_cancel_flag`), if any.
+   */
+  const int *cancel;
 } CmOapOptions;
 
 /**
@@ -1077,6 +1098,13 @@ typedef struct CmTransitionOptions {
    * Number of pairs in `column_names`.
    */
   size_t column_names_len;
+  /**
+   * NULL, or a flag to cancel the call: set `*cancel` to non-zero from another thread
+   * (C11 `atomic_store`) or a signal handler (`volatile sig_atomic_t`) and the call returns
+   * `CM_CANCELLED` within milliseconds. It must stay valid for the call. NULL uses the
+   * thread's flag (`cm_set_cancel_flag`), if any.
+   */
+  const int *cancel;
 } CmTransitionOptions;
 
 #ifdef __cplusplus
@@ -1088,6 +1116,21 @@ extern "C" {
  * (do not free it). Never fails; does not change the last error.
  */
 const char *cm_version(void);
+
+/**
+ * Sets the cancellation flag of the calling thread: every later collabmetrics call on this
+ * thread whose options give no `cancel` flag of their own (and every call without options,
+ * such as `cm_distance_geodesic`) reads `*flag` every few milliseconds of work and returns
+ * `CM_CANCELLED` once it is non-zero. NULL clears it. Returns `CM_OK` (and clears the last
+ * error, as every call that can fail does).
+ *
+ * # Safety
+ *
+ * `flag` must be NULL or point to an `int` that stays valid until the flag is cleared (or the
+ * thread ends). Write it from another thread with C11 `atomic_store` (or declare it
+ * `volatile sig_atomic_t` and set it from a signal handler).
+ */
+enum CmStatus cm_set_cancel_flag(const int *flag);
 
 /**
  * The default options: the rule "nhs_mhsds", everything else as the table's roles say,

@@ -537,7 +537,7 @@ def test_errors_pickle_with_their_fields() -> None:
 # The guard: a panic is an InternalError, silently.
 
 
-@pytest.mark.parametrize("where", ["body", "detached", "worker"])
+@pytest.mark.parametrize("where", ["body", "detached", "polled", "worker"])
 def test_a_panic_is_an_internal_error(where: str) -> None:
     with pytest.raises(cm.InternalError) as e:
         _native._test_panic(where)
@@ -556,7 +556,7 @@ def test_caught_panics_print_nothing() -> None:
     code = (
         "import collabmetrics as cm\n"
         "from collabmetrics import _native\n"
-        "for w in ['body', 'detached', 'worker']:\n"
+        "for w in ['body', 'detached', 'polled', 'worker']:\n"
         "    try:\n"
         "        _native._test_panic(w)\n"
         "    except cm.InternalError:\n"

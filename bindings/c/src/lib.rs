@@ -19,12 +19,19 @@
 //!   kind "internal".
 
 #![warn(missing_docs)]
+// No panic reachable from input: `unwrap`/`expect` are refused outside tests; each remaining
+// invariant is an `#[allow]` with the reason beside it.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 mod args;
+mod cancel;
 mod disclosure;
 mod distance;
 mod distance_table;
 mod error;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
 mod inequality;
 mod oap;
 mod spc;
@@ -32,6 +39,7 @@ mod stats;
 mod stream;
 mod transition;
 
+pub use cancel::cm_set_cancel_flag;
 pub use disclosure::{
     cm_disclose, cm_disclose_options_default, CmDerived, CmDiscloseOptions, CM_DERIVED_MEAN,
     CM_DERIVED_PERCENT, CM_DERIVED_PROPORTION, CM_DERIVED_RATE, CM_DERIVED_RATIO,

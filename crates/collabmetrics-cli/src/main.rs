@@ -5,6 +5,9 @@
 //! own extracts (CSV or Parquet), and `collabmetrics spc` charts any measure's series.
 
 #![warn(missing_docs)]
+// No panic reachable from input: `unwrap`/`expect` are refused outside tests; each remaining
+// invariant is an `#[allow]` with the reason beside it.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 mod args;
 mod demo;
@@ -72,7 +75,23 @@ enum Format {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
+    // A panic would be a bug in collabmetrics: the core's guard turns it into an internal
+    // error (its message and where), printed once as every other error is, with no Rust
+    // panic message or backtrace on standard error.
+    let result = collabmetrics::panic::catch(|| run(cli))
+        .unwrap_or_else(|internal| Err(internal.to_string()));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            io::stderr_line(&format!("collabmetrics: {e}"));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs the command; a failure is the message to print.
+fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
         Command::Demo {
             format,
             confidence,
@@ -92,20 +111,13 @@ fn main() -> ExitCode {
                 }
                 .map_err(|e| e.to_string())
             })
-            .map(|r| match format {
-                Format::Text => print!("{}", r.to_text()),
-                Format::Json => println!("{}", r.to_json()),
+            .and_then(|r| match format {
+                Format::Text => io::stdout(r.to_text().as_bytes()),
+                Format::Json => io::stdout(format!("{}\n", r.to_json()).as_bytes()),
             }),
         Command::Oap(args) => oap_cmd::run(&args),
         Command::Transition(args) => transition_cmd::run(&args),
         Command::Spc(args) => spc_cmd::run(&args),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("collabmetrics: {e}");
-            ExitCode::FAILURE
-        }
     }
 }
 

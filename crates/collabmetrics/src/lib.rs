@@ -31,6 +31,8 @@
 //! * [`disclosure`]: small-number suppression and rounding for publication (NHS MHSDS and HES
 //!   rules), margins, derived values, hypercube secondary suppression and the LP audit.
 //! * [`error`]: one [`Error`] type naming the argument or column, the first bad row and the rule.
+//! * [`limits`]: the documented bounds on dates, repetitions, rows and working memory.
+//! * [`cancel`]: cancelling a long computation (Ctrl-C in Python, a flag in C).
 //! * [`options`]: every option's names and defaults, which the C, Python and command-line faces
 //!   take from here.
 //! * [`mod@panic`]: the guard the language boundaries run their calls in (a panic becomes an
@@ -43,11 +45,16 @@
 //! ```
 
 #![warn(missing_docs)]
+// No panic reachable from input: `unwrap`/`expect` are refused outside tests; each remaining
+// invariant is an `#[allow]` with the reason beside it.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod cancel;
 pub mod disclosure;
 pub mod distance;
 pub mod error;
 pub mod inequality;
+pub mod limits;
 pub mod oap;
 pub mod options;
 pub mod panic;
