@@ -207,6 +207,7 @@ _SCALARS: dict[str, Any] = {
     "uint16_t": ctypes.c_uint16,
     "uint8_t": ctypes.c_uint8,
     "double": ctypes.c_double,
+    "int": ctypes.c_int,
 }
 
 
@@ -409,20 +410,35 @@ class Cli:
 
 
 def cli_diagnostics(stderr: str) -> list[dict[str, Any]]:
-    """The diagnostics the CLI printed (``diagnostic: N × reason: action (first at row R)``)."""
+    """The diagnostics the CLI printed (``diagnostic: N × reason: action (first at data row
+    R)``; the CLI counts a file's data rows from 1, the library from 0)."""
     out = []
     for line in stderr.splitlines():
-        m = re.fullmatch(r"diagnostic: (\d+) × (\w+): (.*?)(?: \(first at row (\d+)\))?", line)
+        m = re.fullmatch(r"diagnostic: (\d+) × (\w+): (.*?)(?: \(first at data row (\d+)\))?", line)
         if m:
             out.append(
                 {
                     "reason": m.group(2),
                     "action": m.group(3),
                     "count": int(m.group(1)),
-                    "first_row": None if m.group(4) is None else int(m.group(4)),
+                    "first_row": None if m.group(4) is None else int(m.group(4)) - 1,
                 }
             )
     return out
+
+
+def cli_error(fields: dict[str, Any], file: str) -> str:
+    """The message the CLI prints for a library error: the library's message, except that a
+    bad cell's row is placed in the Parquet file it is in (data rows counted from 1)."""
+    if fields["kind"] != "invalid_cell":
+        return f"collabmetrics: {fields['message']}"
+    column = (
+        fields["column"] if fields["table"] is None else f"{fields['table']}.{fields['column']}"
+    )
+    return (
+        f"collabmetrics: invalid value in column `{column}` at row {fields['row'] + 1} of {file} "
+        f"({fields['value']}): {fields['rule']}"
+    )
 
 
 def _cell(value: Any, text: str, starred: bool) -> bool:
