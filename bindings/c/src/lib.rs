@@ -29,6 +29,7 @@ mod disclosure;
 mod distance;
 mod distance_table;
 mod error;
+mod funnel;
 #[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
@@ -54,6 +55,15 @@ pub use error::{
     cm_clear_error, cm_last_error_argument, cm_last_error_code, cm_last_error_column,
     cm_last_error_copy, cm_last_error_group, cm_last_error_kind, cm_last_error_message,
     cm_last_error_row, cm_last_error_rule, cm_last_error_table, cm_last_error_value, CmStatus,
+};
+pub use funnel::{
+    cm_funnel_assess, cm_funnel_limits, cm_funnel_options_default, CmFunnelOptions,
+    CM_FUNNEL_FAMILY_DEFAULT, CM_FUNNEL_FAMILY_FUNNELPLOTR, CM_FUNNEL_FAMILY_PHE,
+    CM_FUNNEL_FAMILY_SPIEGELHALTER_EXACT, CM_FUNNEL_LIMIT_95, CM_FUNNEL_LIMIT_99, CM_FUNNEL_SR_CQC,
+    CM_FUNNEL_SR_SHMI, CM_FUNNEL_STATISTIC_NONE, CM_FUNNEL_STATISTIC_PR,
+    CM_FUNNEL_STATISTIC_PROPORTION, CM_FUNNEL_STATISTIC_RATE_CRUDE, CM_FUNNEL_STATISTIC_RATE_DSR,
+    CM_FUNNEL_STATISTIC_RATIO_COUNT, CM_FUNNEL_STATISTIC_RATIO_ISR, CM_FUNNEL_STATISTIC_RC,
+    CM_FUNNEL_STATISTIC_SR,
 };
 pub use inequality::{
     cm_inequality_measures, cm_inequality_options_default, CmInequalityOptions, CM_FAVOURABLE_HIGH,

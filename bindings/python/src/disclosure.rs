@@ -53,13 +53,13 @@ fn disclose<'py>(
         display: parse(display)?,
         decimals,
     };
-    let result = py.detach(|| {
+    let result = crate::detach(py, || {
         let out = disclosure::disclose(&input(table)?, &opts)?;
         // The log carries (empty) diagnostics, as every result does, so it converts like one.
         let log = disclosure::log_batch(&out.log)?;
         Ok::<_, Error>((out.table.into_batch(), log))
     });
-    let (published, log) = result.map_err(to_py)?;
+    let (published, log) = result?;
     let as_table = |b: arrow_array::RecordBatch| -> PyResult<Bound<'py, PyAny>> {
         let schema = b.schema();
         PyTable::try_new(vec![b], schema)?.into_pyarrow(py)

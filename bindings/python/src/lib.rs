@@ -18,6 +18,7 @@ mod demo;
 mod disclosure;
 mod distance;
 mod errors;
+mod funnel;
 mod guard;
 mod inequality;
 mod interrupt;
@@ -131,6 +132,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     oap::register(m)?;
     demo::register(m)?;
     distance::register(m)?;
+    funnel::register(m)?;
     inequality::register(m)?;
     transition::register(m)?;
     disclosure::register(m)?;

@@ -107,7 +107,9 @@ fn names<T: OptionEnum>() -> Vec<&'static str> {
 /// enum's names, by the core's type name, so the tests can check the package's `Literal`
 /// annotations against them), and `parse_date`.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    use collabmetrics::{disclosure, distance, inequality, oap, spc, stats, table, transition};
+    use collabmetrics::{
+        disclosure, distance, funnel, inequality, oap, spc, stats, table, transition,
+    };
     m.add("DEFAULTS", default_names())?;
     m.add("INEQUALITY_MEASURES", names::<inequality::Measure>())?;
     let all = PyDict::new(m.py());
@@ -143,6 +145,10 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         spc::RuleSet,
         spc::Ties,
         spc::OnMean,
+        funnel::Statistic,
+        funnel::Family,
+        funnel::SrMethod,
+        funnel::Limit,
     );
     m.add("OPTION_NAMES", all)?;
     m.add_function(wrap_pyfunction!(defaults, m)?)?;

@@ -67,6 +67,8 @@ pub fn run(args: &DemoArgs) -> Result<Report> {
         transfers(&young, &young_summary, c, &span),
         ageing_out(&young, &young_summary, c, &span),
         inequality(&data, &young_summary, end, c, &year)?,
+        crate::demo_funnel::oap_rates(&data, &places, end, c, &year)?,
+        crate::demo_funnel::disengagement(&young, &span)?,
         standardised(&data, start, end, c, &year)?,
         length_of_stay(&data, start, end, c, &year)?,
         crate::demo_spc::section(&data, opts.start, end)?,

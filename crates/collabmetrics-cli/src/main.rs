@@ -1,8 +1,9 @@
 //! `collabmetrics`: the command-line program.
 //!
 //! `collabmetrics demo` prints the statistics of the built-in (synthetic) demo collaborative;
-//! `collabmetrics oap` and `collabmetrics transition` compute the metrics from an analyst's
-//! own extracts (CSV or Parquet), and `collabmetrics spc` charts any measure's series.
+//! `collabmetrics oap`, `collabmetrics transition` and `collabmetrics funnel` compute the
+//! metrics from an analyst's own extracts (CSV or Parquet), and `collabmetrics spc` charts any
+//! measure's series.
 
 #![warn(missing_docs)]
 // No panic reachable from input: `unwrap`/`expect` are refused outside tests; each remaining
@@ -11,7 +12,9 @@
 
 mod args;
 mod demo;
+mod demo_funnel;
 mod demo_spc;
+mod funnel_cmd;
 mod io;
 mod oap_cmd;
 mod publish;
@@ -63,6 +66,10 @@ enum Command {
     /// XmR (SPC) charts with Making Data Count rules for your own monthly (or any) series
     /// (CSV or Parquet): one row per point, or per series and segment with --summary.
     Spc(Box<spc_cmd::SpcArgs>),
+    /// Funnel plots (PHE / Fingertips, FunnelPlotR, Spiegelhalter exact) of your own table of
+    /// units (CSV or Parquet): one row per unit with limits and outlier flags, or the limits
+    /// table for drawing.
+    Funnel(Box<funnel_cmd::FunnelArgs>),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -118,6 +125,7 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Oap(args) => oap_cmd::run(&args),
         Command::Transition(args) => transition_cmd::run(&args),
         Command::Spc(args) => spc_cmd::run(&args),
+        Command::Funnel(args) => funnel_cmd::run(&args),
     }
 }
 

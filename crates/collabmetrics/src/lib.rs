@@ -28,6 +28,9 @@
 //!   crate's synthetic collaborative, kept out of this crate so a service does not compile it).
 //! * [`spc`]: statistical process control: XmR charts with NHS "Making Data Count" rules
 //!   (NHSRplotthedots), point types and the variation and assurance icons, many series at once.
+//! * [`funnel`]: funnel plots: PHE / Fingertips limits and significance, FunnelPlotR's
+//!   overdispersed funnels (SR, PR, RC) and Spiegelhalter's exact limits, per unit and as
+//!   limits tables.
 //! * [`disclosure`]: small-number suppression and rounding for publication (NHS MHSDS and HES
 //!   rules), margins, derived values, hypercube secondary suppression and the LP audit.
 //! * [`error`]: one [`Error`] type naming the argument or column, the first bad row and the rule.
@@ -53,6 +56,7 @@ pub mod cancel;
 pub mod disclosure;
 pub mod distance;
 pub mod error;
+pub mod funnel;
 pub mod inequality;
 pub mod limits;
 pub mod oap;

@@ -7,6 +7,7 @@ mod defaults;
 mod disclosure;
 mod distance_table;
 mod errors;
+mod funnel;
 mod fuzz;
 mod grouped;
 mod inequality;
