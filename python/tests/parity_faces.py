@@ -154,15 +154,19 @@ class Core:
         options: dict[str, Any],
         *,
         columns: dict[str, str] | None = None,
+        cancelled: bool = False,
         **inputs: pa.Table,
     ) -> dict[str, pa.Table]:
-        """The call's result tables by name (``columns``: our names to the inputs')."""
+        """The call's result tables by name (``columns``: our names to the inputs';
+        ``cancelled``: under a cancellation token already cancelled)."""
         self._calls += 1
         out = self.tmp / f"call{self._calls}"
         args = [str(self.exe), entry, str(out), json.dumps(options)]
         args += [f"{name}={self.parquet(t)}" for name, t in inputs.items()]
         if columns:
             args.append(f"--columns={json.dumps(columns)}")
+        if cancelled:
+            args.append("--cancelled")
         run = subprocess.run(args, capture_output=True, text=True, check=False)
         if run.returncode == 2:
             raise CoreError(json.loads(run.stdout))

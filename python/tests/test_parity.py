@@ -13,6 +13,7 @@ their values) and with every option it has changed, so each option is seen to re
 from __future__ import annotations
 
 import contextlib
+import inspect
 import ctypes
 import datetime as dt
 import json
@@ -1649,6 +1650,22 @@ def test_c_options_defaults_are_the_cores(clib: C) -> None:
     assert name_of("Display", o.display) == d["display"]
     assert (o.decimals, d["decimals"]) == (-1, None)
 
+    d = _native.defaults("funnel")
+    o = clib.cm_funnel_options_default()
+    # The statistic has no default; the family's depends on the statistic: both unset.
+    assert (o.statistic, d["statistic"]) == (clib.const["CM_FUNNEL_STATISTIC_NONE"], None)
+    assert (o.family, d["family"]) == (clib.const["CM_FUNNEL_FAMILY_DEFAULT"], None)
+    # NULL names are the core's default columns (d["numerator"], ...); no unit column.
+    assert (o.unit, d["unit"]) == (None, None)
+    assert (o.numerator, o.denominator, o.rate) == (None, None, None)
+    for k in ["multiplier", "years_of_data"]:
+        assert (getattr(o, f"has_{k}"), d[k]) == (False, None), k
+    assert name_of("SrMethod", o.sr_method) == d["sr_method"]
+    assert name_of("Limit", o.limit) == str(d["limit"])
+    for k in ["trim_by", "draw_adjusted", "shmi_rounding", "funnelplotr_compat", "exclude_zero_sr"]:
+        assert getattr(o, k) == d[k], k
+    assert o.column_names_len == 0
+
 
 def _flag(value: Any) -> str:
     return ",".join(value) if isinstance(value, list) else str(value)
@@ -1700,6 +1717,19 @@ def test_cli_defaults_are_the_cores(cli: Cli, demo: dict[str, pa.Table], monthly
     for summary in [[], ["--summary"]]:
         assert cli(*series, *summary) == cli(*series, *summary, *explicit)
 
+    d = _native.defaults("funnel")
+    units = demo["areas"].select(["area_code", "population"]).rename_columns(["unit", "denominator"])
+    units = units.append_column("numerator", pc.divide(units["denominator"], 100))
+    call = ["funnel", "--input", cli.file(units), "--unit", "unit", "--statistic"]
+    explicit = [
+        a
+        for k in ["numerator", "denominator", "rate", "sr_method", "trim_by", "limit"]
+        for a in (f"--{k.replace('_', '-')}", _flag(d[k]))
+    ]
+    for statistic in ["sr", "pr", "rc"]:
+        for limits in [[], ["--limits"]]:
+            assert cli(*call, statistic, *limits) == cli(*call, statistic, *limits, *explicit)
+
     d = _native.defaults("demo")
     explicit = [
         "--seed",
@@ -1724,6 +1754,7 @@ def test_errors_are_the_same_everywhere(
     by_area: pa.Table,
     oap_inputs: dict[str, pa.Table],
     monthly: pa.Table,
+    subgroups: dict[str, pa.Table],
 ) -> None:
     # A table cell: a numerator above its denominator (proportion_table).
     bad = by_area.set_column(
@@ -1902,6 +1933,75 @@ def test_errors_are_the_same_everywhere(
     with pytest.raises(CError) as c_err:
         clib.check(clib.cm_gini(ptr(values), None, ctypes.c_size_t(3), ptr(res)))
     assert c_err.value.fields == rust.value.fields
+
+    # The last error's status, a copy of its message, and clearing it (C's own accessors).
+    assert clib.cm_last_error_code() == c_err.value.status == clib.const["CM_INVALID_VALUE"]
+    clib.cm_last_error_copy.restype = ctypes.c_size_t
+    clib.cm_last_error_copy.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
+    message = rust.value.fields["message"].encode()
+    assert clib.cm_last_error_copy(None, 0) == len(message)
+    buf = ctypes.create_string_buffer(len(message) + 1)
+    assert clib.cm_last_error_copy(buf, len(buf)) == len(message) and buf.value == message
+    clib.cm_clear_error()
+    assert (clib.cm_last_error_code(), clib.error_fields()["message"]) == (0, "")
+
+    # A documented limit: more simulation repetitions than the library allows.
+    data = subgroups["imd_decile"]
+    call = {"group": "subgroup", "population": "population", "order": "subgroup",
+            "by": ["indicator"], "measures": ["SII"], "reps": 10**8}  # fmt: skip
+    with pytest.raises(cm.CollabMetricsError) as py:
+        cm.inequality.sii(
+            data, group="subgroup", population="population", order="subgroup", by="indicator",
+            reps=10**8,
+        )  # fmt: skip
+    with pytest.raises(CoreError) as rust:
+        core.one("inequality_measures", _rust_measures(call), data=data)
+    assert python_error_fields(py.value) == rust.value.fields
+    # Checked where the repetitions are drawn, per group: the group's error names the limit.
+    assert py.value.kind == "invalid_group" and py.value.group == "indicator=admissions"
+    assert (py.value.rule or "").startswith("limit exceeded for `reps`")
+    with pytest.raises(CError) as c_err:
+        clib.check(
+            clib.cm_inequality_measures(
+                ctypes.byref(C.stream(data)),
+                ctypes.byref(_c_measures(clib, call)),
+                ctypes.byref(C.stream(pa.table({}))),
+            )
+        )
+    assert c_err.value.fields == rust.value.fields
+
+
+def test_cancellation(core: Core, clib: C) -> None:
+    """A cancelled call fails with the core's `cancelled` error in Rust (a cancelled
+    `cancel::Token`) and C (the thread's flag, `cm_set_cancel_flag`), field by field, and
+    the same call runs once the flag is cleared. Python's Ctrl-C raises KeyboardInterrupt
+    (`test_hostile.py`, `test_ctrl_c_*`), and the CLI's ends the process."""
+    n = 200_000  # the core looks at its token every 65 536 points
+    lat = np.linspace(50.0, 55.0, n)
+    lon = np.full(n, -1.0)
+    lat2 = np.ascontiguousarray(lat[::-1])
+    data = pa.table({"lat1": lat, "lon1": lon, "lat2": lat2, "lon2": lon})
+    with pytest.raises(CoreError) as rust:
+        core.one("geodesic", {}, data=data, cancelled=True)
+    assert rust.value.fields["kind"] == "cancelled"
+    km = np.full(n, np.nan)
+    flag = ctypes.c_int(1)
+    clib.check(clib.cm_set_cancel_flag(ctypes.byref(flag)))
+    try:
+        with pytest.raises(CError) as c_err:
+            clib.check(
+                clib.cm_distance_geodesic(
+                    ptr(lat), ptr(lon), ptr(lat2), ptr(lon), ctypes.c_size_t(n), ptr(km)
+                )
+            )
+    finally:
+        clib.check(clib.cm_set_cancel_flag(None))
+    assert c_err.value.fields == rust.value.fields
+    assert c_err.value.status == clib.const["CM_CANCELLED"]
+    clib.check(
+        clib.cm_distance_geodesic(ptr(lat), ptr(lon), ptr(lat2), ptr(lon), ctypes.c_size_t(n), ptr(km))
+    )
+    assert_columns(core.one("geodesic", {}, data=data), {"km": km}, "C after the flag is cleared")
 
 
 def test_version_is_the_same(clib: C, cli: Cli) -> None:
@@ -2161,3 +2261,269 @@ def test_spc(
     assert_csv_same(py, stdout, "CLI")
     assert cli_diagnostics(stderr) == cm.diagnostics(py)
     assert_json_same(py, cli(*args, "--format", "json")[0], "CLI JSON")
+
+
+# ---------------------------------------------------------------------------------------------
+# Funnel plots: assess and limits (Python cm.funnel, C cm_funnel_assess / cm_funnel_limits,
+# CLI `collabmetrics funnel [--limits]`), every statistic in every family that draws it.
+
+
+@pytest.fixture(scope="module")
+def funnel_units(by_area: pa.Table, by_band: pa.Table) -> dict[str, pa.Table]:
+    """Units for the funnels: the demo's 90 home areas (admissions, those out of area, the
+    expected admissions at the collaborative's rate per head, the expected out-of-area
+    placements at its share, the crude admission rate per 100 000) and its places' directly
+    standardised admission rates (`cm.dsr`)."""
+    t = by_area
+    adm, oap, pop = (pc.cast(t[k], pa.float64()) for k in ["admissions", "out_of_area", "population"])
+    per_head = pc.sum(adm).as_py() / pc.sum(pop).as_py()
+    share = pc.sum(oap).as_py() / pc.sum(adm).as_py()
+    t = t.append_column("expected", pc.multiply(pop, per_head))
+    t = t.append_column("expected_oap", pc.multiply(adm, share))
+    t = t.append_column("in_area", pc.subtract(t["admissions"], t["out_of_area"]))
+    t = t.append_column("rate", pc.multiply(pc.divide(adm, pop), 100_000.0))
+    return {"areas": t, "places": cm.dsr(by_band, by="place")}
+
+
+#: (units, Python's keywords): every statistic, every family that draws it, each option
+#: changed from its default somewhere, rows added up (`unit="place"`), rows as units
+#: (`unit=None`) and units left out (`exclude_zero_sr`).
+FUNNEL_OPTIONS: list[tuple[str, dict[str, Any]]] = [
+    # PHE.
+    ("areas", {"numerator": "out_of_area", "denominator": "admissions", "unit": "area_code",
+               "statistic": "proportion", "multiplier": 100.0}),
+    ("areas", {"numerator": "out_of_area", "denominator": "admissions", "unit": None,
+               "statistic": "proportion", "family": "phe", "multiplier": 1.0, "limit": 95}),
+    ("areas", {"numerator": "admissions", "denominator": "expected", "unit": "area_code",
+               "statistic": "ratio_isr"}),
+    ("areas", {"numerator": "out_of_area", "denominator": "in_area", "unit": "area_code",
+               "statistic": "ratio_count", "limit": 95}),
+    ("areas", {"numerator": "admissions", "denominator": "population", "unit": "area_code",
+               "statistic": "rate_crude", "rate": "rate", "multiplier": 100_000.0,
+               "years_of_data": 3.0}),
+    ("places", {"numerator": "total_count", "denominator": "total_population", "unit": "place",
+                "statistic": "rate_dsr", "rate": "value", "multiplier": 100_000.0,
+                "years_of_data": 1.0, "limit": 99.8}),
+    # FunnelPlotR.
+    ("areas", {"numerator": "out_of_area", "denominator": "admissions", "unit": "area_code",
+               "statistic": "pr"}),
+    ("areas", {"numerator": "out_of_area", "denominator": "admissions", "unit": "place",
+               "statistic": "pr", "family": "funnelplotr", "limit": 95, "draw_adjusted": False,
+               "trim_by": 0.05, "multiplier": 100.0}),
+    ("areas", {"numerator": "admissions", "denominator": "expected", "unit": "area_code",
+               "statistic": "sr"}),
+    ("areas", {"numerator": "admissions", "denominator": "expected", "unit": "area_code",
+               "statistic": "sr", "sr_method": "CQC"}),
+    ("areas", {"numerator": "admissions", "denominator": "expected", "unit": "area_code",
+               "statistic": "sr", "sr_method": "CQC", "funnelplotr_compat": True}),
+    ("areas", {"numerator": "out_of_area", "denominator": "expected_oap", "unit": "area_code",
+               "statistic": "sr", "shmi_rounding": False, "exclude_zero_sr": True}),
+    ("areas", {"numerator": "out_of_area", "denominator": "in_area", "unit": "area_code",
+               "statistic": "rc"}),
+    ("areas", {"numerator": "out_of_area", "denominator": "in_area", "unit": "area_code",
+               "statistic": "rc", "funnelplotr_compat": True}),
+    # Spiegelhalter's exact limits.
+    ("areas", {"numerator": "out_of_area", "denominator": "admissions", "unit": "area_code",
+               "statistic": "pr", "family": "spiegelhalter_exact"}),
+    ("areas", {"numerator": "admissions", "denominator": "expected", "unit": "area_code",
+               "statistic": "sr", "family": "spiegelhalter_exact", "limit": 95}),
+]  # fmt: skip
+
+
+def _c_funnel(clib: C, o: dict[str, Any], columns: dict[str, str] | None = None) -> Any:
+    """``cm_funnel_options_default()`` with Python's keywords set (statistic and family are
+    0 when unset, else 1 + their position; the other enums their position)."""
+    opts = clib.cm_funnel_options_default()
+    for k, v in o.items():
+        if k == "statistic":
+            opts.statistic = 0 if v is None else 1 + code_of("Statistic", v)
+        elif k == "family":
+            opts.family = 0 if v is None else 1 + code_of("Family", v)
+        elif k == "sr_method":
+            opts.sr_method = code_of("SrMethod", v)
+        elif k == "limit":
+            opts.limit = code_of("Limit", "99" if v == 99.8 else str(v))
+        elif k in ("unit", "numerator", "denominator", "rate"):
+            setattr(opts, k, clib.string(v))
+        elif k in ("multiplier", "years_of_data"):
+            setattr(opts, f"has_{k}", v is not None)
+            setattr(opts, k, 1.0 if v is None else v)
+        else:
+            setattr(opts, k, v)
+    if columns:
+        opts.column_names, n = clib.strings([s for pair in columns.items() for s in pair])
+        opts.column_names_len = n // 2
+    return opts
+
+
+#: The CLI's switches: (keyword, the value that sets the flag).
+_FUNNEL_SWITCHES = {
+    "draw_adjusted": ("--unadjusted", False),
+    "shmi_rounding": ("--no-shmi-rounding", False),
+    "funnelplotr_compat": ("--funnelplotr-compat", True),
+    "exclude_zero_sr": ("--exclude-zero-sr", True),
+}
+
+
+def _cli_funnel(o: dict[str, Any], columns: dict[str, str] | None = None) -> list[str]:
+    args = []
+    for k, v in o.items():
+        if k in _FUNNEL_SWITCHES:
+            flag, on = _FUNNEL_SWITCHES[k]
+            args += [flag] if v == on else []
+        elif v is not None:
+            args += [f"--{k.replace('_', '-')}", str(v)]
+    for ours, theirs in (columns or {}).items():
+        args += ["--column", f"{ours}={theirs}"]
+    return args
+
+
+def _funnel_faces(
+    core: Core,
+    clib: C,
+    cli: Cli,
+    data: pa.Table,
+    o: dict[str, Any],
+    limits: bool,
+    columns: dict[str, str] | None = None,
+) -> pa.Table:
+    """The call in Python, checked against Rust, C, the CLI's CSV and JSON and its
+    diagnostics; the Python result."""
+    f = cm.funnel.limits if limits else cm.funnel.assess
+    py = f(data, columns=columns, **o)
+    assert py.num_rows > 0
+    entry = "funnel_limits" if limits else "funnel_assess"
+    assert_same(py, core.one(entry, o, columns=columns, data=data), "Rust")
+
+    result = C.stream(pa.table({}))
+    c_function = clib.cm_funnel_limits if limits else clib.cm_funnel_assess
+    opts = _c_funnel(clib, o, columns)
+    clib.check(c_function(ctypes.byref(C.stream(data)), ctypes.byref(opts), ctypes.byref(result)))
+    assert_same(py, C.table(result), "C")
+
+    args = ["funnel", "--input", cli.file(data), *_cli_funnel(o, columns)]
+    args += ["--limits"] if limits else []
+    stdout, stderr = cli(*args)
+    assert_csv_same(py, stdout, "CLI")
+    assert cli_diagnostics(stderr) == cm.diagnostics(py)
+    assert_json_same(py, cli(*args, "--format", "json")[0], "CLI JSON")
+    return py
+
+
+@pytest.mark.parametrize("limits", [False, True])
+@pytest.mark.parametrize(("units", "options"), FUNNEL_OPTIONS)
+def test_funnel(
+    core: Core,
+    clib: C,
+    cli: Cli,
+    funnel_units: dict[str, pa.Table],
+    units: str,
+    options: dict[str, Any],
+    limits: bool,
+) -> None:
+    """cm.funnel.assess / limits = funnel::assess / limits in Rust = cm_funnel_assess /
+    cm_funnel_limits = `collabmetrics funnel [--limits]`."""
+    _funnel_faces(core, clib, cli, funnel_units[units], options, limits)
+
+
+def test_funnel_defaults_and_column_map(
+    core: Core, clib: C, cli: Cli, funnel_units: dict[str, pa.Table]
+) -> None:
+    """Every option left at its default (numerator, denominator and rate at the core's column
+    names, mapped to the table's), in every face; the defaults the signature shows are the
+    core's."""
+    d = _native.defaults("funnel")
+    columns = {"numerator": "out_of_area", "denominator": "admissions"}
+    data = funnel_units["areas"]
+    # Only the statistic, which has no default (the unit too: a keyword without a default).
+    o = {"numerator": d["numerator"], "denominator": d["denominator"], "unit": None,
+         "statistic": "pr"}  # fmt: skip
+    for limits in [False, True]:
+        py = _funnel_faces(core, clib, cli, data, o, limits, columns)
+        explicit = {k: v for k, v in d.items() if k not in ("statistic", "unit")}
+        f = cm.funnel.limits if limits else cm.funnel.assess
+        assert_same(py, f(data, columns=columns, **{**explicit, **o}), "explicit defaults")
+    for f in [cm.funnel.assess, cm.funnel.limits]:
+        for name, p in inspect.signature(f).parameters.items():
+            if name in d and p.default is not inspect.Parameter.empty:
+                assert p.default == d[name], name
+
+
+@pytest.mark.parametrize("rule", [None, "nhs_hes"])
+def test_funnel_publish(
+    core: Core, clib: C, cli: Cli, funnel_units: dict[str, pa.Table], rule: str | None
+) -> None:
+    """`cm.funnel.assess(..., publish=)` = disclose of the raw assessment under the rule (Rust,
+    C) = `collabmetrics funnel --publish [RULE]`."""
+    data = funnel_units["areas"]
+    o = {"numerator": "out_of_area", "denominator": "admissions", "unit": "area_code",
+         "statistic": "proportion", "multiplier": 100.0}  # fmt: skip
+    raw = cm.funnel.assess(data, **o)
+    published = cm.funnel.assess(data, **o, publish=True if rule is None else rule)
+    name = _native.defaults("disclosure")["rule"] if rule is None else rule
+    assert_same(published, core("disclose", {"rule": name}, data=raw)["result"], "Rust")
+    opts = clib.cm_disclose_options_default()
+    opts.rule = clib.string(name)
+    result = C.stream(pa.table({}))
+    clib.check(
+        clib.cm_disclose(
+            ctypes.byref(C.stream(raw)), ctypes.byref(opts), ctypes.byref(result), None
+        )
+    )
+    assert_same(published, C.table(result), "C")
+    flag = ["--publish"] + ([] if rule is None else [rule])
+    stdout, stderr = cli("funnel", "--input", cli.file(data), *_cli_funnel(o), *flag)
+    assert_csv_same(published, stdout, "funnel --publish", starred=True)
+    assert cli_diagnostics(stderr) == cm.diagnostics(raw) + cm.diagnostics(published)
+
+
+def test_funnel_errors(core: Core, clib: C, cli: Cli, funnel_units: dict[str, pa.Table]) -> None:
+    """The same bad funnel call fails with the same error, field by field, in every face (the
+    CLI prints the message, a bad cell placed in its file)."""
+    data = funnel_units["areas"]
+    base = {"numerator": "out_of_area", "denominator": "admissions", "unit": "area_code"}
+    bad_cell = data.set_column(
+        data.schema.get_field_index("out_of_area"), "out_of_area", data["population"]
+    )
+    cases: list[tuple[pa.Table, dict[str, Any], str]] = [
+        # No statistic: it has no default (the CLI's parser asks for it: see below).
+        (data, {**base, "statistic": None}, "invalid_argument"),
+        # A PHE proportion without its multiplier (PHE has no default).
+        (data, {**base, "statistic": "proportion"}, "invalid_argument"),
+        # A statistic its family does not draw.
+        (data, {**base, "statistic": "pr", "family": "phe"}, "invalid_argument"),
+        # trim_by outside (0, 0.5).
+        (data, {**base, "statistic": "pr", "trim_by": 0.5}, "invalid_argument"),
+        # A numerator above its denominator (a cell: column and row).
+        (bad_cell, {**base, "statistic": "pr"}, "invalid_cell"),
+        # A unit with no events under SR/SHMI (naming the unit).
+        (data, {**base, "denominator": "expected_oap", "statistic": "sr"}, "invalid_group"),
+    ]
+    for table, o, kind in cases:
+        for limits in [False, True]:
+            f = cm.funnel.limits if limits else cm.funnel.assess
+            with pytest.raises(cm.CollabMetricsError) as py:
+                f(table, **o)
+            entry = "funnel_limits" if limits else "funnel_assess"
+            with pytest.raises(CoreError) as rust:
+                core.one(entry, {k: v for k, v in o.items() if v is not None}, data=table)
+            assert python_error_fields(py.value) == rust.value.fields, o
+            assert py.value.kind == kind, o
+            c_function = clib.cm_funnel_limits if limits else clib.cm_funnel_assess
+            result = C.stream(pa.table({}))
+            with pytest.raises(CError) as c_err:
+                clib.check(
+                    c_function(
+                        ctypes.byref(C.stream(table)),
+                        ctypes.byref(_c_funnel(clib, o)),
+                        ctypes.byref(result),
+                    )
+                )
+            assert c_err.value.fields == rust.value.fields, o
+            args = ["funnel", "--input", cli.file(table), *_cli_funnel(o)]
+            run = cli.run(*args, *(["--limits"] if limits else []))
+            if o["statistic"] is None:
+                assert run.returncode == 2 and "--statistic" in run.stderr
+                continue
+            assert run.returncode == 1, o
+            assert run.stderr.strip() == cli_error(rust.value.fields, cli.file(table)), o

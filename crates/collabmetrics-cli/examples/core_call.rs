@@ -4,11 +4,14 @@
 //! are the core's `Default`s: `{}` is a call with every default).
 //!
 //! ```text
-//! core_call ENTRY OUT_DIR OPTIONS_JSON [NAME=PATH.parquet ...] [--columns=MAP_JSON]
+//! core_call ENTRY OUT_DIR OPTIONS_JSON [NAME=PATH.parquet ...] [--columns=MAP_JSON] [--cancelled]
 //! ```
 //!
 //! `--columns` maps our column names to the inputs' (`{"start_date": "StartDate"}`), for every
 //! input, as the other faces' column maps do.
+//!
+//! `--cancelled` runs the call under a cancellation token already cancelled (the Rust face of
+//! a cancelled call: `collabmetrics::cancel`), as a C caller's set flag does.
 //!
 //! Each result table is written to `OUT_DIR/<name>.parquet` with its schema (types and the
 //! diagnostics in the schema metadata) as the core built it; scalar results are one-row
@@ -22,7 +25,7 @@ use collabmetrics::inequality::{self, BootstrapOptions, ConcentrationCorrection,
 use collabmetrics::stats::{self, ProportionOptions, RateOptions};
 use collabmetrics::table::{self, display, ColumnMap, Input, TableResult};
 use collabmetrics::transition::{self, CurveOptions, Tables};
-use collabmetrics::{disclosure, oap, spc, Error};
+use collabmetrics::{disclosure, funnel, oap, spc, Error};
 use collabmetrics_demo as demo;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -40,8 +43,10 @@ fn main() -> ExitCode {
         eprintln!("usage: core_call ENTRY OUT_DIR OPTIONS_JSON [NAME=PATH.parquet ...]");
         return ExitCode::from(64);
     };
+    let cancelled = inputs.iter().any(|a| a == "--cancelled");
+    let inputs: Vec<&String> = inputs.iter().filter(|a| *a != "--cancelled").collect();
     let (maps, inputs): (Vec<&String>, Vec<&String>) =
-        inputs.iter().partition(|a| a.starts_with("--columns="));
+        inputs.into_iter().partition(|a| a.starts_with("--columns="));
     let map: Result<ColumnMap, String> = match maps.last() {
         None => Ok(ColumnMap::new()),
         Some(a) => serde_json::from_str::<BTreeMap<String, String>>(&a["--columns=".len()..])
@@ -59,7 +64,12 @@ fn main() -> ExitCode {
     let result = inputs.and_then(|inputs| {
         let options: Value = serde_json::from_str(options).map_err(|e| e.to_string())?;
         let inputs = Inputs::read(&inputs, &map?)?;
-        call(entry, options, &inputs).map_err(|e| error_json(&e))
+        let token = collabmetrics::cancel::Token::new();
+        if cancelled {
+            token.cancel();
+        }
+        collabmetrics::cancel::scope(&token, || call(entry, options, &inputs))
+            .map_err(|e| error_json(&e))
     });
     match result.and_then(|outputs| write_all(Path::new(out_dir), outputs)) {
         Ok(()) => ExitCode::SUCCESS,
@@ -407,6 +417,10 @@ fn call(entry: &str, json: Value, inputs: &Inputs) -> collabmetrics::Result<Outp
         // Statistical process control (`value` and `date` mapped with `--columns`).
         "spc_xmr" => one(spc::xmr(inputs.get("data")?, &options(json)?)?),
         "spc_summary" => one(spc::summary(inputs.get("data")?, &options(json)?)?),
+
+        // Funnel plots: one row per unit, or the limits table.
+        "funnel_assess" => one(funnel::assess(inputs.get("data")?, &options(json)?)?),
+        "funnel_limits" => one(funnel::limits(inputs.get("data")?, &options(json)?)?),
 
         // Disclosure control: the published table and the log.
         "disclose" => {
