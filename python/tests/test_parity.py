@@ -13,12 +13,14 @@ their values) and with every option it has changed, so each option is seen to re
 from __future__ import annotations
 
 import contextlib
-import inspect
 import ctypes
 import datetime as dt
+import inspect
 import json
+import re
 import warnings
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,6 +28,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 from parity_faces import (
+    HEADER,
+    ROOT,
     TARGET,
     C,
     CError,
@@ -1154,8 +1158,14 @@ def test_transition(
         for name in ["transfers", "ageing_out", "summary", "service_lines"]
     }
     assert py["transfers"].num_rows > 0 and py["ageing_out"].num_rows > 0
+    entries = {
+        "transfers": "transition_transfers",
+        "ageing_out": "transition_ageing_out",
+        "summary": "transition_summary",
+        "service_lines": "transition_service_lines",
+    }
     for name, table in py.items():
-        assert_same(table, core.one(f"transition_{name}", as_json, **tables), f"Rust {name}")
+        assert_same(table, core.one(entries[name], as_json, **tables), f"Rust {name}")
     analysis = core("transition_analyse", as_json, **tables)
     for name in ["transfers", "ageing_out", "summary"]:
         assert_same(py[name], analysis[name], f"Rust analyse: {name}")
@@ -1718,7 +1728,9 @@ def test_cli_defaults_are_the_cores(cli: Cli, demo: dict[str, pa.Table], monthly
         assert cli(*series, *summary) == cli(*series, *summary, *explicit)
 
     d = _native.defaults("funnel")
-    units = demo["areas"].select(["area_code", "population"]).rename_columns(["unit", "denominator"])
+    units = (
+        demo["areas"].select(["area_code", "population"]).rename_columns(["unit", "denominator"])
+    )
     units = units.append_column("numerator", pc.divide(units["denominator"], 100))
     call = ["funnel", "--input", cli.file(units), "--unit", "unit", "--statistic"]
     explicit = [
@@ -1999,7 +2011,9 @@ def test_cancellation(core: Core, clib: C) -> None:
     assert c_err.value.fields == rust.value.fields
     assert c_err.value.status == clib.const["CM_CANCELLED"]
     clib.check(
-        clib.cm_distance_geodesic(ptr(lat), ptr(lon), ptr(lat2), ptr(lon), ctypes.c_size_t(n), ptr(km))
+        clib.cm_distance_geodesic(
+            ptr(lat), ptr(lon), ptr(lat2), ptr(lon), ctypes.c_size_t(n), ptr(km)
+        )
     )
     assert_columns(core.one("geodesic", {}, data=data), {"km": km}, "C after the flag is cleared")
 
@@ -2275,7 +2289,9 @@ def funnel_units(by_area: pa.Table, by_band: pa.Table) -> dict[str, pa.Table]:
     placements at its share, the crude admission rate per 100 000) and its places' directly
     standardised admission rates (`cm.dsr`)."""
     t = by_area
-    adm, oap, pop = (pc.cast(t[k], pa.float64()) for k in ["admissions", "out_of_area", "population"])
+    adm, oap, pop = (
+        pc.cast(t[k], pa.float64()) for k in ["admissions", "out_of_area", "population"]
+    )
     per_head = pc.sum(adm).as_py() / pc.sum(pop).as_py()
     share = pc.sum(oap).as_py() / pc.sum(adm).as_py()
     t = t.append_column("expected", pc.multiply(pop, per_head))
@@ -2456,7 +2472,7 @@ def test_funnel_publish(
     """`cm.funnel.assess(..., publish=)` = disclose of the raw assessment under the rule (Rust,
     C) = `collabmetrics funnel --publish [RULE]`."""
     data = funnel_units["areas"]
-    o = {"numerator": "out_of_area", "denominator": "admissions", "unit": "area_code",
+    o: dict[str, Any] = {"numerator": "out_of_area", "denominator": "admissions", "unit": "area_code",
          "statistic": "proportion", "multiplier": 100.0}  # fmt: skip
     raw = cm.funnel.assess(data, **o)
     published = cm.funnel.assess(data, **o, publish=True if rule is None else rule)
@@ -2527,3 +2543,101 @@ def test_funnel_errors(core: Core, clib: C, cli: Cli, funnel_units: dict[str, pa
                 continue
             assert run.returncode == 1, o
             assert run.stderr.strip() == cli_error(rust.value.fields, cli.file(table)), o
+
+
+# ---------------------------------------------------------------------------------------------
+# The inventory (tests/PARITY.md) against the code: nothing public without a parity row.
+
+
+def _inventory_rows() -> list[list[str]]:
+    """The cells of every row of the inventory's tables: entry point, Rust, C, Python, CLI,
+    test."""
+    text = (ROOT / "tests" / "PARITY.md").read_text()
+    body = text.split("## Inventory", 1)[1].split("## Discrepancies", 1)[0]
+    rows = []
+    for line in body.splitlines():
+        if not line.startswith("|") or line.startswith("|---") or line.startswith("| entry point"):
+            continue
+        if line.startswith("| what |"):
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split(" | ")]
+        assert len(cells) == 6, f"PARITY.md: a row without six cells: {line}"
+        rows.append(cells)
+    return rows
+
+
+def test_inventory_is_complete(cli: Cli) -> None:
+    """Every C function, public Python function, CLI subcommand and public Rust module is in
+    tests/PARITY.md; every name it lists exists; every test it names exists, and names every
+    test of this file; every entry of core_call is called here."""
+    rows = _inventory_rows()
+    text = (ROOT / "tests" / "PARITY.md").read_text()
+    column = {
+        k: " ".join(r[i] for r in rows)
+        for i, k in enumerate(["what", "rust", "c", "py", "cli", "test"])
+    }
+
+    # C: exactly the functions the header declares.
+    declared = set(re.findall(r"\b(cm_\w+)\(", HEADER.read_text()))
+    listed = set(re.findall(r"\b(cm_\w+)", column["c"]))
+    assert declared - listed == set(), "C functions without a parity row"
+    assert listed - declared == set(), "C functions listed that the header does not declare"
+
+    # Python: every public function of the package and its modules.
+    def resolve(name: str) -> Any:
+        obj: Any = cm
+        for part in name.split(".")[1:]:
+            obj = getattr(obj, part)
+        return obj
+
+    named = re.findall(r"\bcm(?:\.\w+)+", column["py"])
+    listed_objects = {id(resolve(n)) for n in named}  # AttributeError: a stale name
+    public = {
+        f"cm.{name}": getattr(cm, name)
+        for name in cm.__all__
+        if inspect.isroutine(getattr(cm, name))
+    }
+    for module in [getattr(cm, n) for n in cm.__all__ if inspect.ismodule(getattr(cm, n))]:
+        short = module.__name__.removeprefix("collabmetrics.")
+        for name in getattr(module, "__all__", []):
+            if inspect.isroutine(getattr(module, name)):
+                public[f"cm.{short}.{name}"] = getattr(module, name)
+    missing = sorted(k for k, f in public.items() if id(f) not in listed_objects)
+    assert missing == [], "Python functions without a parity row"
+
+    # CLI: every subcommand.
+    help_text = cli("--help")[0]
+    commands = re.findall(
+        r"^  (\w+) ", help_text.split("Commands:", 1)[1].split("Options:")[0], re.M
+    )
+    assert "funnel" in commands
+    spans = re.findall(r"`([^`]+)`", column["cli"])
+    words = {s.removeprefix("collabmetrics ").split()[0] for s in spans}
+    assert set(commands) - {"help"} - words == set(), "CLI subcommands without a parity row"
+
+    # Rust: every public module of the crate has a section or a contract row.
+    lib = (ROOT / "crates" / "collabmetrics" / "src" / "lib.rs").read_text()
+    modules = re.findall(r"^pub mod (\w+);", lib, re.M)
+    assert "funnel" in modules
+    assert [m for m in modules if f"`collabmetrics::{m}" not in text] == []
+
+    # Tests: every one named exists; every parity test is named.
+    defined = {
+        name
+        for path in (ROOT / "python" / "tests").glob("test_*.py")
+        for name in re.findall(r"^def (test_\w+)", path.read_text(), re.M)
+    }
+    named_tests = set(re.findall(r"`(test_\w+)`", column["test"]))
+    assert named_tests - defined == set(), "tests named in PARITY.md that do not exist"
+    here = set(re.findall(r"^def (test_\w+)", Path(__file__).read_text(), re.M))
+    assert here - named_tests - {"test_inventory_is_complete"} == set(), (
+        "parity tests not in PARITY.md"
+    )
+
+    # core_call: every entry it knows is called by a test here.
+    source = (ROOT / "crates" / "collabmetrics-cli" / "examples" / "core_call.rs").read_text()
+    arms = re.findall(r'^\s*((?:"\w+"(?: \| )?)+) =>', source, re.M)
+    entries = {e for arm in arms for e in re.findall(r'"(\w+)"', arm)}
+    assert {"funnel_assess", "funnel_limits", "spc_xmr", "oap"} <= entries
+    this = Path(__file__).read_text()
+    assert sorted(e for e in entries if f'"{e}"' not in this) == []
