@@ -40,13 +40,14 @@ type Outputs = Vec<(String, RecordBatch)>;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [entry, out_dir, options, inputs @ ..] = args.as_slice() else {
-        eprintln!("usage: core_call ENTRY OUT_DIR OPTIONS_JSON [NAME=PATH.parquet ...]");
+        eprintln!("usage: core_call ENTRY OUT_DIR OPTIONS_JSON [NAME=PATH.parquet ...] [--columns=MAP_JSON] [--cancelled]");
         return ExitCode::from(64);
     };
     let cancelled = inputs.iter().any(|a| a == "--cancelled");
     let inputs: Vec<&String> = inputs.iter().filter(|a| *a != "--cancelled").collect();
-    let (maps, inputs): (Vec<&String>, Vec<&String>) =
-        inputs.into_iter().partition(|a| a.starts_with("--columns="));
+    let (maps, inputs): (Vec<&String>, Vec<&String>) = inputs
+        .into_iter()
+        .partition(|a| a.starts_with("--columns="));
     let map: Result<ColumnMap, String> = match maps.last() {
         None => Ok(ColumnMap::new()),
         Some(a) => serde_json::from_str::<BTreeMap<String, String>>(&a["--columns=".len()..])
