@@ -2143,6 +2143,16 @@ SPC_OPTIONS: list[dict[str, Any]] = [
     },
     {
         "by": ["place"],
+        "improvement": "increase",
+        "rules": "nhsrplotthedots",
+        "ties": "break",
+        "on_mean": "break",
+        "screen_outliers": False,
+        "two_in_three_includes_outside": True,
+        "fix_after_n_points": 20,
+    },
+    {
+        "by": ["place"],
         "improvement": "neutral",
         "rebase": {"East Kent": [dt.date(2022, 12, 31)], "West Kent": [dt.date(2023, 6, 30)]},
         "target": {"East Kent": 250.0, "Medway and Swale": 90.0},
