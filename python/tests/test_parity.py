@@ -2657,6 +2657,29 @@ def test_inventory_is_complete(cli: Cli) -> None:
         "parity tests not in PARITY.md"
     )
 
+    # Options: every value of every option enum is passed by a test here (by name, or as the
+    # number the limit is) or is a default (called with every option at its default). The
+    # HEAT measures: a call without `measures` computes every one that applies
+    # (`test_inequality_measures`, on ordered and unordered subgroups, with a reference).
+    source = Path(__file__).read_text()
+    defaults = {
+        str(x)
+        for name in _native.DEFAULTS
+        for v in _native.defaults(name).values()
+        for x in (v if isinstance(v, list) else [v])
+        if isinstance(x, (str, int, float)) and not isinstance(x, bool)
+    }
+    unused = [
+        f"{option}: {v}"
+        for option, names in _native.OPTION_NAMES.items()
+        if option != "Measure"
+        for v in names
+        if f'"{v}"' not in source
+        and v not in defaults
+        and not (v.isdigit() and re.search(rf'"{option.lower()}": {v}\b', source))
+    ]
+    assert unused == [], "option values no parity test passes"
+
     # core_call: every entry it knows is called by a test here.
     source = (ROOT / "crates" / "collabmetrics-cli" / "examples" / "core_call.rs").read_text()
     arms = re.findall(r'^\s*((?:"\w+"(?: \| )?)+) =>', source, re.M)
