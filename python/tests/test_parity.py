@@ -1996,11 +1996,13 @@ def test_errors_are_the_same_everywhere(
     assert c_err.value.fields == rust.value.fields
 
 
-def test_cancellation(core: Core, clib: C) -> None:
+def test_cancellation(core: Core, clib: C, monthly: pa.Table, demo: dict[str, pa.Table]) -> None:
     """A cancelled call fails with the core's `cancelled` error in Rust (a cancelled
-    `cancel::Token`) and C (the thread's flag, `cm_set_cancel_flag`), field by field, and
-    the same call runs once the flag is cleared. Python's Ctrl-C raises KeyboardInterrupt
-    (`test_hostile.py`, `test_ctrl_c_*`), and the CLI's ends the process."""
+    `cancel::Token`) and C (the thread's flag, `cm_set_cancel_flag`, or the options' own
+    `cancel`), field by field, and the same call runs once the flag is cleared: a vector
+    kernel (geodesic), SPC (checked block by block of series) and a call with a `cancel`
+    option (transition, checked phase by phase). Python's Ctrl-C raises
+    KeyboardInterrupt (`test_hostile.py`, `test_ctrl_c_*`), and the CLI's ends the process."""
     n = 200_000  # the core looks at its token every 65 536 points
     lat = np.linspace(50.0, 55.0, n)
     lon = np.full(n, -1.0)
@@ -2029,6 +2031,43 @@ def test_cancellation(core: Core, clib: C) -> None:
         )
     )
     assert_columns(core.one("geodesic", {}, data=data), {"km": km}, "C after the flag is cleared")
+
+    # SPC, through the thread's flag (its options have no `cancel`).
+    columns = {"value": "bed_days", "date": "period_end"}
+    with pytest.raises(CoreError) as rust:
+        core.one("spc_xmr", {"by": ["place"]}, columns=columns, data=monthly, cancelled=True)
+    assert rust.value.fields["kind"] == "cancelled"
+    clib.check(clib.cm_set_cancel_flag(ctypes.byref(flag)))
+    try:
+        with pytest.raises(CError) as c_err:
+            clib.check(
+                clib.cm_spc_xmr(
+                    ctypes.byref(C.stream(monthly)),
+                    ctypes.byref(_c_spc(clib, {"by": ["place"]})),
+                    ctypes.byref(C.stream(pa.table({}))),
+                )
+            )
+    finally:
+        clib.check(clib.cm_set_cancel_flag(None))
+    assert c_err.value.fields == rust.value.fields
+
+    # A table whose options carry their own flag (transition, checked phase by phase).
+    tables = {k: demo[k] for k in ["persons", "referrals", "contacts"]}
+    with pytest.raises(CoreError) as rust:
+        core.one("transition_summary", {"data_end": days(DATA_END)}, **tables, cancelled=True)
+    assert rust.value.fields["kind"] == "cancelled"
+    opts = clib.cm_transition_options_default(days(DATA_END))
+    opts.cancel = ctypes.pointer(flag)
+    with pytest.raises(CError) as c_err:
+        clib.check(
+            clib.cm_transition_analyse(
+                *[ctypes.byref(C.stream(t)) for t in tables.values()],
+                None,
+                ctypes.byref(opts),
+                *[ctypes.byref(C.stream(pa.table({}))) for _ in range(4)],
+            )
+        )
+    assert c_err.value.fields == rust.value.fields
 
 
 def test_version_is_the_same(clib: C, cli: Cli) -> None:
