@@ -2402,6 +2402,8 @@ FUNNEL_OPTIONS: list[tuple[str, dict[str, Any]]] = [
                "statistic": "rc", "funnelplotr_compat": True}),
     # Spiegelhalter's exact limits.
     ("areas", {"numerator": "out_of_area", "denominator": "admissions", "unit": "area_code",
+               "statistic": "proportion", "family": "spiegelhalter_exact", "multiplier": 100.0}),
+    ("areas", {"numerator": "out_of_area", "denominator": "admissions", "unit": "area_code",
                "statistic": "pr", "family": "spiegelhalter_exact"}),
     ("areas", {"numerator": "admissions", "denominator": "expected", "unit": "area_code",
                "statistic": "sr", "family": "spiegelhalter_exact", "limit": 95}),
