@@ -310,16 +310,14 @@ fn check_favourable(opts: &MeasuresTableOptions, heat: &HeatOptions) -> Result<(
     }
 }
 
-/// Names the by-group in an error about one of its subgroups. Errors about the call rather
-/// than the group's data (an option, a limit, a cancellation) keep their kind and fields: the
-/// same `reps` is refused the same way with or without `by`.
+/// Names the by-group in an error about one of its subgroups or options (a measure needing
+/// more subgroups than the group has is an `invalid_argument` about that group). A documented
+/// limit, a cancellation or an internal error is about the call, not the group: it keeps its
+/// kind and fields, so the same `reps` is refused the same way with or without `by`.
 fn in_group(e: Error, groups: &Groups, g: usize, no_by: bool) -> Error {
     let about_the_call = matches!(
         e.kind(),
-        ErrorKind::InvalidArgument
-            | ErrorKind::LimitExceeded
-            | ErrorKind::Cancelled
-            | ErrorKind::Internal
+        ErrorKind::LimitExceeded | ErrorKind::Cancelled | ErrorKind::Internal
     );
     if no_by || about_the_call {
         return e;
