@@ -49,6 +49,7 @@ pub mod oap;
 pub mod options;
 pub mod panic;
 pub mod rng;
+pub mod state;
 pub mod stats;
 pub mod table;
 pub mod transition;

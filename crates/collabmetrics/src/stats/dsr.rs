@@ -63,7 +63,8 @@ pub struct DsrEstimates {
 /// `DSR = Σ wᵢ·Oᵢ/nᵢ / Σ wᵢ × multiplier`; `var = Σ wᵢ²·Oᵢ/nᵢ² / (Σ wᵢ)²`;
 /// `limit = DSR + √(var/O)·(O_limit − O) × multiplier` with O = Σ Oᵢ and its Byar/exact limits.
 /// A group with O = 0 has DSR 0, lower limit 0 and no upper limit (NaN; flagged low count),
-/// since Dobson's scaling `√(var/O)` is undefined there.
+/// since Dobson's scaling `√(var/O)` is undefined there. Each group's sums run over its bands
+/// in the standard's order, whatever the order of the rows.
 #[allow(clippy::too_many_arguments)]
 pub fn dsr(
     group: &[u32],
@@ -75,7 +76,7 @@ pub fn dsr(
     options: &DsrOptions,
     group_label: &dyn Fn(usize) -> String,
 ) -> Result<DsrEstimates> {
-    let limits = PoissonLimits::new(options.confidence, options.method)?;
+    PoissonLimits::new(options.confidence, options.method)?;
     check_multiplier(options.multiplier)?;
     let n = group.len();
     check_len("band", band.len(), "group", n)?;
@@ -83,14 +84,10 @@ pub fn dsr(
     check_len("population", population.len(), "group", n)?;
     check_groups(group, n_groups)?;
     let n_bands = standard.len();
-    let weights = standard.weights();
 
-    // seen[g * n_bands + b] = 1 + the row that gave band b of group g (0 = not yet seen).
+    // cells[g * n_bands + b] = (O, n) of band b of group g; seen: 1 + the row that gave it.
     let mut seen = vec![0usize; n_groups * n_bands];
-    let mut sum_o = vec![0.0; n_groups];
-    let mut sum_n = vec![0.0; n_groups];
-    let mut sum_wr = vec![0.0; n_groups];
-    let mut sum_w2r = vec![0.0; n_groups];
+    let mut cells = vec![None; n_groups * n_bands];
     for i in 0..n {
         let (g, b) = (group[i] as usize, band[i] as usize);
         if b >= n_bands {
@@ -116,13 +113,28 @@ pub fn dsr(
             });
         }
         *slot = i + 1;
-        let w = weights[b];
-        sum_o[g] += o;
-        sum_n[g] += pop;
-        sum_wr[g] += w * o / pop;
-        sum_w2r[g] += w * w * o / (pop * pop);
+        cells[g * n_bands + b] = Some((o, pop));
     }
-    if let Some(pos) = seen.iter().position(|&s| s == 0) {
+    dsr_of_cells(&cells, n_groups, standard, options, group_label)
+}
+
+/// Directly standardised rates from each group's bands: `cells[g * n_bands + b]` is the
+/// count and population of band `b` of group `g` (`None`: missing, an error naming the
+/// group). The sums run over the bands in the standard's order, so the result depends on the
+/// cells alone (not on the order of the rows they came from): the one computation behind
+/// [`dsr`] and the finishing of a merged state ([`super::dsr_finalize`]).
+pub(crate) fn dsr_of_cells(
+    cells: &[Option<(f64, f64)>],
+    n_groups: usize,
+    standard: &StandardPopulation,
+    options: &DsrOptions,
+    group_label: &dyn Fn(usize) -> String,
+) -> Result<DsrEstimates> {
+    let limits = PoissonLimits::new(options.confidence, options.method)?;
+    check_multiplier(options.multiplier)?;
+    let n_bands = standard.len();
+    let weights = standard.weights();
+    if let Some(pos) = cells.iter().position(Option::is_none) {
         return Err(Error::InvalidGroup {
             group: group_label(pos / n_bands),
             message: format!(
@@ -131,6 +143,19 @@ pub fn dsr(
                 standard.name()
             ),
         });
+    }
+    let mut sum_o = vec![0.0; n_groups];
+    let mut sum_n = vec![0.0; n_groups];
+    let mut sum_wr = vec![0.0; n_groups];
+    let mut sum_w2r = vec![0.0; n_groups];
+    for g in 0..n_groups {
+        for (b, &w) in weights.iter().enumerate() {
+            let (o, pop) = cells[g * n_bands + b].unwrap_or((0.0, 1.0));
+            sum_o[g] += o;
+            sum_n[g] += pop;
+            sum_wr[g] += w * o / pop;
+            sum_w2r[g] += w * w * o / (pop * pop);
+        }
     }
 
     let total_w: f64 = weights.iter().sum();
