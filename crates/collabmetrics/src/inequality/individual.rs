@@ -1,4 +1,9 @@
 //! Inequality of individual values (people or areas), with optional weights.
+//!
+//! Every index is computed from the values' [`Distribution`]: the distinct values ascending,
+//! each with the sum of its records' weights. So a result does not depend on the order of
+//! the values, and a mergeable state ([`super::individual_state`]), which stores the same
+//! distribution, finishes to it bit for bit.
 
 use serde::{Deserialize, Serialize};
 
@@ -8,6 +13,22 @@ use rayon::slice::ParallelSliceMut;
 /// Checks values (finite, ≥ 0, and > 0 when `positive`) and weights (finite, > 0); returns the
 /// weights (1 when absent).
 fn prepare(values: &[f64], weights: Option<&[f64]>, positive: bool) -> Result<Vec<f64>> {
+    check_values(values, positive)?;
+    let w = match weights {
+        Some(w) => {
+            check_len("weights", w.len(), "values", values.len())?;
+            check_weights(w)?;
+            w.to_vec()
+        }
+        None => vec![1.0; values.len()],
+    };
+    let total: f64 = values.iter().zip(&w).map(|(v, w)| v * w).sum();
+    check_total(total)?;
+    Ok(w)
+}
+
+/// Values must be finite and ≥ 0 (> 0 when `positive`): an error naming the first that is not.
+pub(crate) fn check_values(values: &[f64], positive: bool) -> Result<()> {
     if values.is_empty() {
         return Err(Error::invalid_argument(
             "values",
@@ -32,36 +53,105 @@ fn prepare(values: &[f64], weights: Option<&[f64]>, positive: bool) -> Result<Ve
             ));
         }
     }
-    let w = match weights {
-        Some(w) => {
-            check_len("weights", w.len(), "values", values.len())?;
-            for (i, &x) in w.iter().enumerate() {
-                if !(x.is_finite() && x > 0.0) {
-                    return Err(Error::invalid_value(
-                        "weights",
-                        i,
-                        x,
-                        "must be finite and > 0",
-                    ));
-                }
-            }
-            w.to_vec()
+    Ok(())
+}
+
+/// Weights must be finite and > 0.
+pub(crate) fn check_weights(w: &[f64]) -> Result<()> {
+    for (i, &x) in w.iter().enumerate() {
+        if !(x.is_finite() && x > 0.0) {
+            return Err(Error::invalid_value(
+                "weights",
+                i,
+                x,
+                "must be finite and > 0",
+            ));
         }
-        None => vec![1.0; values.len()],
-    };
-    let total: f64 = values.iter().zip(&w).map(|(v, w)| v * w).sum();
+    }
+    Ok(())
+}
+
+fn check_total(total: f64) -> Result<()> {
     if total <= 0.0 {
         return Err(Error::invalid_argument(
             "values",
             "all values are zero: the mean must be > 0",
         ));
     }
-    Ok(w)
+    Ok(())
 }
 
-fn wmean(values: &[f64], w: &[f64]) -> f64 {
-    let sw: f64 = w.iter().sum();
-    values.iter().zip(w).map(|(v, w)| v * w).sum::<f64>() / sw
+/// Values as a distribution: the distinct values ascending, each with the sum of the weights
+/// of its records (their number without weights), and the number of records.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Distribution {
+    /// (value, weight) of each distinct value, ascending.
+    pub pairs: Vec<(f64, f64)>,
+    /// Number of records (for Gini's n / (n − 1)).
+    pub records: usize,
+}
+
+impl Distribution {
+    /// The distribution of checked values and weights: sorted in one contiguous buffer, in
+    /// parallel (far faster than an index sort for tens of millions of values; values alone
+    /// without weights, (value, weight) pairs with ties ordered by weight), equal values
+    /// combined with their weights added in that order. The order, and every bit of the
+    /// result, is the same on any number of threads.
+    pub(crate) fn of(values: &[f64], weights: Option<&[f64]>) -> Self {
+        let canonical = |v: f64| if v == 0.0 { 0.0 } else { v };
+        let mut pairs: Vec<(f64, f64)> = Vec::new();
+        let mut push = |v: f64, w: f64| match pairs.last_mut() {
+            Some(last) if last.0 == v => last.1 += w,
+            _ => pairs.push((canonical(v), w)),
+        };
+        match weights {
+            None => {
+                let mut sorted = values.to_vec();
+                sorted.par_sort_unstable_by(f64::total_cmp);
+                for v in sorted {
+                    push(v, 1.0);
+                }
+            }
+            Some(w) => {
+                let mut sorted: Vec<(f64, f64)> =
+                    values.iter().copied().zip(w.iter().copied()).collect();
+                sorted.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+                for (v, w) in sorted {
+                    push(v, w);
+                }
+            }
+        }
+        Distribution {
+            pairs,
+            records: values.len(),
+        }
+    }
+
+    /// Σ w.
+    fn weight(&self) -> f64 {
+        weight(&self.pairs)
+    }
+
+    /// Σ w y.
+    fn total(&self) -> f64 {
+        self.pairs.iter().map(|(v, w)| v * w).sum()
+    }
+
+    /// Checks that the mean is > 0 (and, when `positive`, that no value is 0): what the
+    /// indices need, for a distribution finished from a state.
+    pub(crate) fn check(&self, positive: bool) -> Result<()> {
+        if positive && self.pairs.first().is_some_and(|p| p.0 <= 0.0) {
+            return Err(Error::invalid_argument(
+                "values",
+                "a value is 0: this index takes logarithms or negative powers of every value",
+            ));
+        }
+        check_total(self.total())
+    }
+}
+
+fn weight(pairs: &[(f64, f64)]) -> f64 {
+    pairs.iter().map(|p| p.1).sum()
 }
 
 /// The Lorenz curve: cumulative population share against cumulative value share, from (0, 0)
@@ -84,46 +174,39 @@ pub struct GiniResult {
 }
 
 /// Gini = Σ_i Σ_j w_i w_j |y_i − y_j| / (2 (Σ w)² ȳ), computed from the sorted values in
-/// O(n log n); `corrected` multiplies by n/(n − 1) (unit weights only).
+/// O(n log n); `corrected` multiplies by n/(n − 1) (unit weights only). The Lorenz curve has
+/// one point per distinct value (records of equal value lie on one straight segment).
 pub fn gini(values: &[f64], weights: Option<&[f64]>, corrected: bool) -> Result<GiniResult> {
     let w = prepare(values, weights, false)?;
-    if corrected && weights.is_some() {
+    check_corrected(corrected, weights.is_some(), values.len())?;
+    Ok(gini_of(&Distribution::of(values, weights.map(|_| w.as_slice())), corrected))
+}
+
+fn check_corrected(corrected: bool, weighted: bool, n: usize) -> Result<()> {
+    if corrected && weighted {
         return Err(Error::invalid_argument(
             "corrected",
             "the n/(n − 1) correction is defined for unit weights only",
         ));
     }
-    if corrected && values.len() < 2 {
+    if corrected && n < 2 {
         return Err(Error::invalid_argument(
             "corrected",
             "needs at least two values",
         ));
     }
-    let sw: f64 = w.iter().sum();
-    let total: f64 = values.iter().zip(&w).map(|(v, w)| v * w).sum();
-    // Sort in one contiguous buffer, in parallel: far faster than an index sort for tens of
-    // millions of values. Unweighted, the values alone (half the memory traffic); weighted,
-    // (value, weight) pairs with ties ordered by weight. Either way the order, and every bit of
-    // the result, is the same on any number of threads.
-    let (spread, lorenz) = match weights {
-        None => {
-            let mut sorted = values.to_vec();
-            sorted.par_sort_unstable_by(f64::total_cmp);
-            lorenz_pass(sorted.iter().map(|&y| (y, 1.0)), values.len(), sw, total)
-        }
-        Some(_) => {
-            let mut pairs: Vec<(f64, f64)> =
-                values.iter().copied().zip(w.iter().copied()).collect();
-            pairs.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
-            lorenz_pass(pairs.iter().copied(), values.len(), sw, total)
-        }
-    };
+    Ok(())
+}
+
+/// The Gini coefficient and Lorenz curve of a distribution.
+pub(crate) fn gini_of(d: &Distribution, corrected: bool) -> GiniResult {
+    let (spread, lorenz) = lorenz_pass(&d.pairs, d.weight(), d.total());
     let mut g = spread;
     if corrected {
-        let n = values.len() as f64;
+        let n = d.records as f64;
         g *= n / (n - 1.0);
     }
-    Ok(GiniResult { gini: g, lorenz })
+    GiniResult { gini: g, lorenz }
 }
 
 /// One pass over the sorted (value, weight) pairs: the Gini numerator and the Lorenz curve.
@@ -132,20 +215,14 @@ pub fn gini(values: &[f64], weights: Option<&[f64]>, corrected: bool) -> Result<
 /// Gini = that / (2 W Σ w y). The coefficients w_i (W_{<i} − W_{>i}) sum to zero, so y_i may be
 /// measured from the minimum: that keeps full precision when the values are nearly equal
 /// (1 − the area under the Lorenz curve would cancel to a few digits there).
-fn lorenz_pass(
-    sorted: impl Iterator<Item = (f64, f64)>,
-    n: usize,
-    sw: f64,
-    total: f64,
-) -> (f64, Lorenz) {
-    let mut sorted = sorted.peekable();
-    let m = sorted.peek().map_or(0.0, |p| p.0);
+pub(crate) fn lorenz_pass(sorted: &[(f64, f64)], sw: f64, total: f64) -> (f64, Lorenz) {
+    let m = sorted.first().map_or(0.0, |p| p.0);
     let (mut cum_w, mut cum_v, mut spread) = (0.0, 0.0, 0.0);
-    let mut ps = Vec::with_capacity(n + 1);
-    let mut vs = Vec::with_capacity(n + 1);
+    let mut ps = Vec::with_capacity(sorted.len() + 1);
+    let mut vs = Vec::with_capacity(sorted.len() + 1);
     ps.push(0.0);
     vs.push(0.0);
-    for (y, wi) in sorted {
+    for &(y, wi) in sorted {
         spread += wi * (y - m) * (2.0 * cum_w + wi - sw);
         cum_w += wi;
         cum_v += wi * y;
@@ -166,7 +243,7 @@ fn lorenz_pass(
 /// weights and neither convention in play, the two agree.
 pub fn theil(values: &[f64], weights: Option<&[f64]>) -> Result<f64> {
     let w = prepare(values, weights, false)?;
-    Ok(theil_w(values, &w))
+    Ok(theil_of(&Distribution::of(values, weights.map(|_| w.as_slice())).pairs))
 }
 
 /// Each value's relative deviation from the weighted mean, x = y/ȳ − 1, with the total weight.
@@ -175,18 +252,16 @@ pub fn theil(values: &[f64], weights: Option<&[f64]>) -> Result<f64> {
 /// first-order parts, which sum to zero, are subtracted term by term). Summing r ln r or
 /// −ln r directly would cancel to a few digits when the values are nearly equal, and the
 /// subtraction also removes, to first order, the rounding error of ȳ itself.
-fn deviations<'a>(values: &'a [f64], w: &'a [f64]) -> (impl Iterator<Item = (f64, f64)> + 'a, f64) {
-    let m = wmean(values, w);
-    let sw: f64 = w.iter().sum();
-    (
-        values.iter().zip(w).map(move |(&y, &w)| ((y - m) / m, w)),
-        sw,
-    )
+fn deviations(pairs: &[(f64, f64)]) -> (impl Iterator<Item = (f64, f64)> + '_, f64) {
+    let sw = weight(pairs);
+    let m = pairs.iter().map(|(v, w)| v * w).sum::<f64>() / sw;
+    (pairs.iter().map(move |&(y, w)| ((y - m) / m, w)), sw)
 }
 
-fn theil_w(values: &[f64], w: &[f64]) -> f64 {
+/// Theil T of (value, weight) pairs.
+pub(crate) fn theil_of(pairs: &[(f64, f64)]) -> f64 {
     // r ln r − (r − 1) = (1 + x) ln(1 + x) − x; at r = 0 it is 1 (0 · ln 0 = 0).
-    let (d, sw) = deviations(values, w);
+    let (d, sw) = deviations(pairs);
     d.map(|(x, w)| {
         if x > -1.0 {
             w * ((1.0 + x) * x.ln_1p() - x)
@@ -203,37 +278,51 @@ fn theil_w(values: &[f64], w: &[f64]) -> f64 {
 /// HEAT's grouped MLD (× 1000) is [`crate::inequality::Measure::Mld`]; see [`theil`].
 pub fn mld(values: &[f64], weights: Option<&[f64]>) -> Result<f64> {
     let w = prepare(values, weights, true)?;
-    Ok(mld_w(values, &w))
+    Ok(mld_of(&Distribution::of(values, weights.map(|_| w.as_slice())).pairs))
 }
 
-fn mld_w(values: &[f64], w: &[f64]) -> f64 {
+/// MLD of (value, weight) pairs.
+pub(crate) fn mld_of(pairs: &[(f64, f64)]) -> f64 {
     // −ln r + (r − 1) = x − ln(1 + x).
-    let (d, sw) = deviations(values, w);
+    let (d, sw) = deviations(pairs);
     d.map(|(x, w)| w * (x - x.ln_1p())).sum::<f64>() / sw
 }
 
 /// Σ w (r^a − 1 − a (r − 1)) / Σ w, the stable core of GE(a) and Atkinson (see [`deviations`]).
-fn power_deviation(values: &[f64], w: &[f64], a: f64) -> f64 {
-    let (d, sw) = deviations(values, w);
+fn power_deviation(pairs: &[(f64, f64)], a: f64) -> f64 {
+    let (d, sw) = deviations(pairs);
     d.map(|(x, w)| w * ((a * x.ln_1p()).exp_m1() - a * x))
         .sum::<f64>()
         / sw
 }
 
-/// Generalised entropy GE(α) = (Σ w_i ((y_i/ȳ)^α − 1) / Σ w_i) / (α(α − 1)); GE(0) = MLD,
-/// GE(1) = Theil T. Values must be > 0 when α ≤ 0.
-pub fn generalized_entropy(values: &[f64], weights: Option<&[f64]>, alpha: f64) -> Result<f64> {
+pub(crate) fn check_alpha(alpha: f64) -> Result<()> {
     if !alpha.is_finite() {
         return Err(Error::invalid_argument("alpha", "must be finite"));
     }
+    Ok(())
+}
+
+/// Generalised entropy GE(α) = (Σ w_i ((y_i/ȳ)^α − 1) / Σ w_i) / (α(α − 1)); GE(0) = MLD,
+/// GE(1) = Theil T. Values must be > 0 when α ≤ 0.
+pub fn generalized_entropy(values: &[f64], weights: Option<&[f64]>, alpha: f64) -> Result<f64> {
+    check_alpha(alpha)?;
     let w = prepare(values, weights, alpha <= 0.0)?;
+    Ok(ge_of(
+        &Distribution::of(values, weights.map(|_| w.as_slice())).pairs,
+        alpha,
+    ))
+}
+
+/// GE(α) of (value, weight) pairs.
+pub(crate) fn ge_of(pairs: &[(f64, f64)], alpha: f64) -> f64 {
     if alpha == 0.0 {
-        return Ok(mld_w(values, &w));
+        return mld_of(pairs);
     }
     if alpha == 1.0 {
-        return Ok(theil_w(values, &w));
+        return theil_of(pairs);
     }
-    Ok(power_deviation(values, &w, alpha) / (alpha * (alpha - 1.0)))
+    power_deviation(pairs, alpha) / (alpha * (alpha - 1.0))
 }
 
 /// Atkinson index and the equally distributed equivalent it is built on.
@@ -245,28 +334,48 @@ pub struct AtkinsonResult {
     pub ede: f64,
 }
 
-/// Atkinson(ε) = 1 − EDE/ȳ with EDE = (Σ w_i y_i^(1−ε) / Σ w_i)^(1/(1−ε)), the geometric mean
-/// for ε = 1; ε ≥ 0 (ε = 0 gives 0). Values must be > 0 when ε ≥ 1.
-pub fn atkinson(values: &[f64], weights: Option<&[f64]>, epsilon: f64) -> Result<AtkinsonResult> {
+pub(crate) fn check_epsilon(epsilon: f64) -> Result<()> {
     if !(epsilon.is_finite() && epsilon >= 0.0) {
         return Err(Error::invalid_argument("epsilon", "must be finite and ≥ 0"));
     }
+    Ok(())
+}
+
+/// Atkinson(ε) = 1 − EDE/ȳ with EDE = (Σ w_i y_i^(1−ε) / Σ w_i)^(1/(1−ε)), the geometric mean
+/// for ε = 1; ε ≥ 0 (ε = 0 gives 0). Values must be > 0 when ε ≥ 1.
+pub fn atkinson(values: &[f64], weights: Option<&[f64]>, epsilon: f64) -> Result<AtkinsonResult> {
+    check_epsilon(epsilon)?;
     let w = prepare(values, weights, epsilon >= 1.0)?;
-    let m = wmean(values, &w);
+    Ok(atkinson_of(
+        &Distribution::of(values, weights.map(|_| w.as_slice())).pairs,
+        epsilon,
+    ))
+}
+
+/// Atkinson(ε) of (value, weight) pairs.
+pub(crate) fn atkinson_of(pairs: &[(f64, f64)], epsilon: f64) -> AtkinsonResult {
+    let m = pairs.iter().map(|(v, w)| v * w).sum::<f64>() / weight(pairs);
     // EDE/ȳ = exp(−MLD) for ε = 1, else (1 + s)^(1/(1 − ε)) with s the mean of r^(1−ε) − 1:
     // both through exp_m1/ln_1p, so nearly equal values keep their digits.
     let atkinson = if epsilon == 0.0 {
         0.0 // EDE = ȳ exactly
     } else if epsilon == 1.0 {
-        -(-mld_w(values, &w)).exp_m1()
+        -(-mld_of(pairs)).exp_m1()
     } else {
         let e = 1.0 - epsilon;
-        -(power_deviation(values, &w, e).ln_1p() / e).exp_m1()
+        -(power_deviation(pairs, e).ln_1p() / e).exp_m1()
     };
-    Ok(AtkinsonResult {
+    AtkinsonResult {
         atkinson,
         ede: m * (1.0 - atkinson),
-    })
+    }
+}
+
+pub(crate) fn check_share(share: f64) -> Result<()> {
+    if !(share > 0.0 && share <= 0.5) {
+        return Err(Error::invalid_argument("share", "must be in (0, 0.5]"));
+    }
+    Ok(())
 }
 
 /// Quantile share ratio: the share of the total held by the top `share` of the population over
@@ -274,11 +383,14 @@ pub fn atkinson(values: &[f64], weights: Option<&[f64]>, epsilon: f64) -> Result
 /// populations are split at the cut points (a unit straddling one counts in part), so the
 /// ratio is the Lorenz curve's: (1 − L(1 − s)) / L(s).
 pub fn share_ratio(values: &[f64], weights: Option<&[f64]>, share: f64) -> Result<f64> {
-    if !(share > 0.0 && share <= 0.5) {
-        return Err(Error::invalid_argument("share", "must be in (0, 0.5]"));
-    }
+    check_share(share)?;
     let g = gini(values, weights, false)?;
-    let l = |q: f64| lorenz_at(&g.lorenz, q);
+    share_ratio_of(&g.lorenz, share)
+}
+
+/// The share ratio of a Lorenz curve.
+pub(crate) fn share_ratio_of(lorenz: &Lorenz, share: f64) -> Result<f64> {
+    let l = |q: f64| lorenz_at(lorenz, q);
     let bottom = l(share);
     if bottom <= 0.0 {
         return Err(Error::invalid_argument(
@@ -430,8 +542,9 @@ pub fn concentration_index(
         cum += tw;
         k = e;
     }
-    let hbar = wmean(outcome, &w);
-    let rbar = wmean(&rank, &w);
+    let wmean = |v: &[f64]| v.iter().zip(&w).map(|(v, w)| v * w).sum::<f64>() / sw;
+    let hbar = wmean(outcome);
+    let rbar = wmean(&rank);
     let cov: f64 = outcome
         .iter()
         .zip(&rank)

@@ -54,6 +54,19 @@ impl Layout {
         keys: Vec<Field>,
         sums: &[&str],
     ) -> Result<Self> {
+        Self::with_float_sums(kind, options, keys, sums, &[])
+    }
+
+    /// [`Layout::new`] with `Float64` sums too (after the `Int64` ones): for approximate
+    /// states only, whose merges add floating-point numbers in an order that changes their
+    /// last digits.
+    pub(crate) fn with_float_sums<T: Serialize>(
+        kind: StateKind,
+        options: &T,
+        keys: Vec<Field>,
+        sums: &[&str],
+        float_sums: &[&str],
+    ) -> Result<Self> {
         let mut fields = vec![field(PART, DataType::Utf8, Merge::Key, false)];
         for k in keys {
             fields.push(field(k.name(), k.data_type().clone(), Merge::Key, true));
@@ -62,6 +75,9 @@ impl Layout {
         fields.push(field(ACTION, DataType::Utf8, Merge::Key, true));
         for s in sums {
             fields.push(field(s, DataType::Int64, Merge::Sum, true));
+        }
+        for s in float_sums {
+            fields.push(field(s, DataType::Float64, Merge::Sum, true));
         }
         fields.push(field(COUNT, DataType::Int64, Merge::Sum, true));
         fields.push(field(PRESENT, DataType::Int64, Merge::Max, true));

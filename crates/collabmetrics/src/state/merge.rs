@@ -52,11 +52,14 @@ pub(crate) fn merges_of(schema: &Schema, position: usize) -> Result<Vec<Merge>> 
                     )
                 })?
                 .parse()?;
-            if merge != Merge::Key && f.data_type() != &DataType::Int64 {
-                return Err(
-                    Error::column_type(f.name(), "Int64 (a summed or maximum count)", f.data_type().to_string())
-                        .in_table(&table),
-                );
+            let numeric = matches!(f.data_type(), DataType::Int64 | DataType::Float64);
+            if merge != Merge::Key && !numeric {
+                return Err(Error::column_type(
+                    f.name(),
+                    "Int64 (a summed or maximum count) or Float64",
+                    f.data_type().to_string(),
+                )
+                .in_table(&table));
             }
             Ok(merge)
         })
@@ -204,6 +207,23 @@ fn merge_batch(batch: &RecordBatch, merges: &[Merge]) -> Result<RecordBatch> {
         let out: ArrayRef = match merge {
             Merge::Key => arrow_select::take::take(col.as_ref(), &take_rows, None)
                 .map_err(|e| Error::invalid_argument("states", e.to_string()))?,
+            Merge::Sum | Merge::Max if col.data_type() == &DataType::Float64 => {
+                let values = col.as_primitive::<Float64Type>();
+                let mut acc: Vec<Option<f64>> = vec![None; n_groups];
+                for row in 0..n {
+                    if values.is_null(row) {
+                        continue;
+                    }
+                    let v = values.value(row);
+                    let slot = &mut acc[rank[group_of[row] as usize]];
+                    *slot = Some(match (*slot, merge) {
+                        (None, _) => v,
+                        (Some(a), Merge::Max) => a.max(v),
+                        (Some(a), _) => a + v,
+                    });
+                }
+                Arc::new(arrow_array::Float64Array::from(acc))
+            }
             Merge::Sum | Merge::Max => {
                 let values = col.as_primitive::<Int64Type>();
                 let mut acc: Vec<Option<i64>> = vec![None; n_groups];

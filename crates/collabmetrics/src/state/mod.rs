@@ -5,7 +5,9 @@
 //! in its field metadata ([`MERGE_KEY`]):
 //! * `key`: the columns a merge groups by (the breakdown's keys, a month, a distance, a
 //!   metric's name …); a null key is a value like any other;
-//! * `sum`: whole numbers (counts, bed days, money in pence), `Int64`, added;
+//! * `sum`: whole numbers (counts, bed days, money in pence), `Int64`, added (the approximate
+//!   options, e.g. the binned Gini, also add `Float64` sums, whose merge order changes their
+//!   last digits within the bound they state);
 //! * `max`: the largest value (an input's presence flag), `Int64`.
 //!
 //! So any engine's `GROUP BY <key columns>` with `SUM`/`MAX` of the others merges states
@@ -165,6 +167,9 @@ pub fn finalize(state: &RecordBatch) -> Result<TableResult> {
         StateKind::Dsr => crate::stats::dsr_finalize(state, &options_of(&schema)?),
         StateKind::Isr => crate::stats::isr_finalize(state, &options_of(&schema)?),
         StateKind::Mean => crate::stats::mean_finalize(state, &options_of(&schema)?),
+        StateKind::Inequality => {
+            crate::inequality::individual_finalize(state, &options_of(&schema)?)
+        }
         _ => todo!(),
     }
 }
