@@ -53,6 +53,7 @@ pub use points::{
 };
 pub use state::{summary_finalize, summary_state, summary_state_schema};
 pub use summary::{summary, DistanceSummary, SummaryOptions};
+pub(crate) use summary::{summary_of_bins, Bin, Binned};
 pub use table::{
     bng_to_wgs84_table, distance_points_table, distance_summary_table, locate_table,
     ConvertTableOptions, LocateTableOptions, Method, PointsTableOptions, SummaryTableOptions,

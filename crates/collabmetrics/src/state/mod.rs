@@ -161,6 +161,7 @@ pub fn options_of<T: serde::de::DeserializeOwned>(schema: &Schema) -> Result<T> 
 pub fn finalize(state: &RecordBatch) -> Result<TableResult> {
     let schema = state.schema();
     match kind_of(&schema)? {
+        StateKind::Oap => crate::oap::finalize(state, &options_of(&schema)?, None),
         StateKind::DistanceSummary => {
             crate::distance::summary_finalize(state, &options_of(&schema)?)
         }
