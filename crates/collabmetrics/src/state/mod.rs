@@ -162,6 +162,7 @@ pub fn finalize(state: &RecordBatch) -> Result<TableResult> {
     let schema = state.schema();
     match kind_of(&schema)? {
         StateKind::Oap => crate::oap::finalize(state, &options_of(&schema)?, None),
+        StateKind::Transition => crate::transition::finalize(state, &options_of(&schema)?),
         StateKind::DistanceSummary => {
             crate::distance::summary_finalize(state, &options_of(&schema)?)
         }
@@ -171,7 +172,6 @@ pub fn finalize(state: &RecordBatch) -> Result<TableResult> {
         StateKind::Inequality => {
             crate::inequality::individual_finalize(state, &options_of(&schema)?)
         }
-        _ => todo!(),
     }
 }
 

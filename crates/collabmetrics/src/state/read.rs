@@ -119,11 +119,6 @@ impl View {
             .any(|row| self.text(REASON, row) == Some(name) && self.int(PRESENT, row) > 0)
     }
 
-    /// The merged batch.
-    pub(crate) fn batch(&self) -> &RecordBatch {
-        &self.batch
-    }
-
     /// The key columns `names` at `rows`, as a result's key columns (plain fields).
     pub(crate) fn keys(&self, names: &[String], rows: &[usize]) -> Result<Vec<(Field, ArrayRef)>> {
         let idx = UInt32Array::from(rows.iter().map(|&r| r as u32).collect::<Vec<_>>());
