@@ -12,7 +12,7 @@ documented rule set aside counted in its diagnostics (:func:`diagnostics`); bad 
 ['Wilson']
 """
 
-from . import demo, disclosure, distance, errors, inequality, oap, transition
+from . import demo, disclosure, distance, errors, inequality, oap, state, transition
 from ._frames import diagnostics
 from ._native import __version__
 from .disclosure import disclose
@@ -29,7 +29,8 @@ from .errors import (
     LimitExceededError,
     MissingColumnError,
 )
-from .stats import dsr, isr, mean, proportion, rate
+from .state import finalize, merge
+from .stats import dsr, dsr_state, isr, isr_state, mean, mean_state, proportion, rate
 
 __all__ = [
     "CancelledError",
@@ -50,12 +51,18 @@ __all__ = [
     "disclosure",
     "distance",
     "dsr",
+    "dsr_state",
     "errors",
+    "finalize",
     "inequality",
     "isr",
+    "isr_state",
     "mean",
+    "mean_state",
+    "merge",
     "oap",
     "proportion",
     "rate",
+    "state",
     "transition",
 ]

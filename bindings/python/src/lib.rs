@@ -18,6 +18,7 @@ mod guard;
 mod inequality;
 mod oap;
 mod options;
+mod state;
 mod stats;
 mod transition;
 
@@ -122,6 +123,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     inequality::register(m)?;
     transition::register(m)?;
     disclosure::register(m)?;
+    state::register(m)?;
     m.add_function(wrap_pyfunction!(_test_panic, m)?)?;
     m.add_function(wrap_pyfunction!(_test_panic_in_conversion, m)?)?;
     // Last: every function registered above runs behind the guard.
