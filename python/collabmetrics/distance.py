@@ -386,7 +386,30 @@ def state(
 
     if not is_frame(frame):
         frame, distance = vectors(distance_km=frame), "distance_km"
-    options = {
+    options = _state_options(
+        distance=distance,
+        by=by,
+        weight=weight,
+        threshold=threshold,
+        bands=bands,
+        confidence=confidence,
+        nulls=nulls,
+    )
+    return build("distance_summary", [frame], options)
+
+
+def _state_options(
+    *,
+    distance: str = _SUMMARY["distance"],
+    by: str | Sequence[str] | None = None,
+    weight: str | None = _SUMMARY["weight"],
+    threshold: float = _SUMMARY["threshold"],
+    bands: str | Sequence[float] = _SUMMARY["bands"],
+    confidence: float = _SUMMARY["confidence"],
+    nulls: str = _SUMMARY["nulls"],
+) -> dict[str, Any]:
+    """The core's ``SummaryTableOptions`` by their names."""
+    return {
         "distance": distance,
         "by": group_names(by),
         "weight": weight,
@@ -395,4 +418,3 @@ def state(
         "bands": bands if isinstance(bands, str) else [float(b) for b in bands],
         "confidence": float(confidence),
     }
-    return build("distance_summary", [frame], options)

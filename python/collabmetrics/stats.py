@@ -323,7 +323,32 @@ def dsr_state(
     """
     from .state import build
 
-    options = {
+    options = _dsr_options(
+        count=count,
+        population=population,
+        age_band=age_band,
+        by=by,
+        standard=standard,
+        confidence=confidence,
+        multiplier=multiplier,
+        method=method,
+    )
+    return build("dsr", [frame], options)
+
+
+def _dsr_options(
+    *,
+    count: str = _DSR["count"],
+    population: str = _DSR["population"],
+    age_band: str = _DSR["age_band"],
+    by: str | Sequence[str] | None = None,
+    standard: str | Mapping[int, float] = _DSR["standard"],
+    confidence: float = _DSR["confidence"],
+    multiplier: float = _DSR["multiplier"],
+    method: str = _DSR["method"],
+) -> dict[str, object]:
+    """The core's ``DsrTableOptions`` by their names."""
+    return {
         "count": count,
         "population": population,
         "age_band": age_band,
@@ -333,7 +358,6 @@ def dsr_state(
         "multiplier": float(multiplier),
         "method": method,
     }
-    return build("dsr", [frame], options)
 
 
 def isr_state(
@@ -363,7 +387,34 @@ def isr_state(
     """
     from .state import build
 
-    options = {
+    options = _isr_options(
+        count=count,
+        population=population,
+        reference_count=reference_count,
+        reference_population=reference_population,
+        by=by,
+        kind=kind,
+        confidence=confidence,
+        multiplier=multiplier,
+        method=method,
+    )
+    return build("isr", [frame], options)
+
+
+def _isr_options(
+    *,
+    count: str = _ISR["count"],
+    population: str = _ISR["population"],
+    reference_count: str = _ISR["reference_count"],
+    reference_population: str = _ISR["reference_population"],
+    by: str | Sequence[str] | None = None,
+    kind: str = _ISR["kind"],
+    confidence: float = _ISR["confidence"],
+    multiplier: float | None = _ISR["multiplier"],
+    method: str = _ISR["method"],
+) -> dict[str, object]:
+    """The core's ``IsrTableOptions`` by their names."""
+    return {
         "count": count,
         "population": population,
         "reference_count": reference_count,
@@ -374,7 +425,6 @@ def isr_state(
         "multiplier": None if multiplier is None else float(multiplier),
         "method": method,
     }
-    return build("isr", [frame], options)
 
 
 def mean_state(
@@ -398,5 +448,14 @@ def mean_state(
 
     if not is_frame(data):
         data, value = vectors(value=data), "value"
-    options = {"value": value, "by": group_names(by), "confidence": float(confidence)}
-    return build("mean", [data], options)
+    return build("mean", [data], _mean_options(value=value, by=by, confidence=confidence))
+
+
+def _mean_options(
+    *,
+    value: str = _MEAN["value"],
+    by: str | Sequence[str] | None = None,
+    confidence: float = _MEAN["confidence"],
+) -> dict[str, object]:
+    """The core's ``MeanTableOptions`` by their names."""
+    return {"value": value, "by": group_names(by), "confidence": float(confidence)}
