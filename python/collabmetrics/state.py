@@ -179,7 +179,9 @@ def finalize(
     """
     t = table(state, schema)
     _, like = to_arrow(state)
-    result = _native.state_finalize(t, population and to_arrow(population)[0], dict(columns or {}), curve)
+    result = _native.state_finalize(
+        t, population and to_arrow(population)[0], dict(columns or {}), curve
+    )
     return _with_diagnostics(from_arrow(result, like), with_diagnostics)
 
 

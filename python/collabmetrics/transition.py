@@ -678,6 +678,4 @@ def state(
         by=by,
         age_band_18_24=age_band_18_24,
     )
-    return _state.build(
-        "transition", [persons, referrals, contacts, care_plans], options, columns
-    )
+    return _state.build("transition", [persons, referrals, contacts, care_plans], options, columns)

@@ -29,7 +29,7 @@ pyspark = pytest.importorskip("pyspark")
 import collabmetrics.spark as cms  # noqa: E402
 
 DATA_END = "2024-03-31"
-PERIOD = {"start": "2021-09-01", "end": "2024-03-31"}
+PERIOD: dict[str, Any] = {"start": "2021-09-01", "end": "2024-03-31"}
 
 
 @pytest.fixture(scope="session")
@@ -61,8 +61,12 @@ def demo() -> dict[str, pa.Table]:
     # Home-to-unit distances in whole km (MHSDS's rounding), for the distance summaries.
     p = t["placements"]
     km = cm.distance.bng(
-        p["home_easting"], p["home_northing"], p["unit_easting"], p["unit_northing"],
-        round_km=True, nulls="propagate",
+        p["home_easting"],
+        p["home_northing"],
+        p["unit_easting"],
+        p["unit_northing"],
+        round_km=True,
+        nulls="propagate",
     )
     t["placements"] = p.append_column("distance_km", pa.array(km, pa.float64()))
     return t
@@ -97,8 +101,10 @@ def one_machine_counts(result: pa.Table) -> dict[str, int]:
 
 def population_by_place(demo: dict[str, pa.Table]) -> pa.Table:
     a = demo["areas"]
-    return a.group_by("place").aggregate([("population", "sum")]).rename_columns(
-        ["place", "population"]
+    return (
+        a.group_by("place")
+        .aggregate([("population", "sum")])
+        .rename_columns(["place", "population"])
     )
 
 
@@ -107,9 +113,7 @@ def test_oap_measures_equal_one_machine(
     frames: dict[str, Any], demo: dict[str, pa.Table], udf: str
 ) -> None:
     pop = population_by_place(demo)
-    options: dict[str, Any] = dict(
-        PERIOD, window="rolling_3m", by="place", distance="distance_km"
-    )
+    options: dict[str, Any] = dict(PERIOD, window="rolling_3m", by="place", distance="distance_km")
     one = cm.oap.measures(
         demo["placements"], admissions=demo["admissions"], population=pop, **options
     )
@@ -143,7 +147,10 @@ def test_transition_summary_and_curve_equal_one_machine(
         *tables, data_end=DATA_END, care_plans=demo["care_plans"], age_band_18_24=True
     )
     got, diag = cms.transition.summary(
-        *dfs, data_end=DATA_END, care_plans=frames["care_plans"], age_band_18_24=True,
+        *dfs,
+        data_end=DATA_END,
+        care_plans=frames["care_plans"],
+        age_band_18_24=True,
         collect=True,
     )
     # The same rows in the same order: the summary's order depends on its labels only.
@@ -173,9 +180,11 @@ def test_dsr_equals_one_machine(frames: dict[str, Any], demo: dict[str, pa.Table
     counts = pop.append_column(
         "count", pa.array([(i * 7919) % 23 for i in range(pop.num_rows)], pa.int64())
     )
-    grouped = counts.group_by(["place", "age_band", "sex"]).aggregate(
-        [("count", "sum"), ("population", "sum")]
-    ).rename_columns(["place", "age_band", "sex", "count", "population"])
+    grouped = (
+        counts.group_by(["place", "age_band", "sex"])
+        .aggregate([("count", "sum"), ("population", "sum")])
+        .rename_columns(["place", "age_band", "sex", "count", "population"])
+    )
     options: dict[str, Any] = dict(by=["place", "sex"])
     one = cm.dsr(grouped, **options)
     df = frames["population"].sparkSession.createDataFrame(grouped).repartition(3)
@@ -192,7 +201,7 @@ def test_mean_isr_and_inequality_equal_one_machine(
     one = cm.mean(a, value="population", by="place")
     got, _ = cms.mean(df, value="population", by="place", collect=True)
     assert_same(got, one, ["place"])
-    ineq = dict(value="population", by="place")
+    ineq: dict[str, Any] = dict(value="population", by="place")
     one = cm.inequality.individual(a, **ineq)
     got, _ = cms.inequality.individual(df, collect=True, **ineq)
     assert_same(got, one, ["place", "measure", "parameter"])
@@ -251,7 +260,10 @@ def test_states_merged_by_spark_sql_finish_with_their_schema(
     """Any engine's GROUP BY with SUM/MAX merges states: here Spark SQL on states built in
     Python, the merged table given its schema back."""
     a = demo["areas"]
-    parts = [cm.mean_state(a.slice(i, 50), value="population", by="place") for i in range(0, a.num_rows, 50)]
+    parts = [
+        cm.mean_state(a.slice(i, 50), value="population", by="place")
+        for i in range(0, a.num_rows, 50)
+    ]
     schema = parts[0].schema
     union = spark.createDataFrame(pa.concat_tables(parts))
     union.createOrReplaceTempView("states")

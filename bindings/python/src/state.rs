@@ -123,11 +123,9 @@ fn state_finalize<'py>(
             ));
         }
         match (kind, curve) {
-            (StateKind::Oap, _) => oap::finalize(
-                &batch,
-                &state::options_of(&schema)?,
-                population.as_ref(),
-            ),
+            (StateKind::Oap, _) => {
+                oap::finalize(&batch, &state::options_of(&schema)?, population.as_ref())
+            }
             (StateKind::Transition, Some(method)) => {
                 transition::finalize_curve(&batch, &state::options_of(&schema)?, method)
             }

@@ -128,7 +128,13 @@ fn binned_gini_is_within_its_bound_of_the_exact_gini_under_any_split() {
     assert_eq!(regions(&one), regions(&exact));
     for i in 0..g.len() {
         assert!(b[i] > 0.0 && b[i] < 0.01, "bound {}", b[i]);
-        assert!((g[i] - e[i]).abs() <= b[i] + 1e-12, "{} vs {} ± {}", g[i], e[i], b[i]);
+        assert!(
+            (g[i] - e[i]).abs() <= b[i] + 1e-12,
+            "{} vs {} ± {}",
+            g[i],
+            e[i],
+            b[i]
+        );
     }
     for (name, parts) in splits(t.num_rows(), &keys, 61) {
         let states: Vec<RecordBatch> = parts
@@ -167,7 +173,9 @@ fn bad_options_and_values_are_errors() {
         ..base.clone()
     };
     assert_eq!(
-        individual_table(&input(&t), &corrected).unwrap_err().argument(),
+        individual_table(&input(&t), &corrected)
+            .unwrap_err()
+            .argument(),
         Some("corrected")
     );
     // A zero value for the MLD names its row and column.

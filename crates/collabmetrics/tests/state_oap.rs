@@ -54,7 +54,9 @@ fn demo() -> &'static (DemoTables, RecordBatch, RecordBatch) {
             ])),
             vec![
                 Arc::new(StringArray::from(per.keys().cloned().collect::<Vec<_>>())) as ArrayRef,
-                Arc::new(Float64Array::from(per.values().copied().collect::<Vec<_>>())),
+                Arc::new(Float64Array::from(
+                    per.values().copied().collect::<Vec<_>>(),
+                )),
             ],
         )
         .unwrap();
@@ -107,7 +109,10 @@ fn person_splits(p: &RecordBatch, seed: u64) -> Vec<(String, Vec<Vec<usize>>)> {
         ("one person per part", 0),
     ] {
         let assign: BTreeMap<&str, usize> = if parts == 0 {
-            ids.iter().enumerate().map(|(i, s)| (s.as_str(), i)).collect()
+            ids.iter()
+                .enumerate()
+                .map(|(i, s)| (s.as_str(), i))
+                .collect()
         } else {
             let split = random_split(ids.len(), parts, seed);
             let mut m = BTreeMap::new();
@@ -168,7 +173,12 @@ fn oap_states_finish_to_the_one_machine_measures() {
             for trial in 0..2 {
                 let merged = merge_any(states.clone(), 100 + trial);
                 let r = oap::finalize(&merged, &opts, population).unwrap();
-                assert_same(&format!("oap {window} {by:?}, {name}, merge {trial}"), &one, &r, &keys);
+                assert_same(
+                    &format!("oap {window} {by:?}, {name}, merge {trial}"),
+                    &one,
+                    &r,
+                    &keys,
+                );
             }
         }
     }
@@ -180,7 +190,9 @@ fn placements_and_admissions_in_one_state_and_groups_only_in_admissions() {
     let opts = options(Window::Rolling3m, &["place"]);
     // Drop every placement from one place: that place is then only in the admissions.
     let places = column_text(placements, "place");
-    let keep: Vec<usize> = (0..places.len()).filter(|&i| places[i] != "Medway and Swale").collect();
+    let keep: Vec<usize> = (0..places.len())
+        .filter(|&i| places[i] != "Medway and Swale")
+        .collect();
     let p = take(placements, &keep);
     let one = oap::measures(&input(&p), &opts, None, Some(&input(&d.admissions))).unwrap();
     let medway = column_text(&one.table, "place")
@@ -190,10 +202,7 @@ fn placements_and_admissions_in_one_state_and_groups_only_in_admissions() {
     assert!(medway > 0, "Medway has rows from its admissions");
     // Two parts of the people (a person's placements together: the overlap rule needs them).
     let halves = person_splits(&p, 5).swap_remove(1).1;
-    let halves = [
-        halves[..3].concat(),
-        halves[3..].concat(),
-    ];
+    let halves = [halves[..3].concat(), halves[3..].concat()];
     let adm = random_split(d.admissions.num_rows(), 2, 6);
     let states = vec![
         oap::state(
@@ -211,7 +220,12 @@ fn placements_and_admissions_in_one_state_and_groups_only_in_admissions() {
     ];
     let r = finish(states.clone(), &opts, 1);
     let without_pop = oap::finalize(&merge_states(&states).unwrap(), &opts, None).unwrap();
-    assert_same("admissions only groups", &one, &without_pop, &["place", "period_end"]);
+    assert_same(
+        "admissions only groups",
+        &one,
+        &without_pop,
+        &["place", "period_end"],
+    );
     assert!(r.table.schema().field_with_name("rate_started").is_ok());
     // The generic finish (no population) is the same table.
     let generic = state::finalize(&merge_states(&states).unwrap()).unwrap();
@@ -267,14 +281,23 @@ fn bad_states_are_errors() {
         fields[i] = Field::new("started", fields[i].data_type().clone(), true);
         RecordBatch::try_new(Arc::new(Schema::new(fields)), placements.columns().to_vec()).unwrap()
     };
-    let e = oap::state(Some(&input(&renamed)), &options(Window::Month, &["started"]), None)
-        .unwrap_err();
+    let e = oap::state(
+        Some(&input(&renamed)),
+        &options(Window::Month, &["started"]),
+        None,
+    )
+    .unwrap_err();
     assert_eq!(e.argument(), Some("by"), "{e}");
     // Missing a required placements column: the one-machine error.
     let keep: Vec<usize> = (0..placements.num_columns())
         .filter(|&i| placements.schema().field(i).name() != "reason")
         .collect();
-    let e = oap::state(Some(&input(&placements.project(&keep).unwrap())), &opts, None).unwrap_err();
+    let e = oap::state(
+        Some(&input(&placements.project(&keep).unwrap())),
+        &opts,
+        None,
+    )
+    .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::MissingColumn);
     assert_eq!(
         oap::state_schema(&opts, &[Field::new("place", DataType::Utf8, true)])

@@ -82,7 +82,12 @@ fn distance_summary_states_finish_to_the_one_machine_summary() {
         );
         // The generic finish reads the options from the state.
         let s = distance::summary_state(&input(&t), &opts).unwrap();
-        assert_same("generic finish", &one, &state::finalize(&s).unwrap(), &["place"]);
+        assert_same(
+            "generic finish",
+            &one,
+            &state::finalize(&s).unwrap(),
+            &["place"],
+        );
     }
 }
 
@@ -206,8 +211,12 @@ fn isr_input(seed: u64) -> RecordBatch {
     for a in 0..15 {
         for b in 0..10 {
             // Two rows of one band now and then: they share a stratum.
-            for _ in 0..(1 + (rng.next_u64() % 4 == 0) as usize) {
-                area.push(if a == 3 { None } else { Some(format!("E{a:02}")) });
+            for _ in 0..(1 + usize::from(rng.next_u64().is_multiple_of(4))) {
+                area.push(if a == 3 {
+                    None
+                } else {
+                    Some(format!("E{a:02}"))
+                });
                 count.push((rng.next_u64() % 30) as f64);
                 pop.push((1000 + rng.next_u64() % 9000) as f64);
                 rc.push(f64::from(40 + 13 * b));
@@ -300,19 +309,29 @@ fn states_of_other_options_or_columns_do_not_merge_or_finish() {
     // Other options: the fingerprints differ.
     let e = merge_states(&[a.clone(), b.clone()]).unwrap_err();
     assert_eq!(e.argument(), Some("states"));
-    assert!(e.to_string().contains("state 1 was built with other options"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("state 1 was built with other options"),
+        "{e}"
+    );
     let e = distance::summary_finalize(&a, &other).unwrap_err();
     assert_eq!(e.argument(), Some("options"), "{e}");
     // Another kind.
     let m = stats::mean_state(
-        &input(&batch(vec![("value", Arc::new(Float64Array::from(vec![1.0, 2.0])))])),
+        &input(&batch(vec![(
+            "value",
+            Arc::new(Float64Array::from(vec![1.0, 2.0])),
+        )])),
         &MeanTableOptions::default(),
     )
     .unwrap();
     let e = merge_states(&[a.clone(), m.clone()]).unwrap_err();
     assert!(e.to_string().contains("state 1 is a mean state"), "{e}");
     let e = distance::summary_finalize(&m, &opts).unwrap_err();
-    assert!(e.to_string().contains("a mean state cannot be finished"), "{e}");
+    assert!(
+        e.to_string().contains("a mean state cannot be finished"),
+        "{e}"
+    );
     // A state missing a column.
     let keep: Vec<usize> = (0..a.num_columns())
         .filter(|&i| a.schema().field(i).name() != "records")
@@ -324,7 +343,7 @@ fn states_of_other_options_or_columns_do_not_merge_or_finish() {
     let e = distance::summary_finalize(&missing, &opts).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::MissingColumn, "{e}");
     // Not a state at all.
-    let e = merge_states(&[t.clone()]).unwrap_err();
+    let e = merge_states(std::slice::from_ref(&t)).unwrap_err();
     assert!(e.to_string().contains("not a collabmetrics state"), "{e}");
     assert!(merge_states(&[]).is_err());
     // A column of another type.
@@ -358,7 +377,10 @@ fn states_of_other_options_or_columns_do_not_merge_or_finish() {
         })
         .collect();
     let typed = RecordBatch::try_new(
-        Arc::new(Schema::new_with_metadata(fields, a.schema().metadata().clone())),
+        Arc::new(Schema::new_with_metadata(
+            fields,
+            a.schema().metadata().clone(),
+        )),
         cols,
     )
     .unwrap();
@@ -390,5 +412,8 @@ fn every_state_column_names_its_merge_and_schemas_depend_on_options_only() {
         distance::summary_state_schema(&opts, &by).unwrap().as_ref(),
         s.schema().as_ref()
     );
-    assert_eq!(state::kind_of(&s.schema()).unwrap(), state::StateKind::DistanceSummary);
+    assert_eq!(
+        state::kind_of(&s.schema()).unwrap(),
+        state::StateKind::DistanceSummary
+    );
 }

@@ -159,7 +159,12 @@ fn transition_states_finish_to_the_one_machine_summary_and_curves() {
         let states = part_states(&split_tables(&d, &parts), &opts);
         for trial in 0..2 {
             let merged = merge_any(states.clone(), 300 + trial);
-            check(&format!("transition, {name}, merge {trial}"), &one, &merged, &opts);
+            check(
+                &format!("transition, {name}, merge {trial}"),
+                &one,
+                &merged,
+                &opts,
+            );
         }
     }
 }

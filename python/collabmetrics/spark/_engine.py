@@ -46,7 +46,9 @@ def arrow_udfs(udf: str) -> tuple[bool, bool]:
     """Whether to use Arrow UDFs for grouped data (Spark ≥ 4.0) and for partitions (≥ 3.3):
     ``udf`` is ``"auto"``, or ``"arrow"``/``"pandas"`` to force one."""
     if udf not in ("auto", "arrow", "pandas"):
-        raise _native.invalid_argument("udf", f'unknown UDF kind "{udf}"; expected "auto", "arrow" or "pandas"')
+        raise _native.invalid_argument(
+            "udf", f'unknown UDF kind "{udf}"; expected "auto", "arrow" or "pandas"'
+        )
     if udf == "pandas":
         return False, False
     v = version()
@@ -94,7 +96,12 @@ class Input:
     route: str | None = None
 
 
-def check(kind: str, inputs: Sequence[Input | None], options: Mapping[str, Any], columns: Mapping[str, str]) -> pa.Schema:
+def check(
+    kind: str,
+    inputs: Sequence[Input | None],
+    options: Mapping[str, Any],
+    columns: Mapping[str, str],
+) -> pa.Schema:
     """Builds the state of empty tables of the inputs' schemas: every column check of the
     core, before any Spark job; returns the state's schema."""
     tables = [None if i is None or i.df is None else empty(arrow_schema(i.df)) for i in inputs]
@@ -103,7 +110,13 @@ def check(kind: str, inputs: Sequence[Input | None], options: Mapping[str, Any],
     return schema
 
 
-def _build(kind: str, tables: list[pa.Table | None], options_json: str, columns: dict[str, str], out: pa.Schema) -> pa.Table:
+def _build(
+    kind: str,
+    tables: list[pa.Table | None],
+    options_json: str,
+    columns: dict[str, str],
+    out: pa.Schema,
+) -> pa.Table:
     state = _native.state_build(kind, tables, options_json, columns)
     return state.select(out.names).cast(out)
 

@@ -8,8 +8,12 @@ from .. import stats as _stats
 from ._engine import Input, run
 
 
-def _one(kind: str, df: Any, opts: dict[str, Any], buckets: int | None, udf: str, collect: bool) -> tuple[Any, Any]:
-    return run(kind, [Input(df)], opts, columns=None, buckets=buckets, udf=udf, collect_result=collect)
+def _one(
+    kind: str, df: Any, opts: dict[str, Any], buckets: int | None, udf: str, collect: bool
+) -> tuple[Any, Any]:
+    return run(
+        kind, [Input(df)], opts, columns=None, buckets=buckets, udf=udf, collect_result=collect
+    )
 
 
 def dsr(

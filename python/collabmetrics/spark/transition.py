@@ -99,8 +99,18 @@ def summary(
         ``(summary, diagnostics)``.
     """
     return _run(
-        persons, referrals, contacts, care_plans, data_end, columns, buckets, udf, collect,
-        check_unique, None, options,
+        persons,
+        referrals,
+        contacts,
+        care_plans,
+        data_end,
+        columns,
+        buckets,
+        udf,
+        collect,
+        check_unique,
+        None,
+        options,
     )
 
 
@@ -128,6 +138,16 @@ def time_to_contact(
         ``(curve, diagnostics)``.
     """
     return _run(
-        persons, referrals, contacts, care_plans, data_end, columns, buckets, udf, collect,
-        check_unique, method, options,
+        persons,
+        referrals,
+        contacts,
+        care_plans,
+        data_end,
+        columns,
+        buckets,
+        udf,
+        collect,
+        check_unique,
+        method,
+        options,
     )

@@ -85,7 +85,8 @@ pub fn summary_state(input: &Input, opts: &SummaryTableOptions) -> Result<Record
     let group_rows: Vec<u32> = (0..r.groups.len() as u32).collect();
     let mut parts = vec![
         layout.keyed(GROUP, &r.groups.keys, &group_rows)?.finish()?,
-        layout.keyed(BIN, &r.groups.keys, &group_of)?
+        layout
+            .keyed(BIN, &r.groups.keys, &group_of)?
             .set(
                 DISTANCE,
                 Arc::new(Float64Array::from_iter_values(bins.iter().map(|b| b.km))),
@@ -126,7 +127,10 @@ pub fn summary_finalize(state: &RecordBatch, opts: &SummaryTableOptions) -> Resu
         };
         let records = view.int(RECORDS, row).max(0) as u64;
         let (weight, sq) = if weighted {
-            (view.int(WEIGHT, row) as f64, view.int(WEIGHT_SQ, row) as f64)
+            (
+                view.int(WEIGHT, row) as f64,
+                view.int(WEIGHT_SQ, row) as f64,
+            )
         } else {
             (records as f64, records as f64)
         };

@@ -128,9 +128,9 @@ impl IndividualMeasure {
             IndividualMeasure::Mld => true,
             IndividualMeasure::Atkinson(e) => e >= 1.0,
             IndividualMeasure::GeneralizedEntropy(a) => a <= 0.0,
-            IndividualMeasure::Gini | IndividualMeasure::Theil | IndividualMeasure::ShareRatio(_) => {
-                false
-            }
+            IndividualMeasure::Gini
+            | IndividualMeasure::Theil
+            | IndividualMeasure::ShareRatio(_) => false,
         }
     }
 

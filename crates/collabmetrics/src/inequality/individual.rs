@@ -179,7 +179,10 @@ pub struct GiniResult {
 pub fn gini(values: &[f64], weights: Option<&[f64]>, corrected: bool) -> Result<GiniResult> {
     let w = prepare(values, weights, false)?;
     check_corrected(corrected, weights.is_some(), values.len())?;
-    Ok(gini_of(&Distribution::of(values, weights.map(|_| w.as_slice())), corrected))
+    Ok(gini_of(
+        &Distribution::of(values, weights.map(|_| w.as_slice())),
+        corrected,
+    ))
 }
 
 fn check_corrected(corrected: bool, weighted: bool, n: usize) -> Result<()> {
@@ -243,7 +246,9 @@ pub(crate) fn lorenz_pass(sorted: &[(f64, f64)], sw: f64, total: f64) -> (f64, L
 /// weights and neither convention in play, the two agree.
 pub fn theil(values: &[f64], weights: Option<&[f64]>) -> Result<f64> {
     let w = prepare(values, weights, false)?;
-    Ok(theil_of(&Distribution::of(values, weights.map(|_| w.as_slice())).pairs))
+    Ok(theil_of(
+        &Distribution::of(values, weights.map(|_| w.as_slice())).pairs,
+    ))
 }
 
 /// Each value's relative deviation from the weighted mean, x = y/ȳ − 1, with the total weight.
@@ -278,7 +283,9 @@ pub(crate) fn theil_of(pairs: &[(f64, f64)]) -> f64 {
 /// HEAT's grouped MLD (× 1000) is [`crate::inequality::Measure::Mld`]; see [`theil`].
 pub fn mld(values: &[f64], weights: Option<&[f64]>) -> Result<f64> {
     let w = prepare(values, weights, true)?;
-    Ok(mld_of(&Distribution::of(values, weights.map(|_| w.as_slice())).pairs))
+    Ok(mld_of(
+        &Distribution::of(values, weights.map(|_| w.as_slice())).pairs,
+    ))
 }
 
 /// MLD of (value, weight) pairs.

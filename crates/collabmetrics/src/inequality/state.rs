@@ -76,7 +76,10 @@ impl Default for IndividualTableOptions {
 impl IndividualTableOptions {
     fn check(&self) -> Result<()> {
         if self.measures.is_empty() {
-            return Err(Error::invalid_argument("measures", "give at least one index"));
+            return Err(Error::invalid_argument(
+                "measures",
+                "give at least one index",
+            ));
         }
         for m in &self.measures {
             m.check()?;
@@ -269,10 +272,7 @@ fn output(
     let measures: Vec<IndividualMeasure> = (0..rows.len())
         .map(|i| opts.measures[i % per_group])
         .collect();
-    t.text(
-        "measure",
-        measures.iter().map(|m| Some(name(*m))).collect(),
-    );
+    t.text("measure", measures.iter().map(|m| Some(name(*m))).collect());
     t.nullable_number(
         "parameter",
         measures.iter().map(|m| parameter(*m)).collect(),
@@ -360,7 +360,9 @@ pub fn individual_state(input: &Input, opts: &IndividualTableOptions) -> Result<
             .keyed(VALUE, &r.groups.keys, &r.groups.codes)?
             .set(
                 VALUE,
-                Arc::new(Float64Array::from_iter_values(r.values.iter().map(|&v| zero(v)))),
+                Arc::new(Float64Array::from_iter_values(
+                    r.values.iter().map(|&v| zero(v)),
+                )),
             )
             .ints(RECORDS, std::iter::repeat_n(Some(1), n))
             .ints(WEIGHT, (0..n).map(|i| weighted.then(|| w(i) as i64)))
@@ -432,10 +434,11 @@ pub fn individual_finalize(
                 let (b, n) = &mut bins[group_of[k]];
                 let records = view.int(RECORDS, row).max(0) as u64;
                 let key = view.column(BIN);
-                let key = arrow_array::cast::AsArray::as_primitive::<arrow_array::types::Int64Type>(
-                    key.as_ref(),
-                )
-                .value(row);
+                let key =
+                    arrow_array::cast::AsArray::as_primitive::<arrow_array::types::Int64Type>(
+                        key.as_ref(),
+                    )
+                    .value(row);
                 b.insert(
                     key,
                     (
@@ -447,7 +450,9 @@ pub fn individual_finalize(
                 *n += records as usize;
             }
             for (g, (b, n)) in bins.iter().enumerate() {
-                results.push(vec![binned(b, *n, h, opts).map_err(|e| in_group(e, &keys, g))?]);
+                results.push(vec![
+                    binned(b, *n, h, opts).map_err(|e| in_group(e, &keys, g))?
+                ]);
             }
         }
     }

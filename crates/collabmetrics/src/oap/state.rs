@@ -146,13 +146,23 @@ pub fn state(
     let monthly = match &mut spells {
         Some(sp) => {
             sp.group = sp.rows.iter().map(|&r| groups.codes[r]).collect();
-            accumulate(&sp.as_spells(n_groups), first_month, n_months, opts.data_cutoff)
+            accumulate(
+                &sp.as_spells(n_groups),
+                first_month,
+                n_months,
+                opts.data_cutoff,
+            )
         }
         None => Monthly::zeroed(first_month, n_months, n_groups),
     };
-    let adm_monthly = adm
-        .as_ref()
-        .map(|a| accumulate(&a.as_spells(n_groups), first_month, n_months, opts.data_cutoff));
+    let adm_monthly = adm.as_ref().map(|a| {
+        accumulate(
+            &a.as_spells(n_groups),
+            first_month,
+            n_months,
+            opts.data_cutoff,
+        )
+    });
     let layout = layout(opts, &fields(&keys))?;
 
     // Month rows: group-major, every counted month.
@@ -169,7 +179,10 @@ pub fn state(
     }
     if let Some(a) = &adm_monthly {
         for (name, values) in ADMISSION_COUNTS.iter().zip(admission_vectors(a)) {
-            part = part.ints(&format!("admissions_{name}"), values.iter().map(|&v| Some(v)));
+            part = part.ints(
+                &format!("admissions_{name}"),
+                values.iter().map(|&v| Some(v)),
+            );
         }
     }
     let mut parts = vec![part.finish()?];
@@ -177,8 +190,10 @@ pub fn state(
     if let (Some(column), Some(p), Some(sp)) = (&opts.distance, placements, &spells) {
         let d = placement_distances(p, column, sp, first_month, n_months, &mut diag)?;
         let group_of: Vec<u32> = d.iter().map(|&(k, _, _)| sp.group[k]).collect();
-        let months =
-            Date32Array::from_iter_values(d.iter().map(|&(_, sm, _)| month_start(first_month + sm as i32)));
+        let months = Date32Array::from_iter_values(
+            d.iter()
+                .map(|&(_, sm, _)| month_start(first_month + sm as i32)),
+        );
         parts.push(
             layout
                 .keyed(DISTANCE_PART, &keys, &group_of)?

@@ -251,10 +251,11 @@ impl Part<'_> {
             .zip(&self.layout.fields)
             .map(|(c, f)| c.unwrap_or_else(|| new_null_array(f.data_type(), n)))
             .collect();
-        RecordBatch::try_new(self.layout.schema(), columns).map_err(|e| {
-            Error::Internal {
-                message: format!("a {} state part does not fit its layout: {e}", self.layout.kind),
-            }
+        RecordBatch::try_new(self.layout.schema(), columns).map_err(|e| Error::Internal {
+            message: format!(
+                "a {} state part does not fit its layout: {e}",
+                self.layout.kind
+            ),
         })
     }
 }

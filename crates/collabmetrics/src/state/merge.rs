@@ -76,7 +76,12 @@ fn same_state(first: &Schema, other: &Schema, position: usize) -> Result<()> {
             format!("{table} is a {other_kind} state; state 0 is a {kind} state"),
         ));
     }
-    let fp = |s: &Schema| s.metadata().get(FINGERPRINT_KEY).cloned().unwrap_or_default();
+    let fp = |s: &Schema| {
+        s.metadata()
+            .get(FINGERPRINT_KEY)
+            .cloned()
+            .unwrap_or_default()
+    };
     if fp(first) != fp(other) {
         return Err(Error::invalid_argument(
             "states",
@@ -146,7 +151,10 @@ pub(crate) fn check_columns(expected: &Schema, found: &Schema, table: &str) -> R
     if names(expected) != names(found) {
         return Err(Error::invalid_argument(
             "states",
-            format!("{table} has its columns in another order (expected: {})", names(expected)),
+            format!(
+                "{table} has its columns in another order (expected: {})",
+                names(expected)
+            ),
         ));
     }
     Ok(())
@@ -198,7 +206,10 @@ fn merge_batch(batch: &RecordBatch, merges: &[Merge]) -> Result<RecordBatch> {
         rank[g] = r;
     }
     let take_rows = arrow_array::UInt32Array::from(
-        order.iter().map(|&g| first_rows[g] as u32).collect::<Vec<_>>(),
+        order
+            .iter()
+            .map(|&g| first_rows[g] as u32)
+            .collect::<Vec<_>>(),
     );
     let schema = batch.schema();
     let mut columns: Vec<ArrayRef> = Vec::with_capacity(merges.len());
@@ -293,13 +304,24 @@ impl<'a> KeyCol<'a> {
             };
         }
         Ok(match col.data_type() {
-            DataType::Utf8 => KeyCol::Text(col.as_string::<i32>().iter().map(|s| s.map(str::as_bytes)).collect()),
-            DataType::LargeUtf8 => {
-                KeyCol::Text(col.as_string::<i64>().iter().map(|s| s.map(str::as_bytes)).collect())
-            }
-            DataType::Utf8View => {
-                KeyCol::Text(col.as_string_view().iter().map(|s| s.map(str::as_bytes)).collect())
-            }
+            DataType::Utf8 => KeyCol::Text(
+                col.as_string::<i32>()
+                    .iter()
+                    .map(|s| s.map(str::as_bytes))
+                    .collect(),
+            ),
+            DataType::LargeUtf8 => KeyCol::Text(
+                col.as_string::<i64>()
+                    .iter()
+                    .map(|s| s.map(str::as_bytes))
+                    .collect(),
+            ),
+            DataType::Utf8View => KeyCol::Text(
+                col.as_string_view()
+                    .iter()
+                    .map(|s| s.map(str::as_bytes))
+                    .collect(),
+            ),
             DataType::Int8 => ints!(Int8Type),
             DataType::Int16 => ints!(Int16Type),
             DataType::Int32 => ints!(Int32Type),
@@ -309,7 +331,9 @@ impl<'a> KeyCol<'a> {
             DataType::UInt32 => ints!(UInt32Type),
             DataType::Date32 => ints!(Date32Type),
             DataType::Date64 => ints!(Date64Type),
-            DataType::UInt64 => KeyCol::UInt(col, col.as_primitive::<UInt64Type>().values().to_vec()),
+            DataType::UInt64 => {
+                KeyCol::UInt(col, col.as_primitive::<UInt64Type>().values().to_vec())
+            }
             DataType::Float64 => KeyCol::Float(
                 col,
                 col.as_primitive::<Float64Type>()

@@ -23,10 +23,17 @@ impl View {
         if kind != layout.kind() {
             return Err(Error::invalid_argument(
                 "state",
-                format!("a {kind} state cannot be finished as a {} state", layout.kind()),
+                format!(
+                    "a {kind} state cannot be finished as a {} state",
+                    layout.kind()
+                ),
             ));
         }
-        let found = schema.metadata().get(FINGERPRINT_KEY).cloned().unwrap_or_default();
+        let found = schema
+            .metadata()
+            .get(FINGERPRINT_KEY)
+            .cloned()
+            .unwrap_or_default();
         let expected = layout.fingerprint();
         if found != expected {
             return Err(Error::invalid_argument(
@@ -136,7 +143,11 @@ impl View {
     /// Groups `rows` by the key columns `names`, in the order the groups first appear (the
     /// canonical order, as a state's rows are sorted by their keys): the first row of each
     /// group, and the group of each of `rows`.
-    pub(crate) fn groups(&self, names: &[String], rows: &[usize]) -> Result<(Vec<usize>, Vec<usize>)> {
+    pub(crate) fn groups(
+        &self,
+        names: &[String],
+        rows: &[usize],
+    ) -> Result<(Vec<usize>, Vec<usize>)> {
         let cols = names
             .iter()
             .map(|n| KeyCol::new(self.column(n), n))

@@ -170,7 +170,14 @@ impl Stratum {
     /// rows of one band become one stratum, their counts and populations added in that order.
     pub(crate) fn combine(mut rows: Vec<Stratum>) -> Vec<Stratum> {
         rows.sort_unstable_by(|a, b| {
-            let k = |s: &Stratum| [s.reference_count, s.reference_population, s.count, s.population];
+            let k = |s: &Stratum| {
+                [
+                    s.reference_count,
+                    s.reference_population,
+                    s.count,
+                    s.population,
+                ]
+            };
             k(a).iter()
                 .zip(k(b).iter())
                 .map(|(x, y)| x.total_cmp(y))

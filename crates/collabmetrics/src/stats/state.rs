@@ -101,7 +101,10 @@ pub fn dsr_finalize(state: &RecordBatch, opts: &DsrTableOptions) -> Result<Table
         let b = opts.standard.band_of_label(text).ok_or_else(|| {
             Error::invalid_argument(
                 "state",
-                format!("age band \"{text}\" is not a band of the standard `{}`", opts.standard.name()),
+                format!(
+                    "age band \"{text}\" is not a band of the standard `{}`",
+                    opts.standard.name()
+                ),
             )
         })?;
         let times = view.int(ROWS, row);
@@ -186,7 +189,9 @@ pub fn isr_state(input: &Input, opts: &IsrTableOptions) -> Result<RecordBatch> {
         .keyed(STRATUM, &groups.keys, &groups.codes)?
         .set(
             REFERENCE_COUNT,
-            Arc::new(Float64Array::from_iter_values(ref_count.iter().map(|&x| zero(x)))),
+            Arc::new(Float64Array::from_iter_values(
+                ref_count.iter().map(|&x| zero(x)),
+            )),
         )
         .set(
             REFERENCE_POPULATION,
@@ -258,9 +263,13 @@ pub fn mean_state(input: &Input, opts: &MeanTableOptions) -> Result<RecordBatch>
         .keyed(GROUP, &groups.keys, &groups.codes)?
         .set(
             VALUE,
-            Arc::new(Float64Array::from_iter_values(
-                values.iter().map(|&x| if x == 0.0 { 0.0 } else { x }),
-            )) as ArrayRef,
+            Arc::new(Float64Array::from_iter_values(values.iter().map(|&x| {
+                if x == 0.0 {
+                    0.0
+                } else {
+                    x
+                }
+            }))) as ArrayRef,
         )
         .ints(RECORDS, std::iter::repeat_n(Some(1), values.len()))
         .finish()?;

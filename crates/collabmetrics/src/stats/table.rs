@@ -381,7 +381,11 @@ fn finish(tidy: Tidy, roles: Roles) -> Result<TableResult> {
 
 /// The band index of each row's age band: strings are labels ("0-4", "90+"), integers (of any
 /// type, by the table layer's rule) are lower ages (0, 5, … 90).
-pub(crate) fn band_indices(input: &Input, ours: &str, standard: &StandardPopulation) -> Result<Vec<u32>> {
+pub(crate) fn band_indices(
+    input: &Input,
+    ours: &str,
+    standard: &StandardPopulation,
+) -> Result<Vec<u32>> {
     let col = input.column(ours)?;
     let name = input.name(ours);
     let unknown = |row: usize, value: String| Error::InvalidCell {

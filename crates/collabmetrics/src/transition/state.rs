@@ -197,10 +197,7 @@ pub fn finalize(state: &RecordBatch, opts: &TransitionOptions) -> Result<TableRe
         })
         .collect();
     let unknown = |what: &str| {
-        Error::invalid_argument(
-            "state",
-            format!("{what}: not a state of these options"),
-        )
+        Error::invalid_argument("state", format!("{what}: not a state of these options"))
     };
     let metric_of = |row: usize| -> Result<usize> {
         let key = (
@@ -262,7 +259,10 @@ pub fn finalize_curve(
     // Curve rows come sorted by day.
     for row in view.rows(CURVE) {
         let t = i32::try_from(view.int("time", row)).map_err(|_| {
-            Error::invalid_argument("state", "a curve day beyond 32 bits: not a state of this library")
+            Error::invalid_argument(
+                "state",
+                "a curve day beyond 32 bits: not a state of this library",
+            )
         })?;
         counts.push((
             t,

@@ -216,10 +216,13 @@ pub(crate) struct Tally {
     pub slots: Vec<Slot>,
 }
 
+/// A cohort-B outcome per member (`None`: outside the denominator).
+type BOutcome = Box<dyn Fn(&BRow) -> Option<bool> + Send + Sync>;
+
 /// How a metric's outcome is read from a cohort member (`None`: not in its denominator).
 enum Outcome {
     T(fn(&TRow, u8) -> Option<bool>, u8),
-    B(Box<dyn Fn(&BRow) -> Option<bool> + Send + Sync>),
+    B(BOutcome),
     Gap,
 }
 
@@ -232,7 +235,9 @@ fn specs(opts: &TransitionOptions, with_plans: bool) -> Vec<(&'static str, Strin
     for (h, days) in opts.all_horizons().iter().enumerate() {
         t(
             format!("T1_disengaged_{days}d"),
-            |r, bit| (r.eligible & bit != 0 && r.died & bit == 0).then_some(r.disengaged & bit != 0),
+            |r, bit| {
+                (r.eligible & bit != 0 && r.died & bit == 0).then_some(r.disengaged & bit != 0)
+            },
             1 << h,
         );
     }
@@ -264,7 +269,7 @@ fn specs(opts: &TransitionOptions, with_plans: bool) -> Vec<(&'static str, Strin
     }
     t("crisis_presentation".into(), |r, _| Some(r.crisis > 0));
 
-    let mut b = |name: String, f: Box<dyn Fn(&BRow) -> Option<bool> + Send + Sync>| {
+    let mut b = |name: String, f: BOutcome| {
         out.push(("B", name, Outcome::B(f)));
     };
     // Members without full follow-up are out of the class proportions (kept in the curves);
@@ -317,7 +322,10 @@ fn specs(opts: &TransitionOptions, with_plans: bool) -> Vec<(&'static str, Strin
 }
 
 /// The metrics of the summary, in its order: (cohort, name, kind).
-pub(crate) fn metrics(opts: &TransitionOptions, with_plans: bool) -> Vec<(&'static str, String, Kind)> {
+pub(crate) fn metrics(
+    opts: &TransitionOptions,
+    with_plans: bool,
+) -> Vec<(&'static str, String, Kind)> {
     specs(opts, with_plans)
         .into_iter()
         .map(|(c, name, o)| {
@@ -414,7 +422,7 @@ pub(crate) fn tallies(
                     (Kind::Proportion, proportion_slots(&o, &tg))
                 }
                 Outcome::B(f) => {
-                    let o: Vec<Option<bool>> = b.iter().map(|r| f(r)).collect();
+                    let o: Vec<Option<bool>> = b.iter().map(&f).collect();
                     (Kind::Proportion, proportion_slots(&o, &bg))
                 }
                 Outcome::Gap => {
@@ -459,7 +467,11 @@ pub(crate) fn finish(tallies: &[Tally], confidence: f64) -> Result<RecordBatch> 
                         let n = s.den[g] as usize;
                         let h = &s.values[g];
                         let est = (n > 0).then(|| {
-                            (quantile(h, n, 0.5), quantile(h, n, 0.25), quantile(h, n, 0.75))
+                            (
+                                quantile(h, n, 0.5),
+                                quantile(h, n, 0.25),
+                                quantile(h, n, 0.75),
+                            )
                         });
                         rows.push(
                             t.cohort,

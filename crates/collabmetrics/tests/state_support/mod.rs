@@ -164,6 +164,7 @@ fn same_cell(a: &ArrayRef, i: usize, b: &ArrayRef, j: usize) -> bool {
 
 /// Runs the property: for every split, each part's state, merged in random trees, finishes
 /// to the one-machine result.
+#[allow(clippy::too_many_arguments)]
 pub fn check_splits(
     what: &str,
     batch: &RecordBatch,
@@ -179,7 +180,12 @@ pub fn check_splits(
         for trial in 0..3 {
             let merged = merge_any(states.clone(), seed * 31 + trial);
             let result = finalize(&merged);
-            assert_same(&format!("{what}, {name}, merge {trial}"), one, &result, keys);
+            assert_same(
+                &format!("{what}, {name}, merge {trial}"),
+                one,
+                &result,
+                keys,
+            );
         }
     }
 }
