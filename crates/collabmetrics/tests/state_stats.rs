@@ -384,7 +384,10 @@ fn states_of_other_options_or_columns_do_not_merge_or_finish() {
         cols,
     )
     .unwrap();
-    let e = merge_states(&[typed]).unwrap_err();
+    let e = merge_states(&[a.clone(), typed.clone()]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::ColumnType, "{e}");
+    assert_eq!((e.table(), e.column()), (Some("state 1"), Some("records")));
+    let e = distance::summary_finalize(&typed, &opts).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::ColumnType, "{e}");
 }
 
