@@ -136,6 +136,92 @@ struct ArrowArrayStream {
 #define CM_BANDS_CUSTOM 2
 
 /**
+ * `CmFunnelOptions::statistic`: not set (the call fails: the statistic has no default).
+ */
+#define CM_FUNNEL_STATISTIC_NONE 0
+
+/**
+ * PHE: a proportion O/n.
+ */
+#define CM_FUNNEL_STATISTIC_PROPORTION 1
+
+/**
+ * PHE: an indirectly standardised ratio, × 100.
+ */
+#define CM_FUNNEL_STATISTIC_RATIO_ISR 2
+
+/**
+ * PHE: a ratio of counts, − 1.
+ */
+#define CM_FUNNEL_STATISTIC_RATIO_COUNT 3
+
+/**
+ * PHE: a crude rate (published rate column `rate`).
+ */
+#define CM_FUNNEL_STATISTIC_RATE_CRUDE 4
+
+/**
+ * PHE: a directly standardised rate (published rate column `rate`).
+ */
+#define CM_FUNNEL_STATISTIC_RATE_DSR 5
+
+/**
+ * FunnelPlotR `SR`: a standardised ratio O/E.
+ */
+#define CM_FUNNEL_STATISTIC_SR 6
+
+/**
+ * FunnelPlotR `PR`: a proportion.
+ */
+#define CM_FUNNEL_STATISTIC_PR 7
+
+/**
+ * FunnelPlotR `RC`: a ratio of counts.
+ */
+#define CM_FUNNEL_STATISTIC_RC 8
+
+/**
+ * `CmFunnelOptions::family`: the statistic's default (PHE for PHE's statistics, FunnelPlotR
+ * for SR, PR, RC).
+ */
+#define CM_FUNNEL_FAMILY_DEFAULT 0
+
+/**
+ * PHE / Fingertips (PHEindicatormethods).
+ */
+#define CM_FUNNEL_FAMILY_PHE 1
+
+/**
+ * FunnelPlotR (Spiegelhalter 2005 with overdispersion).
+ */
+#define CM_FUNNEL_FAMILY_FUNNELPLOTR 2
+
+/**
+ * Spiegelhalter's interpolated exact limits.
+ */
+#define CM_FUNNEL_FAMILY_SPIEGELHALTER_EXACT 3
+
+/**
+ * `CmFunnelOptions::sr_method`: NHS Digital's SHMI (log scale, truncation); the default.
+ */
+#define CM_FUNNEL_SR_SHMI 0
+
+/**
+ * CQC (square-root scale, winsorising).
+ */
+#define CM_FUNNEL_SR_CQC 1
+
+/**
+ * `CmFunnelOptions::limit`: the 95% limits flag outliers.
+ */
+#define CM_FUNNEL_LIMIT_95 0
+
+/**
+ * The 99.8% limits flag outliers (FunnelPlotR's 99); the default.
+ */
+#define CM_FUNNEL_LIMIT_99 1
+
+/**
  * `CmInequalityOptions::favourable`: not said (the default). The direction has no safe
  * default, so the measures that depend on it (D and R on an ordered dimension or against a
  * reference, MDBU, MDBW, PAF, PAR) fail with `CM_INVALID_ARGUMENT` naming `favourable`.
@@ -231,6 +317,52 @@ struct ArrowArrayStream {
  * `CmOapOptions::overlap`: end a person's earlier placement where the later one starts.
  */
 #define CM_OVERLAP_TRUNCATE 1
+
+/**
+ * `CmSpcOptions::improvement`: higher values are better.
+ */
+#define CM_SPC_IMPROVEMENT_INCREASE 0
+
+/**
+ * `CmSpcOptions::improvement`: lower values are better.
+ */
+#define CM_SPC_IMPROVEMENT_DECREASE 1
+
+/**
+ * `CmSpcOptions::improvement`: neither; signals are high or low.
+ */
+#define CM_SPC_IMPROVEMENT_NEUTRAL 2
+
+/**
+ * `CmSpcOptions::rules`: NHSRplotthedots 0.2.2 (the default).
+ */
+#define CM_SPC_RULES_NHSRPLOTTHEDOTS 0
+
+/**
+ * `CmSpcOptions::rules`: Making Data Count's Excel tools since November 2023 (no
+ * screening; two-in-three counting points beyond 3 sigma).
+ */
+#define CM_SPC_RULES_MDC_2023 1
+
+/**
+ * `CmSpcOptions::ties`: a repeated value breaks a trend.
+ */
+#define CM_SPC_TIES_BREAK 0
+
+/**
+ * `CmSpcOptions::ties`: a repeated value neither adds to nor breaks a trend.
+ */
+#define CM_SPC_TIES_SKIP 1
+
+/**
+ * `CmSpcOptions::on_mean`: a point on the mean breaks a shift.
+ */
+#define CM_SPC_ON_MEAN_BREAK 0
+
+/**
+ * `CmSpcOptions::on_mean`: a point on the mean neither adds to nor breaks a shift.
+ */
+#define CM_SPC_ON_MEAN_SKIP 1
 
 /**
  * `cm_transition_time_to_contact` method: Kaplan–Meier share still without an attended adult
@@ -522,7 +654,100 @@ typedef struct CmDistanceSummaryOptions {
    * Number of pairs in `column_names`.
    */
   size_t column_names_len;
+  /**
+   * NULL, or a flag to cancel the call: set `*cancel` to non-zero from another thread
+   * (C11 `atomic_store`) or a signal handler (`volatile sig_atomic_t`) and the call returns
+   * `CM_CANCELLED` within milliseconds. It must stay valid for the call. NULL uses the
+   * thread's flag (`cm_set_cancel_flag`), if any.
+   */
+  const int *cancel;
 } CmDistanceSummaryOptions;
+
+/**
+ * Options of `cm_funnel_assess` and `cm_funnel_limits`; start from
+ * `cm_funnel_options_default()` and set at least `statistic`. Strings are borrowed for the
+ * duration of the call; NULL column names mean the defaults ("numerator", "denominator",
+ * "rate"; no unit column: every row is a unit).
+ */
+typedef struct CmFunnelOptions {
+  /**
+   * One of `CM_FUNNEL_STATISTIC_*` (required).
+   */
+  uint32_t statistic;
+  /**
+   * One of `CM_FUNNEL_FAMILY_*`.
+   */
+  uint32_t family;
+  /**
+   * The unit column (rows of a unit are added up, except PHE rates); NULL: rows are units.
+   */
+  const char *unit;
+  /**
+   * The numerator column (NULL: "numerator").
+   */
+  const char *numerator;
+  /**
+   * The denominator column (NULL: "denominator"); optional for PHE rates.
+   */
+  const char *denominator;
+  /**
+   * PHE rates: the published rate column (NULL: "rate").
+   */
+  const char *rate;
+  /**
+   * When true, `multiplier` scales values and limits (required for PHE proportions and
+   * rates; FunnelPlotR and Spiegelhalter exact: 1 otherwise; PHE ratios: not used).
+   */
+  bool has_multiplier;
+  /**
+   * The multiplier, read when `has_multiplier` is true.
+   */
+  double multiplier;
+  /**
+   * When true, the years the data cover (required for PHE rates).
+   */
+  bool has_years_of_data;
+  /**
+   * The years of data, read when `has_years_of_data` is true.
+   */
+  double years_of_data;
+  /**
+   * One of `CM_FUNNEL_SR_*` (FunnelPlotR SR only).
+   */
+  uint32_t sr_method;
+  /**
+   * Share trimmed at each end before phi, in (0, 0.5) (default 0.1).
+   */
+  double trim_by;
+  /**
+   * `CM_FUNNEL_LIMIT_95` or `CM_FUNNEL_LIMIT_99` (the default).
+   */
+  uint32_t limit;
+  /**
+   * Widen the limits for overdispersion when phi > 1 (default true).
+   */
+  bool draw_adjusted;
+  /**
+   * SR/SHMI: round expected counts to 2 decimals (default true).
+   */
+  bool shmi_rounding;
+  /**
+   * Reproduce FunnelPlotR's CQC and RC limits exactly (default false).
+   */
+  bool funnelplotr_compat;
+  /**
+   * SR/SHMI: leave out (and count) units with 0 events instead of failing (default false).
+   */
+  bool exclude_zero_sr;
+  /**
+   * `column_names_len` pairs (our name, your name), as in `CmOapOptions`.
+   */
+  const char *const *column_names;
+  /**
+   * The number of pairs in `column_names`.
+   */
+  size_t column_names_len;
+} CmFunnelOptions;
 
 /**
  * Options of `cm_inequality_measures`; start from `cm_inequality_options_default`. Column
@@ -634,6 +859,13 @@ typedef struct CmInequalityOptions {
    * Number of pairs in `column_names`.
    */
   size_t column_names_len;
+  /**
+   * NULL, or a flag to cancel the call: set `*cancel` to non-zero from another thread
+   * (C11 `atomic_store`) or a signal handler (`volatile sig_atomic_t`) and the call returns
+   * `CM_CANCELLED` within milliseconds. It must stay valid for the call. NULL uses the
+   * thread's flag (`cm_set_cancel_flag`), if any.
+   */
+  const int *cancel;
 } CmInequalityOptions;
 
 /**
@@ -711,7 +943,166 @@ typedef struct CmOapOptions {
    * summary columns (placements started in each period).
    */
   const char *distance;
+  /**
+   * NULL, or a flag to cancel the call: set `*cancel` to non-zero from another thread
+   * (C11 `atomic_store`) or a signal handler (`volatile sig_atomic_t`) and the call returns
+   * `CM_CANCELLED` within milliseconds. It must stay valid for the call. NULL uses the
+   * thread's flag (`cm_set_cancel_flag`), if any.
+   */
+  const int *cancel;
 } CmOapOptions;
+
+/**
+ * Options of `cm_spc_xmr` and `cm_spc_summary`; start from `cm_spc_options_default`. Dates
+ * are days since 1970-01-01 (Arrow date32). Strings and arrays are borrowed for the duration
+ * of the call.
+ *
+ * A series is named by its values of the `by` columns, as text (`"North"`, `"3"`,
+ * `"2024-01-01"`, `"null"`): `by_len` strings per series, in the order of `by`.
+ *
+ * The rule settings come from the preset `rules`; each setting whose `has_` flag is true
+ * overrides the preset's (the value fields of the default options show the default preset's
+ * settings).
+ */
+typedef struct CmSpcOptions {
+  /**
+   * Columns whose values identify a series (`by_len` names; none: one series).
+   */
+  const char *const *by;
+  /**
+   * Number of names in `by`.
+   */
+  size_t by_len;
+  /**
+   * One of `CM_SPC_IMPROVEMENT_*` (default increase).
+   */
+  uint32_t improvement;
+  /**
+   * Rebase dates of every series: each date present in a series starts a new segment.
+   */
+  const int32_t *rebase_dates;
+  /**
+   * Number of dates in `rebase_dates`.
+   */
+  size_t rebase_dates_len;
+  /**
+   * Rebase dates per series instead (not with `rebase_dates`): entry i is the date
+   * `rebase_series_dates[i]` of the series named by the `by_len` strings at
+   * `rebase_series[i * by_len]`. A series may have several entries; naming a series absent
+   * from the data is an error.
+   */
+  const char *const *rebase_series;
+  /**
+   * The date of each per-series rebase entry.
+   */
+  const int32_t *rebase_series_dates;
+  /**
+   * Number of per-series rebase entries.
+   */
+  size_t rebase_series_len;
+  /**
+   * When true, limits come from the first `fix_after_n_points` (at least 12) points of
+   * each segment.
+   */
+  bool has_fix_after_n_points;
+  /**
+   * The number of baseline points (read when `has_fix_after_n_points`).
+   */
+  uint32_t fix_after_n_points;
+  /**
+   * When true, every series has the target `target` (for the assurance icon).
+   */
+  bool has_target;
+  /**
+   * The target of every series (read when `has_target`).
+   */
+  double target;
+  /**
+   * Targets per series instead (not with `has_target`): entry i is
+   * `target_series_values[i]` for the series named by the `by_len` strings at
+   * `target_series[i * by_len]`.
+   */
+  const char *const *target_series;
+  /**
+   * The target of each per-series entry.
+   */
+  const double *target_series_values;
+  /**
+   * Number of per-series target entries.
+   */
+  size_t target_series_len;
+  /**
+   * Segments with fewer points are flagged `short_group_warning` (default 13).
+   */
+  uint32_t warning_threshold;
+  /**
+   * The rule preset: one of `CM_SPC_RULES_*` (default NHSRplotthedots).
+   */
+  uint32_t rules;
+  /**
+   * Screen moving ranges of at least 3.267 times their average, when
+   * `has_screen_outliers`.
+   */
+  bool has_screen_outliers;
+  /**
+   * Whether to screen (read when `has_screen_outliers`).
+   */
+  bool screen_outliers;
+  /**
+   * Points that make a shift (at least 6), when `has_shift_length`.
+   */
+  bool has_shift_length;
+  /**
+   * The shift length (read when `has_shift_length`).
+   */
+  uint32_t shift_length;
+  /**
+   * Points that make a trend (at least 6), when `has_trend_length`.
+   */
+  bool has_trend_length;
+  /**
+   * The trend length (read when `has_trend_length`).
+   */
+  uint32_t trend_length;
+  /**
+   * Count points beyond 3 sigma towards two-in-three, when
+   * `has_two_in_three_includes_outside`.
+   */
+  bool has_two_in_three_includes_outside;
+  /**
+   * Whether points beyond 3 sigma count (read when `has_two_in_three_includes_outside`).
+   */
+  bool two_in_three_includes_outside;
+  /**
+   * One of `CM_SPC_TIES_*`, when `has_ties`.
+   */
+  bool has_ties;
+  /**
+   * The tie rule (read when `has_ties`).
+   */
+  uint32_t ties;
+  /**
+   * One of `CM_SPC_ON_MEAN_*`, when `has_on_mean`.
+   */
+  bool has_on_mean;
+  /**
+   * The on-mean rule (read when `has_on_mean`).
+   */
+  uint32_t on_mean;
+  /**
+   * NULL, or a numeric column carried into the result as `trajectory`.
+   */
+  const char *trajectory;
+  /**
+   * `column_names_len` pairs (our name, your name), e.g. {"value", "bed_days"}: the
+   * input's `date` and `value` columns under other names.
+   */
+  const char *const *column_names;
+  /**
+   * Number of pairs in `column_names`.
+   */
+  size_t column_names_len;
+} CmSpcOptions;
 
 /**
  * Options of the transition functions; start from `cm_transition_options_default`. Dates are
@@ -879,6 +1270,13 @@ typedef struct CmTransitionOptions {
    * Number of pairs in `column_names`.
    */
   size_t column_names_len;
+  /**
+   * NULL, or a flag to cancel the call: set `*cancel` to non-zero from another thread
+   * (C11 `atomic_store`) or a signal handler (`volatile sig_atomic_t`) and the call returns
+   * `CM_CANCELLED` within milliseconds. It must stay valid for the call. NULL uses the
+   * thread's flag (`cm_set_cancel_flag`), if any.
+   */
+  const int *cancel;
 } CmTransitionOptions;
 
 #ifdef __cplusplus
@@ -890,6 +1288,21 @@ extern "C" {
  * (do not free it). Never fails; does not change the last error.
  */
 const char *cm_version(void);
+
+/**
+ * Sets the cancellation flag of the calling thread: every later collabmetrics call on this
+ * thread whose options give no `cancel` flag of their own (and every call without options,
+ * such as `cm_distance_geodesic`) reads `*flag` every few milliseconds of work and returns
+ * `CM_CANCELLED` once it is non-zero. NULL clears it. Returns `CM_OK` (and clears the last
+ * error, as every call that can fail does).
+ *
+ * # Safety
+ *
+ * `flag` must be NULL or point to an `int` that stays valid until the flag is cleared (or the
+ * thread ends). Write it from another thread with C11 `atomic_store` (or declare it
+ * `volatile sig_atomic_t` and set it from a signal handler).
+ */
+enum CmStatus cm_set_cancel_flag(const int *flag);
 
 /**
  * The default options: the rule "nhs_mhsds", everything else as the table's roles say,
@@ -1124,6 +1537,45 @@ size_t cm_last_error_copy(char *buf,
                           size_t len);
 
 /**
+ * The default options (the core's `FunnelOptions::default()`): no statistic yet, the family
+ * by statistic, SHMI, trim 0.1, limit 99, adjusted limits, SHMI rounding, corrected
+ * (not FunnelPlotR-compatible) CQC and RC limits, units with 0 events under SR/SHMI an error.
+ */
+struct CmFunnelOptions cm_funnel_options_default(void);
+
+/**
+ * Funnel assessment, one row per unit, as `collabmetrics::funnel::assess` in Rust and
+ * `cm.funnel.assess` in Python: `unit, numerator, denominator, value, target, z, z_adjusted,
+ * trimmed, lcl95, ucl95, lcl998, ucl998, od_lcl95, od_ucl95, od_lcl998, od_ucl998, outlier,
+ * phi, tau2, m, adjusted, method` (+ `significance` for PHE; + `rate_chart`,
+ * `denominator_per_year` for PHE rates). `input` is moved into the call (released before it
+ * returns, whatever happens); on success `out` receives the result as a stream the caller
+ * releases, with the diagnostics as JSON under the schema metadata key
+ * "collabmetrics:diagnostics". On failure `out` is untouched.
+ *
+ * # Safety
+ *
+ * `input` must be NULL or a valid `ArrowArrayStream`; `options` must point to a valid
+ * `CmFunnelOptions` whose strings are NULL or NUL-terminated; `out` must be writable.
+ */
+enum CmStatus cm_funnel_assess(struct ArrowArrayStream *input,
+                               const struct CmFunnelOptions *options,
+                               struct ArrowArrayStream *out);
+
+/**
+ * The limits table for drawing the funnel, as `collabmetrics::funnel::limits`: PHE's
+ * 100-row table for the PHE family, FunnelPlotR's plotting grid otherwise. Ownership and
+ * failure as `cm_funnel_assess`.
+ *
+ * # Safety
+ *
+ * As for `cm_funnel_assess`.
+ */
+enum CmStatus cm_funnel_limits(struct ArrowArrayStream *input,
+                               const struct CmFunnelOptions *options,
+                               struct ArrowArrayStream *out);
+
+/**
  * Gini coefficient of `len` values with optional weights (NULL: unit weights):
  * sum_i sum_j w_i w_j |y_i - y_j| / (2 (sum w)^2 mean), PySAL's and R `ineq`'s form (no
  * small-sample correction), computed by sorting.
@@ -1254,6 +1706,48 @@ enum CmStatus cm_oap_measures(struct ArrowArrayStream *placements,
                               struct ArrowArrayStream *population,
                               struct ArrowArrayStream *admissions,
                               struct ArrowArrayStream *out);
+
+/**
+ * The default options (the core's): one series, increase, no rebasing, fixing or target,
+ * threshold 13, NHSRplotthedots' rules (screening on, runs and trends of 7, ties and points
+ * on the mean breaking them), no override.
+ */
+struct CmSpcOptions cm_spc_options_default(void);
+
+/**
+ * XmR charts, one row per point, as `collabmetrics::spc::xmr` in Rust and `cm.spc.xmr` in
+ * Python: the `by` columns, `date`, `value`, (`trajectory`), `segment`, `mean`, `lpl`,
+ * `upl`, `lpl_2sigma`, `upl_2sigma`, `outside_limits`, `relative_to_mean`,
+ * `close_to_limits`, `special_cause_type`, `special_cause_flag`, `point_type`,
+ * `short_group_warning`, `target`. `input` (columns `date`, `value` and the `by` columns) is
+ * moved into the call (released before it returns, whatever happens); on success `out`
+ * receives the result as a stream the caller releases, with the diagnostics as JSON under
+ * the schema metadata key "collabmetrics:diagnostics". On failure `out` is untouched.
+ *
+ * # Safety
+ *
+ * `input` must be NULL or a valid `ArrowArrayStream`; `options` must point to a valid
+ * `CmSpcOptions` whose strings and arrays are valid; `out` must be writable.
+ */
+enum CmStatus cm_spc_xmr(struct ArrowArrayStream *input,
+                         const struct CmSpcOptions *options,
+                         struct ArrowArrayStream *out);
+
+/**
+ * One row per series and segment, as `collabmetrics::spc::summary` and `cm.spc.summary`:
+ * the `by` columns, `segment`, `start_date`, `end_date`, `n`, the counts `common_cause`,
+ * `special_cause_improvement`, `special_cause_concern`, `special_cause_neutral_high`,
+ * `special_cause_neutral_low`, then `mean`, `lpl`, `upl`, `lpl_2sigma`, `upl_2sigma`,
+ * `target`, `short_group_warning`, `latest`, `variation` (the icon), `assurance` and
+ * `method`. Streams, options and ownership as for `cm_spc_xmr`.
+ *
+ * # Safety
+ *
+ * As for `cm_spc_xmr`.
+ */
+enum CmStatus cm_spc_summary(struct ArrowArrayStream *input,
+                             const struct CmSpcOptions *options,
+                             struct ArrowArrayStream *out);
 
 /**
  * Proportions `numerator / denominator * multiplier` with Wilson score intervals (PHE's

@@ -1,6 +1,7 @@
 """collabmetrics: one trusted definition of the outcome metrics of NHS mental health provider
-collaboratives (out-of-area placements, travel distance, transition disengagement, inequality),
-computed by a Rust core shared with the C library and the command-line program.
+collaboratives (out-of-area placements, travel distance, transition disengagement, inequality,
+SPC charts, funnel plots), computed by a Rust core shared with the C library and the
+command-line program.
 
 Every table function returns the same kind of frame it was given, with the records a
 documented rule set aside counted in its diagnostics (:func:`diagnostics`); bad input raises a
@@ -12,7 +13,18 @@ documented rule set aside counted in its diagnostics (:func:`diagnostics`); bad 
 ['Wilson']
 """
 
-from . import demo, disclosure, distance, errors, inequality, oap, state, transition
+from . import (
+    demo,
+    disclosure,
+    distance,
+    errors,
+    funnel,
+    inequality,
+    oap,
+    spc,
+    state,
+    transition,
+)
 from ._frames import diagnostics
 from ._native import __version__
 from .disclosure import disclose
@@ -54,6 +66,7 @@ __all__ = [
     "dsr_state",
     "errors",
     "finalize",
+    "funnel",
     "inequality",
     "isr",
     "isr_state",
@@ -63,6 +76,7 @@ __all__ = [
     "oap",
     "proportion",
     "rate",
+    "spc",
     "state",
     "transition",
 ]

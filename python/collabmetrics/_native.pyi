@@ -289,3 +289,22 @@ def state_finalize(
     curve: str | None = None,
 ) -> pa.Table: ...
 def inequality_individual_table(data: ArrowStreamExportable, options_json: str) -> pa.Table: ...
+# SPC: XmR points (summary=False) or the per-segment summary (summary=True).
+def spc_xmr(
+    data: ArrowStreamExportable,
+    value: str,
+    date: str,
+    options: dict[str, Any],
+    summary: bool,
+) -> pa.Table: ...
+
+# Funnel plots (options built by collabmetrics.funnel: enums by name, the limit as a number);
+# diagnostics travel in the schema metadata of the result.
+FUNNEL_SIGNIFICANCE_LABELS: list[str]
+
+def funnel_assess(
+    data: ArrowStreamExportable, options: dict[str, Any], columns: dict[str, str]
+) -> pa.Table: ...
+def funnel_limits(
+    data: ArrowStreamExportable, options: dict[str, Any], columns: dict[str, str]
+) -> pa.Table: ...

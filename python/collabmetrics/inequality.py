@@ -34,6 +34,7 @@ from ._frames import (
     from_arrow,
     group_names,
     levels,
+    number,
     same_length,
     to_arrow,
 )
@@ -229,7 +230,12 @@ def _counts(
         raise _native.invalid_argument(
             "numerator", "give both `numerator` and `denominator`, or neither"
         )
-    return (numerator, denominator, kind, None if multiplier is None else float(multiplier))
+    return (
+        numerator,
+        denominator,
+        kind,
+        None if multiplier is None else number(multiplier, "multiplier"),
+    )
 
 
 def sii(
@@ -635,7 +641,7 @@ def concentration_index(
         0.25
     """
     table = _table(outcome=outcome, rank=rank, weights=weights)
-    bounds_ = None if bounds is None else (float(bounds[0]), float(bounds[1]))
+    bounds_ = None if bounds is None else (number(bounds[0], "bounds"), number(bounds[1], "bounds"))
     return _native.inequality_concentration_index(table, correction, bounds_)
 
 

@@ -21,9 +21,9 @@ fn options<T: serde::de::DeserializeOwned>(json: &str) -> collabmetrics::Result<
 /// A pyarrow Table of a state.
 fn state_out<'py>(
     py: Python<'py>,
-    result: collabmetrics::Result<arrow_array::RecordBatch>,
+    result: PyResult<arrow_array::RecordBatch>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let batch = result.map_err(to_py)?;
+    let batch = result?;
     let schema = batch.schema();
     PyTable::try_new(vec![batch], schema)?.into_pyarrow(py)
 }
@@ -43,7 +43,7 @@ fn state_build<'py>(
     let kind: StateKind = kind.parse().map_err(to_py)?;
     let map: ColumnMap = columns.into_iter().collect();
     let options_json = options_json.to_owned();
-    let result = py.detach(move || {
+    let result = crate::detach(py, move || {
         let inputs: Vec<Option<Input>> = tables
             .into_iter()
             .map(|t| t.map(|t| input(t, &map)).transpose())
@@ -87,7 +87,7 @@ fn state_build<'py>(
 /// Merges states of one kind and options (see `collabmetrics::state::merge_states`).
 #[pyfunction]
 fn state_merge<'py>(py: Python<'py>, states: Vec<PyTable>) -> PyResult<Bound<'py, PyAny>> {
-    let result = py.detach(move || {
+    let result = crate::detach(py, move || {
         let batches = states
             .into_iter()
             .map(|t| input(t, &ColumnMap::new()).map(|i| i.batch().clone()))
@@ -111,7 +111,7 @@ fn state_finalize<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let curve: Option<CurveMethod> = curve.map(|c| c.parse()).transpose().map_err(to_py)?;
     let map: ColumnMap = columns.into_iter().collect();
-    let result = py.detach(move || {
+    let result = crate::detach(py, move || {
         let batch = input(state, &ColumnMap::new())?.batch().clone();
         let schema = batch.schema();
         let kind = state::kind_of(&schema)?;
@@ -147,7 +147,7 @@ fn inequality_individual_table<'py>(
     options_json: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
     let json = options_json.to_owned();
-    let result = py.detach(move || {
+    let result = crate::detach(py, move || {
         inequality::individual_table(&input(data, &ColumnMap::new())?, &options(&json)?)
     });
     table_out(py, result)

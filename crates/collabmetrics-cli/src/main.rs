@@ -1,17 +1,25 @@
 //! `collabmetrics`: the command-line program.
 //!
 //! `collabmetrics demo` prints the statistics of the built-in (synthetic) demo collaborative;
-//! `collabmetrics oap` and `collabmetrics transition` compute the metrics from an analyst's
-//! own extracts (CSV or Parquet).
+//! `collabmetrics oap`, `collabmetrics transition` and `collabmetrics funnel` compute the
+//! metrics from an analyst's own extracts (CSV or Parquet), and `collabmetrics spc` charts any
+//! measure's series.
 
 #![warn(missing_docs)]
+// No panic reachable from input: `unwrap`/`expect` are refused outside tests; each remaining
+// invariant is an `#[allow]` with the reason beside it.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 mod args;
 mod demo;
+mod demo_funnel;
+mod demo_spc;
+mod funnel_cmd;
 mod io;
 mod oap_cmd;
 mod publish;
 mod report;
+mod spc_cmd;
 mod transition_cmd;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -55,6 +63,13 @@ enum Command {
     /// Transition disengagement for 16–25s (cohorts T and B, T1–T9) from your own persons,
     /// referrals and care contacts extracts (CSV or Parquet).
     Transition(Box<transition_cmd::TransitionArgs>),
+    /// XmR (SPC) charts with Making Data Count rules for your own monthly (or any) series
+    /// (CSV or Parquet): one row per point, or per series and segment with --summary.
+    Spc(Box<spc_cmd::SpcArgs>),
+    /// Funnel plots (PHE / Fingertips, FunnelPlotR, Spiegelhalter exact) of your own table of
+    /// units (CSV or Parquet): one row per unit with limits and outlier flags, or the limits
+    /// table for drawing.
+    Funnel(Box<funnel_cmd::FunnelArgs>),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -67,7 +82,23 @@ enum Format {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
+    // A panic would be a bug in collabmetrics: the core's guard turns it into an internal
+    // error (its message and where), printed once as every other error is, with no Rust
+    // panic message or backtrace on standard error.
+    let result = collabmetrics::panic::catch(|| run(cli))
+        .unwrap_or_else(|internal| Err(internal.to_string()));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            io::stderr_line(&format!("collabmetrics: {e}"));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs the command; a failure is the message to print.
+fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
         Command::Demo {
             format,
             confidence,
@@ -87,19 +118,14 @@ fn main() -> ExitCode {
                 }
                 .map_err(|e| e.to_string())
             })
-            .map(|r| match format {
-                Format::Text => print!("{}", r.to_text()),
-                Format::Json => println!("{}", r.to_json()),
+            .and_then(|r| match format {
+                Format::Text => io::stdout(r.to_text().as_bytes()),
+                Format::Json => io::stdout(format!("{}\n", r.to_json()).as_bytes()),
             }),
         Command::Oap(args) => oap_cmd::run(&args),
         Command::Transition(args) => transition_cmd::run(&args),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("collabmetrics: {e}");
-            ExitCode::FAILURE
-        }
+        Command::Spc(args) => spc_cmd::run(&args),
+        Command::Funnel(args) => funnel_cmd::run(&args),
     }
 }
 

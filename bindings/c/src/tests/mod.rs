@@ -2,14 +2,18 @@
 //! the library target is named `collabmetrics` like the core, so an integration test could
 //! not tell the two apart.)
 
+mod cancel;
 mod defaults;
 mod disclosure;
 mod distance_table;
 mod errors;
+mod funnel;
+mod fuzz;
 mod grouped;
 mod inequality;
 mod oap;
 mod rowwise;
+mod spc;
 mod transition;
 
 use crate::{cm_last_error_code, cm_last_error_kind, cm_last_error_message, CmStatus};

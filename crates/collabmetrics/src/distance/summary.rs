@@ -117,25 +117,49 @@ pub(crate) struct Bin {
     pub weight_sq: f64,
 }
 
-/// One group's distances as bins of equal distance, ascending, with Σ w² over its records:
-/// everything a summary needs, and what a state stores.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// One group's distances as bins of equal distance, ascending, with Σ (w/unit)² over its
+/// records: everything a summary needs, and what a state stores.
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Binned {
     /// Distinct distances, ascending.
     pub bins: Vec<Bin>,
-    /// Σ w² over the records (their number without weights), for Kish's effective size.
+    /// Σ (w/unit)² over the records (their number without weights), for Kish's effective
+    /// size.
     pub weight_sq: f64,
+    /// A power of two the weights are divided by in `weight_sq` (that of the largest weight
+    /// on one machine, so Σw² cannot overflow; 1 for a state's whole weights): exact, so
+    /// Kish's n has the same bits whichever unit is taken, wherever neither overflows.
+    pub unit: f64,
+}
+
+impl Default for Binned {
+    fn default() -> Self {
+        Binned {
+            bins: Vec::new(),
+            weight_sq: 0.0,
+            unit: 1.0,
+        }
+    }
 }
 
 impl Binned {
     /// The bins of (distance, weight) pairs sorted by distance then weight: equal distances
     /// become one bin, their weights added in that order.
     pub(crate) fn of_sorted(rows: &[(f64, f64)]) -> Self {
-        let mut out = Binned::default();
+        let largest = rows.iter().fold(0.0f64, |m, r| m.max(r.1));
+        let unit = if largest.is_normal() {
+            f64::from_bits(largest.to_bits() & 0x7FF0_0000_0000_0000)
+        } else {
+            1.0
+        };
+        let mut out = Binned {
+            unit,
+            ..Binned::default()
+        };
         for &(km, w) in rows {
             // −0 km is 0 km (as a state's key is).
             let km = if km == 0.0 { 0.0 } else { km };
-            out.weight_sq += w * w;
+            out.weight_sq += (w / unit) * (w / unit);
             match out.bins.last_mut() {
                 Some(b) if b.km == km => {
                     b.records += 1;
@@ -165,7 +189,7 @@ pub(crate) fn summary_of_bins(
     check_threshold(options.threshold)?;
     let mut out = DistanceSummary::empty(groups.len(), options, weighted);
     for g in groups {
-        out.push(g, options, z);
+        out.push(g, options, z)?;
     }
     Ok(out)
 }
@@ -273,7 +297,7 @@ impl DistanceSummary {
     }
 
     /// Appends the statistics of one group's bins.
-    fn push(&mut self, g: &Binned, options: &SummaryOptions, z: f64) {
+    fn push(&mut self, g: &Binned, options: &SummaryOptions, z: f64) -> Result<()> {
         let (mut total, mut moment, mut beyond, mut n) = (0.0, 0.0, 0.0, 0u64);
         let mut bands = vec![0.0; options.bands.len()];
         for b in &g.bins {
@@ -285,43 +309,58 @@ impl DistanceSummary {
             }
             bands[options.bands.band_of(b.km)] += b.weight;
         }
+        if !total.is_finite() {
+            return Err(Error::invalid_argument(
+                "weight",
+                "a group's weights sum beyond the largest double (±1.8e308); rescale them",
+            ));
+        }
+        let mean = if total <= 0.0 {
+            f64::NAN
+        } else if moment.is_finite() {
+            moment / total
+        } else {
+            // Σ w·km overflowed although the mean cannot: weigh each distance by its share.
+            g.bins.iter().map(|b| (b.weight / total) * b.km).sum()
+        };
         let pairs: Vec<(f64, f64)> = g.bins.iter().map(|b| (b.km, b.weight)).collect();
         self.count.push(n as f64);
         self.weight_sum.push(total);
-        self.mean.push(if total > 0.0 {
-            moment / total
-        } else {
-            f64::NAN
-        });
+        self.mean.push(mean);
         self.median.push(quantile(&pairs, 0.5, total));
         self.p90.push(quantile(&pairs, 0.9, total));
         self.max.push(g.bins.last().map_or(f64::NAN, |b| b.km));
         let n = n as usize;
-        let (lower, upper) = match median_rank(n, options.confidence) {
+        let (lower, upper) = match median_rank(n, options.confidence)? {
             Some(k) if !self.weighted => (record_at(&g.bins, k), record_at(&g.bins, n - k + 1)),
             _ => (f64::NAN, f64::NAN),
         };
         self.median_lower.push(lower);
         self.median_upper.push(upper);
         self.count_beyond.push(beyond);
-        self.push_share(beyond, total, g.weight_sq, z);
+        let total_u = total / g.unit;
+        self.push_share(beyond, total, total_u * total_u / g.weight_sq, z);
         for (column, b) in self.bands.iter_mut().zip(bands) {
             column.push(b);
         }
+        Ok(())
     }
 
-    /// The share at or beyond the threshold with Wilson limits. Kish's effective sample size
-    /// (Σw)² / Σw² is n itself when every weight is 1.
-    fn push_share(&mut self, beyond: f64, total: f64, total_sq: f64, z: f64) {
+    /// The share at or beyond the threshold with Wilson limits, at Kish's effective sample
+    /// size `n_eff` = (Σw)² / Σw² (n itself when every weight is 1).
+    fn push_share(&mut self, beyond: f64, total: f64, n_eff: f64, z: f64) {
         if total <= 0.0 {
             self.share_beyond.push(f64::NAN);
             self.share_lower.push(f64::NAN);
             self.share_upper.push(f64::NAN);
             return;
         }
-        let n_eff = total * total / total_sq;
         // beyond × n_eff / total is exactly `beyond` when every weight is 1 (n_eff = total).
-        let (lower, upper) = wilson_limits(beyond * n_eff / total, n_eff, z);
+        let successes = match beyond * n_eff / total {
+            x if x.is_finite() => x,
+            _ => beyond / total * n_eff, // the product overflowed
+        };
+        let (lower, upper) = wilson_limits(successes, n_eff, z);
         self.share_beyond.push(beyond / total);
         self.share_lower.push(lower);
         self.share_upper.push(upper);

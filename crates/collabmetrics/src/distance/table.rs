@@ -513,6 +513,8 @@ fn count_nan(diagnostics: &mut Diagnostics, values: &[f64], reason: &str, action
 struct Builder {
     fields: Vec<Field>,
     columns: Vec<ArrayRef>,
+    /// Columns before this one are the input's own.
+    first_result: usize,
 }
 
 impl Builder {
@@ -529,12 +531,18 @@ impl Builder {
         Ok(Builder {
             fields: schema.fields().iter().map(|f| f.as_ref().clone()).collect(),
             columns: batch.columns().to_vec(),
+            first_result: batch.num_columns(),
         })
     }
 
     fn from_keys(keys: &[(Field, ArrayRef)]) -> Self {
-        let (fields, columns) = keys.iter().cloned().unzip();
-        Builder { fields, columns }
+        let (fields, columns): (Vec<Field>, Vec<ArrayRef>) = keys.iter().cloned().unzip();
+        let first_result = fields.len();
+        Builder {
+            fields,
+            columns,
+            first_result,
+        }
     }
 
     fn number(&mut self, name: &str, values: Vec<f64>) {
@@ -553,6 +561,7 @@ impl Builder {
     }
 
     fn finish(self, diagnostics: Diagnostics) -> Result<TableResult> {
+        crate::table::tidy::finite_columns(&self.fields, &self.columns, self.first_result)?;
         let table = RecordBatch::try_new(Arc::new(Schema::new(self.fields)), self.columns)
             .map_err(|e| Error::invalid_argument("table", e.to_string()))?;
         Ok(TableResult { table, diagnostics })

@@ -150,20 +150,20 @@ impl IndividualMeasure {
         self.check()?;
         d.check(self.needs_positive())?;
         match self {
-            IndividualMeasure::Gini => Ok(gini_of(d, corrected).gini),
-            IndividualMeasure::ShareRatio(s) => share_ratio_of(&gini_of(d, false).lorenz, s),
-            _ => Ok(self.of_pairs(&d.pairs)),
+            IndividualMeasure::Gini => Ok(gini_of(d, corrected)?.gini),
+            IndividualMeasure::ShareRatio(s) => share_ratio_of(&gini_of(d, false)?.lorenz, s),
+            _ => self.of_pairs(&d.pairs),
         }
     }
 
     /// An entropy-family measure of (value, weight) pairs in any order (checked values).
-    fn of_pairs(self, pairs: &[(f64, f64)]) -> f64 {
+    fn of_pairs(self, pairs: &[(f64, f64)]) -> Result<f64> {
         match self {
             IndividualMeasure::Theil => theil_of(pairs),
             IndividualMeasure::Mld => mld_of(pairs),
-            IndividualMeasure::Atkinson(e) => atkinson_of(pairs, e).atkinson,
+            IndividualMeasure::Atkinson(e) => Ok(atkinson_of(pairs, e)?.atkinson),
             IndividualMeasure::GeneralizedEntropy(a) => ge_of(pairs, a),
-            IndividualMeasure::Gini | IndividualMeasure::ShareRatio(_) => f64::NAN,
+            IndividualMeasure::Gini | IndividualMeasure::ShareRatio(_) => Ok(f64::NAN),
         }
     }
 
@@ -187,7 +187,7 @@ impl IndividualMeasure {
                         "all values are zero: the mean must be > 0",
                     ));
                 }
-                Ok(self.of_pairs(&pairs))
+                self.of_pairs(&pairs)
             }
         }
     }
@@ -247,14 +247,18 @@ pub fn bootstrap(
             format!("must be at least 100 (got {})", opts.reps),
         ));
     }
+    crate::limits::check_reps("reps", opts.reps)?;
+    crate::limits::check_resampled(values.len(), opts.reps)?;
     if let Some(w) = weights {
         check_len("weights", w.len(), "values", values.len())?;
     }
     let value = measure.compute(values, weights)?;
     let n = values.len();
+    let token = crate::cancel::current();
     let mut sims = (0..opts.reps)
         .into_par_iter()
         .map(|r| {
+            crate::cancel::scope_opt(token.as_ref(), crate::cancel::check)?;
             let mut rng = Rng::new(opts.seed, r as u64);
             let mut v = Vec::with_capacity(n);
             let mut w = Vec::with_capacity(if weights.is_some() { n } else { 0 });

@@ -6,15 +6,46 @@
 //! distribution, finishes to it bit for bit.
 
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 use crate::error::{check_len, Error, Result};
 use rayon::slice::ParallelSliceMut;
 
-/// Checks values (finite, ≥ 0, and > 0 when `positive`) and weights (finite, > 0); returns the
-/// weights (1 when absent).
-fn prepare(values: &[f64], weights: Option<&[f64]>, positive: bool) -> Result<Vec<f64>> {
+/// Values and weights checked and ready for the indices, which are all unchanged by a common
+/// factor on the values or on the weights: `v` are the values divided by `unit` (1 unless
+/// their weighted sum would overflow), `w` the weights (1 when absent; also divided by a power
+/// of two when their sum would overflow).
+struct Prepared<'a> {
+    v: Cow<'a, [f64]>,
+    w: Vec<f64>,
+    unit: f64,
+}
+
+impl Prepared<'_> {
+    /// The distribution of the prepared values (weighted when `weighted`).
+    fn distribution(&self, weighted: bool) -> Distribution {
+        Distribution::of(&self.v, weighted.then_some(self.w.as_slice()))
+    }
+}
+
+/// The power of two of `x`'s exponent (1 for zero and subnormals): an exact divisor.
+fn exponent_unit(x: f64) -> f64 {
+    if x.is_normal() {
+        f64::from_bits(x.to_bits() & 0x7FF0_0000_0000_0000)
+    } else {
+        1.0
+    }
+}
+
+fn largest(x: impl Iterator<Item = f64>) -> f64 {
+    x.fold(0.0f64, f64::max)
+}
+
+/// Checks values (finite, ≥ 0, and > 0 when `positive`) and weights (finite, > 0); see
+/// [`Prepared`].
+fn prepare<'a>(values: &'a [f64], weights: Option<&[f64]>, positive: bool) -> Result<Prepared<'a>> {
     check_values(values, positive)?;
-    let w = match weights {
+    let mut w = match weights {
         Some(w) => {
             check_len("weights", w.len(), "values", values.len())?;
             check_weights(w)?;
@@ -22,9 +53,56 @@ fn prepare(values: &[f64], weights: Option<&[f64]>, positive: bool) -> Result<Ve
         }
         None => vec![1.0; values.len()],
     };
+    // Every index is unchanged by a common factor on the weights or on the values. Weights are
+    // divided by the power of two of the largest (exact: the same bits, but sums and products
+    // of weights cannot overflow); values too when their weighted sum would overflow.
+    let wu = exponent_unit(largest(w.iter().copied()));
+    if wu != 1.0 {
+        for x in &mut w {
+            *x /= wu;
+        }
+    }
     let total: f64 = values.iter().zip(&w).map(|(v, w)| v * w).sum();
     check_total(total)?;
-    Ok(w)
+    if total.is_finite() {
+        return Ok(Prepared {
+            v: Cow::Borrowed(values),
+            w,
+            unit: 1.0,
+        });
+    }
+    let vu = exponent_unit(largest(values.iter().copied()));
+    Ok(Prepared {
+        v: Cow::Owned(values.iter().map(|v| v / vu).collect()),
+        w,
+        unit: vu,
+    })
+}
+
+/// (value, weight) pairs ready for the sums, as [`prepare`] makes values and weights: weights
+/// divided by the power of two of the largest, values too when Σ w·y would overflow (then
+/// the values' unit is returned, else 1). Exact powers of two: where nothing overflows, every
+/// index has the same bits as on the pairs as given.
+fn ready(pairs: &[(f64, f64)]) -> (Cow<'_, [(f64, f64)]>, f64) {
+    let wu = exponent_unit(largest(pairs.iter().map(|p| p.1)));
+    let total: f64 = pairs.iter().map(|&(v, w)| v * (w / wu)).sum();
+    if wu == 1.0 && total.is_finite() {
+        return (Cow::Borrowed(pairs), 1.0);
+    }
+    let vu = if total.is_finite() {
+        1.0
+    } else {
+        exponent_unit(largest(pairs.iter().map(|p| p.0)))
+    };
+    let scaled = pairs.iter().map(|&(v, w)| (v / vu, w / wu)).collect();
+    (Cow::Owned(scaled), vu)
+}
+
+/// The pairs with their values divided by the power of two of the largest (for the Gini,
+/// whose pairwise sums can overflow although Σ w·y does not).
+fn values_scaled(pairs: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let vu = exponent_unit(largest(pairs.iter().map(|p| p.0)));
+    pairs.iter().map(|&(v, w)| (v / vu, w)).collect()
 }
 
 /// Values must be finite and ≥ 0 (> 0 when `positive`): an error naming the first that is not.
@@ -127,11 +205,6 @@ impl Distribution {
         }
     }
 
-    /// Σ w.
-    fn weight(&self) -> f64 {
-        weight(&self.pairs)
-    }
-
     /// Σ w y.
     fn total(&self) -> f64 {
         self.pairs.iter().map(|(v, w)| v * w).sum()
@@ -177,12 +250,9 @@ pub struct GiniResult {
 /// O(n log n); `corrected` multiplies by n/(n − 1) (unit weights only). The Lorenz curve has
 /// one point per distinct value (records of equal value lie on one straight segment).
 pub fn gini(values: &[f64], weights: Option<&[f64]>, corrected: bool) -> Result<GiniResult> {
-    let w = prepare(values, weights, false)?;
+    let p = prepare(values, weights, false)?;
     check_corrected(corrected, weights.is_some(), values.len())?;
-    Ok(gini_of(
-        &Distribution::of(values, weights.map(|_| w.as_slice())),
-        corrected,
-    ))
+    gini_of(&p.distribution(weights.is_some()), corrected)
 }
 
 fn check_corrected(corrected: bool, weighted: bool, n: usize) -> Result<()> {
@@ -202,11 +272,24 @@ fn check_corrected(corrected: bool, weighted: bool, n: usize) -> Result<()> {
 }
 
 /// The Gini coefficient and Lorenz curve of a distribution.
-pub(crate) fn gini_of(d: &Distribution, corrected: bool) -> GiniResult {
-    let (spread, lorenz) = lorenz_pass(&d.pairs, d.weight(), d.total());
+pub(crate) fn gini_of(d: &Distribution, corrected: bool) -> Result<GiniResult> {
+    let (pairs, _) = ready(&d.pairs);
+    let mut out = gini_pass(&pairs, d.records, corrected);
+    if !out.gini.is_finite() {
+        // Values near the largest double overflow the pairwise sums: again on scaled values.
+        out = gini_pass(&values_scaled(&pairs), d.records, corrected);
+    }
+    finite("gini", out.gini)?;
+    Ok(out)
+}
+
+fn gini_pass(pairs: &[(f64, f64)], records: usize, corrected: bool) -> GiniResult {
+    let sw = weight(pairs);
+    let total: f64 = pairs.iter().map(|(v, w)| v * w).sum();
+    let (spread, lorenz) = lorenz_pass(pairs, sw, total);
     let mut g = spread;
     if corrected {
-        let n = d.records as f64;
+        let n = records as f64;
         g *= n / (n - 1.0);
     }
     GiniResult { gini: g, lorenz }
@@ -236,7 +319,14 @@ pub(crate) fn lorenz_pass(sorted: &[(f64, f64)], sw: f64, total: f64) -> (f64, L
         population_share: ps,
         value_share: vs,
     };
-    (spread / (sw * total), lorenz)
+    // (W Σwy may overflow where the Gini does not: then one factor at a time.)
+    let d = sw * total;
+    let g = if d.is_finite() {
+        spread / d
+    } else {
+        spread / sw / total
+    };
+    (g, lorenz)
 }
 
 /// Theil T = Σ w_i (y_i/ȳ) ln(y_i/ȳ) / Σ w_i (0 · ln 0 = 0).
@@ -245,10 +335,8 @@ pub(crate) fn lorenz_pass(sorted: &[(f64, f64)], sw: f64, total: f64) -> (f64, L
 /// zeros and the setting average) see [`crate::inequality::Measure::Ti`]; with population
 /// weights and neither convention in play, the two agree.
 pub fn theil(values: &[f64], weights: Option<&[f64]>) -> Result<f64> {
-    let w = prepare(values, weights, false)?;
-    Ok(theil_of(
-        &Distribution::of(values, weights.map(|_| w.as_slice())).pairs,
-    ))
+    let p = prepare(values, weights, false)?;
+    theil_of(&p.distribution(weights.is_some()).pairs)
 }
 
 /// Each value's relative deviation from the weighted mean, x = y/ȳ − 1, with the total weight.
@@ -264,7 +352,11 @@ fn deviations(pairs: &[(f64, f64)]) -> (impl Iterator<Item = (f64, f64)> + '_, f
 }
 
 /// Theil T of (value, weight) pairs.
-pub(crate) fn theil_of(pairs: &[(f64, f64)]) -> f64 {
+pub(crate) fn theil_of(pairs: &[(f64, f64)]) -> Result<f64> {
+    finite("theil", theil_pairs(&ready(pairs).0))
+}
+
+fn theil_pairs(pairs: &[(f64, f64)]) -> f64 {
     // r ln r − (r − 1) = (1 + x) ln(1 + x) − x; at r = 0 it is 1 (0 · ln 0 = 0).
     let (d, sw) = deviations(pairs);
     d.map(|(x, w)| {
@@ -282,14 +374,16 @@ pub(crate) fn theil_of(pairs: &[(f64, f64)]) -> f64 {
 ///
 /// HEAT's grouped MLD (× 1000) is [`crate::inequality::Measure::Mld`]; see [`theil`].
 pub fn mld(values: &[f64], weights: Option<&[f64]>) -> Result<f64> {
-    let w = prepare(values, weights, true)?;
-    Ok(mld_of(
-        &Distribution::of(values, weights.map(|_| w.as_slice())).pairs,
-    ))
+    let p = prepare(values, weights, true)?;
+    mld_of(&p.distribution(weights.is_some()).pairs)
 }
 
 /// MLD of (value, weight) pairs.
-pub(crate) fn mld_of(pairs: &[(f64, f64)]) -> f64 {
+pub(crate) fn mld_of(pairs: &[(f64, f64)]) -> Result<f64> {
+    finite("mld", mld_pairs(&ready(pairs).0))
+}
+
+fn mld_pairs(pairs: &[(f64, f64)]) -> f64 {
     // −ln r + (r − 1) = x − ln(1 + x).
     let (d, sw) = deviations(pairs);
     d.map(|(x, w)| w * (x - x.ln_1p())).sum::<f64>() / sw
@@ -314,22 +408,79 @@ pub(crate) fn check_alpha(alpha: f64) -> Result<()> {
 /// GE(1) = Theil T. Values must be > 0 when α ≤ 0.
 pub fn generalized_entropy(values: &[f64], weights: Option<&[f64]>, alpha: f64) -> Result<f64> {
     check_alpha(alpha)?;
-    let w = prepare(values, weights, alpha <= 0.0)?;
-    Ok(ge_of(
-        &Distribution::of(values, weights.map(|_| w.as_slice())).pairs,
-        alpha,
-    ))
+    let p = prepare(values, weights, alpha <= 0.0)?;
+    ge_of(&p.distribution(weights.is_some()).pairs, alpha)
 }
 
 /// GE(α) of (value, weight) pairs.
-pub(crate) fn ge_of(pairs: &[(f64, f64)], alpha: f64) -> f64 {
+pub(crate) fn ge_of(pairs: &[(f64, f64)], alpha: f64) -> Result<f64> {
+    ge_pairs(&ready(pairs).0, alpha)
+}
+
+/// GE(α) of ready pairs: the stable sums below, and where those overflow (a large |α|), the
+/// mean of r^α in log space; an error when GE itself is beyond a double.
+fn ge_pairs(pairs: &[(f64, f64)], alpha: f64) -> Result<f64> {
     if alpha == 0.0 {
-        return mld_of(pairs);
+        return finite("ge", mld_pairs(pairs));
     }
     if alpha == 1.0 {
-        return theil_of(pairs);
+        return finite("ge", theil_pairs(pairs));
     }
-    power_deviation(pairs, alpha) / (alpha * (alpha - 1.0))
+    let direct = power_deviation(pairs, alpha) / alpha / (alpha - 1.0);
+    if direct.is_finite() {
+        return Ok(direct);
+    }
+    // ln of the weighted mean of r^α; GE = (e^L − 1) / (α(α − 1)).
+    let l = log_mean_power(pairs, alpha);
+    let ge = if l < 700.0 {
+        l.exp_m1() / alpha / (alpha - 1.0)
+    } else {
+        // e^L − 1 = e^L here, and α(α − 1) > 0 (a mean of r^α above 1 needs α > 1 or α < 0).
+        (l - alpha.abs().ln() - (alpha - 1.0).abs().ln()).exp()
+    };
+    if ge.is_finite() {
+        Ok(ge)
+    } else {
+        Err(Error::invalid_argument(
+            "alpha",
+            format!(
+                "GE({}) of these values is beyond the largest double (±1.8e308); use an α \
+                 nearer [−1, 2]",
+                crate::error::format_value(alpha)
+            ),
+        ))
+    }
+}
+
+/// ln(Σ w (y/ȳ)^a / Σ w), summed in log space (no overflow for any a); values of 0 add
+/// nothing for a > 0 (and do not occur for a ≤ 0).
+fn log_mean_power(pairs: &[(f64, f64)], a: f64) -> f64 {
+    let sw = weight(pairs);
+    let m = pairs.iter().map(|(v, w)| v * w).sum::<f64>() / sw;
+    let terms = || {
+        pairs
+            .iter()
+            .filter(|(y, _)| *y > 0.0)
+            .map(move |&(y, w)| w.ln() + a * (y / m).ln())
+    };
+    let top = terms().fold(f64::NEG_INFINITY, f64::max);
+    if top == f64::NEG_INFINITY {
+        return f64::NEG_INFINITY;
+    }
+    let sum: f64 = terms().map(|t| (t - top).exp()).sum();
+    top + sum.ln() - sw.ln()
+}
+
+/// `Ok(v)` for a finite index, else an error saying so.
+fn finite(what: &str, v: f64) -> Result<f64> {
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(Error::invalid_argument(
+            "values",
+            format!("the {what} index of these values is beyond the largest double"),
+        ))
+    }
 }
 
 /// Atkinson index and the equally distributed equivalent it is built on.
@@ -352,30 +503,43 @@ pub(crate) fn check_epsilon(epsilon: f64) -> Result<()> {
 /// for ε = 1; ε ≥ 0 (ε = 0 gives 0). Values must be > 0 when ε ≥ 1.
 pub fn atkinson(values: &[f64], weights: Option<&[f64]>, epsilon: f64) -> Result<AtkinsonResult> {
     check_epsilon(epsilon)?;
-    let w = prepare(values, weights, epsilon >= 1.0)?;
-    Ok(atkinson_of(
-        &Distribution::of(values, weights.map(|_| w.as_slice())).pairs,
-        epsilon,
-    ))
+    let p = prepare(values, weights, epsilon >= 1.0)?;
+    let out = atkinson_of(&p.distribution(weights.is_some()).pairs, epsilon)?;
+    Ok(AtkinsonResult {
+        atkinson: out.atkinson,
+        ede: finite("atkinson", out.ede * p.unit)?,
+    })
 }
 
 /// Atkinson(ε) of (value, weight) pairs.
-pub(crate) fn atkinson_of(pairs: &[(f64, f64)], epsilon: f64) -> AtkinsonResult {
-    let m = pairs.iter().map(|(v, w)| v * w).sum::<f64>() / weight(pairs);
+pub(crate) fn atkinson_of(pairs: &[(f64, f64)], epsilon: f64) -> Result<AtkinsonResult> {
+    let (pairs, unit) = ready(pairs);
+    let m = pairs.iter().map(|(v, w)| v * w).sum::<f64>() / weight(&pairs);
     // EDE/ȳ = exp(−MLD) for ε = 1, else (1 + s)^(1/(1 − ε)) with s the mean of r^(1−ε) − 1:
     // both through exp_m1/ln_1p, so nearly equal values keep their digits.
-    let atkinson = if epsilon == 0.0 {
+    let mut atkinson = if epsilon == 0.0 {
         0.0 // EDE = ȳ exactly
     } else if epsilon == 1.0 {
-        -(-mld_of(pairs)).exp_m1()
+        -(-mld_pairs(&pairs)).exp_m1()
     } else {
         let e = 1.0 - epsilon;
-        -(power_deviation(pairs, e).ln_1p() / e).exp_m1()
+        let s = power_deviation(&pairs, e);
+        if s.is_finite() {
+            -(s.ln_1p() / e).exp_m1()
+        } else {
+            f64::NAN
+        }
     };
-    AtkinsonResult {
-        atkinson,
-        ede: m * (1.0 - atkinson),
+    if !atkinson.is_finite() {
+        // A large ε overflows r^(1−ε): ln EDE/ȳ = ln(mean of r^(1−ε)) / (1 − ε), in log space.
+        let e = 1.0 - epsilon;
+        atkinson = -(log_mean_power(&pairs, e) / e).exp_m1();
     }
+    let atkinson = finite("atkinson", atkinson)?;
+    Ok(AtkinsonResult {
+        atkinson,
+        ede: finite("atkinson", m * (1.0 - atkinson))? * unit,
+    })
 }
 
 pub(crate) fn check_share(share: f64) -> Result<()> {
@@ -405,7 +569,7 @@ pub(crate) fn share_ratio_of(lorenz: &Lorenz, share: f64) -> Result<f64> {
             "the bottom share holds nothing: the ratio is infinite",
         ));
     }
-    Ok((1.0 - l(1.0 - share)) / bottom)
+    finite("share ratio", (1.0 - l(1.0 - share)) / bottom)
 }
 
 /// The Lorenz curve at population share q (linear between points).
@@ -449,8 +613,11 @@ pub fn decompose(
     alpha: f64,
 ) -> Result<Decomposition> {
     check_len("group", group.len(), "values", values.len())?;
-    let w = prepare(values, weights, alpha <= 0.0)?;
-    let total = generalized_entropy(values, Some(&w), alpha)?;
+    check_alpha(alpha)?;
+    let p = prepare(values, weights, alpha <= 0.0)?;
+    let (values, w) = (&p.v[..], &p.w);
+    let ge_w = |v: &[f64], w: &[f64]| ge_of(&Distribution::of(v, Some(w)).pairs, alpha);
+    let total = ge_w(values, w)?;
     let mut labels: Vec<String> = Vec::new();
     let mut index = std::collections::HashMap::new();
     let mut members: Vec<Vec<usize>> = Vec::new();
@@ -463,7 +630,7 @@ pub fn decompose(
         members[k].push(i);
     }
     let sw: f64 = w.iter().sum();
-    let sv: f64 = values.iter().zip(&w).map(|(v, w)| v * w).sum();
+    let sv: f64 = values.iter().zip(w).map(|(v, w)| v * w).sum();
     let mut within = 0.0;
     let mut means = Vec::new();
     let mut gw = Vec::new();
@@ -479,18 +646,23 @@ pub fn decompose(
                 message: "all values are zero: the group's mean must be > 0".into(),
             });
         }
-        let ge = generalized_entropy(&v, Some(&ww), alpha)?;
+        let ge = ge_w(&v, &ww)?;
         let q = wsum / sw;
         let s = vsum / sv;
-        within += q.powf(1.0 - alpha) * s.powf(alpha) * ge;
+        let mut share = q.powf(1.0 - alpha) * s.powf(alpha);
+        if !share.is_finite() {
+            // A large |α| overflows one power while the product is modest: in logs.
+            share = ((1.0 - alpha) * q.ln() + alpha * s.ln()).exp();
+        }
+        within += share * ge;
         means.push(vsum / wsum);
         gw.push(wsum);
         group_index.push(ge);
     }
-    let between = generalized_entropy(&means, Some(&gw), alpha)?;
+    let between = ge_w(&means, &gw)?;
     Ok(Decomposition {
         total,
-        within,
+        within: finite("within-group GE", within)?,
         between,
         groups: labels,
         group_index,
@@ -523,7 +695,8 @@ pub fn concentration_index(
     bounds: Option<(f64, f64)>,
 ) -> Result<f64> {
     check_len("rank_by", rank_by.len(), "outcome", outcome.len())?;
-    let w = prepare(outcome, weights, false)?;
+    let p = prepare(outcome, weights, false)?;
+    let (outcome_scaled, w) = (&p.v[..], &p.w);
     for (i, &x) in rank_by.iter().enumerate() {
         if !x.is_finite() {
             return Err(Error::invalid_value("rank_by", i, x, "must be finite"));
@@ -549,17 +722,18 @@ pub fn concentration_index(
         cum += tw;
         k = e;
     }
-    let wmean = |v: &[f64]| v.iter().zip(&w).map(|(v, w)| v * w).sum::<f64>() / sw;
-    let hbar = wmean(outcome);
-    let rbar = wmean(&rank);
-    let cov: f64 = outcome
+    let hbar = wmean(outcome_scaled, w);
+    let rbar = wmean(&rank, w);
+    let cov: f64 = outcome_scaled
         .iter()
         .zip(&rank)
-        .zip(&w)
+        .zip(w)
         .map(|((h, r), w)| w * (h - hbar) * (r - rbar))
         .sum::<f64>()
         / sw;
-    let c = 2.0 * cov / hbar;
+    let c = finite("concentration", 2.0 * cov / hbar)?;
+    // The mean on the outcome's own scale, for the corrections.
+    let hbar = hbar * p.unit;
     let need = |name: &str| {
         bounds.ok_or_else(|| {
             Error::invalid_argument("bounds", format!("{name} needs the outcome's bounds"))
@@ -576,7 +750,13 @@ pub fn concentration_index(
                 ));
             }
             check_bounds(outcome, a, b)?;
-            Ok(c / (1.0 - hbar))
+            if hbar >= 1.0 {
+                return Err(Error::invalid_argument(
+                    "outcome",
+                    "every outcome is 1: Wagstaff's correction divides by 1 − mean = 0",
+                ));
+            }
+            finite("Wagstaff concentration", c / (1.0 - hbar))
         }
         ConcentrationCorrection::Erreygers => {
             let (a, b) = need("erreygers")?;
@@ -587,9 +767,14 @@ pub fn concentration_index(
                 ));
             }
             check_bounds(outcome, a, b)?;
-            Ok(4.0 * hbar * c / (b - a))
+            finite("Erreygers concentration", 4.0 * hbar * c / (b - a))
         }
     }
+}
+
+fn wmean(values: &[f64], w: &[f64]) -> f64 {
+    let sw: f64 = w.iter().sum();
+    values.iter().zip(w).map(|(v, w)| v * w).sum::<f64>() / sw
 }
 
 fn check_bounds(h: &[f64], a: f64, b: f64) -> Result<()> {

@@ -2,7 +2,6 @@
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use statrs::distribution::{ContinuousCDF, Normal};
 
 use super::grouped::{group_error, ridits, shares, sorted_by_order, validate, Needs, Subgroup};
 use super::rng::Rng;
@@ -181,6 +180,15 @@ fn check_options(opts: &SiiOptions) -> Result<()> {
             ),
         ));
     }
+    crate::limits::check_reps("reps", opts.reps)?;
+    // Up to three replicate vectors of 8 bytes each, on every thread of the pool at once.
+    let threads = rayon::current_num_threads().max(1) as u128;
+    crate::limits::check_memory(
+        "reps",
+        "the simulation's replicates",
+        opts.reps as u128 * threads,
+        24,
+    )?;
     Ok(())
 }
 
@@ -198,10 +206,11 @@ pub fn sii(groups: &[Subgroup], opts: &SiiOptions) -> Result<SiiResult> {
 /// [`sii`] for many subgroup tables at once (e.g. every area × period), in parallel. Table i
 /// draws from stream i of the seed, so the results do not depend on the number of threads.
 pub fn sii_batch(tables: &[Vec<Subgroup>], opts: &SiiOptions) -> Vec<Result<SiiResult>> {
+    let token = crate::cancel::current();
     tables
         .par_iter()
         .enumerate()
-        .map(|(i, t)| sii_stream(t, opts, i as u64))
+        .map(|(i, t)| crate::cancel::scope_opt(token.as_ref(), || sii_stream(t, opts, i as u64)))
         .collect()
 }
 
@@ -240,10 +249,10 @@ pub(crate) fn sii_stream(groups: &[Subgroup], opts: &SiiOptions, stream: u64) ->
         reps: opts.reps,
     };
     if opts.reps == 0 {
-        return Ok(out);
+        return finite_result(out);
     }
     // Standard errors on the drawing scale (transformed for rates and proportions).
-    let z_lim = Normal::standard().inverse_cdf((1.0 + opts.limits_confidence) / 2.0);
+    let z_lim = crate::stats::z_value(opts.limits_confidence)?;
     let mut se = Vec::with_capacity(g.len());
     for s in &g {
         let v = match (s.se, s.lower, s.upper) {
@@ -274,7 +283,9 @@ pub(crate) fn sii_stream(groups: &[Subgroup], opts: &SiiOptions, stream: u64) ->
     let mut riis = vec![0.0; if opts.transform { 0 } else { n }];
     let mut rms = vec![0.0; if opts.rii_mean_interval { n } else { 0 }];
     let mut draw = vec![0.0; g.len()];
+    let mut tick = crate::cancel::Ticker::new(1024);
     for r in 0..n {
+        tick.tick()?;
         for j in 0..g.len() {
             let d = t[j] + se[j] * rng.ziggurat_normal();
             draw[j] = if opts.transform { d } else { vt.back(d) };
@@ -330,7 +341,40 @@ pub(crate) fn sii_stream(groups: &[Subgroup], opts: &SiiOptions, stream: u64) ->
         };
         out.limits.push(lim);
     }
-    Ok(out)
+    finite_result(out)
+}
+
+/// Refuses a result holding an infinity or NaN: finite input gives finite results or this
+/// error (an RII whose fitted value at rank 0 is 0, or draws beyond the largest double from a
+/// standard error too large for the drawing scale).
+fn finite_result(out: SiiResult) -> Result<SiiResult> {
+    let mut parts = vec![
+        ("SII", out.sii),
+        ("RII", out.rii),
+        ("intercept", out.intercept),
+        ("RII_MEAN", out.rii_mean),
+    ];
+    for l in &out.limits {
+        parts.extend([
+            ("SII's lower limit", l.sii_lower),
+            ("SII's upper limit", l.sii_upper),
+            ("RII's lower limit", l.rii_lower),
+            ("RII's upper limit", l.rii_upper),
+        ]);
+        parts.extend(l.rii_mean_lower.map(|v| ("RII_MEAN's lower limit", v)));
+        parts.extend(l.rii_mean_upper.map(|v| ("RII_MEAN's upper limit", v)));
+    }
+    match parts.iter().find(|(_, v)| !v.is_finite()) {
+        None => Ok(out),
+        Some((what, _)) => Err(Error::invalid_argument(
+            "values",
+            format!(
+                "the {what} is not a finite number for these subgroups (a fitted value or mean \
+                 of 0 divides it, or a standard error too large for the drawing scale takes \
+                 the simulated values beyond the largest double)"
+            ),
+        )),
+    }
 }
 
 /// The k-th smallest (0-based) of `x`, reordering `x` (O(n), no full sort).

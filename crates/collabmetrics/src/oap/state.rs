@@ -141,7 +141,7 @@ pub fn state(
         }
         None => None,
     };
-    let (first_month, cells) = Cells::of(start, end, opts, n_groups);
+    let (first_month, cells) = Cells::of(start, end, opts, n_groups)?;
     let n_months = cells.n_months;
     let monthly = match &mut spells {
         Some(sp) => {
@@ -151,18 +151,21 @@ pub fn state(
                 first_month,
                 n_months,
                 opts.data_cutoff,
-            )
+            )?
         }
         None => Monthly::zeroed(first_month, n_months, n_groups),
     };
-    let adm_monthly = adm.as_ref().map(|a| {
-        accumulate(
-            &a.as_spells(n_groups),
-            first_month,
-            n_months,
-            opts.data_cutoff,
-        )
-    });
+    let adm_monthly = adm
+        .as_ref()
+        .map(|a| {
+            accumulate(
+                &a.as_spells(n_groups),
+                first_month,
+                n_months,
+                opts.data_cutoff,
+            )
+        })
+        .transpose()?;
     let layout = layout(opts, &fields(&keys))?;
 
     // Month rows: group-major, every counted month.
@@ -250,7 +253,7 @@ pub fn finalize(
     let (first, group_of) = view.groups(&names, &rows)?;
     let keys = view.keys(&names, &first)?;
     let n_groups = first.len();
-    let (first_month, cells) = Cells::of(start, end, opts, n_groups);
+    let (first_month, cells) = Cells::of(start, end, opts, n_groups)?;
     let n_months = cells.n_months;
     let month_index = |row: usize| -> Result<usize> {
         let m = view.int32(MONTH, row).map(|d| month_of(d) - first_month);

@@ -11,8 +11,8 @@ use crate::stats::{
 };
 use crate::table::tidy::Tidy;
 use crate::table::{
-    format_date, ColumnKind, ColumnSpec, Derived, DerivedKind, Diagnostics, Groups, Input, Roles,
-    TableResult,
+    check_date_option, format_date, ColumnKind, ColumnSpec, Derived, DerivedKind, Diagnostics,
+    Groups, Input, Roles, TableResult,
 };
 use arrow_schema::Field;
 use serde::{Deserialize, Serialize};
@@ -196,7 +196,7 @@ pub fn measures(
         }
         None => None,
     };
-    let (first_month, layout) = Cells::of(start, end, opts, n_groups);
+    let (first_month, layout) = Cells::of(start, end, opts, n_groups)?;
     let n_months = layout.n_months;
     spells.group = spells.rows.iter().map(|&r| groups.codes[r]).collect();
     let monthly = accumulate(
@@ -204,15 +204,18 @@ pub fn measures(
         first_month,
         n_months,
         opts.data_cutoff,
-    );
-    let adm_monthly = adm.as_ref().map(|a| {
-        accumulate(
-            &a.as_spells(n_groups),
-            first_month,
-            n_months,
-            opts.data_cutoff,
-        )
-    });
+    )?;
+    let adm_monthly = adm
+        .as_ref()
+        .map(|a| {
+            accumulate(
+                &a.as_spells(n_groups),
+                first_month,
+                n_months,
+                opts.data_cutoff,
+            )
+        })
+        .transpose()?;
 
     let pops = match population {
         Some(p) => Some(
@@ -338,6 +341,11 @@ pub(super) fn check_options(opts: &OapOptions) -> Result<(i32, i32)> {
     let end = opts
         .end
         .ok_or_else(|| required("end", "the last reporting month (any date in it)"))?;
+    check_date_option("start", start)?;
+    check_date_option("end", end)?;
+    if let Some(c) = opts.data_cutoff {
+        check_date_option("data_cutoff", c)?;
+    }
     if end < start {
         return Err(Error::invalid_argument(
             "end",
@@ -772,16 +780,29 @@ pub(super) struct Cells {
 
 impl Cells {
     /// The counted months (from the first window's first month) and the cells of `opts`.
-    pub(super) fn of(start: i32, end: i32, opts: &OapOptions, n_groups: usize) -> (i32, Self) {
+    pub(super) fn of(
+        start: i32,
+        end: i32,
+        opts: &OapOptions,
+        n_groups: usize,
+    ) -> Result<(i32, Self)> {
         let first_month = month_of(start) - (opts.window.months() - 1);
         let n_months = (month_of(end) - first_month + 1) as usize;
+        // Every (group, month) cell holds a dozen counts for the placements, as many for the
+        // admissions, and a row of the result: refused before allocating when too many.
+        crate::limits::check_memory(
+            "by",
+            &format!("{n_months} months × {n_groups} groups"),
+            n_months as u128 * n_groups.max(1) as u128,
+            256,
+        )?;
         let cells = Cells {
             first_report: (month_of(start) - first_month) as usize,
             n_months,
             n_groups,
             w: opts.window.months() as usize,
         };
-        (first_month, cells)
+        Ok((first_month, cells))
     }
 
     /// Number of reported cells.

@@ -86,6 +86,8 @@ pub fn dsr(
     let n_bands = standard.len();
 
     // cells[g * n_bands + b] = (O, n) of band b of group g; seen: 1 + the row that gave it.
+    let n_cells = (n_groups as u128) * (n_bands as u128);
+    crate::limits::check_memory("n_groups", "the groups' age bands", n_cells, 32)?;
     let mut seen = vec![0usize; n_groups * n_bands];
     let mut cells = vec![None; n_groups * n_bands];
     for i in 0..n {
@@ -148,13 +150,30 @@ pub(crate) fn dsr_of_cells(
     let mut sum_n = vec![0.0; n_groups];
     let mut sum_wr = vec![0.0; n_groups];
     let mut sum_w2r = vec![0.0; n_groups];
+    let mut var_unit = vec![0.0f64; n_groups];
+    // Every cell is present (checked above); a missing one would add nothing.
+    let cell = |g: usize, b: usize| cells[g * n_bands + b].unwrap_or((0.0, 1.0));
     for g in 0..n_groups {
         for (b, &w) in weights.iter().enumerate() {
-            let (o, pop) = cells[g * n_bands + b].unwrap_or((0.0, 1.0));
+            let (o, pop) = cell(g, b);
             sum_o[g] += o;
             sum_n[g] += pop;
             sum_wr[g] += w * o / pop;
-            sum_w2r[g] += w * w * o / (pop * pop);
+            var_unit[g] = var_unit[g].max(w / pop);
+        }
+        // Σ w²·O/n² overflows for populations below about 1e-154 although the limits need
+        // only its square root: each term is taken over the square of the power of two of the
+        // group's largest w/n (exact, so the same bits wherever the plain sum is finite).
+        let u = var_unit[g];
+        var_unit[g] = if u.is_normal() {
+            f64::from_bits(u.to_bits() & 0x7FF0_0000_0000_0000)
+        } else {
+            1.0
+        };
+        for (b, &w) in weights.iter().enumerate() {
+            let (o, pop) = cell(g, b);
+            let r = w / pop / var_unit[g];
+            sum_w2r[g] += r * r * o;
         }
     }
 
@@ -176,11 +195,21 @@ pub(crate) fn dsr_of_cells(
         let var = sum_w2r[g] / (total_w * total_w);
         let (ol, ou, method) = limits.limits(o);
         let (lower, upper) = if o > 0.0 {
-            let scale = (var / o).sqrt();
+            let scale = (var / o).sqrt() * var_unit[g];
             (value + scale * (ol - o), value + scale * (ou - o))
         } else {
             (0.0, f64::NAN)
         };
+        let row = [
+            ("total count", o),
+            ("total population", out.total_population[g]),
+            ("rate", value * m),
+            ("lower limit", lower * m),
+        ];
+        super::check_finite_group(g, group_label, &row)?;
+        if o > 0.0 {
+            super::check_finite_group(g, group_label, &[("upper limit", upper * m)])?;
+        }
         out.value.push(value * m);
         out.lower.push(lower * m);
         out.upper.push(upper * m);

@@ -10,13 +10,20 @@ use std::sync::Arc;
 pub(crate) struct Tidy {
     fields: Vec<Field>,
     columns: Vec<ArrayRef>,
+    /// Columns before this one are the input's own (not checked by [`finite_columns`]).
+    first_result: usize,
 }
 
 impl Tidy {
     /// Key columns as they are (one element per row).
     pub(crate) fn from_keys(keys: &[(Field, ArrayRef)]) -> Self {
-        let (fields, columns) = keys.iter().cloned().unzip();
-        Tidy { fields, columns }
+        let (fields, columns): (Vec<Field>, Vec<ArrayRef>) = keys.iter().cloned().unzip();
+        let first_result = fields.len();
+        Tidy {
+            fields,
+            columns,
+            first_result,
+        }
     }
 
     pub(crate) fn from_input(input: &Input) -> Result<Self> {
@@ -35,6 +42,7 @@ impl Tidy {
         Ok(Tidy {
             fields: schema.fields().iter().map(|f| f.as_ref().clone()).collect(),
             columns: batch.columns().to_vec(),
+            first_result: batch.num_columns(),
         })
     }
 
@@ -50,7 +58,18 @@ impl Tidy {
                     .map_err(|e| Error::invalid_argument("by", e.to_string()))?,
             );
         }
-        Ok(Tidy { fields, columns })
+        let first_result = fields.len();
+        Ok(Tidy {
+            fields,
+            columns,
+            first_result,
+        })
+    }
+
+    /// Any column, as built by the caller.
+    pub(crate) fn push(&mut self, field: Field, values: ArrayRef) {
+        self.fields.push(field);
+        self.columns.push(values);
     }
 
     pub(crate) fn int(&mut self, name: &str, values: Vec<i64>) {
@@ -105,9 +124,35 @@ impl Tidy {
     }
 
     pub(crate) fn finish(self) -> Result<RecordBatch> {
+        finite_columns(&self.fields, &self.columns, self.first_result)?;
         RecordBatch::try_new(Arc::new(Schema::new(self.fields)), self.columns)
             .map_err(|e| Error::invalid_argument("table", e.to_string()))
     }
+}
+
+/// Refuses a result whose float columns (from `first` on; the columns before are the input's
+/// own) hold an infinity or a NaN that is not a null: every table entry point's last guard of
+/// "finite input, finite results" (a number that does not exist is a null, never NaN or ∞).
+pub(crate) fn finite_columns(fields: &[Field], columns: &[ArrayRef], first: usize) -> Result<()> {
+    use arrow_array::{cast::AsArray, types::Float64Type, Array};
+    for (field, col) in fields.iter().zip(columns).skip(first) {
+        if field.data_type() != &DataType::Float64 {
+            continue;
+        }
+        let a = col.as_primitive::<Float64Type>();
+        let bad = (0..a.len()).find(|&i| a.is_valid(i) && !a.value(i).is_finite());
+        if let Some(row) = bad {
+            return Err(Error::limit(
+                field.name(),
+                format!(
+                    "the result in row {row} is {} (beyond the largest double, ±1.8e308): \
+                     rescale the inputs or use a smaller multiplier",
+                    crate::error::format_value(a.value(row))
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `batch` with one more column `name` (nullable, the array's type) after the others; the

@@ -74,7 +74,7 @@ pub fn state(tables: &Tables, opts: &TransitionOptions) -> Result<RecordBatch> {
     let run = run(tables, opts)?;
     let with_plans = run.prepared.plans.is_some();
     let layout = layout(opts)?;
-    let tallies = tallies(&run.t, &run.b, &run.prepared.breakdowns, with_plans, opts);
+    let tallies = tallies(&run.t, &run.b, &run.prepared.breakdowns, with_plans, opts)?;
     let mut parts = vec![tally_rows(&layout, &tallies)?, gap_rows(&layout, &tallies)?];
     parts.push(curve_rows(&layout, &run, opts)?);
     parts.push(layout.diagnostics(&run.prepared.diagnostics)?);

@@ -158,6 +158,16 @@ impl Rows {
             Arc::new(Float64Array::from(vec![confidence; n])),
             Arc::new(StringArray::from(self.method)),
         ];
+        crate::table::tidy::finite_columns(
+            schema
+                .fields()
+                .iter()
+                .map(|f| f.as_ref().clone())
+                .collect::<Vec<_>>()
+                .as_slice(),
+            &columns,
+            0,
+        )?;
         RecordBatch::try_new(Arc::new(schema), columns)
             .map_err(|e| crate::Error::invalid_argument("summary", e.to_string()))
     }
@@ -399,23 +409,27 @@ fn median_slots(values: &[Option<i32>], groups: &[Breakdown]) -> Vec<Slot> {
         .collect()
 }
 
-/// Every metric of both cohorts tallied per breakdown group (metrics in parallel).
+/// Every metric of both cohorts tallied per breakdown group (metrics in parallel; the
+/// caller's cancellation checked before each).
 pub(crate) fn tallies(
     t: &[TRow],
     b: &[BRow],
     people: &[(String, Categories)],
     with_plans: bool,
     opts: &TransitionOptions,
-) -> Vec<Tally> {
+) -> Result<Vec<Tally>> {
     let t_persons: Vec<u32> = t.iter().map(|r| r.person).collect();
     let t_ages: Vec<i32> = t.iter().map(|r| r.age).collect();
     let tg = breakdowns(&t_persons, &t_ages, people, opts);
+    crate::cancel::check()?;
     let b_persons: Vec<u32> = b.iter().map(|r| r.person).collect();
     let b_ages = vec![opts.boundary_age as i32; b.len()];
     let bg = breakdowns(&b_persons, &b_ages, people, opts);
+    let token = crate::cancel::current();
     specs(opts, with_plans)
         .into_par_iter()
         .map(|(cohort, metric, outcome)| {
+            crate::cancel::check_carried(token.as_ref())?;
             let (kind, slots) = match outcome {
                 Outcome::T(f, bit) => {
                     let o: Vec<Option<bool>> = t.iter().map(|r| f(r, bit)).collect();
@@ -430,12 +444,12 @@ pub(crate) fn tallies(
                     (Kind::Median, median_slots(&gaps, &tg))
                 }
             };
-            Tally {
+            Ok(Tally {
                 cohort,
                 metric,
                 kind,
                 slots,
-            }
+            })
         })
         .collect()
 }
@@ -499,7 +513,7 @@ pub(crate) fn summary(
     with_plans: bool,
     opts: &TransitionOptions,
 ) -> Result<RecordBatch> {
-    finish(&tallies(t, b, people, with_plans, opts), opts.confidence)
+    finish(&tallies(t, b, people, with_plans, opts)?, opts.confidence)
 }
 
 #[cfg(test)]

@@ -1,0 +1,166 @@
+//! The centre line and the limits of one segment: the mean of its baseline points, the
+//! average moving range (screened or not), the natural process limits at ±2.66·AMR ("3σ")
+//! and the band at ±(2·2.66/3)·AMR ("2σ").
+
+use serde::Serialize;
+
+/// The XmR constant: 3 / d2 with d2 = 1.128 for moving ranges of two points, rounded as
+/// every NHS tool rounds it.
+pub const LIMIT: f64 = 2.66;
+/// Moving ranges at or above this many times their average are screened out (Nelson 1982;
+/// Provost & Murray 2011).
+pub const SCREEN: f64 = 3.267;
+
+/// The centre line and limits of one segment. The limits are NaN (null in tables) for a
+/// segment of one point, which has no moving range.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Limits {
+    /// Mean of the baseline points.
+    pub mean: f64,
+    /// Average moving range after screening.
+    pub amr: f64,
+    /// Lower natural process limit, mean − 2.66·AMR.
+    pub lpl: f64,
+    /// Upper natural process limit, mean + 2.66·AMR.
+    pub upl: f64,
+    /// Lower edge of the 2σ band, mean − (2·2.66/3)·AMR.
+    pub lpl_2sigma: f64,
+    /// Upper edge of the 2σ band, mean + (2·2.66/3)·AMR.
+    pub upl_2sigma: f64,
+    /// Points the limits come from (the first `fix_after_n_points`, or all).
+    pub baseline: usize,
+    /// Moving ranges dropped by screening.
+    pub screened: usize,
+}
+
+impl Limits {
+    /// True when the segment has limits (more than one baseline point).
+    pub fn exist(&self) -> bool {
+        !self.amr.is_nan()
+    }
+}
+
+/// The limits of a segment `y` (date order) from its first `fix` points (all when `None`),
+/// screening moving ranges when `screen`.
+///
+/// When every moving range is 0 (a flat baseline) nothing is screened and the limits sit on
+/// the mean; NHSRplotthedots screens every range out then and returns NaN limits.
+pub fn limits(y: &[f64], fix: Option<usize>, screen: bool) -> Limits {
+    let b = fix.map_or(y.len(), |f| f.min(y.len()));
+    let base = &y[..b];
+    let centre = mean(base.iter().copied());
+    let ranges = base.windows(2).map(|w| (w[1] - w[0]).abs());
+    let amr0 = mean(ranges.clone());
+    let (amr, screened) = if screen && amr0 > 0.0 {
+        let cut = SCREEN * amr0;
+        let kept = mean(ranges.clone().filter(|&r| r < cut));
+        (kept, ranges.filter(|&r| r >= cut).count())
+    } else {
+        (amr0, 0)
+    };
+    // The constant is written as NHSRplotthedots computes it, so the band matches to the bit.
+    let close = 2.0 * (LIMIT / 3.0);
+    Limits {
+        mean: centre,
+        amr,
+        lpl: centre - LIMIT * amr,
+        upl: centre + LIMIT * amr,
+        lpl_2sigma: centre - close * amr,
+        upl_2sigma: centre + close * amr,
+        baseline: b,
+        screened,
+    }
+}
+
+/// The mean as R computes it (a sum, then the mean residual added back), with compensated
+/// sums standing in for R's long double: the result is the double nearest the exact mean, so
+/// whether a point is on, above or below the mean does not depend on summation order. NaN
+/// when empty.
+pub(crate) fn mean(values: impl Iterator<Item = f64> + Clone) -> f64 {
+    let (sum, n) = neumaier(values.clone());
+    if n == 0 {
+        return f64::NAN;
+    }
+    let m = sum / n as f64;
+    let (residual, _) = neumaier(values.map(|v| v - m));
+    m + residual / n as f64
+}
+
+/// Neumaier's compensated sum and the count.
+fn neumaier(values: impl Iterator<Item = f64>) -> (f64, usize) {
+    let (mut sum, mut c, mut n) = (0.0f64, 0.0f64, 0usize);
+    for v in values {
+        let t = sum + v;
+        c += if sum.abs() >= v.abs() {
+            (sum - t) + v
+        } else {
+            (v - t) + sum
+        };
+        sum = t;
+        n += 1;
+    }
+    (sum + c, n)
+}
+
+/// Where a point sits against its segment's limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    /// Strictly above the upper or below the lower limit.
+    pub outside: bool,
+    /// sign(y − mean): −1, 0 or +1.
+    pub relative: i8,
+    /// Strictly beyond the 2σ band but not outside the limits.
+    pub close: bool,
+    /// Strictly beyond the 2σ band, outside the limits included (Making Data Count's 2023
+    /// two-in-three).
+    pub beyond_2sigma: bool,
+}
+
+impl Limits {
+    /// The position of `y`. Without limits (one point) nothing is outside or close.
+    pub fn position(&self, y: f64) -> Position {
+        let outside = y > self.upl || y < self.lpl;
+        let beyond_2sigma = y > self.upl_2sigma || y < self.lpl_2sigma;
+        Position {
+            outside,
+            relative: if y > self.mean {
+                1
+            } else if y < self.mean {
+                -1
+            } else {
+                0
+            },
+            close: !outside && beyond_2sigma,
+            beyond_2sigma,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mean_is_exact_where_naive_sums_are_not() {
+        // 0.1 + 0.2 + 0.3 = 0.6000000000000001 in doubles; the mean is still 0.2.
+        assert_eq!(mean([0.1, 0.2, 0.3].into_iter()), 0.2);
+        assert!(mean(std::iter::empty()).is_nan());
+    }
+
+    #[test]
+    fn one_point_has_no_limits() {
+        let l = limits(&[5.0], None, true);
+        assert_eq!(l.mean, 5.0);
+        assert!(!l.exist() && l.lpl.is_nan() && l.upl.is_nan());
+        assert_eq!(l.position(5.0).relative, 0);
+        assert!(!l.position(5.0).outside && !l.position(5.0).close);
+    }
+
+    #[test]
+    fn flat_baseline_puts_the_limits_on_the_mean() {
+        let l = limits(&[3.0, 3.0, 3.0, 4.0], Some(3), true);
+        assert_eq!((l.mean, l.amr, l.lpl, l.upl), (3.0, 0.0, 3.0, 3.0));
+        assert!(l.position(4.0).outside);
+        assert!(!l.position(3.0).outside);
+    }
+}

@@ -1,0 +1,599 @@
+/*
+ * C tests of the SPC functions (cm_spc_xmr, cm_spc_summary, cm_spc_options_default): input
+ * tables produced by hand as Arrow C streams (no Arrow library), results read back through
+ * the output streams, and the ownership rules: every input stream is released by the call, on
+ * success and on failure; the outputs, and the schemas and arrays taken from them, are the
+ * caller's to release.
+ *
+ * The values are NHSRplotthedots' (tests/reference/spc/):
+ *   "north": the package's deviations vignette, 1 2 1 2 10 1 2 1 2 1 2 1 2 1 2 1 2 1 monthly
+ *            from January 2024. Screened limits -0.715556 .. 4.604444 (mean 1.944444), point 5
+ *            "Above UCL"; unscreened (Making Data Count) UPL 6.951503.
+ *   "south": the reference case rebase_target, 24 months rebased at the 13th, improvement
+ *            decrease, target 26: second segment mean 20.25, UPL 25.32818, consistent_pass.
+ */
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "collabmetrics.h"
+
+#define MAX_ROWS 64
+#define MAX_COLUMNS 4
+
+/* Days since 1970-01-01 of a civil date (proleptic Gregorian; Howard Hinnant's algorithm). */
+static int32_t days(int y, int m, int d) {
+    y -= m <= 2;
+    int era = (y >= 0 ? y : y - 399) / 400;
+    int yoe = y - era * 400;
+    int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return (int32_t)(era * 146097 + doe - 719468);
+}
+
+/* The first day of month k after January 2024. */
+static int32_t month(int k) {
+    return days(2024 + k / 12, k % 12 + 1, 1);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The producer: a table of a few columns, described by value, streamed as one batch. Every
+ * struct it hands out counts as live until its release callback runs. */
+
+static int live_streams = 0, live_schemas = 0, live_arrays = 0;
+
+static bool nothing_live(void) {
+    return live_streams == 0 && live_schemas == 0 && live_arrays == 0;
+}
+
+enum kind { UTF8, DATE32, FLOAT64 };
+
+struct column {
+    const char *name;
+    enum kind kind;
+    const char *text[MAX_ROWS]; /* UTF8 */
+    int32_t date[MAX_ROWS];     /* DATE32 */
+    double number[MAX_ROWS];    /* FLOAT64 */
+    bool null[MAX_ROWS];        /* row i is null */
+};
+
+struct table {
+    int64_t rows;
+    int columns;
+    struct column column[MAX_COLUMNS];
+};
+
+struct producer {
+    struct table table;
+    int batches_left;
+};
+
+static void release_leaf_schema(struct ArrowSchema *s) {
+    s->release = NULL;
+    live_schemas--;
+}
+
+static void release_struct_schema(struct ArrowSchema *s) {
+    for (int64_t i = 0; i < s->n_children; i++) {
+        struct ArrowSchema *child = s->children[i];
+        if (child->release != NULL) child->release(child);
+        free(child);
+    }
+    free(s->children);
+    s->release = NULL;
+    live_schemas--;
+}
+
+static const char *format_of(enum kind kind) {
+    switch (kind) {
+        case UTF8: return "u";
+        case DATE32: return "tdD";
+        default: return "g";
+    }
+}
+
+static int producer_get_schema(struct ArrowArrayStream *stream, struct ArrowSchema *out) {
+    const struct table *t = &((const struct producer *)stream->private_data)->table;
+    struct ArrowSchema **children = malloc((size_t)t->columns * sizeof *children);
+    if (children == NULL) abort();
+    for (int i = 0; i < t->columns; i++) {
+        struct ArrowSchema *c = malloc(sizeof *c);
+        if (c == NULL) abort();
+        *c = (struct ArrowSchema){.format = format_of(t->column[i].kind),
+                                  .name = t->column[i].name,
+                                  .metadata = NULL,
+                                  .flags = ARROW_FLAG_NULLABLE,
+                                  .n_children = 0,
+                                  .children = NULL,
+                                  .dictionary = NULL,
+                                  .release = release_leaf_schema,
+                                  .private_data = NULL};
+        live_schemas++;
+        children[i] = c;
+    }
+    *out = (struct ArrowSchema){.format = "+s",
+                                .name = "",
+                                .metadata = NULL,
+                                .flags = 0,
+                                .n_children = t->columns,
+                                .children = children,
+                                .dictionary = NULL,
+                                .release = release_struct_schema,
+                                .private_data = NULL};
+    live_schemas++;
+    return 0;
+}
+
+static void release_leaf_array(struct ArrowArray *a) {
+    for (int64_t i = 0; i < a->n_buffers; i++) free((void *)a->buffers[i]);
+    free(a->buffers);
+    a->release = NULL;
+    live_arrays--;
+}
+
+static void release_struct_array(struct ArrowArray *a) {
+    for (int64_t i = 0; i < a->n_children; i++) {
+        struct ArrowArray *child = a->children[i];
+        if (child->release != NULL) child->release(child);
+        free(child);
+    }
+    free(a->children);
+    free(a->buffers);
+    a->release = NULL;
+    live_arrays--;
+}
+
+static void *copy(const void *data, size_t size) {
+    void *p = malloc(size > 0 ? size : 1);
+    if (p == NULL) abort();
+    if (size > 0) memcpy(p, data, size);
+    return p;
+}
+
+static struct ArrowArray *leaf_array(int64_t rows, int64_t null_count, int64_t n_buffers,
+                                     void *b0, void *b1, void *b2) {
+    struct ArrowArray *a = malloc(sizeof *a);
+    const void **buffers = malloc((size_t)n_buffers * sizeof *buffers);
+    if (a == NULL || buffers == NULL) abort();
+    void *given[3] = {b0, b1, b2};
+    for (int64_t i = 0; i < n_buffers; i++) buffers[i] = given[i];
+    *a = (struct ArrowArray){.length = rows,
+                             .null_count = null_count,
+                             .offset = 0,
+                             .n_buffers = n_buffers,
+                             .n_children = 0,
+                             .buffers = buffers,
+                             .children = NULL,
+                             .dictionary = NULL,
+                             .release = release_leaf_array,
+                             .private_data = NULL};
+    live_arrays++;
+    return a;
+}
+
+/* The validity bitmap of a column (NULL when no row is null) and its null count. */
+static uint8_t *validity(const struct column *c, int64_t rows, int64_t *nulls) {
+    *nulls = 0;
+    for (int64_t i = 0; i < rows; i++) *nulls += c->null[i];
+    if (*nulls == 0) return NULL;
+    uint8_t *bitmap = calloc((size_t)(rows + 7) / 8, 1);
+    if (bitmap == NULL) abort();
+    for (int64_t i = 0; i < rows; i++) {
+        if (!c->null[i]) bitmap[i / 8] |= (uint8_t)(1u << (i % 8));
+    }
+    return bitmap;
+}
+
+static struct ArrowArray *column_array(const struct column *c, int64_t rows) {
+    int64_t nulls;
+    uint8_t *bitmap = validity(c, rows, &nulls);
+    switch (c->kind) {
+        case UTF8: {
+            int32_t offsets[MAX_ROWS + 1] = {0};
+            char data[1024];
+            for (int64_t i = 0; i < rows; i++) {
+                size_t n = strlen(c->text[i]);
+                if (offsets[i] + n > sizeof data) abort();
+                memcpy(data + offsets[i], c->text[i], n);
+                offsets[i + 1] = offsets[i] + (int32_t)n;
+            }
+            return leaf_array(rows, nulls, 3, bitmap,
+                              copy(offsets, (size_t)(rows + 1) * sizeof(int32_t)),
+                              copy(data, (size_t)offsets[rows]));
+        }
+        case DATE32:
+            return leaf_array(rows, nulls, 2, bitmap,
+                              copy(c->date, (size_t)rows * sizeof(int32_t)), NULL);
+        default:
+            return leaf_array(rows, nulls, 2, bitmap,
+                              copy(c->number, (size_t)rows * sizeof(double)), NULL);
+    }
+}
+
+static int producer_get_next(struct ArrowArrayStream *stream, struct ArrowArray *out) {
+    struct producer *p = stream->private_data;
+    if (p->batches_left == 0) {
+        memset(out, 0, sizeof *out); /* the end of the stream: a released array */
+        return 0;
+    }
+    p->batches_left--;
+    const struct table *t = &p->table;
+    struct ArrowArray **children = malloc((size_t)t->columns * sizeof *children);
+    const void **buffers = malloc(sizeof *buffers);
+    if (children == NULL || buffers == NULL) abort();
+    for (int i = 0; i < t->columns; i++) children[i] = column_array(&t->column[i], t->rows);
+    buffers[0] = NULL;
+    *out = (struct ArrowArray){.length = t->rows,
+                               .null_count = 0,
+                               .offset = 0,
+                               .n_buffers = 1,
+                               .n_children = t->columns,
+                               .buffers = buffers,
+                               .children = children,
+                               .dictionary = NULL,
+                               .release = release_struct_array,
+                               .private_data = NULL};
+    live_arrays++;
+    return 0;
+}
+
+static const char *producer_get_last_error(struct ArrowArrayStream *stream) {
+    (void)stream;
+    return NULL;
+}
+
+static void producer_release(struct ArrowArrayStream *stream) {
+    free(stream->private_data);
+    stream->private_data = NULL;
+    stream->release = NULL;
+    live_streams--;
+}
+
+static struct ArrowArrayStream stream_of(const struct table *t) {
+    struct producer *p = malloc(sizeof *p);
+    if (p == NULL) abort();
+    *p = (struct producer){.table = *t, .batches_left = 1};
+    live_streams++;
+    return (struct ArrowArrayStream){.get_schema = producer_get_schema,
+                                     .get_next = producer_get_next,
+                                     .get_last_error = producer_get_last_error,
+                                     .release = producer_release,
+                                     .private_data = p};
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The scenario. */
+
+static const double NORTH[18] = {1, 2, 1, 2, 10, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1};
+static const double SOUTH[24] = {30, 32, 29, 31, 30, 33, 28, 31, 30, 32, 29, 31,
+                                 20, 21, 19, 22, 20, 18, 21, 20, 19, 22, 20, 21};
+
+/* "north" alone (date, value). */
+static struct table north(void) {
+    struct table t = {.rows = 18, .columns = 2};
+    t.column[0] = (struct column){.name = "date", .kind = DATE32};
+    t.column[1] = (struct column){.name = "value", .kind = FLOAT64};
+    for (int i = 0; i < 18; i++) {
+        t.column[0].date[i] = month(i);
+        t.column[1].number[i] = NORTH[i];
+    }
+    return t;
+}
+
+/* Both places, "south" first (date, value, place). */
+static struct table both(void) {
+    struct table t = {.rows = 42, .columns = 3};
+    t.column[0] = (struct column){.name = "date", .kind = DATE32};
+    t.column[1] = (struct column){.name = "value", .kind = FLOAT64};
+    t.column[2] = (struct column){.name = "place", .kind = UTF8};
+    for (int i = 0; i < 24; i++) {
+        t.column[0].date[i] = month(i);
+        t.column[1].number[i] = SOUTH[i];
+        t.column[2].text[i] = "south";
+    }
+    for (int i = 0; i < 18; i++) {
+        t.column[0].date[24 + i] = month(i);
+        t.column[1].number[24 + i] = NORTH[i];
+        t.column[2].text[24 + i] = "north";
+    }
+    return t;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The consumer: the single batch of an output stream, kept with its schema. */
+
+struct result {
+    struct ArrowSchema schema;
+    struct ArrowArray batch;
+    int64_t rows;
+};
+
+/* Reads `out` (one batch, then the end) into `r` and releases the stream. */
+static bool read_result(struct ArrowArrayStream *out, struct result *r) {
+    memset(r, 0, sizeof *r);
+    if (!CHECK(out->release != NULL && out->get_schema(out, &r->schema) == 0)) return false;
+    bool ok = CHECK(out->get_next(out, &r->batch) == 0 && r->batch.release != NULL);
+    if (ok) {
+        struct ArrowArray end;
+        ok = CHECK(out->get_next(out, &end) == 0 && end.release == NULL);
+        r->rows = r->batch.length;
+    }
+    out->release(out);
+    CHECK(out->release == NULL);
+    return ok;
+}
+
+static void free_result(struct result *r) {
+    if (r->batch.release != NULL) r->batch.release(&r->batch);
+    if (r->schema.release != NULL) r->schema.release(&r->schema);
+}
+
+/* The child named `name` with format `format`, or NULL after a failed check. */
+static const struct ArrowArray *child(const struct result *r, const char *name,
+                                      const char *format) {
+    for (int64_t i = 0; i < r->schema.n_children; i++) {
+        if (strcmp(r->schema.children[i]->name, name) == 0) {
+            if (!CHECK(strcmp(r->schema.children[i]->format, format) == 0)) return NULL;
+            return r->batch.children[i];
+        }
+    }
+    fprintf(stderr, "no column %s\n", name);
+    CHECK(!"the column is in the result");
+    return NULL;
+}
+
+static bool valid(const struct ArrowArray *c, int64_t i) {
+    const uint8_t *v = c->buffers[0];
+    int64_t j = c->offset + i;
+    return v == NULL || ((v[j / 8] >> (j % 8)) & 1) != 0;
+}
+
+/* A float64 cell; NAN where null. */
+static double f64_at(const struct result *r, const char *name, int64_t i) {
+    const struct ArrowArray *c = child(r, name, "g");
+    if (c == NULL || !valid(c, i)) return NAN;
+    return ((const double *)c->buffers[1])[c->offset + i];
+}
+
+static int64_t i64_at(const struct result *r, const char *name, int64_t i) {
+    const struct ArrowArray *c = child(r, name, "l");
+    return c == NULL ? -1 : ((const int64_t *)c->buffers[1])[c->offset + i];
+}
+
+static bool bool_at(const struct result *r, const char *name, int64_t i) {
+    const struct ArrowArray *c = child(r, name, "b");
+    if (c == NULL) return false;
+    int64_t j = c->offset + i;
+    return ((((const uint8_t *)c->buffers[1])[j / 8] >> (j % 8)) & 1) != 0;
+}
+
+/* Whether the utf8 cell equals `expected` (NULL: the cell is null). */
+static bool text_is(const struct result *r, const char *name, int64_t i, const char *expected) {
+    const struct ArrowArray *c = child(r, name, "u");
+    if (c == NULL) return false;
+    if (!valid(c, i)) return expected == NULL;
+    if (expected == NULL) return false;
+    const int32_t *offsets = c->buffers[1];
+    const char *data = c->buffers[2];
+    int64_t j = c->offset + i;
+    size_t n = (size_t)(offsets[j + 1] - offsets[j]);
+    return n == strlen(expected) && memcmp(data + offsets[j], expected, n) == 0;
+}
+
+/* Whether Arrow C metadata (int32 pair count, then per pair int32 length and bytes of the key,
+ * then of the value) has `key`. */
+static bool metadata_has(const char *metadata, const char *key) {
+    if (metadata == NULL) return false;
+    int32_t pairs, len;
+    memcpy(&pairs, metadata, 4);
+    const char *p = metadata + 4;
+    for (int32_t i = 0; i < pairs; i++) {
+        memcpy(&len, p, 4);
+        bool match = (size_t)len == strlen(key) && memcmp(p + 4, key, (size_t)len) == 0;
+        p += 4 + len;
+        memcpy(&len, p, 4);
+        if (match) return true;
+        p += 4 + len;
+    }
+    return false;
+}
+
+/* Runs `f` on `t` with `o`; the input must be released whatever happens. */
+typedef CmStatus (*entry)(struct ArrowArrayStream *, const CmSpcOptions *,
+                          struct ArrowArrayStream *);
+
+static CmStatus run(entry f, struct table t, const CmSpcOptions *o,
+                    struct ArrowArrayStream *out) {
+    struct ArrowArrayStream in = stream_of(&t);
+    CmStatus status = f(&in, o, out);
+    CHECK(in.release == NULL); /* moved into the call and released */
+    return status;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Tests. */
+
+static void test_defaults(void) {
+    CmSpcOptions o = cm_spc_options_default();
+    CHECK(o.improvement == CM_SPC_IMPROVEMENT_INCREASE);
+    CHECK(o.rules == CM_SPC_RULES_NHSRPLOTTHEDOTS);
+    /* No override; the value fields show the default preset's settings. */
+    CHECK(!o.has_screen_outliers && !o.has_shift_length && !o.has_trend_length);
+    CHECK(!o.has_two_in_three_includes_outside && !o.has_ties && !o.has_on_mean);
+    CHECK(o.screen_outliers && !o.two_in_three_includes_outside);
+    CHECK(o.warning_threshold == 13 && o.shift_length == 7 && o.trend_length == 7);
+    CHECK(o.ties == CM_SPC_TIES_BREAK && o.on_mean == CM_SPC_ON_MEAN_BREAK);
+    CHECK(!o.has_fix_after_n_points && !o.has_target);
+    CHECK(o.by == NULL && o.by_len == 0 && o.rebase_dates_len == 0 && o.rebase_series_len == 0);
+    CHECK(o.target_series_len == 0 && o.trajectory == NULL && o.column_names == NULL);
+    CHECK(CM_SPC_IMPROVEMENT_DECREASE == 1 && CM_SPC_IMPROVEMENT_NEUTRAL == 2);
+    CHECK(CM_SPC_RULES_MDC_2023 == 1 && CM_SPC_TIES_SKIP == 1 && CM_SPC_ON_MEAN_SKIP == 1);
+
+    /* An unknown preset is an error naming the option and the codes. */
+    o.rules = 7;
+    struct ArrowArrayStream out = {0};
+    CHECK_STATUS(run(cm_spc_xmr, north(), &o, &out), CM_INVALID_ARGUMENT);
+    CHECK_MESSAGE("invalid argument `rules`: unknown rule preset 7");
+    CHECK_MESSAGE("CM_SPC_RULES_* constant: 0 (nhsrplotthedots), 1 (mdc_2023)");
+    CHECK(out.release == NULL && nothing_live());
+}
+
+static void test_points(void) {
+    CmSpcOptions o = cm_spc_options_default();
+    struct ArrowArrayStream out = {0};
+    struct result r;
+    CHECK_STATUS(run(cm_spc_xmr, north(), &o, &out), CM_OK);
+    CHECK(strcmp(cm_last_error_message(), "") == 0);
+    if (read_result(&out, &r)) {
+        CHECK(r.rows == 18);
+        CHECK(metadata_has(r.schema.metadata, "collabmetrics:diagnostics"));
+        CHECK_CLOSE(f64_at(&r, "mean", 0), 1.944444444, 1e-8);
+        CHECK_CLOSE(f64_at(&r, "upl", 0), 4.604444444, 1e-8);
+        CHECK_CLOSE(f64_at(&r, "lpl", 17), -0.7155555556, 1e-8);
+        CHECK(bool_at(&r, "outside_limits", 4) && !bool_at(&r, "outside_limits", 3));
+        CHECK(bool_at(&r, "special_cause_flag", 4));
+        CHECK(text_is(&r, "special_cause_type", 4, "Above UCL"));
+        CHECK(text_is(&r, "special_cause_type", 5, "Common Cause"));
+        CHECK(text_is(&r, "point_type", 4, "special_cause_improvement"));
+        CHECK(i64_at(&r, "segment", 17) == 0);
+        CHECK(isnan(f64_at(&r, "target", 0))); /* null: no target */
+    }
+    free_result(&r);
+
+    /* Making Data Count does not screen the moving ranges into and out of the 10. */
+    o.rules = CM_SPC_RULES_MDC_2023;
+    CHECK_STATUS(run(cm_spc_xmr, north(), &o, &out), CM_OK);
+    if (read_result(&out, &r)) CHECK_CLOSE(f64_at(&r, "upl", 0), 6.951503, 1e-6);
+    free_result(&r);
+    /* ... unless screening is switched back on over the preset. */
+    o.has_screen_outliers = true;
+    o.screen_outliers = true;
+    CHECK_STATUS(run(cm_spc_summary, north(), &o, &out), CM_OK);
+    if (read_result(&out, &r)) {
+        CHECK_CLOSE(f64_at(&r, "upl", 0), 4.604444444, 1e-8);
+        CHECK(text_is(&r, "method", 0, "custom"));
+    }
+    free_result(&r);
+    CHECK(nothing_live());
+}
+
+static void test_summary_per_series(void) {
+    /* "south" rebased at its 13th month with target 26 (per series); improvement decrease. */
+    const char *by[] = {"place"};
+    const char *south[] = {"south"};
+    const int32_t rebase[] = {month(12)};
+    const double target[] = {26.0};
+    CmSpcOptions o = cm_spc_options_default();
+    o.by = by;
+    o.by_len = 1;
+    o.improvement = CM_SPC_IMPROVEMENT_DECREASE;
+    o.rebase_series = south;
+    o.rebase_series_dates = rebase;
+    o.rebase_series_len = 1;
+    o.target_series = south;
+    o.target_series_values = target;
+    o.target_series_len = 1;
+    struct ArrowArrayStream out = {0};
+    struct result r;
+    CHECK_STATUS(run(cm_spc_summary, both(), &o, &out), CM_OK);
+    if (read_result(&out, &r)) {
+        /* Series sorted by place: north, then south's two segments. */
+        CHECK(r.rows == 3);
+        CHECK(text_is(&r, "place", 0, "north") && text_is(&r, "place", 2, "south"));
+        CHECK(i64_at(&r, "n", 0) == 18 && i64_at(&r, "n", 1) == 12 && i64_at(&r, "n", 2) == 12);
+        CHECK(i64_at(&r, "segment", 2) == 1);
+        CHECK_CLOSE(f64_at(&r, "mean", 2), 20.25, 1e-12);
+        CHECK_CLOSE(f64_at(&r, "upl", 2), 25.32818182, 1e-8);
+        CHECK_CLOSE(f64_at(&r, "lpl", 1), 23.97090909, 1e-8);
+        CHECK(isnan(f64_at(&r, "target", 0)) && f64_at(&r, "target", 2) == 26.0);
+        CHECK(text_is(&r, "assurance", 0, NULL) && text_is(&r, "assurance", 1, NULL));
+        CHECK(text_is(&r, "assurance", 2, "consistent_pass"));
+        CHECK(bool_at(&r, "latest", 0) && !bool_at(&r, "latest", 1) && bool_at(&r, "latest", 2));
+        CHECK(bool_at(&r, "short_group_warning", 1) && !bool_at(&r, "short_group_warning", 0));
+        /* north's last point is common cause; with decrease better the 10 was a concern. */
+        CHECK(text_is(&r, "variation", 0, "common_cause"));
+        CHECK(i64_at(&r, "special_cause_concern", 0) == 1);
+        CHECK(text_is(&r, "method", 0, "nhsrplotthedots"));
+    }
+    free_result(&r);
+    CHECK(nothing_live());
+}
+
+static void test_bad_input(void) {
+    CmSpcOptions o = cm_spc_options_default();
+    struct ArrowArrayStream out = {0};
+    const char *by[] = {"place"};
+
+    /* A NaN value: an error naming the column and the row. */
+    struct table t = north();
+    t.column[1].number[2] = NAN;
+    CHECK_STATUS(run(cm_spc_xmr, t, &o, &out), CM_INVALID_CELL);
+    CHECK_MESSAGE("invalid value in column `value` at row 2 (NaN)");
+    CHECK(out.release == NULL && nothing_live());
+
+    /* A null value. */
+    t = north();
+    t.column[1].null[9] = true;
+    CHECK_STATUS(run(cm_spc_summary, t, &o, &out), CM_INVALID_CELL);
+    CHECK_MESSAGE("`value` at row 9 (null)");
+    CHECK(out.release == NULL && nothing_live());
+
+    /* A date twice within one series (the same date in two series is fine). */
+    o.by = by;
+    o.by_len = 1;
+    t = both();
+    t.column[0].date[30] = t.column[0].date[29];
+    CHECK_STATUS(run(cm_spc_xmr, t, &o, &out), CM_INVALID_CELL);
+    CHECK_MESSAGE("column `date` at row 30 (2024-06-01)");
+    CHECK_MESSAGE("duplicate date within the series");
+    CHECK(out.release == NULL && nothing_live());
+    o = cm_spc_options_default();
+
+    /* An unknown improvement direction code. */
+    o.improvement = 3;
+    CHECK_STATUS(run(cm_spc_xmr, north(), &o, &out), CM_INVALID_ARGUMENT);
+    CHECK_MESSAGE("invalid argument `improvement`: unknown improvement direction 3");
+    o = cm_spc_options_default();
+
+    /* Fixing limits on fewer than 12 points. */
+    o.has_fix_after_n_points = true;
+    o.fix_after_n_points = 11;
+    CHECK_STATUS(run(cm_spc_xmr, north(), &o, &out), CM_INVALID_ARGUMENT);
+    CHECK_MESSAGE("`fix_after_n_points`");
+    o = cm_spc_options_default();
+
+    /* A target for a series that is not in the data. */
+    const char *nowhere[] = {"nowhere"};
+    const double target[] = {1.0};
+    o.by = by;
+    o.by_len = 1;
+    o.target_series = nowhere;
+    o.target_series_values = target;
+    o.target_series_len = 1;
+    CHECK_STATUS(run(cm_spc_summary, both(), &o, &out), CM_INVALID_VALUE);
+    CHECK_MESSAGE("invalid value in `target` at index 0 (nowhere)");
+    o = cm_spc_options_default();
+
+    /* A missing column, NULL options, a NULL stream. */
+    o.by = by;
+    o.by_len = 1;
+    CHECK_STATUS(run(cm_spc_xmr, north(), &o, &out), CM_MISSING_COLUMN);
+    CHECK_MESSAGE("missing column `place`");
+    CHECK_STATUS(run(cm_spc_xmr, north(), NULL, &out), CM_NULL_POINTER);
+    CHECK_MESSAGE("`options`");
+    CHECK_STATUS(cm_spc_xmr(NULL, &o, &out), CM_NULL_POINTER);
+    CHECK_MESSAGE("`input`");
+    CHECK(out.release == NULL && nothing_live());
+}
+
+int main(void) {
+    test_defaults();
+    test_points();
+    test_summary_per_series();
+    test_bad_input();
+    return check_finish();
+}
