@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::grouped::Subgroup;
 use super::heat::{applies, heat_measure_stream, HeatOptions, Measure, MeasureResult};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::table::tidy::Tidy;
 use crate::table::{display, Diagnostics, Groups, Input, Roles, TableResult};
 
@@ -310,9 +310,18 @@ fn check_favourable(opts: &MeasuresTableOptions, heat: &HeatOptions) -> Result<(
     }
 }
 
-/// Names the by-group in an error about one of its subgroups or options.
+/// Names the by-group in an error about one of its subgroups. Errors about the call rather
+/// than the group's data (an option, a limit, a cancellation) keep their kind and fields: the
+/// same `reps` is refused the same way with or without `by`.
 fn in_group(e: Error, groups: &Groups, g: usize, no_by: bool) -> Error {
-    if no_by {
+    let about_the_call = matches!(
+        e.kind(),
+        ErrorKind::InvalidArgument
+            | ErrorKind::LimitExceeded
+            | ErrorKind::Cancelled
+            | ErrorKind::Internal
+    );
+    if no_by || about_the_call {
         return e;
     }
     let by = groups.label(g);
