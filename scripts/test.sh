@@ -30,6 +30,10 @@ bash tests/c/run.sh
 step "C tests under AddressSanitizer and UndefinedBehaviorSanitizer"
 bash tests/c/asan.sh
 
+step "The faces the parity tests call: the C library, the CLI and core_call (the Rust face)"
+cargo build --locked -p collabmetrics-c
+cargo build --locked -p collabmetrics-cli --bins --examples
+
 step "Python package"
 (
     cd python
@@ -40,3 +44,6 @@ step "Python package"
     ../.venv/bin/python -m mypy.stubtest collabmetrics._native --ignore-missing-stub --mypy-config-file pyproject.toml
     COLLABMETRICS_CROSS_LANGUAGE=required ../.venv/bin/pytest -q -p no:cacheprovider
 )
+
+step "Spark (pytest -m spark: states merged by Spark equal one machine)"
+bash scripts/spark.sh

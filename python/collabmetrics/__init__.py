@@ -13,7 +13,18 @@ documented rule set aside counted in its diagnostics (:func:`diagnostics`); bad 
 ['Wilson']
 """
 
-from . import demo, disclosure, distance, errors, funnel, inequality, oap, spc, transition
+from . import (
+    demo,
+    disclosure,
+    distance,
+    errors,
+    funnel,
+    inequality,
+    oap,
+    spc,
+    state,
+    transition,
+)
 from ._frames import diagnostics
 from ._native import __version__
 from .disclosure import disclose
@@ -30,7 +41,8 @@ from .errors import (
     LimitExceededError,
     MissingColumnError,
 )
-from .stats import dsr, isr, mean, proportion, rate
+from .state import finalize, merge
+from .stats import dsr, dsr_state, isr, isr_state, mean, mean_state, proportion, rate
 
 __all__ = [
     "CancelledError",
@@ -51,14 +63,20 @@ __all__ = [
     "disclosure",
     "distance",
     "dsr",
+    "dsr_state",
     "errors",
+    "finalize",
     "funnel",
     "inequality",
     "isr",
+    "isr_state",
     "mean",
+    "mean_state",
+    "merge",
     "oap",
     "proportion",
     "rate",
     "spc",
+    "state",
     "transition",
 ]

@@ -199,6 +199,7 @@ pub const NAMES: &[&str] = &[
     "inequality_counts",
     "inequality_individual",
     "inequality_bootstrap",
+    "inequality_individual_table",
     "transition",
     "time_to_contact",
     "disclosure",
@@ -231,6 +232,7 @@ pub fn defaults(name: &str) -> Option<Value> {
         "inequality_counts" => json(inequality::Counts::default()),
         "inequality_individual" => json(inequality::IndividualOptions::default()),
         "inequality_bootstrap" => json(inequality::BootstrapOptions::default()),
+        "inequality_individual_table" => json(inequality::IndividualTableOptions::default()),
         "transition" => json(transition::TransitionOptions::default()),
         "time_to_contact" => json(transition::CurveOptions::default()),
         "disclosure" => json(crate::disclosure::DisclosureOptions::default()),
@@ -282,6 +284,25 @@ mod tests {
         assert!(e.to_string().contains("unknown colour \"blue\""), "{e}");
     }
 
+    /// Options arrive as JSON from Python (`json.dumps` writes the shortest text that reads
+    /// back as the same double) and from the CLI's reports: every float must parse to that
+    /// double exactly, not to a neighbour (serde_json's default parser is not correctly
+    /// rounded; the workspace enables its `float_roundtrip`).
+    #[test]
+    fn floats_in_options_json_parse_bit_for_bit() {
+        for x in [
+            9.0 / 37.0,
+            0.1 + 0.2,
+            1.0 / 3.0,
+            2.0f64.sqrt() * 1e-7,
+            123456.789e-300,
+        ] {
+            let text = format!(r#"{{"multiplier": {x:?}}}"#);
+            let o: crate::stats::ProportionTableOptions = serde_json::from_str(&text).unwrap();
+            assert_eq!(o.options.multiplier.to_bits(), x.to_bits(), "{text}");
+        }
+    }
+
     #[test]
     fn every_name_has_defaults_that_are_an_object() {
         for name in NAMES {
@@ -319,6 +340,7 @@ mod tests {
         round_trip::<inequality::Counts>("inequality_counts");
         round_trip::<inequality::IndividualOptions>("inequality_individual");
         round_trip::<inequality::BootstrapOptions>("inequality_bootstrap");
+        round_trip::<inequality::IndividualTableOptions>("inequality_individual_table");
         round_trip::<transition::TransitionOptions>("transition");
         round_trip::<transition::CurveOptions>("time_to_contact");
         round_trip::<crate::spc::SpcOptions>("spc");

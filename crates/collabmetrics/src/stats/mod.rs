@@ -16,6 +16,7 @@ mod quantile;
 mod rate;
 mod rows;
 mod standard;
+mod state;
 mod table;
 
 pub use dsr::{dsr, DsrEstimates, DsrOptions, LOW_COUNT_NOTE};
@@ -28,6 +29,10 @@ pub use proportion::{
 pub use quantile::{quantile7, quantile7_sorted};
 pub use rate::{rate, rate_into, RateMethod, RateOptions};
 pub use standard::{StandardName, StandardPopulation};
+pub use state::{
+    dsr_finalize, dsr_state, dsr_state_schema, isr_finalize, isr_state, isr_state_schema,
+    mean_finalize, mean_state, mean_state_schema,
+};
 pub use table::{
     dsr_table, isr_table, mean_table, proportion_table, rate_table, DsrTableOptions,
     IsrTableOptions, MeanTableOptions, ProportionTableOptions, RateTableOptions,
