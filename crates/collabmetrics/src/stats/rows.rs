@@ -89,10 +89,11 @@ mod tests {
         };
         par_rows(out, Some(&mut m), |first, out, methods| {
             let methods = methods.unwrap();
-            for j in 0..out.value.len() {
-                out.value[j] += (first + j) as f64;
-                out.lower[j] += 1.0;
-                methods[j] = Method::Exact;
+            let rows = out.value.iter_mut().zip(out.lower.iter_mut()).zip(methods);
+            for (j, ((v, l), m)) in rows.enumerate() {
+                *v += (first + j) as f64;
+                *l += 1.0;
+                *m = Method::Exact;
             }
             Ok(())
         })
