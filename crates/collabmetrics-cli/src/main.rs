@@ -1,23 +1,29 @@
 //! `collabmetrics`: the command-line program.
 //!
-//! `collabmetrics demo` prints the statistics of the built-in (synthetic) demo collaborative;
-//! `collabmetrics oap` and `collabmetrics transition` compute the metrics from an analyst's
-//! own extracts (CSV or Parquet), and `collabmetrics spc` charts any measure's series.
+//! `collabmetrics demo` prints the collaborative report of the built-in (synthetic) demo
+//! collaborative (text, JSON, or one HTML page with charts); `collabmetrics report` makes the
+//! same report from an analyst's own extracts; `collabmetrics oap` and `collabmetrics
+//! transition` compute the metrics' tables from them (CSV or Parquet), and `collabmetrics spc`
+//! charts any measure's series.
 
 #![warn(missing_docs)]
 
 mod args;
+mod collab;
 mod demo;
 mod demo_spc;
+mod html;
 mod io;
 mod oap_cmd;
 mod publish;
 mod report;
+mod report_cmd;
 mod spc_cmd;
 mod transition_cmd;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use collabmetrics_demo::DemoOptions;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -33,11 +39,18 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Print the report for the built-in demo collaborative (synthetic data).
+    /// The collaborative report for the built-in demo collaborative (synthetic data): text,
+    /// JSON, or one self-contained HTML page with charts (--html FILE).
     Demo {
         /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+        /// Output file (default: standard output).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// Write the report as one HTML page to FILE (same as --format html --output FILE).
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["format", "output"])]
+        html: Option<PathBuf>,
         /// Confidence level of every interval, in (0, 1).
         #[arg(long, default_value_t = collabmetrics::stats::DEFAULT_CONFIDENCE)]
         confidence: f64,
@@ -52,6 +65,9 @@ enum Command {
         #[arg(long, value_name = "RULE")]
         publish: Option<Option<String>>,
     },
+    /// The collaborative report (OAP headline, rates, shares, flows, distance, transition,
+    /// SPC) on your own extracts: text, JSON, or one HTML page with charts (--html FILE).
+    Report(Box<report_cmd::ReportArgs>),
     /// OAP measures (OAP01–OAP11) for your own placements extract (CSV or Parquet).
     Oap(Box<oap_cmd::OapArgs>),
     /// Transition disengagement for 16–25s (cohorts T and B, T1–T9) from your own persons,
@@ -62,12 +78,36 @@ enum Command {
     Spc(Box<spc_cmd::SpcArgs>),
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum Format {
+/// How a report is written.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ReportFormat {
     /// Aligned text tables.
     Text,
-    /// One JSON document (the core's serde results).
+    /// One JSON document: every table's cells, numbers as numbers.
     Json,
+    /// One self-contained HTML page: tables, charts (inline SVG), methods and notes.
+    Html,
+}
+
+/// Writes `report` as `format` to `out` (standard output when `None`).
+fn write_report(report: &report::Report, format: ReportFormat, out: Option<&Path>) -> Result<(), String> {
+    let text = match format {
+        ReportFormat::Text => report.to_text(),
+        ReportFormat::Json => report.to_json() + "\n",
+        ReportFormat::Html => html::page(report),
+    };
+    match out {
+        Some(path) => std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display())),
+        None => {
+            use std::io::Write;
+            let mut stdout = std::io::stdout().lock();
+            match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+                // A reader that stopped early (`| head`) is not an error.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                r => r.map_err(|e| e.to_string()),
+            }
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -75,6 +115,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo {
             format,
+            output,
+            html,
             confidence,
             seed,
             scale,
@@ -92,10 +134,14 @@ fn main() -> ExitCode {
                 }
                 .map_err(|e| e.to_string())
             })
-            .map(|r| match format {
-                Format::Text => print!("{}", r.to_text()),
-                Format::Json => println!("{}", r.to_json()),
+            .and_then(|r| match &html {
+                Some(path) => write_report(&r, ReportFormat::Html, Some(path)),
+                None => write_report(&r, format, output.as_deref()),
             }),
+        Command::Report(args) => report_cmd::run(&args).and_then(|r| {
+            let (format, out) = args.destination();
+            write_report(&r, format, out)
+        }),
         Command::Oap(args) => oap_cmd::run(&args),
         Command::Transition(args) => transition_cmd::run(&args),
         Command::Spc(args) => spc_cmd::run(&args),

@@ -96,9 +96,13 @@ pub struct SiiLimits {
     pub sii_lower: f64,
     /// Upper limit of the SII.
     pub sii_upper: f64,
-    /// Lower limit of the RII.
+    /// Lower limit of the RII; NaN when the ratio has no interval: a simulated fitted line
+    /// reaches 0 at the end the RII divides by (the ratios then run to infinity and their
+    /// order means nothing), or the lower limit would be 0 or below (the fitted line crosses 0
+    /// in more than the tail of the replicates; `transform` avoids both for rates and
+    /// proportions).
     pub rii_lower: f64,
-    /// Upper limit of the RII.
+    /// Upper limit of the RII (NaN as `rii_lower`).
     pub rii_upper: f64,
     /// Limits of `rii_mean`, when [`SiiOptions::rii_mean_interval`] asked for them.
     #[serde(default)]
@@ -274,6 +278,9 @@ pub(crate) fn sii_stream(groups: &[Subgroup], opts: &SiiOptions, stream: u64) ->
     let mut riis = vec![0.0; if opts.transform { 0 } else { n }];
     let mut rms = vec![0.0; if opts.rii_mean_interval { n } else { 0 }];
     let mut draw = vec![0.0; g.len()];
+    // Whether every replicate's fitted line is above 0 at the end the RII divides by, so the
+    // replicates' ratios are finite and ordered.
+    let mut rii_defined = true;
     for r in 0..n {
         for j in 0..g.len() {
             let d = t[j] + se[j] * rng.ziggurat_normal();
@@ -297,6 +304,7 @@ pub(crate) fn sii_stream(groups: &[Subgroup], opts: &SiiOptions, stream: u64) ->
         } else {
             let a = dot(&c0, &draw);
             sims[r] = m * b;
+            rii_defined &= if m < 0.0 { a + b > 0.0 } else { a > 0.0 };
             riis[r] = if m < 0.0 { a / (a + b) } else { (a + b) / a };
         }
     }
@@ -307,9 +315,11 @@ pub(crate) fn sii_stream(groups: &[Subgroup], opts: &SiiOptions, stream: u64) ->
         let (lo, hi) = phe_positions(n, c);
         let (b_lo, b_hi) = (select(&mut sims, lo), select(&mut sims, hi));
         // (SII lower, SII upper, RII lower, RII upper)
-        let (sii_lower, sii_upper, rii_lower, rii_upper) = if opts.transform {
+        let mut defined = rii_defined;
+        let (sii_lower, sii_upper, mut rii_lower, mut rii_upper) = if opts.transform {
             let at = |b: f64| (vt.back(mid - b / 2.0), vt.back(mid + b / 2.0));
             let ((l0, l1), (h0, h1)) = (at(b_lo), at(b_hi));
+            defined &= [l0, l1, h0, h1].iter().all(|&v| v > 0.0);
             if m < 0.0 {
                 (m * (h1 - h0), m * (l1 - l0), h0 / h1, l0 / l1)
             } else {
@@ -318,6 +328,9 @@ pub(crate) fn sii_stream(groups: &[Subgroup], opts: &SiiOptions, stream: u64) ->
         } else {
             (b_lo, b_hi, select(&mut riis, lo), select(&mut riis, hi))
         };
+        if !defined || rii_lower.is_nan() || rii_lower <= 0.0 {
+            (rii_lower, rii_upper) = (f64::NAN, f64::NAN);
+        }
         let rii_mean = |rms: &mut [f64], k: usize| opts.rii_mean_interval.then(|| select(rms, k));
         let lim = SiiLimits {
             confidence: c,

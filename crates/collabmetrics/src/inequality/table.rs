@@ -207,13 +207,17 @@ pub fn measures_table(input: &Input, opts: &MeasuresTableOptions) -> Result<Tabl
             );
         }
     }
+    // By-groups with a subgroup lacking a standard error (and limits): their measures that
+    // need one get no interval, which the diagnostics say per row and per measure.
+    let mut unsure = vec![false; groups.len()];
     if opts.counts.is_none() {
         for i in 0..n {
             let has_lim = some(&lower, i).is_some() && some(&upper, i).is_some();
             if some(&se, i).is_none() && !has_lim {
+                unsure[groups.codes[i] as usize] = true;
                 diagnostics.record(
                     "no_standard_error",
-                    "measures of its by-group that need one have no interval",
+                    "no standard error or limits: measures of its by-group that need one have no interval",
                     Some(i),
                 );
             }
@@ -262,6 +266,21 @@ pub fn measures_table(input: &Input, opts: &MeasuresTableOptions) -> Result<Tabl
         .flat_map(|(g, r)| std::iter::repeat_n(g as u32, r.len()))
         .collect();
     let flat: Vec<&MeasureResult> = results.iter().flatten().collect();
+    for (k, r) in flat.iter().enumerate() {
+        if r.lower.is_none() && r.method == "none" && unsure[rows[k] as usize] {
+            diagnostics.record(
+                "no_interval",
+                "no interval could be computed (lower and upper null): give the subgroups' `se`, or `lower` and `upper`",
+                None,
+            );
+        } else if r.lower.is_none() && r.method == "simulation" {
+            diagnostics.record(
+                "rii_interval_undefined",
+                "RII limits null: simulated fitted lines reach 0, so the ratio has no interval (`transform` fits rates and proportions on the log or logit scale)",
+                None,
+            );
+        }
+    }
     let mut out = Tidy::from_group_rows(&groups.keys, &rows)?;
     out.text(
         "measure",

@@ -19,13 +19,31 @@ struct Breakdown {
 }
 
 /// Age bands of `docs/methods/transition.md`: 16–17, 18–19, 20–25 (ages outside, e.g. with a wider
-/// cohort, are "other").
+/// cohort, are "other", a row only when someone is in it).
 fn age_band(age: i32) -> u32 {
     match age {
         16..=17 => 0,
         18..=19 => 1,
         20..=25 => 2,
         _ => 3,
+    }
+}
+
+/// The age bands of a cohort: the three of the method, and "other" only when a member is in it
+/// (with the default ages 16–25 nobody is, and a 0 / 0 row would only puzzle a reader).
+fn age_bands(ages: &[i32]) -> Breakdown {
+    let codes: Vec<u32> = ages.iter().map(|&a| age_band(a)).collect();
+    let mut labels: Vec<Option<String>> = ["16-17", "18-19", "20-25"]
+        .iter()
+        .map(|s| Some(s.to_string()))
+        .collect();
+    if codes.contains(&3) {
+        labels.push(Some("other".into()));
+    }
+    Breakdown {
+        name: "age_band".into(),
+        labels,
+        codes,
     }
 }
 
@@ -41,14 +59,7 @@ fn breakdowns(
             labels: vec![Some("all".into())],
             codes: vec![0; persons.len()],
         },
-        Breakdown {
-            name: "age_band".into(),
-            labels: ["16-17", "18-19", "20-25", "other"]
-                .iter()
-                .map(|s| Some(s.to_string()))
-                .collect(),
-            codes: ages.iter().map(|&a| age_band(a)).collect(),
-        },
+        age_bands(ages),
     ];
     if opts.age_band_18_24 {
         out.push(Breakdown {
@@ -99,6 +110,8 @@ struct Rows {
     value: Vec<Option<f64>>,
     lower: Vec<Option<f64>>,
     upper: Vec<Option<f64>>,
+    /// The level of the row's interval; `None` for T7, whose limits are quartiles.
+    confidence: Vec<Option<f64>>,
     method: Vec<&'static str>,
 }
 
@@ -113,6 +126,7 @@ impl Rows {
         numerator: Option<i64>,
         denominator: i64,
         estimate: Option<(f64, f64, f64)>,
+        confidence: Option<f64>,
         method: &'static str,
     ) {
         self.cohort.push(cohort);
@@ -124,6 +138,7 @@ impl Rows {
         self.value.push(estimate.map(|e| e.0));
         self.lower.push(estimate.map(|e| e.1));
         self.upper.push(estimate.map(|e| e.2));
+        self.confidence.push(confidence);
         self.method.push(method);
     }
 
@@ -134,7 +149,7 @@ impl Rows {
         metric: &str,
         outcome: &[Option<bool>],
         groups: &[Breakdown],
-        z: f64,
+        (z, confidence): (f64, f64),
     ) {
         for b in groups {
             let mut num = vec![0i64; b.labels.len()];
@@ -155,6 +170,7 @@ impl Rows {
                     Some(num[g]),
                     den[g],
                     est,
+                    Some(confidence),
                     "Wilson",
                 );
             }
@@ -189,14 +205,14 @@ impl Rows {
                     None,
                     x.len() as i64,
                     est,
+                    None,
                     "median and interquartile range",
                 );
             }
         }
     }
 
-    fn finish(self, confidence: f64) -> Result<RecordBatch> {
-        let n = self.cohort.len();
+    fn finish(self) -> Result<RecordBatch> {
         let text = |name: &str, nullable: bool| Field::new(name, DataType::Utf8, nullable);
         let float = |v: Vec<Option<f64>>| -> ArrayRef { Arc::new(Float64Array::from(v)) };
         let schema = Schema::new(vec![
@@ -209,7 +225,7 @@ impl Rows {
             Field::new("value", DataType::Float64, true),
             Field::new("lower", DataType::Float64, true),
             Field::new("upper", DataType::Float64, true),
-            Field::new("confidence", DataType::Float64, false),
+            Field::new("confidence", DataType::Float64, true),
             text("method", false),
         ]);
         let columns: Vec<ArrayRef> = vec![
@@ -222,7 +238,7 @@ impl Rows {
             float(self.value),
             float(self.lower),
             float(self.upper),
-            Arc::new(Float64Array::from(vec![confidence; n])),
+            float(self.confidence),
             Arc::new(StringArray::from(self.method)),
         ];
         RecordBatch::try_new(Arc::new(schema), columns)
@@ -251,6 +267,7 @@ impl Rows {
         self.value.append(&mut other.value);
         self.lower.append(&mut other.lower);
         self.upper.append(&mut other.upper);
+        self.confidence.append(&mut other.confidence);
         self.method.append(&mut other.method);
     }
 }
@@ -274,7 +291,7 @@ pub(crate) fn summary(
     let tp = move |name: String, f: fn(&TRow, u8) -> Option<bool>, bit: u8| -> Metric<'_> {
         Box::new(move |rows: &mut Rows| {
             let o: Vec<Option<bool>> = t.iter().map(|r| f(r, bit)).collect();
-            rows.proportion("T", &name, &o, tg, z);
+            rows.proportion("T", &name, &o, tg, (z, opts.confidence));
         })
     };
     let mut metrics: Vec<Metric> = Vec::new();
@@ -330,7 +347,7 @@ pub(crate) fn summary(
     let bp = move |name: String, f: BOutcome| -> Metric<'_> {
         Box::new(move |rows: &mut Rows| {
             let o: Vec<Option<bool>> = b.iter().map(&f).collect();
-            rows.proportion("B", &name, &o, bg, z);
+            rows.proportion("B", &name, &o, bg, (z, opts.confidence));
         })
     };
     // Members without full follow-up are out of the class proportions (kept in the curves);
@@ -391,7 +408,7 @@ pub(crate) fn summary(
     for part in parts {
         rows.append(part);
     }
-    rows.finish(opts.confidence)
+    rows.finish()
 }
 
 #[cfg(test)]
