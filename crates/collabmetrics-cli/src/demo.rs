@@ -507,20 +507,42 @@ fn length_of_stay(data: &DemoTables, d: &Oap) -> Result<Section> {
             }
         }
     }
-    let est = stats::mean(
+    // A place with fewer than two stays has no t interval (a small demo): left out, shown "-".
+    let mut n = vec![0usize; PLACES.len()];
+    for &g in &group {
+        n[g as usize] += 1;
+    }
+    let kept: Vec<usize> = (0..PLACES.len()).filter(|&g| n[g] >= 2).collect();
+    let code: Vec<Option<u32>> = (0..PLACES.len())
+        .map(|g| kept.iter().position(|&k| k == g).map(|k| k as u32))
+        .collect();
+    let (group, nights): (Vec<u32>, Vec<f64>) = group
+        .iter()
+        .zip(&nights)
+        .filter_map(|(&g, &x)| code[g as usize].map(|k| (k, x)))
+        .unzip();
+    let kept_est = stats::mean(
         &group,
-        PLACES.len(),
+        kept.len(),
         &nights,
         &MeanOptions { confidence: c },
-        &|g| PLACES[g].to_owned(),
+        &|k| PLACES[kept[k]].to_owned(),
     )?;
+    let pick = |v: &[f64], g: usize| code[g].map_or(f64::NAN, |k| v[k as usize]);
+    let (count, value, lower, upper, sd): (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>) = (
+        (0..PLACES.len()).map(|g| n[g] as f64).collect(),
+        (0..PLACES.len()).map(|g| pick(&kept_est.value, g)).collect(),
+        (0..PLACES.len()).map(|g| pick(&kept_est.lower, g)).collect(),
+        (0..PLACES.len()).map(|g| pick(&kept_est.upper, g)).collect(),
+        (0..PLACES.len()).map(|g| pick(&kept_est.sd, g)).collect(),
+    );
     let rows = (0..PLACES.len())
         .map(|g| {
             vec![
                 Cell::text(PLACES[g]),
-                Cell::count(est.count[g]),
-                Cell::est(est.value[g], est.lower[g], est.upper[g], 1),
-                Cell::num(est.sd[g], 1),
+                Cell::count(count[g]),
+                Cell::est(value[g], lower[g], upper[g], 1),
+                Cell::num(sd[g], 1),
             ]
         })
         .collect();
@@ -533,9 +555,9 @@ fn length_of_stay(data: &DemoTables, d: &Oap) -> Result<Section> {
         rows: (0..PLACES.len())
             .map(|g| Interval {
                 label: PLACES[g].to_owned(),
-                value: est.value[g],
-                lower: est.lower[g],
-                upper: est.upper[g],
+                value: value[g],
+                lower: lower[g],
+                upper: upper[g],
             })
             .collect(),
         reference: None,
