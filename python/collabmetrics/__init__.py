@@ -12,10 +12,13 @@ documented rule set aside counted in its diagnostics (:func:`diagnostics`); bad 
 ['Wilson']
 """
 
-from . import demo, disclosure, distance, errors, inequality, oap, spc, transition
+from typing import Any
+
+from . import demo, disclosure, display, distance, errors, inequality, oap, spc, transition
 from ._frames import diagnostics
 from ._native import __version__
 from .disclosure import disclose
+from .display import show
 from .errors import (
     CancelledError,
     CollabMetricsError,
@@ -48,6 +51,7 @@ __all__ = [
     "diagnostics",
     "disclose",
     "disclosure",
+    "display",
     "distance",
     "dsr",
     "errors",
@@ -55,8 +59,20 @@ __all__ = [
     "isr",
     "mean",
     "oap",
+    "plot",
     "proportion",
     "rate",
+    "show",
     "spc",
     "transition",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``cm.plot`` on first use: the charts need matplotlib (the ``plot`` extra), which
+    ``import collabmetrics`` never imports."""
+    if name == "plot":
+        import importlib
+
+        return importlib.import_module(".plot", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

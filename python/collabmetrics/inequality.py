@@ -39,6 +39,7 @@ from ._frames import (
 from ._frames import (
     with_diagnostics as _with_diagnostics,
 )
+from .display import Decomposition
 
 __all__ = [
     "DEFAULT_SEED",
@@ -208,7 +209,7 @@ def measures(
         for c in levels(confidence)
     ]
     out = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
-    return _with_diagnostics(from_arrow(out, kind), with_diagnostics)
+    return _with_diagnostics(from_arrow(out, kind, (frame,)), with_diagnostics)
 
 
 def _counts(
@@ -641,7 +642,7 @@ def decompose(
     weights: Numbers | None = None,
     *,
     alpha: float = _IND["alpha"],
-) -> dict[str, Any]:
+) -> Decomposition:
     """Theil T (``alpha=1``), MLD (``alpha=0``) or GE(α) split into within- and between-group
     parts over ``group`` (labels of any type, shown as text).
 
@@ -652,7 +653,7 @@ def decompose(
 
     Returns:
         ``{"total", "within", "between", "groups": {label: the group's own index}}``, groups
-        in first-seen order.
+        in first-seen order (a dict that displays as a table in Jupyter).
 
     Example:
         >>> import collabmetrics as cm
@@ -669,9 +670,6 @@ def decompose(
     _native.check_len("group", len(labels), "values", table.num_rows)
     table = table.append_column("group", labels)
     total, within, between, names, index = _native.inequality_decompose(table, alpha)
-    return {
-        "total": total,
-        "within": within,
-        "between": between,
-        "groups": dict(zip(names, index)),
-    }
+    return Decomposition(
+        total=total, within=within, between=between, groups=dict(zip(names, index))
+    )

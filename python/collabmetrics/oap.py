@@ -142,4 +142,7 @@ def measures(
         dict(columns or {}),
         distance,
     )
-    return _with_diagnostics(from_arrow(publish_table(table, publish), kind), with_diagnostics)
+    return _with_diagnostics(
+        from_arrow(publish_table(table, publish), kind, (placements, population, admissions)),
+        with_diagnostics,
+    )

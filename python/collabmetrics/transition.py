@@ -179,7 +179,10 @@ def _run(
         options,
         dict(columns or {}),
     )
-    return _with_diagnostics(from_arrow(publish_table(table, publish), kind), with_diagnostics)
+    return _with_diagnostics(
+        from_arrow(publish_table(table, publish), kind, (persons, referrals, contacts, care_plans)),
+        with_diagnostics,
+    )
 
 
 _ARGS = """
@@ -599,4 +602,4 @@ def time_to_contact(
     """
     data, kind = to_arrow(table)
     out = _native.transition_time_to_contact(data, method, float(confidence))
-    return _with_diagnostics(from_arrow(out, kind), with_diagnostics)
+    return _with_diagnostics(from_arrow(out, kind, (table,)), with_diagnostics)

@@ -175,6 +175,21 @@ fn inequality_lorenz(py: Python<'_>, data: PyTable) -> PyResult<(Vec<f64>, Vec<f
     Ok((g.lorenz.population_share, g.lorenz.value_share))
 }
 
+/// The ridits (relative ranks) of ordered groups from their populations (the x of the slope
+/// index regression): populations must be finite and > 0.
+#[pyfunction]
+fn inequality_ridits(populations: Vec<f64>) -> PyResult<Vec<f64>> {
+    if let Some(i) = populations.iter().position(|p| !(p.is_finite() && *p > 0.0)) {
+        return Err(to_py(collabmetrics::Error::invalid_value(
+            "population",
+            i,
+            populations[i],
+            "populations must be finite and > 0",
+        )));
+    }
+    Ok(inequality::grouped::population_ridits(&populations))
+}
+
 /// The concentration index of the table's `outcome` against `rank` (and `weights`).
 #[pyfunction]
 fn inequality_concentration_index(
@@ -225,6 +240,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(inequality_index, m)?)?;
     m.add_function(wrap_pyfunction!(inequality_bootstrap, m)?)?;
     m.add_function(wrap_pyfunction!(inequality_lorenz, m)?)?;
+    m.add_function(wrap_pyfunction!(inequality_ridits, m)?)?;
     m.add_function(wrap_pyfunction!(inequality_concentration_index, m)?)?;
     m.add_function(wrap_pyfunction!(inequality_decompose, m)?)?;
     Ok(())
