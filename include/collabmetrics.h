@@ -136,6 +136,92 @@ struct ArrowArrayStream {
 #define CM_BANDS_CUSTOM 2
 
 /**
+ * `CmFunnelOptions::statistic`: not set (the call fails: the statistic has no default).
+ */
+#define CM_FUNNEL_STATISTIC_NONE 0
+
+/**
+ * PHE: a proportion O/n.
+ */
+#define CM_FUNNEL_STATISTIC_PROPORTION 1
+
+/**
+ * PHE: an indirectly standardised ratio, × 100.
+ */
+#define CM_FUNNEL_STATISTIC_RATIO_ISR 2
+
+/**
+ * PHE: a ratio of counts, − 1.
+ */
+#define CM_FUNNEL_STATISTIC_RATIO_COUNT 3
+
+/**
+ * PHE: a crude rate (published rate column `rate`).
+ */
+#define CM_FUNNEL_STATISTIC_RATE_CRUDE 4
+
+/**
+ * PHE: a directly standardised rate (published rate column `rate`).
+ */
+#define CM_FUNNEL_STATISTIC_RATE_DSR 5
+
+/**
+ * FunnelPlotR `SR`: a standardised ratio O/E.
+ */
+#define CM_FUNNEL_STATISTIC_SR 6
+
+/**
+ * FunnelPlotR `PR`: a proportion.
+ */
+#define CM_FUNNEL_STATISTIC_PR 7
+
+/**
+ * FunnelPlotR `RC`: a ratio of counts.
+ */
+#define CM_FUNNEL_STATISTIC_RC 8
+
+/**
+ * `CmFunnelOptions::family`: the statistic's default (PHE for PHE's statistics, FunnelPlotR
+ * for SR, PR, RC).
+ */
+#define CM_FUNNEL_FAMILY_DEFAULT 0
+
+/**
+ * PHE / Fingertips (PHEindicatormethods).
+ */
+#define CM_FUNNEL_FAMILY_PHE 1
+
+/**
+ * FunnelPlotR (Spiegelhalter 2005 with overdispersion).
+ */
+#define CM_FUNNEL_FAMILY_FUNNELPLOTR 2
+
+/**
+ * Spiegelhalter's interpolated exact limits.
+ */
+#define CM_FUNNEL_FAMILY_SPIEGELHALTER_EXACT 3
+
+/**
+ * `CmFunnelOptions::sr_method`: NHS Digital's SHMI (log scale, truncation); the default.
+ */
+#define CM_FUNNEL_SR_SHMI 0
+
+/**
+ * CQC (square-root scale, winsorising).
+ */
+#define CM_FUNNEL_SR_CQC 1
+
+/**
+ * `CmFunnelOptions::limit`: the 95% limits flag outliers.
+ */
+#define CM_FUNNEL_LIMIT_95 0
+
+/**
+ * The 99.8% limits flag outliers (FunnelPlotR's 99); the default.
+ */
+#define CM_FUNNEL_LIMIT_99 1
+
+/**
  * `CmInequalityOptions::favourable`: not said (the default). The direction has no safe
  * default, so the measures that depend on it (D and R on an ordered dimension or against a
  * reference, MDBU, MDBW, PAF, PAR) fail with `CM_INVALID_ARGUMENT` naming `favourable`.
@@ -568,7 +654,100 @@ typedef struct CmDistanceSummaryOptions {
    * Number of pairs in `column_names`.
    */
   size_t column_names_len;
+  /**
+   * NULL, or a flag to cancel the call: set `*cancel` to non-zero from another thread
+   * (C11 `atomic_store`) or a signal handler (`volatile sig_atomic_t`) and the call returns
+   * `CM_CANCELLED` within milliseconds. It must stay valid for the call. NULL uses the
+   * thread's flag (`cm_set_cancel_flag`), if any.
+   */
+  const int *cancel;
 } CmDistanceSummaryOptions;
+
+/**
+ * Options of `cm_funnel_assess` and `cm_funnel_limits`; start from
+ * `cm_funnel_options_default()` and set at least `statistic`. Strings are borrowed for the
+ * duration of the call; NULL column names mean the defaults ("numerator", "denominator",
+ * "rate"; no unit column: every row is a unit).
+ */
+typedef struct CmFunnelOptions {
+  /**
+   * One of `CM_FUNNEL_STATISTIC_*` (required).
+   */
+  uint32_t statistic;
+  /**
+   * One of `CM_FUNNEL_FAMILY_*`.
+   */
+  uint32_t family;
+  /**
+   * The unit column (rows of a unit are added up, except PHE rates); NULL: rows are units.
+   */
+  const char *unit;
+  /**
+   * The numerator column (NULL: "numerator").
+   */
+  const char *numerator;
+  /**
+   * The denominator column (NULL: "denominator"); optional for PHE rates.
+   */
+  const char *denominator;
+  /**
+   * PHE rates: the published rate column (NULL: "rate").
+   */
+  const char *rate;
+  /**
+   * When true, `multiplier` scales values and limits (required for PHE proportions and
+   * rates; FunnelPlotR and Spiegelhalter exact: 1 otherwise; PHE ratios: not used).
+   */
+  bool has_multiplier;
+  /**
+   * The multiplier, read when `has_multiplier` is true.
+   */
+  double multiplier;
+  /**
+   * When true, the years the data cover (required for PHE rates).
+   */
+  bool has_years_of_data;
+  /**
+   * The years of data, read when `has_years_of_data` is true.
+   */
+  double years_of_data;
+  /**
+   * One of `CM_FUNNEL_SR_*` (FunnelPlotR SR only).
+   */
+  uint32_t sr_method;
+  /**
+   * Share trimmed at each end before phi, in (0, 0.5) (default 0.1).
+   */
+  double trim_by;
+  /**
+   * `CM_FUNNEL_LIMIT_95` or `CM_FUNNEL_LIMIT_99` (the default).
+   */
+  uint32_t limit;
+  /**
+   * Widen the limits for overdispersion when phi > 1 (default true).
+   */
+  bool draw_adjusted;
+  /**
+   * SR/SHMI: round expected counts to 2 decimals (default true).
+   */
+  bool shmi_rounding;
+  /**
+   * Reproduce FunnelPlotR's CQC and RC limits exactly (default false).
+   */
+  bool funnelplotr_compat;
+  /**
+   * SR/SHMI: leave out (and count) units with 0 events instead of failing (default false).
+   */
+  bool exclude_zero_sr;
+  /**
+   * `column_names_len` pairs (our name, your name), as in `CmOapOptions`.
+   */
+  const char *const *column_names;
+  /**
+   * The number of pairs in `column_names`.
+   */
+  size_t column_names_len;
+} CmFunnelOptions;
 
 /**
  * Options of `cm_inequality_measures`; start from `cm_inequality_options_default`. Column
@@ -680,6 +859,13 @@ typedef struct CmInequalityOptions {
    * Number of pairs in `column_names`.
    */
   size_t column_names_len;
+  /**
+   * NULL, or a flag to cancel the call: set `*cancel` to non-zero from another thread
+   * (C11 `atomic_store`) or a signal handler (`volatile sig_atomic_t`) and the call returns
+   * `CM_CANCELLED` within milliseconds. It must stay valid for the call. NULL uses the
+   * thread's flag (`cm_set_cancel_flag`), if any.
+   */
+  const int *cancel;
 } CmInequalityOptions;
 
 /**
@@ -757,6 +943,13 @@ typedef struct CmOapOptions {
    * summary columns (placements started in each period).
    */
   const char *distance;
+  /**
+   * NULL, or a flag to cancel the call: set `*cancel` to non-zero from another thread
+   * (C11 `atomic_store`) or a signal handler (`volatile sig_atomic_t`) and the call returns
+   * `CM_CANCELLED` within milliseconds. It must stay valid for the call. NULL uses the
+   * thread's flag (`cm_set_cancel_flag`), if any.
+   */
+  const int *cancel;
 } CmOapOptions;
 
 /**
@@ -1077,6 +1270,13 @@ typedef struct CmTransitionOptions {
    * Number of pairs in `column_names`.
    */
   size_t column_names_len;
+  /**
+   * NULL, or a flag to cancel the call: set `*cancel` to non-zero from another thread
+   * (C11 `atomic_store`) or a signal handler (`volatile sig_atomic_t`) and the call returns
+   * `CM_CANCELLED` within milliseconds. It must stay valid for the call. NULL uses the
+   * thread's flag (`cm_set_cancel_flag`), if any.
+   */
+  const int *cancel;
 } CmTransitionOptions;
 
 #ifdef __cplusplus
@@ -1088,6 +1288,21 @@ extern "C" {
  * (do not free it). Never fails; does not change the last error.
  */
 const char *cm_version(void);
+
+/**
+ * Sets the cancellation flag of the calling thread: every later collabmetrics call on this
+ * thread whose options give no `cancel` flag of their own (and every call without options,
+ * such as `cm_distance_geodesic`) reads `*flag` every few milliseconds of work and returns
+ * `CM_CANCELLED` once it is non-zero. NULL clears it. Returns `CM_OK` (and clears the last
+ * error, as every call that can fail does).
+ *
+ * # Safety
+ *
+ * `flag` must be NULL or point to an `int` that stays valid until the flag is cleared (or the
+ * thread ends). Write it from another thread with C11 `atomic_store` (or declare it
+ * `volatile sig_atomic_t` and set it from a signal handler).
+ */
+enum CmStatus cm_set_cancel_flag(const int *flag);
 
 /**
  * The default options: the rule "nhs_mhsds", everything else as the table's roles say,
@@ -1320,6 +1535,45 @@ void cm_clear_error(void);
  */
 size_t cm_last_error_copy(char *buf,
                           size_t len);
+
+/**
+ * The default options (the core's `FunnelOptions::default()`): no statistic yet, the family
+ * by statistic, SHMI, trim 0.1, limit 99, adjusted limits, SHMI rounding, corrected
+ * (not FunnelPlotR-compatible) CQC and RC limits, units with 0 events under SR/SHMI an error.
+ */
+struct CmFunnelOptions cm_funnel_options_default(void);
+
+/**
+ * Funnel assessment, one row per unit, as `collabmetrics::funnel::assess` in Rust and
+ * `cm.funnel.assess` in Python: `unit, numerator, denominator, value, target, z, z_adjusted,
+ * trimmed, lcl95, ucl95, lcl998, ucl998, od_lcl95, od_ucl95, od_lcl998, od_ucl998, outlier,
+ * phi, tau2, m, adjusted, method` (+ `significance` for PHE; + `rate_chart`,
+ * `denominator_per_year` for PHE rates). `input` is moved into the call (released before it
+ * returns, whatever happens); on success `out` receives the result as a stream the caller
+ * releases, with the diagnostics as JSON under the schema metadata key
+ * "collabmetrics:diagnostics". On failure `out` is untouched.
+ *
+ * # Safety
+ *
+ * `input` must be NULL or a valid `ArrowArrayStream`; `options` must point to a valid
+ * `CmFunnelOptions` whose strings are NULL or NUL-terminated; `out` must be writable.
+ */
+enum CmStatus cm_funnel_assess(struct ArrowArrayStream *input,
+                               const struct CmFunnelOptions *options,
+                               struct ArrowArrayStream *out);
+
+/**
+ * The limits table for drawing the funnel, as `collabmetrics::funnel::limits`: PHE's
+ * 100-row table for the PHE family, FunnelPlotR's plotting grid otherwise. Ownership and
+ * failure as `cm_funnel_assess`.
+ *
+ * # Safety
+ *
+ * As for `cm_funnel_assess`.
+ */
+enum CmStatus cm_funnel_limits(struct ArrowArrayStream *input,
+                               const struct CmFunnelOptions *options,
+                               struct ArrowArrayStream *out);
 
 /**
  * Gini coefficient of `len` values with optional weights (NULL: unit weights):

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test of collabmetrics: formatting, lints and rustdoc, Rust (core, demo, CLI, C ABI,
-# header check, the README's Rust examples as doctests), C programs under valgrind, and the
-# Python package. Run from anywhere; sets itself up.
+# header check, the README's Rust examples as doctests, the fuzz targets as bounded tests), C
+# programs under valgrind and under AddressSanitizer, and the Python package. Run from
+# anywhere; sets itself up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
@@ -25,6 +26,9 @@ cargo test --workspace --exclude collabmetrics-python --locked
 
 step "C tests under valgrind"
 bash tests/c/run.sh
+
+step "C tests under AddressSanitizer and UndefinedBehaviorSanitizer"
+bash tests/c/asan.sh
 
 step "Python package"
 (

@@ -1,6 +1,7 @@
 """collabmetrics: one trusted definition of the outcome metrics of NHS mental health provider
 collaboratives (out-of-area placements, travel distance, transition disengagement, inequality,
-SPC charts), computed by a Rust core shared with the C library and the command-line program.
+SPC charts, funnel plots), computed by a Rust core shared with the C library and the
+command-line program.
 
 Every table function returns the same kind of frame it was given, with the records a
 documented rule set aside counted in its diagnostics (:func:`diagnostics`); bad input raises a
@@ -14,7 +15,18 @@ documented rule set aside counted in its diagnostics (:func:`diagnostics`); bad 
 
 from typing import Any
 
-from . import demo, disclosure, display, distance, errors, inequality, oap, spc, transition
+from . import (
+    demo,
+    disclosure,
+    display,
+    distance,
+    errors,
+    funnel,
+    inequality,
+    oap,
+    spc,
+    transition,
+)
 from ._frames import diagnostics
 from ._native import __version__
 from .disclosure import disclose
@@ -55,6 +67,7 @@ __all__ = [
     "distance",
     "dsr",
     "errors",
+    "funnel",
     "inequality",
     "isr",
     "mean",

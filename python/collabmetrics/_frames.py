@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, Union
 
 import numpy as np
@@ -209,12 +209,25 @@ def is_frame(obj: object) -> bool:
     )
 
 
+def _refuse_unordered(x: object, name: str) -> None:
+    """A set (or a mapping) has no order, so its values cannot line up with other vectors;
+    text is not a sequence of numbers: both are an ``InvalidArgumentError`` naming ``name``."""
+    if isinstance(x, (set, frozenset, Mapping)):
+        raise _native.invalid_argument(
+            name, f"a {type(x).__name__} has no order; pass a list, tuple, array or series"
+        )
+    if isinstance(x, (str, bytes)):
+        raise _native.invalid_argument(name, f"expected numbers, got the text {x!r}")
+
+
 def vector(x: Numbers, name: str) -> pa.Array:
-    """Numbers as one Arrow array; None becomes null (which the core refuses by row)."""
+    """Numbers as one Arrow array; None becomes null (which the core refuses by row). A set
+    (no order) or text is an ``InvalidArgumentError`` naming ``name``."""
     if isinstance(x, pa.ChunkedArray):
         return x.combine_chunks()
     if isinstance(x, pa.Array):
         return x
+    _refuse_unordered(x, name)
     if np.isscalar(x) or x is None:
         x = [x]
     pd = sys.modules.get("pandas")
@@ -254,11 +267,25 @@ def same_length(**columns: Numbers | None) -> pa.Table:
     return pa.table(arrays)
 
 
+def number(x: object, name: str) -> float:
+    """One number (int, float or a numpy number), or an ``InvalidArgumentError`` naming
+    ``name`` (text such as ``"0.95"`` is not read as a number)."""
+    if isinstance(x, (bool, str, bytes)) or not isinstance(x, (int, float, np.number)):
+        raise _native.invalid_argument(name, f"must be a number, got {type(x).__name__} {x!r}")
+    return float(x)
+
+
 def levels(confidence: float | Sequence[float]) -> list[float]:
-    """One confidence level or several (PHE publishes 95% and 99.8% side by side)."""
-    if isinstance(confidence, (int, float)):
+    """One confidence level or several (PHE publishes 95% and 99.8% side by side); anything
+    but numbers (text, a set) is an ``InvalidArgumentError`` naming ``confidence``."""
+    if isinstance(confidence, (int, float, np.number)) and not isinstance(confidence, bool):
         return [float(confidence)]
-    out = [float(c) for c in confidence]
+    _refuse_unordered(confidence, "confidence")
+    if not isinstance(confidence, Sequence) and not isinstance(confidence, np.ndarray):
+        raise _native.invalid_argument(
+            "confidence", f"must be a number or a list of numbers, got {confidence!r}"
+        )
+    out = [number(c, "confidence") for c in confidence]
     if not out:
         raise _native.invalid_argument("confidence", "no level given")
     return out

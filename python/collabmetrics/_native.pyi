@@ -281,3 +281,14 @@ def spc_xmr(
     options: dict[str, Any],
     summary: bool,
 ) -> pa.Table: ...
+
+# Funnel plots (options built by collabmetrics.funnel: enums by name, the limit as a number);
+# diagnostics travel in the schema metadata of the result.
+FUNNEL_SIGNIFICANCE_LABELS: list[str]
+
+def funnel_assess(
+    data: ArrowStreamExportable, options: dict[str, Any], columns: dict[str, str]
+) -> pa.Table: ...
+def funnel_limits(
+    data: ArrowStreamExportable, options: dict[str, Any], columns: dict[str, str]
+) -> pa.Table: ...

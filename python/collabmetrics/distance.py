@@ -37,6 +37,7 @@ from ._frames import (
     from_arrow,
     group_names,
     is_frame,
+    number,
     to_arrow,
     vectors,
 )
@@ -342,7 +343,7 @@ def summary(
     if isinstance(bands, str):
         preset, edges = bands, None
     else:
-        preset, edges = "custom", [float(b) for b in bands]
+        preset, edges = "custom", [number(b, "bands") for b in bands]
     out = _native.distance_summary_table(
         table,
         distance,

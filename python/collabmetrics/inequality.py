@@ -33,6 +33,7 @@ from ._frames import (
     from_arrow,
     group_names,
     levels,
+    number,
     same_length,
     to_arrow,
 )
@@ -226,7 +227,12 @@ def _counts(
         raise _native.invalid_argument(
             "numerator", "give both `numerator` and `denominator`, or neither"
         )
-    return (numerator, denominator, kind, None if multiplier is None else float(multiplier))
+    return (
+        numerator,
+        denominator,
+        kind,
+        None if multiplier is None else number(multiplier, "multiplier"),
+    )
 
 
 def sii(
@@ -632,7 +638,7 @@ def concentration_index(
         0.25
     """
     table = _table(outcome=outcome, rank=rank, weights=weights)
-    bounds_ = None if bounds is None else (float(bounds[0]), float(bounds[1]))
+    bounds_ = None if bounds is None else (number(bounds[0], "bounds"), number(bounds[1], "bounds"))
     return _native.inequality_concentration_index(table, correction, bounds_)
 
 

@@ -318,20 +318,34 @@ def spc(
 _LIMITS = ("lcl95", "ucl95", "lcl998", "ucl998")
 
 
-def _curve_columns(limits: pa.Table) -> tuple[str, dict[str, str]]:
-    """The x column and the 95% / 99.8% limit columns of a limits table (PHE's names or
-    FunnelPlotR's)."""
+_PHE_LIMITS = {"lcl95": "lower_2s", "ucl95": "upper_2s", "lcl998": "lower_3s", "ucl998": "upper_3s"}
+
+
+def _curves(limits: pa.Table) -> dict[str, tuple[list[float], list[float]]]:
+    """Each limit's curve (x, y) of a limits table: FunnelPlotR's and Spiegelhalter's
+    (``denominator`` and ``lcl95`` … ``od_ucl998``) or PHE's (``lower_2s_limit`` …, each at
+    its own ``*_population_1_year`` (rates) or ``*_exp_events`` (ratios), or at
+    ``population`` (proportions))."""
     names = limits.column_names
+    out: dict[str, tuple[list[float], list[float]]] = {}
     if "lower_2s_limit" in names:
-        x = next(n for n in ("population", "observed_events", "events") if n in names)
-        return x, {
-            "lcl95": "lower_2s_limit",
-            "ucl95": "upper_2s_limit",
-            "lcl998": "lower_3s_limit",
-            "ucl998": "upper_3s_limit",
-        }
+        for key, phe in _PHE_LIMITS.items():
+            x = next(
+                c
+                for c in (f"{phe}_population_1_year", f"{phe}_exp_events", "population")
+                if c in names
+            )
+            t = limits.sort_by(x)
+            out[key] = (_floats(t, x), _floats(t, f"{phe}_limit"))
+        return out
     _native.check_columns(limits, ["denominator", *_LIMITS], "limits")
-    return "denominator", {c: c for c in _LIMITS}
+    t = limits.sort_by("denominator")
+    x = _floats(t, "denominator")
+    for key in _LIMITS:
+        out[key] = (x, _floats(t, key))
+        if f"od_{key}" in names:
+            out[f"od_{key}"] = (x, _floats(t, f"od_{key}"))
+    return out
 
 
 def funnel(
@@ -354,9 +368,9 @@ def funnel(
         >>> import pyarrow as pa, collabmetrics as cm
         >>> t = pa.table({"area": ["x", "y", "z"], "n": [50, 20, 80], "pop": [100, 100, 100]})
         >>> kw = dict(unit="area", statistic="proportion", multiplier=100)
-        >>> ax = cm.plot.funnel(cm.funnel.assess(t, "n", "pop", **kw),  # doctest: +SKIP
+        >>> ax = cm.plot.funnel(cm.funnel.assess(t, "n", "pop", **kw),
         ...                     cm.funnel.limits(t, "n", "pop", **kw))
-        >>> sorted(text.get_text() for text in ax.texts)  # doctest: +SKIP
+        >>> sorted(text.get_text() for text in ax.texts)
         ['y', 'z']
     """
     table = _table(
@@ -369,31 +383,24 @@ def funnel(
         bool(a) for a in table.column("adjusted").to_pylist()
     )
     if limits is not None:
-        lt, _ = to_arrow(limits)
-        xc, cols = _curve_columns(lt)
-        lt = lt.sort_by(xc)
-        cx = _floats(lt, xc)
-        curves = {k: _floats(lt, c) for k, c in cols.items()}
-        od = {
-            k: _floats(lt, f"od_{k}") for k in _LIMITS if f"od_{k}" in lt.column_names
-        }
+        curves = _curves(to_arrow(limits)[0])
     else:
         order = sorted(range(len(x)), key=lambda i: x[i])
-        cx = [x[i] for i in order]
-        curves = {k: [_floats(table, k)[i] for i in order] for k in _LIMITS}
-        od = {
-            k: [_floats(table, f"od_{k}")[i] for i in order]
-            for k in _LIMITS
-            if f"od_{k}" in table.column_names
+        at = [x[i] for i in order]
+        curves = {
+            k: (at, [_floats(table, k)[i] for i in order])
+            for k in (*_LIMITS, *(f"od_{k}" for k in _LIMITS))
+            if k in table.column_names
         }
     for key, level in (("95", "95"), ("998", "99.8")):
         colour = FUNNEL_COLOURS[level]
-        ax.plot(cx, curves[f"lcl{key}"], color=colour, linewidth=1.4, label=f"{level}% limits")
-        ax.plot(cx, curves[f"ucl{key}"], color=colour, linewidth=1.4)
-        if adjusted and od:
-            ax.plot(cx, od[f"lcl{key}"], color=colour, linewidth=1.2, linestyle="--",
-                    label=f"{level}% limits, overdispersion-adjusted")
-            ax.plot(cx, od[f"ucl{key}"], color=colour, linewidth=1.2, linestyle="--")
+        for side, label in (("lcl", f"{level}% limits"), ("ucl", None)):
+            cx, cy = curves[f"{side}{key}"]
+            ax.plot(cx, cy, color=colour, linewidth=1.4, label=label)
+            if adjusted and f"od_{side}{key}" in curves:
+                ox, oy = curves[f"od_{side}{key}"]
+                ax.plot(ox, oy, color=colour, linewidth=1.2, linestyle="--",
+                        label=f"{level}% limits, overdispersion-adjusted" if side == "lcl" else None)
     target = next((t for t in _floats(table, "target") if not math.isnan(t)), math.nan)
     ax.axhline(target, color="#222222", linewidth=1.0, label="target")
     colours = [FUNNEL_COLOURS["99.8"] if o else "#7f7f7f" for o in outlier]

@@ -54,6 +54,7 @@ from ._frames import (
     to_arrow,
 )
 from ._frames import days as _days
+from ._frames import number as _number
 from ._frames import (
     with_diagnostics as _with_diagnostics,
 )
@@ -153,7 +154,7 @@ def _options(
         "followup_days": _whole(followup_days, "followup_days"),
         "retained_days": _whole(retained_days, "retained_days"),
         "episode_gap_days": _whole(episode_gap_days, "episode_gap_days"),
-        "confidence": float(confidence),
+        "confidence": _number(confidence, "confidence"),
         "by": None if by is None else [by] if isinstance(by, str) else list(by),
         "age_band_18_24": bool(age_band_18_24),
     }
@@ -601,5 +602,5 @@ def time_to_contact(
         ([0, 2, 3, 5, 7], [0.8333, 0.6667, 0.6667, 0.3333, 0.3333])
     """
     data, kind = to_arrow(table)
-    out = _native.transition_time_to_contact(data, method, float(confidence))
+    out = _native.transition_time_to_contact(data, method, _number(confidence, "confidence"))
     return _with_diagnostics(from_arrow(out, kind, (table,)), with_diagnostics)

@@ -166,6 +166,22 @@ DEFAULTS: list[tuple[Callable[..., Any], str, dict[str, str]]] = [
     ),
     (cm.demo.tables, "demo", {"seed": "seed", "scale": "scale", "months": "months"}),
 ]
+_FUNNEL_OPTIONS = [
+    "family",
+    "sr_method",
+    "limit",
+    "draw_adjusted",
+    "trim_by",
+    "multiplier",
+    "funnelplotr_compat",
+    "rate",
+    "years_of_data",
+    "shmi_rounding",
+    "exclude_zero_sr",
+]
+DEFAULTS += [
+    (f, "funnel", {k: k for k in _FUNNEL_OPTIONS}) for f in [cm.funnel.assess, cm.funnel.limits]
+]
 
 
 _INDICES: list[Callable[..., Any]] = [
@@ -276,6 +292,12 @@ LITERALS = {
     ("sii", "count_kind"): "CountKind",
     ("concentration_index", "correction"): "ConcentrationCorrection",
     ("time_to_contact", "method"): "CurveMethod",
+    ("assess", "statistic"): "Statistic",
+    ("assess", "family"): "Family",
+    ("assess", "sr_method"): "SrMethod",
+    ("limits", "statistic"): "Statistic",
+    ("limits", "family"): "Family",
+    ("limits", "sr_method"): "SrMethod",
 }
 
 
@@ -291,7 +313,7 @@ def _literal_strings(annotation: Any) -> set[str]:
 def test_literal_annotations_spell_the_cores_names() -> None:
     """Static types cannot be computed from the core, so every `Literal` of option names is
     checked against the core's name table here."""
-    modules = [cm.stats, cm.oap, cm.distance, cm.inequality, cm.transition, cm.demo]
+    modules = [cm.stats, cm.oap, cm.distance, cm.inequality, cm.transition, cm.demo, cm.funnel]
     seen = set()
     for module in modules:
         for name in module.__all__:
@@ -473,7 +495,7 @@ def test_errors_pickle_with_their_fields() -> None:
 # The guard: a panic is an InternalError, silently.
 
 
-@pytest.mark.parametrize("where", ["body", "detached", "worker"])
+@pytest.mark.parametrize("where", ["body", "detached", "polled", "worker"])
 def test_a_panic_is_an_internal_error(where: str) -> None:
     with pytest.raises(cm.InternalError) as e:
         _native._test_panic(where)
@@ -492,7 +514,7 @@ def test_caught_panics_print_nothing() -> None:
     code = (
         "import collabmetrics as cm\n"
         "from collabmetrics import _native\n"
-        "for w in ['body', 'detached', 'worker']:\n"
+        "for w in ['body', 'detached', 'polled', 'worker']:\n"
         "    try:\n"
         "        _native._test_panic(w)\n"
         "    except cm.InternalError:\n"

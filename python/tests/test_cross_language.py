@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute
+import pyarrow.csv
 import pytest
 
 import collabmetrics as cm
@@ -158,3 +160,24 @@ def test_cli_demo_matches_python() -> None:
         data_cutoff="2024-03-31",
     )
     assert [float(r[-1]) for r in headline["rows"]] == m.column("bed_days").to_pylist()
+
+
+def test_cli_funnel_matches_python(tmp_path: Path) -> None:
+    """`collabmetrics funnel` (Rust end to end) gives Python's cm.funnel.assess to the bit."""
+    exe = _need(TARGET / "collabmetrics")
+    vectors = ROOT / "tests" / "reference" / "funnel" / "funnelplotr_vectors.csv"
+    table = pa.csv.read_csv(vectors)
+    table = table.filter(pa.compute.equal(table["case"], "PR_limit95"))
+    data = table.select(["group", "numerator", "denominator"])
+    path = tmp_path / "pr.csv"
+    pa.csv.write_csv(data, path)
+    out = subprocess.run(
+        [str(exe), "funnel", "--input", str(path), "--statistic", "pr", "--unit", "group",
+         "--limit", "95", "--format", "json"],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    rows = json.loads(out)
+    py = cm.funnel.assess(data, "numerator", "denominator", unit="group", statistic="pr", limit=95)
+    for column in ["value", "z", "z_adjusted", "lcl95", "od_ucl998", "phi", "tau2"]:
+        assert [r[column] for r in rows] == py[column].to_pylist(), column
+    assert [r["outlier"] for r in rows] == py["outlier"].to_pylist()

@@ -31,7 +31,7 @@ def test_error_is_a_value_error() -> None:
         (lambda: cm.proportion([math.nan], [10]), "column `numerator` at row 0 (NaN)"),
         (
             lambda: cm.proportion([None, 1], [10, 10]),
-            "column `numerator` at row 0 (null): missing values are not allowed",
+            "column `numerator` at row 0 (null): missing values (null or NaN) are not allowed",
         ),
         (
             lambda: cm.proportion([1, 2, 3], [10, 10]),
@@ -54,7 +54,11 @@ def test_error_is_a_value_error() -> None:
         ),
         (lambda: cm.rate([3], [10], multiplier=-1), "invalid argument `multiplier`"),
         (lambda: cm.mean([1.0]), "group all rows: has 1 value(s); a Student t interval needs"),
-        (lambda: cm.mean([1.0, math.nan]), "column `value` at row 1 (NaN): values must be finite"),
+        (
+            lambda: cm.mean([1.0, math.nan]),
+            # NaN is a missing value, as None is: one rule
+            "column `value` at row 1 (NaN): missing values (null or NaN) are not allowed",
+        ),
         (
             lambda: cm.proportion(["a"], [1]),
             "invalid argument `numerator`: not a sequence of numbers",

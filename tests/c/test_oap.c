@@ -582,8 +582,42 @@ static void test_bad_options(void) {
     CHECK(nothing_live());
 }
 
+/* Issue 11: date32's extremes do not panic and are refused naming the option; a set
+ * cancellation flag ends the call with CM_CANCELLED. */
+static void test_hostile(void) {
+    struct ArrowArrayStream in = placements(), out = {0};
+    CmOapOptions o = cm_oap_options_default(days(2024, 1, 1), INT32_MAX);
+    CHECK(o.end == INT32_MAX);
+    o = cm_oap_options_default(INT32_MIN, INT32_MAX);
+    CHECK_STATUS(cm_oap_measures(&in, &o, NULL, NULL, &out), CM_INVALID_ARGUMENT);
+    CHECK_MESSAGE("outside the supported date range 1800-01-01 to 2200-12-31");
+    CHECK_FIELD(cm_last_error_argument(), "start");
+    CHECK(in.release == NULL && out.release == NULL && nothing_live());
+
+    int cancel = 1;
+    in = placements();
+    o = options();
+    o.cancel = &cancel;
+    CHECK_STATUS(cm_oap_measures(&in, &o, NULL, NULL, &out), CM_CANCELLED);
+    CHECK_FIELD(cm_last_error_kind(), "cancelled");
+    CHECK(in.release == NULL && out.release == NULL && nothing_live());
+
+    /* The thread's flag, for calls without one in their options. */
+    CHECK_STATUS(cm_set_cancel_flag(&cancel), CM_OK);
+    in = placements();
+    o = options();
+    CHECK_STATUS(cm_oap_measures(&in, &o, NULL, NULL, &out), CM_CANCELLED);
+    cancel = 0;
+    in = placements();
+    CHECK_STATUS(cm_oap_measures(&in, &o, NULL, NULL, &out), CM_OK);
+    CHECK_STATUS(cm_set_cancel_flag(NULL), CM_OK);
+    out.release(&out);
+    CHECK(nothing_live());
+}
+
 int main(void) {
     test_defaults();
+    test_hostile();
     test_monthly();
     test_rolling_3m();
     test_by_reason();

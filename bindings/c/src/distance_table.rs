@@ -5,7 +5,7 @@ use crate::error::{guard, CmStatus, Failure};
 use crate::stream;
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
 use collabmetrics::distance::{self, BandPreset, Bands, NullPolicy, SummaryTableOptions};
-use std::ffi::c_char;
+use std::ffi::{c_char, c_int};
 
 // The preset codes are the positions of the core's `BandPreset` names; `CM_BANDS_CUSTOM` is
 // the code after them. A test checks each constant.
@@ -48,6 +48,11 @@ pub struct CmDistanceSummaryOptions {
     pub column_names: *const *const c_char,
     /// Number of pairs in `column_names`.
     pub column_names_len: usize,
+    /// NULL, or a flag to cancel the call: set `*cancel` to non-zero from another thread
+    /// (C11 `atomic_store`) or a signal handler (`volatile sig_atomic_t`) and the call returns
+    /// `CM_CANCELLED` within milliseconds. It must stay valid for the call. NULL uses the
+    /// thread's flag (`cm_set_cancel_flag`), if any.
+    pub cancel: *const c_int,
 }
 
 /// The default options (the core's `SummaryTableOptions::default()`): column "distance_km"
@@ -68,6 +73,7 @@ pub extern "C" fn cm_distance_summary_options_default() -> CmDistanceSummaryOpti
         confidence: d.options.confidence,
         column_names: std::ptr::null(),
         column_names_len: 0,
+        cancel: std::ptr::null(),
     }
 }
 
@@ -148,5 +154,9 @@ pub(crate) unsafe fn convert(o: &CmDistanceSummaryOptions) -> Result<SummaryTabl
 impl stream::TableOptions for CmDistanceSummaryOptions {
     fn column_names(&self) -> (*const *const c_char, usize) {
         (self.column_names, self.column_names_len)
+    }
+
+    fn cancel(&self) -> *const c_int {
+        self.cancel
     }
 }

@@ -206,7 +206,10 @@ pub(crate) fn catch<T>(fallback: T, f: impl FnOnce() -> T) -> T {
 /// failure as the thread's last error. Returns the call's status.
 pub(crate) fn guard(body: impl FnOnce() -> CallResult) -> CmStatus {
     clear_last_error();
-    let failure = match collabmetrics::panic::catch(body) {
+    // The thread's cancellation flag (`cm_set_cancel_flag`) applies to every call; a call
+    // with a flag in its options installs that one inside.
+    let failure = match collabmetrics::panic::catch(|| crate::cancel::with(std::ptr::null(), body))
+    {
         Ok(Ok(())) => return CmStatus::OK,
         Ok(Err(failure)) => failure,
         Err(internal) => Failure::Core(internal),

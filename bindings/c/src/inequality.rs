@@ -9,7 +9,7 @@ use arrow_array::ffi_stream::FFI_ArrowArrayStream;
 use collabmetrics::inequality::{
     self, Favourable, Measure, MeasuresTableOptions, RciMethod, SiiModel, ValueType,
 };
-use std::ffi::c_char;
+use std::ffi::{c_char, c_int};
 
 // The codes of every option below are the positions of the core's names (`Favourable::ALL`
 // after the unset 0, `RciMethod::ALL`, `SiiModel::ALL`, `ValueType::ALL`); a test checks each
@@ -257,6 +257,11 @@ pub struct CmInequalityOptions {
     pub column_names: *const *const c_char,
     /// Number of pairs in `column_names`.
     pub column_names_len: usize,
+    /// NULL, or a flag to cancel the call: set `*cancel` to non-zero from another thread
+    /// (C11 `atomic_store`) or a signal handler (`volatile sig_atomic_t`) and the call returns
+    /// `CM_CANCELLED` within milliseconds. It must stay valid for the call. NULL uses the
+    /// thread's flag (`cm_set_cancel_flag`), if any.
+    pub cancel: *const c_int,
 }
 
 /// The default options (the core's `MeasuresTableOptions::default()`): columns "subgroup",
@@ -291,6 +296,7 @@ pub extern "C" fn cm_inequality_options_default() -> CmInequalityOptions {
         multiplier: d.multiplier,
         column_names: std::ptr::null(),
         column_names_len: 0,
+        cancel: std::ptr::null(),
     }
 }
 
@@ -403,5 +409,9 @@ pub(crate) unsafe fn convert(o: &CmInequalityOptions) -> Result<MeasuresTableOpt
 impl stream::TableOptions for CmInequalityOptions {
     fn column_names(&self) -> (*const *const c_char, usize) {
         (self.column_names, self.column_names_len)
+    }
+
+    fn cancel(&self) -> *const c_int {
+        self.cancel
     }
 }

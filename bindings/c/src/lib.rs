@@ -19,12 +19,20 @@
 //!   kind "internal".
 
 #![warn(missing_docs)]
+// No panic reachable from input: `unwrap`/`expect` are refused outside tests; each remaining
+// invariant is an `#[allow]` with the reason beside it.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 mod args;
+mod cancel;
 mod disclosure;
 mod distance;
 mod distance_table;
 mod error;
+mod funnel;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
 mod inequality;
 mod oap;
 mod spc;
@@ -32,6 +40,7 @@ mod stats;
 mod stream;
 mod transition;
 
+pub use cancel::cm_set_cancel_flag;
 pub use disclosure::{
     cm_disclose, cm_disclose_options_default, CmDerived, CmDiscloseOptions, CM_DERIVED_MEAN,
     CM_DERIVED_PERCENT, CM_DERIVED_PROPORTION, CM_DERIVED_RATE, CM_DERIVED_RATIO,
@@ -46,6 +55,15 @@ pub use error::{
     cm_clear_error, cm_last_error_argument, cm_last_error_code, cm_last_error_column,
     cm_last_error_copy, cm_last_error_group, cm_last_error_kind, cm_last_error_message,
     cm_last_error_row, cm_last_error_rule, cm_last_error_table, cm_last_error_value, CmStatus,
+};
+pub use funnel::{
+    cm_funnel_assess, cm_funnel_limits, cm_funnel_options_default, CmFunnelOptions,
+    CM_FUNNEL_FAMILY_DEFAULT, CM_FUNNEL_FAMILY_FUNNELPLOTR, CM_FUNNEL_FAMILY_PHE,
+    CM_FUNNEL_FAMILY_SPIEGELHALTER_EXACT, CM_FUNNEL_LIMIT_95, CM_FUNNEL_LIMIT_99, CM_FUNNEL_SR_CQC,
+    CM_FUNNEL_SR_SHMI, CM_FUNNEL_STATISTIC_NONE, CM_FUNNEL_STATISTIC_PR,
+    CM_FUNNEL_STATISTIC_PROPORTION, CM_FUNNEL_STATISTIC_RATE_CRUDE, CM_FUNNEL_STATISTIC_RATE_DSR,
+    CM_FUNNEL_STATISTIC_RATIO_COUNT, CM_FUNNEL_STATISTIC_RATIO_ISR, CM_FUNNEL_STATISTIC_RC,
+    CM_FUNNEL_STATISTIC_SR,
 };
 pub use inequality::{
     cm_inequality_measures, cm_inequality_options_default, CmInequalityOptions, CM_FAVOURABLE_HIGH,

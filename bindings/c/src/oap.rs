@@ -5,7 +5,7 @@ use crate::error::{guard, CmStatus, Failure};
 use crate::stream;
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
 use collabmetrics::oap::{self, OapOptions};
-use std::ffi::c_char;
+use std::ffi::{c_char, c_int};
 
 // The window and overlap codes are the positions of the core's names (`Window::ALL`,
 // `OverlapRule::ALL`); a test checks each constant against them.
@@ -68,6 +68,11 @@ pub struct CmOapOptions {
     /// NULL, or the name of a column of home-to-unit distances in km: adds the `distance_*`
     /// summary columns (placements started in each period).
     pub distance: *const c_char,
+    /// NULL, or a flag to cancel the call: set `*cancel` to non-zero from another thread
+    /// (C11 `atomic_store`) or a signal handler (`volatile sig_atomic_t`) and the call returns
+    /// `CM_CANCELLED` within milliseconds. It must stay valid for the call. NULL uses the
+    /// thread's flag (`cm_set_cancel_flag`), if any.
+    pub cancel: *const c_int,
 }
 
 /// The default options (the core's `OapOptions::default()`) for the months from `start` to
@@ -93,6 +98,7 @@ pub extern "C" fn cm_oap_options_default(start: i32, end: i32) -> CmOapOptions {
         column_names: std::ptr::null(),
         column_names_len: 0,
         distance: std::ptr::null(),
+        cancel: std::ptr::null(),
     }
 }
 
@@ -147,7 +153,11 @@ pub unsafe extern "C" fn cm_oap_measures(
         stream::check_out(out)?;
         // SAFETY: checked non-NULL above; valid per the caller.
         let opts = unsafe { convert(&*options) }?;
-        let result = oap::measures(&placements, &opts, population.as_ref(), admissions.as_ref())?;
+        // SAFETY: checked non-NULL above; valid per the caller.
+        let cancel = unsafe { (*options).cancel };
+        let result = crate::cancel::with(cancel, || {
+            oap::measures(&placements, &opts, population.as_ref(), admissions.as_ref())
+        })?;
         // SAFETY: `out` is non-NULL and writable per the caller.
         unsafe { stream::write(out, result.into_batch()) }
     })
@@ -190,5 +200,9 @@ pub(crate) unsafe fn convert(o: &CmOapOptions) -> Result<OapOptions, Failure> {
 impl stream::TableOptions for CmOapOptions {
     fn column_names(&self) -> (*const *const c_char, usize) {
         (self.column_names, self.column_names_len)
+    }
+
+    fn cancel(&self) -> *const c_int {
+        self.cancel
     }
 }

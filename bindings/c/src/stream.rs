@@ -154,6 +154,10 @@ pub(crate) unsafe fn column_map(
 pub(crate) trait TableOptions {
     /// The `column_names` pointer and the number of (ours, theirs) pairs.
     fn column_names(&self) -> (*const *const c_char, usize);
+    /// The `cancel` flag (NULL: the thread's, if any; options without the field give NULL).
+    fn cancel(&self) -> *const std::ffi::c_int {
+        std::ptr::null()
+    }
 }
 
 /// The column map of `options` (NULL options: none).
@@ -199,8 +203,9 @@ pub(crate) unsafe fn one_table<O: TableOptions, C>(
     }
     check_out(out)?;
     // SAFETY: checked non-NULL; valid per the caller.
-    let opts = convert(unsafe { &*options })?;
-    let result = run(&table, &opts)?;
+    let options = unsafe { &*options };
+    let opts = convert(options)?;
+    let result = crate::cancel::with(options.cancel(), || run(&table, &opts))?;
     // SAFETY: `out` is non-NULL and writable per the caller.
     unsafe { write(out, result.into_batch()) }
 }

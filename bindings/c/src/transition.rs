@@ -7,7 +7,7 @@ use arrow_array::ffi_stream::FFI_ArrowArrayStream;
 use arrow_array::RecordBatch;
 use collabmetrics::table::{Input, TableResult};
 use collabmetrics::transition::{self, CurveMethod, Tables, TransitionOptions};
-use std::ffi::c_char;
+use std::ffi::{c_char, c_int};
 
 // The curve codes are the positions of the core's `CurveMethod` names (checked by a test).
 
@@ -110,6 +110,11 @@ pub struct CmTransitionOptions {
     pub column_names: *const *const c_char,
     /// Number of pairs in `column_names`.
     pub column_names_len: usize,
+    /// NULL, or a flag to cancel the call: set `*cancel` to non-zero from another thread
+    /// (C11 `atomic_store`) or a signal handler (`volatile sig_atomic_t`) and the call returns
+    /// `CM_CANCELLED` within milliseconds. It must stay valid for the call. NULL uses the
+    /// thread's flag (`cm_set_cancel_flag`), if any.
+    pub cancel: *const c_int,
 }
 
 /// The default options (`docs/methods/transition.md`) with data ending on `data_end` (days since
@@ -155,6 +160,7 @@ pub extern "C" fn cm_transition_options_default(data_end: i32) -> CmTransitionOp
         age_band_18_24: d.age_band_18_24,
         column_names: std::ptr::null(),
         column_names_len: 0,
+        cancel: std::ptr::null(),
     }
 }
 
@@ -197,7 +203,9 @@ pub unsafe extern "C" fn cm_transition_analyse(
         // SAFETY: forwarded from the caller.
         let inputs = unsafe { read_inputs(persons, referrals, contacts, care_plans, options) }?;
         check_outs(&outs)?;
-        let a = transition::analyse(&inputs.tables(), &inputs.opts)?;
+        let a = crate::cancel::with(inputs.cancel, || {
+            transition::analyse(&inputs.tables(), &inputs.opts)
+        })?;
         let diagnostics = a.diagnostics;
         let with = |table: RecordBatch| {
             TableResult {
@@ -242,7 +250,9 @@ pub unsafe extern "C" fn cm_transition_service_lines(
         // SAFETY: forwarded from the caller.
         let inputs = unsafe { read_inputs(persons, referrals, contacts, care_plans, options) }?;
         stream::check_out(out)?;
-        let result = transition::service_lines(&inputs.tables(), &inputs.opts)?;
+        let result = crate::cancel::with(inputs.cancel, || {
+            transition::service_lines(&inputs.tables(), &inputs.opts)
+        })?;
         // SAFETY: `out` is non-NULL and writable per the caller.
         unsafe { stream::write(out, result.into_batch()) }
     })
@@ -293,6 +303,8 @@ struct Inputs {
     contacts: Input,
     care_plans: Option<Input>,
     opts: TransitionOptions,
+    /// The options' cancellation flag.
+    cancel: *const c_int,
 }
 
 impl Inputs {
@@ -346,6 +358,8 @@ unsafe fn read_inputs(
         contacts,
         care_plans,
         opts,
+        // SAFETY: as above.
+        cancel: unsafe { (*options).cancel },
     })
 }
 
@@ -467,5 +481,9 @@ pub(crate) unsafe fn convert(o: &CmTransitionOptions) -> Result<TransitionOption
 impl stream::TableOptions for CmTransitionOptions {
     fn column_names(&self) -> (*const *const c_char, usize) {
         (self.column_names, self.column_names_len)
+    }
+
+    fn cancel(&self) -> *const c_int {
+        self.cancel
     }
 }

@@ -1,6 +1,5 @@
 //! The demo collaborative's tables.
 
-use crate::to_py;
 use collabmetrics_demo::{self as demo, DemoOptions};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -10,18 +9,18 @@ use pyo3_arrow::PyTable;
 #[pyfunction]
 fn demo_tables<'py>(
     py: Python<'py>,
-    seed: u64,
+    seed: &Bound<'py, PyAny>,
     scale: f64,
     start: i32,
-    months: u32,
+    months: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let opts = DemoOptions {
-        seed,
+        seed: crate::args::whole("seed", seed)?,
         scale,
         start,
-        months,
+        months: crate::args::whole("months", months)?,
     };
-    let tables = py.detach(|| demo::try_generate(&opts)).map_err(to_py)?;
+    let tables = crate::detach(py, || demo::try_generate(&opts))?;
     let out = PyDict::new(py);
     for (name, batch) in tables.tables() {
         let schema = batch.schema();

@@ -54,7 +54,7 @@ fn disclose<'py>(
         display: parse(display)?,
         decimals,
     };
-    let result = py.detach(|| {
+    let result = crate::detach(py, || {
         let out = disclosure::disclose(&input(table)?, &opts)?;
         // The log carries (empty) diagnostics too, so it converts like any result.
         let log = TableResult {
@@ -63,7 +63,7 @@ fn disclose<'py>(
         };
         Ok::<_, Error>((out.table.into_batch(), log.into_batch()))
     });
-    let (published, log) = result.map_err(to_py)?;
+    let (published, log) = result?;
     let as_table = |b: arrow_array::RecordBatch| -> PyResult<Bound<'py, PyAny>> {
         let schema = b.schema();
         PyTable::try_new(vec![b], schema)?.into_pyarrow(py)

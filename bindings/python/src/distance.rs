@@ -29,7 +29,7 @@ fn distance_points_table<'py>(
         nulls: parse(nulls)?,
         output,
     };
-    let result = py.detach(|| distance::distance_points_table(&input(data)?, &opts));
+    let result = crate::detach(py, || distance::distance_points_table(&input(data)?, &opts));
     table_out(py, result)
 }
 
@@ -51,7 +51,7 @@ fn bng_to_wgs84_table<'py>(
         longitude,
         nulls: parse(nulls)?,
     };
-    let result = py.detach(|| distance::bng_to_wgs84_table(&input(data)?, &opts));
+    let result = crate::detach(py, || distance::bng_to_wgs84_table(&input(data)?, &opts));
     table_out(py, result)
 }
 
@@ -79,7 +79,9 @@ fn locate_table<'py>(
         y,
         nulls: parse(nulls)?,
     };
-    let result = py.detach(|| distance::locate_table(&input(data)?, &input(lookup)?, &opts));
+    let result = crate::detach(py, || {
+        distance::locate_table(&input(data)?, &input(lookup)?, &opts)
+    });
     table_out(py, result)
 }
 
@@ -113,7 +115,9 @@ fn distance_summary_table<'py>(
             confidence,
         },
     };
-    let result = py.detach(|| distance::distance_summary_table(&input(data)?, &opts));
+    let result = crate::detach(py, || {
+        distance::distance_summary_table(&input(data)?, &opts)
+    });
     table_out(py, result)
 }
 

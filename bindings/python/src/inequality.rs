@@ -57,11 +57,13 @@ fn inequality_measures_table<'py>(
     value_type: &str,
     transform: bool,
     confidence: f64,
-    reps: usize,
-    seed: u64,
+    reps: &Bound<'py, PyAny>,
+    seed: &Bound<'py, PyAny>,
     counts: Option<(String, String, String, Option<f64>)>,
     multiplier: f64,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let reps: usize = crate::args::whole("reps", reps)?;
+    let seed: u64 = crate::args::whole("seed", seed)?;
     let counts = counts
         .map(|(numerator, denominator, kind, multiplier)| {
             Ok::<_, PyErr>(Counts {
@@ -122,7 +124,7 @@ fn inequality_index(
     corrected: bool,
 ) -> PyResult<f64> {
     let m = individual(measure, parameter)?;
-    py.detach(|| {
+    crate::detach(py, || {
         let input = input(data)?;
         let (values, weights) = values_weights(&input)?;
         match m {
@@ -132,7 +134,6 @@ fn inequality_index(
             other => other.compute(&values, weights.as_deref()),
         }
     })
-    .map_err(to_py)
 }
 
 /// An individual index with its percentile bootstrap interval: (value, lower, upper).
@@ -142,36 +143,34 @@ fn inequality_bootstrap(
     data: PyTable,
     measure: &str,
     parameter: Option<f64>,
-    reps: usize,
+    reps: &Bound<'_, PyAny>,
     confidence: f64,
-    seed: u64,
+    seed: &Bound<'_, PyAny>,
 ) -> PyResult<(f64, f64, f64)> {
+    let reps: usize = crate::args::whole("reps", reps)?;
+    let seed: u64 = crate::args::whole("seed", seed)?;
     let m = individual(measure, parameter)?;
     let opts = BootstrapOptions {
         reps,
         confidence,
         seed,
     };
-    let r = py
-        .detach(|| {
-            let input = input(data)?;
-            let (values, weights) = values_weights(&input)?;
-            inequality::bootstrap(&values, weights.as_deref(), m, &opts)
-        })
-        .map_err(to_py)?;
+    let r = crate::detach(py, || {
+        let input = input(data)?;
+        let (values, weights) = values_weights(&input)?;
+        inequality::bootstrap(&values, weights.as_deref(), m, &opts)
+    })?;
     Ok((r.value, r.lower, r.upper))
 }
 
 /// The Lorenz curve of `values` (weighted by `weights`): (population shares, value shares).
 #[pyfunction]
 fn inequality_lorenz(py: Python<'_>, data: PyTable) -> PyResult<(Vec<f64>, Vec<f64>)> {
-    let g = py
-        .detach(|| {
-            let input = input(data)?;
-            let (values, weights) = values_weights(&input)?;
-            inequality::gini(&values, weights.as_deref(), false)
-        })
-        .map_err(to_py)?;
+    let g = crate::detach(py, || {
+        let input = input(data)?;
+        let (values, weights) = values_weights(&input)?;
+        inequality::gini(&values, weights.as_deref(), false)
+    })?;
     Ok((g.lorenz.population_share, g.lorenz.value_share))
 }
 
@@ -199,7 +198,7 @@ fn inequality_concentration_index(
     bounds: Option<(f64, f64)>,
 ) -> PyResult<f64> {
     let c: ConcentrationCorrection = parse(correction)?;
-    py.detach(|| {
+    crate::detach(py, || {
         let input = input(data)?;
         let outcome = input.f64s("outcome")?;
         let rank = input.f64s("rank")?;
@@ -210,7 +209,6 @@ fn inequality_concentration_index(
         };
         inequality::concentration_index(&outcome, &rank, weights.as_deref(), c, bounds)
     })
-    .map_err(to_py)
 }
 
 /// (total, within, between, group labels, each group's index).
@@ -220,17 +218,15 @@ type Decomposed = (f64, f64, f64, Vec<String>, Vec<f64>);
 /// text): (total, within, between, group labels, each group's index).
 #[pyfunction]
 fn inequality_decompose(py: Python<'_>, data: PyTable, alpha: f64) -> PyResult<Decomposed> {
-    let d = py
-        .detach(|| {
-            let input = input(data)?;
-            let (values, weights) = values_weights(&input)?;
-            let column = input.column("group")?;
-            let group: Vec<String> = (0..input.num_rows())
-                .map(|i| display(column.as_ref(), i))
-                .collect();
-            inequality::decompose(&values, weights.as_deref(), &group, alpha)
-        })
-        .map_err(to_py)?;
+    let d = crate::detach(py, || {
+        let input = input(data)?;
+        let (values, weights) = values_weights(&input)?;
+        let column = input.column("group")?;
+        let group: Vec<String> = (0..input.num_rows())
+            .map(|i| display(column.as_ref(), i))
+            .collect();
+        inequality::decompose(&values, weights.as_deref(), &group, alpha)
+    })?;
     Ok((d.total, d.within, d.between, d.groups, d.group_index))
 }
 

@@ -9,13 +9,19 @@
 //! functions with docstrings and frame round trips; its defaults come from `options`.
 
 #![warn(missing_docs)]
+// No panic reachable from input: `unwrap`/`expect` are refused outside tests; each remaining
+// invariant is an `#[allow]` with the reason beside it.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+mod args;
 mod demo;
 mod disclosure;
 mod distance;
 mod errors;
+mod funnel;
 mod guard;
 mod inequality;
+mod interrupt;
 mod oap;
 mod options;
 mod spc;
@@ -23,6 +29,7 @@ mod stats;
 mod transition;
 
 pub(crate) use errors::to_py;
+pub(crate) use interrupt::detach;
 
 use collabmetrics::table::{ColumnMap, Input, TableResult};
 use pyo3::prelude::*;
@@ -42,20 +49,21 @@ pub(crate) fn input_mapped(data: PyTable, map: &ColumnMap) -> collabmetrics::Res
 /// A core result as a pyarrow Table, its diagnostics in the schema metadata.
 pub(crate) fn table_out<'py>(
     py: Python<'py>,
-    result: collabmetrics::Result<TableResult>,
+    result: PyResult<TableResult>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let batch = result.map_err(to_py)?.into_batch();
+    let batch = result?.into_batch();
     let schema = batch.schema();
     PyTable::try_new(vec![batch], schema)?.into_pyarrow(py)
 }
 
-/// Unpacks a table, runs `f` on it without the GIL and returns the result as a pyarrow Table.
+/// Unpacks a table, runs `f` on it without the GIL (interruptible by Ctrl-C, see [`detach`])
+/// and returns the result as a pyarrow Table.
 pub(crate) fn run<'py>(
     py: Python<'py>,
     data: PyTable,
     f: impl FnOnce(&Input) -> collabmetrics::Result<TableResult> + Send,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let result = py.detach(|| f(&input(data)?));
+    let result = detach(py, || f(&input(data)?));
     table_out(py, result)
 }
 
@@ -71,14 +79,18 @@ impl<'a, 'py> FromPyObject<'a, 'py> for PanicsOnConversion {
 }
 
 /// Test only: panics `where` ("body": in the function; "detached": with the GIL released;
-/// "worker": on a rayon worker thread), so the tests can check that every panic surfaces as
-/// `InternalError` and prints nothing.
+/// "polled": in a cancellable call, on its helper thread; "worker": on a rayon worker thread),
+/// so the tests can check that every panic surfaces as `InternalError` and prints nothing.
 #[pyfunction]
 fn _test_panic(py: Python<'_>, r#where: &str) -> PyResult<()> {
     use rayon::prelude::*;
     match r#where {
         "body" => panic!("a test panic in the body"),
         "detached" => py.detach(|| panic!("a test panic without the GIL")),
+        // In a cancellable call: on the helper thread of `detach`.
+        "polled" => detach(py, || -> collabmetrics::Result<()> {
+            panic!("a test panic in a cancellable call")
+        }),
         "worker" => py.detach(|| {
             let total: i64 = (0..1000_i64)
                 .into_par_iter()
@@ -120,6 +132,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     oap::register(m)?;
     demo::register(m)?;
     distance::register(m)?;
+    funnel::register(m)?;
     inequality::register(m)?;
     transition::register(m)?;
     disclosure::register(m)?;

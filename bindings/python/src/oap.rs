@@ -48,7 +48,7 @@ fn oap_measures<'py>(
     opts.confidence = confidence;
     opts.distance = distance;
     let map: ColumnMap = columns.into_iter().collect();
-    let result = py.detach(|| {
+    let result = crate::detach(py, || {
         let placements = input(placements, &map)?;
         let population = population.map(|p| input(p, &map)).transpose()?;
         let admissions = admissions.map(|a| input(a, &map)).transpose()?;

@@ -107,7 +107,7 @@ fn names<T: OptionEnum>() -> Vec<&'static str> {
 /// enum's names, by the core's type name, so the tests can check the package's `Literal`
 /// annotations against them), and `parse_date`.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    use collabmetrics::{distance, inequality, oap, stats, transition};
+    use collabmetrics::{distance, funnel, inequality, oap, stats, transition};
     m.add("DEFAULTS", default_names())?;
     m.add("INEQUALITY_MEASURES", names::<inequality::Measure>())?;
     let all = PyDict::new(m.py());
@@ -135,6 +135,10 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         inequality::ConcentrationCorrection,
         inequality::IndexName,
         transition::CurveMethod,
+        funnel::Statistic,
+        funnel::Family,
+        funnel::SrMethod,
+        funnel::Limit,
     );
     m.add("OPTION_NAMES", all)?;
     m.add_function(wrap_pyfunction!(defaults, m)?)?;

@@ -113,7 +113,7 @@ fn spc_xmr<'py>(
     let opts = options.into_core()?;
     let map = ColumnMap::new().with("value", &value).with("date", &date);
     let (batches, schema) = data.into_inner();
-    let result = py.detach(|| {
+    let result = crate::detach(py, || {
         let input = Input::new(schema, &batches, map)?;
         if summary {
             spc::summary(&input, &opts)
@@ -121,7 +121,7 @@ fn spc_xmr<'py>(
             spc::xmr(&input, &opts)
         }
     });
-    let batch = result.map_err(to_py)?.into_batch();
+    let batch = result?.into_batch();
     let schema = batch.schema();
     PyTable::try_new(vec![batch], schema)?.into_pyarrow(py)
 }

@@ -107,7 +107,7 @@ fn call<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let opts = options.into_core()?;
     let map: ColumnMap = columns.into_iter().collect();
-    let result = py.detach(|| {
+    let result = crate::detach(py, || {
         let persons = input(persons, &map)?;
         let referrals = input(referrals, &map)?;
         let contacts = input(contacts, &map)?;
@@ -174,7 +174,7 @@ fn transition_time_to_contact<'py>(
     confidence: f64,
 ) -> PyResult<Bound<'py, PyAny>> {
     let method = parse(method)?;
-    let result = py.detach(|| {
+    let result = crate::detach(py, || {
         let table = input(table, &ColumnMap::new())?;
         transition::time_to_contact(&table, method, confidence)
     });

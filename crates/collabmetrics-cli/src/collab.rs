@@ -115,8 +115,8 @@ impl Oap<'_> {
         )
     }
 
-    /// The year's measures by group (and the collaborative's, with `total`).
-    fn year_by_group(&self, population: bool, admissions: bool) -> Result<TableResult> {
+    /// The year's measures by group, with rates (`population`) and shares of admissions.
+    pub fn year_by_group(&self, population: bool, admissions: bool) -> Result<TableResult> {
         let o = self.options(self.end, Window::Rolling12m, &[&self.group]);
         self.measures(&o, population, admissions)
     }

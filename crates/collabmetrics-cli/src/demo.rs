@@ -5,6 +5,11 @@
 //! population tables (inequality across IMD deciles, age-standardised rates) or its reason
 //! codes (lengths of stay).
 
+// The demo report reads tables the core generated (seeded) and the columns the core's own
+// results always have; no value here comes from a user's file, so its `expect`s state
+// invariants of the library (the CLI's demo tests run every one of them).
+#![allow(clippy::expect_used)]
+
 use crate::collab::{self, Columns, Oap, Summary, Young};
 use crate::html::{Chart, Interval, Intervals, Sii, SiiPoint};
 use crate::report::{interval_label, percent, Cell, Report, Section};
@@ -92,6 +97,8 @@ pub fn run(args: &DemoArgs) -> Result<Report> {
         collab::time_to_contact(&young),
         collab::ageing_out(&young),
         inequality(&data, &oap, &young)?,
+        crate::demo_funnel::oap_rates(&oap)?,
+        crate::demo_funnel::disengagement(&young, &oap.groups)?,
         standardised(&data, &oap)?,
         length_of_stay(&data, &oap)?,
         crate::demo_spc::section(&oap)?,
@@ -316,7 +323,12 @@ fn inequality(data: &DemoTables, d: &Oap, young: &Young) -> Result<Section> {
         let s = inequality::sii(&groups, &opts)?;
         let nan = f64::NAN;
         let (sl, su, rl, ru) = s.limits.first().map_or((nan, nan, nan, nan), |l| {
-            (l.sii_lower, l.sii_upper, l.rii_lower, l.rii_upper)
+            (
+                l.sii_lower,
+                l.sii_upper,
+                l.rii_lower.unwrap_or(nan),
+                l.rii_upper.unwrap_or(nan),
+            )
         });
         let scaled: Vec<f64> = groups.iter().map(|g| g.value * multiplier).collect();
         let lowest = scaled.iter().copied().fold(f64::INFINITY, f64::min);

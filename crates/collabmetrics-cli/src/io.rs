@@ -4,18 +4,52 @@ use arrow_array::{RecordBatch, RecordBatchReader};
 use arrow_schema::SchemaRef;
 use collabmetrics::table::{ColumnMap, Input};
 use std::fs::File;
-use std::io::{BufReader, Seek, Write};
-use std::path::Path;
+use std::io::{BufReader, Read, Seek, Write};
+use std::path::{Path, PathBuf};
 
-/// Reads a CSV (header row, types inferred from the first 10 000 rows: ISO dates become dates,
-/// empty cells nulls) or Parquet file (by extension `.parquet` / `.pq`) into an [`Input`].
-pub fn read_input(path: &Path, map: &ColumnMap) -> Result<Input, String> {
+/// An input file: where it is and how it was read (for the line numbers of errors).
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub path: PathBuf,
+    pub parquet: bool,
+    /// The table's name in multi-table errors (`persons`, `admissions`, ...); `None` for the
+    /// main table.
+    pub table: Option<&'static str>,
+}
+
+/// The Parquet magic number, at the start (and end) of every Parquet file.
+const PARQUET_MAGIC: &[u8; 4] = b"PAR1";
+
+/// True for a Parquet file: by its content (it starts with `PAR1`), or by the extension
+/// `.parquet` / `.pq` in any case when the file cannot be read.
+fn is_parquet(path: &Path) -> bool {
+    let mut magic = [0u8; 4];
+    if let Ok(mut f) = File::open(path) {
+        if f.read_exact(&mut magic).is_ok() {
+            return &magic == PARQUET_MAGIC;
+        }
+    }
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet") || e.eq_ignore_ascii_case("pq"))
+}
+
+/// Reads a CSV (header row, types inferred from every row, dates kept as text for the library
+/// to parse, empty cells nulls) or Parquet file (recognised by its content, whatever the extension) into
+/// an [`Input`]; `table` names it in errors of calls that take several tables.
+pub fn read_input(
+    path: &Path,
+    map: &ColumnMap,
+    table: Option<&'static str>,
+) -> Result<(Input, Source), String> {
     let what = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
+    let parquet = is_parquet(path);
+    let source = Source {
+        path: path.to_owned(),
+        parquet,
+        table,
+    };
     let file = File::open(path).map_err(|e| what(&e))?;
-    let parquet = matches!(
-        path.extension().and_then(|e| e.to_str()),
-        Some("parquet" | "pq")
-    );
     let (schema, batches): (SchemaRef, Vec<_>) = if parquet {
         let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
             .map_err(|e| what(&e))?
@@ -26,18 +60,127 @@ pub fn read_input(path: &Path, map: &ColumnMap) -> Result<Input, String> {
     } else {
         let mut file = BufReader::new(file);
         let format = arrow_csv::reader::Format::default().with_header(true);
-        let (schema, _) = format
-            .infer_schema(&mut file, Some(10_000))
-            .map_err(|e| what(&e))?;
+        // Types from every row (so no later row fails to parse as the type the first rows
+        // suggested), and dates read as text: the library parses them, checks their range and
+        // names the line of a bad one, as for every other rule.
+        let (schema, _) = format.infer_schema(&mut file, None).map_err(|e| what(&e))?;
         file.rewind().map_err(|e| what(&e))?;
-        let schema = std::sync::Arc::new(schema);
+        let fields: Vec<arrow_schema::Field> = schema
+            .fields()
+            .iter()
+            .map(|f| match f.data_type() {
+                arrow_schema::DataType::Date32
+                | arrow_schema::DataType::Date64
+                | arrow_schema::DataType::Timestamp(_, _) => f
+                    .as_ref()
+                    .clone()
+                    .with_data_type(arrow_schema::DataType::Utf8),
+                _ => f.as_ref().clone(),
+            })
+            .collect();
+        let schema = std::sync::Arc::new(arrow_schema::Schema::new(fields));
         let reader = arrow_csv::ReaderBuilder::new(schema.clone())
             .with_format(format)
             .build(file)
             .map_err(|e| what(&e))?;
         (schema, reader.collect())
     };
-    Input::from_reader(schema, batches, map.clone()).map_err(|e| what(&e))
+    let input = Input::from_reader(schema, batches, map.clone()).map_err(|e| {
+        let e = match table {
+            Some(t) => e.in_table(t),
+            None => e,
+        };
+        describe(&e, std::slice::from_ref(&source))
+    })?;
+    Ok((input, source))
+}
+
+/// The 1-based line of a CSV file on which data row `row` (0-based, after the header row)
+/// begins: quoted fields may hold line breaks, so records are counted, not lines.
+pub fn csv_line(path: &Path, row: usize) -> Option<usize> {
+    let data = std::fs::read(path).ok()?;
+    let mut reader = csv_core::Reader::new();
+    let (mut out, mut ends) = (vec![0u8; 1 << 16], vec![0usize; 1024]);
+    let mut pos = 0;
+    let mut record = 0; // the header is record 0
+    let mut line = 1;
+    let mut start_line = 1;
+    loop {
+        let (result, read, _, _) = reader.read_record(&data[pos..], &mut out, &mut ends);
+        line += data[pos..pos + read]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        pos += read;
+        match result {
+            csv_core::ReadRecordResult::Record => {
+                if record == row + 1 {
+                    return Some(start_line);
+                }
+                record += 1;
+                start_line = line;
+            }
+            csv_core::ReadRecordResult::End => return None,
+            csv_core::ReadRecordResult::InputEmpty => {
+                if pos >= data.len() {
+                    // The last record has no line break: finish it.
+                    let (r, _, _, _) = reader.read_record(&[], &mut out, &mut ends);
+                    return (matches!(r, csv_core::ReadRecordResult::Record) && record == row + 1)
+                        .then_some(start_line);
+                }
+            }
+            csv_core::ReadRecordResult::OutputFull | csv_core::ReadRecordResult::OutputEndsFull => {
+                // A record wider than the buffers: its bytes still count; keep reading.
+                if read == 0 {
+                    out.resize(out.len() * 2, 0);
+                    ends.resize(ends.len() * 2, 0);
+                }
+            }
+        }
+    }
+}
+
+/// Where row `row` of `source` is, in words: `line N of FILE` for CSV (the header is line 1),
+/// `row N of FILE` for Parquet (data rows counted from 1).
+fn place(source: &Source, row: usize) -> String {
+    let file = source.path.display();
+    if source.parquet {
+        return format!("row {} of {file}", row + 1);
+    }
+    match csv_line(&source.path, row) {
+        Some(line) => format!("line {line} of {file}"),
+        None => format!("data row {} of {file}", row + 1),
+    }
+}
+
+/// A library error as the command prints it: a row becomes the line of the file it is on.
+pub fn describe(e: &collabmetrics::Error, sources: &[Source]) -> String {
+    let source = sources
+        .iter()
+        .find(|s| s.table == e.table().filter(|t| !t.is_empty()))
+        .or_else(|| sources.iter().find(|s| s.table.is_none()));
+    match (e, source) {
+        (
+            collabmetrics::Error::InvalidCell {
+                table,
+                column,
+                row,
+                value,
+                rule,
+            },
+            Some(source),
+        ) => {
+            let column = match table {
+                Some(t) => format!("{t}.{column}"),
+                None => column.clone(),
+            };
+            format!(
+                "invalid value in column `{column}` at {} ({value}): {rule}",
+                place(source, *row)
+            )
+        }
+        _ => e.to_string(),
+    }
 }
 
 /// Output format of a result table.
@@ -82,12 +225,27 @@ pub fn write_output(
             file.flush().map_err(|e| format!("{}: {e}", path.display()))
         }
         None => {
-            let stdout = std::io::stdout();
-            let mut lock = stdout.lock();
-            write_table(batch, format, &mut lock)?;
-            lock.flush().map_err(|e| e.to_string())
+            let mut buf = Vec::new();
+            write_table(batch, format, &mut buf)?;
+            stdout(&buf)
         }
     }
+}
+
+/// Writes to standard output. A closed pipe (the reader has gone, as with `| head`) ends the
+/// program quietly with success, as Unix tools do; any other failure is an error.
+pub fn stdout(bytes: &[u8]) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => Err(format!("standard output: {e}")),
+    }
+}
+
+/// A line on standard error (nothing, and no panic, when standard error is closed).
+pub fn stderr_line(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
 /// Prints a call's diagnostics to standard error, one line per reason.
@@ -95,8 +253,11 @@ pub fn print_diagnostics(diagnostics: &collabmetrics::table::Diagnostics) {
     for d in &diagnostics.entries {
         let row = d
             .first_row
-            .map_or(String::new(), |r| format!(" (first at row {r})"));
-        eprintln!("diagnostic: {} × {}: {}{row}", d.count, d.reason, d.action);
+            .map_or(String::new(), |r| format!(" (first at data row {})", r + 1));
+        stderr_line(&format!(
+            "diagnostic: {} × {}: {}{row}",
+            d.count, d.reason, d.action
+        ));
     }
 }
 

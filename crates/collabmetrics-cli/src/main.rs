@@ -2,16 +2,21 @@
 //!
 //! `collabmetrics demo` prints the collaborative report of the built-in (synthetic) demo
 //! collaborative (text, JSON, or one HTML page with charts); `collabmetrics report` makes the
-//! same report from an analyst's own extracts; `collabmetrics oap` and `collabmetrics
-//! transition` compute the metrics' tables from them (CSV or Parquet), and `collabmetrics spc`
-//! charts any measure's series.
+//! same report from an analyst's own extracts; `collabmetrics oap`, `collabmetrics
+//! transition` and `collabmetrics funnel` compute the metrics' tables from them (CSV or
+//! Parquet), and `collabmetrics spc` charts any measure's series.
 
 #![warn(missing_docs)]
+// No panic reachable from input: `unwrap`/`expect` are refused outside tests; each remaining
+// invariant is an `#[allow]` with the reason beside it.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 mod args;
 mod collab;
 mod demo;
+mod demo_funnel;
 mod demo_spc;
+mod funnel_cmd;
 mod html;
 mod io;
 mod oap_cmd;
@@ -74,8 +79,12 @@ enum Command {
     /// referrals and care contacts extracts (CSV or Parquet).
     Transition(Box<transition_cmd::TransitionArgs>),
     /// XmR (SPC) charts with Making Data Count rules for your own monthly (or any) series
-    /// (CSV or Parquet): one row per point, or per series and segment with --summary.
+    /// (CSV or Parquet): one row per point, or per series and segment with --table summary.
     Spc(Box<spc_cmd::SpcArgs>),
+    /// Funnel plots (PHE / Fingertips, FunnelPlotR, Spiegelhalter exact) of your own table of
+    /// units (CSV or Parquet): one row per unit with limits and outlier flags, or the limits
+    /// table for drawing.
+    Funnel(Box<funnel_cmd::FunnelArgs>),
 }
 
 /// How a report is written.
@@ -98,21 +107,30 @@ fn write_report(report: &report::Report, format: ReportFormat, out: Option<&Path
     };
     match out {
         Some(path) => std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display())),
-        None => {
-            use std::io::Write;
-            let mut stdout = std::io::stdout().lock();
-            match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
-                // A reader that stopped early (`| head`) is not an error.
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                r => r.map_err(|e| e.to_string()),
-            }
-        }
+        // A reader that stops early (`| head`) ends the program quietly.
+        None => io::stdout(text.as_bytes()),
     }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
+    // A panic would be a bug in collabmetrics: the core's guard turns it into an internal
+    // error (its message and where), printed once as every other error is, with no Rust
+    // panic message or backtrace on standard error.
+    let result = collabmetrics::panic::catch(|| run(cli))
+        .unwrap_or_else(|internal| Err(internal.to_string()));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            io::stderr_line(&format!("collabmetrics: {e}"));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs the command; a failure is the message to print.
+fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
         Command::Demo {
             format,
             output,
@@ -145,13 +163,7 @@ fn main() -> ExitCode {
         Command::Oap(args) => oap_cmd::run(&args),
         Command::Transition(args) => transition_cmd::run(&args),
         Command::Spc(args) => spc_cmd::run(&args),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("collabmetrics: {e}");
-            ExitCode::FAILURE
-        }
+        Command::Funnel(args) => funnel_cmd::run(&args),
     }
 }
 

@@ -1,9 +1,9 @@
 //! `collabmetrics oap`: OAP measures for an analyst's own extract.
 
 use crate::args::option;
-use crate::io::{read_input, TableFormat};
+use crate::io::{describe, read_input, TableFormat};
 use collabmetrics::oap::{self, OapOptions, OverlapRule, Window};
-use collabmetrics::table::{parse_date, ColumnMap};
+use collabmetrics::table::{parse_date, ColumnMap, Input};
 use std::path::PathBuf;
 
 /// Arguments of `collabmetrics oap`.
@@ -111,19 +111,20 @@ pub fn run(a: &OapArgs) -> Result<(), String> {
         })
         .collect::<Result<_, _>>()?;
     let opts = options(a)?;
-    let placements = read_input(&a.placements, &map)?;
-    let population = a
-        .population
-        .as_deref()
-        .map(|p| read_input(p, &map))
-        .transpose()?;
-    let admissions = a
-        .admissions
-        .as_deref()
-        .map(|p| read_input(p, &map))
-        .transpose()?;
+    let (placements, mut sources) = {
+        let (input, source) = read_input(&a.placements, &map, None)?;
+        (input, vec![source])
+    };
+    let mut optional = |path: &Option<PathBuf>, table| -> Result<Option<Input>, String> {
+        let Some(p) = path else { return Ok(None) };
+        let (input, source) = read_input(p, &map, Some(table))?;
+        sources.push(source);
+        Ok(Some(input))
+    };
+    let population = optional(&a.population, "population")?;
+    let admissions = optional(&a.admissions, "admissions")?;
     let result = oap::measures(&placements, &opts, population.as_ref(), admissions.as_ref())
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| describe(&e, &sources))?;
     crate::publish::write(result, &a.publish, a.format, a.output.as_deref())
 }
 

@@ -326,6 +326,8 @@ impl Report {
     }
 
     /// The report as pretty JSON.
+    // A report is text and numbers only: serialising it cannot fail.
+    #[allow(clippy::expect_used)]
     pub fn to_json(&self) -> String {
         // A report holds strings, numbers and maps only: serialising cannot fail.
         serde_json::to_string_pretty(self).unwrap_or_default()

@@ -4,7 +4,7 @@
 //! referrals and contacts (and care plans). Text, JSON or one self-contained HTML page.
 
 use crate::collab::{self, labels, Oap, Summary, Young};
-use crate::io::read_input;
+use crate::io::{describe, read_input, Source};
 use crate::report::{percent, Report, Section};
 use collabmetrics::table::{format_date, parse_date, ColumnMap, Input};
 use collabmetrics::transition::{self, Tables, TransitionOptions};
@@ -138,12 +138,26 @@ pub fn run(a: &ReportArgs) -> Result<Report, String> {
         return Err(format!("--start {} is after --end {}", a.start, a.end));
     }
     let maps = column_maps(&a.columns)?;
-    let read = |path: &Option<PathBuf>, t: usize| -> Result<Option<Input>, String> {
-        path.as_deref().map(|p| read_input(p, &maps[t])).transpose()
+    let mut sources: Vec<Source> = Vec::new();
+    let mut read = |path: &std::path::Path, t: usize| -> Result<Input, String> {
+        let table = (t > 0).then_some(TABLES[t]);
+        let (input, source) = read_input(path, &maps[t], table)?;
+        sources.push(source);
+        Ok(input)
     };
-    let placements = read_input(&a.placements, &maps[0])?;
-    let (admissions, population) = (read(&a.admissions, 1)?, read(&a.population, 2)?);
-    let e = |e: collabmetrics::Error| e.to_string();
+    let placements = read(&a.placements, 0)?;
+    let admissions = a.admissions.as_deref().map(|p| read(p, 1)).transpose()?;
+    let population = a.population.as_deref().map(|p| read(p, 2)).transpose()?;
+    let young_inputs = match (&a.persons, &a.referrals, &a.contacts) {
+        (Some(p), Some(r), Some(c)) => Some((
+            read(p, 3)?,
+            read(r, 4)?,
+            read(c, 5)?,
+            a.care_plans.as_deref().map(|p| read(p, 6)).transpose()?,
+        )),
+        _ => None,
+    };
+    let e = |e: collabmetrics::Error| describe(&e, &sources);
     let receiving = placements
         .column(&a.receiving)
         .is_ok()
@@ -163,6 +177,7 @@ pub fn run(a: &ReportArgs) -> Result<Report, String> {
     let mut sections: Vec<Section> = vec![collab::headline(&oap).map_err(e)?];
     if population.is_some() {
         sections.push(collab::rates(&oap).map_err(e)?);
+        sections.push(crate::demo_funnel::oap_rates(&oap).map_err(e)?);
     }
     if admissions.is_some() {
         sections.push(collab::proportions(&oap).map_err(e)?);
@@ -174,16 +189,13 @@ pub fn run(a: &ReportArgs) -> Result<Report, String> {
         sections.push(collab::distances(&oap).map_err(e)?);
     }
     let mut what = vec![format!("{} placements", placements.num_rows())];
-    if let (Some(p), Some(r), Some(c)) = (&a.persons, &a.referrals, &a.contacts) {
-        let (persons, referrals, contacts) =
-            (read_input(p, &maps[3])?, read_input(r, &maps[4])?, read_input(c, &maps[5])?);
-        let plans = read(&a.care_plans, 6)?;
+    if let Some((persons, referrals, contacts, plans)) = &young_inputs {
         let mut opts = TransitionOptions::new(end);
         opts.confidence = a.confidence;
         let tables = Tables {
-            persons: &persons,
-            referrals: &referrals,
-            contacts: &contacts,
+            persons,
+            referrals,
+            contacts,
             care_plans: plans.as_ref(),
         };
         let analysis = transition::analyse(&tables, &opts).map_err(e)?;
@@ -202,6 +214,14 @@ pub fn run(a: &ReportArgs) -> Result<Report, String> {
             collab::time_to_contact(&young),
             collab::ageing_out(&young),
         ]);
+        // T1 by place, when the persons table has places.
+        let places: Vec<String> = summary
+            .groups(&format!("T1_disengaged_{}d", opts.engagement_days), "place")
+            .map(|(g, _)| g.to_owned())
+            .collect();
+        if !places.is_empty() {
+            sections.push(crate::demo_funnel::disengagement(&young, &places).map_err(e)?);
+        }
         what.push(format!(
             "{} young people with {} referrals and {} care contacts",
             persons.num_rows(),

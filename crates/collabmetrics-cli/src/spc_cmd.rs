@@ -1,7 +1,7 @@
 //! `collabmetrics spc`: XmR charts for an analyst's own series.
 
 use crate::args::option;
-use crate::io::{print_diagnostics, read_input, write_output, TableFormat};
+use crate::io::{describe, print_diagnostics, read_input, write_output, TableFormat};
 use collabmetrics::spc::{
     self, Improvement, OnMean, Rebase, RuleSet, SeriesDates, SeriesTarget, SpcOptions, Target, Ties,
 };
@@ -174,13 +174,13 @@ pub fn run(a: &SpcArgs) -> Result<(), String> {
     let map = ColumnMap::new()
         .with("value", &a.value)
         .with("date", &a.date);
-    let input = read_input(&a.input, &map)?;
+    let (input, source) = read_input(&a.input, &map, None)?;
     let result = if a.table == Table::Summary {
         spc::summary(&input, &opts)
     } else {
         spc::xmr(&input, &opts)
     }
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| describe(&e, std::slice::from_ref(&source)))?;
     print_diagnostics(&result.diagnostics);
     write_output(&result.table, a.format, a.output.as_deref())
 }

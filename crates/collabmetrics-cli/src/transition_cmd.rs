@@ -1,7 +1,7 @@
 //! `collabmetrics transition`: transition disengagement for 16–25s (cohorts T and B of
 //! `docs/methods/transition.md`) from an analyst's persons, referrals and contacts extracts.
 
-use crate::io::{read_input, TableFormat};
+use crate::io::{describe, read_input, TableFormat};
 use collabmetrics::table::{parse_date, ColumnMap, TableResult};
 use collabmetrics::transition::{self, Tables, TransitionOptions};
 use std::path::PathBuf;
@@ -135,21 +135,25 @@ fn options(a: &TransitionArgs) -> Result<TransitionOptions, String> {
 pub fn run(a: &TransitionArgs) -> Result<(), String> {
     let opts = options(a)?;
     let [pm, rm, cm, pl] = column_maps(&a.columns)?;
-    let persons = read_input(&a.persons, &pm)?;
-    let referrals = read_input(&a.referrals, &rm)?;
-    let contacts = read_input(&a.contacts, &cm)?;
-    let care_plans = a
-        .care_plans
-        .as_deref()
-        .map(|p| read_input(p, &pl))
-        .transpose()?;
+    let (persons, s1) = read_input(&a.persons, &pm, Some("persons"))?;
+    let (referrals, s2) = read_input(&a.referrals, &rm, Some("referrals"))?;
+    let (contacts, s3) = read_input(&a.contacts, &cm, Some("contacts"))?;
+    let mut sources = vec![s1, s2, s3];
+    let care_plans = match a.care_plans.as_deref() {
+        Some(p) => {
+            let (input, source) = read_input(p, &pl, Some("care_plans"))?;
+            sources.push(source);
+            Some(input)
+        }
+        None => None,
+    };
     let tables = Tables {
         persons: &persons,
         referrals: &referrals,
         contacts: &contacts,
         care_plans: care_plans.as_ref(),
     };
-    let e = |e: collabmetrics::Error| e.to_string();
+    let e = |e: collabmetrics::Error| describe(&e, &sources);
     let result = match a.table {
         Table::Summary => transition::summary(&tables, &opts).map_err(e)?,
         Table::Transfers => transition::transfers(&tables, &opts).map_err(e)?,

@@ -165,6 +165,8 @@ fn places_are_in_one_order_in_every_table() {
     for id in [
         "oap-rates",
         "oap-admissions",
+        "funnel-oap-rates",
+        "funnel-t1",
         "distance",
         "admissions-dsr",
         "length-of-stay",
@@ -185,7 +187,7 @@ fn one_notes_block_lists_each_note_once() {
     let notes = text.split("Notes: records a documented rule").nth(1).unwrap();
     assert_eq!(notes.matches("appropriate_reason").count(), 1);
     assert!(
-        notes.contains("sections 1-5, 10, 13: 193 × appropriate_reason"),
+        notes.contains("sections 1-5, 10, 11, 15: 193 × appropriate_reason"),
         "{notes}"
     );
 }
@@ -362,8 +364,8 @@ fn the_html_page_has_every_section_and_its_charts() {
     }
     assert!(html.contains("id=\"synthetic\""));
     // Charts: the headline, rates, shares, flows, distance bands, cohort T, the curve, cohort
-    // B, three SII charts, the DSR, lengths of stay, four SPC charts.
-    assert_eq!(html.matches("<svg ").count(), 17);
+    // B, three SII charts, two funnels, the DSR, lengths of stay, four SPC charts.
+    assert_eq!(html.matches("<svg ").count(), 19);
     // Self-contained: no script, no external resource.
     assert!(!html.contains("<script"));
     for attr in ["src=\"http", "href=\"http", "url("] {

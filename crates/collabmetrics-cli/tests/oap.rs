@@ -139,7 +139,12 @@ fn bad_extracts_fail_with_the_core_message() {
         "start_date=StartDateHospProvSpell",
     ]);
     assert!(!ok);
-    assert!(err.contains("invalid value in column `end_date` at row 0 (2024-01-10): end date before the start date 2024-01-20"), "{err}");
+    // Data row 0 is the file's line 2 (the header is line 1).
+    assert!(
+        err.contains("invalid value in column `end_date` at line 2 of ")
+            && err.contains("bad.csv (2024-01-10): end date before the start date 2024-01-20"),
+        "{err}"
+    );
     let (ok, _, err) = run(&[
         "oap",
         "--placements",

@@ -156,7 +156,9 @@ fn bad_input_is_a_clear_error() {
     let path = input.to_str().unwrap();
     let (ok, _, err) = run(&["spc", "--input", path]);
     assert!(!ok);
-    assert!(err.contains("column `date` at row 2 (2024-02-01)"), "{err}");
+    // Data row 2 is the file's line 4 (the header is line 1).
+    assert!(err.contains("column `date` at line 4 of "), "{err}");
+    assert!(err.contains("dup.csv (2024-02-01)"), "{err}");
     let (ok, _, err) = run(&["spc", "--input", path, "--improvement", "up"]);
     assert!(!ok);
     assert!(
@@ -170,7 +172,7 @@ fn bad_input_is_a_clear_error() {
     std::fs::write(&missing, "date,value\n2024-01-01,1\n2024-02-01,\n").unwrap();
     let (ok, _, err) = run(&["spc", "--input", missing.to_str().unwrap()]);
     assert!(!ok);
-    assert!(err.contains("`value` at row 1"), "{err}");
+    assert!(err.contains("`value` at line 3 of "), "{err}");
 }
 
 #[test]

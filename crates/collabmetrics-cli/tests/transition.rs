@@ -324,7 +324,11 @@ fn bad_extracts_fail_naming_the_column() {
     let (ok, out, err) = run(&a.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(!ok, "{out}");
     assert!(err.contains("referrals.discharge_date"), "{err}");
-    assert!(err.contains("row 1"), "{err}");
+    // Data row 1 is the file's line 3 (the header is line 1).
+    assert!(
+        err.contains("at line 3 of ") && err.contains("referrals.csv"),
+        "{err}"
+    );
     assert!(out.is_empty());
 
     let good = path(

@@ -100,7 +100,7 @@ impl DemoOptions {
     pub fn data_end(&self) -> i32 {
         let (y, m, d) = civil_from_days(self.start);
         let total = i64::from(m) - 1 + i64::from(self.months);
-        let y2 = y + (total / 12) as i32;
+        let y2 = y.saturating_add((total / 12) as i32);
         let m2 = (total % 12) as u32 + 1;
         days_from_civil(y2, m2, d.min(days_in_month(y2, m2))) - 1
     }
@@ -119,7 +119,15 @@ impl DemoOptions {
                 format!("must be in 1..=1200, got {}", self.months),
             ));
         }
-        Ok(())
+        collabmetrics::table::check_date_option("start", self.start)?;
+        collabmetrics::table::check_date_option("start", self.data_end())?;
+        // Measured: about 150 kB of tables per unit of scale and month of data.
+        collabmetrics::limits::check_memory(
+            "scale",
+            &format!("a demo of scale {} over {} months", self.scale, self.months),
+            (self.scale * f64::from(self.months)).ceil() as u128,
+            150_000,
+        )
     }
 }
 

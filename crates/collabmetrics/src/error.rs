@@ -463,6 +463,9 @@ pub fn check_len(argument: &str, found: usize, reference: &str, expected: usize)
 pub fn format_value(v: f64) -> String {
     if v.is_nan() {
         "NaN".to_owned()
+    } else if v != 0.0 && v.is_finite() && !(1e-6..1e16).contains(&v.abs()) {
+        // Scientific beyond the everyday range: 5e-324, not 324 digits.
+        format!("{v:e}")
     } else {
         format!("{v}")
     }

@@ -28,9 +28,14 @@
 //!   crate's synthetic collaborative, kept out of this crate so a service does not compile it).
 //! * [`spc`]: statistical process control: XmR charts with NHS "Making Data Count" rules
 //!   (NHSRplotthedots), point types and the variation and assurance icons, many series at once.
+//! * [`funnel`]: funnel plots: PHE / Fingertips limits and significance, FunnelPlotR's
+//!   overdispersed funnels (SR, PR, RC) and Spiegelhalter's exact limits, per unit and as
+//!   limits tables.
 //! * [`disclosure`]: small-number suppression and rounding for publication (NHS MHSDS and HES
 //!   rules), margins, derived values, hypercube secondary suppression and the LP audit.
 //! * [`error`]: one [`Error`] type naming the argument or column, the first bad row and the rule.
+//! * [`limits`]: the documented bounds on dates, repetitions, rows and working memory.
+//! * [`cancel`]: cancelling a long computation (Ctrl-C in Python, a flag in C).
 //! * [`options`]: every option's names and defaults, which the C, Python and command-line faces
 //!   take from here.
 //! * [`mod@panic`]: the guard the language boundaries run their calls in (a panic becomes an
@@ -43,11 +48,17 @@
 //! ```
 
 #![warn(missing_docs)]
+// No panic reachable from input: `unwrap`/`expect` are refused outside tests; each remaining
+// invariant is an `#[allow]` with the reason beside it.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod cancel;
 pub mod disclosure;
 pub mod distance;
 pub mod error;
+pub mod funnel;
 pub mod inequality;
+pub mod limits;
 pub mod oap;
 pub mod options;
 pub mod panic;

@@ -181,8 +181,9 @@ pub fn required(option: &str, why: &str) -> Error {
 /// `proportion_table`, `rate_table`, `dsr_table`, `isr_table`, `mean_table`, `oap::measures`,
 /// the distance table functions, `inequality::measures_table` (and its subgroup estimates from
 /// counts), the individual indices and their bootstrap, the transition functions, the
-/// time-to-contact curve, disclosure control and the XmR charts. (The demo data's options
-/// are the `collabmetrics-demo` crate's `DemoOptions::default()`.)
+/// time-to-contact curve, disclosure control, the XmR charts and the funnel plots
+/// (`funnel::assess`, `limits`). (The demo data's options are the `collabmetrics-demo`
+/// crate's `DemoOptions::default()`.)
 pub const NAMES: &[&str] = &[
     "proportion",
     "rate",
@@ -202,6 +203,7 @@ pub const NAMES: &[&str] = &[
     "time_to_contact",
     "disclosure",
     "spc",
+    "funnel",
 ];
 
 fn json<T: Serialize>(value: T) -> Value {
@@ -213,7 +215,7 @@ fn json<T: Serialize>(value: T) -> Value {
 /// keys are the options' names in every language; `None` for an unknown name. Options without
 /// a safe default (e.g. OAP's `start`) are `null`: the caller must give them.
 pub fn defaults(name: &str) -> Option<Value> {
-    use crate::{distance, inequality, oap, stats, transition};
+    use crate::{distance, funnel, inequality, oap, stats, transition};
     Some(match name {
         "proportion" => json(stats::ProportionTableOptions::default()),
         "rate" => json(stats::RateTableOptions::default()),
@@ -233,6 +235,7 @@ pub fn defaults(name: &str) -> Option<Value> {
         "time_to_contact" => json(transition::CurveOptions::default()),
         "disclosure" => json(crate::disclosure::DisclosureOptions::default()),
         "spc" => json(crate::spc::SpcOptions::default()),
+        "funnel" => json(funnel::FunnelOptions::default()),
         _ => return None,
     })
 }
@@ -319,11 +322,14 @@ mod tests {
         round_trip::<transition::TransitionOptions>("transition");
         round_trip::<transition::CurveOptions>("time_to_contact");
         round_trip::<crate::spc::SpcOptions>("spc");
+        round_trip::<crate::funnel::FunnelOptions>("funnel");
         // Options without a safe default are null, for the caller to give.
         assert!(defaults("oap").unwrap()["start"].is_null());
         assert!(defaults("transition").unwrap()["data_end"].is_null());
         assert!(defaults("distance_locate").unwrap()["code"].is_null());
         assert!(defaults("inequality_measures").unwrap()["favourable"].is_null());
+        assert!(defaults("funnel").unwrap()["statistic"].is_null());
+        assert_eq!(defaults("funnel").unwrap()["limit"], 99);
         // Partial options fill the rest from the defaults.
         let o: oap::OapOptions =
             serde_json::from_str(r#"{"start": 1, "window": "rolling_3m"}"#).unwrap();

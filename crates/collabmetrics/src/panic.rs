@@ -98,7 +98,8 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "no message".to_owned())
 }
 
-fn quiet_here() -> bool {
+/// True inside a quiet scope on this thread (or on a rayon worker while one is open).
+pub(crate) fn quiet_here() -> bool {
     let depth = DEPTH.try_with(Cell::get).unwrap_or(0);
     depth > 0 || (IN_FLIGHT.load(Ordering::SeqCst) > 0 && rayon::current_thread_index().is_some())
 }

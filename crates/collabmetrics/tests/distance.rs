@@ -853,7 +853,8 @@ fn lookup_with_integer_codes_and_bad_lookups() {
         err,
         &[
             "column `x` at row 1 (NaN)",
-            "lookup coordinates must be finite",
+            // NaN is a missing value, as a null is (one rule everywhere)
+            "missing values (null or NaN) are not allowed here",
         ],
     );
 }

@@ -458,3 +458,51 @@ fn transition_tables() {
         same_schema("time_to_contact", run(&transfers), run(&empty(&transfers)));
     }
 }
+
+#[test]
+fn funnel_tables() {
+    use collabmetrics::funnel::{self, Family, FunnelOptions, Statistic};
+    let units = |n: usize| -> RecordBatch {
+        let names: Vec<String> = (0..n).map(|i| format!("u{i}")).collect();
+        let o: Vec<f64> = (0..n).map(|i| 5.0 + (i * 7 % 11) as f64).collect();
+        let d: Vec<f64> = (0..n).map(|i| 40.0 + (i * 13 % 17) as f64).collect();
+        let rate: Vec<f64> = o.iter().zip(&d).map(|(o, d)| 1e5 * o / d).collect();
+        RecordBatch::try_from_iter(vec![
+            ("unit", Arc::new(StringArray::from(names)) as ArrayRef),
+            ("numerator", Arc::new(Float64Array::from(o))),
+            ("denominator", Arc::new(Float64Array::from(d))),
+            ("rate", Arc::new(Float64Array::from(rate))),
+        ])
+        .unwrap()
+    };
+    let (many, two) = (units(40), units(2));
+    for (statistic, family) in [
+        (Statistic::Proportion, None),
+        (Statistic::RatioIsr, None),
+        (Statistic::RateDsr, None),
+        (Statistic::Sr, None),
+        (Statistic::Pr, None),
+        (Statistic::Rc, None),
+        (Statistic::Pr, Some(Family::SpiegelhalterExact)),
+    ] {
+        let o = FunnelOptions {
+            unit: Some("unit".into()),
+            family,
+            multiplier: Some(100.0),
+            years_of_data: Some(1.0),
+            ..FunnelOptions::new(statistic)
+        };
+        let what = format!("funnel assess {statistic}");
+        same_schema(
+            &what,
+            funnel::assess(&input(&many), &o).unwrap(),
+            funnel::assess(&input(&two), &o).unwrap(),
+        );
+        // The limits tables: PHE's always have 100 rows; the grid ones grow with the units.
+        let (full, small) = (
+            funnel::limits(&input(&many), &o).unwrap(),
+            funnel::limits(&input(&two), &o).unwrap(),
+        );
+        assert_eq!(fields(&full), fields(&small), "funnel limits {statistic}");
+    }
+}

@@ -181,7 +181,7 @@ fn wrong_types_nulls_and_bad_cells_name_column_and_row() {
     let e = stats::proportion_table(&input(b), &opts).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "invalid value in column `num` at row 1 (null): missing values are not allowed here"
+        "invalid value in column `num` at row 1 (null): missing values (null or NaN) are not allowed here"
     );
 
     let b = batch(vec![

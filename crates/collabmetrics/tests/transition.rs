@@ -799,15 +799,20 @@ fn bad_input_is_named_or_counted() {
     let mut o = opts();
     o.period_start = Some(data_end() + 1);
     assert!(base.call(&o, transfers).is_err());
-    // A date beyond what a contact can hold (year 30 000), before the data end of year 40 000.
+    // A date beyond the supported range (year 30 000) is refused where it is read, and so is
+    // a data end of year 40 000.
     let mut w = base.clone();
     w.c_date[2] = collabmetrics::table::days_from_civil(30_000, 1, 1);
-    let far = TransitionOptions::new(collabmetrics::table::days_from_civil(40_000, 1, 1));
-    let e = w.call(&far, transfers).err().unwrap().to_string();
+    let e = w.call(&opts(), transfers).err().unwrap().to_string();
     assert!(
-        e.contains("contacts.contact_date") && e.contains("row 2"),
+        e.contains("contacts.contact_date")
+            && e.contains("row 2")
+            && e.contains("outside the supported date range 1800-01-01 to 2200-12-31"),
         "{e}"
     );
+    let far = TransitionOptions::new(collabmetrics::table::days_from_civil(40_000, 1, 1));
+    let e = base.call(&far, transfers).err().unwrap().to_string();
+    assert!(e.contains("`data_end`") && e.contains("outside"), "{e}");
 
     // Counted, not errors.
     let mut w = base.clone();

@@ -6,6 +6,7 @@ use super::{assert_failed, last_field, last_kind};
 use crate::error::{guard, Failure};
 use crate::*;
 use collabmetrics::distance::{BandPreset, SummaryTableOptions};
+use collabmetrics::funnel::{Family, FunnelOptions, Limit, SrMethod, Statistic};
 use collabmetrics::inequality::{Favourable, MeasuresTableOptions, RciMethod, SiiModel, ValueType};
 use collabmetrics::oap::{OapOptions, OverlapRule, Window};
 use collabmetrics::options::OptionEnum;
@@ -111,6 +112,46 @@ fn enum_constants_are_the_core_positions() {
         0,
     );
     assert_eq!(CmStandard::CUSTOM as usize, StandardName::ALL.len());
+    codes_are_positions(
+        &[
+            (CM_FUNNEL_SR_SHMI, SrMethod::Shmi),
+            (CM_FUNNEL_SR_CQC, SrMethod::Cqc),
+        ],
+        0,
+    );
+    codes_are_positions(
+        &[
+            (CM_FUNNEL_LIMIT_95, Limit::L95),
+            (CM_FUNNEL_LIMIT_99, Limit::L99),
+        ],
+        0,
+    );
+    // Options that may be unset: 0, or 1 + the position.
+    codes_are_positions(
+        &[
+            (CM_FUNNEL_STATISTIC_PROPORTION, Statistic::Proportion),
+            (CM_FUNNEL_STATISTIC_RATIO_ISR, Statistic::RatioIsr),
+            (CM_FUNNEL_STATISTIC_RATIO_COUNT, Statistic::RatioCount),
+            (CM_FUNNEL_STATISTIC_RATE_CRUDE, Statistic::RateCrude),
+            (CM_FUNNEL_STATISTIC_RATE_DSR, Statistic::RateDsr),
+            (CM_FUNNEL_STATISTIC_SR, Statistic::Sr),
+            (CM_FUNNEL_STATISTIC_PR, Statistic::Pr),
+            (CM_FUNNEL_STATISTIC_RC, Statistic::Rc),
+        ],
+        1,
+    );
+    codes_are_positions(
+        &[
+            (CM_FUNNEL_FAMILY_PHE, Family::Phe),
+            (CM_FUNNEL_FAMILY_FUNNELPLOTR, Family::Funnelplotr),
+            (
+                CM_FUNNEL_FAMILY_SPIEGELHALTER_EXACT,
+                Family::SpiegelhalterExact,
+            ),
+        ],
+        1,
+    );
+    assert_eq!((CM_FUNNEL_STATISTIC_NONE, CM_FUNNEL_FAMILY_DEFAULT), (0, 0));
 }
 
 #[test]
@@ -133,6 +174,10 @@ fn every_options_default_is_the_core_default() {
         assert_eq!(
             crate::transition::convert(&cm_transition_options_default(end)).unwrap(),
             TransitionOptions::new(end)
+        );
+        assert_eq!(
+            crate::funnel::convert(&cm_funnel_options_default()).unwrap(),
+            FunnelOptions::default()
         );
     }
 }

@@ -2,10 +2,13 @@
 //! the library target is named `collabmetrics` like the core, so an integration test could
 //! not tell the two apart.)
 
+mod cancel;
 mod defaults;
 mod disclosure;
 mod distance_table;
 mod errors;
+mod funnel;
+mod fuzz;
 mod grouped;
 mod inequality;
 mod oap;

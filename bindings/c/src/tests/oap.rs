@@ -20,6 +20,7 @@
 //! left with `release == NULL` and the producer's own release ran), on success and failure.
 
 use super::{assert_failed, assert_ok, last_message};
+
 use crate::{
     cm_oap_measures, cm_oap_options_default, CmOapOptions, CmStatus, CM_BED_SCOPE_ALL,
     CM_BED_SCOPE_DEFAULT, CM_BED_SCOPE_LIST, CM_OVERLAP_COUNT, CM_OVERLAP_TRUNCATE,
@@ -1156,4 +1157,81 @@ fn a_distance_column_adds_the_distance_summary() {
         "{}",
         last_message()
     );
+}
+
+/// Issue 11: `cm_oap_options_default` with date32's extremes does not panic, and a period of
+/// INT32_MIN to INT32_MAX (or one beyond 2200) is refused naming the option, not answered with
+/// one row or 70 million.
+#[test]
+fn extreme_reporting_dates_are_refused_naming_the_option() {
+    let o = cm_oap_options_default(d(2024, 1, 1), i32::MAX);
+    assert_eq!(o.end, i32::MAX);
+    let o = cm_oap_options_default(i32::MIN, i32::MAX);
+    let status = fail(Some(placements()), Some(&o));
+    assert_failed(
+        status,
+        CmStatus::INVALID_ARGUMENT,
+        &[
+            "`start`",
+            "outside the supported date range 1800-01-01 to 2200-12-31",
+        ],
+    );
+    let o = cm_oap_options_default(d(2024, 1, 1), i32::MAX - 1);
+    let status = fail(Some(placements()), Some(&o));
+    assert_failed(status, CmStatus::INVALID_ARGUMENT, &["`end`", "outside"]);
+    let mut o = options();
+    o.data_cutoff = i32::MAX;
+    let status = fail(Some(placements()), Some(&o));
+    assert_failed(status, CmStatus::INVALID_ARGUMENT, &["`data_cutoff`"]);
+}
+
+/// Issue 11: an `end_date` of date32's maximum is an out-of-range error naming the row, not a
+/// placement that is silently never active.
+#[test]
+fn a_date_column_beyond_the_range_names_its_row() {
+    let end: Vec<Option<i32>> = vec![
+        Some(d(2024, 3, 10)),
+        Some(i32::MAX),
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+    ];
+    let b = with_column(&placements(), "end_date", Arc::new(Date32Array::from(end)));
+    let status = fail(Some(b), Some(&options()));
+    assert_failed(
+        status,
+        CmStatus::INVALID_CELL,
+        &[
+            "`end_date`",
+            "row 1",
+            "date32 2147483647",
+            "outside the supported date range",
+        ],
+    );
+}
+
+/// Issue 11: a set cancellation flag (in the options, or the thread's) ends the call with
+/// `CM_CANCELLED`; cleared, the same call succeeds.
+#[test]
+fn a_set_cancel_flag_cancels() {
+    let flag: c_int = 1;
+    let mut o = options();
+    o.cancel = &flag;
+    let status = fail(Some(placements()), Some(&o));
+    assert_failed(status, CmStatus::CANCELLED, &["cancelled"]);
+    assert_eq!(super::last_kind(), "cancelled");
+    let cleared: c_int = 0;
+    o.cancel = &cleared;
+    run(placements(), &o, None, None);
+    // The thread's flag, for calls whose options give none.
+    // SAFETY: `flag` outlives every call below; cleared before it goes.
+    unsafe { crate::cm_set_cancel_flag(&flag) };
+    let status = fail(Some(placements()), Some(&options()));
+    assert_failed(status, CmStatus::CANCELLED, &["cancelled"]);
+    // SAFETY: NULL clears the flag.
+    unsafe { crate::cm_set_cancel_flag(null()) };
+    run(placements(), &options(), None, None);
 }

@@ -390,10 +390,11 @@ pub struct Funnel {
     pub y_label: String,
     /// The units.
     pub points: Vec<FunnelPoint>,
-    /// The limits: denominator, 95% lower and upper, 99.8% lower and upper.
-    pub limits: Vec<[f64; 5]>,
-    /// Overdispersion-adjusted limits, when drawn (same layout).
-    pub adjusted: Vec<[f64; 5]>,
+    /// The limit curves as (denominator, limit) points: 95% lower and upper, 99.8% lower and
+    /// upper (PHE's rate and ratio funnels give each its own denominators).
+    pub limits: [Vec<(f64, f64)>; 4],
+    /// Overdispersion-adjusted limit curves, when they flag the outliers (else empty).
+    pub adjusted: [Vec<(f64, f64)>; 4],
     /// The target (centre line).
     pub target: f64,
 }
@@ -414,18 +415,17 @@ impl Funnel {
             ("target".to_owned(), "#222".to_owned(), true),
         ];
         legend(&mut svg, (area.left, 16.0), &items);
-        let (x_lo, x_hi) = extent(self.points.iter().map(|p| p.x).chain(self.limits.iter().map(|l| l[0])))
-            .unwrap_or((0.0, 1.0));
-        let (xt, xdom) = ticks(0.0_f64.min(x_lo), x_hi, 6);
+        let (x_lo, x_hi) = extent(self.points.iter().map(|p| p.x)).unwrap_or((0.0, 1.0));
+        let (xt, xdom) = ticks(0.0, x_hi * 1.05, 6);
         let x = Scale::new(xdom, (area.left, area.right));
-        // The y range: the units and the limits where the units are (the limits run off to
-        // infinity at small denominators).
-        let in_view = |l: &&[f64; 5]| l[0] >= x_lo * 0.5;
+        // The y range: the units, the target and the limits where the units are (the limits
+        // run off towards infinity at small denominators).
+        let near = |(px, _): &&(f64, f64)| *px >= x_lo * 0.5 && *px <= xdom.1;
         let (y_lo, y_hi) = extent(
             self.points
                 .iter()
                 .map(|p| p.y)
-                .chain(self.limits.iter().filter(in_view).flat_map(|l| l[1..].to_vec()))
+                .chain(self.limits.iter().flat_map(|c| c.iter().filter(near).map(|p| p.1)))
                 .chain([self.target]),
         )
         .unwrap_or((0.0, 1.0));
@@ -435,15 +435,18 @@ impl Funnel {
         area.y_axis(&mut svg, &y, &yt, &self.y_label);
         area.baseline(&mut svg);
         let clip = |v: f64| v.clamp(ydom.0, ydom.1);
-        let curve = |rows: &[[f64; 5]], k: usize| -> Vec<(f64, f64)> {
-            rows.iter()
-                .filter(|l| l[0] >= xdom.0 && l[0] <= xdom.1 && l[k].is_finite())
-                .map(|l| (x.map(l[0]), y.map(clip(l[k]))))
-                .collect()
+        let curve = |points: &[(f64, f64)]| -> Vec<(f64, f64)> {
+            let mut pts: Vec<(f64, f64)> = points
+                .iter()
+                .filter(|(px, py)| *px >= xdom.0 && *px <= xdom.1 && py.is_finite())
+                .map(|(px, py)| (x.map(*px), y.map(clip(*py))))
+                .collect();
+            pts.sort_by(|a, b| a.0.total_cmp(&b.0));
+            pts
         };
-        for (k, colour) in [(1, "#0072b2"), (2, "#0072b2"), (3, "#d55e00"), (4, "#d55e00")] {
-            svg.polyline(&curve(&self.limits, k), colour, r#" stroke-width="1.5""#);
-            svg.polyline(&curve(&self.adjusted, k), colour, r#" stroke-width="1.2" stroke-dasharray="5 3""#);
+        for (k, colour) in ["#0072b2", "#0072b2", "#d55e00", "#d55e00"].iter().enumerate() {
+            svg.polyline(&curve(&self.limits[k]), colour, r#" stroke-width="1.5""#);
+            svg.polyline(&curve(&self.adjusted[k]), colour, r#" stroke-width="1.2" stroke-dasharray="5 3""#);
         }
         let ty = y.map(self.target);
         svg.line((area.left, ty), (area.right, ty), "#222", r#" stroke-width="1.2""#);

@@ -147,12 +147,20 @@ where
     F: Fn(usize, &mut [f64]) -> Result<(), RowError> + Sync,
 {
     if out.len() <= CHUNK {
+        crate::cancel::check()?;
         return chunk(0, out).map_err(|(_, e)| e);
     }
+    // Each chunk first checks the caller's cancellation token (a chunk is milliseconds).
+    let token = crate::cancel::current();
     first_error(
         out.par_chunks_mut(CHUNK)
             .enumerate()
-            .filter_map(|(c, rows)| chunk(c * CHUNK, rows).err()),
+            .filter_map(|(c, rows)| {
+                crate::cancel::check_carried(token.as_ref())
+                    .map_err(|e| (c * CHUNK, e))
+                    .and_then(|()| chunk(c * CHUNK, rows))
+                    .err()
+            }),
     )
 }
 
@@ -162,13 +170,20 @@ where
     F: Fn(usize, &mut [f64], &mut [f64]) -> Result<(), RowError> + Sync,
 {
     if a.len() <= CHUNK {
+        crate::cancel::check()?;
         return chunk(0, a, b).map_err(|(_, e)| e);
     }
+    let token = crate::cancel::current();
     first_error(
         a.par_chunks_mut(CHUNK)
             .zip(b.par_chunks_mut(CHUNK))
             .enumerate()
-            .filter_map(|(c, (a, b))| chunk(c * CHUNK, a, b).err()),
+            .filter_map(|(c, (a, b))| {
+                crate::cancel::check_carried(token.as_ref())
+                    .map_err(|e| (c * CHUNK, e))
+                    .and_then(|()| chunk(c * CHUNK, a, b))
+                    .err()
+            }),
     )
 }
 

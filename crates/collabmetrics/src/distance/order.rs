@@ -1,5 +1,6 @@
 //! Quantiles of a (weighted) sample and the order-statistic interval of a median.
 
+use crate::error::{Error, Result};
 use statrs::distribution::{Binomial, DiscreteCDF};
 
 /// Relative tolerance within which a cumulative weight counts as exactly `p` of the total:
@@ -30,7 +31,13 @@ pub(crate) fn quantile(sorted: &[(f64, f64)], p: f64, total: f64) -> f64 {
         if (cumulative - target).abs() <= tie {
             // F is flat at p between this value and the next one carrying weight.
             if let Some(&(next, _)) = sorted[k + 1..].iter().find(|(_, w)| *w > 0.0) {
-                return (km + next) / 2.0;
+                let mid = (km + next) / 2.0;
+                // Beyond half the largest double the sum overflows; halves first then.
+                return if mid.is_finite() {
+                    mid
+                } else {
+                    km / 2.0 + next / 2.0
+                };
             }
         }
         return km;
@@ -47,15 +54,17 @@ pub(crate) fn quantile(sorted: &[(f64, f64)], p: f64, total: f64) -> f64 {
 /// `n` values at level `confidence`: the largest k whose coverage 1 − 2·P(B ≤ k − 1), with
 /// B ~ Binomial(n, ½), is at least `confidence`. `None` when even [x₍₁₎, x₍ₙ₎] covers less
 /// (n ≤ 5 at 95%).
-pub(crate) fn median_rank(n: usize, confidence: f64) -> Option<usize> {
+pub(crate) fn median_rank(n: usize, confidence: f64) -> Result<Option<usize>> {
     if n == 0 {
-        return None;
+        return Ok(None);
     }
-    let b = Binomial::new(0.5, n as u64).expect("p = 0.5 is a probability");
+    let b = Binomial::new(0.5, n as u64).map_err(|e| {
+        Error::invalid_argument("distance", format!("the median's binomial interval: {e}"))
+    })?;
     let alpha = 1.0 - confidence;
-    let covers = |k: usize| 2.0 * b.cdf(k as u64 - 1) <= alpha;
+    let covers = |k: usize| 2.0 * b.cdf(k.saturating_sub(1) as u64) <= alpha;
     if !covers(1) {
-        return None;
+        return Ok(None);
     }
     // Coverage falls as k grows: binary search for the last k that still covers.
     let (mut lo, mut hi) = (1, n.div_ceil(2));
@@ -67,5 +76,5 @@ pub(crate) fn median_rank(n: usize, confidence: f64) -> Option<usize> {
             hi = mid - 1;
         }
     }
-    Some(lo)
+    Ok(Some(lo))
 }

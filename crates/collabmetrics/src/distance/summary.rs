@@ -99,7 +99,7 @@ pub fn summary(
     let mut out = DistanceSummary::empty(n_groups, options, weight.is_some());
     for g in 0..n_groups {
         let rows = &sorted[offsets[g]..offsets[g + 1]];
-        out.push(rows, options, z);
+        out.push(rows, options, z)?;
     }
     Ok(out)
 }
@@ -193,53 +193,77 @@ impl DistanceSummary {
     }
 
     /// Appends the statistics of one group's (distance, weight) pairs, sorted by distance.
-    fn push(&mut self, rows: &[(f64, f64)], options: &SummaryOptions, z: f64) {
-        let (mut total, mut total_sq, mut moment, mut beyond) = (0.0, 0.0, 0.0, 0.0);
+    fn push(&mut self, rows: &[(f64, f64)], options: &SummaryOptions, z: f64) -> Result<()> {
+        // Kish's n is taken of the weights divided by the power of two of the largest one:
+        // exact, so the same bits as unscaled, yet Σw² cannot overflow.
+        let largest = rows.iter().fold(0.0f64, |m, r| m.max(r.1));
+        let unit = if largest.is_normal() {
+            f64::from_bits(largest.to_bits() & 0x7FF0_0000_0000_0000)
+        } else {
+            1.0
+        };
+        let (mut total, mut moment, mut beyond) = (0.0, 0.0, 0.0);
+        let (mut total_u, mut total_sq_u) = (0.0, 0.0);
         let mut bands = vec![0.0; options.bands.len()];
         for &(km, w) in rows {
             total += w;
-            total_sq += w * w;
+            total_u += w / unit;
+            total_sq_u += (w / unit) * (w / unit);
             moment += w * km;
             if km >= options.threshold {
                 beyond += w;
             }
             bands[options.bands.band_of(km)] += w;
         }
-        self.count.push(rows.len() as f64);
-        self.weight_sum.push(total);
-        self.mean.push(if total > 0.0 {
+        if !total.is_finite() {
+            return Err(Error::invalid_argument(
+                "weight",
+                "a group's weights sum beyond the largest double (±1.8e308); rescale them",
+            ));
+        }
+        let mean = if total <= 0.0 {
+            f64::NAN
+        } else if moment.is_finite() {
             moment / total
         } else {
-            f64::NAN
-        });
+            // Σ w·km overflowed although the mean cannot: weigh each distance by its share.
+            rows.iter().map(|&(km, w)| (w / total) * km).sum()
+        };
+        self.count.push(rows.len() as f64);
+        self.weight_sum.push(total);
+        self.mean.push(mean);
         self.median.push(quantile(rows, 0.5, total));
         self.p90.push(quantile(rows, 0.9, total));
         self.max.push(rows.last().map_or(f64::NAN, |r| r.0));
-        let (lower, upper) = match median_rank(rows.len(), options.confidence) {
+        let (lower, upper) = match median_rank(rows.len(), options.confidence)? {
             Some(k) if !self.weighted => (rows[k - 1].0, rows[rows.len() - k].0),
             _ => (f64::NAN, f64::NAN),
         };
         self.median_lower.push(lower);
         self.median_upper.push(upper);
         self.count_beyond.push(beyond);
-        self.push_share(beyond, total, total_sq, z);
+        self.push_share(beyond, total, total_u * total_u / total_sq_u, z);
         for (column, b) in self.bands.iter_mut().zip(bands) {
             column.push(b);
         }
+        Ok(())
     }
 
-    /// The share at or beyond the threshold with Wilson limits. Kish's effective sample size
-    /// (Σw)² / Σw² is n itself when every weight is 1.
-    fn push_share(&mut self, beyond: f64, total: f64, total_sq: f64, z: f64) {
+    /// The share at or beyond the threshold with Wilson limits, at Kish's effective sample
+    /// size `n_eff` = (Σw)² / Σw² (n itself when every weight is 1).
+    fn push_share(&mut self, beyond: f64, total: f64, n_eff: f64, z: f64) {
         if total <= 0.0 {
             self.share_beyond.push(f64::NAN);
             self.share_lower.push(f64::NAN);
             self.share_upper.push(f64::NAN);
             return;
         }
-        let n_eff = total * total / total_sq;
         // beyond × n_eff / total is exactly `beyond` when every weight is 1 (n_eff = total).
-        let (lower, upper) = wilson_limits(beyond * n_eff / total, n_eff, z);
+        let successes = match beyond * n_eff / total {
+            x if x.is_finite() => x,
+            _ => beyond / total * n_eff, // the product overflowed
+        };
+        let (lower, upper) = wilson_limits(successes, n_eff, z);
         self.share_beyond.push(beyond / total);
         self.share_lower.push(lower);
         self.share_upper.push(upper);

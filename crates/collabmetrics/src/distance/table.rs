@@ -468,6 +468,8 @@ fn count_nan(diagnostics: &mut Diagnostics, values: &[f64], reason: &str, action
 struct Builder {
     fields: Vec<Field>,
     columns: Vec<ArrayRef>,
+    /// Columns before this one are the input's own.
+    first_result: usize,
 }
 
 impl Builder {
@@ -484,12 +486,18 @@ impl Builder {
         Ok(Builder {
             fields: schema.fields().iter().map(|f| f.as_ref().clone()).collect(),
             columns: batch.columns().to_vec(),
+            first_result: batch.num_columns(),
         })
     }
 
     fn from_groups(groups: &Groups) -> Self {
-        let (fields, columns) = groups.keys.iter().cloned().unzip();
-        Builder { fields, columns }
+        let (fields, columns): (Vec<Field>, Vec<ArrayRef>) = groups.keys.iter().cloned().unzip();
+        let first_result = fields.len();
+        Builder {
+            fields,
+            columns,
+            first_result,
+        }
     }
 
     fn number(&mut self, name: &str, values: Vec<f64>) {
@@ -508,6 +516,7 @@ impl Builder {
     }
 
     fn finish(self, diagnostics: Diagnostics) -> Result<TableResult> {
+        crate::table::tidy::finite_columns(&self.fields, &self.columns, self.first_result)?;
         let table = RecordBatch::try_new(Arc::new(Schema::new(self.fields)), self.columns)
             .map_err(|e| Error::invalid_argument("table", e.to_string()))?;
         Ok(TableResult { table, diagnostics })

@@ -175,14 +175,18 @@ pub fn bootstrap(
             format!("must be at least 100 (got {})", opts.reps),
         ));
     }
+    crate::limits::check_reps("reps", opts.reps)?;
+    crate::limits::check_resampled(values.len(), opts.reps)?;
     if let Some(w) = weights {
         check_len("weights", w.len(), "values", values.len())?;
     }
     let value = measure.compute(values, weights)?;
     let n = values.len();
+    let token = crate::cancel::current();
     let mut sims = (0..opts.reps)
         .into_par_iter()
         .map(|r| {
+            crate::cancel::scope_opt(token.as_ref(), crate::cancel::check)?;
             let mut rng = Rng::new(opts.seed, r as u64);
             let mut v = Vec::with_capacity(n);
             let mut w = Vec::with_capacity(if weights.is_some() { n } else { 0 });

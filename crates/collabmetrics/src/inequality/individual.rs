@@ -5,9 +5,28 @@ use serde::{Deserialize, Serialize};
 use crate::error::{check_len, Error, Result};
 use rayon::slice::ParallelSliceMut;
 
-/// Checks values (finite, ≥ 0, and > 0 when `positive`) and weights (finite, > 0); returns the
-/// weights (1 when absent).
-fn prepare(values: &[f64], weights: Option<&[f64]>, positive: bool) -> Result<Vec<f64>> {
+/// Values and weights checked and ready for the indices, which are all unchanged by a common
+/// factor on the values or on the weights: `v` are the values divided by `unit` (1 unless
+/// their weighted sum would overflow), `w` the weights (1 when absent; also divided by a power
+/// of two when their sum would overflow).
+struct Prepared<'a> {
+    v: std::borrow::Cow<'a, [f64]>,
+    w: Vec<f64>,
+    unit: f64,
+}
+
+/// The power of two of `x`'s exponent (1 for zero and subnormals): an exact divisor.
+fn exponent_unit(x: f64) -> f64 {
+    if x.is_normal() {
+        f64::from_bits(x.to_bits() & 0x7FF0_0000_0000_0000)
+    } else {
+        1.0
+    }
+}
+
+/// Checks values (finite, ≥ 0, and > 0 when `positive`) and weights (finite, > 0); see
+/// [`Prepared`].
+fn prepare<'a>(values: &'a [f64], weights: Option<&[f64]>, positive: bool) -> Result<Prepared<'a>> {
     if values.is_empty() {
         return Err(Error::invalid_argument(
             "values",
@@ -49,14 +68,42 @@ fn prepare(values: &[f64], weights: Option<&[f64]>, positive: bool) -> Result<Ve
         }
         None => vec![1.0; values.len()],
     };
+    // Every index is unchanged by a common factor on the weights or on the values. Weights are
+    // divided by the power of two of the largest (exact: the same bits, but sums and products
+    // of weights cannot overflow); values too when their weighted sum would overflow.
+    let largest = |x: &[f64]| x.iter().fold(0.0f64, |m, &v| m.max(v));
+    let mut w = w;
+    let wu = exponent_unit(largest(&w));
+    if wu != 1.0 {
+        for x in &mut w {
+            *x /= wu;
+        }
+    }
     let total: f64 = values.iter().zip(&w).map(|(v, w)| v * w).sum();
-    if total <= 0.0 {
+    if total == 0.0 {
         return Err(Error::invalid_argument(
             "values",
             "all values are zero: the mean must be > 0",
         ));
     }
-    Ok(w)
+    if total.is_finite() {
+        return Ok(Prepared {
+            v: std::borrow::Cow::Borrowed(values),
+            w,
+            unit: 1.0,
+        });
+    }
+    Ok(scaled(values, w))
+}
+
+/// [`Prepared`] with the values divided by the power of two of the largest.
+fn scaled(values: &[f64], w: Vec<f64>) -> Prepared<'static> {
+    let vu = exponent_unit(values.iter().fold(0.0f64, |m, &v| m.max(v)));
+    Prepared {
+        v: std::borrow::Cow::Owned(values.iter().map(|v| v / vu).collect()),
+        w,
+        unit: vu,
+    }
 }
 
 fn wmean(values: &[f64], w: &[f64]) -> f64 {
@@ -86,8 +133,20 @@ pub struct GiniResult {
 /// Gini = Σ_i Σ_j w_i w_j |y_i − y_j| / (2 (Σ w)² ȳ), computed from the sorted values in
 /// O(n log n); `corrected` multiplies by n/(n − 1) (unit weights only).
 pub fn gini(values: &[f64], weights: Option<&[f64]>, corrected: bool) -> Result<GiniResult> {
-    let w = prepare(values, weights, false)?;
-    if corrected && weights.is_some() {
+    let p = prepare(values, weights, false)?;
+    let out = gini_prepared(&p.v, &p.w, weights.is_some(), corrected)?;
+    if out.gini.is_finite() {
+        return Ok(out);
+    }
+    // Values near the largest double overflow the pairwise sums: again on scaled values.
+    let p = scaled(&p.v, p.w);
+    let out = gini_prepared(&p.v, &p.w, weights.is_some(), corrected)?;
+    finite("gini", out.gini)?;
+    Ok(out)
+}
+
+fn gini_prepared(values: &[f64], w: &[f64], weighted: bool, corrected: bool) -> Result<GiniResult> {
+    if corrected && weighted {
         return Err(Error::invalid_argument(
             "corrected",
             "the n/(n − 1) correction is defined for unit weights only",
@@ -100,18 +159,18 @@ pub fn gini(values: &[f64], weights: Option<&[f64]>, corrected: bool) -> Result<
         ));
     }
     let sw: f64 = w.iter().sum();
-    let total: f64 = values.iter().zip(&w).map(|(v, w)| v * w).sum();
+    let total: f64 = values.iter().zip(w).map(|(v, w)| v * w).sum();
     // Sort in one contiguous buffer, in parallel: far faster than an index sort for tens of
     // millions of values. Unweighted, the values alone (half the memory traffic); weighted,
     // (value, weight) pairs with ties ordered by weight. Either way the order, and every bit of
     // the result, is the same on any number of threads.
-    let (spread, lorenz) = match weights {
-        None => {
+    let (spread, lorenz) = match weighted {
+        false => {
             let mut sorted = values.to_vec();
             sorted.par_sort_unstable_by(f64::total_cmp);
             lorenz_pass(sorted.iter().map(|&y| (y, 1.0)), values.len(), sw, total)
         }
-        Some(_) => {
+        true => {
             let mut pairs: Vec<(f64, f64)> =
                 values.iter().copied().zip(w.iter().copied()).collect();
             pairs.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
@@ -156,7 +215,14 @@ fn lorenz_pass(
         population_share: ps,
         value_share: vs,
     };
-    (spread / (sw * total), lorenz)
+    // (W Σwy may overflow where the Gini does not: then one factor at a time.)
+    let d = sw * total;
+    let g = if d.is_finite() {
+        spread / d
+    } else {
+        spread / sw / total
+    };
+    (g, lorenz)
 }
 
 /// Theil T = Σ w_i (y_i/ȳ) ln(y_i/ȳ) / Σ w_i (0 · ln 0 = 0).
@@ -165,8 +231,8 @@ fn lorenz_pass(
 /// zeros and the setting average) see [`crate::inequality::Measure::Ti`]; with population
 /// weights and neither convention in play, the two agree.
 pub fn theil(values: &[f64], weights: Option<&[f64]>) -> Result<f64> {
-    let w = prepare(values, weights, false)?;
-    Ok(theil_w(values, &w))
+    let p = prepare(values, weights, false)?;
+    finite("theil", theil_w(&p.v, &p.w))
 }
 
 /// Each value's relative deviation from the weighted mean, x = y/ȳ − 1, with the total weight.
@@ -202,8 +268,8 @@ fn theil_w(values: &[f64], w: &[f64]) -> f64 {
 ///
 /// HEAT's grouped MLD (× 1000) is [`crate::inequality::Measure::Mld`]; see [`theil`].
 pub fn mld(values: &[f64], weights: Option<&[f64]>) -> Result<f64> {
-    let w = prepare(values, weights, true)?;
-    Ok(mld_w(values, &w))
+    let p = prepare(values, weights, true)?;
+    finite("mld", mld_w(&p.v, &p.w))
 }
 
 fn mld_w(values: &[f64], w: &[f64]) -> f64 {
@@ -226,14 +292,75 @@ pub fn generalized_entropy(values: &[f64], weights: Option<&[f64]>, alpha: f64) 
     if !alpha.is_finite() {
         return Err(Error::invalid_argument("alpha", "must be finite"));
     }
-    let w = prepare(values, weights, alpha <= 0.0)?;
+    let p = prepare(values, weights, alpha <= 0.0)?;
+    ge_w(&p.v, &p.w, alpha)
+}
+
+/// GE(α) of checked values and weights: the stable sums below, and where those overflow (a
+/// large |α|), the mean of r^α in log space; an error when GE itself is beyond a double.
+fn ge_w(values: &[f64], w: &[f64], alpha: f64) -> Result<f64> {
     if alpha == 0.0 {
-        return Ok(mld_w(values, &w));
+        return finite("ge", mld_w(values, w));
     }
     if alpha == 1.0 {
-        return Ok(theil_w(values, &w));
+        return finite("ge", theil_w(values, w));
     }
-    Ok(power_deviation(values, &w, alpha) / (alpha * (alpha - 1.0)))
+    let direct = power_deviation(values, w, alpha) / alpha / (alpha - 1.0);
+    if direct.is_finite() {
+        return Ok(direct);
+    }
+    // ln of the weighted mean of r^α; GE = (e^L − 1) / (α(α − 1)).
+    let l = log_mean_power(values, w, alpha);
+    let ge = if l < 700.0 {
+        l.exp_m1() / alpha / (alpha - 1.0)
+    } else {
+        // e^L − 1 = e^L here, and α(α − 1) > 0 (a mean of r^α above 1 needs α > 1 or α < 0).
+        (l - alpha.abs().ln() - (alpha - 1.0).abs().ln()).exp()
+    };
+    if ge.is_finite() {
+        Ok(ge)
+    } else {
+        Err(Error::invalid_argument(
+            "alpha",
+            format!(
+                "GE({}) of these values is beyond the largest double (±1.8e308); use an α \
+                 nearer [−1, 2]",
+                crate::error::format_value(alpha)
+            ),
+        ))
+    }
+}
+
+/// ln(Σ w (y/ȳ)^a / Σ w), summed in log space (no overflow for any a); values of 0 add
+/// nothing for a > 0 (and do not occur for a ≤ 0).
+fn log_mean_power(values: &[f64], w: &[f64], a: f64) -> f64 {
+    let m = wmean(values, w);
+    let sw: f64 = w.iter().sum();
+    let terms = || {
+        values
+            .iter()
+            .zip(w)
+            .filter(|(y, _)| **y > 0.0)
+            .map(move |(&y, &w)| w.ln() + a * (y / m).ln())
+    };
+    let top = terms().fold(f64::NEG_INFINITY, f64::max);
+    if top == f64::NEG_INFINITY {
+        return f64::NEG_INFINITY;
+    }
+    let sum: f64 = terms().map(|t| (t - top).exp()).sum();
+    top + sum.ln() - sw.ln()
+}
+
+/// `Ok(v)` for a finite index, else an error saying so.
+fn finite(what: &str, v: f64) -> Result<f64> {
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(Error::invalid_argument(
+            "values",
+            format!("the {what} index of these values is beyond the largest double"),
+        ))
+    }
 }
 
 /// Atkinson index and the equally distributed equivalent it is built on.
@@ -251,21 +378,33 @@ pub fn atkinson(values: &[f64], weights: Option<&[f64]>, epsilon: f64) -> Result
     if !(epsilon.is_finite() && epsilon >= 0.0) {
         return Err(Error::invalid_argument("epsilon", "must be finite and ≥ 0"));
     }
-    let w = prepare(values, weights, epsilon >= 1.0)?;
-    let m = wmean(values, &w);
+    let p = prepare(values, weights, epsilon >= 1.0)?;
+    let (values, w) = (&p.v[..], &p.w);
+    let m = wmean(values, w);
     // EDE/ȳ = exp(−MLD) for ε = 1, else (1 + s)^(1/(1 − ε)) with s the mean of r^(1−ε) − 1:
     // both through exp_m1/ln_1p, so nearly equal values keep their digits.
-    let atkinson = if epsilon == 0.0 {
+    let mut atkinson = if epsilon == 0.0 {
         0.0 // EDE = ȳ exactly
     } else if epsilon == 1.0 {
-        -(-mld_w(values, &w)).exp_m1()
+        -(-mld_w(values, w)).exp_m1()
     } else {
         let e = 1.0 - epsilon;
-        -(power_deviation(values, &w, e).ln_1p() / e).exp_m1()
+        let s = power_deviation(values, w, e);
+        if s.is_finite() {
+            -(s.ln_1p() / e).exp_m1()
+        } else {
+            f64::NAN
+        }
     };
+    if !atkinson.is_finite() {
+        // A large ε overflows r^(1−ε): ln EDE/ȳ = ln(mean of r^(1−ε)) / (1 − ε), in log space.
+        let e = 1.0 - epsilon;
+        atkinson = -(log_mean_power(values, w, e) / e).exp_m1();
+    }
+    let atkinson = finite("atkinson", atkinson)?;
     Ok(AtkinsonResult {
         atkinson,
-        ede: m * (1.0 - atkinson),
+        ede: finite("atkinson", m * (1.0 - atkinson))? * p.unit,
     })
 }
 
@@ -286,7 +425,7 @@ pub fn share_ratio(values: &[f64], weights: Option<&[f64]>, share: f64) -> Resul
             "the bottom share holds nothing: the ratio is infinite",
         ));
     }
-    Ok((1.0 - l(1.0 - share)) / bottom)
+    finite("share ratio", (1.0 - l(1.0 - share)) / bottom)
 }
 
 /// The Lorenz curve at population share q (linear between points).
@@ -330,8 +469,12 @@ pub fn decompose(
     alpha: f64,
 ) -> Result<Decomposition> {
     check_len("group", group.len(), "values", values.len())?;
-    let w = prepare(values, weights, alpha <= 0.0)?;
-    let total = generalized_entropy(values, Some(&w), alpha)?;
+    if !alpha.is_finite() {
+        return Err(Error::invalid_argument("alpha", "must be finite"));
+    }
+    let p = prepare(values, weights, alpha <= 0.0)?;
+    let (values, w) = (&p.v[..], &p.w);
+    let total = ge_w(values, w, alpha)?;
     let mut labels: Vec<String> = Vec::new();
     let mut index = std::collections::HashMap::new();
     let mut members: Vec<Vec<usize>> = Vec::new();
@@ -344,7 +487,7 @@ pub fn decompose(
         members[k].push(i);
     }
     let sw: f64 = w.iter().sum();
-    let sv: f64 = values.iter().zip(&w).map(|(v, w)| v * w).sum();
+    let sv: f64 = values.iter().zip(w).map(|(v, w)| v * w).sum();
     let mut within = 0.0;
     let mut means = Vec::new();
     let mut gw = Vec::new();
@@ -360,18 +503,23 @@ pub fn decompose(
                 message: "all values are zero: the group's mean must be > 0".into(),
             });
         }
-        let ge = generalized_entropy(&v, Some(&ww), alpha)?;
+        let ge = ge_w(&v, &ww, alpha)?;
         let q = wsum / sw;
         let s = vsum / sv;
-        within += q.powf(1.0 - alpha) * s.powf(alpha) * ge;
+        let mut share = q.powf(1.0 - alpha) * s.powf(alpha);
+        if !share.is_finite() {
+            // A large |α| overflows one power while the product is modest: in logs.
+            share = ((1.0 - alpha) * q.ln() + alpha * s.ln()).exp();
+        }
+        within += share * ge;
         means.push(vsum / wsum);
         gw.push(wsum);
         group_index.push(ge);
     }
-    let between = generalized_entropy(&means, Some(&gw), alpha)?;
+    let between = ge_w(&means, &gw, alpha)?;
     Ok(Decomposition {
         total,
-        within,
+        within: finite("within-group GE", within)?,
         between,
         groups: labels,
         group_index,
@@ -404,7 +552,8 @@ pub fn concentration_index(
     bounds: Option<(f64, f64)>,
 ) -> Result<f64> {
     check_len("rank_by", rank_by.len(), "outcome", outcome.len())?;
-    let w = prepare(outcome, weights, false)?;
+    let p = prepare(outcome, weights, false)?;
+    let (outcome_scaled, w) = (&p.v[..], &p.w);
     for (i, &x) in rank_by.iter().enumerate() {
         if !x.is_finite() {
             return Err(Error::invalid_value("rank_by", i, x, "must be finite"));
@@ -430,16 +579,18 @@ pub fn concentration_index(
         cum += tw;
         k = e;
     }
-    let hbar = wmean(outcome, &w);
-    let rbar = wmean(&rank, &w);
-    let cov: f64 = outcome
+    let hbar = wmean(outcome_scaled, w);
+    let rbar = wmean(&rank, w);
+    let cov: f64 = outcome_scaled
         .iter()
         .zip(&rank)
-        .zip(&w)
+        .zip(w)
         .map(|((h, r), w)| w * (h - hbar) * (r - rbar))
         .sum::<f64>()
         / sw;
-    let c = 2.0 * cov / hbar;
+    let c = finite("concentration", 2.0 * cov / hbar)?;
+    // The mean on the outcome's own scale, for the corrections.
+    let hbar = hbar * p.unit;
     let need = |name: &str| {
         bounds.ok_or_else(|| {
             Error::invalid_argument("bounds", format!("{name} needs the outcome's bounds"))
@@ -456,7 +607,13 @@ pub fn concentration_index(
                 ));
             }
             check_bounds(outcome, a, b)?;
-            Ok(c / (1.0 - hbar))
+            if hbar >= 1.0 {
+                return Err(Error::invalid_argument(
+                    "outcome",
+                    "every outcome is 1: Wagstaff's correction divides by 1 − mean = 0",
+                ));
+            }
+            finite("Wagstaff concentration", c / (1.0 - hbar))
         }
         ConcentrationCorrection::Erreygers => {
             let (a, b) = need("erreygers")?;
@@ -467,7 +624,7 @@ pub fn concentration_index(
                 ));
             }
             check_bounds(outcome, a, b)?;
-            Ok(4.0 * hbar * c / (b - a))
+            finite("Erreygers concentration", 4.0 * hbar * c / (b - a))
         }
     }
 }

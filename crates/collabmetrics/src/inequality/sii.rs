@@ -2,7 +2,6 @@
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use statrs::distribution::{ContinuousCDF, Normal};
 
 use super::grouped::{group_error, ridits, shares, sorted_by_order, validate, Needs, Subgroup};
 use super::rng::Rng;
@@ -96,14 +95,14 @@ pub struct SiiLimits {
     pub sii_lower: f64,
     /// Upper limit of the SII.
     pub sii_upper: f64,
-    /// Lower limit of the RII; NaN when the ratio has no interval: a simulated fitted line
+    /// Lower limit of the RII; `None` when the ratio has no interval: a simulated fitted line
     /// reaches 0 at the end the RII divides by (the ratios then run to infinity and their
     /// order means nothing), or the lower limit would be 0 or below (the fitted line crosses 0
     /// in more than the tail of the replicates; `transform` avoids both for rates and
     /// proportions).
-    pub rii_lower: f64,
-    /// Upper limit of the RII (NaN as `rii_lower`).
-    pub rii_upper: f64,
+    pub rii_lower: Option<f64>,
+    /// Upper limit of the RII (`None` as `rii_lower`).
+    pub rii_upper: Option<f64>,
     /// Limits of `rii_mean`, when [`SiiOptions::rii_mean_interval`] asked for them.
     #[serde(default)]
     pub rii_mean_lower: Option<f64>,
@@ -185,6 +184,15 @@ fn check_options(opts: &SiiOptions) -> Result<()> {
             ),
         ));
     }
+    crate::limits::check_reps("reps", opts.reps)?;
+    // Up to three replicate vectors of 8 bytes each, on every thread of the pool at once.
+    let threads = rayon::current_num_threads().max(1) as u128;
+    crate::limits::check_memory(
+        "reps",
+        "the simulation's replicates",
+        opts.reps as u128 * threads,
+        24,
+    )?;
     Ok(())
 }
 
@@ -202,10 +210,11 @@ pub fn sii(groups: &[Subgroup], opts: &SiiOptions) -> Result<SiiResult> {
 /// [`sii`] for many subgroup tables at once (e.g. every area × period), in parallel. Table i
 /// draws from stream i of the seed, so the results do not depend on the number of threads.
 pub fn sii_batch(tables: &[Vec<Subgroup>], opts: &SiiOptions) -> Vec<Result<SiiResult>> {
+    let token = crate::cancel::current();
     tables
         .par_iter()
         .enumerate()
-        .map(|(i, t)| sii_stream(t, opts, i as u64))
+        .map(|(i, t)| crate::cancel::scope_opt(token.as_ref(), || sii_stream(t, opts, i as u64)))
         .collect()
 }
 
@@ -244,10 +253,10 @@ pub(crate) fn sii_stream(groups: &[Subgroup], opts: &SiiOptions, stream: u64) ->
         reps: opts.reps,
     };
     if opts.reps == 0 {
-        return Ok(out);
+        return finite_result(out);
     }
     // Standard errors on the drawing scale (transformed for rates and proportions).
-    let z_lim = Normal::standard().inverse_cdf((1.0 + opts.limits_confidence) / 2.0);
+    let z_lim = crate::stats::z_value(opts.limits_confidence)?;
     let mut se = Vec::with_capacity(g.len());
     for s in &g {
         let v = match (s.se, s.lower, s.upper) {
@@ -281,7 +290,9 @@ pub(crate) fn sii_stream(groups: &[Subgroup], opts: &SiiOptions, stream: u64) ->
     // Whether every replicate's fitted line is above 0 at the end the RII divides by, so the
     // replicates' ratios are finite and ordered.
     let mut rii_defined = true;
+    let mut tick = crate::cancel::Ticker::new(1024);
     for r in 0..n {
+        tick.tick()?;
         for j in 0..g.len() {
             let d = t[j] + se[j] * rng.ziggurat_normal();
             draw[j] = if opts.transform { d } else { vt.back(d) };
@@ -316,7 +327,7 @@ pub(crate) fn sii_stream(groups: &[Subgroup], opts: &SiiOptions, stream: u64) ->
         let (b_lo, b_hi) = (select(&mut sims, lo), select(&mut sims, hi));
         // (SII lower, SII upper, RII lower, RII upper)
         let mut defined = rii_defined;
-        let (sii_lower, sii_upper, mut rii_lower, mut rii_upper) = if opts.transform {
+        let (sii_lower, sii_upper, rii_lower, rii_upper) = if opts.transform {
             let at = |b: f64| (vt.back(mid - b / 2.0), vt.back(mid + b / 2.0));
             let ((l0, l1), (h0, h1)) = (at(b_lo), at(b_hi));
             defined &= [l0, l1, h0, h1].iter().all(|&v| v > 0.0);
@@ -328,22 +339,54 @@ pub(crate) fn sii_stream(groups: &[Subgroup], opts: &SiiOptions, stream: u64) ->
         } else {
             (b_lo, b_hi, select(&mut riis, lo), select(&mut riis, hi))
         };
-        if !defined || rii_lower.is_nan() || rii_lower <= 0.0 {
-            (rii_lower, rii_upper) = (f64::NAN, f64::NAN);
-        }
+        // No interval when the replicates' ratios are undefined or reach 0 or below.
+        let rii_interval = defined && rii_lower > 0.0 && rii_upper.is_finite();
         let rii_mean = |rms: &mut [f64], k: usize| opts.rii_mean_interval.then(|| select(rms, k));
         let lim = SiiLimits {
             confidence: c,
             sii_lower,
             sii_upper,
-            rii_lower,
-            rii_upper,
+            rii_lower: rii_interval.then_some(rii_lower),
+            rii_upper: rii_interval.then_some(rii_upper),
             rii_mean_lower: rii_mean(&mut rms, lo),
             rii_mean_upper: rii_mean(&mut rms, hi),
         };
         out.limits.push(lim);
     }
-    Ok(out)
+    finite_result(out)
+}
+
+/// Refuses a result holding an infinity or NaN: finite input gives finite results or this
+/// error (an RII whose fitted value at rank 0 is 0, or draws beyond the largest double from a
+/// standard error too large for the drawing scale).
+fn finite_result(out: SiiResult) -> Result<SiiResult> {
+    let mut parts = vec![
+        ("SII", out.sii),
+        ("RII", out.rii),
+        ("intercept", out.intercept),
+        ("RII_MEAN", out.rii_mean),
+    ];
+    for l in &out.limits {
+        parts.extend([
+            ("SII's lower limit", l.sii_lower),
+            ("SII's upper limit", l.sii_upper),
+        ]);
+        parts.extend(l.rii_lower.map(|v| ("RII's lower limit", v)));
+        parts.extend(l.rii_upper.map(|v| ("RII's upper limit", v)));
+        parts.extend(l.rii_mean_lower.map(|v| ("RII_MEAN's lower limit", v)));
+        parts.extend(l.rii_mean_upper.map(|v| ("RII_MEAN's upper limit", v)));
+    }
+    match parts.iter().find(|(_, v)| !v.is_finite()) {
+        None => Ok(out),
+        Some((what, _)) => Err(Error::invalid_argument(
+            "values",
+            format!(
+                "the {what} is not a finite number for these subgroups (a fitted value or mean \
+                 of 0 divides it, or a standard error too large for the drawing scale takes \
+                 the simulated values beyond the largest double)"
+            ),
+        )),
+    }
 }
 
 /// The k-th smallest (0-based) of `x`, reordering `x` (O(n), no full sort).

@@ -1,6 +1,8 @@
 //! The counting kernel: each placement added to every month it touches.
 
 use super::periods::{month_of, month_start};
+use crate::error::{check_len, Error, Result};
+use crate::limits::{DATE_RANGE, MAX_DATE, MIN_DATE};
 
 /// Length-of-stay bands of ended placements, in nights: (column, lowest, highest). The
 /// published bands are 1–7, 8–14, 15–30, 31+; same-day placements (0 nights) get `los_0` so
@@ -99,20 +101,63 @@ impl Monthly {
 /// max(start, month_start)` floored at 0 (admission day counts, discharge day does not). An
 /// open spell runs to the end of every month, or through `cutoff` (the data cut-off date,
 /// whose night still counts) when that is earlier.
+///
+/// Errors: more month × group cells than [`crate::limits::MAX_WORKING_BYTES`] allows, months
+/// beyond the supported date range, a group code not below `n_groups`, columns of different
+/// lengths, or a cancelled call. Dates are assumed checked (as the table layer does); any
+/// `i32` is safe all the same (the arithmetic is in 64 bits or saturating).
 pub fn accumulate(
     spells: &Spells<'_>,
     first_month: i32,
     n_months: usize,
     cutoff: Option<i32>,
-) -> Monthly {
+) -> Result<Monthly> {
+    check_len("end", spells.end.len(), "start", spells.start.len())?;
+    check_len("group", spells.group.len(), "start", spells.start.len())?;
+    if let Some(c) = spells.daily_cost {
+        check_len("daily_cost", c.len(), "start", spells.start.len())?;
+    }
+    if let Some(i) = spells
+        .group
+        .iter()
+        .position(|&g| g as usize >= spells.n_groups)
+    {
+        return Err(Error::invalid_value(
+            "group",
+            i,
+            f64::from(spells.group[i]),
+            "group codes must be below n_groups",
+        ));
+    }
+    let months = i32::try_from(n_months)
+        .ok()
+        .filter(|&m| {
+            first_month
+                .checked_add(m)
+                .is_some_and(|end| end <= month_of(MAX_DATE) + 1)
+        })
+        .filter(|_| first_month >= month_of(MIN_DATE) - 12)
+        .ok_or_else(|| {
+            Error::invalid_argument(
+                "n_months",
+                format!("the months run beyond the supported date range {DATE_RANGE}"),
+            )
+        })?;
+    crate::limits::check_memory(
+        "n_months",
+        "the month × group counts",
+        n_months as u128 * spells.n_groups as u128,
+        104,
+    )?;
     let mut out = Monthly::zeroed(first_month, n_months, spells.n_groups);
     // bounds[k] = first day of month k; bounds[n_months] = the day after the last month.
-    let bounds: Vec<i32> = (0..=n_months as i32)
-        .map(|k| month_start(first_month + k))
-        .collect();
-    let last = n_months as i32 - 1;
-    let offset = |day: i32| month_of(day) - first_month;
+    let bounds: Vec<i32> = (0..=months).map(|k| month_start(first_month + k)).collect();
+    let last = months - 1;
+    // Months from the first, saturating (a spell far outside touches no month either way).
+    let offset = |day: i32| month_of(day).saturating_sub(first_month);
+    let mut tick = crate::cancel::Ticker::new(1 << 16);
     for i in 0..spells.start.len() {
+        tick.tick()?;
         let (s, e) = (spells.start[i], spells.end[i]);
         let row = spells.group[i] as usize * n_months;
         let sm = offset(s);
@@ -126,32 +171,32 @@ pub fn accumulate(
             let em = offset(e);
             if (0..=last).contains(&em) {
                 out.ended[row + em as usize] += 1;
-                let nights = e - s;
+                let nights = i64::from(e) - i64::from(s);
                 let band = LOS_BANDS
                     .iter()
-                    .position(|&(_, lo, hi)| nights >= lo && nights <= hi)
+                    .position(|&(_, lo, hi)| nights >= i64::from(lo) && nights <= i64::from(hi))
                     .unwrap_or(0);
                 out.los[band][row + em as usize] += 1;
             }
         }
         // Active at the end of months sm ..= em − 1 (open: through the last month).
-        let active_to = e.map_or(last, |e| offset(e) - 1).min(last);
+        let active_to = e.map_or(last, |e| offset(e).saturating_sub(1)).min(last);
         for m in sm.max(0)..=active_to {
             out.active_at_end[row + m as usize] += 1;
         }
         // Nights: the spell occupies [s, stop) with stop exclusive.
         let stop = match (e, cutoff) {
             (Some(e), _) => e,
-            (None, Some(c)) => c + 1,
+            (None, Some(c)) => c.saturating_add(1),
             (None, None) => bounds[n_months],
         };
         if stop <= s {
             continue;
         }
         let cost = spells.daily_cost.map(|c| c[i]).filter(|c| !c.is_nan());
-        for m in sm.max(0)..=offset(stop - 1).min(last) {
+        for m in sm.max(0)..=offset(stop.saturating_sub(1)).min(last) {
             let k = m as usize;
-            let nights = i64::from(stop.min(bounds[k + 1]) - s.max(bounds[k]));
+            let nights = i64::from(stop.min(bounds[k + 1])) - i64::from(s.max(bounds[k]));
             if nights > 0 {
                 out.bed_days[row + k] += nights;
                 if let Some(c) = cost {
@@ -161,7 +206,7 @@ pub fn accumulate(
             }
         }
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -178,7 +223,7 @@ mod tests {
             daily_cost: None,
         };
         // January to March 2024.
-        accumulate(&spells, month_of(d(2024, 1, 1)), 3, cutoff)
+        accumulate(&spells, month_of(d(2024, 1, 1)), 3, cutoff).unwrap()
     }
 
     #[test]

@@ -11,8 +11,8 @@ use crate::stats::{
 };
 use crate::table::tidy::Tidy;
 use crate::table::{
-    format_date, ColumnKind, ColumnSpec, Derived, DerivedKind, Diagnostics, Groups, Input, Roles,
-    TableResult,
+    check_date_option, format_date, ColumnKind, ColumnSpec, Derived, DerivedKind, Diagnostics,
+    Groups, Input, Roles, TableResult,
 };
 use arrow_schema::Field;
 use serde::{Deserialize, Serialize};
@@ -200,21 +200,32 @@ pub fn measures(
         }
         None => None,
     };
+    // Every (group, month) cell holds a dozen counts for the placements, as many for the
+    // admissions, and a row of the result: refused before allocating when too many.
+    crate::limits::check_memory(
+        "by",
+        &format!("{n_months} months × {n_groups} groups"),
+        n_months as u128 * n_groups.max(1) as u128,
+        256,
+    )?;
     spells.group = spells.rows.iter().map(|&r| groups.codes[r]).collect();
     let monthly = accumulate(
         &spells.as_spells(n_groups),
         first_month,
         n_months,
         opts.data_cutoff,
-    );
-    let adm_monthly = adm.as_ref().map(|a| {
-        accumulate(
-            &a.as_spells(n_groups),
-            first_month,
-            n_months,
-            opts.data_cutoff,
-        )
-    });
+    )?;
+    let adm_monthly = adm
+        .as_ref()
+        .map(|a| {
+            accumulate(
+                &a.as_spells(n_groups),
+                first_month,
+                n_months,
+                opts.data_cutoff,
+            )
+        })
+        .transpose()?;
 
     let pops = match population {
         Some(p) => Some(
@@ -346,6 +357,11 @@ fn check_options(opts: &OapOptions) -> Result<(i32, i32)> {
     let end = opts
         .end
         .ok_or_else(|| required("end", "the last reporting month (any date in it)"))?;
+    check_date_option("start", start)?;
+    check_date_option("end", end)?;
+    if let Some(c) = opts.data_cutoff {
+        check_date_option("data_cutoff", c)?;
+    }
     if end < start {
         return Err(Error::invalid_argument(
             "end",

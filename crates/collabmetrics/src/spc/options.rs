@@ -299,6 +299,27 @@ impl SpcOptions {
             }
             _ => {}
         }
+        // Rebase dates are date options: within the supported range, named by position.
+        let rebase_dates: Vec<i32> = match &self.rebase {
+            Rebase::None => Vec::new(),
+            Rebase::Dates(d) => d.clone(),
+            Rebase::PerSeries(e) => e.iter().flat_map(|s| s.dates.iter().copied()).collect(),
+        };
+        if let Some((i, &d)) = rebase_dates
+            .iter()
+            .enumerate()
+            .find(|(_, d)| !crate::table::in_range(**d))
+        {
+            return Err(Error::InvalidValue {
+                argument: "rebase".to_owned(),
+                index: i,
+                value: format!("{d} days since 1970-01-01"),
+                rule: format!(
+                    "outside the supported date range {}",
+                    crate::limits::DATE_RANGE
+                ),
+            });
+        }
         let per_series = matches!(self.rebase, Rebase::PerSeries(_))
             || matches!(self.target, Target::PerSeries(_));
         if per_series && self.by.is_empty() {

@@ -86,11 +86,14 @@ pub fn dsr(
     let weights = standard.weights();
 
     // seen[g * n_bands + b] = 1 + the row that gave band b of group g (0 = not yet seen).
+    let cells = (n_groups as u128) * (n_bands as u128);
+    crate::limits::check_memory("n_groups", "the groups' age bands", cells, 8)?;
     let mut seen = vec![0usize; n_groups * n_bands];
     let mut sum_o = vec![0.0; n_groups];
     let mut sum_n = vec![0.0; n_groups];
     let mut sum_wr = vec![0.0; n_groups];
     let mut sum_w2r = vec![0.0; n_groups];
+    let mut var_unit = vec![0.0f64; n_groups];
     for i in 0..n {
         let (g, b) = (group[i] as usize, band[i] as usize);
         if b >= n_bands {
@@ -120,7 +123,23 @@ pub fn dsr(
         sum_o[g] += o;
         sum_n[g] += pop;
         sum_wr[g] += w * o / pop;
-        sum_w2r[g] += w * w * o / (pop * pop);
+        let unit = &mut var_unit[g];
+        *unit = unit.max(w / pop);
+    }
+    // Σ w²·O/n² overflows for populations below about 1e-154 although the limits need only
+    // its square root: each term is taken over the square of the power of two of the group's
+    // largest w/n (exact, so the same bits wherever the plain sum is finite).
+    for u in &mut var_unit {
+        *u = if u.is_normal() {
+            f64::from_bits(u.to_bits() & 0x7FF0_0000_0000_0000)
+        } else {
+            1.0
+        };
+    }
+    for i in 0..n {
+        let (g, b) = (group[i] as usize, band[i] as usize);
+        let r = weights[b] / population[i] / var_unit[g];
+        sum_w2r[g] += r * r * count[i];
     }
     if let Some(pos) = seen.iter().position(|&s| s == 0) {
         return Err(Error::InvalidGroup {
@@ -151,11 +170,21 @@ pub fn dsr(
         let var = sum_w2r[g] / (total_w * total_w);
         let (ol, ou, method) = limits.limits(o);
         let (lower, upper) = if o > 0.0 {
-            let scale = (var / o).sqrt();
+            let scale = (var / o).sqrt() * var_unit[g];
             (value + scale * (ol - o), value + scale * (ou - o))
         } else {
             (0.0, f64::NAN)
         };
+        let row = [
+            ("total count", o),
+            ("total population", out.total_population[g]),
+            ("rate", value * m),
+            ("lower limit", lower * m),
+        ];
+        super::check_finite_group(g, group_label, &row)?;
+        if o > 0.0 {
+            super::check_finite_group(g, group_label, &[("upper limit", upper * m)])?;
+        }
         out.value.push(value * m);
         out.lower.push(lower * m);
         out.upper.push(upper * m);

@@ -127,7 +127,13 @@ pub fn isr(
         check_count("reference_count", i, reference_count[i])?;
         check_positive("reference_population", i, reference_population[i])?;
         observed[g] += count[i];
-        expected[g] += population[i] * reference_count[i] / reference_population[i];
+        let e = population[i] * reference_count[i] / reference_population[i];
+        // n × (O_ref / n_ref) where n × O_ref alone would overflow.
+        expected[g] += if e.is_finite() {
+            e
+        } else {
+            population[i] * (reference_count[i] / reference_population[i])
+        };
         ref_o[g] += reference_count[i];
         ref_n[g] += reference_population[i];
     }
@@ -151,18 +157,33 @@ pub fn isr(
     };
     for g in 0..n_groups {
         let (o, e) = (out.observed[g], out.expected[g]);
-        let (ref_rate, scale) = match options.kind {
-            IsrKind::Ratio => (f64::NAN, m / e),
+        let (ref_rate, factor) = match options.kind {
+            IsrKind::Ratio => (f64::NAN, m),
             IsrKind::Rate => {
                 let r = ref_o[g] / ref_n[g];
-                (r * m, r * m / e)
+                (r * m, r * m)
             }
         };
+        let scale = factor / e;
+        let times = |a: f64| super::poisson::per(a, scale, factor, e);
         let (l, u, method) = limits.limits(o);
+        let ref_shown = if ref_rate.is_nan() { 0.0 } else { ref_rate };
+        super::check_finite_group(
+            g,
+            group_label,
+            &[
+                ("observed count", o),
+                ("expected count", e),
+                ("reference rate", ref_shown),
+                ("value", times(o)),
+                ("lower limit", times(l)),
+                ("upper limit", times(u)),
+            ],
+        )?;
         out.reference_rate.push(ref_rate);
-        out.value.push(o * scale);
-        out.lower.push(l * scale);
-        out.upper.push(u * scale);
+        out.value.push(times(o));
+        out.lower.push(times(l));
+        out.upper.push(times(u));
         out.method.push(method);
     }
     Ok(out)

@@ -54,11 +54,7 @@ pub fn mean(
     check_confidence(options.confidence)?;
     check_len("values", values.len(), "group", group.len())?;
     check_groups(group, n_groups)?;
-    // Welford's update per group: stable for large, nearly equal values.
-    let mut count = vec![0.0; n_groups];
-    let mut mu = vec![0.0; n_groups];
-    let mut m2 = vec![0.0; n_groups];
-    for (i, (&g, &x)) in group.iter().zip(values).enumerate() {
+    for (i, &x) in values.iter().enumerate() {
         if !x.is_finite() {
             return Err(Error::invalid_value(
                 "values",
@@ -67,7 +63,25 @@ pub fn mean(
                 "values must be finite",
             ));
         }
+    }
+    // Each group's values are divided by the power of two of its largest magnitude, so
+    // the differences in Welford's update (up to twice the largest value) cannot overflow;
+    // the power of two keeps the scaling exact.
+    let mut scale = vec![0.0f64; n_groups];
+    for (&g, &x) in group.iter().zip(values) {
+        let s = &mut scale[g as usize];
+        *s = s.max(x.abs());
+    }
+    for s in &mut scale {
+        *s = exponent_scale(*s);
+    }
+    // Welford's update per group: stable for large, nearly equal values.
+    let mut count = vec![0.0; n_groups];
+    let mut mu = vec![0.0; n_groups];
+    let mut m2 = vec![0.0; n_groups];
+    for (&g, &x) in group.iter().zip(values) {
         let g = g as usize;
+        let x = x / scale[g];
         count[g] += 1.0;
         let delta = x - mu[g];
         mu[g] += delta / count[g];
@@ -94,16 +108,49 @@ pub fn mean(
     };
     for g in 0..n_groups {
         let n = out.count[g];
-        let sd = (m2[g] / (n - 1.0)).sqrt();
-        let t = StudentsT::new(0.0, 1.0, n - 1.0)
-            .expect("n - 1 >= 1 degrees of freedom")
-            .inverse_cdf(p);
+        let dist = StudentsT::new(0.0, 1.0, n - 1.0)
+            .map_err(|e| Error::invalid_argument("values", format!("Student's t: {e}")))?;
+        let mut t = dist.inverse_cdf(p);
+        if !t.is_finite() {
+            // Within 1e-16 of 1, (1 + confidence)/2 rounds to 1: the lower tail's quantile.
+            t = -dist.inverse_cdf((1.0 - options.confidence) / 2.0);
+        }
+        // On the scaled values (below 2 in size) nothing overflows; only the final
+        // multiplication by the scale can, and then the true value is beyond a double too.
+        let (m, sd) = (mu[g], (m2[g] / (n - 1.0)).sqrt());
         let half = t * sd / n.sqrt();
-        out.sum.push(mu[g] * n);
-        out.sd.push(sd);
-        out.value.push(mu[g]);
-        out.lower.push(mu[g] - half);
-        out.upper.push(mu[g] + half);
+        let k = scale[g];
+        let row = [
+            ("sum", m * n * k),
+            ("standard deviation", sd * k),
+            ("mean", m * k),
+            ("lower limit", (m - half) * k),
+            ("upper limit", (m + half) * k),
+        ];
+        if let Some((what, _)) = row.iter().find(|(_, v)| !v.is_finite()) {
+            return Err(Error::InvalidGroup {
+                group: group_label(g),
+                message: format!(
+                    "its {what} is beyond the largest double (±1.8e308): rescale the values \
+                     (e.g. to thousands)"
+                ),
+            });
+        }
+        out.sum.push(row[0].1);
+        out.sd.push(row[1].1);
+        out.value.push(row[2].1);
+        out.lower.push(row[3].1);
+        out.upper.push(row[4].1);
     }
     Ok(out)
+}
+
+/// The power of two of `x`'s exponent (x = 1.m × 2^e gives 2^e), 1 for zero and subnormals:
+/// dividing by it is exact and leaves values below 2 in size.
+fn exponent_scale(x: f64) -> f64 {
+    if x.is_normal() {
+        f64::from_bits(x.to_bits() & 0x7FF0_0000_0000_0000)
+    } else {
+        1.0
+    }
 }

@@ -85,7 +85,12 @@ pub const DEFAULT_CONFIDENCE: f64 = 0.95;
 pub fn z_value(confidence: f64) -> Result<f64> {
     check_confidence(confidence)?;
     let normal = Normal::standard();
-    Ok(normal.inverse_cdf((1.0 + confidence) / 2.0))
+    let z = normal.inverse_cdf((1.0 + confidence) / 2.0);
+    if z.is_finite() {
+        return Ok(z);
+    }
+    // Within 1e-16 of 1, (1 + confidence)/2 rounds to 1: take the quantile of the lower tail.
+    Ok(-normal.inverse_cdf((1.0 - confidence) / 2.0))
 }
 
 /// Checks a confidence level: strictly between 0 and 1, otherwise an
@@ -213,8 +218,10 @@ pub(crate) fn check_positive(argument: &str, index: usize, x: f64) -> Result<()>
     }
 }
 
-/// Group codes must be below the declared number of groups.
+/// Group codes must be below the declared number of groups, and the groups' results must fit
+/// in the working-memory limit (the caller chooses `n_groups`).
 pub(crate) fn check_groups(group: &[u32], n_groups: usize) -> Result<()> {
+    crate::limits::check_memory("n_groups", "the groups' results", n_groups as u128, 256)?;
     match group.iter().position(|&g| g as usize >= n_groups) {
         None => Ok(()),
         Some(i) => Err(Error::InvalidValue {
@@ -222,6 +229,50 @@ pub(crate) fn check_groups(group: &[u32], n_groups: usize) -> Result<()> {
             index: i,
             value: group[i].to_string(),
             rule: format!("group codes must be in 0..{n_groups}"),
+        }),
+    }
+}
+
+/// Refuses a row whose value or limits are beyond the largest double (finite inputs give
+/// finite outputs or this error, never an infinity or NaN): an [`Error::InvalidValue`] naming
+/// the input (`argument` at `index`, whose `input` value makes the result too large).
+pub(crate) fn check_finite_row(
+    index: usize,
+    argument: &str,
+    input: f64,
+    outputs: [f64; 3],
+) -> Result<()> {
+    const NAMES: [&str; 3] = ["value", "lower limit", "upper limit"];
+    match outputs.iter().position(|v| !v.is_finite()) {
+        None => Ok(()),
+        Some(k) => Err(Error::invalid_value(
+            argument,
+            index,
+            input,
+            &format!(
+                "the result's {} is beyond the largest double (±1.8e308); use a smaller \
+                 multiplier or rescale the inputs",
+                NAMES[k]
+            ),
+        )),
+    }
+}
+
+/// Refuses a group whose results are beyond the largest double: an [`Error::InvalidGroup`]
+/// naming the group and the first such result (`outputs` pairs a name with a value).
+pub(crate) fn check_finite_group(
+    g: usize,
+    group_label: &dyn Fn(usize) -> String,
+    outputs: &[(&str, f64)],
+) -> Result<()> {
+    match outputs.iter().find(|(_, v)| !v.is_finite()) {
+        None => Ok(()),
+        Some((name, _)) => Err(Error::InvalidGroup {
+            group: group_label(g),
+            message: format!(
+                "its {name} is beyond the largest double (±1.8e308); use a smaller multiplier \
+                 or rescale the inputs"
+            ),
         }),
     }
 }

@@ -7,12 +7,20 @@ use crate::error::Result;
 /// Byar's approximate limits for a count `o` at normal quantile `z`:
 /// `O_L = O·(1 − 1/(9O) − z/(3√O))³`, `O_U = (O+1)·(1 − 1/(9(O+1)) + z/(3√(O+1)))³`.
 #[inline]
+///
+/// The approximation is for O ≥ 10 (PHE's rule); for smaller counts the lower limit is
+/// floored at 0 (below about O = 1 the cube would go negative, and for subnormal O infinite).
 pub fn byar_limits(o: f64, z: f64) -> (f64, f64) {
     let lower = if o == 0.0 {
         0.0
     } else {
         let t = 1.0 - 1.0 / (9.0 * o) - z / (3.0 * o.sqrt());
-        o * t * t * t
+        let l = o * t * t * t;
+        if l.is_finite() {
+            l.max(0.0)
+        } else {
+            0.0
+        }
     };
     let o1 = o + 1.0;
     let t = 1.0 - 1.0 / (9.0 * o1) + z / (3.0 * o1.sqrt());
@@ -24,12 +32,16 @@ pub fn byar_limits(o: f64, z: f64) -> (f64, f64) {
 /// that is, the gamma quantiles `P(O, O_L) = α/2` and `Q(O + 1, O_U) = α/2`, each solved in
 /// the tail where α/2 is small (so both keep full relative precision). The cost does not grow
 /// with `O` (see [`super::gamma`]).
+///
+/// The lower limit is below O (so finite for any finite O); the upper limit is infinite only
+/// for counts within a few units of the largest double, whose limit is beyond it.
 pub fn exact_limits(o: f64, confidence: f64) -> (f64, f64) {
     let tail = (1.0 - confidence) / 2.0;
     let lower = if o == 0.0 {
         0.0
     } else {
-        gamma_inverse(o, tail, true)
+        // Below O for every confidence level; rounding in the largest shapes could step over.
+        gamma_inverse(o, tail, true).min(o)
     };
     (lower, gamma_inverse(o + 1.0, tail, false))
 }
@@ -89,9 +101,9 @@ impl PoissonLimits {
         let (l, u, method) = self.limits_memo(o, memo);
         let scale = multiplier / n;
         RateRow {
-            value: o * scale,
-            lower: l * scale,
-            upper: u * scale,
+            value: per(o, scale, multiplier, n),
+            lower: per(l, scale, multiplier, n),
+            upper: per(u, scale, multiplier, n),
             method,
         }
     }
@@ -112,10 +124,32 @@ impl PoissonLimits {
     }
 }
 
+/// `a × multiplier / n` (`scale` = multiplier / n): `a · scale` as long as that is finite,
+/// else the other orders of the same product, so that a tiny denominator (whose `scale`
+/// overflows) still gives 0 for a zero count and a finite rate wherever the true one is
+/// finite. Infinite only when the true value is beyond the largest double (callers refuse it).
+#[inline]
+pub(crate) fn per(a: f64, scale: f64, multiplier: f64, n: f64) -> f64 {
+    let direct = a * scale;
+    if direct.is_finite() {
+        return direct;
+    }
+    if a == 0.0 {
+        return 0.0;
+    }
+    let other = a / n * multiplier;
+    if other.is_finite() {
+        other
+    } else {
+        a * multiplier / n
+    }
+}
+
 /// One row of [`PoissonLimits::rate_row`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RateRow {
-    /// `O / n × multiplier`.
+    /// `O / n × multiplier`. Value and limits are infinite only when the true number is
+    /// beyond the largest double; every caller turns that into an error.
     pub value: f64,
     /// Lower limit on the same scale.
     pub lower: f64,

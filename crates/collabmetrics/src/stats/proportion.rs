@@ -44,13 +44,22 @@ pub fn wilson_limits(o: f64, n: f64, z: f64) -> (f64, f64) {
     let centre = 2.0 * o + z2;
     let half = z * (z2 + 4.0 * o * (1.0 - o / n)).sqrt();
     let denom = 2.0 * (n + z2);
+    let (mut lower, mut upper) = ((centre - half) / denom, (centre + half) / denom);
+    if !(lower.is_finite() && upper.is_finite()) {
+        // Counts near the largest double overflow 4·O: the same limits divided through by n,
+        // in terms of p = O/n: (p + z²/2n ∓ z·√(p(1 − p)/n + z²/4n²)) / (1 + z²/n).
+        let (p, k) = (o / n, z2 / n);
+        let centre = p + k / 2.0;
+        let half = z * (p * (1.0 - p) / n + k / (4.0 * n)).sqrt();
+        (lower, upper) = ((centre - half) / (1.0 + k), (centre + half) / (1.0 + k));
+    }
     // At O = 0 and O = n one limit is exactly 0 or 1; rounding in √(z²) would miss it by an ulp.
-    let lower = if o == 0.0 {
-        0.0
-    } else {
-        (centre - half) / denom
-    };
-    let upper = if o == n { 1.0 } else { (centre + half) / denom };
+    if o == 0.0 {
+        lower = 0.0;
+    }
+    if o == n {
+        upper = 1.0;
+    }
     (lower, upper)
 }
 
@@ -119,7 +128,9 @@ pub fn proportion_into(
                 "numerator must not exceed the denominator",
             ));
         }
-        (*v, *lo, *hi) = wilson_row(o, n, z, m);
+        let row = wilson_row(o, n, z, m);
+        super::check_finite_row(i, "numerator", o, [row.0, row.1, row.2])?;
+        (*v, *lo, *hi) = row;
     }
     Ok(())
 }

@@ -75,12 +75,15 @@ pub fn rate_into(
     }
     let mult = options.multiplier;
     let mut memo = super::ExactMemo::default();
+    let mut tick = crate::cancel::Ticker::new(1 << 14);
     for i in 0..count.len() {
         let (o, n) = (count[i], denominator[i]);
         check_count("count", i, o)?;
         check_positive("denominator", i, n)?;
         let r = limits.rate_row(o, n, mult, &mut memo);
+        super::check_finite_row(i, "denominator", n, [r.value, r.lower, r.upper])?;
         (out.value[i], out.lower[i], out.upper[i]) = (r.value, r.lower, r.upper);
+        tick.tick()?;
         if let Some(methods) = method.as_deref_mut() {
             methods[i] = r.method;
         }

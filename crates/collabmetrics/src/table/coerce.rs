@@ -50,8 +50,14 @@ pub(crate) fn visit_keys<'a>(
     col: &'a ArrayRef,
     name: &str,
     expected: &str,
-    mut f: impl FnMut(usize, Key<'a>) -> Result<()>,
+    mut g: impl FnMut(usize, Key<'a>) -> Result<()>,
 ) -> Result<()> {
+    // Every row passes here: the caller's cancellation is checked every 65 536 of them.
+    let mut tick = crate::cancel::Ticker::new(1 << 16);
+    let mut f = |row: usize, key: Key<'a>| -> Result<()> {
+        tick.tick()?;
+        g(row, key)
+    };
     // `$to` widens one value to i64 (fallibly, for UInt64 only); the no-null case skips the
     // validity bitmap.
     macro_rules! ints {
@@ -80,6 +86,12 @@ pub(crate) fn visit_keys<'a>(
         Ok(v.into())
     }
     match col.data_type() {
+        // A column with no values at all (an empty CSV column) is a column of nulls.
+        DataType::Null => {
+            for i in 0..col.len() {
+                f(i, Key::Null)?;
+            }
+        }
         DataType::Int8 => ints!(Int8Type, widen::<i8>),
         DataType::Int16 => ints!(Int16Type, widen::<i16>),
         DataType::Int32 => ints!(Int32Type, widen::<i32>),
@@ -101,18 +113,9 @@ pub(crate) fn visit_keys<'a>(
 /// Each row of a dictionary column mapped through `per_value` (the result for each of its
 /// values, computed once), `null` for a null row.
 pub(crate) fn dictionary_rows<T: Copy>(col: &ArrayRef, per_value: &[T], null: T) -> Vec<T> {
-    let nulls = col.logical_nulls();
-    col.as_any_dictionary()
-        .normalized_keys()
-        .iter()
-        .enumerate()
-        .map(|(i, &k)| {
-            if nulls.as_ref().is_some_and(|n| n.is_null(i)) {
-                null
-            } else {
-                per_value[k]
-            }
-        })
+    super::dictionary_keys(col.as_ref())
+        .into_iter()
+        .map(|k| k.and_then(|k| per_value.get(k).copied()).unwrap_or(null))
         .collect()
 }
 

@@ -49,7 +49,16 @@ pub struct Input {
 
 impl Input {
     /// Concatenates `batches` (all of `schema`) into one table.
+    ///
+    /// Refused here, once for every entry point: two columns with one name (which of them a
+    /// metric would read is ambiguous), more rows than [`crate::limits::MAX_ROWS`], and
+    /// batches whose schema differs from `schema`.
     pub fn new(schema: SchemaRef, batches: &[RecordBatch], map: ColumnMap) -> Result<Self> {
+        check_unique_names(&schema)?;
+        let rows = batches
+            .iter()
+            .fold(0usize, |n, b| n.saturating_add(b.num_rows()));
+        crate::limits::check_rows("table", rows)?;
         let batch = match batches {
             [one] => one.clone(),
             _ => arrow_select::concat::concat_batches(&schema, batches).map_err(|e| {
@@ -94,23 +103,25 @@ impl Input {
     }
 
     /// A numeric column as `f64`s: borrowed when it is `Float64` without nulls, converted from
-    /// any integer or `Float32` type otherwise. Nulls are an error naming the first null row.
+    /// any integer or `Float32` type otherwise. A missing value (null, or NaN, which is the
+    /// same thing here) is an error naming the first such row.
     pub fn f64s(&self, ours: &str) -> Result<Cow<'_, [f64]>> {
         let col = self.column(ours)?;
         let name = self.name(ours);
-        if let Some(row) = first_null(col.as_ref()) {
+        if let Some((row, value)) = first_missing(col.as_ref()) {
             return Err(Error::InvalidCell {
                 table: None,
                 column: name.to_owned(),
                 row,
-                value: "null".to_owned(),
-                rule: "missing values are not allowed here".to_owned(),
+                value: value.to_owned(),
+                rule: "missing values (null or NaN) are not allowed here".to_owned(),
             });
         }
         numbers(col, name)
     }
 
-    /// A numeric column as `f64`s with NaN where null (for optional values such as costs).
+    /// A numeric column as `f64`s with NaN where missing (null or NaN), for optional values
+    /// such as costs.
     pub fn f64s_or_nan(&self, ours: &str) -> Result<Vec<f64>> {
         let col = self.column(ours)?;
         let mut values = numbers(col, self.name(ours))?.into_owned();
@@ -172,9 +183,11 @@ impl Input {
     }
 }
 
-/// Any numeric column as `f64`s (values under nulls are whatever the buffer holds).
+/// Any numeric column as `f64`s (values under nulls are whatever the buffer holds; a column
+/// of the Arrow null type is all NaN).
 fn numbers<'a>(col: &'a ArrayRef, name: &str) -> Result<Cow<'a, [f64]>> {
     Ok(match col.data_type() {
+        DataType::Null => Cow::Owned(vec![f64::NAN; col.len()]),
         DataType::Float64 => Cow::Borrowed(col.as_primitive::<Float64Type>().values()),
         DataType::Float32 => convert::<Float32Type>(col, f64::from),
         DataType::Int8 => convert::<Int8Type>(col, f64::from),
@@ -215,6 +228,65 @@ pub(crate) fn first_null(col: &dyn Array) -> Option<usize> {
         .and_then(|nulls| nulls.iter().position(|valid| !valid))
 }
 
+/// The first missing value of a column: a null, or a NaN in a float column (NaN is treated
+/// as null everywhere). Returns the row and `"null"` or `"NaN"`.
+pub(crate) fn first_missing(col: &dyn Array) -> Option<(usize, &'static str)> {
+    let null = first_null(col);
+    let nan = match col.data_type() {
+        DataType::Float64 => col
+            .as_primitive::<Float64Type>()
+            .values()
+            .iter()
+            .position(|v| v.is_nan()),
+        DataType::Float32 => col
+            .as_primitive::<Float32Type>()
+            .values()
+            .iter()
+            .position(|v| v.is_nan()),
+        _ => None,
+    };
+    match (null, nan) {
+        // A NaN under a null is the null.
+        (Some(n), Some(f)) if f < n => Some((f, "NaN")),
+        (Some(n), _) => Some((n, "null")),
+        (None, Some(f)) => Some((f, "NaN")),
+        (None, None) => None,
+    }
+}
+
+/// The value index of each row of a dictionary column, `None` for a null row (a null key, or a
+/// key of a null value). Also for a dictionary without values, where arrow's
+/// `normalized_keys` would panic (every key of such a column is null).
+pub(crate) fn dictionary_keys(col: &dyn Array) -> Vec<Option<usize>> {
+    let dict = col.as_any_dictionary();
+    if dict.values().is_empty() {
+        return vec![None; col.len()];
+    }
+    let nulls = col.logical_nulls();
+    dict.normalized_keys()
+        .into_iter()
+        .enumerate()
+        .map(|(i, k)| nulls.as_ref().is_none_or(|n| n.is_valid(i)).then_some(k))
+        .collect()
+}
+
+/// Refuses a schema with two columns of one name.
+fn check_unique_names(schema: &SchemaRef) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    for field in schema.fields() {
+        if !seen.insert(field.name().as_str()) {
+            return Err(Error::invalid_argument(
+                "table",
+                format!(
+                    "the column name `{}` appears more than once; column names must be unique",
+                    field.name()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// What a metric needs of a column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum ColumnKind {
@@ -230,6 +302,11 @@ pub enum ColumnKind {
 
 impl ColumnKind {
     fn accepts(self, t: &DataType) -> bool {
+        if t == &DataType::Null {
+            // A column with no values at all (an empty CSV column, an all-None pandas column)
+            // is a column of nulls of whatever type is expected.
+            return true;
+        }
         let stringy = matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View);
         match self {
             ColumnKind::Date => {

@@ -3,32 +3,43 @@
 
 use super::Input;
 use crate::error::{Error, Result};
+use crate::limits::{DATE_RANGE, MAX_DATE, MIN_DATE};
 use arrow_array::{cast::AsArray, types::*, Array, ArrayRef};
 use arrow_schema::{DataType, TimeUnit};
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's `days_from_civil`).
-pub fn days_from_civil(y: i32, m: u32, d: u32) -> i32 {
-    let y = if m <= 2 { y - 1 } else { y };
+/// Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's `days_from_civil`), for
+/// any `y`; `None` when the day count does not fit an `i32` (years beyond about ±5.8 million).
+pub fn checked_days_from_civil(y: i32, m: u32, d: u32) -> Option<i32> {
+    let y = i64::from(y) - i64::from(m <= 2);
     let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400) as u32;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
+    let yoe = y.rem_euclid(400);
+    let mp = (i64::from(m) + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe as i32 - 719_468
+    i32::try_from(era * 146_097 + doe - 719_468).ok()
 }
 
-/// (year, month, day) of days since 1970-01-01 (Hinnant's `civil_from_days`).
+/// Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's `days_from_civil`). Exact
+/// for every date an `i32` day count can hold (see [`checked_days_from_civil`]); beyond that
+/// it saturates at `i32::MIN` / `i32::MAX`, which every date check refuses as out of range.
+pub fn days_from_civil(y: i32, m: u32, d: u32) -> i32 {
+    checked_days_from_civil(y, m, d).unwrap_or(if y < 1970 { i32::MIN } else { i32::MAX })
+}
+
+/// (year, month, day) of days since 1970-01-01 (Hinnant's `civil_from_days`), for every `i32`
+/// (computed in 64 bits, so the extremes do not overflow).
 pub fn civil_from_days(z: i32) -> (i32, u32, u32) {
-    let z = z + 719_468;
+    let z = i64::from(z) + 719_468;
     let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097) as u32;
+    let doe = z.rem_euclid(146_097);
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
     let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     let mp = (5 * doy + 2) / 153;
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe as i32 + era * 400 + i32::from(m <= 2);
-    (y, m, d)
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    // |y| < 6 million and 1 <= m <= 12, 1 <= d <= 31: every narrowing below is exact.
+    (y as i32, m as u32, d as u32)
 }
 
 /// Days in month `m` of year `y`.
@@ -41,31 +52,59 @@ pub fn days_in_month(y: i32, m: u32) -> u32 {
     }
 }
 
-/// `YYYY-MM-DD` as an ISO 8601 string.
+/// True when `days` is within the supported date range ([`MIN_DATE`]..=[`MAX_DATE`],
+/// 1800-01-01 to 2200-12-31).
+pub fn in_range(days: i32) -> bool {
+    (MIN_DATE..=MAX_DATE).contains(&days)
+}
+
+/// `YYYY-MM-DD` (ISO 8601) for a date in the supported range; a day count outside it is
+/// printed as the raw number of days, saying so (never a year such as -5877641).
 pub fn format_date(days: i32) -> String {
+    if !in_range(days) {
+        return format!("{days} days since 1970-01-01 (outside {DATE_RANGE})");
+    }
     let (y, m, d) = civil_from_days(days);
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-/// Parses `YYYY-MM-DD`, optionally followed by a time (`T…` or ` …`), which is ignored.
+/// Checks a date option (days since 1970-01-01) against the supported range: an
+/// [`Error::InvalidArgument`] naming the option otherwise.
+pub fn check_date_option(argument: &str, days: i32) -> Result<()> {
+    if in_range(days) {
+        Ok(())
+    } else {
+        Err(Error::invalid_argument(
+            argument,
+            format!(
+                "{days} days since 1970-01-01 is outside the supported date range {DATE_RANGE}"
+            ),
+        ))
+    }
+}
+
+/// Parses `YYYY-MM-DD`, optionally followed by a time (`T…` or ` …`), which is ignored. The
+/// date must exist (no 30 February); it may be outside the supported range, which the
+/// caller checks (so the message can say "out of range" rather than "not a date").
 pub fn parse_date(s: &str) -> Option<i32> {
     let s = s.trim();
     let date = s.get(..10)?;
-    let rest = &s[10..];
+    let rest = s.get(10..)?;
     if !(rest.is_empty() || rest.starts_with('T') || rest.starts_with(' ')) {
         return None;
     }
     let b = date.as_bytes();
-    if b[4] != b'-' || b[7] != b'-' {
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b[4] != b'-' || b[7] != b'-' || !digits(0..4) || !digits(5..7) || !digits(8..10) {
         return None;
     }
-    let y: i32 = date[..4].parse().ok()?;
-    let m: u32 = date[5..7].parse().ok()?;
-    let d: u32 = date[8..10].parse().ok()?;
+    let y: i32 = date.get(..4)?.parse().ok()?;
+    let m: u32 = date.get(5..7)?.parse().ok()?;
+    let d: u32 = date.get(8..10)?.parse().ok()?;
     if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
         return None;
     }
-    Some(days_from_civil(y, m, d))
+    checked_days_from_civil(y, m, d)
 }
 
 impl Input {
@@ -106,18 +145,57 @@ fn parse_strings<'a>(
     values: impl Iterator<Item = Option<&'a str>>,
     name: &str,
 ) -> Result<Vec<Option<i32>>> {
+    let mut tick = crate::cancel::Ticker::new(1 << 16);
     values
         .enumerate()
         .map(|(row, v)| match v {
+            _ if tick.tick().is_err() => Err(crate::cancel::cancelled()),
             None => Ok(None),
             Some(s) if s.trim().is_empty() => Ok(None),
-            Some(s) => parse_date(s).map(Some).ok_or_else(|| Error::InvalidCell {
-                table: None,
-                column: name.to_owned(),
-                row,
-                value: format!("\"{s}\""),
-                rule: "not an ISO 8601 date (YYYY-MM-DD)".to_owned(),
-            }),
+            Some(s) => match parse_date(s) {
+                Some(days) if in_range(days) => Ok(Some(days)),
+                Some(_) => Err(out_of_range(name, row, format!("\"{s}\""))),
+                None => Err(Error::cell(
+                    name,
+                    row,
+                    format!("\"{s}\""),
+                    "not an ISO 8601 date (YYYY-MM-DD)",
+                )),
+            },
+        })
+        .collect()
+}
+
+/// The error of a date outside the supported range; `raw` is the cell as stored (a day
+/// count, a timestamp with its unit, or the string), since it has no sensible ISO form.
+fn out_of_range(name: &str, row: usize, raw: String) -> Error {
+    Error::cell(
+        name,
+        row,
+        raw,
+        format!("outside the supported date range {DATE_RANGE}"),
+    )
+}
+
+/// Days since 1970-01-01 of each value of a numeric date column, range-checked: `day` turns a
+/// stored value into a day count (`None` when the arithmetic would overflow); `describe`
+/// prints a stored value for the error.
+fn numeric_dates<T: Copy>(
+    values: impl Iterator<Item = Option<T>>,
+    name: &str,
+    day: impl Fn(T) -> Option<i64>,
+    describe: impl Fn(T) -> String,
+) -> Result<Vec<Option<i32>>> {
+    let mut tick = crate::cancel::Ticker::new(1 << 16);
+    values
+        .enumerate()
+        .map(|(row, v)| {
+            tick.tick()?;
+            let Some(raw) = v else { return Ok(None) };
+            match day(raw).and_then(|d| i32::try_from(d).ok()) {
+                Some(d) if in_range(d) => Ok(Some(d)),
+                _ => Err(out_of_range(name, row, describe(raw))),
+            }
         })
         .collect()
 }
@@ -135,12 +213,15 @@ fn tz_offset_seconds(tz: Option<&str>, column: &str) -> Result<i64> {
             b'-' => (-1, &tz[1..]),
             _ => return None,
         };
-        let digits: String = rest.chars().filter(|c| *c != ':').collect();
-        if digits.len() != 4 {
+        let digits: Vec<i64> = rest
+            .chars()
+            .filter(|c| *c != ':')
+            .map(|c| c.to_digit(10).map(i64::from))
+            .collect::<Option<_>>()?;
+        let [h1, h0, m1, m0] = digits[..] else {
             return None;
-        }
-        let h: i64 = digits[..2].parse().ok()?;
-        let m: i64 = digits[2..].parse().ok()?;
+        };
+        let (h, m) = (h1 * 10 + h0, m1 * 10 + m0);
         Some(sign * (h * 3600 + m * 60))
     };
     parse().ok_or_else(|| Error::ColumnType { table: None,
@@ -150,7 +231,9 @@ fn tz_offset_seconds(tz: Option<&str>, column: &str) -> Result<i64> {
     })
 }
 
-/// [`Input::dates`] of one column (any slice of it).
+/// [`Input::dates`] of one column (any slice of it), every date checked against the
+/// supported range ([`crate::limits::MIN_DATE`]..=[`crate::limits::MAX_DATE`]). A column of the
+/// Arrow null type is a column of missing dates.
 pub(crate) fn column_dates(col: &ArrayRef, name: &str) -> Result<Vec<Option<i32>>> {
     const DAY_MS: i64 = 86_400_000;
     let per_day = |unit: &TimeUnit| -> i64 {
@@ -161,53 +244,68 @@ pub(crate) fn column_dates(col: &ArrayRef, name: &str) -> Result<Vec<Option<i32>
             TimeUnit::Nanosecond => DAY_MS * 1_000_000,
         }
     };
-    let out = match col.data_type() {
-        DataType::Date32 => col.as_primitive::<Date32Type>().iter().collect(),
-        DataType::Date64 => col
-            .as_primitive::<Date64Type>()
-            .iter()
-            .map(|v| v.map(|ms| ms.div_euclid(DAY_MS) as i32))
-            .collect(),
+    match col.data_type() {
+        DataType::Null => Ok(vec![None; col.len()]),
+        DataType::Date32 => numeric_dates(
+            col.as_primitive::<Date32Type>().iter(),
+            name,
+            |d| Some(i64::from(d)),
+            |d| format!("date32 {d} (days since 1970-01-01)"),
+        ),
+        DataType::Date64 => numeric_dates(
+            col.as_primitive::<Date64Type>().iter(),
+            name,
+            |ms| Some(ms.div_euclid(DAY_MS)),
+            |ms| format!("date64 {ms} (milliseconds since 1970-01-01)"),
+        ),
         DataType::Timestamp(unit, tz) => {
-            let offset = tz_offset_seconds(tz.as_deref(), name)? * per_day(unit) / 86_400;
             let day = per_day(unit);
-            let ts = |v: Option<i64>| v.map(|t| (t + offset).div_euclid(day) as i32);
+            let offset = tz_offset_seconds(tz.as_deref(), name)? * (day / 86_400);
+            let to_day = |t: i64| t.checked_add(offset).map(|t| t.div_euclid(day));
+            let unit_name = match unit {
+                TimeUnit::Second => "s",
+                TimeUnit::Millisecond => "ms",
+                TimeUnit::Microsecond => "µs",
+                TimeUnit::Nanosecond => "ns",
+            };
+            let describe = |t: i64| format!("timestamp {t} {unit_name} since 1970-01-01");
             match unit {
-                TimeUnit::Second => col
-                    .as_primitive::<TimestampSecondType>()
-                    .iter()
-                    .map(ts)
-                    .collect(),
-                TimeUnit::Millisecond => col
-                    .as_primitive::<TimestampMillisecondType>()
-                    .iter()
-                    .map(ts)
-                    .collect(),
-                TimeUnit::Microsecond => col
-                    .as_primitive::<TimestampMicrosecondType>()
-                    .iter()
-                    .map(ts)
-                    .collect(),
-                TimeUnit::Nanosecond => col
-                    .as_primitive::<TimestampNanosecondType>()
-                    .iter()
-                    .map(ts)
-                    .collect(),
+                TimeUnit::Second => numeric_dates(
+                    col.as_primitive::<TimestampSecondType>().iter(),
+                    name,
+                    to_day,
+                    describe,
+                ),
+                TimeUnit::Millisecond => numeric_dates(
+                    col.as_primitive::<TimestampMillisecondType>().iter(),
+                    name,
+                    to_day,
+                    describe,
+                ),
+                TimeUnit::Microsecond => numeric_dates(
+                    col.as_primitive::<TimestampMicrosecondType>().iter(),
+                    name,
+                    to_day,
+                    describe,
+                ),
+                TimeUnit::Nanosecond => numeric_dates(
+                    col.as_primitive::<TimestampNanosecondType>().iter(),
+                    name,
+                    to_day,
+                    describe,
+                ),
             }
         }
-        DataType::Utf8 => parse_strings(col.as_string::<i32>().iter(), name)?,
-        DataType::LargeUtf8 => parse_strings(col.as_string::<i64>().iter(), name)?,
-        DataType::Utf8View => parse_strings(col.as_string_view().iter(), name)?,
-        other => {
-            return Err(Error::ColumnType {
-                table: None,
-                column: name.to_owned(),
-                expected: "a date (date32, date64, timestamp or ISO 8601 string)".to_owned(),
-                found: other.to_string(),
-            })
-        }
-    };
-    Ok(out)
+        DataType::Utf8 => parse_strings(col.as_string::<i32>().iter(), name),
+        DataType::LargeUtf8 => parse_strings(col.as_string::<i64>().iter(), name),
+        DataType::Utf8View => parse_strings(col.as_string_view().iter(), name),
+        other => Err(Error::ColumnType {
+            table: None,
+            column: name.to_owned(),
+            expected: "a date (date32, date64, timestamp or ISO 8601 string)".to_owned(),
+            found: other.to_string(),
+        }),
+    }
 }
 
 #[cfg(test)]

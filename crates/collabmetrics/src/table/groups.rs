@@ -27,7 +27,9 @@ impl Hasher for FxHasher {
     fn write(&mut self, bytes: &[u8]) {
         let mut chunks = bytes.chunks_exact(8);
         for c in &mut chunks {
-            self.add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+            let mut word = [0u8; 8];
+            word.copy_from_slice(c);
+            self.add(u64::from_le_bytes(word));
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
@@ -181,13 +183,14 @@ pub fn display(values: &dyn Array, i: usize) -> String {
         DataType::UInt16 => prim!(UInt16Type),
         DataType::UInt32 => prim!(UInt32Type),
         DataType::UInt64 => prim!(UInt64Type),
-        DataType::Date32 => values
-            .as_primitive::<Date32Type>()
-            .value_as_date(i)
-            .map_or_else(|| "invalid date".to_owned(), |d| d.to_string()),
+        DataType::Date32 => super::format_date(values.as_primitive::<Date32Type>().value(i)),
         DataType::Dictionary(_, _) => {
-            let dict = values.as_any_dictionary();
-            display(dict.values().as_ref(), dict.normalized_keys()[i])
+            // The one row's key (a slice, so only its key is normalised).
+            let row = values.slice(i, 1);
+            match super::dictionary_keys(row.as_ref()).first() {
+                Some(Some(k)) => display(row.as_any_dictionary().values().as_ref(), *k),
+                _ => "null".to_owned(),
+            }
         }
         _ => format!("{:?}", values.slice(i, 1)),
     }
@@ -196,6 +199,7 @@ pub fn display(values: &dyn Array, i: usize) -> String {
 /// Dense codes (order of first appearance) for the values of one key column.
 pub(crate) fn key_codes(col: &ArrayRef, name: &str) -> Result<Vec<u32>> {
     let codes = match col.data_type() {
+        DataType::Null => vec![0; col.len()],
         DataType::Utf8 => dense(col.as_string::<i32>().iter()),
         DataType::LargeUtf8 => dense(col.as_string::<i64>().iter()),
         DataType::Utf8View => dense(col.as_string_view().iter()),
@@ -212,12 +216,9 @@ pub(crate) fn key_codes(col: &ArrayRef, name: &str) -> Result<Vec<u32>> {
         DataType::Dictionary(_, _) => {
             let dict = col.as_any_dictionary();
             let value_codes = key_codes(dict.values(), name)?;
-            let normalized = dict.normalized_keys();
-            let nulls = col.logical_nulls();
-            let per_row = normalized.iter().enumerate().map(|(i, &k)| {
-                let valid = nulls.as_ref().is_none_or(|n| n.is_valid(i));
-                valid.then(|| value_codes[k])
-            });
+            let per_row = super::dictionary_keys(col.as_ref())
+                .into_iter()
+                .map(|k| k.and_then(|k| value_codes.get(k).copied()));
             dense(per_row)
         }
         other => {

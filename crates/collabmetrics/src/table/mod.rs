@@ -22,10 +22,13 @@ pub mod roles;
 pub(crate) mod tidy;
 pub use tidy::append_column;
 
-pub(crate) use columns::first_null;
+pub(crate) use columns::{dictionary_keys, first_null};
 pub use columns::{Categories, ColumnKind, ColumnMap, ColumnSpec, Input};
 pub(crate) use dates::column_dates;
-pub use dates::{civil_from_days, days_from_civil, days_in_month, format_date, parse_date};
+pub use dates::{
+    check_date_option, checked_days_from_civil, civil_from_days, days_from_civil, days_in_month,
+    format_date, in_range, parse_date,
+};
 pub use diagnostics::{Diagnostic, Diagnostics, TableResult, DIAGNOSTICS_KEY};
 pub use groups::display;
 pub use groups::Groups;

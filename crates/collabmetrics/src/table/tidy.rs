@@ -10,12 +10,19 @@ use std::sync::Arc;
 pub(crate) struct Tidy {
     fields: Vec<Field>,
     columns: Vec<ArrayRef>,
+    /// Columns before this one are the input's own (not checked by [`finite_columns`]).
+    first_result: usize,
 }
 
 impl Tidy {
     pub(crate) fn from_groups(groups: &Groups) -> Self {
-        let (fields, columns) = groups.keys.iter().cloned().unzip();
-        Tidy { fields, columns }
+        let (fields, columns): (Vec<Field>, Vec<ArrayRef>) = groups.keys.iter().cloned().unzip();
+        let first_result = fields.len();
+        Tidy {
+            fields,
+            columns,
+            first_result,
+        }
     }
 
     pub(crate) fn from_input(input: &Input) -> Result<Self> {
@@ -34,6 +41,7 @@ impl Tidy {
         Ok(Tidy {
             fields: schema.fields().iter().map(|f| f.as_ref().clone()).collect(),
             columns: batch.columns().to_vec(),
+            first_result: batch.num_columns(),
         })
     }
 
@@ -49,7 +57,12 @@ impl Tidy {
                     .map_err(|e| Error::invalid_argument("by", e.to_string()))?,
             );
         }
-        Ok(Tidy { fields, columns })
+        let first_result = fields.len();
+        Ok(Tidy {
+            fields,
+            columns,
+            first_result,
+        })
     }
 
     /// Any column, as built by the caller.
@@ -110,9 +123,35 @@ impl Tidy {
     }
 
     pub(crate) fn finish(self) -> Result<RecordBatch> {
+        finite_columns(&self.fields, &self.columns, self.first_result)?;
         RecordBatch::try_new(Arc::new(Schema::new(self.fields)), self.columns)
             .map_err(|e| Error::invalid_argument("table", e.to_string()))
     }
+}
+
+/// Refuses a result whose float columns (from `first` on; the columns before are the input's
+/// own) hold an infinity or a NaN that is not a null: every table entry point's last guard of
+/// "finite input, finite results" (a number that does not exist is a null, never NaN or ∞).
+pub(crate) fn finite_columns(fields: &[Field], columns: &[ArrayRef], first: usize) -> Result<()> {
+    use arrow_array::{cast::AsArray, types::Float64Type, Array};
+    for (field, col) in fields.iter().zip(columns).skip(first) {
+        if field.data_type() != &DataType::Float64 {
+            continue;
+        }
+        let a = col.as_primitive::<Float64Type>();
+        let bad = (0..a.len()).find(|&i| a.is_valid(i) && !a.value(i).is_finite());
+        if let Some(row) = bad {
+            return Err(Error::limit(
+                field.name(),
+                format!(
+                    "the result in row {row} is {} (beyond the largest double, ±1.8e308): \
+                     rescale the inputs or use a smaller multiplier",
+                    crate::error::format_value(a.value(row))
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `batch` with one more column `name` (nullable, the array's type) after the others; the

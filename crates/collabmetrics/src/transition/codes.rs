@@ -35,6 +35,7 @@ fn int_code(v: i64) -> u16 {
 /// not a number or an integer out of range), text or integers read by the table layer's rule
 /// ([`crate::table::coerce`]). Dictionary columns are decoded once per distinct value.
 pub(crate) fn numeric_codes(col: &ArrayRef, name: &str) -> Result<Vec<u16>> {
+    crate::cancel::check()?;
     if let DataType::Dictionary(_, _) = col.data_type() {
         let values = numeric_codes(col.as_any_dictionary().values(), name)?;
         return Ok(dictionary_rows(col, &values, NULL_CODE));
@@ -75,10 +76,12 @@ impl TextCodes {
     }
 }
 
-fn intern<'a>(values: impl Iterator<Item = Option<&'a str>>) -> TextCodes {
+fn intern<'a>(values: impl Iterator<Item = Option<&'a str>>) -> Result<TextCodes> {
     let mut seen: FastMap<&'a str, u32> = FastMap::default();
     let mut out = TextCodes::default();
+    let mut tick = crate::cancel::Ticker::new(1 << 16);
     for v in values {
+        tick.tick()?;
         let code = match v {
             None => u32::MAX,
             Some(s) => *seen.entry(s).or_insert_with(|| {
@@ -88,15 +91,16 @@ fn intern<'a>(values: impl Iterator<Item = Option<&'a str>>) -> TextCodes {
         };
         out.codes.push(code);
     }
-    out
+    Ok(out)
 }
 
 /// The text codes of a column (strings, dictionaries, or integers shown with two digits).
 pub(crate) fn text_codes(col: &ArrayRef, name: &str) -> Result<TextCodes> {
     let out = match col.data_type() {
-        DataType::Utf8 => intern(col.as_string::<i32>().iter()),
-        DataType::LargeUtf8 => intern(col.as_string::<i64>().iter()),
-        DataType::Utf8View => intern(col.as_string_view().iter()),
+        DataType::Null => intern(std::iter::repeat_n(None, col.len()))?,
+        DataType::Utf8 => intern(col.as_string::<i32>().iter())?,
+        DataType::LargeUtf8 => intern(col.as_string::<i64>().iter())?,
+        DataType::Utf8View => intern(col.as_string_view().iter())?,
         DataType::Dictionary(_, _) => {
             let values = text_codes(col.as_any_dictionary().values(), name)?;
             TextCodes {
@@ -110,7 +114,7 @@ pub(crate) fn text_codes(col: &ArrayRef, name: &str) -> Result<TextCodes> {
                 .iter()
                 .map(|&c| (c != NULL_CODE).then(|| format!("{c:02}")))
                 .collect();
-            intern(texts.iter().map(|t| t.as_deref()))
+            intern(texts.iter().map(|t| t.as_deref()))?
         }
         other => return Err(Error::column_type(name, CODE, other.to_string())),
     };

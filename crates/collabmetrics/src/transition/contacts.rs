@@ -10,7 +10,7 @@ use super::load::{Contact, People, ATTENDED, DNA, SCHEDULED};
 use super::TransitionOptions;
 use crate::error::{Error, Result};
 use crate::table::{
-    column_dates, display, format_date, ColumnKind, ColumnSpec, Diagnostics, Input,
+    column_dates, display, format_date, in_range, ColumnKind, ColumnSpec, Diagnostics, Input,
 };
 use arrow_array::{cast::AsArray, types::Date32Type, Array, ArrayRef};
 use arrow_schema::DataType;
@@ -161,7 +161,14 @@ fn chunk(s: &Source, offset: usize, out: &mut [Contact]) -> Result<[Tally; 6]> {
     )?;
     let owned_dates;
     let dates: &[i32] = match s.date.data_type() {
-        DataType::Date32 if s.date.null_count() == 0 => {
+        DataType::Date32
+            if s.date.null_count() == 0
+                && s.date.as_primitive::<Date32Type>().values()[offset..offset + len]
+                    .iter()
+                    .all(|&d| in_range(d)) =>
+        {
+            // The fast path: no nulls and every date in the supported range (otherwise the
+            // general path below names the first bad row).
             &s.date.as_primitive::<Date32Type>().values()[offset..offset + len]
         }
         _ => {
@@ -217,7 +224,9 @@ fn chunk(s: &Source, offset: usize, out: &mut [Contact]) -> Result<[Tally; 6]> {
         };
         {
             if mismatch {
-                let value = display(s.person.expect("stated").as_ref(), row);
+                let value = s
+                    .person
+                    .map_or_else(String::new, |p| display(p.as_ref(), row));
                 return Err(Error::InvalidCell {
                     table: None,
                     column: name("person_id"),
@@ -306,10 +315,14 @@ pub(crate) fn read_contacts(
     };
     let n = c.num_rows();
     let mut rows = vec![Contact::default(); n];
+    let token = crate::cancel::current();
     let parts: Vec<Result<[Tally; 6]>> = rows
         .par_chunks_mut(CHUNK_ROWS)
         .enumerate()
-        .map(|(k, out)| chunk(&source, k * CHUNK_ROWS, out))
+        .map(|(k, out)| {
+            crate::cancel::check_carried(token.as_ref())?;
+            chunk(&source, k * CHUNK_ROWS, out)
+        })
         .collect();
     let mut tallies = [Tally::default(); 6];
     for part in parts {
@@ -318,7 +331,7 @@ pub(crate) fn read_contacts(
             t.merge(p);
         }
     }
-    let (start, sorted) = group_by_owner(people.dob.len(), rows);
+    let (start, sorted) = group_by_owner(people.dob.len(), rows)?;
     check_births_and_deaths(&source, &start, &sorted, &mut tallies[5])?;
     for (t, (reason, action)) in tallies.iter().zip(REASONS) {
         t.report(diag, reason, action);
@@ -350,6 +363,7 @@ fn check_births_and_deaths(
     }
     let mut first_after = None;
     for offset in (0..s.input.num_rows()).step_by(CHUNK_ROWS) {
+        crate::cancel::check()?;
         let len = CHUNK_ROWS.min(s.input.num_rows() - offset);
         let mut out = vec![Contact::default(); len];
         chunk(s, offset, &mut out)?;
@@ -398,7 +412,19 @@ impl Owned for Contact {
 /// offsets per owner and the rows. A parallel scatter into buckets of consecutive owners
 /// (a few thousand buckets, so the writes stay in a few cache lines each), then, bucket by
 /// bucket in parallel and in cache, a counting sort by owner and a small sort per owner.
-pub(crate) fn group_by_owner<T: Owned>(owners: usize, rows: Vec<T>) -> (Vec<usize>, Vec<T>) {
+///
+/// Cancellable (the caller's token is checked between passes and per task), so it returns a
+/// `Result`.
+pub(crate) fn group_by_owner<T: Owned>(
+    owners: usize,
+    rows: Vec<T>,
+) -> Result<(Vec<usize>, Vec<T>)> {
+    let token = crate::cancel::current();
+    let stop = || {
+        token
+            .as_ref()
+            .is_some_and(crate::cancel::Token::is_cancelled)
+    };
     let bits = usize::BITS - owners.max(1).leading_zeros();
     let shift = bits.saturating_sub(12);
     let buckets = (owners >> shift) + 1;
@@ -409,12 +435,16 @@ pub(crate) fn group_by_owner<T: Owned>(owners: usize, rows: Vec<T>) -> (Vec<usiz
         .par_iter()
         .map(|t| {
             let mut n = vec![0usize; buckets];
+            if stop() {
+                return n;
+            }
             for c in t.iter().filter(|c| c.owner() != UNKNOWN) {
                 n[bucket(c)] += 1;
             }
             n
         })
         .collect();
+    crate::cancel::check_carried(token.as_ref())?;
     let total: usize = counts.iter().flatten().sum();
     let mut sorted = vec![T::default(); total];
     {
@@ -433,6 +463,9 @@ pub(crate) fn group_by_owner<T: Owned>(owners: usize, rows: Vec<T>) -> (Vec<usiz
             .par_iter_mut()
             .zip(tasks.par_iter())
             .for_each(|(region, task)| {
+                if stop() {
+                    return;
+                }
                 let mut next = vec![0usize; buckets];
                 for c in task.iter().filter(|c| c.owner() != UNKNOWN) {
                     let b = bucket(c);
@@ -443,6 +476,7 @@ pub(crate) fn group_by_owner<T: Owned>(owners: usize, rows: Vec<T>) -> (Vec<usiz
     }
     drop(tasks);
     drop(rows);
+    crate::cancel::check_carried(token.as_ref())?;
     let mut in_bucket = Vec::with_capacity(buckets);
     let mut rest = sorted.as_mut_slice();
     for b in 0..buckets {
@@ -453,6 +487,9 @@ pub(crate) fn group_by_owner<T: Owned>(owners: usize, rows: Vec<T>) -> (Vec<usiz
     }
     let width = 1usize << shift;
     in_bucket.par_iter_mut().for_each(|(b, s)| {
+        if stop() {
+            return;
+        }
         let base = *b << shift;
         let mut start = vec![0usize; width + 1];
         for c in s.iter() {
@@ -482,7 +519,8 @@ pub(crate) fn group_by_owner<T: Owned>(owners: usize, rows: Vec<T>) -> (Vec<usiz
     for p in 0..owners {
         start[p + 1] += start[p];
     }
-    (start, sorted)
+    crate::cancel::check_carried(token.as_ref())?;
+    Ok((start, sorted))
 }
 
 #[cfg(test)]
@@ -526,7 +564,7 @@ mod tests {
             .filter(|c| c.person != UNKNOWN)
             .collect();
         expected.sort_by_key(|c| (c.person, c.date(), c.flags()));
-        let (start, mut sorted) = group_by_owner(people, rows);
+        let (start, mut sorted) = group_by_owner(people, rows).unwrap();
         assert_eq!(start[people], expected.len());
         for p in 0..people {
             let own = &mut sorted[start[p]..start[p + 1]];

@@ -238,6 +238,7 @@ pub(crate) fn prepare(tables: &super::Tables, opts: &TransitionOptions) -> Resul
     let mut diagnostics = Diagnostics::new();
     let people =
         read_persons(persons, opts, &mut diagnostics).map_err(|e| e.in_table("persons"))?;
+    crate::cancel::check()?;
     let refs = read_referrals(referrals, &people, opts, &mut diagnostics)
         .map_err(|e| e.in_table("referrals"))?;
     let ref_dict = KeyDict::build(
@@ -267,6 +268,7 @@ pub(crate) fn prepare(tables: &super::Tables, opts: &TransitionOptions) -> Resul
             key: keys.as_ref().map_or(0, |k| k[r]),
         })
         .collect();
+    crate::cancel::check()?;
     let (con_start, contacts) = read_contacts(
         contacts,
         &ref_dict,
@@ -281,9 +283,10 @@ pub(crate) fn prepare(tables: &super::Tables, opts: &TransitionOptions) -> Resul
     let plans = care_plans
         .map(|cp| read_plans(cp, &people, &mut diagnostics).map_err(|e| e.in_table("care_plans")))
         .transpose()?;
+    crate::cancel::check()?;
     let breakdowns = breakdowns(persons, opts).map_err(|e| e.in_table("persons"))?;
     let n = people.dob.len();
-    let (ref_start, kept) = group_by_owner(n, refs.kept);
+    let (ref_start, kept) = group_by_owner(n, refs.kept)?;
     Ok(Prepared {
         dob: people.dob,
         dod: people.dod,
@@ -374,9 +377,9 @@ fn read_referrals(
             .transpose()
     };
     // The columns are independent: decoded side by side.
-    let ((person, received), ((discharge, rejection), (texts, closure))) = rayon::join(
+    let ((person, received), ((discharge, rejection), (texts, closure))) = crate::cancel::join(
         || {
-            rayon::join(
+            crate::cancel::join(
                 || {
                     people.dict.lookup(
                         r.column("person_id")?,
@@ -388,15 +391,15 @@ fn read_referrals(
             )
         },
         || {
-            rayon::join(
+            crate::cancel::join(
                 || {
-                    rayon::join(
+                    crate::cancel::join(
                         || optional_dates(r, "discharge_date"),
                         || optional_dates(r, "rejection_date"),
                     )
                 },
                 || {
-                    rayon::join(
+                    crate::cancel::join(
                         || -> Result<[Option<TextCodes>; 3]> {
                             Ok([
                                 text("service_line")?,
@@ -448,9 +451,11 @@ fn read_referrals(
         closure: &closure,
     };
     // Rows in parallel chunks; the first failing chunk holds the first bad row.
+    let token = crate::cancel::current();
     let chunks: Vec<Result<RefChunk>> = (0..n.div_ceil(REF_CHUNK))
         .into_par_iter()
         .map(|k| {
+            crate::cancel::check_carried(token.as_ref())?;
             let mut out = RefChunk::default();
             let mut memo = FastMap::default();
             for i in k * REF_CHUNK..n.min((k + 1) * REF_CHUNK) {
@@ -678,7 +683,7 @@ fn read_plans(
             };
         }
     }
-    let (start, plans) = group_by_owner(people.dob.len(), plans);
+    let (start, plans) = group_by_owner(people.dob.len(), plans)?;
     Ok((start, plans.iter().map(|p| p.date).collect()))
 }
 

@@ -45,7 +45,7 @@ pub use table::{
 
 use crate::error::{Error, Result};
 use crate::stats::check_confidence;
-use crate::table::{civil_from_days, days_from_civil};
+use crate::table::{check_date_option, civil_from_days, days_from_civil};
 use serde::{Deserialize, Serialize};
 
 /// Options of the transition metrics, with the defaults of `docs/methods/transition.md`.
@@ -160,13 +160,22 @@ impl TransitionOptions {
     }
 
     pub(crate) fn validate(&self) -> Result<()> {
-        if self.data_end.is_none() {
+        let Some(data_end) = self.data_end else {
             return Err(crate::options::required(
                 "data_end",
                 "the last date the data cover, where follow-up ends",
             ));
-        }
+        };
         check_confidence(self.confidence)?;
+        check_date_option("data_end", data_end)?;
+        for (name, date) in [
+            ("period_start", self.period_start),
+            ("period_end", self.period_end),
+        ] {
+            if let Some(d) = date {
+                check_date_option(name, d)?;
+            }
+        }
         let days = [
             ("engagement_days", self.engagement_days),
             ("cyp_lookback_days", self.cyp_lookback_days),
@@ -256,11 +265,14 @@ impl TransitionOptions {
 /// and 1 March for 29 February births in non-leap years (`docs/methods/transition.md`).
 pub fn date_at_age(birth: i32, age: i32) -> i32 {
     let (y, m, d) = civil_from_days(birth);
+    // Saturating: far outside the supported date range the result saturates too (see
+    // `days_from_civil`); inside it nothing comes near the edges.
+    let year = y.saturating_add(age);
     let leap = |y: i32| (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if m == 2 && d == 29 && !leap(y + age) {
-        days_from_civil(y + age, 3, 1)
+    if m == 2 && d == 29 && !leap(year) {
+        days_from_civil(year, 3, 1)
     } else {
-        days_from_civil(y + age, m, d)
+        days_from_civil(year, m, d)
     }
 }
 
@@ -269,7 +281,7 @@ pub fn date_at_age(birth: i32, age: i32) -> i32 {
 pub fn age_on(birth: i32, date: i32) -> i32 {
     let (by, _, _) = civil_from_days(birth);
     let (dy, _, _) = civil_from_days(date);
-    let years = dy - by;
+    let years = dy.saturating_sub(by);
     if date >= date_at_age(birth, years) {
         years
     } else {

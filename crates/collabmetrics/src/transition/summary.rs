@@ -113,9 +113,19 @@ struct Rows {
     /// The level of the row's interval; `None` for T7, whose limits are quartiles.
     confidence: Vec<Option<f64>>,
     method: Vec<&'static str>,
+    /// Set when the caller cancelled while a metric was computed (its rows are incomplete).
+    cancelled: bool,
 }
 
 impl Rows {
+    /// False (and `cancelled` set) once the caller has cancelled: checked per breakdown.
+    fn go_on(&mut self) -> bool {
+        if crate::cancel::check().is_err() {
+            self.cancelled = true;
+        }
+        !self.cancelled
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn push(
         &mut self,
@@ -152,6 +162,9 @@ impl Rows {
         (z, confidence): (f64, f64),
     ) {
         for b in groups {
+            if !self.go_on() {
+                return;
+            }
             let mut num = vec![0i64; b.labels.len()];
             let mut den = vec![0i64; b.labels.len()];
             for (o, &g) in outcome.iter().zip(&b.codes) {
@@ -186,6 +199,9 @@ impl Rows {
         groups: &[Breakdown],
     ) {
         for b in groups {
+            if !self.go_on() {
+                return;
+            }
             let mut per: Vec<Vec<i32>> = vec![Vec::new(); b.labels.len()];
             for (v, &g) in values.iter().zip(&b.codes) {
                 if let (Some(v), true) = (v, g != u32::MAX) {
@@ -241,6 +257,16 @@ impl Rows {
             float(self.confidence),
             Arc::new(StringArray::from(self.method)),
         ];
+        crate::table::tidy::finite_columns(
+            schema
+                .fields()
+                .iter()
+                .map(|f| f.as_ref().clone())
+                .collect::<Vec<_>>()
+                .as_slice(),
+            &columns,
+            0,
+        )?;
         RecordBatch::try_new(Arc::new(schema), columns)
             .map_err(|e| crate::Error::invalid_argument("summary", e.to_string()))
     }
@@ -284,6 +310,7 @@ pub(crate) fn summary(
     let t_persons: Vec<u32> = t.iter().map(|r| r.person).collect();
     let t_ages: Vec<i32> = t.iter().map(|r| r.age).collect();
     let tg = breakdowns(&t_persons, &t_ages, people, opts);
+    crate::cancel::check()?;
     let b_persons: Vec<u32> = b.iter().map(|r| r.person).collect();
     let b_ages = vec![opts.boundary_age as i32; b.len()];
     let bg = breakdowns(&b_persons, &b_ages, people, opts);
@@ -396,17 +423,22 @@ pub(crate) fn summary(
             .then_some(r.fell_through_gap)
         }),
     ));
-    let parts: Vec<Rows> = metrics
+    let token = crate::cancel::current();
+    let parts: Vec<crate::Result<Rows>> = metrics
         .par_iter()
         .map(|m| {
+            crate::cancel::check_carried(token.as_ref())?;
             let mut rows = Rows::default();
-            m(&mut rows);
-            rows
+            crate::cancel::scope_opt(token.as_ref(), || m(&mut rows));
+            if rows.cancelled {
+                return Err(crate::cancel::cancelled());
+            }
+            Ok(rows)
         })
         .collect();
     let mut rows = Rows::default();
     for part in parts {
-        rows.append(part);
+        rows.append(part?);
     }
     rows.finish()
 }

@@ -57,13 +57,18 @@ struct Run {
 /// People per parallel task: enough to amortise the task, small enough to balance.
 const CHUNK: usize = 4096;
 
+/// One chunk's cohort rows and rejected referrals.
+type Part = (Vec<TRow>, Vec<BRow>, Rejected);
+
 fn run(tables: &Tables, opts: &TransitionOptions) -> Result<Run> {
     let p = prepare(tables, opts)?;
     let horizons = opts.all_horizons();
     let n = p.len();
-    let parts: Vec<(Vec<TRow>, Vec<BRow>, Rejected)> = (0..n.div_ceil(CHUNK))
+    let token = crate::cancel::current();
+    let parts: Vec<Result<Part>> = (0..n.div_ceil(CHUNK))
         .into_par_iter()
         .map(|c| {
+            crate::cancel::check_carried(token.as_ref())?;
             let (mut t, mut b, mut rejected) = (Vec::new(), Vec::new(), Rejected::default());
             for person in c * CHUNK..n.min((c + 1) * CHUNK) {
                 if p.dob[person] == MISSING {
@@ -86,7 +91,7 @@ fn run(tables: &Tables, opts: &TransitionOptions) -> Result<Run> {
                     &mut rejected,
                 );
             }
-            (t, b, rejected)
+            Ok((t, b, rejected))
         })
         .collect();
     let mut prepared = p;
@@ -96,7 +101,8 @@ fn run(tables: &Tables, opts: &TransitionOptions) -> Result<Run> {
     prepared.refs = Vec::new();
     prepared.ref_start = Vec::new();
     let (mut t, mut b, mut rejected) = (Vec::new(), Vec::new(), Rejected::default());
-    for (pt, pb, pr) in parts {
+    for part in parts {
+        let (pt, pb, pr) = part?;
         t.extend(pt);
         b.extend(pb);
         rejected.count += pr.count;
@@ -350,15 +356,15 @@ pub fn analyse(tables: &Tables, opts: &TransitionOptions) -> Result<Analysis> {
     let run = run(tables, opts)?;
     let with_plans = run.prepared.plans.is_some();
     // The four outputs are independent: built side by side.
-    let ((transfers, ageing_out), (summary, curve)) = rayon::join(
+    let ((transfers, ageing_out), (summary, curve)) = crate::cancel::join(
         || {
-            rayon::join(
+            crate::cancel::join(
                 || transfers_batch(tables, &run, opts),
                 || ageing_out_batch(tables, &run, opts),
             )
         },
         || {
-            rayon::join(
+            crate::cancel::join(
                 || summary_kernel(&run.t, &run.b, &run.prepared.breakdowns, with_plans, opts),
                 || transfers_curve(&run, opts),
             )
@@ -456,6 +462,7 @@ fn curve_batch(c: &super::Curve, method: CurveMethod, confidence: f64) -> Result
         floats(&vec![confidence; n]),
         Arc::new(StringArray::from(vec![name; n])),
     ];
+    crate::table::tidy::finite_columns(&fields, &columns, 0)?;
     RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
         .map(|b| curve_roles().annotate(b))
         .map_err(|e| Error::invalid_argument("table", e.to_string()))

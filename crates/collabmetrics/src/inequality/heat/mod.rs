@@ -376,5 +376,31 @@ pub(crate) fn heat_measure_stream(
         Ti | Mld => entropy::measure(&call, &mut out)?,
         Paf | Par => attributable::measure(&call, &mut out)?,
     }
-    Ok(out)
+    finite_result(out)
+}
+
+/// Refuses a result holding an infinity or NaN (finite input gives finite results or this
+/// error): the value, standard error or a limit beyond the largest double, e.g. a ratio over a
+/// subgroup value near 0 or a setting average of 0.
+fn finite_result(out: MeasureResult) -> Result<MeasureResult> {
+    let parts = [
+        ("value", Some(out.value)),
+        ("standard error", out.se),
+        ("lower limit", out.lower),
+        ("upper limit", out.upper),
+    ];
+    match parts
+        .iter()
+        .find(|(_, v)| v.is_some_and(|v| !v.is_finite()))
+    {
+        None => Ok(out),
+        Some((what, _)) => Err(Error::invalid_argument(
+            "values",
+            format!(
+                "{}: its {what} is not a finite number for these subgroups (a division by a \
+                 mean or value of 0, or beyond the largest double)",
+                out.measure.as_str()
+            ),
+        )),
+    }
 }

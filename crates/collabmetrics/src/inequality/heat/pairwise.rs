@@ -15,7 +15,7 @@ pub(super) fn measure(c: &Call, out: &mut MeasureResult) -> Result<()> {
     if c.m == Measure::D {
         out.value = y[hi] - y[lo];
         if let Some((a, b)) = ses {
-            normal(out, z, (a * a + b * b).sqrt());
+            normal(out, z, a.hypot(b));
         }
         return Ok(());
     }
@@ -28,7 +28,7 @@ pub(super) fn measure(c: &Call, out: &mut MeasureResult) -> Result<()> {
     let r = y[hi] / y[lo];
     out.value = r;
     if let Some((a, b)) = ses {
-        let se_r = (a * a + r * r * b * b).sqrt() / y[lo];
+        let se_r = a.hypot(r * b) / y[lo];
         let sl = se_r / r;
         out.se = Some(sl);
         out.lower = Some((r.ln() - z * sl).exp());

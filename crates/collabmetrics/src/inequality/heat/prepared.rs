@@ -42,6 +42,8 @@ impl<'a> Table<'a> {
                 ),
             ));
         }
+        crate::limits::check_reps("reps", opts.reps)?;
+        crate::limits::check_memory("reps", "the simulation's replicates", opts.reps as u128, 8)?;
         let tolerated = tolerate_missing_population(groups, opts)?;
         validate(
             groups,

@@ -82,10 +82,10 @@ fn linear_sii(c: &Call, out: &mut MeasureResult) -> Result<()> {
         }
         Measure::Rii => {
             out.value = r.rii;
-            // NaN limits: a replicate's fitted line reached 0 (see `SiiLimits::rii_lower`);
-            // the table reports them as null, with a diagnostic.
-            out.lower = lim.map(|l| l.rii_lower).filter(|v| !v.is_nan());
-            out.upper = lim.map(|l| l.rii_upper).filter(|v| !v.is_nan());
+            // No limits: the replicates' fitted lines reach 0 (see `SiiLimits::rii_lower`); the
+            // table reports them as null, with a diagnostic.
+            out.lower = lim.and_then(|l| l.rii_lower);
+            out.upper = lim.and_then(|l| l.rii_upper);
             if lim.is_some() {
                 out.method = "simulation".into();
             }

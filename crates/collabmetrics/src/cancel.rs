@@ -1,0 +1,345 @@
+//! Cancelling a long computation: a [`Token`] installed for a call, which the library's long
+//! loops check (through [`check`] or a [`Ticker`]) at least every few milliseconds of work,
+//! returning [`Error::Cancelled`] once it is set.
+//!
+//! The core never looks at signals itself. A caller that wants to stop a computation either
+//!
+//! * sets the token from another thread ([`Token::cancel`]), e.g. a C caller's flag
+//!   ([`Token::from_flag`], read on every check), or
+//! * runs the computation with [`run_polled`]: the work moves to a helper thread while the
+//!   calling thread polls a function every few milliseconds (the Python binding polls the
+//!   interpreter's pending signals there, on the main thread where Python delivers them, so
+//!   Ctrl-C stops any call within a fraction of a second).
+//!
+//! The token is per thread: [`scope`] installs it on the calling thread, and the library's
+//! parallel loops carry it to their worker threads ([`current`] + [`scope`]), so concurrent
+//! calls on other threads are not affected.
+//!
+//! ```
+//! use collabmetrics::cancel::{self, Token};
+//! use collabmetrics::ErrorKind;
+//! let token = Token::new();
+//! token.cancel();
+//! let result = cancel::scope(&token, || cancel::check());
+//! assert_eq!(result.unwrap_err().kind(), ErrorKind::Cancelled);
+//! assert!(cancel::check().is_ok()); // no token outside the scope
+//! ```
+
+use crate::error::{Error, Result};
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::Duration;
+
+/// A caller's cancellation flag: shared, cheap to check.
+#[derive(Clone, Default)]
+pub struct Token {
+    inner: Arc<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    cancelled: AtomicBool,
+    /// An outside flag read on every check (the C interface's `cancel` pointer).
+    external: Option<ExternalFlag>,
+}
+
+/// A pointer to a caller's `int`, non-zero to cancel.
+struct ExternalFlag(*const AtomicI32);
+
+// SAFETY: the pointer is only read, atomically; `Token::from_flag`'s caller guarantees that it
+// stays valid for as long as the token (and its clones) live.
+unsafe impl Send for ExternalFlag {}
+unsafe impl Sync for ExternalFlag {}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Token")
+            .field("cancelled", &self.is_cancelled())
+            .finish()
+    }
+}
+
+impl Token {
+    /// A token not yet cancelled.
+    pub fn new() -> Self {
+        Token::default()
+    }
+
+    /// A token that is also cancelled while `*flag` is non-zero.
+    ///
+    /// # Safety
+    /// `flag` must be null or point to an `int` that stays valid (and is only written
+    /// atomically, e.g. with C11 `atomic_store` or as a `sig_atomic_t` from a signal handler)
+    /// for as long as the token or any clone of it lives. A null `flag` gives a plain token.
+    pub unsafe fn from_flag(flag: *const i32) -> Self {
+        let external = (!flag.is_null()).then(|| ExternalFlag(flag.cast::<AtomicI32>()));
+        Token {
+            inner: Arc::new(Inner {
+                cancelled: AtomicBool::new(false),
+                external,
+            }),
+        }
+    }
+
+    /// Cancels the computation holding this token (from any thread).
+    pub fn cancel(&self) {
+        self.inner.cancelled.store(true, Ordering::Relaxed);
+    }
+
+    /// True once cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        if self.inner.cancelled.load(Ordering::Relaxed) {
+            return true;
+        }
+        match &self.inner.external {
+            // SAFETY: see `from_flag`: the caller keeps the flag alive while the token lives.
+            Some(ExternalFlag(p)) => unsafe { (**p).load(Ordering::Relaxed) != 0 },
+            None => false,
+        }
+    }
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<Token>> = const { RefCell::new(None) };
+}
+
+/// Restores the previous token of the thread when a [`scope`] ends (also on a panic).
+struct Restore(Option<Token>);
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        let previous = self.0.take();
+        let _ = CURRENT.try_with(|c| *c.borrow_mut() = previous);
+    }
+}
+
+/// Runs `f` with `token` as this thread's cancellation token (the previous one, if any, is
+/// restored afterwards).
+pub fn scope<T>(token: &Token, f: impl FnOnce() -> T) -> T {
+    let previous = CURRENT
+        .try_with(|c| c.borrow_mut().replace(token.clone()))
+        .ok()
+        .flatten();
+    let _restore = Restore(previous);
+    f()
+}
+
+/// Runs `f` with `token` installed when there is one (for worker threads: pass them
+/// [`current`] from the thread that started the parallel loop).
+pub fn scope_opt<T>(token: Option<&Token>, f: impl FnOnce() -> T) -> T {
+    match token {
+        Some(t) => scope(t, f),
+        None => f(),
+    }
+}
+
+/// This thread's token, to carry into worker threads.
+pub fn current() -> Option<Token> {
+    CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()
+}
+
+/// [`check`] of a token carried into a worker thread (from [`current`] on the thread that
+/// started the parallel loop): cheaper than installing it with [`scope`] for one check.
+pub fn check_carried(token: Option<&Token>) -> Result<()> {
+    if token.is_some_and(Token::is_cancelled) {
+        Err(cancelled())
+    } else {
+        Ok(())
+    }
+}
+
+/// `rayon::join` carrying this thread's token into both halves (either may run on another
+/// worker thread), so the checks inside them see the caller's cancellation.
+pub fn join<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
+where
+    A: FnOnce() -> RA + Send,
+    B: FnOnce() -> RB + Send,
+    RA: Send,
+    RB: Send,
+{
+    let token = current();
+    let (ta, tb) = (token.clone(), token);
+    rayon::join(
+        move || scope_opt(ta.as_ref(), a),
+        move || scope_opt(tb.as_ref(), b),
+    )
+}
+
+/// The error of a cancelled computation.
+pub fn cancelled() -> Error {
+    Error::Cancelled {
+        message: "the computation was interrupted".to_owned(),
+    }
+}
+
+/// [`Error::Cancelled`] when this thread's token is cancelled; `Ok` otherwise (and always when
+/// no token is installed).
+pub fn check() -> Result<()> {
+    let cancelled = CURRENT
+        .try_with(|c| c.borrow().as_ref().is_some_and(Token::is_cancelled))
+        .unwrap_or(false);
+    if cancelled {
+        Err(self::cancelled())
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks the token every `every` steps of a hot loop, so the check costs nothing measurable.
+/// Size `every` so that that many steps take well under 100 ms (e.g. 4096 distances).
+#[derive(Debug)]
+pub struct Ticker {
+    every: u32,
+    left: u32,
+}
+
+impl Ticker {
+    /// A ticker checking on its first step and then every `every` steps.
+    pub fn new(every: u32) -> Self {
+        Ticker {
+            every: every.max(1),
+            left: 0,
+        }
+    }
+
+    /// One step of work: [`check`] every `every` steps.
+    #[inline]
+    pub fn tick(&mut self) -> Result<()> {
+        if self.left == 0 {
+            self.left = self.every;
+            check()?;
+        }
+        self.left -= 1;
+        Ok(())
+    }
+}
+
+/// Runs `work` on a helper thread with `token` installed, while the calling thread calls
+/// `poll` every `interval`; when `poll` returns true the token is cancelled (the work then
+/// ends with [`Error::Cancelled`] at its next check). Returns the work's result.
+///
+/// This is how a caller whose interrupts arrive on the calling thread only (Python delivers
+/// signals to its main thread) stops a computation that runs anywhere, including on a thread
+/// pool. When no helper thread can be started the work runs on the calling thread, without
+/// polling.
+pub fn run_polled<T: Send>(
+    token: &Token,
+    interval: Duration,
+    mut poll: impl FnMut() -> bool,
+    work: impl FnOnce() -> T + Send,
+) -> T {
+    // The work is handed over through a slot, so it can be taken back when no thread starts.
+    let slot = Mutex::new(Some(work));
+    // A caller inside the panic guard's quiet scope keeps it on the helper thread too.
+    let quiet = crate::panic::quiet_here();
+    let joined = std::thread::scope(|s| {
+        let (done_tx, done_rx) = mpsc::channel::<()>();
+        let work_token = token.clone();
+        let slot = &slot;
+        let spawned = std::thread::Builder::new()
+            .name("collabmetrics-call".to_owned())
+            .stack_size(8 << 20)
+            .spawn_scoped(s, move || {
+                let _quiet = quiet.then(crate::panic::Quiet::enter);
+                let work = slot.lock().ok().and_then(|mut w| w.take());
+                let out = work.map(|w| scope(&work_token, w));
+                let _ = done_tx.send(());
+                out
+            });
+        let handle = spawned.ok()?;
+        while let Err(mpsc::RecvTimeoutError::Timeout) = done_rx.recv_timeout(interval) {
+            if !token.is_cancelled() && poll() {
+                token.cancel();
+            }
+        }
+        Some(handle.join())
+    });
+    match joined {
+        Some(Ok(Some(out))) => out,
+        // A panic on the helper thread continues on the calling thread, where the language
+        // boundary's guard turns it into an internal error.
+        Some(Err(payload)) => std::panic::resume_unwind(payload),
+        // No helper thread (or it could not take the work): run it here, without polling.
+        Some(Ok(None)) | None => {
+            let work = slot
+                .into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match work {
+                Some(w) => scope(token, w),
+                // The helper took the work and did not finish it: only a panic does that, and
+                // it was resumed above. Kept total all the same.
+                None => std::panic::resume_unwind(Box::new("the computation's thread ended early")),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cancelled_token_stops_a_ticker_within_its_period() {
+        let token = Token::new();
+        let steps = scope(&token, || {
+            let mut t = Ticker::new(100);
+            let mut n = 0u32;
+            loop {
+                if t.tick().is_err() {
+                    return n;
+                }
+                n += 1;
+                if n == 250 {
+                    token.cancel();
+                }
+            }
+        });
+        assert!((250..=350).contains(&steps), "{steps}");
+    }
+
+    #[test]
+    fn an_external_flag_cancels() {
+        let flag = AtomicI32::new(0);
+        // SAFETY: `flag` outlives the token.
+        let token = unsafe { Token::from_flag(flag.as_ptr()) };
+        assert!(!token.is_cancelled());
+        flag.store(1, Ordering::SeqCst);
+        let e = scope(&token, check).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Cancelled);
+    }
+
+    #[test]
+    fn polling_cancels_work_running_elsewhere() {
+        let token = Token::new();
+        let mut polls = 0;
+        let out: Result<()> = run_polled(
+            &token,
+            Duration::from_millis(5),
+            || {
+                polls += 1;
+                polls == 3
+            },
+            || loop {
+                check()?;
+                std::thread::sleep(Duration::from_millis(1));
+            },
+        );
+        let e: Error = out.unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Cancelled);
+        assert_eq!(polls, 3);
+    }
+
+    #[test]
+    fn scopes_nest_and_restore() {
+        let a = Token::new();
+        let b = Token::new();
+        b.cancel();
+        scope(&a, || {
+            assert!(check().is_ok());
+            assert!(scope(&b, check).is_err());
+            assert!(check().is_ok());
+        });
+        assert!(current().is_none());
+    }
+}

@@ -1,0 +1,166 @@
+//! Spiegelhalter's interpolated exact limits (2005, Statistics in Medicine 24:1185, appendix):
+//! for a tail probability p, R ~ Binomial(x, θ) (proportions) or Poisson(x · 1) (standardised
+//! ratios), r_p the smallest integer with P(R ≤ r_p) ≥ p,
+//!
+//! ```text
+//! α = (P(R ≤ r_p) − p) / (P(R ≤ r_p) − P(R ≤ r_p − 1)),  limit_p(x) = (r_p − α) / x,
+//! ```
+//!
+//! clamped to [0, 1] (binomial) or [0, ∞) (Poisson). No overdispersion adjustment: the spec
+//! recommends offering only FunnelPlotR's additive τ² for now.
+
+use super::limits::outside;
+use super::options::{Limit, Resolved, Statistic};
+use super::units::Units;
+use super::Assessment;
+use crate::error::{Error, Result};
+use rayon::prelude::*;
+use statrs::distribution::{Binomial, DiscreteCDF, Poisson};
+
+/// The tail probabilities of the four limits: lower 95%, upper 95%, lower 99.8%, upper 99.8%.
+const PS: [f64; 4] = [0.025, 0.975, 0.001, 0.999];
+
+/// The distribution of the count R at denominator x.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Model {
+    /// Binomial(x, θ); x must be a whole number.
+    Binomial(f64),
+    /// Poisson(x · target).
+    Poisson(f64),
+}
+
+/// The interpolated limit for tail probability p from the CDF of R.
+fn interpolated(cdf: impl Fn(u64) -> f64, guess: f64, max: u64, p: f64, x: f64) -> f64 {
+    let mut r = (guess.max(0.0).floor() as u64).min(max);
+    while r > 0 && cdf(r - 1) >= p {
+        r -= 1;
+    }
+    while r < max && cdf(r) < p {
+        r += 1;
+    }
+    let (at, below) = (cdf(r), if r == 0 { 0.0 } else { cdf(r - 1) });
+    let alpha = if at > below {
+        (at - p) / (at - below)
+    } else {
+        0.0
+    };
+    (r as f64 - alpha) / x
+}
+
+/// The four limits of `model` at denominator x, on the ratio / proportion scale.
+pub fn limits(model: Model, x: f64) -> Result<[f64; 4]> {
+    let z = [
+        -1.959963984540054,
+        1.959963984540054,
+        -3.090232306167813,
+        3.090232306167813,
+    ];
+    let mut out = [0.0; 4];
+    match model {
+        Model::Binomial(theta) => {
+            if !(x.fract() == 0.0 && (1.0..9.0e15).contains(&x)) {
+                return Err(Error::invalid_argument(
+                    "denominator",
+                    format!(
+                        "exact binomial limits need a whole-number denominator (got {})",
+                        crate::error::format_value(x)
+                    ),
+                ));
+            }
+            let n = x as u64;
+            let dist = Binomial::new(theta, n)
+                .map_err(|e| Error::invalid_argument("target", format!("binomial: {e}")))?;
+            let (mean, sd) = (x * theta, (x * theta * (1.0 - theta)).sqrt());
+            for (i, &p) in PS.iter().enumerate() {
+                let v = interpolated(|r| dist.cdf(r), mean + z[i] * sd, n, p, x);
+                out[i] = v.clamp(0.0, 1.0);
+            }
+        }
+        Model::Poisson(target) => {
+            let mu = x * target;
+            let dist = Poisson::new(mu)
+                .map_err(|e| Error::invalid_argument("denominator", format!("Poisson: {e}")))?;
+            for (i, &p) in PS.iter().enumerate() {
+                let guess = mu + z[i] * mu.sqrt();
+                let v = interpolated(|r| dist.cdf(r), guess, u64::MAX / 2, p, x);
+                out[i] = v.max(0.0);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The model of a call: binomial at θ = ΣO/Σn (proportions) or Poisson with target 1 (SR).
+pub(crate) fn model(statistic: Statistic, units: &Units) -> Model {
+    if statistic == Statistic::Sr {
+        Model::Poisson(1.0)
+    } else {
+        Model::Binomial(units.o.iter().sum::<f64>() / units.n.iter().sum::<f64>())
+    }
+}
+
+/// Every unit of the Spiegelhalter exact family.
+pub(crate) fn assess(units: &Units, r: &Resolved, limit: Limit) -> Result<Assessment> {
+    let model = model(r.statistic, units);
+    let (target, name) = match model {
+        Model::Binomial(theta) => (theta, "binomial"),
+        Model::Poisson(t) => (t, "Poisson"),
+    };
+    let m = r.multiplier;
+    let method = format!("spiegelhalter_exact {} {name}", r.statistic);
+    let mut a = Assessment::new(units.len(), target * m, &method);
+    let rows = (0..units.len())
+        .into_par_iter()
+        .map(|i| {
+            limits(model, units.n[i]).map_err(|e| Error::group_error(units.label(i), e.to_string()))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let level = usize::from(limit == Limit::L99);
+    for (i, l) in rows.iter().enumerate() {
+        let value = units.o[i] / units.n[i] * m;
+        a.value[i] = value;
+        a.limits[i] = l.map(|v| v * m);
+        a.outlier[i] = Some(outside(value, l[2 * level] * m, l[2 * level + 1] * m));
+    }
+    Ok(a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The spec's table (section C), computed from the formula.
+    #[test]
+    fn spec_vectors() {
+        let b = |x: f64| limits(Model::Binomial(0.2), x).unwrap();
+        let p = |x: f64| limits(Model::Poisson(1.0), x).unwrap();
+        let close = |a: f64, b: f64| assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+        close(b(20.0)[2], 0.0);
+        close(b(20.0)[0], 0.01168404345);
+        close(b(20.0)[1], 0.36611547945);
+        close(b(20.0)[3], 0.48925412628);
+        close(b(100.0)[0], 0.11974223272);
+        close(b(100.0)[1], 0.27647608503);
+        close(b(500.0)[2], 0.14548955827);
+        close(b(500.0)[3], 0.25589465501);
+        close(p(20.0)[2], 0.3584593554);
+        close(p(20.0)[0], 0.5602500519);
+        close(p(20.0)[1], 1.4372884335);
+        close(p(20.0)[3], 1.7356764287);
+        close(p(100.0)[0], 0.8036633712);
+        close(p(100.0)[1], 1.1958089485);
+        close(p(500.0)[2], 0.8636775289);
+        close(p(500.0)[3], 1.1400068647);
+    }
+
+    #[test]
+    fn the_raw_binomial_limit_below_zero_is_clamped() {
+        // x = 20, p = 0.001: r_p = 0 with P(R = 0) = 0.8^20 = 0.01153; alpha = (0.01153 -
+        // 0.001)/0.01153; (0 - alpha)/20 = -0.0457 before clamping.
+        let at = 0.8f64.powi(20);
+        let raw = -((at - 0.001) / at) / 20.0;
+        assert!((raw + 0.0457).abs() < 1e-4);
+        assert_eq!(limits(Model::Binomial(0.2), 20.0).unwrap()[2], 0.0);
+        assert!(limits(Model::Binomial(0.2), 20.5).is_err());
+    }
+}

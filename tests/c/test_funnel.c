@@ -1,0 +1,563 @@
+/*
+ * C tests of the funnel functions (cm_funnel_assess, cm_funnel_limits): input tables produced
+ * by hand as Arrow C streams (no Arrow library), results read back through the output
+ * streams, and the ownership rules: every input stream is released by the call, on success
+ * and on failure; the outputs, and the schemas and arrays taken from them, are the caller's to
+ * release.
+ *
+ * Expected values:
+ * - FunnelPlotR (v0.6.0) on the twelve standardised ratios of tests/reference/funnel/
+ *   (units A-L, O = 45, 60, ..., E = 38.2, 71.5, ...), SR/SHMI, limit 99: phi = 1.598134102,
+ *   tau2 = 0.01213956526, K and L truncated; unit A: z = 1.01255143, 95% OD limits
+ *   0.6813626996-1.467647115, exact Poisson 95% limits 0.7083572296-1.371450043; no outlier.
+ *   With draw_adjusted off and limit 95: phi and tau2 reported 0, outliers D and K.
+ * - By hand, PHE proportions of three units of 100 with 50, 20 and 80 events: theta = 0.5,
+ *   95% limits at n = 100: 100 (0.5 -+ 1.959964 x 0.05) = 40.2002 and 59.7998; the unit of 20
+ *   has a 99.8% Wilson upper limit of 0.347 < 0.5: "Low (0.001)"; the unit of 80 "High
+ *   (0.001)"; the unit of 50 "Not significant".
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "collabmetrics.h"
+
+#define MAX_ROWS 16
+#define MAX_COLUMNS 4
+#define MAX_RESULT_ROWS 128
+
+/* ------------------------------------------------------------------------------------------ */
+/* The producer: a table of a few columns, described by value, streamed as one batch. Every
+ * struct it hands out counts as live until its release callback runs. */
+
+static int live_streams = 0, live_schemas = 0, live_arrays = 0;
+
+static bool nothing_live(void) {
+    return live_streams == 0 && live_schemas == 0 && live_arrays == 0;
+}
+
+enum kind { UTF8, FLOAT64 };
+
+struct column {
+    const char *name;
+    enum kind kind;
+    const char *text[MAX_ROWS]; /* UTF8 */
+    double number[MAX_ROWS];    /* FLOAT64 */
+    bool null[MAX_ROWS];        /* FLOAT64: row i is null */
+};
+
+struct table {
+    int64_t rows;
+    int columns;
+    struct column column[MAX_COLUMNS];
+};
+
+struct producer {
+    struct table table;
+    int batches_left;
+};
+
+static void release_leaf_schema(struct ArrowSchema *s) {
+    s->release = NULL;
+    live_schemas--;
+}
+
+static void release_struct_schema(struct ArrowSchema *s) {
+    for (int64_t i = 0; i < s->n_children; i++) {
+        struct ArrowSchema *child = s->children[i];
+        if (child->release != NULL) child->release(child);
+        free(child);
+    }
+    free(s->children);
+    s->release = NULL;
+    live_schemas--;
+}
+
+static int producer_get_schema(struct ArrowArrayStream *stream, struct ArrowSchema *out) {
+    const struct table *t = &((const struct producer *)stream->private_data)->table;
+    struct ArrowSchema **children = malloc((size_t)t->columns * sizeof *children);
+    if (children == NULL) abort();
+    for (int i = 0; i < t->columns; i++) {
+        struct ArrowSchema *c = malloc(sizeof *c);
+        if (c == NULL) abort();
+        /* Names and formats are static strings. */
+        *c = (struct ArrowSchema){.format = t->column[i].kind == UTF8 ? "u" : "g",
+                                  .name = t->column[i].name,
+                                  .metadata = NULL,
+                                  .flags = ARROW_FLAG_NULLABLE,
+                                  .n_children = 0,
+                                  .children = NULL,
+                                  .dictionary = NULL,
+                                  .release = release_leaf_schema,
+                                  .private_data = NULL};
+        live_schemas++;
+        children[i] = c;
+    }
+    *out = (struct ArrowSchema){.format = "+s",
+                                .name = "",
+                                .metadata = NULL,
+                                .flags = 0,
+                                .n_children = t->columns,
+                                .children = children,
+                                .dictionary = NULL,
+                                .release = release_struct_schema,
+                                .private_data = NULL};
+    live_schemas++;
+    return 0;
+}
+
+/* Arrays: a leaf owns its buffers (NULL ones included: free(NULL) is fine); a struct array owns
+ * its children. */
+static void release_leaf_array(struct ArrowArray *a) {
+    for (int64_t i = 0; i < a->n_buffers; i++) free((void *)a->buffers[i]);
+    free(a->buffers);
+    a->release = NULL;
+    live_arrays--;
+}
+
+static void release_struct_array(struct ArrowArray *a) {
+    for (int64_t i = 0; i < a->n_children; i++) {
+        struct ArrowArray *child = a->children[i];
+        if (child->release != NULL) child->release(child);
+        free(child);
+    }
+    free(a->children);
+    free(a->buffers);
+    a->release = NULL;
+    live_arrays--;
+}
+
+static void *copy(const void *data, size_t size) {
+    void *p = malloc(size > 0 ? size : 1);
+    if (p == NULL) abort();
+    if (size > 0) memcpy(p, data, size);
+    return p;
+}
+
+static struct ArrowArray *leaf_array(int64_t rows, int64_t null_count, int64_t n_buffers,
+                                     void *b0, void *b1, void *b2) {
+    struct ArrowArray *a = malloc(sizeof *a);
+    const void **buffers = malloc((size_t)n_buffers * sizeof *buffers);
+    if (a == NULL || buffers == NULL) abort();
+    void *given[3] = {b0, b1, b2};
+    for (int64_t i = 0; i < n_buffers; i++) buffers[i] = given[i];
+    *a = (struct ArrowArray){.length = rows,
+                             .null_count = null_count,
+                             .offset = 0,
+                             .n_buffers = n_buffers,
+                             .n_children = 0,
+                             .buffers = buffers,
+                             .children = NULL,
+                             .dictionary = NULL,
+                             .release = release_leaf_array,
+                             .private_data = NULL};
+    live_arrays++;
+    return a;
+}
+
+static struct ArrowArray *column_array(const struct column *c, int64_t rows) {
+    if (c->kind == UTF8) {
+        int32_t offsets[MAX_ROWS + 1] = {0};
+        char data[256];
+        for (int64_t i = 0; i < rows; i++) {
+            size_t n = strlen(c->text[i]);
+            if (offsets[i] + n > sizeof data) abort();
+            memcpy(data + offsets[i], c->text[i], n);
+            offsets[i + 1] = offsets[i] + (int32_t)n;
+        }
+        return leaf_array(rows, 0, 3, NULL, copy(offsets, (size_t)(rows + 1) * sizeof(int32_t)),
+                          copy(data, (size_t)offsets[rows]));
+    }
+    /* Validity: bit i set when row i is valid; no bitmap when none is null. */
+    int64_t nulls = 0;
+    for (int64_t i = 0; i < rows; i++) nulls += c->null[i];
+    uint8_t *bitmap = NULL;
+    if (nulls > 0) {
+        bitmap = calloc(2, 1);
+        if (bitmap == NULL) abort();
+        for (int64_t i = 0; i < rows; i++) {
+            if (!c->null[i]) bitmap[i / 8] |= (uint8_t)(1u << (i % 8));
+        }
+    }
+    return leaf_array(rows, nulls, 2, bitmap, copy(c->number, (size_t)rows * sizeof(double)),
+                      NULL);
+}
+
+static int producer_get_next(struct ArrowArrayStream *stream, struct ArrowArray *out) {
+    struct producer *p = stream->private_data;
+    if (p->batches_left == 0) {
+        /* The end of the stream: a released array. */
+        memset(out, 0, sizeof *out);
+        out->release = NULL;
+        return 0;
+    }
+    p->batches_left--;
+    const struct table *t = &p->table;
+    struct ArrowArray **children = malloc((size_t)t->columns * sizeof *children);
+    const void **buffers = malloc(sizeof *buffers);
+    if (children == NULL || buffers == NULL) abort();
+    for (int i = 0; i < t->columns; i++) children[i] = column_array(&t->column[i], t->rows);
+    buffers[0] = NULL; /* the struct's validity: no null rows */
+    *out = (struct ArrowArray){.length = t->rows,
+                               .null_count = 0,
+                               .offset = 0,
+                               .n_buffers = 1,
+                               .n_children = t->columns,
+                               .buffers = buffers,
+                               .children = children,
+                               .dictionary = NULL,
+                               .release = release_struct_array,
+                               .private_data = NULL};
+    live_arrays++;
+    return 0;
+}
+
+static const char *producer_get_last_error(struct ArrowArrayStream *stream) {
+    (void)stream;
+    return NULL;
+}
+
+static void producer_release(struct ArrowArrayStream *stream) {
+    free(stream->private_data);
+    stream->private_data = NULL;
+    stream->release = NULL;
+    live_streams--;
+}
+
+static struct ArrowArrayStream stream_of(const struct table *t) {
+    struct producer *p = malloc(sizeof *p);
+    if (p == NULL) abort();
+    *p = (struct producer){.table = *t, .batches_left = 1};
+    live_streams++;
+    return (struct ArrowArrayStream){.get_schema = producer_get_schema,
+                                     .get_next = producer_get_next,
+                                     .get_last_error = producer_get_last_error,
+                                     .release = producer_release,
+                                     .private_data = p};
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The data. */
+
+/* The twelve standardised ratios of FunnelPlotR's vectors (units A-L). */
+static struct table ratios(void) {
+    struct table t = {.rows = 12, .columns = 3};
+    t.column[0] = (struct column){
+        .name = "trust",
+        .kind = UTF8,
+        .text = {"A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L"}};
+    t.column[1] = (struct column){
+        .name = "deaths",
+        .kind = FLOAT64,
+        .number = {45, 60, 30, 120, 15, 88, 52, 210, 9, 73, 140, 35}};
+    t.column[2] = (struct column){
+        .name = "expected",
+        .kind = FLOAT64,
+        .number = {38.2, 71.5, 29.1, 98.4, 22.7, 90.3, 40.8, 199.6, 12.4, 80.2, 111.9, 47.3}};
+    return t;
+}
+
+/* Options for the ratios: SR, our numerator and denominator mapped to the table's names. */
+static const char *const RATIO_NAMES[4] = {"numerator", "deaths", "denominator", "expected"};
+
+static CmFunnelOptions ratio_options(void) {
+    CmFunnelOptions o = cm_funnel_options_default();
+    o.statistic = CM_FUNNEL_STATISTIC_SR;
+    o.unit = "trust";
+    o.column_names = RATIO_NAMES;
+    o.column_names_len = 2;
+    return o;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The consumer. */
+
+struct result {
+    int64_t rows;
+    double floats[4][MAX_RESULT_ROWS]; /* up to four float64 columns, NAN where null */
+    int bools[MAX_RESULT_ROWS];        /* one boolean column: 1, 0, or -1 for null */
+    char text[MAX_RESULT_ROWS][32];    /* one utf8 column (cut at 31 bytes) */
+    char diagnostics[1024];            /* schema metadata "collabmetrics:diagnostics" */
+};
+
+/* The index of the child named `name`, checking its format; -1 if absent (NULL name). */
+static int column(const struct ArrowSchema *schema, const char *name, const char *format) {
+    if (name == NULL) return -1;
+    for (int64_t i = 0; i < schema->n_children; i++) {
+        if (strcmp(schema->children[i]->name, name) == 0) {
+            CHECK(strcmp(schema->children[i]->format, format) == 0);
+            return (int)i;
+        }
+    }
+    fprintf(stderr, "no column %s\n", name);
+    CHECK(!"the column is in the schema");
+    return -1;
+}
+
+/* The value of `key` in Arrow C metadata (int32 pair count, then per pair int32 length and
+ * bytes of the key, then of the value) copied to `buf`; false if absent. */
+static bool metadata_value(const char *metadata, const char *key, char *buf, size_t size) {
+    if (metadata == NULL) return false;
+    int32_t pairs, len;
+    memcpy(&pairs, metadata, 4);
+    const char *p = metadata + 4;
+    for (int32_t i = 0; i < pairs; i++) {
+        memcpy(&len, p, 4);
+        bool match = (size_t)len == strlen(key) && memcmp(p + 4, key, (size_t)len) == 0;
+        p += 4 + len;
+        memcpy(&len, p, 4);
+        if (match) {
+            size_t n = (size_t)len < size - 1 ? (size_t)len : size - 1;
+            memcpy(buf, p + 4, n);
+            buf[n] = '\0';
+            return true;
+        }
+        p += 4 + len;
+    }
+    return false;
+}
+
+static bool valid_at(const struct ArrowArray *c, int64_t j) {
+    const uint8_t *validity = c->buffers[0];
+    return validity == NULL || ((validity[j / 8] >> (j % 8)) & 1) != 0;
+}
+
+/* Reads the whole output stream into `r` (float64 columns `floats`, NULL-terminated, at most
+ * four; the boolean column `flag`; the utf8 column `text`; NULL for none) and releases the
+ * schema, every array and the stream. */
+static bool read_result(struct ArrowArrayStream *out, const char *const *floats,
+                        const char *flag, const char *text, struct result *r) {
+    memset(r, 0, sizeof *r);
+    struct ArrowSchema schema;
+    if (!CHECK(out->release != NULL && out->get_schema(out, &schema) == 0)) return false;
+    CHECK(strcmp(schema.format, "+s") == 0);
+    int cf[4] = {-1, -1, -1, -1};
+    for (int k = 0; k < 4 && floats != NULL && floats[k] != NULL; k++) {
+        cf[k] = column(&schema, floats[k], "g");
+    }
+    int cb = column(&schema, flag, "b"), ct = column(&schema, text, "u");
+    CHECK(metadata_value(schema.metadata, "collabmetrics:diagnostics", r->diagnostics,
+                         sizeof r->diagnostics));
+    bool ok = true;
+    struct ArrowArray batch;
+    while (ok) {
+        if (!CHECK(out->get_next(out, &batch) == 0)) {
+            ok = false;
+            break;
+        }
+        if (batch.release == NULL) break; /* the end */
+        if (CHECK(r->rows + batch.length <= MAX_RESULT_ROWS)) {
+            for (int64_t i = 0; i < batch.length; i++) {
+                int64_t k = r->rows + i;
+                for (int f = 0; f < 4; f++) {
+                    if (cf[f] < 0) continue;
+                    const struct ArrowArray *c = batch.children[cf[f]];
+                    int64_t j = batch.offset + c->offset + i;
+                    r->floats[f][k] = valid_at(c, j) ? ((const double *)c->buffers[1])[j] : NAN;
+                }
+                if (cb >= 0) {
+                    const struct ArrowArray *c = batch.children[cb];
+                    int64_t j = batch.offset + c->offset + i;
+                    const uint8_t *bits = c->buffers[1];
+                    r->bools[k] = valid_at(c, j) ? (int)((bits[j / 8] >> (j % 8)) & 1) : -1;
+                }
+                if (ct >= 0) {
+                    const struct ArrowArray *c = batch.children[ct];
+                    const int32_t *offsets = c->buffers[1];
+                    const char *data = c->buffers[2];
+                    int64_t j = batch.offset + c->offset + i;
+                    int32_t n = offsets[j + 1] - offsets[j];
+                    size_t m = (size_t)n < sizeof r->text[k] ? (size_t)n : sizeof r->text[k] - 1;
+                    memcpy(r->text[k], data + offsets[j], m);
+                }
+            }
+            r->rows += batch.length;
+        } else {
+            ok = false;
+        }
+        batch.release(&batch);
+    }
+    schema.release(&schema);
+    out->release(out);
+    CHECK(out->release == NULL);
+    return ok;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Tests. */
+
+static void test_defaults(void) {
+    CmFunnelOptions o = cm_funnel_options_default();
+    CHECK(o.statistic == CM_FUNNEL_STATISTIC_NONE && o.family == CM_FUNNEL_FAMILY_DEFAULT);
+    CHECK(o.unit == NULL && o.numerator == NULL && o.denominator == NULL && o.rate == NULL);
+    CHECK(!o.has_multiplier && !o.has_years_of_data);
+    CHECK(o.sr_method == CM_FUNNEL_SR_SHMI && o.trim_by == 0.1 && o.limit == CM_FUNNEL_LIMIT_99);
+    CHECK(o.draw_adjusted && o.shmi_rounding && !o.funnelplotr_compat && !o.exclude_zero_sr);
+    CHECK(o.column_names == NULL && o.column_names_len == 0);
+}
+
+static void test_sr_shmi(void) {
+    struct table t = ratios();
+    struct ArrowArrayStream input = stream_of(&t), out;
+    CmFunnelOptions o = ratio_options();
+    CHECK_STATUS(cm_funnel_assess(&input, &o, &out), CM_OK);
+    CHECK(input.release == NULL);
+    struct result r;
+    const char *const floats[] = {"phi", "tau2", "z", "z_adjusted", NULL};
+    if (read_result(&out, floats, "outlier", "unit", &r) && CHECK(r.rows == 12)) {
+        CHECK_CLOSE(r.floats[0][0], 1.598134102, 1e-9);
+        CHECK_CLOSE(r.floats[1][0], 0.01213956526, 1e-9);
+        CHECK_CLOSE(r.floats[2][0], 1.01255143, 1e-8);
+        CHECK(isnan(r.floats[3][10]) && isnan(r.floats[3][11])); /* K and L truncated */
+        CHECK_CLOSE(r.floats[3][0], 1.01255143, 1e-8);
+        int outliers = 0;
+        for (int i = 0; i < 12; i++) outliers += r.bools[i];
+        CHECK(outliers == 0);
+        CHECK(strcmp(r.text[0], "A") == 0 && strcmp(r.text[11], "L") == 0);
+        CHECK(strstr(r.diagnostics, "\"truncated\"") != NULL);
+    }
+
+    /* The limits of unit A. */
+    input = stream_of(&t);
+    CHECK_STATUS(cm_funnel_assess(&input, &o, &out), CM_OK);
+    const char *const limits[] = {"od_lcl95", "od_ucl95", "lcl95", "ucl95", NULL};
+    if (read_result(&out, limits, NULL, NULL, &r)) {
+        CHECK_CLOSE(r.floats[0][0], 0.6813626996, 1e-9);
+        CHECK_CLOSE(r.floats[1][0], 1.467647115, 1e-9);
+        CHECK_CLOSE(r.floats[2][0], 0.7083572296, 1e-9);
+        CHECK_CLOSE(r.floats[3][0], 1.371450043, 1e-9);
+    }
+
+    /* Without the adjustment, at 95%: phi and tau2 reported 0, outliers D and K. */
+    o.draw_adjusted = false;
+    o.limit = CM_FUNNEL_LIMIT_95;
+    input = stream_of(&t);
+    CHECK_STATUS(cm_funnel_assess(&input, &o, &out), CM_OK);
+    if (read_result(&out, floats, "outlier", NULL, &r)) {
+        CHECK(r.floats[0][0] == 0.0 && r.floats[1][0] == 0.0);
+        for (int i = 0; i < 12; i++) CHECK(r.bools[i] == (i == 3 || i == 10));
+    }
+
+    /* The limits table: FunnelPlotR's grid from 1.1, with every unit's expected count. */
+    input = stream_of(&t);
+    CHECK_STATUS(cm_funnel_limits(&input, &o, &out), CM_OK);
+    struct ArrowSchema schema;
+    if (CHECK(out.get_schema(&out, &schema) == 0)) {
+        CHECK(column(&schema, "denominator", "g") == 0);
+        CHECK(column(&schema, "od_ucl998", "g") > 0);
+        schema.release(&schema);
+    }
+    out.release(&out);
+}
+
+static void test_phe_proportion(void) {
+    struct table t = {.rows = 3, .columns = 3};
+    t.column[0] = (struct column){.name = "area", .kind = UTF8, .text = {"x", "y", "z"}};
+    t.column[1] = (struct column){.name = "numerator", .kind = FLOAT64, .number = {50, 20, 80}};
+    t.column[2] =
+        (struct column){.name = "denominator", .kind = FLOAT64, .number = {100, 100, 100}};
+    CmFunnelOptions o = cm_funnel_options_default();
+    o.statistic = CM_FUNNEL_STATISTIC_PROPORTION;
+    o.unit = "area";
+    o.has_multiplier = true;
+    o.multiplier = 100.0;
+    struct ArrowArrayStream input = stream_of(&t), out;
+    CHECK_STATUS(cm_funnel_assess(&input, &o, &out), CM_OK);
+    struct result r;
+    const char *const floats[] = {"lcl95", "ucl95", "target", "phi", NULL};
+    if (read_result(&out, floats, "outlier", "significance", &r) && CHECK(r.rows == 3)) {
+        CHECK_CLOSE(r.floats[0][0], 100.0 * (0.5 - 1.959963984540054 * 0.05), 1e-13);
+        CHECK_CLOSE(r.floats[1][0], 100.0 * (0.5 + 1.959963984540054 * 0.05), 1e-13);
+        CHECK(r.floats[2][0] == 50.0);
+        CHECK(isnan(r.floats[3][0])); /* no overdispersion in PHE's funnels */
+        CHECK(strcmp(r.text[0], "Not significant") == 0);
+        CHECK(strcmp(r.text[1], "Low (0.001)") == 0);
+        CHECK(strcmp(r.text[2], "High (0.001)") == 0);
+        CHECK(r.bools[0] == 0 && r.bools[1] == 1 && r.bools[2] == 1);
+    }
+    /* PHE's 100-row limits table. */
+    input = stream_of(&t);
+    CHECK_STATUS(cm_funnel_limits(&input, &o, &out), CM_OK);
+    const char *const table[] = {"population", "baseline", NULL};
+    if (read_result(&out, table, NULL, "method", &r) && CHECK(r.rows == 100)) {
+        CHECK(r.floats[1][0] == 50.0);
+        CHECK(strcmp(r.text[0], "Wilson") == 0);
+    }
+}
+
+/* Runs cm_funnel_assess on `t` with `o`, expecting `status` and a message with `needle`;
+ * the input stream must be released whatever happens. */
+static void expect_failure(const struct table *t, const CmFunnelOptions *o, CmStatus status,
+                           const char *needle) {
+    struct ArrowArrayStream input = stream_of(t), out = {0};
+    CHECK_STATUS(cm_funnel_assess(&input, o, &out), status);
+    CHECK_MESSAGE(needle);
+    CHECK(input.release == NULL && out.release == NULL);
+}
+
+static void test_bad_input(void) {
+    struct table t = ratios();
+    CmFunnelOptions o = ratio_options();
+
+    /* The statistic is required; unknown codes name their option. */
+    o.statistic = CM_FUNNEL_STATISTIC_NONE;
+    expect_failure(&t, &o, CM_INVALID_ARGUMENT, "`statistic`");
+    o.statistic = 42;
+    expect_failure(&t, &o, CM_INVALID_ARGUMENT, "CM_FUNNEL_STATISTIC_");
+    o.statistic = CM_FUNNEL_STATISTIC_SR;
+    o.family = 7;
+    expect_failure(&t, &o, CM_INVALID_ARGUMENT, "`family`");
+    o.family = CM_FUNNEL_FAMILY_DEFAULT;
+    o.trim_by = 0.6;
+    expect_failure(&t, &o, CM_INVALID_ARGUMENT, "`trim_by`");
+    o.trim_by = 0.1;
+
+    /* A zero denominator and a missing numerator name column and row. */
+    struct table bad = ratios();
+    bad.column[2].number[4] = 0.0;
+    expect_failure(&bad, &o, CM_INVALID_CELL, "`expected` at row 4");
+    bad = ratios();
+    bad.column[1].null[2] = true;
+    expect_failure(&bad, &o, CM_INVALID_CELL, "`deaths` at row 2");
+
+    /* SR/SHMI with 0 events names the unit, unless excluded (then counted). */
+    bad = ratios();
+    bad.column[1].number[8] = 0.0;
+    expect_failure(&bad, &o, CM_INVALID_GROUP, "group I");
+    o.exclude_zero_sr = true;
+    struct ArrowArrayStream input = stream_of(&bad), out;
+    CHECK_STATUS(cm_funnel_assess(&input, &o, &out), CM_OK);
+    struct result r;
+    if (read_result(&out, NULL, NULL, "unit", &r)) {
+        CHECK(r.rows == 11 && strcmp(r.text[8], "J") == 0);
+        CHECK(strstr(r.diagnostics, "zero_observed_sr") != NULL);
+    }
+    o.exclude_zero_sr = false;
+
+    /* O > n for proportions. */
+    o.statistic = CM_FUNNEL_STATISTIC_PR;
+    bad = ratios();
+    expect_failure(&bad, &o, CM_INVALID_CELL, "must not exceed");
+
+    /* Fewer than two units for overdispersion. */
+    bad.rows = 1;
+    bad.column[1].number[0] = 10.0;
+    expect_failure(&bad, &o, CM_INVALID_ARGUMENT, "at least 2 units");
+
+    /* NULL options: the input is still released. */
+    input = stream_of(&t);
+    CHECK_STATUS(cm_funnel_assess(&input, NULL, &out), CM_NULL_POINTER);
+    CHECK(input.release == NULL);
+}
+
+int main(void) {
+    test_defaults();
+    test_sr_shmi();
+    test_phe_proportion();
+    test_bad_input();
+    CHECK(nothing_live());
+    return check_finish();
+}
