@@ -178,7 +178,10 @@ fn inequality_lorenz(py: Python<'_>, data: PyTable) -> PyResult<(Vec<f64>, Vec<f
 /// index regression): populations must be finite and > 0.
 #[pyfunction]
 fn inequality_ridits(populations: Vec<f64>) -> PyResult<Vec<f64>> {
-    if let Some(i) = populations.iter().position(|p| !(p.is_finite() && *p > 0.0)) {
+    if let Some(i) = populations
+        .iter()
+        .position(|p| !(p.is_finite() && *p > 0.0))
+    {
         return Err(to_py(collabmetrics::Error::invalid_value(
             "population",
             i,

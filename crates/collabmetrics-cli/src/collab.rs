@@ -4,9 +4,7 @@
 //! and B, the continuity gap, the time to a first adult contact). Every number comes from the
 //! core's table entry points; this module lays them out, in one order of groups throughout.
 
-use crate::html::{
-    Bands, Chart, Heatmap, Interval, Intervals, Lines, Survival,
-};
+use crate::html::{Bands, Chart, Heatmap, Interval, Intervals, Lines, Survival};
 use crate::report::{interval_label, percent, Cell, Section};
 use arrow_array::{cast::AsArray, types::Float64Type, types::Int64Type, Array, RecordBatch};
 use arrow_schema::DataType;
@@ -149,7 +147,11 @@ pub fn headline(d: &Oap) -> Result<Section> {
         false,
         false,
     )?;
-    let total = d.measures(&d.options(d.year_start(), Window::Rolling3m, &[]), false, false)?;
+    let total = d.measures(
+        &d.options(d.year_start(), Window::Rolling3m, &[]),
+        false,
+        false,
+    )?;
     let (bc, tc) = (Columns(&by_group.table), Columns(&total.table));
     let (group, period, days) = (bc.text(&d.group), bc.text("period_end"), bc.f64("bed_days"));
     let (months, all) = (tc.text("period_end"), tc.f64("bed_days"));
@@ -246,7 +248,10 @@ pub fn rates(d: &Oap) -> Result<Section> {
     });
     Ok(Section::new(
         "oap-rates",
-        &format!("Inappropriate OAPs started per 1 000 000 population (OAP05), {}", d.year()),
+        &format!(
+            "Inappropriate OAPs started per 1 000 000 population (OAP05), {}",
+            d.year()
+        ),
         "Crude rate, all ages; Byar's interval (the exact Poisson interval below 10 placements)",
         vec![
             d.group_heading(),
@@ -342,7 +347,10 @@ pub fn proportions(d: &Oap) -> Result<Section> {
 /// Where patients were sent: bed days by group and receiving provider, largest flows first,
 /// with the whole matrix as a heat map.
 pub fn flows(d: &Oap) -> Result<Section> {
-    let receiving = d.receiving.clone().unwrap_or_else(|| "receiving_org".to_owned());
+    let receiving = d
+        .receiving
+        .clone()
+        .unwrap_or_else(|| "receiving_org".to_owned());
     let o = d.options(d.end, Window::Rolling12m, &[&d.group, &receiving]);
     let r = d.measures(&o, false, false)?;
     let c = Columns(&r.table);
@@ -417,7 +425,9 @@ pub fn flows(d: &Oap) -> Result<Section> {
 /// A distance band's column name as words: `band_lt_25` → "under 25 km", `band_25_50` →
 /// "25-50 km", `band_ge_300` → "300 km or more".
 fn band_words(name: &str) -> String {
-    let b = name.trim_start_matches("distance_").trim_start_matches("band_");
+    let b = name
+        .trim_start_matches("distance_")
+        .trim_start_matches("band_");
     let n = |s: &str| s.replace('p', ".");
     if let Some(x) = b.strip_prefix("lt_") {
         format!("under {} km", n(x))
@@ -434,7 +444,10 @@ fn band_words(name: &str) -> String {
 /// Travel from home to the out-of-area unit, placements started in the year, by group.
 pub fn distances(d: &Oap) -> Result<Section> {
     let Some(km) = &d.distance else {
-        return Err(Error::invalid_argument("distance", "no distance column given"));
+        return Err(Error::invalid_argument(
+            "distance",
+            "no distance column given",
+        ));
     };
     let mut o = d.options(d.end, Window::Rolling12m, &[&d.group]);
     o.distance = Some(km.clone());
@@ -824,7 +837,11 @@ pub fn time_to_contact(y: &Young) -> Section {
             .map_or(0, |i| at_risk[i] as i64)
     };
     let last = time.last().copied().unwrap_or(0.0);
-    let days: Vec<f64> = CURVE_DAYS.iter().copied().filter(|&d| d <= last.max(0.0)).collect();
+    let days: Vec<f64> = CURVE_DAYS
+        .iter()
+        .copied()
+        .filter(|&d| d <= last.max(0.0))
+        .collect();
     let rows: Vec<Vec<Cell>> = if time.is_empty() {
         Vec::new()
     } else {
@@ -847,7 +864,9 @@ pub fn time_to_contact(y: &Young) -> Section {
         ),
         x_label: "days from the adult referral".to_owned(),
         y_label: "without an attended contact".to_owned(),
-        steps: (0..time.len()).map(|i| [time[i], est[i], lo[i], hi[i]]).collect(),
+        steps: (0..time.len())
+            .map(|i| [time[i], est[i], lo[i], hi[i]])
+            .collect(),
         at_risk: days.iter().map(|&t| (t, risk(t))).collect(),
     });
     Section::new(

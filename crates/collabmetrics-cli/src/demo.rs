@@ -15,7 +15,9 @@ use crate::html::{Chart, Interval, Intervals, Sii, SiiPoint};
 use crate::report::{interval_label, percent, Cell, Report, Section};
 use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
 use collabmetrics::distance::{self, NullPolicy};
-use collabmetrics::inequality::{self, grouped::population_ridits, SiiOptions, Subgroup, ValueType};
+use collabmetrics::inequality::{
+    self, grouped::population_ridits, SiiOptions, Subgroup, ValueType,
+};
 use collabmetrics::oap::Window;
 use collabmetrics::stats::{self, DsrOptions, MeanOptions, StandardPopulation};
 use collabmetrics::table::{format_date, ColumnMap, Input, TableResult};
@@ -206,7 +208,9 @@ fn population_by_decile(data: &DemoTables) -> Result<RecordBatch> {
         ),
         (
             "population",
-            Arc::new(Float64Array::from_iter_values(kept.iter().map(|&d| totals[d]))),
+            Arc::new(Float64Array::from_iter_values(
+                kept.iter().map(|&d| totals[d]),
+            )),
         ),
     ])
     .expect("two equal columns"))
@@ -244,12 +248,7 @@ fn inequality(data: &DemoTables, d: &Oap, young: &Young) -> Result<Section> {
     let c = d.confidence;
     let pops = population_by_decile(data)?;
     let o = d.options(d.end, Window::Rolling12m, &["imd_decile"]);
-    let r = collabmetrics::oap::measures(
-        d.placements,
-        &o,
-        Some(&input(&pops)?),
-        d.admissions,
-    )?;
+    let r = collabmetrics::oap::measures(d.placements, &o, Some(&input(&pops)?), d.admissions)?;
     // T1 by IMD decile: each decile's cohort-T members with 90 days' follow-up are its
     // population, deciles without any left out.
     let t1_metric = format!("T1_disengaged_{}d", young.engagement_days);
@@ -309,7 +308,10 @@ fn inequality(data: &DemoTables, d: &Oap, young: &Young) -> Result<Section> {
         } else {
             f64::INFINITY
         };
-        let value_type = if groups.iter().all(|g| g.value > 0.0 && g.value < upper_bound) {
+        let value_type = if groups
+            .iter()
+            .all(|g| g.value > 0.0 && g.value < upper_bound)
+        {
             kind
         } else {
             ValueType::Other
@@ -369,12 +371,7 @@ fn inequality(data: &DemoTables, d: &Oap, young: &Young) -> Result<Section> {
 
 /// The deciles' values with their limits at their ridits, and the fitted line from rank 0 to
 /// rank 1.
-fn sii_chart(
-    name: &str,
-    groups: &[Subgroup],
-    multiplier: f64,
-    s: &inequality::SiiResult,
-) -> Chart {
+fn sii_chart(name: &str, groups: &[Subgroup], multiplier: f64, s: &inequality::SiiResult) -> Chart {
     let mut sorted: Vec<&Subgroup> = groups.iter().collect();
     sorted.sort_by_key(|g| g.order);
     let pops: Vec<f64> = sorted.iter().map(|g| g.population.unwrap_or(0.0)).collect();
@@ -543,9 +540,15 @@ fn length_of_stay(data: &DemoTables, d: &Oap) -> Result<Section> {
     let pick = |v: &[f64], g: usize| code[g].map_or(f64::NAN, |k| v[k as usize]);
     let (count, value, lower, upper, sd): (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>) = (
         (0..PLACES.len()).map(|g| n[g] as f64).collect(),
-        (0..PLACES.len()).map(|g| pick(&kept_est.value, g)).collect(),
-        (0..PLACES.len()).map(|g| pick(&kept_est.lower, g)).collect(),
-        (0..PLACES.len()).map(|g| pick(&kept_est.upper, g)).collect(),
+        (0..PLACES.len())
+            .map(|g| pick(&kept_est.value, g))
+            .collect(),
+        (0..PLACES.len())
+            .map(|g| pick(&kept_est.lower, g))
+            .collect(),
+        (0..PLACES.len())
+            .map(|g| pick(&kept_est.upper, g))
+            .collect(),
         (0..PLACES.len()).map(|g| pick(&kept_est.sd, g)).collect(),
     );
     let rows = (0..PLACES.len())

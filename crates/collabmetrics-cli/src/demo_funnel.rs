@@ -57,7 +57,11 @@ fn rows(r: &TableResult, groups: &[String], digits: usize) -> Vec<Vec<Cell>> {
         .iter()
         .map(|k| c.f64(k))
         .collect();
-    let at: HashMap<&str, usize> = unit.iter().enumerate().map(|(i, u)| (u.as_str(), i)).collect();
+    let at: HashMap<&str, usize> = unit
+        .iter()
+        .enumerate()
+        .map(|(i, u)| (u.as_str(), i))
+        .collect();
     groups
         .iter()
         .filter_map(|g| at.get(g.as_str()).copied())
@@ -143,7 +147,10 @@ pub fn oap_rates(d: &Oap) -> Result<Section> {
             Arc::new(StringArray::from(c.text(&d.group))) as ArrayRef,
         ),
         ("started", Arc::new(Float64Array::from(c.f64("started")))),
-        ("population", Arc::new(Float64Array::from(c.f64("population")))),
+        (
+            "population",
+            Arc::new(Float64Array::from(c.f64("population"))),
+        ),
         ("rate", Arc::new(Float64Array::from(c.f64("rate_started")))),
     ])
     .map_err(|e| Error::invalid_argument("oap", e.to_string()))?;
@@ -161,7 +168,11 @@ pub fn oap_rates(d: &Oap) -> Result<Section> {
     let limits = funnel::limits(&units, &opts)?;
     let mut diagnostics = r.diagnostics.clone();
     diagnostics.merge(&f.diagnostics);
-    let target = Columns(&f.table).f64("target").first().copied().unwrap_or(f64::NAN);
+    let target = Columns(&f.table)
+        .f64("target")
+        .first()
+        .copied()
+        .unwrap_or(f64::NAN);
     let title = format!(
         "Funnel: inappropriate OAPs started per 1 000 000 population by {} (OAP05), {}",
         d.group.replace('_', " "),
@@ -231,7 +242,11 @@ pub fn disengagement(y: &Young, groups: &[String]) -> Result<Section> {
     let units = input(batch)?;
     let f = funnel::assess(&units, &opts)?;
     let limits = funnel::limits(&units, &opts)?;
-    let target = Columns(&f.table).f64("target").first().copied().unwrap_or(f64::NAN);
+    let target = Columns(&f.table)
+        .f64("target")
+        .first()
+        .copied()
+        .unwrap_or(f64::NAN);
     Ok(Section::new(
         "funnel-t1",
         &title,

@@ -61,10 +61,18 @@ pub fn section(d: &Oap) -> Result<Section> {
 }
 
 /// The table (months down, groups across, in the report's order) and a chart per group.
-fn layout(d: &Oap, points: &RecordBatch, summary: &RecordBatch) -> (Vec<String>, Vec<Vec<Cell>>, Vec<Chart>) {
+fn layout(
+    d: &Oap,
+    points: &RecordBatch,
+    summary: &RecordBatch,
+) -> (Vec<String>, Vec<Vec<Cell>>, Vec<Chart>) {
     let (p, s) = (Columns(points), Columns(summary));
     let (group_of, dates) = (p.text(&d.group), p.text("date"));
-    let (value, kind, cause) = (p.f64("value"), p.text("point_type"), p.text("special_cause_type"));
+    let (value, kind, cause) = (
+        p.f64("value"),
+        p.text("point_type"),
+        p.text("special_cause_type"),
+    );
     let (mean, lpl, upl, lpl2, upl2) = (
         p.f64("mean"),
         p.f64("lpl"),
@@ -114,13 +122,19 @@ fn layout(d: &Oap, points: &RecordBatch, summary: &RecordBatch) -> (Vec<String>,
     let (variation, assurance) = (s.text("variation"), s.text("assurance"));
     let summary_row = |label: &str, cell: &dyn Fn(usize) -> Cell| {
         let mut r = vec![Cell::text(label)];
-        r.extend(d.groups.iter().map(|g| last_of(g).map_or_else(Cell::none, cell)));
+        r.extend(
+            d.groups
+                .iter()
+                .map(|g| last_of(g).map_or_else(Cell::none, cell)),
+        );
         r
     };
     rows.push(summary_row("mean", &|k| Cell::num(s_mean[k], 1)));
     rows.push(summary_row("lower limit", &|k| Cell::num(s_lpl[k], 1)));
     rows.push(summary_row("upper limit", &|k| Cell::num(s_upl[k], 1)));
-    rows.push(summary_row("improvements", &|k| Cell::count(improvements[k])));
+    rows.push(summary_row("improvements", &|k| {
+        Cell::count(improvements[k])
+    }));
     rows.push(summary_row("concerns", &|k| Cell::count(concerns[k])));
     rows.push(summary_row("variation", &|k| Cell::text(&variation[k])));
     rows.push(summary_row("assurance", &|k| Cell::text(&assurance[k])));
@@ -135,7 +149,10 @@ fn layout(d: &Oap, points: &RecordBatch, summary: &RecordBatch) -> (Vec<String>,
             Chart::Spc(Spc {
                 title: g.clone(),
                 y_label: "bed days in the month".to_owned(),
-                dates: idx.iter().map(|&i| dates[i][..7.min(dates[i].len())].to_owned()).collect(),
+                dates: idx
+                    .iter()
+                    .map(|&i| dates[i][..7.min(dates[i].len())].to_owned())
+                    .collect(),
                 values: pick(&value),
                 kinds: idx.iter().map(|&i| PointKind::of(&kind[i])).collect(),
                 causes: idx.iter().map(|&i| cause[i].clone()).collect(),

@@ -99,7 +99,11 @@ pub enum ReportFormat {
 }
 
 /// Writes `report` as `format` to `out` (standard output when `None`).
-fn write_report(report: &report::Report, format: ReportFormat, out: Option<&Path>) -> Result<(), String> {
+fn write_report(
+    report: &report::Report,
+    format: ReportFormat,
+    out: Option<&Path>,
+) -> Result<(), String> {
     let text = match format {
         ReportFormat::Text => report.to_text(),
         ReportFormat::Json => report.to_json() + "\n",

@@ -118,7 +118,10 @@ fn column_maps(columns: &[String]) -> Result<Vec<ColumnMap>, String> {
         match ours.split_once('.') {
             Some((table, col)) => {
                 let t = TABLES.iter().position(|t| *t == table).ok_or_else(|| {
-                    format!("--column {c}: `{table}` is not one of {}", TABLES.join(", "))
+                    format!(
+                        "--column {c}: `{table}` is not one of {}",
+                        TABLES.join(", ")
+                    )
                 })?;
                 own[t].push((col.to_owned(), theirs.to_owned()));
             }

@@ -115,8 +115,13 @@ fn proportions_are_oaps_over_admissions() {
         let (oaps, admissions) = (num(&c[1]), num(&c[2]));
         let est = &c[3];
         // 100 × OAPs / admissions, unrounded in JSON.
-        assert!((num(&est["value"]) - 100.0 * oaps / admissions).abs() < 1e-9, "{row}");
-        assert!(num(&est["lower"]) <= num(&est["value"]) && num(&est["value"]) <= num(&est["upper"]));
+        assert!(
+            (num(&est["value"]) - 100.0 * oaps / admissions).abs() < 1e-9,
+            "{row}"
+        );
+        assert!(
+            num(&est["lower"]) <= num(&est["value"]) && num(&est["value"]) <= num(&est["upper"])
+        );
     }
 }
 
@@ -128,7 +133,11 @@ fn json_numbers_are_numbers() {
         for row in rows(s) {
             for cell in row.as_array().unwrap() {
                 if let Some(t) = cell.as_str() {
-                    assert!(t.parse::<f64>().is_err(), "{}: {t:?} is a number as text", s["id"]);
+                    assert!(
+                        t.parse::<f64>().is_err(),
+                        "{}: {t:?} is a number as text",
+                        s["id"]
+                    );
                 }
             }
         }
@@ -184,7 +193,10 @@ fn one_notes_block_lists_each_note_once() {
     let text = text();
     assert!(!text.contains("  note:"), "notes after each section");
     assert_eq!(text.matches("Notes: records a documented rule").count(), 1);
-    let notes = text.split("Notes: records a documented rule").nth(1).unwrap();
+    let notes = text
+        .split("Notes: records a documented rule")
+        .nth(1)
+        .unwrap();
     assert_eq!(notes.matches("appropriate_reason").count(), 1);
     assert!(
         notes.contains("sections 1-5, 10, 11, 15: 193 × appropriate_reason"),
@@ -211,7 +223,10 @@ fn t7_is_a_median_with_quartiles() {
         .iter()
         .find(|r| r["metric"] == "T7_continuity_gap_days" && r["breakdown"] == "all")
         .unwrap();
-    assert!(t7["confidence"].is_null(), "T7's limits are quartiles: {t7}");
+    assert!(
+        t7["confidence"].is_null(),
+        "T7's limits are quartiles: {t7}"
+    );
     let all = &rows(gap)[0];
     assert_eq!(all[0], "all");
     assert_eq!(num(&all[1]), num(&t7["denominator"]));

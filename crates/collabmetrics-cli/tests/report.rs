@@ -53,7 +53,8 @@ fn section<'a>(v: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
 
 /// Placements 20 Jan → 10 Mar 2024 (X), 1 → 29 Feb (X), 5 Feb same day (Y), 25 Mar open (Y),
 /// and one for patient choice (excluded).
-const CSV: &str = "placement_id,person_id,StartDateHospProvSpell,end_date,bed_type,reason,place,receiving_org
+const CSV: &str =
+    "placement_id,person_id,StartDateHospProvSpell,end_date,bed_type,reason,place,receiving_org
 1,A,2024-01-20,2024-03-10,10,10,X,R1
 2,B,2024-02-01,2024-02-29,11,10,X,R2
 3,C,2024-02-05,2024-02-05,12,10,Y,R1
@@ -85,7 +86,10 @@ fn the_headline_of_a_small_extract_by_hand() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["synthetic"], false);
     let headline = section(&v, "oap-headline");
-    assert_eq!(headline["header"], serde_json::json!(["3 months to", "X", "Y", "collaborative"]));
+    assert_eq!(
+        headline["header"],
+        serde_json::json!(["3 months to", "X", "Y", "collaborative"])
+    );
     let last = headline["rows"].as_array().unwrap().last().unwrap();
     // Three months to 31 March, nights (admission day counts, discharge day does not; the open
     // placement runs to the data end 31 March): X 12 + 29 + 9 (placement 1) and 28
@@ -112,7 +116,11 @@ fn an_empty_section_says_so_in_words() {
     let d = dir("empty");
     let input = d.join("placements.csv");
     // Every placement appropriate (reason 14): nothing inappropriate to show.
-    std::fs::write(&input, CSV.replace(",10,X,", ",14,X,").replace(",10,Y,", ",14,Y,")).unwrap();
+    std::fs::write(
+        &input,
+        CSV.replace(",10,X,", ",14,X,").replace(",10,Y,", ",14,Y,"),
+    )
+    .unwrap();
     let args = |format: &str| -> Vec<String> {
         [
             "report",
@@ -242,7 +250,10 @@ fn the_demo_extracts_give_the_library_numbers() {
     ] {
         assert!(page.contains(&format!("<section id=\"{id}\">")), "{id}");
     }
-    assert!(!page.contains("SYNTHETIC DATA: every figure"), "an analyst's data");
+    assert!(
+        !page.contains("SYNTHETIC DATA: every figure"),
+        "an analyst's data"
+    );
 }
 
 /// A result table's rows as JSON objects.

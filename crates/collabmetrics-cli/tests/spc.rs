@@ -188,7 +188,8 @@ fn the_demo_report_charts_monthly_bed_days_by_place() {
         .expect("an SPC section");
     let rows = section["rows"].as_array().unwrap();
     let label = |r: &serde_json::Value| r[0].as_str().unwrap().to_owned();
-    let months: Vec<&serde_json::Value> = rows.iter().filter(|r| label(r).starts_with("20")).collect();
+    let months: Vec<&serde_json::Value> =
+        rows.iter().filter(|r| label(r).starts_with("20")).collect();
     assert_eq!(months.len(), 36, "the demo's three years");
     let row = |l: &str| rows.iter().find(|r| label(r) == l).unwrap();
     let number = |v: &serde_json::Value| v.as_f64().unwrap();
@@ -206,6 +207,9 @@ fn the_demo_report_charts_monthly_bed_days_by_place() {
         assert!(["inconsistent", "consistent_fail", "consistent_pass"]
             .contains(&row("assurance")[p].as_str().unwrap()));
         let signal = &months[0][p]["signal"];
-        assert!(signal.is_null() || signal.as_str().unwrap().len() == 2, "{signal}");
+        assert!(
+            signal.is_null() || signal.as_str().unwrap().len() == 2,
+            "{signal}"
+        );
     }
 }

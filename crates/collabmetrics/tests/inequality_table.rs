@@ -354,7 +354,10 @@ fn an_rii_interval_is_never_below_zero() {
             "rate_se",
             Arc::new(Float64Array::from(vec![1.0; 5])) as ArrayRef,
         ),
-        ("pop", Arc::new(Float64Array::from(vec![100.0; 5])) as ArrayRef),
+        (
+            "pop",
+            Arc::new(Float64Array::from(vec![100.0; 5])) as ArrayRef,
+        ),
     ])
     .unwrap();
     let mut o = options();
@@ -380,7 +383,10 @@ fn an_rii_interval_is_never_below_zero() {
             "rate_se",
             Arc::new(Float64Array::from(vec![1.0; 5])) as ArrayRef,
         ),
-        ("pop", Arc::new(Float64Array::from(vec![100.0; 5])) as ArrayRef),
+        (
+            "pop",
+            Arc::new(Float64Array::from(vec![100.0; 5])) as ArrayRef,
+        ),
     ])
     .unwrap();
     let r = measures_table(&input(b), &o).unwrap();

@@ -1072,9 +1072,16 @@ fn t7_quartiles_have_no_confidence_level() {
     let mut o = opts();
     o.confidence = 0.9;
     let s = w.call(&o, summary).unwrap().table;
-    assert!(s.schema().field_with_name("confidence").unwrap().is_nullable());
+    assert!(s
+        .schema()
+        .field_with_name("confidence")
+        .unwrap()
+        .is_nullable());
     for (_, c) in groups_of(&s, "T7_continuity_gap_days", "all") {
-        assert_eq!(c, None, "T7's lower and upper are quartiles, not an interval");
+        assert_eq!(
+            c, None,
+            "T7's lower and upper are quartiles, not an interval"
+        );
     }
     for (_, c) in groups_of(&s, "T1_disengaged_90d", "all") {
         assert_eq!(c, Some(0.9));

@@ -102,8 +102,8 @@ impl Lines {
             .map(|(i, (n, _))| (n.clone(), PALETTE[i % PALETTE.len()].to_owned(), true))
             .collect();
         legend(&mut svg, (area.left, 16.0), &items);
-        let (lo, hi) = extent(self.series.iter().flat_map(|(_, v)| v.iter().copied()))
-            .unwrap_or((0.0, 1.0));
+        let (lo, hi) =
+            extent(self.series.iter().flat_map(|(_, v)| v.iter().copied())).unwrap_or((0.0, 1.0));
         let (t, dom) = ticks(lo.min(0.0), hi, 5);
         let y = Scale::new(dom, (area.bottom, area.top));
         let x = Scale::new(
@@ -192,11 +192,23 @@ impl Intervals {
                 "#555",
                 r#" stroke-dasharray="4 3""#,
             );
-            svg.text((px + 4.0, area.top + 10.0), "start", 11.0, r##" fill="#555""##, label);
+            svg.text(
+                (px + 4.0, area.top + 10.0),
+                "start",
+                11.0,
+                r##" fill="#555""##,
+                label,
+            );
         }
         for (i, r) in self.rows.iter().enumerate() {
             let py = area.top + row_h * (i as f64 + 0.5);
-            svg.text((area.left - 8.0, py + 4.0), "end", 12.0, r##" fill="#222""##, &r.label);
+            svg.text(
+                (area.left - 8.0, py + 4.0),
+                "end",
+                12.0,
+                r##" fill="#222""##,
+                &r.label,
+            );
             if r.lower.is_finite() && r.upper.is_finite() {
                 svg.line(
                     (x.map(r.lower), py),
@@ -205,7 +217,12 @@ impl Intervals {
                     r#" stroke-width="2""#,
                 );
                 for end in [r.lower, r.upper] {
-                    svg.line((x.map(end), py - 5.0), (x.map(end), py + 5.0), PALETTE[0], r#" stroke-width="2""#);
+                    svg.line(
+                        (x.map(end), py - 5.0),
+                        (x.map(end), py + 5.0),
+                        PALETTE[0],
+                        r#" stroke-width="2""#,
+                    );
                 }
             }
             let tip = format!(
@@ -298,7 +315,13 @@ impl Spc {
             right: WIDTH - 110.0,
             bottom: height - 40.0,
         };
-        svg.text((area.left, 18.0), "start", 13.0, r##" font-weight="600" fill="#222""##, &self.title);
+        svg.text(
+            (area.left, 18.0),
+            "start",
+            13.0,
+            r##" font-weight="600" fill="#222""##,
+            &self.title,
+        );
         let all = self
             .values
             .iter()
@@ -326,18 +349,39 @@ impl Spc {
             svg.polygon(&band, "#f0f0f0", "");
         }
         let series = |v: &[f64]| -> Vec<(f64, f64)> {
-            v.iter().enumerate().map(|(i, v)| (x.map(i as f64), y.map(*v))).collect()
+            v.iter()
+                .enumerate()
+                .map(|(i, v)| (x.map(i as f64), y.map(*v)))
+                .collect()
         };
-        svg.polyline(&series(&self.lpl), mdc::COMMON, r#" stroke-dasharray="6 4" stroke-width="1.5""#);
-        svg.polyline(&series(&self.upl), mdc::COMMON, r#" stroke-dasharray="6 4" stroke-width="1.5""#);
+        svg.polyline(
+            &series(&self.lpl),
+            mdc::COMMON,
+            r#" stroke-dasharray="6 4" stroke-width="1.5""#,
+        );
+        svg.polyline(
+            &series(&self.upl),
+            mdc::COMMON,
+            r#" stroke-dasharray="6 4" stroke-width="1.5""#,
+        );
         svg.polyline(&series(&self.mean), "#000", r#" stroke-width="1.2""#);
         if let Some(target) = self.target {
             let py = y.map(target);
-            svg.line((area.left, py), (area.right, py), mdc::TARGET, r#" stroke-width="1.5""#);
+            svg.line(
+                (area.left, py),
+                (area.right, py),
+                mdc::TARGET,
+                r#" stroke-width="1.5""#,
+            );
         }
         svg.polyline(&series(&self.values), mdc::COMMON, r#" stroke-width="1.5""#);
         for i in 0..n {
-            let tip = format!("{}: {} ({})", self.dates[i], fmt(self.values[i]), self.causes[i]);
+            let tip = format!(
+                "{}: {} ({})",
+                self.dates[i],
+                fmt(self.values[i]),
+                self.causes[i]
+            );
             svg.circle(
                 (x.map(i as f64), y.map(self.values[i])),
                 3.6,
@@ -346,10 +390,17 @@ impl Spc {
             );
         }
         // The latest limits, labelled at the right.
-        if let (Some(&m), Some(&l), Some(&u)) = (self.mean.last(), self.lpl.last(), self.upl.last()) {
+        if let (Some(&m), Some(&l), Some(&u)) = (self.mean.last(), self.lpl.last(), self.upl.last())
+        {
             for (v, label) in [(u, "upper limit"), (m, "mean"), (l, "lower limit")] {
                 if v.is_finite() {
-                    svg.text((area.right + 4.0, y.map(v) + 4.0), "start", 10.0, r##" fill="#555""##, &format!("{} {}", label, fmt(v)));
+                    svg.text(
+                        (area.right + 4.0, y.map(v) + 4.0),
+                        "start",
+                        10.0,
+                        r##" fill="#555""##,
+                        &format!("{} {}", label, fmt(v)),
+                    );
                 }
             }
         }
@@ -425,7 +476,11 @@ impl Funnel {
             self.points
                 .iter()
                 .map(|p| p.y)
-                .chain(self.limits.iter().flat_map(|c| c.iter().filter(near).map(|p| p.1)))
+                .chain(
+                    self.limits
+                        .iter()
+                        .flat_map(|c| c.iter().filter(near).map(|p| p.1)),
+                )
                 .chain([self.target]),
         )
         .unwrap_or((0.0, 1.0));
@@ -444,12 +499,24 @@ impl Funnel {
             pts.sort_by(|a, b| a.0.total_cmp(&b.0));
             pts
         };
-        for (k, colour) in ["#0072b2", "#0072b2", "#d55e00", "#d55e00"].iter().enumerate() {
+        for (k, colour) in ["#0072b2", "#0072b2", "#d55e00", "#d55e00"]
+            .iter()
+            .enumerate()
+        {
             svg.polyline(&curve(&self.limits[k]), colour, r#" stroke-width="1.5""#);
-            svg.polyline(&curve(&self.adjusted[k]), colour, r#" stroke-width="1.2" stroke-dasharray="5 3""#);
+            svg.polyline(
+                &curve(&self.adjusted[k]),
+                colour,
+                r#" stroke-width="1.2" stroke-dasharray="5 3""#,
+            );
         }
         let ty = y.map(self.target);
-        svg.line((area.left, ty), (area.right, ty), "#222", r#" stroke-width="1.2""#);
+        svg.line(
+            (area.left, ty),
+            (area.right, ty),
+            "#222",
+            r#" stroke-width="1.2""#,
+        );
         for p in &self.points {
             let colour = match p.beyond {
                 2 => "#d55e00",
@@ -460,7 +527,13 @@ impl Funnel {
             let tip = format!("{}: {} (denominator {})", p.label, fmt(p.y), fmt(p.x));
             svg.circle(pos, 5.0, colour, &tip);
             if p.beyond > 0 {
-                svg.text((pos.0 + 7.0, pos.1 - 6.0), "start", 11.0, r##" fill="#222""##, &p.label);
+                svg.text(
+                    (pos.0 + 7.0, pos.1 - 6.0),
+                    "start",
+                    11.0,
+                    r##" fill="#222""##,
+                    &p.label,
+                );
             }
         }
         svg.finish(&self.title)
@@ -506,10 +579,22 @@ impl Bands {
         area.x_axis(&mut svg, &x, &t, "% of placements");
         for (i, (label, counts)) in self.rows.iter().enumerate() {
             let py = area.top + row_h * i as f64 + 4.0;
-            svg.text((area.left - 8.0, py + 15.0), "end", 12.0, r##" fill="#222""##, label);
+            svg.text(
+                (area.left - 8.0, py + 15.0),
+                "end",
+                12.0,
+                r##" fill="#222""##,
+                label,
+            );
             let total: f64 = counts.iter().filter(|c| c.is_finite()).sum();
             if total <= 0.0 {
-                svg.text((area.left + 4.0, py + 15.0), "start", 11.0, r##" fill="#555""##, "no placements");
+                svg.text(
+                    (area.left + 4.0, py + 15.0),
+                    "start",
+                    11.0,
+                    r##" fill="#555""##,
+                    "no placements",
+                );
                 continue;
             }
             let mut at = 0.0;
@@ -519,10 +604,21 @@ impl Bands {
                 }
                 let share = 100.0 * n / total;
                 let tip = format!("{label}, {}: {} ({:.1}%)", self.bands[k], fmt(n), share);
-                svg.rect((x.map(at), py), (x.map(at + share) - x.map(at), row_h - 8.0), &band_colour(k, self.bands.len()), &tip);
+                svg.rect(
+                    (x.map(at), py),
+                    (x.map(at + share) - x.map(at), row_h - 8.0),
+                    &band_colour(k, self.bands.len()),
+                    &tip,
+                );
                 at += share;
             }
-            svg.text((area.right + 6.0, py + 15.0), "start", 11.0, r##" fill="#555""##, &format!("n = {}", fmt(total)));
+            svg.text(
+                (area.right + 6.0, py + 15.0),
+                "start",
+                11.0,
+                r##" fill="#555""##,
+                &format!("n = {}", fmt(total)),
+            );
         }
         svg.finish(&self.title)
     }
@@ -533,7 +629,11 @@ fn band_colour(i: usize, n: usize) -> String {
     const RAMP: [&str; 8] = [
         "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#fdae6b", "#f16913", "#d94801", "#8c2d04",
     ];
-    let k = if n <= 1 { 0 } else { i * (RAMP.len() - 1) / (n - 1) };
+    let k = if n <= 1 {
+        0
+    } else {
+        i * (RAMP.len() - 1) / (n - 1)
+    };
     RAMP[k.min(RAMP.len() - 1)].to_owned()
 }
 
@@ -562,9 +662,11 @@ impl Survival {
             right: WIDTH - 30.0,
             bottom: height - 86.0,
         };
-        let t_max = self.steps.last().map_or(1.0, |s| s[0]).max(
-            self.at_risk.last().map_or(0.0, |a| a.0),
-        );
+        let t_max = self
+            .steps
+            .last()
+            .map_or(1.0, |s| s[0])
+            .max(self.at_risk.last().map_or(0.0, |a| a.0));
         let (xt, xdom) = ticks(0.0, t_max, 8);
         let x = Scale::new(xdom, (area.left, area.right));
         let y = Scale::new((0.0, 1.0), (area.bottom, area.top));
@@ -583,16 +685,36 @@ impl Survival {
             pts
         };
         let (lower, upper) = (stepped(2), stepped(3));
-        if lower.iter().chain(&upper).all(|(a, b)| a.is_finite() && b.is_finite()) {
-            let band: Vec<(f64, f64)> = upper.iter().copied().chain(lower.iter().rev().copied()).collect();
+        if lower
+            .iter()
+            .chain(&upper)
+            .all(|(a, b)| a.is_finite() && b.is_finite())
+        {
+            let band: Vec<(f64, f64)> = upper
+                .iter()
+                .copied()
+                .chain(lower.iter().rev().copied())
+                .collect();
             svg.polygon(&band, "#0072b2", r#" fill-opacity="0.18""#);
         }
         svg.polyline(&stepped(1), "#0072b2", r#" stroke-width="2""#);
         // Number at risk under the axis.
         let row = area.bottom + 52.0;
-        svg.text((area.left - 8.0, row), "end", 11.0, r##" fill="#333""##, "at risk");
+        svg.text(
+            (area.left - 8.0, row),
+            "end",
+            11.0,
+            r##" fill="#333""##,
+            "at risk",
+        );
         for (t, n) in &self.at_risk {
-            svg.text((x.map(*t), row), "middle", 11.0, r##" fill="#333""##, &n.to_string());
+            svg.text(
+                (x.map(*t), row),
+                "middle",
+                11.0,
+                r##" fill="#333""##,
+                &n.to_string(),
+            );
         }
         area.x_title(&mut svg, &self.x_label, 74.0);
         svg.finish(&self.title)
@@ -648,17 +770,32 @@ impl Heatmap {
             svg.text((left - 8.0, py + 18.0), "end", 12.0, r##" fill="#222""##, r);
             for (j, v) in self.values[i].iter().enumerate() {
                 let px = left + col_w * j as f64;
-                let share = if max > 0.0 && v.is_finite() { v / max } else { 0.0 };
+                let share = if max > 0.0 && v.is_finite() {
+                    v / max
+                } else {
+                    0.0
+                };
                 let fill = if share > 0.0 {
                     format!("rgba(0,114,178,{:.2})", 0.08 + 0.92 * share)
                 } else {
                     "#f7f7f7".to_owned()
                 };
                 let tip = format!("{r} to {}: {} {}", self.cols[j], fmt(*v), self.unit);
-                svg.rect((px + 1.0, py + 1.0), (col_w - 2.0, row_h - 2.0), &fill, &tip);
+                svg.rect(
+                    (px + 1.0, py + 1.0),
+                    (col_w - 2.0, row_h - 2.0),
+                    &fill,
+                    &tip,
+                );
                 if share > 0.0 {
                     let ink = if share > 0.55 { "#fff" } else { "#111" };
-                    svg.text((px + col_w / 2.0, py + 18.0), "middle", 10.0, &format!(r#" fill="{ink}""#), &fmt(*v));
+                    svg.text(
+                        (px + col_w / 2.0, py + 18.0),
+                        "middle",
+                        10.0,
+                        &format!(r#" fill="{ink}""#),
+                        &fmt(*v),
+                    );
                 }
             }
         }
@@ -702,7 +839,13 @@ impl Sii {
             right: WIDTH - 24.0,
             bottom: height - 48.0,
         };
-        svg.text((area.left, 18.0), "start", 12.0, r##" fill="#222""##, &self.annotation);
+        svg.text(
+            (area.left, 18.0),
+            "start",
+            12.0,
+            r##" fill="#222""##,
+            &self.annotation,
+        );
         let (lo, hi) = extent(
             self.points
                 .iter()
@@ -717,9 +860,19 @@ impl Sii {
         area.baseline(&mut svg);
         for p in &self.points {
             let px = x.map(p.rank);
-            svg.text((px, area.bottom + 15.0), "middle", 11.0, r##" fill="#444""##, &p.label);
+            svg.text(
+                (px, area.bottom + 15.0),
+                "middle",
+                11.0,
+                r##" fill="#444""##,
+                &p.label,
+            );
         }
-        area.x_title(&mut svg, "groups by rank (ridit), most deprived first", 34.0);
+        area.x_title(
+            &mut svg,
+            "groups by rank (ridit), most deprived first",
+            34.0,
+        );
         svg.line(
             (x.map(0.0), y.map(self.line.0)),
             (x.map(1.0), y.map(self.line.1)),
@@ -730,7 +883,12 @@ impl Sii {
             let px = x.map(p.rank);
             let [v, l, u] = p.value;
             if l.is_finite() && u.is_finite() {
-                svg.line((px, y.map(l)), (px, y.map(u)), PALETTE[0], r#" stroke-width="2""#);
+                svg.line(
+                    (px, y.map(l)),
+                    (px, y.map(u)),
+                    PALETTE[0],
+                    r#" stroke-width="2""#,
+                );
             }
             let tip = format!("{}: {} ({} to {})", p.label, fmt(v), fmt(l), fmt(u));
             svg.circle((px, y.map(v)), 4.5, PALETTE[0], &tip);

@@ -14,8 +14,18 @@ fn variation_parts(icon: &str) -> (&'static str, &'static str, i8, &'static str)
         "improvement_low" => (mdc::IMPROVEMENT, "L", -1, "special cause improvement (low)"),
         "concern_high" => (mdc::CONCERN, "H", 1, "special cause concern (high)"),
         "concern_low" => (mdc::CONCERN, "L", -1, "special cause concern (low)"),
-        "neutral_high" => (mdc::NEUTRAL, "H", 1, "special cause, neither better nor worse (high)"),
-        "neutral_low" => (mdc::NEUTRAL, "L", -1, "special cause, neither better nor worse (low)"),
+        "neutral_high" => (
+            mdc::NEUTRAL,
+            "H",
+            1,
+            "special cause, neither better nor worse (high)",
+        ),
+        "neutral_low" => (
+            mdc::NEUTRAL,
+            "L",
+            -1,
+            "special cause, neither better nor worse (low)",
+        ),
         _ => (mdc::COMMON, "", 0, "common cause variation"),
     }
 }
@@ -25,12 +35,19 @@ pub fn variation(icon: &str, (x, y): (f64, f64), r: f64) -> String {
     let (colour, letter, dir, words) = variation_parts(icon);
     let mut out = ring(x, y, r, colour, &format!("Variation: {words}"));
     // Seven dots across the middle; the last three step away from the line when special.
-    let base = y + if dir == 0 { 0.0 } else { f64::from(dir) * 0.22 * r };
+    let base = y + if dir == 0 {
+        0.0
+    } else {
+        f64::from(dir) * 0.22 * r
+    };
     for k in 0..7 {
         let px = x - 0.62 * r + k as f64 * 0.207 * r;
         let wobble = if k % 2 == 0 { -0.06 } else { 0.06 } * r;
         let (py, fill) = if dir != 0 && k >= 4 {
-            (base - f64::from(dir) * (0.16 + 0.14 * (k - 4) as f64) * r, colour)
+            (
+                base - f64::from(dir) * (0.16 + 0.14 * (k - 4) as f64) * r,
+                colour,
+            )
         } else {
             (base + wobble, mdc::COMMON)
         };
@@ -54,8 +71,16 @@ pub fn variation(icon: &str, (x, y): (f64, f64), r: f64) -> String {
 /// The assurance icon `icon` (`consistent_pass`, `consistent_fail`, `inconsistent`).
 pub fn assurance(icon: &str, (x, y): (f64, f64), r: f64) -> String {
     let (colour, letter, words) = match icon {
-        "consistent_pass" => (mdc::IMPROVEMENT, "P", "the process will consistently pass the target"),
-        "consistent_fail" => (mdc::CONCERN, "F", "the process will consistently fail the target"),
+        "consistent_pass" => (
+            mdc::IMPROVEMENT,
+            "P",
+            "the process will consistently pass the target",
+        ),
+        "consistent_fail" => (
+            mdc::CONCERN,
+            "F",
+            "the process will consistently fail the target",
+        ),
         _ => (mdc::COMMON, "?", "the process will hit and miss the target"),
     };
     let mut out = ring(x, y, r, colour, &format!("Assurance: {words}"));

@@ -77,7 +77,10 @@ impl Svg {
             .split(|(x, y)| !x.is_finite() || !y.is_finite())
             .filter(|r| r.len() > 1)
         {
-            let pts: Vec<String> = run.iter().map(|(x, y)| format!("{},{}", c(*x), c(*y))).collect();
+            let pts: Vec<String> = run
+                .iter()
+                .map(|(x, y)| format!("{},{}", c(*x), c(*y)))
+                .collect();
             let _ = write!(
                 self.body,
                 r#"<polyline points="{}" fill="none" stroke="{stroke}"{style}/>"#,
@@ -91,7 +94,10 @@ impl Svg {
         if points.len() < 3 {
             return;
         }
-        let pts: Vec<String> = points.iter().map(|(x, y)| format!("{},{}", c(*x), c(*y))).collect();
+        let pts: Vec<String> = points
+            .iter()
+            .map(|(x, y)| format!("{},{}", c(*x), c(*y)))
+            .collect();
         let _ = write!(
             self.body,
             r#"<polygon points="{}" fill="{fill}"{style}/>"#,
@@ -187,7 +193,6 @@ impl Scale {
     pub fn map(&self, v: f64) -> f64 {
         self.r0 + (v - self.d0) / (self.d1 - self.d0) * (self.r1 - self.r0)
     }
-
 }
 
 /// Lowest and highest finite value of `values` (`None` when there is none).
@@ -204,7 +209,10 @@ pub fn extent(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
 /// About `n` round tick values covering `[lo, hi]`, and the domain widened to the outer ticks.
 pub fn ticks(lo: f64, hi: f64, n: usize) -> (Vec<f64>, (f64, f64)) {
     let (lo, hi) = if hi - lo < 1e-12 {
-        (lo - 1.0_f64.max(lo.abs() * 0.1), hi + 1.0_f64.max(hi.abs() * 0.1))
+        (
+            lo - 1.0_f64.max(lo.abs() * 0.1),
+            hi + 1.0_f64.max(hi.abs() * 0.1),
+        )
     } else {
         (lo, hi)
     };
@@ -238,7 +246,9 @@ pub fn tick_label(v: f64, step: f64) -> String {
 /// "1234567.5" → "1 234 567.5".
 fn group_thousands(s: &str) -> String {
     let (sign, rest) = s.strip_prefix('-').map_or(("", s), |r| ("-", r));
-    let (int, frac) = rest.split_once('.').map_or((rest, None), |(i, f)| (i, Some(f)));
+    let (int, frac) = rest
+        .split_once('.')
+        .map_or((rest, None), |(i, f)| (i, Some(f)));
     if int.len() <= 4 {
         return s.to_owned();
     }
@@ -270,7 +280,11 @@ pub struct Area {
 impl Area {
     /// Horizontal gridlines and labels at `ticks` of `y`, and the y axis title.
     pub fn y_axis(&self, svg: &mut Svg, y: &Scale, ticks: &[f64], title: &str) {
-        let step = if ticks.len() > 1 { ticks[1] - ticks[0] } else { 1.0 };
+        let step = if ticks.len() > 1 {
+            ticks[1] - ticks[0]
+        } else {
+            1.0
+        };
         for &t in ticks {
             let py = y.map(t);
             svg.line((self.left, py), (self.right, py), "#e3e3e3", "");
@@ -295,7 +309,11 @@ impl Area {
 
     /// Vertical gridlines and labels at `ticks` of `x`, and the x axis title.
     pub fn x_axis(&self, svg: &mut Svg, x: &Scale, ticks: &[f64], title: &str) {
-        let step = if ticks.len() > 1 { ticks[1] - ticks[0] } else { 1.0 };
+        let step = if ticks.len() > 1 {
+            ticks[1] - ticks[0]
+        } else {
+            1.0
+        };
         for &t in ticks {
             let px = x.map(t);
             svg.line((px, self.top), (px, self.bottom), "#e3e3e3", "");
@@ -328,7 +346,10 @@ impl Area {
         if labels.is_empty() {
             return;
         }
-        let widest = labels.iter().map(|l| text_width(l, 11.0)).fold(0.0, f64::max);
+        let widest = labels
+            .iter()
+            .map(|l| text_width(l, 11.0))
+            .fold(0.0, f64::max);
         let room = (self.right - self.left) / labels.len() as f64;
         let every = ((widest + 8.0) / room).ceil().max(1.0) as usize;
         // Keep the last label: the latest period is the one people look for.
@@ -337,14 +358,25 @@ impl Area {
             if (last - i) % every == 0 {
                 let px = x.map(i as f64);
                 svg.line((px, self.bottom), (px, self.bottom + 4.0), "#999", "");
-                svg.text((px, self.bottom + 16.0), "middle", 11.0, r##" fill="#444""##, l);
+                svg.text(
+                    (px, self.bottom + 16.0),
+                    "middle",
+                    11.0,
+                    r##" fill="#444""##,
+                    l,
+                );
             }
         }
     }
 
     /// The frame's bottom line.
     pub fn baseline(&self, svg: &mut Svg) {
-        svg.line((self.left, self.bottom), (self.right, self.bottom), "#999", "");
+        svg.line(
+            (self.left, self.bottom),
+            (self.right, self.bottom),
+            "#999",
+            "",
+        );
     }
 }
 
@@ -353,7 +385,12 @@ pub fn legend(svg: &mut Svg, (x, y): (f64, f64), items: &[(String, String, bool)
     let mut at = x;
     for (label, colour, line) in items {
         if *line {
-            svg.line((at, y - 4.0), (at + 16.0, y - 4.0), colour, r#" stroke-width="2.5""#);
+            svg.line(
+                (at, y - 4.0),
+                (at + 16.0, y - 4.0),
+                colour,
+                r#" stroke-width="2.5""#,
+            );
         } else {
             svg.rect((at + 3.0, y - 10.0), (10.0, 10.0), colour, "");
         }

@@ -211,10 +211,16 @@ pub fn sii(groups: &[Subgroup], opts: &SiiOptions) -> Result<SiiResult> {
 /// draws from stream i of the seed, so the results do not depend on the number of threads.
 pub fn sii_batch(tables: &[Vec<Subgroup>], opts: &SiiOptions) -> Vec<Result<SiiResult>> {
     let token = crate::cancel::current();
+    // Progress by table (each table's own simulation then stays silent).
+    let progress = crate::cancel::Progress::start(tables.len() as u64);
     tables
         .par_iter()
         .enumerate()
-        .map(|(i, t)| crate::cancel::scope_opt(token.as_ref(), || sii_stream(t, opts, i as u64)))
+        .map(|(i, t)| {
+            let r = crate::cancel::scope_opt(token.as_ref(), || sii_stream(t, opts, i as u64));
+            progress.advance(1);
+            r
+        })
         .collect()
 }
 
@@ -291,8 +297,13 @@ pub(crate) fn sii_stream(groups: &[Subgroup], opts: &SiiOptions, stream: u64) ->
     // replicates' ratios are finite and ordered.
     let mut rii_defined = true;
     let mut tick = crate::cancel::Ticker::new(1024);
+    let progress = crate::cancel::Progress::start(n as u64);
     for r in 0..n {
         tick.tick()?;
+        if r % 1024 == 1023 || r + 1 == n {
+            // Blocks of 1024 replicates, then the remainder.
+            progress.advance(r as u64 % 1024 + 1);
+        }
         for j in 0..g.len() {
             let d = t[j] + se[j] * rng.ziggurat_normal();
             draw[j] = if opts.transform { d } else { vt.back(d) };

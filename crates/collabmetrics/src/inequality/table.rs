@@ -240,24 +240,37 @@ pub fn measures_table(input: &Input, opts: &MeasuresTableOptions) -> Result<Tabl
         ..opts.options.clone()
     };
     check_favourable(opts, &heat)?;
+    let chosen = |t: &[Subgroup]| -> Vec<(usize, Measure)> {
+        match &opts.measures {
+            Some(ms) => ms.iter().copied().enumerate().collect(),
+            None => Measure::ALL
+                .iter()
+                .copied()
+                .enumerate()
+                .filter(|(_, m)| applies(*m, t.len(), &heat))
+                .collect(),
+        }
+    };
+    // Progress by measure of every by-group, so one table reports too and the fraction only
+    // grows (each measure's own simulation then stays silent: see `cancel::Progress`).
+    let units: usize = tables.iter().map(|t| chosen(t).len()).sum();
+    let progress = crate::cancel::Progress::start(units as u64);
+    let token = crate::cancel::current();
     let results: Vec<Vec<MeasureResult>> = tables
         .par_iter()
         .enumerate()
         .map(|(g, t)| {
-            let chosen: Vec<(usize, Measure)> = match &opts.measures {
-                Some(ms) => ms.iter().copied().enumerate().collect(),
-                None => Measure::ALL
-                    .iter()
-                    .copied()
-                    .enumerate()
-                    .filter(|(_, m)| applies(*m, t.len(), &heat))
-                    .collect(),
-            };
-            chosen
-                .into_iter()
-                .map(|(i, m)| heat_measure_stream(t, m, &heat, 64 * g as u64 + i as u64))
-                .collect::<Result<Vec<_>>>()
-                .map_err(|e| in_group(e, &groups, g, opts.by.is_empty()))
+            crate::cancel::scope_opt(token.as_ref(), || {
+                chosen(t)
+                    .into_iter()
+                    .map(|(i, m)| {
+                        let r = heat_measure_stream(t, m, &heat, 64 * g as u64 + i as u64);
+                        progress.advance(1);
+                        r
+                    })
+                    .collect::<Result<Vec<_>>>()
+                    .map_err(|e| in_group(e, &groups, g, opts.by.is_empty()))
+            })
         })
         .collect::<Result<_>>()?;
     let rows: Vec<u32> = results
