@@ -1,5 +1,6 @@
 """Type stubs of the compiled extension module (bindings/python)."""
 
+from collections.abc import Callable
 from typing import Any
 
 import pyarrow as pa
@@ -189,6 +190,7 @@ def inequality_measures_table(
     seed: int,
     counts: tuple[str, str, str, float | None] | None = None,
     multiplier: float = 1.0,
+    progress: Callable[[float], None] | None = None,
 ) -> pa.Table: ...
 def inequality_index(
     data: ArrowStreamExportable,
@@ -203,6 +205,7 @@ def inequality_bootstrap(
     reps: int,
     confidence: float,
     seed: int,
+    progress: Callable[[float], None] | None = None,
 ) -> tuple[float, float, float]: ...
 def inequality_lorenz(data: ArrowStreamExportable) -> tuple[list[float], list[float]]: ...
 def inequality_ridits(populations: list[float]) -> list[float]: ...
@@ -228,6 +231,7 @@ def transition_transfers(
     care_plans: ArrowStreamExportable | None,
     options: dict[str, Any],
     columns: dict[str, str],
+    progress: Callable[[float], None] | None = None,
 ) -> pa.Table: ...
 def transition_ageing_out(
     persons: ArrowStreamExportable,
@@ -236,6 +240,7 @@ def transition_ageing_out(
     care_plans: ArrowStreamExportable | None,
     options: dict[str, Any],
     columns: dict[str, str],
+    progress: Callable[[float], None] | None = None,
 ) -> pa.Table: ...
 def transition_summary(
     persons: ArrowStreamExportable,
@@ -244,6 +249,7 @@ def transition_summary(
     care_plans: ArrowStreamExportable | None,
     options: dict[str, Any],
     columns: dict[str, str],
+    progress: Callable[[float], None] | None = None,
 ) -> pa.Table: ...
 def transition_service_lines(
     persons: ArrowStreamExportable,
@@ -252,6 +258,7 @@ def transition_service_lines(
     care_plans: ArrowStreamExportable | None,
     options: dict[str, Any],
     columns: dict[str, str],
+    progress: Callable[[float], None] | None = None,
 ) -> pa.Table: ...
 def transition_time_to_contact(
     table: ArrowStreamExportable, method: str, confidence: float

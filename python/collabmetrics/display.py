@@ -117,14 +117,11 @@ class Shown:
         self.header, self.rows, self.numeric, self.caption = _layout(table, max_rows)
 
     def _text_lines(self) -> list[str]:
-        widths = [
-            max([len(h)] + [len(r[i]) for r in self.rows]) for i, h in enumerate(self.header)
-        ]
+        widths = [max([len(h)] + [len(r[i]) for r in self.rows]) for i, h in enumerate(self.header)]
 
         def line(cells: list[str]) -> str:
             return "  ".join(
-                c.rjust(w) if num else c.ljust(w)
-                for c, w, num in zip(cells, widths, self.numeric)
+                c.rjust(w) if num else c.ljust(w) for c, w, num in zip(cells, widths, self.numeric)
             ).rstrip()
 
         out = []
@@ -179,9 +176,7 @@ def _html_table(header: list[str], rows: list[list[str]], numeric: list[bool]) -
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _layout(
-    table: pa.Table, max_rows: int
-) -> tuple[list[str], list[list[str]], list[bool], str]:
+def _layout(table: pa.Table, max_rows: int) -> tuple[list[str], list[list[str]], list[bool], str]:
     """Header, formatted rows, which columns are numeric, and the caption."""
     names = table.column_names
     if table.num_rows > max_rows:
@@ -301,7 +296,7 @@ class Decomposition(dict):  # type: ignore[type-arg]
     displays as a table."""
 
     def _repr_html_(self) -> str:
-        rows = [
-            [part, _fmt(self.get(part), 6)] for part in ("total", "within", "between")
-        ] + [[f"group {g}", _fmt(v, 6)] for g, v in dict(self.get("groups", {})).items()]
+        rows = [[part, _fmt(self.get(part), 6)] for part in ("total", "within", "between")] + [
+            [f"group {g}", _fmt(v, 6)] for g, v in dict(self.get("groups", {})).items()
+        ]
         return _html_table(["part", "index"], rows, [False, True])

@@ -40,6 +40,7 @@ from ._frames import (
 from ._frames import (
     with_diagnostics as _with_diagnostics,
 )
+from ._progress import _checked, part, reporter
 from .display import Decomposition
 
 __all__ = [
@@ -104,6 +105,7 @@ def measures(
     count_multiplier: float | None = _COUNTS["multiplier"],
     multiplier: float = _M["multiplier"],
     with_diagnostics: bool = False,
+    progress: bool = False,
 ) -> Any:
     """Summary measures of inequality across subgroups, per by-group.
 
@@ -152,6 +154,9 @@ def measures(
         with_diagnostics: return ``(result, diagnostics(result))``; the result carries its
             diagnostics (rows without a population, rows without a standard error) anyway
             (:func:`collabmetrics.diagnostics`).
+        progress: show a progress bar (tqdm when installed) counting the measures of every
+            by-group; nothing is printed otherwise. Ctrl-C stops the computation either way
+            (``KeyboardInterrupt`` within a fraction of a second).
 
     On a non-ordered dimension up to 15 % of the subgroups may lack a population when a
     ``setting_average`` is given: they weigh nothing in the weighted measures and count in
@@ -181,34 +186,37 @@ def measures(
     )
     keys = group_names(by)
     counts = _counts(numerator, denominator, count_kind, count_multiplier)
-    tables = [
-        _native.inequality_measures_table(
-            table,
-            keys,
-            group,
-            value,
-            se,
-            lower,
-            upper,
-            population,
-            order,
-            chosen,
-            favourable,
-            reference,
-            scale,
-            setting_average,
-            rci_method,
-            sii_model,
-            value_type,
-            transform,
-            c,
-            reps,
-            seed,
-            counts,
-            multiplier,
-        )
-        for c in levels(confidence)
-    ]
+    cs = levels(confidence)
+    with reporter(progress, "inequality measures") as report:
+        tables = [
+            _native.inequality_measures_table(
+                table,
+                keys,
+                group,
+                value,
+                se,
+                lower,
+                upper,
+                population,
+                order,
+                chosen,
+                favourable,
+                reference,
+                scale,
+                setting_average,
+                rci_method,
+                sii_model,
+                value_type,
+                transform,
+                c,
+                reps,
+                seed,
+                counts,
+                multiplier,
+                part(report, k, len(cs)),
+            )
+            for k, c in enumerate(cs)
+        ]
     out = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
     return _with_diagnostics(from_arrow(out, kind, (frame,)), with_diagnostics)
 
@@ -258,6 +266,7 @@ def sii(
     count_kind: Literal["proportion", "rate"] = _COUNTS["kind"],
     count_multiplier: float | None = _COUNTS["multiplier"],
     with_diagnostics: bool = False,
+    progress: bool = False,
 ) -> Any:
     """PHE's slope and relative indices of inequality (``phe_sii``), per by-group.
 
@@ -306,6 +315,7 @@ def sii(
         count_kind=count_kind,
         count_multiplier=count_multiplier,
         with_diagnostics=with_diagnostics,
+        progress=progress,
     )
 
 
@@ -322,15 +332,20 @@ def _index(
     confidence: float,
     seed: int,
     corrected: bool = False,
+    progress: bool = False,
 ) -> Index:
     table = _table(values=values, weights=weights)
+    _checked(progress)
     if not interval:
         return _native.inequality_index(table, measure, parameter, corrected)
     if corrected:
         raise _native.invalid_argument(
             "corrected", "the bootstrap interval is for the uncorrected Gini"
         )
-    return _native.inequality_bootstrap(table, measure, parameter, reps, confidence, seed)
+    with reporter(progress, measure) as report:
+        return _native.inequality_bootstrap(
+            table, measure, parameter, reps, confidence, seed, report
+        )
 
 
 @overload
@@ -343,6 +358,7 @@ def gini(
     reps: int = ...,
     confidence: float = ...,
     seed: int = ...,
+    progress: bool = ...,
 ) -> float: ...
 @overload
 def gini(
@@ -354,6 +370,7 @@ def gini(
     reps: int = ...,
     confidence: float = ...,
     seed: int = ...,
+    progress: bool = ...,
 ) -> tuple[float, float, float]: ...
 def gini(
     values: Numbers,
@@ -364,6 +381,7 @@ def gini(
     reps: int = _BOOT["reps"],
     confidence: float = _BOOT["confidence"],
     seed: int = _BOOT["seed"],
+    progress: bool = False,
 ) -> Index:
     """Gini coefficient Σ_i Σ_j w_i w_j |y_i − y_j| / (2 (Σ w)² ȳ).
 
@@ -372,7 +390,8 @@ def gini(
     weights finite and > 0.
 
     With ``interval=True``: ``(value, lower, upper)``, the percentile bootstrap over ``reps``
-    resamples (at least 100) of the units with their weights, drawn from ``seed``. The same
+    resamples (at least 100) of the units with their weights, drawn from ``seed``;
+    ``progress=True`` shows a bar (tqdm when installed) counting the resamples. The same
     holds for :func:`theil`, :func:`mld`, :func:`atkinson`, :func:`ge` and
     :func:`share_ratio`.
 
@@ -385,7 +404,18 @@ def gini(
         >>> round(cm.inequality.gini([1, 2], weights=[3, 1]), 12)  # 2 · 3 · 1 · 1 / (2 · 4² · 1.25)
         0.15
     """
-    return _index("gini", values, weights, None, interval, reps, confidence, seed, corrected)
+    return _index(
+        "gini",
+        values,
+        weights,
+        None,
+        interval,
+        reps,
+        confidence,
+        seed,
+        corrected=corrected,
+        progress=progress,
+    )
 
 
 @overload
@@ -397,6 +427,7 @@ def theil(
     reps: int = ...,
     confidence: float = ...,
     seed: int = ...,
+    progress: bool = ...,
 ) -> float: ...
 @overload
 def theil(
@@ -407,6 +438,7 @@ def theil(
     reps: int = ...,
     confidence: float = ...,
     seed: int = ...,
+    progress: bool = ...,
 ) -> tuple[float, float, float]: ...
 def theil(
     values: Numbers,
@@ -416,6 +448,7 @@ def theil(
     reps: int = _BOOT["reps"],
     confidence: float = _BOOT["confidence"],
     seed: int = _BOOT["seed"],
+    progress: bool = False,
 ) -> Index:
     """Theil T = Σ w_i (y_i/ȳ) ln(y_i/ȳ) / Σ w_i (0 · ln 0 = 0; zeros allowed).
 
@@ -424,7 +457,9 @@ def theil(
         >>> round(cm.inequality.theil([0, 0, 0, 1]), 12)  # one holds everything: ln 4
         1.386294361120
     """
-    return _index("theil", values, weights, None, interval, reps, confidence, seed)
+    return _index(
+        "theil", values, weights, None, interval, reps, confidence, seed, progress=progress
+    )
 
 
 @overload
@@ -436,6 +471,7 @@ def mld(
     reps: int = ...,
     confidence: float = ...,
     seed: int = ...,
+    progress: bool = ...,
 ) -> float: ...
 @overload
 def mld(
@@ -446,6 +482,7 @@ def mld(
     reps: int = ...,
     confidence: float = ...,
     seed: int = ...,
+    progress: bool = ...,
 ) -> tuple[float, float, float]: ...
 def mld(
     values: Numbers,
@@ -455,6 +492,7 @@ def mld(
     reps: int = _BOOT["reps"],
     confidence: float = _BOOT["confidence"],
     seed: int = _BOOT["seed"],
+    progress: bool = False,
 ) -> Index:
     """Mean log deviation (Theil L) = Σ w_i ln(ȳ/y_i) / Σ w_i; values must be > 0.
 
@@ -463,7 +501,7 @@ def mld(
         >>> round(cm.inequality.mld([1, 4]), 12)  # ln(arithmetic mean / geometric mean) = ln(1.25)
         0.223143551314
     """
-    return _index("mld", values, weights, None, interval, reps, confidence, seed)
+    return _index("mld", values, weights, None, interval, reps, confidence, seed, progress=progress)
 
 
 @overload
@@ -476,6 +514,7 @@ def atkinson(
     reps: int = ...,
     confidence: float = ...,
     seed: int = ...,
+    progress: bool = ...,
 ) -> float: ...
 @overload
 def atkinson(
@@ -487,6 +526,7 @@ def atkinson(
     reps: int = ...,
     confidence: float = ...,
     seed: int = ...,
+    progress: bool = ...,
 ) -> tuple[float, float, float]: ...
 def atkinson(
     values: Numbers,
@@ -497,6 +537,7 @@ def atkinson(
     reps: int = _BOOT["reps"],
     confidence: float = _BOOT["confidence"],
     seed: int = _BOOT["seed"],
+    progress: bool = False,
 ) -> Index:
     """Atkinson(ε) = 1 − EDE / ȳ, EDE = (Σ w_i y_i^(1−ε) / Σ w_i)^(1/(1−ε)) (PySAL's).
 
@@ -509,7 +550,9 @@ def atkinson(
         >>> round(cm.inequality.atkinson([1, 4], 0.5), 12)  # 1 − ((√1 + √4) / 2)² / 2.5
         0.1
     """
-    return _index("atkinson", values, weights, epsilon, interval, reps, confidence, seed)
+    return _index(
+        "atkinson", values, weights, epsilon, interval, reps, confidence, seed, progress=progress
+    )
 
 
 @overload
@@ -522,6 +565,7 @@ def ge(
     reps: int = ...,
     confidence: float = ...,
     seed: int = ...,
+    progress: bool = ...,
 ) -> float: ...
 @overload
 def ge(
@@ -533,6 +577,7 @@ def ge(
     reps: int = ...,
     confidence: float = ...,
     seed: int = ...,
+    progress: bool = ...,
 ) -> tuple[float, float, float]: ...
 def ge(
     values: Numbers,
@@ -543,6 +588,7 @@ def ge(
     reps: int = _BOOT["reps"],
     confidence: float = _BOOT["confidence"],
     seed: int = _BOOT["seed"],
+    progress: bool = False,
 ) -> Index:
     """Generalised entropy GE(α) = (Σ w_i ((y_i/ȳ)^α − 1) / Σ w_i) / (α(α − 1)).
 
@@ -554,7 +600,7 @@ def ge(
         >>> round(cm.inequality.ge([1, 3], 2), 12)  # variance 1 / mean² 4 / 2
         0.125
     """
-    return _index("ge", values, weights, alpha, interval, reps, confidence, seed)
+    return _index("ge", values, weights, alpha, interval, reps, confidence, seed, progress=progress)
 
 
 @overload
@@ -567,6 +613,7 @@ def share_ratio(
     reps: int = ...,
     confidence: float = ...,
     seed: int = ...,
+    progress: bool = ...,
 ) -> float: ...
 @overload
 def share_ratio(
@@ -578,6 +625,7 @@ def share_ratio(
     reps: int = ...,
     confidence: float = ...,
     seed: int = ...,
+    progress: bool = ...,
 ) -> tuple[float, float, float]: ...
 def share_ratio(
     values: Numbers,
@@ -588,6 +636,7 @@ def share_ratio(
     reps: int = _BOOT["reps"],
     confidence: float = _BOOT["confidence"],
     seed: int = _BOOT["seed"],
+    progress: bool = False,
 ) -> Index:
     """Quantile share ratio: the top ``share`` of the population's share of the total over
     the bottom ``share``'s (0.2: the 80/20 ratio; 0.1: 90/10), read off the Lorenz curve.
@@ -597,7 +646,9 @@ def share_ratio(
         >>> cm.inequality.share_ratio([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])  # (9 + 10) / (1 + 2)
         6.333333333333...
     """
-    return _index("share_ratio", values, weights, share, interval, reps, confidence, seed)
+    return _index(
+        "share_ratio", values, weights, share, interval, reps, confidence, seed, progress=progress
+    )
 
 
 def lorenz(

@@ -226,8 +226,7 @@ def _assurance_icon(ax: Axes, icon: str) -> None:
     }.get(icon, (MDC_COLOURS["common_cause"], "?"))
     _icon_ring(ax, colour, f"assurance: {icon}")
     ax.plot([-0.6, 0.6], [-0.45, -0.45], color=MDC_COLOURS["target"], linewidth=1.5)
-    ax.text(0, 0.1, letter, ha="center", va="center", fontsize=14, fontweight="bold",
-            color=colour)
+    ax.text(0, 0.1, letter, ha="center", va="center", fontsize=14, fontweight="bold", color=colour)
 
 
 def spc(
@@ -281,11 +280,22 @@ def spc(
         x = dates[s:e]
         lo2, hi2 = _floats(seg, "lpl_2sigma"), _floats(seg, "upl_2sigma")
         ax.fill_between(x, lo2, hi2, color="#f0f0f0", zorder=0, label="2σ band" if k == 0 else None)
-        ax.plot(x, _floats(seg, "mean"), color=MDC_COLOURS["mean_line"], linewidth=1.2,
-                label="mean" if k == 0 else None)
+        ax.plot(
+            x,
+            _floats(seg, "mean"),
+            color=MDC_COLOURS["mean_line"],
+            linewidth=1.2,
+            label="mean" if k == 0 else None,
+        )
         for limit in ("lpl", "upl"):
-            ax.plot(x, _floats(seg, limit), color=MDC_COLOURS["limits"], linestyle="--",
-                    linewidth=1.2, label="process limits" if (k == 0 and limit == "lpl") else None)
+            ax.plot(
+                x,
+                _floats(seg, limit),
+                color=MDC_COLOURS["limits"],
+                linestyle="--",
+                linewidth=1.2,
+                label="process limits" if (k == 0 and limit == "lpl") else None,
+            )
     if "target" in table.column_names:
         targets = [t for t in _floats(table, "target") if not math.isnan(t)]
         if targets:
@@ -340,11 +350,11 @@ def _curves(limits: pa.Table) -> dict[str, tuple[list[float], list[float]]]:
         return out
     _native.check_columns(limits, ["denominator", *_LIMITS], "limits")
     t = limits.sort_by("denominator")
-    x = _floats(t, "denominator")
+    xs = _floats(t, "denominator")
     for key in _LIMITS:
-        out[key] = (x, _floats(t, key))
+        out[key] = (xs, _floats(t, key))
         if f"od_{key}" in names:
-            out[f"od_{key}"] = (x, _floats(t, f"od_{key}"))
+            out[f"od_{key}"] = (xs, _floats(t, f"od_{key}"))
     return out
 
 
@@ -399,8 +409,14 @@ def funnel(
             ax.plot(cx, cy, color=colour, linewidth=1.4, label=label)
             if adjusted and f"od_{side}{key}" in curves:
                 ox, oy = curves[f"od_{side}{key}"]
-                ax.plot(ox, oy, color=colour, linewidth=1.2, linestyle="--",
-                        label=f"{level}% limits, overdispersion-adjusted" if side == "lcl" else None)
+                ax.plot(
+                    ox,
+                    oy,
+                    color=colour,
+                    linewidth=1.2,
+                    linestyle="--",
+                    label=f"{level}% limits, overdispersion-adjusted" if side == "lcl" else None,
+                )
     target = next((t for t in _floats(table, "target") if not math.isnan(t)), math.nan)
     ax.axhline(target, color="#222222", linewidth=1.0, label="target")
     colours = [FUNNEL_COLOURS["99.8"] if o else "#7f7f7f" for o in outlier]
@@ -409,8 +425,7 @@ def funnel(
         units = table.column("unit").to_pylist()
         for xi, yi, u, o in zip(x, y, units, outlier):
             if o:
-                ax.annotate(str(u), (xi, yi), xytext=(5, 5), textcoords="offset points",
-                            fontsize=9)
+                ax.annotate(str(u), (xi, yi), xytext=(5, 5), textcoords="offset points", fontsize=9)
     ax.set_xlabel("denominator")
     ax.set_ylabel("value")
     ax.set_title(title if title is not None else "Funnel plot")
@@ -479,8 +494,7 @@ def survival(
 
     ax.text(-0.06, -0.25, "at risk", transform=ax.transAxes, ha="right", fontsize=9)
     for t in at_risk:
-        ax.text(t, -0.25, str(at(t)), transform=ax.get_xaxis_transform(), ha="center",
-                fontsize=9)
+        ax.text(t, -0.25, str(at(t)), transform=ax.get_xaxis_transform(), ha="center", fontsize=9)
     return ax
 
 
@@ -547,12 +561,25 @@ def sii(
     if lower is not None and upper is not None:
         lo = [v * scale for v in _floats(g, lower)]
         hi = [v * scale for v in _floats(g, upper)]
-        ax.errorbar(ridits, ys, yerr=[[y - a for y, a in zip(ys, lo)], [b - y for y, b in zip(ys, hi)]],
-                    fmt="none", ecolor="#0072b2", elinewidth=1.5)
+        ax.errorbar(
+            ridits,
+            ys,
+            yerr=[[y - a for y, a in zip(ys, lo)], [b - y for y, b in zip(ys, hi)]],
+            fmt="none",
+            ecolor="#0072b2",
+            elinewidth=1.5,
+        )
     ax.scatter(ridits, ys, color="#0072b2", zorder=3, label=value)
     for x, label in zip(ridits, g.column(order).to_pylist()):
-        ax.annotate(str(label), (x, 0), xycoords=("data", "axes fraction"), xytext=(0, -14),
-                    textcoords="offset points", ha="center", fontsize=8)
+        ax.annotate(
+            str(label),
+            (x, 0),
+            xycoords=("data", "axes fraction"),
+            xytext=(0, -14),
+            textcoords="offset points",
+            ha="center",
+            fontsize=8,
+        )
     ax.set_xlim(0, 1)
     ax.set_xticks([])
     ax.set_xlabel(f"{order}, by rank (ridit): most disadvantaged first", labelpad=16)
@@ -588,9 +615,7 @@ def lorenz(
     from . import inequality
 
     given = (
-        isinstance(curve, tuple)
-        and len(curve) == 2
-        and all(hasattr(c, "__len__") for c in curve)
+        isinstance(curve, tuple) and len(curve) == 2 and all(hasattr(c, "__len__") for c in curve)
     )
     if given:
         p, v = (list(map(float, c)) for c in curve)
@@ -647,7 +672,11 @@ def oap_trend(
     table = _table(measures, ("period_end", value), "measures")
     by = _by_columns(table)
     ax = _axes(ax)
-    keys = [tuple(r) for r in zip(*(table.column(b).to_pylist() for b in by))] if by else [()] * table.num_rows
+    keys = (
+        [tuple(r) for r in zip(*(table.column(b).to_pylist() for b in by))]
+        if by
+        else [()] * table.num_rows
+    )
     ends = table.column("period_end").to_pylist()
     ys = _floats(table, value)
     groups: dict[tuple[Any, ...], list[int]] = {}
@@ -655,8 +684,14 @@ def oap_trend(
         groups.setdefault(k, []).append(i)
     for k, rows in groups.items():
         rows = sorted(rows, key=lambda i: ends[i])
-        ax.plot([ends[i] for i in rows], [ys[i] for i in rows], marker="o", markersize=3,
-                linewidth=1.8, label=_label(k) or "all")
+        ax.plot(
+            [ends[i] for i in rows],
+            [ys[i] for i in rows],
+            marker="o",
+            markersize=3,
+            linewidth=1.8,
+            label=_label(k) or "all",
+        )
     ax.set_ylabel(value.replace("_", " "))
     ax.set_xlabel("period ending")
     ax.tick_params(axis="x", labelrotation=30)
@@ -710,12 +745,24 @@ def distance(
         last = pc.max(table.column("period_end"))
         table = table.filter(pc.equal(table.column("period_end"), last))
     own = set(bands) | {
-        "count", "mean", "median", "median_lower", "median_upper", "p90", "max",
-        "count_beyond", "share_beyond", "share_lower", "share_upper", "confidence",
+        "count",
+        "mean",
+        "median",
+        "median_lower",
+        "median_upper",
+        "p90",
+        "max",
+        "count_beyond",
+        "share_beyond",
+        "share_lower",
+        "share_upper",
+        "confidence",
     }
-    by = _by_columns(table) if "period_start" in table.column_names else [
-        n for n in table.column_names if n not in own
-    ]
+    by = (
+        _by_columns(table)
+        if "period_start" in table.column_names
+        else [n for n in table.column_names if n not in own]
+    )
     labels = (
         [_label(r) for r in zip(*(table.column(b).to_pylist() for b in by))]
         if by
@@ -728,8 +775,9 @@ def distance(
     totals = [sum(col[i] for col in counts) for i in range(table.num_rows)]
     for k, b in enumerate(bands):
         share = [100.0 * c / t if t else 0.0 for c, t in zip(counts[k], totals)]
-        ax.barh(labels, share, left=left, color=ramp(k / max(len(bands) - 1, 1)),
-                label=_band_label(b))
+        ax.barh(
+            labels, share, left=left, color=ramp(k / max(len(bands) - 1, 1)), label=_band_label(b)
+        )
         left = [a + s for a, s in zip(left, share)]
     ax.set_xlim(0, 100)
     ax.set_xlabel("% of placements")
@@ -789,7 +837,7 @@ def flows(
         cell[(a, b)] = cell.get((a, b), 0.0) + (0.0 if math.isnan(v) else v)
     row_keys = sorted({a for a in rows_}, key=str)
     totals: dict[Any, float] = {}
-    for (a, b), v in cell.items():
+    for (_a, b), v in cell.items():
         totals[b] = totals.get(b, 0.0) + v
     col_keys = sorted(totals, key=lambda b: (-totals[b], str(b)))
     grid = [[cell.get((a, b), 0.0) for b in col_keys] for a in row_keys]
@@ -799,8 +847,15 @@ def flows(
     for i, r in enumerate(grid):
         for j, v in enumerate(r):
             if v:
-                ax.text(j, i, f"{v:,.0f}", ha="center", va="center", fontsize=8,
-                        color="white" if v > 0.55 * top else "black")
+                ax.text(
+                    j,
+                    i,
+                    f"{v:,.0f}",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if v > 0.55 * top else "black",
+                )
     ax.set_xticks(range(len(col_keys)), [str(b) for b in col_keys], rotation=45, ha="right")
     ax.set_yticks(range(len(row_keys)), [str(a) for a in row_keys])
     ax.set_xlabel(receiving.replace("_", " "))

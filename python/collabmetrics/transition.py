@@ -58,6 +58,7 @@ from ._frames import number as _number
 from ._frames import (
     with_diagnostics as _with_diagnostics,
 )
+from ._progress import reporter
 from .disclosure import Rule, publish_table
 
 __all__ = [
@@ -170,16 +171,19 @@ def _run(
     with_diagnostics: bool,
     options: dict[str, Any],
     publish: bool | Rule | None = None,
+    progress: bool = False,
 ) -> Any:
     persons_table, kind = to_arrow(persons)
-    table = native(
-        persons_table,
-        to_arrow(referrals)[0],
-        to_arrow(contacts)[0],
-        None if care_plans is None else to_arrow(care_plans)[0],
-        options,
-        dict(columns or {}),
-    )
+    with reporter(progress, native.__name__.removeprefix("transition_")) as report:
+        table = native(
+            persons_table,
+            to_arrow(referrals)[0],
+            to_arrow(contacts)[0],
+            None if care_plans is None else to_arrow(care_plans)[0],
+            options,
+            dict(columns or {}),
+            report,
+        )
     return _with_diagnostics(
         from_arrow(publish_table(table, publish), kind, (persons, referrals, contacts, care_plans)),
         with_diagnostics,
@@ -227,6 +231,9 @@ _ARGS = """
             diagnostics anyway (:func:`collabmetrics.diagnostics`), e.g.
             ``missing_date_of_birth``, ``invalid_attendance``, ``adult_referral_rejected``,
             ``unclassified_referral``, ``contact_after_data_end``.
+        progress: show a progress bar (tqdm when installed) while the tables are read and
+            each person is followed; nothing is printed otherwise. Ctrl-C stops the run either
+            way (``KeyboardInterrupt`` within a fraction of a second).
 
     Raises:
         InvalidArgumentError: a bad option (``argument`` names it).
@@ -265,6 +272,7 @@ def transfers(
     age_band_18_24: bool = _D["age_band_18_24"],
     columns: Mapping[str, str] | None = None,
     with_diagnostics: bool = False,
+    progress: bool = False,
 ) -> Any:
     """Cohort T (transfers, the headline): one row per member, so any number can be audited.
 
@@ -326,6 +334,7 @@ def transfers(
         columns,
         with_diagnostics,
         options,
+        progress=progress,
     )
 
 
@@ -358,6 +367,7 @@ def ageing_out(
     age_band_18_24: bool = _D["age_band_18_24"],
     columns: Mapping[str, str] | None = None,
     with_diagnostics: bool = False,
+    progress: bool = False,
 ) -> Any:
     """Cohort B (ageing out at the boundary, the TRACK population): one row per member.
 
@@ -403,6 +413,7 @@ def ageing_out(
         columns,
         with_diagnostics,
         options,
+        progress=progress,
     )
 
 
@@ -436,6 +447,7 @@ def summary(
     columns: Mapping[str, str] | None = None,
     with_diagnostics: bool = False,
     publish: bool | Rule | None = None,
+    progress: bool = False,
 ) -> Any:
     """Every metric of both cohorts per breakdown group.
 
@@ -486,6 +498,7 @@ def summary(
         with_diagnostics,
         options,
         publish,
+        progress,
     )
 
 
@@ -518,6 +531,7 @@ def service_lines(
     age_band_18_24: bool = _D["age_band_18_24"],
     columns: Mapping[str, str] | None = None,
     with_diagnostics: bool = False,
+    progress: bool = False,
 ) -> Any:
     """Each referral's service line and the rule that decided it, to audit the classification.
 
@@ -560,6 +574,7 @@ def service_lines(
         columns,
         with_diagnostics,
         options,
+        progress=progress,
     )
 
 

@@ -39,7 +39,9 @@ def test_prefixed_estimates_and_several_methods() -> None:
     assert "rate_started (lower to upper)" in s.header
     k = s.header.index("rate_started (lower to upper)")
     east = m.filter(pa.compute.equal(m["place"], "East Kent"))
-    v, lo, hi = (east[c][0].as_py() for c in ("rate_started", "rate_started_lower", "rate_started_upper"))
+    v, lo, hi = (
+        east[c][0].as_py() for c in ("rate_started", "rate_started_lower", "rate_started_upper")
+    )
     row = next(r for r in s.rows if r[0] == "East Kent")
     assert row[k] == f"{v:,.1f} ({lo:,.1f} to {hi:,.1f})"
     assert "rate_started_lower" not in s.header
@@ -53,10 +55,18 @@ def test_synthetic_data_say_so_and_so_do_their_results() -> None:
     s = cm.show(m)
     assert s.synthetic and "SYNTHETIC DATA" in s._repr_html_() and str(s).startswith("SYNTHETIC")
     # From pandas and polars results too.
-    assert cm.show(cm.oap.measures(t["placements"].to_pandas(), start="2024-01-01",
-                                   end="2024-03-31")).synthetic is False  # pandas lost the flag
-    pm = cm.spc.xmr(pl.from_arrow(m.select(["period_end", "bed_days", "place"])),
-                    value="bed_days", date="period_end", by="place")
+    assert (
+        cm.show(
+            cm.oap.measures(t["placements"].to_pandas(), start="2024-01-01", end="2024-03-31")
+        ).synthetic
+        is False
+    )  # pandas lost the flag
+    pm = cm.spc.xmr(
+        pl.from_arrow(m.select(["period_end", "bed_days", "place"])),
+        value="bed_days",
+        date="period_end",
+        by="place",
+    )
     assert isinstance(pm, pl.DataFrame)
     # An analyst's own frame carries no flag.
     assert not cm.show(cm.proportion([1], [2])).synthetic
@@ -91,8 +101,9 @@ def test_decompose_renders() -> None:
 
 def test_a_null_confidence_row_stays_visible() -> None:
     # T7's quartiles carry no level: the level column is kept when rows differ.
-    t = pa.table({"value": [1.0, 2.0], "lower": [0.5, 1.0], "upper": [1.5, 3.0],
-                  "confidence": [0.95, None]})
+    t = pa.table(
+        {"value": [1.0, 2.0], "lower": [0.5, 1.0], "upper": [1.5, 3.0], "confidence": [0.95, None]}
+    )
     s = cm.show(t)
     assert s.caption == "2 rows"
     assert s.header == ["value (lower to upper)", "confidence"]

@@ -64,7 +64,9 @@ def test_spc_draws_values_limits_and_mdc_colours() -> None:
     # the limits: hit and miss, "?").
     insets = ax.child_axes
     assert len(insets) == 2
-    rings = [p for a in insets for p in a.patches if p.get_label().startswith(("variation", "assurance"))]
+    rings = [
+        p for a in insets for p in a.patches if p.get_label().startswith(("variation", "assurance"))
+    ]
     assert [r.get_label() for r in rings] == ["variation: common_cause", "assurance: inconsistent"]
     assert [t.get_text() for t in insets[1].texts] == ["?"]
 
@@ -83,7 +85,11 @@ def test_spc_icons_show_special_cause_and_a_fail() -> None:
 
 def test_spc_of_several_series_needs_one_named() -> None:
     t = pa.table(
-        {"date": MONTHS * 2, "value": VIGNETTE + [v + 1 for v in VIGNETTE], "ward": ["a"] * 18 + ["b"] * 18}
+        {
+            "date": MONTHS * 2,
+            "value": VIGNETTE + [v + 1 for v in VIGNETTE],
+            "ward": ["a"] * 18 + ["b"] * 18,
+        }
     )
     points = cm.spc.xmr(t, by="ward")
     with pytest.raises(cm.InvalidArgumentError, match="several series"):
@@ -138,7 +144,9 @@ def test_funnel_draws_units_limits_and_names_outliers() -> None:
     assert points[:, 1].tolist() == [50.0, 60.0, 25.0]
     # Limits at the units' denominators, in denominator order, 95% then 99.8%, solid; the
     # adjusted ones dashed, drawn because they flag the outliers.
-    solid = [line for line in ax.lines if line.get_linestyle() == "-" and len(line.get_xdata()) == 3]
+    solid = [
+        line for line in ax.lines if line.get_linestyle() == "-" and len(line.get_xdata()) == 3
+    ]
     assert solid[0].get_xdata().tolist() == [100.0, 120.0, 150.0]
     assert solid[0].get_ydata().tolist() == [35.2, 36.1, 37.0]
     assert solid[3].get_ydata().tolist() == [60.4, 59.0, 57.6]
@@ -254,7 +262,7 @@ def test_distance_bars_are_band_shares() -> None:
     # Group a: 1, 1, 2, 1, 0, 1 of 6; group b: 2 of 2 under 25 km. Bars are drawn band by band.
     assert widths[0:2] == [round(100 / 6, 6), 100.0]  # under 25 km: a, b
     assert widths[4:6] == [round(200 / 6, 6), 0.0]  # 50-100 km
-    assert [t.get_text() for t in ax.get_legend().get_texts()][0] == "under 25 km"
+    assert ax.get_legend().get_texts()[0].get_text() == "under 25 km"
 
 
 def test_flows_is_the_sending_by_receiving_matrix() -> None:
