@@ -164,10 +164,11 @@ def _one_series(table: pa.Table, series: Mapping[str, Any] | Any | None, own: se
     return out
 
 
-def _icon_axes(ax: Axes, right: float) -> Axes:
-    """A square inset at the top right of ``ax`` (``right``: its right edge in axes
-    fraction), in data coordinates −1..1: the icons' canvas."""
-    inset = ax.inset_axes((right - 0.12, 0.80, 0.12, 0.19))
+def _icon_axes(ax: Axes, top: float) -> Axes:
+    """A square inset just right of ``ax``, outside the plotting area so it never hides the
+    latest points (``top``: its top edge in axes fraction), in data coordinates −1..1: the
+    icons' canvas."""
+    inset = ax.inset_axes((1.01, top - 0.24, 0.12, 0.24))
     inset.set_xlim(-1, 1)
     inset.set_ylim(-1, 1)
     inset.set_aspect("equal", adjustable="box")
@@ -317,9 +318,9 @@ def spc(
             variation = latest.column("variation")[0].as_py()
             assurance = latest.column("assurance")[0].as_py()
             if variation:
-                _variation_icon(_icon_axes(ax, 0.86 if assurance else 0.995), variation)
+                _variation_icon(_icon_axes(ax, 1.0), variation)
             if assurance:
-                _assurance_icon(_icon_axes(ax, 0.995), assurance)
+                _assurance_icon(_icon_axes(ax, 0.74), assurance)
     return ax
 
 
@@ -783,7 +784,8 @@ def distance(
     ax.set_xlabel("% of placements")
     ax.invert_yaxis()
     ax.set_title(title if title is not None else "Distance from home, published bands")
-    ax.legend(fontsize=8, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.18))
+    # Beside the bars: below them it would cover the axis label on a short chart.
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     return ax
 
 
