@@ -538,18 +538,13 @@ fn length_of_stay(data: &DemoTables, d: &Oap) -> Result<Section> {
         &|k| PLACES[kept[k]].to_owned(),
     )?;
     let pick = |v: &[f64], g: usize| code[g].map_or(f64::NAN, |k| v[k as usize]);
-    let (count, value, lower, upper, sd): (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>) = (
-        (0..PLACES.len()).map(|g| n[g] as f64).collect(),
-        (0..PLACES.len())
-            .map(|g| pick(&kept_est.value, g))
-            .collect(),
-        (0..PLACES.len())
-            .map(|g| pick(&kept_est.lower, g))
-            .collect(),
-        (0..PLACES.len())
-            .map(|g| pick(&kept_est.upper, g))
-            .collect(),
-        (0..PLACES.len()).map(|g| pick(&kept_est.sd, g)).collect(),
+    let per_place = |v: &[f64]| -> Vec<f64> { (0..PLACES.len()).map(|g| pick(v, g)).collect() };
+    let count: Vec<f64> = (0..PLACES.len()).map(|g| n[g] as f64).collect();
+    let (value, lower, upper, sd) = (
+        per_place(&kept_est.value),
+        per_place(&kept_est.lower),
+        per_place(&kept_est.upper),
+        per_place(&kept_est.sd),
     );
     let rows = (0..PLACES.len())
         .map(|g| {

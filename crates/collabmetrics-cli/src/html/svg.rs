@@ -355,7 +355,7 @@ impl Area {
         // Keep the last label: the latest period is the one people look for.
         let last = labels.len() - 1;
         for (i, l) in labels.iter().enumerate() {
-            if (last - i) % every == 0 {
+            if (last - i).is_multiple_of(every) {
                 let px = x.map(i as f64);
                 svg.line((px, self.bottom), (px, self.bottom + 4.0), "#999", "");
                 svg.text(
