@@ -459,7 +459,10 @@ def summary(
     ``T4_engaged_at_12_months``, ``T5_early_dropout``, ``T7_continuity_gap_days`` (median
     and interquartile range, no numerator), ``T8_parallel_care``,
     ``T9_transition_plan_recorded`` (with ``care_plans``), ``crisis_presentation``; cohort B:
-    ``B_<class>`` for each class (out of every member), ``B_transfer_rate``,
+    ``B_<class>`` for each class (see :data:`CLASSES`): the share of the group's members
+    followed for a full year who ended in that class, so the classes add up to 1, except
+    ``B_insufficient_follow_up``, the share of all the group's members whose year had not
+    ended by ``data_end`` (the others' denominator leaves them out); ``B_transfer_rate``,
     ``B_disengaged_after_transfer``, ``B_lost_to_services`` and ``B_fell_through_gap``.
     Groups are ordered numerically where every label is a number (IMD deciles 1..10), missing
     last, so the table feeds :func:`collabmetrics.inequality.sii` directly. ``publish=True``
