@@ -395,3 +395,15 @@ fn an_rii_interval_is_never_below_zero() {
     assert!(lower.is_valid(1) && lower.value(1) > 0.0);
     assert_eq!(r.diagnostics.count("rii_interval_undefined"), 0);
 }
+
+#[test]
+fn when_every_group_fails_the_first_is_named_every_time() {
+    // Both areas exceed the repetitions limit; the by-groups run in parallel, and the error
+    // must name area A however the threads were scheduled.
+    let mut o = options();
+    o.options.reps = 100_000_000;
+    for _ in 0..20 {
+        let e = measures_table(&input(batch(Some(1300.0))), &o).unwrap_err();
+        assert_eq!(e.group(), Some("area=A"), "{e}");
+    }
+}

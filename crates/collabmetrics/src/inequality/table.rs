@@ -272,6 +272,11 @@ pub fn measures_table(input: &Input, opts: &MeasuresTableOptions) -> Result<Tabl
                     .map_err(|e| in_group(e, &groups, g, opts.by.is_empty()))
             })
         })
+        // Every by-group's outcome in order, then the first error: collecting the parallel
+        // iterator straight into a Result would return whichever group failed first in time,
+        // so the error named could change from run to run.
+        .collect::<Vec<Result<Vec<MeasureResult>>>>()
+        .into_iter()
         .collect::<Result<_>>()?;
     let rows: Vec<u32> = results
         .iter()
