@@ -45,3 +45,6 @@ step "Python package"
     ../.venv/bin/python -m mypy.stubtest collabmetrics._native --ignore-missing-stub --mypy-config-file pyproject.toml
     COLLABMETRICS_CROSS_LANGUAGE=required ../.venv/bin/pytest -q -p no:cacheprovider
 )
+
+step "Spark (pytest -m spark: states merged by Spark equal one machine)"
+bash scripts/spark.sh

@@ -25,6 +25,7 @@ from . import (
     inequality,
     oap,
     spc,
+    state,
     transition,
 )
 from ._frames import diagnostics
@@ -44,7 +45,8 @@ from .errors import (
     LimitExceededError,
     MissingColumnError,
 )
-from .stats import dsr, isr, mean, proportion, rate
+from .state import finalize, merge
+from .stats import dsr, dsr_state, isr, isr_state, mean, mean_state, proportion, rate
 
 __all__ = [
     "CancelledError",
@@ -66,17 +68,23 @@ __all__ = [
     "display",
     "distance",
     "dsr",
+    "dsr_state",
     "errors",
+    "finalize",
     "funnel",
     "inequality",
     "isr",
+    "isr_state",
     "mean",
+    "mean_state",
+    "merge",
     "oap",
     "plot",
     "proportion",
     "rate",
     "show",
     "spc",
+    "state",
     "transition",
 ]
 

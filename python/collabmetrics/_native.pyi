@@ -280,6 +280,27 @@ def disclose(
     decimals: int | None,
 ) -> tuple[pa.Table, pa.Table]: ...
 
+# Mergeable states.
+STATE_MERGE_KEY: str
+STATE_KIND_KEY: str
+STATE_OPTIONS_KEY: str
+STATE_FINGERPRINT_KEY: str
+
+def state_build(
+    kind: str,
+    tables: list[ArrowStreamExportable | None],
+    options_json: str,
+    columns: dict[str, str],
+) -> pa.Table: ...
+def state_merge(states: list[ArrowStreamExportable]) -> pa.Table: ...
+def state_finalize(
+    state: ArrowStreamExportable,
+    population: ArrowStreamExportable | None = None,
+    columns: dict[str, str] = ...,
+    curve: str | None = None,
+) -> pa.Table: ...
+def inequality_individual_table(data: ArrowStreamExportable, options_json: str) -> pa.Table: ...
+
 # SPC: XmR points (summary=False) or the per-segment summary (summary=True).
 def spc_xmr(
     data: ArrowStreamExportable,

@@ -54,6 +54,7 @@ __all__ = [
     "haversine",
     "locate",
     "points",
+    "state",
     "summary",
 ]
 
@@ -358,3 +359,65 @@ def summary(
     return _with_diagnostics(
         from_arrow(publish_table(out, publish), kind, (frame,)), with_diagnostics
     )
+
+
+def state(
+    frame: Frame | Numbers,
+    *,
+    distance: str = _SUMMARY["distance"],
+    by: str | Sequence[str] | None = None,
+    weight: str | None = _SUMMARY["weight"],
+    threshold: float = _SUMMARY["threshold"],
+    bands: str | Sequence[float] = _SUMMARY["bands"],
+    confidence: float = _SUMMARY["confidence"],
+    nulls: str = _SUMMARY["nulls"],
+) -> Any:
+    """The mergeable state of :func:`summary` over a partition of the rows (see
+    :mod:`collabmetrics.state`; the arguments are :func:`summary`'s): each group's distinct
+    distances with their number of records (and weights, which must be whole numbers, e.g.
+    bed days), so the finished summary, medians and intervals included, is :func:`summary`'s
+    bit for bit.
+
+    Example:
+        >>> import collabmetrics as cm
+        >>> km = [75, 3, 25, 310, 12, 49.9, 50, 10, 120, 26]
+        >>> s = cm.merge([cm.distance.state(km[:4]), cm.distance.state(km[4:])])
+        >>> cm.finalize(s)["median"][0].as_py()
+        37.95
+    """
+    from .state import build
+
+    if not is_frame(frame):
+        frame, distance = vectors(distance_km=frame), "distance_km"
+    options = _state_options(
+        distance=distance,
+        by=by,
+        weight=weight,
+        threshold=threshold,
+        bands=bands,
+        confidence=confidence,
+        nulls=nulls,
+    )
+    return build("distance_summary", [frame], options)
+
+
+def _state_options(
+    *,
+    distance: str = _SUMMARY["distance"],
+    by: str | Sequence[str] | None = None,
+    weight: str | None = _SUMMARY["weight"],
+    threshold: float = _SUMMARY["threshold"],
+    bands: str | Sequence[float] = _SUMMARY["bands"],
+    confidence: float = _SUMMARY["confidence"],
+    nulls: str = _SUMMARY["nulls"],
+) -> dict[str, Any]:
+    """The core's ``SummaryTableOptions`` by their names."""
+    return {
+        "distance": distance,
+        "by": group_names(by),
+        "weight": weight,
+        "nulls": nulls,
+        "threshold": float(threshold),
+        "bands": bands if isinstance(bands, str) else [float(b) for b in bands],
+        "confidence": float(confidence),
+    }

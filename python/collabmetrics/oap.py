@@ -24,7 +24,7 @@ from ._frames import (
 )
 from .disclosure import Rule, publish_table
 
-__all__ = ["DEFAULT_BED_TYPES", "diagnostics", "measures"]
+__all__ = ["DEFAULT_BED_TYPES", "diagnostics", "finalize", "measures", "state"]
 
 # The core's defaults (start and end have none).
 _D = _native.defaults("oap")
@@ -112,18 +112,8 @@ def measures(
         ['appropriate_reason']
     """
     placements_table, kind = to_arrow(placements)
-    scope = (
-        list(DEFAULT_BED_TYPES)
-        if bed_types == "default"
-        else (None if bed_types is None else [str(b) for b in bed_types])
-    )
-    reason_lists = None
-    if reasons is not None:
-        core = _D["reasons"]
-        reason_lists = (
-            [str(r) for r in reasons.get("inappropriate", core["inappropriate"])],
-            [str(r) for r in reasons.get("appropriate", core["appropriate"])],
-        )
+    scope = _scope(bed_types)
+    reason_lists = _reasons(reasons)
     table = _native.oap_measures(
         placements_table,
         _days(start, "start"),
@@ -145,4 +135,137 @@ def measures(
     return _with_diagnostics(
         from_arrow(publish_table(table, publish), kind, (placements, population, admissions)),
         with_diagnostics,
+    )
+
+
+def _scope(bed_types: Sequence[str | int] | Literal["default"] | None) -> list[str] | None:
+    """Bed types in scope as codes (``"default"``: the default scope; None: every type)."""
+    if bed_types == "default":
+        return list(DEFAULT_BED_TYPES)
+    return None if bed_types is None else [str(b) for b in bed_types]
+
+
+def _reasons(
+    reasons: Mapping[str, Sequence[str | int]] | None,
+) -> tuple[list[str], list[str]] | None:
+    """The (inappropriate, appropriate) reason codes, the core's for a list not given."""
+    if reasons is None:
+        return None
+    core = _D["reasons"]
+    return (
+        [str(r) for r in reasons.get("inappropriate", core["inappropriate"])],
+        [str(r) for r in reasons.get("appropriate", core["appropriate"])],
+    )
+
+
+def options(
+    *,
+    start: DateLike,
+    end: DateLike,
+    window: Literal["month", "rolling_3m", "rolling_12m"] = _D["window"],
+    by: str | Sequence[str] | None = None,
+    inappropriate_only: bool = _D["inappropriate_only"],
+    bed_types: Sequence[str | int] | Literal["default"] | None = DEFAULT_BED_TYPES,
+    reasons: Mapping[str, Sequence[str | int]] | None = None,
+    data_cutoff: DateLike | None = _D["data_cutoff"],
+    overlap: Literal["count", "truncate"] = _D["overlap"],
+    multiplier: float = _D["multiplier"],
+    confidence: float = _D["confidence"],
+    distance: str | None = _D["distance"],
+) -> dict[str, Any]:
+    """The core's OAP options by their names (the arguments of :func:`measures`), as
+    :func:`state` builds and :func:`collabmetrics.state.options` reads them."""
+    out: dict[str, Any] = dict(_D)
+    reason_lists = _reasons(reasons)
+    out.update(
+        start=_days(start, "start"),
+        end=_days(end, "end"),
+        window=window,
+        by=group_names(by),
+        inappropriate_only=bool(inappropriate_only),
+        bed_types=_scope(bed_types),
+        data_cutoff=None if data_cutoff is None else _days(data_cutoff, "data_cutoff"),
+        overlap=overlap,
+        multiplier=float(multiplier),
+        confidence=float(confidence),
+        distance=distance,
+    )
+    if reason_lists is not None:
+        out["reasons"] = {"inappropriate": reason_lists[0], "appropriate": reason_lists[1]}
+    return out
+
+
+def state(
+    placements: Frame | None = None,
+    *,
+    start: DateLike,
+    end: DateLike,
+    admissions: Frame | None = None,
+    window: Literal["month", "rolling_3m", "rolling_12m"] = _D["window"],
+    by: str | Sequence[str] | None = None,
+    inappropriate_only: bool = _D["inappropriate_only"],
+    columns: Mapping[str, str] | None = None,
+    bed_types: Sequence[str | int] | Literal["default"] | None = DEFAULT_BED_TYPES,
+    reasons: Mapping[str, Sequence[str | int]] | None = None,
+    data_cutoff: DateLike | None = _D["data_cutoff"],
+    overlap: Literal["count", "truncate"] = _D["overlap"],
+    multiplier: float = _D["multiplier"],
+    confidence: float = _D["confidence"],
+    distance: str | None = _D["distance"],
+) -> Any:
+    """The mergeable state of :func:`measures` over a partition of the placements and/or of
+    the admissions (see :mod:`collabmetrics.state`; the arguments are :func:`measures`').
+
+    Rows per breakdown group and month with every count of the placements and of all
+    admissions (costs in whole pence), the distance histograms of the placements started in
+    each month, and the diagnostics. Keep each person's placements in one partition (the
+    overlap rule compares them); admissions may be split anyhow. The population is given to
+    :func:`collabmetrics.finalize` (or :func:`finalize`), not here.
+
+    Example:
+        >>> import datetime as dt, pyarrow as pa, collabmetrics as cm
+        >>> p = pa.table({"placement_id": [1, 2], "person_id": ["a", "b"],
+        ...               "start_date": [dt.date(2024, 1, 20), dt.date(2024, 2, 5)],
+        ...               "end_date": [dt.date(2024, 3, 10), None],
+        ...               "bed_type": ["10", "10"], "reason": ["10", "10"]})
+        >>> period = dict(start="2024-01-01", end="2024-03-31")
+        >>> parts = [cm.oap.state(p.slice(i, 1), **period) for i in range(2)]
+        >>> merged = cm.oap.finalize(cm.merge(parts))
+        >>> merged.column("bed_days").to_pylist()  # 12 in Jan; 29 + 25 in Feb; 9 + 31 in Mar
+        [12, 54, 40]
+        >>> merged.equals(cm.oap.measures(p, **period))
+        True
+    """
+    from . import state as _state
+
+    opts = options(
+        start=start,
+        end=end,
+        window=window,
+        by=by,
+        inappropriate_only=inappropriate_only,
+        bed_types=bed_types,
+        reasons=reasons,
+        data_cutoff=data_cutoff,
+        overlap=overlap,
+        multiplier=multiplier,
+        confidence=confidence,
+        distance=distance,
+    )
+    return _state.build("oap", [placements, admissions], opts, columns)
+
+
+def finalize(
+    state: Frame,
+    *,
+    population: Frame | None = None,
+    columns: Mapping[str, str] | None = None,
+    with_diagnostics: bool = False,
+) -> Any:
+    """The OAP measures of a state (merged or not), with rates when ``population`` is given:
+    :func:`measures`' result on the whole input (see :func:`collabmetrics.finalize`)."""
+    from . import state as _state
+
+    return _state.finalize(
+        state, population=population, columns=columns, with_diagnostics=with_diagnostics
     )

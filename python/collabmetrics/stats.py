@@ -17,7 +17,7 @@ from . import _native
 from ._frames import Frame, Numbers, from_arrow, group_names, is_frame, levels, to_arrow, vectors
 from .disclosure import Rule, publish_table
 
-__all__ = ["dsr", "isr", "mean", "proportion", "rate"]
+__all__ = ["dsr", "dsr_state", "isr", "isr_state", "mean", "mean_state", "proportion", "rate"]
 
 # The core's defaults of each function.
 _PROPORTION = _native.defaults("proportion")
@@ -286,3 +286,176 @@ def mean(
     keys = group_names(by)
     out = _each_level(confidence, lambda c: _native.mean_table(table, value, keys, c))
     return from_arrow(publish_table(out, publish), kind, (data,))
+
+
+def _standard_option(standard: str | Mapping[int, float]) -> object:
+    """The core's serialised standard: a built-in name, or the caller's bands and weights."""
+    name, custom = _standard(standard)
+    if custom is None:
+        return name
+    return {"lower_ages": custom[0], "weights": custom[1]}
+
+
+def dsr_state(
+    frame: Frame,
+    *,
+    count: str = _DSR["count"],
+    population: str = _DSR["population"],
+    age_band: str = _DSR["age_band"],
+    by: str | Sequence[str] | None = None,
+    standard: str | Mapping[int, float] = _DSR["standard"],
+    confidence: float = _DSR["confidence"],
+    multiplier: float = _DSR["multiplier"],
+    method: str = _DSR["method"],
+) -> Frame:
+    """The mergeable state of :func:`dsr` over a partition of the rows (see
+    :mod:`collabmetrics.state`): each group's age bands with their count, population and
+    number of rows. Counts and populations must be whole numbers. A band given twice, in one
+    partition or two, is the :func:`dsr` error when the merged state is finished.
+
+    Example:
+        >>> import pyarrow as pa, collabmetrics as cm
+        >>> t = pa.table({"age_band": ["0-4", "5+"], "count": [10, 30],
+        ...               "population": [1000, 2000]})
+        >>> parts = [cm.dsr_state(t.slice(i, 1), standard={0: 1, 5: 3}) for i in range(2)]
+        >>> cm.finalize(cm.merge(parts)).equals(cm.dsr(t, standard={0: 1, 5: 3}))
+        True
+    """
+    from .state import build
+
+    options = _dsr_options(
+        count=count,
+        population=population,
+        age_band=age_band,
+        by=by,
+        standard=standard,
+        confidence=confidence,
+        multiplier=multiplier,
+        method=method,
+    )
+    return build("dsr", [frame], options)
+
+
+def _dsr_options(
+    *,
+    count: str = _DSR["count"],
+    population: str = _DSR["population"],
+    age_band: str = _DSR["age_band"],
+    by: str | Sequence[str] | None = None,
+    standard: str | Mapping[int, float] = _DSR["standard"],
+    confidence: float = _DSR["confidence"],
+    multiplier: float = _DSR["multiplier"],
+    method: str = _DSR["method"],
+) -> dict[str, object]:
+    """The core's ``DsrTableOptions`` by their names."""
+    return {
+        "count": count,
+        "population": population,
+        "age_band": age_band,
+        "by": group_names(by),
+        "standard": _standard_option(standard),
+        "confidence": float(confidence),
+        "multiplier": float(multiplier),
+        "method": method,
+    }
+
+
+def isr_state(
+    frame: Frame,
+    *,
+    count: str = _ISR["count"],
+    population: str = _ISR["population"],
+    reference_count: str = _ISR["reference_count"],
+    reference_population: str = _ISR["reference_population"],
+    by: str | Sequence[str] | None = None,
+    kind: str = _ISR["kind"],
+    confidence: float = _ISR["confidence"],
+    multiplier: float | None = _ISR["multiplier"],
+    method: str = _ISR["method"],
+) -> Frame:
+    """The mergeable state of :func:`isr` over a partition of the rows (see
+    :mod:`collabmetrics.state`): each group's reference bands (reference count and
+    population) with their observed counts and populations, which must be whole numbers.
+
+    Example:
+        >>> import pyarrow as pa, collabmetrics as cm
+        >>> t = pa.table({"count": [30, 20], "population": [1000, 1000],
+        ...               "reference_count": [20, 20], "reference_population": [1000, 1000]})
+        >>> s = cm.merge([cm.isr_state(t.slice(0, 1)), cm.isr_state(t.slice(1, 1))])
+        >>> round(cm.finalize(s).column("value")[0].as_py(), 4)  # 50 / 40
+        1.25
+    """
+    from .state import build
+
+    options = _isr_options(
+        count=count,
+        population=population,
+        reference_count=reference_count,
+        reference_population=reference_population,
+        by=by,
+        kind=kind,
+        confidence=confidence,
+        multiplier=multiplier,
+        method=method,
+    )
+    return build("isr", [frame], options)
+
+
+def _isr_options(
+    *,
+    count: str = _ISR["count"],
+    population: str = _ISR["population"],
+    reference_count: str = _ISR["reference_count"],
+    reference_population: str = _ISR["reference_population"],
+    by: str | Sequence[str] | None = None,
+    kind: str = _ISR["kind"],
+    confidence: float = _ISR["confidence"],
+    multiplier: float | None = _ISR["multiplier"],
+    method: str = _ISR["method"],
+) -> dict[str, object]:
+    """The core's ``IsrTableOptions`` by their names."""
+    return {
+        "count": count,
+        "population": population,
+        "reference_count": reference_count,
+        "reference_population": reference_population,
+        "by": group_names(by),
+        "kind": kind,
+        "confidence": float(confidence),
+        "multiplier": None if multiplier is None else float(multiplier),
+        "method": method,
+    }
+
+
+def mean_state(
+    data: Frame | Numbers,
+    *,
+    value: str = _MEAN["value"],
+    by: str | Sequence[str] | None = None,
+    confidence: float = _MEAN["confidence"],
+) -> Frame:
+    """The mergeable state of :func:`mean` over a partition of the values (see
+    :mod:`collabmetrics.state`): each group's distinct values with their counts (so the
+    finished mean and standard deviation are :func:`mean`'s bit for bit, whatever the split).
+
+    Example:
+        >>> import collabmetrics as cm
+        >>> s = cm.merge([cm.mean_state([1.0, 2.0]), cm.mean_state([3.0])])
+        >>> cm.finalize(s).column("value")[0].as_py()
+        2.0
+    """
+    from .state import build
+
+    if not is_frame(data):
+        data, value = vectors(value=data), "value"
+    return build("mean", [data], _mean_options(value=value, by=by, confidence=confidence))
+
+
+def _mean_options(
+    *,
+    value: str = _MEAN["value"],
+    by: str | Sequence[str] | None = None,
+    confidence: float = _MEAN["confidence"],
+) -> dict[str, object]:
+    """The core's ``MeanTableOptions`` by their names."""
+    return {"value": value, "by": group_names(by), "confidence": float(confidence)}

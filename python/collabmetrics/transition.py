@@ -67,6 +67,7 @@ __all__ = [
     "ageing_out",
     "diagnostics",
     "service_lines",
+    "state",
     "summary",
     "time_to_contact",
     "transfers",
@@ -622,3 +623,81 @@ def time_to_contact(
     data, kind = to_arrow(table)
     out = _native.transition_time_to_contact(data, method, _number(confidence, "confidence"))
     return _with_diagnostics(from_arrow(out, kind, (table,)), with_diagnostics)
+
+
+def state(
+    persons: Frame,
+    referrals: Frame,
+    contacts: Frame,
+    *,
+    data_end: DateLike,
+    care_plans: Frame | None = None,
+    engagement_days: int = _D["engagement_days"],
+    horizons: Sequence[int] = tuple(_D["horizons"]),
+    min_attended_contacts: int = _D["min_attended_contacts"],
+    boundary_age: int = _D["boundary_age"],
+    min_age: int = _D["min_age"],
+    max_age: int = _D["max_age"],
+    period_start: DateLike | None = _D["period_start"],
+    period_end: DateLike | None = _D["period_end"],
+    cyp_lookback_days: int = _D["cyp_lookback_days"],
+    boundary_open_window_days: int = _D["boundary_open_window_days"],
+    followup_days: int = _D["followup_days"],
+    retained_days: int = _D["retained_days"],
+    episode_gap_days: int = _D["episode_gap_days"],
+    attended_codes: Sequence[int | str] = tuple(_D["attended_codes"]),
+    dna_codes: Sequence[int | str] = tuple(_D["dna_codes"]),
+    direct_mechanisms: Sequence[int | str] = tuple(_D["direct_mechanisms"]),
+    crisis_team_types: Sequence[str] = CRISIS_TEAM_TYPES,
+    confidence: float = _D["confidence"],
+    by: str | Sequence[str] | None = _D["by"],
+    age_band_18_24: bool = _D["age_band_18_24"],
+    columns: Mapping[str, str] | None = None,
+) -> Any:
+    """The mergeable state of :func:`summary` and of cohort T's :func:`time_to_contact` curve
+    over a partition of the people (see :mod:`collabmetrics.state`; the arguments are
+    :func:`summary`'s).
+
+    Every table of a person must be in the person's partition: persons, referrals and care
+    plans by ``person_id``, contacts by their referral's person. Give ``care_plans`` to every
+    partition or to none. Rows per metric, breakdown and group with the numerator and
+    denominator, T7's gap histograms, cohort T's outcomes per day and the diagnostics:
+    :func:`collabmetrics.finalize` gives :func:`summary`'s table, and with
+    ``curve="kaplan_meier"`` (or ``"aalen_johansen"``) the time-to-contact curve.
+
+    Example:
+        >>> import collabmetrics as cm
+        >>> t = cm.demo.tables(scale=0.05)
+        >>> s = cm.transition.state(t["persons"], t["referrals"], t["contacts"],
+        ...                         data_end="2024-03-31")
+        >>> one = cm.transition.summary(t["persons"], t["referrals"], t["contacts"],
+        ...                             data_end="2024-03-31")
+        >>> cm.finalize(s).equals(one)
+        True
+    """
+    from . import state as _state
+
+    options = _options(
+        data_end=data_end,
+        engagement_days=engagement_days,
+        horizons=horizons,
+        min_attended_contacts=min_attended_contacts,
+        boundary_age=boundary_age,
+        min_age=min_age,
+        max_age=max_age,
+        period_start=period_start,
+        period_end=period_end,
+        cyp_lookback_days=cyp_lookback_days,
+        boundary_open_window_days=boundary_open_window_days,
+        followup_days=followup_days,
+        retained_days=retained_days,
+        episode_gap_days=episode_gap_days,
+        attended_codes=attended_codes,
+        dna_codes=dna_codes,
+        direct_mechanisms=direct_mechanisms,
+        crisis_team_types=crisis_team_types,
+        confidence=confidence,
+        by=by,
+        age_band_18_24=age_band_18_24,
+    )
+    return _state.build("transition", [persons, referrals, contacts, care_plans], options, columns)

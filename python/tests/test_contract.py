@@ -347,6 +347,9 @@ LITERALS = {
     ("measures", "window"): "Window",
     ("measures", "overlap"): "OverlapRule",
     ("measures", "bed_types"): None,  # the word "default", not an option's names
+    ("state", "window"): "Window",
+    ("state", "overlap"): "OverlapRule",
+    ("state", "bed_types"): None,
     ("measures", "favourable"): "Favourable",
     ("measures", "rci_method"): "RciMethod",
     ("measures", "sii_model"): "SiiModel",

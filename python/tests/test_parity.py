@@ -1984,9 +1984,9 @@ def test_errors_are_the_same_everywhere(
     with pytest.raises(CoreError) as rust:
         core.one("inequality_measures", _rust_measures(call), data=data)
     assert python_error_fields(py.value) == rust.value.fields
-    # Checked where the repetitions are drawn, per group: the group's error names the limit.
-    assert py.value.kind == "invalid_group" and py.value.group == "indicator=admissions"
-    assert (py.value.rule or "").startswith("limit exceeded for `reps`")
+    # A limit on the call, not on a group's data: the same error with or without `by`.
+    assert py.value.kind == "limit_exceeded" and py.value.group is None
+    assert py.value.argument == "reps"
     with pytest.raises(CError) as c_err:
         clib.check(
             clib.cm_inequality_measures(

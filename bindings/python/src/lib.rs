@@ -25,6 +25,7 @@ mod interrupt;
 mod oap;
 mod options;
 mod spc;
+mod state;
 mod stats;
 mod transition;
 
@@ -136,6 +137,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     inequality::register(m)?;
     transition::register(m)?;
     disclosure::register(m)?;
+    state::register(m)?;
     spc::register(m)?;
     m.add_function(wrap_pyfunction!(_test_panic, m)?)?;
     m.add_function(wrap_pyfunction!(_test_panic_in_conversion, m)?)?;

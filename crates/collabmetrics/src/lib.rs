@@ -64,6 +64,7 @@ pub mod options;
 pub mod panic;
 pub mod rng;
 pub mod spc;
+pub mod state;
 pub mod stats;
 pub mod table;
 pub mod transition;

@@ -199,6 +199,7 @@ pub const NAMES: &[&str] = &[
     "inequality_counts",
     "inequality_individual",
     "inequality_bootstrap",
+    "inequality_individual_table",
     "transition",
     "time_to_contact",
     "disclosure",
@@ -231,6 +232,7 @@ pub fn defaults(name: &str) -> Option<Value> {
         "inequality_counts" => json(inequality::Counts::default()),
         "inequality_individual" => json(inequality::IndividualOptions::default()),
         "inequality_bootstrap" => json(inequality::BootstrapOptions::default()),
+        "inequality_individual_table" => json(inequality::IndividualTableOptions::default()),
         "transition" => json(transition::TransitionOptions::default()),
         "time_to_contact" => json(transition::CurveOptions::default()),
         "disclosure" => json(crate::disclosure::DisclosureOptions::default()),
@@ -338,6 +340,7 @@ mod tests {
         round_trip::<inequality::Counts>("inequality_counts");
         round_trip::<inequality::IndividualOptions>("inequality_individual");
         round_trip::<inequality::BootstrapOptions>("inequality_bootstrap");
+        round_trip::<inequality::IndividualTableOptions>("inequality_individual_table");
         round_trip::<transition::TransitionOptions>("transition");
         round_trip::<transition::CurveOptions>("time_to_contact");
         round_trip::<crate::spc::SpcOptions>("spc");

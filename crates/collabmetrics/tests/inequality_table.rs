@@ -398,12 +398,29 @@ fn an_rii_interval_is_never_below_zero() {
 
 #[test]
 fn when_every_group_fails_the_first_is_named_every_time() {
-    // Both areas exceed the repetitions limit; the by-groups run in parallel, and the error
+    // Both areas lack decile 3's population; the by-groups run in parallel, and the error
     // must name area A however the threads were scheduled.
-    let mut o = options();
-    o.options.reps = 100_000_000;
+    let b = batch(None);
+    let pop: Float64Array = b
+        .column_by_name("pop")
+        .unwrap()
+        .as_primitive::<Float64Type>()
+        .iter()
+        .enumerate()
+        .map(|(i, p)| if i == 2 { None } else { p })
+        .collect();
+    let both =
+        RecordBatch::try_from_iter(b.schema().fields().iter().zip(b.columns()).map(|(f, c)| {
+            let c = if f.name() == "pop" {
+                Arc::new(pop.clone()) as ArrayRef
+            } else {
+                c.clone()
+            };
+            (f.name().clone(), c)
+        }))
+        .unwrap();
     for _ in 0..20 {
-        let e = measures_table(&input(batch(Some(1300.0))), &o).unwrap_err();
-        assert_eq!(e.group(), Some("area=A"), "{e}");
+        let e = measures_table(&input(both.clone()), &options()).unwrap_err();
+        assert!(e.group().is_some_and(|g| g.contains("area=A")), "{e}");
     }
 }

@@ -38,6 +38,7 @@ mod convert;
 mod lookup;
 mod order;
 mod points;
+mod state;
 mod summary;
 mod table;
 
@@ -50,7 +51,9 @@ pub use lookup::{Located, Locations, MISSING_CODE, UNKNOWN_CODE};
 pub use points::{
     bng, bng_into, geodesic, geodesic_into, haversine, haversine_into, EARTH_MEAN_RADIUS_KM,
 };
+pub use state::{summary_finalize, summary_state, summary_state_schema};
 pub use summary::{summary, DistanceSummary, SummaryOptions};
+pub(crate) use summary::{summary_of_bins, Bin, Binned};
 pub use table::{
     bng_to_wgs84_table, distance_points_table, distance_summary_table, locate_table,
     ConvertTableOptions, LocateTableOptions, Method, PointsTableOptions, SummaryTableOptions,

@@ -78,8 +78,10 @@ pub struct DistanceSummary {
 ///
 /// Distances must be finite and ≥ 0; weights finite and ≥ 0 (NaN anywhere is an error naming
 /// the index). A group without records, or whose weights sum to 0, has count 0 and NaN
-/// statistics. Groups are sorted independently, so the result does not depend on row order
-/// within a group beyond ties of equal distance, which do not affect any statistic.
+/// statistics. Each group's records are sorted and equal distances combined into one bin
+/// (weights added in ascending order), and every statistic is computed from the bins: the
+/// result does not depend on the order of the rows, and the bins are what a mergeable state
+/// stores ([`super::summary_state`]).
 pub fn summary(
     group: &[u32],
     n_groups: usize,
@@ -87,7 +89,7 @@ pub fn summary(
     weight: Option<&[f64]>,
     options: &SummaryOptions,
 ) -> Result<DistanceSummary> {
-    let z = z_value(options.confidence)?;
+    z_value(options.confidence)?;
     check_threshold(options.threshold)?;
     check_len("distance", distance.len(), "group", group.len())?;
     if let Some(w) = weight {
@@ -96,15 +98,103 @@ pub fn summary(
     check_groups(group, n_groups)?;
     check_values(distance, weight)?;
     let (offsets, sorted) = by_group(group, n_groups, distance, weight);
-    let mut out = DistanceSummary::empty(n_groups, options, weight.is_some());
-    for g in 0..n_groups {
-        let rows = &sorted[offsets[g]..offsets[g + 1]];
-        out.push(rows, options, z)?;
+    let binned: Vec<Binned> = (0..n_groups)
+        .map(|g| Binned::of_sorted(&sorted[offsets[g]..offsets[g + 1]]))
+        .collect();
+    summary_of_bins(&binned, options, weight.is_some())
+}
+
+/// The records of one distance within a group: how many, and the sum of their weights.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Bin {
+    /// The distance in km.
+    pub km: f64,
+    /// Number of records at this distance.
+    pub records: u64,
+    /// Sum of their weights (`records` without weights).
+    pub weight: f64,
+    /// Sum of their squared weights.
+    pub weight_sq: f64,
+}
+
+/// One group's distances as bins of equal distance, ascending, with Σ (w/unit)² over its
+/// records: everything a summary needs, and what a state stores.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Binned {
+    /// Distinct distances, ascending.
+    pub bins: Vec<Bin>,
+    /// Σ (w/unit)² over the records (their number without weights), for Kish's effective
+    /// size.
+    pub weight_sq: f64,
+    /// A power of two the weights are divided by in `weight_sq` (that of the largest weight
+    /// on one machine, so Σw² cannot overflow; 1 for a state's whole weights): exact, so
+    /// Kish's n has the same bits whichever unit is taken, wherever neither overflows.
+    pub unit: f64,
+}
+
+impl Default for Binned {
+    fn default() -> Self {
+        Binned {
+            bins: Vec::new(),
+            weight_sq: 0.0,
+            unit: 1.0,
+        }
+    }
+}
+
+impl Binned {
+    /// The bins of (distance, weight) pairs sorted by distance then weight: equal distances
+    /// become one bin, their weights added in that order.
+    pub(crate) fn of_sorted(rows: &[(f64, f64)]) -> Self {
+        let largest = rows.iter().fold(0.0f64, |m, r| m.max(r.1));
+        let unit = if largest.is_normal() {
+            f64::from_bits(largest.to_bits() & 0x7FF0_0000_0000_0000)
+        } else {
+            1.0
+        };
+        let mut out = Binned {
+            unit,
+            ..Binned::default()
+        };
+        for &(km, w) in rows {
+            // −0 km is 0 km (as a state's key is).
+            let km = if km == 0.0 { 0.0 } else { km };
+            out.weight_sq += (w / unit) * (w / unit);
+            match out.bins.last_mut() {
+                Some(b) if b.km == km => {
+                    b.records += 1;
+                    b.weight += w;
+                    b.weight_sq += w * w;
+                }
+                _ => out.bins.push(Bin {
+                    km,
+                    records: 1,
+                    weight: w,
+                    weight_sq: w * w,
+                }),
+            }
+        }
+        out
+    }
+}
+
+/// The summary of groups given as bins (see [`summary`]): the one computation behind the
+/// one-machine summary and the finishing of a merged state.
+pub(crate) fn summary_of_bins(
+    groups: &[Binned],
+    options: &SummaryOptions,
+    weighted: bool,
+) -> Result<DistanceSummary> {
+    let z = z_value(options.confidence)?;
+    check_threshold(options.threshold)?;
+    let mut out = DistanceSummary::empty(groups.len(), options, weighted);
+    for g in groups {
+        out.push(g, options, z)?;
     }
     Ok(out)
 }
 
-fn check_threshold(threshold: f64) -> Result<()> {
+pub(crate) fn check_threshold(threshold: f64) -> Result<()> {
     if threshold.is_finite() && threshold >= 0.0 {
         Ok(())
     } else {
@@ -118,7 +208,7 @@ fn check_threshold(threshold: f64) -> Result<()> {
     }
 }
 
-fn check_values(distance: &[f64], weight: Option<&[f64]>) -> Result<()> {
+pub(crate) fn check_values(distance: &[f64], weight: Option<&[f64]>) -> Result<()> {
     if let Some(i) = distance.iter().position(|d| !(d.is_finite() && *d >= 0.0)) {
         return Err(Error::invalid_value(
             "distance",
@@ -140,7 +230,8 @@ fn check_values(distance: &[f64], weight: Option<&[f64]>) -> Result<()> {
     Ok(())
 }
 
-/// (distance, weight) pairs grouped by a counting sort, each group sorted by distance, and
+/// (distance, weight) pairs grouped by a counting sort, each group sorted by distance (then
+/// weight, so that equal distances add their weights in one order), and
 /// the offset of each group's first pair (`offsets[g]..offsets[g + 1]`).
 fn by_group(
     group: &[u32],
@@ -163,9 +254,22 @@ fn by_group(
         *slot += 1;
     }
     for g in 0..n_groups {
-        sorted[offsets[g]..offsets[g + 1]].sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        sorted[offsets[g]..offsets[g + 1]]
+            .sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
     }
     (offsets, sorted)
+}
+
+/// The distance of the `k`-th record (1-based) of ascending bins.
+fn record_at(bins: &[Bin], k: usize) -> f64 {
+    let mut seen = 0u64;
+    for b in bins {
+        seen += b.records;
+        if seen >= k as u64 {
+            return b.km;
+        }
+    }
+    f64::NAN
 }
 
 impl DistanceSummary {
@@ -192,28 +296,18 @@ impl DistanceSummary {
         }
     }
 
-    /// Appends the statistics of one group's (distance, weight) pairs, sorted by distance.
-    fn push(&mut self, rows: &[(f64, f64)], options: &SummaryOptions, z: f64) -> Result<()> {
-        // Kish's n is taken of the weights divided by the power of two of the largest one:
-        // exact, so the same bits as unscaled, yet Σw² cannot overflow.
-        let largest = rows.iter().fold(0.0f64, |m, r| m.max(r.1));
-        let unit = if largest.is_normal() {
-            f64::from_bits(largest.to_bits() & 0x7FF0_0000_0000_0000)
-        } else {
-            1.0
-        };
-        let (mut total, mut moment, mut beyond) = (0.0, 0.0, 0.0);
-        let (mut total_u, mut total_sq_u) = (0.0, 0.0);
+    /// Appends the statistics of one group's bins.
+    fn push(&mut self, g: &Binned, options: &SummaryOptions, z: f64) -> Result<()> {
+        let (mut total, mut moment, mut beyond, mut n) = (0.0, 0.0, 0.0, 0u64);
         let mut bands = vec![0.0; options.bands.len()];
-        for &(km, w) in rows {
-            total += w;
-            total_u += w / unit;
-            total_sq_u += (w / unit) * (w / unit);
-            moment += w * km;
-            if km >= options.threshold {
-                beyond += w;
+        for b in &g.bins {
+            total += b.weight;
+            moment += b.weight * b.km;
+            n += b.records;
+            if b.km >= options.threshold {
+                beyond += b.weight;
             }
-            bands[options.bands.band_of(km)] += w;
+            bands[options.bands.band_of(b.km)] += b.weight;
         }
         if !total.is_finite() {
             return Err(Error::invalid_argument(
@@ -227,22 +321,25 @@ impl DistanceSummary {
             moment / total
         } else {
             // Σ w·km overflowed although the mean cannot: weigh each distance by its share.
-            rows.iter().map(|&(km, w)| (w / total) * km).sum()
+            g.bins.iter().map(|b| (b.weight / total) * b.km).sum()
         };
-        self.count.push(rows.len() as f64);
+        let pairs: Vec<(f64, f64)> = g.bins.iter().map(|b| (b.km, b.weight)).collect();
+        self.count.push(n as f64);
         self.weight_sum.push(total);
         self.mean.push(mean);
-        self.median.push(quantile(rows, 0.5, total));
-        self.p90.push(quantile(rows, 0.9, total));
-        self.max.push(rows.last().map_or(f64::NAN, |r| r.0));
-        let (lower, upper) = match median_rank(rows.len(), options.confidence)? {
-            Some(k) if !self.weighted => (rows[k - 1].0, rows[rows.len() - k].0),
+        self.median.push(quantile(&pairs, 0.5, total));
+        self.p90.push(quantile(&pairs, 0.9, total));
+        self.max.push(g.bins.last().map_or(f64::NAN, |b| b.km));
+        let n = n as usize;
+        let (lower, upper) = match median_rank(n, options.confidence)? {
+            Some(k) if !self.weighted => (record_at(&g.bins, k), record_at(&g.bins, n - k + 1)),
             _ => (f64::NAN, f64::NAN),
         };
         self.median_lower.push(lower);
         self.median_upper.push(upper);
         self.count_beyond.push(beyond);
-        self.push_share(beyond, total, total_u * total_u / total_sq_u, z);
+        let total_u = total / g.unit;
+        self.push_share(beyond, total, total_u * total_u / g.weight_sq, z);
         for (column, b) in self.bands.iter_mut().zip(bands) {
             column.push(b);
         }

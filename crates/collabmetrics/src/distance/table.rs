@@ -290,6 +290,38 @@ pub fn locate_table(
 /// column per band (`band_lt_25`, …, `band_ge_300`). Statistics a group cannot have (e.g. the
 /// median interval of fewer than 6 records at 95%) are null.
 pub fn distance_summary_table(input: &Input, opts: &SummaryTableOptions) -> Result<TableResult> {
+    let rows = summary_rows(input, opts)?;
+    let est = summary(
+        &rows.group,
+        rows.groups.len(),
+        &rows.distance,
+        rows.weight.as_deref(),
+        &opts.options,
+    )?;
+    summary_output(&rows.groups.keys, est, rows.diagnostics)
+}
+
+/// The rows a distance summary uses, checked (an error names the input's row and column),
+/// with the diagnostics of the rows left out.
+pub(crate) struct SummaryRows {
+    /// The `by` groups of the input's rows.
+    pub groups: Groups,
+    /// Group of each kept row.
+    pub group: Vec<u32>,
+    /// Distance of each kept row (finite, ≥ 0).
+    pub distance: Vec<f64>,
+    /// Weight of each kept row (finite, ≥ 0), when weighted.
+    pub weight: Option<Vec<f64>>,
+    /// Input row of each kept row.
+    pub rows: Vec<usize>,
+    /// The rows left out (missing distances), by reason.
+    pub diagnostics: Diagnostics,
+}
+
+/// Reads and checks the input of a distance summary (see [`distance_summary_table`]).
+pub(crate) fn summary_rows(input: &Input, opts: &SummaryTableOptions) -> Result<SummaryRows> {
+    crate::stats::z_value(opts.options.confidence)?;
+    super::summary::check_threshold(opts.options.threshold)?;
     let groups = Groups::new(input, &opts.by)?;
     let distance = numbers(input, &opts.distance, opts.nulls)?;
     let weight = match &opts.weight {
@@ -306,21 +338,34 @@ pub fn distance_summary_table(input: &Input, opts: &SummaryTableOptions) -> Resu
             Some(first),
         );
     }
-    let est = summary(
-        &kept.group,
-        groups.len(),
-        &kept.distance,
-        kept.weight.as_deref(),
-        &opts.options,
-    )
-    .map_err(|e| {
+    super::summary::check_values(&kept.distance, kept.weight.as_deref()).map_err(|e| {
         // Indexes are into the kept rows: name the input's row.
         let e = kept.to_input_row(e);
         let weight = opts.weight.as_deref().unwrap_or_default();
         input.locate_as(e, &[("distance", &opts.distance), ("weight", weight)])
     })?;
-    let n = groups.len();
-    let mut out = Builder::from_groups(&groups);
+    let rows = kept
+        .rows
+        .clone()
+        .unwrap_or_else(|| (0..kept.distance.len()).collect());
+    Ok(SummaryRows {
+        group: kept.group.into_owned(),
+        distance: kept.distance.into_owned(),
+        weight: kept.weight.map(Cow::into_owned),
+        rows,
+        groups,
+        diagnostics,
+    })
+}
+
+/// The summary table of groups with keys `keys` (one element per group).
+pub(crate) fn summary_output(
+    keys: &[(Field, ArrayRef)],
+    est: super::DistanceSummary,
+    diagnostics: Diagnostics,
+) -> Result<TableResult> {
+    let n = est.len();
+    let mut out = Builder::from_keys(keys);
     out.number("count", est.count);
     if est.weighted {
         out.number("weight_sum", est.weight_sum);
@@ -340,7 +385,8 @@ pub fn distance_summary_table(input: &Input, opts: &SummaryTableOptions) -> Resu
     out.nullable_number("share_lower", est.share_lower);
     out.nullable_number("share_upper", est.share_upper);
     out.number("confidence", vec![est.confidence; n]);
-    let roles = summary_roles(&groups, &est.band_names, est.weighted);
+    let by: Vec<String> = keys.iter().map(|(f, _)| f.name().clone()).collect();
+    let roles = summary_roles(&by, &est.band_names, est.weighted);
     for (name, values) in est.band_names.iter().zip(est.bands) {
         out.number(name, values);
     }
@@ -352,13 +398,12 @@ pub fn distance_summary_table(input: &Input, opts: &SummaryTableOptions) -> Resu
 /// What each column of a distance summary is, for publication ([`crate::disclosure`]): the
 /// record counts (band counts too, unless weighted), the statistics of each group's records
 /// and the share beyond the threshold.
-fn summary_roles(groups: &Groups, bands: &[String], weighted: bool) -> Roles {
-    let by: Vec<String> = groups.keys.iter().map(|(f, _)| f.name().clone()).collect();
+fn summary_roles(by: &[String], bands: &[String], weighted: bool) -> Roles {
     let mut counts = vec!["count", "count_beyond"];
     if !weighted {
         counts.extend(bands.iter().map(String::as_str));
     }
-    let mut roles = Roles::counts(&counts, &by).with_dimensions_of(&by);
+    let mut roles = Roles::counts(&counts, by).with_dimensions_of(by);
     let stats = [
         "weight_sum",
         "mean",
@@ -490,8 +535,8 @@ impl Builder {
         })
     }
 
-    fn from_groups(groups: &Groups) -> Self {
-        let (fields, columns): (Vec<Field>, Vec<ArrayRef>) = groups.keys.iter().cloned().unzip();
+    fn from_keys(keys: &[(Field, ArrayRef)]) -> Self {
+        let (fields, columns): (Vec<Field>, Vec<ArrayRef>) = keys.iter().cloned().unzip();
         let first_result = fields.len();
         Builder {
             fields,

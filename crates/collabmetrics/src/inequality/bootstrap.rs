@@ -4,7 +4,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::individual::{
-    atkinson, generalized_entropy, gini, mld, share_ratio, theil, ConcentrationCorrection,
+    atkinson, atkinson_of, check_alpha, check_epsilon, check_share, ge_of, generalized_entropy,
+    gini, gini_of, mld, mld_of, share_ratio, share_ratio_of, theil, theil_of,
+    ConcentrationCorrection, Distribution,
 };
 use super::rng::Rng;
 use crate::error::{check_len, Error, Result};
@@ -119,6 +121,76 @@ impl IndividualMeasure {
             IndividualMeasure::ShareRatio(s) => share_ratio(values, weights, s),
         }
     }
+
+    /// Whether the measure needs every value > 0 (it takes logarithms or negative powers).
+    pub fn needs_positive(self) -> bool {
+        match self {
+            IndividualMeasure::Mld => true,
+            IndividualMeasure::Atkinson(e) => e >= 1.0,
+            IndividualMeasure::GeneralizedEntropy(a) => a <= 0.0,
+            IndividualMeasure::Gini
+            | IndividualMeasure::Theil
+            | IndividualMeasure::ShareRatio(_) => false,
+        }
+    }
+
+    /// Checks the measure's parameter (ε ≥ 0, α finite, share in (0, ½]).
+    pub fn check(self) -> Result<()> {
+        match self {
+            IndividualMeasure::Atkinson(e) => check_epsilon(e),
+            IndividualMeasure::GeneralizedEntropy(a) => check_alpha(a),
+            IndividualMeasure::ShareRatio(s) => check_share(s),
+            IndividualMeasure::Gini | IndividualMeasure::Theil | IndividualMeasure::Mld => Ok(()),
+        }
+    }
+
+    /// The measure of a distribution (Gini `corrected` by n/(n − 1) when asked): what
+    /// [`IndividualMeasure::compute`] gives on the values the distribution holds.
+    pub(crate) fn of_distribution(self, d: &Distribution, corrected: bool) -> Result<f64> {
+        self.check()?;
+        d.check(self.needs_positive())?;
+        match self {
+            IndividualMeasure::Gini => Ok(gini_of(d, corrected)?.gini),
+            IndividualMeasure::ShareRatio(s) => share_ratio_of(&gini_of(d, false)?.lorenz, s),
+            _ => self.of_pairs(&d.pairs),
+        }
+    }
+
+    /// An entropy-family measure of (value, weight) pairs in any order (checked values).
+    fn of_pairs(self, pairs: &[(f64, f64)]) -> Result<f64> {
+        match self {
+            IndividualMeasure::Theil => theil_of(pairs),
+            IndividualMeasure::Mld => mld_of(pairs),
+            IndividualMeasure::Atkinson(e) => Ok(atkinson_of(pairs, e)?.atkinson),
+            IndividualMeasure::GeneralizedEntropy(a) => ge_of(pairs, a),
+            IndividualMeasure::Gini | IndividualMeasure::ShareRatio(_) => Ok(f64::NAN),
+        }
+    }
+
+    /// The measure of one bootstrap resample (values drawn from checked ones): Gini and the
+    /// share ratio from the sorted distribution; the entropy family straight from the pairs
+    /// in the order drawn (no sort needed).
+    fn of_resample(self, values: &[f64], weights: Option<&[f64]>) -> Result<f64> {
+        match self {
+            IndividualMeasure::Gini | IndividualMeasure::ShareRatio(_) => {
+                self.of_distribution(&Distribution::of(values, weights), false)
+            }
+            _ => {
+                let pairs: Vec<(f64, f64)> = match weights {
+                    Some(w) => values.iter().copied().zip(w.iter().copied()).collect(),
+                    None => values.iter().map(|&v| (v, 1.0)).collect(),
+                };
+                let total: f64 = pairs.iter().map(|(v, w)| v * w).sum();
+                if total <= 0.0 {
+                    return Err(Error::invalid_argument(
+                        "values",
+                        "all values are zero: the mean must be > 0",
+                    ));
+                }
+                self.of_pairs(&pairs)
+            }
+        }
+    }
 }
 
 /// Options of [`bootstrap`].
@@ -199,7 +271,7 @@ pub fn bootstrap(
                     w.push(ws[i]);
                 }
             }
-            measure.compute(&v, weights.map(|_| w.as_slice()))
+            measure.of_resample(&v, weights.map(|_| w.as_slice()))
         })
         .collect::<Result<Vec<f64>>>()?;
     let a = (1.0 - opts.confidence) / 2.0;

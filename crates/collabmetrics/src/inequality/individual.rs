@@ -1,6 +1,12 @@
 //! Inequality of individual values (people or areas), with optional weights.
+//!
+//! Every index is computed from the values' distribution: the distinct values ascending,
+//! each with the sum of its records' weights. So a result does not depend on the order of
+//! the values, and a mergeable state ([`super::individual_state`]), which stores the same
+//! distribution, finishes to it bit for bit.
 
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 use crate::error::{check_len, Error, Result};
 use rayon::slice::ParallelSliceMut;
@@ -10,9 +16,16 @@ use rayon::slice::ParallelSliceMut;
 /// their weighted sum would overflow), `w` the weights (1 when absent; also divided by a power
 /// of two when their sum would overflow).
 struct Prepared<'a> {
-    v: std::borrow::Cow<'a, [f64]>,
+    v: Cow<'a, [f64]>,
     w: Vec<f64>,
     unit: f64,
+}
+
+impl Prepared<'_> {
+    /// The distribution of the prepared values (weighted when `weighted`).
+    fn distribution(&self, weighted: bool) -> Distribution {
+        Distribution::of(&self.v, weighted.then_some(self.w.as_slice()))
+    }
 }
 
 /// The power of two of `x`'s exponent (1 for zero and subnormals): an exact divisor.
@@ -24,9 +37,76 @@ fn exponent_unit(x: f64) -> f64 {
     }
 }
 
+fn largest(x: impl Iterator<Item = f64>) -> f64 {
+    x.fold(0.0f64, f64::max)
+}
+
 /// Checks values (finite, ≥ 0, and > 0 when `positive`) and weights (finite, > 0); see
 /// [`Prepared`].
 fn prepare<'a>(values: &'a [f64], weights: Option<&[f64]>, positive: bool) -> Result<Prepared<'a>> {
+    check_values(values, positive)?;
+    let mut w = match weights {
+        Some(w) => {
+            check_len("weights", w.len(), "values", values.len())?;
+            check_weights(w)?;
+            w.to_vec()
+        }
+        None => vec![1.0; values.len()],
+    };
+    // Every index is unchanged by a common factor on the weights or on the values. Weights are
+    // divided by the power of two of the largest (exact: the same bits, but sums and products
+    // of weights cannot overflow); values too when their weighted sum would overflow.
+    let wu = exponent_unit(largest(w.iter().copied()));
+    if wu != 1.0 {
+        for x in &mut w {
+            *x /= wu;
+        }
+    }
+    let total: f64 = values.iter().zip(&w).map(|(v, w)| v * w).sum();
+    check_total(total)?;
+    if total.is_finite() {
+        return Ok(Prepared {
+            v: Cow::Borrowed(values),
+            w,
+            unit: 1.0,
+        });
+    }
+    let vu = exponent_unit(largest(values.iter().copied()));
+    Ok(Prepared {
+        v: Cow::Owned(values.iter().map(|v| v / vu).collect()),
+        w,
+        unit: vu,
+    })
+}
+
+/// (value, weight) pairs ready for the sums, as [`prepare`] makes values and weights: weights
+/// divided by the power of two of the largest, values too when Σ w·y would overflow (then
+/// the values' unit is returned, else 1). Exact powers of two: where nothing overflows, every
+/// index has the same bits as on the pairs as given.
+fn ready(pairs: &[(f64, f64)]) -> (Cow<'_, [(f64, f64)]>, f64) {
+    let wu = exponent_unit(largest(pairs.iter().map(|p| p.1)));
+    let total: f64 = pairs.iter().map(|&(v, w)| v * (w / wu)).sum();
+    if wu == 1.0 && total.is_finite() {
+        return (Cow::Borrowed(pairs), 1.0);
+    }
+    let vu = if total.is_finite() {
+        1.0
+    } else {
+        exponent_unit(largest(pairs.iter().map(|p| p.0)))
+    };
+    let scaled = pairs.iter().map(|&(v, w)| (v / vu, w / wu)).collect();
+    (Cow::Owned(scaled), vu)
+}
+
+/// The pairs with their values divided by the power of two of the largest (for the Gini,
+/// whose pairwise sums can overflow although Σ w·y does not).
+fn values_scaled(pairs: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let vu = exponent_unit(largest(pairs.iter().map(|p| p.0)));
+    pairs.iter().map(|&(v, w)| (v / vu, w)).collect()
+}
+
+/// Values must be finite and ≥ 0 (> 0 when `positive`): an error naming the first that is not.
+pub(crate) fn check_values(values: &[f64], positive: bool) -> Result<()> {
     if values.is_empty() {
         return Err(Error::invalid_argument(
             "values",
@@ -51,64 +131,100 @@ fn prepare<'a>(values: &'a [f64], weights: Option<&[f64]>, positive: bool) -> Re
             ));
         }
     }
-    let w = match weights {
-        Some(w) => {
-            check_len("weights", w.len(), "values", values.len())?;
-            for (i, &x) in w.iter().enumerate() {
-                if !(x.is_finite() && x > 0.0) {
-                    return Err(Error::invalid_value(
-                        "weights",
-                        i,
-                        x,
-                        "must be finite and > 0",
-                    ));
-                }
-            }
-            w.to_vec()
-        }
-        None => vec![1.0; values.len()],
-    };
-    // Every index is unchanged by a common factor on the weights or on the values. Weights are
-    // divided by the power of two of the largest (exact: the same bits, but sums and products
-    // of weights cannot overflow); values too when their weighted sum would overflow.
-    let largest = |x: &[f64]| x.iter().fold(0.0f64, |m, &v| m.max(v));
-    let mut w = w;
-    let wu = exponent_unit(largest(&w));
-    if wu != 1.0 {
-        for x in &mut w {
-            *x /= wu;
+    Ok(())
+}
+
+/// Weights must be finite and > 0.
+pub(crate) fn check_weights(w: &[f64]) -> Result<()> {
+    for (i, &x) in w.iter().enumerate() {
+        if !(x.is_finite() && x > 0.0) {
+            return Err(Error::invalid_value(
+                "weights",
+                i,
+                x,
+                "must be finite and > 0",
+            ));
         }
     }
-    let total: f64 = values.iter().zip(&w).map(|(v, w)| v * w).sum();
-    if total == 0.0 {
+    Ok(())
+}
+
+fn check_total(total: f64) -> Result<()> {
+    if total <= 0.0 {
         return Err(Error::invalid_argument(
             "values",
             "all values are zero: the mean must be > 0",
         ));
     }
-    if total.is_finite() {
-        return Ok(Prepared {
-            v: std::borrow::Cow::Borrowed(values),
-            w,
-            unit: 1.0,
-        });
-    }
-    Ok(scaled(values, w))
+    Ok(())
 }
 
-/// [`Prepared`] with the values divided by the power of two of the largest.
-fn scaled(values: &[f64], w: Vec<f64>) -> Prepared<'static> {
-    let vu = exponent_unit(values.iter().fold(0.0f64, |m, &v| m.max(v)));
-    Prepared {
-        v: std::borrow::Cow::Owned(values.iter().map(|v| v / vu).collect()),
-        w,
-        unit: vu,
+/// Values as a distribution: the distinct values ascending, each with the sum of the weights
+/// of its records (their number without weights), and the number of records.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Distribution {
+    /// (value, weight) of each distinct value, ascending.
+    pub pairs: Vec<(f64, f64)>,
+    /// Number of records (for Gini's n / (n − 1)).
+    pub records: usize,
+}
+
+impl Distribution {
+    /// The distribution of checked values and weights: sorted in one contiguous buffer, in
+    /// parallel (far faster than an index sort for tens of millions of values; values alone
+    /// without weights, (value, weight) pairs with ties ordered by weight), equal values
+    /// combined with their weights added in that order. The order, and every bit of the
+    /// result, is the same on any number of threads.
+    pub(crate) fn of(values: &[f64], weights: Option<&[f64]>) -> Self {
+        let canonical = |v: f64| if v == 0.0 { 0.0 } else { v };
+        let mut pairs: Vec<(f64, f64)> = Vec::new();
+        let mut push = |v: f64, w: f64| match pairs.last_mut() {
+            Some(last) if last.0 == v => last.1 += w,
+            _ => pairs.push((canonical(v), w)),
+        };
+        match weights {
+            None => {
+                let mut sorted = values.to_vec();
+                sorted.par_sort_unstable_by(f64::total_cmp);
+                for v in sorted {
+                    push(v, 1.0);
+                }
+            }
+            Some(w) => {
+                let mut sorted: Vec<(f64, f64)> =
+                    values.iter().copied().zip(w.iter().copied()).collect();
+                sorted.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+                for (v, w) in sorted {
+                    push(v, w);
+                }
+            }
+        }
+        Distribution {
+            pairs,
+            records: values.len(),
+        }
+    }
+
+    /// Σ w y.
+    fn total(&self) -> f64 {
+        self.pairs.iter().map(|(v, w)| v * w).sum()
+    }
+
+    /// Checks that the mean is > 0 (and, when `positive`, that no value is 0): what the
+    /// indices need, for a distribution finished from a state.
+    pub(crate) fn check(&self, positive: bool) -> Result<()> {
+        if positive && self.pairs.first().is_some_and(|p| p.0 <= 0.0) {
+            return Err(Error::invalid_argument(
+                "values",
+                "a value is 0: this index takes logarithms or negative powers of every value",
+            ));
+        }
+        check_total(self.total())
     }
 }
 
-fn wmean(values: &[f64], w: &[f64]) -> f64 {
-    let sw: f64 = w.iter().sum();
-    values.iter().zip(w).map(|(v, w)| v * w).sum::<f64>() / sw
+fn weight(pairs: &[(f64, f64)]) -> f64 {
+    pairs.iter().map(|p| p.1).sum()
 }
 
 /// The Lorenz curve: cumulative population share against cumulative value share, from (0, 0)
@@ -131,58 +247,52 @@ pub struct GiniResult {
 }
 
 /// Gini = Σ_i Σ_j w_i w_j |y_i − y_j| / (2 (Σ w)² ȳ), computed from the sorted values in
-/// O(n log n); `corrected` multiplies by n/(n − 1) (unit weights only).
+/// O(n log n); `corrected` multiplies by n/(n − 1) (unit weights only). The Lorenz curve has
+/// one point per distinct value (records of equal value lie on one straight segment).
 pub fn gini(values: &[f64], weights: Option<&[f64]>, corrected: bool) -> Result<GiniResult> {
     let p = prepare(values, weights, false)?;
-    let out = gini_prepared(&p.v, &p.w, weights.is_some(), corrected)?;
-    if out.gini.is_finite() {
-        return Ok(out);
-    }
-    // Values near the largest double overflow the pairwise sums: again on scaled values.
-    let p = scaled(&p.v, p.w);
-    let out = gini_prepared(&p.v, &p.w, weights.is_some(), corrected)?;
-    finite("gini", out.gini)?;
-    Ok(out)
+    check_corrected(corrected, weights.is_some(), values.len())?;
+    gini_of(&p.distribution(weights.is_some()), corrected)
 }
 
-fn gini_prepared(values: &[f64], w: &[f64], weighted: bool, corrected: bool) -> Result<GiniResult> {
+fn check_corrected(corrected: bool, weighted: bool, n: usize) -> Result<()> {
     if corrected && weighted {
         return Err(Error::invalid_argument(
             "corrected",
             "the n/(n − 1) correction is defined for unit weights only",
         ));
     }
-    if corrected && values.len() < 2 {
+    if corrected && n < 2 {
         return Err(Error::invalid_argument(
             "corrected",
             "needs at least two values",
         ));
     }
-    let sw: f64 = w.iter().sum();
-    let total: f64 = values.iter().zip(w).map(|(v, w)| v * w).sum();
-    // Sort in one contiguous buffer, in parallel: far faster than an index sort for tens of
-    // millions of values. Unweighted, the values alone (half the memory traffic); weighted,
-    // (value, weight) pairs with ties ordered by weight. Either way the order, and every bit of
-    // the result, is the same on any number of threads.
-    let (spread, lorenz) = match weighted {
-        false => {
-            let mut sorted = values.to_vec();
-            sorted.par_sort_unstable_by(f64::total_cmp);
-            lorenz_pass(sorted.iter().map(|&y| (y, 1.0)), values.len(), sw, total)
-        }
-        true => {
-            let mut pairs: Vec<(f64, f64)> =
-                values.iter().copied().zip(w.iter().copied()).collect();
-            pairs.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
-            lorenz_pass(pairs.iter().copied(), values.len(), sw, total)
-        }
-    };
+    Ok(())
+}
+
+/// The Gini coefficient and Lorenz curve of a distribution.
+pub(crate) fn gini_of(d: &Distribution, corrected: bool) -> Result<GiniResult> {
+    let (pairs, _) = ready(&d.pairs);
+    let mut out = gini_pass(&pairs, d.records, corrected);
+    if !out.gini.is_finite() {
+        // Values near the largest double overflow the pairwise sums: again on scaled values.
+        out = gini_pass(&values_scaled(&pairs), d.records, corrected);
+    }
+    finite("gini", out.gini)?;
+    Ok(out)
+}
+
+fn gini_pass(pairs: &[(f64, f64)], records: usize, corrected: bool) -> GiniResult {
+    let sw = weight(pairs);
+    let total: f64 = pairs.iter().map(|(v, w)| v * w).sum();
+    let (spread, lorenz) = lorenz_pass(pairs, sw, total);
     let mut g = spread;
     if corrected {
-        let n = values.len() as f64;
+        let n = records as f64;
         g *= n / (n - 1.0);
     }
-    Ok(GiniResult { gini: g, lorenz })
+    GiniResult { gini: g, lorenz }
 }
 
 /// One pass over the sorted (value, weight) pairs: the Gini numerator and the Lorenz curve.
@@ -191,20 +301,14 @@ fn gini_prepared(values: &[f64], w: &[f64], weighted: bool, corrected: bool) -> 
 /// Gini = that / (2 W Σ w y). The coefficients w_i (W_{<i} − W_{>i}) sum to zero, so y_i may be
 /// measured from the minimum: that keeps full precision when the values are nearly equal
 /// (1 − the area under the Lorenz curve would cancel to a few digits there).
-fn lorenz_pass(
-    sorted: impl Iterator<Item = (f64, f64)>,
-    n: usize,
-    sw: f64,
-    total: f64,
-) -> (f64, Lorenz) {
-    let mut sorted = sorted.peekable();
-    let m = sorted.peek().map_or(0.0, |p| p.0);
+pub(crate) fn lorenz_pass(sorted: &[(f64, f64)], sw: f64, total: f64) -> (f64, Lorenz) {
+    let m = sorted.first().map_or(0.0, |p| p.0);
     let (mut cum_w, mut cum_v, mut spread) = (0.0, 0.0, 0.0);
-    let mut ps = Vec::with_capacity(n + 1);
-    let mut vs = Vec::with_capacity(n + 1);
+    let mut ps = Vec::with_capacity(sorted.len() + 1);
+    let mut vs = Vec::with_capacity(sorted.len() + 1);
     ps.push(0.0);
     vs.push(0.0);
-    for (y, wi) in sorted {
+    for &(y, wi) in sorted {
         spread += wi * (y - m) * (2.0 * cum_w + wi - sw);
         cum_w += wi;
         cum_v += wi * y;
@@ -232,7 +336,7 @@ fn lorenz_pass(
 /// weights and neither convention in play, the two agree.
 pub fn theil(values: &[f64], weights: Option<&[f64]>) -> Result<f64> {
     let p = prepare(values, weights, false)?;
-    finite("theil", theil_w(&p.v, &p.w))
+    theil_of(&p.distribution(weights.is_some()).pairs)
 }
 
 /// Each value's relative deviation from the weighted mean, x = y/ȳ − 1, with the total weight.
@@ -241,18 +345,20 @@ pub fn theil(values: &[f64], weights: Option<&[f64]>) -> Result<f64> {
 /// first-order parts, which sum to zero, are subtracted term by term). Summing r ln r or
 /// −ln r directly would cancel to a few digits when the values are nearly equal, and the
 /// subtraction also removes, to first order, the rounding error of ȳ itself.
-fn deviations<'a>(values: &'a [f64], w: &'a [f64]) -> (impl Iterator<Item = (f64, f64)> + 'a, f64) {
-    let m = wmean(values, w);
-    let sw: f64 = w.iter().sum();
-    (
-        values.iter().zip(w).map(move |(&y, &w)| ((y - m) / m, w)),
-        sw,
-    )
+fn deviations(pairs: &[(f64, f64)]) -> (impl Iterator<Item = (f64, f64)> + '_, f64) {
+    let sw = weight(pairs);
+    let m = pairs.iter().map(|(v, w)| v * w).sum::<f64>() / sw;
+    (pairs.iter().map(move |&(y, w)| ((y - m) / m, w)), sw)
 }
 
-fn theil_w(values: &[f64], w: &[f64]) -> f64 {
+/// Theil T of (value, weight) pairs.
+pub(crate) fn theil_of(pairs: &[(f64, f64)]) -> Result<f64> {
+    finite("theil", theil_pairs(&ready(pairs).0))
+}
+
+fn theil_pairs(pairs: &[(f64, f64)]) -> f64 {
     // r ln r − (r − 1) = (1 + x) ln(1 + x) − x; at r = 0 it is 1 (0 · ln 0 = 0).
-    let (d, sw) = deviations(values, w);
+    let (d, sw) = deviations(pairs);
     d.map(|(x, w)| {
         if x > -1.0 {
             w * ((1.0 + x) * x.ln_1p() - x)
@@ -269,48 +375,63 @@ fn theil_w(values: &[f64], w: &[f64]) -> f64 {
 /// HEAT's grouped MLD (× 1000) is [`crate::inequality::Measure::Mld`]; see [`theil`].
 pub fn mld(values: &[f64], weights: Option<&[f64]>) -> Result<f64> {
     let p = prepare(values, weights, true)?;
-    finite("mld", mld_w(&p.v, &p.w))
+    mld_of(&p.distribution(weights.is_some()).pairs)
 }
 
-fn mld_w(values: &[f64], w: &[f64]) -> f64 {
+/// MLD of (value, weight) pairs.
+pub(crate) fn mld_of(pairs: &[(f64, f64)]) -> Result<f64> {
+    finite("mld", mld_pairs(&ready(pairs).0))
+}
+
+fn mld_pairs(pairs: &[(f64, f64)]) -> f64 {
     // −ln r + (r − 1) = x − ln(1 + x).
-    let (d, sw) = deviations(values, w);
+    let (d, sw) = deviations(pairs);
     d.map(|(x, w)| w * (x - x.ln_1p())).sum::<f64>() / sw
 }
 
 /// Σ w (r^a − 1 − a (r − 1)) / Σ w, the stable core of GE(a) and Atkinson (see [`deviations`]).
-fn power_deviation(values: &[f64], w: &[f64], a: f64) -> f64 {
-    let (d, sw) = deviations(values, w);
+fn power_deviation(pairs: &[(f64, f64)], a: f64) -> f64 {
+    let (d, sw) = deviations(pairs);
     d.map(|(x, w)| w * ((a * x.ln_1p()).exp_m1() - a * x))
         .sum::<f64>()
         / sw
 }
 
-/// Generalised entropy GE(α) = (Σ w_i ((y_i/ȳ)^α − 1) / Σ w_i) / (α(α − 1)); GE(0) = MLD,
-/// GE(1) = Theil T. Values must be > 0 when α ≤ 0.
-pub fn generalized_entropy(values: &[f64], weights: Option<&[f64]>, alpha: f64) -> Result<f64> {
+pub(crate) fn check_alpha(alpha: f64) -> Result<()> {
     if !alpha.is_finite() {
         return Err(Error::invalid_argument("alpha", "must be finite"));
     }
-    let p = prepare(values, weights, alpha <= 0.0)?;
-    ge_w(&p.v, &p.w, alpha)
+    Ok(())
 }
 
-/// GE(α) of checked values and weights: the stable sums below, and where those overflow (a
-/// large |α|), the mean of r^α in log space; an error when GE itself is beyond a double.
-fn ge_w(values: &[f64], w: &[f64], alpha: f64) -> Result<f64> {
+/// Generalised entropy GE(α) = (Σ w_i ((y_i/ȳ)^α − 1) / Σ w_i) / (α(α − 1)); GE(0) = MLD,
+/// GE(1) = Theil T. Values must be > 0 when α ≤ 0.
+pub fn generalized_entropy(values: &[f64], weights: Option<&[f64]>, alpha: f64) -> Result<f64> {
+    check_alpha(alpha)?;
+    let p = prepare(values, weights, alpha <= 0.0)?;
+    ge_of(&p.distribution(weights.is_some()).pairs, alpha)
+}
+
+/// GE(α) of (value, weight) pairs.
+pub(crate) fn ge_of(pairs: &[(f64, f64)], alpha: f64) -> Result<f64> {
+    ge_pairs(&ready(pairs).0, alpha)
+}
+
+/// GE(α) of ready pairs: the stable sums below, and where those overflow (a large |α|), the
+/// mean of r^α in log space; an error when GE itself is beyond a double.
+fn ge_pairs(pairs: &[(f64, f64)], alpha: f64) -> Result<f64> {
     if alpha == 0.0 {
-        return finite("ge", mld_w(values, w));
+        return finite("ge", mld_pairs(pairs));
     }
     if alpha == 1.0 {
-        return finite("ge", theil_w(values, w));
+        return finite("ge", theil_pairs(pairs));
     }
-    let direct = power_deviation(values, w, alpha) / alpha / (alpha - 1.0);
+    let direct = power_deviation(pairs, alpha) / alpha / (alpha - 1.0);
     if direct.is_finite() {
         return Ok(direct);
     }
     // ln of the weighted mean of r^α; GE = (e^L − 1) / (α(α − 1)).
-    let l = log_mean_power(values, w, alpha);
+    let l = log_mean_power(pairs, alpha);
     let ge = if l < 700.0 {
         l.exp_m1() / alpha / (alpha - 1.0)
     } else {
@@ -333,15 +454,14 @@ fn ge_w(values: &[f64], w: &[f64], alpha: f64) -> Result<f64> {
 
 /// ln(Σ w (y/ȳ)^a / Σ w), summed in log space (no overflow for any a); values of 0 add
 /// nothing for a > 0 (and do not occur for a ≤ 0).
-fn log_mean_power(values: &[f64], w: &[f64], a: f64) -> f64 {
-    let m = wmean(values, w);
-    let sw: f64 = w.iter().sum();
+fn log_mean_power(pairs: &[(f64, f64)], a: f64) -> f64 {
+    let sw = weight(pairs);
+    let m = pairs.iter().map(|(v, w)| v * w).sum::<f64>() / sw;
     let terms = || {
-        values
+        pairs
             .iter()
-            .zip(w)
-            .filter(|(y, _)| **y > 0.0)
-            .map(move |(&y, &w)| w.ln() + a * (y / m).ln())
+            .filter(|(y, _)| *y > 0.0)
+            .map(move |&(y, w)| w.ln() + a * (y / m).ln())
     };
     let top = terms().fold(f64::NEG_INFINITY, f64::max);
     if top == f64::NEG_INFINITY {
@@ -372,24 +492,38 @@ pub struct AtkinsonResult {
     pub ede: f64,
 }
 
-/// Atkinson(ε) = 1 − EDE/ȳ with EDE = (Σ w_i y_i^(1−ε) / Σ w_i)^(1/(1−ε)), the geometric mean
-/// for ε = 1; ε ≥ 0 (ε = 0 gives 0). Values must be > 0 when ε ≥ 1.
-pub fn atkinson(values: &[f64], weights: Option<&[f64]>, epsilon: f64) -> Result<AtkinsonResult> {
+pub(crate) fn check_epsilon(epsilon: f64) -> Result<()> {
     if !(epsilon.is_finite() && epsilon >= 0.0) {
         return Err(Error::invalid_argument("epsilon", "must be finite and ≥ 0"));
     }
+    Ok(())
+}
+
+/// Atkinson(ε) = 1 − EDE/ȳ with EDE = (Σ w_i y_i^(1−ε) / Σ w_i)^(1/(1−ε)), the geometric mean
+/// for ε = 1; ε ≥ 0 (ε = 0 gives 0). Values must be > 0 when ε ≥ 1.
+pub fn atkinson(values: &[f64], weights: Option<&[f64]>, epsilon: f64) -> Result<AtkinsonResult> {
+    check_epsilon(epsilon)?;
     let p = prepare(values, weights, epsilon >= 1.0)?;
-    let (values, w) = (&p.v[..], &p.w);
-    let m = wmean(values, w);
+    let out = atkinson_of(&p.distribution(weights.is_some()).pairs, epsilon)?;
+    Ok(AtkinsonResult {
+        atkinson: out.atkinson,
+        ede: finite("atkinson", out.ede * p.unit)?,
+    })
+}
+
+/// Atkinson(ε) of (value, weight) pairs.
+pub(crate) fn atkinson_of(pairs: &[(f64, f64)], epsilon: f64) -> Result<AtkinsonResult> {
+    let (pairs, unit) = ready(pairs);
+    let m = pairs.iter().map(|(v, w)| v * w).sum::<f64>() / weight(&pairs);
     // EDE/ȳ = exp(−MLD) for ε = 1, else (1 + s)^(1/(1 − ε)) with s the mean of r^(1−ε) − 1:
     // both through exp_m1/ln_1p, so nearly equal values keep their digits.
     let mut atkinson = if epsilon == 0.0 {
         0.0 // EDE = ȳ exactly
     } else if epsilon == 1.0 {
-        -(-mld_w(values, w)).exp_m1()
+        -(-mld_pairs(&pairs)).exp_m1()
     } else {
         let e = 1.0 - epsilon;
-        let s = power_deviation(values, w, e);
+        let s = power_deviation(&pairs, e);
         if s.is_finite() {
             -(s.ln_1p() / e).exp_m1()
         } else {
@@ -399,13 +533,20 @@ pub fn atkinson(values: &[f64], weights: Option<&[f64]>, epsilon: f64) -> Result
     if !atkinson.is_finite() {
         // A large ε overflows r^(1−ε): ln EDE/ȳ = ln(mean of r^(1−ε)) / (1 − ε), in log space.
         let e = 1.0 - epsilon;
-        atkinson = -(log_mean_power(values, w, e) / e).exp_m1();
+        atkinson = -(log_mean_power(&pairs, e) / e).exp_m1();
     }
     let atkinson = finite("atkinson", atkinson)?;
     Ok(AtkinsonResult {
         atkinson,
-        ede: finite("atkinson", m * (1.0 - atkinson))? * p.unit,
+        ede: finite("atkinson", m * (1.0 - atkinson))? * unit,
     })
+}
+
+pub(crate) fn check_share(share: f64) -> Result<()> {
+    if !(share > 0.0 && share <= 0.5) {
+        return Err(Error::invalid_argument("share", "must be in (0, 0.5]"));
+    }
+    Ok(())
 }
 
 /// Quantile share ratio: the share of the total held by the top `share` of the population over
@@ -413,11 +554,14 @@ pub fn atkinson(values: &[f64], weights: Option<&[f64]>, epsilon: f64) -> Result
 /// populations are split at the cut points (a unit straddling one counts in part), so the
 /// ratio is the Lorenz curve's: (1 − L(1 − s)) / L(s).
 pub fn share_ratio(values: &[f64], weights: Option<&[f64]>, share: f64) -> Result<f64> {
-    if !(share > 0.0 && share <= 0.5) {
-        return Err(Error::invalid_argument("share", "must be in (0, 0.5]"));
-    }
+    check_share(share)?;
     let g = gini(values, weights, false)?;
-    let l = |q: f64| lorenz_at(&g.lorenz, q);
+    share_ratio_of(&g.lorenz, share)
+}
+
+/// The share ratio of a Lorenz curve.
+pub(crate) fn share_ratio_of(lorenz: &Lorenz, share: f64) -> Result<f64> {
+    let l = |q: f64| lorenz_at(lorenz, q);
     let bottom = l(share);
     if bottom <= 0.0 {
         return Err(Error::invalid_argument(
@@ -469,12 +613,11 @@ pub fn decompose(
     alpha: f64,
 ) -> Result<Decomposition> {
     check_len("group", group.len(), "values", values.len())?;
-    if !alpha.is_finite() {
-        return Err(Error::invalid_argument("alpha", "must be finite"));
-    }
+    check_alpha(alpha)?;
     let p = prepare(values, weights, alpha <= 0.0)?;
     let (values, w) = (&p.v[..], &p.w);
-    let total = ge_w(values, w, alpha)?;
+    let ge_w = |v: &[f64], w: &[f64]| ge_of(&Distribution::of(v, Some(w)).pairs, alpha);
+    let total = ge_w(values, w)?;
     let mut labels: Vec<String> = Vec::new();
     let mut index = std::collections::HashMap::new();
     let mut members: Vec<Vec<usize>> = Vec::new();
@@ -503,7 +646,7 @@ pub fn decompose(
                 message: "all values are zero: the group's mean must be > 0".into(),
             });
         }
-        let ge = ge_w(&v, &ww, alpha)?;
+        let ge = ge_w(&v, &ww)?;
         let q = wsum / sw;
         let s = vsum / sv;
         let mut share = q.powf(1.0 - alpha) * s.powf(alpha);
@@ -516,7 +659,7 @@ pub fn decompose(
         gw.push(wsum);
         group_index.push(ge);
     }
-    let between = ge_w(&means, &gw, alpha)?;
+    let between = ge_w(&means, &gw)?;
     Ok(Decomposition {
         total,
         within: finite("within-group GE", within)?,
@@ -627,6 +770,11 @@ pub fn concentration_index(
             finite("Erreygers concentration", 4.0 * hbar * c / (b - a))
         }
     }
+}
+
+fn wmean(values: &[f64], w: &[f64]) -> f64 {
+    let sw: f64 = w.iter().sum();
+    values.iter().zip(w).map(|(v, w)| v * w).sum::<f64>() / sw
 }
 
 fn check_bounds(h: &[f64], a: f64, b: f64) -> Result<()> {

@@ -151,6 +151,7 @@ pub mod individual;
 mod logistic;
 pub(crate) mod rng;
 pub mod sii;
+mod state;
 pub mod table;
 
 pub use bootstrap::{
@@ -166,4 +167,8 @@ pub use individual::{
     share_ratio, theil, AtkinsonResult, ConcentrationCorrection, Decomposition, GiniResult, Lorenz,
 };
 pub use sii::{sii, sii_batch, SiiLimits, SiiOptions, SiiResult, ValueType};
+pub use state::{
+    individual_finalize, individual_state, individual_state_schema, individual_table,
+    IndividualTableOptions,
+};
 pub use table::{measures_table, CountKind, Counts, MeasuresTableOptions};

@@ -15,6 +15,16 @@ pub const LOS_BANDS: [(&str, i32, i32); 5] = [
     ("los_31_plus", 31, i32::MAX),
 ];
 
+/// The largest daily cost in pounds (£1 000 000 000): sums of nights × pence stay far inside
+/// a signed 64-bit integer.
+pub const MAX_DAILY_COST: f64 = 1.0e9;
+
+/// A daily cost in pounds as whole pence (rounded half away from zero): costs are money, and
+/// whole pence add exactly in any order. `None` for a missing (NaN) cost.
+pub fn pence(cost: f64) -> Option<i64> {
+    (!cost.is_nan()).then(|| (cost * 100.0).round() as i64)
+}
+
 /// Placements (or admissions) as parallel columns; dates in days since 1970-01-01.
 #[derive(Debug, Clone, Copy)]
 pub struct Spells<'a> {
@@ -26,8 +36,8 @@ pub struct Spells<'a> {
     pub group: &'a [u32],
     /// Number of groups (every code in `group` is below it).
     pub n_groups: usize,
-    /// Daily cost, NaN where not recorded.
-    pub daily_cost: Option<&'a [f64]>,
+    /// Daily cost in pence, `None` where not recorded (see [`pence`]).
+    pub daily_cost: Option<&'a [Option<i64>]>,
 }
 
 /// Monthly measures per group, indexed `[group * n_months + month - first_month]`.
@@ -51,14 +61,15 @@ pub struct Monthly {
     pub same_day: Vec<i64>,
     /// One vector per [`LOS_BANDS`] entry.
     pub los: [Vec<i64>; 5],
-    /// Σ nights × daily cost over the month's nights that have a recorded cost.
-    pub cost: Vec<f64>,
+    /// Σ nights × daily cost in pence over the month's nights that have a recorded cost:
+    /// whole pence, so that sums over months, groups or partitions are exact.
+    pub cost_pence: Vec<i64>,
     /// The number of those nights (the bed days behind `cost`).
     pub cost_days: Vec<i64>,
 }
 
 impl Monthly {
-    fn zeroed(first_month: i32, n_months: usize, n_groups: usize) -> Self {
+    pub(crate) fn zeroed(first_month: i32, n_months: usize, n_groups: usize) -> Self {
         let n = n_months * n_groups;
         let z = || vec![0i64; n];
         Monthly {
@@ -71,7 +82,7 @@ impl Monthly {
             bed_days: z(),
             same_day: z(),
             los: [z(), z(), z(), z(), z()],
-            cost: vec![0.0; n],
+            cost_pence: z(),
             cost_days: z(),
         }
     }
@@ -193,14 +204,14 @@ pub fn accumulate(
         if stop <= s {
             continue;
         }
-        let cost = spells.daily_cost.map(|c| c[i]).filter(|c| !c.is_nan());
+        let cost = spells.daily_cost.and_then(|c| c[i]);
         for m in sm.max(0)..=offset(stop.saturating_sub(1)).min(last) {
             let k = m as usize;
             let nights = i64::from(stop.min(bounds[k + 1])) - i64::from(s.max(bounds[k]));
             if nights > 0 {
                 out.bed_days[row + k] += nights;
                 if let Some(c) = cost {
-                    out.cost[row + k] += c * nights as f64;
+                    out.cost_pence[row + k] += c * nights;
                     out.cost_days[row + k] += nights;
                 }
             }

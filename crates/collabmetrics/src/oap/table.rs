@@ -1,7 +1,7 @@
 //! The OAP table entry point: placements in, one row per reporting period and breakdown out.
 
 use super::codes::{OverlapRule, ReasonClass, ReasonMap, DEFAULT_BED_TYPES};
-use super::kernel::{accumulate, Monthly, Spells, LOS_BANDS};
+use super::kernel::{accumulate, pence, Monthly, Spells, LOS_BANDS, MAX_DAILY_COST};
 use super::periods::{month_end, month_of, month_start, Window};
 use crate::distance::{self, DistanceSummary, SummaryOptions};
 use crate::error::{Error, Result};
@@ -185,10 +185,6 @@ pub fn measures(
     let mut diag = Diagnostics::new();
     let mut spells = read_placements(placements, opts, &mut diag)?;
     let groups = Groups::new(placements, &opts.by)?;
-    let first_month = month_of(start) - (opts.window.months() - 1);
-    let last_month = month_of(end);
-    let n_months = (last_month - first_month + 1) as usize;
-
     let mut keys = groups.keys.clone();
     let mut n_groups = groups.len();
     let adm = match admissions {
@@ -200,14 +196,8 @@ pub fn measures(
         }
         None => None,
     };
-    // Every (group, month) cell holds a dozen counts for the placements, as many for the
-    // admissions, and a row of the result: refused before allocating when too many.
-    crate::limits::check_memory(
-        "by",
-        &format!("{n_months} months × {n_groups} groups"),
-        n_months as u128 * n_groups.max(1) as u128,
-        256,
-    )?;
+    let (first_month, layout) = Cells::of(start, end, opts, n_groups)?;
+    let n_months = layout.n_months;
     spells.group = spells.rows.iter().map(|&r| groups.codes[r]).collect();
     let monthly = accumulate(
         &spells.as_spells(n_groups),
@@ -233,12 +223,6 @@ pub fn measures(
                 .map_err(|e| e.in_table("population"))?,
         ),
         None => None,
-    };
-    let layout = Layout {
-        first_report: (month_of(start) - first_month) as usize,
-        n_months,
-        n_groups,
-        w: opts.window.months() as usize,
     };
     let distances = match &opts.distance {
         Some(column) => Some(distance_summary(
@@ -273,7 +257,7 @@ pub fn measures(
 /// What each column of the result is, for publication ([`crate::disclosure`]): the counts
 /// (OAP01–04, bands, admissions' counts, distance counts), the rates, proportions and
 /// distance statistics derived from them, and the sums linking counts of one row or period.
-fn roles(opts: &OapOptions) -> Roles {
+pub(super) fn roles(opts: &OapOptions) -> Roles {
     let los: Vec<&str> = LOS_BANDS.iter().map(|(name, _, _)| *name).collect();
     let measures = ["started", "bed_days", "active_at_end", "ended"];
     let bands = opts.distance_options.bands.column_names();
@@ -350,7 +334,7 @@ fn roles(opts: &OapOptions) -> Roles {
 }
 
 /// Checks the options; returns the reporting start and end.
-fn check_options(opts: &OapOptions) -> Result<(i32, i32)> {
+pub(super) fn check_options(opts: &OapOptions) -> Result<(i32, i32)> {
     let start = opts
         .start
         .ok_or_else(|| required("start", "the first reporting month (any date in it)"))?;
@@ -378,16 +362,16 @@ fn check_options(opts: &OapOptions) -> Result<(i32, i32)> {
 }
 
 /// Included placements as parallel columns (`rows` are their input rows).
-struct Placements {
-    rows: Vec<usize>,
-    start: Vec<i32>,
-    end: Vec<Option<i32>>,
-    cost: Option<Vec<f64>>,
-    group: Vec<u32>,
+pub(super) struct Placements {
+    pub rows: Vec<usize>,
+    pub start: Vec<i32>,
+    pub end: Vec<Option<i32>>,
+    pub cost: Option<Vec<Option<i64>>>,
+    pub group: Vec<u32>,
 }
 
 impl Placements {
-    fn as_spells(&self, n_groups: usize) -> Spells<'_> {
+    pub(super) fn as_spells(&self, n_groups: usize) -> Spells<'_> {
         Spells {
             start: &self.start,
             end: &self.end,
@@ -399,7 +383,11 @@ impl Placements {
 }
 
 /// Validates every placement, applies the reason and bed-type rules and the overlap rule.
-fn read_placements(input: &Input, opts: &OapOptions, diag: &mut Diagnostics) -> Result<Placements> {
+pub(super) fn read_placements(
+    input: &Input,
+    opts: &OapOptions,
+    diag: &mut Diagnostics,
+) -> Result<Placements> {
     check_unique_ids(input, "placement_id")?;
     let start = input.required_dates("start_date")?;
     let end = input.dates("end_date")?;
@@ -457,7 +445,7 @@ fn read_placements(input: &Input, opts: &OapOptions, diag: &mut Diagnostics) -> 
     let mut p = Placements {
         start: rows.iter().map(|&i| start[i]).collect(),
         end: rows.iter().map(|&i| end[i]).collect(),
-        cost: cost.map(|c| rows.iter().map(|&i| c[i]).collect()),
+        cost: cost.map(|c| rows.iter().map(|&i| pence(c[i])).collect()),
         group: Vec::new(),
         rows,
     };
@@ -552,13 +540,18 @@ fn bed_scope(
 
 fn costs(input: &Input) -> Result<Vec<f64>> {
     let values = input.f64s_or_nan("daily_cost")?;
-    if let Some(row) = values.iter().position(|v| *v < 0.0 || v.is_infinite()) {
+    if let Some(row) = values
+        .iter()
+        .position(|v| *v < 0.0 || v.is_infinite() || *v > MAX_DAILY_COST)
+    {
         return Err(Error::InvalidCell {
             table: None,
             column: input.name("daily_cost").to_owned(),
             row,
             value: values[row].to_string(),
-            rule: "costs must be finite and >= 0 (null where not recorded)".into(),
+            rule: "costs must be finite, >= 0 and at most 1000000000 a day (null where not \
+                   recorded)"
+                .into(),
         });
     }
     Ok(values)
@@ -595,14 +588,8 @@ fn apply_overlap_rule(
     Ok(())
 }
 
-/// All admissions, grouped like the placements (new groups appended to `keys`).
-fn read_admissions(
-    input: &Input,
-    opts: &OapOptions,
-    groups: &Groups,
-    keys: &mut Vec<(Field, arrow_array::ArrayRef)>,
-    diag: &mut Diagnostics,
-) -> Result<(Placements, usize)> {
+/// The admissions table has its required columns and every `by` column.
+pub(super) fn check_admission_columns(input: &Input, opts: &OapOptions) -> Result<()> {
     input.check(ADMISSION_COLUMNS)?;
     for b in &opts.by {
         if !input.has(b) {
@@ -622,6 +609,18 @@ fn read_admissions(
             });
         }
     }
+    Ok(())
+}
+
+/// All admissions, grouped like the placements (new groups appended to `keys`).
+pub(super) fn read_admissions(
+    input: &Input,
+    opts: &OapOptions,
+    groups: &Groups,
+    keys: &mut Vec<(Field, arrow_array::ArrayRef)>,
+    diag: &mut Diagnostics,
+) -> Result<(Placements, usize)> {
+    check_admission_columns(input, opts)?;
     let start = input.required_dates("start_date")?;
     let end = input.dates("end_date")?;
     check_end_after_start(input, &start, &end)?;
@@ -697,7 +696,7 @@ fn key_text(keys: &[(Field, arrow_array::ArrayRef)], g: usize) -> String {
 }
 
 /// The population of each group (NaN where the population table has no row for it).
-fn population_per_group(
+pub(super) fn population_per_group(
     pop: &Input,
     by: &[String],
     keys: &[(Field, arrow_array::ArrayRef)],
@@ -764,22 +763,63 @@ fn population_per_group(
 }
 
 /// The optional inputs' results that [`build`] adds columns for.
-struct Extras<'a> {
-    admissions: Option<&'a Monthly>,
-    population: Option<&'a [f64]>,
-    distances: Option<&'a DistanceSummary>,
+pub(super) struct Extras<'a> {
+    pub admissions: Option<&'a Monthly>,
+    pub population: Option<&'a [f64]>,
+    pub distances: Option<&'a DistanceSummary>,
 }
 
-struct Layout {
-    first_report: usize,
-    n_months: usize,
-    n_groups: usize,
-    w: usize,
+/// The reported cells: months `first_report..n_months` of the counted months (the earlier
+/// ones only feed rolling windows) × groups; windows of `w` months.
+pub(super) struct Cells {
+    pub first_report: usize,
+    pub n_months: usize,
+    pub n_groups: usize,
+    pub w: usize,
+}
+
+impl Cells {
+    /// The counted months (from the first window's first month) and the cells of `opts`.
+    pub(super) fn of(
+        start: i32,
+        end: i32,
+        opts: &OapOptions,
+        n_groups: usize,
+    ) -> Result<(i32, Self)> {
+        let first_month = month_of(start) - (opts.window.months() - 1);
+        let n_months = (month_of(end) - first_month + 1) as usize;
+        // Every (group, month) cell holds a dozen counts for the placements, as many for the
+        // admissions, and a row of the result: refused before allocating when too many.
+        crate::limits::check_memory(
+            "by",
+            &format!("{n_months} months × {n_groups} groups"),
+            n_months as u128 * n_groups.max(1) as u128,
+            256,
+        )?;
+        let cells = Cells {
+            first_report: (month_of(start) - first_month) as usize,
+            n_months,
+            n_groups,
+            w: opts.window.months() as usize,
+        };
+        Ok((first_month, cells))
+    }
+
+    /// Number of reported cells.
+    pub(super) fn len(&self) -> usize {
+        (self.n_months - self.first_report) * self.n_groups
+    }
+
+    /// The cells whose window takes a placement of group `g` started in counted month `sm`.
+    pub(super) fn windows_of(&self, g: usize, sm: usize) -> impl Iterator<Item = usize> + '_ {
+        (sm.max(self.first_report)..(sm + self.w).min(self.n_months))
+            .map(move |m| (m - self.first_report) * self.n_groups + g)
+    }
 }
 
 /// Assembles the tidy table: keys, period, counts, then rates and proportions when asked.
-fn build(
-    l: &Layout,
+pub(super) fn build(
+    l: &Cells,
     keys: &[(Field, arrow_array::ArrayRef)],
     m: &Monthly,
     extra: Extras<'_>,
@@ -839,7 +879,7 @@ fn build(
             .zip(&cost_days)
             .map(|(&(g, k), &days)| {
                 if days > 0 {
-                    m.window_sum(&m.cost, g, k, l.w)
+                    m.window_sum(&m.cost_pence, g, k, l.w) as f64 / 100.0
                 } else {
                     f64::NAN
                 }
@@ -898,22 +938,22 @@ fn build(
     t.finish()
 }
 
-/// Summaries of the distances of the placements started in each period (rows as in
-/// [`build`]: period-major, then group). A placement without a distance is left out and
-/// counted (`missing_distance`).
-fn distance_summary(
+/// The distance of each included placement started in a counted month: (placement, counted
+/// month of its start, km). A placement without a distance is left out and counted
+/// (`missing_distance`); one started before the first counted month is in no period's
+/// summary (and not looked at); a distance that is negative or infinite is an error naming
+/// its row.
+pub(super) fn placement_distances(
     input: &Input,
     column: &str,
     p: &Placements,
-    l: &Layout,
     first_month: i32,
-    opts: &OapOptions,
+    n_months: usize,
     diag: &mut Diagnostics,
-) -> Result<DistanceSummary> {
+) -> Result<Vec<(usize, usize, f64)>> {
     let all = input.f64s_or_nan(column)?;
-    let (mut cell, mut km) = (Vec::new(), Vec::new());
+    let mut out = Vec::new();
     for (k, &row) in p.rows.iter().enumerate() {
-        // Started before the first window: in no period's summary.
         let Ok(sm) = usize::try_from(month_of(p.start[k]) - first_month) else {
             continue;
         };
@@ -926,19 +966,50 @@ fn distance_summary(
             );
             continue;
         }
-        // Started in month sm: in the windows ending in months sm ..= sm + w − 1.
-        for m in sm.max(l.first_report)..(sm + l.w).min(l.n_months) {
-            cell.push(((m - l.first_report) * l.n_groups + p.group[k] as usize) as u32);
+        if !(d.is_finite() && d >= 0.0) {
+            return Err(Error::cell(
+                input.name(column),
+                row,
+                crate::error::format_value(d),
+                "distances must be finite and >= 0 km",
+            ));
+        }
+        if sm < n_months {
+            out.push((k, sm, if d == 0.0 { 0.0 } else { d }));
+        }
+    }
+    Ok(out)
+}
+
+/// Summaries of the distances of the placements started in each period (rows as in
+/// [`build`]: period-major, then group).
+fn distance_summary(
+    input: &Input,
+    column: &str,
+    p: &Placements,
+    l: &Cells,
+    first_month: i32,
+    opts: &OapOptions,
+    diag: &mut Diagnostics,
+) -> Result<DistanceSummary> {
+    let (mut cell, mut km) = (Vec::new(), Vec::new());
+    for (k, sm, d) in placement_distances(input, column, p, first_month, l.n_months, diag)? {
+        for c in l.windows_of(p.group[k] as usize, sm) {
+            cell.push(c as u32);
             km.push(d);
         }
     }
-    let n_cells = (l.n_months - l.first_report) * l.n_groups;
-    let mut options = opts.distance_options.clone();
-    options.confidence = opts.confidence;
-    distance::summary(&cell, n_cells, &km, None, &options).map_err(|e| input.locate(e))
+    distance::summary(&cell, l.len(), &km, None, &distance_options(opts))
 }
 
-fn distance_columns(t: &mut Tidy, d: &DistanceSummary) {
+/// The distance summary's options: the caller's, at the OAP level of confidence.
+pub(super) fn distance_options(opts: &OapOptions) -> SummaryOptions {
+    let mut options = opts.distance_options.clone();
+    options.confidence = opts.confidence;
+    options
+}
+
+pub(super) fn distance_columns(t: &mut Tidy, d: &DistanceSummary) {
     t.number("distance_count", d.count.clone());
     for (name, values) in [
         ("distance_mean", &d.mean),

@@ -63,7 +63,8 @@ pub struct DsrEstimates {
 /// `DSR = Σ wᵢ·Oᵢ/nᵢ / Σ wᵢ × multiplier`; `var = Σ wᵢ²·Oᵢ/nᵢ² / (Σ wᵢ)²`;
 /// `limit = DSR + √(var/O)·(O_limit − O) × multiplier` with O = Σ Oᵢ and its Byar/exact limits.
 /// A group with O = 0 has DSR 0, lower limit 0 and no upper limit (NaN; flagged low count),
-/// since Dobson's scaling `√(var/O)` is undefined there.
+/// since Dobson's scaling `√(var/O)` is undefined there. Each group's sums run over its bands
+/// in the standard's order, whatever the order of the rows.
 #[allow(clippy::too_many_arguments)]
 pub fn dsr(
     group: &[u32],
@@ -75,7 +76,7 @@ pub fn dsr(
     options: &DsrOptions,
     group_label: &dyn Fn(usize) -> String,
 ) -> Result<DsrEstimates> {
-    let limits = PoissonLimits::new(options.confidence, options.method)?;
+    PoissonLimits::new(options.confidence, options.method)?;
     check_multiplier(options.multiplier)?;
     let n = group.len();
     check_len("band", band.len(), "group", n)?;
@@ -83,17 +84,12 @@ pub fn dsr(
     check_len("population", population.len(), "group", n)?;
     check_groups(group, n_groups)?;
     let n_bands = standard.len();
-    let weights = standard.weights();
 
-    // seen[g * n_bands + b] = 1 + the row that gave band b of group g (0 = not yet seen).
-    let cells = (n_groups as u128) * (n_bands as u128);
-    crate::limits::check_memory("n_groups", "the groups' age bands", cells, 8)?;
+    // cells[g * n_bands + b] = (O, n) of band b of group g; seen: 1 + the row that gave it.
+    let n_cells = (n_groups as u128) * (n_bands as u128);
+    crate::limits::check_memory("n_groups", "the groups' age bands", n_cells, 32)?;
     let mut seen = vec![0usize; n_groups * n_bands];
-    let mut sum_o = vec![0.0; n_groups];
-    let mut sum_n = vec![0.0; n_groups];
-    let mut sum_wr = vec![0.0; n_groups];
-    let mut sum_w2r = vec![0.0; n_groups];
-    let mut var_unit = vec![0.0f64; n_groups];
+    let mut cells = vec![None; n_groups * n_bands];
     for i in 0..n {
         let (g, b) = (group[i] as usize, band[i] as usize);
         if b >= n_bands {
@@ -119,29 +115,28 @@ pub fn dsr(
             });
         }
         *slot = i + 1;
-        let w = weights[b];
-        sum_o[g] += o;
-        sum_n[g] += pop;
-        sum_wr[g] += w * o / pop;
-        let unit = &mut var_unit[g];
-        *unit = unit.max(w / pop);
+        cells[g * n_bands + b] = Some((o, pop));
     }
-    // Σ w²·O/n² overflows for populations below about 1e-154 although the limits need only
-    // its square root: each term is taken over the square of the power of two of the group's
-    // largest w/n (exact, so the same bits wherever the plain sum is finite).
-    for u in &mut var_unit {
-        *u = if u.is_normal() {
-            f64::from_bits(u.to_bits() & 0x7FF0_0000_0000_0000)
-        } else {
-            1.0
-        };
-    }
-    for i in 0..n {
-        let (g, b) = (group[i] as usize, band[i] as usize);
-        let r = weights[b] / population[i] / var_unit[g];
-        sum_w2r[g] += r * r * count[i];
-    }
-    if let Some(pos) = seen.iter().position(|&s| s == 0) {
+    dsr_of_cells(&cells, n_groups, standard, options, group_label)
+}
+
+/// Directly standardised rates from each group's bands: `cells[g * n_bands + b]` is the
+/// count and population of band `b` of group `g` (`None`: missing, an error naming the
+/// group). The sums run over the bands in the standard's order, so the result depends on the
+/// cells alone (not on the order of the rows they came from): the one computation behind
+/// [`dsr`] and the finishing of a merged state ([`super::dsr_finalize`]).
+pub(crate) fn dsr_of_cells(
+    cells: &[Option<(f64, f64)>],
+    n_groups: usize,
+    standard: &StandardPopulation,
+    options: &DsrOptions,
+    group_label: &dyn Fn(usize) -> String,
+) -> Result<DsrEstimates> {
+    let limits = PoissonLimits::new(options.confidence, options.method)?;
+    check_multiplier(options.multiplier)?;
+    let n_bands = standard.len();
+    let weights = standard.weights();
+    if let Some(pos) = cells.iter().position(Option::is_none) {
         return Err(Error::InvalidGroup {
             group: group_label(pos / n_bands),
             message: format!(
@@ -150,6 +145,36 @@ pub fn dsr(
                 standard.name()
             ),
         });
+    }
+    let mut sum_o = vec![0.0; n_groups];
+    let mut sum_n = vec![0.0; n_groups];
+    let mut sum_wr = vec![0.0; n_groups];
+    let mut sum_w2r = vec![0.0; n_groups];
+    let mut var_unit = vec![0.0f64; n_groups];
+    // Every cell is present (checked above); a missing one would add nothing.
+    let cell = |g: usize, b: usize| cells[g * n_bands + b].unwrap_or((0.0, 1.0));
+    for g in 0..n_groups {
+        for (b, &w) in weights.iter().enumerate() {
+            let (o, pop) = cell(g, b);
+            sum_o[g] += o;
+            sum_n[g] += pop;
+            sum_wr[g] += w * o / pop;
+            var_unit[g] = var_unit[g].max(w / pop);
+        }
+        // Σ w²·O/n² overflows for populations below about 1e-154 although the limits need
+        // only its square root: each term is taken over the square of the power of two of the
+        // group's largest w/n (exact, so the same bits wherever the plain sum is finite).
+        let u = var_unit[g];
+        var_unit[g] = if u.is_normal() {
+            f64::from_bits(u.to_bits() & 0x7FF0_0000_0000_0000)
+        } else {
+            1.0
+        };
+        for (b, &w) in weights.iter().enumerate() {
+            let (o, pop) = cell(g, b);
+            let r = w / pop / var_unit[g];
+            sum_w2r[g] += r * r * o;
+        }
     }
 
     let total_w: f64 = weights.iter().sum();

@@ -90,7 +90,9 @@ pub struct IsrEstimates {
 /// reference `reference_count` / `reference_population` of that band. `E = Σ nᵢ ×
 /// reference_countᵢ / reference_populationᵢ`; ISR = O / E; limits are those of O (Byar, exact
 /// below 10) divided by E. Rules: counts >= 0, populations >= 0, reference populations > 0, and
-/// E > 0 in every group.
+/// E > 0 in every group. Rows of a group with the same reference count and population (one
+/// reference band) are added first, and the bands summed in the order of their reference
+/// count and population, whatever the order of the rows.
 #[allow(clippy::too_many_arguments)]
 pub fn isr(
     group: &[u32],
@@ -102,7 +104,7 @@ pub fn isr(
     options: &IsrOptions,
     group_label: &dyn Fn(usize) -> String,
 ) -> Result<IsrEstimates> {
-    let limits = PoissonLimits::new(options.confidence, options.method)?;
+    PoissonLimits::new(options.confidence, options.method)?;
     check_multiplier(options.multiplier())?;
     let n = group.len();
     check_len("count", count.len(), "group", n)?;
@@ -116,26 +118,116 @@ pub fn isr(
     )?;
     check_groups(group, n_groups)?;
 
-    let mut observed = vec![0.0; n_groups];
-    let mut expected = vec![0.0; n_groups];
-    let mut ref_o = vec![0.0; n_groups];
-    let mut ref_n = vec![0.0; n_groups];
+    let mut rows: Vec<Vec<Stratum>> = vec![Vec::new(); n_groups];
     for i in 0..n {
-        let g = group[i] as usize;
         check_count("count", i, count[i])?;
         check_count("population", i, population[i])?;
         check_count("reference_count", i, reference_count[i])?;
         check_positive("reference_population", i, reference_population[i])?;
-        observed[g] += count[i];
-        let e = population[i] * reference_count[i] / reference_population[i];
-        // n × (O_ref / n_ref) where n × O_ref alone would overflow.
-        expected[g] += if e.is_finite() {
-            e
-        } else {
-            population[i] * (reference_count[i] / reference_population[i])
-        };
-        ref_o[g] += reference_count[i];
-        ref_n[g] += reference_population[i];
+        rows[group[i] as usize].push(Stratum {
+            reference_count: zero(reference_count[i]),
+            reference_population: reference_population[i],
+            rows: 1,
+            count: count[i],
+            population: population[i],
+        });
+    }
+    let strata: Vec<Vec<Stratum>> = rows.into_iter().map(Stratum::combine).collect();
+    isr_of_strata(&strata, options, group_label)
+}
+
+/// −0 as 0, so that a reference count of −0 is the stratum of 0.
+fn zero(x: f64) -> f64 {
+    if x == 0.0 {
+        0.0
+    } else {
+        x
+    }
+}
+
+/// The rows of one group that share a reference band (the same reference count and
+/// population): how many, and their observed counts and populations added.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Stratum {
+    /// The band's reference count.
+    pub reference_count: f64,
+    /// The band's reference population.
+    pub reference_population: f64,
+    /// Number of rows.
+    pub rows: u64,
+    /// Σ observed counts.
+    pub count: f64,
+    /// Σ populations.
+    pub population: f64,
+}
+
+impl Stratum {
+    fn key(&self) -> (f64, f64) {
+        (self.reference_count, self.reference_population)
+    }
+
+    /// One group's rows sorted by reference band (then count and population) and combined:
+    /// rows of one band become one stratum, their counts and populations added in that order.
+    pub(crate) fn combine(mut rows: Vec<Stratum>) -> Vec<Stratum> {
+        rows.sort_unstable_by(|a, b| {
+            let k = |s: &Stratum| {
+                [
+                    s.reference_count,
+                    s.reference_population,
+                    s.count,
+                    s.population,
+                ]
+            };
+            k(a).iter()
+                .zip(k(b).iter())
+                .map(|(x, y)| x.total_cmp(y))
+                .find(|o| o.is_ne())
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        let mut out: Vec<Stratum> = Vec::with_capacity(rows.len());
+        for r in rows {
+            match out.last_mut() {
+                Some(s) if s.key() == r.key() => {
+                    s.rows += r.rows;
+                    s.count += r.count;
+                    s.population += r.population;
+                }
+                _ => out.push(r),
+            }
+        }
+        out
+    }
+}
+
+/// Indirectly standardised ratios (or rates) from each group's strata, sorted by reference
+/// band: E = Σ population × reference count / reference population over the strata in that
+/// order, so the result depends on the strata alone: the one computation behind [`isr`] and
+/// the finishing of a merged state ([`super::isr_finalize`]).
+pub(crate) fn isr_of_strata(
+    strata: &[Vec<Stratum>],
+    options: &IsrOptions,
+    group_label: &dyn Fn(usize) -> String,
+) -> Result<IsrEstimates> {
+    let limits = PoissonLimits::new(options.confidence, options.method)?;
+    check_multiplier(options.multiplier())?;
+    let n_groups = strata.len();
+    let mut observed = vec![0.0; n_groups];
+    let mut expected = vec![0.0; n_groups];
+    let mut ref_o = vec![0.0; n_groups];
+    let mut ref_n = vec![0.0; n_groups];
+    for (g, group) in strata.iter().enumerate() {
+        for s in group {
+            observed[g] += s.count;
+            let e = s.population * s.reference_count / s.reference_population;
+            // n × (O_ref / n_ref) where n × O_ref alone would overflow.
+            expected[g] += if e.is_finite() {
+                e
+            } else {
+                s.population * (s.reference_count / s.reference_population)
+            };
+            ref_o[g] += s.rows as f64 * s.reference_count;
+            ref_n[g] += s.rows as f64 * s.reference_population;
+        }
     }
     if let Some(g) = expected.iter().position(|&e| e <= 0.0) {
         return Err(Error::InvalidGroup {

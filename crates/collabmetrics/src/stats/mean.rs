@@ -43,7 +43,8 @@ pub struct MeanEstimates {
 /// Mean of `values` per group with the Student t interval `mean ± t_{n−1}·sd/√n`.
 ///
 /// Values must be finite; every group needs at least two values (the t interval is undefined
-/// for one).
+/// for one). The mean and variance come from each group's sorted distinct values and their
+/// counts (see `mean_of_bins`), so they do not depend on the order of the values.
 pub fn mean(
     group: &[u32],
     n_groups: usize,
@@ -54,38 +55,67 @@ pub fn mean(
     check_confidence(options.confidence)?;
     check_len("values", values.len(), "group", group.len())?;
     check_groups(group, n_groups)?;
-    for (i, &x) in values.iter().enumerate() {
-        if !x.is_finite() {
-            return Err(Error::invalid_value(
-                "values",
-                i,
-                x,
-                "values must be finite",
-            ));
-        }
+    if let Some(i) = values.iter().position(|x| !x.is_finite()) {
+        return Err(Error::invalid_value(
+            "values",
+            i,
+            values[i],
+            "values must be finite",
+        ));
     }
-    // Each group's values are divided by the power of two of its largest magnitude, so
-    // the differences in Welford's update (up to twice the largest value) cannot overflow;
-    // the power of two keeps the scaling exact.
-    let mut scale = vec![0.0f64; n_groups];
+    // Each group's values sorted and counted: the group's distinct values with their counts.
+    let mut per: Vec<Vec<f64>> = vec![Vec::new(); n_groups];
     for (&g, &x) in group.iter().zip(values) {
-        let s = &mut scale[g as usize];
-        *s = s.max(x.abs());
+        per[g as usize].push(if x == 0.0 { 0.0 } else { x });
     }
-    for s in &mut scale {
-        *s = exponent_scale(*s);
-    }
-    // Welford's update per group: stable for large, nearly equal values.
+    let bins: Vec<Vec<(f64, u64)>> = per
+        .into_iter()
+        .map(|mut v| {
+            v.sort_unstable_by(f64::total_cmp);
+            let mut out: Vec<(f64, u64)> = Vec::new();
+            for x in v {
+                match out.last_mut() {
+                    Some((y, k)) if *y == x => *k += 1,
+                    _ => out.push((x, 1)),
+                }
+            }
+            out
+        })
+        .collect();
+    mean_of_bins(&bins, options, group_label)
+}
+
+/// Means from each group's distinct values (ascending) with their counts: Welford's update,
+/// one step per distinct value of weight k (Chan's merge of (n, mean, M2) with (k, x, 0)), in
+/// ascending order of value, so the result depends on the values alone and not on their
+/// order: the one computation behind [`mean`] and the finishing of a merged state
+/// ([`super::mean_finalize`]).
+pub(crate) fn mean_of_bins(
+    bins: &[Vec<(f64, u64)>],
+    options: &MeanOptions,
+    group_label: &dyn Fn(usize) -> String,
+) -> Result<MeanEstimates> {
+    check_confidence(options.confidence)?;
+    let n_groups = bins.len();
     let mut count = vec![0.0; n_groups];
     let mut mu = vec![0.0; n_groups];
     let mut m2 = vec![0.0; n_groups];
-    for (&g, &x) in group.iter().zip(values) {
-        let g = g as usize;
-        let x = x / scale[g];
-        count[g] += 1.0;
-        let delta = x - mu[g];
-        mu[g] += delta / count[g];
-        m2[g] += delta * (x - mu[g]);
+    // Each group's values are divided by the power of two of its largest magnitude, so
+    // the differences in Welford's update (up to twice the largest value) cannot overflow;
+    // the power of two keeps the scaling exact.
+    let scale: Vec<f64> = bins
+        .iter()
+        .map(|group| exponent_scale(group.iter().fold(0.0f64, |s, &(x, _)| s.max(x.abs()))))
+        .collect();
+    for (g, group) in bins.iter().enumerate() {
+        for &(x, k) in group {
+            let x = x / scale[g];
+            let k = k as f64;
+            count[g] += k;
+            let delta = x - mu[g];
+            mu[g] += delta * k / count[g];
+            m2[g] += delta * (x - mu[g]) * k;
+        }
     }
     if let Some(g) = count.iter().position(|&c| c < 2.0) {
         return Err(Error::InvalidGroup {

@@ -15,6 +15,7 @@ mod proportion;
 mod quantile;
 mod rate;
 mod standard;
+mod state;
 mod table;
 
 pub use dsr::{dsr, DsrEstimates, DsrOptions, LOW_COUNT_NOTE};
@@ -27,6 +28,10 @@ pub use proportion::{
 pub use quantile::{quantile7, quantile7_sorted};
 pub use rate::{rate, rate_into, RateMethod, RateOptions};
 pub use standard::{StandardName, StandardPopulation};
+pub use state::{
+    dsr_finalize, dsr_state, dsr_state_schema, isr_finalize, isr_state, isr_state_schema,
+    mean_finalize, mean_state, mean_state_schema,
+};
 pub use table::{
     dsr_table, isr_table, mean_table, proportion_table, rate_table, DsrTableOptions,
     IsrTableOptions, MeanTableOptions, ProportionTableOptions, RateTableOptions,

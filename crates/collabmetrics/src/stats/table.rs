@@ -10,6 +10,8 @@ use crate::stats::{
 use crate::table::coerce::{visit_keys, Key};
 use crate::table::tidy::Tidy;
 use crate::table::{Derived, DerivedKind, Diagnostics, Groups, Input, Roles, TableResult};
+use arrow_array::ArrayRef;
+use arrow_schema::Field;
 use serde::{Deserialize, Serialize};
 
 /// Columns and options of [`proportion_table`] (the options flattened beside the columns when
@@ -208,9 +210,9 @@ pub fn rate_table(input: &Input, opts: &RateTableOptions) -> Result<TableResult>
     finish(tidy, roles)
 }
 
-/// The result's key columns (the caller's names of the `by` columns).
-fn keys(input: &Input, by: &[String]) -> Vec<String> {
-    by.iter().map(|b| input.name(b).to_owned()).collect()
+/// The names of key columns (the caller's names of the `by` columns).
+fn key_names(keys: &[(Field, ArrayRef)]) -> Vec<String> {
+    keys.iter().map(|(f, _)| f.name().clone()).collect()
 }
 
 /// Directly standardised rates per group: the `by` columns, `total_count`, `total_population`,
@@ -237,13 +239,21 @@ pub fn dsr_table(input: &Input, opts: &DsrTableOptions) -> Result<TableResult> {
             &[("count", &opts.count), ("population", &opts.population)],
         )
     })?;
+    dsr_output(&groups.keys, est)
+}
+
+/// The DSR table of groups with keys `keys` (one element per group).
+pub(crate) fn dsr_output(
+    keys: &[(Field, ArrayRef)],
+    est: stats::DsrEstimates,
+) -> Result<TableResult> {
     let notes: Vec<Option<&str>> = est
         .low_count
         .iter()
         .map(|&low| low.then_some(stats::LOW_COUNT_NOTE))
         .collect();
-    let n = groups.len();
-    let mut tidy = Tidy::from_groups(&groups);
+    let n = notes.len();
+    let mut tidy = Tidy::from_keys(keys);
     tidy.number("total_count", est.total_count);
     tidy.number("total_population", est.total_population);
     tidy.estimates(
@@ -255,7 +265,7 @@ pub fn dsr_table(input: &Input, opts: &DsrTableOptions) -> Result<TableResult> {
     );
     tidy.text("note", notes);
     // A standardised rate is not a ratio of the table's counts: it goes with its count.
-    let by = keys(input, &opts.by);
+    let by = key_names(keys);
     let roles = estimates(
         Roles::counts(&["total_count"], &by).with_dimensions_of(&by),
         |c| Derived::new(c, None, "total_count", DerivedKind::Mean),
@@ -292,22 +302,31 @@ pub fn isr_table(input: &Input, opts: &IsrTableOptions) -> Result<TableResult> {
             ],
         )
     })?;
+    isr_output(&groups.keys, est, &opts.options)
+}
+
+/// The ISR table of groups with keys `keys` (one element per group).
+pub(crate) fn isr_output(
+    keys: &[(Field, ArrayRef)],
+    est: stats::IsrEstimates,
+    options: &stats::IsrOptions,
+) -> Result<TableResult> {
     let methods = est.method.iter().map(|m| m.name()).collect();
-    let mut tidy = Tidy::from_groups(&groups);
+    let mut tidy = Tidy::from_keys(keys);
     tidy.number("observed", est.observed);
     tidy.number("expected", est.expected);
-    if opts.options.kind == IsrKind::Rate {
+    if options.kind == IsrKind::Rate {
         tidy.number("reference_rate", est.reference_rate);
     }
     tidy.estimates(est.value, est.lower, est.upper, est.confidence, methods);
-    let by = keys(input, &opts.by);
-    let ratio = opts.options.kind == IsrKind::Ratio;
+    let by = key_names(keys);
+    let ratio = options.kind == IsrKind::Ratio;
     let roles = estimates(
         Roles::counts(&["observed"], &by).with_dimensions_of(&by),
         |c| match ratio {
             // O / E × multiplier: a margin's ratio is ΣO / ΣE.
             true => Derived::new(c, Some("observed"), "expected", DerivedKind::Ratio)
-                .times(opts.options.multiplier()),
+                .times(options.multiplier()),
             false => Derived::new(c, None, "observed", DerivedKind::Mean),
         },
     );
@@ -323,8 +342,16 @@ pub fn mean_table(input: &Input, opts: &MeanTableOptions) -> Result<TableResult>
         groups.label(g)
     })
     .map_err(|e| input.locate_as(e, &[("values", &opts.value)]))?;
-    let n = groups.len();
-    let mut tidy = Tidy::from_groups(&groups);
+    mean_output(&groups.keys, est)
+}
+
+/// The mean table of groups with keys `keys` (one element per group).
+pub(crate) fn mean_output(
+    keys: &[(Field, ArrayRef)],
+    est: stats::MeanEstimates,
+) -> Result<TableResult> {
+    let n = est.count.len();
+    let mut tidy = Tidy::from_keys(keys);
     tidy.number("value_count", est.count);
     tidy.number("value_sum", est.sum);
     tidy.number("sd", est.sd);
@@ -335,7 +362,7 @@ pub fn mean_table(input: &Input, opts: &MeanTableOptions) -> Result<TableResult>
         est.confidence,
         vec![Method::StudentT.name(); n],
     );
-    let by = keys(input, &opts.by);
+    let by = key_names(keys);
     let mut roles = Roles::counts(&["value_count"], &by).with_dimensions_of(&by);
     for c in ["value_sum", "sd", "value", "lower", "upper"] {
         roles = roles.derive(Derived::new(c, None, "value_count", DerivedKind::Mean));
@@ -354,7 +381,11 @@ fn finish(tidy: Tidy, roles: Roles) -> Result<TableResult> {
 
 /// The band index of each row's age band: strings are labels ("0-4", "90+"), integers (of any
 /// type, by the table layer's rule) are lower ages (0, 5, … 90).
-fn band_indices(input: &Input, ours: &str, standard: &StandardPopulation) -> Result<Vec<u32>> {
+pub(crate) fn band_indices(
+    input: &Input,
+    ours: &str,
+    standard: &StandardPopulation,
+) -> Result<Vec<u32>> {
     let col = input.column(ours)?;
     let name = input.name(ours);
     let unknown = |row: usize, value: String| Error::InvalidCell {

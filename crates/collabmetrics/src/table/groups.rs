@@ -148,16 +148,21 @@ impl Groups {
 
     /// A readable label of group `g`, e.g. `area=E38000001, sex=F` (or `all rows`).
     pub fn label(&self, g: usize) -> String {
-        if self.keys.is_empty() {
-            return "all rows".to_owned();
-        }
-        let parts: Vec<String> = self
-            .keys
-            .iter()
-            .map(|(field, values)| format!("{}={}", field.name(), display(values.as_ref(), g)))
-            .collect();
-        parts.join(", ")
+        label(&self.keys, g)
     }
+}
+
+/// A readable label of element `g` of key columns, e.g. `area=E38000001, sex=F` (or `all
+/// rows` without keys).
+pub(crate) fn label(keys: &[(Field, ArrayRef)], g: usize) -> String {
+    if keys.is_empty() {
+        return "all rows".to_owned();
+    }
+    let parts: Vec<String> = keys
+        .iter()
+        .map(|(field, values)| format!("{}={}", field.name(), display(values.as_ref(), g)))
+        .collect();
+    parts.join(", ")
 }
 
 /// Value `i` of an array as text, as it appears in group labels and keys ("null" for null).

@@ -1,6 +1,6 @@
 //! Building tidy result tables column by column.
 
-use super::{Groups, Input};
+use super::Input;
 use crate::error::{Error, Result};
 use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema};
@@ -15,8 +15,9 @@ pub(crate) struct Tidy {
 }
 
 impl Tidy {
-    pub(crate) fn from_groups(groups: &Groups) -> Self {
-        let (fields, columns): (Vec<Field>, Vec<ArrayRef>) = groups.keys.iter().cloned().unzip();
+    /// Key columns as they are (one element per row).
+    pub(crate) fn from_keys(keys: &[(Field, ArrayRef)]) -> Self {
+        let (fields, columns): (Vec<Field>, Vec<ArrayRef>) = keys.iter().cloned().unzip();
         let first_result = fields.len();
         Tidy {
             fields,

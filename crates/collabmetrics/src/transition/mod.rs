@@ -31,12 +31,14 @@ mod cohorts;
 mod contacts;
 mod keys;
 mod load;
+mod state;
 mod summary;
 mod survival;
 mod table;
 
 pub use codes::{LineRule, ServiceLine, CRISIS_TEAM_TYPES};
 pub use cohorts::BClass;
+pub use state::{finalize, finalize_curve, state, state_schema};
 pub use survival::{curve, Curve, CurveMethod, CurveOptions, CENSORED, DEATH, EVENT};
 pub use table::{
     ageing_out, analyse, service_lines, summary, time_to_contact, transfers, Analysis, Tables,

@@ -19,31 +19,13 @@ struct Breakdown {
 }
 
 /// Age bands of `docs/methods/transition.md`: 16–17, 18–19, 20–25 (ages outside, e.g. with a wider
-/// cohort, are "other", a row only when someone is in it).
+/// cohort, are "other", whose rows are shown only when someone is in it: see [`finish`]).
 fn age_band(age: i32) -> u32 {
     match age {
         16..=17 => 0,
         18..=19 => 1,
         20..=25 => 2,
         _ => 3,
-    }
-}
-
-/// The age bands of a cohort: the three of the method, and "other" only when a member is in it
-/// (with the default ages 16–25 nobody is, and a 0 / 0 row would only puzzle a reader).
-fn age_bands(ages: &[i32]) -> Breakdown {
-    let codes: Vec<u32> = ages.iter().map(|&a| age_band(a)).collect();
-    let mut labels: Vec<Option<String>> = ["16-17", "18-19", "20-25"]
-        .iter()
-        .map(|s| Some(s.to_string()))
-        .collect();
-    if codes.contains(&3) {
-        labels.push(Some("other".into()));
-    }
-    Breakdown {
-        name: "age_band".into(),
-        labels,
-        codes,
     }
 }
 
@@ -59,7 +41,14 @@ fn breakdowns(
             labels: vec![Some("all".into())],
             codes: vec![0; persons.len()],
         },
-        age_bands(ages),
+        Breakdown {
+            name: "age_band".into(),
+            labels: ["16-17", "18-19", "20-25", "other"]
+                .iter()
+                .map(|s| Some(s.to_string()))
+                .collect(),
+            codes: ages.iter().map(|&a| age_band(a)).collect(),
+        },
     ];
     if opts.age_band_18_24 {
         out.push(Breakdown {
@@ -81,8 +70,8 @@ fn breakdowns(
     out
 }
 
-/// Group order within a breakdown: numbers numerically (IMD deciles 1..10), text
-/// alphabetically, missing last.
+/// Group order within a breakdown: numbers numerically (IMD deciles 1..10; equal numbers
+/// such as "1" and "01" by their text), text alphabetically, missing last.
 fn label_order(labels: &[Option<String>]) -> Vec<usize> {
     let mut idx: Vec<usize> = (0..labels.len()).collect();
     let numeric = labels.iter().flatten().all(|l| l.parse::<f64>().is_ok());
@@ -93,7 +82,8 @@ fn label_order(labels: &[Option<String>]) -> Vec<usize> {
         (Some(x), Some(y)) if numeric => x
             .parse::<f64>()
             .unwrap_or(0.0)
-            .total_cmp(&y.parse::<f64>().unwrap_or(0.0)),
+            .total_cmp(&y.parse::<f64>().unwrap_or(0.0))
+            .then(x.cmp(y)),
         (Some(x), Some(y)) => x.cmp(y),
     });
     idx
@@ -113,19 +103,9 @@ struct Rows {
     /// The level of the row's interval; `None` for T7, whose limits are quartiles.
     confidence: Vec<Option<f64>>,
     method: Vec<&'static str>,
-    /// Set when the caller cancelled while a metric was computed (its rows are incomplete).
-    cancelled: bool,
 }
 
 impl Rows {
-    /// False (and `cancelled` set) once the caller has cancelled: checked per breakdown.
-    fn go_on(&mut self) -> bool {
-        if crate::cancel::check().is_err() {
-            self.cancelled = true;
-        }
-        !self.cancelled
-    }
-
     #[allow(clippy::too_many_arguments)]
     fn push(
         &mut self,
@@ -150,82 +130,6 @@ impl Rows {
         self.upper.push(estimate.map(|e| e.2));
         self.confidence.push(confidence);
         self.method.push(method);
-    }
-
-    /// One proportion metric over every breakdown.
-    fn proportion(
-        &mut self,
-        cohort: &'static str,
-        metric: &str,
-        outcome: &[Option<bool>],
-        groups: &[Breakdown],
-        (z, confidence): (f64, f64),
-    ) {
-        for b in groups {
-            if !self.go_on() {
-                return;
-            }
-            let mut num = vec![0i64; b.labels.len()];
-            let mut den = vec![0i64; b.labels.len()];
-            for (o, &g) in outcome.iter().zip(&b.codes) {
-                if let (Some(o), true) = (o, g != u32::MAX) {
-                    den[g as usize] += 1;
-                    num[g as usize] += i64::from(*o);
-                }
-            }
-            for g in label_order(&b.labels) {
-                let est = (den[g] > 0).then(|| wilson_row(num[g] as f64, den[g] as f64, z, 1.0));
-                self.push(
-                    cohort,
-                    metric,
-                    &b.name,
-                    b.labels[g].clone(),
-                    Some(num[g]),
-                    den[g],
-                    est,
-                    Some(confidence),
-                    "Wilson",
-                );
-            }
-        }
-    }
-
-    /// Median and interquartile range (R's type 7 quantiles) of a number per row.
-    fn median(
-        &mut self,
-        cohort: &'static str,
-        metric: &str,
-        values: &[Option<i32>],
-        groups: &[Breakdown],
-    ) {
-        for b in groups {
-            if !self.go_on() {
-                return;
-            }
-            let mut per: Vec<Vec<i32>> = vec![Vec::new(); b.labels.len()];
-            for (v, &g) in values.iter().zip(&b.codes) {
-                if let (Some(v), true) = (v, g != u32::MAX) {
-                    per[g as usize].push(*v);
-                }
-            }
-            for g in label_order(&b.labels) {
-                let x = &mut per[g];
-                x.sort_unstable();
-                let est = (!x.is_empty())
-                    .then(|| (quantile(x, 0.5), quantile(x, 0.25), quantile(x, 0.75)));
-                self.push(
-                    cohort,
-                    metric,
-                    &b.name,
-                    b.labels[g].clone(),
-                    None,
-                    x.len() as i64,
-                    est,
-                    None,
-                    "median and interquartile range",
-                );
-            }
-        }
     }
 
     fn finish(self) -> Result<RecordBatch> {
@@ -272,30 +176,355 @@ impl Rows {
     }
 }
 
-/// Type 7 quantile of sorted values.
-fn quantile(x: &[i32], p: f64) -> f64 {
-    crate::stats::quantile7_sorted(x.len(), p, |i| f64::from(x[i]))
+/// The type-7 quantile of the values a histogram holds ((value, count) ascending, n values).
+fn quantile(hist: &[(i32, u64)], n: usize, p: f64) -> f64 {
+    crate::stats::quantile7_sorted(n, p, |i| {
+        let mut seen = 0u64;
+        for &(v, k) in hist {
+            seen += k;
+            if seen > i as u64 {
+                return f64::from(v);
+            }
+        }
+        f64::NAN
+    })
 }
 
-/// One metric's rows, computed on its own (metrics run in parallel).
-type Metric<'a> = Box<dyn Fn(&mut Rows) + Send + Sync + 'a>;
+/// What a metric reports per group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// Numerator, denominator, proportion and Wilson interval.
+    Proportion,
+    /// Median and interquartile range of a number of days.
+    Median,
+}
+
+/// A metric's groups of one breakdown, tallied: labels, and per label the numerator and
+/// denominator (proportions) or the number of values and their histogram (medians).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Slot {
+    /// The breakdown's name (`all`, `age_band`, a person column).
+    pub name: String,
+    /// The groups' labels, in any order (the summary sorts them).
+    pub labels: Vec<Option<String>>,
+    /// Numerator per label (proportions).
+    pub num: Vec<i64>,
+    /// Denominator per label: members in the metric's denominator, or values of a median.
+    pub den: Vec<i64>,
+    /// (value, count) ascending per label (medians).
+    pub values: Vec<Vec<(i32, u64)>>,
+}
+
+/// One metric's tallies over every breakdown: what the summary is computed from, and what a
+/// transition state stores.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Tally {
+    /// `T` or `B`.
+    pub cohort: &'static str,
+    /// The metric's name.
+    pub metric: String,
+    /// Proportion or median.
+    pub kind: Kind,
+    /// One per breakdown, in the summary's order.
+    pub slots: Vec<Slot>,
+}
+
 /// A cohort-B outcome per member (`None`: outside the denominator).
 type BOutcome = Box<dyn Fn(&BRow) -> Option<bool> + Send + Sync>;
 
-impl Rows {
-    fn append(&mut self, mut other: Rows) {
-        self.cohort.append(&mut other.cohort);
-        self.metric.append(&mut other.metric);
-        self.breakdown.append(&mut other.breakdown);
-        self.group.append(&mut other.group);
-        self.numerator.append(&mut other.numerator);
-        self.denominator.append(&mut other.denominator);
-        self.value.append(&mut other.value);
-        self.lower.append(&mut other.lower);
-        self.upper.append(&mut other.upper);
-        self.confidence.append(&mut other.confidence);
-        self.method.append(&mut other.method);
+/// How a metric's outcome is read from a cohort member (`None`: not in its denominator).
+enum Outcome {
+    T(fn(&TRow, u8) -> Option<bool>, u8),
+    B(BOutcome),
+    Gap,
+}
+
+/// The metrics of the summary, in its order: (cohort, name, kind, outcome).
+fn specs(opts: &TransitionOptions, with_plans: bool) -> Vec<(&'static str, String, Outcome)> {
+    let mut out: Vec<(&'static str, String, Outcome)> = Vec::new();
+    let mut t = |name: String, f: fn(&TRow, u8) -> Option<bool>, bit: u8| {
+        out.push(("T", name, Outcome::T(f, bit)));
+    };
+    for (h, days) in opts.all_horizons().iter().enumerate() {
+        t(
+            format!("T1_disengaged_{days}d"),
+            |r, bit| {
+                (r.eligible & bit != 0 && r.died & bit == 0).then_some(r.disengaged & bit != 0)
+            },
+            1 << h,
+        );
     }
+    let n = opts.engagement_days;
+    t(
+        format!("T1_died_without_contact_{n}d"),
+        |r, _| (r.eligible & 1 != 0).then_some(r.died & 1 != 0),
+        0,
+    );
+    t(
+        "T2_first_adult_appointment_missed".into(),
+        |r, _| r.first_missed,
+        0,
+    );
+    t(
+        "T3_discharged_without_attending".into(),
+        |r, _| r.discharged_without_attending,
+        0,
+    );
+    t("T4_engaged_at_12_months".into(), |r, _| r.engaged_12m, 0);
+    t("T5_early_dropout".into(), |r, _| r.early_dropout, 0);
+    out.push(("T", "T7_continuity_gap_days".into(), Outcome::Gap));
+    let mut t = |name: String, f: fn(&TRow, u8) -> Option<bool>| {
+        out.push(("T", name, Outcome::T(f, 0)));
+    };
+    t("T8_parallel_care".into(), |r, _| Some(r.parallel_care));
+    if with_plans {
+        t("T9_transition_plan_recorded".into(), |r, _| r.plan);
+    }
+    t("crisis_presentation".into(), |r, _| Some(r.crisis > 0));
+
+    let mut b = |name: String, f: BOutcome| {
+        out.push(("B", name, Outcome::B(f)));
+    };
+    // Members without full follow-up are out of the class proportions (kept in the curves);
+    // their own row is their share of the whole cohort.
+    for class in BClass::ALL {
+        let name = format!("B_{}", class.as_str());
+        if class == BClass::InsufficientFollowUp {
+            b(name, Box::new(move |r| Some(r.class == class)));
+        } else {
+            b(
+                name,
+                Box::new(move |r| {
+                    (r.class != BClass::InsufficientFollowUp).then_some(r.class == class)
+                }),
+            );
+        }
+    }
+    use BClass::*;
+    b(
+        "B_transfer_rate".into(),
+        Box::new(|r| {
+            r.class.followed_up().then_some(matches!(
+                r.class,
+                TransferredEngaged | TransferredNotEngaged | AdultReferralRejected
+            ))
+        }),
+    );
+    b(
+        "B_disengaged_after_transfer".into(),
+        Box::new(|r| {
+            matches!(r.class, TransferredEngaged | TransferredNotEngaged)
+                .then_some(r.class == TransferredNotEngaged)
+        }),
+    );
+    b(
+        "B_lost_to_services".into(),
+        Box::new(|r| r.class.followed_up().then_some(r.lost_to_services)),
+    );
+    b(
+        "B_fell_through_gap".into(),
+        Box::new(|r| {
+            matches!(
+                r.class,
+                DischargedPlanned | DischargedDisengaged | DischargedOther
+            )
+            .then_some(r.fell_through_gap)
+        }),
+    );
+    out
+}
+
+/// The metrics of the summary, in its order: (cohort, name, kind).
+pub(crate) fn metrics(
+    opts: &TransitionOptions,
+    with_plans: bool,
+) -> Vec<(&'static str, String, Kind)> {
+    specs(opts, with_plans)
+        .into_iter()
+        .map(|(c, name, o)| {
+            let kind = match o {
+                Outcome::Gap => Kind::Median,
+                _ => Kind::Proportion,
+            };
+            (c, name, kind)
+        })
+        .collect()
+}
+
+/// A proportion's tally over every breakdown.
+fn proportion_slots(outcome: &[Option<bool>], groups: &[Breakdown]) -> Vec<Slot> {
+    groups
+        .iter()
+        .map(|b| {
+            let mut num = vec![0i64; b.labels.len()];
+            let mut den = vec![0i64; b.labels.len()];
+            for (o, &g) in outcome.iter().zip(&b.codes) {
+                if let (Some(o), true) = (o, g != u32::MAX) {
+                    den[g as usize] += 1;
+                    num[g as usize] += i64::from(*o);
+                }
+            }
+            Slot {
+                name: b.name.clone(),
+                labels: b.labels.clone(),
+                num,
+                values: vec![Vec::new(); den.len()],
+                den,
+            }
+        })
+        .collect()
+}
+
+/// A median's tally (the values' histogram per group) over every breakdown.
+fn median_slots(values: &[Option<i32>], groups: &[Breakdown]) -> Vec<Slot> {
+    groups
+        .iter()
+        .map(|b| {
+            let mut per: Vec<Vec<i32>> = vec![Vec::new(); b.labels.len()];
+            for (v, &g) in values.iter().zip(&b.codes) {
+                if let (Some(v), true) = (v, g != u32::MAX) {
+                    per[g as usize].push(*v);
+                }
+            }
+            let den = per.iter().map(|x| x.len() as i64).collect();
+            let values = per
+                .into_iter()
+                .map(|mut x| {
+                    x.sort_unstable();
+                    let mut h: Vec<(i32, u64)> = Vec::new();
+                    for v in x {
+                        match h.last_mut() {
+                            Some((w, k)) if *w == v => *k += 1,
+                            _ => h.push((v, 1)),
+                        }
+                    }
+                    h
+                })
+                .collect();
+            Slot {
+                name: b.name.clone(),
+                labels: b.labels.clone(),
+                num: vec![0; b.labels.len()],
+                den,
+                values,
+            }
+        })
+        .collect()
+}
+
+/// Every metric of both cohorts tallied per breakdown group (metrics in parallel; the
+/// caller's cancellation checked before each).
+pub(crate) fn tallies(
+    t: &[TRow],
+    b: &[BRow],
+    people: &[(String, Categories)],
+    with_plans: bool,
+    opts: &TransitionOptions,
+) -> Result<Vec<Tally>> {
+    let t_persons: Vec<u32> = t.iter().map(|r| r.person).collect();
+    let t_ages: Vec<i32> = t.iter().map(|r| r.age).collect();
+    let tg = breakdowns(&t_persons, &t_ages, people, opts);
+    crate::cancel::check()?;
+    let b_persons: Vec<u32> = b.iter().map(|r| r.person).collect();
+    let b_ages = vec![opts.boundary_age as i32; b.len()];
+    let bg = breakdowns(&b_persons, &b_ages, people, opts);
+    let token = crate::cancel::current();
+    specs(opts, with_plans)
+        .into_par_iter()
+        .map(|(cohort, metric, outcome)| {
+            crate::cancel::check_carried(token.as_ref())?;
+            let (kind, slots) = match outcome {
+                Outcome::T(f, bit) => {
+                    let o: Vec<Option<bool>> = t.iter().map(|r| f(r, bit)).collect();
+                    (Kind::Proportion, proportion_slots(&o, &tg))
+                }
+                Outcome::B(f) => {
+                    let o: Vec<Option<bool>> = b.iter().map(&f).collect();
+                    (Kind::Proportion, proportion_slots(&o, &bg))
+                }
+                Outcome::Gap => {
+                    let gaps: Vec<Option<i32>> = t.iter().map(|r| r.continuity_gap).collect();
+                    (Kind::Median, median_slots(&gaps, &tg))
+                }
+            };
+            Ok(Tally {
+                cohort,
+                metric,
+                kind,
+                slots,
+            })
+        })
+        .collect()
+}
+
+/// The summary table of tallies: per metric and breakdown, the groups in label order with
+/// their counts and Wilson intervals (T7: median and interquartile range, type 7).
+pub(crate) fn finish(tallies: &[Tally], confidence: f64) -> Result<RecordBatch> {
+    let z = z_value(confidence)?;
+    let mut rows = Rows::default();
+    // The "other" age band (ages outside 16–25, with a wider cohort) is a row only when
+    // someone is in it: some metric of the cohort counts a member there. With the default
+    // ages nobody is, and 0 / 0 rows would only puzzle a reader.
+    let other =
+        |s: &Slot, g: usize| s.name == "age_band" && s.labels[g].as_deref() == Some("other");
+    let occupied = |cohort: &str| {
+        tallies.iter().filter(|t| t.cohort == cohort).any(|t| {
+            t.slots
+                .iter()
+                .any(|s| (0..s.labels.len()).any(|g| other(s, g) && s.den[g] > 0))
+        })
+    };
+    let shown = [("T", occupied("T")), ("B", occupied("B"))];
+    for t in tallies {
+        let show_other = shown.iter().any(|&(c, o)| c == t.cohort && o);
+        for s in &t.slots {
+            for g in label_order(&s.labels) {
+                if other(s, g) && !show_other {
+                    continue;
+                }
+                match t.kind {
+                    Kind::Proportion => {
+                        let (num, den) = (s.num[g], s.den[g]);
+                        let est = (den > 0).then(|| wilson_row(num as f64, den as f64, z, 1.0));
+                        rows.push(
+                            t.cohort,
+                            &t.metric,
+                            &s.name,
+                            s.labels[g].clone(),
+                            Some(num),
+                            den,
+                            est,
+                            Some(confidence),
+                            "Wilson",
+                        );
+                    }
+                    Kind::Median => {
+                        let n = s.den[g] as usize;
+                        let h = &s.values[g];
+                        let est = (n > 0).then(|| {
+                            (
+                                quantile(h, n, 0.5),
+                                quantile(h, n, 0.25),
+                                quantile(h, n, 0.75),
+                            )
+                        });
+                        rows.push(
+                            t.cohort,
+                            &t.metric,
+                            &s.name,
+                            s.labels[g].clone(),
+                            None,
+                            s.den[g],
+                            est,
+                            None,
+                            "median and interquartile range",
+                        );
+                    }
+                }
+            }
+        }
+    }
+    rows.finish()
 }
 
 /// The summary table of both cohorts.
@@ -306,141 +535,7 @@ pub(crate) fn summary(
     with_plans: bool,
     opts: &TransitionOptions,
 ) -> Result<RecordBatch> {
-    let z = z_value(opts.confidence)?;
-    let t_persons: Vec<u32> = t.iter().map(|r| r.person).collect();
-    let t_ages: Vec<i32> = t.iter().map(|r| r.age).collect();
-    let tg = breakdowns(&t_persons, &t_ages, people, opts);
-    crate::cancel::check()?;
-    let b_persons: Vec<u32> = b.iter().map(|r| r.person).collect();
-    let b_ages = vec![opts.boundary_age as i32; b.len()];
-    let bg = breakdowns(&b_persons, &b_ages, people, opts);
-    let (tg, bg) = (&tg, &bg);
-    let tp = move |name: String, f: fn(&TRow, u8) -> Option<bool>, bit: u8| -> Metric<'_> {
-        Box::new(move |rows: &mut Rows| {
-            let o: Vec<Option<bool>> = t.iter().map(|r| f(r, bit)).collect();
-            rows.proportion("T", &name, &o, tg, (z, opts.confidence));
-        })
-    };
-    let mut metrics: Vec<Metric> = Vec::new();
-    for (h, days) in opts.all_horizons().iter().enumerate() {
-        metrics.push(tp(
-            format!("T1_disengaged_{days}d"),
-            |r, bit| {
-                (r.eligible & bit != 0 && r.died & bit == 0).then_some(r.disengaged & bit != 0)
-            },
-            1 << h,
-        ));
-    }
-    let n = opts.engagement_days;
-    metrics.push(tp(
-        format!("T1_died_without_contact_{n}d"),
-        |r, _| (r.eligible & 1 != 0).then_some(r.died & 1 != 0),
-        0,
-    ));
-    metrics.push(tp(
-        "T2_first_adult_appointment_missed".into(),
-        |r, _| r.first_missed,
-        0,
-    ));
-    metrics.push(tp(
-        "T3_discharged_without_attending".into(),
-        |r, _| r.discharged_without_attending,
-        0,
-    ));
-    metrics.push(tp(
-        "T4_engaged_at_12_months".into(),
-        |r, _| r.engaged_12m,
-        0,
-    ));
-    metrics.push(tp("T5_early_dropout".into(), |r, _| r.early_dropout, 0));
-    metrics.push(Box::new(move |rows: &mut Rows| {
-        let gaps: Vec<Option<i32>> = t.iter().map(|r| r.continuity_gap).collect();
-        rows.median("T", "T7_continuity_gap_days", &gaps, tg);
-    }));
-    metrics.push(tp(
-        "T8_parallel_care".into(),
-        |r, _| Some(r.parallel_care),
-        0,
-    ));
-    if with_plans {
-        metrics.push(tp("T9_transition_plan_recorded".into(), |r, _| r.plan, 0));
-    }
-    metrics.push(tp(
-        "crisis_presentation".into(),
-        |r, _| Some(r.crisis > 0),
-        0,
-    ));
-
-    let bp = move |name: String, f: BOutcome| -> Metric<'_> {
-        Box::new(move |rows: &mut Rows| {
-            let o: Vec<Option<bool>> = b.iter().map(&f).collect();
-            rows.proportion("B", &name, &o, bg, (z, opts.confidence));
-        })
-    };
-    // Members without full follow-up are out of the class proportions (kept in the curves);
-    // their own row is their share of the whole cohort.
-    for class in BClass::ALL {
-        let name = format!("B_{}", class.as_str());
-        metrics.push(if class == BClass::InsufficientFollowUp {
-            bp(name, Box::new(move |r| Some(r.class == class)))
-        } else {
-            bp(
-                name,
-                Box::new(move |r| {
-                    (r.class != BClass::InsufficientFollowUp).then_some(r.class == class)
-                }),
-            )
-        });
-    }
-    use BClass::*;
-    metrics.push(bp(
-        "B_transfer_rate".into(),
-        Box::new(|r| {
-            r.class.followed_up().then_some(matches!(
-                r.class,
-                TransferredEngaged | TransferredNotEngaged | AdultReferralRejected
-            ))
-        }),
-    ));
-    metrics.push(bp(
-        "B_disengaged_after_transfer".into(),
-        Box::new(|r| {
-            matches!(r.class, TransferredEngaged | TransferredNotEngaged)
-                .then_some(r.class == TransferredNotEngaged)
-        }),
-    ));
-    metrics.push(bp(
-        "B_lost_to_services".into(),
-        Box::new(|r| r.class.followed_up().then_some(r.lost_to_services)),
-    ));
-    metrics.push(bp(
-        "B_fell_through_gap".into(),
-        Box::new(|r| {
-            matches!(
-                r.class,
-                DischargedPlanned | DischargedDisengaged | DischargedOther
-            )
-            .then_some(r.fell_through_gap)
-        }),
-    ));
-    let token = crate::cancel::current();
-    let parts: Vec<crate::Result<Rows>> = metrics
-        .par_iter()
-        .map(|m| {
-            crate::cancel::check_carried(token.as_ref())?;
-            let mut rows = Rows::default();
-            crate::cancel::scope_opt(token.as_ref(), || m(&mut rows));
-            if rows.cancelled {
-                return Err(crate::cancel::cancelled());
-            }
-            Ok(rows)
-        })
-        .collect();
-    let mut rows = Rows::default();
-    for part in parts {
-        rows.append(part?);
-    }
-    rows.finish()
+    finish(&tallies(t, b, people, with_plans, opts)?, opts.confidence)
 }
 
 #[cfg(test)]
@@ -450,11 +545,14 @@ mod tests {
     #[test]
     fn quantiles_are_type_7() {
         // R: quantile(c(1, 2, 4, 10), c(.25, .5, .75)) = 1.75, 3, 5.5
-        let x = [1, 2, 4, 10];
-        assert_eq!(quantile(&x, 0.25), 1.75);
-        assert_eq!(quantile(&x, 0.5), 3.0);
-        assert_eq!(quantile(&x, 0.75), 5.5);
-        assert_eq!(quantile(&[7], 0.25), 7.0);
+        let x = [(1, 1), (2, 1), (4, 1), (10, 1)];
+        assert_eq!(quantile(&x, 4, 0.25), 1.75);
+        assert_eq!(quantile(&x, 4, 0.5), 3.0);
+        assert_eq!(quantile(&x, 4, 0.75), 5.5);
+        assert_eq!(quantile(&[(7, 1)], 1, 0.25), 7.0);
+        // R: quantile(c(2, 2, 2, 5), .5) = 2 (ties from a histogram).
+        assert_eq!(quantile(&[(2, 3), (5, 1)], 4, 0.5), 2.0);
+        assert_eq!(quantile(&[(2, 3), (5, 1)], 4, 0.75), 2.75);
     }
 
     #[test]

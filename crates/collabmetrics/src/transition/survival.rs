@@ -73,7 +73,7 @@ pub const DEATH: u8 = 2;
 /// The curve of `time` (days, ≥ 0) and `status` ([`CENSORED`], [`EVENT`], [`DEATH`]).
 pub fn curve(time: &[i32], status: &[u8], method: CurveMethod, confidence: f64) -> Result<Curve> {
     crate::error::check_len("status", status.len(), "time", time.len())?;
-    let z = z_value(confidence)?;
+    z_value(confidence)?;
     if let Some(i) = time.iter().position(|&t| t < 0) {
         return Err(Error::InvalidValue {
             argument: "time".into(),
@@ -90,32 +90,65 @@ pub fn curve(time: &[i32], status: &[u8], method: CurveMethod, confidence: f64) 
             rule: "0 censored, 1 event, 2 death".into(),
         });
     }
+    let mut counts: Vec<(i32, Outcomes)> = Vec::new();
     let mut order: Vec<u32> = (0..time.len() as u32).collect();
     order.sort_unstable_by_key(|&i| time[i as usize]);
+    for i in order {
+        let t = time[i as usize];
+        if counts.last().is_none_or(|c| c.0 != t) {
+            counts.push((t, Outcomes::default()));
+        }
+        if let Some((_, c)) = counts.last_mut() {
+            c.add(status[i as usize], 1);
+        }
+    }
+    curve_of_counts(&counts, method, confidence)
+}
+
+/// The outcomes at one time: contacts (events), deaths before a contact, censorings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Outcomes {
+    /// Attended adult contacts.
+    pub events: u64,
+    /// Deaths without a contact.
+    pub deaths: u64,
+    /// Censored.
+    pub censored: u64,
+}
+
+impl Outcomes {
+    /// Adds `n` follow-ups ending with `status`.
+    pub(crate) fn add(&mut self, status: u8, n: u64) {
+        match status {
+            EVENT => self.events += n,
+            DEATH => self.deaths += n,
+            _ => self.censored += n,
+        }
+    }
+}
+
+/// The curve of the outcomes at each distinct time (ascending): the one computation behind
+/// [`curve`] and the finishing of a merged state (people at risk are those not yet out at
+/// an earlier time, so per-time counts are all a merge needs).
+pub(crate) fn curve_of_counts(
+    counts: &[(i32, Outcomes)],
+    method: CurveMethod,
+    confidence: f64,
+) -> Result<Curve> {
+    let z = z_value(confidence)?;
     let mut c = Curve::default();
-    let mut at_risk = time.len() as u64;
+    let mut at_risk: u64 = counts
+        .iter()
+        .map(|(_, o)| o.events + o.deaths + o.censored)
+        .sum();
     let (mut surv, mut greenwood, mut cif) = (1.0f64, 0.0f64, 0.0f64);
     // Aalen–Johansen variance terms per event time: (F at it, d_all, d_event, n, S(t−)).
     let mut steps: Vec<(f64, f64, f64, f64, f64)> = Vec::new();
-    let mut i = 0;
-    let mut first = true;
-    while i < order.len() || first {
-        let t = if i < order.len() {
-            time[order[i] as usize]
-        } else {
-            0
-        };
-        let t = if first && t > 0 { 0 } else { t };
-        first = false;
-        let (mut d, mut deaths, mut cens) = (0u64, 0u64, 0u64);
-        while i < order.len() && time[order[i] as usize] == t {
-            match status[order[i] as usize] {
-                EVENT => d += 1,
-                DEATH => deaths += 1,
-                _ => cens += 1,
-            }
-            i += 1;
-        }
+    // Time 0 always first, with no outcomes when nobody ends there.
+    let zero = (0, Outcomes::default());
+    let lead = counts.first().is_none_or(|c| c.0 > 0).then_some(&zero);
+    for &(t, o) in lead.into_iter().chain(counts) {
+        let (d, deaths, cens) = (o.events, o.deaths, o.censored);
         let n = at_risk as f64;
         let (estimate, lower, upper) = match method {
             CurveMethod::KaplanMeier => {

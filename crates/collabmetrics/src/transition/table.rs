@@ -48,10 +48,10 @@ pub struct Analysis {
     pub diagnostics: Diagnostics,
 }
 
-struct Run {
-    prepared: Prepared,
-    t: Vec<TRow>,
-    b: Vec<BRow>,
+pub(super) struct Run {
+    pub prepared: Prepared,
+    pub t: Vec<TRow>,
+    pub b: Vec<BRow>,
 }
 
 /// People per parallel task: enough to amortise the task, small enough to balance.
@@ -60,7 +60,7 @@ const CHUNK: usize = 4096;
 /// One chunk's cohort rows and rejected referrals.
 type Part = (Vec<TRow>, Vec<BRow>, Rejected);
 
-fn run(tables: &Tables, opts: &TransitionOptions) -> Result<Run> {
+pub(super) fn run(tables: &Tables, opts: &TransitionOptions) -> Result<Run> {
     // Progress: reading and joining the tables is the first half, following each person the
     // second (by chunks of people).
     let rows = tables.persons.num_rows().max(1) as u64;
@@ -388,8 +388,14 @@ pub fn analyse(tables: &Tables, opts: &TransitionOptions) -> Result<Analysis> {
 
 /// The Kaplan–Meier curve of cohort T.
 fn transfers_curve(run: &Run, opts: &TransitionOptions) -> Result<RecordBatch> {
-    let (time, status): (Vec<i32>, Vec<u8>) = run
-        .t
+    let (time, status) = transfer_outcomes(run, opts);
+    let c = curve(&time, &status, CurveMethod::KaplanMeier, opts.confidence)?;
+    curve_batch(&c, CurveMethod::KaplanMeier, opts.confidence)
+}
+
+/// Time and outcome of each member of cohort T (see [`outcome`]).
+pub(super) fn transfer_outcomes(run: &Run, opts: &TransitionOptions) -> (Vec<i32>, Vec<u8>) {
+    run.t
         .iter()
         .map(|r| {
             outcome(
@@ -398,9 +404,7 @@ fn transfers_curve(run: &Run, opts: &TransitionOptions) -> Result<RecordBatch> {
                 i64::from(opts.data_end() - r.index),
             )
         })
-        .unzip();
-    let c = curve(&time, &status, CurveMethod::KaplanMeier, opts.confidence)?;
-    curve_batch(&c, CurveMethod::KaplanMeier, opts.confidence)
+        .unzip()
 }
 
 /// Each referral's service line and the rule that decided it, for auditing the
@@ -435,7 +439,11 @@ fn outcome(contact: Option<i64>, death: Option<i64>, follow_up: i64) -> (i32, u8
     }
 }
 
-fn curve_batch(c: &super::Curve, method: CurveMethod, confidence: f64) -> Result<RecordBatch> {
+pub(super) fn curve_batch(
+    c: &super::Curve,
+    method: CurveMethod,
+    confidence: f64,
+) -> Result<RecordBatch> {
     let ints = |v: &[u64]| -> ArrayRef {
         Arc::new(Int64Array::from_iter_values(v.iter().map(|&x| x as i64)))
     };

@@ -1,0 +1,261 @@
+//! A state's columns (its layout) and the builders of its parts.
+
+use super::{
+    fingerprint, merge_states, options_json, Merge, StateKind, FINGERPRINT_KEY, KIND_KEY,
+    MERGE_KEY, OPTIONS_KEY, STATE_VERSION, VERSION_KEY,
+};
+use crate::error::{Error, Result};
+use crate::table::Diagnostics;
+use arrow_array::{new_null_array, ArrayRef, Int64Array, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The `part` key column: which kind of row.
+pub(crate) const PART: &str = "part";
+/// Diagnostic rows' reason (and input rows' input name).
+pub(crate) const REASON: &str = "reason";
+/// Diagnostic rows' action.
+pub(crate) const ACTION: &str = "action";
+/// Diagnostic rows' count of records.
+pub(crate) const COUNT: &str = "count";
+/// Input rows' presence flag (1: the input was given to some partition).
+pub(crate) const PRESENT: &str = "present";
+
+/// The part of the diagnostic rows.
+pub(crate) const DIAGNOSTIC: &str = "diagnostic";
+/// The part of the rows saying which optional inputs were given.
+pub(crate) const INPUT: &str = "input";
+
+/// The columns of one kind of state under one set of options: `part`, the module's keys,
+/// `reason` and `action`, the module's sums, `count` and `present`.
+#[derive(Debug, Clone)]
+pub(crate) struct Layout {
+    kind: StateKind,
+    options: String,
+    fields: Vec<Field>,
+    index: HashMap<String, usize>,
+}
+
+fn field(name: &str, data_type: DataType, merge: Merge, nullable: bool) -> Field {
+    Field::new(name, data_type, nullable).with_metadata(HashMap::from([(
+        MERGE_KEY.to_owned(),
+        merge.as_str().to_owned(),
+    )]))
+}
+
+impl Layout {
+    /// The layout of `kind` under `options`: key columns `keys` (the module's own and the
+    /// caller's breakdown columns, nullable), sum columns `sums` (`Int64`).
+    pub(crate) fn new<T: Serialize>(
+        kind: StateKind,
+        options: &T,
+        keys: Vec<Field>,
+        sums: &[&str],
+    ) -> Result<Self> {
+        Self::with_float_sums(kind, options, keys, sums, &[])
+    }
+
+    /// [`Layout::new`] with `Float64` sums too (after the `Int64` ones): for approximate
+    /// states only, whose merges add floating-point numbers in an order that changes their
+    /// last digits.
+    pub(crate) fn with_float_sums<T: Serialize>(
+        kind: StateKind,
+        options: &T,
+        keys: Vec<Field>,
+        sums: &[&str],
+        float_sums: &[&str],
+    ) -> Result<Self> {
+        let mut fields = vec![field(PART, DataType::Utf8, Merge::Key, false)];
+        for k in keys {
+            fields.push(field(k.name(), k.data_type().clone(), Merge::Key, true));
+        }
+        fields.push(field(REASON, DataType::Utf8, Merge::Key, true));
+        fields.push(field(ACTION, DataType::Utf8, Merge::Key, true));
+        for s in sums {
+            fields.push(field(s, DataType::Int64, Merge::Sum, true));
+        }
+        for s in float_sums {
+            fields.push(field(s, DataType::Float64, Merge::Sum, true));
+        }
+        fields.push(field(COUNT, DataType::Int64, Merge::Sum, true));
+        fields.push(field(PRESENT, DataType::Int64, Merge::Max, true));
+        let mut index = HashMap::new();
+        for (i, f) in fields.iter().enumerate() {
+            if index.insert(f.name().clone(), i).is_some() {
+                return Err(Error::invalid_argument(
+                    "by",
+                    format!(
+                        "a breakdown column is called `{}`, a name the {} state uses itself; \
+                         rename it",
+                        f.name(),
+                        kind
+                    ),
+                ));
+            }
+        }
+        Ok(Layout {
+            kind,
+            options: options_json(options),
+            fields,
+            index,
+        })
+    }
+
+    /// The state's schema, with its kind, options and fingerprint in the metadata.
+    pub(crate) fn schema(&self) -> SchemaRef {
+        let metadata = HashMap::from([
+            (KIND_KEY.to_owned(), self.kind.as_str().to_owned()),
+            (VERSION_KEY.to_owned(), STATE_VERSION.to_owned()),
+            (OPTIONS_KEY.to_owned(), self.options.clone()),
+            (FINGERPRINT_KEY.to_owned(), self.fingerprint()),
+        ]);
+        Arc::new(Schema::new_with_metadata(self.fields.clone(), metadata))
+    }
+
+    /// The options' fingerprint.
+    pub(crate) fn fingerprint(&self) -> String {
+        fingerprint(self.kind, &self.options)
+    }
+
+    /// The state's kind.
+    pub(crate) fn kind(&self) -> StateKind {
+        self.kind
+    }
+
+    /// The state of `parts` (rows of equal keys merged, in the canonical order).
+    pub(crate) fn assemble(&self, parts: Vec<RecordBatch>) -> Result<RecordBatch> {
+        let schema = self.schema();
+        let batch = arrow_select::concat::concat_batches(&schema, &parts)
+            .map_err(|e| Error::invalid_argument("state", e.to_string()))?;
+        merge_states(&[batch])
+    }
+
+    /// Rows of a part.
+    pub(crate) fn part(&self, name: &str, n: usize) -> Part<'_> {
+        let mut columns = vec![None; self.fields.len()];
+        columns[0] = Some(Arc::new(StringArray::from(vec![name; n])) as ArrayRef);
+        Part {
+            layout: self,
+            n,
+            columns,
+        }
+    }
+
+    /// Rows of a part taking the keys of groups: row i has the keys of element `groups[i]`
+    /// of `keys` (the caller's breakdown columns).
+    pub(crate) fn keyed(
+        &self,
+        name: &str,
+        keys: &[(Field, ArrayRef)],
+        groups: &[u32],
+    ) -> Result<Part<'_>> {
+        let idx = arrow_array::UInt32Array::from(groups.to_vec());
+        let mut p = self.part(name, groups.len());
+        for (f, values) in keys {
+            let v = arrow_select::take::take(values.as_ref(), &idx, None)
+                .map_err(|e| Error::invalid_argument("by", e.to_string()))?;
+            p = p.set(f.name(), v);
+        }
+        Ok(p)
+    }
+
+    /// The diagnostic rows: one per reason, with its count.
+    pub(crate) fn diagnostics(&self, d: &Diagnostics) -> Result<RecordBatch> {
+        let n = d.entries.len();
+        self.part(DIAGNOSTIC, n)
+            .text(REASON, d.entries.iter().map(|e| Some(e.reason.clone())))
+            .text(ACTION, d.entries.iter().map(|e| Some(e.action.clone())))
+            .ints(COUNT, d.entries.iter().map(|e| Some(e.count as i64)))
+            .finish()
+    }
+
+    /// The row saying that the optional input `name` was given.
+    pub(crate) fn present(&self, name: &str) -> Result<RecordBatch> {
+        self.part(INPUT, 1)
+            .text(REASON, [Some(name.to_owned())])
+            .ints(PRESENT, [Some(1)])
+            .finish()
+    }
+}
+
+/// The largest whole number a state holds exactly as a float too (2⁵³).
+pub(crate) const MAX_WHOLE: f64 = 9_007_199_254_740_992.0;
+
+/// Checks that every value of our column `ours` is a whole number in [0, 2⁵³] (what a state
+/// sums exactly as `Int64`): an error naming the column and row otherwise.
+pub(crate) fn check_whole(
+    input: &crate::table::Input,
+    ours: &str,
+    values: &[f64],
+    what: &str,
+) -> Result<()> {
+    match values
+        .iter()
+        .position(|&x| x.fract() != 0.0 || !(0.0..=MAX_WHOLE).contains(&x))
+    {
+        None => Ok(()),
+        Some(row) => Err(Error::cell(
+            input.name(ours),
+            row,
+            crate::error::format_value(values[row]),
+            format!(
+                "a state's {what} must be whole numbers from 0 to 2^53: only they add exactly \
+                 when states merge"
+            ),
+        )),
+    }
+}
+
+/// Plain fields of key columns.
+pub(crate) fn fields(keys: &[(Field, ArrayRef)]) -> Vec<Field> {
+    keys.iter().map(|(f, _)| f.clone()).collect()
+}
+
+/// Rows of one part being built: the columns set, every other one null.
+pub(crate) struct Part<'a> {
+    layout: &'a Layout,
+    n: usize,
+    columns: Vec<Option<ArrayRef>>,
+}
+
+impl Part<'_> {
+    /// Sets column `name` (an internal error for a column the layout lacks or a wrong type:
+    /// the modules build their parts from their own layouts).
+    pub(crate) fn set(mut self, name: &str, values: ArrayRef) -> Self {
+        if let Some(&i) = self.layout.index.get(name) {
+            self.columns[i] = Some(values);
+        }
+        self
+    }
+
+    /// Sets an `Int64` column.
+    pub(crate) fn ints(self, name: &str, values: impl IntoIterator<Item = Option<i64>>) -> Self {
+        let a: Int64Array = values.into_iter().collect();
+        self.set(name, Arc::new(a))
+    }
+
+    /// Sets a `Utf8` column.
+    pub(crate) fn text(self, name: &str, values: impl IntoIterator<Item = Option<String>>) -> Self {
+        let a: StringArray = values.into_iter().collect();
+        self.set(name, Arc::new(a))
+    }
+
+    /// The part as a batch of the layout's schema.
+    pub(crate) fn finish(self) -> Result<RecordBatch> {
+        let n = self.n;
+        let columns: Vec<ArrayRef> = self
+            .columns
+            .into_iter()
+            .zip(&self.layout.fields)
+            .map(|(c, f)| c.unwrap_or_else(|| new_null_array(f.data_type(), n)))
+            .collect();
+        RecordBatch::try_new(self.layout.schema(), columns).map_err(|e| Error::Internal {
+            message: format!(
+                "a {} state part does not fit its layout: {e}",
+                self.layout.kind
+            ),
+        })
+    }
+}

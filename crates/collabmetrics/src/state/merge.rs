@@ -1,0 +1,421 @@
+//! Merging states: group by the key columns, add the sums, keep the largest of the maxima,
+//! and order the rows canonically (by their keys, nulls first), so that the merge of any
+//! split of an input, in any order, is the same table.
+
+use super::{kind_of, Merge, FINGERPRINT_KEY, MERGE_KEY};
+use crate::error::{Error, Result};
+use crate::table::groups::FastMap;
+use arrow_array::{cast::AsArray, types::*, Array, ArrayRef, Int64Array, RecordBatch};
+use arrow_schema::{DataType, Schema};
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+/// Merges states of one kind built with the same options: rows with equal keys become one,
+/// `sum` columns added (nulls ignored; all null stays null) and `max` columns their largest
+/// value. The result is ordered by the key columns (nulls first, numbers by value, text by
+/// bytes), whatever the order of the states and of their rows; it keeps the first state's
+/// schema and metadata.
+///
+/// Errors: no state; a table that is not a state; states of another kind or other options
+/// (fingerprints differ); a state whose columns differ from the first's (missing, extra,
+/// another type or merge operation), named with the state's position (`state 2`); a sum
+/// beyond `i64`.
+pub fn merge_states(states: &[RecordBatch]) -> Result<RecordBatch> {
+    let first = states
+        .first()
+        .ok_or_else(|| Error::invalid_argument("states", "give at least one state to merge"))?;
+    let schema = first.schema();
+    let merges = merges_of(&schema, 0)?;
+    for (i, s) in states.iter().enumerate().skip(1) {
+        same_state(&schema, &s.schema(), i)?;
+    }
+    let batch = arrow_select::concat::concat_batches(&schema, states)
+        .map_err(|e| Error::invalid_argument("states", e.to_string()))?;
+    merge_batch(&batch, &merges)
+}
+
+/// The merge operation of every column of a state, checked: sums and maxima are `Int64`.
+pub(crate) fn merges_of(schema: &Schema, position: usize) -> Result<Vec<Merge>> {
+    kind_of(schema)?;
+    let table = format!("state {position}");
+    schema
+        .fields()
+        .iter()
+        .map(|f| {
+            let merge: Merge = f
+                .metadata()
+                .get(MERGE_KEY)
+                .ok_or_else(|| {
+                    Error::invalid_argument(
+                        "state",
+                        format!("column `{}` has no `{MERGE_KEY}` in its metadata", f.name()),
+                    )
+                })?
+                .parse()?;
+            let numeric = matches!(f.data_type(), DataType::Int64 | DataType::Float64);
+            if merge != Merge::Key && !numeric {
+                return Err(Error::column_type(
+                    f.name(),
+                    "Int64 (a summed or maximum count) or Float64",
+                    f.data_type().to_string(),
+                )
+                .in_table(&table));
+            }
+            Ok(merge)
+        })
+        .collect()
+}
+
+/// Checks that state `position`'s schema is the first's: same kind and options, same columns.
+fn same_state(first: &Schema, other: &Schema, position: usize) -> Result<()> {
+    let table = format!("state {position}");
+    let (kind, other_kind) = (kind_of(first)?, kind_of(other)?);
+    if kind != other_kind {
+        return Err(Error::invalid_argument(
+            "states",
+            format!("{table} is a {other_kind} state; state 0 is a {kind} state"),
+        ));
+    }
+    let fp = |s: &Schema| {
+        s.metadata()
+            .get(FINGERPRINT_KEY)
+            .cloned()
+            .unwrap_or_default()
+    };
+    if fp(first) != fp(other) {
+        return Err(Error::invalid_argument(
+            "states",
+            format!(
+                "{table} was built with other options than state 0 (options fingerprint {} \
+                 against {}): states merge only under the same options",
+                fp(other),
+                fp(first)
+            ),
+        ));
+    }
+    check_columns(first, other, &table)
+}
+
+/// The columns of `found` are those of `expected`, in order (names, types, merge operations).
+pub(crate) fn check_columns(expected: &Schema, found: &Schema, table: &str) -> Result<()> {
+    let names = |s: &Schema| {
+        s.fields()
+            .iter()
+            .map(|f| f.name().as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for f in expected.fields() {
+        let Ok(g) = found.field_with_name(f.name()) else {
+            return Err(Error::MissingColumn {
+                table: Some(table.to_owned()),
+                column: f.name().clone(),
+                mapped: String::new(),
+                available: names(found),
+            });
+        };
+        if g.data_type() != f.data_type() {
+            return Err(Error::column_type(
+                f.name(),
+                f.data_type().to_string(),
+                g.data_type().to_string(),
+            )
+            .in_table(table));
+        }
+        if g.metadata().get(MERGE_KEY) != f.metadata().get(MERGE_KEY) {
+            return Err(Error::invalid_argument(
+                "states",
+                format!(
+                    "column `{}` of {table} merges by {:?}, not {:?}",
+                    f.name(),
+                    g.metadata().get(MERGE_KEY),
+                    f.metadata().get(MERGE_KEY)
+                ),
+            ));
+        }
+    }
+    if let Some(extra) = found
+        .fields()
+        .iter()
+        .find(|g| expected.field_with_name(g.name()).is_err())
+    {
+        return Err(Error::invalid_argument(
+            "states",
+            format!(
+                "{table} has a column `{}` the state does not have (expected: {})",
+                extra.name(),
+                names(expected)
+            ),
+        ));
+    }
+    if names(expected) != names(found) {
+        return Err(Error::invalid_argument(
+            "states",
+            format!(
+                "{table} has its columns in another order (expected: {})",
+                names(expected)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// One batch of state rows grouped and reduced.
+fn merge_batch(batch: &RecordBatch, merges: &[Merge]) -> Result<RecordBatch> {
+    let n = batch.num_rows();
+    let key_idx: Vec<usize> = (0..merges.len())
+        .filter(|&i| merges[i] == Merge::Key)
+        .collect();
+    let keys: Vec<KeyCol> = key_idx
+        .iter()
+        .map(|&i| KeyCol::new(batch.column(i), batch.schema().field(i).name()))
+        .collect::<Result<_>>()?;
+    // Group rows by the bytes of their keys.
+    let mut groups: FastMap<Box<[u8]>, u32> = FastMap::default();
+    let mut group_of = Vec::with_capacity(n);
+    let mut first_rows: Vec<usize> = Vec::new();
+    let mut buf = Vec::new();
+    for row in 0..n {
+        buf.clear();
+        for k in &keys {
+            k.encode(row, &mut buf);
+        }
+        let g = match groups.get(buf.as_slice()) {
+            Some(&g) => g,
+            None => {
+                let g = first_rows.len() as u32;
+                groups.insert(buf.clone().into_boxed_slice(), g);
+                first_rows.push(row);
+                g
+            }
+        };
+        group_of.push(g);
+    }
+    let n_groups = first_rows.len();
+    // Canonical order of the groups: by their keys.
+    let mut order: Vec<usize> = (0..n_groups).collect();
+    order.sort_by(|&a, &b| {
+        let (ra, rb) = (first_rows[a], first_rows[b]);
+        keys.iter()
+            .map(|k| k.compare(ra, rb))
+            .find(|o| o.is_ne())
+            .unwrap_or(Ordering::Equal)
+    });
+    let mut rank = vec![0usize; n_groups];
+    for (r, &g) in order.iter().enumerate() {
+        rank[g] = r;
+    }
+    let take_rows = arrow_array::UInt32Array::from(
+        order
+            .iter()
+            .map(|&g| first_rows[g] as u32)
+            .collect::<Vec<_>>(),
+    );
+    let schema = batch.schema();
+    let mut columns: Vec<ArrayRef> = Vec::with_capacity(merges.len());
+    for (i, merge) in merges.iter().enumerate() {
+        let col = batch.column(i);
+        let out: ArrayRef = match merge {
+            Merge::Key => arrow_select::take::take(col.as_ref(), &take_rows, None)
+                .map_err(|e| Error::invalid_argument("states", e.to_string()))?,
+            Merge::Sum | Merge::Max if col.data_type() == &DataType::Float64 => {
+                let values = col.as_primitive::<Float64Type>();
+                let mut acc: Vec<Option<f64>> = vec![None; n_groups];
+                for row in 0..n {
+                    if values.is_null(row) {
+                        continue;
+                    }
+                    let v = values.value(row);
+                    let slot = &mut acc[rank[group_of[row] as usize]];
+                    *slot = Some(match (*slot, merge) {
+                        (None, _) => v,
+                        (Some(a), Merge::Max) => a.max(v),
+                        (Some(a), _) => a + v,
+                    });
+                }
+                Arc::new(arrow_array::Float64Array::from(acc))
+            }
+            Merge::Sum | Merge::Max => {
+                let values = col.as_primitive::<Int64Type>();
+                let mut acc: Vec<Option<i64>> = vec![None; n_groups];
+                for row in 0..n {
+                    if values.is_null(row) {
+                        continue;
+                    }
+                    let v = values.value(row);
+                    let slot = &mut acc[rank[group_of[row] as usize]];
+                    *slot = Some(match (*slot, merge) {
+                        (None, _) => v,
+                        (Some(a), Merge::Max) => a.max(v),
+                        (Some(a), _) => a.checked_add(v).ok_or_else(|| {
+                            Error::limit(
+                                schema.field(i).name(),
+                                "the merged sum exceeds a signed 64-bit integer",
+                            )
+                        })?,
+                    });
+                }
+                Arc::new(Int64Array::from(acc))
+            }
+        };
+        columns.push(out);
+    }
+    RecordBatch::try_new(schema, columns)
+        .map_err(|e| Error::invalid_argument("states", e.to_string()))
+}
+
+/// A key column read for hashing and ordering.
+pub(crate) enum KeyCol<'a> {
+    Text(Vec<Option<&'a [u8]>>),
+    Int(&'a dyn Array, Vec<i64>),
+    UInt(&'a dyn Array, Vec<u64>),
+    Float(&'a dyn Array, Vec<f64>),
+    Bool(&'a dyn Array, Vec<bool>),
+    Dict(&'a dyn Array, Vec<usize>, Box<KeyCol<'a>>),
+}
+
+/// -0.0 as 0.0 and every NaN as one NaN, so that equal numbers are equal keys.
+fn canonical(x: f64) -> f64 {
+    if x == 0.0 {
+        0.0
+    } else if x.is_nan() {
+        f64::NAN
+    } else {
+        x
+    }
+}
+
+impl<'a> KeyCol<'a> {
+    pub(crate) fn new(col: &'a ArrayRef, name: &str) -> Result<Self> {
+        Self::of(col.as_ref(), name)
+    }
+
+    fn of(col: &'a dyn Array, name: &str) -> Result<Self> {
+        macro_rules! ints {
+            ($t:ty) => {
+                KeyCol::Int(
+                    col,
+                    col.as_primitive::<$t>()
+                        .values()
+                        .iter()
+                        .map(|&v| i64::from(v))
+                        .collect(),
+                )
+            };
+        }
+        Ok(match col.data_type() {
+            DataType::Utf8 => KeyCol::Text(
+                col.as_string::<i32>()
+                    .iter()
+                    .map(|s| s.map(str::as_bytes))
+                    .collect(),
+            ),
+            DataType::LargeUtf8 => KeyCol::Text(
+                col.as_string::<i64>()
+                    .iter()
+                    .map(|s| s.map(str::as_bytes))
+                    .collect(),
+            ),
+            DataType::Utf8View => KeyCol::Text(
+                col.as_string_view()
+                    .iter()
+                    .map(|s| s.map(str::as_bytes))
+                    .collect(),
+            ),
+            DataType::Int8 => ints!(Int8Type),
+            DataType::Int16 => ints!(Int16Type),
+            DataType::Int32 => ints!(Int32Type),
+            DataType::Int64 => ints!(Int64Type),
+            DataType::UInt8 => ints!(UInt8Type),
+            DataType::UInt16 => ints!(UInt16Type),
+            DataType::UInt32 => ints!(UInt32Type),
+            DataType::Date32 => ints!(Date32Type),
+            DataType::Date64 => ints!(Date64Type),
+            DataType::UInt64 => {
+                KeyCol::UInt(col, col.as_primitive::<UInt64Type>().values().to_vec())
+            }
+            DataType::Float64 => KeyCol::Float(
+                col,
+                col.as_primitive::<Float64Type>()
+                    .values()
+                    .iter()
+                    .map(|&v| canonical(v))
+                    .collect(),
+            ),
+            DataType::Float32 => KeyCol::Float(
+                col,
+                col.as_primitive::<Float32Type>()
+                    .values()
+                    .iter()
+                    .map(|&v| canonical(f64::from(v)))
+                    .collect(),
+            ),
+            DataType::Boolean => KeyCol::Bool(col, col.as_boolean().values().iter().collect()),
+            DataType::Dictionary(_, _) => {
+                let dict = col.as_any_dictionary();
+                KeyCol::Dict(
+                    col,
+                    dict.normalized_keys(),
+                    Box::new(KeyCol::of(dict.values().as_ref(), name)?),
+                )
+            }
+            other => {
+                return Err(Error::column_type(
+                    name,
+                    "a key (text, integer, float, boolean, date or dictionary)",
+                    other.to_string(),
+                ))
+            }
+        })
+    }
+
+    fn is_null(&self, row: usize) -> bool {
+        match self {
+            KeyCol::Text(v) => v[row].is_none(),
+            KeyCol::Int(a, _)
+            | KeyCol::UInt(a, _)
+            | KeyCol::Float(a, _)
+            | KeyCol::Bool(a, _)
+            | KeyCol::Dict(a, _, _) => a.logical_nulls().is_some_and(|n| n.is_null(row)),
+        }
+    }
+
+    /// Appends the key's bytes (a null marker, or a tag and the value).
+    pub(crate) fn encode(&self, row: usize, buf: &mut Vec<u8>) {
+        if self.is_null(row) {
+            buf.push(0);
+            return;
+        }
+        buf.push(1);
+        match self {
+            KeyCol::Text(v) => {
+                let s = v[row].unwrap_or_default();
+                buf.extend_from_slice(&(s.len() as u64).to_le_bytes());
+                buf.extend_from_slice(s);
+            }
+            KeyCol::Int(_, v) => buf.extend_from_slice(&v[row].to_le_bytes()),
+            KeyCol::UInt(_, v) => buf.extend_from_slice(&v[row].to_le_bytes()),
+            KeyCol::Float(_, v) => buf.extend_from_slice(&v[row].to_bits().to_le_bytes()),
+            KeyCol::Bool(_, v) => buf.push(u8::from(v[row])),
+            KeyCol::Dict(_, keys, values) => values.encode(keys[row], buf),
+        }
+    }
+
+    /// Orders two rows: nulls first, then by value.
+    fn compare(&self, a: usize, b: usize) -> Ordering {
+        match (self.is_null(a), self.is_null(b)) {
+            (true, true) => return Ordering::Equal,
+            (true, false) => return Ordering::Less,
+            (false, true) => return Ordering::Greater,
+            _ => {}
+        }
+        match self {
+            KeyCol::Text(v) => v[a].cmp(&v[b]),
+            KeyCol::Int(_, v) => v[a].cmp(&v[b]),
+            KeyCol::UInt(_, v) => v[a].cmp(&v[b]),
+            KeyCol::Float(_, v) => v[a].total_cmp(&v[b]),
+            KeyCol::Bool(_, v) => v[a].cmp(&v[b]),
+            KeyCol::Dict(_, keys, values) => values.compare(keys[a], keys[b]),
+        }
+    }
+}

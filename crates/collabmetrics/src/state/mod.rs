@@ -1,0 +1,190 @@
+//! Mergeable partial states (`docs/methods/state.md`): every aggregate computed as a state that
+//! can be built per partition, merged, and finished into exactly the one-machine result.
+//!
+//! A state is an Arrow table. Its columns are of three kinds, each naming its merge operation
+//! in its field metadata ([`MERGE_KEY`]):
+//! * `key`: the columns a merge groups by (the breakdown's keys, a month, a distance, a
+//!   metric's name …); a null key is a value like any other;
+//! * `sum`: whole numbers (counts, bed days, money in pence), `Int64`, added (the approximate
+//!   options, e.g. the binned Gini, also add `Float64` sums, whose merge order changes their
+//!   last digits within the bound they state);
+//! * `max`: the largest value (an input's presence flag), `Int64`.
+//!
+//! So any engine's `GROUP BY <key columns>` with `SUM`/`MAX` of the others merges states
+//! correctly (Spark SQL, DuckDB, T-SQL), and [`merge_states`] does the same in process. A
+//! state's rows come in parts (the `part` key column: `month`, `distance`, `diagnostic`, …),
+//! each using the columns it needs and leaving the others null.
+//!
+//! The schema metadata carries the state's kind ([`KIND_KEY`]), the options it was built with
+//! as JSON ([`OPTIONS_KEY`]) and their fingerprint ([`FINGERPRINT_KEY`]): merging states of
+//! other options, or finishing one with other options, is an error, and [`finalize`] needs
+//! nothing but the state. The schema depends on the options alone (and, for breakdown
+//! columns, on their types in the input), never on the data.
+//!
+//! Each module has its `*_state` function (input → state), a `*_state_schema` and a
+//! `*_finalize` (state → the tidy result, computed by the same kernels as the one-machine
+//! function, so finishing the merge of any split of the input gives the one-machine result
+//! bit for bit: see each function's documentation for the rows' order and the diagnostics).
+
+mod layout;
+mod merge;
+mod read;
+
+pub(crate) use layout::{check_whole, fields, Layout, MAX_WHOLE};
+pub use merge::merge_states;
+pub(crate) use read::View;
+
+use crate::error::{Error, Result};
+use crate::table::TableResult;
+use arrow_array::RecordBatch;
+use arrow_schema::{Field, Schema};
+use serde::Serialize;
+
+/// Field metadata key naming a column's merge operation: `key`, `sum` or `max`.
+pub const MERGE_KEY: &str = "collabmetrics:merge";
+/// Schema metadata key of the state's kind (`oap`, `transition`, …).
+pub const KIND_KEY: &str = "collabmetrics:state";
+/// Schema metadata key of the options the state was built with, as JSON.
+pub const OPTIONS_KEY: &str = "collabmetrics:options";
+/// Schema metadata key of the options' fingerprint (16 hexadecimal digits).
+pub const FINGERPRINT_KEY: &str = "collabmetrics:fingerprint";
+/// Schema metadata key of the state layout's version.
+pub const VERSION_KEY: &str = "collabmetrics:state_version";
+/// The version of every state layout this library writes and reads.
+pub const STATE_VERSION: &str = "1";
+
+crate::option_enum! {
+    /// How a state column merges.
+    pub enum Merge: "merge", "merge operation" {
+        /// Grouped by: equal keys are one row.
+        Key = "key",
+        /// Added (whole numbers).
+        Sum = "sum",
+        /// The largest value.
+        Max = "max",
+    }
+}
+
+crate::option_enum! {
+    /// What a state is the state of.
+    pub enum StateKind: "state", "state kind" {
+        /// Out-of-area placements ([`crate::oap::state`]).
+        Oap = "oap",
+        /// Transition summary and time-to-contact curve ([`crate::transition::state`]).
+        Transition = "transition",
+        /// Distance summary ([`crate::distance::summary_state`]).
+        DistanceSummary = "distance_summary",
+        /// Directly standardised rates ([`crate::stats::dsr_state`]).
+        Dsr = "dsr",
+        /// Indirectly standardised ratios ([`crate::stats::isr_state`]).
+        Isr = "isr",
+        /// Means ([`crate::stats::mean_state`]).
+        Mean = "mean",
+        /// Individual inequality indices ([`crate::inequality::individual_state`]).
+        Inequality = "inequality",
+    }
+}
+
+/// The options of a state as JSON and their fingerprint: FNV-1a (64 bits) of the kind, the
+/// layout version and the JSON, in hexadecimal. Options serialise field by field in a fixed
+/// order, so equal options have equal fingerprints.
+pub(crate) fn fingerprint(kind: StateKind, options_json: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in [kind.as_str(), STATE_VERSION, options_json] {
+        for &b in part.as_bytes().iter().chain(b"\n") {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+/// The JSON of a module's options (they hold numbers, strings and lists only).
+pub(crate) fn options_json<T: Serialize>(options: &T) -> String {
+    serde_json::to_string(options).unwrap_or_default()
+}
+
+/// The breakdown fields of a state whose layout puts `n` caller's key columns right after
+/// `part`: their names and types, as plain fields. A schema with fewer columns is an error
+/// naming the state (the full check against the layout follows).
+pub(crate) fn by_fields(schema: &Schema, n: usize) -> Result<Vec<Field>> {
+    if schema.fields().len() < n + 1 {
+        return Err(Error::invalid_argument(
+            "state",
+            format!(
+                "the state has {} columns; its options need {} breakdown columns after `part`",
+                schema.fields().len(),
+                n
+            ),
+        ));
+    }
+    Ok(schema
+        .fields()
+        .iter()
+        .skip(1)
+        .take(n)
+        .map(|f| Field::new(f.name(), f.data_type().clone(), true))
+        .collect())
+}
+
+/// The kind of a state, read from its schema metadata.
+pub fn kind_of(schema: &Schema) -> Result<StateKind> {
+    let kind = schema.metadata().get(KIND_KEY).ok_or_else(|| {
+        Error::invalid_argument(
+            "state",
+            format!(
+                "not a collabmetrics state: the schema metadata has no `{KIND_KEY}` (a state \
+                 merged by another engine loses it: restore its schema with the module's \
+                 state_schema)"
+            ),
+        )
+    })?;
+    kind.parse()
+}
+
+/// The options a state was built with, read from its schema metadata.
+pub fn options_of<T: serde::de::DeserializeOwned>(schema: &Schema) -> Result<T> {
+    let json = schema.metadata().get(OPTIONS_KEY).ok_or_else(|| {
+        Error::invalid_argument(
+            "state",
+            format!("the state's schema metadata has no `{OPTIONS_KEY}`"),
+        )
+    })?;
+    serde_json::from_str(json).map_err(|e| {
+        Error::invalid_argument("state", format!("the state's options do not read: {e}"))
+    })
+}
+
+/// Finishes a state (merged or not) with the options it carries: the kind's finalize
+/// function ([`crate::oap::finalize`] without a population, [`crate::transition::finalize`]
+/// for the summary, and so on).
+pub fn finalize(state: &RecordBatch) -> Result<TableResult> {
+    let schema = state.schema();
+    match kind_of(&schema)? {
+        StateKind::Oap => crate::oap::finalize(state, &options_of(&schema)?, None),
+        StateKind::Transition => crate::transition::finalize(state, &options_of(&schema)?),
+        StateKind::DistanceSummary => {
+            crate::distance::summary_finalize(state, &options_of(&schema)?)
+        }
+        StateKind::Dsr => crate::stats::dsr_finalize(state, &options_of(&schema)?),
+        StateKind::Isr => crate::stats::isr_finalize(state, &options_of(&schema)?),
+        StateKind::Mean => crate::stats::mean_finalize(state, &options_of(&schema)?),
+        StateKind::Inequality => {
+            crate::inequality::individual_finalize(state, &options_of(&schema)?)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_differ_by_kind_and_options() {
+        let a = fingerprint(StateKind::Mean, r#"{"confidence":0.95}"#);
+        assert_eq!(a.len(), 16);
+        assert_eq!(a, fingerprint(StateKind::Mean, r#"{"confidence":0.95}"#));
+        assert_ne!(a, fingerprint(StateKind::Mean, r#"{"confidence":0.9}"#));
+        assert_ne!(a, fingerprint(StateKind::Dsr, r#"{"confidence":0.95}"#));
+    }
+}

@@ -1,0 +1,349 @@
+"""The machinery behind :mod:`collabmetrics.spark`: states per partition, merged by Spark,
+finished on the driver.
+
+1. Before any Spark job: each input's Spark schema becomes an Arrow schema and the core
+   builds the state of an empty table of it. That checks every column the metric needs (a
+   missing or mistyped column is the core's structured error) and gives the state's schema.
+2. States per partition: inputs keyed by person (OAP placements, the transition tables) are
+   bucketed by a hash of the person and every bucket's rows go through the core's state
+   builder together (``groupBy().applyInArrow`` on Spark ≥ 4.0, ``applyInPandas`` with the
+   Arrow types restored on 3.x); the other inputs are read partition by partition
+   (``mapInArrow`` on Spark ≥ 3.3, ``mapInPandas`` on 3.2).
+3. Merge: ``groupBy(<key columns>).agg(sum, max)``, each column's operation read from its
+   Arrow field metadata (``collabmetrics:merge``).
+4. Finish on the driver: the merged state (small: one row per key) is collected as Arrow,
+   given back its schema, and finished by the core.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .. import _native
+from .. import state as _state
+
+#: Names of the helper columns the engine adds (prefixed so as not to meet a caller's).
+TABLE = "__cm_table"
+BUCKET = "__cm_bucket"
+ROUTE = "__cm_route"
+
+
+def version() -> tuple[int, int]:
+    """The running pyspark's (major, minor) version."""
+    import pyspark
+
+    major, minor = pyspark.__version__.split(".")[:2]
+    return int(major), int(minor)
+
+
+def arrow_udfs(udf: str) -> tuple[bool, bool]:
+    """Whether to use Arrow UDFs for grouped data (Spark ≥ 4.0) and for partitions (≥ 3.3):
+    ``udf`` is ``"auto"``, or ``"arrow"``/``"pandas"`` to force one."""
+    if udf not in ("auto", "arrow", "pandas"):
+        raise _native.invalid_argument(
+            "udf", f'unknown UDF kind "{udf}"; expected "auto", "arrow" or "pandas"'
+        )
+    if udf == "pandas":
+        return False, False
+    v = version()
+    if udf == "arrow":
+        return True, True
+    return v >= (4, 0), v >= (3, 3)
+
+
+def arrow_schema(df: Any) -> pa.Schema:
+    """A Spark DataFrame's schema as Arrow (what its batches arrive as in a UDF)."""
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    return to_arrow_schema(df.schema)
+
+
+def spark_schema(schema: pa.Schema) -> Any:
+    """An Arrow schema as a Spark StructType."""
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    return from_arrow_schema(schema)
+
+
+def numeric(df: Any) -> Any:
+    """The DataFrame with its decimal columns as doubles (the core reads integers and floats;
+    warehouses often store costs and counts as decimals)."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import DecimalType, DoubleType
+
+    for f in df.schema.fields:
+        if isinstance(f.dataType, DecimalType):
+            df = df.withColumn(f.name, F.col(f.name).cast(DoubleType()))
+    return df
+
+
+def empty(schema: pa.Schema) -> pa.Table:
+    return schema.empty_table()
+
+
+@dataclass
+class Input:
+    """One input table of a state: its DataFrame (None: not given), and how it is spread:
+    by the hash of a column (``route``) or partition by partition (None)."""
+
+    df: Any
+    route: str | None = None
+
+
+def check(
+    kind: str,
+    inputs: Sequence[Input | None],
+    options: Mapping[str, Any],
+    columns: Mapping[str, str],
+) -> pa.Schema:
+    """Builds the state of empty tables of the inputs' schemas: every column check of the
+    core, before any Spark job; returns the state's schema."""
+    tables = [None if i is None or i.df is None else empty(arrow_schema(i.df)) for i in inputs]
+    state = _native.state_build(kind, tables, json.dumps(dict(options)), dict(columns))
+    schema: pa.Schema = state.schema
+    return schema
+
+
+def _build(
+    kind: str,
+    tables: list[pa.Table | None],
+    options_json: str,
+    columns: dict[str, str],
+    out: pa.Schema,
+) -> pa.Table:
+    state = _native.state_build(kind, tables, options_json, columns)
+    return state.select(out.names).cast(out)
+
+
+def _pandas_out(state: pa.Table) -> Any:
+    """A state as pandas for ``applyInPandas``/``mapInPandas``: integers stay integers."""
+    import pandas as pd
+
+    return state.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+
+
+def states(
+    kind: str,
+    inputs: Sequence[Input | None],
+    options: Mapping[str, Any],
+    columns: Mapping[str, str],
+    out: pa.Schema,
+    buckets: int,
+    udf: str,
+) -> Any:
+    """The states of every partition, as one Spark DataFrame of the state's columns."""
+    grouped_arrow, map_arrow = arrow_udfs(udf)
+    options_json = json.dumps(dict(options))
+    cols = dict(columns)
+    given = [(i, inp) for i, inp in enumerate(inputs) if inp is not None and inp.df is not None]
+    routed = [(i, inp) for i, inp in given if inp.route is not None]
+    loose = [(i, inp) for i, inp in given if inp.route is None]
+    n = len(inputs)
+    parts = []
+    if routed:
+        parts.append(_routed(kind, routed, n, options_json, cols, out, buckets, grouped_arrow))
+    for i, inp in loose:
+        parts.append(_loose(kind, i, inp, n, options_json, cols, out, map_arrow))
+    result = parts[0]
+    for p in parts[1:]:
+        result = result.unionByName(p)
+    return result
+
+
+def _routed(
+    kind: str,
+    routed: list[tuple[int, Input]],
+    n: int,
+    options_json: str,
+    columns: dict[str, str],
+    out: pa.Schema,
+    buckets: int,
+    grouped_arrow: bool,
+) -> Any:
+    """Tables keyed by person: one union of every table (its columns prefixed ``t{i}__``, a
+    table number and a bucket), grouped by bucket; each bucket's tables go to the core
+    together."""
+    from pyspark.sql import functions as F
+
+    pieces = []
+    schemas: dict[int, pa.Schema] = {}
+    for i, inp in routed:
+        df = inp.df
+        schemas[i] = arrow_schema(df)
+        route = F.col(inp.route) if inp.route is not None else F.lit(None)
+        bucket = F.pmod(F.xxhash64(route.cast("string")), F.lit(buckets))
+        pieces.append(
+            df.select(
+                *[F.col(f"`{c}`").alias(f"t{i}__{c}") for c in df.columns],
+                F.lit(i).alias(TABLE),
+                bucket.alias(BUCKET),
+            )
+        )
+    union = pieces[0]
+    for p in pieces[1:]:
+        union = union.unionByName(p, allowMissingColumns=True)
+    union_schema = arrow_schema(union)
+
+    def tables_of(t: pa.Table) -> list[pa.Table | None]:
+        found: list[pa.Table | None] = [None] * n
+        tag = t.column(TABLE)
+        for i, schema in schemas.items():
+            rows = t.filter(pc.equal(tag, i))
+            cols = [rows.column(f"t{i}__{name}") for name in schema.names]
+            found[i] = pa.Table.from_arrays(cols, schema=schema) if cols else empty(schema)
+        return found
+
+    def one(t: pa.Table) -> pa.Table:
+        t = t.cast(union_schema) if t.schema != union_schema else t
+        return _build(kind, tables_of(t), options_json, columns, out)
+
+    grouped = union.groupBy(BUCKET)
+    spark_out = spark_schema(out)
+    if grouped_arrow:
+        return grouped.applyInArrow(one, spark_out)
+
+    def one_pandas(pdf: Any) -> Any:
+        t = pa.Table.from_pandas(pdf, schema=union_schema, preserve_index=False)
+        return _pandas_out(one(t))
+
+    return grouped.applyInPandas(one_pandas, spark_out)
+
+
+def _loose(
+    kind: str,
+    i: int,
+    inp: Input,
+    n: int,
+    options_json: str,
+    columns: dict[str, str],
+    out: pa.Schema,
+    map_arrow: bool,
+) -> Any:
+    """A table read partition by partition: one state per Spark partition."""
+    schema = arrow_schema(inp.df)
+
+    def one(t: pa.Table) -> pa.Table:
+        tables: list[pa.Table | None] = [None] * n
+        tables[i] = t.cast(schema) if t.schema != schema else t
+        return _build(kind, tables, options_json, columns, out)
+
+    spark_out = spark_schema(out)
+    if map_arrow:
+
+        def part(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+            got = list(batches)
+            t = pa.Table.from_batches(got) if got else empty(schema)
+            yield from one(t).to_batches()
+
+        return inp.df.mapInArrow(part, spark_out)
+
+    def part_pandas(frames: Iterator[Any]) -> Iterator[Any]:
+        got = [pa.Table.from_pandas(f, schema=schema, preserve_index=False) for f in frames]
+        t = pa.concat_tables(got) if got else empty(schema)
+        yield _pandas_out(one(t))
+
+    return inp.df.mapInPandas(part_pandas, spark_out)
+
+
+def merge(states_df: Any, schema: pa.Schema) -> Any:
+    """Spark's own merge: group by the key columns, sum or max the others, as each column's
+    field metadata says."""
+    from pyspark.sql import functions as F
+
+    keys, aggs = [], []
+    for f in schema:
+        op = (f.metadata or {}).get(_state.MERGE_KEY.encode(), b"").decode()
+        if op == "key":
+            keys.append(f.name)
+        elif op == "sum":
+            aggs.append(F.sum(f.name).alias(f.name))
+        elif op == "max":
+            aggs.append(F.max(f.name).alias(f.name))
+        else:
+            raise _native.invalid_argument("state", f"column `{f.name}` names no merge operation")
+    return states_df.groupBy(*keys).agg(*aggs).select(*schema.names)
+
+
+def collect(df: Any, schema: pa.Schema) -> pa.Table:
+    """A (small) Spark DataFrame as Arrow, cast to ``schema`` (with its metadata)."""
+    if hasattr(df, "toArrow"):
+        t = df.toArrow()
+    elif hasattr(df, "_collect_as_arrow"):
+        batches = df._collect_as_arrow()
+        t = pa.Table.from_batches(batches) if batches else empty(schema)
+    else:  # pragma: no cover - very old pyspark
+        t = pa.Table.from_pandas(df.toPandas(), preserve_index=False)
+    return t.select(schema.names).cast(schema)
+
+
+def to_spark(spark: Any, table: pa.Table) -> Any:
+    """An Arrow table as a Spark DataFrame."""
+    if version() >= (4, 0):
+        return spark.createDataFrame(table)
+    return spark.createDataFrame(table.to_pandas(), schema=spark_schema(table.schema))
+
+
+def diagnostics_df(spark: Any, result: pa.Table) -> Any:
+    """The result's diagnostics as a DataFrame: ``reason``, ``action``, ``count``."""
+    from .._frames import diagnostics
+
+    rows = [(d["reason"], d["action"], int(d["count"])) for d in diagnostics(result)]
+    return spark.createDataFrame(rows, "reason string, action string, count long")
+
+
+def unique(df: Any, column: str, table: str) -> None:
+    """One Spark job: the first identifier of ``column`` that appears twice, as the core's
+    error (the core checks identifiers within a partition only)."""
+    from pyspark.sql import functions as F
+
+    dup = df.groupBy(F.col(f"`{column}`")).count().where(F.col("count") > 1).limit(1).collect()
+    if dup:
+        raise _native.invalid_argument(
+            table,
+            f"duplicate identifier {dup[0][0]!r} in column `{column}`: identifiers must be unique",
+        )
+
+
+def default_buckets(spark: Any) -> int:
+    """Buckets of people: Spark's shuffle partitions."""
+    return int(spark.conf.get("spark.sql.shuffle.partitions", "200"))
+
+
+def run(
+    kind: str,
+    inputs: Sequence[Input | None],
+    options: Mapping[str, Any],
+    *,
+    columns: Mapping[str, str] | None,
+    buckets: int | None,
+    udf: str,
+    collect_result: bool,
+    finalize: Mapping[str, Any] | None = None,
+    before: Callable[[], None] | None = None,
+) -> tuple[Any, Any]:
+    """Checks, builds, merges and finishes a state; returns (result, diagnostics). The
+    columns are checked before any Spark job; ``before`` (e.g. a uniqueness check, a Spark
+    job of its own) runs next."""
+    cols = dict(columns or {})
+    given = [i.df for i in inputs if i is not None and i.df is not None]
+    if not given:
+        raise _native.invalid_argument("data", "give at least one DataFrame")
+    spark = given[0].sparkSession
+    inputs = [None if i is None or i.df is None else Input(numeric(i.df), i.route) for i in inputs]
+    schema = check(kind, inputs, options, cols)
+    n = buckets if buckets is not None else default_buckets(spark)
+    if n < 1:
+        raise _native.invalid_argument("buckets", f"must be at least 1 (got {n})")
+    if before is not None:
+        before()
+    partial = states(kind, inputs, options, cols, schema, n, udf)
+    merged = collect(merge(partial, schema), schema)
+    result = _state.finalize(merged, **dict(finalize or {}))
+    out = result if collect_result else to_spark(spark, result)
+    return out, diagnostics_df(spark, result)

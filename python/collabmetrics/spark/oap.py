@@ -1,0 +1,67 @@
+"""OAP measures of a Spark DataFrame of placements (see :mod:`collabmetrics.spark`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .. import oap as _oap
+from ._engine import Input, run, unique
+
+
+def measures(
+    placements: Any,
+    *,
+    start: Any,
+    end: Any,
+    admissions: Any | None = None,
+    population: Any | None = None,
+    columns: Mapping[str, str] | None = None,
+    buckets: int | None = None,
+    udf: str = "auto",
+    collect: bool = False,
+    check_unique: bool = True,
+    **options: Any,
+) -> tuple[Any, Any]:
+    """:func:`collabmetrics.oap.measures` on Spark: ``placements`` and ``admissions`` are
+    Spark DataFrames, ``population`` a small table (a Spark DataFrame is collected; any frame
+    collabmetrics reads). The other keyword arguments are :func:`collabmetrics.oap.measures`'
+    (``window``, ``by``, ``bed_types``, ``distance``, …).
+
+    Placements are bucketed by ``person_id`` (the overlap rule compares a person's
+    placements); admissions, which may have no person, are read partition by partition, so
+    a group with admissions and no placements keeps its rows. With ``check_unique`` (the
+    default) one Spark job first checks that no ``placement_id`` appears twice (within a
+    bucket the core checks it anyway).
+
+    Returns:
+        ``(result, diagnostics)``: the measures (a Spark DataFrame, or a pyarrow Table with
+        ``collect=True``), and the diagnostics (``reason``, ``action``, ``count``).
+    """
+    cols = dict(columns or {})
+    opts = _oap.options(start=start, end=end, **options)
+    person = cols.get("person_id", "person_id")
+    inputs = [Input(placements, route=person), None if admissions is None else Input(admissions)]
+    pop = None
+    if population is not None:
+        pop = population.toArrow() if hasattr(population, "toArrow") else population
+        if hasattr(pop, "toPandas") and not hasattr(pop, "toArrow"):
+            pop = pop.toPandas()
+
+    def checks() -> None:
+        if check_unique and placements is not None:
+            pid = cols.get("placement_id", "placement_id")
+            if pid in placements.columns:
+                unique(placements, pid, "placements")
+
+    return run(
+        "oap",
+        inputs,
+        opts,
+        columns=cols,
+        buckets=buckets,
+        udf=udf,
+        collect_result=collect,
+        finalize={"population": pop, "columns": cols},
+        before=checks,
+    )

@@ -1,0 +1,153 @@
+"""Transition summary and curves of Spark DataFrames (see :mod:`collabmetrics.spark`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from .. import transition as _transition
+from ._engine import ROUTE, Input, run, unique
+
+_D = _transition._D
+
+
+def _inputs(
+    persons: Any, referrals: Any, contacts: Any, care_plans: Any | None, cols: dict[str, str]
+) -> list[Input | None]:
+    """The tables bucketed by person; contacts by their referral's person (a join)."""
+    from pyspark.sql import functions as F
+
+    person = cols.get("person_id", "person_id")
+    referral = cols.get("referral_id", "referral_id")
+    route = referrals.select(
+        F.col(f"`{referral}`").alias("__cm_referral"), F.col(f"`{person}`").alias(ROUTE)
+    )
+    routed_contacts = contacts
+    if referral in contacts.columns and {referral, person} <= set(referrals.columns):
+        routed_contacts = contacts.join(
+            route, contacts[f"`{referral}`"] == route["__cm_referral"], "left"
+        ).drop("__cm_referral")
+    return [
+        Input(persons, route=person),
+        Input(referrals, route=person),
+        Input(routed_contacts, route=ROUTE if ROUTE in routed_contacts.columns else None),
+        None if care_plans is None else Input(care_plans, route=person),
+    ]
+
+
+def _run(
+    persons: Any,
+    referrals: Any,
+    contacts: Any,
+    care_plans: Any | None,
+    data_end: Any,
+    columns: Mapping[str, str] | None,
+    buckets: int | None,
+    udf: str,
+    collect: bool,
+    check_unique: bool,
+    curve: str | None,
+    options: dict[str, Any],
+) -> tuple[Any, Any]:
+    cols = dict(columns or {})
+    defaults = {k: v for k, v in _D.items() if k != "data_end"}
+    defaults["crisis_team_types"] = _transition.CRISIS_TEAM_TYPES
+    defaults.update(options)
+    opts = _transition._options(data_end=data_end, **defaults)
+
+    def checks() -> None:
+        if check_unique:
+            referral = cols.get("referral_id", "referral_id")
+            if referral in referrals.columns:
+                unique(referrals, referral, "referrals")
+
+    return run(
+        "transition",
+        _inputs(persons, referrals, contacts, care_plans, cols),
+        opts,
+        columns=cols,
+        buckets=buckets,
+        udf=udf,
+        collect_result=collect,
+        finalize={"curve": curve},
+        before=checks,
+    )
+
+
+def summary(
+    persons: Any,
+    referrals: Any,
+    contacts: Any,
+    *,
+    data_end: Any,
+    care_plans: Any | None = None,
+    columns: Mapping[str, str] | None = None,
+    buckets: int | None = None,
+    udf: str = "auto",
+    collect: bool = False,
+    check_unique: bool = True,
+    **options: Any,
+) -> tuple[Any, Any]:
+    """:func:`collabmetrics.transition.summary` of Spark DataFrames; the other keyword
+    arguments are its options (``engagement_days``, ``by``, ``age_band_18_24``, …).
+
+    Every table is bucketed by person (contacts by their referral's person, through a join
+    with the referrals), so each person's records meet in one state. With ``check_unique``
+    (the default) one Spark job first checks that no ``referral_id`` appears twice.
+
+    Returns:
+        ``(summary, diagnostics)``.
+    """
+    return _run(
+        persons,
+        referrals,
+        contacts,
+        care_plans,
+        data_end,
+        columns,
+        buckets,
+        udf,
+        collect,
+        check_unique,
+        None,
+        options,
+    )
+
+
+def time_to_contact(
+    persons: Any,
+    referrals: Any,
+    contacts: Any,
+    *,
+    data_end: Any,
+    method: Literal["kaplan_meier", "aalen_johansen"] = "kaplan_meier",
+    care_plans: Any | None = None,
+    columns: Mapping[str, str] | None = None,
+    buckets: int | None = None,
+    udf: str = "auto",
+    collect: bool = False,
+    check_unique: bool = True,
+    **options: Any,
+) -> tuple[Any, Any]:
+    """Cohort T's time-to-contact curve of Spark DataFrames: what
+    :func:`collabmetrics.transition.time_to_contact` gives on the
+    :func:`collabmetrics.transition.transfers` table (people at risk are finished from the
+    per-day events, deaths and censorings of every partition).
+
+    Returns:
+        ``(curve, diagnostics)``.
+    """
+    return _run(
+        persons,
+        referrals,
+        contacts,
+        care_plans,
+        data_end,
+        columns,
+        buckets,
+        udf,
+        collect,
+        check_unique,
+        method,
+        options,
+    )

@@ -1,0 +1,227 @@
+"""Mergeable states from Python: random splits (fixed seeds) of the demo collaborative and of
+drawn inputs, each part's state merged in a random order, finish to the one-machine result;
+states round-trip through pandas and polars; a merge by another engine (pyarrow's own
+group_by, standing in for SQL) finishes with the state's schema; bad states are errors."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pytest
+
+import collabmetrics as cm
+
+PERIOD: dict[str, Any] = {"start": "2021-09-01", "end": "2024-03-31"}
+
+
+@pytest.fixture(scope="module")
+def demo() -> dict[str, pa.Table]:
+    t: dict[str, pa.Table] = cm.demo.tables(scale=0.2)
+    return t
+
+
+def split_rows(n: int, parts: int, seed: int) -> list[list[int]]:
+    r = random.Random(seed)
+    out: list[list[int]] = [[] for _ in range(parts)]
+    for i in range(n):
+        out[r.randrange(parts)].append(i)
+    return out
+
+
+def split_by(keys: list[Any], parts: int, seed: int) -> list[list[int]]:
+    """Rows split so that rows of one key stay together."""
+    r = random.Random(seed)
+    where = {k: r.randrange(parts) for k in sorted(set(map(str, keys)))}
+    out: list[list[int]] = [[] for _ in range(parts)]
+    for i, k in enumerate(keys):
+        out[where[str(k)]].append(i)
+    return out
+
+
+def take(t: pa.Table, rows: list[int]) -> pa.Table:
+    return t.take(pa.array(rows, pa.int64()))
+
+
+def merged(states: list[Any], seed: int) -> Any:
+    states = list(states)
+    random.Random(seed).shuffle(states)
+    half = len(states) // 2
+    if half == 0:
+        return cm.merge(states)
+    return cm.merge([cm.merge(states[:half]), cm.merge(states[half:])])
+
+
+def same(a: pa.Table, b: pa.Table, keys: list[str]) -> None:
+    assert a.schema.names == b.schema.names
+    assert a.schema.types == b.schema.types
+    sa = a.sort_by([(k, "ascending") for k in keys])
+    sb = b.sort_by([(k, "ascending") for k in keys])
+    for name in a.column_names:
+        assert sa[name].equals(sb[name]), name
+
+
+@pytest.mark.parametrize("parts", [1, 7, 64])
+def test_oap_states_of_any_split_by_person(demo: dict[str, pa.Table], parts: int) -> None:
+    p, adm = demo["placements"], demo["admissions"]
+    opts: dict[str, Any] = dict(PERIOD, by="place", window="rolling_12m")
+    one = cm.oap.measures(p, admissions=adm, **opts)
+    states = [
+        cm.oap.state(take(p, r), **opts) for r in split_by(p["person_id"].to_pylist(), parts, parts)
+    ]
+    states += [
+        cm.oap.state(admissions=take(adm, r), **opts) for r in split_rows(adm.num_rows, 3, 1)
+    ]
+    result = cm.finalize(merged(states, parts))
+    same(result, one, ["place", "period_end"])
+    counts = {d["reason"]: d["count"] for d in cm.diagnostics(one)}
+    assert {d["reason"]: d["count"] for d in cm.diagnostics(result)} == counts
+    assert all(d["first_row"] is None for d in cm.diagnostics(result))
+
+
+def test_transition_states_one_person_per_part(demo: dict[str, pa.Table]) -> None:
+    small = cm.demo.tables(scale=0.02)
+    persons, referrals, contacts = small["persons"], small["referrals"], small["contacts"]
+    one = cm.transition.summary(persons, referrals, contacts, data_end="2024-03-31")
+    ref_person = dict(zip(referrals["referral_id"].to_pylist(), referrals["person_id"].to_pylist()))
+    contact_person = [ref_person.get(r) for r in contacts["referral_id"].to_pylist()]
+    states = []
+    ids = persons["person_id"].to_pylist()
+    ref_ids = referrals["person_id"].to_pylist()
+    for pid in ids:
+        states.append(
+            cm.transition.state(
+                persons.filter(pa.compute.equal(persons["person_id"], pid)),
+                take(referrals, [i for i, x in enumerate(ref_ids) if x == pid]),
+                take(contacts, [i for i, x in enumerate(contact_person) if x == pid]),
+                data_end="2024-03-31",
+            )
+        )
+    result = cm.finalize(merged(states, 3))
+    assert result.equals(one)
+    transfers = cm.transition.transfers(persons, referrals, contacts, data_end="2024-03-31")
+    curve = cm.finalize(merged(states, 4), curve="aalen_johansen")
+    assert curve.equals(cm.transition.time_to_contact(transfers, method="aalen_johansen"))
+
+
+@pytest.mark.parametrize("parts", [1, 7, 64])
+def test_row_split_states(rng: np.random.Generator, parts: int) -> None:
+    n = 2000
+    g = rng.choice(["a", "b", "c"], n)
+    km = np.round(rng.gamma(1.5, 30, n), 1)
+    days = rng.integers(0, 50, n)
+    t = pa.table({"g": g, "distance_km": km, "bed_days": days, "value": km + 1})
+    splits = split_rows(n, parts, parts)
+    cases: list[tuple[Any, Any]] = [
+        (
+            lambda x: cm.distance.summary(x, by="g", weight="bed_days"),
+            lambda x: cm.distance.state(x, by="g", weight="bed_days"),
+        ),
+        (
+            lambda x: cm.mean(x, value="value", by="g"),
+            lambda x: cm.mean_state(x, value="value", by="g"),
+        ),
+        (lambda x: cm.inequality.individual(x, by="g"), lambda x: cm.inequality.state(x, by="g")),
+    ]
+    for one_of, state_of in cases:
+        one = one_of(t)
+        result = cm.finalize(merged([state_of(take(t, r)) for r in splits], parts))
+        keys = ["g", "measure", "parameter"] if "measure" in one.column_names else ["g"]
+        same(result, one, keys)
+
+
+def test_states_round_trip_through_pandas_and_polars(rng: np.random.Generator) -> None:
+    df = pd.DataFrame({"g": rng.choice(["x", "y"], 300), "value": rng.normal(50, 10, 300)})
+    parts = [cm.mean_state(df.iloc[i : i + 100], by="g") for i in range(0, 300, 100)]
+    assert isinstance(parts[0], pd.DataFrame)
+    result = cm.finalize(cm.merge(parts))
+    assert isinstance(result, pd.DataFrame)
+    pd.testing.assert_frame_equal(
+        result.sort_values("g").reset_index(drop=True),
+        cm.mean(df, by="g").sort_values("g").reset_index(drop=True),
+    )
+    pl_parts = [cm.mean_state(pl.from_pandas(df.iloc[i : i + 150]), by="g") for i in (0, 150)]
+    assert isinstance(pl_parts[0], pl.DataFrame)
+    out = cm.finalize(cm.merge(pl_parts))
+    assert isinstance(out, pl.DataFrame)
+    assert (
+        out.sort("g")["value"].to_list() == cm.mean(df, by="g").sort_values("g")["value"].tolist()
+    )
+    assert cm.state.kind(parts[0]) == "mean"
+    assert cm.state.options(pl_parts[0])["by"] == ["g"]
+
+
+def test_a_merge_by_another_engine_finishes_with_the_schema(demo: dict[str, pa.Table]) -> None:
+    """GROUP BY keys with SUM/MAX, as each column's metadata says, by pyarrow's engine."""
+    p = demo["placements"]
+    opts: dict[str, Any] = dict(PERIOD, by="place")
+    states = [cm.oap.state(take(p, r), **opts) for r in split_by(p["person_id"].to_pylist(), 5, 9)]
+    union = pa.concat_tables(states)
+    schema = union.schema
+    keys = [f.name for f in schema if f.metadata[cm.state.MERGE_KEY.encode()] == b"key"]
+    aggs = [
+        (f.name, f.metadata[cm.state.MERGE_KEY.encode()].decode())
+        for f in schema
+        if f.name not in keys
+    ]
+    grouped = union.group_by(keys, use_threads=False).aggregate(aggs)
+    grouped = grouped.rename_columns(
+        [c.rsplit("_", 1)[0] if c.endswith(("_sum", "_max")) else c for c in grouped.column_names]
+    )
+    plain = grouped.select(schema.names).replace_schema_metadata(None)
+    with pytest.raises(cm.InvalidArgumentError, match="not a collabmetrics state"):
+        cm.finalize(plain)
+    result = cm.finalize(plain, schema=schema)
+    same(result, cm.oap.measures(p, **opts), ["place", "period_end"])
+
+
+def test_bad_states_are_errors() -> None:
+    a = cm.mean_state([1.0, 2.0, 3.0])
+    b = cm.mean_state([1.0, 2.0, 3.0], confidence=0.9)
+    with pytest.raises(cm.InvalidArgumentError, match="state 1 was built with other options") as e:
+        cm.merge([a, b])
+    assert e.value.argument == "states"
+    with pytest.raises(cm.InvalidArgumentError, match="state 1 is a dsr state"):
+        t = pa.table({"age_band": ["0-4", "5+"], "count": [1, 2], "population": [10, 20]})
+        cm.merge([a, cm.dsr_state(t, standard={0: 1, 5: 3})])
+    missing = a.drop_columns(["records"])
+    with pytest.raises(cm.MissingColumnError) as m:
+        cm.merge([a, missing])
+    assert (m.value.table, m.value.column) == ("state 1", "records")
+    with pytest.raises(cm.MissingColumnError):
+        cm.finalize(missing)
+    # A pandas state that lost a column keeps the rest of its schema: the core names it.
+    pdf = cm.mean_state(pd.DataFrame({"value": [1.0, 2.0]}))
+    with pytest.raises(cm.MissingColumnError, match="records"):
+        cm.finalize(pdf.drop(columns=["records"]))
+    with pytest.raises(cm.InvalidCellError, match="whole numbers"):
+        cm.dsr_state(
+            pa.table({"age_band": ["0-4", "5+"], "count": [1.5, 2.0], "population": [10, 20]}),
+            standard={0: 1, 5: 3},
+        )
+    with pytest.raises(cm.InvalidCellError, match="whole numbers"):
+        cm.distance.state(pa.table({"distance_km": [1.0], "w": [0.5]}), weight="w")
+    with pytest.raises(cm.InvalidArgumentError, match="population"):
+        cm.finalize(a, population=pa.table({"population": [1.0]}))
+    with pytest.raises(cm.InvalidArgumentError, match="curve"):
+        cm.finalize(a, curve="kaplan_meier")
+    with pytest.raises(cm.InvalidArgumentError):
+        cm.merge([])
+
+
+def test_binned_gini_states_stay_within_their_bound(rng: np.random.Generator) -> None:
+    v = rng.lognormal(10, 0.6, 5000).round()
+    t = pa.table({"value": v})
+    exact = cm.inequality.individual(t, indices=["gini"])["value"][0].as_py()
+    parts = [
+        cm.inequality.state(take(t, r), indices=["gini"], bin_width=1000)
+        for r in split_rows(5000, 9, 2)
+    ]
+    r = cm.finalize(cm.merge(parts))
+    value, bound = r["value"][0].as_py(), r["bound"][0].as_py()
+    assert 0 < bound < 0.01
+    assert abs(value - exact) <= bound
