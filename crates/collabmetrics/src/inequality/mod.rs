@@ -145,6 +145,7 @@
 //! the subgroup ([`crate::Error::InvalidGroup`]) or the argument.
 
 pub mod bootstrap;
+pub(crate) mod fastlog;
 pub mod grouped;
 pub mod heat;
 pub mod individual;

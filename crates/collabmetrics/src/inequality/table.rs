@@ -5,7 +5,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::grouped::Subgroup;
-use super::heat::{applies, heat_measure_stream, HeatOptions, Measure, MeasureResult};
+use super::heat::{applies, heat_measure_list, HeatOptions, Measure, MeasureResult};
 use crate::error::{Error, Result};
 use crate::table::tidy::Tidy;
 use crate::table::{display, Diagnostics, Groups, Input, Roles, TableResult};
@@ -249,10 +249,11 @@ pub fn measures_table(input: &Input, opts: &MeasuresTableOptions) -> Result<Tabl
                     .filter(|(_, m)| applies(*m, t.len(), &heat))
                     .collect(),
             };
-            chosen
+            let chosen: Vec<(u64, Measure)> = chosen
                 .into_iter()
-                .map(|(i, m)| heat_measure_stream(t, m, &heat, 64 * g as u64 + i as u64))
-                .collect::<Result<Vec<_>>>()
+                .map(|(i, m)| (64 * g as u64 + i as u64, m))
+                .collect();
+            heat_measure_list(t, &chosen, &heat)
                 .map_err(|e| in_group(e, &groups, g, opts.by.is_empty()))
         })
         .collect::<Result<_>>()?;
