@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
-use super::fastlog;
+use super::{fastlog, sorted};
 use crate::error::{check_len, Error, Result};
 use rayon::prelude::*;
 
@@ -289,10 +289,11 @@ impl Distribution {
         };
         match weights {
             None => {
-                let mut sorted = values.to_vec();
-                sorted.par_sort_unstable_by(f64::total_cmp);
-                for v in sorted {
-                    push(v, 1.0);
+                // A parallel radix sort of the keys (`total_cmp` order).
+                let mut keys: Vec<u64> = values.par_iter().map(|&v| sorted::key(v)).collect();
+                sorted::sort_keys(&mut keys);
+                for k in keys {
+                    push(sorted::value(k), 1.0);
                 }
             }
             Some(w) => {
@@ -355,9 +356,94 @@ pub struct GiniResult {
 /// O(n log n); `corrected` multiplies by n/(n − 1) (unit weights only). The Lorenz curve has
 /// one point per distinct value (records of equal value lie on one straight segment).
 pub fn gini(values: &[f64], weights: Option<&[f64]>, corrected: bool) -> Result<GiniResult> {
+    if weights.is_none() {
+        // No unit weights: the values' distribution straight away (as `prepare` would give it
+        // where Σ y is finite).
+        check_values_par(values, false)?;
+        let total = fastlog::sum2(values, None, |y, _| y).0;
+        check_total(total)?;
+        if total.is_finite() {
+            check_corrected(corrected, false, values.len())?;
+            return gini_of(&Distribution::of(values, None), corrected);
+        }
+    }
     let p = prepare(values, weights, false)?;
     check_corrected(corrected, weights.is_some(), values.len())?;
     gini_of(&p.distribution(weights.is_some()), corrected)
+}
+
+/// The Gini coefficient alone: `gini(values, weights, corrected)?.gini` to the bit, without
+/// the Lorenz curve. Unweighted values are read in ascending order without a copy of them
+/// (a histogram, then batches of an eighth of the values gathered and radix-sorted in turn:
+/// at most a quarter of the values' memory more); weighted ones through their sorted
+/// distribution.
+pub fn gini_index(values: &[f64], weights: Option<&[f64]>, corrected: bool) -> Result<f64> {
+    if weights.is_some() {
+        let p = prepare(values, weights, false)?;
+        check_corrected(corrected, true, values.len())?;
+        return gini_value_of(&p.distribution(true), corrected);
+    }
+    check_values_par(values, false)?;
+    let s = Streamed::of(values);
+    check_total(s.total)?;
+    check_corrected(corrected, false, values.len())?;
+    match s.gini(values.len(), corrected) {
+        Some(g) => Ok(g),
+        // Values near the largest double: the sorted path with its scalings.
+        None => Ok(gini(values, None, corrected)?.gini),
+    }
+}
+
+/// The Gini sums of unweighted values over their distinct values in ascending order (the
+/// sums of [`lorenz_pass`], in the same order: the same bits).
+struct Streamed {
+    spread: f64,
+    total: f64,
+    sw: f64,
+    /// The largest count (for [`ready`]'s power-of-two unit of the weights).
+    top: f64,
+}
+
+impl Streamed {
+    fn of(values: &[f64]) -> Self {
+        let sw = values.len() as f64;
+        let (mut first, mut cum_w, mut spread, mut total, mut top) = (None, 0.0, 0.0, 0.0, 0.0);
+        super::sorted::distinct_ascending(values, |y, wi| {
+            let m = *first.get_or_insert(y);
+            spread += wi * (y - m) * (2.0 * cum_w + wi - sw);
+            cum_w += wi;
+            total += y * wi;
+            top = f64::max(top, wi);
+        });
+        Streamed {
+            spread,
+            total,
+            sw,
+            top,
+        }
+    }
+
+    /// The coefficient as [`gini_of`] finishes it: with the weights' power-of-two unit (exact:
+    /// every sum above scales with it to the bit), or `None` where `gini_of` would rescale the
+    /// values.
+    fn gini(&self, records: usize, corrected: bool) -> Option<f64> {
+        let wu = exponent_unit(self.top);
+        let (spread, sw, total) = (self.spread / wu / wu, self.sw / wu, self.total / wu);
+        if !total.is_finite() {
+            return None;
+        }
+        let d = sw * total;
+        let mut g = if d.is_finite() {
+            spread / d
+        } else {
+            spread / sw / total
+        };
+        if corrected {
+            let n = records as f64;
+            g *= n / (n - 1.0);
+        }
+        g.is_finite().then_some(g)
+    }
 }
 
 fn check_corrected(corrected: bool, weighted: bool, n: usize) -> Result<()> {
@@ -376,28 +462,50 @@ fn check_corrected(corrected: bool, weighted: bool, n: usize) -> Result<()> {
     Ok(())
 }
 
+/// The Gini coefficient of a distribution: `gini_of(d, corrected)?.gini` to the bit, without
+/// building the Lorenz curve.
+pub(crate) fn gini_value_of(d: &Distribution, corrected: bool) -> Result<f64> {
+    let (pairs, _) = ready(&d.pairs);
+    let mut g = gini_pass(&pairs, d.records, corrected, false).0;
+    if !g.is_finite() {
+        g = gini_pass(&values_scaled(&pairs), d.records, corrected, false).0;
+    }
+    finite("gini", g)
+}
+
 /// The Gini coefficient and Lorenz curve of a distribution.
 pub(crate) fn gini_of(d: &Distribution, corrected: bool) -> Result<GiniResult> {
     let (pairs, _) = ready(&d.pairs);
-    let mut out = gini_pass(&pairs, d.records, corrected);
-    if !out.gini.is_finite() {
+    let (mut g, mut lorenz) = gini_pass(&pairs, d.records, corrected, true);
+    if !g.is_finite() {
         // Values near the largest double overflow the pairwise sums: again on scaled values.
-        out = gini_pass(&values_scaled(&pairs), d.records, corrected);
+        (g, lorenz) = gini_pass(&values_scaled(&pairs), d.records, corrected, true);
     }
-    finite("gini", out.gini)?;
-    Ok(out)
+    finite("gini", g)?;
+    Ok(GiniResult {
+        gini: g,
+        lorenz: lorenz.unwrap_or(Lorenz {
+            population_share: Vec::new(),
+            value_share: Vec::new(),
+        }),
+    })
 }
 
-fn gini_pass(pairs: &[(f64, f64)], records: usize, corrected: bool) -> GiniResult {
+/// The Gini coefficient of sorted pairs, and their Lorenz curve when `curve`.
+fn gini_pass(
+    pairs: &[(f64, f64)],
+    records: usize,
+    corrected: bool,
+    curve: bool,
+) -> (f64, Option<Lorenz>) {
     let sw = weight(pairs);
     let total: f64 = pairs.iter().map(|(v, w)| v * w).sum();
-    let (spread, lorenz) = lorenz_pass(pairs, sw, total);
-    let mut g = spread;
+    let (mut g, lorenz) = spread_pass(pairs, sw, total, curve);
     if corrected {
         let n = records as f64;
         g *= n / (n - 1.0);
     }
-    GiniResult { gini: g, lorenz }
+    (g, lorenz)
 }
 
 /// One pass over the sorted (value, weight) pairs: the Gini numerator and the Lorenz curve.
@@ -407,23 +515,38 @@ fn gini_pass(pairs: &[(f64, f64)], records: usize, corrected: bool) -> GiniResul
 /// measured from the minimum: that keeps full precision when the values are nearly equal
 /// (1 − the area under the Lorenz curve would cancel to a few digits there).
 pub(crate) fn lorenz_pass(sorted: &[(f64, f64)], sw: f64, total: f64) -> (f64, Lorenz) {
+    let (g, lorenz) = spread_pass(sorted, sw, total, true);
+    let lorenz = lorenz.unwrap_or(Lorenz {
+        population_share: Vec::new(),
+        value_share: Vec::new(),
+    });
+    (g, lorenz)
+}
+
+/// [`lorenz_pass`], the curve only when `curve` (the Gini's bits do not depend on it).
+fn spread_pass(sorted: &[(f64, f64)], sw: f64, total: f64, curve: bool) -> (f64, Option<Lorenz>) {
     let m = sorted.first().map_or(0.0, |p| p.0);
     let (mut cum_w, mut cum_v, mut spread) = (0.0, 0.0, 0.0);
-    let mut ps = Vec::with_capacity(sorted.len() + 1);
-    let mut vs = Vec::with_capacity(sorted.len() + 1);
-    ps.push(0.0);
-    vs.push(0.0);
+    let cap = if curve { sorted.len() + 1 } else { 0 };
+    let mut ps = Vec::with_capacity(cap);
+    let mut vs = Vec::with_capacity(cap);
+    if curve {
+        ps.push(0.0);
+        vs.push(0.0);
+    }
     for &(y, wi) in sorted {
         spread += wi * (y - m) * (2.0 * cum_w + wi - sw);
         cum_w += wi;
-        cum_v += wi * y;
-        ps.push(cum_w / sw);
-        vs.push(cum_v / total);
+        if curve {
+            cum_v += wi * y;
+            ps.push(cum_w / sw);
+            vs.push(cum_v / total);
+        }
     }
-    let lorenz = Lorenz {
+    let lorenz = curve.then_some(Lorenz {
         population_share: ps,
         value_share: vs,
-    };
+    });
     // (W Σwy may overflow where the Gini does not: then one factor at a time.)
     let d = sw * total;
     let g = if d.is_finite() {
@@ -1022,6 +1145,34 @@ mod direct_tests {
         let m = (2.0f64.ln() + (2.0f64 / 3.0).ln()) / 3.0;
         assert!(rel(theil(&v, None).unwrap(), t) < 1e-15);
         assert!(rel(mld(&v, None).unwrap(), m) < 1e-15);
+    }
+
+    /// The streamed Gini (no copy, batches radix-sorted in turn) is the sorted
+    /// distribution's, with its Lorenz curve, to the bit: spread values with ties, one value
+    /// holding most records, zeros, weights, the small-sample correction.
+    #[test]
+    fn gini_index_is_gini_to_the_bit() {
+        let (v, w) = sample(400_003, 0.8, true);
+        let mut heavy = v.clone();
+        for (i, x) in heavy.iter_mut().enumerate() {
+            if i % 5 != 0 {
+                *x = 250.0;
+            }
+        }
+        for vals in [&v, &heavy] {
+            for corrected in [false, true] {
+                let a = gini_index(vals, None, corrected).unwrap();
+                let b = gini(vals, None, corrected).unwrap().gini;
+                assert_eq!(a.to_bits(), b.to_bits(), "corrected {corrected}");
+            }
+            let a = gini_index(vals, Some(&w), false).unwrap();
+            let b = gini(vals, Some(&w), false).unwrap().gini;
+            assert_eq!(a.to_bits(), b.to_bits());
+        }
+        // A hand calculation: 1, 2, 3, 4: Σ|yi − yj| over ordered pairs = 20, / (2 · 16 · 2.5).
+        assert_eq!(gini_index(&[4.0, 1.0, 3.0, 2.0], None, false).unwrap(), 0.25);
+        assert!(gini_index(&[0.0, 0.0], None, false).is_err());
+        assert!(gini_index(&[1.0], None, true).is_err());
     }
 
     #[test]

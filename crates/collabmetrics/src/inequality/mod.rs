@@ -152,6 +152,7 @@ pub mod individual;
 mod logistic;
 pub(crate) mod rng;
 pub mod sii;
+mod sorted;
 mod state;
 pub mod table;
 
@@ -164,7 +165,7 @@ pub use heat::{
     SiiModel, DEFAULT_SEED,
 };
 pub use individual::{
-    atkinson, concentration_index, decompose, generalized_entropy, gini, lorenz_at, mld,
+    atkinson, concentration_index, decompose, generalized_entropy, gini, gini_index, lorenz_at, mld,
     share_ratio, theil, AtkinsonResult, ConcentrationCorrection, Decomposition, GiniResult, Lorenz,
 };
 pub use sii::{sii, sii_batch, SiiLimits, SiiOptions, SiiResult, ValueType};
