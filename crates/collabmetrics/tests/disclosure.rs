@@ -691,3 +691,18 @@ fn rows_of_the_same_cell_need_a_by_column() {
     );
     assert_eq!(text(&d, "place")[4..], [None, None]);
 }
+
+/// The audit checks for cancellation (issue 11: long calls are interruptible): a cancelled
+/// token ends `disclose` with `Cancelled` instead of a published table.
+#[test]
+fn a_cancelled_token_stops_the_audit() {
+    let t = two_way(&["X", "Y", "Z"], &["A", "B", "C"], &D6);
+    let token = collabmetrics::cancel::Token::new();
+    token.cancel();
+    let e =
+        collabmetrics::cancel::scope(&token, || disclose(&t, &two_way_opts(custom(5, false, 1))))
+            .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Cancelled);
+    // The same call without the token publishes (so the error above is the cancellation's).
+    assert!(disclose(&t, &two_way_opts(custom(5, false, 1))).is_ok());
+}

@@ -416,3 +416,28 @@ fn spc_rebase_dates_beyond_the_range_are_refused() {
         "{e}"
     );
 }
+
+/// Class 6 of issue 11: SPC checks for cancellation between blocks of series.
+#[test]
+fn a_cancelled_token_stops_spc() {
+    use collabmetrics::spc::{self, SpcOptions};
+    let t = input(vec![
+        (
+            "date",
+            Arc::new(Date32Array::from(
+                (0..24).map(|m| 19_000 + 31 * m).collect::<Vec<_>>(),
+            )) as ArrayRef,
+        ),
+        (
+            "value",
+            Arc::new(Float64Array::from(
+                (0..24).map(f64::from).collect::<Vec<_>>(),
+            )),
+        ),
+    ]);
+    let token = Token::new();
+    token.cancel();
+    let e = cancel::scope(&token, || spc::xmr(&t, &SpcOptions::default())).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Cancelled);
+    assert!(spc::xmr(&t, &SpcOptions::default()).is_ok());
+}

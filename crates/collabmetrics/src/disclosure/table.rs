@@ -515,9 +515,13 @@ fn audit(
                 .any(|(_, _, r)| counts[c].marks[r].is_some())
         })
         .collect();
+    // One check per table (a month's table is audited in well under 100 ms), so a long
+    // publication (ten years take seconds) stops soon after a cancellation.
+    let token = crate::cancel::current();
     let found = jobs
         .par_iter()
         .map(|&(c, g)| {
+            crate::cancel::check_carried(token.as_ref())?;
             let grid = &layout.grids[g];
             let count = &counts[c];
             let rows: Vec<usize> = grid.present().map(|(_, _, r)| r).collect();

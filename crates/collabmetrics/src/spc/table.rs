@@ -202,7 +202,7 @@ fn compute(input: &Input, opts: &SpcOptions) -> Result<Computed> {
         cause: vec![SpecialCause::CommonCause; n],
         point_type: vec![PointType::CommonCause; n],
     };
-    let blocks = run_blocks(&mut points, &mut layout, &values, &dates, &series, opts);
+    let blocks = run_blocks(&mut points, &mut layout, &values, &dates, &series, opts)?;
     let mut segments = Vec::new();
     let mut diagnostics = Diagnostics::new();
     let mut duplicate: Option<usize> = None;
@@ -305,7 +305,7 @@ fn run_blocks(
     dates: &[i32],
     series: &SeriesOptions,
     opts: &SpcOptions,
-) -> Vec<Block> {
+) -> Result<Vec<Block>> {
     let offsets = &layout.offsets;
     let mut ranges: Vec<(usize, usize)> = Vec::new();
     let mut first = 0;
@@ -335,9 +335,17 @@ fn run_blocks(
         rest = next;
     }
     let rules = Rules::of(opts);
+    // One check per block of series: a block is a small share of the rows, so a chart of
+    // millions of series stops soon after a cancellation.
+    let token = crate::cancel::current();
     tasks
         .into_par_iter()
-        .map(|(a, b, work)| run_block(a, b, work, offsets, values, dates, series, opts, &rules))
+        .map(|(a, b, work)| {
+            crate::cancel::check_carried(token.as_ref())?;
+            Ok(run_block(
+                a, b, work, offsets, values, dates, series, opts, &rules,
+            ))
+        })
         .collect()
 }
 
