@@ -164,6 +164,51 @@ where
     (a.total(), b.total())
 }
 
+/// One parallel pass over unweighted values: the index of the first value for which `bad`
+/// holds (if any), Σ y (the same bits as [`sum2`] with a term of y), and the smallest value
+/// above 0 (∞ when none).
+pub fn scan(values: &[f64], bad: impl Fn(f64) -> bool + Sync) -> (Option<usize>, f64, f64) {
+    let block = |i: usize| {
+        let lo = i * BLOCK;
+        let v = &values[lo..(lo + BLOCK).min(values.len())];
+        let mut a = Lanes::new();
+        let mut smallest = f64::INFINITY;
+        let mut any_bad = false;
+        let mut chunks = v.chunks_exact(LANES);
+        for c in &mut chunks {
+            a.add(std::array::from_fn(|j| c[j]));
+            for &y in c {
+                any_bad |= bad(y);
+                smallest = if y > 0.0 && y < smallest { y } else { smallest };
+            }
+        }
+        let rest = chunks.remainder();
+        a.add(std::array::from_fn(|j| rest.get(j).map_or(0.0, |&y| y)));
+        for &y in rest {
+            any_bad |= bad(y);
+            smallest = if y > 0.0 && y < smallest { y } else { smallest };
+        }
+        let first_bad = if any_bad {
+            v.iter().position(|&y| bad(y)).map(|k| lo + k)
+        } else {
+            None
+        };
+        (first_bad, a.total(), smallest)
+    };
+    let blocks = values.len().div_ceil(BLOCK);
+    let parts: Vec<(Option<usize>, f64, f64)> = (0..blocks).into_par_iter().map(block).collect();
+    let mut a = Lanes::new();
+    let (mut first_bad, mut smallest) = (None, f64::INFINITY);
+    for (b, x, m) in parts {
+        first_bad = first_bad.or(b);
+        smallest = smallest.min(m);
+        let mut t = [0.0; LANES];
+        t[0] = x;
+        a.add(t);
+    }
+    (first_bad, a.total(), smallest)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -110,6 +110,27 @@ struct Direct<'a> {
 
 impl<'a> Direct<'a> {
     fn new(values: &'a [f64], weights: Option<&'a [f64]>, positive: bool) -> Result<Self> {
+        if weights.is_none() {
+            // One pass: the checks, Σ y and the smallest value above 0.
+            let bad = |v: f64| !v.is_finite() || v < 0.0 || (positive && v <= 0.0);
+            let (first_bad, total, smallest) = fastlog::scan(values, bad);
+            match first_bad {
+                Some(i) => check_values(&values[..=i], positive)?,
+                None => check_values(&values[..values.len().min(1)], positive)?,
+            }
+            check_total(total)?;
+            let sw = values.len() as f64;
+            let mean = total / sw;
+            return Ok(Direct {
+                values,
+                weights,
+                wscale: 1.0,
+                sw,
+                mean,
+                unit: if total.is_finite() { 1.0 } else { f64::NAN },
+                tiny: smallest / mean < 2.0 * f64::MIN_POSITIVE,
+            });
+        }
         check_values_par(values, positive)?;
         let wscale = match weights {
             Some(w) => {
