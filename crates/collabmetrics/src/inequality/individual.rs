@@ -395,8 +395,8 @@ pub fn gini(values: &[f64], weights: Option<&[f64]>, corrected: bool) -> Result<
 
 /// The Gini coefficient alone: `gini(values, weights, corrected)?.gini` to the bit, without
 /// the Lorenz curve. Unweighted values are read in ascending order without a copy of them
-/// (a histogram, then batches of an eighth of the values gathered and radix-sorted in turn:
-/// at most a quarter of the values' memory more); weighted ones through their sorted
+/// (a histogram, then batches of at most a fifth of the values gathered and radix-sorted in
+/// turn: under 0.3 of the values' memory more); weighted ones through their sorted
 /// distribution.
 pub fn gini_index(values: &[f64], weights: Option<&[f64]>, corrected: bool) -> Result<f64> {
     if weights.is_some() {

@@ -3,12 +3,12 @@
 //!
 //! Doubles map to 64-bit keys whose unsigned order is `f64::total_cmp`'s ([`key`]). A
 //! histogram of the keys (2¹⁶ bins over their range) packs consecutive bins into batches of
-//! at most an eighth of the values; each batch is gathered from the values in one parallel
+//! at most a fifth of the values; each batch is gathered from the values in one parallel
 //! scan and sorted by a parallel radix sort on the keys (`rdst`), then handed on in order. A
 //! bin holding more than a batch is split by a finer histogram of its own range, down to a
 //! single key (one distinct value, whose count the histogram already knows: no gather).
-//! Peak extra memory: one batch and the sort's scratch (≤ 2/8 of the values) and the
-//! histogram.
+//! Peak extra memory: one batch (a fifth of the values), the radix sort's scratch and the
+//! histograms (measured: 0.13–0.3 of the values' memory on 50 M values).
 //!
 //! [`Distribution::of`](super::individual::Distribution) sorts a copy with the same radix sort.
 
@@ -40,6 +40,8 @@ pub(crate) fn sort_keys(keys: &mut Vec<u64>) {
 
 const BINS_LOG2: u32 = 16;
 const BLOCK: usize = 1 << 16;
+/// Keys a gathering block collects before adding them to the batch.
+const FLUSH: usize = 1024;
 
 /// Calls `visit(value, count)` for each distinct value of `values` in ascending order (equal
 /// values, including −0 and +0, once, with their number of records). Needs at least one
@@ -56,7 +58,7 @@ pub(crate) fn distinct_ascending(values: &[f64], mut visit: impl FnMut(f64, f64)
                 .fold((u64::MAX, 0u64), |(a, b), &v| (a.min(key(v)), b.max(key(v))))
         })
         .reduce(|| (u64::MAX, 0), |x, y| (x.0.min(y.0), x.1.max(y.1)));
-    let budget = (n / 8).max(BLOCK);
+    let budget = (n / 5).max(BLOCK);
     let mut pending: Option<(f64, f64)> = None;
     let mut emit = |v: f64, c: f64| match &mut pending {
         Some(p) if p.0 == v => p.1 += c,
@@ -153,24 +155,26 @@ fn histogram(values: &[f64], lo: u64, hi: u64, shift: u32, bins: usize) -> Vec<u
 fn gather(values: &[f64], lo: u64, hi: u64, count: usize) -> Vec<u64> {
     let out = Mutex::new(Vec::with_capacity(count));
     values.par_chunks(BLOCK).for_each(|c| {
-        let mut local: Vec<u64> = Vec::with_capacity(1024);
-        let flush = |local: &mut Vec<u64>| {
+        // Branch-free compaction (about one value in eight is kept: a branch on it would
+        // mispredict often): every key is written, the cursor advances only for those kept.
+        let mut local = [0u64; FLUSH + 1];
+        let mut len = 0;
+        let flush = |keys: &[u64]| {
             // A poisoned lock means another block panicked: that panic is reported anyway.
             if let Ok(mut o) = out.lock() {
-                o.extend_from_slice(local);
+                o.extend_from_slice(keys);
             }
-            local.clear();
         };
         for &v in c {
             let k = key(v);
-            if k >= lo && k <= hi {
-                local.push(k);
-                if local.len() == 1024 {
-                    flush(&mut local);
-                }
+            local[len] = k;
+            len += usize::from(k.wrapping_sub(lo) <= hi - lo);
+            if len == FLUSH {
+                flush(&local[..len]);
+                len = 0;
             }
         }
-        flush(&mut local);
+        flush(&local[..len]);
     });
     out.into_inner().unwrap_or_else(|e| e.into_inner())
 }
