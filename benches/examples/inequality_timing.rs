@@ -33,11 +33,20 @@ fn main() {
     let input = (values.len() * 8) as f64;
     type Kernel<'a> = (&'a str, Box<dyn Fn(&[f64]) -> f64>);
     let kernels: Vec<Kernel> = vec![
-        ("gini_index", Box::new(|v| gini_index(v, None, false).expect("valid"))),
-        ("gini (with Lorenz)", Box::new(|v| gini(v, None, false).expect("valid").gini)),
+        (
+            "gini_index",
+            Box::new(|v| gini_index(v, None, false).expect("valid")),
+        ),
+        (
+            "gini (with Lorenz)",
+            Box::new(|v| gini(v, None, false).expect("valid").gini),
+        ),
         ("theil", Box::new(|v| theil(v, None).expect("valid"))),
         ("mld", Box::new(|v| mld(v, None).expect("valid"))),
-        ("atkinson 0.5", Box::new(|v| atkinson(v, None, 0.5).expect("valid").atkinson)),
+        (
+            "atkinson 0.5",
+            Box::new(|v| atkinson(v, None, 0.5).expect("valid").atkinson),
+        ),
     ];
     for round in 0..3 {
         for (name, f) in &kernels {

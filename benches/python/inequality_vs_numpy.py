@@ -32,10 +32,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import collabmetrics as cm
 import numpy as np
 import pyarrow as pa
-
-import collabmetrics as cm
 
 
 def incomes(n: int, seed: int = 20261127) -> np.ndarray:
@@ -94,7 +93,9 @@ def deciles() -> dict[str, np.ndarray]:
     }
 
 
-def sii_numpy(t: dict[str, np.ndarray]) -> tuple[float, float, float, float, float, float]:
+def sii_numpy(
+    t: dict[str, np.ndarray],
+) -> tuple[float, float, float, float, float, float]:
     """PHE's phe_sii written in numpy: WLS on the ridits, draws on the log scale."""
     p = t["population"] / t["population"].sum()
     x = np.cumsum(p) - p / 2.0
@@ -120,6 +121,8 @@ def sii_ours(t: pa.Table) -> tuple[float, float, float, float, float, float]:
         population="population",
         value_type="rate",
         se=None,
+        lower="lower",
+        upper="upper",
         reps=REPS,
     )
     v, lo, hi = (r.column(c).to_pylist() for c in ("value", "lower", "upper"))
@@ -143,7 +146,9 @@ def close(name: str, ours: float, peer: float, rtol: float) -> None:
         sys.exit(f"{name}: results differ ({ours!r} vs {peer!r}, rtol {rtol})")
 
 
-Workload = tuple[str, Callable[[], Any], Callable[[Any], Any], Callable[[Any], Any], Any]
+Workload = tuple[
+    str, Callable[[], Any], Callable[[Any], Any], Callable[[Any], Any], Any
+]
 
 
 def workloads(n: int) -> list[Workload]:
@@ -204,7 +209,9 @@ def peak_above_input(fn: str, n: int) -> float:
     """The peak memory of `fn` above its input's, as a fraction of the input (fresh process)."""
     here = os.path.dirname(os.path.abspath(__file__))
     code = PEAK.format(path=[here, *sys.path], n=n, fn=fn)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=False, capture_output=True, text=True
+    )
     if out.returncode != 0:
         sys.exit(out.stderr)
     return float(out.stdout.strip())
@@ -214,9 +221,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rows", type=int, default=50_000_000)
     ap.add_argument("--reps", type=int, default=5)
-    ap.add_argument("--memory", action="store_true", help="also peak memory above the input")
+    ap.add_argument(
+        "--memory", action="store_true", help="also peak memory above the input"
+    )
     args = ap.parse_args()
-    print(f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC; {machine()}\n")
+    print(f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; {machine()}\n")
     print(
         "| workload | ours wall (median) | numpy wall (median) | numpy / ours (wall) "
         "| ours CPU | numpy CPU | numpy / ours (CPU) |"
@@ -243,12 +252,17 @@ def main() -> None:
     if args.memory:
         print("\n| peak memory above the input (× input) | ours | numpy |")
         print("|---|---|---|")
-        for what, o, p in [("Gini", "gini_ours", "gini_numpy"), ("Theil T", "theil_ours", "theil_numpy")]:
+        for what, o, p in [
+            ("Gini", "gini_ours", "gini_numpy"),
+            ("Theil T", "theil_ours", "theil_numpy"),
+        ]:
             print(
                 f"| {what}, {args.rows:,} values | {peak_above_input(o, args.rows):.2f} "
                 f"| {peak_above_input(p, args.rows):.2f} |"
             )
-    print(f"\nmaxrss of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss} KiB")
+    print(
+        f"\nmaxrss of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss} KiB"
+    )
 
 
 if __name__ == "__main__":

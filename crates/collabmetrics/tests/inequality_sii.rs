@@ -445,7 +445,12 @@ fn sii_rii_and_rii_mean_share_one_simulation_in_the_measures_face() {
         let r = heat_measures(&g, Some(&all), &heat).unwrap();
         let l = &one.limits[0];
         let bits = |x: Option<f64>| x.map(f64::to_bits);
-        assert_eq!(bits(r[0].lower), bits(Some(l.sii_lower)), "{}", c.description);
+        assert_eq!(
+            bits(r[0].lower),
+            bits(Some(l.sii_lower)),
+            "{}",
+            c.description
+        );
         assert_eq!(bits(r[0].upper), bits(Some(l.sii_upper)));
         assert_eq!(bits(r[1].lower), bits(Some(l.rii_lower)));
         assert_eq!(bits(r[1].upper), bits(Some(l.rii_upper)));

@@ -54,8 +54,9 @@ pub(crate) fn distinct_ascending(values: &[f64], mut visit: impl FnMut(f64, f64)
     let (lo, hi) = values
         .par_chunks(BLOCK)
         .map(|c| {
-            c.iter()
-                .fold((u64::MAX, 0u64), |(a, b), &v| (a.min(key(v)), b.max(key(v))))
+            c.iter().fold((u64::MAX, 0u64), |(a, b), &v| {
+                (a.min(key(v)), b.max(key(v)))
+            })
         })
         .reduce(|| (u64::MAX, 0), |x, y| (x.0.min(y.0), x.1.max(y.1)));
     let budget = (n / 5).max(BLOCK);
@@ -81,7 +82,14 @@ pub(crate) fn distinct_ascending(values: &[f64], mut visit: impl FnMut(f64, f64)
 }
 
 /// The keys in [lo, hi] (`count` of them) in ascending order, into `emit`.
-fn range(values: &[f64], lo: u64, hi: u64, count: usize, budget: usize, emit: &mut impl FnMut(f64, f64)) {
+fn range(
+    values: &[f64],
+    lo: u64,
+    hi: u64,
+    count: usize,
+    budget: usize,
+    emit: &mut impl FnMut(f64, f64),
+) {
     if count == 0 {
         return;
     }
@@ -201,13 +209,27 @@ mod tests {
         let mut rng = crate::inequality::rng::Rng::new(3, 1);
         let mut cases: Vec<Vec<f64>> = vec![vec![2.0], vec![0.0, -0.0, 1.0, 0.0]];
         // Spread values with ties; one value holding most of the records; nearly equal ones.
-        cases.push((0..700_000u64).map(|i| ((i * 7919) % 100_003) as f64 * 0.37).collect());
         cases.push(
-            (0..700_000)
-                .map(|i| if i % 10 < 8 { 5.0 } else { rng.uniform() * 10.0 })
+            (0..700_000u64)
+                .map(|i| ((i * 7919) % 100_003) as f64 * 0.37)
                 .collect(),
         );
-        cases.push((0..700_000).map(|i| 1.0 + (i % 5000) as f64 * f64::EPSILON).collect());
+        cases.push(
+            (0..700_000)
+                .map(|i| {
+                    if i % 10 < 8 {
+                        5.0
+                    } else {
+                        rng.uniform() * 10.0
+                    }
+                })
+                .collect(),
+        );
+        cases.push(
+            (0..700_000)
+                .map(|i| 1.0 + (i % 5000) as f64 * f64::EPSILON)
+                .collect(),
+        );
         for v in cases {
             let mut want: Vec<(f64, f64)> = Vec::new();
             let mut s = v.clone();

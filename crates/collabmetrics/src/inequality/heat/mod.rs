@@ -280,14 +280,15 @@ pub(crate) fn heat_measure_list(
         opts.sii_model == SiiModel::Linear
             && matches!(m, Measure::Sii | Measure::Rii | Measure::RiiMean)
     };
-    let shared = chosen
-        .iter()
-        .find(|(_, m)| linear(*m))
-        .map(|&(stream, _)| regression::SharedSii {
-            stream,
-            rii_mean: chosen.iter().any(|(_, m)| *m == Measure::RiiMean),
-            result: std::cell::OnceCell::new(),
-        });
+    let shared =
+        chosen
+            .iter()
+            .find(|(_, m)| linear(*m))
+            .map(|&(stream, _)| regression::SharedSii {
+                stream,
+                rii_mean: chosen.iter().any(|(_, m)| *m == Measure::RiiMean),
+                result: std::cell::OnceCell::new(),
+            });
     chosen
         .iter()
         .map(|&(stream, m)| heat_measure_shared(groups, m, opts, stream, shared.as_ref()))
