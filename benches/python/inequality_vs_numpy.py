@@ -13,6 +13,7 @@ Run it from the repository with the extension built in release mode:
     cd python && ../.venv/bin/maturin develop --release && cd ..
     .venv/bin/python benches/python/inequality_vs_numpy.py             # 50 M values
     .venv/bin/python benches/python/inequality_vs_numpy.py --rows 1000000 --memory
+    .venv/bin/python benches/python/inequality_vs_numpy.py theil sii    # some of them
 
 Not run by the tests: timings are not tests. (`benches/python/sidebyside.py`, on the perf
 branch, times the other workloads of issue 16 the same way; these three can move there.)
@@ -219,6 +220,9 @@ def peak_above_input(fn: str, n: int) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument(
+        "only", nargs="*", help="workloads to run: gini, theil, sii (default all)"
+    )
     ap.add_argument("--rows", type=int, default=50_000_000)
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument(
@@ -232,6 +236,8 @@ def main() -> None:
     )
     print("|---|---|---|---|---|---|---|")
     for name, setup, ours, peer, check in workloads(args.rows):
+        if args.only and not any(name.lower().startswith(o.lower()) for o in args.only):
+            continue
         inp = setup()
         check(ours(inp), peer(inp))
         times: dict[str, list[tuple[float, float]]] = {"ours": [], "numpy": []}
