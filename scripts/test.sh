@@ -30,6 +30,10 @@ bash tests/c/run.sh
 step "C tests under AddressSanitizer and UndefinedBehaviorSanitizer"
 bash tests/c/asan.sh
 
+step "The faces the parity tests call: the C library, the CLI and core_call (the Rust face)"
+cargo build --locked -p collabmetrics-c
+cargo build --locked -p collabmetrics-cli --bins --examples
+
 step "Python package"
 (
     cd python

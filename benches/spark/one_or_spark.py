@@ -67,9 +67,8 @@ class Peak:
 
 
 def generate(scale: float, out: Path) -> dict[str, int]:
-    import pyarrow.parquet as pq
-
     import collabmetrics as cm
+    import pyarrow.parquet as pq
 
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
@@ -83,9 +82,8 @@ def generate(scale: float, out: Path) -> dict[str, int]:
 
 
 def one(data: Path) -> dict[str, Any]:
-    import pyarrow.parquet as pq
-
     import collabmetrics as cm
+    import pyarrow.parquet as pq
 
     peak = Peak()
     times: dict[str, float] = {}
@@ -97,7 +95,10 @@ def one(data: Path) -> dict[str, Any]:
     times["oap"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     summary = cm.transition.summary(
-        t["persons"], t["referrals"], t["contacts"], care_plans=t["care_plans"],
+        t["persons"],
+        t["referrals"],
+        t["contacts"],
+        care_plans=t["care_plans"],
         data_end=DATA_END,
     )
     times["transition"] = time.perf_counter() - t2
@@ -113,9 +114,8 @@ def one(data: Path) -> dict[str, Any]:
 def spark(data: Path, memory: str) -> dict[str, Any]:
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     os.environ["PYSPARK_PYTHON"] = sys.executable
-    from pyspark.sql import SparkSession
-
     import collabmetrics.spark as cms
+    from pyspark.sql import SparkSession
 
     peak = Peak()
     times: dict[str, float] = {}
@@ -136,8 +136,12 @@ def spark(data: Path, memory: str) -> dict[str, Any]:
     times["oap"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     summary, _ = cms.transition.summary(
-        df["persons"], df["referrals"], df["contacts"], care_plans=df["care_plans"],
-        data_end=DATA_END, collect=True,
+        df["persons"],
+        df["referrals"],
+        df["contacts"],
+        care_plans=df["care_plans"],
+        data_end=DATA_END,
+        collect=True,
     )
     times["transition"] = time.perf_counter() - t2
     times["total"] = time.perf_counter() - t0
@@ -169,12 +173,22 @@ def main() -> None:
             generate(args.scale, args.dir)
         results = {}
         for mode in ("one", "spark"):
-            cmd = [sys.executable, __file__, "--mode", mode, "--dir", str(args.dir),
-                   "--spark-memory", args.spark_memory]
+            cmd = [
+                sys.executable,
+                __file__,
+                "--mode",
+                mode,
+                "--dir",
+                str(args.dir),
+                "--spark-memory",
+                args.spark_memory,
+            ]
             out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
             results[mode] = json.loads(out.strip().splitlines()[-1])
             r = results[mode]
-            print(mode, json.dumps(r["times"]), f"peak {r['peak_bytes'] / 2**30:.2f} GiB", flush=True)
+            print(
+                mode, json.dumps(r["times"]), f"peak {r['peak_bytes'] / 2**30:.2f} GiB", flush=True
+            )
         a, b = results["one"], results["spark"]
         assert a["oap_bed_days"] == b["oap_bed_days"], (a, b)
         assert a["summary_numerators"] == b["summary_numerators"], (a, b)

@@ -289,6 +289,7 @@ def state_finalize(
     curve: str | None = None,
 ) -> pa.Table: ...
 def inequality_individual_table(data: ArrowStreamExportable, options_json: str) -> pa.Table: ...
+
 # SPC: XmR points (summary=False) or the per-segment summary (summary=True).
 def spc_xmr(
     data: ArrowStreamExportable,

@@ -24,6 +24,7 @@ from typing import Any, Literal
 from . import _native
 from ._frames import Frame, diagnostics, from_arrow, to_arrow
 from ._frames import with_diagnostics as _with_diagnostics
+from .disclosure import Rule, publish_table
 
 __all__ = ["DEFAULTS", "FAMILIES", "SIGNIFICANCE", "STATISTICS", "assess", "diagnostics", "limits"]
 
@@ -97,6 +98,7 @@ def assess(
     exclude_zero_sr: bool = DEFAULTS["exclude_zero_sr"],
     columns: Mapping[str, str] | None = None,
     with_diagnostics: bool = False,
+    publish: bool | Rule | None = None,
 ) -> Any:
     """Each unit against the funnel: one row per unit.
 
@@ -141,6 +143,11 @@ def assess(
         columns: our column names to yours (``{"numerator": "deaths"}``), for the names above.
         with_diagnostics: return ``(result, diagnostics(result))``; the result carries its
             diagnostics anyway (:func:`collabmetrics.diagnostics`).
+        publish: publish the result (``True``: under the default rule, ``"nhs_mhsds"``; or a
+            rule name or mapping, see :func:`collabmetrics.disclose`), as
+            ``collabmetrics funnel --publish``: small counts suppressed with the values and
+            z-scores that would give them back, other counts rounded. Default: the raw result.
+            The diagnostics are then those of the publication.
 
     Raises:
         CollabMetricsError: a missing value, a negative numerator, a denominator ≤ 0, a
@@ -181,7 +188,7 @@ def assess(
         shmi_rounding,
         exclude_zero_sr,
     )
-    result = _native.funnel_assess(table, options, dict(columns or {}))
+    result = publish_table(_native.funnel_assess(table, options, dict(columns or {})), publish)
     return _with_diagnostics(from_arrow(result, kind), with_diagnostics)
 
 

@@ -81,8 +81,8 @@ Index = Union[float, tuple[float, float, float]]
 def measures(
     frame: Frame,
     *,
-    group: str,
-    population: str,
+    group: str = _M["subgroup"],
+    population: str = _M["population"],
     value: str = _M["value"],
     se: str | None = _M["se"],
     lower: str | None = _M["lower"],
@@ -118,8 +118,8 @@ def measures(
 
     Args:
         frame: one row per subgroup (per by-group); any frame, returned as the same kind.
-        group: the subgroup label column (unique within a by-group).
-        population: the subgroup population column (> 0).
+        group: the subgroup label column (unique within a by-group; default ``"subgroup"``).
+        population: the subgroup population column (> 0; default ``"population"``).
         value: the estimate column (or give ``numerator`` and ``denominator``).
         numerator, denominator: count columns to start from instead of ``value``: each
             subgroup's estimate and 95% limits are then computed by the statistics module, as
@@ -241,9 +241,9 @@ def _counts(
 def sii(
     frame: Frame,
     *,
-    group: str,
-    population: str,
     order: str,
+    group: str = _M["subgroup"],
+    population: str = _M["population"],
     value: str = _M["value"],
     se: str | None = _M["se"],
     lower: str | None = _M["lower"],

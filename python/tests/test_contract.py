@@ -128,6 +128,70 @@ DEFAULTS: list[tuple[Callable[..., Any], str, dict[str, str]]] = [
     ),
     (
         cm.inequality.measures,
+        "inequality_measures",
+        {"group": "subgroup", "population": "population"},
+    ),
+    (cm.inequality.sii, "inequality_measures", {"group": "subgroup", "population": "population"}),
+    (
+        cm.spc.xmr,
+        "spc",
+        {
+            k: k
+            for k in [
+                "improvement",
+                "fix_after_n_points",
+                "screen_outliers",
+                "rules",
+                "warning_threshold",
+                "shift_length",
+                "trend_length",
+                "two_in_three_includes_outside",
+                "ties",
+                "on_mean",
+                "trajectory",
+            ]
+        },
+    ),
+    (
+        cm.spc.summary,
+        "spc",
+        {
+            k: k
+            for k in [
+                "improvement",
+                "fix_after_n_points",
+                "screen_outliers",
+                "rules",
+                "warning_threshold",
+                "shift_length",
+                "trend_length",
+                "two_in_three_includes_outside",
+                "ties",
+                "on_mean",
+            ]
+        },
+    ),
+    (
+        cm.disclose,
+        "disclosure",
+        {
+            k: k
+            for k in [
+                "rule",
+                "counts",
+                "derived",
+                "dimensions",
+                "national",
+                "secondary",
+                "suppress_on",
+                "display",
+                "by",
+                "decimals",
+            ]
+        },
+    ),
+    (
+        cm.inequality.measures,
         "inequality_counts",
         {"count_kind": "kind", "count_multiplier": "multiplier"},
     ),

@@ -9,6 +9,7 @@ network). ``scripts/spark.sh`` installs pyspark and Java when missing and runs i
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections.abc import Iterator
@@ -24,6 +25,9 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning"),
 ]
 
+# scripts/spark.sh (run by scripts/test.sh) requires the suite: a missing pyspark fails there.
+if os.environ.get("COLLABMETRICS_SPARK") == "required":
+    importlib.import_module("pyspark")  # an ImportError here fails the run
 pyspark = pytest.importorskip("pyspark")
 
 import collabmetrics.spark as cms  # noqa: E402

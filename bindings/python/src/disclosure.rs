@@ -3,7 +3,6 @@
 use crate::options::parse;
 use crate::{input, to_py};
 use collabmetrics::disclosure::{self, Derived, DisclosureOptions, Rule};
-use collabmetrics::table::{Diagnostics, TableResult};
 use collabmetrics::Error;
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
@@ -56,12 +55,9 @@ fn disclose<'py>(
     };
     let result = crate::detach(py, || {
         let out = disclosure::disclose(&input(table)?, &opts)?;
-        // The log carries (empty) diagnostics too, so it converts like any result.
-        let log = TableResult {
-            table: disclosure::log_batch(&out.log)?,
-            diagnostics: Diagnostics::new(),
-        };
-        Ok::<_, Error>((out.table.into_batch(), log.into_batch()))
+        // The log carries (empty) diagnostics, as every result does, so it converts like one.
+        let log = disclosure::log_batch(&out.log)?;
+        Ok::<_, Error>((out.table.into_batch(), log))
     });
     let (published, log) = result?;
     let as_table = |b: arrow_array::RecordBatch| -> PyResult<Bound<'py, PyAny>> {

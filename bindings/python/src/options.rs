@@ -107,7 +107,9 @@ fn names<T: OptionEnum>() -> Vec<&'static str> {
 /// enum's names, by the core's type name, so the tests can check the package's `Literal`
 /// annotations against them), and `parse_date`.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    use collabmetrics::{distance, funnel, inequality, oap, stats, transition};
+    use collabmetrics::{
+        disclosure, distance, funnel, inequality, oap, spc, stats, table, transition,
+    };
     m.add("DEFAULTS", default_names())?;
     m.add("INEQUALITY_MEASURES", names::<inequality::Measure>())?;
     let all = PyDict::new(m.py());
@@ -135,6 +137,14 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         inequality::ConcentrationCorrection,
         inequality::IndexName,
         transition::CurveMethod,
+        disclosure::Secondary,
+        disclosure::SuppressOn,
+        disclosure::Display,
+        table::DerivedKind,
+        spc::Improvement,
+        spc::RuleSet,
+        spc::Ties,
+        spc::OnMean,
         funnel::Statistic,
         funnel::Family,
         funnel::SrMethod,

@@ -1,6 +1,6 @@
 //! Reading an analyst's table (CSV or Parquet) and writing results (CSV or JSON).
 
-use arrow_array::{RecordBatch, RecordBatchReader};
+use arrow_array::RecordBatch;
 use arrow_schema::SchemaRef;
 use collabmetrics::table::{ColumnMap, Input};
 use std::fs::File;
@@ -51,11 +51,12 @@ pub fn read_input(
     };
     let file = File::open(path).map_err(|e| what(&e))?;
     let (schema, batches): (SchemaRef, Vec<_>) = if parquet {
-        let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
-            .map_err(|e| what(&e))?
-            .build()
+        let builder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
             .map_err(|e| what(&e))?;
-        let schema = reader.schema();
+        // The builder's schema has the file's schema metadata (e.g. a collabmetrics result's
+        // roles), as a table from Python or C has; the built reader's has none.
+        let schema = builder.schema().clone();
+        let reader = builder.build().map_err(|e| what(&e))?;
         (schema, reader.collect())
     } else {
         let mut file = BufReader::new(file);

@@ -284,6 +284,25 @@ mod tests {
         assert!(e.to_string().contains("unknown colour \"blue\""), "{e}");
     }
 
+    /// Options arrive as JSON from Python (`json.dumps` writes the shortest text that reads
+    /// back as the same double) and from the CLI's reports: every float must parse to that
+    /// double exactly, not to a neighbour (serde_json's default parser is not correctly
+    /// rounded; the workspace enables its `float_roundtrip`).
+    #[test]
+    fn floats_in_options_json_parse_bit_for_bit() {
+        for x in [
+            9.0 / 37.0,
+            0.1 + 0.2,
+            1.0 / 3.0,
+            2.0f64.sqrt() * 1e-7,
+            123456.789e-300,
+        ] {
+            let text = format!(r#"{{"multiplier": {x:?}}}"#);
+            let o: crate::stats::ProportionTableOptions = serde_json::from_str(&text).unwrap();
+            assert_eq!(o.options.multiplier.to_bits(), x.to_bits(), "{text}");
+        }
+    }
+
     #[test]
     fn every_name_has_defaults_that_are_an_object() {
         for name in NAMES {

@@ -131,6 +131,20 @@ fn state_weights_must_be_whole() {
     assert_eq!((e.column(), e.row()), (Some("w"), Some(1)), "{e}");
     // The one-machine summary takes fractional weights.
     assert!(distance::distance_summary_table(&input(&t), &opts).is_ok());
+
+    // Whole weights whose squares pass 2^53 (2^27 squared is 2^54) would not add exactly:
+    // a limit error naming the weight, never a saturated Int64.
+    let big = batch(vec![
+        ("distance_km", Arc::new(Float64Array::from(vec![1.0, 1.0]))),
+        ("w", Arc::new(Float64Array::from(vec![1.0, 134_217_728.0]))),
+    ]);
+    let e = distance::summary_state(&input(&big), &opts).unwrap_err();
+    assert_eq!(
+        (e.kind(), e.argument()),
+        (collabmetrics::ErrorKind::LimitExceeded, Some("weight")),
+        "{e}"
+    );
+    assert!(distance::distance_summary_table(&input(&big), &opts).is_ok());
 }
 
 /// Counts and populations of every ESP band for areas × sex, rows in a random order.

@@ -313,6 +313,41 @@ fn append_column_keeps_metadata_and_refuses_clashes() {
     );
 }
 
+#[test]
+fn one_batch_keeps_the_schema_metadata_as_several_do() {
+    // A reader (Parquet's, for one) may give batches whose schemas lack the table's metadata:
+    // the input has the table's schema, roles included, however many batches it came in.
+    let b = batch(vec![(
+        "n",
+        Arc::new(Int64Array::from(vec![3, 12])) as ArrayRef,
+    )]);
+    let mut metadata = std::collections::HashMap::new();
+    metadata.insert(
+        collabmetrics::table::ROLES_KEY.to_owned(),
+        r#"{"counts":["n"]}"#.to_owned(),
+    );
+    let schema = Arc::new(b.schema().as_ref().clone().with_metadata(metadata));
+    for batches in [vec![b.clone()], vec![b.clone(), b.clone()]] {
+        let input = Input::new(schema.clone(), &batches, ColumnMap::new()).unwrap();
+        assert_eq!(input.batch().schema(), schema);
+        let published = collabmetrics::disclosure::disclose(&input, &Default::default()).unwrap();
+        assert!(published.table.diagnostics.count("primary_small") > 0);
+    }
+    // Batches that are not of the schema are an error, with one batch as with several.
+    let other = Arc::new(arrow_schema::Schema::new(vec![arrow_schema::Field::new(
+        "m",
+        arrow_schema::DataType::Int64,
+        false,
+    )]));
+    for batches in [vec![b.clone()], vec![b.clone(), b]] {
+        let e = Input::new(other.clone(), &batches, ColumnMap::new()).unwrap_err();
+        assert!(
+            e.to_string().contains("batches do not share one schema"),
+            "{e}"
+        );
+    }
+}
+
 /// Age bands given as lower ages read by the table layer's one rule for codes: any integer
 /// type, `UInt64` included, gives the same bands as the labels.
 #[test]

@@ -173,6 +173,9 @@ fn d1_d2_d5_rules_national_rows_and_display() {
     let (t, log) = call(b, &o).unwrap();
     assert_eq!(ints(&t, "n"), vec![p(0), p(3), p(12)]);
     assert_eq!(log.num_rows(), 0);
+    // The log stream carries the diagnostics entry of every result, as Python's log does.
+    let key = collabmetrics::table::DIAGNOSTICS_KEY;
+    assert_eq!(log.schema().metadata()[key], "[]");
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! the secure environment: it holds the original values and is never published.
 
 use crate::error::{Error, Result};
+use crate::table::{Diagnostics, TableResult};
 use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray, UInt64Array};
 use arrow_schema::{DataType, Field, Schema};
 use serde::{Deserialize, Serialize};
@@ -122,7 +123,9 @@ pub struct LogEntry {
 }
 
 /// The log as an Arrow table: `row`, `column`, `original`, `published`, `reason`,
-/// `audit_lower`, `audit_upper`.
+/// `audit_lower`, `audit_upper`. Like every result of the library it carries a diagnostics
+/// entry in its schema metadata (empty: the log sets nothing aside), so every language reads it
+/// as it reads any other result.
 pub fn log_batch(log: &[LogEntry]) -> Result<RecordBatch> {
     let schema = Schema::new(vec![
         Field::new("row", DataType::UInt64, false),
@@ -150,6 +153,37 @@ pub fn log_batch(log: &[LogEntry]) -> Result<RecordBatch> {
         Arc::new(Float64Array::from_iter(log.iter().map(|e| e.audit_lower))),
         Arc::new(Float64Array::from_iter(log.iter().map(|e| e.audit_upper))),
     ];
-    RecordBatch::try_new(Arc::new(schema), columns)
-        .map_err(|e| Error::invalid_argument("log", e.to_string()))
+    let table = RecordBatch::try_new(Arc::new(schema), columns)
+        .map_err(|e| Error::invalid_argument("log", e.to_string()))?;
+    Ok(TableResult {
+        table,
+        diagnostics: Diagnostics::new(),
+    }
+    .into_batch())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::DIAGNOSTICS_KEY;
+
+    /// The log reads like every other result in every language: the C stream and Python both
+    /// find an (empty) diagnostics entry in its schema metadata.
+    #[test]
+    fn the_log_carries_an_empty_diagnostics_entry() {
+        let entry = LogEntry {
+            row: 2,
+            column: "n".into(),
+            original: 3.0,
+            published: None,
+            reason: Reason::PrimarySmall,
+            audit_lower: Some(0.0),
+            audit_upper: Some(4.0),
+        };
+        for log in [vec![], vec![entry]] {
+            let batch = log_batch(&log).unwrap();
+            assert_eq!(batch.num_rows(), log.len());
+            assert_eq!(batch.schema().metadata()[DIAGNOSTICS_KEY], "[]");
+        }
+    }
 }

@@ -10,7 +10,7 @@
 use super::summary::{summary_of_bins, Bin, Binned};
 use super::table::{summary_output, summary_rows, SummaryTableOptions};
 use crate::error::{Error, Result};
-use crate::state::{check_whole, fields, Layout, StateKind, View};
+use crate::state::{check_whole, fields, Layout, StateKind, View, MAX_WHOLE};
 use crate::table::{Input, TableResult};
 use arrow_array::{Float64Array, RecordBatch};
 use arrow_schema::{DataType, Field, SchemaRef};
@@ -82,6 +82,20 @@ pub fn summary_state(input: &Input, opts: &SummaryTableOptions) -> Result<Record
         start = end;
     }
     let weighted = r.weight.is_some();
+    // Σw and Σw² of a bin are stored as whole numbers and added by the merge: beyond 2^53 a
+    // double no longer holds them exactly (and beyond 2^63 an Int64 not at all).
+    if weighted
+        && bins
+            .iter()
+            .any(|b| !(b.weight_sq <= MAX_WHOLE && b.weight <= MAX_WHOLE))
+    {
+        return Err(Error::limit(
+            "weight",
+            "a state's sums of weights and of squared weights at one distance must stay \
+             below 2^53 (about 9.0e15) to add exactly; use smaller weights (e.g. days, not \
+             seconds) or the one-machine summary",
+        ));
+    }
     let group_rows: Vec<u32> = (0..r.groups.len() as u32).collect();
     let mut parts = vec![
         layout.keyed(GROUP, &r.groups.keys, &group_rows)?.finish()?,

@@ -1,6 +1,6 @@
 //! Inequality of individual values (people or areas), with optional weights.
 //!
-//! Every index is computed from the values' [`Distribution`]: the distinct values ascending,
+//! Every index is computed from the values' distribution: the distinct values ascending,
 //! each with the sum of its records' weights. So a result does not depend on the order of
 //! the values, and a mergeable state ([`super::individual_state`]), which stores the same
 //! distribution, finishes to it bit for bit.

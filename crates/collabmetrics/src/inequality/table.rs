@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::grouped::Subgroup;
 use super::heat::{applies, heat_measure_list, HeatOptions, Measure, MeasureResult};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::table::tidy::Tidy;
 use crate::table::{display, Diagnostics, Groups, Input, Roles, TableResult};
 
@@ -311,9 +311,16 @@ fn check_favourable(opts: &MeasuresTableOptions, heat: &HeatOptions) -> Result<(
     }
 }
 
-/// Names the by-group in an error about one of its subgroups or options.
+/// Names the by-group in an error about one of its subgroups or options (a measure needing
+/// more subgroups than the group has is an `invalid_argument` about that group). A documented
+/// limit, a cancellation or an internal error is about the call, not the group: it keeps its
+/// kind and fields, so the same `reps` is refused the same way with or without `by`.
 fn in_group(e: Error, groups: &Groups, g: usize, no_by: bool) -> Error {
-    if no_by {
+    let about_the_call = matches!(
+        e.kind(),
+        ErrorKind::LimitExceeded | ErrorKind::Cancelled | ErrorKind::Internal
+    );
+    if no_by || about_the_call {
         return e;
     }
     let by = groups.label(g);

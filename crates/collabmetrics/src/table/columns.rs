@@ -1,7 +1,7 @@
 //! Looking columns up by name and converting them to slices.
 
 use crate::error::{Error, Result};
-use arrow_array::{cast::AsArray, types::*, Array, ArrayRef, RecordBatch};
+use arrow_array::{cast::AsArray, types::*, Array, ArrayRef, RecordBatch, RecordBatchOptions};
 use arrow_schema::{DataType, SchemaRef};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -48,22 +48,49 @@ pub struct Input {
 }
 
 impl Input {
-    /// Concatenates `batches` (all of `schema`) into one table.
+    /// Concatenates `batches` (all of `schema`) into one table of `schema`. The table keeps
+    /// `schema`'s metadata (e.g. the roles of a collabmetrics result), however many batches it
+    /// came in: readers such as Parquet's give batches whose own schemas have none.
     ///
     /// Refused here, once for every entry point: two columns with one name (which of them a
     /// metric would read is ambiguous), more rows than [`crate::limits::MAX_ROWS`], and
-    /// batches whose schema differs from `schema`.
+    /// batches whose columns differ from `schema`'s (names and types; field and schema
+    /// metadata may differ).
     pub fn new(schema: SchemaRef, batches: &[RecordBatch], map: ColumnMap) -> Result<Self> {
         check_unique_names(&schema)?;
         let rows = batches
             .iter()
             .fold(0usize, |n, b| n.saturating_add(b.num_rows()));
         crate::limits::check_rows("table", rows)?;
-        let batch = match batches {
+        let shared = |e: String| {
+            Error::invalid_argument("table", format!("batches do not share one schema: {e}"))
+        };
+        // Each batch takes the schema.
+        let batches = batches
+            .iter()
+            .map(|b| {
+                let fields = b.schema_ref().fields();
+                let same = fields.len() == schema.fields().len()
+                    && fields
+                        .iter()
+                        .zip(schema.fields())
+                        .all(|(f, g)| f.name() == g.name() && f.data_type() == g.data_type());
+                if !same {
+                    return Err(shared(format!(
+                        "a batch has columns {:?}, the table {:?}",
+                        fields.iter().map(|f| f.name()).collect::<Vec<_>>(),
+                        schema.fields().iter().map(|f| f.name()).collect::<Vec<_>>()
+                    )));
+                }
+                let rows = RecordBatchOptions::new().with_row_count(Some(b.num_rows()));
+                RecordBatch::try_new_with_options(schema.clone(), b.columns().to_vec(), &rows)
+                    .map_err(|e| shared(e.to_string()))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let batch = match batches.as_slice() {
             [one] => one.clone(),
-            _ => arrow_select::concat::concat_batches(&schema, batches).map_err(|e| {
-                Error::invalid_argument("table", format!("batches do not share one schema: {e}"))
-            })?,
+            _ => arrow_select::concat::concat_batches(&schema, &batches)
+                .map_err(|e| shared(e.to_string()))?,
         };
         Ok(Input { batch, map })
     }
