@@ -5,14 +5,14 @@ same inputs, first checks that they agree (the script stops if they do not), the
 in interleaved repetitions (ours, numpy, numpy, ours, ...: the order alternates so neither
 always runs on a warm cache) and prints the medians of wall and CPU time (CPU: this process's
 user + system time, all threads) and the ratio numpy / ours (above 1: collabmetrics is
-faster) as a Markdown table, with the machine, its load and the date. `--memory` also
-measures each side's peak memory above its input, each in a fresh process.
+faster) as a Markdown table, with the machine, its load and the date. (Peak memory of the
+core's kernels: `cargo run --release -p collabmetrics-benches --example inequality_timing`.)
 
 Run it from the repository with the extension built in release mode:
 
     cd python && ../.venv/bin/maturin develop --release && cd ..
     .venv/bin/python benches/python/inequality_vs_numpy.py             # 50 M values
-    .venv/bin/python benches/python/inequality_vs_numpy.py --rows 1000000 --memory
+    .venv/bin/python benches/python/inequality_vs_numpy.py --rows 1000000
     .venv/bin/python benches/python/inequality_vs_numpy.py theil sii    # some of them
 
 Not run by the tests: timings are not tests. (`benches/python/sidebyside.py`, on the perf
@@ -27,7 +27,6 @@ import os
 import platform
 import resource
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -194,30 +193,6 @@ def machine() -> str:
     )
 
 
-PEAK = """
-import resource, sys
-sys.path[:0] = {path!r}
-import numpy as np, inequality_vs_numpy as b
-x = b.incomes({n})
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-b.{fn}(x)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print((peak - base) * 1024 / x.nbytes)
-"""
-
-
-def peak_above_input(fn: str, n: int) -> float:
-    """The peak memory of `fn` above its input's, as a fraction of the input (fresh process)."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    code = PEAK.format(path=[here, *sys.path], n=n, fn=fn)
-    out = subprocess.run(
-        [sys.executable, "-c", code], check=False, capture_output=True, text=True
-    )
-    if out.returncode != 0:
-        sys.exit(out.stderr)
-    return float(out.stdout.strip())
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument(
@@ -225,9 +200,6 @@ def main() -> None:
     )
     ap.add_argument("--rows", type=int, default=50_000_000)
     ap.add_argument("--reps", type=int, default=5)
-    ap.add_argument(
-        "--memory", action="store_true", help="also peak memory above the input"
-    )
     args = ap.parse_args()
     print(f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; {machine()}\n")
     print(
@@ -255,17 +227,6 @@ def main() -> None:
             f"| {oc:.3f} s | {pc:.3f} s | {pc / max(oc, 1e-9):.2f}× |"
         )
         del inp
-    if args.memory:
-        print("\n| peak memory above the input (× input) | ours | numpy |")
-        print("|---|---|---|")
-        for what, o, p in [
-            ("Gini", "gini_ours", "gini_numpy"),
-            ("Theil T", "theil_ours", "theil_numpy"),
-        ]:
-            print(
-                f"| {what}, {args.rows:,} values | {peak_above_input(o, args.rows):.2f} "
-                f"| {peak_above_input(p, args.rows):.2f} |"
-            )
     print(
         f"\nmaxrss of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss} KiB"
     )
