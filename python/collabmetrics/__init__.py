@@ -13,9 +13,12 @@ documented rule set aside counted in its diagnostics (:func:`diagnostics`); bad 
 ['Wilson']
 """
 
+from typing import Any
+
 from . import (
     demo,
     disclosure,
+    display,
     distance,
     errors,
     funnel,
@@ -28,6 +31,7 @@ from . import (
 from ._frames import diagnostics
 from ._native import __version__
 from .disclosure import disclose
+from .display import show
 from .errors import (
     CancelledError,
     CollabMetricsError,
@@ -61,6 +65,7 @@ __all__ = [
     "diagnostics",
     "disclose",
     "disclosure",
+    "display",
     "distance",
     "dsr",
     "dsr_state",
@@ -74,9 +79,21 @@ __all__ = [
     "mean_state",
     "merge",
     "oap",
+    "plot",
     "proportion",
     "rate",
+    "show",
     "spc",
     "state",
     "transition",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``cm.plot`` on first use: the charts need matplotlib (the ``plot`` extra), which
+    ``import collabmetrics`` never imports."""
+    if name == "plot":
+        import importlib
+
+        return importlib.import_module(".plot", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

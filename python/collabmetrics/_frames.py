@@ -17,13 +17,16 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol, Union
+from typing import TYPE_CHECKING, Any, Protocol, Union
 
 import numpy as np
 import pyarrow as pa
 
 from . import _native
 from ._native import DIAGNOSTICS_KEY
+
+if TYPE_CHECKING:
+    from .display import Diagnostics
 
 
 class ArrowStreamExportable(Protocol):
@@ -48,6 +51,10 @@ _EPOCH = dt.date(1970, 1, 1)
 ATTRS_KEY = "collabmetrics"
 #: The attribute of a polars result that holds its diagnostics.
 _POLARS_ATTRIBUTE = "_collabmetrics_diagnostics"
+#: The schema metadata key (value ``true``) of the demo's invented data, carried by results
+#: computed from it (pandas: ``attrs["collabmetrics"]["synthetic"]``).
+SYNTHETIC_KEY = "synthetic"
+_POLARS_SYNTHETIC = "_collabmetrics_synthetic"
 
 
 def days(value: DateLike, name: str) -> int:
@@ -70,7 +77,7 @@ def date_of(days_since_epoch: int) -> dt.date:
     return _EPOCH + dt.timedelta(days=days_since_epoch)
 
 
-def diagnostics(result: Frame) -> list[dict[str, Any]]:
+def diagnostics(result: Frame) -> Diagnostics:
     """The diagnostics of a collabmetrics result: pyarrow, pandas or polars.
 
     Each entry has ``reason`` (a stable key, e.g. ``"unknown_reason_code"``), ``action`` (what
@@ -105,7 +112,9 @@ def diagnostics(result: Frame) -> list[dict[str, Any]]:
             "carries no collabmetrics diagnostics: pass the frame a collabmetrics function "
             "returned (a polars frame derived from it by filter or select loses them)",
         )
-    return [dict(d) for d in found]
+    from .display import Diagnostics
+
+    return Diagnostics(dict(d) for d in found)
 
 
 def _is_pandas(obj: object) -> bool:
@@ -136,17 +145,38 @@ def to_arrow(frame: Frame) -> tuple[pa.Table, str]:
     )
 
 
-def from_arrow(table: pa.Table, kind: str) -> Frame:
-    """The result table converted back to the caller's kind of frame, with its diagnostics."""
+def is_synthetic(frame: object) -> bool:
+    """True for the demo's invented tables and for results computed from them (the flag
+    travels in the schema metadata, pandas ``attrs`` or the polars result object)."""
+    if isinstance(frame, (pa.Table, pa.RecordBatch)):
+        meta = frame.schema.metadata or {}
+        return meta.get(SYNTHETIC_KEY.encode()) == b"true"
+    if _is_pandas(frame):
+        return bool(getattr(frame, "attrs", {}).get(ATTRS_KEY, {}).get(SYNTHETIC_KEY, False))
+    return bool(getattr(frame, _POLARS_SYNTHETIC, False))
+
+
+def from_arrow(table: pa.Table, kind: str, sources: Sequence[object] = ()) -> Frame:
+    """The result table converted back to the caller's kind of frame, with its diagnostics
+    (and the SYNTHETIC flag when any of the ``sources`` it was computed from has it)."""
+    synthetic = any(is_synthetic(s) for s in sources)
+    if synthetic:
+        table = table.replace_schema_metadata(
+            {**(table.schema.metadata or {}), SYNTHETIC_KEY.encode(): b"true"}
+        )
     if kind == "pandas":
         frame = table.to_pandas()
         frame.attrs[ATTRS_KEY] = {"diagnostics": diagnostics(table)}
+        if synthetic:
+            frame.attrs[ATTRS_KEY][SYNTHETIC_KEY] = True
         return frame
     if kind == "polars":
         import polars as pl
 
         frame = pl.from_arrow(table)
         setattr(frame, _POLARS_ATTRIBUTE, diagnostics(table))
+        if synthetic:
+            setattr(frame, _POLARS_SYNTHETIC, True)
         return frame
     return table
 

@@ -1,5 +1,6 @@
 """Type stubs of the compiled extension module (bindings/python)."""
 
+from collections.abc import Callable
 from typing import Any
 
 import pyarrow as pa
@@ -36,6 +37,9 @@ ERROR_KINDS: list[str]
 def invalid_argument(argument: str, message: str) -> InvalidArgumentError: ...
 def broadcast_len(arguments: list[tuple[str, int]]) -> int: ...
 def check_len(argument: str, found: int, reference: str, expected: int) -> None: ...
+def check_columns(
+    data: ArrowStreamExportable, columns: list[str], table: str | None = None
+) -> None: ...
 
 # Options: the core's defaults by entry-point family (see DEFAULTS) and its names.
 DEFAULTS: list[str]
@@ -186,6 +190,7 @@ def inequality_measures_table(
     seed: int,
     counts: tuple[str, str, str, float | None] | None = None,
     multiplier: float = 1.0,
+    progress: Callable[[float], None] | None = None,
 ) -> pa.Table: ...
 def inequality_index(
     data: ArrowStreamExportable,
@@ -200,8 +205,10 @@ def inequality_bootstrap(
     reps: int,
     confidence: float,
     seed: int,
+    progress: Callable[[float], None] | None = None,
 ) -> tuple[float, float, float]: ...
 def inequality_lorenz(data: ArrowStreamExportable) -> tuple[list[float], list[float]]: ...
+def inequality_ridits(populations: list[float]) -> list[float]: ...
 def inequality_concentration_index(
     data: ArrowStreamExportable,
     correction: str,
@@ -224,6 +231,7 @@ def transition_transfers(
     care_plans: ArrowStreamExportable | None,
     options: dict[str, Any],
     columns: dict[str, str],
+    progress: Callable[[float], None] | None = None,
 ) -> pa.Table: ...
 def transition_ageing_out(
     persons: ArrowStreamExportable,
@@ -232,6 +240,7 @@ def transition_ageing_out(
     care_plans: ArrowStreamExportable | None,
     options: dict[str, Any],
     columns: dict[str, str],
+    progress: Callable[[float], None] | None = None,
 ) -> pa.Table: ...
 def transition_summary(
     persons: ArrowStreamExportable,
@@ -240,6 +249,7 @@ def transition_summary(
     care_plans: ArrowStreamExportable | None,
     options: dict[str, Any],
     columns: dict[str, str],
+    progress: Callable[[float], None] | None = None,
 ) -> pa.Table: ...
 def transition_service_lines(
     persons: ArrowStreamExportable,
@@ -248,6 +258,7 @@ def transition_service_lines(
     care_plans: ArrowStreamExportable | None,
     options: dict[str, Any],
     columns: dict[str, str],
+    progress: Callable[[float], None] | None = None,
 ) -> pa.Table: ...
 def transition_time_to_contact(
     table: ArrowStreamExportable, method: str, confidence: float

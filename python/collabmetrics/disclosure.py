@@ -150,8 +150,8 @@ def disclose(
         display=display,
         decimals=decimals,
     )
-    result = from_arrow(published, kind)
-    return (result, from_arrow(log, kind)) if with_log else result
+    result = from_arrow(published, kind, (frame,))
+    return (result, from_arrow(log, kind, (frame,))) if with_log else result
 
 
 def publish_table(table: pa.Table, publish: bool | Rule | None) -> pa.Table:

@@ -235,7 +235,7 @@ def points(
         raise _native.invalid_argument("coordinates", "give four column names")
     table, kind = to_arrow(frame)
     out = _native.distance_points_table(table, list(coordinates), method, round_km, nulls, output)
-    return _with_diagnostics(from_arrow(out, kind), with_diagnostics)
+    return _with_diagnostics(from_arrow(out, kind, (frame,)), with_diagnostics)
 
 
 def locate(
@@ -280,7 +280,7 @@ def locate(
     lookup_table, _ = to_arrow(lookup)
     x_out, y_out = into if into is not None else (x, y)
     out = _native.locate_table(table, lookup_table, code, lookup_code, x, y, x_out, y_out, nulls)
-    return _with_diagnostics(from_arrow(out, kind), with_diagnostics)
+    return _with_diagnostics(from_arrow(out, kind, (frame, lookup)), with_diagnostics)
 
 
 def summary(
@@ -356,7 +356,9 @@ def summary(
         confidence,
         nulls,
     )
-    return _with_diagnostics(from_arrow(publish_table(out, publish), kind), with_diagnostics)
+    return _with_diagnostics(
+        from_arrow(publish_table(out, publish), kind, (frame,)), with_diagnostics
+    )
 
 
 def state(

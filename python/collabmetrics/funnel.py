@@ -189,7 +189,7 @@ def assess(
         exclude_zero_sr,
     )
     result = publish_table(_native.funnel_assess(table, options, dict(columns or {})), publish)
-    return _with_diagnostics(from_arrow(result, kind), with_diagnostics)
+    return _with_diagnostics(from_arrow(result, kind, (data,)), with_diagnostics)
 
 
 def limits(
@@ -257,4 +257,4 @@ def limits(
         exclude_zero_sr,
     )
     result = _native.funnel_limits(table, options, dict(columns or {}))
-    return _with_diagnostics(from_arrow(result, kind), with_diagnostics)
+    return _with_diagnostics(from_arrow(result, kind, (data,)), with_diagnostics)

@@ -41,6 +41,8 @@ from ._frames import (
 from ._frames import (
     with_diagnostics as _with_diagnostics,
 )
+from ._progress import _checked, part, reporter
+from .display import Decomposition
 
 __all__ = [
     "DEFAULT_SEED",
@@ -107,6 +109,7 @@ def measures(
     count_multiplier: float | None = _COUNTS["multiplier"],
     multiplier: float = _M["multiplier"],
     with_diagnostics: bool = False,
+    progress: bool = False,
 ) -> Any:
     """Summary measures of inequality across subgroups, per by-group.
 
@@ -155,6 +158,9 @@ def measures(
         with_diagnostics: return ``(result, diagnostics(result))``; the result carries its
             diagnostics (rows without a population, rows without a standard error) anyway
             (:func:`collabmetrics.diagnostics`).
+        progress: show a progress bar (tqdm when installed) counting the measures of every
+            by-group; nothing is printed otherwise. Ctrl-C stops the computation either way
+            (``KeyboardInterrupt`` within a fraction of a second).
 
     On a non-ordered dimension up to 15 % of the subgroups may lack a population when a
     ``setting_average`` is given: they weigh nothing in the weighted measures and count in
@@ -184,36 +190,39 @@ def measures(
     )
     keys = group_names(by)
     counts = _counts(numerator, denominator, count_kind, count_multiplier)
-    tables = [
-        _native.inequality_measures_table(
-            table,
-            keys,
-            group,
-            value,
-            se,
-            lower,
-            upper,
-            population,
-            order,
-            chosen,
-            favourable,
-            reference,
-            scale,
-            setting_average,
-            rci_method,
-            sii_model,
-            value_type,
-            transform,
-            c,
-            reps,
-            seed,
-            counts,
-            multiplier,
-        )
-        for c in levels(confidence)
-    ]
+    cs = levels(confidence)
+    with reporter(progress, "inequality measures") as report:
+        tables = [
+            _native.inequality_measures_table(
+                table,
+                keys,
+                group,
+                value,
+                se,
+                lower,
+                upper,
+                population,
+                order,
+                chosen,
+                favourable,
+                reference,
+                scale,
+                setting_average,
+                rci_method,
+                sii_model,
+                value_type,
+                transform,
+                c,
+                reps,
+                seed,
+                counts,
+                multiplier,
+                part(report, k, len(cs)),
+            )
+            for k, c in enumerate(cs)
+        ]
     out = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
-    return _with_diagnostics(from_arrow(out, kind), with_diagnostics)
+    return _with_diagnostics(from_arrow(out, kind, (frame,)), with_diagnostics)
 
 
 def _counts(
@@ -261,6 +270,7 @@ def sii(
     count_kind: Literal["proportion", "rate"] = _COUNTS["kind"],
     count_multiplier: float | None = _COUNTS["multiplier"],
     with_diagnostics: bool = False,
+    progress: bool = False,
 ) -> Any:
     """PHE's slope and relative indices of inequality (``phe_sii``), per by-group.
 
@@ -309,6 +319,7 @@ def sii(
         count_kind=count_kind,
         count_multiplier=count_multiplier,
         with_diagnostics=with_diagnostics,
+        progress=progress,
     )
 
 
@@ -325,15 +336,20 @@ def _index(
     confidence: float,
     seed: int,
     corrected: bool = False,
+    progress: bool = False,
 ) -> Index:
     table = _table(values=values, weights=weights)
+    _checked(progress)
     if not interval:
         return _native.inequality_index(table, measure, parameter, corrected)
     if corrected:
         raise _native.invalid_argument(
             "corrected", "the bootstrap interval is for the uncorrected Gini"
         )
-    return _native.inequality_bootstrap(table, measure, parameter, reps, confidence, seed)
+    with reporter(progress, measure) as report:
+        return _native.inequality_bootstrap(
+            table, measure, parameter, reps, confidence, seed, report
+        )
 
 
 @overload
@@ -346,6 +362,7 @@ def gini(
     reps: int = ...,
     confidence: float = ...,
     seed: int = ...,
+    progress: bool = ...,
 ) -> float: ...
 @overload
 def gini(
@@ -357,6 +374,7 @@ def gini(
     reps: int = ...,
     confidence: float = ...,
     seed: int = ...,
+    progress: bool = ...,
 ) -> tuple[float, float, float]: ...
 def gini(
     values: Numbers,
@@ -367,6 +385,7 @@ def gini(
     reps: int = _BOOT["reps"],
     confidence: float = _BOOT["confidence"],
     seed: int = _BOOT["seed"],
+    progress: bool = False,
 ) -> Index:
     """Gini coefficient Σ_i Σ_j w_i w_j |y_i − y_j| / (2 (Σ w)² ȳ).
 
@@ -375,7 +394,8 @@ def gini(
     weights finite and > 0.
 
     With ``interval=True``: ``(value, lower, upper)``, the percentile bootstrap over ``reps``
-    resamples (at least 100) of the units with their weights, drawn from ``seed``. The same
+    resamples (at least 100) of the units with their weights, drawn from ``seed``;
+    ``progress=True`` shows a bar (tqdm when installed) counting the resamples. The same
     holds for :func:`theil`, :func:`mld`, :func:`atkinson`, :func:`ge` and
     :func:`share_ratio`.
 
@@ -388,7 +408,18 @@ def gini(
         >>> round(cm.inequality.gini([1, 2], weights=[3, 1]), 12)  # 2 · 3 · 1 · 1 / (2 · 4² · 1.25)
         0.15
     """
-    return _index("gini", values, weights, None, interval, reps, confidence, seed, corrected)
+    return _index(
+        "gini",
+        values,
+        weights,
+        None,
+        interval,
+        reps,
+        confidence,
+        seed,
+        corrected=corrected,
+        progress=progress,
+    )
 
 
 @overload
@@ -400,6 +431,7 @@ def theil(
     reps: int = ...,
     confidence: float = ...,
     seed: int = ...,
+    progress: bool = ...,
 ) -> float: ...
 @overload
 def theil(
@@ -410,6 +442,7 @@ def theil(
     reps: int = ...,
     confidence: float = ...,
     seed: int = ...,
+    progress: bool = ...,
 ) -> tuple[float, float, float]: ...
 def theil(
     values: Numbers,
@@ -419,6 +452,7 @@ def theil(
     reps: int = _BOOT["reps"],
     confidence: float = _BOOT["confidence"],
     seed: int = _BOOT["seed"],
+    progress: bool = False,
 ) -> Index:
     """Theil T = Σ w_i (y_i/ȳ) ln(y_i/ȳ) / Σ w_i (0 · ln 0 = 0; zeros allowed).
 
@@ -427,7 +461,9 @@ def theil(
         >>> round(cm.inequality.theil([0, 0, 0, 1]), 12)  # one holds everything: ln 4
         1.386294361120
     """
-    return _index("theil", values, weights, None, interval, reps, confidence, seed)
+    return _index(
+        "theil", values, weights, None, interval, reps, confidence, seed, progress=progress
+    )
 
 
 @overload
@@ -439,6 +475,7 @@ def mld(
     reps: int = ...,
     confidence: float = ...,
     seed: int = ...,
+    progress: bool = ...,
 ) -> float: ...
 @overload
 def mld(
@@ -449,6 +486,7 @@ def mld(
     reps: int = ...,
     confidence: float = ...,
     seed: int = ...,
+    progress: bool = ...,
 ) -> tuple[float, float, float]: ...
 def mld(
     values: Numbers,
@@ -458,6 +496,7 @@ def mld(
     reps: int = _BOOT["reps"],
     confidence: float = _BOOT["confidence"],
     seed: int = _BOOT["seed"],
+    progress: bool = False,
 ) -> Index:
     """Mean log deviation (Theil L) = Σ w_i ln(ȳ/y_i) / Σ w_i; values must be > 0.
 
@@ -466,7 +505,7 @@ def mld(
         >>> round(cm.inequality.mld([1, 4]), 12)  # ln(arithmetic mean / geometric mean) = ln(1.25)
         0.223143551314
     """
-    return _index("mld", values, weights, None, interval, reps, confidence, seed)
+    return _index("mld", values, weights, None, interval, reps, confidence, seed, progress=progress)
 
 
 @overload
@@ -479,6 +518,7 @@ def atkinson(
     reps: int = ...,
     confidence: float = ...,
     seed: int = ...,
+    progress: bool = ...,
 ) -> float: ...
 @overload
 def atkinson(
@@ -490,6 +530,7 @@ def atkinson(
     reps: int = ...,
     confidence: float = ...,
     seed: int = ...,
+    progress: bool = ...,
 ) -> tuple[float, float, float]: ...
 def atkinson(
     values: Numbers,
@@ -500,6 +541,7 @@ def atkinson(
     reps: int = _BOOT["reps"],
     confidence: float = _BOOT["confidence"],
     seed: int = _BOOT["seed"],
+    progress: bool = False,
 ) -> Index:
     """Atkinson(ε) = 1 − EDE / ȳ, EDE = (Σ w_i y_i^(1−ε) / Σ w_i)^(1/(1−ε)) (PySAL's).
 
@@ -512,7 +554,9 @@ def atkinson(
         >>> round(cm.inequality.atkinson([1, 4], 0.5), 12)  # 1 − ((√1 + √4) / 2)² / 2.5
         0.1
     """
-    return _index("atkinson", values, weights, epsilon, interval, reps, confidence, seed)
+    return _index(
+        "atkinson", values, weights, epsilon, interval, reps, confidence, seed, progress=progress
+    )
 
 
 @overload
@@ -525,6 +569,7 @@ def ge(
     reps: int = ...,
     confidence: float = ...,
     seed: int = ...,
+    progress: bool = ...,
 ) -> float: ...
 @overload
 def ge(
@@ -536,6 +581,7 @@ def ge(
     reps: int = ...,
     confidence: float = ...,
     seed: int = ...,
+    progress: bool = ...,
 ) -> tuple[float, float, float]: ...
 def ge(
     values: Numbers,
@@ -546,6 +592,7 @@ def ge(
     reps: int = _BOOT["reps"],
     confidence: float = _BOOT["confidence"],
     seed: int = _BOOT["seed"],
+    progress: bool = False,
 ) -> Index:
     """Generalised entropy GE(α) = (Σ w_i ((y_i/ȳ)^α − 1) / Σ w_i) / (α(α − 1)).
 
@@ -557,7 +604,7 @@ def ge(
         >>> round(cm.inequality.ge([1, 3], 2), 12)  # variance 1 / mean² 4 / 2
         0.125
     """
-    return _index("ge", values, weights, alpha, interval, reps, confidence, seed)
+    return _index("ge", values, weights, alpha, interval, reps, confidence, seed, progress=progress)
 
 
 @overload
@@ -570,6 +617,7 @@ def share_ratio(
     reps: int = ...,
     confidence: float = ...,
     seed: int = ...,
+    progress: bool = ...,
 ) -> float: ...
 @overload
 def share_ratio(
@@ -581,6 +629,7 @@ def share_ratio(
     reps: int = ...,
     confidence: float = ...,
     seed: int = ...,
+    progress: bool = ...,
 ) -> tuple[float, float, float]: ...
 def share_ratio(
     values: Numbers,
@@ -591,6 +640,7 @@ def share_ratio(
     reps: int = _BOOT["reps"],
     confidence: float = _BOOT["confidence"],
     seed: int = _BOOT["seed"],
+    progress: bool = False,
 ) -> Index:
     """Quantile share ratio: the top ``share`` of the population's share of the total over
     the bottom ``share``'s (0.2: the 80/20 ratio; 0.1: 90/10), read off the Lorenz curve.
@@ -600,7 +650,9 @@ def share_ratio(
         >>> cm.inequality.share_ratio([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])  # (9 + 10) / (1 + 2)
         6.333333333333...
     """
-    return _index("share_ratio", values, weights, share, interval, reps, confidence, seed)
+    return _index(
+        "share_ratio", values, weights, share, interval, reps, confidence, seed, progress=progress
+    )
 
 
 def lorenz(
@@ -651,7 +703,7 @@ def decompose(
     weights: Numbers | None = None,
     *,
     alpha: float = _IND["alpha"],
-) -> dict[str, Any]:
+) -> Decomposition:
     """Theil T (``alpha=1``), MLD (``alpha=0``) or GE(α) split into within- and between-group
     parts over ``group`` (labels of any type, shown as text).
 
@@ -662,7 +714,7 @@ def decompose(
 
     Returns:
         ``{"total", "within", "between", "groups": {label: the group's own index}}``, groups
-        in first-seen order.
+        in first-seen order (a dict that displays as a table in Jupyter).
 
     Example:
         >>> import collabmetrics as cm
@@ -679,12 +731,9 @@ def decompose(
     _native.check_len("group", len(labels), "values", table.num_rows)
     table = table.append_column("group", labels)
     total, within, between, names, index = _native.inequality_decompose(table, alpha)
-    return {
-        "total": total,
-        "within": within,
-        "between": between,
-        "groups": dict(zip(names, index)),
-    }
+    return Decomposition(
+        total=total, within=within, between=between, groups=dict(zip(names, index))
+    )
 
 
 #: An individual index by name (``"gini"``, ``"theil"``, ``"mld"``), or with its parameter
@@ -750,7 +799,7 @@ def individual(
     table, kind = to_arrow(frame)
     options = _individual_options(value, weight, by, indices, corrected, bin_width)
     out = _native.inequality_individual_table(table, json.dumps(options))
-    return from_arrow(out, kind)
+    return from_arrow(out, kind, (frame,))
 
 
 def state(

@@ -132,7 +132,10 @@ def measures(
         dict(columns or {}),
         distance,
     )
-    return _with_diagnostics(from_arrow(publish_table(table, publish), kind), with_diagnostics)
+    return _with_diagnostics(
+        from_arrow(publish_table(table, publish), kind, (placements, population, admissions)),
+        with_diagnostics,
+    )
 
 
 def _scope(bed_types: Sequence[str | int] | Literal["default"] | None) -> list[str] | None:

@@ -120,7 +120,7 @@ def _run(
 ) -> Any:
     table, kind = to_arrow(data)
     out = _native.spc_xmr(table, value, date, options, summary)
-    result = from_arrow(out, kind)
+    result = from_arrow(out, kind, (data,))
     return (result, diagnostics(out)) if with_diagnostics else result
 
 

@@ -98,7 +98,7 @@ def proportion(
     out = _each_level(
         confidence, lambda c: _native.proportion_table(table, num, den, c, multiplier, method)
     )
-    return from_arrow(publish_table(out, publish), kind)
+    return from_arrow(publish_table(out, publish), kind, (data,))
 
 
 def rate(
@@ -130,7 +130,7 @@ def rate(
     out = _each_level(
         confidence, lambda c: _native.rate_table(table, cnt, den, c, multiplier, method)
     )
-    return from_arrow(publish_table(out, publish), kind)
+    return from_arrow(publish_table(out, publish), kind, (data,))
 
 
 def _standard(
@@ -193,7 +193,7 @@ def dsr(
             table, count, population, age_band, keys, name, custom, c, multiplier, method
         ),
     )
-    return from_arrow(publish_table(out, publish), kind)
+    return from_arrow(publish_table(out, publish), kind, (frame,))
 
 
 def isr(
@@ -249,7 +249,7 @@ def isr(
             method,
         ),
     )
-    return from_arrow(publish_table(out, publish), out_kind)
+    return from_arrow(publish_table(out, publish), out_kind, (frame,))
 
 
 def mean(
@@ -285,7 +285,7 @@ def mean(
         table, kind, value = vectors(value=data), "pyarrow", "value"
     keys = group_names(by)
     out = _each_level(confidence, lambda c: _native.mean_table(table, value, keys, c))
-    return from_arrow(publish_table(out, publish), kind)
+    return from_arrow(publish_table(out, publish), kind, (data,))
 
 
 def _standard_option(standard: str | Mapping[int, float]) -> object:

@@ -58,6 +58,7 @@ from ._frames import number as _number
 from ._frames import (
     with_diagnostics as _with_diagnostics,
 )
+from ._progress import reporter
 from .disclosure import Rule, publish_table
 
 __all__ = [
@@ -171,17 +172,23 @@ def _run(
     with_diagnostics: bool,
     options: dict[str, Any],
     publish: bool | Rule | None = None,
+    progress: bool = False,
 ) -> Any:
     persons_table, kind = to_arrow(persons)
-    table = native(
-        persons_table,
-        to_arrow(referrals)[0],
-        to_arrow(contacts)[0],
-        None if care_plans is None else to_arrow(care_plans)[0],
-        options,
-        dict(columns or {}),
+    with reporter(progress, native.__name__.removeprefix("transition_")) as report:
+        table = native(
+            persons_table,
+            to_arrow(referrals)[0],
+            to_arrow(contacts)[0],
+            None if care_plans is None else to_arrow(care_plans)[0],
+            options,
+            dict(columns or {}),
+            report,
+        )
+    return _with_diagnostics(
+        from_arrow(publish_table(table, publish), kind, (persons, referrals, contacts, care_plans)),
+        with_diagnostics,
     )
-    return _with_diagnostics(from_arrow(publish_table(table, publish), kind), with_diagnostics)
 
 
 _ARGS = """
@@ -225,6 +232,9 @@ _ARGS = """
             diagnostics anyway (:func:`collabmetrics.diagnostics`), e.g.
             ``missing_date_of_birth``, ``invalid_attendance``, ``adult_referral_rejected``,
             ``unclassified_referral``, ``contact_after_data_end``.
+        progress: show a progress bar (tqdm when installed) while the tables are read and
+            each person is followed; nothing is printed otherwise. Ctrl-C stops the run either
+            way (``KeyboardInterrupt`` within a fraction of a second).
 
     Raises:
         InvalidArgumentError: a bad option (``argument`` names it).
@@ -263,6 +273,7 @@ def transfers(
     age_band_18_24: bool = _D["age_band_18_24"],
     columns: Mapping[str, str] | None = None,
     with_diagnostics: bool = False,
+    progress: bool = False,
 ) -> Any:
     """Cohort T (transfers, the headline): one row per member, so any number can be audited.
 
@@ -324,6 +335,7 @@ def transfers(
         columns,
         with_diagnostics,
         options,
+        progress=progress,
     )
 
 
@@ -356,6 +368,7 @@ def ageing_out(
     age_band_18_24: bool = _D["age_band_18_24"],
     columns: Mapping[str, str] | None = None,
     with_diagnostics: bool = False,
+    progress: bool = False,
 ) -> Any:
     """Cohort B (ageing out at the boundary, the TRACK population): one row per member.
 
@@ -401,6 +414,7 @@ def ageing_out(
         columns,
         with_diagnostics,
         options,
+        progress=progress,
     )
 
 
@@ -434,6 +448,7 @@ def summary(
     columns: Mapping[str, str] | None = None,
     with_diagnostics: bool = False,
     publish: bool | Rule | None = None,
+    progress: bool = False,
 ) -> Any:
     """Every metric of both cohorts per breakdown group.
 
@@ -445,7 +460,10 @@ def summary(
     ``T4_engaged_at_12_months``, ``T5_early_dropout``, ``T7_continuity_gap_days`` (median
     and interquartile range, no numerator), ``T8_parallel_care``,
     ``T9_transition_plan_recorded`` (with ``care_plans``), ``crisis_presentation``; cohort B:
-    ``B_<class>`` for each class (out of every member), ``B_transfer_rate``,
+    ``B_<class>`` for each class (see :data:`CLASSES`): the share of the group's members
+    followed for a full year who ended in that class, so the classes add up to 1, except
+    ``B_insufficient_follow_up``, the share of all the group's members whose year had not
+    ended by ``data_end`` (the others' denominator leaves them out); ``B_transfer_rate``,
     ``B_disengaged_after_transfer``, ``B_lost_to_services`` and ``B_fell_through_gap``.
     Groups are ordered numerically where every label is a number (IMD deciles 1..10), missing
     last, so the table feeds :func:`collabmetrics.inequality.sii` directly. ``publish=True``
@@ -484,6 +502,7 @@ def summary(
         with_diagnostics,
         options,
         publish,
+        progress,
     )
 
 
@@ -516,6 +535,7 @@ def service_lines(
     age_band_18_24: bool = _D["age_band_18_24"],
     columns: Mapping[str, str] | None = None,
     with_diagnostics: bool = False,
+    progress: bool = False,
 ) -> Any:
     """Each referral's service line and the rule that decided it, to audit the classification.
 
@@ -558,6 +578,7 @@ def service_lines(
         columns,
         with_diagnostics,
         options,
+        progress=progress,
     )
 
 
@@ -601,7 +622,7 @@ def time_to_contact(
     """
     data, kind = to_arrow(table)
     out = _native.transition_time_to_contact(data, method, _number(confidence, "confidence"))
-    return _with_diagnostics(from_arrow(out, kind), with_diagnostics)
+    return _with_diagnostics(from_arrow(out, kind, (table,)), with_diagnostics)
 
 
 def state(

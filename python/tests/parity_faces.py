@@ -70,9 +70,13 @@ def _canon(value: Any) -> Any:
 
 
 def metadata(table: pa.Table) -> dict[str, Any]:
-    """The schema metadata, JSON values decoded (diagnostics, roles)."""
+    """The schema metadata, JSON values decoded (diagnostics, roles), without the SYNTHETIC
+    label: Python marks a result computed from the demo's tables for display (``cm.show``),
+    a label of its inputs, not a number the faces compute."""
     out: dict[str, Any] = {}
     for k, v in (table.schema.metadata or {}).items():
+        if k == b"synthetic":
+            continue
         text = v.decode()
         try:
             out[k.decode()] = json.loads(text)

@@ -597,7 +597,12 @@ def test_sii_multiplier_rii_mean_interval_and_diagnostics() -> None:
     assert lo < v1[2] < hi  # RII_MEAN with simulated limits
     out, diags = cm.inequality.sii(t, with_diagnostics=True, **common)
     assert out.column("lower").null_count == 2
-    assert [(d["reason"], d["count"]) for d in diags] == [("no_standard_error", 5)]
+    # Each subgroup without a standard error, and each measure left without an interval.
+    assert [(d["reason"], d["count"]) for d in diags] == [
+        ("no_standard_error", 5),
+        ("no_interval", 2),
+    ]
+    assert "no interval could be computed" in diags[1]["action"]
 
 
 def test_missing_populations_follow_the_15_percent_rule() -> None:

@@ -1139,7 +1139,7 @@ def _c_transition(clib: C, o: dict[str, Any]) -> Any:
 def _cli_transition(
     cli: Cli, tables: dict[str, pa.Table], o: dict[str, Any], output: str, *extra: str
 ) -> tuple[str, str]:
-    args = ["transition", "--data-end", DATA_END.isoformat(), "--output", output, *extra]
+    args = ["transition", "--data-end", DATA_END.isoformat(), "--table", output, *extra]
     for k, t in tables.items():
         args += [f"--{k.replace('_', '-')}", cli.file(t)]
     for k, v in o.items():
@@ -1225,7 +1225,7 @@ def test_transition(
         for output, expected in [
             ("summary", py["summary"]),
             ("transfers", py["transfers"]),
-            ("ageing-out", py["ageing_out"]),
+            ("ageing_out", py["ageing_out"]),
             ("curve", analysis["curve"]),
         ]:
             stdout, stderr = _cli_transition(cli, tables, o, output)
@@ -1525,10 +1525,9 @@ def test_cli_demo(cli: Cli, demo: dict[str, pa.Table], oap_inputs: dict[str, pa.
         assert row[0] == total["period_end"][m].as_py().isoformat()
         month = by_place.filter(pc.equal(by_place["period_end"], total["period_end"][m]))
         got = dict(zip(places, row[1:-1]))
-        assert {
-            p: str(b) for p, b in zip(month["place"].to_pylist(), month["bed_days"].to_pylist())
-        } == got
-        assert row[-1] == str(total["bed_days"][m].as_py())
+        # The JSON report's cells are typed: counts are numbers.
+        assert dict(zip(month["place"].to_pylist(), month["bed_days"].to_pylist())) == got
+        assert row[-1] == total["bed_days"][m].as_py()
     assert headline["diagnostics"]["entries"] == cm.diagnostics(total)
 
     summary = cm.transition.summary(
@@ -1561,7 +1560,10 @@ def test_cli_demo(cli: Cli, demo: dict[str, pa.Table], oap_inputs: dict[str, pa.
             if value is None:
                 assert text in ("*", "-", "Total"), column  # suppressed, not applicable, a margin
             elif isinstance(value, float):
-                assert text == (f"{value:.2f}" if value != int(value) else f"{value:.0f}"), column
+                # The JSON report's cells are typed: numbers, to 2 decimals.
+                assert isinstance(text, (int, float)) and abs(text - value) <= 0.005, column
+            elif isinstance(value, int):
+                assert text == value, column
             else:
                 assert text == (value.isoformat() if isinstance(value, dt.date) else str(value)), (
                     column
@@ -1737,7 +1739,7 @@ def test_cli_defaults_are_the_cores(cli: Cli, demo: dict[str, pa.Table], monthly
     series = ["spc", "--input", cli.file(east_kent), "--value", "bed_days", "--date", "period_end"]
     explicit = ["--improvement", d["improvement"], "--rules", d["rules"]]
     explicit += ["--warning-threshold", _flag(d["warning_threshold"])]
-    for summary in [[], ["--summary"]]:
+    for summary in [[], ["--table", "summary"]]:
         assert cli(*series, *summary) == cli(*series, *summary, *explicit)
 
     d = _native.defaults("funnel")
@@ -1752,7 +1754,7 @@ def test_cli_defaults_are_the_cores(cli: Cli, demo: dict[str, pa.Table], monthly
         for a in (f"--{k.replace('_', '-')}", _flag(d[k]))
     ]
     for statistic in ["sr", "pr", "rc"]:
-        for limits in [[], ["--limits"]]:
+        for limits in [[], ["--table", "limits"]]:
             assert cli(*call, statistic, *limits) == cli(*call, statistic, *limits, *explicit)
 
     d = _native.defaults("demo")
@@ -2161,7 +2163,7 @@ def test_transition_column_map(core: Core, clib: C, cli: Cli, demo: dict[str, pa
 
 # ---------------------------------------------------------------------------------------------
 # Statistical process control: xmr and summary (Python cm.spc, C cm_spc_xmr / cm_spc_summary,
-# CLI `collabmetrics spc [--summary]`).
+# CLI `collabmetrics spc [--table summary]`).
 
 
 @pytest.fixture(scope="module")
@@ -2310,7 +2312,7 @@ def test_spc(
     core: Core, clib: C, cli: Cli, monthly: pa.Table, options: dict[str, Any], summary: bool
 ) -> None:
     """cm.spc.xmr / summary = spc::xmr / summary in Rust = cm_spc_xmr / cm_spc_summary =
-    `collabmetrics spc [--summary]`."""
+    `collabmetrics spc [--table summary]`."""
     o = dict(options)
     data = monthly if o.get("by") else monthly.filter(pc.equal(monthly["place"], "East Kent"))
     if summary:
@@ -2332,7 +2334,7 @@ def test_spc(
     assert_same(py, C.table(result), "C")
 
     args = ["spc", "--input", cli.file(data), "--value", "bed_days", "--date", "period_end"]
-    args += _cli_spc(o) + (["--summary"] if summary else [])
+    args += _cli_spc(o) + (["--table", "summary"] if summary else [])
     stdout, stderr = cli(*args)
     assert_csv_same(py, stdout, "CLI")
     assert cli_diagnostics(stderr) == cm.diagnostics(py)
@@ -2341,7 +2343,7 @@ def test_spc(
 
 # ---------------------------------------------------------------------------------------------
 # Funnel plots: assess and limits (Python cm.funnel, C cm_funnel_assess / cm_funnel_limits,
-# CLI `collabmetrics funnel [--limits]`), every statistic in every family that draws it.
+# CLI `collabmetrics funnel [--table limits]`), every statistic in every family that draws it.
 
 
 @pytest.fixture(scope="module")
@@ -2482,7 +2484,7 @@ def _funnel_faces(
     assert_same(py, C.table(result), "C")
 
     args = ["funnel", "--input", cli.file(data), *_cli_funnel(o, columns)]
-    args += ["--limits"] if limits else []
+    args += ["--table", "limits"] if limits else []
     stdout, stderr = cli(*args)
     assert_csv_same(py, stdout, "CLI")
     assert cli_diagnostics(stderr) == cm.diagnostics(py)
@@ -2502,7 +2504,7 @@ def test_funnel(
     limits: bool,
 ) -> None:
     """cm.funnel.assess / limits = funnel::assess / limits in Rust = cm_funnel_assess /
-    cm_funnel_limits = `collabmetrics funnel [--limits]`."""
+    cm_funnel_limits = `collabmetrics funnel [--table limits]`."""
     _funnel_faces(core, clib, cli, funnel_units[units], options, limits)
 
 
@@ -2601,7 +2603,7 @@ def test_funnel_errors(core: Core, clib: C, cli: Cli, funnel_units: dict[str, pa
                 )
             assert c_err.value.fields == rust.value.fields, o
             args = ["funnel", "--input", cli.file(table), *_cli_funnel(o)]
-            run = cli.run(*args, *(["--limits"] if limits else []))
+            run = cli.run(*args, *(["--table", "limits"] if limits else []))
             if o["statistic"] is None:
                 assert run.returncode == 2 and "--statistic" in run.stderr
                 continue

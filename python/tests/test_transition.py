@@ -665,3 +665,24 @@ def test_service_lines_and_column_mapping() -> None:
     assert got["eng-a"] == "adult"
     assert got["eng-c"] == "cyp"
     assert set(lines["rule"].to_pylist()) == {"service_line"}
+
+
+def test_cohort_b_class_shares_are_of_the_members_followed_a_full_year() -> None:
+    # As the summary's docstring says: the classes of the members followed for a year add up
+    # to 1 in every group; insufficient follow-up is a share of every member.
+    t = cm.demo.tables()
+    s = cm.transition.summary(
+        t["persons"], t["referrals"], t["contacts"], data_end="2024-03-31", by="place"
+    ).to_pandas()
+    classes = s[
+        s["metric"].str.startswith("B_")
+        & s["metric"].isin([f"B_{c}" for c in cm.transition.CLASSES])
+    ]
+    for (_, _), g in classes.groupby(["breakdown", "group"]):
+        followed = g[g["metric"] != "B_insufficient_follow_up"]
+        short = g[g["metric"] == "B_insufficient_follow_up"].iloc[0]
+        assert followed["numerator"].sum() == followed["denominator"].iloc[0]
+        assert (followed["denominator"] == followed["denominator"].iloc[0]).all()
+        assert short["denominator"] == followed["denominator"].iloc[0] + short["numerator"]
+        if followed["denominator"].iloc[0] > 0:  # else every share is null
+            assert math.isclose(followed["value"].sum(), 1.0)

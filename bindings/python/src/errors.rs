@@ -12,6 +12,7 @@ use pyo3::create_exception;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyType;
+use pyo3_arrow::PyTable;
 
 create_exception!(
     _native,
@@ -150,6 +151,25 @@ fn check_len(argument: &str, found: usize, reference: &str, expected: usize) -> 
     collabmetrics::error::check_len(argument, found, reference, expected).map_err(to_py)
 }
 
+/// Checks that `data` (a table, named `table` in messages when given) has every column of
+/// `columns`; the first missing one is the core's `MissingColumnError`, naming it and the
+/// columns there are (the check of every table entry point, for the Python package's own
+/// consumers of results, such as the plots).
+#[pyfunction]
+#[pyo3(signature = (data, columns, table = None))]
+fn check_columns(data: PyTable, columns: Vec<String>, table: Option<String>) -> PyResult<()> {
+    let input = crate::input(data).map_err(to_py)?;
+    for c in &columns {
+        if let Err(e) = input.column(c) {
+            return Err(to_py(match &table {
+                Some(t) => e.in_table(t),
+                None => e,
+            }));
+        }
+    }
+    Ok(())
+}
+
 /// Registers the exception classes (with every field None at class level, and each
 /// subclass's `kind`) and the helpers.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -171,5 +191,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(invalid_argument, m)?)?;
     m.add_function(wrap_pyfunction!(broadcast_len, m)?)?;
     m.add_function(wrap_pyfunction!(check_len, m)?)?;
+    m.add_function(wrap_pyfunction!(check_columns, m)?)?;
     Ok(())
 }

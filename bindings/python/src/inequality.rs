@@ -6,7 +6,7 @@
 //! value.
 
 use crate::options::{parse, parse_opt};
-use crate::{input, run, to_py};
+use crate::{input, table_out, to_py};
 use collabmetrics::inequality::{
     self, BootstrapOptions, ConcentrationCorrection, Counts, HeatOptions, IndexName,
     IndividualMeasure, Measure, MeasuresTableOptions,
@@ -38,7 +38,7 @@ fn values_weights(input: &Input) -> collabmetrics::Result<(Column<'_>, Option<Co
 
 /// Every requested grouped measure per by-group: one row per (by-group, measure).
 #[pyfunction]
-#[pyo3(signature = (data, by, subgroup, value, se, lower, upper, population, order, measures, favourable, reference, scale, setting_average, rci_method, sii_model, value_type, transform, confidence, reps, seed, counts=None, multiplier=1.0))]
+#[pyo3(signature = (data, by, subgroup, value, se, lower, upper, population, order, measures, favourable, reference, scale, setting_average, rci_method, sii_model, value_type, transform, confidence, reps, seed, counts=None, multiplier=1.0, progress=None))]
 #[allow(clippy::too_many_arguments)]
 fn inequality_measures_table<'py>(
     py: Python<'py>,
@@ -65,6 +65,7 @@ fn inequality_measures_table<'py>(
     seed: &Bound<'py, PyAny>,
     counts: Option<(String, String, String, Option<f64>)>,
     multiplier: f64,
+    progress: Option<Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let reps: usize = crate::args::whole("reps", reps)?;
     let seed: u64 = crate::args::whole("seed", seed)?;
@@ -112,9 +113,10 @@ fn inequality_measures_table<'py>(
             multiplier,
         },
     };
-    run(py, data, move |input| {
-        inequality::measures_table(input, &opts)
-    })
+    let result = crate::detach_reporting(py, progress, move || {
+        inequality::measures_table(&input(data)?, &opts)
+    });
+    table_out(py, result)
 }
 
 /// One individual index of the table's `values` (and `weights`, when present).
@@ -142,6 +144,8 @@ fn inequality_index(
 
 /// An individual index with its percentile bootstrap interval: (value, lower, upper).
 #[pyfunction]
+#[pyo3(signature = (data, measure, parameter, reps, confidence, seed, progress=None))]
+#[allow(clippy::too_many_arguments)]
 fn inequality_bootstrap(
     py: Python<'_>,
     data: PyTable,
@@ -150,6 +154,7 @@ fn inequality_bootstrap(
     reps: &Bound<'_, PyAny>,
     confidence: f64,
     seed: &Bound<'_, PyAny>,
+    progress: Option<Py<PyAny>>,
 ) -> PyResult<(f64, f64, f64)> {
     let reps: usize = crate::args::whole("reps", reps)?;
     let seed: u64 = crate::args::whole("seed", seed)?;
@@ -159,7 +164,7 @@ fn inequality_bootstrap(
         confidence,
         seed,
     };
-    let r = crate::detach(py, || {
+    let r = crate::detach_reporting(py, progress, || {
         let input = input(data)?;
         let (values, weights) = values_weights(&input)?;
         inequality::bootstrap(&values, weights.as_deref(), m, &opts)
@@ -176,6 +181,24 @@ fn inequality_lorenz(py: Python<'_>, data: PyTable) -> PyResult<(Vec<f64>, Vec<f
         inequality::gini(&values, weights.as_deref(), false)
     })?;
     Ok((g.lorenz.population_share, g.lorenz.value_share))
+}
+
+/// The ridits (relative ranks) of ordered groups from their populations (the x of the slope
+/// index regression): populations must be finite and > 0.
+#[pyfunction]
+fn inequality_ridits(populations: Vec<f64>) -> PyResult<Vec<f64>> {
+    if let Some(i) = populations
+        .iter()
+        .position(|p| !(p.is_finite() && *p > 0.0))
+    {
+        return Err(to_py(collabmetrics::Error::invalid_value(
+            "population",
+            i,
+            populations[i],
+            "populations must be finite and > 0",
+        )));
+    }
+    Ok(inequality::grouped::population_ridits(&populations))
 }
 
 /// The concentration index of the table's `outcome` against `rank` (and `weights`).
@@ -225,6 +248,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(inequality_index, m)?)?;
     m.add_function(wrap_pyfunction!(inequality_bootstrap, m)?)?;
     m.add_function(wrap_pyfunction!(inequality_lorenz, m)?)?;
+    m.add_function(wrap_pyfunction!(inequality_ridits, m)?)?;
     m.add_function(wrap_pyfunction!(inequality_concentration_index, m)?)?;
     m.add_function(wrap_pyfunction!(inequality_decompose, m)?)?;
     Ok(())

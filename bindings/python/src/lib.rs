@@ -30,7 +30,7 @@ mod stats;
 mod transition;
 
 pub(crate) use errors::to_py;
-pub(crate) use interrupt::detach;
+pub(crate) use interrupt::{detach, detach_reporting};
 
 use collabmetrics::table::{ColumnMap, Input, TableResult};
 use pyo3::prelude::*;

@@ -104,10 +104,11 @@ fn call<'py>(
     care_plans: Option<PyTable>,
     options: Options,
     columns: HashMap<String, String>,
+    progress: Option<Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let opts = options.into_core()?;
     let map: ColumnMap = columns.into_iter().collect();
-    let result = crate::detach(py, || {
+    let result = crate::detach_reporting(py, progress, || {
         let persons = input(persons, &map)?;
         let referrals = input(referrals, &map)?;
         let contacts = input(contacts, &map)?;
@@ -127,7 +128,8 @@ macro_rules! entry {
     ($name:ident, $core:path, $doc:literal) => {
         #[doc = $doc]
         #[pyfunction]
-        #[pyo3(signature = (persons, referrals, contacts, care_plans, options, columns))]
+        #[pyo3(signature = (persons, referrals, contacts, care_plans, options, columns, progress=None))]
+        #[allow(clippy::too_many_arguments)]
         fn $name<'py>(
             py: Python<'py>,
             persons: PyTable,
@@ -136,9 +138,10 @@ macro_rules! entry {
             care_plans: Option<PyTable>,
             options: Options,
             columns: HashMap<String, String>,
+            progress: Option<Py<PyAny>>,
         ) -> PyResult<Bound<'py, PyAny>> {
             call(
-                py, $core, persons, referrals, contacts, care_plans, options, columns,
+                py, $core, persons, referrals, contacts, care_plans, options, columns, progress,
             )
         }
     };

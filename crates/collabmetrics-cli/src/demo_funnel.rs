@@ -1,15 +1,15 @@
-//! The demo report's funnel plots: each place's inappropriate OAP rate per population and its
-//! T1 disengagement, against the collaborative's, PHE / Fingertips funnels with the outliers
-//! named.
+//! The report's funnel plots: each group's inappropriate OAP rate per population and its T1
+//! disengagement, against the collaborative's, PHE / Fingertips funnels with the outliers
+//! named, and each drawn with its limits.
 
-use crate::report::{num, Section};
-use arrow_array::{cast::AsArray, Array, ArrayRef, Float64Array, RecordBatch, StringArray};
+use crate::collab::{Columns, Oap, Young};
+use crate::html::{Chart, Funnel, FunnelPoint};
+use crate::report::{num, Cell, Section};
+use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
 use collabmetrics::funnel::{self, FunnelOptions, Statistic};
-use collabmetrics::oap::{self, OapOptions, Window};
-use collabmetrics::table::{display, ColumnMap, Input, TableResult};
-use collabmetrics::transition::Analysis;
+use collabmetrics::table::{ColumnMap, Input, TableResult};
 use collabmetrics::{Error, Result};
-use collabmetrics_demo::DemoTables;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 fn input(batch: RecordBatch) -> Result<Input> {
@@ -20,29 +20,10 @@ fn input(batch: RecordBatch) -> Result<Input> {
     )
 }
 
-fn text(r: &TableResult, name: &str) -> Vec<String> {
-    r.table.column_by_name(name).map_or_else(Vec::new, |c| {
-        (0..c.len()).map(|i| display(c.as_ref(), i)).collect()
-    })
-}
-
-fn floats(r: &TableResult, name: &str) -> Vec<f64> {
-    r.table.column_by_name(name).map_or_else(Vec::new, |c| {
-        c.as_primitive::<arrow_array::types::Float64Type>()
-            .iter()
-            .map(|v| v.unwrap_or(f64::NAN))
-            .collect()
-    })
-}
-
-/// `lo to hi` with `digits` decimals.
-fn interval(lo: f64, hi: f64, digits: usize) -> String {
-    format!("{} to {}", num(lo, digits), num(hi, digits))
-}
-
 /// The units PHE flags at 99.8% (0.001) and at 95% only (0.025), as "name (High)" lists.
 fn outliers(r: &TableResult) -> String {
-    let (units, labels) = (text(r, "unit"), text(r, "significance"));
+    let c = Columns(&r.table);
+    let (units, labels) = (c.text("unit"), c.text("significance"));
     let list = |level: &str| -> Vec<String> {
         units
             .iter()
@@ -66,36 +47,41 @@ fn outliers(r: &TableResult) -> String {
     )
 }
 
-/// The rows of a PHE funnel section: unit, counts, value, both intervals, significance.
-fn rows(r: &TableResult, digits: usize) -> Vec<Vec<String>> {
-    let (unit, label) = (text(r, "unit"), text(r, "significance"));
-    let (o, n, v) = (
-        floats(r, "numerator"),
-        floats(r, "denominator"),
-        floats(r, "value"),
-    );
+/// The rows of a PHE funnel section in `groups` order: unit, counts, value, both intervals,
+/// significance.
+fn rows(r: &TableResult, groups: &[String], digits: usize) -> Vec<Vec<Cell>> {
+    let c = Columns(&r.table);
+    let (unit, label) = (c.text("unit"), c.text("significance"));
+    let (o, n, v) = (c.f64("numerator"), c.f64("denominator"), c.f64("value"));
     let l: Vec<Vec<f64>> = ["lcl95", "ucl95", "lcl998", "ucl998"]
         .iter()
-        .map(|c| floats(r, c))
+        .map(|k| c.f64(k))
         .collect();
-    (0..unit.len())
+    let at: HashMap<&str, usize> = unit
+        .iter()
+        .enumerate()
+        .map(|(i, u)| (u.as_str(), i))
+        .collect();
+    groups
+        .iter()
+        .filter_map(|g| at.get(g.as_str()).copied())
         .map(|i| {
             vec![
-                unit[i].clone(),
-                num(o[i], 0),
-                num(n[i], 0),
-                num(v[i], digits),
-                interval(l[0][i], l[1][i], digits),
-                interval(l[2][i], l[3][i], digits),
-                label[i].clone(),
+                Cell::text(&unit[i]),
+                Cell::count(o[i]),
+                Cell::count(n[i]),
+                Cell::num(v[i], digits),
+                Cell::range(l[0][i], l[1][i], digits),
+                Cell::range(l[2][i], l[3][i], digits),
+                Cell::text(&label[i]),
             ]
         })
         .collect()
 }
 
-fn header(value: &str, numerator: &str, denominator: &str) -> Vec<String> {
+fn header(group: &str, value: &str, numerator: &str, denominator: &str) -> Vec<String> {
     [
-        "place",
+        group,
         numerator,
         denominator,
         value,
@@ -107,110 +93,138 @@ fn header(value: &str, numerator: &str, denominator: &str) -> Vec<String> {
     .to_vec()
 }
 
-/// Inappropriate OAPs started per 1 000 000 population over the 12 months to `end`, by place,
-/// on PHE's crude-rate funnel (exact Poisson limits at the collaborative's rate).
-pub fn oap_rates(
-    data: &DemoTables,
-    places: &RecordBatch,
-    end: i32,
-    c: f64,
-    year: &str,
-) -> Result<Section> {
-    let mut o = OapOptions::new(end, end);
-    o.window = Window::Rolling12m;
-    o.by = vec!["place".to_owned()];
-    o.data_cutoff = Some(end);
-    o.confidence = c;
-    let placements = input(data.placements.clone())?;
-    let r = oap::measures(&placements, &o, Some(&input(places.clone())?), None)?;
-    let column = |name: &str| -> Result<ArrayRef> {
-        r.table.column_by_name(name).cloned().ok_or_else(|| {
-            Error::invalid_argument("oap", format!("the OAP result has no column `{name}`"))
-        })
+/// The funnel chart of an assessment and its PHE limits table.
+fn chart(a: &TableResult, limits: &TableResult, title: &str, x: &str, y: &str) -> Chart {
+    let c = Columns(&a.table);
+    let (unit, label) = (c.text("unit"), c.text("significance"));
+    let (n, v) = (c.f64("denominator"), c.f64("value"));
+    let l = Columns(&limits.table);
+    // PHE's limits: proportions at `population`; rates at each limit's own population.
+    let curve = |side: &str| -> Vec<(f64, f64)> {
+        let xs = match l.f64(&format!("{side}_population_1_year")) {
+            xs if !xs.is_empty() => xs,
+            _ => l.f64("population"),
+        };
+        xs.into_iter()
+            .zip(l.f64(&format!("{side}_limit")))
+            .collect()
     };
-    let place = column("place")?;
-    let names: Vec<String> = (0..place.len())
-        .map(|i| display(place.as_ref(), i))
-        .collect();
+    Chart::Funnel(Funnel {
+        title: title.to_owned(),
+        x_label: x.to_owned(),
+        y_label: y.to_owned(),
+        points: (0..unit.len())
+            .map(|i| FunnelPoint {
+                label: unit[i].clone(),
+                x: n[i],
+                y: v[i],
+                beyond: if label[i].ends_with("(0.001)") {
+                    2
+                } else {
+                    u8::from(label[i].ends_with("(0.025)"))
+                },
+            })
+            .collect(),
+        limits: [
+            curve("lower_2s"),
+            curve("upper_2s"),
+            curve("lower_3s"),
+            curve("upper_3s"),
+        ],
+        adjusted: Default::default(),
+        target: c.f64("target").first().copied().unwrap_or(f64::NAN),
+    })
+}
+
+/// Inappropriate OAPs started per 1 000 000 population over the year, by group, on PHE's
+/// crude-rate funnel (exact Poisson limits at the collaborative's rate).
+pub fn oap_rates(d: &Oap) -> Result<Section> {
+    let r = d.year_by_group(true, false)?;
+    let c = Columns(&r.table);
     let batch = RecordBatch::try_from_iter(vec![
-        ("place", Arc::new(StringArray::from(names)) as ArrayRef),
-        ("started", as_f64(&column("started")?)),
-        ("population", as_f64(&column("population")?)),
-        ("rate", as_f64(&column("rate_started")?)),
+        (
+            "unit",
+            Arc::new(StringArray::from(c.text(&d.group))) as ArrayRef,
+        ),
+        ("started", Arc::new(Float64Array::from(c.f64("started")))),
+        (
+            "population",
+            Arc::new(Float64Array::from(c.f64("population"))),
+        ),
+        ("rate", Arc::new(Float64Array::from(c.f64("rate_started")))),
     ])
     .map_err(|e| Error::invalid_argument("oap", e.to_string()))?;
     let opts = FunnelOptions {
-        unit: Some("place".into()),
+        unit: Some("unit".into()),
         numerator: "started".into(),
         denominator: "population".into(),
         rate: "rate".into(),
-        multiplier: Some(o.multiplier),
+        multiplier: Some(collabmetrics::oap::OapOptions::default().multiplier),
         years_of_data: Some(1.0),
         ..FunnelOptions::new(Statistic::RateCrude)
     };
-    let f = funnel::assess(&input(batch)?, &opts)?;
+    let units = input(batch)?;
+    let f = funnel::assess(&units, &opts)?;
+    let limits = funnel::limits(&units, &opts)?;
     let mut diagnostics = r.diagnostics.clone();
     diagnostics.merge(&f.diagnostics);
+    let target = Columns(&f.table)
+        .f64("target")
+        .first()
+        .copied()
+        .unwrap_or(f64::NAN);
+    let title = format!(
+        "Funnel: inappropriate OAPs started per 1 000 000 population by {} (OAP05), {}",
+        d.group.replace('_', " "),
+        d.year()
+    );
     Ok(Section::new(
-        &format!(
-            "Funnel: inappropriate OAPs started per 1 000 000 population by place (OAP05), {year}"
-        ),
+        "funnel-oap-rates",
+        &title,
         &format!(
             "PHE / Fingertips crude-rate funnel: exact Poisson limits around the collaborative's rate of {} per 1 000 000. {}",
-            num(floats(&f, "target").first().copied().unwrap_or(f64::NAN), 1),
+            num(target, 1),
             outliers(&f)
         ),
-        header("rate", "started", "population"),
-        rows(&f, 1),
+        header(&d.group.replace('_', " "), "rate", "started", "population"),
+        rows(&f, &d.groups, 1),
         &diagnostics,
-    ))
+    )
+    .with_chart(chart(
+        &f,
+        &limits,
+        &title,
+        "population",
+        "OAPs started per 1 000 000",
+    )))
 }
 
-/// A numeric column as Float64 (the OAP result's counts are Int64).
-fn as_f64(a: &ArrayRef) -> ArrayRef {
-    match a.data_type() {
-        arrow_schema::DataType::Int64 => Arc::new(
-            a.as_primitive::<arrow_array::types::Int64Type>()
-                .iter()
-                .map(|v| v.map(|v| v as f64))
-                .collect::<Float64Array>(),
-        ),
-        _ => a.clone(),
-    }
-}
-
-/// T1 (no attended adult contact within 90 days of transfer) by place, on PHE's proportion
-/// funnel around the collaborative's share.
-pub fn disengagement(young: &Analysis, span: &str) -> Result<Section> {
-    let s = &young.summary;
-    let col = |name: &str| -> Result<&ArrayRef> {
-        s.column_by_name(name).ok_or_else(|| {
-            Error::invalid_argument(
-                "summary",
-                format!("the transition summary has no column `{name}`"),
-            )
-        })
-    };
-    let (metric, breakdown, group) = (col("metric")?, col("breakdown")?, col("group")?);
-    let (numerator, denominator) = (col("numerator")?, col("denominator")?);
-    let count = |a: &ArrayRef, i: usize| -> f64 {
-        let a = a.as_primitive::<arrow_array::types::Int64Type>();
-        if a.is_valid(i) {
-            a.value(i) as f64
-        } else {
-            f64::NAN
-        }
-    };
+/// T1 (no attended adult contact within N days of transfer) by place, on PHE's proportion
+/// funnel around the collaborative's share; places in `groups` order.
+pub fn disengagement(y: &Young, groups: &[String]) -> Result<Section> {
+    let metric = format!("T1_disengaged_{}d", y.engagement_days);
     let (mut places, mut o, mut n) = (Vec::new(), Vec::new(), Vec::new());
-    for i in 0..s.num_rows() {
-        if display(metric.as_ref(), i) == "T1_disengaged_90d"
-            && display(breakdown.as_ref(), i) == "place"
-            && count(denominator, i) > 0.0
-        {
-            places.push(display(group.as_ref(), i));
-            o.push(count(numerator, i));
-            n.push(count(denominator, i));
+    for (g, m) in y.summary.groups(&metric, "place") {
+        if m.denominator > 0 {
+            places.push(g.to_owned());
+            o.push(m.numerator.unwrap_or(0) as f64);
+            n.push(m.denominator as f64);
         }
+    }
+    let title = format!(
+        "Funnel: T1 disengagement (no attended adult contact within {} days) by place, {}",
+        y.engagement_days, y.period
+    );
+    if places.len() < 2 {
+        return Ok(Section::new(
+            "funnel-t1",
+            &title,
+            "PHE / Fingertips proportion funnel: needs T1 for at least two places",
+            header("place", "%", "disengaged", "transfers"),
+            Vec::new(),
+            &Default::default(),
+        )
+        .when_empty("No rows: fewer than two places have transfers with 90 days' follow-up."));
     }
     let batch = RecordBatch::try_from_iter(vec![
         ("place", Arc::new(StringArray::from(places)) as ArrayRef),
@@ -225,17 +239,31 @@ pub fn disengagement(young: &Analysis, span: &str) -> Result<Section> {
         multiplier: Some(100.0),
         ..FunnelOptions::new(Statistic::Proportion)
     };
-    let f = funnel::assess(&input(batch)?, &opts)?;
-    let target = floats(&f, "target").first().copied().unwrap_or(f64::NAN);
+    let units = input(batch)?;
+    let f = funnel::assess(&units, &opts)?;
+    let limits = funnel::limits(&units, &opts)?;
+    let target = Columns(&f.table)
+        .f64("target")
+        .first()
+        .copied()
+        .unwrap_or(f64::NAN);
     Ok(Section::new(
-        &format!("Funnel: T1 disengagement (no attended adult contact within 90 days) by place, {span}"),
+        "funnel-t1",
+        &title,
         &format!(
             "PHE / Fingertips proportion funnel around the collaborative's {}%; significance from each place's Wilson interval. {}",
             num(target, 1),
             outliers(&f)
         ),
-        header("%", "disengaged", "transfers"),
-        rows(&f, 1),
+        header("place", "%", "disengaged", "transfers"),
+        rows(&f, groups, 1),
         &f.diagnostics,
-    ))
+    )
+    .with_chart(chart(
+        &f,
+        &limits,
+        &title,
+        "transfers with 90 days' follow-up",
+        "% disengaged",
+    )))
 }

@@ -1,36 +1,23 @@
-//! The demo report's SPC section: an XmR chart per place of monthly inappropriate OAP bed
-//! days over the demo's whole history, as a table of points and signals with the variation
-//! and assurance icons (target 0, the Long Term Plan's ambition to end inappropriate OAPs).
+//! The report's SPC section: an XmR chart per group of monthly inappropriate OAP bed days over
+//! the whole history, as a table of points and signals with the variation and assurance icons
+//! (target 0, the Long Term Plan's ambition to end inappropriate OAPs), and each chart drawn
+//! with Making Data Count's colours and icons.
 
-// The demo report's SPC section reads the columns the core's own SPC results always have, on
-// the seeded demo data; no value here comes from a user's file, so its `expect`s state
-// invariants of the library (the CLI's demo tests run every one of them).
-#![allow(clippy::expect_used)]
-
-use crate::report::{num, Section};
-use arrow_array::cast::AsArray;
-use arrow_array::types::{Float64Type, Int64Type};
+use crate::collab::{Columns, Oap};
+use crate::html::{Chart, PointKind, Spc};
+use crate::report::{Cell, Section};
 use arrow_array::RecordBatch;
-use collabmetrics::oap::{self, OapOptions, Window};
+use collabmetrics::oap::Window;
 use collabmetrics::spc::{self, Improvement, SpcOptions, Target};
-use collabmetrics::table::{display, ColumnMap, Input};
+use collabmetrics::table::{ColumnMap, Input};
 use collabmetrics::Result;
-use collabmetrics_demo::DemoTables;
 
-/// The section: one row per month (each place's bed days with its signal), then each place's
-/// centre line, limits and icons.
-pub fn section(data: &DemoTables, start: i32, end: i32) -> Result<Section> {
-    let placements = Input::new(
-        data.placements.schema(),
-        std::slice::from_ref(&data.placements),
-        ColumnMap::new(),
-    )?;
-    let mut o = OapOptions::new(start, end);
-    o.window = Window::Month;
-    o.by = vec!["place".to_owned()];
-    o.data_cutoff = Some(end);
-    let monthly = oap::measures(&placements, &o, None, None)?;
-    // The monthly measures' period_end, place and bed_days are the chart's date, series and
+/// The section: one row per month (each group's bed days with its signal), then each group's
+/// centre line, limits and icons; one chart per group.
+pub fn section(d: &Oap) -> Result<Section> {
+    let o = d.options(d.start, Window::Month, &[&d.group]);
+    let monthly = collabmetrics::oap::measures(d.placements, &o, None, None)?;
+    // The monthly measures' period_end, group and bed_days are the chart's date, series and
     // value.
     let map = ColumnMap::new()
         .with("date", "period_end")
@@ -41,107 +28,149 @@ pub fn section(data: &DemoTables, start: i32, end: i32) -> Result<Section> {
         map,
     )?;
     let opts = SpcOptions {
-        by: vec!["place".to_owned()],
+        by: vec![d.group.clone()],
         improvement: Improvement::Decrease,
         target: Target::Value(0.0),
         ..SpcOptions::default()
     };
     let (points, summary) = spc::xmr_and_summary(&input, &opts)?;
-    let (header, rows) = layout(&points.table, &summary.table);
+    let (header, rows, charts) = layout(d, &points.table, &summary.table);
     let mut diagnostics = monthly.diagnostics.clone();
     diagnostics.merge(&points.diagnostics);
-    Ok(Section::new(
-        "SPC: monthly inappropriate OAP bed days by place (XmR chart, Making Data Count rules)",
-        "Each month's bed days (OAP02) per place, with its signal: + improvement, - concern; \
+    let mut section = Section::new(
+        "spc",
+        &format!(
+            "SPC: monthly inappropriate OAP bed days by {} (XmR chart, Making Data Count rules)",
+            d.group.replace('_', " ")
+        ),
+        "Each month's bed days (OAP02) per group, with its signal: + improvement, - concern; \
          X outside the limits, T trend of 7, 2 two of three beyond 2 sigma, S shift of 7 \
-         (NHSRplotthedots rules; lower is better). Below: each place's mean and natural \
+         (NHSRplotthedots rules; lower is better). Below: each group's mean and natural \
          process limits (mean ± 2.66 × average moving range, screened), its variation icon \
-         (latest month) and its assurance icon against a target of 0 bed days.",
+         (latest month) and its assurance icon against a target of 0 bed days. Charts: \
+         Making Data Count's colours (blue improvement, orange concern, grey common cause), \
+         the 2 sigma band shaded, the target in red.",
         header,
         rows,
         &diagnostics,
-    ))
+    );
+    for chart in charts {
+        section = section.with_chart(chart);
+    }
+    Ok(section)
 }
 
-/// The table: months down, places across.
-fn layout(points: &RecordBatch, summary: &RecordBatch) -> (Vec<String>, Vec<Vec<String>>) {
-    let text = |b: &RecordBatch, name: &str| -> Vec<String> {
-        let c = b.column_by_name(name).expect("an spc column");
-        (0..c.len()).map(|i| display(c.as_ref(), i)).collect()
-    };
-    let floats = |b: &RecordBatch, name: &str| -> Vec<f64> {
-        b.column_by_name(name)
-            .expect("an spc column")
-            .as_primitive::<Float64Type>()
-            .iter()
-            .map(|v| v.unwrap_or(f64::NAN))
-            .collect()
-    };
-    let places = text(summary, "place");
-    let (place_of, dates) = (text(points, "place"), text(points, "date"));
+/// The table (months down, groups across, in the report's order) and a chart per group.
+fn layout(
+    d: &Oap,
+    points: &RecordBatch,
+    summary: &RecordBatch,
+) -> (Vec<String>, Vec<Vec<Cell>>, Vec<Chart>) {
+    let (p, s) = (Columns(points), Columns(summary));
+    let (group_of, dates) = (p.text(&d.group), p.text("date"));
     let (value, kind, cause) = (
-        floats(points, "value"),
-        text(points, "point_type"),
-        text(points, "special_cause_type"),
+        p.f64("value"),
+        p.text("point_type"),
+        p.text("special_cause_type"),
     );
-    // Points come series by series, dates ascending: the months of the first place.
-    let months: Vec<String> = dates
-        .iter()
-        .zip(&place_of)
-        .filter(|(_, p)| **p == places[0])
-        .map(|(d, _)| d.clone())
-        .collect();
+    let (mean, lpl, upl, lpl2, upl2) = (
+        p.f64("mean"),
+        p.f64("lpl"),
+        p.f64("upl"),
+        p.f64("lpl_2sigma"),
+        p.f64("upl_2sigma"),
+    );
+    let summary_groups = s.text(&d.group);
+    // Each group's latest segment (the summary's `latest` rows).
+    let latest: Vec<bool> = s.text("latest").iter().map(|l| l == "true").collect();
+    let last_of = |g: &str| {
+        (0..summary_groups.len())
+            .rev()
+            .find(|&k| summary_groups[k] == g && latest[k])
+    };
+    // Months of the series, in date order (every group has every month).
+    let mut months: Vec<String> = dates.clone();
+    months.sort_unstable();
+    months.dedup();
     let mut header = vec!["month".to_owned()];
-    header.extend(places.iter().cloned());
-    let mut rows: Vec<Vec<String>> = months.iter().map(|m| vec![m.clone()]).collect();
-    for (i, p) in place_of.iter().enumerate() {
-        let Some(k) = months.iter().position(|m| *m == dates[i]) else {
+    header.extend(d.groups.iter().cloned());
+    let mut rows: Vec<Vec<Cell>> = months
+        .iter()
+        .map(|m| {
+            let mut r = vec![Cell::text(m)];
+            r.resize(d.groups.len() + 1, Cell::none());
+            r
+        })
+        .collect();
+    for (i, g) in group_of.iter().enumerate() {
+        let (Some(k), Some(col)) = (
+            months.iter().position(|m| *m == dates[i]),
+            d.groups.iter().position(|q| q == g),
+        ) else {
             continue;
         };
-        let cell = format!("{}{}", num(value[i], 0), marker(&kind[i], &cause[i]));
-        let column = places.iter().position(|q| q == p).unwrap_or(0) + 1;
-        rows[k].resize(column + 1, String::new());
-        rows[k][column] = cell;
+        rows[k][col + 1] = Cell::Signal {
+            value: value[i],
+            signal: marker(&kind[i], &cause[i]),
+        };
     }
-    for r in &mut rows {
-        r.resize(places.len() + 1, String::new());
-    }
-    let counts = summary
-        .column_by_name("special_cause_concern")
-        .expect("an spc column")
-        .as_primitive::<Int64Type>()
-        .values()
-        .to_vec();
-    let improvements = summary
-        .column_by_name("special_cause_improvement")
-        .expect("an spc column")
-        .as_primitive::<Int64Type>()
-        .values()
-        .to_vec();
-    let (mean, lpl, upl) = (
-        floats(summary, "mean"),
-        floats(summary, "lpl"),
-        floats(summary, "upl"),
+    let (s_mean, s_lpl, s_upl) = (s.f64("mean"), s.f64("lpl"), s.f64("upl"));
+    let (improvements, concerns) = (
+        s.f64("special_cause_improvement"),
+        s.f64("special_cause_concern"),
     );
-    let (variation, assurance) = (text(summary, "variation"), text(summary, "assurance"));
-    let summary_row = |label: &str, cell: &dyn Fn(usize) -> String| {
-        let mut r = vec![label.to_owned()];
-        r.extend((0..places.len()).map(cell));
+    let (variation, assurance) = (s.text("variation"), s.text("assurance"));
+    let summary_row = |label: &str, cell: &dyn Fn(usize) -> Cell| {
+        let mut r = vec![Cell::text(label)];
+        r.extend(
+            d.groups
+                .iter()
+                .map(|g| last_of(g).map_or_else(Cell::none, cell)),
+        );
         r
     };
-    rows.push(summary_row("mean", &|g| num(mean[g], 1)));
-    rows.push(summary_row("lower limit", &|g| num(lpl[g], 1)));
-    rows.push(summary_row("upper limit", &|g| num(upl[g], 1)));
-    rows.push(summary_row("improvements", &|g| {
-        improvements[g].to_string()
+    rows.push(summary_row("mean", &|k| Cell::num(s_mean[k], 1)));
+    rows.push(summary_row("lower limit", &|k| Cell::num(s_lpl[k], 1)));
+    rows.push(summary_row("upper limit", &|k| Cell::num(s_upl[k], 1)));
+    rows.push(summary_row("improvements", &|k| {
+        Cell::count(improvements[k])
     }));
-    rows.push(summary_row("concerns", &|g| counts[g].to_string()));
-    rows.push(summary_row("variation", &|g| variation[g].clone()));
-    rows.push(summary_row("assurance", &|g| assurance[g].clone()));
-    (header, rows)
+    rows.push(summary_row("concerns", &|k| Cell::count(concerns[k])));
+    rows.push(summary_row("variation", &|k| Cell::text(&variation[k])));
+    rows.push(summary_row("assurance", &|k| Cell::text(&assurance[k])));
+    let charts = d
+        .groups
+        .iter()
+        .map(|g| {
+            let idx: Vec<usize> = (0..group_of.len()).filter(|&i| group_of[i] == *g).collect();
+            let pick = |v: &[f64]| idx.iter().map(|&i| v[i]).collect::<Vec<f64>>();
+            let k = last_of(g);
+            let icon = |v: &[String]| k.map(|k| v[k].clone()).filter(|s| s != "null");
+            Chart::Spc(Spc {
+                title: g.clone(),
+                y_label: "bed days in the month".to_owned(),
+                dates: idx
+                    .iter()
+                    .map(|&i| dates[i][..7.min(dates[i].len())].to_owned())
+                    .collect(),
+                values: pick(&value),
+                kinds: idx.iter().map(|&i| PointKind::of(&kind[i])).collect(),
+                causes: idx.iter().map(|&i| cause[i].clone()).collect(),
+                mean: pick(&mean),
+                lpl: pick(&lpl),
+                upl: pick(&upl),
+                lpl2: pick(&lpl2),
+                upl2: pick(&upl2),
+                target: Some(0.0),
+                variation: icon(&variation),
+                assurance: icon(&assurance),
+            })
+        })
+        .collect();
+    (header, rows, charts)
 }
 
-/// " +X" for an improvement outside the limits, " -S" for a concern in a shift, "" for common
+/// "+X" for an improvement outside the limits, "-S" for a concern in a shift, "" for common
 /// cause.
 fn marker(point_type: &str, cause: &str) -> String {
     let sign = match point_type {
@@ -158,5 +187,5 @@ fn marker(point_type: &str, cause: &str) -> String {
     } else {
         "S"
     };
-    format!(" {sign}{rule}")
+    format!("{sign}{rule}")
 }

@@ -59,9 +59,10 @@ pub struct FunnelArgs {
     /// SR/SHMI: leave out (and count) units with 0 events instead of failing.
     #[arg(long)]
     exclude_zero_sr: bool,
-    /// Write the limits table for drawing instead of one row per unit.
-    #[arg(long)]
-    limits: bool,
+    /// Which table to write: `units` (one row per unit with its limits and flags) or `limits`
+    /// (the limits table for drawing the funnel).
+    #[arg(long, value_enum, default_value_t = Table::Units)]
+    table: Table,
     /// Column mapping ours=theirs, repeatable (e.g. numerator=deaths).
     #[arg(long = "column", value_name = "OURS=THEIRS")]
     columns: Vec<String>,
@@ -75,6 +76,15 @@ pub struct FunnelArgs {
     /// and the values and z-scores that would give them back suppressed with them.
     #[arg(long, value_name = "RULE")]
     publish: Option<Option<String>>,
+}
+
+/// Which table to write (`--table`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Table {
+    /// One row per unit: its value, limits, z-scores and outlier flags.
+    Units,
+    /// The limits table for drawing the funnel.
+    Limits,
 }
 
 /// The core's options from the arguments (flags switch the core's default off or on).
@@ -111,7 +121,7 @@ pub fn run(a: &FunnelArgs) -> Result<(), String> {
         .collect::<Result<_, _>>()?;
     let opts = options(a);
     let (input, source) = read_input(&a.input, &map, None)?;
-    let result = if a.limits {
+    let result = if a.table == Table::Limits {
         funnel::limits(&input, &opts)
     } else {
         funnel::assess(&input, &opts)

@@ -1,9 +1,10 @@
 //! `collabmetrics`: the command-line program.
 //!
-//! `collabmetrics demo` prints the statistics of the built-in (synthetic) demo collaborative;
-//! `collabmetrics oap`, `collabmetrics transition` and `collabmetrics funnel` compute the
-//! metrics from an analyst's own extracts (CSV or Parquet), and `collabmetrics spc` charts any
-//! measure's series.
+//! `collabmetrics demo` prints the collaborative report of the built-in (synthetic) demo
+//! collaborative (text, JSON, or one HTML page with charts); `collabmetrics report` makes the
+//! same report from an analyst's own extracts; `collabmetrics oap`, `collabmetrics
+//! transition` and `collabmetrics funnel` compute the metrics' tables from them (CSV or
+//! Parquet), and `collabmetrics spc` charts any measure's series.
 
 #![warn(missing_docs)]
 // No panic reachable from input: `unwrap`/`expect` are refused outside tests; each remaining
@@ -11,19 +12,23 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 mod args;
+mod collab;
 mod demo;
 mod demo_funnel;
 mod demo_spc;
 mod funnel_cmd;
+mod html;
 mod io;
 mod oap_cmd;
 mod publish;
 mod report;
+mod report_cmd;
 mod spc_cmd;
 mod transition_cmd;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use collabmetrics_demo::DemoOptions;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -39,11 +44,18 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Print the report for the built-in demo collaborative (synthetic data).
+    /// The collaborative report for the built-in demo collaborative (synthetic data): text,
+    /// JSON, or one self-contained HTML page with charts (--html FILE).
     Demo {
         /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+        /// Output file (default: standard output).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// Write the report as one HTML page to FILE (same as --format html --output FILE).
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["format", "output"])]
+        html: Option<PathBuf>,
         /// Confidence level of every interval, in (0, 1).
         #[arg(long, default_value_t = collabmetrics::stats::DEFAULT_CONFIDENCE)]
         confidence: f64,
@@ -58,13 +70,16 @@ enum Command {
         #[arg(long, value_name = "RULE")]
         publish: Option<Option<String>>,
     },
+    /// The collaborative report (OAP headline, rates, shares, flows, distance, transition,
+    /// SPC) on your own extracts: text, JSON, or one HTML page with charts (--html FILE).
+    Report(Box<report_cmd::ReportArgs>),
     /// OAP measures (OAP01–OAP11) for your own placements extract (CSV or Parquet).
     Oap(Box<oap_cmd::OapArgs>),
     /// Transition disengagement for 16–25s (cohorts T and B, T1–T9) from your own persons,
     /// referrals and care contacts extracts (CSV or Parquet).
     Transition(Box<transition_cmd::TransitionArgs>),
     /// XmR (SPC) charts with Making Data Count rules for your own monthly (or any) series
-    /// (CSV or Parquet): one row per point, or per series and segment with --summary.
+    /// (CSV or Parquet): one row per point, or per series and segment with --table summary.
     Spc(Box<spc_cmd::SpcArgs>),
     /// Funnel plots (PHE / Fingertips, FunnelPlotR, Spiegelhalter exact) of your own table of
     /// units (CSV or Parquet): one row per unit with limits and outlier flags, or the limits
@@ -72,12 +87,33 @@ enum Command {
     Funnel(Box<funnel_cmd::FunnelArgs>),
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum Format {
+/// How a report is written.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ReportFormat {
     /// Aligned text tables.
     Text,
-    /// One JSON document (the core's serde results).
+    /// One JSON document: every table's cells, numbers as numbers.
     Json,
+    /// One self-contained HTML page: tables, charts (inline SVG), methods and notes.
+    Html,
+}
+
+/// Writes `report` as `format` to `out` (standard output when `None`).
+fn write_report(
+    report: &report::Report,
+    format: ReportFormat,
+    out: Option<&Path>,
+) -> Result<(), String> {
+    let text = match format {
+        ReportFormat::Text => report.to_text(),
+        ReportFormat::Json => report.to_json() + "\n",
+        ReportFormat::Html => html::page(report),
+    };
+    match out {
+        Some(path) => std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display())),
+        // A reader that stops early (`| head`) ends the program quietly.
+        None => io::stdout(text.as_bytes()),
+    }
 }
 
 fn main() -> ExitCode {
@@ -101,6 +137,8 @@ fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Demo {
             format,
+            output,
+            html,
             confidence,
             seed,
             scale,
@@ -118,10 +156,14 @@ fn run(cli: Cli) -> Result<(), String> {
                 }
                 .map_err(|e| e.to_string())
             })
-            .and_then(|r| match format {
-                Format::Text => io::stdout(r.to_text().as_bytes()),
-                Format::Json => io::stdout(format!("{}\n", r.to_json()).as_bytes()),
+            .and_then(|r| match &html {
+                Some(path) => write_report(&r, ReportFormat::Html, Some(path)),
+                None => write_report(&r, format, output.as_deref()),
             }),
+        Command::Report(args) => report_cmd::run(&args).and_then(|r| {
+            let (format, out) = args.destination();
+            write_report(&r, format, out)
+        }),
         Command::Oap(args) => oap_cmd::run(&args),
         Command::Transition(args) => transition_cmd::run(&args),
         Command::Spc(args) => spc_cmd::run(&args),

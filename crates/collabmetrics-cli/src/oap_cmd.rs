@@ -58,6 +58,7 @@ pub struct OapArgs {
     /// Output file (default: standard output).
     #[arg(long, short)]
     output: Option<PathBuf>,
+    /// Output format of the table.
     #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
     format: TableFormat,
     /// Write the table as it may be published, under RULE (nhs_mhsds when the flag is alone;

@@ -3,7 +3,7 @@
 //! (null in JSON); the log of what changed is never written with the table.
 
 use crate::demo::DemoArgs;
-use crate::report::{Report, Section};
+use crate::report::{Cell, Report, Section};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int64Type};
 use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
@@ -107,8 +107,7 @@ pub fn demo_report(args: &DemoArgs, rule: Rule) -> Result<Report> {
     let data = demo::try_generate(&opts)?;
     let end = opts.data_end();
     let start = oap::month_start(month_of(end) - 11);
-    let batch_input =
-        |b: &RecordBatch| Input::new(b.schema(), std::slice::from_ref(b), ColumnMap::new());
+    let batch_input = crate::demo::input;
     let mut sections = Vec::new();
 
     // OAPs by place over rolling quarters, with rates per million and shares of admissions.
@@ -125,6 +124,7 @@ pub fn demo_report(args: &DemoArgs, rule: Rule) -> Result<Report> {
         Some(&batch_input(&data.admissions)?),
     )?;
     sections.push(section(
+        "published-oap",
         "Inappropriate out-of-area placements by place, rolling 3 months (published)",
         &oaps,
         rule,
@@ -146,6 +146,7 @@ pub fn demo_report(args: &DemoArgs, rule: Rule) -> Result<Report> {
     o.data_cutoff = Some(end);
     let two_way = oap::measures(&batch_input(&data.placements)?, &o, None, None)?;
     sections.push(section(
+        "published-oap-ethnicity",
         "Placements started in the last month by place and ethnicity, with totals (published)",
         &two_way,
         rule,
@@ -162,6 +163,7 @@ pub fn demo_report(args: &DemoArgs, rule: Rule) -> Result<Report> {
     d.options.confidence = args.confidence;
     let km = distance::distance_summary_table(&batch_input(&with_km)?, &d)?;
     sections.push(section(
+        "published-distance",
         "Travel distance of placements by place, whole period (published)",
         &km,
         rule,
@@ -184,6 +186,7 @@ pub fn demo_report(args: &DemoArgs, rule: Rule) -> Result<Report> {
     t.by = Some(vec!["place".into()]);
     let summary = transition::summary(&tables, &t)?;
     sections.push(section(
+        "published-transition",
         "Transition metrics by place (published)",
         &summary,
         rule,
@@ -204,13 +207,20 @@ pub fn demo_report(args: &DemoArgs, rule: Rule) -> Result<Report> {
             "SYNTHETIC DATA (seed {}, scale {}). Every count is controlled: below the rule's threshold shown *, the others rounded to its base; totals from unrounded parts; rates and percentages from unrounded counts, suppressed with their counts.",
             opts.seed, opts.scale
         ),
+        synthetic: true,
         sections,
         tables: Default::default(),
     })
 }
 
 /// One published table as a report section showing `columns` (those the table has).
-fn section(title: &str, result: &TableResult, rule: Rule, columns: &[&str]) -> Result<Section> {
+fn section(
+    id: &str,
+    title: &str,
+    result: &TableResult,
+    rule: Rule,
+    columns: &[&str],
+) -> Result<Section> {
     let (published, log) = publish(result, rule)?;
     let table = &published.table;
     let roles = Roles::of(&table.schema())?.unwrap_or_default();
@@ -241,25 +251,30 @@ fn section(title: &str, result: &TableResult, rule: Rule, columns: &[&str]) -> R
                 .iter()
                 .map(|&c| {
                     let Some(col) = table.column_by_name(c) else {
-                        return String::new();
+                        return Cell::none();
                     };
                     match (
                         hidden.contains(&(r, c)),
                         cell(col.as_ref(), r),
                         a_float(col.as_ref(), r),
                     ) {
-                        (true, _, _) => "*".to_owned(),
+                        (true, _, _) => Cell::text("*"),
                         // A null key is a margin; another null, a value that does not apply.
-                        (false, None, _) if keys.contains(c) => "Total".to_owned(),
-                        (false, None, _) => "-".to_owned(),
-                        (false, Some(_), Some(v)) if v.fract() != 0.0 => format!("{v:.2}"),
-                        (false, Some(s), _) => s,
+                        (false, None, _) if keys.contains(c) => Cell::text("Total"),
+                        (false, None, _) => Cell::none(),
+                        (false, Some(_), Some(v)) if v.fract() != 0.0 => Cell::num(v, 2),
+                        (false, Some(_), Some(v)) => Cell::count(v),
+                        (false, Some(s), _) => match s.parse::<i64>() {
+                            Ok(n) if col.data_type() == &DataType::Int64 => Cell::Count(Some(n)),
+                            _ => Cell::text(s),
+                        },
                     }
                 })
                 .collect()
         })
         .collect();
     Ok(Section::new(
+        id,
         title,
         &format!(
             "Counts ({}) under {rule}; derived values from unrounded counts. * suppressed, - not applicable.",

@@ -70,15 +70,25 @@ pub struct SpcArgs {
     /// A column of trajectory values to carry into the result.
     #[arg(long)]
     trajectory: Option<String>,
-    /// One row per series and segment (counts, limits, variation and assurance icons)
-    /// instead of one row per point.
-    #[arg(long)]
-    summary: bool,
+    /// Which table to write: `points` (one row per point) or `summary` (one row per series
+    /// and segment: counts, limits, variation and assurance icons).
+    #[arg(long, value_enum, default_value_t = Table::Points)]
+    table: Table,
     /// Output file (default: standard output).
     #[arg(long, short)]
     output: Option<PathBuf>,
+    /// Output format of the table.
     #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
     format: TableFormat,
+}
+
+/// Which table to write (`--table`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Table {
+    /// One row per point.
+    Points,
+    /// One row per series and segment.
+    Summary,
 }
 
 fn date(arg: &str, value: &str) -> Result<i32, String> {
@@ -165,7 +175,7 @@ pub fn run(a: &SpcArgs) -> Result<(), String> {
         .with("value", &a.value)
         .with("date", &a.date);
     let (input, source) = read_input(&a.input, &map, None)?;
-    let result = if a.summary {
+    let result = if a.table == Table::Summary {
         spc::summary(&input, &opts)
     } else {
         spc::xmr(&input, &opts)

@@ -6,9 +6,10 @@ use collabmetrics::table::{parse_date, ColumnMap, TableResult};
 use collabmetrics::transition::{self, Tables, TransitionOptions};
 use std::path::PathBuf;
 
-/// Which table to write.
+/// Which table to write (`--table`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Output {
+#[value(rename_all = "snake_case")]
+pub enum Table {
     /// Every metric (T1–T9, cohort B's classes and rates) per breakdown group.
     Summary,
     /// Cohort T, one row per member (person and episode).
@@ -67,13 +68,14 @@ pub struct TransitionArgs {
     #[arg(long = "column", value_name = "OURS=THEIRS")]
     columns: Vec<String>,
     /// Which table to write.
-    #[arg(long, value_enum, default_value_t = Output::Summary)]
-    output: Output,
+    #[arg(long, value_enum, default_value_t = Table::Summary)]
+    table: Table,
+    /// Output format of the table.
     #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
     format: TableFormat,
     /// Output file (default: standard output).
-    #[arg(long)]
-    out: Option<PathBuf>,
+    #[arg(long, short)]
+    output: Option<PathBuf>,
     /// Write the table as it may be published (summary and curve only), under RULE (nhs_mhsds
     /// when the flag is alone; nhs_hes, none, or "custom(k=5, suppress_zero=false, base=1)").
     #[arg(long, value_name = "RULE")]
@@ -152,11 +154,11 @@ pub fn run(a: &TransitionArgs) -> Result<(), String> {
         care_plans: care_plans.as_ref(),
     };
     let e = |e: collabmetrics::Error| describe(&e, &sources);
-    let result = match a.output {
-        Output::Summary => transition::summary(&tables, &opts).map_err(e)?,
-        Output::Transfers => transition::transfers(&tables, &opts).map_err(e)?,
-        Output::AgeingOut => transition::ageing_out(&tables, &opts).map_err(e)?,
-        Output::Curve => {
+    let result = match a.table {
+        Table::Summary => transition::summary(&tables, &opts).map_err(e)?,
+        Table::Transfers => transition::transfers(&tables, &opts).map_err(e)?,
+        Table::AgeingOut => transition::ageing_out(&tables, &opts).map_err(e)?,
+        Table::Curve => {
             let r = transition::analyse(&tables, &opts).map_err(e)?;
             TableResult {
                 table: r.curve,
@@ -164,7 +166,7 @@ pub fn run(a: &TransitionArgs) -> Result<(), String> {
             }
         }
     };
-    crate::publish::write(result, &a.publish, a.format, a.out.as_deref())
+    crate::publish::write(result, &a.publish, a.format, a.output.as_deref())
 }
 
 #[cfg(test)]

@@ -85,7 +85,8 @@ fn csv_in_json_out_reproduces_funnelplotr() {
         "deaths",
         "--denominator",
         "expected",
-        "--limits",
+        "--table",
+        "limits",
     ]);
     assert!(ok, "{err}");
     assert!(

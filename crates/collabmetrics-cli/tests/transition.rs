@@ -124,7 +124,7 @@ fn csv_extracts_give_the_library_summary() {
     let analysis = transition::analyse(&tables, &opts).unwrap();
     for (output, table) in [
         ("transfers", &analysis.transfers),
-        ("ageing-out", &analysis.ageing_out),
+        ("ageing_out", &analysis.ageing_out),
         ("curve", &analysis.curve),
     ] {
         let (ok, out, err) = run(&[
@@ -139,7 +139,7 @@ fn csv_extracts_give_the_library_summary() {
             &plans,
             "--data-end",
             &end,
-            "--output",
+            "--table",
             output,
         ]);
         assert!(ok, "{err}");
@@ -174,7 +174,7 @@ fn options_reach_the_library() {
         "0.9",
         "--format",
         "json",
-        "--out",
+        "--output",
         out_path.to_str().unwrap(),
     ]);
     assert!(ok, "{err}");
@@ -266,7 +266,7 @@ fn parquet_extracts_with_their_own_column_names() {
         "received_date=ReferralRequestReceivedDate",
         "--column",
         "contacts.person_id=PatId",
-        "--output",
+        "--table",
         "transfers",
         "--format",
         "json",

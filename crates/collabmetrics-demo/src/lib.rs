@@ -202,8 +202,15 @@ pub fn try_generate(opts: &DemoOptions) -> Result<DemoTables> {
         data_end,
     );
     let (admissions, placements) = stays.tables(&areas, &units, opts.start, seed);
-    let young = young::Young::generate(
+    let mut young = young::Young::generate(
         &mut rng::Rng::new(seed, 3),
+        &areas,
+        opts.scale,
+        opts.start,
+        data_end,
+    );
+    young.add_late(
+        &mut rng::Rng::new(seed, 5),
         &areas,
         opts.scale,
         opts.start,

@@ -8,7 +8,9 @@
 //! (an adult crisis contact or a new adult referral within a year of discharge), and a few
 //! left CYPMHS long before 18 (not in the cohort). People whose 18th birthday is in the last
 //! year of the data have insufficient follow-up. Paths are assigned by a low-discrepancy
-//! sequence, so each appears in its share even in a few hundred people.
+//! sequence, so each appears in its share even in a few hundred people. Late adult referrals
+//! (ages 20–25, from an extended CYPMHS service running to 25) come from a stream of their own
+//! and are added after everyone else, so cohort T spans all its age bands.
 //!
 //! Care plans (metric T9) are drawn afterwards from their own random stream, so adding them
 //! left the persons, referrals and contacts of a seed unchanged: a CYP transition plan (type
@@ -39,6 +41,9 @@ enum Path {
     Died,
     /// Left CYPMHS more than a year before 18: outside cohort B.
     Earlier,
+    /// Referred to adult services at 20–25 from an extended (0–25) CYPMHS service: the late
+    /// referrals of cohort T's oldest band (drawn after the others, see [`Young::add_late`]).
+    Late,
 }
 
 const PATHS: [(Path, f64); 9] = [
@@ -54,6 +59,8 @@ const PATHS: [(Path, f64); 9] = [
 ];
 /// Share of discharged people (planned, disengaged, other) who fall through the gap.
 const GAP: f64 = 0.3;
+/// Late adult referrals (ages 20–25) per year of data at scale 1.
+const LATE_PER_YEAR: f64 = 20.0;
 
 /// CYPMHS and adult team types (MHSDS SERVICE OR TEAM TYPE) and crisis teams, whose
 /// contacts are not engagement.
@@ -174,6 +181,48 @@ impl Young {
         p.follow(path);
     }
 
+    /// Adds the late adult referrals: young people aged 20–25 on an adult referral received
+    /// during the data, still in an extended CYPMHS service (one running to 25) when referred,
+    /// so cohort T spans its whole age range. Drawn from `rng` (a stream of their own) after
+    /// everyone else, so the other people, referrals and contacts of a seed stay the same.
+    pub fn add_late(
+        &mut self,
+        rng: &mut Rng,
+        areas: &Areas,
+        scale: f64,
+        start: i32,
+        data_end: i32,
+    ) {
+        let years = f64::from(data_end - start + 1) / 365.25;
+        let n = (LATE_PER_YEAR * scale * years).round().max(3.0) as usize;
+        let area_weights = cumulative(
+            (0..areas.len())
+                .map(|i| areas.population[i] as f64 * (-0.06 * f64::from(areas.imd[i] - 1)).exp()),
+        );
+        for _ in 0..n {
+            // The adult referral: in the data, early enough for most to have 90 days' follow-up.
+            let t0 = rng.int(start, data_end - 1);
+            let age = rng.int(20, 25);
+            // Aged `age` on t0: the birthday `age` years back, then up to a year earlier.
+            let birth = birthday(t0, -age) - rng.int(0, 364);
+            self.birth.push(birth);
+            self.death.push(None);
+            self.sex.push(rng.choice(&SEX_WEIGHT) as u8);
+            self.eth.push(rng.choice(&ETHNICITY_WEIGHT) as u8);
+            self.area.push(rng.pick(&area_weights) as u32);
+            self.path.push(Path::Late);
+            let mut p = Person {
+                rng,
+                ev: &mut self.ev,
+                id: (self.birth.len() - 1) as u32,
+                b: birthday(birth, 18),
+                data_end,
+                death: None,
+            };
+            p.late(t0);
+        }
+    }
+
     pub fn persons_table(&self, areas: &Areas, seed: u64) -> RecordBatch {
         let n = self.birth.len();
         let mut c = Columns::default();
@@ -290,6 +339,7 @@ impl Young {
                 Path::Retained => 0.4,
                 Path::Planned => 0.25,
                 Path::Disengaged | Path::Other | Path::Died => 0.1,
+                Path::Late => 0.3,
                 Path::Earlier => 0.0,
             };
             if rng.chance(share) {
@@ -341,6 +391,27 @@ impl Person<'_> {
                 self.cyp(end, None, false);
             }
             Path::Earlier => self.earlier(),
+            // Drawn by `late` from their adult referral date instead.
+            Path::Late => {}
+        }
+    }
+
+    /// A late transfer on `t0`: an extended CYPMHS referral open (with attended contacts) on
+    /// t0 and closed within three months of it, and the adult referral, engaged or not.
+    fn late(&mut self, t0: i32) {
+        let received = t0 - self.rng.int(200, 1400);
+        let cyp_end = t0 + self.rng.int(0, 90);
+        let team = CYP_TEAMS[self.rng.choice(&CYP_TEAM_WEIGHT)];
+        let closure = ["04", "02", "01"][self.rng.choice(&[6.0, 3.0, 1.0])];
+        if let Some(r) = self.referral(false, team, received, Some(cyp_end), None, Some(closure)) {
+            let first = received + self.rng.int(5, 30);
+            self.stream(r, first, cyp_end, 18.0, i32::MAX, Some(t0));
+        }
+        let team = ADULT_TEAMS[self.rng.choice(&ADULT_TEAM_WEIGHT)];
+        if self.rng.chance(0.65) {
+            self.engaged_adult(t0, team);
+        } else {
+            self.unengaged_adult(t0, team);
         }
     }
 

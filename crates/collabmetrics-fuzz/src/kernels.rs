@@ -476,8 +476,11 @@ fn grouped(u: &mut Unstructured) -> Result<()> {
                     check::number(v, "sii", false);
                 }
                 for l in &r.limits {
-                    for v in [l.sii_lower, l.sii_upper, l.rii_lower, l.rii_upper] {
+                    for v in [l.sii_lower, l.sii_upper] {
                         check::number(v, "sii limit", false);
+                    }
+                    for v in [l.rii_lower, l.rii_upper].into_iter().flatten() {
+                        check::number(v, "rii limit", false);
                     }
                     for v in [l.rii_mean_lower, l.rii_mean_upper].into_iter().flatten() {
                         check::number(v, "rii_mean limit", false);

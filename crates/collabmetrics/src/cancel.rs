@@ -15,6 +15,13 @@
 //! parallel loops carry it to their worker threads ([`current`] + [`scope`]), so concurrent
 //! calls on other threads are not affected.
 //!
+//! The same token carries the computation's progress the other way: the long loops
+//! (simulations, bootstraps, the transition cohorts, batches of SII tables) report the work
+//! done through a [`Progress`], and the caller reads [`Token::fraction`] (the Python binding
+//! does, while it polls for signals, to drive a progress bar). Only the outermost loop of a call
+//! reports: a loop nested in one that already reports (the simulation of each table of a
+//! batch) stays silent, so the fraction only grows.
+//!
 //! ```
 //! use collabmetrics::cancel::{self, Token};
 //! use collabmetrics::ErrorKind;
@@ -27,7 +34,7 @@
 
 use crate::error::{Error, Result};
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
@@ -42,6 +49,16 @@ struct Inner {
     cancelled: AtomicBool,
     /// An outside flag read on every check (the C interface's `cancel` pointer).
     external: Option<ExternalFlag>,
+    /// The work done, reported by the outermost long loop (see [`Progress`]).
+    progress: Counts,
+}
+
+/// Units of work done of a total, and whether a loop has claimed them.
+#[derive(Default)]
+struct Counts {
+    claimed: AtomicBool,
+    done: AtomicU64,
+    total: AtomicU64,
 }
 
 /// A pointer to a caller's `int`, non-zero to cancel.
@@ -78,6 +95,7 @@ impl Token {
             inner: Arc::new(Inner {
                 cancelled: AtomicBool::new(false),
                 external,
+                progress: Counts::default(),
             }),
         }
     }
@@ -85,6 +103,14 @@ impl Token {
     /// Cancels the computation holding this token (from any thread).
     pub fn cancel(&self) {
         self.inner.cancelled.store(true, Ordering::Relaxed);
+    }
+
+    /// The share of the work done, from 0 to 1, while a long loop of the computation reports
+    /// it (see [`Progress`]); `None` when none does (yet).
+    pub fn fraction(&self) -> Option<f64> {
+        let p = &self.inner.progress;
+        let total = p.total.load(Ordering::Relaxed);
+        (total > 0).then(|| (p.done.load(Ordering::Relaxed) as f64 / total as f64).min(1.0))
     }
 
     /// True once cancelled.
@@ -183,6 +209,77 @@ pub fn check() -> Result<()> {
         Err(self::cancelled())
     } else {
         Ok(())
+    }
+}
+
+/// A long loop's report of the work it has done, through the token of the thread that started
+/// it: [`Progress::start`] claims the token's progress for a number of units of work (unless an
+/// enclosing loop already reports), [`Progress::advance`] counts units done from any thread
+/// (clones share the count), and [`Token::fraction`] reads the share done. Without a token, or
+/// nested in a loop that reports, a `Progress` does nothing.
+///
+/// ```
+/// use collabmetrics::cancel::{self, Progress, Token};
+/// let token = Token::new();
+/// cancel::scope(&token, || {
+///     let p = Progress::start(4);
+///     p.advance(1);
+///     assert!(!Progress::start(10).is_reporting()); // nested: silent
+///     p.advance(1);
+/// });
+/// assert_eq!(token.fraction(), Some(0.5));
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Progress {
+    claim: Option<Arc<Claim>>,
+}
+
+/// A token's progress claimed by one loop; released when the last clone is dropped, so a later
+/// call with the same token can report again.
+#[derive(Debug)]
+struct Claim(Token);
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        self.0
+            .inner
+            .progress
+            .claimed
+            .store(false, Ordering::Release);
+    }
+}
+
+impl Progress {
+    /// Claims this thread's token's progress for `total` units of work, done from 0.
+    pub fn start(total: u64) -> Progress {
+        let claim = current().filter(|t| {
+            total > 0
+                && t.inner
+                    .progress
+                    .claimed
+                    .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+                    .is_ok()
+        });
+        if let Some(t) = &claim {
+            t.inner.progress.done.store(0, Ordering::Relaxed);
+            t.inner.progress.total.store(total, Ordering::Relaxed);
+        }
+        Progress {
+            claim: claim.map(|t| Arc::new(Claim(t))),
+        }
+    }
+
+    /// Counts `units` more done.
+    #[inline]
+    pub fn advance(&self, units: u64) {
+        if let Some(c) = &self.claim {
+            c.0.inner.progress.done.fetch_add(units, Ordering::Relaxed);
+        }
+    }
+
+    /// True when this loop reports (it claimed the token's progress).
+    pub fn is_reporting(&self) -> bool {
+        self.claim.is_some()
     }
 }
 

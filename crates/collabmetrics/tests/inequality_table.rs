@@ -292,6 +292,8 @@ fn diagnostics_count_missing_populations_and_standard_errors() {
     let r = measures_table(&input(batch(Some(1300.0))), &o).unwrap();
     assert_eq!(r.diagnostics.count("no_standard_error"), 10);
     assert!(r.table.column_by_name("lower").unwrap().is_null(0));
+    // And per result row: the SII of both areas has no interval, which a reader is told.
+    assert_eq!(r.diagnostics.count("no_interval"), 2);
     // Seven places, one without a population (14%): tolerated with a setting average, and
     // counted at its row.
     let pops: Vec<Option<f64>> = (0..7)
@@ -333,4 +335,92 @@ fn diagnostics_count_missing_populations_and_standard_errors() {
         .find(|e| e.reason == "missing_population")
         .unwrap();
     assert_eq!((d.count, d.first_row), (1, Some(4)));
+}
+
+#[test]
+fn an_rii_interval_is_never_below_zero() {
+    // Values rising from near 0 at the most deprived end with wide limits: simulated lines
+    // reach 0 at rank 0, where the RII divides, so its interval is undefined: null, counted.
+    let b = RecordBatch::try_from_iter(vec![
+        (
+            "imd_decile",
+            Arc::new(Int64Array::from(vec![1i64, 2, 3, 4, 5])) as ArrayRef,
+        ),
+        (
+            "rate",
+            Arc::new(Float64Array::from(vec![0.2, 1.0, 2.0, 3.0, 4.0])) as ArrayRef,
+        ),
+        (
+            "rate_se",
+            Arc::new(Float64Array::from(vec![1.0; 5])) as ArrayRef,
+        ),
+        (
+            "pop",
+            Arc::new(Float64Array::from(vec![100.0; 5])) as ArrayRef,
+        ),
+    ])
+    .unwrap();
+    let mut o = options();
+    o.by = vec![];
+    o.measures = Some(vec![Measure::Sii, Measure::Rii]);
+    let r = measures_table(&input(b), &o).unwrap();
+    let lower = r.table.column_by_name("lower").unwrap();
+    let lower = lower.as_primitive::<Float64Type>();
+    assert!(lower.is_valid(0), "the SII keeps its interval");
+    assert!(lower.is_null(1), "no RII interval: {:?}", lower.value(1));
+    assert_eq!(r.diagnostics.count("rii_interval_undefined"), 1);
+    // The same values far from 0 keep PHE's simulated RII interval, above 0.
+    let b = RecordBatch::try_from_iter(vec![
+        (
+            "imd_decile",
+            Arc::new(Int64Array::from(vec![1i64, 2, 3, 4, 5])) as ArrayRef,
+        ),
+        (
+            "rate",
+            Arc::new(Float64Array::from(vec![20.2, 21.0, 22.0, 23.0, 24.0])) as ArrayRef,
+        ),
+        (
+            "rate_se",
+            Arc::new(Float64Array::from(vec![1.0; 5])) as ArrayRef,
+        ),
+        (
+            "pop",
+            Arc::new(Float64Array::from(vec![100.0; 5])) as ArrayRef,
+        ),
+    ])
+    .unwrap();
+    let r = measures_table(&input(b), &o).unwrap();
+    let lower = r.table.column_by_name("lower").unwrap();
+    let lower = lower.as_primitive::<Float64Type>();
+    assert!(lower.is_valid(1) && lower.value(1) > 0.0);
+    assert_eq!(r.diagnostics.count("rii_interval_undefined"), 0);
+}
+
+#[test]
+fn when_every_group_fails_the_first_is_named_every_time() {
+    // Both areas lack decile 3's population; the by-groups run in parallel, and the error
+    // must name area A however the threads were scheduled.
+    let b = batch(None);
+    let pop: Float64Array = b
+        .column_by_name("pop")
+        .unwrap()
+        .as_primitive::<Float64Type>()
+        .iter()
+        .enumerate()
+        .map(|(i, p)| if i == 2 { None } else { p })
+        .collect();
+    let both =
+        RecordBatch::try_from_iter(b.schema().fields().iter().zip(b.columns()).map(|(f, c)| {
+            let c = if f.name() == "pop" {
+                Arc::new(pop.clone()) as ArrayRef
+            } else {
+                c.clone()
+            };
+            (f.name().clone(), c)
+        }))
+        .unwrap();
+    for _ in 0..20 {
+        let e = measures_table(&input(both.clone()), &options()).unwrap_err();
+        assert!(e.group().is_some_and(|g| g.contains("area=A")), "{e}");
+    }
 }

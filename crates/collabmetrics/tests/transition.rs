@@ -1030,3 +1030,60 @@ fn identifiers_of_any_integer_type_join_alike_and_uint64_beyond_i64_is_an_error(
         "{e}"
     );
 }
+
+/// The groups of one metric's breakdown, with their confidence.
+fn groups_of(s: &RecordBatch, metric: &str, breakdown: &str) -> Vec<(String, Option<f64>)> {
+    let m = s.column_by_name("metric").unwrap().as_string::<i32>();
+    let b = s.column_by_name("breakdown").unwrap().as_string::<i32>();
+    let g = s.column_by_name("group").unwrap().as_string::<i32>();
+    let c = s
+        .column_by_name("confidence")
+        .unwrap()
+        .as_primitive::<Float64Type>();
+    (0..s.num_rows())
+        .filter(|&i| m.value(i) == metric && b.value(i) == breakdown)
+        .map(|i| (g.value(i).to_owned(), c.is_valid(i).then(|| c.value(i))))
+        .collect()
+}
+
+#[test]
+fn the_other_age_band_appears_only_when_someone_is_in_it() {
+    let w = cohort_t();
+    let s = w.call(&opts(), summary).unwrap().table;
+    let bands: Vec<String> = groups_of(&s, "T1_disengaged_90d", "age_band")
+        .into_iter()
+        .map(|g| g.0)
+        .collect();
+    assert_eq!(bands, ["16-17", "18-19", "20-25"]);
+    // With cohort T widened to 26, "age26" is in it, and in the band "other".
+    let mut wide = opts();
+    wide.max_age = 26;
+    let s = w.call(&wide, summary).unwrap().table;
+    let bands: Vec<String> = groups_of(&s, "T1_disengaged_90d", "age_band")
+        .into_iter()
+        .map(|g| g.0)
+        .collect();
+    assert_eq!(bands, ["16-17", "18-19", "20-25", "other"]);
+}
+
+#[test]
+fn t7_quartiles_have_no_confidence_level() {
+    let w = cohort_t();
+    let mut o = opts();
+    o.confidence = 0.9;
+    let s = w.call(&o, summary).unwrap().table;
+    assert!(s
+        .schema()
+        .field_with_name("confidence")
+        .unwrap()
+        .is_nullable());
+    for (_, c) in groups_of(&s, "T7_continuity_gap_days", "all") {
+        assert_eq!(
+            c, None,
+            "T7's lower and upper are quartiles, not an interval"
+        );
+    }
+    for (_, c) in groups_of(&s, "T1_disengaged_90d", "all") {
+        assert_eq!(c, Some(0.9));
+    }
+}

@@ -255,10 +255,12 @@ pub fn bootstrap(
     let value = measure.compute(values, weights)?;
     let n = values.len();
     let token = crate::cancel::current();
+    let progress = crate::cancel::Progress::start(opts.reps as u64);
     let mut sims = (0..opts.reps)
         .into_par_iter()
         .map(|r| {
             crate::cancel::scope_opt(token.as_ref(), crate::cancel::check)?;
+            progress.advance(1);
             let mut rng = Rng::new(opts.seed, r as u64);
             let mut v = Vec::with_capacity(n);
             let mut w = Vec::with_capacity(if weights.is_some() { n } else { 0 });

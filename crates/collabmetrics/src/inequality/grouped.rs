@@ -171,6 +171,21 @@ pub(crate) fn shares(groups: &[&Subgroup]) -> Vec<f64> {
         .collect()
 }
 
+/// The ridit (relative rank) of each group, groups in order (most disadvantaged first), from
+/// their populations: the mid-point of the group's share of the cumulative population,
+/// X_j = Σ_{k<j} p_k + p_j / 2 with p_j = population_j / Σ population. The x of every
+/// group in the slope index regression (and of its chart).
+///
+/// ```
+/// let x = collabmetrics::inequality::grouped::population_ridits(&[1.0, 1.0, 2.0]);
+/// assert_eq!(x, vec![0.125, 0.375, 0.75]);
+/// ```
+pub fn population_ridits(populations: &[f64]) -> Vec<f64> {
+    let total: f64 = populations.iter().sum();
+    let p: Vec<f64> = populations.iter().map(|v| v / total).collect();
+    ridits(&p)
+}
+
 /// Ridits X_j = Σ_{k<j} p_k + p_j / 2 of shares in order.
 pub(crate) fn ridits(shares: &[f64]) -> Vec<f64> {
     let mut cum = 0.0;

@@ -95,10 +95,14 @@ pub struct SiiLimits {
     pub sii_lower: f64,
     /// Upper limit of the SII.
     pub sii_upper: f64,
-    /// Lower limit of the RII.
-    pub rii_lower: f64,
-    /// Upper limit of the RII.
-    pub rii_upper: f64,
+    /// Lower limit of the RII; `None` when the ratio has no interval: a simulated fitted line
+    /// reaches 0 at the end the RII divides by (the ratios then run to infinity and their
+    /// order means nothing), or the lower limit would be 0 or below (the fitted line crosses 0
+    /// in more than the tail of the replicates; `transform` avoids both for rates and
+    /// proportions).
+    pub rii_lower: Option<f64>,
+    /// Upper limit of the RII (`None` as `rii_lower`).
+    pub rii_upper: Option<f64>,
     /// Limits of `rii_mean`, when [`SiiOptions::rii_mean_interval`] asked for them.
     #[serde(default)]
     pub rii_mean_lower: Option<f64>,
@@ -207,10 +211,16 @@ pub fn sii(groups: &[Subgroup], opts: &SiiOptions) -> Result<SiiResult> {
 /// draws from stream i of the seed, so the results do not depend on the number of threads.
 pub fn sii_batch(tables: &[Vec<Subgroup>], opts: &SiiOptions) -> Vec<Result<SiiResult>> {
     let token = crate::cancel::current();
+    // Progress by table (each table's own simulation then stays silent).
+    let progress = crate::cancel::Progress::start(tables.len() as u64);
     tables
         .par_iter()
         .enumerate()
-        .map(|(i, t)| crate::cancel::scope_opt(token.as_ref(), || sii_stream(t, opts, i as u64)))
+        .map(|(i, t)| {
+            let r = crate::cancel::scope_opt(token.as_ref(), || sii_stream(t, opts, i as u64));
+            progress.advance(1);
+            r
+        })
         .collect()
 }
 
@@ -283,9 +293,17 @@ pub(crate) fn sii_stream(groups: &[Subgroup], opts: &SiiOptions, stream: u64) ->
     let mut riis = vec![0.0; if opts.transform { 0 } else { n }];
     let mut rms = vec![0.0; if opts.rii_mean_interval { n } else { 0 }];
     let mut draw = vec![0.0; g.len()];
+    // Whether every replicate's fitted line is above 0 at the end the RII divides by, so the
+    // replicates' ratios are finite and ordered.
+    let mut rii_defined = true;
     let mut tick = crate::cancel::Ticker::new(1024);
+    let progress = crate::cancel::Progress::start(n as u64);
     for r in 0..n {
         tick.tick()?;
+        if r % 1024 == 1023 || r + 1 == n {
+            // Blocks of 1024 replicates, then the remainder.
+            progress.advance(r as u64 % 1024 + 1);
+        }
         for j in 0..g.len() {
             let d = t[j] + se[j] * rng.ziggurat_normal();
             draw[j] = if opts.transform { d } else { vt.back(d) };
@@ -308,6 +326,7 @@ pub(crate) fn sii_stream(groups: &[Subgroup], opts: &SiiOptions, stream: u64) ->
         } else {
             let a = dot(&c0, &draw);
             sims[r] = m * b;
+            rii_defined &= if m < 0.0 { a + b > 0.0 } else { a > 0.0 };
             riis[r] = if m < 0.0 { a / (a + b) } else { (a + b) / a };
         }
     }
@@ -318,9 +337,11 @@ pub(crate) fn sii_stream(groups: &[Subgroup], opts: &SiiOptions, stream: u64) ->
         let (lo, hi) = phe_positions(n, c);
         let (b_lo, b_hi) = (select(&mut sims, lo), select(&mut sims, hi));
         // (SII lower, SII upper, RII lower, RII upper)
+        let mut defined = rii_defined;
         let (sii_lower, sii_upper, rii_lower, rii_upper) = if opts.transform {
             let at = |b: f64| (vt.back(mid - b / 2.0), vt.back(mid + b / 2.0));
             let ((l0, l1), (h0, h1)) = (at(b_lo), at(b_hi));
+            defined &= [l0, l1, h0, h1].iter().all(|&v| v > 0.0);
             if m < 0.0 {
                 (m * (h1 - h0), m * (l1 - l0), h0 / h1, l0 / l1)
             } else {
@@ -329,13 +350,15 @@ pub(crate) fn sii_stream(groups: &[Subgroup], opts: &SiiOptions, stream: u64) ->
         } else {
             (b_lo, b_hi, select(&mut riis, lo), select(&mut riis, hi))
         };
+        // No interval when the replicates' ratios are undefined or reach 0 or below.
+        let rii_interval = defined && rii_lower > 0.0 && rii_upper.is_finite();
         let rii_mean = |rms: &mut [f64], k: usize| opts.rii_mean_interval.then(|| select(rms, k));
         let lim = SiiLimits {
             confidence: c,
             sii_lower,
             sii_upper,
-            rii_lower,
-            rii_upper,
+            rii_lower: rii_interval.then_some(rii_lower),
+            rii_upper: rii_interval.then_some(rii_upper),
             rii_mean_lower: rii_mean(&mut rms, lo),
             rii_mean_upper: rii_mean(&mut rms, hi),
         };
@@ -358,9 +381,9 @@ fn finite_result(out: SiiResult) -> Result<SiiResult> {
         parts.extend([
             ("SII's lower limit", l.sii_lower),
             ("SII's upper limit", l.sii_upper),
-            ("RII's lower limit", l.rii_lower),
-            ("RII's upper limit", l.rii_upper),
         ]);
+        parts.extend(l.rii_lower.map(|v| ("RII's lower limit", v)));
+        parts.extend(l.rii_upper.map(|v| ("RII's upper limit", v)));
         parts.extend(l.rii_mean_lower.map(|v| ("RII_MEAN's lower limit", v)));
         parts.extend(l.rii_mean_upper.map(|v| ("RII_MEAN's upper limit", v)));
     }

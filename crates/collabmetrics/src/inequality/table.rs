@@ -207,13 +207,17 @@ pub fn measures_table(input: &Input, opts: &MeasuresTableOptions) -> Result<Tabl
             );
         }
     }
+    // By-groups with a subgroup lacking a standard error (and limits): their measures that
+    // need one get no interval, which the diagnostics say per row and per measure.
+    let mut unsure = vec![false; groups.len()];
     if opts.counts.is_none() {
         for i in 0..n {
             let has_lim = some(&lower, i).is_some() && some(&upper, i).is_some();
             if some(&se, i).is_none() && !has_lim {
+                unsure[groups.codes[i] as usize] = true;
                 diagnostics.record(
                     "no_standard_error",
-                    "measures of its by-group that need one have no interval",
+                    "no standard error or limits: measures of its by-group that need one have no interval",
                     Some(i),
                 );
             }
@@ -236,26 +240,43 @@ pub fn measures_table(input: &Input, opts: &MeasuresTableOptions) -> Result<Tabl
         ..opts.options.clone()
     };
     check_favourable(opts, &heat)?;
+    let chosen = |t: &[Subgroup]| -> Vec<(usize, Measure)> {
+        match &opts.measures {
+            Some(ms) => ms.iter().copied().enumerate().collect(),
+            None => Measure::ALL
+                .iter()
+                .copied()
+                .enumerate()
+                .filter(|(_, m)| applies(*m, t.len(), &heat))
+                .collect(),
+        }
+    };
+    // Progress by measure of every by-group, so one table reports too and the fraction only
+    // grows (each measure's own simulation then stays silent: see `cancel::Progress`).
+    let units: usize = tables.iter().map(|t| chosen(t).len()).sum();
+    let progress = crate::cancel::Progress::start(units as u64);
+    let token = crate::cancel::current();
     let results: Vec<Vec<MeasureResult>> = tables
         .par_iter()
         .enumerate()
         .map(|(g, t)| {
-            let chosen: Vec<(usize, Measure)> = match &opts.measures {
-                Some(ms) => ms.iter().copied().enumerate().collect(),
-                None => Measure::ALL
-                    .iter()
-                    .copied()
-                    .enumerate()
-                    .filter(|(_, m)| applies(*m, t.len(), &heat))
-                    .collect(),
-            };
-            let chosen: Vec<(u64, Measure)> = chosen
-                .into_iter()
-                .map(|(i, m)| (64 * g as u64 + i as u64, m))
-                .collect();
-            heat_measure_list(t, &chosen, &heat)
-                .map_err(|e| in_group(e, &groups, g, opts.by.is_empty()))
+            crate::cancel::scope_opt(token.as_ref(), || {
+                // One call for the by-group's measures: the linear SII, RII and RII_MEAN
+                // share one simulation.
+                let list: Vec<(u64, Measure)> = chosen(t)
+                    .into_iter()
+                    .map(|(i, m)| (64 * g as u64 + i as u64, m))
+                    .collect();
+                let r = heat_measure_list(t, &list, &heat);
+                progress.advance(list.len() as u64);
+                r.map_err(|e| in_group(e, &groups, g, opts.by.is_empty()))
+            })
         })
+        // Every by-group's outcome in order, then the first error: collecting the parallel
+        // iterator straight into a Result would return whichever group failed first in time,
+        // so the error named could change from run to run.
+        .collect::<Vec<Result<Vec<MeasureResult>>>>()
+        .into_iter()
         .collect::<Result<_>>()?;
     let rows: Vec<u32> = results
         .iter()
@@ -263,6 +284,21 @@ pub fn measures_table(input: &Input, opts: &MeasuresTableOptions) -> Result<Tabl
         .flat_map(|(g, r)| std::iter::repeat_n(g as u32, r.len()))
         .collect();
     let flat: Vec<&MeasureResult> = results.iter().flatten().collect();
+    for (k, r) in flat.iter().enumerate() {
+        if r.lower.is_none() && r.method == "none" && unsure[rows[k] as usize] {
+            diagnostics.record(
+                "no_interval",
+                "no interval could be computed (lower and upper null): give the subgroups' `se`, or `lower` and `upper`",
+                None,
+            );
+        } else if r.lower.is_none() && r.method == "simulation" {
+            diagnostics.record(
+                "rii_interval_undefined",
+                "RII limits null: simulated fitted lines reach 0, so the ratio has no interval (`transform` fits rates and proportions on the log or logit scale)",
+                None,
+            );
+        }
+    }
     let mut out = Tidy::from_group_rows(&groups.keys, &rows)?;
     out.text(
         "measure",

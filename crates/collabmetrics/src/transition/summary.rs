@@ -19,7 +19,7 @@ struct Breakdown {
 }
 
 /// Age bands of `docs/methods/transition.md`: 16–17, 18–19, 20–25 (ages outside, e.g. with a wider
-/// cohort, are "other").
+/// cohort, are "other", whose rows are shown only when someone is in it: see [`finish`]).
 fn age_band(age: i32) -> u32 {
     match age {
         16..=17 => 0,
@@ -100,6 +100,8 @@ struct Rows {
     value: Vec<Option<f64>>,
     lower: Vec<Option<f64>>,
     upper: Vec<Option<f64>>,
+    /// The level of the row's interval; `None` for T7, whose limits are quartiles.
+    confidence: Vec<Option<f64>>,
     method: Vec<&'static str>,
 }
 
@@ -114,6 +116,7 @@ impl Rows {
         numerator: Option<i64>,
         denominator: i64,
         estimate: Option<(f64, f64, f64)>,
+        confidence: Option<f64>,
         method: &'static str,
     ) {
         self.cohort.push(cohort);
@@ -125,11 +128,11 @@ impl Rows {
         self.value.push(estimate.map(|e| e.0));
         self.lower.push(estimate.map(|e| e.1));
         self.upper.push(estimate.map(|e| e.2));
+        self.confidence.push(confidence);
         self.method.push(method);
     }
 
-    fn finish(self, confidence: f64) -> Result<RecordBatch> {
-        let n = self.cohort.len();
+    fn finish(self) -> Result<RecordBatch> {
         let text = |name: &str, nullable: bool| Field::new(name, DataType::Utf8, nullable);
         let float = |v: Vec<Option<f64>>| -> ArrayRef { Arc::new(Float64Array::from(v)) };
         let schema = Schema::new(vec![
@@ -142,7 +145,7 @@ impl Rows {
             Field::new("value", DataType::Float64, true),
             Field::new("lower", DataType::Float64, true),
             Field::new("upper", DataType::Float64, true),
-            Field::new("confidence", DataType::Float64, false),
+            Field::new("confidence", DataType::Float64, true),
             text("method", false),
         ]);
         let columns: Vec<ArrayRef> = vec![
@@ -155,7 +158,7 @@ impl Rows {
             float(self.value),
             float(self.lower),
             float(self.upper),
-            Arc::new(Float64Array::from(vec![confidence; n])),
+            float(self.confidence),
             Arc::new(StringArray::from(self.method)),
         ];
         crate::table::tidy::finite_columns(
@@ -459,9 +462,26 @@ pub(crate) fn tallies(
 pub(crate) fn finish(tallies: &[Tally], confidence: f64) -> Result<RecordBatch> {
     let z = z_value(confidence)?;
     let mut rows = Rows::default();
+    // The "other" age band (ages outside 16–25, with a wider cohort) is a row only when
+    // someone is in it: some metric of the cohort counts a member there. With the default
+    // ages nobody is, and 0 / 0 rows would only puzzle a reader.
+    let other =
+        |s: &Slot, g: usize| s.name == "age_band" && s.labels[g].as_deref() == Some("other");
+    let occupied = |cohort: &str| {
+        tallies.iter().filter(|t| t.cohort == cohort).any(|t| {
+            t.slots
+                .iter()
+                .any(|s| (0..s.labels.len()).any(|g| other(s, g) && s.den[g] > 0))
+        })
+    };
+    let shown = [("T", occupied("T")), ("B", occupied("B"))];
     for t in tallies {
+        let show_other = shown.iter().any(|&(c, o)| c == t.cohort && o);
         for s in &t.slots {
             for g in label_order(&s.labels) {
+                if other(s, g) && !show_other {
+                    continue;
+                }
                 match t.kind {
                     Kind::Proportion => {
                         let (num, den) = (s.num[g], s.den[g]);
@@ -474,6 +494,7 @@ pub(crate) fn finish(tallies: &[Tally], confidence: f64) -> Result<RecordBatch> 
                             Some(num),
                             den,
                             est,
+                            Some(confidence),
                             "Wilson",
                         );
                     }
@@ -495,6 +516,7 @@ pub(crate) fn finish(tallies: &[Tally], confidence: f64) -> Result<RecordBatch> 
                             None,
                             s.den[g],
                             est,
+                            None,
                             "median and interquartile range",
                         );
                     }
@@ -502,7 +524,7 @@ pub(crate) fn finish(tallies: &[Tally], confidence: f64) -> Result<RecordBatch> 
             }
         }
     }
-    rows.finish(confidence)
+    rows.finish()
 }
 
 /// The summary table of both cohorts.

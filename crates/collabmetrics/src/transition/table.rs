@@ -61,7 +61,12 @@ const CHUNK: usize = 4096;
 type Part = (Vec<TRow>, Vec<BRow>, Rejected);
 
 pub(super) fn run(tables: &Tables, opts: &TransitionOptions) -> Result<Run> {
+    // Progress: reading and joining the tables is the first half, following each person the
+    // second (by chunks of people).
+    let rows = tables.persons.num_rows().max(1) as u64;
+    let progress = crate::cancel::Progress::start(2 * rows);
     let p = prepare(tables, opts)?;
+    progress.advance(rows);
     let horizons = opts.all_horizons();
     let n = p.len();
     let token = crate::cancel::current();
@@ -91,6 +96,8 @@ pub(super) fn run(tables: &Tables, opts: &TransitionOptions) -> Result<Run> {
                     &mut rejected,
                 );
             }
+            let people = (n.min((c + 1) * CHUNK) - c * CHUNK) as u64;
+            progress.advance(people * rows / n.max(1) as u64);
             Ok((t, b, rejected))
         })
         .collect();

@@ -107,8 +107,13 @@ fn linear_sii(c: &Call, out: &mut MeasureResult) -> Result<()> {
         }
         Measure::Rii => {
             out.value = r.rii;
-            out.lower = lim.map(|l| l.rii_lower);
-            out.upper = lim.map(|l| l.rii_upper);
+            // No limits: the replicates' fitted lines reach 0 (see `SiiLimits::rii_lower`); the
+            // table reports them as null, with a diagnostic.
+            out.lower = lim.and_then(|l| l.rii_lower);
+            out.upper = lim.and_then(|l| l.rii_upper);
+            if lim.is_some() {
+                out.method = "simulation".into();
+            }
         }
         _ => {
             out.value = r.rii_mean;

@@ -1,0 +1,285 @@
+//! `collabmetrics report` on an analyst's own files: the collaborative report's sections from
+//! the `oap` and `transition` commands' inputs, as text, JSON and one HTML page.
+
+use arrow_array::RecordBatch;
+use collabmetrics::table::{format_date, ColumnMap, Input};
+use collabmetrics::transition::{self, Tables, TransitionOptions};
+use collabmetrics_demo::{generate, DemoOptions};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!(
+        "collabmetrics-cli-report-{name}-{}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn run(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_collabmetrics"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn write_csv(dir: &Path, name: &str, batch: &RecordBatch) -> String {
+    let mut buf = Vec::new();
+    {
+        let mut w = arrow_csv::WriterBuilder::new()
+            .with_header(true)
+            .build(&mut buf);
+        w.write(batch).unwrap();
+    }
+    let path = dir.join(format!("{name}.csv"));
+    std::fs::write(&path, buf).unwrap();
+    path.to_str().unwrap().to_owned()
+}
+
+fn section<'a>(v: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    v["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id)
+        .unwrap_or_else(|| panic!("no section {id}"))
+}
+
+/// Placements 20 Jan → 10 Mar 2024 (X), 1 → 29 Feb (X), 5 Feb same day (Y), 25 Mar open (Y),
+/// and one for patient choice (excluded).
+const CSV: &str =
+    "placement_id,person_id,StartDateHospProvSpell,end_date,bed_type,reason,place,receiving_org
+1,A,2024-01-20,2024-03-10,10,10,X,R1
+2,B,2024-02-01,2024-02-29,11,10,X,R2
+3,C,2024-02-05,2024-02-05,12,10,Y,R1
+4,D,2024-03-25,,10,10,Y,R1
+6,E,2024-01-02,2024-01-09,10,14,X,R1
+";
+
+#[test]
+fn the_headline_of_a_small_extract_by_hand() {
+    let d = dir("hand");
+    let input = d.join("placements.csv");
+    std::fs::write(&input, CSV).unwrap();
+    let (ok, out, err) = run(&[
+        "report",
+        "--placements",
+        input.to_str().unwrap(),
+        "--start",
+        "2024-01",
+        "--end",
+        "2024-03",
+        "--by",
+        "place",
+        "--column",
+        "start_date=StartDateHospProvSpell",
+        "--format",
+        "json",
+    ]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["synthetic"], false);
+    let headline = section(&v, "oap-headline");
+    assert_eq!(
+        headline["header"],
+        serde_json::json!(["3 months to", "X", "Y", "collaborative"])
+    );
+    let last = headline["rows"].as_array().unwrap().last().unwrap();
+    // Three months to 31 March, nights (admission day counts, discharge day does not; the open
+    // placement runs to the data end 31 March): X 12 + 29 + 9 (placement 1) and 28
+    // (placement 2) = 78; Y 0 (same day) and 25-31 March = 7.
+    assert_eq!(last, &serde_json::json!(["2024-03-31", 78, 7, 85]));
+    // The flows: X to R1 50, X to R2 28, Y to R1 7.
+    let flows = section(&v, "oap-flows");
+    assert_eq!(
+        flows["rows"],
+        serde_json::json!([["X", "R1", 1, 50], ["X", "R2", 1, 28], ["Y", "R1", 2, 7]])
+    );
+    // Only the sections the files allow: no rates, shares or distance without their inputs.
+    let ids: Vec<&str> = v["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["oap-headline", "oap-flows", "spc"]);
+}
+
+#[test]
+fn an_empty_section_says_so_in_words() {
+    let d = dir("empty");
+    let input = d.join("placements.csv");
+    // Every placement appropriate (reason 14): nothing inappropriate to show.
+    std::fs::write(
+        &input,
+        CSV.replace(",10,X,", ",14,X,").replace(",10,Y,", ",14,Y,"),
+    )
+    .unwrap();
+    let args = |format: &str| -> Vec<String> {
+        [
+            "report",
+            "--placements",
+            input.to_str().unwrap(),
+            "--start",
+            "2024-01",
+            "--end",
+            "2024-03",
+            "--by",
+            "place",
+            "--column",
+            "start_date=StartDateHospProvSpell",
+            "--format",
+            format,
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let text_args = args("text");
+    let (ok, text, err) = run(&text_args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(ok, "{err}");
+    assert!(
+        text.contains("No rows: no inappropriate OAP bed days in the 12 months."),
+        "{text}"
+    );
+    let html_args = args("html");
+    let (ok, html, err) = run(&html_args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(ok, "{err}");
+    assert!(html.contains(
+        "<p class=\"empty\">No rows: no inappropriate OAP bed days in the 12 months.</p>"
+    ));
+}
+
+#[test]
+fn the_demo_extracts_give_the_library_numbers() {
+    let d = dir("demo");
+    let opts = DemoOptions::default();
+    let t = generate(&opts);
+    let files: Vec<String> = [
+        ("placements", &t.placements),
+        ("admissions", &t.admissions),
+        ("persons", &t.persons),
+        ("referrals", &t.referrals),
+        ("contacts", &t.contacts),
+        ("care_plans", &t.care_plans),
+    ]
+    .iter()
+    .map(|(n, b)| write_csv(&d, n, b))
+    .collect();
+    let end = format_date(opts.data_end());
+    let html = d.join("report.html");
+    let common = [
+        "report",
+        "--placements",
+        &files[0],
+        "--admissions",
+        &files[1],
+        "--persons",
+        &files[2],
+        "--referrals",
+        &files[3],
+        "--contacts",
+        &files[4],
+        "--care-plans",
+        &files[5],
+        "--by",
+        "place",
+        "--start",
+        "2021-04",
+        "--end",
+        &end,
+    ];
+    let (ok, out, err) = run(&[&common[..], &["--format", "json"]].concat());
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    // Cohort T's T1 is the library's on the same tables.
+    let input = |b: &RecordBatch| {
+        Input::new(b.schema(), std::slice::from_ref(b), ColumnMap::new()).unwrap()
+    };
+    let (p, r, c, cp) = (
+        input(&t.persons),
+        input(&t.referrals),
+        input(&t.contacts),
+        input(&t.care_plans),
+    );
+    let a = transition::analyse(
+        &Tables {
+            persons: &p,
+            referrals: &r,
+            contacts: &c,
+            care_plans: Some(&cp),
+        },
+        &TransitionOptions::new(opts.data_end()),
+    )
+    .unwrap();
+    let t_rows = section(&v, "transition-t")["rows"].as_array().unwrap();
+    let t1 = t_rows
+        .iter()
+        .find(|r| r[0].as_str().unwrap().starts_with("T1 disengaged") && r[1] == "all")
+        .unwrap();
+    let summary = collabmetrics_json(&a.summary);
+    let lib = summary
+        .iter()
+        .find(|s| s["metric"] == "T1_disengaged_90d" && s["breakdown"] == "all")
+        .unwrap();
+    assert_eq!(t1[2], lib["numerator"]);
+    assert_eq!(t1[3], lib["denominator"]);
+    // Groups sorted, every section that the inputs allow.
+    let rates = section(&v, "oap-admissions")["rows"].as_array().unwrap();
+    let places: Vec<&str> = rates.iter().map(|r| r[0].as_str().unwrap()).collect();
+    let mut sorted = places.clone();
+    sorted.sort_unstable();
+    assert_eq!(places, sorted);
+    let (ok, _, err) = run(&[&common[..], &["--html", html.to_str().unwrap()]].concat());
+    assert!(ok, "{err}");
+    let page = std::fs::read_to_string(&html).unwrap();
+    for id in [
+        "oap-headline",
+        "oap-admissions",
+        "oap-flows",
+        "transition-t",
+        "transition-gap",
+        "transition-curve",
+        "transition-b",
+        "spc",
+    ] {
+        assert!(page.contains(&format!("<section id=\"{id}\">")), "{id}");
+    }
+    assert!(
+        !page.contains("SYNTHETIC DATA: every figure"),
+        "an analyst's data"
+    );
+}
+
+/// A result table's rows as JSON objects.
+fn collabmetrics_json(batch: &RecordBatch) -> Vec<serde_json::Value> {
+    let mut buf = Vec::new();
+    {
+        let mut w = arrow_json::ArrayWriter::new(&mut buf);
+        w.write(batch).unwrap();
+        w.finish().unwrap();
+    }
+    serde_json::from_slice(&buf).unwrap()
+}
+
+#[test]
+fn transition_files_come_together() {
+    let (ok, _, err) = run(&[
+        "report",
+        "--placements",
+        "p.csv",
+        "--start",
+        "2024-01",
+        "--end",
+        "2024-03",
+        "--persons",
+        "x.csv",
+    ]);
+    assert!(!ok);
+    assert!(err.contains("--referrals"), "{err}");
+}

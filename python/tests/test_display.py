@@ -1,0 +1,110 @@
+"""Rich display: ``cm.show`` lays a result out for reading, results stay plain frames, and the
+objects collabmetrics returns besides frames render in notebooks."""
+
+from __future__ import annotations
+
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+
+import collabmetrics as cm
+
+
+def test_estimates_read_value_lower_to_upper_with_level_and_method() -> None:
+    r = cm.proportion([65, 1045], [100, 5000], confidence=0.998)
+    s = cm.show(r)
+    assert s.header == ["numerator", "denominator", "value (lower to upper)"]
+    # PHEindicatormethods' Wilson limits of 65/100 at 95% are 0.5525 to 0.7364; at 99.8% wider.
+    lo, hi = r["lower"][0].as_py(), r["upper"][0].as_py()
+    assert s.rows[0][2] == f"0.650 ({lo:.3f} to {hi:.3f})"
+    assert s.caption == "2 rows; 99.8% intervals (Wilson)"
+    html = s._repr_html_()
+    assert "value (lower to upper)" in html and "99.8% intervals (Wilson)" in html
+    # The result itself is unchanged: a pyarrow Table.
+    assert isinstance(r, pa.Table) and "lower" in r.column_names
+
+
+def test_prefixed_estimates_and_several_methods() -> None:
+    t = cm.demo.tables()
+    pop = pa.table({"place": ["East Kent", "West Kent"], "population": [700_000, 500_000]})
+    m = cm.oap.measures(
+        t["placements"],
+        start="2024-03-01",
+        end="2024-03-31",
+        window="rolling_12m",
+        by="place",
+        population=pop,
+    )
+    s = cm.show(m)
+    assert "rate_started (lower to upper)" in s.header
+    k = s.header.index("rate_started (lower to upper)")
+    east = m.filter(pa.compute.equal(m["place"], "East Kent"))
+    v, lo, hi = (
+        east[c][0].as_py() for c in ("rate_started", "rate_started_lower", "rate_started_upper")
+    )
+    row = next(r for r in s.rows if r[0] == "East Kent")
+    assert row[k] == f"{v:,.1f} ({lo:,.1f} to {hi:,.1f})"
+    assert "rate_started_lower" not in s.header
+
+
+def test_synthetic_data_say_so_and_so_do_their_results() -> None:
+    t = cm.demo.tables()
+    assert cm.show(t["placements"]).synthetic
+    m = cm.oap.measures(t["placements"], start="2024-01-01", end="2024-03-31", by="place")
+    assert m.schema.metadata[b"synthetic"] == b"true"
+    s = cm.show(m)
+    assert s.synthetic and "SYNTHETIC DATA" in s._repr_html_() and str(s).startswith("SYNTHETIC")
+    # From pandas and polars results too.
+    assert (
+        cm.show(
+            cm.oap.measures(t["placements"].to_pandas(), start="2024-01-01", end="2024-03-31")
+        ).synthetic
+        is False
+    )  # pandas lost the flag
+    pm = cm.spc.xmr(
+        pl.from_arrow(m.select(["period_end", "bed_days", "place"])),
+        value="bed_days",
+        date="period_end",
+        by="place",
+    )
+    assert isinstance(pm, pl.DataFrame)
+    # An analyst's own frame carries no flag.
+    assert not cm.show(cm.proportion([1], [2])).synthetic
+
+
+def test_diagnostics_follow_the_table() -> None:
+    r = cm.distance.summary(pd.DataFrame({"distance_km": [3.0, None]}), nulls="propagate")
+    s = cm.show(r)
+    assert s.diagnostics[0]["reason"] == "missing_distance"
+    assert "missing_distance" in s._repr_html_()
+    assert "note: 1 × missing_distance" in str(s)
+    d = cm.diagnostics(r)
+    assert isinstance(d, list) and isinstance(d, cm.display.Diagnostics)
+    assert "<table>" in d._repr_html_() and "missing_distance" in d._repr_html_()
+    assert "No record" in cm.display.Diagnostics()._repr_html_()
+
+
+def test_long_results_show_their_ends() -> None:
+    r = cm.proportion(list(range(50)), [100] * 50)
+    s = cm.show(r, max_rows=6)
+    assert len(s.rows) == 6
+    assert [row[0] for row in s.rows] == ["0", "1", "2", "47", "48", "49"]
+    assert "44 more rows" in str(s)
+
+
+def test_decompose_renders() -> None:
+    d = cm.inequality.decompose([1, 1, 3, 3], ["a", "a", "b", "b"])
+    assert isinstance(d, dict) and d["groups"] == {"a": 0.0, "b": 0.0}
+    html = d._repr_html_()
+    assert "between" in html and "group a" in html
+
+
+def test_a_null_confidence_row_stays_visible() -> None:
+    # T7's quartiles carry no level: the level column is kept when rows differ.
+    t = pa.table(
+        {"value": [1.0, 2.0], "lower": [0.5, 1.0], "upper": [1.5, 3.0], "confidence": [0.95, None]}
+    )
+    s = cm.show(t)
+    assert s.caption == "2 rows"
+    assert s.header == ["value (lower to upper)", "confidence"]
+    assert [r[1] for r in s.rows] == ["0.950", "–"]

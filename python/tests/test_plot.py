@@ -1,0 +1,287 @@
+"""The charts of ``collabmetrics.plot`` draw the result's own numbers (Agg backend): each test
+reads the drawn artists back and compares them with the frame."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+from matplotlib.colors import to_hex
+
+import collabmetrics as cm
+from collabmetrics import plot
+
+MONTHS = [dt.date(2023 + (m + 3) // 12, (m + 3) % 12 + 1, 1) for m in range(18)]
+# NHSRplotthedots' vignette series: the 10 is above the upper limit (an improvement).
+VIGNETTE = [1, 2, 1, 2, 10, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1]
+
+
+def test_import_collabmetrics_never_imports_matplotlib() -> None:
+    code = "import sys, collabmetrics; print('matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    code = "import sys, collabmetrics as cm; cm.plot; print('matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
+
+
+def test_spc_draws_values_limits_and_mdc_colours() -> None:
+    t = pa.table({"date": MONTHS, "value": VIGNETTE})
+    points = cm.spc.xmr(t, target=1.5)
+    ax = plot.spc(points, cm.spc.summary(t, target=1.5))
+    values = ax.lines[0]
+    assert values.get_ydata().tolist() == [float(v) for v in VIGNETTE]
+    assert to_hex(values.get_color()) == plot.MDC_COLOURS["value_line"]
+    # The mean and the limits are the result's (one segment).
+    mean = next(line for line in ax.lines if line.get_label() == "mean")
+    assert np.allclose(mean.get_ydata(), points["mean"].to_numpy())
+    limits = [line for line in ax.lines if line.get_linestyle() == "--"]
+    assert np.allclose(limits[1].get_ydata(), points["upl"].to_numpy())
+    assert round(float(limits[1].get_ydata()[0]), 6) == 4.604444  # NHSRplotthedots' vignette
+    # Each point in Making Data Count's colour of its type: point 5 is an improvement.
+    colours = [to_hex(c) for c in ax.collections[-1].get_facecolors()]
+    kinds = points["point_type"].to_pylist()
+    assert colours == [plot.MDC_COLOURS[k] for k in kinds]
+    assert colours[4] == "#00b0f0" and kinds[4] == "special_cause_improvement"
+    # The 2σ band spans the result's 2σ lines.
+    band = ax.collections[0].get_paths()[0].vertices[:, 1]
+    assert np.isclose(band.max(), points["upl_2sigma"][0].as_py())
+    # The target, red.
+    target = next(line for line in ax.lines if line.get_label() == "target")
+    assert target.get_ydata()[0] == 1.5 and to_hex(target.get_color()) == "#de1b1b"
+    # The icons: variation (the last point, common cause) and assurance (the target inside
+    # the limits: hit and miss, "?").
+    insets = ax.child_axes
+    assert len(insets) == 2
+    rings = [
+        p for a in insets for p in a.patches if p.get_label().startswith(("variation", "assurance"))
+    ]
+    assert [r.get_label() for r in rings] == ["variation: common_cause", "assurance: inconsistent"]
+    assert [t.get_text() for t in insets[1].texts] == ["?"]
+
+
+def test_spc_icons_show_special_cause_and_a_fail() -> None:
+    # A rising series where lower is better: the last point is a concern above the limits
+    # (orange "H"), and a target of 0 below the limits always fails (orange "F").
+    t = pa.table({"date": MONTHS[:8], "value": [0, 1, 2, 3, 4, 5, 6, 7]})
+    kw = {"improvement": "decrease", "target": 0}
+    ax = plot.spc(cm.spc.xmr(t, **kw), cm.spc.summary(t, **kw))
+    variation, assurance = ax.child_axes
+    assert [t.get_text() for t in variation.texts] == ["H"]
+    assert to_hex(variation.texts[0].get_color()) == "#e46c0a"
+    assert [t.get_text() for t in assurance.texts] == ["F"]
+
+
+def test_spc_of_several_series_needs_one_named() -> None:
+    t = pa.table(
+        {
+            "date": MONTHS * 2,
+            "value": VIGNETTE + [v + 1 for v in VIGNETTE],
+            "ward": ["a"] * 18 + ["b"] * 18,
+        }
+    )
+    points = cm.spc.xmr(t, by="ward")
+    with pytest.raises(cm.InvalidArgumentError, match="several series"):
+        plot.spc(points)
+    ax = plot.spc(points, series="b")
+    assert ax.lines[0].get_ydata().tolist() == [v + 1.0 for v in VIGNETTE]
+    assert ax.get_title() == "b"
+    ax = plot.spc(points.to_pandas(), series={"ward": "a"})
+    assert ax.lines[0].get_ydata().tolist() == [float(v) for v in VIGNETTE]
+
+
+def test_a_frame_without_a_needed_column_names_it() -> None:
+    t = cm.spc.xmr(pa.table({"date": MONTHS, "value": VIGNETTE})).drop_columns(["upl"])
+    with pytest.raises(cm.MissingColumnError) as e:
+        plot.spc(t)
+    assert e.value.column == "upl" and e.value.table == "points"
+    with pytest.raises(cm.MissingColumnError, match="estimate"):
+        plot.survival(pa.table({"time": [0], "at_risk": [1]}))
+    with pytest.raises(cm.MissingColumnError, match="bed_days"):
+        plot.oap_trend(pa.table({"period_end": [dt.date(2024, 1, 31)]}))
+
+
+def _assessment() -> pa.Table:
+    """A funnel assessment laid out as ``cm.funnel.assess`` documents it (two units, one
+    beyond its 99.8% limits)."""
+    return pa.table(
+        {
+            "unit": ["north", "south", "east"],
+            "numerator": [50.0, 90.0, 30.0],
+            "denominator": [100.0, 150.0, 120.0],
+            "value": [50.0, 60.0, 25.0],
+            "target": [45.0, 45.0, 45.0],
+            "lcl95": [35.2, 37.0, 36.1],
+            "ucl95": [54.8, 53.0, 53.9],
+            "lcl998": [29.6, 32.4, 31.0],
+            "ucl998": [60.4, 57.6, 59.0],
+            "od_lcl95": [30.0, 31.0, 30.5],
+            "od_ucl95": [60.0, 59.0, 59.5],
+            "od_lcl998": [25.0, 26.0, 25.5],
+            "od_ucl998": [65.0, 64.0, 64.5],
+            "outlier": [False, True, True],
+            "adjusted": [True, True, True],
+        }
+    )
+
+
+def test_funnel_draws_units_limits_and_names_outliers() -> None:
+    a = _assessment()
+    ax = plot.funnel(a)
+    points = ax.collections[-1].get_offsets()
+    assert points[:, 0].tolist() == [100.0, 150.0, 120.0]
+    assert points[:, 1].tolist() == [50.0, 60.0, 25.0]
+    # Limits at the units' denominators, in denominator order, 95% then 99.8%, solid; the
+    # adjusted ones dashed, drawn because they flag the outliers.
+    solid = [
+        line for line in ax.lines if line.get_linestyle() == "-" and len(line.get_xdata()) == 3
+    ]
+    assert solid[0].get_xdata().tolist() == [100.0, 120.0, 150.0]
+    assert solid[0].get_ydata().tolist() == [35.2, 36.1, 37.0]
+    assert solid[3].get_ydata().tolist() == [60.4, 59.0, 57.6]
+    dashed = [line for line in ax.lines if line.get_linestyle() == "--"]
+    assert dashed[0].get_ydata().tolist() == [30.0, 30.5, 31.0]
+    assert sorted(t.get_text() for t in ax.texts) == ["east", "south"]
+    # Without the adjustment in force, no dashed limits.
+    ax = plot.funnel(a.set_column(14, "adjusted", pa.array([False] * 3)))
+    assert not [line for line in ax.lines if line.get_linestyle() == "--"]
+
+
+def test_funnel_draws_a_limits_table() -> None:
+    limits = pa.table(
+        {
+            "denominator": [50.0, 100.0, 200.0],
+            "lcl95": [31.0, 35.0, 38.0],
+            "ucl95": [59.0, 55.0, 52.0],
+            "lcl998": [25.0, 30.0, 34.0],
+            "ucl998": [65.0, 60.0, 56.0],
+            "target": [45.0] * 3,
+        }
+    )
+    ax = plot.funnel(_assessment().to_pandas(), pl.from_arrow(limits))
+    assert ax.lines[0].get_xdata().tolist() == [50.0, 100.0, 200.0]
+    assert ax.lines[0].get_ydata().tolist() == [31.0, 35.0, 38.0]
+
+
+def test_survival_is_the_curve_with_its_band() -> None:
+    t = pa.table(
+        {
+            "days_to_first_adult_contact": [0, 2, None, None, 5, None],
+            "days_to_death": [None, None, None, 3, None, None],
+            "follow_up_days": [9, 9, 2, 9, 9, 7],
+        }
+    )
+    curve = cm.transition.time_to_contact(t)
+    ax = plot.survival(curve, at_risk=[0, 2, 5, 8])
+    line = ax.lines[0]
+    assert line.get_xdata().tolist() == curve["time"].to_pylist()
+    assert line.get_ydata().tolist() == curve["estimate"].to_pylist()
+    assert line.get_drawstyle() == "steps-post"
+    band = ax.collections[0].get_paths()[0].vertices[:, 1]
+    assert np.isclose(band.min(), pc.min(curve["lower"]).as_py())
+    # At risk just before days 0, 2, 5 and 8: 6, 5 (A had contact at 0), 2 (E, F), 0.
+    assert [t.get_text() for t in ax.texts] == ["at risk", "6", "5", "2", "0"]
+    aj = cm.transition.time_to_contact(t, method="aalen_johansen")
+    assert plot.survival(aj).get_ylabel() == "cumulative incidence"
+
+
+def test_sii_draws_the_fitted_line_from_the_result() -> None:
+    # Four equal groups 40, 30, 20, 10: ridits 1/8, 3/8, 5/8, 7/8; the weighted least-squares
+    # line is 45 − 40 x (by hand: slope = Σ(x − x̄)(y − ȳ)/Σ(x − x̄)² = −40), so SII = −40 and
+    # the line runs from 45 at rank 0 to 5 at rank 1.
+    g = pa.table(
+        {
+            "decile": [2, 1, 3, 4],
+            "value": [30.0, 40.0, 20.0, 10.0],
+            "lo": [25.0, 35.0, 15.0, 5.0],
+            "hi": [35.0, 45.0, 25.0, 15.0],
+            "pop": [1, 1, 1, 1],
+        }
+    )
+    r = cm.inequality.sii(
+        g, group="decile", order="decile", population="pop", lower="lo", upper="hi", reps=1000
+    )
+    ax = plot.sii(r, g, order="decile", population="pop", lower="lo", upper="hi")
+    assert np.allclose(ax.lines[0].get_ydata(), [45.0, 5.0])
+    points = ax.collections[-1].get_offsets()
+    assert np.allclose(points[:, 0], [0.125, 0.375, 0.625, 0.875])
+    assert points[:, 1].tolist() == [40.0, 30.0, 20.0, 10.0]
+    assert ax.get_title() == "SII -40, RII 0.111"
+    # A multiplier scales the values and the line alike.
+    r100 = cm.inequality.sii(
+        g, group="decile", order="decile", population="pop", reps=0, multiplier=100
+    )
+    ax = plot.sii(r100, g, order="decile", population="pop", multiplier=100)
+    assert np.allclose(ax.lines[0].get_ydata(), [4500.0, 500.0])
+    with pytest.raises(cm.InvalidArgumentError, match="one SII"):
+        plot.sii(r.slice(0, 1), g, order="decile", population="pop")
+
+
+def test_lorenz_is_the_cores_curve() -> None:
+    values = [5.0, 1.0, 3.0, 9.0]
+    ax = plot.lorenz(values)
+    p, v = cm.inequality.lorenz(values)
+    assert ax.lines[1].get_xdata().tolist() == p.tolist()
+    assert ax.lines[1].get_ydata().tolist() == v.tolist()
+    assert ax.get_title() == f"Gini {cm.inequality.gini(values):.3f}"
+    ax = plot.lorenz((p, v))
+    assert ax.lines[1].get_ydata().tolist() == v.tolist()
+
+
+def test_oap_trend_draws_each_groups_bed_days() -> None:
+    t = cm.demo.tables()
+    m = cm.oap.measures(
+        t["placements"], start="2023-04-01", end="2024-03-31", window="rolling_3m", by="place"
+    )
+    ax = plot.oap_trend(pl.from_arrow(m))
+    assert len(ax.lines) == 4
+    for line in ax.lines:
+        rows = m.filter(pc.equal(m["place"], line.get_label()))
+        assert line.get_ydata().tolist() == [float(v) for v in rows["bed_days"].to_pylist()]
+
+
+def test_distance_bars_are_band_shares() -> None:
+    s = cm.distance.summary(
+        pd.DataFrame({"km": [3.0, 30, 60, 60, 150, 400, 10, 20], "g": list("aaaaaabb")}),
+        distance="km",
+        by="g",
+    )
+    ax = plot.distance(s)
+    widths = [round(float(p.get_width()), 6) for p in ax.patches]
+    # Group a: 1, 1, 2, 1, 0, 1 of 6; group b: 2 of 2 under 25 km. Bars are drawn band by band.
+    assert widths[0:2] == [round(100 / 6, 6), 100.0]  # under 25 km: a, b
+    assert widths[4:6] == [round(200 / 6, 6), 0.0]  # 50-100 km
+    assert ax.get_legend().get_texts()[0].get_text() == "under 25 km"
+
+
+def test_flows_is_the_sending_by_receiving_matrix() -> None:
+    t = cm.demo.tables()
+    m = cm.oap.measures(
+        t["placements"],
+        start="2024-03-01",
+        end="2024-03-31",
+        window="rolling_12m",
+        by=["place", "receiving_org"],
+    )
+    ax = plot.flows(m)
+    grid = ax.images[0].get_array()
+    rows = [t.get_text() for t in ax.get_yticklabels()]
+    cols = [t.get_text() for t in ax.get_xticklabels()]
+    for i, place in enumerate(rows):
+        for j, org in enumerate(cols):
+            cell = m.filter(pc.and_(pc.equal(m["place"], place), pc.equal(m["receiving_org"], org)))
+            expected = float(cell["bed_days"][0].as_py()) if cell.num_rows else 0.0
+            assert grid[i, j] == expected, (place, org)
+    totals = grid.sum(axis=0)
+    assert list(totals) == sorted(totals, reverse=True)
