@@ -456,8 +456,8 @@ fn sii_rii_and_rii_mean_share_one_simulation_in_the_measures_face() {
             c.description
         );
         assert_eq!(bits(r[0].upper), bits(Some(l.sii_upper)));
-        assert_eq!(bits(r[1].lower), bits(Some(l.rii_lower)));
-        assert_eq!(bits(r[1].upper), bits(Some(l.rii_upper)));
+        assert_eq!(bits(r[1].lower), bits(l.rii_lower));
+        assert_eq!(bits(r[1].upper), bits(l.rii_upper));
         assert_eq!(bits(r[2].lower), bits(l.rii_mean_lower));
         assert_eq!(bits(r[2].upper), bits(l.rii_mean_upper));
         let two = heat_measures(&g, Some(&all[..2]), &heat).unwrap();
