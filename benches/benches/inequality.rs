@@ -1,7 +1,12 @@
 //! 1 000 SIIs over 10 groups with 100 000-draw simulated intervals (target < 10 s on two
-//! cores), and the Gini coefficient of 50 million values (target < 5 s).
+//! cores), one SII (SII and RII from one simulation), the Gini coefficient of 50 million
+//! values (with its Lorenz curve, and alone without a copy of the values), and the entropy
+//! indices of 50 million values (parallel, with the fast logarithm).
 
-use collabmetrics::inequality::{gini, sii_batch, SiiOptions, Subgroup, ValueType};
+use collabmetrics::inequality::{
+    atkinson, generalized_entropy, gini, gini_index, mld, sii, sii_batch, theil, SiiOptions,
+    Subgroup, ValueType,
+};
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
 
@@ -55,10 +60,29 @@ fn inequality(c: &mut Criterion) {
             assert!(results.iter().all(Result::is_ok));
         })
     });
+    // The one table that Python's `cm.inequality.sii` computes in its benchmark.
+    group.bench_function("sii_10_groups_100k_reps", |b| {
+        b.iter(|| black_box(sii(black_box(&t[0]), &opts).unwrap()))
+    });
     // Log-normal incomes: a realistic, skewed distribution with many distinct values.
     let values: Vec<f64> = uniforms(50_000_000, 11).map(|u| (3.0 * u).exp()).collect();
     group.bench_function("gini_50m", |b| {
         b.iter(|| black_box(gini(black_box(&values), None, false).unwrap().gini))
+    });
+    group.bench_function("gini_index_50m", |b| {
+        b.iter(|| black_box(gini_index(black_box(&values), None, false).unwrap()))
+    });
+    group.bench_function("theil_50m", |b| {
+        b.iter(|| black_box(theil(black_box(&values), None).unwrap()))
+    });
+    group.bench_function("mld_50m", |b| {
+        b.iter(|| black_box(mld(black_box(&values), None).unwrap()))
+    });
+    group.bench_function("ge2_50m", |b| {
+        b.iter(|| black_box(generalized_entropy(black_box(&values), None, 2.0).unwrap()))
+    });
+    group.bench_function("atkinson_half_50m", |b| {
+        b.iter(|| black_box(atkinson(black_box(&values), None, 0.5).unwrap()))
     });
     group.finish();
 }

@@ -107,7 +107,7 @@ pub unsafe extern "C" fn cm_gini(
     // SAFETY: forwarded from the caller.
     guard(|| unsafe {
         individual(values, weights, len, out, |v, w| {
-            inequality::gini(v, w, false).map(|g| g.gini)
+            inequality::gini_index(v, w, false)
         })
     })
 }

@@ -21,11 +21,15 @@ fn individual(measure: &str, parameter: Option<f64>) -> PyResult<IndividualMeasu
     parse::<IndexName>(measure)?.with(parameter).map_err(to_py)
 }
 
+/// A column of a vector table: borrowed from its Arrow buffer where it holds float64 without
+/// nulls (no copy), else converted.
+type Column<'a> = std::borrow::Cow<'a, [f64]>;
+
 /// The `values` column and the optional `weights` column of a vector table.
-fn values_weights(input: &Input) -> collabmetrics::Result<(Vec<f64>, Option<Vec<f64>>)> {
-    let values = input.f64s("values")?.into_owned();
+fn values_weights(input: &Input) -> collabmetrics::Result<(Column<'_>, Option<Column<'_>>)> {
+    let values = input.f64s("values")?;
     let weights = if input.batch().column_by_name("weights").is_some() {
-        Some(input.f64s("weights")?.into_owned())
+        Some(input.f64s("weights")?)
     } else {
         None
     };
@@ -131,7 +135,7 @@ fn inequality_index(
         let (values, weights) = values_weights(&input)?;
         match m {
             IndividualMeasure::Gini => {
-                inequality::gini(&values, weights.as_deref(), corrected).map(|g| g.gini)
+                inequality::gini_index(&values, weights.as_deref(), corrected)
             }
             other => other.compute(&values, weights.as_deref()),
         }

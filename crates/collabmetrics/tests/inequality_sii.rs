@@ -419,3 +419,48 @@ fn bad_input_names_the_group_or_argument() {
     };
     assert!(msg(&base, &conf).contains("confidence"));
 }
+
+/// The measures face (`heat_measures`, and the table behind Python's `cm.inequality.sii`)
+/// runs one simulation for SII, RII and RII_MEAN: their limits are those of one `sii()` call
+/// on the first measure's stream, to the bit, and asking for RII_MEAN too changes nothing in
+/// the others (its limits cost no draws).
+#[test]
+fn sii_rii_and_rii_mean_share_one_simulation_in_the_measures_face() {
+    use collabmetrics::inequality::{heat_measures, HeatOptions, Measure};
+    let cs = expected_cases();
+    for c in cs.iter().take(4) {
+        let mut o = options(c);
+        o.reps = 5_000;
+        o.confidence = vec![0.95];
+        o.rii_mean_interval = true;
+        let g = subgroups(c, true);
+        let one = sii(&g, &o).unwrap();
+        let heat = HeatOptions {
+            ordered: true,
+            value_type: o.value_type,
+            transform: o.transform,
+            multiplier: o.multiplier,
+            reps: o.reps,
+            seed: o.seed,
+            confidence: 0.95,
+            ..HeatOptions::default()
+        };
+        let all = [Measure::Sii, Measure::Rii, Measure::RiiMean];
+        let r = heat_measures(&g, Some(&all), &heat).unwrap();
+        let l = &one.limits[0];
+        let bits = |x: Option<f64>| x.map(f64::to_bits);
+        assert_eq!(
+            bits(r[0].lower),
+            bits(Some(l.sii_lower)),
+            "{}",
+            c.description
+        );
+        assert_eq!(bits(r[0].upper), bits(Some(l.sii_upper)));
+        assert_eq!(bits(r[1].lower), bits(l.rii_lower));
+        assert_eq!(bits(r[1].upper), bits(l.rii_upper));
+        assert_eq!(bits(r[2].lower), bits(l.rii_mean_lower));
+        assert_eq!(bits(r[2].upper), bits(l.rii_mean_upper));
+        let two = heat_measures(&g, Some(&all[..2]), &heat).unwrap();
+        assert_eq!(two[..], r[..2]);
+    }
+}

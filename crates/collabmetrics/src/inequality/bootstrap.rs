@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::individual::{
     atkinson, atkinson_of, check_alpha, check_epsilon, check_share, ge_of, generalized_entropy,
-    gini, gini_of, mld, mld_of, share_ratio, share_ratio_of, theil, theil_of,
+    gini_index, gini_of, gini_value_of, mld, mld_of, share_ratio, share_ratio_of, theil, theil_of,
     ConcentrationCorrection, Distribution,
 };
 use super::rng::Rng;
@@ -113,7 +113,7 @@ impl IndividualMeasure {
     /// The measure of `values` with `weights`.
     pub fn compute(self, values: &[f64], weights: Option<&[f64]>) -> Result<f64> {
         match self {
-            IndividualMeasure::Gini => Ok(gini(values, weights, false)?.gini),
+            IndividualMeasure::Gini => gini_index(values, weights, false),
             IndividualMeasure::Theil => theil(values, weights),
             IndividualMeasure::Mld => mld(values, weights),
             IndividualMeasure::Atkinson(e) => Ok(atkinson(values, weights, e)?.atkinson),
@@ -150,7 +150,7 @@ impl IndividualMeasure {
         self.check()?;
         d.check(self.needs_positive())?;
         match self {
-            IndividualMeasure::Gini => Ok(gini_of(d, corrected)?.gini),
+            IndividualMeasure::Gini => gini_value_of(d, corrected),
             IndividualMeasure::ShareRatio(s) => share_ratio_of(&gini_of(d, false)?.lorenz, s),
             _ => self.of_pairs(&d.pairs),
         }

@@ -145,12 +145,14 @@
 //! the subgroup ([`crate::Error::InvalidGroup`]) or the argument.
 
 pub mod bootstrap;
+pub(crate) mod fastlog;
 pub mod grouped;
 pub mod heat;
 pub mod individual;
 mod logistic;
 pub(crate) mod rng;
 pub mod sii;
+mod sorted;
 mod state;
 pub mod table;
 
@@ -163,8 +165,9 @@ pub use heat::{
     SiiModel, DEFAULT_SEED,
 };
 pub use individual::{
-    atkinson, concentration_index, decompose, generalized_entropy, gini, lorenz_at, mld,
-    share_ratio, theil, AtkinsonResult, ConcentrationCorrection, Decomposition, GiniResult, Lorenz,
+    atkinson, concentration_index, decompose, generalized_entropy, gini, gini_index, lorenz_at,
+    mld, share_ratio, theil, AtkinsonResult, ConcentrationCorrection, Decomposition, GiniResult,
+    Lorenz,
 };
 pub use sii::{sii, sii_batch, SiiLimits, SiiOptions, SiiResult, ValueType};
 pub use state::{

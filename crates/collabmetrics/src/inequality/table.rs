@@ -5,7 +5,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::grouped::Subgroup;
-use super::heat::{applies, heat_measure_stream, HeatOptions, Measure, MeasureResult};
+use super::heat::{applies, heat_measure_list, HeatOptions, Measure, MeasureResult};
 use crate::error::{Error, ErrorKind, Result};
 use crate::table::tidy::Tidy;
 use crate::table::{display, Diagnostics, Groups, Input, Roles, TableResult};
@@ -261,15 +261,15 @@ pub fn measures_table(input: &Input, opts: &MeasuresTableOptions) -> Result<Tabl
         .enumerate()
         .map(|(g, t)| {
             crate::cancel::scope_opt(token.as_ref(), || {
-                chosen(t)
+                // One call for the by-group's measures: the linear SII, RII and RII_MEAN
+                // share one simulation.
+                let list: Vec<(u64, Measure)> = chosen(t)
                     .into_iter()
-                    .map(|(i, m)| {
-                        let r = heat_measure_stream(t, m, &heat, 64 * g as u64 + i as u64);
-                        progress.advance(1);
-                        r
-                    })
-                    .collect::<Result<Vec<_>>>()
-                    .map_err(|e| in_group(e, &groups, g, opts.by.is_empty()))
+                    .map(|(i, m)| (64 * g as u64 + i as u64, m))
+                    .collect();
+                let r = heat_measure_list(t, &list, &heat);
+                progress.advance(list.len() as u64);
+                r.map_err(|e| in_group(e, &groups, g, opts.by.is_empty()))
             })
         })
         // Every by-group's outcome in order, then the first error: collecting the parallel

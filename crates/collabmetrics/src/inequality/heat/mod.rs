@@ -257,19 +257,42 @@ pub fn heat_measures(
     measures: Option<&[Measure]>,
     opts: &HeatOptions,
 ) -> Result<Vec<MeasureResult>> {
-    match measures {
-        Some(ms) => ms
-            .iter()
-            .enumerate()
-            .map(|(i, &m)| heat_measure_stream(groups, m, opts, i as u64))
-            .collect(),
+    let chosen: Vec<(u64, Measure)> = match measures {
+        Some(ms) => ms.iter().enumerate().map(|(i, &m)| (i as u64, m)).collect(),
         None => Measure::ALL
             .iter()
             .enumerate()
             .filter(|(_, m)| applies(**m, groups.len(), opts))
-            .map(|(i, &m)| heat_measure_stream(groups, m, opts, i as u64))
+            .map(|(i, &m)| (i as u64, m))
             .collect(),
-    }
+    };
+    heat_measure_list(groups, &chosen, opts)
+}
+
+/// The measures `chosen` as (stream, measure), in order. PHE's linear SII, RII and RII_MEAN
+/// share one simulation (on the stream of the first of them): each replicate gives all three.
+pub(crate) fn heat_measure_list(
+    groups: &[Subgroup],
+    chosen: &[(u64, Measure)],
+    opts: &HeatOptions,
+) -> Result<Vec<MeasureResult>> {
+    let linear = |m: Measure| {
+        opts.sii_model == SiiModel::Linear
+            && matches!(m, Measure::Sii | Measure::Rii | Measure::RiiMean)
+    };
+    let shared =
+        chosen
+            .iter()
+            .find(|(_, m)| linear(*m))
+            .map(|&(stream, _)| regression::SharedSii {
+                stream,
+                rii_mean: chosen.iter().any(|(_, m)| *m == Measure::RiiMean),
+                result: std::cell::OnceCell::new(),
+            });
+    chosen
+        .iter()
+        .map(|&(stream, m)| heat_measure_shared(groups, m, opts, stream, shared.as_ref()))
+        .collect()
 }
 
 pub(crate) fn applies(m: Measure, j: usize, opts: &HeatOptions) -> bool {
@@ -300,6 +323,8 @@ pub(super) struct Call<'a> {
     z: f64,
     /// The random stream of the measure's simulation.
     stream: u64,
+    /// The simulation the linear SII, RII and RII_MEAN of one call share, if any.
+    shared: Option<&'a regression::SharedSii>,
 }
 
 /// The analytic interval value ± z·se.
@@ -317,6 +342,17 @@ pub(crate) fn heat_measure_stream(
     m: Measure,
     opts: &HeatOptions,
     stream: u64,
+) -> Result<MeasureResult> {
+    heat_measure_shared(groups, m, opts, stream, None)
+}
+
+/// [`heat_measure_stream`], the linear SII family reading `shared`'s simulation when given.
+fn heat_measure_shared(
+    groups: &[Subgroup],
+    m: Measure,
+    opts: &HeatOptions,
+    stream: u64,
+    shared: Option<&regression::SharedSii>,
 ) -> Result<MeasureResult> {
     if m.ordered_only() && !opts.ordered {
         return Err(Error::invalid_argument(
@@ -365,6 +401,7 @@ pub(crate) fn heat_measure_stream(
         fav,
         z,
         stream,
+        shared,
     };
     use Measure::*;
     match m {

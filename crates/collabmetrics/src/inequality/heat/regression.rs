@@ -7,7 +7,19 @@ use super::{normal, Call, Measure, MeasureResult, RciMethod, SiiModel};
 use crate::error::{Error, Result};
 use crate::inequality::grouped::ridits;
 use crate::inequality::logistic::logistic_sii;
-use crate::inequality::sii::{sii_stream, SiiOptions};
+use crate::inequality::sii::{sii_stream, SiiOptions, SiiResult};
+
+/// One linear-SII simulation shared by the SII, RII and RII_MEAN of a call: run on `stream`
+/// by the first of them (with RII_MEAN's limits when `rii_mean`), read by the others. One
+/// replicate gives all three, so they come from the same draws, as in PHE.
+pub(crate) struct SharedSii {
+    /// The random stream of the simulation.
+    pub stream: u64,
+    /// Whether RII_MEAN is among the measures (its limits cost a little per replicate).
+    pub rii_mean: bool,
+    /// The result, once the first measure has computed it.
+    pub result: std::cell::OnceCell<SiiResult>,
+}
 
 /// SII, RII, RII_MEAN, ACI or RCI into `out`.
 pub(super) fn measure(c: &Call, out: &mut MeasureResult) -> Result<()> {
@@ -69,10 +81,23 @@ fn linear_sii(c: &Call, out: &mut MeasureResult) -> Result<()> {
         },
         seed: opts.seed,
         multiplier: opts.multiplier,
-        rii_mean_interval: m == Measure::RiiMean,
+        rii_mean_interval: c.shared.map_or(m == Measure::RiiMean, |s| s.rii_mean),
         ..SiiOptions::default()
     };
-    let r = sii_stream(c.groups, &so, c.stream)?;
+    let owned;
+    let r = match c.shared {
+        Some(s) => match s.result.get() {
+            Some(r) => r,
+            None => {
+                let r = sii_stream(c.groups, &so, s.stream)?;
+                s.result.get_or_init(|| r)
+            }
+        },
+        None => {
+            owned = sii_stream(c.groups, &so, c.stream)?;
+            &owned
+        }
+    };
     let lim = r.limits.first();
     match m {
         Measure::Sii => {
