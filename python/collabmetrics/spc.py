@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, Union
+from typing import Any, Literal, TypeAlias, Union
 
 from . import _native
 from ._frames import DateLike, Frame, diagnostics, from_arrow, group_names, to_arrow
@@ -44,8 +44,8 @@ _D = _native.defaults("spc")
 #: A series key: one value of the single ``by`` column, or a tuple of one value per column.
 SeriesKey = Union[str, int, dt.date, tuple[Any, ...]]
 
-Improvement = Literal["increase", "decrease", "neutral"]
-Rules = Literal["nhsrplotthedots", "mdc_2023"]
+Improvement: TypeAlias = Literal["increase", "decrease", "neutral"]
+Rules: TypeAlias = Literal["nhsrplotthedots", "mdc_2023"]
 
 
 def _key_part(v: Any) -> str:
