@@ -43,6 +43,10 @@ step "Python package"
     ../.venv/bin/ruff format --check .
     ../.venv/bin/mypy collabmetrics tests examples
     ../.venv/bin/python -m mypy.stubtest collabmetrics._native --ignore-missing-stub --mypy-config-file pyproject.toml
+    # The frame functions' generated overloads (tools/frame_stubs.py) against the modules.
+    ../.venv/bin/python -m mypy.stubtest collabmetrics.disclosure collabmetrics.distance \
+        collabmetrics.funnel collabmetrics.inequality collabmetrics.oap collabmetrics.spc \
+        collabmetrics.state collabmetrics.transition --mypy-config-file pyproject.toml
     COLLABMETRICS_CROSS_LANGUAGE=required ../.venv/bin/pytest -q -p no:cacheprovider
 )
 

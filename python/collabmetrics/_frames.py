@@ -156,7 +156,7 @@ def is_synthetic(frame: object) -> bool:
     return bool(getattr(frame, _POLARS_SYNTHETIC, False))
 
 
-def from_arrow(table: pa.Table, kind: str, sources: Sequence[object] = ()) -> Frame:
+def from_arrow(table: pa.Table, kind: str, sources: Sequence[object] = ()) -> Any:
     """The result table converted back to the caller's kind of frame, with its diagnostics
     (and the SYNTHETIC flag when any of the ``sources`` it was computed from has it)."""
     synthetic = any(is_synthetic(s) for s in sources)

@@ -20,8 +20,8 @@ from .display import Diagnostics
 __all__ = ["diagnostics", "summary", "xmr"]
 _D: Incomplete
 SeriesKey = str | int | dt.date | tuple[Any, ...]
-Improvement: TypeAlias
-Rules: TypeAlias
+Improvement: TypeAlias = Literal["increase", "decrease", "neutral"]
+Rules: TypeAlias = Literal["nhsrplotthedots", "mdc_2023"]
 
 def _key_part(v: Any) -> str: ...
 def _key(k: SeriesKey) -> list[str]: ...
@@ -35,25 +35,6 @@ def _options(
     rules: str,
     settings: dict[str, Any],
 ) -> dict[str, Any]: ...
-@overload
-def _run(
-    data: pl.DataFrame,
-    value: str,
-    date: str,
-    options: dict[str, Any],
-    summary: bool,
-    with_diagnostics: bool,
-) -> pl.DataFrame: ...
-@overload
-def _run(
-    data: pd.DataFrame,
-    value: str,
-    date: str,
-    options: dict[str, Any],
-    summary: bool,
-    with_diagnostics: bool,
-) -> pd.DataFrame: ...
-@overload
 def _run(
     data: Frame,
     value: str,
@@ -61,7 +42,7 @@ def _run(
     options: dict[str, Any],
     summary: bool,
     with_diagnostics: bool,
-) -> pa.Table: ...
+) -> Any: ...
 @overload
 def xmr(
     data: pl.DataFrame,

@@ -89,7 +89,7 @@ def table(state: Frame, schema: pa.Schema | None = None) -> pa.Table:
     return t.cast(target)
 
 
-def out(state: pa.Table, like: str) -> Frame:
+def out(state: pa.Table, like: str) -> Any:
     """A state table as the caller's kind of frame, its schema kept with it (as base64 text
     of the Arrow IPC schema)."""
     saved = base64.b64encode(state.schema.serialize().to_pybytes()).decode()
@@ -113,7 +113,7 @@ def build(
     tables: Sequence[Frame | None],
     options_: Mapping[str, Any],
     columns: Mapping[str, str] | None = None,
-) -> Frame:
+) -> Any:
     """The state of ``kind_`` over a partition's tables (the first given sets the kind of
     frame returned), with the core's options as a mapping of their names."""
     arrow: list[pa.Table | None] = []
@@ -130,7 +130,7 @@ def build(
     return out(state, like)
 
 
-def merge(states: Sequence[Frame], *, schema: pa.Schema | None = None) -> Frame:
+def merge(states: Sequence[Frame], *, schema: pa.Schema | None = None) -> Any:
     """Merges states of one kind built with the same options: rows with equal keys become
     one, ``sum`` columns added, ``max`` columns their largest value, ordered by the keys. The
     result is the same kind of frame as the first state.

@@ -10,6 +10,7 @@ frame: the inputs (or the ``by`` groups and their totals), then ``value``, ``low
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import pyarrow as pa
 
@@ -60,7 +61,7 @@ def proportion(
     multiplier: float = _PROPORTION["multiplier"],
     method: str = _PROPORTION["method"],
     publish: bool | Rule | None = None,
-) -> Frame:
+) -> Any:
     """Proportions ``numerator / denominator × multiplier`` with Wilson score intervals.
 
     Args:
@@ -110,7 +111,7 @@ def rate(
     multiplier: float = _RATE["multiplier"],
     method: str = _RATE["method"],
     publish: bool | Rule | None = None,
-) -> Frame:
+) -> Any:
     """Crude rates ``count / denominator × multiplier`` with Poisson intervals.
 
     ``method="byar"`` (PHE's rule) uses Byar's approximation for counts of 10 or more and exact
@@ -154,7 +155,7 @@ def dsr(
     multiplier: float = _DSR["multiplier"],
     method: str = _DSR["method"],
     publish: bool | Rule | None = None,
-) -> Frame:
+) -> Any:
     """Directly standardised rates per group with Dobson's interval.
 
     Each group (the ``by`` columns; none: the whole frame) needs every age band of the
@@ -209,7 +210,7 @@ def isr(
     multiplier: float | None = _ISR["multiplier"],
     method: str = _ISR["method"],
     publish: bool | Rule | None = None,
-) -> Frame:
+) -> Any:
     """Indirectly standardised ratios (or rates) per group.
 
     Each row is one age band: its observed ``count`` and ``population`` and the reference
@@ -259,7 +260,7 @@ def mean(
     by: str | Sequence[str] | None = None,
     confidence: float | Sequence[float] = _MEAN["confidence"],
     publish: bool | Rule | None = None,
-) -> Frame:
+) -> Any:
     """Means with Student's t interval ``mean ± t(n−1) · sd / √n``, per group.
 
     Args:
@@ -307,7 +308,7 @@ def dsr_state(
     confidence: float = _DSR["confidence"],
     multiplier: float = _DSR["multiplier"],
     method: str = _DSR["method"],
-) -> Frame:
+) -> Any:
     """The mergeable state of :func:`dsr` over a partition of the rows (see
     :mod:`collabmetrics.state`): each group's age bands with their count, population and
     number of rows. Counts and populations must be whole numbers. A band given twice, in one
@@ -372,7 +373,7 @@ def isr_state(
     confidence: float = _ISR["confidence"],
     multiplier: float | None = _ISR["multiplier"],
     method: str = _ISR["method"],
-) -> Frame:
+) -> Any:
     """The mergeable state of :func:`isr` over a partition of the rows (see
     :mod:`collabmetrics.state`): each group's reference bands (reference count and
     population) with their observed counts and populations, which must be whole numbers.
@@ -433,7 +434,7 @@ def mean_state(
     value: str = _MEAN["value"],
     by: str | Sequence[str] | None = None,
     confidence: float = _MEAN["confidence"],
-) -> Frame:
+) -> Any:
     """The mergeable state of :func:`mean` over a partition of the values (see
     :mod:`collabmetrics.state`): each group's distinct values with their counts (so the
     finished mean and standard deviation are :func:`mean`'s bit for bit, whatever the split).

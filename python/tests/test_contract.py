@@ -12,7 +12,7 @@ import subprocess
 import sys
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import polars as pl
@@ -244,7 +244,8 @@ _FUNNEL_OPTIONS = [
     "exclude_zero_sr",
 ]
 DEFAULTS += [
-    (f, "funnel", {k: k for k in _FUNNEL_OPTIONS}) for f in [cm.funnel.assess, cm.funnel.limits]
+    (f, "funnel", {k: k for k in _FUNNEL_OPTIONS})
+    for f in cast("list[Callable[..., Any]]", [cm.funnel.assess, cm.funnel.limits])
 ]
 
 
@@ -284,12 +285,15 @@ _TRANSITION_OPTIONS = [
 ]
 DEFAULTS += [
     (f, "transition", {k: k for k in _TRANSITION_OPTIONS})
-    for f in [
-        cm.transition.transfers,
-        cm.transition.ageing_out,
-        cm.transition.summary,
-        cm.transition.service_lines,
-    ]
+    for f in cast(
+        "list[Callable[..., Any]]",
+        [
+            cm.transition.transfers,
+            cm.transition.ageing_out,
+            cm.transition.summary,
+            cm.transition.service_lines,
+        ],
+    )
 ]
 
 
@@ -536,7 +540,7 @@ def test_errors_the_package_raises_are_the_same_classes() -> None:
         (lambda: cm.inequality.gini([1.0, 2.0], corrected=True, interval=True), "corrected"),
         (lambda: cm.inequality.measures(p, group="g", population="p", numerator="n"), "numerator"),
         (
-            lambda: cm.transition.transfers(p, p, p, data_end="2024-01-01", boundary_age=1.5),  # type: ignore[arg-type]
+            lambda: cm.transition.transfers(p, p, p, data_end="2024-01-01", boundary_age=1.5),  # type: ignore[call-overload]
             "boundary_age",
         ),
         (lambda: cm.diagnostics(pl.DataFrame({"a": [1]})), "result"),

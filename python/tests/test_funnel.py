@@ -154,12 +154,12 @@ def test_phe_ratios() -> None:
     want = csv("phe/testdata_funnel_ratio_outputs.csv")
     want.columns = [c.strip() for c in want.columns]
     for statistic, suffix in [("ratio_isr", "isr"), ("ratio_count", "count")]:
-        t = cm.funnel.limits(
+        t = cm.funnel.limits(  # type: ignore[call-overload]
             inputs,
             "obs",
             "expected",
             unit=None,
-            statistic=statistic,  # type: ignore[arg-type]
+            statistic=statistic,
         )
         assert list(t["observed_events"]) == list(want["Observed_events"])
         for k in ["lower_2s", "upper_2s", "lower_3s", "upper_3s"]:
@@ -233,12 +233,12 @@ def test_phe_rate_significance(
     rows = csv("phe/testdata_funnel_rate_dsr_inputs.csv")
     if not zeros:
         rows = rows[rows["count"] != 0]
-    r = cm.funnel.assess(
+    r = cm.funnel.assess(  # type: ignore[call-overload]
         pl.from_pandas(rows[["count", rate, "pop"]]),
         "count",
         "pop",
         unit=None,
-        statistic=statistic,  # type: ignore[arg-type]
+        statistic=statistic,
         rate=rate,
         multiplier=multiplier,
         years_of_data=1,
@@ -284,7 +284,7 @@ def test_bad_input() -> None:
     def run(o: list[float | None], n: list[float], **kw: object) -> object:
         t = pa.table({"u": [f"u{i}" for i in range(len(o))], "o": o, "n": n})
         options = {"unit": "u", "statistic": "pr", **kw}
-        return lambda: cm.funnel.assess(t, "o", "n", **options)  # type: ignore[arg-type]
+        return lambda: cm.funnel.assess(t, "o", "n", **options)  # type: ignore[call-overload]
 
     msg = str(error(run([1.0, None, 3.0], [10, 10, 10])))
     assert "`o` at row 1" in msg and "missing" in msg

@@ -189,11 +189,11 @@ def test_missing_column_and_bad_options() -> None:
     with pytest.raises(cm.CollabMetricsError, match=r"missing column `start_date`"):
         cm.oap.measures(pa.table(fixture()), start="2024-01-01", end="2024-02-29")
     with pytest.raises(cm.CollabMetricsError, match=r"invalid argument `window`"):
-        cm.oap.measures(
+        cm.oap.measures(  # type: ignore[call-overload]
             pa.table(fixture()),
             start="2024-01-01",
             end="2024-02-29",
-            window="weekly",  # type: ignore[arg-type]
+            window="weekly",
             columns={"start_date": "StartDateHospProvSpell"},
         )
     with pytest.raises(cm.CollabMetricsError, match=r"invalid argument `start`: not a date"):

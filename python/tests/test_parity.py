@@ -19,9 +19,9 @@ import inspect
 import json
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pyarrow as pa
@@ -2523,9 +2523,9 @@ def test_funnel_defaults_and_column_map(
     for limits in [False, True]:
         py = _funnel_faces(core, clib, cli, data, o, limits, columns)
         explicit = {k: v for k, v in d.items() if k not in ("statistic", "unit")}
-        f = cm.funnel.limits if limits else cm.funnel.assess
+        f: Callable[..., Any] = cm.funnel.limits if limits else cm.funnel.assess
         assert_same(py, f(data, columns=columns, **{**explicit, **o}), "explicit defaults")
-    for f in [cm.funnel.assess, cm.funnel.limits]:
+    for f in cast("list[Callable[..., Any]]", [cm.funnel.assess, cm.funnel.limits]):
         for name, p in inspect.signature(f).parameters.items():
             if name in d and p.default is not inspect.Parameter.empty:
                 assert p.default == d[name], name

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
+from typing import Any
 
 import matplotlib
 
@@ -75,7 +76,7 @@ def test_spc_icons_show_special_cause_and_a_fail() -> None:
     # A rising series where lower is better: the last point is a concern above the limits
     # (orange "H"), and a target of 0 below the limits always fails (orange "F").
     t = pa.table({"date": MONTHS[:8], "value": [0, 1, 2, 3, 4, 5, 6, 7]})
-    kw = {"improvement": "decrease", "target": 0}
+    kw: dict[str, Any] = {"improvement": "decrease", "target": 0}
     ax = plot.spc(cm.spc.xmr(t, **kw), cm.spc.summary(t, **kw))
     variation, assurance = ax.child_axes
     assert [t.get_text() for t in variation.texts] == ["H"]

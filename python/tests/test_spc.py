@@ -193,13 +193,13 @@ def test_duplicate_date_names_the_row() -> None:
 def test_unknown_names_are_refused() -> None:
     data = pa.table({"date": months(3), "value": [1.0, 2.0, 3.0]})
     with pytest.raises(cm.InvalidArgumentError, match="unknown improvement direction") as e:
-        cm.spc.xmr(data, improvement="up")  # type: ignore[arg-type]
+        cm.spc.xmr(data, improvement="up")  # type: ignore[call-overload]
     assert e.value.argument == "improvement"
     with pytest.raises(cm.InvalidArgumentError, match=r"\"nhsrplotthedots\", \"mdc_2023\"") as e:
-        cm.spc.xmr(data, rules="mdc")  # type: ignore[arg-type]
+        cm.spc.xmr(data, rules="mdc")  # type: ignore[call-overload]
     assert e.value.argument == "rules"
     with pytest.raises(cm.InvalidArgumentError, match="unknown tie rule") as e:
-        cm.spc.xmr(data, ties="sometimes")  # type: ignore[arg-type]
+        cm.spc.xmr(data, ties="sometimes")  # type: ignore[call-overload]
     assert e.value.argument == "ties"
 
 
@@ -220,7 +220,7 @@ def test_maps_naming_absent_series() -> None:
     with pytest.raises(cm.InvalidArgumentError, match="no `by` columns"):
         cm.spc.summary(data, target={"a": 1})
     with pytest.raises(cm.InvalidArgumentError, match="`target`: not a number"):
-        cm.spc.summary(data, target="high")  # type: ignore[arg-type]
+        cm.spc.summary(data, target="high")  # type: ignore[call-overload]
 
 
 def test_defaults_are_the_cores() -> None:

@@ -457,7 +457,7 @@ def test_time_to_contact_from_transfers_and_bad_method() -> None:
     assert curve["censored"].tolist() == [0, 1, 1, 0]
     assert curve["estimate"].tolist() == pytest.approx([4 / 5, 4 / 5, 4 / 5 * 2 / 3, 0.0])
     with pytest.raises(cm.CollabMetricsError, match="invalid argument `method`"):
-        cm.transition.time_to_contact(t, method="nelson_aalen")  # type: ignore[arg-type]
+        cm.transition.time_to_contact(t, method="nelson_aalen")  # type: ignore[call-overload]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -606,7 +606,7 @@ def test_bad_options_raise() -> None:
     with pytest.raises(cm.CollabMetricsError, match="invalid argument `min_age`"):
         cm.transition.transfers(*args, data_end="2024-12-31", min_age=-1)
     with pytest.raises(cm.CollabMetricsError, match="invalid argument `engagement_days`"):
-        cm.transition.transfers(*args, data_end="2024-12-31", engagement_days=1.5)  # type: ignore[arg-type]
+        cm.transition.transfers(*args, data_end="2024-12-31", engagement_days=1.5)  # type: ignore[call-overload]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -48,7 +48,7 @@ def _expr(source: str) -> ast.expr:
 
 
 def _is_frame_function(node: ast.stmt) -> bool:
-    if not isinstance(node, ast.FunctionDef) or not node.args.args:
+    if not isinstance(node, ast.FunctionDef) or not node.args.args or node.name.startswith("_"):
         return False
     first = node.args.args[0].annotation
     returns_any = isinstance(node.returns, ast.Name) and node.returns.id == "Any"
@@ -98,26 +98,20 @@ def overloads(node: ast.FunctionDef) -> list[ast.FunctionDef]:
     return out
 
 
-def _aliases(source: str, stub: ast.Module) -> list[ast.stmt]:
-    """The module's type aliases (``Name: TypeAlias = ...``) that stubgen left out although
-    the stub uses them (it keeps only aliases exported by ``__all__``)."""
-    defined = {
-        t.id
-        for node in stub.body
-        for t in (node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)])
-        if isinstance(t, ast.Name)
+def _with_aliases(source: str, stub: ast.Module) -> None:
+    """Gives the stub's type aliases their values: stubgen writes a private or unexported
+    ``Name: TypeAlias = Literal[...]`` as a bare ``Name: TypeAlias``."""
+    values = {
+        n.target.id: n
+        for n in ast.parse(source).body
+        if isinstance(n, ast.AnnAssign)
+        and isinstance(n.target, ast.Name)
+        and ast.unparse(n.annotation) == "TypeAlias"
     }
-    used = {n.id for n in ast.walk(stub) if isinstance(n, ast.Name)}
-    out: list[ast.stmt] = []
-    for node in ast.parse(source).body:
-        if (
-            isinstance(node, ast.AnnAssign)
-            and isinstance(node.target, ast.Name)
-            and ast.unparse(node.annotation) == "TypeAlias"
-            and node.target.id in used - defined
-        ):
-            out.append(node)
-    return out
+    for i, n in enumerate(stub.body):
+        if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name) and n.value is None:
+            if n.target.id in values:
+                stub.body[i] = values[n.target.id]
 
 
 def _all_of(source: str) -> ast.stmt | None:
@@ -145,13 +139,7 @@ def transform(stub: str, source: str) -> str:
         imports = (ast.Import, ast.ImportFrom)
         at = next((i for i, n in enumerate(tree.body) if not isinstance(n, imports)), 0)
         tree.body.insert(at, exported)
-    aliases = _aliases(source, tree)
-    if aliases:
-        tree.body.insert(0, ast.parse("from typing import TypeAlias").body[0])
-        first_def = next(
-            (i for i, n in enumerate(tree.body) if isinstance(n, ast.FunctionDef)), len(tree.body)
-        )
-        tree.body[first_def:first_def] = aliases
+    _with_aliases(source, tree)
     body: list[ast.stmt] = []
     for node in tree.body:
         if _is_frame_function(node):
