@@ -41,7 +41,7 @@ step "Python package"
     ../.venv/bin/maturin develop --locked --quiet 2>&1 | tail -n 2
     ../.venv/bin/ruff check .
     ../.venv/bin/ruff format --check .
-    ../.venv/bin/mypy collabmetrics tests examples
+    ../.venv/bin/mypy collabmetrics tests examples tools
     ../.venv/bin/python -m mypy.stubtest collabmetrics._native --ignore-missing-stub --mypy-config-file pyproject.toml
     # The frame functions' generated overloads (tools/frame_stubs.py) against the modules.
     ../.venv/bin/python -m mypy.stubtest collabmetrics.disclosure collabmetrics.distance \
