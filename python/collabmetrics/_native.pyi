@@ -302,6 +302,8 @@ def state_finalize(
 def inequality_individual_table(data: ArrowStreamExportable, options_json: str) -> pa.Table: ...
 
 # SPC: XmR points (summary=False) or the per-segment summary (summary=True).
+SPC_POINT_COLUMNS: list[str]
+
 def spc_xmr(
     data: ArrowStreamExportable,
     value: str,

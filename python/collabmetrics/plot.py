@@ -115,25 +115,8 @@ _XMR = (
     "upl_2sigma",
     "point_type",
 )
-_XMR_OWN = {
-    "date",
-    "value",
-    "trajectory",
-    "segment",
-    "mean",
-    "lpl",
-    "upl",
-    "lpl_2sigma",
-    "upl_2sigma",
-    "outside_limits",
-    "relative_to_mean",
-    "close_to_limits",
-    "special_cause_type",
-    "special_cause_flag",
-    "point_type",
-    "short_group_warning",
-    "target",
-}
+# A chart's own columns, by the core's names; every other column is a `by` column.
+_XMR_OWN = set(_native.SPC_POINT_COLUMNS)
 
 
 def _series_columns(table: pa.Table, own: set[str]) -> list[str]:

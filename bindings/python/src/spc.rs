@@ -129,5 +129,11 @@ fn spc_xmr<'py>(
 /// Registers this module's functions.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(spc_xmr, m)?)?;
+    // The core's names of a chart's own columns (everything else in a result is a `by`
+    // column): the plots tell series apart with them.
+    m.add(
+        "SPC_POINT_COLUMNS",
+        collabmetrics::spc::POINT_COLUMNS.to_vec(),
+    )?;
     Ok(())
 }
