@@ -30,7 +30,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, TypeAlias, Union
+from typing import TYPE_CHECKING, Any, Literal, Union
+
+if TYPE_CHECKING:  # Python 3.10+; the annotations below are never evaluated (PEP 563)
+    from typing import TypeAlias
 
 from . import _native
 from ._frames import DateLike, Frame, diagnostics, from_arrow, group_names, to_arrow
