@@ -2,20 +2,10 @@
 //! new user would (issue 14): numbers as numbers, intervals labelled with their level, one
 //! notes block, places in one order, T7 as a median with quartiles, no empty age band.
 
-use std::process::Command;
 use std::sync::OnceLock;
 
-fn run(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_collabmetrics"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
+mod common;
+use common::run;
 
 fn json(args: &[&str]) -> serde_json::Value {
     let (ok, out, err) = run(args);

@@ -1,30 +1,10 @@
 //! `collabmetrics funnel` on CSV and Parquet tables, and the demo report's funnel sections.
 
 use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
-use std::path::PathBuf;
-use std::process::Command;
 use std::sync::Arc;
 
-fn dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "collabmetrics-cli-funnel-{name}-{}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn run(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_collabmetrics"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
+mod common;
+use common::{dir, run};
 
 /// FunnelPlotR's twelve standardised ratios (tests/reference/funnel/, units A–L).
 const O: [f64; 12] = [

@@ -1,27 +1,10 @@
 //! `collabmetrics oap` on an analyst's CSV and Parquet extracts.
 
 use arrow_array::{ArrayRef, Date32Array, Int64Array, RecordBatch, StringArray};
-use std::path::PathBuf;
-use std::process::Command;
 use std::sync::Arc;
 
-fn dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("collabmetrics-cli-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn run(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_collabmetrics"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
+mod common;
+use common::{dir, run};
 
 /// Placements 20 Jan → 10 Mar 2024 (X), 1 → 29 Feb (X), 5 Feb same day (Y), 25 Mar open (Y),
 /// and one for patient choice (excluded). Nights by month, by hand: X Jan 12 (20–31), Feb 29 +

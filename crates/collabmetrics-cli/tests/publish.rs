@@ -1,18 +1,7 @@
 //! `--publish [RULE]`: controlled tables from the demo report and the metric commands.
 
-use std::process::Command;
-
-fn run(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_collabmetrics"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
+mod common;
+use common::run;
 
 /// The count columns a section lists in its method line: "Counts (a, b, c) under ...".
 fn counts(method: &str) -> Vec<String> {

@@ -5,42 +5,9 @@ use arrow_array::RecordBatch;
 use collabmetrics::table::{format_date, ColumnMap, Input};
 use collabmetrics::transition::{self, Tables, TransitionOptions};
 use collabmetrics_demo::{generate, DemoOptions};
-use std::path::{Path, PathBuf};
-use std::process::Command;
 
-fn dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "collabmetrics-cli-report-{name}-{}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn run(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_collabmetrics"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
-
-fn write_csv(dir: &Path, name: &str, batch: &RecordBatch) -> String {
-    let mut buf = Vec::new();
-    {
-        let mut w = arrow_csv::WriterBuilder::new()
-            .with_header(true)
-            .build(&mut buf);
-        w.write(batch).unwrap();
-    }
-    let path = dir.join(format!("{name}.csv"));
-    std::fs::write(&path, buf).unwrap();
-    path.to_str().unwrap().to_owned()
-}
+mod common;
+use common::{dir, run, write_csv};
 
 fn section<'a>(v: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
     v["sections"]

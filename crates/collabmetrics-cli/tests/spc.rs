@@ -2,27 +2,10 @@
 //! section. Values are NHSRplotthedots' (tests/reference/spc/).
 
 use arrow_array::{ArrayRef, Date32Array, Float64Array, RecordBatch, StringArray};
-use std::path::PathBuf;
-use std::process::Command;
 use std::sync::Arc;
 
-fn dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("collabmetrics-spc-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn run(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_collabmetrics"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
+mod common;
+use common::{dir, run};
 
 /// NHSRplotthedots' deviations vignette, monthly from April 2023.
 const VIGNETTE: [f64; 18] = [

@@ -5,30 +5,11 @@ use arrow_array::RecordBatch;
 use collabmetrics::table::{format_date, ColumnMap, Input};
 use collabmetrics::transition::{self, Tables, TransitionOptions};
 use collabmetrics_demo::{generate, DemoOptions, DemoTables};
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::sync::OnceLock;
 
-fn dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "collabmetrics-cli-transition-{name}-{}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn run(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_collabmetrics"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
+mod common;
+use common::{csv, dir, run, write_csv};
 
 fn demo() -> &'static DemoTables {
     static DEMO: OnceLock<DemoTables> = OnceLock::new();
@@ -37,23 +18,6 @@ fn demo() -> &'static DemoTables {
 
 fn data_end() -> String {
     format_date(DemoOptions::default().data_end())
-}
-
-fn csv(batch: &RecordBatch) -> String {
-    let mut buf = Vec::new();
-    {
-        let mut w = arrow_csv::WriterBuilder::new()
-            .with_header(true)
-            .build(&mut buf);
-        w.write(batch).unwrap();
-    }
-    String::from_utf8(buf).unwrap()
-}
-
-fn write_csv(dir: &Path, name: &str, batch: &RecordBatch) -> String {
-    let path = dir.join(format!("{name}.csv"));
-    std::fs::write(&path, csv(batch)).unwrap();
-    path.to_str().unwrap().to_owned()
 }
 
 fn input(batch: &RecordBatch) -> Input {
