@@ -98,12 +98,12 @@ def overloads(node: ast.FunctionDef) -> list[ast.FunctionDef]:
     return out
 
 
-def _with_aliases(source: str, stub: ast.Module) -> None:
+def _with_aliases(module: ast.Module, stub: ast.Module) -> None:
     """Gives the stub's type aliases their values: stubgen writes a private or unexported
     ``Name: TypeAlias = Literal[...]`` as a bare ``Name: TypeAlias``."""
     values = {
         n.target.id: n
-        for n in ast.parse(source).body
+        for n in module.body
         if isinstance(n, ast.AnnAssign)
         and isinstance(n.target, ast.Name)
         and ast.unparse(n.annotation) == "TypeAlias"
@@ -114,9 +114,9 @@ def _with_aliases(source: str, stub: ast.Module) -> None:
                 stub.body[i] = values[n.target.id]
 
 
-def _all_of(source: str) -> ast.stmt | None:
+def _all_of(module: ast.Module) -> ast.stmt | None:
     """The module's ``__all__ = [...]`` statement, if any."""
-    for n in ast.parse(source).body:
+    for n in module.body:
         if isinstance(n, ast.Assign) and ast.unparse(n.targets[0]) == "__all__":
             return n
     return None
@@ -124,7 +124,7 @@ def _all_of(source: str) -> ast.stmt | None:
 
 def _without_all(source: str) -> str:
     """The module's source without its ``__all__`` assignment."""
-    node = _all_of(source)
+    node = _all_of(ast.parse(source))
     if node is None or node.end_lineno is None:
         return source
     lines = source.splitlines(keepends=True)
@@ -133,13 +133,13 @@ def _without_all(source: str) -> str:
 
 def transform(stub: str, source: str) -> str:
     """The stub with every frame function replaced by its overloads."""
-    tree = ast.parse(stub)
-    exported = _all_of(source)
+    tree, module = ast.parse(stub), ast.parse(source)
+    exported = _all_of(module)
     if exported is not None:
         imports = (ast.Import, ast.ImportFrom)
         at = next((i for i, n in enumerate(tree.body) if not isinstance(n, imports)), 0)
         tree.body.insert(at, exported)
-    _with_aliases(source, tree)
+    _with_aliases(module, tree)
     body: list[ast.stmt] = []
     for node in tree.body:
         if _is_frame_function(node):
