@@ -20,8 +20,8 @@
 use super::kernel::{accumulate, Monthly, LOS_BANDS};
 use super::periods::{month_of, month_start};
 use super::table::{
-    build, check_admission_columns, check_options, distance_options, placement_distances,
-    population_per_group, read_admissions, read_placements, roles, Cells, Extras, OapOptions,
+    admissions_of, build, check_admission_columns, check_options, distance_options,
+    placement_distances, population_per_group, read_placements, roles, Cells, Extras, OapOptions,
     PLACEMENT_COLUMNS,
 };
 use crate::distance::{summary_of_bins, Bin, Binned};
@@ -131,16 +131,7 @@ pub fn state(
         }
     };
     let mut keys = groups.keys.clone();
-    let mut n_groups = groups.len();
-    let adm = match admissions {
-        Some(a) => {
-            let (adm, extra) = read_admissions(a, opts, &groups, &mut keys, &mut diag)
-                .map_err(|e| e.in_table("admissions"))?;
-            n_groups += extra;
-            Some(adm)
-        }
-        None => None,
-    };
+    let (adm, n_groups) = admissions_of(admissions, opts, &groups, &mut keys, &mut diag)?;
     let (first_month, cells) = Cells::of(start, end, opts, n_groups)?;
     let n_months = cells.n_months;
     let monthly = match &mut spells {

@@ -186,16 +186,7 @@ pub fn measures(
     let mut spells = read_placements(placements, opts, &mut diag)?;
     let groups = Groups::new(placements, &opts.by)?;
     let mut keys = groups.keys.clone();
-    let mut n_groups = groups.len();
-    let adm = match admissions {
-        Some(a) => {
-            let (adm, extra) = read_admissions(a, opts, &groups, &mut keys, &mut diag)
-                .map_err(|e| e.in_table("admissions"))?;
-            n_groups += extra;
-            Some(adm)
-        }
-        None => None,
-    };
+    let (adm, n_groups) = admissions_of(admissions, opts, &groups, &mut keys, &mut diag)?;
     let (first_month, layout) = Cells::of(start, end, opts, n_groups)?;
     let n_months = layout.n_months;
     spells.group = spells.rows.iter().map(|&r| groups.codes[r]).collect();
@@ -610,6 +601,25 @@ pub(super) fn check_admission_columns(input: &Input, opts: &OapOptions) -> Resul
         }
     }
     Ok(())
+}
+
+/// The admissions, when given, read as [`read_admissions`] does (errors name the
+/// `admissions` table), with the number of groups of placements and admissions together.
+pub(super) fn admissions_of(
+    admissions: Option<&Input>,
+    opts: &OapOptions,
+    groups: &Groups,
+    keys: &mut Vec<(Field, arrow_array::ArrayRef)>,
+    diag: &mut Diagnostics,
+) -> Result<(Option<Placements>, usize)> {
+    match admissions {
+        Some(a) => {
+            let (adm, extra) = read_admissions(a, opts, groups, keys, diag)
+                .map_err(|e| e.in_table("admissions"))?;
+            Ok((Some(adm), groups.len() + extra))
+        }
+        None => Ok((None, groups.len())),
+    }
 }
 
 /// All admissions, grouped like the placements (new groups appended to `keys`).
