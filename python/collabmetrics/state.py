@@ -140,8 +140,19 @@ def build(
     )
     if listing:
         state, flagged = built
-        return out(state, like), from_arrow(flagged, like)
+        return out(state, like), _listing_out(flagged, like)
     return out(built, like)
+
+
+def _listing_out(listing: pa.Table, like: str) -> Any:
+    """A listing as the caller's kind of frame (a plain table: no diagnostics of its own)."""
+    if like == "pandas":
+        return listing.to_pandas()
+    if like == "polars":
+        import polars as pl
+
+        return pl.from_arrow(listing)
+    return listing
 
 
 def merge(states: Sequence[Frame], *, schema: pa.Schema | None = None) -> Any:

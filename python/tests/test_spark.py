@@ -254,7 +254,7 @@ def test_a_table_without_an_id_names_its_records_by_record_id_or_values(
     refs = listed(by_ref)[key]
     assert refs == ids_of(a, "admission_id", a["bed_type"].is_null())
     # Without an id column: each record's values, as JSON.
-    records = [json.loads(r) for r in listed(by_values)[key]]
+    records = [json.loads(str(r)) for r in listed(by_values)[key]]
     assert sorted(str(r["ref"]) for r in records) == refs
     assert all(r["bed_type"] is None for r in records)
     with pytest.raises(cm.InvalidArgumentError, match="record_id"):
