@@ -442,3 +442,52 @@ fn distance_summary_lists_the_rows_without_a_distance() {
     assert_eq!(by_reason(&one.diagnostics), by_reason(&d));
     assert_eq!(one.diagnostics.entries[0].first_row, Some(1));
 }
+
+#[test]
+fn state_build_lists_through_every_kind_and_the_stats_kinds_flag_nothing() {
+    use collabmetrics::state::{build, StateKind};
+    // DSR, ISR, mean and inequality states set no record aside: with a listing, an empty
+    // one; without, none at all.
+    let data = RecordBatch::try_from_iter(vec![(
+        "value",
+        Arc::new(Float64Array::from(vec![1.0, 2.0, 4.0])) as ArrayRef,
+    )])
+    .unwrap();
+    let i = input(&data);
+    let (state, listing) = build(StateKind::Mean, &[Some(&i)], "{}", true).unwrap();
+    let listing = listing.expect("a listing");
+    assert!(listing.flags().unwrap_or_default().is_empty());
+    assert_eq!(listing.listing_batch().num_rows(), 0);
+    let (plain, none) = build(StateKind::Mean, &[Some(&i)], "{}", false).unwrap();
+    assert!(none.is_none());
+    assert_eq!(plain, state);
+    // The distance summary through the same entry point lists its rows.
+    let km = RecordBatch::try_from_iter(vec![(
+        "distance_km",
+        Arc::new(Float64Array::from(vec![None, Some(1.0), None])) as ArrayRef,
+    )])
+    .unwrap();
+    let k = input(&km);
+    let (_, listing) = build(
+        StateKind::DistanceSummary,
+        &[Some(&k)],
+        r#"{"nulls":"propagate"}"#,
+        true,
+    )
+    .unwrap();
+    assert_eq!(
+        listed(&listing.expect("a listing")),
+        expect(&[("data", "missing_distance", &[0, 2])])
+    );
+    // A required table missing, and options that do not read, are errors naming them.
+    let e = build(StateKind::Transition, &[None, None, None], "{}", true).unwrap_err();
+    assert!(e.to_string().contains("persons"), "{e}");
+    let e = build(
+        StateKind::Mean,
+        &[Some(&i)],
+        "{\"confidence\": \"x\"}",
+        true,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("options"), "{e}");
+}
