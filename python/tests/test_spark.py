@@ -198,7 +198,10 @@ def bad_oap(demo: dict[str, pa.Table]) -> tuple[pa.Table, pa.Table]:
     return p, a
 
 
-def test_oap_diagnostics_list_the_flagged_records(spark: Any, demo: dict[str, pa.Table]) -> None:
+@pytest.mark.parametrize("udf", ["auto", "pandas"])
+def test_oap_diagnostics_list_the_flagged_records(
+    spark: Any, demo: dict[str, pa.Table], udf: str
+) -> None:
     import pyarrow.compute as pc
 
     p, a = bad_oap(demo)
@@ -207,6 +210,7 @@ def test_oap_diagnostics_list_the_flagged_records(spark: Any, demo: dict[str, pa
     _, diag = cms.oap.measures(
         spark.createDataFrame(p).repartition(3),
         admissions=spark.createDataFrame(a).repartition(2),
+        udf=udf,
         **options,
     )
     got = listed(diag)
