@@ -214,7 +214,7 @@ pub fn distance_points_table(input: &Input, opts: &PointsTableOptions) -> Result
     let [a1, b1, a2, b2] = &coordinates;
     let [c1, d1, c2, d2] = [a1, b1, a2, b2].map(|name| coordinates_of(input, name, opts.nulls));
     let (c1, d1, c2, d2) = (c1?, d1?, c2?, d2?);
-    let mut km = crate::buffer::zeroed(input.num_rows());
+    let mut km = crate::buffer::overwritten(input.num_rows());
     let result = match opts.method {
         Method::Bng => bng_into(&c1, &d1, &c2, &d2, opts.round_km, opts.nulls, &mut km),
         Method::Geodesic => geodesic_into(&c1, &d1, &c2, &d2, opts.nulls, &mut km),
@@ -235,13 +235,13 @@ pub fn distance_points_table(input: &Input, opts: &PointsTableOptions) -> Result
         return Err(input.locate_as(e, &names));
     }
     let mut diagnostics = Diagnostics::new();
-    count_nan(
+    let finite = count_nan(
         &mut diagnostics,
         &km,
         MISSING_COORDINATES,
         "distance set to null",
     );
-    out.nullable_number(&opts.output, km);
+    out.kernel_column(&opts.output, km, finite);
     out.finish(diagnostics)
 }
 
@@ -252,19 +252,20 @@ pub fn bng_to_wgs84_table(input: &Input, opts: &ConvertTableOptions) -> Result<T
     let mut out = Builder::from_input(input, &[&opts.latitude, &opts.longitude])?;
     let e = numbers(input, &opts.easting, opts.nulls)?;
     let n = numbers(input, &opts.northing, opts.nulls)?;
-    let mut lat = crate::buffer::zeroed(input.num_rows());
-    let mut lon = crate::buffer::zeroed(input.num_rows());
+    let mut lat = crate::buffer::overwritten(input.num_rows());
+    let mut lon = crate::buffer::overwritten(input.num_rows());
     bng_to_wgs84_into(&e, &n, opts.nulls, &mut lat, &mut lon)
         .map_err(|err| input.locate_as(err, &[("e", &opts.easting), ("n", &opts.northing)]))?;
     let mut diagnostics = Diagnostics::new();
-    count_nan(
+    // The kernel writes NaN to both coordinates of a row or to neither.
+    let finite = count_nan(
         &mut diagnostics,
         &lat,
         MISSING_COORDINATES,
         "coordinates set to null",
     );
-    out.nullable_number(&opts.latitude, lat);
-    out.nullable_number(&opts.longitude, lon);
+    out.kernel_column(&opts.latitude, lat, finite);
+    out.kernel_column(&opts.longitude, lon, finite);
     out.finish(diagnostics)
 }
 
@@ -527,14 +528,16 @@ fn coordinates_of<'a>(input: &'a Input, ours: &str, nulls: NullPolicy) -> Result
     numbers(input, ours, nulls)
 }
 
-/// Counts the rows whose result is NaN (each came from a missing input).
-fn count_nan(diagnostics: &mut Diagnostics, values: &[f64], reason: &str, action: &str) {
-    // One vectorised pass answers the common case (no missing input).
-    if !crate::buffer::any_nan(values) {
-        return;
+/// Counts the NaNs of `values` (each came from a missing input) under `reason`, as rows of
+/// `data`; true when every value is finite (then no NaN).
+fn count_nan(diagnostics: &mut Diagnostics, values: &[f64], reason: &str, action: &str) -> bool {
+    // One vectorised pass answers the common case (no missing input, every value finite).
+    if crate::buffer::all_finite(values) {
+        return true;
     }
     let rows = (0..values.len()).filter(|&i| values[i].is_nan());
     diagnostics.flag_rows(DATA, reason, action, rows);
+    false
 }
 
 /// A result table built column by column.
@@ -543,6 +546,8 @@ struct Builder {
     columns: Vec<ArrayRef>,
     /// Columns before this one are the input's own.
     first_result: usize,
+    /// Result columns already known to be finite (skipped by the final check).
+    checked: Vec<usize>,
 }
 
 impl Builder {
@@ -557,6 +562,7 @@ impl Builder {
             ));
         }
         Ok(Builder {
+            checked: Vec::new(),
             fields: schema.fields().iter().map(|f| f.as_ref().clone()).collect(),
             columns: batch.columns().to_vec(),
             first_result: batch.num_columns(),
@@ -570,6 +576,7 @@ impl Builder {
             fields,
             columns,
             first_result,
+            checked: Vec::new(),
         }
     }
 
@@ -586,8 +593,27 @@ impl Builder {
             .push(Arc::new(crate::buffer::float_column(values)));
     }
 
+    /// A distance or coordinate kernel's output as a nullable column; `finite` when a pass
+    /// found every value finite (the common case: no null buffer, and nothing left for
+    /// `finish` to check).
+    fn kernel_column(&mut self, name: &str, values: Vec<f64>, finite: bool) {
+        if !finite {
+            return self.nullable_number(name, values);
+        }
+        self.checked.push(self.columns.len());
+        self.fields.push(Field::new(name, DataType::Float64, true));
+        let values = crate::buffer::recycled(values);
+        self.columns.push(Arc::new(Float64Array::new(values, None)));
+    }
+
     fn finish(self, diagnostics: Diagnostics) -> Result<TableResult> {
-        crate::table::tidy::finite_columns(&self.fields, &self.columns, self.first_result)?;
+        let unchecked = |i: &usize| !self.checked.contains(i);
+        let (fields, columns): (Vec<Field>, Vec<ArrayRef>) = (0..self.fields.len())
+            .filter(unchecked)
+            .map(|i| (self.fields[i].clone(), self.columns[i].clone()))
+            .unzip();
+        let first = (0..self.first_result).filter(unchecked).count();
+        crate::table::tidy::finite_columns(&fields, &columns, first)?;
         let table = RecordBatch::try_new(Arc::new(Schema::new(self.fields)), self.columns)
             .map_err(|e| Error::invalid_argument("table", e.to_string()))?;
         Ok(TableResult { table, diagnostics })

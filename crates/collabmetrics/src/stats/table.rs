@@ -193,8 +193,9 @@ pub fn proportion_table(input: &Input, opts: &ProportionTableOptions) -> Result<
     finish(tidy, roles)
 }
 
-/// The three result columns of a row-wise estimator, allocated once (zeroed by the operating
-/// system, on huge pages when large: see [`crate::buffer`]) and handed to Arrow as they are.
+/// The three result columns of a row-wise estimator, allocated once (recycled or fresh, on
+/// huge pages when large: see [`crate::buffer`]; every estimator writes every row or fails)
+/// and handed to Arrow as they are.
 struct Outputs {
     value: Vec<f64>,
     lower: Vec<f64>,
@@ -204,9 +205,9 @@ struct Outputs {
 impl Outputs {
     fn new(n: usize) -> Self {
         Outputs {
-            value: crate::buffer::zeroed(n),
-            lower: crate::buffer::zeroed(n),
-            upper: crate::buffer::zeroed(n),
+            value: crate::buffer::overwritten(n),
+            lower: crate::buffer::overwritten(n),
+            upper: crate::buffer::overwritten(n),
         }
     }
 

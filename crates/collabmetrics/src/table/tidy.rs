@@ -62,12 +62,12 @@ impl Methods<'_> {
             }
         };
         let values: ArrayRef = Arc::new(StringArray::from(names));
-        // Every key indexes `names` (a method missing from `possible` would read key 0, the
-        // first name: callers pass every method their options allow).
-        Arc::new(DictionaryArray::<Int8Type>::new(
-            Int8Array::from(keys),
-            values,
-        ))
+        // SAFETY: every key indexes `names`: 0 with one name, else a position in `possible`
+        // (a method missing from it reads key 0, the first name: callers pass every method
+        // their options allow). Unchecked, because the check is a scalar pass over every row.
+        Arc::new(unsafe {
+            DictionaryArray::<Int8Type>::new_unchecked(Int8Array::from(keys), values)
+        })
     }
 }
 
@@ -154,7 +154,8 @@ impl Tidy {
 
     pub(crate) fn number(&mut self, name: &str, values: Vec<f64>) {
         self.fields.push(Field::new(name, DataType::Float64, false));
-        self.columns.push(Arc::new(Float64Array::from(values)));
+        let values = crate::buffer::recycled(values);
+        self.columns.push(Arc::new(Float64Array::new(values, None)));
     }
 
     pub(crate) fn text(&mut self, name: &str, values: Vec<Option<&str>>) {
@@ -179,7 +180,11 @@ impl Tidy {
         }
         // A confidence level is checked to lie in (0, 1) before any estimate.
         self.checked.push(self.columns.len());
-        self.number("confidence", crate::buffer::filled(n, confidence));
+        let confidence = crate::buffer::constant(n, confidence);
+        self.fields
+            .push(Field::new("confidence", DataType::Float64, false));
+        self.columns
+            .push(Arc::new(Float64Array::new(confidence, None)));
         self.fields.push(Field::new("method", method_type(), false));
         self.columns.push(methods.column(n));
     }
