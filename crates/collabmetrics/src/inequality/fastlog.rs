@@ -229,14 +229,16 @@ where
     (a.total(), b.total())
 }
 
-/// One parallel pass over unweighted values: the index of the first value for which `bad`
-/// holds (if any), Σ y (the same bits as [`sum2`] with a term of y), and the smallest value
-/// above 0 (∞ when none).
-pub fn scan(values: &[f64], bad: impl Fn(f64) -> bool + Sync) -> (Option<usize>, f64, f64) {
+/// One parallel pass over unweighted values: the index of the first value that is not finite
+/// and at least `least` (if any), Σ y (the same bits as [`sum2`] with a term of y), and the
+/// smallest value above 0 (∞ when none). `least` is 0 for values ≥ 0, the smallest subnormal
+/// for values > 0.
+pub fn scan(values: &[f64], least: f64) -> (Option<usize>, f64, f64) {
+    let bad = |y: f64| !((y >= least) & (y < f64::INFINITY));
     let block = |i: usize| {
         let lo = i * BLOCK;
         let v = &values[lo..(lo + BLOCK).min(values.len())];
-        let (any_bad, total, smallest) = scan_dispatch(v, &bad);
+        let (any_bad, total, smallest) = scan_dispatch(v, least);
         let first_bad = if any_bad {
             v.iter().position(|&y| bad(y)).map(|k| lo + k)
         } else {
@@ -259,20 +261,21 @@ pub fn scan(values: &[f64], bad: impl Fn(f64) -> bool + Sync) -> (Option<usize>,
 }
 
 /// One block of [`scan`]: whether any value is bad, Σ y in compensated lanes, and the
-/// smallest value above 0. Lane by lane, without branches, so that it vectorises.
+/// smallest value above 0. Lane by lane, with comparisons of doubles only (NaN fails both),
+/// without branches, so that it vectorises.
 #[inline(always)]
 #[allow(clippy::needless_range_loop)] // lane j of several arrays: the vectoriser's shape
-fn scan_block<B: Fn(f64) -> bool>(v: &[f64], bad: &B) -> (bool, f64, f64) {
+fn scan_block(v: &[f64], least: f64) -> (bool, f64, f64) {
     let mut a = Lanes::new();
     let mut smallest = [f64::INFINITY; LANES];
-    let mut any_bad = [false; LANES];
+    let mut all_ok = [true; LANES];
     let mut chunks = v.chunks_exact(LANES);
     for c in &mut chunks {
         let mut t = [0.0; LANES];
         for j in 0..LANES {
             let y = c[j];
             t[j] = y;
-            any_bad[j] |= bad(y);
+            all_ok[j] &= (y >= least) & (y < f64::INFINITY);
             smallest[j] = if (y > 0.0) & (y < smallest[j]) {
                 y
             } else {
@@ -285,7 +288,7 @@ fn scan_block<B: Fn(f64) -> bool>(v: &[f64], bad: &B) -> (bool, f64, f64) {
     let mut t = [0.0; LANES];
     for (j, &y) in rest.iter().enumerate() {
         t[j] = y;
-        any_bad[j] |= bad(y);
+        all_ok[j] &= (y >= least) & (y < f64::INFINITY);
         smallest[j] = if (y > 0.0) & (y < smallest[j]) {
             y
         } else {
@@ -294,36 +297,36 @@ fn scan_block<B: Fn(f64) -> bool>(v: &[f64], bad: &B) -> (bool, f64, f64) {
     }
     a.add(t);
     let small = smallest.iter().fold(f64::INFINITY, |m, &x| m.min(x));
-    (any_bad.iter().any(|&b| b), a.total(), small)
+    (!all_ok.iter().all(|&b| b), a.total(), small)
 }
 
 /// [`scan_block`] compiled for AVX2 (see [`block_sums_avx2`]: the same bits).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn scan_block_avx2<B: Fn(f64) -> bool>(v: &[f64], bad: &B) -> (bool, f64, f64) {
-    scan_block(v, bad)
+unsafe fn scan_block_avx2(v: &[f64], least: f64) -> (bool, f64, f64) {
+    scan_block(v, least)
 }
 
 /// [`scan_block`] compiled for AVX-512 (the same bits).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-unsafe fn scan_block_avx512<B: Fn(f64) -> bool>(v: &[f64], bad: &B) -> (bool, f64, f64) {
-    scan_block(v, bad)
+unsafe fn scan_block_avx512(v: &[f64], least: f64) -> (bool, f64, f64) {
+    scan_block(v, least)
 }
 
 /// One block of [`scan`], with AVX-512 or AVX2 where the processor has it.
-fn scan_dispatch<B: Fn(f64) -> bool>(v: &[f64], bad: &B) -> (bool, f64, f64) {
+fn scan_dispatch(v: &[f64], least: f64) -> (bool, f64, f64) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx512f") {
         // SAFETY: the processor supports AVX-512F, checked just above.
-        return unsafe { scan_block_avx512(v, bad) };
+        return unsafe { scan_block_avx512(v, least) };
     }
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the processor supports AVX2, checked just above.
-        return unsafe { scan_block_avx2(v, bad) };
+        return unsafe { scan_block_avx2(v, least) };
     }
-    scan_block(v, bad)
+    scan_block(v, least)
 }
 
 #[cfg(test)]
@@ -383,14 +386,19 @@ mod tests {
             let x = (y - 3.0) * (1.0 / 3.0);
             w * ((1.0 + x) * ln_1p(x) - x)
         };
-        let bad = |y: f64| y > 9.4;
-        let (b0, s0, m0) = scan_block(&v, &bad);
-        let (b1, s1, m1) = scan_dispatch(&v, &bad);
-        assert_eq!(
-            (b0, s0.to_bits(), m0.to_bits()),
-            (b1, s1.to_bits(), m1.to_bits())
-        );
-        assert!(b0 && m0 == v.iter().copied().fold(f64::INFINITY, f64::min));
+        let mut bad = v.clone();
+        bad[9_000] = f64::NAN;
+        for (values, least, is_bad) in [(&v, 0.0, false), (&v, 0.6, true), (&bad, 0.0, true)] {
+            let (b0, s0, m0) = scan_block(values, least);
+            let (b1, s1, m1) = scan_dispatch(values, least);
+            assert_eq!(
+                (b0, s0.to_bits(), m0.to_bits()),
+                (b1, s1.to_bits(), m1.to_bits())
+            );
+            assert_eq!(b0, is_bad);
+        }
+        let (_, _, m) = scan_block(&v, 0.0);
+        assert_eq!(m, v.iter().copied().fold(f64::INFINITY, f64::min));
         for wt in [None, Some(w.as_slice())] {
             let base = block_sums(&v, wt, &term);
             let wide = block_dispatch(&v, wt, &term);

@@ -116,8 +116,9 @@ impl<'a> Direct<'a> {
     fn new(values: &'a [f64], weights: Option<&'a [f64]>, positive: bool) -> Result<Self> {
         if weights.is_none() {
             // One pass: the checks, Σ y and the smallest value above 0.
-            let bad = |v: f64| !v.is_finite() || v < 0.0 || (positive && v <= 0.0);
-            let (first_bad, total, smallest) = fastlog::scan(values, bad);
+            // Values > 0 are those ≥ the smallest subnormal.
+            let least = if positive { f64::from_bits(1) } else { 0.0 };
+            let (first_bad, total, smallest) = fastlog::scan(values, least);
             match first_bad {
                 Some(i) => check_values(&values[..=i], positive)?,
                 None => check_values(&values[..values.len().min(1)], positive)?,
