@@ -27,8 +27,8 @@ the script:
    memory back *during* the measured call hides part of it: in one process, our own peak for
    the same cohort-T call read 5–44 MB depending on what ran before (36 MB alone), and
    polars' own 36–79 MB with jemalloc's default decay (136 MB, steadily, without it). For
-   ours, the child waits until the pool of freed result columns kept for reuse is empty (its
-   reaper thread, ``collabmetrics-buffers``, has ended: about 5 s after the warm-up), so the
+   ours, the child waits until the pool of freed result columns kept for reuse is empty (6.5 s
+   after the warm-up: blocks are kept 5 s, and the reaper looks every second), so the
    peak is that of a call finding no recycled buffer; a call repeated within 5 s reuses them
    and adds less. duckdb's buffer manager keeps what the warm-up query used, so duckdb's
    peaks are if anything low. R measures its own peak the same way, in its own process.
@@ -277,6 +277,7 @@ def r_available() -> str | None:
         ["Rscript", "-e", "library(PHEindicatormethods); library(dplyr)"],
         capture_output=True,
         text=True,
+        check=False,
     )
     if probe.returncode != 0:
         return "R package PHEindicatormethods (or dplyr) not installed"
@@ -304,6 +305,7 @@ class RInput:
             ["Rscript", str(self.script), self.what, str(self.csv), str(out)],
             capture_output=True,
             text=True,
+            check=False,
         )
         if done.returncode != 0:
             sys.exit(f"Rscript ({self.what}) failed:\n{done.stderr}")
@@ -573,7 +575,9 @@ def sii_numpy(
     return b0, float(lo), float(hi), (a0 + b0) / a0, float(rlo), float(rhi)
 
 
-def sii_ours(t: dict[str, np.ndarray]) -> tuple[float, float, float, float, float, float]:
+def sii_ours(
+    t: dict[str, np.ndarray],
+) -> tuple[float, float, float, float, float, float]:
     r = cm.inequality.sii(
         pa.table(t),
         group="decile",
@@ -974,7 +978,10 @@ def cohort_polars(tabs: dict[str, Any]) -> tuple[Any, Any]:
         )
 
     t0, dob = pl.col("received_date"), pl.col("date_of_birth")
-    md = lambda d: d.dt.month().cast(pl.Int32) * 100 + d.dt.day()  # noqa: E731
+
+    def md(d: Any) -> Any:  # month and day as one number, to compare birthdays
+        return d.dt.month().cast(pl.Int32) * 100 + d.dt.day()
+
     age = t0.dt.year() - dob.dt.year() - (md(t0) < md(dob)).cast(pl.Int32)
     adult = (
         refs.filter((pl.col("line") == "adult") & pl.col("accepted"))
@@ -1071,7 +1078,9 @@ def cohort_polars(tabs: dict[str, Any]) -> tuple[Any, Any]:
         "denominator": pl.col("disengaged").count(),
     }
     per_group = [
-        members.group_by(pl.lit("all").alias("group")).agg(breakdown=pl.lit("all"), **t1)
+        members.group_by(pl.lit("all").alias("group")).agg(
+            breakdown=pl.lit("all"), **t1
+        )
     ] + [
         members.group_by(pl.col(b).cast(pl.Utf8).alias("group")).agg(
             breakdown=pl.lit(b), **t1
@@ -1109,14 +1118,11 @@ def cohort_check(ours: Any, peer: tuple[Any, Any]) -> None:
         )
     t1 = pl.from_arrow(ours).filter(pl.col("metric") == "T1_disengaged_90d")
     jj = t1.join(per_group, on=["breakdown", "group"], how="full", suffix="_peer")
-    zero = pl.lit(0)
-    bad = jj.filter(
-        pl.col("numerator").fill_null(zero) != pl.col("numerator_peer").fill_null(zero)
-        | (
-            pl.col("denominator").fill_null(zero)
-            != pl.col("denominator_peer").fill_null(zero)
-        )
-    )
+
+    def differs(c: str) -> Any:
+        return pl.col(c).fill_null(0) != pl.col(f"{c}_peer").fill_null(0)
+
+    bad = jj.filter(differs("numerator") | differs("denominator"))
     if bad.height:
         sys.exit(f"cohort T: T1 counts differ in {bad.height} groups:\n{bad}")
     NOTES.append(
@@ -1356,29 +1362,27 @@ def trim_heap() -> None:
         pass
 
 
-def wait_for_pool(limit: float = 15.0) -> None:
-    """Waits until collabmetrics' pool of freed result columns is empty: its reaper thread
-    (``collabmetrics-buffers``, 15 characters shown) ends when nothing is left."""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        names = []
-        for task in Path("/proc/self/task").iterdir():
-            try:
-                names.append((task / "comm").read_text().strip())
-            except OSError:
-                continue
-        if not any(n.startswith("collabmetrics-b") for n in names):
-            return
-        time.sleep(0.2)
+#: How long collabmetrics keeps a freed result column for reuse (``RETAIN_FOR`` in the core's
+#: ``buffer.rs``), plus its reaper's period (a fifth of it) and a margin.
+POOL_EMPTY_AFTER = 5.0 + 1.0 + 0.5
 
 
-def peak(f: Callable[[Any], Any], inp: Any, ours: bool) -> float | None:
+def wait_for_pool(since: float) -> None:
+    """Waits until collabmetrics' pool of freed result columns is empty: its reaper frees
+    each block within ``POOL_EMPTY_AFTER`` seconds of the call (``since``, a
+    ``time.monotonic()``) that gave it back."""
+    time.sleep(max(0.0, since + POOL_EMPTY_AFTER - time.monotonic()))
+
+
+def peak(
+    f: Callable[[Any], Any], inp: Any, ours_since: float | None = None
+) -> float | None:
     """Bytes the call added to the resident set at its peak (None where not measurable)."""
     if not Path("/proc/self/clear_refs").exists():
         return None
+    if ours_since is not None:
+        wait_for_pool(ours_since)  # first: the blocks it frees are then trimmed below
     trim_heap()
-    if ours:
-        wait_for_pool()
     try:
         Path("/proc/self/clear_refs").write_text("5")
     except OSError:
@@ -1399,9 +1403,17 @@ def peak_in_child(w: Workload, k: int, side: str, rows: int) -> float | None:
     # resident set follows the memory in use rather than what the allocator keeps.
     env = dict(os.environ, _RJEM_MALLOC_CONF="dirty_decay_ms:0,muzzy_decay_ms:0")
     done = subprocess.run(
-        [sys.executable, __file__, "--rows", str(rows), "--peak-of", f"{w.name}:{k}:{side}"],
+        [
+            sys.executable,
+            __file__,
+            "--rows",
+            str(rows),
+            "--peak-of",
+            f"{w.name}:{k}:{side}",
+        ],
         capture_output=True,
         text=True,
+        check=False,
         env=env,
     )
     if done.returncode != 0:
@@ -1422,7 +1434,7 @@ def peak_of(spec: str, rows: int) -> None:
     if side != "ours":
         x = p.prepare(x)
     f(x)
-    print(peak(f, x, ours=side == "ours"))
+    print(peak(f, x, time.monotonic() if side == "ours" else None))
 
 
 def ms(s: float) -> str:
@@ -1430,7 +1442,9 @@ def ms(s: float) -> str:
 
 
 def mb(b: float | None) -> str:
-    return "" if b is None else f"{b / 1e6:,.0f} MB" if b >= 1e6 else f"{b / 1e6:.2f} MB"
+    return (
+        "" if b is None else f"{b / 1e6:,.0f} MB" if b >= 1e6 else f"{b / 1e6:.2f} MB"
+    )
 
 
 def peak_ratio(ours: float | None, peer: float | None) -> str:
@@ -1492,7 +1506,8 @@ def main() -> None:
     ap.add_argument("only", nargs="*", help="workload names (default: all)")
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--reps", type=int, default=7)
-    ap.add_argument("--peak-of", help=argparse.SUPPRESS)  # workload:peer:side, in a child
+    # workload:peer:side: measure that side's peak (in a child process)
+    ap.add_argument("--peak-of", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.peak_of:
         peak_of(args.peak_of, args.rows)
@@ -1501,7 +1516,7 @@ def main() -> None:
     unknown = [o for o in args.only if o not in known]
     if unknown:
         sys.exit(f"unknown workload(s) {unknown}; expected some of {known}")
-    print(f"{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC; {machine()}\n")
+    print(f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; {machine()}\n")
     print(HEADER)
     print("|---" * HEADER.count(" | ") + "|---|")
     for w in workloads(args.rows):
