@@ -95,6 +95,7 @@ Not run by the tests: timings are not tests.
 from __future__ import annotations
 
 import argparse
+import atexit
 import ctypes
 import datetime as dt
 import gc
@@ -292,6 +293,7 @@ class RInput:
 
         self.what = what
         self.dir = tempfile.mkdtemp(prefix="cm-sidebyside-")
+        atexit.register(shutil.rmtree, self.dir, ignore_errors=True)
         self.script = Path(self.dir, "phe.R")
         self.script.write_text(R_SCRIPT)
         self.csv = Path(self.dir, "in.csv")
