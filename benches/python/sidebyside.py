@@ -66,7 +66,8 @@ table with the machine, its load average and the date. Workloads and their peers
 * ``cohort_t``: transition cohort T on the demo at ``scale = 60`` (30 607 persons, 50 301
   referrals, 1 470 842 care contacts) against a polars query an analyst would write from the
   specification (``docs/methods/transition.md``): referrals' service lines (the
-  ``service_line`` column, else the team type's letter; crisis team types apart), accepted
+  ``service_line`` column, else the team type's letter; crisis team types apart; the
+  ``team_age_group`` rule is left out, the demo having no such column), accepted
   adult referrals of 16–25-year-olds with an open accepted CYP referral or an attended CYP
   contact in the 183 days before (``join_asof``), episodes (the earliest opens one, those
   within 365 days join it: a loop, one round per episode), then T1 (no attended adult contact
