@@ -1,7 +1,7 @@
 """Type stubs of the compiled extension module (bindings/python)."""
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal, overload
 
 import pyarrow as pa
 
@@ -286,12 +286,30 @@ STATE_KIND_KEY: str
 STATE_OPTIONS_KEY: str
 STATE_FINGERPRINT_KEY: str
 
+@overload
 def state_build(
     kind: str,
     tables: list[ArrowStreamExportable | None],
     options_json: str,
     columns: dict[str, str],
+    listing: Literal[False] = False,
 ) -> pa.Table: ...
+@overload
+def state_build(
+    kind: str,
+    tables: list[ArrowStreamExportable | None],
+    options_json: str,
+    columns: dict[str, str],
+    listing: Literal[True],
+) -> tuple[pa.Table, pa.Table]: ...
+@overload
+def state_build(
+    kind: str,
+    tables: list[ArrowStreamExportable | None],
+    options_json: str,
+    columns: dict[str, str],
+    listing: bool,
+) -> pa.Table | tuple[pa.Table, pa.Table]: ...
 def state_merge(states: list[ArrowStreamExportable]) -> pa.Table: ...
 def state_finalize(
     state: ArrowStreamExportable,

@@ -371,12 +371,19 @@ def state(
     bands: str | Sequence[float] = _SUMMARY["bands"],
     confidence: float = _SUMMARY["confidence"],
     nulls: str = _SUMMARY["nulls"],
+    listing: bool = False,
 ) -> Any:
     """The mergeable state of :func:`summary` over a partition of the rows (see
     :mod:`collabmetrics.state`; the arguments are :func:`summary`'s): each group's distinct
     distances with their number of records (and weights, which must be whole numbers, e.g.
     bed days), so the finished summary, medians and intervals included, is :func:`summary`'s
     bit for bit.
+
+    With ``listing=True``, ``(state, listing)``: the listing of every record a rule flagged
+    (excluded, repaired or counted in the diagnostics), one row per record: ``table``
+    (``data``: the rows without a distance, with ``nulls="propagate"``), ``row`` (0-based, in that table), ``reason`` and ``action`` (see
+    :data:`collabmetrics.state.LISTING_COLUMNS`); each reason's count in the state is its
+    number of rows.
 
     Example:
         >>> import collabmetrics as cm
@@ -398,7 +405,7 @@ def state(
         confidence=confidence,
         nulls=nulls,
     )
-    return build("distance_summary", [frame], options)
+    return build("distance_summary", [frame], options, None, listing)
 
 
 def _state_options(

@@ -254,6 +254,7 @@ def state(
     bands: str | Sequence[float] = ...,
     confidence: float = ...,
     nulls: str = ...,
+    listing: bool = False,
 ) -> Any: ...
 def _state_options(
     *,

@@ -212,6 +212,7 @@ def state(
     multiplier: float = _D["multiplier"],
     confidence: float = _D["confidence"],
     distance: str | None = _D["distance"],
+    listing: bool = False,
 ) -> Any:
     """The mergeable state of :func:`measures` over a partition of the placements and/or of
     the admissions (see :mod:`collabmetrics.state`; the arguments are :func:`measures`').
@@ -221,6 +222,12 @@ def state(
     each month, and the diagnostics. Keep each person's placements in one partition (the
     overlap rule compares them); admissions may be split anyhow. The population is given to
     :func:`collabmetrics.finalize` (or :func:`finalize`), not here.
+
+    With ``listing=True``, ``(state, listing)``: the listing of every record a rule flagged
+    (excluded, repaired or counted in the diagnostics), one row per record: ``table``
+    (``placements`` or ``admissions``), ``row`` (0-based, in that table), ``reason`` and ``action`` (see
+    :data:`collabmetrics.state.LISTING_COLUMNS`); each reason's count in the state is its
+    number of rows.
 
     Example:
         >>> import datetime as dt, pyarrow as pa, collabmetrics as cm
@@ -252,7 +259,7 @@ def state(
         confidence=confidence,
         distance=distance,
     )
-    return _state.build("oap", [placements, admissions], opts, columns)
+    return _state.build("oap", [placements, admissions], opts, columns, listing)
 
 
 def finalize(

@@ -213,7 +213,28 @@ def state(
     multiplier: float = ...,
     confidence: float = ...,
     distance: str | None = ...,
+    listing: Literal[False] = False,
 ) -> pl.DataFrame: ...
+@overload
+def state(
+    placements: pl.DataFrame,
+    *,
+    start: DateLike,
+    end: DateLike,
+    admissions: Frame | None = None,
+    window: Literal["month", "rolling_3m", "rolling_12m"] = ...,
+    by: str | Sequence[str] | None = None,
+    inappropriate_only: bool = ...,
+    columns: Mapping[str, str] | None = None,
+    bed_types: Sequence[str | int] | Literal["default"] | None = ...,
+    reasons: Mapping[str, Sequence[str | int]] | None = None,
+    data_cutoff: DateLike | None = ...,
+    overlap: Literal["count", "truncate"] = ...,
+    multiplier: float = ...,
+    confidence: float = ...,
+    distance: str | None = ...,
+    listing: Literal[True],
+) -> tuple[pl.DataFrame, pl.DataFrame]: ...
 @overload
 def state(
     placements: pd.DataFrame,
@@ -232,7 +253,28 @@ def state(
     multiplier: float = ...,
     confidence: float = ...,
     distance: str | None = ...,
+    listing: Literal[False] = False,
 ) -> pd.DataFrame: ...
+@overload
+def state(
+    placements: pd.DataFrame,
+    *,
+    start: DateLike,
+    end: DateLike,
+    admissions: Frame | None = None,
+    window: Literal["month", "rolling_3m", "rolling_12m"] = ...,
+    by: str | Sequence[str] | None = None,
+    inappropriate_only: bool = ...,
+    columns: Mapping[str, str] | None = None,
+    bed_types: Sequence[str | int] | Literal["default"] | None = ...,
+    reasons: Mapping[str, Sequence[str | int]] | None = None,
+    data_cutoff: DateLike | None = ...,
+    overlap: Literal["count", "truncate"] = ...,
+    multiplier: float = ...,
+    confidence: float = ...,
+    distance: str | None = ...,
+    listing: Literal[True],
+) -> tuple[pd.DataFrame, pd.DataFrame]: ...
 @overload
 def state(
     placements: Frame | None = None,
@@ -251,6 +293,47 @@ def state(
     multiplier: float = ...,
     confidence: float = ...,
     distance: str | None = ...,
+    listing: Literal[False] = False,
+) -> Any: ...
+@overload
+def state(
+    placements: Frame | None = None,
+    *,
+    start: DateLike,
+    end: DateLike,
+    admissions: Frame | None = None,
+    window: Literal["month", "rolling_3m", "rolling_12m"] = ...,
+    by: str | Sequence[str] | None = None,
+    inappropriate_only: bool = ...,
+    columns: Mapping[str, str] | None = None,
+    bed_types: Sequence[str | int] | Literal["default"] | None = ...,
+    reasons: Mapping[str, Sequence[str | int]] | None = None,
+    data_cutoff: DateLike | None = ...,
+    overlap: Literal["count", "truncate"] = ...,
+    multiplier: float = ...,
+    confidence: float = ...,
+    distance: str | None = ...,
+    listing: Literal[True],
+) -> Any: ...
+@overload
+def state(
+    placements: Frame | None = None,
+    *,
+    start: DateLike,
+    end: DateLike,
+    admissions: Frame | None = None,
+    window: Literal["month", "rolling_3m", "rolling_12m"] = ...,
+    by: str | Sequence[str] | None = None,
+    inappropriate_only: bool = ...,
+    columns: Mapping[str, str] | None = None,
+    bed_types: Sequence[str | int] | Literal["default"] | None = ...,
+    reasons: Mapping[str, Sequence[str | int]] | None = None,
+    data_cutoff: DateLike | None = ...,
+    overlap: Literal["count", "truncate"] = ...,
+    multiplier: float = ...,
+    confidence: float = ...,
+    distance: str | None = ...,
+    listing: bool = False,
 ) -> Any: ...
 @overload
 def finalize(

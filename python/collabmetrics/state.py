@@ -43,12 +43,18 @@ from . import _native
 from ._frames import ATTRS_KEY, Frame, from_arrow, to_arrow
 from ._frames import with_diagnostics as _with_diagnostics
 
-__all__ = ["MERGE_KEY", "finalize", "kind", "merge", "options", "schema"]
+__all__ = ["LISTING_COLUMNS", "MERGE_KEY", "finalize", "kind", "merge", "options", "schema"]
 
 #: The field metadata key naming a state column's merge operation.
 MERGE_KEY: str = _native.STATE_MERGE_KEY
 _KIND_KEY: str = _native.STATE_KIND_KEY
 _OPTIONS_KEY: str = _native.STATE_OPTIONS_KEY
+#: The columns of a state's listing of flagged records (``listing=True``): ``table``, the
+#: input table (``placements``, ``admissions``, ``persons``, ``referrals``, ``contacts``,
+#: ``care_plans``, or ``data`` for a one-table function), ``row``, the record's row in it
+#: (0-based), and its diagnostic's ``reason`` and ``action``. A reason's count in the state's
+#: diagnostics is its number of rows here.
+LISTING_COLUMNS: tuple[str, ...] = ("table", "row", "reason", "action")
 #: The attribute of a polars state that holds its Arrow schema.
 _POLARS_ATTRIBUTE = "_collabmetrics_state_schema"
 
@@ -113,9 +119,12 @@ def build(
     tables: Sequence[Frame | None],
     options_: Mapping[str, Any],
     columns: Mapping[str, str] | None = None,
+    listing: bool = False,
 ) -> Any:
     """The state of ``kind_`` over a partition's tables (the first given sets the kind of
-    frame returned), with the core's options as a mapping of their names."""
+    frame returned), with the core's options as a mapping of their names; with ``listing``,
+    ``(state, listing)``, the listing of every flagged record (see :data:`LISTING_COLUMNS`)
+    as the same kind of frame."""
     arrow: list[pa.Table | None] = []
     like = "pyarrow"
     for i, t in enumerate(tables):
@@ -126,8 +135,24 @@ def build(
         if all(x is None for x in arrow[:i]):
             like = k
         arrow.append(a)
-    state = _native.state_build(kind_, arrow, json.dumps(dict(options_)), dict(columns or {}))
-    return out(state, like)
+    built = _native.state_build(
+        kind_, arrow, json.dumps(dict(options_)), dict(columns or {}), listing
+    )
+    if listing:
+        state, flagged = built
+        return out(state, like), _listing_out(flagged, like)
+    return out(built, like)
+
+
+def _listing_out(listing: pa.Table, like: str) -> Any:
+    """A listing as the caller's kind of frame (a plain table: no diagnostics of its own)."""
+    if like == "pandas":
+        return listing.to_pandas()
+    if like == "polars":
+        import polars as pl
+
+        return pl.from_arrow(listing)
+    return listing
 
 
 def merge(states: Sequence[Frame], *, schema: pa.Schema | None = None) -> Any:

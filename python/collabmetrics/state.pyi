@@ -13,10 +13,11 @@ from ._frames import from_arrow as from_arrow
 from ._frames import to_arrow as to_arrow
 from .display import Diagnostics
 
-__all__ = ["MERGE_KEY", "finalize", "kind", "merge", "options", "schema"]
+__all__ = ["LISTING_COLUMNS", "MERGE_KEY", "finalize", "kind", "merge", "options", "schema"]
 MERGE_KEY: str
 _KIND_KEY: str
 _OPTIONS_KEY: str
+LISTING_COLUMNS: tuple[str, ...]
 _POLARS_ATTRIBUTE: str
 
 def _is_pandas(obj: object) -> bool: ...
@@ -29,7 +30,9 @@ def build(
     tables: Sequence[Frame | None],
     options_: Mapping[str, Any],
     columns: Mapping[str, str] | None = None,
+    listing: bool = False,
 ) -> Any: ...
+def _listing_out(listing: pa.Table, like: str) -> Any: ...
 def merge(states: Sequence[Frame], *, schema: pa.Schema | None = None) -> Any: ...
 @overload
 def finalize(

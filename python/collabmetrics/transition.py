@@ -653,6 +653,7 @@ def state(
     by: str | Sequence[str] | None = _D["by"],
     age_band_18_24: bool = _D["age_band_18_24"],
     columns: Mapping[str, str] | None = None,
+    listing: bool = False,
 ) -> Any:
     """The mergeable state of :func:`summary` and of cohort T's :func:`time_to_contact` curve
     over a partition of the people (see :mod:`collabmetrics.state`; the arguments are
@@ -664,6 +665,12 @@ def state(
     denominator, T7's gap histograms, cohort T's outcomes per day and the diagnostics:
     :func:`collabmetrics.finalize` gives :func:`summary`'s table, and with
     ``curve="kaplan_meier"`` (or ``"aalen_johansen"``) the time-to-contact curve.
+
+    With ``listing=True``, ``(state, listing)``: the listing of every record a rule flagged
+    (excluded, repaired or counted in the diagnostics), one row per record: ``table``
+    (``persons``, ``referrals``, ``contacts`` or ``care_plans``), ``row`` (0-based, in that table), ``reason`` and ``action`` (see
+    :data:`collabmetrics.state.LISTING_COLUMNS`); each reason's count in the state is its
+    number of rows.
 
     Example:
         >>> import collabmetrics as cm
@@ -700,4 +707,6 @@ def state(
         by=by,
         age_band_18_24=age_band_18_24,
     )
-    return _state.build("transition", [persons, referrals, contacts, care_plans], options, columns)
+    return _state.build(
+        "transition", [persons, referrals, contacts, care_plans], options, columns, listing
+    )

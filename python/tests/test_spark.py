@@ -95,8 +95,44 @@ def assert_same(spark_result: pa.Table, one: pa.Table, keys: list[str]) -> None:
         assert a[name].equals(b[name]), name
 
 
-def diagnostic_counts(df: Any) -> dict[str, int]:
-    return {r["reason"]: r["count"] for r in df.collect()}
+def diagnostic_counts(diagnostics: Any) -> dict[str, int]:
+    """Counts by reason of the diagnostics' records: the documented
+    ``groupBy("reason", "action").count()`` of a Spark DataFrame, the same of an Arrow one."""
+    if isinstance(diagnostics, pa.Table):
+        counted = diagnostics.group_by(["reason", "action"]).aggregate([("reason", "count")])
+        return dict(zip(counted["reason"].to_pylist(), counted["reason_count"].to_pylist()))
+    rows = diagnostics.groupBy("reason", "action").count().collect()
+    return {r["reason"]: r["count"] for r in rows}
+
+
+def listed(diagnostics: Any) -> dict[tuple[str | None, str], list[str | None]]:
+    """The diagnostics' record ids by (table, reason), sorted."""
+    t = diagnostics if isinstance(diagnostics, pa.Table) else diagnostics.toArrow()
+    out: dict[tuple[str | None, str], list[str | None]] = {}
+    for table, rid, reason in zip(
+        t["table"].to_pylist(), t["record_id"].to_pylist(), t["reason"].to_pylist()
+    ):
+        out.setdefault((table, reason), []).append(rid)
+    return {k: sorted(v, key=str) for k, v in out.items()}
+
+
+def ids_of(table: pa.Table, column: str, mask: Any) -> list[str]:
+    """The ids (as text) of the rows of ``table`` where ``mask`` holds."""
+    return sorted(str(v) for v in table.filter(mask)[column].to_pylist())
+
+
+def one_machine_listing(
+    listing: pa.Table, tables: dict[str, pa.Table], ids: dict[str, str]
+) -> dict[tuple[str | None, str], list[str | None]]:
+    """The one-machine listing (``cm.*.state(listing=True)`` on the whole input), its rows
+    mapped to the record ids of their tables."""
+    out: dict[tuple[str | None, str], list[str | None]] = {}
+    for table, row, reason in zip(
+        listing["table"].to_pylist(), listing["row"].to_pylist(), listing["reason"].to_pylist()
+    ):
+        rid = None if table is None else str(tables[table][ids[table]][row].as_py())
+        out.setdefault((table, reason), []).append(rid)
+    return {k: sorted(v, key=str) for k, v in out.items()}
 
 
 def one_machine_counts(result: pa.Table) -> dict[str, int]:
@@ -139,7 +175,98 @@ def test_oap_returns_spark_dataframes(frames: dict[str, Any], demo: dict[str, pa
     one = cm.oap.measures(demo["placements"], **PERIOD)
     assert result.count() == one.num_rows
     assert sorted(result.columns) == sorted(one.column_names)
-    assert set(diag.columns) == {"reason", "action", "count"}
+    assert diag.columns == ["table", "record_id", "reason", "action"]
+    assert diagnostic_counts(diag) == one_machine_counts(one)
+
+
+def bad_oap(demo: dict[str, pa.Table]) -> tuple[pa.Table, pa.Table]:
+    """The demo's placements and admissions with bad records injected: placements without a
+    bed type (kept, flagged) and with an unknown reason code (excluded); admissions (not out
+    of area) without a bed type and with one outside the scope."""
+    p, a = demo["placements"], demo["admissions"]
+    n = p.num_rows
+    bed = [None if i % 37 == 5 else v for i, v in enumerate(p["bed_type"].to_pylist())]
+    reason = ["77" if i % 41 == 9 else v for i, v in enumerate(p["reason"].to_pylist())]
+    p = p.set_column(p.schema.get_field_index("bed_type"), "bed_type", pa.array(bed, pa.string()))
+    p = p.set_column(p.schema.get_field_index("reason"), "reason", pa.array(reason, pa.string()))
+    local = [not v for v in a["out_of_area"].to_pylist()]
+    abed = a["bed_type"].to_pylist()
+    for k, i in enumerate([i for i in range(a.num_rows) if local[i]][:12]):
+        abed[i] = None if k % 2 else "13"
+    a = a.set_column(a.schema.get_field_index("bed_type"), "bed_type", pa.array(abed, pa.string()))
+    assert n == p.num_rows
+    return p, a
+
+
+@pytest.mark.parametrize("udf", ["auto", "pandas"])
+def test_oap_diagnostics_list_the_flagged_records(
+    spark: Any, demo: dict[str, pa.Table], udf: str
+) -> None:
+    import pyarrow.compute as pc
+
+    p, a = bad_oap(demo)
+    options: dict[str, Any] = dict(PERIOD, by="place")
+    one = cm.oap.measures(p, admissions=a, **options)
+    _, diag = cms.oap.measures(
+        spark.createDataFrame(p).repartition(3),
+        admissions=spark.createDataFrame(a).repartition(2),
+        udf=udf,
+        **options,
+    )
+    got = listed(diag)
+    # The records each injected rule flags, found in the input here.
+    scope = pa.array(["10", "11", "12", "200", "201", "202"])
+    known = pa.array(["10", "11", "12", "13", "14", "15", "99"])
+    no_bed = pc.is_null(p["bed_type"])
+    in_scope = pc.or_(no_bed, pc.is_in(p["bed_type"], scope))
+    unknown = pc.and_(in_scope, pc.invert(pc.is_in(p["reason"], known)))
+    a_no_bed = pc.is_null(a["bed_type"])
+    a_out = pc.and_(pc.invert(a_no_bed), pc.invert(pc.is_in(a["bed_type"], scope)))
+    assert got[("placements", "bed_type_missing")] == ids_of(p, "placement_id", no_bed)
+    assert got[("placements", "unknown_reason_code")] == ids_of(p, "placement_id", unknown)
+    assert got[("admissions", "admission_bed_type_missing")] == ids_of(a, "admission_id", a_no_bed)
+    assert got[("admissions", "admission_bed_type_out_of_scope")] == ids_of(
+        a, "admission_id", a_out
+    )
+    assert len(got[("placements", "bed_type_missing")]) == 9
+    assert len(got[("admissions", "admission_bed_type_out_of_scope")]) == 6
+    # Every reason: the records the one-machine rules flag, and their counts.
+    _, listing = cm.oap.state(p, admissions=a, listing=True, **options)
+    ids = {"placements": "placement_id", "admissions": "admission_id"}
+    expected = one_machine_listing(listing, {"placements": p, "admissions": a}, ids)
+    assert {k: v for k, v in got.items() if k[0] is not None} == expected
+    assert diagnostic_counts(diag) == one_machine_counts(one)
+
+
+def test_a_table_without_an_id_names_its_records_by_record_id_or_values(
+    spark: Any, demo: dict[str, pa.Table]
+) -> None:
+    import json
+
+    p, a = bad_oap(demo)
+    no_id = a.drop_columns(["admission_id"]).append_column("ref", a["admission_id"])
+    df = spark.createDataFrame(no_id)
+    _, by_values = cms.oap.measures(spark.createDataFrame(p), admissions=df, collect=True, **PERIOD)
+    _, by_ref = cms.oap.measures(
+        spark.createDataFrame(p),
+        admissions=df,
+        collect=True,
+        record_id={"admissions": "ref"},
+        **PERIOD,
+    )
+    key = ("admissions", "admission_bed_type_missing")
+    refs = listed(by_ref)[key]
+    assert refs == ids_of(a, "admission_id", a["bed_type"].is_null())
+    # Without an id column: each record's values, as JSON.
+    records = [json.loads(str(r)) for r in listed(by_values)[key]]
+    assert sorted(str(r["ref"]) for r in records) == refs
+    assert all(r["bed_type"] is None for r in records)
+    with pytest.raises(cm.InvalidArgumentError, match="record_id"):
+        cms.oap.measures(
+            spark.createDataFrame(p), admissions=df, record_id={"admissions": "nope"}, **PERIOD
+        )
+    with pytest.raises(cm.InvalidArgumentError, match="record_id"):
+        cms.oap.measures(spark.createDataFrame(p), record_id={"contacts": "x"}, **PERIOD)
 
 
 def test_transition_summary_and_curve_equal_one_machine(
@@ -166,6 +293,54 @@ def test_transition_summary_and_curve_equal_one_machine(
             *dfs, data_end=DATA_END, method=method, collect=True
         )
         assert curve.equals(cm.transition.time_to_contact(transfers, method=method))
+
+
+def test_transition_diagnostics_list_the_flagged_records(
+    spark: Any, demo: dict[str, pa.Table]
+) -> None:
+    """Persons without a birth date and contacts of unknown referrals (so of no known
+    person) injected: the ids listed are those the rules flag, and so for every reason."""
+    import pyarrow.compute as pc
+
+    persons, referrals, contacts = (demo[n] for n in ("persons", "referrals", "contacts"))
+    dob = [None if i % 29 == 3 else v for i, v in enumerate(persons["date_of_birth"].to_pylist())]
+    persons = persons.set_column(
+        persons.schema.get_field_index("date_of_birth"),
+        "date_of_birth",
+        pa.array(dob, persons.schema.field("date_of_birth").type),
+    )
+    stray = contacts.slice(0, 7)
+    rid_type = contacts.schema.field("referral_id").type
+    cid_type = contacts.schema.field("contact_id").type
+    base = max(contacts["contact_id"].to_pylist())
+    stray = stray.set_column(
+        stray.schema.get_field_index("referral_id"),
+        "referral_id",
+        pa.array([9_000_000 + i for i in range(7)]).cast(rid_type),
+    )
+    stray = stray.set_column(
+        stray.schema.get_field_index("contact_id"),
+        "contact_id",
+        pa.array([base + 1 + i for i in range(7)]).cast(cid_type),
+    )
+    contacts = pa.concat_tables([contacts, stray.cast(contacts.schema)])
+    tables = {"persons": persons, "referrals": referrals, "contacts": contacts}
+    one = cm.transition.summary(persons, referrals, contacts, data_end=DATA_END)
+    _, diag = cms.transition.summary(
+        *(spark.createDataFrame(t) for t in tables.values()), data_end=DATA_END, collect=True
+    )
+    got = listed(diag)
+    no_dob = pc.is_null(persons["date_of_birth"])
+    unknown_ref = pc.invert(pc.is_in(contacts["referral_id"], referrals["referral_id"]))
+    assert got[("persons", "missing_date_of_birth")] == ids_of(persons, "person_id", no_dob)
+    assert got[("contacts", "contact_referral_not_found")] == ids_of(
+        contacts, "contact_id", unknown_ref
+    )
+    assert len(got[("contacts", "contact_referral_not_found")]) >= 7
+    _, listing = cm.transition.state(persons, referrals, contacts, data_end=DATA_END, listing=True)
+    ids = {"persons": "person_id", "referrals": "referral_id", "contacts": "contact_id"}
+    assert got == one_machine_listing(listing, tables, ids)
+    assert diagnostic_counts(diag) == one_machine_counts(one)
 
 
 def test_distance_summary_equals_one_machine(

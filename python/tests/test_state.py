@@ -225,3 +225,99 @@ def test_binned_gini_states_stay_within_their_bound(rng: np.random.Generator) ->
     value, bound = r["value"][0].as_py(), r["bound"][0].as_py()
     assert 0 < bound < 0.01
     assert abs(value - exact) <= bound
+
+
+def listed_ids(listing: Any, tables: dict[str, pa.Table], ids: dict[str, str]) -> dict[Any, Any]:
+    """A listing's record ids by (table, reason), sorted."""
+    t = listing if isinstance(listing, pa.Table) else pa.Table.from_pandas(listing)
+    out: dict[Any, list[Any]] = {}
+    for table, row, reason in zip(
+        t["table"].to_pylist(), t["row"].to_pylist(), t["reason"].to_pylist()
+    ):
+        out.setdefault((table, reason), []).append(tables[table][ids[table]][int(row)].as_py())
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def state_counts(state: pa.Table) -> dict[str, int]:
+    """The counts of a state's diagnostic rows, by reason."""
+    d = state.filter(pa.compute.equal(state["part"], "diagnostic"))
+    return dict(zip(d["reason"].to_pylist(), d["count"].to_pylist()))
+
+
+def test_the_oap_listing_has_every_flagged_placement_and_admission(
+    demo: dict[str, pa.Table],
+) -> None:
+    import pyarrow.compute as pc
+
+    p, a = demo["placements"], demo["admissions"]
+    # Bad records injected: placements 3, 10 and 17 without a bed type, admissions 0 and 2
+    # with a bed type outside the scope (13) and 1 without one.
+    bed = p["bed_type"].to_pylist()
+    for i in (3, 10, 17):
+        bed[i] = None
+    p = p.set_column(p.schema.get_field_index("bed_type"), "bed_type", pa.array(bed, pa.string()))
+    abed = a["bed_type"].to_pylist()
+    abed[0], abed[1], abed[2] = "13", None, "13"
+    a = a.set_column(a.schema.get_field_index("bed_type"), "bed_type", pa.array(abed, pa.string()))
+    state, listing = cm.oap.state(p, admissions=a, listing=True, **PERIOD)
+    assert listing.column_names == list(cm.state.LISTING_COLUMNS)
+    got = listed_ids(
+        listing,
+        {"placements": p, "admissions": a},
+        {"placements": "placement_id", "admissions": "admission_id"},
+    )
+    ids = p["placement_id"].to_pylist()
+    assert got[("placements", "bed_type_missing")] == sorted(ids[i] for i in (3, 10, 17))
+    aids = a["admission_id"].to_pylist()
+    assert got[("admissions", "admission_bed_type_out_of_scope")] == sorted([aids[0], aids[2]])
+    assert got[("admissions", "admission_bed_type_missing")] == [aids[1]]
+    # The appropriate reasons (excluded) are exactly the in-scope placements with codes
+    # 11-15 or 99 (the demo's bed types are all in scope).
+    appropriate = pc.is_in(p["reason"], pa.array(["11", "12", "13", "14", "15", "99"]))
+    assert got[("placements", "appropriate_reason")] == sorted(
+        p.filter(appropriate)["placement_id"].to_pylist()
+    )
+    # Counts and listing agree, and the state is the one built without a listing.
+    assert state_counts(state) == {r: len(v) for (_, r), v in got.items()}
+    assert state.equals(cm.oap.state(p, admissions=a, **PERIOD))
+    # The same listing as a pandas frame from pandas input.
+    pstate, plisting = cm.oap.state(p.to_pandas(), admissions=a, listing=True, **PERIOD)
+    assert isinstance(pstate, pd.DataFrame) and isinstance(plisting, pd.DataFrame)
+    assert len(plisting) == listing.num_rows
+
+
+def test_the_transition_and_distance_listings(demo: dict[str, pa.Table]) -> None:
+    persons, referrals, contacts = (demo[n] for n in ("persons", "referrals", "contacts"))
+    # Contacts 5 and 8 of referrals that do not exist.
+    rid = contacts["referral_id"].to_pylist()
+    rid[5], rid[8] = 10**9, 10**9 + 1
+    contacts = contacts.set_column(
+        contacts.schema.get_field_index("referral_id"),
+        "referral_id",
+        pa.array(rid, contacts.schema.field("referral_id").type),
+    )
+    state, listing = cm.transition.state(
+        pl.from_arrow(persons), referrals, contacts, data_end="2024-03-31", listing=True
+    )
+    assert isinstance(listing, pl.DataFrame)
+    got = listed_ids(
+        listing.to_arrow(),
+        {"contacts": contacts, "referrals": referrals, "persons": persons},
+        {"contacts": "contact_id", "referrals": "referral_id", "persons": "person_id"},
+    )
+    cid = contacts["contact_id"].to_pylist()
+    assert got[("contacts", "contact_referral_not_found")] == sorted([cid[5], cid[8]])
+    assert state_counts(cm.state.table(state)) == {r: len(v) for (_, r), v in got.items()}
+    # Distances: the rows without one, as rows of `data`.
+    km = pa.table({"id": [7, 8, 9, 10], "distance_km": [3.0, None, 12.5, None]})
+    dstate, dlisting = cm.distance.state(km, nulls="propagate", listing=True)
+    assert dlisting["table"].to_pylist() == ["data", "data"]
+    assert dlisting["row"].to_pylist() == [1, 3]
+    assert state_counts(dstate) == {"missing_distance": 2}
+
+
+def test_a_listing_keeps_the_errors_structured(demo: dict[str, pa.Table]) -> None:
+    with pytest.raises(cm.MissingColumnError, match="reason"):
+        cm.oap.state(demo["placements"].drop_columns(["reason"]), listing=True, **PERIOD)
+    with pytest.raises(cm.InvalidArgumentError, match="persons"):
+        cm.state.build("transition", [None, None, None], {}, listing=True)

@@ -4,7 +4,7 @@ their real return types: pandas in, pandas out; polars in, polars out; otherwise
 The functions are written once, in the ``.py`` modules, with ``-> Any`` (the kind of frame is
 known only at run time). This script runs mypy's ``stubgen`` on those modules and replaces
 each frame function's stub by overloads on its first argument (and on ``with_diagnostics``,
-which makes the result a ``(frame, diagnostics)`` pair), so the overloads are never written by
+which makes the result a ``(frame, diagnostics)`` pair, or ``listing``, a pair of frames), so the overloads are never written by
 hand and cannot drift: ``tests/test_stubs.py`` regenerates them and compares, and
 ``mypy.stubtest`` (run by ``scripts/test.sh``) checks them against the modules.
 
@@ -55,11 +55,27 @@ def _is_frame_function(node: ast.stmt) -> bool:
     return returns_any and first is not None and ast.unparse(first) in ("Frame", "Frame | None")
 
 
+#: The keyword flags that make a frame function's result a pair: its second member.
+PAIRS = {"with_diagnostics": "Diagnostics", "listing": None}
+
+
+def _pair(flag: str, result: str) -> str:
+    """The result of a frame function with ``flag`` true: ``(result, Diagnostics)`` for
+    ``with_diagnostics``, ``(result, result)`` (a second frame) for ``listing``."""
+    if result == "Any":
+        return "Any"
+    return f"tuple[{result}, {PAIRS[flag] or result}]"
+
+
 def _variant(
-    node: ast.FunctionDef, first: str | None, wanted: str | None, result: str
+    node: ast.FunctionDef,
+    first: str | None,
+    wanted: str | None,
+    result: str,
+    flag: str = "with_diagnostics",
 ) -> ast.FunctionDef:
     """One overload: the first argument annotated ``first`` (no default) unless None, and
-    ``with_diagnostics`` as ``wanted`` (``"False"``, ``"True"`` or ``"bool"``)."""
+    the keyword ``flag`` as ``wanted`` (``"False"``, ``"True"`` or ``"bool"``)."""
     f = copy.deepcopy(node)
     f.decorator_list = [ast.Name("overload")]
     if first is not None:
@@ -68,7 +84,7 @@ def _variant(
         if f.args.defaults and len(f.args.defaults) == len(f.args.args):
             f.args.defaults = f.args.defaults[1:]
     for i, arg in enumerate(f.args.kwonlyargs):
-        if arg.arg == "with_diagnostics" and wanted is not None:
+        if arg.arg == flag and wanted is not None:
             if wanted == "True":
                 arg.annotation = _expr("Literal[True]")
                 f.args.kw_defaults[i] = None
@@ -81,20 +97,20 @@ def _variant(
 
 def overloads(node: ast.FunctionDef) -> list[ast.FunctionDef]:
     """The overloads replacing one frame function's stub."""
-    has_wd = any(a.arg == "with_diagnostics" for a in node.args.kwonlyargs)
+    flags = [a.arg for a in node.args.kwonlyargs if a.arg in PAIRS]
+    flag = flags[0] if flags else None
     optional_first = ast.unparse(node.args.args[0].annotation or _expr("Any")) != "Frame"
     # With an optional first frame the kind may come from another argument: no claim then.
     kinds = [*KINDS, (None, "Any" if optional_first else FALLBACK)]
     out = []
     for first, result in kinds:
-        if has_wd:
-            out.append(_variant(node, first, "False", result))
-            pair = "Any" if result == "Any" else f"tuple[{result}, Diagnostics]"
-            out.append(_variant(node, first, "True", pair))
+        if flag is not None:
+            out.append(_variant(node, first, "False", result, flag))
+            out.append(_variant(node, first, "True", _pair(flag, result), flag))
         else:
             out.append(_variant(node, first, None, result))
-    if has_wd:
-        out.append(_variant(node, None, "bool", "Any"))
+    if flag is not None:
+        out.append(_variant(node, None, "bool", "Any", flag))
     return out
 
 

@@ -5,18 +5,13 @@
 use crate::{input_mapped as input, table_out, to_py};
 use collabmetrics::state::{self, StateKind};
 use collabmetrics::table::{ColumnMap, Input};
-use collabmetrics::transition::{CurveMethod, Tables};
-use collabmetrics::{distance, inequality, oap, stats, transition, Error};
+use collabmetrics::transition::CurveMethod;
+use collabmetrics::{inequality, oap, transition, Error};
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
 use std::collections::HashMap;
 
-/// The core's options of a kind from their JSON: an `InvalidArgumentError` naming `options`
-/// when they do not read (an unknown enum name, a wrong type).
-fn options<T: serde::de::DeserializeOwned>(json: &str) -> collabmetrics::Result<T> {
-    serde_json::from_str(json)
-        .map_err(|e| Error::invalid_argument("options", format!("do not read: {e}")))
-}
+use collabmetrics::state::options_from_json as options;
 
 /// A pyarrow Table of a state.
 fn state_out<'py>(
@@ -30,58 +25,38 @@ fn state_out<'py>(
 
 /// The state of `kind` over a partition's tables (`tables` in the kind's order: `oap`
 /// placements and admissions, either None; `transition` persons, referrals, contacts and
-/// care plans (None); every other kind one table), built with `options` (JSON).
+/// care plans (None); every other kind one table), built with `options` (JSON); with
+/// `listing`, the pair of the state and the table of every flagged record (`table`, `row`,
+/// `reason`, `action`: see `collabmetrics::state::build`).
 #[pyfunction]
-#[pyo3(signature = (kind, tables, options_json, columns))]
+#[pyo3(signature = (kind, tables, options_json, columns, listing=false))]
 fn state_build<'py>(
     py: Python<'py>,
     kind: &str,
     tables: Vec<Option<PyTable>>,
     options_json: &str,
     columns: HashMap<String, String>,
+    listing: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     let kind: StateKind = kind.parse().map_err(to_py)?;
     let map: ColumnMap = columns.into_iter().collect();
     let options_json = options_json.to_owned();
-    let result = crate::detach(py, move || {
+    let (state, flags) = crate::detach(py, move || {
         let inputs: Vec<Option<Input>> = tables
             .into_iter()
             .map(|t| t.map(|t| input(t, &map)).transpose())
             .collect::<collabmetrics::Result<_>>()?;
-        let table = |i: usize, name: &str| -> collabmetrics::Result<&Input> {
-            inputs
-                .get(i)
-                .and_then(Option::as_ref)
-                .ok_or_else(|| Error::invalid_argument(name, "the table is required"))
-        };
-        let json = options_json.as_str();
-        match kind {
-            StateKind::Oap => oap::state(
-                inputs.first().and_then(Option::as_ref),
-                &options(json)?,
-                inputs.get(1).and_then(Option::as_ref),
-            ),
-            StateKind::Transition => {
-                let tables = Tables {
-                    persons: table(0, "persons")?,
-                    referrals: table(1, "referrals")?,
-                    contacts: table(2, "contacts")?,
-                    care_plans: inputs.get(3).and_then(Option::as_ref),
-                };
-                transition::state(&tables, &options(json)?)
-            }
-            StateKind::DistanceSummary => {
-                distance::summary_state(table(0, "data")?, &options(json)?)
-            }
-            StateKind::Dsr => stats::dsr_state(table(0, "data")?, &options(json)?),
-            StateKind::Isr => stats::isr_state(table(0, "data")?, &options(json)?),
-            StateKind::Mean => stats::mean_state(table(0, "data")?, &options(json)?),
-            StateKind::Inequality => {
-                inequality::individual_state(table(0, "data")?, &options(json)?)
-            }
+        let inputs: Vec<Option<&Input>> = inputs.iter().map(Option::as_ref).collect();
+        state::build(kind, &inputs, &options_json, listing)
+    })?;
+    let state = state_out(py, Ok(state))?;
+    match flags {
+        Some(d) => {
+            let listed = state_out(py, Ok(d.listing_batch()))?;
+            Ok(pyo3::types::PyTuple::new(py, [state, listed])?.into_any())
         }
-    });
-    state_out(py, result)
+        None => Ok(state),
+    }
 }
 
 /// Merges states of one kind and options (see `collabmetrics::state::merge_states`).

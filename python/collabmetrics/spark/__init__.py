@@ -12,13 +12,22 @@ merged state, one row per key, is finished on the driver by the same Rust core. 
 records stay together (the OAP placements and every transition table are bucketed by a hash
 of the person; contacts by their referral's person); other tables are read partition by
 partition. Every function returns ``(result, diagnostics)``: a Spark DataFrame of the result
-(a pyarrow Table with ``collect=True``) and a Spark DataFrame of the diagnostics (``reason``,
-``action``, ``count``, summed over the partitions). A missing or mistyped column is the
-core's error before any Spark job runs.
+(a pyarrow Table with ``collect=True``) and one of the diagnostics with one row per flagged
+record: ``table`` (the input table: ``placements``, ``admissions``, ``persons``,
+``referrals``, ``contacts``, ``care_plans`` or ``data``), ``record_id`` (text: the record's
+identifier, see ``record_id``), ``reason`` and ``action``. Notes about no one record (a group
+without a population) have neither a table nor a record id. The counts of the one-machine
+diagnostics are ``diagnostics.groupBy("reason", "action").count()``. The records are listed
+in the partitions that build the states, from the same read of the data. A missing or
+mistyped column is the core's error before any Spark job runs.
 
 Options common to every function: ``columns`` (our column names to yours), ``buckets``
 (buckets of people; default ``spark.sql.shuffle.partitions``), ``udf`` (``"auto"``: Arrow
-UDFs where Spark has them, ``"arrow"`` or ``"pandas"`` to force), ``collect``.
+UDFs where Spark has them, ``"arrow"`` or ``"pandas"`` to force), ``collect``, and
+``record_id`` (input table → the column whose value is a flagged record's ``record_id``; by
+default each table's identifier: ``placement_id``, ``admission_id``, ``person_id``,
+``referral_id``, ``contact_id``, renamed by ``columns``; a table without one, such as the
+care plans, names each record by its values, as JSON).
 
 The Spark workers need collabmetrics installed (on Databricks: install the wheel as a
 cluster library) and, outside a cluster, ``PYSPARK_PYTHON`` pointing at the interpreter

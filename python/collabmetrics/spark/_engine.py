@@ -13,6 +13,13 @@ finished on the driver.
    Arrow field metadata (``collabmetrics:merge``).
 4. Finish on the driver: the merged state (small: one row per key) is collected as Arrow,
    given back its schema, and finished by the core.
+
+Diagnostics, record by record: each partition's state is built with the core's listing of
+every flagged record (table and row, reason, action), and the partition maps each row to the
+record id of its table (:func:`id_columns`). The partition UDF emits the state's rows and
+the flagged records in one schema, told apart by a column (``__cm_row``); the output is
+persisted, so the merge and the listing read it from one pass over the data, and the
+listing is checkpointed (or collected) before the cache is released.
 """
 
 from __future__ import annotations
@@ -32,6 +39,46 @@ from .. import state as _state
 TABLE = "__cm_table"
 BUCKET = "__cm_bucket"
 ROUTE = "__cm_route"
+#: The partition UDF's output: ``state`` rows (the state's columns) and ``flag`` rows (a
+#: flagged record: its table, record id, reason and action).
+ROW = "__cm_row"
+FLAG_TABLE = "__cm_flag_table"
+FLAG_ID = "__cm_record_id"
+FLAG_REASON = "__cm_flag_reason"
+FLAG_ACTION = "__cm_flag_action"
+FLAG_COLUMNS = (FLAG_TABLE, FLAG_ID, FLAG_REASON, FLAG_ACTION)
+_FLAG_FIELDS = [
+    pa.field(FLAG_TABLE, pa.string()),
+    pa.field(FLAG_ID, pa.string()),
+    pa.field(FLAG_REASON, pa.string()),
+    pa.field(FLAG_ACTION, pa.string()),
+]
+#: The diagnostics DataFrame: one row per flagged record.
+DIAGNOSTICS_SCHEMA = pa.schema(
+    [
+        pa.field("table", pa.string()),
+        pa.field("record_id", pa.string()),
+        pa.field("reason", pa.string()),
+        pa.field("action", pa.string()),
+    ]
+)
+
+#: The input tables of each kind of state, in the core's order (one table: ``data``).
+TABLE_NAMES: dict[str, tuple[str, ...]] = {
+    "oap": ("placements", "admissions"),
+    "transition": ("persons", "referrals", "contacts", "care_plans"),
+}
+#: The identifier column of each input table (our names): a flagged record's ``record_id``
+#: when the table has it (the data contracts require only ``placement_id``, ``person_id``
+#: and ``referral_id``; ``admission_id`` and ``contact_id`` are the usual optional ones).
+#: Care plans and a one-table function's rows have none: name one with ``record_id=``.
+ID_COLUMNS: dict[str, str] = {
+    "placements": "placement_id",
+    "admissions": "admission_id",
+    "persons": "person_id",
+    "referrals": "referral_id",
+    "contacts": "contact_id",
+}
 
 
 def version() -> tuple[int, int]:
@@ -110,15 +157,127 @@ def check(
     return schema
 
 
+def table_names(kind: str) -> tuple[str, ...]:
+    """The names of a kind's input tables, in the core's order."""
+    return TABLE_NAMES.get(kind, ("data",))
+
+
+def id_columns(
+    kind: str,
+    inputs: Sequence[Input | None],
+    columns: Mapping[str, str],
+    record_id: Mapping[str, str] | None,
+) -> list[str | None]:
+    """The column of each input table whose value is a flagged record's ``record_id``:
+    ``record_id[table]`` when given (an error before any Spark job when the table or the
+    column does not exist), else the table's identifier (:data:`ID_COLUMNS`, renamed by
+    ``columns``) when the DataFrame has it, else None: the record's values as JSON."""
+    names = table_names(kind)
+    given = dict(record_id or {})
+    for table, column in given.items():
+        if table not in names:
+            raise _native.invalid_argument(
+                "record_id",
+                f'no table "{table}" here; the tables are {", ".join(names)}',
+            )
+        inp = inputs[names.index(table)]
+        if inp is not None and inp.df is not None and column not in inp.df.columns:
+            raise _native.invalid_argument(
+                "record_id",
+                f"the {table} have no column `{column}` (they have {', '.join(inp.df.columns)})",
+            )
+    out: list[str | None] = []
+    for name, inp in zip(names, inputs):
+        ours = ID_COLUMNS.get(name)
+        named = given.get(name, columns.get(ours, ours) if ours else None)
+        df = None if inp is None else inp.df
+        out.append(named if df is not None and named in df.columns else None)
+    return out
+
+
+def output_schema(out: pa.Schema) -> pa.Schema:
+    """The partition UDF's schema: the state's columns (nullable: flag rows leave them
+    null), the row kind and the flagged record's columns."""
+    fields = [f.with_nullable(True) for f in out]
+    return pa.schema([*fields, pa.field(ROW, pa.string()), *_FLAG_FIELDS])
+
+
+def _record_ids(table: pa.Table, rows: pa.Array, column: str | None) -> pa.Array:
+    """The record ids of ``rows`` of ``table``: its ``column`` as text, or without one each
+    record's values as JSON (the engine's helper columns left out)."""
+    if column is not None:
+        return pc.cast(table.column(column).take(rows), pa.string())
+    own = [n for n in table.column_names if not n.startswith("__cm_")]
+    records = table.select(own).take(rows).to_pylist()
+    return pa.array([json.dumps(r, default=str) for r in records], pa.string())
+
+
+def _flags(
+    listing: pa.Table,
+    tables: list[pa.Table | None],
+    names: tuple[str, ...],
+    ids: list[str | None],
+) -> pa.Table:
+    """The listing's records as (table, record id, reason, action): each row mapped to the
+    record id of its table; a note about no one record keeps a null id."""
+    parts = []
+    table_col = listing.column("table")
+    for i, name in enumerate(names):
+        t = tables[i] if i < len(tables) else None
+        mine = listing.filter(pc.equal(table_col, name))
+        if mine.num_rows == 0 or t is None:
+            continue
+        record = _record_ids(t, mine.column("row").combine_chunks(), ids[i])
+        parts.append(
+            pa.table(
+                [mine.column("table"), record, mine.column("reason"), mine.column("action")],
+                schema=pa.schema(_FLAG_FIELDS),
+            )
+        )
+    rest = listing.filter(pc.invert(pc.fill_null(pc.is_in(table_col, pa.array(names)), False)))
+    if rest.num_rows:
+        parts.append(
+            pa.table(
+                [
+                    rest.column("table"),
+                    pa.nulls(rest.num_rows, pa.string()),
+                    rest.column("reason"),
+                    rest.column("action"),
+                ],
+                schema=pa.schema(_FLAG_FIELDS),
+            )
+        )
+    return pa.concat_tables(parts) if parts else pa.schema(_FLAG_FIELDS).empty_table()
+
+
 def _build(
     kind: str,
     tables: list[pa.Table | None],
     options_json: str,
     columns: dict[str, str],
     out: pa.Schema,
+    ids: list[str | None],
 ) -> pa.Table:
-    state = _native.state_build(kind, tables, options_json, columns)
-    return state.select(out.names).cast(out)
+    """A partition's state rows and flagged records, in :func:`output_schema`."""
+    state, listing = _native.state_build(kind, tables, options_json, columns, True)
+    schema = output_schema(out)
+    state = state.select(out.names).cast(out)
+    flags = _flags(listing, tables, table_names(kind), ids)
+    n, m = state.num_rows, flags.num_rows
+    state_rows = [
+        *state.columns,
+        pa.array(["state"] * n, pa.string()),
+        *[pa.nulls(n, f.type) for f in _FLAG_FIELDS],
+    ]
+    flag_rows = [
+        *[pa.nulls(m, f.type) for f in out],
+        pa.array(["flag"] * m, pa.string()),
+        *flags.columns,
+    ]
+    # One chunk per column: pyspark's pandas conversion reads a text column of several
+    # chunks as a ChunkedArray it cannot send.
+    both = [pa.table(state_rows, schema=schema), pa.table(flag_rows, schema=schema)]
+    return pa.concat_tables(both).combine_chunks()
 
 
 def _pandas_out(state: pa.Table) -> Any:
@@ -136,8 +295,10 @@ def states(
     out: pa.Schema,
     buckets: int,
     udf: str,
+    ids: list[str | None],
 ) -> Any:
-    """The states of every partition, as one Spark DataFrame of the state's columns."""
+    """The states of every partition and their flagged records, as one Spark DataFrame of
+    :func:`output_schema`."""
     grouped_arrow, map_arrow = arrow_udfs(udf)
     options_json = json.dumps(dict(options))
     cols = dict(columns)
@@ -147,9 +308,9 @@ def states(
     n = len(inputs)
     parts = []
     if routed:
-        parts.append(_routed(kind, routed, n, options_json, cols, out, buckets, grouped_arrow))
+        parts.append(_routed(kind, routed, n, options_json, cols, out, buckets, grouped_arrow, ids))
     for i, inp in loose:
-        parts.append(_loose(kind, i, inp, n, options_json, cols, out, map_arrow))
+        parts.append(_loose(kind, i, inp, n, options_json, cols, out, map_arrow, ids))
     result = parts[0]
     for p in parts[1:]:
         result = result.unionByName(p)
@@ -165,6 +326,7 @@ def _routed(
     out: pa.Schema,
     buckets: int,
     grouped_arrow: bool,
+    ids: list[str | None],
 ) -> Any:
     """Tables keyed by person: one union of every table (its columns prefixed ``t{i}__``, a
     table number and a bucket), grouped by bucket; each bucket's tables go to the core
@@ -201,10 +363,10 @@ def _routed(
 
     def one(t: pa.Table) -> pa.Table:
         t = t.cast(union_schema) if t.schema != union_schema else t
-        return _build(kind, tables_of(t), options_json, columns, out)
+        return _build(kind, tables_of(t), options_json, columns, out, ids)
 
     grouped = union.groupBy(BUCKET)
-    spark_out = spark_schema(out)
+    spark_out = spark_schema(output_schema(out))
     if grouped_arrow:
         return grouped.applyInArrow(one, spark_out)
 
@@ -224,6 +386,7 @@ def _loose(
     columns: dict[str, str],
     out: pa.Schema,
     map_arrow: bool,
+    ids: list[str | None],
 ) -> Any:
     """A table read partition by partition: one state per Spark partition."""
     schema = arrow_schema(inp.df)
@@ -231,9 +394,9 @@ def _loose(
     def one(t: pa.Table) -> pa.Table:
         tables: list[pa.Table | None] = [None] * n
         tables[i] = t.cast(schema) if t.schema != schema else t
-        return _build(kind, tables, options_json, columns, out)
+        return _build(kind, tables, options_json, columns, out, ids)
 
-    spark_out = spark_schema(out)
+    spark_out = spark_schema(output_schema(out))
     if map_arrow:
 
         def part(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -289,12 +452,35 @@ def to_spark(spark: Any, table: pa.Table) -> Any:
     return spark.createDataFrame(table.to_pandas(), schema=spark_schema(table.schema))
 
 
-def diagnostics_df(spark: Any, result: pa.Table) -> Any:
-    """The result's diagnostics as a DataFrame: ``reason``, ``action``, ``count``."""
+def notes(merged: pa.Table, result: pa.Table) -> pa.Table:
+    """The result's diagnostics about no one record, added when finishing (e.g. a group
+    without a population, a period without admissions): what its counts have beyond the
+    merged state's diagnostic rows (whose records the partitions listed), one row each,
+    without a table or record id."""
     from .._frames import diagnostics
 
-    rows = [(d["reason"], d["action"], int(d["count"])) for d in diagnostics(result)]
-    return spark.createDataFrame(rows, "reason string, action string, count long")
+    listed: dict[str, int] = {}
+    if "part" in merged.column_names:
+        for part, reason, count in zip(
+            merged.column("part").to_pylist(),
+            merged.column("reason").to_pylist(),
+            merged.column("count").to_pylist(),
+        ):
+            if part == "diagnostic" and reason is not None:
+                listed[reason] = listed.get(reason, 0) + int(count or 0)
+    rows: list[tuple[str, str]] = []
+    for d in diagnostics(result):
+        extra = int(d["count"]) - listed.get(d["reason"], 0)
+        rows.extend([(d["reason"], d["action"])] * max(extra, 0))
+    return pa.table(
+        [
+            pa.nulls(len(rows), pa.string()),
+            pa.nulls(len(rows), pa.string()),
+            pa.array([r[0] for r in rows], pa.string()),
+            pa.array([r[1] for r in rows], pa.string()),
+        ],
+        schema=DIAGNOSTICS_SCHEMA,
+    )
 
 
 def unique(df: Any, column: str, table: str) -> None:
@@ -326,10 +512,14 @@ def run(
     collect_result: bool,
     finalize: Mapping[str, Any] | None = None,
     before: Callable[[], None] | None = None,
+    record_id: Mapping[str, str] | None = None,
 ) -> tuple[Any, Any]:
-    """Checks, builds, merges and finishes a state; returns (result, diagnostics). The
-    columns are checked before any Spark job; ``before`` (e.g. a uniqueness check, a Spark
-    job of its own) runs next."""
+    """Checks, builds, merges and finishes a state; returns (result, diagnostics), the
+    diagnostics one row per flagged record (:data:`DIAGNOSTICS_SCHEMA`). The columns and
+    ``record_id`` are checked before any Spark job; ``before`` (e.g. a uniqueness check, a
+    Spark job of its own) runs next."""
+    from pyspark.sql import functions as F
+
     cols = dict(columns or {})
     given = [i.df for i in inputs if i is not None and i.df is not None]
     if not given:
@@ -337,13 +527,28 @@ def run(
     spark = given[0].sparkSession
     inputs = [None if i is None or i.df is None else Input(numeric(i.df), i.route) for i in inputs]
     schema = check(kind, inputs, options, cols)
+    ids = id_columns(kind, inputs, cols, record_id)
     n = buckets if buckets is not None else default_buckets(spark)
     if n < 1:
         raise _native.invalid_argument("buckets", f"must be at least 1 (got {n})")
     if before is not None:
         before()
-    partial = states(kind, inputs, options, cols, schema, n, udf)
-    merged = collect(merge(partial, schema), schema)
-    result = _state.finalize(merged, **dict(finalize or {}))
-    out = result if collect_result else to_spark(spark, result)
-    return out, diagnostics_df(spark, result)
+    # One pass over the data: the merge and the listing both read the persisted partials.
+    partial = states(kind, inputs, options, cols, schema, n, udf, ids).persist()
+    try:
+        state_rows = partial.where(F.col(ROW) == "state").select(*schema.names)
+        merged = collect(merge(state_rows, schema), schema)
+        result = _state.finalize(merged, **dict(finalize or {}))
+        flags = partial.where(F.col(ROW) == "flag").select(
+            *[F.col(c).alias(f.name) for c, f in zip(FLAG_COLUMNS, DIAGNOSTICS_SCHEMA)]
+        )
+        extra = notes(merged, result)
+        if collect_result:
+            listed = pa.concat_tables([collect(flags, DIAGNOSTICS_SCHEMA), extra])
+            return result, listed
+        listed_df = flags.localCheckpoint(eager=True)
+        if extra.num_rows:
+            listed_df = listed_df.unionByName(to_spark(spark, extra))
+        return to_spark(spark, result), listed_df
+    finally:
+        partial.unpersist()

@@ -21,6 +21,7 @@ def measures(
     udf: str = "auto",
     collect: bool = False,
     check_unique: bool = True,
+    record_id: Mapping[str, str] | None = None,
     **options: Any,
 ) -> tuple[Any, Any]:
     """:func:`collabmetrics.oap.measures` on Spark: ``placements`` and ``admissions`` are
@@ -34,9 +35,15 @@ def measures(
     default) one Spark job first checks that no ``placement_id`` appears twice (within a
     bucket the core checks it anyway).
 
+    A flagged placement's ``record_id`` is its ``placement_id``, an admission's its
+    ``admission_id`` when the admissions have one (it is not required): another column with
+    ``record_id={"admissions": "..."}``, and without one each record is named by its values,
+    as JSON.
+
     Returns:
         ``(result, diagnostics)``: the measures (a Spark DataFrame, or a pyarrow Table with
-        ``collect=True``), and the diagnostics (``reason``, ``action``, ``count``).
+        ``collect=True``), and the ``diagnostics``, one row per flagged record (``table``, ``record_id``, ``reason``,
+        ``action``; see :mod:`collabmetrics.spark`).
     """
     cols = dict(columns or {})
     opts = _oap.options(start=start, end=end, **options)
@@ -64,4 +71,5 @@ def measures(
         collect_result=collect,
         finalize={"population": pop, "columns": cols},
         before=checks,
+        record_id=record_id,
     )

@@ -48,6 +48,7 @@ def _run(
     check_unique: bool,
     curve: str | None,
     options: dict[str, Any],
+    record_id: Mapping[str, str] | None,
 ) -> tuple[Any, Any]:
     cols = dict(columns or {})
     defaults = {k: v for k, v in _D.items() if k != "data_end"}
@@ -71,6 +72,7 @@ def _run(
         collect_result=collect,
         finalize={"curve": curve},
         before=checks,
+        record_id=record_id,
     )
 
 
@@ -86,6 +88,7 @@ def summary(
     udf: str = "auto",
     collect: bool = False,
     check_unique: bool = True,
+    record_id: Mapping[str, str] | None = None,
     **options: Any,
 ) -> tuple[Any, Any]:
     """:func:`collabmetrics.transition.summary` of Spark DataFrames; the other keyword
@@ -95,8 +98,14 @@ def summary(
     with the referrals), so each person's records meet in one state. With ``check_unique``
     (the default) one Spark job first checks that no ``referral_id`` appears twice.
 
+    A flagged record's ``record_id`` is its ``person_id``, ``referral_id`` or
+    ``contact_id``; care plans (and contacts without a ``contact_id``) have no identifier:
+    name one with ``record_id={"care_plans": "..."}`` (otherwise each is named by its
+    values, as JSON).
+
     Returns:
-        ``(summary, diagnostics)``.
+        ``(summary, diagnostics)``, the ``diagnostics``, one row per flagged record (``table``, ``record_id``, ``reason``,
+        ``action``; see :mod:`collabmetrics.spark`).
     """
     return _run(
         persons,
@@ -111,6 +120,7 @@ def summary(
         check_unique,
         None,
         options,
+        record_id,
     )
 
 
@@ -127,6 +137,7 @@ def time_to_contact(
     udf: str = "auto",
     collect: bool = False,
     check_unique: bool = True,
+    record_id: Mapping[str, str] | None = None,
     **options: Any,
 ) -> tuple[Any, Any]:
     """Cohort T's time-to-contact curve of Spark DataFrames: what
@@ -135,7 +146,7 @@ def time_to_contact(
     per-day events, deaths and censorings of every partition).
 
     Returns:
-        ``(curve, diagnostics)``.
+        ``(curve, diagnostics)``, the diagnostics as :func:`summary`'s.
     """
     return _run(
         persons,
@@ -150,4 +161,5 @@ def time_to_contact(
         check_unique,
         method,
         options,
+        record_id,
     )

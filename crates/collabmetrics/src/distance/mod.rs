@@ -51,7 +51,7 @@ pub use lookup::{Located, Locations, MISSING_CODE, UNKNOWN_CODE};
 pub use points::{
     bng, bng_into, geodesic, geodesic_into, haversine, haversine_into, EARTH_MEAN_RADIUS_KM,
 };
-pub use state::{summary_finalize, summary_state, summary_state_schema};
+pub use state::{summary_finalize, summary_state, summary_state_listing, summary_state_schema};
 pub use summary::{summary, DistanceSummary, SummaryOptions};
 pub(crate) use summary::{summary_of_bins, Bin, Binned};
 pub use table::{

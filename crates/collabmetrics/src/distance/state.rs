@@ -11,7 +11,7 @@ use super::summary::{summary_of_bins, Bin, Binned};
 use super::table::{summary_output, summary_rows, SummaryTableOptions};
 use crate::error::{Error, Result};
 use crate::state::{check_whole, fields, Layout, StateKind, View, MAX_WHOLE};
-use crate::table::{Input, TableResult};
+use crate::table::{Diagnostics, Input, TableResult};
 use arrow_array::{Float64Array, RecordBatch};
 use arrow_schema::{DataType, Field, SchemaRef};
 use std::sync::Arc;
@@ -45,7 +45,25 @@ pub fn summary_state_schema(opts: &SummaryTableOptions, by: &[Field]) -> Result<
 /// a whole number (e.g. bed days), which a merge adds exactly; a fractional weight is an
 /// error naming its row.
 pub fn summary_state(input: &Input, opts: &SummaryTableOptions) -> Result<RecordBatch> {
-    let r = summary_rows(input, opts)?;
+    Ok(build_state(input, opts, Diagnostics::new())?.0)
+}
+
+/// [`summary_state`] with its diagnostics listing every flagged record
+/// ([`Diagnostics::flags`]): the rows of the input (table `data`) without a distance
+/// (`missing_distance`). Their counts are the state's diagnostic rows.
+pub fn summary_state_listing(
+    input: &Input,
+    opts: &SummaryTableOptions,
+) -> Result<(RecordBatch, Diagnostics)> {
+    build_state(input, opts, Diagnostics::with_listing())
+}
+
+fn build_state(
+    input: &Input,
+    opts: &SummaryTableOptions,
+    diagnostics: Diagnostics,
+) -> Result<(RecordBatch, Diagnostics)> {
+    let r = summary_rows(input, opts, diagnostics)?;
     let layout = layout(opts, &fields(&r.groups.keys))?;
     if let (Some(w), Some(name)) = (&r.weight, &opts.weight) {
         // Errors name the input's row, not the kept row.
@@ -117,7 +135,7 @@ pub fn summary_state(input: &Input, opts: &SummaryTableOptions) -> Result<Record
             .finish()?,
     ];
     parts.push(layout.diagnostics(&r.diagnostics)?);
-    layout.assemble(parts)
+    Ok((layout.assemble(parts)?, r.diagnostics))
 }
 
 /// The distance summary of a state (merged or not) built with `opts`: the table

@@ -292,13 +292,16 @@ pub fn locate_table(
     out.finish(located.diagnostics)
 }
 
+/// The name of a one-table function's input in diagnostics listings.
+pub(crate) const DATA: &str = "data";
+
 /// Distance summaries per group (see [`super::summary`]): the `by` columns, `count`,
 /// `weight_sum` (with weights only), `mean`, `median`, `median_lower`, `median_upper`, `p90`,
 /// `max`, `count_beyond`, `share_beyond`, `share_lower`, `share_upper`, `confidence`, then one
 /// column per band (`band_lt_25`, …, `band_ge_300`). Statistics a group cannot have (e.g. the
 /// median interval of fewer than 6 records at 95%) are null.
 pub fn distance_summary_table(input: &Input, opts: &SummaryTableOptions) -> Result<TableResult> {
-    let rows = summary_rows(input, opts)?;
+    let rows = summary_rows(input, opts, Diagnostics::new())?;
     let est = summary(
         &rows.group,
         rows.groups.len(),
@@ -326,8 +329,13 @@ pub(crate) struct SummaryRows {
     pub diagnostics: Diagnostics,
 }
 
-/// Reads and checks the input of a distance summary (see [`distance_summary_table`]).
-pub(crate) fn summary_rows(input: &Input, opts: &SummaryTableOptions) -> Result<SummaryRows> {
+/// Reads and checks the input of a distance summary (see [`distance_summary_table`]); the
+/// rows left out go to `diagnostics` (empty, listing or not), as rows of the table `data`.
+pub(crate) fn summary_rows(
+    input: &Input,
+    opts: &SummaryTableOptions,
+    mut diagnostics: Diagnostics,
+) -> Result<SummaryRows> {
     crate::stats::z_value(opts.options.confidence)?;
     super::summary::check_threshold(opts.options.threshold)?;
     let groups = Groups::new(input, &opts.by)?;
@@ -336,14 +344,13 @@ pub(crate) fn summary_rows(input: &Input, opts: &SummaryTableOptions) -> Result<
         Some(name) => Some(input.f64s(name)?),
         None => None,
     };
-    let mut diagnostics = Diagnostics::new();
     let kept = Kept::new(&groups.codes, &distance, weight.as_deref());
-    if let Some(first) = kept.first_dropped {
-        diagnostics.add(
+    if kept.first_dropped.is_some() {
+        diagnostics.flag_rows(
+            DATA,
             MISSING_DISTANCE,
             "left out of the summary",
-            kept.dropped,
-            Some(first),
+            (0..distance.len()).filter(|&i| distance[i].is_nan()),
         );
     }
     super::summary::check_values(&kept.distance, kept.weight.as_deref()).map_err(|e| {
@@ -449,7 +456,6 @@ struct Kept<'a> {
     weight: Option<Cow<'a, [f64]>>,
     /// Input row of each kept row, when some were dropped.
     rows: Option<Vec<usize>>,
-    dropped: u64,
     first_dropped: Option<usize>,
 }
 
@@ -462,7 +468,6 @@ impl<'a> Kept<'a> {
                 distance: Cow::Borrowed(distance),
                 weight: weight.map(Cow::Borrowed),
                 rows: None,
-                dropped: 0,
                 first_dropped: None,
             };
         };
@@ -473,7 +478,6 @@ impl<'a> Kept<'a> {
             group: rows.iter().map(|&i| group[i]).collect(),
             distance: rows.iter().map(|&i| distance[i]).collect(),
             weight: weight.map(|w| rows.iter().map(|&i| w[i]).collect()),
-            dropped: (distance.len() - rows.len()) as u64,
             rows: Some(rows),
             first_dropped: Some(first),
         }
@@ -524,16 +528,15 @@ fn coordinates_of<'a>(input: &'a Input, ours: &str, nulls: NullPolicy) -> Result
     numbers(input, ours, nulls)
 }
 
-/// Counts the rows whose result is NaN (each came from a missing input).
-/// Counts the NaNs of `values` under `reason`; true when every value is finite (then no NaN).
+/// Counts the NaNs of `values` (each came from a missing input) under `reason`, as rows of
+/// `data`; true when every value is finite (then no NaN).
 fn count_nan(diagnostics: &mut Diagnostics, values: &[f64], reason: &str, action: &str) -> bool {
     // One vectorised pass answers the common case (no missing input, every value finite).
     if crate::buffer::all_finite(values) {
         return true;
     }
-    let first = values.iter().position(|v| v.is_nan());
-    let count = values.iter().filter(|v| v.is_nan()).count();
-    diagnostics.add(reason, action, count as u64, first);
+    let rows = (0..values.len()).filter(|&i| values[i].is_nan());
+    diagnostics.flag_rows(DATA, reason, action, rows);
     false
 }
 

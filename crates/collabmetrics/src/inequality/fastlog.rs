@@ -114,6 +114,7 @@ impl Lanes {
 
 /// One block's (Σ term, Σ w), compensated lanes.
 #[inline(always)]
+#[allow(clippy::needless_range_loop)] // lane j of several arrays: the vectoriser's shape
 fn block_sums<F>(v: &[f64], w: Option<&[f64]>, term: &F) -> (f64, f64)
 where
     F: Fn(f64, f64) -> f64,
@@ -123,8 +124,14 @@ where
     let mut chunks = v.chunks_exact(LANES);
     match w {
         None => {
+            // Terms written into a plain array by a counted loop: through `array::from_fn`
+            // the term was not inlined into the AVX-512 build (a call per value, scalar).
             for c in &mut chunks {
-                a.add(std::array::from_fn(|j| term(c[j], 1.0)));
+                let mut t = [0.0; LANES];
+                for j in 0..LANES {
+                    t[j] = term(c[j], 1.0);
+                }
+                a.add(t);
             }
             let rest = chunks.remainder();
             a.add(std::array::from_fn(|j| {
@@ -135,8 +142,14 @@ where
         Some(w) => {
             let mut wc = w.chunks_exact(LANES);
             for (c, d) in (&mut chunks).zip(&mut wc) {
-                a.add(std::array::from_fn(|j| term(c[j], d[j])));
-                b.add(std::array::from_fn(|j| d[j]));
+                let mut t = [0.0; LANES];
+                let mut u = [0.0; LANES];
+                for j in 0..LANES {
+                    t[j] = term(c[j], d[j]);
+                    u[j] = d[j];
+                }
+                a.add(t);
+                b.add(u);
             }
             let (rest, wrest) = (chunks.remainder(), wc.remainder());
             a.add(std::array::from_fn(|j| {
@@ -223,29 +236,13 @@ pub fn scan(values: &[f64], bad: impl Fn(f64) -> bool + Sync) -> (Option<usize>,
     let block = |i: usize| {
         let lo = i * BLOCK;
         let v = &values[lo..(lo + BLOCK).min(values.len())];
-        let mut a = Lanes::new();
-        let mut smallest = f64::INFINITY;
-        let mut any_bad = false;
-        let mut chunks = v.chunks_exact(LANES);
-        for c in &mut chunks {
-            a.add(std::array::from_fn(|j| c[j]));
-            for &y in c {
-                any_bad |= bad(y);
-                smallest = if y > 0.0 && y < smallest { y } else { smallest };
-            }
-        }
-        let rest = chunks.remainder();
-        a.add(std::array::from_fn(|j| rest.get(j).map_or(0.0, |&y| y)));
-        for &y in rest {
-            any_bad |= bad(y);
-            smallest = if y > 0.0 && y < smallest { y } else { smallest };
-        }
+        let (any_bad, total, smallest) = scan_dispatch(v, &bad);
         let first_bad = if any_bad {
             v.iter().position(|&y| bad(y)).map(|k| lo + k)
         } else {
             None
         };
-        (first_bad, a.total(), smallest)
+        (first_bad, total, smallest)
     };
     let blocks = values.len().div_ceil(BLOCK);
     let parts: Vec<(Option<usize>, f64, f64)> = (0..blocks).into_par_iter().map(block).collect();
@@ -259,6 +256,74 @@ pub fn scan(values: &[f64], bad: impl Fn(f64) -> bool + Sync) -> (Option<usize>,
         a.add(t);
     }
     (first_bad, a.total(), smallest)
+}
+
+/// One block of [`scan`]: whether any value is bad, Σ y in compensated lanes, and the
+/// smallest value above 0. Lane by lane, without branches, so that it vectorises.
+#[inline(always)]
+#[allow(clippy::needless_range_loop)] // lane j of several arrays: the vectoriser's shape
+fn scan_block<B: Fn(f64) -> bool>(v: &[f64], bad: &B) -> (bool, f64, f64) {
+    let mut a = Lanes::new();
+    let mut smallest = [f64::INFINITY; LANES];
+    let mut any_bad = [false; LANES];
+    let mut chunks = v.chunks_exact(LANES);
+    for c in &mut chunks {
+        let mut t = [0.0; LANES];
+        for j in 0..LANES {
+            let y = c[j];
+            t[j] = y;
+            any_bad[j] |= bad(y);
+            smallest[j] = if (y > 0.0) & (y < smallest[j]) {
+                y
+            } else {
+                smallest[j]
+            };
+        }
+        a.add(t);
+    }
+    let rest = chunks.remainder();
+    let mut t = [0.0; LANES];
+    for (j, &y) in rest.iter().enumerate() {
+        t[j] = y;
+        any_bad[j] |= bad(y);
+        smallest[j] = if (y > 0.0) & (y < smallest[j]) {
+            y
+        } else {
+            smallest[j]
+        };
+    }
+    a.add(t);
+    let small = smallest.iter().fold(f64::INFINITY, |m, &x| m.min(x));
+    (any_bad.iter().any(|&b| b), a.total(), small)
+}
+
+/// [`scan_block`] compiled for AVX2 (see [`block_sums_avx2`]: the same bits).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn scan_block_avx2<B: Fn(f64) -> bool>(v: &[f64], bad: &B) -> (bool, f64, f64) {
+    scan_block(v, bad)
+}
+
+/// [`scan_block`] compiled for AVX-512 (the same bits).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn scan_block_avx512<B: Fn(f64) -> bool>(v: &[f64], bad: &B) -> (bool, f64, f64) {
+    scan_block(v, bad)
+}
+
+/// One block of [`scan`], with AVX-512 or AVX2 where the processor has it.
+fn scan_dispatch<B: Fn(f64) -> bool>(v: &[f64], bad: &B) -> (bool, f64, f64) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512f") {
+        // SAFETY: the processor supports AVX-512F, checked just above.
+        return unsafe { scan_block_avx512(v, bad) };
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor supports AVX2, checked just above.
+        return unsafe { scan_block_avx2(v, bad) };
+    }
+    scan_block(v, bad)
 }
 
 #[cfg(test)]
@@ -318,6 +383,14 @@ mod tests {
             let x = (y - 3.0) * (1.0 / 3.0);
             w * ((1.0 + x) * ln_1p(x) - x)
         };
+        let bad = |y: f64| y > 9.4;
+        let (b0, s0, m0) = scan_block(&v, &bad);
+        let (b1, s1, m1) = scan_dispatch(&v, &bad);
+        assert_eq!(
+            (b0, s0.to_bits(), m0.to_bits()),
+            (b1, s1.to_bits(), m1.to_bits())
+        );
+        assert!(b0 && m0 == v.iter().copied().fold(f64::INFINITY, f64::min));
         for wt in [None, Some(w.as_slice())] {
             let base = block_sums(&v, wt, &term);
             let wide = block_dispatch(&v, wt, &term);

@@ -24,5 +24,5 @@ mod table;
 pub use codes::{OverlapRule, ReasonClass, ReasonMap, DEFAULT_BED_TYPES};
 pub use kernel::{accumulate, pence, Monthly, Spells, LOS_BANDS, MAX_DAILY_COST};
 pub use periods::{month_end, month_of, month_start, Window};
-pub use state::{finalize, state, state_schema};
+pub use state::{finalize, state, state_listing, state_schema};
 pub use table::{measures, OapOptions, ADMISSION_COLUMNS, PLACEMENT_COLUMNS, POPULATION_COLUMNS};

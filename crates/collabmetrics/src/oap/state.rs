@@ -111,8 +111,29 @@ pub fn state(
     opts: &OapOptions,
     admissions: Option<&Input>,
 ) -> Result<RecordBatch> {
+    Ok(build_state(placements, opts, admissions, Diagnostics::new())?.0)
+}
+
+/// [`state`] with its diagnostics listing every flagged record ([`Diagnostics::flags`]):
+/// rows of the `placements` (`bed_type_missing`, `bed_type_out_of_scope`,
+/// `appropriate_reason`, `unknown_reason_code`, `open_placement`, `overlapping_placements`,
+/// `missing_distance`) and of the `admissions` (`admission_bed_type_missing`,
+/// `admission_bed_type_out_of_scope`). Their counts are the state's diagnostic rows.
+pub fn state_listing(
+    placements: Option<&Input>,
+    opts: &OapOptions,
+    admissions: Option<&Input>,
+) -> Result<(RecordBatch, Diagnostics)> {
+    build_state(placements, opts, admissions, Diagnostics::with_listing())
+}
+
+fn build_state(
+    placements: Option<&Input>,
+    opts: &OapOptions,
+    admissions: Option<&Input>,
+    mut diag: Diagnostics,
+) -> Result<(RecordBatch, Diagnostics)> {
     let (start, end) = check_options(opts)?;
-    let mut diag = Diagnostics::new();
     let (groups, mut spells) = match (placements, admissions) {
         (Some(p), _) => {
             p.check(PLACEMENT_COLUMNS)?;
@@ -204,7 +225,7 @@ pub fn state(
     if admissions.is_some() {
         parts.push(layout.present(ADMISSIONS)?);
     }
-    layout.assemble(parts)
+    Ok((layout.assemble(parts)?, diag))
 }
 
 /// No groups yet, with the key types of the admissions' `by` columns.

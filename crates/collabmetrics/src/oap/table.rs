@@ -18,6 +18,11 @@ use arrow_schema::Field;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
+/// The placements table's name in diagnostics listings.
+pub(super) const PLACEMENTS: &str = "placements";
+/// The admissions table's name in diagnostics listings.
+pub(super) const ADMISSIONS: &str = "admissions";
+
 /// The placements table.
 pub const PLACEMENT_COLUMNS: &[ColumnSpec] = &[
     ColumnSpec::new(
@@ -389,7 +394,7 @@ pub(super) fn read_placements(
         .iter()
         .map(|v| opts.reasons.classify(v.as_deref()))
         .collect();
-    let in_scope = bed_scope(input, opts, "bed_type_missing", diag)?;
+    let in_scope = bed_scope(input, opts, PLACEMENTS, "bed_type_missing", diag)?;
     let cost = if input.has("daily_cost") {
         Some(costs(input)?)
     } else {
@@ -399,36 +404,40 @@ pub(super) fn read_placements(
     let mut rows = Vec::new();
     for i in 0..input.num_rows() {
         if !in_scope[i] {
-            diag.record(
+            diag.flag(
+                PLACEMENTS,
                 "bed_type_out_of_scope",
                 "excluded: bed type outside the scope",
-                Some(i),
+                i,
             );
             continue;
         }
         match reason_class[reason.codes[i] as usize] {
             ReasonClass::Inappropriate => {}
             ReasonClass::Appropriate if opts.inappropriate_only => {
-                diag.record(
+                diag.flag(
+                    PLACEMENTS,
                     "appropriate_reason",
                     "excluded: appropriate out-of-area reason",
-                    Some(i),
+                    i,
                 );
                 continue;
             }
             ReasonClass::Appropriate => {}
             ReasonClass::Unknown if opts.inappropriate_only => {
-                diag.record(
+                diag.flag(
+                    PLACEMENTS,
                     "unknown_reason_code",
                     "excluded: an unknown reason is not inappropriate",
-                    Some(i),
+                    i,
                 );
                 continue;
             }
-            ReasonClass::Unknown => diag.record(
+            ReasonClass::Unknown => diag.flag(
+                PLACEMENTS,
                 "unknown_reason_code",
                 "included; reason counted under `unknown`",
-                Some(i),
+                i,
             ),
         }
         rows.push(i);
@@ -442,10 +451,11 @@ pub(super) fn read_placements(
     };
     for (k, e) in p.end.iter().enumerate() {
         if e.is_none() {
-            diag.record(
+            diag.flag(
+                PLACEMENTS,
                 "open_placement",
                 "open at the data end: runs to each period end (or the cut-off)",
-                Some(p.rows[k]),
+                p.rows[k],
             );
         }
     }
@@ -497,11 +507,12 @@ fn check_end_after_start(input: &Input, start: &[i32], end: &[Option<i32>]) -> R
     Ok(())
 }
 
-/// In scope per row: a listed bed type, or a missing one (kept, and counted under
-/// `{table}_bed_type_missing` in the diagnostics: never dropped, never silent).
+/// In scope per row: a listed bed type, or a missing one (kept, and counted under `reason`
+/// as rows of `table` in the diagnostics: never dropped, never silent).
 fn bed_scope(
     input: &Input,
     opts: &OapOptions,
+    table: &'static str,
     reason: &str,
     diag: &mut Diagnostics,
 ) -> Result<Vec<bool>> {
@@ -518,13 +529,11 @@ fn bed_scope(
         })
         .collect();
     let missing: Vec<bool> = bed.values.iter().map(Option::is_none).collect();
-    let first_missing = bed.codes.iter().position(|&c| missing[c as usize]);
-    let n_missing = bed.codes.iter().filter(|&&c| missing[c as usize]).count();
-    diag.add(
+    diag.flag_rows(
+        table,
         reason,
         "kept: bed type not recorded (counted as in scope)",
-        n_missing as u64,
-        first_missing,
+        (0..bed.codes.len()).filter(|&i| missing[bed.codes[i] as usize]),
     );
     Ok(bed.codes.iter().map(|&c| ok[c as usize]).collect())
 }
@@ -570,7 +579,7 @@ fn apply_overlap_rule(
                 OverlapRule::Count => "counted as recorded (overlap = \"count\")",
                 OverlapRule::Truncate => "earlier placement ended at the later one's start",
             };
-            diag.record("overlapping_placements", action, Some(p.rows[b]));
+            diag.flag(PLACEMENTS, "overlapping_placements", action, p.rows[b]);
             if rule == OverlapRule::Truncate {
                 p.end[a] = Some(p.start[b]);
             }
@@ -635,7 +644,7 @@ pub(super) fn read_admissions(
     let end = input.dates("end_date")?;
     check_end_after_start(input, &start, &end)?;
     let in_scope = if input.has("bed_type") {
-        bed_scope(input, opts, "admission_bed_type_missing", diag)?
+        bed_scope(input, opts, ADMISSIONS, "admission_bed_type_missing", diag)?
     } else {
         vec![true; input.num_rows()]
     };
@@ -672,11 +681,11 @@ pub(super) fn read_admissions(
         }
     }
     let rows: Vec<usize> = (0..input.num_rows()).filter(|&i| in_scope[i]).collect();
-    diag.add(
+    diag.flag_rows(
+        ADMISSIONS,
         "admission_bed_type_out_of_scope",
         "admission excluded: bed type outside the scope",
-        (input.num_rows() - rows.len()) as u64,
-        (0..input.num_rows()).find(|&i| !in_scope[i]),
+        (0..input.num_rows()).filter(|&i| !in_scope[i]),
     );
     let adm = Placements {
         start: rows.iter().map(|&i| start[i]).collect(),
@@ -969,10 +978,11 @@ pub(super) fn placement_distances(
         };
         let d = all[row];
         if d.is_nan() {
-            diag.record(
+            diag.flag(
+                PLACEMENTS,
                 "missing_distance",
                 "left out of the distance summary",
-                Some(row),
+                row,
             );
             continue;
         }

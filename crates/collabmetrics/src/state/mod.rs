@@ -35,7 +35,7 @@ pub use merge::merge_states;
 pub(crate) use read::View;
 
 use crate::error::{Error, Result};
-use crate::table::TableResult;
+use crate::table::{Diagnostics, Input, TableResult};
 use arrow_array::RecordBatch;
 use arrow_schema::{Field, Schema};
 use serde::Serialize;
@@ -153,6 +153,89 @@ pub fn options_of<T: serde::de::DeserializeOwned>(schema: &Schema) -> Result<T> 
     serde_json::from_str(json).map_err(|e| {
         Error::invalid_argument("state", format!("the state's options do not read: {e}"))
     })
+}
+
+/// The core's options of a kind from their JSON (the names of its serde form): an
+/// `InvalidArgument` naming `options` when they do not read (an unknown enum name, a wrong
+/// type).
+pub fn options_from_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T> {
+    serde_json::from_str(json)
+        .map_err(|e| Error::invalid_argument("options", format!("do not read: {e}")))
+}
+
+/// Builds the state of `kind` over a partition's tables, with the options of the kind as
+/// JSON ([`options_from_json`]). `tables` are in the kind's order: `oap` placements and
+/// admissions (either `None`, not both); `transition` persons, referrals, contacts and care
+/// plans (`None`); every other kind one table (`data`). A required table that is `None` is
+/// an error naming it.
+///
+/// With `listing`, also the diagnostics listing every flagged record of every table
+/// ([`crate::table::Diagnostics::flags`], their counts the state's diagnostic rows): the
+/// `*_state_listing` builders of [`crate::oap`], [`crate::transition`] and
+/// [`crate::distance`]; the rules of `dsr`, `isr`, `mean` and `inequality` set no record
+/// aside (bad values are errors), so their listing is empty.
+pub fn build(
+    kind: StateKind,
+    tables: &[Option<&Input>],
+    options_json: &str,
+    listing: bool,
+) -> Result<(RecordBatch, Option<Diagnostics>)> {
+    let table = |i: usize, name: &str| -> Result<&Input> {
+        tables
+            .get(i)
+            .copied()
+            .flatten()
+            .ok_or_else(|| Error::invalid_argument(name, "the table is required"))
+    };
+    let optional = |i: usize| tables.get(i).copied().flatten();
+    let json = options_json;
+    let listed = |(state, d): (RecordBatch, Diagnostics)| (state, Some(d));
+    let unlisted = |state: RecordBatch| (state, listing.then(Diagnostics::with_listing));
+    match kind {
+        StateKind::Oap => {
+            let opts = options_from_json(json)?;
+            if listing {
+                crate::oap::state_listing(optional(0), &opts, optional(1)).map(listed)
+            } else {
+                crate::oap::state(optional(0), &opts, optional(1)).map(|s| (s, None))
+            }
+        }
+        StateKind::Transition => {
+            let tables = crate::transition::Tables {
+                persons: table(0, "persons")?,
+                referrals: table(1, "referrals")?,
+                contacts: table(2, "contacts")?,
+                care_plans: optional(3),
+            };
+            let opts = options_from_json(json)?;
+            if listing {
+                crate::transition::state_listing(&tables, &opts).map(listed)
+            } else {
+                crate::transition::state(&tables, &opts).map(|s| (s, None))
+            }
+        }
+        StateKind::DistanceSummary => {
+            let (data, opts) = (table(0, "data")?, options_from_json(json)?);
+            if listing {
+                crate::distance::summary_state_listing(data, &opts).map(listed)
+            } else {
+                crate::distance::summary_state(data, &opts).map(|s| (s, None))
+            }
+        }
+        StateKind::Dsr => {
+            crate::stats::dsr_state(table(0, "data")?, &options_from_json(json)?).map(unlisted)
+        }
+        StateKind::Isr => {
+            crate::stats::isr_state(table(0, "data")?, &options_from_json(json)?).map(unlisted)
+        }
+        StateKind::Mean => {
+            crate::stats::mean_state(table(0, "data")?, &options_from_json(json)?).map(unlisted)
+        }
+        StateKind::Inequality => {
+            crate::inequality::individual_state(table(0, "data")?, &options_from_json(json)?)
+                .map(unlisted)
+        }
+    }
 }
 
 /// Finishes a state (merged or not) with the options it carries: the kind's finalize

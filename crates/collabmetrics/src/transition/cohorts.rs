@@ -122,12 +122,9 @@ pub(crate) struct View<'a> {
     pub dod: i32,
 }
 
-/// Referrals rejected that would otherwise have started a cohort-T episode.
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct Rejected {
-    pub count: u64,
-    pub first_row: Option<u32>,
-}
+/// Referrals rejected that would otherwise have started a cohort-T episode (their rows of
+/// the referrals).
+pub(crate) type Rejected = super::contacts::Tally;
 
 /// T5's early drop-out window (`docs/methods/transition.md`, T5).
 const EARLY_DAYS: i32 = 183;
@@ -251,8 +248,7 @@ fn transfers(
         let in_period = (start..=end).contains(&t0);
         if !r.accepted {
             if in_period {
-                rejected.count += 1;
-                rejected.first_row = Some(rejected.first_row.map_or(r.row, |f| f.min(r.row)));
+                rejected.add(r.row as usize);
             }
             continue;
         }

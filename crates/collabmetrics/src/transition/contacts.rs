@@ -75,18 +75,33 @@ pub const CONTACT_COLUMNS: &[ColumnSpec] = &[
     ),
 ];
 
-/// A count and the first row, gathered in a hot loop and reported once.
-#[derive(Debug, Default, Clone, Copy)]
+/// A count and the first row, gathered in a hot loop and reported once; when listing
+/// ([`Diagnostics::is_listing`]) every row too (no allocation otherwise).
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Tally {
     pub count: u64,
     pub first: Option<usize>,
+    /// Every row counted, when listing.
+    rows: Option<Vec<usize>>,
 }
 
 impl Tally {
+    /// An empty tally, keeping its rows when `listing`.
+    pub(crate) fn new(listing: bool) -> Self {
+        Tally {
+            count: 0,
+            first: None,
+            rows: listing.then(Vec::new),
+        }
+    }
+
     #[inline]
     pub(crate) fn add(&mut self, row: usize) {
         self.count += 1;
         self.first.get_or_insert(row);
+        if let Some(rows) = &mut self.rows {
+            rows.push(row);
+        }
     }
 
     pub(crate) fn merge(&mut self, other: &Tally) {
@@ -95,12 +110,29 @@ impl Tally {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
+        if let (Some(rows), Some(theirs)) = (&mut self.rows, &other.rows) {
+            rows.extend_from_slice(theirs);
+        }
     }
 
-    pub(crate) fn report(&self, diag: &mut Diagnostics, reason: &str, action: &str) {
-        diag.add(reason, action, self.count, self.first);
+    /// Reports the tally as rows of the input table `table`: listed when listing (the count
+    /// is then the number of rows), counted otherwise.
+    pub(crate) fn report(
+        &self,
+        diag: &mut Diagnostics,
+        table: &'static str,
+        reason: &str,
+        action: &str,
+    ) {
+        match &self.rows {
+            Some(rows) => diag.flag_rows(table, reason, action, rows.iter().copied()),
+            None => diag.add(reason, action, self.count, self.first),
+        }
     }
 }
+
+/// The contacts table's name in errors and diagnostics listings.
+pub(crate) const CONTACTS: &str = "contacts";
 
 /// Reasons counted while reading contacts, in report order.
 const REASONS: [(&str, &str); 6] = [
@@ -133,6 +165,8 @@ struct Source<'a> {
     people: &'a People<'a>,
     /// Flags of attendance codes 0..8 (only 2–7 are valid).
     code_flags: [u8; 8],
+    /// Whether the tallies keep their rows (a diagnostics listing).
+    listing: bool,
     direct: &'a [u16],
     data_end: i32,
     /// Person identifiers are integers in both tables (see [`RefInfo::key`]).
@@ -208,7 +242,7 @@ fn chunk(s: &Source, offset: usize, out: &mut [Contact]) -> Result<[Tally; 6]> {
             ),
         },
     };
-    let mut t = [Tally::default(); 6];
+    let mut t: [Tally; 6] = std::array::from_fn(|_| Tally::new(s.listing));
     for i in 0..len {
         let row = offset + i;
         out[i].person = UNKNOWN;
@@ -309,6 +343,7 @@ pub(crate) fn read_contacts(
         ),
         people,
         code_flags,
+        listing: diag.is_listing(),
         direct: &opts.direct_mechanisms,
         data_end: opts.data_end(),
         int_ids,
@@ -324,7 +359,7 @@ pub(crate) fn read_contacts(
             chunk(&source, k * CHUNK_ROWS, out)
         })
         .collect();
-    let mut tallies = [Tally::default(); 6];
+    let mut tallies: [Tally; 6] = std::array::from_fn(|_| Tally::new(source.listing));
     for part in parts {
         // The first failing chunk holds the first bad row.
         for (t, p) in tallies.iter_mut().zip(part?.iter()) {
@@ -334,7 +369,7 @@ pub(crate) fn read_contacts(
     let (start, sorted) = group_by_owner(people.dob.len(), rows)?;
     check_births_and_deaths(&source, &start, &sorted, &mut tallies[5])?;
     for (t, (reason, action)) in tallies.iter().zip(REASONS) {
-        t.report(diag, reason, action);
+        t.report(diag, CONTACTS, reason, action);
     }
     Ok((start, sorted))
 }
@@ -362,6 +397,7 @@ fn check_births_and_deaths(
         return Ok(());
     }
     let mut first_after = None;
+    let mut listed = Tally::new(true);
     for offset in (0..s.input.num_rows()).step_by(CHUNK_ROWS) {
         crate::cancel::check()?;
         let len = CHUNK_ROWS.min(s.input.num_rows() - offset);
@@ -378,10 +414,20 @@ fn check_births_and_deaths(
                     rule: "contact is dated before the person's birth".into(),
                 });
             }
-            if c.date() > dod[p] && first_after.is_none() {
-                first_after = Some(offset + i);
+            if c.date() > dod[p] {
+                if s.listing {
+                    listed.add(offset + i);
+                } else if first_after.is_none() {
+                    first_after = Some(offset + i);
+                }
             }
         }
+    }
+    if s.listing {
+        // The same contacts as the per-person count, found row by row.
+        debug_assert_eq!(listed.count, after);
+        after_death.merge(&listed);
+        return Ok(());
     }
     after_death.count += after;
     after_death.first = match (after_death.first, first_after) {

@@ -206,6 +206,13 @@ pub const CARE_PLAN_COLUMNS: &[ColumnSpec] = &[
     ColumnSpec::new("date", ColumnKind::Date, true, "date the plan was recorded"),
 ];
 
+/// The persons table's name in diagnostics listings.
+pub(crate) const PERSONS: &str = "persons";
+/// The referrals table's name in diagnostics listings.
+pub(crate) const REFERRALS: &str = "referrals";
+/// The care plans table's name in diagnostics listings.
+pub(crate) const CARE_PLANS: &str = "care_plans";
+
 /// Why a referral was left out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum RefStatus {
@@ -227,7 +234,13 @@ fn optional_dates(input: &Input, column: &str) -> Result<Option<Vec<Option<i32>>
     input.has(column).then(|| input.dates(column)).transpose()
 }
 
-pub(crate) fn prepare(tables: &super::Tables, opts: &TransitionOptions) -> Result<Prepared> {
+/// Reads, checks and arranges the tables; `diagnostics` (empty, listing or not) receives
+/// what the rules flag.
+pub(crate) fn prepare(
+    tables: &super::Tables,
+    opts: &TransitionOptions,
+    mut diagnostics: Diagnostics,
+) -> Result<Prepared> {
     let super::Tables {
         persons,
         referrals,
@@ -235,7 +248,6 @@ pub(crate) fn prepare(tables: &super::Tables, opts: &TransitionOptions) -> Resul
         care_plans,
     } = *tables;
     opts.validate()?;
-    let mut diagnostics = Diagnostics::new();
     let people =
         read_persons(persons, opts, &mut diagnostics).map_err(|e| e.in_table("persons"))?;
     crate::cancel::check()?;
@@ -324,10 +336,11 @@ fn read_persons<'a>(
         match b {
             Some(b) => dob.push(*b),
             None => {
-                diag.record(
+                diag.flag(
+                    PERSONS,
                     "missing_date_of_birth",
                     "person and their records excluded",
-                    Some(i),
+                    i,
                 );
                 dob.push(MISSING);
             }
@@ -452,11 +465,15 @@ fn read_referrals(
     };
     // Rows in parallel chunks; the first failing chunk holds the first bad row.
     let token = crate::cancel::current();
+    let listing = diag.is_listing();
     let chunks: Vec<Result<RefChunk>> = (0..n.div_ceil(REF_CHUNK))
         .into_par_iter()
         .map(|k| {
             crate::cancel::check_carried(token.as_ref())?;
-            let mut out = RefChunk::default();
+            let mut out = RefChunk {
+                tallies: std::array::from_fn(|_| Tally::new(listing)),
+                ..RefChunk::default()
+            };
             let mut memo = FastMap::default();
             for i in k * REF_CHUNK..n.min((k + 1) * REF_CHUNK) {
                 referral_row(&cols, i, opts, &mut memo, &mut out)?;
@@ -464,7 +481,7 @@ fn read_referrals(
             Ok(out)
         })
         .collect();
-    let mut tallies: [Tally; 9] = Default::default();
+    let mut tallies: [Tally; 9] = std::array::from_fn(|_| Tally::new(listing));
     let mut out = Referrals {
         person,
         status: Vec::with_capacity(n),
@@ -481,7 +498,7 @@ fn read_referrals(
         }
     }
     for (t, (reason, action)) in tallies.iter().zip(REFERRAL_REASONS) {
-        t.report(diag, reason, action);
+        t.report(diag, REFERRALS, reason, action);
     }
     Ok(out)
 }
@@ -669,12 +686,18 @@ fn read_plans(
     let mut plans = vec![Plan::default(); person.len()];
     for i in 0..person.len() {
         if person[i] == UNKNOWN {
-            diag.record("care_plan_person_not_found", "care plan excluded", Some(i));
+            diag.flag(
+                CARE_PLANS,
+                "care_plan_person_not_found",
+                "care plan excluded",
+                i,
+            );
         } else if kind[i] != 14 {
-            diag.record(
+            diag.flag(
+                CARE_PLANS,
                 "care_plan_not_transition",
                 "not type 14: not a transition plan",
-                Some(i),
+                i,
             );
         } else {
             plans[i] = Plan {

@@ -38,7 +38,7 @@ mod table;
 
 pub use codes::{LineRule, ServiceLine, CRISIS_TEAM_TYPES};
 pub use cohorts::BClass;
-pub use state::{finalize, finalize_curve, state, state_schema};
+pub use state::{finalize, finalize_curve, state, state_listing, state_schema};
 pub use survival::{curve, Curve, CurveMethod, CurveOptions, CENSORED, DEATH, EVENT};
 pub use table::{
     ageing_out, analyse, service_lines, summary, time_to_contact, transfers, Analysis, Tables,

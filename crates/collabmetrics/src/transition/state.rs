@@ -20,11 +20,11 @@
 
 use super::summary::{finish, metrics, tallies, Kind, Slot, Tally};
 use super::survival::{curve_of_counts, CurveMethod, Outcomes};
-use super::table::{curve_batch, run, summary_roles, transfer_outcomes, Tables};
+use super::table::{curve_batch, run_with, summary_roles, transfer_outcomes, Tables};
 use super::TransitionOptions;
 use crate::error::{Error, Result};
 use crate::state::{Layout, StateKind, View};
-use crate::table::TableResult;
+use crate::table::{Diagnostics, TableResult};
 use arrow_array::RecordBatch;
 use arrow_schema::{DataType, Field, SchemaRef};
 use std::collections::{BTreeMap, HashMap};
@@ -71,7 +71,27 @@ pub fn state_schema(opts: &TransitionOptions) -> Result<SchemaRef> {
 /// read and checked as by [`super::summary`] (the same errors). Give care plans to every
 /// partition or to none.
 pub fn state(tables: &Tables, opts: &TransitionOptions) -> Result<RecordBatch> {
-    let run = run(tables, opts)?;
+    Ok(build_state(tables, opts, Diagnostics::new())?.0)
+}
+
+/// [`state`] with its diagnostics listing every flagged record ([`Diagnostics::flags`]), as
+/// rows of the table each rule reads: `persons` (`missing_date_of_birth`), `referrals` (the
+/// referral rules, their `event_after_death` and `adult_referral_rejected`), `contacts` (the
+/// contact rules and their `event_after_death`) and `care_plans`. Their counts are the
+/// state's diagnostic rows.
+pub fn state_listing(
+    tables: &Tables,
+    opts: &TransitionOptions,
+) -> Result<(RecordBatch, Diagnostics)> {
+    build_state(tables, opts, Diagnostics::with_listing())
+}
+
+fn build_state(
+    tables: &Tables,
+    opts: &TransitionOptions,
+    diagnostics: Diagnostics,
+) -> Result<(RecordBatch, Diagnostics)> {
+    let mut run = run_with(tables, opts, diagnostics)?;
     let with_plans = run.prepared.plans.is_some();
     let layout = layout(opts)?;
     let tallies = tallies(&run.t, &run.b, &run.prepared.breakdowns, with_plans, opts)?;
@@ -81,7 +101,8 @@ pub fn state(tables: &Tables, opts: &TransitionOptions) -> Result<RecordBatch> {
     if with_plans {
         parts.push(layout.present(CARE_PLANS)?);
     }
-    layout.assemble(parts)
+    let batch = layout.assemble(parts)?;
+    Ok((batch, std::mem::take(&mut run.prepared.diagnostics)))
 }
 
 /// One row per metric, breakdown and group.

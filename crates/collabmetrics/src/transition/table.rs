@@ -61,11 +61,21 @@ const CHUNK: usize = 4096;
 type Part = (Vec<TRow>, Vec<BRow>, Rejected);
 
 pub(super) fn run(tables: &Tables, opts: &TransitionOptions) -> Result<Run> {
+    run_with(tables, opts, Diagnostics::new())
+}
+
+/// [`run`] reporting to `diagnostics` (empty, listing or not).
+pub(super) fn run_with(
+    tables: &Tables,
+    opts: &TransitionOptions,
+    diagnostics: Diagnostics,
+) -> Result<Run> {
     // Progress: reading and joining the tables is the first half, following each person the
     // second (by chunks of people).
     let rows = tables.persons.num_rows().max(1) as u64;
     let progress = crate::cancel::Progress::start(2 * rows);
-    let p = prepare(tables, opts)?;
+    let listing = diagnostics.is_listing();
+    let p = prepare(tables, opts, diagnostics)?;
     progress.advance(rows);
     let horizons = opts.all_horizons();
     let n = p.len();
@@ -74,7 +84,7 @@ pub(super) fn run(tables: &Tables, opts: &TransitionOptions) -> Result<Run> {
         .into_par_iter()
         .map(|c| {
             crate::cancel::check_carried(token.as_ref())?;
-            let (mut t, mut b, mut rejected) = (Vec::new(), Vec::new(), Rejected::default());
+            let (mut t, mut b, mut rejected) = (Vec::new(), Vec::new(), Rejected::new(listing));
             for person in c * CHUNK..n.min((c + 1) * CHUNK) {
                 if p.dob[person] == MISSING {
                     continue;
@@ -107,22 +117,18 @@ pub(super) fn run(tables: &Tables, opts: &TransitionOptions) -> Result<Run> {
     prepared.con_start = Vec::new();
     prepared.refs = Vec::new();
     prepared.ref_start = Vec::new();
-    let (mut t, mut b, mut rejected) = (Vec::new(), Vec::new(), Rejected::default());
+    let (mut t, mut b, mut rejected) = (Vec::new(), Vec::new(), Rejected::new(listing));
     for part in parts {
         let (pt, pb, pr) = part?;
         t.extend(pt);
         b.extend(pb);
-        rejected.count += pr.count;
-        rejected.first_row = match (rejected.first_row, pr.first_row) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        rejected.merge(&pr);
     }
-    prepared.diagnostics.add(
+    rejected.report(
+        &mut prepared.diagnostics,
+        super::load::REFERRALS,
         "adult_referral_rejected",
         "rejected adult referral that would otherwise start a cohort-T episode: not in cohort T",
-        rejected.count,
-        rejected.first_row.map(|r| r as usize),
     );
     Ok(Run { prepared, t, b })
 }
@@ -411,7 +417,7 @@ pub(super) fn transfer_outcomes(run: &Run, opts: &TransitionOptions) -> (Vec<i32
 /// classification: `referral_id`, `service_line`, `rule`. All the tables are read and checked
 /// as by the other entry points, so the diagnostics are the same.
 pub fn service_lines(tables: &Tables, opts: &TransitionOptions) -> Result<TableResult> {
-    let p = prepare(tables, opts)?;
+    let p = prepare(tables, opts, Diagnostics::new())?;
     let mut o = Out::default();
     o.add(
         "referral_id",
