@@ -29,7 +29,7 @@ pub use dates::{
     check_date_option, checked_days_from_civil, civil_from_days, days_from_civil, days_in_month,
     format_date, in_range, parse_date,
 };
-pub use diagnostics::{Diagnostic, Diagnostics, TableResult, DIAGNOSTICS_KEY};
+pub use diagnostics::{Diagnostic, Diagnostics, Flag, TableResult, DIAGNOSTICS_KEY};
 pub use groups::display;
 pub use groups::Groups;
 pub use roles::{Derived, DerivedKind, Link, Roles, ROLES_KEY};
