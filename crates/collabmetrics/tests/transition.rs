@@ -782,9 +782,20 @@ fn bad_input_is_named_or_counted() {
     let mut w = base.clone();
     w.line[0] = Some("teenagers");
     assert!(err(&w).contains("referrals.service_line"));
-    let mut w = base.clone();
-    w.c_person[0] = "day91".into();
-    assert!(err(&w).contains("contacts.person_id"));
+    // A contact's person_id must be its referral's person's: another person, or one not in
+    // the persons table at all, is an error naming the row (text identifiers are compared
+    // directly with the referral's person's).
+    for (row, other) in [(0, "day91"), (3, "nobody")] {
+        let mut w = base.clone();
+        w.c_person[row] = other.into();
+        let e = err(&w);
+        assert!(
+            e.contains("contacts.person_id")
+                && e.contains(&format!("row {row}"))
+                && e.contains("is not the person of the contact's referral"),
+            "{e}"
+        );
+    }
     let mut w = base.clone();
     w.ref_id[1] = w.ref_id[0];
     let e = err(&w);

@@ -178,6 +178,9 @@ enum Stated {
     Absent,
     Keys(Vec<i64>),
     Index(Vec<u32>),
+    /// Text identifiers in both tables (`Utf8`): each compared with its referral's person's
+    /// own, a short comparison instead of a hash lookup per contact.
+    Text(ArrayRef),
 }
 
 /// One chunk's rows: person, date and flags per row (`person` UNKNOWN when excluded).
@@ -234,6 +237,16 @@ fn chunk(s: &Source, offset: usize, out: &mut [Contact]) -> Result<[Tally; 6]> {
         None => Stated::Absent,
         Some(p) => match int_keys(&slice(p), &name("person_id"), offset)? {
             Some(keys) if s.int_ids => Stated::Keys(keys),
+            None if p.data_type() == &DataType::Utf8
+                && s.people.ids.data_type() == &DataType::Utf8 =>
+            {
+                let col = slice(p);
+                s.people
+                    .dict
+                    .check_referring(&col, &name("person_id"), "persons.person_id")
+                    .map_err(shift)?;
+                Stated::Text(col)
+            }
             _ => Stated::Index(
                 s.people
                     .dict
@@ -241,6 +254,10 @@ fn chunk(s: &Source, offset: usize, out: &mut [Contact]) -> Result<[Tally; 6]> {
                     .map_err(shift)?,
             ),
         },
+    };
+    let texts = match &stated {
+        Stated::Text(c) => Some((c.as_string::<i32>(), s.people.ids.as_string::<i32>())),
+        _ => None,
     };
     let mut t: [Tally; 6] = std::array::from_fn(|_| Tally::new(s.listing));
     for i in 0..len {
@@ -255,6 +272,10 @@ fn chunk(s: &Source, offset: usize, out: &mut [Contact]) -> Result<[Tally; 6]> {
             Stated::Absent => false,
             Stated::Keys(k) => r.person != UNKNOWN && k[i] != r.key,
             Stated::Index(x) => r.person != UNKNOWN && x[i] != r.person,
+            Stated::Text(_) => {
+                r.person != UNKNOWN
+                    && texts.is_some_and(|(c, ids)| c.value(i) != ids.value(r.person as usize))
+            }
         };
         {
             if mismatch {

@@ -163,6 +163,20 @@ impl<'a> KeyDict<'a> {
         Ok(())
     }
 
+    /// Checks a referring text column as [`KeyDict::lookup`] does (the owning column's kind;
+    /// no null), without looking anything up: for callers that compare each row with a known
+    /// owner's identifier instead.
+    pub(crate) fn check_referring(&self, col: &ArrayRef, name: &str, owner: &str) -> Result<()> {
+        self.check_kind(col, name, owner)?;
+        match col
+            .logical_nulls()
+            .and_then(|n| n.iter().position(|ok| !ok))
+        {
+            Some(row) => Err(null_id(name, row)),
+            None => Ok(()),
+        }
+    }
+
     /// A gatherer of `by_row` (one value per owning row) by identifier: for dense integer
     /// identifiers the values are laid out by identifier, so each lookup is one memory access.
     pub(crate) fn gather<'v, T: Copy>(&self, by_row: &'v [T], missing: T) -> Gather<'_, 'a, 'v, T> {

@@ -315,6 +315,8 @@ pub(crate) fn prepare(
 
 pub(crate) struct People<'a> {
     pub dict: KeyDict<'a>,
+    /// The `person_id` column the dictionary was built from (row = person index).
+    pub ids: &'a arrow_array::ArrayRef,
     pub dob: Vec<i32>,
     pub dod: Vec<i32>,
     /// Birth and death together: one memory access where both are needed by row.
@@ -327,7 +329,8 @@ fn read_persons<'a>(
     diag: &mut Diagnostics,
 ) -> Result<People<'a>> {
     p.check(PERSON_COLUMNS)?;
-    let dict = KeyDict::build(p.column("person_id")?, p.name("person_id"))?;
+    let ids = p.column("person_id")?;
+    let dict = KeyDict::build(ids, p.name("person_id"))?;
     let births = p.dates("date_of_birth")?;
     let deaths = optional_dates(p, "date_of_death")?;
     let mut dob = Vec::with_capacity(births.len());
@@ -363,6 +366,7 @@ fn read_persons<'a>(
     let life = dob.iter().copied().zip(dod.iter().copied()).collect();
     Ok(People {
         dict,
+        ids,
         dob,
         dod,
         life,
