@@ -24,234 +24,9 @@
 
 #include "check.h"
 #include "collabmetrics.h"
+#include "producer.h"
 
-#define MAX_ROWS 16
-#define MAX_COLUMNS 4
 #define MAX_RESULT_ROWS 64
-
-/* ------------------------------------------------------------------------------------------ */
-/* The producer: a table of a few columns, described by value, streamed as one batch. Every
- * struct it hands out counts as live until its release callback runs. */
-
-static int live_streams = 0, live_schemas = 0, live_arrays = 0;
-
-static bool nothing_live(void) {
-    return live_streams == 0 && live_schemas == 0 && live_arrays == 0;
-}
-
-enum kind { UTF8, FLOAT64, INT64 };
-
-struct column {
-    const char *name;
-    enum kind kind;
-    const char *text[MAX_ROWS]; /* UTF8; NULL for a null */
-    double real[MAX_ROWS];      /* FLOAT64 */
-    int64_t number[MAX_ROWS];   /* INT64 */
-};
-
-struct table {
-    int64_t rows;
-    int columns;
-    struct column column[MAX_COLUMNS];
-};
-
-struct producer {
-    struct table table;
-    int batches_left;
-};
-
-static void release_leaf_schema(struct ArrowSchema *s) {
-    s->release = NULL;
-    live_schemas--;
-}
-
-static void release_struct_schema(struct ArrowSchema *s) {
-    for (int64_t i = 0; i < s->n_children; i++) {
-        struct ArrowSchema *child = s->children[i];
-        if (child->release != NULL) child->release(child);
-        free(child);
-    }
-    free(s->children);
-    s->release = NULL;
-    live_schemas--;
-}
-
-static const char *format_of(enum kind kind) {
-    switch (kind) {
-        case UTF8: return "u";
-        case FLOAT64: return "g";
-        default: return "l";
-    }
-}
-
-static int producer_get_schema(struct ArrowArrayStream *stream, struct ArrowSchema *out) {
-    const struct table *t = &((const struct producer *)stream->private_data)->table;
-    struct ArrowSchema **children = malloc((size_t)t->columns * sizeof *children);
-    if (children == NULL) abort();
-    for (int i = 0; i < t->columns; i++) {
-        struct ArrowSchema *c = malloc(sizeof *c);
-        if (c == NULL) abort();
-        /* Names and formats are static strings. */
-        *c = (struct ArrowSchema){.format = format_of(t->column[i].kind),
-                                  .name = t->column[i].name,
-                                  .metadata = NULL,
-                                  .flags = ARROW_FLAG_NULLABLE,
-                                  .n_children = 0,
-                                  .children = NULL,
-                                  .dictionary = NULL,
-                                  .release = release_leaf_schema,
-                                  .private_data = NULL};
-        live_schemas++;
-        children[i] = c;
-    }
-    *out = (struct ArrowSchema){.format = "+s",
-                                .name = "",
-                                .metadata = NULL,
-                                .flags = 0,
-                                .n_children = t->columns,
-                                .children = children,
-                                .dictionary = NULL,
-                                .release = release_struct_schema,
-                                .private_data = NULL};
-    live_schemas++;
-    return 0;
-}
-
-/* Arrays: a leaf owns its buffers (NULL ones included: free(NULL) is fine); a struct array owns
- * its children. */
-static void release_leaf_array(struct ArrowArray *a) {
-    for (int64_t i = 0; i < a->n_buffers; i++) free((void *)a->buffers[i]);
-    free(a->buffers);
-    a->release = NULL;
-    live_arrays--;
-}
-
-static void release_struct_array(struct ArrowArray *a) {
-    for (int64_t i = 0; i < a->n_children; i++) {
-        struct ArrowArray *child = a->children[i];
-        if (child->release != NULL) child->release(child);
-        free(child);
-    }
-    free(a->children);
-    free(a->buffers);
-    a->release = NULL;
-    live_arrays--;
-}
-
-static void *copy(const void *data, size_t size) {
-    void *p = malloc(size > 0 ? size : 1);
-    if (p == NULL) abort();
-    if (size > 0) memcpy(p, data, size);
-    return p;
-}
-
-static struct ArrowArray *leaf_array(int64_t rows, int64_t null_count, int64_t n_buffers,
-                                     void *b0, void *b1, void *b2) {
-    struct ArrowArray *a = malloc(sizeof *a);
-    const void **buffers = malloc((size_t)n_buffers * sizeof *buffers);
-    if (a == NULL || buffers == NULL) abort();
-    void *given[3] = {b0, b1, b2};
-    for (int64_t i = 0; i < n_buffers; i++) buffers[i] = given[i];
-    *a = (struct ArrowArray){.length = rows,
-                             .null_count = null_count,
-                             .offset = 0,
-                             .n_buffers = n_buffers,
-                             .n_children = 0,
-                             .buffers = buffers,
-                             .children = NULL,
-                             .dictionary = NULL,
-                             .release = release_leaf_array,
-                             .private_data = NULL};
-    live_arrays++;
-    return a;
-}
-
-static struct ArrowArray *column_array(const struct column *c, int64_t rows) {
-    switch (c->kind) {
-        case UTF8: {
-            /* Validity: bit i set when row i is valid; no bitmap when none is null. */
-            int32_t offsets[MAX_ROWS + 1] = {0};
-            char data[512];
-            int64_t nulls = 0;
-            for (int64_t i = 0; i < rows; i++) nulls += c->text[i] == NULL;
-            uint8_t *bitmap = NULL;
-            if (nulls > 0) {
-                bitmap = calloc((size_t)(rows + 7) / 8, 1);
-                if (bitmap == NULL) abort();
-            }
-            for (int64_t i = 0; i < rows; i++) {
-                size_t n = c->text[i] == NULL ? 0 : strlen(c->text[i]);
-                if (offsets[i] + n > sizeof data) abort();
-                if (n > 0) memcpy(data + offsets[i], c->text[i], n);
-                offsets[i + 1] = offsets[i] + (int32_t)n;
-                if (bitmap != NULL && c->text[i] != NULL) bitmap[i / 8] |= (uint8_t)(1u << (i % 8));
-            }
-            return leaf_array(rows, nulls, 3, bitmap,
-                              copy(offsets, (size_t)(rows + 1) * sizeof(int32_t)),
-                              copy(data, (size_t)offsets[rows]));
-        }
-        case FLOAT64:
-            return leaf_array(rows, 0, 2, NULL, copy(c->real, (size_t)rows * sizeof(double)), NULL);
-        default:
-            return leaf_array(rows, 0, 2, NULL, copy(c->number, (size_t)rows * sizeof(int64_t)),
-                              NULL);
-    }
-}
-
-static int producer_get_next(struct ArrowArrayStream *stream, struct ArrowArray *out) {
-    struct producer *p = stream->private_data;
-    if (p->batches_left == 0) {
-        /* The end of the stream: a released array. */
-        memset(out, 0, sizeof *out);
-        out->release = NULL;
-        return 0;
-    }
-    p->batches_left--;
-    const struct table *t = &p->table;
-    struct ArrowArray **children = malloc((size_t)t->columns * sizeof *children);
-    const void **buffers = malloc(sizeof *buffers);
-    if (children == NULL || buffers == NULL) abort();
-    for (int i = 0; i < t->columns; i++) children[i] = column_array(&t->column[i], t->rows);
-    buffers[0] = NULL; /* the struct's validity: no null rows */
-    *out = (struct ArrowArray){.length = t->rows,
-                               .null_count = 0,
-                               .offset = 0,
-                               .n_buffers = 1,
-                               .n_children = t->columns,
-                               .buffers = buffers,
-                               .children = children,
-                               .dictionary = NULL,
-                               .release = release_struct_array,
-                               .private_data = NULL};
-    live_arrays++;
-    return 0;
-}
-
-static const char *producer_get_last_error(struct ArrowArrayStream *stream) {
-    (void)stream;
-    return NULL;
-}
-
-static void producer_release(struct ArrowArrayStream *stream) {
-    free(stream->private_data);
-    stream->private_data = NULL;
-    stream->release = NULL;
-    live_streams--;
-}
-
-static struct ArrowArrayStream stream_of(const struct table *t) {
-    struct producer *p = malloc(sizeof *p);
-    if (p == NULL) abort();
-    *p = (struct producer){.table = *t, .batches_left = 1};
-    live_streams++;
-    return (struct ArrowArrayStream){.get_schema = producer_get_schema,
-                                     .get_next = producer_get_next,
-                                     .get_last_error = producer_get_last_error,
-                                     .release = producer_release,
-                                     .private_data = p};
-}
-
-
 
 /* ------------------------------------------------------------------------------------------ */
 /* The consumer. */
@@ -381,7 +156,7 @@ static const char *N[] = {"n"};
 static struct ArrowArrayStream counts(const int64_t *values, int64_t rows) {
     struct table t = {.rows = rows, .columns = 1};
     t.column[0] = (struct column){.name = "n", .kind = INT64};
-    for (int64_t i = 0; i < rows; i++) t.column[0].number[i] = values[i];
+    for (int64_t i = 0; i < rows; i++) t.column[0].integer[i] = values[i];
     return stream_of(&t);
 }
 
@@ -421,7 +196,7 @@ static void test_d1_d5_rules(void) {
 static void test_d3_total_and_d4_percent(void) {
     struct table t = {.rows = 3, .columns = 2};
     t.column[0] = (struct column){.name = "place", .kind = UTF8, .text = {"A", "B", "C"}};
-    t.column[1] = (struct column){.name = "n", .kind = INT64, .number = {3, 12, 26}};
+    t.column[1] = (struct column){.name = "n", .kind = INT64, .integer = {3, 12, 26}};
     const char *dims[] = {"place"};
     CmDiscloseOptions o = with_counts();
     o.dimensions = dims;
@@ -435,8 +210,8 @@ static void test_d3_total_and_d4_percent(void) {
     CHECK(shown(&r, 3) == 40);
 
     struct table p = {.rows = 2, .columns = 2};
-    p.column[0] = (struct column){.name = "n", .kind = INT64, .number = {13, 3}};
-    p.column[1] = (struct column){.name = "d", .kind = INT64, .number = {47, 40}};
+    p.column[0] = (struct column){.name = "n", .kind = INT64, .integer = {13, 3}};
+    p.column[1] = (struct column){.name = "d", .kind = INT64, .integer = {47, 40}};
     const char *nd[] = {"n", "d"};
     CmDerived pct = {.column = "pct", .numerator = "n", .denominator = "d",
                      .kind = CM_DERIVED_PERCENT, .multiplier = NAN, .decimals = -1,
@@ -462,7 +237,7 @@ static struct ArrowArrayStream d6(void) {
     t.column[1] = (struct column){.name = "col", .kind = UTF8,
                                   .text = {"A", "B", "C", "A", "B", "C", "A", "B", "C"}};
     t.column[2] = (struct column){.name = "n", .kind = INT64,
-                                  .number = {3, 10, 12, 8, 9, 15, 6, 20, 7}};
+                                  .integer = {3, 10, 12, 8, 9, 15, 6, 20, 7}};
     return stream_of(&t);
 }
 
@@ -500,7 +275,7 @@ static void test_d9_and_d11_one_way(void) {
     struct table t = {.rows = 5, .columns = 2};
     t.column[0] = (struct column){.name = "part", .kind = UTF8,
                                   .text = {"p1", "p2", "p3", "p4", NULL}};
-    t.column[1] = (struct column){.name = "n", .kind = INT64, .number = {2, 9, 14, 30, 55}};
+    t.column[1] = (struct column){.name = "n", .kind = INT64, .integer = {2, 9, 14, 30, 55}};
     const char *dims[] = {"part"};
     CmDiscloseOptions o = with_counts();
     o.rule = "custom(k=5, suppress_zero=false, base=1)";
@@ -518,7 +293,7 @@ static void test_d9_and_d11_one_way(void) {
 
     struct table d11 = {.rows = 2, .columns = 2};
     d11.column[0] = (struct column){.name = "part", .kind = UTF8, .text = {"x", "y"}};
-    d11.column[1] = (struct column){.name = "n", .kind = INT64, .number = {3, 12}};
+    d11.column[1] = (struct column){.name = "n", .kind = INT64, .integer = {3, 12}};
     o.rule = NULL; /* nhs_mhsds */
     in = stream_of(&d11);
     CHECK_STATUS(cm_disclose(&in, &o, &out, &log), CM_OK);
@@ -566,7 +341,7 @@ static void test_bad_input(void) {
     three.column[0] = (struct column){.name = "a", .kind = UTF8, .text = {"x"}};
     three.column[1] = (struct column){.name = "b", .kind = UTF8, .text = {"y"}};
     three.column[2] = (struct column){.name = "c", .kind = UTF8, .text = {"z"}};
-    three.column[3] = (struct column){.name = "n", .kind = INT64, .number = {3}};
+    three.column[3] = (struct column){.name = "n", .kind = INT64, .integer = {3}};
     const char *abc[] = {"a", "b", "c"};
     o = with_counts();
     o.rule = "custom(k=5)";

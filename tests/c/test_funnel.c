@@ -24,220 +24,9 @@
 
 #include "check.h"
 #include "collabmetrics.h"
+#include "producer.h"
 
-#define MAX_ROWS 16
-#define MAX_COLUMNS 4
 #define MAX_RESULT_ROWS 128
-
-/* ------------------------------------------------------------------------------------------ */
-/* The producer: a table of a few columns, described by value, streamed as one batch. Every
- * struct it hands out counts as live until its release callback runs. */
-
-static int live_streams = 0, live_schemas = 0, live_arrays = 0;
-
-static bool nothing_live(void) {
-    return live_streams == 0 && live_schemas == 0 && live_arrays == 0;
-}
-
-enum kind { UTF8, FLOAT64 };
-
-struct column {
-    const char *name;
-    enum kind kind;
-    const char *text[MAX_ROWS]; /* UTF8 */
-    double number[MAX_ROWS];    /* FLOAT64 */
-    bool null[MAX_ROWS];        /* FLOAT64: row i is null */
-};
-
-struct table {
-    int64_t rows;
-    int columns;
-    struct column column[MAX_COLUMNS];
-};
-
-struct producer {
-    struct table table;
-    int batches_left;
-};
-
-static void release_leaf_schema(struct ArrowSchema *s) {
-    s->release = NULL;
-    live_schemas--;
-}
-
-static void release_struct_schema(struct ArrowSchema *s) {
-    for (int64_t i = 0; i < s->n_children; i++) {
-        struct ArrowSchema *child = s->children[i];
-        if (child->release != NULL) child->release(child);
-        free(child);
-    }
-    free(s->children);
-    s->release = NULL;
-    live_schemas--;
-}
-
-static int producer_get_schema(struct ArrowArrayStream *stream, struct ArrowSchema *out) {
-    const struct table *t = &((const struct producer *)stream->private_data)->table;
-    struct ArrowSchema **children = malloc((size_t)t->columns * sizeof *children);
-    if (children == NULL) abort();
-    for (int i = 0; i < t->columns; i++) {
-        struct ArrowSchema *c = malloc(sizeof *c);
-        if (c == NULL) abort();
-        /* Names and formats are static strings. */
-        *c = (struct ArrowSchema){.format = t->column[i].kind == UTF8 ? "u" : "g",
-                                  .name = t->column[i].name,
-                                  .metadata = NULL,
-                                  .flags = ARROW_FLAG_NULLABLE,
-                                  .n_children = 0,
-                                  .children = NULL,
-                                  .dictionary = NULL,
-                                  .release = release_leaf_schema,
-                                  .private_data = NULL};
-        live_schemas++;
-        children[i] = c;
-    }
-    *out = (struct ArrowSchema){.format = "+s",
-                                .name = "",
-                                .metadata = NULL,
-                                .flags = 0,
-                                .n_children = t->columns,
-                                .children = children,
-                                .dictionary = NULL,
-                                .release = release_struct_schema,
-                                .private_data = NULL};
-    live_schemas++;
-    return 0;
-}
-
-/* Arrays: a leaf owns its buffers (NULL ones included: free(NULL) is fine); a struct array owns
- * its children. */
-static void release_leaf_array(struct ArrowArray *a) {
-    for (int64_t i = 0; i < a->n_buffers; i++) free((void *)a->buffers[i]);
-    free(a->buffers);
-    a->release = NULL;
-    live_arrays--;
-}
-
-static void release_struct_array(struct ArrowArray *a) {
-    for (int64_t i = 0; i < a->n_children; i++) {
-        struct ArrowArray *child = a->children[i];
-        if (child->release != NULL) child->release(child);
-        free(child);
-    }
-    free(a->children);
-    free(a->buffers);
-    a->release = NULL;
-    live_arrays--;
-}
-
-static void *copy(const void *data, size_t size) {
-    void *p = malloc(size > 0 ? size : 1);
-    if (p == NULL) abort();
-    if (size > 0) memcpy(p, data, size);
-    return p;
-}
-
-static struct ArrowArray *leaf_array(int64_t rows, int64_t null_count, int64_t n_buffers,
-                                     void *b0, void *b1, void *b2) {
-    struct ArrowArray *a = malloc(sizeof *a);
-    const void **buffers = malloc((size_t)n_buffers * sizeof *buffers);
-    if (a == NULL || buffers == NULL) abort();
-    void *given[3] = {b0, b1, b2};
-    for (int64_t i = 0; i < n_buffers; i++) buffers[i] = given[i];
-    *a = (struct ArrowArray){.length = rows,
-                             .null_count = null_count,
-                             .offset = 0,
-                             .n_buffers = n_buffers,
-                             .n_children = 0,
-                             .buffers = buffers,
-                             .children = NULL,
-                             .dictionary = NULL,
-                             .release = release_leaf_array,
-                             .private_data = NULL};
-    live_arrays++;
-    return a;
-}
-
-static struct ArrowArray *column_array(const struct column *c, int64_t rows) {
-    if (c->kind == UTF8) {
-        int32_t offsets[MAX_ROWS + 1] = {0};
-        char data[256];
-        for (int64_t i = 0; i < rows; i++) {
-            size_t n = strlen(c->text[i]);
-            if (offsets[i] + n > sizeof data) abort();
-            memcpy(data + offsets[i], c->text[i], n);
-            offsets[i + 1] = offsets[i] + (int32_t)n;
-        }
-        return leaf_array(rows, 0, 3, NULL, copy(offsets, (size_t)(rows + 1) * sizeof(int32_t)),
-                          copy(data, (size_t)offsets[rows]));
-    }
-    /* Validity: bit i set when row i is valid; no bitmap when none is null. */
-    int64_t nulls = 0;
-    for (int64_t i = 0; i < rows; i++) nulls += c->null[i];
-    uint8_t *bitmap = NULL;
-    if (nulls > 0) {
-        bitmap = calloc(2, 1);
-        if (bitmap == NULL) abort();
-        for (int64_t i = 0; i < rows; i++) {
-            if (!c->null[i]) bitmap[i / 8] |= (uint8_t)(1u << (i % 8));
-        }
-    }
-    return leaf_array(rows, nulls, 2, bitmap, copy(c->number, (size_t)rows * sizeof(double)),
-                      NULL);
-}
-
-static int producer_get_next(struct ArrowArrayStream *stream, struct ArrowArray *out) {
-    struct producer *p = stream->private_data;
-    if (p->batches_left == 0) {
-        /* The end of the stream: a released array. */
-        memset(out, 0, sizeof *out);
-        out->release = NULL;
-        return 0;
-    }
-    p->batches_left--;
-    const struct table *t = &p->table;
-    struct ArrowArray **children = malloc((size_t)t->columns * sizeof *children);
-    const void **buffers = malloc(sizeof *buffers);
-    if (children == NULL || buffers == NULL) abort();
-    for (int i = 0; i < t->columns; i++) children[i] = column_array(&t->column[i], t->rows);
-    buffers[0] = NULL; /* the struct's validity: no null rows */
-    *out = (struct ArrowArray){.length = t->rows,
-                               .null_count = 0,
-                               .offset = 0,
-                               .n_buffers = 1,
-                               .n_children = t->columns,
-                               .buffers = buffers,
-                               .children = children,
-                               .dictionary = NULL,
-                               .release = release_struct_array,
-                               .private_data = NULL};
-    live_arrays++;
-    return 0;
-}
-
-static const char *producer_get_last_error(struct ArrowArrayStream *stream) {
-    (void)stream;
-    return NULL;
-}
-
-static void producer_release(struct ArrowArrayStream *stream) {
-    free(stream->private_data);
-    stream->private_data = NULL;
-    stream->release = NULL;
-    live_streams--;
-}
-
-static struct ArrowArrayStream stream_of(const struct table *t) {
-    struct producer *p = malloc(sizeof *p);
-    if (p == NULL) abort();
-    *p = (struct producer){.table = *t, .batches_left = 1};
-    live_streams++;
-    return (struct ArrowArrayStream){.get_schema = producer_get_schema,
-                                     .get_next = producer_get_next,
-                                     .get_last_error = producer_get_last_error,
-                                     .release = producer_release,
-                                     .private_data = p};
-}
 
 /* ------------------------------------------------------------------------------------------ */
 /* The data. */
@@ -252,11 +41,11 @@ static struct table ratios(void) {
     t.column[1] = (struct column){
         .name = "deaths",
         .kind = FLOAT64,
-        .number = {45, 60, 30, 120, 15, 88, 52, 210, 9, 73, 140, 35}};
+        .real = {45, 60, 30, 120, 15, 88, 52, 210, 9, 73, 140, 35}};
     t.column[2] = (struct column){
         .name = "expected",
         .kind = FLOAT64,
-        .number = {38.2, 71.5, 29.1, 98.4, 22.7, 90.3, 40.8, 199.6, 12.4, 80.2, 111.9, 47.3}};
+        .real = {38.2, 71.5, 29.1, 98.4, 22.7, 90.3, 40.8, 199.6, 12.4, 80.2, 111.9, 47.3}};
     return t;
 }
 
@@ -456,9 +245,9 @@ static void test_sr_shmi(void) {
 static void test_phe_proportion(void) {
     struct table t = {.rows = 3, .columns = 3};
     t.column[0] = (struct column){.name = "area", .kind = UTF8, .text = {"x", "y", "z"}};
-    t.column[1] = (struct column){.name = "numerator", .kind = FLOAT64, .number = {50, 20, 80}};
+    t.column[1] = (struct column){.name = "numerator", .kind = FLOAT64, .real = {50, 20, 80}};
     t.column[2] =
-        (struct column){.name = "denominator", .kind = FLOAT64, .number = {100, 100, 100}};
+        (struct column){.name = "denominator", .kind = FLOAT64, .real = {100, 100, 100}};
     CmFunnelOptions o = cm_funnel_options_default();
     o.statistic = CM_FUNNEL_STATISTIC_PROPORTION;
     o.unit = "area";
@@ -517,7 +306,7 @@ static void test_bad_input(void) {
 
     /* A zero denominator and a missing numerator name column and row. */
     struct table bad = ratios();
-    bad.column[2].number[4] = 0.0;
+    bad.column[2].real[4] = 0.0;
     expect_failure(&bad, &o, CM_INVALID_CELL, "`expected` at row 4");
     bad = ratios();
     bad.column[1].null[2] = true;
@@ -525,7 +314,7 @@ static void test_bad_input(void) {
 
     /* SR/SHMI with 0 events names the unit, unless excluded (then counted). */
     bad = ratios();
-    bad.column[1].number[8] = 0.0;
+    bad.column[1].real[8] = 0.0;
     expect_failure(&bad, &o, CM_INVALID_GROUP, "group I");
     o.exclude_zero_sr = true;
     struct ArrowArrayStream input = stream_of(&bad), out;
@@ -544,7 +333,7 @@ static void test_bad_input(void) {
 
     /* Fewer than two units for overdispersion. */
     bad.rows = 1;
-    bad.column[1].number[0] = 10.0;
+    bad.column[1].real[0] = 10.0;
     expect_failure(&bad, &o, CM_INVALID_ARGUMENT, "at least 2 units");
 
     /* NULL options: the input is still released. */

@@ -32,245 +32,32 @@
 
 #include "check.h"
 #include "collabmetrics.h"
+#include "producer.h"
 
-#define ROWS 4
 #define MAX_RESULT_ROWS 16
 
-/* Days since 1970-01-01 of a civil date (proleptic Gregorian; Howard Hinnant's algorithm). */
-static int32_t days(int y, int m, int d) {
-    y -= m <= 2;
-    int era = (y >= 0 ? y : y - 399) / 400;
-    int yoe = y - era * 400;
-    int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return (int32_t)(era * 146097 + doe - 719468);
-}
-
 /* ------------------------------------------------------------------------------------------ */
-/* The producer. Every struct it hands out counts as live until its release callback runs. */
-
-static int live_streams = 0, live_schemas = 0, live_arrays = 0;
-
-static bool nothing_live(void) {
-    return live_streams == 0 && live_schemas == 0 && live_arrays == 0;
-}
-
-/* What the stream produces: the fixture, with its start column named `start_name` and row 1
- * ending on `row1_end`. */
-struct producer {
-    const char *start_name;
-    int32_t row1_end;
-    int batches_left;
-};
-
-/* Schemas: names and formats are static strings; a struct schema owns its children. */
-static void release_leaf_schema(struct ArrowSchema *s) {
-    s->release = NULL;
-    live_schemas--;
-}
-
-static void release_struct_schema(struct ArrowSchema *s) {
-    for (int64_t i = 0; i < s->n_children; i++) {
-        struct ArrowSchema *child = s->children[i];
-        if (child->release != NULL) child->release(child);
-        free(child);
-    }
-    free(s->children);
-    s->release = NULL;
-    live_schemas--;
-}
-
-static struct ArrowSchema *leaf_schema(const char *format, const char *name) {
-    struct ArrowSchema *s = malloc(sizeof *s);
-    if (s == NULL) abort();
-    *s = (struct ArrowSchema){.format = format,
-                              .name = name,
-                              .metadata = NULL,
-                              .flags = ARROW_FLAG_NULLABLE,
-                              .n_children = 0,
-                              .children = NULL,
-                              .dictionary = NULL,
-                              .release = release_leaf_schema,
-                              .private_data = NULL};
-    live_schemas++;
-    return s;
-}
-
-/* Arrays: a leaf owns its buffers (NULL ones included: free(NULL) is fine); a struct array owns
- * its children. */
-static void release_leaf_array(struct ArrowArray *a) {
-    for (int64_t i = 0; i < a->n_buffers; i++) free((void *)a->buffers[i]);
-    free(a->buffers);
-    a->release = NULL;
-    live_arrays--;
-}
-
-static void release_struct_array(struct ArrowArray *a) {
-    for (int64_t i = 0; i < a->n_children; i++) {
-        struct ArrowArray *child = a->children[i];
-        if (child->release != NULL) child->release(child);
-        free(child);
-    }
-    free(a->children);
-    free(a->buffers);
-    a->release = NULL;
-    live_arrays--;
-}
-
-static void *copy(const void *data, size_t size) {
-    void *p = malloc(size > 0 ? size : 1);
-    if (p == NULL) abort();
-    if (size > 0) memcpy(p, data, size);
-    return p;
-}
-
-static struct ArrowArray *leaf_array(int64_t null_count, int64_t n_buffers, void *b0, void *b1,
-                                     void *b2) {
-    struct ArrowArray *a = malloc(sizeof *a);
-    const void **buffers = malloc((size_t)n_buffers * sizeof *buffers);
-    if (a == NULL || buffers == NULL) abort();
-    void *given[3] = {b0, b1, b2};
-    for (int64_t i = 0; i < n_buffers; i++) buffers[i] = given[i];
-    *a = (struct ArrowArray){.length = ROWS,
-                             .null_count = null_count,
-                             .offset = 0,
-                             .n_buffers = n_buffers,
-                             .n_children = 0,
-                             .buffers = buffers,
-                             .children = NULL,
-                             .dictionary = NULL,
-                             .release = release_leaf_array,
-                             .private_data = NULL};
-    live_arrays++;
-    return a;
-}
-
-/* int64 ("l"): validity (none), values. */
-static struct ArrowArray *int64_array(const int64_t values[ROWS]) {
-    return leaf_array(0, 2, NULL, copy(values, ROWS * sizeof(int64_t)), NULL);
-}
-
-/* date32 ("tdD"): validity (bit i set when row i is valid, NULL when all are), values. */
-static struct ArrowArray *date32_array(const int32_t values[ROWS], const bool valid[ROWS]) {
-    uint8_t *bitmap = NULL;
-    int64_t nulls = 0;
-    if (valid != NULL) {
-        bitmap = calloc(1, 1);
-        if (bitmap == NULL) abort();
-        for (int i = 0; i < ROWS; i++) {
-            if (valid[i]) {
-                bitmap[0] |= (uint8_t)(1u << i);
-            } else {
-                nulls++;
-            }
-        }
-    }
-    return leaf_array(nulls, 2, bitmap, copy(values, ROWS * sizeof(int32_t)), NULL);
-}
-
-/* utf8 ("u"): validity (none), int32 offsets, characters. */
-static struct ArrowArray *utf8_array(const char *const values[ROWS]) {
-    int32_t offsets[ROWS + 1] = {0};
-    char data[64];
-    for (int i = 0; i < ROWS; i++) {
-        size_t n = strlen(values[i]);
-        memcpy(data + offsets[i], values[i], n);
-        offsets[i + 1] = offsets[i] + (int32_t)n;
-    }
-    return leaf_array(0, 3, NULL, copy(offsets, sizeof offsets), copy(data, (size_t)offsets[ROWS]));
-}
-
-#define COLUMNS 6
-
-static int producer_get_schema(struct ArrowArrayStream *stream, struct ArrowSchema *out) {
-    const struct producer *p = stream->private_data;
-    struct ArrowSchema **children = malloc(COLUMNS * sizeof *children);
-    if (children == NULL) abort();
-    children[0] = leaf_schema("l", "placement_id");
-    children[1] = leaf_schema("u", "person_id");
-    children[2] = leaf_schema("tdD", p->start_name);
-    children[3] = leaf_schema("tdD", "end_date");
-    children[4] = leaf_schema("u", "bed_type");
-    children[5] = leaf_schema("u", "reason");
-    *out = (struct ArrowSchema){.format = "+s",
-                                .name = "",
-                                .metadata = NULL,
-                                .flags = 0,
-                                .n_children = COLUMNS,
-                                .children = children,
-                                .dictionary = NULL,
-                                .release = release_struct_schema,
-                                .private_data = NULL};
-    live_schemas++;
-    return 0;
-}
-
-static int producer_get_next(struct ArrowArrayStream *stream, struct ArrowArray *out) {
-    struct producer *p = stream->private_data;
-    if (p->batches_left == 0) {
-        /* The end of the stream: a released array. */
-        memset(out, 0, sizeof *out);
-        out->release = NULL;
-        return 0;
-    }
-    p->batches_left--;
-    static const int64_t ids[ROWS] = {1, 2, 3, 4};
-    static const char *const persons[ROWS] = {"A", "B", "C", "D"};
-    static const char *const beds[ROWS] = {"10", "11", "10", "10"};
-    static const char *const reasons[ROWS] = {"10", "10", "10", "14"};
-    static const bool end_valid[ROWS] = {true, true, false, true};
-    int32_t start[ROWS] = {days(2024, 1, 20), days(2024, 2, 1), days(2024, 3, 25),
-                           days(2024, 1, 2)};
-    int32_t end[ROWS] = {days(2024, 3, 10), p->row1_end, 0, days(2024, 1, 9)};
-
-    struct ArrowArray **children = malloc(COLUMNS * sizeof *children);
-    const void **buffers = malloc(sizeof *buffers);
-    if (children == NULL || buffers == NULL) abort();
-    children[0] = int64_array(ids);
-    children[1] = utf8_array(persons);
-    children[2] = date32_array(start, NULL);
-    children[3] = date32_array(end, end_valid);
-    children[4] = utf8_array(beds);
-    children[5] = utf8_array(reasons);
-    buffers[0] = NULL; /* the struct's validity: no null rows */
-    *out = (struct ArrowArray){.length = ROWS,
-                               .null_count = 0,
-                               .offset = 0,
-                               .n_buffers = 1,
-                               .n_children = COLUMNS,
-                               .buffers = buffers,
-                               .children = children,
-                               .dictionary = NULL,
-                               .release = release_struct_array,
-                               .private_data = NULL};
-    live_arrays++;
-    return 0;
-}
-
-static const char *producer_get_last_error(struct ArrowArrayStream *stream) {
-    (void)stream;
-    return NULL;
-}
-
-static void producer_release(struct ArrowArrayStream *stream) {
-    free(stream->private_data);
-    stream->private_data = NULL;
-    stream->release = NULL;
-    live_streams--;
-}
+/* The fixture. */
 
 /* A placements stream: the fixture with start column `start_name` and row 1 ending on
  * `row1_end`. */
 static struct ArrowArrayStream placements_named(const char *start_name, int32_t row1_end) {
-    struct producer *p = malloc(sizeof *p);
-    if (p == NULL) abort();
-    *p = (struct producer){.start_name = start_name, .row1_end = row1_end, .batches_left = 1};
-    live_streams++;
-    return (struct ArrowArrayStream){.get_schema = producer_get_schema,
-                                     .get_next = producer_get_next,
-                                     .get_last_error = producer_get_last_error,
-                                     .release = producer_release,
-                                     .private_data = p};
+    struct table t = {.rows = 4, .columns = 6};
+    t.column[0] = (struct column){.name = "placement_id", .kind = INT64, .integer = {1, 2, 3, 4}};
+    t.column[1] = (struct column){.name = "person_id", .kind = UTF8, .text = {"A", "B", "C", "D"}};
+    t.column[2] = (struct column){.name = start_name,
+                                  .kind = DATE32,
+                                  .date = {days(2024, 1, 20), days(2024, 2, 1), days(2024, 3, 25),
+                                           days(2024, 1, 2)}};
+    t.column[3] = (struct column){.name = "end_date",
+                                  .kind = DATE32,
+                                  .date = {days(2024, 3, 10), row1_end, 0, days(2024, 1, 9)},
+                                  .null = {false, false, true, false}};
+    t.column[4] = (struct column){.name = "bed_type", .kind = UTF8,
+                                  .text = {"10", "11", "10", "10"}};
+    t.column[5] = (struct column){.name = "reason", .kind = UTF8,
+                                  .text = {"10", "10", "10", "14"}};
+    return stream_of(&t);
 }
 
 static struct ArrowArrayStream placements(void) {

@@ -21,248 +21,11 @@
 
 #include "check.h"
 #include "collabmetrics.h"
-
-#define MAX_ROWS 64
-#define MAX_COLUMNS 4
-
-/* Days since 1970-01-01 of a civil date (proleptic Gregorian; Howard Hinnant's algorithm). */
-static int32_t days(int y, int m, int d) {
-    y -= m <= 2;
-    int era = (y >= 0 ? y : y - 399) / 400;
-    int yoe = y - era * 400;
-    int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return (int32_t)(era * 146097 + doe - 719468);
-}
+#include "producer.h"
 
 /* The first day of month k after January 2024. */
 static int32_t month(int k) {
     return days(2024 + k / 12, k % 12 + 1, 1);
-}
-
-/* ------------------------------------------------------------------------------------------ */
-/* The producer: a table of a few columns, described by value, streamed as one batch. Every
- * struct it hands out counts as live until its release callback runs. */
-
-static int live_streams = 0, live_schemas = 0, live_arrays = 0;
-
-static bool nothing_live(void) {
-    return live_streams == 0 && live_schemas == 0 && live_arrays == 0;
-}
-
-enum kind { UTF8, DATE32, FLOAT64 };
-
-struct column {
-    const char *name;
-    enum kind kind;
-    const char *text[MAX_ROWS]; /* UTF8 */
-    int32_t date[MAX_ROWS];     /* DATE32 */
-    double number[MAX_ROWS];    /* FLOAT64 */
-    bool null[MAX_ROWS];        /* row i is null */
-};
-
-struct table {
-    int64_t rows;
-    int columns;
-    struct column column[MAX_COLUMNS];
-};
-
-struct producer {
-    struct table table;
-    int batches_left;
-};
-
-static void release_leaf_schema(struct ArrowSchema *s) {
-    s->release = NULL;
-    live_schemas--;
-}
-
-static void release_struct_schema(struct ArrowSchema *s) {
-    for (int64_t i = 0; i < s->n_children; i++) {
-        struct ArrowSchema *child = s->children[i];
-        if (child->release != NULL) child->release(child);
-        free(child);
-    }
-    free(s->children);
-    s->release = NULL;
-    live_schemas--;
-}
-
-static const char *format_of(enum kind kind) {
-    switch (kind) {
-        case UTF8: return "u";
-        case DATE32: return "tdD";
-        default: return "g";
-    }
-}
-
-static int producer_get_schema(struct ArrowArrayStream *stream, struct ArrowSchema *out) {
-    const struct table *t = &((const struct producer *)stream->private_data)->table;
-    struct ArrowSchema **children = malloc((size_t)t->columns * sizeof *children);
-    if (children == NULL) abort();
-    for (int i = 0; i < t->columns; i++) {
-        struct ArrowSchema *c = malloc(sizeof *c);
-        if (c == NULL) abort();
-        *c = (struct ArrowSchema){.format = format_of(t->column[i].kind),
-                                  .name = t->column[i].name,
-                                  .metadata = NULL,
-                                  .flags = ARROW_FLAG_NULLABLE,
-                                  .n_children = 0,
-                                  .children = NULL,
-                                  .dictionary = NULL,
-                                  .release = release_leaf_schema,
-                                  .private_data = NULL};
-        live_schemas++;
-        children[i] = c;
-    }
-    *out = (struct ArrowSchema){.format = "+s",
-                                .name = "",
-                                .metadata = NULL,
-                                .flags = 0,
-                                .n_children = t->columns,
-                                .children = children,
-                                .dictionary = NULL,
-                                .release = release_struct_schema,
-                                .private_data = NULL};
-    live_schemas++;
-    return 0;
-}
-
-static void release_leaf_array(struct ArrowArray *a) {
-    for (int64_t i = 0; i < a->n_buffers; i++) free((void *)a->buffers[i]);
-    free(a->buffers);
-    a->release = NULL;
-    live_arrays--;
-}
-
-static void release_struct_array(struct ArrowArray *a) {
-    for (int64_t i = 0; i < a->n_children; i++) {
-        struct ArrowArray *child = a->children[i];
-        if (child->release != NULL) child->release(child);
-        free(child);
-    }
-    free(a->children);
-    free(a->buffers);
-    a->release = NULL;
-    live_arrays--;
-}
-
-static void *copy(const void *data, size_t size) {
-    void *p = malloc(size > 0 ? size : 1);
-    if (p == NULL) abort();
-    if (size > 0) memcpy(p, data, size);
-    return p;
-}
-
-static struct ArrowArray *leaf_array(int64_t rows, int64_t null_count, int64_t n_buffers,
-                                     void *b0, void *b1, void *b2) {
-    struct ArrowArray *a = malloc(sizeof *a);
-    const void **buffers = malloc((size_t)n_buffers * sizeof *buffers);
-    if (a == NULL || buffers == NULL) abort();
-    void *given[3] = {b0, b1, b2};
-    for (int64_t i = 0; i < n_buffers; i++) buffers[i] = given[i];
-    *a = (struct ArrowArray){.length = rows,
-                             .null_count = null_count,
-                             .offset = 0,
-                             .n_buffers = n_buffers,
-                             .n_children = 0,
-                             .buffers = buffers,
-                             .children = NULL,
-                             .dictionary = NULL,
-                             .release = release_leaf_array,
-                             .private_data = NULL};
-    live_arrays++;
-    return a;
-}
-
-/* The validity bitmap of a column (NULL when no row is null) and its null count. */
-static uint8_t *validity(const struct column *c, int64_t rows, int64_t *nulls) {
-    *nulls = 0;
-    for (int64_t i = 0; i < rows; i++) *nulls += c->null[i];
-    if (*nulls == 0) return NULL;
-    uint8_t *bitmap = calloc((size_t)(rows + 7) / 8, 1);
-    if (bitmap == NULL) abort();
-    for (int64_t i = 0; i < rows; i++) {
-        if (!c->null[i]) bitmap[i / 8] |= (uint8_t)(1u << (i % 8));
-    }
-    return bitmap;
-}
-
-static struct ArrowArray *column_array(const struct column *c, int64_t rows) {
-    int64_t nulls;
-    uint8_t *bitmap = validity(c, rows, &nulls);
-    switch (c->kind) {
-        case UTF8: {
-            int32_t offsets[MAX_ROWS + 1] = {0};
-            char data[1024];
-            for (int64_t i = 0; i < rows; i++) {
-                size_t n = strlen(c->text[i]);
-                if (offsets[i] + n > sizeof data) abort();
-                memcpy(data + offsets[i], c->text[i], n);
-                offsets[i + 1] = offsets[i] + (int32_t)n;
-            }
-            return leaf_array(rows, nulls, 3, bitmap,
-                              copy(offsets, (size_t)(rows + 1) * sizeof(int32_t)),
-                              copy(data, (size_t)offsets[rows]));
-        }
-        case DATE32:
-            return leaf_array(rows, nulls, 2, bitmap,
-                              copy(c->date, (size_t)rows * sizeof(int32_t)), NULL);
-        default:
-            return leaf_array(rows, nulls, 2, bitmap,
-                              copy(c->number, (size_t)rows * sizeof(double)), NULL);
-    }
-}
-
-static int producer_get_next(struct ArrowArrayStream *stream, struct ArrowArray *out) {
-    struct producer *p = stream->private_data;
-    if (p->batches_left == 0) {
-        memset(out, 0, sizeof *out); /* the end of the stream: a released array */
-        return 0;
-    }
-    p->batches_left--;
-    const struct table *t = &p->table;
-    struct ArrowArray **children = malloc((size_t)t->columns * sizeof *children);
-    const void **buffers = malloc(sizeof *buffers);
-    if (children == NULL || buffers == NULL) abort();
-    for (int i = 0; i < t->columns; i++) children[i] = column_array(&t->column[i], t->rows);
-    buffers[0] = NULL;
-    *out = (struct ArrowArray){.length = t->rows,
-                               .null_count = 0,
-                               .offset = 0,
-                               .n_buffers = 1,
-                               .n_children = t->columns,
-                               .buffers = buffers,
-                               .children = children,
-                               .dictionary = NULL,
-                               .release = release_struct_array,
-                               .private_data = NULL};
-    live_arrays++;
-    return 0;
-}
-
-static const char *producer_get_last_error(struct ArrowArrayStream *stream) {
-    (void)stream;
-    return NULL;
-}
-
-static void producer_release(struct ArrowArrayStream *stream) {
-    free(stream->private_data);
-    stream->private_data = NULL;
-    stream->release = NULL;
-    live_streams--;
-}
-
-static struct ArrowArrayStream stream_of(const struct table *t) {
-    struct producer *p = malloc(sizeof *p);
-    if (p == NULL) abort();
-    *p = (struct producer){.table = *t, .batches_left = 1};
-    live_streams++;
-    return (struct ArrowArrayStream){.get_schema = producer_get_schema,
-                                     .get_next = producer_get_next,
-                                     .get_last_error = producer_get_last_error,
-                                     .release = producer_release,
-                                     .private_data = p};
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -279,7 +42,7 @@ static struct table north(void) {
     t.column[1] = (struct column){.name = "value", .kind = FLOAT64};
     for (int i = 0; i < 18; i++) {
         t.column[0].date[i] = month(i);
-        t.column[1].number[i] = NORTH[i];
+        t.column[1].real[i] = NORTH[i];
     }
     return t;
 }
@@ -292,12 +55,12 @@ static struct table both(void) {
     t.column[2] = (struct column){.name = "place", .kind = UTF8};
     for (int i = 0; i < 24; i++) {
         t.column[0].date[i] = month(i);
-        t.column[1].number[i] = SOUTH[i];
+        t.column[1].real[i] = SOUTH[i];
         t.column[2].text[i] = "south";
     }
     for (int i = 0; i < 18; i++) {
         t.column[0].date[24 + i] = month(i);
-        t.column[1].number[24 + i] = NORTH[i];
+        t.column[1].real[24 + i] = NORTH[i];
         t.column[2].text[24 + i] = "north";
     }
     return t;
@@ -530,7 +293,7 @@ static void test_bad_input(void) {
 
     /* A NaN value: an error naming the column and the row. */
     struct table t = north();
-    t.column[1].number[2] = NAN;
+    t.column[1].real[2] = NAN;
     CHECK_STATUS(run(cm_spc_xmr, t, &o, &out), CM_INVALID_CELL);
     CHECK_MESSAGE("invalid value in column `value` at row 2 (NaN)");
     CHECK(out.release == NULL && nothing_live());
