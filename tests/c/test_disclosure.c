@@ -24,6 +24,7 @@
 
 #include "check.h"
 #include "collabmetrics.h"
+#include "consumer.h"
 #include "producer.h"
 
 #define MAX_RESULT_ROWS 64
@@ -42,95 +43,32 @@ struct result {
     bool has_diagnostics;
 };
 
-/* The index of the child named `name` (or -1), checking its format. */
-static int column(const struct ArrowSchema *schema, const char *name, const char *format) {
-    if (name == NULL) return -1;
-    for (int64_t i = 0; i < schema->n_children; i++) {
-        if (strcmp(schema->children[i]->name, name) == 0) {
-            CHECK(strcmp(schema->children[i]->format, format) == 0);
-            return (int)i;
-        }
-    }
-    CHECK(!"the column is in the schema");
-    return -1;
-}
-
-static bool is_valid(const struct ArrowArray *c, int64_t j) {
-    const uint8_t *validity = c->buffers[0];
-    return validity == NULL || ((validity[j / 8] >> (j % 8)) & 1) != 0;
-}
-
-/* Whether Arrow C metadata (int32 pair count, then per pair int32 length and bytes of the key,
- * then of the value) has `key`. */
-static bool metadata_has(const char *metadata, const char *key) {
-    if (metadata == NULL) return false;
-    int32_t pairs, len;
-    memcpy(&pairs, metadata, 4);
-    const char *p = metadata + 4;
-    for (int32_t i = 0; i < pairs; i++) {
-        memcpy(&len, p, 4);
-        bool match = (size_t)len == strlen(key) && memcmp(p + 4, key, (size_t)len) == 0;
-        p += 4 + len;
-        memcpy(&len, p, 4);
-        if (match) return true;
-        p += 4 + len;
-    }
-    return false;
-}
-
 /* Reads a whole output stream into `r`: the int64 column `ints` and the float64 column
  * `reals` of a published table, or (log) the columns row, audit_lower and audit_upper; then
  * releases everything. */
 static bool read_result(struct ArrowArrayStream *out, const char *ints, const char *reals,
                         bool log, struct result *r) {
     memset(r, 0, sizeof *r);
-    struct ArrowSchema schema;
-    if (!CHECK(out->release != NULL && out->get_schema(out, &schema) == 0)) return false;
-    int ci = column(&schema, ints, "l"), cf = column(&schema, reals, "g");
-    int cr = log ? column(&schema, "row", "L") : -1;
-    int cl = log ? column(&schema, "audit_lower", "g") : -1;
-    int cu = log ? column(&schema, "audit_upper", "g") : -1;
-    r->has_diagnostics = metadata_has(schema.metadata, "collabmetrics:diagnostics");
-    bool ok = true;
-    struct ArrowArray batch;
-    while (ok) {
-        if (!CHECK(out->get_next(out, &batch) == 0)) {
-            ok = false;
-            break;
+    struct reader rd;
+    if (!reader_open(&rd, out, MAX_RESULT_ROWS)) return false;
+    const struct ArrowSchema *schema = &rd.schema;
+    int ci = column_index(schema, ints, "l", true), cf = column_index(schema, reals, "g", true);
+    int cr = log ? column_index(schema, "row", "L", true) : -1;
+    int cl = log ? column_index(schema, "audit_lower", "g", true) : -1;
+    int cu = log ? column_index(schema, "audit_upper", "g", true) : -1;
+    r->has_diagnostics = metadata_has(schema->metadata, "collabmetrics:diagnostics");
+    while (reader_next(&rd)) {
+        for (int64_t i = 0; i < rd.batch.length; i++) {
+            int64_t k = rd.rows + i;
+            if (ci >= 0) r->ints[k] = cell_i64_valid(&rd.batch, ci, i, &r->valid[k]);
+            if (cf >= 0) r->reals[k] = cell_f64(&rd.batch, cf, i);
+            if (cr >= 0) r->row[k] = cell_u64(&rd.batch, cr, i);
+            if (cl >= 0) r->lower[k] = cell_f64(&rd.batch, cl, i);
+            if (cu >= 0) r->upper[k] = cell_f64(&rd.batch, cu, i);
         }
-        if (batch.release == NULL) break;
-        if (CHECK(r->rows + batch.length <= MAX_RESULT_ROWS)) {
-            for (int64_t i = 0; i < batch.length; i++) {
-                int64_t k = r->rows + i;
-                if (ci >= 0) {
-                    const struct ArrowArray *c = batch.children[ci];
-                    int64_t j = batch.offset + c->offset + i;
-                    r->valid[k] = is_valid(c, j);
-                    r->ints[k] = ((const int64_t *)c->buffers[1])[j];
-                }
-                if (cf >= 0) {
-                    const struct ArrowArray *c = batch.children[cf];
-                    int64_t j = batch.offset + c->offset + i;
-                    r->reals[k] = is_valid(c, j) ? ((const double *)c->buffers[1])[j] : NAN;
-                }
-                if (cr >= 0) {
-                    const struct ArrowArray *c = batch.children[cr];
-                    r->row[k] = ((const uint64_t *)c->buffers[1])[batch.offset + c->offset + i];
-                    const struct ArrowArray *lo = batch.children[cl], *hi = batch.children[cu];
-                    int64_t jl = batch.offset + lo->offset + i, ju = batch.offset + hi->offset + i;
-                    r->lower[k] = is_valid(lo, jl) ? ((const double *)lo->buffers[1])[jl] : NAN;
-                    r->upper[k] = is_valid(hi, ju) ? ((const double *)hi->buffers[1])[ju] : NAN;
-                }
-            }
-            r->rows += batch.length;
-        } else {
-            ok = false;
-        }
-        batch.release(&batch);
     }
-    schema.release(&schema);
-    out->release(out);
-    CHECK(out->release == NULL);
+    bool ok = reader_close(&rd);
+    r->rows = rd.rows;
     return ok;
 }
 

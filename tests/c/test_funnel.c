@@ -24,6 +24,7 @@
 
 #include "check.h"
 #include "collabmetrics.h"
+#include "consumer.h"
 #include "producer.h"
 
 #define MAX_RESULT_ROWS 128
@@ -72,106 +73,35 @@ struct result {
     char diagnostics[1024];            /* schema metadata "collabmetrics:diagnostics" */
 };
 
-/* The index of the child named `name`, checking its format; -1 if absent (NULL name). */
-static int column(const struct ArrowSchema *schema, const char *name, const char *format) {
-    if (name == NULL) return -1;
-    for (int64_t i = 0; i < schema->n_children; i++) {
-        if (strcmp(schema->children[i]->name, name) == 0) {
-            CHECK(strcmp(schema->children[i]->format, format) == 0);
-            return (int)i;
-        }
-    }
-    fprintf(stderr, "no column %s\n", name);
-    CHECK(!"the column is in the schema");
-    return -1;
-}
-
-/* The value of `key` in Arrow C metadata (int32 pair count, then per pair int32 length and
- * bytes of the key, then of the value) copied to `buf`; false if absent. */
-static bool metadata_value(const char *metadata, const char *key, char *buf, size_t size) {
-    if (metadata == NULL) return false;
-    int32_t pairs, len;
-    memcpy(&pairs, metadata, 4);
-    const char *p = metadata + 4;
-    for (int32_t i = 0; i < pairs; i++) {
-        memcpy(&len, p, 4);
-        bool match = (size_t)len == strlen(key) && memcmp(p + 4, key, (size_t)len) == 0;
-        p += 4 + len;
-        memcpy(&len, p, 4);
-        if (match) {
-            size_t n = (size_t)len < size - 1 ? (size_t)len : size - 1;
-            memcpy(buf, p + 4, n);
-            buf[n] = '\0';
-            return true;
-        }
-        p += 4 + len;
-    }
-    return false;
-}
-
-static bool valid_at(const struct ArrowArray *c, int64_t j) {
-    const uint8_t *validity = c->buffers[0];
-    return validity == NULL || ((validity[j / 8] >> (j % 8)) & 1) != 0;
-}
-
 /* Reads the whole output stream into `r` (float64 columns `floats`, NULL-terminated, at most
  * four; the boolean column `flag`; the utf8 column `text`; NULL for none) and releases the
  * schema, every array and the stream. */
 static bool read_result(struct ArrowArrayStream *out, const char *const *floats,
                         const char *flag, const char *text, struct result *r) {
     memset(r, 0, sizeof *r);
-    struct ArrowSchema schema;
-    if (!CHECK(out->release != NULL && out->get_schema(out, &schema) == 0)) return false;
-    CHECK(strcmp(schema.format, "+s") == 0);
+    struct reader rd;
+    if (!reader_open(&rd, out, MAX_RESULT_ROWS)) return false;
+    CHECK(strcmp(rd.schema.format, "+s") == 0);
     int cf[4] = {-1, -1, -1, -1};
     for (int k = 0; k < 4 && floats != NULL && floats[k] != NULL; k++) {
-        cf[k] = column(&schema, floats[k], "g");
+        cf[k] = column_index(&rd.schema, floats[k], "g", true);
     }
-    int cb = column(&schema, flag, "b"), ct = column(&schema, text, "u");
-    CHECK(metadata_value(schema.metadata, "collabmetrics:diagnostics", r->diagnostics,
+    int cb = column_index(&rd.schema, flag, "b", true);
+    int ct = column_index(&rd.schema, text, "u", true);
+    CHECK(metadata_value(rd.schema.metadata, "collabmetrics:diagnostics", r->diagnostics,
                          sizeof r->diagnostics));
-    bool ok = true;
-    struct ArrowArray batch;
-    while (ok) {
-        if (!CHECK(out->get_next(out, &batch) == 0)) {
-            ok = false;
-            break;
-        }
-        if (batch.release == NULL) break; /* the end */
-        if (CHECK(r->rows + batch.length <= MAX_RESULT_ROWS)) {
-            for (int64_t i = 0; i < batch.length; i++) {
-                int64_t k = r->rows + i;
-                for (int f = 0; f < 4; f++) {
-                    if (cf[f] < 0) continue;
-                    const struct ArrowArray *c = batch.children[cf[f]];
-                    int64_t j = batch.offset + c->offset + i;
-                    r->floats[f][k] = valid_at(c, j) ? ((const double *)c->buffers[1])[j] : NAN;
-                }
-                if (cb >= 0) {
-                    const struct ArrowArray *c = batch.children[cb];
-                    int64_t j = batch.offset + c->offset + i;
-                    const uint8_t *bits = c->buffers[1];
-                    r->bools[k] = valid_at(c, j) ? (int)((bits[j / 8] >> (j % 8)) & 1) : -1;
-                }
-                if (ct >= 0) {
-                    const struct ArrowArray *c = batch.children[ct];
-                    const int32_t *offsets = c->buffers[1];
-                    const char *data = c->buffers[2];
-                    int64_t j = batch.offset + c->offset + i;
-                    int32_t n = offsets[j + 1] - offsets[j];
-                    size_t m = (size_t)n < sizeof r->text[k] ? (size_t)n : sizeof r->text[k] - 1;
-                    memcpy(r->text[k], data + offsets[j], m);
-                }
+    while (reader_next(&rd)) {
+        for (int64_t i = 0; i < rd.batch.length; i++) {
+            int64_t k = rd.rows + i;
+            for (int f = 0; f < 4; f++) {
+                if (cf[f] >= 0) r->floats[f][k] = cell_f64(&rd.batch, cf[f], i);
             }
-            r->rows += batch.length;
-        } else {
-            ok = false;
+            if (cb >= 0) r->bools[k] = cell_bool(&rd.batch, cb, i);
+            if (ct >= 0) cell_text(&rd.batch, ct, i, r->text[k], sizeof r->text[k]);
         }
-        batch.release(&batch);
     }
-    schema.release(&schema);
-    out->release(out);
-    CHECK(out->release == NULL);
+    bool ok = reader_close(&rd);
+    r->rows = rd.rows;
     return ok;
 }
 
@@ -235,8 +165,8 @@ static void test_sr_shmi(void) {
     CHECK_STATUS(cm_funnel_limits(&input, &o, &out), CM_OK);
     struct ArrowSchema schema;
     if (CHECK(out.get_schema(&out, &schema) == 0)) {
-        CHECK(column(&schema, "denominator", "g") == 0);
-        CHECK(column(&schema, "od_ucl998", "g") > 0);
+        CHECK(column_index(&schema, "denominator", "g", true) == 0);
+        CHECK(column_index(&schema, "od_ucl998", "g", true) > 0);
         schema.release(&schema);
     }
     out.release(&out);

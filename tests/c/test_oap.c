@@ -32,6 +32,7 @@
 
 #include "check.h"
 #include "collabmetrics.h"
+#include "consumer.h"
 #include "producer.h"
 
 #define MAX_RESULT_ROWS 16
@@ -76,95 +77,40 @@ struct result {
     char diagnostics[2048];          /* schema metadata "collabmetrics:diagnostics" */
 };
 
-/* The index of the child named `name`, checking its format; -1 if absent. */
-static int column(const struct ArrowSchema *schema, const char *name, const char *format) {
-    for (int64_t i = 0; i < schema->n_children; i++) {
-        if (strcmp(schema->children[i]->name, name) == 0) {
-            CHECK(strcmp(schema->children[i]->format, format) == 0);
-            return (int)i;
-        }
-    }
-    return -1;
-}
-
-/* The value of `key` in Arrow C metadata (int32 pair count, then per pair int32 length and
- * bytes of the key, then of the value) copied to `buf` as a string; false if absent. */
-static bool metadata_value(const char *metadata, const char *key, char *buf, size_t size) {
-    if (metadata == NULL) return false;
-    int32_t pairs, len;
-    memcpy(&pairs, metadata, 4);
-    const char *p = metadata + 4;
-    for (int32_t i = 0; i < pairs; i++) {
-        memcpy(&len, p, 4);
-        bool match = (size_t)len == strlen(key) && memcmp(p + 4, key, (size_t)len) == 0;
-        p += 4 + len;
-        memcpy(&len, p, 4);
-        if (match) {
-            size_t n = (size_t)len < size - 1 ? (size_t)len : size - 1;
-            memcpy(buf, p + 4, n);
-            buf[n] = '\0';
-            return true;
-        }
-        p += 4 + len;
-    }
-    return false;
-}
-
-static int64_t int64_at(const struct ArrowArray *batch, int col, int64_t i) {
-    const struct ArrowArray *c = batch->children[col];
-    const int64_t *values = c->buffers[1];
-    return values[batch->offset + c->offset + i];
-}
-
 /* Reads the whole output stream into `r` and releases the schema, every array and the stream.
  * Returns false (after a failed check) if the stream misbehaves. */
 static bool read_result(struct ArrowArrayStream *out, struct result *r) {
     memset(r, 0, sizeof *r);
-    struct ArrowSchema schema;
-    if (!CHECK(out->release != NULL && out->get_schema(out, &schema) == 0)) return false;
-    CHECK(strcmp(schema.format, "+s") == 0);
-    int started = column(&schema, "started", "l"), ended = column(&schema, "ended", "l");
-    int active = column(&schema, "active_at_end", "l"), bed = column(&schema, "bed_days", "l");
-    int period = column(&schema, "period_start", "tdD"), reason = column(&schema, "reason", "u");
+    struct reader rd;
+    if (!reader_open(&rd, out, MAX_RESULT_ROWS)) return false;
+    const struct ArrowSchema *schema = &rd.schema;
+    CHECK(strcmp(schema->format, "+s") == 0);
+    int started = column_index(schema, "started", "l", false);
+    int ended = column_index(schema, "ended", "l", false);
+    int active = column_index(schema, "active_at_end", "l", false);
+    int bed = column_index(schema, "bed_days", "l", false);
+    int period = column_index(schema, "period_start", "tdD", false);
+    int reason = column_index(schema, "reason", "u", false); /* only when by reason */
     CHECK(started >= 0 && ended >= 0 && active >= 0 && bed >= 0 && period >= 0);
-    CHECK(metadata_value(schema.metadata, "collabmetrics:diagnostics", r->diagnostics,
+    CHECK(metadata_value(schema->metadata, "collabmetrics:diagnostics", r->diagnostics,
                          sizeof r->diagnostics));
-    bool ok = started >= 0 && ended >= 0 && active >= 0 && bed >= 0 && period >= 0;
-
-    struct ArrowArray batch;
-    while (ok) {
-        if (!CHECK(out->get_next(out, &batch) == 0)) {
-            ok = false;
-            break;
-        }
-        if (batch.release == NULL) break; /* the end */
-        if (CHECK(r->rows + batch.length <= MAX_RESULT_ROWS)) {
-            for (int64_t i = 0; i < batch.length; i++) {
-                int64_t k = r->rows + i;
-                r->started[k] = int64_at(&batch, started, i);
-                r->ended[k] = int64_at(&batch, ended, i);
-                r->active_at_end[k] = int64_at(&batch, active, i);
-                r->bed_days[k] = int64_at(&batch, bed, i);
-                const struct ArrowArray *p = batch.children[period];
-                r->period_start[k] = ((const int32_t *)p->buffers[1])[batch.offset + p->offset + i];
-                if (reason >= 0) {
-                    const struct ArrowArray *c = batch.children[reason];
-                    const int32_t *offsets = c->buffers[1];
-                    const char *data = c->buffers[2];
-                    int64_t j = batch.offset + c->offset + i;
-                    int32_t n = offsets[j + 1] - offsets[j];
-                    if (CHECK(n >= 0 && n < 8)) memcpy(r->reason[k], data + offsets[j], (size_t)n);
-                }
+    bool columns = started >= 0 && ended >= 0 && active >= 0 && bed >= 0 && period >= 0;
+    while (columns && reader_next(&rd)) {
+        for (int64_t i = 0; i < rd.batch.length; i++) {
+            int64_t k = rd.rows + i;
+            r->started[k] = cell_i64(&rd.batch, started, i);
+            r->ended[k] = cell_i64(&rd.batch, ended, i);
+            r->active_at_end[k] = cell_i64(&rd.batch, active, i);
+            r->bed_days[k] = cell_i64(&rd.batch, bed, i);
+            r->period_start[k] = cell_i32(&rd.batch, period, i);
+            if (reason >= 0) {
+                int32_t n = cell_text(&rd.batch, reason, i, r->reason[k], sizeof r->reason[k]);
+                CHECK(n >= 0 && n < 8);
             }
-            r->rows += batch.length;
-        } else {
-            ok = false;
         }
-        batch.release(&batch);
     }
-    schema.release(&schema);
-    out->release(out);
-    CHECK(out->release == NULL);
+    bool ok = reader_close(&rd) && columns;
+    r->rows = rd.rows;
     return ok;
 }
 

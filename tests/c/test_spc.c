@@ -21,6 +21,7 @@
 
 #include "check.h"
 #include "collabmetrics.h"
+#include "consumer.h"
 #include "producer.h"
 
 /* The first day of month k after January 2024. */
@@ -95,74 +96,27 @@ static void free_result(struct result *r) {
     if (r->schema.release != NULL) r->schema.release(&r->schema);
 }
 
-/* The child named `name` with format `format`, or NULL after a failed check. */
-static const struct ArrowArray *child(const struct result *r, const char *name,
-                                      const char *format) {
-    for (int64_t i = 0; i < r->schema.n_children; i++) {
-        if (strcmp(r->schema.children[i]->name, name) == 0) {
-            if (!CHECK(strcmp(r->schema.children[i]->format, format) == 0)) return NULL;
-            return r->batch.children[i];
-        }
-    }
-    fprintf(stderr, "no column %s\n", name);
-    CHECK(!"the column is in the result");
-    return NULL;
-}
-
-static bool valid(const struct ArrowArray *c, int64_t i) {
-    const uint8_t *v = c->buffers[0];
-    int64_t j = c->offset + i;
-    return v == NULL || ((v[j / 8] >> (j % 8)) & 1) != 0;
-}
-
-/* A float64 cell; NAN where null. */
+/* The cells of the column named `name`, of format `format`: -1 (or false) after a failed
+ * check. */
 static double f64_at(const struct result *r, const char *name, int64_t i) {
-    const struct ArrowArray *c = child(r, name, "g");
-    if (c == NULL || !valid(c, i)) return NAN;
-    return ((const double *)c->buffers[1])[c->offset + i];
+    int c = column_index(&r->schema, name, "g", true);
+    return c < 0 ? NAN : cell_f64(&r->batch, c, i); /* NAN where null */
 }
 
 static int64_t i64_at(const struct result *r, const char *name, int64_t i) {
-    const struct ArrowArray *c = child(r, name, "l");
-    return c == NULL ? -1 : ((const int64_t *)c->buffers[1])[c->offset + i];
+    int c = column_index(&r->schema, name, "l", true);
+    return c < 0 ? -1 : cell_i64(&r->batch, c, i);
 }
 
 static bool bool_at(const struct result *r, const char *name, int64_t i) {
-    const struct ArrowArray *c = child(r, name, "b");
-    if (c == NULL) return false;
-    int64_t j = c->offset + i;
-    return ((((const uint8_t *)c->buffers[1])[j / 8] >> (j % 8)) & 1) != 0;
+    int c = column_index(&r->schema, name, "b", true);
+    return c >= 0 && cell_bool(&r->batch, c, i) == 1;
 }
 
 /* Whether the utf8 cell equals `expected` (NULL: the cell is null). */
 static bool text_is(const struct result *r, const char *name, int64_t i, const char *expected) {
-    const struct ArrowArray *c = child(r, name, "u");
-    if (c == NULL) return false;
-    if (!valid(c, i)) return expected == NULL;
-    if (expected == NULL) return false;
-    const int32_t *offsets = c->buffers[1];
-    const char *data = c->buffers[2];
-    int64_t j = c->offset + i;
-    size_t n = (size_t)(offsets[j + 1] - offsets[j]);
-    return n == strlen(expected) && memcmp(data + offsets[j], expected, n) == 0;
-}
-
-/* Whether Arrow C metadata (int32 pair count, then per pair int32 length and bytes of the key,
- * then of the value) has `key`. */
-static bool metadata_has(const char *metadata, const char *key) {
-    if (metadata == NULL) return false;
-    int32_t pairs, len;
-    memcpy(&pairs, metadata, 4);
-    const char *p = metadata + 4;
-    for (int32_t i = 0; i < pairs; i++) {
-        memcpy(&len, p, 4);
-        bool match = (size_t)len == strlen(key) && memcmp(p + 4, key, (size_t)len) == 0;
-        p += 4 + len;
-        memcpy(&len, p, 4);
-        if (match) return true;
-        p += 4 + len;
-    }
-    return false;
+    int c = column_index(&r->schema, name, "u", true);
+    return c >= 0 && cell_text_is(&r->batch, c, i, expected);
 }
 
 /* Runs `f` on `t` with `o`; the input must be released whatever happens. */

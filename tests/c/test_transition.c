@@ -27,6 +27,7 @@
 
 #include "check.h"
 #include "collabmetrics.h"
+#include "consumer.h"
 #include "producer.h"
 
 #define MAX_RESULT_ROWS 512
@@ -85,93 +86,31 @@ struct result {
     char first_text[64]; /* the first row of the utf8 column asked for (cut at 63 bytes) */
 };
 
-/* The index of the child named `name`, checking its format; -1 if absent. */
-static int column(const struct ArrowSchema *schema, const char *name, const char *format) {
-    if (name == NULL) return -1;
-    for (int64_t i = 0; i < schema->n_children; i++) {
-        if (strcmp(schema->children[i]->name, name) == 0) {
-            CHECK(strcmp(schema->children[i]->format, format) == 0);
-            return (int)i;
-        }
-    }
-    CHECK(!"the column is in the schema");
-    return -1;
-}
-
-/* Whether Arrow C metadata (int32 pair count, then per pair int32 length and bytes of the key,
- * then of the value) has `key`. */
-static bool metadata_has(const char *metadata, const char *key) {
-    if (metadata == NULL) return false;
-    int32_t pairs, len;
-    memcpy(&pairs, metadata, 4);
-    const char *p = metadata + 4;
-    for (int32_t i = 0; i < pairs; i++) {
-        memcpy(&len, p, 4);
-        bool match = (size_t)len == strlen(key) && memcmp(p + 4, key, (size_t)len) == 0;
-        p += 4 + len;
-        memcpy(&len, p, 4);
-        if (match) return true;
-        p += 4 + len;
-    }
-    return false;
-}
-
 /* Reads the whole output stream into `r` (the int64 column `ints`, the float64 column
  * `floats` and the utf8 column `text`, each NULL for none) and releases the schema, every
  * array and the stream. Returns false (after a failed check) if the stream misbehaves. */
 static bool read_result(struct ArrowArrayStream *out, const char *ints, const char *floats,
                         const char *text, struct result *r) {
     memset(r, 0, sizeof *r);
-    struct ArrowSchema schema;
-    if (!CHECK(out->release != NULL && out->get_schema(out, &schema) == 0)) return false;
-    CHECK(strcmp(schema.format, "+s") == 0);
-    int ci = column(&schema, ints, "l"), cf = column(&schema, floats, "g");
-    int ct = column(&schema, text, "u");
-    r->has_diagnostics = metadata_has(schema.metadata, "collabmetrics:diagnostics");
-    bool ok = true;
-    struct ArrowArray batch;
-    while (ok) {
-        if (!CHECK(out->get_next(out, &batch) == 0)) {
-            ok = false;
-            break;
-        }
-        if (batch.release == NULL) break; /* the end */
-        if (CHECK(r->rows + batch.length <= MAX_RESULT_ROWS)) {
-            for (int64_t i = 0; i < batch.length; i++) {
-                int64_t k = r->rows + i;
-                if (ci >= 0) {
-                    const struct ArrowArray *c = batch.children[ci];
-                    int64_t j = batch.offset + c->offset + i;
-                    const uint8_t *validity = c->buffers[0];
-                    r->valid[k] = validity == NULL || ((validity[j / 8] >> (j % 8)) & 1) != 0;
-                    r->ints[k] = ((const int64_t *)c->buffers[1])[j];
-                }
-                if (cf >= 0) {
-                    const struct ArrowArray *c = batch.children[cf];
-                    r->floats[k] = ((const double *)c->buffers[1])[batch.offset + c->offset + i];
-                }
-                if (ct >= 0 && k == 0) {
-                    const struct ArrowArray *c = batch.children[ct];
-                    const int32_t *offsets = c->buffers[1];
-                    const char *data = c->buffers[2];
-                    int64_t j = batch.offset + c->offset + i;
-                    int32_t n = offsets[j + 1] - offsets[j];
-                    if (CHECK(n >= 0)) {
-                        size_t m = (size_t)n < sizeof r->first_text ? (size_t)n
-                                                                      : sizeof r->first_text - 1;
-                        memcpy(r->first_text, data + offsets[j], m);
-                    }
-                }
+    struct reader rd;
+    if (!reader_open(&rd, out, MAX_RESULT_ROWS)) return false;
+    CHECK(strcmp(rd.schema.format, "+s") == 0);
+    int ci = column_index(&rd.schema, ints, "l", true);
+    int cf = column_index(&rd.schema, floats, "g", true);
+    int ct = column_index(&rd.schema, text, "u", true);
+    r->has_diagnostics = metadata_has(rd.schema.metadata, "collabmetrics:diagnostics");
+    while (reader_next(&rd)) {
+        for (int64_t i = 0; i < rd.batch.length; i++) {
+            int64_t k = rd.rows + i;
+            if (ci >= 0) r->ints[k] = cell_i64_valid(&rd.batch, ci, i, &r->valid[k]);
+            if (cf >= 0) r->floats[k] = cell_f64(&rd.batch, cf, i);
+            if (ct >= 0 && k == 0) {
+                CHECK(cell_text(&rd.batch, ct, i, r->first_text, sizeof r->first_text) >= 0);
             }
-            r->rows += batch.length;
-        } else {
-            ok = false;
         }
-        batch.release(&batch);
     }
-    schema.release(&schema);
-    out->release(out);
-    CHECK(out->release == NULL);
+    bool ok = reader_close(&rd);
+    r->rows = rd.rows;
     return ok;
 }
 
