@@ -330,7 +330,9 @@ where
     K: Hash + Eq + Copy + Send + Sync + 'a,
     F: Fn(usize) -> Option<K> + Sync,
 {
-    if n < 2 * CODE_TASK {
+    if n < 2 * CODE_TASK || mostly_distinct(&value) {
+        // Mostly distinct values (identifiers) would be hashed twice, in the chunks and again
+        // when their distinct values are renumbered in order: one pass hashes each once.
         return dense((0..n).map(&value));
     }
     let mut codes = vec![0u32; n];
@@ -376,6 +378,19 @@ where
     codes
 }
 
+/// Whether more than half of the first [`SAMPLE`] values are distinct.
+fn mostly_distinct<K: Hash + Eq>(value: impl Fn(usize) -> Option<K>) -> bool {
+    let mut seen: FastMap<Option<K>, ()> = FastMap::default();
+    seen.reserve(SAMPLE);
+    for i in 0..SAMPLE {
+        seen.insert(value(i), ());
+    }
+    seen.len() > SAMPLE / 2
+}
+
+/// Rows sampled by [`mostly_distinct`] (the column has at least `2 * CODE_TASK`).
+const SAMPLE: usize = 1 << 10;
+
 fn dense<K: Hash + Eq>(values: impl Iterator<Item = Option<K>>) -> Vec<u32> {
     let mut seen: FastMap<Option<K>, u32> = FastMap::default();
     values
@@ -409,12 +424,17 @@ mod tests {
         let text: StringArray = (0..n)
             .map(|i| (i % 13 != 0).then(|| format!("k{}", (i * i) % (1 + i / 1000))))
             .collect();
-        let cases: [(ArrayRef, Vec<u32>); 5] = [
+        // Identifiers: mostly distinct (coded in one pass rather than in chunks).
+        let ids: StringArray = (0..n)
+            .map(|i| (i % 17 != 4).then(|| format!("p{}", (i * 7919) % (n / 2))))
+            .collect();
+        let cases: [(ArrayRef, Vec<u32>); 6] = [
             (Arc::new(small.clone()), dense(small.iter())),
             (Arc::new(wide.clone()), dense(wide.iter())),
             (Arc::new(top.clone()), dense(top.iter())),
             (Arc::new(dates.clone()), dense(dates.iter())),
             (Arc::new(text.clone()), dense(text.iter())),
+            (Arc::new(ids.clone()), dense(ids.iter())),
         ];
         for (k, (col, want)) in cases.iter().enumerate() {
             assert_eq!(&key_codes(col, "k").unwrap(), want, "case {k}");
