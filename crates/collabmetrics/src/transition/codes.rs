@@ -5,7 +5,7 @@
 use crate::error::{Error, Result};
 use crate::table::coerce::{dictionary_rows, visit_keys, Key};
 use crate::table::groups::FastMap;
-use arrow_array::{cast::AsArray, ArrayRef};
+use arrow_array::{cast::AsArray, Array, ArrayRef};
 use arrow_schema::DataType;
 
 /// A numeric code cell that was null.
@@ -21,6 +21,33 @@ fn parse_code(s: &str) -> u16 {
         return BAD_CODE;
     }
     s.parse().unwrap_or(BAD_CODE)
+}
+
+/// [`parse_code`] of every row of a text column (null: [`NULL_CODE`]), each distinct text of
+/// one or two bytes (the codes as submitted: `"5"`, `"05"`) parsed once and then read from a
+/// table indexed by its bytes; longer texts parsed row by row.
+fn short_text_codes(a: &arrow_array::StringArray) -> Vec<u16> {
+    // Slots: one per one-byte text (0..256), then one per two-byte text (256 + b0·256 + b1).
+    const UNSEEN: u16 = NULL_CODE;
+    let mut memo = vec![UNSEEN; 256 + (1 << 16)];
+    (0..a.len())
+        .map(|i| {
+            if a.is_null(i) {
+                return NULL_CODE;
+            }
+            let s = a.value(i);
+            let key = match *s.as_bytes() {
+                [b] => usize::from(b),
+                [b0, b1] => 256 + (usize::from(b0) << 8 | usize::from(b1)),
+                _ => return parse_code(s),
+            };
+            let slot = &mut memo[key];
+            if *slot == UNSEEN {
+                *slot = parse_code(s);
+            }
+            *slot
+        })
+        .collect()
 }
 
 fn int_code(v: i64) -> u16 {
@@ -39,6 +66,9 @@ pub(crate) fn numeric_codes(col: &ArrayRef, name: &str) -> Result<Vec<u16>> {
     if let DataType::Dictionary(_, _) = col.data_type() {
         let values = numeric_codes(col.as_any_dictionary().values(), name)?;
         return Ok(dictionary_rows(col, &values, NULL_CODE));
+    }
+    if col.data_type() == &DataType::Utf8 {
+        return Ok(short_text_codes(col.as_string::<i32>()));
     }
     let mut out = Vec::with_capacity(col.len());
     visit_keys(col, name, CODE, |_, key| {
@@ -251,6 +281,20 @@ mod tests {
     use super::*;
     use arrow_array::{types::Int32Type, DictionaryArray, Int32Array, StringArray};
     use std::sync::Arc;
+
+    #[test]
+    fn short_texts_read_from_the_memo_as_parsed() {
+        // One- and two-byte texts (memoised), longer ones (parsed per row), repeats, nulls.
+        let texts = [
+            "5", "05", " 5", "5 ", "X", "", "12", "123", " 7 ", "0005", "5", "05", "X",
+        ];
+        let col: Vec<Option<&str>> = texts.iter().map(|&t| Some(t)).chain([None]).collect();
+        let a: ArrayRef = Arc::new(StringArray::from(col));
+        let want = [
+            5, 5, 5, 5, BAD_CODE, BAD_CODE, 12, 123, 7, 5, 5, 5, BAD_CODE, NULL_CODE,
+        ];
+        assert_eq!(numeric_codes(&a, "attendance").unwrap(), want);
+    }
 
     #[test]
     fn codes_as_text_or_integers_agree() {
