@@ -229,45 +229,44 @@ fn add_lanes(lanes: &mut Lanes, xs: &[f64]) {
     }
 }
 
-/// [`block_sums`] compiled for AVX2: four lanes per instruction instead of SSE2's two. No
-/// FMA: the same operations, so the same bits as the baseline build.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn block_sums_avx2<F>(v: &[f64], w: Option<&[f64]>, term: &F) -> (f64, f64)
-where
-    F: Fn(f64, f64) -> f64,
-{
-    block_sums(v, w, term)
+/// Defines `$name`, which runs `$base` compiled for AVX-512 or AVX2 where the processor has
+/// it (eight or four lanes per instruction instead of SSE2's two), else the baseline build.
+/// No FMA is enabled: the same operations, so the same bits as the baseline (tested).
+macro_rules! widened {
+    ($(#[$doc:meta])* fn $name:ident$(<$g:ident: $bound:path>)?($($arg:ident: $ty:ty),*) -> $ret:ty
+        = $base:ident) => {
+        $(#[$doc])*
+        fn $name$(<$g: $bound>)?($($arg: $ty),*) -> $ret {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx512f")]
+                unsafe fn avx512$(<$g: $bound>)?($($arg: $ty),*) -> $ret {
+                    $base($($arg),*)
+                }
+                #[target_feature(enable = "avx2")]
+                unsafe fn avx2$(<$g: $bound>)?($($arg: $ty),*) -> $ret {
+                    $base($($arg),*)
+                }
+                if std::arch::is_x86_feature_detected!("avx512f") {
+                    // SAFETY: the processor supports AVX-512F (checked just above), the only
+                    // requirement of `avx512`.
+                    return unsafe { avx512($($arg),*) };
+                }
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    // SAFETY: the processor supports AVX2 (checked just above), the only
+                    // requirement of `avx2`.
+                    return unsafe { avx2($($arg),*) };
+                }
+            }
+            $base($($arg),*)
+        }
+    };
 }
 
-/// [`block_sums`] compiled for AVX-512: eight lanes per instruction (as [`block_sums_avx2`]).
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-unsafe fn block_sums_avx512<F>(v: &[f64], w: Option<&[f64]>, term: &F) -> (f64, f64)
-where
-    F: Fn(f64, f64) -> f64,
-{
-    block_sums(v, w, term)
-}
-
-/// One block, with AVX-512 or AVX2 where the processor has it.
-fn block_dispatch<F>(v: &[f64], w: Option<&[f64]>, term: &F) -> (f64, f64)
-where
-    F: Fn(f64, f64) -> f64,
-{
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx512f") {
-        // SAFETY: the processor supports AVX-512F (checked just above), the only requirement
-        // of `block_sums_avx512`.
-        return unsafe { block_sums_avx512(v, w, term) };
-    }
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the processor supports AVX2 (checked just above), the only requirement of
-        // `block_sums_avx2`.
-        return unsafe { block_sums_avx2(v, w, term) };
-    }
-    block_sums(v, w, term)
+widened! {
+    /// One block of [`sum2`] ([`block_sums`]), in the widest build the processor runs.
+    fn block_dispatch<F: Fn(f64, f64) -> f64>(v: &[f64], w: Option<&[f64]>, term: &F)
+        -> (f64, f64) = block_sums
 }
 
 /// (Σ term(y_i, w_i), Σ w_i) over the values (and weights, 1 each when absent), in parallel
@@ -368,33 +367,9 @@ fn scan_block(v: &[f64], least: f64) -> (bool, f64, f64) {
     (!all_ok.iter().all(|&b| b), a.total(), small)
 }
 
-/// [`scan_block`] compiled for AVX2 (see [`block_sums_avx2`]: the same bits).
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn scan_block_avx2(v: &[f64], least: f64) -> (bool, f64, f64) {
-    scan_block(v, least)
-}
-
-/// [`scan_block`] compiled for AVX-512 (the same bits).
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-unsafe fn scan_block_avx512(v: &[f64], least: f64) -> (bool, f64, f64) {
-    scan_block(v, least)
-}
-
-/// One block of [`scan`], with AVX-512 or AVX2 where the processor has it.
-fn scan_dispatch(v: &[f64], least: f64) -> (bool, f64, f64) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx512f") {
-        // SAFETY: the processor supports AVX-512F, checked just above.
-        return unsafe { scan_block_avx512(v, least) };
-    }
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the processor supports AVX2, checked just above.
-        return unsafe { scan_block_avx2(v, least) };
-    }
-    scan_block(v, least)
+widened! {
+    /// One block of [`scan`] ([`scan_block`]), in the widest build the processor runs.
+    fn scan_dispatch(v: &[f64], least: f64) -> (bool, f64, f64) = scan_block
 }
 
 #[cfg(test)]
