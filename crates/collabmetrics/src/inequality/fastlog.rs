@@ -336,18 +336,21 @@ fn scan_block(v: &[f64], least: f64) -> (bool, f64, f64) {
     let mut a = Lanes::new();
     let mut smallest = [f64::INFINITY; LANES];
     let mut all_ok = [true; LANES];
+    // Lane j takes value y: checked, and the smallest above 0 kept (selects only).
+    let mut take = |j: usize, y: f64| {
+        all_ok[j] &= (y >= least) & (y < f64::INFINITY);
+        smallest[j] = if (y > 0.0) & (y < smallest[j]) {
+            y
+        } else {
+            smallest[j]
+        };
+    };
     let mut chunks = v.chunks_exact(LANES);
     for c in &mut chunks {
         let mut t = [0.0; LANES];
         for j in 0..LANES {
-            let y = c[j];
-            t[j] = y;
-            all_ok[j] &= (y >= least) & (y < f64::INFINITY);
-            smallest[j] = if (y > 0.0) & (y < smallest[j]) {
-                y
-            } else {
-                smallest[j]
-            };
+            t[j] = c[j];
+            take(j, c[j]);
         }
         a.add(t);
     }
@@ -355,12 +358,7 @@ fn scan_block(v: &[f64], least: f64) -> (bool, f64, f64) {
     let mut t = [0.0; LANES];
     for (j, &y) in rest.iter().enumerate() {
         t[j] = y;
-        all_ok[j] &= (y >= least) & (y < f64::INFINITY);
-        smallest[j] = if (y > 0.0) & (y < smallest[j]) {
-            y
-        } else {
-            smallest[j]
-        };
+        take(j, y);
     }
     a.add(t);
     let small = smallest.iter().fold(f64::INFINITY, |m, &x| m.min(x));
