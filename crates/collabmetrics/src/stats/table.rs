@@ -165,17 +165,9 @@ pub fn proportion_table(input: &Input, opts: &ProportionTableOptions) -> Result<
         )
     })?;
     let mut tidy = Tidy::from_input(input)?;
-    let confidence = opts.options.confidence;
-    let Outputs {
-        value,
-        lower,
-        upper,
-    } = est;
-    tidy.estimates(
-        value,
-        lower,
-        upper,
-        confidence,
+    est.into_tidy(
+        &mut tidy,
+        opts.options.confidence,
         Methods::All(Method::Wilson),
     );
     let m = opts.options.multiplier;
@@ -218,6 +210,11 @@ impl Outputs {
             upper: &mut self.upper,
         }
     }
+
+    /// The columns moved into `tidy` with the constant `confidence` and the `method` column.
+    fn into_tidy(self, tidy: &mut Tidy, confidence: f64, methods: Methods<'_>) {
+        tidy.estimates(self.value, self.lower, self.upper, confidence, methods);
+    }
 }
 
 /// `roles` with `value`, `lower` and `upper` derived as `derive` says.
@@ -254,15 +251,8 @@ pub fn rate_table(input: &Input, opts: &RateTableOptions) -> Result<TableResult>
         stats::RateMethod::Exact => &[Method::Exact],
     };
     let mut tidy = Tidy::from_input(input)?;
-    let Outputs {
-        value,
-        lower,
-        upper,
-    } = est;
-    tidy.estimates(
-        value,
-        lower,
-        upper,
+    est.into_tidy(
+        &mut tidy,
         opts.options.confidence,
         Methods::PerRow {
             rows: &methods,
