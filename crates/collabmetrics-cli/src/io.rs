@@ -96,6 +96,34 @@ pub fn read_input(
     Ok((input, source))
 }
 
+/// One column map per input table (`tables` names them), from `--column` arguments:
+/// `ours=theirs` for every table, `table.ours=theirs` for one (the table-specific mapping wins).
+pub fn column_maps<const N: usize>(
+    columns: &[String],
+    tables: [&str; N],
+) -> Result<[ColumnMap; N], String> {
+    let mut all: Vec<(String, String)> = Vec::new();
+    let mut own: [Vec<(String, String)>; N] = std::array::from_fn(|_| Vec::new());
+    for c in columns {
+        let (ours, theirs) = c
+            .split_once('=')
+            .ok_or_else(|| format!("--column {c}: expected OURS=THEIRS"))?;
+        match ours.split_once('.') {
+            Some((table, col)) => {
+                let t = tables.iter().position(|t| *t == table).ok_or_else(|| {
+                    format!(
+                        "--column {c}: `{table}` is not one of {}",
+                        tables.join(", ")
+                    )
+                })?;
+                own[t].push((col.to_owned(), theirs.to_owned()));
+            }
+            None => all.push((ours.to_owned(), theirs.to_owned())),
+        }
+    }
+    Ok(own.map(|o| all.iter().cloned().chain(o).collect()))
+}
+
 /// The 1-based line of a CSV file on which data row `row` (0-based, after the header row)
 /// begins: quoted fields may hold line breaks, so records are counted, not lines.
 pub fn csv_line(path: &Path, row: usize) -> Option<usize> {

@@ -4,9 +4,9 @@
 //! referrals and contacts (and care plans). Text, JSON or one self-contained HTML page.
 
 use crate::collab::{self, labels, Oap, Summary, Young};
-use crate::io::{describe, read_input, Source};
+use crate::io::{column_maps, describe, read_input, Source};
 use crate::report::{percent, Report, Section};
-use collabmetrics::table::{format_date, parse_date, ColumnMap, Input};
+use collabmetrics::table::{format_date, parse_date, Input};
 use collabmetrics::transition::{self, Tables, TransitionOptions};
 use std::path::PathBuf;
 
@@ -107,40 +107,13 @@ fn date(arg: &str, value: &str, last: bool) -> Result<i32, String> {
     parse_date(value).ok_or_else(bad)
 }
 
-/// One column map per input table (the table-specific mapping wins).
-fn column_maps(columns: &[String]) -> Result<Vec<ColumnMap>, String> {
-    let mut all: Vec<(String, String)> = Vec::new();
-    let mut own: Vec<Vec<(String, String)>> = vec![Vec::new(); TABLES.len()];
-    for c in columns {
-        let (ours, theirs) = c
-            .split_once('=')
-            .ok_or_else(|| format!("--column {c}: expected OURS=THEIRS"))?;
-        match ours.split_once('.') {
-            Some((table, col)) => {
-                let t = TABLES.iter().position(|t| *t == table).ok_or_else(|| {
-                    format!(
-                        "--column {c}: `{table}` is not one of {}",
-                        TABLES.join(", ")
-                    )
-                })?;
-                own[t].push((col.to_owned(), theirs.to_owned()));
-            }
-            None => all.push((ours.to_owned(), theirs.to_owned())),
-        }
-    }
-    Ok(own
-        .into_iter()
-        .map(|o| all.iter().cloned().chain(o).collect())
-        .collect())
-}
-
 /// Builds the report.
 pub fn run(a: &ReportArgs) -> Result<Report, String> {
     let (start, end) = (date("start", &a.start, false)?, date("end", &a.end, true)?);
     if start > end {
         return Err(format!("--start {} is after --end {}", a.start, a.end));
     }
-    let maps = column_maps(&a.columns)?;
+    let maps = column_maps(&a.columns, TABLES)?;
     let mut sources: Vec<Source> = Vec::new();
     let mut read = |path: &std::path::Path, t: usize| -> Result<Input, String> {
         let table = (t > 0).then_some(TABLES[t]);
@@ -267,14 +240,17 @@ mod tests {
 
     #[test]
     fn column_maps_name_their_table() {
-        let maps = column_maps(&[
-            "person_id=PatId".to_owned(),
-            "contacts.person_id=LocalPatientId".to_owned(),
-        ])
+        let maps = column_maps(
+            &[
+                "person_id=PatId".to_owned(),
+                "contacts.person_id=LocalPatientId".to_owned(),
+            ],
+            TABLES,
+        )
         .unwrap();
         assert_eq!(maps[0].resolve("person_id"), "PatId");
         assert_eq!(maps[5].resolve("person_id"), "LocalPatientId");
-        assert!(column_maps(&["visits.x=y".to_owned()])
+        assert!(column_maps(&["visits.x=y".to_owned()], TABLES)
             .unwrap_err()
             .contains("not one of"));
     }

@@ -1,8 +1,8 @@
 //! `collabmetrics transition`: transition disengagement for 16–25s (cohorts T and B of
 //! `docs/methods/transition.md`) from an analyst's persons, referrals and contacts extracts.
 
-use crate::io::{describe, read_input, TableFormat};
-use collabmetrics::table::{parse_date, ColumnMap, TableResult};
+use crate::io::{column_maps, describe, read_input, TableFormat};
+use collabmetrics::table::{parse_date, TableResult};
 use collabmetrics::transition::{self, Tables, TransitionOptions};
 use std::path::PathBuf;
 
@@ -86,31 +86,6 @@ fn date(arg: &str, value: &str) -> Result<i32, String> {
     parse_date(value).ok_or_else(|| format!("--{arg}: not a date (YYYY-MM-DD): {value}"))
 }
 
-/// One column map per input table, from `--column` arguments: `ours=theirs` for every table,
-/// `table.ours=theirs` for one (the table-specific mapping wins).
-fn column_maps(columns: &[String]) -> Result<[ColumnMap; 4], String> {
-    let mut all: Vec<(String, String)> = Vec::new();
-    let mut own: [Vec<(String, String)>; 4] = Default::default();
-    for c in columns {
-        let (ours, theirs) = c
-            .split_once('=')
-            .ok_or_else(|| format!("--column {c}: expected OURS=THEIRS"))?;
-        match ours.split_once('.') {
-            Some((table, col)) => {
-                let t = TABLES.iter().position(|t| *t == table).ok_or_else(|| {
-                    format!(
-                        "--column {c}: `{table}` is not one of {}",
-                        TABLES.join(", ")
-                    )
-                })?;
-                own[t].push((col.to_owned(), theirs.to_owned()));
-            }
-            None => all.push((ours.to_owned(), theirs.to_owned())),
-        }
-    }
-    Ok(own.map(|o| all.iter().cloned().chain(o).collect()))
-}
-
 /// The options from the arguments.
 fn options(a: &TransitionArgs) -> Result<TransitionOptions, String> {
     let mut o = TransitionOptions::new(date("data-end", &a.data_end)?);
@@ -134,7 +109,7 @@ fn options(a: &TransitionArgs) -> Result<TransitionOptions, String> {
 /// Runs the command; diagnostics go to standard error.
 pub fn run(a: &TransitionArgs) -> Result<(), String> {
     let opts = options(a)?;
-    let [pm, rm, cm, pl] = column_maps(&a.columns)?;
+    let [pm, rm, cm, pl] = column_maps(&a.columns, TABLES)?;
     let (persons, s1) = read_input(&a.persons, &pm, Some("persons"))?;
     let (referrals, s2) = read_input(&a.referrals, &rm, Some("referrals"))?;
     let (contacts, s3) = read_input(&a.contacts, &cm, Some("contacts"))?;
@@ -200,19 +175,22 @@ mod tests {
 
     #[test]
     fn column_maps_apply_to_every_table_or_one() {
-        let maps = column_maps(&[
-            "person_id=PatId".to_owned(),
-            "contacts.person_id=LocalPatientId".to_owned(),
-            "referrals.received_date=RefDate".to_owned(),
-        ])
+        let maps = column_maps(
+            &[
+                "person_id=PatId".to_owned(),
+                "contacts.person_id=LocalPatientId".to_owned(),
+                "referrals.received_date=RefDate".to_owned(),
+            ],
+            TABLES,
+        )
         .unwrap();
         assert_eq!(maps[0].resolve("person_id"), "PatId");
         assert_eq!(maps[1].resolve("person_id"), "PatId");
         assert_eq!(maps[1].resolve("received_date"), "RefDate");
         assert_eq!(maps[2].resolve("person_id"), "LocalPatientId");
         assert_eq!(maps[3].resolve("received_date"), "received_date");
-        let err = column_maps(&["visits.date=D".to_owned()]).unwrap_err();
+        let err = column_maps(&["visits.date=D".to_owned()], TABLES).unwrap_err();
         assert!(err.contains("`visits` is not one of"), "{err}");
-        assert!(column_maps(&["date".to_owned()]).is_err());
+        assert!(column_maps(&["date".to_owned()], TABLES).is_err());
     }
 }
