@@ -552,3 +552,25 @@ def run(
         return to_spark(spark, result), listed_df
     finally:
         partial.unpersist()
+
+
+def run_one(
+    kind: str,
+    df: Any,
+    options: Mapping[str, Any],
+    buckets: int | None,
+    udf: str,
+    collect: bool,
+    record_id: Mapping[str, str] | None,
+) -> tuple[Any, Any]:
+    """:func:`run` of a one-table state (``data``, read partition by partition)."""
+    return run(
+        kind,
+        [Input(df)],
+        options,
+        columns=None,
+        buckets=buckets,
+        udf=udf,
+        collect_result=collect,
+        record_id=record_id,
+    )

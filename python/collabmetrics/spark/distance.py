@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import distance as _distance
-from ._engine import Input, run
+from ._engine import run_one
 
 
 def summary(
@@ -31,13 +31,4 @@ def summary(
         ``action``; see :mod:`collabmetrics.spark`).
     """
     opts = _distance._state_options(**options)
-    return run(
-        "distance_summary",
-        [Input(df)],
-        opts,
-        columns=None,
-        buckets=buckets,
-        udf=udf,
-        collect_result=collect,
-        record_id=record_id,
-    )
+    return run_one("distance_summary", df, opts, buckets, udf, collect, record_id)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import inequality as _inequality
-from ._engine import Input, run
+from ._engine import run_one
 
 
 def individual(
@@ -34,13 +34,4 @@ def individual(
     )
     if options:
         raise TypeError(f"unexpected arguments: {', '.join(sorted(options))}")
-    return run(
-        "inequality",
-        [Input(df)],
-        opts,
-        columns=None,
-        buckets=buckets,
-        udf=udf,
-        collect_result=collect,
-        record_id=record_id,
-    )
+    return run_one("inequality", df, opts, buckets, udf, collect, record_id)
