@@ -587,6 +587,21 @@ def test_missing_date_of_birth_is_counted() -> None:
     assert t.num_rows == 0
 
 
+def test_contact_person_must_be_the_referrals_person() -> None:
+    persons, referrals, contacts = tables(*small())
+    for ids, message in [
+        (["a", None], r"`contacts\.person_id` at row 1 \(null\): an identifier is required"),
+        (["a", "b"], r"`contacts\.person_id` at row 1 .*is not the person of the contact's"),
+        (["a", "zz"], r"`contacts\.person_id` at row 1 .*is not the person of the contact's"),
+    ]:
+        stated = contacts.append_column("person_id", pa.array(ids, pa.string()))
+        with pytest.raises(cm.CollabMetricsError, match=message):
+            cm.transition.transfers(persons, referrals, stated, data_end="2024-12-31")
+    stated = contacts.append_column("person_id", pa.array(["a", "a"], pa.string()))
+    t = cm.transition.transfers(persons, referrals, stated, data_end="2024-12-31")
+    assert t.num_rows == 1
+
+
 def test_wrong_column_type_names_the_column() -> None:
     persons, referrals, contacts = tables(*small())
     births = persons.set_column(1, "date_of_birth", pa.array([1.5, 2.5]))

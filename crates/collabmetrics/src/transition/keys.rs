@@ -321,4 +321,29 @@ mod tests {
         let err = KeyDict::build(&null, "person_id").err().unwrap();
         assert!(err.to_string().contains("row 1"), "{err}");
     }
+
+    #[test]
+    fn a_referring_column_is_checked_as_a_lookup_checks_it() {
+        let owner: ArrayRef = Arc::new(StringArray::from(vec!["a", "b"]));
+        let d = KeyDict::build(&owner, "person_id").unwrap();
+        let fine: ArrayRef = Arc::new(StringArray::from(vec!["b", "zz"]));
+        assert!(d
+            .check_referring(&fine, "contacts.person_id", "persons.person_id")
+            .is_ok());
+        let null: ArrayRef = Arc::new(StringArray::from(vec![Some("a"), Some("b"), None]));
+        for e in [
+            d.check_referring(&null, "contacts.person_id", "persons.person_id"),
+            d.lookup(&null, "contacts.person_id", "persons.person_id")
+                .map(|_| ()),
+        ] {
+            let e = e.err().unwrap().to_string();
+            assert!(
+                e.contains("row 2") && e.contains("an identifier is required"),
+                "{e}"
+            );
+        }
+        let ints: ArrayRef = Arc::new(Int64Array::from(vec![1]));
+        let e = d.check_referring(&ints, "contacts.person_id", "persons.person_id");
+        assert!(matches!(e, Err(Error::ColumnType { .. })));
+    }
 }
