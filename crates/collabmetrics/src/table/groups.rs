@@ -58,6 +58,12 @@ impl Hasher for FxHasher {
     }
 
     #[inline]
+    fn write_u128(&mut self, i: u128) {
+        self.add(i as u64);
+        self.add((i >> 64) as u64);
+    }
+
+    #[inline]
     fn write_usize(&mut self, i: usize) {
         self.add(i as u64);
     }
@@ -230,6 +236,10 @@ pub fn display(values: &dyn Array, i: usize) -> String {
 
 /// Dense codes (order of first appearance) for the values of one key column.
 pub(crate) fn key_codes(col: &ArrayRef, name: &str) -> Result<Vec<u32>> {
+    // Short texts (codes, identifiers) as one integer each: the same codes, less work.
+    if let Some(p) = super::short::Packer::of(col) {
+        return Ok(dense_par(col.len(), |i| Some(p.key(i))));
+    }
     let codes = match col.data_type() {
         DataType::Null => vec![0; col.len()],
         DataType::Utf8 => {
@@ -404,7 +414,10 @@ fn dense<K: Hash + Eq>(values: impl Iterator<Item = Option<K>>) -> Vec<u32> {
 #[cfg(test)]
 mod tests {
     use super::{combine, dense, key_codes};
-    use arrow_array::{ArrayRef, Date32Array, Int64Array, StringArray, UInt64Array};
+    use arrow_array::{
+        ArrayRef, Date32Array, Int64Array, LargeStringArray, StringArray, StringViewArray,
+        UInt64Array,
+    };
     use std::collections::HashMap;
     use std::sync::Arc;
 
@@ -428,13 +441,41 @@ mod tests {
         let ids: StringArray = (0..n)
             .map(|i| (i % 17 != 4).then(|| format!("p{}", (i * 7919) % (n / 2))))
             .collect();
-        let cases: [(ArrayRef, Vec<u32>); 6] = [
+        // The same texts made longer than 15 bytes: hashed as text, not packed
+        // (`table::short`), in the text types whose reading differs.
+        let longer = |a: &StringArray| -> Vec<Option<String>> {
+            a.iter()
+                .map(|v| v.map(|v| format!("{v}-a-longer-key")))
+                .collect()
+        };
+        let (long_text, long_ids) = (longer(&text), longer(&ids));
+        let cases: [(ArrayRef, Vec<u32>); 11] = [
             (Arc::new(small.clone()), dense(small.iter())),
             (Arc::new(wide.clone()), dense(wide.iter())),
             (Arc::new(top.clone()), dense(top.iter())),
             (Arc::new(dates.clone()), dense(dates.iter())),
             (Arc::new(text.clone()), dense(text.iter())),
             (Arc::new(ids.clone()), dense(ids.iter())),
+            (
+                Arc::new(StringViewArray::from_iter(text.iter())),
+                dense(text.iter()),
+            ),
+            (
+                Arc::new(StringArray::from(long_text.clone())),
+                dense(long_text.iter().cloned()),
+            ),
+            (
+                Arc::new(StringArray::from(long_ids.clone())),
+                dense(long_ids.iter().cloned()),
+            ),
+            (
+                Arc::new(LargeStringArray::from(long_ids.clone())),
+                dense(long_ids.iter().cloned()),
+            ),
+            (
+                Arc::new(StringViewArray::from_iter(long_text.iter())),
+                dense(long_text.iter().cloned()),
+            ),
         ];
         for (k, (col, want)) in cases.iter().enumerate() {
             assert_eq!(&key_codes(col, "k").unwrap(), want, "case {k}");

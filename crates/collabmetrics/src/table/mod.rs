@@ -19,6 +19,7 @@ mod dates;
 mod diagnostics;
 pub(crate) mod groups;
 pub mod roles;
+pub(crate) mod short;
 pub(crate) mod tidy;
 pub use tidy::append_column;
 

@@ -9,6 +9,7 @@ use super::keys::{int_keys, KeyDict, UNKNOWN};
 use super::load::{Contact, People, ATTENDED, DNA, SCHEDULED};
 use super::TransitionOptions;
 use crate::error::{Error, Result};
+use crate::table::short::Packer;
 use crate::table::{
     column_dates, display, format_date, in_range, ColumnKind, ColumnSpec, Diagnostics, Input,
 };
@@ -167,7 +168,8 @@ struct Source<'a> {
     code_flags: [u8; 8],
     /// Whether the tallies keep their rows (a diagnostics listing).
     listing: bool,
-    direct: &'a [u16],
+    /// The direct mechanisms as a set of codes (one bit per `u16` code).
+    direct: Vec<u64>,
     data_end: i32,
     /// Person identifiers are integers in both tables (see [`RefInfo::key`]).
     int_ids: bool,
@@ -259,6 +261,11 @@ fn chunk(s: &Source, offset: usize, out: &mut [Contact]) -> Result<[Tally; 6]> {
         Stated::Text(c) => Some((c.as_string::<i32>(), s.people.ids.as_string::<i32>())),
         _ => None,
     };
+    // Short identifiers compared as packed keys (no `memcmp` call per contact).
+    let packed = match &stated {
+        Stated::Text(c) => Packer::of(c).zip(Packer::of(s.people.ids)),
+        _ => None,
+    };
     let mut t: [Tally; 6] = std::array::from_fn(|_| Tally::new(s.listing));
     for i in 0..len {
         let row = offset + i;
@@ -274,7 +281,12 @@ fn chunk(s: &Source, offset: usize, out: &mut [Contact]) -> Result<[Tally; 6]> {
             Stated::Index(x) => r.person != UNKNOWN && x[i] != r.person,
             Stated::Text(_) => {
                 r.person != UNKNOWN
-                    && texts.is_some_and(|(c, ids)| c.value(i) != ids.value(r.person as usize))
+                    && match &packed {
+                        Some((c, ids)) => c.key(i) != ids.key(r.person as usize),
+                        None => {
+                            texts.is_some_and(|(c, ids)| c.value(i) != ids.value(r.person as usize))
+                        }
+                    }
             }
         };
         {
@@ -309,8 +321,8 @@ fn chunk(s: &Source, offset: usize, out: &mut [Contact]) -> Result<[Tally; 6]> {
         };
         if flags & ATTENDED != 0 {
             if let Some(m) = &mechanism {
-                if m[i] != NULL_CODE && !s.direct.contains(&m[i]) {
-                    // (a handful of codes: a linear scan is as fast as a table)
+                let code = m[i] as usize;
+                if m[i] != NULL_CODE && s.direct[code >> 6] >> (code & 63) & 1 == 0 {
                     flags &= !ATTENDED;
                     t[4].add(row);
                 }
@@ -365,7 +377,13 @@ pub(crate) fn read_contacts(
         people,
         code_flags,
         listing: diag.is_listing(),
-        direct: &opts.direct_mechanisms,
+        direct: opts
+            .direct_mechanisms
+            .iter()
+            .fold(vec![0; 1 << 10], |mut set, &c| {
+                set[usize::from(c) >> 6] |= 1 << (c & 63);
+                set
+            }),
         data_end: opts.data_end(),
         int_ids,
     };

@@ -4,6 +4,7 @@
 use crate::error::{Error, Result};
 use crate::table::coerce::{is_text, visit_keys, Key};
 use crate::table::groups::FastMap;
+use crate::table::short::{self, Packer};
 use arrow_array::{cast::AsArray, types::*, Array, ArrayRef};
 use arrow_schema::DataType;
 
@@ -18,6 +19,8 @@ pub(crate) enum KeyDict<'a> {
         slots: Vec<u32>,
     },
     Int(FastMap<i64, u32>),
+    /// Text identifiers of at most 15 bytes, by their packed keys ([`short`]).
+    Short(FastMap<u128, u32>),
     Str(FastMap<&'a str, u32>),
 }
 
@@ -93,6 +96,9 @@ fn duplicate(name: &str, row: usize, value: String, first: u32) -> Error {
 impl<'a> KeyDict<'a> {
     /// The dictionary of a unique, non-null identifier column (index = row).
     pub(crate) fn build(col: &'a ArrayRef, name: &str) -> Result<Self> {
+        if let Some(p) = Packer::of(col) {
+            return Self::build_short(col, &p, name);
+        }
         if is_text(col.data_type()) {
             let mut map = FastMap::default();
             map.reserve(col.len());
@@ -145,11 +151,29 @@ impl<'a> KeyDict<'a> {
         Ok(KeyDict::Int(map))
     }
 
+    fn build_short(col: &ArrayRef, p: &Packer, name: &str) -> Result<Self> {
+        let mut map = FastMap::default();
+        map.reserve(col.len());
+        let mut tick = crate::cancel::Ticker::new(1 << 16);
+        for row in 0..col.len() {
+            tick.tick()?;
+            let k = p.key(row);
+            if k == short::NULL {
+                return Err(null_id(name, row));
+            }
+            if let Some(first) = map.insert(k, row as u32) {
+                let value = crate::table::display(col.as_ref(), row);
+                return Err(duplicate(name, row, value, first));
+            }
+        }
+        Ok(KeyDict::Short(map))
+    }
+
     /// A string column against integer identifiers (or the reverse) is an error, named with
     /// `owner`, the owning column.
     fn check_kind(&self, col: &ArrayRef, name: &str, owner: &str) -> Result<()> {
         let text = is_text(col.data_type());
-        if text != matches!(self, KeyDict::Str(_)) {
+        if text != matches!(self, KeyDict::Str(_) | KeyDict::Short(_)) {
             return Err(Error::ColumnType {
                 table: None,
                 column: name.to_owned(),
@@ -215,6 +239,9 @@ impl<'a> KeyDict<'a> {
                 return Ok(dense_gather(values, *min, slots, UNKNOWN));
             }
         }
+        if let KeyDict::Short(map) = self {
+            return short_rows(map, col, name, |r| r.unwrap_or(UNKNOWN));
+        }
         let mut out = vec![UNKNOWN; col.len()];
         visit(col, name, |row, v| {
             out[row] = match (self, v) {
@@ -260,9 +287,13 @@ impl<T: Copy> Gather<'_, '_, '_, T> {
                 return Ok(dense_gather(values, *min, table, self.missing));
             }
         }
-        let mut out = Vec::with_capacity(col.len());
         let row_of =
             |map_row: Option<&u32>| map_row.map_or(self.missing, |&r| self.by_row[r as usize]);
+        if let KeyDict::Short(map) = self.dict {
+            return short_rows(map, col, name, |r| row_of(r.as_ref()))
+                .map_err(|e| e.at_offset(offset));
+        }
+        let mut out = Vec::with_capacity(col.len());
         visit(col, name, |row, key| {
             out.push(match (key, &self.dense, self.dict) {
                 (Key::Null, _, _) => return Err(null_id(name, row)),
@@ -280,6 +311,40 @@ impl<T: Copy> Gather<'_, '_, '_, T> {
         .map_err(|e| e.at_offset(offset))?;
         Ok(out)
     }
+}
+
+/// `of(index)` for each row of a referring text column against short identifiers (`None`
+/// where the identifier is not in `map`: a text longer than 15 bytes never is). A null is an
+/// error naming its row.
+fn short_rows<T>(
+    map: &FastMap<u128, u32>,
+    col: &ArrayRef,
+    name: &str,
+    mut of: impl FnMut(Option<u32>) -> T,
+) -> Result<Vec<T>> {
+    let mut out = Vec::with_capacity(col.len());
+    if let Some(p) = Packer::of(col) {
+        let mut tick = crate::cancel::Ticker::new(1 << 16);
+        for row in 0..col.len() {
+            tick.tick()?;
+            let k = p.key(row);
+            if k == short::NULL {
+                return Err(null_id(name, row));
+            }
+            out.push(of(map.get(&k).copied()));
+        }
+        return Ok(out);
+    }
+    visit(col, name, |row, v| match v {
+        Key::Str(v) => {
+            out.push(of(
+                short::pack(v.as_bytes()).and_then(|k| map.get(&k).copied())
+            ));
+            Ok(())
+        }
+        _ => Err(null_id(name, row)),
+    })?;
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -309,6 +374,53 @@ mod tests {
         assert_eq!(t.lookup(&q, "id", "o").unwrap(), vec![1, UNKNOWN]);
         let err = t.lookup(&refs, "contacts.person_id", "persons.person_id");
         assert!(matches!(err, Err(Error::ColumnType { .. })));
+    }
+
+    /// Short identifiers (packed keys) and long ones (hashed text) join alike, whichever side
+    /// has texts longer than 15 bytes; nulls and duplicates are errors on both paths.
+    #[test]
+    fn short_and_long_text_identifiers_join_alike() {
+        let long = "a-referral-id-of-24-char";
+        let short_owner: ArrayRef = Arc::new(StringArray::from(vec!["R1", "R22", "R333"]));
+        let long_owner: ArrayRef = Arc::new(StringArray::from(vec!["R1", "R22", long]));
+        let s = KeyDict::build(&short_owner, "referral_id").unwrap();
+        assert!(matches!(s, KeyDict::Short(_)));
+        let l = KeyDict::build(&long_owner, "referral_id").unwrap();
+        assert!(matches!(l, KeyDict::Str(_)));
+        let short_q: ArrayRef = Arc::new(StringArray::from(vec!["R333", "R1", "R4", "R22"]));
+        let long_q: ArrayRef = Arc::new(StringArray::from(vec![long, "R22", "R1", "R"]));
+        let o = "referrals.referral_id";
+        assert_eq!(s.lookup(&short_q, "c", o).unwrap(), vec![2, 0, UNKNOWN, 1]);
+        assert_eq!(
+            s.lookup(&long_q, "c", o).unwrap(),
+            vec![UNKNOWN, 1, 0, UNKNOWN]
+        );
+        assert_eq!(
+            l.lookup(&short_q, "c", o).unwrap(),
+            vec![UNKNOWN, 0, UNKNOWN, 1]
+        );
+        assert_eq!(l.lookup(&long_q, "c", o).unwrap(), vec![2, 1, 0, UNKNOWN]);
+        let by_row = [10, 20, 30];
+        let g = s.gather(&by_row, -1);
+        assert_eq!(g.values(&short_q, "c", o, 0).unwrap(), vec![30, 10, -1, 20]);
+        assert_eq!(g.values(&long_q, "c", o, 0).unwrap(), vec![-1, 20, 10, -1]);
+        for q in [
+            StringArray::from(vec![Some("R1"), None]),
+            StringArray::from(vec![Some(long), None]),
+        ] {
+            let q: ArrayRef = Arc::new(q);
+            for d in [&s, &l] {
+                let err = d.lookup(&q, "c", o).err().unwrap();
+                assert!(err.to_string().contains("row 1"), "{err}");
+                let err = d.gather(&by_row, -1).values(&q, "c", o, 5).err().unwrap();
+                assert!(err.to_string().contains("row 6"), "{err}");
+            }
+        }
+        let dup: ArrayRef = Arc::new(StringArray::from(vec!["x", "y", "x"]));
+        let err = KeyDict::build(&dup, "referral_id").err().unwrap();
+        assert!(err.to_string().contains("row 2"), "{err}");
+        assert!(err.to_string().contains("first seen at row 0"), "{err}");
+        assert!(err.to_string().contains('x'), "{err}");
     }
 
     #[test]
