@@ -30,7 +30,7 @@ pub(crate) fn pack(text: &[u8]) -> Option<u128> {
 }
 
 /// The low `len` bytes of `raw` (`len` ≤ 15) with `len` in the top byte: [`pack`]'s key.
-#[inline]
+#[inline(always)]
 fn finish(raw: u128, len: usize) -> u128 {
     (raw & ((1u128 << (8 * len)) - 1)) | ((len as u128) << 120)
 }
@@ -79,7 +79,7 @@ impl<'a> Packer<'a> {
     }
 
     /// The key of row `i` ([`NULL`] for a null cell).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn key(&self, i: usize) -> u128 {
         if self.nulls.is_some_and(|n| n.is_null(i)) {
             return NULL;
@@ -98,13 +98,23 @@ impl<'a> Packer<'a> {
                     // Inline: the bytes follow the length in the view itself.
                     finish(v >> 32, len)
                 } else {
-                    let (buffer, start) = ((v >> 64) as u32 as usize, (v >> 96) as u32 as usize);
-                    let text = &buffers[buffer].as_slice()[start..start + len];
-                    pack(text).unwrap_or(NULL)
+                    from_buffers(v, len, buffers)
                 }
             }
         }
     }
+
+    /// Every row's key, once (for tables read at random many times).
+    pub(crate) fn keys(&self, len: usize) -> Vec<u128> {
+        (0..len).map(|i| self.key(i)).collect()
+    }
+}
+
+/// The key of a view of 13 to 15 bytes, whose bytes are in a data buffer.
+#[cold]
+fn from_buffers(view: u128, len: usize, buffers: &[Buffer]) -> u128 {
+    let (buffer, start) = ((view >> 64) as u32 as usize, (view >> 96) as u32 as usize);
+    pack(&buffers[buffer].as_slice()[start..start + len]).unwrap_or(NULL)
 }
 
 /// Every value of an offsets column is at most [`MAX_LEN`] bytes long (a null's slot too,
@@ -115,7 +125,7 @@ fn fits<O: OffsetSizeTrait>(offsets: &[O]) -> bool {
         .all(|w| (w[1] - w[0]).as_usize() <= MAX_LEN)
 }
 
-#[inline]
+#[inline(always)]
 fn from_offsets(bytes: &[u8], start: usize, end: usize) -> u128 {
     let len = end - start;
     match bytes.get(start..start + 16) {

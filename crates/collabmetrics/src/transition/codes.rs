@@ -23,31 +23,38 @@ fn parse_code(s: &str) -> u16 {
     s.parse().unwrap_or(BAD_CODE)
 }
 
-/// [`parse_code`] of every row of a text column (null: [`NULL_CODE`]), each distinct text of
-/// one or two bytes (the codes as submitted: `"5"`, `"05"`) parsed once and then read from a
-/// table indexed by its bytes; longer texts parsed row by row.
+/// [`parse_code`] of every row of a text column (null: [`NULL_CODE`]). Texts of one or two
+/// bytes (the codes as submitted: `"5"`, `"05"`) are read from a table of `parse_code` of
+/// every such text, built once per process; longer texts are parsed row by row.
 fn short_text_codes(a: &arrow_array::StringArray) -> Vec<u16> {
-    // Slots: one per one-byte text (0..256), then one per two-byte text (256 + b0·256 + b1).
-    const UNSEEN: u16 = NULL_CODE;
-    let mut memo = vec![UNSEEN; 256 + (1 << 16)];
+    let table = short_code_table();
     (0..a.len())
         .map(|i| {
             if a.is_null(i) {
                 return NULL_CODE;
             }
             let s = a.value(i);
-            let key = match *s.as_bytes() {
-                [b] => usize::from(b),
-                [b0, b1] => 256 + (usize::from(b0) << 8 | usize::from(b1)),
-                _ => return parse_code(s),
-            };
-            let slot = &mut memo[key];
-            if *slot == UNSEEN {
-                *slot = parse_code(s);
+            match *s.as_bytes() {
+                [b] => table[usize::from(b)],
+                [b0, b1] => table[256 + (usize::from(b0) << 8 | usize::from(b1))],
+                _ => parse_code(s),
             }
-            *slot
         })
         .collect()
+}
+
+/// `parse_code` of every text of one byte (slot `b`) and of two bytes (slot `256 + b0·256 +
+/// b1`; byte pairs that are not UTF-8 never occur in a text column and hold [`BAD_CODE`]).
+fn short_code_table() -> &'static [u16] {
+    static TABLE: std::sync::OnceLock<Vec<u16>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let one = (0..=255u8).map(|b| std::str::from_utf8(&[b]).map_or(BAD_CODE, parse_code));
+        let two = (0..1usize << 16).map(|k| {
+            let pair = [(k >> 8) as u8, k as u8];
+            std::str::from_utf8(&pair).map_or(BAD_CODE, parse_code)
+        });
+        one.chain(two).collect()
+    })
 }
 
 fn int_code(v: i64) -> u16 {
@@ -283,8 +290,8 @@ mod tests {
     use std::sync::Arc;
 
     #[test]
-    fn short_texts_read_from_the_memo_as_parsed() {
-        // One- and two-byte texts (memoised), longer ones (parsed per row), repeats, nulls.
+    fn short_texts_read_from_the_table_as_parsed() {
+        // One- and two-byte texts (from the table), longer ones (parsed per row), repeats, nulls.
         let texts = [
             "5", "05", " 5", "5 ", "X", "", "12", "123", " 7 ", "0005", "5", "05", "X",
         ];
@@ -293,6 +300,18 @@ mod tests {
         let want = [
             5, 5, 5, 5, BAD_CODE, BAD_CODE, 12, 123, 7, 5, 5, 5, BAD_CODE, NULL_CODE,
         ];
+        assert_eq!(numeric_codes(&a, "attendance").unwrap(), want);
+        // Every one- and two-byte ASCII text, and a few of other UTF-8: the table's slot for
+        // each is `parse_code` of that text.
+        let mut all: Vec<String> = (0..128u8).map(|b| char::from(b).to_string()).collect();
+        for b0 in 0..128u8 {
+            for b1 in 0..128u8 {
+                all.push([char::from(b0), char::from(b1)].iter().collect());
+            }
+        }
+        all.extend(["é", "\u{85}", "٣"].map(String::from));
+        let a: ArrayRef = Arc::new(StringArray::from(all.clone()));
+        let want: Vec<u16> = all.iter().map(|t| parse_code(t)).collect();
         assert_eq!(numeric_codes(&a, "attendance").unwrap(), want);
     }
 

@@ -173,6 +173,8 @@ struct Source<'a> {
     data_end: i32,
     /// Person identifiers are integers in both tables (see [`RefInfo::key`]).
     int_ids: bool,
+    /// The persons' short text identifiers as packed keys, by person (read at random).
+    person_keys: Option<Vec<u128>>,
 }
 
 /// A contact's own `person_id`, when the table has one.
@@ -263,7 +265,7 @@ fn chunk(s: &Source, offset: usize, out: &mut [Contact]) -> Result<[Tally; 6]> {
     };
     // Short identifiers compared as packed keys (no `memcmp` call per contact).
     let packed = match &stated {
-        Stated::Text(c) => Packer::of(c).zip(Packer::of(s.people.ids)),
+        Stated::Text(c) => Packer::of(c).zip(s.person_keys.as_deref()),
         _ => None,
     };
     let mut t: [Tally; 6] = std::array::from_fn(|_| Tally::new(s.listing));
@@ -282,7 +284,7 @@ fn chunk(s: &Source, offset: usize, out: &mut [Contact]) -> Result<[Tally; 6]> {
             Stated::Text(_) => {
                 r.person != UNKNOWN
                     && match &packed {
-                        Some((c, ids)) => c.key(i) != ids.key(r.person as usize),
+                        Some((c, ids)) => c.key(i) != ids[r.person as usize],
                         None => {
                             texts.is_some_and(|(c, ids)| c.value(i) != ids.value(r.person as usize))
                         }
@@ -386,6 +388,7 @@ pub(crate) fn read_contacts(
             }),
         data_end: opts.data_end(),
         int_ids,
+        person_keys: Packer::of(people.ids).map(|p| p.keys(people.ids.len())),
     };
     let n = c.num_rows();
     let mut rows = vec![Contact::default(); n];
@@ -504,6 +507,9 @@ pub(crate) fn group_by_owner<T: Owned>(
     owners: usize,
     rows: Vec<T>,
 ) -> Result<(Vec<usize>, Vec<T>)> {
+    if owners_ascend(&rows) {
+        return group_ascending(owners, rows);
+    }
     let token = crate::cancel::current();
     let stop = || {
         token
@@ -608,6 +614,70 @@ pub(crate) fn group_by_owner<T: Owned>(
     Ok((start, sorted))
 }
 
+/// Whether the known owners never decrease down the rows: an extract ordered by person, or
+/// by referral with the referrals ordered by person (as many extracts, and the demo's, are).
+fn owners_ascend<T: Owned>(rows: &[T]) -> bool {
+    // Per chunk: (first known owner, last known owner, ascending within); UNKNOWN = u32::MAX
+    // marks a chunk without a known owner.
+    let parts: Vec<(u32, u32, bool)> = rows
+        .par_chunks(CHUNK_ROWS)
+        .map(|c| {
+            let (mut first, mut last, mut ok) = (UNKNOWN, 0u32, true);
+            for r in c {
+                let o = r.owner();
+                if o != UNKNOWN {
+                    ok &= o >= last;
+                    last = o;
+                    first = first.min(o);
+                }
+            }
+            (first, last, ok)
+        })
+        .collect();
+    let mut last = 0;
+    for (first, end, ok) in parts {
+        if first == UNKNOWN {
+            continue;
+        }
+        if !ok || first < last {
+            return false;
+        }
+        last = end;
+    }
+    true
+}
+
+/// [`group_by_owner`] of rows whose known owners ascend ([`owners_ascend`]): the same result
+/// without moving them between buckets. Unknown owners are dropped in place, and each
+/// owner's rows sorted (in parallel) only when they are not in order already.
+fn group_ascending<T: Owned>(owners: usize, mut rows: Vec<T>) -> Result<(Vec<usize>, Vec<T>)> {
+    if rows.iter().any(|r| r.owner() == UNKNOWN) {
+        rows.retain(|r| r.owner() != UNKNOWN);
+    }
+    let mut start = vec![0usize; owners + 1];
+    for r in &rows {
+        start[r.owner() as usize + 1] += 1;
+    }
+    for p in 0..owners {
+        start[p + 1] += start[p];
+    }
+    let mut own: Vec<&mut [T]> = Vec::with_capacity(owners);
+    let mut rest = rows.as_mut_slice();
+    for p in 0..owners {
+        let (head, tail) = rest.split_at_mut(start[p + 1] - start[p]);
+        own.push(head);
+        rest = tail;
+    }
+    let token = crate::cancel::current();
+    own.par_iter_mut().with_min_len(1024).for_each(|s| {
+        if !s.is_sorted_by_key(T::order) {
+            s.sort_unstable_by_key(T::order);
+        }
+    });
+    crate::cancel::check_carried(token.as_ref())?;
+    Ok((start, rows))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -627,6 +697,8 @@ mod tests {
         assert!(a.word() < b.word(), "the word sorts by date first");
     }
 
+    /// In any order (the buckets), and with the known owners ascending, unknown ones between
+    /// and each owner's dates in no order (in place).
     #[test]
     fn grouping_by_person_sorts_each_persons_contacts_by_date() {
         let people = 10_000;
@@ -643,6 +715,22 @@ mod tests {
             };
             rows.push(Contact::new(person, ((x >> 20) % 3000) as i32, (x >> 40) as u8).unwrap());
         }
+        assert!(!owners_ascend(&rows));
+        check_grouping(people, rows.clone());
+        rows.sort_by_key(|c| c.person.wrapping_add(1)); // UNKNOWN first, then by person
+        assert!(owners_ascend(&rows));
+        check_grouping(people, rows.clone());
+        // Unknown owners scattered among ascending ones (stable: dates stay unordered).
+        let mut spread = rows.clone();
+        spread.sort_by_key(|c| c.person);
+        for k in (0..spread.len()).step_by(97) {
+            spread[k].person = UNKNOWN;
+        }
+        assert!(owners_ascend(&spread));
+        check_grouping(people, spread);
+    }
+
+    fn check_grouping(people: usize, rows: Vec<Contact>) {
         let mut expected: Vec<Contact> = rows
             .iter()
             .copied()
