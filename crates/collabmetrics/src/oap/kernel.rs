@@ -164,8 +164,25 @@ pub fn accumulate(
     // bounds[k] = first day of month k; bounds[n_months] = the day after the last month.
     let bounds: Vec<i32> = (0..=months).map(|k| month_start(first_month + k)).collect();
     let last = months - 1;
-    // Months from the first, saturating (a spell far outside touches no month either way).
-    let offset = |day: i32| month_of(day).saturating_sub(first_month);
+    // Months from the first: read from a table of the counted months' days (no calendar
+    // arithmetic per spell). A day before the first month reads −1 and one after the last
+    // reads `months`: the rules below treat every offset below 0 alike, and every one above
+    // `last` alike, so these are the calendar's offsets as far as they can tell.
+    let (lo, hi) = (bounds[0], bounds[n_months]);
+    let month_at: Vec<i32> = (0..months)
+        .flat_map(|k| {
+            std::iter::repeat_n(k, (bounds[k as usize + 1] - bounds[k as usize]) as usize)
+        })
+        .collect();
+    let offset = |day: i32| {
+        if day < lo {
+            -1
+        } else if day >= hi {
+            months
+        } else {
+            month_at[(day - lo) as usize]
+        }
+    };
     let mut tick = crate::cancel::Ticker::new(1 << 16);
     for i in 0..spells.start.len() {
         tick.tick()?;
@@ -284,6 +301,76 @@ mod tests {
         let m = one(d(2024, 4, 2), None, None);
         assert_eq!(m.bed_days, [0, 0, 0]);
         assert_eq!(m.active_at_end, [0, 0, 0]);
+    }
+
+    /// Random spells (inside, across and outside the months; open ones; a cut-off) against
+    /// the rules applied day by day with the calendar's `month_of`.
+    #[test]
+    fn random_spells_match_the_rules_day_by_day() {
+        let first = month_of(d(2023, 11, 1));
+        let n_months = 7;
+        let month_end = |k: usize| super::super::periods::month_end(first + k as i32);
+        let in_window = |day: i32| {
+            let m = month_of(day) - first;
+            (0..n_months as i32).contains(&m).then_some(m as usize)
+        };
+        let mut x: u64 = 11;
+        let mut next = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        let (mut start, mut end, mut group) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..3000 {
+            let s = d(2023, 6, 1) + next(500) as i32;
+            start.push(s);
+            end.push((next(5) != 0).then(|| s + next(120) as i32));
+            group.push(next(3) as u32);
+        }
+        for cutoff in [None, Some(d(2024, 3, 10))] {
+            let spells = Spells {
+                start: &start,
+                end: &end,
+                group: &group,
+                n_groups: 3,
+                daily_cost: None,
+            };
+            let got = accumulate(&spells, first, n_months, cutoff).unwrap();
+            let mut want = Monthly::zeroed(first, n_months, 3);
+            let period_end = month_end(n_months - 1);
+            for i in 0..start.len() {
+                let (s, e, row) = (start[i], end[i], group[i] as usize * n_months);
+                if let Some(m) = in_window(s) {
+                    want.started[row + m] += 1;
+                    want.same_day[row + m] += i64::from(e == Some(s));
+                }
+                if let Some((e, m)) = e.and_then(|e| Some((e, in_window(e)?))) {
+                    want.ended[row + m] += 1;
+                    let nights = e - s;
+                    let band = LOS_BANDS
+                        .iter()
+                        .position(|&(_, lo, hi)| nights >= lo && nights <= hi)
+                        .unwrap();
+                    want.los[band][row + m] += 1;
+                }
+                for k in 0..n_months {
+                    let last_day = month_end(k);
+                    if s <= last_day && e.is_none_or(|e| e > last_day) {
+                        want.active_at_end[row + k] += 1;
+                    }
+                }
+                // Each night [day, day + 1) in the spell: to the end date (exclusive), or open
+                // through the cut-off's night, or to the last month's end.
+                let stop = e.unwrap_or(cutoff.map_or(period_end + 1, |c| c + 1));
+                for day in s..stop {
+                    if let Some(m) = in_window(day) {
+                        want.bed_days[row + m] += 1;
+                    }
+                }
+            }
+            assert_eq!(got, want, "cut-off {cutoff:?}");
+        }
     }
 
     #[test]

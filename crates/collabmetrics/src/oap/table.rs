@@ -188,8 +188,12 @@ pub fn measures(
     let (start, end) = check_options(opts)?;
     placements.check(PLACEMENT_COLUMNS)?;
     let mut diag = Diagnostics::new();
-    let mut spells = read_placements(placements, opts, &mut diag)?;
-    let groups = Groups::new(placements, &opts.by)?;
+    // Independent reads side by side (errors in the order of reading one after the other).
+    let (spells, groups) = crate::cancel::join(
+        || read_placements(placements, opts, &mut diag),
+        || Groups::new(placements, &opts.by),
+    );
+    let (mut spells, groups) = (spells?, groups?);
     let mut keys = groups.keys.clone();
     let (adm, n_groups) = admissions_of(admissions, opts, &groups, &mut keys, &mut diag)?;
     let (first_month, layout) = Cells::of(start, end, opts, n_groups)?;
@@ -384,7 +388,25 @@ pub(super) fn read_placements(
     opts: &OapOptions,
     diag: &mut Diagnostics,
 ) -> Result<Placements> {
-    check_unique_ids(input, "placement_id")?;
+    // The identifier checks and the persons' codes (hashing) beside the other columns' reads;
+    // errors in the order of reading one after the other.
+    let ((unique, person), p) = crate::cancel::join(
+        || {
+            (
+                check_unique_ids(input, "placement_id"),
+                input.codes("person_id"),
+            )
+        },
+        || read_spells(input, opts, diag),
+    );
+    unique?;
+    let mut p = p?;
+    apply_overlap_rule(&person?, opts.overlap, &mut p, diag)?;
+    Ok(p)
+}
+
+/// The in-scope placements' dates, costs and rows, with their diagnostics.
+fn read_spells(input: &Input, opts: &OapOptions, diag: &mut Diagnostics) -> Result<Placements> {
     let start = input.required_dates("start_date")?;
     let end = input.dates("end_date")?;
     check_end_after_start(input, &start, &end)?;
@@ -442,7 +464,7 @@ pub(super) fn read_placements(
         }
         rows.push(i);
     }
-    let mut p = Placements {
+    let p = Placements {
         start: rows.iter().map(|&i| start[i]).collect(),
         end: rows.iter().map(|&i| end[i]).collect(),
         cost: cost.map(|c| rows.iter().map(|&i| pence(c[i])).collect()),
@@ -459,7 +481,6 @@ pub(super) fn read_placements(
             );
         }
     }
-    apply_overlap_rule(input, opts.overlap, &mut p, diag)?;
     Ok(p)
 }
 
@@ -560,12 +581,11 @@ fn costs(input: &Input) -> Result<Vec<f64>> {
 /// Finds each person's overlapping placements (a later one starting before an earlier one
 /// ends) and, under [`OverlapRule::Truncate`], ends the earlier at the later one's start.
 fn apply_overlap_rule(
-    input: &Input,
+    person: &[u32],
     rule: OverlapRule,
     p: &mut Placements,
     diag: &mut Diagnostics,
 ) -> Result<()> {
-    let person = input.codes("person_id")?;
     // (person, start, row, index) side by side, sorted as tuples: the comparisons read
     // contiguous memory instead of three lookups per side. Rows are unique, so the index
     // never decides the order; rows and indices fit u32 (at most `limits::MAX_ROWS` rows).

@@ -340,10 +340,14 @@ where
     K: Hash + Eq + Copy + Send + Sync + 'a,
     F: Fn(usize) -> Option<K> + Sync,
 {
-    if n < 2 * CODE_TASK || mostly_distinct(&value) {
-        // Mostly distinct values (identifiers) would be hashed twice, in the chunks and again
-        // when their distinct values are renumbered in order: one pass hashes each once.
+    if n < 2 * CODE_TASK {
         return dense((0..n).map(&value));
+    }
+    if mostly_distinct(&value) {
+        // Mostly distinct values (identifiers) would be hashed twice, in the chunks and again
+        // when their distinct values are renumbered in order: one pass hashes each once, into
+        // a map sized for them all (no rehashing as it grows).
+        return dense_sized((0..n).map(&value), n);
     }
     let mut codes = vec![0u32; n];
     let distinct: Vec<Vec<Option<K>>> = codes
@@ -402,7 +406,13 @@ fn mostly_distinct<K: Hash + Eq>(value: impl Fn(usize) -> Option<K>) -> bool {
 const SAMPLE: usize = 1 << 10;
 
 fn dense<K: Hash + Eq>(values: impl Iterator<Item = Option<K>>) -> Vec<u32> {
+    dense_sized(values, 0)
+}
+
+/// [`dense`] with room for `capacity` distinct values from the start.
+fn dense_sized<K: Hash + Eq>(values: impl Iterator<Item = Option<K>>, capacity: usize) -> Vec<u32> {
     let mut seen: FastMap<Option<K>, u32> = FastMap::default();
+    seen.reserve(capacity);
     values
         .map(|v| {
             let next = seen.len() as u32;
