@@ -200,8 +200,10 @@ impl<'a> Direct<'a> {
 /// [`check_values`] in parallel: the first bad value found in parallel, its error from the
 /// sequential check of the values up to it (the same error, same index).
 fn check_values_par(values: &[f64], positive: bool) -> Result<()> {
-    let bad = |v: &f64| !v.is_finite() || *v < 0.0 || (positive && *v <= 0.0);
-    match values.par_iter().position_first(bad) {
+    // The vectorised scan (comparisons of doubles, block by block in parallel), not a
+    // per-value closure: values > 0 are those ≥ the smallest subnormal.
+    let least = if positive { f64::from_bits(1) } else { 0.0 };
+    match fastlog::scan(values, least).0 {
         Some(i) => check_values(&values[..=i], positive),
         None => check_values(&values[..values.len().min(1)], positive),
     }
@@ -209,10 +211,8 @@ fn check_values_par(values: &[f64], positive: bool) -> Result<()> {
 
 /// [`check_weights`] in parallel (as [`check_values_par`]).
 fn check_weights_par(w: &[f64]) -> Result<()> {
-    match w
-        .par_iter()
-        .position_first(|x| !(x.is_finite() && *x > 0.0))
-    {
+    // Finite and > 0: at least the smallest subnormal and below ∞ (the vectorised scan).
+    match fastlog::scan(w, f64::from_bits(1)).0 {
         Some(i) => check_weights(&w[..=i]),
         None => Ok(()),
     }

@@ -59,25 +59,24 @@ pub(crate) fn distinct_ascending(values: &[f64], mut visit: impl FnMut(f64, f64)
             })
         })
         .reduce(|| (u64::MAX, 0), |x, y| (x.0.min(y.0), x.1.max(y.1)));
-    let budget = (n / 5).max(BLOCK);
-    let mut pending: Option<(f64, f64)> = None;
-    let mut emit = |v: f64, c: f64| match &mut pending {
-        Some(p) if p.0 == v => p.1 += c,
-        // −0 and +0 are one value, +0 (as `Distribution::of` makes it).
-        _ if v == 0.0 => {
-            if let Some((pv, pc)) = pending.replace((0.0, c)) {
-                visit(pv, pc);
-            }
+    let budget = n.div_ceil(5).max(BLOCK);
+    // Keys ascend strictly from call to call, and distinct keys are distinct values except
+    // −0 and +0 (adjacent keys, perhaps in two batches): only zeros are held back, to be
+    // visited once as +0 (as `Distribution::of` makes them) before the next value.
+    let mut zeros: Option<f64> = None;
+    let mut emit = |v: f64, c: f64| {
+        if v == 0.0 {
+            *zeros.get_or_insert(0.0) += c;
+            return;
         }
-        _ => {
-            if let Some((pv, pc)) = pending.replace((v, c)) {
-                visit(pv, pc);
-            }
+        if let Some(z) = zeros.take() {
+            visit(0.0, z);
         }
+        visit(v, c);
     };
     range(values, lo, hi, n, budget, &mut emit);
-    if let Some((v, c)) = pending {
-        visit(v, c);
+    if let Some(z) = zeros {
+        visit(0.0, z);
     }
 }
 
@@ -118,11 +117,14 @@ fn range(
     let hist = histogram(values, lo, hi, shift, bins);
     let bin_lo = |b: usize| lo + ((b as u64) << shift);
     let bin_hi = |b: usize| if b + 1 == bins { hi } else { bin_lo(b + 1) - 1 };
+    // As few batches as the budget allows, of about equal size: filling each to the budget
+    // would leave a small last batch, which costs a whole gathering pass over the values.
+    let target = count.div_ceil(count.div_ceil(budget));
     let mut b = 0;
     while b < bins {
-        // Greedy: bins b..e while their total stays within the budget (at least one bin).
+        // Bins b..e until their total reaches the target, within the budget (at least one bin).
         let (mut e, mut total) = (b, 0usize);
-        while e < bins && (e == b || total + hist[e] <= budget) {
+        while e < bins && (e == b || (total < target && total + hist[e] <= budget)) {
             total += hist[e];
             e += 1;
         }
