@@ -297,8 +297,9 @@ fn call(entry: &str, json: Value, inputs: &Inputs) -> collabmetrics::Result<Outp
             let (values, weights) = inputs.values_weights()?;
             let m = c.measure.with(c.parameter)?;
             let value = match m {
+                // The function the Python and C faces call (the Gini alone).
                 inequality::IndividualMeasure::Gini => {
-                    inequality::gini(&values, weights.as_deref(), c.corrected)?.gini
+                    inequality::gini_index(&values, weights.as_deref(), c.corrected)?
                 }
                 other => other.compute(&values, weights.as_deref())?,
             };

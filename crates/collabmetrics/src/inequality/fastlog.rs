@@ -296,6 +296,36 @@ where
     (a.total(), b.total())
 }
 
+/// Σ term(i) for i in 0..len, in parallel blocks of compensated lanes, the blocks' sums added
+/// in block order (the same bits on any number of threads).
+pub(crate) fn sum_indexed(len: usize, term: impl Fn(usize) -> f64 + Sync) -> f64 {
+    let block = |b: usize| -> f64 {
+        let (lo, hi) = (b * BLOCK, ((b + 1) * BLOCK).min(len));
+        let mut a = Lanes::new();
+        let mut i = lo;
+        while i < hi {
+            let mut t = [0.0; LANES];
+            for (j, x) in t.iter_mut().enumerate().take(hi - i) {
+                *x = term(i + j);
+            }
+            a.add(t);
+            i += LANES;
+        }
+        a.total()
+    };
+    let parts: Vec<f64> = (0..len.div_ceil(BLOCK))
+        .into_par_iter()
+        .map(block)
+        .collect();
+    let mut a = Lanes::new();
+    for x in parts {
+        let mut t = [0.0; LANES];
+        t[0] = x;
+        a.add(t);
+    }
+    a.total()
+}
+
 /// One parallel pass over unweighted values: the index of the first value that is not finite
 /// and at least `least` (if any), Σ y (the same bits as [`sum2`] with a term of y), and the
 /// smallest value above 0 (∞ when none). `least` is 0 for values ≥ 0, the smallest subnormal

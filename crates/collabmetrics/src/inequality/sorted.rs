@@ -1,5 +1,5 @@
-//! The values in ascending order without a sorted copy of them: for the Gini coefficient of
-//! tens of millions of unweighted values within 1.3× their memory.
+//! The values in ascending order without a sorted copy of them, a run of keys at a time: for
+//! the Gini coefficient of tens of millions of unweighted values within 1.3× their memory.
 //!
 //! Doubles map to 64-bit keys whose unsigned order is `f64::total_cmp`'s ([`key`]). A
 //! histogram of the keys (2¹⁶ bins over their range) packs consecutive bins into batches of
@@ -43,10 +43,17 @@ const BLOCK: usize = 1 << 16;
 /// Keys a gathering block collects before adding them to the batch.
 const FLUSH: usize = 1024;
 
-/// Calls `visit(value, count)` for each distinct value of `values` in ascending order (equal
-/// values, including −0 and +0, once, with their number of records). Needs at least one
-/// value; the values are only read.
-pub(crate) fn distinct_ascending(values: &[f64], mut visit: impl FnMut(f64, f64)) {
+/// Keys of the values in ascending order, a run at a time (see [`ascending_runs`]).
+pub(crate) enum Run<'a> {
+    /// Sorted keys (equal ones side by side).
+    Sorted(&'a [u64]),
+    /// One key, this many times.
+    Repeated(u64, usize),
+}
+
+/// Calls `visit` with the keys of all `values` in ascending order, run after run (every key
+/// of a run is above every key of the runs before). The values are only read.
+pub(crate) fn ascending_runs(values: &[f64], mut visit: impl FnMut(Run<'_>)) {
     let n = values.len();
     if n == 0 {
         return;
@@ -60,54 +67,29 @@ pub(crate) fn distinct_ascending(values: &[f64], mut visit: impl FnMut(f64, f64)
         })
         .reduce(|| (u64::MAX, 0), |x, y| (x.0.min(y.0), x.1.max(y.1)));
     let budget = n.div_ceil(5).max(BLOCK);
-    // Keys ascend strictly from call to call, and distinct keys are distinct values except
-    // −0 and +0 (adjacent keys, perhaps in two batches): only zeros are held back, to be
-    // visited once as +0 (as `Distribution::of` makes them) before the next value.
-    let mut zeros: Option<f64> = None;
-    let mut emit = |v: f64, c: f64| {
-        if v == 0.0 {
-            *zeros.get_or_insert(0.0) += c;
-            return;
-        }
-        if let Some(z) = zeros.take() {
-            visit(0.0, z);
-        }
-        visit(v, c);
-    };
-    range(values, lo, hi, n, budget, &mut emit);
-    if let Some(z) = zeros {
-        visit(0.0, z);
-    }
+    range(values, lo, hi, n, budget, &mut visit);
 }
 
-/// The keys in [lo, hi] (`count` of them) in ascending order, into `emit`.
+/// The keys in [lo, hi] (`count` of them) in ascending order, into `visit`.
 fn range(
     values: &[f64],
     lo: u64,
     hi: u64,
     count: usize,
     budget: usize,
-    emit: &mut impl FnMut(f64, f64),
+    visit: &mut impl FnMut(Run<'_>),
 ) {
     if count == 0 {
         return;
     }
     if lo == hi {
-        emit(value(lo), count as f64);
+        visit(Run::Repeated(lo, count));
         return;
     }
     if count <= budget {
         let mut keys = gather(values, lo, hi, count);
         sort_keys(&mut keys);
-        let mut i = 0;
-        while i < keys.len() {
-            let mut j = i + 1;
-            while j < keys.len() && keys[j] == keys[i] {
-                j += 1;
-            }
-            emit(value(keys[i]), (j - i) as f64);
-            i = j;
-        }
+        visit(Run::Sorted(&keys));
         return;
     }
     // Finer: a histogram of [lo, hi], its bins packed into batches.
@@ -128,7 +110,7 @@ fn range(
             total += hist[e];
             e += 1;
         }
-        range(values, bin_lo(b), bin_hi(e - 1), total, budget, emit);
+        range(values, bin_lo(b), bin_hi(e - 1), total, budget, visit);
         b = e;
     }
 }
@@ -204,10 +186,10 @@ mod tests {
         }
     }
 
-    /// Every distinct value once, ascending, with its count, against a sort of a copy; on
-    /// sizes that take the gather, the finer histograms and the single-key bins.
+    /// The runs' keys, in turn, are the keys of a sorted copy; on sizes that take the gather,
+    /// the finer histograms and the single-key bins.
     #[test]
-    fn distinct_ascending_is_the_sorted_distribution() {
+    fn ascending_runs_are_the_sorted_keys() {
         let mut rng = crate::inequality::rng::Rng::new(3, 1);
         let mut cases: Vec<Vec<f64>> = vec![vec![2.0], vec![0.0, -0.0, 1.0, 0.0]];
         // Spread values with ties; one value holding most of the records; nearly equal ones.
@@ -233,21 +215,32 @@ mod tests {
                 .collect(),
         );
         for v in cases {
-            let mut want: Vec<(f64, f64)> = Vec::new();
-            let mut s = v.clone();
-            s.sort_by(f64::total_cmp);
-            for x in s {
-                match want.last_mut() {
-                    Some(l) if l.0 == x => l.1 += 1.0,
-                    _ => want.push((x, 1.0)),
+            let mut want = v.clone();
+            want.sort_by(f64::total_cmp);
+            let (mut got, mut runs, mut repeated) = (Vec::new(), 0, 0);
+            ascending_runs(&v, |run| {
+                runs += 1;
+                match run {
+                    Run::Sorted(keys) => got.extend(keys.iter().map(|&k| value(k))),
+                    Run::Repeated(k, c) => {
+                        repeated += 1;
+                        got.extend(std::iter::repeat_n(value(k), c));
+                    }
                 }
-            }
-            let mut got = Vec::new();
-            distinct_ascending(&v, |x, c| got.push((x, c)));
+            });
             assert_eq!(got.len(), want.len());
-            for (g, w) in got.iter().zip(&want) {
-                assert_eq!(g.0.to_bits(), (w.0 + 0.0).to_bits());
-                assert_eq!(g.1, w.1);
+            assert!(got
+                .iter()
+                .zip(&want)
+                .all(|(g, w)| g.to_bits() == w.to_bits()));
+            if v.len() > 1000 {
+                assert!(runs > 1, "several batches");
+            }
+            if v.len() > 1000 && v[0] == 5.0 {
+                assert!(
+                    repeated > 0,
+                    "the value holding most records: one key repeated"
+                );
             }
         }
     }
