@@ -154,18 +154,13 @@ impl<'a> KeyDict<'a> {
     fn build_short(col: &ArrayRef, p: &Packer, name: &str) -> Result<Self> {
         let mut map = FastMap::default();
         map.reserve(col.len());
-        let mut tick = crate::cancel::Ticker::new(1 << 16);
-        for row in 0..col.len() {
-            tick.tick()?;
-            let k = p.key(row);
-            if k == short::NULL {
-                return Err(null_id(name, row));
-            }
-            if let Some(first) = map.insert(k, row as u32) {
+        visit_short(col, p, name, |row, k| match map.insert(k, row as u32) {
+            Some(first) => {
                 let value = crate::table::display(col.as_ref(), row);
-                return Err(duplicate(name, row, value, first));
+                Err(duplicate(name, row, value, first))
             }
-        }
+            None => Ok(()),
+        })?;
         Ok(KeyDict::Short(map))
     }
 
@@ -313,6 +308,26 @@ impl<T: Copy> Gather<'_, '_, '_, T> {
     }
 }
 
+/// Calls `f(row, key)` for every row of a short text identifier column (the caller's
+/// cancellation checked every 65 536 rows); a null is an error naming its row.
+fn visit_short(
+    col: &ArrayRef,
+    p: &Packer,
+    name: &str,
+    mut f: impl FnMut(usize, u128) -> Result<()>,
+) -> Result<()> {
+    let mut tick = crate::cancel::Ticker::new(1 << 16);
+    for row in 0..col.len() {
+        tick.tick()?;
+        let k = p.key(row);
+        if k == short::NULL {
+            return Err(null_id(name, row));
+        }
+        f(row, k)?;
+    }
+    Ok(())
+}
+
 /// `of(index)` for each row of a referring text column against short identifiers (`None`
 /// where the identifier is not in `map`: a text longer than 15 bytes never is). A null is an
 /// error naming its row.
@@ -324,15 +339,10 @@ fn short_rows<T>(
 ) -> Result<Vec<T>> {
     let mut out = Vec::with_capacity(col.len());
     if let Some(p) = Packer::of(col) {
-        let mut tick = crate::cancel::Ticker::new(1 << 16);
-        for row in 0..col.len() {
-            tick.tick()?;
-            let k = p.key(row);
-            if k == short::NULL {
-                return Err(null_id(name, row));
-            }
+        visit_short(col, &p, name, |_, k| {
             out.push(of(map.get(&k).copied()));
-        }
+            Ok(())
+        })?;
         return Ok(out);
     }
     visit(col, name, |row, v| match v {
