@@ -194,8 +194,9 @@ fn chunk(s: &Source, offset: usize, out: &mut [Contact]) -> Result<[Tally; 6]> {
     let name = |c: &str| input.name(c).to_owned();
     let slice = |a: &ArrayRef| a.slice(offset, len);
     let shift = |e: Error| e.at_offset(offset);
-    let info = s.refs.values(
-        &slice(s.referral),
+    let referral = slice(s.referral);
+    let info = s.refs.lookup(
+        &referral,
         &name("referral_id"),
         "referrals.referral_id",
         offset,
@@ -272,7 +273,7 @@ fn chunk(s: &Source, offset: usize, out: &mut [Contact]) -> Result<[Tally; 6]> {
     for i in 0..len {
         let row = offset + i;
         out[i].person = UNKNOWN;
-        let r = info[i];
+        let r = info.get(i);
         if r.flags & NOT_FOUND != 0 {
             t[0].add(row);
             continue;

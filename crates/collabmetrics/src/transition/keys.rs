@@ -265,6 +265,30 @@ pub(crate) struct Gather<'d, 'a, 'v, T> {
 }
 
 impl<T: Copy> Gather<'_, '_, '_, T> {
+    /// [`Gather::values`] to be read row by row: for integer identifiers in a dense table
+    /// without nulls, each row is looked up as it is read (no vector of the values is made:
+    /// the caller reads each row once, in a pass of its own); otherwise `values`.
+    pub(crate) fn lookup<'c>(
+        &'c self,
+        col: &'c ArrayRef,
+        name: &str,
+        owner: &str,
+        offset: usize,
+    ) -> Result<Looked<'c, T>> {
+        self.dict.check_kind(col, name, owner)?;
+        if let (Some((min, table)), DataType::Int64) = (&self.dense, col.data_type()) {
+            if col.null_count() == 0 {
+                return Ok(Looked::Dense {
+                    ids: col.as_primitive::<Int64Type>().values(),
+                    min: *min,
+                    table,
+                    missing: self.missing,
+                });
+            }
+        }
+        self.values(col, name, owner, offset).map(Looked::Gathered)
+    }
+
     /// The owning row's value for every row of a referring column (`missing` when the
     /// identifier is not in the dictionary). Errors name rows counted from `offset` (the
     /// column may be a slice of the table).
@@ -305,6 +329,41 @@ impl<T: Copy> Gather<'_, '_, '_, T> {
         })
         .map_err(|e| e.at_offset(offset))?;
         Ok(out)
+    }
+}
+
+/// The owning rows' values of a referring column, row by row (see [`Gather::lookup`]).
+pub(crate) enum Looked<'c, T> {
+    /// Looked up as read: `table[id − min]`, `missing` outside it (as [`dense_gather`]).
+    Dense {
+        ids: &'c [i64],
+        min: i64,
+        table: &'c [T],
+        missing: T,
+    },
+    Gathered(Vec<T>),
+}
+
+impl<T: Copy> Looked<'_, T> {
+    /// Row `i`'s value.
+    #[inline(always)]
+    pub(crate) fn get(&self, i: usize) -> T {
+        match self {
+            Looked::Dense {
+                ids,
+                min,
+                table,
+                missing,
+            } => {
+                let o = ids[i].wrapping_sub(*min) as u64;
+                if o < table.len() as u64 {
+                    table[o as usize]
+                } else {
+                    *missing
+                }
+            }
+            Looked::Gathered(v) => v[i],
+        }
     }
 }
 
@@ -373,6 +432,22 @@ mod tests {
             d.lookup(&refs, "person_id", "persons.person_id").unwrap(),
             vec![2, UNKNOWN, 0, UNKNOWN]
         );
+        // Row by row (`lookup`) as gathered (`values`): looked up in the dense table, and
+        // gathered for a column with a null (an error) or of another integer type.
+        let by_row = [10, 20, 30];
+        let g = d.gather(&by_row, -1);
+        let ids: ArrayRef = Arc::new(Int64Array::from(vec![2, 9, 3, -5, i64::MIN, 1]));
+        let looked = g.lookup(&ids, "r", "o", 0).unwrap();
+        assert!(matches!(looked, Looked::Dense { .. }));
+        let row_by_row: Vec<i32> = (0..ids.len()).map(|i| looked.get(i)).collect();
+        assert_eq!(row_by_row, g.values(&ids, "r", "o", 0).unwrap());
+        assert_eq!(row_by_row, [30, -1, 10, -1, -1, 20]);
+        let small: ArrayRef = Arc::new(arrow_array::Int32Array::from(vec![2, 9]));
+        let looked = g.lookup(&small, "r", "o", 0).unwrap();
+        assert!(matches!(looked, Looked::Gathered(_)));
+        assert_eq!([looked.get(0), looked.get(1)], [30, -1]);
+        let null: ArrayRef = Arc::new(Int64Array::from(vec![Some(1), None]));
+        assert!(g.lookup(&null, "r", "o", 4).is_err());
         let sparse: ArrayRef = Arc::new(Int64Array::from(vec![10_000_000_000, 7]));
         let s = KeyDict::build(&sparse, "id").unwrap();
         assert!(matches!(s, KeyDict::Int(_)));
