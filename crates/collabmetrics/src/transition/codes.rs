@@ -5,6 +5,7 @@
 use crate::error::{Error, Result};
 use crate::table::coerce::{dictionary_rows, visit_keys, Key};
 use crate::table::groups::FastMap;
+use crate::table::short::{self, Packer};
 use arrow_array::{cast::AsArray, Array, ArrayRef};
 use arrow_schema::DataType;
 
@@ -131,8 +132,35 @@ fn intern<'a>(values: impl Iterator<Item = Option<&'a str>>) -> Result<TextCodes
     Ok(out)
 }
 
+/// [`intern`] of a text column whose values pack into short keys ([`Packer`]): the same
+/// codes, each row hashed and compared as one integer.
+fn intern_short(col: &ArrayRef, p: &Packer) -> Result<TextCodes> {
+    let mut seen: FastMap<u128, u32> = FastMap::default();
+    let mut out = TextCodes::default();
+    out.codes.reserve(col.len());
+    let mut tick = crate::cancel::Ticker::new(1 << 16);
+    for i in 0..col.len() {
+        tick.tick()?;
+        let k = p.key(i);
+        let code = if k == short::NULL {
+            u32::MAX
+        } else {
+            *seen.entry(k).or_insert_with(|| {
+                let text = crate::table::display(col.as_ref(), i);
+                out.values.push(text.trim().to_ascii_uppercase());
+                (out.values.len() - 1) as u32
+            })
+        };
+        out.codes.push(code);
+    }
+    Ok(out)
+}
+
 /// The text codes of a column (strings, dictionaries, or integers shown with two digits).
 pub(crate) fn text_codes(col: &ArrayRef, name: &str) -> Result<TextCodes> {
+    if let Some(p) = Packer::of(col) {
+        return intern_short(col, &p);
+    }
     let out = match col.data_type() {
         DataType::Null => intern(std::iter::repeat_n(None, col.len()))?,
         DataType::Utf8 => intern(col.as_string::<i32>().iter())?,
@@ -349,6 +377,30 @@ mod tests {
             (Some("A02"), None, Some("A02"))
         );
         assert_eq!(t.values.len(), 1);
+        // Short texts (packed keys) code as `intern` does, row by row: first appearance,
+        // "a02" and "a02 " two raw texts of one value; the same with a long text in the column.
+        let raw = vec![
+            Some("a02 "),
+            None,
+            Some("C1"),
+            Some("a02"),
+            Some(" c1"),
+            Some("C1"),
+        ];
+        let mut long = raw.clone();
+        long.push(Some("a team type longer than fifteen bytes"));
+        for texts in [raw, long] {
+            let col: ArrayRef = Arc::new(StringArray::from(texts.clone()));
+            let got = text_codes(&col, "team_type").unwrap();
+            let want = intern(texts.iter().copied()).unwrap();
+            assert_eq!((&got.codes, &got.values), (&want.codes, &want.values));
+        }
+        let view: ArrayRef = Arc::new(arrow_array::StringViewArray::from(vec![
+            Some("x"),
+            None,
+            Some("x"),
+        ]));
+        assert_eq!(text_codes(&view, "t").unwrap().codes, [0, u32::MAX, 0]);
     }
 
     #[test]

@@ -418,11 +418,16 @@ fn read_referrals(
                 || {
                     crate::cancel::join(
                         || -> Result<[Option<TextCodes>; 3]> {
-                            Ok([
-                                text("service_line")?,
-                                text("team_age_group")?,
-                                text("team_type")?,
-                            ])
+                            let (line, (age, team)) = crate::cancel::join(
+                                || text("service_line"),
+                                || {
+                                    crate::cancel::join(
+                                        || text("team_age_group"),
+                                        || text("team_type"),
+                                    )
+                                },
+                            );
+                            Ok([line?, age?, team?])
                         },
                         || {
                             r.has("closure_reason")
