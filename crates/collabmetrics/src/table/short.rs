@@ -39,6 +39,7 @@ fn finish(raw: u128, len: usize) -> u128 {
 pub(crate) struct Packer<'a> {
     kind: Kind<'a>,
     nulls: Option<&'a NullBuffer>,
+    len: usize,
 }
 
 enum Kind<'a> {
@@ -75,6 +76,7 @@ impl<'a> Packer<'a> {
         Some(Packer {
             kind,
             nulls: col.nulls(),
+            len: col.len(),
         })
     }
 
@@ -105,8 +107,8 @@ impl<'a> Packer<'a> {
     }
 
     /// Every row's key, once (for tables read at random many times).
-    pub(crate) fn keys(&self, len: usize) -> Vec<u128> {
-        (0..len).map(|i| self.key(i)).collect()
+    pub(crate) fn keys(&self) -> Vec<u128> {
+        (0..self.len).map(|i| self.key(i)).collect()
     }
 }
 

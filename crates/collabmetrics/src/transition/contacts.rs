@@ -389,7 +389,7 @@ pub(crate) fn read_contacts(
             }),
         data_end: opts.data_end(),
         int_ids,
-        person_keys: Packer::of(people.ids).map(|p| p.keys(people.ids.len())),
+        person_keys: Packer::of(people.ids).map(|p| p.keys()),
     };
     let n = c.num_rows();
     let mut rows = vec![Contact::default(); n];
@@ -675,7 +675,8 @@ fn owners_ascend<T: Owned>(rows: &[T]) -> bool {
 /// owner's rows sorted (in parallel) only when they are not in order already.
 fn group_ascending<T: Owned>(owners: usize, mut rows: Vec<T>) -> Result<(Vec<usize>, Vec<T>)> {
     if rows.iter().any(|r| r.owner() == UNKNOWN) {
-        rows.retain(|r| r.owner() != UNKNOWN);
+        let kept = compact_known(&mut rows);
+        rows.truncate(kept);
     }
     let mut start = vec![0usize; owners + 1];
     for r in &rows {

@@ -59,18 +59,21 @@ pub(crate) fn int_keys(col: &ArrayRef, name: &str, offset: usize) -> Result<Opti
 /// identifiers 1..n, no nulls) as a tight loop of independent loads, so the processor
 /// overlaps the cache misses of a random order.
 fn dense_gather<T: Copy>(values: &[i64], min: i64, table: &[T], missing: T) -> Vec<T> {
-    let len = table.len() as u64;
     values
         .iter()
-        .map(|&v| {
-            let o = v.wrapping_sub(min) as u64;
-            if o < len {
-                table[o as usize]
-            } else {
-                missing
-            }
-        })
+        .map(|&v| dense_at(v, min, table, missing))
         .collect()
+}
+
+/// `table[v − min]`, `missing` outside the table.
+#[inline(always)]
+fn dense_at<T: Copy>(v: i64, min: i64, table: &[T], missing: T) -> T {
+    let o = v.wrapping_sub(min) as u64;
+    if o < table.len() as u64 {
+        table[o as usize]
+    } else {
+        missing
+    }
 }
 
 fn null_id(name: &str, row: usize) -> Error {
@@ -265,9 +268,11 @@ pub(crate) struct Gather<'d, 'a, 'v, T> {
 }
 
 impl<T: Copy> Gather<'_, '_, '_, T> {
-    /// [`Gather::values`] to be read row by row: for integer identifiers in a dense table
-    /// without nulls, each row is looked up as it is read (no vector of the values is made:
-    /// the caller reads each row once, in a pass of its own); otherwise `values`.
+    /// The owning row's value for each row of a referring column, to be read row by row
+    /// (`missing` when the identifier is not in the dictionary): for integer identifiers in a
+    /// dense table without nulls, each row is looked up as it is read (no vector of the
+    /// values is made: the caller reads each row once, in a pass of its own); otherwise
+    /// gathered first. Errors name rows counted from `offset` (the column may be a slice).
     pub(crate) fn lookup<'c>(
         &'c self,
         col: &'c ArrayRef,
@@ -286,26 +291,13 @@ impl<T: Copy> Gather<'_, '_, '_, T> {
                 });
             }
         }
-        self.values(col, name, owner, offset).map(Looked::Gathered)
+        self.gathered(col, name, offset).map(Looked::Gathered)
     }
 
-    /// The owning row's value for every row of a referring column (`missing` when the
-    /// identifier is not in the dictionary). Errors name rows counted from `offset` (the
-    /// column may be a slice of the table).
-    pub(crate) fn values(
-        &self,
-        col: &ArrayRef,
-        name: &str,
-        owner: &str,
-        offset: usize,
-    ) -> Result<Vec<T>> {
-        self.dict.check_kind(col, name, owner)?;
-        if let (Some((min, table)), DataType::Int64) = (&self.dense, col.data_type()) {
-            if col.null_count() == 0 {
-                let values = col.as_primitive::<Int64Type>().values();
-                return Ok(dense_gather(values, *min, table, self.missing));
-            }
-        }
+    /// The owning row's value for every row of a column of the dictionary's kind (`missing`
+    /// when the identifier is not in the dictionary), other than [`Gather::lookup`]'s dense
+    /// case. Errors name rows counted from `offset` (the column may be a slice of the table).
+    fn gathered(&self, col: &ArrayRef, name: &str, offset: usize) -> Result<Vec<T>> {
         let row_of =
             |map_row: Option<&u32>| map_row.map_or(self.missing, |&r| self.by_row[r as usize]);
         if let KeyDict::Short(map) = self.dict {
@@ -354,14 +346,7 @@ impl<T: Copy> Looked<'_, T> {
                 min,
                 table,
                 missing,
-            } => {
-                let o = ids[i].wrapping_sub(*min) as u64;
-                if o < table.len() as u64 {
-                    table[o as usize]
-                } else {
-                    *missing
-                }
-            }
+            } => dense_at(ids[i], *min, table, *missing),
             Looked::Gathered(v) => v[i],
         }
     }
@@ -419,6 +404,18 @@ fn short_rows<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every row of a lookup.
+    fn values(
+        g: &Gather<'_, '_, '_, i32>,
+        col: &ArrayRef,
+        name: &str,
+        owner: &str,
+        offset: usize,
+    ) -> Result<Vec<i32>> {
+        let looked = g.lookup(col, name, owner, offset)?;
+        Ok((0..col.len()).map(|i| looked.get(i)).collect())
+    }
     use arrow_array::{Int64Array, StringArray};
     use std::sync::Arc;
 
@@ -440,7 +437,6 @@ mod tests {
         let looked = g.lookup(&ids, "r", "o", 0).unwrap();
         assert!(matches!(looked, Looked::Dense { .. }));
         let row_by_row: Vec<i32> = (0..ids.len()).map(|i| looked.get(i)).collect();
-        assert_eq!(row_by_row, g.values(&ids, "r", "o", 0).unwrap());
         assert_eq!(row_by_row, [30, -1, 10, -1, -1, 20]);
         let small: ArrayRef = Arc::new(arrow_array::Int32Array::from(vec![2, 9]));
         let looked = g.lookup(&small, "r", "o", 0).unwrap();
@@ -487,8 +483,14 @@ mod tests {
         assert_eq!(l.lookup(&long_q, "c", o).unwrap(), vec![2, 1, 0, UNKNOWN]);
         let by_row = [10, 20, 30];
         let g = s.gather(&by_row, -1);
-        assert_eq!(g.values(&short_q, "c", o, 0).unwrap(), vec![30, 10, -1, 20]);
-        assert_eq!(g.values(&long_q, "c", o, 0).unwrap(), vec![-1, 20, 10, -1]);
+        assert_eq!(
+            values(&g, &short_q, "c", o, 0).unwrap(),
+            vec![30, 10, -1, 20]
+        );
+        assert_eq!(
+            values(&g, &long_q, "c", o, 0).unwrap(),
+            vec![-1, 20, 10, -1]
+        );
         for q in [
             StringArray::from(vec![Some("R1"), None]),
             StringArray::from(vec![Some(long), None]),
@@ -497,7 +499,7 @@ mod tests {
             for d in [&s, &l] {
                 let err = d.lookup(&q, "c", o).err().unwrap();
                 assert!(err.to_string().contains("row 1"), "{err}");
-                let err = d.gather(&by_row, -1).values(&q, "c", o, 5).err().unwrap();
+                let err = values(&d.gather(&by_row, -1), &q, "c", o, 5).err().unwrap();
                 assert!(err.to_string().contains("row 6"), "{err}");
             }
         }
