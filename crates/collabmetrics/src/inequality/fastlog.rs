@@ -282,18 +282,22 @@ where
     };
     let blocks = values.len().div_ceil(BLOCK);
     let parts: Vec<(f64, f64)> = (0..blocks).into_par_iter().map(block).collect();
-    // The blocks' sums in block order, compensated.
+    (
+        ordered_total(parts.iter().map(|p| p.0)),
+        ordered_total(parts.iter().map(|p| p.1)),
+    )
+}
+
+/// Blocks' sums added in block order, compensated (in lane 0 of [`Lanes`]: the same bits as
+/// adding them one by one to the lanes).
+pub(crate) fn ordered_total(parts: impl IntoIterator<Item = f64>) -> f64 {
     let mut a = Lanes::new();
-    let mut b = Lanes::new();
-    for (x, y) in parts {
-        let mut ta = [0.0; LANES];
-        let mut tb = [0.0; LANES];
-        ta[0] = x;
-        tb[0] = y;
-        a.add(ta);
-        b.add(tb);
+    for x in parts {
+        let mut t = [0.0; LANES];
+        t[0] = x;
+        a.add(t);
     }
-    (a.total(), b.total())
+    a.total()
 }
 
 /// Σ term(i) for i in 0..len, in parallel blocks of compensated lanes, the blocks' sums added
@@ -317,13 +321,7 @@ pub(crate) fn sum_indexed(len: usize, term: impl Fn(usize) -> f64 + Sync) -> f64
         .into_par_iter()
         .map(block)
         .collect();
-    let mut a = Lanes::new();
-    for x in parts {
-        let mut t = [0.0; LANES];
-        t[0] = x;
-        a.add(t);
-    }
-    a.total()
+    ordered_total(parts)
 }
 
 /// One parallel pass over unweighted values: the index of the first value that is not finite
@@ -345,16 +343,13 @@ pub fn scan(values: &[f64], least: f64) -> (Option<usize>, f64, f64) {
     };
     let blocks = values.len().div_ceil(BLOCK);
     let parts: Vec<(Option<usize>, f64, f64)> = (0..blocks).into_par_iter().map(block).collect();
-    let mut a = Lanes::new();
-    let (mut first_bad, mut smallest) = (None, f64::INFINITY);
-    for (b, x, m) in parts {
-        first_bad = first_bad.or(b);
-        smallest = smallest.min(m);
-        let mut t = [0.0; LANES];
-        t[0] = x;
-        a.add(t);
-    }
-    (first_bad, a.total(), smallest)
+    let first_bad = parts.iter().find_map(|p| p.0);
+    let smallest = parts.iter().fold(f64::INFINITY, |m, p| m.min(p.2));
+    (
+        first_bad,
+        ordered_total(parts.iter().map(|p| p.1)),
+        smallest,
+    )
 }
 
 /// One block of [`scan`]: whether any value is bad, Σ y in compensated lanes, and the

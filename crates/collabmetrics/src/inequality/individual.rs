@@ -474,7 +474,7 @@ impl Streamed {
             parts.push(part);
         });
         Streamed {
-            spread: fastlog::sum_indexed(parts.len(), |i| parts[i]),
+            spread: fastlog::ordered_total(parts),
             total,
             sw: n,
         }
