@@ -342,6 +342,80 @@ def phe_peer(what: str, cap: int, n: int, cols: Callable[[Any], dict]) -> Peer:
     )
 
 
+# --- The Rust kernel, timed in the same run ----------------------------------------------------
+
+#: The kernels' timing program (``benches/examples/kernel_timing.rs``), built in release mode.
+KERNEL_BIN = (
+    Path(__file__).resolve().parents[2] / "target/release/examples/kernel_timing"
+)
+#: Timed calls per run of the program (after one untimed call); it reports their median.
+KERNEL_CALLS = 5
+
+
+def kernel_available() -> str | None:
+    if not KERNEL_BIN.exists():
+        return (
+            "build it first: cargo build --release -p collabmetrics-benches "
+            "--example kernel_timing"
+        )
+    return None
+
+
+class KernelInput:
+    """Columns written once as raw float64 in a temporary folder, for the kernel's program;
+    ``run`` starts it (start-up and reading untimed: it times its own calls) and returns its
+    median wall and CPU time per call, the peak of one call and, on the first run, its
+    results (``out`` names the columns it writes)."""
+
+    def __init__(
+        self, kernel: str, columns: dict[str, np.ndarray], out: list[str]
+    ) -> None:
+        self.kernel, self.out, self.results = kernel, out, None
+        self.dir = tempfile.mkdtemp(prefix="cm-kernel-")
+        atexit.register(shutil.rmtree, self.dir, ignore_errors=True)
+        for name, values in columns.items():
+            np.ascontiguousarray(values, dtype="<f8").tofile(
+                Path(self.dir, f"{name}.f64")
+            )
+
+    def run(self) -> External:
+        first = self.results is None
+        cmd = [str(KERNEL_BIN), self.kernel, self.dir, str(KERNEL_CALLS)]
+        done = subprocess.run(
+            cmd + (["--write"] if first else []),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            sys.exit(f"kernel_timing ({self.kernel}) failed:\n{done.stderr}")
+        if first:
+            self.results = tuple(
+                np.fromfile(Path(self.dir, f"out_{c}.f64"), dtype="<f8")
+                for c in self.out
+            )
+        wall, cpu, peak = (float(x) for x in done.stdout.split()[-3:])
+        return External(self.results, wall, cpu, peak)
+
+
+def kernel_peer(
+    what: str, kernel: str, cols: Callable[[Any], dict], out: list[str], check: Callable
+) -> Peer:
+    """The Rust kernel Python's call runs (``what``), on the same inputs, outputs allocated
+    once before its calls (as in criterion); its results must equal Python's to the bit."""
+    return Peer(
+        f"the Rust kernel `{what}` (same run)",
+        lambda k: k.run(),
+        lambda ours, peer: check(ours, peer.result),
+        lambda inp: KernelInput(kernel, cols(inp), out),
+        available=kernel_available,
+    )
+
+
+def same_estimates(ours: Any, peer: tuple[np.ndarray, ...]) -> None:
+    check_estimates(ours, peer, 0.0)
+
+
 # --- Wilson proportions -------------------------------------------------------------------
 
 
@@ -1151,6 +1225,7 @@ def workloads(n: int) -> list[Workload]:
         return {"o": inp[0], "n": inp[1]}
 
     phe_cap = 1_000_000
+    EST = ["value", "lower", "upper"]
     return [
         Workload(
             "wilson",
@@ -1173,6 +1248,9 @@ def workloads(n: int) -> list[Workload]:
                     available=needs("duckdb"),
                 ),
                 phe_peer("proportion", phe_cap, n, proportion_cols),
+                kernel_peer(
+                    "proportion_into", "wilson", proportion_cols, EST, same_estimates
+                ),
             ],
         ),
         Workload(
@@ -1188,6 +1266,7 @@ def workloads(n: int) -> list[Workload]:
                     available=needs("scipy"),
                 ),
                 phe_peer("rate", phe_cap, n, proportion_cols),
+                kernel_peer("rate_into", "byar", proportion_cols, EST, same_estimates),
             ],
         ),
         Workload(
@@ -1209,7 +1288,16 @@ def workloads(n: int) -> list[Workload]:
             f"BNG distances, {rows_label(n)}",
             lambda: bng_setup(n),
             bng_ours,
-            [Peer("numpy formula", bng_numpy, lambda o, p: close("km", o, p, 1e-15))],
+            [
+                Peer("numpy formula", bng_numpy, lambda o, p: close("km", o, p, 1e-15)),
+                kernel_peer(
+                    "bng_into",
+                    "bng",
+                    lambda inp: dict(zip(("e1", "n1", "e2", "n2"), inp)),
+                    ["distance"],
+                    lambda ours, peer: close("bng (kernel)", ours, peer[0], 0.0),
+                ),
+            ],
         ),
         Workload(
             "haversine",
@@ -1279,6 +1367,16 @@ def workloads(n: int) -> list[Workload]:
             sii_ours,
             [
                 Peer("numpy formula", sii_numpy, sii_check),
+                kernel_peer(
+                    "sii",
+                    "sii",
+                    lambda t: {
+                        c: t[c]
+                        for c in ("decile", "value", "lower", "upper", "population")
+                    },
+                    ["sii"],
+                    lambda ours, peer: close("sii (kernel)", ours, peer[0], 0.0),
+                ),
                 Peer(
                     "PHEindicatormethods `phe_sii` (R)",
                     lambda r: r.run(),

@@ -324,44 +324,60 @@ pub(crate) fn sum_indexed(len: usize, term: impl Fn(usize) -> f64 + Sync) -> f64
     ordered_total(parts)
 }
 
-/// One parallel pass over unweighted values: the index of the first value that is not finite
-/// and at least `least` (if any), Σ y (the same bits as [`sum2`] with a term of y), and the
-/// smallest value above 0 (∞ when none). `least` is 0 for values ≥ 0, the smallest subnormal
-/// for values > 0.
-pub fn scan(values: &[f64], least: f64) -> (Option<usize>, f64, f64) {
+/// What [`scan`] finds in one pass over unweighted values.
+pub struct Scanned {
+    /// The index of the first value that is not finite and at least `least`, if any (then
+    /// the rest describes nothing useful).
+    pub first_bad: Option<usize>,
+    /// Σ y (the same bits as [`sum2`] with a term of y).
+    pub total: f64,
+    /// The smallest value above 0 (∞ when none).
+    pub smallest: f64,
+    /// Whether some value is 0 (either sign).
+    pub zero: bool,
+    /// The greatest value (−∞ when there are none).
+    pub largest: f64,
+}
+
+/// One parallel pass over unweighted values (see [`Scanned`]). `least` is 0 for values ≥ 0,
+/// the smallest subnormal for values > 0.
+pub fn scan(values: &[f64], least: f64) -> Scanned {
     let bad = |y: f64| !((y >= least) & (y < f64::INFINITY));
     let block = |i: usize| {
         let lo = i * BLOCK;
         let v = &values[lo..(lo + BLOCK).min(values.len())];
-        let (any_bad, total, smallest) = scan_dispatch(v, least);
-        let first_bad = if any_bad {
-            v.iter().position(|&y| bad(y)).map(|k| lo + k)
-        } else {
-            None
-        };
-        (first_bad, total, smallest)
+        let mut part = scan_dispatch(v, least);
+        if part.first_bad.is_some() {
+            part.first_bad = v.iter().position(|&y| bad(y)).map(|k| lo + k);
+        }
+        part
     };
     let blocks = values.len().div_ceil(BLOCK);
-    let parts: Vec<(Option<usize>, f64, f64)> = (0..blocks).into_par_iter().map(block).collect();
-    let first_bad = parts.iter().find_map(|p| p.0);
-    let smallest = parts.iter().fold(f64::INFINITY, |m, p| m.min(p.2));
-    (
-        first_bad,
-        ordered_total(parts.iter().map(|p| p.1)),
-        smallest,
-    )
+    let parts: Vec<Scanned> = (0..blocks).into_par_iter().map(block).collect();
+    Scanned {
+        first_bad: parts.iter().find_map(|p| p.first_bad),
+        total: ordered_total(parts.iter().map(|p| p.total)),
+        smallest: parts.iter().fold(f64::INFINITY, |m, p| m.min(p.smallest)),
+        zero: parts.iter().any(|p| p.zero),
+        largest: parts
+            .iter()
+            .fold(f64::NEG_INFINITY, |m, p| m.max(p.largest)),
+    }
 }
 
-/// One block of [`scan`]: whether any value is bad, Σ y in compensated lanes, and the
-/// smallest value above 0. Lane by lane, with comparisons of doubles only (NaN fails both),
-/// without branches, so that it vectorises.
+/// One block of [`scan`]: whether any value is bad (`first_bad` is `Some(0)` then, to be
+/// located by the caller), Σ y in compensated lanes, the smallest value above 0, whether
+/// some is 0 and the greatest. Lane by lane, with comparisons of doubles only (NaN fails
+/// them all), without branches, so that it vectorises.
 #[inline(always)]
 #[allow(clippy::needless_range_loop)] // lane j of several arrays: the vectoriser's shape
-fn scan_block(v: &[f64], least: f64) -> (bool, f64, f64) {
+fn scan_block(v: &[f64], least: f64) -> Scanned {
     let mut a = Lanes::new();
     let mut smallest = [f64::INFINITY; LANES];
+    let mut largest = [f64::NEG_INFINITY; LANES];
+    let mut zero = [false; LANES];
     let mut all_ok = [true; LANES];
-    // Lane j takes value y: checked, and the smallest above 0 kept (selects only).
+    // Lane j takes value y: checked, the smallest above 0 and the greatest kept (selects).
     let mut take = |j: usize, y: f64| {
         all_ok[j] &= (y >= least) & (y < f64::INFINITY);
         smallest[j] = if (y > 0.0) & (y < smallest[j]) {
@@ -369,6 +385,8 @@ fn scan_block(v: &[f64], least: f64) -> (bool, f64, f64) {
         } else {
             smallest[j]
         };
+        largest[j] = if y > largest[j] { y } else { largest[j] };
+        zero[j] |= y == 0.0;
     };
     let mut chunks = v.chunks_exact(LANES);
     for c in &mut chunks {
@@ -386,13 +404,18 @@ fn scan_block(v: &[f64], least: f64) -> (bool, f64, f64) {
         take(j, y);
     }
     a.add(t);
-    let small = smallest.iter().fold(f64::INFINITY, |m, &x| m.min(x));
-    (!all_ok.iter().all(|&b| b), a.total(), small)
+    Scanned {
+        first_bad: (!all_ok.iter().all(|&b| b)).then_some(0),
+        total: a.total(),
+        smallest: smallest.iter().fold(f64::INFINITY, |m, &x| m.min(x)),
+        zero: zero.iter().any(|&z| z),
+        largest: largest.iter().fold(f64::NEG_INFINITY, |m, &x| m.max(x)),
+    }
 }
 
 widened! {
     /// One block of [`scan`] ([`scan_block`]), in the widest build the processor runs.
-    fn scan_dispatch(v: &[f64], least: f64) -> (bool, f64, f64) = scan_block
+    fn scan_dispatch(v: &[f64], least: f64) -> Scanned = scan_block
 }
 
 #[cfg(test)]
@@ -491,17 +514,31 @@ mod tests {
         };
         let mut bad = v.clone();
         bad[9_000] = f64::NAN;
-        for (values, least, is_bad) in [(&v, 0.0, false), (&v, 0.6, true), (&bad, 0.0, true)] {
-            let (b0, s0, m0) = scan_block(values, least);
-            let (b1, s1, m1) = scan_dispatch(values, least);
-            assert_eq!(
-                (b0, s0.to_bits(), m0.to_bits()),
-                (b1, s1.to_bits(), m1.to_bits())
-            );
-            assert_eq!(b0, is_bad);
+        let mut zeros = v.clone();
+        zeros[17] = 0.0;
+        zeros[4_000] = -0.0;
+        let fields = |s: Scanned| {
+            let bits = [s.total, s.smallest, s.largest].map(f64::to_bits);
+            (s.first_bad, bits, s.zero)
+        };
+        for (values, least, is_bad) in [
+            (&v, 0.0, false),
+            (&v, 0.6, true),
+            (&bad, 0.0, true),
+            (&zeros, 0.0, false),
+        ] {
+            let base = scan_block(values, least);
+            assert_eq!(base.first_bad.is_some(), is_bad);
+            assert_eq!(fields(base), fields(scan_dispatch(values, least)));
         }
-        let (_, _, m) = scan_block(&v, 0.0);
-        assert_eq!(m, v.iter().copied().fold(f64::INFINITY, f64::min));
+        let (s, z) = (scan_block(&v, 0.0), scan_block(&zeros, 0.0));
+        assert_eq!(s.smallest, v.iter().copied().fold(f64::INFINITY, f64::min));
+        assert_eq!(
+            s.largest,
+            v.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+        );
+        assert!(!s.zero && z.zero);
+        assert_eq!(z.smallest, s.smallest);
         for wt in [None, Some(w.as_slice())] {
             let base = block_sums(&v, wt, &term);
             let wide = block_dispatch(&v, wt, &term);

@@ -1,20 +1,23 @@
 //! The values in ascending order without a sorted copy of them, a run of keys at a time: for
 //! the Gini coefficient of tens of millions of unweighted values within 1.3× their memory.
 //!
-//! Doubles map to 64-bit keys whose unsigned order is `f64::total_cmp`'s ([`key`]). A
-//! histogram of the keys (2¹⁶ bins over their range) packs consecutive bins into batches of
-//! at most a fifth of the values; each batch is gathered from the values in one parallel
-//! scan and sorted by a parallel radix sort on the keys (`rdst`), then handed on in order. A
-//! bin holding more than a batch is split by a finer histogram of its own range, down to a
-//! single key (one distinct value, whose count the histogram already knows: no gather).
-//! Peak extra memory: one batch (a fifth of the values), the radix sort's scratch and the
-//! histograms (measured: 0.13–0.3 of the values' memory on 50 M values).
+//! Doubles map to 64-bit keys whose unsigned order is `f64::total_cmp`'s ([`key`]). The
+//! caller knows the least and greatest values (the Gini's checking pass finds them). A
+//! histogram of the keys (2¹² bins over their range, counted chunk by chunk of 2²⁰ values)
+//! packs consecutive bins into batches of about a fifth of the values. Each batch is gathered
+//! in one parallel pass over the values, every chunk writing its keys of the batch into its
+//! own part of one buffer (the chunk's counts say where: no lock, no second copy), sorted by
+//! a parallel radix sort on the keys (`rdst`), then handed on in order. A bin holding more
+//! than a batch is split by a finer histogram of its own range, down to a single key (one
+//! distinct value, whose count the histogram already knows: no gather). Peak extra memory:
+//! one batch (at most 0.225 of the values' count in keys: a fifth, and an eighth more so that
+//! the last batch is not a small remainder, each batch costing a pass), the radix sort's
+//! scratch and the histograms (measured on 50 M values: 0.20–0.27 of the values' memory).
 //!
 //! [`Distribution::of`](super::individual::Distribution) sorts a copy with the same radix sort.
 
 use rayon::prelude::*;
 use rdst::RadixSort;
-use std::sync::Mutex;
 
 /// The key of a double: unsigned order = `total_cmp` order (−0 just below +0).
 #[inline]
@@ -38,10 +41,14 @@ pub(crate) fn sort_keys(keys: &mut Vec<u64>) {
     keys.radix_sort_unstable();
 }
 
-const BINS_LOG2: u32 = 16;
-const BLOCK: usize = 1 << 16;
-/// Keys a gathering block collects before adding them to the batch.
-const FLUSH: usize = 1024;
+/// Bins of a histogram: 2¹² counts of u32 (16 KiB, in the first-level cache while counting).
+const BINS_LOG2: u32 = 12;
+/// Values per chunk of the histogram and of the gathering: each chunk keeps its own counts,
+/// so that it knows where its keys of a batch go. Small in the tests, so that their inputs
+/// span many chunks.
+const CHUNK: usize = if cfg!(test) { 1 << 12 } else { 1 << 20 };
+/// The fewest keys per batch: smaller inputs are sorted in one.
+const LEAST_BATCH: usize = 1 << 16;
 
 /// Keys of the values in ascending order, a run at a time (see [`ascending_runs`]).
 pub(crate) enum Run<'a> {
@@ -52,123 +59,150 @@ pub(crate) enum Run<'a> {
 }
 
 /// Calls `visit` with the keys of all `values` in ascending order, run after run (every key
-/// of a run is above every key of the runs before). The values are only read.
-pub(crate) fn ascending_runs(values: &[f64], mut visit: impl FnMut(Run<'_>)) {
+/// of a run is above every key of the runs before). `bounds` are the least and the greatest
+/// of the values (by `total_cmp`: −0 is below +0); the values are only read.
+pub(crate) fn ascending_runs(values: &[f64], bounds: (f64, f64), mut visit: impl FnMut(Run<'_>)) {
     let n = values.len();
     if n == 0 {
         return;
     }
-    let (lo, hi) = values
-        .par_chunks(BLOCK)
-        .map(|c| {
-            c.iter().fold((u64::MAX, 0u64), |(a, b), &v| {
-                (a.min(key(v)), b.max(key(v)))
-            })
-        })
-        .reduce(|| (u64::MAX, 0), |x, y| (x.0.min(y.0), x.1.max(y.1)));
-    let budget = n.div_ceil(5).max(BLOCK);
-    range(values, lo, hi, n, budget, &mut visit);
+    let (lo, hi) = (key(bounds.0), key(bounds.1));
+    debug_assert!(values.iter().all(|&v| (lo..=hi).contains(&key(v))));
+    // Batches of about a fifth of the values, up to an eighth more, so that the last one is
+    // not a small remainder (each batch costs a pass over all the values); one buffer serves
+    // them all.
+    let target = n.div_ceil(5).max(LEAST_BATCH);
+    let mut batch = Batches {
+        values,
+        target,
+        budget: target + target / 8,
+        keys: Vec::new(),
+    };
+    batch.range(lo, hi, n, &mut visit);
 }
 
-/// The keys in [lo, hi] (`count` of them) in ascending order, into `visit`.
-fn range(
-    values: &[f64],
-    lo: u64,
-    hi: u64,
-    count: usize,
+/// The batches of one [`ascending_runs`]: the values, the batch sizes, and the keys' buffer.
+struct Batches<'a> {
+    values: &'a [f64],
+    /// Keys per batch aimed at, and at most.
+    target: usize,
     budget: usize,
-    visit: &mut impl FnMut(Run<'_>),
-) {
-    if count == 0 {
-        return;
-    }
-    if lo == hi {
-        visit(Run::Repeated(lo, count));
-        return;
-    }
-    if count <= budget {
-        let mut keys = gather(values, lo, hi, count);
-        sort_keys(&mut keys);
-        visit(Run::Sorted(&keys));
-        return;
-    }
-    // Finer: a histogram of [lo, hi], its bins packed into batches.
-    let span = hi - lo;
-    let shift = (64 - span.leading_zeros()).saturating_sub(BINS_LOG2);
-    let bins = ((span >> shift) + 1) as usize;
-    let hist = histogram(values, lo, hi, shift, bins);
-    let bin_lo = |b: usize| lo + ((b as u64) << shift);
-    let bin_hi = |b: usize| if b + 1 == bins { hi } else { bin_lo(b + 1) - 1 };
-    // As few batches as the budget allows, of about equal size: filling each to the budget
-    // would leave a small last batch, which costs a whole gathering pass over the values.
-    let target = count.div_ceil(count.div_ceil(budget));
-    let mut b = 0;
-    while b < bins {
-        // Bins b..e until their total reaches the target, within the budget (at least one bin).
-        let (mut e, mut total) = (b, 0usize);
-        while e < bins && (e == b || (total < target && total + hist[e] <= budget)) {
-            total += hist[e];
-            e += 1;
+    keys: Vec<u64>,
+}
+
+impl Batches<'_> {
+    /// The keys in [lo, hi] (`count` of them) in ascending order, into `visit`.
+    fn range(&mut self, lo: u64, hi: u64, count: usize, visit: &mut impl FnMut(Run<'_>)) {
+        if count == 0 {
+            return;
         }
-        range(values, bin_lo(b), bin_hi(e - 1), total, budget, visit);
-        b = e;
+        if lo == hi {
+            visit(Run::Repeated(lo, count));
+            return;
+        }
+        if count == self.values.len() && count <= self.budget {
+            // Every value, in one batch: each chunk's share is its length, no histogram.
+            let per_chunk: Vec<usize> = self.values.chunks(CHUNK).map(<[f64]>::len).collect();
+            self.sorted(lo, hi, &per_chunk, visit);
+            return;
+        }
+        let span = hi - lo;
+        let shift = (64 - span.leading_zeros()).saturating_sub(BINS_LOG2);
+        let bins = ((span >> shift) + 1) as usize;
+        let hist = histogram(self.values, lo, hi, shift, bins);
+        let total = |b: usize, e: usize| {
+            hist.iter()
+                .map(move |h| h[b..e].iter().sum::<u32>() as usize)
+        };
+        let bin_lo = |b: usize| lo + ((b as u64) << shift);
+        let bin_hi = |b: usize| if b + 1 == bins { hi } else { bin_lo(b + 1) - 1 };
+        let in_bin: Vec<usize> = (0..bins).map(|b| total(b, b + 1).sum()).collect();
+        // As few batches as the budget allows, of about equal size.
+        let target = count.div_ceil(count.div_ceil(self.target));
+        let mut b = 0;
+        while b < bins {
+            // Bins b..e until their total reaches the target, within the budget.
+            let (mut e, mut sum) = (b, 0usize);
+            while e < bins && (e == b || (sum < target && sum + in_bin[e] <= self.budget)) {
+                sum += in_bin[e];
+                e += 1;
+            }
+            if sum > self.budget {
+                // One bin above the budget: a finer histogram of its own range.
+                self.range(bin_lo(b), bin_hi(b), sum, visit);
+            } else if sum > 0 {
+                let per_chunk: Vec<usize> = total(b, e).collect();
+                self.sorted(bin_lo(b), bin_hi(e - 1), &per_chunk, visit);
+            }
+            b = e;
+        }
+    }
+
+    /// The keys in [lo, hi], `per_chunk[c]` of them in chunk c, gathered and sorted.
+    fn sorted(&mut self, lo: u64, hi: u64, per_chunk: &[usize], visit: &mut impl FnMut(Run<'_>)) {
+        let count = per_chunk.iter().sum();
+        if self.keys.len() < count {
+            // Once per call, for every batch: zeroed pages from the kernel, on huge pages.
+            self.keys = crate::buffer::zeroed(self.budget.max(count));
+        }
+        let keys = &mut self.keys[..count];
+        gather(self.values, lo, hi, per_chunk, keys);
+        keys.radix_sort_unstable();
+        visit(Run::Sorted(keys));
     }
 }
 
-/// Counts of the keys in [lo, hi] by bin (key − lo) >> shift.
-fn histogram(values: &[f64], lo: u64, hi: u64, shift: u32, bins: usize) -> Vec<usize> {
+/// Counts of the keys in [lo, hi] by bin (key − lo) >> shift, chunk by chunk.
+fn histogram(values: &[f64], lo: u64, hi: u64, shift: u32, bins: usize) -> Vec<Vec<u32>> {
+    let span = hi - lo;
     values
-        .par_chunks(BLOCK * 16)
-        .fold(
-            || vec![0usize; bins],
-            |mut h, c| {
-                for &v in c {
-                    let k = key(v);
-                    if k >= lo && k <= hi {
-                        h[((k - lo) >> shift) as usize] += 1;
-                    }
-                }
-                h
-            },
-        )
-        .reduce(
-            || vec![0usize; bins],
-            |mut a, b| {
-                for (x, y) in a.iter_mut().zip(b) {
-                    *x += y;
-                }
-                a
-            },
-        )
+        .par_chunks(CHUNK)
+        .map(|c| {
+            // One more bin for the keys outside [lo, hi], so that counting needs no branch.
+            let mut h = vec![0u32; bins + 1];
+            for &v in c {
+                let d = key(v).wrapping_sub(lo);
+                h[if d <= span {
+                    (d >> shift) as usize
+                } else {
+                    bins
+                }] += 1;
+            }
+            h.truncate(bins);
+            h
+        })
+        .collect()
 }
 
-/// The keys in [lo, hi], `count` of them, in no particular order (they are sorted next):
-/// each block filters into a small local buffer, flushed into the shared one.
-fn gather(values: &[f64], lo: u64, hi: u64, count: usize) -> Vec<u64> {
-    let out = Mutex::new(Vec::with_capacity(count));
-    values.par_chunks(BLOCK).for_each(|c| {
-        // Branch-free compaction (about one value in eight is kept: a branch on it would
-        // mispredict often): every key is written, the cursor advances only for those kept.
-        let mut local = [0u64; FLUSH + 1];
-        let mut len = 0;
-        let flush = |keys: &[u64]| {
-            // A poisoned lock means another block panicked: that panic is reported anyway.
-            if let Ok(mut o) = out.lock() {
-                o.extend_from_slice(keys);
-            }
-        };
+/// The keys in [lo, hi] into `out`, in no particular order (they are sorted next): chunk c
+/// of the values has `per_chunk[c]` of them (from the histogram) and fills its own part of
+/// `out`, in parallel.
+fn gather(values: &[f64], lo: u64, hi: u64, per_chunk: &[usize], out: &mut [u64]) {
+    let mut parts = Vec::with_capacity(per_chunk.len());
+    let mut rest = out;
+    for &c in per_chunk {
+        let (part, tail) = rest.split_at_mut(c);
+        parts.push(part);
+        rest = tail;
+    }
+    let span = hi - lo;
+    values.par_chunks(CHUNK).zip(parts).for_each(|(c, part)| {
+        // Branch-free compaction (a branch on whether a key is kept would mispredict):
+        // every key is written where the next kept one goes; the chunk stops once its
+        // part is full (the rest of it has no key in range).
+        let mut at = 0;
+        if part.is_empty() {
+            return;
+        }
         for &v in c {
             let k = key(v);
-            local[len] = k;
-            len += usize::from(k.wrapping_sub(lo) <= hi - lo);
-            if len == FLUSH {
-                flush(&local[..len]);
-                len = 0;
+            part[at] = k;
+            at += usize::from(k.wrapping_sub(lo) <= span);
+            if at == part.len() {
+                break;
             }
         }
-        flush(&local[..len]);
     });
-    out.into_inner().unwrap_or_else(|e| e.into_inner())
 }
 
 #[cfg(test)]
@@ -218,7 +252,9 @@ mod tests {
             let mut want = v.clone();
             want.sort_by(f64::total_cmp);
             let (mut got, mut runs, mut repeated) = (Vec::new(), 0, 0);
-            ascending_runs(&v, |run| {
+            let least = v.iter().copied().min_by(f64::total_cmp).unwrap();
+            let greatest = v.iter().copied().max_by(f64::total_cmp).unwrap();
+            ascending_runs(&v, (least, greatest), |run| {
                 runs += 1;
                 match run {
                     Run::Sorted(keys) => got.extend(keys.iter().map(|&k| value(k))),
