@@ -324,60 +324,44 @@ pub(crate) fn sum_indexed(len: usize, term: impl Fn(usize) -> f64 + Sync) -> f64
     ordered_total(parts)
 }
 
-/// What [`scan`] finds in one pass over unweighted values.
-pub struct Scanned {
-    /// The index of the first value that is not finite and at least `least`, if any (then
-    /// the rest describes nothing useful).
-    pub first_bad: Option<usize>,
-    /// Σ y (the same bits as [`sum2`] with a term of y).
-    pub total: f64,
-    /// The smallest value above 0 (∞ when none).
-    pub smallest: f64,
-    /// Whether some value is 0 (either sign).
-    pub zero: bool,
-    /// The greatest value (−∞ when there are none).
-    pub largest: f64,
-}
-
-/// One parallel pass over unweighted values (see [`Scanned`]). `least` is 0 for values ≥ 0,
-/// the smallest subnormal for values > 0.
-pub fn scan(values: &[f64], least: f64) -> Scanned {
+/// One parallel pass over unweighted values: the index of the first value that is not finite
+/// and at least `least` (if any), Σ y (the same bits as [`sum2`] with a term of y), and the
+/// smallest value above 0 (∞ when none). `least` is 0 for values ≥ 0, the smallest subnormal
+/// for values > 0.
+pub fn scan(values: &[f64], least: f64) -> (Option<usize>, f64, f64) {
     let bad = |y: f64| !((y >= least) & (y < f64::INFINITY));
     let block = |i: usize| {
         let lo = i * BLOCK;
         let v = &values[lo..(lo + BLOCK).min(values.len())];
-        let mut part = scan_dispatch(v, least);
-        if part.first_bad.is_some() {
-            part.first_bad = v.iter().position(|&y| bad(y)).map(|k| lo + k);
-        }
-        part
+        let (any_bad, total, smallest) = scan_dispatch(v, least);
+        let first_bad = if any_bad {
+            v.iter().position(|&y| bad(y)).map(|k| lo + k)
+        } else {
+            None
+        };
+        (first_bad, total, smallest)
     };
     let blocks = values.len().div_ceil(BLOCK);
-    let parts: Vec<Scanned> = (0..blocks).into_par_iter().map(block).collect();
-    Scanned {
-        first_bad: parts.iter().find_map(|p| p.first_bad),
-        total: ordered_total(parts.iter().map(|p| p.total)),
-        smallest: parts.iter().fold(f64::INFINITY, |m, p| m.min(p.smallest)),
-        zero: parts.iter().any(|p| p.zero),
-        largest: parts
-            .iter()
-            .fold(f64::NEG_INFINITY, |m, p| m.max(p.largest)),
-    }
+    let parts: Vec<(Option<usize>, f64, f64)> = (0..blocks).into_par_iter().map(block).collect();
+    let first_bad = parts.iter().find_map(|p| p.0);
+    let smallest = parts.iter().fold(f64::INFINITY, |m, p| m.min(p.2));
+    (
+        first_bad,
+        ordered_total(parts.iter().map(|p| p.1)),
+        smallest,
+    )
 }
 
-/// One block of [`scan`]: whether any value is bad (`first_bad` is `Some(0)` then, to be
-/// located by the caller), Σ y in compensated lanes, the smallest value above 0, whether
-/// some is 0 and the greatest. Lane by lane, with comparisons of doubles only (NaN fails
-/// them all), without branches, so that it vectorises.
+/// One block of [`scan`]: whether any value is bad, Σ y in compensated lanes, and the
+/// smallest value above 0. Lane by lane, with comparisons of doubles only (NaN fails both),
+/// without branches, so that it vectorises.
 #[inline(always)]
 #[allow(clippy::needless_range_loop)] // lane j of several arrays: the vectoriser's shape
-fn scan_block(v: &[f64], least: f64) -> Scanned {
+fn scan_block(v: &[f64], least: f64) -> (bool, f64, f64) {
     let mut a = Lanes::new();
     let mut smallest = [f64::INFINITY; LANES];
-    let mut largest = [f64::NEG_INFINITY; LANES];
-    let mut zero = [false; LANES];
     let mut all_ok = [true; LANES];
-    // Lane j takes value y: checked, the smallest above 0 and the greatest kept (selects).
+    // Lane j takes value y: checked, and the smallest above 0 kept (selects only).
     let mut take = |j: usize, y: f64| {
         all_ok[j] &= (y >= least) & (y < f64::INFINITY);
         smallest[j] = if (y > 0.0) & (y < smallest[j]) {
@@ -385,8 +369,6 @@ fn scan_block(v: &[f64], least: f64) -> Scanned {
         } else {
             smallest[j]
         };
-        largest[j] = if y > largest[j] { y } else { largest[j] };
-        zero[j] |= y == 0.0;
     };
     let mut chunks = v.chunks_exact(LANES);
     for c in &mut chunks {
@@ -404,18 +386,52 @@ fn scan_block(v: &[f64], least: f64) -> Scanned {
         take(j, y);
     }
     a.add(t);
-    Scanned {
-        first_bad: (!all_ok.iter().all(|&b| b)).then_some(0),
-        total: a.total(),
-        smallest: smallest.iter().fold(f64::INFINITY, |m, &x| m.min(x)),
-        zero: zero.iter().any(|&z| z),
-        largest: largest.iter().fold(f64::NEG_INFINITY, |m, &x| m.max(x)),
-    }
+    let small = smallest.iter().fold(f64::INFINITY, |m, &x| m.min(x));
+    (!all_ok.iter().all(|&b| b), a.total(), small)
 }
 
 widened! {
     /// One block of [`scan`] ([`scan_block`]), in the widest build the processor runs.
-    fn scan_dispatch(v: &[f64], least: f64) -> Scanned = scan_block
+    fn scan_dispatch(v: &[f64], least: f64) -> (bool, f64, f64) = scan_block
+}
+
+/// The least and greatest of the values (by `<` and `>`: of two zeros, either; NaN is never
+/// kept), in parallel blocks; (∞, −∞) when there are none.
+pub fn bounds(values: &[f64]) -> (f64, f64) {
+    values.par_chunks(BLOCK).map(bounds_dispatch).reduce(
+        || (f64::INFINITY, f64::NEG_INFINITY),
+        |a, b| (a.0.min(b.0), a.1.max(b.1)),
+    )
+}
+
+/// One block of [`bounds`]: lane by lane with selects only, so that it vectorises.
+#[inline(always)]
+#[allow(clippy::needless_range_loop)] // lane j of several arrays: the vectoriser's shape
+fn bounds_block(v: &[f64]) -> (f64, f64) {
+    let mut least = [f64::INFINITY; LANES];
+    let mut greatest = [f64::NEG_INFINITY; LANES];
+    let mut take = |j: usize, y: f64| {
+        least[j] = if y < least[j] { y } else { least[j] };
+        greatest[j] = if y > greatest[j] { y } else { greatest[j] };
+    };
+    let mut chunks = v.chunks_exact(LANES);
+    for c in &mut chunks {
+        for j in 0..LANES {
+            take(j, c[j]);
+        }
+    }
+    for (j, &y) in chunks.remainder().iter().enumerate() {
+        take(j, y);
+    }
+    (
+        least.iter().fold(f64::INFINITY, |m, &x| m.min(x)),
+        greatest.iter().fold(f64::NEG_INFINITY, |m, &x| m.max(x)),
+    )
+}
+
+widened! {
+    /// One block of [`bounds`] ([`bounds_block`]), in the widest build the processor runs.
+    fn bounds_dispatch(v: &[f64]) -> (f64, f64) = bounds_block
 }
 
 #[cfg(test)]
@@ -514,37 +530,37 @@ mod tests {
         };
         let mut bad = v.clone();
         bad[9_000] = f64::NAN;
-        let mut zeros = v.clone();
-        zeros[17] = 0.0;
-        zeros[4_000] = -0.0;
-        let fields = |s: Scanned| {
-            let bits = [s.total, s.smallest, s.largest].map(f64::to_bits);
-            (s.first_bad, bits, s.zero)
-        };
-        for (values, least, is_bad) in [
-            (&v, 0.0, false),
-            (&v, 0.6, true),
-            (&bad, 0.0, true),
-            (&zeros, 0.0, false),
-        ] {
-            let base = scan_block(values, least);
-            assert_eq!(base.first_bad.is_some(), is_bad);
-            assert_eq!(fields(base), fields(scan_dispatch(values, least)));
+        for (values, least, is_bad) in [(&v, 0.0, false), (&v, 0.6, true), (&bad, 0.0, true)] {
+            let (b0, s0, m0) = scan_block(values, least);
+            let (b1, s1, m1) = scan_dispatch(values, least);
+            assert_eq!(
+                (b0, s0.to_bits(), m0.to_bits()),
+                (b1, s1.to_bits(), m1.to_bits())
+            );
+            assert_eq!(b0, is_bad);
         }
-        let (s, z) = (scan_block(&v, 0.0), scan_block(&zeros, 0.0));
-        assert_eq!(s.smallest, v.iter().copied().fold(f64::INFINITY, f64::min));
-        assert_eq!(
-            s.largest,
-            v.iter().copied().fold(f64::NEG_INFINITY, f64::max)
-        );
-        assert!(!s.zero && z.zero);
-        assert_eq!(z.smallest, s.smallest);
+        let (_, _, m) = scan_block(&v, 0.0);
+        assert_eq!(m, v.iter().copied().fold(f64::INFINITY, f64::min));
         for wt in [None, Some(w.as_slice())] {
             let base = block_sums(&v, wt, &term);
             let wide = block_dispatch(&v, wt, &term);
             assert_eq!(base.0.to_bits(), wide.0.to_bits());
             assert_eq!(base.1.to_bits(), wide.1.to_bits());
         }
+    }
+
+    /// The bounds are the least and greatest values, in every build and over blocks.
+    #[test]
+    fn bounds_are_the_least_and_greatest() {
+        let v: Vec<f64> = (0..200_003)
+            .map(|i| 0.5 + (i as f64 * 0.37).sin() * 9.0)
+            .collect();
+        let min = v.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        assert_eq!(bounds(&v), (min, max));
+        assert_eq!(bounds_block(&v[..1_001]), bounds_dispatch(&v[..1_001]));
+        assert_eq!(bounds(&[]), (f64::INFINITY, f64::NEG_INFINITY));
+        assert_eq!(bounds(&[2.0]), (2.0, 2.0));
     }
 
     #[test]

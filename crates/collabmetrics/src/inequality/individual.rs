@@ -118,12 +118,7 @@ impl<'a> Direct<'a> {
             // One pass: the checks, Σ y and the smallest value above 0.
             // Values > 0 are those ≥ the smallest subnormal.
             let least = if positive { f64::from_bits(1) } else { 0.0 };
-            let fastlog::Scanned {
-                first_bad,
-                total,
-                smallest,
-                ..
-            } = fastlog::scan(values, least);
+            let (first_bad, total, smallest) = fastlog::scan(values, least);
             match first_bad {
                 Some(i) => check_values(&values[..=i], positive)?,
                 None => check_values(&values[..values.len().min(1)], positive)?,
@@ -205,27 +200,26 @@ impl<'a> Direct<'a> {
 /// [`check_values`] in parallel: the first bad value found in parallel, its error from the
 /// sequential check of the values up to it (the same error, same index).
 fn check_values_par(values: &[f64], positive: bool) -> Result<()> {
-    checked_scan(values, positive).map(|_| ())
+    checked_total(values, positive).map(|_| ())
 }
 
-/// [`check_values_par`], and what the pass found ([`fastlog::scan`]: Σ y compensated, the
-/// least and greatest values).
-fn checked_scan(values: &[f64], positive: bool) -> Result<fastlog::Scanned> {
+/// [`check_values_par`], and Σ y ([`fastlog::scan`]'s compensated sum).
+fn checked_total(values: &[f64], positive: bool) -> Result<f64> {
     // The vectorised scan (comparisons of doubles, block by block in parallel), not a
     // per-value closure: values > 0 are those ≥ the smallest subnormal.
     let least = if positive { f64::from_bits(1) } else { 0.0 };
-    let found = fastlog::scan(values, least);
-    match found.first_bad {
+    let (first_bad, total, _) = fastlog::scan(values, least);
+    match first_bad {
         Some(i) => check_values(&values[..=i], positive)?,
         None => check_values(&values[..values.len().min(1)], positive)?,
     }
-    Ok(found)
+    Ok(total)
 }
 
 /// [`check_weights`] in parallel (as [`check_values_par`]).
 fn check_weights_par(w: &[f64]) -> Result<()> {
     // Finite and > 0: at least the smallest subnormal and below ∞ (the vectorised scan).
-    match fastlog::scan(w, f64::from_bits(1)).first_bad {
+    match fastlog::scan(w, f64::from_bits(1)).0 {
         Some(i) => check_weights(&w[..=i]),
         None => Ok(()),
     }
@@ -431,10 +425,10 @@ pub fn gini_index(values: &[f64], weights: Option<&[f64]>, corrected: bool) -> R
         check_corrected(corrected, true, values.len())?;
         return gini_value_of(&p.distribution(true), corrected);
     }
-    let found = checked_scan(values, false)?;
-    check_total(found.total)?;
+    let total = checked_total(values, false)?;
+    check_total(total)?;
     check_corrected(corrected, false, values.len())?;
-    match Streamed::of(values, &found).gini(values.len(), corrected) {
+    match Streamed::of(values, total).gini(values.len(), corrected) {
         Some(g) => Ok(g),
         // Values near the largest double: the sorted path with its scalings.
         None => Ok(gini(values, None, corrected)?.gini),
@@ -453,13 +447,15 @@ impl Streamed {
     /// m the smallest): [`spread_pass`]'s sum with every record a term of its own. A run of c
     /// equal values from rank P adds (y − m) c (2P + c − n), the term of their distinct value
     /// in `spread_pass`, so the sum is the same; its terms are independent, and summed in
-    /// parallel with compensation. `found` is the values' scan (Σ y, least and greatest).
-    fn of(values: &[f64], found: &fastlog::Scanned) -> Self {
+    /// parallel with compensation. `total` is Σ y.
+    fn of(values: &[f64], total: f64) -> Self {
         use super::sorted::{ascending_runs, value, Run};
         let n = values.len() as f64;
-        let least = if found.zero { -0.0 } else { found.smallest };
+        let (least, greatest) = fastlog::bounds(values);
+        // Of two zeros `bounds` may keep either: −0 (below +0 in key order) covers both.
+        let least = if least == 0.0 { -0.0 } else { least };
         let (mut first, mut at, mut parts) = (None, 0usize, Vec::new());
-        ascending_runs(values, (least, found.largest), |run| {
+        ascending_runs(values, (least, greatest), |run| {
             let part = match run {
                 Run::Repeated(k, c) => {
                     let y = value(k);
@@ -482,7 +478,7 @@ impl Streamed {
         });
         Streamed {
             spread: fastlog::ordered_total(parts),
-            total: found.total,
+            total,
             sw: n,
         }
     }

@@ -2,7 +2,7 @@
 //! the Gini coefficient of tens of millions of unweighted values within 1.3× their memory.
 //!
 //! Doubles map to 64-bit keys whose unsigned order is `f64::total_cmp`'s ([`key`]). The
-//! caller knows the least and greatest values (the Gini's checking pass finds them). A
+//! caller knows the least and greatest values (`fastlog::bounds`, one vectorised pass). A
 //! histogram of the keys (2¹² bins over their range, counted chunk by chunk of 2²⁰ values)
 //! packs consecutive bins into batches of about a fifth of the values. Each batch is gathered
 //! in one parallel pass over the values, every chunk writing its keys of the batch into its
