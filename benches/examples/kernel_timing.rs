@@ -7,9 +7,10 @@
 //! `kernel_timing <wilson|byar|bng|sii> <dir> <calls> [--write]`: reads the inputs from
 //! `<dir>/<column>.f64` (raw little-endian float64), makes one untimed call, then `calls`
 //! timed ones, and prints the median wall seconds, the median CPU seconds (every thread of the
-//! process) and the peak resident set above the one before a call (bytes). The outputs are
-//! allocated once before the calls, as in the criterion benches. With `--write` it writes the
-//! results to `<dir>/out_<name>.f64` for the script to check against Python's.
+//! process) and the peak resident set above the one before a call (bytes). The timed calls
+//! write into outputs allocated by the untimed one, as in the criterion benches; the peak is
+//! of one more call with fresh outputs (as a Python call makes them). With `--write` it writes
+//! the results to `<dir>/out_<name>.f64` for the script to check against Python's.
 
 use collabmetrics::distance::{bng_into, NullPolicy};
 use collabmetrics::inequality::{sii, SiiOptions, Subgroup, ValueType};
@@ -45,10 +46,11 @@ fn write(dir: &Path, name: &str, values: &[f64]) {
     std::fs::write(&path, bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
 }
 
-/// One kernel with its inputs read and its outputs allocated: `call` runs it once, `results`
-/// names its last outputs.
+/// One kernel with its inputs read: `call` runs it once (allocating its outputs if it has
+/// none), `release` drops its outputs, `results` names its last outputs.
 trait Kernel {
     fn call(&mut self);
+    fn release(&mut self) {}
     fn results(&self) -> Vec<(&'static str, Vec<f64>)>;
 }
 
@@ -62,6 +64,9 @@ struct Estimates {
 
 impl Kernel for Estimates {
     fn call(&mut self) {
+        if self.out[0].is_empty() {
+            self.out = std::array::from_fn(|_| vec![0.0; self.num.len()]);
+        }
         let [value, lower, upper] = &mut self.out;
         let out = Output {
             value,
@@ -74,6 +79,10 @@ impl Kernel for Estimates {
             proportion_into(&self.num, &self.den, &ProportionOptions::default(), out)
         }
         .expect("valid counts");
+    }
+
+    fn release(&mut self) {
+        self.out = Default::default();
     }
 
     fn results(&self) -> Vec<(&'static str, Vec<f64>)> {
@@ -94,8 +103,15 @@ struct Bng {
 
 impl Kernel for Bng {
     fn call(&mut self) {
+        if self.out.is_empty() {
+            self.out = vec![0.0; self.cols[0].len()];
+        }
         let [e1, n1, e2, n2] = &self.cols;
         bng_into(e1, n1, e2, n2, false, NullPolicy::Error, &mut self.out).expect("valid");
+    }
+
+    fn release(&mut self) {
+        self.out = Vec::new();
     }
 
     fn results(&self) -> Vec<(&'static str, Vec<f64>)> {
@@ -135,23 +151,20 @@ impl Kernel for Sii {
 
 fn kernel(name: &str, dir: &Path) -> Box<dyn Kernel> {
     let estimates = |rate| {
-        let num = read(dir, "o");
-        let n = num.len();
         Box::new(Estimates {
-            num,
+            num: read(dir, "o"),
             den: read(dir, "n"),
-            out: [vec![0.0; n], vec![0.0; n], vec![0.0; n]],
+            out: Default::default(),
             rate,
         })
     };
     match name {
         "wilson" => estimates(false),
         "byar" => estimates(true),
-        "bng" => {
-            let cols = ["e1", "n1", "e2", "n2"].map(|c| read(dir, c));
-            let out = vec![0.0; cols[0].len()];
-            Box::new(Bng { cols, out })
-        }
+        "bng" => Box::new(Bng {
+            cols: ["e1", "n1", "e2", "n2"].map(|c| read(dir, c)),
+            out: Vec::new(),
+        }),
         "sii" => {
             let [decile, value, lower, upper, population] =
                 ["decile", "value", "lower", "upper", "population"].map(|c| read(dir, c));
@@ -201,14 +214,15 @@ fn main() {
         walls.push(t0.elapsed().as_secs_f64());
         cpus.push(cpu() - c0);
     }
-    let ((), _, peak) = measure_peak(|| k.call());
-    let peak = peak.map_or(f64::NAN, |(before, high)| {
-        high.saturating_sub(before) as f64
-    });
     if rest.iter().any(|a| a == "--write") {
         for (col, values) in k.results() {
             write(dir, col, &values);
         }
     }
+    k.release();
+    let ((), _, peak) = measure_peak(|| k.call());
+    let peak = peak.map_or(f64::NAN, |(before, high)| {
+        high.saturating_sub(before) as f64
+    });
     println!("{:.9} {:.9} {peak:.0}", median(walls), median(cpus));
 }

@@ -79,6 +79,15 @@ table with the machine, its load average and the date. Workloads and their peers
   referral, episode) and T1 flags as ``cm.transition.transfers``, and the same numerator and
   denominator in every breakdown group as the summary.
 
+The Rust kernel that ours runs is a peer of ``wilson``, ``byar``, ``bng`` and ``sii`` too
+(``proportion_into``, ``rate_into``, ``bng_into``, ``sii``): ``benches/examples/
+kernel_timing.rs``, built in release mode, reads the pair's inputs (written once as raw
+float64), makes one untimed call and five timed ones into the outputs that call allocated
+(as criterion does), and reports their median wall and CPU time and the peak of one more
+call with fresh outputs; its results must equal ours to the bit. Its ratio is kernel / ours:
+the Python call costs 1 / ratio times the kernel, measured in the same run (timings taken
+minutes apart differ on a shared machine by more than the binding costs).
+
 PHEindicatormethods runs in a fresh ``Rscript`` per call (inputs written once as CSV; the R
 script reads them, runs the function and times it inside R with ``proc.time()``, and measures
 its own peak the same way through ``/proc/self/clear_refs``), so its times exclude R's start
@@ -86,6 +95,7 @@ and the reading. Peers that cannot be imported (or R without the package) are sk
 note. Run it from the repository with the extension built in release mode:
 
     cd python && ../.venv/bin/maturin develop --release && cd ..
+    cargo build --release -p collabmetrics-benches --example kernel_timing
     .venv/bin/python benches/python/sidebyside.py                  # every workload
     .venv/bin/python benches/python/sidebyside.py wilson oap       # some of them
     .venv/bin/python benches/python/sidebyside.py --rows 1000000 --reps 3
