@@ -1219,7 +1219,17 @@ mod direct_tests {
                 *x = 250.0;
             }
         }
-        for vals in [&v, &heavy] {
+        // Zeros of both signs among the values, over several batches: −0 sorts below +0, so
+        // the range the batches cover must start at −0 whichever zero the bounds found.
+        let mut zeros = v.clone();
+        for (i, x) in zeros.iter_mut().enumerate() {
+            match i % 7 {
+                0 => *x = 0.0,
+                3 => *x = -0.0,
+                _ => {}
+            }
+        }
+        for vals in [&v, &heavy, &zeros] {
             for corrected in [false, true] {
                 // Unweighted: summed in another order (parallel, compensated).
                 let a = gini_index(vals, None, corrected).unwrap();

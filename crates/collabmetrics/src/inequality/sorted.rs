@@ -117,6 +117,13 @@ impl Batches<'_> {
         let bin_lo = |b: usize| lo + ((b as u64) << shift);
         let bin_hi = |b: usize| if b + 1 == bins { hi } else { bin_lo(b + 1) - 1 };
         let in_bin: Vec<usize> = (0..bins).map(|b| total(b, b + 1).sum()).collect();
+        // Every key of the range is in a bin: else the bounds were wrong, and records would be
+        // left out without a word.
+        assert_eq!(
+            in_bin.iter().sum::<usize>(),
+            count,
+            "keys outside the bounds given"
+        );
         // As few batches as the budget allows, of about equal size.
         let target = count.div_ceil(count.div_ceil(self.target));
         let mut b = 0;
@@ -146,7 +153,8 @@ impl Batches<'_> {
             self.keys = crate::buffer::zeroed(self.budget.max(count));
         }
         let keys = &mut self.keys[..count];
-        gather(self.values, lo, hi, per_chunk, keys);
+        let filled = gather(self.values, lo, hi, per_chunk, keys);
+        assert!(filled, "keys outside the bounds given");
         keys.radix_sort_unstable();
         visit(Run::Sorted(keys));
     }
@@ -175,9 +183,10 @@ fn histogram(values: &[f64], lo: u64, hi: u64, shift: u32, bins: usize) -> Vec<V
 }
 
 /// The keys in [lo, hi] into `out`, in no particular order (they are sorted next): chunk c
-/// of the values has `per_chunk[c]` of them (from the histogram) and fills its own part of
-/// `out`, in parallel.
-fn gather(values: &[f64], lo: u64, hi: u64, per_chunk: &[usize], out: &mut [u64]) {
+/// of the values has `per_chunk[c]` of them (from the histogram, or its length when the range
+/// holds every value) and fills its own part of `out`, in parallel. False when a chunk found
+/// fewer.
+fn gather(values: &[f64], lo: u64, hi: u64, per_chunk: &[usize], out: &mut [u64]) -> bool {
     let mut parts = Vec::with_capacity(per_chunk.len());
     let mut rest = out;
     for &c in per_chunk {
@@ -186,23 +195,24 @@ fn gather(values: &[f64], lo: u64, hi: u64, per_chunk: &[usize], out: &mut [u64]
         rest = tail;
     }
     let span = hi - lo;
-    values.par_chunks(CHUNK).zip(parts).for_each(|(c, part)| {
+    values.par_chunks(CHUNK).zip(parts).all(|(c, part)| {
         // Branch-free compaction (a branch on whether a key is kept would mispredict):
         // every key is written where the next kept one goes; the chunk stops once its
         // part is full (the rest of it has no key in range).
         let mut at = 0;
         if part.is_empty() {
-            return;
+            return true;
         }
         for &v in c {
             let k = key(v);
             part[at] = k;
             at += usize::from(k.wrapping_sub(lo) <= span);
             if at == part.len() {
-                break;
+                return true;
             }
         }
-    });
+        false
+    })
 }
 
 #[cfg(test)]
