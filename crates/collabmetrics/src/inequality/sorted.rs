@@ -195,24 +195,28 @@ fn gather(values: &[f64], lo: u64, hi: u64, per_chunk: &[usize], out: &mut [u64]
         rest = tail;
     }
     let span = hi - lo;
-    values.par_chunks(CHUNK).zip(parts).all(|(c, part)| {
-        // Branch-free compaction (a branch on whether a key is kept would mispredict):
-        // every key is written where the next kept one goes; the chunk stops once its
-        // part is full (the rest of it has no key in range).
-        let mut at = 0;
-        if part.is_empty() {
-            return true;
-        }
-        for &v in c {
-            let k = key(v);
-            part[at] = k;
-            at += usize::from(k.wrapping_sub(lo) <= span);
-            if at == part.len() {
+    values
+        .par_chunks(CHUNK)
+        .zip(parts)
+        .map(|(c, part)| {
+            // Branch-free compaction (a branch on whether a key is kept would mispredict):
+            // every key is written where the next kept one goes; the chunk stops once its
+            // part is full (the rest of it has no key in range).
+            let mut at = 0;
+            if part.is_empty() {
                 return true;
             }
-        }
-        false
-    })
+            for &v in c {
+                let k = key(v);
+                part[at] = k;
+                at += usize::from(k.wrapping_sub(lo) <= span);
+                if at == part.len() {
+                    return true;
+                }
+            }
+            false
+        })
+        .reduce(|| true, |a, b| a & b)
 }
 
 #[cfg(test)]
