@@ -19,7 +19,14 @@ use collabmetrics_benches::transition_data::measure_peak;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+/// CPU seconds of every thread of this process so far (NaN where there is no such clock).
+#[cfg(not(unix))]
+fn cpu() -> f64 {
+    f64::NAN
+}
+
 /// CPU seconds of every thread of this process so far.
+#[cfg(unix)]
 fn cpu() -> f64 {
     let mut t = libc::timespec {
         tv_sec: 0,
