@@ -451,11 +451,8 @@ impl Streamed {
     fn of(values: &[f64], total: f64) -> Self {
         use super::sorted::{ascending_runs, value, Run};
         let n = values.len() as f64;
-        let (least, greatest) = fastlog::bounds(values);
-        // Of two zeros `bounds` may keep either: −0 (below +0 in key order) covers both.
-        let least = if least == 0.0 { -0.0 } else { least };
         let (mut first, mut at, mut parts) = (None, 0usize, Vec::new());
-        ascending_runs(values, (least, greatest), |run| {
+        ascending_runs(values, fastlog::bounds(values), |run| {
             let part = match run {
                 Run::Repeated(k, c) => {
                     let y = value(k);
@@ -1220,7 +1217,7 @@ mod direct_tests {
             }
         }
         // Zeros of both signs among the values, over several batches: −0 sorts below +0, so
-        // the range the batches cover must start at −0 whichever zero the bounds found.
+        // the range the batches cover must start at −0 whichever zero `bounds` found.
         let mut zeros = v.clone();
         for (i, x) in zeros.iter_mut().enumerate() {
             match i % 7 {
