@@ -269,6 +269,37 @@ def test_a_table_without_an_id_names_its_records_by_record_id_or_values(
         cms.oap.measures(spark.createDataFrame(p), record_id={"contacts": "x"}, **PERIOD)
 
 
+def test_records_named_by_their_values_are_strict_json() -> None:
+    import datetime
+    import json
+    import math
+
+    from collabmetrics.spark import _engine
+
+    def strict(text: str) -> Any:
+        def refuse(constant: str) -> None:
+            raise AssertionError(f"{constant} is not JSON")
+
+        return json.loads(text, parse_constant=refuse)
+
+    table = pa.table(
+        {
+            "x": [math.nan, math.inf, -math.inf, 1.5],
+            "when": [datetime.date(2024, 3, 31)] * 4,
+            "xs": [[math.nan, 2.0], None, [], [-math.inf]],
+            "__cm_bucket": [0, 1, 2, 3],
+        }
+    )
+    ids = _engine._record_ids(table, pa.array([0, 1, 2, 3]), None)
+    got = [strict(str(i)) for i in ids.to_pylist()]
+    assert got == [
+        {"x": "NaN", "when": "2024-03-31", "xs": ["NaN", 2.0]},
+        {"x": "Infinity", "when": "2024-03-31", "xs": None},
+        {"x": "-Infinity", "when": "2024-03-31", "xs": []},
+        {"x": 1.5, "when": "2024-03-31", "xs": ["-Infinity"]},
+    ]
+
+
 def test_transition_summary_and_curve_equal_one_machine(
     frames: dict[str, Any], demo: dict[str, pa.Table]
 ) -> None:

@@ -27,7 +27,8 @@ UDFs where Spark has them, ``"arrow"`` or ``"pandas"`` to force), ``collect``, a
 ``record_id`` (input table → the column whose value is a flagged record's ``record_id``; by
 default each table's identifier: ``placement_id``, ``admission_id``, ``person_id``,
 ``referral_id``, ``contact_id``, renamed by ``columns``; a table without one, such as the
-care plans, names each record by its values, as JSON).
+care plans, names each record by its values, as strict JSON: a NaN or infinite number is
+the text ``"NaN"``, ``"Infinity"`` or ``"-Infinity"``).
 
 The Spark workers need collabmetrics installed (on Databricks: install the wheel as a
 cluster library) and, outside a cluster, ``PYSPARK_PYTHON`` pointing at the interpreter

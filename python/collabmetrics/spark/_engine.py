@@ -25,6 +25,7 @@ listing is checkpointed (or collected) before the cache is released.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -209,7 +210,25 @@ def _record_ids(table: pa.Table, rows: pa.Array, column: str | None) -> pa.Array
         return pc.cast(table.column(column).take(rows), pa.string())
     own = [n for n in table.column_names if not n.startswith("__cm_")]
     records = table.select(own).take(rows).to_pylist()
-    return pa.array([json.dumps(r, default=str) for r in records], pa.string())
+    return pa.array([_json(r) for r in records], pa.string())
+
+
+def _json(record: dict[str, Any]) -> str:
+    """A record's values as strict JSON. A NaN or infinite float, often the very reason the
+    record is flagged, is written as the text ``"NaN"``, ``"Infinity"`` or ``"-Infinity"``:
+    ``json.dumps`` would write bare ``NaN``, which JSON readers reject, and ``null`` would
+    hide it from a missing value. Dates and other values become their ``str``."""
+    return json.dumps(_finite(record), default=str, allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _flags(
