@@ -67,6 +67,7 @@ pub mod rng;
 pub mod spc;
 pub mod state;
 pub mod stats;
+pub(crate) mod sum;
 pub mod table;
 pub mod transition;
 

@@ -4,6 +4,8 @@
 
 use serde::Serialize;
 
+use crate::sum::neumaier;
+
 /// The XmR constant: 3 / d2 with d2 = 1.128 for moving ranges of two points, rounded as
 /// every NHS tool rounds it.
 pub const LIMIT: f64 = 2.66;
@@ -84,22 +86,6 @@ pub(crate) fn mean(values: impl Iterator<Item = f64> + Clone) -> f64 {
     let m = sum / n as f64;
     let (residual, _) = neumaier(values.map(|v| v - m));
     m + residual / n as f64
-}
-
-/// Neumaier's compensated sum and the count.
-fn neumaier(values: impl Iterator<Item = f64>) -> (f64, usize) {
-    let (mut sum, mut c, mut n) = (0.0f64, 0.0f64, 0usize);
-    for v in values {
-        let t = sum + v;
-        c += if sum.abs() >= v.abs() {
-            (sum - t) + v
-        } else {
-            (v - t) + sum
-        };
-        sum = t;
-        n += 1;
-    }
-    (sum + c, n)
 }
 
 /// Where a point sits against its segment's limits.
