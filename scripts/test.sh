@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every test of collabmetrics: formatting, lints and rustdoc, Rust (core, demo, CLI, C ABI,
 # header check, the README's Rust examples as doctests, the fuzz targets as bounded tests), C
-# programs under valgrind and under AddressSanitizer, and the Python package. Run from
-# anywhere; sets itself up.
+# programs under valgrind and under AddressSanitizer, and the Python package (at the pinned
+# development versions, then at the oldest supported ones). Run from anywhere; sets itself up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
@@ -50,6 +50,9 @@ step "Python package"
         --allowlist tools/stubtest-allowlist.txt
     COLLABMETRICS_CROSS_LANGUAGE=required ../.venv/bin/pytest -q -p no:cacheprovider
 )
+
+step "Python package at its oldest supported versions (Python 3.9, numpy 1.21, pyarrow 14, ...)"
+bash scripts/floor.sh
 
 step "Spark (pytest -m spark: states merged by Spark equal one machine)"
 bash scripts/spark.sh

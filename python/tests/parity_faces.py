@@ -18,6 +18,7 @@ pytest runs; when run alone without them, these tests are skipped unless
 
 from __future__ import annotations
 
+import base64
 import csv
 import ctypes
 import datetime as dt
@@ -91,7 +92,7 @@ def assert_same(
     """Same schema, same metadata and the same values bit for bit."""
     assert actual.schema.names == expected.schema.names, what
     for e, a in zip(expected.schema, actual.schema):
-        assert (a.type, a.nullable) == (e.type, e.nullable), f"{what}: column {e.name}"
+        assert (a.type, a.nullable) == (e.type, e.nullable), f"{what}: column {e.name}: {a} {e}"
     if check_metadata:
         assert metadata(actual) == metadata(expected), f"{what}: schema metadata"
     assert actual.num_rows == expected.num_rows, what
@@ -135,6 +136,17 @@ class CoreError(Exception):
         self.fields = fields
 
 
+def read_parquet(path: Path) -> pa.Table:
+    """A Parquet file the core wrote, with the Arrow schema it wrote (stored in the file's
+    ``ARROW:schema``): pyarrow < 15 reads every dictionary back with int32 indices."""
+    table = pq.read_table(path)
+    stored = (pq.read_metadata(path).metadata or {}).get(b"ARROW:schema")
+    if stored is None:
+        return table
+    schema = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(stored)))
+    return table if table.schema.equals(schema) else table.cast(schema)
+
+
 class Core:
     """Calls the Rust crate's entry points through ``core_call``."""
 
@@ -175,7 +187,7 @@ class Core:
         if run.returncode == 2:
             raise CoreError(json.loads(run.stdout))
         assert run.returncode == 0, run.stderr
-        return {p.stem: pq.read_table(p) for p in sorted(out.glob("*.parquet"))}
+        return {p.stem: read_parquet(p) for p in sorted(out.glob("*.parquet"))}
 
     def one(
         self,

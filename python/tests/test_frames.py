@@ -9,6 +9,7 @@ import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pytest
+from compat import arrow_of
 
 import collabmetrics as cm
 
@@ -66,7 +67,7 @@ def test_dsr_frame_kinds(kind: str) -> None:
     frame = {"pyarrow": pa.table, "pandas": pd.DataFrame, "polars": pl.DataFrame}[kind](data)
     out = cm.dsr(frame, by="area")
     table = (
-        pa.table(out)
+        arrow_of(out)
         if kind == "polars"
         else (pa.Table.from_pandas(out) if kind == "pandas" else out)
     )

@@ -27,6 +27,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
+from compat import renamed
 from parity_faces import (
     HEADER,
     ROOT,
@@ -97,11 +98,11 @@ def esp_lower_age(age: pa.Array) -> pa.Array:
 def by_area(demo: dict[str, pa.Table]) -> pa.Table:
     """Per home area: admissions, those out of area, placements started, population."""
     adm = demo["admissions"]
-    counts = (
+    counts = renamed(
         pa.table({"area_code": adm["home_area"], "oap": pc.cast(adm["out_of_area"], pa.int64())})
         .group_by("area_code")
-        .aggregate([("oap", "sum"), ("oap", "count")])
-        .rename_columns({"oap_sum": "out_of_area", "oap_count": "admissions"})
+        .aggregate([("oap", "sum"), ("oap", "count")]),
+        {"oap_sum": "out_of_area", "oap_count": "admissions"},
     )
     areas = demo["areas"].select(["area_code", "place", "imd_decile", "population"])
     return areas.join(counts, "area_code").sort_by("area_code")
@@ -112,19 +113,19 @@ def by_band(demo: dict[str, pa.Table]) -> pa.Table:
     """Per place and ESP band: admissions (count), population, and the collaborative's
     admissions and population of the band (the reference of an ISR)."""
     adm = demo["admissions"]
-    counts = (
+    counts = renamed(
         pa.table({"place": adm["place"], "age_band": esp_lower_age(adm["age"])})
         .group_by(["place", "age_band"])
-        .aggregate([("age_band", "count")])
-        .rename_columns({"age_band_count": "count"})
+        .aggregate([("age_band", "count")]),
+        {"age_band_count": "count"},
     )
     pop = demo["population"]
     lower = pc.cast(pc.list_element(pc.split_pattern_regex(pop["age_band"], "[-+]"), 0), pa.int64())
-    people = (
+    people = renamed(
         pa.table({"place": pop["place"], "age_band": lower, "population": pop["population"]})
         .group_by(["place", "age_band"])
-        .aggregate([("population", "sum")])
-        .rename_columns({"population_sum": "population"})
+        .aggregate([("population", "sum")]),
+        {"population_sum": "population"},
     )
     table = people.join(counts, ["place", "age_band"]).sort_by(
         [("place", "ascending"), ("age_band", "ascending")]
@@ -132,10 +133,9 @@ def by_band(demo: dict[str, pa.Table]) -> pa.Table:
     table = table.set_column(
         table.schema.get_field_index("count"), "count", pc.fill_null(table["count"], 0)
     )
-    reference = (
-        table.group_by("age_band")
-        .aggregate([("count", "sum"), ("population", "sum")])
-        .rename_columns({"count_sum": "reference_count", "population_sum": "reference_population"})
+    reference = renamed(
+        table.group_by("age_band").aggregate([("count", "sum"), ("population", "sum")]),
+        {"count_sum": "reference_count", "population_sum": "reference_population"},
     )
     return table.join(reference, "age_band").sort_by(
         [("place", "ascending"), ("age_band", "ascending")]
@@ -262,7 +262,7 @@ DSR_OPTIONS: list[dict[str, Any]] = [
 def test_dsr(core: Core, clib: C, by_band: pa.Table, options: dict[str, Any]) -> None:
     """cm.dsr = dsr_table in Rust = cm_dsr (groups coded 0..)."""
     if options.get("standard") == "esp2013_18":  # its last band is 85+: 85-89 and 90+ merged
-        by_band = (
+        merged = (
             by_band.set_column(
                 by_band.schema.get_field_index("age_band"),
                 "age_band",
@@ -270,9 +270,9 @@ def test_dsr(core: Core, clib: C, by_band: pa.Table, options: dict[str, Any]) ->
             )
             .group_by(["place", "age_band"])
             .aggregate([("count", "sum"), ("population", "sum")])
-            .rename_columns({"count_sum": "count", "population_sum": "population"})
-            .sort_by([("place", "ascending"), ("age_band", "ascending")])
         )
+        by_band = renamed(merged, {"count_sum": "count", "population_sum": "population"})
+        by_band = by_band.sort_by([("place", "ascending"), ("age_band", "ascending")])
     py = cm.dsr(by_band, by="place", **options)
     rust_options = dict(options)
     if isinstance(options.get("standard"), dict):
@@ -405,11 +405,9 @@ def oap_inputs(demo: dict[str, pa.Table]) -> dict[str, pa.Table]:
         demo["placements"],
         coordinates=["home_easting", "home_northing", "unit_easting", "unit_northing"],
     )
-    population = (
-        demo["areas"]
-        .group_by("place")
-        .aggregate([("population", "sum")])
-        .rename_columns({"population_sum": "population"})
+    population = renamed(
+        demo["areas"].group_by("place").aggregate([("population", "sum")]),
+        {"population_sum": "population"},
     )
     return {"placements": placements, "population": population, "admissions": demo["admissions"]}
 
@@ -708,7 +706,7 @@ def subgroups(by_area: pa.Table) -> dict[str, pa.Table]:
         parts = []
         for indicator, count in [("admissions", "admissions"), ("oap", "out_of_area")]:
             t = by_area.group_by(dimension).aggregate([(count, "sum"), ("population", "sum")])
-            t = t.rename_columns({f"{count}_sum": count, "population_sum": "population"}).sort_by(
+            t = renamed(t, {f"{count}_sum": count, "population_sum": "population"}).sort_by(
                 dimension
             )
             r = cm.rate(count, "population", data=t)
@@ -1266,15 +1264,15 @@ def test_time_to_contact(
 def two_way(demo: dict[str, pa.Table]) -> pa.Table:
     """Admissions and out-of-area admissions by place and sex."""
     adm = demo["admissions"]
-    t = (
+    counts = (
         pa.table(
             {"place": adm["place"], "sex": adm["sex"], "n": pc.cast(adm["out_of_area"], pa.int64())}
         )
         .group_by(["place", "sex"])
         .aggregate([("n", "sum"), ("n", "count")])
-        .rename_columns({"n_sum": "n", "n_count": "admissions"})
-        .sort_by([("place", "ascending"), ("sex", "ascending")])
     )
+    t = renamed(counts, {"n_sum": "n", "n_count": "admissions"})
+    t = t.sort_by([("place", "ascending"), ("sex", "ascending")])
     return t.append_column("national", pc.equal(t["place"], "East Kent"))
 
 
