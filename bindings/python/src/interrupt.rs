@@ -1,6 +1,6 @@
-//! Ctrl-C during a long call: the computation runs with the GIL released on a helper thread
-//! (`collabmetrics::cancel::run_polled`) while the calling thread, where Python delivers
-//! signals, re-acquires the GIL every 50 ms to run the interpreter's signal handlers
+//! Ctrl-C during a long call: the computation runs with the GIL released on a worker of the
+//! thread pool (`collabmetrics::cancel::run_polled`) while the calling thread, where Python
+//! delivers signals, re-acquires the GIL every 50 ms to run the interpreter's signal handlers
 //! (`py.check_signals()`). When a handler raises (`KeyboardInterrupt` for Ctrl-C), the core's
 //! cancellation token is set, the computation stops at its next check (within milliseconds)
 //! and the handler's exception is raised to the caller.

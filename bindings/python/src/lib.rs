@@ -80,7 +80,7 @@ impl<'a, 'py> FromPyObject<'a, 'py> for PanicsOnConversion {
 }
 
 /// Test only: panics `where` ("body": in the function; "detached": with the GIL released;
-/// "polled": in a cancellable call, on its helper thread; "worker": on a rayon worker thread),
+/// "polled": in a cancellable call, on the pool worker running it; "worker": on a rayon worker thread),
 /// so the tests can check that every panic surfaces as `InternalError` and prints nothing.
 #[pyfunction]
 fn _test_panic(py: Python<'_>, r#where: &str) -> PyResult<()> {
@@ -88,7 +88,7 @@ fn _test_panic(py: Python<'_>, r#where: &str) -> PyResult<()> {
     match r#where {
         "body" => panic!("a test panic in the body"),
         "detached" => py.detach(|| panic!("a test panic without the GIL")),
-        // In a cancellable call: on the helper thread of `detach`.
+        // In a cancellable call: on the pool worker `detach` hands it to.
         "polled" => detach(py, || -> collabmetrics::Result<()> {
             panic!("a test panic in a cancellable call")
         }),

@@ -6,10 +6,10 @@
 //!
 //! * sets the token from another thread ([`Token::cancel`]), e.g. a C caller's flag
 //!   ([`Token::from_flag`], read on every check), or
-//! * runs the computation with [`run_polled`]: the work moves to a helper thread while the
-//!   calling thread polls a function every few milliseconds (the Python binding polls the
-//!   interpreter's pending signals there, on the main thread where Python delivers them, so
-//!   Ctrl-C stops any call within a fraction of a second).
+//! * runs the computation with [`run_polled`]: the work moves to a worker of the thread pool
+//!   while the calling thread polls a function every few milliseconds (the Python binding
+//!   polls the interpreter's pending signals there, on the main thread where Python delivers
+//!   them, so Ctrl-C stops any call within a fraction of a second).
 //!
 //! The token is per thread: [`scope`] installs it on the calling thread, and the library's
 //! parallel loops carry it to their worker threads ([`current`] + [`scope`]), so concurrent
@@ -35,7 +35,7 @@
 use crate::error::{Error, Result};
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
 /// A caller's cancellation flag: shared, cheap to check.
@@ -312,19 +312,23 @@ impl Ticker {
     }
 }
 
-/// Runs `work` on a helper thread with `token` installed, while the calling thread calls
-/// `poll` every `interval`; when `poll` returns true the token is cancelled (the work then
-/// ends with [`Error::Cancelled`] at its next check). Returns the work's result.
+/// Runs `work` on a worker of the thread pool with `token` installed, while the calling
+/// thread calls `poll` every `interval`; when `poll` returns true the token is cancelled (the
+/// work then ends with [`Error::Cancelled`] at its next check). Returns the work's result; a
+/// panic in the work continues on the calling thread with its payload.
 ///
 /// This is how a caller whose interrupts arrive on the calling thread only (Python delivers
 /// signals to its main thread) stops a computation that runs anywhere, including on a thread
-/// pool. When no helper thread can be started the work runs on the calling thread, without
-/// polling; so does a call on a worker of the thread pool (the worker waiting for a job of
-/// its own pool could wait for ever when the pool has no other worker free).
+/// pool. The work is handed to the pool as a job of a scope kept on the calling thread
+/// (`rayon::in_place_scope`): no thread is started per call (starting and joining one cost
+/// about 0.1 ms), and the work's parallel parts start from the pool itself. Called on a
+/// worker of the pool, the work runs right there, without polling: the worker waiting for a
+/// job of its own pool could wait for ever when the pool has no other worker free.
 ///
-/// (Handing the work to the pool from the calling thread, in a `rayon::in_place_scope`,
-/// saves the 0.1 ms of starting and joining the helper, but the side-by-side benchmark's
-/// OAP and cohort-T calls then peaked at 24–26 MB above their inputs instead of 9–11 MB.)
+/// (This was tried once and reverted because the side-by-side benchmark's OAP peak rose. It
+/// did not: that peak is bimodal with either design, 9–13 MB or 20–29 MB above the input,
+/// by what glibc keeps of freed heap pages, and with one pool thread it is the same 27.6 MB
+/// with both. See `benches/README.md`, "The OAP peak and glibc".)
 pub fn run_polled<T: Send>(
     token: &Token,
     interval: Duration,
@@ -334,53 +338,28 @@ pub fn run_polled<T: Send>(
     if rayon::current_thread_index().is_some() {
         return scope(token, work);
     }
-    // The work is handed over through a slot, so it can be taken back when no thread starts.
-    let slot = Mutex::new(Some(work));
-    // A caller inside the panic guard's quiet scope keeps it on the helper thread too.
+    // A caller inside the panic guard's quiet scope keeps it on the worker too.
     let quiet = crate::panic::quiet_here();
-    let joined = std::thread::scope(|s| {
-        let (done_tx, done_rx) = mpsc::channel::<()>();
-        let work_token = token.clone();
-        let slot = &slot;
-        let spawned = std::thread::Builder::new()
-            .name("collabmetrics-call".to_owned())
-            .stack_size(8 << 20)
-            .spawn_scoped(s, move || {
-                let _quiet = quiet.then(crate::panic::Quiet::enter);
-                let work = slot.lock().ok().and_then(|mut w| w.take());
-                // On a worker of the thread pool: the work's parallel parts then start from
-                // the pool itself, instead of each being handed in from outside while this
-                // thread sleeps until it is done (two wake-ups per part, slow on an idle VM).
-                let out = work.map(|w| rayon::scope(|_| scope(&work_token, w)));
-                let _ = done_tx.send(());
-                out
-            });
-        let handle = spawned.ok()?;
+    let (done_tx, done_rx) = mpsc::channel::<()>();
+    let work_token = token.clone();
+    let mut out = None;
+    rayon::in_place_scope(|s| {
+        let out = &mut out;
+        s.spawn(move |_| {
+            let _quiet = quiet.then(crate::panic::Quiet::enter);
+            *out = Some(scope(&work_token, work));
+            let _ = done_tx.send(());
+        });
+        // Until the job is done, or gone (a panic drops the sender; the scope then resumes
+        // the panic here, with its payload).
         while let Err(mpsc::RecvTimeoutError::Timeout) = done_rx.recv_timeout(interval) {
             if !token.is_cancelled() && poll() {
                 token.cancel();
             }
         }
-        Some(handle.join())
     });
-    match joined {
-        Some(Ok(Some(out))) => out,
-        // A panic on the helper thread continues on the calling thread, where the language
-        // boundary's guard turns it into an internal error.
-        Some(Err(payload)) => std::panic::resume_unwind(payload),
-        // No helper thread (or it could not take the work): run it here, without polling.
-        Some(Ok(None)) | None => {
-            let work = slot
-                .into_inner()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            match work {
-                Some(w) => scope(token, w),
-                // The helper took the work and did not finish it: only a panic does that, and
-                // it was resumed above. Kept total all the same.
-                None => std::panic::resume_unwind(Box::new("the computation's thread ended early")),
-            }
-        }
-    }
+    // The scope ended without a panic, so the job ran to its end.
+    out.unwrap_or_else(|| std::panic::resume_unwind(Box::new("the computation ended early")))
 }
 
 #[cfg(test)]
