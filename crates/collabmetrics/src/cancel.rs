@@ -325,10 +325,11 @@ impl Ticker {
 /// worker of the pool, the work runs right there, without polling: the worker waiting for a
 /// job of its own pool could wait for ever when the pool has no other worker free.
 ///
-/// (This was tried once and reverted because the side-by-side benchmark's OAP peak rose. It
-/// did not: that peak is bimodal with either design, 9–13 MB or 20–29 MB above the input,
-/// by what glibc keeps of freed heap pages, and with one pool thread it is the same 27.6 MB
-/// with both. See `benches/README.md`, "The OAP peak and glibc".)
+/// (This was tried once and reverted because the side-by-side benchmark's OAP peak seemed to
+/// rise. That peak is bimodal with either design, 9–13 MB or 18–29 MB above the input,
+/// depending on what glibc keeps of freed heap pages; with one pool thread each design reads
+/// a steady value within a few MB of the other's, higher for one workload and lower for
+/// another. See `benches/README.md`, "The OAP peak and glibc".)
 pub fn run_polled<T: Send>(
     token: &Token,
     interval: Duration,
