@@ -86,7 +86,13 @@ float64), makes one untimed call and five timed ones into the outputs that call 
 (as criterion does), and reports their median wall and CPU time and the peak of one more
 call with fresh outputs; its results must equal ours to the bit. Its ratio is kernel / ours:
 the Python call costs 1 / ratio times the kernel, measured in the same run (timings taken
-minutes apart differ on a shared machine by more than the binding costs).
+minutes apart differ on a shared machine by more than the binding costs). The C library's
+functions for the same three (``cm_proportion``, ``cm_rate``, ``cm_distance_bng``; ``cargo
+build --release -p collabmetrics-c``) are peers as well, called through ``ctypes`` in this
+process into outputs allocated once: the same kernel behind the C interface's checks, timed
+like any in-process peer (in the kernel program's pair, ours runs right after that program's
+process exits, which costs ours time the kernel's own calls do not pay). Their peak is of a
+call into those outputs, so near 0.
 
 PHEindicatormethods runs in a fresh ``Rscript`` per call (inputs written once as CSV; the R
 script reads them, runs the function and times it inside R with ``proc.time()``, and measures
@@ -96,6 +102,7 @@ note. Run it from the repository with the extension built in release mode:
 
     cd python && ../.venv/bin/maturin develop --release && cd ..
     cargo build --release -p collabmetrics-benches --example kernel_timing
+    cargo build --release -p collabmetrics-c
     .venv/bin/python benches/python/sidebyside.py                  # every workload
     .venv/bin/python benches/python/sidebyside.py wilson oap       # some of them
     .venv/bin/python benches/python/sidebyside.py --rows 1000000 --reps 3
@@ -419,6 +426,76 @@ def kernel_peer(
         lambda ours, peer: check(ours, peer.result),
         lambda inp: KernelInput(kernel, cols(inp), out),
         available=kernel_available,
+    )
+
+
+# --- The C library's kernels, called in this process ---------------------------------------
+
+#: The C library, built in release mode, loaded with ctypes.
+CLIB = Path(__file__).resolve().parents[2] / "target/release/libcollabmetrics.so"
+
+
+def clib_available() -> str | None:
+    if not CLIB.exists():
+        return "build it first: cargo build --release -p collabmetrics-c"
+    return None
+
+
+class CKernel:
+    """One C function on fixed inputs, its outputs allocated once (as the kernel program's
+    timed calls write into outputs allocated before them). ``call(lib, pointers, len)``
+    makes the call; ``run`` returns the outputs."""
+
+    def __init__(
+        self, call: Callable[..., int], inputs: tuple[np.ndarray, ...], outputs: int
+    ) -> None:
+        self.lib = ctypes.CDLL(str(CLIB))
+        self.inputs = [np.ascontiguousarray(a, dtype=np.float64) for a in inputs]
+        self.len = len(self.inputs[0])
+        self.outputs = [np.empty(self.len) for _ in range(outputs)]
+        self.pointers = [
+            a.ctypes.data_as(ctypes.POINTER(ctypes.c_double))
+            for a in (*self.inputs, *self.outputs)
+        ]
+        self.call = call
+
+    def run(self) -> tuple[np.ndarray, ...]:
+        status = self.call(self.lib, self.pointers, ctypes.c_size_t(self.len))
+        if status != 0:
+            sys.exit(f"C kernel failed: status {status}")
+        return tuple(self.outputs)
+
+
+def c_peer(what: str, call: Callable[..., int], outputs: int, check: Callable) -> Peer:
+    """The C library's ``what``, in this process: the same kernel as ours behind the C
+    interface's checks instead of the Python binding, timed like any in-process peer (so
+    that neither side runs just after another process exits, as ours does in the kernel
+    program's pair)."""
+    return Peer(
+        f"the C library's `{what}` (same process)",
+        lambda k: k.run(),
+        check,
+        lambda inp: CKernel(call, tuple(inp), outputs),
+        available=clib_available,
+    )
+
+
+def _c_proportion(lib: Any, p: list[Any], n: Any) -> int:
+    d = ctypes.c_double
+    return int(lib.cm_proportion(p[0], p[1], n, d(0.95), d(1.0), p[2], p[3], p[4]))
+
+
+def _c_rate(lib: Any, p: list[Any], n: Any) -> int:
+    d = ctypes.c_double
+    byar = ctypes.c_int(0)  # CM_RATE_BYAR
+    return int(
+        lib.cm_rate(p[0], p[1], n, d(0.95), d(100000.0), byar, p[2], p[3], p[4], None)
+    )
+
+
+def _c_bng(lib: Any, p: list[Any], n: Any) -> int:
+    return int(
+        lib.cm_distance_bng(p[0], p[1], p[2], p[3], n, ctypes.c_bool(False), p[4])
     )
 
 
@@ -1261,6 +1338,7 @@ def workloads(n: int) -> list[Workload]:
                 kernel_peer(
                     "proportion_into", "wilson", proportion_cols, EST, same_estimates
                 ),
+                c_peer("cm_proportion", _c_proportion, 3, same_estimates),
             ],
         ),
         Workload(
@@ -1277,6 +1355,7 @@ def workloads(n: int) -> list[Workload]:
                 ),
                 phe_peer("rate", phe_cap, n, proportion_cols),
                 kernel_peer("rate_into", "byar", proportion_cols, EST, same_estimates),
+                c_peer("cm_rate", _c_rate, 3, same_estimates),
             ],
         ),
         Workload(
@@ -1306,6 +1385,12 @@ def workloads(n: int) -> list[Workload]:
                     lambda inp: dict(zip(("e1", "n1", "e2", "n2"), inp)),
                     ["distance"],
                     lambda ours, peer: close("bng (kernel)", ours, peer[0], 0.0),
+                ),
+                c_peer(
+                    "cm_distance_bng",
+                    _c_bng,
+                    1,
+                    lambda ours, peer: close("bng (C)", ours, peer[0], 0.0),
                 ),
             ],
         ),
