@@ -96,12 +96,23 @@ impl Monthly {
         m: usize,
         w: usize,
     ) -> T {
-        let row = g * self.n_months;
-        v[row + m + 1 - w.min(m + 1)..=row + m]
-            .iter()
-            .copied()
-            .sum()
+        window_sum(v, self.n_months, g, m, w)
     }
+}
+
+/// [`Monthly::window_sum`] of a vector of `n_months` months per group, on its own.
+pub(crate) fn window_sum<T: Copy + std::iter::Sum<T>>(
+    v: &[T],
+    n_months: usize,
+    g: usize,
+    m: usize,
+    w: usize,
+) -> T {
+    let row = g * n_months;
+    v[row + m + 1 - w.min(m + 1)..=row + m]
+        .iter()
+        .copied()
+        .sum()
 }
 
 /// Adds every spell to the months `first_month .. first_month + n_months` it touches.

@@ -351,7 +351,7 @@ pub fn finalize(
     let table = build(
         &cells,
         &keys,
-        &monthly,
+        monthly,
         Extras {
             admissions: view.present(ADMISSIONS).then_some(&adm),
             population: pops.as_deref(),

@@ -1,7 +1,7 @@
 //! The OAP table entry point: placements in, one row per reporting period and breakdown out.
 
 use super::codes::{OverlapRule, ReasonClass, ReasonMap, DEFAULT_BED_TYPES};
-use super::kernel::{accumulate, pence, Monthly, Spells, LOS_BANDS, MAX_DAILY_COST};
+use super::kernel::{accumulate, pence, window_sum, Monthly, Spells, LOS_BANDS, MAX_DAILY_COST};
 use super::periods::{month_end, month_of, month_start, Window};
 use crate::distance::{self, DistanceSummary, SummaryOptions};
 use crate::error::{Error, Result};
@@ -236,10 +236,13 @@ pub fn measures(
         )?),
         None => None,
     };
+    // The placements' rows are summed into the months: freed before the table is built, so
+    // the call's peak is not theirs and the result's together.
+    drop((spells, groups, adm));
     let table = build(
         &layout,
         &keys,
-        &monthly,
+        monthly,
         Extras {
             admissions: adm_monthly.as_ref(),
             population: pops.as_deref(),
@@ -866,7 +869,7 @@ impl Cells {
 pub(super) fn build(
     l: &Cells,
     keys: &[(Field, arrow_array::ArrayRef)],
-    m: &Monthly,
+    mut m: Monthly,
     extra: Extras<'_>,
     opts: &OapOptions,
     diag: &mut Diagnostics,
@@ -881,7 +884,8 @@ pub(super) fn build(
         .collect();
     let group_rows: Vec<u32> = cells.iter().map(|&(g, _)| g as u32).collect();
     let mut t = Tidy::from_group_rows(keys, &group_rows)?;
-    let month = |k: usize| m.first_month + k as i32;
+    let (first_month, n_months) = (m.first_month, m.n_months);
+    let month = |k: usize| first_month + k as i32;
     t.date(
         "period_start",
         cells
@@ -893,30 +897,41 @@ pub(super) fn build(
         "period_end",
         cells.iter().map(|&(_, k)| month_end(month(k))).collect(),
     );
-    let sum = |v: &[i64]| -> Vec<i64> {
+    // Each monthly vector is taken out and freed once its column is built, so the call's
+    // peak is not the months' and the result's together.
+    let sum = |v: Vec<i64>| -> Vec<i64> {
         cells
             .iter()
-            .map(|&(g, k)| m.window_sum(v, g, k, l.w))
+            .map(|&(g, k)| window_sum(&v, n_months, g, k, l.w))
             .collect()
     };
-    let at_end = |mm: &Monthly, v: &[i64]| -> Vec<i64> {
-        cells.iter().map(|&(g, k)| v[g * mm.n_months + k]).collect()
+    let at_end = |v: &[i64], n_months: usize| -> Vec<i64> {
+        cells.iter().map(|&(g, k)| v[g * n_months + k]).collect()
     };
-    let started = sum(&m.started);
-    let ended = sum(&m.ended);
-    let active = at_end(m, &m.active_at_end);
-    let bed_days = sum(&m.bed_days);
-    t.int("started", started.clone());
-    t.int("ended", ended.clone());
-    t.int("active_at_end", active.clone());
-    t.int("bed_days", bed_days.clone());
-    t.int("same_day", sum(&m.same_day));
+    let take = std::mem::take::<Vec<i64>>;
+    let started = sum(take(&mut m.started));
+    let ended = sum(take(&mut m.ended));
+    let active = at_end(&take(&mut m.active_at_end), n_months);
+    let bed_days = sum(take(&mut m.bed_days));
+    // The counts stay for the rates and proportions only when there are some.
+    let derived = pops.is_some() || adm.is_some();
+    let keep = |v: &Vec<i64>| if derived { v.clone() } else { Vec::new() };
+    let (started, started_col) = (keep(&started), started);
+    let (ended, ended_col) = (keep(&ended), ended);
+    let (active, active_col) = (keep(&active), active);
+    let (bed_days, bed_days_col) = (keep(&bed_days), bed_days);
+    t.int("started", started_col);
+    t.int("ended", ended_col);
+    t.int("active_at_end", active_col);
+    t.int("bed_days", bed_days_col);
+    t.int("same_day", sum(take(&mut m.same_day)));
     for (b, (name, _, _)) in LOS_BANDS.iter().enumerate() {
-        t.int(name, sum(&m.los[b]));
+        t.int(name, sum(take(&mut m.los[b])));
     }
     // Always present, so that every call's schema is the same: null where no bed day of the
     // period has a recorded cost (every row, when there is no `daily_cost` column).
-    let cost_days = sum(&m.cost_days);
+    let cost_days = sum(take(&mut m.cost_days));
+    let cost_pence = take(&mut m.cost_pence);
     t.nullable_number(
         "cost",
         cells
@@ -924,13 +939,14 @@ pub(super) fn build(
             .zip(&cost_days)
             .map(|(&(g, k), &days)| {
                 if days > 0 {
-                    m.window_sum(&m.cost_pence, g, k, l.w) as f64 / 100.0
+                    window_sum(&cost_pence, n_months, g, k, l.w) as f64 / 100.0
                 } else {
                     f64::NAN
                 }
             })
             .collect(),
     );
+    drop(cost_pence);
     t.int("cost_bed_days", cost_days);
     if let Some(pops) = pops {
         let pop: Vec<f64> = cells.iter().map(|&(g, _)| pops[g]).collect();
@@ -961,7 +977,11 @@ pub(super) fn build(
                     .map(|&(g, k)| a.window_sum(&a.bed_days, g, k, l.w))
                     .collect(),
             ),
-            ("active_at_end", active.clone(), at_end(a, &a.active_at_end)),
+            (
+                "active_at_end",
+                active.clone(),
+                at_end(&a.active_at_end, a.n_months),
+            ),
             (
                 "ended",
                 ended.clone(),
