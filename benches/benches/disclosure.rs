@@ -4,40 +4,19 @@
 //! grand total of each month), the `nhs_mhsds` rule, derived values and the audit of every
 //! suppressed count. Target: under 1 s. The same for ten years is timed once and printed.
 
-use arrow_array::{cast::AsArray, ArrayRef, RecordBatch, StringArray};
+use arrow_array::RecordBatch;
 use collabmetrics::disclosure::{disclose, DisclosureOptions, Rule};
 use collabmetrics::oap::{self, OapOptions};
 use collabmetrics::table::{ColumnMap, Input};
-use collabmetrics_demo::{generate, DemoOptions};
+use collabmetrics_benches::oap_data::national_placements;
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
-use std::sync::Arc;
 
 /// The OAP measures by month, ICB and ethnicity at national scale, for the last `months`
 /// months of ten years of data.
 pub fn national_oap(months: i32) -> RecordBatch {
-    let opts = DemoOptions {
-        scale: 30.0,
-        months: 120,
-        ..DemoOptions::default()
-    };
-    let demo = generate(&opts);
-    let p = demo.placements;
-    let areas = p.column_by_name("home_area").unwrap().as_string::<i32>();
-    let icb: StringArray = areas
-        .iter()
-        .map(|a| {
-            let n: u64 = a
-                .unwrap_or("0")
-                .bytes()
-                .filter(u8::is_ascii_digit)
-                .fold(0, |acc, d| acc * 10 + u64::from(d - b'0'));
-            Some(format!("ICB{:02}", n % 42))
-        })
-        .collect();
-    let batch = collabmetrics::table::append_column(&p, "icb", Arc::new(icb) as ArrayRef).unwrap();
+    let (batch, _, end) = national_placements();
     let input = Input::new(batch.schema(), &[batch], ColumnMap::new()).unwrap();
-    let end = opts.data_end();
     let start = oap::month_start(oap::month_of(end) - (months - 1));
     let mut o = OapOptions::new(start, end);
     o.by = vec!["icb".into(), "ethnicity".into()];

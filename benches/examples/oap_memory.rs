@@ -10,13 +10,11 @@
 //! roughly: that peak also counts the freed heap pages glibc has not yet given back. See
 //! `benches/README.md`, "The OAP peak and glibc".
 
-use arrow_array::{cast::AsArray, ArrayRef, StringArray};
 use collabmetrics::oap::{self, OapOptions};
 use collabmetrics::table::{ColumnMap, Input};
-use collabmetrics_demo::{generate, DemoOptions};
+use collabmetrics_benches::oap_data::national_placements;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-use std::sync::Arc;
 
 /// The system allocator, counting the bytes live and their most since the last reset.
 struct Counting;
@@ -63,32 +61,7 @@ static ALLOCATOR: Counting = Counting;
 const MB: f64 = 1e6;
 
 fn main() {
-    let opts = DemoOptions {
-        scale: 30.0,
-        months: 120,
-        ..DemoOptions::default()
-    };
-    let demo = generate(&opts);
-    let p = demo.placements;
-    // The home areas dealt into 42 ICB-like areas, as the criterion bench does.
-    let areas = p
-        .column_by_name("home_area")
-        .expect("home_area")
-        .as_string::<i32>();
-    let icb: StringArray = areas
-        .iter()
-        .map(|a| {
-            let n: u64 = a
-                .unwrap_or("0")
-                .bytes()
-                .filter(u8::is_ascii_digit)
-                .fold(0, |acc, d| acc * 10 + u64::from(d - b'0'));
-            Some(format!("ICB{:02}", n % 42))
-        })
-        .collect();
-    let batch = collabmetrics::table::append_column(&p, "icb", Arc::new(icb) as ArrayRef)
-        .expect("a new column");
-    let (start, end) = (opts.start, opts.data_end());
+    let (batch, start, end) = national_placements();
     let input = Input::new(batch.schema(), &[batch], ColumnMap::new()).expect("an input");
     let breakdowns: [&[&str]; 3] = [&["icb"], &["icb", "bed_type"], &["icb", "receiving_org"]];
     let call = |by: &[&str]| {
