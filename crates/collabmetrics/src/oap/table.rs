@@ -909,21 +909,18 @@ pub(super) fn build(
         cells.iter().map(|&(g, k)| v[g * n_months + k]).collect()
     };
     let take = std::mem::take::<Vec<i64>>;
-    let started = sum(take(&mut m.started));
-    let ended = sum(take(&mut m.ended));
-    let active = at_end(&take(&mut m.active_at_end), n_months);
-    let bed_days = sum(take(&mut m.bed_days));
-    // The counts stay for the rates and proportions only when there are some.
+    let mut started = sum(take(&mut m.started));
+    let mut ended = sum(take(&mut m.ended));
+    let mut active = at_end(&take(&mut m.active_at_end), n_months);
+    let mut bed_days = sum(take(&mut m.bed_days));
+    // The counts stay for the rates and proportions only when there are some; otherwise the
+    // column takes them.
     let derived = pops.is_some() || adm.is_some();
-    let keep = |v: &Vec<i64>| if derived { v.clone() } else { Vec::new() };
-    let (started, started_col) = (keep(&started), started);
-    let (ended, ended_col) = (keep(&ended), ended);
-    let (active, active_col) = (keep(&active), active);
-    let (bed_days, bed_days_col) = (keep(&bed_days), bed_days);
-    t.int("started", started_col);
-    t.int("ended", ended_col);
-    t.int("active_at_end", active_col);
-    t.int("bed_days", bed_days_col);
+    let column = |v: &mut Vec<i64>| if derived { v.clone() } else { take(v) };
+    t.int("started", column(&mut started));
+    t.int("ended", column(&mut ended));
+    t.int("active_at_end", column(&mut active));
+    t.int("bed_days", column(&mut bed_days));
     t.int("same_day", sum(take(&mut m.same_day)));
     for (b, (name, _, _)) in LOS_BANDS.iter().enumerate() {
         t.int(name, sum(take(&mut m.los[b])));
