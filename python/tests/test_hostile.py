@@ -346,19 +346,20 @@ def test_ctrl_c_stops_a_gini_bootstrap() -> None:
 
 
 def test_ctrl_c_stops_an_sii_simulation() -> None:
-    deciles = pd.DataFrame(
+    # 10⁹ draws (100 subgroups × 10⁷ replicates): seconds, even in parallel blocks.
+    centiles = pd.DataFrame(
         {
-            "group": [f"d{i}" for i in range(1, 11)],
-            "value": [10.0 + i for i in range(10)],
-            "se": [1.0] * 10,
-            "population": [1000.0] * 10,
-            "order": list(range(1, 11)),
+            "group": [f"c{i}" for i in range(1, 101)],
+            "value": [10.0 + i for i in range(100)],
+            "se": [1.0] * 100,
+            "population": [1000.0] * 100,
+            "order": list(range(1, 101)),
         }
     )
     assert (
         interrupted_within(
             lambda: cm.inequality.sii(
-                deciles,
+                centiles,
                 group="group",
                 population="population",
                 order="order",

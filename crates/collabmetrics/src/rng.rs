@@ -60,8 +60,65 @@ impl Rng {
         result
     }
 
+    /// Advances the generator by 2¹²⁸ draws (xoshiro256**'s `jump`, Blackman and Vigna's
+    /// polynomial): the start of the next of 2¹²⁸ non-overlapping sub-sequences of this
+    /// stream. The blocks of one simulation run in parallel from successive jumps, so they
+    /// never share draws and their draws do not depend on the number of threads.
+    pub fn jump(&mut self) {
+        const JUMP: [u64; 4] = [
+            0x180e_c6d3_3cfd_0aba,
+            0xd5a6_1266_f0c9_392c,
+            0xa958_2618_e03f_c9aa,
+            0x39ab_dc45_29b1_661c,
+        ];
+        let mut s = [0u64; 4];
+        for word in JUMP {
+            for bit in 0..64 {
+                if word & (1u64 << bit) != 0 {
+                    for (acc, x) in s.iter_mut().zip(self.s) {
+                        *acc ^= x;
+                    }
+                }
+                self.next_u64();
+            }
+        }
+        self.s = s;
+    }
+
     /// Uniform in [0, 1): the top 53 bits of [`Rng::next_u64`], scaled.
     pub fn uniform(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Rng;
+    use rand_core::{Rng as _, SeedableRng};
+    use rand_xoshiro::Xoshiro256StarStar;
+
+    /// The same state in the rand project's xoshiro256** (an independent implementation).
+    fn peer(r: &Rng) -> Xoshiro256StarStar {
+        let mut seed = [0u8; 32];
+        for (chunk, word) in seed.chunks_exact_mut(8).zip(r.s) {
+            chunk.copy_from_slice(&word.to_le_bytes());
+        }
+        Xoshiro256StarStar::from_seed(seed)
+    }
+
+    #[test]
+    fn draws_and_jumps_match_the_rand_projects_xoshiro() {
+        for (seed, stream) in [(0, 0), (2026, 1), (u64::MAX, 7)] {
+            let mut ours = Rng::new(seed, stream);
+            let mut theirs = peer(&ours);
+            for _ in 0..3 {
+                for _ in 0..100 {
+                    assert_eq!(ours.next_u64(), theirs.next_u64());
+                }
+                ours.jump();
+                theirs.jump();
+            }
+            assert_eq!(ours.next_u64(), theirs.next_u64());
+        }
     }
 }

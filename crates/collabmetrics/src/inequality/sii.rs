@@ -4,7 +4,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::grouped::{group_error, ridits, shares, sorted_by_order, validate, Needs, Subgroup};
-use super::rng::Rng;
+use super::replicates::{simulate, Model, Replicates};
 use crate::error::{format_value, Error, Result};
 
 crate::option_enum! {
@@ -36,7 +36,7 @@ impl ValueType {
         }
     }
 
-    fn back(self, t: f64) -> f64 {
+    pub(super) fn back(self, t: f64) -> f64 {
         match self {
             ValueType::Other => t,
             ValueType::Rate => t.exp(),
@@ -287,55 +287,34 @@ pub(crate) fn sii_stream(groups: &[Subgroup], opts: &SiiOptions, stream: u64) ->
         };
         se.push(v);
     }
-    let mut rng = Rng::new(opts.seed, stream);
+    let model = Model {
+        t: &t,
+        se: &se,
+        c0: &c0,
+        c1: &c1,
+        p: &p,
+        vt,
+        transform: opts.transform,
+        multiplier: m,
+    };
     let n = opts.reps;
-    let mut sims = vec![0.0; n];
-    let mut riis = vec![0.0; if opts.transform { 0 } else { n }];
-    let mut rms = vec![0.0; if opts.rii_mean_interval { n } else { 0 }];
-    let mut draw = vec![0.0; g.len()];
-    // Whether every replicate's fitted line is above 0 at the end the RII divides by, so the
-    // replicates' ratios are finite and ordered.
-    let mut rii_defined = true;
-    let mut tick = crate::cancel::Ticker::new(1024);
-    let progress = crate::cancel::Progress::start(n as u64);
-    for r in 0..n {
-        tick.tick()?;
-        if r % 1024 == 1023 || r + 1 == n {
-            // Blocks of 1024 replicates, then the remainder.
-            progress.advance(r as u64 % 1024 + 1);
-        }
-        for j in 0..g.len() {
-            let d = t[j] + se[j] * rng.ziggurat_normal();
-            draw[j] = if opts.transform { d } else { vt.back(d) };
-        }
-        if opts.rii_mean_interval {
-            // The replicate's SII / its own weighted mean, both on the value scale.
-            let (a0, b0) = (dot(&c0, &draw), dot(&c1, &draw));
-            let (e0, e1) = ends(vt, opts.transform, a0, b0);
-            let mean: f64 = if opts.transform {
-                p.iter().zip(&draw).map(|(p, d)| p * vt.back(*d)).sum()
-            } else {
-                dot(&p, &draw)
-            };
-            rms[r] = m.signum() * (e1 - e0) / mean;
-        }
-        let b = dot(&c1, &draw);
-        if opts.transform {
-            // PHE keeps the slope on the transformed scale and back-transforms its limits.
-            sims[r] = b;
-        } else {
-            let a = dot(&c0, &draw);
-            sims[r] = m * b;
-            rii_defined &= if m < 0.0 { a + b > 0.0 } else { a > 0.0 };
-            riis[r] = if m < 0.0 { a / (a + b) } else { (a + b) / a };
-        }
-    }
+    let Replicates {
+        mut sims,
+        mut riis,
+        mut rms,
+        rii_defined,
+    } = simulate(&model, n, opts.rii_mean_interval, opts.seed, stream)?;
     // Fitted value at the middle rank (X = ½) on the transformed scale, the pivot of PHE's
     // back-transformed limits.
     let mid = dot(&c0, fit_on) + dot(&c1, fit_on) / 2.0;
     for &c in &opts.confidence {
-        let (lo, hi) = phe_positions(n, c);
-        let (b_lo, b_hi) = (select(&mut sims, lo), select(&mut sims, hi));
+        let pos = phe_positions(n, c);
+        // The three replicate vectors' order statistics at once (NaN for an empty one).
+        let pair = |x: &mut Vec<f64>| select_pair(x, pos);
+        let (((b_lo, b_hi), (r_lo, r_hi)), rm_pair) = rayon::join(
+            || rayon::join(|| pair(&mut sims), || pair(&mut riis)),
+            || pair(&mut rms),
+        );
         // (SII lower, SII upper, RII lower, RII upper)
         let mut defined = rii_defined;
         let (sii_lower, sii_upper, rii_lower, rii_upper) = if opts.transform {
@@ -348,19 +327,18 @@ pub(crate) fn sii_stream(groups: &[Subgroup], opts: &SiiOptions, stream: u64) ->
                 (m * (l1 - l0), m * (h1 - h0), l1 / l0, h1 / h0)
             }
         } else {
-            (b_lo, b_hi, select(&mut riis, lo), select(&mut riis, hi))
+            (b_lo, b_hi, r_lo, r_hi)
         };
         // No interval when the replicates' ratios are undefined or reach 0 or below.
         let rii_interval = defined && rii_lower > 0.0 && rii_upper.is_finite();
-        let rii_mean = |rms: &mut [f64], k: usize| opts.rii_mean_interval.then(|| select(rms, k));
         let lim = SiiLimits {
             confidence: c,
             sii_lower,
             sii_upper,
             rii_lower: rii_interval.then_some(rii_lower),
             rii_upper: rii_interval.then_some(rii_upper),
-            rii_mean_lower: rii_mean(&mut rms, lo),
-            rii_mean_upper: rii_mean(&mut rms, hi),
+            rii_mean_lower: opts.rii_mean_interval.then_some(rm_pair.0),
+            rii_mean_upper: opts.rii_mean_interval.then_some(rm_pair.1),
         };
         out.limits.push(lim);
     }
@@ -369,7 +347,8 @@ pub(crate) fn sii_stream(groups: &[Subgroup], opts: &SiiOptions, stream: u64) ->
 
 /// Refuses a result holding an infinity or NaN: finite input gives finite results or this
 /// error (an RII whose fitted value at rank 0 is 0, or draws beyond the largest double from a
-/// standard error too large for the drawing scale).
+/// standard error too large for the drawing scale; on the log scale, draws above 709 count
+/// as beyond it: see `fastlog::exp`).
 fn finite_result(out: SiiResult) -> Result<SiiResult> {
     let mut parts = vec![
         ("SII", out.sii),
@@ -403,6 +382,20 @@ fn finite_result(out: SiiResult) -> Result<SiiResult> {
 /// The k-th smallest (0-based) of `x`, reordering `x` (O(n), no full sort).
 fn select(x: &mut [f64], k: usize) -> f64 {
     *x.select_nth_unstable_by(k, f64::total_cmp).1
+}
+
+/// The lo-th and hi-th smallest (0-based, lo ≤ hi < x.len()) of `x`, reordering `x`: the
+/// second selection runs in the part above the first. NaN for an empty `x` (a replicate
+/// vector not asked for).
+fn select_pair(x: &mut [f64], (lo, hi): (usize, usize)) -> (f64, f64) {
+    if x.is_empty() {
+        return (f64::NAN, f64::NAN);
+    }
+    let l = select(x, lo);
+    if hi == lo {
+        return (l, l);
+    }
+    (l, select(&mut x[lo + 1..], hi - lo - 1))
 }
 
 /// PHE's percentile positions (0-based): the round(n·α/2)-th and round(n·(1 − α/2))-th of the
@@ -439,6 +432,21 @@ fn check_domain(vt: ValueType, label: &str, what: &str, v: f64) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn select_pair_reads_the_sorted_order() {
+        let x: Vec<f64> = (0..1001)
+            .map(|i| ((i * 7919) % 1001) as f64 - 300.5)
+            .collect();
+        let mut sorted = x.clone();
+        sorted.sort_by(f64::total_cmp);
+        for (lo, hi) in [(0, 1000), (24, 975), (500, 500), (499, 500), (0, 0)] {
+            let mut y = x.clone();
+            assert_eq!(select_pair(&mut y, (lo, hi)), (sorted[lo], sorted[hi]));
+        }
+        let (a, b) = select_pair(&mut [], (0, 0));
+        assert!(a.is_nan() && b.is_nan());
+    }
 
     #[test]
     fn positions() {
