@@ -12,7 +12,14 @@ the script:
    workload, peer and worst difference, if they do not);
 3. times them in interleaved repetitions (ours, peer, peer, ours, ...: the order alternates
    every repetition so that neither always runs on a warm cache), recording the wall time and
-   the CPU time (``time.process_time``: user + system time of every thread of this process);
+   the CPU time (``time.process_time``: user + system time of every thread of this process).
+   A side whose first call took under ``WARM_BELOW`` (0.1 s) is warmed up before each timed
+   call: untimed calls of its own for ``WARM_FOR`` (0.1 s), as criterion warms up and as the
+   Rust kernel program's back-to-back calls are. On this kind of shared two-vCPU machine a
+   short two-thread call that follows idle time or the other side's work runs as if on one
+   core until the second has been kept busy for some tens of milliseconds (see
+   ``WARM_BELOW``). A peer that times itself in its own process (R, the kernel program) is not
+   warmed up from here;
 4. measures each side's **peak memory** after the timed calls: the high-water mark of the
    resident set above the resident set just before one call. Each side is measured in a
    fresh child process of this script (``--peak-of``), which makes only that side's inputs
@@ -1531,8 +1538,28 @@ def workloads(n: int) -> list[Workload]:
 # --- Timing and memory ---------------------------------------------------------------------------
 
 
-def timed(f: Callable[[Any], Any], inp: Any) -> tuple[float, float]:
-    """Wall and CPU seconds of one call (the peer's own figures when it timed itself)."""
+#: A side whose first call takes less than this many seconds is warmed up before every timed
+#: call (``WARM_FOR``). Measured on the two-vCPU machine of the results below, for the
+#: one-decile SII from Python (2.0 ms when called back to back, 4.5 ms on one thread): after
+#: 0.3 s idle it took 3.6 ms, and still 3.9–4.0 ms after 1, 2 or 5 untimed calls, but 2.1 ms
+#: after 20 (60 ms of calls). A rayon loop of 4 ms of work on two threads, after idle, ran on
+#: one thread in most calls, its second worker starting 1.5–3.5 ms late or not at all, while
+#: a plain thread woke in 12–20 µs. For calls of a second that is noise; for calls of
+#: milliseconds it decides the ratio.
+WARM_BELOW = 0.1
+
+#: Seconds of untimed calls of the same side before each timed call of a short one.
+WARM_FOR = 0.1
+
+
+def timed(f: Callable[[Any], Any], inp: Any, warm: bool = False) -> tuple[float, float]:
+    """Wall and CPU seconds of one call (the peer's own figures when it timed itself); with
+    ``warm``, after ``WARM_FOR`` seconds of untimed calls of the same function."""
+    if warm:
+        until = time.perf_counter() + WARM_FOR
+        f(inp)
+        while time.perf_counter() < until:
+            f(inp)
     c0, t0 = time.process_time(), time.perf_counter()
     r = f(inp)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
@@ -1677,15 +1704,24 @@ def run_pair(w: Workload, k: int, inp: Any, reps: int, rows: int) -> str:
         return f"| {what} | {p.name} | skipped: {reason} |" + " |" * 8
     ours_in = p.subset(inp)
     peer_in = p.prepare(ours_in)
-    ours_result, peer_result = w.ours(ours_in), p.run(peer_in)
+    t0 = time.perf_counter()
+    ours_result = w.ours(ours_in)
+    t1 = time.perf_counter()
+    peer_result = p.run(peer_in)
+    t2 = time.perf_counter()
     p.check(ours_result, peer_result)
+    warm_ours = t1 - t0 < WARM_BELOW
+    warm_peer = t2 - t1 < WARM_BELOW and not isinstance(peer_result, External)
     del ours_result, peer_result
     t_ours: list[tuple[float, float]] = []
     t_peer: list[tuple[float, float]] = []
     for r in range(reps):
-        pair = [(w.ours, ours_in, t_ours), (p.run, peer_in, t_peer)]
-        for f, x, acc in pair if r % 2 == 0 else reversed(pair):
-            acc.append(timed(f, x))
+        pair = [
+            (w.ours, ours_in, t_ours, warm_ours),
+            (p.run, peer_in, t_peer, warm_peer),
+        ]
+        for f, x, acc, warm in pair if r % 2 == 0 else reversed(pair):
+            acc.append(timed(f, x, warm))
     mo_w, mp_w = (statistics.median(t[0] for t in ts) for ts in (t_ours, t_peer))
     mo_c, mp_c = (statistics.median(t[1] for t in ts) for ts in (t_ours, t_peer))
     del ours_in, peer_in
@@ -1724,8 +1760,10 @@ def main() -> None:
         del inp
         COHORT_TABLES.clear()
     print(
-        "\nWall and CPU: medians of the interleaved repetitions; CPU is user + system time of "
-        "every thread. Peak: the resident set's high-water mark above the resident set "
+        "\nWall and CPU: medians of the interleaved repetitions (a side whose call takes under "
+        f"{WARM_BELOW} s timed right after {WARM_FOR} s of untimed calls of its own); CPU is "
+        "user + system "
+        "time of every thread. Peak: the resident set's high-water mark above the resident set "
         "before one extra call (see the script's docstring)."
     )
     for note in NOTES:

@@ -298,12 +298,14 @@ pub(crate) fn sii_stream(groups: &[Subgroup], opts: &SiiOptions, stream: u64) ->
         multiplier: m,
     };
     let n = opts.reps;
+    let mut reps = simulate(&model, n, opts.rii_mean_interval, opts.seed, stream)?;
     let Replicates {
-        mut sims,
-        mut riis,
-        mut rms,
+        sims,
+        riis,
+        rms,
         rii_defined,
-    } = simulate(&model, n, opts.rii_mean_interval, opts.seed, stream)?;
+    } = &mut reps;
+    let rii_defined = *rii_defined;
     // Fitted value at the middle rank (X = ½) on the transformed scale, the pivot of PHE's
     // back-transformed limits.
     let mid = dot(&c0, fit_on) + dot(&c1, fit_on) / 2.0;
@@ -311,10 +313,8 @@ pub(crate) fn sii_stream(groups: &[Subgroup], opts: &SiiOptions, stream: u64) ->
         let pos = phe_positions(n, c);
         // The three replicate vectors' order statistics at once (NaN for an empty one).
         let pair = |x: &mut Vec<f64>| select_pair(x, pos);
-        let (((b_lo, b_hi), (r_lo, r_hi)), rm_pair) = rayon::join(
-            || rayon::join(|| pair(&mut sims), || pair(&mut riis)),
-            || pair(&mut rms),
-        );
+        let (((b_lo, b_hi), (r_lo, r_hi)), rm_pair) =
+            rayon::join(|| rayon::join(|| pair(sims), || pair(riis)), || pair(rms));
         // (SII lower, SII upper, RII lower, RII upper)
         let mut defined = rii_defined;
         let (sii_lower, sii_upper, rii_lower, rii_upper) = if opts.transform {
@@ -342,6 +342,7 @@ pub(crate) fn sii_stream(groups: &[Subgroup], opts: &SiiOptions, stream: u64) ->
         };
         out.limits.push(lim);
     }
+    reps.give_back();
     finite_result(out)
 }
 
