@@ -87,16 +87,21 @@ def test_a_subnormal_count_in_dsr_isr_and_inequality_counts() -> None:
         )
 
 
-def test_repetitions_beyond_the_limit_are_refused_before_any_work() -> None:
-    deciles = pd.DataFrame(
+def ordered_subgroups(k: int) -> pd.DataFrame:
+    """``k`` ordered subgroups of 1 000 people, values 10, 11, ... with standard error 1."""
+    return pd.DataFrame(
         {
-            "group": [f"d{i}" for i in range(1, 11)],
-            "value": [10.0 + i for i in range(10)],
-            "se": [1.0] * 10,
-            "population": [1000.0] * 10,
-            "order": list(range(1, 11)),
+            "group": [f"g{i}" for i in range(1, k + 1)],
+            "value": [10.0 + i for i in range(k)],
+            "se": [1.0] * k,
+            "population": [1000.0] * k,
+            "order": list(range(1, k + 1)),
         }
     )
+
+
+def test_repetitions_beyond_the_limit_are_refused_before_any_work() -> None:
+    deciles = ordered_subgroups(10)
     for reps in [2**61, 2**30]:
         with pytest.raises(cm.LimitExceededError, match="at most 10000000 repetitions") as e:
             cm.inequality.sii(
@@ -347,15 +352,7 @@ def test_ctrl_c_stops_a_gini_bootstrap() -> None:
 
 def test_ctrl_c_stops_an_sii_simulation() -> None:
     # 10⁹ draws (100 subgroups × 10⁷ replicates): seconds, even in parallel blocks.
-    centiles = pd.DataFrame(
-        {
-            "group": [f"c{i}" for i in range(1, 101)],
-            "value": [10.0 + i for i in range(100)],
-            "se": [1.0] * 100,
-            "population": [1000.0] * 100,
-            "order": list(range(1, 101)),
-        }
-    )
+    centiles = ordered_subgroups(100)
     assert (
         interrupted_within(
             lambda: cm.inequality.sii(

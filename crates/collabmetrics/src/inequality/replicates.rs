@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use super::fastlog::{self, widened};
 use super::rng::Rng;
-use super::sii::ValueType;
+use super::sii::{ends, ValueType};
 use crate::buffer;
 use crate::cancel::{self, Progress};
 use crate::error::Result;
@@ -216,11 +216,7 @@ fn finish(m: &Model, a: &[f64], b: &[f64], mean: &[f64], out: Out) -> bool {
         let (ak, bk) = (a[k], b[k]);
         if !out.rms.is_empty() {
             // The replicate's SII over its own weighted mean, both on the value scale.
-            let (e0, e1) = if m.transform {
-                (m.vt.back(ak), m.vt.back(ak + bk))
-            } else {
-                (ak, ak + bk)
-            };
+            let (e0, e1) = ends(m.vt, m.transform, ak, bk);
             out.rms[k] = mult.signum() * (e1 - e0) / mean[k];
         }
         if m.transform {

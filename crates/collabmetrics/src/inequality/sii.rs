@@ -151,7 +151,7 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 }
 
 /// SII, RII (as fitted at rank 0 and 1) from a fitted line on the regression scale.
-fn ends(vt: ValueType, transform: bool, intercept: f64, slope: f64) -> (f64, f64) {
+pub(super) fn ends(vt: ValueType, transform: bool, intercept: f64, slope: f64) -> (f64, f64) {
     if transform {
         (vt.back(intercept), vt.back(intercept + slope))
     } else {
