@@ -68,14 +68,17 @@ pub(super) fn simulate(
             riis.chunks_mut(BLOCK),
             rms.chunks_mut(BLOCK),
         );
-        for _ in 0..blocks {
+        for k in 0..blocks {
             let out = Out {
                 sims: s.next().unwrap_or_default(),
                 riis: r.next().unwrap_or_default(),
                 rms: q.next().unwrap_or_default(),
             };
+            if k > 0 {
+                // A jump costs 256 steps: none for a simulation of one block.
+                rng.jump();
+            }
             work.push((out, rng.clone()));
-            rng.jump();
         }
     }
     let token = cancel::current();
