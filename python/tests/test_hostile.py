@@ -89,7 +89,7 @@ def test_a_subnormal_count_in_dsr_isr_and_inequality_counts() -> None:
 
 def ordered_subgroups(k: int) -> pd.DataFrame:
     """``k`` ordered subgroups of 1 000 people, values 10, 11, ... with standard error 1."""
-    return pd.DataFrame(
+    frame: pd.DataFrame = pd.DataFrame(
         {
             "group": [f"g{i}" for i in range(1, k + 1)],
             "value": [10.0 + i for i in range(k)],
@@ -98,6 +98,7 @@ def ordered_subgroups(k: int) -> pd.DataFrame:
             "order": list(range(1, k + 1)),
         }
     )
+    return frame
 
 
 def test_repetitions_beyond_the_limit_are_refused_before_any_work() -> None:
