@@ -132,12 +132,7 @@ fn bytes_of(v: &[f64]) -> usize {
 /// results the caller overwrites element by element. Large ones come from the freed blocks
 /// when one of about this size (at most a quarter larger) is waiting, else fresh as [`zeroed`].
 pub(crate) fn overwritten(n: usize) -> Vec<f64> {
-    if n * 8 >= HUGE_FROM {
-        if let Some(v) = take_fit(n) {
-            return v;
-        }
-    }
-    zeroed(n)
+    take_fit(n, HUGE_FROM).unwrap_or_else(|| zeroed(n))
 }
 
 /// Working buffers of this many bytes or more are kept for reuse ([`scratch`], [`release`]).
@@ -150,12 +145,7 @@ const SCRATCH_FROM: usize = 256 << 10;
 /// of a decile SII (100 000 repetitions, 2.4 MB) cost 0.7 ms of a 2.8 ms call in page faults
 /// from Python, where glibc returned them to the system after every call.
 pub(crate) fn scratch(n: usize) -> Vec<f64> {
-    if n * 8 >= SCRATCH_FROM {
-        if let Some(v) = take_fit(n) {
-            return v;
-        }
-    }
-    zeroed(n)
+    take_fit(n, SCRATCH_FROM).unwrap_or_else(|| zeroed(n))
 }
 
 /// Hands a working buffer from [`scratch`] back for reuse (a small one is simply freed).
@@ -165,9 +155,12 @@ pub(crate) fn release(v: Vec<f64>) {
     }
 }
 
-/// The smallest waiting block that holds `n` floats and is at most a quarter larger, taken
-/// from the pool and cut to `n`.
-fn take_fit(n: usize) -> Option<Vec<f64>> {
+/// For a buffer of `n` floats of at least `from` bytes: the smallest waiting block that holds
+/// them and is at most a quarter larger, taken from the pool and cut to `n`.
+fn take_fit(n: usize, from: usize) -> Option<Vec<f64>> {
+    if n * 8 < from {
+        return None;
+    }
     let mut p = pool();
     p.expire(Instant::now());
     let i = p
