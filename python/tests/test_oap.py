@@ -223,3 +223,45 @@ def test_distance_summary_per_period() -> None:
     assert out.column("distance_mean")[0].as_py() == pytest.approx(d.mean())
     median = quantile(d, 0.5, "averaged_inverted_cdf")
     assert out.column("distance_median")[0].as_py() == pytest.approx(median)
+
+
+def test_an_all_none_column_is_a_column_of_nulls() -> None:
+    # pandas and pyarrow give an all-None column Arrow's null type: no bed type is recorded,
+    # so every placement is kept (and counted), as a placement with a null bed type is.
+    data = fixture() | {"bed_type": [None, None, None]}
+    for frame in [pd.DataFrame(data), pa.table(data)]:
+        out, diag = cm.oap.measures(
+            frame,
+            start="2024-01-01",
+            end="2024-02-29",
+            columns={"start_date": "StartDateHospProvSpell"},
+            with_diagnostics=True,
+        )
+        # Placements 1 and 2 have reason 10 (inappropriate): started in January and February.
+        assert out["started"].to_list() == [1, 1]
+        counts = {d["reason"]: d["count"] for d in diag}
+        assert counts["bed_type_missing"] == 3
+        assert "bed_type_out_of_scope" not in counts
+    with pytest.raises(cm.InvalidCellError, match=r"`placement_id` at row 0.*identifiers are required"):
+        cm.oap.measures(
+            pa.table(fixture() | {"placement_id": [None, None, None]}),
+            start="2024-01-01",
+            end="2024-02-29",
+            columns={"start_date": "StartDateHospProvSpell"},
+        )
+
+
+def test_a_misspelt_column_mapping_is_an_error() -> None:
+    # `daily_cost` mapped to a column the placements lack would leave the costs out.
+    data = fixture() | {"DailyCost": [500.0, 500.0, 500.0]}
+    for columns, error in [
+        ({"daily_cost": "DailyCst"}, cm.MissingColumnError),
+        ({"dailycost": "DailyCost"}, cm.InvalidArgumentError),
+    ]:
+        with pytest.raises(error):
+            cm.oap.measures(
+                pa.table(data),
+                start="2024-01-01",
+                end="2024-02-29",
+                columns={"start_date": "StartDateHospProvSpell"} | columns,
+            )

@@ -701,3 +701,22 @@ def test_cohort_b_class_shares_are_of_the_members_followed_a_full_year() -> None
         assert short["denominator"] == followed["denominator"].iloc[0] + short["numerator"]
         if followed["denominator"].iloc[0] > 0:  # else every share is null
             assert math.isclose(followed["value"].sum(), 1.0)
+
+
+def test_a_column_mapping_that_matches_nothing_is_an_error() -> None:
+    # A misspelt optional column would be left out and change cohort T: P6's rejection.
+    persons, referrals, contacts = cohort_t_frames()
+    referrals = referrals.rename(columns={"rejection_date": "RejDate"})
+    kept = cm.transition.transfers(
+        persons, referrals, contacts, data_end=D(2024, 12, 31), columns={"rejection_date": "RejDate"}
+    )
+    assert "P6" not in set(kept["person_id"])
+    with pytest.raises(cm.MissingColumnError, match="RejDat"):
+        cm.transition.transfers(
+            persons, referrals, contacts, data_end=D(2024, 12, 31), columns={"rejection_date": "RejDat"}
+        )
+    for ours in ["rejection_dat", "referrals.rejection_date"]:
+        with pytest.raises(cm.InvalidArgumentError, match="names no column this call reads"):
+            cm.transition.transfers(
+                persons, referrals, contacts, data_end=D(2024, 12, 31), columns={ours: "RejDate"}
+            )

@@ -114,10 +114,22 @@ pub fn run(a: &ReportArgs) -> Result<Report, String> {
         return Err(format!("--start {} is after --end {}", a.start, a.end));
     }
     let maps = column_maps(&a.columns, TABLES)?;
+    // The placements' breakdown (`--by`) is the OAP calls' own column: a mapping of it given
+    // for every table is not handed to the transition tables unless they read that column too
+    // (the core refuses a mapping that no table of a call reads).
+    let young_reads = transition::DEFAULT_BREAKDOWNS.contains(&a.by.as_str());
+    let young_columns: Vec<String> = a
+        .columns
+        .iter()
+        .filter(|c| young_reads || c.split_once('=').is_none_or(|(ours, _)| ours != a.by))
+        .cloned()
+        .collect();
+    let young_maps = column_maps(&young_columns, TABLES)?;
     let mut sources: Vec<Source> = Vec::new();
     let mut read = |path: &std::path::Path, t: usize| -> Result<Input, String> {
         let table = (t > 0).then_some(TABLES[t]);
-        let (input, source) = read_input(path, &maps[t], table)?;
+        let map = if t >= 3 { &young_maps[t] } else { &maps[t] };
+        let (input, source) = read_input(path, map, table)?;
         sources.push(source);
         Ok(input)
     };

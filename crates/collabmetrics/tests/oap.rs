@@ -592,3 +592,205 @@ fn a_missing_bed_type_is_kept_and_counted() {
     assert_eq!(ints(&with_missing, "started"), ints(&before, "started"));
     assert_eq!(ints(&with_missing, "bed_days"), ints(&before, "bed_days"));
 }
+
+/// A placements table of `(person, start, end, reason)` rows (ids 1.., bed type 10).
+fn small(rows: &[(Option<&str>, &str, Option<&str>, &str)]) -> Input {
+    let n = rows.len() as i64;
+    input(
+        RecordBatch::try_from_iter(vec![
+            (
+                "placement_id",
+                Arc::new(Int64Array::from((1..=n).collect::<Vec<_>>())) as ArrayRef,
+            ),
+            (
+                "person_id",
+                Arc::new(StringArray::from(
+                    rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+                )),
+            ),
+            (
+                "start_date",
+                Arc::new(StringArray::from(
+                    rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+                )),
+            ),
+            (
+                "end_date",
+                Arc::new(StringArray::from(
+                    rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+                )),
+            ),
+            (
+                "bed_type",
+                Arc::new(Int64Array::from(vec![10i64; rows.len()])),
+            ),
+            (
+                "reason",
+                Arc::new(StringArray::from(
+                    rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+                )),
+            ),
+        ])
+        .unwrap(),
+    )
+}
+
+fn january(overlap: OverlapRule) -> OapOptions {
+    let mut o = OapOptions::new(d(2024, 1, 1), d(2024, 1, 31));
+    o.overlap = overlap;
+    o
+}
+
+#[test]
+fn placements_without_a_person_are_kept_and_overlap_nothing() {
+    // Jan 5–20 (15 nights) and Jan 6–9 (3 nights), neither with a person: they cannot be
+    // the same person's, so truncation leaves both whole: 18 nights, no overlap.
+    let p = small(&[
+        (None, "2024-01-05", Some("2024-01-20"), "10"),
+        (None, "2024-01-06", Some("2024-01-09"), "10"),
+    ]);
+    for rule in [OverlapRule::Count, OverlapRule::Truncate] {
+        let r = oap::measures(&p, &january(rule), None, None).unwrap();
+        assert_eq!(ints(&r, "bed_days"), [18]);
+        assert_eq!(r.diagnostics.count("overlapping_placements"), 0);
+        assert_eq!(r.diagnostics.count("person_id_missing"), 2);
+    }
+}
+
+#[test]
+fn truncation_sees_placements_the_reason_rule_excludes() {
+    // One person: an inappropriate placement from Jan 5 (open), then an appropriate one (patient
+    // choice) from Jan 10 (open). The person moved on Jan 10, so the first placement has
+    // Jan 5–10: 5 nights, whichever placements are counted.
+    let p = small(&[
+        (Some("a"), "2024-01-05", None, "10"),
+        (Some("a"), "2024-01-10", None, "14"),
+    ]);
+    let r = oap::measures(&p, &january(OverlapRule::Truncate), None, None).unwrap();
+    assert_eq!(ints(&r, "bed_days"), [5]);
+    assert_eq!(r.diagnostics.count("overlapping_placements"), 1);
+    let mut all = january(OverlapRule::Truncate);
+    all.inappropriate_only = false;
+    // Both counted: 5 nights, then Jan 10–31 (runs to the period end: 22 nights).
+    assert_eq!(
+        ints(&oap::measures(&p, &all, None, None).unwrap(), "bed_days"),
+        [5 + 22]
+    );
+}
+
+#[test]
+fn truncation_of_placements_starting_on_one_day_ignores_row_order() {
+    // Jan 5–25 and Jan 5–10 for one person: the shorter is taken first and ends on Jan 5 (a
+    // same-day placement); the longer keeps its 20 nights, in either row order.
+    let rows = [
+        (Some("a"), "2024-01-05", Some("2024-01-25"), "10"),
+        (Some("a"), "2024-01-05", Some("2024-01-10"), "10"),
+    ];
+    let reversed = [rows[1], rows[0]];
+    for p in [small(&rows), small(&reversed)] {
+        let r = oap::measures(&p, &january(OverlapRule::Truncate), None, None).unwrap();
+        assert_eq!(ints(&r, "bed_days"), [20]);
+        assert_eq!(ints(&r, "same_day"), [1]);
+    }
+}
+
+#[test]
+fn every_placement_overlapping_an_earlier_one_is_counted() {
+    // Jan 1–31 holds both Jan 5–10 and Jan 20–25: two placements overlap an earlier one,
+    // although the last does not overlap its neighbour (Jan 5–10).
+    let p = small(&[
+        (Some("a"), "2024-01-01", Some("2024-01-31"), "10"),
+        (Some("a"), "2024-01-05", Some("2024-01-10"), "10"),
+        (Some("a"), "2024-01-20", Some("2024-01-25"), "10"),
+    ]);
+    let r = oap::measures(&p, &january(OverlapRule::Count), None, None).unwrap();
+    assert_eq!(r.diagnostics.count("overlapping_placements"), 2);
+}
+
+#[test]
+fn no_placements_give_a_row_of_zeros_per_month() {
+    // docs/methods/oap.md: with no `by`, one group, with a row in every period.
+    let p = small(&[]);
+    let r = oap::measures(&p, &options(Window::Month), None, None).unwrap();
+    assert_eq!(r.table.num_rows(), 3);
+    assert_eq!(ints(&r, "started"), [0, 0, 0]);
+    assert_eq!(ints(&r, "bed_days"), [0, 0, 0]);
+}
+
+#[test]
+fn out_of_area_placements_without_admissions_are_an_error() {
+    // An OAP started in January, admissions only in February: the January OAP count (1)
+    // exceeds the admissions' (0), which the admissions table must include.
+    let p = small(&[(Some("a"), "2024-01-05", Some("2024-01-09"), "10")]);
+    let a = small(&[(Some("b"), "2024-02-05", Some("2024-02-09"), "10")]);
+    let mut o = january(OverlapRule::Count);
+    o.end = Some(d(2024, 2, 29));
+    let e = oap::measures(&p, &o, None, Some(&a)).unwrap_err();
+    assert!(
+        e.to_string().contains("exceed the 0 of all admissions"),
+        "{e}"
+    );
+}
+
+#[test]
+fn an_all_null_column_is_a_column_of_nulls() {
+    // A column of Arrow's null type (an empty CSV column, an all-None pandas column): the bed
+    // types are missing (kept and counted), and the identifiers are an error.
+    let nulls: ArrayRef = Arc::new(arrow_array::NullArray::new(8));
+    let r = oap::measures(
+        &input(with_column("bed_type", nulls.clone())),
+        &options(Window::Month),
+        None,
+        None,
+    )
+    .unwrap();
+    assert_eq!(r.diagnostics.count("bed_type_missing"), 8);
+    assert_eq!(r.diagnostics.count("bed_type_out_of_scope"), 0);
+    let e = oap::measures(
+        &input(with_column("placement_id", nulls)),
+        &options(Window::Month),
+        None,
+        None,
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string().contains("identifiers are required") && e.to_string().contains("row 0"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_column_mapping_that_matches_nothing_is_an_error() {
+    let b = placements();
+    let mapped = |map: ColumnMap| Input::new(b.schema(), std::slice::from_ref(&b), map).unwrap();
+    // A misspelt optional column (the daily cost) would otherwise be left out.
+    let e = oap::measures(
+        &mapped(ColumnMap::new().with("daily_cost", "DailyCst")),
+        &options(Window::Month),
+        None,
+        None,
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string().contains("DailyCst") && e.to_string().contains("placements"),
+        "{e}"
+    );
+    let e = oap::measures(
+        &mapped(ColumnMap::new().with("dailycost", "place")),
+        &options(Window::Month),
+        None,
+        None,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("`dailycost` → `place`"), "{e}");
+    // A breakdown may be mapped.
+    let mut o = options(Window::Month);
+    o.by = vec!["area".into()];
+    let r = oap::measures(
+        &mapped(ColumnMap::new().with("area", "place")),
+        &o,
+        None,
+        None,
+    );
+    assert_eq!(r.unwrap().table.num_rows(), 6);
+}

@@ -378,3 +378,37 @@ fn lower_ages_of_any_integer_type_are_the_labels_bands() {
         assert_eq!(out, labels);
     }
 }
+
+#[test]
+fn integers_beyond_two_to_the_53_are_an_error_not_rounded() {
+    // 2^53 + 1 would read as 2^53 and pass "numerator <= denominator" against 2^53.
+    let big = (1i64 << 53) + 1;
+    let b = batch(vec![
+        ("o", Arc::new(Int64Array::from(vec![1, big])) as ArrayRef),
+        ("n", Arc::new(Int64Array::from(vec![2, 1i64 << 53]))),
+    ]);
+    let opts = stats::ProportionTableOptions {
+        numerator: "o".into(),
+        denominator: "n".into(),
+        ..Default::default()
+    };
+    let e = stats::proportion_table(&input(b), &opts).unwrap_err();
+    let text = e.to_string();
+    assert!(
+        text.contains("`o`") && text.contains("row 1") && text.contains("2^53"),
+        "{text}"
+    );
+    // Up to 2^53 (exact as a double) is read as it is; so is any UInt64 up to it.
+    let b = batch(vec![
+        (
+            "o",
+            Arc::new(Int64Array::from(vec![1i64 << 53])) as ArrayRef,
+        ),
+        (
+            "n",
+            Arc::new(arrow_array::UInt64Array::from(vec![1u64 << 53])),
+        ),
+    ]);
+    let r = stats::proportion_table(&input(b), &opts).unwrap();
+    assert_eq!(f64s(&r.table, "value"), [1.0]);
+}

@@ -1098,3 +1098,42 @@ fn t7_quartiles_have_no_confidence_level() {
         assert_eq!(c, Some(0.9));
     }
 }
+
+#[test]
+fn a_column_mapping_that_matches_nothing_is_an_error() {
+    // A misspelt optional column would otherwise be left out: here the rejection dates, which
+    // decide who joins cohort T.
+    let w = cohort_t();
+    let run = |map: ColumnMap| {
+        let inputs: Vec<Input> = w
+            .batches()
+            .iter()
+            .map(|b| Input::new(b.schema(), std::slice::from_ref(b), map.clone()).unwrap())
+            .collect();
+        let tables = Tables {
+            persons: &inputs[0],
+            referrals: &inputs[1],
+            contacts: &inputs[2],
+            care_plans: None,
+        };
+        transfers(&tables, &opts()).map(|_| ())
+    };
+    // Theirs misspelt: no table has `RejDat`.
+    let e = run(ColumnMap::new().with("rejection_date", "RejDat")).unwrap_err();
+    assert_eq!(e.kind(), collabmetrics::ErrorKind::MissingColumn, "{e}");
+    assert!(
+        e.to_string().contains("RejDat") && e.to_string().contains("referrals"),
+        "{e}"
+    );
+    // Ours misspelt: no table reads `rejection_dat`.
+    let e = run(ColumnMap::new().with("rejection_dat", "rejection_date")).unwrap_err();
+    assert!(
+        e.to_string().contains("`rejection_dat` → `rejection_date`")
+            && e.to_string().contains("columns"),
+        "{e}"
+    );
+    // A mapping one table uses is fine for the tables without the column (the contacts'
+    // person_id is optional; the persons and referrals have it).
+    run(ColumnMap::new().with("person_id", "person_id")).unwrap();
+    run(ColumnMap::new().with("rejection_date", "rejection_date")).unwrap();
+}

@@ -143,7 +143,7 @@ impl Layout {
             let l = layers.codes[r] as usize;
             let mut at = [u32::MAX; 2];
             for (d, codes) in dim_codes.iter().enumerate() {
-                if dim_cols[d].is_null(r) {
+                if crate::table::is_null_at(dim_cols[d].as_ref(), r) {
                     continue; // a margin over this dimension
                 }
                 let next = levels[l][d].len() as u32;

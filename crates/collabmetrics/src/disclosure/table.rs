@@ -477,7 +477,7 @@ fn count_values(input: &Input, name: &str) -> Result<(Vec<Option<f64>>, bool)> {
     let numbers = input.f64s_or_nan(name)?;
     let mut out = Vec::with_capacity(numbers.len());
     for (row, &v) in numbers.iter().enumerate() {
-        if col.is_null(row) {
+        if crate::table::is_null_at(col.as_ref(), row) {
             out.push(None);
             continue;
         }
@@ -817,7 +817,7 @@ fn describe_cell(input: &Input, plan: &Plan, layout: &Layout, row: usize) -> Str
         let Ok(col) = input.column(name) else {
             continue;
         };
-        let v = if keep[d] && !col.is_null(src) {
+        let v = if keep[d] && !crate::table::is_null_at(col.as_ref(), src) {
             display(col.as_ref(), src)
         } else {
             "(total)".to_owned()

@@ -187,6 +187,7 @@ pub fn measures(
 ) -> Result<TableResult> {
     let (start, end) = check_options(opts)?;
     placements.check(PLACEMENT_COLUMNS)?;
+    check_mapping(placements, admissions, population, opts)?;
     let mut diag = Diagnostics::new();
     // Independent reads side by side (errors in the order of reading one after the other).
     let (spells, groups) = crate::cancel::join(
@@ -336,6 +337,32 @@ pub(super) fn roles(opts: &OapOptions) -> Roles {
         .link(&distance, "the distance bands sum to `distance_count`")
 }
 
+/// Every pair of the column mapping is used by one of the tables (see
+/// [`crate::table::check_mapping`]): a misspelt optional column (a daily cost, a breakdown)
+/// would otherwise be left out.
+fn check_mapping(
+    placements: &Input,
+    admissions: Option<&Input>,
+    population: Option<&Input>,
+    opts: &OapOptions,
+) -> Result<()> {
+    let by = opts.by.iter().map(String::as_str);
+    let mut names = crate::table::spec_names(PLACEMENT_COLUMNS);
+    names.extend(by.clone().chain(opts.distance.as_deref()));
+    let mut tables = vec![("placements", placements, names)];
+    if let Some(a) = admissions {
+        let mut names = crate::table::spec_names(ADMISSION_COLUMNS);
+        names.extend(by.clone());
+        tables.push(("admissions", a, names));
+    }
+    if let Some(p) = population {
+        let mut names = crate::table::spec_names(POPULATION_COLUMNS);
+        names.extend(by);
+        tables.push(("population", p, names));
+    }
+    crate::table::check_mapping(&tables)
+}
+
 /// Checks the options; returns the reporting start and end.
 pub(super) fn check_options(opts: &OapOptions) -> Result<(i32, i32)> {
     let start = opts
@@ -385,7 +412,8 @@ impl Placements {
     }
 }
 
-/// Validates every placement, applies the reason and bed-type rules and the overlap rule.
+/// Validates every placement, applies the overlap rule to all of them (a person is in one bed
+/// at a time, whatever the reasons or bed types), then the reason and bed-type rules.
 pub(super) fn read_placements(
     input: &Input,
     opts: &OapOptions,
@@ -393,23 +421,77 @@ pub(super) fn read_placements(
 ) -> Result<Placements> {
     // The identifier checks and the persons' codes (hashing) beside the other columns' reads;
     // errors in the order of reading one after the other.
-    let ((unique, person), p) = crate::cancel::join(
-        || {
-            (
-                check_unique_ids(input, "placement_id"),
-                input.codes("person_id"),
-            )
-        },
+    let ((unique, person), read) = crate::cancel::join(
+        || (check_unique_ids(input, "placement_id"), persons(input)),
         || read_spells(input, opts, diag),
     );
     unique?;
-    let mut p = p?;
-    apply_overlap_rule(&person?, opts.overlap, &mut p, diag)?;
-    Ok(p)
+    let ((person, unknown), mut read) = (person?, read?);
+    diag.flag_rows(
+        PLACEMENTS,
+        "person_id_missing",
+        "kept: no person, so no overlap can be found",
+        unknown,
+    );
+    apply_overlap_rule(&person, opts.overlap, &read.start, &mut read.end, diag);
+    Ok(read.placements(diag))
 }
 
-/// The in-scope placements' dates, costs and rows, with their diagnostics.
-fn read_spells(input: &Input, opts: &OapOptions, diag: &mut Diagnostics) -> Result<Placements> {
+/// A code per placement for its person, and the rows without one (null `person_id`): each of
+/// those gets a code of its own, so that it overlaps no other placement.
+fn persons(input: &Input) -> Result<(Vec<u32>, Vec<usize>)> {
+    let mut codes = input.codes("person_id")?;
+    let col = input.column("person_id")?;
+    let unknown: Vec<usize> = match col.logical_nulls() {
+        Some(nulls) if nulls.null_count() > 0 => nulls
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| !v)
+            .map(|(r, _)| r)
+            .collect(),
+        _ => Vec::new(),
+    };
+    let first = codes.iter().map(|&c| c + 1).max().unwrap_or(0);
+    for (next, &r) in (first..).zip(&unknown) {
+        codes[r] = next;
+    }
+    Ok((codes, unknown))
+}
+
+/// Every placement's dates and cost, and the rows the reason and bed-type rules keep.
+struct Read {
+    start: Vec<i32>,
+    end: Vec<Option<i32>>,
+    cost: Option<Vec<f64>>,
+    rows: Vec<usize>,
+}
+
+impl Read {
+    /// The kept placements, with the open ones counted (after the overlap rule, which may end
+    /// an open placement).
+    fn placements(self, diag: &mut Diagnostics) -> Placements {
+        let rows = self.rows;
+        diag.flag_rows(
+            PLACEMENTS,
+            "open_placement",
+            "open at the data end: runs to each period end (or the cut-off)",
+            rows.iter().copied().filter(|&i| self.end[i].is_none()),
+        );
+        Placements {
+            start: rows.iter().map(|&i| self.start[i]).collect(),
+            end: rows.iter().map(|&i| self.end[i]).collect(),
+            cost: self
+                .cost
+                .map(|c| rows.iter().map(|&i| pence(c[i])).collect()),
+            group: Vec::new(),
+            rows,
+        }
+    }
+}
+
+/// Every placement's dates and costs, and which of them the reason and bed-type rules keep
+/// (with their diagnostics).
+fn read_spells(input: &Input, opts: &OapOptions, diag: &mut Diagnostics) -> Result<Read> {
     let start = input.required_dates("start_date")?;
     let end = input.dates("end_date")?;
     check_end_after_start(input, &start, &end)?;
@@ -467,24 +549,12 @@ fn read_spells(input: &Input, opts: &OapOptions, diag: &mut Diagnostics) -> Resu
         }
         rows.push(i);
     }
-    let p = Placements {
-        start: rows.iter().map(|&i| start[i]).collect(),
-        end: rows.iter().map(|&i| end[i]).collect(),
-        cost: cost.map(|c| rows.iter().map(|&i| pence(c[i])).collect()),
-        group: Vec::new(),
+    Ok(Read {
+        start,
+        end,
+        cost,
         rows,
-    };
-    for (k, e) in p.end.iter().enumerate() {
-        if e.is_none() {
-            diag.flag(
-                PLACEMENTS,
-                "open_placement",
-                "open at the data end: runs to each period end (or the cut-off)",
-                p.rows[k],
-            );
-        }
-    }
-    Ok(p)
+    })
 }
 
 fn check_unique_ids(input: &Input, ours: &str) -> Result<()> {
@@ -499,7 +569,7 @@ fn check_unique_ids(input: &Input, ours: &str) -> Result<()> {
             value: crate::table::display(col.as_ref(), row),
             rule,
         };
-        if col.is_null(row) {
+        if crate::table::is_null_at(col.as_ref(), row) {
             return Err(cell("identifiers are required".into()));
         }
         let slot = &mut first[c as usize];
@@ -581,40 +651,53 @@ fn costs(input: &Input) -> Result<Vec<f64>> {
     Ok(values)
 }
 
-/// Finds each person's overlapping placements (a later one starting before an earlier one
-/// ends) and, under [`OverlapRule::Truncate`], ends the earlier at the later one's start.
+/// Finds each person's overlapping placements (one starting before an earlier one of the
+/// person ends, as recorded) and, under [`OverlapRule::Truncate`], ends each placement where
+/// the person's next one starts, if that is before its recorded end. All placements take
+/// part, whichever rules exclude them later. Placements starting on one day are taken in the
+/// order of their ends (an open one last), then of their rows, so the result does not depend
+/// on the rows' order: of a person's two placements from one day, the shorter ends that day.
 fn apply_overlap_rule(
     person: &[u32],
     rule: OverlapRule,
-    p: &mut Placements,
+    start: &[i32],
+    end: &mut [Option<i32>],
     diag: &mut Diagnostics,
-) -> Result<()> {
-    // (person, start, row, index) side by side, sorted as tuples: the comparisons read
-    // contiguous memory instead of three lookups per side. Rows are unique, so the index
-    // never decides the order; rows and indices fit u32 (at most `limits::MAX_ROWS` rows).
-    let mut order: Vec<(u32, i32, u32, u32)> = (0..p.rows.len())
-        .map(|k| (person[p.rows[k]], p.start[k], p.rows[k] as u32, k as u32))
+) {
+    // (person, start, end, row) side by side, sorted as tuples: the comparisons read
+    // contiguous memory. An open end sorts last; rows are unique, so the order is total.
+    let mut order: Vec<(u32, i32, i64, u32)> = (0..start.len())
+        .map(|r| {
+            (
+                person[r],
+                start[r],
+                end[r].map_or(i64::MAX, i64::from),
+                r as u32,
+            )
+        })
         .collect();
     order.sort_unstable();
-    for pair in order.windows(2) {
-        let ((pa, _, _, a), (pb, _, _, b)) = (pair[0], pair[1]);
-        let (a, b) = (a as usize, b as usize);
-        if pa != pb {
+    // The latest recorded end of the person's placements so far (open: i64::MAX).
+    let mut latest = i64::MIN;
+    for k in 0..order.len() {
+        let (p, s, e, r) = order[k];
+        if k == 0 || order[k - 1].0 != p {
+            latest = e;
             continue;
         }
-        let overlaps = p.end[a].is_none_or(|e| e > p.start[b]);
-        if overlaps {
+        if latest > i64::from(s) {
             let action = match rule {
                 OverlapRule::Count => "counted as recorded (overlap = \"count\")",
                 OverlapRule::Truncate => "earlier placement ended at the later one's start",
             };
-            diag.flag(PLACEMENTS, "overlapping_placements", action, p.rows[b]);
-            if rule == OverlapRule::Truncate {
-                p.end[a] = Some(p.start[b]);
-            }
+            diag.flag(PLACEMENTS, "overlapping_placements", action, r as usize);
         }
+        let (prev_end, prev) = (order[k - 1].2, order[k - 1].3 as usize);
+        if rule == OverlapRule::Truncate && prev_end > i64::from(s) {
+            end[prev] = Some(s);
+        }
+        latest = latest.max(e);
     }
-    Ok(())
 }
 
 /// The admissions table has its required columns and every `by` column.
@@ -654,9 +737,20 @@ pub(super) fn admissions_of(
         Some(a) => {
             let (adm, extra) = read_admissions(a, opts, groups, keys, diag)
                 .map_err(|e| e.in_table("admissions"))?;
-            Ok((Some(adm), groups.len() + extra))
+            Ok((Some(adm), whole(groups.len() + extra, opts)))
         }
-        None => Ok((None, groups.len())),
+        None => Ok((None, whole(groups.len(), opts))),
+    }
+}
+
+/// Without `by` there is one group, the whole collaborative, even when no placement (or
+/// admission) came in: its every period is a row of zeros, as when every placement is
+/// excluded.
+fn whole(n_groups: usize, opts: &OapOptions) -> usize {
+    if opts.by.is_empty() {
+        n_groups.max(1)
+    } else {
+        n_groups
     }
 }
 
@@ -733,7 +827,7 @@ pub(super) fn read_admissions(
 fn key_text(keys: &[(Field, arrow_array::ArrayRef)], g: usize) -> String {
     keys.iter()
         .map(|(_, v)| {
-            if v.is_null(g) {
+            if crate::table::is_null_at(v.as_ref(), g) {
                 "\u{0}".to_owned()
             } else {
                 crate::table::display(v.as_ref(), g)
@@ -1136,14 +1230,8 @@ fn proportions(
     );
     for i in 0..len {
         let (oi, ni) = (o[i] as f64, n[i] as f64);
-        if ni == 0.0 {
-            diag.record(
-                &format!("no_admissions_{name}"),
-                "proportion left null: no admissions in the period",
-                None,
-            );
-            continue;
-        }
+        // Checked first: out-of-area placements in a period without admissions are as
+        // inconsistent as more of them than admissions (0/0 alone is left null below).
         if oi > ni {
             let (g, k) = cells[i];
             return Err(Error::InvalidGroup {
@@ -1154,6 +1242,14 @@ fn proportions(
                     n = n[i]
                 ),
             });
+        }
+        if ni == 0.0 {
+            diag.record(
+                &format!("no_admissions_{name}"),
+                "proportion left null: no admissions (and no out-of-area placements) in the period",
+                None,
+            );
+            continue;
         }
         (v[i], lo[i], hi[i]) = wilson_row(oi, ni, z, 100.0);
     }

@@ -28,6 +28,98 @@ impl ColumnMap {
     pub fn resolve<'a>(&'a self, ours: &'a str) -> &'a str {
         self.0.get(ours).map_or(ours, String::as_str)
     }
+
+    /// The pairs (ours, theirs), in our names' order (so errors do not depend on hashing).
+    fn pairs(&self) -> Vec<(&str, &str)> {
+        let mut pairs: Vec<(&str, &str)> = self
+            .0
+            .iter()
+            .map(|(o, t)| (o.as_str(), t.as_str()))
+            .collect();
+        pairs.sort_unstable();
+        pairs
+    }
+}
+
+/// Our names of the declared columns, for [`check_mapping`].
+pub fn spec_names(specs: &[ColumnSpec]) -> Vec<&str> {
+    specs.iter().map(|s| s.name).collect()
+}
+
+/// Whether some collabmetrics table reads a column of this name (every metric's declared
+/// columns, and the transition breakdowns read when present): a mapping shared by several
+/// calls (the command line's `report`, one `columns` dict reused) may carry such a name into a
+/// call that does not read it.
+fn read_by_a_metric(name: &str) -> bool {
+    let declared = [
+        crate::oap::PLACEMENT_COLUMNS,
+        crate::oap::ADMISSION_COLUMNS,
+        crate::oap::POPULATION_COLUMNS,
+        crate::transition::PERSON_COLUMNS,
+        crate::transition::REFERRAL_COLUMNS,
+        crate::transition::CONTACT_COLUMNS,
+        crate::transition::CARE_PLAN_COLUMNS,
+        crate::spc::COLUMNS,
+    ];
+    declared
+        .iter()
+        .flat_map(|s| s.iter())
+        .any(|s| s.name == name)
+        || crate::transition::DEFAULT_BREAKDOWNS.contains(&name)
+}
+
+/// Refuses a column mapping that the call would otherwise ignore without a word: a pair whose
+/// name of ours no collabmetrics table reads (a misspelt name of ours, or a table's prefix, as
+/// in `contacts.person_id`), or whose column of the caller's is in none of the call's tables
+/// that read that name (a misspelt name of theirs). A name that another metric reads (a
+/// mapping shared by several calls) is left to it. Without this, a mapped optional column (a
+/// rejection date, a date of death) that is not found is simply left out, and changes the
+/// results. `tables` are each input table of the call with its name (for errors) and our names
+/// of every column it may read (declared columns, breakdowns, options naming columns).
+pub fn check_mapping(tables: &[(&str, &Input, Vec<&str>)]) -> Result<()> {
+    let reads = |ours: &str, theirs: &str| {
+        tables.iter().any(|(_, input, names)| {
+            names.contains(&ours)
+                && input.map.resolve(ours) == theirs
+                && input.batch.column_by_name(theirs).is_some()
+        })
+    };
+    for (_, input, _) in tables {
+        for (ours, theirs) in input.map.pairs() {
+            if reads(ours, theirs) {
+                continue;
+            }
+            let Some((table, reader, _)) = tables
+                .iter()
+                .find(|(_, i, names)| names.contains(&ours) && i.map.resolve(ours) == theirs)
+            else {
+                if read_by_a_metric(ours) {
+                    continue;
+                }
+                let mut known: Vec<&str> = tables
+                    .iter()
+                    .flat_map(|(_, _, names)| names.iter().copied())
+                    .collect();
+                known.sort_unstable();
+                known.dedup();
+                return Err(Error::invalid_argument(
+                    "columns",
+                    format!(
+                        "the mapping `{ours}` → `{theirs}` names no column this call reads \
+                         (it reads: {})",
+                        known.join(", ")
+                    ),
+                ));
+            };
+            // `reader` reads `ours` as `theirs`, which it lacks: the missing-column error.
+            return Err(match reader.column(ours) {
+                Err(e) => e,
+                Ok(_) => Error::invalid_argument("columns", format!("`{ours}` → `{theirs}`")),
+            }
+            .in_table(table));
+        }
+    }
+    Ok(())
 }
 
 impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for ColumnMap {
@@ -220,11 +312,17 @@ fn numbers<'a>(col: &'a ArrayRef, name: &str) -> Result<Cow<'a, [f64]>> {
         DataType::Int8 => convert::<Int8Type>(col, f64::from),
         DataType::Int16 => convert::<Int16Type>(col, f64::from),
         DataType::Int32 => convert::<Int32Type>(col, f64::from),
-        DataType::Int64 => convert::<Int64Type>(col, |x| x as f64),
+        DataType::Int64 => {
+            exact(col.as_primitive::<Int64Type>(), name, |x| x.unsigned_abs())?;
+            convert::<Int64Type>(col, |x| x as f64)
+        }
         DataType::UInt8 => convert::<UInt8Type>(col, f64::from),
         DataType::UInt16 => convert::<UInt16Type>(col, f64::from),
         DataType::UInt32 => convert::<UInt32Type>(col, f64::from),
-        DataType::UInt64 => convert::<UInt64Type>(col, |x| x as f64),
+        DataType::UInt64 => {
+            exact(col.as_primitive::<UInt64Type>(), name, |x| x)?;
+            convert::<UInt64Type>(col, |x| x as f64)
+        }
         other => {
             return Err(Error::ColumnType {
                 table: None,
@@ -234,6 +332,34 @@ fn numbers<'a>(col: &'a ArrayRef, name: &str) -> Result<Cow<'a, [f64]>> {
             })
         }
     })
+}
+
+/// Refuses a 64-bit integer beyond ±2⁵³: as a double it would be rounded (2⁵³ + 1 reads as
+/// 2⁵³), silently, and could then pass a rule it breaks (a numerator above its denominator).
+/// Rows under a null are not looked at.
+fn exact<T: ArrowPrimitiveType>(
+    a: &arrow_array::PrimitiveArray<T>,
+    name: &str,
+    magnitude: impl Fn(T::Native) -> u64,
+) -> Result<()> {
+    const EXACT: u64 = 1 << 53;
+    let beyond = a
+        .values()
+        .iter()
+        .enumerate()
+        .position(|(i, &x)| magnitude(x) > EXACT && a.is_valid(i));
+    match beyond {
+        Some(row) => Err(Error::InvalidCell {
+            table: None,
+            column: name.to_owned(),
+            row,
+            value: format!("{:?}", a.value(row)),
+            rule: "integers beyond ±2^53 (9007199254740992) cannot be held exactly as \
+                   floating-point numbers"
+                .into(),
+        }),
+        None => Ok(()),
+    }
 }
 
 fn convert<T: ArrowPrimitiveType>(
@@ -247,6 +373,13 @@ fn convert<T: ArrowPrimitiveType>(
             .map(|&x| f(x))
             .collect(),
     )
+}
+
+/// Whether row `i` of `a` is null, also in a column of Arrow's null type (an empty CSV
+/// column, an all-`None` pandas column): such a column has no validity bitmap, so arrow's
+/// `is_null` says false for its rows, although every one of them is null.
+pub(crate) fn is_null_at(a: &dyn Array, i: usize) -> bool {
+    a.data_type() == &DataType::Null || a.is_null(i)
 }
 
 /// The first null row of an array, if any.
@@ -439,7 +572,9 @@ impl Input {
         let groups = super::Groups::new(self, &[ours.to_owned()])?;
         let (_, keys) = &groups.keys[0];
         let values = (0..groups.len())
-            .map(|g| (!keys.is_null(g)).then(|| super::groups::display(keys.as_ref(), g)))
+            .map(|g| {
+                (!is_null_at(keys.as_ref(), g)).then(|| super::groups::display(keys.as_ref(), g))
+            })
             .collect();
         Ok(Categories {
             codes: groups.codes,

@@ -200,7 +200,7 @@ pub(crate) fn label(keys: &[(Field, ArrayRef)], g: usize) -> String {
 
 /// Value `i` of an array as text, as it appears in group labels and keys ("null" for null).
 pub fn display(values: &dyn Array, i: usize) -> String {
-    if values.is_null(i) {
+    if super::is_null_at(values, i) {
         return "null".to_owned();
     }
     macro_rules! prim {

@@ -248,6 +248,7 @@ pub(crate) fn prepare(
         care_plans,
     } = *tables;
     opts.validate()?;
+    check_mapping(tables, opts)?;
     let people =
         read_persons(persons, opts, &mut diagnostics).map_err(|e| e.in_table("persons"))?;
     crate::cancel::check()?;
@@ -744,7 +745,35 @@ impl Owned for Plan {
     }
 }
 
-const DEFAULT_BREAKDOWNS: [&str; 4] = ["sex", "ethnicity", "imd_decile", "place"];
+/// The breakdowns of the summary without `by`, each read when the persons table has it.
+pub const DEFAULT_BREAKDOWNS: [&str; 4] = ["sex", "ethnicity", "imd_decile", "place"];
+
+/// Every pair of the column mapping is used by some table (see [`crate::table::check_mapping`]):
+/// a misspelt optional column (a rejection or death date) would otherwise be left out.
+fn check_mapping(tables: &super::Tables, opts: &TransitionOptions) -> Result<()> {
+    let mut person_names = crate::table::spec_names(PERSON_COLUMNS);
+    match &opts.by {
+        Some(by) => person_names.extend(by.iter().map(String::as_str)),
+        None => person_names.extend(DEFAULT_BREAKDOWNS),
+    }
+    let mut all = vec![
+        ("persons", tables.persons, person_names),
+        (
+            "referrals",
+            tables.referrals,
+            crate::table::spec_names(REFERRAL_COLUMNS),
+        ),
+        (
+            "contacts",
+            tables.contacts,
+            crate::table::spec_names(super::contacts::CONTACT_COLUMNS),
+        ),
+    ];
+    if let Some(c) = tables.care_plans {
+        all.push(("care_plans", c, crate::table::spec_names(CARE_PLAN_COLUMNS)));
+    }
+    crate::table::check_mapping(&all)
+}
 
 fn breakdowns(p: &Input, opts: &TransitionOptions) -> Result<Vec<(String, Categories)>> {
     let names: Vec<String> = match &opts.by {

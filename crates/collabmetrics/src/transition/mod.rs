@@ -31,6 +31,7 @@ mod cohorts;
 mod contacts;
 mod keys;
 mod load;
+pub use load::DEFAULT_BREAKDOWNS;
 mod state;
 mod summary;
 mod survival;
