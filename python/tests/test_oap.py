@@ -238,11 +238,13 @@ def test_an_all_none_column_is_a_column_of_nulls() -> None:
             with_diagnostics=True,
         )
         # Placements 1 and 2 have reason 10 (inappropriate): started in January and February.
-        assert out["started"].to_list() == [1, 1]
+        assert np.asarray(out["started"]).tolist() == [1, 1]
         counts = {d["reason"]: d["count"] for d in diag}
         assert counts["bed_type_missing"] == 3
         assert "bed_type_out_of_scope" not in counts
-    with pytest.raises(cm.InvalidCellError, match=r"`placement_id` at row 0.*identifiers are required"):
+    with pytest.raises(
+        cm.InvalidCellError, match=r"`placement_id` at row 0.*identifiers are required"
+    ):
         cm.oap.measures(
             pa.table(fixture() | {"placement_id": [None, None, None]}),
             start="2024-01-01",

@@ -708,12 +708,20 @@ def test_a_column_mapping_that_matches_nothing_is_an_error() -> None:
     persons, referrals, contacts = cohort_t_frames()
     referrals = referrals.rename(columns={"rejection_date": "RejDate"})
     kept = cm.transition.transfers(
-        persons, referrals, contacts, data_end=D(2024, 12, 31), columns={"rejection_date": "RejDate"}
+        persons,
+        referrals,
+        contacts,
+        data_end=D(2024, 12, 31),
+        columns={"rejection_date": "RejDate"},
     )
     assert "P6" not in set(kept["person_id"])
     with pytest.raises(cm.MissingColumnError, match="RejDat"):
         cm.transition.transfers(
-            persons, referrals, contacts, data_end=D(2024, 12, 31), columns={"rejection_date": "RejDat"}
+            persons,
+            referrals,
+            contacts,
+            data_end=D(2024, 12, 31),
+            columns={"rejection_date": "RejDat"},
         )
     for ours in ["rejection_dat", "referrals.rejection_date"]:
         with pytest.raises(cm.InvalidArgumentError, match="names no column this call reads"):
