@@ -233,7 +233,11 @@ pub fn write_table(
             w.write(batch).map_err(|e| e.to_string())
         }
         TableFormat::Json => {
-            let mut w = arrow_json::ArrayWriter::new(out);
+            // Nulls written out, so that every row has every key (a null limit, target or
+            // assurance is a value of the table, not an absent field).
+            let mut w = arrow_json::WriterBuilder::new()
+                .with_explicit_nulls(true)
+                .build::<_, arrow_json::writer::JsonArray>(out);
             w.write(batch).map_err(|e| e.to_string())?;
             w.finish().map_err(|e| e.to_string())
         }

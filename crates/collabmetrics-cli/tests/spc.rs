@@ -76,6 +76,9 @@ fn csv_in_csv_out_with_renamed_columns() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert!((v[0]["upl"].as_f64().unwrap() - 6.951503).abs() < 1e-6);
     assert_eq!(v[0]["method"], "mdc_2023");
+    // No target given: the key is there, null (every row has every column).
+    assert!(v[0].as_object().unwrap().contains_key("target"), "{v}");
+    assert!(v[0]["target"].is_null());
 }
 
 #[test]

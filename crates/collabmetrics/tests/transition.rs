@@ -1137,3 +1137,15 @@ fn a_column_mapping_that_matches_nothing_is_an_error() {
     run(ColumnMap::new().with("person_id", "person_id")).unwrap();
     run(ColumnMap::new().with("rejection_date", "rejection_date")).unwrap();
 }
+
+#[test]
+fn a_breakdown_listed_twice_is_an_error() {
+    let w = cohort_t();
+    let mut o = opts();
+    o.by = Some(vec!["sex".into(), "sex".into()]);
+    let e = w.call(&o, summary).unwrap_err().to_string();
+    assert!(
+        e.contains("`by`") && e.contains("`sex` is listed more than once"),
+        "{e}"
+    );
+}
