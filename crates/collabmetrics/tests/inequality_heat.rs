@@ -407,6 +407,28 @@ fn bad_input_names_the_group_or_measure() {
     let mut neg = non.clone();
     neg[2].value = -1.0;
     assert!(msg(&neg, Measure::Ti, &n).contains("subgroup 3"));
+    // R's interval is on the log scale: a negative value of the pair names its subgroup
+    // (it was "R: its lower limit is not a finite number", no subgroup).
+    let e = heat_measure(&neg, Measure::R, &n).unwrap_err();
+    assert_eq!(e.group(), Some("subgroup 3"), "{e}");
+    assert!(e.to_string().contains("R needs values ≥ 0 (got -1)"), "{e}");
+    // A setting average of 0 divides the relative measures by 0: the option is named (it
+    // was "invalid argument `values`: TI ...").
+    let zero = HeatOptions {
+        setting_average: Some(0.0),
+        ..n.clone()
+    };
+    for m in [
+        Measure::Ti,
+        Measure::Mld,
+        Measure::Cov,
+        Measure::Idisu,
+        Measure::Paf,
+    ] {
+        let e = heat_measure(&non, m, &zero).unwrap_err();
+        assert_eq!(e.argument(), Some("setting_average"), "{m}: {e}");
+    }
+    assert!(heat_measure(&non, Measure::Bgv, &zero).is_ok());
 }
 
 /// A value outside its scale is an error naming the subgroup (docs/methods/inequality.md,

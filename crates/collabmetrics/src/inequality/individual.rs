@@ -1070,7 +1070,7 @@ pub fn concentration_index(
     bounds: Option<(f64, f64)>,
 ) -> Result<f64> {
     check_len("rank_by", rank_by.len(), "outcome", outcome.len())?;
-    let p = prepare(outcome, weights, false)?;
+    let p = prepare(outcome, weights, false).map_err(|e| about(e, "outcome"))?;
     let (outcome_scaled, w) = (&p.v[..], &p.w);
     for (i, &x) in rank_by.iter().enumerate() {
         if !x.is_finite() {
@@ -1106,7 +1106,7 @@ pub fn concentration_index(
         .map(|((h, r), w)| w * (h - hbar) * (r - rbar))
         .sum::<f64>()
         / sw;
-    let c = finite("concentration", 2.0 * cov / hbar)?;
+    let c = finite("concentration", 2.0 * cov / hbar).map_err(|e| about(e, "outcome"))?;
     // The mean on the outcome's own scale, for the corrections.
     let hbar = hbar * p.unit;
     let need = |name: &str| {
@@ -1144,6 +1144,29 @@ pub fn concentration_index(
             check_bounds(outcome, a, b)?;
             finite("Erreygers concentration", 4.0 * hbar * c / (b - a))
         }
+    }
+}
+
+/// An error about `values` (the checks' name for the values of every index) said of
+/// `argument`, the values' name in the caller; errors about other arguments unchanged.
+fn about(e: Error, argument: &str) -> Error {
+    match e {
+        Error::InvalidValue {
+            argument: a,
+            index,
+            value,
+            rule,
+        } if a == "values" => Error::InvalidValue {
+            argument: argument.to_owned(),
+            index,
+            value,
+            rule,
+        },
+        Error::InvalidArgument {
+            argument: a,
+            message,
+        } if a == "values" => Error::invalid_argument(argument, message),
+        other => other,
     }
 }
 
@@ -1405,6 +1428,22 @@ mod direct_tests {
                 "weighted {path}: {got} against {weighted}"
             );
         }
+    }
+
+    /// The concentration index's errors about its values name `outcome`, its argument (they
+    /// named `values`); those about the weights keep theirs.
+    #[test]
+    fn concentration_errors_name_the_outcome() {
+        let ci = |h: &[f64], w: Option<&[f64]>| {
+            concentration_index(h, &[1.0, 2.0, 3.0], w, ConcentrationCorrection::None, None)
+                .unwrap_err()
+        };
+        let e = ci(&[-1.0, 2.0, 3.0], None);
+        assert_eq!(e.argument(), Some("outcome"), "{e}");
+        assert!(e.to_string().contains("at index 0 (-1)"), "{e}");
+        assert_eq!(ci(&[0.0; 3], None).argument(), Some("outcome"));
+        let e = ci(&[1.0, 2.0, 3.0], Some(&[1.0, 0.0, 1.0]));
+        assert_eq!(e.argument(), Some("weights"), "{e}");
     }
 
     #[test]
