@@ -12,7 +12,8 @@ Inputs (column names can be mapped with ``columns``):
   ``discharge_date``, ``rejection_date``, ``service_line`` (``cyp``/``adult``/``unknown``),
   ``team_age_group``, ``team_type`` (MHSDS SERVICE OR TEAM TYPE) and ``closure_reason``;
 * **contacts**: ``referral_id``, ``contact_date``, ``attendance`` (ATTENDED OR DID NOT
-  ATTEND), optional ``contact_id``, ``person_id`` and ``mechanism`` (CONSULTATION MECHANISM);
+  ATTEND), optional ``contact_id`` (unique: a repeated one is an error), ``person_id`` and
+  ``mechanism`` (CONSULTATION MECHANISM);
 * optional **care_plans**: ``person_id``, ``plan_type`` (14 = CYP transition plan), ``date``.
 
 Outputs: the per-person tables of cohort T (:func:`transfers`: accepted adult referrals of

@@ -47,6 +47,8 @@ struct World {
     plan_person: Vec<String>,
     plan_type: Vec<i64>,
     plan_date: Vec<i32>,
+    /// The contacts' `contact_id`s, when not 1, 2, 3, ...
+    c_id: Option<Vec<i64>>,
 }
 
 impl World {
@@ -169,7 +171,9 @@ impl World {
         let contacts = RecordBatch::try_from_iter(vec![
             (
                 "contact_id",
-                Arc::new(Int64Array::from((1..=n).collect::<Vec<_>>())) as ArrayRef,
+                Arc::new(Int64Array::from(
+                    self.c_id.clone().unwrap_or_else(|| (1..=n).collect()),
+                )) as ArrayRef,
             ),
             (
                 "referral_id",
@@ -521,6 +525,30 @@ fn stricter_engagement_needs_two_attended_contacts() {
         t.int("late276", "continuity_gap_days"),
         None,
         "not engaged by day 90"
+    );
+}
+
+/// A contact given twice (one `contact_id` on two rows) is an error naming the column and
+/// row, as a repeated person or referral is: it would count as two attended contacts, and
+/// meet `min_attended_contacts = 2` with one real contact.
+#[test]
+fn a_repeated_contact_id_is_an_error_naming_the_row() {
+    let mut w = cohort_t();
+    let (_, adult) = transfer(&mut w, "twice", t0());
+    w.attend(adult, t0() + 30);
+    w.attend(adult, t0() + 30);
+    let n = w.c_ref.len() as i64;
+    let mut ids: Vec<i64> = (1..=n).collect();
+    ids[n as usize - 1] = n - 1;
+    w.c_id = Some(ids);
+    let mut o = opts();
+    o.min_attended_contacts = 2;
+    let e = w.call(&o, transfers).err().unwrap().to_string();
+    let (row, first) = (n - 1, n - 2);
+    assert!(
+        e.contains(&format!("`contacts.contact_id` at row {row}"))
+            && e.contains(&format!("first seen at row {first}")),
+        "{e}"
     );
 }
 
