@@ -212,7 +212,9 @@ _ARGS = """
             makes CYPMHS involvement (183).
         boundary_open_window_days: a CYP referral open in this window before the boundary
             (183).
-        followup_days: F, cohort B's classification horizon and T3/T4's year (365).
+        followup_days: F, cohort B's classification horizon (and its windows after a
+            discharge), and cohort T's follow-up year of T3, T4, T8 and crisis presentations
+            (365).
         retained_days: cohort B is retained in CYPMHS when still in contact this many days
             after the boundary (90).
         episode_gap_days: adult referrals within this many days of an index referral belong

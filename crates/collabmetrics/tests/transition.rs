@@ -613,6 +613,23 @@ fn cohort_b() -> World {
     w
 }
 
+/// A death after the data end is not known, in cohort B as in cohort T: someone 18 on
+/// 1 June 2024 (horizon 1 June 2025) who dies on 1 March 2025, after the data end of
+/// 31 December 2024, has insufficient follow-up and no death, not the class `died` with a
+/// null `days_to_death`.
+#[test]
+fn cohort_b_ignores_a_death_after_the_data_end() {
+    let mut w = cohort_b();
+    w.person("dies_later", "2006-06-01");
+    let cyp = w.cyp("dies_later", None, None);
+    w.attend(cyp, day("2024-05-01"));
+    w.dies("dies_later", day("2025-03-01"));
+    let b = Rows::new(w.call(&opts(), ageing_out).unwrap());
+    assert_eq!(b.text("dies_later", "class"), "insufficient_follow_up");
+    assert_eq!(b.int("dies_later", "days_to_death"), None);
+    assert_eq!(b.text("died", "class"), "died");
+}
+
 #[test]
 fn cohort_b_every_class() {
     let w = cohort_b();
