@@ -12,7 +12,8 @@ Inputs (column names can be mapped with ``columns``):
   ``discharge_date``, ``rejection_date``, ``service_line`` (``cyp``/``adult``/``unknown``),
   ``team_age_group``, ``team_type`` (MHSDS SERVICE OR TEAM TYPE) and ``closure_reason``;
 * **contacts**: ``referral_id``, ``contact_date``, ``attendance`` (ATTENDED OR DID NOT
-  ATTEND), optional ``contact_id``, ``person_id`` and ``mechanism`` (CONSULTATION MECHANISM);
+  ATTEND), optional ``contact_id`` (unique: a repeated one is an error), ``person_id`` and
+  ``mechanism`` (CONSULTATION MECHANISM);
 * optional **care_plans**: ``person_id``, ``plan_type`` (14 = CYP transition plan), ``date``.
 
 Outputs: the per-person tables of cohort T (:func:`transfers`: accepted adult referrals of
@@ -211,7 +212,9 @@ _ARGS = """
             makes CYPMHS involvement (183).
         boundary_open_window_days: a CYP referral open in this window before the boundary
             (183).
-        followup_days: F, cohort B's classification horizon and T3/T4's year (365).
+        followup_days: F, cohort B's classification horizon (and its windows after a
+            discharge), and cohort T's follow-up year of T3, T4, T8 and crisis presentations
+            (365).
         retained_days: cohort B is retained in CYPMHS when still in contact this many days
             after the boundary (90).
         episode_gap_days: adult referrals within this many days of an index referral belong

@@ -128,6 +128,22 @@ def test_ge_matches_numpy(rng: np.random.Generator, alpha: float) -> None:
     assert cm.inequality.ge(y, 1.0) == pytest.approx(cm.inequality.theil(y), rel=REL)
 
 
+def test_entropy_indices_keep_a_value_far_below_the_mean() -> None:
+    """By hand (as the Rust test): MLD(1e17, 1) = ln(ȳ²/1e17)/2 with ȳ = 5e16, i.e.
+    (ln 2.5 + 16 ln 10)/2 (it was 354.2); MLD(1e6 × 1000, 1e-12) = 3021 ln 10/1001 − ln 1001
+    (0.040405626214261944 in 50-digit arithmetic; it was 0.7074 and the table path an error);
+    GE(−1)(1, t) = (t + 1/t − 2)/8 (it was 1.126e15 for t = 1e-16)."""
+    assert cm.inequality.mld([1e17, 1.0]) == pytest.approx(
+        (math.log(2.5) + 16 * math.log(10)) / 2, rel=1e-14
+    )
+    many = [1e6] * 1000 + [1e-12]
+    assert cm.inequality.mld(many) == pytest.approx(0.040405626214261944, rel=1e-14)
+    table = cm.inequality.individual(pa.table({"value": many}), indices=["mld"])
+    assert col(table, "value") == pytest.approx([0.040405626214261944], rel=1e-14)
+    t = 1e-16
+    assert cm.inequality.ge([1.0, t], -1) == pytest.approx((t + 1 / t - 2) / 8, rel=1e-14)
+
+
 def test_concentration_index_matches_numpy(rng: np.random.Generator) -> None:
     n = 500
     x = rng.normal(size=n)
@@ -461,6 +477,35 @@ def call(t: pa.Table, **kw: Any) -> Any:
         (lambda: call(grouped(), favourable="bad"), "invalid argument `favourable`"),
         (lambda: call(grouped(), sii_model="bad"), "invalid argument `sii_model`"),
         (lambda: call(grouped(), value="nope"), "nope"),
+        (
+            lambda: call(grouped(v=[1.0, -2.0, 3.0]), measures=["BGSD"]),
+            # (the scale inferred from max 3 is 100: the draws are truncated to [0, 100])
+            'group area=x: subgroup "b": value -2 is outside [0, scale = 100] for BGSD',
+        ),
+        (
+            lambda: call(grouped(v=[10.0, 20.0, 150.0]), measures=["PAF"], scale=100),
+            'group area=x: subgroup "c": value 150 is outside [0, scale = 100] for PAF',
+        ),
+        (
+            lambda: call(grouped(g=["a", None, "c"]), measures=["D"]),
+            "invalid value in column `g` at row 1 (null): a subgroup label is required",
+        ),
+        (
+            lambda: call(grouped(v=[1.0, -2.0, 3.0]), measures=["R"]),
+            'group area=x: subgroup "b": R needs values ≥ 0 (got -2)',
+        ),
+        (
+            lambda: call(grouped(), measures=["TI"], setting_average=0.0),
+            "invalid argument `setting_average`: TI divides by the setting average, which is 0",
+        ),
+        (
+            lambda: cm.inequality.concentration_index([-1.0, 2.0, 3.0], [1, 2, 3]),
+            "invalid value in `outcome` at index 0 (-1)",
+        ),
+        (
+            lambda: call(grouped().slice(0, 0), by=None, measures=["D"]),
+            "invalid argument `groups`: needs at least 2 subgroups (got 0)",
+        ),
         (lambda: cm.inequality.theil([1.0, -2.0, 3.0]), "`values` at index 1 (-2)"),
         (lambda: cm.inequality.mld([1.0, 0.0, 3.0]), "`values` at index 1 (0): must be > 0"),
         (lambda: cm.inequality.atkinson([0.0, 1.0], 1), "`values` at index 0 (0): must be > 0"),

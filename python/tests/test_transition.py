@@ -602,6 +602,36 @@ def test_contact_person_must_be_the_referrals_person() -> None:
     assert t.num_rows == 1
 
 
+def test_a_repeated_contact_id_is_an_error() -> None:
+    """One contact given twice would count as two attended contacts (meeting
+    ``min_attended_contacts=2``): a repeated ``contact_id`` names the column and row."""
+    persons, referrals, contacts = small()
+    contacts.append(contact("x", D(2024, 2, 1)))
+    p, r, c = tables(persons, referrals, contacts)
+    c = c.append_column("contact_id", pa.array([1, 77, 77], pa.int64()))
+    with pytest.raises(
+        cm.CollabMetricsError,
+        match=r"`contacts\.contact_id` at row 2 \(77\): identifiers must be unique; "
+        r"first seen at row 1",
+    ):
+        cm.transition.transfers(p, r, c, data_end="2024-12-31", min_attended_contacts=2)
+    unique = c.set_column(3, "contact_id", pa.array([1, 2, 3], pa.int64()))
+    t = cm.transition.transfers(p, r, unique, data_end="2024-12-31", min_attended_contacts=2)
+    assert t["disengaged"].to_pylist() == [False]
+
+
+def test_cohort_b_ignores_a_death_after_the_data_end() -> None:
+    """A death recorded after the data end is not known at it, in cohort B as in cohort T:
+    18 on 2023-06-01, followed to 2024-06-01, past the data end 2024-01-31; died 2024-03-01."""
+    persons = [person("b", D(2005, 6, 1), D(2024, 3, 1))]
+    referrals = [referral("c", "b", "cyp", D(2019, 1, 1))]
+    contacts = [contact("c", D(2022, 12, 1))]
+    out = cm.transition.ageing_out(*tables(persons, referrals, contacts), data_end="2024-01-31")
+    row = out.to_pylist()[0]
+    assert row["class"] == "insufficient_follow_up"
+    assert row["days_to_death"] is None
+
+
 def test_wrong_column_type_names_the_column() -> None:
     persons, referrals, contacts = tables(*small())
     births = persons.set_column(1, "date_of_birth", pa.array([1.5, 2.5]))

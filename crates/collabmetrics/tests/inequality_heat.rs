@@ -407,6 +407,116 @@ fn bad_input_names_the_group_or_measure() {
     let mut neg = non.clone();
     neg[2].value = -1.0;
     assert!(msg(&neg, Measure::Ti, &n).contains("subgroup 3"));
+    // R's interval is on the log scale: a negative value of the pair names its subgroup
+    // (it was "R: its lower limit is not a finite number", no subgroup).
+    let e = heat_measure(&neg, Measure::R, &n).unwrap_err();
+    assert_eq!(e.group(), Some("subgroup 3"), "{e}");
+    assert!(e.to_string().contains("R needs values ≥ 0 (got -1)"), "{e}");
+    // A setting average of 0 divides the relative measures by 0: the option is named (it
+    // was "invalid argument `values`: TI ...").
+    let zero = HeatOptions {
+        setting_average: Some(0.0),
+        ..n.clone()
+    };
+    for m in [
+        Measure::Ti,
+        Measure::Mld,
+        Measure::Cov,
+        Measure::Idisu,
+        Measure::Paf,
+    ] {
+        let e = heat_measure(&non, m, &zero).unwrap_err();
+        assert_eq!(e.argument(), Some("setting_average"), "{m}: {e}");
+    }
+    assert!(heat_measure(&non, Measure::Bgv, &zero).is_ok());
+}
+
+/// A value outside its scale is an error naming the subgroup (docs/methods/inequality.md,
+/// Errors), not an interval that excludes its own estimate: the simulated measures draw each
+/// value from a normal truncated to [0, ∞) ([0, 100] for a percentage), PAF and PAR take
+/// value / scale as a proportion, and the Wagstaff and Erreygers RCI are for bounded
+/// indicators. (Before: COV of 10, −5, 30, 40 was 93.1 with the interval [71.1, 84.7]; PAF
+/// of 10, 20, 30, 150 at scale 100 was 185.7 %, and at scale 10 had null limits.)
+#[test]
+fn values_outside_their_scale_name_the_subgroup() {
+    let table = |v: [f64; 4]| -> Vec<Subgroup> {
+        ["a", "b", "c", "d"]
+            .iter()
+            .zip(v)
+            .enumerate()
+            .map(|(i, (l, v))| {
+                Subgroup::new(*l, v)
+                    .se(1.0 + i as f64)
+                    .population(100.0)
+                    .order(i as i64 + 1)
+            })
+            .collect()
+    };
+    let o = HeatOptions {
+        reps: 1000,
+        ..high()
+    };
+    let negative = table([10.0, -5.0, 30.0, 40.0]);
+    for m in [
+        Measure::Cov,
+        Measure::Bgsd,
+        Measure::Mdmu,
+        Measure::Paf,
+        Measure::Par,
+    ] {
+        let e = heat_measure(&negative, m, &o).unwrap_err().to_string();
+        assert!(
+            e.contains("group b") && e.contains("value -5 is outside [0, "),
+            "{m}: {e}"
+        );
+    }
+    let over = table([10.0, 20.0, 30.0, 150.0]);
+    // The first subgroup outside is named: d (150) at scale 100, b (20) at scale 10.
+    for (scale, first) in [(100.0, "group d"), (10.0, "group b")] {
+        let o = HeatOptions {
+            scale: Some(scale),
+            ..o.clone()
+        };
+        for m in [Measure::Bgsd, Measure::Paf, Measure::Par] {
+            if m == Measure::Bgsd && scale != 100.0 {
+                continue; // the draws are bounded by the scale only for a percentage
+            }
+            let e = heat_measure(&over, m, &o).unwrap_err().to_string();
+            assert!(
+                e.contains(first) && e.contains("outside [0, scale = "),
+                "{m}: {e}"
+            );
+        }
+    }
+    // Unbounded draws above 100 at another scale: no error, and the estimate lies inside
+    // its interval.
+    let o1000 = HeatOptions {
+        scale: Some(1000.0),
+        ..o.clone()
+    };
+    let r = heat_measure(&over, Measure::Bgsd, &o1000).unwrap();
+    assert!(
+        r.lower.unwrap() <= r.value && r.value <= r.upper.unwrap(),
+        "{r:?}"
+    );
+    let ordered_scale = HeatOptions {
+        ordered: true,
+        scale: Some(100.0),
+        ..high()
+    };
+    for method in [RciMethod::Wagstaff, RciMethod::Erreygers] {
+        let o = HeatOptions {
+            rci_method: method,
+            ..ordered_scale.clone()
+        };
+        let e = heat_measure(&over, Measure::Rci, &o)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("group d"), "{e}");
+    }
+    // The raw RCI, D and BGV read no scale or draws: a negative value stays allowed there.
+    assert!(heat_measure(&negative, Measure::Bgv, &o).is_ok());
+    assert!(heat_measure(&over, Measure::Rci, &ordered_scale).is_ok());
 }
 
 proptest! {

@@ -193,6 +193,73 @@ fn errors_name_the_by_group_and_subgroup() {
     assert!(e.contains("ACI"), "{e}");
 }
 
+/// A subgroup table of labels `g` (one null, at row 1), values 10, 20, 30, 40, standard
+/// errors 1 and populations 100, without `by`; `rows` of it.
+fn labelled(labels: Vec<Option<&str>>, rows: usize) -> (Input, MeasuresTableOptions) {
+    let b = RecordBatch::try_from_iter(vec![
+        ("g", Arc::new(StringArray::from(labels)) as ArrayRef),
+        (
+            "v",
+            Arc::new(Float64Array::from(vec![10.0, 20.0, 30.0, 40.0])) as ArrayRef,
+        ),
+        ("se", Arc::new(Float64Array::from(vec![1.0; 4])) as ArrayRef),
+        (
+            "n",
+            Arc::new(Float64Array::from(vec![100.0; 4])) as ArrayRef,
+        ),
+    ])
+    .unwrap()
+    .slice(0, rows);
+    let map = ColumnMap::new()
+        .with("subgroup", "g")
+        .with("value", "v")
+        .with("se", "se")
+        .with("population", "n");
+    let o = MeasuresTableOptions {
+        se: Some("se".into()),
+        measures: Some(vec![Measure::D]),
+        options: HeatOptions {
+            favourable: Some(Favourable::Low),
+            reps: 0,
+            ..HeatOptions::default()
+        },
+        ..MeasuresTableOptions::default()
+    };
+    (Input::new(b.schema(), &[b], map).unwrap(), o)
+}
+
+/// A null subgroup label is an error naming the column and row, not a subgroup called
+/// "null" (which `reference = "null"` matched: D was 20).
+#[test]
+fn a_null_subgroup_label_is_an_error_naming_the_column_and_row() {
+    let (input, mut o) = labelled(vec![Some("a"), None, Some("c"), Some("d")], 4);
+    o.options.reference = Some("null".into());
+    let e = measures_table(&input, &o).unwrap_err();
+    assert_eq!((e.column(), e.row()), (Some("g"), Some(1)), "{e}");
+    assert!(
+        e.to_string().contains("a subgroup label is required"),
+        "{e}"
+    );
+}
+
+/// Without `by`, no rows are a table of no subgroups: the error of too few subgroups (spec:
+/// fewer than two groups is an error), as one row is. With `by`, no rows are no by-groups.
+#[test]
+fn an_empty_table_has_too_few_subgroups() {
+    let labels = vec![Some("a"), Some("b"), Some("c"), Some("d")];
+    for rows in [0, 1] {
+        let (input, o) = labelled(labels.clone(), rows);
+        let e = measures_table(&input, &o).unwrap_err().to_string();
+        assert!(
+            e.contains(&format!("needs at least 2 subgroups (got {rows})")),
+            "{e}"
+        );
+    }
+    let (input, mut o) = labelled(labels, 0);
+    o.by = vec!["g".into()];
+    assert_eq!(measures_table(&input, &o).unwrap().table.num_rows(), 0);
+}
+
 /// Counts instead of estimates: each subgroup's value and limits come from the statistics
 /// module (Wilson for proportions), so the difference D is that of the percentages.
 #[test]

@@ -47,6 +47,8 @@ struct World {
     plan_person: Vec<String>,
     plan_type: Vec<i64>,
     plan_date: Vec<i32>,
+    /// The contacts' `contact_id`s, when not 1, 2, 3, ...
+    c_id: Option<Vec<i64>>,
 }
 
 impl World {
@@ -169,7 +171,9 @@ impl World {
         let contacts = RecordBatch::try_from_iter(vec![
             (
                 "contact_id",
-                Arc::new(Int64Array::from((1..=n).collect::<Vec<_>>())) as ArrayRef,
+                Arc::new(Int64Array::from(
+                    self.c_id.clone().unwrap_or_else(|| (1..=n).collect()),
+                )) as ArrayRef,
             ),
             (
                 "referral_id",
@@ -524,6 +528,30 @@ fn stricter_engagement_needs_two_attended_contacts() {
     );
 }
 
+/// A contact given twice (one `contact_id` on two rows) is an error naming the column and
+/// row, as a repeated person or referral is: it would count as two attended contacts, and
+/// meet `min_attended_contacts = 2` with one real contact.
+#[test]
+fn a_repeated_contact_id_is_an_error_naming_the_row() {
+    let mut w = cohort_t();
+    let (_, adult) = transfer(&mut w, "twice", t0());
+    w.attend(adult, t0() + 30);
+    w.attend(adult, t0() + 30);
+    let n = w.c_ref.len() as i64;
+    let mut ids: Vec<i64> = (1..=n).collect();
+    ids[n as usize - 1] = n - 1;
+    w.c_id = Some(ids);
+    let mut o = opts();
+    o.min_attended_contacts = 2;
+    let e = w.call(&o, transfers).err().unwrap().to_string();
+    let (row, first) = (n - 1, n - 2);
+    assert!(
+        e.contains(&format!("`contacts.contact_id` at row {row}"))
+            && e.contains(&format!("first seen at row {first}")),
+        "{e}"
+    );
+}
+
 /// Boundary dates: 1 March 2023 for most (born 1 March 2005); the classification horizon
 /// B + 365 is 29 February 2024.
 fn b0() -> i32 {
@@ -583,6 +611,23 @@ fn cohort_b() -> World {
     let cyp = w.cyp("no_contact", None, None);
     w.attend(cyp, b - 400);
     w
+}
+
+/// A death after the data end is not known, in cohort B as in cohort T: someone 18 on
+/// 1 June 2024 (horizon 1 June 2025) who dies on 1 March 2025, after the data end of
+/// 31 December 2024, has insufficient follow-up and no death, not the class `died` with a
+/// null `days_to_death`.
+#[test]
+fn cohort_b_ignores_a_death_after_the_data_end() {
+    let mut w = cohort_b();
+    w.person("dies_later", "2006-06-01");
+    let cyp = w.cyp("dies_later", None, None);
+    w.attend(cyp, day("2024-05-01"));
+    w.dies("dies_later", day("2025-03-01"));
+    let b = Rows::new(w.call(&opts(), ageing_out).unwrap());
+    assert_eq!(b.text("dies_later", "class"), "insufficient_follow_up");
+    assert_eq!(b.int("dies_later", "days_to_death"), None);
+    assert_eq!(b.text("died", "class"), "died");
 }
 
 #[test]

@@ -109,7 +109,8 @@ struct Direct<'a> {
     mean: f64,
     /// 1 when Σ w y is finite; else the direct path is not used (see `or_sorted`).
     unit: f64,
-    /// Whether some y/ȳ is below the normal range (then `f64::ln_1p` is used throughout).
+    /// Whether some y/ȳ is below the normal range (then the sorted path is used, which takes
+    /// ln y − ln ȳ there).
     tiny: bool,
 }
 
@@ -173,15 +174,16 @@ impl<'a> Direct<'a> {
         })
     }
 
-    /// Σ w term(x) / Σ w, x = y/ȳ − 1.
-    fn mean_of(&self, term: impl Fn(f64) -> f64 + Sync) -> f64 {
+    /// Σ w term(x, r) / Σ w, r = y/ȳ and x = r − 1 (each to its own precision: x near
+    /// r = 1, r itself where y is far below ȳ and x has rounded towards −1).
+    fn mean_of(&self, term: impl Fn(f64, f64) -> f64 + Sync) -> f64 {
         if self.unit != 1.0 || self.tiny {
             return f64::NAN; // the sorted path decides
         }
         // x = (y − ȳ) · (1/ȳ): one rounding more than a division, and no division per value.
         let (m, inv, ws) = (self.mean, 1.0 / self.mean, self.wscale);
         let (s, _) = fastlog::sum2(self.values, self.weights, |y, w| {
-            (w * ws) * term((y - m) * inv)
+            (w * ws) * term((y - m) * inv, y * inv)
         });
         s / self.sw
     }
@@ -625,7 +627,7 @@ fn spread_pass(sorted: &[(f64, f64)], sw: f64, total: f64, curve: bool) -> (f64,
 pub fn theil(values: &[f64], weights: Option<&[f64]>) -> Result<f64> {
     let d = Direct::new(values, weights, false)?;
     // r ln r − (r − 1) = (1 + x) ln(1 + x) − x, as in `theil_pairs`; 1 at r = 0.
-    let t = d.mean_of(|x| {
+    let t = d.mean_of(|x, _| {
         let term = (1.0 + x) * fastlog::ln_1p(x) - x;
         if x > -1.0 {
             term
@@ -646,6 +648,33 @@ fn deviations(pairs: &[(f64, f64)]) -> (impl Iterator<Item = (f64, f64)> + '_, f
     let sw = weight(pairs);
     let m = pairs.iter().map(|(v, w)| v * w).sum::<f64>() / sw;
     (pairs.iter().map(move |&(y, w)| ((y - m) / m, w)), sw)
+}
+
+/// [`deviations`] with ln(1 + x) = ln(y/ȳ) beside each x (see [`ln_relative`]).
+fn log_deviations(pairs: &[(f64, f64)]) -> (impl Iterator<Item = (f64, f64, f64)> + '_, f64) {
+    let sw = weight(pairs);
+    let m = pairs.iter().map(|(v, w)| v * w).sum::<f64>() / sw;
+    let d = pairs.iter().map(move |&(y, w)| {
+        let x = (y - m) / m;
+        (x, ln_relative(y, m, x), w)
+    });
+    (d, sw)
+}
+
+/// ln(y/m), x = (y − m)/m, to a few ulps wherever y/m lies: `f64::ln_1p(x)` from ½ up (x's
+/// precision near 1), ln(y/m) below ½ (where x has rounded towards −1 and 1 + x has lost
+/// y's digits), ln y − ln m where y/m is below the normal range (its digits lost in the
+/// division; the two logarithms are then at most ~745 + 709 against a result below −708, so
+/// little cancels). −∞ for y = 0.
+fn ln_relative(y: f64, m: f64, x: f64) -> f64 {
+    let r = y / m;
+    if x >= -0.5 {
+        x.ln_1p()
+    } else if r.is_normal() {
+        r.ln()
+    } else {
+        y.ln() - m.ln()
+    }
 }
 
 /// Theil T of (value, weight) pairs.
@@ -672,7 +701,7 @@ fn theil_pairs(pairs: &[(f64, f64)]) -> f64 {
 /// HEAT's grouped MLD (× 1000) is [`crate::inequality::Measure::Mld`]; see [`theil`].
 pub fn mld(values: &[f64], weights: Option<&[f64]>) -> Result<f64> {
     let d = Direct::new(values, weights, true)?;
-    let t = d.mean_of(|x| x - fastlog::ln_1p(x));
+    let t = d.mean_of(|x, r| x - fastlog::ln_ratio(r, x));
     d.or_sorted(t, || mld_of(&prepare_pairs(values, weights, true)?))
 }
 
@@ -683,14 +712,15 @@ pub(crate) fn mld_of(pairs: &[(f64, f64)]) -> Result<f64> {
 
 fn mld_pairs(pairs: &[(f64, f64)]) -> f64 {
     // −ln r + (r − 1) = x − ln(1 + x).
-    let (d, sw) = deviations(pairs);
-    d.map(|(x, w)| w * (x - x.ln_1p())).sum::<f64>() / sw
+    let (d, sw) = log_deviations(pairs);
+    d.map(|(x, l, w)| w * (x - l)).sum::<f64>() / sw
 }
 
-/// Σ w (r^a − 1 − a (r − 1)) / Σ w, the stable core of GE(a) and Atkinson (see [`deviations`]).
+/// Σ w (r^a − 1 − a (r − 1)) / Σ w, the stable core of GE(a) and Atkinson (see
+/// [`log_deviations`]).
 fn power_deviation(pairs: &[(f64, f64)], a: f64) -> f64 {
-    let (d, sw) = deviations(pairs);
-    d.map(|(x, w)| w * ((a * x.ln_1p()).exp_m1() - a * x))
+    let (d, sw) = log_deviations(pairs);
+    d.map(|(x, l, w)| w * ((a * l).exp_m1() - a * x))
         .sum::<f64>()
         / sw
 }
@@ -709,9 +739,9 @@ pub fn generalized_entropy(values: &[f64], weights: Option<&[f64]>, alpha: f64) 
     let positive = alpha <= 0.0;
     let d = Direct::new(values, weights, positive)?;
     let t = if alpha == 0.0 {
-        d.mean_of(|x| x - fastlog::ln_1p(x))
+        d.mean_of(|x, r| x - fastlog::ln_ratio(r, x))
     } else if alpha == 1.0 {
-        d.mean_of(|x| {
+        d.mean_of(|x, _| {
             let term = (1.0 + x) * fastlog::ln_1p(x) - x;
             if x > -1.0 {
                 term
@@ -720,21 +750,21 @@ pub fn generalized_entropy(values: &[f64], weights: Option<&[f64]>, alpha: f64) 
             }
         })
     } else {
-        d.mean_of(|x| power_term(x, alpha)) / alpha / (alpha - 1.0)
+        d.mean_of(|x, r| power_term(x, r, alpha)) / alpha / (alpha - 1.0)
     };
     d.or_sorted(t, || {
         ge_of(&prepare_pairs(values, weights, positive)?, alpha)
     })
 }
 
-/// r^a − 1 − a (r − 1) with r = 1 + x, through ln(1 + x) and eᵗ − 1 (see [`deviations`]; both
+/// r^a − 1 − a x with x = r − 1, through ln r and eᵗ − 1 (see [`deviations`]; both
 /// vectorisable, [`fastlog`]).
 #[inline(always)]
-fn power_term(x: f64, a: f64) -> f64 {
+fn power_term(x: f64, r: f64, a: f64) -> f64 {
     // Computed on every lane, then selected: a branch around the logarithm would keep the
-    // loop from vectorising.
-    let l = fastlog::ln_1p(x);
-    let l = if x > -1.0 { l } else { f64::NEG_INFINITY };
+    // loop from vectorising. (r = 0 exactly for y = 0; x may round short of −1.)
+    let l = fastlog::ln_ratio(r, x);
+    let l = if r > 0.0 { l } else { f64::NEG_INFINITY };
     fastlog::exp_m1(a * l) - a * x
 }
 
@@ -787,7 +817,7 @@ fn log_mean_power(pairs: &[(f64, f64)], a: f64) -> f64 {
         pairs
             .iter()
             .filter(|(y, _)| *y > 0.0)
-            .map(move |&(y, w)| w.ln() + a * (y / m).ln())
+            .map(move |&(y, w)| w.ln() + a * ln_relative(y, m, (y - m) / m))
     };
     let top = terms().fold(f64::NEG_INFINITY, f64::max);
     if top == f64::NEG_INFINITY {
@@ -831,20 +861,20 @@ pub fn atkinson(values: &[f64], weights: Option<&[f64]>, epsilon: f64) -> Result
     check_epsilon(epsilon)?;
     let positive = epsilon >= 1.0;
     let d = Direct::new(values, weights, positive)?;
-    // As `atkinson_of`: exp(−MLD) for ε = 1, else (1 + s)^(1/(1 − ε)).
-    let a = if epsilon == 0.0 {
+    // As `atkinson_of`: ln(EDE/ȳ) = −MLD for ε = 1, else ln(1 + s)/(1 − ε).
+    let l = if epsilon == 0.0 {
         0.0
     } else if epsilon == 1.0 {
-        -(-d.mean_of(|x| x - fastlog::ln_1p(x))).exp_m1()
+        -d.mean_of(|x, r| x - fastlog::ln_ratio(r, x))
     } else {
         let e = 1.0 - epsilon;
-        let s = d.mean_of(|x| power_term(x, e));
-        -(s.ln_1p() / e).exp_m1()
+        d.mean_of(|x, r| power_term(x, r, e)).ln_1p() / e
     };
+    let a = -l.exp_m1();
     if a.is_finite() && d.unit == 1.0 {
         return Ok(AtkinsonResult {
             atkinson: a,
-            ede: finite("atkinson", d.mean * (1.0 - a))?,
+            ede: finite("atkinson", d.mean * l.exp())?,
         });
     }
     let p = prepare(values, weights, positive)?;
@@ -859,30 +889,31 @@ pub fn atkinson(values: &[f64], weights: Option<&[f64]>, epsilon: f64) -> Result
 pub(crate) fn atkinson_of(pairs: &[(f64, f64)], epsilon: f64) -> Result<AtkinsonResult> {
     let (pairs, unit) = ready(pairs);
     let m = pairs.iter().map(|(v, w)| v * w).sum::<f64>() / weight(&pairs);
-    // EDE/ȳ = exp(−MLD) for ε = 1, else (1 + s)^(1/(1 − ε)) with s the mean of r^(1−ε) − 1:
-    // both through exp_m1/ln_1p, so nearly equal values keep their digits.
-    let mut atkinson = if epsilon == 0.0 {
+    // ln(EDE/ȳ) = −MLD for ε = 1, else ln(1 + s)/(1 − ε) with s the mean of r^(1−ε) − 1:
+    // both through exp_m1/ln_1p, so nearly equal values keep their digits. EDE = ȳ e^l, not
+    // ȳ (1 − A): where A is near 1 (a value far below the mean), 1 − A keeps few digits.
+    let mut l = if epsilon == 0.0 {
         0.0 // EDE = ȳ exactly
     } else if epsilon == 1.0 {
-        -(-mld_pairs(&pairs)).exp_m1()
+        -mld_pairs(&pairs)
     } else {
         let e = 1.0 - epsilon;
         let s = power_deviation(&pairs, e);
         if s.is_finite() {
-            -(s.ln_1p() / e).exp_m1()
+            s.ln_1p() / e
         } else {
             f64::NAN
         }
     };
-    if !atkinson.is_finite() {
+    if !(-l.exp_m1()).is_finite() {
         // A large ε overflows r^(1−ε): ln EDE/ȳ = ln(mean of r^(1−ε)) / (1 − ε), in log space.
         let e = 1.0 - epsilon;
-        atkinson = -(log_mean_power(&pairs, e) / e).exp_m1();
+        l = log_mean_power(&pairs, e) / e;
     }
-    let atkinson = finite("atkinson", atkinson)?;
+    let atkinson = finite("atkinson", -l.exp_m1())?;
     Ok(AtkinsonResult {
         atkinson,
-        ede: finite("atkinson", m * (1.0 - atkinson))? * unit,
+        ede: finite("atkinson", m * l.exp())? * unit,
     })
 }
 
@@ -1039,7 +1070,7 @@ pub fn concentration_index(
     bounds: Option<(f64, f64)>,
 ) -> Result<f64> {
     check_len("rank_by", rank_by.len(), "outcome", outcome.len())?;
-    let p = prepare(outcome, weights, false)?;
+    let p = prepare(outcome, weights, false).map_err(|e| about(e, "outcome"))?;
     let (outcome_scaled, w) = (&p.v[..], &p.w);
     for (i, &x) in rank_by.iter().enumerate() {
         if !x.is_finite() {
@@ -1075,7 +1106,7 @@ pub fn concentration_index(
         .map(|((h, r), w)| w * (h - hbar) * (r - rbar))
         .sum::<f64>()
         / sw;
-    let c = finite("concentration", 2.0 * cov / hbar)?;
+    let c = finite("concentration", 2.0 * cov / hbar).map_err(|e| about(e, "outcome"))?;
     // The mean on the outcome's own scale, for the corrections.
     let hbar = hbar * p.unit;
     let need = |name: &str| {
@@ -1113,6 +1144,29 @@ pub fn concentration_index(
             check_bounds(outcome, a, b)?;
             finite("Erreygers concentration", 4.0 * hbar * c / (b - a))
         }
+    }
+}
+
+/// An error about `values` (the checks' name for the values of every index) said of
+/// `argument`, the values' name in the caller; errors about other arguments unchanged.
+fn about(e: Error, argument: &str) -> Error {
+    match e {
+        Error::InvalidValue {
+            argument: a,
+            index,
+            value,
+            rule,
+        } if a == "values" => Error::InvalidValue {
+            argument: argument.to_owned(),
+            index,
+            value,
+            rule,
+        },
+        Error::InvalidArgument {
+            argument: a,
+            message,
+        } if a == "values" => Error::invalid_argument(argument, message),
+        other => other,
     }
 }
 
@@ -1207,6 +1261,69 @@ mod direct_tests {
         let m = (2.0f64.ln() + (2.0f64 / 3.0).ln()) / 3.0;
         assert!(rel(theil(&v, None).unwrap(), t) < 1e-15);
         assert!(rel(mld(&v, None).unwrap(), m) < 1e-15);
+    }
+
+    /// A value far below the mean: each term must keep y's digits, not those of
+    /// x = y/ȳ − 1, which rounds to −1 there (and 1 + x with it). Exact values by hand, on
+    /// both paths (the direct one and the sorted distribution the tables and states use):
+    /// - MLD(1e17, 1): ȳ = 5e16 (+ ½, 1e-17 relative, below a double's precision), so
+    ///   MLD = (ln(ȳ/1e17) + ln(ȳ/1)) / 2 = ln(ȳ²/1e17) / 2 = (ln 2.5 + 16 ln 10) / 2
+    ///   = 18.8788261098894…; Atkinson(1) = 1 − √(1e17)/ȳ, so EDE = √(1e17) = 3.16227766e8.
+    /// - MLD(1e6 × 1000, 1e-12): ȳ = 1e9/1001 (the 1e-12 is 1e-21 of it), so
+    ///   MLD = ln ȳ − (1000 · 6 ln 10 − 12 ln 10)/1001 = 3021 ln 10 / 1001 − ln 1001
+    ///   = 0.040405626214261944 (that formula in 50-digit decimal arithmetic: in doubles
+    ///   its subtraction cancels two digits, 3.5e-14 off).
+    /// - GE(−1)(1, t): ȳ = (1 + t)/2, GE(−1) = (mean of ȳ/y − 1)/2
+    ///   = ((1 + t)(1 + 1/t)/4 − 1)/2 = (t + 1/t − 2)/8, = 1.25e15 − ¼ for t = 1e-16;
+    ///   Atkinson(2)'s EDE is the harmonic mean 2/(1 + 1/t) = 2t/(1 + t).
+    #[test]
+    fn values_far_below_the_mean_keep_their_digits() {
+        let close = |got: f64, want: f64, what: &str| {
+            assert!(rel(got, want) < 1e-14, "{what}: {got} against {want}");
+        };
+        let big = [1e17, 1.0];
+        let want = (2.5f64.ln() + 16.0 * 10f64.ln()) / 2.0;
+        close(mld(&big, None).unwrap(), want, "mld(1e17, 1)");
+        close(
+            mld_of(&prepare_pairs(&big, None, true).unwrap()).unwrap(),
+            want,
+            "sorted",
+        );
+        let a = atkinson(&big, None, 1.0).unwrap();
+        close(a.ede, 1e17f64.sqrt(), "ede(1e17, 1)");
+        close(a.atkinson, 1.0 - 1e17f64.sqrt() / 5e16, "atkinson(1e17, 1)");
+        let b = atkinson_of(&prepare_pairs(&big, None, true).unwrap(), 1.0).unwrap();
+        close(b.ede, 1e17f64.sqrt(), "sorted ede(1e17, 1)");
+
+        let mut many = vec![1e6; 1000];
+        many.push(1e-12);
+        let want = 0.040_405_626_214_261_94;
+        close(mld(&many, None).unwrap(), want, "mld(1e6 × 1000, 1e-12)");
+        let pairs = prepare_pairs(&many, None, true).unwrap();
+        close(
+            mld_of(&pairs).unwrap(),
+            want,
+            "sorted mld(1e6 × 1000, 1e-12)",
+        );
+        close(ge_of(&pairs, 0.0).unwrap(), want, "sorted ge(0)");
+
+        let t = 1e-16;
+        let pair = [1.0, t];
+        let want = (t + 1.0 / t - 2.0) / 8.0;
+        close(
+            generalized_entropy(&pair, None, -1.0).unwrap(),
+            want,
+            "ge(−1)(1, 1e-16)",
+        );
+        let pairs = prepare_pairs(&pair, None, true).unwrap();
+        close(ge_of(&pairs, -1.0).unwrap(), want, "sorted ge(−1)");
+        let harmonic = 2.0 * t / (1.0 + t);
+        close(atkinson(&pair, None, 2.0).unwrap().ede, harmonic, "ede(2)");
+        close(
+            atkinson_of(&pairs, 2.0).unwrap().ede,
+            harmonic,
+            "sorted ede(2)",
+        );
     }
 
     /// The streamed Gini (no copy, batches radix-sorted in turn) is the sorted
@@ -1311,6 +1428,22 @@ mod direct_tests {
                 "weighted {path}: {got} against {weighted}"
             );
         }
+    }
+
+    /// The concentration index's errors about its values name `outcome`, its argument (they
+    /// named `values`); those about the weights keep theirs.
+    #[test]
+    fn concentration_errors_name_the_outcome() {
+        let ci = |h: &[f64], w: Option<&[f64]>| {
+            concentration_index(h, &[1.0, 2.0, 3.0], w, ConcentrationCorrection::None, None)
+                .unwrap_err()
+        };
+        let e = ci(&[-1.0, 2.0, 3.0], None);
+        assert_eq!(e.argument(), Some("outcome"), "{e}");
+        assert!(e.to_string().contains("at index 0 (-1)"), "{e}");
+        assert_eq!(ci(&[0.0; 3], None).argument(), Some("outcome"));
+        let e = ci(&[1.0, 2.0, 3.0], Some(&[1.0, 0.0, 1.0]));
+        assert_eq!(e.argument(), Some("weights"), "{e}");
     }
 
     #[test]

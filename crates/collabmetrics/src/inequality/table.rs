@@ -165,6 +165,19 @@ pub fn measures_table(input: &Input, opts: &MeasuresTableOptions) -> Result<Tabl
     let groups = Groups::new(input, &opts.by)?;
     let n = input.num_rows();
     let labels_col = input.column(&opts.subgroup)?;
+    // A null label is no subgroup (not one labelled "null", which `reference` could name).
+    // Logical nulls: those of a null-typed or dictionary column too.
+    if let Some(row) = labels_col
+        .logical_nulls()
+        .and_then(|nulls| (0..n).find(|&i| nulls.is_null(i)))
+    {
+        return Err(Error::cell(
+            input.name(&opts.subgroup),
+            row,
+            "null",
+            "a subgroup label is required",
+        ));
+    }
     let labels: Vec<String> = (0..n).map(|i| display(labels_col.as_ref(), i)).collect();
     let optional = |name: &Option<String>| -> Result<Option<Vec<f64>>> {
         name.as_ref().map(|c| input.f64s_or_nan(c)).transpose()
@@ -251,6 +264,15 @@ pub fn measures_table(input: &Input, opts: &MeasuresTableOptions) -> Result<Tabl
                 .collect(),
         }
     };
+    if opts.by.is_empty() && n == 0 {
+        // No rows without `by` are one table of no subgroups: the error of too few subgroups,
+        // as for one row. (With `by`, no rows are no by-groups: an empty result.)
+        let list: Vec<(u64, Measure)> = chosen(&[])
+            .into_iter()
+            .map(|(i, m)| (i as u64, m))
+            .collect();
+        heat_measure_list(&[], &list, &heat)?;
+    }
     // Progress by measure of every by-group, so one table reports too and the fraction only
     // grows (each measure's own simulation then stays silent: see `cancel::Progress`).
     let units: usize = tables.iter().map(|t| chosen(t).len()).sum();

@@ -395,7 +395,9 @@ fn ageing_out(v: &View, person: u32, opts: &TransitionOptions) -> Option<BRow> {
         lost_to_services: false,
     };
     let accepted = || adult().filter(|r| r.accepted);
-    row.class = if v.dod < horizon {
+    // A death after the data end is not known (as in cohort T): not `died`, and the
+    // follow-up it would end is insufficient.
+    row.class = if death.is_some_and(|d| d < horizon) {
         BClass::Died
     } else if horizon > opts.data_end() {
         BClass::InsufficientFollowUp

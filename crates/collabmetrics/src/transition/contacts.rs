@@ -60,7 +60,7 @@ pub const CONTACT_COLUMNS: &[ColumnSpec] = &[
         "contact_id",
         ColumnKind::Identifier,
         false,
-        "unique per contact (not used)",
+        "unique per contact: a repeated one is an error (it would count twice)",
     ),
     ColumnSpec::new(
         "person_id",
@@ -354,6 +354,12 @@ pub(crate) fn read_contacts(
     diag: &mut Diagnostics,
 ) -> Result<(Vec<usize>, Vec<Contact>)> {
     c.check(CONTACT_COLUMNS)?;
+    if c.has("contact_id") {
+        // One row per contact: a repeated contact would count twice (towards
+        // `min_attended_contacts`, say). Checked as the owning tables' identifiers are: the
+        // dictionary's duplicates and nulls are errors naming the row.
+        KeyDict::build(c.column("contact_id")?, c.name("contact_id"))?;
+    }
     let mut code_flags = [0u8; 8];
     for &a in &opts.attended_codes {
         code_flags[a as usize] = ATTENDED | SCHEDULED;

@@ -90,7 +90,8 @@ pub struct TransitionOptions {
     pub cyp_lookback_days: i32,
     /// Cohort B: a CYP referral open in this window before the boundary date (default 183).
     pub boundary_open_window_days: i32,
-    /// F, cohort B's classification horizon and T3/T4's year (default 365).
+    /// F, cohort B's classification horizon (and its windows after a discharge), and cohort
+    /// T's follow-up year of T3, T4, T8 and the crisis presentations (default 365).
     pub followup_days: i32,
     /// Cohort B is retained in CYPMHS when still in contact this many days after the boundary
     /// (default 90).

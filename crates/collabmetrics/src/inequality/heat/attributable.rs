@@ -13,6 +13,11 @@ pub(super) fn measure(call: &Call, out: &mut MeasureResult) -> Result<()> {
     let (t, y, mu, m, z) = (&call.t, &call.t.y, call.t.mu, call.m, call.z);
     // Set: PAF and PAR need it (checked by the dispatcher).
     let fav = call.fav.unwrap_or(Favourable::High);
+    t.check_range(
+        t.scale,
+        m,
+        "its interval takes each value over the scale as a proportion",
+    )?;
     let rf = match t.reference {
         Some(r) => r,
         None if call.opts.ordered => y.len() - 1,

@@ -46,14 +46,20 @@ fn simulated(c: &Call, out: &mut MeasureResult) -> Result<()> {
     let fixed = opts.setting_average;
     // Set for MDB, the only simulated measure that reads it (checked by the dispatcher).
     let fav = c.fav.unwrap_or(Favourable::High);
+    // The draws' range: [0, ∞), [0, 100] for a percentage.
+    let upper_bound = if t.scale == 100.0 {
+        100.0
+    } else {
+        f64::INFINITY
+    };
+    t.check_range(
+        upper_bound,
+        m,
+        "its interval draws each value from a normal truncated to that range",
+    )?;
     out.value = simulated_value(m, y, p, fixed, fav, t.reference);
     if let (Some(se), true) = (&t.se, opts.reps > 0) {
         let mut rng = Rng::new(opts.seed, c.stream);
-        let upper_bound = if t.scale == 100.0 {
-            100.0
-        } else {
-            f64::INFINITY
-        };
         let mut draws = vec![0.0; y.len()];
         let mut sims = Vec::with_capacity(opts.reps);
         let truncation: Vec<Truncated> = (0..y.len())

@@ -105,6 +105,21 @@ impl Measure {
     fn needs_reference(self) -> bool {
         matches!(self, Measure::Mdru | Measure::Mdrw)
     }
+
+    /// Whether the measure divides by μ (the population-weighted mean or the setting
+    /// average).
+    fn divides_by_mean(self) -> bool {
+        matches!(
+            self,
+            Measure::Rci
+                | Measure::Cov
+                | Measure::Idisu
+                | Measure::Idisw
+                | Measure::Ti
+                | Measure::Mld
+                | Measure::Paf
+        )
+    }
 }
 
 crate::option_enum! {
@@ -383,6 +398,12 @@ fn heat_measure_shared(
         None
     };
     let t = Table::new(groups, opts, min_groups)?;
+    if m.divides_by_mean() && t.mu == 0.0 && opts.setting_average.is_some() {
+        return Err(Error::invalid_argument(
+            "setting_average",
+            format!("{} divides by the setting average, which is 0", m.as_str()),
+        ));
+    }
     let z = crate::stats::z_value(opts.confidence)?;
     let mut out = MeasureResult {
         measure: m,

@@ -4,7 +4,7 @@
 
 use super::prepared::Table;
 use super::{normal, Call, HeatOptions, Measure, MeasureResult};
-use crate::error::Result;
+use crate::error::{format_value, Result};
 use crate::inequality::grouped::{group_error, Favourable};
 
 /// D or R into `out`.
@@ -23,6 +23,14 @@ pub(super) fn measure(c: &Call, out: &mut MeasureResult) -> Result<()> {
         return Err(group_error(
             &t.g[lo].label,
             "R divides by this subgroup's value, which is 0",
+        ));
+    }
+    // A ratio of an indicator's values, its interval on the log scale: a negative value has
+    // no logarithm (the limits came out NaN, an error about no subgroup).
+    if let Some(k) = [lo, hi].into_iter().find(|&k| y[k] < 0.0) {
+        return Err(group_error(
+            &t.g[k].label,
+            format!("R needs values ≥ 0 (got {})", format_value(y[k])),
         ));
     }
     let r = y[hi] / y[lo];

@@ -1,7 +1,7 @@
 //! The subgroups as every HEAT measure reads them: checked, sorted on an ordered dimension,
 //! with their shares, the mean μ, the unit and the reference subgroup.
 
-use super::{infer_scale, HeatOptions};
+use super::{infer_scale, HeatOptions, Measure};
 use crate::error::{format_value, Error, Result};
 use crate::inequality::grouped::{group_error, shares, sorted_by_order, validate, Needs, Subgroup};
 
@@ -98,6 +98,33 @@ impl<'a> Table<'a> {
             scale,
             reference,
         })
+    }
+}
+
+impl Table<'_> {
+    /// Every value in [0, `upper`], for a measure `m` that reads them as counts or as
+    /// proportions of the scale, or draws them from normals truncated to that range: else an
+    /// error naming the first subgroup outside (its estimate would lie outside its own
+    /// draws, and the interval could exclude it).
+    pub(super) fn check_range(&self, upper: f64, m: Measure, why: &str) -> Result<()> {
+        for (g, &v) in self.g.iter().zip(&self.y) {
+            if !(0.0..=upper).contains(&v) {
+                let range = if upper.is_finite() {
+                    format!("[0, scale = {}]", format_value(upper))
+                } else {
+                    "[0, ∞)".to_owned()
+                };
+                return Err(group_error(
+                    &g.label,
+                    format!(
+                        "value {} is outside {range} for {} ({why})",
+                        format_value(v),
+                        m.as_str()
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -53,6 +53,13 @@ fn concentration(c: &Call, out: &mut MeasureResult) -> Result<()> {
     let mut value = b1;
     let mut se = se;
     if c.m == Measure::Rci {
+        if c.opts.rci_method != RciMethod::Raw {
+            t.check_range(
+                t.scale,
+                c.m,
+                "the Wagstaff and Erreygers forms are for an indicator bounded by its scale",
+            )?;
+        }
         let f = match c.opts.rci_method {
             RciMethod::Raw => 1.0,
             RciMethod::Wagstaff => 1.0 / (1.0 - mu / t.scale),
