@@ -550,6 +550,12 @@ fn a_repeated_contact_id_is_an_error_naming_the_row() {
             && e.contains(&format!("first seen at row {first}")),
         "{e}"
     );
+    // Distinct identifiers pass, ascending (one pass) or not (the dictionary).
+    let ascending: Vec<i64> = (1..=n).collect();
+    for ids in [ascending.clone(), ascending.into_iter().rev().collect()] {
+        w.c_id = Some(ids);
+        w.call(&o, transfers).unwrap();
+    }
 }
 
 /// Boundary dates: 1 March 2023 for most (born 1 March 2005); the classification horizon
