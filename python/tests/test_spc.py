@@ -150,6 +150,27 @@ def test_multi_column_keys_and_diagnostics() -> None:
     assert reasons["short_segment"] == 1
 
 
+def test_a_null_key_and_the_text_null_are_different_series() -> None:
+    # Fifteen months for a null `g` and fifteen for the text "null": None names the null series
+    # (first: nulls sort first), "null" the text, each with its own target and rebase.
+    ds = months(15)
+    data = pa.table(
+        {
+            "date": ds * 2,
+            "value": [float(v) for v in VIGNETTE[:15]] * 2,
+            "g": [None] * 15 + ["null"] * 15,
+        }
+    )
+    s = cm.spc.summary(data, by="g", target={None: 3, "null": 4})
+    assert s.column("g").to_pylist() == [None, "null"]
+    assert s.column("target").to_pylist() == [3.0, 4.0]
+    s = cm.spc.summary(data, by="g", target={None: 3})
+    assert s.column("target").to_pylist() == [3.0, None]
+    s = cm.spc.summary(data, by="g", rebase={None: ds[-1]})
+    assert s.column("g").to_pylist() == [None, None, "null"]
+    assert s.column("n").to_pylist() == [14, 1, 15]
+
+
 def test_trajectory_and_rules_options() -> None:
     data = pa.table(
         {

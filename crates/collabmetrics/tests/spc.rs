@@ -937,11 +937,11 @@ fn per_series_rebase_and_targets() {
     let opts = SpcOptions {
         by: vec!["series".into()],
         rebase: Rebase::PerSeries(vec![SeriesDates {
-            series: vec!["a".into()],
+            series: vec![Some("a".into())],
             dates: vec![d[12]],
         }]),
         target: Target::PerSeries(vec![SeriesTarget {
-            series: vec!["a".into()],
+            series: vec![Some("a".into())],
             target: 5.0,
         }]),
         ..SpcOptions::default()
@@ -1140,11 +1140,11 @@ fn maps_naming_absent_series_are_refused() {
         by: by.clone(),
         rebase: Rebase::PerSeries(vec![
             SeriesDates {
-                series: vec!["a".into()],
+                series: vec![Some("a".into())],
                 dates: vec![d[1]],
             },
             SeriesDates {
-                series: vec!["nowhere".into()],
+                series: vec![Some("nowhere".into())],
                 dates: vec![d[1]],
             },
         ]),
@@ -1159,7 +1159,7 @@ fn maps_naming_absent_series_are_refused() {
     let target = SpcOptions {
         by: by.clone(),
         target: Target::PerSeries(vec![SeriesTarget {
-            series: vec!["b".into()],
+            series: vec![Some("b".into())],
             target: 1.0,
         }]),
         ..SpcOptions::default()
@@ -1181,7 +1181,7 @@ fn maps_naming_absent_series_are_refused() {
     );
     let wide = SpcOptions {
         target: Target::PerSeries(vec![SeriesTarget {
-            series: vec!["a".into(), "x".into()],
+            series: vec![Some("a".into()), Some("x".into())],
             target: 1.0,
         }]),
         ..target
@@ -1192,11 +1192,11 @@ fn maps_naming_absent_series_are_refused() {
         by,
         target: Target::PerSeries(vec![
             SeriesTarget {
-                series: vec!["a".into()],
+                series: vec![Some("a".into())],
                 target: 1.0,
             },
             SeriesTarget {
-                series: vec!["a".into()],
+                series: vec![Some("a".into())],
                 target: 2.0,
             },
         ]),

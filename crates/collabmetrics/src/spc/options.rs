@@ -69,9 +69,10 @@ crate::option_enum! {
     }
 }
 
-/// The key of one series: the text of its `by` values, one per `by` column, as group labels
-/// print them (`"E38000001"`, `"3"`, `"2024-01-01"`, `"null"`).
-pub type SeriesKey = Vec<String>;
+/// The key of one series: its `by` values, one per `by` column, each the text group labels
+/// print (`"E38000001"`, `"3"`, `"2024-01-01"`) or `None` for a null, so that a null and the
+/// text `"null"` name different series.
+pub type SeriesKey = Vec<Option<String>>;
 
 /// Rebase dates of one series.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -372,11 +373,17 @@ impl SpcOptions {
     }
 }
 
-/// A series key as errors print it: `North` or `(North, F)`.
-pub(crate) fn key_text(key: &[String]) -> String {
+/// A series key as errors print it: `North` or `(North, F)`; a null prints as `null`, and a
+/// text that could be taken for a null (`"null"`, empty) is quoted.
+pub(crate) fn key_text(key: &[Option<String>]) -> String {
+    let part = |p: &Option<String>| match p.as_deref() {
+        None => "null".to_owned(),
+        Some(t) if t == "null" || t.is_empty() => format!("\"{t}\""),
+        Some(t) => t.to_owned(),
+    };
     match key {
-        [one] => one.clone(),
-        _ => format!("({})", key.join(", ")),
+        [one] => part(one),
+        _ => format!("({})", key.iter().map(part).collect::<Vec<_>>().join(", ")),
     }
 }
 
