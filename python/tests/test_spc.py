@@ -201,6 +201,15 @@ def test_missing_value_names_the_row() -> None:
     assert (e.value.column, e.value.row) == ("value", 2)
 
 
+def test_limits_beyond_the_largest_double_are_refused() -> None:
+    # Alternating ±1e308: every moving range is 2e308, so the limits 0 ± 2.66 × 2e308 are not
+    # doubles. An error naming the limit, not null limits and common cause everywhere.
+    data = pa.table({"date": months(14), "value": [1e308, -1e308] * 7})
+    with pytest.raises(cm.LimitExceededError, match="beyond the largest double") as e:
+        cm.spc.xmr(data, with_diagnostics=True)
+    assert e.value.argument == "lpl"
+
+
 def test_duplicate_date_names_the_row() -> None:
     d = months(3)
     data = pa.table({"date": [d[0], d[1], d[1]], "value": [1.0, 2.0, 3.0], "s": ["a", "a", "a"]})

@@ -1108,6 +1108,34 @@ fn unknown_direction_and_preset_are_named() {
 }
 
 #[test]
+fn limits_beyond_the_largest_double_are_refused() {
+    // Alternating ±1e308: every moving range is 2e308, so the limits 0 ± 2.66 × 2e308 are
+    // beyond the largest double. An error naming the limit, not null limits and no signals.
+    let y = [1e308, -1e308].repeat(7);
+    for e in [
+        spc::xmr(&one_series(&y), &SpcOptions::default()).unwrap_err(),
+        spc::summary(&one_series(&y), &SpcOptions::default()).unwrap_err(),
+        chart(&y, &[], &SpcOptions::default()).unwrap_err(),
+    ] {
+        assert_eq!(
+            (e.kind(), e.argument()),
+            (ErrorKind::LimitExceeded, Some("lpl"))
+        );
+        assert!(e.to_string().contains("beyond the largest double"), "{e}");
+    }
+    // 0 and 1.5e308 seven times: the mean, 7.5e307, is a double (its sum is not); the limits,
+    // 7.5e307 ± 2.66 × 1.5e308, are not, and are named as such.
+    let y = [0.0, 1.5e308].repeat(7);
+    let e = spc::xmr(&one_series(&y), &SpcOptions::default()).unwrap_err();
+    assert_eq!(e.argument(), Some("lpl"));
+    assert!(e.to_string().contains("-inf"), "{e}");
+    // Three times 1.5e308: mean 1.5e308, limits on it.
+    let t = run(&one_series(&[1.5e308; 3]), &SpcOptions::default());
+    assert_eq!(f64s(&t, "mean"), vec![Some(1.5e308); 3]);
+    assert_eq!(f64s(&t, "upl"), vec![Some(1.5e308); 3]);
+}
+
+#[test]
 fn fix_after_fewer_than_twelve_points_is_refused() {
     let opts = SpcOptions {
         fix_after_n_points: Some(11),
