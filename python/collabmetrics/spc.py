@@ -178,7 +178,7 @@ def xmr(
             Count's Excel tools since 2023: no screening, two-in-three counting points beyond
             3σ). The options below override single settings; ``None`` keeps the rule set's.
         warning_threshold: segments with fewer points get ``short_group_warning`` (13: limits
-            from 12 points or fewer are trial limits).
+            from 12 points or fewer are trial limits); a one-point segment always does.
         shift_length, trend_length: points that make a shift or a trend (7; at least 6).
         two_in_three_includes_outside: count points beyond 3σ towards two-in-three.
         ties: ``"skip"``: a repeated value neither adds to nor breaks a trend (``"break"``).

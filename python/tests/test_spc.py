@@ -171,6 +171,17 @@ def test_a_null_key_and_the_text_null_are_different_series() -> None:
     assert s.column("n").to_pylist() == [14, 1, 15]
 
 
+def test_one_point_segment_is_short_whatever_the_threshold() -> None:
+    # 15 months rebased at the last: segments of 14 points and of 1. The one-point segment has
+    # no limits, so it keeps short_group_warning even when the threshold flags nothing else.
+    ds = months(15)
+    data = pa.table({"date": ds, "value": [float(v) for v in VIGNETTE[:15]]})
+    for threshold in (0, 1, 13):
+        s = cm.spc.summary(data, rebase=ds[-1], warning_threshold=threshold)
+        assert s.column("n").to_pylist() == [14, 1]
+        assert s.column("short_group_warning").to_pylist() == [False, True]
+
+
 def test_trajectory_and_rules_options() -> None:
     data = pa.table(
         {

@@ -50,7 +50,7 @@ pub struct SpcArgs {
     /// Screen moving ranges of at least 3.267 times their average (true or false).
     #[arg(long)]
     screen_outliers: Option<bool>,
-    /// Segments with fewer points get short_group_warning.
+    /// Segments with fewer points get short_group_warning (a one-point segment always does).
     #[arg(long, default_value_t = SpcOptions::default().warning_threshold)]
     warning_threshold: u32,
     /// Points making a shift (at least 6).

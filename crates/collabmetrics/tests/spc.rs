@@ -867,6 +867,22 @@ fn one_point_segments() {
     assert_eq!(points.diagnostics.count("short_segment"), 2);
     // A rebase date the series "b" does not have is counted.
     assert_eq!(points.diagnostics.count("rebase_date_not_in_series"), 1);
+    // Whatever the threshold, a one-point segment keeps the warning (spec, decision 2); with
+    // thresholds 0, 1 and 2 it is the only segment flagged (13 points is not below 2).
+    for warning_threshold in [0, 1, 2] {
+        let low = SpcOptions {
+            warning_threshold,
+            ..opts.clone()
+        };
+        let (points, summary) = spc::xmr_and_summary(&input, &low).unwrap();
+        let short = bools(&points.table, "short_group_warning");
+        assert!(short[13] && short[14] && !short[0], "{warning_threshold}");
+        assert_eq!(
+            bools(&summary.table, "short_group_warning"),
+            vec![false, true, true]
+        );
+        assert_eq!(points.diagnostics.count("short_segment"), 2);
+    }
 }
 
 #[test]

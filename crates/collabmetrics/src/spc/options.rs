@@ -142,7 +142,8 @@ pub struct SpcOptions {
     /// For the assurance icon (default none).
     pub target: Target,
     /// Segments with fewer points than this get `short_group_warning` (default 13: limits from
-    /// 12 or fewer points are trial limits).
+    /// 12 or fewer points are trial limits); a one-point segment always does, whatever the
+    /// threshold (0, 1 and 2 flag one-point segments only).
     pub warning_threshold: u32,
     /// The rule preset (default NHSRplotthedots').
     pub rules: RuleSet,
