@@ -904,6 +904,25 @@ fn flat_baseline_limits_sit_on_the_mean() {
         .all(|&k| k == SpecialCause::CommonCause));
     let r = spc::xmr(&one_series(&y), &opts).unwrap();
     assert_eq!(r.diagnostics.count("flat_baseline"), 1);
+    // Thirteen 5s then a 6: moving ranges twelve 0s and one 1, AMR0 = 1/13, and 1 ≥ 3.267/13,
+    // so screening leaves only zeros. Not every moving range is 0, but the average the limits
+    // use is, and the diagnostic says so.
+    let mut y = vec![5.0; 13];
+    y.push(6.0);
+    let r = spc::xmr(&one_series(&y), &SpcOptions::default()).unwrap();
+    assert_eq!(r.diagnostics.count("flat_baseline"), 1);
+    assert_eq!(r.diagnostics.count("moving_range_screened"), 1);
+    let flat = r
+        .diagnostics
+        .entries
+        .iter()
+        .find(|d| d.reason == "flat_baseline");
+    let action = &flat.unwrap().action;
+    assert!(
+        action.contains("average moving range the limits use is 0"),
+        "{action}"
+    );
+    assert!(action.contains("screening left only zeros"), "{action}");
 }
 
 #[test]

@@ -46,7 +46,9 @@ impl Limits {
 /// screening moving ranges when `screen`.
 ///
 /// When every moving range is 0 (a flat baseline) nothing is screened and the limits sit on
-/// the mean; NHSRplotthedots screens every range out then and returns NaN limits.
+/// the mean; NHSRplotthedots screens every range out then and returns NaN limits. They sit on
+/// the mean too when screening drops every non-zero range (`[5; 13]` then 6: the one range of
+/// 1 is at least 3.267 × 1/13), so the average used is 0.
 pub fn limits(y: &[f64], fix: Option<usize>, screen: bool) -> Limits {
     let b = fix.map_or(y.len(), |f| f.min(y.len()));
     let base = &y[..b];

@@ -442,7 +442,8 @@ fn note(d: &mut Diagnostics, l: &Limits, n: usize, opts: &SpcOptions, row: Optio
     } else if l.amr == 0.0 {
         d.record(
             "flat_baseline",
-            "every moving range of the baseline is 0: the limits sit on the mean",
+            "the average moving range the limits use is 0 (every moving range of the baseline \
+             is 0, or screening left only zeros): the limits sit on the mean",
             row,
         );
     }
