@@ -525,6 +525,13 @@ fn median_interval_for_small_groups() {
     let s = summary(&[0; 6], 1, &six, None, &SummaryOptions::default()).unwrap();
     assert_eq!((s.median_lower[0], s.median_upper[0]), (1.0, 6.0));
     assert_eq!(s.median, [3.5]);
+    // Four values at 0.875: [x₍₁₎, x₍₄₎] covers exactly 1 − 2/16 = 0.875, which is enough.
+    let opts = SummaryOptions {
+        confidence: 0.875,
+        ..SummaryOptions::default()
+    };
+    let s = summary(&[0; 4], 1, &[1.0, 2.0, 3.0, 4.0], None, &opts).unwrap();
+    assert_eq!((s.median_lower[0], s.median_upper[0]), (1.0, 4.0));
     // One value: a median, no interval.
     let s = summary(&[0], 1, &[7.0], None, &SummaryOptions::default()).unwrap();
     assert_eq!((s.median[0], s.p90[0], s.max[0]), (7.0, 7.0, 7.0));
