@@ -988,8 +988,9 @@ typedef struct CmSpcOptions {
   /**
    * Rebase dates per series instead (not with `rebase_dates`): entry i is the date
    * `rebase_series_dates[i]` of the series named by the `by_len` strings at
-   * `rebase_series[i * by_len]`. A series may have several entries; naming a series absent
-   * from the data is an error.
+   * `rebase_series[i * by_len]` (a NULL string names a null value, distinct from the text
+   * "null"). A series may have several entries; naming a series absent from the data is an
+   * error.
    */
   const char *const *rebase_series;
   /**
@@ -1020,7 +1021,7 @@ typedef struct CmSpcOptions {
   /**
    * Targets per series instead (not with `has_target`): entry i is
    * `target_series_values[i]` for the series named by the `by_len` strings at
-   * `target_series[i * by_len]`.
+   * `target_series[i * by_len]` (a NULL string names a null value).
    */
   const char *const *target_series;
   /**

@@ -44,17 +44,19 @@ __all__ = ["diagnostics", "summary", "xmr"]
 # The core's defaults (``SpcOptions::default()``): the rule settings are None, the preset's.
 _D = _native.defaults("spc")
 
-#: A series key: one value of the single ``by`` column, or a tuple of one value per column.
-SeriesKey = Union[str, int, dt.date, tuple[Any, ...]]
+#: A series key: one value of the single ``by`` column, or a tuple of one value per column;
+#: ``None`` names the series whose value is null (not the text ``"null"``).
+SeriesKey = Union[str, int, dt.date, None, tuple[Any, ...]]
 
 Improvement: TypeAlias = Literal["increase", "decrease", "neutral"]
 Rules: TypeAlias = Literal["nhsrplotthedots", "mdc_2023"]
 
 
-def _key_part(v: Any) -> str:
-    """One key value as the core prints group keys (``true``, ``2024-01-01``, ``null``)."""
+def _key_part(v: Any) -> str | None:
+    """One key value as the core prints group keys (``true``, ``2024-01-01``); ``None`` for a
+    null, which the core keeps apart from the text ``"null"``."""
     if v is None:
-        return "null"
+        return None
     if isinstance(v, bool):
         return "true" if v else "false"
     if hasattr(v, "to_pydatetime"):  # pandas Timestamp
@@ -66,7 +68,7 @@ def _key_part(v: Any) -> str:
     return str(v)
 
 
-def _key(k: SeriesKey) -> list[str]:
+def _key(k: SeriesKey) -> list[str | None]:
     return [_key_part(x) for x in k] if isinstance(k, tuple) else [_key_part(k)]
 
 
@@ -86,13 +88,13 @@ def _options(
     settings: dict[str, Any],
 ) -> dict[str, Any]:
     rebase_dates: list[int] | None = None
-    rebase_series: list[tuple[list[str], list[int]]] | None = None
+    rebase_series: list[tuple[list[str | None], list[int]]] | None = None
     if isinstance(rebase, Mapping):
         rebase_series = [(_key(k), _date_list(v, "rebase")) for k, v in rebase.items()]
     elif rebase is not None:
         rebase_dates = _date_list(rebase, "rebase")
     target_value: float | None = None
-    target_series: list[tuple[list[str], float]] | None = None
+    target_series: list[tuple[list[str | None], float]] | None = None
     try:
         if isinstance(target, Mapping):
             target_series = [(_key(k), float(v)) for k, v in target.items()]
@@ -165,8 +167,8 @@ def xmr(
         by: columns identifying a series; each is charted on its own.
         improvement: ``"increase"`` (higher is better), ``"decrease"`` or ``"neutral"``.
         rebase: dates that start a new segment (dates a series does not have are counted in
-            the diagnostics), or a mapping from series (a ``by`` value, or a tuple of them) to
-            its dates.
+            the diagnostics), or a mapping from series (a ``by`` value, or a tuple of them;
+            ``None`` for a null value) to its dates.
         fix_after_n_points: limits from the first n (≥ 12) points of each segment; later
             points are judged against them.
         target: for the assurance icon in :func:`summary`: one number, or per series.
@@ -176,7 +178,7 @@ def xmr(
             Count's Excel tools since 2023: no screening, two-in-three counting points beyond
             3σ). The options below override single settings; ``None`` keeps the rule set's.
         warning_threshold: segments with fewer points get ``short_group_warning`` (13: limits
-            from 12 points or fewer are trial limits).
+            from 12 points or fewer are trial limits); a one-point segment always does.
         shift_length, trend_length: points that make a shift or a trend (7; at least 6).
         two_in_three_includes_outside: count points beyond 3σ towards two-in-three.
         ties: ``"skip"``: a repeated value neither adds to nor breaks a trend (``"break"``).

@@ -161,6 +161,12 @@ def test_summary_matches_numpy_and_scipy(rng: np.random.Generator, confidence: f
         assert row[BAND_COLUMNS].tolist() == bands.tolist()
 
 
+def test_median_interval_whose_coverage_equals_the_confidence() -> None:
+    # Four values: [x(1), x(4)] covers exactly 1 - 2/16 = 0.875, which reaches 0.875.
+    s = cm.distance.summary([1.0, 2.0, 3.0, 4.0], confidence=0.875)
+    assert (s["median_lower"][0].as_py(), s["median_upper"][0].as_py()) == (1.0, 4.0)
+
+
 def test_weighted_summary_matches_numpy(rng: np.random.Generator) -> None:
     km = rng.gamma(1.5, 30, 200)
     bed_days = rng.uniform(0, 90, 200)

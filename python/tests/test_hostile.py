@@ -205,6 +205,15 @@ def test_proportion_of_the_largest_counts_is_finite() -> None:
     assert [t[c][0].as_py() for c in ["value", "lower", "upper"]] == [1.0, 1.0, 1.0]
 
 
+def test_proportion_of_a_huge_denominator_has_an_interval_around_it() -> None:
+    # 2(n + z²) overflows for n = 1e308; the interval used to collapse to [0, 0]. The true
+    # half-width, 1.96 × √(1e-8 / 1e308) ≈ 2e-158, is far below an ulp of 1e-8.
+    t = cm.proportion(1e300, 1e308)
+    value, lower, upper = (t[c][0].as_py() for c in ["value", "lower", "upper"])
+    assert lower <= value <= upper
+    assert math.isclose(lower, 1e-8, rel_tol=1e-15) and math.isclose(upper, 1e-8, rel_tol=1e-15)
+
+
 def test_a_rate_over_a_subnormal_denominator_names_the_overflow() -> None:
     with pytest.raises(cm.InvalidCellError, match="beyond the largest double") as e:
         cm.rate([0], [5e-324])

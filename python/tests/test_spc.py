@@ -150,6 +150,38 @@ def test_multi_column_keys_and_diagnostics() -> None:
     assert reasons["short_segment"] == 1
 
 
+def test_a_null_key_and_the_text_null_are_different_series() -> None:
+    # Fifteen months for a null `g` and fifteen for the text "null": None names the null series
+    # (first: nulls sort first), "null" the text, each with its own target and rebase.
+    ds = months(15)
+    data = pa.table(
+        {
+            "date": ds * 2,
+            "value": [float(v) for v in VIGNETTE[:15]] * 2,
+            "g": [None] * 15 + ["null"] * 15,
+        }
+    )
+    s = cm.spc.summary(data, by="g", target={None: 3, "null": 4})
+    assert s.column("g").to_pylist() == [None, "null"]
+    assert s.column("target").to_pylist() == [3.0, 4.0]
+    s = cm.spc.summary(data, by="g", target={None: 3})
+    assert s.column("target").to_pylist() == [3.0, None]
+    s = cm.spc.summary(data, by="g", rebase={None: ds[-1]})
+    assert s.column("g").to_pylist() == [None, None, "null"]
+    assert s.column("n").to_pylist() == [14, 1, 15]
+
+
+def test_one_point_segment_is_short_whatever_the_threshold() -> None:
+    # 15 months rebased at the last: segments of 14 points and of 1. The one-point segment has
+    # no limits, so it keeps short_group_warning even when the threshold flags nothing else.
+    ds = months(15)
+    data = pa.table({"date": ds, "value": [float(v) for v in VIGNETTE[:15]]})
+    for threshold in (0, 1, 13):
+        s = cm.spc.summary(data, rebase=ds[-1], warning_threshold=threshold)
+        assert s.column("n").to_pylist() == [14, 1]
+        assert s.column("short_group_warning").to_pylist() == [False, True]
+
+
 def test_trajectory_and_rules_options() -> None:
     data = pa.table(
         {
@@ -178,6 +210,15 @@ def test_missing_value_names_the_row() -> None:
     with pytest.raises(cm.InvalidCellError, match=r"`value` at row 2 \(NaN\).*missing") as e:
         cm.spc.summary(data)
     assert (e.value.column, e.value.row) == ("value", 2)
+
+
+def test_limits_beyond_the_largest_double_are_refused() -> None:
+    # Alternating ±1e308: every moving range is 2e308, so the limits 0 ± 2.66 × 2e308 are not
+    # doubles. An error naming the limit, not null limits and common cause everywhere.
+    data = pa.table({"date": months(14), "value": [1e308, -1e308] * 7})
+    with pytest.raises(cm.LimitExceededError, match="beyond the largest double") as e:
+        cm.spc.xmr(data, with_diagnostics=True)
+    assert e.value.argument == "lpl"
 
 
 def test_duplicate_date_names_the_row() -> None:

@@ -56,8 +56,9 @@ pub struct CmSpcOptions {
     pub rebase_dates_len: usize,
     /// Rebase dates per series instead (not with `rebase_dates`): entry i is the date
     /// `rebase_series_dates[i]` of the series named by the `by_len` strings at
-    /// `rebase_series[i * by_len]`. A series may have several entries; naming a series absent
-    /// from the data is an error.
+    /// `rebase_series[i * by_len]` (a NULL string names a null value, distinct from the text
+    /// "null"). A series may have several entries; naming a series absent from the data is an
+    /// error.
     pub rebase_series: *const *const c_char,
     /// The date of each per-series rebase entry.
     pub rebase_series_dates: *const i32,
@@ -74,7 +75,7 @@ pub struct CmSpcOptions {
     pub target: f64,
     /// Targets per series instead (not with `has_target`): entry i is
     /// `target_series_values[i]` for the series named by the `by_len` strings at
-    /// `target_series[i * by_len]`.
+    /// `target_series[i * by_len]` (a NULL string names a null value).
     pub target_series: *const *const c_char,
     /// The target of each per-series entry.
     pub target_series_values: *const f64,
@@ -215,17 +216,17 @@ unsafe fn slice<'a, T>(name: &'static str, ptr: *const T, len: usize) -> Result<
     unsafe { crate::args::Arrays::default().input(name, ptr, len) }
 }
 
-/// `len` series keys of `width` strings each at `ptr`.
+/// `len` series keys of `width` strings each at `ptr`; a NULL string names a null value.
 ///
 /// # Safety
 ///
-/// A non-NULL `ptr` must point to `len * width` valid strings.
+/// A non-NULL `ptr` must point to `len * width` pointers, each NULL or to a valid string.
 unsafe fn keys(
     name: &'static str,
     ptr: *const *const c_char,
     len: usize,
     width: usize,
-) -> Result<Vec<Vec<String>>, Failure> {
+) -> Result<Vec<Vec<Option<String>>>, Failure> {
     let total = len.checked_mul(width).ok_or_else(|| {
         Failure::argument(
             name,
@@ -239,8 +240,11 @@ unsafe fn keys(
         ));
     }
     // SAFETY: forwarded from the caller.
-    let all = unsafe { stream::strings(name, ptr, total) }?;
-    Ok(all.chunks(width.max(1)).map(<[String]>::to_vec).collect())
+    let all = unsafe { stream::optional_strings(name, ptr, total) }?;
+    Ok(all
+        .chunks(width.max(1))
+        .map(<[Option<String>]>::to_vec)
+        .collect())
 }
 
 /// The core's options from the C struct (validated by the core when it runs).

@@ -106,6 +106,25 @@ pub(crate) unsafe fn strings(
     ptr: *const *const c_char,
     len: usize,
 ) -> Result<Vec<String>, Failure> {
+    // SAFETY: forwarded from the caller.
+    let items = unsafe { optional_strings(name, ptr, len) }?;
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| s.ok_or_else(|| Failure::argument(name, format!("element {i} is NULL"))))
+        .collect()
+}
+
+/// As [`strings`], but a NULL element is `None` (a null value) rather than an error.
+///
+/// # Safety
+///
+/// A non-NULL `ptr` must point to `len` pointers, each NULL or to a NUL-terminated string.
+pub(crate) unsafe fn optional_strings(
+    name: &'static str,
+    ptr: *const *const c_char,
+    len: usize,
+) -> Result<Vec<Option<String>>, Failure> {
     if len == 0 {
         return Ok(Vec::new());
     }
@@ -122,12 +141,12 @@ pub(crate) unsafe fn strings(
         .enumerate()
         .map(|(i, &s)| {
             if s.is_null() {
-                return Err(Failure::argument(name, format!("element {i} is NULL")));
+                return Ok(None);
             }
             // SAFETY: non-NULL and NUL-terminated per the caller.
             let text = unsafe { CStr::from_ptr(s) };
             text.to_str()
-                .map(str::to_owned)
+                .map(|t| Some(t.to_owned()))
                 .map_err(|_| Failure::argument(name, format!("element {i} is not UTF-8")))
         })
         .collect()

@@ -12,6 +12,9 @@ use collabmetrics::table::{ColumnMap, Input};
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
 
+/// A series key: one value per `by` column, `None` for a null (not the text "null").
+type Key = Vec<Option<String>>;
+
 /// The options dict.
 #[derive(FromPyObject)]
 #[pyo3(from_item_all)]
@@ -20,10 +23,10 @@ struct Options {
     improvement: String,
     rules: String,
     rebase_dates: Option<Vec<i64>>,
-    rebase_series: Option<Vec<(Vec<String>, Vec<i64>)>>,
+    rebase_series: Option<Vec<(Key, Vec<i64>)>>,
     fix_after_n_points: Option<i64>,
     target: Option<f64>,
-    target_series: Option<Vec<(Vec<String>, f64)>>,
+    target_series: Option<Vec<(Key, f64)>>,
     warning_threshold: i64,
     screen_outliers: Option<bool>,
     shift_length: Option<i64>,

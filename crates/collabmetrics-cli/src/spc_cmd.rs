@@ -34,7 +34,8 @@ pub struct SpcArgs {
     #[arg(long, value_delimiter = ',')]
     rebase: Vec<String>,
     /// A rebase date for one series, SERIES=DATE, repeatable; with several --by columns the
-    /// series is their values joined by '|' (e.g. 'North|F=2024-04').
+    /// series is their values joined by '|' (e.g. 'North|F=2024-04'); an empty value names a
+    /// null (an empty cell), e.g. '=2024-04' or 'North|=2024-04'.
     #[arg(long = "rebase-for", value_name = "SERIES=DATE")]
     rebase_for: Vec<String>,
     /// Limits from the first N (at least 12) points of each segment.
@@ -49,7 +50,7 @@ pub struct SpcArgs {
     /// Screen moving ranges of at least 3.267 times their average (true or false).
     #[arg(long)]
     screen_outliers: Option<bool>,
-    /// Segments with fewer points get short_group_warning.
+    /// Segments with fewer points get short_group_warning (a one-point segment always does).
     #[arg(long, default_value_t = SpcOptions::default().warning_threshold)]
     warning_threshold: u32,
     /// Points making a shift (at least 6).
@@ -100,12 +101,15 @@ fn date(arg: &str, value: &str) -> Result<i32, String> {
     parse_date(&full).ok_or_else(|| format!("--{arg}: not a date (YYYY-MM or YYYY-MM-DD): {value}"))
 }
 
-/// `SERIES=VALUE` split into the series key (its `|`-separated parts) and the value.
-fn entry<'a>(arg: &str, text: &'a str) -> Result<(Vec<String>, &'a str), String> {
+/// `SERIES=VALUE` split into the series key (its `|`-separated parts) and the value. An empty
+/// part names a null value (an empty cell, as CSV input and output write it), never the text
+/// "null", which names the text.
+fn entry<'a>(arg: &str, text: &'a str) -> Result<(Vec<Option<String>>, &'a str), String> {
     let (series, value) = text
         .rsplit_once('=')
         .ok_or_else(|| format!("--{arg} {text}: expected SERIES=VALUE"))?;
-    Ok((series.split('|').map(str::to_owned).collect(), value))
+    let part = |p: &str| (!p.is_empty()).then(|| p.to_owned());
+    Ok((series.split('|').map(part).collect(), value))
 }
 
 /// The core's options.

@@ -131,6 +131,45 @@ fn parquet_in_json_summary_with_per_series_options() {
 }
 
 #[test]
+fn an_empty_key_names_the_null_series_not_the_text_null() {
+    // Two series of 15 months: `g` empty (null) and `g` the text "null". An empty key part
+    // names the null series, "null" the text; each gets its own target.
+    let d = dir("nullkey");
+    let input = d.join("two.csv");
+    let mut csv = "date,value,g\n".to_owned();
+    for g in ["", "null"] {
+        for (k, y) in VIGNETTE[..15].iter().enumerate() {
+            csv += &format!("{},{y},{g}\n", month(k));
+        }
+    }
+    std::fs::write(&input, csv).unwrap();
+    let (ok, out, err) = run(&[
+        "spc",
+        "--input",
+        input.to_str().unwrap(),
+        "--by",
+        "g",
+        "--target-for",
+        "=3",
+        "--target-for",
+        "null=4",
+        "--table",
+        "summary",
+        "--format",
+        "json",
+    ]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rows = v.as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    // Nulls first.
+    assert!(rows[0].get("g").is_none_or(|g| g.is_null()), "{out}");
+    assert_eq!(rows[0]["target"], 3.0);
+    assert_eq!(rows[1]["g"], "null");
+    assert_eq!(rows[1]["target"], 4.0);
+}
+
+#[test]
 fn bad_input_is_a_clear_error() {
     let d = dir("bad");
     let input = d.join("dup.csv");

@@ -525,6 +525,13 @@ fn median_interval_for_small_groups() {
     let s = summary(&[0; 6], 1, &six, None, &SummaryOptions::default()).unwrap();
     assert_eq!((s.median_lower[0], s.median_upper[0]), (1.0, 6.0));
     assert_eq!(s.median, [3.5]);
+    // Four values at 0.875: [x₍₁₎, x₍₄₎] covers exactly 1 − 2/16 = 0.875, which is enough.
+    let opts = SummaryOptions {
+        confidence: 0.875,
+        ..SummaryOptions::default()
+    };
+    let s = summary(&[0; 4], 1, &[1.0, 2.0, 3.0, 4.0], None, &opts).unwrap();
+    assert_eq!((s.median_lower[0], s.median_upper[0]), (1.0, 4.0));
     // One value: a median, no interval.
     let s = summary(&[0], 1, &[7.0], None, &SummaryOptions::default()).unwrap();
     assert_eq!((s.median[0], s.p90[0], s.max[0]), (7.0, 7.0, 7.0));
@@ -624,7 +631,10 @@ fn weighted_quantiles_average_where_the_cdf_is_flat_and_skip_zero_weights() {
     assert_eq!(equal.p90, plain.p90);
     assert_eq!(equal.share_beyond, plain.share_beyond);
     assert_close(equal.share_lower[0], plain.share_lower[0], 1e-15);
-    // All weights zero: nothing to summarise but the count.
+    // All weights zero: nothing to summarise but the records. As docs/methods/distance.md
+    // says, `count` stays the number of records (2) and `max` the largest distance of any
+    // record (2 km); the weight sum, count beyond and bands are 0; the weighted statistics
+    // null.
     let s = summary(
         &[0; 2],
         1,
@@ -633,8 +643,16 @@ fn weighted_quantiles_average_where_the_cdf_is_flat_and_skip_zero_weights() {
         &SummaryOptions::default(),
     )
     .unwrap();
-    assert_eq!(s.count, [2.0]);
-    assert!(s.mean[0].is_nan() && s.median[0].is_nan() && s.share_beyond[0].is_nan());
+    assert_eq!((s.count[0], s.max[0], s.weight_sum[0]), (2.0, 2.0, 0.0));
+    assert_eq!(s.count_beyond, [0.0]);
+    assert!(s.bands.iter().all(|b| b[0] == 0.0));
+    assert!(s.mean[0].is_nan() && s.median[0].is_nan() && s.p90[0].is_nan());
+    assert!(s.median_lower[0].is_nan() && s.median_upper[0].is_nan());
+    assert!(s.share_beyond[0].is_nan() && s.share_lower[0].is_nan() && s.share_upper[0].is_nan());
+    // A group without records (group 1 of 2): count 0 and every statistic NaN.
+    let s = summary(&[0], 2, &[1.0], None, &SummaryOptions::default()).unwrap();
+    assert_eq!(s.count[1], 0.0);
+    assert!(s.mean[1].is_nan() && s.median[1].is_nan() && s.max[1].is_nan());
 }
 
 #[test]

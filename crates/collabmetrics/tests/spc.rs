@@ -867,6 +867,22 @@ fn one_point_segments() {
     assert_eq!(points.diagnostics.count("short_segment"), 2);
     // A rebase date the series "b" does not have is counted.
     assert_eq!(points.diagnostics.count("rebase_date_not_in_series"), 1);
+    // Whatever the threshold, a one-point segment keeps the warning (spec, decision 2); with
+    // thresholds 0, 1 and 2 it is the only segment flagged (13 points is not below 2).
+    for warning_threshold in [0, 1, 2] {
+        let low = SpcOptions {
+            warning_threshold,
+            ..opts.clone()
+        };
+        let (points, summary) = spc::xmr_and_summary(&input, &low).unwrap();
+        let short = bools(&points.table, "short_group_warning");
+        assert!(short[13] && short[14] && !short[0], "{warning_threshold}");
+        assert_eq!(
+            bools(&summary.table, "short_group_warning"),
+            vec![false, true, true]
+        );
+        assert_eq!(points.diagnostics.count("short_segment"), 2);
+    }
 }
 
 #[test]
@@ -888,6 +904,25 @@ fn flat_baseline_limits_sit_on_the_mean() {
         .all(|&k| k == SpecialCause::CommonCause));
     let r = spc::xmr(&one_series(&y), &opts).unwrap();
     assert_eq!(r.diagnostics.count("flat_baseline"), 1);
+    // Thirteen 5s then a 6: moving ranges twelve 0s and one 1, AMR0 = 1/13, and 1 ≥ 3.267/13,
+    // so screening leaves only zeros. Not every moving range is 0, but the average the limits
+    // use is, and the diagnostic says so.
+    let mut y = vec![5.0; 13];
+    y.push(6.0);
+    let r = spc::xmr(&one_series(&y), &SpcOptions::default()).unwrap();
+    assert_eq!(r.diagnostics.count("flat_baseline"), 1);
+    assert_eq!(r.diagnostics.count("moving_range_screened"), 1);
+    let flat = r
+        .diagnostics
+        .entries
+        .iter()
+        .find(|d| d.reason == "flat_baseline");
+    let action = &flat.unwrap().action;
+    assert!(
+        action.contains("average moving range the limits use is 0"),
+        "{action}"
+    );
+    assert!(action.contains("screening left only zeros"), "{action}");
 }
 
 #[test]
@@ -937,11 +972,11 @@ fn per_series_rebase_and_targets() {
     let opts = SpcOptions {
         by: vec!["series".into()],
         rebase: Rebase::PerSeries(vec![SeriesDates {
-            series: vec!["a".into()],
+            series: vec![Some("a".into())],
             dates: vec![d[12]],
         }]),
         target: Target::PerSeries(vec![SeriesTarget {
-            series: vec!["a".into()],
+            series: vec![Some("a".into())],
             target: 5.0,
         }]),
         ..SpcOptions::default()
@@ -1108,6 +1143,34 @@ fn unknown_direction_and_preset_are_named() {
 }
 
 #[test]
+fn limits_beyond_the_largest_double_are_refused() {
+    // Alternating ±1e308: every moving range is 2e308, so the limits 0 ± 2.66 × 2e308 are
+    // beyond the largest double. An error naming the limit, not null limits and no signals.
+    let y = [1e308, -1e308].repeat(7);
+    for e in [
+        spc::xmr(&one_series(&y), &SpcOptions::default()).unwrap_err(),
+        spc::summary(&one_series(&y), &SpcOptions::default()).unwrap_err(),
+        chart(&y, &[], &SpcOptions::default()).unwrap_err(),
+    ] {
+        assert_eq!(
+            (e.kind(), e.argument()),
+            (ErrorKind::LimitExceeded, Some("lpl"))
+        );
+        assert!(e.to_string().contains("beyond the largest double"), "{e}");
+    }
+    // 0 and 1.5e308 seven times: the mean, 7.5e307, is a double (its sum is not); the limits,
+    // 7.5e307 ± 2.66 × 1.5e308, are not, and are named as such.
+    let y = [0.0, 1.5e308].repeat(7);
+    let e = spc::xmr(&one_series(&y), &SpcOptions::default()).unwrap_err();
+    assert_eq!(e.argument(), Some("lpl"));
+    assert!(e.to_string().contains("-inf"), "{e}");
+    // Three times 1.5e308: mean 1.5e308, limits on it.
+    let t = run(&one_series(&[1.5e308; 3]), &SpcOptions::default());
+    assert_eq!(f64s(&t, "mean"), vec![Some(1.5e308); 3]);
+    assert_eq!(f64s(&t, "upl"), vec![Some(1.5e308); 3]);
+}
+
+#[test]
 fn fix_after_fewer_than_twelve_points_is_refused() {
     let opts = SpcOptions {
         fix_after_n_points: Some(11),
@@ -1140,11 +1203,11 @@ fn maps_naming_absent_series_are_refused() {
         by: by.clone(),
         rebase: Rebase::PerSeries(vec![
             SeriesDates {
-                series: vec!["a".into()],
+                series: vec![Some("a".into())],
                 dates: vec![d[1]],
             },
             SeriesDates {
-                series: vec!["nowhere".into()],
+                series: vec![Some("nowhere".into())],
                 dates: vec![d[1]],
             },
         ]),
@@ -1159,7 +1222,7 @@ fn maps_naming_absent_series_are_refused() {
     let target = SpcOptions {
         by: by.clone(),
         target: Target::PerSeries(vec![SeriesTarget {
-            series: vec!["b".into()],
+            series: vec![Some("b".into())],
             target: 1.0,
         }]),
         ..SpcOptions::default()
@@ -1181,7 +1244,7 @@ fn maps_naming_absent_series_are_refused() {
     );
     let wide = SpcOptions {
         target: Target::PerSeries(vec![SeriesTarget {
-            series: vec!["a".into(), "x".into()],
+            series: vec![Some("a".into()), Some("x".into())],
             target: 1.0,
         }]),
         ..target
@@ -1192,11 +1255,11 @@ fn maps_naming_absent_series_are_refused() {
         by,
         target: Target::PerSeries(vec![
             SeriesTarget {
-                series: vec!["a".into()],
+                series: vec![Some("a".into())],
                 target: 1.0,
             },
             SeriesTarget {
-                series: vec!["a".into()],
+                series: vec![Some("a".into())],
                 target: 2.0,
             },
         ]),

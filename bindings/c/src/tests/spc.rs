@@ -327,7 +327,7 @@ fn per_series_rebase_and_target_through_the_c_arrays() {
     let (status, got) = call(cm_spc_summary, two_places(), &o);
     assert_ok(status);
     let got = got.unwrap();
-    let key = || vec!["south".to_owned()];
+    let key = || vec![Some("south".to_owned())];
     let opts = SpcOptions {
         by: vec!["place".into()],
         improvement: Improvement::Decrease,

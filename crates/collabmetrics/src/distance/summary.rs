@@ -77,8 +77,10 @@ pub struct DistanceSummary {
 /// [`crate::stats::mean`]), optionally weighted.
 ///
 /// Distances must be finite and ≥ 0; weights finite and ≥ 0 (NaN anywhere is an error naming
-/// the index). A group without records, or whose weights sum to 0, has count 0 and NaN
-/// statistics. Each group's records are sorted and equal distances combined into one bin
+/// the index). A group without records has count 0 and NaN statistics; a group whose weights
+/// sum to 0 keeps its count of records and its max, with weight sum, count beyond and bands
+/// 0 and the weighted statistics (mean, median and interval, p90, share and interval) NaN.
+/// Each group's records are sorted and equal distances combined into one bin
 /// (weights added in ascending order), and every statistic is computed from the bins: the
 /// result does not depend on the order of the rows, and the bins are what a mergeable state
 /// stores ([`super::summary_state`]).

@@ -145,8 +145,32 @@ pub fn chart(values: &[f64], starts: &[usize], opts: &SpcOptions) -> Result<Char
             cause: &mut c.cause[a..e],
             point_type: &mut c.point_type[a..e],
         };
-        c.limits
-            .push(segment(&values[a..e], opts, &rules, &mut w, out));
+        let l = segment(&values[a..e], opts, &rules, &mut w, out);
+        check_finite(&l, k)?;
+        c.limits.push(l);
     }
     Ok(c)
+}
+
+/// Refuses limits beyond the largest double (finite values whose moving ranges are that
+/// large), as the tables do.
+fn check_finite(l: &Limits, segment: usize) -> Result<()> {
+    for (name, v) in [
+        ("lpl", l.lpl),
+        ("upl", l.upl),
+        ("lpl_2sigma", l.lpl_2sigma),
+        ("upl_2sigma", l.upl_2sigma),
+    ] {
+        if v.is_infinite() {
+            return Err(Error::limit(
+                name,
+                format!(
+                    "the result of segment {segment} is {} (beyond the largest double, \
+                     ±1.8e308): rescale the inputs",
+                    crate::error::format_value(v)
+                ),
+            ));
+        }
+    }
+    Ok(())
 }

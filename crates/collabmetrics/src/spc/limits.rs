@@ -46,10 +46,20 @@ impl Limits {
 /// screening moving ranges when `screen`.
 ///
 /// When every moving range is 0 (a flat baseline) nothing is screened and the limits sit on
-/// the mean; NHSRplotthedots screens every range out then and returns NaN limits.
+/// the mean; NHSRplotthedots screens every range out then and returns NaN limits. They sit on
+/// the mean too when screening drops every non-zero range (`[5; 13]` then 6: the one range of
+/// 1 is at least 3.267 × 1/13), so the average used is 0.
 pub fn limits(y: &[f64], fix: Option<usize>, screen: bool) -> Limits {
     let b = fix.map_or(y.len(), |f| f.min(y.len()));
     let base = &y[..b];
+    // A moving range of finite values can exceed the largest double (1e308 then −1e308).
+    // Halving every value (exact for normal doubles) keeps the ranges finite; the limits of
+    // the halves, doubled, are the limits, infinite (and refused by the table) only when they
+    // truly are beyond the largest double.
+    if base.windows(2).any(|w| (w[1] - w[0]).is_infinite()) {
+        let half: Vec<f64> = base.iter().map(|v| v / 2.0).collect();
+        return limits(&half, None, screen).doubled();
+    }
     let centre = mean(base.iter().copied());
     let ranges = base.windows(2).map(|w| (w[1] - w[0]).abs());
     let amr0 = mean(ranges.clone());
@@ -74,17 +84,47 @@ pub fn limits(y: &[f64], fix: Option<usize>, screen: bool) -> Limits {
     }
 }
 
+impl Limits {
+    /// Every level twice as far from 0 (exact: a power of two), for limits of halved values.
+    fn doubled(self) -> Limits {
+        Limits {
+            mean: 2.0 * self.mean,
+            amr: 2.0 * self.amr,
+            lpl: 2.0 * self.lpl,
+            upl: 2.0 * self.upl,
+            lpl_2sigma: 2.0 * self.lpl_2sigma,
+            upl_2sigma: 2.0 * self.upl_2sigma,
+            ..self
+        }
+    }
+}
+
 /// The mean as R computes it (a sum, then the mean residual added back), with compensated
 /// sums standing in for R's long double: the result is the double nearest the exact mean, so
 /// whether a point is on, above or below the mean does not depend on summation order. NaN
 /// when empty.
+///
+/// The mean of finite values is finite, but their sum, or a residual, can exceed the largest
+/// double (7 × 1.5e308); then the values are first scaled by a power of two small enough that
+/// neither can, and the mean scaled back.
 pub(crate) fn mean(values: impl Iterator<Item = f64> + Clone) -> f64 {
-    let (sum, n) = neumaier(values.clone());
+    let m = scaled_mean(values.clone(), 1.0);
+    if m.is_finite() || (m.is_nan() && values.clone().next().is_none()) {
+        return m;
+    }
+    let n = values.clone().count();
+    let scale = 1.0 / (2 * n.next_power_of_two()) as f64;
+    scaled_mean(values, scale) / scale
+}
+
+/// [`mean`] of the values times `scale`, without the overflow check.
+fn scaled_mean(values: impl Iterator<Item = f64> + Clone, scale: f64) -> f64 {
+    let (sum, n) = neumaier(values.clone().map(|v| v * scale));
     if n == 0 {
         return f64::NAN;
     }
     let m = sum / n as f64;
-    let (residual, _) = neumaier(values.map(|v| v - m));
+    let (residual, _) = neumaier(values.map(|v| v * scale - m));
     m + residual / n as f64
 }
 
@@ -131,6 +171,40 @@ mod tests {
         // 0.1 + 0.2 + 0.3 = 0.6000000000000001 in doubles; the mean is still 0.2.
         assert_eq!(mean([0.1, 0.2, 0.3].into_iter()), 0.2);
         assert!(mean(std::iter::empty()).is_nan());
+    }
+
+    #[test]
+    fn the_mean_of_huge_values_does_not_overflow() {
+        // 0 and 1.5e308 seven times each: the sum (5.25e308) is beyond the largest double,
+        // the mean (1.5e308 / 2 = 7.5e307) is not.
+        let y = [0.0, 1.5e308].repeat(7);
+        assert_eq!(mean(y.iter().copied()), 7.5e307);
+        // Three times 1.5e308: the limits sit on it (every moving range is 0).
+        let l = limits(&[1.5e308; 3], None, true);
+        assert_eq!(
+            (l.mean, l.amr, l.lpl, l.upl),
+            (1.5e308, 0.0, 1.5e308, 1.5e308)
+        );
+    }
+
+    #[test]
+    fn moving_ranges_beyond_the_largest_double() {
+        // 1e308, −1e308, then 98 zeros: the moving ranges are 2e308 (beyond the largest
+        // double), 1e308 and 97 zeros. AMR0 = 3e308 / 99 ≈ 3.03e306, so both large ranges
+        // are at least 3.267·AMR0 and screened; the rest average 0. Mean: 0.
+        let mut y = vec![1e308, -1e308];
+        y.extend([0.0; 98]);
+        let l = limits(&y, None, true);
+        assert!(l.exist());
+        assert_eq!(
+            (l.mean, l.amr, l.lpl, l.upl, l.screened),
+            (0.0, 0.0, 0.0, 0.0, 2)
+        );
+        // Alternating ±1e308: every moving range is 2e308, so the limits, 0 ± 2.66 × 2e308,
+        // are beyond the largest double: infinite (the table refuses them), not missing.
+        let l = limits(&[1e308, -1e308].repeat(7), None, true);
+        assert_eq!(l.mean, 0.0);
+        assert_eq!((l.lpl, l.upl), (f64::NEG_INFINITY, f64::INFINITY));
     }
 
     #[test]

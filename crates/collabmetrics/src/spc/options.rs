@@ -69,9 +69,10 @@ crate::option_enum! {
     }
 }
 
-/// The key of one series: the text of its `by` values, one per `by` column, as group labels
-/// print them (`"E38000001"`, `"3"`, `"2024-01-01"`, `"null"`).
-pub type SeriesKey = Vec<String>;
+/// The key of one series: its `by` values, one per `by` column, each the text group labels
+/// print (`"E38000001"`, `"3"`, `"2024-01-01"`) or `None` for a null, so that a null and the
+/// text `"null"` name different series.
+pub type SeriesKey = Vec<Option<String>>;
 
 /// Rebase dates of one series.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -141,7 +142,8 @@ pub struct SpcOptions {
     /// For the assurance icon (default none).
     pub target: Target,
     /// Segments with fewer points than this get `short_group_warning` (default 13: limits from
-    /// 12 or fewer points are trial limits).
+    /// 12 or fewer points are trial limits); a one-point segment always does, whatever the
+    /// threshold (0, 1 and 2 flag one-point segments only).
     pub warning_threshold: u32,
     /// The rule preset (default NHSRplotthedots').
     pub rules: RuleSet,
@@ -372,11 +374,17 @@ impl SpcOptions {
     }
 }
 
-/// A series key as errors print it: `North` or `(North, F)`.
-pub(crate) fn key_text(key: &[String]) -> String {
+/// A series key as errors print it: `North` or `(North, F)`; a null prints as `null`, and a
+/// text that could be taken for a null (`"null"`, empty) is quoted.
+pub(crate) fn key_text(key: &[Option<String>]) -> String {
+    let part = |p: &Option<String>| match p.as_deref() {
+        None => "null".to_owned(),
+        Some(t) if t == "null" || t.is_empty() => format!("\"{t}\""),
+        Some(t) => t.to_owned(),
+    };
     match key {
-        [one] => one.clone(),
-        _ => format!("({})", key.join(", ")),
+        [one] => part(one),
+        _ => format!("({})", key.iter().map(part).collect::<Vec<_>>().join(", ")),
     }
 }
 

@@ -5,6 +5,7 @@
 use super::options::{key_text, Rebase, SeriesKey, SpcOptions, Target};
 use crate::error::{Error, Result};
 use crate::table::{display, Groups};
+use arrow_buffer::NullBuffer;
 use arrow_ord::sort::{lexsort_to_indices, SortColumn, SortOptions};
 use std::collections::HashMap;
 
@@ -121,8 +122,10 @@ impl SeriesOptions {
         let needs_keys = matches!(opts.rebase, Rebase::PerSeries(_))
             || matches!(opts.target, Target::PerSeries(_));
         let index: HashMap<SeriesKey, usize> = if needs_keys {
+            let nulls: Vec<Option<NullBuffer>> =
+                groups.keys.iter().map(|(_, v)| v.logical_nulls()).collect();
             (0..n)
-                .map(|s| (series_key(groups, layout.order[s] as usize), s))
+                .map(|s| (series_key(groups, &nulls, layout.order[s] as usize), s))
                 .collect()
         } else {
             HashMap::new()
@@ -198,18 +201,64 @@ fn sorted(mut dates: Vec<i32>) -> Vec<i32> {
     dates
 }
 
-/// The key of group `g` as the options name series.
-fn series_key(groups: &Groups, g: usize) -> SeriesKey {
+/// The key of group `g` as the options name series: `None` for a null (`nulls` are the key
+/// columns' logical nulls, a dictionary's null values and a null-typed column included), so a
+/// null is never mistaken for the text "null".
+fn series_key(groups: &Groups, nulls: &[Option<NullBuffer>], g: usize) -> SeriesKey {
     groups
         .keys
         .iter()
-        .map(|(_, values)| display(values.as_ref(), g))
+        .zip(nulls)
+        .map(|((_, values), n)| {
+            let null = n.as_ref().is_some_and(|n| n.is_null(g));
+            (!null).then(|| display(values.as_ref(), g))
+        })
         .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::spc::options::SeriesTarget;
+    use crate::table::{ColumnMap, Input};
+    use arrow_array::{ArrayRef, RecordBatch, StringArray};
+    use std::sync::Arc;
+
+    /// Targets for the series of a `g` column holding a null and the text "null".
+    fn targets(entries: &[(Option<&str>, f64)]) -> Result<Vec<f64>> {
+        let g: ArrayRef = Arc::new(StringArray::from(vec![Some("null"), None]));
+        let batch = RecordBatch::try_from_iter(vec![("g", g)]).unwrap();
+        let input = Input::new(batch.schema(), &[batch], ColumnMap::new()).unwrap();
+        let opts = SpcOptions {
+            by: vec!["g".into()],
+            target: Target::PerSeries(
+                entries
+                    .iter()
+                    .map(|&(k, target)| SeriesTarget {
+                        series: vec![k.map(str::to_owned)],
+                        target,
+                    })
+                    .collect(),
+            ),
+            ..SpcOptions::default()
+        };
+        let groups = Groups::new(&input, &opts.by)?;
+        let layout = Layout::new(&groups)?;
+        Ok(SeriesOptions::new(&opts, &groups, &layout)?.target)
+    }
+
+    #[test]
+    fn a_null_key_and_the_text_null_are_different_series() {
+        // Result order puts nulls first: series 0 is the null, series 1 the text "null".
+        let both = targets(&[(None, 3.0), (Some("null"), 4.0)]).unwrap();
+        assert_eq!(both, vec![3.0, 4.0]);
+        let null_only = targets(&[(None, 3.0)]).unwrap();
+        assert_eq!(null_only[0], 3.0);
+        assert!(null_only[1].is_nan());
+        let text_only = targets(&[(Some("null"), 4.0)]).unwrap();
+        assert!(text_only[0].is_nan());
+        assert_eq!(text_only[1], 4.0);
+    }
 
     #[test]
     fn starts_at_rebase_dates_present() {

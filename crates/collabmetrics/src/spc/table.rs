@@ -365,7 +365,6 @@ fn run_block(
     let mut worker = Worker::default();
     let mut starts = Vec::new();
     let base = offsets[first];
-    let threshold = opts.warning_threshold as usize;
     for s in first..end {
         let (a, b) = (offsets[s] - base, offsets[s + 1] - base);
         let rows = &mut work.rows[a..b];
@@ -402,7 +401,7 @@ fn run_block(
                 counts[t as usize] += 1;
             }
             let first_row = work.rows[p..q].iter().min().map(|&r| r as usize);
-            note(&mut block.diagnostics, &limits, q - p, threshold, first_row);
+            note(&mut block.diagnostics, &limits, q - p, opts, first_row);
             block.segments.push(Segment {
                 series: s as u32,
                 index: index as u32,
@@ -417,12 +416,20 @@ fn run_block(
     block
 }
 
+/// Whether a segment of `n` points gets `short_group_warning`: fewer points than
+/// `warning_threshold`, and always a segment of one point (it has no limits at all), whatever
+/// the threshold (0, 1 and 2 all flag one-point segments only).
+fn is_short(n: usize, opts: &SpcOptions) -> bool {
+    n == 1 || n < opts.warning_threshold as usize
+}
+
 /// Counts a segment's documented special cases.
-fn note(d: &mut Diagnostics, l: &Limits, n: usize, threshold: usize, row: Option<usize>) {
-    if n < threshold {
+fn note(d: &mut Diagnostics, l: &Limits, n: usize, opts: &SpcOptions, row: Option<usize>) {
+    if is_short(n, opts) {
         d.record(
             "short_segment",
-            "flagged short_group_warning: trial limits from fewer points than warning_threshold",
+            "flagged short_group_warning: trial limits from fewer points than warning_threshold, \
+             or a single point",
             row,
         );
     }
@@ -435,7 +442,8 @@ fn note(d: &mut Diagnostics, l: &Limits, n: usize, threshold: usize, row: Option
     } else if l.amr == 0.0 {
         d.record(
             "flat_baseline",
-            "every moving range of the baseline is 0: the limits sit on the mean",
+            "the average moving range the limits use is 0 (every moving range of the baseline \
+             is 0, or screening left only zeros): the limits sit on the mean",
             row,
         );
     }
@@ -466,7 +474,6 @@ fn check_names(groups: &Groups) -> Result<()> {
 fn points_table(c: Computed, opts: &SpcOptions) -> Result<arrow_array::RecordBatch> {
     let n = c.points.date.len();
     let segs = &c.segments;
-    let threshold = opts.warning_threshold as usize;
     let series_of = expand(segs, n, |s| c.layout.order[s.series as usize]);
     let segment_of = expand(segs, n, |s| i64::from(s.index));
     let limits = [
@@ -477,7 +484,7 @@ fn points_table(c: Computed, opts: &SpcOptions) -> Result<arrow_array::RecordBat
         |l: &Limits| l.upl_2sigma,
     ]
     .map(|f| expand(segs, n, |s| f(&s.limits)));
-    let short = expand(segs, n, |s| s.len < threshold);
+    let short = expand(segs, n, |s| is_short(s.len, opts));
     let target = expand(segs, n, |s| c.series.target[s.series as usize]);
     let p = c.points;
     let settings = opts.settings();
@@ -599,10 +606,7 @@ fn summary_table(c: &Computed, opts: &SpcOptions) -> Result<arrow_array::RecordB
         .map(|s| c.series.target[s.series as usize])
         .collect();
     t.nullable_number("target", target.clone());
-    let short: Vec<bool> = segs
-        .iter()
-        .map(|s| s.len < opts.warning_threshold as usize)
-        .collect();
+    let short: Vec<bool> = segs.iter().map(|s| is_short(s.len, opts)).collect();
     boolean(&mut t, "short_group_warning", &short);
     boolean(&mut t, "latest", &latest);
     t.text(

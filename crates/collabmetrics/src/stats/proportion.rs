@@ -45,12 +45,14 @@ pub fn wilson_limits(o: f64, n: f64, z: f64) -> (f64, f64) {
     let half = z * (z2 + 4.0 * o * (1.0 - o / n)).sqrt();
     let denom = 2.0 * (n + z2);
     let (mut lower, mut upper) = ((centre - half) / denom, (centre + half) / denom);
-    if !(lower.is_finite() && upper.is_finite()) {
-        // Counts near the largest double overflow 4·O: the same limits divided through by n,
-        // in terms of p = O/n: (p + z²/2n ∓ z·√(p(1 − p)/n + z²/4n²)) / (1 + z²/n).
+    if !(lower.is_finite() && upper.is_finite() && denom.is_finite()) {
+        // Counts near the largest double overflow 4·O or 2(n + z²) (the latter only shrinks
+        // the limits to 0, so it is tested on its own): the same limits divided through by n,
+        // in terms of p = O/n: (p + z²/2n ∓ z·√(p(1 − p) + z²/4n) / √n) / (1 + z²/n). The root
+        // is taken before dividing by √n so that no term is subnormal.
         let (p, k) = (o / n, z2 / n);
         let centre = p + k / 2.0;
-        let half = z * (p * (1.0 - p) / n + k / (4.0 * n)).sqrt();
+        let half = z * (p * (1.0 - p) + k / 4.0).sqrt() / n.sqrt();
         (lower, upper) = ((centre - half) / (1.0 + k), (centre + half) / (1.0 + k));
     }
     // At O = 0 and O = n one limit is exactly 0 or 1; rounding in √(z²) would miss it by an ulp.
@@ -156,6 +158,7 @@ fn wilson_rows(
             & n.is_finite()
             & (n > 0.0)
             & (o <= n)
+            & denom.is_finite()
             & lower.is_finite()
             & upper.is_finite()
             & value.is_finite()
@@ -201,6 +204,37 @@ fn wilson_rows(
 mod tests {
     use super::*;
 
+    /// Denominators above ~9e307 overflow 2(n + z²) to ∞, which made both limits 0.
+    #[test]
+    fn huge_denominators_keep_an_interval_around_the_value() {
+        let z = z_value(0.95).unwrap();
+        // O = 1e300 of n = 1e308: p = 1e-8, and the half-width z·√(p(1 − p)/n) ≈ 1.96e-158
+        // is far below an ulp of p (~1.7e-24), so both limits round to p itself.
+        let (v, l, u) = wilson_row(1e300, 1e308, z, 1.0);
+        assert_eq!(v, 1e300 / 1e308);
+        assert!(l <= v && v <= u, "{l} {v} {u}");
+        assert!((l - v).abs() <= 2.0 * f64::EPSILON * v && (u - v).abs() <= 2.0 * f64::EPSILON * v);
+        // O = n/2 of n = 1e308: 0.5 ∓ 1.96 × √(0.25/1e308) = 0.5 ∓ 9.8e-155, i.e. 0.5 both.
+        assert_eq!(wilson_limits(0.5e308, 1e308, z), (0.5, 0.5));
+        // Where the first formula does not overflow the scaled one agrees with it: O = 3e200
+        // of n = 1e201 (p = 0.3), and O = 3, n = 10 (Wilson: 0.1078 and 0.6032, to 4 d.p.).
+        for (o, n) in [(3e200, 1e201), (3.0, 10.0)] {
+            let (l, u) = wilson_limits(o, n, z);
+            let (p, k) = (o / n, z * z / n);
+            let half = z * (p * (1.0 - p) + k / 4.0).sqrt() / n.sqrt();
+            let scaled = (
+                (p + k / 2.0 - half) / (1.0 + k),
+                (p + k / 2.0 + half) / (1.0 + k),
+            );
+            assert!((l - scaled.0).abs() < 1e-15 && (u - scaled.1).abs() < 1e-15);
+        }
+        let (l, u) = wilson_limits(3.0, 10.0, z);
+        assert!(
+            (l - 0.1078).abs() < 5e-5 && (u - 0.6032).abs() < 5e-5,
+            "{l} {u}"
+        );
+    }
+
     /// The branch-free pass of `wilson_rows` gives `wilson_row`'s bits on every row: ordinary
     /// counts, O = 0, O = n, weighted (fractional) counts, and counts so large that the
     /// first formula overflows (its fallback then comes from the checked pass).
@@ -228,6 +262,9 @@ mod tests {
             if big {
                 num[777] = 1e308;
                 den[777] = 1.5e308;
+                // 2(n + z²) overflows although 2O does not.
+                num[778] = 1e300;
+                den[778] = 1e308;
             }
             for m in [1.0, 100.0] {
                 let opts = ProportionOptions {
