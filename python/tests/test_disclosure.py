@@ -222,6 +222,15 @@ def test_publish_on_the_statistics() -> None:
     assert col(t, "value")[1] == 0.8
 
 
+def test_the_rule_none_changes_nothing() -> None:
+    # Spec: `none | unchanged | unchanged`, through disclose and publish=.
+    out = cm.disclose(pa.table({"n": [3, 12]}), counts="n", rule="none")
+    assert col(out, "n") == [3, 12]
+    t = cm.proportion([3, 12], [12, 15], multiplier=100, publish="none")
+    assert col(t, "numerator") == [3, 12]
+    assert col(t, "value") == [25.0, 80.0]  # 3/12, 12/15: unrounded
+
+
 def test_bad_input_is_a_structured_error() -> None:
     t = pa.table({"n": [13], "d": [47]})
     with pytest.raises(

@@ -706,3 +706,30 @@ fn a_cancelled_token_stops_the_audit() {
     // The same call without the token publishes (so the error above is the cancellation's).
     assert!(disclose(&t, &two_way_opts(custom(5, false, 1))).is_ok());
 }
+
+#[test]
+fn the_rule_none_publishes_every_value_unchanged() {
+    // Spec: `none | unchanged | unchanged`. Counts 3 and 12 stay 3 and 12, with or without
+    // margins (the total is 15), and the percentage 3/12 = 25% and 12/15 = 80% stay unrounded.
+    let t = input(vec![
+        ("place", texts(&[Some("A"), Some("B")])),
+        ("n", ints(&[3, 12])),
+        ("d", ints(&[12, 15])),
+    ]);
+    let o = DisclosureOptions {
+        derived: percent(),
+        ..opts(Rule::None, &["n", "d"])
+    };
+    let d = disclose(&t, &o).unwrap();
+    assert_eq!(column(&d, "n"), vec![Some(3), Some(12)]);
+    assert_eq!(floats(&d, "pct"), vec![Some(25.0), Some(80.0)]);
+    assert!(d.log.is_empty(), "{:?}", d.log);
+    let o = DisclosureOptions {
+        dimensions: counts(&["place"]),
+        ..o
+    };
+    let d = disclose(&t, &o).unwrap();
+    assert_eq!(column(&d, "n"), vec![Some(3), Some(12), Some(15)]);
+    assert_eq!(column(&d, "d"), vec![Some(12), Some(15), Some(27)]);
+    assert!(d.log.is_empty(), "{:?}", d.log);
+}

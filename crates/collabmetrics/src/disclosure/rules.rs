@@ -101,7 +101,8 @@ impl Rule {
     pub fn suppressed_range(self) -> Option<(u64, u64)> {
         let k = self.threshold();
         let lo = u64::from(!self.suppress_zero());
-        (k >= 1 && lo < k).then_some((lo, k - 1))
+        // Lazily: `none` has k = 0, and `k - 1` would overflow.
+        (k >= 1 && lo < k).then(|| (lo, k - 1))
     }
 
     /// What a reader of a published sub-national value `p` knows of the count: the smallest
@@ -387,6 +388,18 @@ mod tests {
         assert_eq!(e.argument(), Some("secondary"));
         assert!("cube".parse::<Secondary>().is_err());
         assert_eq!(serde_json::to_string(&Display::Central).unwrap(), "\"5\"");
+    }
+
+    #[test]
+    fn the_rule_none_suppresses_nothing() {
+        // Spec table: `none` leaves every count unchanged, so there is no suppressed range.
+        assert_eq!(Rule::None.suppressed_range(), None);
+        assert_eq!(Rule::NhsMhsds.suppressed_range(), Some((0, 4)));
+        assert_eq!(Rule::NhsHes.suppressed_range(), Some((1, 7)));
+        for c in [0, 1, 3, 12, 1237] {
+            assert_eq!(Rule::None.publish(c), Some(c));
+            assert_eq!(Rule::None.known_range(c), (c, c));
+        }
     }
 
     #[test]
