@@ -231,6 +231,17 @@ def test_the_rule_none_changes_nothing() -> None:
     assert col(t, "value") == [25.0, 80.0]  # 3/12, 12/15: unrounded
 
 
+def test_exact_halves_round_away_from_zero() -> None:
+    # 57/200 = 28.5% and 23/40 = 57.5% exactly: half away from zero gives 29 and 58
+    # (docs/methods/disclosure.md, Decision 5), though 57 / 200 * 100 = 28.499999999999996.
+    t = pa.table({"n": [57, 23], "d": [200, 40]})
+    for kind, expected in (("percent", [29.0, 58.0]), ("proportion", [0.29, 0.58])):
+        derived = {"pct": {"numerator": "n", "denominator": "d", "kind": kind}}
+        assert col(cm.disclose(t, counts=["n", "d"], derived=derived), "pct") == expected
+    published = cm.proportion([57, 23], [200, 40], multiplier=100, publish=True)
+    assert col(published, "value") == [29.0, 58.0]
+
+
 def test_bad_input_is_a_structured_error() -> None:
     t = pa.table({"n": [13], "d": [47]})
     with pytest.raises(

@@ -733,3 +733,49 @@ fn the_rule_none_publishes_every_value_unchanged() {
     assert_eq!(column(&d, "d"), vec![Some(12), Some(15), Some(27)]);
     assert!(d.log.is_empty(), "{:?}", d.log);
 }
+
+/// A proportion table as `stats::proportion_table` makes it (value n / d × multiplier, with
+/// its roles), ready to publish.
+fn proportions(n: &[i64], d: &[i64], multiplier: f64) -> Input {
+    let raw = input(vec![("numerator", ints(n)), ("denominator", ints(d))]);
+    let mut o = collabmetrics::stats::ProportionTableOptions::default();
+    o.options.multiplier = multiplier;
+    let out = collabmetrics::stats::proportion_table(&raw, &o).unwrap();
+    let batch = out.table;
+    Input::new(batch.schema(), &[batch], ColumnMap::new()).unwrap()
+}
+
+#[test]
+fn exact_halves_round_away_from_zero() {
+    // 57/200 = 0.285 and 23/40 = 0.575 exactly: 28.5% and 57.5%, which Decision 5 ("rounded
+    // half away from zero") publishes as 29 and 58 (proportions 0.29 and 0.58); in floating
+    // point 57 / 200 × 100 is 28.499999999999996. 7/8 = 87.5% → 88 likewise.
+    let t = input(vec![("n", ints(&[57, 23, 7])), ("d", ints(&[200, 40, 8]))]);
+    let rule = custom(5, false, 1); // 7 and 8 are not suppressed under k = 5
+    for (kind, expected) in [
+        (DerivedKind::Percent, [29.0, 58.0, 88.0]),
+        (DerivedKind::Proportion, [0.29, 0.58, 0.88]),
+    ] {
+        let o = DisclosureOptions {
+            derived: Some(vec![Derived::new("pct", Some("n"), "d", kind)]),
+            decimals: Some(0),
+            ..opts(rule, &["n", "d"])
+        };
+        let d = disclose(&t, &o).unwrap();
+        assert_eq!(floats(&d, "pct"), expected.map(Some).to_vec(), "{kind}");
+    }
+    // The same from a result whose value the kernel computed as n / d × 100.
+    let d = disclose(
+        &proportions(&[57, 23], &[200, 40], 100.0),
+        &opts(Rule::NhsMhsds, &["numerator", "denominator"]),
+    )
+    .unwrap();
+    assert_eq!(floats(&d, "value"), vec![Some(29.0), Some(58.0)]);
+    // Below a half stays below: 57/201 = 28.358...% → 28 (the exact rule changes only halves).
+    let d = disclose(
+        &proportions(&[57], &[201], 100.0),
+        &opts(Rule::NhsMhsds, &["numerator", "denominator"]),
+    )
+    .unwrap();
+    assert_eq!(floats(&d, "value"), vec![Some(28.0)]);
+}

@@ -14,19 +14,36 @@ pub(crate) struct Inputs<'a> {
     /// The marks of the numerator and denominator when they are counts.
     pub numerator: Option<&'a [Option<Reason>]>,
     pub denominator: Option<&'a [Option<Reason>]>,
-    /// The unrounded denominator.
+    /// The unrounded numerator (when the derived value has one) and denominator.
+    pub numerator_values: Option<&'a [Option<f64>]>,
     pub denominator_values: &'a [Option<f64>],
     pub national: &'a [bool],
 }
 
-/// numerator / denominator × the kind's multiplier; `None` when either is missing, the
-/// denominator is 0, or the kind is a statistic that cannot be recomputed.
+/// The scale of numerator / denominator: the spec's multiplier or its kind's default.
+fn multiplier(spec: &Derived) -> f64 {
+    spec.multiplier
+        .unwrap_or(spec.kind.default_multiplier())
+}
+
+/// numerator × the kind's multiplier / denominator; `None` when either is missing, the
+/// denominator is 0, or the kind is a statistic that cannot be recomputed. Multiplied first:
+/// with whole counts the product is exact, so the quotient is the correctly rounded ratio and
+/// an exact half stays one (57 × 100 / 200 = 28.5, where 57 / 200 × 100 = 28.499999999999996).
 pub(crate) fn compute(spec: &Derived, num: Option<f64>, den: Option<f64>) -> Option<f64> {
     if spec.kind == DerivedKind::Mean && spec.numerator.is_none() {
         return None;
     }
     let (n, d) = (num?, den?);
-    (d != 0.0).then(|| n / d * spec.multiplier.unwrap_or(spec.kind.default_multiplier()))
+    let m = multiplier(spec);
+    let scaled = n * m;
+    (d != 0.0).then(|| {
+        if scaled.is_finite() {
+            scaled / d
+        } else {
+            n / d * m
+        }
+    })
 }
 
 /// The decimals a derived value is published with (`None`: unrounded).
@@ -47,6 +64,43 @@ fn round(v: f64, d: u32) -> f64 {
     (v * scale).round() / scale
 }
 
+/// `v` rounded to `places` decimals, halves away from zero. When `v` is the ratio
+/// `n × m / d` of whole numbers (`ratio`; to within floating-point error, as a kernel's
+/// `n / d × m` is), the result is decided from the exact ratio, so a value that is exactly a
+/// half (57/200 = 28.5%) rounds away from zero however its floating-point value fell.
+fn round_value(v: f64, places: u32, ratio: Option<(f64, f64, f64)>) -> f64 {
+    let exact = ratio.and_then(|(n, d, m)| {
+        let q = n * m / d;
+        let same = (v - q).abs() <= 8.0 * f64::EPSILON * q.abs();
+        same.then(|| exact_round(n, d, m, places)).flatten()
+    });
+    exact.unwrap_or_else(|| round(v, places))
+}
+
+/// `n × m / d` rounded to `places` decimals, halves away from zero, in exact integer
+/// arithmetic; `None` unless `n`, `d` and `m` are whole numbers, `d` is not 0 and the
+/// products fit in 128 bits.
+fn exact_round(n: f64, d: f64, m: f64, places: u32) -> Option<f64> {
+    // Whole f64s below 2^63 convert to i128 exactly.
+    let whole = |x: f64| (x.fract() == 0.0 && x.abs() < 9.2e18).then_some(x as i128);
+    let (n, d, m) = (whole(n)?, whole(d)?, whole(m)?);
+    let scaled = n
+        .checked_mul(m)?
+        .checked_mul(10i128.checked_pow(places)?)?;
+    if d == 0 {
+        return None;
+    }
+    let (a, b) = (scaled.unsigned_abs(), d.unsigned_abs());
+    // floor(a / b), plus one when the remainder is at least half of b.
+    let k = a / b + u128::from(2 * (a % b) >= b);
+    let signed = if (scaled < 0) != (d < 0) {
+        -(k as f64)
+    } else {
+        k as f64
+    };
+    Some(signed / 10f64.powi(places as i32))
+}
+
 /// The published values of one derived column and its log entries.
 pub(crate) fn publish(
     inputs: &Inputs<'_>,
@@ -62,6 +116,12 @@ pub(crate) fn publish(
     let by_denominator = suppress_on == SuppressOn::Either
         || spec.kind == DerivedKind::Mean
         || spec.numerator.is_none();
+    // The whole ratio behind a recomputable value, for exact rounding of halves.
+    let m = multiplier(spec);
+    let ratio = |r: usize| match (spec.kind, inputs.numerator_values) {
+        (DerivedKind::Mean, _) | (_, None) => None,
+        (_, Some(n)) => Some((n[r]?, inputs.denominator_values[r]?, m)),
+    };
     let mut log = Vec::new();
     let published = inputs
         .original
@@ -86,7 +146,7 @@ pub(crate) fn publish(
             };
             let out = match (reason, places) {
                 (Some(_), _) => None,
-                (None, Some(d)) => Some(round(v, d)),
+                (None, Some(d)) => Some(round_value(v, d, ratio(r))),
                 (None, None) => Some(v),
             };
             let reason = reason.or((out != Some(v)).then_some(Reason::Rounded));

@@ -787,6 +787,7 @@ fn publish_derived(
         original,
         numerator: marks(&d.numerator),
         denominator: marks(&Some(d.denominator.clone())),
+        numerator_values: num.as_deref(),
         denominator_values: &den,
         national,
     };
