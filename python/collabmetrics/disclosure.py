@@ -110,7 +110,8 @@ def disclose(
     kinds ``percent``, ``proportion``, ``rate``, ``ratio``, ``mean``; optional
     ``multiplier``, ``decimals``, ``min_denominator``) are computed from unrounded counts when
     the frame lacks them, suppressed with their numerator (and, with ``suppress_on="either"``,
-    their denominator) and rounded (percentages to whole numbers under the NHS rules).
+    their denominator) and rounded (percentages to whole numbers under the NHS rules, an exact
+    half away from zero; ``nhs_hes`` leaves confidence limits unrounded).
 
     collabmetrics' own results say which columns are counts and what derives from them, so
     ``counts`` and ``derived`` are only needed for other frames.

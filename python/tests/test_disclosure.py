@@ -242,6 +242,17 @@ def test_exact_halves_round_away_from_zero() -> None:
     assert col(published, "value") == [29.0, 58.0]
 
 
+def test_nhs_hes_leaves_confidence_limits_unrounded() -> None:
+    # Spec: nhs_hes leaves confidence intervals uncontrolled. 13/47 → 28%; its Wilson limits
+    # (by hand, z = 1.959964) 16.936563 and 41.758564 stay unrounded; the limits of 3/40 go
+    # with the suppressed count 3 (docs/methods/disclosure.md, Decision 6).
+    t = cm.proportion([3, 13], [40, 47], multiplier=100, publish="nhs_hes")
+    assert col(t, "value") == [None, 28.0]
+    assert col(t, "lower")[0] is None and col(t, "upper")[0] is None
+    assert col(t, "lower")[1] == pytest.approx(16.936563, abs=1e-6)
+    assert col(t, "upper")[1] == pytest.approx(41.758564, abs=1e-6)
+
+
 def test_bad_input_is_a_structured_error() -> None:
     t = pa.table({"n": [13], "d": [47]})
     with pytest.raises(

@@ -779,3 +779,24 @@ fn exact_halves_round_away_from_zero() {
     .unwrap();
     assert_eq!(floats(&d, "value"), vec![Some(28.0)]);
 }
+
+#[test]
+fn nhs_hes_leaves_confidence_limits_unrounded_but_suppressed_with_their_count() {
+    // Spec: under nhs_hes "standardised rates and confidence intervals not controlled".
+    // 13/47 = 27.66% → 28 (a percentage is controlled); its 95% Wilson limits, by hand,
+    // (2·13 + z² ∓ z·√(z² + 4·13·(34/47))) / (2·(47 + z²)) × 100 with z = 1.959964:
+    // 16.936563 and 41.758564, published as they are (not 17 and 42).
+    // 3/40: the numerator 3 is suppressed (1–7), and its limits with it: from the two limits
+    // and the published denominator an attacker could solve for the count.
+    let t = proportions(&[3, 13], &[40, 47], 100.0);
+    let d = disclose(&t, &opts(Rule::NhsHes, &["numerator", "denominator"])).unwrap();
+    assert_eq!(floats(&d, "value"), vec![None, Some(28.0)]);
+    let (lower, upper) = (floats(&d, "lower"), floats(&d, "upper"));
+    assert_eq!((lower[0], upper[0]), (None, None));
+    assert!((lower[1].unwrap() - 16.936563).abs() < 1e-6, "{lower:?}");
+    assert!((upper[1].unwrap() - 41.758564).abs() < 1e-6, "{upper:?}");
+    // Under nhs_mhsds the limits are rounded with their value.
+    let d = disclose(&t, &opts(Rule::NhsMhsds, &["numerator", "denominator"])).unwrap();
+    assert_eq!(floats(&d, "lower"), vec![None, Some(17.0)]);
+    assert_eq!(floats(&d, "upper"), vec![None, Some(42.0)]);
+}

@@ -46,10 +46,21 @@ pub(crate) fn compute(spec: &Derived, num: Option<f64>, den: Option<f64>) -> Opt
     })
 }
 
+/// A confidence limit: collabmetrics' results name their limits `lower` and `upper`, or
+/// `<value>_lower` and `<value>_upper`.
+fn is_limit(column: &str) -> bool {
+    matches!(column, "lower" | "upper") || column.ends_with("_lower") || column.ends_with("_upper")
+}
+
 /// The decimals a derived value is published with (`None`: unrounded).
 fn decimals(spec: &Derived, rule: Rule, rule_decimals: Option<u32>) -> Option<u32> {
     if rule == Rule::None {
         return None; // no control: nothing changes
+    }
+    if rule == Rule::NhsHes && is_limit(&spec.column) {
+        // HES leaves confidence intervals uncontrolled (spec, its section 1.2): never rounded,
+        // though still suppressed with their count, whose value they would give away.
+        return None;
     }
     spec.decimals.or(match spec.kind {
         DerivedKind::Percent => rule_decimals.or(rule.default_decimals()),

@@ -24,7 +24,8 @@ pub enum Rule {
     /// NHS England's MHSDS publications: counts below 5 suppressed, others rounded to 5.
     #[default]
     NhsMhsds,
-    /// NHS Digital's HES/ECDS rule since 2018: 1–7 suppressed, others rounded to 5.
+    /// NHS Digital's HES/ECDS rule since 2018: 1–7 suppressed, others rounded to 5;
+    /// confidence limits are not rounded (suppressed with their count).
     NhsHes,
     /// No control (for tables that are not of patients).
     None,
