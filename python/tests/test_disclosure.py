@@ -253,6 +253,19 @@ def test_nhs_hes_leaves_confidence_limits_unrounded() -> None:
     assert col(t, "upper")[1] == pytest.approx(41.758564, abs=1e-6)
 
 
+def test_derived_values_refuse_what_they_cannot_divide_by() -> None:
+    # 6/0 and 12/0 have no percentage and k = 5 suppresses neither count; a population of
+    # -1000 has no rate: each is an error naming the column and row.
+    t = pa.table({"n": [6, 12], "d": [0, 0], "pop": [1000, -1000]})
+    rule = {"k": 5, "base": 1}
+    pct = {"pct": {"numerator": "n", "denominator": "d", "kind": "percent"}}
+    with pytest.raises(cm.CollabMetricsError, match=r"`d` at row 0 .*must be > 0"):
+        cm.disclose(t, counts=["n"], rule=rule, derived=pct)
+    rate = {"r": {"numerator": "n", "denominator": "pop", "kind": "rate", "multiplier": 1000}}
+    with pytest.raises(cm.CollabMetricsError, match=r"`pop` at row 1 .*finite and >= 0"):
+        cm.disclose(t, counts=["n"], rule=rule, derived=rate)
+
+
 def test_bad_input_is_a_structured_error() -> None:
     t = pa.table({"n": [13], "d": [47]})
     with pytest.raises(

@@ -800,3 +800,95 @@ fn nhs_hes_leaves_confidence_limits_unrounded_but_suppressed_with_their_count() 
     assert_eq!(floats(&d, "lower"), vec![None, Some(17.0)]);
     assert_eq!(floats(&d, "upper"), vec![None, Some(42.0)]);
 }
+
+fn float_column(v: &[Option<f64>]) -> ArrayRef {
+    Arc::new(Float64Array::from(v.to_vec()))
+}
+
+#[test]
+fn derived_values_refuse_denominators_they_cannot_divide_by() {
+    let rate = |den: &str| {
+        let mut r = Derived::new("r", Some("n"), den, DerivedKind::Rate);
+        r.multiplier = Some(1000.0);
+        r
+    };
+    let o = |d: Derived| DisclosureOptions {
+        derived: Some(vec![d]),
+        ..opts(custom(5, false, 1), &["n"])
+    };
+    let t = input(vec![
+        ("n", ints(&[6, 12])),
+        ("d", ints(&[0, 0])),
+        (
+            "pop",
+            float_column(&[Some(1000.0), Some(-1000.0)]),
+        ),
+        ("nan", float_column(&[Some(f64::NAN), Some(10.0)])),
+        ("inf", float_column(&[Some(10.0), Some(f64::INFINITY)])),
+        ("missing", float_column(&[None, Some(10.0)])),
+    ]);
+    // 6 / 0 and 12 / 0 have no percentage, and k = 5 does not suppress 6 or 12: refused,
+    // naming the denominator's first row.
+    let e = disclose(
+        &t,
+        &o(Derived::new("pct", Some("n"), "d", DerivedKind::Percent)),
+    )
+    .unwrap_err();
+    assert_eq!(
+        (e.kind(), e.column(), e.row()),
+        (ErrorKind::InvalidCell, Some("d"), Some(0))
+    );
+    assert!(e.to_string().contains("must be > 0"), "{e}");
+    // A negative, NaN or infinite population is refused at its row.
+    for (den, row) in [("pop", 1), ("nan", 0), ("inf", 1)] {
+        let e = disclose(&t, &o(rate(den))).unwrap_err();
+        assert_eq!((e.column(), e.row()), (Some(den), Some(row)), "{e}");
+        assert!(e.to_string().contains("finite and >= 0"), "{e}");
+    }
+    // A missing population leaves its rate missing: 12 / 10 × 1000 = 1200.
+    let d = disclose(&t, &o(rate("missing"))).unwrap();
+    assert_eq!(floats(&d, "r"), vec![None, Some(1200.0)]);
+    // A mean's numerator (a sum) may be negative, not infinite.
+    let mean = |num: &str| Derived::new("mean", Some(num), "n", DerivedKind::Mean);
+    let signed = input(vec![
+        ("n", ints(&[6, 12])),
+        ("sum", float_column(&[Some(-3.0), Some(f64::NEG_INFINITY)])),
+    ]);
+    let e = disclose(&signed, &o(mean("sum"))).unwrap_err();
+    assert_eq!((e.column(), e.row()), (Some("sum"), Some(1)), "{e}");
+    assert!(e.to_string().contains("must be finite"), "{e}");
+}
+
+#[test]
+fn zero_denominators_follow_the_documented_rules() {
+    // nhs_mhsds suppresses the count 0, so a percentage over it is suppressed with it
+    // (suppress_on = "either"), logged and counted: 13/0 → *; 13/47 = 27.66% → 28.
+    let t = input(vec![("n", ints(&[13, 13])), ("d", ints(&[0, 47]))]);
+    let o = DisclosureOptions {
+        derived: percent(),
+        ..opts(Rule::NhsMhsds, &["n", "d"])
+    };
+    let d = disclose(&t, &o).unwrap();
+    assert_eq!(floats(&d, "pct"), vec![None, Some(28.0)]);
+    let e = d.log.iter().find(|e| e.column == "pct" && e.row == 0).unwrap();
+    assert_eq!(e.reason, Reason::DerivedDenominator);
+    assert_eq!(d.table.diagnostics.count("derived_denominator"), 1);
+    // An added margin over parts whose denominators are all 0 (a period with no admissions:
+    // the parts' own values are null, docs/methods/oap.md) is null too, logged and counted.
+    let t = input(vec![
+        ("place", texts(&[Some("A"), Some("B")])),
+        ("n", ints(&[0, 0])),
+        ("d", ints(&[0, 0])),
+        ("pct", float_column(&[None, None])),
+    ]);
+    let o = DisclosureOptions {
+        derived: percent(),
+        dimensions: counts(&["place"]),
+        ..opts(custom(5, false, 1), &["n", "d"])
+    };
+    let d = disclose(&t, &o).unwrap();
+    assert_eq!(floats(&d, "pct"), vec![None, None, None]);
+    assert_eq!(d.table.diagnostics.count("derived_zero_denominator"), 1);
+    let e = d.log.iter().find(|e| e.column == "pct").unwrap();
+    assert_eq!((e.row, e.reason), (2, Reason::DerivedZeroDenominator));
+}

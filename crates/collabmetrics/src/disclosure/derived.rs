@@ -18,6 +18,8 @@ pub(crate) struct Inputs<'a> {
     pub numerator_values: Option<&'a [Option<f64>]>,
     pub denominator_values: &'a [Option<f64>],
     pub national: &'a [bool],
+    /// The rows of the input: the published rows from here on are added margins.
+    pub input_rows: usize,
 }
 
 /// The scale of numerator / denominator: the spec's multiplier or its kind's default.
@@ -26,8 +28,9 @@ fn multiplier(spec: &Derived) -> f64 {
         .unwrap_or(spec.kind.default_multiplier())
 }
 
-/// numerator × the kind's multiplier / denominator; `None` when either is missing, the
-/// denominator is 0, or the kind is a statistic that cannot be recomputed. Multiplied first:
+/// numerator × the kind's multiplier / denominator; `None` when either is missing or the kind
+/// is a statistic that cannot be recomputed, NaN (undefined) when the denominator is 0.
+/// Multiplied first:
 /// with whole counts the product is exact, so the quotient is the correctly rounded ratio and
 /// an exact half stays one (57 × 100 / 200 = 28.5, where 57 / 200 × 100 = 28.499999999999996).
 pub(crate) fn compute(spec: &Derived, num: Option<f64>, den: Option<f64>) -> Option<f64> {
@@ -37,12 +40,12 @@ pub(crate) fn compute(spec: &Derived, num: Option<f64>, den: Option<f64>) -> Opt
     let (n, d) = (num?, den?);
     let m = multiplier(spec);
     let scaled = n * m;
-    (d != 0.0).then(|| {
-        if scaled.is_finite() {
-            scaled / d
-        } else {
-            n / d * m
-        }
+    Some(if d == 0.0 {
+        f64::NAN
+    } else if scaled.is_finite() {
+        scaled / d
+    } else {
+        n / d * m
     })
 }
 
@@ -112,13 +115,16 @@ fn exact_round(n: f64, d: f64, m: f64, places: u32) -> Option<f64> {
     Some(signed / 10f64.powi(places as i32))
 }
 
-/// The published values of one derived column and its log entries.
+/// The published values of one derived column and its log entries, or the first row whose
+/// value is undefined (a zero denominator) with nothing to publish in its place: an input
+/// row whose counts do not suppress it. An added margin (every part's denominator 0) is
+/// published null and logged `derived_zero_denominator`.
 pub(crate) fn publish(
     inputs: &Inputs<'_>,
     rule: Rule,
     suppress_on: SuppressOn,
     rule_decimals: Option<u32>,
-) -> (Vec<Option<f64>>, Vec<LogEntry>) {
+) -> Result<(Vec<Option<f64>>, Vec<LogEntry>), usize> {
     let spec = inputs.spec;
     let places = decimals(spec, rule, rule_decimals);
     let hidden = |marks: Option<&[Option<Reason>]>, r: usize| marks.is_some_and(|m| m[r].is_some());
@@ -134,46 +140,54 @@ pub(crate) fn publish(
         (_, Some(n)) => Some((n[r]?, inputs.denominator_values[r]?, m)),
     };
     let mut log = Vec::new();
-    let published = inputs
-        .original
-        .iter()
-        .enumerate()
-        .map(|(r, &value)| {
-            let v = value?;
-            if inputs.national[r] {
-                return Some(v);
-            }
-            let reason = if hidden(inputs.numerator, r) {
-                Some(Reason::DerivedNumerator)
-            } else if by_denominator && hidden(inputs.denominator, r) {
-                Some(Reason::DerivedDenominator)
-            } else if spec
-                .min_denominator
-                .is_some_and(|min| inputs.denominator_values[r].is_some_and(|d| d < min))
-            {
-                Some(Reason::DerivedMinDenominator)
-            } else {
-                None
-            };
-            let out = match (reason, places) {
-                (Some(_), _) => None,
-                (None, Some(d)) => Some(round_value(v, d, ratio(r))),
-                (None, None) => Some(v),
-            };
-            let reason = reason.or((out != Some(v)).then_some(Reason::Rounded));
-            if let Some(reason) = reason {
-                log.push(LogEntry {
-                    row: r,
-                    column: spec.column.clone(),
-                    original: v,
-                    published: out,
-                    reason,
-                    audit_lower: None,
-                    audit_upper: None,
-                });
-            }
-            out
-        })
-        .collect();
-    (published, log)
+    let mut published = Vec::with_capacity(inputs.original.len());
+    for (r, &value) in inputs.original.iter().enumerate() {
+        let Some(v) = value else {
+            published.push(None);
+            continue;
+        };
+        let undefined = v.is_nan();
+        if inputs.national[r] && !undefined {
+            published.push(Some(v));
+            continue;
+        }
+        let reason = if inputs.national[r] {
+            None
+        } else if hidden(inputs.numerator, r) {
+            Some(Reason::DerivedNumerator)
+        } else if by_denominator && hidden(inputs.denominator, r) {
+            Some(Reason::DerivedDenominator)
+        } else if spec
+            .min_denominator
+            .is_some_and(|min| inputs.denominator_values[r].is_some_and(|d| d < min))
+        {
+            Some(Reason::DerivedMinDenominator)
+        } else {
+            None
+        };
+        let reason = match (reason, undefined) {
+            (None, true) if r >= inputs.input_rows => Some(Reason::DerivedZeroDenominator),
+            (None, true) => return Err(r),
+            (reason, _) => reason,
+        };
+        let out = match (reason, places) {
+            (Some(_), _) => None,
+            (None, Some(d)) => Some(round_value(v, d, ratio(r))),
+            (None, None) => Some(v),
+        };
+        let reason = reason.or((out != Some(v)).then_some(Reason::Rounded));
+        if let Some(reason) = reason {
+            log.push(LogEntry {
+                row: r,
+                column: spec.column.clone(),
+                original: v,
+                published: out,
+                reason,
+                audit_lower: None,
+                audit_upper: None,
+            });
+        }
+        published.push(out);
+    }
+    Ok((published, log))
 }
