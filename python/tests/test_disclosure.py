@@ -266,6 +266,23 @@ def test_derived_values_refuse_what_they_cannot_divide_by() -> None:
         cm.disclose(t, counts=["n"], rule=rule, derived=rate)
 
 
+def test_custom_rules_take_national_exempt_and_name_a_bad_parameter() -> None:
+    # Spec: custom(k, suppress_zero, base, national_exempt = true); with False the national
+    # 3 is below k = 5 and suppressed.
+    t = pa.table({"n": [0, 3, 12], "england": [True, True, True]})
+    rule = {"k": 5, "base": 1, "national_exempt": False}
+    assert col(cm.disclose(t, counts="n", national="england", rule=rule), "n") == [0, None, 12]
+    with pytest.raises(cm.CollabMetricsError, match=r"unknown custom rule parameter `bse`"):
+        cm.disclose(t, counts="n", rule={"k": 5, "bse": 1})
+    with pytest.raises(cm.CollabMetricsError, match=r"needs the parameter `k`"):
+        cm.disclose(t, counts="n", rule={"base": 5})
+    # 7 rounds down to 5 under base 5 (and to 6 under base 6); 4 and 7 keep it.
+    with pytest.raises(cm.CollabMetricsError, match=r"the nearest are 4 and 7"):
+        cm.disclose(t, counts="n", rule={"k": 7, "base": 6})
+    with pytest.raises(cm.CollabMetricsError, match=r"`decimals`.*>= 0, got -1"):
+        cm.disclose(t, counts="n", decimals=-1)
+
+
 def test_bad_input_is_a_structured_error() -> None:
     t = pa.table({"n": [13], "d": [47]})
     with pytest.raises(

@@ -892,3 +892,26 @@ fn zero_denominators_follow_the_documented_rules() {
     let e = d.log.iter().find(|e| e.column == "pct").unwrap();
     assert_eq!((e.row, e.reason), (2, Reason::DerivedZeroDenominator));
 }
+
+#[test]
+fn a_custom_rule_may_control_national_rows() {
+    // Spec: custom(k, suppress_zero, base, national_exempt = true): national rows unchanged
+    // "if exempt". With national_exempt = false, the national 3 is below k = 5: suppressed;
+    // 0 is shown (suppress_zero = false) and 12 is kept (base 1).
+    let t = input(vec![
+        ("n", ints(&[0, 3, 12])),
+        (
+            "england",
+            Arc::new(BooleanArray::from(vec![true, true, true])) as ArrayRef,
+        ),
+    ]);
+    let o = |rule: Rule| DisclosureOptions {
+        national: Some("england".into()),
+        ..opts(rule, &["n"])
+    };
+    let exempt = disclose(&t, &o(custom(5, false, 1))).unwrap();
+    assert_eq!(column(&exempt, "n"), vec![Some(0), Some(3), Some(12)]);
+    let controlled = Rule::custom_with(5, false, 1, false).unwrap();
+    let d = disclose(&t, &o(controlled)).unwrap();
+    assert_eq!(column(&d, "n"), vec![Some(0), None, Some(12)]);
+}

@@ -74,8 +74,14 @@ fn decimals(spec: &Derived, rule: Rule, rule_decimals: Option<u32>) -> Option<u3
 
 /// `v` rounded to `d` decimals, halves away from zero (as SQL's and Spark's `round`).
 fn round(v: f64, d: u32) -> f64 {
-    let scale = 10f64.powi(d as i32);
-    (v * scale).round() / scale
+    let scale = 10f64.powi(d.min(400) as i32);
+    let scaled = v * scale;
+    // More decimals than a double holds (scale or product infinite): nothing to round.
+    if scaled.is_finite() {
+        scaled.round() / scale
+    } else {
+        v
+    }
 }
 
 /// `v` rounded to `places` decimals, halves away from zero. When `v` is the ratio

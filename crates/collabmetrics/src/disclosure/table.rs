@@ -117,7 +117,11 @@ pub fn disclose(input: &Input, opts: &DisclosureOptions) -> Result<Disclosure> {
         Layout::new(input, &plan.dims, &plan.by)?
     };
     let rows = layout.len();
-    let national = national_rows(input, &plan, &layout)?;
+    let mut national = national_rows(input, &plan, &layout)?;
+    if !opts.rule.national_exempt() {
+        // A custom rule with `national_exempt = false` controls national rows like the others.
+        national.fill(false);
+    }
     let mut counts = plan
         .counts
         .iter()
