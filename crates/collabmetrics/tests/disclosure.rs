@@ -819,10 +819,7 @@ fn derived_values_refuse_denominators_they_cannot_divide_by() {
     let t = input(vec![
         ("n", ints(&[6, 12])),
         ("d", ints(&[0, 0])),
-        (
-            "pop",
-            float_column(&[Some(1000.0), Some(-1000.0)]),
-        ),
+        ("pop", float_column(&[Some(1000.0), Some(-1000.0)])),
         ("nan", float_column(&[Some(f64::NAN), Some(10.0)])),
         ("inf", float_column(&[Some(10.0), Some(f64::INFINITY)])),
         ("missing", float_column(&[None, Some(10.0)])),
@@ -870,7 +867,11 @@ fn zero_denominators_follow_the_documented_rules() {
     };
     let d = disclose(&t, &o).unwrap();
     assert_eq!(floats(&d, "pct"), vec![None, Some(28.0)]);
-    let e = d.log.iter().find(|e| e.column == "pct" && e.row == 0).unwrap();
+    let e = d
+        .log
+        .iter()
+        .find(|e| e.column == "pct" && e.row == 0)
+        .unwrap();
     assert_eq!(e.reason, Reason::DerivedDenominator);
     assert_eq!(d.table.diagnostics.count("derived_denominator"), 1);
     // An added margin over parts whose denominators are all 0 (a period with no admissions:

@@ -1811,8 +1811,12 @@ fn phe_rates_of_zero_event_units_are_charted_as_published_or_refused() {
             ),
             (
                 "rate",
-                Arc::new(Float64Array::from(vec![rate0, Some(50.0), Some(200.0), Some(80.0)]))
-                    as ArrayRef,
+                Arc::new(Float64Array::from(vec![
+                    rate0,
+                    Some(50.0),
+                    Some(200.0),
+                    Some(80.0),
+                ])) as ArrayRef,
             ),
         ])
     };
@@ -1835,5 +1839,8 @@ fn phe_rates_of_zero_event_units_are_charted_as_published_or_refused() {
     }
     // A published 0 is charted as 0.
     let r = assess(&data(Some(0.0)), &o(Statistic::RateCrude)).unwrap();
-    assert_eq!(f64s(&r, "rate_chart"), vec![Some(0.0), Some(50.0), Some(200.0), Some(80.0)]);
+    assert_eq!(
+        f64s(&r, "rate_chart"),
+        vec![Some(0.0), Some(50.0), Some(200.0), Some(80.0)]
+    );
 }

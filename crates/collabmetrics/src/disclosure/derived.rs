@@ -24,8 +24,7 @@ pub(crate) struct Inputs<'a> {
 
 /// The scale of numerator / denominator: the spec's multiplier or its kind's default.
 fn multiplier(spec: &Derived) -> f64 {
-    spec.multiplier
-        .unwrap_or(spec.kind.default_multiplier())
+    spec.multiplier.unwrap_or(spec.kind.default_multiplier())
 }
 
 /// numerator × the kind's multiplier / denominator; `None` when either is missing or the kind
@@ -104,9 +103,7 @@ fn exact_round(n: f64, d: f64, m: f64, places: u32) -> Option<f64> {
     // Whole f64s below 2^63 convert to i128 exactly.
     let whole = |x: f64| (x.fract() == 0.0 && x.abs() < 9.2e18).then_some(x as i128);
     let (n, d, m) = (whole(n)?, whole(d)?, whole(m)?);
-    let scaled = n
-        .checked_mul(m)?
-        .checked_mul(10i128.checked_pow(places)?)?;
+    let scaled = n.checked_mul(m)?.checked_mul(10i128.checked_pow(places)?)?;
     if d == 0 {
         return None;
     }

@@ -171,7 +171,10 @@ impl fmt::Display for Rule {
                 base,
                 national_exempt,
             } => {
-                write!(f, "custom(k={k}, suppress_zero={suppress_zero}, base={base}")?;
+                write!(
+                    f,
+                    "custom(k={k}, suppress_zero={suppress_zero}, base={base}"
+                )?;
                 if !national_exempt {
                     f.write_str(", national_exempt=false")?;
                 }
@@ -354,7 +357,9 @@ impl TryFrom<serde_json::Value> for Rule {
                 _ => {
                     return Err(Error::invalid_argument(
                         "rule",
-                        format!("unknown custom rule parameter `{name}`; expected {CUSTOM_PARAMETERS}"),
+                        format!(
+                            "unknown custom rule parameter `{name}`; expected {CUSTOM_PARAMETERS}"
+                        ),
                     ))
                 }
             }
@@ -494,7 +499,10 @@ mod tests {
         let r: Rule = serde_json::from_str(r#"{"k": 5, "national_exempt": false}"#).unwrap();
         assert_eq!(r, Rule::custom_with(5, false, 1, false).unwrap());
         assert!(!r.national_exempt() && Rule::NhsMhsds.national_exempt());
-        assert_eq!(r.to_string(), "custom(k=5, suppress_zero=false, base=1, national_exempt=false)");
+        assert_eq!(
+            r.to_string(),
+            "custom(k=5, suppress_zero=false, base=1, national_exempt=false)"
+        );
         assert_eq!(r.to_string().parse::<Rule>().unwrap(), r);
         let json = serde_json::to_string(&r).unwrap();
         assert_eq!(serde_json::from_str::<Rule>(&json).unwrap(), r);
