@@ -19,7 +19,8 @@ from ._frames import Frame, from_arrow, group_names, to_arrow
 __all__ = ["Rule", "disclose", "publish_table"]
 
 #: A rule: ``"nhs_mhsds"``, ``"nhs_hes"``, ``"none"``, ``"custom(k=5, suppress_zero=false,
-#: base=1)"`` or the mapping ``{"k": 5, "suppress_zero": False, "base": 1}``.
+#: base=1)"`` or the mapping ``{"k": 5, "suppress_zero": False, "base": 1}`` (optionally
+#: ``"national_exempt": False`` to control national rows too).
 Rule = Union[str, Mapping[str, Any]]
 
 _D = _native.defaults("disclosure")
@@ -95,7 +96,8 @@ def disclose(
     sub-national count below 5 (zero included) is suppressed and the others are rounded to the
     nearest 5; ``"nhs_hes"`` suppresses 1–7 and shows 0; ``"none"`` changes nothing; a custom
     rule ``{"k": 5, "suppress_zero": False, "base": 1}`` suppresses counts below ``k`` and
-    rounds to ``base``. Rows where ``national`` is true are published unchanged. Suppressed
+    rounds to ``base``. Rows where ``national`` is true are published unchanged (unless a
+    custom rule says ``"national_exempt": False``). Suppressed
     cells are null (with ``display="5"``, codonPython's central value 5).
 
     With ``dimensions`` (the key columns of a one- or two-way table), the margins (rows where a
@@ -110,7 +112,8 @@ def disclose(
     kinds ``percent``, ``proportion``, ``rate``, ``ratio``, ``mean``; optional
     ``multiplier``, ``decimals``, ``min_denominator``) are computed from unrounded counts when
     the frame lacks them, suppressed with their numerator (and, with ``suppress_on="either"``,
-    their denominator) and rounded (percentages to whole numbers under the NHS rules).
+    their denominator) and rounded (percentages to whole numbers under the NHS rules, an exact
+    half away from zero; ``nhs_hes`` leaves confidence limits unrounded).
 
     collabmetrics' own results say which columns are counts and what derives from them, so
     ``counts`` and ``derived`` are only needed for other frames.

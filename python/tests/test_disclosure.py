@@ -222,6 +222,67 @@ def test_publish_on_the_statistics() -> None:
     assert col(t, "value")[1] == 0.8
 
 
+def test_the_rule_none_changes_nothing() -> None:
+    # Spec: `none | unchanged | unchanged`, through disclose and publish=.
+    out = cm.disclose(pa.table({"n": [3, 12]}), counts="n", rule="none")
+    assert col(out, "n") == [3, 12]
+    t = cm.proportion([3, 12], [12, 15], multiplier=100, publish="none")
+    assert col(t, "numerator") == [3, 12]
+    assert col(t, "value") == [25.0, 80.0]  # 3/12, 12/15: unrounded
+
+
+def test_exact_halves_round_away_from_zero() -> None:
+    # 57/200 = 28.5% and 23/40 = 57.5% exactly: half away from zero gives 29 and 58
+    # (docs/methods/disclosure.md, Decision 5), though 57 / 200 * 100 = 28.499999999999996.
+    t = pa.table({"n": [57, 23], "d": [200, 40]})
+    for kind, expected in (("percent", [29.0, 58.0]), ("proportion", [0.29, 0.58])):
+        derived = {"pct": {"numerator": "n", "denominator": "d", "kind": kind}}
+        assert col(cm.disclose(t, counts=["n", "d"], derived=derived), "pct") == expected
+    published = cm.proportion([57, 23], [200, 40], multiplier=100, publish=True)
+    assert col(published, "value") == [29.0, 58.0]
+
+
+def test_nhs_hes_leaves_confidence_limits_unrounded() -> None:
+    # Spec: nhs_hes leaves confidence intervals uncontrolled. 13/47 → 28%; its Wilson limits
+    # (by hand, z = 1.959964) 16.936563 and 41.758564 stay unrounded; the limits of 3/40 go
+    # with the suppressed count 3 (docs/methods/disclosure.md, Decision 6).
+    t = cm.proportion([3, 13], [40, 47], multiplier=100, publish="nhs_hes")
+    assert col(t, "value") == [None, 28.0]
+    assert col(t, "lower")[0] is None and col(t, "upper")[0] is None
+    assert col(t, "lower")[1] == pytest.approx(16.936563, abs=1e-6)
+    assert col(t, "upper")[1] == pytest.approx(41.758564, abs=1e-6)
+
+
+def test_derived_values_refuse_what_they_cannot_divide_by() -> None:
+    # 6/0 and 12/0 have no percentage and k = 5 suppresses neither count; a population of
+    # -1000 has no rate: each is an error naming the column and row.
+    t = pa.table({"n": [6, 12], "d": [0, 0], "pop": [1000, -1000]})
+    rule = {"k": 5, "base": 1}
+    pct = {"pct": {"numerator": "n", "denominator": "d", "kind": "percent"}}
+    with pytest.raises(cm.CollabMetricsError, match=r"`d` at row 0 .*must be > 0"):
+        cm.disclose(t, counts=["n"], rule=rule, derived=pct)
+    rate = {"r": {"numerator": "n", "denominator": "pop", "kind": "rate", "multiplier": 1000}}
+    with pytest.raises(cm.CollabMetricsError, match=r"`pop` at row 1 .*finite and >= 0"):
+        cm.disclose(t, counts=["n"], rule=rule, derived=rate)
+
+
+def test_custom_rules_take_national_exempt_and_name_a_bad_parameter() -> None:
+    # Spec: custom(k, suppress_zero, base, national_exempt = true); with False the national
+    # 3 is below k = 5 and suppressed.
+    t = pa.table({"n": [0, 3, 12], "england": [True, True, True]})
+    rule = {"k": 5, "base": 1, "national_exempt": False}
+    assert col(cm.disclose(t, counts="n", national="england", rule=rule), "n") == [0, None, 12]
+    with pytest.raises(cm.CollabMetricsError, match=r"unknown custom rule parameter `bse`"):
+        cm.disclose(t, counts="n", rule={"k": 5, "bse": 1})
+    with pytest.raises(cm.CollabMetricsError, match=r"needs the parameter `k`"):
+        cm.disclose(t, counts="n", rule={"base": 5})
+    # 7 rounds down to 5 under base 5 (and to 6 under base 6); 4 and 7 keep it.
+    with pytest.raises(cm.CollabMetricsError, match=r"the nearest are 4 and 7"):
+        cm.disclose(t, counts="n", rule={"k": 7, "base": 6})
+    with pytest.raises(cm.CollabMetricsError, match=r"`decimals`.*>= 0, got -1"):
+        cm.disclose(t, counts="n", decimals=-1)
+
+
 def test_bad_input_is_a_structured_error() -> None:
     t = pa.table({"n": [13], "d": [47]})
     with pytest.raises(

@@ -312,3 +312,26 @@ def test_bad_input() -> None:
     assert "95 or 99" in str(error(run([1.0, 2], [10, 10], limit=90)))
     assert "trim_by" in str(error(run([1.0, 2], [10, 10], trim_by=0.5)))
     assert "multiplier" in str(error(run([1.0, 2], [10, 10], statistic="proportion")))
+
+
+def test_phe_rates_of_zero_event_units_follow_the_published_rate() -> None:
+    # Spec A.3: rate_chart = rate. A unit with 0 events and no published rate stays missing
+    # (NA in PHE), not 0; a negative or infinite rate is an error naming the cell.
+    def table(rate0: float | None) -> pa.Table:
+        return pa.table(
+            {
+                "ev": [0.0, 5, 20, 100],
+                "pop": [1000.0, None, None, None],
+                "rate": [rate0, 50.0, 200, 80],
+            }
+        )
+
+    opts: dict[str, Any] = {"unit": None, "multiplier": 1e5, "years_of_data": 1}
+    for statistic in ("rate_crude", "rate_dsr"):
+        for bad in (-7.0, float("inf")):
+            with pytest.raises(cm.CollabMetricsError, match=r"`rate` at row 0"):
+                cm.funnel.assess(table(bad), "ev", "pop", statistic=statistic, **opts)
+        out = cm.funnel.assess(table(None), "ev", "pop", statistic=statistic, **opts)
+        assert out.column("value")[0].as_py() is None
+        assert out.column("rate_chart")[0].as_py() is None
+

@@ -7,10 +7,13 @@ use collabmetrics::Error;
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
 
-/// A rule: a name (`"nhs_mhsds"`, `"custom(k=5, ...)"`) or a JSON object of a custom rule.
+/// A rule: a name (`"nhs_mhsds"`, `"custom(k=5, ...)"`) or a JSON object of a custom rule
+/// (read by the core, whose message names a misspelt or missing parameter).
 fn rule(text: &str) -> collabmetrics::Result<Rule> {
     if text.trim_start().starts_with('{') {
-        serde_json::from_str(text).map_err(|e| Error::invalid_argument("rule", e.to_string()))
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| Error::invalid_argument("rule", e.to_string()))?;
+        Rule::try_from(value)
     } else {
         text.parse()
     }
@@ -33,8 +36,17 @@ fn disclose<'py>(
     secondary: &str,
     suppress_on: &str,
     display: &str,
-    decimals: Option<u32>,
+    decimals: Option<i64>,
 ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+    // Taken as any integer so that a negative one gets the library's error, not an overflow.
+    let decimals = decimals
+        .map(|d| {
+            u32::try_from(d).map_err(|_| {
+                Error::invalid_argument("decimals", format!("must be a whole number >= 0, got {d}"))
+            })
+        })
+        .transpose()
+        .map_err(to_py)?;
     let derived: Option<Vec<Derived>> = derived
         .map(|d| {
             serde_json::from_str(&d).map_err(|e| Error::invalid_argument("derived", e.to_string()))

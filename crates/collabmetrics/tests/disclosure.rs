@@ -706,3 +706,213 @@ fn a_cancelled_token_stops_the_audit() {
     // The same call without the token publishes (so the error above is the cancellation's).
     assert!(disclose(&t, &two_way_opts(custom(5, false, 1))).is_ok());
 }
+
+#[test]
+fn the_rule_none_publishes_every_value_unchanged() {
+    // Spec: `none | unchanged | unchanged`. Counts 3 and 12 stay 3 and 12, with or without
+    // margins (the total is 15), and the percentage 3/12 = 25% and 12/15 = 80% stay unrounded.
+    let t = input(vec![
+        ("place", texts(&[Some("A"), Some("B")])),
+        ("n", ints(&[3, 12])),
+        ("d", ints(&[12, 15])),
+    ]);
+    let o = DisclosureOptions {
+        derived: percent(),
+        ..opts(Rule::None, &["n", "d"])
+    };
+    let d = disclose(&t, &o).unwrap();
+    assert_eq!(column(&d, "n"), vec![Some(3), Some(12)]);
+    assert_eq!(floats(&d, "pct"), vec![Some(25.0), Some(80.0)]);
+    assert!(d.log.is_empty(), "{:?}", d.log);
+    let o = DisclosureOptions {
+        dimensions: counts(&["place"]),
+        ..o
+    };
+    let d = disclose(&t, &o).unwrap();
+    assert_eq!(column(&d, "n"), vec![Some(3), Some(12), Some(15)]);
+    assert_eq!(column(&d, "d"), vec![Some(12), Some(15), Some(27)]);
+    assert!(d.log.is_empty(), "{:?}", d.log);
+}
+
+/// A proportion table as `stats::proportion_table` makes it (value n / d × multiplier, with
+/// its roles), ready to publish.
+fn proportions(n: &[i64], d: &[i64], multiplier: f64) -> Input {
+    let raw = input(vec![("numerator", ints(n)), ("denominator", ints(d))]);
+    let mut o = collabmetrics::stats::ProportionTableOptions::default();
+    o.options.multiplier = multiplier;
+    let out = collabmetrics::stats::proportion_table(&raw, &o).unwrap();
+    let batch = out.table;
+    Input::new(batch.schema(), &[batch], ColumnMap::new()).unwrap()
+}
+
+#[test]
+fn exact_halves_round_away_from_zero() {
+    // 57/200 = 0.285 and 23/40 = 0.575 exactly: 28.5% and 57.5%, which Decision 5 ("rounded
+    // half away from zero") publishes as 29 and 58 (proportions 0.29 and 0.58); in floating
+    // point 57 / 200 × 100 is 28.499999999999996. 7/8 = 87.5% → 88 likewise.
+    let t = input(vec![("n", ints(&[57, 23, 7])), ("d", ints(&[200, 40, 8]))]);
+    let rule = custom(5, false, 1); // 7 and 8 are not suppressed under k = 5
+    for (kind, expected) in [
+        (DerivedKind::Percent, [29.0, 58.0, 88.0]),
+        (DerivedKind::Proportion, [0.29, 0.58, 0.88]),
+    ] {
+        let o = DisclosureOptions {
+            derived: Some(vec![Derived::new("pct", Some("n"), "d", kind)]),
+            decimals: Some(0),
+            ..opts(rule, &["n", "d"])
+        };
+        let d = disclose(&t, &o).unwrap();
+        assert_eq!(floats(&d, "pct"), expected.map(Some).to_vec(), "{kind}");
+    }
+    // The same from a result whose value the kernel computed as n / d × 100.
+    let d = disclose(
+        &proportions(&[57, 23], &[200, 40], 100.0),
+        &opts(Rule::NhsMhsds, &["numerator", "denominator"]),
+    )
+    .unwrap();
+    assert_eq!(floats(&d, "value"), vec![Some(29.0), Some(58.0)]);
+    // Below a half stays below: 57/201 = 28.358...% → 28 (the exact rule changes only halves).
+    let d = disclose(
+        &proportions(&[57], &[201], 100.0),
+        &opts(Rule::NhsMhsds, &["numerator", "denominator"]),
+    )
+    .unwrap();
+    assert_eq!(floats(&d, "value"), vec![Some(28.0)]);
+}
+
+#[test]
+fn nhs_hes_leaves_confidence_limits_unrounded_but_suppressed_with_their_count() {
+    // Spec: under nhs_hes "standardised rates and confidence intervals not controlled".
+    // 13/47 = 27.66% → 28 (a percentage is controlled); its 95% Wilson limits, by hand,
+    // (2·13 + z² ∓ z·√(z² + 4·13·(34/47))) / (2·(47 + z²)) × 100 with z = 1.959964:
+    // 16.936563 and 41.758564, published as they are (not 17 and 42).
+    // 3/40: the numerator 3 is suppressed (1–7), and its limits with it: from the two limits
+    // and the published denominator an attacker could solve for the count.
+    let t = proportions(&[3, 13], &[40, 47], 100.0);
+    let d = disclose(&t, &opts(Rule::NhsHes, &["numerator", "denominator"])).unwrap();
+    assert_eq!(floats(&d, "value"), vec![None, Some(28.0)]);
+    let (lower, upper) = (floats(&d, "lower"), floats(&d, "upper"));
+    assert_eq!((lower[0], upper[0]), (None, None));
+    assert!((lower[1].unwrap() - 16.936563).abs() < 1e-6, "{lower:?}");
+    assert!((upper[1].unwrap() - 41.758564).abs() < 1e-6, "{upper:?}");
+    // Under nhs_mhsds the limits are rounded with their value.
+    let d = disclose(&t, &opts(Rule::NhsMhsds, &["numerator", "denominator"])).unwrap();
+    assert_eq!(floats(&d, "lower"), vec![None, Some(17.0)]);
+    assert_eq!(floats(&d, "upper"), vec![None, Some(42.0)]);
+}
+
+fn float_column(v: &[Option<f64>]) -> ArrayRef {
+    Arc::new(Float64Array::from(v.to_vec()))
+}
+
+#[test]
+fn derived_values_refuse_denominators_they_cannot_divide_by() {
+    let rate = |den: &str| {
+        let mut r = Derived::new("r", Some("n"), den, DerivedKind::Rate);
+        r.multiplier = Some(1000.0);
+        r
+    };
+    let o = |d: Derived| DisclosureOptions {
+        derived: Some(vec![d]),
+        ..opts(custom(5, false, 1), &["n"])
+    };
+    let t = input(vec![
+        ("n", ints(&[6, 12])),
+        ("d", ints(&[0, 0])),
+        ("pop", float_column(&[Some(1000.0), Some(-1000.0)])),
+        ("nan", float_column(&[Some(f64::NAN), Some(10.0)])),
+        ("inf", float_column(&[Some(10.0), Some(f64::INFINITY)])),
+        ("missing", float_column(&[None, Some(10.0)])),
+    ]);
+    // 6 / 0 and 12 / 0 have no percentage, and k = 5 does not suppress 6 or 12: refused,
+    // naming the denominator's first row.
+    let e = disclose(
+        &t,
+        &o(Derived::new("pct", Some("n"), "d", DerivedKind::Percent)),
+    )
+    .unwrap_err();
+    assert_eq!(
+        (e.kind(), e.column(), e.row()),
+        (ErrorKind::InvalidCell, Some("d"), Some(0))
+    );
+    assert!(e.to_string().contains("must be > 0"), "{e}");
+    // A negative, NaN or infinite population is refused at its row.
+    for (den, row) in [("pop", 1), ("nan", 0), ("inf", 1)] {
+        let e = disclose(&t, &o(rate(den))).unwrap_err();
+        assert_eq!((e.column(), e.row()), (Some(den), Some(row)), "{e}");
+        assert!(e.to_string().contains("finite and >= 0"), "{e}");
+    }
+    // A missing population leaves its rate missing: 12 / 10 × 1000 = 1200.
+    let d = disclose(&t, &o(rate("missing"))).unwrap();
+    assert_eq!(floats(&d, "r"), vec![None, Some(1200.0)]);
+    // A mean's numerator (a sum) may be negative, not infinite.
+    let mean = |num: &str| Derived::new("mean", Some(num), "n", DerivedKind::Mean);
+    let signed = input(vec![
+        ("n", ints(&[6, 12])),
+        ("sum", float_column(&[Some(-3.0), Some(f64::NEG_INFINITY)])),
+    ]);
+    let e = disclose(&signed, &o(mean("sum"))).unwrap_err();
+    assert_eq!((e.column(), e.row()), (Some("sum"), Some(1)), "{e}");
+    assert!(e.to_string().contains("must be finite"), "{e}");
+}
+
+#[test]
+fn zero_denominators_follow_the_documented_rules() {
+    // nhs_mhsds suppresses the count 0, so a percentage over it is suppressed with it
+    // (suppress_on = "either"), logged and counted: 13/0 → *; 13/47 = 27.66% → 28.
+    let t = input(vec![("n", ints(&[13, 13])), ("d", ints(&[0, 47]))]);
+    let o = DisclosureOptions {
+        derived: percent(),
+        ..opts(Rule::NhsMhsds, &["n", "d"])
+    };
+    let d = disclose(&t, &o).unwrap();
+    assert_eq!(floats(&d, "pct"), vec![None, Some(28.0)]);
+    let e = d
+        .log
+        .iter()
+        .find(|e| e.column == "pct" && e.row == 0)
+        .unwrap();
+    assert_eq!(e.reason, Reason::DerivedDenominator);
+    assert_eq!(d.table.diagnostics.count("derived_denominator"), 1);
+    // An added margin over parts whose denominators are all 0 (a period with no admissions:
+    // the parts' own values are null, docs/methods/oap.md) is null too, logged and counted.
+    let t = input(vec![
+        ("place", texts(&[Some("A"), Some("B")])),
+        ("n", ints(&[0, 0])),
+        ("d", ints(&[0, 0])),
+        ("pct", float_column(&[None, None])),
+    ]);
+    let o = DisclosureOptions {
+        derived: percent(),
+        dimensions: counts(&["place"]),
+        ..opts(custom(5, false, 1), &["n", "d"])
+    };
+    let d = disclose(&t, &o).unwrap();
+    assert_eq!(floats(&d, "pct"), vec![None, None, None]);
+    assert_eq!(d.table.diagnostics.count("derived_zero_denominator"), 1);
+    let e = d.log.iter().find(|e| e.column == "pct").unwrap();
+    assert_eq!((e.row, e.reason), (2, Reason::DerivedZeroDenominator));
+}
+
+#[test]
+fn a_custom_rule_may_control_national_rows() {
+    // Spec: custom(k, suppress_zero, base, national_exempt = true): national rows unchanged
+    // "if exempt". With national_exempt = false, the national 3 is below k = 5: suppressed;
+    // 0 is shown (suppress_zero = false) and 12 is kept (base 1).
+    let t = input(vec![
+        ("n", ints(&[0, 3, 12])),
+        (
+            "england",
+            Arc::new(BooleanArray::from(vec![true, true, true])) as ArrayRef,
+        ),
+    ]);
+    let o = |rule: Rule| DisclosureOptions {
+        national: Some("england".into()),
+        ..opts(rule, &["n"])
+    };
+    let exempt = disclose(&t, &o(custom(5, false, 1))).unwrap();
+    assert_eq!(column(&exempt, "n"), vec![Some(0), Some(3), Some(12)]);
+    let controlled = Rule::custom_with(5, false, 1, false).unwrap();
+    let d = disclose(&t, &o(controlled)).unwrap();
+    assert_eq!(column(&d, "n"), vec![Some(0), None, Some(12)]);
+}

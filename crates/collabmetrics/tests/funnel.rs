@@ -1796,3 +1796,51 @@ fn roles_for_publication_suppress_z_scores_with_their_counts() {
 fn input_batch(b: RecordBatch) -> Input {
     Input::new(b.schema(), &[b], ColumnMap::new()).unwrap()
 }
+
+#[test]
+fn phe_rates_of_zero_event_units_are_charted_as_published_or_refused() {
+    // Spec A.3 (calculate_funnel_points): a crude rate's rate_chart is its published rate, so a
+    // unit with 0 events charts the rate it was given; a missing one stays missing (NA in
+    // PHE), not 0; a negative or infinite one is not a rate: an error naming the cell.
+    let data = |rate0: Option<f64>| {
+        input(vec![
+            ("ev", floats(&[0.0, 5.0, 20.0, 100.0])),
+            (
+                "pop",
+                Arc::new(Float64Array::from(vec![Some(1000.0), None, None, None])) as ArrayRef,
+            ),
+            (
+                "rate",
+                Arc::new(Float64Array::from(vec![
+                    rate0,
+                    Some(50.0),
+                    Some(200.0),
+                    Some(80.0),
+                ])) as ArrayRef,
+            ),
+        ])
+    };
+    let o = |statistic| FunnelOptions {
+        unit: None,
+        ..rate_options(statistic, 1e5, 1.0)
+    };
+    for statistic in [Statistic::RateCrude, Statistic::RateDsr] {
+        for bad in [-7.0, f64::INFINITY] {
+            let e = assess(&data(Some(bad)), &o(statistic)).unwrap_err();
+            assert_eq!(
+                (e.kind(), e.column(), e.row()),
+                (ErrorKind::InvalidCell, Some("rate"), Some(0)),
+                "{statistic} {bad}: {e}"
+            );
+        }
+        let r = assess(&data(None), &o(statistic)).unwrap();
+        assert_eq!(f64s(&r, "value")[0], None, "{statistic}");
+        assert_eq!(f64s(&r, "rate_chart")[0], None, "{statistic}");
+    }
+    // A published 0 is charted as 0.
+    let r = assess(&data(Some(0.0)), &o(Statistic::RateCrude)).unwrap();
+    assert_eq!(
+        f64s(&r, "rate_chart"),
+        vec![Some(0.0), Some(50.0), Some(200.0), Some(80.0)]
+    );
+}

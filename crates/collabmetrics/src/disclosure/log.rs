@@ -25,18 +25,22 @@ pub enum Reason {
     DerivedDenominator,
     /// A derived value whose denominator is below `min_denominator`.
     DerivedMinDenominator,
+    /// A derived value of an added margin whose denominator is 0 (every part's is): undefined,
+    /// published null (its original is NaN).
+    DerivedZeroDenominator,
     /// A count rounded to the rule's base, or a derived value rounded to its decimals.
     Rounded,
 }
 
 impl Reason {
     /// Every reason, in the order of its name table.
-    pub const ALL: [Reason; 6] = [
+    pub const ALL: [Reason; 7] = [
         Reason::PrimarySmall,
         Reason::SecondaryComplement,
         Reason::DerivedNumerator,
         Reason::DerivedDenominator,
         Reason::DerivedMinDenominator,
+        Reason::DerivedZeroDenominator,
         Reason::Rounded,
     ];
 
@@ -48,6 +52,7 @@ impl Reason {
             Reason::DerivedNumerator => "derived_numerator",
             Reason::DerivedDenominator => "derived_denominator",
             Reason::DerivedMinDenominator => "derived_min_denominator",
+            Reason::DerivedZeroDenominator => "derived_zero_denominator",
             Reason::Rounded => "rounded",
         }
     }
@@ -63,6 +68,9 @@ impl Reason {
             Reason::DerivedDenominator => "derived value suppressed: its denominator is suppressed",
             Reason::DerivedMinDenominator => {
                 "derived value suppressed: denominator below min_denominator"
+            }
+            Reason::DerivedZeroDenominator => {
+                "derived value of a margin left null: its denominator is 0"
             }
             Reason::Rounded => "rounded to the rule's base (counts) or decimals (derived values)",
         }

@@ -13,18 +13,21 @@ use std::str::FromStr;
 /// | `nhs_mhsds` (default) | `c < 5` (0 included) suppressed; else `5·floor(c/5 + 0.5)` |
 /// | `nhs_hes` | `0` stays 0; `1 ≤ c ≤ 7` suppressed; else `5·floor(c/5 + 0.5)` |
 /// | `none` | unchanged |
-/// | `custom(k, suppress_zero, base)` | `c < k` (and `c > 0` unless `suppress_zero`) suppressed; else `base·floor(c/base + 0.5)` |
+/// | `custom(k, suppress_zero, base, national_exempt = true)` | `c < k` (and `c > 0` unless `suppress_zero`) suppressed; else `base·floor(c/base + 0.5)` |
 ///
-/// National rows are never changed. Names: `"nhs_mhsds"`, `"nhs_hes"`, `"none"`,
-/// `"custom(k=5, suppress_zero=false, base=1)"` (serde: the name, or
-/// `{"k": 5, "suppress_zero": false, "base": 1}` for a custom rule).
+/// National rows are never changed, except under a custom rule with `national_exempt =
+/// false`, which controls them like the others. Names: `"nhs_mhsds"`, `"nhs_hes"`, `"none"`,
+/// `"custom(k=5, suppress_zero=false, base=1, national_exempt=true)"` (serde: the name, or
+/// `{"k": 5, "suppress_zero": false, "base": 1, "national_exempt": true}` for a custom rule;
+/// every parameter but `k` optional, with these defaults).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(try_from = "RuleRepr", into = "RuleRepr")]
+#[serde(try_from = "serde_json::Value", into = "RuleRepr")]
 pub enum Rule {
     /// NHS England's MHSDS publications: counts below 5 suppressed, others rounded to 5.
     #[default]
     NhsMhsds,
-    /// NHS Digital's HES/ECDS rule since 2018: 1–7 suppressed, others rounded to 5.
+    /// NHS Digital's HES/ECDS rule since 2018: 1–7 suppressed, others rounded to 5;
+    /// confidence limits are not rounded (suppressed with their count).
     NhsHes,
     /// No control (for tables that are not of patients).
     None,
@@ -36,6 +39,9 @@ pub enum Rule {
         suppress_zero: bool,
         /// Published counts are rounded to the nearest multiple of this (1: not rounded).
         base: u64,
+        /// Whether national rows are published unchanged (the default), as under the NHS
+        /// rules; `false` controls them like every other row.
+        national_exempt: bool,
     },
 }
 
@@ -83,6 +89,17 @@ impl Rule {
         }
     }
 
+    /// Whether national rows are published unchanged (every rule but a custom one with
+    /// `national_exempt = false`).
+    pub fn national_exempt(self) -> bool {
+        match self {
+            Rule::Custom {
+                national_exempt, ..
+            } => national_exempt,
+            _ => true,
+        }
+    }
+
     /// True when the sub-national count `c` is suppressed.
     pub fn suppresses(self, c: u64) -> bool {
         c < self.threshold() && (c > 0 || self.suppress_zero())
@@ -101,7 +118,8 @@ impl Rule {
     pub fn suppressed_range(self) -> Option<(u64, u64)> {
         let k = self.threshold();
         let lo = u64::from(!self.suppress_zero());
-        (k >= 1 && lo < k).then_some((lo, k - 1))
+        // Lazily: `none` has k = 0, and `k - 1` would overflow.
+        (k >= 1 && lo < k).then(|| (lo, k - 1))
     }
 
     /// What a reader of a published sub-national value `p` knows of the count: the smallest
@@ -127,6 +145,12 @@ impl Rule {
     }
 }
 
+/// True when `k` does not round down to a multiple of `base`: `k mod base` is 0 or at least
+/// half of `base` (`round_to(k, base) >= k`).
+fn keeps(k: u64, base: u64) -> bool {
+    round_to(k, base) >= k
+}
+
 /// `c` rounded to the nearest multiple of `base`, halves up.
 fn round_to(c: u64, base: u64) -> u64 {
     if base <= 1 {
@@ -145,19 +169,40 @@ impl fmt::Display for Rule {
                 k,
                 suppress_zero,
                 base,
-            } => write!(
-                f,
-                "custom(k={k}, suppress_zero={suppress_zero}, base={base})"
-            ),
+                national_exempt,
+            } => {
+                write!(
+                    f,
+                    "custom(k={k}, suppress_zero={suppress_zero}, base={base}"
+                )?;
+                if !national_exempt {
+                    f.write_str(", national_exempt=false")?;
+                }
+                f.write_str(")")
+            }
         }
     }
 }
 
-const RULE_NAMES: &str = "nhs_mhsds, nhs_hes, none, custom(k=5, suppress_zero=false, base=1)";
+const RULE_NAMES: &str =
+    "nhs_mhsds, nhs_hes, none, custom(k=5, suppress_zero=false, base=1, national_exempt=true)";
+
+/// The parameters of a custom rule, as the error messages list them.
+const CUSTOM_PARAMETERS: &str = "k=<whole number>, suppress_zero=<true|false>, base=<whole number>, national_exempt=<true|false>";
 
 impl Rule {
-    /// A custom rule, checked: `k` ≥ 1 and `base` ≥ 1.
+    /// A custom rule with national rows exempt, checked: see [`Rule::custom_with`].
     pub fn custom(k: u64, suppress_zero: bool, base: u64) -> Result<Rule> {
+        Rule::custom_with(k, suppress_zero, base, true)
+    }
+
+    /// A custom rule, checked: `k` ≥ 1, `base` ≥ 1, and `k` must not round down to its base.
+    pub fn custom_with(
+        k: u64,
+        suppress_zero: bool,
+        base: u64,
+        national_exempt: bool,
+    ) -> Result<Rule> {
         if k == 0 {
             return Err(Error::invalid_argument(
                 "rule",
@@ -172,13 +217,21 @@ impl Rule {
         }
         // The smallest published count must not round into the suppressed range (k = 7 with
         // base 5 would publish 7 as 5, which then could only be 7).
-        if round_to(k, base) < k {
+        if !keeps(k, base) {
+            let fits: Vec<String> = [
+                (1..base).rev().find(|&b| keeps(k, b)),
+                (base + 1..=2 * k).find(|&b| keeps(k, b)),
+            ]
+            .into_iter()
+            .flatten()
+            .map(|b| b.to_string())
+            .collect();
             return Err(Error::invalid_argument(
                 "rule",
                 format!(
-                    "a custom rule with k={k} and base={base} would publish a count of {k} as {}, inside the suppressed range; choose a base of at most {} or a k that rounds up",
+                    "a custom rule with k={k} and base={base} would publish a count of {k} as {}, inside the suppressed range; k must not round down: choose a base b with k mod b = 0 or 2·(k mod b) >= b (for k={k} the nearest are {})",
                     round_to(k, base),
-                    2 * k - 1
+                    fits.join(" and ")
                 ),
             ));
         }
@@ -186,6 +239,7 @@ impl Rule {
             k,
             suppress_zero,
             base,
+            national_exempt,
         })
     }
 
@@ -203,8 +257,8 @@ impl Rule {
 impl FromStr for Rule {
     type Err = Error;
 
-    /// `nhs_mhsds`, `nhs_hes`, `none`, or `custom(k=5, suppress_zero=false, base=1)` (any
-    /// order; missing parameters take these defaults).
+    /// `nhs_mhsds`, `nhs_hes`, `none`, or `custom(k=5, suppress_zero=false, base=1,
+    /// national_exempt=true)` (any order; missing parameters take these defaults).
     fn from_str(s: &str) -> Result<Rule> {
         let s = s.trim();
         match s {
@@ -225,62 +279,98 @@ impl FromStr for Rule {
             .and_then(|r| r.strip_prefix('('))
             .and_then(|r| r.strip_suffix(')'))
             .ok_or_else(unknown)?;
-        let (mut k, mut zero, mut base) = (5, false, 1);
+        let (mut k, mut zero, mut base, mut exempt) = (5, false, 1, true);
         for part in inner.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let (name, value) = part.split_once('=').ok_or_else(unknown)?;
             let value = value.trim();
             let bad = || {
                 Error::invalid_argument(
                     "rule",
-                    format!("custom rule parameter `{part}`: expected k=<whole number>, suppress_zero=<true|false>, base=<whole number>"),
+                    format!("custom rule parameter `{part}`: expected {CUSTOM_PARAMETERS}"),
                 )
             };
             match name.trim() {
                 "k" => k = value.parse().map_err(|_| bad())?,
                 "base" => base = value.parse().map_err(|_| bad())?,
                 "suppress_zero" => zero = value.parse().map_err(|_| bad())?,
+                "national_exempt" => exempt = value.parse().map_err(|_| bad())?,
                 _ => return Err(bad()),
             }
         }
-        Rule::custom(k, zero, base)
+        Rule::custom_with(k, zero, base, exempt)
     }
 }
 
-/// The serde form: a name, or the parameters of a custom rule.
-#[derive(Serialize, Deserialize)]
+/// The serde form written: a name, or the parameters of a custom rule.
+#[derive(Serialize)]
 #[serde(untagged)]
 enum RuleRepr {
     Name(String),
     Custom(CustomRepr),
 }
 
-/// The parameters of a custom rule; a misspelt one is an error, not a default.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The parameters of a custom rule (`national_exempt` written only when false).
+#[derive(Serialize)]
 struct CustomRepr {
     k: u64,
-    #[serde(default)]
     suppress_zero: bool,
-    #[serde(default = "one")]
     base: u64,
+    #[serde(skip_serializing_if = "is_true")]
+    national_exempt: bool,
 }
 
-fn one() -> u64 {
-    1
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
-impl TryFrom<RuleRepr> for Rule {
+/// The serde form read: a name, or an object of a custom rule's parameters, each checked by
+/// name so that a misspelt or missing one is an error saying which.
+impl TryFrom<serde_json::Value> for Rule {
     type Error = Error;
 
-    fn try_from(r: RuleRepr) -> Result<Rule> {
-        match r {
-            RuleRepr::Name(name) => name.parse(),
-            RuleRepr::Custom(CustomRepr {
-                k,
-                suppress_zero,
-                base,
-            }) => Rule::custom(k, suppress_zero, base),
+    fn try_from(v: serde_json::Value) -> Result<Rule> {
+        let fields = match v {
+            serde_json::Value::String(name) => return name.parse(),
+            serde_json::Value::Object(fields) => fields,
+            other => {
+                return Err(Error::invalid_argument(
+                    "rule",
+                    format!("expected a rule name ({RULE_NAMES}) or an object of a custom rule's parameters, got {other}"),
+                ))
+            }
+        };
+        let (mut k, mut zero, mut base, mut exempt) = (None, false, 1, true);
+        for (name, value) in &fields {
+            let bad = |expected: &str| {
+                Error::invalid_argument(
+                    "rule",
+                    format!("custom rule parameter `{name}` must be {expected}, got {value}"),
+                )
+            };
+            let whole = || value.as_u64().ok_or_else(|| bad("a whole number"));
+            let flag = || value.as_bool().ok_or_else(|| bad("true or false"));
+            match name.as_str() {
+                "k" => k = Some(whole()?),
+                "base" => base = whole()?,
+                "suppress_zero" => zero = flag()?,
+                "national_exempt" => exempt = flag()?,
+                _ => {
+                    return Err(Error::invalid_argument(
+                        "rule",
+                        format!(
+                            "unknown custom rule parameter `{name}`; expected {CUSTOM_PARAMETERS}"
+                        ),
+                    ))
+                }
+            }
         }
+        let k = k.ok_or_else(|| {
+            Error::invalid_argument(
+                "rule",
+                "a custom rule needs the parameter `k` (counts below it are suppressed)",
+            )
+        })?;
+        Rule::custom_with(k, zero, base, exempt)
     }
 }
 
@@ -291,10 +381,12 @@ impl From<Rule> for RuleRepr {
                 k,
                 suppress_zero,
                 base,
+                national_exempt,
             } => RuleRepr::Custom(CustomRepr {
                 k,
                 suppress_zero,
                 base,
+                national_exempt,
             }),
             other => RuleRepr::Name(other.as_str().to_owned()),
         }
@@ -387,6 +479,58 @@ mod tests {
         assert_eq!(e.argument(), Some("secondary"));
         assert!("cube".parse::<Secondary>().is_err());
         assert_eq!(serde_json::to_string(&Display::Central).unwrap(), "\"5\"");
+    }
+
+    #[test]
+    fn the_rule_none_suppresses_nothing() {
+        // Spec table: `none` leaves every count unchanged, so there is no suppressed range.
+        assert_eq!(Rule::None.suppressed_range(), None);
+        assert_eq!(Rule::NhsMhsds.suppressed_range(), Some((0, 4)));
+        assert_eq!(Rule::NhsHes.suppressed_range(), Some((1, 7)));
+        for c in [0, 1, 3, 12, 1237] {
+            assert_eq!(Rule::None.publish(c), Some(c));
+            assert_eq!(Rule::None.known_range(c), (c, c));
+        }
+    }
+
+    #[test]
+    fn custom_rules_read_every_parameter_of_the_spec_and_name_a_bad_one() {
+        // Spec: custom(k, suppress_zero, base, national_exempt = true).
+        let r: Rule = serde_json::from_str(r#"{"k": 5, "national_exempt": false}"#).unwrap();
+        assert_eq!(r, Rule::custom_with(5, false, 1, false).unwrap());
+        assert!(!r.national_exempt() && Rule::NhsMhsds.national_exempt());
+        assert_eq!(
+            r.to_string(),
+            "custom(k=5, suppress_zero=false, base=1, national_exempt=false)"
+        );
+        assert_eq!(r.to_string().parse::<Rule>().unwrap(), r);
+        let json = serde_json::to_string(&r).unwrap();
+        assert_eq!(serde_json::from_str::<Rule>(&json).unwrap(), r);
+        let message = |json: &str| serde_json::from_str::<Rule>(json).unwrap_err().to_string();
+        let e = message(r#"{"k": 5, "bse": 1}"#);
+        assert!(e.contains("unknown custom rule parameter `bse`"), "{e}");
+        let e = message(r#"{"base": 5}"#);
+        assert!(e.contains("needs the parameter `k`"), "{e}");
+        let e = message(r#"{"k": "5"}"#);
+        assert!(e.contains("parameter `k` must be a whole number"), "{e}");
+        let e = message(r#"{"k": 5, "national_exempt": 0}"#);
+        assert!(e.contains("`national_exempt` must be true or false"), "{e}");
+    }
+
+    #[test]
+    fn a_base_that_rounds_k_down_is_refused_with_the_rule_it_breaks() {
+        // 7 = 1·5 + 2 rounds down to 5 (2 < 5/2); 7 = 1·6 + 1 to 6; 7 mod 14 = 7 = 14/2
+        // rounds up to 14; 7 mod 13 = 7 >= 13/2 up to 13; 7 < 15/2 rounds down to 0.
+        // The nearest bases that keep 7: 4 (7 = 4 + 3, 3 >= 2) and 7 below and above 5 or 6;
+        // 14 below 15, and nothing above (every base > 14 rounds 7 down to 0).
+        for (base, ok) in [(5, false), (6, false), (13, true), (14, true), (15, false)] {
+            assert_eq!(Rule::custom(7, false, base).is_ok(), ok, "base {base}");
+        }
+        for (base, nearest) in [(5, "4 and 7"), (6, "4 and 7"), (15, "14)")] {
+            let e = Rule::custom(7, false, base).unwrap_err().to_string();
+            assert!(e.contains(&format!("the nearest are {nearest}")), "{e}");
+            assert!(e.contains("k mod b = 0 or 2·(k mod b) >= b"), "{e}");
+        }
     }
 
     #[test]

@@ -117,7 +117,11 @@ pub fn disclose(input: &Input, opts: &DisclosureOptions) -> Result<Disclosure> {
         Layout::new(input, &plan.dims, &plan.by)?
     };
     let rows = layout.len();
-    let national = national_rows(input, &plan, &layout)?;
+    let mut national = national_rows(input, &plan, &layout)?;
+    if !opts.rule.national_exempt() {
+        // A custom rule with `national_exempt = false` controls national rows like the others.
+        national.fill(false);
+    }
     let mut counts = plan
         .counts
         .iter()
@@ -764,6 +768,17 @@ fn publish_derived(
             })
             .collect())
     };
+    // The rows `disclose` computes (every row, or the added margins: sums of every row) divide
+    // these columns: each value present must be one it can divide (counts are checked).
+    let own = input.batch().column_by_name(&d.column).is_some();
+    if !own || layout.len() > input.num_rows() {
+        let roles = d.numerator.iter().map(|n| ("numerator", n));
+        for (role, name) in roles.chain([("denominator", &d.denominator)]) {
+            if count(name).is_none() {
+                check_derived_input(input, d, role, name)?;
+            }
+        }
+    }
     let num = d.numerator.as_deref().map(unrounded).transpose()?;
     let den = unrounded(&d.denominator)?;
     let computed = |r: usize| derived::compute(d, num.as_ref().and_then(|n| n[r]), den[r]);
@@ -787,11 +802,48 @@ fn publish_derived(
         original,
         numerator: marks(&d.numerator),
         denominator: marks(&Some(d.denominator.clone())),
+        numerator_values: num.as_deref(),
         denominator_values: &den,
         national,
+        input_rows: input.num_rows(),
     };
-    let (values, log) = derived::publish(&inputs, opts.rule, opts.suppress_on, opts.decimals);
+    let (values, log) = derived::publish(&inputs, opts.rule, opts.suppress_on, opts.decimals)
+        .map_err(|row| {
+            Error::cell(
+                input.name(&d.denominator),
+                row,
+                "0",
+                format!(
+                    "the denominator of the derived value `{}` must be > 0 (a {} over 0 is undefined) unless its counts suppress it",
+                    d.column, d.kind
+                ),
+            )
+        })?;
     Ok((Arc::new(Float64Array::from(values)) as ArrayRef, log))
+}
+
+/// A numerator or denominator (not a count) that `disclose` divides: every value present
+/// finite, and not negative unless it is the numerator of a mean (a sum of values).
+fn check_derived_input(input: &Input, d: &Derived, role: &str, name: &str) -> Result<()> {
+    let col = input.column(name)?;
+    let nulls = col.logical_nulls();
+    let signed = role == "numerator" && d.kind == DerivedKind::Mean;
+    for (row, &v) in input.f64s_or_nan(name)?.iter().enumerate() {
+        let present = nulls.as_ref().is_none_or(|n| n.is_valid(row));
+        if present && !(v.is_finite() && (signed || v >= 0.0)) {
+            return Err(Error::cell(
+                input.name(name),
+                row,
+                crate::error::format_value(v),
+                format!(
+                    "the {role} of the derived value `{}` must be finite{}",
+                    d.column,
+                    if signed { "" } else { " and >= 0" }
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Whole-number or float values as an Int64 or Float64 array (nulls where `None`).

@@ -31,13 +31,8 @@ pub enum Model {
 
 /// The interpolated limit for tail probability p from the CDF of R.
 fn interpolated(cdf: impl Fn(u64) -> f64, guess: f64, max: u64, p: f64, x: f64) -> f64 {
-    let mut r = (guess.max(0.0).floor() as u64).min(max);
-    while r > 0 && cdf(r - 1) >= p {
-        r -= 1;
-    }
-    while r < max && cdf(r) < p {
-        r += 1;
-    }
+    let start = (guess.max(0.0).floor() as u64).min(max);
+    let r = crossing(&cdf, start, max, p);
     let (at, below) = (cdf(r), if r == 0 { 0.0 } else { cdf(r - 1) });
     let alpha = if at > below {
         (at - p) / (at - below)
@@ -45,6 +40,57 @@ fn interpolated(cdf: impl Fn(u64) -> f64, guess: f64, max: u64, p: f64, x: f64) 
         0.0
     };
     (r as f64 - alpha) / x
+}
+
+/// r_p: the smallest r in [0, max] with cdf(r) ≥ p (max when there is none), searched from
+/// the normal approximation `start` outwards in doubling steps until the crossing is
+/// bracketed, then by bisection: O(log |r_p − start|) evaluations of the CDF, where stepping
+/// one count at a time never ended at denominators near 1e16. The CDF is monotone, so this
+/// finds the count the one-at-a-time walk from `start` found.
+fn crossing(cdf: &impl Fn(u64) -> f64, start: u64, max: u64, p: f64) -> u64 {
+    // Bracket: cdf(lo) < p ≤ cdf(hi), lo < hi.
+    let (lo, hi) = if start > 0 && cdf(start - 1) >= p {
+        // Below start: gallop down until the CDF falls below p (or 0 is reached).
+        let (mut hi, mut step) = (start - 1, 1u64);
+        loop {
+            if hi == 0 {
+                return 0;
+            }
+            let next = hi.saturating_sub(step);
+            if cdf(next) < p {
+                break (next, hi);
+            }
+            hi = next;
+            step = step.saturating_mul(2);
+        }
+    } else {
+        // At or above start: gallop up until the CDF reaches p (or max is reached).
+        if cdf(start) >= p {
+            return start;
+        }
+        let (mut lo, mut step) = (start, 1u64);
+        loop {
+            if lo >= max {
+                return max;
+            }
+            let next = lo.saturating_add(step).min(max);
+            if cdf(next) >= p {
+                break (lo, next);
+            }
+            lo = next;
+            step = step.saturating_mul(2);
+        }
+    };
+    let (mut lo, mut hi) = (lo, hi);
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if cdf(mid) >= p {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    hi
 }
 
 /// The four limits of `model` at denominator x, on the ratio / proportion scale.
@@ -151,6 +197,48 @@ mod tests {
         close(p(100.0)[1], 1.1958089485);
         close(p(500.0)[2], 0.8636775289);
         close(p(500.0)[3], 1.1400068647);
+    }
+
+    #[test]
+    fn the_crossing_is_the_smallest_count_whose_cdf_reaches_p() {
+        // By definition r_p = min{r : P(R ≤ r) ≥ p}: a scan from 0 finds it; the search must
+        // agree from any start, above or below it.
+        for (mu, n) in [(0.3, 0), (4.0, 0), (37.5, 0), (8.0, 40), (150.0, 600)] {
+            let cdf = |r: u64| -> f64 {
+                if n == 0 {
+                    Poisson::new(mu).unwrap().cdf(r)
+                } else {
+                    Binomial::new(mu / n as f64, n).unwrap().cdf(r)
+                }
+            };
+            let max = if n == 0 { u64::MAX / 2 } else { n };
+            for p in PS {
+                let scan = (0..).find(|&r| cdf(r) >= p).unwrap();
+                for start in [0, 1, scan / 2, scan, scan + 1, 2 * scan + 3, 5 * scan + 50] {
+                    let start = start.min(max);
+                    assert_eq!(crossing(&cdf, start, max, p), scan, "{mu} {n} {p} {start}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_far_guess_costs_a_few_dozen_cdf_evaluations() {
+        // A uniform CDF on [0, 1e12]: P(R ≤ r) = r / 1e12, so r_p = 2.5e10 for p = 0.025
+        // (2.5e10 / 1e12 = 0.025, and 24_999_999_999 / 1e12 < 0.025), with P(R ≤ r_p) = p
+        // exactly: α = 0 and the limit is r_p / x = 0.025 at x = 1e12. From a guess of 0 or
+        // 1e12 a walk one count at a time takes ~1e10 steps; doubling then bisecting takes
+        // about 2·log2(1e10) ≈ 70.
+        let calls = std::cell::Cell::new(0u32);
+        let cdf = |r: u64| {
+            calls.set(calls.get() + 1);
+            assert!(calls.get() < 200, "too many CDF evaluations");
+            (r as f64 / 1e12).min(1.0)
+        };
+        for guess in [0.0, 1e12] {
+            calls.set(0);
+            assert_eq!(interpolated(cdf, guess, u64::MAX / 2, 0.025, 1e12), 0.025);
+        }
     }
 
     #[test]

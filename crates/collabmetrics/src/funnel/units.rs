@@ -359,9 +359,19 @@ fn read_rates(input: &Input, o: &super::FunnelOptions, r: &Resolved) -> Result<U
             n[row] = d;
         }
         if x == 0.0 {
-            // PHE charts the published rate as given (calculate_funnel_points); none means 0.
+            // PHE charts the published rate as given (calculate_funnel_points: rate_chart =
+            // rate): a missing one stays missing (NA in PHE), a negative or infinite one is
+            // not a rate.
             let v = rate[row];
-            value[row] = if v.is_finite() && v >= 0.0 { v } else { 0.0 };
+            if !(v.is_nan() || (v.is_finite() && v >= 0.0)) {
+                return Err(Error::cell(
+                    rate_name,
+                    row,
+                    text(v),
+                    "published rates must be finite and >= 0 (null when not published)",
+                ));
+            }
+            value[row] = v;
         }
     }
     let (codes, keys, first_row) = group_rows(input, o.unit.as_deref())?;
