@@ -93,8 +93,28 @@ fn crossing(cdf: &impl Fn(u64) -> f64, start: u64, max: u64, p: f64) -> u64 {
     hi
 }
 
+/// The largest denominator (binomial) or expected count (Poisson) of the exact limits: beyond
+/// about 10¹⁵ the CDFs of `statrs` lose their accuracy (at 10¹⁶ the Poisson CDF returns values
+/// outside [0, 1]), so a limit there would be as wrong as they are.
+pub const MAX_EXACT: f64 = 1.0e15;
+
 /// The four limits of `model` at denominator x, on the ratio / proportion scale.
 pub fn limits(model: Model, x: f64) -> Result<[f64; 4]> {
+    let size = match model {
+        Model::Binomial(_) => x,
+        Model::Poisson(target) => x * target,
+    };
+    if size > MAX_EXACT {
+        return Err(Error::invalid_argument(
+            "denominator",
+            format!(
+                "exact limits are computed up to a denominator (expected count) of 1e15, where \
+                 the CDFs they rest on are accurate (got {}); at such sizes the exact and \
+                 normal-approximation limits agree to many digits",
+                crate::error::format_value(size)
+            ),
+        ));
+    }
     let z = [
         -1.959963984540054,
         1.959963984540054,
@@ -250,5 +270,20 @@ mod tests {
         assert!((raw + 0.0457).abs() < 1e-4);
         assert_eq!(limits(Model::Binomial(0.2), 20.0).unwrap()[2], 0.0);
         assert!(limits(Model::Binomial(0.2), 20.5).is_err());
+    }
+
+    #[test]
+    fn sizes_beyond_the_accurate_cdfs_are_refused() {
+        // Up to 1e15 the limits are computed; beyond it (where statrs' Poisson CDF leaves
+        // [0, 1] at 1e16) an error names the denominator rather than a wrong limit.
+        assert!(limits(Model::Poisson(1.0), 1e15).is_ok());
+        for model in [Model::Poisson(1.0), Model::Binomial(0.5)] {
+            let e = limits(model, 2e15).unwrap_err().to_string();
+            assert!(e.contains("`denominator`") && e.contains("1e15"), "{e}");
+        }
+        assert!(
+            limits(Model::Poisson(10.0), 2e14).is_err(),
+            "the expected count counts"
+        );
     }
 }
