@@ -674,13 +674,13 @@ fn overlap_truncate_ends_the_earlier_placement() {
 fn diagnostics_travel_in_the_schema_metadata() {
     let out = run(placements(), &options(), None, None);
     // In the order the rules first met them: rows 5, 6, 7 excluded as the loop meets them,
-    // then the open row 3, then row 4 overlapping row 0.
+    // then row 4 overlapping row 0, then the open row 3 (open after the overlap rule).
     let expected = concat!(
         r#"[{"reason":"appropriate_reason","action":"excluded: appropriate out-of-area reason","count":1,"first_row":5},"#,
         r#"{"reason":"bed_type_out_of_scope","action":"excluded: bed type outside the scope","count":1,"first_row":6},"#,
         r#"{"reason":"unknown_reason_code","action":"excluded: an unknown reason is not inappropriate","count":1,"first_row":7},"#,
-        r#"{"reason":"open_placement","action":"open at the data end: runs to each period end (or the cut-off)","count":1,"first_row":3},"#,
-        r#"{"reason":"overlapping_placements","action":"counted as recorded (overlap = \"count\")","count":1,"first_row":4}]"#,
+        r#"{"reason":"overlapping_placements","action":"counted as recorded (overlap = \"count\")","count":1,"first_row":4},"#,
+        r#"{"reason":"open_placement","action":"open at the data end: runs to each period end (or the cut-off)","count":1,"first_row":3}]"#,
     );
     assert_eq!(diagnostics(&out), expected);
     // The diagnostics and the columns' roles for publication (collabmetrics:roles).
