@@ -334,4 +334,3 @@ def test_phe_rates_of_zero_event_units_follow_the_published_rate() -> None:
         out = cm.funnel.assess(table(None), "ev", "pop", statistic=statistic, **opts)
         assert out.column("value")[0].as_py() is None
         assert out.column("rate_chart")[0].as_py() is None
-
