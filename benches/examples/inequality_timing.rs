@@ -6,9 +6,6 @@
 //! Two reference rows bound what any exact, sort-based Gini can cost here: a copy of the
 //! values' order-preserving keys, and that copy sorted by rdst in one go (no Gini computed;
 //! the copy alone is 1.0 × the input more, which the streamed Gini's 1.3 × limit forbids).
-//! The copy's buffer is advised to use transparent huge pages, as numpy's arrays and the
-//! core's large buffers are: on 4 KiB pages the kernel's page faults, not the copy, took most
-//! of its time (206 ms against about 40 ms).
 
 use collabmetrics::inequality::{atkinson, gini, gini_index, mld, theil};
 use collabmetrics_benches::transition_data::measure_peak;
@@ -22,29 +19,6 @@ fn key(v: f64) -> u64 {
     } else {
         b | 1 << 63
     }
-}
-
-/// The keys of `values` in a fresh buffer advised to use transparent huge pages before its
-/// first write (as numpy advises its arrays), in parallel chunks.
-fn keys_of(values: &[f64]) -> Vec<u64> {
-    use rayon::prelude::*;
-    let mut keys: Vec<u64> = Vec::with_capacity(values.len());
-    #[cfg(target_os = "linux")]
-    // SAFETY: the range is the vector's own allocation; the advice changes how the kernel backs
-    // its pages, never their contents.
-    unsafe {
-        let page = 4096;
-        let start = (keys.as_ptr() as usize).div_ceil(page) * page;
-        let end = (keys.as_ptr() as usize + values.len() * 8) / page * page;
-        if end > start {
-            libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
-        }
-    }
-    values
-        .par_iter()
-        .map(|&x| key(x))
-        .collect_into_vec(&mut keys);
-    keys
 }
 
 /// CPU seconds of this process so far (Linux: /proc/self/stat, clock ticks of 10 ms).
@@ -91,14 +65,14 @@ fn main() {
         (
             "reference: a copy of the keys",
             Box::new(|v| {
-                let keys = keys_of(v);
+                let keys: Vec<u64> = v.iter().map(|&x| key(x)).collect();
                 keys[keys.len() / 2] as f64
             }),
         ),
         (
             "reference: a copy of the keys, rdst-sorted",
             Box::new(|v| {
-                let mut keys = keys_of(v);
+                let mut keys: Vec<u64> = v.iter().map(|&x| key(x)).collect();
                 keys.radix_sort_unstable();
                 keys[keys.len() / 2] as f64
             }),
