@@ -997,19 +997,7 @@ fn identifiers_of_any_integer_type_join_alike_and_uint64_beyond_i64_is_an_error(
             .collect();
         RecordBatch::try_new(Arc::new(arrow_schema::Schema::new(fields)), columns).unwrap()
     };
-    let run = |batches: &[RecordBatch; 4]| {
-        let inputs: Vec<Input> = batches
-            .iter()
-            .map(|b| Input::new(b.schema(), std::slice::from_ref(b), ColumnMap::new()).unwrap())
-            .collect();
-        let tables = Tables {
-            persons: &inputs[0],
-            referrals: &inputs[1],
-            contacts: &inputs[2],
-            care_plans: None,
-        };
-        transfers(&tables, &opts())
-    };
+    let run = |batches: &[RecordBatch; 4]| transfers_of(batches, ColumnMap::new());
     let [persons, referrals, contacts, plans] = w.batches();
     let expected = run(&[
         persons.clone(),
@@ -1150,25 +1138,28 @@ fn t7_quartiles_have_no_confidence_level() {
     }
 }
 
+/// Cohort T of the persons, referrals and contacts among `batches` (care plans left out),
+/// every table read through `map`.
+fn transfers_of(batches: &[RecordBatch], map: ColumnMap) -> collabmetrics::Result<TableResult> {
+    let inputs: Vec<Input> = batches
+        .iter()
+        .map(|b| Input::new(b.schema(), std::slice::from_ref(b), map.clone()).unwrap())
+        .collect();
+    let tables = Tables {
+        persons: &inputs[0],
+        referrals: &inputs[1],
+        contacts: &inputs[2],
+        care_plans: None,
+    };
+    transfers(&tables, &opts())
+}
+
 #[test]
 fn a_column_mapping_that_matches_nothing_is_an_error() {
     // A misspelt optional column would otherwise be left out: here the rejection dates, which
     // decide who joins cohort T.
     let w = cohort_t();
-    let run = |map: ColumnMap| {
-        let inputs: Vec<Input> = w
-            .batches()
-            .iter()
-            .map(|b| Input::new(b.schema(), std::slice::from_ref(b), map.clone()).unwrap())
-            .collect();
-        let tables = Tables {
-            persons: &inputs[0],
-            referrals: &inputs[1],
-            contacts: &inputs[2],
-            care_plans: None,
-        };
-        transfers(&tables, &opts()).map(|_| ())
-    };
+    let run = |map: ColumnMap| transfers_of(&w.batches(), map).map(|_| ());
     // Theirs misspelt: no table has `RejDat`.
     let e = run(ColumnMap::new().with("rejection_date", "RejDat")).unwrap_err();
     assert_eq!(e.kind(), collabmetrics::ErrorKind::MissingColumn, "{e}");
