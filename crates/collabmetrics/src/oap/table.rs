@@ -664,28 +664,22 @@ fn apply_overlap_rule(
     end: &mut [Option<i32>],
     diag: &mut Diagnostics,
 ) {
-    // (person, start, end, row) side by side, sorted as tuples: the comparisons read
-    // contiguous memory. An open end sorts last; rows are unique, so the order is total.
-    let mut order: Vec<(u32, i32, i64, u32)> = (0..start.len())
-        .map(|r| {
-            (
-                person[r],
-                start[r],
-                end[r].map_or(i64::MAX, i64::from),
-                r as u32,
-            )
-        })
+    // (person, start, end, row) side by side, 16 bytes, sorted as tuples: the comparisons
+    // read contiguous memory. An open end (i32::MAX, beyond every supported date) sorts last;
+    // rows are unique, so the order is total.
+    let mut order: Vec<(u32, i32, i32, u32)> = (0..start.len())
+        .map(|r| (person[r], start[r], end[r].unwrap_or(i32::MAX), r as u32))
         .collect();
     order.sort_unstable();
-    // The latest recorded end of the person's placements so far (open: i64::MAX).
-    let mut latest = i64::MIN;
+    // The latest recorded end of the person's placements so far (open: i32::MAX).
+    let mut latest = i32::MIN;
     for k in 0..order.len() {
         let (p, s, e, r) = order[k];
         if k == 0 || order[k - 1].0 != p {
             latest = e;
             continue;
         }
-        if latest > i64::from(s) {
+        if latest > s {
             let action = match rule {
                 OverlapRule::Count => "counted as recorded (overlap = \"count\")",
                 OverlapRule::Truncate => "earlier placement ended at the later one's start",
@@ -693,7 +687,7 @@ fn apply_overlap_rule(
             diag.flag(PLACEMENTS, "overlapping_placements", action, r as usize);
         }
         let (prev_end, prev) = (order[k - 1].2, order[k - 1].3 as usize);
-        if rule == OverlapRule::Truncate && prev_end > i64::from(s) {
+        if rule == OverlapRule::Truncate && prev_end > s {
             end[prev] = Some(s);
         }
         latest = latest.max(e);
