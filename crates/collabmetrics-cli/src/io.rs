@@ -146,6 +146,12 @@ pub fn csv_line(path: &Path, row: usize) -> Option<usize> {
                 if record == row + 1 {
                     return Some(start_line);
                 }
+                // A CRLF ending: the reader stops at the `\r`; its `\n` belongs to this
+                // record's line, not the next record's.
+                if pos > 0 && data[pos - 1] == b'\r' && data.get(pos) == Some(&b'\n') {
+                    pos += 1;
+                    line += 1;
+                }
                 record += 1;
                 start_line = line;
             }

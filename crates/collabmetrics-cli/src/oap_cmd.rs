@@ -36,7 +36,7 @@ pub struct OapArgs {
     /// Bed types in scope: `default` (10,11,12,200,201,202), `all`, or a comma-separated list.
     #[arg(long, default_value = "default")]
     bed_types: String,
-    /// Data cut-off date: open placements run through it.
+    /// Data cut-off date (YYYY-MM-DD: a day, not a month): open placements run through it.
     #[arg(long)]
     data_cutoff: Option<String>,
     /// A person's overlapping placements: counted as recorded, or the earlier one ends where
@@ -91,7 +91,11 @@ fn options(a: &OapArgs) -> Result<OapOptions, String> {
     opts.data_cutoff = a
         .data_cutoff
         .as_deref()
-        .map(|d| date("data-cutoff", d))
+        .map(|d| {
+            // A day, not a month: which day of the month would be a guess (its first and
+            // its last give different bed days).
+            parse_date(d).ok_or_else(|| format!("--data-cutoff: not a date (YYYY-MM-DD): {d}"))
+        })
         .transpose()?;
     opts.overlap = a.overlap;
     opts.multiplier = a.multiplier;

@@ -419,11 +419,18 @@ pub fn num(x: f64, digits: usize) -> String {
     }
 }
 
-/// A confidence level as a percentage for headings: 0.95 → "95", 0.998 → "99.8" (never
-/// rounded up to 100).
+/// A confidence level as a percentage for headings: 0.95 → "95", 0.998 → "99.8": the fewest
+/// decimals that give the level back (to 1e-12), so a level in (0, 1) never reads as 100 or
+/// 0 (0.9999999999 → "99.99999999").
 pub fn percent(confidence: f64) -> String {
-    let s = format!("{:.6}", 100.0 * confidence);
-    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    let pct = 100.0 * confidence;
+    (0..=15)
+        .map(|d| format!("{pct:.d$}"))
+        .find(|s| {
+            let back = s.parse::<f64>().unwrap_or(f64::NAN);
+            (back - pct).abs() <= 1e-10 * pct.abs() && back > 0.0 && back < 100.0
+        })
+        .unwrap_or_else(|| pct.to_string())
 }
 
 /// "95% interval".
@@ -441,6 +448,9 @@ mod tests {
         assert_eq!(interval_label(0.998), "99.8% interval");
         assert_eq!(interval_label(0.9), "90% interval");
         assert_eq!(interval_label(0.9999), "99.99% interval");
+        // Never rounded to 100 or 0.
+        assert_eq!(interval_label(0.9999999999), "99.99999999% interval");
+        assert_eq!(interval_label(1e-9), "0.0000001% interval");
     }
 
     #[test]

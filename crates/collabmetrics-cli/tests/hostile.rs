@@ -107,6 +107,27 @@ fn errors_name_the_line_of_the_file() {
     );
 }
 
+/// Windows line endings (CRLF, as Excel writes) count one line each, as `grep -n` counts.
+#[test]
+fn crlf_files_name_the_same_line() {
+    let d = dir("crlf");
+    let path = d.join("p.csv");
+    std::fs::write(
+        &path,
+        "placement_id,person_id,start_date,end_date,bed_type,reason\r\n\
+         1,A,2024-01-05,,10,10\r\n\
+         2,B,2024-01-06,,10,10\r\n\
+         3,C,2024-02-01,2024-13-01,10,10\r\n",
+    )
+    .unwrap();
+    let (ok, _, err) = oap(&path);
+    assert!(!ok);
+    assert!(
+        err.contains("invalid value in column `end_date` at line 4 of "),
+        "{err}"
+    );
+}
+
 /// Dates beyond 1800-01-01 to 2200-12-31 are refused naming the line and the raw text.
 #[test]
 fn a_date_beyond_the_range_names_its_line() {
