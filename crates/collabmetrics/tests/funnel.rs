@@ -1844,3 +1844,22 @@ fn phe_rates_of_zero_event_units_are_charted_as_published_or_refused() {
         vec![Some(0.0), Some(50.0), Some(200.0), Some(80.0)]
     );
 }
+
+#[test]
+fn an_all_null_count_column_is_missing_values_not_a_type() {
+    // An all-empty CSV column arrives as Arrow's null type: its first row is the missing
+    // value, as in a column of any number type.
+    let t = input(vec![
+        ("unit", strings(&["A", "B"])),
+        (
+            "numerator",
+            Arc::new(arrow_array::NullArray::new(2)) as ArrayRef,
+        ),
+        ("denominator", floats(&[100.0, 120.0])),
+    ]);
+    let mut o = proportion_options();
+    o.unit = Some("unit".into());
+    let e = assess(&t, &o).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidCell, "{e}");
+    assert!(e.to_string().contains("`numerator` at row 0"), "{e}");
+}

@@ -81,7 +81,10 @@ fn check_columns(input: &Input, o: &super::FunnelOptions, r: &Resolved) -> Resul
             continue;
         }
         let t = input.column(name)?.data_type();
-        if !(t.is_integer() || matches!(t, DataType::Float32 | DataType::Float64)) {
+        // Arrow's null type (an all-empty CSV column) is a column of missing numbers: refused
+        // by row where the values are read, like any other missing value.
+        if !(t.is_integer() || matches!(t, DataType::Null | DataType::Float32 | DataType::Float64))
+        {
             return Err(Error::column_type(
                 input.name(name),
                 "a number (integer or float)",
