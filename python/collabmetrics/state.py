@@ -204,9 +204,9 @@ def finalize(
     """
     t = table(state, schema)
     _, like = to_arrow(state)
-    result = _native.state_finalize(
-        t, population and to_arrow(population)[0], dict(columns or {}), curve
-    )
+    # `is not None`: a frame has no truth value (pandas and polars refuse `bool(frame)`).
+    pop = None if population is None else to_arrow(population)[0]
+    result = _native.state_finalize(t, pop, dict(columns or {}), curve)
     return _with_diagnostics(from_arrow(result, like), with_diagnostics)
 
 

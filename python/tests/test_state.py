@@ -321,3 +321,22 @@ def test_a_listing_keeps_the_errors_structured(demo: dict[str, pa.Table]) -> Non
         cm.oap.state(demo["placements"].drop_columns(["reason"]), listing=True, **PERIOD)
     with pytest.raises(cm.InvalidArgumentError, match="persons"):
         cm.state.build("transition", [None, None, None], {}, listing=True)
+
+
+@pytest.mark.parametrize("frame", [pd.DataFrame, pl.DataFrame, pa.table])
+def test_finalize_takes_a_population_of_any_kind_of_frame(frame: Any) -> None:
+    # A frame has no truth value: `population` is tested against None, not for truth.
+    p = pa.table(
+        {
+            "placement_id": [1],
+            "person_id": ["a"],
+            "start_date": pa.array([19742], pa.date32()),  # 2024-01-20
+            "end_date": pa.array([None], pa.date32()),
+            "bed_type": ["10"],
+            "reason": ["10"],
+        }
+    )
+    s = cm.oap.state(p, start="2024-01-01", end="2024-01-31")
+    out = cm.finalize(s, population=frame({"population": [1000]}))
+    # One placement started among 1000 people, per million (the OAP multiplier): 1000.
+    assert out.column("rate_started").to_pylist() == [1000.0]

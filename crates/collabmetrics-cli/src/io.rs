@@ -34,8 +34,57 @@ fn is_parquet(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("parquet") || e.eq_ignore_ascii_case("pq"))
 }
 
+/// The integer columns (as inferred) of a CSV file that hold a number written with a leading
+/// zero (`01`, `002`): codes and identifiers, where `01` and `1` are different values, so
+/// they are read as text. One streamed pass over those columns, read as text.
+fn leading_zero_columns(
+    path: &Path,
+    schema: &arrow_schema::Schema,
+    format: &arrow_csv::reader::Format,
+) -> Result<Vec<usize>, arrow_schema::ArrowError> {
+    use arrow_array::cast::AsArray;
+    let ints: Vec<usize> = (0..schema.fields().len())
+        .filter(|&i| schema.field(i).data_type().is_integer())
+        .collect();
+    if ints.is_empty() {
+        return Ok(Vec::new());
+    }
+    let text: Vec<arrow_schema::Field> = schema
+        .fields()
+        .iter()
+        .map(|f| arrow_schema::Field::new(f.name(), arrow_schema::DataType::Utf8, true))
+        .collect();
+    let reader =
+        arrow_csv::ReaderBuilder::new(std::sync::Arc::new(arrow_schema::Schema::new(text)))
+            .with_format(format.clone())
+            .with_projection(ints.clone())
+            .build(BufReader::new(File::open(path)?))?;
+    let padded = |s: &str| {
+        let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+        digits.len() > 1 && digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit())
+    };
+    let mut found = vec![false; ints.len()];
+    for batch in reader {
+        let batch = batch?;
+        for (k, seen) in found.iter_mut().enumerate() {
+            *seen = *seen
+                || batch
+                    .column(k)
+                    .as_string::<i32>()
+                    .iter()
+                    .flatten()
+                    .any(padded);
+        }
+    }
+    Ok(ints
+        .into_iter()
+        .zip(found)
+        .filter_map(|(i, f)| f.then_some(i))
+        .collect())
+}
+
 /// Reads a CSV (header row, types inferred from every row, dates kept as text for the library
-/// to parse, empty cells nulls) or Parquet file (recognised by its content, whatever the extension) into
+/// to parse, integers written with a leading zero kept as text (codes), empty cells nulls) or Parquet file (recognised by its content, whatever the extension) into
 /// an [`Input`]; `table` names it in errors of calls that take several tables.
 pub fn read_input(
     path: &Path,
@@ -66,13 +115,19 @@ pub fn read_input(
         // names the line of a bad one, as for every other rule.
         let (schema, _) = format.infer_schema(&mut file, None).map_err(|e| what(&e))?;
         file.rewind().map_err(|e| what(&e))?;
+        let coded = leading_zero_columns(path, &schema, &format).map_err(|e| what(&e))?;
         let fields: Vec<arrow_schema::Field> = schema
             .fields()
             .iter()
-            .map(|f| match f.data_type() {
+            .enumerate()
+            .map(|(i, f)| match f.data_type() {
                 arrow_schema::DataType::Date32
                 | arrow_schema::DataType::Date64
                 | arrow_schema::DataType::Timestamp(_, _) => f
+                    .as_ref()
+                    .clone()
+                    .with_data_type(arrow_schema::DataType::Utf8),
+                _ if coded.contains(&i) => f
                     .as_ref()
                     .clone()
                     .with_data_type(arrow_schema::DataType::Utf8),

@@ -254,3 +254,34 @@ fn the_demo_report_names_the_funnel_outliers() {
     assert!(funnels[0]["title"].as_str().unwrap().contains("OAP"));
     assert!(funnels[1]["title"].as_str().unwrap().contains("T1"));
 }
+
+/// Codes written with a leading zero stay text: `01`, `1` and `002` are three units, not two
+/// (read as numbers, `01` and `1` would be added up as one unit).
+#[test]
+fn codes_with_leading_zeros_stay_distinct() {
+    let d = dir("zeros");
+    let input = d.join("lz.csv");
+    std::fs::write(
+        &input,
+        "unit,numerator,denominator\n01,10,100\n1,20,120\n002,5,50\n",
+    )
+    .unwrap();
+    let (ok, out, err) = run(&[
+        "funnel",
+        "--input",
+        input.to_str().unwrap(),
+        "--statistic",
+        "proportion",
+        "--multiplier",
+        "100",
+        "--unit",
+        "unit",
+        "--format",
+        "json",
+    ]);
+    assert!(ok, "{err}");
+    let rows: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let units: Vec<&str> = (0..3).map(|i| rows[i]["unit"].as_str().unwrap()).collect();
+    assert_eq!(units, ["01", "1", "002"]);
+    assert!(rows.get(3).is_none());
+}
