@@ -794,3 +794,49 @@ fn a_column_mapping_that_matches_nothing_is_an_error() {
     );
     assert_eq!(r.unwrap().table.num_rows(), 6);
 }
+
+#[test]
+fn a_place_only_the_population_has_gets_its_rows_and_rate() {
+    // Place Z has 200 000 residents and no placement: its rows are there, with rate 0 and the
+    // exact upper limit of 0 events at 95% (PHE: −ln(0.025) = 3.688879454113936), × 1e6 / 2e5.
+    let mut o = options(Window::Month);
+    o.by = vec!["place".into()];
+    let pop = RecordBatch::try_from_iter(vec![
+        (
+            "place",
+            Arc::new(StringArray::from(vec!["Y", "X", "Z"])) as ArrayRef,
+        ),
+        (
+            "population",
+            Arc::new(Float64Array::from(vec![50_000.0, 100_000.0, 200_000.0])),
+        ),
+    ])
+    .unwrap();
+    let pop = input(pop);
+    let r = oap::measures(&input(placements()), &o, Some(&pop), None).unwrap();
+    // Rows: per month X, Y (first seen among the placements), then Z.
+    assert_eq!(r.table.num_rows(), 9);
+    let place = r
+        .table
+        .column_by_name("place")
+        .unwrap()
+        .as_string::<i32>()
+        .clone();
+    assert_eq!(place.value(2), "Z");
+    assert_eq!(ints(&r, "started")[2], 0);
+    assert_eq!(floats(&r, "rate_started")[2], Some(0.0));
+    let upper = floats(&r, "rate_started_upper")[2].unwrap();
+    assert!((upper - 18.444_397_270_569_68).abs() < 1e-9, "{upper}");
+    // The mergeable state gives the same rows (ordered by key; Z after the state's groups).
+    let s = oap::state(Some(&input(placements())), &o, None).unwrap();
+    let f = oap::finalize(&s, &o, Some(&pop)).unwrap();
+    assert_eq!(f.table.num_rows(), 9);
+    let place = f
+        .table
+        .column_by_name("place")
+        .unwrap()
+        .as_string::<i32>()
+        .clone();
+    assert_eq!(place.value(2), "Z");
+    assert_eq!(floats(&f, "rate_started_upper")[2], Some(upper));
+}

@@ -21,8 +21,8 @@ use super::kernel::{accumulate, Monthly, LOS_BANDS};
 use super::periods::{month_of, month_start};
 use super::table::{
     admissions_of, build, check_admission_columns, check_options, distance_options,
-    placement_distances, population_per_group, read_placements, roles, Cells, Extras, OapOptions,
-    PLACEMENT_COLUMNS,
+    placement_distances, population_groups, population_per_group, read_placements, roles, Cells,
+    Extras, OapOptions, PLACEMENT_COLUMNS,
 };
 use crate::distance::{summary_of_bins, Bin, Binned};
 use crate::error::{Error, Result};
@@ -251,7 +251,8 @@ fn no_groups(admissions: &Input, opts: &OapOptions) -> Result<Groups> {
 /// The OAP measures of a state (merged or not) built with `opts`, with rates when a
 /// `population` table is given: [`super::measures`]'s result on the whole input bit for bit,
 /// with the groups of each period ordered by their keys (nulls first) rather than by first
-/// appearance, and the diagnostics without first rows.
+/// appearance (then the groups only the population has, in its order), and the diagnostics
+/// without first rows.
 pub fn finalize(
     state: &RecordBatch,
     opts: &OapOptions,
@@ -263,8 +264,9 @@ pub fn finalize(
     let names: Vec<String> = by.iter().map(|f| f.name().clone()).collect();
     let rows = view.rows(MONTH_PART);
     let (first, group_of) = view.groups(&names, &rows)?;
-    let keys = view.keys(&names, &first)?;
-    let n_groups = first.len();
+    let mut keys = view.keys(&names, &first)?;
+    // Groups only the population has come after the state's, as in `measures`.
+    let n_groups = first.len() + population_groups(population, &opts.by, &mut keys)?;
     let (first_month, cells) = Cells::of(start, end, opts, n_groups)?;
     let n_months = cells.n_months;
     let month_index = |row: usize| -> Result<usize> {

@@ -197,6 +197,7 @@ pub fn measures(
     let (mut spells, groups) = (spells?, groups?);
     let mut keys = groups.keys.clone();
     let (adm, n_groups) = admissions_of(admissions, opts, &groups, &mut keys, &mut diag)?;
+    let n_groups = n_groups + population_groups(population, &opts.by, &mut keys)?;
     let (first_month, layout) = Cells::of(start, end, opts, n_groups)?;
     let n_months = layout.n_months;
     spells.group = spells.rows.iter().map(|&r| groups.codes[r]).collect();
@@ -832,6 +833,47 @@ fn key_text(keys: &[(Field, arrow_array::ArrayRef)], g: usize) -> String {
 }
 
 /// The population of each group (NaN where the population table has no row for it).
+/// Appends to `keys` the groups of the population table that no placement or admission has
+/// (a place with no out-of-area placement still has a rate, 0, and takes part in a funnel's
+/// baseline); returns how many. Only when the population has every `by` column: a population
+/// by fewer columns cannot say which full groups exist.
+pub(super) fn population_groups(
+    population: Option<&Input>,
+    by: &[String],
+    keys: &mut [(Field, arrow_array::ArrayRef)],
+) -> Result<usize> {
+    let Some(pop) = population.filter(|p| !by.is_empty() && by.iter().all(|b| p.has(b))) else {
+        return Ok(0);
+    };
+    let in_table = |e: Error| e.in_table("population");
+    let pop_groups = Groups::new(pop, by).map_err(in_table)?;
+    let seen: std::collections::HashSet<String> = (0..keys.first().map_or(0, |k| k.1.len()))
+        .map(|g| key_text(keys, g))
+        .collect();
+    let extra: Vec<u32> = (0..pop_groups.len())
+        .filter(|&g| !seen.contains(&key_text(&pop_groups.keys, g)))
+        .map(|g| g as u32)
+        .collect();
+    if extra.is_empty() {
+        return Ok(0);
+    }
+    let idx = arrow_array::UInt32Array::from(extra.clone());
+    for (k, (field, values)) in keys.iter_mut().enumerate() {
+        let more = arrow_select::take::take(pop_groups.keys[k].1.as_ref(), &idx, None)
+            .map_err(|e| Error::invalid_argument("population", e.to_string()))?;
+        *values =
+            arrow_select::concat::concat(&[values.as_ref(), more.as_ref()]).map_err(|_| {
+                Error::ColumnType {
+                    table: None,
+                    column: field.name().clone(),
+                    expected: format!("the placements' type ({})", field.data_type()),
+                    found: format!("{} in the population table", more.data_type()),
+                }
+            })?;
+    }
+    Ok(extra.len())
+}
+
 pub(super) fn population_per_group(
     pop: &Input,
     by: &[String],
