@@ -269,8 +269,58 @@ pub fn describe(e: &collabmetrics::Error, sources: &[Source]) -> String {
                 place(source, *row)
             )
         }
+        (
+            collabmetrics::Error::ColumnType {
+                column, expected, ..
+            },
+            Some(source),
+        ) if !source.parquet && expected.contains("number") => {
+            // One cell that is not a number (" 10", "1,000", "ten") makes the whole CSV column
+            // text: name that cell, which the type alone does not.
+            match first_non_number(&source.path, column) {
+                Some((row, text)) => format!(
+                    "{e}: the value {text:?} at {} is not a number",
+                    place(source, row)
+                ),
+                None => e.to_string(),
+            }
+        }
         _ => e.to_string(),
     }
+}
+
+/// The first non-empty cell of CSV column `column` that does not read as a number, with its
+/// data row (0-based).
+fn first_non_number(path: &Path, column: &str) -> Option<(usize, String)> {
+    use arrow_array::cast::AsArray;
+    let format = arrow_csv::reader::Format::default().with_header(true);
+    let (schema, _) = format
+        .infer_schema(BufReader::new(File::open(path).ok()?), Some(1))
+        .ok()?;
+    let index = schema.index_of(column).ok()?;
+    let text: Vec<arrow_schema::Field> = schema
+        .fields()
+        .iter()
+        .map(|f| arrow_schema::Field::new(f.name(), arrow_schema::DataType::Utf8, true))
+        .collect();
+    let reader =
+        arrow_csv::ReaderBuilder::new(std::sync::Arc::new(arrow_schema::Schema::new(text)))
+            .with_format(format)
+            .with_projection(vec![index])
+            .build(BufReader::new(File::open(path).ok()?))
+            .ok()?;
+    let mut row = 0;
+    for batch in reader {
+        let batch = batch.ok()?;
+        let cells = batch.column(0).as_string::<i32>();
+        for (i, cell) in cells.iter().enumerate() {
+            if let Some(s) = cell.filter(|s| !s.is_empty() && s.parse::<f64>().is_err()) {
+                return Some((row + i, s.to_owned()));
+            }
+        }
+        row += batch.num_rows();
+    }
+    None
 }
 
 /// Output format of a result table.

@@ -197,3 +197,31 @@ fn an_all_empty_column_is_a_column_of_nulls() {
     assert!(ok, "{err}");
     assert!(out.lines().nth(3).unwrap().contains(",2,"), "{out}");
 }
+
+/// One cell that is not a number makes a CSV column text: the error names that cell's line.
+#[test]
+fn a_cell_that_is_not_a_number_names_its_line() {
+    let d = dir("nan-cell");
+    let path = d.join("u.csv");
+    std::fs::write(
+        &path,
+        "unit,numerator,denominator\nA,10,100\nB,\"1,000\",1200\n",
+    )
+    .unwrap();
+    let (ok, _, err) = run(&[
+        "funnel",
+        "--input",
+        path.to_str().unwrap(),
+        "--statistic",
+        "proportion",
+        "--multiplier",
+        "100",
+        "--unit",
+        "unit",
+    ]);
+    assert!(!ok);
+    assert!(
+        err.contains("column `numerator`") && err.contains("\"1,000\" at line 3 of "),
+        "{err}"
+    );
+}
