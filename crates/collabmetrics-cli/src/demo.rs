@@ -46,8 +46,23 @@ pub(crate) fn input(batch: &RecordBatch) -> Result<Input> {
     )
 }
 
+/// The smallest `--scale` of the demo report: below it some sections have too few records to
+/// compute (an inequality fit on empty deciles, a population of 0). The generator itself
+/// (`cm.demo.tables`) makes smaller collaboratives.
+pub const MIN_REPORT_SCALE: f64 = 0.01;
+
 /// Builds every section of the report.
 pub fn run(args: &DemoArgs) -> Result<Report> {
+    if args.scale < MIN_REPORT_SCALE {
+        return Err(Error::InvalidArgument {
+            argument: "scale".into(),
+            message: format!(
+                "the demo report needs a scale of at least {MIN_REPORT_SCALE} (got {}): smaller \
+                 collaboratives leave sections without the records they compute from",
+                args.scale
+            ),
+        });
+    }
     let opts = DemoOptions {
         seed: args.seed,
         scale: args.scale,

@@ -62,7 +62,8 @@ enum Command {
         /// Seed of the demo generator (the same seed gives the same report).
         #[arg(long, default_value_t = DemoOptions::default().seed)]
         seed: u64,
-        /// Size: 1 is a collaborative of about 1.9 million people; about 30 is England.
+        /// Size: 1 is a collaborative of about 1.9 million people; about 30 is England (the
+        /// report needs at least 0.01).
         #[arg(long, default_value_t = DemoOptions::default().scale)]
         scale: f64,
         /// Print the main result tables as they may be published, under RULE (nhs_mhsds when

@@ -317,6 +317,18 @@ fn a_small_demo_reports_too() {
 }
 
 #[test]
+fn a_demo_too_small_to_report_is_refused_clearly() {
+    for scale in ["0.001", "1e-9"] {
+        let (ok, _, err) = run(&["demo", "--scale", scale]);
+        assert!(!ok);
+        assert!(
+            err.contains("`scale`") && err.contains("at least 0.01"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
 fn the_same_seed_gives_the_same_report_and_another_seed_another() {
     let a = run(&["demo", "--seed", "7"]).1;
     assert_eq!(a, run(&["demo", "--seed", "7"]).1);
