@@ -135,6 +135,16 @@ impl Oap<'_> {
     }
 }
 
+/// The flows' origin: "sending place", or the group as it is when its name says so already
+/// (`--by sending_org`: "sending org", not "sending sending org").
+fn sending(group: &str) -> String {
+    if group.starts_with("sending") {
+        group.to_owned()
+    } else {
+        format!("sending {group}")
+    }
+}
+
 /// The value at row `i` (NaN for a group without a row).
 fn at(v: &[f64], i: Option<usize>) -> f64 {
     i.and_then(|i| v.get(i).copied()).unwrap_or(f64::NAN)
@@ -404,8 +414,8 @@ pub fn flows(d: &Oap) -> Result<Section> {
     Ok(Section::new(
         "oap-flows",
         &format!(
-            "Largest flows: sending {} to receiving provider, {}",
-            d.group_heading(),
+            "Largest flows: {} to receiving provider, {}",
+            sending(&d.group_heading()),
             d.year()
         ),
         "Inappropriate OAP bed days in the 12 months (the sending x receiving flow matrix, top 10)",
@@ -958,4 +968,13 @@ pub fn labels(input: &Input, column: &str) -> Result<Vec<String>> {
     v.sort_unstable();
     v.dedup();
     Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_flows_origin_says_sending_once() {
+        assert_eq!(super::sending("place"), "sending place");
+        assert_eq!(super::sending("sending org"), "sending org");
+    }
 }
