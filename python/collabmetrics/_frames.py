@@ -60,15 +60,23 @@ _POLARS_SYNTHETIC = "_collabmetrics_synthetic"
 def days(value: DateLike, name: str) -> int:
     """A date (``datetime.date``/``datetime``, ISO string, numpy or pandas) as days since 1970.
 
-    Text is read by the core (``YYYY-MM-DD``, optionally followed by a time); anything else is
-    an ``InvalidArgumentError`` naming ``name``.
+    Text is read by the core (``YYYY-MM-DD``, optionally followed by a time); anything else
+    (``pandas.NaT`` and numpy's ``NaT`` included) is an ``InvalidArgumentError`` naming
+    ``name``.
     """
-    if hasattr(value, "to_pydatetime"):  # pandas Timestamp
-        value = value.to_pydatetime()
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if isinstance(value, dt.date):
-        return (value - _EPOCH).days
+    pd = sys.modules.get("pandas")
+    if pd is not None and value is pd.NaT:
+        # NaT passes for a datetime but has no date: the core refuses it as numpy's NaT.
+        value = "NaT"
+    try:
+        if hasattr(value, "to_pydatetime"):  # pandas Timestamp
+            value = value.to_pydatetime()
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        if isinstance(value, dt.date):
+            return (value - _EPOCH).days
+    except (TypeError, ValueError, OverflowError) as e:
+        raise _native.invalid_argument(name, f"not a date ({value!r}: {e})") from e
     return int(_native.parse_date(str(value), name))
 
 
@@ -127,18 +135,77 @@ def _is_polars(obj: object) -> bool:
     return pl is not None and isinstance(obj, pl.DataFrame)
 
 
-def to_arrow(frame: Frame) -> tuple[pa.Table, str]:
-    """The frame as a pyarrow Table (zero-copy where the frame allows) and its kind."""
+def _is_lazy(obj: object) -> bool:
+    pl = sys.modules.get("polars")
+    return pl is not None and isinstance(obj, pl.LazyFrame)
+
+
+def _refuse_lazy(obj: object, name: str) -> None:
+    """A polars LazyFrame is a query, not data: running it is the caller's choice (it may be
+    long, or stream), so it is refused, an ``InvalidArgumentError`` naming ``name``."""
+    if _is_lazy(obj):
+        raise _native.invalid_argument(
+            name, "a polars LazyFrame is a query, not data: pass `.collect()` of it"
+        )
+
+
+def _conversion_error(name: str, error: Exception, column: str | None = None) -> Exception:
+    """An ``InvalidArgumentError`` naming ``name`` (and, in ``column``, the column where
+    known) for input pyarrow cannot convert, with pyarrow's own message."""
+    detail = error.args[0] if error.args else error
+    where = "" if column is None else f"column `{column}`: "
+    err = _native.invalid_argument(name, f"{where}cannot be read ({detail})")
+    err.column = column
+    return err
+
+
+def _native_byte_order(frame: Any) -> Any:
+    """A pandas frame with its byte-swapped (big-endian) numpy columns in native order, which
+    pyarrow cannot read as they are (the values are unchanged)."""
+    swapped = {
+        c: d.newbyteorder("=")
+        for c, d in frame.dtypes.items()
+        if isinstance(d, np.dtype) and not d.isnative
+    }
+    return frame.astype(swapped) if swapped else frame
+
+
+def _from_pandas(frame: Any, name: str) -> pa.Table:
+    """A pandas frame as a pyarrow Table; a column pyarrow cannot convert (text among
+    numbers, say) is an ``InvalidArgumentError`` naming ``name`` and the column."""
+    frame = _native_byte_order(frame)
+    try:
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowException, TypeError, ValueError) as e:
+        for column in frame.columns:
+            try:
+                pa.Array.from_pandas(frame[column])
+            except (pa.ArrowException, TypeError, ValueError) as ce:
+                raise _conversion_error(name, ce, str(column)) from e
+        raise _conversion_error(name, e) from e
+
+
+def to_arrow(frame: Frame, name: str = "frame") -> tuple[pa.Table, str]:
+    """The frame as a pyarrow Table (zero-copy where the frame allows) and its kind.
+
+    A frame pyarrow cannot read (a pandas column of mixed types, say) is an
+    ``InvalidArgumentError`` naming the argument ``name`` and, where known, the column; so is
+    a polars LazyFrame (collect it first). Anything but a frame is a ``TypeError``.
+    """
     if isinstance(frame, pa.Table):
         return frame, "pyarrow"
     if isinstance(frame, pa.RecordBatch):
         return pa.Table.from_batches([frame]), "pyarrow"
     if _is_pandas(frame):
-        return pa.Table.from_pandas(frame, preserve_index=False), "pandas"
-    if _is_polars(frame):
-        return frame.to_arrow(), "polars"
-    if hasattr(frame, "__arrow_c_stream__"):
-        return pa.table(frame), "pyarrow"
+        return _from_pandas(frame, name), "pandas"
+    _refuse_lazy(frame, name)
+    try:
+        if _is_polars(frame):
+            return frame.to_arrow(), "polars"
+        if hasattr(frame, "__arrow_c_stream__"):
+            return pa.table(frame), "pyarrow"
+    except (pa.ArrowException, TypeError, ValueError) as e:
+        raise _conversion_error(name, e) from e
     raise TypeError(
         f"expected a frame (pyarrow, polars or pandas, or any object with __arrow_c_stream__), "
         f"got {type(frame).__name__}"
@@ -156,16 +223,49 @@ def is_synthetic(frame: object) -> bool:
     return bool(getattr(frame, _POLARS_SYNTHETIC, False))
 
 
-def from_arrow(table: pa.Table, kind: str, sources: Sequence[object] = ()) -> Any:
+def _nullable_dtype(t: pa.DataType) -> Any:
+    """pandas' nullable dtype of an Arrow integer or boolean type (``Int64``, ``boolean``,
+    ...), None for other types."""
+    import pandas as pd
+
+    if pa.types.is_boolean(t):
+        return pd.BooleanDtype()
+    if pa.types.is_integer(t):
+        return pd.api.types.pandas_dtype(str(t).replace("int", "Int").replace("uInt", "UInt"))
+    return None
+
+
+def _to_pandas(table: pa.Table) -> Any:
+    """The table as a pandas DataFrame. Integer and boolean columns with nulls get pandas'
+    nullable dtypes (``Int64``, ``boolean``, ...): numpy would make them float64, rounding
+    integers beyond 2^53, or object. Columns without nulls keep numpy's dtypes."""
+    frame = table.to_pandas()
+    for i, column in enumerate(table.columns):
+        dtype = _nullable_dtype(column.type) if column.null_count else None
+        if dtype is not None:
+            frame.isetitem(i, column.to_pandas(types_mapper={column.type: dtype}.get))
+    return frame
+
+
+def from_arrow(
+    table: pa.Table, kind: str, sources: Sequence[object] = (), index_of: object = None
+) -> Any:
     """The result table converted back to the caller's kind of frame, with its diagnostics
-    (and the SYNTHETIC flag when any of the ``sources`` it was computed from has it)."""
+    (and the SYNTHETIC flag when any of the ``sources`` it was computed from has it).
+
+    ``index_of``: the input frame of a result with one row per input row, in input order; a
+    pandas result then keeps that frame's index (so it aligns with the input), when the row
+    counts match.
+    """
     synthetic = any(is_synthetic(s) for s in sources)
     if synthetic:
         table = table.replace_schema_metadata(
             {**(table.schema.metadata or {}), SYNTHETIC_KEY.encode(): b"true"}
         )
     if kind == "pandas":
-        frame = table.to_pandas()
+        frame = _to_pandas(table)
+        if _is_pandas(index_of) and len(index_of.index) == len(frame):  # type: ignore[attr-defined]
+            frame.index = index_of.index  # type: ignore[attr-defined]
         frame.attrs[ATTRS_KEY] = {"diagnostics": diagnostics(table)}
         if synthetic:
             frame.attrs[ATTRS_KEY][SYNTHETIC_KEY] = True
@@ -205,6 +305,7 @@ def is_frame(obj: object) -> bool:
         isinstance(obj, (pa.Table, pa.RecordBatch))
         or _is_pandas(obj)
         or _is_polars(obj)
+        or _is_lazy(obj)  # which to_arrow refuses with a clear message
         or hasattr(obj, "__arrow_c_stream__")
     )
 
@@ -222,12 +323,27 @@ def _refuse_unordered(x: object, name: str) -> None:
 
 def vector(x: Numbers, name: str) -> pa.Array:
     """Numbers as one Arrow array; None becomes null (which the core refuses by row). A set
-    (no order) or text is an ``InvalidArgumentError`` naming ``name``."""
+    (no order), text, a polars LazyFrame or anything pyarrow cannot read as numbers (numpy
+    dates, complex numbers) is an ``InvalidArgumentError`` naming ``name``. Booleans are not
+    counts: ``True``, a numpy boolean array or a list of booleans is a boolean column, which
+    the core refuses (a ``ColumnTypeError``, as for a boolean Series); a list mixing booleans
+    and numbers is an ``InvalidArgumentError``."""
     if isinstance(x, pa.ChunkedArray):
         return x.combine_chunks()
     if isinstance(x, pa.Array):
         return x
     _refuse_unordered(x, name)
+    _refuse_lazy(x, name)
+    try:
+        return _array(x, name)
+    except _native.CollabMetricsError:
+        raise
+    except (pa.ArrowException, TypeError, ValueError, OverflowError) as e:
+        raise _native.invalid_argument(name, f"not a sequence of numbers ({e})") from e
+
+
+def _array(x: Numbers, name: str) -> pa.Array:
+    """:func:`vector` of anything but Arrow arrays (pyarrow's errors left to it)."""
     if np.isscalar(x) or x is None:
         x = [x]
     pd = sys.modules.get("pandas")
@@ -239,12 +355,22 @@ def vector(x: Numbers, name: str) -> pa.Array:
     if isinstance(x, np.ndarray):
         if x.ndim != 1:
             raise _native.invalid_argument(name, f"expected one dimension, got {x.ndim}")
-        if x.dtype.kind in "iuf":
+        if not x.dtype.isnative:  # big-endian: pyarrow reads native byte order only
+            x = x.astype(x.dtype.newbyteorder("="))
+        if x.dtype.kind in "iufb":  # booleans stay boolean, for the core to refuse
             return pa.array(x)
-    try:
-        return pa.array(x, type=pa.float64())
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError) as e:
-        raise _native.invalid_argument(name, f"not a sequence of numbers ({e})") from e
+        if x.dtype.kind == "O":  # Python objects: checked as a list is
+            x = x.tolist()
+    if isinstance(x, Sequence):
+        flags = [isinstance(v, (bool, np.bool_)) for v in x]
+        if any(flags):
+            if all(f or v is None for f, v in zip(flags, x)):
+                return pa.array(x, type=pa.bool_())
+            i = flags.index(True)
+            raise _native.invalid_argument(
+                name, f"element {i} is a boolean ({x[i]!r}), not a number"
+            )
+    return pa.array(x, type=pa.float64())
 
 
 def vectors(**columns: Numbers) -> pa.Table:

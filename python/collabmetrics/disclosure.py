@@ -119,7 +119,8 @@ def disclose(
     ``counts`` and ``derived`` are only needed for other frames.
 
     Args:
-        frame: any frame (pyarrow, pandas, polars); the same kind comes back.
+        frame: any frame (pyarrow, pandas, polars); the same kind comes back (a pandas
+            result has a fresh index 0, 1, …: margin rows may be added).
         counts: the count columns (default: as the result's roles say).
         with_log: also return the log: one row per changed cell with ``row``, ``column``,
             ``original``, ``published``, ``reason`` and, for suppressed counts, the audit's

@@ -48,18 +48,35 @@ def _is_missing(x: Any) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
 
 
-def _digits(values: Sequence[Any]) -> int:
-    """Decimals for a column of floats: fewer for larger numbers."""
+#: The significant figures a small number keeps (3/20 000 is 0.00015, not 0.000).
+_SIGNIFICANT = 2
+#: The most decimals shown in fixed notation; a number needing more is shown in scientific
+#: notation (``1.5e-20``), with :data:`_SIGNIFICANT` figures.
+_MAX_DECIMALS = 8
+
+
+def _decimals_for(x: float) -> int | None:
+    """Decimals that show ``x`` (positive, finite) with :data:`_SIGNIFICANT` figures; None
+    beyond :data:`_MAX_DECIMALS` (scientific notation)."""
+    d = _SIGNIFICANT - 1 - math.floor(math.log10(x))
+    return d if d <= _MAX_DECIMALS else None
+
+
+def _digits(values: Sequence[Any]) -> int | None:
+    """Decimals for a column of floats: fewer for larger numbers; below 0.01, enough for the
+    largest to keep two significant figures."""
     finite = [abs(v) for v in values if isinstance(v, float) and math.isfinite(v)]
     if not finite:
         return 0
     if all(v == int(v) for v in finite):
         return 0
     top = max(finite)
-    return 0 if top >= 1000 else 1 if top >= 10 else 2 if top >= 1 else 3
+    if top >= 0.01:
+        return 0 if top >= 1000 else 1 if top >= 10 else 2 if top >= 1 else 3
+    return _decimals_for(top)
 
 
-def _fmt(x: Any, digits: int) -> str:
+def _fmt(x: Any, digits: int | None) -> str:
     if _is_missing(x):
         return "–"
     if isinstance(x, bool):
@@ -69,8 +86,26 @@ def _fmt(x: Any, digits: int) -> str:
     if isinstance(x, float):
         if not math.isfinite(x):
             return str(x)
-        return f"{x:,.{digits}f}"
+        return f"{x:.{_SIGNIFICANT}g}" if digits is None else f"{x:,.{digits}f}"
     return str(x)
+
+
+def _estimate(value: Any, lower: Any, upper: Any, column_digits: int | None) -> str:
+    """One "value (lower to upper)" cell, the three with the same decimals: the column's, or
+    more when the value (at 0, the larger limit) would keep fewer than two significant
+    figures. A missing value reads "–" alone: limits without their estimate would read as
+    the interval of a value that is not there. Missing limits: the value alone."""
+    if _is_missing(value):
+        return "–"
+    finite = [abs(x) for x in (value, lower, upper) if isinstance(x, float) and math.isfinite(x)]
+    reference = abs(value) if value else max(finite, default=0.0)
+    d = column_digits
+    if d is not None and isinstance(reference, float) and 0 < reference < 0.01:
+        fine = _decimals_for(reference)
+        d = None if fine is None else max(d, fine)
+    if _is_missing(lower) or _is_missing(upper):
+        return _fmt(value, d)
+    return f"{_fmt(value, d)} ({_fmt(lower, d)} to {_fmt(upper, d)})"
 
 
 def _estimates(names: list[str]) -> list[tuple[str, str, str]]:
@@ -221,14 +256,7 @@ def _layout(table: pa.Table, max_rows: int) -> tuple[list[str], list[list[str]],
             v, lo, hi = (data[c] for c in triple)
             d = _digits(v + lo + hi)
             header.append(f"{n} (lower to upper)")
-            columns.append(
-                [
-                    _fmt(a, d)
-                    if _is_missing(b) or _is_missing(c)
-                    else f"{_fmt(a, d)} ({_fmt(b, d)} to {_fmt(c, d)})"
-                    for a, b, c in zip(v, lo, hi)
-                ]
-            )
+            columns.append([_estimate(a, b, c, d) for a, b, c in zip(v, lo, hi)])
             numeric.append(True)
             continue
         if n in in_triple:
@@ -248,7 +276,9 @@ def show(result: Frame, *, title: str | None = None, max_rows: int = 20) -> Show
     """A result laid out for reading (the result itself is unchanged).
 
     Estimates with limits become one column "value (lower to upper)" (``value``/``lower``/
-    ``upper``, and ``X``/``X_lower``/``X_upper`` such as ``rate_started``); a confidence level
+    ``upper``, and ``X``/``X_lower``/``X_upper`` such as ``rate_started``), the three with the
+    same decimals, enough for the value to keep two significant figures (3/20 000 reads
+    0.00015, not 0.000); a missing value reads "–", without its limits; a confidence level
     and a method shared by every row go to the caption; the diagnostics follow the table; the
     demo's invented data (and results computed from them) carry a SYNTHETIC DATA banner. At
     most ``max_rows`` rows are shown (the first and last).

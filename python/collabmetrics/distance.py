@@ -223,7 +223,8 @@ def points(
 
     Returns:
         The same kind of frame with ``output`` added (null where a coordinate was missing
-        and ``nulls="propagate"``).
+        and ``nulls="propagate"``), row for row; a pandas result keeps the frame's index, so
+        ``df["km"] = points(df, ...)["distance_km"]`` lines up whatever the index.
 
     Example:
         >>> import pyarrow as pa, collabmetrics as cm
@@ -235,7 +236,7 @@ def points(
         raise _native.invalid_argument("coordinates", "give four column names")
     table, kind = to_arrow(frame)
     out = _native.distance_points_table(table, list(coordinates), method, round_km, nulls, output)
-    return _with_diagnostics(from_arrow(out, kind, (frame,)), with_diagnostics)
+    return _with_diagnostics(from_arrow(out, kind, (frame,), index_of=frame), with_diagnostics)
 
 
 def locate(
@@ -256,6 +257,7 @@ def locate(
     ``"ME1 1AA"``, ``"ME11AA"`` and ONSPD's padded ``"ME1  1AA"`` are one postcode. A code
     that the lookup does not hold keeps its row, with null coordinates, and is counted
     (``unknown_location_code``). A code given twice in the lookup is an error naming it.
+    The result has the frame's rows in order; a pandas result keeps the frame's index.
 
     Args:
         frame: the records, with the code column ``code``.
@@ -277,10 +279,12 @@ def locate(
         ([574000.0, None], 'unknown_location_code', 1)
     """
     table, kind = to_arrow(frame)
-    lookup_table, _ = to_arrow(lookup)
+    lookup_table, _ = to_arrow(lookup, "lookup")
     x_out, y_out = into if into is not None else (x, y)
     out = _native.locate_table(table, lookup_table, code, lookup_code, x, y, x_out, y_out, nulls)
-    return _with_diagnostics(from_arrow(out, kind, (frame, lookup)), with_diagnostics)
+    return _with_diagnostics(
+        from_arrow(out, kind, (frame, lookup), index_of=frame), with_diagnostics
+    )
 
 
 def summary(

@@ -170,7 +170,7 @@ def assess(
         ...                  multiplier=100)["significance"].to_pylist()
         ['Not significant', 'Low (0.001)', 'High (0.001)']
     """
-    table, kind = to_arrow(data)
+    table, kind = to_arrow(data, "data")
     options = _options(
         numerator,
         DEFAULTS["denominator"] if denominator is None else denominator,
@@ -238,7 +238,7 @@ def limits(
         >>> t["baseline"][0].as_py()
         50.0
     """
-    table, kind = to_arrow(data)
+    table, kind = to_arrow(data, "data")
     options = _options(
         numerator,
         DEFAULTS["denominator"] if denominator is None else denominator,

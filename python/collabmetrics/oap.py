@@ -111,7 +111,7 @@ def measures(
         >>> [d["reason"] for d in cm.oap.diagnostics(t)]
         ['appropriate_reason']
     """
-    placements_table, kind = to_arrow(placements)
+    placements_table, kind = to_arrow(placements, "placements")
     scope = _scope(bed_types)
     reason_lists = _reasons(reasons)
     table = _native.oap_measures(
@@ -127,8 +127,8 @@ def measures(
         overlap,
         multiplier,
         confidence,
-        None if population is None else to_arrow(population)[0],
-        None if admissions is None else to_arrow(admissions)[0],
+        None if population is None else to_arrow(population, "population")[0],
+        None if admissions is None else to_arrow(admissions, "admissions")[0],
         dict(columns or {}),
         distance,
     )

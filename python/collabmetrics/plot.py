@@ -73,7 +73,7 @@ FUNNEL_COLOURS = {"95": "#0072b2", "99.8": "#d55e00"}
 def _table(result: Frame, needs: Sequence[str], name: str = "result") -> pa.Table:
     """The result as pyarrow, with every column of ``needs`` present (else the core's
     ``MissingColumnError`` naming the first missing one)."""
-    table, _ = to_arrow(result)
+    table, _ = to_arrow(result, name)
     _native.check_columns(table, list(needs), name)
     return table
 
@@ -355,6 +355,9 @@ def funnel(
     Each unit's ``value`` at its ``denominator``; the 95% (blue) and 99.8% (orange) limits
     and the ``target``. With ``limits`` (:func:`collabmetrics.funnel.limits` of the same
     call) the limits are its smooth curves, else the limits at the units' own denominators.
+    PHE rates are drawn against the population per year, as PHE's limits are: each unit at
+    its ``denominator_per_year`` (the limits table's ``*_population_1_year``), so that with
+    ``years_of_data`` other than 1 the points and the curves share one x scale.
     When the overdispersion-adjusted limits flag the outliers (``adjusted`` true) they are
     drawn too (dashed), from ``od_lcl95`` … ``od_ucl998``. Outliers (``outlier``) are named.
 
@@ -371,13 +374,18 @@ def funnel(
         assessment, ("unit", "denominator", "value", "target", *_LIMITS, "outlier"), "assessment"
     )
     ax = _axes(ax)
-    x, y = _floats(table, "denominator"), _floats(table, "value")
+    # PHE rates: the limits are at the population per year, and so are the units.
+    per_year = "denominator_per_year" in table.column_names and (
+        table.column("denominator_per_year").null_count < table.num_rows
+    )
+    x_column = "denominator_per_year" if per_year else "denominator"
+    x, y = _floats(table, x_column), _floats(table, "value")
     outlier = [bool(o) for o in table.column("outlier").to_pylist()]
     adjusted = "adjusted" in table.column_names and any(
         bool(a) for a in table.column("adjusted").to_pylist()
     )
     if limits is not None:
-        curves = _curves(to_arrow(limits)[0])
+        curves = _curves(to_arrow(limits, "limits")[0])
     else:
         order = sorted(range(len(x)), key=lambda i: x[i])
         at = [x[i] for i in order]
@@ -410,7 +418,7 @@ def funnel(
         for xi, yi, u, o in zip(x, y, units, outlier):
             if o:
                 ax.annotate(str(u), (xi, yi), xytext=(5, 5), textcoords="offset points", fontsize=9)
-    ax.set_xlabel("denominator")
+    ax.set_xlabel(x_column.replace("_", " "))
     ax.set_ylabel("value")
     ax.set_title(title if title is not None else "Funnel plot")
     ax.legend(fontsize=8, loc="best")
@@ -719,7 +727,7 @@ def distance(
         >>> [round(float(p.get_width()), 2) for p in ax.patches]  # % in each band
         [16.67, 16.67, 33.33, 16.67, 0.0, 16.67]
     """
-    table, _ = to_arrow(summary)
+    table, _ = to_arrow(summary, "summary")
     bands = [n for n in table.column_names if n.startswith(("band_", "distance_band_"))]
     if not bands:
         _native.check_columns(table, ["band_lt_25"], "summary")

@@ -123,7 +123,7 @@ def _run(
     summary: bool,
     with_diagnostics: bool,
 ) -> Any:
-    table, kind = to_arrow(data)
+    table, kind = to_arrow(data, "data")
     out = _native.spc_xmr(table, value, date, options, summary)
     result = from_arrow(out, kind, (data,))
     return (result, diagnostics(out)) if with_diagnostics else result

@@ -83,7 +83,7 @@ def table(state: Frame, schema: pa.Schema | None = None) -> pa.Table:
     frame (pandas, polars) or from ``schema`` (a state merged by another engine, which keeps
     the columns but not the metadata)."""
     saved = schema if schema is not None else _saved_schema(state)
-    t, _ = to_arrow(state)
+    t, _ = to_arrow(state, "state")
     if saved is None:
         return t
     if all(name in t.column_names for name in saved.names):
@@ -174,7 +174,7 @@ def merge(states: Sequence[Frame], *, schema: pa.Schema | None = None) -> Any:
     """
     if not states:
         raise _native.invalid_argument("states", "give at least one state to merge")
-    _, like = to_arrow(states[0])
+    _, like = to_arrow(states[0], "states")
     merged = _native.state_merge([table(s, schema) for s in states])
     return out(merged, like)
 
@@ -203,9 +203,9 @@ def finalize(
         with_diagnostics: return ``(result, diagnostics(result))``.
     """
     t = table(state, schema)
-    _, like = to_arrow(state)
+    _, like = to_arrow(state, "state")
     # `is not None`: a frame has no truth value (pandas and polars refuse `bool(frame)`).
-    pop = None if population is None else to_arrow(population)[0]
+    pop = None if population is None else to_arrow(population, "population")[0]
     result = _native.state_finalize(t, pop, dict(columns or {}), curve)
     return _with_diagnostics(from_arrow(result, like), with_diagnostics)
 

@@ -34,6 +34,12 @@ def _each_level(confidence: float | Sequence[float], call: Callable[[float], pa.
     return tables[0] if len(tables) == 1 else pa.concat_tables(tables)
 
 
+def _row_for_row(data: Frame | None, confidence: float | Sequence[float]) -> Frame | None:
+    """The frame whose index a row-wise result keeps: ``data`` at one confidence level (its
+    rows then match the result's one for one); None with several (rows stacked per level)."""
+    return data if len(levels(confidence)) == 1 else None
+
+
 def _rowwise(
     first: Numbers | str,
     second: Numbers | str,
@@ -44,7 +50,7 @@ def _rowwise(
     if data is not None:
         if not (isinstance(first, str) and isinstance(second, str)):
             raise _native.invalid_argument(names[0], "with `data`, pass column names, not values")
-        table, kind = to_arrow(data)
+        table, kind = to_arrow(data, "data")
         return table, first, second, kind
     if is_frame(first) or is_frame(second):
         raise _native.invalid_argument(names[0], "to use a frame, pass data=frame and column names")
@@ -67,8 +73,10 @@ def proportion(
     Args:
         numerator: counts (scalar, sequence, numpy array, Series), or a column name of ``data``.
         denominator: totals, or a column name of ``data``. A length-1 input is broadcast.
-        data: a frame holding both columns; the result is the same kind of frame.
-        confidence: a level in (0, 1), or several (rows are stacked per level).
+        data: a frame holding both columns; the result is the same kind of frame, row for
+            row at one confidence level (a pandas result then keeps the frame's index).
+        confidence: a level in (0, 1), or several (rows are stacked per level, and a pandas
+            result has a fresh index).
         multiplier: 1 for a proportion, 100 for a percentage.
         method: ``"wilson"`` (the only method: PHE's default).
 
@@ -99,7 +107,7 @@ def proportion(
     out = _each_level(
         confidence, lambda c: _native.proportion_table(table, num, den, c, multiplier, method)
     )
-    return from_arrow(publish_table(out, publish), kind, (data,))
+    return from_arrow(publish_table(out, publish), kind, (data,), _row_for_row(data, confidence))
 
 
 def rate(
@@ -117,7 +125,9 @@ def rate(
     ``method="byar"`` (PHE's rule) uses Byar's approximation for counts of 10 or more and exact
     chi-squared limits below 10; ``method="exact"`` uses exact limits for every count. The
     ``method`` column says which each row used (``"Byars"`` or ``"Exact"``). ``publish=True``
-    (or a rule) publishes the result (see :func:`collabmetrics.disclose`).
+    (or a rule) publishes the result (see :func:`collabmetrics.disclose`). The arguments are
+    :func:`proportion`'s: with ``data`` at one confidence level, a pandas result keeps the
+    frame's index.
 
     Example:
         >>> import collabmetrics as cm
@@ -131,7 +141,7 @@ def rate(
     out = _each_level(
         confidence, lambda c: _native.rate_table(table, cnt, den, c, multiplier, method)
     )
-    return from_arrow(publish_table(out, publish), kind, (data,))
+    return from_arrow(publish_table(out, publish), kind, (data,), _row_for_row(data, confidence))
 
 
 def _standard(
@@ -281,7 +291,7 @@ def mean(
         (2.0, 4.4841)
     """
     if is_frame(data):
-        table, kind = to_arrow(data)
+        table, kind = to_arrow(data, "data")
     else:
         table, kind, value = vectors(value=data), "pyarrow", "value"
     keys = group_names(by)

@@ -175,13 +175,13 @@ def _run(
     publish: bool | Rule | None = None,
     progress: bool = False,
 ) -> Any:
-    persons_table, kind = to_arrow(persons)
+    persons_table, kind = to_arrow(persons, "persons")
     with reporter(progress, native.__name__.removeprefix("transition_")) as report:
         table = native(
             persons_table,
-            to_arrow(referrals)[0],
-            to_arrow(contacts)[0],
-            None if care_plans is None else to_arrow(care_plans)[0],
+            to_arrow(referrals, "referrals")[0],
+            to_arrow(contacts, "contacts")[0],
+            None if care_plans is None else to_arrow(care_plans, "care_plans")[0],
             options,
             dict(columns or {}),
             report,
@@ -623,7 +623,7 @@ def time_to_contact(
         >>> c.column("time").to_pylist(), [round(s, 4) for s in c.column("estimate").to_pylist()]
         ([0, 2, 3, 5, 7], [0.8333, 0.6667, 0.6667, 0.3333, 0.3333])
     """
-    data, kind = to_arrow(table)
+    data, kind = to_arrow(table, "table")
     out = _native.transition_time_to_contact(data, method, _number(confidence, "confidence"))
     return _with_diagnostics(from_arrow(out, kind, (table,)), with_diagnostics)
 

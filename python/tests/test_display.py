@@ -108,3 +108,26 @@ def test_a_null_confidence_row_stays_visible() -> None:
     assert s.caption == "2 rows"
     assert s.header == ["value (lower to upper)", "confidence"]
     assert [r[1] for r in s.rows] == ["0.950", "–"]
+
+
+def test_small_estimates_keep_two_significant_figures() -> None:
+    # 3/20 000 = 0.00015; Wilson at 95% (z² = 3.8415, n = 20 000, O = 3): lower
+    # (6 + 3.8415 − 1.96·√15.8397) / (2 · 20 003.84) = 5.10e-5, upper (9.8415 + 7.8005) /
+    # 40 007.68 = 4.41e-4: each row with the decimals its value needs, limits alike.
+    s = cm.show(cm.proportion([1, 3, 65], [10_000, 20_000, 100]))
+    assert s.rows[1][2] == "0.00015 (0.00005 to 0.00044)"
+    assert s.rows[0][2].startswith("0.00010 (")
+    assert s.rows[2][2] == "0.650 (0.553 to 0.736)"  # PHEindicatormethods: 0.5525 to 0.7364
+    # Beyond 8 decimals, scientific notation with two figures.
+    tiny = pa.table({"value": [1.5e-20], "lower": [1e-21], "upper": [1e-19]})
+    assert cm.show(tiny).rows[0][0] == "1.5e-20 (1e-21 to 1e-19)"
+    # A column of small numbers alone keeps two figures of its largest.
+    assert [r[0] for r in cm.show(pa.table({"x": [0.00015, 0.00001]})).rows] == [
+        "0.00015",
+        "0.00001",
+    ]
+
+
+def test_a_missing_value_does_not_show_its_limits() -> None:
+    t = pa.table({"value": [None, 0.5], "lower": [0.1, None], "upper": [0.2, 0.7]})
+    assert [r[0] for r in cm.show(t).rows] == ["–", "0.500"]  # not "– (0.100 to 0.200)"

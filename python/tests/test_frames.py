@@ -116,3 +116,108 @@ def test_mean_of_plain_numbers_and_by_groups() -> None:
     out = cm.mean(df, value="v", by="g")
     assert isinstance(out, pl.DataFrame)
     assert out["value"].to_list() == [2.0, 7.0]
+
+
+def test_row_for_row_pandas_results_keep_the_frame_index() -> None:
+    # Homes at (530 000, 180 000); sites 3-4-5 and 6-8-10 km away and the home itself.
+    df = pd.DataFrame(
+        {
+            "he": [530_000] * 3,
+            "hn": [180_000] * 3,
+            "se": [533_000, 536_000, 530_000],
+            "sn": [184_000, 188_000, 180_000],
+        },
+        index=[2, 0, 1],
+    )
+    df["km"] = cm.distance.points(df, coordinates=["he", "hn", "se", "sn"])["distance_km"]
+    assert df["km"].tolist() == [5.0, 10.0, 0.0]
+    homes = pd.DataFrame({"home": ["ZZ9 9ZZ", "me11aa"]}, index=["x", "y"])
+    onspd = pd.DataFrame({"pcds": ["ME1 1AA"], "east": [574_000], "north": [168_000]})
+    located = cm.distance.locate(homes, onspd, code="home", lookup_code="pcds", x="east", y="north")
+    assert list(located.index) == ["x", "y"]
+    assert located.loc["y", "east"] == 574_000
+    data = pd.DataFrame({"n": [1, 2], "d": [10, 10]}, index=["a", "b"])
+    for f in (cm.proportion, cm.rate):
+        out = f("n", "d", data=data)
+        assert list(out.index) == ["a", "b"]
+        # Several levels stack the rows per level: a fresh index, not a repeated one.
+        assert list(f("n", "d", data=data, confidence=[0.95, 0.998]).index) == [0, 1, 2, 3]
+    # Results with one row per group have a fresh index.
+    assert list(cm.mean(pd.DataFrame({"value": [1.0, 2.0]}, index=[7, 9])).index) == [0]
+
+
+def test_pandas_results_keep_integers_and_booleans_with_nulls_exact() -> None:
+    big = 2**53 + 1  # not a float64: read as one it becomes 2^53
+    d = pd.DataFrame(
+        {"g": pd.array([big] * 2 + [None] * 2, dtype="Int64"), "value": [1.0, 2.0, 3.0, 4.0]}
+    )
+    r = cm.mean(d, by="g")
+    assert str(r["g"].dtype) == "Int64"
+    assert r["g"][0] == big and r["g"][1] is pd.NA
+    b = d.assign(g=pd.array([True, True, None, None], dtype="boolean"))
+    assert str(cm.mean(b, by="g")["g"].dtype) == "boolean"
+    # Columns without nulls keep numpy's dtypes.
+    plain = cm.mean(pd.DataFrame({"g": [1, 1, 2, 2], "value": [1.0, 2.0, 3.0, 4.0]}), by="g")
+    assert plain["g"].dtype == np.int64
+    assert cm.proportion("n", "d", data=pd.DataFrame({"n": [1], "d": [2]}))["n"].dtype == np.int64
+
+
+def test_input_pyarrow_cannot_read_is_an_error_naming_the_argument() -> None:
+    mixed = pd.DataFrame({"referral_id": [1, "2", 3], "km": [1.0, 2.0, 3.0]})
+    with pytest.raises(cm.InvalidArgumentError, match="column `referral_id`") as e:
+        cm.distance.summary(mixed, distance="km")
+    assert (e.value.argument, e.value.column) == ("frame", "referral_id")
+    assert "Could not convert '2'" in str(e.value)  # pyarrow's own words
+    for bad in (
+        np.array(["2024-01-01"], "datetime64[D]"),
+        np.array([1 + 0j]),
+        np.array([1.0], np.longdouble),
+        pd.Series([1, "2"]),
+    ):
+        with pytest.raises(cm.InvalidArgumentError, match="numerator") as v:
+            cm.proportion(bad, [10] * len(bad))
+        assert v.value.argument == "numerator"
+    with pytest.raises(cm.InvalidArgumentError, match=r"`start`.*NaT"):
+        cm.oap.measures(pa.table({"x": [1]}), start=pd.NaT, end="2024-01-31")
+    lazy = pl.LazyFrame({"value": [1.0, 2.0]})
+    with pytest.raises(cm.InvalidArgumentError, match=r"LazyFrame.*collect") as z:
+        cm.mean(lazy)
+    assert z.value.argument == "data"
+    with pytest.raises(cm.InvalidArgumentError, match="LazyFrame"):
+        cm.distance.summary(lazy, distance="value")
+
+
+def test_big_endian_numbers_are_read_as_their_values() -> None:
+    got = cm.proportion(np.array([3, 5], ">i4"), np.array([10.0, 20.0], ">f8"))
+    assert got.column("numerator").to_pylist() == [3, 5]
+    assert got.column("value").to_pylist() == [0.3, 0.25]
+    frame = pd.DataFrame({"n": np.array([3], ">i8"), "d": np.array([10.0], ">f8")})
+    assert cm.proportion("n", "d", data=frame)["value"].tolist() == [0.3]
+
+
+@pytest.mark.parametrize(
+    "numerator",
+    [
+        True,
+        [True, False],
+        np.array([True, False]),
+        np.array([True, False], object),
+        (False, True),
+        pd.Series([True, False]),
+    ],
+)
+def test_booleans_are_not_counts(numerator: Any) -> None:
+    # As a boolean Series is: the core's type check, naming the argument.
+    with pytest.raises(cm.ColumnTypeError, match="column `numerator` has type Boolean") as e:
+        cm.proportion(numerator, [10, 10])
+    assert e.value.column == "numerator"
+
+
+def test_booleans_mixed_with_numbers_are_refused() -> None:
+    with pytest.raises(cm.InvalidArgumentError, match="element 1 is a boolean") as e:
+        cm.rate([2, True], [10, 10])
+    assert e.value.argument == "count"
+    with pytest.raises(cm.InvalidArgumentError, match="element 0 is a boolean"):
+        cm.mean([np.bool_(True), 2.5])
+    with pytest.raises(cm.InvalidArgumentError, match="element 0 is a boolean"):
+        cm.proportion(np.array([True, 2], object), [10, 10])

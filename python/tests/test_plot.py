@@ -175,6 +175,35 @@ def test_funnel_draws_a_limits_table() -> None:
     assert ax.lines[0].get_ydata().tolist() == [31.0, 35.0, 38.0]
 
 
+def test_a_phe_rate_funnel_draws_units_and_curves_per_year() -> None:
+    # Three years of data: PHE's rate limits are at the population per year, so the units
+    # are drawn at theirs, population / 3 (hand: 100 000 / 3, 150 000 / 3, ...).
+    t = pa.table(
+        {
+            "area": ["a", "b", "c", "d"],
+            "n": [30, 60, 90, 200],
+            "pop": [100_000, 150_000, 300_000, 500_000],
+        }
+    )
+    rates = [1e5 * n / p for n, p in zip(t["n"].to_pylist(), t["pop"].to_pylist())]
+    t = t.append_column("rate", pa.array(rates))
+    kw: dict[str, Any] = dict(
+        unit="area", statistic="rate_crude", multiplier=1e5, years_of_data=3, rate="rate"
+    )
+    a, lim = cm.funnel.assess(t, "n", "pop", **kw), cm.funnel.limits(t, "n", "pop", **kw)
+    ax = plot.funnel(a, lim)
+    x = ax.collections[-1].get_offsets()[:, 0].tolist()
+    assert x == pytest.approx([100_000 / 3, 50_000, 100_000, 500_000 / 3])
+    assert x == a["denominator_per_year"].to_pylist()
+    assert ax.get_xlabel() == "denominator per year"
+    # Each unit's own limits lie on the drawn curves at its x (where the curve reaches it).
+    for line, key in zip(ax.lines[:4], ("lcl95", "ucl95", "lcl998", "ucl998")):
+        cx, cy = line.get_xdata(), line.get_ydata()
+        for xi, limit in zip(x, a[key].to_pylist()):
+            if cx.min() <= xi <= cx.max():
+                assert float(np.interp(xi, cx, cy)) == pytest.approx(limit, rel=1e-3), key
+
+
 def test_survival_is_the_curve_with_its_band() -> None:
     t = pa.table(
         {
