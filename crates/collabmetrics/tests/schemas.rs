@@ -240,15 +240,17 @@ fn oap_measures() {
         o.window = *window;
         o.by = vec!["place".into()];
         o.distance = Some("distance_km".into());
-        let run = |p: &RecordBatch, a: &RecordBatch| {
-            oap::measures(&input(p), &o, Some(&input(&population)), Some(&input(a))).unwrap()
+        let run_with = |p: &RecordBatch, a: &RecordBatch, pop: &RecordBatch| {
+            oap::measures(&input(p), &o, Some(&input(pop)), Some(&input(a))).unwrap()
         };
+        let run = |p: &RecordBatch, a: &RecordBatch| run_with(p, a, &population);
         let full = run(&placements, admissions);
-        // No placement and no admission at all; and placements without a recorded cost.
+        // No placement, no admission and no population row at all (a population's places
+        // are groups of their own); and placements without a recorded cost.
         same_schema(
             "oap::measures (no rows)",
             full.clone(),
-            run(&empty(&placements), &empty(admissions)),
+            run_with(&empty(&placements), &empty(admissions), &empty(&population)),
         );
         assert_eq!(
             fields(&full),
