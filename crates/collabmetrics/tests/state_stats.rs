@@ -434,3 +434,40 @@ fn every_state_column_names_its_merge_and_schemas_depend_on_options_only() {
         state::StateKind::DistanceSummary
     );
 }
+
+#[test]
+fn merged_dictionary_keys_keep_each_value_once() {
+    // Two partitions' categorical keys with their own dictionaries, ["a"] and ["a", "b"] (as
+    // pandas reads partitioned Parquet): the merged state's dictionary holds "a" and "b" once.
+    use arrow_array::{cast::AsArray, types::Int32Type, DictionaryArray};
+    let part = |keys: Vec<&str>, values: Vec<f64>| {
+        let dict: DictionaryArray<Int32Type> = keys.into_iter().collect();
+        batch(vec![
+            ("g", Arc::new(dict) as ArrayRef),
+            ("value", Arc::new(Float64Array::from(values))),
+        ])
+    };
+    let opts = MeanTableOptions {
+        by: vec!["g".into()],
+        ..MeanTableOptions::default()
+    };
+    let states: Vec<_> = [
+        part(vec!["a", "a"], vec![1.0, 2.0]),
+        part(vec!["a", "b", "b"], vec![3.0, 4.0, 5.0]),
+    ]
+    .iter()
+    .map(|b| stats::mean_state(&input(b), &opts).unwrap())
+    .collect();
+    let merged = merge_states(&states).unwrap();
+    let g = merged.column_by_name("g").unwrap().as_any_dictionary();
+    let mut values: Vec<String> = (0..g.values().len())
+        .map(|i| g.values().as_string::<i32>().value(i).to_owned())
+        .collect();
+    values.sort();
+    assert_eq!(values, ["a", "b"]);
+    // Means 2 (1, 2, 3) and 4.5 (4, 5).
+    let r = stats::mean_finalize(&merged, &opts).unwrap();
+    let value = r.table.column_by_name("value").unwrap();
+    let value = value.as_primitive::<arrow_array::types::Float64Type>();
+    assert_eq!(value.values().to_vec(), [2.0, 4.5]);
+}
