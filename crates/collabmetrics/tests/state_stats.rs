@@ -471,3 +471,33 @@ fn merged_dictionary_keys_keep_each_value_once() {
     let value = value.as_primitive::<arrow_array::types::Float64Type>();
     assert_eq!(value.values().to_vec(), [2.0, 4.5]);
 }
+
+#[test]
+fn an_altered_negative_count_is_refused() {
+    // A mean state whose `records` count was set to −1 would finish to another mean.
+    let t = batch(vec![(
+        "value",
+        Arc::new(Float64Array::from(vec![1.0, 2.0, 5.0])),
+    )]);
+    let opts = MeanTableOptions::default();
+    let s = stats::mean_state(&input(&t), &opts).unwrap();
+    let i = s.schema().index_of("records").unwrap();
+    let mut records: Vec<Option<i64>> = s
+        .column(i)
+        .as_any()
+        .downcast_ref::<Int64Array>()
+        .unwrap()
+        .iter()
+        .collect();
+    let row = records.iter().position(Option::is_some).unwrap();
+    records[row] = Some(-1);
+    let mut columns = s.columns().to_vec();
+    columns[i] = Arc::new(Int64Array::from(records));
+    let altered = RecordBatch::try_new(s.schema(), columns).unwrap();
+    let e = stats::mean_finalize(&altered, &opts).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidCell, "{e}");
+    assert!(
+        e.to_string().contains("records") && e.to_string().contains(">= 0"),
+        "{e}"
+    );
+}

@@ -10,6 +10,32 @@ use crate::table::Diagnostics;
 use arrow_array::{cast::AsArray, types::*, Array, ArrayRef, RecordBatch, UInt32Array};
 use arrow_schema::Field;
 
+/// Refuses a negative count in a state: the `Int64` columns summed or maximised are counts of
+/// records, days or pence, which the builders never make negative, so a negative one was
+/// altered (by hand, or by an engine's merge gone wrong) and would finish to wrong numbers.
+fn check_counts(state: &RecordBatch) -> Result<()> {
+    for (field, col) in state.schema().fields().iter().zip(state.columns()) {
+        let merged = field
+            .metadata()
+            .get(super::MERGE_KEY)
+            .is_some_and(|m| m != "key");
+        if !merged || field.data_type() != &arrow_schema::DataType::Int64 {
+            continue;
+        }
+        let values = col.as_primitive::<Int64Type>();
+        if let Some(row) = (0..values.len()).find(|&r| values.is_valid(r) && values.value(r) < 0) {
+            return Err(Error::InvalidCell {
+                table: Some("state".into()),
+                column: field.name().clone(),
+                row,
+                value: values.value(row).to_string(),
+                rule: "a state's counts are >= 0 (this state was altered)".into(),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// A state checked against its layout and merged (one row per key, in the canonical order).
 pub(crate) struct View {
     batch: RecordBatch,
@@ -45,6 +71,7 @@ impl View {
             ));
         }
         check_columns(&layout.schema(), &schema, "state")?;
+        check_counts(state)?;
         Ok(View {
             batch: merge_states(std::slice::from_ref(state))?,
         })
