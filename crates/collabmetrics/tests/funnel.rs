@@ -1863,3 +1863,24 @@ fn an_all_null_count_column_is_missing_values_not_a_type() {
     assert_eq!(e.kind(), ErrorKind::InvalidCell, "{e}");
     assert!(e.to_string().contains("`numerator` at row 0"), "{e}");
 }
+
+#[test]
+fn a_column_mapping_that_names_nothing_is_an_error() {
+    // `numerater` (misspelt) would otherwise be ignored, and the error would only say that
+    // `numerator` is missing.
+    let batch = RecordBatch::try_from_iter(vec![
+        ("unit", strings(&["A", "B"])),
+        ("numerator", floats(&[3.0, 4.0])),
+        ("denominator", floats(&[100.0, 120.0])),
+    ])
+    .unwrap();
+    let map = ColumnMap::new().with("numerater", "numerator");
+    let t = Input::new(batch.schema(), &[batch], map).unwrap();
+    let mut o = proportion_options();
+    o.unit = Some("unit".into());
+    let e = assess(&t, &o).unwrap_err().to_string();
+    assert!(
+        e.contains("`numerater` → `numerator`") && e.contains("`columns`"),
+        "{e}"
+    );
+}

@@ -95,7 +95,14 @@ fn check_columns(input: &Input, o: &super::FunnelOptions, r: &Resolved) -> Resul
     if let Some(unit) = &o.unit {
         input.column(unit)?;
     }
-    Ok(())
+    // A mapping pair that names none of these (`numerater=obs`) is an error, not ignored.
+    let mut names = vec![
+        o.numerator.as_str(),
+        o.denominator.as_str(),
+        o.rate.as_str(),
+    ];
+    names.extend(o.unit.as_deref());
+    crate::table::check_mapping(&[("", input, names)])
 }
 
 /// The unit of each row (dense codes), with each unit's key and first row. Without a unit
