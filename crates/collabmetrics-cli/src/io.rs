@@ -34,6 +34,25 @@ fn is_parquet(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("parquet") || e.eq_ignore_ascii_case("pq"))
 }
 
+/// A reader of the columns `projection` of a CSV file, every one read as text (to look at
+/// what the file holds, whatever type inference made of it).
+fn text_reader(
+    path: &Path,
+    schema: &arrow_schema::Schema,
+    format: &arrow_csv::reader::Format,
+    projection: Vec<usize>,
+) -> Result<arrow_csv::Reader<BufReader<File>>, arrow_schema::ArrowError> {
+    let text: Vec<arrow_schema::Field> = schema
+        .fields()
+        .iter()
+        .map(|f| arrow_schema::Field::new(f.name(), arrow_schema::DataType::Utf8, true))
+        .collect();
+    arrow_csv::ReaderBuilder::new(std::sync::Arc::new(arrow_schema::Schema::new(text)))
+        .with_format(format.clone())
+        .with_projection(projection)
+        .build(BufReader::new(File::open(path)?))
+}
+
 /// The integer columns (as inferred) of a CSV file that hold a number written with a leading
 /// zero (`01`, `002`): codes and identifiers, where `01` and `1` are different values, so
 /// they are read as text. One streamed pass over those columns, read as text.
@@ -49,16 +68,7 @@ fn leading_zero_columns(
     if ints.is_empty() {
         return Ok(Vec::new());
     }
-    let text: Vec<arrow_schema::Field> = schema
-        .fields()
-        .iter()
-        .map(|f| arrow_schema::Field::new(f.name(), arrow_schema::DataType::Utf8, true))
-        .collect();
-    let reader =
-        arrow_csv::ReaderBuilder::new(std::sync::Arc::new(arrow_schema::Schema::new(text)))
-            .with_format(format.clone())
-            .with_projection(ints.clone())
-            .build(BufReader::new(File::open(path)?))?;
+    let reader = text_reader(path, schema, format, ints.clone())?;
     let padded = |s: &str| {
         let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
         digits.len() > 1 && digits.starts_with('0') && digits.bytes().all(|b| b.is_ascii_digit())
@@ -298,17 +308,7 @@ fn first_non_number(path: &Path, column: &str) -> Option<(usize, String)> {
         .infer_schema(BufReader::new(File::open(path).ok()?), Some(1))
         .ok()?;
     let index = schema.index_of(column).ok()?;
-    let text: Vec<arrow_schema::Field> = schema
-        .fields()
-        .iter()
-        .map(|f| arrow_schema::Field::new(f.name(), arrow_schema::DataType::Utf8, true))
-        .collect();
-    let reader =
-        arrow_csv::ReaderBuilder::new(std::sync::Arc::new(arrow_schema::Schema::new(text)))
-            .with_format(format)
-            .with_projection(vec![index])
-            .build(BufReader::new(File::open(path).ok()?))
-            .ok()?;
+    let reader = text_reader(path, &schema, &format, vec![index]).ok()?;
     let mut row = 0;
     for batch in reader {
         let batch = batch.ok()?;

@@ -782,22 +782,7 @@ pub(super) fn read_admissions(
         });
         map.push(code);
     }
-    if !extra_rows.is_empty() {
-        let idx = arrow_array::UInt32Array::from(extra_rows.clone());
-        for (k, (field, values)) in keys.iter_mut().enumerate() {
-            let extra = arrow_select::take::take(adm_groups.keys[k].1.as_ref(), &idx, None)
-                .map_err(|e| Error::invalid_argument("admissions", e.to_string()))?;
-            *values =
-                arrow_select::concat::concat(&[values.as_ref(), extra.as_ref()]).map_err(|_| {
-                    Error::ColumnType {
-                        table: None,
-                        column: field.name().clone(),
-                        expected: format!("the placements' type ({})", field.data_type()),
-                        found: format!("{} in the admissions table", extra.data_type()),
-                    }
-                })?;
-        }
-    }
+    append_keys(keys, &adm_groups.keys, &extra_rows, "admissions")?;
     let rows: Vec<usize> = (0..input.num_rows()).filter(|&i| in_scope[i]).collect();
     diag.flag_rows(
         ADMISSIONS,
@@ -854,24 +839,36 @@ pub(super) fn population_groups(
         .filter(|&g| !seen.contains(&key_text(&pop_groups.keys, g)))
         .map(|g| g as u32)
         .collect();
-    if extra.is_empty() {
-        return Ok(0);
+    append_keys(keys, &pop_groups.keys, &extra, "population")?;
+    Ok(extra.len())
+}
+
+/// Appends the key values of `rows` of another table's groups (`from`) to the placements'
+/// group keys; a key column of another type there is an error naming the column and `table`.
+fn append_keys(
+    keys: &mut [(Field, arrow_array::ArrayRef)],
+    from: &[(Field, arrow_array::ArrayRef)],
+    rows: &[u32],
+    table: &str,
+) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
     }
-    let idx = arrow_array::UInt32Array::from(extra.clone());
-    for (k, (field, values)) in keys.iter_mut().enumerate() {
-        let more = arrow_select::take::take(pop_groups.keys[k].1.as_ref(), &idx, None)
-            .map_err(|e| Error::invalid_argument("population", e.to_string()))?;
+    let idx = arrow_array::UInt32Array::from(rows.to_vec());
+    for ((field, values), (_, other)) in keys.iter_mut().zip(from) {
+        let more = arrow_select::take::take(other.as_ref(), &idx, None)
+            .map_err(|e| Error::invalid_argument(table, e.to_string()))?;
         *values =
             arrow_select::concat::concat(&[values.as_ref(), more.as_ref()]).map_err(|_| {
                 Error::ColumnType {
                     table: None,
                     column: field.name().clone(),
                     expected: format!("the placements' type ({})", field.data_type()),
-                    found: format!("{} in the population table", more.data_type()),
+                    found: format!("{} in the {table} table", more.data_type()),
                 }
             })?;
     }
-    Ok(extra.len())
+    Ok(())
 }
 
 pub(super) fn population_per_group(
