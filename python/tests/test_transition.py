@@ -142,7 +142,8 @@ def test_cohort_t_boundary_days() -> None:
     assert diagnostic_counts(diagnostics)["adult_referral_rejected"] == 1
 
     def none(v: Any) -> bool:
-        return v is None or (isinstance(v, float) and math.isnan(v))
+        # A null of a nullable column: None, or pandas' NA in its records before pandas 2.
+        return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
 
     expected = {
         # person: (index date, days to contact, follow-up, disengaged, 30 d, 183 d, 365 d)
