@@ -377,6 +377,12 @@ fn weight(pairs: &[(f64, f64)]) -> f64 {
     pairs.iter().map(|p| p.1).sum()
 }
 
+/// The weighted mean of (value, weight) pairs, with their total weight.
+fn weighted_mean(pairs: &[(f64, f64)]) -> (f64, f64) {
+    let sw = weight(pairs);
+    (pairs.iter().map(|(v, w)| v * w).sum::<f64>() / sw, sw)
+}
+
 /// The Lorenz curve: cumulative population share against cumulative value share, from (0, 0)
 /// to (1, 1), values ascending.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -645,15 +651,13 @@ pub fn theil(values: &[f64], weights: Option<&[f64]>) -> Result<f64> {
 /// −ln r directly would cancel to a few digits when the values are nearly equal, and the
 /// subtraction also removes, to first order, the rounding error of ȳ itself.
 fn deviations(pairs: &[(f64, f64)]) -> (impl Iterator<Item = (f64, f64)> + '_, f64) {
-    let sw = weight(pairs);
-    let m = pairs.iter().map(|(v, w)| v * w).sum::<f64>() / sw;
+    let (m, sw) = weighted_mean(pairs);
     (pairs.iter().map(move |&(y, w)| ((y - m) / m, w)), sw)
 }
 
 /// [`deviations`] with ln(1 + x) = ln(y/ȳ) beside each x (see [`ln_relative`]).
 fn log_deviations(pairs: &[(f64, f64)]) -> (impl Iterator<Item = (f64, f64, f64)> + '_, f64) {
-    let sw = weight(pairs);
-    let m = pairs.iter().map(|(v, w)| v * w).sum::<f64>() / sw;
+    let (m, sw) = weighted_mean(pairs);
     let d = pairs.iter().map(move |&(y, w)| {
         let x = (y - m) / m;
         (x, ln_relative(y, m, x), w)
@@ -811,8 +815,7 @@ fn ge_pairs(pairs: &[(f64, f64)], alpha: f64) -> Result<f64> {
 /// ln(Σ w (y/ȳ)^a / Σ w), summed in log space (no overflow for any a); values of 0 add
 /// nothing for a > 0 (and do not occur for a ≤ 0).
 fn log_mean_power(pairs: &[(f64, f64)], a: f64) -> f64 {
-    let sw = weight(pairs);
-    let m = pairs.iter().map(|(v, w)| v * w).sum::<f64>() / sw;
+    let (m, sw) = weighted_mean(pairs);
     let terms = || {
         pairs
             .iter()
@@ -888,7 +891,7 @@ pub fn atkinson(values: &[f64], weights: Option<&[f64]>, epsilon: f64) -> Result
 /// Atkinson(ε) of (value, weight) pairs.
 pub(crate) fn atkinson_of(pairs: &[(f64, f64)], epsilon: f64) -> Result<AtkinsonResult> {
     let (pairs, unit) = ready(pairs);
-    let m = pairs.iter().map(|(v, w)| v * w).sum::<f64>() / weight(&pairs);
+    let (m, _) = weighted_mean(&pairs);
     // ln(EDE/ȳ) = −MLD for ε = 1, else ln(1 + s)/(1 − ε) with s the mean of r^(1−ε) − 1:
     // both through exp_m1/ln_1p, so nearly equal values keep their digits. EDE = ȳ e^l, not
     // ȳ (1 − A): where A is near 1 (a value far below the mean), 1 − A keeps few digits.
