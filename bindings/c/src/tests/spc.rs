@@ -355,6 +355,47 @@ fn per_series_rebase_and_target_through_the_c_arrays() {
 }
 
 #[test]
+fn a_null_string_names_the_null_series_not_the_text_null() {
+    // Place null for the vignette's 18 months, the text "null" for the 24 of the other
+    // series: a NULL pointer in `target_series` is the null series' target.
+    let mut dates = months(18);
+    dates.extend(months(24));
+    let mut values = VIGNETTE.to_vec();
+    values.extend(REBASE_TARGET);
+    let places: Vec<Option<&str>> = [vec![None; 18], vec![Some("null"); 24]].concat();
+    let b = RecordBatch::try_from_iter(vec![
+        ("date", Arc::new(Date32Array::from(dates)) as ArrayRef),
+        ("value", Arc::new(Float64Array::from(values))),
+        ("place", Arc::new(StringArray::from(places))),
+    ])
+    .unwrap();
+    let by = CStrings::new(&["place"]);
+    let null_key: [*const c_char; 1] = [std::ptr::null()];
+    let targets = [3.0];
+    let mut o = cm_spc_options_default();
+    o.by = by.ptrs.as_ptr();
+    o.by_len = 1;
+    o.target_series = null_key.as_ptr();
+    o.target_series_values = targets.as_ptr();
+    o.target_series_len = 1;
+    let (status, got) = call(cm_spc_summary, b.clone(), &o);
+    assert_ok(status);
+    let got = got.unwrap();
+    // Nulls first: the null series has the target, the text "null" none.
+    assert_eq!(strs(&got, "place"), [None, Some("null".to_owned())]);
+    assert_eq!(f64s(&got, "target"), [Some(3.0), None]);
+    let opts = SpcOptions {
+        by: vec!["place".into()],
+        target: Target::PerSeries(vec![SeriesTarget {
+            series: vec![None],
+            target: 3.0,
+        }]),
+        ..SpcOptions::default()
+    };
+    assert_eq!(got, core(&b, &opts, ColumnMap::new(), true));
+}
+
+#[test]
 fn renamed_columns_and_trajectory() {
     let b = batch(&months(18), &VIGNETTE, None, "beds");
     let plan = Arc::new(Float64Array::from(vec![3.0; 18])) as ArrayRef;
