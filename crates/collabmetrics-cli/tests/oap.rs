@@ -50,6 +50,35 @@ fn csv_in_csv_out_with_a_column_map() {
     assert!(err.contains("diagnostic: 1 × appropriate_reason"), "{err}");
 }
 
+/// A `--column` pair that matches nothing is an error naming it, not ignored: a misspelt
+/// optional column (the daily cost) would otherwise be left out.
+#[test]
+fn a_column_mapping_that_matches_nothing_is_an_error() {
+    let d = dir("typo");
+    let input = d.join("placements.csv");
+    std::fs::write(&input, CSV).unwrap();
+    for (pair, needle) in [
+        ("daily_cost=DailyCst", "DailyCst"),
+        ("dailycost=place", "`dailycost` → `place`"),
+    ] {
+        let (ok, _, err) = run(&[
+            "oap",
+            "--placements",
+            input.to_str().unwrap(),
+            "--start",
+            "2024-01",
+            "--end",
+            "2024-03",
+            "--column",
+            "start_date=StartDateHospProvSpell",
+            "--column",
+            pair,
+        ]);
+        assert!(!ok);
+        assert!(err.contains(needle), "{pair}: {err}");
+    }
+}
+
 #[test]
 fn parquet_in_json_out() {
     let d = dir("parquet");

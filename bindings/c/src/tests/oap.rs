@@ -621,6 +621,17 @@ fn column_names_map_mhsds_names() {
         CmStatus::MISSING_COLUMN
     );
     assert!(last_message().starts_with("missing column `start_date` (available:"));
+
+    // A pair naming no column the call reads (ours misspelt) is an error, not ignored.
+    let typo = CStrings::new(&["dailycost", "place"]);
+    let mut o = options();
+    o.column_names = typo.ptrs.as_ptr();
+    o.column_names_len = 1;
+    assert_failed(
+        fail(Some(placements()), Some(&o)),
+        CmStatus::INVALID_ARGUMENT,
+        &["`dailycost` → `place`", "names no column this call reads"],
+    );
 }
 
 #[test]
