@@ -221,3 +221,11 @@ def test_booleans_mixed_with_numbers_are_refused() -> None:
         cm.mean([np.bool_(True), 2.5])
     with pytest.raises(cm.InvalidArgumentError, match="element 0 is a boolean"):
         cm.proportion(np.array([True, 2], object), [10, 10])
+
+
+def test_integers_beyond_two_to_the_53_are_refused_not_rounded() -> None:
+    # 2^53 + 1 read as a double would be 2^53, and pass "numerator <= denominator" against it.
+    t = pa.table({"a": pa.array([2**53 + 1]), "b": pa.array([2**53])})
+    with pytest.raises(cm.InvalidCellError, match=r"column `a` at row 0.*2\^53") as e:
+        cm.proportion("a", "b", data=t)
+    assert (e.value.column, e.value.row) == ("a", 0)
