@@ -944,6 +944,49 @@ typedef struct CmOapOptions {
    */
   const char *distance;
   /**
+   * Distances at or beyond this many km count in `distance_share_beyond` (default 50).
+   */
+  double distance_threshold;
+  /**
+   * The `distance_band_*` counts: one of `CM_BANDS_*` (default `CM_BANDS_OAP`); with
+   * `CM_BANDS_CUSTOM`, the `distance_band_edges_len` edges.
+   */
+  uint32_t distance_bands;
+  /**
+   * With `CM_BANDS_CUSTOM`: the increasing band edges in km (NULL otherwise).
+   */
+  const double *distance_band_edges;
+  /**
+   * Number of values in `distance_band_edges`.
+   */
+  size_t distance_band_edges_len;
+  /**
+   * When true, `inappropriate_reasons` replaces the core's inappropriate reason codes
+   * (default "10", unavailability of a local bed).
+   */
+  bool has_inappropriate_reasons;
+  /**
+   * The inappropriate reason codes (read when `has_inappropriate_reasons`).
+   */
+  const char *const *inappropriate_reasons;
+  /**
+   * Number of codes in `inappropriate_reasons`.
+   */
+  size_t inappropriate_reasons_len;
+  /**
+   * When true, `appropriate_reasons` replaces the core's appropriate reason codes (default
+   * "11" to "15" and "99"). A code in neither list is unknown.
+   */
+  bool has_appropriate_reasons;
+  /**
+   * The appropriate reason codes (read when `has_appropriate_reasons`).
+   */
+  const char *const *appropriate_reasons;
+  /**
+   * Number of codes in `appropriate_reasons`.
+   */
+  size_t appropriate_reasons_len;
+  /**
    * NULL, or a flag to cancel the call: set `*cancel` to non-zero from another thread
    * (C11 `atomic_store`) or a signal handler (`volatile sig_atomic_t`) and the call returns
    * `CM_CANCELLED` within milliseconds. It must stay valid for the call. NULL uses the

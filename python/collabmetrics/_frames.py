@@ -401,6 +401,13 @@ def number(x: object, name: str) -> float:
     return float(x)
 
 
+def band_preset(bands: str | Sequence[float], argument: str) -> tuple[str, list[float] | None]:
+    """A preset's name, or ``"custom"`` and the edges in km, as the core reads bands."""
+    if isinstance(bands, str):
+        return bands, None
+    return "custom", [number(b, argument) for b in bands]
+
+
 def levels(confidence: float | Sequence[float]) -> list[float]:
     """One confidence level or several (PHE publishes 95% and 99.8% side by side); anything
     but numbers (text, a set) is an ``InvalidArgumentError`` naming ``confidence``."""

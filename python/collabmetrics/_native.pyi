@@ -121,6 +121,9 @@ def oap_measures(
     admissions: ArrowStreamExportable | None,
     columns: dict[str, str],
     distance: str | None = None,
+    distance_threshold: float | None = None,
+    distance_bands: str | None = None,
+    distance_edges: list[float] | None = None,
 ) -> pa.Table: ...
 
 # Distance: each returns the result table, its diagnostics in the schema metadata.

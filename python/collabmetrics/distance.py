@@ -33,11 +33,11 @@ from . import _native
 from ._frames import (
     Frame,
     Numbers,
+    band_preset,
     diagnostics,
     from_arrow,
     group_names,
     is_frame,
-    number,
     to_arrow,
     vectors,
 )
@@ -345,10 +345,7 @@ def summary(
         table, kind = to_arrow(frame)
     else:
         table, kind, distance = vectors(distance_km=frame), "pyarrow", "distance_km"
-    if isinstance(bands, str):
-        preset, edges = bands, None
-    else:
-        preset, edges = "custom", [number(b, "bands") for b in bands]
+    preset, edges = band_preset(bands, "bands")
     out = _native.distance_summary_table(
         table,
         distance,

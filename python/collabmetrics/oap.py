@@ -13,9 +13,11 @@ from . import _native
 from ._frames import (
     DateLike,
     Frame,
+    band_preset,
     diagnostics,
     from_arrow,
     group_names,
+    number,
     to_arrow,
 )
 from ._frames import days as _days
@@ -28,6 +30,7 @@ __all__ = ["DEFAULT_BED_TYPES", "diagnostics", "finalize", "measures", "state"]
 
 # The core's defaults (start and end have none).
 _D = _native.defaults("oap")
+_DISTANCE = _D["distance_options"]
 
 #: Bed types in scope by default: adult acute, older adult acute and adult PICU (MHSDS codes
 #: 10, 11, 12 before April 2024; 200, 201, 202 after).
@@ -52,6 +55,8 @@ def measures(
     multiplier: float = _D["multiplier"],
     confidence: float = _D["confidence"],
     distance: str | None = _D["distance"],
+    distance_threshold: float = _DISTANCE["threshold"],
+    distance_bands: str | Sequence[float] = _DISTANCE["bands"],
     with_diagnostics: bool = False,
     publish: bool | Rule | None = None,
 ) -> Any:
@@ -92,6 +97,11 @@ def measures(
             ``distance_share_beyond`` (≥ 50 km, + Wilson limits) and the publication's band
             counts ``distance_band_lt_25`` … ``distance_band_ge_300`` over the placements
             started in each period.
+        distance_threshold: ``distance_share_beyond`` counts distances at or beyond this many
+            km (default 50, the publication's "50 km or more").
+        distance_bands: the ``distance_band_*`` counts: ``"oap"`` (the publication's <25,
+            25–<50, 50–<100, 100–<200, 200–<300, ≥300 km), ``"mhsds_monthly"`` (0–19, 20–49,
+            50–99, 100+ km) or increasing edges in km, as :func:`collabmetrics.distance.summary`.
         with_diagnostics: return ``(result, diagnostics(result))``; the result carries its
             diagnostics anyway (:func:`collabmetrics.diagnostics`).
         publish: publish the result (``True``: under the default rule, ``"nhs_mhsds"``; or a
@@ -114,6 +124,7 @@ def measures(
     placements_table, kind = to_arrow(placements, "placements")
     scope = _scope(bed_types)
     reason_lists = _reasons(reasons)
+    preset, edges = band_preset(distance_bands, "distance_bands")
     table = _native.oap_measures(
         placements_table,
         _days(start, "start"),
@@ -131,11 +142,20 @@ def measures(
         None if admissions is None else to_arrow(admissions, "admissions")[0],
         dict(columns or {}),
         distance,
+        number(distance_threshold, "distance_threshold"),
+        preset,
+        edges,
     )
     return _with_diagnostics(
         from_arrow(publish_table(table, publish), kind, (placements, population, admissions)),
         with_diagnostics,
     )
+
+
+def _bands_option(bands: str | Sequence[float]) -> str | list[float]:
+    """The bands as the core's options spell them: a preset's name or the edges."""
+    preset, edges = band_preset(bands, "distance_bands")
+    return preset if edges is None else edges
 
 
 def _scope(bed_types: Sequence[str | int] | Literal["default"] | None) -> list[str] | None:
@@ -152,6 +172,11 @@ def _reasons(
     if reasons is None:
         return None
     core = _D["reasons"]
+    unknown = sorted(str(k) for k in reasons if k not in core)
+    if unknown:
+        raise _native.invalid_argument(
+            "reasons", f"unknown key {unknown[0]!r}; the keys are 'inappropriate' and 'appropriate'"
+        )
     return (
         [str(r) for r in reasons.get("inappropriate", core["inappropriate"])],
         [str(r) for r in reasons.get("appropriate", core["appropriate"])],
@@ -172,6 +197,8 @@ def options(
     multiplier: float = _D["multiplier"],
     confidence: float = _D["confidence"],
     distance: str | None = _D["distance"],
+    distance_threshold: float = _DISTANCE["threshold"],
+    distance_bands: str | Sequence[float] = _DISTANCE["bands"],
 ) -> dict[str, Any]:
     """The core's OAP options by their names (the arguments of :func:`measures`), as
     :func:`state` builds and :func:`collabmetrics.state.options` reads them."""
@@ -189,6 +216,11 @@ def options(
         multiplier=float(multiplier),
         confidence=float(confidence),
         distance=distance,
+        distance_options={
+            "threshold": number(distance_threshold, "distance_threshold"),
+            "bands": _bands_option(distance_bands),
+            "confidence": float(confidence),
+        },
     )
     if reason_lists is not None:
         out["reasons"] = {"inappropriate": reason_lists[0], "appropriate": reason_lists[1]}
@@ -212,6 +244,8 @@ def state(
     multiplier: float = _D["multiplier"],
     confidence: float = _D["confidence"],
     distance: str | None = _D["distance"],
+    distance_threshold: float = _DISTANCE["threshold"],
+    distance_bands: str | Sequence[float] = _DISTANCE["bands"],
     listing: bool = False,
 ) -> Any:
     """The mergeable state of :func:`measures` over a partition of the placements and/or of
@@ -258,6 +292,8 @@ def state(
         multiplier=multiplier,
         confidence=confidence,
         distance=distance,
+        distance_threshold=distance_threshold,
+        distance_bands=distance_bands,
     )
     return _state.build("oap", [placements, admissions], opts, columns, listing)
 

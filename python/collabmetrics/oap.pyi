@@ -10,9 +10,11 @@ from _typeshed import Incomplete
 from . import _native as _native
 from ._frames import DateLike as DateLike
 from ._frames import Frame as Frame
+from ._frames import band_preset as band_preset
 from ._frames import diagnostics as diagnostics
 from ._frames import from_arrow as from_arrow
 from ._frames import group_names as group_names
+from ._frames import number as number
 from ._frames import to_arrow as to_arrow
 from .disclosure import Rule as Rule
 from .disclosure import publish_table as publish_table
@@ -20,6 +22,7 @@ from .display import Diagnostics
 
 __all__ = ["DEFAULT_BED_TYPES", "diagnostics", "finalize", "measures", "state"]
 _D: Incomplete
+_DISTANCE: Incomplete
 DEFAULT_BED_TYPES: tuple[str, ...]
 
 @overload
@@ -41,6 +44,8 @@ def measures(
     multiplier: float = ...,
     confidence: float = ...,
     distance: str | None = ...,
+    distance_threshold: float = ...,
+    distance_bands: str | Sequence[float] = ...,
     with_diagnostics: Literal[False] = False,
     publish: bool | Rule | None = None,
 ) -> pl.DataFrame: ...
@@ -63,6 +68,8 @@ def measures(
     multiplier: float = ...,
     confidence: float = ...,
     distance: str | None = ...,
+    distance_threshold: float = ...,
+    distance_bands: str | Sequence[float] = ...,
     with_diagnostics: Literal[True],
     publish: bool | Rule | None = None,
 ) -> tuple[pl.DataFrame, Diagnostics]: ...
@@ -85,6 +92,8 @@ def measures(
     multiplier: float = ...,
     confidence: float = ...,
     distance: str | None = ...,
+    distance_threshold: float = ...,
+    distance_bands: str | Sequence[float] = ...,
     with_diagnostics: Literal[False] = False,
     publish: bool | Rule | None = None,
 ) -> pd.DataFrame: ...
@@ -107,6 +116,8 @@ def measures(
     multiplier: float = ...,
     confidence: float = ...,
     distance: str | None = ...,
+    distance_threshold: float = ...,
+    distance_bands: str | Sequence[float] = ...,
     with_diagnostics: Literal[True],
     publish: bool | Rule | None = None,
 ) -> tuple[pd.DataFrame, Diagnostics]: ...
@@ -129,6 +140,8 @@ def measures(
     multiplier: float = ...,
     confidence: float = ...,
     distance: str | None = ...,
+    distance_threshold: float = ...,
+    distance_bands: str | Sequence[float] = ...,
     with_diagnostics: Literal[False] = False,
     publish: bool | Rule | None = None,
 ) -> pa.Table: ...
@@ -151,6 +164,8 @@ def measures(
     multiplier: float = ...,
     confidence: float = ...,
     distance: str | None = ...,
+    distance_threshold: float = ...,
+    distance_bands: str | Sequence[float] = ...,
     with_diagnostics: Literal[True],
     publish: bool | Rule | None = None,
 ) -> tuple[pa.Table, Diagnostics]: ...
@@ -173,9 +188,12 @@ def measures(
     multiplier: float = ...,
     confidence: float = ...,
     distance: str | None = ...,
+    distance_threshold: float = ...,
+    distance_bands: str | Sequence[float] = ...,
     with_diagnostics: bool = False,
     publish: bool | Rule | None = None,
 ) -> Any: ...
+def _bands_option(bands: str | Sequence[float]) -> str | list[float]: ...
 def _scope(bed_types: Sequence[str | int] | Literal["default"] | None) -> list[str] | None: ...
 def _reasons(
     reasons: Mapping[str, Sequence[str | int]] | None,
@@ -194,6 +212,8 @@ def options(
     multiplier: float = ...,
     confidence: float = ...,
     distance: str | None = ...,
+    distance_threshold: float = ...,
+    distance_bands: str | Sequence[float] = ...,
 ) -> dict[str, Any]: ...
 @overload
 def state(
@@ -213,6 +233,8 @@ def state(
     multiplier: float = ...,
     confidence: float = ...,
     distance: str | None = ...,
+    distance_threshold: float = ...,
+    distance_bands: str | Sequence[float] = ...,
     listing: Literal[False] = False,
 ) -> pl.DataFrame: ...
 @overload
@@ -233,6 +255,8 @@ def state(
     multiplier: float = ...,
     confidence: float = ...,
     distance: str | None = ...,
+    distance_threshold: float = ...,
+    distance_bands: str | Sequence[float] = ...,
     listing: Literal[True],
 ) -> tuple[pl.DataFrame, pl.DataFrame]: ...
 @overload
@@ -253,6 +277,8 @@ def state(
     multiplier: float = ...,
     confidence: float = ...,
     distance: str | None = ...,
+    distance_threshold: float = ...,
+    distance_bands: str | Sequence[float] = ...,
     listing: Literal[False] = False,
 ) -> pd.DataFrame: ...
 @overload
@@ -273,6 +299,8 @@ def state(
     multiplier: float = ...,
     confidence: float = ...,
     distance: str | None = ...,
+    distance_threshold: float = ...,
+    distance_bands: str | Sequence[float] = ...,
     listing: Literal[True],
 ) -> tuple[pd.DataFrame, pd.DataFrame]: ...
 @overload
@@ -293,6 +321,8 @@ def state(
     multiplier: float = ...,
     confidence: float = ...,
     distance: str | None = ...,
+    distance_threshold: float = ...,
+    distance_bands: str | Sequence[float] = ...,
     listing: Literal[False] = False,
 ) -> Any: ...
 @overload
@@ -313,6 +343,8 @@ def state(
     multiplier: float = ...,
     confidence: float = ...,
     distance: str | None = ...,
+    distance_threshold: float = ...,
+    distance_bands: str | Sequence[float] = ...,
     listing: Literal[True],
 ) -> Any: ...
 @overload
@@ -333,6 +365,8 @@ def state(
     multiplier: float = ...,
     confidence: float = ...,
     distance: str | None = ...,
+    distance_threshold: float = ...,
+    distance_bands: str | Sequence[float] = ...,
     listing: bool = False,
 ) -> Any: ...
 @overload

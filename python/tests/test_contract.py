@@ -78,6 +78,10 @@ DEFAULTS: list[tuple[Callable[..., Any], str, dict[str, str]]] = [
                 "confidence",
                 "distance",
             ]
+        }
+        | {
+            "distance_threshold": "distance_options.threshold",
+            "distance_bands": "distance_options.bands",
         },
     ),
     (cm.distance.bng, "distance_points", {"round_km": "round_km", "nulls": "nulls"}),
@@ -309,9 +313,13 @@ def _plain(value: Any) -> Any:
 def test_signature_defaults_are_the_cores(
     function: Callable[..., Any], name: str, keys: dict[str, str]
 ) -> None:
-    core = _native.defaults(name)
     parameters = inspect.signature(function).parameters
     for parameter, key in keys.items():
+        # A dotted key is an option of a nested struct (OAP's `distance_options.threshold`).
+        core = _native.defaults(name)
+        *outer, key = key.split(".")
+        for k in outer:
+            core = core[k]
         assert key in core, f"the core has no default {key!r} in {name!r}"
         default = parameters[parameter].default
         assert default is not inspect.Parameter.empty, f"{parameter} has no default"

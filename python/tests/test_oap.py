@@ -223,6 +223,62 @@ def test_distance_summary_per_period() -> None:
     assert out.column("distance_mean")[0].as_py() == pytest.approx(d.mean())
     median = quantile(d, 0.5, "averaged_inverted_cdf")
     assert out.column("distance_median")[0].as_py() == pytest.approx(median)
+    assert out.column("distance_share_beyond")[0].as_py() == pytest.approx(np.mean(d >= 50))
+
+    # The share's threshold and the bands: counted here with numpy, bands half-open [a, b).
+    edges = [10.0, 20.5, 80.0]
+    mine = cm.oap.measures(
+        t,
+        start="2021-06-01",
+        end="2021-06-30",
+        distance="distance_km",
+        distance_threshold=30.0,
+        distance_bands=edges,
+    )
+    assert mine.column("distance_share_beyond")[0].as_py() == pytest.approx(np.mean(d >= 30))
+    counts = np.histogram(d, [0.0, *edges, np.inf])[0]
+    names = ["lt_10", "10_20p5", "20p5_80", "ge_80"]
+    assert [mine.column(f"distance_band_{b}")[0].as_py() for b in names] == counts.tolist()
+    # MHSDS's bands by name: 0–19, 20–49, 50–99, 100+ km.
+    mhsds = cm.oap.measures(
+        t,
+        start="2021-06-01",
+        end="2021-06-30",
+        distance="distance_km",
+        distance_bands="mhsds_monthly",
+    )
+    counts = np.histogram(d, [0.0, 20.0, 50.0, 100.0, np.inf])[0]
+    names = ["lt_20", "20_50", "50_100", "ge_100"]
+    assert [mhsds.column(f"distance_band_{b}")[0].as_py() for b in names] == counts.tolist()
+    # The mergeable state takes them too: its result is the one-call result.
+    period: dict[str, Any] = {"start": "2021-06-01", "end": "2021-06-30", "distance": "distance_km"}
+    options: dict[str, Any] = {"distance_threshold": 30.0, "distance_bands": edges}
+    parts = [cm.oap.state(t.slice(i, 500), **period, **options) for i in range(0, len(t), 500)]
+    assert cm.oap.finalize(cm.merge(parts)).equals(mine)
+
+
+def test_reasons_remap_the_codes() -> None:
+    rows = {
+        "placement_id": [1, 2, 3, 4],
+        "person_id": ["a", "b", "c", "d"],
+        "start_date": [D(2024, 1, 5)] * 4,
+        "end_date": [D(2024, 1, 9)] * 4,
+        "bed_type": ["10"] * 4,
+        "reason": ["10", "14", "99", "77"],
+    }
+    period: dict[str, Any] = {"start": "2024-01-01", "end": "2024-01-31"}
+    t = cm.oap.measures(pa.table(rows), **period)
+    assert t.column("started").to_pylist() == [1]
+    # Patient choice counted as inappropriate too; 99 made unknown (in neither list).
+    t = cm.oap.measures(
+        pa.table(rows), **period, reasons={"inappropriate": ["10", "14"], "appropriate": ["11"]}
+    )
+    assert t.column("started").to_pylist() == [2]
+    counts = {d["reason"]: d["count"] for d in cm.oap.diagnostics(t)}
+    assert counts["unknown_reason_code"] == 2  # 99 and 77
+    with pytest.raises(cm.InvalidArgumentError, match="unknown key 'inapropriate'") as e:
+        cm.oap.measures(pa.table(rows), **period, reasons={"inapropriate": ["10"]})
+    assert e.value.argument == "reasons"
 
 
 def test_an_all_none_column_is_a_column_of_nulls() -> None:

@@ -427,6 +427,20 @@ OAP_OPTIONS: list[dict[str, Any]] = [
         "with_inputs": True,
     },
     {"window": "rolling_12m", "by": ["place"], "bed_types": None, "with_inputs": True},
+    # The reason-code remapping (14, patient choice, counted as inappropriate; 99 unknown) and
+    # the distance summary's threshold and bands, custom and a preset.
+    {
+        "inappropriate_only": True,
+        "reasons": {"inappropriate": ["10", "14"], "appropriate": ["11", "12", "13", "15"]},
+        "distance": "distance_km",
+        "distance_threshold": 30.0,
+        "distance_bands": [10.0, 20.5, 80.0],
+    },
+    {
+        "reasons": {"appropriate": []},
+        "distance": "distance_km",
+        "distance_bands": "mhsds_monthly",
+    },
 ]
 
 
@@ -447,6 +461,12 @@ def test_oap_measures(
     assert cm.diagnostics(py), "the demo's placements set some aside"
 
     as_json = {k: days(v) if isinstance(v, dt.date) else v for k, v in o.items()}
+    # The core's JSON nests the distance summary's options (their level is `confidence`).
+    nested = {
+        k: as_json.pop(f"distance_{k}") for k in ["threshold", "bands"] if f"distance_{k}" in o
+    }
+    if nested:
+        as_json["distance_options"] = nested
     rust = core.one("oap", {"start": days(START), "end": days(END), **as_json}, **tables)
     assert_same(py, rust, "Rust")
 
@@ -473,6 +493,19 @@ def test_oap_measures(
             setattr(opts, k, o[k])
     if "distance" in o:
         opts.distance = clib.string(o["distance"])
+    if "distance_threshold" in o:
+        opts.distance_threshold = o["distance_threshold"]
+    if isinstance(o.get("distance_bands"), str):
+        opts.distance_bands = code_of("BandPreset", o["distance_bands"])
+    elif "distance_bands" in o:
+        opts.distance_bands = clib.const["CM_BANDS_CUSTOM"]
+        edges = o["distance_bands"]
+        opts.distance_band_edges, opts.distance_band_edges_len = clib.doubles(edges), len(edges)
+    for kind, codes in o.get("reasons", {}).items():
+        setattr(opts, f"has_{kind}_reasons", True)
+        arr, n = clib.strings(codes)
+        setattr(opts, f"{kind}_reasons", arr)
+        setattr(opts, f"{kind}_reasons_len", n)
     result = C.stream(pa.table({}))
     streams = [C.stream(tables[k]) if k in tables else None for k in ["population", "admissions"]]
     clib.check(
@@ -496,6 +529,10 @@ def test_oap_measures(
             args += ["--bed-types", "all" if v is None else ",".join(v)]
         elif k == "by":
             args += ["--by", ",".join(v)]
+        elif k == "reasons":
+            args += [a for kind in v for a in (f"--{kind}-reasons", ",".join(v[kind]))]
+        elif k == "distance_bands" and not isinstance(v, str):
+            args += ["--distance-bands", ",".join(str(e) for e in v)]
         else:
             text = v.isoformat() if isinstance(v, dt.date) else str(v)
             args += [f"--{k.replace('_', '-')}", text]
@@ -1595,6 +1632,13 @@ def test_c_options_defaults_are_the_cores(clib: C) -> None:
     assert name_of("OverlapRule", o.overlap) == d["overlap"]
     assert (o.multiplier, o.confidence) == (d["multiplier"], d["confidence"])
     assert o.distance is None and d["distance"] is None
+    distance = d["distance_options"]
+    assert o.distance_threshold == distance["threshold"]
+    assert name_of("BandPreset", o.distance_bands) == distance["bands"]
+    assert o.distance_band_edges_len == 0
+    # Reason lists left unset (has_* false) are the core's default lists.
+    for kind in ["inappropriate", "appropriate"]:
+        assert not getattr(o, f"has_{kind}_reasons") and d["reasons"][kind], kind
 
     d = _native.defaults("distance_summary")
     o = clib.cm_distance_summary_options_default()
@@ -1694,7 +1738,9 @@ def _flag(value: Any) -> str:
     return ",".join(value) if isinstance(value, list) else str(value)
 
 
-def test_cli_defaults_are_the_cores(cli: Cli, demo: dict[str, pa.Table], monthly: pa.Table) -> None:
+def test_cli_defaults_are_the_cores(
+    cli: Cli, demo: dict[str, pa.Table], oap_inputs: dict[str, pa.Table], monthly: pa.Table
+) -> None:
     """A run with no option flags = a run with every flag at the core's default."""
     d = _native.defaults("oap")
     placements = [
@@ -1719,6 +1765,24 @@ def test_cli_defaults_are_the_cores(cli: Cli, demo: dict[str, pa.Table], monthly
     ]
     assert cli("oap", *placements) == cli("oap", *placements, *explicit)
     assert cli("oap", *placements) == cli("oap", *placements, "--bed-types", "default")
+    reasons = [a for k, v in d["reasons"].items() for a in (f"--{k}-reasons", _flag(v))]
+    assert cli("oap", *placements) == cli("oap", *placements, *reasons)
+    with_distance = [
+        "--placements",
+        cli.file(oap_inputs["placements"]),
+        *placements[2:],
+        "--distance",
+        "distance_km",
+    ]
+    distance = d["distance_options"]
+    assert cli("oap", *with_distance) == cli(
+        "oap",
+        *with_distance,
+        "--distance-threshold",
+        _flag(distance["threshold"]),
+        "--distance-bands",
+        distance["bands"],
+    )
 
     d = _native.defaults("transition")
     people = [
@@ -1769,6 +1833,81 @@ def test_cli_defaults_are_the_cores(cli: Cli, demo: dict[str, pa.Table], monthly
 
 # ---------------------------------------------------------------------------------------------
 # Errors: the same bad call fails with the same error, field by field, in every face.
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("distance_threshold", -1.0), ("distance_bands", [25.0, 0.0]), ("distance_bands", "nope")],
+)
+def test_oap_distance_option_errors_are_the_same_everywhere(
+    core: Core, clib: C, cli: Cli, oap_inputs: dict[str, pa.Table], option: str, value: Any
+) -> None:
+    """A bad threshold or bands of OAP's distance summary is named as every face spells it
+    (`distance_threshold`, `distance_bands`), not as the summary's own `threshold`, `bands`."""
+    placements = oap_inputs["placements"]
+    call: dict[str, Any] = {"start": START, "end": END, "distance": "distance_km"}
+    with pytest.raises(cm.CollabMetricsError) as py:
+        cm.oap.measures(placements, **call, **{option: value})
+    fields = python_error_fields(py.value)
+    assert fields["argument"] == option
+
+    if option == "distance_threshold":
+        # Rust: the core's JSON (bands are checked as the JSON is read, in serde's words).
+        with pytest.raises(CoreError) as rust:
+            core.one(
+                "oap",
+                {
+                    "start": days(START),
+                    "end": days(END),
+                    "distance": "distance_km",
+                    "distance_options": {"threshold": value},
+                },
+                placements=placements,
+            )
+        assert rust.value.fields == fields
+
+    opts = clib.cm_oap_options_default(days(START), days(END))
+    opts.distance = clib.string("distance_km")
+    if option == "distance_threshold":
+        opts.distance_threshold = value
+        flag = str(value)
+    elif isinstance(value, str):
+        opts.distance_bands = 99  # no such CM_BANDS_* code: C's own words, below
+        flag = value
+    else:
+        opts.distance_bands = clib.const["CM_BANDS_CUSTOM"]
+        opts.distance_band_edges, opts.distance_band_edges_len = clib.doubles(value), len(value)
+        flag = ",".join(str(v) for v in value)
+    with pytest.raises(CError) as c_err:
+        clib.check(
+            clib.cm_oap_measures(
+                ctypes.byref(C.stream(placements)),
+                ctypes.byref(opts),
+                None,
+                None,
+                ctypes.byref(C.stream(pa.table({}))),
+            )
+        )
+    if isinstance(value, str):
+        assert c_err.value.fields["argument"] == option
+    else:
+        assert c_err.value.fields == fields
+
+    run = cli.run(
+        "oap",
+        "--placements",
+        cli.file(placements),
+        "--start",
+        START.isoformat(),
+        "--end",
+        END.isoformat(),
+        "--distance",
+        "distance_km",
+        f"--{option.replace('_', '-')}",
+        flag,
+    )
+    assert run.returncode == 1
+    assert run.stderr.strip() == cli_error(fields, cli.file(placements))
 
 
 def test_errors_are_the_same_everywhere(

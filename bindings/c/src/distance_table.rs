@@ -130,25 +130,45 @@ pub(crate) unsafe fn convert(o: &CmDistanceSummaryOptions) -> Result<SummaryTabl
     };
     opts.options.threshold = o.threshold;
     opts.options.confidence = o.confidence;
-    opts.options.bands = if o.bands == CM_BANDS_CUSTOM {
-        let mut arrays = crate::args::Arrays::default();
-        // SAFETY: `band_edges` addresses `band_edges_len` doubles per the caller.
-        let edges = unsafe { arrays.input("band_edges", o.band_edges, o.band_edges_len) }?;
-        Bands::custom(edges.to_vec())?
-    } else {
-        let preset: BandPreset = option(o.bands, "CM_BANDS_").map_err(|_| {
-            Failure::argument(
-                "bands",
-                format!(
-                    "unknown band preset {}; expected a CM_BANDS_* constant: {}, {CM_BANDS_CUSTOM} (custom)",
-                    o.bands,
-                    codes::<BandPreset>(0)
-                ),
-            )
-        })?;
-        Bands::preset(preset)
-    };
+    // SAFETY: `band_edges` addresses `band_edges_len` doubles per the caller.
+    opts.options.bands = unsafe { bands("bands", o.bands, o.band_edges, o.band_edges_len) }?;
     Ok(opts)
+}
+
+/// The bands of a `CM_BANDS_*` code, with the edges for `CM_BANDS_CUSTOM`. `argument` names
+/// the code's field in errors: `bands` (its edges `band_edges`) here, `distance_bands` (its
+/// edges `distance_band_edges`) in `CmOapOptions`.
+///
+/// # Safety
+///
+/// With `CM_BANDS_CUSTOM`, `edges` must be NULL or address `len` doubles.
+pub(crate) unsafe fn bands(
+    argument: &'static str,
+    code: u32,
+    edges: *const f64,
+    len: usize,
+) -> Result<Bands, Failure> {
+    if code == CM_BANDS_CUSTOM {
+        let name = if argument == "bands" {
+            "band_edges"
+        } else {
+            "distance_band_edges"
+        };
+        let mut arrays = crate::args::Arrays::default();
+        // SAFETY: forwarded from the caller.
+        let edges = unsafe { arrays.input(name, edges, len) }?;
+        return Ok(Bands::custom(edges.to_vec()).map_err(|e| e.for_argument(argument))?);
+    }
+    let preset: BandPreset = option(code, "CM_BANDS_").map_err(|_| {
+        Failure::argument(
+            argument,
+            format!(
+                "unknown band preset {code}; expected a CM_BANDS_* constant: {}, {CM_BANDS_CUSTOM} (custom)",
+                codes::<BandPreset>(0)
+            ),
+        )
+    })?;
+    Ok(Bands::preset(preset))
 }
 
 impl stream::TableOptions for CmDistanceSummaryOptions {

@@ -1,6 +1,7 @@
 //! Out-of-area placement measures over Arrow C streams.
 
 use crate::args::{code, option};
+use crate::distance_table::CM_BANDS_CUSTOM;
 use crate::error::{guard, CmStatus, Failure};
 use crate::stream;
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
@@ -68,6 +69,29 @@ pub struct CmOapOptions {
     /// NULL, or the name of a column of home-to-unit distances in km: adds the `distance_*`
     /// summary columns (placements started in each period).
     pub distance: *const c_char,
+    /// Distances at or beyond this many km count in `distance_share_beyond` (default 50).
+    pub distance_threshold: f64,
+    /// The `distance_band_*` counts: one of `CM_BANDS_*` (default `CM_BANDS_OAP`); with
+    /// `CM_BANDS_CUSTOM`, the `distance_band_edges_len` edges.
+    pub distance_bands: u32,
+    /// With `CM_BANDS_CUSTOM`: the increasing band edges in km (NULL otherwise).
+    pub distance_band_edges: *const f64,
+    /// Number of values in `distance_band_edges`.
+    pub distance_band_edges_len: usize,
+    /// When true, `inappropriate_reasons` replaces the core's inappropriate reason codes
+    /// (default "10", unavailability of a local bed).
+    pub has_inappropriate_reasons: bool,
+    /// The inappropriate reason codes (read when `has_inappropriate_reasons`).
+    pub inappropriate_reasons: *const *const c_char,
+    /// Number of codes in `inappropriate_reasons`.
+    pub inappropriate_reasons_len: usize,
+    /// When true, `appropriate_reasons` replaces the core's appropriate reason codes (default
+    /// "11" to "15" and "99"). A code in neither list is unknown.
+    pub has_appropriate_reasons: bool,
+    /// The appropriate reason codes (read when `has_appropriate_reasons`).
+    pub appropriate_reasons: *const *const c_char,
+    /// Number of codes in `appropriate_reasons`.
+    pub appropriate_reasons_len: usize,
     /// NULL, or a flag to cancel the call: set `*cancel` to non-zero from another thread
     /// (C11 `atomic_store`) or a signal handler (`volatile sig_atomic_t`) and the call returns
     /// `CM_CANCELLED` within milliseconds. It must stay valid for the call. NULL uses the
@@ -98,6 +122,20 @@ pub extern "C" fn cm_oap_options_default(start: i32, end: i32) -> CmOapOptions {
         column_names: std::ptr::null(),
         column_names_len: 0,
         distance: std::ptr::null(),
+        distance_threshold: d.distance_options.threshold,
+        distance_bands: d
+            .distance_options
+            .bands
+            .preset_name()
+            .map_or(CM_BANDS_CUSTOM, code),
+        distance_band_edges: std::ptr::null(),
+        distance_band_edges_len: 0,
+        has_inappropriate_reasons: false,
+        inappropriate_reasons: std::ptr::null(),
+        inappropriate_reasons_len: 0,
+        has_appropriate_reasons: false,
+        appropriate_reasons: std::ptr::null(),
+        appropriate_reasons_len: 0,
         cancel: std::ptr::null(),
     }
 }
@@ -194,6 +232,33 @@ pub(crate) unsafe fn convert(o: &CmOapOptions) -> Result<OapOptions, Failure> {
     opts.confidence = o.confidence;
     // SAFETY: `distance` is NULL or a NUL-terminated string per the caller.
     opts.distance = unsafe { stream::optional_string("distance", o.distance) }?;
+    opts.distance_options.threshold = o.distance_threshold;
+    // SAFETY: `distance_band_edges` addresses `distance_band_edges_len` doubles per the caller.
+    opts.distance_options.bands = unsafe {
+        crate::distance_table::bands(
+            "distance_bands",
+            o.distance_bands,
+            o.distance_band_edges,
+            o.distance_band_edges_len,
+        )
+    }?;
+    // SAFETY: the reason lists are valid per the caller when their `has_*` is set.
+    unsafe {
+        if o.has_inappropriate_reasons {
+            opts.reasons.inappropriate = stream::strings(
+                "inappropriate_reasons",
+                o.inappropriate_reasons,
+                o.inappropriate_reasons_len,
+            )?;
+        }
+        if o.has_appropriate_reasons {
+            opts.reasons.appropriate = stream::strings(
+                "appropriate_reasons",
+                o.appropriate_reasons,
+                o.appropriate_reasons_len,
+            )?;
+        }
+    }
     Ok(opts)
 }
 

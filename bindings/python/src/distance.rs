@@ -100,10 +100,7 @@ fn distance_summary_table<'py>(
     confidence: f64,
     nulls: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let bands = match edges {
-        Some(edges) => Bands::custom(edges).map_err(to_py)?,
-        None => Bands::preset(parse(bands)?),
-    };
+    let bands = bands_of("bands", bands, edges)?;
     let opts = SummaryTableOptions {
         distance,
         by,
@@ -119,6 +116,16 @@ fn distance_summary_table<'py>(
         distance::distance_summary_table(&input(data)?, &opts)
     });
     table_out(py, result)
+}
+
+/// Distance bands: a preset's name, or the caller's edges when given; errors name
+/// `argument` (`bands`, or OAP's `distance_bands`).
+pub(crate) fn bands_of(argument: &str, preset: &str, edges: Option<Vec<f64>>) -> PyResult<Bands> {
+    match edges {
+        Some(edges) => Bands::custom(edges),
+        None => preset.parse().map(Bands::preset),
+    }
+    .map_err(|e| to_py(e.for_argument(argument)))
 }
 
 /// Registers this module's functions.

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 /// OAP measures; dates are days since 1970-01-01. Diagnostics travel in the schema metadata.
 #[pyfunction]
-#[pyo3(signature = (placements, start, end, window, by, inappropriate_only, bed_types, reasons, data_cutoff, overlap, multiplier, confidence, population, admissions, columns, distance=None))]
+#[pyo3(signature = (placements, start, end, window, by, inappropriate_only, bed_types, reasons, data_cutoff, overlap, multiplier, confidence, population, admissions, columns, distance=None, distance_threshold=None, distance_bands=None, distance_edges=None))]
 #[allow(clippy::too_many_arguments)]
 fn oap_measures<'py>(
     py: Python<'py>,
@@ -30,6 +30,9 @@ fn oap_measures<'py>(
     admissions: Option<PyTable>,
     columns: HashMap<String, String>,
     distance: Option<String>,
+    distance_threshold: Option<f64>,
+    distance_bands: Option<&str>,
+    distance_edges: Option<Vec<f64>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let mut opts = OapOptions::new(start, end);
     opts.window = parse(window)?;
@@ -47,6 +50,17 @@ fn oap_measures<'py>(
     opts.multiplier = multiplier;
     opts.confidence = confidence;
     opts.distance = distance;
+    // Unset: the core's defaults (its level is `confidence`).
+    if let Some(threshold) = distance_threshold {
+        opts.distance_options.threshold = threshold;
+    }
+    if distance_bands.is_some() || distance_edges.is_some() {
+        opts.distance_options.bands = crate::distance::bands_of(
+            "distance_bands",
+            distance_bands.unwrap_or("custom"),
+            distance_edges,
+        )?;
+    }
     let map: ColumnMap = columns.into_iter().collect();
     let result = crate::detach(py, || {
         let placements = input(placements, &map)?;

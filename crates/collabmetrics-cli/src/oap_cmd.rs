@@ -2,7 +2,8 @@
 
 use crate::args::option;
 use crate::io::{describe, read_input, TableFormat};
-use collabmetrics::oap::{self, OapOptions, OverlapRule, Window};
+use collabmetrics::distance::Bands;
+use collabmetrics::oap::{self, OapOptions, OverlapRule, ReasonMap, Window};
 use collabmetrics::table::{parse_date, ColumnMap, Input};
 use std::path::PathBuf;
 
@@ -49,9 +50,23 @@ pub struct OapArgs {
     /// Confidence level of every interval, in (0, 1).
     #[arg(long, default_value_t = OapOptions::default().confidence)]
     confidence: f64,
+    /// Reason codes of inappropriate placements, comma-separated (an empty value for none).
+    #[arg(long, value_delimiter = ',', default_values_t = ReasonMap::default().inappropriate)]
+    inappropriate_reasons: Vec<String>,
+    /// Reason codes of appropriate placements, comma-separated (an empty value for none); a
+    /// code in neither list is unknown.
+    #[arg(long, value_delimiter = ',', default_values_t = ReasonMap::default().appropriate)]
+    appropriate_reasons: Vec<String>,
     /// A column of home-to-unit distances in km to summarise per period (distance_* columns).
     #[arg(long)]
     distance: Option<String>,
+    /// With --distance: distances at or beyond this many km count in distance_share_beyond.
+    #[arg(long, allow_negative_numbers = true, default_value_t = OapOptions::default().distance_options.threshold)]
+    distance_threshold: f64,
+    /// With --distance: the distance_band_* counts: oap, mhsds_monthly, or increasing edges
+    /// in km, comma-separated (e.g. 10,20,40).
+    #[arg(long, default_value_t = band_name(&OapOptions::default().distance_options.bands))]
+    distance_bands: String,
     /// Column mapping ours=theirs, repeatable (e.g. start_date=StartDateHospProvSpell).
     #[arg(long = "column", value_name = "OURS=THEIRS")]
     columns: Vec<String>,
@@ -101,7 +116,52 @@ fn options(a: &OapArgs) -> Result<OapOptions, String> {
     opts.multiplier = a.multiplier;
     opts.confidence = a.confidence;
     opts.distance = a.distance.clone();
+    opts.reasons = ReasonMap {
+        inappropriate: codes(&a.inappropriate_reasons),
+        appropriate: codes(&a.appropriate_reasons),
+    };
+    opts.distance_options.threshold = a.distance_threshold;
+    opts.distance_options.bands = bands(&a.distance_bands)?;
     Ok(opts)
+}
+
+/// The codes of a comma-separated list, trimmed; empty items (an empty value) are none.
+fn codes(list: &[String]) -> Vec<String> {
+    list.iter()
+        .map(|c| c.trim())
+        .filter(|c| !c.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+/// How `--distance-bands` spells bands: a preset's name, or the edges.
+fn band_name(bands: &Bands) -> String {
+    match bands.preset_name() {
+        Some(p) => p.as_str().to_owned(),
+        None => bands
+            .edges()
+            .iter()
+            .map(f64::to_string)
+            .collect::<Vec<_>>()
+            .join(","),
+    }
+}
+
+/// The bands of `--distance-bands`: a preset's name, or comma-separated edges in km.
+fn bands(value: &str) -> Result<Bands, String> {
+    let err = |e: collabmetrics::Error| e.for_argument("distance_bands").to_string();
+    if value.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return Bands::builtin(value.trim()).map_err(err);
+    }
+    let edges = value
+        .split(',')
+        .map(|e| {
+            e.trim()
+                .parse::<f64>()
+                .map_err(|_| format!("--distance-bands: not a number: {:?}", e.trim()))
+        })
+        .collect::<Result<Vec<f64>, String>>()?;
+    Bands::custom(edges).map_err(err)
 }
 
 /// Runs the command; diagnostics go to standard error.

@@ -272,6 +272,20 @@ impl Error {
         }
     }
 
+    /// The same error about the option `name`: an option nested in another's options is
+    /// named as the faces spell it (OAP's `distance_bands` for its summary's `bands`). Errors
+    /// that name no option are unchanged.
+    pub fn for_argument(mut self, name: &str) -> Self {
+        if let Error::InvalidArgument { argument, .. }
+        | Error::InvalidValue { argument, .. }
+        | Error::LengthMismatch { argument, .. }
+        | Error::LimitExceeded { argument, .. } = &mut self
+        {
+            *argument = name.to_owned();
+        }
+        self
+    }
+
     /// The first offending row (0-based; for vector arguments, the index).
     pub fn row(&self) -> Option<usize> {
         match self {

@@ -840,3 +840,16 @@ fn a_place_only_the_population_has_gets_its_rows_and_rate() {
     assert_eq!(place.value(2), "Z");
     assert_eq!(floats(&f, "rate_started_upper")[2], Some(upper));
 }
+
+/// The distance summary's threshold is checked with the other options (with or without a
+/// distance column), and named as the faces spell it.
+#[test]
+fn a_bad_distance_threshold_is_named_distance_threshold() {
+    for threshold in [-1.0, f64::NAN, f64::INFINITY] {
+        let mut o = options(Window::Month);
+        o.distance_options.threshold = threshold;
+        let e = oap::measures(&input(placements()), &o, None, None).unwrap_err();
+        assert_eq!(e.argument(), Some("distance_threshold"), "{threshold}");
+        assert!(e.to_string().contains("finite distance >= 0 km"), "{e}");
+    }
+}

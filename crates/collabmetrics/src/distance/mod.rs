@@ -52,8 +52,8 @@ pub use points::{
     bng, bng_into, geodesic, geodesic_into, haversine, haversine_into, EARTH_MEAN_RADIUS_KM,
 };
 pub use state::{summary_finalize, summary_state, summary_state_listing, summary_state_schema};
+pub(crate) use summary::{check_threshold, summary_of_bins, Bin, Binned};
 pub use summary::{summary, DistanceSummary, SummaryOptions};
-pub(crate) use summary::{summary_of_bins, Bin, Binned};
 pub use table::{
     bng_to_wgs84_table, distance_points_table, distance_summary_table, locate_table,
     ConvertTableOptions, LocateTableOptions, Method, PointsTableOptions, SummaryTableOptions,

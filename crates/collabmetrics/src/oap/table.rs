@@ -389,6 +389,9 @@ pub(super) fn check_options(opts: &OapOptions) -> Result<(i32, i32)> {
     }
     check_confidence(opts.confidence)?;
     stats::check_multiplier(opts.multiplier)?;
+    // Checked with or without a distance column, as every other option.
+    crate::distance::check_threshold(opts.distance_options.threshold)
+        .map_err(|e| e.for_argument("distance_threshold"))?;
     Ok((start, end))
 }
 
