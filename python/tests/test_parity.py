@@ -1100,7 +1100,6 @@ def test_decompose(
 
 TRANSITION_OPTIONS: list[dict[str, Any]] = [
     {},
-    # Every option the command line has too.
     {
         "engagement_days": 60,
         "min_attended_contacts": 2,
@@ -1110,7 +1109,6 @@ TRANSITION_OPTIONS: list[dict[str, Any]] = [
         "period_end": dt.date(2024, 1, 31),
         "care_plans": True,
     },
-    # The others.
     {
         "horizons": [30, 60],
         "min_age": 17,
@@ -1128,17 +1126,15 @@ TRANSITION_OPTIONS: list[dict[str, Any]] = [
         "age_band_18_24": True,
         "care_plans": True,
     },
-    {"by": []},
+    {"by": [], "horizons": []},
 ]
 
-CLI_TRANSITION = {
-    "engagement_days",
-    "min_attended_contacts",
-    "boundary_age",
-    "confidence",
-    "period_start",
-    "period_end",
-}
+
+#: The transition options with a command-line flag: all of them but `data_end` (a required
+#: flag) and the reporting period (no default).
+_TRANSITION_FLAGS = [
+    k for k in _native.defaults("transition") if k not in ("data_end", "period_start", "period_end")
+]
 
 
 def _transition_call(
@@ -1178,7 +1174,13 @@ def _cli_transition(
     for k, t in tables.items():
         args += [f"--{k.replace('_', '-')}", cli.file(t)]
     for k, v in o.items():
-        args += [f"--{k.replace('_', '-')}", v.isoformat() if isinstance(v, dt.date) else str(v)]
+        flag = f"--{k.replace('_', '-')}"
+        if isinstance(v, bool):
+            args += [flag] if v else []
+        elif isinstance(v, list):
+            args += [flag, ",".join(str(x) for x in v)]
+        else:
+            args += [flag, v.isoformat() if isinstance(v, dt.date) else str(v)]
     return cli(*args)
 
 
@@ -1255,19 +1257,18 @@ def test_transition(
     curve = cm.transition.time_to_contact(py["transfers"], confidence=o.get("confidence", 0.95))
     assert_same(curve, analysis["curve"], "curve", check_metadata=False)
 
-    # The command line, with the options it has.
-    if set(o) <= CLI_TRANSITION:
-        for output, expected in [
-            ("summary", py["summary"]),
-            ("transfers", py["transfers"]),
-            ("ageing_out", py["ageing_out"]),
-            ("curve", analysis["curve"]),
-        ]:
-            stdout, stderr = _cli_transition(cli, tables, o, output)
-            assert_csv_same(expected, stdout, f"CLI {output}")
-            assert cli_diagnostics(stderr) == cm.diagnostics(expected), output
-            stdout, _ = _cli_transition(cli, tables, o, output, "--format", "json")
-            assert_json_same(expected, stdout, f"CLI JSON {output}")
+    # The command line: every option as its flag.
+    for output, expected in [
+        ("summary", py["summary"]),
+        ("transfers", py["transfers"]),
+        ("ageing_out", py["ageing_out"]),
+        ("curve", analysis["curve"]),
+    ]:
+        stdout, stderr = _cli_transition(cli, tables, o, output)
+        assert_csv_same(expected, stdout, f"CLI {output}")
+        assert cli_diagnostics(stderr) == cm.diagnostics(expected), output
+        stdout, _ = _cli_transition(cli, tables, o, output, "--format", "json")
+        assert_json_same(expected, stdout, f"CLI JSON {output}")
 
 
 @pytest.mark.parametrize("options", [{}, {"method": "aalen_johansen", "confidence": 0.9}])
@@ -1735,7 +1736,7 @@ def test_c_options_defaults_are_the_cores(clib: C) -> None:
 
 
 def _flag(value: Any) -> str:
-    return ",".join(value) if isinstance(value, list) else str(value)
+    return ",".join(str(v) for v in value) if isinstance(value, list) else str(value)
 
 
 def test_cli_defaults_are_the_cores(
@@ -1789,11 +1790,11 @@ def test_cli_defaults_are_the_cores(
         a for k in ["persons", "referrals", "contacts"] for a in (f"--{k}", cli.file(demo[k]))
     ]
     people += ["--data-end", DATA_END.isoformat()]
-    explicit = [
-        a
-        for k in ["engagement_days", "min_attended_contacts", "boundary_age", "confidence"]
-        for a in (f"--{k.replace('_', '-')}", _flag(d[k]))
-    ]
+    # Every option with a value (`by`'s default is "the columns the persons table has", and
+    # `age_band_18_24` is a switch, off by default).
+    assert (d["by"], d["age_band_18_24"]) == (None, False)
+    valued = [k for k in _TRANSITION_FLAGS if k not in ("by", "age_band_18_24")]
+    explicit = [a for k in valued for a in (f"--{k.replace('_', '-')}", _flag(d[k]))]
     assert cli("transition", *people) == cli("transition", *people, *explicit)
 
     d = _native.defaults("spc")

@@ -42,3 +42,35 @@ impl<T: OptionEnum + Send + Sync> TypedValueParser for OptionParser<T> {
         ))
     }
 }
+
+/// A default list as its flag spells it, comma-separated (`--help` shows `[default: 5,6]`).
+pub fn list<T: ToString>(values: &[T]) -> String {
+    values
+        .iter()
+        .map(T::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The items of a comma-separated flag value, trimmed; empty items are none, so an empty
+/// value is an empty list.
+pub fn items(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+/// The whole numbers of a comma-separated flag value (a code such as `01` reads as 1; the
+/// core checks their ranges).
+pub fn numbers<T: std::str::FromStr>(flag: &str, value: &str) -> Result<Vec<T>, String> {
+    items(value)
+        .iter()
+        .map(|c| {
+            c.parse()
+                .map_err(|_| format!("--{flag}: not a whole number: {c:?}"))
+        })
+        .collect()
+}

@@ -1,6 +1,6 @@
 //! `collabmetrics oap`: OAP measures for an analyst's own extract.
 
-use crate::args::option;
+use crate::args::{items, list, option};
 use crate::io::{describe, read_input, TableFormat};
 use collabmetrics::distance::Bands;
 use collabmetrics::oap::{self, OapOptions, OverlapRule, ReasonMap, Window};
@@ -51,12 +51,12 @@ pub struct OapArgs {
     #[arg(long, default_value_t = OapOptions::default().confidence)]
     confidence: f64,
     /// Reason codes of inappropriate placements, comma-separated (an empty value for none).
-    #[arg(long, value_delimiter = ',', default_values_t = ReasonMap::default().inappropriate)]
-    inappropriate_reasons: Vec<String>,
+    #[arg(long, default_value_t = list(&ReasonMap::default().inappropriate))]
+    inappropriate_reasons: String,
     /// Reason codes of appropriate placements, comma-separated (an empty value for none); a
     /// code in neither list is unknown.
-    #[arg(long, value_delimiter = ',', default_values_t = ReasonMap::default().appropriate)]
-    appropriate_reasons: Vec<String>,
+    #[arg(long, default_value_t = list(&ReasonMap::default().appropriate))]
+    appropriate_reasons: String,
     /// A column of home-to-unit distances in km to summarise per period (distance_* columns).
     #[arg(long)]
     distance: Option<String>,
@@ -117,21 +117,12 @@ fn options(a: &OapArgs) -> Result<OapOptions, String> {
     opts.confidence = a.confidence;
     opts.distance = a.distance.clone();
     opts.reasons = ReasonMap {
-        inappropriate: codes(&a.inappropriate_reasons),
-        appropriate: codes(&a.appropriate_reasons),
+        inappropriate: items(&a.inappropriate_reasons),
+        appropriate: items(&a.appropriate_reasons),
     };
     opts.distance_options.threshold = a.distance_threshold;
     opts.distance_options.bands = bands(&a.distance_bands)?;
     Ok(opts)
-}
-
-/// The codes of a comma-separated list, trimmed; empty items (an empty value) are none.
-fn codes(list: &[String]) -> Vec<String> {
-    list.iter()
-        .map(|c| c.trim())
-        .filter(|c| !c.is_empty())
-        .map(String::from)
-        .collect()
 }
 
 /// How `--distance-bands` spells bands: a preset's name, or the edges.

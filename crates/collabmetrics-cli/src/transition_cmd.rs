@@ -1,6 +1,7 @@
 //! `collabmetrics transition`: transition disengagement for 16–25s (cohorts T and B of
 //! `docs/methods/transition.md`) from an analyst's persons, referrals and contacts extracts.
 
+use crate::args::{items, list, numbers};
 use crate::io::{column_maps, describe, read_input, TableFormat};
 use collabmetrics::table::{parse_date, TableResult};
 use collabmetrics::transition::{self, Tables, TransitionOptions};
@@ -59,6 +60,52 @@ pub struct TransitionArgs {
     /// Age at which CYPMHS ends.
     #[arg(long, default_value_t = TransitionOptions::default().boundary_age)]
     boundary_age: u32,
+    /// Youngest age of cohort T on the index date.
+    #[arg(long, default_value_t = TransitionOptions::default().min_age)]
+    min_age: u32,
+    /// Oldest age of cohort T on the index date.
+    #[arg(long, default_value_t = TransitionOptions::default().max_age)]
+    max_age: u32,
+    /// Further T1 horizons in days reported in the summary, comma-separated (at most 7; an
+    /// empty value for none).
+    #[arg(long, default_value_t = list(&TransitionOptions::default().horizons))]
+    horizons: String,
+    /// ATTENDED OR DID NOT ATTEND codes meaning attended, comma-separated.
+    #[arg(long, default_value_t = list(&TransitionOptions::default().attended_codes))]
+    attended_codes: String,
+    /// ATTENDED OR DID NOT ATTEND codes meaning did not attend, comma-separated.
+    #[arg(long, default_value_t = list(&TransitionOptions::default().dna_codes))]
+    dna_codes: String,
+    /// CONSULTATION MECHANISM codes that are direct contact, comma-separated.
+    #[arg(long, default_value_t = list(&TransitionOptions::default().direct_mechanisms))]
+    direct_mechanisms: String,
+    /// Adult crisis team types, whose contacts are not engagement, comma-separated.
+    #[arg(long, default_value_t = list(&TransitionOptions::default().crisis_team_types))]
+    crisis_team_types: String,
+    /// An attended CYP contact this many days before the adult referral makes CYPMHS
+    /// involvement.
+    #[arg(long, default_value_t = TransitionOptions::default().cyp_lookback_days)]
+    cyp_lookback_days: i32,
+    /// Cohort B: a CYP referral open in this window (days) before the boundary date.
+    #[arg(long, default_value_t = TransitionOptions::default().boundary_open_window_days)]
+    boundary_open_window_days: i32,
+    /// Cohort B's classification horizon and cohort T's follow-up year (T3, T4, T8), in days.
+    #[arg(long, default_value_t = TransitionOptions::default().followup_days)]
+    followup_days: i32,
+    /// Cohort B is retained in CYPMHS when still in contact this many days after the boundary.
+    #[arg(long, default_value_t = TransitionOptions::default().retained_days)]
+    retained_days: i32,
+    /// Adult referrals within this many days of an index referral belong to its episode.
+    #[arg(long, default_value_t = TransitionOptions::default().episode_gap_days)]
+    episode_gap_days: i32,
+    /// Person columns to break the summary down by, comma-separated (default: whichever of
+    /// sex, ethnicity, imd_decile and place the persons table has; an empty value for none).
+    /// Age band is always added.
+    #[arg(long)]
+    by: Option<String>,
+    /// Add the optional 18–24 age band to the summary (it overlaps 18–19 and 20–25).
+    #[arg(long)]
+    age_band_18_24: bool,
     /// Confidence level of the Wilson intervals and the curve, in (0, 1).
     #[arg(long, default_value_t = TransitionOptions::default().confidence)]
     confidence: f64,
@@ -102,6 +149,20 @@ fn options(a: &TransitionArgs) -> Result<TransitionOptions, String> {
     o.engagement_days = a.engagement_days;
     o.min_attended_contacts = a.min_attended_contacts;
     o.boundary_age = a.boundary_age;
+    o.min_age = a.min_age;
+    o.max_age = a.max_age;
+    o.horizons = numbers("horizons", &a.horizons)?;
+    o.attended_codes = numbers("attended-codes", &a.attended_codes)?;
+    o.dna_codes = numbers("dna-codes", &a.dna_codes)?;
+    o.direct_mechanisms = numbers("direct-mechanisms", &a.direct_mechanisms)?;
+    o.crisis_team_types = items(&a.crisis_team_types);
+    o.cyp_lookback_days = a.cyp_lookback_days;
+    o.boundary_open_window_days = a.boundary_open_window_days;
+    o.followup_days = a.followup_days;
+    o.retained_days = a.retained_days;
+    o.episode_gap_days = a.episode_gap_days;
+    o.by = a.by.as_deref().map(items);
+    o.age_band_18_24 = a.age_band_18_24;
     o.confidence = a.confidence;
     Ok(o)
 }

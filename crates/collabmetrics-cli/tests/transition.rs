@@ -318,3 +318,42 @@ fn bad_extracts_fail_naming_the_column() {
     assert!(ok, "{err}");
     assert!(out.starts_with("cohort,metric,breakdown,group,numerator,denominator"));
 }
+
+/// List flags are comma-separated; a value that is not a whole number is named with its flag,
+/// and the core checks the rest (a code outside 2–7).
+#[test]
+fn list_flags_are_read_and_bad_items_named() {
+    let d = dir("lists");
+    let [persons, referrals, contacts, _] = demo_csvs(&d);
+    let end = data_end();
+    let base = |extra: &[&str]| {
+        let mut args = vec![
+            "transition",
+            "--persons",
+            &persons,
+            "--referrals",
+            &referrals,
+            "--contacts",
+            &contacts,
+            "--data-end",
+            &end,
+        ];
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let (ok, out, err) = base(&["--horizons", "30, 60", "--by", ""]);
+    assert!(ok, "{err}");
+    // Horizons 30 and 60 beside the 90 days of T1; no breakdown but the age bands.
+    assert!(out.contains("T1_disengaged_30d") && out.contains("T1_disengaged_60d"));
+    assert!(!out.contains("T1_disengaged_183d"));
+    assert!(!out.contains(",sex,"), "no sex breakdown with --by \"\"");
+    let (ok, _, err) = base(&["--horizons", "30,x"]);
+    assert!(!ok);
+    assert!(
+        err.contains("--horizons: not a whole number: \"x\""),
+        "{err}"
+    );
+    let (ok, _, err) = base(&["--attended-codes", "5,9"]);
+    assert!(!ok);
+    assert!(err.contains("attended_codes"), "{err}");
+}
