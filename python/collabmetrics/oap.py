@@ -6,6 +6,7 @@ the Rust core.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
@@ -78,7 +79,8 @@ def measures(
     Args:
         placements: one row per placement: ``placement_id``, ``person_id``, ``start_date``,
             ``end_date`` (null while open), ``bed_type``, ``reason``, optional ``daily_cost``.
-        start, end: the first and last reporting months (any date in them).
+        start, end: the first and last reporting months (any date in them, or
+            ``"YYYY-MM"``).
         by: breakdown columns, e.g. ``"sending_org"``, ``["sending_org", "receiving_org"]``.
         inappropriate_only: only placements for lack of a local bed (reason 10).
         population: ``population`` per group: key columns among ``by`` (none: one total).
@@ -127,8 +129,8 @@ def measures(
     preset, edges = band_preset(distance_bands, "distance_bands")
     table = _native.oap_measures(
         placements_table,
-        _days(start, "start"),
-        _days(end, "end"),
+        _month(start, "start"),
+        _month(end, "end"),
         window,
         group_names(by),
         inappropriate_only,
@@ -150,6 +152,14 @@ def measures(
         from_arrow(publish_table(table, publish), kind, (placements, population, admissions)),
         with_diagnostics,
     )
+
+
+def _month(value: DateLike, name: str) -> int:
+    """A reporting month: any date in it, or ``"YYYY-MM"`` for its first day (as the command
+    line reads ``--start`` and ``--end``)."""
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}", value.strip()):
+        value = f"{value.strip()}-01"
+    return _days(value, name)
 
 
 def _bands_option(bands: str | Sequence[float]) -> str | list[float]:
@@ -205,8 +215,8 @@ def options(
     out: dict[str, Any] = dict(_D)
     reason_lists = _reasons(reasons)
     out.update(
-        start=_days(start, "start"),
-        end=_days(end, "end"),
+        start=_month(start, "start"),
+        end=_month(end, "end"),
         window=window,
         by=group_names(by),
         inappropriate_only=bool(inappropriate_only),

@@ -323,3 +323,16 @@ def test_a_misspelt_column_mapping_is_an_error() -> None:
                 end="2024-02-29",
                 columns={"start_date": "StartDateHospProvSpell"} | columns,
             )
+
+
+def test_reporting_months_may_be_given_as_year_and_month() -> None:
+    # As the command line's --start 2024-01: the month, whichever day is read.
+    p = pa.table(fixture())
+    columns = {"start_date": "StartDateHospProvSpell"}
+    whole = cm.oap.measures(p, start="2024-01-01", end="2024-03-31", columns=columns)
+    assert whole.num_rows == 3
+    assert cm.oap.measures(p, start="2024-01", end="2024-03", columns=columns).equals(whole)
+    assert cm.oap.measures(p, start="2024-01-17", end=" 2024-03 ", columns=columns).equals(whole)
+    with pytest.raises(cm.InvalidArgumentError) as e:
+        cm.oap.measures(p, start="2024-13", end="2024-03", columns=columns)
+    assert e.value.argument == "start"
