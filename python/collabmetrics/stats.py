@@ -169,7 +169,8 @@ def dsr(
     """Directly standardised rates per group with Dobson's interval.
 
     Each group (the ``by`` columns; none: the whole frame) needs every age band of the
-    standard exactly once. Bands are labels (``"0-4"`` … ``"90+"``) or lower ages (0, 5, …).
+    standard exactly once. Bands are labels (``"0-4"`` … ``"90+"``) or lower ages (0, 5, …),
+    plain or categorical.
 
     Args:
         frame: one row per group and age band.

@@ -76,6 +76,16 @@ def test_dsr_frame_kinds(kind: str) -> None:
     assert table.column("total_count").to_pylist() == [190.0, 57.0]
 
 
+def test_dsr_categorical_age_bands() -> None:
+    # pandas' category and polars' Categorical reach the core as dictionary columns.
+    data = pd.DataFrame(dsr_frame())
+    plain = cm.dsr(data, by="area")
+    categorical = data.assign(age_band=data["age_band"].astype("category"))
+    assert cm.dsr(categorical, by="area").equals(plain)
+    as_polars = pl.from_pandas(data).with_columns(pl.col("age_band").cast(pl.Categorical))
+    assert cm.dsr(as_polars, by="area").equals(pl.from_pandas(plain))
+
+
 def test_dsr_bands_as_lower_ages_and_18_band_standard() -> None:
     ages = pa.table(
         {"age_band": [5 * i for i in range(19)], "count": [10] * 19, "population": [1000] * 19}

@@ -412,3 +412,61 @@ fn integers_beyond_two_to_the_53_are_an_error_not_rounded() {
     let r = stats::proportion_table(&input(b), &opts).unwrap();
     assert_eq!(f64s(&r.table, "value"), [1.0]);
 }
+
+/// A categorical age band (pandas' and polars' dictionary columns) reads as its labels; an
+/// unused category that is not a band is no error, a used one is, at its row.
+#[test]
+fn a_dictionary_age_band_reads_as_its_labels() {
+    let b = esp_batch(&["E1", "E2"]);
+    let labels = b.column_by_name("AgeBand").unwrap().as_string::<i32>();
+    // Dictionary values in another order than the rows', with an unused "unknown".
+    let mut values: Vec<&str> = labels.iter().map(Option::unwrap).collect();
+    values.sort_unstable();
+    values.dedup();
+    values.push("unknown");
+    let keys: Vec<i32> = labels
+        .iter()
+        .map(|l| values.iter().position(|v| Some(*v) == l).unwrap() as i32)
+        .collect();
+    let dict = |keys: Vec<i32>| -> ArrayRef {
+        Arc::new(
+            DictionaryArray::try_new(
+                Int32Array::from(keys),
+                Arc::new(StringArray::from(values.clone())),
+            )
+            .unwrap(),
+        )
+    };
+    let column = b.schema().index_of("AgeBand").unwrap();
+    let with = |col: ArrayRef| {
+        let mut cols = b.columns().to_vec();
+        cols[column] = col;
+        let fields: Vec<_> = b
+            .schema()
+            .fields()
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                f.as_ref()
+                    .clone()
+                    .with_data_type(cols[i].data_type().clone())
+            })
+            .collect();
+        RecordBatch::try_new(Arc::new(arrow_schema::Schema::new(fields)), cols).unwrap()
+    };
+    let whole = stats::dsr_table(&input(b.clone()), &dsr_opts(&["Area"]))
+        .unwrap()
+        .table;
+    let out = stats::dsr_table(&input(with(dict(keys.clone()))), &dsr_opts(&["Area"]))
+        .unwrap()
+        .table;
+    assert_eq!(f64s(&out, "value"), f64s(&whole, "value"));
+    // Row 5 uses the category "unknown": named, with its row.
+    let mut bad = keys;
+    bad[5] = (values.len() - 1) as i32;
+    let e = stats::dsr_table(&input(with(dict(bad))), &dsr_opts(&["Area"])).unwrap_err();
+    assert_eq!(
+        (e.column(), e.row(), e.value()),
+        (Some("AgeBand"), Some(5), Some("\"unknown\""))
+    );
+}

@@ -10,8 +10,8 @@ use crate::stats::{
 use crate::table::coerce::{visit_keys, Key};
 use crate::table::tidy::{Methods, Tidy};
 use crate::table::{Derived, DerivedKind, Diagnostics, Groups, Input, Roles, TableResult};
-use arrow_array::ArrayRef;
-use arrow_schema::Field;
+use arrow_array::{cast::AsArray, ArrayRef};
+use arrow_schema::{DataType, Field};
 use serde::{Deserialize, Serialize};
 
 /// Columns and options of [`proportion_table`] (the options flattened beside the columns when
@@ -470,19 +470,46 @@ pub(crate) fn band_indices(
             rule: "missing age bands are not allowed".to_owned(),
         });
     }
+    let expected = "age band labels (string or dictionary) or lower ages (integer)";
+    // A key's band, or the key as the error shows it.
+    let band_of = |key: Key<'_>| match key {
+        Key::Str(label) => standard
+            .band_of_label(label)
+            .ok_or_else(|| format!("\"{label}\"")),
+        Key::Int(age) => standard
+            .band_of_lower_age(age)
+            .ok_or_else(|| age.to_string()),
+        // Refused above; kept an error rather than a panic.
+        Key::Null => Err("null".to_owned()),
+    };
     let mut bands = Vec::with_capacity(col.len());
-    let expected = "age band labels (string) or lower ages (integer)";
+    if let DataType::Dictionary(_, _) = col.data_type() {
+        // A categorical column (pandas, polars): each distinct value read once; a value no
+        // row uses (an unused category) is never an error.
+        let mut per_value = Vec::new();
+        visit_keys(
+            col.as_any_dictionary().values(),
+            name,
+            expected,
+            |_, key| {
+                per_value.push(band_of(key));
+                Ok(())
+            },
+        )?;
+        for (row, k) in crate::table::dictionary_keys(col.as_ref())
+            .into_iter()
+            .enumerate()
+        {
+            match k.map(|k| &per_value[k]) {
+                Some(Ok(band)) => bands.push(*band as u32),
+                Some(Err(value)) => return Err(unknown(row, value.clone())),
+                None => return Err(unknown(row, "null".to_owned())),
+            }
+        }
+        return Ok(bands);
+    }
     visit_keys(col, name, expected, |row, key| {
-        let band = match key {
-            Key::Str(label) => standard
-                .band_of_label(label)
-                .ok_or_else(|| unknown(row, format!("\"{label}\""))),
-            Key::Int(age) => standard
-                .band_of_lower_age(age)
-                .ok_or_else(|| unknown(row, age.to_string())),
-            // Refused above; kept an error rather than a panic.
-            Key::Null => Err(unknown(row, "null".to_owned())),
-        }?;
+        let band = band_of(key).map_err(|value| unknown(row, value))?;
         bands.push(band as u32);
         Ok(())
     })?;
