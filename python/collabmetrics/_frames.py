@@ -373,9 +373,29 @@ def _array(x: Numbers, name: str) -> pa.Array:
     return pa.array(x, type=pa.float64())
 
 
+def _check_indexes(columns: Mapping[str, object]) -> None:
+    """Parallel pandas Series must share one index: they are paired by position, and pandas
+    users expect pairing by label, so two indexes that differ are an ``InvalidArgumentError``
+    rather than rows silently paired with the wrong rows."""
+    pd = sys.modules.get("pandas")
+    if pd is None:
+        return
+    series = [(n, x) for n, x in columns.items() if isinstance(x, pd.Series) and len(x) != 1]
+    for name, x in series[1:]:
+        first, ref = series[0]
+        if not x.index.equals(ref.index):
+            raise _native.invalid_argument(
+                name,
+                f"its pandas index differs from `{first}`'s; Series are paired by position, so "
+                f"align them first (e.g. `{name}.reindex({first}.index)`) or pass `.to_numpy()`",
+            )
+
+
 def vectors(**columns: Numbers) -> pa.Table:
     """Parallel vectors as one table; length-1 inputs are broadcast to the others' length (the
-    core's rule: the first argument whose length is not 1 is the reference)."""
+    core's rule: the first argument whose length is not 1 is the reference). pandas Series
+    must share one index (:func:`_check_indexes`)."""
+    _check_indexes(columns)
     arrays = {name: vector(x, name) for name, x in columns.items()}
     n = _native.broadcast_len([(name, len(a)) for name, a in arrays.items()])
     for name, a in arrays.items():
@@ -385,7 +405,9 @@ def vectors(**columns: Numbers) -> pa.Table:
 
 
 def same_length(**columns: Numbers | None) -> pa.Table:
-    """Parallel vectors of one length as one table (None: the column is left out)."""
+    """Parallel vectors of one length as one table (None: the column is left out); pandas
+    Series must share one index."""
+    _check_indexes(columns)
     arrays = {name: vector(x, name) for name, x in columns.items() if x is not None}
     first, ref = next(iter(arrays.items()))
     for name, a in arrays.items():

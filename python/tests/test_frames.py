@@ -239,3 +239,27 @@ def test_integers_beyond_two_to_the_53_are_refused_not_rounded() -> None:
     with pytest.raises(cm.InvalidCellError, match=r"column `a` at row 0.*2\^53") as e:
         cm.proportion("a", "b", data=t)
     assert (e.value.column, e.value.row) == ("a", 0)
+
+
+def test_series_with_different_indexes_are_refused() -> None:
+    # pandas pairs Series by label; collabmetrics pairs them by position. Two indexes that
+    # differ would pair rows with the wrong rows, so they are an error naming the argument.
+    num = pd.Series([1, 2, 3], index=[10, 11, 12])
+    den = pd.Series([30, 20, 10], index=[12, 11, 10])
+    with pytest.raises(cm.InvalidArgumentError, match="index differs from `numerator`") as e:
+        cm.proportion(num, den)
+    assert e.value.argument == "denominator"
+    # Aligned (or plain arrays) they pair as the user meant.
+    aligned = cm.proportion(num, den.reindex(num.index))
+    assert aligned.column("denominator").to_pylist() == [10, 20, 30]
+    assert cm.proportion(num, den.to_numpy()).column("denominator").to_pylist() == [30, 20, 10]
+    # The same for the inequality indices' weights and the distance kernels' coordinates.
+    with pytest.raises(cm.InvalidArgumentError) as e:
+        cm.inequality.gini(num.astype(float), weights=den.astype(float))
+    assert e.value.argument == "weights"
+    lat = pd.Series([51.0, 52.0], index=[5, 6])
+    with pytest.raises(cm.InvalidArgumentError) as e:
+        cm.distance.haversine(lat, pd.Series([0.0, 0.1]), pd.Series([51.5, 52.5]), 0.2)
+    assert e.value.argument == "lon1"
+    # A scalar or a length-1 Series is broadcast, whatever its index.
+    assert cm.proportion(num, pd.Series([40], index=[99])).num_rows == 3
