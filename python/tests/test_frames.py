@@ -263,3 +263,16 @@ def test_series_with_different_indexes_are_refused() -> None:
     assert e.value.argument == "lon1"
     # A scalar or a length-1 Series is broadcast, whatever its index.
     assert cm.proportion(num, pd.Series([40], index=[99])).num_rows == 3
+
+
+def test_decimal_columns_from_a_database_extract() -> None:
+    # pandas columns of decimal.Decimal (read_sql on a NUMERIC column) reach the core as
+    # decimal128 and are read as their values.
+    from decimal import Decimal
+
+    df = pd.DataFrame(
+        {"num": [Decimal("5"), Decimal("7")], "den": [Decimal("10.00"), Decimal("20.50")]}
+    )
+    floats = cm.proportion("num", "den", data=df.astype(float))
+    out = cm.proportion("num", "den", data=df)
+    assert out["value"].tolist() == floats["value"].tolist() == [0.5, 7 / 20.5]

@@ -166,7 +166,7 @@ fn wrong_types_nulls_and_bad_cells_name_column_and_row() {
         Error::ColumnType {
             table: None,
             column: "num".into(),
-            expected: "a number (integer or float)".into(),
+            expected: "a number (integer, float or decimal)".into(),
             found: "Utf8".into()
         }
     );
@@ -469,4 +469,78 @@ fn a_dictionary_age_band_reads_as_its_labels() {
         (e.column(), e.row(), e.value()),
         (Some("AgeBand"), Some(5), Some("\"unknown\""))
     );
+}
+
+/// SQL decimals (a database extract's DECIMAL/NUMERIC columns) read as the doubles of their
+/// values: the same DSR as from floats; a whole-number decimal beyond 2^53 is refused.
+#[test]
+fn decimal_columns_read_as_their_values() {
+    use arrow_array::Decimal128Array;
+    let b = esp_batch(&["E1", "E2"]);
+    let to_decimal = |name: &str, scale: i8| -> ArrayRef {
+        let units: Vec<i128> = f64s_any(&b, name)
+            .iter()
+            .map(|v| (v * 10f64.powi(i32::from(scale))).round() as i128)
+            .collect();
+        Arc::new(
+            Decimal128Array::from(units)
+                .with_precision_and_scale(18, scale)
+                .unwrap(),
+        )
+    };
+    let with = |deaths: ArrayRef, pop: ArrayRef| {
+        batch(vec![
+            ("Area", b.column_by_name("Area").unwrap().clone()),
+            ("AgeBand", b.column_by_name("AgeBand").unwrap().clone()),
+            ("Deaths", deaths),
+            ("Pop", pop),
+        ])
+    };
+    let whole = stats::dsr_table(&input(b.clone()), &dsr_opts(&["Area"]))
+        .unwrap()
+        .table;
+    // Deaths as DECIMAL(18, 0), populations as DECIMAL(18, 2) (their values are whole, so
+    // both read exactly).
+    let dec = with(to_decimal("Deaths", 0), to_decimal("Pop", 2));
+    let out = stats::dsr_table(&input(dec), &dsr_opts(&["Area"]))
+        .unwrap()
+        .table;
+    assert_eq!(f64s(&out, "value"), f64s(&whole, "value"));
+    // 2^53 + 1 deaths cannot be held exactly as a double: refused at its row.
+    let mut units = vec![3i128; b.num_rows()];
+    units[4] = (1i128 << 53) + 1;
+    let big: ArrayRef = Arc::new(
+        Decimal128Array::from(units)
+            .with_precision_and_scale(20, 0)
+            .unwrap(),
+    );
+    let e = stats::dsr_table(
+        &input(with(big, b.column_by_name("Pop").unwrap().clone())),
+        &dsr_opts(&["Area"]),
+    )
+    .unwrap_err();
+    assert_eq!((e.column(), e.row()), (Some("Deaths"), Some(4)));
+    // A fractional decimal is the nearest double: 12.34 as DECIMAL(10, 2).
+    let cost: ArrayRef = Arc::new(
+        Decimal128Array::from(vec![1234i128, -5])
+            .with_precision_and_scale(10, 2)
+            .unwrap(),
+    );
+    let t = batch(vec![("x", cost)]);
+    let inp = input(t);
+    assert_eq!(inp.f64s("x").unwrap().to_vec(), vec![12.34, -0.05]);
+}
+
+/// An Int64 or Float64 column of `b` as doubles.
+fn f64s_any(b: &RecordBatch, name: &str) -> Vec<f64> {
+    let col = b.column_by_name(name).unwrap();
+    match col.data_type() {
+        arrow_schema::DataType::Int64 => col
+            .as_primitive::<arrow_array::types::Int64Type>()
+            .values()
+            .iter()
+            .map(|&v| v as f64)
+            .collect(),
+        _ => f64s(b, name),
+    }
 }

@@ -13,7 +13,7 @@ use crate::table::{
 };
 use arrow_array::{cast::AsArray, Array, ArrayRef, Float64Array, Int64Array};
 use arrow_array::{RecordBatch, UInt32Array};
-use arrow_schema::{DataType, Field, Schema};
+use arrow_schema::{Field, Schema};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -471,10 +471,10 @@ fn count_values(input: &Input, name: &str) -> Result<(Vec<Option<f64>>, bool)> {
     let col = input.column(name)?;
     let shown = input.name(name);
     let integer = col.data_type().is_integer();
-    if !integer && !matches!(col.data_type(), DataType::Float32 | DataType::Float64) {
+    if !crate::table::is_number(col.data_type()) {
         return Err(Error::column_type(
             shown,
-            "counts (integers, or floats holding whole numbers)",
+            "counts (integers, or floats or decimals holding whole numbers)",
             col.data_type().to_string(),
         ));
     }

@@ -83,11 +83,10 @@ fn check_columns(input: &Input, o: &super::FunnelOptions, r: &Resolved) -> Resul
         let t = input.column(name)?.data_type();
         // Arrow's null type (an all-empty CSV column) is a column of missing numbers: refused
         // by row where the values are read, like any other missing value.
-        if !(t.is_integer() || matches!(t, DataType::Null | DataType::Float32 | DataType::Float64))
-        {
+        if !(crate::table::is_number(t) || t == &DataType::Null) {
             return Err(Error::column_type(
                 input.name(name),
-                "a number (integer or float)",
+                crate::table::NUMBER,
                 t.to_string(),
             ));
         }

@@ -302,6 +302,19 @@ impl Input {
     }
 }
 
+/// What a number column may be, in errors.
+pub(crate) const NUMBER: &str = "a number (integer, float or decimal)";
+
+/// Whether a column of type `t` holds numbers: integers of any width, floats, or SQL
+/// decimals (`Decimal128`, read as the nearest doubles).
+pub(crate) fn is_number(t: &DataType) -> bool {
+    t.is_integer()
+        || matches!(
+            t,
+            DataType::Float32 | DataType::Float64 | DataType::Decimal128(_, _)
+        )
+}
+
 /// Any numeric column as `f64`s (values under nulls are whatever the buffer holds; a column
 /// of the Arrow null type is all NaN).
 fn numbers<'a>(col: &'a ArrayRef, name: &str) -> Result<Cow<'a, [f64]>> {
@@ -323,11 +336,24 @@ fn numbers<'a>(col: &'a ArrayRef, name: &str) -> Result<Cow<'a, [f64]>> {
             exact(col.as_primitive::<UInt64Type>(), name, |x| x)?;
             convert::<UInt64Type>(col, |x| x as f64)
         }
+        // SQL's DECIMAL/NUMERIC (a database extract's costs and counts): the nearest double,
+        // as a float column would hold it; whole numbers (scale ≤ 0) held exactly or refused.
+        DataType::Decimal128(_, scale) => {
+            let scale = *scale;
+            let a = col.as_primitive::<Decimal128Type>();
+            if scale <= 0 {
+                let factor = 10u128.pow(u32::from(scale.unsigned_abs()));
+                exact(a, name, |x| {
+                    u64::try_from(x.unsigned_abs().saturating_mul(factor)).unwrap_or(u64::MAX)
+                })?;
+            }
+            convert::<Decimal128Type>(col, |x| decimal(x, scale))
+        }
         other => {
             return Err(Error::ColumnType {
                 table: None,
                 column: name.to_owned(),
-                expected: "a number (integer or float)".to_owned(),
+                expected: NUMBER.to_owned(),
                 found: other.to_string(),
             })
         }
@@ -359,6 +385,17 @@ fn exact<T: ArrowPrimitiveType>(
                 .into(),
         }),
         None => Ok(()),
+    }
+}
+
+/// A decimal's value `units × 10^−scale` as the nearest double (within one rounding of it
+/// for |units| ≤ 2⁵³ and |scale| ≤ 22, where both factors are exact doubles).
+fn decimal(units: i128, scale: i8) -> f64 {
+    let power = 10f64.powi(i32::from(scale.unsigned_abs()));
+    if scale >= 0 {
+        units as f64 / power
+    } else {
+        units as f64 * power
     }
 }
 
@@ -456,7 +493,7 @@ fn check_unique_names(schema: &SchemaRef) -> Result<()> {
 pub enum ColumnKind {
     /// `date32`, `date64`, a timestamp (truncated to the date) or an ISO 8601 string.
     Date,
-    /// Any integer or float type.
+    /// Any integer or float type, or a SQL decimal (`Decimal128`).
     Number,
     /// Integers or strings identifying a record or person.
     Identifier,
@@ -480,9 +517,7 @@ impl ColumnKind {
                         DataType::Date32 | DataType::Date64 | DataType::Timestamp(_, _)
                     )
             }
-            ColumnKind::Number => {
-                t.is_integer() || matches!(t, DataType::Float32 | DataType::Float64)
-            }
+            ColumnKind::Number => is_number(t),
             ColumnKind::Identifier => stringy || t.is_integer(),
             ColumnKind::Code => {
                 stringy || t.is_integer() || matches!(t, DataType::Dictionary(_, _))
@@ -493,7 +528,7 @@ impl ColumnKind {
     fn expected(self) -> &'static str {
         match self {
             ColumnKind::Date => "a date (date32, date64, timestamp or ISO 8601 string)",
-            ColumnKind::Number => "a number (integer or float)",
+            ColumnKind::Number => NUMBER,
             ColumnKind::Identifier => "an identifier (integer or string)",
             ColumnKind::Code => "a code (string, integer or dictionary)",
         }
