@@ -242,23 +242,26 @@ pub(crate) unsafe fn convert(o: &CmOapOptions) -> Result<OapOptions, Failure> {
             o.distance_band_edges_len,
         )
     }?;
+    let reasons = std::mem::take(&mut opts.reasons);
     // SAFETY: the reason lists are valid per the caller when their `has_*` is set.
-    unsafe {
-        if o.has_inappropriate_reasons {
-            opts.reasons.inappropriate = stream::strings(
+    opts.reasons = unsafe {
+        oap::ReasonMap {
+            inappropriate: stream::strings_or(
                 "inappropriate_reasons",
+                o.has_inappropriate_reasons,
                 o.inappropriate_reasons,
                 o.inappropriate_reasons_len,
-            )?;
-        }
-        if o.has_appropriate_reasons {
-            opts.reasons.appropriate = stream::strings(
+                reasons.inappropriate,
+            )?,
+            appropriate: stream::strings_or(
                 "appropriate_reasons",
+                o.has_appropriate_reasons,
                 o.appropriate_reasons,
                 o.appropriate_reasons_len,
-            )?;
+                reasons.appropriate,
+            )?,
         }
-    }
+    };
     Ok(opts)
 }
 

@@ -115,6 +115,26 @@ pub(crate) unsafe fn strings(
         .collect()
 }
 
+/// The strings of a list the caller may leave unset (`has` false): `default` then, else as
+/// [`strings`].
+///
+/// # Safety
+///
+/// When `has`, as for [`strings`].
+pub(crate) unsafe fn strings_or(
+    name: &'static str,
+    has: bool,
+    ptr: *const *const c_char,
+    len: usize,
+    default: Vec<String>,
+) -> Result<Vec<String>, Failure> {
+    if !has {
+        return Ok(default);
+    }
+    // SAFETY: forwarded from the caller.
+    unsafe { strings(name, ptr, len) }
+}
+
 /// As [`strings`], but a NULL element is `None` (a null value) rather than an error.
 ///
 /// # Safety

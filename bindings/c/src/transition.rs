@@ -437,15 +437,13 @@ pub(crate) unsafe fn convert(o: &CmTransitionOptions) -> Result<TransitionOption
                 o.direct_mechanisms_len,
                 d.direct_mechanisms,
             )?,
-            if o.has_crisis_team_types {
-                stream::strings(
-                    "crisis_team_types",
-                    o.crisis_team_types,
-                    o.crisis_team_types_len,
-                )?
-            } else {
-                d.crisis_team_types
-            },
+            stream::strings_or(
+                "crisis_team_types",
+                o.has_crisis_team_types,
+                o.crisis_team_types,
+                o.crisis_team_types_len,
+                d.crisis_team_types,
+            )?,
             if o.has_by {
                 Some(stream::strings("by", o.by, o.by_len)?)
             } else {
