@@ -1369,7 +1369,8 @@ struct CmDiscloseOptions cm_disclose_options_default(void);
  *
  * `input` must be NULL or a valid `ArrowArrayStream`; `options` must point to a valid
  * `CmDiscloseOptions` whose strings and arrays are valid; `out` must be writable, and
- * `log_out` NULL or writable.
+ * `log_out` NULL or writable (and not `out`: that is refused, as the log would take the
+ * published table's place).
  */
 enum CmStatus cm_disclose(struct ArrowArrayStream *input,
                           const struct CmDiscloseOptions *options,

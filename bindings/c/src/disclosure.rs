@@ -143,7 +143,8 @@ pub extern "C" fn cm_disclose_options_default() -> CmDiscloseOptions {
 ///
 /// `input` must be NULL or a valid `ArrowArrayStream`; `options` must point to a valid
 /// `CmDiscloseOptions` whose strings and arrays are valid; `out` must be writable, and
-/// `log_out` NULL or writable.
+/// `log_out` NULL or writable (and not `out`: that is refused, as the log would take the
+/// published table's place).
 #[no_mangle]
 pub unsafe extern "C" fn cm_disclose(
     input: *mut FFI_ArrowArrayStream,
@@ -159,7 +160,9 @@ pub unsafe extern "C" fn cm_disclose(
                 argument: "options",
             });
         }
-        stream::check_out(out)?;
+        // The log holds the original counts: it must never land in `out`'s place.
+        let outs = [("out", out), ("log_out", log_out)];
+        stream::check_outs(if log_out.is_null() { &outs[..1] } else { &outs })?;
         // SAFETY: checked non-NULL; valid per the caller.
         let opts = unsafe { convert(&*options) }?;
         let result = disclosure::disclose(&table, &opts)?;
@@ -264,17 +267,10 @@ unsafe fn derived_list(o: &CmDiscloseOptions) -> Result<Option<Vec<Derived>>, Fa
     if !o.has_derived {
         return Ok(None);
     }
-    if o.derived_len == 0 {
-        return Ok(Some(Vec::new()));
-    }
-    if o.derived.is_null() {
-        return Err(Failure::NullPointer {
-            argument: "derived",
-            len: o.derived_len,
-        });
-    }
-    // SAFETY: non-NULL, `derived_len` elements per the caller.
-    let items = unsafe { std::slice::from_raw_parts(o.derived, o.derived_len) };
+    // SAFETY: `derived` addresses `derived_len` elements per the caller (NULL, size and
+    // alignment are checked).
+    let items =
+        unsafe { crate::args::Arrays::default().input("derived", o.derived, o.derived_len) }?;
     items
         .iter()
         .map(|c| {

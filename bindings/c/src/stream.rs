@@ -5,6 +5,7 @@
 use crate::error::Failure;
 use arrow_array::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
 use arrow_array::{RecordBatch, RecordBatchIterator, RecordBatchReader};
+use arrow_schema::ArrowError;
 use collabmetrics::table::{ColumnMap, Input};
 use std::ffi::{c_char, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -33,7 +34,24 @@ pub(crate) unsafe fn read(
         let reader = ArrowArrayStreamReader::try_new(stream)
             .map_err(|e| Failure::argument(name, format!("not a readable Arrow stream: {e}")))?;
         let schema = reader.schema();
-        Input::from_reader(schema, reader, map.clone()).map_err(|e| Failure::Core(e.in_table(name)))
+        // A producer's error names the stream. (Its arrays are taken as the header requires,
+        // valid: the C Data Interface carries no buffer lengths, so offsets beyond their data
+        // cannot be told from valid ones, and arrow's full validation of imported slices
+        // refuses valid arrays.)
+        let batches = reader
+            .collect::<Result<Vec<_>, ArrowError>>()
+            .map_err(|e| {
+                Failure::argument(name, format!("reading the input stream failed: {e}"))
+            })?;
+        Input::new(schema, &batches, map.clone()).map_err(|e| {
+            // The table-wide checks (duplicate names) name the stream as their argument.
+            let e = if e.argument() == Some("table") {
+                e.for_argument(name)
+            } else {
+                e.in_table(name)
+            };
+            Failure::Core(e)
+        })
     }))
     .unwrap_or_else(|payload| {
         let detail = payload
@@ -45,7 +63,8 @@ pub(crate) unsafe fn read(
             name,
             format!(
                 "not a readable Arrow stream: its producer broke the Arrow C stream protocol \
-                 (a NULL callback, or an error without a message from get_last_error): {detail}"
+                 (a NULL callback, an error without a message from get_last_error, or an \
+                 array that does not match its schema): {detail}"
             ),
         ))
     })
@@ -75,6 +94,25 @@ pub(crate) fn check_out(out: *mut FFI_ArrowArrayStream) -> Result<(), Failure> {
     } else {
         Ok(())
     }
+}
+
+/// Checks that every output stream of a call is given (non-NULL) and is its own: two outputs
+/// at one address would overwrite one result with the other without releasing it.
+pub(crate) fn check_outs(
+    outs: &[(&'static str, *mut FFI_ArrowArrayStream)],
+) -> Result<(), Failure> {
+    for (i, &(name, ptr)) in outs.iter().enumerate() {
+        if ptr.is_null() {
+            return Err(Failure::NullHandle { argument: name });
+        }
+        if let Some((other, _)) = outs[..i].iter().find(|(_, p)| *p == ptr) {
+            return Err(Failure::argument(
+                name,
+                format!("is the same stream as `{other}`; each output needs its own"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Writes `batch` as a one-batch stream into `out` (checked non-NULL by [`check_out`]).
@@ -145,17 +183,10 @@ pub(crate) unsafe fn optional_strings(
     ptr: *const *const c_char,
     len: usize,
 ) -> Result<Vec<Option<String>>, Failure> {
-    if len == 0 {
-        return Ok(Vec::new());
-    }
-    if ptr.is_null() {
-        return Err(Failure::NullPointer {
-            argument: name,
-            len,
-        });
-    }
+    // The NULL, size and alignment checks of every array argument (a length beyond the
+    // address space, or a misaligned pointer, is an error, not a read past the array).
     // SAFETY: `ptr` addresses `len` pointers per the caller.
-    let items = unsafe { std::slice::from_raw_parts(ptr, len) };
+    let items = unsafe { crate::args::Arrays::default().input(name, ptr, len) }?;
     items
         .iter()
         .enumerate()

@@ -202,7 +202,7 @@ pub unsafe extern "C" fn cm_transition_analyse(
         ];
         // SAFETY: forwarded from the caller.
         let inputs = unsafe { read_inputs(persons, referrals, contacts, care_plans, options) }?;
-        check_outs(&outs)?;
+        stream::check_outs(&outs)?;
         let a = crate::cancel::with(inputs.cancel, || {
             transition::analyse(&inputs.tables(), &inputs.opts)
         })?;
@@ -361,23 +361,6 @@ unsafe fn read_inputs(
         // SAFETY: as above.
         cancel: unsafe { (*options).cancel },
     })
-}
-
-/// Every output non-NULL and no two the same stream (one would overwrite, and so leak, the
-/// other).
-fn check_outs(outs: &[(&'static str, *mut FFI_ArrowArrayStream)]) -> Result<(), Failure> {
-    for (i, &(name, ptr)) in outs.iter().enumerate() {
-        if ptr.is_null() {
-            return Err(Failure::NullHandle { argument: name });
-        }
-        if let Some((other, _)) = outs[..i].iter().find(|(_, p)| *p == ptr) {
-            return Err(Failure::argument(
-                name,
-                format!("is the same stream as `{other}`; each output needs its own"),
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// `len` elements at `ptr` when `has`, else `default`.

@@ -482,3 +482,63 @@ fn constants_and_defaults_are_the_core_s() {
     let converted = unsafe { crate::disclosure::convert(&cm_disclose_options_default()) }.unwrap();
     assert_eq!(converted, DisclosureOptions::default());
 }
+
+/// The log holds the original counts: `log_out` at `out`'s address would overwrite the
+/// published table with it (and leak the table), so it is refused before any work.
+#[test]
+fn the_log_cannot_be_written_where_the_table_goes() {
+    let n = names(&["n"]);
+    let mut o = cm_disclose_options_default();
+    with_counts(&mut o, &n);
+    let mut input = export(batch(vec![("n", int_col(&[4, 30]))]));
+    let mut out = FFI_ArrowArrayStream::empty();
+    let both: *mut FFI_ArrowArrayStream = &mut out;
+    // SAFETY: valid streams and options for the duration of the call.
+    let status = unsafe { cm_disclose(&mut input, &o, both, both) };
+    assert_failed(
+        status,
+        CmStatus::INVALID_ARGUMENT,
+        &["`log_out`", "same stream as `out`"],
+    );
+    assert!(input.release.is_none() && out.release.is_none());
+}
+
+/// Arrays of options are checked as every array argument is: a length beyond the address
+/// space is an error, not a read past the caller's array (`derived`, and string lists such as
+/// `counts`).
+#[test]
+fn option_arrays_with_impossible_lengths_are_errors() {
+    let n = names(&["n"]);
+    let mut o = cm_disclose_options_default();
+    with_counts(&mut o, &n);
+    o.counts_len = 1 << 61;
+    let status = call(batch(vec![("n", int_col(&[4]))]), &o).unwrap_err();
+    assert_failed(
+        status,
+        CmStatus::INVALID_ARGUMENT,
+        &["`counts`", "too large"],
+    );
+    let mut o = cm_disclose_options_default();
+    with_counts(&mut o, &n);
+    let derived = [0u8; 8];
+    o.derived = derived.as_ptr().cast();
+    o.derived_len = 1 << 62;
+    o.has_derived = true;
+    let status = call(batch(vec![("n", int_col(&[4]))]), &o).unwrap_err();
+    assert_failed(
+        status,
+        CmStatus::INVALID_ARGUMENT,
+        &["`derived`", "too large"],
+    );
+}
+
+/// A table-wide check of an input stream (two columns of one name) names the stream.
+#[test]
+fn a_table_wide_error_names_the_stream() {
+    let n = names(&["n"]);
+    let mut o = cm_disclose_options_default();
+    with_counts(&mut o, &n);
+    let b = batch(vec![("n", int_col(&[4])), ("n", int_col(&[5]))]);
+    let status = call(b, &o).unwrap_err();
+    assert_failed(status, CmStatus::INVALID_ARGUMENT, &["`input`", "`n`"]);
+}
