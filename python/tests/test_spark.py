@@ -448,6 +448,10 @@ def test_a_missing_column_is_an_error_before_any_spark_job(
             cms.dsr(frames["population"])
         with pytest.raises(cm.InvalidArgumentError, match="window"):
             cms.oap.measures(frames["placements"], window="weekly", **PERIOD)
+        # A Spark DataFrame population is collected after the checks.
+        population = spark.createDataFrame(pa.table({"place": ["x"], "population": [1000]}))
+        with pytest.raises(cm.MissingColumnError, match="reason"):
+            cms.oap.measures(frames["placements"].drop("reason"), population=population, **PERIOD)
         assert list(sc.statusTracker().getJobIdsForGroup("cm-bad-input")) == []
     finally:
         sc.setJobGroup("collabmetrics-tests", "the other tests")
@@ -460,8 +464,51 @@ def test_duplicate_identifiers_across_buckets_are_an_error(
     ids = p["placement_id"].to_pylist()
     ids[7] = ids[3]  # another person's placement with the same identifier
     dup = p.set_column(p.schema.get_field_index("placement_id"), "placement_id", pa.array(ids))
-    with pytest.raises(cm.InvalidArgumentError, match="duplicate identifier"):
+    with pytest.raises(cm.InvalidCellError) as one:
+        cm.oap.measures(dup, **PERIOD)
+    with pytest.raises(cm.InvalidCellError, match="duplicate identifier") as got:
         cms.oap.measures(spark.createDataFrame(dup), **PERIOD)
+    assert_same_cell_error(got.value, one.value)
+    # Two missing identifiers are the one-machine error too, not a duplicate `None`.
+    ids = p["placement_id"].to_pylist()
+    ids[5] = ids[9] = None
+    none = p.set_column(p.schema.get_field_index("placement_id"), "placement_id", pa.array(ids))
+    with pytest.raises(cm.InvalidCellError) as one:
+        cm.oap.measures(none, **PERIOD)
+    with pytest.raises(cm.InvalidCellError, match="identifiers are required") as got:
+        cms.oap.measures(spark.createDataFrame(none), **PERIOD)
+    assert_same_cell_error(got.value, one.value)
+
+
+def assert_same_cell_error(got: Any, one: Any) -> None:
+    """The one-machine ``InvalidCellError`` but for its row (a Spark DataFrame's rows have
+    no numbers): class, table, column, value and rule (up to the row it names)."""
+    assert type(got) is type(one) is cm.InvalidCellError
+    assert (got.table, got.column, got.value) == (one.table, one.column, one.value)
+    assert got.row is None
+    assert str(got).startswith(str(one).split(" at row ")[0])
+    rule = str(one.rule).split(";")[0].split(" (first at row")[0]
+    assert str(got.rule).startswith(rule) and f"({got.value}): {rule}" in str(got)
+
+
+def test_a_contact_id_repeated_across_people_is_the_one_machine_error(
+    spark: Any, frames: dict[str, Any], demo: dict[str, pa.Table]
+) -> None:
+    """The core checks identifiers within a bucket of people; a ``contact_id`` shared by two
+    people's contacts is found by the wrapper's own check, as one machine finds it."""
+    contacts = demo["contacts"]
+    ids, who = contacts["contact_id"].to_pylist(), contacts["person_id"].to_pylist()
+    ids[next(k for k in range(len(ids)) if who[k] != who[0])] = ids[0]
+    index = contacts.schema.get_field_index("contact_id")
+    dup = contacts.set_column(index, "contact_id", pa.array(ids, contacts.schema.field(index).type))
+    persons, referrals = demo["persons"], demo["referrals"]
+    with pytest.raises(cm.InvalidCellError) as one:
+        cm.transition.summary(persons, referrals, dup, data_end=DATA_END)
+    with pytest.raises(cm.InvalidCellError, match="identifiers must be unique") as got:
+        cms.transition.summary(
+            frames["persons"], frames["referrals"], spark.createDataFrame(dup), data_end=DATA_END
+        )
+    assert_same_cell_error(got.value, one.value)
 
 
 def test_states_merged_by_spark_sql_finish_with_their_schema(
@@ -489,3 +536,234 @@ def test_states_merged_by_spark_sql_finish_with_their_schema(
     ).toArrow()
     result = cm.finalize(merged, schema=schema)
     assert_same(result, cm.mean(a, value="population", by="place"), ["place"])
+
+
+def test_empty_inputs_give_the_one_machine_rows(spark: Any, demo: dict[str, pa.Table]) -> None:
+    """No partition emits a state for an empty DataFrame: the rows of the empty tables'
+    state (OAP's months, transition's labels, with zero counts) are still the result's."""
+    period: dict[str, Any] = {"start": "2024-01-01", "end": "2024-03-31"}
+    p0, a0 = demo["placements"].slice(0, 0), demo["admissions"].slice(0, 0)
+    one = cm.oap.measures(p0, admissions=a0, **period)
+    assert one.num_rows == 3
+    got, diag = cms.oap.measures(
+        spark.createDataFrame(p0), admissions=spark.createDataFrame(a0), collect=True, **period
+    )
+    assert_same(got, one, ["period_end"])
+    assert diagnostic_counts(diag) == one_machine_counts(one)
+    tables = [demo[n].slice(0, 0) for n in ("persons", "referrals", "contacts")]
+    one = cm.transition.summary(*tables, data_end=DATA_END)
+    assert one.num_rows > 0
+    got, _ = cms.transition.summary(
+        *(spark.createDataFrame(t) for t in tables), data_end=DATA_END, collect=True
+    )
+    assert got.equals(one)
+
+
+def test_numbers_given_as_text_are_the_one_machine_error(spark: Any) -> None:
+    """Options are read as the one-machine functions read them (text is not a number): the
+    same error class and message, before any Spark job."""
+    t = pa.table(
+        {
+            "value": [1.0, 2.0, 3.0, 4.0],
+            "distance_km": [1.0, 2.0, 3.0, 4.0],
+            "age_band": ["0-4", "5+", "0-4", "5+"],
+            "count": [10, 30, 12, 20],
+            "population": [1000, 2000, 1100, 1900],
+            "reference_count": [20, 20, 20, 20],
+            "reference_population": [1000, 1000, 1000, 1000],
+            "g": ["a", "a", "b", "b"],
+        }
+    )
+    df = spark.createDataFrame(t)
+    dsr: dict[str, Any] = {"standard": {0: 1, 5: 3}, "by": "g"}
+    cases: list[tuple[str, dict[str, Any]]] = [
+        ("mean", {"confidence": "0.9"}),
+        ("dsr", {**dsr, "confidence": "0.9"}),
+        ("dsr", {**dsr, "multiplier": "1000"}),
+        ("isr", {"confidence": "0.9"}),
+        ("isr", {"multiplier": "1"}),
+        ("distance", {"threshold": "2"}),
+        ("distance", {"bands": ["2", "3"]}),
+        ("distance", {"confidence": "0.9"}),
+    ]
+    functions: dict[str, tuple[Any, Any]] = {
+        "mean": (cm.mean, cms.mean),
+        "dsr": (cm.dsr, cms.dsr),
+        "isr": (cm.isr, cms.isr),
+        "distance": (cm.distance.summary, cms.distance.summary),
+    }
+    for name, options in cases:
+        one_machine, on_spark = functions[name]
+        with pytest.raises((cm.CollabMetricsError, TypeError)) as one:
+            one_machine(t, **options)
+        with pytest.raises(type(one.value)) as got:
+            on_spark(df, collect=True, **options)
+        assert (type(got.value), str(got.value)) == (type(one.value), str(one.value)), name
+
+
+def test_timestamps_are_cut_to_dates_in_the_session_time_zone(spark: Any) -> None:
+    """A ``TimestampType`` date column is read as its dates in
+    ``spark.sql.session.timeZone`` (Spark's ``to_date``): midnight in London in summer is
+    23:00 UTC the day before. An unrelated timestamp column does not break a call."""
+    import datetime as dt
+
+    utc = dt.timezone.utc
+
+    def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
+        return dt.datetime(year, month, day, hour, minute, tzinfo=utc)
+
+    # Instants (UTC) and their dates in London (BST, UTC+1, from 31 March 2024).
+    starts = [at(2024, 4, 30, 23), at(2024, 4, 15, 10), at(2024, 5, 31, 23, 30), at(2024, 4, 1)]
+    ends = [at(2024, 5, 31, 23), None, at(2024, 6, 10, 12), at(2024, 4, 30, 23, 59)]
+    local_starts = [dt.date(2024, 5, 1), dt.date(2024, 4, 15), dt.date(2024, 6, 1)]
+    local_starts.append(dt.date(2024, 4, 1))
+    local_ends = [dt.date(2024, 6, 1), None, dt.date(2024, 6, 10), dt.date(2024, 5, 1)]
+    base = {
+        "placement_id": [1, 2, 3, 4],
+        "person_id": ["a", "b", "c", "d"],
+        "bed_type": ["10"] * 4,
+        "reason": ["10"] * 4,
+    }
+    stamp = pa.timestamp("us", tz="UTC")
+    stamped = pa.table(
+        {
+            **base,
+            "start_date": pa.array(starts, stamp),
+            "end_date": pa.array(ends, stamp),
+            "loaded_at": pa.array([at(2024, 7, 1, 6)] * 4, stamp),
+        }
+    )
+    local = pa.table({**base, "start_date": local_starts, "end_date": local_ends})
+    utc_dates = pa.table(
+        {
+            **base,
+            "start_date": [s.date() for s in starts],
+            "end_date": [e and e.date() for e in ends],
+        }
+    )
+    period: dict[str, Any] = {"start": "2024-04-01", "end": "2024-06-30"}
+    one = cm.oap.measures(local, **period)
+    assert not one.equals(cm.oap.measures(utc_dates, **period))  # the zone matters here
+    zone = spark.conf.get("spark.sql.session.timeZone")
+    spark.conf.set("spark.sql.session.timeZone", "Europe/London")
+    try:
+        df = spark.createDataFrame(stamped)
+        assert [f.dataType.typeName() for f in df.schema.fields[-3:]] == ["timestamp"] * 3
+        got, _ = cms.oap.measures(df, collect=True, **period)
+        assert_same(got, one, ["period_end"])
+        values = pa.table(
+            {"value": [1.0, 2.0, 4.0], "loaded_at": pa.array([at(2024, 7, 1)] * 3, stamp)}
+        )
+        got, _ = cms.mean(spark.createDataFrame(values), collect=True)
+        assert_same(got, cm.mean(values.select(["value"])), ["value"])
+    finally:
+        spark.conf.set("spark.sql.session.timeZone", zone)
+
+
+def test_column_names_spark_would_resolve_otherwise(spark: Any, demo: dict[str, pa.Table]) -> None:
+    """Names equal to a state's columns up to case (Spark is case-insensitive) and names
+    with a dot (Spark reads a struct field) are the caller's names, as on one machine."""
+    t = pa.table({"v.x": [1.0, 2.0, 3.0, 4.0, 6.0], "Count": ["a", "a", "b", "b", "b"]})
+    one = cm.mean(t, value="v.x", by="Count")
+    got, _ = cms.mean(
+        spark.createDataFrame(t).repartition(2), value="v.x", by="Count", collect=True
+    )
+    assert_same(got, one, ["Count"])
+    p = demo["placements"].slice(0, 300)
+    names = {"place": "Month", "person_id": "person.id", "placement_id": "Reason"}
+    p = p.rename_columns([names.get(c, c) for c in p.column_names])
+    options: dict[str, Any] = dict(
+        PERIOD, by="Month", columns={"person_id": "person.id", "placement_id": "Reason"}
+    )
+    one = cm.oap.measures(p, **options)
+    got, _ = cms.oap.measures(spark.createDataFrame(p), collect=True, **options)
+    assert_same(got, one, ["Month", "period_end"])
+
+
+def test_the_pandas_udfs_keep_64_bit_identifiers_exact(
+    spark: Any, frames: dict[str, Any], demo: dict[str, pa.Table]
+) -> None:
+    """Spark hands pandas an int64 column with a null as float64: identifiers above 2**53
+    (two of these equal as float64) must still be exact on the pandas path (Spark 3.x)."""
+    persons, referrals, contacts = (demo[n] for n in ("persons", "referrals", "contacts"))
+    big = {r: 2**53 + 1 + 2 * k for k, r in enumerate(referrals["referral_id"].to_pylist())}
+
+    def renumbered(t: pa.Table) -> pa.Table:
+        ids = pa.array([big[r] for r in t["referral_id"].to_pylist()], pa.int64())
+        return t.set_column(t.schema.get_field_index("referral_id"), "referral_id", ids)
+
+    referrals, contacts = renumbered(referrals), renumbered(contacts)
+    tables = {"persons": persons, "referrals": referrals, "contacts": contacts}
+    one = cm.transition.summary(persons, referrals, contacts, data_end=DATA_END)
+    got, diag = cms.transition.summary(
+        frames["persons"],
+        spark.createDataFrame(referrals),
+        spark.createDataFrame(contacts),
+        data_end=DATA_END,
+        udf="pandas",
+        collect=True,
+    )
+    assert got.equals(one)
+    _, listing = cm.transition.state(persons, referrals, contacts, data_end=DATA_END, listing=True)
+    ids = {"persons": "person_id", "referrals": "referral_id", "contacts": "contact_id"}
+    expected = one_machine_listing(listing, tables, ids)
+    assert any(k[0] == "referrals" for k in expected)
+    assert listed(diag) == expected
+    # A table read partition by partition: a record id column with a null.
+    rid = [None if i == 2 else 2**53 + 1 + 2 * i for i in range(8)]
+    km = [None if i % 3 == 0 else float(i) for i in range(8)]
+    data = pa.table({"distance_km": km, "rid": pa.array(rid, pa.int64())})
+    _, diag = cms.distance.summary(
+        spark.createDataFrame(data),
+        nulls="propagate",
+        record_id={"data": "rid"},
+        udf="pandas",
+        collect=True,
+    )
+    flagged = pa.array([v is None for v in km])
+    assert sorted(diag["record_id"].to_pylist()) == ids_of(data, "rid", flagged)
+
+
+def test_a_core_error_in_a_partition_is_the_typed_error_naming_the_record(
+    spark: Any,
+) -> None:
+    """The core's error raised in a Spark worker reaches the caller as its own class with
+    its attributes; the row it would name is the partition's, so it names the record."""
+    import datetime as dt
+    import math
+    import re
+
+    n = 40
+    ends = [dt.date(2024, 1, 1) if i == 33 else dt.date(2024, 3, 10) for i in range(n)]
+    p = pa.table(
+        {
+            "placement_id": list(range(100, 100 + n)),
+            "person_id": [f"p{i}" for i in range(n)],
+            "start_date": [dt.date(2024, 1, 20)] * n,
+            "end_date": ends,
+            "bed_type": ["10"] * n,
+            "reason": ["10"] * n,
+        }
+    )
+    period: dict[str, Any] = {"start": "2024-01-01", "end": "2024-03-31"}
+    with pytest.raises(cm.InvalidCellError) as one:
+        cm.oap.measures(p, **period)
+    with pytest.raises(cm.InvalidCellError) as got:
+        cms.oap.measures(spark.createDataFrame(p), buckets=4, collect=True, **period)
+    e = got.value
+    assert (e.kind, e.table, e.column, e.value, e.rule) == (
+        one.value.kind,
+        one.value.table,
+        one.value.column,
+        one.value.value,
+        one.value.rule,
+    )
+    assert e.row is None and e.record_id == "133"  # type: ignore[attr-defined]
+    assert str(e) == str(one.value).replace(" at row 33 (", " in record 133 (")
+    # A table without an identifier: the record by its values.
+    values = pa.table({"value": [math.nan if i == 7 else float(i) for i in range(10)]})
+    with pytest.raises(cm.InvalidCellError) as one:
+        cm.mean(values)
+    with pytest.raises(cm.InvalidCellError, match=re.escape('in record {"value": "NaN"}')) as got:
+        cms.mean(spark.createDataFrame(values).repartition(3), collect=True)
+    assert (got.value.column, got.value.value) == (one.value.column, one.value.value)

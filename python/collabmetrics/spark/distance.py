@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import distance as _distance
-from ._engine import run_one
+from .._frames import band_preset
+from ._engine import real, run_one
 
 
 def summary(
@@ -30,5 +31,12 @@ def summary(
         ``(summary, diagnostics)``, the ``diagnostics``, one row per flagged record (``table``, ``record_id``, ``reason``,
         ``action``; see :mod:`collabmetrics.spark`).
     """
+    # Read as the one-machine call reads them: text is not a number.
+    for name in ("threshold", "confidence"):
+        if name in options:
+            options[name] = real(options[name])
+    if "bands" in options:
+        preset, edges = band_preset(options["bands"], "bands")
+        options["bands"] = preset if edges is None else edges
     opts = _distance._state_options(**options)
     return run_one("distance_summary", df, opts, buckets, udf, collect, record_id)

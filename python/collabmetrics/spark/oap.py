@@ -32,8 +32,9 @@ def measures(
     Placements are bucketed by ``person_id`` (the overlap rule compares a person's
     placements); admissions, which may have no person, are read partition by partition, so
     a group with admissions and no placements keeps its rows. With ``check_unique`` (the
-    default) one Spark job first checks that no ``placement_id`` appears twice (within a
-    bucket the core checks it anyway).
+    default) one Spark job first checks that no ``placement_id`` appears twice or is
+    missing (the one-machine ``InvalidCellError``, without a row number; within a bucket
+    the core checks it anyway).
 
     A flagged placement's ``record_id`` is its ``placement_id``, an admission's its
     ``admission_id`` when the admissions have one (it is not required): another column with
@@ -49,17 +50,21 @@ def measures(
     opts = _oap.options(start=start, end=end, **options)
     person = cols.get("person_id", "person_id")
     inputs = [Input(placements, route=person), None if admissions is None else Input(admissions)]
-    pop = None
-    if population is not None:
-        pop = population.toArrow() if hasattr(population, "toArrow") else population
-        if hasattr(pop, "toPandas") and not hasattr(pop, "toArrow"):
-            pop = pop.toPandas()
+    finish: dict[str, Any] = {"population": None, "columns": cols}
 
     def checks() -> None:
+        # After the column checks (no Spark job before them): a Spark population collected.
+        pop = population
+        if pop is not None and hasattr(pop, "toArrow"):
+            pop = pop.toArrow()
+        elif pop is not None and hasattr(pop, "toPandas"):
+            pop = pop.toPandas()
+        finish["population"] = pop
         if check_unique and placements is not None:
             pid = cols.get("placement_id", "placement_id")
             if pid in placements.columns:
-                unique(placements, pid, "placements")
+                # The one-machine error's words: OAP's columns are not qualified by table.
+                unique(placements, pid, None, "duplicate identifier", "identifiers are required")
 
     return run(
         "oap",
@@ -69,7 +74,7 @@ def measures(
         buckets=buckets,
         udf=udf,
         collect_result=collect,
-        finalize={"population": pop, "columns": cols},
+        finalize=finish,
         before=checks,
         record_id=record_id,
     )

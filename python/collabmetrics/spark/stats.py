@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import stats as _stats
-from ._engine import run_one
+from ._engine import one_level, real, run_one
 
 
 def dsr(
@@ -21,6 +21,9 @@ def dsr(
     """:func:`collabmetrics.dsr` of a Spark DataFrame (one confidence level), read partition
     by partition; counts and populations must be whole numbers. Returns
     ``(rates, diagnostics)``."""
+    one_level(options)
+    if "multiplier" in options:
+        options["multiplier"] = real(options["multiplier"])
     return run_one("dsr", df, _stats._dsr_options(**options), buckets, udf, collect, record_id)
 
 
@@ -35,6 +38,9 @@ def isr(
 ) -> tuple[Any, Any]:
     """:func:`collabmetrics.isr` of a Spark DataFrame (one confidence level); observed counts
     and populations must be whole numbers. Returns ``(ratios, diagnostics)``."""
+    one_level(options)
+    if options.get("multiplier") is not None:
+        options["multiplier"] = real(options["multiplier"])
     return run_one("isr", df, _stats._isr_options(**options), buckets, udf, collect, record_id)
 
 
@@ -50,4 +56,5 @@ def mean(
     """:func:`collabmetrics.mean` of a Spark DataFrame (one confidence level). Returns
     ``(means, diagnostics)``; no rule of ``dsr``, ``isr`` or ``mean`` flags a record (bad
     values are errors), so their diagnostics are empty."""
+    one_level(options)
     return run_one("mean", df, _stats._mean_options(**options), buckets, udf, collect, record_id)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from .. import transition as _transition
-from ._engine import ROUTE, Input, run, unique
+from ._engine import ROUTE, Input, positional, run, unique
 
 _D = _transition._D
 
@@ -19,14 +19,21 @@ def _inputs(
 
     person = cols.get("person_id", "person_id")
     referral = cols.get("referral_id", "referral_id")
-    route = referrals.select(
-        F.col(f"`{referral}`").alias("__cm_referral"), F.col(f"`{person}`").alias(ROUTE)
-    )
     routed_contacts = contacts
     if referral in contacts.columns and {referral, person} <= set(referrals.columns):
-        routed_contacts = contacts.join(
-            route, contacts[f"`{referral}`"] == route["__cm_referral"], "left"
-        ).drop("__cm_referral")
+        # Columns by position (see _engine.positional): no caller's name is resolved.
+        refs, ref_names = positional(referrals, "__cm_r")
+        route = refs.select(
+            F.col(ref_names[referrals.columns.index(referral)]).alias("__cm_referral"),
+            F.col(ref_names[referrals.columns.index(person)]).alias(ROUTE),
+        )
+        own, own_names = positional(contacts)
+        key = F.col(own_names[contacts.columns.index(referral)])
+        routed_contacts = (
+            own.join(route, key == F.col("__cm_referral"), "left")
+            .select(*own_names, ROUTE)
+            .toDF(*contacts.columns, ROUTE)
+        )
     return [
         Input(persons, route=person),
         Input(referrals, route=person),
@@ -58,9 +65,14 @@ def _run(
 
     def checks() -> None:
         if check_unique:
+            # Across buckets: a person's records meet in one bucket, their referrals and
+            # contacts do not meet other people's (the core checks within a bucket only).
             referral = cols.get("referral_id", "referral_id")
             if referral in referrals.columns:
                 unique(referrals, referral, "referrals")
+            contact = cols.get("contact_id", "contact_id")
+            if contact in contacts.columns:
+                unique(contacts, contact, "contacts")
 
     return run(
         "transition",
@@ -96,7 +108,10 @@ def summary(
 
     Every table is bucketed by person (contacts by their referral's person, through a join
     with the referrals), so each person's records meet in one state. With ``check_unique``
-    (the default) one Spark job first checks that no ``referral_id`` appears twice.
+    (the default) one Spark job first checks that no ``referral_id`` appears twice or is
+    missing, and one more checks the ``contact_id`` when the contacts have one: the
+    one-machine ``InvalidCellError``, without a row number (a ``person_id``'s rows meet in
+    one bucket, where the core checks them).
 
     A flagged record's ``record_id`` is its ``person_id``, ``referral_id`` or
     ``contact_id``; care plans (and contacts without a ``contact_id``) have no identifier:
