@@ -544,3 +544,27 @@ fn f64s_any(b: &RecordBatch, name: &str) -> Vec<f64> {
         _ => f64s(b, name),
     }
 }
+
+/// No events: the DSR is 0, its lower limit 0 and its upper limit does not exist (Dobson's
+/// scaling √(var/O) is undefined at O = 0): a null in the table, never a NaN.
+#[test]
+fn a_dsr_without_events_has_a_null_upper_limit() {
+    let b = esp_batch(&["E1"]);
+    let zeros: ArrayRef = Arc::new(Int64Array::from(vec![0i64; b.num_rows()]));
+    let b = batch(vec![
+        ("Area", b.column_by_name("Area").unwrap().clone()),
+        ("AgeBand", b.column_by_name("AgeBand").unwrap().clone()),
+        ("Deaths", zeros),
+        ("Pop", b.column_by_name("Pop").unwrap().clone()),
+    ]);
+    let out = stats::dsr_table(&input(b), &dsr_opts(&["Area"]))
+        .unwrap()
+        .table;
+    assert_eq!(
+        (f64s(&out, "value"), f64s(&out, "lower")),
+        (vec![0.0], vec![0.0])
+    );
+    let upper = out.column_by_name("upper").unwrap();
+    assert_eq!(upper.null_count(), 1);
+    assert!(out.schema().field_with_name("upper").unwrap().is_nullable());
+}

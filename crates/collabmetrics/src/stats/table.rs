@@ -311,7 +311,8 @@ pub(crate) fn dsr_output(
     let mut tidy = Tidy::from_keys(keys);
     tidy.number("total_count", est.total_count);
     tidy.number("total_population", est.total_population);
-    tidy.estimates(
+    // No events: Dobson's upper limit does not exist (a null, never NaN in a table).
+    tidy.estimates_upper_nullable(
         est.value,
         est.lower,
         est.upper,

@@ -178,6 +178,31 @@ impl Tidy {
             self.checked.push(self.columns.len());
             self.number(name, values);
         }
+        self.constant_and_method(n, confidence, methods);
+    }
+
+    /// [`Tidy::estimates`] with an `upper` that may not exist (NaN, written as a null in a
+    /// nullable column): a DSR's upper limit with no events.
+    pub(crate) fn estimates_upper_nullable(
+        &mut self,
+        value: Vec<f64>,
+        lower: Vec<f64>,
+        upper: Vec<f64>,
+        confidence: f64,
+        methods: Methods<'_>,
+    ) {
+        let n = value.len();
+        for (name, values) in [("value", value), ("lower", lower)] {
+            self.checked.push(self.columns.len());
+            self.number(name, values);
+        }
+        self.checked.push(self.columns.len());
+        self.nullable_number("upper", upper);
+        self.constant_and_method(n, confidence, methods);
+    }
+
+    /// The constant `confidence` column and the `method` column of [`Tidy::estimates`].
+    fn constant_and_method(&mut self, n: usize, confidence: f64, methods: Methods<'_>) {
         // A confidence level is checked to lie in (0, 1) before any estimate.
         self.checked.push(self.columns.len());
         let confidence = crate::buffer::constant(n, confidence);
