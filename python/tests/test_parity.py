@@ -1190,7 +1190,7 @@ def test_transition(
 ) -> None:
     """cm.transition.transfers / ageing_out / summary / service_lines = their Rust functions =
     cm_transition_analyse's tables and cm_transition_service_lines = `collabmetrics transition
-    --output ...` (with the options it has)."""
+    --table ...` (every option as its flag)."""
     tables, o = _transition_call(demo, options)
     as_json = {
         "data_end": days(DATA_END),
@@ -1475,7 +1475,7 @@ def test_publish(
 def test_cli_publish(
     cli: Cli, demo: dict[str, pa.Table], oap_inputs: dict[str, pa.Table], rule: str | None
 ) -> None:
-    """`collabmetrics oap --publish [RULE]` and `transition --output summary|curve --publish`
+    """`collabmetrics oap --publish [RULE]` and `transition --table summary|curve --publish`
     write the table Python's `publish=` gives (suppressed cells `*`); the diagnostics of the
     result and of its publication go to standard error."""
     flag = ["--publish"] + ([] if rule is None else [rule])
