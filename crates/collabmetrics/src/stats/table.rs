@@ -311,14 +311,15 @@ pub(crate) fn dsr_output(
     let mut tidy = Tidy::from_keys(keys);
     tidy.number("total_count", est.total_count);
     tidy.number("total_population", est.total_population);
-    // No events: Dobson's upper limit does not exist (a null, never NaN in a table).
-    tidy.estimates_upper_nullable(
+    tidy.estimates(
         est.value,
         est.lower,
         est.upper,
         est.confidence,
         Methods::All(Method::Dobson),
     );
+    // No events: Dobson's upper limit does not exist (a null, never NaN in a table).
+    tidy.upper_may_be_null();
     tidy.text("note", notes);
     // A standardised rate is not a ratio of the table's counts: it goes with its count.
     let by = key_names(keys);

@@ -178,31 +178,6 @@ impl Tidy {
             self.checked.push(self.columns.len());
             self.number(name, values);
         }
-        self.constant_and_method(n, confidence, methods);
-    }
-
-    /// [`Tidy::estimates`] with an `upper` that may not exist (NaN, written as a null in a
-    /// nullable column): a DSR's upper limit with no events.
-    pub(crate) fn estimates_upper_nullable(
-        &mut self,
-        value: Vec<f64>,
-        lower: Vec<f64>,
-        upper: Vec<f64>,
-        confidence: f64,
-        methods: Methods<'_>,
-    ) {
-        let n = value.len();
-        for (name, values) in [("value", value), ("lower", lower)] {
-            self.checked.push(self.columns.len());
-            self.number(name, values);
-        }
-        self.checked.push(self.columns.len());
-        self.nullable_number("upper", upper);
-        self.constant_and_method(n, confidence, methods);
-    }
-
-    /// The constant `confidence` column and the `method` column of [`Tidy::estimates`].
-    fn constant_and_method(&mut self, n: usize, confidence: f64, methods: Methods<'_>) {
         // A confidence level is checked to lie in (0, 1) before any estimate.
         self.checked.push(self.columns.len());
         let confidence = crate::buffer::constant(n, confidence);
@@ -212,6 +187,20 @@ impl Tidy {
             .push(Arc::new(Float64Array::new(confidence, None)));
         self.fields.push(Field::new("method", method_type(), false));
         self.columns.push(methods.column(n));
+    }
+
+    /// Makes the `upper` column of [`Tidy::estimates`] nullable, its NaNs nulls: an upper limit
+    /// that may not exist (a DSR's with no events).
+    pub(crate) fn upper_may_be_null(&mut self) {
+        use arrow_array::{cast::AsArray, types::Float64Type};
+        if let Some(i) = self.fields.iter().rposition(|f| f.name() == "upper") {
+            let values = self.columns[i]
+                .as_primitive::<Float64Type>()
+                .values()
+                .to_vec();
+            self.fields[i] = Field::new("upper", DataType::Float64, true);
+            self.columns[i] = Arc::new(crate::buffer::float_column(values));
+        }
     }
 
     pub(crate) fn finish(self) -> Result<RecordBatch> {
