@@ -430,6 +430,13 @@ def band_preset(bands: str | Sequence[float], argument: str) -> tuple[str, list[
     return "custom", [number(b, argument) for b in bands]
 
 
+def bands_option(bands: str | Sequence[float], argument: str) -> str | list[float]:
+    """Bands as the core's options spell them: a preset's name, or the edges in km (checked
+    as :func:`band_preset` checks them)."""
+    preset, edges = band_preset(bands, argument)
+    return preset if edges is None else edges
+
+
 def levels(confidence: float | Sequence[float]) -> list[float]:
     """One confidence level or several (PHE publishes 95% and 99.8% side by side); anything
     but numbers (text, a set) is an ``InvalidArgumentError`` naming ``confidence``."""

@@ -6,7 +6,6 @@ the Rust core.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
@@ -15,6 +14,7 @@ from ._frames import (
     DateLike,
     Frame,
     band_preset,
+    bands_option,
     diagnostics,
     from_arrow,
     group_names,
@@ -157,15 +157,9 @@ def measures(
 def _month(value: DateLike, name: str) -> int:
     """A reporting month: any date in it, or ``"YYYY-MM"`` for its first day (as the command
     line reads ``--start`` and ``--end``)."""
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}", value.strip()):
-        value = f"{value.strip()}-01"
+    if isinstance(value, str):
+        return int(_native.parse_month(value, name))
     return _days(value, name)
-
-
-def _bands_option(bands: str | Sequence[float]) -> str | list[float]:
-    """The bands as the core's options spell them: a preset's name or the edges."""
-    preset, edges = band_preset(bands, "distance_bands")
-    return preset if edges is None else edges
 
 
 def _scope(bed_types: Sequence[str | int] | Literal["default"] | None) -> list[str] | None:
@@ -228,7 +222,7 @@ def options(
         distance=distance,
         distance_options={
             "threshold": number(distance_threshold, "distance_threshold"),
-            "bands": _bands_option(distance_bands),
+            "bands": bands_option(distance_bands, "distance_bands"),
             "confidence": float(confidence),
         },
     )

@@ -11,6 +11,7 @@ from . import _native as _native
 from ._frames import DateLike as DateLike
 from ._frames import Frame as Frame
 from ._frames import band_preset as band_preset
+from ._frames import bands_option as bands_option
 from ._frames import diagnostics as diagnostics
 from ._frames import from_arrow as from_arrow
 from ._frames import group_names as group_names
@@ -194,7 +195,6 @@ def measures(
     publish: bool | Rule | None = None,
 ) -> Any: ...
 def _month(value: DateLike, name: str) -> int: ...
-def _bands_option(bands: str | Sequence[float]) -> str | list[float]: ...
 def _scope(bed_types: Sequence[str | int] | Literal["default"] | None) -> list[str] | None: ...
 def _reasons(
     reasons: Mapping[str, Sequence[str | int]] | None,

@@ -131,32 +131,34 @@ pub(crate) unsafe fn convert(o: &CmDistanceSummaryOptions) -> Result<SummaryTabl
     opts.options.threshold = o.threshold;
     opts.options.confidence = o.confidence;
     // SAFETY: `band_edges` addresses `band_edges_len` doubles per the caller.
-    opts.options.bands = unsafe { bands("bands", o.bands, o.band_edges, o.band_edges_len) }?;
+    opts.options.bands = unsafe {
+        bands(
+            ("bands", "band_edges"),
+            o.bands,
+            o.band_edges,
+            o.band_edges_len,
+        )
+    }?;
     Ok(opts)
 }
 
-/// The bands of a `CM_BANDS_*` code, with the edges for `CM_BANDS_CUSTOM`. `argument` names
-/// the code's field in errors: `bands` (its edges `band_edges`) here, `distance_bands` (its
-/// edges `distance_band_edges`) in `CmOapOptions`.
+/// The bands of a `CM_BANDS_*` code, with the edges for `CM_BANDS_CUSTOM`. `argument` and
+/// `edges_name` name the fields in errors: `bands` and `band_edges` here, `distance_bands`
+/// and `distance_band_edges` in `CmOapOptions`.
 ///
 /// # Safety
 ///
 /// With `CM_BANDS_CUSTOM`, `edges` must be NULL or address `len` doubles.
 pub(crate) unsafe fn bands(
-    argument: &'static str,
+    (argument, edges_name): (&'static str, &'static str),
     code: u32,
     edges: *const f64,
     len: usize,
 ) -> Result<Bands, Failure> {
     if code == CM_BANDS_CUSTOM {
-        let name = if argument == "bands" {
-            "band_edges"
-        } else {
-            "distance_band_edges"
-        };
         let mut arrays = crate::args::Arrays::default();
         // SAFETY: forwarded from the caller.
-        let edges = unsafe { arrays.input(name, edges, len) }?;
+        let edges = unsafe { arrays.input(edges_name, edges, len) }?;
         return Ok(Bands::custom(edges.to_vec()).map_err(|e| e.for_argument(argument))?);
     }
     let preset: BandPreset = option(code, "CM_BANDS_").map_err(|_| {

@@ -236,7 +236,7 @@ pub(crate) unsafe fn convert(o: &CmOapOptions) -> Result<OapOptions, Failure> {
     // SAFETY: `distance_band_edges` addresses `distance_band_edges_len` doubles per the caller.
     opts.distance_options.bands = unsafe {
         crate::distance_table::bands(
-            "distance_bands",
+            ("distance_bands", "distance_band_edges"),
             o.distance_bands,
             o.distance_band_edges,
             o.distance_band_edges_len,

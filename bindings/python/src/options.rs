@@ -98,6 +98,18 @@ fn parse_date(text: &str, argument: &str) -> PyResult<i32> {
     })
 }
 
+/// A reporting month given as text: `YYYY-MM` (its first day) or any date [`parse_date`]
+/// reads (the core's `parse_month`, as the command line reads `--start`).
+#[pyfunction]
+fn parse_month(text: &str, argument: &str) -> PyResult<i32> {
+    collabmetrics::table::parse_month(text).ok_or_else(|| {
+        to_py(Error::invalid_argument(
+            argument,
+            format!("not a date ({text:?}); use YYYY-MM or YYYY-MM-DD"),
+        ))
+    })
+}
+
 /// The names of an option enum, in the core's order.
 fn names<T: OptionEnum>() -> Vec<&'static str> {
     T::ALL.iter().map(|v| v.as_str()).collect()
@@ -153,5 +165,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("OPTION_NAMES", all)?;
     m.add_function(wrap_pyfunction!(defaults, m)?)?;
     m.add_function(wrap_pyfunction!(parse_date, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_month, m)?)?;
     Ok(())
 }

@@ -43,6 +43,12 @@ impl<T: OptionEnum + Send + Sync> TypedValueParser for OptionParser<T> {
     }
 }
 
+/// The value of a date flag `--ARG`: `YYYY-MM` (its first day) or `YYYY-MM-DD`.
+pub fn month_or_date(arg: &str, value: &str) -> Result<i32, String> {
+    collabmetrics::table::parse_month(value)
+        .ok_or_else(|| format!("--{arg}: not a date (YYYY-MM or YYYY-MM-DD): {value}"))
+}
+
 /// A default list as its flag spells it, comma-separated (`--help` shows `[default: 5,6]`).
 pub fn list<T: ToString>(values: &[T]) -> String {
     values

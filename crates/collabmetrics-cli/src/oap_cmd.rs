@@ -1,5 +1,6 @@
 //! `collabmetrics oap`: OAP measures for an analyst's own extract.
 
+use crate::args::month_or_date as date;
 use crate::args::{items, list, option};
 use crate::io::{describe, read_input, TableFormat};
 use collabmetrics::distance::Bands;
@@ -83,15 +84,6 @@ pub struct OapArgs {
     publish: Option<Option<String>>,
 }
 
-fn date(arg: &str, value: &str) -> Result<i32, String> {
-    let full = if value.len() == 7 {
-        format!("{value}-01")
-    } else {
-        value.to_owned()
-    };
-    parse_date(&full).ok_or_else(|| format!("--{arg}: not a date (YYYY-MM or YYYY-MM-DD): {value}"))
-}
-
 /// The core's options from the arguments.
 fn options(a: &OapArgs) -> Result<OapOptions, String> {
     let mut opts = OapOptions::new(date("start", &a.start)?, date("end", &a.end)?);
@@ -129,12 +121,7 @@ fn options(a: &OapArgs) -> Result<OapOptions, String> {
 fn band_name(bands: &Bands) -> String {
     match bands.preset_name() {
         Some(p) => p.as_str().to_owned(),
-        None => bands
-            .edges()
-            .iter()
-            .map(f64::to_string)
-            .collect::<Vec<_>>()
-            .join(","),
+        None => list(bands.edges()),
     }
 }
 

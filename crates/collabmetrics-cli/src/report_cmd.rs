@@ -96,8 +96,8 @@ impl ReportArgs {
 /// `YYYY-MM` (its first day, or its last with `last`) or `YYYY-MM-DD`.
 fn date(arg: &str, value: &str, last: bool) -> Result<i32, String> {
     let bad = || format!("--{arg}: not a date (YYYY-MM or YYYY-MM-DD): {value}");
-    if value.len() == 7 {
-        let first = parse_date(&format!("{value}-01")).ok_or_else(bad)?;
+    if value.trim().len() == 7 {
+        let first = collabmetrics::table::parse_month(value).ok_or_else(bad)?;
         if !last {
             return Ok(first);
         }

@@ -1,11 +1,12 @@
 //! `collabmetrics spc`: XmR charts for an analyst's own series.
 
+use crate::args::month_or_date as date;
 use crate::args::option;
 use crate::io::{describe, print_diagnostics, read_input, write_output, TableFormat};
 use collabmetrics::spc::{
     self, Improvement, OnMean, Rebase, RuleSet, SeriesDates, SeriesTarget, SpcOptions, Target, Ties,
 };
-use collabmetrics::table::{parse_date, ColumnMap};
+use collabmetrics::table::ColumnMap;
 use std::path::PathBuf;
 
 /// Arguments of `collabmetrics spc`. Defaults are the core's; rule settings left out take the
@@ -90,15 +91,6 @@ pub enum Table {
     Points,
     /// One row per series and segment.
     Summary,
-}
-
-fn date(arg: &str, value: &str) -> Result<i32, String> {
-    let full = if value.len() == 7 {
-        format!("{value}-01")
-    } else {
-        value.to_owned()
-    };
-    parse_date(&full).ok_or_else(|| format!("--{arg}: not a date (YYYY-MM or YYYY-MM-DD): {value}"))
 }
 
 /// `SERIES=VALUE` split into the series key (its `|`-separated parts) and the value. An empty

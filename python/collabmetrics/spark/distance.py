@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import distance as _distance
-from .._frames import band_preset
+from .._frames import bands_option
 from ._engine import real, run_one
 
 
@@ -36,7 +36,6 @@ def summary(
         if name in options:
             options[name] = real(options[name])
     if "bands" in options:
-        preset, edges = band_preset(options["bands"], "bands")
-        options["bands"] = preset if edges is None else edges
+        options["bands"] = bands_option(options["bands"], "bands")
     opts = _distance._state_options(**options)
     return run_one("distance_summary", df, opts, buckets, udf, collect, record_id)

@@ -107,6 +107,16 @@ pub fn parse_date(s: &str) -> Option<i32> {
     checked_days_from_civil(y, m, d)
 }
 
+/// A month as `YYYY-MM` (its first day), or any date [`parse_date`] reads: how the reporting
+/// months of OAP and the SPC rebase dates are given as text in the CLI and Python.
+pub fn parse_month(s: &str) -> Option<i32> {
+    let s = s.trim();
+    if s.len() == 7 {
+        return parse_date(&format!("{s}-01"));
+    }
+    parse_date(s)
+}
+
 impl Input {
     /// A date column as days since 1970-01-01, `None` where null. Accepts `date32`, `date64`,
     /// timestamps of any unit (truncated to the date in UTC, or in the timestamp's own time zone
@@ -311,6 +321,16 @@ pub(crate) fn column_dates(col: &ArrayRef, name: &str) -> Result<Vec<Option<i32>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_month_is_its_first_day_and_a_date_itself() {
+        assert_eq!(parse_month("2024-03"), parse_date("2024-03-01"));
+        assert_eq!(parse_month(" 2024-03 "), parse_date("2024-03-01"));
+        assert_eq!(parse_month("2024-03-17"), parse_date("2024-03-17"));
+        for bad in ["2024-13", "2024-3", "March", "2024-02-30"] {
+            assert_eq!(parse_month(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn civil_round_trip_and_known_days() {

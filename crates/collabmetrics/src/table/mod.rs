@@ -30,7 +30,7 @@ pub(crate) use columns::{dictionary_keys, first_null, is_null_at, is_number, NUM
 pub(crate) use dates::column_dates;
 pub use dates::{
     check_date_option, checked_days_from_civil, civil_from_days, days_from_civil, days_in_month,
-    format_date, in_range, parse_date,
+    format_date, in_range, parse_date, parse_month,
 };
 pub use diagnostics::{Diagnostic, Diagnostics, Flag, TableResult, DIAGNOSTICS_KEY};
 pub use groups::display;
