@@ -213,6 +213,25 @@ def test_bad_states_are_errors() -> None:
         cm.merge([])
 
 
+def test_rows_of_an_unknown_part_are_refused_not_left_out() -> None:
+    # The distance state's `bin` rows renamed by hand (or a misspelt `part` in SQL): finishing
+    # it would have left those rows out of the median and bands without a word.
+    s = cm.distance.state([3.0, 25.0, 75.0])
+    parts = s.column("part").to_pylist()
+    row = parts.index("bin")
+    altered = s.set_column(0, s.schema.field(0), pa.array([p.upper() for p in parts]))
+    with pytest.raises(cm.InvalidCellError) as e:
+        cm.finalize(altered)
+    assert (e.value.column, e.value.row, e.value.value) == ("part", 0, parts[0].upper())
+    assert "group, bin, diagnostic, input" in str(e.value)
+    altered = s.set_column(
+        0, s.schema.field(0), pa.array([p if i != row else "bins" for i, p in enumerate(parts)])
+    )
+    with pytest.raises(cm.InvalidCellError) as e:
+        cm.finalize(altered)
+    assert (e.value.row, e.value.value) == (row, "bins")
+
+
 def test_binned_gini_states_stay_within_their_bound(rng: np.random.Generator) -> None:
     v = rng.lognormal(10, 0.6, 5000).round()
     t = pa.table({"value": v})

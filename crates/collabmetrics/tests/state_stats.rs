@@ -501,3 +501,31 @@ fn an_altered_negative_count_is_refused() {
         "{e}"
     );
 }
+
+#[test]
+fn a_row_of_an_unknown_part_is_refused_not_left_out() {
+    // A mean state's `group` rows renamed `groups` by hand: finishing it would leave them out
+    // of the result (a mean of nothing), so the state is refused at the first such row.
+    let t = batch(vec![(
+        "value",
+        Arc::new(Float64Array::from(vec![1.0, 2.0, 5.0])),
+    )]);
+    let opts = MeanTableOptions::default();
+    let s = stats::mean_state(&input(&t), &opts).unwrap();
+    let parts: Vec<String> = arrow_array::cast::AsArray::as_string::<i32>(s.column(0))
+        .iter()
+        .map(|p| p.unwrap().to_owned())
+        .collect();
+    let row = parts.iter().position(|p| p == "group").unwrap();
+    let renamed: Vec<String> = parts.iter().map(|p| p.replace("group", "groups")).collect();
+    let mut columns = s.columns().to_vec();
+    columns[0] = Arc::new(StringArray::from(renamed));
+    let altered = RecordBatch::try_new(s.schema(), columns).unwrap();
+    let e = stats::mean_finalize(&altered, &opts).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidCell, "{e}");
+    let text = e.to_string();
+    assert!(text.contains("`part`") || text.contains("part"), "{text}");
+    assert!(text.contains("groups"), "{text}");
+    assert!(text.contains(&format!("row {row}")), "{text}");
+    assert!(text.contains("group, diagnostic, input"), "{text}");
+}

@@ -28,6 +28,7 @@ fn layout(opts: &SummaryTableOptions, by: &[Field]) -> Result<Layout> {
     keys.push(Field::new(DISTANCE, DataType::Float64, true));
     Layout::new(
         StateKind::DistanceSummary,
+        &[GROUP, BIN],
         opts,
         keys,
         &[RECORDS, WEIGHT, WEIGHT_SQ],

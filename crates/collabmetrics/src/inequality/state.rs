@@ -324,12 +324,19 @@ fn layout(opts: &IndividualTableOptions, by: &[Field]) -> Result<Layout> {
     match opts.bin_width {
         None => {
             keys.push(Field::new(VALUE, DataType::Float64, true));
-            Layout::new(StateKind::Inequality, opts, keys, &[RECORDS, WEIGHT])
+            Layout::new(
+                StateKind::Inequality,
+                &[VALUE],
+                opts,
+                keys,
+                &[RECORDS, WEIGHT],
+            )
         }
         Some(_) => {
             keys.push(Field::new(BIN, DataType::Int64, true));
             Layout::with_float_sums(
                 StateKind::Inequality,
+                &[BIN],
                 opts,
                 keys,
                 &[RECORDS, WEIGHT],

@@ -92,7 +92,13 @@ fn layout(opts: &OapOptions, by: &[Field]) -> Result<Layout> {
     sums.extend(ADMISSION_COUNTS.iter().map(|c| format!("admissions_{c}")));
     sums.push(RECORDS.to_owned());
     let sums: Vec<&str> = sums.iter().map(String::as_str).collect();
-    Layout::new(StateKind::Oap, opts, keys, &sums)
+    Layout::new(
+        StateKind::Oap,
+        &[MONTH_PART, DISTANCE_PART],
+        opts,
+        keys,
+        &sums,
+    )
 }
 
 /// The schema of an OAP state under `opts` whose `by` columns have the fields `by`.

@@ -33,6 +33,7 @@ pub(crate) const INPUT: &str = "input";
 #[derive(Debug, Clone)]
 pub(crate) struct Layout {
     kind: StateKind,
+    parts: &'static [&'static str],
     options: String,
     fields: Vec<Field>,
     index: HashMap<String, usize>,
@@ -46,15 +47,17 @@ fn field(name: &str, data_type: DataType, merge: Merge, nullable: bool) -> Field
 }
 
 impl Layout {
-    /// The layout of `kind` under `options`: key columns `keys` (the module's own and the
-    /// caller's breakdown columns, nullable), sum columns `sums` (`Int64`).
+    /// The layout of `kind` under `options`: rows of the module's `parts` (besides the
+    /// diagnostic and input rows every state has), key columns `keys` (the module's own and
+    /// the caller's breakdown columns, nullable), sum columns `sums` (`Int64`).
     pub(crate) fn new<T: Serialize>(
         kind: StateKind,
+        parts: &'static [&'static str],
         options: &T,
         keys: Vec<Field>,
         sums: &[&str],
     ) -> Result<Self> {
-        Self::with_float_sums(kind, options, keys, sums, &[])
+        Self::with_float_sums(kind, parts, options, keys, sums, &[])
     }
 
     /// [`Layout::new`] with `Float64` sums too (after the `Int64` ones): for approximate
@@ -62,6 +65,7 @@ impl Layout {
     /// last digits.
     pub(crate) fn with_float_sums<T: Serialize>(
         kind: StateKind,
+        parts: &'static [&'static str],
         options: &T,
         keys: Vec<Field>,
         sums: &[&str],
@@ -97,6 +101,7 @@ impl Layout {
         }
         Ok(Layout {
             kind,
+            parts,
             options: options_json(options),
             fields,
             index,
@@ -124,6 +129,19 @@ impl Layout {
         self.kind
     }
 
+    /// Whether `part` names rows this layout has: one of the module's parts, the diagnostic
+    /// rows or the input rows.
+    pub(crate) fn has_part(&self, part: &str) -> bool {
+        part == DIAGNOSTIC || part == INPUT || self.parts.contains(&part)
+    }
+
+    /// Every part's name, for an error listing them.
+    pub(crate) fn part_names(&self) -> String {
+        let mut names: Vec<&str> = self.parts.to_vec();
+        names.extend([DIAGNOSTIC, INPUT]);
+        names.join(", ")
+    }
+
     /// The state of `parts` (rows of equal keys merged, in the canonical order).
     pub(crate) fn assemble(&self, parts: Vec<RecordBatch>) -> Result<RecordBatch> {
         let schema = self.schema();
@@ -134,6 +152,7 @@ impl Layout {
 
     /// Rows of a part.
     pub(crate) fn part(&self, name: &str, n: usize) -> Part<'_> {
+        debug_assert!(self.has_part(name), "part {name} is not in the layout");
         let mut columns = vec![None; self.fields.len()];
         columns[0] = Some(Arc::new(StringArray::from(vec![name; n])) as ArrayRef);
         Part {

@@ -36,6 +36,35 @@ fn check_counts(state: &RecordBatch) -> Result<()> {
     Ok(())
 }
 
+/// Refuses a row of a part the layout does not have (`part` renamed or misspelt by hand, or
+/// rows of another kind of state appended): its rows would be left out of the result
+/// without a word.
+fn check_parts(state: &RecordBatch, layout: &Layout) -> Result<()> {
+    let Some(i) = state.schema().index_of(PART).ok() else {
+        return Ok(()); // check_columns has named the missing column
+    };
+    let parts = state.column(i).as_string::<i32>();
+    let bad = (0..parts.len()).find(|&r| parts.is_null(r) || !layout.has_part(parts.value(r)));
+    match bad {
+        None => Ok(()),
+        Some(row) => Err(Error::InvalidCell {
+            table: Some("state".into()),
+            column: PART.into(),
+            row,
+            value: if parts.is_null(row) {
+                "null".into()
+            } else {
+                parts.value(row).into()
+            },
+            rule: format!(
+                "a {} state's parts are {} (this state was altered)",
+                layout.kind(),
+                layout.part_names()
+            ),
+        }),
+    }
+}
+
 /// A state checked against its layout and merged (one row per key, in the canonical order).
 pub(crate) struct View {
     batch: RecordBatch,
@@ -72,6 +101,7 @@ impl View {
         }
         check_columns(&layout.schema(), &schema, "state")?;
         check_counts(state)?;
+        check_parts(state, layout)?;
         Ok(View {
             batch: merge_states(std::slice::from_ref(state))?,
         })

@@ -38,6 +38,7 @@ fn dsr_layout(opts: &DsrTableOptions, by: &[Field]) -> Result<Layout> {
     keys.push(Field::new(BAND, DataType::Utf8, true));
     Layout::new(
         StateKind::Dsr,
+        &[BAND],
         opts,
         keys,
         &[BAND_COUNT, BAND_POPULATION, ROWS],
@@ -144,6 +145,7 @@ fn isr_layout(opts: &IsrTableOptions, by: &[Field]) -> Result<Layout> {
     keys.push(Field::new(REFERENCE_POPULATION, DataType::Float64, true));
     Layout::new(
         StateKind::Isr,
+        &[STRATUM],
         opts,
         keys,
         &[STRATUM_COUNT, STRATUM_POPULATION, ROWS],
@@ -237,7 +239,7 @@ const RECORDS: &str = "records";
 fn mean_layout(opts: &MeanTableOptions, by: &[Field]) -> Result<Layout> {
     let mut keys = by.to_vec();
     keys.push(Field::new(VALUE, DataType::Float64, true));
-    Layout::new(StateKind::Mean, opts, keys, &[RECORDS])
+    Layout::new(StateKind::Mean, &[GROUP], opts, keys, &[RECORDS])
 }
 
 /// The schema of a mean state under `opts` whose `by` columns have the fields `by`.

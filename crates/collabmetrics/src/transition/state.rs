@@ -47,6 +47,7 @@ fn layout(opts: &TransitionOptions) -> Result<Layout> {
     ];
     Layout::new(
         StateKind::Transition,
+        &[TALLY, GAP, CURVE],
         opts,
         keys,
         &[
