@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
+import operator
 import sys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, Union
@@ -284,7 +286,7 @@ def from_arrow(
 def with_diagnostics(result: Frame, wanted: bool) -> Any:
     """``(result, diagnostics(result))`` when ``wanted`` (the ``with_diagnostics=True``
     shortcut of the table functions), else ``result``."""
-    return (result, diagnostics(result)) if wanted else result
+    return (result, diagnostics(result)) if flag(wanted, "with_diagnostics") else result
 
 
 def _is_series(obj: object) -> bool:
@@ -417,10 +419,48 @@ def same_length(**columns: Numbers | None) -> pa.Table:
 
 def number(x: object, name: str) -> float:
     """One number (int, float or a numpy number), or an ``InvalidArgumentError`` naming
-    ``name`` (text such as ``"0.95"`` is not read as a number)."""
-    if isinstance(x, (bool, str, bytes)) or not isinstance(x, (int, float, np.number)):
+    ``name`` (text such as ``"0.95"`` is not read as a number, nor ``True`` as 1)."""
+    if isinstance(x, (bool, np.bool_, str, bytes)) or not isinstance(x, (int, float, np.number)):
         raise _native.invalid_argument(name, f"must be a number, got {type(x).__name__} {x!r}")
     return float(x)
+
+
+def optional_number(x: object, name: str) -> float | None:
+    """:func:`number`, or ``None`` (the option's documented "not given")."""
+    return None if x is None else number(x, name)
+
+
+def finite(x: object, name: str) -> float:
+    """:func:`number`, and finite: for options that travel to the core as JSON, which has no
+    NaN or infinity (the core's own range checks name the option for the rest)."""
+    out = number(x, name)
+    if not math.isfinite(out):
+        raise _native.invalid_argument(name, f"must be a finite number, got {out!r}")
+    return out
+
+
+def optional_finite(x: object, name: str) -> float | None:
+    """:func:`finite`, or ``None`` (the option's documented "not given")."""
+    return None if x is None else finite(x, name)
+
+
+def flag(x: object, name: str) -> bool:
+    """``True`` or ``False`` (a numpy bool too), or an ``InvalidArgumentError`` naming
+    ``name``: ``bool("false")`` is ``True``, so text, numbers and ``None`` are refused."""
+    if isinstance(x, (bool, np.bool_)):
+        return bool(x)
+    raise _native.invalid_argument(name, f"expected True or False, got {x!r}")
+
+
+def whole(x: object, name: str) -> int:
+    """A whole number (int or numpy integer; not a bool, a float or text), or an
+    ``InvalidArgumentError`` naming ``name``."""
+    if isinstance(x, (bool, np.bool_)):
+        raise _native.invalid_argument(name, f"expected a whole number, got the boolean {x!r}")
+    try:
+        return operator.index(x)  # type: ignore[arg-type]
+    except TypeError as e:
+        raise _native.invalid_argument(name, f"expected a whole number, got {x!r}") from e
 
 
 def band_preset(bands: str | Sequence[float], argument: str) -> tuple[str, list[float] | None]:
@@ -432,21 +472,19 @@ def band_preset(bands: str | Sequence[float], argument: str) -> tuple[str, list[
 
 def bands_option(bands: str | Sequence[float], argument: str) -> str | list[float]:
     """Bands as the core's options spell them: a preset's name, or the edges in km (checked
-    as :func:`band_preset` checks them)."""
+    as :func:`band_preset` checks them, and finite: options travel as JSON)."""
     preset, edges = band_preset(bands, argument)
-    return preset if edges is None else edges
+    return preset if edges is None else [finite(e, argument) for e in edges]
 
 
 def levels(confidence: float | Sequence[float]) -> list[float]:
     """One confidence level or several (PHE publishes 95% and 99.8% side by side); anything
     but numbers (text, a set) is an ``InvalidArgumentError`` naming ``confidence``."""
-    if isinstance(confidence, (int, float, np.number)) and not isinstance(confidence, bool):
-        return [float(confidence)]
+    if not isinstance(confidence, (Sequence, np.ndarray, set, frozenset, Mapping)) or isinstance(
+        confidence, (str, bytes)
+    ):
+        return [number(confidence, "confidence")]  # one level, or the error naming it
     _refuse_unordered(confidence, "confidence")
-    if not isinstance(confidence, Sequence) and not isinstance(confidence, np.ndarray):
-        raise _native.invalid_argument(
-            "confidence", f"must be a number or a list of numbers, got {confidence!r}"
-        )
     out = [number(c, "confidence") for c in confidence]
     if not out:
         raise _native.invalid_argument("confidence", "no level given")

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Callable
 
-from . import _native
+from ._frames import flag
 
 #: Called with the share of the work done (0 to 1).
 Report = Callable[[float], None]
@@ -25,9 +25,7 @@ _STEPS = 1000
 
 
 def _checked(progress: object) -> bool:
-    if not isinstance(progress, bool):
-        raise _native.invalid_argument("progress", f"expected True or False, got {progress!r}")
-    return progress
+    return flag(progress, "progress")
 
 
 class _Line:

@@ -11,10 +11,11 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Union
 
+import numpy as np
 import pyarrow as pa
 
 from . import _native
-from ._frames import Frame, from_arrow, group_names, to_arrow
+from ._frames import Frame, flag, from_arrow, group_names, to_arrow, whole
 
 __all__ = ["Rule", "disclose", "publish_table"]
 
@@ -30,20 +31,41 @@ DEFAULT_SUPPRESS_ON: str = _D["suppress_on"]
 DEFAULT_DISPLAY: str = _D["display"]
 
 
+def _plain(x: object) -> object:
+    """A numpy scalar in a rule or derived mapping as the Python number or bool it holds
+    (``json`` knows only Python's)."""
+    if isinstance(x, np.generic):
+        return x.item()
+    raise TypeError(f"{type(x).__name__} {x!r} is not a number, text or a bool")
+
+
+def _json(value: object, name: str) -> str:
+    try:
+        return json.dumps(value, default=_plain)
+    except (TypeError, ValueError) as e:
+        raise _native.invalid_argument(name, str(e)) from e
+
+
 def _rule_text(rule: Rule) -> str:
     if isinstance(rule, str):
         return rule
     if isinstance(rule, Mapping):
-        return json.dumps(dict(rule))
-    raise TypeError(f"`rule` must be a name or a mapping, got {type(rule).__name__}")
+        return _json(dict(rule), "rule")
+    raise _native.invalid_argument(
+        "rule", f"must be a rule's name or a mapping, got {type(rule).__name__} {rule!r}"
+    )
 
 
 def _derived_json(derived: Mapping[str, Mapping[str, Any]] | None) -> str | None:
     if derived is None:
         return None
-    if not isinstance(derived, Mapping):
-        raise TypeError("`derived` must map a column to {numerator, denominator, kind}")
-    return json.dumps([{"column": column, **dict(spec)} for column, spec in derived.items()])
+    if not isinstance(derived, Mapping) or not all(
+        isinstance(spec, Mapping) for spec in derived.values()
+    ):
+        raise _native.invalid_argument(
+            "derived", "must map a column to {numerator, denominator, kind}"
+        )
+    return _json([{"column": column, **dict(spec)} for column, spec in derived.items()], "derived")
 
 
 def _native_disclose(
@@ -70,7 +92,7 @@ def _native_disclose(
         secondary,
         suppress_on,
         display,
-        decimals,
+        None if decimals is None else whole(decimals, "decimals"),
     )
     return published, log
 
@@ -155,13 +177,22 @@ def disclose(
         decimals=decimals,
     )
     result = from_arrow(published, kind, (frame,))
-    return (result, from_arrow(log, kind, (frame,))) if with_log else result
+    return (result, from_arrow(log, kind, (frame,))) if flag(with_log, "with_log") else result
 
 
 def publish_table(table: pa.Table, publish: bool | Rule | None) -> pa.Table:
     """A result table published under ``publish`` (``True``: the default rule; ``None`` or
     ``False``: unchanged), as the ``publish=`` argument of the table functions does."""
-    if publish is None or publish is False:
+    if publish is None:
         return table
-    rule = DEFAULT_RULE if publish is True else publish
-    return _native_disclose(table, rule)[0]
+    if isinstance(publish, (bool, np.bool_)):
+        if not publish:
+            return table
+        return _native_disclose(table, DEFAULT_RULE)[0]
+    if not isinstance(publish, (str, Mapping)):
+        raise _native.invalid_argument(
+            "publish",
+            f"expected True, False, a rule's name or a mapping, got {type(publish).__name__} "
+            f"{publish!r}",
+        )
+    return _native_disclose(table, publish)[0]

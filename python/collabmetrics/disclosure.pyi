@@ -9,9 +9,11 @@ from _typeshed import Incomplete
 
 from . import _native as _native
 from ._frames import Frame as Frame
+from ._frames import flag as flag
 from ._frames import from_arrow as from_arrow
 from ._frames import group_names as group_names
 from ._frames import to_arrow as to_arrow
+from ._frames import whole as whole
 
 __all__ = ["Rule", "disclose", "publish_table"]
 Rule = str | Mapping[str, Any]
@@ -21,6 +23,8 @@ DEFAULT_SECONDARY: str
 DEFAULT_SUPPRESS_ON: str
 DEFAULT_DISPLAY: str
 
+def _plain(x: object) -> object: ...
+def _json(value: object, name: str) -> str: ...
 def _rule_text(rule: Rule) -> str: ...
 def _derived_json(derived: Mapping[str, Mapping[str, Any]] | None) -> str | None: ...
 def _native_disclose(

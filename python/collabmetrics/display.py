@@ -29,7 +29,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from ._frames import Frame, is_synthetic, to_arrow
+from . import _native
+from ._frames import Frame, is_synthetic, to_arrow, whole
 
 __all__ = ["Decomposition", "Diagnostics", "Shown", "show"]
 
@@ -149,6 +150,9 @@ class Shown:
             self.diagnostics = list(diagnostics(frame))
         except (ValueError, TypeError):
             self.diagnostics = []  # not a collabmetrics result: nothing to say
+        max_rows = whole(max_rows, "max_rows")
+        if max_rows < 0:
+            raise _native.invalid_argument("max_rows", f"must be 0 or more, got {max_rows}")
         self.header, self.rows, self.numeric, self.caption = _layout(table, max_rows)
 
     def _text_lines(self) -> list[str]:

@@ -34,10 +34,14 @@ from ._frames import (
     Frame,
     Numbers,
     band_preset,
+    bands_option,
     diagnostics,
+    finite,
+    flag,
     from_arrow,
     group_names,
     is_frame,
+    number,
     to_arrow,
     vectors,
 )
@@ -94,7 +98,7 @@ def _km(
 ) -> np.ndarray[Any, np.dtype[np.float64]]:
     table = vectors(**dict(zip(names, values)))
     out = _native.distance_points_table(
-        table, list(names), method, round_km, nulls, _POINTS["output"]
+        table, list(names), method, flag(round_km, "round_km"), nulls, _POINTS["output"]
     )
     _warn(out, stacklevel=4)  # _warn, _km, bng / geodesic / haversine, the caller
     return np.asarray(out.column(_POINTS["output"]).to_numpy(), dtype=np.float64)
@@ -235,7 +239,9 @@ def points(
     if isinstance(coordinates, str) or len(coordinates) != 4:
         raise _native.invalid_argument("coordinates", "give four column names")
     table, kind = to_arrow(frame)
-    out = _native.distance_points_table(table, list(coordinates), method, round_km, nulls, output)
+    out = _native.distance_points_table(
+        table, list(coordinates), method, flag(round_km, "round_km"), nulls, output
+    )
     return _with_diagnostics(from_arrow(out, kind, (frame,), index_of=frame), with_diagnostics)
 
 
@@ -351,10 +357,10 @@ def summary(
         distance,
         group_names(by),
         weight,
-        threshold,
+        number(threshold, "threshold"),
         preset,
         edges,
-        confidence,
+        number(confidence, "confidence"),
         nulls,
     )
     return _with_diagnostics(
@@ -425,7 +431,7 @@ def _state_options(
         "by": group_names(by),
         "weight": weight,
         "nulls": nulls,
-        "threshold": float(threshold),
-        "bands": bands if isinstance(bands, str) else [float(b) for b in bands],
-        "confidence": float(confidence),
+        "threshold": finite(threshold, "threshold"),
+        "bands": bands_option(bands, "bands"),
+        "confidence": finite(confidence, "confidence"),
     }

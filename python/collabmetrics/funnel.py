@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from . import _native
-from ._frames import Frame, diagnostics, from_arrow, to_arrow
+from ._frames import Frame, diagnostics, flag, from_arrow, number, to_arrow
 from ._frames import with_diagnostics as _with_diagnostics
 from .disclosure import Rule, publish_table
 
@@ -64,15 +64,15 @@ def _options(
         "numerator": numerator,
         "denominator": DEFAULTS["denominator"] if denominator is None else denominator,
         "rate": rate,
-        "multiplier": None if multiplier is None else float(multiplier),
-        "years_of_data": None if years_of_data is None else float(years_of_data),
+        "multiplier": None if multiplier is None else number(multiplier, "multiplier"),
+        "years_of_data": None if years_of_data is None else number(years_of_data, "years_of_data"),
         "sr_method": sr_method,
-        "trim_by": float(trim_by),
-        "limit": float(limit),
-        "draw_adjusted": bool(draw_adjusted),
-        "shmi_rounding": bool(shmi_rounding),
-        "funnelplotr_compat": bool(funnelplotr_compat),
-        "exclude_zero_sr": bool(exclude_zero_sr),
+        "trim_by": number(trim_by, "trim_by"),
+        "limit": number(limit, "limit"),
+        "draw_adjusted": flag(draw_adjusted, "draw_adjusted"),
+        "shmi_rounding": flag(shmi_rounding, "shmi_rounding"),
+        "funnelplotr_compat": flag(funnelplotr_compat, "funnelplotr_compat"),
+        "exclude_zero_sr": flag(exclude_zero_sr, "exclude_zero_sr"),
     }
 
 

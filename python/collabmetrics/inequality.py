@@ -31,10 +31,14 @@ from . import _native
 from ._frames import (
     Frame,
     Numbers,
+    finite,
+    flag,
     from_arrow,
     group_names,
     levels,
     number,
+    optional_finite,
+    optional_number,
     same_length,
     to_arrow,
 )
@@ -206,8 +210,8 @@ def measures(
                 chosen,
                 favourable,
                 reference,
-                scale,
-                setting_average,
+                optional_number(scale, "scale"),
+                optional_number(setting_average, "setting_average"),
                 rci_method,
                 sii_model,
                 value_type,
@@ -216,7 +220,7 @@ def measures(
                 reps,
                 seed,
                 counts,
-                multiplier,
+                number(multiplier, "multiplier"),
                 part(report, k, len(cs)),
             )
             for k, c in enumerate(cs)
@@ -243,7 +247,7 @@ def _counts(
         numerator,
         denominator,
         kind,
-        None if multiplier is None else number(multiplier, "multiplier"),
+        optional_number(multiplier, "count_multiplier"),
     )
 
 
@@ -296,7 +300,7 @@ def sii(
         >>> [round(v, 9) for v in r.column("value").to_pylist()]  # line 45 − 40 x
         [-40.0, 0.111111111]
     """
-    chosen = ["SII", "RII", "RII_MEAN"] if rii_mean else ["SII", "RII"]
+    chosen = ["SII", "RII", "RII_MEAN"] if flag(rii_mean, "rii_mean") else ["SII", "RII"]
     return measures(
         frame,
         group=group,
@@ -325,6 +329,9 @@ def sii(
 
 _table = same_length
 
+#: The argument holding each parametrised index's parameter.
+_PARAMETERS = {"atkinson": "epsilon", "ge": "alpha", "share_ratio": "share"}
+
 
 def _index(
     measure: str,
@@ -340,8 +347,12 @@ def _index(
 ) -> Index:
     table = _table(values=values, weights=weights)
     _checked(progress)
-    if not interval:
+    corrected = flag(corrected, "corrected")
+    if parameter is not None:
+        parameter = number(parameter, _PARAMETERS[measure])
+    if not flag(interval, "interval"):
         return _native.inequality_index(table, measure, parameter, corrected)
+    confidence = number(confidence, "confidence")
     if corrected:
         raise _native.invalid_argument(
             "corrected", "the bootstrap interval is for the uncorrected Gini"
@@ -730,7 +741,9 @@ def decompose(
     table = _table(values=values, weights=weights)
     _native.check_len("group", len(labels), "values", table.num_rows)
     table = table.append_column("group", labels)
-    total, within, between, names, index = _native.inequality_decompose(table, alpha)
+    total, within, between, names, index = _native.inequality_decompose(
+        table, number(alpha, "alpha")
+    )
     return Decomposition(
         total=total, within=within, between=between, groups=dict(zip(names, index))
     )
@@ -757,14 +770,14 @@ def _individual_options(
             if isinstance(m, str):
                 specs.append({"measure": m})
             else:
-                specs.append({"measure": m[0], "parameter": float(m[1])})
+                specs.append({"measure": m[0], "parameter": finite(m[1], "indices")})
     return {
         "value": value,
         "weight": weight,
         "by": group_names(by),
         "measures": specs,
-        "corrected": bool(corrected),
-        "bin_width": None if bin_width is None else float(bin_width),
+        "corrected": flag(corrected, "corrected"),
+        "bin_width": optional_finite(bin_width, "bin_width"),
     }
 
 

@@ -11,10 +11,14 @@ from _typeshed import Incomplete
 from . import _native as _native
 from ._frames import Frame as Frame
 from ._frames import Numbers as Numbers
+from ._frames import finite as finite
+from ._frames import flag as flag
 from ._frames import from_arrow as from_arrow
 from ._frames import group_names as group_names
 from ._frames import levels as levels
 from ._frames import number as number
+from ._frames import optional_finite as optional_finite
+from ._frames import optional_number as optional_number
 from ._frames import same_length as same_length
 from ._frames import to_arrow as to_arrow
 from ._progress import _checked as _checked
@@ -460,6 +464,7 @@ def sii(
 ) -> Any: ...
 
 _table = same_length
+_PARAMETERS: Incomplete
 
 def _index(
     measure: str,

@@ -13,6 +13,8 @@ from ._frames import Frame as Frame
 from ._frames import band_preset as band_preset
 from ._frames import bands_option as bands_option
 from ._frames import diagnostics as diagnostics
+from ._frames import finite as finite
+from ._frames import flag as flag
 from ._frames import from_arrow as from_arrow
 from ._frames import group_names as group_names
 from ._frames import number as number

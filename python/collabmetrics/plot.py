@@ -29,7 +29,7 @@ from typing import Any
 import pyarrow as pa
 
 from . import _native
-from ._frames import Frame, to_arrow
+from ._frames import Frame, finite, flag, to_arrow
 
 try:
     import matplotlib.pyplot as plt
@@ -292,7 +292,7 @@ def spc(
     ax.set_title(title if title is not None else (name or "XmR chart"))
     ax.set_ylabel("value")
     ax.tick_params(axis="x", labelrotation=30)
-    if icons and summary is not None:
+    if flag(icons, "icons") and summary is not None:
         s = _table(summary, ("variation", "assurance", "latest"), "summary")
         if by:
             s = _select(s, {b: table.column(b)[0].as_py() for b in by}, "summary")
@@ -413,7 +413,7 @@ def funnel(
     ax.axhline(target, color="#222222", linewidth=1.0, label="target")
     colours = [FUNNEL_COLOURS["99.8"] if o else "#7f7f7f" for o in outlier]
     ax.scatter(x, y, c=colours, s=30, zorder=3)
-    if label_outliers:
+    if flag(label_outliers, "label_outliers"):
         units = table.column("unit").to_pylist()
         for xi, yi, u, o in zip(x, y, units, outlier):
             if o:
@@ -479,6 +479,8 @@ def survival(
     if at_risk is None:
         ax.set_xlim(left=0)
         at_risk = [t for t in ax.get_xticks() if 0 <= t <= (time[-1] if time else 0)]
+    else:
+        at_risk = [finite(t, "at_risk") for t in at_risk]
 
     def at(t: float) -> int:
         i = next((k for k, x in enumerate(time) if x >= t), None)
@@ -535,6 +537,9 @@ def sii(
     needs = [order, population, value] + [c for c in (lower, upper) if c is not None]
     g = _table(groups, needs, "groups").sort_by(order)
     ridits = _native.inequality_ridits(_floats(g, population))
+    multiplier = finite(multiplier, "multiplier")
+    if multiplier == 0:
+        raise _native.invalid_argument("multiplier", "must not be 0 (the call's multiplier)")
     scale = abs(multiplier)
     ys = [v * scale for v in _floats(g, value)]
     # The fitted ends: f1 − f0 = SII / multiplier; f1 / f0 = RII (its inverse for a negative

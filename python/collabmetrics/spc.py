@@ -29,14 +29,24 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, Union
 
 if TYPE_CHECKING:  # Python 3.10+; the annotations below are never evaluated (PEP 563)
     from typing import TypeAlias
 
 from . import _native
-from ._frames import DateLike, Frame, diagnostics, from_arrow, group_names, to_arrow
+from ._frames import (
+    DateLike,
+    Frame,
+    diagnostics,
+    flag,
+    from_arrow,
+    group_names,
+    number,
+    to_arrow,
+    whole,
+)
 from ._frames import days as _days
 
 __all__ = ["diagnostics", "summary", "xmr"]
@@ -95,24 +105,36 @@ def _options(
         rebase_dates = _date_list(rebase, "rebase")
     target_value: float | None = None
     target_series: list[tuple[list[str | None], float]] | None = None
-    try:
-        if isinstance(target, Mapping):
-            target_series = [(_key(k), float(v)) for k, v in target.items()]
-        elif target is not None:
-            target_value = float(target)
-    except (TypeError, ValueError) as e:
-        raise _native.invalid_argument("target", f"not a number ({e})") from e
+    if isinstance(target, Mapping):
+        target_series = [(_key(k), number(v, "target")) for k, v in target.items()]
+    elif target is not None:
+        target_value = number(target, "target")
     return {
         "by": group_names(by),
         "improvement": improvement,
         "rules": rules,
         "rebase_dates": rebase_dates,
         "rebase_series": rebase_series,
-        "fix_after_n_points": fix_after_n_points,
+        "fix_after_n_points": _optional(whole, fix_after_n_points, "fix_after_n_points"),
         "target": target_value,
         "target_series": target_series,
-        **settings,
+        **{name: _optional(_SETTINGS.get(name), v, name) for name, v in settings.items()},
     }
+
+
+#: How the rule settings are checked (the others are names, checked by the core).
+_SETTINGS = {
+    "screen_outliers": flag,
+    "two_in_three_includes_outside": flag,
+    "warning_threshold": whole,
+    "shift_length": whole,
+    "trend_length": whole,
+}
+
+
+def _optional(check: Callable[[Any, str], Any] | None, value: Any, name: str) -> Any:
+    """``value`` checked by ``check`` (``None``: the preset's setting, kept)."""
+    return value if value is None or check is None else check(value, name)
 
 
 def _run(
@@ -126,7 +148,7 @@ def _run(
     table, kind = to_arrow(data, "data")
     out = _native.spc_xmr(table, value, date, options, summary)
     result = from_arrow(out, kind, (data,))
-    return (result, diagnostics(out)) if with_diagnostics else result
+    return (result, diagnostics(out)) if flag(with_diagnostics, "with_diagnostics") else result
 
 
 def xmr(

@@ -15,7 +15,20 @@ from typing import Any
 import pyarrow as pa
 
 from . import _native
-from ._frames import Frame, Numbers, from_arrow, group_names, is_frame, levels, to_arrow, vectors
+from ._frames import (
+    Frame,
+    Numbers,
+    finite,
+    from_arrow,
+    group_names,
+    is_frame,
+    levels,
+    number,
+    optional_finite,
+    to_arrow,
+    vectors,
+    whole,
+)
 from .disclosure import Rule, publish_table
 
 __all__ = ["dsr", "dsr_state", "isr", "isr_state", "mean", "mean_state", "proportion", "rate"]
@@ -104,9 +117,8 @@ def proportion(
         0.036993
     """
     table, num, den, kind = _rowwise(numerator, denominator, ("numerator", "denominator"), data)
-    out = _each_level(
-        confidence, lambda c: _native.proportion_table(table, num, den, c, multiplier, method)
-    )
+    m = number(multiplier, "multiplier")
+    out = _each_level(confidence, lambda c: _native.proportion_table(table, num, den, c, m, method))
     return from_arrow(publish_table(out, publish), kind, (data,), _row_for_row(data, confidence))
 
 
@@ -138,9 +150,8 @@ def rate(
         [5.5716, 82.8491]
     """
     table, cnt, den, kind = _rowwise(count, denominator, ("count", "denominator"), data)
-    out = _each_level(
-        confidence, lambda c: _native.rate_table(table, cnt, den, c, multiplier, method)
-    )
+    m = number(multiplier, "multiplier")
+    out = _each_level(confidence, lambda c: _native.rate_table(table, cnt, den, c, m, method))
     return from_arrow(publish_table(out, publish), kind, (data,), _row_for_row(data, confidence))
 
 
@@ -149,8 +160,13 @@ def _standard(
 ) -> tuple[str, tuple[list[int], list[float]] | None]:
     if isinstance(standard, str):
         return standard, None
-    ages = sorted(standard)
-    return "custom", ([int(a) for a in ages], [float(standard[a]) for a in ages])
+    if not isinstance(standard, Mapping):
+        raise _native.invalid_argument(
+            "standard",
+            f"must be a standard's name or a mapping of lower ages to weights, got {standard!r}",
+        )
+    bands = sorted((whole(a, "standard"), number(w, "standard")) for a, w in standard.items())
+    return "custom", ([a for a, _ in bands], [w for _, w in bands])
 
 
 def dsr(
@@ -199,10 +215,11 @@ def dsr(
     name, custom = _standard(standard)
     table, kind = to_arrow(frame)
     keys = group_names(by)
+    m = number(multiplier, "multiplier")
     out = _each_level(
         confidence,
         lambda c: _native.dsr_table(
-            table, count, population, age_band, keys, name, custom, c, multiplier, method
+            table, count, population, age_band, keys, name, custom, c, m, method
         ),
     )
     return from_arrow(publish_table(out, publish), kind, (frame,))
@@ -246,6 +263,7 @@ def isr(
     """
     table, out_kind = to_arrow(frame)
     keys = group_names(by)
+    m = None if multiplier is None else number(multiplier, "multiplier")
     out = _each_level(
         confidence,
         lambda c: _native.isr_table(
@@ -257,7 +275,7 @@ def isr(
             keys,
             kind,
             c,
-            multiplier,
+            m,
             method,
         ),
     )
@@ -305,7 +323,7 @@ def _standard_option(standard: str | Mapping[int, float]) -> object:
     name, custom = _standard(standard)
     if custom is None:
         return name
-    return {"lower_ages": custom[0], "weights": custom[1]}
+    return {"lower_ages": custom[0], "weights": [finite(w, "standard") for w in custom[1]]}
 
 
 def dsr_state(
@@ -366,8 +384,8 @@ def _dsr_options(
         "age_band": age_band,
         "by": group_names(by),
         "standard": _standard_option(standard),
-        "confidence": float(confidence),
-        "multiplier": float(multiplier),
+        "confidence": finite(confidence, "confidence"),
+        "multiplier": finite(multiplier, "multiplier"),
         "method": method,
     }
 
@@ -433,8 +451,8 @@ def _isr_options(
         "reference_population": reference_population,
         "by": group_names(by),
         "kind": kind,
-        "confidence": float(confidence),
-        "multiplier": None if multiplier is None else float(multiplier),
+        "confidence": finite(confidence, "confidence"),
+        "multiplier": optional_finite(multiplier, "multiplier"),
         "method": method,
     }
 
@@ -470,4 +488,4 @@ def _mean_options(
     confidence: float = _MEAN["confidence"],
 ) -> dict[str, object]:
     """The core's ``MeanTableOptions`` by their names."""
-    return {"value": value, "by": group_names(by), "confidence": float(confidence)}
+    return {"value": value, "by": group_names(by), "confidence": finite(confidence, "confidence")}

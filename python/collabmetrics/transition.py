@@ -40,7 +40,6 @@ Example:
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Mapping, Sequence
 from typing import Any, Callable, Literal
 
@@ -51,11 +50,14 @@ from ._frames import (
     DateLike,
     Frame,
     diagnostics,
+    finite,
+    flag,
     from_arrow,
+    number,
     to_arrow,
+    whole,
 )
 from ._frames import days as _days
-from ._frames import number as _number
 from ._frames import (
     with_diagnostics as _with_diagnostics,
 )
@@ -89,13 +91,6 @@ CRISIS_TEAM_TYPES: tuple[str, ...] = tuple(_D["crisis_team_types"])
 CLASSES: tuple[str, ...] = tuple(_native.TRANSITION_CLASSES)
 
 
-def _whole(value: Any, name: str) -> int:
-    try:
-        return operator.index(value)
-    except TypeError as e:
-        raise _native.invalid_argument(name, f"expected a whole number, got {value!r}") from e
-
-
 def _codes(values: Sequence[int | str], name: str) -> list[int]:
     """Codes given as integers or as text of digits (``"01"``) as integers."""
     if isinstance(values, (str, int)):
@@ -105,7 +100,7 @@ def _codes(values: Sequence[int | str], name: str) -> list[int]:
         if isinstance(v, str) and v.strip().isdigit():
             out.append(int(v))
         else:
-            out.append(_whole(v, name))
+            out.append(whole(v, name))
     return out
 
 
@@ -142,24 +137,24 @@ def _options(
         "data_end": _days(data_end, "data_end"),
         "period_start": None if period_start is None else _days(period_start, "period_start"),
         "period_end": None if period_end is None else _days(period_end, "period_end"),
-        "boundary_age": _whole(boundary_age, "boundary_age"),
-        "min_age": _whole(min_age, "min_age"),
-        "max_age": _whole(max_age, "max_age"),
-        "engagement_days": _whole(engagement_days, "engagement_days"),
-        "horizons": [_whole(h, "horizons") for h in horizons],
-        "min_attended_contacts": _whole(min_attended_contacts, "min_attended_contacts"),
+        "boundary_age": whole(boundary_age, "boundary_age"),
+        "min_age": whole(min_age, "min_age"),
+        "max_age": whole(max_age, "max_age"),
+        "engagement_days": whole(engagement_days, "engagement_days"),
+        "horizons": [whole(h, "horizons") for h in horizons],
+        "min_attended_contacts": whole(min_attended_contacts, "min_attended_contacts"),
         "attended_codes": _codes(attended_codes, "attended_codes"),
         "dna_codes": _codes(dna_codes, "dna_codes"),
         "direct_mechanisms": _codes(direct_mechanisms, "direct_mechanisms"),
         "crisis_team_types": [str(t) for t in crisis_team_types],
-        "cyp_lookback_days": _whole(cyp_lookback_days, "cyp_lookback_days"),
-        "boundary_open_window_days": _whole(boundary_open_window_days, "boundary_open_window_days"),
-        "followup_days": _whole(followup_days, "followup_days"),
-        "retained_days": _whole(retained_days, "retained_days"),
-        "episode_gap_days": _whole(episode_gap_days, "episode_gap_days"),
-        "confidence": _number(confidence, "confidence"),
+        "cyp_lookback_days": whole(cyp_lookback_days, "cyp_lookback_days"),
+        "boundary_open_window_days": whole(boundary_open_window_days, "boundary_open_window_days"),
+        "followup_days": whole(followup_days, "followup_days"),
+        "retained_days": whole(retained_days, "retained_days"),
+        "episode_gap_days": whole(episode_gap_days, "episode_gap_days"),
+        "confidence": finite(confidence, "confidence"),
         "by": None if by is None else [by] if isinstance(by, str) else list(by),
-        "age_band_18_24": bool(age_band_18_24),
+        "age_band_18_24": flag(age_band_18_24, "age_band_18_24"),
     }
 
 
@@ -624,7 +619,7 @@ def time_to_contact(
         ([0, 2, 3, 5, 7], [0.8333, 0.6667, 0.6667, 0.3333, 0.3333])
     """
     data, kind = to_arrow(table, "table")
-    out = _native.transition_time_to_contact(data, method, _number(confidence, "confidence"))
+    out = _native.transition_time_to_contact(data, method, number(confidence, "confidence"))
     return _with_diagnostics(from_arrow(out, kind, (table,)), with_diagnostics)
 
 

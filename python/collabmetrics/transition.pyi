@@ -11,8 +11,12 @@ from . import _native as _native
 from ._frames import DateLike as DateLike
 from ._frames import Frame as Frame
 from ._frames import diagnostics as diagnostics
+from ._frames import finite as finite
+from ._frames import flag as flag
 from ._frames import from_arrow as from_arrow
+from ._frames import number as number
 from ._frames import to_arrow as to_arrow
+from ._frames import whole as whole
 from ._progress import reporter as reporter
 from .disclosure import Rule as Rule
 from .disclosure import publish_table as publish_table
@@ -34,7 +38,6 @@ _CURVE: Incomplete
 CRISIS_TEAM_TYPES: tuple[str, ...]
 CLASSES: tuple[str, ...]
 
-def _whole(value: Any, name: str) -> int: ...
 def _codes(values: Sequence[int | str], name: str) -> list[int]: ...
 def _options(
     *,

@@ -260,7 +260,7 @@ def test_maps_naming_absent_series() -> None:
         cm.spc.summary(data, by="s", target={"a": 1, "c": 2})
     with pytest.raises(cm.InvalidArgumentError, match="no `by` columns"):
         cm.spc.summary(data, target={"a": 1})
-    with pytest.raises(cm.InvalidArgumentError, match="`target`: not a number"):
+    with pytest.raises(cm.InvalidArgumentError, match="`target`: must be a number"):
         cm.spc.summary(data, target="high")  # type: ignore[call-overload]
 
 

@@ -177,15 +177,6 @@ def numeric(df: Any) -> Any:
     return renamed.select(*cols).toDF(*df.columns) if changed else df
 
 
-def real(x: Any) -> float:
-    """A number option the one-machine function hands straight to the core (a ``threshold``,
-    a ``multiplier``): read as the core's float arguments read it, so the same values are
-    refused with the same error (text, None or a list: ``TypeError: must be real number``);
-    ``float()`` would read the text ``"2"``."""
-    math.isfinite(x)  # CPython's float-argument conversion: the core's TypeError
-    return float(x)
-
-
 def one_level(options: dict[str, Any]) -> None:
     """``options["confidence"]`` (when given) read as the one-machine functions read it
     (:func:`collabmetrics._frames.levels`: text is an ``InvalidArgumentError``), and held to

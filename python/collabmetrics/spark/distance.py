@@ -6,8 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import distance as _distance
-from .._frames import bands_option
-from ._engine import real, run_one
+from ._engine import run_one
 
 
 def summary(
@@ -31,11 +30,6 @@ def summary(
         ``(summary, diagnostics)``, the ``diagnostics``, one row per flagged record (``table``, ``record_id``, ``reason``,
         ``action``; see :mod:`collabmetrics.spark`).
     """
-    # Read as the one-machine call reads them: text is not a number.
-    for name in ("threshold", "confidence"):
-        if name in options:
-            options[name] = real(options[name])
-    if "bands" in options:
-        options["bands"] = bands_option(options["bands"], "bands")
+    # Checked as the one-machine call checks them (text is not a number).
     opts = _distance._state_options(**options)
     return run_one("distance_summary", df, opts, buckets, udf, collect, record_id)

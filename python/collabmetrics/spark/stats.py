@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import stats as _stats
-from ._engine import one_level, real, run_one
+from ._engine import one_level, run_one
 
 
 def dsr(
@@ -22,8 +22,6 @@ def dsr(
     by partition; counts and populations must be whole numbers. Returns
     ``(rates, diagnostics)``."""
     one_level(options)
-    if "multiplier" in options:
-        options["multiplier"] = real(options["multiplier"])
     return run_one("dsr", df, _stats._dsr_options(**options), buckets, udf, collect, record_id)
 
 
@@ -39,8 +37,6 @@ def isr(
     """:func:`collabmetrics.isr` of a Spark DataFrame (one confidence level); observed counts
     and populations must be whole numbers. Returns ``(ratios, diagnostics)``."""
     one_level(options)
-    if options.get("multiplier") is not None:
-        options["multiplier"] = real(options["multiplier"])
     return run_one("isr", df, _stats._isr_options(**options), buckets, udf, collect, record_id)
 
 
