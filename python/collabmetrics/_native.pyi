@@ -130,7 +130,7 @@ def oap_measures(
 # Distance: each returns the result table, its diagnostics in the schema metadata.
 def distance_points_table(
     data: ArrowStreamExportable,
-    coordinates: list[str],
+    coordinates: list[str] | None,
     method: str,
     round_km: bool,
     nulls: str,

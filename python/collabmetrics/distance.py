@@ -168,7 +168,7 @@ def haversine(
 ) -> np.ndarray[Any, np.dtype[np.float64]]:
     """Great-circle distances in km on the sphere of mean radius 6371.0088 km.
 
-    Faster than :func:`geodesic` and within about 0.5% of it.
+    Faster than :func:`geodesic` and within 0.4% of it in Great Britain (0.56% anywhere).
 
     Example:
         >>> import collabmetrics as cm
@@ -207,7 +207,7 @@ def bng_to_wgs84(
 def points(
     frame: Frame,
     *,
-    coordinates: Sequence[str],
+    coordinates: Sequence[str] | None = _POINTS["coordinates"],
     method: str = _POINTS["method"],
     round_km: bool = _POINTS["round_km"],
     nulls: str = _POINTS["nulls"],
@@ -219,7 +219,8 @@ def points(
     Args:
         frame: any frame (pyarrow, polars, pandas, or one exporting ``__arrow_c_stream__``).
         coordinates: the four column names in the order of the vector function:
-            (e1, n1, e2, n2) for ``"bng"``, (lat1, lon1, lat2, lon2) otherwise.
+            (e1, n1, e2, n2) for ``"bng"``, (lat1, lon1, lat2, lon2) otherwise; by default
+            (``None``) those names themselves.
         method: ``"bng"``, ``"geodesic"`` or ``"haversine"``.
         output: the name of the column added.
         with_diagnostics: return ``(frame, diagnostics)``; the frame carries them anyway
@@ -236,11 +237,14 @@ def points(
         >>> cm.distance.points(t, coordinates=["he", "hn", "se", "sn"])["distance_km"][0]
         <pyarrow.DoubleScalar: 5.0>
     """
-    if isinstance(coordinates, str) or len(coordinates) != 4:
-        raise _native.invalid_argument("coordinates", "give four column names")
+    names = None
+    if coordinates is not None:
+        if isinstance(coordinates, str) or len(coordinates) != 4:
+            raise _native.invalid_argument("coordinates", "give four column names")
+        names = list(coordinates)
     table, kind = to_arrow(frame)
     out = _native.distance_points_table(
-        table, list(coordinates), method, flag(round_km, "round_km"), nulls, output
+        table, names, method, flag(round_km, "round_km"), nulls, output
     )
     return _with_diagnostics(from_arrow(out, kind, (frame,), index_of=frame), with_diagnostics)
 

@@ -71,7 +71,7 @@ def bng_to_wgs84(
 def points(
     frame: pl.DataFrame,
     *,
-    coordinates: Sequence[str],
+    coordinates: Sequence[str] | None = ...,
     method: str = ...,
     round_km: bool = ...,
     nulls: str = ...,
@@ -82,7 +82,7 @@ def points(
 def points(
     frame: pl.DataFrame,
     *,
-    coordinates: Sequence[str],
+    coordinates: Sequence[str] | None = ...,
     method: str = ...,
     round_km: bool = ...,
     nulls: str = ...,
@@ -93,7 +93,7 @@ def points(
 def points(
     frame: pd.DataFrame,
     *,
-    coordinates: Sequence[str],
+    coordinates: Sequence[str] | None = ...,
     method: str = ...,
     round_km: bool = ...,
     nulls: str = ...,
@@ -104,7 +104,7 @@ def points(
 def points(
     frame: pd.DataFrame,
     *,
-    coordinates: Sequence[str],
+    coordinates: Sequence[str] | None = ...,
     method: str = ...,
     round_km: bool = ...,
     nulls: str = ...,
@@ -115,7 +115,7 @@ def points(
 def points(
     frame: Frame,
     *,
-    coordinates: Sequence[str],
+    coordinates: Sequence[str] | None = ...,
     method: str = ...,
     round_km: bool = ...,
     nulls: str = ...,
@@ -126,7 +126,7 @@ def points(
 def points(
     frame: Frame,
     *,
-    coordinates: Sequence[str],
+    coordinates: Sequence[str] | None = ...,
     method: str = ...,
     round_km: bool = ...,
     nulls: str = ...,
@@ -137,7 +137,7 @@ def points(
 def points(
     frame: Frame,
     *,
-    coordinates: Sequence[str],
+    coordinates: Sequence[str] | None = ...,
     method: str = ...,
     round_km: bool = ...,
     nulls: str = ...,

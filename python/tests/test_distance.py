@@ -277,6 +277,30 @@ def test_duplicate_and_mismatched_lookup_codes() -> None:
         cm.distance.locate(pa.table({"c": ["1"]}), ints, code="c")
 
 
+def test_an_error_in_the_lookup_names_the_lookup() -> None:
+    # Both tables have columns `x` and `y` by default: the error says which one is at fault.
+    lookup = pa.table({"code": ["A", "B"], "x": [1.0, float("nan")], "y": [1.0, 2.0]})
+    with pytest.raises(cm.InvalidCellError) as e:
+        cm.distance.locate(pa.table({"c": ["A"]}), lookup, code="c")
+    assert (e.value.table, e.value.column, e.value.row) == ("lookup", "x", 1)
+    with pytest.raises(cm.InvalidCellError) as e:
+        cm.distance.locate(
+            pa.table({"c": ["A"]}),
+            pa.table({"code": ["A", "a"], "x": [1, 2], "y": [1, 2]}),
+            code="c",
+        )
+    assert e.value.table == "lookup"
+
+
+def test_points_reads_the_methods_own_column_names_by_default() -> None:
+    # The core's default: (e1, n1, e2, n2) for BNG, (lat1, lon1, lat2, lon2) otherwise.
+    bng = pa.table({"e1": [0.0], "n1": [0.0], "e2": [3_000.0], "n2": [4_000.0]})
+    assert cm.distance.points(bng)["distance_km"].to_pylist() == [5.0]
+    ll = pa.table({"lat1": [51.5], "lon1": [0.0], "lat2": [52.5], "lon2": [0.0]})
+    km = cm.distance.points(ll, method="haversine")["distance_km"][0].as_py()
+    assert km == pytest.approx(6371.0088 * math.radians(1.0), rel=1e-12)  # 1° of a great circle
+
+
 # ---------------------------------------------------------------------------------------------
 # Errors carry the core's message
 

@@ -16,14 +16,14 @@ use pyo3_arrow::PyTable;
 fn distance_points_table<'py>(
     py: Python<'py>,
     data: PyTable,
-    coordinates: [String; 4],
+    coordinates: Option<[String; 4]>,
     method: &str,
     round_km: bool,
     nulls: &str,
     output: String,
 ) -> PyResult<Bound<'py, PyAny>> {
     let opts = PointsTableOptions {
-        coordinates: Some(coordinates),
+        coordinates,
         method: parse(method)?,
         round_km,
         nulls: parse(nulls)?,

@@ -190,7 +190,13 @@ fn nan_is_an_error_unless_it_propagates() {
     let zero = [0.0; 3];
     let err = bng(&e, &n, &zero, &zero, false, ERR).unwrap_err();
     assert_eq!(err.code(), 3);
-    assert_message(err, &["`e1` at index 1 (NaN)", "NullPolicy::Propagate"]);
+    assert_message(
+        err,
+        &[
+            "`e1` at index 1 (NaN)",
+            "missing coordinates (NaN) are not allowed here",
+        ],
+    );
     let d = bng(&e, &n, &zero, &zero, false, PASS).unwrap();
     assert_eq!(d[0], 0.1);
     assert!(d[1].is_nan());
@@ -593,6 +599,34 @@ fn weighted_summary_by_hand() {
     assert_close(s.share_upper[0], hi, 1e-15);
     let bands: Vec<f64> = s.bands.iter().map(|b| b[0]).collect();
     assert_eq!(bands, [4.0, 0.0, 4.0, 2.0, 0.0, 0.0]);
+}
+
+#[test]
+fn a_weighted_median_averages_only_where_the_cdf_is_flat_at_a_half() {
+    // Weights 0.5 + 1e-13 and 0.5: F(10) = 0.5 + 5e-14 > ½, so the type-2 median is 10, not
+    // the average 55 (a tolerance of 1e-12 of the total once took this for a flat CDF).
+    let w = [0.5 + 1e-13, 0.5];
+    let s = summary(
+        &[0; 2],
+        1,
+        &[10.0, 100.0],
+        Some(&w),
+        &SummaryOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(s.median[0], 10.0);
+    // Weights 0.1 × 10 add up to 0.9999999999999999 and reach exactly half at the fifth
+    // value only up to rounding: the CDF is flat at ½ there, the median is (5 + 6) / 2.
+    let d: Vec<f64> = (1..=10).map(f64::from).collect();
+    let s = summary(
+        &[0; 10],
+        1,
+        &d,
+        Some(&[0.1; 10]),
+        &SummaryOptions::default(),
+    )
+    .unwrap();
+    assert_eq!((s.median[0], s.p90[0]), (5.5, 9.5));
 }
 
 #[test]
@@ -1199,4 +1233,35 @@ fn points_table_reports_a_missing_coordinate_before_a_range_error() {
     ]));
     let err = distance::distance_points_table(&t, &opts).unwrap_err();
     assert_message(err, &["column `n1` at row 0"]);
+}
+
+#[test]
+fn haversine_error_bounds_the_docs_state() {
+    // Within Great Britain (49.9–58.7° N, 8° W–1.8° E), pairs on a grid: within 0.4 %.
+    let (mut lat1, mut lon1, mut lat2, mut lon2) = (vec![], vec![], vec![], vec![]);
+    for i in 0..12 {
+        for j in 0..12 {
+            for k in 0..12 {
+                let (a, b, c) = (i as f64, j as f64, k as f64);
+                lat1.push(49.9 + 0.8 * a);
+                lon1.push(-8.0 + 0.89 * b);
+                lat2.push(49.9 + 0.8 * c);
+                lon2.push(1.8 - 0.89 * b - 0.3 * a);
+            }
+        }
+    }
+    let h = haversine(&lat1, &lon1, &lat2, &lon2, ERR).unwrap();
+    let g = geodesic(&lat1, &lon1, &lat2, &lon2, ERR).unwrap();
+    let worst = h
+        .iter()
+        .zip(&g)
+        .filter(|(_, g)| **g > 0.0)
+        .map(|(h, g)| (h - g).abs() / g)
+        .fold(0.0, f64::max);
+    assert!(worst < 0.004, "{worst}");
+    // Anywhere: the worst case, a short north–south arc across the equator, is 0.56 %.
+    let h = haversine(&[1.0], &[0.0], &[-1.0], &[0.0], ERR).unwrap()[0];
+    let g = geodesic(&[1.0], &[0.0], &[-1.0], &[0.0], ERR).unwrap()[0];
+    let rel = (h - g) / g;
+    assert!(rel > 0.0055 && rel < 0.0057, "{rel}");
 }

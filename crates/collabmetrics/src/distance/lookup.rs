@@ -107,7 +107,7 @@ impl Locations {
                     row,
                     value: "null".to_owned(),
                     rule: "missing location codes are not allowed unless nulls pass through \
-                           (NullPolicy::Propagate)"
+                           (nulls = \"propagate\")"
                         .to_owned(),
                 });
             }

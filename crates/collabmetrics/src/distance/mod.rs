@@ -106,8 +106,8 @@ pub(crate) const NORTHING: Domain = Domain {
     rule: "northings must be in [0, 1300000] m (the extent of the British National Grid)",
 };
 
-const NAN_RULE: &str =
-    "missing coordinates (NaN) are not allowed unless nulls pass through (NullPolicy::Propagate)";
+/// Said in every face (the C vector kernels have no null policy to point to).
+const NAN_RULE: &str = "missing coordinates (NaN) are not allowed here";
 
 /// A failed row: its index (to report the first across chunks) and the error.
 pub(crate) type RowError = (usize, Error);

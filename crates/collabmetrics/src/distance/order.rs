@@ -1,30 +1,36 @@
 //! Quantiles of a (weighted) sample and the order-statistic interval of a median.
 
 use crate::error::{Error, Result};
+use crate::sum::{neumaier, Neumaier};
 use statrs::distribution::{Binomial, DiscreteCDF};
 
-/// Relative tolerance within which a cumulative weight counts as exactly `p` of the total:
-/// `0.9 × 110` is 99.00000000000001 in floating point, yet 99 of 110 equal weights are exactly
-/// 90% of them.
-const TIE: f64 = 1e-12;
+/// Tolerance, in units of `f64::EPSILON` of the total, within which a cumulative weight
+/// counts as exactly `p` of the total: `0.9 × 110` is 99.00000000000001 in floating point, yet
+/// 99 of 110 equal weights are exactly 90% of them. The running and total weights are
+/// compensated sums (each within about one rounding of the exact sum of the weights), and
+/// `p × total` is one rounding more, so a few units cover every rounding; a cumulative weight
+/// truly away from `p` by more (weights 0.5 + 10⁻¹³ and 0.5) is not a tie.
+const TIE_EPSILONS: f64 = 8.0;
 
-/// The `p`-quantile of `sorted` (distance, weight) pairs, sorted by distance, whose weights
-/// sum to `total`: the inverse of the weighted empirical CDF, averaged where the CDF is flat
-/// at exactly `p` (Hyndman & Fan's type 2; numpy's `averaged_inverted_cdf`). With equal
-/// weights the median is the usual middle value, or the mean of the two middle values.
-/// Rows of weight 0 take no part. NaN when `total` is 0.
-pub(crate) fn quantile(sorted: &[(f64, f64)], p: f64, total: f64) -> f64 {
+/// The `p`-quantile of `sorted` (distance, weight) pairs, sorted by distance: the inverse of
+/// the weighted empirical CDF, averaged where the CDF is flat at exactly `p` (Hyndman &
+/// Fan's type 2; numpy's `averaged_inverted_cdf`). With equal weights the median is the
+/// usual middle value, or the mean of the two middle values. Rows of weight 0 take no part.
+/// NaN when the weights sum to 0.
+pub(crate) fn quantile(sorted: &[(f64, f64)], p: f64) -> f64 {
+    let (total, _) = neumaier(sorted.iter().map(|&(_, w)| w));
     if total <= 0.0 {
         return f64::NAN;
     }
     let target = p * total;
-    let tie = TIE * total;
-    let mut cumulative = 0.0;
+    let tie = TIE_EPSILONS * f64::EPSILON * total;
+    let mut cumulative = Neumaier::default();
     for (k, &(km, w)) in sorted.iter().enumerate() {
         if w == 0.0 {
             continue;
         }
-        cumulative += w;
+        cumulative.add(w);
+        let cumulative = cumulative.total();
         if cumulative < target - tie {
             continue;
         }

@@ -99,7 +99,7 @@ pub fn geodesic_into(
 }
 
 /// Great-circle distances on the sphere of radius [`EARTH_MEAN_RADIUS_KM`], in km, by the
-/// haversine formula. Fast; within about 0.5% of the geodesic.
+/// haversine formula. Fast; within 0.4% of the geodesic in Great Britain, 0.56% anywhere.
 ///
 /// Latitudes in degrees in [−90, 90], longitudes in [−180, 180]; NaN follows `nulls`.
 pub fn haversine(

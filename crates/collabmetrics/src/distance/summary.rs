@@ -329,8 +329,8 @@ impl DistanceSummary {
         self.count.push(n as f64);
         self.weight_sum.push(total);
         self.mean.push(mean);
-        self.median.push(quantile(&pairs, 0.5, total));
-        self.p90.push(quantile(&pairs, 0.9, total));
+        self.median.push(quantile(&pairs, 0.5));
+        self.p90.push(quantile(&pairs, 0.9));
         self.max.push(g.bins.last().map_or(f64::NAN, |b| b.km));
         let n = n as usize;
         let (lower, upper) = match median_rank(n, options.confidence)? {

@@ -283,8 +283,10 @@ pub fn locate_table(
         .as_deref()
         .ok_or_else(|| required("code", "the column of location codes to look up"))?;
     let mut out = Builder::from_input(input, &[&opts.x, &opts.y])?;
+    // The lookup's columns are often called as the output's (`x`, `y`): name its table.
     let locations =
-        Locations::from_table(lookup, &opts.lookup_code, &opts.lookup_x, &opts.lookup_y)?;
+        Locations::from_table(lookup, &opts.lookup_code, &opts.lookup_x, &opts.lookup_y)
+            .map_err(|e| e.in_table("lookup"))?;
     let codes = input.column(code)?;
     let located = locations.locate(codes, input.name(code), opts.nulls)?;
     out.nullable_number(&opts.x, located.x);
