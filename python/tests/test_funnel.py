@@ -334,3 +334,35 @@ def test_phe_rates_of_zero_event_units_follow_the_published_rate() -> None:
         out = cm.funnel.assess(table(None), "ev", "pop", statistic=statistic, **opts)
         assert out.column("value")[0].as_py() is None
         assert out.column("rate_chart")[0].as_py() is None
+
+
+def test_publication_withholds_what_places_a_suppressed_unit_against_the_limits() -> None:
+    # Area a has 3 events: suppressed. Its significance ("Low (0.001)"), outlier flag and
+    # PHE's chart rate (= its rate, 30 per 100 000) would each narrow the suppressed count,
+    # so they are null in the published table; the other areas keep theirs unchanged.
+    events, population = [3, 40, 55, 61, 50], [10_000.0, 10_000, 12_000, 13_000, 11_000]
+    t = pa.table(
+        {
+            "area": list("abcde"),
+            "ev": events,
+            "pop": population,
+            "rate": [e / p * 1e5 for e, p in zip(events, population)],
+        }
+    )
+    kw: dict[str, Any] = dict(
+        unit="area",
+        numerator="ev",
+        denominator="pop",
+        statistic="rate_crude",
+        multiplier=1e5,
+        years_of_data=1,
+    )
+    raw = cm.funnel.assess(t, **kw)
+    published = cm.funnel.assess(t, **kw, publish=True)
+    assert published.column("numerator")[0].as_py() is None
+    for column in ("significance", "outlier", "rate_chart"):
+        assert raw.column(column)[0].as_py() is not None
+        assert published.column(column)[0].as_py() is None, column
+        assert published.column(column).to_pylist()[1:] == raw.column(column).to_pylist()[1:]
+    withheld = [d for d in cm.diagnostics(published) if d["reason"] == "label_withheld"]
+    assert [(d["count"], d["first_row"]) for d in withheld] == [(2, 0)]

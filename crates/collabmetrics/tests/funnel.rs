@@ -1766,6 +1766,29 @@ fn roles_for_publication_suppress_z_scores_with_their_counts() {
     let t = &published.table.table;
     let numerator = t.column_by_name("numerator").unwrap();
     assert!(numerator.is_null(0), "3 events are suppressed");
+    // 3 of 50 (6%) is far below the others: its significance and outlier flag would say the
+    // suppressed count is small enough to fall below the limits. Withheld with it.
+    let raw = &r.table;
+    for column in ["significance", "outlier"] {
+        let before = raw.column_by_name(column).unwrap();
+        assert_eq!(before.null_count(), 0, "{column}");
+        let after = t.column_by_name(column).unwrap();
+        assert!(after.is_null(0), "{column} withheld with its count");
+        assert_eq!(
+            after.null_count(),
+            1,
+            "{column}: the other units keep theirs"
+        );
+        assert_eq!(after.data_type(), before.data_type());
+    }
+    let label = published
+        .table
+        .diagnostics
+        .entries
+        .iter()
+        .find(|e| e.reason == "label_withheld")
+        .unwrap();
+    assert_eq!((label.count, label.first_row), (2, Some(0)));
     // FunnelPlotR's z-scores give O back exactly: they are suppressed with it.
     let pr = assess(
         &data,
@@ -1781,6 +1804,8 @@ fn roles_for_publication_suppress_z_scores_with_their_counts() {
     )
     .unwrap();
     let t = &published.table.table;
+    assert!(pr.table.column_by_name("trimmed").unwrap().is_valid(0));
+    assert!(t.column_by_name("trimmed").unwrap().is_null(0));
     assert!(t.column_by_name("z").unwrap().is_null(0));
     assert!(t.column_by_name("z_adjusted").unwrap().is_null(0));
     assert!(!t.column_by_name("z").unwrap().is_null(1));

@@ -9,7 +9,8 @@ use super::margins::{Layout, Source};
 use super::rules::{Display, Rule, Secondary, SuppressOn};
 use crate::error::{Error, Result};
 use crate::table::{
-    display, Derived, DerivedKind, Diagnostics, Input, Link, Roles, TableResult, DIAGNOSTICS_KEY,
+    display, Derived, DerivedKind, Diagnostics, Input, Label, Link, Roles, TableResult,
+    DIAGNOSTICS_KEY,
 };
 use arrow_array::{cast::AsArray, Array, ArrayRef, Float64Array, Int64Array};
 use arrow_array::{RecordBatch, UInt32Array};
@@ -84,6 +85,7 @@ struct Plan {
     by: Vec<String>,
     national: Option<String>,
     linked: Vec<Link>,
+    labels: Vec<Label>,
     secondary: Secondary,
 }
 
@@ -169,6 +171,12 @@ pub fn disclose(input: &Input, opts: &DisclosureOptions) -> Result<Disclosure> {
     for (name, (values, integer)) in &summed {
         columns.push((name.clone(), numbers(values, *integer)));
     }
+    for label in &plan.labels {
+        columns.push((
+            label.column.clone(),
+            withhold(input, label, &layout, &counts, &mut diagnostics)?,
+        ));
+    }
     log.sort_by(|a, b| (a.row, &a.column).cmp(&(b.row, &b.column)));
     for e in &log {
         diagnostics.record(e.reason.as_str(), e.reason.action(), Some(e.row));
@@ -239,6 +247,17 @@ fn plan(input: &Input, opts: &DisclosureOptions) -> Result<Plan> {
             .cloned()
             .collect()
     });
+    // The roles' labels of the counts controlled here (a label column selected away leaks
+    // nothing).
+    let labels = roles.as_ref().map_or_else(Vec::new, |r| {
+        r.labels
+            .iter()
+            .filter(|l| {
+                counts.contains(&l.count) && input.batch().column_by_name(&l.column).is_some()
+            })
+            .cloned()
+            .collect()
+    });
     let plan = Plan {
         counts,
         derived,
@@ -246,6 +265,7 @@ fn plan(input: &Input, opts: &DisclosureOptions) -> Result<Plan> {
         by,
         national,
         linked,
+        labels,
         secondary: opts.secondary.resolve(opts.rule),
     };
     check_plan(input, &plan)?;
@@ -822,6 +842,56 @@ fn publish_derived(
     Ok((Arc::new(Float64Array::from(values)) as ArrayRef, log))
 }
 
+/// A label column over the published rows: the input's value where its count is published,
+/// null where the count is suppressed (counted under `label_withheld`) and in added margins
+/// (nothing labels a total).
+fn withhold(
+    input: &Input,
+    label: &Label,
+    layout: &Layout,
+    counts: &[Count],
+    diagnostics: &mut Diagnostics,
+) -> Result<ArrayRef> {
+    let col = input.column(&label.column)?;
+    let marks = counts
+        .iter()
+        .find(|c| c.name == label.count)
+        .map(|c| c.marks.as_slice())
+        .unwrap_or_default();
+    let suppressed = |r: usize| {
+        marks
+            .get(r)
+            .copied()
+            .flatten()
+            .is_some_and(Reason::suppresses)
+    };
+    let (mut withheld, mut first) = (0u64, None);
+    let idx: UInt32Array = layout
+        .sources
+        .iter()
+        .enumerate()
+        .map(|(r, s)| match s {
+            Source::Input(i) if suppressed(r) => {
+                withheld += u64::from(col.is_valid(*i));
+                first = first.or(Some(r));
+                None
+            }
+            Source::Input(i) => Some(*i as u32),
+            Source::Margin { .. } => None,
+        })
+        .collect();
+    if withheld > 0 {
+        diagnostics.add(
+            "label_withheld",
+            "label or flag left null: its count is suppressed",
+            withheld,
+            first,
+        );
+    }
+    arrow_select::take::take(col.as_ref(), &idx, None)
+        .map_err(|e| Error::invalid_argument("table", e.to_string()))
+}
+
 /// A numerator or denominator (not a count) that `disclose` divides: every value present
 /// finite, and not negative unless it is the numerator of a mean (a sum of values).
 fn check_derived_input(input: &Input, d: &Derived, role: &str, name: &str) -> Result<()> {
@@ -965,6 +1035,7 @@ fn assemble(
         dimensions: plan.dims.clone(),
         national: plan.national.clone(),
         linked: plan.linked.clone(),
+        labels: plan.labels.clone(),
     };
     Ok(roles.annotate(table))
 }

@@ -154,7 +154,9 @@ pub fn assess(input: &Input, opts: &FunnelOptions) -> Result<TableResult> {
 /// is the key; the numerator is a count, and so is the denominator where it counts people
 /// (proportions, RC); the value is derived from them where it is a plain multiple of O/n, and
 /// otherwise (PHE's counts ratio, O/E − 1), like the z-scores, which give O back exactly, is
-/// suppressed with the numerator. The limits depend on the denominator and the target only.
+/// suppressed with the numerator, as are the labels placing the unit against the limits
+/// (`significance`, `outlier`, `trimmed`). The limits depend on the denominator and the
+/// target only.
 fn roles(r: &Resolved) -> Roles {
     use super::Statistic as S;
     let people = matches!(r.statistic, S::Proportion | S::Pr | S::Rc);
@@ -180,8 +182,14 @@ fn roles(r: &Resolved) -> Roles {
         }
         None => roles.derive(Derived::new("value", None, "numerator", DerivedKind::Mean)),
     };
-    for column in ["z", "z_adjusted"] {
+    // PHE's chart value is the value on the chart's scale: it gives the numerator back too.
+    for column in ["z", "z_adjusted", "rate_chart"] {
         roles = roles.derive(Derived::new(column, None, "numerator", DerivedKind::Mean));
+    }
+    // Where a unit falls against the limits narrows its count: withheld with it (as
+    // Fingertips leaves a suppressed value's significance blank).
+    for column in ["significance", "outlier", "trimmed"] {
+        roles = roles.label(column, "numerator");
     }
     roles
 }

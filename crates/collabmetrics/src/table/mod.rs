@@ -35,4 +35,4 @@ pub use dates::{
 pub use diagnostics::{Diagnostic, Diagnostics, Flag, TableResult, DIAGNOSTICS_KEY};
 pub use groups::display;
 pub use groups::Groups;
-pub use roles::{Derived, DerivedKind, Link, Roles, ROLES_KEY};
+pub use roles::{Derived, DerivedKind, Label, Link, Roles, ROLES_KEY};

@@ -105,6 +105,17 @@ pub struct Link {
     pub note: String,
 }
 
+/// A label or flag about the people or events a count counts (a funnel's significance, its
+/// outlier flags), of any type: published as it is where the count is published, and left
+/// null where the count is suppressed, since it would narrow the suppressed count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Label {
+    /// The label's column.
+    pub column: String,
+    /// The count it describes.
+    pub count: String,
+}
+
 /// The publication roles of a result's columns (see the module docs).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Roles {
@@ -127,6 +138,9 @@ pub struct Roles {
     /// Sums among the counts that the keys do not describe.
     #[serde(default)]
     pub linked: Vec<Link>,
+    /// Labels and flags withheld with their counts.
+    #[serde(default)]
+    pub labels: Vec<Label>,
 }
 
 impl Roles {
@@ -154,6 +168,15 @@ impl Roles {
         self
     }
 
+    /// Adds a label of `count` (see [`Label`]).
+    pub fn label(mut self, column: &str, count: &str) -> Self {
+        self.labels.push(Label {
+            column: column.to_owned(),
+            count: count.to_owned(),
+        });
+        self
+    }
+
     /// Adds a link among counts.
     pub fn link(mut self, columns: &[&str], note: &str) -> Self {
         self.linked.push(Link {
@@ -174,6 +197,7 @@ impl Roles {
         self.keys.retain(has);
         self.dimensions.retain(has);
         self.linked.retain(|l| l.columns.iter().all(has));
+        self.labels.retain(|l| has(&l.column) && has(&l.count));
         // Serialising plain strings, numbers and enums cannot fail.
         let json = serde_json::to_string(&self).unwrap_or_default();
         let mut metadata = schema.metadata().clone();
