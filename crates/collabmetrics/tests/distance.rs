@@ -630,6 +630,26 @@ fn a_weighted_median_averages_only_where_the_cdf_is_flat_at_a_half() {
 }
 
 #[test]
+fn subnormal_weights_have_a_share_interval() {
+    // Weights 2, 2 and 1 in units of 5e-324: Kish's n = 5² / 9, the share beyond 50 km 2 / 5.
+    let tiny = f64::from_bits(1);
+    let w = [2.0 * tiny, 2.0 * tiny, tiny];
+    let s = summary(
+        &[0; 3],
+        1,
+        &[10.0, 60.0, 20.0],
+        Some(&w),
+        &SummaryOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(s.share_beyond[0], 0.4);
+    let n_eff = 25.0 / 9.0;
+    let (lo, hi) = wilson_limits(0.4 * n_eff, n_eff, z_value(0.95).unwrap());
+    assert_close(s.share_lower[0], lo, 1e-15);
+    assert_close(s.share_upper[0], hi, 1e-15);
+}
+
+#[test]
 fn weighted_quantiles_average_where_the_cdf_is_flat_and_skip_zero_weights() {
     // Weights 2, 3, 1, 4: cumulative 2, 5 (= half of 10 exactly), so the median is (20 + 30)/2.
     let s = summary(

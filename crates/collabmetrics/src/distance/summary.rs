@@ -149,8 +149,13 @@ impl Binned {
     /// become one bin, their weights added in that order.
     pub(crate) fn of_sorted(rows: &[(f64, f64)]) -> Self {
         let largest = rows.iter().fold(0.0f64, |m, r| m.max(r.1));
+        // A power of two near the largest weight (so dividing by it is exact): Σ(w/unit)²
+        // neither overflows nor, for subnormal weights, underflows to 0 (the smallest
+        // subnormal, 2⁻¹⁰⁷⁴, makes each of them a whole number).
         let unit = if largest.is_normal() {
             f64::from_bits(largest.to_bits() & 0x7FF0_0000_0000_0000)
+        } else if largest > 0.0 {
+            f64::from_bits(1)
         } else {
             1.0
         };
@@ -357,10 +362,12 @@ impl DistanceSummary {
             self.share_upper.push(f64::NAN);
             return;
         }
-        // beyond × n_eff / total is exactly `beyond` when every weight is 1 (n_eff = total).
-        let successes = match beyond * n_eff / total {
-            x if x.is_finite() => x,
-            _ => beyond / total * n_eff, // the product overflowed
+        // beyond × n_eff / total is exactly `beyond` when every weight is 1 (n_eff = total);
+        // when the product overflows, or is subnormal and so lost digits, the share first.
+        let product = beyond * n_eff;
+        let successes = match product / total {
+            x if x.is_finite() && (product.is_normal() || product == 0.0) => x,
+            _ => beyond / total * n_eff,
         };
         let (lower, upper) = wilson_limits(successes, n_eff, z);
         self.share_beyond.push(beyond / total);
