@@ -366,3 +366,26 @@ def test_publication_withholds_what_places_a_suppressed_unit_against_the_limits(
         assert published.column(column).to_pylist()[1:] == raw.column(column).to_pylist()[1:]
     withheld = [d for d in cm.diagnostics(published) if d["reason"] == "label_withheld"]
     assert [(d["count"], d["first_row"]) for d in withheld] == [(2, 0)]
+
+
+def test_a_pooled_target_is_a_sum_a_rule_that_does_not_round_cannot_protect() -> None:
+    # PR's target is ΣO/Σn: with the other units' exact counts it gives a suppressed count back
+    # by difference ((3 + 40 + 55 + 61 + 50) / 500 and 40 + 55 + 61 + 50 published exactly
+    # leave 3). A rule that suppresses without rounding refuses the table; the NHS rules, which
+    # round, publish it; SR's target (1) is no sum, so it publishes under either.
+    t = pa.table(
+        {
+            "unit": list("abcde"),
+            "n": [3, 40, 55, 61, 50],
+            "d": [100.0] * 5,
+            "e": [5.0, 38, 50, 60, 52],
+        }
+    )
+    exact = {"k": 5, "base": 1, "suppress_zero": True}
+    pr: dict[str, Any] = dict(unit="unit", numerator="n", denominator="d", statistic="pr")
+    with pytest.raises(cm.InvalidArgumentError, match="pooled value"):
+        cm.funnel.assess(t, **pr, publish=exact)
+    assert cm.funnel.assess(t, **pr, publish=True).column("numerator")[0].as_py() is None
+    sr: dict[str, Any] = dict(unit="unit", numerator="n", denominator="e", statistic="sr")
+    published = cm.funnel.assess(t, **sr, publish=exact)
+    assert published.column("numerator").to_pylist() == [None, 40, 55, 61, 50]

@@ -191,6 +191,16 @@ fn roles(r: &Resolved) -> Roles {
     for column in ["significance", "outlier", "trimmed"] {
         roles = roles.label(column, "numerator");
     }
+    // A target pooled from the units (θ = ΣO/Σn) publishes the numerators' sum: under a rule
+    // that suppresses without rounding, a suppressed numerator would follow by difference.
+    if !matches!(r.statistic, S::Sr | S::RatioIsr | S::RatioCount) {
+        roles = roles.link(
+            &["numerator"],
+            "the target is the units' pooled value (sum of numerators over sum of \
+             denominators), which gives a suppressed numerator back by difference unless \
+             the counts are rounded: publish under a rule that rounds (nhs_mhsds, nhs_hes)",
+        );
+    }
     roles
 }
 
