@@ -162,6 +162,7 @@ def disclose(
         >>> log.column("reason").to_pylist()
         ['primary_small', 'secondary_complement']
     """
+    with_log = flag(with_log, "with_log")  # before the work, not after it
     table, kind = to_arrow(frame)
     published, log = _native_disclose(
         table,
@@ -177,7 +178,7 @@ def disclose(
         decimals=decimals,
     )
     result = from_arrow(published, kind, (frame,))
-    return (result, from_arrow(log, kind, (frame,))) if flag(with_log, "with_log") else result
+    return (result, from_arrow(log, kind, (frame,))) if with_log else result
 
 
 def publish_table(table: pa.Table, publish: bool | Rule | None) -> pa.Table:
