@@ -314,3 +314,41 @@ def test_bad_input_is_a_structured_error() -> None:
         cm.disclose(three, counts="n", rule=CUSTOM, dimensions=["a", "b", "c"])
     with pytest.raises(cm.CollabMetricsError, match=r"name its count columns"):
         cm.disclose(t)
+
+
+def test_an_added_margin_has_no_confidence_limits_rather_than_its_value() -> None:
+    # The margin disclose adds (the total over g) has a ratio recomputed from its counts, 65 /
+    # 74; its limits would need Byar's method, which disclose does not apply: null, where they
+    # were published equal to the value.
+    t = pa.table(
+        {
+            "g": ["a", "b", "c"],
+            "count": [3, 23, 41],
+            "population": [1000, 1200, 1500],
+            "reference_count": [20] * 3,
+            "reference_population": [1000] * 3,
+        }
+    )
+    margin = cm.isr(t, by="g", publish=True).to_pylist()[3]
+    assert margin["g"] is None and margin["value"] == pytest.approx(67 / 74)
+    assert (margin["lower"], margin["upper"]) == (None, None)
+
+
+def test_a_weighted_distance_summary_withholds_its_bands_and_shares() -> None:
+    # Group a has 3 records: its weighted bands (weights 1, so the records) would add up to
+    # the suppressed count; c's share beyond 50 km times its weight sum gives its suppressed
+    # count_beyond (2 of weight 9).
+    w = pa.table(
+        {
+            "g": ["a"] * 3 + ["b"] * 8 + ["c"] * 9,
+            # a: 3 records; b: 8; c: 9.
+            "d": [10.0, 30, 120, 5, 15, 20, 40, 60, 80, 150, 400, 1, 2, 3, 4, 5, 6, 7, 55, 66],
+            "w": [1.0] * 20,
+        }
+    )
+    p = cm.distance.summary(w, distance="d", by="g", weight="w", publish=True).to_pylist()
+    bands = [k for k in p[0] if k.startswith("band_")]
+    assert p[0]["count"] is None and all(p[0][b] is None for b in bands)
+    assert p[2]["count_beyond"] is None
+    assert (p[2]["share_beyond"], p[2]["share_lower"], p[2]["share_upper"]) == (None, None, None)
+    assert p[2]["count"] == 10 and p[2]["band_lt_25"] == 7  # published, as its count is

@@ -372,7 +372,8 @@ def test_a_pooled_target_is_a_sum_a_rule_that_does_not_round_cannot_protect() ->
     # PR's target is ΣO/Σn: with the other units' exact counts it gives a suppressed count back
     # by difference ((3 + 40 + 55 + 61 + 50) / 500 and 40 + 55 + 61 + 50 published exactly
     # leave 3). A rule that suppresses without rounding refuses the table; the NHS rules, which
-    # round, publish it; SR's target (1) is no sum, so it publishes under either.
+    # round, publish it; SR's target (1) is no sum, so without the dispersion adjustment (whose
+    # φ is, see below) it publishes under either.
     t = pa.table(
         {
             "unit": list("abcde"),
@@ -386,6 +387,24 @@ def test_a_pooled_target_is_a_sum_a_rule_that_does_not_round_cannot_protect() ->
     with pytest.raises(cm.InvalidArgumentError, match="pooled value"):
         cm.funnel.assess(t, **pr, publish=exact)
     assert cm.funnel.assess(t, **pr, publish=True).column("numerator")[0].as_py() is None
-    sr: dict[str, Any] = dict(unit="unit", numerator="n", denominator="e", statistic="sr")
+    sr: dict[str, Any] = dict(
+        unit="unit", numerator="n", denominator="e", statistic="sr", draw_adjusted=False
+    )
     published = cm.funnel.assess(t, **sr, publish=exact)
     assert published.column("numerator").to_pylist() == [None, 40, 55, 61, 50]
+
+
+def test_dispersion_estimated_from_every_unit_is_a_link_among_the_numerators() -> None:
+    # φ is a function of every unit's z-score: with the others' published exactly, one value
+    # of the suppressed numerator (2) gives the published φ back. A rule that does not round
+    # refuses the table; without the adjustment (φ reported 0) it publishes it.
+    t = pa.table(
+        {"unit": list("abcdef"), "o": [2, 20, 31, 45, 60, 80], "e": [5.0, 15, 40, 30, 70, 60]}
+    )
+    exact = {"k": 5, "base": 1, "suppress_zero": True}
+    kw: dict[str, Any] = dict(unit="unit", numerator="o", denominator="e", statistic="sr")
+    with pytest.raises(cm.InvalidArgumentError, match="phi and tau2"):
+        cm.funnel.assess(t, **kw, publish=exact)
+    published = cm.funnel.assess(t, **kw, draw_adjusted=False, publish=exact)
+    assert published.column("numerator")[0].as_py() is None
+    assert published.column("phi")[0].as_py() == 0.0

@@ -50,7 +50,7 @@ pub(crate) fn compute(spec: &Derived, num: Option<f64>, den: Option<f64>) -> Opt
 
 /// A confidence limit: collabmetrics' results name their limits `lower` and `upper`, or
 /// `<value>_lower` and `<value>_upper`.
-fn is_limit(column: &str) -> bool {
+pub(crate) fn is_limit(column: &str) -> bool {
     matches!(column, "lower" | "upper") || column.ends_with("_lower") || column.ends_with("_upper")
 }
 

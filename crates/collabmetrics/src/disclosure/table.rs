@@ -801,7 +801,14 @@ fn publish_derived(
     }
     let num = d.numerator.as_deref().map(unrounded).transpose()?;
     let den = unrounded(&d.denominator)?;
-    let computed = |r: usize| derived::compute(d, num.as_ref().and_then(|n| n[r]), den[r]);
+    // A confidence limit is not numerator / denominator: an added margin's limit (which needs
+    // the interval's own method) is left null rather than published as the margin's value.
+    let limit = derived::is_limit(&d.column);
+    let computed = |r: usize| {
+        (!limit)
+            .then(|| derived::compute(d, num.as_ref().and_then(|n| n[r]), den[r]))
+            .flatten()
+    };
     let original: Vec<Option<f64>> = if input.batch().column_by_name(&d.column).is_some() {
         let own = input.f64s_or_nan(&d.column)?;
         layout

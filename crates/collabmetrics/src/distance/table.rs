@@ -414,7 +414,8 @@ pub(crate) fn summary_output(
 
 /// What each column of a distance summary is, for publication ([`crate::disclosure`]): the
 /// record counts (band counts too, unless weighted), the statistics of each group's records
-/// and the share beyond the threshold.
+/// (weighted, the bands too: sums of weights, like `weight_sum`) and the share beyond the
+/// threshold.
 fn summary_roles(by: &[String], bands: &[String], weighted: bool) -> Roles {
     let mut counts = vec!["count", "count_beyond"];
     if !weighted {
@@ -430,16 +431,22 @@ fn summary_roles(by: &[String], bands: &[String], weighted: bool) -> Roles {
         "p90",
         "max",
     ];
-    for stat in stats {
+    let weighted_bands = bands.iter().filter(|_| weighted).map(String::as_str);
+    for stat in stats.into_iter().chain(weighted_bands) {
         roles = roles.derive(Derived::new(stat, None, "count", DerivedKind::Mean));
     }
-    // Weighted, the share is of weights: it goes with the count of records.
-    let beyond = (!weighted).then_some("count_beyond");
+    // Weighted, the share is of weights (count_beyond / weight_sum, not a ratio of counts): it
+    // goes with the weight beyond, which it would give back with the weight sum.
+    let (numerator, denominator) = if weighted {
+        (None, "count_beyond")
+    } else {
+        (Some("count_beyond"), "count")
+    };
     for share in ["share_beyond", "share_lower", "share_upper"] {
         roles = roles.derive(Derived::new(
             share,
-            beyond,
-            "count",
+            numerator,
+            denominator,
             DerivedKind::Proportion,
         ));
     }

@@ -143,7 +143,9 @@ pub fn assess(input: &Input, opts: &FunnelOptions) -> Result<TableResult> {
         Family::Funnelplotr => funnelplotr::assess(&units, opts, &r, &mut diag)?.0,
         Family::SpiegelhalterExact => exact::assess(&units, &r, opts.limit)?,
     };
-    let table = roles(&r).annotate(assessment_table(&units, &r, a)?);
+    // φ and τ² estimated from every unit (FunnelPlotR with `draw_adjusted`) are published.
+    let dispersion = a.phi.is_finite() && a.phi != 0.0;
+    let table = roles(&r, dispersion).annotate(assessment_table(&units, &r, a)?);
     Ok(TableResult {
         table,
         diagnostics: diag,
@@ -157,7 +159,7 @@ pub fn assess(input: &Input, opts: &FunnelOptions) -> Result<TableResult> {
 /// suppressed with the numerator, as are the labels placing the unit against the limits
 /// (`significance`, `outlier`, `trimmed`). The limits depend on the denominator and the
 /// target only.
-fn roles(r: &Resolved) -> Roles {
+fn roles(r: &Resolved, dispersion: bool) -> Roles {
     use super::Statistic as S;
     let people = matches!(r.statistic, S::Proportion | S::Pr | S::Rc);
     let counts: &[&str] = if people {
@@ -199,6 +201,17 @@ fn roles(r: &Resolved) -> Roles {
             "the target is the units' pooled value (sum of numerators over sum of \
              denominators), which gives a suppressed numerator back by difference unless \
              the counts are rounded: publish under a rule that rounds (nhs_mhsds, nhs_hes)",
+        );
+    }
+    // So do φ and τ², functions of every unit's z-score: with the others' published, one
+    // value of the suppressed numerator gives the published φ.
+    if dispersion {
+        roles = roles.link(
+            &["numerator"],
+            "the dispersion phi and tau2 are estimated from every unit's z-score, which gives \
+             a suppressed numerator back from the others unless the counts are rounded: \
+             publish under a rule that rounds (nhs_mhsds, nhs_hes), or with draw_adjusted \
+             false",
         );
     }
     roles
