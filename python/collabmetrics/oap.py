@@ -96,7 +96,8 @@ def measures(
         data_cutoff: open placements run through this date when it is before a period end.
         overlap: ``"truncate"`` ends a person's earlier placement where a later one starts.
         distance: a column of home-to-unit distances in km (e.g. from
-            :func:`collabmetrics.distance.bng`): adds ``distance_count``, ``distance_mean``,
+            :func:`collabmetrics.distance.bng`): adds ``distance_count``,
+            ``distance_count_beyond``, ``distance_mean``,
             ``distance_median`` (+ ``_lower``, ``_upper``), ``distance_p90``, ``distance_max``,
             ``distance_share_beyond`` (≥ 50 km, + Wilson limits) and the publication's band
             counts ``distance_band_lt_25`` … ``distance_band_ge_300`` over the placements

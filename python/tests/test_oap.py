@@ -224,6 +224,7 @@ def test_distance_summary_per_period() -> None:
     median = quantile(d, 0.5, "averaged_inverted_cdf")
     assert out.column("distance_median")[0].as_py() == pytest.approx(median)
     assert out.column("distance_share_beyond")[0].as_py() == pytest.approx(np.mean(d >= 50))
+    assert out.column("distance_count_beyond")[0].as_py() == np.sum(d >= 50)
 
     # The share's threshold and the bands: counted here with numpy, bands half-open [a, b).
     edges = [10.0, 20.5, 80.0]
@@ -336,3 +337,28 @@ def test_reporting_months_may_be_given_as_year_and_month() -> None:
     with pytest.raises(cm.InvalidArgumentError) as e:
         cm.oap.measures(p, start="2024-13", end="2024-03", columns=columns)
     assert e.value.argument == "start"
+
+
+def test_a_share_of_a_small_count_beyond_the_threshold_is_published_with_it() -> None:
+    # 2 of 7 placements at or beyond 50 km: the count 2 is suppressed, and so is its share,
+    # which (0.29 beside a published count of 5, i.e. 3 to 7) would have given 2 of 7 back.
+    starts = [D(2024, 1, d) for d in range(1, 8)]
+    p = pa.table(
+        {
+            "placement_id": list(range(7)),
+            "person_id": [f"p{i}" for i in range(7)],
+            "start_date": starts,
+            "end_date": [None] * 7,
+            "bed_type": ["10"] * 7,
+            "reason": ["10"] * 7,
+            "km": [5.0, 10, 20, 30, 40, 60, 120],
+        }
+    )
+    kw: dict[str, Any] = dict(start="2024-01-01", end="2024-01-31", distance="km")
+    raw = cm.oap.measures(p, **kw).to_pylist()[0]
+    assert (raw["distance_count"], raw["distance_count_beyond"]) == (7, 2)
+    assert raw["distance_share_beyond"] == pytest.approx(2 / 7)
+    published = cm.oap.measures(p, **kw, publish=True).to_pylist()[0]
+    assert (published["distance_count"], published["distance_count_beyond"]) == (5, None)
+    assert published["distance_share_beyond"] is None
+    assert (published["distance_share_lower"], published["distance_share_upper"]) == (None, None)

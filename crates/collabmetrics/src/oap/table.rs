@@ -273,6 +273,7 @@ pub(super) fn roles(opts: &OapOptions) -> Roles {
     let admissions: Vec<String> = measures.iter().map(|m| format!("admissions_{m}")).collect();
     counts.extend(admissions.iter().map(String::as_str));
     counts.push("distance_count");
+    counts.push("distance_count_beyond");
     counts.extend(band_columns.iter().map(String::as_str));
     let mut keys = opts.by.clone();
     keys.extend(["period_start".to_owned(), "period_end".to_owned()]);
@@ -316,11 +317,13 @@ pub(super) fn roles(opts: &OapOptions) -> Roles {
             DerivedKind::Mean,
         ));
     }
+    // The share beyond the threshold is a share of a count: suppressed with it (a share of
+    // a small count, even rounded, would narrow it against the rounded `distance_count`).
     for share in ["share_beyond", "share_lower", "share_upper"] {
         let column = format!("distance_{share}");
         roles = roles.derive(Derived::new(
             &column,
-            None,
+            Some("distance_count_beyond"),
             "distance_count",
             DerivedKind::Proportion,
         ));
@@ -336,6 +339,11 @@ pub(super) fn roles(opts: &OapOptions) -> Roles {
             "a month's active placements are the previous month's plus those started less those ended",
         )
         .link(&distance, "the distance bands sum to `distance_count`")
+        .link(
+            &["distance_count", "distance_count_beyond"],
+            "`distance_count_beyond` counts those of `distance_count` at or beyond the \
+             threshold (the bands beyond it when it is a band edge)",
+        )
 }
 
 /// Every pair of the column mapping is used by one of the tables (see
@@ -1204,6 +1212,7 @@ pub(super) fn distance_options(opts: &OapOptions) -> SummaryOptions {
 
 pub(super) fn distance_columns(t: &mut Tidy, d: &DistanceSummary) {
     t.number("distance_count", d.count.clone());
+    t.number("distance_count_beyond", d.count_beyond.clone());
     for (name, values) in [
         ("distance_mean", &d.mean),
         ("distance_median", &d.median),
