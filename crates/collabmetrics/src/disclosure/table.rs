@@ -879,8 +879,10 @@ fn withhold(
         .enumerate()
         .map(|(r, s)| match s {
             Source::Input(i) if suppressed(r) => {
-                withheld += u64::from(col.is_valid(*i));
-                first = first.or(Some(r));
+                if col.is_valid(*i) {
+                    withheld += 1;
+                    first = first.or(Some(r));
+                }
                 None
             }
             Source::Input(i) => Some(*i as u32),
