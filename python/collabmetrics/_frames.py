@@ -19,7 +19,7 @@ import math
 import operator
 import sys
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Protocol, Union
+from typing import TYPE_CHECKING, Any, Callable, Protocol, TypeVar, Union
 
 import numpy as np
 import pyarrow as pa
@@ -47,6 +47,8 @@ Numbers = Union[float, int, Sequence[float], "np.ndarray[Any, Any]", pa.Array, p
 #: A date: ``datetime.date`` or ``datetime.datetime``, an ISO 8601 string, a numpy
 #: ``datetime64`` or a pandas ``Timestamp``.
 DateLike = Union[dt.date, str, Any]
+
+T = TypeVar("T")
 _EPOCH = dt.date(1970, 1, 1)
 
 #: Where a pandas result keeps its diagnostics: ``df.attrs[ATTRS_KEY]["diagnostics"]``.
@@ -425,11 +427,6 @@ def number(x: object, name: str) -> float:
     return float(x)
 
 
-def optional_number(x: object, name: str) -> float | None:
-    """:func:`number`, or ``None`` (the option's documented "not given")."""
-    return None if x is None else number(x, name)
-
-
 def finite(x: object, name: str) -> float:
     """:func:`number`, and finite: for options that travel to the core as JSON, which has no
     NaN or infinity (the core's own range checks name the option for the rest)."""
@@ -439,9 +436,10 @@ def finite(x: object, name: str) -> float:
     return out
 
 
-def optional_finite(x: object, name: str) -> float | None:
-    """:func:`finite`, or ``None`` (the option's documented "not given")."""
-    return None if x is None else finite(x, name)
+def optional(check: Callable[[Any, str], T], x: object, name: str) -> T | None:
+    """``x`` read by ``check`` (:func:`number`, :func:`finite`, :func:`flag`, :func:`whole`),
+    or ``None`` (the option's documented "not given")."""
+    return None if x is None else check(x, name)
 
 
 def flag(x: object, name: str) -> bool:

@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from . import _native
-from ._frames import Frame, flag, from_arrow, group_names, to_arrow, whole
+from ._frames import Frame, flag, from_arrow, group_names, optional, to_arrow, whole
 
 __all__ = ["Rule", "disclose", "publish_table"]
 
@@ -92,7 +92,7 @@ def _native_disclose(
         secondary,
         suppress_on,
         display,
-        None if decimals is None else whole(decimals, "decimals"),
+        optional(whole, decimals, "decimals"),
     )
     return published, log
 

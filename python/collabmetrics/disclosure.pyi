@@ -12,6 +12,7 @@ from ._frames import Frame as Frame
 from ._frames import flag as flag
 from ._frames import from_arrow as from_arrow
 from ._frames import group_names as group_names
+from ._frames import optional as optional
 from ._frames import to_arrow as to_arrow
 from ._frames import whole as whole
 

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from . import _native
-from ._frames import Frame, diagnostics, flag, from_arrow, number, to_arrow
+from ._frames import Frame, diagnostics, flag, from_arrow, number, optional, to_arrow
 from ._frames import with_diagnostics as _with_diagnostics
 from .disclosure import Rule, publish_table
 
@@ -64,8 +64,8 @@ def _options(
         "numerator": numerator,
         "denominator": DEFAULTS["denominator"] if denominator is None else denominator,
         "rate": rate,
-        "multiplier": None if multiplier is None else number(multiplier, "multiplier"),
-        "years_of_data": None if years_of_data is None else number(years_of_data, "years_of_data"),
+        "multiplier": optional(number, multiplier, "multiplier"),
+        "years_of_data": optional(number, years_of_data, "years_of_data"),
         "sr_method": sr_method,
         "trim_by": number(trim_by, "trim_by"),
         "limit": number(limit, "limit"),

@@ -12,6 +12,7 @@ from ._frames import diagnostics as diagnostics
 from ._frames import flag as flag
 from ._frames import from_arrow as from_arrow
 from ._frames import number as number
+from ._frames import optional as optional
 from ._frames import to_arrow as to_arrow
 from .disclosure import Rule as Rule
 from .disclosure import publish_table as publish_table

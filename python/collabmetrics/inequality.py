@@ -37,8 +37,7 @@ from ._frames import (
     group_names,
     levels,
     number,
-    optional_finite,
-    optional_number,
+    optional,
     same_length,
     to_arrow,
 )
@@ -210,8 +209,8 @@ def measures(
                 chosen,
                 favourable,
                 reference,
-                optional_number(scale, "scale"),
-                optional_number(setting_average, "setting_average"),
+                optional(number, scale, "scale"),
+                optional(number, setting_average, "setting_average"),
                 rci_method,
                 sii_model,
                 value_type,
@@ -247,7 +246,7 @@ def _counts(
         numerator,
         denominator,
         kind,
-        optional_number(multiplier, "count_multiplier"),
+        optional(number, multiplier, "count_multiplier"),
     )
 
 
@@ -777,7 +776,7 @@ def _individual_options(
         "by": group_names(by),
         "measures": specs,
         "corrected": flag(corrected, "corrected"),
-        "bin_width": optional_finite(bin_width, "bin_width"),
+        "bin_width": optional(finite, bin_width, "bin_width"),
     }
 
 

@@ -17,8 +17,7 @@ from ._frames import from_arrow as from_arrow
 from ._frames import group_names as group_names
 from ._frames import levels as levels
 from ._frames import number as number
-from ._frames import optional_finite as optional_finite
-from ._frames import optional_number as optional_number
+from ._frames import optional as optional
 from ._frames import same_length as same_length
 from ._frames import to_arrow as to_arrow
 from ._progress import _checked as _checked

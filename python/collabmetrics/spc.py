@@ -29,7 +29,7 @@ Example:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, Union
 
 if TYPE_CHECKING:  # Python 3.10+; the annotations below are never evaluated (PEP 563)
@@ -44,6 +44,7 @@ from ._frames import (
     from_arrow,
     group_names,
     number,
+    optional,
     to_arrow,
     whole,
 )
@@ -115,10 +116,10 @@ def _options(
         "rules": rules,
         "rebase_dates": rebase_dates,
         "rebase_series": rebase_series,
-        "fix_after_n_points": _optional(whole, fix_after_n_points, "fix_after_n_points"),
+        "fix_after_n_points": optional(whole, fix_after_n_points, "fix_after_n_points"),
         "target": target_value,
         "target_series": target_series,
-        **{name: _optional(_SETTINGS.get(name), v, name) for name, v in settings.items()},
+        **{n: optional(_SETTINGS[n], v, n) if n in _SETTINGS else v for n, v in settings.items()},
     }
 
 
@@ -130,11 +131,6 @@ _SETTINGS = {
     "shift_length": whole,
     "trend_length": whole,
 }
-
-
-def _optional(check: Callable[[Any, str], Any] | None, value: Any, name: str) -> Any:
-    """``value`` checked by ``check`` (``None``: the preset's setting, kept)."""
-    return value if value is None or check is None else check(value, name)
 
 
 def _run(

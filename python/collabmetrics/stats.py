@@ -24,7 +24,7 @@ from ._frames import (
     is_frame,
     levels,
     number,
-    optional_finite,
+    optional,
     to_arrow,
     vectors,
     whole,
@@ -263,7 +263,7 @@ def isr(
     """
     table, out_kind = to_arrow(frame)
     keys = group_names(by)
-    m = None if multiplier is None else number(multiplier, "multiplier")
+    m = optional(number, multiplier, "multiplier")
     out = _each_level(
         confidence,
         lambda c: _native.isr_table(
@@ -452,7 +452,7 @@ def _isr_options(
         "by": group_names(by),
         "kind": kind,
         "confidence": finite(confidence, "confidence"),
-        "multiplier": optional_finite(multiplier, "multiplier"),
+        "multiplier": optional(finite, multiplier, "multiplier"),
         "method": method,
     }
 
