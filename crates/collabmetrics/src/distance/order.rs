@@ -1,7 +1,7 @@
 //! Quantiles of a (weighted) sample and the order-statistic interval of a median.
 
 use crate::error::{Error, Result};
-use crate::sum::{neumaier, Neumaier};
+use crate::sum::Neumaier;
 use statrs::distribution::{Binomial, DiscreteCDF};
 
 /// Tolerance, in units of `f64::EPSILON` of the total, within which a cumulative weight
@@ -12,13 +12,13 @@ use statrs::distribution::{Binomial, DiscreteCDF};
 /// truly away from `p` by more (weights 0.5 + 10⁻¹³ and 0.5) is not a tie.
 const TIE_EPSILONS: f64 = 8.0;
 
-/// The `p`-quantile of `sorted` (distance, weight) pairs, sorted by distance: the inverse of
-/// the weighted empirical CDF, averaged where the CDF is flat at exactly `p` (Hyndman &
+/// The `p`-quantile of `sorted` (distance, weight) pairs, sorted by distance, whose weights
+/// have the compensated sum `total` ([`crate::sum::neumaier`]): the inverse of the weighted
+/// empirical CDF, averaged where the CDF is flat at exactly `p` (Hyndman &
 /// Fan's type 2; numpy's `averaged_inverted_cdf`). With equal weights the median is the
 /// usual middle value, or the mean of the two middle values. Rows of weight 0 take no part.
 /// NaN when the weights sum to 0.
-pub(crate) fn quantile(sorted: &[(f64, f64)], p: f64) -> f64 {
-    let (total, _) = neumaier(sorted.iter().map(|&(_, w)| w));
+pub(crate) fn quantile(sorted: &[(f64, f64)], p: f64, total: f64) -> f64 {
     if total <= 0.0 {
         return f64::NAN;
     }

@@ -334,8 +334,11 @@ impl DistanceSummary {
         self.count.push(n as f64);
         self.weight_sum.push(total);
         self.mean.push(mean);
-        self.median.push(quantile(&pairs, 0.5));
-        self.p90.push(quantile(&pairs, 0.9));
+        // The quantiles compare running sums with the compensated total, `total` being the
+        // plain sum the published `weight_sum` has always been.
+        let (compensated, _) = crate::sum::neumaier(pairs.iter().map(|&(_, w)| w));
+        self.median.push(quantile(&pairs, 0.5, compensated));
+        self.p90.push(quantile(&pairs, 0.9, compensated));
         self.max.push(g.bins.last().map_or(f64::NAN, |b| b.km));
         let n = n as usize;
         let (lower, upper) = match median_rank(n, options.confidence)? {
