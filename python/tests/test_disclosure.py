@@ -3,6 +3,7 @@ the comments), frames of every kind, ``publish=`` on the table functions, and ba
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pandas as pd
@@ -117,19 +118,23 @@ D6 = [[3, 10, 12], [8, 9, 15], [6, 20, 7]]
 
 def test_d6_hypercube_and_audit() -> None:
     # Cube (Z, C) is the cheapest: X-A, X-C, Z-A, Z-C hidden. X-A = a: X-C = 15 − a,
-    # Z-A = 9 − a, Z-C = 4 + a → [0, 9], [6, 15], [0, 9], [4, 13].
-    out, log = cm.disclose(
-        two_way(D6), counts="n", rule=CUSTOM, dimensions=["row", "col"], with_log=True
-    )
-    n = col(out, "n")
-    assert [k for k, v in enumerate(n) if v is None] == [0, 2, 6, 8]
-    assert n[9:] == [25, 32, 33, 17, 39, 34, 90]
-    iv = intervals(log)
-    assert iv[(0, "n")] == (0, 9)
-    assert iv[(2, "n")] == (6, 15)
-    assert iv[(6, "n")] == (0, 9)
-    assert iv[(8, "n")] == (4, 13)
-    assert "reason" not in out.column_names
+    # Z-A = 9 − a, Z-C = 4 + a. With hidden cells ≥ 0 (the spec's programme, right when zeros
+    # are suppressed too): [0, 9], [6, 15], [0, 9], [4, 13]. With zeros published (D6's rule)
+    # every hidden cell is ≥ 1 (complements are never zero): [1, 8], [7, 14], [1, 8], [5, 12].
+    for suppress_zero, expected in (
+        (False, [(1, 8), (7, 14), (1, 8), (5, 12)]),
+        (True, [(0, 9), (6, 15), (0, 9), (4, 13)]),
+    ):
+        rule = {**CUSTOM, "suppress_zero": suppress_zero}
+        out, log = cm.disclose(
+            two_way(D6), counts="n", rule=rule, dimensions=["row", "col"], with_log=True
+        )
+        n = col(out, "n")
+        assert [k for k, v in enumerate(n) if v is None] == [0, 2, 6, 8]
+        assert n[9:] == [25, 32, 33, 17, 39, 34, 90]
+        iv = intervals(log)
+        assert [iv[(k, "n")] for k in (0, 2, 6, 8)] == expected
+        assert "reason" not in out.column_names
 
 
 def test_d6a_without_secondary_suppression_the_audit_refuses() -> None:
@@ -149,7 +154,9 @@ def test_d7_two_primaries_in_a_row() -> None:
     )
     assert [k for k, v in enumerate(col(out, "n")) if v is None] == [0, 1, 3, 4]
     iv = intervals(log)
-    assert [iv[(k, "n")] for k in (0, 1, 3, 4)] == [(0, 6), (0, 6), (6, 12), (10, 16)]
+    # X-A = a, X-B = 6 − a, Y-A = 12 − a, Y-B = 10 + a, every one ≥ 1 (zeros are published;
+    # the spec's ≥ 0 gives [0, 6], [0, 6], [6, 12], [10, 16]).
+    assert [iv[(k, "n")] for k in (0, 1, 3, 4)] == [(1, 5), (1, 5), (7, 11), (11, 15)]
 
 
 def one_way(parts: list[int], total: int | None = None) -> pa.Table:
@@ -166,7 +173,7 @@ def test_d9_d10_one_way_complements() -> None:
         one_way([2, 9, 14, 30], 55), counts="n", rule=CUSTOM, dimensions="part", with_log=True
     )
     assert col(out, "n") == [None, None, 14, 30, 55]
-    assert intervals(log)[(0, "n")] == (0, 11)
+    assert intervals(log)[(0, "n")] == (1, 10)  # x1 + x2 = 11, both ≥ 1 (spec, ≥ 0: [0, 11])
     out = cm.disclose(one_way([3, 0, 0, 8, 20], 31), counts="n", rule=CUSTOM, dimensions="part")
     assert col(out, "n") == [None, 0, 0, None, 20, 31]
 
@@ -352,3 +359,111 @@ def test_a_weighted_distance_summary_withholds_its_bands_and_shares() -> None:
     assert p[2]["count_beyond"] is None
     assert (p[2]["share_beyond"], p[2]["share_lower"], p[2]["share_upper"]) == (None, None, None)
     assert p[2]["count"] == 10 and p[2]["band_lt_25"] == 7  # published, as its count is
+
+
+def test_a_link_binds_the_counts_controlled_even_when_the_others_are_published_as_they_are() -> (
+    None
+):
+    # The roles say a + b = total. Controlling only `a` publishes b and total exactly, so a
+    # suppressed a is total − b: 13 − 10 = 3. A rule that does not round refuses the table, as
+    # it does when all three are controlled; without `total` in the table the relation gives
+    # nothing back and a is suppressed.
+    roles = {
+        "counts": ["a", "b", "total"],
+        "linked": [{"columns": ["a", "b", "total"], "note": "a and b sum to total"}],
+    }
+    t = pa.table({"g": ["x", "y", "z"], "a": [3, 20, 30], "b": [10, 10, 10], "total": [13, 30, 40]})
+    t = t.replace_schema_metadata({"collabmetrics:roles": json.dumps(roles)})
+    for counts in (["a"], ["a", "b", "total"]):
+        with pytest.raises(cm.InvalidArgumentError, match="a and b sum to total"):
+            cm.disclose(t, counts=counts, rule=CUSTOM)
+    with pytest.raises(cm.InvalidArgumentError, match="published as it is: b, total"):
+        cm.disclose(t, counts=["a"], rule=CUSTOM)
+    out = cm.disclose(t.drop_columns(["total"]), counts=["a"], rule=CUSTOM)
+    assert col(out, "a") == [None, 20, 30]
+    assert col(out, "b") == [10, 10, 10]
+
+
+def test_a_value_beside_a_complement_is_suppressed_whatever_suppress_on_says() -> None:
+    # D6's denominators d with numerators n. The hypercube hides d at X-C, Z-A and Z-C to
+    # protect X-A's 3. With suppress_on="numerator" their percentages were published beside
+    # their numerators: d = 100 n / pct gave 12, 6 and 7 back, and X-A = 25 − 10 − 12 = 3.
+    d = [[3, 10, 12], [8, 9, 15], [6, 20, 7]]
+    n = [[3, 6, 9], [6, 7, 11], [5, 14, 6]]
+    t = two_way(d).append_column("num", pa.array([v for row in n for v in row]))
+    t = t.rename_columns(["row", "col", "d", "num"])
+    pct = {"pct": {"numerator": "num", "denominator": "d", "kind": "percent"}}
+    out, log = cm.disclose(
+        t,
+        counts=["num", "d"],
+        derived=pct,
+        dimensions=["row", "col"],
+        rule=CUSTOM,
+        suppress_on="numerator",
+        with_log=True,
+    )
+    rows = out.to_pylist()
+    complements = {
+        r["row"]
+        for r in log.to_pylist()
+        if r["column"] == "d" and r["reason"] == "secondary_complement"
+    }
+    assert complements == {2, 6, 8}
+    assert all(rows[r]["pct"] is None for r in complements)
+    # A percentage beside a published denominator is still published under "numerator".
+    assert rows[5]["pct"] == pytest.approx(100 * 11 / 15)
+
+
+def test_missing_counts_in_a_table_are_unknowns_of_the_audit_not_zeros() -> None:
+    # Parts 2, null, 9 and a null total (k = 5, zeros published): 2 is primary and 9 its
+    # complement. The attacker knows neither the missing part nor the total: 2 ∈ [1, ∞).
+    # Read as published zeros they made 2 + 9 = 0 and the table was refused as "[0, 0]".
+    t = pa.table({"part": ["A", "B", "C", None], "n": pa.array([2, None, 9, None], pa.int64())})
+    out, log = cm.disclose(t, counts="n", rule=CUSTOM, dimensions="part", with_log=True)
+    assert col(out, "n") == [None, None, None, None]
+    assert intervals(log)[(0, "n")] == (1, float("inf"))
+    # D6 with Y-B missing (so its row, column and grand totals are missing too): the
+    # hypercube's audit was an infeasible programme, an internal error.
+    r = ["X"] * 3 + ["Y"] * 3 + ["Z"] * 3 + ["X", "Y", "Z", None, None, None, None]
+    c = list("ABC") * 3 + [None, None, None, "A", "B", "C", None]
+    v = [3, 10, 12, 8, None, 15, 6, 20, 7, 25, None, 33, 17, None, 34, None]
+    t = pa.table({"r": r, "c": c, "n": pa.array(v, pa.int64())})
+    out, log = cm.disclose(
+        t, counts="n", dimensions=["r", "c"], secondary="hypercube", with_log=True
+    )
+    lo, hi = intervals(log)[(0, "n")]
+    assert col(out, "n")[0] is None and lo <= 0 and hi >= 4
+    # A total given missing over parts that are all there is refused, and says "null".
+    t = pa.table({"part": ["A", "B", None], "n": pa.array([2, 9, None], pa.int64())})
+    with pytest.raises(cm.InvalidCellError, match=r"row 2 \(null\)"):
+        cm.disclose(t, counts="n", rule=CUSTOM, dimensions="part")
+
+
+def test_a_dictionary_key_whose_value_is_null_is_a_margin() -> None:
+    # D3 (parts 3, 12, 26, total 41 → *, 10, 25, 40) with the total's key a dictionary entry
+    # holding null: it was read as a fourth part, and a second total (80) was added.
+    keys = pa.DictionaryArray.from_arrays(pa.array([0, 1, 2, 3]), pa.array(["A", "B", "C", None]))
+    t = pa.table({"p": keys, "n": [3, 12, 26, 41]})
+    out = cm.disclose(t, counts="n", dimensions="p")
+    assert col(out, "n") == [None, 10, 25, 40]
+
+
+def test_the_central_value_5_stands_for_a_small_count_not_for_a_complement() -> None:
+    # D6: X-A (3) is shown as 5; its complements X-C (12), Z-A (6) and Z-C (7) are any size,
+    # so they are null, not 5 (a 12 published as 5 is a wrong number).
+    out = cm.disclose(two_way(D6), counts="n", rule=CUSTOM, dimensions=["row", "col"], display="5")
+    n = col(out, "n")
+    assert n[0] == 5
+    assert [n[k] for k in (2, 6, 8)] == [None, None, None]
+
+
+def test_nan_counts_are_missing_and_counts_beyond_9e15_are_named() -> None:
+    t = pa.table({"n": pa.array([3.0, float("nan"), 12.0])})
+    assert col(cm.disclose(t, counts="n", rule=CUSTOM), "n") == [None, None, 12]
+    big = pa.table({"n": pa.array([9 * 10**15 + 1], pa.int64())})
+    with pytest.raises(cm.InvalidCellError, match="at most 9e15"):
+        cm.disclose(big, counts="n", rule="none")
+    # Parts of 9e15 and 9e15 − 1 are exact, but their total would be rounded in a float.
+    parts = pa.table({"p": ["A", "B"], "n": pa.array([9 * 10**15, 9 * 10**15 - 1], pa.int64())})
+    with pytest.raises(cm.InvalidCellError, match="margin must be at most 9e15"):
+        cm.disclose(parts, counts="n", rule="none", dimensions="p")

@@ -1318,7 +1318,7 @@ DISCLOSE_OPTIONS: list[dict[str, Any]] = [
     {"counts": ["n", "admissions"]},
     {
         "counts": ["n", "admissions"],
-        "rule": "custom(k=10, suppress_zero=false, base=1)",
+        "rule": "custom(k=10, suppress_zero=true, base=1)",
         "dimensions": ["place", "sex"],
         "derived": {
             "pct": {"numerator": "n", "denominator": "admissions", "kind": "percent", "decimals": 1}

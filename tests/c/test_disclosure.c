@@ -10,9 +10,11 @@
  *   D5  nhs_hes, display "5": 0 2 5 8 16 57 10023 -> 0 5 5 10 15 55 10025
  *   D6  custom(k=5, base=1), [[3,10,12],[8,9,15],[6,20,7]] with margins: X-A is primary and
  *       the cheapest cube is (Z, C), so X-A, X-C, Z-A, Z-C are hidden; X-A = a gives
- *       X-C = 15 - a, Z-A = 9 - a, Z-C = 4 + a, so the audit gives X-A in [0, 9]
+ *       X-C = 15 - a, Z-A = 9 - a, Z-C = 4 + a, all >= 1 (zeros are published and a
+ *       complement is never zero), so the audit gives X-A in [1, 8] (the spec's >= 0: [0, 9])
  *   D6a the same without secondary suppression: X-A = 17 - 8 - 6 = 3, refused
- *   D9  parts 2, 9, 14, 30 and total 55: 2 and its complement 9 hidden, x1 in [0, 11]
+ *   D9  parts 2, 9, 14, 30 and total 55: 2 and its complement 9 hidden, x1 + x2 = 11 with
+ *       both >= 1, so x1 in [1, 10]
  *   D11 nhs_mhsds, x = 3, y = 12: *, 10, total 15, so x = T - y >= 13 - 12 = 1: x in [1, 4]
  */
 #include <math.h>
@@ -196,9 +198,9 @@ static void test_d6_hypercube_and_audit(void) {
     for (int64_t k = 0; k < 9; k++) CHECK((shown(&r, k) == -1) == hidden[k]);
     CHECK(shown(&r, 15) == 90);
     int64_t a = entry(&l, 0), c = entry(&l, 2), z = entry(&l, 8);
-    CHECK(a >= 0 && l.lower[a] == 0.0 && l.upper[a] == 9.0);
-    CHECK(c >= 0 && l.lower[c] == 6.0 && l.upper[c] == 15.0);
-    CHECK(z >= 0 && l.lower[z] == 4.0 && l.upper[z] == 13.0);
+    CHECK(a >= 0 && l.lower[a] == 1.0 && l.upper[a] == 8.0);
+    CHECK(c >= 0 && l.lower[c] == 7.0 && l.upper[c] == 14.0);
+    CHECK(z >= 0 && l.lower[z] == 5.0 && l.upper[z] == 12.0);
 
     /* D6a: without secondary suppression X-A is recovered exactly; refused, naming it. */
     o.secondary = CM_SECONDARY_NONE;
@@ -227,7 +229,7 @@ static void test_d9_and_d11_one_way(void) {
     read_result(&log, NULL, NULL, true, &l);
     CHECK(shown(&r, 0) == -1 && shown(&r, 1) == -1 && shown(&r, 2) == 14 && shown(&r, 4) == 55);
     int64_t e = entry(&l, 0);
-    CHECK(e >= 0 && l.lower[e] == 0.0 && l.upper[e] == 11.0);
+    CHECK(e >= 0 && l.lower[e] == 1.0 && l.upper[e] == 10.0);
 
     struct table d11 = {.rows = 2, .columns = 2};
     d11.column[0] = (struct column){.name = "part", .kind = UTF8, .text = {"x", "y"}};

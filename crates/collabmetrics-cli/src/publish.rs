@@ -7,6 +7,7 @@ use crate::report::{Cell, Report, Section};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int64Type};
 use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
+use arrow_cast::display::{ArrayFormatter, FormatOptions};
 use arrow_schema::{DataType, Field, Schema};
 use collabmetrics::disclosure::{disclose, DisclosureOptions, LogEntry, Rule};
 use collabmetrics::distance::{self, SummaryTableOptions};
@@ -61,12 +62,19 @@ pub fn starred(batch: &RecordBatch, log: &[LogEntry]) -> RecordBatch {
             columns.push(col.clone());
             continue;
         }
+        // The other cells as the CSV writer prints the column when nothing in it is
+        // suppressed (a float 40 stays `40.0`), so a column reads the same either way.
+        let Ok(format) = ArrayFormatter::try_new(col.as_ref(), &FormatOptions::default()) else {
+            fields.push(f.as_ref().clone());
+            columns.push(col.clone());
+            continue;
+        };
         let text: StringArray = (0..batch.num_rows())
             .map(|r| {
                 if hidden.contains(&(r, name)) {
                     Some("*".to_owned())
                 } else {
-                    cell(col.as_ref(), r)
+                    (!col.is_null(r)).then(|| format.value(r).to_string())
                 }
             })
             .collect();
@@ -78,7 +86,8 @@ pub fn starred(batch: &RecordBatch, log: &[LogEntry]) -> RecordBatch {
     RecordBatch::try_new(Arc::new(schema), columns).unwrap_or_else(|_| batch.clone())
 }
 
-/// A cell as text (`None` for null): whole numbers without decimals, others as written.
+/// A cell of the report as text (`None` for null): whole numbers without decimals, others as
+/// written.
 fn cell(col: &dyn Array, r: usize) -> Option<String> {
     if col.is_null(r) {
         return None;

@@ -285,3 +285,43 @@ fn codes_with_leading_zeros_stay_distinct() {
     assert_eq!(units, ["01", "1", "002"]);
     assert!(rows.get(3).is_none());
 }
+
+#[test]
+fn a_published_column_prints_alike_whether_or_not_a_cell_of_it_is_suppressed() {
+    // Under nhs_hes unit D's denominator 5 is suppressed, so the column is written with a `*`;
+    // under nhs_mhsds none is. Unit A's 40 read "40" in the first and "40.0" in the second.
+    let d = dir("publish-format");
+    let input = d.join("units.csv");
+    std::fs::write(
+        &input,
+        "unit,numerator,denominator\nA,3,40\nB,12,47\nC,30,60\nD,1,5\nE,45,100\n",
+    )
+    .unwrap();
+    let denominator_of_a = |rule: &str| {
+        let (ok, out, err) = run(&[
+            "funnel",
+            "--input",
+            input.to_str().unwrap(),
+            "--statistic",
+            "proportion",
+            "--multiplier",
+            "100",
+            "--unit",
+            "unit",
+            "--publish",
+            rule,
+        ]);
+        assert!(ok, "{err}");
+        let header: Vec<&str> = out.lines().next().unwrap().split(',').collect();
+        let at = header.iter().position(|h| *h == "denominator").unwrap();
+        let row = |unit: &str| {
+            let line = out.lines().find(|l| l.starts_with(unit)).unwrap();
+            line.split(',').nth(at).unwrap().to_owned()
+        };
+        (row("A,"), row("D,"))
+    };
+    let (hes_a, hes_d) = denominator_of_a("nhs_hes");
+    let (mhsds_a, _) = denominator_of_a("nhs_mhsds");
+    assert_eq!(hes_d, "*");
+    assert_eq!(hes_a, mhsds_a);
+}

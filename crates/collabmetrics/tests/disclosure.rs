@@ -358,8 +358,10 @@ const D6: [&[i64]; 3] = [&[3, 10, 12], &[8, 9, 15], &[6, 20, 7]];
 #[test]
 fn d6_hypercube_chooses_the_cheapest_cube_and_the_audit_confirms_it() {
     // Primary X-A (3). Cubes (new cells; sum): (Y,B) 3; 27, (Y,C) 3; 35, (Z,B) 3; 36,
-    // (Z,C) 3; 25 → (Z,C). X-A = a: X-C = 15 − a, Z-A = 9 − a, Z-C = 4 + a with every cell
-    // ≥ 0 → a ∈ [0, 9], X-C ∈ [6, 15], Z-A ∈ [0, 9], Z-C ∈ [4, 13].
+    // (Z,C) 3; 25 → (Z,C). X-A = a: X-C = 15 − a, Z-A = 9 − a, Z-C = 4 + a. The spec's
+    // programme has every cell ≥ 0 (a ∈ [0, 9], X-C ∈ [6, 15], Z-A ∈ [0, 9], Z-C ∈ [4, 13]);
+    // but zeros are published here and complements are never zero, so every hidden cell is
+    // ≥ 1: a ∈ [1, 8], X-C ∈ [7, 14], Z-A ∈ [1, 8], Z-C ∈ [5, 12] (still covering [1, 4]).
     let t = two_way(&["X", "Y", "Z"], &["A", "B", "C"], &D6);
     let d = disclose(&t, &two_way_opts(custom(5, false, 1))).unwrap();
     let n = column(&d, "n");
@@ -378,10 +380,10 @@ fn d6_hypercube_chooses_the_cheapest_cube_and_the_audit_confirms_it() {
             Some(90)
         ]
     );
-    assert_eq!(interval(&d, "n", 0), (0.0, 9.0));
-    assert_eq!(interval(&d, "n", 2), (6.0, 15.0));
-    assert_eq!(interval(&d, "n", 6), (0.0, 9.0));
-    assert_eq!(interval(&d, "n", 8), (4.0, 13.0));
+    assert_eq!(interval(&d, "n", 0), (1.0, 8.0));
+    assert_eq!(interval(&d, "n", 2), (7.0, 14.0));
+    assert_eq!(interval(&d, "n", 6), (1.0, 8.0));
+    assert_eq!(interval(&d, "n", 8), (5.0, 12.0));
     let reasons: Vec<Reason> = d.log.iter().map(|e| e.reason).collect();
     assert_eq!(
         reasons,
@@ -435,16 +437,18 @@ fn d6b_row_column_fixed_point_is_safe_but_over_suppressed() {
 fn d7_two_primaries_in_a_row() {
     // X-A: cube (Y,B) adds Y-A and Y-B (X-B is already suppressed; sum 22), (Y,C) three
     // cells → (Y,B). X-B is then covered. X-A + X-B = 6, Y-A + Y-B = 22, X-A + Y-A = 12,
-    // X-B + Y-B = 16: X-A = a ∈ [0, 6], X-B = 6 − a, Y-A = 12 − a ∈ [6, 12], Y-B ∈ [10, 16].
+    // X-B + Y-B = 16: X-A = a, X-B = 6 − a, Y-A = 12 − a, Y-B = 10 + a. Every hidden cell is
+    // ≥ 1 (zeros are published; the spec's ≥ 0 gives a ∈ [0, 6]): a ∈ [1, 5], X-B ∈ [1, 5],
+    // Y-A ∈ [7, 11], Y-B ∈ [11, 15].
     let t = two_way(&["X", "Y"], &["A", "B", "C"], &[&[2, 4, 30], &[10, 12, 14]]);
     let d = disclose(&t, &two_way_opts(custom(5, false, 1))).unwrap();
     let n = column(&d, "n");
     let hidden: Vec<usize> = (0..n.len()).filter(|&r| n[r].is_none()).collect();
     assert_eq!(hidden, vec![0, 1, 3, 4]);
-    assert_eq!(interval(&d, "n", 0), (0.0, 6.0));
-    assert_eq!(interval(&d, "n", 1), (0.0, 6.0));
-    assert_eq!(interval(&d, "n", 3), (6.0, 12.0));
-    assert_eq!(interval(&d, "n", 4), (10.0, 16.0));
+    assert_eq!(interval(&d, "n", 0), (1.0, 5.0));
+    assert_eq!(interval(&d, "n", 1), (1.0, 5.0));
+    assert_eq!(interval(&d, "n", 3), (7.0, 11.0));
+    assert_eq!(interval(&d, "n", 4), (11.0, 15.0));
 }
 
 #[test]
@@ -497,7 +501,8 @@ fn one_way_opts(rule: Rule) -> DisclosureOptions {
 
 #[test]
 fn d9_one_way_complement() {
-    // 2 is primary; the smallest non-zero published part, 9, hides it: x1 + x2 = 11.
+    // 2 is primary; the smallest non-zero published part, 9, hides it: x1 + x2 = 11, both
+    // ≥ 1 as zeros are published (the spec's ≥ 0 gives [0, 11]).
     let d = disclose(
         &one_way(&[2, 9, 14, 30], Some(55)),
         &one_way_opts(custom(5, false, 1)),
@@ -507,7 +512,7 @@ fn d9_one_way_complement() {
         column(&d, "n"),
         vec![None, None, Some(14), Some(30), Some(55)]
     );
-    assert_eq!(interval(&d, "n", 0), (0.0, 11.0));
+    assert_eq!(interval(&d, "n", 0), (1.0, 10.0));
     assert_eq!(d.log[1].reason, Reason::SecondaryComplement);
 }
 
@@ -647,11 +652,43 @@ fn hierarchies_are_refused_under_secondary_suppression() {
 
 #[test]
 fn cells_that_no_cube_can_hide_are_refused() {
-    // One column: every row margin equals its only cell, so no interior cube exists.
-    let t = two_way(&["X", "Y"], &["A"], &[&[3], &[10]]);
+    // Every cube of X-A has a published zero corner, which hides nothing.
+    let t = two_way(&["X", "Y"], &["A", "B"], &[&[3, 0], &[0, 10]]);
     let e = disclose(&t, &two_way_opts(custom(5, false, 1))).unwrap_err();
     assert!(e.to_string().contains("aggregate categories"), "{e}");
     assert_eq!(e.row(), Some(0));
+}
+
+#[test]
+fn a_dimension_of_one_category_is_protected_as_a_one_way_table() {
+    // One column: each row margin is a copy of its only cell, so the cube of X-A takes the
+    // margins as corners: X-A, X's margin, Y-A, Y's margin. Published: A's total 13 (and the
+    // grand total), so X-A + Y-A = 13 with both ≥ 1: X-A ∈ [1, 12], covering [1, 4].
+    // Rows: X-A 0, Y-A 1; margins X 2, Y 3, A 4, total 5.
+    let t = two_way(&["X", "Y"], &["A"], &[&[3], &[10]]);
+    let d = disclose(&t, &two_way_opts(custom(5, false, 1))).unwrap();
+    assert_eq!(
+        column(&d, "n"),
+        vec![None, None, None, None, Some(13), Some(13)]
+    );
+    assert_eq!(interval(&d, "n", 0), (1.0, 12.0));
+}
+
+#[test]
+fn the_audit_knows_hidden_cells_are_not_zero_when_zeros_are_published() {
+    // X: 1, 1, 1, 1, 20 (24); Y: 6, 7, 8, 9, 10 (40). The hypercube hides X-A..X-D and
+    // Y-A..Y-D. With cells ≥ 0 each X cell would range over [0, 4]; but zeros are published
+    // and complements are never zero, so the four X cells are ≥ 1 and sum to 24 − 20 = 4:
+    // every one is exactly 1. The audit refuses the table.
+    let t = two_way(
+        &["X", "Y"],
+        &["A", "B", "C", "D", "E"],
+        &[&[1, 1, 1, 1, 20], &[6, 7, 8, 9, 10]],
+    );
+    let e = disclose(&t, &two_way_opts(custom(5, false, 1))).unwrap_err();
+    let text = e.to_string();
+    assert!(text.contains("[1, 1]"), "{text}");
+    assert!(text.contains("secondary suppression was applied"), "{text}");
 }
 
 #[test]

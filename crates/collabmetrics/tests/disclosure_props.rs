@@ -95,7 +95,9 @@ fn attacker(
     let cells = m * n + m + n + 1;
     let bounds = |k: usize| -> (f64, f64) {
         match shown[k] {
-            None if complements => (0.0, f64::INFINITY),
+            // Primary or complement, the attacker cannot tell; both are >= 1 when zeros are
+            // published (a complement is never a zero).
+            None if complements => (u8::from(!rule.suppress_zero()).into(), f64::INFINITY),
             None => {
                 let (lo, hi) = rule.suppressed_range().unwrap();
                 (lo as f64, hi as f64)

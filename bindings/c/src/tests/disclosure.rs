@@ -262,10 +262,12 @@ fn d6_d7_hypercube_and_audit() {
     let shown = ints(&t, "n");
     let hidden: Vec<usize> = (0..shown.len()).filter(|&r| shown[r].is_none()).collect();
     assert_eq!(hidden, vec![0, 2, 6, 8]);
-    assert_eq!(interval(&log, 0), (0.0, 9.0));
-    assert_eq!(interval(&log, 2), (6.0, 15.0));
-    assert_eq!(interval(&log, 6), (0.0, 9.0));
-    assert_eq!(interval(&log, 8), (4.0, 13.0));
+    // X-A = a, X-C = 15 − a, Z-A = 9 − a, Z-C = 4 + a, each ≥ 1 (zeros are published and a
+    // complement is never zero; the spec's ≥ 0 gives [0, 9], [6, 15], [0, 9], [4, 13]).
+    assert_eq!(interval(&log, 0), (1.0, 8.0));
+    assert_eq!(interval(&log, 2), (7.0, 14.0));
+    assert_eq!(interval(&log, 6), (1.0, 8.0));
+    assert_eq!(interval(&log, 8), (5.0, 12.0));
     // D6a: without secondary suppression X-A is recovered; the audit refuses.
     o.secondary = CM_SECONDARY_NONE;
     let status = call(d6(), &o).unwrap_err();
@@ -291,8 +293,9 @@ fn d6_d7_hypercube_and_audit() {
             .collect::<Vec<_>>(),
         vec![0, 1, 3, 4]
     );
-    assert_eq!(interval(&log, 3), (6.0, 12.0));
-    assert_eq!(interval(&log, 4), (10.0, 16.0));
+    // Y-A = 12 − a, Y-B = 10 + a with X-A = a ∈ [1, 5] (X-B = 6 − a ≥ 1).
+    assert_eq!(interval(&log, 3), (7.0, 11.0));
+    assert_eq!(interval(&log, 4), (11.0, 15.0));
 }
 
 #[test]
@@ -318,7 +321,7 @@ fn d9_d10_d11_one_way_tables() {
         ints(&t, "n"),
         vec![None, None, Some(14), Some(30), Some(55)]
     );
-    assert_eq!(interval(&log, 0), (0.0, 11.0));
+    assert_eq!(interval(&log, 0), (1.0, 10.0)); // x1 + x2 = 11, both ≥ 1
     let (t, _) = call(one_way(&[3, 0, 0, 8, 20], Some(31)), &o).unwrap();
     assert_eq!(
         ints(&t, "n"),

@@ -131,6 +131,11 @@ pub(crate) fn publish(
     let spec = inputs.spec;
     let places = decimals(spec, rule, rule_decimals);
     let hidden = |marks: Option<&[Option<Reason>]>, r: usize| marks.is_some_and(|m| m[r].is_some());
+    // A complement is hidden to protect another cell: a value beside its published numerator
+    // would give it back (d = n / value), so it goes with it whatever `suppress_on` says.
+    let complement = |marks: Option<&[Option<Reason>]>, r: usize| {
+        marks.is_some_and(|m| m[r] == Some(Reason::SecondaryComplement))
+    };
     // A statistic of the people in the denominator goes with them whatever `suppress_on` says.
     // So does a share given without its numerator.
     let by_denominator = suppress_on == SuppressOn::Either
@@ -158,7 +163,9 @@ pub(crate) fn publish(
             None
         } else if hidden(inputs.numerator, r) {
             Some(Reason::DerivedNumerator)
-        } else if by_denominator && hidden(inputs.denominator, r) {
+        } else if (by_denominator && hidden(inputs.denominator, r))
+            || complement(inputs.denominator, r)
+        {
             Some(Reason::DerivedDenominator)
         } else if spec
             .min_denominator

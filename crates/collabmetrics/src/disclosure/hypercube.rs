@@ -6,7 +6,8 @@
 //! (i, l), (k, j), (k, l) are present cells, each already suppressed or non-zero (a published
 //! zero gives no protection: an attacker reads it as a bound). The cube adding the fewest new
 //! suppressions wins, then the smallest sum of their values, then the lowest k, then l. For an
-//! interior primary the corners are interior cells; a primary margin may take margins as
+//! interior primary the corners are interior cells (margins too when a dimension has a single
+//! category, whose margins are copies of its cells); a primary margin may take margins as
 //! corners. One-way (parts and a published total): when exactly one part is suppressed, the
 //! smallest non-zero published part is suppressed too (the first of equals), or the total when
 //! there is none. The audit then checks what this achieved.
@@ -59,8 +60,11 @@ fn two_way(grid: &Grid, col: &mut Column<'_>) -> Result<(), usize> {
         if col.marks[p] != Some(Reason::PrimarySmall) {
             continue;
         }
+        // An interior primary takes interior corners, unless its dimension has one category:
+        // then its margin is a copy of the cell, and the cube takes the margins as corners
+        // (the one-way protection, with the copies hidden too).
         let inner = grid.interior(i, j);
-        let last = |x: usize| if inner { x } else { x + 1 };
+        let last = |x: usize| if inner && x > 1 { x } else { x + 1 };
         // (new cells, their sum, k, l): the first minimum in (k, l) order wins ties.
         let mut best: Option<(usize, i64, usize, usize)> = None;
         for k in (0..last(m)).filter(|&k| k != i) {

@@ -273,7 +273,7 @@ impl Layout {
     pub fn with_margins(
         &self,
         input_values: &[Option<f64>],
-    ) -> (Vec<Option<f64>>, Option<(usize, f64, Option<f64>)>) {
+    ) -> (Vec<Option<f64>>, Option<(usize, Option<f64>, Option<f64>)>) {
         let mut values: Vec<Option<f64>> = self
             .sources
             .iter()
@@ -292,7 +292,7 @@ impl Layout {
                     Source::Margin { .. } => values[total] = sum,
                     Source::Input(_) => {
                         if mismatch.is_none() && values[total] != sum {
-                            mismatch = Some((total, values[total].unwrap_or(f64::NAN), sum));
+                            mismatch = Some((total, values[total], sum));
                         }
                     }
                 }

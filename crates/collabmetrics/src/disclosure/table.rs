@@ -5,7 +5,7 @@ use super::audit::{arcs_of, Network};
 use super::derived;
 use super::hypercube::{self, Column};
 use super::log::{LogEntry, Reason};
-use super::margins::{Layout, Source};
+use super::margins::{Grid, Layout, Source};
 use super::rules::{Display, Rule, Secondary, SuppressOn};
 use crate::error::{Error, Result};
 use crate::table::{
@@ -17,6 +17,7 @@ use arrow_array::{RecordBatch, UInt32Array};
 use arrow_schema::{Field, Schema};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Options of [`disclose`]. `None` for `counts`, `derived`, `dimensions`, `by` and `national`
@@ -240,10 +241,13 @@ fn plan(input: &Input, opts: &DisclosureOptions) -> Result<Plan> {
         .national
         .clone()
         .or_else(|| roles.as_ref().and_then(|r| r.national.clone()));
+    // A link binds the counts controlled here as long as all its columns are published: one
+    // left out of `counts` is published as it is, and still gives a suppressed one back.
+    let has = |c: &String| input.batch().column_by_name(c).is_some();
     let linked = roles.as_ref().map_or_else(Vec::new, |r| {
         r.linked
             .iter()
-            .filter(|l| l.columns.iter().all(|c| counts.contains(c)))
+            .filter(|l| l.columns.iter().any(|c| counts.contains(c)) && l.columns.iter().all(has))
             .cloned()
             .collect()
     });
@@ -396,8 +400,21 @@ fn check_structure(
         return Ok(());
     }
     if let Some(link) = plan.linked.first() {
+        let raw: Vec<&str> = link
+            .columns
+            .iter()
+            .filter(|c| !plan.counts.contains(c))
+            .map(String::as_str)
+            .collect();
+        let raw = match raw.as_slice() {
+            [] => String::new(),
+            r => format!(
+                " (not among the counts, so published as it is: {})",
+                r.join(", ")
+            ),
+        };
         return Err(too_complex(&format!(
-            "the counts {} are linked: {}",
+            "the counts {} are linked{raw}: {}",
             link.columns.join(", "),
             link.note
         )));
@@ -454,11 +471,21 @@ fn read_count(
         return Err(Error::cell(
             input.name(name),
             row,
-            crate::error::format_value(given),
+            given.map_or_else(|| "null".to_owned(), crate::error::format_value),
             match sum {
                 Some(s) => format!("a margin (a row whose dimension key is null) must equal the sum of its parts, {s}"),
                 None => "a margin (a row whose dimension key is null) must equal the sum of its parts, and a part is missing".to_owned(),
             },
+        ));
+    }
+    // Parts up to 9e15 are exact, and so is every sum up to it; an added margin beyond it
+    // would not be.
+    if let Some(row) = spread.iter().position(|v| v.is_some_and(|v| v > MAX_COUNT)) {
+        return Err(Error::cell(
+            input.name(name),
+            row,
+            crate::error::format_value(spread[row].unwrap_or_default()),
+            "a margin must be at most 9e15 (so that it is exact)",
         ));
     }
     let values: Vec<Option<i64>> = spread.iter().map(|v| v.map(|v| v as i64)).collect();
@@ -486,7 +513,11 @@ fn read_count(
     })
 }
 
-/// The input's counts (nulls `None`), refusing negatives, fractions and non-numbers.
+/// The largest count `disclose` reads: below 2^53, so counts and their sums are exact.
+pub(crate) const MAX_COUNT: f64 = 9.0e15;
+
+/// The input's counts (nulls and NaN `None`), refusing negatives, fractions, non-numbers and
+/// counts above [`MAX_COUNT`].
 fn count_values(input: &Input, name: &str) -> Result<(Vec<Option<f64>>, bool)> {
     let col = input.column(name)?;
     let shown = input.name(name);
@@ -501,16 +532,25 @@ fn count_values(input: &Input, name: &str) -> Result<(Vec<Option<f64>>, bool)> {
     let numbers = input.f64s_or_nan(name)?;
     let mut out = Vec::with_capacity(numbers.len());
     for (row, &v) in numbers.iter().enumerate() {
-        if crate::table::is_null_at(col.as_ref(), row) {
+        // NaN is a missing value, as everywhere.
+        if crate::table::is_null_at(col.as_ref(), row) || v.is_nan() {
             out.push(None);
             continue;
         }
-        if !(v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= 9.0e15) {
+        if !(v.is_finite() && v >= 0.0 && v.fract() == 0.0) {
             return Err(Error::cell(
                 shown,
                 row,
                 crate::error::format_value(v),
                 "counts must be whole numbers >= 0",
+            ));
+        }
+        if v > MAX_COUNT {
+            return Err(Error::cell(
+                shown,
+                row,
+                crate::error::format_value(v),
+                "counts must be at most 9e15 (so that every sum of them is exact)",
             ));
         }
         out.push(Some(v));
@@ -553,11 +593,15 @@ fn audit(
             let complement = rows
                 .iter()
                 .any(|&r| count.marks[r] == Some(Reason::SecondaryComplement));
+            let filled = filled(count, grid);
             let (mut lo, mut hi, mut x) = (Vec::new(), Vec::new(), Vec::new());
             for &r in &rows {
-                let v = count.values[r].unwrap_or(0);
-                x.push(v as f64);
-                let (l, h) = known(count, r, v, national[r], rule, complement);
+                x.push(filled[&r] as f64);
+                let (l, h) = match count.values[r] {
+                    Some(v) => known(count, r, v, national[r], rule, complement),
+                    // A missing count is published missing: the attacker knows nothing of it.
+                    None => (0.0, f64::INFINITY),
+                };
                 lo.push(l);
                 hi.push(h);
             }
@@ -597,6 +641,23 @@ fn audit(
     Ok(out)
 }
 
+/// A table the audit can start from, by published row: a missing count taken as 0, and a
+/// missing margin (every margin over a missing part is missing) as the sum of its parts, so
+/// that every sum holds. Missing cells are unknowns of the programme, not zeros.
+fn filled(count: &Count, grid: &Grid) -> HashMap<usize, i64> {
+    let mut x: HashMap<usize, i64> = grid
+        .present()
+        .map(|(_, _, r)| (r, count.values[r].unwrap_or(0)))
+        .collect();
+    for (total, parts) in grid.sums() {
+        if count.values[total].is_none() {
+            let sum = parts.iter().map(|p| x[p]).sum();
+            x.insert(total, sum);
+        }
+    }
+    x
+}
+
 /// The rule's suppressed range as bounds.
 fn suppressed_bounds(rule: Rule) -> (f64, f64) {
     rule.suppressed_range()
@@ -616,8 +677,11 @@ fn known(
         return (v as f64, v as f64);
     }
     if count.marks[r].is_some() {
+        // Beside complements the attacker cannot tell a primary from a complement, so no upper
+        // bound; but both kinds are >= 1 when the rule publishes zeros (complements are never
+        // zero), which is a bound the attacker has.
         return if complement {
-            (0.0, f64::INFINITY)
+            (suppressed_bounds(rule).0, f64::INFINITY)
         } else {
             suppressed_bounds(rule)
         };
@@ -665,20 +729,27 @@ fn publish_count(
             if enforce && reason == Reason::PrimarySmall {
                 if let (Some((lo, hi)), Some((s_lo, s_hi))) = (iv, range) {
                     if lo > s_lo as f64 || hi < s_hi as f64 {
+                        let advice = if opts.secondary.resolve(rule) == Secondary::Hypercube {
+                            "the hypercube's secondary suppression was applied and is not enough: aggregate categories, or protect the table with τ-Argus (Modular) or sdcTable"
+                        } else {
+                            "protect it with secondary suppression (secondary=\"hypercube\") or aggregate categories"
+                        };
                         return Err(cell_error(
                             count,
                             r,
                             format!(
-                                "disclosive: an attacker can narrow the suppressed cell {} to [{lo}, {hi}], which does not cover the rule's suppressed range [{s_lo}, {s_hi}]; protect it with secondary suppression (secondary=\"hypercube\") or aggregate categories",
+                                "disclosive: an attacker can narrow the suppressed cell {} to [{lo}, {hi}], which does not cover the rule's suppressed range [{s_lo}, {s_hi}]; {advice}",
                                 describe(r)
                             ),
                         ));
                     }
                 }
             }
-            let shown = match opts.display {
-                Display::Star => None,
-                Display::Central => Some(5.0),
+            // The central value stands for a count in the suppressed range; a complement is
+            // any size, so it is null whatever the display.
+            let shown = match (opts.display, reason) {
+                (Display::Central, Reason::PrimarySmall) => Some(5.0),
+                _ => None,
             };
             out.push(shown);
             log.push(LogEntry {

@@ -414,9 +414,19 @@ fn convert<T: ArrowPrimitiveType>(
 
 /// Whether row `i` of `a` is null, also in a column of Arrow's null type (an empty CSV
 /// column, an all-`None` pandas column): such a column has no validity bitmap, so arrow's
-/// `is_null` says false for its rows, although every one of them is null.
+/// `is_null` says false for its rows, although every one of them is null. Likewise a
+/// dictionary row whose key points at a null value (arrow's `is_null` reads only the key).
 pub(crate) fn is_null_at(a: &dyn Array, i: usize) -> bool {
-    a.data_type() == &DataType::Null || a.is_null(i)
+    use arrow_array::downcast_dictionary_array;
+    use arrow_buffer::ArrowNativeType;
+    match a.data_type() {
+        DataType::Null => true,
+        DataType::Dictionary(..) => downcast_dictionary_array!(
+            a => a.is_null(i) || is_null_at(a.values().as_ref(), a.keys().value(i).as_usize()),
+            _ => a.is_null(i)
+        ),
+        _ => a.is_null(i),
+    }
 }
 
 /// The first null row of an array, if any.

@@ -99,7 +99,8 @@ impl Derived {
 /// rather than protect it halfway.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Link {
-    /// The count columns involved (the link applies when all of them are published counts).
+    /// The count columns involved. The link binds the counts a disclosure controls when every
+    /// column is in the table: a count left out of the controlled ones is published as it is.
     pub columns: Vec<String>,
     /// The relation, in words.
     pub note: String,
