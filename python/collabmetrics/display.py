@@ -23,6 +23,7 @@ Example:
 from __future__ import annotations
 
 import html
+import json
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -77,17 +78,36 @@ def _digits(values: Sequence[Any]) -> int | None:
     return _decimals_for(top)
 
 
-def _fmt(x: Any, digits: int | None) -> str:
+#: Beyond this magnitude a number is shown in scientific notation (1.5e+300, not 301 digits).
+_MAX_FIXED = 1e15
+
+
+def _fine(x: Any, column_digits: int | None) -> int | None:
+    """The column's decimals, or more when ``x`` would keep fewer than two significant figures
+    with them (an RII of 0.26 in a column of SIIs in the thousands)."""
+    if column_digits is None or not isinstance(x, float) or not 0 < abs(x) < math.inf:
+        return column_digits
+    if x == int(x):
+        return column_digits  # a whole number keeps its figures
+    fine = _decimals_for(abs(x))
+    return None if fine is None else max(column_digits, fine)
+
+
+def _fmt(x: Any, digits: int | None, separators: bool = True) -> str:
     if _is_missing(x):
         return "–"
     if isinstance(x, bool):
         return str(x).lower()
     if isinstance(x, int):
-        return f"{x:,}"
+        return f"{x:,}" if separators else str(x)
     if isinstance(x, float):
         if not math.isfinite(x):
             return str(x)
-        return f"{x:.{_SIGNIFICANT}g}" if digits is None else f"{x:,.{digits}f}"
+        if digits is None or abs(x) >= _MAX_FIXED:
+            return f"{x:.{_SIGNIFICANT}g}" if abs(x) < _MAX_FIXED else f"{x:.3g}"
+        text = f"{x:,.{digits}f}"
+        # A small negative number rounded to zero reads 0, not -0.000.
+        return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
     return str(x)
 
 
@@ -100,10 +120,7 @@ def _estimate(value: Any, lower: Any, upper: Any, column_digits: int | None) -> 
         return "–"
     finite = [abs(x) for x in (value, lower, upper) if isinstance(x, float) and math.isfinite(x)]
     reference = abs(value) if value else max(finite, default=0.0)
-    d = column_digits
-    if d is not None and isinstance(reference, float) and 0 < reference < 0.01:
-        fine = _decimals_for(reference)
-        d = None if fine is None else max(d, fine)
+    d = _fine(float(reference), column_digits)
     if _is_missing(lower) or _is_missing(upper):
         return _fmt(value, d)
     return f"{_fmt(value, d)} ({_fmt(lower, d)} to {_fmt(upper, d)})"
@@ -154,6 +171,8 @@ class Shown:
         if max_rows < 0:
             raise _native.invalid_argument("max_rows", f"must be 0 or more, got {max_rows}")
         self.header, self.rows, self.numeric, self.caption = _layout(table, max_rows)
+        #: The rows shown before the gap when rows are left out (the first half, then the last).
+        self.head = max_rows // 2
 
     def _text_lines(self) -> list[str]:
         widths = [max([len(h)] + [len(r[i]) for r in self.rows]) for i, h in enumerate(self.header)]
@@ -170,9 +189,10 @@ class Shown:
             out.append(self.title)
         out.append(self.caption)
         out.append(line(self.header))
-        out.extend(line(r) for r in self.rows)
+        out.extend(line(r) for r in self.rows[: self.head])
         if self.total_rows > len(self.rows):
             out.append(f"… {self.total_rows - len(self.rows)} more rows")
+        out.extend(line(r) for r in self.rows[self.head :])
         for d in self.diagnostics:
             out.append(f"note: {d['count']} × {d['reason']}: {d['action']}")
         return out
@@ -194,25 +214,50 @@ class Shown:
         if self.title:
             parts.append(f"<h4>{e(self.title)}</h4>")
         parts.append(f'<p class="cm-caption">{e(self.caption)}</p>')
-        parts.append(_html_table(self.header, self.rows, self.numeric))
+        gap = None
         if self.total_rows > len(self.rows):
-            parts.append(
-                f'<p class="cm-caption">… {self.total_rows - len(self.rows)} more rows</p>'
-            )
+            gap = (self.head, f"… {self.total_rows - len(self.rows)} more rows")
+        parts.append(_html_table(self.header, self.rows, self.numeric, gap))
         if self.diagnostics:
             parts.append(Diagnostics(self.diagnostics)._repr_html_())
         parts.append("</div>")
         return "".join(parts)
 
 
-def _html_table(header: list[str], rows: list[list[str]], numeric: list[bool]) -> str:
+def _html_table(
+    header: list[str],
+    rows: list[list[str]],
+    numeric: list[bool],
+    gap: tuple[int, str] | None = None,
+) -> str:
+    """An HTML table; ``gap`` (row, text): a row of text standing for the rows left out."""
     e = html.escape
     cls = [' class="n"' if n else "" for n in numeric]
     head = "".join(f"<th{c}>{e(h)}</th>" for h, c in zip(header, cls))
-    body = "".join(
+    cells = [
         "<tr>" + "".join(f"<td{c}>{e(v)}</td>" for v, c in zip(r, cls)) + "</tr>" for r in rows
-    )
+    ]
+    if gap is not None:
+        span = max(len(header), 1)
+        cells.insert(gap[0], f'<tr><td colspan="{span}" class="cm-caption">{e(gap[1])}</td></tr>')
+    body = "".join(cells)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _keys(table: pa.Table) -> set[str]:
+    """Columns that name things (a result's keys, codes, identifiers, years): their whole
+    numbers read without thousands separators (2024, not 2,024)."""
+    meta = table.schema.metadata or {}
+    try:
+        roles = json.loads(meta.get(b"collabmetrics:roles", b"{}"))
+    except ValueError:
+        roles = {}
+    named = set(roles.get("keys", [])) | set(roles.get("dimensions", []))
+    for n in table.column_names:
+        low = n.lower()
+        if low in ("year", "code", "id") or low.endswith(("_year", "_code", "_id", "year")):
+            named.add(n)
+    return named
 
 
 def _layout(table: pa.Table, max_rows: int) -> tuple[list[str], list[list[str]], list[bool], str]:
@@ -234,8 +279,10 @@ def _layout(table: pa.Table, max_rows: int) -> tuple[list[str], list[list[str]],
     methods = [n for n in names if n == "method" or n.endswith("_method")]
     method_text = []
     for m in methods:
-        values = {v for v in table.column(m).to_pylist() if v is not None}
-        if len(values) == 1:
+        every = table.column(m).to_pylist()
+        values = set(every)
+        # Only when every row has it: a row without a method must not read as having one.
+        if len(values) == 1 and None not in values:
             method_text.append(str(next(iter(values))))
             hidden.add(m)
     if len(levels) == 1 and None not in levels:
@@ -249,6 +296,7 @@ def _layout(table: pa.Table, max_rows: int) -> tuple[list[str], list[list[str]],
         caption.append("method: " + ", ".join(method_text))
     triples = _estimates(names)
     in_triple = {c for t in triples for c in t}
+    keys = _keys(table)
     header: list[str] = []
     columns: list[list[str]] = []
     numeric: list[bool] = []
@@ -267,8 +315,9 @@ def _layout(table: pa.Table, max_rows: int) -> tuple[list[str], list[list[str]],
             continue
         values = data[n]
         d = _digits(values)
+        separators = n not in keys
         header.append(n)
-        columns.append([_fmt(x, d) for x in values])
+        columns.append([_fmt(x, _fine(x, d), separators) for x in values])
         numeric.append(
             bool(values) and all(isinstance(x, (int, float)) or x is None for x in values)
         )
@@ -285,7 +334,11 @@ def show(result: Frame, *, title: str | None = None, max_rows: int = 20) -> Show
     0.00015, not 0.000); a missing value reads "–", without its limits; a confidence level
     and a method shared by every row go to the caption; the diagnostics follow the table; the
     demo's invented data (and results computed from them) carry a SYNTHETIC DATA banner. At
-    most ``max_rows`` rows are shown (the first and last).
+    most ``max_rows`` rows are shown (the first and last, with a line where the others are left
+    out). Every other number keeps two significant figures too, whatever the rest of its column
+    holds (an RII of 0.26 beside SIIs in the thousands); magnitudes from 10¹⁵ are shown in
+    scientific notation; whole numbers of a result's keys and of columns named like years, codes
+    or identifiers have no thousands separators.
 
     Example:
         >>> import collabmetrics as cm

@@ -121,11 +121,61 @@ def test_small_estimates_keep_two_significant_figures() -> None:
     # Beyond 8 decimals, scientific notation with two figures.
     tiny = pa.table({"value": [1.5e-20], "lower": [1e-21], "upper": [1e-19]})
     assert cm.show(tiny).rows[0][0] == "1.5e-20 (1e-21 to 1e-19)"
-    # A column of small numbers alone keeps two figures of its largest.
+    # A column of small numbers: every value keeps two figures.
     assert [r[0] for r in cm.show(pa.table({"x": [0.00015, 0.00001]})).rows] == [
         "0.00015",
-        "0.00001",
+        "0.000010",
     ]
+
+
+def test_every_value_keeps_two_significant_figures_whatever_its_column_holds() -> None:
+    # An SII table: the SII (−1 850) and the RII (0.261) share `value`. The column's scale
+    # (0 decimals, for thousands) showed the RII as "0 (0 to 0)".
+    t = pa.table(
+        {
+            "measure": ["sii", "rii"],
+            "value": [-1850.4, 0.261],
+            "lower": [-1977.2, 0.234],
+            "upper": [-1728.9, 0.290],
+        }
+    )
+    rows = cm.show(t).rows
+    assert rows[0][1] == "-1,850 (-1,977 to -1,729)"
+    assert rows[1][1] == "0.26 (0.23 to 0.29)"
+    # A plain column too: 0.04 beside 12.5 is not "0.0".
+    assert [r[0] for r in cm.show(pa.table({"x": [12.5, 0.04]})).rows] == ["12.5", "0.040"]
+
+
+def test_no_negative_zero_no_separators_in_years_and_codes_no_endless_digits() -> None:
+    t = pa.table(
+        {
+            "year": [2024, 2025],
+            "org_code": [10001, 10002],
+            "people": [12345, 2],
+            "x": [0.25, -0.0004],
+            "big": [1.5e300, 2.5],
+        }
+    )
+    rows = cm.show(t).rows
+    assert [r[0] for r in rows] == ["2024", "2025"]
+    assert [r[1] for r in rows] == ["10001", "10002"]
+    assert rows[0][2] == "12,345"
+    assert rows[1][3] == "-0.00040"  # two figures, not "-0.000"
+    interval = pa.table({"value": [0.512], "lower": [-1e-7], "upper": [0.9]})
+    assert cm.show(interval).rows[0][0] == "0.512 (0.000 to 0.900)"  # not "-0.000"
+    assert rows[0][4] == "1.5e+300"
+
+
+def test_the_gap_marker_stands_where_rows_are_left_out_and_a_partial_method_stays() -> None:
+    r = cm.proportion(list(range(50)), [100] * 50)
+    text = str(cm.show(r, max_rows=6)).splitlines()
+    at = next(i for i, line in enumerate(text) if "44 more rows" in line)
+    assert text[at - 1].lstrip().startswith("2") and text[at + 1].lstrip().startswith("47")
+    html = cm.show(r, max_rows=6)._repr_html_()
+    assert html.index("44 more rows") < html.index(">47<")
+    t = pa.table({"value": [0.5, 0.6], "method": ["Wilson", None]})
+    s = cm.show(t)
+    assert "method" in s.header and "Wilson" not in s.caption
 
 
 def test_a_missing_value_does_not_show_its_limits() -> None:
