@@ -3,9 +3,17 @@
 
 One function per chart; each takes a result frame (pyarrow, pandas or polars) as the
 collabmetrics function returned it, draws on ``ax`` (a new figure's axes when None) and
-returns the matplotlib ``Axes``. Nothing is computed here: every number drawn is a column of
-the result (the limits, the fitted line's ends, the icons), so the picture and the table agree.
-A frame without a column the chart needs raises the core's ``MissingColumnError`` naming it.
+returns the matplotlib ``Axes``. No statistic is computed here: the limits, the fitted line's
+ends and the icons are columns of the result, so the picture and the table agree; a chart only
+arranges them (a band's share of its group's count, a flow matrix's column totals for the
+order, the at-risk counts at the tick times). A frame without a column the chart needs raises
+the core's ``MissingColumnError`` naming it; a column of the wrong type or a ``series`` value
+that is not one of its column's is an ``InvalidArgumentError`` naming it.
+
+A published result (``publish=``) is drawn as published: the margins
+:func:`collabmetrics.disclose` added are left out (a chart shows the groups, not their total),
+and a suppressed cell is never drawn as 0: a flow cell is left blank and marked ``*``, and
+suppressed distance bands are one hatched "withheld" part at the end of the bar.
 
 ``import collabmetrics`` does not import this module (nor matplotlib): ``cm.plot`` loads it
 on first use.
@@ -78,6 +86,27 @@ def _table(result: Frame, needs: Sequence[str], name: str = "result") -> pa.Tabl
     return table
 
 
+def _without_margins(result: Frame, table: pa.Table, by: Sequence[str]) -> pa.Table:
+    """``table`` without the margins :func:`collabmetrics.disclose` added to a published
+    result (its diagnostics say ``margin_added``; a margin's key is null in a ``by`` column):
+    a chart shows the groups, and a total drawn as one more group ("None") would be wrong."""
+    from ._frames import diagnostics
+
+    try:
+        added = any(d.get("reason") == "margin_added" for d in diagnostics(result))
+    except (ValueError, TypeError):
+        added = False  # not a collabmetrics result, or its diagnostics were lost
+    if not added or not by:
+        return table
+    import pyarrow.compute as pc
+
+    keep = None
+    for b in by:
+        valid = pc.is_valid(table.column(b))
+        keep = valid if keep is None else pc.and_(keep, valid)
+    return table.filter(keep)
+
+
 def _axes(ax: Axes | None, size: tuple[float, float] = (8.0, 4.0)) -> Axes:
     if ax is not None:
         return ax
@@ -86,7 +115,13 @@ def _axes(ax: Axes | None, size: tuple[float, float] = (8.0, 4.0)) -> Axes:
 
 
 def _floats(table: pa.Table, name: str) -> list[float]:
-    return [math.nan if v is None else float(v) for v in table.column(name).to_pylist()]
+    """A column as floats (null: NaN); a column of something else is an error naming it."""
+    try:
+        return [math.nan if v is None else float(v) for v in table.column(name).to_pylist()]
+    except (TypeError, ValueError):
+        raise _native.invalid_argument(
+            name, f"the column `{name}` must hold numbers, not {table.schema.field(name).type}"
+        ) from None
 
 
 def _select(table: pa.Table, where: Mapping[str, Any] | None, argument: str) -> pa.Table:
@@ -98,7 +133,18 @@ def _select(table: pa.Table, where: Mapping[str, Any] | None, argument: str) -> 
     mask = None
     for column, value in where.items():
         _native.check_columns(table, [column], argument)
-        m = pc.equal(table.column(column), pa.scalar(value, table.schema.field(column).type))
+        if value is None:
+            # None names the null group, as in the core.
+            m = pc.is_null(table.column(column))
+        else:
+            kind = table.schema.field(column).type
+            try:
+                wanted = pa.scalar(value, kind)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
+                raise _native.invalid_argument(
+                    argument, f"{value!r} is not a value of the column `{column}` ({kind})"
+                ) from None
+            m = pc.fill_null(pc.equal(table.column(column), wanted), False)
         mask = m if mask is None else pc.and_(mask, m)
     return table.filter(mask)
 
@@ -324,11 +370,10 @@ def _curves(limits: pa.Table) -> dict[str, tuple[list[float], list[float]]]:
     out: dict[str, tuple[list[float], list[float]]] = {}
     if "lower_2s_limit" in names:
         for key, phe in _PHE_LIMITS.items():
-            x = next(
-                c
-                for c in (f"{phe}_population_1_year", f"{phe}_exp_events", "population")
-                if c in names
-            )
+            at = (f"{phe}_population_1_year", f"{phe}_exp_events", "population")
+            x = next((c for c in at if c in names), "population")
+            _native.check_columns(limits, [x], "limits")
+            _native.check_columns(limits, [f"{phe}_limit"], "limits")
             t = limits.sort_by(x)
             out[key] = (_floats(t, x), _floats(t, f"{phe}_limit"))
         return out
@@ -375,9 +420,8 @@ def funnel(
     )
     ax = _axes(ax)
     # PHE rates: the limits are at the population per year, and so are the units.
-    per_year = "denominator_per_year" in table.column_names and (
-        table.column("denominator_per_year").null_count < table.num_rows
-    )
+    # A unit without one (a PHE DSR of fewer than 10 events) is not charted, as in PHE.
+    per_year = "denominator_per_year" in table.column_names
     x_column = "denominator_per_year" if per_year else "denominator"
     x, y = _floats(table, x_column), _floats(table, "value")
     outlier = [bool(o) for o in table.column("outlier").to_pylist()]
@@ -616,6 +660,14 @@ def lorenz(
     )
     if given:
         p, v = (list(map(float, c)) for c in curve)
+        if len(p) != len(v):
+            raise _native.invalid_argument(
+                "curve", f"population and value shares differ in length ({len(p)} and {len(v)})"
+            )
+        if weights is not None:
+            raise _native.invalid_argument(
+                "weights", "a curve is drawn as given: weights go with the values, not a curve"
+            )
         name = None
     else:
         pa_, va_ = inequality.lorenz(curve, weights)
@@ -668,6 +720,7 @@ def oap_trend(
     """
     table = _table(measures, ("period_end", value), "measures")
     by = _by_columns(table)
+    table = _without_margins(measures, table, by)
     ax = _axes(ax)
     keys = (
         [tuple(r) for r in zip(*(table.column(b).to_pylist() for b in by))]
@@ -693,7 +746,7 @@ def oap_trend(
     ax.set_xlabel("period ending")
     ax.tick_params(axis="x", labelrotation=30)
     ax.set_title(title if title is not None else f"{value.replace('_', ' ')} by period")
-    if by:
+    if by and groups:
         ax.legend(fontsize=8)
     return ax
 
@@ -743,6 +796,7 @@ def distance(
         table = table.filter(pc.equal(table.column("period_end"), last))
     own = set(bands) | {
         "count",
+        "weight_sum",
         "mean",
         "median",
         "median_lower",
@@ -760,22 +814,49 @@ def distance(
         if "period_start" in table.column_names
         else [n for n in table.column_names if n not in own]
     )
+    table = _without_margins(summary, table, by)
     labels = (
         [_label(r) for r in zip(*(table.column(b).to_pylist() for b in by))]
         if by
         else ["all"] * table.num_rows
     )
-    counts = [[c or 0.0 for c in table.column(b).to_pylist()] for b in bands]
+    counts = [_floats(table, b) for b in bands]
+    # Each band's share of what the bands add up to: the weights' sum of a weighted summary,
+    # else the count. A published summary gives it even where a band is suppressed; a
+    # suppressed band is not drawn as 0 but left to a hatched "withheld" part at the end.
+    whole = next(
+        (c for c in ("weight_sum", "count", "distance_count") if c in table.column_names), None
+    )
+    given = _floats(table, whole) if whole else [math.nan] * table.num_rows
+    totals = [
+        g if not math.isnan(g) else sum(col[i] for col in counts) for i, g in enumerate(given)
+    ]
     ax = _axes(ax, (8.0, 0.6 * max(table.num_rows, 1) + 1.6))
     ramp = plt.get_cmap("RdYlBu_r")
     left = [0.0] * table.num_rows
-    totals = [sum(col[i] for col in counts) for i in range(table.num_rows)]
     for k, b in enumerate(bands):
-        share = [100.0 * c / t if t else 0.0 for c, t in zip(counts[k], totals)]
+        share = [
+            100.0 * c / t if t and not math.isnan(c) and not math.isnan(t) else 0.0
+            for c, t in zip(counts[k], totals)
+        ]
         ax.barh(
             labels, share, left=left, color=ramp(k / max(len(bands) - 1, 1)), label=_band_label(b)
         )
         left = [a + s for a, s in zip(left, share)]
+    withheld = [
+        100.0 - a if any(math.isnan(col[i]) for col in counts) and not math.isnan(t) else 0.0
+        for i, (a, t) in enumerate(zip(left, totals))
+    ]
+    if any(withheld):
+        ax.barh(
+            labels,
+            withheld,
+            left=left,
+            color="#ffffff",
+            edgecolor="#7f7f7f",
+            hatch="//",
+            label="withheld (suppressed bands)",
+        )
     ax.set_xlim(0, 100)
     ax.set_xlabel("% of placements")
     ax.invert_yaxis()
@@ -827,24 +908,30 @@ def flows(
 
         last = pc.max(table.column("period_end"))
         table = table.filter(pc.equal(table.column("period_end"), last))
+    table = _without_margins(measures, table, [sending, receiving])
+    if table.num_rows == 0:
+        raise _native.invalid_argument("measures", "no rows to draw")
     rows_ = table.column(sending).to_pylist()
     cols_ = table.column(receiving).to_pylist()
     vals = _floats(table, value)
+    # A missing value (a suppressed cell) is NaN: left blank and marked "*", not drawn as 0.
     cell: dict[tuple[Any, Any], float] = {}
     for a, b, v in zip(rows_, cols_, vals):
-        cell[(a, b)] = cell.get((a, b), 0.0) + (0.0 if math.isnan(v) else v)
+        cell[(a, b)] = cell.get((a, b), 0.0) + v
     row_keys = sorted({a for a in rows_}, key=str)
     totals: dict[Any, float] = {}
     for (_a, b), v in cell.items():
-        totals[b] = totals.get(b, 0.0) + v
+        totals[b] = totals.get(b, 0.0) + (0.0 if math.isnan(v) else v)
     col_keys = sorted(totals, key=lambda b: (-totals[b], str(b)))
     grid = [[cell.get((a, b), 0.0) for b in col_keys] for a in row_keys]
     ax = _axes(ax, (max(6.0, 0.55 * len(col_keys) + 3.0), 0.5 * len(row_keys) + 2.0))
     image = ax.imshow(grid, cmap="Blues", aspect="auto")
-    top = max((max(r) for r in grid if r), default=0.0)
+    top = max((v for r in grid for v in r if not math.isnan(v)), default=0.0)
     for i, r in enumerate(grid):
         for j, v in enumerate(r):
-            if v:
+            if math.isnan(v):
+                ax.text(j, i, "*", ha="center", va="center", fontsize=9, color="#7f7f7f")
+            elif v:
                 ax.text(
                     j,
                     i,

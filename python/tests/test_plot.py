@@ -315,3 +315,123 @@ def test_flows_is_the_sending_by_receiving_matrix() -> None:
             assert grid[i, j] == expected, (place, org)
     totals = grid.sum(axis=0)
     assert list(totals) == sorted(totals, reverse=True)
+
+
+def _three_placements() -> pa.Table:
+    # East→X 3 nights (suppressed under nhs_hes: 1–7), East→Y 40 nights (31 in March), West→X
+    # 30 nights; West→Y has none (a true zero).
+    d = dt.date
+    return pa.table(
+        {
+            "placement_id": [1, 2, 3],
+            "person_id": ["a", "b", "c"],
+            "start_date": [d(2024, 3, 1)] * 3,
+            "end_date": [d(2024, 3, 4), d(2024, 4, 10), d(2024, 3, 31)],
+            "bed_type": ["10"] * 3,
+            "reason": ["10"] * 3,
+            "place": ["East", "East", "West"],
+            "receiving_org": ["X", "Y", "X"],
+        }
+    )
+
+
+def test_published_results_draw_their_groups_not_their_margins_and_mark_suppressed_cells() -> None:
+    kw: dict[str, Any] = dict(
+        start="2024-03-01", end="2024-03-31", by=["place", "receiving_org"], publish="nhs_hes"
+    )
+    for frame in (pa.table, pl.from_arrow):
+        published = cm.oap.measures(frame(_three_placements()), **kw)
+        ax = plot.flows(published)
+        rows = [t.get_text() for t in ax.get_yticklabels()]
+        cols = [t.get_text() for t in ax.get_xticklabels()]
+        assert (rows, cols) == (["East", "West"], ["X", "Y"])  # no "None" margin
+        grid = ax.images[0].get_array()
+        assert np.ma.getmaskarray(grid)[0, 0]  # East→X suppressed: blank, not a 0 like West→Y
+        assert grid[1, 1] == 0 and grid[0, 1] == 30
+        assert sorted(t.get_text() for t in ax.texts) == ["*", "30", "30"]
+        lines = plot.oap_trend(published).lines
+        assert "None, None" not in [line.get_label() for line in lines] and len(lines) == 3
+    summary = cm.distance.summary(
+        pa.table({"km": [1.0, 30, 60, 5, 8, 90, 12, 40], "g": list("aaaabbbb")}),
+        distance="km",
+        by="g",
+        publish=True,
+    )
+    assert [t.get_text() for t in plot.distance(summary).get_yticklabels()] == ["a", "b"]
+
+
+def test_distance_shares_come_from_the_published_count_and_withheld_bands_are_hatched() -> None:
+    # 80 distances: 40 under 25 km, 3 in 25–50 (suppressed), 20 in 50–100, 17 in 100–200
+    # (published 15). Shares of the published count 80: 50 %, 25 %, 18.75 %, and the withheld
+    # rest, 6.25 %. Over the visible bands alone (75) the first was 53.3 %.
+    km = [5.0] * 40 + [30.0] * 3 + [70.0] * 20 + [150.0] * 17
+    ax = plot.distance(cm.distance.summary(km, publish=True))
+    widths = [round(float(p.get_width()), 4) for p in ax.patches]
+    assert widths == [50.0, 0.0, 25.0, 18.75, 0.0, 0.0, 6.25]
+    assert ax.patches[-1].get_hatch() == "//"
+    # A weighted summary: bands are sums of weights, shares of `weight_sum`; `weight_sum` is
+    # not a group.
+    t = pa.table({"km": [3.0, 30, 60, 10], "w": [1.0, 2, 3, 4], "g": list("aaab")})
+    ax = plot.distance(cm.distance.summary(t, distance="km", weight="w", by="g"))
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b"]
+    assert [float(p.get_width()) for p in ax.patches][:2] == pytest.approx([100 / 6, 100.0])
+    ax = plot.distance(cm.distance.summary(t, distance="km", weight="w"))
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["all"]
+
+
+def test_a_dsr_funnel_charts_no_unit_of_fewer_than_10_events_even_when_none_has_more() -> None:
+    # PHE leaves `denominator_per_year` null below 10 events; with every unit below it, the
+    # units were drawn at the all-years denominator against curves per year.
+    t = pa.table({"area": list("abc"), "n": [3, 8, 5], "rate": [4.1, 9.5, 6.0]})
+    kw: dict[str, Any] = dict(
+        unit="area", statistic="rate_dsr", multiplier=1e5, years_of_data=3, rate="rate"
+    )
+    ax = plot.funnel(cm.funnel.assess(t, "n", None, **kw), cm.funnel.limits(t, "n", None, **kw))
+    assert ax.get_xlabel() == "denominator per year"
+    assert np.isnan(np.asarray(ax.collections[-1].get_offsets(), dtype=float)[:, 0]).all()
+
+
+def test_series_select_the_null_group_and_refuse_a_value_of_the_wrong_type() -> None:
+    months = MONTHS[:12]
+    t = pa.table(
+        {
+            "date": months * 2,
+            "value": [float(v) for v in list(range(12)) + [5, 6] * 6],
+            "ward": ["a"] * 12 + [None] * 12,
+        }
+    )
+    points, summary = cm.spc.xmr(t, by="ward", target=3), cm.spc.summary(t, by="ward", target=3)
+    ax = plot.spc(points, summary, series={"ward": None})
+    assert ax.lines[0].get_ydata().tolist() == [5.0, 6.0] * 6
+    assert len(ax.child_axes) == 2  # both icons
+    team = pa.table(
+        {"date": months * 2, "value": [float(i) for i in range(24)], "team": [1] * 12 + [2] * 12}
+    )
+    with pytest.raises(
+        cm.InvalidArgumentError, match=r"series.*'2' is not a value of the column `team`"
+    ):
+        plot.spc(cm.spc.xmr(team, by="team"), series="2")
+    with pytest.raises(cm.InvalidArgumentError, match="no rows to draw"):
+        plot.flows(
+            cm.oap.measures(
+                _three_placements(),
+                start="2024-03-01",
+                end="2024-03-31",
+                by=["place", "receiving_org"],
+            ).slice(0, 0)
+        )
+
+
+def test_bad_input_is_an_error_naming_what_is_wrong() -> None:
+    t = pa.table({"area": ["x", "y"], "n": [50, 20], "pop": [100, 100]})
+    kw: dict[str, Any] = dict(unit="area", statistic="proportion", multiplier=100)
+    limits = cm.funnel.limits(t, "n", "pop", **kw).drop_columns(["upper_3s_limit"])
+    with pytest.raises(cm.MissingColumnError, match="upper_3s_limit"):
+        plot.funnel(cm.funnel.assess(t, "n", "pop", **kw), limits)
+    m = pa.table({"period_start": [MONTHS[0]], "period_end": [MONTHS[0]], "bed_days": ["x"]})
+    with pytest.raises(cm.InvalidArgumentError, match="`bed_days` must hold numbers"):
+        plot.oap_trend(m)
+    with pytest.raises(cm.InvalidArgumentError, match="differ in length"):
+        plot.lorenz(([0.0, 0.5, 1.0], [0.0, 1.0]))
+    with pytest.raises(cm.InvalidArgumentError, match="weights"):
+        plot.lorenz(([0.0, 1.0], [0.0, 1.0]), [1, 2])
