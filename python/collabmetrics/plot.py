@@ -549,6 +549,7 @@ def sii(
     lower: str | None = None,
     upper: str | None = None,
     multiplier: float = 1.0,
+    scale: str = "linear",
     ax: Axes | None = None,
     title: str | None = None,
 ) -> Axes:
@@ -558,7 +559,12 @@ def sii(
 
     ``groups`` is the subgroup frame the SII was computed from (one by-group), ``result`` its
     SII and RII rows; pass the ``multiplier`` of the call. The line's ends come from the
-    result (SII = multiplier × (f1 − f0), RII = f1 / f0), the ridits from the core.
+    result (SII = multiplier × (f1 − f0), RII = f1 / f0), the ridits from the core. ``scale``
+    is the scale the model is a straight line on, which decides the curve between the ends:
+    ``"linear"`` (PHE's SII, the default), ``"log"`` (``transform=True`` on rates: f0·(f1/f0)ˣ)
+    or ``"logit"`` (``transform=True`` on proportions, or HEAT's ``sii_model="logistic"``).
+    When ``result`` holds several by-groups' rows, pass one; ``groups`` may hold every
+    by-group's rows: those of the result's are drawn.
 
     Example:
         >>> import pyarrow as pa, collabmetrics as cm
@@ -572,20 +578,40 @@ def sii(
     """
     res = _table(result, ("measure", "value"), "result")
     measures = res.column("measure").to_pylist()
+    # The result's by columns (before `measure`) name its by-group.
+    by = res.column_names[: res.column_names.index("measure")]
     if measures.count("SII") != 1 or measures.count("RII") != 1:
-        raise _native.invalid_argument(
-            "result", "needs exactly one SII and one RII row (select one by-group)"
+        levels = (
+            set(res.column("confidence").to_pylist()) if "confidence" in res.column_names else set()
         )
+        what = (
+            "select one by-group"
+            if by and any(len(set(res.column(b).to_pylist())) > 1 for b in by)
+            else "select one confidence level"
+            if len(levels) > 1
+            else "select one SII and one RII row"
+        )
+        raise _native.invalid_argument("result", f"needs exactly one SII and one RII row ({what})")
     vals = res.column("value").to_pylist()
     s, r = vals[measures.index("SII")], vals[measures.index("RII")]
     needs = [order, population, value] + [c for c in (lower, upper) if c is not None]
-    g = _table(groups, needs, "groups").sort_by(order)
+    g = _table(groups, needs, "groups")
+    # The groups of the result's by-group: another area's rows would be drawn against its line.
+    g = _select(g, {b: res.column(b)[0].as_py() for b in by if b in g.column_names}, "groups")
+    keys = g.column(order).to_pylist()
+    if len(set(keys)) != len(keys):
+        raise _native.invalid_argument(
+            "groups",
+            f"`{order}` repeats: the groups hold more than one by-group; pass the rows the SII "
+            "was computed from",
+        )
+    g = g.sort_by(order)
     ridits = _native.inequality_ridits(_floats(g, population))
     multiplier = finite(multiplier, "multiplier")
     if multiplier == 0:
         raise _native.invalid_argument("multiplier", "must not be 0 (the call's multiplier)")
-    scale = abs(multiplier)
-    ys = [v * scale for v in _floats(g, value)]
+    magnitude = abs(multiplier)
+    ys = [v * magnitude for v in _floats(g, value)]
     # The fitted ends: f1 − f0 = SII / multiplier; f1 / f0 = RII (its inverse for a negative
     # multiplier, which PHE inverts).
     d = s / multiplier
@@ -598,10 +624,17 @@ def sii(
         f0 = d / (ratio - 1)
         f1 = ratio * f0
     ax = _axes(ax)
-    ax.plot([0, 1], [f0 * scale, f1 * scale], color="#d55e00", linewidth=2, label="fitted line")
+    line = _fitted(f0, f1, scale)
+    ax.plot(
+        [i / 100 for i in range(101)] if len(line) > 2 else [0, 1],
+        [y * magnitude for y in line],
+        color="#d55e00",
+        linewidth=2,
+        label="fitted line",
+    )
     if lower is not None and upper is not None:
-        lo = [v * scale for v in _floats(g, lower)]
-        hi = [v * scale for v in _floats(g, upper)]
+        lo = [v * magnitude for v in _floats(g, lower)]
+        hi = [v * magnitude for v in _floats(g, upper)]
         ax.errorbar(
             ridits,
             ys,
@@ -627,6 +660,25 @@ def sii(
     ax.set_ylabel(value)
     ax.set_title(title if title is not None else f"SII {s:.3g}, RII {r:.3g}")
     return ax
+
+
+def _fitted(f0: float, f1: float, scale: str) -> list[float]:
+    """The fitted values from rank 0 to rank 1: the two ends on the linear scale, else 101
+    points of the model's straight line on ``scale`` brought back to the values' scale."""
+    if scale not in ("linear", "log", "logit"):
+        raise _native.invalid_argument("scale", f"must be linear, log or logit, got {scale!r}")
+    if scale == "linear" or f0 == f1:
+        return [f0, f1]
+    if scale == "log":
+        if not (f0 > 0 and f1 > 0):
+            raise _native.invalid_argument("scale", "log needs fitted values > 0")
+        return [f0 * (f1 / f0) ** (i / 100) for i in range(101)]
+    if not (0 < f0 < 1 and 0 < f1 < 1):
+        raise _native.invalid_argument(
+            "scale", "logit needs fitted proportions between 0 and 1 (before the multiplier)"
+        )
+    a, b = math.log(f0 / (1 - f0)), math.log(f1 / (1 - f1))
+    return [1 / (1 + math.exp(-(a + (b - a) * i / 100))) for i in range(101)]
 
 
 # --- Lorenz ---------------------------------------------------------------------------------

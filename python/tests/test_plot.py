@@ -4,6 +4,7 @@ reads the drawn artists back and compares them with the frame."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import subprocess
 import sys
 from typing import Any
@@ -435,3 +436,38 @@ def test_bad_input_is_an_error_naming_what_is_wrong() -> None:
         plot.lorenz(([0.0, 0.5, 1.0], [0.0, 1.0]))
     with pytest.raises(cm.InvalidArgumentError, match="weights"):
         plot.lorenz(([0.0, 1.0], [0.0, 1.0]), [1, 2])
+
+
+def test_sii_draws_the_result_s_by_group_and_the_model_s_curve() -> None:
+    g = pa.table(
+        {
+            "area": ["A"] * 4 + ["B"] * 4,
+            "decile": [1, 2, 3, 4] * 2,
+            "value": [40.0, 30.0, 20.0, 10.0, 50.0, 30.0, 20.0, 5.0],
+            "population": [1] * 8,
+        }
+    )
+    kw: dict[str, Any] = dict(order="decile", population="population")
+    r = cm.inequality.sii(g, group="decile", by="area", reps=0, **kw)
+    a = r.filter(pc.equal(r["area"], "A"))
+    # Area A's four groups at ridits 1/8 … 7/8, not eight points of both areas.
+    ax = plot.sii(a, g, **kw)
+    assert ax.collections[-1].get_offsets()[:, 1].tolist() == [40.0, 30.0, 20.0, 10.0]
+    with pytest.raises(cm.InvalidArgumentError, match="select one by-group"):
+        plot.sii(r, g, **kw)
+    with pytest.raises(cm.InvalidArgumentError, match="select one confidence level"):
+        plot.sii(
+            cm.inequality.sii(
+                g.slice(0, 4), group="decile", confidence=[0.95, 0.998], reps=100, seed=1, **kw
+            ),
+            g.slice(0, 4),
+            **kw,
+        )
+    # On the log scale (transform=True on a rate) the model is a straight line of log f: at
+    # rank ½ the curve is √(f0·f1), not the ends' mean.
+    t = cm.inequality.sii(g.slice(0, 4), group="decile", reps=0, transform=True, **kw)
+    line = plot.sii(t, g.slice(0, 4), scale="log", **kw).lines[0]
+    ys = np.asarray(line.get_ydata(), dtype=float)
+    assert len(ys) == 101 and ys[50] == pytest.approx(math.sqrt(ys[0] * ys[-1]))
+    with pytest.raises(cm.InvalidArgumentError, match="scale"):
+        plot.sii(t, g.slice(0, 4), scale="cubic", **kw)
