@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import math
+from decimal import Decimal, getcontext
+from fractions import Fraction
+
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from compat import scipy_t_rel
 from scipy import stats as st
@@ -177,3 +182,102 @@ def test_exact_limits_of_huge_counts_match_scipy() -> None:
     el, eu = exact_limits(o, 0.95)
     np.testing.assert_allclose(col(t, "lower"), el, rtol=1e-10)
     np.testing.assert_allclose(col(t, "upper"), eu, rtol=1e-10)
+
+
+@pytest.mark.parametrize("confidence", [0.999999, 1 - 1e-9, 1 - 1e-12])
+def test_levels_near_1_keep_the_digits_of_1_minus_the_level(confidence: float) -> None:
+    # z = Φ⁻¹(1 − (1 − c)/2) from the lower tail (scipy's isf keeps 2e-16 there): forming
+    # (1 + c)/2 lost 4.5e-12 of z at 0.999999 and 2e-6 at 1 − 1e-12.
+    z = st.norm.isf((1 - confidence) / 2)
+    o, n = np.array([1.0, 30.0, 500.0]), np.array([10.0, 1_000.0, 1e6])
+    t = cm.proportion(o, n, confidence=confidence)
+    centre, half = 2 * o + z * z, z * np.sqrt(z * z + 4 * o * (1 - o / n))
+    np.testing.assert_allclose(col(t, "upper"), (centre + half) / (2 * (n + z * z)), rtol=1e-13)
+    # Byar's limits for 10 and more events.
+    o = np.array([10.0, 57.0, 4_000.0])
+    r = cm.rate(o, np.ones(3), confidence=confidence, multiplier=1)
+    lower = o * (1 - 1 / (9 * o) - z / (3 * np.sqrt(o))) ** 3
+    upper = (o + 1) * (1 - 1 / (9 * (o + 1)) + z / (3 * np.sqrt(o + 1))) ** 3
+    np.testing.assert_allclose(col(r, "lower"), lower, rtol=1e-12)
+    np.testing.assert_allclose(col(r, "upper"), upper, rtol=1e-12)
+    # Student's t at n = 2 (one degree of freedom): t = tan(π c / 2) exactly.
+    m = cm.mean([0.0, 1.0], confidence=confidence)
+    half_t = 0.5 / math.tan(math.pi * (1 - confidence) / 2)  # t · sd/√n, sd/√n = ½
+    assert m.column("upper")[0].as_py() == pytest.approx(0.5 + half_t, rel=1e-9)
+
+
+def test_wilson_lower_limit_of_a_tiny_fractional_count_does_not_cancel() -> None:
+    # (centre − half)/denom in 50-digit decimals against the library's limit: the two nearly
+    # equal terms cancelled in floats (76% off at O = 1e-8 of n = 1, 0 at 1e-12).
+    getcontext().prec = 50
+    z = Decimal(st.norm.isf(0.025))
+    for o, n in ((1e-12, 1.0), (1e-8, 1.0), (1e-6, 100.0), (0.001, 1.0)):
+        do, dn = Decimal(o), Decimal(n)
+        exact = (2 * do + z * z - z * (z * z + 4 * do * (1 - do / dn)).sqrt()) / (2 * (dn + z * z))
+        lower = cm.proportion([o], [n]).column("lower")[0].as_py()
+        assert lower == pytest.approx(float(exact), rel=1e-13), (o, n)
+
+
+def test_a_dsr_is_unchanged_by_scaling_its_standard() -> None:
+    # Multiplying every weight by one factor changes nothing; (Σw)² overflowed above 1e154 (a
+    # zero-width interval) and underflowed below 1e-154 (an error).
+    t = pa.table(
+        {"age_band": [0, 10, 20, 30], "count": [3, 0, 12, 7], "population": [900, 1500, 2000, 800]}
+    )
+    weights = {0: 2.0, 10: 3.0, 20: 4.0, 30: 1.0}
+
+    def limits(scale: float) -> list[float]:
+        s = cm.dsr(t, standard={k: v * scale for k, v in weights.items()})
+        return [s.column(c)[0].as_py() for c in ("value", "lower", "upper")]
+
+    one = limits(1.0)
+    assert one[1] < one[0] < one[2]
+    for scale in (1e150, 1e-160, 1e300, 1e-300):
+        assert limits(scale) == pytest.approx(one, rel=1e-13), scale
+
+
+@pytest.mark.parametrize("exponent", [-1074, -1060, -1030])
+def test_individual_indices_of_subnormal_weights_equal_those_of_the_same_weights_scaled_up(
+    exponent: int,
+) -> None:
+    # Every index is unchanged by a common factor on the weights (here 2^exponent, exact).
+    values = [1.0, 2.0, 3.0, 10.0, 0.5]
+    weights = [1.0, 2.0, 4.0, 1.0, 1.0]
+    tiny = [math.ldexp(w, exponent) for w in weights]
+    ineq = cm.inequality
+    for f in (ineq.gini, ineq.theil, ineq.mld):
+        assert f(values, weights=tiny) == pytest.approx(f(values, weights=weights), rel=1e-13), f
+    for e in (0.5, 2.0):
+        assert ineq.atkinson(values, e, weights=tiny) == pytest.approx(
+            ineq.atkinson(values, e, weights=weights), rel=1e-13
+        )
+    for alpha in (0.5, 2.0):
+        assert ineq.ge(values, weights=tiny, alpha=alpha) == pytest.approx(
+            ineq.ge(values, weights=weights, alpha=alpha), rel=1e-13
+        )
+
+
+def test_sii_with_one_subgroup_holding_nearly_everyone_keeps_its_sign() -> None:
+    # Values 10, 20, 35 with populations 1, 1, R: the weighted least-squares slope at the
+    # ridits, in exact rational arithmetic (a subgroup of 1e18 people gave −30 for +40).
+    for big in (10**6, 10**12, 10**18):
+        pops = [1, 1, big]
+        total = sum(pops)
+        p = [Fraction(k, total) for k in pops]
+        x, before = [], Fraction(0)
+        for pj in p:
+            x.append(before + pj / 2)
+            before += pj
+        y = [Fraction(10), Fraction(20), Fraction(35)]
+        xbar = sum(pj * xj for pj, xj in zip(p, x))
+        ybar = sum(pj * yj for pj, yj in zip(p, y))
+        slope = sum(pj * (xj - xbar) * (yj - ybar) for pj, xj, yj in zip(p, x, y)) / sum(
+            pj * (xj - xbar) ** 2 for pj, xj in zip(p, x)
+        )
+        # (10^18 is a float exactly: 2^18 · 5^18 with 5^18 < 2^53.)
+        g = pa.table(
+            {"g": [1, 2, 3], "value": [10.0, 20.0, 35.0], "population": [float(k) for k in pops]}
+        )
+        r = cm.inequality.sii(g, group="g", order="g", population="population", reps=0)
+        sii = r.filter(pc.equal(r["measure"], "SII"))["value"][0].as_py()
+        assert sii == pytest.approx(float(slope), rel=1e-9), big

@@ -3,7 +3,7 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::grouped::{group_error, ridits, shares, sorted_by_order, validate, Needs, Subgroup};
+use super::grouped::{group_error, shares, sorted_by_order, validate, Needs, Subgroup};
 use super::replicates::{simulate, Model, Replicates};
 use crate::error::{format_value, Error, Result};
 
@@ -133,16 +133,34 @@ pub struct SiiResult {
 }
 
 /// The fitted line's intercept and slope as linear functions of the values:
-/// intercept = Σ c0_j t_j, slope = Σ c1_j t_j (weighted least squares, weights = shares).
-fn coefficients(p: &[f64], x: &[f64]) -> (Vec<f64>, Vec<f64>) {
-    let xbar: f64 = p.iter().zip(x).map(|(p, x)| p * x).sum();
-    let sxx: f64 = p
+/// intercept = Σ c0_j t_j, slope = Σ c1_j t_j (weighted least squares, weights = shares `p`,
+/// at the ridits).
+///
+/// The ridits' weighted mean is ½ by construction (Σ p_j (C_{j−1} + p_j/2) = (Σp)²/2), and
+/// each ridit's deviation from it is (C_{j−1} − S_j)/2, with C_{j−1} the shares before j and
+/// S_j those after: both sums run from their own end, so a subgroup holding nearly everyone
+/// keeps its small deviation. Computing the mean and subtracting lost every digit of it (a
+/// population ratio of 10¹⁸ gave the SII the wrong sign).
+fn coefficients(p: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    let mut after: Vec<f64> = vec![0.0; p.len()];
+    let mut tail = 0.0;
+    for j in (0..p.len()).rev() {
+        after[j] = tail;
+        tail += p[j];
+    }
+    let mut before = 0.0;
+    let d: Vec<f64> = p
         .iter()
-        .zip(x)
-        .map(|(p, x)| p * (x - xbar) * (x - xbar))
-        .sum();
-    let c1: Vec<f64> = p.iter().zip(x).map(|(p, x)| p * (x - xbar) / sxx).collect();
-    let c0: Vec<f64> = p.iter().zip(&c1).map(|(p, c)| p - xbar * c).collect();
+        .zip(&after)
+        .map(|(&pj, &s)| {
+            let dj = (before - s) / 2.0;
+            before += pj;
+            dj
+        })
+        .collect();
+    let sxx: f64 = p.iter().zip(&d).map(|(p, d)| p * d * d).sum();
+    let c1: Vec<f64> = p.iter().zip(&d).map(|(p, d)| p * d / sxx).collect();
+    let c0: Vec<f64> = p.iter().zip(&c1).map(|(p, c)| p - 0.5 * c).collect();
     (c0, c1)
 }
 
@@ -240,8 +258,7 @@ pub(crate) fn sii_stream(groups: &[Subgroup], opts: &SiiOptions, stream: u64) ->
         check_domain(vt, &s.label, "value", s.value)?;
     }
     let p = shares(&g);
-    let x = ridits(&p);
-    let (c0, c1) = coefficients(&p, &x);
+    let (c0, c1) = coefficients(&p);
     let y: Vec<f64> = g.iter().map(|s| s.value).collect();
     let t: Vec<f64> = y.iter().map(|&v| vt.forward(v)).collect();
     let fit_on = if opts.transform { &t } else { &y };

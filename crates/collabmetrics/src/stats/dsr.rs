@@ -192,10 +192,13 @@ pub(crate) fn dsr_of_cells(
     for g in 0..n_groups {
         let o = out.total_count[g];
         let value = sum_wr[g] / total_w;
-        let var = sum_w2r[g] / (total_w * total_w);
         let (ol, ou, method) = limits.limits(o);
         let (lower, upper) = if o > 0.0 {
-            let scale = (var / o).sqrt() * var_unit[g];
+            // √(var / O) with var = Σw²O/n² / (Σw)²: Σw is divided out once, after the root,
+            // and against the band terms' unit, so that a standard's weights scaled by any
+            // factor give the same limits ((Σw)² overflowed above 1e154 to a zero-width
+            // interval, and underflowed below 1e-154 to an error).
+            let scale = (sum_w2r[g] / o).sqrt() * (var_unit[g] / total_w);
             (value + scale * (ol - o), value + scale * (ou - o))
         } else {
             (0.0, f64::NAN)
