@@ -281,3 +281,25 @@ def test_sii_with_one_subgroup_holding_nearly_everyone_keeps_its_sign() -> None:
         r = cm.inequality.sii(g, group="g", order="g", population="population", reps=0)
         sii = r.filter(pc.equal(r["measure"], "SII"))["value"][0].as_py()
         assert sii == pytest.approx(float(slope), rel=1e-9), big
+
+
+@pytest.mark.parametrize("spread", [1e-3, 1e-6, 1e-8])
+def test_heat_ti_and_mld_of_close_subgroups_keep_their_digits(spread: float) -> None:
+    # 1000 Σ p r ln r and 1000 Σ −p ln r (r = y/μ, μ the population-weighted mean) in 50-digit
+    # decimals; summed in floats they lost 1e-10 at a 0.3 % spread, and TI came out negative.
+    getcontext().prec = 50
+    y = [50.0, 50.0 * (1 + spread), 50.0 * (1 + 3 * spread)]
+    pop = [1000.0, 2000.0, 1500.0]
+    dy, dp = [Decimal(v) for v in y], [Decimal(v) for v in pop]
+    p = [v / sum(dp) for v in dp]
+    mu = sum(pj * yj for pj, yj in zip(p, dy))
+    ti = 1000 * sum(pj * (yj / mu) * (yj / mu).ln() for pj, yj in zip(p, dy))
+    mld = 1000 * sum(-pj * (yj / mu).ln() for pj, yj in zip(p, dy))
+    t = pa.table({"subgroup": ["a", "b", "c"], "value": y, "population": pop})
+    out = cm.inequality.measures(t, favourable="low", measures=["TI", "MLD"], reps=0).to_pydict()
+    got = dict(zip(out["measure"], out["value"]))
+    assert got["TI"] > 0
+    # Each term keeps about ε/x of itself (docs/methods/inequality.md): 1e-15 / spread.
+    tolerance = max(1e-12, 1e-15 / spread)
+    assert got["TI"] == pytest.approx(float(ti), rel=tolerance)
+    assert got["MLD"] == pytest.approx(float(mld), rel=tolerance)
