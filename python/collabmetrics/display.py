@@ -103,6 +103,10 @@ def _fmt(x: Any, digits: int | None, separators: bool = True) -> str:
     if isinstance(x, float):
         if not math.isfinite(x):
             return str(x)
+        if x == 0:
+            x = 0.0  # not -0
+        if not separators and x == int(x) and abs(x) < _MAX_FIXED:
+            return str(int(x))  # a year or code held as a float (a pandas column with a null)
         if digits is None or abs(x) >= _MAX_FIXED:
             return f"{x:.{_SIGNIFICANT}g}" if abs(x) < _MAX_FIXED else f"{x:.3g}"
         text = f"{x:,.{digits}f}"

@@ -138,12 +138,15 @@ def _select(table: pa.Table, where: Mapping[str, Any] | None, argument: str) -> 
             m = pc.is_null(table.column(column))
         else:
             kind = table.schema.field(column).type
+            bad = _native.invalid_argument(
+                argument, f"{value!r} is not a value of the column `{column}` ({kind})"
+            )
             try:
                 wanted = pa.scalar(value, kind)
             except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
-                raise _native.invalid_argument(
-                    argument, f"{value!r} is not a value of the column `{column}` ({kind})"
-                ) from None
+                raise bad from None
+            if wanted.as_py() != value:
+                raise bad  # 1.5 would be read as 1 in an integer column
             m = pc.fill_null(pc.equal(table.column(column), wanted), False)
         mask = m if mask is None else pc.and_(mask, m)
     return table.filter(mask)
@@ -624,7 +627,13 @@ def sii(
         f0 = d / (ratio - 1)
         f1 = ratio * f0
     ax = _axes(ax)
-    line = _fitted(f0, f1, scale)
+    # The logit is of a proportion: a percentage (or a rate per 1 000 …) is brought to one by
+    # the indicator's unit, inferred as HEAT does (the smallest of 1, 100, 10³ … 10⁶ at least
+    # every value).
+    top = max([f0, f1, *(v for v in _floats(g, value) if not math.isnan(v))])
+    unit = next((u for u in (1.0, 100.0, 1e3, 1e4, 1e5, 1e6) if u >= top), 1.0)
+    unit = unit if scale == "logit" else 1.0
+    line = [y * unit for y in _fitted(f0 / unit, f1 / unit, scale)]
     ax.plot(
         [i / 100 for i in range(101)] if len(line) > 2 else [0, 1],
         [y * magnitude for y in line],
@@ -880,9 +889,10 @@ def distance(
         (c for c in ("weight_sum", "count", "distance_count") if c in table.column_names), None
     )
     given = _floats(table, whole) if whole else [math.nan] * table.num_rows
-    totals = [
-        g if not math.isnan(g) else sum(col[i] for col in counts) for i, g in enumerate(given)
-    ]
+    visible = [sum(col[i] for col in counts if not math.isnan(col[i])) for i in range(len(given))]
+    # Rounded bands can add up to more than a rounded count (15 + 15 + 15 over 40): then the
+    # bands' own sum, so that a bar never passes 100 %.
+    totals = [v if math.isnan(g) else max(g, v) for g, v in zip(given, visible)]
     ax = _axes(ax, (8.0, 0.6 * max(table.num_rows, 1) + 1.6))
     ramp = plt.get_cmap("RdYlBu_r")
     left = [0.0] * table.num_rows
@@ -896,7 +906,7 @@ def distance(
         )
         left = [a + s for a, s in zip(left, share)]
     withheld = [
-        100.0 - a if any(math.isnan(col[i]) for col in counts) and not math.isnan(t) else 0.0
+        max(100.0 - a, 0.0) if any(math.isnan(col[i]) for col in counts) and t else 0.0
         for i, (a, t) in enumerate(zip(left, totals))
     ]
     if any(withheld):

@@ -467,3 +467,12 @@ def test_nan_counts_are_missing_and_counts_beyond_9e15_are_named() -> None:
     parts = pa.table({"p": ["A", "B"], "n": pa.array([9 * 10**15, 9 * 10**15 - 1], pa.int64())})
     with pytest.raises(cm.InvalidCellError, match="margin must be at most 9e15"):
         cm.disclose(parts, counts="n", rule="none", dimensions="p")
+
+
+def test_under_the_central_display_a_5_is_known_to_be_a_primary() -> None:
+    # X-A = X-B = 4 (primaries, shown as 5) beside X-C = 20 and X's total 28: a reader knows
+    # each 5 is 1–4 and that they sum to 8, so both are 4. Under "*" the reader cannot tell
+    # them from complements (no upper bound), so the audit let this through under "5" too.
+    t = two_way([[4, 4, 20], [10, 11, 12], [13, 14, 15]])
+    with pytest.raises(cm.InvalidCellError, match=r"\[4, 4\]"):
+        cm.disclose(t, counts="n", rule=CUSTOM, dimensions=["row", "col"], display="5")

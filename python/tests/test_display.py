@@ -164,6 +164,10 @@ def test_no_negative_zero_no_separators_in_years_and_codes_no_endless_digits() -
     interval = pa.table({"value": [0.512], "lower": [-1e-7], "upper": [0.9]})
     assert cm.show(interval).rows[0][0] == "0.512 (0.000 to 0.900)"  # not "-0.000"
     assert rows[0][4] == "1.5e+300"
+    # A year held as a float (a pandas column with a null) and a negative zero.
+    floats = pa.table({"year": [2024.0, None], "value": [-0.0, 1e-20], "x": [-0.0, 2.0]})
+    cells = cm.show(floats).rows
+    assert cells[0][0] == "2024" and cells[0][1] == "0" and cells[0][2] == "0"
 
 
 def test_the_gap_marker_stands_where_rows_are_left_out_and_a_partial_method_stays() -> None:

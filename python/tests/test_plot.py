@@ -376,6 +376,12 @@ def test_distance_shares_come_from_the_published_count_and_withheld_bands_are_ha
     widths = [round(float(p.get_width()), 4) for p in ax.patches]
     assert widths == [50.0, 0.0, 25.0, 18.75, 0.0, 0.0, 6.25]
     assert ax.patches[-1].get_hatch() == "//"
+    # Rounded bands 15 + 15 + 15 over a rounded count of 40 (13 + 13 + 13 + 3): a bar never
+    # passes 100 %.
+    ax = plot.distance(
+        cm.distance.summary([5.0] * 13 + [30.0] * 13 + [70.0] * 13 + [150.0] * 3, publish=True)
+    )
+    assert math.fsum(float(p.get_width()) for p in ax.patches) == pytest.approx(100.0)
     # A weighted summary: bands are sums of weights, shares of `weight_sum`; `weight_sum` is
     # not a group.
     t = pa.table({"km": [3.0, 30, 60, 10], "w": [1.0, 2, 3, 4], "g": list("aaab")})
@@ -418,6 +424,8 @@ def test_series_select_the_null_group_and_refuse_a_value_of_the_wrong_type() -> 
         cm.InvalidArgumentError, match=r"series.*'2' is not a value of the column `team`"
     ):
         plot.spc(cm.spc.xmr(team, by="team"), series="2")
+    with pytest.raises(cm.InvalidArgumentError, match=r"1\.5 is not a value"):
+        plot.spc(cm.spc.xmr(team, by="team"), series=1.5)  # not team 1
     with pytest.raises(cm.InvalidArgumentError, match="no rows to draw"):
         plot.flows(
             cm.oap.measures(
@@ -477,3 +485,29 @@ def test_sii_draws_the_result_s_by_group_and_the_model_s_curve() -> None:
     assert len(ys) == 101 and ys[50] == pytest.approx(math.sqrt(ys[0] * ys[-1]))
     with pytest.raises(cm.InvalidArgumentError, match="scale"):
         plot.sii(t, g.slice(0, 4), scale="cubic", **kw)
+    # HEAT's logistic SII of a percentage: the logit is of the proportion (unit 100 inferred);
+    # at rank ½ the curve is the inverse logit of the ends' mean logit.
+    pct = pa.table(
+        {
+            "subgroup": ["q1", "q2", "q3", "q4", "q5"],
+            "order": [1, 2, 3, 4, 5],
+            "value": [40.0, 32.0, 25.0, 18.0, 12.0],
+            "population": [100.0] * 5,
+        }
+    )
+    h = cm.inequality.measures(
+        pct,
+        order="order",
+        measures=["SII", "RII"],
+        sii_model="logistic",
+        scale=100,
+        favourable="low",
+    )
+    ys = np.asarray(
+        plot.sii(h, pct, order="order", population="population", scale="logit")
+        .lines[0]
+        .get_ydata(),
+        dtype=float,
+    )
+    a, b = (math.log(v / (100 - v)) for v in (ys[0], ys[-1]))
+    assert ys[50] == pytest.approx(100 / (1 + math.exp(-(a + b) / 2)))

@@ -211,7 +211,15 @@ def test_wilson_lower_limit_of_a_tiny_fractional_count_does_not_cancel() -> None
     # equal terms cancelled in floats (76% off at O = 1e-8 of n = 1, 0 at 1e-12).
     getcontext().prec = 50
     z = Decimal(st.norm.isf(0.025))
-    for o, n in ((1e-12, 1.0), (1e-8, 1.0), (1e-6, 100.0), (0.001, 1.0)):
+    # (and no product of two counts overflows: O = 1e10 of n = 1e300, 1e150 of 1e160)
+    for o, n in (
+        (1e-12, 1.0),
+        (1e-8, 1.0),
+        (1e-6, 100.0),
+        (0.001, 1.0),
+        (1e10, 1e300),
+        (1e150, 1e160),
+    ):
         do, dn = Decimal(o), Decimal(n)
         exact = (2 * do + z * z - z * (z * z + 4 * do * (1 - do / dn)).sqrt()) / (2 * (dn + z * z))
         lower = cm.proportion([o], [n]).column("lower")[0].as_py()

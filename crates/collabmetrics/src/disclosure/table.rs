@@ -151,7 +151,8 @@ pub fn disclose(input: &Input, opts: &DisclosureOptions) -> Result<Disclosure> {
         }
     }
     let enforce = plan.secondary == Secondary::Hypercube || !opts.rule.rounds();
-    let intervals = audit(&counts, &layout, &national, opts.rule, !enforce)?;
+    let central = opts.display == Display::Central;
+    let intervals = audit(&counts, &layout, &national, opts.rule, central, !enforce)?;
     let mut diagnostics = Diagnostics::new();
     let mut log = Vec::new();
     let mut columns: Vec<(String, ArrayRef)> = Vec::new();
@@ -569,6 +570,7 @@ fn audit(
     layout: &Layout,
     national: &[bool],
     rule: Rule,
+    central: bool,
     flow_bounds: bool,
 ) -> Result<Intervals> {
     let jobs: Vec<(usize, usize)> = (0..counts.len())
@@ -598,7 +600,7 @@ fn audit(
             for &r in &rows {
                 x.push(filled[&r] as f64);
                 let (l, h) = match count.values[r] {
-                    Some(v) => known(count, r, v, national[r], rule, complement),
+                    Some(v) => known(count, r, v, national[r], rule, complement, central),
                     // A missing count is published missing: the attacker knows nothing of it.
                     None => (0.0, f64::INFINITY),
                 };
@@ -664,7 +666,8 @@ fn suppressed_bounds(rule: Rule) -> (f64, f64) {
         .map_or((0.0, 0.0), |(lo, hi)| (lo as f64, hi as f64))
 }
 
-/// What the attacker knows of the count at row `r` (true value `v`).
+/// What the attacker knows of the count at row `r` (true value `v`); `complement`: the table
+/// has complements; `central`: the display shows a primary as 5 (and a complement as null).
 fn known(
     count: &Count,
     r: usize,
@@ -672,18 +675,23 @@ fn known(
     national: bool,
     rule: Rule,
     complement: bool,
+    central: bool,
 ) -> (f64, f64) {
     if national {
         return (v as f64, v as f64);
     }
-    if count.marks[r].is_some() {
-        // Beside complements the attacker cannot tell a primary from a complement, so no upper
-        // bound; but both kinds are >= 1 when the rule publishes zeros (complements are never
-        // zero), which is a bound the attacker has.
-        return if complement {
-            (suppressed_bounds(rule).0, f64::INFINITY)
-        } else {
-            suppressed_bounds(rule)
+    if let Some(reason) = count.marks[r] {
+        let (lo, hi) = suppressed_bounds(rule);
+        return match (complement, central, reason) {
+            (false, _, _) => (lo, hi),
+            // The central display tells them apart: a 5 is a primary, in the rule's range; a
+            // null is a complement, which is never zero.
+            (true, true, Reason::PrimarySmall) => (lo, hi),
+            (true, true, _) => (1.0, f64::INFINITY),
+            // Under `*` the attacker cannot tell a primary from a complement, so no upper
+            // bound; but both are >= 1 when the rule publishes zeros (complements are never
+            // zero), which is a bound the attacker has.
+            (true, false, _) => (lo, f64::INFINITY),
         };
     }
     match rule.publish(v as u64) {

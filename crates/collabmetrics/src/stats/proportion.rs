@@ -45,10 +45,10 @@ pub fn wilson_limits(o: f64, n: f64, z: f64) -> (f64, f64) {
     let centre = 2.0 * o + z2;
     let half = z * (z2 + 4.0 * o * (1.0 - o / n)).sqrt();
     let denom = 2.0 * (n + z2);
-    // The lower limit as 2O² / (n(centre + half)), the same number without the cancellation of
-    // centre − half (76% off at O = 1e-8 of n = 1, a weighted count): (centre − half)(centre
-    // + half) = 4O²(n + z²)/n.
-    let (mut lower, mut upper) = (2.0 * o * o / (n * (centre + half)), (centre + half) / denom);
+    // The lower limit as 2O·(O/n) / (centre + half), the same number without the cancellation
+    // of centre − half (76% off at O = 1e-8 of n = 1, a weighted count): (centre − half)
+    // (centre + half) = 4O²(n + z²)/n. O/n first, so that no product of two counts overflows.
+    let (mut lower, mut upper) = (2.0 * o * (o / n) / (centre + half), (centre + half) / denom);
     if !(lower.is_finite() && upper.is_finite() && denom.is_finite()) {
         // Counts near the largest double overflow 4·O or 2(n + z²) (the latter only shrinks
         // the limits to 0, so it is tested on its own): the same limits divided through by n,
@@ -153,7 +153,7 @@ fn wilson_rows(
         let centre = 2.0 * o + z2;
         let half = z * (z2 + 4.0 * o * (1.0 - o / n)).sqrt();
         let denom = 2.0 * (n + z2);
-        let (lower, upper) = (2.0 * o * o / (n * (centre + half)), (centre + half) / denom);
+        let (lower, upper) = (2.0 * o * (o / n) / (centre + half), (centre + half) / denom);
         let value = o / n * m;
         let lower_m = if o == 0.0 { 0.0 } else { lower } * m;
         let upper_m = if o == n { 1.0 } else { upper } * m;
