@@ -1,6 +1,6 @@
 //! Neumaier's compensated summation, for the sequential sums whose result should not depend
-//! on the rounding of their running total (the SPC mean, the spread of the Gini over a
-//! distribution). The parallel, vectorised sums of long columns are
+//! on the rounding of their running total (the spread of the Gini over a distribution), and
+//! an exact sum for the SPC centre line. The parallel, vectorised sums of long columns are
 //! [`crate::inequality::fastlog`]'s.
 
 /// A running sum with its rounding error carried beside it (Neumaier 1974): the total is
@@ -40,9 +40,87 @@ pub(crate) fn neumaier(values: impl Iterator<Item = f64>) -> (f64, usize) {
     (s.total(), n)
 }
 
+/// An exact running sum (Shewchuk 1997, as Python's `math.fsum`): non-overlapping partials
+/// whose sum is exactly the sum of the terms, rounded once at the end. For the short series
+/// whose result must be the double nearest the exact value (the SPC centre line, which decides
+/// whether a point equal to it breaks a run). Finite terms whose running sum stays finite.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ExactSum {
+    partials: Vec<f64>,
+}
+
+impl ExactSum {
+    /// Adds `x` exactly.
+    pub(crate) fn add(&mut self, mut x: f64) {
+        let mut kept = 0;
+        for j in 0..self.partials.len() {
+            let y = self.partials[j];
+            let (hi, lo) = if x.abs() < y.abs() { (y, x) } else { (x, y) };
+            let s = hi + lo;
+            let e = lo - (s - hi);
+            if e != 0.0 {
+                self.partials[kept] = e;
+                kept += 1;
+            }
+            x = s;
+        }
+        self.partials.truncate(kept);
+        self.partials.push(x);
+    }
+
+    /// The sum, correctly rounded (halfway cases to even, as `math.fsum`).
+    pub(crate) fn value(&self) -> f64 {
+        let p = &self.partials;
+        let Some(&last) = p.last() else {
+            return 0.0;
+        };
+        let (mut hi, mut lo, mut n) = (last, 0.0, p.len() - 1);
+        while n > 0 {
+            let (x, y) = (hi, p[n - 1]);
+            n -= 1;
+            hi = x + y;
+            lo = y - (hi - x);
+            if lo != 0.0 {
+                break;
+            }
+        }
+        // A halfway `lo` rounds the way the next partial leans.
+        if n > 0 && ((lo < 0.0 && p[n - 1] < 0.0) || (lo > 0.0 && p[n - 1] > 0.0)) {
+            let y = 2.0 * lo;
+            let x = hi + y;
+            if y == x - hi {
+                hi = x;
+            }
+        }
+        hi
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_exact_sum_is_rounded_once() {
+        // 0.1 + 0.2 + 0.3 (as doubles) is 0.6000000000000000055…: the nearest double is
+        // 0.6000000000000001, which a plain sum also gives here, but 1e16 + 1 − 1e16 + … keeps
+        // the 1 a plain sum loses; and 1 + 2⁻⁵³ + 2⁻¹⁰⁶ lies just above a halfway point.
+        let mut s = ExactSum::default();
+        for v in [1e16, 1.0, -1e16, 0.5] {
+            s.add(v);
+        }
+        assert_eq!(s.value(), 1.5);
+        let mut s = ExactSum::default();
+        for v in [1.0, f64::EPSILON / 2.0, f64::EPSILON * f64::EPSILON / 4.0] {
+            s.add(v);
+        }
+        assert_eq!(s.value(), 1.0 + f64::EPSILON);
+        let mut s = ExactSum::default();
+        for v in [1.0, f64::EPSILON / 2.0] {
+            s.add(v);
+        }
+        assert_eq!(s.value(), 1.0, "a tie rounds to even");
+    }
 
     #[test]
     fn the_small_terms_a_plain_sum_loses_are_kept() {

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::sum::neumaier;
+use crate::sum::ExactSum;
 
 /// The XmR constant: 3 / d2 with d2 = 1.128 for moving ranges of two points, rounded as
 /// every NHS tool rounds it.
@@ -99,10 +99,11 @@ impl Limits {
     }
 }
 
-/// The mean as R computes it (a sum, then the mean residual added back), with compensated
-/// sums standing in for R's long double: the result is the double nearest the exact mean, so
-/// whether a point is on, above or below the mean does not depend on summation order. NaN
-/// when empty.
+/// The mean as R computes it (a sum, then the mean residual added back), with exact sums
+/// standing in for R's long double: the result is the double nearest the exact mean, so
+/// whether a point is on, above or below the mean does not depend on summation order (a
+/// compensated sum of already rounded residuals missed it by an ulp in about 2 series of 3,
+/// and a point equal to the mean then continued a run of 7 it should break). NaN when empty.
 ///
 /// The mean of finite values is finite, but their sum, or a residual, can exceed the largest
 /// double (7 × 1.5e308); then the values are first scaled by a power of two small enough that
@@ -119,13 +120,23 @@ pub(crate) fn mean(values: impl Iterator<Item = f64> + Clone) -> f64 {
 
 /// [`mean`] of the values times `scale`, without the overflow check.
 fn scaled_mean(values: impl Iterator<Item = f64> + Clone, scale: f64) -> f64 {
-    let (sum, n) = neumaier(values.clone().map(|v| v * scale));
+    let mut sum = ExactSum::default();
+    let mut n = 0usize;
+    for v in values {
+        sum.add(v * scale);
+        n += 1;
+    }
     if n == 0 {
         return f64::NAN;
     }
-    let m = sum / n as f64;
-    let (residual, _) = neumaier(values.map(|v| v * scale - m));
-    m + residual / n as f64
+    let count = n as f64;
+    let m = sum.value() / count;
+    // The remainder Σ − m·n, exactly (m·n as an exact product p + e by a fused multiply-add),
+    // rounded once: m + remainder / n is then the double nearest the exact mean.
+    let p = m * count;
+    sum.add(-p);
+    sum.add(-m.mul_add(count, -p));
+    m + sum.value() / count
 }
 
 /// Where a point sits against its segment's limits.
