@@ -150,15 +150,8 @@ impl Binned {
     pub(crate) fn of_sorted(rows: &[(f64, f64)]) -> Self {
         let largest = rows.iter().fold(0.0f64, |m, r| m.max(r.1));
         // A power of two near the largest weight (so dividing by it is exact): Σ(w/unit)²
-        // neither overflows nor, for subnormal weights, underflows to 0 (the smallest
-        // subnormal, 2⁻¹⁰⁷⁴, makes each of them a whole number).
-        let unit = if largest.is_normal() {
-            f64::from_bits(largest.to_bits() & 0x7FF0_0000_0000_0000)
-        } else if largest > 0.0 {
-            f64::from_bits(1)
-        } else {
-            1.0
-        };
+        // neither overflows nor, for subnormal weights, underflows to 0.
+        let unit = crate::sum::weight_unit(largest);
         let mut out = Binned {
             unit,
             ..Binned::default()

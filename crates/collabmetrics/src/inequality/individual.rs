@@ -10,7 +10,7 @@ use std::borrow::Cow;
 
 use super::{fastlog, sorted};
 use crate::error::{check_len, Error, Result};
-use crate::sum::{neumaier, Neumaier};
+use crate::sum::{exponent_unit, neumaier, weight_unit, Neumaier};
 use rayon::prelude::*;
 
 /// Values and weights checked and ready for the indices, which are all unchanged by a common
@@ -27,28 +27,6 @@ impl Prepared<'_> {
     /// The distribution of the prepared values (weighted when `weighted`).
     fn distribution(&self, weighted: bool) -> Distribution {
         Distribution::of(&self.v, weighted.then_some(self.w.as_slice()))
-    }
-}
-
-/// The power of two of `x`'s exponent (1 for zero and subnormals): an exact divisor.
-fn exponent_unit(x: f64) -> f64 {
-    if x.is_normal() {
-        f64::from_bits(x.to_bits() & 0x7FF0_0000_0000_0000)
-    } else {
-        1.0
-    }
-}
-
-/// An exact divisor that brings the largest weight `x` (and so every weight) to a normal
-/// number: its exponent's power of two, or 2⁻¹⁰²³ when it is subnormal (every subnormal
-/// times 2¹⁰²³ is a normal number below 2, exactly, and 2¹⁰²³ is finite, so the divisor's
-/// inverse is too); 1 for zero. Sums and products of subnormal weights keep a few bits only
-/// (Theil 16% off, GE(½) −0, the Gini an overflow error at weights near 1e-323).
-fn weight_unit(x: f64) -> f64 {
-    if x > 0.0 && !x.is_normal() && x.is_finite() {
-        f64::from_bits(1 << 51)
-    } else {
-        exponent_unit(x)
     }
 }
 

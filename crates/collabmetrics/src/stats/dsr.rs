@@ -164,12 +164,7 @@ pub(crate) fn dsr_of_cells(
         // Σ w²·O/n² overflows for populations below about 1e-154 although the limits need
         // only its square root: each term is taken over the square of the power of two of the
         // group's largest w/n (exact, so the same bits wherever the plain sum is finite).
-        let u = var_unit[g];
-        var_unit[g] = if u.is_normal() {
-            f64::from_bits(u.to_bits() & 0x7FF0_0000_0000_0000)
-        } else {
-            1.0
-        };
+        var_unit[g] = crate::sum::exponent_unit(var_unit[g]);
         for (b, &w) in weights.iter().enumerate() {
             let (o, pop) = cell(g, b);
             let r = w / pop / var_unit[g];

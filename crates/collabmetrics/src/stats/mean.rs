@@ -152,7 +152,9 @@ pub(crate) fn mean_of_bins(
     // the power of two keeps the scaling exact.
     let scale: Vec<f64> = bins
         .iter()
-        .map(|group| exponent_scale(group.iter().fold(0.0f64, |s, &(x, _)| s.max(x.abs()))))
+        .map(|group| {
+            crate::sum::exponent_unit(group.iter().fold(0.0f64, |s, &(x, _)| s.max(x.abs())))
+        })
         .collect();
     for (g, group) in bins.iter().enumerate() {
         for &(x, k) in group {
@@ -213,16 +215,6 @@ pub(crate) fn mean_of_bins(
         out.upper.push(row[4].1);
     }
     Ok(out)
-}
-
-/// The power of two of `x`'s exponent (x = 1.m × 2^e gives 2^e), 1 for zero and subnormals:
-/// dividing by it is exact and leaves values below 2 in size.
-fn exponent_scale(x: f64) -> f64 {
-    if x.is_normal() {
-        f64::from_bits(x.to_bits() & 0x7FF0_0000_0000_0000)
-    } else {
-        1.0
-    }
 }
 
 #[cfg(test)]
