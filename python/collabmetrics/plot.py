@@ -628,11 +628,11 @@ def sii(
         f1 = ratio * f0
     ax = _axes(ax)
     # The logit is of a proportion: a percentage (or a rate per 1 000 …) is brought to one by
-    # the indicator's unit, inferred as HEAT does (the smallest of 1, 100, 10³ … 10⁶ at least
-    # every value).
-    top = max([f0, f1, *(v for v in _floats(g, value) if not math.isnan(v))])
-    unit = next((u for u in (1.0, 100.0, 1e3, 1e4, 1e5, 1e6) if u >= top), 1.0)
-    unit = unit if scale == "logit" else 1.0
+    # the indicator's unit, inferred as HEAT does.
+    unit = 1.0
+    if scale == "logit":
+        seen = [f0, f1, *(v for v in _floats(g, value) if not math.isnan(v))]
+        unit = _native.inequality_infer_scale(seen)
     line = [y * unit for y in _fitted(f0 / unit, f1 / unit, scale)]
     ax.plot(
         [i / 100 for i in range(101)] if len(line) > 2 else [0, 1],

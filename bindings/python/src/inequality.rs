@@ -183,6 +183,13 @@ fn inequality_lorenz(py: Python<'_>, data: PyTable) -> PyResult<(Vec<f64>, Vec<f
     Ok((g.lorenz.population_share, g.lorenz.value_share))
 }
 
+/// HEAT's unit of an indicator (the smallest of 1, 100, 10³ … 10⁶ at least every value), for
+/// a chart that needs the proportion behind a percentage.
+#[pyfunction]
+fn inequality_infer_scale(values: Vec<f64>) -> f64 {
+    inequality::infer_scale(&values)
+}
+
 /// The ridits (relative ranks) of ordered groups from their populations (the x of the slope
 /// index regression): populations must be finite and > 0.
 #[pyfunction]
@@ -249,6 +256,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(inequality_bootstrap, m)?)?;
     m.add_function(wrap_pyfunction!(inequality_lorenz, m)?)?;
     m.add_function(wrap_pyfunction!(inequality_ridits, m)?)?;
+    m.add_function(wrap_pyfunction!(inequality_infer_scale, m)?)?;
     m.add_function(wrap_pyfunction!(inequality_concentration_index, m)?)?;
     m.add_function(wrap_pyfunction!(inequality_decompose, m)?)?;
     Ok(())
