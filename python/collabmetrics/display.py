@@ -253,7 +253,7 @@ def _keys(table: pa.Table) -> set[str]:
     numbers read without thousands separators (2024, not 2,024)."""
     meta = table.schema.metadata or {}
     try:
-        roles = json.loads(meta.get(b"collabmetrics:roles", b"{}"))
+        roles = json.loads(meta.get(_native.ROLES_KEY.encode(), b"{}"))
     except ValueError:
         roles = {}
     named = set(roles.get("keys", [])) | set(roles.get("dimensions", []))
@@ -283,8 +283,7 @@ def _layout(table: pa.Table, max_rows: int) -> tuple[list[str], list[list[str]],
     methods = [n for n in names if n == "method" or n.endswith("_method")]
     method_text = []
     for m in methods:
-        every = table.column(m).to_pylist()
-        values = set(every)
+        values = set(table.column(m).to_pylist())
         # Only when every row has it: a row without a method must not read as having one.
         if len(values) == 1 and None not in values:
             method_text.append(str(next(iter(values))))

@@ -898,8 +898,7 @@ def distance(
     left = [0.0] * table.num_rows
     for k, b in enumerate(bands):
         share = [
-            100.0 * c / t if t and not math.isnan(c) and not math.isnan(t) else 0.0
-            for c, t in zip(counts[k], totals)
+            100.0 * c / t if t and not math.isnan(c) else 0.0 for c, t in zip(counts[k], totals)
         ]
         ax.barh(
             labels, share, left=left, color=ramp(k / max(len(bands) - 1, 1)), label=_band_label(b)
