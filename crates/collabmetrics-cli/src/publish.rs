@@ -64,17 +64,17 @@ pub fn starred(batch: &RecordBatch, log: &[LogEntry]) -> RecordBatch {
         }
         // The other cells as the CSV writer prints the column when nothing in it is
         // suppressed (a float 40 stays `40.0`), so a column reads the same either way.
-        let Ok(format) = ArrayFormatter::try_new(col.as_ref(), &FormatOptions::default()) else {
-            fields.push(f.as_ref().clone());
-            columns.push(col.clone());
-            continue;
-        };
+        // (A type the formatter does not know keeps the library's display; its stars stay.)
+        let format = ArrayFormatter::try_new(col.as_ref(), &FormatOptions::default()).ok();
         let text: StringArray = (0..batch.num_rows())
             .map(|r| {
                 if hidden.contains(&(r, name)) {
                     Some("*".to_owned())
                 } else {
-                    (!col.is_null(r)).then(|| format.value(r).to_string())
+                    (!col.is_null(r)).then(|| match &format {
+                        Some(f) => f.value(r).to_string(),
+                        None => collabmetrics::table::display(col.as_ref(), r),
+                    })
                 }
             })
             .collect();
