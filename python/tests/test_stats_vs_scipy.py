@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 from compat import scipy_t_rel
+from scipy import special
 from scipy import stats as st
 from statsmodels.stats.proportion import proportion_confint
 
@@ -204,6 +205,30 @@ def test_levels_near_1_keep_the_digits_of_1_minus_the_level(confidence: float) -
     m = cm.mean([0.0, 1.0], confidence=confidence)
     half_t = 0.5 / math.tan(math.pi * (1 - confidence) / 2)  # t · sd/√n, sd/√n = ½
     assert m.column("upper")[0].as_py() == pytest.approx(0.5 + half_t, rel=1e-9)
+
+
+@pytest.mark.parametrize("confidence", [1e-12, 1e-6, 1e-3, 0.3])
+@pytest.mark.parametrize("n", [2, 10, 9_000, 20_000])
+def test_levels_near_0_keep_the_digits_of_the_level(confidence: float, n: int) -> None:
+    # (1 − c)/2 rounds c's low digits away: t was 0 at c = 1e-6 with 9 000 values. The
+    # quantile from the central probability, P(|T| < t) = I(t²/(ν + t²); ½, ν/2) = c
+    # (SciPy's betaincinv), and from 20 000 values on z = √2·erf⁻¹(c) (the t expansion).
+    # Values ±a: the mean is exactly 0, so the upper limit is t·sd/√n with no cancellation.
+    a = np.arange(1.0, n // 2 + 1)  # whole numbers: every partial sum is exact
+    m = cm.mean(np.concatenate([a, -a]), confidence=confidence)
+    df = n - 1
+    x = special.betaincinv(0.5, df / 2, confidence)
+    t = math.sqrt(df * x / (1 - x))
+    sd = float(np.std(np.concatenate([a, -a]), ddof=1))
+    # statrs' incomplete beta keeps about 11 digits at thousands of degrees of freedom.
+    rel = 1e-13 if n <= 10 else 3e-11
+    assert m.column("value")[0].as_py() == 0.0
+    assert m.column("upper")[0].as_py() == pytest.approx(t * sd / math.sqrt(n), rel=rel)
+    assert m.column("lower")[0].as_py() == -m.column("upper")[0].as_py()
+    z = math.sqrt(2) * special.erfinv(confidence)
+    p = cm.proportion([0.0], [1e30], confidence=confidence)
+    # Wilson's upper limit at O = 0 (a percentage): 100·z²/(n + z²), 100·z²/n to a double's precision.
+    assert p.column("upper")[0].as_py() == pytest.approx(100 * z * z / 1e30, rel=1e-14)
 
 
 def test_wilson_lower_limit_of_a_tiny_fractional_count_does_not_cancel() -> None:

@@ -90,6 +90,11 @@ pub const DEFAULT_CONFIDENCE: f64 = 0.95;
 /// Checks a confidence level and returns the two-sided normal quantile z for it.
 pub fn z_value(confidence: f64) -> Result<f64> {
     check_confidence(confidence)?;
+    if confidence < 0.5 {
+        // Near 0, z = √2·erf⁻¹(c) from the central probability keeps c's digits, which
+        // (1 − c)/2 rounds away (10⁻¹⁰ of z at c = 10⁻⁶).
+        return Ok(std::f64::consts::SQRT_2 * statrs::function::erf::erf_inv(confidence));
+    }
     // The lower tail's quantile: 1 − confidence is exact for levels from ½ (Sterbenz), where
     // (1 + confidence)/2 would round away its low digits (4.5e-12 of z at 0.999999, 2e-6 at
     // 1 − 1e-12).
