@@ -6,7 +6,7 @@ the Rust core.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 from . import _native
@@ -51,7 +51,7 @@ def measures(
     population: Frame | None = None,
     admissions: Frame | None = None,
     columns: Mapping[str, str] | None = None,
-    bed_types: Sequence[str | int] | Literal["default"] | None = DEFAULT_BED_TYPES,
+    bed_types: Sequence[str | int] | Literal["default", "all"] | None = DEFAULT_BED_TYPES,
     reasons: Mapping[str, Sequence[str | int]] | None = None,
     data_cutoff: DateLike | None = _D["data_cutoff"],
     overlap: Literal["count", "truncate"] = _D["overlap"],
@@ -90,7 +90,7 @@ def measures(
             and every ``by`` column (and ``bed_type`` to apply the same bed scope).
         columns: our column names to yours, e.g. ``{"start_date": "StartDateHospProvSpell"}``.
         bed_types: bed-type codes in scope (default :data:`DEFAULT_BED_TYPES`; ``"default"``
-            names them too), ``None`` every bed type.
+            names them too), ``"all"`` or ``None`` every bed type; a list even for one code.
         reasons: ``{"inappropriate": [...], "appropriate": [...]}`` to remap reason codes
             (default: 10 inappropriate; 11–15 and 99 appropriate).
         data_cutoff: open placements run through this date when it is before a period end.
@@ -165,11 +165,26 @@ def _month(value: DateLike, name: str) -> int:
     return _days(value, name)
 
 
-def _scope(bed_types: Sequence[str | int] | Literal["default"] | None) -> list[str] | None:
-    """Bed types in scope as codes (``"default"``: the default scope; None: every type)."""
+def _codes(values: object, name: str) -> list[str]:
+    """A list of codes as text; a lone string or number is refused, as iterating over ``"10"``
+    would give the codes ``"1"`` and ``"0"`` and leave every placement out of scope."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise _native.invalid_argument(
+            name, f"must be a list of codes, such as ['10', '11'] (got {values!r})"
+        )
+    return [str(v) for v in values]
+
+
+def _scope(
+    bed_types: Sequence[str | int] | Literal["default", "all"] | None,
+) -> list[str] | None:
+    """Bed types in scope as codes (``"default"``: the default scope; ``"all"`` or None: every
+    type, as the command line's ``--bed-types all``)."""
     if bed_types == "default":
         return list(DEFAULT_BED_TYPES)
-    return None if bed_types is None else [str(b) for b in bed_types]
+    if bed_types is None or bed_types == "all":
+        return None
+    return _codes(bed_types, "bed_types")
 
 
 def _reasons(
@@ -178,6 +193,11 @@ def _reasons(
     """The (inappropriate, appropriate) reason codes, the core's for a list not given."""
     if reasons is None:
         return None
+    if not isinstance(reasons, Mapping):
+        raise _native.invalid_argument(
+            "reasons",
+            f"must be a mapping {{'inappropriate': [...], 'appropriate': [...]}} (got {reasons!r})",
+        )
     core = _D["reasons"]
     unknown = sorted(str(k) for k in reasons if k not in core)
     if unknown:
@@ -185,8 +205,8 @@ def _reasons(
             "reasons", f"unknown key {unknown[0]!r}; the keys are 'inappropriate' and 'appropriate'"
         )
     return (
-        [str(r) for r in reasons.get("inappropriate", core["inappropriate"])],
-        [str(r) for r in reasons.get("appropriate", core["appropriate"])],
+        _codes(reasons.get("inappropriate", core["inappropriate"]), "reasons"),
+        _codes(reasons.get("appropriate", core["appropriate"]), "reasons"),
     )
 
 
@@ -197,7 +217,7 @@ def options(
     window: Literal["month", "rolling_3m", "rolling_12m"] = _D["window"],
     by: str | Sequence[str] | None = None,
     inappropriate_only: bool = _D["inappropriate_only"],
-    bed_types: Sequence[str | int] | Literal["default"] | None = DEFAULT_BED_TYPES,
+    bed_types: Sequence[str | int] | Literal["default", "all"] | None = DEFAULT_BED_TYPES,
     reasons: Mapping[str, Sequence[str | int]] | None = None,
     data_cutoff: DateLike | None = _D["data_cutoff"],
     overlap: Literal["count", "truncate"] = _D["overlap"],
@@ -244,7 +264,7 @@ def state(
     by: str | Sequence[str] | None = None,
     inappropriate_only: bool = _D["inappropriate_only"],
     columns: Mapping[str, str] | None = None,
-    bed_types: Sequence[str | int] | Literal["default"] | None = DEFAULT_BED_TYPES,
+    bed_types: Sequence[str | int] | Literal["default", "all"] | None = DEFAULT_BED_TYPES,
     reasons: Mapping[str, Sequence[str | int]] | None = None,
     data_cutoff: DateLike | None = _D["data_cutoff"],
     overlap: Literal["count", "truncate"] = _D["overlap"],

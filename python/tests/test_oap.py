@@ -10,6 +10,7 @@ import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute
+import pyarrow.csv
 import pytest
 from compat import arrow_of, quantile
 
@@ -280,6 +281,92 @@ def test_reasons_remap_the_codes() -> None:
     with pytest.raises(cm.InvalidArgumentError, match="unknown key 'inapropriate'") as e:
         cm.oap.measures(pa.table(rows), **period, reasons={"inapropriate": ["10"]})
     assert e.value.argument == "reasons"
+
+
+def test_code_lists_are_lists_even_for_one_code() -> None:
+    # A lone string was iterated over: bed_types="10" made the scope {"1", "0"} and every
+    # placement out of scope, a table of zeros; "all" ({"a", "l"}) likewise, where the
+    # command line's --bed-types all means every bed type.
+    rows = {
+        "placement_id": [1, 2],
+        "person_id": ["a", "b"],
+        "start_date": [D(2024, 1, 5)] * 2,
+        "end_date": [D(2024, 1, 9)] * 2,
+        "bed_type": ["10", "13"],
+        "reason": ["10", "14"],
+    }
+    period: dict[str, Any] = {"start": "2024-01", "end": "2024-01"}
+    every = cm.oap.measures(pa.table(rows), **period, bed_types=None)
+    assert every.column("started").to_pylist() == [1]
+    assert cm.oap.measures(pa.table(rows), **period, bed_types="all").equals(every)
+    one = cm.oap.measures(pa.table(rows), **period, bed_types=["10"])
+    assert one.column("started").to_pylist() == [1]
+    bad: list[tuple[str, Any]] = [
+        ("bed_types", "10"),
+        ("bed_types", 10),
+        ("reasons", {"inappropriate": "14"}),
+        ("reasons", {"inappropriate": 14}),
+        ("reasons", ["10"]),
+    ]
+    for name, value in bad:
+        with pytest.raises(cm.InvalidArgumentError) as e:
+            cm.oap.measures(pa.table(rows), **period, **{name: value})
+        assert e.value.argument == name
+
+
+def test_a_blank_person_or_bed_type_read_from_csv_is_not_recorded(tmp_path: Any) -> None:
+    # pyarrow's CSV reader keeps an empty text field as "" (the command line reads it as
+    # null): the two placements are no one person's, so truncation leaves both whole (15 + 3
+    # nights; one shared person "" gave 5 + 3), and the blank bed type is kept as missing.
+    path = tmp_path / "p.csv"
+    path.write_text(
+        "placement_id,person_id,start_date,end_date,bed_type,reason\n"
+        "1,,2024-01-05,2024-01-20,10,10\n"
+        "2,,2024-01-06,2024-01-09,,10\n"
+    )
+    read = pyarrow.csv.read_csv(
+        path,
+        convert_options=pyarrow.csv.ConvertOptions(
+            strings_can_be_null=False,
+            column_types={"person_id": pa.string(), "bed_type": pa.string()},
+        ),
+    )
+    assert read.column("person_id").to_pylist() == ["", ""]
+    t = cm.oap.measures(read, start="2024-01", end="2024-01", overlap="truncate")
+    assert t.column("bed_days").to_pylist() == [18]
+    counts = {d["reason"]: d["count"] for d in cm.oap.diagnostics(t)}
+    assert counts["person_id_missing"] == 2
+    assert counts["bed_type_missing"] == 1
+    assert "overlapping_placements" not in counts
+
+
+def test_a_categorical_population_key_joins_and_adds_its_own_places() -> None:
+    # Dictionary encoding (a pandas categorical) is not a type of its own: the population's
+    # place Z, which no placement has, gets its rows beside the placements' string keys.
+    rows = pd.DataFrame(
+        {
+            "placement_id": [1],
+            "person_id": ["a"],
+            "start_date": [D(2024, 1, 5)],
+            "end_date": [D(2024, 1, 9)],
+            "bed_type": ["10"],
+            "reason": ["10"],
+            "place": ["X"],
+        }
+    )
+    pop = pd.DataFrame({"place": pd.Categorical(["X", "Z"]), "population": [1000.0, 2000.0]})
+    t = cm.oap.measures(rows, start="2024-01", end="2024-01", by="place", population=pop)
+    assert t["place"].tolist() == ["X", "Z"]
+    assert t["started"].tolist() == [1, 0]
+    # Nor are an integer's width and a text's offsets: int32 deciles against int64 ones,
+    # large_string places against string ones.
+    rows["imd"] = np.array([3], dtype=np.int64)
+    pop = pa.table({"imd": pa.array([3, 7], pa.int32()), "population": [1000.0, 2000.0]})
+    t = cm.oap.measures(rows, start="2024-01", end="2024-01", by="imd", population=pop)
+    assert t["imd"].tolist() == [3, 7]
+    pop = pa.table({"place": pa.array(["X", "Z"], pa.large_string()), "population": [1.0, 2.0]})
+    t = cm.oap.measures(rows, start="2024-01", end="2024-01", by="place", population=pop)
+    assert t["place"].tolist() == ["X", "Z"]
 
 
 def test_an_all_none_column_is_a_column_of_nulls() -> None:

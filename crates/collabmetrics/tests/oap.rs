@@ -414,7 +414,7 @@ fn bad_input_is_named() {
         .unwrap_err()
         .to_string();
     assert!(
-        e.contains("the reporting end 2023-12-01 is before the start 2024-01-01"),
+        e.contains("the reporting end 2023-12-01 is in a month before the start 2024-01-01"),
         "{e}"
     );
 }
@@ -852,4 +852,129 @@ fn a_bad_distance_threshold_is_named_distance_threshold() {
         assert_eq!(e.argument(), Some("distance_threshold"), "{threshold}");
         assert!(e.to_string().contains("finite distance >= 0 km"), "{e}");
     }
+}
+
+#[test]
+fn blank_person_ids_and_bed_types_are_not_recorded() {
+    // The same two placements with their person written "" and " " (a frame keeps an empty
+    // CSV field as text; the command line reads it as null): Jan 5–20 and Jan 6–9 are no one
+    // person's, so truncation leaves both whole, 15 + 3 = 18 nights, as with nulls above.
+    // Before, every blank id was one person: Jan 5–6 and Jan 6–9, 4 nights.
+    let p = small(&[
+        (Some(""), "2024-01-05", Some("2024-01-20"), "10"),
+        (Some(" "), "2024-01-06", Some("2024-01-09"), "10"),
+    ]);
+    let r = oap::measures(&p, &january(OverlapRule::Truncate), None, None).unwrap();
+    assert_eq!(ints(&r, "bed_days"), [18]);
+    assert_eq!(r.diagnostics.count("overlapping_placements"), 0);
+    assert_eq!(r.diagnostics.count("person_id_missing"), 2);
+    // A blank bed type is missing (kept and counted), not a code outside the scope.
+    let bed: ArrayRef = Arc::new(StringArray::from(vec![
+        "10", "11", "", "10", "10", "  ", "13", "10",
+    ]));
+    let blank = oap::measures(
+        &input(with_column("bed_type", bed)),
+        &options(Window::Month),
+        None,
+        None,
+    )
+    .unwrap();
+    let before = run(&options(Window::Month));
+    assert_eq!(blank.diagnostics.count("bed_type_missing"), 2);
+    assert_eq!(
+        blank.diagnostics.count("bed_type_out_of_scope"),
+        before.diagnostics.count("bed_type_out_of_scope")
+    );
+    assert_eq!(ints(&blank, "bed_days"), ints(&before, "bed_days"));
+}
+
+#[test]
+fn a_start_and_end_in_one_month_are_that_month_whatever_their_days() {
+    // docs/methods/oap.md: `start`, `end` name months, any date in them. 31 Jan to 1 Jan is
+    // January: the one month of `january`, 15 + 3 nights of two people.
+    let p = small(&[
+        (Some("a"), "2024-01-05", Some("2024-01-20"), "10"),
+        (Some("b"), "2024-01-06", Some("2024-01-09"), "10"),
+    ]);
+    let mut o = january(OverlapRule::Count);
+    (o.start, o.end) = (Some(d(2024, 1, 31)), Some(d(2024, 1, 1)));
+    let r = oap::measures(&p, &o, None, None).unwrap();
+    assert_eq!(ints(&r, "bed_days"), [18]);
+    o.end = Some(d(2023, 12, 31));
+    let e = oap::measures(&p, &o, None, None).unwrap_err();
+    assert!(e.to_string().contains("in a month before the start"), "{e}");
+}
+
+#[test]
+fn a_breakdown_named_twice_is_refused() {
+    let mut o = options(Window::Month);
+    o.by = vec!["place".into(), "place".into()];
+    let e = oap::measures(&input(placements()), &o, None, None).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "invalid argument `by`: `place` is listed more than once; list each breakdown once"
+    );
+}
+
+#[test]
+fn a_population_key_of_another_type_is_refused_whatever_its_values() {
+    // Places coded as Int64 in the placements; a population keyed by the same codes as text
+    // was matched by their text when every key was a placement's, and was a type error as
+    // soon as it had a place of its own: one column, two outcomes. Now always the error.
+    let place: ArrayRef = Arc::new(Int64Array::from(vec![1i64, 1, 2, 2, 1, 1, 1, 2]));
+    let p = input(with_column("place", place));
+    let mut o = options(Window::Month);
+    o.by = vec!["place".into()];
+    for keys in [vec!["1", "2"], vec!["1", "2", "3"]] {
+        let n = keys.len();
+        let pop = input(
+            RecordBatch::try_from_iter(vec![
+                ("place", Arc::new(StringArray::from(keys)) as ArrayRef),
+                ("population", Arc::new(Float64Array::from(vec![1000.0; n]))),
+            ])
+            .unwrap(),
+        );
+        let e = oap::measures(&p, &o, Some(&pop), None).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("column `place` has type Utf8 in the population table"),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn truncation_beyond_the_admissions_says_so() {
+    // One person: Jan 5 (open) and Jan 10–20. Truncation ends the first on Jan 10, so two
+    // placements end in January; the admissions, the same two stays as recorded, have one.
+    let p = small(&[
+        (Some("a"), "2024-01-05", None, "10"),
+        (Some("a"), "2024-01-10", Some("2024-01-20"), "10"),
+    ]);
+    let e = oap::measures(&p, &january(OverlapRule::Truncate), None, Some(&p)).unwrap_err();
+    let text = e.to_string();
+    assert!(
+        text.starts_with(
+            "group all in the period ending 2024-01-31: 2 out-of-area ended exceed the 1"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("overlap = \"truncate\""), "{text}");
+    assert!(oap::measures(&p, &january(OverlapRule::Count), None, Some(&p)).is_ok());
+}
+
+#[test]
+fn float_codes_get_a_hint_about_pandas() {
+    let bed: ArrayRef = Arc::new(Float64Array::from(vec![10.0; 8]));
+    let e = oap::measures(
+        &input(with_column("bed_type", bed)),
+        &options(Window::Month),
+        None,
+        None,
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string().contains("nullable `Int64` or `string` dtype"),
+        "{e}"
+    );
 }

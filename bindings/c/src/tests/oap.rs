@@ -812,7 +812,7 @@ fn bad_option_values_are_named() {
     );
     assert_eq!(
         last_message(),
-        "invalid argument `end`: the reporting end 2023-12-01 is before the start 2024-01-01"
+        "invalid argument `end`: the reporting end 2023-12-01 is in a month before the start 2024-01-01"
     );
     let mut o = options();
     o.confidence = 1.5;

@@ -11,8 +11,8 @@ use crate::stats::{
 };
 use crate::table::tidy::Tidy;
 use crate::table::{
-    check_date_option, format_date, ColumnKind, ColumnSpec, Derived, DerivedKind, Diagnostics,
-    Groups, Input, Roles, TableResult,
+    blank_rows, check_date_option, format_date, ColumnKind, ColumnSpec, Derived, DerivedKind,
+    Diagnostics, Groups, Input, Roles, TableResult,
 };
 use arrow_schema::Field;
 use serde::{Deserialize, Serialize};
@@ -385,11 +385,12 @@ pub(super) fn check_options(opts: &OapOptions) -> Result<(i32, i32)> {
     if let Some(c) = opts.data_cutoff {
         check_date_option("data_cutoff", c)?;
     }
-    if end < start {
+    // Months, not days: 31 March to 1 March names March alone, one reporting month.
+    if month_of(end) < month_of(start) {
         return Err(Error::invalid_argument(
             "end",
             format!(
-                "the reporting end {} is before the start {}",
+                "the reporting end {} is in a month before the start {}",
                 format_date(end),
                 format_date(start)
             ),
@@ -454,7 +455,7 @@ pub(super) fn read_placements(
 fn persons(input: &Input) -> Result<(Vec<u32>, Vec<usize>)> {
     let mut codes = input.codes("person_id")?;
     let col = input.column("person_id")?;
-    let unknown: Vec<usize> = match col.logical_nulls() {
+    let mut unknown: Vec<usize> = match col.logical_nulls() {
         Some(nulls) if nulls.null_count() > 0 => nulls
             .iter()
             .enumerate()
@@ -463,6 +464,12 @@ fn persons(input: &Input) -> Result<(Vec<u32>, Vec<usize>)> {
             .collect(),
         _ => Vec::new(),
     };
+    // An empty or blank id is not recorded either (an empty CSV field a frame kept as "").
+    let blank = blank_rows(col.as_ref());
+    if !blank.is_empty() {
+        unknown.extend(blank);
+        unknown.sort_unstable();
+    }
     let first = codes.iter().map(|&c| c + 1).max().unwrap_or(0);
     for (next, &r) in (first..).zip(&unknown) {
         codes[r] = next;
@@ -626,15 +633,16 @@ fn bed_scope(
         return Ok(vec![true; input.num_rows()]);
     };
     let bed = input.categories("bed_type")?;
+    // A blank code (an empty CSV field a frame kept as "") is not recorded, as a null is.
+    fn code(v: &Option<String>) -> Option<&str> {
+        v.as_deref().map(str::trim).filter(|c| !c.is_empty())
+    }
     let ok: Vec<bool> = bed
         .values
         .iter()
-        .map(|v| {
-            v.as_deref()
-                .is_none_or(|c| scope.iter().any(|s| s == c.trim()))
-        })
+        .map(|v| code(v).is_none_or(|c| scope.iter().any(|s| s == c)))
         .collect();
-    let missing: Vec<bool> = bed.values.iter().map(Option::is_none).collect();
+    let missing: Vec<bool> = bed.values.iter().map(|v| code(v).is_none()).collect();
     diag.flag_rows(
         table,
         reason,
@@ -855,13 +863,17 @@ pub(super) fn population_groups(
 }
 
 /// Appends the key values of `rows` of another table's groups (`from`) to the placements'
-/// group keys; a key column of another type there is an error naming the column and `table`.
+/// group keys. A key column of another type there is an error naming the column and `table`,
+/// whether or not that table has groups of its own: groups are matched by their keys' text,
+/// so an `Int64` 1 would meet a text "1" but not "01", and the call would succeed or fail
+/// with the values. Dictionary encoding (a pandas categorical) is not a type of its own.
 fn append_keys(
     keys: &mut [(Field, arrow_array::ArrayRef)],
     from: &[(Field, arrow_array::ArrayRef)],
     rows: &[u32],
     table: &str,
 ) -> Result<()> {
+    check_key_types(keys, from, table)?;
     if rows.is_empty() {
         return Ok(());
     }
@@ -869,17 +881,84 @@ fn append_keys(
     for ((field, values), (_, other)) in keys.iter_mut().zip(from) {
         let more = arrow_select::take::take(other.as_ref(), &idx, None)
             .map_err(|e| Error::invalid_argument(table, e.to_string()))?;
-        *values =
-            arrow_select::concat::concat(&[values.as_ref(), more.as_ref()]).map_err(|_| {
-                Error::ColumnType {
-                    table: None,
-                    column: field.name().clone(),
-                    expected: format!("the placements' type ({})", field.data_type()),
-                    found: format!("{} in the {table} table", more.data_type()),
-                }
-            })?;
+        let (mut a, mut b) = (values.clone(), more);
+        if a.data_type() != b.data_type() {
+            // The same kind in two forms (see `plain_type`): both in its one type.
+            (a, b) = (decoded(&a, table)?, decoded(&b, table)?);
+        }
+        *values = arrow_select::concat::concat(&[a.as_ref(), b.as_ref()])
+            .map_err(|e| Error::invalid_argument(table, e.to_string()))?;
+        *field = Field::new(field.name(), values.data_type().clone(), true)
+            .with_metadata(field.metadata().clone());
     }
     Ok(())
+}
+
+/// Refuses a key column of `table` (`theirs`) whose type is not the placements' (`ours`).
+fn check_key_types(
+    ours: &[(Field, arrow_array::ArrayRef)],
+    theirs: &[(Field, arrow_array::ArrayRef)],
+    table: &str,
+) -> Result<()> {
+    for ((field, _), (_, other)) in ours.iter().zip(theirs) {
+        if plain_type(field.data_type()) != plain_type(other.data_type()) {
+            return Err(Error::ColumnType {
+                table: None,
+                column: field.name().clone(),
+                expected: format!("the placements' type ({})", field.data_type()),
+                found: format!("{} in the {table} table", other.data_type()),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A key column's kind: its type with any dictionary encoding looked through, every text
+/// type as `Utf8` and every integer type as `Int64` (a pandas categorical, a `large_string`,
+/// an `int32` population are the placements' keys in another form).
+fn plain_type(t: &arrow_schema::DataType) -> arrow_schema::DataType {
+    use arrow_schema::DataType as T;
+    match t {
+        T::Dictionary(_, value) => plain_type(value),
+        T::Utf8 | T::LargeUtf8 | T::Utf8View => T::Utf8,
+        t if t.is_integer() => T::Int64,
+        t => t.clone(),
+    }
+}
+
+/// A key column in its kind's one type (see [`plain_type`]).
+fn decoded(a: &arrow_array::ArrayRef, table: &str) -> Result<arrow_array::ArrayRef> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::{Int64Array, StringArray};
+    use arrow_schema::DataType as T;
+    if let Some(dict) = a.as_any_dictionary_opt() {
+        let keys = arrow_array::UInt32Array::from_iter(
+            dict.normalized_keys()
+                .into_iter()
+                .enumerate()
+                .map(|(r, k)| a.is_valid(r).then_some(k as u32)),
+        );
+        let plain = arrow_select::take::take(dict.values().as_ref(), &keys, None)
+            .map_err(|e| Error::invalid_argument(table, e.to_string()))?;
+        return decoded(&plain, table);
+    }
+    let text = |r: usize| (!a.is_null(r)).then(|| crate::table::display(a.as_ref(), r));
+    Ok(match a.data_type() {
+        T::Utf8 | T::Int64 => a.clone(),
+        T::LargeUtf8 | T::Utf8View => {
+            std::sync::Arc::new(StringArray::from_iter((0..a.len()).map(text)))
+        }
+        t if t.is_integer() => {
+            let values = (0..a.len()).map(|r| text(r).map(|v| v.parse::<i64>()).transpose());
+            let ints: std::result::Result<Int64Array, _> = values.collect();
+            std::sync::Arc::new(
+                ints.map_err(|_| {
+                    Error::invalid_argument(table, "a key beyond the range of Int64")
+                })?,
+            )
+        }
+        _ => a.clone(),
+    })
 }
 
 pub(super) fn population_per_group(
@@ -926,6 +1005,7 @@ pub(super) fn population_per_group(
         .collect();
     let sub: Vec<(Field, arrow_array::ArrayRef)> =
         positions.iter().map(|&p| keys[p].clone()).collect();
+    check_key_types(&sub, &pop_groups.keys, "population")?;
     let index: HashMap<String, usize> = (0..pop_groups.len())
         .map(|g| {
             (
@@ -1279,10 +1359,23 @@ fn proportions(
         // inconsistent as more of them than admissions (0/0 alone is left null below).
         if oi > ni {
             let (g, k) = cells[i];
+            let key = key_text(keys, g).replace('\u{1f}', ", ");
+            let period = format!("the period ending {}", format_date(month_end(month(k))));
+            // The truncation ends placements the admissions, taken as recorded, do not end.
+            let why = if opts.overlap == OverlapRule::Truncate {
+                "; overlap = \"truncate\" ended placements where the person's next one starts,                  and the admissions are counted as recorded: record those transfers in the                  admissions too, or use overlap = \"count\" for the proportions"
+            } else {
+                ""
+            };
             return Err(Error::InvalidGroup {
-                group: format!("{} in the period ending {}", key_text(keys, g).replace('\u{1f}', ", "), format_date(month_end(month(k)))),
+                group: if keys.is_empty() {
+                    format!("all in {period}")
+                } else {
+                    format!("{key} in {period}")
+                },
                 message: format!(
-                    "{o} out-of-area {name} exceed the {n} of all admissions (window of {w} months): the admissions table must include the out-of-area admissions",
+                    "{o} out-of-area {name} exceed the {n} of all admissions (window of {w} \
+                     months): the admissions table must include the out-of-area admissions{why}",
                     o = o[i],
                     n = n[i]
                 ),

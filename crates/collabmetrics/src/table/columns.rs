@@ -429,6 +429,42 @@ pub(crate) fn is_null_at(a: &dyn Array, i: usize) -> bool {
     }
 }
 
+/// The rows whose text is empty or only spaces: an identifier or code not recorded. The
+/// command line reads an empty CSV field as null, but a frame keeps it as `""`, so the same
+/// file would otherwise give other numbers from Python (every blank `person_id` one person).
+/// Columns that are not text have none.
+pub(crate) fn blank_rows(col: &dyn Array) -> Vec<usize> {
+    fn scan<'a>(values: impl Iterator<Item = Option<&'a str>>) -> Vec<usize> {
+        values
+            .enumerate()
+            .filter(|(_, v)| v.is_some_and(|s| s.trim().is_empty()))
+            .map(|(r, _)| r)
+            .collect()
+    }
+    match col.data_type() {
+        DataType::Utf8 => scan(col.as_string::<i32>().iter()),
+        DataType::LargeUtf8 => scan(col.as_string::<i64>().iter()),
+        DataType::Utf8View => scan(col.as_string_view().iter()),
+        DataType::Dictionary(..) => {
+            let Some(dict) = col.as_any_dictionary_opt() else {
+                return Vec::new();
+            };
+            let mut blank = vec![false; dict.values().len()];
+            for v in blank_rows(dict.values().as_ref()) {
+                blank[v] = true;
+            }
+            if !blank.contains(&true) {
+                return Vec::new();
+            }
+            let keys = dict.normalized_keys();
+            (0..col.len())
+                .filter(|&r| col.is_valid(r) && blank.get(keys[r]).copied().unwrap_or(false))
+                .collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// The first null row of an array, if any.
 pub(crate) fn first_null(col: &dyn Array) -> Option<usize> {
     col.logical_nulls()
@@ -595,10 +631,18 @@ impl Input {
             }
             let col = self.column(spec.name)?;
             if !spec.kind.accepts(col.data_type()) {
+                // pandas stores integer codes or ids with a missing value as floats.
+                let float = matches!(col.data_type(), DataType::Float32 | DataType::Float64);
+                let hint = match spec.kind {
+                    ColumnKind::Code | ColumnKind::Identifier if float => {
+                        " (pandas turns whole numbers with a missing value into floats: use the                          nullable `Int64` or `string` dtype)"
+                    }
+                    _ => "",
+                };
                 return Err(Error::ColumnType {
                     table: None,
                     column: self.name(spec.name).to_owned(),
-                    expected: spec.kind.expected().to_owned(),
+                    expected: format!("{}{hint}", spec.kind.expected()),
                     found: col.data_type().to_string(),
                 });
             }

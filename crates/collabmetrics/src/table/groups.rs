@@ -101,6 +101,14 @@ impl Groups {
     /// Groups the rows of `input` by the columns we call `by` (none: one group of every row).
     /// Nulls in a key form a group of their own.
     pub fn new(input: &Input, by: &[String]) -> Result<Self> {
+        // A column named twice would be two key columns of one name in the result, which
+        // pandas keeps and polars refuses after the work is done.
+        if let Some(twice) = (1..by.len()).find_map(|k| by[..k].contains(&by[k]).then(|| &by[k])) {
+            return Err(Error::invalid_argument(
+                "by",
+                format!("`{twice}` is listed more than once; list each breakdown once"),
+            ));
+        }
         let n = input.num_rows();
         let mut codes = vec![0u32; n];
         let mut n_groups: usize = usize::from(n > 0);
