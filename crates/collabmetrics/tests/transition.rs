@@ -831,8 +831,13 @@ fn bad_input_is_named_or_counted() {
     w.person_id[1] = w.person_id[0].clone();
     assert!(err(&w).contains("persons.person_id"));
     let mut w = base.clone();
-    w.line[0] = Some("teenagers");
-    assert!(err(&w).contains("referrals.service_line"));
+    w.line[0] = Some(" Teenagers");
+    let e = err(&w);
+    // The cell as written (the codes are compared trimmed and upper-cased: it said TEENAGERS).
+    assert!(
+        e.contains("referrals.service_line") && e.contains("( Teenagers)"),
+        "{e}"
+    );
     // A contact's person_id must be its referral's person's: another person, or one not in
     // the persons table at all, is an error naming the row (text identifiers are compared
     // directly with the referral's person's).

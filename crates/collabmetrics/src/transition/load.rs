@@ -588,7 +588,11 @@ fn referral_row(
     let [over, under] = match both {
         Ok(pair) => *pair,
         Err(rule) => {
-            let value = s(c.explicit).unwrap_or("").to_owned();
+            // The cell as written (the codes are kept upper-cased and trimmed).
+            let value = r.column("service_line").map_or_else(
+                |_| s(c.explicit).unwrap_or("").to_owned(),
+                |col| crate::table::display(col.as_ref(), i),
+            );
             return Err(cell(r, "service_line", i, value, rule));
         }
     };
