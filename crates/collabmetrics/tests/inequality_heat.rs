@@ -749,3 +749,73 @@ fn heat_theil_and_mld_are_the_individual_indices_of_the_subgroups() {
         "MLD",
     );
 }
+
+/// Every measure of subgroups whose values and standard errors are scaled by an exact power
+/// of two: the absolute measures scale with them, the relative ones do not (HEAT's own
+/// values, exactly rescaled, as the independent reference). The squares inside ACI's
+/// regression, BGSD, COV and the standard errors of TI and MLD overflowed near 1e298 (an
+/// error) and underflowed near 1e-298 (ACI's interval then had zero width).
+#[test]
+fn measures_follow_an_exact_rescaling_of_the_values() {
+    let (non, reference) = nonordered();
+    let ord = ordered();
+    let scaled = |g: &[Subgroup], s: f64| -> Vec<Subgroup> {
+        g.iter()
+            .map(|x| {
+                let mut y = x.clone();
+                y.value *= s;
+                y.se = y.se.map(|e| e * s);
+                y
+            })
+            .collect()
+    };
+    let absolute = [
+        Measure::D,
+        Measure::Sii,
+        Measure::Aci,
+        Measure::Bgsd,
+        Measure::Mdbu,
+        Measure::Mdbw,
+        Measure::Mdmu,
+        Measure::Mdmw,
+        Measure::Mdru,
+        Measure::Mdrw,
+        Measure::Par,
+    ];
+    let mut checked = 0;
+    for (g, is_ordered) in [(&ord, true), (&non, false)] {
+        let opts = HeatOptions {
+            ordered: is_ordered,
+            reference: (!is_ordered).then(|| reference.clone()),
+            reps: 200,
+            ..high()
+        };
+        for m in Measure::ALL {
+            let Ok(base) = heat_measure(g, *m, &opts) else {
+                continue;
+            };
+            // PAF and PAR read the values against a bounded scale; BGV is a variance (s²).
+            if matches!(m, Measure::Paf | Measure::Par | Measure::Bgv) {
+                continue;
+            }
+            for s in [2f64.powi(-990), 2f64.powi(990)] {
+                let r = heat_measure(&scaled(g, s), *m, &opts).unwrap();
+                let f = if absolute.contains(m) { s } else { 1.0 };
+                let same = |a: f64, b: f64| (a - b * f).abs() <= 1e-12 * (b * f).abs();
+                assert!(
+                    same(r.value, base.value),
+                    "{m:?} {s}: {} {}",
+                    r.value,
+                    base.value
+                );
+                for (a, b) in [(r.lower, base.lower), (r.upper, base.upper)] {
+                    if let (Some(a), Some(b)) = (a, b) {
+                        assert!(same(a, b), "{m:?} {s}: {a} {b}");
+                    }
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 30, "{checked}");
+}

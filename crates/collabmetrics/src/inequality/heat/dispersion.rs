@@ -101,11 +101,21 @@ fn simulated_value(
     };
     match m {
         Measure::Bgsd | Measure::Cov => {
-            let bgv: f64 = p.iter().zip(y).map(|(p, y)| p * (y - mu) * (y - mu)).sum();
+            // The deviations at unit scale (an exact power of two) before they are squared:
+            // the variance of values near 1e300 is beyond a double, and of values near 1e-300
+            // below one, where their standard deviation is neither.
+            let k =
+                crate::sum::exponent_unit(y.iter().fold(mu.abs(), |a, y| a.max((y - mu).abs())));
+            let scaled: f64 = p
+                .iter()
+                .zip(y)
+                .map(|(p, y)| p * ((y - mu) / k) * ((y - mu) / k))
+                .sum();
+            let bgsd = scaled.sqrt() * k;
             if m == Measure::Bgsd {
-                bgv.sqrt()
+                bgsd
             } else {
-                100.0 * bgv.sqrt() / mu
+                100.0 * (scaled.sqrt() / (mu / k))
             }
         }
         Measure::Mdmu => mean_abs(mu, false),

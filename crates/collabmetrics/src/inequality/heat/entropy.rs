@@ -41,12 +41,14 @@ pub(super) fn measure(c: &Call, out: &mut MeasureResult) -> Result<()> {
     }
     let theil_term = |x: f64| (1.0 + x) * x.ln_1p() - x;
     let mld_term = |x: f64| x - x.ln_1p();
+    // The standard errors relative to the mean (se/μ) before any square: se² and μ² of values
+    // near 1e300 overflowed, and near 1e-300 underflowed, where their ratio is ordinary.
     if m == Measure::Ti {
         out.value = 1000.0 * ((0..y.len()).map(|j| p[j] * theil_term(x[j])).sum::<f64>() + drift);
         if let Some(se) = &t.se {
             let k: f64 = (0..y.len()).map(|j| p[j] * r[j] * (1.0 + r[j].ln())).sum();
             let v: f64 = (0..y.len())
-                .map(|j| (1.0 + r[j].ln() - k).powi(2) * p[j] * p[j] * se[j] * se[j] / (mu * mu))
+                .map(|j| ((1.0 + r[j].ln() - k) * p[j] * (se[j] / mu)).powi(2))
                 .sum();
             normal(out, z, 1000.0 * v.sqrt());
         }
@@ -54,7 +56,7 @@ pub(super) fn measure(c: &Call, out: &mut MeasureResult) -> Result<()> {
         out.value = 1000.0 * ((0..y.len()).map(|j| p[j] * mld_term(x[j])).sum::<f64>() - drift);
         if let Some(se) = &t.se {
             let v: f64 = (0..y.len())
-                .map(|j| p[j] * p[j] * se[j] * se[j] * (1.0 - 1.0 / r[j]).powi(2) / (mu * mu))
+                .map(|j| (p[j] * (se[j] / mu) * (1.0 - 1.0 / r[j])).powi(2))
                 .sum();
             normal(out, z, 1000.0 * v.sqrt());
         }

@@ -154,6 +154,22 @@ fn logistic(c: &Call, out: &mut MeasureResult) -> Result<()> {
 /// Slope and its OLS standard error of y on [x√w, √w] with no intercept (= weighted least
 /// squares of y on x with weights w), residual df = J − 2.
 fn wls_slope(x: &[f64], y: &[f64], w: &[f64]) -> (f64, f64) {
+    // y and w at unit scale, by exact powers of two: the squared residuals overflowed from
+    // values near 1e290 (an error) and underflowed to a zero-width interval near 1e-300. The
+    // slope and its error scale with y; neither changes with w's scale.
+    let largest = |v: &[f64]| v.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+    let (ky, kw) = (
+        crate::sum::exponent_unit(largest(y)),
+        crate::sum::weight_unit(largest(w)),
+    );
+    let y: Vec<f64> = y.iter().map(|v| v / ky).collect();
+    let w: Vec<f64> = w.iter().map(|v| v / kw).collect();
+    let (b1, se) = unit_wls_slope(x, &y, &w);
+    (b1 * ky, se * ky)
+}
+
+/// [`wls_slope`] of values at unit scale.
+fn unit_wls_slope(x: &[f64], y: &[f64], w: &[f64]) -> (f64, f64) {
     let sw: f64 = w.iter().sum();
     let xbar: f64 = w.iter().zip(x).map(|(w, x)| w * x).sum::<f64>() / sw;
     let ybar: f64 = w.iter().zip(y).map(|(w, y)| w * y).sum::<f64>() / sw;
