@@ -507,6 +507,33 @@ def test_demo_care_plans_add_t9(demo: dict[str, pa.Table]) -> None:
     assert t9.num_rows > 0 and t9["denominator"][0].as_py() == without.num_rows
 
 
+def test_blank_codes_and_ids_are_not_recorded(demo: dict[str, pa.Table]) -> None:
+    # A frame keeps an empty CSV field as "" where the command line reads null: the same
+    # file gave T1 3/17 from the command line and 17/17 from pyarrow's reader (every blank
+    # mechanism an indirect contact). A blank is now a null in every face.
+    args = (demo["persons"], demo["referrals"], demo["contacts"])
+    contacts = demo["contacts"]
+    mech = contacts["mechanism"].cast(pa.string())
+    i = contacts.schema.get_field_index("mechanism")
+    for blank in ["", "  "]:
+        some = pc.equal(pc.bit_wise_and(pa.array(range(contacts.num_rows)), 1), 0)
+        as_null = contacts.set_column(
+            i, "mechanism", pc.if_else(some, pa.scalar(None, pa.string()), mech)
+        )
+        as_blank = contacts.set_column(i, "mechanism", pc.if_else(some, blank, mech))
+        expected = cm.transition.summary(args[0], args[1], as_null, data_end="2024-03-31")
+        got = cm.transition.summary(args[0], args[1], as_blank, data_end="2024-03-31")
+        assert got.equals(expected)
+    # A blank person id is an error naming its row, as a null one is.
+    persons = demo["persons"]
+    ids = persons["person_id"].cast(pa.string()).to_pylist()
+    ids[2] = ""
+    blank_id = persons.set_column(0, "person_id", pa.array(ids))
+    with pytest.raises(cm.InvalidCellError, match="an identifier is required") as e:
+        cm.transition.summary(blank_id, args[1], args[2], data_end="2024-03-31")
+    assert e.value.row == 2
+
+
 def test_demo_disengagement_feeds_the_slope_index(demo: dict[str, pa.Table]) -> None:
     summary = cm.transition.summary(
         demo["persons"], demo["referrals"], demo["contacts"], data_end="2024-03-31"

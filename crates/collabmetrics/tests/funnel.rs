@@ -1432,6 +1432,21 @@ fn bad_cells_name_column_and_row() {
     )
     .unwrap_err();
     assert_eq!((e.column(), e.row()), (Some("u"), Some(1)));
+    // An empty or blank unit is missing too (an empty CSV field), not a unit "" that would
+    // add unrelated rows together.
+    for blank in ["", " "] {
+        let data = input(vec![
+            ("u", strings(&["a", blank, blank])),
+            ("o", floats(&[1.0, 1.0, 2.0])),
+            ("n", floats(&[10.0, 10.0, 10.0])),
+        ]);
+        let u = FunnelOptions {
+            unit: Some("u".into()),
+            ..o.clone()
+        };
+        let e = assess(&data, &u).unwrap_err();
+        assert_eq!((e.column(), e.row()), (Some("u"), Some(1)), "{e}");
+    }
     let e = assess(&data, &opts(Statistic::Pr, "o", "pop")).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::MissingColumn);
     let e = assess(&data, &opts(Statistic::Pr, "u", "n")).unwrap_err();

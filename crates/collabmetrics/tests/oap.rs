@@ -978,3 +978,37 @@ fn float_codes_get_a_hint_about_pandas() {
         "{e}"
     );
 }
+
+#[test]
+fn codes_of_digits_are_compared_without_leading_zeros() {
+    // "010" written in a text column is bed type 10, as an integer column (or pandas reading
+    // the same CSV) gives it; before, it was out of the scope. Likewise reason "010".
+    let bed: ArrayRef = Arc::new(StringArray::from(vec![
+        "010", "11", "012", "10", "0010", "10", "13", "10",
+    ]));
+    let padded = oap::measures(
+        &input(with_column("bed_type", bed)),
+        &options(Window::Month),
+        None,
+        None,
+    )
+    .unwrap();
+    let before = run(&options(Window::Month));
+    assert_eq!(ints(&padded, "bed_days"), ints(&before, "bed_days"));
+    assert_eq!(
+        padded.diagnostics.count("bed_type_out_of_scope"),
+        before.diagnostics.count("bed_type_out_of_scope")
+    );
+    let reason: ArrayRef = Arc::new(StringArray::from(vec![
+        "010", "10", "10", "10", "10", "014", "10", "77",
+    ]));
+    let r = oap::measures(
+        &input(with_column("reason", reason)),
+        &options(Window::Month),
+        None,
+        None,
+    )
+    .unwrap();
+    assert_eq!(ints(&r, "bed_days"), ints(&before, "bed_days"));
+    assert_eq!(r.diagnostics.count("appropriate_reason"), 1);
+}

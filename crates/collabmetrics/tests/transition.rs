@@ -411,6 +411,24 @@ fn cohort_t() -> World {
     w
 }
 
+#[test]
+fn a_blank_mechanism_is_not_recorded_so_the_contact_is_direct() {
+    // The email transfer's contact with its mechanism null, "" or " ": a mechanism not
+    // recorded, so the attended contact counts as direct (docs/methods/transition.md) and the
+    // member engages. A frame's "" was an unknown mechanism, an indirect contact.
+    let engaged = |mech: Option<&'static str>| {
+        let mut w = cohort_t();
+        let last = w.c_mech.len() - 1;
+        w.c_mech[last] = mech;
+        let r = w.call(&opts(), transfers).unwrap();
+        assert_eq!(r.diagnostics.count("indirect_contact"), 0, "{mech:?}");
+        Rows::new(r).flag("email", "disengaged")
+    };
+    assert_eq!(engaged(None), Some(false));
+    assert_eq!(engaged(Some("")), Some(false));
+    assert_eq!(engaged(Some(" ")), Some(false));
+}
+
 fn opts() -> TransitionOptions {
     TransitionOptions::new(data_end())
 }
@@ -830,6 +848,19 @@ fn bad_input_is_named_or_counted() {
     let mut w = base.clone();
     w.person_id[1] = w.person_id[0].clone();
     assert!(err(&w).contains("persons.person_id"));
+    // An empty or blank id is missing, as the command line reads an empty CSV field: the
+    // error it gives, where a frame's "" was a person (and several, one person).
+    for blank in ["", "  "] {
+        let mut w = base.clone();
+        w.person_id[1] = blank.into();
+        let e = err(&w);
+        assert!(
+            e.contains("persons.person_id")
+                && e.contains("row 1")
+                && e.contains("an identifier is required"),
+            "{e}"
+        );
+    }
     let mut w = base.clone();
     w.line[0] = Some(" Teenagers");
     let e = err(&w);

@@ -44,11 +44,29 @@ impl Default for ReasonMap {
 impl ReasonMap {
     /// The class of a code as text (`None` for null).
     pub fn classify(&self, code: Option<&str>) -> ReasonClass {
-        match code.map(str::trim) {
-            Some(c) if self.inappropriate.iter().any(|x| x == c) => ReasonClass::Inappropriate,
-            Some(c) if self.appropriate.iter().any(|x| x == c) => ReasonClass::Appropriate,
+        let listed = |list: &[String], c: &str| list.iter().any(|x| code_key(x) == c);
+        match code.map(code_key) {
+            Some(c) if listed(&self.inappropriate, c) => ReasonClass::Inappropriate,
+            Some(c) if listed(&self.appropriate, c) => ReasonClass::Appropriate,
             _ => ReasonClass::Unknown,
         }
+    }
+}
+
+/// A code as compared: trimmed, and a code of digits without its leading zeros, so `010`
+/// written in a text column is the bed type 10 that an integer column (or pandas, reading
+/// the same CSV) gives.
+pub(crate) fn code_key(code: &str) -> &str {
+    let c = code.trim();
+    if c.len() > 1 && c.bytes().all(|b| b.is_ascii_digit()) {
+        let digits = c.trim_start_matches('0');
+        if digits.is_empty() {
+            &c[c.len() - 1..]
+        } else {
+            digits
+        }
+    } else {
+        c
     }
 }
 

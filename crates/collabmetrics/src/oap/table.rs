@@ -1,6 +1,6 @@
 //! The OAP table entry point: placements in, one row per reporting period and breakdown out.
 
-use super::codes::{OverlapRule, ReasonClass, ReasonMap, DEFAULT_BED_TYPES};
+use super::codes::{code_key, OverlapRule, ReasonClass, ReasonMap, DEFAULT_BED_TYPES};
 use super::kernel::{accumulate, pence, window_sum, Monthly, Spells, LOS_BANDS, MAX_DAILY_COST};
 use super::periods::{month_end, month_of, month_start, Window};
 use crate::distance::{self, DistanceSummary, SummaryOptions};
@@ -465,7 +465,7 @@ fn persons(input: &Input) -> Result<(Vec<u32>, Vec<usize>)> {
         _ => Vec::new(),
     };
     // An empty or blank id is not recorded either (an empty CSV field a frame kept as "").
-    let blank = blank_rows(col.as_ref());
+    let blank = blank_rows(col.as_ref())?;
     if !blank.is_empty() {
         unknown.extend(blank);
         unknown.sort_unstable();
@@ -635,12 +635,12 @@ fn bed_scope(
     let bed = input.categories("bed_type")?;
     // A blank code (an empty CSV field a frame kept as "") is not recorded, as a null is.
     fn code(v: &Option<String>) -> Option<&str> {
-        v.as_deref().map(str::trim).filter(|c| !c.is_empty())
+        v.as_deref().map(code_key).filter(|c| !c.is_empty())
     }
     let ok: Vec<bool> = bed
         .values
         .iter()
-        .map(|v| code(v).is_none_or(|c| scope.iter().any(|s| s == c)))
+        .map(|v| code(v).is_none_or(|c| scope.iter().any(|s| code_key(s) == c)))
         .collect();
     let missing: Vec<bool> = bed.values.iter().map(|v| code(v).is_none()).collect();
     diag.flag_rows(

@@ -187,6 +187,69 @@ impl Input {
         Ok(Input { batch, map })
     }
 
+    /// This table with every empty or blank text cell of the identifier and code columns of
+    /// `specs` made null: not recorded, as the command line reads an empty CSV field, where a
+    /// frame (pyarrow's CSV reader, pandas with `keep_default_na=False`) keeps `""`. Without
+    /// it one CSV file gave other numbers from Python: blank ids one person, a blank
+    /// consultation mechanism an indirect contact. Borrowed when there is no blank cell; the
+    /// columns' values are shared, only their validity is new.
+    pub fn blanks_as_null(&self, specs: &[ColumnSpec]) -> Result<Cow<'_, Input>> {
+        let names = specs
+            .iter()
+            .filter(|s| matches!(s.kind, ColumnKind::Identifier | ColumnKind::Code))
+            .map(|s| s.name);
+        self.blank_columns_as_null(names)
+    }
+
+    /// [`Input::blanks_as_null`] of the columns we call `ours`.
+    pub fn blank_columns_as_null<'a>(
+        &self,
+        ours: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Cow<'_, Input>> {
+        let mut batch: Option<RecordBatch> = None;
+        for name in ours {
+            let Ok(i) = self.batch.schema().index_of(self.name(name)) else {
+                continue;
+            };
+            let col = self.batch.column(i);
+            let blank = blank_rows(col.as_ref())?;
+            if blank.is_empty() {
+                continue;
+            }
+            let mut valid: Vec<bool> = (0..col.len()).map(|r| col.is_valid(r)).collect();
+            for r in blank {
+                valid[r] = false;
+            }
+            let data = col
+                .to_data()
+                .into_builder()
+                .nulls(Some(arrow_buffer::NullBuffer::from(valid)))
+                .build()
+                .map_err(|e| Error::invalid_argument(name, e.to_string()))?;
+            let b = batch.get_or_insert_with(|| self.batch.clone());
+            let mut columns = b.columns().to_vec();
+            columns[i] = arrow_array::make_array(data);
+            let mut fields: Vec<arrow_schema::Field> = b
+                .schema()
+                .fields()
+                .iter()
+                .map(|f| f.as_ref().clone())
+                .collect();
+            fields[i] = fields[i].clone().with_nullable(true);
+            let schema =
+                arrow_schema::Schema::new(fields).with_metadata(b.schema().metadata().clone());
+            *b = RecordBatch::try_new(std::sync::Arc::new(schema), columns)
+                .map_err(|e| Error::invalid_argument(name, e.to_string()))?;
+        }
+        Ok(match batch {
+            None => Cow::Borrowed(self),
+            Some(batch) => Cow::Owned(Input {
+                batch,
+                map: self.map.clone(),
+            }),
+        })
+    }
+
     /// The whole table as one batch.
     pub fn batch(&self) -> &RecordBatch {
         &self.batch
@@ -432,36 +495,59 @@ pub(crate) fn is_null_at(a: &dyn Array, i: usize) -> bool {
 /// The rows whose text is empty or only spaces: an identifier or code not recorded. The
 /// command line reads an empty CSV field as null, but a frame keeps it as `""`, so the same
 /// file would otherwise give other numbers from Python (every blank `person_id` one person).
-/// Columns that are not text have none.
-pub(crate) fn blank_rows(col: &dyn Array) -> Vec<usize> {
-    fn scan<'a>(values: impl Iterator<Item = Option<&'a str>>) -> Vec<usize> {
-        values
-            .enumerate()
-            .filter(|(_, v)| v.is_some_and(|s| s.trim().is_empty()))
-            .map(|(r, _)| r)
-            .collect()
+/// Columns that are not text have none. Reads the offsets and first bytes only (a text with a
+/// first byte that is not a space is not blank), checking for cancellation as it goes.
+pub(crate) fn blank_rows(col: &dyn Array) -> Result<Vec<usize>> {
+    fn scan<O: arrow_array::OffsetSizeTrait>(
+        a: &arrow_array::GenericStringArray<O>,
+    ) -> Result<Vec<usize>> {
+        let (offsets, bytes) = (a.value_offsets(), a.value_data());
+        let mut out = Vec::new();
+        let mut tick = crate::cancel::Ticker::new(1 << 16);
+        for r in 0..a.len() {
+            tick.tick()?;
+            let (lo, hi) = (offsets[r].as_usize(), offsets[r + 1].as_usize());
+            let blank = lo == hi
+                || (bytes[lo].is_ascii_whitespace()
+                    && std::str::from_utf8(&bytes[lo..hi]).is_ok_and(|t| t.trim().is_empty()));
+            if blank && a.is_valid(r) {
+                out.push(r);
+            }
+        }
+        Ok(out)
     }
     match col.data_type() {
-        DataType::Utf8 => scan(col.as_string::<i32>().iter()),
-        DataType::LargeUtf8 => scan(col.as_string::<i64>().iter()),
-        DataType::Utf8View => scan(col.as_string_view().iter()),
+        DataType::Utf8 => scan(col.as_string::<i32>()),
+        DataType::LargeUtf8 => scan(col.as_string::<i64>()),
+        DataType::Utf8View => {
+            let a = col.as_string_view();
+            let mut tick = crate::cancel::Ticker::new(1 << 16);
+            let mut out = Vec::new();
+            for (r, v) in a.iter().enumerate() {
+                tick.tick()?;
+                if v.is_some_and(|s| s.trim().is_empty()) {
+                    out.push(r);
+                }
+            }
+            Ok(out)
+        }
         DataType::Dictionary(..) => {
             let Some(dict) = col.as_any_dictionary_opt() else {
-                return Vec::new();
+                return Ok(Vec::new());
             };
             let mut blank = vec![false; dict.values().len()];
-            for v in blank_rows(dict.values().as_ref()) {
+            for v in blank_rows(dict.values().as_ref())? {
                 blank[v] = true;
             }
             if !blank.contains(&true) {
-                return Vec::new();
+                return Ok(Vec::new());
             }
             let keys = dict.normalized_keys();
-            (0..col.len())
+            Ok((0..col.len())
                 .filter(|&r| col.is_valid(r) && blank.get(keys[r]).copied().unwrap_or(false))
-                .collect()
+                .collect())
         }
-        _ => Vec::new(),
+        _ => Ok(Vec::new()),
     }
 }
 

@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::table::groups::FastMap;
 use crate::table::{format_date, Categories, ColumnKind, ColumnSpec, Diagnostics, Input};
 use rayon::prelude::*;
+use std::borrow::Cow;
 
 /// "No such date": an open referral's discharge, a living person's death.
 pub(crate) const NEVER: i32 = i32::MAX;
@@ -249,6 +250,17 @@ pub(crate) fn prepare(
     } = *tables;
     opts.validate()?;
     check_mapping(tables, opts)?;
+    // An empty or blank identifier or code is not recorded, as an empty CSV field is.
+    fn blank<'a>(t: &'a Input, specs: &[ColumnSpec], name: &str) -> Result<Cow<'a, Input>> {
+        t.blanks_as_null(specs).map_err(|e| e.in_table(name))
+    }
+    let persons = &*blank(persons, PERSON_COLUMNS, "persons")?;
+    let referrals = &*blank(referrals, REFERRAL_COLUMNS, "referrals")?;
+    let contacts = &*blank(contacts, super::contacts::CONTACT_COLUMNS, "contacts")?;
+    let care_plans = care_plans
+        .map(|cp| blank(cp, CARE_PLAN_COLUMNS, "care_plans"))
+        .transpose()?;
+    let care_plans = care_plans.as_deref();
     let people =
         read_persons(persons, opts, &mut diagnostics).map_err(|e| e.in_table("persons"))?;
     crate::cancel::check()?;
