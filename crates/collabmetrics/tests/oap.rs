@@ -856,19 +856,20 @@ fn a_bad_distance_threshold_is_named_distance_threshold() {
 
 #[test]
 fn blank_person_ids_and_bed_types_are_not_recorded() {
-    // The same two placements with their person written "" and " " (a frame keeps an empty
-    // CSV field as text; the command line reads it as null): Jan 5–20 and Jan 6–9 are no one
-    // person's, so truncation leaves both whole, 15 + 3 = 18 nights, as with nulls above.
-    // Before, every blank id was one person: Jan 5–6 and Jan 6–9, 4 nights.
+    // The same two placements with their person written "" (a frame keeps an empty CSV field
+    // as text; the command line reads it as null): Jan 5–20 and Jan 6–9 are no one person's,
+    // so truncation leaves both whole, 15 + 3 = 18 nights, as with nulls above. Before, every
+    // empty id was one person: Jan 5–6 and Jan 6–9, 4 nights.
     let p = small(&[
         (Some(""), "2024-01-05", Some("2024-01-20"), "10"),
-        (Some(" "), "2024-01-06", Some("2024-01-09"), "10"),
+        (Some(""), "2024-01-06", Some("2024-01-09"), "10"),
     ]);
     let r = oap::measures(&p, &january(OverlapRule::Truncate), None, None).unwrap();
     assert_eq!(ints(&r, "bed_days"), [18]);
     assert_eq!(r.diagnostics.count("overlapping_placements"), 0);
     assert_eq!(r.diagnostics.count("person_id_missing"), 2);
-    // A blank bed type is missing (kept and counted), not a code outside the scope.
+    // An empty bed type, or one of spaces (codes are compared trimmed), is missing (kept and
+    // counted), not a code outside the scope.
     let bed: ArrayRef = Arc::new(StringArray::from(vec![
         "10", "11", "", "10", "10", "  ", "13", "10",
     ]));

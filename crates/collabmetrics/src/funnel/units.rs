@@ -205,8 +205,8 @@ pub(crate) fn read(
     diag: &mut Diagnostics,
 ) -> Result<Units> {
     check_columns(input, o, r)?;
-    // A blank unit is not recorded, as an empty CSV field is: an error, not a unit "".
-    let input = &*input.blank_columns_as_null(o.unit.as_deref())?;
+    // An empty unit is not recorded, as an empty CSV field is: an error, not a unit "".
+    let input = &*input.empty_columns_as_null(o.unit.as_deref())?;
     if r.statistic.is_rate() {
         return read_rates(input, o, r);
     }

@@ -11,7 +11,7 @@ use crate::stats::{
 };
 use crate::table::tidy::Tidy;
 use crate::table::{
-    blank_rows, check_date_option, format_date, ColumnKind, ColumnSpec, Derived, DerivedKind,
+    check_date_option, empty_rows, format_date, ColumnKind, ColumnSpec, Derived, DerivedKind,
     Diagnostics, Groups, Input, Roles, TableResult,
 };
 use arrow_schema::Field;
@@ -464,10 +464,10 @@ fn persons(input: &Input) -> Result<(Vec<u32>, Vec<usize>)> {
             .collect(),
         _ => Vec::new(),
     };
-    // An empty or blank id is not recorded either (an empty CSV field a frame kept as "").
-    let blank = blank_rows(col.as_ref())?;
-    if !blank.is_empty() {
-        unknown.extend(blank);
+    // An empty id is not recorded either (an empty CSV field a frame kept as "").
+    let empty = empty_rows(col.as_ref())?;
+    if !empty.is_empty() {
+        unknown.extend(empty);
         unknown.sort_unstable();
     }
     let first = codes.iter().map(|&c| c + 1).max().unwrap_or(0);

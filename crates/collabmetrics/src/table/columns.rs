@@ -187,22 +187,22 @@ impl Input {
         Ok(Input { batch, map })
     }
 
-    /// This table with every empty or blank text cell of the identifier and code columns of
-    /// `specs` made null: not recorded, as the command line reads an empty CSV field, where a
+    /// This table with every empty text cell of the identifier and code columns of `specs`
+    /// made null: not recorded, as the command line reads an empty CSV field, where a
     /// frame (pyarrow's CSV reader, pandas with `keep_default_na=False`) keeps `""`. Without
-    /// it one CSV file gave other numbers from Python: blank ids one person, a blank
-    /// consultation mechanism an indirect contact. Borrowed when there is no blank cell; the
+    /// it one CSV file gave other numbers from Python: empty ids one person, an empty
+    /// consultation mechanism an indirect contact. Borrowed when there is no empty cell; the
     /// columns' values are shared, only their validity is new.
-    pub fn blanks_as_null(&self, specs: &[ColumnSpec]) -> Result<Cow<'_, Input>> {
+    pub fn empty_as_null(&self, specs: &[ColumnSpec]) -> Result<Cow<'_, Input>> {
         let names = specs
             .iter()
             .filter(|s| matches!(s.kind, ColumnKind::Identifier | ColumnKind::Code))
             .map(|s| s.name);
-        self.blank_columns_as_null(names)
+        self.empty_columns_as_null(names)
     }
 
-    /// [`Input::blanks_as_null`] of the columns we call `ours`.
-    pub fn blank_columns_as_null<'a>(
+    /// [`Input::empty_as_null`] of the columns we call `ours`.
+    pub fn empty_columns_as_null<'a>(
         &self,
         ours: impl IntoIterator<Item = &'a str>,
     ) -> Result<Cow<'_, Input>> {
@@ -212,7 +212,7 @@ impl Input {
                 continue;
             };
             let col = self.batch.column(i);
-            let blank = blank_rows(col.as_ref())?;
+            let blank = empty_rows(col.as_ref())?;
             if blank.is_empty() {
                 continue;
             }
@@ -492,60 +492,58 @@ pub(crate) fn is_null_at(a: &dyn Array, i: usize) -> bool {
     }
 }
 
-/// The rows whose text is empty or only spaces: an identifier or code not recorded. The
-/// command line reads an empty CSV field as null, but a frame keeps it as `""`, so the same
-/// file would otherwise give other numbers from Python (every blank `person_id` one person).
-/// Columns that are not text have none. Reads the offsets and first bytes only (a text with a
-/// first byte that is not a space is not blank), checking for cancellation as it goes.
-pub(crate) fn blank_rows(col: &dyn Array) -> Result<Vec<usize>> {
-    fn scan<O: arrow_array::OffsetSizeTrait>(
-        a: &arrow_array::GenericStringArray<O>,
-    ) -> Result<Vec<usize>> {
-        let (offsets, bytes) = (a.value_offsets(), a.value_data());
+/// The rows whose text is empty: an identifier or code not recorded. The command line reads
+/// an empty CSV field as null, but a frame keeps it as `""`, so the same file would otherwise
+/// give other numbers from Python (every empty `person_id` one person). Columns that are not
+/// text have none. Reads the offsets (or views) only, a chunk at a time, checking for
+/// cancellation: the bytes of the texts would cost a read of the whole column. (A text of
+/// spaces is a value, as the command line reads it; codes are compared trimmed, where the
+/// modules read them, so a code of spaces is not recorded either.)
+pub(crate) fn empty_rows(col: &dyn Array) -> Result<Vec<usize>> {
+    const CHUNK: usize = 1 << 16;
+    fn scan(len: usize, empty: impl Fn(usize) -> bool, col: &dyn Array) -> Result<Vec<usize>> {
         let mut out = Vec::new();
-        let mut tick = crate::cancel::Ticker::new(1 << 16);
-        for r in 0..a.len() {
-            tick.tick()?;
-            let (lo, hi) = (offsets[r].as_usize(), offsets[r + 1].as_usize());
-            let blank = lo == hi
-                || (bytes[lo].is_ascii_whitespace()
-                    && std::str::from_utf8(&bytes[lo..hi]).is_ok_and(|t| t.trim().is_empty()));
-            if blank && a.is_valid(r) {
-                out.push(r);
-            }
+        for start in (0..len).step_by(CHUNK) {
+            crate::cancel::check()?;
+            let end = (start + CHUNK).min(len);
+            out.extend((start..end).filter(|&r| empty(r) && col.is_valid(r)));
         }
         Ok(out)
     }
+    fn offsets<O: arrow_array::OffsetSizeTrait>(
+        a: &arrow_array::GenericStringArray<O>,
+    ) -> Result<Vec<usize>> {
+        let o = a.value_offsets();
+        // Most columns have no empty text: one branch-free pass over the offsets says so.
+        if !o.windows(2).fold(false, |any, w| any | (w[0] == w[1])) {
+            return Ok(Vec::new());
+        }
+        scan(a.len(), |r| o[r] == o[r + 1], a)
+    }
     match col.data_type() {
-        DataType::Utf8 => scan(col.as_string::<i32>()),
-        DataType::LargeUtf8 => scan(col.as_string::<i64>()),
+        DataType::Utf8 => offsets(col.as_string::<i32>()),
+        DataType::LargeUtf8 => offsets(col.as_string::<i64>()),
         DataType::Utf8View => {
-            let a = col.as_string_view();
-            let mut tick = crate::cancel::Ticker::new(1 << 16);
-            let mut out = Vec::new();
-            for (r, v) in a.iter().enumerate() {
-                tick.tick()?;
-                if v.is_some_and(|s| s.trim().is_empty()) {
-                    out.push(r);
-                }
-            }
-            Ok(out)
+            let views = col.as_string_view().views();
+            scan(views.len(), |r| views[r] as u32 == 0, col)
         }
         DataType::Dictionary(..) => {
             let Some(dict) = col.as_any_dictionary_opt() else {
                 return Ok(Vec::new());
             };
             let mut blank = vec![false; dict.values().len()];
-            for v in blank_rows(dict.values().as_ref())? {
+            for v in empty_rows(dict.values().as_ref())? {
                 blank[v] = true;
             }
             if !blank.contains(&true) {
                 return Ok(Vec::new());
             }
             let keys = dict.normalized_keys();
-            Ok((0..col.len())
-                .filter(|&r| col.is_valid(r) && blank.get(keys[r]).copied().unwrap_or(false))
-                .collect())
+            scan(
+                col.len(),
+                |r| blank.get(keys[r]).copied().unwrap_or(false),
+                col,
+            )
         }
         _ => Ok(Vec::new()),
     }

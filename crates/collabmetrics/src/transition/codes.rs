@@ -15,10 +15,14 @@ pub(crate) const NULL_CODE: u16 = u16::MAX;
 pub(crate) const BAD_CODE: u16 = u16::MAX - 1;
 
 /// A code given as text of digits (`"05"`, `"5"`) or as an integer, as a number, so that
-/// `"01"` and `1` are the same code. Leading and trailing spaces are ignored.
+/// `"01"` and `1` are the same code. Leading and trailing spaces are ignored, and a code of
+/// none but spaces is not recorded ([`NULL_CODE`]), as an empty CSV field is.
 fn parse_code(s: &str) -> u16 {
     let s = s.trim();
-    if s.is_empty() || s.len() > 4 || !s.bytes().all(|b| b.is_ascii_digit()) {
+    if s.is_empty() {
+        return NULL_CODE;
+    }
+    if s.len() > 4 || !s.bytes().all(|b| b.is_ascii_digit()) {
         return BAD_CODE;
     }
     s.parse().unwrap_or(BAD_CODE)
@@ -319,14 +323,15 @@ mod tests {
 
     #[test]
     fn short_texts_read_from_the_table_as_parsed() {
-        // One- and two-byte texts (from the table), longer ones (parsed per row), repeats, nulls.
+        // One- and two-byte texts (from the table), longer ones (parsed per row), repeats, nulls;
+        // an empty text or one of spaces is not recorded, as a null.
         let texts = [
-            "5", "05", " 5", "5 ", "X", "", "12", "123", " 7 ", "0005", "5", "05", "X",
+            "5", "05", " 5", "5 ", "X", "", "12", "123", " 7 ", "0005", "5", "05", "X", "  ",
         ];
         let col: Vec<Option<&str>> = texts.iter().map(|&t| Some(t)).chain([None]).collect();
         let a: ArrayRef = Arc::new(StringArray::from(col));
         let want = [
-            5, 5, 5, 5, BAD_CODE, BAD_CODE, 12, 123, 7, 5, 5, 5, BAD_CODE, NULL_CODE,
+            5, 5, 5, 5, BAD_CODE, NULL_CODE, 12, 123, 7, 5, 5, 5, BAD_CODE, NULL_CODE, NULL_CODE,
         ];
         assert_eq!(numeric_codes(&a, "attendance").unwrap(), want);
         // Every one- and two-byte ASCII text, and a few of other UTF-8: the table's slot for

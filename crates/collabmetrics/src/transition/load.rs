@@ -250,15 +250,15 @@ pub(crate) fn prepare(
     } = *tables;
     opts.validate()?;
     check_mapping(tables, opts)?;
-    // An empty or blank identifier or code is not recorded, as an empty CSV field is.
-    fn blank<'a>(t: &'a Input, specs: &[ColumnSpec], name: &str) -> Result<Cow<'a, Input>> {
-        t.blanks_as_null(specs).map_err(|e| e.in_table(name))
+    // An empty identifier or code is not recorded, as an empty CSV field is.
+    fn empty<'a>(t: &'a Input, specs: &[ColumnSpec], name: &str) -> Result<Cow<'a, Input>> {
+        t.empty_as_null(specs).map_err(|e| e.in_table(name))
     }
-    let persons = &*blank(persons, PERSON_COLUMNS, "persons")?;
-    let referrals = &*blank(referrals, REFERRAL_COLUMNS, "referrals")?;
-    let contacts = &*blank(contacts, super::contacts::CONTACT_COLUMNS, "contacts")?;
+    let persons = &*empty(persons, PERSON_COLUMNS, "persons")?;
+    let referrals = &*empty(referrals, REFERRAL_COLUMNS, "referrals")?;
+    let contacts = &*empty(contacts, super::contacts::CONTACT_COLUMNS, "contacts")?;
     let care_plans = care_plans
-        .map(|cp| blank(cp, CARE_PLAN_COLUMNS, "care_plans"))
+        .map(|cp| empty(cp, CARE_PLAN_COLUMNS, "care_plans"))
         .transpose()?;
     let care_plans = care_plans.as_deref();
     let people =
