@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 import pytest
 from inequality.gini import Gini  # type: ignore[import-untyped]
 from inequality.theil import Theil, TheilD  # type: ignore[import-untyped]
+from scipy import stats as st
 
 import collabmetrics as cm
 
@@ -223,6 +224,18 @@ def test_decompose_matches_pysal_theild(rng: np.random.Generator) -> None:
     assert parts["between"] == pytest.approx(float(td.bg[0]), rel=1e-10)
     assert parts["within"] == pytest.approx(float(td.wg[0]), rel=1e-10)
     assert set(parts["groups"]) == {str(k) for k in np.unique(g)}
+
+
+def test_decompose_labels_are_shown_as_written_and_none_is_no_label() -> None:
+    y = [1.0, 2.0, 3.0, 5.0]
+    # Float labels read as numbers (they were an Arrow debug dump).
+    parts = cm.inequality.decompose(y, [0.5, 0.5, 2.0, 2.0])
+    assert list(parts["groups"]) == ["0.5", "2"]
+    # A missing label is an error naming its index: shown as text it was one group "null",
+    # merged with a real label "null" (within 0.1349 for 0.1243).
+    with pytest.raises(cm.InvalidValueError, match="group label") as e:
+        cm.inequality.decompose(y, ["null", None, "b", "b"])
+    assert (e.value.column, e.value.row) == ("group", 1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -597,6 +610,15 @@ def test_measures_from_counts_equal_measures_from_cm_proportion() -> None:
     )
     assert from_counts.column("value").to_pylist() == from_values.column("value").to_pylist()
     assert from_counts.column("lower").to_pylist() == from_values.column("lower").to_pylist()
+    # D's interval from the 95% limits' standard errors, (u − l)/(2·z), by hand: the two
+    # deciles D compares (favourable low: the least advantaged decile 1 against decile 5).
+    z = st.norm.isf(0.025)
+    lo, hi = p.column("lower").to_pylist(), p.column("upper").to_pylist()
+    se = [(u - v) / (2 * z) for v, u in zip(lo, hi)]
+    d = from_counts.column("value")[1].as_py()
+    half = z * math.hypot(se[0], se[4])
+    assert from_counts.column("lower")[1].as_py() == pytest.approx(d - half, rel=1e-12)
+    assert from_counts.column("method")[1].as_py() == "analytic"
     with pytest.raises(cm.CollabMetricsError, match="both `numerator` and `denominator`"):
         cm.inequality.measures(frame, group="decile", population="pop", numerator="num")
 

@@ -11,7 +11,7 @@ use collabmetrics::inequality::{
     self, BootstrapOptions, ConcentrationCorrection, Counts, HeatOptions, IndexName,
     IndividualMeasure, Measure, MeasuresTableOptions,
 };
-use collabmetrics::table::{display, Input};
+use collabmetrics::table::Input;
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
 
@@ -241,10 +241,7 @@ fn inequality_decompose(py: Python<'_>, data: PyTable, alpha: f64) -> PyResult<D
         let input = input(data)?;
         let (values, weights) = values_weights(&input)?;
         let column = input.column("group")?;
-        let group: Vec<String> = (0..input.num_rows())
-            .map(|i| display(column.as_ref(), i))
-            .collect();
-        inequality::decompose(&values, weights.as_deref(), &group, alpha)
+        inequality::decompose_column(&values, weights.as_deref(), column.as_ref(), alpha)
     })?;
     Ok((d.total, d.within, d.between, d.groups, d.group_index))
 }

@@ -819,3 +819,74 @@ fn measures_follow_an_exact_rescaling_of_the_values() {
     }
     assert!(checked >= 30, "{checked}");
 }
+
+#[test]
+fn logistic_counts_round_half_to_even_as_r_does() {
+    // 50 % of 301 is 150.5: R's round (healthequal's `round((est/scale) * pop)`) gives 150,
+    // rounding half up 151. Expected: statsmodels' binomial GLM on counts 80, 150, 150 of 400,
+    // 301, 500 trials with weights ⌈N⌉ (the audit's independent fit, /tmp/audit/inequality2).
+    let g = vec![
+        Subgroup::new("1", 20.0).population(400.0).order(1),
+        Subgroup::new("2", 50.0).population(301.0).order(2),
+        Subgroup::new("3", 30.0).population(500.0).order(3),
+    ];
+    let opts = HeatOptions {
+        ordered: true,
+        scale: Some(100.0),
+        sii_model: SiiModel::Logistic,
+        ..high()
+    };
+    let sii = heat_measure(&g, Measure::Sii, &opts).unwrap().value;
+    let rii = heat_measure(&g, Measure::Rii, &opts).unwrap().value;
+    assert!((sii - 11.688_834_832_310_748).abs() < 1e-9, "{sii}");
+    assert!((rii - 1.479_022_585_724_367_5).abs() < 1e-11, "{rii}");
+}
+
+#[test]
+fn limits_give_the_heat_measures_their_standard_errors() {
+    // Limits l, u at 95 % stand for se = (u − l)/(2 · 1.959963984540054) (PHE's conversion):
+    // the measures equal those of the subgroups given that se. Before, limits (and counts)
+    // left every HEAT measure without an interval.
+    let (non, reference) = nonordered();
+    let z = 1.959_963_984_540_054;
+    let with_limits: Vec<Subgroup> = non
+        .iter()
+        .map(|s| {
+            let se = s.se.unwrap();
+            let mut t = s.clone();
+            t.se = None;
+            t.lower = Some(s.value - 1.5 * se);
+            t.upper = Some(s.value + 2.5 * se);
+            t
+        })
+        .collect();
+    let with_se: Vec<Subgroup> = with_limits
+        .iter()
+        .map(|s| {
+            let mut t = s.clone();
+            t.se = Some((s.upper.unwrap() - s.lower.unwrap()) / (2.0 * z));
+            t
+        })
+        .collect();
+    let opts = HeatOptions {
+        reference: Some(reference),
+        reps: 500,
+        ..high()
+    };
+    for m in [
+        Measure::D,
+        Measure::R,
+        Measure::Bgv,
+        Measure::Ti,
+        Measure::Mld,
+        Measure::Bgsd,
+    ] {
+        let a = heat_measure(&with_limits, m, &opts).unwrap();
+        let b = heat_measure(&with_se, m, &opts).unwrap();
+        assert!(a.lower.is_some(), "{m:?}");
+        for (x, y) in [(a.lower, b.lower), (a.upper, b.upper)] {
+            let (x, y) = (x.unwrap(), y.unwrap());
+            assert!((x - y).abs() <= 1e-12 * y.abs().max(1.0), "{m:?}: {x} {y}");
+        }
+    }
+}

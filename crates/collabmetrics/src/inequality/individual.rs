@@ -971,6 +971,29 @@ pub struct Decomposition {
     pub group_index: Vec<f64>,
 }
 
+/// [`decompose`] over a column of group labels of any type, each shown as text
+/// ([`crate::table::display`]). A null label is an error naming its row: shown as text it
+/// would be one group with a label "null", and so with a real "null" label.
+pub fn decompose_column(
+    values: &[f64],
+    weights: Option<&[f64]>,
+    group: &dyn arrow_array::Array,
+    alpha: f64,
+) -> Result<Decomposition> {
+    if let Some(row) = (0..group.len()).find(|&i| crate::table::is_null_at(group, i)) {
+        return Err(Error::InvalidValue {
+            argument: "group".into(),
+            index: row,
+            value: "null".into(),
+            rule: "every value needs a group label".into(),
+        });
+    }
+    let labels: Vec<String> = (0..group.len())
+        .map(|i| crate::table::display(group, i))
+        .collect();
+    decompose(values, weights, &labels, alpha)
+}
+
 /// Theil T (`alpha = 1`), MLD (`alpha = 0`) or GE(α) decomposed over `group`:
 /// GE = Σ_g q_g^(1−α) s_g^α GE_g (within, q_g = population share, s_g = value share) +
 /// GE of the group means each weighted by its population (between). For Theil T this is

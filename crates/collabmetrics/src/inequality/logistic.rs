@@ -11,8 +11,8 @@ pub(crate) struct LogisticFit {
 }
 
 /// HEAT's logistic SII/RII: binomial GLM logit π = b0 + b1 X with counts round(y/scale · ⌈N⌉)
-/// of ⌈N⌉ trials and prior weights ⌈N⌉ (effective weight ⌈N⌉²), by IRLS; HC1 sandwich
-/// covariance and the delta method.
+/// (half to even, as R rounds) of ⌈N⌉ trials and prior weights ⌈N⌉ (effective weight ⌈N⌉²),
+/// ridits X from the ⌈N⌉, by IRLS; HC1 sandwich covariance and the delta method.
 pub(crate) fn logistic_sii(
     groups: &[&Subgroup],
     y: &[f64],
@@ -36,7 +36,8 @@ pub(crate) fn logistic_sii(
                 ),
             ));
         }
-        obs.push((prop * nj).round() / nj);
+        // R's round, as healthequal's: half to even (150.5 is 150), not half up.
+        obs.push((prop * nj).round_ties_even() / nj);
     }
     let w: Vec<f64> = n.iter().map(|v| v * v).collect();
     let (mut b0, mut b1) = (0.0f64, 0.0f64);

@@ -169,9 +169,9 @@ pub use heat::{
     SiiModel, DEFAULT_SEED,
 };
 pub use individual::{
-    atkinson, concentration_index, decompose, generalized_entropy, gini, gini_index, lorenz_at,
-    mld, share_ratio, theil, AtkinsonResult, ConcentrationCorrection, Decomposition, GiniResult,
-    Lorenz,
+    atkinson, concentration_index, decompose, decompose_column, generalized_entropy, gini,
+    gini_index, lorenz_at, mld, share_ratio, theil, AtkinsonResult, ConcentrationCorrection,
+    Decomposition, GiniResult, Lorenz,
 };
 pub use sii::{sii, sii_batch, SiiLimits, SiiOptions, SiiResult, ValueType};
 pub use state::{

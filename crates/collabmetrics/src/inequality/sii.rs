@@ -45,6 +45,11 @@ impl ValueType {
     }
 }
 
+/// The level of subgroups' given limits, when they are turned into standard errors: PHE's
+/// 95 %, hard-coded in PHEindicatormethods (the default of `limits_confidence`, and the level of
+/// the HEAT measures' standard errors from limits).
+pub const LIMITS_CONFIDENCE: f64 = 0.95;
+
 /// Options of [`sii`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SiiOptions {
@@ -77,7 +82,7 @@ impl Default for SiiOptions {
             value_type: ValueType::Other,
             transform: false,
             confidence: vec![0.95],
-            limits_confidence: 0.95,
+            limits_confidence: LIMITS_CONFIDENCE,
             multiplier: 1.0,
             reps: 100_000,
             seed: super::DEFAULT_SEED,

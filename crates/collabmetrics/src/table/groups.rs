@@ -230,6 +230,12 @@ pub fn display(values: &dyn Array, i: usize) -> String {
         DataType::UInt32 => prim!(UInt32Type),
         DataType::UInt64 => prim!(UInt64Type),
         DataType::Date32 => super::format_date(values.as_primitive::<Date32Type>().value(i)),
+        DataType::Float32 => {
+            crate::error::format_value(f64::from(values.as_primitive::<Float32Type>().value(i)))
+        }
+        DataType::Float64 => {
+            crate::error::format_value(values.as_primitive::<Float64Type>().value(i))
+        }
         DataType::Dictionary(_, _) => {
             // The one row's key (a slice, so only its key is normalised).
             let row = values.slice(i, 1);

@@ -11,7 +11,7 @@ use crate::inequality::grouped::{group_error, Favourable};
 pub(super) fn measure(c: &Call, out: &mut MeasureResult) -> Result<()> {
     let (t, y, z) = (&c.t, &c.t.y, c.z);
     let (hi, lo) = pair(t, c.opts, c.fav);
-    let ses = t.g[hi].se.zip(t.g[lo].se);
+    let ses = t.se_each[hi].zip(t.se_each[lo]);
     if c.m == Measure::D {
         out.value = y[hi] - y[lo];
         if let Some((a, b)) = ses {

@@ -11,8 +11,10 @@ pub(super) struct Table<'a> {
     pub g: Vec<&'a Subgroup>,
     /// Their values.
     pub y: Vec<f64>,
-    /// Their standard errors, when every subgroup has one.
+    /// Their standard errors, when every subgroup has one (its own, or from its limits).
     pub se: Option<Vec<f64>>,
+    /// Each subgroup's standard error, if it has one (the pairwise measures need two).
+    pub se_each: Vec<Option<f64>>,
     /// Their population shares.
     pub p: Vec<f64>,
     /// Their populations (0 where missing, under the missing-population rule).
@@ -59,7 +61,24 @@ impl<'a> Table<'a> {
             groups.iter().collect()
         };
         let y: Vec<f64> = g.iter().map(|s| s.value).collect();
-        let se: Option<Vec<f64>> = g.iter().map(|s| s.se).collect();
+        // A subgroup's standard error, or one from its limits (given, or computed from counts
+        // by the statistics module) as PHE turns limits into standard errors for its SII:
+        // (upper − lower)/(2z) at the limits' 95 %. Without it, every measure that needs one
+        // went without an interval although the limits were there.
+        let z_lim = crate::stats::z_value(crate::inequality::sii::LIMITS_CONFIDENCE)?;
+        let se_of = |s: &Subgroup| -> Result<Option<f64>> {
+            match (s.se, s.lower, s.upper) {
+                (Some(se), _, _) => Ok(Some(se)),
+                (None, Some(l), Some(u)) if u < l => Err(group_error(
+                    &s.label,
+                    "upper limit is below the lower limit",
+                )),
+                (None, Some(l), Some(u)) => Ok(Some((u - l) / (2.0 * z_lim))),
+                _ => Ok(None),
+            }
+        };
+        let se_each: Vec<Option<f64>> = g.iter().map(|s| se_of(s)).collect::<Result<_>>()?;
+        let se: Option<Vec<f64>> = se_each.iter().copied().collect();
         let p = shares(&g);
         let n: Vec<f64> = g.iter().map(|s| s.population.unwrap_or(0.0)).collect();
         let mu = match opts.setting_average {
@@ -92,6 +111,7 @@ impl<'a> Table<'a> {
             g,
             y,
             se,
+            se_each,
             p,
             n,
             mu,
