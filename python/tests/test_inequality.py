@@ -226,6 +226,48 @@ def test_decompose_matches_pysal_theild(rng: np.random.Generator) -> None:
     assert set(parts["groups"]) == {str(k) for k in np.unique(g)}
 
 
+def test_a_by_groups_simulated_limits_do_not_depend_on_the_other_by_groups() -> None:
+    # Area B's limits, alone or after or before area A: the streams came from the by-group's
+    # position, so filtering or sorting an extract moved B's published limits.
+    a: dict[str, list[Any]] = {
+        "area": ["A"] * 4,
+        "value": [10.0, 20.0, 30.0, 25.0],
+        "population": [100.0, 200.0, 300.0, 150.0],
+    }
+    b: dict[str, list[Any]] = {
+        "area": ["B"] * 4,
+        "value": [12.0, 18.0, 33.0, 21.0],
+        "population": [120.0, 220.0, 280.0, 160.0],
+    }
+    common: dict[str, list[Any]] = {
+        "subgroup": list("abcd"),
+        "se": [2.0, 3.0, 2.0, 4.0],
+        "order": [1, 2, 3, 4],
+    }
+
+    def table(*parts: dict[str, list[Any]]) -> pa.Table:
+        cols = {k: [x for p in parts for x in p[k]] for k in a}
+        cols.update({k: v * len(parts) for k, v in common.items()})
+        return pa.table(cols)
+
+    for measure, ordered in [("SII", True), ("BGSD", False)]:
+        limits = []
+        for t in [table(b), table(a, b), table(b, a)]:
+            t = t if ordered else t.drop(["order"])
+            r = cm.inequality.measures(
+                t,
+                by="area",
+                se="se",
+                reps=1000,
+                seed=42,
+                measures=[measure],
+                order="order" if ordered else None,
+            )
+            rows = [x for x in r.to_pylist() if x["area"] == "B"]
+            limits.append((rows[0]["lower"], rows[0]["upper"]))
+        assert limits[0] == limits[1] == limits[2], limits
+
+
 def test_decompose_labels_are_shown_as_written_and_none_is_no_label() -> None:
     y = [1.0, 2.0, 3.0, 5.0]
     # Float labels read as numbers (they were an Arrow debug dump).

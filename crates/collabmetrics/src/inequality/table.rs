@@ -156,10 +156,28 @@ fn from_counts(input: &Input, c: &Counts) -> Result<(Vec<f64>, Vec<f64>, Vec<f64
     Ok((est.value, est.lower, est.upper))
 }
 
+/// The first of by-group `g`'s 64 random streams: from its key's text (FNV-1a, 58 bits, times
+/// 64), so a by-group's simulated limits depend on its own rows and the seed alone. From its
+/// position, an area's published limits changed when the extract was filtered or sorted
+/// differently. The one table of a call without `by` takes stream 0.
+fn first_stream(groups: &Groups, g: usize, by: bool) -> u64 {
+    if !by {
+        return 0;
+    }
+    let h = groups
+        .label(g)
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+    (h >> 6) << 6
+}
+
 /// One row per (by-group, measure): the `by` columns, `measure` (its code), `value`, `lower`,
 /// `upper` (null without an interval), `confidence`, `method` (`analytic`, `simulation` or
 /// `none`). By-groups are computed in parallel; by-group g's measure i draws from stream
-/// 64·g + i of the seed, so results do not depend on the number of threads. An error in a
+/// [`first_stream`] + i of the seed, so results do not depend on the number of threads, nor on
+/// the other by-groups. An error in a
 /// by-group names it (e.g. `area=E54000008: subgroup "decile 3": missing population`).
 pub fn measures_table(input: &Input, opts: &MeasuresTableOptions) -> Result<TableResult> {
     let groups = Groups::new(input, &opts.by)?;
@@ -285,9 +303,10 @@ pub fn measures_table(input: &Input, opts: &MeasuresTableOptions) -> Result<Tabl
             crate::cancel::scope_opt(token.as_ref(), || {
                 // One call for the by-group's measures: the linear SII, RII and RII_MEAN
                 // share one simulation.
+                let first = first_stream(&groups, g, !opts.by.is_empty());
                 let list: Vec<(u64, Measure)> = chosen(t)
                     .into_iter()
-                    .map(|(i, m)| (64 * g as u64 + i as u64, m))
+                    .map(|(i, m)| (first + i as u64, m))
                     .collect();
                 let r = heat_measure_list(t, &list, &heat);
                 progress.advance(list.len() as u64);
