@@ -72,7 +72,8 @@ def measures(
     ``los_15_30``, ``los_31_plus`` in nights), ``active_at_end`` (OAP03), ``bed_days``
     (OAP02: nights, the admission day counting and the discharge day not), ``same_day``,
     ``cost`` (null where no bed day of the period has a recorded cost) and ``cost_bed_days``
-    (the bed days with a cost; 0 without a ``daily_cost`` column); with ``population`` the rates
+    (the bed days with a cost; 0 without a ``daily_cost`` column) and ``cost_days_share`` (their
+    % of ``bed_days``); with ``population`` the rates
     ``rate_started``, ``rate_active_at_end``, ``rate_ended`` per ``multiplier`` people (OAP05–07,
     Byar/exact limits); with ``admissions`` the proportions ``proportion_started``,
     ``proportion_bed_days``, ``proportion_active_at_end``, ``proportion_ended`` (OAP08–11, × 100,

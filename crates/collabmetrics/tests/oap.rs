@@ -1013,3 +1013,38 @@ fn codes_of_digits_are_compared_without_leading_zeros() {
     assert_eq!(ints(&r, "bed_days"), ints(&before, "bed_days"));
     assert_eq!(r.diagnostics.count("appropriate_reason"), 1);
 }
+
+#[test]
+fn cost_and_the_share_of_bed_days_that_have_one() {
+    // Jan 5–20 at £100.004 a night (100.00 to the penny) and Jan 6–9 without a cost: 15 + 3 =
+    // 18 bed days, 15 with a cost, £1 500.00; the specification's share of days that have a
+    // cost is 15/18 = 83.3…%.
+    let p = small(&[
+        (Some("a"), "2024-01-05", Some("2024-01-20"), "10"),
+        (Some("b"), "2024-01-06", Some("2024-01-09"), "10"),
+    ]);
+    let mut cols = p.batch().columns().to_vec();
+    let mut fields: Vec<arrow_schema::Field> = p
+        .batch()
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    cols.push(Arc::new(Float64Array::from(vec![Some(100.004), None])));
+    fields.push(arrow_schema::Field::new(
+        "daily_cost",
+        arrow_schema::DataType::Float64,
+        true,
+    ));
+    let b = RecordBatch::try_new(Arc::new(arrow_schema::Schema::new(fields)), cols).unwrap();
+    let r = oap::measures(&input(b), &january(OverlapRule::Count), None, None).unwrap();
+    assert_eq!(ints(&r, "bed_days"), [18]);
+    assert_eq!(ints(&r, "cost_bed_days"), [15]);
+    assert_eq!(floats(&r, "cost"), [Some(1500.0)]);
+    let share = floats(&r, "cost_days_share")[0].unwrap();
+    assert!((share - 100.0 * 15.0 / 18.0).abs() < 1e-12, "{share}");
+    // No bed days, no share.
+    let empty = oap::measures(&small(&[]), &january(OverlapRule::Count), None, None).unwrap();
+    assert_eq!(floats(&empty, "cost_days_share"), [None]);
+}

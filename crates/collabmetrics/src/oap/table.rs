@@ -301,6 +301,12 @@ pub(super) fn roles(opts: &OapOptions) -> Roles {
         "cost_bed_days",
         DerivedKind::Mean,
     ));
+    roles = roles.derive(Derived::new(
+        "cost_days_share",
+        Some("cost_bed_days"),
+        "bed_days",
+        DerivedKind::Percent,
+    ));
     for stat in [
         "mean",
         "median",
@@ -1131,6 +1137,22 @@ pub(super) fn build(
     let mut ended = sum(take(&mut m.ended));
     let mut active = at_end(&take(&mut m.active_at_end), n_months);
     let mut bed_days = sum(take(&mut m.bed_days));
+    // Always present, so that every call's schema is the same: null where no bed day of the
+    // period has a recorded cost (every row, when there is no `daily_cost` column).
+    let cost_days = sum(take(&mut m.cost_days));
+    // The specification's "share of days that have a cost", in % of the bed days (null
+    // without bed days): how much of `cost` is known.
+    let cost_share: Vec<f64> = cost_days
+        .iter()
+        .zip(&bed_days)
+        .map(|(&c, &b)| {
+            if b > 0 {
+                100.0 * c as f64 / b as f64
+            } else {
+                f64::NAN
+            }
+        })
+        .collect();
     // The counts stay for the rates and proportions only when there are some; otherwise the
     // column takes them.
     let derived = pops.is_some() || adm.is_some();
@@ -1143,9 +1165,6 @@ pub(super) fn build(
     for (b, (name, _, _)) in LOS_BANDS.iter().enumerate() {
         t.int(name, sum(take(&mut m.los[b])));
     }
-    // Always present, so that every call's schema is the same: null where no bed day of the
-    // period has a recorded cost (every row, when there is no `daily_cost` column).
-    let cost_days = sum(take(&mut m.cost_days));
     let cost_pence = take(&mut m.cost_pence);
     t.nullable_number(
         "cost",
@@ -1163,6 +1182,7 @@ pub(super) fn build(
     );
     drop(cost_pence);
     t.int("cost_bed_days", cost_days);
+    t.nullable_number("cost_days_share", cost_share);
     if let Some(pops) = pops {
         let pop: Vec<f64> = cells.iter().map(|&(g, _)| pops[g]).collect();
         t.nullable_number("population", pop.clone());
