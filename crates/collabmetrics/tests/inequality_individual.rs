@@ -106,6 +106,17 @@ fn pysal_atkinson() {
     assert!((a.atkinson - 0.1316096).abs() < 1e-5, "{}", a.atkinson);
     close(a.ede, 26.0517108, 1e-8, "EDE(1)");
     assert!(atkinson(&y, None, 0.0).unwrap().atkinson.abs() < 1e-15);
+    // Exactly 0 (not −0, which printed as "-0") at ε = 0 and for equal values.
+    for (v, e) in [
+        (&y[..], 0.0),
+        (&[2.0, 2.0][..], 0.5),
+        (&[2.0, 2.0][..], 1.0),
+    ] {
+        assert!(
+            atkinson(v, None, e).unwrap().atkinson.is_sign_positive(),
+            "{e}"
+        );
+    }
 }
 
 #[test]

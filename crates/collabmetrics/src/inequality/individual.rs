@@ -864,7 +864,8 @@ pub fn atkinson(values: &[f64], weights: Option<&[f64]>, epsilon: f64) -> Result
         let e = 1.0 - epsilon;
         d.mean_of(|x, r| power_term(x, r, e)).ln_1p() / e
     };
-    let a = -l.exp_m1();
+    // + 0.0: equal values (or ε = 0) give 0, not −0.
+    let a = -l.exp_m1() + 0.0;
     if a.is_finite() && d.unit == 1.0 {
         return Ok(AtkinsonResult {
             atkinson: a,
@@ -904,7 +905,7 @@ pub(crate) fn atkinson_of(pairs: &[(f64, f64)], epsilon: f64) -> Result<Atkinson
         let e = 1.0 - epsilon;
         l = log_mean_power(&pairs, e) / e;
     }
-    let atkinson = finite("atkinson", -l.exp_m1())?;
+    let atkinson = finite("atkinson", -l.exp_m1() + 0.0)?;
     Ok(AtkinsonResult {
         atkinson,
         ede: finite("atkinson", m * l.exp())? * unit,
