@@ -176,9 +176,9 @@ fn first_stream(groups: &Groups, g: usize, by: bool) -> u64 {
 /// One row per (by-group, measure): the `by` columns, `measure` (its code), `value`, `lower`,
 /// `upper` (null without an interval), `confidence`, `method` (`analytic`, `simulation` or
 /// `none`). By-groups are computed in parallel; by-group g's measure i draws from stream
-/// [`first_stream`] + i of the seed, so results do not depend on the number of threads, nor on
-/// the other by-groups. An error in a
-/// by-group names it (e.g. `area=E54000008: subgroup "decile 3": missing population`).
+/// 64·h + i of the seed, h a hash of g's key, so results depend on neither the number of
+/// threads nor the other by-groups. An error in a by-group names it (e.g.
+/// `area=E54000008: subgroup "decile 3": missing population`).
 pub fn measures_table(input: &Input, opts: &MeasuresTableOptions) -> Result<TableResult> {
     let groups = Groups::new(input, &opts.by)?;
     let n = input.num_rows();
