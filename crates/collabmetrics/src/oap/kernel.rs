@@ -22,7 +22,33 @@ pub const MAX_DAILY_COST: f64 = 1.0e9;
 /// A daily cost in pounds as whole pence (rounded half away from zero): costs are money, and
 /// whole pence add exactly in any order. `None` for a missing (NaN) cost.
 pub fn pence(cost: f64) -> Option<i64> {
-    (!cost.is_nan()).then(|| (cost * 100.0).round() as i64)
+    if cost.is_nan() {
+        return None;
+    }
+    let c = cost * 100.0;
+    // At a half penny the product's own rounding decided (1.005 × 100 = 100.4999…, 2.675 ×
+    // 100 = 267.5000…1): there the cost as written, its shortest decimal, decides, as a
+    // decimal column's does (1.005 is 1.01, 2.675 is 2.68).
+    if ((c - c.trunc()).abs() - 0.5).abs() < 1e-6 {
+        return Some(half_penny(cost));
+    }
+    Some(c.round() as i64)
+}
+
+/// Whole pence of a cost near a half penny, from its shortest decimal text, half away from
+/// zero.
+fn half_penny(cost: f64) -> i64 {
+    let text = format!("{}", cost.abs());
+    let (whole, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let digit = |i: usize| i64::from(frac.as_bytes().get(i).map_or(0, |b| b - b'0'));
+    let whole: i64 = whole.parse().unwrap_or(0);
+    let up = i64::from(digit(2) >= 5);
+    let p = whole * 100 + digit(0) * 10 + digit(1) + up;
+    if cost < 0.0 {
+        -p
+    } else {
+        p
+    }
 }
 
 /// Placements (or admissions) as parallel columns; dates in days since 1970-01-01.
@@ -252,6 +278,29 @@ pub fn accumulate(
 mod tests {
     use super::*;
     use crate::table::days_from_civil as d;
+
+    #[test]
+    fn half_pennies_round_as_written() {
+        // Half away from zero on the decimal as written, as a decimal column: 1.005 × 100 is
+        // 100.4999… in floats and 2.675 × 100 is 267.5000…1, which rounded 1.00 and 2.68.
+        let cases = [
+            (1.005, 101),
+            (2.675, 268),
+            (0.125, 13),
+            (0.115, 12),
+            (12.345, 1235),
+            (1.004, 100),
+            (1.006, 101),
+            (99.995, 10_000),
+            (0.0, 0),
+            (1_000_000_000.0, 100_000_000_000),
+            (-1.005, -101),
+        ];
+        for (cost, want) in cases {
+            assert_eq!(pence(cost), Some(want), "{cost}");
+        }
+        assert_eq!(pence(f64::NAN), None);
+    }
 
     fn one(start: i32, end: Option<i32>, cutoff: Option<i32>) -> Monthly {
         let spells = Spells {
