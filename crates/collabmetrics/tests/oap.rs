@@ -1048,3 +1048,19 @@ fn cost_and_the_share_of_bed_days_that_have_one() {
     let empty = oap::measures(&small(&[]), &january(OverlapRule::Count), None, None).unwrap();
     assert_eq!(floats(&empty, "cost_days_share"), [None]);
 }
+
+#[test]
+fn dates_after_the_data_cutoff_are_counted_as_recorded_and_said() {
+    // Cut-off 15 Jan: Jan 5–20 ends after it and Jan 17–19 starts after it; both are counted
+    // as recorded (15 + 2 nights), and the diagnostics say so. Jan 6–9 is inside.
+    let p = small(&[
+        (Some("a"), "2024-01-05", Some("2024-01-20"), "10"),
+        (Some("b"), "2024-01-06", Some("2024-01-09"), "10"),
+        (Some("c"), "2024-01-17", Some("2024-01-19"), "10"),
+    ]);
+    let mut o = january(OverlapRule::Count);
+    o.data_cutoff = Some(d(2024, 1, 15));
+    let r = oap::measures(&p, &o, None, None).unwrap();
+    assert_eq!(ints(&r, "bed_days"), [15 + 3 + 2]);
+    assert_eq!(r.diagnostics.count("date_after_data_cutoff"), 2);
+}

@@ -122,8 +122,8 @@ pub fn state(
 
 /// [`state`] with its diagnostics listing every flagged record ([`Diagnostics::flags`]):
 /// rows of the `placements` (`bed_type_missing`, `bed_type_out_of_scope`,
-/// `appropriate_reason`, `unknown_reason_code`, `open_placement`, `overlapping_placements`,
-/// `missing_distance`) and of the `admissions` (`admission_bed_type_missing`,
+/// `appropriate_reason`, `unknown_reason_code`, `open_placement`, `date_after_data_cutoff`,
+/// `overlapping_placements`, `missing_distance`) and of the `admissions` (`admission_bed_type_missing`,
 /// `admission_bed_type_out_of_scope`). Their counts are the state's diagnostic rows.
 pub fn state_listing(
     placements: Option<&Input>,

@@ -453,7 +453,7 @@ pub(super) fn read_placements(
         unknown,
     );
     apply_overlap_rule(&person, opts.overlap, &read.start, &mut read.end, diag);
-    Ok(read.placements(diag))
+    Ok(read.placements(opts.data_cutoff, diag))
 }
 
 /// A code per placement for its person, and the rows without one (null `person_id`): each of
@@ -494,7 +494,7 @@ struct Read {
 impl Read {
     /// The kept placements, with the open ones counted (after the overlap rule, which may end
     /// an open placement).
-    fn placements(self, diag: &mut Diagnostics) -> Placements {
+    fn placements(self, cutoff: Option<i32>, diag: &mut Diagnostics) -> Placements {
         let rows = self.rows;
         diag.flag_rows(
             PLACEMENTS,
@@ -502,6 +502,18 @@ impl Read {
             "open at the data end: runs to each period end (or the cut-off)",
             rows.iter().copied().filter(|&i| self.end[i].is_none()),
         );
+        // A start or end recorded after the data's last date contradicts the cut-off (a
+        // planned discharge, or a cut-off set too early): counted as recorded, and said.
+        if let Some(c) = cutoff {
+            diag.flag_rows(
+                PLACEMENTS,
+                "date_after_data_cutoff",
+                "kept as recorded: starts or ends after the data cut-off",
+                rows.iter()
+                    .copied()
+                    .filter(|&i| self.start[i] > c || self.end[i].is_some_and(|e| e > c)),
+            );
+        }
         Placements {
             start: rows.iter().map(|&i| self.start[i]).collect(),
             end: rows.iter().map(|&i| self.end[i]).collect(),
