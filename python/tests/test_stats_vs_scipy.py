@@ -336,3 +336,25 @@ def test_heat_ti_and_mld_of_close_subgroups_keep_their_digits(spread: float) -> 
     tolerance = max(1e-12, 1e-15 / spread)
     assert got["TI"] == pytest.approx(float(ti), rel=tolerance)
     assert got["MLD"] == pytest.approx(float(mld), rel=tolerance)
+
+
+def test_a_breakdown_named_like_a_result_column_is_refused() -> None:
+    # mean(by="method") gave two `method` columns: polars refused the result, pyarrow's
+    # column("method") raised, pandas' r["method"] was a frame. As proportion() does for its
+    # input's columns, the name is refused.
+    frame = pa.table({"method": ["a", "a", "b", "b"], "value": [1.0, 2.0, 3.0, 4.0]})
+    with pytest.raises(cm.InvalidArgumentError, match="`method` has the name of a result") as e:
+        cm.mean(frame, by="method")
+    assert e.value.argument == "by"
+    bands = pa.table(
+        {
+            "note": ["x", "x", "y", "y"],
+            "age_band": ["0-4", "5+"] * 2,
+            "count": [1, 2, 3, 4],
+            "population": [10, 10, 10, 10],
+        }
+    )
+    with pytest.raises(cm.InvalidArgumentError, match="`note`"):
+        cm.dsr(bands, by="note", standard={0: 1, 5: 1})
+    with pytest.raises(cm.InvalidArgumentError, match="`note`"):
+        cm.finalize(cm.dsr_state(bands, by="note", standard={0: 1, 5: 1}))

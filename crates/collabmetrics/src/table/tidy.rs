@@ -204,6 +204,21 @@ impl Tidy {
     }
 
     pub(crate) fn finish(self) -> Result<RecordBatch> {
+        // A breakdown named like a result column would give two columns of one name, which
+        // polars refuses and pandas and pyarrow read as something else.
+        let (keys, results) = self.fields.split_at(self.first_result);
+        if let Some(f) = results
+            .iter()
+            .find(|r| keys.iter().any(|k| k.name() == r.name()))
+        {
+            return Err(Error::invalid_argument(
+                "by",
+                format!(
+                    "the breakdown column `{}` has the name of a result column; rename it first",
+                    f.name()
+                ),
+            ));
+        }
         check_finite(
             self.fields
                 .iter()
