@@ -336,6 +336,17 @@ fn mhsds_names_through_a_column_map() {
     assert_eq!(ints(&r, "bed_days"), [12, 57, 32]);
 }
 
+/// The fixture with column `name` replaced, month by month.
+fn run_with(name: &str, values: ArrayRef) -> TableResult {
+    oap::measures(
+        &input(with_column(name, values)),
+        &options(Window::Month),
+        None,
+        None,
+    )
+    .unwrap()
+}
+
 fn with_column(name: &str, values: ArrayRef) -> RecordBatch {
     let b = placements();
     let i = b.schema().index_of(name).unwrap();
@@ -873,13 +884,7 @@ fn blank_person_ids_and_bed_types_are_not_recorded() {
     let bed: ArrayRef = Arc::new(StringArray::from(vec![
         "10", "11", "", "10", "10", "  ", "13", "10",
     ]));
-    let blank = oap::measures(
-        &input(with_column("bed_type", bed)),
-        &options(Window::Month),
-        None,
-        None,
-    )
-    .unwrap();
+    let blank = run_with("bed_type", bed);
     let before = run(&options(Window::Month));
     assert_eq!(blank.diagnostics.count("bed_type_missing"), 2);
     assert_eq!(
@@ -987,13 +992,7 @@ fn codes_of_digits_are_compared_without_leading_zeros() {
     let bed: ArrayRef = Arc::new(StringArray::from(vec![
         "010", "11", "012", "10", "0010", "10", "13", "10",
     ]));
-    let padded = oap::measures(
-        &input(with_column("bed_type", bed)),
-        &options(Window::Month),
-        None,
-        None,
-    )
-    .unwrap();
+    let padded = run_with("bed_type", bed);
     let before = run(&options(Window::Month));
     assert_eq!(ints(&padded, "bed_days"), ints(&before, "bed_days"));
     assert_eq!(
@@ -1003,13 +1002,7 @@ fn codes_of_digits_are_compared_without_leading_zeros() {
     let reason: ArrayRef = Arc::new(StringArray::from(vec![
         "010", "10", "10", "10", "10", "014", "10", "77",
     ]));
-    let r = oap::measures(
-        &input(with_column("reason", reason)),
-        &options(Window::Month),
-        None,
-        None,
-    )
-    .unwrap();
+    let r = run_with("reason", reason);
     assert_eq!(ints(&r, "bed_days"), ints(&before, "bed_days"));
     assert_eq!(r.diagnostics.count("appropriate_reason"), 1);
 }
