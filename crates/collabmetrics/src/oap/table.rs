@@ -11,8 +11,8 @@ use crate::stats::{
 };
 use crate::table::tidy::Tidy;
 use crate::table::{
-    check_date_option, empty_rows, format_date, ColumnKind, ColumnSpec, Derived, DerivedKind,
-    Diagnostics, Groups, Input, Roles, TableResult,
+    check_date_option, format_date, ColumnKind, ColumnSpec, Derived, DerivedKind, Diagnostics,
+    Groups, Input, Roles, TableResult,
 };
 use arrow_schema::Field;
 use serde::{Deserialize, Serialize};
@@ -438,6 +438,8 @@ pub(super) fn read_placements(
     opts: &OapOptions,
     diag: &mut Diagnostics,
 ) -> Result<Placements> {
+    // An empty id or code is not recorded, as an empty CSV field is (`Input::empty_as_null`).
+    let input = &*input.empty_as_null(PLACEMENT_COLUMNS)?;
     // The identifier checks and the persons' codes (hashing) beside the other columns' reads;
     // errors in the order of reading one after the other.
     let ((unique, person), read) = crate::cancel::join(
@@ -461,7 +463,7 @@ pub(super) fn read_placements(
 fn persons(input: &Input) -> Result<(Vec<u32>, Vec<usize>)> {
     let mut codes = input.codes("person_id")?;
     let col = input.column("person_id")?;
-    let mut unknown: Vec<usize> = match col.logical_nulls() {
+    let unknown: Vec<usize> = match col.logical_nulls() {
         Some(nulls) if nulls.null_count() > 0 => nulls
             .iter()
             .enumerate()
@@ -470,12 +472,6 @@ fn persons(input: &Input) -> Result<(Vec<u32>, Vec<usize>)> {
             .collect(),
         _ => Vec::new(),
     };
-    // An empty id is not recorded either (an empty CSV field a frame kept as "").
-    let empty = empty_rows(col.as_ref())?;
-    if !empty.is_empty() {
-        unknown.extend(empty);
-        unknown.sort_unstable();
-    }
     let first = codes.iter().map(|&c| c + 1).max().unwrap_or(0);
     for (next, &r) in (first..).zip(&unknown) {
         codes[r] = next;
@@ -795,6 +791,7 @@ pub(super) fn read_admissions(
     diag: &mut Diagnostics,
 ) -> Result<(Placements, usize)> {
     check_admission_columns(input, opts)?;
+    let input = &*input.empty_as_null(ADMISSION_COLUMNS)?;
     let start = input.required_dates("start_date")?;
     let end = input.dates("end_date")?;
     check_end_after_start(input, &start, &end)?;

@@ -499,7 +499,7 @@ pub(crate) fn is_null_at(a: &dyn Array, i: usize) -> bool {
 /// cancellation: the bytes of the texts would cost a read of the whole column. (A text of
 /// spaces is a value, as the command line reads it; codes are compared trimmed, where the
 /// modules read them, so a code of spaces is not recorded either.)
-pub(crate) fn empty_rows(col: &dyn Array) -> Result<Vec<usize>> {
+fn empty_rows(col: &dyn Array) -> Result<Vec<usize>> {
     const CHUNK: usize = 1 << 16;
     fn scan(len: usize, empty: impl Fn(usize) -> bool, col: &dyn Array) -> Result<Vec<usize>> {
         let mut out = Vec::new();
