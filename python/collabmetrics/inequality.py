@@ -400,7 +400,7 @@ def gini(
     """Gini coefficient Σ_i Σ_j w_i w_j |y_i − y_j| / (2 (Σ w)² ȳ).
 
     PySAL's and R ``ineq``'s form (the n² denominator); ``corrected=True`` multiplies by
-    n / (n − 1) (unit weights only). Values must be finite and ≥ 0 with a positive total;
+    n / (n − 1) (no weights, or weights all 1). Values must be finite and ≥ 0 with a positive total;
     weights finite and > 0.
 
     With ``interval=True``: ``(value, lower, upper)``, the percentile bootstrap over ``reps``

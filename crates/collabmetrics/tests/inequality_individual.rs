@@ -4,8 +4,8 @@
 mod common;
 
 use collabmetrics::inequality::{
-    atkinson, concentration_index, decompose, generalized_entropy, gini, mld, share_ratio, theil,
-    ConcentrationCorrection,
+    atkinson, concentration_index, decompose, generalized_entropy, gini, gini_index, mld,
+    share_ratio, theil, ConcentrationCorrection,
 };
 use common::{close, num, read_csv};
 use proptest::prelude::*;
@@ -377,4 +377,18 @@ fn bootstrap_intervals_are_seeded_and_thread_independent() {
     .unwrap_err()
     .to_string();
     assert!(e.contains("reps"), "{e}");
+}
+
+#[test]
+fn the_gini_correction_takes_explicit_unit_weights() {
+    // y = 1, 2, 3, 4, 10: Σ over ordered pairs |yᵢ − yⱼ| = 2 × 40 = 80, n = 5, ȳ = 4, so
+    // G = 80 / (2 · 25 · 4) = 0.4 and the corrected G × 5/4 = 0.5, with weights of 1 given or
+    // not (they were refused as "weights"); other weights are still refused.
+    let y = [1.0, 2.0, 3.0, 4.0, 10.0];
+    let ones = [1.0; 5];
+    for w in [None, Some(&ones[..])] {
+        assert!((gini(&y, w, true).unwrap().gini - 0.5).abs() < 1e-15);
+        assert!((gini_index(&y, w, true).unwrap() - 0.5).abs() < 1e-15);
+    }
+    assert!(gini(&y, Some(&[1.0, 1.0, 2.0, 1.0, 1.0]), true).is_err());
 }

@@ -394,7 +394,7 @@ pub struct GiniResult {
 }
 
 /// Gini = Σ_i Σ_j w_i w_j |y_i − y_j| / (2 (Σ w)² ȳ), computed from the sorted values in
-/// O(n log n); `corrected` multiplies by n/(n − 1) (unit weights only). The Lorenz curve has
+/// O(n log n); `corrected` multiplies by n/(n − 1) (no weights, or weights all 1). The Lorenz curve has
 /// one point per distinct value (records of equal value lie on one straight segment).
 pub fn gini(values: &[f64], weights: Option<&[f64]>, corrected: bool) -> Result<GiniResult> {
     if weights.is_none() {
@@ -409,7 +409,7 @@ pub fn gini(values: &[f64], weights: Option<&[f64]>, corrected: bool) -> Result<
         }
     }
     let p = prepare(values, weights, false)?;
-    check_corrected(corrected, weights.is_some(), values.len())?;
+    check_corrected(corrected, weighted(weights), values.len())?;
     gini_of(&p.distribution(weights.is_some()), corrected)
 }
 
@@ -423,7 +423,7 @@ pub fn gini(values: &[f64], weights: Option<&[f64]>, corrected: bool) -> Result<
 pub fn gini_index(values: &[f64], weights: Option<&[f64]>, corrected: bool) -> Result<f64> {
     if weights.is_some() {
         let p = prepare(values, weights, false)?;
-        check_corrected(corrected, true, values.len())?;
+        check_corrected(corrected, weighted(weights), values.len())?;
         return gini_value_of(&p.distribution(true), corrected);
     }
     let total = checked_total(values, false)?;
@@ -500,6 +500,12 @@ impl Streamed {
         }
         g.is_finite().then_some(g)
     }
+}
+
+/// Whether `weights` weigh anything: given, and not every one 1 (explicit unit weights are
+/// the unweighted case, for which the n/(n − 1) correction is defined).
+fn weighted(weights: Option<&[f64]>) -> bool {
+    weights.is_some_and(|w| w.iter().any(|&x| x != 1.0))
 }
 
 fn check_corrected(corrected: bool, weighted: bool, n: usize) -> Result<()> {
