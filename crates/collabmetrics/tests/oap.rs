@@ -965,7 +965,13 @@ fn truncation_beyond_the_admissions_says_so() {
         ),
         "{text}"
     );
-    assert!(text.contains("overlap = \"truncate\""), "{text}");
+    assert!(
+        text.contains(
+            "overlap = \"truncate\" ended placements where the person's next one starts, and the \
+             admissions are counted as recorded"
+        ),
+        "{text}"
+    );
     assert!(oap::measures(&p, &january(OverlapRule::Count), None, Some(&p)).is_ok());
 }
 
@@ -980,7 +986,8 @@ fn float_codes_get_a_hint_about_pandas() {
     )
     .unwrap_err();
     assert!(
-        e.to_string().contains("nullable `Int64` or `string` dtype"),
+        e.to_string()
+            .contains("into floats: use the nullable `Int64` or `string` dtype"),
         "{e}"
     );
 }

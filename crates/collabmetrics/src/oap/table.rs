@@ -1392,7 +1392,9 @@ fn proportions(
             let period = format!("the period ending {}", format_date(month_end(month(k))));
             // The truncation ends placements the admissions, taken as recorded, do not end.
             let why = if opts.overlap == OverlapRule::Truncate {
-                "; overlap = \"truncate\" ended placements where the person's next one starts,                  and the admissions are counted as recorded: record those transfers in the                  admissions too, or use overlap = \"count\" for the proportions"
+                "; overlap = \"truncate\" ended placements where the person's next one starts, \
+                 and the admissions are counted as recorded: record those transfers in the \
+                 admissions too, or use overlap = \"count\" for the proportions"
             } else {
                 ""
             };

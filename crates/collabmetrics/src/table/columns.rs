@@ -719,7 +719,8 @@ impl Input {
                 let float = matches!(col.data_type(), DataType::Float32 | DataType::Float64);
                 let hint = match spec.kind {
                     ColumnKind::Code | ColumnKind::Identifier if float => {
-                        " (pandas turns whole numbers with a missing value into floats: use the                          nullable `Int64` or `string` dtype)"
+                        " (pandas turns whole numbers with a missing value into floats: use the \
+                         nullable `Int64` or `string` dtype)"
                     }
                     _ => "",
                 };
