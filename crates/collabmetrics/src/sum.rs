@@ -51,6 +51,12 @@ pub(crate) fn exponent_unit(x: f64) -> f64 {
     }
 }
 
+/// The largest |x| of `values` (0 for none; NaN is passed over), whose [`exponent_unit`] or
+/// [`weight_unit`] brings them all to unit scale.
+pub(crate) fn magnitude(values: impl Iterator<Item = f64>) -> f64 {
+    values.fold(0.0f64, |m, x| m.max(x.abs()))
+}
+
 /// An exact divisor that brings the largest weight `x` (and so every weight) to a normal
 /// number: its exponent's power of two, or 2⁻¹⁰²³ when it is subnormal (every subnormal
 /// times 2¹⁰²³ is a normal number below 2, exactly, and 2¹⁰²³ is finite, so the divisor's

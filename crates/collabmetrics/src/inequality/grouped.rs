@@ -79,6 +79,21 @@ pub(crate) fn group_error(label: &str, message: impl Into<String>) -> Error {
     }
 }
 
+/// A subgroup's standard error: its own, or (g(U) − g(L))/(2z) from its limits on g's scale,
+/// as PHE turns limits into standard errors; `None` with neither. Limits in the wrong order
+/// are an error naming the subgroup.
+pub(crate) fn subgroup_se(s: &Subgroup, z: f64, g: impl Fn(f64) -> f64) -> Result<Option<f64>> {
+    match (s.se, s.lower, s.upper) {
+        (Some(se), _, _) => Ok(Some(se)),
+        (None, Some(l), Some(u)) if u < l => Err(group_error(
+            &s.label,
+            "upper limit is below the lower limit",
+        )),
+        (None, Some(l), Some(u)) => Ok(Some((g(u) - g(l)) / (2.0 * z))),
+        _ => Ok(None),
+    }
+}
+
 /// What a measure needs of the subgroup table.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Needs {

@@ -3,7 +3,9 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::grouped::{group_error, shares, sorted_by_order, validate, Needs, Subgroup};
+use super::grouped::{
+    group_error, shares, sorted_by_order, subgroup_se, validate, Needs, Subgroup,
+};
 use super::replicates::{simulate, Model, Replicates};
 use crate::error::{format_value, Error, Result};
 
@@ -287,26 +289,13 @@ pub(crate) fn sii_stream(groups: &[Subgroup], opts: &SiiOptions, stream: u64) ->
     let z_lim = crate::stats::z_value(opts.limits_confidence)?;
     let mut se = Vec::with_capacity(g.len());
     for s in &g {
-        let v = match (s.se, s.lower, s.upper) {
-            (Some(se), _, _) => se,
-            (None, Some(l), Some(u)) => {
-                check_domain(vt, &s.label, "lower", l)?;
-                check_domain(vt, &s.label, "upper", u)?;
-                if u < l {
-                    return Err(group_error(
-                        &s.label,
-                        "upper limit is below the lower limit",
-                    ));
-                }
-                (vt.forward(u) - vt.forward(l)) / (2.0 * z_lim)
-            }
-            _ => {
-                return Err(group_error(
-                    &s.label,
-                    "needs a standard error or both confidence limits",
-                ))
-            }
-        };
+        if let (None, Some(l), Some(u)) = (s.se, s.lower, s.upper) {
+            check_domain(vt, &s.label, "lower", l)?;
+            check_domain(vt, &s.label, "upper", u)?;
+        }
+        let v = subgroup_se(s, z_lim, |v| vt.forward(v))?.ok_or_else(|| {
+            group_error(&s.label, "needs a standard error or both confidence limits")
+        })?;
         se.push(v);
     }
     let model = Model {

@@ -185,7 +185,7 @@ pub(crate) fn mean_of_bins(
     let scale: Vec<f64> = bins
         .iter()
         .map(|group| {
-            crate::sum::exponent_unit(group.iter().fold(0.0f64, |s, &(x, _)| s.max(x.abs())))
+            crate::sum::exponent_unit(crate::sum::magnitude(group.iter().map(|&(x, _)| x)))
         })
         .collect();
     for (g, group) in bins.iter().enumerate() {

@@ -104,8 +104,9 @@ fn simulated_value(
             // The deviations at unit scale (an exact power of two) before they are squared:
             // the variance of values near 1e300 is beyond a double, and of values near 1e-300
             // below one, where their standard deviation is neither.
-            let k =
-                crate::sum::exponent_unit(y.iter().fold(mu.abs(), |a, y| a.max((y - mu).abs())));
+            let k = crate::sum::exponent_unit(crate::sum::magnitude(
+                y.iter().map(|y| y - mu).chain([mu]),
+            ));
             let scaled: f64 = p
                 .iter()
                 .zip(y)

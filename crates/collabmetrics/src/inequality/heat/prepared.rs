@@ -3,7 +3,9 @@
 
 use super::{infer_scale, HeatOptions, Measure};
 use crate::error::{format_value, Error, Result};
-use crate::inequality::grouped::{group_error, shares, sorted_by_order, validate, Needs, Subgroup};
+use crate::inequality::grouped::{
+    group_error, shares, sorted_by_order, subgroup_se, validate, Needs, Subgroup,
+};
 
 /// The prepared table: subgroups (sorted by order on ordered dimensions), shares, μ.
 pub(super) struct Table<'a> {
@@ -66,18 +68,10 @@ impl<'a> Table<'a> {
         // (upper − lower)/(2z) at the limits' 95 %. Without it, every measure that needs one
         // went without an interval although the limits were there.
         let z_lim = crate::stats::z_value(crate::inequality::sii::LIMITS_CONFIDENCE)?;
-        let se_of = |s: &Subgroup| -> Result<Option<f64>> {
-            match (s.se, s.lower, s.upper) {
-                (Some(se), _, _) => Ok(Some(se)),
-                (None, Some(l), Some(u)) if u < l => Err(group_error(
-                    &s.label,
-                    "upper limit is below the lower limit",
-                )),
-                (None, Some(l), Some(u)) => Ok(Some((u - l) / (2.0 * z_lim))),
-                _ => Ok(None),
-            }
-        };
-        let se_each: Vec<Option<f64>> = g.iter().map(|s| se_of(s)).collect::<Result<_>>()?;
+        let se_each: Vec<Option<f64>> = g
+            .iter()
+            .map(|s| subgroup_se(s, z_lim, |v| v))
+            .collect::<Result<_>>()?;
         let se: Option<Vec<f64>> = se_each.iter().copied().collect();
         let p = shares(&g);
         let n: Vec<f64> = g.iter().map(|s| s.population.unwrap_or(0.0)).collect();

@@ -157,11 +157,9 @@ fn wls_slope(x: &[f64], y: &[f64], w: &[f64]) -> (f64, f64) {
     // y and w at unit scale, by exact powers of two: the squared residuals overflowed from
     // values near 1e290 (an error) and underflowed to a zero-width interval near 1e-300. The
     // slope and its error scale with y; neither changes with w's scale.
-    let largest = |v: &[f64]| v.iter().fold(0.0f64, |m, x| m.max(x.abs()));
-    let (ky, kw) = (
-        crate::sum::exponent_unit(largest(y)),
-        crate::sum::weight_unit(largest(w)),
-    );
+    use crate::sum::{exponent_unit, magnitude, weight_unit};
+    let ky = exponent_unit(magnitude(y.iter().copied()));
+    let kw = weight_unit(magnitude(w.iter().copied()));
     let y: Vec<f64> = y.iter().map(|v| v / ky).collect();
     let w: Vec<f64> = w.iter().map(|v| v / kw).collect();
     let (b1, se) = unit_wls_slope(x, &y, &w);
