@@ -97,18 +97,26 @@ pub struct Groups {
     pub keys: Vec<(Field, ArrayRef)>,
 }
 
+/// Refuses a breakdown listed twice: two key columns of one name in the result (which pandas
+/// keeps and polars refuses after the work is done), or each of its rows twice in a summary.
+pub(crate) fn check_listed_once(by: &[String]) -> Result<()> {
+    match (1..by.len()).find(|&k| by[..k].contains(&by[k])) {
+        None => Ok(()),
+        Some(k) => Err(Error::invalid_argument(
+            "by",
+            format!(
+                "`{}` is listed more than once; list each breakdown once",
+                by[k]
+            ),
+        )),
+    }
+}
+
 impl Groups {
     /// Groups the rows of `input` by the columns we call `by` (none: one group of every row).
     /// Nulls in a key form a group of their own.
     pub fn new(input: &Input, by: &[String]) -> Result<Self> {
-        // A column named twice would be two key columns of one name in the result, which
-        // pandas keeps and polars refuses after the work is done.
-        if let Some(twice) = (1..by.len()).find_map(|k| by[..k].contains(&by[k]).then(|| &by[k])) {
-            return Err(Error::invalid_argument(
-                "by",
-                format!("`{twice}` is listed more than once; list each breakdown once"),
-            ));
-        }
+        check_listed_once(by)?;
         let n = input.num_rows();
         let mut codes = vec![0u32; n];
         let mut n_groups: usize = usize::from(n > 0);

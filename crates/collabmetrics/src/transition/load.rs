@@ -800,17 +800,7 @@ fn breakdowns(p: &Input, opts: &TransitionOptions) -> Result<Vec<(String, Catego
             .map(|c| c.to_string())
             .collect(),
     };
-    // A breakdown listed twice would give each of its rows twice in the summary.
-    if let Some((_, name)) = names
-        .iter()
-        .enumerate()
-        .find(|(i, n)| names[..*i].contains(n))
-    {
-        return Err(Error::invalid_argument(
-            "by",
-            format!("`{name}` is listed more than once; list each breakdown once"),
-        ));
-    }
+    crate::table::groups::check_listed_once(&names)?;
     names
         .into_iter()
         .map(|name| {
