@@ -696,7 +696,7 @@ typedef struct CmFunnelOptions {
   const char *rate;
   /**
    * When true, `multiplier` scales values and limits (required for PHE proportions and
-   * rates; FunnelPlotR and Spiegelhalter exact: 1 otherwise; PHE ratios: not used).
+   * rates; FunnelPlotR and Spiegelhalter exact: 1 otherwise; PHE ratios: false).
    */
   bool has_multiplier;
   /**
@@ -704,7 +704,7 @@ typedef struct CmFunnelOptions {
    */
   double multiplier;
   /**
-   * When true, the years the data cover (required for PHE rates).
+   * When true, the years the data cover (required for PHE rates; false for the others).
    */
   bool has_years_of_data;
   /**

@@ -131,12 +131,12 @@ def assess(
         trim_by: share winsorised or truncated at each end before phi, in (0, 0.5).
         multiplier: scale of values and limits. Required for PHE proportions and rates (100
             for a percentage, 100 000 for a rate per 100 000); FunnelPlotR and Spiegelhalter
-            exact: 1 when None; PHE ratios: not used (ISR × 100, counts − 1, as PHE).
+            exact: 1 when None; PHE ratios: must be None (ISR × 100, counts − 1, as PHE).
         funnelplotr_compat: reproduce FunnelPlotR's CQC limits (not squared back) and RC
             limits (standard error 1/(2√n)) exactly; the default corrects both.
         rate: PHE rates: the column of published rates (default ``"rate"``).
         years_of_data: PHE rates: the years the data cover (required); rescales
-            ``denominator_per_year``.
+            ``denominator_per_year``. Must be None for the other statistics.
         shmi_rounding: SR/SHMI: round expected counts to 2 decimals, as FunnelPlotR.
         exclude_zero_sr: SR/SHMI: leave units with 0 events out (counted in the diagnostics)
             instead of raising an error naming the unit.

@@ -70,11 +70,11 @@ pub struct CmFunnelOptions {
     /// PHE rates: the published rate column (NULL: "rate").
     pub rate: *const c_char,
     /// When true, `multiplier` scales values and limits (required for PHE proportions and
-    /// rates; FunnelPlotR and Spiegelhalter exact: 1 otherwise; PHE ratios: not used).
+    /// rates; FunnelPlotR and Spiegelhalter exact: 1 otherwise; PHE ratios: false).
     pub has_multiplier: bool,
     /// The multiplier, read when `has_multiplier` is true.
     pub multiplier: f64,
-    /// When true, the years the data cover (required for PHE rates).
+    /// When true, the years the data cover (required for PHE rates; false for the others).
     pub has_years_of_data: bool,
     /// The years of data, read when `has_years_of_data` is true.
     pub years_of_data: f64,

@@ -32,10 +32,11 @@ pub struct FunnelArgs {
     /// PHE rates: the published rate column.
     #[arg(long, default_value_t = FunnelOptions::default().rate)]
     rate: String,
-    /// Scale of values and limits (required for PHE proportions and rates; 1 otherwise).
+    /// Scale of values and limits (required for PHE proportions and rates; 1 otherwise; not
+    /// for PHE ratios).
     #[arg(long)]
     multiplier: Option<f64>,
-    /// PHE rates: the years the data cover (required for them).
+    /// PHE rates: the years the data cover (required for them; not for other statistics).
     #[arg(long)]
     years_of_data: Option<f64>,
     /// FunnelPlotR sr: how ratios are transformed.

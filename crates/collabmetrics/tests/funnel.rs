@@ -1614,6 +1614,32 @@ fn unknown_and_missing_options() {
         assess(&data, &rate).unwrap_err().argument(),
         Some("years_of_data")
     );
+    // Options a statistic does not take are refused, not ignored: the years of data rescale
+    // only PHE rates, and PHE's ratios have their own fixed scale (ISR × 100).
+    for statistic in [Statistic::Pr, Statistic::Sr, Statistic::RatioIsr] {
+        let e = assess(
+            &data,
+            &FunnelOptions {
+                years_of_data: Some(3.0),
+                ..opts(statistic, "o", "n")
+            },
+        )
+        .unwrap_err();
+        assert_eq!(e.argument(), Some("years_of_data"), "{statistic}");
+        assert!(e.to_string().contains("rates"), "{e}");
+    }
+    for statistic in [Statistic::RatioIsr, Statistic::RatioCount] {
+        let e = assess(
+            &data,
+            &FunnelOptions {
+                multiplier: Some(100.0),
+                ..opts(statistic, "o", "n")
+            },
+        )
+        .unwrap_err();
+        assert_eq!(e.argument(), Some("multiplier"), "{statistic}");
+        assert!(e.to_string().contains("takes none"), "{e}");
+    }
 }
 
 #[test]

@@ -490,8 +490,9 @@ fn funnel_tables() {
         let o = FunnelOptions {
             unit: Some("unit".into()),
             family,
-            multiplier: Some(100.0),
-            years_of_data: Some(1.0),
+            // Only where they apply: an option a statistic does not take is an error.
+            multiplier: (!statistic.is_ratio()).then_some(100.0),
+            years_of_data: statistic.is_rate().then_some(1.0),
             ..FunnelOptions::new(statistic)
         };
         let what = format!("funnel assess {statistic}");

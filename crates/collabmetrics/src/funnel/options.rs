@@ -198,10 +198,11 @@ pub struct FunnelOptions {
     /// PHE rates: the published rate column (crude or DSR, per `multiplier`).
     pub rate: String,
     /// Scale of values and limits. PHE proportions and rates: required (PHE has no default;
-    /// 100 for a percentage). PHE ratios: not used (ISR × 100, counts − 1, as PHE).
+    /// 100 for a percentage). PHE ratios: must be `None` (ISR × 100, counts − 1, as PHE).
     /// FunnelPlotR and Spiegelhalter exact: 1 when not given.
     pub multiplier: Option<f64>,
-    /// PHE rates: years the data cover (required); only rescales the population axis.
+    /// PHE rates: years the data cover (required); only rescales the population axis. Must
+    /// be `None` for the other statistics.
     pub years_of_data: Option<f64>,
     /// FunnelPlotR `sr` only.
     pub sr_method: SrMethod,
@@ -317,6 +318,16 @@ impl FunnelOptions {
                 ),
             ));
         }
+        if family == Family::Phe && statistic.is_ratio() && self.multiplier.is_some() {
+            // PHE's ratios have a fixed scale: an ignored multiplier would mislead.
+            return Err(Error::invalid_argument(
+                "multiplier",
+                format!(
+                    "PHE's {statistic} takes none (its values are PHE's: the ISR × 100, \
+                     counts − 1); leave it unset"
+                ),
+            ));
+        }
         let multiplier = match (family, self.multiplier) {
             (_, Some(m)) => positive("multiplier", m)?,
             (Family::Phe, None) if statistic.is_ratio() => 1.0,
@@ -335,6 +346,12 @@ impl FunnelOptions {
             .years_of_data
             .map(|y| positive("years_of_data", y))
             .transpose()?;
+        if !statistic.is_rate() && years_of_data.is_some() {
+            return Err(Error::invalid_argument(
+                "years_of_data",
+                format!("applies to PHE's rates (rate_crude, rate_dsr) only, not to {statistic}"),
+            ));
+        }
         if statistic.is_rate() && years_of_data.is_none() {
             return Err(crate::options::required(
                 "years_of_data",
