@@ -259,6 +259,15 @@ static void test_bad_input(void) {
     CHECK_MESSAGE("`value` at row 9 (null)");
     CHECK(out.release == NULL && nothing_live());
 
+    /* Text that is not UTF-8 (a producer's fault): an error naming the column and the row,
+     * never read as text (a debug build aborted). The message shows the bytes lossily. */
+    t = both();
+    t.column[2].text[5] = "nor\xffth";
+    CHECK_STATUS(run(cm_spc_xmr, t, &o, &out), CM_INVALID_CELL);
+    CHECK_MESSAGE("invalid value in column `input.place` at row 5 (nor\xef\xbf\xbdth)");
+    CHECK_MESSAGE("not valid UTF-8");
+    CHECK(out.release == NULL && nothing_live());
+
     /* A date twice within one series (the same date in two series is fine). */
     o.by = by;
     o.by_len = 1;

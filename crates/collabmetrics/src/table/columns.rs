@@ -145,9 +145,10 @@ impl Input {
     /// came in: readers such as Parquet's give batches whose own schemas have none.
     ///
     /// Refused here, once for every entry point: two columns with one name (which of them a
-    /// metric would read is ambiguous), more rows than [`crate::limits::MAX_ROWS`], and
+    /// metric would read is ambiguous), more rows than [`crate::limits::MAX_ROWS`],
     /// batches whose columns differ from `schema`'s (names and types; field and schema
-    /// metadata may differ).
+    /// metadata may differ), and text that is not UTF-8 (arrays imported through the C Data
+    /// Interface are not checked on the way in).
     pub fn new(schema: SchemaRef, batches: &[RecordBatch], map: ColumnMap) -> Result<Self> {
         check_unique_names(&schema)?;
         let rows = batches
@@ -184,6 +185,7 @@ impl Input {
             _ => arrow_select::concat::concat_batches(&schema, &batches)
                 .map_err(|e| shared(e.to_string()))?,
         };
+        super::utf8::check(&batch)?;
         Ok(Input { batch, map })
     }
 

@@ -21,6 +21,7 @@ pub(crate) mod groups;
 pub mod roles;
 pub(crate) mod short;
 pub(crate) mod tidy;
+mod utf8;
 pub use tidy::append_column;
 
 pub use columns::{
