@@ -67,5 +67,14 @@ int main(void) {
     CHECK(strstr(cm_last_error_message(), "epsilon") != NULL);
     CHECK_STATUS(cm_gini(y, NULL, 4, NULL), CM_NULL_POINTER);
 
+    /* A cancelled thread flag ends the indices too (they ran to the end before). */
+    int cancel = 1;
+    CHECK_STATUS(cm_set_cancel_flag(&cancel), CM_OK);
+    CHECK_STATUS(cm_gini(y, NULL, 4, &out), CM_CANCELLED);
+    CHECK_STATUS(cm_theil(y, NULL, 4, &out), CM_CANCELLED);
+    cancel = 0;
+    CHECK_STATUS(cm_gini(y, NULL, 4, &out), CM_OK);
+    CHECK_STATUS(cm_set_cancel_flag(NULL), CM_OK);
+
     return check_finish();
 }

@@ -175,6 +175,23 @@ pub fn check_carried(token: Option<&Token>) -> Result<()> {
     }
 }
 
+/// Whether a carried token is cancelled: a parallel pass's cue to skip its remaining blocks.
+/// A pass that skips leaves its result unfinished, so it runs only inside [`bracketed`], whose
+/// last check (the token stays cancelled) keeps that result from being returned.
+pub(crate) fn is_set(token: Option<&Token>) -> bool {
+    token.is_some_and(Token::is_cancelled)
+}
+
+/// Runs `f` between two checks of this thread's token: a public kernel whose passes skip their
+/// work once cancelled (see [`is_set`]) returns [`Error::Cancelled`], never their unfinished
+/// sums nor an error those sums led to (a skipped Σ y of 0 reads as "all values are zero").
+pub(crate) fn bracketed<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+    check()?;
+    let out = f();
+    check()?;
+    out
+}
+
 /// `rayon::join` carrying this thread's token into both halves (either may run on another
 /// worker thread), so the checks inside them see the caller's cancellation.
 pub fn join<A, B, RA, RB>(a: A, b: B) -> (RA, RB)

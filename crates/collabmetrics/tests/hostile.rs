@@ -393,6 +393,63 @@ fn a_cancelled_token_stops_long_calls() {
     assert_eq!(e.kind(), ErrorKind::Cancelled);
 }
 
+/// The individual indices and the mean check the token too (a C caller's flag was not read
+/// by them): set before the call, and set while a Gini and a Theil index run on millions of
+/// values, whose parallel passes then skip their remaining blocks and must not return the
+/// unfinished sums.
+#[test]
+fn a_cancelled_token_stops_the_indices_and_the_mean() {
+    let token = Token::new();
+    token.cancel();
+    let y: Vec<f64> = (1..=1000).map(f64::from).collect();
+    let kinds = |r: Vec<ErrorKind>| r.into_iter().all(|k| k == ErrorKind::Cancelled);
+    let stopped = cancel::scope(&token, || {
+        vec![
+            inequality::gini(&y, None, false).unwrap_err().kind(),
+            inequality::gini_index(&y, None, false).unwrap_err().kind(),
+            inequality::theil(&y, None).unwrap_err().kind(),
+            inequality::mld(&y, None).unwrap_err().kind(),
+            inequality::generalized_entropy(&y, None, 2.0)
+                .unwrap_err()
+                .kind(),
+            inequality::atkinson(&y, None, 0.5).unwrap_err().kind(),
+            collabmetrics::stats::mean(
+                &vec![0; y.len()],
+                1,
+                &y,
+                &collabmetrics::stats::MeanOptions::default(),
+                &|g| g.to_string(),
+            )
+            .unwrap_err()
+            .kind(),
+        ]
+    });
+    assert!(kinds(stopped.clone()), "{stopped:?}");
+
+    let n = 6_000_000;
+    let big: Vec<f64> = (0..n as u64)
+        .map(|i| ((i * 7919) % 100_003) as f64 + 0.5)
+        .collect();
+    for which in 0..2 {
+        let running = Token::new();
+        let e = std::thread::scope(|s| {
+            s.spawn(|| {
+                std::thread::sleep(std::time::Duration::from_millis(2));
+                running.cancel();
+            });
+            cancel::scope(&running, || {
+                if which == 0 {
+                    inequality::gini_index(&big, None, false)
+                } else {
+                    inequality::theil(&big, None)
+                }
+            })
+        })
+        .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Cancelled, "{which}: {e}");
+    }
+}
+
 /// Class 3 of issue 11: SPC rebase dates are date options too: beyond the range, refused by
 /// position.
 #[test]

@@ -314,7 +314,11 @@ pub fn sum2<F>(values: &[f64], weights: Option<&[f64]>, term: F) -> (f64, f64)
 where
     F: Fn(f64, f64) -> f64 + Sync,
 {
+    let token = crate::cancel::current();
     let block = |i: usize| -> (f64, f64) {
+        if crate::cancel::is_set(token.as_ref()) {
+            return (0.0, 0.0); // cancelled: the caller's bracket reports it
+        }
         let lo = i * BLOCK;
         let hi = (lo + BLOCK).min(values.len());
         block_dispatch(&values[lo..hi], weights.map(|w| &w[lo..hi]), &term)
@@ -342,7 +346,11 @@ pub(crate) fn ordered_total(parts: impl IntoIterator<Item = f64>) -> f64 {
 /// Σ term(i) for i in 0..len, in parallel blocks of compensated lanes, the blocks' sums added
 /// in block order (the same bits on any number of threads).
 pub(crate) fn sum_indexed(len: usize, term: impl Fn(usize) -> f64 + Sync) -> f64 {
+    let token = crate::cancel::current();
     let block = |b: usize| -> f64 {
+        if crate::cancel::is_set(token.as_ref()) {
+            return 0.0; // cancelled: the caller's bracket reports it
+        }
         let (lo, hi) = (b * BLOCK, ((b + 1) * BLOCK).min(len));
         let mut a = Lanes::new();
         let mut i = lo;
@@ -369,7 +377,11 @@ pub(crate) fn sum_indexed(len: usize, term: impl Fn(usize) -> f64 + Sync) -> f64
 /// for values > 0.
 pub fn scan(values: &[f64], least: f64) -> (Option<usize>, f64, f64) {
     let bad = |y: f64| !((y >= least) & (y < f64::INFINITY));
+    let token = crate::cancel::current();
     let block = |i: usize| {
+        if crate::cancel::is_set(token.as_ref()) {
+            return (None, 0.0, f64::INFINITY); // cancelled: the caller's bracket reports it
+        }
         let lo = i * BLOCK;
         let v = &values[lo..(lo + BLOCK).min(values.len())];
         let (any_bad, total, smallest) = scan_dispatch(v, least);

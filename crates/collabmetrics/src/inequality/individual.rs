@@ -397,6 +397,11 @@ pub struct GiniResult {
 /// O(n log n); `corrected` multiplies by n/(n − 1) (no weights, or weights all 1). The Lorenz curve has
 /// one point per distinct value (records of equal value lie on one straight segment).
 pub fn gini(values: &[f64], weights: Option<&[f64]>, corrected: bool) -> Result<GiniResult> {
+    crate::cancel::bracketed(|| gini_once(values, weights, corrected))
+}
+
+/// [`gini`] without its cancellation checks.
+fn gini_once(values: &[f64], weights: Option<&[f64]>, corrected: bool) -> Result<GiniResult> {
     if weights.is_none() {
         // No unit weights: the values' distribution straight away (as `prepare` would give it
         // where Σ y is finite).
@@ -421,6 +426,11 @@ pub fn gini(values: &[f64], weights: Option<&[f64]>, corrected: bool) -> Result<
 /// ulps of the exact value).
 /// Weighted values through their sorted distribution: `gini(...)?.gini` to the bit.
 pub fn gini_index(values: &[f64], weights: Option<&[f64]>, corrected: bool) -> Result<f64> {
+    crate::cancel::bracketed(|| gini_index_once(values, weights, corrected))
+}
+
+/// [`gini_index`] without its cancellation checks.
+fn gini_index_once(values: &[f64], weights: Option<&[f64]>, corrected: bool) -> Result<f64> {
     if weights.is_some() {
         let p = prepare(values, weights, false)?;
         check_corrected(corrected, weighted(weights), values.len())?;
@@ -628,6 +638,11 @@ fn spread_pass(sorted: &[(f64, f64)], sw: f64, total: f64, curve: bool) -> (f64,
 /// zeros and the setting average) see [`crate::inequality::Measure::Ti`]; with population
 /// weights and neither convention in play, the two agree.
 pub fn theil(values: &[f64], weights: Option<&[f64]>) -> Result<f64> {
+    crate::cancel::bracketed(|| theil_once(values, weights))
+}
+
+/// [`theil`] without its cancellation checks.
+fn theil_once(values: &[f64], weights: Option<&[f64]>) -> Result<f64> {
     let d = Direct::new(values, weights, false)?;
     // r ln r − (r − 1) = (1 + x) ln(1 + x) − x, as in `theil_pairs`; 1 at r = 0.
     let t = d.mean_of(|x, _| {
@@ -701,6 +716,11 @@ fn theil_pairs(pairs: &[(f64, f64)]) -> f64 {
 ///
 /// HEAT's grouped MLD (× 1000) is [`crate::inequality::Measure::Mld`]; see [`theil`].
 pub fn mld(values: &[f64], weights: Option<&[f64]>) -> Result<f64> {
+    crate::cancel::bracketed(|| mld_once(values, weights))
+}
+
+/// [`mld`] without its cancellation checks.
+fn mld_once(values: &[f64], weights: Option<&[f64]>) -> Result<f64> {
     let d = Direct::new(values, weights, true)?;
     let t = d.mean_of(|x, r| x - fastlog::ln_ratio(r, x));
     d.or_sorted(t, || mld_of(&prepare_pairs(values, weights, true)?))
@@ -736,6 +756,11 @@ pub(crate) fn check_alpha(alpha: f64) -> Result<()> {
 /// Generalised entropy GE(α) = (Σ w_i ((y_i/ȳ)^α − 1) / Σ w_i) / (α(α − 1)); GE(0) = MLD,
 /// GE(1) = Theil T. Values must be > 0 when α ≤ 0.
 pub fn generalized_entropy(values: &[f64], weights: Option<&[f64]>, alpha: f64) -> Result<f64> {
+    crate::cancel::bracketed(|| generalized_entropy_once(values, weights, alpha))
+}
+
+/// [`generalized_entropy`] without its cancellation checks.
+fn generalized_entropy_once(values: &[f64], weights: Option<&[f64]>, alpha: f64) -> Result<f64> {
     check_alpha(alpha)?;
     let positive = alpha <= 0.0;
     let d = Direct::new(values, weights, positive)?;
@@ -858,6 +883,11 @@ pub(crate) fn check_epsilon(epsilon: f64) -> Result<()> {
 /// Atkinson(ε) = 1 − EDE/ȳ with EDE = (Σ w_i y_i^(1−ε) / Σ w_i)^(1/(1−ε)), the geometric mean
 /// for ε = 1; ε ≥ 0 (ε = 0 gives 0). Values must be > 0 when ε ≥ 1.
 pub fn atkinson(values: &[f64], weights: Option<&[f64]>, epsilon: f64) -> Result<AtkinsonResult> {
+    crate::cancel::bracketed(|| atkinson_once(values, weights, epsilon))
+}
+
+/// [`atkinson`] without its cancellation checks.
+fn atkinson_once(values: &[f64], weights: Option<&[f64]>, epsilon: f64) -> Result<AtkinsonResult> {
     check_epsilon(epsilon)?;
     let positive = epsilon >= 1.0;
     let d = Direct::new(values, weights, positive)?;

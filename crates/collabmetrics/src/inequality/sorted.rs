@@ -129,7 +129,8 @@ impl Batches<'_> {
         // As few batches as the budget allows, of about equal size.
         let target = count.div_ceil(count.div_ceil(self.target));
         let mut b = 0;
-        while b < bins {
+        while b < bins && crate::cancel::check().is_ok() {
+            // (Once cancelled, the batches left are not read: the caller's bracket reports it.)
             // Bins b..e until their total reaches the target, within the budget.
             let (mut e, mut sum) = (b, 0usize);
             while e < bins && (e == b || (sum < target && sum + in_bin[e] <= self.budget)) {
