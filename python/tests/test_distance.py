@@ -229,6 +229,26 @@ def test_summary_bands_presets_and_missing_distances() -> None:
     ]
 
 
+def test_a_row_left_out_for_its_distance_has_its_weight_not_read() -> None:
+    # An open placement with no postcode: no distance, no bed days. Left out, it takes no part,
+    # as with any other weight there: the summary is the one kept row's (5 km, 2 bed days).
+    for w in [None, math.nan, -5.0]:
+        t = pa.table({"distance_km": pa.array([None, 5.0]), "w": pa.array([w, 2.0], pa.float64())})
+        s, diagnostics = cm.distance.summary(
+            t, weight="w", nulls="propagate", with_diagnostics=True
+        )
+        row = s.to_pylist()[0]
+        assert (row["count"], row["weight_sum"], row["mean"], row["max"]) == (1, 2, 5, 5)
+        assert [(d["reason"], d["count"], d["first_row"]) for d in diagnostics] == [
+            ("missing_distance", 1, 0)
+        ]
+    # A missing weight on a row that is summarised is still an error naming that row.
+    t = pa.table({"distance_km": pa.array([None, 5.0, 7.0]), "w": pa.array([None, 2.0, None])})
+    with pytest.raises(cm.InvalidCellError) as e:
+        cm.distance.summary(t, weight="w", nulls="propagate")
+    assert (e.value.column, e.value.row) == ("w", 2)
+
+
 # ---------------------------------------------------------------------------------------------
 # Frames: lookups and distance columns
 

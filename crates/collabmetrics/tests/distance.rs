@@ -1285,3 +1285,85 @@ fn haversine_error_bounds_the_docs_state() {
     let rel = (h - g) / g;
     assert!(rel > 0.0055 && rel < 0.0057, "{rel}");
 }
+
+/// With `nulls = "propagate"` a row left out for its missing distance takes no part: its
+/// weight is not read, so a null or NaN weight there is no error, and the summary is the one
+/// of the other rows (here the one kept row: count 1, weight 2, every statistic its 5 km).
+/// On a kept row a missing weight is still an error naming that row.
+#[test]
+fn a_left_out_row_has_its_weight_not_read() {
+    let table = |w: Float64Array| {
+        input(batch(vec![
+            (
+                "distance_km",
+                Arc::new(Float64Array::from(vec![None, Some(5.0)])) as ArrayRef,
+            ),
+            ("w", Arc::new(w)),
+        ]))
+    };
+    let opts = SummaryTableOptions {
+        weight: Some("w".to_owned()),
+        nulls: PASS,
+        ..SummaryTableOptions::default()
+    };
+    for w in [
+        Float64Array::from(vec![None, Some(2.0)]),
+        Float64Array::from(vec![f64::NAN, 2.0]),
+        Float64Array::from(vec![-5.0, 2.0]),
+    ] {
+        let s = distance::distance_summary_table(&table(w.clone()), &opts).unwrap();
+        assert_eq!(column(&s.table, "count"), [Some(1.0)], "{w:?}");
+        assert_eq!(column(&s.table, "weight_sum"), [Some(2.0)]);
+        assert_eq!(column(&s.table, "mean"), [Some(5.0)]);
+        assert_eq!(column(&s.table, "max"), [Some(5.0)]);
+        assert_eq!(s.diagnostics.count(distance::MISSING_DISTANCE), 1);
+        // The mergeable state reads its rows the same way.
+        let state = distance::summary_state(&table(w), &opts).unwrap();
+        let f = distance::summary_finalize(&state, &opts).unwrap();
+        assert_eq!(column(&f.table, "weight_sum"), [Some(2.0)]);
+    }
+
+    // A kept row's missing weight is an error naming the input's row (after a left-out row
+    // whose weight is missing too).
+    let three = |w: Float64Array| {
+        input(batch(vec![
+            (
+                "distance_km",
+                Arc::new(Float64Array::from(vec![None, Some(5.0), Some(7.0)])) as ArrayRef,
+            ),
+            ("w", Arc::new(w)),
+        ]))
+    };
+    let e = distance::distance_summary_table(
+        &three(Float64Array::from(vec![None, Some(2.0), None])),
+        &opts,
+    )
+    .unwrap_err();
+    assert_message(
+        e,
+        &[
+            "column `w` at row 2 (null)",
+            "missing values (null or NaN) are not allowed",
+        ],
+    );
+    let e = distance::distance_summary_table(
+        &three(Float64Array::from(vec![None, Some(f64::NAN), Some(1.0)])),
+        &opts,
+    )
+    .unwrap_err();
+    assert_message(e, &["column `w` at row 1 (NaN)"]);
+    // Missing values are errors (distances first), every weight read, when nulls are errors.
+    let strict = SummaryTableOptions {
+        nulls: ERR,
+        ..opts.clone()
+    };
+    let two = input(batch(vec![
+        (
+            "distance_km",
+            Arc::new(Float64Array::from(vec![1.0, 5.0])) as ArrayRef,
+        ),
+        ("w", Arc::new(Float64Array::from(vec![None, Some(2.0)]))),
+    ]));
+    let e = distance::distance_summary_table(&two, &strict).unwrap_err();
+    assert_message(e, &["column `w` at row 0 (null)"]);
+}

@@ -182,7 +182,9 @@ pub struct SummaryTableOptions {
     pub distance: String,
     /// Group columns (default none).
     pub by: Vec<String>,
-    /// Optional weights, e.g. bed days (nulls are an error).
+    /// Optional weights, e.g. bed days: a missing (null or NaN) weight is an error, except on
+    /// a row left out for a missing distance ([`NullPolicy::Propagate`]), whose weight is not
+    /// read.
     pub weight: Option<String>,
     /// Null or NaN distances: an error, or (`Propagate`) left out and counted under
     /// [`MISSING_DISTANCE`].
@@ -342,9 +344,12 @@ pub(crate) fn summary_rows(
     super::summary::check_threshold(opts.options.threshold)?;
     let groups = Groups::new(input, &opts.by)?;
     let distance = numbers(input, &opts.distance, opts.nulls)?;
-    let weight = match &opts.weight {
-        Some(name) => Some(input.f64s(name)?),
-        None => None,
+    let weight = match (&opts.weight, opts.nulls) {
+        (Some(name), NullPolicy::Error) => Some(input.f64s(name)?),
+        (Some(name), NullPolicy::Propagate) => {
+            Some(Cow::Owned(kept_weights(input, name, &distance)?))
+        }
+        (None, _) => None,
     };
     let kept = Kept::new(&groups.codes, &distance, weight.as_deref());
     if kept.first_dropped.is_some() {
@@ -512,6 +517,25 @@ impl<'a> Kept<'a> {
             (err, _) => err,
         }
     }
+}
+
+/// The weights of a summary whose missing distances are left out ([`NullPolicy::Propagate`]):
+/// a missing (null or NaN) weight is an error naming its row only on a row with a distance;
+/// a row left out takes no part, so its weight is not read (NaN here, dropped with the row).
+fn kept_weights(input: &Input, name: &str, distance: &[f64]) -> Result<Vec<f64>> {
+    let weight = input.f64s_or_nan(name)?;
+    if let Some(row) = (0..weight.len()).find(|&i| weight[i].is_nan() && !distance[i].is_nan()) {
+        let col = input.column(name)?;
+        let null = col.logical_nulls().is_some_and(|n| n.is_null(row));
+        return Err(Error::InvalidCell {
+            table: None,
+            column: input.name(name).to_owned(),
+            row,
+            value: if null { "null" } else { "NaN" }.to_owned(),
+            rule: "missing values (null or NaN) are not allowed here".to_owned(),
+        });
+    }
+    Ok(weight)
 }
 
 /// A numeric column as `f64`s; with [`NullPolicy::Propagate`] a null becomes NaN (otherwise
