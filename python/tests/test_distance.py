@@ -249,6 +249,16 @@ def test_a_row_left_out_for_its_distance_has_its_weight_not_read() -> None:
     assert (e.value.column, e.value.row) == ("w", 2)
 
 
+@pytest.mark.parametrize("name", ["mean", "count", "confidence", "band_lt_25"])
+def test_a_breakdown_named_like_a_result_column_is_refused(name: str) -> None:
+    data = {name: ["a", "b"], "distance_km": [1.0, 2.0]}
+    for frame in [pa.table(data), pl.DataFrame(data), pd.DataFrame(data)]:
+        with pytest.raises(cm.InvalidArgumentError) as e:
+            cm.distance.summary(frame, by=name)
+        assert e.value.argument == "by"
+        assert f"`{name}` has the name of a result column" in str(e.value)
+
+
 # ---------------------------------------------------------------------------------------------
 # Frames: lookups and distance columns
 

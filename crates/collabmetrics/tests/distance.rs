@@ -1367,3 +1367,61 @@ fn a_left_out_row_has_its_weight_not_read() {
     let e = distance::distance_summary_table(&two, &strict).unwrap_err();
     assert_message(e, &["column `w` at row 0 (null)"]);
 }
+
+/// A breakdown named like a result column would give two columns of one name: refused before
+/// any work, naming `by` and the column, in the table function and its mergeable state.
+#[test]
+fn a_breakdown_named_like_a_result_column_is_refused() {
+    let table = |by: &str| {
+        input(batch(vec![
+            (by, Arc::new(StringArray::from(vec!["a", "b"])) as ArrayRef),
+            ("distance_km", Arc::new(Float64Array::from(vec![1.0, 2.0]))),
+            ("w", Arc::new(Float64Array::from(vec![1.0, 1.0]))),
+        ]))
+    };
+    let opts = |by: &str| SummaryTableOptions {
+        by: vec![by.to_owned()],
+        ..SummaryTableOptions::default()
+    };
+    for name in [
+        "count",
+        "mean",
+        "median_upper",
+        "confidence",
+        "band_lt_25",
+        "band_ge_300",
+    ] {
+        for e in [
+            distance::distance_summary_table(&table(name), &opts(name)).unwrap_err(),
+            distance::summary_state(&table(name), &opts(name)).unwrap_err(),
+        ] {
+            assert_eq!(e.argument(), Some("by"));
+            assert_message(
+                e,
+                &[&format!(
+                    "the breakdown column `{name}` has the name of a result column"
+                )],
+            );
+        }
+    }
+    // `weight_sum` is a result column of weighted summaries only; band names follow the bands.
+    let s = distance::distance_summary_table(&table("weight_sum"), &opts("weight_sum")).unwrap();
+    assert_eq!(s.table.num_rows(), 2);
+    let weighted = SummaryTableOptions {
+        weight: Some("w".to_owned()),
+        ..opts("weight_sum")
+    };
+    let e = distance::distance_summary_table(&table("weight_sum"), &weighted).unwrap_err();
+    assert_message(e, &["`weight_sum` has the name of a result column"]);
+    let custom = |by: &str| SummaryTableOptions {
+        options: SummaryOptions {
+            bands: Bands::custom(vec![10.0, 20.0]).unwrap(),
+            ..SummaryOptions::default()
+        },
+        ..opts(by)
+    };
+    let e =
+        distance::distance_summary_table(&table("band_10_20"), &custom("band_10_20")).unwrap_err();
+    assert_eq!(e.argument(), Some("by"));
+    assert!(distance::distance_summary_table(&table("band_lt_25"), &custom("band_lt_25")).is_ok());
+}

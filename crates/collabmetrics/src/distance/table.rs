@@ -6,6 +6,7 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::options::required;
+use crate::table::tidy::check_unlike_results;
 use crate::table::{Derived, DerivedKind, Diagnostics, Groups, Input, Roles, TableResult};
 use arrow_array::{cast::AsArray, types::Float64Type, Array, ArrayRef, Float64Array, RecordBatch};
 use arrow_schema::{DataType, Field, Schema};
@@ -342,6 +343,10 @@ pub(crate) fn summary_rows(
 ) -> Result<SummaryRows> {
     crate::stats::z_value(opts.options.confidence)?;
     super::summary::check_threshold(opts.options.threshold)?;
+    // Before any work: a breakdown named like a result column (`mean`, `band_lt_25`, …).
+    let by: Vec<String> = opts.by.iter().map(|b| input.name(b).to_owned()).collect();
+    let results = summary_columns(opts.weight.is_some(), &opts.options.bands.column_names());
+    check_unlike_results(&by, &results)?;
     let groups = Groups::new(input, &opts.by)?;
     let distance = numbers(input, &opts.distance, opts.nulls)?;
     let weight = match (&opts.weight, opts.nulls) {
@@ -412,9 +417,40 @@ pub(crate) fn summary_output(
     for (name, values) in est.band_names.iter().zip(est.bands) {
         out.number(name, values);
     }
+    debug_assert_eq!(
+        out.fields[keys.len()..]
+            .iter()
+            .map(|f| f.name().clone())
+            .collect::<Vec<_>>(),
+        summary_columns(est.weighted, &est.band_names)
+    );
     let mut result = out.finish(diagnostics)?;
     result.table = roles.annotate(result.table);
     Ok(result)
+}
+
+/// The columns of a distance summary after its `by` columns, in order (see
+/// [`summary_output`]; `bands` the band columns' names).
+fn summary_columns(weighted: bool, bands: &[String]) -> Vec<String> {
+    let mut names = vec!["count"];
+    if weighted {
+        names.push("weight_sum");
+    }
+    names.extend([
+        "mean",
+        "median",
+        "median_lower",
+        "median_upper",
+        "p90",
+        "max",
+        "count_beyond",
+        "share_beyond",
+        "share_lower",
+        "share_upper",
+        "confidence",
+    ]);
+    let names = names.into_iter().map(str::to_owned);
+    names.chain(bands.iter().cloned()).collect()
 }
 
 /// What each column of a distance summary is, for publication ([`crate::disclosure`]): the
@@ -640,6 +676,10 @@ impl Builder {
     }
 
     fn finish(self, diagnostics: Diagnostics) -> Result<TableResult> {
+        // The input's columns (refused by `from_input` when named as one we add) or the keys.
+        let (keys, results) = self.fields.split_at(self.first_result);
+        let names = |fields: &[Field]| fields.iter().map(|f| f.name().clone()).collect::<Vec<_>>();
+        check_unlike_results(&names(keys), &names(results))?;
         let unchecked = |i: &usize| !self.checked.contains(i);
         let (fields, columns): (Vec<Field>, Vec<ArrayRef>) = (0..self.fields.len())
             .filter(unchecked)

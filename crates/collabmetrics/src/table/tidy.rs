@@ -204,21 +204,9 @@ impl Tidy {
     }
 
     pub(crate) fn finish(self) -> Result<RecordBatch> {
-        // A breakdown named like a result column would give two columns of one name, which
-        // polars refuses and pandas and pyarrow read as something else.
         let (keys, results) = self.fields.split_at(self.first_result);
-        if let Some(f) = results
-            .iter()
-            .find(|r| keys.iter().any(|k| k.name() == r.name()))
-        {
-            return Err(Error::invalid_argument(
-                "by",
-                format!(
-                    "the breakdown column `{}` has the name of a result column; rename it first",
-                    f.name()
-                ),
-            ));
-        }
+        let names = |fields: &[Field]| fields.iter().map(|f| f.name().clone()).collect::<Vec<_>>();
+        check_unlike_results(&names(keys), &names(results))?;
         check_finite(
             self.fields
                 .iter()
@@ -230,6 +218,20 @@ impl Tidy {
         )?;
         RecordBatch::try_new(Arc::new(Schema::new(self.fields)), self.columns)
             .map_err(|e| Error::invalid_argument("table", e.to_string()))
+    }
+}
+
+/// Refuses breakdown (`by`) columns named like a result column: they would give two columns
+/// of one name, which polars refuses and pandas and pyarrow read as something else.
+pub(crate) fn check_unlike_results(by: &[String], results: &[String]) -> Result<()> {
+    match results.iter().find(|r| by.contains(r)) {
+        None => Ok(()),
+        Some(name) => Err(Error::invalid_argument(
+            "by",
+            format!(
+                "the breakdown column `{name}` has the name of a result column; rename it first"
+            ),
+        )),
     }
 }
 
