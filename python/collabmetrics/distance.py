@@ -273,8 +273,9 @@ def locate(
         frame: the records, with the code column ``code``.
         lookup: code → coordinates, in columns ``lookup_code``, ``x`` and ``y``.
         into: names of the two columns added (default: ``x`` and ``y``).
-        nulls: a null code is an error (``"error"``) or gets null coordinates and is counted
-            (``"propagate"``).
+        nulls: a null code (or an empty one, or one of spaces: not recorded) is an error
+            (``"error"``) or gets null coordinates and is counted as ``missing_location_code``
+            (``"propagate"``). Every lookup row needs a code.
         with_diagnostics: return ``(frame, diagnostics)``; the frame carries them anyway
             (:func:`collabmetrics.diagnostics`).
 

@@ -307,6 +307,30 @@ def test_duplicate_and_mismatched_lookup_codes() -> None:
         cm.distance.locate(pa.table({"c": ["1"]}), ints, code="c")
 
 
+def test_empty_and_blank_codes_are_not_recorded() -> None:
+    # As an empty CSV field on the command line: a null, whatever the face (docs/limits.md).
+    lookup = pd.DataFrame({"code": ["AB1 2CD"], "x": [1.0], "y": [2.0]})
+    frame = pd.DataFrame({"c": ["ab1 2cd", "", "  ", "ZZ9 9ZZ"]}, dtype=str)
+    with pytest.raises(cm.InvalidCellError) as e:
+        cm.distance.locate(frame, lookup, code="c")
+    assert (e.value.column, e.value.row) == ("c", 1)
+    out, diagnostics = cm.distance.locate(
+        frame, lookup, code="c", nulls="propagate", with_diagnostics=True
+    )
+    assert out["x"].tolist()[0] == 1.0
+    assert out["x"].isna().tolist() == [False, True, True, True]
+    assert sorted((d["reason"], d["count"], d["first_row"]) for d in diagnostics) == [
+        ("missing_location_code", 2, 1),
+        ("unknown_location_code", 1, 3),
+    ]
+    # A lookup row whose code is empty (or spaces) has no code.
+    for blank in ["", "   "]:
+        bad = pa.table({"code": ["AB1 2CD", blank], "x": [1.0, 2.0], "y": [1.0, 2.0]})
+        with pytest.raises(cm.InvalidCellError, match="every lookup row needs a code") as e:
+            cm.distance.locate(frame, bad, code="c", nulls="propagate")
+        assert (e.value.table, e.value.column, e.value.row) == ("lookup", "code", 1)
+
+
 def test_an_error_in_the_lookup_names_the_lookup() -> None:
     # Both tables have columns `x` and `y` by default: the error says which one is at fault.
     lookup = pa.table({"code": ["A", "B"], "x": [1.0, float("nan")], "y": [1.0, 2.0]})

@@ -1425,3 +1425,57 @@ fn a_breakdown_named_like_a_result_column_is_refused() {
     assert_eq!(e.argument(), Some("by"));
     assert!(distance::distance_summary_table(&table("band_lt_25"), &custom("band_lt_25")).is_ok());
 }
+
+/// An empty code, or one of spaces, is not recorded (docs/limits.md): a null, as the command
+/// line reads an empty CSV field. In the data it is a missing code (an error, or counted as
+/// `missing_location_code`), never matched; in the lookup it is a row without a code.
+#[test]
+fn empty_and_blank_codes_are_nulls() {
+    let lookup = Locations::from_table(&postcodes(), "pcds", "east", "north").unwrap();
+    let codes: ArrayRef = Arc::new(StringArray::from(vec!["ME1 1AA", "", "  ", "XX"]));
+    let e = lookup.locate(&codes, "home", ERR).unwrap_err();
+    assert_message(
+        e,
+        &["column `home` at row 1 (\"\")", "missing location codes"],
+    );
+    let spaces: ArrayRef = Arc::new(StringArray::from(vec![Some("ME1 1AA"), Some(" \t "), None]));
+    let e = lookup.locate(&spaces, "home", ERR).unwrap_err();
+    assert_message(e, &["column `home` at row 1 (\" \t \")"]);
+    let found = lookup.locate(&codes, "home", PASS).unwrap();
+    assert_eq!(found.x[0], 574_000.0);
+    assert!(found.x[1..].iter().all(|x| x.is_nan()));
+    assert_eq!(found.diagnostics.count(distance::MISSING_CODE), 2);
+    assert_eq!(found.diagnostics.count(distance::UNKNOWN_CODE), 1);
+    assert_eq!(found.diagnostics.entries[0].first_row, Some(1));
+    // The same through a dictionary (a pandas categorical): "" and "  " are its values.
+    let dict: DictionaryArray<arrow_array::types::Int32Type> =
+        vec!["  ", "CT1 2BB", ""].into_iter().collect();
+    let dict: ArrayRef = Arc::new(dict);
+    let found = lookup.locate(&dict, "home", PASS).unwrap();
+    assert_eq!(found.x[1], 615_000.0);
+    assert_eq!(found.diagnostics.count(distance::MISSING_CODE), 2);
+    let e = lookup.locate(&dict, "home", ERR).unwrap_err();
+    assert_message(e, &["column `home` at row 0 (\"  \")"]);
+
+    // In the lookup, the first row without a code is named, blank or null.
+    let with_codes = |codes: Vec<Option<&str>>| {
+        let n = codes.len();
+        input(batch(vec![
+            ("code", Arc::new(StringArray::from(codes)) as ArrayRef),
+            ("x", Arc::new(Float64Array::from(vec![1.0; n]))),
+            ("y", Arc::new(Float64Array::from(vec![2.0; n]))),
+        ]))
+    };
+    for (codes, row, value) in [
+        (vec![Some("A"), Some(""), None], 1, "\"\""),
+        (vec![Some("A"), Some("   "), Some("")], 1, "\"   \""),
+        (vec![Some("A"), None, Some("")], 1, "null"),
+    ] {
+        let e = Locations::from_table(&with_codes(codes), "code", "x", "y").unwrap_err();
+        assert_eq!(
+            (e.column(), e.row(), e.value()),
+            (Some("code"), Some(row), Some(value))
+        );
+        assert_message(e, &["every lookup row needs a code"]);
+    }
+}

@@ -3,7 +3,7 @@
 use super::NullPolicy;
 use crate::error::{Error, Result};
 use crate::table::coerce::{dictionary_rows, is_text, visit_keys, Key};
-use crate::table::{first_null, Diagnostics, Input};
+use crate::table::{display, is_null_at, Diagnostics, Input};
 use arrow_array::{cast::AsArray, ArrayRef};
 use arrow_schema::DataType;
 use std::collections::HashMap;
@@ -20,7 +20,8 @@ const NULL_ACTION: &str = "coordinates set to null";
 /// Codes are integers or strings, matched as the same kind (integers of any Arrow integer type,
 /// read by the table layer's rule: see [`crate::table`]). Strings are compared without
 /// whitespace and in upper case, so the ONS Postcode Directory's `pcd` ("AB1  2CD"), `pcd2`
-/// and `pcds` ("AB1 2CD") forms, and "ab12cd", all match. A code given twice in the lookup
+/// and `pcds` ("AB1 2CD") forms, and "ab12cd", all match; an empty code, or one of spaces, is
+/// not recorded: a null. A code given twice in the lookup
 /// (after that normalisation) is an error naming it.
 #[derive(Debug, Clone, Default)]
 pub struct Locations {
@@ -52,15 +53,13 @@ impl Locations {
         let ys = finite(lookup, y)?;
         let col = lookup.column(code)?;
         let name = lookup.name(code);
-        if let Some(row) = first_null(col.as_ref()) {
-            return Err(Error::InvalidCell {
-                table: None,
-                column: name.to_owned(),
-                row,
-                value: "null".to_owned(),
-                rule: "every lookup row needs a code".to_owned(),
-            });
-        }
+        let no_code = |row: usize, value: String| Error::InvalidCell {
+            table: None,
+            column: name.to_owned(),
+            row,
+            value,
+            rule: "every lookup row needs a code".to_owned(),
+        };
         let mut locations = Locations {
             x: xs,
             y: ys,
@@ -74,12 +73,15 @@ impl Locations {
             "location codes (string or integer)",
             |row, key| match key {
                 Key::Int(v) => insert(&mut locations.integers, v, row, name, || v.to_string()),
-                Key::Str(raw) => {
-                    let key = normalise(raw, &mut buf).to_owned();
-                    insert(&mut locations.text, key, row, name, || format!("\"{raw}\""))
-                }
-                // Refused above.
-                Key::Null => Ok(()),
+                Key::Str(raw) => match normalise(raw, &mut buf) {
+                    // A code of spaces, or none, is not recorded (a null).
+                    "" => Err(no_code(row, format!("\"{raw}\""))),
+                    key => {
+                        let key = key.to_owned();
+                        insert(&mut locations.text, key, row, name, || format!("\"{raw}\""))
+                    }
+                },
+                Key::Null => Err(no_code(row, "null".to_owned())),
             },
         )?;
         Ok(locations)
@@ -96,23 +98,29 @@ impl Locations {
     }
 
     /// Coordinates of `codes` (a column named `column` in messages). Unknown codes get NaN and
-    /// are counted under [`UNKNOWN_CODE`]; a null code is an error naming the row, or with
-    /// [`NullPolicy::Propagate`] gets NaN and is counted under [`MISSING_CODE`].
+    /// are counted under [`UNKNOWN_CODE`]; a null code (or an empty one, or one of spaces:
+    /// not recorded) is an error naming the row, or with [`NullPolicy::Propagate`] gets NaN and
+    /// is counted under [`MISSING_CODE`].
     pub fn locate(&self, codes: &ArrayRef, column: &str, nulls: NullPolicy) -> Result<Located> {
+        let rows = self.rows(codes, column)?;
         if nulls == NullPolicy::Error {
-            if let Some(row) = first_null(codes.as_ref()) {
+            if let Some(row) = rows.iter().position(|f| matches!(f, Found::Null)) {
+                let value = if is_null_at(codes.as_ref(), row) {
+                    "null".to_owned()
+                } else {
+                    format!("\"{}\"", display(codes.as_ref(), row))
+                };
                 return Err(Error::InvalidCell {
                     table: None,
                     column: column.to_owned(),
                     row,
-                    value: "null".to_owned(),
-                    rule: "missing location codes are not allowed unless nulls pass through \
-                           (nulls = \"propagate\")"
+                    value,
+                    rule: "missing location codes (null, empty or spaces) are not allowed \
+                           unless nulls pass through (nulls = \"propagate\")"
                         .to_owned(),
                 });
             }
         }
-        let rows = self.rows(codes, column)?;
         let mut out = Located {
             x: Vec::with_capacity(rows.len()),
             y: Vec::with_capacity(rows.len()),
@@ -161,7 +169,11 @@ impl Locations {
             out.push(match key {
                 Key::Null => Found::Null,
                 Key::Int(v) => found(self.integers.get(&v)),
-                Key::Str(v) => found(self.text.get(normalise(v, &mut buf))),
+                Key::Str(v) => match normalise(v, &mut buf) {
+                    // A code of spaces, or none, is not recorded (a null).
+                    "" => Found::Null,
+                    key => found(self.text.get(key)),
+                },
             });
             Ok(())
         })?;
@@ -183,7 +195,8 @@ fn found(row: Option<&u32>) -> Found {
 /// What a location code column may be.
 const LOCATION_CODES: &str = "location codes (string, integer or dictionary)";
 
-/// `code` without whitespace, in upper case: borrowed when it already is (the usual case),
+/// `code` without whitespace, in upper case (empty for a code of spaces, which is not
+/// recorded: callers read it as a null): borrowed when it already is (the usual case),
 /// otherwise written into `buf`, so looking codes up allocates nothing per row.
 fn normalise<'a>(code: &'a str, buf: &'a mut String) -> &'a str {
     let clean = |c: char| !c.is_whitespace() && !c.is_ascii_lowercase();
