@@ -31,9 +31,12 @@ pub fn rule(arg: &Option<Option<String>>) -> std::result::Result<Option<Rule>, S
     }
 }
 
-/// A result published under `rule`: the controlled table (suppressed cells null) and the
-/// cells the rule suppressed.
-pub fn publish(result: &TableResult, rule: Rule) -> Result<(TableResult, Vec<LogEntry>)> {
+/// A result published under `rule`: the controlled table (suppressed cells null), the cells
+/// the rule suppressed, and the derived columns left out (see [`unpinned`]).
+pub fn publish(
+    result: &TableResult,
+    rule: Rule,
+) -> Result<(TableResult, Vec<LogEntry>, Vec<String>)> {
     let batch = result.table.clone();
     let input = Input::new(batch.schema(), &[batch], ColumnMap::new())?;
     let opts = DisclosureOptions {
@@ -41,7 +44,80 @@ pub fn publish(result: &TableResult, rule: Rule) -> Result<(TableResult, Vec<Log
         ..DisclosureOptions::default()
     };
     let out = disclose(&input, &opts)?;
-    Ok((out.table, out.log))
+    let (table, dropped) = unpinned(out.table)?;
+    Ok((table, out.log, dropped))
+}
+
+/// The note saying which derived columns a published table left out, and why (empty when
+/// none).
+pub fn dropped_note(dropped: &[String]) -> String {
+    if dropped.is_empty() {
+        return String::new();
+    }
+    format!(
+        "Left out: {} (rates, shares and their limits, computed from unrounded counts, pin \
+         the counts; beside the table's Total or `all` rows they would give a suppressed \
+         count back by difference).",
+        dropped.join(", ")
+    )
+}
+
+/// The published table without the derived values that pin its counts when it also publishes
+/// a sum of its rows (a margin: a row whose dimension key is null, i.e. Total, or a key cell
+/// `all`, as the transition summary's whole cohort), and the columns left out.
+///
+/// The core computes derived values from unrounded counts, as the spec requires; a rate per
+/// million at one decimal over a population below a million, or a share, then gives its row's
+/// exact count, and the margin gives a suppressed row's count back by difference
+/// (docs/methods/disclosure.md, "Limits"). The columns left out are every derived value
+/// relating a count to another (rates, percentages, proportions, ratios: `Derived` of those
+/// kinds, which include their `_lower` and `_upper` limits) and a rate's `_method` column
+/// (exact below 10 events). Statistics of the people counted (means, medians) stay: they do
+/// not relate the count to a published denominator.
+pub fn unpinned(published: TableResult) -> Result<(TableResult, Vec<String>)> {
+    use collabmetrics::disclosure::DerivedKind;
+    let table = &published.table;
+    let Some(roles) = Roles::of(&table.schema())? else {
+        return Ok((published, Vec::new()));
+    };
+    let column = |c: &str| table.column_by_name(c);
+    let margin = |r: usize| {
+        roles
+            .dimensions
+            .iter()
+            .filter_map(|d| column(d))
+            .any(|c| c.is_null(r))
+            || roles
+                .keys
+                .iter()
+                .filter_map(|k| column(k))
+                .any(|c| c.is_valid(r) && collabmetrics::table::display(c.as_ref(), r) == "all")
+    };
+    let margins = (0..table.num_rows()).filter(|&r| margin(r)).count();
+    if margins == 0 || margins == table.num_rows() {
+        return Ok((published, Vec::new()));
+    }
+    let mut drop: HashSet<String> = HashSet::new();
+    for d in &roles.derived {
+        if d.kind != DerivedKind::Mean {
+            drop.insert(d.column.clone());
+            drop.insert(format!("{}_method", d.column));
+        }
+    }
+    let schema = table.schema();
+    let (keep, dropped): (Vec<usize>, Vec<usize>) =
+        (0..schema.fields().len()).partition(|&i| !drop.contains(schema.field(i).name()));
+    if dropped.is_empty() {
+        return Ok((published, Vec::new()));
+    }
+    let names = dropped
+        .iter()
+        .map(|&i| schema.field(i).name().clone())
+        .collect();
+    let table = table
+        .project(&keep)
+        .map_err(|e| Error::invalid_argument("publish", e.to_string()))?;
+    Ok((TableResult { table, ..published }, names))
 }
 
 /// The table with every column holding a suppressed cell as text, `*` where suppressed (for
@@ -213,7 +289,7 @@ pub fn demo_report(args: &DemoArgs, rule: Rule) -> Result<Report> {
     Ok(Report {
         title: format!("collabmetrics demo: tables for publication under the rule {rule}"),
         note: format!(
-            "SYNTHETIC DATA (seed {}, scale {}). Every count is controlled: below the rule's threshold shown *, the others rounded to its base; totals from unrounded parts; rates and percentages from unrounded counts, suppressed with their counts.",
+            "SYNTHETIC DATA (seed {}, scale {}). Every count is controlled: below the rule's threshold shown *, the others rounded to its base; totals from unrounded parts; rates and percentages from unrounded counts, suppressed with their counts, and left out of every table with Total rows (there they would give a suppressed count back by difference).",
             opts.seed, opts.scale
         ),
         synthetic: true,
@@ -230,7 +306,7 @@ fn section(
     rule: Rule,
     columns: &[&str],
 ) -> Result<Section> {
-    let (published, log) = publish(result, rule)?;
+    let (published, log, dropped) = publish(result, rule)?;
     let table = &published.table;
     let roles = Roles::of(&table.schema())?.unwrap_or_default();
     let hidden: HashSet<(usize, &str)> = log
@@ -285,10 +361,21 @@ fn section(
     Ok(Section::new(
         id,
         title,
-        &format!(
-            "Counts ({}) under {rule}; derived values from unrounded counts. * suppressed, - not applicable.",
-            counts.join(", ")
-        ),
+        [
+            format!(
+                "Counts ({}) under {rule}; derived values from unrounded counts. * suppressed, - not applicable.",
+                counts.join(", ")
+            ),
+            // Those this section would have shown.
+            dropped_note(
+                &dropped
+                    .into_iter()
+                    .filter(|d| columns.contains(&d.as_str()))
+                    .collect::<Vec<_>>(),
+            ),
+        ]
+        .join(" ")
+        .trim_end(),
         shown.iter().map(|s| s.to_string()).collect(),
         rows,
         &published.diagnostics,
@@ -313,8 +400,12 @@ pub fn write(
     let Some(rule) = rule(publish_arg)? else {
         return crate::io::write_output(&result.table, format, out);
     };
-    let (published, log) = publish(&result, rule).map_err(|e| format!("--publish: {e}"))?;
+    let (published, log, dropped) =
+        publish(&result, rule).map_err(|e| format!("--publish: {e}"))?;
     crate::io::print_diagnostics(&published.diagnostics);
+    if !dropped.is_empty() {
+        eprintln!("note: --publish: {}", dropped_note(&dropped));
+    }
     let table = match format {
         crate::io::TableFormat::Csv => starred(&published.table, &log),
         crate::io::TableFormat::Json => published.table,
