@@ -462,10 +462,20 @@ def whole(x: object, name: str) -> int:
 
 
 def band_preset(bands: str | Sequence[float], argument: str) -> tuple[str, list[float] | None]:
-    """A preset's name, or ``"custom"`` and the edges in km, as the core reads bands."""
+    """A preset's name, or ``"custom"`` and the edges in km, as the core reads bands; anything
+    else (one number, bytes) is an ``InvalidArgumentError`` naming ``argument``."""
     if isinstance(bands, str):
         return bands, None
-    return "custom", [number(b, argument) for b in bands]
+    expected = "a band preset's name or a sequence of band edges in km"
+    if isinstance(bands, bytes):
+        raise _native.invalid_argument(argument, f"expected {expected}, got the bytes {bands!r}")
+    try:
+        edges = iter(bands)
+    except TypeError:
+        raise _native.invalid_argument(
+            argument, f"expected {expected}, got {type(bands).__name__} {bands!r}"
+        ) from None
+    return "custom", [number(b, argument) for b in edges]
 
 
 def bands_option(bands: str | Sequence[float], argument: str) -> str | list[float]:

@@ -389,6 +389,15 @@ def test_points_reads_the_methods_own_column_names_by_default() -> None:
             "band edges must be strictly increasing",
         ),
         (lambda: cm.distance.summary([1.0], bands="weekly"), 'unknown band preset "weekly"'),
+        (
+            lambda: cm.distance.summary([1.0], bands=25),  # type: ignore[arg-type]
+            "invalid argument `bands`: expected a band preset's name or a sequence of band edges"
+            " in km, got int 25",
+        ),
+        (
+            lambda: cm.distance.summary([1.0], bands=b"oap"),
+            "invalid argument `bands`: expected a band preset's name",
+        ),
         (lambda: cm.distance.summary([1.0], confidence=1.5), "invalid argument `confidence`"),
         (lambda: cm.distance.summary([1.0], threshold=-1), "invalid argument `threshold`"),
         (
