@@ -104,7 +104,12 @@ impl Oap<'_> {
         o
     }
 
-    fn measures(&self, o: &OapOptions, population: bool, admissions: bool) -> Result<TableResult> {
+    pub(crate) fn measures(
+        &self,
+        o: &OapOptions,
+        population: bool,
+        admissions: bool,
+    ) -> Result<TableResult> {
         oap::measures(
             self.placements,
             o,

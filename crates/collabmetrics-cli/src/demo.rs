@@ -144,6 +144,7 @@ pub fn run(args: &DemoArgs) -> Result<Report> {
             percent(c)
         ),
         synthetic: true,
+        warning: None,
         sections,
         tables,
     })

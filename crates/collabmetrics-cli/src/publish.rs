@@ -293,13 +293,106 @@ pub fn demo_report(args: &DemoArgs, rule: Rule) -> Result<Report> {
             opts.seed, opts.scale
         ),
         synthetic: true,
+        warning: None,
         sections,
         tables: Default::default(),
     })
 }
 
+/// What `report --publish` says about the parts of the report it leaves out.
+pub const REPORT_LEFT_OUT: &str = "Charts are left out: a chart cannot be read with suppressed or rounded points, and its tooltips would show the unrounded counts. So are the sections with no published form: the SPC charts, the funnel plots, the continuity gap's quartiles and the Kaplan-Meier curve (control the counts behind them before they leave the secure environment).";
+
+/// `collabmetrics report --publish`: the report's tables from the analyst's extracts as they
+/// may be published, under `rule`. `summary` is the transition summary, when the report has
+/// the transition inputs.
+pub fn collab_sections(
+    d: &crate::collab::Oap,
+    summary: Option<&TableResult>,
+    rule: Rule,
+) -> Result<Vec<Section>> {
+    let g = d.group.as_str();
+    let mut sections = Vec::new();
+    let o = d.options(d.year_start(), Window::Rolling3m, &[g]);
+    let oaps = d.measures(&o, true, true)?;
+    sections.push(section(
+        "published-oap",
+        &format!(
+            "Inappropriate out-of-area placements by {}, rolling 3 months, {} (published)",
+            g.replace('_', " "),
+            d.year()
+        ),
+        &oaps,
+        rule,
+        &[
+            "period_end",
+            g,
+            "started",
+            "ended",
+            "active_at_end",
+            "bed_days",
+            "rate_started",
+            "proportion_bed_days",
+        ],
+    )?);
+    if let Some(receiving) = &d.receiving {
+        let o = d.options(d.end, Window::Rolling12m, &[g, receiving]);
+        let flows = d.measures(&o, false, false)?;
+        sections.push(section(
+            "published-flows",
+            &format!(
+                "Flows: placements by {} and receiving provider, {}, with totals (published)",
+                g.replace('_', " "),
+                d.year()
+            ),
+            &flows,
+            rule,
+            &[g, receiving, "started", "bed_days"],
+        )?);
+    }
+    if let Some(km) = &d.distance {
+        let mut o = d.options(d.end, Window::Rolling12m, &[g]);
+        o.distance = Some(km.clone());
+        let distance = d.measures(&o, false, false)?;
+        sections.push(section(
+            "published-distance",
+            &format!(
+                "Travel distance of placements by {}, {} (published)",
+                g.replace('_', " "),
+                d.year()
+            ),
+            &distance,
+            rule,
+            &[
+                g,
+                "distance_count",
+                "distance_median",
+                "distance_count_beyond",
+                "distance_share_beyond",
+            ],
+        )?);
+    }
+    if let Some(summary) = summary {
+        sections.push(section(
+            "published-transition",
+            "Transition metrics (published)",
+            summary,
+            rule,
+            &[
+                "cohort",
+                "metric",
+                "breakdown",
+                "group",
+                "numerator",
+                "denominator",
+                "value",
+            ],
+        )?);
+    }
+    Ok(sections)
+}
+
 /// One published table as a report section showing `columns` (those the table has).
-fn section(
+pub(crate) fn section(
     id: &str,
     title: &str,
     result: &TableResult,

@@ -246,6 +246,10 @@ pub struct Report {
     pub note: String,
     /// True for the demo's invented data: every rendering says so first.
     pub synthetic: bool,
+    /// A warning every rendering shows first (the analyst's report without `--publish`: not
+    /// for publication).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
     /// The sections, in order.
     pub sections: Vec<Section>,
     /// Whole result tables (JSON only).
@@ -285,11 +289,14 @@ impl Report {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "{}\n{}\n{}\n",
+            "{}\n{}",
             self.title,
             "=".repeat(self.title.chars().count()),
-            self.note
         );
+        if let Some(w) = &self.warning {
+            let _ = writeln!(out, "{w}");
+        }
+        let _ = writeln!(out, "{}\n", self.note);
         for (i, s) in self.sections.iter().enumerate() {
             let title = format!("{}. {}", i + 1, s.title);
             let _ = writeln!(out, "{title}\n{}", "-".repeat(title.chars().count()));

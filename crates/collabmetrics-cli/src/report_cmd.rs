@@ -81,7 +81,16 @@ pub struct ReportArgs {
     /// Write the report as one HTML page to FILE (same as --format html --output FILE).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["format", "output"])]
     html: Option<PathBuf>,
+    /// Write the report's tables as they may be published, under RULE (nhs_mhsds when the flag
+    /// is alone; nhs_hes, none, or "custom(k=5, suppress_zero=false, base=1)"): small counts
+    /// `*`, others rounded; no charts. Without it the report shows unrounded counts and says
+    /// it is not for publication.
+    #[arg(long, value_name = "RULE")]
+    publish: Option<Option<String>>,
 }
+
+/// The banner of a report without `--publish`.
+pub const NOT_FOR_PUBLICATION: &str = "NOT FOR PUBLICATION: unrounded counts, small ones included (no disclosure control). For tables that may be published, run the report with --publish [RULE].";
 
 impl ReportArgs {
     /// Where and how to write the report.
@@ -109,6 +118,7 @@ fn date(arg: &str, value: &str, last: bool) -> Result<i32, String> {
 
 /// Builds the report.
 pub fn run(a: &ReportArgs) -> Result<Report, String> {
+    let rule = crate::publish::rule(&a.publish)?;
     let (start, end) = (date("start", &a.start, false)?, date("end", &a.end, true)?);
     if start > end {
         return Err(format!("--start {} is after --end {}", a.start, a.end));
@@ -162,6 +172,9 @@ pub fn run(a: &ReportArgs) -> Result<Report, String> {
         end,
         confidence: a.confidence,
     };
+    if let Some(rule) = rule {
+        return published(a, &oap, young_inputs.as_ref(), rule, &placements).map_err(e);
+    }
     let mut sections: Vec<Section> = vec![collab::headline(&oap).map_err(e)?];
     if population.is_some() {
         sections.push(collab::rates(&oap).map_err(e)?);
@@ -228,6 +241,49 @@ pub fn run(a: &ReportArgs) -> Result<Report, String> {
             percent(a.confidence)
         ),
         synthetic: false,
+        warning: Some(NOT_FOR_PUBLICATION.to_owned()),
+        sections,
+        tables: Default::default(),
+    })
+}
+
+/// The persons, referrals, contacts and care plans of the transition sections.
+type YoungInputs = (Input, Input, Input, Option<Input>);
+
+/// `report --publish`: the report's tables as they may be published, without charts.
+fn published(
+    a: &ReportArgs,
+    oap: &Oap,
+    young: Option<&YoungInputs>,
+    rule: collabmetrics::disclosure::Rule,
+    placements: &Input,
+) -> collabmetrics::Result<Report> {
+    let summary = match young {
+        Some((persons, referrals, contacts, plans)) => {
+            let mut opts = TransitionOptions::new(oap.end);
+            opts.confidence = a.confidence;
+            let tables = Tables {
+                persons,
+                referrals,
+                contacts,
+                care_plans: plans.as_ref(),
+            };
+            Some(transition::summary(&tables, &opts)?)
+        }
+        None => None,
+    };
+    let sections = crate::publish::collab_sections(oap, summary.as_ref(), rule)?;
+    Ok(Report {
+        title: format!("{}: tables for publication under the rule {rule}", a.title),
+        note: format!(
+            "Data {} to {}; {} placements. Every count is controlled: below the rule's threshold shown *, the others rounded to its base; totals from unrounded parts; rates and percentages from unrounded counts, suppressed with their counts, and left out of every table with Total rows (there they would give a suppressed count back by difference). {}",
+            format_date(oap.start),
+            format_date(oap.end),
+            placements.num_rows(),
+            crate::publish::REPORT_LEFT_OUT
+        ),
+        synthetic: false,
+        warning: None,
         sections,
         tables: Default::default(),
     })

@@ -250,3 +250,113 @@ fn transition_files_come_together() {
     assert!(!ok);
     assert!(err.contains("--referrals"), "{err}");
 }
+
+/// The hand extract's report arguments, with `extra` after them.
+fn hand_args<'a>(input: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "report",
+        "--placements",
+        input,
+        "--start",
+        "2024-01",
+        "--end",
+        "2024-03",
+        "--by",
+        "place",
+        "--column",
+        "start_date=StartDateHospProvSpell",
+    ];
+    args.extend(extra);
+    args
+}
+
+#[test]
+fn a_report_without_publish_says_it_is_not_for_publication() {
+    let d = dir("unpublished");
+    let input = d.join("placements.csv");
+    std::fs::write(&input, CSV).unwrap();
+    let input = input.to_str().unwrap();
+    let banner = "NOT FOR PUBLICATION: unrounded counts";
+    let (ok, text, err) = run(&hand_args(input, &[]));
+    assert!(ok, "{err}");
+    // Under the title, before anything else.
+    assert!(text.lines().nth(2).unwrap().starts_with(banner), "{text}");
+    let (ok, json, _) = run(&hand_args(input, &["--format", "json"]));
+    assert!(ok);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(v["warning"].as_str().unwrap().starts_with(banner));
+    let (ok, html, _) = run(&hand_args(input, &["--format", "html"]));
+    assert!(ok);
+    assert!(html.contains(&format!(
+        "<p class=\"synthetic\" id=\"not-for-publication\">{banner}"
+    )));
+}
+
+#[test]
+fn a_published_report_rounds_and_suppresses_and_draws_nothing() {
+    let d = dir("published");
+    let input = d.join("placements.csv");
+    std::fs::write(&input, CSV).unwrap();
+    let input = input.to_str().unwrap();
+    let (ok, json, err) = run(&hand_args(input, &["--publish", "--format", "json"]));
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(v["warning"].is_null());
+    assert!(v["title"]
+        .as_str()
+        .unwrap()
+        .ends_with("under the rule nhs_mhsds"));
+    let oap = section(&v, "published-oap");
+    assert_eq!(
+        oap["header"],
+        serde_json::json!([
+            "period_end",
+            "place",
+            "started",
+            "ended",
+            "active_at_end",
+            "bed_days"
+        ])
+    );
+    let row = |place: &str| {
+        oap["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r[0] == "2024-03-31" && r[1] == place)
+            .unwrap()
+            .clone()
+    };
+    // Three months to 31 March (see the hand count above): started X 2 (placements 1, 2),
+    // Y 2 (3, 4), all 4: each below 5, suppressed. Bed days X 78 → 80, Y 7 → 5, and the
+    // total from the unrounded parts, 85. Ended: X 2 (10 Mar, 29 Feb), Y 1 (5 Feb): *.
+    // Active at the end: X 0 (suppressed: the rule suppresses 0), Y 1: *.
+    assert_eq!(
+        row("X"),
+        serde_json::json!(["2024-03-31", "X", "*", "*", "*", 80])
+    );
+    assert_eq!(
+        row("Y"),
+        serde_json::json!(["2024-03-31", "Y", "*", "*", "*", 5])
+    );
+    assert_eq!(
+        row("Total"),
+        serde_json::json!(["2024-03-31", "Total", "*", "*", "*", 85])
+    );
+    // Only published tables: no chart, no SPC, no funnel.
+    let ids: Vec<&str> = v["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["published-oap", "published-flows"]);
+    let (ok, html, _) = run(&hand_args(input, &["--publish", "--format", "html"]));
+    assert!(ok);
+    assert!(!html.contains("<svg") && !html.contains("not-for-publication"));
+    assert!(html.contains("Charts are left out"));
+    // The rule is read as the other commands read it.
+    let (ok, _, err) = run(&hand_args(input, &["--publish", "nhs"]));
+    assert!(!ok);
+    assert!(err.contains("unknown rule \"nhs\""), "{err}");
+}

@@ -61,6 +61,13 @@ pub fn page(report: &Report) -> String {
              comes from invented people and services.</p>\n",
         );
     }
+    if let Some(w) = &report.warning {
+        let _ = writeln!(
+            out,
+            "<p class=\"synthetic\" id=\"not-for-publication\">{}</p>",
+            esc(w)
+        );
+    }
     let _ = writeln!(out, "<p class=\"note\">{}</p>", esc(&report.note));
     out.push_str("<nav aria-label=\"Sections\"><ol>\n");
     for s in &report.sections {
