@@ -1479,3 +1479,43 @@ fn empty_and_blank_codes_are_nulls() {
         assert_message(e, &["every lookup row needs a code"]);
     }
 }
+
+/// The vector kernels (Rust's, and C's, which call them) report a missing coordinate before a
+/// value out of range, as the tables do: NaN is looked for column by column in the order of
+/// the arguments, then values out of range row by row. The row named does not depend on the
+/// chunks the rows run in (here the NaN is in a later chunk than the −1).
+#[test]
+fn vector_kernels_report_a_missing_coordinate_before_a_range_error() {
+    let zero = [0.0; 2];
+    let err = bng(&[-1.0, f64::NAN], &zero, &zero, &zero, false, ERR).unwrap_err();
+    assert_message(err, &["`e1` at index 1 (NaN)", "missing coordinates (NaN)"]);
+    // The first column with a NaN is named, though a later column's NaN is in an earlier row.
+    let err = bng(
+        &[-1.0, 0.0, 0.0],
+        &[0.0; 3],
+        &[f64::NAN, 0.0, 0.0],
+        &[0.0, 0.0, f64::NAN],
+        false,
+        ERR,
+    );
+    assert_message(err.unwrap_err(), &["`e2` at index 0 (NaN)"]);
+    let n = 100_000;
+    let mut lat = vec![0.0; n];
+    lat[5] = 91.0;
+    let mut lon = vec![0.0; n];
+    lon[90_000] = f64::NAN;
+    let zeros = vec![0.0; n];
+    for err in [
+        geodesic(&lat, &lon, &zeros, &zeros, ERR).unwrap_err(),
+        haversine(&lat, &lon, &zeros, &zeros, ERR).unwrap_err(),
+    ] {
+        assert_message(err, &["`lon1` at index 90000 (NaN)"]);
+    }
+    let err = bng_to_wgs84(&[-1.0, 0.0], &[0.0, f64::NAN], ERR).unwrap_err();
+    assert_message(err, &["`n` at index 1 (NaN)"]);
+    // With no NaN, the range error of the first bad row; with NaNs passing, the range error.
+    let err = geodesic(&lat, &zeros, &zeros, &zeros, ERR).unwrap_err();
+    assert_message(err, &["`lat1` at index 5 (91)"]);
+    let err = geodesic(&lat, &lon, &zeros, &zeros, PASS).unwrap_err();
+    assert_message(err, &["`lat1` at index 5 (91)"]);
+}

@@ -62,7 +62,7 @@ pub fn bng_to_wgs84_into(
     check_len("n", n.len(), "e", e.len())?;
     check_len("lat", lat.len(), "e", e.len())?;
     check_len("lon", lon.len(), "e", e.len())?;
-    fill2(lat, lon, |start, lat, lon| {
+    let result = fill2(lat, lon, |start, lat, lon| {
         let rows = e[start..start + lat.len()]
             .iter()
             .zip(&n[start..start + lat.len()]);
@@ -77,7 +77,8 @@ pub fn bng_to_wgs84_into(
             };
         }
         Ok(())
-    })
+    });
+    super::missing_first(result, nulls, &[("e", e), ("n", n)])
 }
 
 /// OSGB36 latitude and longitude (degrees, on Airy 1830) of one National Grid point: the

@@ -109,6 +109,25 @@ pub(crate) const NORTHING: Domain = Domain {
 /// Said in every face (the C vector kernels have no null policy to point to).
 const NAN_RULE: &str = "missing coordinates (NaN) are not allowed here";
 
+/// With [`NullPolicy::Error`], a kernel's error on a bad value becomes the error of the first
+/// missing (NaN) coordinate, scanning `columns` one by one in the order of the arguments, when
+/// there is one: every face reports a missing value before a value out of range, as the tables
+/// do (they scan their columns' missing values first). Only a failed call pays for the scan.
+pub(crate) fn missing_first(
+    result: Result<()>,
+    nulls: NullPolicy,
+    columns: &[(&str, &[f64])],
+) -> Result<()> {
+    if nulls == NullPolicy::Error && matches!(result, Err(Error::InvalidValue { .. })) {
+        for (name, values) in columns {
+            if let Some(i) = values.iter().position(|v| v.is_nan()) {
+                return Err(Error::invalid_value(name, i, f64::NAN, NAN_RULE));
+            }
+        }
+    }
+    result
+}
+
 /// A failed row: its index (to report the first across chunks) and the error.
 pub(crate) type RowError = (usize, Error);
 

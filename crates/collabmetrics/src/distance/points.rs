@@ -1,7 +1,9 @@
 //! Point-to-point distances in km: British National Grid (the NHS method), WGS84 geodesic
 //! (Karney) and haversine.
 
-use super::{fill, Domain, NullPolicy, RowError, EASTING, LATITUDE, LONGITUDE, NORTHING};
+use super::{
+    fill, missing_first, Domain, NullPolicy, RowError, EASTING, LATITUDE, LONGITUDE, NORTHING,
+};
 use crate::error::{check_len, Result};
 use geographiclib_rs::{Geodesic, InverseGeodesic};
 
@@ -247,7 +249,7 @@ where
         check_len(name, values.len(), first, n)?;
     }
     check_len("out", out.len(), first, n)?;
-    fill(out, |start, rows| {
+    let result = fill(out, |start, rows| {
         let end = start + rows.len();
         let [a, b, c, d] = args.map(|(_, values, _)| &values[start..end]);
         for (j, o) in rows.iter_mut().enumerate() {
@@ -261,7 +263,8 @@ where
             *o = f(row[0], row[1], row[2], row[3]);
         }
         Ok(())
-    })
+    });
+    missing_first(result, nulls, &args.map(|(name, values, _)| (name, values)))
 }
 
 #[cfg(test)]
