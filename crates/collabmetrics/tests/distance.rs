@@ -615,6 +615,18 @@ fn a_weighted_median_averages_only_where_the_cdf_is_flat_at_a_half() {
     )
     .unwrap();
     assert_eq!(s.median[0], 10.0);
+    // Weights 0.5 + 1e-15 and 0.5: F(10) − ½ = 5e-16 is within the tie tolerance,
+    // 8 ε × total = 8 × 2.2e-16 × 1 = 1.8e-15 (docs/methods/distance.md), so it is taken for
+    // a rounding of ½ and the median averages: (10 + 100) / 2 = 55 (exactly, 10 would be).
+    let s = summary(
+        &[0; 2],
+        1,
+        &[10.0, 100.0],
+        Some(&[0.5 + 1e-15, 0.5]),
+        &SummaryOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(s.median[0], 55.0);
     // Weights 0.1 × 10 add up to 0.9999999999999999 and reach exactly half at the fifth
     // value only up to rounding: the CDF is flat at ½ there, the median is (5 + 6) / 2.
     let d: Vec<f64> = (1..=10).map(f64::from).collect();
