@@ -65,8 +65,10 @@ pub struct Oap<'a> {
     pub population: Option<&'a Input>,
     /// The breakdown column (our name), e.g. `place`.
     pub group: String,
-    /// The groups in the order every table shows them.
+    /// The groups in the order every table shows them (their labels: see [`Groups`]).
     pub groups: Vec<String>,
+    /// The label of the group whose breakdown value is null (a label no recorded value has).
+    pub null_label: String,
     /// A placements column of home-to-unit distances (km), for the distance section.
     pub distance: Option<String>,
     /// The receiving provider column, for the flows section.
@@ -124,9 +126,22 @@ impl Oap<'_> {
         self.measures(&o, population, admissions)
     }
 
+    /// The group label of each row of a result by group: the value as text, the null group
+    /// as [`Oap::null_label`] (never "null", which a recorded value may be).
+    pub fn group_labels(&self, t: &RecordBatch) -> Vec<String> {
+        t.column_by_name(&self.group).map_or_else(Vec::new, |c| {
+            (0..c.len())
+                .map(|i| match c.is_null(i) {
+                    true => self.null_label.clone(),
+                    false => display(c.as_ref(), i),
+                })
+                .collect()
+        })
+    }
+
     /// Each group's row of a by-group result (`None`: the group has none).
     fn rows_of(&self, r: &TableResult) -> Vec<Option<usize>> {
-        let labels = Columns(&r.table).text(&self.group);
+        let labels = self.group_labels(&r.table);
         let at = positions(&labels);
         self.groups
             .iter()
@@ -168,7 +183,11 @@ pub fn headline(d: &Oap) -> Result<Section> {
         false,
     )?;
     let (bc, tc) = (Columns(&by_group.table), Columns(&total.table));
-    let (group, period, days) = (bc.text(&d.group), bc.text("period_end"), bc.f64("bed_days"));
+    let (group, period, days) = (
+        d.group_labels(&by_group.table),
+        bc.text("period_end"),
+        bc.f64("bed_days"),
+    );
     let (months, all) = (tc.text("period_end"), tc.f64("bed_days"));
     let mut cell: HashMap<(&str, &str), f64> = HashMap::new();
     for i in 0..group.len() {
@@ -369,7 +388,7 @@ pub fn flows(d: &Oap) -> Result<Section> {
     let o = d.options(d.end, Window::Rolling12m, &[&d.group, &receiving]);
     let r = d.measures(&o, false, false)?;
     let c = Columns(&r.table);
-    let (group, org) = (c.text(&d.group), c.text(&receiving));
+    let (group, org) = (d.group_labels(&r.table), c.text(&receiving));
     let (started, days) = (c.f64("started"), c.f64("bed_days"));
     let mut order: Vec<usize> = (0..group.len()).filter(|&i| days[i] > 0.0).collect();
     order.sort_by(|&a, &b| days[b].total_cmp(&days[a]).then(a.cmp(&b)));
@@ -962,9 +981,22 @@ pub fn ageing_out(y: &Young) -> Section {
     .when_empty("No rows: nobody reached the boundary age with open CYPMHS care in the period.")
 }
 
-/// The sorted distinct non-null labels of `column` in `input`, for the group order of an
-/// analyst's report.
-pub fn labels(input: &Input, column: &str) -> Result<Vec<String>> {
+/// The label of the null group: "(not recorded)", or, when a recorded value is that text,
+/// "(not recorded 2)", "(not recorded 3)", …: never a recorded value.
+pub fn null_label(values: &[String]) -> String {
+    let mut label = "(not recorded)".to_owned();
+    let mut n = 2;
+    while values.contains(&label) {
+        label = format!("(not recorded {n})");
+        n += 1;
+    }
+    label
+}
+
+/// The groups of `column` in `input`, for the group order of an analyst's report: the sorted
+/// distinct values as text, then the null group's label when some rows have no value; and
+/// that label.
+pub fn labels(input: &Input, column: &str) -> Result<(Vec<String>, String)> {
     let col = input.column(column)?;
     let mut v: Vec<String> = (0..col.len())
         .filter(|&i| col.is_valid(i))
@@ -972,11 +1004,25 @@ pub fn labels(input: &Input, column: &str) -> Result<Vec<String>> {
         .collect();
     v.sort_unstable();
     v.dedup();
-    Ok(v)
+    let null = null_label(&v);
+    if col.null_count() > 0 {
+        v.push(null.clone());
+    }
+    Ok((v, null))
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_null_label_is_no_recorded_value() {
+        let v = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(super::null_label(&v(&["null", "A"])), "(not recorded)");
+        assert_eq!(
+            super::null_label(&v(&["(not recorded)", "(not recorded 2)"])),
+            "(not recorded 3)"
+        );
+    }
+
     #[test]
     fn the_flows_origin_says_sending_once() {
         assert_eq!(super::sending("place"), "sending place");

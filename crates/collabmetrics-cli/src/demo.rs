@@ -83,6 +83,8 @@ pub fn run(args: &DemoArgs) -> Result<Report> {
         population: Some(&population),
         group: "place".to_owned(),
         groups: PLACES.iter().map(|p| p.to_string()).collect(),
+        // Every demo placement has its place.
+        null_label: crate::collab::null_label(&PLACES.map(str::to_owned)),
         distance: Some("distance_km".to_owned()),
         receiving: Some("receiving_org".to_owned()),
         start: opts.start,

@@ -144,7 +144,7 @@ pub fn oap_rates(d: &Oap) -> Result<Section> {
     let batch = RecordBatch::try_from_iter(vec![
         (
             "unit",
-            Arc::new(StringArray::from(c.text(&d.group))) as ArrayRef,
+            Arc::new(StringArray::from(d.group_labels(&r.table))) as ArrayRef,
         ),
         ("started", Arc::new(Float64Array::from(c.f64("started")))),
         (

@@ -67,7 +67,7 @@ fn layout(
     summary: &RecordBatch,
 ) -> (Vec<String>, Vec<Vec<Cell>>, Vec<Chart>) {
     let (p, s) = (Columns(points), Columns(summary));
-    let (group_of, dates) = (p.text(&d.group), p.text("date"));
+    let (group_of, dates) = (d.group_labels(points), p.text("date"));
     let (value, kind, cause) = (
         p.f64("value"),
         p.text("point_type"),
@@ -80,7 +80,7 @@ fn layout(
         p.f64("lpl_2sigma"),
         p.f64("upl_2sigma"),
     );
-    let summary_groups = s.text(&d.group);
+    let summary_groups = d.group_labels(summary);
     // Each group's latest segment (the summary's `latest` rows).
     let latest: Vec<bool> = s.text("latest").iter().map(|l| l == "true").collect();
     let last_of = |g: &str| {

@@ -312,8 +312,27 @@ pub fn collab_sections(
 ) -> Result<Vec<Section>> {
     let g = d.group.as_str();
     let mut sections = Vec::new();
+    // A null group is a group here ("(not recorded)"), not a margin: `disclose` reads a null
+    // key as one.
+    let named = |r: TableResult, others: &[&str]| -> Result<TableResult> {
+        let mut r = relabel(r, g, &d.null_label)?;
+        for c in others {
+            let texts: Vec<String> = r
+                .table
+                .column_by_name(c)
+                .map(|col| {
+                    (0..col.len())
+                        .filter(|&i| col.is_valid(i))
+                        .map(|i| collabmetrics::table::display(col.as_ref(), i))
+                        .collect()
+                })
+                .unwrap_or_default();
+            r = relabel(r, c, &crate::collab::null_label(&texts))?;
+        }
+        Ok(r)
+    };
     let o = d.options(d.year_start(), Window::Rolling3m, &[g]);
-    let oaps = d.measures(&o, true, true)?;
+    let oaps = named(d.measures(&o, true, true)?, &[])?;
     sections.push(section(
         "published-oap",
         &format!(
@@ -336,7 +355,7 @@ pub fn collab_sections(
     )?);
     if let Some(receiving) = &d.receiving {
         let o = d.options(d.end, Window::Rolling12m, &[g, receiving]);
-        let flows = d.measures(&o, false, false)?;
+        let flows = named(d.measures(&o, false, false)?, &[receiving])?;
         sections.push(section(
             "published-flows",
             &format!(
@@ -352,7 +371,7 @@ pub fn collab_sections(
     if let Some(km) = &d.distance {
         let mut o = d.options(d.end, Window::Rolling12m, &[g]);
         o.distance = Some(km.clone());
-        let distance = d.measures(&o, false, false)?;
+        let distance = named(d.measures(&o, false, false)?, &[])?;
         sections.push(section(
             "published-distance",
             &format!(
@@ -389,6 +408,35 @@ pub fn collab_sections(
         )?);
     }
     Ok(sections)
+}
+
+/// `r` with its column `column` as text, a null as `label` (the schema's metadata, its
+/// columns' roles, kept). Unchanged when it has no such column or no null in it.
+fn relabel(r: TableResult, column: &str, label: &str) -> Result<TableResult> {
+    let schema = r.table.schema();
+    let Ok(k) = schema.index_of(column) else {
+        return Ok(r);
+    };
+    let col = r.table.column(k);
+    if col.null_count() == 0 {
+        return Ok(r);
+    }
+    let text: StringArray = (0..col.len())
+        .map(|i| {
+            Some(match col.is_null(i) {
+                true => label.to_owned(),
+                false => collabmetrics::table::display(col.as_ref(), i),
+            })
+        })
+        .collect();
+    let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    fields[k] = Field::new(column, DataType::Utf8, false);
+    let mut columns = r.table.columns().to_vec();
+    columns[k] = Arc::new(text);
+    let schema = Schema::new_with_metadata(fields, schema.metadata().clone());
+    let table = RecordBatch::try_new(Arc::new(schema), columns)
+        .map_err(|e| Error::invalid_argument("publish", e.to_string()))?;
+    Ok(TableResult { table, ..r })
 }
 
 /// One published table as a report section showing `columns` (those the table has).

@@ -160,12 +160,14 @@ pub fn run(a: &ReportArgs) -> Result<Report, String> {
         .column(&a.receiving)
         .is_ok()
         .then(|| a.receiving.clone());
+    let (groups, null_label) = labels(&placements, &a.by).map_err(e)?;
     let oap = Oap {
         placements: &placements,
         admissions: admissions.as_ref(),
         population: population.as_ref(),
         group: a.by.clone(),
-        groups: labels(&placements, &a.by).map_err(e)?,
+        groups,
+        null_label,
         distance: a.distance.clone(),
         receiving: receiving.clone(),
         start,
@@ -176,6 +178,9 @@ pub fn run(a: &ReportArgs) -> Result<Report, String> {
         return published(a, &oap, young_inputs.as_ref(), rule, &placements).map_err(e);
     }
     let mut sections: Vec<Section> = vec![collab::headline(&oap).map_err(e)?];
+    if let Some(note) = missing_group(&placements, &oap) {
+        sections[0].diagnostics.entries.push(note);
+    }
     if population.is_some() {
         sections.push(collab::rates(&oap).map_err(e)?);
         sections.push(crate::demo_funnel::oap_rates(&oap).map_err(e)?);
@@ -247,6 +252,22 @@ pub fn run(a: &ReportArgs) -> Result<Report, String> {
     })
 }
 
+/// A note of the placements without a breakdown value (`None` when every one has one): they
+/// are the group [`Oap::null_label`] in every table and chart.
+fn missing_group(placements: &Input, d: &Oap) -> Option<collabmetrics::table::Diagnostic> {
+    let col = placements.column(&d.group).ok()?;
+    let first = (0..col.len()).find(|&i| col.is_null(i))?;
+    Some(collabmetrics::table::Diagnostic {
+        reason: "missing_breakdown".to_owned(),
+        action: format!(
+            "no `{}` value: shown as the group \"{}\"",
+            d.group, d.null_label
+        ),
+        count: col.null_count() as u64,
+        first_row: Some(first),
+    })
+}
+
 /// The persons, referrals, contacts and care plans of the transition sections.
 type YoungInputs = (Input, Input, Input, Option<Input>);
 
@@ -272,7 +293,10 @@ fn published(
         }
         None => None,
     };
-    let sections = crate::publish::collab_sections(oap, summary.as_ref(), rule)?;
+    let mut sections = crate::publish::collab_sections(oap, summary.as_ref(), rule)?;
+    if let (Some(note), Some(first)) = (missing_group(placements, oap), sections.first_mut()) {
+        first.diagnostics.entries.push(note);
+    }
     Ok(Report {
         title: format!("{}: tables for publication under the rule {rule}", a.title),
         note: format!(

@@ -360,3 +360,87 @@ fn a_published_report_rounds_and_suppresses_and_draws_nothing() {
     assert!(!ok);
     assert!(err.contains("unknown rule \"nhs\""), "{err}");
 }
+
+#[test]
+fn placements_without_a_group_are_their_own_group_apart_from_the_text_null() {
+    let d = dir("nullgroup");
+    let input = d.join("placements.csv");
+    // In February 2024 (nights from admission day to the day before discharge): X 1-11 Feb
+    // (10), a place recorded as the text "null" 1-6 Feb (5), and two with no place, 1-4 Feb
+    // (3) and 10-12 Feb (2).
+    std::fs::write(
+        &input,
+        "placement_id,person_id,start_date,end_date,bed_type,reason,place,receiving_org
+1,A,2024-02-01,2024-02-11,10,10,X,R1
+2,B,2024-02-01,2024-02-06,10,10,null,R1
+3,C,2024-02-01,2024-02-04,10,10,,R1
+4,D,2024-02-10,2024-02-12,10,10,,R2
+",
+    )
+    .unwrap();
+    let input = input.to_str().unwrap();
+    let args = |extra: &[&'static str]| {
+        let mut a = vec![
+            "report",
+            "--placements",
+            input,
+            "--start",
+            "2024-01",
+            "--end",
+            "2024-02",
+            "--by",
+            "place",
+            "--format",
+            "json",
+        ];
+        a.extend(extra);
+        a
+    };
+    let (ok, out, err) = run(&args(&[]));
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let headline = section(&v, "oap-headline");
+    assert_eq!(
+        headline["header"],
+        serde_json::json!([
+            "3 months to",
+            "X",
+            "null",
+            "(not recorded)",
+            "collaborative"
+        ])
+    );
+    let last = headline["rows"].as_array().unwrap().last().unwrap();
+    // The groups add up to the collaborative: 10 + 5 + (3 + 2) = 20.
+    assert_eq!(last, &serde_json::json!(["2024-02-29", 10, 5, 5, 20]));
+    // The flows tell the two apart.
+    let flows = section(&v, "oap-flows");
+    assert_eq!(
+        flows["rows"],
+        serde_json::json!([
+            ["X", "R1", 1, 10],
+            ["null", "R1", 1, 5],
+            ["(not recorded)", "R1", 1, 3],
+            ["(not recorded)", "R2", 1, 2]
+        ])
+    );
+    // The SPC table has a column for each, and the notes say how many had no place.
+    assert_eq!(
+        section(&v, "spc")["header"],
+        serde_json::json!(["month", "X", "null", "(not recorded)"])
+    );
+    let notes = &headline["diagnostics"];
+    assert!(notes.to_string().contains("missing_breakdown"), "{notes}");
+    // Published, the group without a place is a group, not the total.
+    let (ok, out, err) = run(&args(&["--publish"]));
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let places: Vec<&str> = section(&v, "published-oap")["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r[0] == "2024-02-29")
+        .map(|r| r[1].as_str().unwrap())
+        .collect();
+    assert_eq!(places, ["X", "null", "(not recorded)", "Total"]);
+}
