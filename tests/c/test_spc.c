@@ -301,7 +301,7 @@ static void test_bad_input(void) {
     o.target_series_values = target;
     o.target_series_len = 1;
     CHECK_STATUS(run(cm_spc_summary, both(), &o, &out), CM_INVALID_VALUE);
-    CHECK_MESSAGE("invalid value in `target` at index 0 (nowhere)");
+    CHECK_MESSAGE("invalid value in `target_series` at index 0 (nowhere)");
     o = cm_spc_options_default();
 
     /* A missing column, NULL options, a NULL stream. */

@@ -155,6 +155,19 @@ pub(crate) fn option<T: OptionEnum>(raw: u32, prefix: &str) -> Result<T, Failure
         .ok_or_else(|| unknown_code::<T>(raw, prefix))
 }
 
+/// Refuses a list given (`len` > 0) where the options do not read it: `unless` says what would
+/// make them read it (`has_horizons is false`, `bands is not CM_BANDS_CUSTOM`). Ignoring it
+/// would run the call on the defaults the caller meant to replace.
+pub(crate) fn check_unused(name: &'static str, len: usize, unless: &str) -> Result<(), Failure> {
+    if len == 0 {
+        return Ok(());
+    }
+    Err(Failure::argument(
+        name,
+        format!("{len} values given but {unless}; set it to use them, or give none"),
+    ))
+}
+
 /// The failure for an unknown code `raw` of option `T`.
 pub(crate) fn unknown_code<T: OptionEnum>(raw: impl std::fmt::Display, prefix: &str) -> Failure {
     Failure::argument(

@@ -1,5 +1,6 @@
 //! Disclosure control over Arrow C streams.
 
+use crate::args::option;
 use crate::error::{guard, CmStatus, Failure};
 use crate::stream;
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
@@ -189,12 +190,7 @@ unsafe fn names(
     has: bool,
 ) -> Result<Option<Vec<String>>, Failure> {
     if !has {
-        if len > 0 {
-            return Err(Failure::argument(
-                name,
-                format!("{len} names given but has_{name} is false; set it to use them"),
-            ));
-        }
+        crate::args::check_unused(name, len, &format!("has_{name} is false"))?;
         return Ok(None);
     }
     // SAFETY: forwarded.
@@ -224,9 +220,9 @@ pub(crate) unsafe fn convert(o: &CmDiscloseOptions) -> Result<DisclosureOptions,
             derived_list(o)?,
         )
     };
-    let secondary = code::<Secondary>(o.secondary)?;
-    let suppress_on = code::<SuppressOn>(o.suppress_on)?;
-    let display = code::<Display>(o.display)?;
+    let secondary = option::<Secondary>(o.secondary, "CM_SECONDARY_")?;
+    let suppress_on = option::<SuppressOn>(o.suppress_on, "CM_SUPPRESS_ON_")?;
+    let display = option::<Display>(o.display, "CM_DISPLAY_")?;
     Ok(DisclosureOptions {
         rule: match rule {
             Some(r) => r.parse::<Rule>()?,
@@ -244,20 +240,6 @@ pub(crate) unsafe fn convert(o: &CmDiscloseOptions) -> Result<DisclosureOptions,
     })
 }
 
-/// An option enum from its C code (its position in the core's name table).
-fn code<T: OptionEnum>(v: u32) -> Result<T, Failure> {
-    T::from_index(v as usize).ok_or_else(|| {
-        Failure::argument(
-            T::OPTION,
-            format!(
-                "unknown {} {v}; use a CM_{}_* constant",
-                T::WHAT,
-                T::OPTION.to_uppercase()
-            ),
-        )
-    })
-}
-
 /// The derived values of the struct (`None` unless `has_derived`).
 ///
 /// # Safety
@@ -265,6 +247,7 @@ fn code<T: OptionEnum>(v: u32) -> Result<T, Failure> {
 /// `o.derived` must point to `o.derived_len` valid `CmDerived`s when that is > 0.
 unsafe fn derived_list(o: &CmDiscloseOptions) -> Result<Option<Vec<Derived>>, Failure> {
     if !o.has_derived {
+        crate::args::check_unused("derived", o.derived_len, "has_derived is false")?;
         return Ok(None);
     }
     // SAFETY: `derived` addresses `derived_len` elements per the caller (NULL, size and
@@ -273,7 +256,8 @@ unsafe fn derived_list(o: &CmDiscloseOptions) -> Result<Option<Vec<Derived>>, Fa
         unsafe { crate::args::Arrays::default().input("derived", o.derived, o.derived_len) }?;
     items
         .iter()
-        .map(|c| {
+        .enumerate()
+        .map(|(i, c)| {
             // SAFETY: the strings are NULL or valid per the caller.
             let (column, numerator, denominator) = unsafe {
                 (
@@ -288,14 +272,9 @@ unsafe fn derived_list(o: &CmDiscloseOptions) -> Result<Option<Vec<Derived>>, Fa
             let denominator = denominator.ok_or(Failure::NullHandle {
                 argument: "derived.denominator",
             })?;
-            let kind = *DerivedKind::ALL.get(c.kind as usize).ok_or_else(|| {
-                Failure::argument(
-                    "kind",
-                    format!(
-                        "unknown derived kind {}; use a CM_DERIVED_* constant",
-                        c.kind
-                    ),
-                )
+            let kind = option::<DerivedKind>(c.kind, "CM_DERIVED_").map_err(|e| match e {
+                Failure::Core(e) => Failure::Core(e.for_argument(&format!("derived[{i}].kind"))),
+                other => other,
             })?;
             let mut spec = Derived::new(&column, numerator.as_deref(), &denominator, kind);
             spec.multiplier = (!c.multiplier.is_nan()).then_some(c.multiplier);

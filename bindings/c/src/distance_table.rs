@@ -159,8 +159,13 @@ pub(crate) unsafe fn bands(
         let mut arrays = crate::args::Arrays::default();
         // SAFETY: forwarded from the caller.
         let edges = unsafe { arrays.input(edges_name, edges, len) }?;
-        return Ok(Bands::custom(edges.to_vec()).map_err(|e| e.for_argument(argument))?);
+        return Ok(Bands::custom(edges.to_vec()).map_err(|e| e.for_argument(edges_name))?);
     }
+    crate::args::check_unused(
+        edges_name,
+        len,
+        &format!("{argument} is not CM_BANDS_CUSTOM"),
+    )?;
     let preset: BandPreset = option(code, "CM_BANDS_").map_err(|_| {
         Failure::argument(
             argument,

@@ -64,6 +64,19 @@ impl From<ErrorKind> for CmStatus {
     }
 }
 
+/// `e` naming the C field that holds an argument rather than the core's name for it
+/// (`renames`: pairs of the core's name and the C field's), so an error names what the C
+/// caller set.
+pub(crate) fn c_names(e: collabmetrics::Error, renames: &[(&str, &str)]) -> collabmetrics::Error {
+    match e
+        .argument()
+        .and_then(|a| renames.iter().find(|(core, _)| *core == a))
+    {
+        Some(&(_, c)) => e.for_argument(c),
+        None => e,
+    }
+}
+
 /// The kind name of the C interface's own `CM_NULL_POINTER` failures.
 const NULL_POINTER_KIND: &str = "null_pointer";
 

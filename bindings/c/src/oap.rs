@@ -212,6 +212,13 @@ pub(crate) unsafe fn convert(o: &CmOapOptions) -> Result<OapOptions, Failure> {
     // SAFETY: forwarded from the caller.
     opts.by = unsafe { stream::strings("by", o.by, o.by_len) }?;
     opts.inappropriate_only = o.inappropriate_only;
+    if o.bed_scope != CM_BED_SCOPE_LIST {
+        crate::args::check_unused(
+            "bed_types",
+            o.bed_types_len,
+            "bed_scope is not CM_BED_SCOPE_LIST",
+        )?;
+    }
     opts.bed_types = match o.bed_scope {
         CM_BED_SCOPE_DEFAULT => opts.bed_types,
         // SAFETY: forwarded from the caller.
@@ -222,7 +229,11 @@ pub(crate) unsafe fn convert(o: &CmOapOptions) -> Result<OapOptions, Failure> {
         s => {
             return Err(Failure::argument(
                 "bed_scope",
-                format!("unknown bed scope {s}; use a CM_BED_SCOPE_* constant"),
+                format!(
+                    "unknown bed scope {s}; expected a CM_BED_SCOPE_* constant: \
+                     {CM_BED_SCOPE_DEFAULT} (default), {CM_BED_SCOPE_LIST} (list), \
+                     {CM_BED_SCOPE_ALL} (all)"
+                ),
             ))
         }
     };

@@ -5,7 +5,7 @@
 //! constant against them.
 
 use crate::args::{code, option};
-use crate::error::{guard, CmStatus, Failure};
+use crate::error::{c_names, guard, CmStatus, Failure};
 use crate::stream;
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
 use collabmetrics::spc::{self, Rebase, SeriesDates, SeriesTarget, SpcOptions, Target};
@@ -183,7 +183,15 @@ pub unsafe extern "C" fn cm_spc_xmr(
     out: *mut FFI_ArrowArrayStream,
 ) -> CmStatus {
     // SAFETY: forwarded from the caller.
-    guard(|| unsafe { stream::one_table(input, options, out, |o| convert(o), spc::xmr) })
+    guard(|| unsafe {
+        stream::one_table(
+            input,
+            options,
+            out,
+            |o| converted(o),
+            |t, (o, names): &(SpcOptions, Names)| spc::xmr(t, o).map_err(|e| c_names(e, names)),
+        )
+    })
 }
 
 /// One row per series and segment, as `collabmetrics::spc::summary` and `cm.spc.summary`:
@@ -203,7 +211,15 @@ pub unsafe extern "C" fn cm_spc_summary(
     out: *mut FFI_ArrowArrayStream,
 ) -> CmStatus {
     // SAFETY: forwarded from the caller.
-    guard(|| unsafe { stream::one_table(input, options, out, |o| convert(o), spc::summary) })
+    guard(|| unsafe {
+        stream::one_table(
+            input,
+            options,
+            out,
+            |o| converted(o),
+            |t, (o, names): &(SpcOptions, Names)| spc::summary(t, o).map_err(|e| c_names(e, names)),
+        )
+    })
 }
 
 /// `len` elements at `ptr` (NULL allowed when `len` is 0).
@@ -245,6 +261,38 @@ unsafe fn keys(
         .chunks(width.max(1))
         .map(<[Option<String>]>::to_vec)
         .collect())
+}
+
+/// The core's argument names of the per-series options, with the C fields that hold them.
+type Names = [(&'static str, &'static str); 2];
+
+/// [`convert`], with the C fields that the core's `target` and `rebase` came from (its errors
+/// name them: entry i of `target_series` is entry i of the core's targets).
+///
+/// # Safety
+///
+/// As for [`convert`].
+unsafe fn converted(o: &CmSpcOptions) -> Result<(SpcOptions, Names), Failure> {
+    let names = [
+        (
+            "target",
+            if o.target_series_len > 0 {
+                "target_series"
+            } else {
+                "target"
+            },
+        ),
+        (
+            "rebase",
+            if o.rebase_series_len > 0 {
+                "rebase_series"
+            } else {
+                "rebase_dates"
+            },
+        ),
+    ];
+    // SAFETY: forwarded from the caller.
+    Ok((unsafe { convert(o) }?, names))
 }
 
 /// The core's options from the C struct (validated by the core when it runs).

@@ -167,6 +167,7 @@ pub(crate) unsafe fn strings_or(
     default: Vec<String>,
 ) -> Result<Vec<String>, Failure> {
     if !has {
+        crate::args::check_unused(name, len, &format!("has_{name} is false"))?;
         return Ok(default);
     }
     // SAFETY: forwarded from the caller.

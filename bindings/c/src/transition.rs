@@ -376,6 +376,7 @@ unsafe fn list<T: Copy>(
     default: Vec<T>,
 ) -> Result<Vec<T>, Failure> {
     if !has {
+        crate::args::check_unused(name, len, &format!("has_{name} is false"))?;
         return Ok(default);
     }
     // SAFETY: forwarded from the caller.
@@ -430,6 +431,7 @@ pub(crate) unsafe fn convert(o: &CmTransitionOptions) -> Result<TransitionOption
             if o.has_by {
                 Some(stream::strings("by", o.by, o.by_len)?)
             } else {
+                crate::args::check_unused("by", o.by_len, "has_by is false")?;
                 d.by
             },
         )

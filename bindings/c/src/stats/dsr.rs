@@ -83,20 +83,19 @@ fn standard_population(
         CmStandard::ESP2013 => Ok(StandardPopulation::of(StandardName::Esp2013)),
         CmStandard::ESP2013_18 => Ok(StandardPopulation::of(StandardName::Esp2013_18)),
         CmStandard::CUSTOM => {
-            StandardPopulation::custom(custom.lower_ages.to_vec(), custom.weights.to_vec())
-                .map_err(custom_argument_names)
+            StandardPopulation::custom(custom.lower_ages.to_vec(), custom.weights.to_vec()).map_err(
+                |e| {
+                    crate::error::c_names(
+                        e,
+                        &[
+                            ("lower_ages", "standard_lower_ages"),
+                            ("weights", "standard_weights"),
+                        ],
+                    )
+                },
+            )
         }
     }
-}
-
-/// Renames the core's `lower_ages` / `weights` in an error to the C parameter names.
-fn custom_argument_names(mut e: Error) -> Error {
-    if let Error::InvalidArgument { argument, .. } | Error::InvalidValue { argument, .. } = &mut e {
-        if let Some(name) = ["lower_ages", "weights"].iter().find(|n| *n == argument) {
-            *argument = format!("standard_{name}");
-        }
-    }
-    e
 }
 
 /// The band index of each row's lower age.

@@ -787,7 +787,8 @@ fn unknown_constants_are_invalid_arguments() {
     );
     assert_eq!(
         last_message(),
-        "invalid argument `bed_scope`: unknown bed scope 3; use a CM_BED_SCOPE_* constant"
+        "invalid argument `bed_scope`: unknown bed scope 3; expected a CM_BED_SCOPE_* constant: \
+         0 (default), 1 (list), 2 (all)"
     );
     let mut o = options();
     o.overlap = 2;

@@ -501,7 +501,7 @@ fn maps_naming_absent_series_are_refused() {
     assert_failed(
         status,
         CmStatus::INVALID_VALUE,
-        &["`target`", "index 1", "nowhere"],
+        &["`target_series`", "index 1", "nowhere"],
     );
     let dates = [0, 0];
     let mut o = cm_spc_options_default();
@@ -514,7 +514,7 @@ fn maps_naming_absent_series_are_refused() {
     assert_failed(
         status,
         CmStatus::INVALID_VALUE,
-        &["`rebase`", "index 1", "nowhere"],
+        &["`rebase_series`", "index 1", "nowhere"],
     );
     // Both forms at once, and a map without `by` columns.
     o.rebase_dates = dates.as_ptr();

@@ -1019,12 +1019,27 @@ fn bad_option_values_are_named() {
         CmStatus::MISSING_COLUMN,
         &["`persons.nope`"],
     );
-    // Ignored without their flags.
-    let mut o = cm_transition_options_default(data_end());
-    o.horizons_len = 3;
-    o.by_len = 2;
-    o.attended_codes_len = 1;
-    assert!(call(fixture(), Some(&o)).is_ok());
+    // Lists given without their flags are refused (they were ignored: the call ran on the
+    // defaults the caller meant to replace).
+    for (field, name) in [(0, "horizons"), (1, "by"), (2, "attended_codes")] {
+        let mut o = cm_transition_options_default(data_end());
+        match field {
+            0 => o.horizons_len = 3,
+            1 => o.by_len = 2,
+            _ => o.attended_codes_len = 1,
+        }
+        assert_eq!(
+            call(fixture(), Some(&o)).err(),
+            Some(CmStatus::INVALID_ARGUMENT),
+            "{name}"
+        );
+        assert!(
+            last_message().contains(&format!("`{name}`"))
+                && last_message().contains(&format!("has_{name} is false")),
+            "{}",
+            last_message()
+        );
+    }
 }
 
 #[test]

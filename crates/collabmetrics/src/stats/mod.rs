@@ -236,7 +236,14 @@ pub(crate) fn check_groups(group: &[u32], n_groups: usize) -> Result<()> {
             argument: "group".to_owned(),
             index: i,
             value: group[i].to_string(),
-            rule: format!("group codes must be in 0..{n_groups}"),
+            rule: if n_groups == 0 {
+                format!("n_groups is 0 but there are {} rows", group.len())
+            } else {
+                format!(
+                    "group codes must be in 0..{n_groups} (0 to {})",
+                    n_groups - 1
+                )
+            },
         }),
     }
 }
