@@ -41,7 +41,9 @@ def _plain(x: object) -> object:
 
 def _json(value: object, name: str) -> str:
     try:
-        return json.dumps(value, default=_plain)
+        # No NaN or infinity: JSON has none, and the core would read "Infinity" as a syntax
+        # error at a column of this text rather than name the option.
+        return json.dumps(value, default=_plain, allow_nan=False)
     except (TypeError, ValueError) as e:
         raise _native.invalid_argument(name, str(e)) from e
 

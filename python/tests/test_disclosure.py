@@ -271,6 +271,17 @@ def test_derived_values_refuse_what_they_cannot_divide_by() -> None:
     rate = {"r": {"numerator": "n", "denominator": "pop", "kind": "rate", "multiplier": 1000}}
     with pytest.raises(cm.CollabMetricsError, match=r"`pop` at row 1 .*finite and >= 0"):
         cm.disclose(t, counts=["n"], rule=rule, derived=rate)
+    # A scale that is not a positive number: -5 would publish 6/1000 as -30 per 1000.
+    pop = t.slice(0, 1)
+    cases: list[tuple[dict[str, float], str]] = [
+        ({"multiplier": -5}, r"`multiplier`: must be finite and > 0, got -5 \(derived `r`\)"),
+        ({"min_denominator": -1}, r"`min_denominator`: must be finite and ≥ 0, got -1"),
+        ({"multiplier": float("inf")}, r"`derived`: Out of range float"),
+    ]
+    for bad, message in cases:
+        spec = {"r": {**rate["r"], **bad}}
+        with pytest.raises(cm.CollabMetricsError, match=message):
+            cm.disclose(pop, counts=["n"], rule=rule, derived=spec)
 
 
 def test_custom_rules_take_national_exempt_and_name_a_bad_parameter() -> None:

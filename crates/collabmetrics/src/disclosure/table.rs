@@ -366,10 +366,19 @@ fn check_plan(input: &Input, plan: &Plan) -> Result<()> {
             ));
         }
         if let Some(m) = d.min_denominator {
-            if !m.is_finite() {
+            if !(m.is_finite() && m >= 0.0) {
                 return Err(Error::invalid_argument(
                     "min_denominator",
-                    format!("must be finite, got {m}"),
+                    format!("must be finite and ≥ 0, got {m} (derived `{}`)", d.column),
+                ));
+            }
+        }
+        if let Some(m) = d.multiplier {
+            // A negative scale would publish negative percentages; an infinite one nothing.
+            if !(m.is_finite() && m > 0.0) {
+                return Err(Error::invalid_argument(
+                    "multiplier",
+                    format!("must be finite and > 0, got {m} (derived `{}`)", d.column),
                 ));
             }
         }
