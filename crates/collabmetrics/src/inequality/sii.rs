@@ -184,6 +184,21 @@ pub(super) fn ends(vt: ValueType, transform: bool, intercept: f64, slope: f64) -
     }
 }
 
+/// PHE's multiplier of the linear SII: finite and non-zero (checked whether or not a measure
+/// of the call uses it, so a bad one is never silently ignored).
+pub(crate) fn check_multiplier(multiplier: f64) -> Result<()> {
+    if multiplier.is_finite() && multiplier != 0.0 {
+        return Ok(());
+    }
+    Err(Error::invalid_argument(
+        "multiplier",
+        format!(
+            "must be finite and non-zero (got {})",
+            format_value(multiplier)
+        ),
+    ))
+}
+
 fn check_options(opts: &SiiOptions) -> Result<()> {
     for &c in &opts.confidence {
         crate::stats::check_confidence(c)?;
@@ -191,15 +206,7 @@ fn check_options(opts: &SiiOptions) -> Result<()> {
     crate::stats::check_confidence(opts.limits_confidence).map_err(|_| {
         Error::invalid_argument("limits_confidence", "must be strictly between 0 and 1")
     })?;
-    if !(opts.multiplier.is_finite() && opts.multiplier != 0.0) {
-        return Err(Error::invalid_argument(
-            "multiplier",
-            format!(
-                "must be finite and non-zero (got {})",
-                format_value(opts.multiplier)
-            ),
-        ));
-    }
+    check_multiplier(opts.multiplier)?;
     if opts.reps != 0 && opts.reps < 100 {
         return Err(Error::invalid_argument(
             "reps",

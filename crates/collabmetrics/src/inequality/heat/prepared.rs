@@ -37,6 +37,7 @@ impl<'a> Table<'a> {
         min_groups: usize,
     ) -> Result<Self> {
         crate::stats::check_confidence(opts.confidence)?;
+        crate::inequality::sii::check_multiplier(opts.multiplier)?;
         if opts.reps != 0 && opts.reps < 100 {
             return Err(Error::invalid_argument(
                 "reps",
