@@ -210,6 +210,30 @@ fn hand_calculations() {
     assert!(c0.abs() < 1e-15);
 }
 
+/// Values near the largest double beside one below 10⁻²⁹⁰: Σ y overflows, and the values
+/// were once rescaled by a power of two near 10³⁰⁸, which flushed 10⁻³⁰⁰ to 0 (the MLD, about
+/// 350, was then refused as beyond the largest double). By hand, with ȳ = 3·10³⁰⁸/4:
+/// MLD = ¾ ln(ȳ/10³⁰⁸) + ¼ ln(ȳ/10⁻³⁰⁰); Theil T = ¾ · (4/3) ln(4/3) (the tiny value's
+/// r ln r is 0 to 600 digits); Atkinson(1) = 1 − e^(−MLD).
+#[test]
+fn a_tiny_value_beside_huge_ones_keeps_its_logarithm() {
+    let y = [1e308, 1e308, 1e308, 1e-300];
+    let mean = 7.5e307;
+    let mld_hand = 0.75 * (mean / 1e308_f64).ln() + 0.25 * (mean.ln() - 1e-300_f64.ln());
+    assert!((349.0..351.0).contains(&mld_hand));
+    close(mld(&y, None).unwrap(), mld_hand, 1e-13, "mld");
+    let ge0 = generalized_entropy(&y, None, 0.0).unwrap();
+    close(ge0, mld_hand, 1e-13, "ge(0)");
+    close(
+        theil(&y, None).unwrap(),
+        (4.0_f64 / 3.0).ln(),
+        1e-13,
+        "theil",
+    );
+    let a = atkinson(&y, None, 1.0).unwrap();
+    close(a.atkinson, -(-mld_hand).exp_m1(), 1e-15, "atkinson(1)");
+}
+
 #[test]
 fn bad_input_names_the_argument() {
     let e = mld(&[1.0, 0.0, 2.0], None).unwrap_err().to_string();

@@ -37,6 +37,30 @@ fn largest(x: impl Iterator<Item = f64>) -> f64 {
 /// Checks values (finite, ≥ 0, and > 0 when `positive`) and weights (finite, > 0); see
 /// [`Prepared`].
 fn prepare<'a>(values: &'a [f64], weights: Option<&[f64]>, positive: bool) -> Result<Prepared<'a>> {
+    let p = prepare_unscaled(values, weights, positive)?;
+    if p.total.is_finite() {
+        return Ok(p.prepared);
+    }
+    let vu = exponent_unit(largest(values.iter().copied()));
+    Ok(Prepared {
+        v: Cow::Owned(values.iter().map(|v| v / vu).collect()),
+        unit: vu,
+        ..p.prepared
+    })
+}
+
+/// [`prepare`] without scaling the values (for the entropy family, whose indices are free of
+/// the values' scale and whose means cope with an overflowing Σ w·y), with that sum.
+struct Unscaled<'a> {
+    prepared: Prepared<'a>,
+    total: f64,
+}
+
+fn prepare_unscaled<'a>(
+    values: &'a [f64],
+    weights: Option<&[f64]>,
+    positive: bool,
+) -> Result<Unscaled<'a>> {
     check_values(values, positive)?;
     let mut w = match weights {
         Some(w) => {
@@ -57,29 +81,24 @@ fn prepare<'a>(values: &'a [f64], weights: Option<&[f64]>, positive: bool) -> Re
     }
     let total: f64 = values.iter().zip(&w).map(|(v, w)| v * w).sum();
     check_total(total)?;
-    if total.is_finite() {
-        return Ok(Prepared {
+    Ok(Unscaled {
+        prepared: Prepared {
             v: Cow::Borrowed(values),
             w,
             unit: 1.0,
-        });
-    }
-    let vu = exponent_unit(largest(values.iter().copied()));
-    Ok(Prepared {
-        v: Cow::Owned(values.iter().map(|v| v / vu).collect()),
-        w,
-        unit: vu,
+        },
+        total,
     })
 }
 
-/// The values' (value, weight) pairs from their sorted distribution: the slow path of the
-/// entropy indices, where the direct sums overflow.
+/// The values' (value, weight) pairs from their sorted distribution, the values as they are:
+/// the slow path of the entropy indices, where the direct sums overflow.
 fn prepare_pairs(
     values: &[f64],
     weights: Option<&[f64]>,
     positive: bool,
 ) -> Result<Vec<(f64, f64)>> {
-    let p = prepare(values, weights, positive)?;
+    let p = prepare_unscaled(values, weights, positive)?.prepared;
     Ok(p.distribution(weights.is_some()).pairs)
 }
 
@@ -238,6 +257,20 @@ fn ready(pairs: &[(f64, f64)]) -> (Cow<'_, [(f64, f64)]>, f64) {
     (Cow::Owned(scaled), vu)
 }
 
+/// The pairs with their weights scaled as [`ready`] scales them, the values kept: the entropy
+/// family is free of the values' scale, and [`weighted_mean`] copes with a Σ w·y beyond the
+/// largest double. (Dividing the values by a power of two near the largest, as [`ready`] does
+/// for the Gini, flushed values below about 10⁻²⁹⁰ beside values near 10³⁰⁸ to 0: an MLD of
+/// about 350 became −ln 0, an error.)
+fn weights_ready(pairs: &[(f64, f64)]) -> Cow<'_, [(f64, f64)]> {
+    let wu = weight_unit(largest(pairs.iter().map(|p| p.1)));
+    if wu == 1.0 {
+        Cow::Borrowed(pairs)
+    } else {
+        Cow::Owned(pairs.iter().map(|&(v, w)| (v, w / wu)).collect())
+    }
+}
+
 /// The pairs with their values divided by the power of two of the largest (for the Gini,
 /// whose pairwise sums can overflow although Σ w·y does not).
 fn values_scaled(pairs: &[(f64, f64)]) -> Vec<(f64, f64)> {
@@ -371,7 +404,15 @@ fn weight(pairs: &[(f64, f64)]) -> f64 {
 /// The weighted mean of (value, weight) pairs, with their total weight.
 fn weighted_mean(pairs: &[(f64, f64)]) -> (f64, f64) {
     let sw = weight(pairs);
-    (pairs.iter().map(|(v, w)| v * w).sum::<f64>() / sw, sw)
+    let s = pairs.iter().map(|(v, w)| v * w).sum::<f64>();
+    if s.is_finite() {
+        return (s / sw, sw);
+    }
+    // Σ w·y beyond the largest double: summed at the power of two of the largest value
+    // (exact), then scaled back; the mean itself is at most the largest value.
+    let vu = exponent_unit(largest(pairs.iter().map(|p| p.0)));
+    let s = pairs.iter().map(|(v, w)| v / vu * w).sum::<f64>();
+    (s / sw * vu, sw)
 }
 
 /// The Lorenz curve: cumulative population share against cumulative value share, from (0, 0)
@@ -695,7 +736,7 @@ fn ln_relative(y: f64, m: f64, x: f64) -> f64 {
 
 /// Theil T of (value, weight) pairs.
 pub(crate) fn theil_of(pairs: &[(f64, f64)]) -> Result<f64> {
-    finite("theil", theil_pairs(&ready(pairs).0))
+    finite("theil", theil_pairs(&weights_ready(pairs)))
 }
 
 fn theil_pairs(pairs: &[(f64, f64)]) -> f64 {
@@ -728,7 +769,7 @@ fn mld_once(values: &[f64], weights: Option<&[f64]>) -> Result<f64> {
 
 /// MLD of (value, weight) pairs.
 pub(crate) fn mld_of(pairs: &[(f64, f64)]) -> Result<f64> {
-    finite("mld", mld_pairs(&ready(pairs).0))
+    finite("mld", mld_pairs(&weights_ready(pairs)))
 }
 
 fn mld_pairs(pairs: &[(f64, f64)]) -> f64 {
@@ -796,7 +837,7 @@ fn power_term(x: f64, r: f64, a: f64) -> f64 {
 
 /// GE(α) of (value, weight) pairs.
 pub(crate) fn ge_of(pairs: &[(f64, f64)], alpha: f64) -> Result<f64> {
-    ge_pairs(&ready(pairs).0, alpha)
+    ge_pairs(&weights_ready(pairs), alpha)
 }
 
 /// GE(α) of ready pairs: the stable sums below, and where those overflow (a large |α|), the
@@ -908,17 +949,12 @@ fn atkinson_once(values: &[f64], weights: Option<&[f64]>, epsilon: f64) -> Resul
             ede: finite("atkinson", d.mean * l.exp())?,
         });
     }
-    let p = prepare(values, weights, positive)?;
-    let out = atkinson_of(&p.distribution(weights.is_some()).pairs, epsilon)?;
-    Ok(AtkinsonResult {
-        atkinson: out.atkinson,
-        ede: finite("atkinson", out.ede * p.unit)?,
-    })
+    atkinson_of(&prepare_pairs(values, weights, positive)?, epsilon)
 }
 
 /// Atkinson(ε) of (value, weight) pairs.
 pub(crate) fn atkinson_of(pairs: &[(f64, f64)], epsilon: f64) -> Result<AtkinsonResult> {
-    let (pairs, unit) = ready(pairs);
+    let pairs = weights_ready(pairs);
     let (m, _) = weighted_mean(&pairs);
     // ln(EDE/ȳ) = −MLD for ε = 1, else ln(1 + s)/(1 − ε) with s the mean of r^(1−ε) − 1:
     // both through exp_m1/ln_1p, so nearly equal values keep their digits. EDE = ȳ e^l, not
@@ -944,7 +980,7 @@ pub(crate) fn atkinson_of(pairs: &[(f64, f64)], epsilon: f64) -> Result<Atkinson
     let atkinson = finite("atkinson", -l.exp_m1() + 0.0)?;
     Ok(AtkinsonResult {
         atkinson,
-        ede: finite("atkinson", m * l.exp())? * unit,
+        ede: finite("atkinson", m * l.exp())?,
     })
 }
 
