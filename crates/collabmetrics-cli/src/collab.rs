@@ -981,6 +981,25 @@ pub fn ageing_out(y: &Young) -> Section {
     .when_empty("No rows: nobody reached the boundary age with open CYPMHS care in the period.")
 }
 
+/// Turns an error of a call on a table the report derived (`what`: the monthly measures of
+/// the SPC charts, a funnel's units, a table for publication) into one that names no row: its
+/// rows are not lines of any input file, and the message must not send the reader to one.
+pub fn of_derived(what: &str) -> impl Fn(Error) -> Error + '_ {
+    move |e| match e {
+        Error::InvalidCell {
+            column,
+            value,
+            rule,
+            ..
+        } => Error::invalid_argument(
+            what,
+            format!("invalid value in its column `{column}` ({value}): {rule}"),
+        ),
+        Error::ColumnType { .. } => Error::invalid_argument(what, e.to_string()),
+        other => other,
+    }
+}
+
 /// The label of the null group: "(not recorded)", or, when a recorded value is that text,
 /// "(not recorded 2)", "(not recorded 3)", …: never a recorded value.
 pub fn null_label(values: &[String]) -> String {
@@ -1013,6 +1032,22 @@ pub fn labels(input: &Input, column: &str) -> Result<(Vec<String>, String)> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_error_of_a_derived_table_names_no_row() {
+        let e = collabmetrics::Error::InvalidCell {
+            table: None,
+            column: "rate".into(),
+            row: 5,
+            value: "null".into(),
+            rule: "needs a rate".into(),
+        };
+        let e = super::of_derived("funnel of the OAP rates")(e);
+        assert_eq!(
+            e.to_string(),
+            "invalid argument `funnel of the OAP rates`: invalid value in its column `rate` (null): needs a rate"
+        );
+    }
+
     #[test]
     fn the_null_label_is_no_recorded_value() {
         let v = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();

@@ -141,17 +141,60 @@ fn chart(a: &TableResult, limits: &TableResult, title: &str, x: &str, y: &str) -
 pub fn oap_rates(d: &Oap) -> Result<Section> {
     let r = d.year_by_group(true, false)?;
     let c = Columns(&r.table);
+    let (units, started, population, rate) = (
+        d.group_labels(&r.table),
+        c.f64("started"),
+        c.f64("population"),
+        c.f64("rate_started"),
+    );
+    // A group without a population (no row in --population, or 0) has no rate: it is left
+    // out of the funnel, as `oap` leaves its rate null, and noted.
+    let (with, without): (Vec<usize>, Vec<usize>) = (0..units.len())
+        .partition(|&i| population[i].is_finite() && population[i] > 0.0 && rate[i].is_finite());
+    let pick = |v: &[f64]| with.iter().map(|&i| v[i]).collect::<Vec<f64>>();
+    let mut diagnostics = r.diagnostics.clone();
+    if !without.is_empty() {
+        diagnostics
+            .entries
+            .push(collabmetrics::table::Diagnostic {
+                reason: "funnel_no_population".to_owned(),
+                action: format!(
+                    "group without a population (no row in the population table, or 0): no rate, left out of the funnel and its pooled rate ({})",
+                    without.iter().map(|&i| units[i].as_str()).collect::<Vec<_>>().join(", ")
+                ),
+                count: without.len() as u64,
+                first_row: None,
+            });
+    }
+    let title = format!(
+        "Funnel: inappropriate OAPs started per 1 000 000 population by {} (OAP05), {}",
+        d.group.replace('_', " "),
+        d.year()
+    );
+    if with.is_empty() {
+        return Ok(Section::new(
+            "funnel-oap-rates",
+            &title,
+            "PHE / Fingertips crude-rate funnel: needs a group with a population",
+            header(&d.group.replace('_', " "), "rate", "started", "population"),
+            Vec::new(),
+            &diagnostics,
+        )
+        .when_empty("No rows: no group has a population."));
+    }
     let batch = RecordBatch::try_from_iter(vec![
         (
             "unit",
-            Arc::new(StringArray::from(d.group_labels(&r.table))) as ArrayRef,
+            Arc::new(StringArray::from(
+                with.iter().map(|&i| units[i].clone()).collect::<Vec<_>>(),
+            )) as ArrayRef,
         ),
-        ("started", Arc::new(Float64Array::from(c.f64("started")))),
+        ("started", Arc::new(Float64Array::from(pick(&started)))),
         (
             "population",
-            Arc::new(Float64Array::from(c.f64("population"))),
+            Arc::new(Float64Array::from(pick(&population))),
         ),
-        ("rate", Arc::new(Float64Array::from(c.f64("rate_started")))),
+        ("rate", Arc::new(Float64Array::from(pick(&rate)))),
     ])
     .map_err(|e| Error::invalid_argument("oap", e.to_string()))?;
     let opts = FunnelOptions {
@@ -163,21 +206,16 @@ pub fn oap_rates(d: &Oap) -> Result<Section> {
         years_of_data: Some(1.0),
         ..FunnelOptions::new(Statistic::RateCrude)
     };
-    let units = input(batch)?;
-    let f = funnel::assess(&units, &opts)?;
-    let limits = funnel::limits(&units, &opts)?;
-    let mut diagnostics = r.diagnostics.clone();
+    let derived = crate::collab::of_derived("funnel of the OAP rates");
+    let units = input(batch).map_err(&derived)?;
+    let f = funnel::assess(&units, &opts).map_err(&derived)?;
+    let limits = funnel::limits(&units, &opts).map_err(&derived)?;
     diagnostics.merge(&f.diagnostics);
     let target = Columns(&f.table)
         .f64("target")
         .first()
         .copied()
         .unwrap_or(f64::NAN);
-    let title = format!(
-        "Funnel: inappropriate OAPs started per 1 000 000 population by {} (OAP05), {}",
-        d.group.replace('_', " "),
-        d.year()
-    );
     Ok(Section::new(
         "funnel-oap-rates",
         &title,
@@ -239,9 +277,10 @@ pub fn disengagement(y: &Young, groups: &[String]) -> Result<Section> {
         multiplier: Some(100.0),
         ..FunnelOptions::new(Statistic::Proportion)
     };
-    let units = input(batch)?;
-    let f = funnel::assess(&units, &opts)?;
-    let limits = funnel::limits(&units, &opts)?;
+    let derived = crate::collab::of_derived("funnel of T1 by place");
+    let units = input(batch).map_err(&derived)?;
+    let f = funnel::assess(&units, &opts).map_err(&derived)?;
+    let limits = funnel::limits(&units, &opts).map_err(&derived)?;
     let target = Columns(&f.table)
         .f64("target")
         .first()

@@ -22,18 +22,20 @@ pub fn section(d: &Oap) -> Result<Section> {
     let map = ColumnMap::new()
         .with("date", "period_end")
         .with("value", "bed_days");
+    let derived = crate::collab::of_derived("monthly bed days of the SPC charts");
     let input = Input::new(
         monthly.table.schema(),
         std::slice::from_ref(&monthly.table),
         map,
-    )?;
+    )
+    .map_err(&derived)?;
     let opts = SpcOptions {
         by: vec![d.group.clone()],
         improvement: Improvement::Decrease,
         target: Target::Value(0.0),
         ..SpcOptions::default()
     };
-    let (points, summary) = spc::xmr_and_summary(&input, &opts)?;
+    let (points, summary) = spc::xmr_and_summary(&input, &opts).map_err(&derived)?;
     let (header, rows, charts) = layout(d, &points.table, &summary.table);
     let mut diagnostics = monthly.diagnostics.clone();
     diagnostics.merge(&points.diagnostics);

@@ -447,7 +447,9 @@ pub(crate) fn section(
     rule: Rule,
     columns: &[&str],
 ) -> Result<Section> {
-    let (published, log, dropped) = publish(result, rule)?;
+    // The table is a result, not an input file: its errors name no file's line.
+    let (published, log, dropped) =
+        publish(result, rule).map_err(crate::collab::of_derived("table for publication"))?;
     let table = &published.table;
     let roles = Roles::of(&table.schema())?.unwrap_or_default();
     let hidden: HashSet<(usize, &str)> = log

@@ -444,3 +444,64 @@ fn placements_without_a_group_are_their_own_group_apart_from_the_text_null() {
         .collect();
     assert_eq!(places, ["X", "null", "(not recorded)", "Total"]);
 }
+
+#[test]
+fn a_group_without_a_population_gets_no_rate_and_stays_out_of_the_funnel() {
+    let d = dir("tiny");
+    let placements = d.join("placements.csv");
+    // January 2024: X 3 placements, Z 1, Tiny 2; Tiny has no population row.
+    let mut csv =
+        String::from("placement_id,person_id,start_date,end_date,bed_type,reason,place\n");
+    for (i, place) in ["X", "X", "X", "Z", "Tiny", "Tiny"].iter().enumerate() {
+        csv.push_str(&format!(
+            "{i},P{i},2024-01-0{},2024-01-20,10,10,{place}\n",
+            i + 1
+        ));
+    }
+    std::fs::write(&placements, csv).unwrap();
+    let population = d.join("population.csv");
+    std::fs::write(&population, "place,population\nX,1000000\nZ,500000\n").unwrap();
+    let (ok, out, err) = run(&[
+        "report",
+        "--placements",
+        placements.to_str().unwrap(),
+        "--population",
+        population.to_str().unwrap(),
+        "--start",
+        "2024-01",
+        "--end",
+        "2024-01",
+        "--by",
+        "place",
+        "--format",
+        "json",
+    ]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    // The rates: X 3 per 1 000 000, Z 1 / 500 000 = 2 per 1 000 000, Tiny none.
+    let rates = section(&v, "oap-rates");
+    let rows = rates["rows"].as_array().unwrap();
+    let rate = |place: &str| {
+        rows.iter()
+            .find(|r| r[0] == place)
+            .map(|r| r[3]["value"].clone())
+            .unwrap()
+    };
+    assert_eq!(rate("X"), serde_json::json!(3.0));
+    assert_eq!(rate("Z"), serde_json::json!(2.0));
+    assert!(rate("Tiny").is_null());
+    // The funnel: X and Z only, and a note naming Tiny.
+    let funnel = section(&v, "funnel-oap-rates");
+    let units: Vec<&str> = funnel["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[0].as_str().unwrap())
+        .collect();
+    assert_eq!(units, ["X", "Z"]);
+    let notes = funnel["diagnostics"].to_string();
+    assert!(
+        notes.contains("funnel_no_population") && notes.contains("(Tiny)"),
+        "{notes}"
+    );
+}
