@@ -1471,6 +1471,15 @@ def test_publish(
     assert_same(published, C.table(out), "C")
 
 
+def _pinning(published: pa.Table) -> list[str]:
+    """The columns of a published table that relate a count to another (its roles' derived
+    columns of any kind but a mean, with a rate's method), which the CLI leaves out."""
+    roles = json.loads((published.schema.metadata or {})[b"collabmetrics:roles"])
+    pinning = {d["column"] for d in roles["derived"] if d["kind"] != "mean"}
+    pinning |= {f"{c}_method" for c in pinning}
+    return [c for c in published.column_names if c in pinning]
+
+
 @pytest.mark.parametrize("rule", [None, "nhs_hes", "custom(k=3, suppress_zero=true, base=5)"])
 def test_cli_publish(
     cli: Cli, demo: dict[str, pa.Table], oap_inputs: dict[str, pa.Table], rule: str | None
@@ -1498,7 +1507,14 @@ def test_cli_publish(
         "place",
         *flag,
     )
-    assert_csv_same(published, stdout, "oap --publish", starred=True)
+    # The CLI's own publication leaves out, beside the Total rows the publication adds, every
+    # derived value relating a count to another (rates and their limits and methods, shares:
+    # the roles' derived columns of any kind but a mean), which would pin the counts and give
+    # a suppressed one back by difference (docs/methods/disclosure.md, Limits); Python's
+    # `publish=` keeps them, as the specification has it.
+    left_out = _pinning(published)
+    assert any(c.startswith("rate_") for c in left_out), left_out
+    assert_csv_same(published.drop_columns(left_out), stdout, "oap --publish", starred=True)
     assert cli_diagnostics(stderr) == cm.diagnostics(raw) + cm.diagnostics(published)
 
     people = [demo[k] for k in ["persons", "referrals", "contacts"]]
@@ -1515,7 +1531,9 @@ def test_cli_publish(
         DATA_END.isoformat(),
         *flag,
     )
-    assert_csv_same(summary, stdout, "transition --publish", starred=True)
+    left_out = _pinning(summary)
+    assert left_out
+    assert_csv_same(summary.drop_columns(left_out), stdout, "transition --publish", starred=True)
     assert cli_diagnostics(stderr) == cm.diagnostics(raw) + cm.diagnostics(summary)
 
 
