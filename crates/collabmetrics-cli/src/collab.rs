@@ -1021,7 +1021,13 @@ pub fn labels(input: &Input, column: &str) -> Result<(Vec<String>, String)> {
         .filter(|&i| col.is_valid(i))
         .map(|i| display(col.as_ref(), i))
         .collect();
-    v.sort_unstable();
+    // Numbers in numeric order (deciles 1, 2, …, 10), other values as text.
+    if col.data_type().is_numeric() {
+        let key = |s: &String| s.parse::<f64>().unwrap_or(f64::NAN);
+        v.sort_unstable_by(|a, b| key(a).total_cmp(&key(b)).then_with(|| a.cmp(b)));
+    } else {
+        v.sort_unstable();
+    }
     v.dedup();
     let null = null_label(&v);
     if col.null_count() > 0 {

@@ -47,8 +47,9 @@ fn outliers(r: &TableResult) -> String {
     )
 }
 
-/// The rows of a PHE funnel section in `groups` order: unit, counts, value, both intervals,
-/// significance.
+/// The rows of a PHE funnel section, one per unit the chart draws, in `groups` order, then
+/// any other unit (a group of the population table without placements) in the assessment's
+/// order: unit, counts, value, both intervals, significance.
 fn rows(r: &TableResult, groups: &[String], digits: usize) -> Vec<Vec<Cell>> {
     let c = Columns(&r.table);
     let (unit, label) = (c.text("unit"), c.text("significance"));
@@ -62,9 +63,11 @@ fn rows(r: &TableResult, groups: &[String], digits: usize) -> Vec<Vec<Cell>> {
         .enumerate()
         .map(|(i, u)| (u.as_str(), i))
         .collect();
+    let listed: std::collections::HashSet<&str> = groups.iter().map(String::as_str).collect();
     groups
         .iter()
         .filter_map(|g| at.get(g.as_str()).copied())
+        .chain((0..unit.len()).filter(|&i| !listed.contains(unit[i].as_str())))
         .map(|i| {
             vec![
                 Cell::text(&unit[i]),

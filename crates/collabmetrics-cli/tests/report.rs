@@ -505,3 +505,65 @@ fn a_group_without_a_population_gets_no_rate_and_stays_out_of_the_funnel() {
         "{notes}"
     );
 }
+
+#[test]
+fn numeric_groups_in_numeric_order_and_the_funnel_table_lists_every_unit_it_draws() {
+    let d = dir("numeric");
+    let placements = d.join("placements.csv");
+    // January 2024: deciles 10, 2 and 1 (one placement each), written in that order.
+    let mut csv =
+        String::from("placement_id,person_id,start_date,end_date,bed_type,reason,decile\n");
+    for (i, decile) in [10, 2, 1].iter().enumerate() {
+        csv.push_str(&format!(
+            "{i},P{i},2024-01-0{},2024-01-20,10,10,{decile}\n",
+            i + 1
+        ));
+    }
+    std::fs::write(&placements, csv).unwrap();
+    // Decile 5 has a population and no placement.
+    let population = d.join("population.csv");
+    std::fs::write(
+        &population,
+        "decile,population\n1,100000\n2,100000\n5,100000\n10,100000\n",
+    )
+    .unwrap();
+    let (ok, out, err) = run(&[
+        "report",
+        "--placements",
+        placements.to_str().unwrap(),
+        "--population",
+        population.to_str().unwrap(),
+        "--start",
+        "2024-01",
+        "--end",
+        "2024-01",
+        "--by",
+        "decile",
+        "--format",
+        "json",
+    ]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        section(&v, "oap-headline")["header"],
+        serde_json::json!(["3 months to", "1", "2", "10", "collaborative"])
+    );
+    // The funnel draws the four deciles of the population table; its table lists the same
+    // four, decile 5 with 0 placements.
+    let funnel = section(&v, "funnel-oap-rates");
+    let rows: Vec<(String, serde_json::Value)> = funnel["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r[0].as_str().unwrap().to_owned(), r[1].clone()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("1".to_owned(), serde_json::json!(1)),
+            ("2".to_owned(), serde_json::json!(1)),
+            ("10".to_owned(), serde_json::json!(1)),
+            ("5".to_owned(), serde_json::json!(0)),
+        ]
+    );
+}
