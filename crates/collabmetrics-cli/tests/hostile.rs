@@ -225,3 +225,45 @@ fn a_cell_that_is_not_a_number_names_its_line() {
         "{err}"
     );
 }
+
+#[test]
+fn a_right_to_left_override_in_a_name_cannot_reverse_the_numbers_of_a_tooltip() {
+    let d = common::dir("bidi");
+    let input = d.join("placements.csv");
+    // A place whose name holds U+202E (right-to-left override), another in Arabic, and one in
+    // ASCII: two nights each in January 2024.
+    let rlo = "\u{202E}RTL";
+    let mut csv =
+        String::from("placement_id,person_id,start_date,end_date,bed_type,reason,place\n");
+    for (i, place) in [rlo, "مدينة", "Kent"].iter().enumerate() {
+        csv.push_str(&format!("{i},P{i},2024-01-10,2024-01-12,10,10,{place}\n"));
+    }
+    std::fs::write(&input, csv).unwrap();
+    let (ok, html, err) = common::run(&[
+        "report",
+        "--placements",
+        input.to_str().unwrap(),
+        "--start",
+        "2024-01",
+        "--end",
+        "2024-01",
+        "--by",
+        "place",
+        "--format",
+        "html",
+    ]);
+    assert!(ok, "{err}");
+    // The headline chart's tooltips: each name isolated (FSI … PDI), the override dropped
+    // inside it; the ASCII name as it is.
+    assert!(
+        html.contains("<title>\u{2068}RTL\u{2069}, 2024-01-31: 2</title>"),
+        "{html}"
+    );
+    assert!(html.contains("<title>\u{2068}مدينة\u{2069}, 2024-01-31: 2</title>"));
+    assert!(html.contains("<title>Kent, 2024-01-31: 2</title>"));
+    // No tooltip holds the override.
+    for tip in html.split("<title>").skip(2) {
+        let tip = tip.split("</title>").next().unwrap();
+        assert!(!tip.contains('\u{202E}'), "{tip}");
+    }
+}

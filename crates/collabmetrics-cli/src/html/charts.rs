@@ -2,7 +2,7 @@
 //! numbers its section's table shows, so the picture and the table cannot disagree.
 
 use super::icons;
-use super::svg::{esc, extent, legend, text_width, ticks, Area, Scale, Svg, PALETTE};
+use super::svg::{esc, extent, isolate, legend, text_width, ticks, Area, Scale, Svg, PALETTE};
 
 /// Making Data Count's colours (as NHSRplotthedots' `ptd_spc_colours()`): common cause grey,
 /// improvement blue, concern orange, neutral purple; the target red.
@@ -122,7 +122,7 @@ impl Lines {
                 .collect();
             svg.polyline(&pts, colour, r#" stroke-width="2""#);
             for (k, p) in pts.iter().enumerate() {
-                let tip = format!("{name}, {}: {}", self.x[k], fmt(values[k]));
+                let tip = format!("{}, {}: {}", isolate(name), self.x[k], fmt(values[k]));
                 svg.circle(*p, 3.0, colour, &tip);
             }
         }
@@ -227,7 +227,7 @@ impl Intervals {
             }
             let tip = format!(
                 "{}: {} ({} to {})",
-                r.label,
+                isolate(&r.label),
                 fmt(r.value),
                 fmt(r.lower),
                 fmt(r.upper)
@@ -413,7 +413,7 @@ impl Spc {
         if let Some(v) = &self.variation {
             svg.raw(&icons::variation(v, (at, 26.0), 20.0));
         }
-        svg.finish(&format!("XmR chart: {}", self.title))
+        svg.finish(&format!("XmR chart: {}", isolate(&self.title)))
     }
 }
 
@@ -524,7 +524,12 @@ impl Funnel {
                 _ => "#7f7f7f",
             };
             let pos = (x.map(p.x), y.map(p.y));
-            let tip = format!("{}: {} (denominator {})", p.label, fmt(p.y), fmt(p.x));
+            let tip = format!(
+                "{}: {} (denominator {})",
+                isolate(&p.label),
+                fmt(p.y),
+                fmt(p.x)
+            );
             svg.circle(pos, 5.0, colour, &tip);
             if p.beyond > 0 {
                 svg.text(
@@ -603,7 +608,13 @@ impl Bands {
                     continue;
                 }
                 let share = 100.0 * n / total;
-                let tip = format!("{label}, {}: {} ({:.1}%)", self.bands[k], fmt(n), share);
+                let tip = format!(
+                    "{}, {}: {} ({:.1}%)",
+                    isolate(label),
+                    self.bands[k],
+                    fmt(n),
+                    share
+                );
                 svg.rect(
                     (x.map(at), py),
                     (x.map(at + share) - x.map(at), row_h - 8.0),
@@ -780,7 +791,13 @@ impl Heatmap {
                 } else {
                     "#f7f7f7".to_owned()
                 };
-                let tip = format!("{r} to {}: {} {}", self.cols[j], fmt(*v), self.unit);
+                let tip = format!(
+                    "{} to {}: {} {}",
+                    isolate(r),
+                    isolate(&self.cols[j]),
+                    fmt(*v),
+                    self.unit
+                );
                 svg.rect(
                     (px + 1.0, py + 1.0),
                     (col_w - 2.0, row_h - 2.0),
@@ -890,7 +907,13 @@ impl Sii {
                     r#" stroke-width="2""#,
                 );
             }
-            let tip = format!("{}: {} ({} to {})", p.label, fmt(v), fmt(l), fmt(u));
+            let tip = format!(
+                "{}: {} ({} to {})",
+                isolate(&p.label),
+                fmt(v),
+                fmt(l),
+                fmt(u)
+            );
             svg.circle((px, y.map(v)), 4.5, PALETTE[0], &tip);
         }
         svg.finish(&self.title)

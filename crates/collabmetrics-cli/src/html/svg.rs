@@ -16,6 +16,23 @@ pub fn text_width(s: &str, size: f64) -> f64 {
     s.chars().count() as f64 * CHAR * size
 }
 
+/// A user's string (a group, a unit, a provider) for composing into text beside numbers (a
+/// tooltip "name: 149 (denominator 700201)"): isolated between U+2068 (first strong isolate)
+/// and U+2069 (pop directional isolate), so that right-to-left letters or an override in it
+/// cannot reorder the numbers after it. Its own embedding, override and isolate controls
+/// (U+202A–U+202E, U+2066–U+2069), which could end the isolate early or leak out of it, are
+/// dropped. ASCII text, which has none of these, is unchanged.
+pub fn isolate(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_owned();
+    }
+    let inner: String = s
+        .chars()
+        .filter(|c| !matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
+        .collect();
+    format!("\u{2068}{inner}\u{2069}")
+}
+
 /// Text escaped for XML content and attributes.
 pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -420,6 +437,10 @@ mod tests {
     #[test]
     fn text_is_escaped() {
         assert_eq!(esc(r#"a<b & "c""#), "a&lt;b &amp; &quot;c&quot;");
+        // Isolated (FSI … PDI), its own overrides and isolates dropped; ASCII as it is.
+        assert_eq!(isolate("West Kent"), "West Kent");
+        assert_eq!(isolate("\u{202E}RTL\u{2069}x"), "\u{2068}RTLx\u{2069}");
+        assert_eq!(isolate("مدينة"), "\u{2068}مدينة\u{2069}");
     }
 
     #[test]
