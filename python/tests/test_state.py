@@ -6,6 +6,7 @@ group_by, standing in for SQL) finishes with the state's schema; bad states are 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -211,6 +212,31 @@ def test_bad_states_are_errors() -> None:
         cm.finalize(a, curve="kaplan_meier")
     with pytest.raises(cm.InvalidArgumentError):
         cm.merge([])
+
+
+def test_a_state_refuses_bad_options_with_the_table_functions_error() -> None:
+    # The state builders read their options as JSON; a value the core refuses is its own
+    # error there too (kind, argument, message), not "options do not read" in serde's words.
+    t = pa.table({"place": ["a"], "distance_km": [1.0]})
+    ages = pa.table({"age_band": ["0-4", "5+"], "count": [1, 2], "population": [10, 20]})
+    pairs: list[tuple[Callable[[], object], Callable[[], object]]] = [
+        (
+            lambda: cm.distance.summary(t, bands=[0, 10]),
+            lambda: cm.distance.state(t, bands=[0, 10]),
+        ),
+        (
+            lambda: cm.dsr(ages, standard="esp1976x"),
+            lambda: cm.dsr_state(ages, standard="esp1976x"),
+        ),
+    ]
+    for one, state in pairs:
+        with pytest.raises(cm.CollabMetricsError) as a:
+            one()
+        with pytest.raises(cm.CollabMetricsError) as b:
+            state()
+        assert type(b.value) is type(a.value)
+        assert (b.value.argument, str(b.value)) == (a.value.argument, str(a.value))
+        assert "do not read" not in str(b.value)
 
 
 def test_rows_of_an_unknown_part_are_refused_not_left_out() -> None:

@@ -48,9 +48,7 @@ fn disclose<'py>(
         .transpose()
         .map_err(to_py)?;
     let derived: Option<Vec<Derived>> = derived
-        .map(|d| {
-            serde_json::from_str(&d).map_err(|e| Error::invalid_argument("derived", e.to_string()))
-        })
+        .map(|d| collabmetrics::options::from_json("derived", &d))
         .transpose()
         .map_err(to_py)?;
     let opts = DisclosureOptions {

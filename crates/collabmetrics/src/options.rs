@@ -166,10 +166,43 @@ macro_rules! option_enum {
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
                 let s = <::std::string::String as ::serde::Deserialize>::deserialize(d)?;
-                s.parse().map_err(::serde::de::Error::custom)
+                s.parse().map_err($crate::options::de_error)
             }
         }
     };
+}
+
+thread_local! {
+    /// The core error behind the last failed option read on this thread (see [`de_error`]).
+    static DE_ERROR: std::cell::RefCell<Option<crate::Error>> = const { std::cell::RefCell::new(None) };
+}
+
+/// A core error met while serde reads options (an unknown name, band edges out of order), as
+/// serde's error; the error itself is kept for [`take_de_error`], so options read from JSON
+/// (a state's, Spark's) fail with the error the same options give when passed directly (its
+/// kind and argument), not with serde's text of it.
+#[doc(hidden)]
+pub fn de_error<E: serde::de::Error>(e: crate::Error) -> E {
+    let text = e.to_string();
+    let _ = DE_ERROR.try_with(|s| *s.borrow_mut() = Some(e));
+    E::custom(text)
+}
+
+/// The error [`de_error`] kept on this thread, if any (and forgets it).
+fn take_de_error() -> Option<crate::Error> {
+    DE_ERROR.try_with(|s| s.borrow_mut().take()).ok().flatten()
+}
+
+/// Options (or an option's value) read from JSON: a value the core refuses fails with the
+/// core's own error (see [`de_error`]); JSON that does not read otherwise (a wrong type, an
+/// unknown field) is an `InvalidArgument` naming `argument`.
+pub fn from_json<T: serde::de::DeserializeOwned>(argument: &str, json: &str) -> crate::Result<T> {
+    let _ = take_de_error();
+    serde_json::from_str(json).map_err(|e| {
+        take_de_error().unwrap_or_else(|| {
+            crate::Error::invalid_argument(argument, format!("do not read: {e}"))
+        })
+    })
 }
 
 /// The error for a required option the caller left out (one without a safe default).

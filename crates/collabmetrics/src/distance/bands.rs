@@ -173,7 +173,7 @@ impl<'de> Deserialize<'de> for Bands {
             BandsForm::Preset(name) => Bands::builtin(&name),
             BandsForm::Edges(edges) => Bands::custom(edges),
         }
-        .map_err(serde::de::Error::custom)
+        .map_err(crate::options::de_error)
     }
 }
 

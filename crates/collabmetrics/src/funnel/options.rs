@@ -121,7 +121,7 @@ impl<'de> Deserialize<'de> for Limit {
             Raw::Number(v) => Limit::from_number(v),
             Raw::Text(t) => t.parse(),
         }
-        .map_err(serde::de::Error::custom)
+        .map_err(crate::options::de_error)
     }
 }
 

@@ -155,12 +155,12 @@ pub fn options_of<T: serde::de::DeserializeOwned>(schema: &Schema) -> Result<T> 
     })
 }
 
-/// The core's options of a kind from their JSON (the names of its serde form): an
-/// `InvalidArgument` naming `options` when they do not read (an unknown enum name, a wrong
-/// type).
+/// The core's options of a kind from their JSON (the names of its serde form). A value the
+/// core refuses (an unknown name, band edges out of order) is the core's own error, as when
+/// the options are passed directly; JSON that does not read otherwise (a wrong type, an
+/// unknown field) is an `InvalidArgument` naming `options`.
 pub fn options_from_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T> {
-    serde_json::from_str(json)
-        .map_err(|e| Error::invalid_argument("options", format!("do not read: {e}")))
+    crate::options::from_json("options", json)
 }
 
 /// Builds the state of `kind` over a partition's tables, with the options of the kind as

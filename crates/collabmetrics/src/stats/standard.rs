@@ -209,11 +209,11 @@ impl Serialize for StandardPopulation {
 impl<'de> Deserialize<'de> for StandardPopulation {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         match StandardForm::deserialize(d)? {
-            StandardForm::Builtin(name) => Self::builtin(&name).map_err(serde::de::Error::custom),
+            StandardForm::Builtin(name) => Self::builtin(&name).map_err(crate::options::de_error),
             StandardForm::Custom {
                 lower_ages,
                 weights,
-            } => Self::custom(lower_ages, weights).map_err(serde::de::Error::custom),
+            } => Self::custom(lower_ages, weights).map_err(crate::options::de_error),
         }
     }
 }
