@@ -746,6 +746,12 @@ def test_a_core_error_in_a_partition_is_the_typed_error_naming_the_record(
         }
     )
     period: dict[str, Any] = {"start": "2024-01-01", "end": "2024-03-31"}
+    # `buckets` is a whole number (a float was used as a modulus, a bool failed in Spark).
+    bad: Any
+    for bad in (2.5, True):
+        with pytest.raises(cm.InvalidArgumentError) as b:
+            cms.oap.measures(spark.createDataFrame(p), buckets=bad, collect=True, **period)
+        assert b.value.argument == "buckets"
     with pytest.raises(cm.InvalidCellError) as one:
         cm.oap.measures(p, **period)
     with pytest.raises(cm.InvalidCellError) as got:

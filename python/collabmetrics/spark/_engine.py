@@ -46,6 +46,7 @@ import pyarrow.compute as pc
 
 from .. import _native
 from .. import state as _state
+from .._frames import whole
 
 #: Names of the helper columns the engine adds (prefixed so as not to meet a caller's).
 TABLE = "__cm_table"
@@ -741,7 +742,7 @@ def run(
     empty_state = check(kind, inputs, options, cols)
     schema = empty_state.schema
     ids = id_columns(kind, inputs, cols, record_id)
-    n = buckets if buckets is not None else default_buckets(spark)
+    n = whole(buckets, "buckets") if buckets is not None else default_buckets(spark)
     if n < 1:
         raise _native.invalid_argument("buckets", f"must be at least 1 (got {n})")
     if before is not None:
