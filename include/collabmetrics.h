@@ -1378,6 +1378,25 @@ enum CmStatus cm_disclose(struct ArrowArrayStream *input,
                           struct ArrowArrayStream *log_out);
 
 /**
+ * Publishes a result table (one of collabmetrics' own, whose schema metadata carries its
+ * roles) as the `publish=` argument of the Python table functions and the command line's
+ * `--publish` do: `cm_disclose` with the default options and `rule` (NULL: the default
+ * rule), and, in a table that also publishes a sum of its rows (a Total or `all` row),
+ * without the rates, shares and their limits: computed from unrounded counts, they would give
+ * a suppressed count back by difference (`docs/methods/disclosure.md`, Limits). `input` is
+ * moved into the call; on success `out` receives the published table, the caller's to
+ * release; on failure it is untouched.
+ *
+ * # Safety
+ *
+ * `input` must be NULL or a valid `ArrowArrayStream`; `rule` NULL or a NUL-terminated
+ * string; `out` writable.
+ */
+enum CmStatus cm_publish(struct ArrowArrayStream *input,
+                         const char *rule,
+                         struct ArrowArrayStream *out);
+
+/**
  * Straight-line distances in km between British National Grid points:
  * `sqrt(dE^2 + dN^2) / 1000`, the NHS method.
  *

@@ -284,6 +284,7 @@ def disclose(
     display: str,
     decimals: int | None,
 ) -> tuple[pa.Table, pa.Table]: ...
+def publish(table: ArrowStreamExportable, rule_text: str) -> pa.Table: ...
 
 # Mergeable states.
 STATE_MERGE_KEY: str

@@ -185,17 +185,21 @@ def disclose(
 
 def publish_table(table: pa.Table, publish: bool | Rule | None) -> pa.Table:
     """A result table published under ``publish`` (``True``: the default rule; ``None`` or
-    ``False``: unchanged), as the ``publish=`` argument of the table functions does."""
+    ``False``: unchanged), as the ``publish=`` argument of the table functions does: the
+    rule with the table's roles, and, in a table that also publishes a sum of its rows (a
+    Total or ``all`` row), without the rates, shares and their limits, which computed from
+    unrounded counts would give a suppressed count back by difference (as ``--publish``;
+    :func:`disclose` keeps them)."""
     if publish is None:
         return table
     if isinstance(publish, (bool, np.bool_)):
         if not publish:
             return table
-        return _native_disclose(table, DEFAULT_RULE)[0]
+        return _native.publish(table, _rule_text(DEFAULT_RULE))
     if not isinstance(publish, (str, Mapping)):
         raise _native.invalid_argument(
             "publish",
             f"expected True, False, a rule's name or a mapping, got {type(publish).__name__} "
             f"{publish!r}",
         )
-    return _native_disclose(table, publish)[0]
+    return _native.publish(table, _rule_text(publish))

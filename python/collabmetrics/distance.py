@@ -335,7 +335,9 @@ def summary(
             (:func:`collabmetrics.diagnostics`).
         publish: publish the result (``True``: under the default rule, ``"nhs_mhsds"``; or a
             rule name or mapping, see :func:`collabmetrics.disclose`): small counts
-            suppressed, others rounded, derived values from unrounded counts. Default: the
+            suppressed, others rounded, derived values from unrounded counts (rates and
+            shares left out of a table with Total rows, where they would give a suppressed
+            count back: :func:`collabmetrics.disclosure.publish_table`). Default: the
             raw, unrounded result. The diagnostics are then those of the publication.
 
     Returns:

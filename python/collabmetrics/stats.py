@@ -95,7 +95,9 @@ def proportion(
 
         publish: publish the result (``True``: under the default rule, ``"nhs_mhsds"``; or a
             rule name or mapping, see :func:`collabmetrics.disclose`): small counts
-            suppressed, others rounded, derived values from unrounded counts. Default: the
+            suppressed, others rounded, derived values from unrounded counts (rates and
+            shares left out of a table with Total rows, where they would give a suppressed
+            count back: :func:`collabmetrics.disclosure.publish_table`). Default: the
             raw, unrounded result.
     Returns:
         The input columns, then ``value``, ``lower``, ``upper``, ``confidence``, ``method``.
@@ -197,7 +199,9 @@ def dsr(
 
         publish: publish the result (``True``: under the default rule, ``"nhs_mhsds"``; or a
             rule name or mapping, see :func:`collabmetrics.disclose`): small counts
-            suppressed, others rounded, derived values from unrounded counts. Default: the
+            suppressed, others rounded, derived values from unrounded counts (rates and
+            shares left out of a table with Total rows, where they would give a suppressed
+            count back: :func:`collabmetrics.disclosure.publish_table`). Default: the
             raw, unrounded result.
     Returns:
         The ``by`` columns, ``total_count``, ``total_population``, ``value``, ``lower``,
@@ -252,7 +256,9 @@ def isr(
 
         publish: publish the result (``True``: under the default rule, ``"nhs_mhsds"``; or a
             rule name or mapping, see :func:`collabmetrics.disclose`): small counts
-            suppressed, others rounded, derived values from unrounded counts. Default: the
+            suppressed, others rounded, derived values from unrounded counts (rates and
+            shares left out of a table with Total rows, where they would give a suppressed
+            count back: :func:`collabmetrics.disclosure.publish_table`). Default: the
             raw, unrounded result.
     Example:
         >>> import pyarrow as pa, collabmetrics as cm
@@ -297,7 +303,9 @@ def mean(
 
         publish: publish the result (``True``: under the default rule, ``"nhs_mhsds"``; or a
             rule name or mapping, see :func:`collabmetrics.disclose`): small counts
-            suppressed, others rounded, derived values from unrounded counts. Default: the
+            suppressed, others rounded, derived values from unrounded counts (rates and
+            shares left out of a table with Total rows, where they would give a suppressed
+            count back: :func:`collabmetrics.disclosure.publish_table`). Default: the
             raw, unrounded result.
     Returns:
         The ``by`` columns, ``value_count``, ``value_sum``, ``sd``, ``value``, ``lower``,

@@ -8,7 +8,7 @@ use collabmetrics::disclosure::{
     self, Derived, DerivedKind, DisclosureOptions, Display, Rule, Secondary, SuppressOn,
 };
 use collabmetrics::options::OptionEnum;
-use collabmetrics::table::ColumnMap;
+use collabmetrics::table::{ColumnMap, Diagnostics, TableResult};
 use std::ffi::c_char;
 
 /// `CmDiscloseOptions::secondary`: none under a rounding rule, the hypercube otherwise.
@@ -175,6 +175,44 @@ pub unsafe extern "C" fn cm_disclose(
             unsafe { stream::write(log_out, log) }?;
         }
         Ok(())
+    })
+}
+
+/// Publishes a result table (one of collabmetrics' own, whose schema metadata carries its
+/// roles) as the `publish=` argument of the Python table functions and the command line's
+/// `--publish` do: `cm_disclose` with the default options and `rule` (NULL: the default
+/// rule), and, in a table that also publishes a sum of its rows (a Total or `all` row),
+/// without the rates, shares and their limits: computed from unrounded counts, they would give
+/// a suppressed count back by difference (`docs/methods/disclosure.md`, Limits). `input` is
+/// moved into the call; on success `out` receives the published table, the caller's to
+/// release; on failure it is untouched.
+///
+/// # Safety
+///
+/// `input` must be NULL or a valid `ArrowArrayStream`; `rule` NULL or a NUL-terminated
+/// string; `out` writable.
+#[no_mangle]
+pub unsafe extern "C" fn cm_publish(
+    input: *mut FFI_ArrowArrayStream,
+    rule: *const c_char,
+    out: *mut FFI_ArrowArrayStream,
+) -> CmStatus {
+    guard(|| {
+        // SAFETY: `input` is NULL or valid per the caller; read first, so it is always released.
+        let table = unsafe { stream::read("input", input, &ColumnMap::default()) }?;
+        stream::check_out(out)?;
+        // SAFETY: `rule` is NULL or a NUL-terminated string per the caller.
+        let rule = match unsafe { stream::optional_string("rule", rule) }? {
+            Some(r) => r.parse::<Rule>()?,
+            None => Rule::default(),
+        };
+        let result = TableResult {
+            table: table.batch().clone(),
+            diagnostics: Diagnostics::new(),
+        };
+        let published = disclosure::publish(&result, rule)?;
+        // SAFETY: `out` is non-NULL and writable per the caller.
+        unsafe { stream::write(out, published.table.into_batch()) }
     })
 }
 

@@ -3,6 +3,7 @@
 use crate::options::parse;
 use crate::{input, to_py};
 use collabmetrics::disclosure::{self, Derived, DisclosureOptions, Rule};
+use collabmetrics::table::{Diagnostics, TableResult};
 use collabmetrics::Error;
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
@@ -77,9 +78,27 @@ fn disclose<'py>(
     Ok((as_table(published)?, as_table(log)?))
 }
 
+/// A result table published under `rule_text`, as the table functions' `publish=` does
+/// (`collabmetrics::disclosure::publish`: the rule with the roles the table carries, without
+/// the derived columns that would pin its counts beside its Total or `all` rows).
+#[pyfunction]
+fn publish<'py>(py: Python<'py>, table: PyTable, rule_text: &str) -> PyResult<Bound<'py, PyAny>> {
+    let rule = rule(rule_text).map_err(to_py)?;
+    let published = crate::detach(py, || {
+        let result = TableResult {
+            table: input(table)?.batch().clone(),
+            diagnostics: Diagnostics::new(),
+        };
+        Ok::<_, Error>(disclosure::publish(&result, rule)?.table.into_batch())
+    })?;
+    let schema = published.schema();
+    PyTable::try_new(vec![published], schema)?.into_pyarrow(py)
+}
+
 /// Registers this module's functions.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(disclose, m)?)?;
+    m.add_function(wrap_pyfunction!(publish, m)?)?;
     m.add("ROLES_KEY", collabmetrics::table::ROLES_KEY)?;
     Ok(())
 }

@@ -9,10 +9,10 @@ use arrow_array::types::{Float64Type, Int64Type};
 use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
 use arrow_cast::display::{ArrayFormatter, FormatOptions};
 use arrow_schema::{DataType, Field, Schema};
-use collabmetrics::disclosure::{disclose, DisclosureOptions, LogEntry, Rule};
+use collabmetrics::disclosure::{LogEntry, Rule};
 use collabmetrics::distance::{self, SummaryTableOptions};
 use collabmetrics::oap::{self, month_of, OapOptions, Window};
-use collabmetrics::table::{ColumnMap, Input, Roles, TableResult};
+use collabmetrics::table::{Roles, TableResult};
 use collabmetrics::transition::{self, Tables, TransitionOptions};
 use collabmetrics::{Error, Result};
 use collabmetrics_demo::{self as demo, DemoOptions};
@@ -31,93 +31,20 @@ pub fn rule(arg: &Option<Option<String>>) -> std::result::Result<Option<Rule>, S
     }
 }
 
-/// A result published under `rule`: the controlled table (suppressed cells null), the cells
-/// the rule suppressed, and the derived columns left out (see [`unpinned`]).
+/// A result published under `rule` (`collabmetrics::disclosure::publish`): the controlled
+/// table, the cells the rule suppressed, and the derived columns left out.
 pub fn publish(
     result: &TableResult,
     rule: Rule,
 ) -> Result<(TableResult, Vec<LogEntry>, Vec<String>)> {
-    let batch = result.table.clone();
-    let input = Input::new(batch.schema(), &[batch], ColumnMap::new())?;
-    let opts = DisclosureOptions {
-        rule,
-        ..DisclosureOptions::default()
-    };
-    let out = disclose(&input, &opts)?;
-    let (table, dropped) = unpinned(out.table)?;
-    Ok((table, out.log, dropped))
+    let p = collabmetrics::disclosure::publish(result, rule)?;
+    Ok((p.table, p.log, p.left_out))
 }
 
 /// The note saying which derived columns a published table left out, and why (empty when
 /// none).
 pub fn dropped_note(dropped: &[String]) -> String {
-    if dropped.is_empty() {
-        return String::new();
-    }
-    format!(
-        "Left out: {} (rates, shares and their limits, computed from unrounded counts, pin \
-         the counts; beside the table's Total or `all` rows they would give a suppressed \
-         count back by difference).",
-        dropped.join(", ")
-    )
-}
-
-/// The published table without the derived values that pin its counts when it also publishes
-/// a sum of its rows (a margin: a row whose dimension key is null, i.e. Total, or a key cell
-/// `all`, as the transition summary's whole cohort), and the columns left out.
-///
-/// The core computes derived values from unrounded counts, as the spec requires; a rate per
-/// million at one decimal over a population below a million, or a share, then gives its row's
-/// exact count, and the margin gives a suppressed row's count back by difference
-/// (docs/methods/disclosure.md, "Limits"). The columns left out are every derived value
-/// relating a count to another (rates, percentages, proportions, ratios: `Derived` of those
-/// kinds, which include their `_lower` and `_upper` limits) and a rate's `_method` column
-/// (exact below 10 events). Statistics of the people counted (means, medians) stay: they do
-/// not relate the count to a published denominator.
-pub fn unpinned(published: TableResult) -> Result<(TableResult, Vec<String>)> {
-    use collabmetrics::disclosure::DerivedKind;
-    let table = &published.table;
-    let Some(roles) = Roles::of(&table.schema())? else {
-        return Ok((published, Vec::new()));
-    };
-    let column = |c: &str| table.column_by_name(c);
-    let margin = |r: usize| {
-        roles
-            .dimensions
-            .iter()
-            .filter_map(|d| column(d))
-            .any(|c| c.is_null(r))
-            || roles
-                .keys
-                .iter()
-                .filter_map(|k| column(k))
-                .any(|c| c.is_valid(r) && collabmetrics::table::display(c.as_ref(), r) == "all")
-    };
-    let margins = (0..table.num_rows()).filter(|&r| margin(r)).count();
-    if margins == 0 || margins == table.num_rows() {
-        return Ok((published, Vec::new()));
-    }
-    let mut drop: HashSet<String> = HashSet::new();
-    for d in &roles.derived {
-        if d.kind != DerivedKind::Mean {
-            drop.insert(d.column.clone());
-            drop.insert(format!("{}_method", d.column));
-        }
-    }
-    let schema = table.schema();
-    let (keep, dropped): (Vec<usize>, Vec<usize>) =
-        (0..schema.fields().len()).partition(|&i| !drop.contains(schema.field(i).name()));
-    if dropped.is_empty() {
-        return Ok((published, Vec::new()));
-    }
-    let names = dropped
-        .iter()
-        .map(|&i| schema.field(i).name().clone())
-        .collect();
-    let table = table
-        .project(&keep)
-        .map_err(|e| Error::invalid_argument("publish", e.to_string()))?;
-    Ok((TableResult { table, ..published }, names))
+    collabmetrics::disclosure::left_out_note(dropped)
 }
 
 /// The table with every column holding a suppressed cell as text, `*` where suppressed (for

@@ -61,11 +61,13 @@ mod derived;
 mod hypercube;
 mod log;
 mod margins;
+mod publish;
 mod rules;
 mod table;
 
 pub use crate::table::{Derived, DerivedKind};
 pub use audit::audit_two_way;
 pub use log::{log_batch, LogEntry, Reason};
+pub use publish::{left_out_note, publish, unpinned, Publication};
 pub use rules::{Display, Rule, Secondary, SuppressOn};
 pub use table::{disclose, Disclosure, DisclosureOptions};
