@@ -3,12 +3,16 @@
 //! releases it with its `release` callback).
 
 use crate::error::Failure;
-use arrow_array::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
-use arrow_array::{RecordBatch, RecordBatchIterator, RecordBatchReader};
-use arrow_schema::ArrowError;
+use arrow_array::ffi::{from_ffi_and_data_type, FFI_ArrowArray, FFI_ArrowSchema};
+use arrow_array::ffi_stream::FFI_ArrowArrayStream;
+use arrow_array::{
+    RecordBatch, RecordBatchIterator, RecordBatchOptions, RecordBatchReader, StructArray,
+};
+use arrow_schema::{DataType, Schema, SchemaRef};
 use collabmetrics::table::{ColumnMap, Input};
 use std::ffi::{c_char, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
 
 /// Reads the whole stream `name` into an [`Input`], taking ownership of it.
 ///
@@ -26,23 +30,15 @@ pub(crate) unsafe fn read(
     // SAFETY: non-NULL and valid per the caller; `from_raw` moves the stream out, leaving a
     // released one behind, so the caller must not release it again (Arrow's move semantics).
     let stream = unsafe { FFI_ArrowArrayStream::from_raw(stream) };
-    // arrow's reader panics on some producer faults (a NULL `get_schema` or `get_next`, or
-    // `get_next` failing while `get_last_error` returns NULL). Catch that here, so the stream
-    // is still released (dropped while unwinding) and the call goes on to read, and so
-    // release, its other streams before reporting the failure.
+    // An array that does not match its schema can still panic in arrow's import. Catch that
+    // here, so the stream is still released (dropped while unwinding) and the call goes on to
+    // read, and so release, its other streams before reporting the failure.
     catch_unwind(AssertUnwindSafe(move || {
-        let reader = ArrowArrayStreamReader::try_new(stream)
-            .map_err(|e| Failure::argument(name, format!("not a readable Arrow stream: {e}")))?;
-        let schema = reader.schema();
-        // A producer's error names the stream. (Its arrays are taken as the header requires,
-        // valid: the C Data Interface carries no buffer lengths, so offsets beyond their data
-        // cannot be told from valid ones, and arrow's full validation of imported slices
-        // refuses valid arrays.)
-        let batches = reader
-            .collect::<Result<Vec<_>, ArrowError>>()
-            .map_err(|e| {
-                Failure::argument(name, format!("reading the input stream failed: {e}"))
-            })?;
+        // (Its arrays are taken as the header requires, valid: the C Data Interface carries
+        // no buffer lengths, so offsets beyond their data cannot be told from valid ones, and
+        // arrow's full validation of imported slices refuses valid arrays. Text is checked
+        // for UTF-8 by `Input::new`.)
+        let (schema, batches) = batches(name, stream)?;
         Input::new(schema, &batches, map.clone()).map_err(|e| {
             // The table-wide checks (duplicate names) name the stream as their argument.
             let e = if e.argument() == Some("table") {
@@ -63,11 +59,91 @@ pub(crate) unsafe fn read(
             name,
             format!(
                 "not a readable Arrow stream: its producer broke the Arrow C stream protocol \
-                 (a NULL callback, an error without a message from get_last_error, or an \
-                 array that does not match its schema): {detail}"
+                 (an array that does not match its schema): {detail}"
             ),
         ))
     })
+}
+
+/// The schema and batches of `stream`, as arrow's `ArrowArrayStreamReader` reads them, but
+/// with the producer's own words when a callback fails: arrow's reader drops `get_schema`'s
+/// message, and panics when `get_last_error` returns NULL (which the protocol allows).
+fn batches(
+    name: &'static str,
+    mut stream: FFI_ArrowArrayStream,
+) -> Result<(SchemaRef, Vec<RecordBatch>), Failure> {
+    let unreadable =
+        |why: String| Failure::argument(name, format!("not a readable Arrow stream: {why}"));
+    if stream.release.is_none() {
+        return Err(unreadable("it is already released".into()));
+    }
+    let (Some(get_schema), Some(get_next)) = (stream.get_schema, stream.get_next) else {
+        return Err(unreadable(
+            "its producer broke the Arrow C stream protocol (a NULL get_schema or get_next \
+             callback)"
+                .into(),
+        ));
+    };
+    let failed = |stream: &mut FFI_ArrowArrayStream, call: &str, code: std::ffi::c_int| {
+        Failure::argument(
+            name,
+            format!(
+                "reading the input stream failed: its {call} returned error code {code} ({})",
+                producer_error(stream)
+            ),
+        )
+    };
+    let mut ffi_schema = FFI_ArrowSchema::empty();
+    // SAFETY: a live stream (not released, checked above) and a schema for it to fill.
+    let code = unsafe { get_schema(&mut stream, &mut ffi_schema) };
+    if code != 0 {
+        return Err(failed(&mut stream, "get_schema", code));
+    }
+    let schema: SchemaRef =
+        Arc::new(Schema::try_from(&ffi_schema).map_err(|e| unreadable(e.to_string()))?);
+    let row_type = DataType::Struct(schema.fields().clone());
+    let mut batches = Vec::new();
+    loop {
+        let mut array = FFI_ArrowArray::empty();
+        // SAFETY: as above, with an array to fill.
+        let code = unsafe { get_next(&mut stream, &mut array) };
+        if code != 0 {
+            return Err(failed(&mut stream, "get_next", code));
+        }
+        if array.is_released() {
+            break; // the end of the stream
+        }
+        // SAFETY: the array the producer filled, of the schema's struct type (the protocol).
+        let data = unsafe { from_ffi_and_data_type(array, row_type.clone()) }.map_err(|e| {
+            Failure::argument(name, format!("reading the input stream failed: {e}"))
+        })?;
+        let rows = data.len();
+        let batch = RecordBatch::try_new_with_options(
+            schema.clone(),
+            StructArray::from(data).into_parts().1,
+            &RecordBatchOptions::new().with_row_count(Some(rows)),
+        )
+        .map_err(|e| Failure::argument(name, format!("reading the input stream failed: {e}")))?;
+        batches.push(batch);
+    }
+    Ok((schema, batches))
+}
+
+/// The producer's description of its last error (its `get_last_error`, which may be NULL or
+/// return NULL: "no description available").
+fn producer_error(stream: &mut FFI_ArrowArrayStream) -> String {
+    let Some(get_last_error) = stream.get_last_error else {
+        return "no message from the producer".into();
+    };
+    // SAFETY: a live stream whose last call failed, as the protocol asks.
+    let text = unsafe { get_last_error(stream) };
+    if text.is_null() {
+        return "no message from the producer".into();
+    }
+    // SAFETY: a NUL-terminated string, valid until the next call on the stream.
+    unsafe { CStr::from_ptr(text) }
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// Like [`read`] for an optional stream (NULL: none).

@@ -967,8 +967,7 @@ fn an_already_released_stream_is_an_invalid_argument() {
     assert_failed(status, CmStatus::INVALID_ARGUMENT, &[]);
     assert_eq!(
         last_message(),
-        "invalid argument `placements`: not a readable Arrow stream: C Data interface error: \
-         input stream is already released"
+        "invalid argument `placements`: not a readable Arrow stream: it is already released"
     );
     assert!(out.release.is_none());
 }
@@ -1064,10 +1063,11 @@ impl Faulty {
 fn a_stream_whose_get_schema_fails() {
     let f = Faulty::new(true, Some(c"the extract file is gone"));
     assert_failed(f.call(), CmStatus::INVALID_ARGUMENT, &[]);
+    // The producer's own message (arrow's reader dropped it).
     assert_eq!(
         last_message(),
-        "invalid argument `placements`: not a readable Arrow stream: C Data interface error: \
-         Cannot get schema from input stream. Error code: 5"
+        "invalid argument `placements`: reading the input stream failed: its get_schema \
+         returned error code 5 (the extract file is gone)"
     );
 }
 
@@ -1086,16 +1086,16 @@ fn a_stream_whose_get_next_fails() {
 
 #[test]
 fn a_stream_whose_get_next_fails_without_a_message() {
-    // get_last_error may return NULL; arrow's reader panics on that. The call reports the
-    // producer's failure (not CM_PANIC) and still releases every stream (a bug fixed in
-    // stream.rs: the population stream used to be left unreleased).
+    // get_last_error may return NULL ("no description available"): the call reports the
+    // producer's failure as such (arrow's reader panicked, blaming the protocol) and still
+    // releases every stream.
     let f = Faulty::new(false, None);
     assert_failed(
         f.call(),
         CmStatus::INVALID_ARGUMENT,
         &[
-            "invalid argument `placements`: not a readable Arrow stream: its producer broke \
-             the Arrow C stream protocol",
+            "invalid argument `placements`: reading the input stream failed: its get_next \
+             returned error code 5 (no message from the producer)",
         ],
     );
 }
