@@ -1641,8 +1641,9 @@ enum CmStatus cm_funnel_limits(struct ArrowArrayStream *input,
 
 /**
  * Gini coefficient of `len` values with optional weights (NULL: unit weights):
- * sum_i sum_j w_i w_j |y_i - y_j| / (2 (sum w)^2 mean), PySAL's and R `ineq`'s form (no
- * small-sample correction), computed by sorting.
+ * sum_i sum_j w_i w_j |y_i - y_j| / (2 (sum w)^2 mean), PySAL's and R `ineq`'s form, computed
+ * by sorting; with `corrected`, times n / (n - 1) (the small-sample correction, for
+ * unweighted values or weights all 1; Python's `gini(corrected=True)`).
  *
  * Values must be finite and >= 0 with a positive total, weights finite and > 0. Returns
  * `CM_OK` with the index in `*out`, or a status with `cm_last_error_message()` naming the
@@ -1657,12 +1658,13 @@ enum CmStatus cm_funnel_limits(struct ArrowArrayStream *input,
 enum CmStatus cm_gini(const double *values,
                       const double *weights,
                       size_t len,
+                      bool corrected,
                       double *out);
 
 /**
  * Theil T = sum w_i (y_i/mean) ln(y_i/mean) / sum w_i (0 ln 0 = 0, so zeros are allowed).
  *
- * Arguments, statuses and safety as for `cm_gini`.
+ * Arguments (without `corrected`), statuses and safety as for `cm_gini`.
  *
  * # Safety
  *
@@ -1676,7 +1678,7 @@ enum CmStatus cm_theil(const double *values,
 /**
  * Mean log deviation (Theil L) = sum w_i ln(mean/y_i) / sum w_i; values must be > 0.
  *
- * Arguments, statuses and safety as for `cm_gini`.
+ * Arguments (without `corrected`), statuses and safety as for `cm_gini`.
  *
  * # Safety
  *
@@ -1692,7 +1694,7 @@ enum CmStatus cm_mld(const double *values,
  * (sum w_i y_i^(1-epsilon) / sum w_i)^(1/(1-epsilon)), the geometric mean for epsilon = 1
  * (PySAL's `atkinson`). Values must be > 0 when epsilon >= 1.
  *
- * Arguments, statuses and safety as for `cm_gini`.
+ * Arguments (without `corrected`), statuses and safety as for `cm_gini`.
  *
  * # Safety
  *
@@ -1708,7 +1710,7 @@ enum CmStatus cm_atkinson(const double *values,
  * Generalised entropy GE(alpha) = (sum w_i ((y_i/mean)^alpha - 1) / sum w_i) /
  * (alpha (alpha - 1)); GE(0) = MLD, GE(1) = Theil T. Values must be > 0 when alpha <= 0.
  *
- * Arguments, statuses and safety as for `cm_gini`.
+ * Arguments (without `corrected`), statuses and safety as for `cm_gini`.
  *
  * # Safety
  *
@@ -1891,9 +1893,11 @@ enum CmStatus cm_rate(const double *count,
  *   `standard_weights` (finite, >= 0, positive total), both of `standard_len` elements; for
  *   the built-in standards these three are ignored and may be NULL / 0.
  * * `confidence`: level in (0, 1), e.g. 0.95; `multiplier`: rate per this many, e.g. 100000.
+ * * `method`: the limits of the total count behind Dobson's: `CM_RATE_BYAR` (PHE's default:
+ *   Byar's method from 10 events, exact below) or `CM_RATE_EXACT` (exact for every count).
  * * Outputs, caller-allocated arrays of `n_groups` elements: `total_count` and
  *   `total_population` (sums over the bands), `value` (the DSR * multiplier), `lower` and
- *   `upper` (Dobson limits, from Byar's limits of the total count, exact below 10; a group
+ *   `upper` (Dobson limits, from the total count's limits by `method`; a group
  *   with total count 0 has lower 0 and upper NaN), and `low_count` (may be NULL): 1 where the
  *   total count is < 10 (PHE does not publish those DSRs), else 0.
  *
@@ -1920,6 +1924,7 @@ enum CmStatus cm_dsr(const uint32_t *group,
                      size_t standard_len,
                      double confidence,
                      double multiplier,
+                     CmRateMethod method,
                      double *total_count,
                      double *total_population,
                      double *value,
@@ -1929,7 +1934,8 @@ enum CmStatus cm_dsr(const uint32_t *group,
 
 /**
  * Indirectly standardised ratios (or rates), one per group, with the Poisson limits of the
- * observed count (Byar's method, exact below 10) divided by the expected count.
+ * observed count (by `method`: Byar's, exact below 10, by default) divided by the expected
+ * count.
  *
  * Input rows (arrays of `len` elements): row `i` is one age band of group `group[i]` (codes
  * 0 to `n_groups - 1`), with its observed `count[i]` (>= 0), its `population[i]` (>= 0) and
@@ -1940,6 +1946,8 @@ enum CmStatus cm_dsr(const uint32_t *group,
  * * `confidence`: level in (0, 1), e.g. 0.95.
  * * `multiplier`: finite and > 0: for `CM_ISR_RATIO` 1 (or 100 for an SMR-style ratio); for
  *   `CM_ISR_RATE` the rate's base, e.g. 100000.
+ * * `method`: the observed count's limits: `CM_RATE_BYAR` (PHE's default: Byar's method
+ *   from 10 events, exact below) or `CM_RATE_EXACT` (exact for every count).
  * * `kind`: `CM_ISR_RATIO` or `CM_ISR_RATE`.
  * * Outputs, caller-allocated arrays of `n_groups` doubles: `observed` (O), `expected` (E),
  *   `value`, `lower`, `upper`.
@@ -1963,6 +1971,7 @@ enum CmStatus cm_isr(const uint32_t *group,
                      size_t len,
                      double confidence,
                      double multiplier,
+                     CmRateMethod method,
                      CmIsrKind kind,
                      double *observed,
                      double *expected,

@@ -254,7 +254,7 @@ DSR_OPTIONS: list[dict[str, Any]] = [
     {"confidence": 0.998, "multiplier": 1000.0},
     {"standard": CUSTOM_STANDARD},
     {"standard": "esp2013_18"},
-    {"method": "exact"},  # not in C: cm_dsr always uses Byar's limits (exact below 10)
+    {"method": "exact"},
 ]
 
 
@@ -284,8 +284,6 @@ def test_dsr(core: Core, clib: C, by_band: pa.Table, options: dict[str, Any]) ->
     assert_same(py, core.one("dsr_table", {"by": ["place"], **rust_options}, data=by_band), "table")
 
     full = {**_native.defaults("dsr"), **options}
-    if full["method"] != _native.defaults("dsr")["method"]:
-        return
     group, groups = codes(by_band["place"].to_pylist())
     assert groups == py["place"].to_pylist()
     ages = np.ascontiguousarray(by_band["age_band"].to_numpy(), dtype=np.int32)
@@ -312,6 +310,7 @@ def test_dsr(core: Core, clib: C, by_band: pa.Table, options: dict[str, Any]) ->
             *standard,
             ctypes.c_double(full["confidence"]),
             ctypes.c_double(full["multiplier"]),
+            ctypes.c_uint32(code_of("RateMethod", full["method"])),
             *[ptr(a) for a in results],
             ptr(low),
         )
@@ -324,7 +323,7 @@ def test_dsr(core: Core, clib: C, by_band: pa.Table, options: dict[str, Any]) ->
 ISR_OPTIONS: list[dict[str, Any]] = [
     {},
     {"confidence": 0.998, "kind": "rate", "multiplier": 1000.0},
-    {"method": "exact"},  # not in C: cm_isr always uses Byar's limits (exact below 10)
+    {"method": "exact"},
 ]
 
 
@@ -335,8 +334,6 @@ def test_isr(core: Core, clib: C, by_band: pa.Table, options: dict[str, Any]) ->
     assert_same(py, core.one("isr_table", {"by": ["place"], **options}, data=by_band), "table")
 
     full = {**_native.defaults("isr"), **options}
-    if full["method"] != _native.defaults("isr")["method"]:
-        return
     multiplier = full["multiplier"]
     if multiplier is None:  # the kind's own: the core's rule, read back from the result
         multiplier = 1.0 if full["kind"] == "ratio" else 100_000.0
@@ -353,6 +350,7 @@ def test_isr(core: Core, clib: C, by_band: pa.Table, options: dict[str, Any]) ->
             ctypes.c_size_t(len(group)),
             ctypes.c_double(full["confidence"]),
             ctypes.c_double(multiplier),
+            ctypes.c_uint32(code_of("RateMethod", full["method"])),
             ctypes.c_uint32(code_of("IsrKind", full["kind"])),
             *[ptr(a) for a in results],
         )
@@ -1022,7 +1020,9 @@ def test_individual_indices(
     assert_columns(rust, {"value": [py]}, "Rust")
     if c_function is not None:
         res = np.full(1, np.nan)
-        extra = [ctypes.c_double(parameter)] if parameter is not None else []
+        extra: list[Any] = [ctypes.c_double(parameter)] if parameter is not None else []
+        if c_function == "cm_gini":
+            extra = [ctypes.c_bool(False)]  # corrected: below
         w = None if weights is None else ptr(weights)
         clib.check(
             getattr(clib, c_function)(
@@ -1030,6 +1030,11 @@ def test_individual_indices(
             )
         )
         assert_columns(rust, {"value": res}, "C")
+        if c_function == "cm_gini" and weights is None:
+            py = f(values, corrected=True)
+            n = ctypes.c_size_t(len(values))
+            clib.check(clib.cm_gini(ptr(values), None, n, ctypes.c_bool(True), ptr(res)))
+            assert res[0] == py, "C, corrected"
 
     # The bootstrap, with the core's defaults and with others.
     for boot in [{}, {"reps": 150, "confidence": 0.9, "seed": 99}]:
@@ -2130,7 +2135,9 @@ def test_errors_are_the_same_everywhere(
     assert python_error_fields(py.value) == rust.value.fields
     res = np.zeros(1)
     with pytest.raises(CError) as c_err:
-        clib.check(clib.cm_gini(ptr(values), None, ctypes.c_size_t(3), ptr(res)))
+        clib.check(
+            clib.cm_gini(ptr(values), None, ctypes.c_size_t(3), ctypes.c_bool(False), ptr(res))
+        )
     assert c_err.value.fields == rust.value.fields
 
     # The last error's status, a copy of its message, and clearing it (C's own accessors).

@@ -73,7 +73,7 @@ struct dsr_out {
 
 static CmStatus run_dsr(const struct rows *r, size_t len, size_t n_groups, struct dsr_out *out) {
     return cm_dsr(r->group, r->age, r->count, r->population, len, n_groups, CM_STANDARD_ESP2013,
-                  NULL, NULL, 0, 0.95, 100000.0, out->total_count, out->total_population,
+                  NULL, NULL, 0, 0.95, 100000.0, CM_RATE_BYAR, out->total_count, out->total_population,
                   out->value, out->lower, out->upper, out->low_count);
 }
 
@@ -100,11 +100,11 @@ static void test_dsr(void) {
 
     /* low_count may be NULL; n = 0 rows and 0 groups is fine. */
     CHECK_STATUS(cm_dsr(r.group, r.age, r.count, r.population, ROWS, 2, CM_STANDARD_ESP2013, NULL,
-                        NULL, 0, 0.95, 1.0, out.total_count, out.total_population, out.value,
+                        NULL, 0, 0.95, 1.0, CM_RATE_BYAR, out.total_count, out.total_population, out.value,
                         out.lower, out.upper, NULL),
                  CM_OK);
     CHECK_STATUS(cm_dsr(NULL, NULL, NULL, NULL, 0, 0, CM_STANDARD_ESP2013, NULL, NULL, 0, 0.95, 1.0,
-                        NULL, NULL, NULL, NULL, NULL, NULL),
+                        CM_RATE_BYAR, NULL, NULL, NULL, NULL, NULL, NULL),
                  CM_OK);
 }
 
@@ -115,7 +115,7 @@ static void test_dsr_custom(void) {
     double count[3] = {20, 10, 30}, pop[3] = {2000, 1000, 3000}, w[3] = {1, 2, 3};
     double tc, tp, value, lower, upper, l, u;
     CHECK_STATUS(cm_dsr(group, age, count, pop, 3, 1, CM_STANDARD_CUSTOM, std_age, w, 3, 0.95,
-                        1000.0, &tc, &tp, &value, &lower, &upper, NULL),
+                        1000.0, CM_RATE_BYAR, &tc, &tp, &value, &lower, &upper, NULL),
                  CM_OK);
     /* Each band's rate is 0.01, so DSR = 0.01 x 1000 = 10. */
     double wr = (2 * 20.0 / 2000 + 1 * 10.0 / 1000 + 3 * 30.0 / 3000) / 6.0;
@@ -131,11 +131,11 @@ static void test_dsr_custom(void) {
 
     /* A custom standard needs its arrays; lower ages must increase. */
     CHECK_STATUS(cm_dsr(group, age, count, pop, 3, 1, CM_STANDARD_CUSTOM, NULL, w, 3, 0.95, 1.0,
-                        &tc, &tp, &value, &lower, &upper, NULL),
+                        CM_RATE_BYAR, &tc, &tp, &value, &lower, &upper, NULL),
                  CM_NULL_POINTER);
     CHECK_MESSAGE("`standard_lower_ages`");
     CHECK_STATUS(cm_dsr(group, age, count, pop, 3, 1, CM_STANDARD_CUSTOM, age, w, 3, 0.95, 1.0,
-                        &tc, &tp, &value, &lower, &upper, NULL),
+                        CM_RATE_BYAR, &tc, &tp, &value, &lower, &upper, NULL),
                  CM_INVALID_VALUE);
     CHECK_MESSAGE("`standard_lower_ages` at index 1");
     CHECK_MESSAGE("strictly increasing");
@@ -167,7 +167,7 @@ static void test_dsr_errors(void) {
     /* 18-band standard with 19-band data: 90 is not one of its lower ages. */
     make_rows(&r);
     CHECK_STATUS(cm_dsr(r.group, r.age, r.count, r.population, ROWS, 2, CM_STANDARD_ESP2013_18,
-                        NULL, NULL, 0, 0.95, 1.0, out.total_count, out.total_population,
+                        NULL, NULL, 0, 0.95, 1.0, CM_RATE_BYAR, out.total_count, out.total_population,
                         out.value, out.lower, out.upper, out.low_count),
                  CM_INVALID_VALUE);
     CHECK_MESSAGE("`band_lower_age` at index 18 (90)");
@@ -188,22 +188,22 @@ static void test_dsr_errors(void) {
     CHECK_MESSAGE("NaN");
     make_rows(&r);
     CHECK_STATUS(cm_dsr(r.group, r.age, r.count, r.population, ROWS, 2, (CmStandard)5, NULL, NULL,
-                        0, 0.95, 1.0, out.total_count, out.total_population, out.value,
+                        0, 0.95, 1.0, CM_RATE_BYAR, out.total_count, out.total_population, out.value,
                         out.lower, out.upper, NULL),
                  CM_INVALID_ARGUMENT);
     CHECK_MESSAGE("`standard`");
     CHECK_STATUS(cm_dsr(r.group, NULL, r.count, r.population, ROWS, 2, CM_STANDARD_ESP2013, NULL,
-                        NULL, 0, 0.95, 1.0, out.total_count, out.total_population, out.value,
+                        NULL, 0, 0.95, 1.0, CM_RATE_BYAR, out.total_count, out.total_population, out.value,
                         out.lower, out.upper, NULL),
                  CM_NULL_POINTER);
     CHECK_MESSAGE("`band_lower_age`");
     CHECK_STATUS(cm_dsr(r.group, r.age, r.count, r.population, ROWS, 2, CM_STANDARD_ESP2013, NULL,
-                        NULL, 0, 0.95, 1.0, out.total_count, NULL, out.value, out.lower,
+                        NULL, 0, 0.95, 1.0, CM_RATE_BYAR, out.total_count, NULL, out.value, out.lower,
                         out.upper, NULL),
                  CM_NULL_POINTER);
     CHECK_MESSAGE("`total_population`");
     CHECK_STATUS(cm_dsr(r.group, r.age, r.count, r.population, ROWS, 2, CM_STANDARD_ESP2013, NULL,
-                        NULL, 0, 1.5, 1.0, out.total_count, out.total_population, out.value,
+                        NULL, 0, 1.5, 1.0, CM_RATE_BYAR, out.total_count, out.total_population, out.value,
                         out.lower, out.upper, NULL),
                  CM_INVALID_ARGUMENT);
     CHECK_MESSAGE("`confidence`");
@@ -216,7 +216,7 @@ static void test_isr(void) {
     double ref_count[3] = {10, 20, 30}, ref_pop[3] = {10000, 10000, 10000};
     double observed, expected, value, lower, upper, l, u;
     byar(30.0, &l, &u);
-    CHECK_STATUS(cm_isr(group, 1, count, pop, ref_count, ref_pop, 3, 0.95, 100.0, CM_ISR_RATIO,
+    CHECK_STATUS(cm_isr(group, 1, count, pop, ref_count, ref_pop, 3, 0.95, 100.0, CM_RATE_BYAR, CM_ISR_RATIO,
                         &observed, &expected, &value, &lower, &upper),
                  CM_OK);
     CHECK(observed == 30.0);
@@ -226,7 +226,7 @@ static void test_isr(void) {
     CHECK_CLOSE(upper, u / 14.0 * 100.0, 1e-12);
 
     /* As a rate: O/E x reference crude rate (60 / 30000) x 100 000 = O/E x 200. */
-    CHECK_STATUS(cm_isr(group, 1, count, pop, ref_count, ref_pop, 3, 0.95, 100000.0, CM_ISR_RATE,
+    CHECK_STATUS(cm_isr(group, 1, count, pop, ref_count, ref_pop, 3, 0.95, 100000.0, CM_RATE_BYAR, CM_ISR_RATE,
                         &observed, &expected, &value, &lower, &upper),
                  CM_OK);
     CHECK_CLOSE(value, 30.0 / 14.0 * 200.0, 1e-12);
@@ -234,24 +234,24 @@ static void test_isr(void) {
 
     /* Errors: E = 0, a negative population, NULL, a bad kind. */
     double zero[3] = {0, 0, 0};
-    CHECK_STATUS(cm_isr(group, 1, count, pop, zero, ref_pop, 3, 0.95, 1.0, CM_ISR_RATIO, &observed,
+    CHECK_STATUS(cm_isr(group, 1, count, pop, zero, ref_pop, 3, 0.95, 1.0, CM_RATE_BYAR, CM_ISR_RATIO, &observed,
                         &expected, &value, &lower, &upper),
                  CM_INVALID_GROUP);
     CHECK_MESSAGE("group 0: the expected count is 0");
     pop[2] = -3000;
-    CHECK_STATUS(cm_isr(group, 1, count, pop, ref_count, ref_pop, 3, 0.95, 1.0, CM_ISR_RATIO,
+    CHECK_STATUS(cm_isr(group, 1, count, pop, ref_count, ref_pop, 3, 0.95, 1.0, CM_RATE_BYAR, CM_ISR_RATIO,
                         &observed, &expected, &value, &lower, &upper),
                  CM_INVALID_VALUE);
     CHECK_MESSAGE("`population` at index 2");
-    CHECK_STATUS(cm_isr(group, 1, count, pop, NULL, ref_pop, 3, 0.95, 1.0, CM_ISR_RATIO, &observed,
+    CHECK_STATUS(cm_isr(group, 1, count, pop, NULL, ref_pop, 3, 0.95, 1.0, CM_RATE_BYAR, CM_ISR_RATIO, &observed,
                         &expected, &value, &lower, &upper),
                  CM_NULL_POINTER);
     CHECK_MESSAGE("`reference_count`");
-    CHECK_STATUS(cm_isr(group, 1, count, pop, ref_count, ref_pop, 3, 0.95, 1.0, (CmIsrKind)3,
+    CHECK_STATUS(cm_isr(group, 1, count, pop, ref_count, ref_pop, 3, 0.95, 1.0, CM_RATE_BYAR, (CmIsrKind)3,
                         &observed, &expected, &value, &lower, &upper),
                  CM_INVALID_ARGUMENT);
     CHECK_MESSAGE("`kind`");
-    CHECK_STATUS(cm_isr(NULL, 0, NULL, NULL, NULL, NULL, 0, 0.95, 1.0, CM_ISR_RATIO, NULL, NULL,
+    CHECK_STATUS(cm_isr(NULL, 0, NULL, NULL, NULL, NULL, 0, 0.95, 1.0, CM_RATE_BYAR, CM_ISR_RATIO, NULL, NULL,
                         NULL, NULL, NULL),
                  CM_OK);
 }

@@ -23,13 +23,13 @@ int main(void) {
 
     /* Gini (PySAL's n^2 convention): sum over ordered pairs |yi - yj| = 2 (1+2+3+1+2+1) = 20;
      * 20 / (2 n^2 mean) = 20 / (2 * 16 * 2.5) = 0.25. */
-    CHECK_STATUS(cm_gini(y, NULL, 4, &out), CM_OK);
+    CHECK_STATUS(cm_gini(y, NULL, 4, false, &out), CM_OK);
     CHECK_CLOSE(out, 0.25, 1e-15);
 
     /* Weights 1, 1, 1, 2 are the values 1, 2, 3, 4, 4: pairs sum 2 (1+2+3+3+1+2+2+1+1+0) = 32,
      * mean 14/5: 32 / (2 * 25 * 2.8) = 32 / 140. */
     const double w[4] = {1.0, 1.0, 1.0, 2.0};
-    CHECK_STATUS(cm_gini(y, w, 4, &out), CM_OK);
+    CHECK_STATUS(cm_gini(y, w, 4, false, &out), CM_OK);
     CHECK_CLOSE(out, 32.0 / 140.0, 1e-14);
 
     /* Theil T = mean of r ln r with r = y / 2.5; MLD = mean of ln(2.5 / y). */
@@ -53,10 +53,10 @@ int main(void) {
     CHECK_CLOSE(out, 0.1, 1e-13);
 
     /* Bad input: a NULL array, a negative value, a zero for MLD, a bad weight, epsilon < 0. */
-    CHECK_STATUS(cm_gini(NULL, NULL, 4, &out), CM_NULL_POINTER);
+    CHECK_STATUS(cm_gini(NULL, NULL, 4, false, &out), CM_NULL_POINTER);
     CHECK(strstr(cm_last_error_message(), "values") != NULL);
     const double bad[3] = {1.0, -2.0, 3.0};
-    CHECK_STATUS(cm_gini(bad, NULL, 3, &out), CM_INVALID_VALUE);
+    CHECK_STATUS(cm_gini(bad, NULL, 3, false, &out), CM_INVALID_VALUE);
     CHECK(strstr(cm_last_error_message(), "index 1") != NULL);
     const double zero[3] = {1.0, 0.0, 3.0};
     CHECK_STATUS(cm_mld(zero, NULL, 3, &out), CM_INVALID_VALUE);
@@ -65,15 +65,15 @@ int main(void) {
     CHECK(strstr(cm_last_error_message(), "weights") != NULL);
     CHECK_STATUS(cm_atkinson(y, NULL, 4, -1.0, &out), CM_INVALID_ARGUMENT);
     CHECK(strstr(cm_last_error_message(), "epsilon") != NULL);
-    CHECK_STATUS(cm_gini(y, NULL, 4, NULL), CM_NULL_POINTER);
+    CHECK_STATUS(cm_gini(y, NULL, 4, false, NULL), CM_NULL_POINTER);
 
     /* A cancelled thread flag ends the indices too (they ran to the end before). */
     int cancel = 1;
     CHECK_STATUS(cm_set_cancel_flag(&cancel), CM_OK);
-    CHECK_STATUS(cm_gini(y, NULL, 4, &out), CM_CANCELLED);
+    CHECK_STATUS(cm_gini(y, NULL, 4, false, &out), CM_CANCELLED);
     CHECK_STATUS(cm_theil(y, NULL, 4, &out), CM_CANCELLED);
     cancel = 0;
-    CHECK_STATUS(cm_gini(y, NULL, 4, &out), CM_OK);
+    CHECK_STATUS(cm_gini(y, NULL, 4, false, &out), CM_OK);
     CHECK_STATUS(cm_set_cancel_flag(NULL), CM_OK);
 
     return check_finish();

@@ -387,7 +387,7 @@ fn one(u: &mut Unstructured) -> Result<()> {
             // SAFETY: `p` holds `len` values or is NULL; `w` as many or NULL.
             let status = unsafe {
                 match u.int_in_range(0..=4)? {
-                    0 => crate::inequality::cm_gini(p, w, len, &mut out),
+                    0 => crate::inequality::cm_gini(p, w, len, false, &mut out),
                     1 => crate::inequality::cm_theil(p, w, len, &mut out),
                     2 => crate::inequality::cm_mld(p, w, len, &mut out),
                     3 => crate::inequality::cm_atkinson(p, w, len, param, &mut out),

@@ -85,8 +85,9 @@ unsafe fn individual(
 }
 
 /// Gini coefficient of `len` values with optional weights (NULL: unit weights):
-/// sum_i sum_j w_i w_j |y_i - y_j| / (2 (sum w)^2 mean), PySAL's and R `ineq`'s form (no
-/// small-sample correction), computed by sorting.
+/// sum_i sum_j w_i w_j |y_i - y_j| / (2 (sum w)^2 mean), PySAL's and R `ineq`'s form, computed
+/// by sorting; with `corrected`, times n / (n - 1) (the small-sample correction, for
+/// unweighted values or weights all 1; Python's `gini(corrected=True)`).
 ///
 /// Values must be finite and >= 0 with a positive total, weights finite and > 0. Returns
 /// `CM_OK` with the index in `*out`, or a status with `cm_last_error_message()` naming the
@@ -102,19 +103,20 @@ pub unsafe extern "C" fn cm_gini(
     values: *const f64,
     weights: *const f64,
     len: usize,
+    corrected: bool,
     out: *mut f64,
 ) -> CmStatus {
     // SAFETY: forwarded from the caller.
     guard(|| unsafe {
         individual(values, weights, len, out, |v, w| {
-            inequality::gini_index(v, w, false)
+            inequality::gini_index(v, w, corrected)
         })
     })
 }
 
 /// Theil T = sum w_i (y_i/mean) ln(y_i/mean) / sum w_i (0 ln 0 = 0, so zeros are allowed).
 ///
-/// Arguments, statuses and safety as for `cm_gini`.
+/// Arguments (without `corrected`), statuses and safety as for `cm_gini`.
 ///
 /// # Safety
 ///
@@ -132,7 +134,7 @@ pub unsafe extern "C" fn cm_theil(
 
 /// Mean log deviation (Theil L) = sum w_i ln(mean/y_i) / sum w_i; values must be > 0.
 ///
-/// Arguments, statuses and safety as for `cm_gini`.
+/// Arguments (without `corrected`), statuses and safety as for `cm_gini`.
 ///
 /// # Safety
 ///
@@ -152,7 +154,7 @@ pub unsafe extern "C" fn cm_mld(
 /// (sum w_i y_i^(1-epsilon) / sum w_i)^(1/(1-epsilon)), the geometric mean for epsilon = 1
 /// (PySAL's `atkinson`). Values must be > 0 when epsilon >= 1.
 ///
-/// Arguments, statuses and safety as for `cm_gini`.
+/// Arguments (without `corrected`), statuses and safety as for `cm_gini`.
 ///
 /// # Safety
 ///
@@ -176,7 +178,7 @@ pub unsafe extern "C" fn cm_atkinson(
 /// Generalised entropy GE(alpha) = (sum w_i ((y_i/mean)^alpha - 1) / sum w_i) /
 /// (alpha (alpha - 1)); GE(0) = MLD, GE(1) = Theil T. Values must be > 0 when alpha <= 0.
 ///
-/// Arguments, statuses and safety as for `cm_gini`.
+/// Arguments (without `corrected`), statuses and safety as for `cm_gini`.
 ///
 /// # Safety
 ///

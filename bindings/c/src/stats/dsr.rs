@@ -1,7 +1,10 @@
+use super::CmRateMethodArg;
 use super::{copy_columns, interval_outputs};
 use crate::args::{codes, option, Arrays};
 use crate::error::{guard, CmStatus, Failure};
-use collabmetrics::stats::{dsr, DsrEstimates, DsrOptions, StandardName, StandardPopulation};
+use collabmetrics::stats::{
+    dsr, DsrEstimates, DsrOptions, RateMethod, StandardName, StandardPopulation,
+};
 use collabmetrics::Error;
 
 /// The standard population of `cm_dsr`.
@@ -190,9 +193,11 @@ impl<'a> DsrOutputs<'a> {
 ///   `standard_weights` (finite, >= 0, positive total), both of `standard_len` elements; for
 ///   the built-in standards these three are ignored and may be NULL / 0.
 /// * `confidence`: level in (0, 1), e.g. 0.95; `multiplier`: rate per this many, e.g. 100000.
+/// * `method`: the limits of the total count behind Dobson's: `CM_RATE_BYAR` (PHE's default:
+///   Byar's method from 10 events, exact below) or `CM_RATE_EXACT` (exact for every count).
 /// * Outputs, caller-allocated arrays of `n_groups` elements: `total_count` and
 ///   `total_population` (sums over the bands), `value` (the DSR * multiplier), `lower` and
-///   `upper` (Dobson limits, from Byar's limits of the total count, exact below 10; a group
+///   `upper` (Dobson limits, from the total count's limits by `method`; a group
 ///   with total count 0 has lower 0 and upper NaN), and `low_count` (may be NULL): 1 where the
 ///   total count is < 10 (PHE does not publish those DSRs), else 0.
 ///
@@ -220,6 +225,7 @@ pub unsafe extern "C" fn cm_dsr(
     standard_len: usize,
     confidence: f64,
     multiplier: f64,
+    method: CmRateMethodArg,
     total_count: *mut f64,
     total_population: *mut f64,
     value: *mut f64,
@@ -229,6 +235,7 @@ pub unsafe extern "C" fn cm_dsr(
 ) -> CmStatus {
     guard(|| {
         let kind = decode_standard(standard)?;
+        let method: RateMethod = option(method, "CM_RATE_")?;
         let mut arrays = Arrays::default();
         // SAFETY: the caller guarantees each non-NULL row pointer addresses `len` elements.
         let (group, band_lower_age, count, population) = unsafe {
@@ -264,7 +271,7 @@ pub unsafe extern "C" fn cm_dsr(
         let options = DsrOptions {
             confidence,
             multiplier,
-            ..DsrOptions::default()
+            method,
         };
         let label = |g: usize| g.to_string();
         let est = dsr(

@@ -1,7 +1,8 @@
+use super::CmRateMethodArg;
 use super::{copy_columns, interval_outputs};
 use crate::args::{option, Arrays};
 use crate::error::{guard, CmStatus};
-use collabmetrics::stats::{isr, IsrKind, IsrOptions};
+use collabmetrics::stats::{isr, IsrKind, IsrOptions, RateMethod};
 
 /// What `cm_isr` reports.
 /// cbindgen:rename-all=prefix:CM_ISR_
@@ -20,7 +21,8 @@ pub enum CmIsrKind {
 pub type CmIsrKindArg = u32;
 
 /// Indirectly standardised ratios (or rates), one per group, with the Poisson limits of the
-/// observed count (Byar's method, exact below 10) divided by the expected count.
+/// observed count (by `method`: Byar's, exact below 10, by default) divided by the expected
+/// count.
 ///
 /// Input rows (arrays of `len` elements): row `i` is one age band of group `group[i]` (codes
 /// 0 to `n_groups - 1`), with its observed `count[i]` (>= 0), its `population[i]` (>= 0) and
@@ -31,6 +33,8 @@ pub type CmIsrKindArg = u32;
 /// * `confidence`: level in (0, 1), e.g. 0.95.
 /// * `multiplier`: finite and > 0: for `CM_ISR_RATIO` 1 (or 100 for an SMR-style ratio); for
 ///   `CM_ISR_RATE` the rate's base, e.g. 100000.
+/// * `method`: the observed count's limits: `CM_RATE_BYAR` (PHE's default: Byar's method
+///   from 10 events, exact below) or `CM_RATE_EXACT` (exact for every count).
 /// * `kind`: `CM_ISR_RATIO` or `CM_ISR_RATE`.
 /// * Outputs, caller-allocated arrays of `n_groups` doubles: `observed` (O), `expected` (E),
 ///   `value`, `lower`, `upper`.
@@ -55,6 +59,7 @@ pub unsafe extern "C" fn cm_isr(
     len: usize,
     confidence: f64,
     multiplier: f64,
+    method: CmRateMethodArg,
     kind: CmIsrKindArg,
     observed: *mut f64,
     expected: *mut f64,
@@ -64,6 +69,7 @@ pub unsafe extern "C" fn cm_isr(
 ) -> CmStatus {
     guard(|| {
         let kind: IsrKind = option(kind, "CM_ISR_")?;
+        let method: RateMethod = option(method, "CM_RATE_")?;
         let mut arrays = Arrays::default();
         // SAFETY: the caller guarantees each non-NULL pointer addresses `len` elements (inputs)
         // or `n_groups` elements (outputs).
@@ -87,8 +93,8 @@ pub unsafe extern "C" fn cm_isr(
         let options = IsrOptions {
             confidence,
             multiplier: Some(multiplier),
+            method,
             kind,
-            ..IsrOptions::default()
         };
         let label = |g: usize| g.to_string();
         let est = isr(

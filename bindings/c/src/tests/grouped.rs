@@ -1,5 +1,5 @@
 use super::{assert_close, assert_failed, assert_ok, Z95};
-use crate::{cm_dsr, cm_isr, cm_mean, CmIsrKind, CmStandard, CmStatus};
+use crate::{cm_dsr, cm_isr, cm_mean, CmIsrKind, CmRateMethod, CmStandard, CmStatus};
 use std::ptr::{null, null_mut};
 
 /// ESP 2013 weights, bands 0-4 ... 85-89, 90+.
@@ -82,6 +82,7 @@ fn dsr(rows: &Rows, n_groups: usize, standard: &Standard<'_>) -> (CmStatus, Grou
             standard.ages.len(),
             0.95,
             100_000.0,
+            CmRateMethod::BYAR as u32,
             out.ptr(0),
             out.ptr(1),
             out.ptr(2),
@@ -297,6 +298,7 @@ fn dsr_pointer_rules() {
             19,
             0.95,
             1.0,
+            CmRateMethod::BYAR as u32,
             out.ptr(0),
             out.ptr(1),
             out.ptr(2),
@@ -319,6 +321,7 @@ fn dsr_pointer_rules() {
             19,
             0.95,
             1.0,
+            CmRateMethod::BYAR as u32,
             out.ptr(0),
             out.ptr(1),
             out.ptr(2),
@@ -340,6 +343,7 @@ fn dsr_pointer_rules() {
             0,
             0.95,
             1.0,
+            CmRateMethod::BYAR as u32,
             out.ptr(0),
             out.ptr(1),
             out.ptr(2),
@@ -361,6 +365,7 @@ fn dsr_pointer_rules() {
             0,
             0.95,
             1.0,
+            CmRateMethod::BYAR as u32,
             null_mut(),
             null_mut(),
             null_mut(),
@@ -393,6 +398,7 @@ fn isr(
             3,
             0.95,
             multiplier,
+            CmRateMethod::BYAR as u32,
             kind,
             out.ptr(0),
             out.ptr(1),

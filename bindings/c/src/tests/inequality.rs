@@ -25,6 +25,23 @@ const WEIGHTS: [f64; 6] = [1.0, 2.5, 0.5, 3.0, 1.0, 2.0];
 
 type Index = unsafe extern "C" fn(*const f64, *const f64, usize, *mut f64) -> CmStatus;
 
+/// `cm_gini` without the small-sample correction, as an [`Index`].
+unsafe extern "C" fn gini_plain(v: *const f64, w: *const f64, n: usize, out: *mut f64) -> CmStatus {
+    // SAFETY: forwarded.
+    unsafe { cm_gini(v, w, n, false, out) }
+}
+
+/// `cm_gini` with it.
+unsafe extern "C" fn gini_corrected(
+    v: *const f64,
+    w: *const f64,
+    n: usize,
+    out: *mut f64,
+) -> CmStatus {
+    // SAFETY: forwarded.
+    unsafe { cm_gini(v, w, n, true, out) }
+}
+
 fn index(f: Index, values: &[f64], weights: Option<&[f64]>) -> Result<f64, CmStatus> {
     let mut out = f64::NAN;
     let w = weights.map_or(std::ptr::null(), <[f64]>::as_ptr);
@@ -43,7 +60,7 @@ fn individual_indices_equal_the_core() {
     for w in [None, Some(&WEIGHTS[..])] {
         let gini = inequality::gini(&VALUES, w, false).unwrap().gini;
         assert_eq!(
-            index(cm_gini, &VALUES, w).unwrap().to_bits(),
+            index(gini_plain, &VALUES, w).unwrap().to_bits(),
             gini.to_bits()
         );
         let theil = inequality::theil(&VALUES, w).unwrap();
@@ -73,7 +90,10 @@ fn individual_indices_equal_the_core() {
         }
     }
     // Hand check: Gini of 1, 2, 3, 4 is 20 / (2 · 4² · 2.5) = 0.25.
-    assert_eq!(index(cm_gini, &[1.0, 2.0, 3.0, 4.0], None), Ok(0.25));
+    assert_eq!(index(gini_plain, &[1.0, 2.0, 3.0, 4.0], None), Ok(0.25));
+    // Corrected: × n/(n − 1) = 0.25 × 4/3 (by hand), as Python's gini(corrected=True).
+    let c = index(gini_corrected, &[1.0, 2.0, 3.0, 4.0], None).unwrap();
+    assert!((c - 1.0 / 3.0).abs() < 1e-15, "{c}");
 }
 
 #[test]
@@ -93,11 +113,11 @@ fn individual_bad_input() {
     );
     assert!(last_message().contains("must be > 0"), "{}", last_message());
     assert_eq!(
-        index(cm_gini, &[1.0, f64::NAN], None),
+        index(gini_plain, &[1.0, f64::NAN], None),
         Err(CmStatus::INVALID_VALUE)
     );
     assert_eq!(
-        index(cm_gini, &[1.0, 2.0], Some(&[1.0, 0.0])),
+        index(gini_plain, &[1.0, 2.0], Some(&[1.0, 0.0])),
         Err(CmStatus::INVALID_VALUE)
     );
     assert!(
@@ -106,7 +126,7 @@ fn individual_bad_input() {
         last_message()
     );
     assert_failed(
-        index(cm_gini, &[], None).unwrap_err(),
+        index(gini_plain, &[], None).unwrap_err(),
         CmStatus::INVALID_ARGUMENT,
         &["values", "at least one value"],
     );
@@ -117,15 +137,23 @@ fn individual_bad_input() {
     );
     let mut out = 0.0;
     // SAFETY: NULL values with len > 0 is reported, not read.
-    let status = unsafe { cm_gini(std::ptr::null(), std::ptr::null(), 3, &mut out) };
+    let status = unsafe { cm_gini(std::ptr::null(), std::ptr::null(), 3, false, &mut out) };
     assert_failed(status, CmStatus::NULL_POINTER, &["values"]);
     // SAFETY: NULL out is reported.
-    let status = unsafe { cm_gini(VALUES.as_ptr(), std::ptr::null(), 6, std::ptr::null_mut()) };
+    let status = unsafe {
+        cm_gini(
+            VALUES.as_ptr(),
+            std::ptr::null(),
+            6,
+            false,
+            std::ptr::null_mut(),
+        )
+    };
     assert_failed(status, CmStatus::NULL_POINTER, &["out"]);
     // SAFETY: NULL weights are unit weights; `out` aliases `values`, which is reported.
     let mut buf = VALUES;
     let p = buf.as_mut_ptr();
-    let status = unsafe { cm_gini(p, std::ptr::null(), 6, p.add(2)) };
+    let status = unsafe { cm_gini(p, std::ptr::null(), 6, false, p.add(2)) };
     assert_failed(
         status,
         CmStatus::INVALID_ARGUMENT,
