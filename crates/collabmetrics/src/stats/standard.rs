@@ -67,14 +67,22 @@ impl StandardPopulation {
         name.parse().map(Self::of)
     }
 
-    /// A caller-given standard: strictly increasing lower ages (the first need not be 0) and a
-    /// finite, non-negative weight per band, with a positive total.
+    /// A caller-given standard: strictly increasing lower ages ≥ 0 (the first need not be 0)
+    /// and a finite, non-negative weight per band, with a positive total.
     pub fn custom(lower_ages: Vec<i32>, weights: Vec<f64>) -> Result<Self> {
         crate::error::check_len("weights", weights.len(), "lower_ages", lower_ages.len())?;
         if lower_ages.is_empty() {
             return Err(Error::invalid_argument(
                 "standard",
                 "a standard needs at least one band",
+            ));
+        }
+        if let Some(i) = lower_ages.iter().position(|&a| a < 0) {
+            return Err(Error::invalid_value(
+                "lower_ages",
+                i,
+                f64::from(lower_ages[i]),
+                "lower ages must be >= 0 (years)",
             ));
         }
         if let Some(i) = lower_ages.windows(2).position(|w| w[1] <= w[0]) {
@@ -283,5 +291,8 @@ mod tests {
         assert!(StandardPopulation::custom(vec![0, 5], vec![1.0, -1.0]).is_err());
         assert!(StandardPopulation::custom(vec![0, 5], vec![0.0, 0.0]).is_err());
         assert!(StandardPopulation::custom(vec![16, 18, 20], vec![1.0, 2.0, 3.0]).is_ok());
+        // An age below 0 is no age (it was accepted).
+        let e = StandardPopulation::custom(vec![-10, 50], vec![1.0, 1.0]).unwrap_err();
+        assert_eq!((e.argument(), e.row()), (Some("lower_ages"), Some(0)), "{e}");
     }
 }
