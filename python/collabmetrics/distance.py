@@ -17,7 +17,8 @@ a summary) are never dropped silently:
   :func:`bng_to_wgs84`) return numpy arrays, which cannot carry them, so they warn instead: a
   :class:`DiagnosticsWarning` per reason with its count and first row.
 
-Every default below is the Rust core's.
+Every default below is the Rust core's, except the names of the columns :func:`locate` adds
+(the lookup's own by default, where the core's ``LocateTableOptions`` say ``x`` and ``y``).
 """
 
 from __future__ import annotations
@@ -272,7 +273,8 @@ def locate(
     Args:
         frame: the records, with the code column ``code``.
         lookup: code → coordinates, in columns ``lookup_code``, ``x`` and ``y``.
-        into: names of the two columns added (default: ``x`` and ``y``).
+        into: names of the two columns added (default: the lookup's, the values of ``x``
+            and ``y``).
         nulls: a null code (or an empty one, or one of spaces: not recorded) is an error
             (``"error"``) or gets null coordinates and is counted as ``missing_location_code``
             (``"propagate"``). Every lookup row needs a code.
