@@ -2,8 +2,9 @@
 //! flag, read every few milliseconds of work by the core's long loops (a non-zero value ends
 //! the call with `CM_CANCELLED`).
 //!
-//! Each options struct of a long-running call has a `cancel` field; calls without one (the
-//! vector functions) use the flag set for the calling thread with `cm_set_cancel_flag`.
+//! The options structs of the long calls (OAP, transition, inequality measures, distance
+//! summary) have a `cancel` field; every other call (the vector functions, SPC, funnels,
+//! disclosure) uses the flag set for the calling thread with `cm_set_cancel_flag`.
 
 use crate::error::CmStatus;
 use collabmetrics::cancel::Token;
