@@ -67,7 +67,9 @@ enum Command {
         #[arg(long, default_value_t = DemoOptions::default().scale)]
         scale: f64,
         /// Print the main result tables as they may be published, under RULE (nhs_mhsds when
-        /// the flag is alone; nhs_hes, none, or "custom(k=5, suppress_zero=false, base=1)").
+        /// the flag is alone; nhs_hes, none, or "custom(k=10, suppress_zero=false, base=5)";
+        /// a custom rule that does not round, base=1, refuses the OAP table, whose
+        /// length-of-stay bands sum to `ended`: suppression alone cannot protect that link).
         #[arg(long, value_name = "RULE")]
         publish: Option<Option<String>>,
     },
