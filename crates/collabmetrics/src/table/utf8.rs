@@ -70,12 +70,15 @@ fn offsets<O: OffsetSizeTrait>(a: &GenericStringArray<O>) -> Option<(usize, Stri
         let end = (start + CHUNK).min(a.len());
         let rising = o[start..=end].windows(2).all(|w| w[0] <= w[1]);
         let (lo, hi) = (o[start].as_usize(), o[end].as_usize());
+        // ASCII (identifiers and codes, nearly always) has every byte a character: no
+        // boundary to check.
         let whole = rising
             && hi <= data.len()
-            && o[start..end]
-                .iter()
-                .all(|x| data.get(x.as_usize()).is_none_or(|&b| !is_continuation(b)))
-            && std::str::from_utf8(&data[lo..hi]).is_ok();
+            && (data[lo..hi].is_ascii()
+                || (o[start..end]
+                    .iter()
+                    .all(|x| data.get(x.as_usize()).is_none_or(|&b| !is_continuation(b)))
+                    && std::str::from_utf8(&data[lo..hi]).is_ok()));
         if whole {
             return None;
         }
