@@ -180,12 +180,18 @@ impl Input {
                     .map_err(|e| shared(e.to_string()))
             })
             .collect::<Result<Vec<_>>>()?;
+        // Text checked batch by batch, before the batches are joined (joining reads the
+        // offsets); rows are counted across batches.
+        let mut first_row = 0;
+        for b in &batches {
+            super::utf8::check(b).map_err(|e| e.at_offset(first_row))?;
+            first_row += b.num_rows();
+        }
         let batch = match batches.as_slice() {
             [one] => one.clone(),
             _ => arrow_select::concat::concat_batches(&schema, &batches)
                 .map_err(|e| shared(e.to_string()))?,
         };
-        super::utf8::check(&batch)?;
         Ok(Input { batch, map })
     }
 

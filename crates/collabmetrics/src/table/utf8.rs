@@ -181,6 +181,17 @@ mod tests {
     }
 
     #[test]
+    fn a_table_in_batches_is_checked_batch_by_batch_with_its_own_rows() {
+        // Batch 0: 3 good rows; batch 1: row 1 bad (row 4 of the table). Joined first, the
+        // bad offsets were read by the join and the row was another.
+        let good = batch(raw(vec![0, 1, 2, 3], b"abc"));
+        let bad = batch(raw(vec![0, 1, 3, 4], b"a\xffxb"));
+        let e =
+            crate::table::Input::new(good.schema(), &[good, bad], Default::default()).unwrap_err();
+        assert!(matches!(e, Error::InvalidCell { row: 4, .. }), "{e}");
+    }
+
+    #[test]
     fn a_dictionary_is_refused_at_the_first_row_using_a_bad_value() {
         let values = raw(vec![0, 1, 2], b"a\xff");
         let keys = arrow_array::Int32Array::from(vec![0, 0, 1, 1]);
