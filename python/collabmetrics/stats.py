@@ -199,9 +199,8 @@ def dsr(
 
         publish: publish the result (``True``: under the default rule, ``"nhs_mhsds"``; or a
             rule name or mapping, see :func:`collabmetrics.disclose`): small counts
-            suppressed, others rounded, derived values from unrounded counts (rates and
-            shares left out of a table with Total rows, where they would give a suppressed
-            count back: :func:`collabmetrics.disclosure.publish_table`). Default: the
+            suppressed, others rounded, DSRs kept with their counts (Dobson's limits
+            narrow a count: docs/methods/disclosure.md, Limits). Default: the
             raw, unrounded result.
     Returns:
         The ``by`` columns, ``total_count``, ``total_population``, ``value``, ``lower``,
@@ -256,9 +255,10 @@ def isr(
 
         publish: publish the result (``True``: under the default rule, ``"nhs_mhsds"``; or a
             rule name or mapping, see :func:`collabmetrics.disclose`): small counts
-            suppressed, others rounded, derived values from unrounded counts (rates and
-            shares left out of a table with Total rows, where they would give a suppressed
-            count back: :func:`collabmetrics.disclosure.publish_table`). Default: the
+            suppressed, others rounded, derived values from unrounded counts (ratios left
+            out of a table with Total rows, where they would give a suppressed count
+            back; an ISR rate is kept, and with `expected` pins its count: see
+            docs/methods/disclosure.md, Limits). Default: the
             raw, unrounded result.
     Example:
         >>> import pyarrow as pa, collabmetrics as cm
@@ -303,9 +303,8 @@ def mean(
 
         publish: publish the result (``True``: under the default rule, ``"nhs_mhsds"``; or a
             rule name or mapping, see :func:`collabmetrics.disclose`): small counts
-            suppressed, others rounded, derived values from unrounded counts (rates and
-            shares left out of a table with Total rows, where they would give a suppressed
-            count back: :func:`collabmetrics.disclosure.publish_table`). Default: the
+            suppressed, others rounded, means kept with their counts (value_sum over a
+            mean gives its count back: docs/methods/disclosure.md, Limits). Default: the
             raw, unrounded result.
     Returns:
         The ``by`` columns, ``value_count``, ``value_sum``, ``sd``, ``value``, ``lower``,
