@@ -293,6 +293,10 @@ mod tests {
         assert!(StandardPopulation::custom(vec![16, 18, 20], vec![1.0, 2.0, 3.0]).is_ok());
         // An age below 0 is no age (it was accepted).
         let e = StandardPopulation::custom(vec![-10, 50], vec![1.0, 1.0]).unwrap_err();
-        assert_eq!((e.argument(), e.row()), (Some("lower_ages"), Some(0)), "{e}");
+        assert_eq!(
+            (e.argument(), e.row()),
+            (Some("lower_ages"), Some(0)),
+            "{e}"
+        );
     }
 }
