@@ -9,6 +9,7 @@ use crate::error::{c_names, guard, CmStatus, Failure};
 use crate::stream;
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
 use collabmetrics::spc::{self, Rebase, SeriesDates, SeriesTarget, SpcOptions, Target};
+use collabmetrics::table::{Input, TableResult};
 use std::ffi::c_char;
 
 /// `CmSpcOptions::improvement`: higher values are better.
@@ -183,15 +184,7 @@ pub unsafe extern "C" fn cm_spc_xmr(
     out: *mut FFI_ArrowArrayStream,
 ) -> CmStatus {
     // SAFETY: forwarded from the caller.
-    guard(|| unsafe {
-        stream::one_table(
-            input,
-            options,
-            out,
-            |o| converted(o),
-            |t, (o, names): &(SpcOptions, Names)| spc::xmr(t, o).map_err(|e| c_names(e, names)),
-        )
-    })
+    unsafe { run(input, options, out, spc::xmr) }
 }
 
 /// One row per series and segment, as `collabmetrics::spc::summary` and `cm.spc.summary`:
@@ -211,13 +204,28 @@ pub unsafe extern "C" fn cm_spc_summary(
     out: *mut FFI_ArrowArrayStream,
 ) -> CmStatus {
     // SAFETY: forwarded from the caller.
+    unsafe { run(input, options, out, spc::summary) }
+}
+
+/// `kernel` over the stream `input` with the C options, its errors naming the C fields.
+///
+/// # Safety
+///
+/// As for `cm_spc_xmr`.
+unsafe fn run(
+    input: *mut FFI_ArrowArrayStream,
+    options: *const CmSpcOptions,
+    out: *mut FFI_ArrowArrayStream,
+    kernel: fn(&Input, &SpcOptions) -> collabmetrics::Result<TableResult>,
+) -> CmStatus {
+    // SAFETY: forwarded from the caller.
     guard(|| unsafe {
         stream::one_table(
             input,
             options,
             out,
             |o| converted(o),
-            |t, (o, names): &(SpcOptions, Names)| spc::summary(t, o).map_err(|e| c_names(e, names)),
+            |t, (o, names): &(SpcOptions, Names)| kernel(t, o).map_err(|e| c_names(e, names)),
         )
     })
 }
