@@ -40,7 +40,7 @@ mod order;
 mod points;
 mod state;
 mod summary;
-mod table;
+pub(crate) mod table;
 
 pub use bands::{BandPreset, Bands};
 pub use convert::{

@@ -429,6 +429,17 @@ pub(crate) fn summary_output(
     Ok(result)
 }
 
+/// The statistics of each group's distances, as the summary's columns name them (OAP's
+/// `distance_*` columns too).
+pub(crate) const STATISTICS: [&str; 6] = [
+    "mean",
+    "median",
+    "median_lower",
+    "median_upper",
+    "p90",
+    "max",
+];
+
 /// The columns of a distance summary after its `by` columns, in order (see
 /// [`summary_output`]; `bands` the band columns' names).
 fn summary_columns(weighted: bool, bands: &[String]) -> Vec<String> {
@@ -436,13 +447,8 @@ fn summary_columns(weighted: bool, bands: &[String]) -> Vec<String> {
     if weighted {
         names.push("weight_sum");
     }
+    names.extend(STATISTICS);
     names.extend([
-        "mean",
-        "median",
-        "median_lower",
-        "median_upper",
-        "p90",
-        "max",
         "count_beyond",
         "share_beyond",
         "share_lower",
@@ -463,17 +469,9 @@ fn summary_roles(by: &[String], bands: &[String], weighted: bool) -> Roles {
         counts.extend(bands.iter().map(String::as_str));
     }
     let mut roles = Roles::counts(&counts, by).with_dimensions_of(by);
-    let stats = [
-        "weight_sum",
-        "mean",
-        "median",
-        "median_lower",
-        "median_upper",
-        "p90",
-        "max",
-    ];
     let weighted_bands = bands.iter().filter(|_| weighted).map(String::as_str);
-    for stat in stats.into_iter().chain(weighted_bands) {
+    let stats = std::iter::once("weight_sum").chain(STATISTICS);
+    for stat in stats.chain(weighted_bands) {
         roles = roles.derive(Derived::new(stat, None, "count", DerivedKind::Mean));
     }
     // Weighted, the share is of weights (count_beyond / weight_sum, not a ratio of counts): it

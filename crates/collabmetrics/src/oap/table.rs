@@ -307,14 +307,7 @@ pub(super) fn roles(opts: &OapOptions) -> Roles {
         "bed_days",
         DerivedKind::Percent,
     ));
-    for stat in [
-        "mean",
-        "median",
-        "median_lower",
-        "median_upper",
-        "p90",
-        "max",
-    ] {
+    for stat in crate::distance::table::STATISTICS {
         let column = format!("distance_{stat}");
         roles = roles.derive(Derived::new(
             &column,
