@@ -19,6 +19,17 @@ use collabmetrics_demo::{self as demo, DemoOptions};
 use std::collections::HashSet;
 use std::sync::Arc;
 
+/// The columns of a published transition summary's section.
+const TRANSITION_COLUMNS: &[&str] = &[
+    "cohort",
+    "metric",
+    "breakdown",
+    "group",
+    "numerator",
+    "denominator",
+    "value",
+];
+
 /// The rule of `--publish [RULE]` (`None`: not publishing; the flag alone: the default rule).
 pub fn rule(arg: &Option<Option<String>>) -> std::result::Result<Option<Rule>, String> {
     match arg {
@@ -202,15 +213,7 @@ pub fn demo_report(args: &DemoArgs, rule: Rule) -> Result<Report> {
         "Transition metrics by place (published)",
         &summary,
         rule,
-        &[
-            "cohort",
-            "metric",
-            "breakdown",
-            "group",
-            "numerator",
-            "denominator",
-            "value",
-        ],
+        TRANSITION_COLUMNS,
     )?);
 
     Ok(Report {
@@ -323,15 +326,7 @@ pub fn collab_sections(
             "Transition metrics (published)",
             summary,
             rule,
-            &[
-                "cohort",
-                "metric",
-                "breakdown",
-                "group",
-                "numerator",
-                "denominator",
-                "value",
-            ],
+            TRANSITION_COLUMNS,
         )?);
     }
     Ok(sections)
