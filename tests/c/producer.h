@@ -51,6 +51,7 @@ struct column {
     double real[PRODUCER_MAX_ROWS];      /* FLOAT64 */
     int64_t integer[PRODUCER_MAX_ROWS];  /* INT64 */
     bool null[PRODUCER_MAX_ROWS];        /* row i is null */
+    bool no_validity; /* a producer's fault: the null count given, the validity buffer not */
 };
 
 struct table {
@@ -213,6 +214,10 @@ static inline struct ArrowArray *producer_utf8_array(const struct column *c, int
 static inline struct ArrowArray *producer_column_array(const struct column *c, int64_t rows) {
     int64_t nulls;
     uint8_t *bitmap = producer_validity(c, rows, &nulls);
+    if (c->no_validity) {
+        free(bitmap);
+        bitmap = NULL;
+    }
     switch (c->kind) {
         case UTF8: return producer_utf8_array(c, rows, nulls, bitmap);
         case DATE32:

@@ -268,6 +268,15 @@ static void test_bad_input(void) {
     CHECK_MESSAGE("not valid UTF-8");
     CHECK(out.release == NULL && nothing_live());
 
+    /* A null count without its validity buffer (a producer's fault): refused, not read as
+     * values. */
+    t = north();
+    t.column[1].null[3] = true;
+    t.column[1].no_validity = true;
+    CHECK_STATUS(run(cm_spc_xmr, t, &o, &out), CM_INVALID_ARGUMENT);
+    CHECK_MESSAGE("column `value` has a null count of 1 but no validity buffer");
+    CHECK(out.release == NULL && nothing_live());
+
     /* A date twice within one series (the same date in two series is fine). */
     o.by = by;
     o.by_len = 1;

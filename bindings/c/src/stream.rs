@@ -113,6 +113,7 @@ fn batches(
         if array.is_released() {
             break; // the end of the stream
         }
+        check_validity(name, &schema, &array)?;
         // SAFETY: the array the producer filled, of the schema's struct type (the protocol).
         let data = unsafe { from_ffi_and_data_type(array, row_type.clone()) }.map_err(|e| {
             Failure::argument(name, format!("reading the input stream failed: {e}"))
@@ -127,6 +128,39 @@ fn batches(
         batches.push(batch);
     }
     Ok((schema, batches))
+}
+
+/// Refuses a column whose null count says it has nulls (or is negative, other than −1 for
+/// "unknown") but which has no validity buffer: arrow would read its null rows as values
+/// (the Arrow C Data Interface requires the buffer whenever the null count is not 0).
+fn check_validity(
+    name: &'static str,
+    schema: &Schema,
+    batch: &FFI_ArrowArray,
+) -> Result<(), Failure> {
+    let n = batch.num_children().min(schema.fields().len());
+    for (i, field) in schema.fields().iter().enumerate().take(n) {
+        let column = batch.child(i);
+        if matches!(field.data_type(), DataType::Null) || column.num_buffers() == 0 {
+            continue;
+        }
+        let count = column.null_count() as i64;
+        let why = if count < -1 {
+            "only −1 (unknown) may be negative"
+        } else if count > 0 && column.buffer(0).is_null() {
+            "but no validity buffer (the Arrow C Data Interface requires one)"
+        } else {
+            continue;
+        };
+        return Err(Failure::argument(
+            name,
+            format!(
+                "reading the input stream failed: column `{}` has a null count of {count} {why}",
+                field.name()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The producer's description of its last error (its `get_last_error`, which may be NULL or
