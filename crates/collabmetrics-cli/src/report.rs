@@ -355,12 +355,32 @@ pub fn numeric_columns(width: usize, rows: &[Vec<Cell>]) -> Vec<bool> {
         .collect()
 }
 
+/// `s` with its control characters written as escapes (`\u{1b}`, `\t`, `\n`): names from the
+/// data reach a terminal in the text report, where an escape sequence would act (colour,
+/// cursor moves) and a tab or line break would break the columns.
+fn printable(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_owned();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// The rows under the header, columns padded to their widest cell.
 fn table_text(out: &mut String, header: &[String], rows: &[Vec<Cell>]) {
     let numeric = numeric_columns(header.len(), rows);
+    let header: Vec<String> = header.iter().map(|h| printable(h)).collect();
+    let header = &header[..];
     let cells: Vec<Vec<String>> = rows
         .iter()
-        .map(|r| r.iter().map(ToString::to_string).collect())
+        .map(|r| r.iter().map(|c| printable(&c.to_string())).collect())
         .collect();
     let widths: Vec<usize> = (0..header.len())
         .map(|c| {
@@ -465,6 +485,16 @@ mod tests {
         assert_eq!(section_list(&[1, 2, 3, 4, 5, 8, 11]), "1-5, 8, 11");
         assert_eq!(section_list(&[2, 3]), "2, 3");
         assert_eq!(section_list(&[7]), "7");
+    }
+
+    #[test]
+    fn names_from_the_data_cannot_drive_the_terminal() {
+        let mut out = String::new();
+        let rows = vec![vec![Cell::text("\u{1b}[31mred\tplace"), Cell::text("x")]];
+        table_text(&mut out, &["place\n".into(), "b".into()], &rows);
+        assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
+        assert!(out.contains("\\u{1b}[31mred\\tplace"), "{out}");
+        assert!(out.starts_with("place\\n"), "{out}");
     }
 
     #[test]
