@@ -950,6 +950,27 @@ fn a_population_key_of_another_type_is_refused_whatever_its_values() {
 }
 
 #[test]
+fn a_group_beyond_its_admissions_is_named_with_its_column_null_included() {
+    // Two out-of-area placements started in January in the group of a null person, one
+    // admission: the error names the group `person_id=null` (it printed a NUL character).
+    let p = small(&[
+        (None, "2024-01-05", Some("2024-01-10"), "10"),
+        (None, "2024-01-12", Some("2024-01-20"), "10"),
+    ]);
+    let adm = small(&[(None, "2024-01-05", Some("2024-01-10"), "10")]);
+    let mut o = january(OverlapRule::Count);
+    o.by = vec!["person_id".into()];
+    let e = oap::measures(&p, &o, None, Some(&adm))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("group person_id=null in the period ending 2024-01-31: 2 out-of-area"),
+        "{e}"
+    );
+    assert!(!e.contains('\u{0}'), "{e:?}");
+}
+
+#[test]
 fn truncation_beyond_the_admissions_says_so() {
     // One person: Jan 5 (open) and Jan 10–20. Truncation ends the first on Jan 10, so two
     // placements end in January; the admissions, the same two stays as recorded, have one.

@@ -1381,7 +1381,9 @@ fn proportions(
         // inconsistent as more of them than admissions (0/0 alone is left null below).
         if oi > ni {
             let (g, k) = cells[i];
-            let key = key_text(keys, g).replace('\u{1f}', ", ");
+            // The group as every other error names one (`place=West Kent`, `place=null`): the
+            // join key's text printed a null as an invisible NUL.
+            let key = crate::table::groups::label(keys, g);
             let period = format!("the period ending {}", format_date(month_end(month(k))));
             // The truncation ends placements the admissions, taken as recorded, do not end.
             let why = if opts.overlap == OverlapRule::Truncate {
