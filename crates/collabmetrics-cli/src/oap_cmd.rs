@@ -78,8 +78,10 @@ pub struct OapArgs {
     #[arg(long, value_enum, default_value_t = TableFormat::Csv)]
     format: TableFormat,
     /// Write the table as it may be published, under RULE (nhs_mhsds when the flag is alone;
-    /// nhs_hes, none, or "custom(k=5, suppress_zero=false, base=1)"): small counts `*`, others
-    /// rounded, rates and proportions from unrounded counts.
+    /// nhs_hes, none, or "custom(k=10, suppress_zero=false, base=5)"; a rule that does not round
+    /// refuses the table, whose length-of-stay bands sum to `ended`): small counts `*`, others
+    /// rounded, rates and proportions from unrounded counts (left out of a table with Total
+    /// rows, where they would give a suppressed count back).
     #[arg(long, value_name = "RULE")]
     publish: Option<Option<String>>,
 }
