@@ -82,7 +82,8 @@ pub struct ReportArgs {
     #[arg(long, value_name = "FILE", conflicts_with_all = ["format", "output"])]
     html: Option<PathBuf>,
     /// Write the report's tables as they may be published, under RULE (nhs_mhsds when the flag
-    /// is alone; nhs_hes, none, or "custom(k=5, suppress_zero=false, base=1)"): small counts
+    /// is alone; nhs_hes, none, or "custom(k=10, suppress_zero=false, base=5)"; a rule that does
+    /// not round refuses the OAP tables, whose length-of-stay bands sum to `ended`): small counts
     /// `*`, others rounded; no charts. Without it the report shows unrounded counts and says
     /// it is not for publication.
     #[arg(long, value_name = "RULE")]
@@ -195,15 +196,9 @@ pub fn run(a: &ReportArgs) -> Result<Report, String> {
         sections.push(collab::distances(&oap).map_err(e)?);
     }
     let mut what = vec![format!("{} placements", placements.num_rows())];
-    if let Some((persons, referrals, contacts, plans)) = &young_inputs {
-        let mut opts = TransitionOptions::new(end);
-        opts.confidence = a.confidence;
-        let tables = Tables {
-            persons,
-            referrals,
-            contacts,
-            care_plans: plans.as_ref(),
-        };
+    if let Some(young_inputs) = &young_inputs {
+        let (persons, referrals, contacts, _) = young_inputs;
+        let (tables, opts) = transition_call(young_inputs, end, a.confidence);
         let analysis = transition::analyse(&tables, &opts).map_err(e)?;
         let summary = Summary::new(&analysis.summary);
         let young = Young {
@@ -271,6 +266,25 @@ fn missing_group(placements: &Input, d: &Oap) -> Option<collabmetrics::table::Di
 /// The persons, referrals, contacts and care plans of the transition sections.
 type YoungInputs = (Input, Input, Input, Option<Input>);
 
+/// The transition tables of the report's young people, with the options of its transition
+/// sections (data to `end`, the report's confidence).
+fn transition_call(
+    young: &YoungInputs,
+    end: i32,
+    confidence: f64,
+) -> (Tables<'_>, TransitionOptions) {
+    let (persons, referrals, contacts, plans) = young;
+    let mut opts = TransitionOptions::new(end);
+    opts.confidence = confidence;
+    let tables = Tables {
+        persons,
+        referrals,
+        contacts,
+        care_plans: plans.as_ref(),
+    };
+    (tables, opts)
+}
+
 /// `report --publish`: the report's tables as they may be published, without charts.
 fn published(
     a: &ReportArgs,
@@ -280,15 +294,8 @@ fn published(
     placements: &Input,
 ) -> collabmetrics::Result<Report> {
     let summary = match young {
-        Some((persons, referrals, contacts, plans)) => {
-            let mut opts = TransitionOptions::new(oap.end);
-            opts.confidence = a.confidence;
-            let tables = Tables {
-                persons,
-                referrals,
-                contacts,
-                care_plans: plans.as_ref(),
-            };
+        Some(young) => {
+            let (tables, opts) = transition_call(young, oap.end, a.confidence);
             Some(transition::summary(&tables, &opts)?)
         }
         None => None,
