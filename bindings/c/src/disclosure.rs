@@ -8,7 +8,7 @@ use collabmetrics::disclosure::{
     self, Derived, DerivedKind, DisclosureOptions, Display, Rule, Secondary, SuppressOn,
 };
 use collabmetrics::options::OptionEnum;
-use collabmetrics::table::{ColumnMap, Diagnostics, TableResult};
+use collabmetrics::table::ColumnMap;
 use std::ffi::c_char;
 
 /// `CmDiscloseOptions::secondary`: none under a rounding rule, the hypercube otherwise.
@@ -206,11 +206,7 @@ pub unsafe extern "C" fn cm_publish(
             Some(r) => r.parse::<Rule>()?,
             None => Rule::default(),
         };
-        let result = TableResult {
-            table: table.batch().clone(),
-            diagnostics: Diagnostics::new(),
-        };
-        let published = disclosure::publish(&result, rule)?;
+        let published = disclosure::publish(&table, rule)?;
         // SAFETY: `out` is non-NULL and writable per the caller.
         unsafe { stream::write(out, published.table.into_batch()) }
     })

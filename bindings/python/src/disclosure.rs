@@ -3,7 +3,6 @@
 use crate::options::parse;
 use crate::{input, to_py};
 use collabmetrics::disclosure::{self, Derived, DisclosureOptions, Rule};
-use collabmetrics::table::{Diagnostics, TableResult};
 use collabmetrics::Error;
 use pyo3::prelude::*;
 use pyo3_arrow::PyTable;
@@ -85,11 +84,11 @@ fn disclose<'py>(
 fn publish<'py>(py: Python<'py>, table: PyTable, rule_text: &str) -> PyResult<Bound<'py, PyAny>> {
     let rule = rule(rule_text).map_err(to_py)?;
     let published = crate::detach(py, || {
-        let result = TableResult {
-            table: input(table)?.batch().clone(),
-            diagnostics: Diagnostics::new(),
-        };
-        Ok::<_, Error>(disclosure::publish(&result, rule)?.table.into_batch())
+        Ok::<_, Error>(
+            disclosure::publish(&input(table)?, rule)?
+                .table
+                .into_batch(),
+        )
     })?;
     let schema = published.schema();
     PyTable::try_new(vec![published], schema)?.into_pyarrow(py)

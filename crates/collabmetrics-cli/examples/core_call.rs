@@ -436,11 +436,7 @@ fn call(entry: &str, json: Value, inputs: &Inputs) -> collabmetrics::Result<Outp
         // A result published as `publish=` and `--publish` do (the rule of the options).
         "publish" => {
             let o: disclosure::DisclosureOptions = options(json)?;
-            let result = collabmetrics::table::TableResult {
-                table: inputs.get("data")?.batch().clone(),
-                diagnostics: collabmetrics::table::Diagnostics::new(),
-            };
-            let p = disclosure::publish(&result, o.rule)?;
+            let p = disclosure::publish(inputs.get("data")?, o.rule)?;
             vec![("result".to_owned(), p.table.into_batch())]
         }
 

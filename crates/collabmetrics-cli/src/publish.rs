@@ -9,15 +9,29 @@ use arrow_array::types::{Float64Type, Int64Type};
 use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
 use arrow_cast::display::{ArrayFormatter, FormatOptions};
 use arrow_schema::{DataType, Field, Schema};
-use collabmetrics::disclosure::{LogEntry, Rule};
+use collabmetrics::disclosure::{left_out_note, LogEntry, Rule};
 use collabmetrics::distance::{self, SummaryTableOptions};
 use collabmetrics::oap::{self, month_of, OapOptions, Window};
-use collabmetrics::table::{Roles, TableResult};
+use collabmetrics::table::{ColumnMap, Input, Roles, TableResult};
 use collabmetrics::transition::{self, Tables, TransitionOptions};
 use collabmetrics::{Error, Result};
 use collabmetrics_demo::{self as demo, DemoOptions};
 use std::collections::HashSet;
 use std::sync::Arc;
+
+/// The columns of a published section of OAP measures by `group`.
+fn oap_columns(group: &str) -> [&str; 8] {
+    [
+        "period_end",
+        group,
+        "started",
+        "ended",
+        "active_at_end",
+        "bed_days",
+        "rate_started",
+        "proportion_bed_days",
+    ]
+}
 
 /// The columns of a published transition summary's section.
 const TRANSITION_COLUMNS: &[&str] = &[
@@ -48,14 +62,10 @@ pub fn publish(
     result: &TableResult,
     rule: Rule,
 ) -> Result<(TableResult, Vec<LogEntry>, Vec<String>)> {
-    let p = collabmetrics::disclosure::publish(result, rule)?;
+    let batch = result.table.clone();
+    let input = Input::new(batch.schema(), &[batch], ColumnMap::new())?;
+    let p = collabmetrics::disclosure::publish(&input, rule)?;
     Ok((p.table, p.log, p.left_out))
-}
-
-/// The note saying which derived columns a published table left out, and why (empty when
-/// none).
-pub fn dropped_note(dropped: &[String]) -> String {
-    collabmetrics::disclosure::left_out_note(dropped)
 }
 
 /// The table with every column holding a suppressed cell as text, `*` where suppressed (for
@@ -151,16 +161,7 @@ pub fn demo_report(args: &DemoArgs, rule: Rule) -> Result<Report> {
         "Inappropriate out-of-area placements by place, rolling 3 months (published)",
         &oaps,
         rule,
-        &[
-            "period_end",
-            "place",
-            "started",
-            "ended",
-            "active_at_end",
-            "bed_days",
-            "rate_started",
-            "proportion_bed_days",
-        ],
+        &oap_columns("place"),
     )?);
 
     // Placements started in the last month by place and ethnicity: a two-way table with margins.
@@ -272,16 +273,7 @@ pub fn collab_sections(
         ),
         &oaps,
         rule,
-        &[
-            "period_end",
-            g,
-            "started",
-            "ended",
-            "active_at_end",
-            "bed_days",
-            "rate_started",
-            "proportion_bed_days",
-        ],
+        &oap_columns(g),
     )?);
     if let Some(receiving) = &d.receiving {
         let o = d.options(d.end, Window::Rolling12m, &[g, receiving]);
@@ -432,7 +424,7 @@ pub(crate) fn section(
                 counts.join(", ")
             ),
             // Those this section would have shown.
-            dropped_note(
+            left_out_note(
                 &dropped
                     .into_iter()
                     .filter(|d| columns.contains(&d.as_str()))
@@ -469,7 +461,7 @@ pub fn write(
         publish(&result, rule).map_err(|e| format!("--publish: {e}"))?;
     crate::io::print_diagnostics(&published.diagnostics);
     if !dropped.is_empty() {
-        eprintln!("note: --publish: {}", dropped_note(&dropped));
+        eprintln!("note: --publish: {}", left_out_note(&dropped));
     }
     let table = match format {
         crate::io::TableFormat::Csv => starred(&published.table, &log),

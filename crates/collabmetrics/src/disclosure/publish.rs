@@ -11,7 +11,7 @@
 
 use super::{disclose, DerivedKind, DisclosureOptions, LogEntry, Rule};
 use crate::error::{Error, Result};
-use crate::table::{display, ColumnMap, Input, Roles, TableResult};
+use crate::table::{display, Input, Roles, TableResult};
 use arrow_array::Array;
 use std::collections::HashSet;
 
@@ -26,16 +26,14 @@ pub struct Publication {
     pub left_out: Vec<String>,
 }
 
-/// `result` published under `rule` with the default disclosure options and the roles the
-/// result carries, then [`unpinned`].
-pub fn publish(result: &TableResult, rule: Rule) -> Result<Publication> {
-    let batch = result.table.clone();
-    let input = Input::new(batch.schema(), &[batch], ColumnMap::new())?;
+/// A result table (`input`: one of ours, with its roles) published under `rule` with the
+/// default disclosure options, then [`unpinned`].
+pub fn publish(input: &Input, rule: Rule) -> Result<Publication> {
     let opts = DisclosureOptions {
         rule,
         ..DisclosureOptions::default()
     };
-    let out = disclose(&input, &opts)?;
+    let out = disclose(input, &opts)?;
     let (table, left_out) = unpinned(out.table)?;
     Ok(Publication {
         table,
