@@ -168,7 +168,7 @@ pub fn current() -> Option<Token> {
 /// [`check`] of a token carried into a worker thread (from [`current`] on the thread that
 /// started the parallel loop): cheaper than installing it with [`scope`] for one check.
 pub fn check_carried(token: Option<&Token>) -> Result<()> {
-    if token.is_some_and(Token::is_cancelled) {
+    if is_set(token) {
         Err(cancelled())
     } else {
         Ok(())

@@ -243,25 +243,22 @@ fn check_weights_par(w: &[f64]) -> Result<()> {
 /// the values' unit is returned, else 1). Exact powers of two: where nothing overflows, every
 /// index has the same bits as on the pairs as given.
 fn ready(pairs: &[(f64, f64)]) -> (Cow<'_, [(f64, f64)]>, f64) {
-    let wu = weight_unit(largest(pairs.iter().map(|p| p.1)));
-    let total: f64 = pairs.iter().map(|&(v, w)| v * (w / wu)).sum();
-    if wu == 1.0 && total.is_finite() {
-        return (Cow::Borrowed(pairs), 1.0);
+    let weighted = weights_ready(pairs);
+    let total: f64 = weighted.iter().map(|&(v, w)| v * w).sum();
+    if total.is_finite() {
+        return (weighted, 1.0);
     }
-    let vu = if total.is_finite() {
-        1.0
-    } else {
-        exponent_unit(largest(pairs.iter().map(|p| p.0)))
-    };
-    let scaled = pairs.iter().map(|&(v, w)| (v / vu, w / wu)).collect();
+    let vu = exponent_unit(largest(pairs.iter().map(|p| p.0)));
+    let scaled = weighted.iter().map(|&(v, w)| (v / vu, w)).collect();
     (Cow::Owned(scaled), vu)
 }
 
-/// The pairs with their weights scaled as [`ready`] scales them, the values kept: the entropy
-/// family is free of the values' scale, and [`weighted_mean`] copes with a Σ w·y beyond the
-/// largest double. (Dividing the values by a power of two near the largest, as [`ready`] does
-/// for the Gini, flushed values below about 10⁻²⁹⁰ beside values near 10³⁰⁸ to 0: an MLD of
-/// about 350 became −ln 0, an error.)
+/// The pairs with their weights divided by the power of two of the largest (exact: sums and
+/// products of weights cannot overflow), the values kept: the entropy family is free of the
+/// values' scale, and [`weighted_mean`] copes with a Σ w·y beyond the largest double.
+/// (Dividing the values by a power of two near the largest, as [`ready`] then does for the
+/// Gini, flushed values below about 10⁻²⁹⁰ beside values near 10³⁰⁸ to 0: an MLD of about 350
+/// became −ln 0, an error.)
 fn weights_ready(pairs: &[(f64, f64)]) -> Cow<'_, [(f64, f64)]> {
     let wu = weight_unit(largest(pairs.iter().map(|p| p.1)));
     if wu == 1.0 {
