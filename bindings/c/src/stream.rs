@@ -84,14 +84,13 @@ fn batches(
                 .into(),
         ));
     };
+    let read_failed =
+        |why: String| Failure::argument(name, format!("reading the input stream failed: {why}"));
     let failed = |stream: &mut FFI_ArrowArrayStream, call: &str, code: std::ffi::c_int| {
-        Failure::argument(
-            name,
-            format!(
-                "reading the input stream failed: its {call} returned error code {code} ({})",
-                producer_error(stream)
-            ),
-        )
+        read_failed(format!(
+            "its {call} returned error code {code} ({})",
+            producer_error(stream)
+        ))
     };
     let mut ffi_schema = FFI_ArrowSchema::empty();
     // SAFETY: a live stream (not released, checked above) and a schema for it to fill.
@@ -113,18 +112,17 @@ fn batches(
         if array.is_released() {
             break; // the end of the stream
         }
-        check_validity(name, &schema, &array)?;
+        check_validity(&schema, &array).map_err(read_failed)?;
         // SAFETY: the array the producer filled, of the schema's struct type (the protocol).
-        let data = unsafe { from_ffi_and_data_type(array, row_type.clone()) }.map_err(|e| {
-            Failure::argument(name, format!("reading the input stream failed: {e}"))
-        })?;
+        let data = unsafe { from_ffi_and_data_type(array, row_type.clone()) }
+            .map_err(|e| read_failed(e.to_string()))?;
         let rows = data.len();
         let batch = RecordBatch::try_new_with_options(
             schema.clone(),
             StructArray::from(data).into_parts().1,
             &RecordBatchOptions::new().with_row_count(Some(rows)),
         )
-        .map_err(|e| Failure::argument(name, format!("reading the input stream failed: {e}")))?;
+        .map_err(|e| read_failed(e.to_string()))?;
         batches.push(batch);
     }
     Ok((schema, batches))
@@ -133,11 +131,7 @@ fn batches(
 /// Refuses a column whose null count says it has nulls (or is negative, other than −1 for
 /// "unknown") but which has no validity buffer: arrow would read its null rows as values
 /// (the Arrow C Data Interface requires the buffer whenever the null count is not 0).
-fn check_validity(
-    name: &'static str,
-    schema: &Schema,
-    batch: &FFI_ArrowArray,
-) -> Result<(), Failure> {
+fn check_validity(schema: &Schema, batch: &FFI_ArrowArray) -> Result<(), String> {
     let n = batch.num_children().min(schema.fields().len());
     for (i, field) in schema.fields().iter().enumerate().take(n) {
         let column = batch.child(i);
@@ -152,12 +146,9 @@ fn check_validity(
         } else {
             continue;
         };
-        return Err(Failure::argument(
-            name,
-            format!(
-                "reading the input stream failed: column `{}` has a null count of {count} {why}",
-                field.name()
-            ),
+        return Err(format!(
+            "column `{}` has a null count of {count} {why}",
+            field.name()
         ));
     }
     Ok(())

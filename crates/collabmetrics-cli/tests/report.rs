@@ -445,6 +445,31 @@ fn placements_without_a_group_are_their_own_group_apart_from_the_text_null() {
     assert_eq!(places, ["X", "null", "(not recorded)", "Total"]);
 }
 
+/// The JSON report of January 2024 by `by`, with a population.
+fn january_report(
+    placements: &std::path::Path,
+    population: &std::path::Path,
+    by: &str,
+) -> serde_json::Value {
+    let (ok, out, err) = run(&[
+        "report",
+        "--placements",
+        placements.to_str().unwrap(),
+        "--population",
+        population.to_str().unwrap(),
+        "--start",
+        "2024-01",
+        "--end",
+        "2024-01",
+        "--by",
+        by,
+        "--format",
+        "json",
+    ]);
+    assert!(ok, "{err}");
+    serde_json::from_str(&out).unwrap()
+}
+
 #[test]
 fn a_group_without_a_population_gets_no_rate_and_stays_out_of_the_funnel() {
     let d = dir("tiny");
@@ -461,23 +486,7 @@ fn a_group_without_a_population_gets_no_rate_and_stays_out_of_the_funnel() {
     std::fs::write(&placements, csv).unwrap();
     let population = d.join("population.csv");
     std::fs::write(&population, "place,population\nX,1000000\nZ,500000\n").unwrap();
-    let (ok, out, err) = run(&[
-        "report",
-        "--placements",
-        placements.to_str().unwrap(),
-        "--population",
-        population.to_str().unwrap(),
-        "--start",
-        "2024-01",
-        "--end",
-        "2024-01",
-        "--by",
-        "place",
-        "--format",
-        "json",
-    ]);
-    assert!(ok, "{err}");
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let v = january_report(&placements, &population, "place");
     // The rates: X 3 per 1 000 000, Z 1 / 500 000 = 2 per 1 000 000, Tiny none.
     let rates = section(&v, "oap-rates");
     let rows = rates["rows"].as_array().unwrap();
@@ -527,23 +536,7 @@ fn numeric_groups_in_numeric_order_and_the_funnel_table_lists_every_unit_it_draw
         "decile,population\n1,100000\n2,100000\n5,100000\n10,100000\n",
     )
     .unwrap();
-    let (ok, out, err) = run(&[
-        "report",
-        "--placements",
-        placements.to_str().unwrap(),
-        "--population",
-        population.to_str().unwrap(),
-        "--start",
-        "2024-01",
-        "--end",
-        "2024-01",
-        "--by",
-        "decile",
-        "--format",
-        "json",
-    ]);
-    assert!(ok, "{err}");
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let v = january_report(&placements, &population, "decile");
     assert_eq!(
         section(&v, "oap-headline")["header"],
         serde_json::json!(["3 months to", "1", "2", "10", "collaborative"])
