@@ -157,9 +157,7 @@ pub unsafe extern "C" fn cm_disclose(
         // SAFETY: `input` is NULL or valid per the caller; read first, so it is always released.
         let table = unsafe { stream::read("input", input, &ColumnMap::default()) }?;
         if options.is_null() {
-            return Err(Failure::NullHandle {
-                argument: "options",
-            });
+            return Err(Failure::null("options"));
         }
         // The log holds the original counts: it must never land in `out`'s place.
         let outs = [("out", out), ("log_out", log_out)];
@@ -291,31 +289,36 @@ unsafe fn derived_list(o: &CmDiscloseOptions) -> Result<Option<Vec<Derived>>, Fa
     items
         .iter()
         .enumerate()
-        .map(|(i, c)| {
-            // SAFETY: the strings are NULL or valid per the caller.
-            let (column, numerator, denominator) = unsafe {
-                (
-                    stream::optional_string("derived.column", c.column)?,
-                    stream::optional_string("derived.numerator", c.numerator)?,
-                    stream::optional_string("derived.denominator", c.denominator)?,
-                )
-            };
-            let column = column.ok_or(Failure::NullHandle {
-                argument: "derived.column",
-            })?;
-            let denominator = denominator.ok_or(Failure::NullHandle {
-                argument: "derived.denominator",
-            })?;
-            let kind = option::<DerivedKind>(c.kind, "CM_DERIVED_").map_err(|e| match e {
-                Failure::Core(e) => Failure::Core(e.for_argument(&format!("derived[{i}].kind"))),
-                other => other,
-            })?;
-            let mut spec = Derived::new(&column, numerator.as_deref(), &denominator, kind);
-            spec.multiplier = (!c.multiplier.is_nan()).then_some(c.multiplier);
-            spec.decimals = u32::try_from(c.decimals).ok();
-            spec.min_denominator = (!c.min_denominator.is_nan()).then_some(c.min_denominator);
-            Ok(spec)
-        })
+        // A failure names the element's field (`derived[1].column`).
+        // SAFETY: each element's strings are NULL or valid per the caller.
+        .map(|(i, c)| unsafe { derived(c) }.map_err(|f| f.in_element("derived", i)))
         .collect::<Result<Vec<_>, _>>()
         .map(Some)
+}
+
+/// One element of `derived`; failures name its fields bare (`column`).
+///
+/// # Safety
+///
+/// `c`'s strings must be NULL or point to NUL-terminated strings.
+unsafe fn derived(c: &CmDerived) -> Result<Derived, Failure> {
+    // SAFETY: per the caller.
+    let (column, numerator, denominator) = unsafe {
+        (
+            stream::optional_string("column", c.column)?,
+            stream::optional_string("numerator", c.numerator)?,
+            stream::optional_string("denominator", c.denominator)?,
+        )
+    };
+    let column = column.ok_or(Failure::null("column"))?;
+    let denominator = denominator.ok_or(Failure::null("denominator"))?;
+    let kind = option::<DerivedKind>(c.kind, "CM_DERIVED_").map_err(|e| match e {
+        Failure::Core(e) => Failure::Core(e.for_argument("kind")),
+        other => other,
+    })?;
+    let mut spec = Derived::new(&column, numerator.as_deref(), &denominator, kind);
+    spec.multiplier = (!c.multiplier.is_nan()).then_some(c.multiplier);
+    spec.decimals = u32::try_from(c.decimals).ok();
+    spec.min_denominator = (!c.min_denominator.is_nan()).then_some(c.min_denominator);
+    Ok(spec)
 }

@@ -2,6 +2,7 @@
 //! body in (so a panic never unwinds into C).
 
 use collabmetrics::ErrorKind;
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::ffi::{c_char, CStr, CString};
 use std::fmt;
@@ -88,14 +89,38 @@ pub(crate) enum Failure {
     Core(collabmetrics::Error),
     /// A NULL pointer for an array of `len` > 0 elements.
     NullPointer { argument: &'static str, len: usize },
-    /// A NULL pointer where a struct or stream is required.
-    NullHandle { argument: &'static str },
+    /// A NULL pointer where a struct, stream or string is required (`derived[1].column`: a
+    /// field of a list's element).
+    NullHandle { argument: Cow<'static, str> },
 }
 
 impl Failure {
     /// An invalid-argument failure, worded like the core's.
     pub(crate) fn argument(argument: &str, message: impl Into<String>) -> Failure {
         Failure::Core(collabmetrics::Error::invalid_argument(argument, message))
+    }
+
+    /// A NULL pointer where `argument` is required.
+    pub(crate) fn null(argument: &'static str) -> Failure {
+        Failure::NullHandle {
+            argument: Cow::Borrowed(argument),
+        }
+    }
+
+    /// The same failure about a field of element `index` of the list `list`: `column` becomes
+    /// `derived[1].column`, so the caller knows which element to mend.
+    pub(crate) fn in_element(self, list: &str, index: usize) -> Failure {
+        let name = |field: &str| format!("{list}[{index}].{field}");
+        match self {
+            Failure::NullHandle { argument } => Failure::NullHandle {
+                argument: Cow::Owned(name(&argument)),
+            },
+            Failure::Core(e) => match e.argument().map(name) {
+                Some(named) => Failure::Core(e.for_argument(&named)),
+                None => Failure::Core(e),
+            },
+            other => other,
+        }
     }
 
     fn status(&self) -> CmStatus {
@@ -121,14 +146,22 @@ impl Failure {
                 group: text(e.group()),
                 rule: text(e.rule().as_deref()),
             },
-            Failure::NullPointer { argument, .. } | Failure::NullHandle { argument } => LastError {
-                status: self.status(),
-                kind: NULL_POINTER_KIND,
-                message: c_string(&self.to_string()),
-                argument: text(Some(argument)),
-                rule: text(Some("required pointer")),
-                ..LastError::default()
-            },
+            Failure::NullPointer { argument, .. } => self.null_record(argument),
+            Failure::NullHandle { argument } => self.null_record(argument),
+        }
+    }
+}
+
+impl Failure {
+    /// The record of a NULL pointer where `argument` is required.
+    fn null_record(&self, argument: &str) -> LastError {
+        LastError {
+            status: self.status(),
+            kind: NULL_POINTER_KIND,
+            message: c_string(&self.to_string()),
+            argument: Some(c_string(argument)),
+            rule: Some(c_string("required pointer")),
+            ..LastError::default()
         }
     }
 }

@@ -76,7 +76,7 @@ unsafe fn individual(
         let v = arrays.input("values", values, len)?;
         let w = weights(&mut arrays, weights_ptr, len)?;
         if out.is_null() {
-            return Err(Failure::NullHandle { argument: "out" });
+            return Err(Failure::null("out"));
         }
         (v, w, arrays.output("out", out, 1)?)
     };

@@ -184,9 +184,7 @@ pub unsafe extern "C" fn cm_oap_measures(
         map?;
         let (placements, population, admissions) = (placements?, population?, admissions?);
         if options.is_null() {
-            return Err(Failure::NullHandle {
-                argument: "options",
-            });
+            return Err(Failure::null("options"));
         }
         stream::check_out(out)?;
         // SAFETY: checked non-NULL above; valid per the caller.

@@ -25,7 +25,7 @@ pub(crate) unsafe fn read(
     map: &ColumnMap,
 ) -> Result<Input, Failure> {
     if stream.is_null() {
-        return Err(Failure::NullHandle { argument: name });
+        return Err(Failure::null(name));
     }
     // SAFETY: non-NULL and valid per the caller; `from_raw` moves the stream out, leaving a
     // released one behind, so the caller must not release it again (Arrow's move semantics).
@@ -191,7 +191,7 @@ pub(crate) unsafe fn read_optional(
 /// Checks that `out` can receive a stream before any work is done.
 pub(crate) fn check_out(out: *mut FFI_ArrowArrayStream) -> Result<(), Failure> {
     if out.is_null() {
-        Err(Failure::NullHandle { argument: "out" })
+        Err(Failure::null("out"))
     } else {
         Ok(())
     }
@@ -204,7 +204,7 @@ pub(crate) fn check_outs(
 ) -> Result<(), Failure> {
     for (i, &(name, ptr)) in outs.iter().enumerate() {
         if ptr.is_null() {
-            return Err(Failure::NullHandle { argument: name });
+            return Err(Failure::null(name));
         }
         if let Some((other, _)) = outs[..i].iter().find(|(_, p)| *p == ptr) {
             return Err(Failure::argument(
@@ -369,9 +369,7 @@ pub(crate) unsafe fn one_table<O: TableOptions, C>(
     map?;
     let table = table?;
     if options.is_null() {
-        return Err(Failure::NullHandle {
-            argument: "options",
-        });
+        return Err(Failure::null("options"));
     }
     check_out(out)?;
     // SAFETY: checked non-NULL; valid per the caller.

@@ -346,9 +346,7 @@ unsafe fn read_inputs(
     map?;
     let (persons, referrals, contacts, care_plans) = (persons?, referrals?, contacts?, care_plans?);
     if options.is_null() {
-        return Err(Failure::NullHandle {
-            argument: "options",
-        });
+        return Err(Failure::null("options"));
     }
     // SAFETY: checked non-NULL above; valid per the caller.
     let opts = unsafe { convert(&*options) }?;

@@ -266,7 +266,7 @@ fn the_last_error_fields_are_the_core_fields() {
     assert_eq!(last_field(cm_last_error_rule()), None);
 
     // The interface's own failures.
-    let status = guard(|| Err(Failure::NullHandle { argument: "out" }));
+    let status = guard(|| Err(Failure::null("out")));
     assert_failed(status, CmStatus::NULL_POINTER, &["out"]);
     assert_eq!(last_kind(), "null_pointer");
     assert_eq!(last_field(cm_last_error_argument()), Some("out".into()));

@@ -394,6 +394,30 @@ fn bad_input_is_reported_by_field() {
         CmStatus::MISSING_COLUMN,
         &["people", "denominator of the derived value `pct`"],
     );
+    // A NULL field or an unknown kind in the second element: named with its index.
+    let mut two = [derived[0], derived[0]];
+    two[1].column = std::ptr::null();
+    o.derived = two.as_ptr();
+    o.derived_len = 2;
+    let status = call(batch(vec![("n", int_col(&[4]))]), &o).unwrap_err();
+    assert_failed(
+        status,
+        CmStatus::NULL_POINTER,
+        &["`derived[1].column` is NULL"],
+    );
+    assert_eq!(
+        super::last_field(crate::cm_last_error_argument()),
+        Some("derived[1].column".into())
+    );
+    two[1].column = pct.as_ptr();
+    two[1].kind = 99;
+    o.derived = two.as_ptr();
+    let status = call(batch(vec![("n", int_col(&[4]))]), &o).unwrap_err();
+    assert_failed(
+        status,
+        CmStatus::INVALID_ARGUMENT,
+        &["derived[1].kind", "99"],
+    );
     // Three dimensions: too complex, naming the tools that can.
     let (abc, custom) = (
         names(&["a", "b", "c"]),
