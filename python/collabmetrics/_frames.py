@@ -59,6 +59,12 @@ _POLARS_ATTRIBUTE = "_collabmetrics_diagnostics"
 #: computed from it (pandas: ``attrs["collabmetrics"]["synthetic"]``).
 SYNTHETIC_KEY = "synthetic"
 _POLARS_SYNTHETIC = "_collabmetrics_synthetic"
+#: A result's roles (which columns are counts, which values derive from them: what
+#: ``disclose`` reads), kept as the schema metadata's JSON text: pandas
+#: ``attrs["collabmetrics"]["roles"]``, the polars result object's attribute.
+_ROLES_ATTRS = "roles"
+_POLARS_ROLES = "_collabmetrics_roles"
+ROLES_KEY = _native.ROLES_KEY.encode()
 
 
 def days(value: DateLike, name: str) -> int:
@@ -174,19 +180,52 @@ def _native_byte_order(frame: Any) -> Any:
     return frame.astype(swapped) if swapped else frame
 
 
+def _periods_as_timestamps(frame: Any) -> tuple[Any, list[int]]:
+    """A pandas frame with its ``Period`` columns as the timestamps their periods start at
+    (``Series.dt.to_timestamp()``), and the positions of those that all start at midnight:
+    pyarrow stores a period as a bare
+    count of periods since 1970, which would be read as a number (months 648 and 649 for
+    January and February 2024)."""
+    import pandas as pd
+
+    periods = [i for i, d in enumerate(frame.dtypes) if isinstance(d, pd.PeriodDtype)]
+    days = []
+    if periods:
+        frame = frame.copy(deep=False)
+        for i in periods:
+            starts = frame.iloc[:, i].dt.to_timestamp()
+            frame.isetitem(i, starts)
+            if (starts.isna() | (starts == starts.dt.normalize())).all():
+                days.append(i)
+    return frame, days
+
+
+def _periods_as_dates(table: pa.Table, periods: list[int]) -> pa.Table:
+    """The period columns that start at midnight as dates (a month as its first day: a date,
+    a grouping key); periods of hours or less stay timestamps."""
+    for i in periods:
+        table = table.set_column(i, table.field(i).name, table.column(i).cast(pa.date32()))
+    return table
+
+
 def _from_pandas(frame: Any, name: str) -> pa.Table:
     """A pandas frame as a pyarrow Table; a column pyarrow cannot convert (text among
     numbers, say) is an ``InvalidArgumentError`` naming ``name`` and the column."""
-    frame = _native_byte_order(frame)
+    frame, periods = _periods_as_timestamps(_native_byte_order(frame))
     try:
-        return pa.Table.from_pandas(frame, preserve_index=False)
+        table = pa.Table.from_pandas(frame, preserve_index=False)
     except (pa.ArrowException, TypeError, ValueError) as e:
-        for column in frame.columns:
+        arrays = []
+        for i, column in enumerate(frame.columns):
             try:
-                pa.Array.from_pandas(frame[column])
+                arrays.append(pa.Array.from_pandas(frame.iloc[:, i]))
             except (pa.ArrowException, TypeError, ValueError) as ce:
                 raise _conversion_error(name, ce, str(column)) from e
-        raise _conversion_error(name, e) from e
+        if not frame.columns.has_duplicates:
+            raise _conversion_error(name, e) from e
+        # pyarrow refuses two columns of one name; the core's error names the column.
+        table = pa.Table.from_arrays(arrays, names=[str(c) for c in frame.columns])
+    return _periods_as_dates(table, periods)
 
 
 def to_arrow(frame: Frame, name: str = "frame") -> tuple[pa.Table, str]:
@@ -201,11 +240,11 @@ def to_arrow(frame: Frame, name: str = "frame") -> tuple[pa.Table, str]:
     if isinstance(frame, pa.RecordBatch):
         return pa.Table.from_batches([frame]), "pyarrow"
     if _is_pandas(frame):
-        return _from_pandas(frame, name), "pandas"
+        return _with_roles(_from_pandas(frame, name), frame), "pandas"
     _refuse_lazy(frame, name)
     try:
         if _is_polars(frame):
-            return frame.to_arrow(), "polars"
+            return _with_roles(frame.to_arrow(), frame), "polars"
         if hasattr(frame, "__arrow_c_stream__"):
             return pa.table(frame), "pyarrow"
     except (pa.ArrowException, TypeError, ValueError) as e:
@@ -214,6 +253,25 @@ def to_arrow(frame: Frame, name: str = "frame") -> tuple[pa.Table, str]:
         f"expected a frame (pyarrow, polars or pandas, or any object with __arrow_c_stream__), "
         f"got {type(frame).__name__}"
     )
+
+
+def _roles(frame: object) -> str | None:
+    """The roles a pandas or polars result was given by :func:`from_arrow`, if any."""
+    if _is_pandas(frame):
+        found = getattr(frame, "attrs", {}).get(ATTRS_KEY, {}).get(_ROLES_ATTRS)
+    else:
+        found = getattr(frame, _POLARS_ROLES, None)
+    return found if isinstance(found, str) else None
+
+
+def _with_roles(table: pa.Table, frame: object) -> pa.Table:
+    """``table`` with the roles of the result ``frame`` came from back in its schema, so
+    ``disclose`` reads a pandas or polars result as it reads the pyarrow one."""
+    roles = _roles(frame)
+    meta = table.schema.metadata or {}
+    if roles is None or ROLES_KEY in meta:
+        return table
+    return table.replace_schema_metadata({**meta, ROLES_KEY: roles.encode()})
 
 
 def is_synthetic(frame: object) -> bool:
@@ -266,6 +324,7 @@ def from_arrow(
         table = table.replace_schema_metadata(
             {**(table.schema.metadata or {}), SYNTHETIC_KEY.encode(): b"true"}
         )
+    roles = (table.schema.metadata or {}).get(ROLES_KEY)
     if kind == "pandas":
         frame = _to_pandas(table)
         if _is_pandas(index_of) and len(index_of.index) == len(frame):  # type: ignore[attr-defined]
@@ -273,6 +332,8 @@ def from_arrow(
         frame.attrs[ATTRS_KEY] = {"diagnostics": diagnostics(table)}
         if synthetic:
             frame.attrs[ATTRS_KEY][SYNTHETIC_KEY] = True
+        if roles is not None:
+            frame.attrs[ATTRS_KEY][_ROLES_ATTRS] = roles.decode()
         return frame
     if kind == "polars":
         import polars as pl
@@ -281,6 +342,8 @@ def from_arrow(
         setattr(frame, _POLARS_ATTRIBUTE, diagnostics(table))
         if synthetic:
             setattr(frame, _POLARS_SYNTHETIC, True)
+        if roles is not None:
+            setattr(frame, _POLARS_ROLES, roles.decode())
         return frame
     return table
 

@@ -227,6 +227,26 @@ def test_published_results_need_no_column_lists() -> None:
     assert any(v % 5 for v in col(raw, "bed_days"))
 
 
+def test_a_pandas_or_polars_result_keeps_its_roles() -> None:
+    # The roles were in the Arrow schema only: disclose refused a pandas or polars result,
+    # and naming just its counts published the percentage beside a suppressed 3, which gives
+    # it back (30 % of 10).
+    df = pd.DataFrame({"unit": ["A", "B", "C"], "n": [3, 40, 60], "d": [10, 100, 120]})
+    expected = cm.disclose(cm.proportion("n", "d", data=pa.Table.from_pandas(df), multiplier=100))
+    assert expected.column("value").to_pylist()[0] is None  # the 3 and its percentage
+    result = cm.proportion("n", "d", data=df, multiplier=100)
+    for frame in (
+        result,
+        result[result["d"] > 0].copy(),
+        cm.proportion("n", "d", data=pl.from_pandas(df), multiplier=100),
+    ):
+        out = cm.disclose(frame)
+        got = out if isinstance(out, pl.DataFrame) else pl.from_pandas(out)
+        assert got.select(expected.column_names).equals(pl.from_arrow(expected))
+    with pytest.raises(cm.InvalidArgumentError, match="give the counts back"):
+        cm.disclose(df.assign(value=[30.0, 40.0, 50.0]))
+
+
 def test_publish_on_the_statistics() -> None:
     t = cm.proportion([3, 40], [10, 50], publish=True)
     assert col(t, "numerator") == [None, 40]
@@ -472,10 +492,16 @@ def test_a_dictionary_key_whose_value_is_null_is_a_margin() -> None:
     assert col(out, "n") == [None, 10, 25, 40]
 
 
+#: D6's rule with k = 6: the central value 5 must stand for a suppressed count only, and k = 5
+#: publishes a count of 5 as 5 (refused with display="5"); the primaries of these tables are
+#: the same under both.
+CENTRAL = "custom(k=6, suppress_zero=false, base=1)"
+
+
 def test_the_central_value_5_stands_for_a_small_count_not_for_a_complement() -> None:
     # D6: X-A (3) is shown as 5; its complements X-C (12), Z-A (6) and Z-C (7) are any size,
     # so they are null, not 5 (a 12 published as 5 is a wrong number).
-    out = cm.disclose(two_way(D6), counts="n", rule=CUSTOM, dimensions=["row", "col"], display="5")
+    out = cm.disclose(two_way(D6), counts="n", rule=CENTRAL, dimensions=["row", "col"], display="5")
     n = col(out, "n")
     assert n[0] == 5
     assert [n[k] for k in (2, 6, 8)] == [None, None, None]
@@ -495,8 +521,15 @@ def test_nan_counts_are_missing_and_counts_beyond_9e15_are_named() -> None:
 
 def test_under_the_central_display_a_5_is_known_to_be_a_primary() -> None:
     # X-A = X-B = 4 (primaries, shown as 5) beside X-C = 20 and X's total 28: a reader knows
-    # each 5 is 1–4 and that they sum to 8, so both are 4. Under "*" the reader cannot tell
-    # them from complements (no upper bound), so the audit let this through under "5" too.
+    # each 5 is 1–5 and that they sum to 8, so each is 3–5, not the whole range 1–5. Under "*"
+    # the reader cannot tell them from complements (no upper bound), so the audit let this
+    # through under "5" too.
     t = two_way([[4, 4, 20], [10, 11, 12], [13, 14, 15]])
-    with pytest.raises(cm.InvalidCellError, match=r"\[4, 4\]"):
+    with pytest.raises(cm.InvalidCellError, match=r"\[3, 5\]"):
+        cm.disclose(t, counts="n", rule=CENTRAL, dimensions=["row", "col"], display="5")
+    # With k = 5 a count of 5 is published as 5, which display="5" would make a suppressed
+    # count look like: refused, naming the counts.
+    with pytest.raises(cm.InvalidArgumentError, match="also publishes the counts 5 to 5 as 5"):
         cm.disclose(t, counts="n", rule=CUSTOM, dimensions=["row", "col"], display="5")
+    with pytest.raises(cm.InvalidArgumentError, match="also publishes the counts 5 to 7 as 5"):
+        cm.disclose(pa.table({"n": [0, 3, 6, 12]}), counts="n", display="5")

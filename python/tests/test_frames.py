@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import numpy as np
@@ -12,6 +13,7 @@ import pytest
 from compat import arrow_of
 
 import collabmetrics as cm
+from collabmetrics._frames import to_arrow
 
 ESP_LABELS = [f"{5 * i}-{5 * i + 4}" for i in range(18)] + ["90+"]
 
@@ -203,6 +205,30 @@ def test_big_endian_numbers_are_read_as_their_values() -> None:
     assert got.column("value").to_pylist() == [0.3, 0.25]
     frame = pd.DataFrame({"n": np.array([3], ">i8"), "d": np.array([10.0], ">f8")})
     assert cm.proportion("n", "d", data=frame)["value"].tolist() == [0.3]
+
+
+def test_pandas_periods_are_read_as_the_dates_they_start_on() -> None:
+    # pyarrow hands a Period column over as months since 1970 (648 for January 2024): as a
+    # breakdown the months came back as 648 and 649, as a chart's date it was refused as Int64.
+    months = pd.PeriodIndex(["2024-01", "2024-02", "2024-01", "2024-02", None, None], freq="M")
+    values = [1.0, 4.0, 3.0, 8.0, 6.0, 7.0]
+    got = cm.mean(pd.DataFrame({"month": months, "value": values}), by="month")
+    assert got["month"].tolist()[:2] == [dt.date(2024, 1, 1), dt.date(2024, 2, 1)]
+    assert got["value"].tolist()[:2] == [2.0, 6.0]  # (1 + 3) / 2, (4 + 8) / 2
+    series = pd.DataFrame(
+        {"date": pd.period_range("2022-01", periods=24, freq="M"), "value": range(24)}
+    )
+    by_timestamp = series.assign(date=series["date"].dt.to_timestamp())
+    assert cm.spc.xmr(series).equals(cm.spc.xmr(by_timestamp))
+    hours = pd.DataFrame({"h": pd.period_range("2024-01-01 00:00", periods=2, freq="h")})
+    assert pa.types.is_timestamp(to_arrow(hours)[0].schema.field("h").type)
+
+
+def test_two_pandas_columns_of_one_name_are_the_cores_error() -> None:
+    frame = pd.DataFrame([[3.0, 4.0, 1]], columns=["distance_km", "distance_km", "x"])
+    for call in (lambda: cm.distance.summary(frame), lambda: cm.mean(frame, value="x")):
+        with pytest.raises(cm.InvalidArgumentError, match="`distance_km` appears more than once"):
+            call()
 
 
 @pytest.mark.parametrize(

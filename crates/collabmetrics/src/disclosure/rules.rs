@@ -122,6 +122,23 @@ impl Rule {
         (k >= 1 && lo < k).then(|| (lo, k - 1))
     }
 
+    /// True when the rule publishes some sub-national count as `p` (a count it does not
+    /// suppress rounds to `p`): `display = "5"` would then make a suppressed cell look like
+    /// one of those counts.
+    pub fn publishes(self, p: u64) -> bool {
+        let b = self.base().max(1);
+        // The counts that round to p: 2p − b ≤ 2c < 2p + b (as in `known_range`).
+        let lo = (2 * p).saturating_sub(b).div_ceil(2);
+        let hi = (2 * p + b).div_ceil(2) - 1;
+        if round_to(lo, self.base()) != p && round_to(hi, self.base()) != p {
+            return false; // p is not a multiple of the base
+        }
+        match self.suppressed_range() {
+            None => true,
+            Some((s_lo, s_hi)) => lo < s_lo || hi > s_hi,
+        }
+    }
+
     /// What a reader of a published sub-national value `p` knows of the count: the smallest
     /// and largest whole numbers that this rule publishes as `p` (their hull, when the rounding
     /// interval straddles the suppressed range).
@@ -531,6 +548,20 @@ mod tests {
             assert!(e.contains(&format!("the nearest are {nearest}")), "{e}");
             assert!(e.contains("k mod b = 0 or 2·(k mod b) >= b"), "{e}");
         }
+    }
+
+    #[test]
+    fn which_rules_publish_a_count_as_5() {
+        // nhs_mhsds rounds 5, 6 and 7 to 5; nhs_hes suppresses 1–7 and rounds 8 to 10.
+        assert!(Rule::NhsMhsds.publishes(5));
+        assert!(!Rule::NhsHes.publishes(5));
+        assert!(Rule::None.publishes(5));
+        let custom = |k, zero, base| Rule::custom_with(k, zero, base, true).unwrap();
+        assert!(custom(5, false, 1).publishes(5)); // 5 is not below k
+        assert!(!custom(6, false, 1).publishes(5)); // 5 is suppressed
+        assert!(!custom(10, true, 5).publishes(5)); // 10 and more round to 10 and more
+        assert!(!Rule::NhsMhsds.publishes(6)); // not a multiple of 5
+        assert!(Rule::NhsMhsds.publishes(10));
     }
 
     #[test]

@@ -198,6 +198,19 @@ pub fn disclose(input: &Input, opts: &DisclosureOptions) -> Result<Disclosure> {
 
 /// Resolves what to control from the options and the table's roles, and checks the columns.
 fn plan(input: &Input, opts: &DisclosureOptions) -> Result<Plan> {
+    let suppresses = opts.rule.suppressed_range().is_some();
+    if opts.display == Display::Central && suppresses && opts.rule.publishes(5) {
+        let (lo, hi) = opts.rule.known_range(5);
+        return Err(Error::invalid_argument(
+            "display",
+            format!(
+                "\"5\" stands for a suppressed count, but the rule {} also publishes the \
+                 counts {lo} to {hi} as 5, so a reader could not tell them apart; use \
+                 display \"*\", or a rule that publishes no count as 5 (nhs_hes)",
+                opts.rule.as_str()
+            ),
+        ));
+    }
     let roles = Roles::of(&input.batch().schema())?;
     let counts = match (&opts.counts, &roles) {
         (Some(c), _) => c.clone(),
@@ -205,7 +218,9 @@ fn plan(input: &Input, opts: &DisclosureOptions) -> Result<Plan> {
         (None, None) => {
             return Err(Error::invalid_argument(
                 "counts",
-                "the table carries no collabmetrics roles: name its count columns",
+                "the table carries no collabmetrics roles: name its count columns, and in \
+                 `derived` every value computed from them (rates, percentages, their limits), \
+                 which would otherwise be published as they are and give the counts back",
             ))
         }
     };
