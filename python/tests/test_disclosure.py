@@ -247,6 +247,21 @@ def test_a_pandas_or_polars_result_keeps_its_roles() -> None:
         cm.disclose(df.assign(value=[30.0, 40.0, 50.0]))
 
 
+def test_min_denominator_holds_on_national_rows_too() -> None:
+    # A rate over 47 bed days is withheld below a minimum of 100 whether or not the row is
+    # national (national rows are exempt from the counts' rule, not from the value's); over
+    # 470 the national rate is published as it is: 130 / 470 × 1000 = 276.595…
+    t = pa.table({"nat": [True, True, False], "n": [13, 130, 13], "d": [47, 470, 47]})
+    rate = {"numerator": "n", "denominator": "d", "kind": "rate", "multiplier": 1000}
+    out = cm.disclose(
+        t, counts=["n", "d"], national="nat", derived={"rate": {**rate, "min_denominator": 100}}
+    )
+    got = col(out, "rate")
+    assert got[0] is None and got[2] is None
+    assert got[1] == pytest.approx(130 / 470 * 1000, rel=1e-15)
+    assert col(out, "n") == [13, 130, 15]  # national counts as they are; 13 rounds to 15
+
+
 def test_publish_on_the_statistics() -> None:
     t = cm.proportion([3, 40], [10, 50], publish=True)
     assert col(t, "numerator") == [None, 40]

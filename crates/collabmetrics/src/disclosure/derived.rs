@@ -155,22 +155,24 @@ pub(crate) fn publish(
             continue;
         };
         let undefined = v.is_nan();
-        if inputs.national[r] && !undefined {
+        // `min_denominator` is a rule of the value, not of small counts: national rows,
+        // exempt from the counts' rule, keep it too.
+        let below_min = spec
+            .min_denominator
+            .is_some_and(|min| inputs.denominator_values[r].is_some_and(|d| d < min));
+        if inputs.national[r] && !undefined && !below_min {
             published.push(Some(v));
             continue;
         }
         let reason = if inputs.national[r] {
-            None
+            below_min.then_some(Reason::DerivedMinDenominator)
         } else if hidden(inputs.numerator, r) {
             Some(Reason::DerivedNumerator)
         } else if (by_denominator && hidden(inputs.denominator, r))
             || complement(inputs.denominator, r)
         {
             Some(Reason::DerivedDenominator)
-        } else if spec
-            .min_denominator
-            .is_some_and(|min| inputs.denominator_values[r].is_some_and(|d| d < min))
-        {
+        } else if below_min {
             Some(Reason::DerivedMinDenominator)
         } else {
             None
