@@ -797,7 +797,8 @@ typedef struct CmInequalityOptions {
    */
   const char *const *measures;
   /**
-   * Number of codes in `measures` (0: every measure that applies).
+   * Number of codes in `measures` (0: every measure that applies but RII_MEAN, which is
+   * given on request only).
    */
   size_t measures_len;
   /**

@@ -144,7 +144,8 @@ def measures(
             ``InvalidArgumentError`` naming ``favourable`` without it (the other measures do
             not use it).
         measures: codes to compute (e.g. ``["D", "R", "SII"]``); ``None``: every measure that
-            applies to the dimension. One that does not apply is an error naming it.
+            applies to the dimension but ``RII_MEAN`` (the Kunst–Mackenbach RII, on request
+            only). One that does not apply is an error naming it.
         reference: label of a reference subgroup (MDR; D, R, PAF, PAR when given).
         scale: the indicator's unit (1, 100, 1000, 100 000); inferred when ``None``.
         setting_average: replaces the population-weighted mean (e.g. a national value).

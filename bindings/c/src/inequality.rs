@@ -226,7 +226,8 @@ pub struct CmInequalityOptions {
     /// Measure codes to compute (`measures_len` of them, e.g. "SII", "MDBW"); none: every
     /// measure that applies to the dimension.
     pub measures: *const *const c_char,
-    /// Number of codes in `measures` (0: every measure that applies).
+    /// Number of codes in `measures` (0: every measure that applies but RII_MEAN, which is
+    /// given on request only).
     pub measures_len: usize,
     /// One of `CM_FAVOURABLE_*`: `CM_FAVOURABLE_LOW` when lower values are better (OAP rates,
     /// disengagement), `CM_FAVOURABLE_HIGH` when higher are (engagement). Default

@@ -5,7 +5,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::grouped::Subgroup;
-use super::heat::{applies, heat_measure_list, HeatOptions, Measure, MeasureResult};
+use super::heat::{applies_by_default, heat_measure_list, HeatOptions, Measure, MeasureResult};
 use crate::error::{Error, ErrorKind, Result};
 use crate::table::tidy::Tidy;
 use crate::table::{display, Diagnostics, Groups, Input, Roles, TableResult};
@@ -32,7 +32,8 @@ pub struct MeasuresTableOptions {
     /// The order column of an ordered dimension (1 = most disadvantaged); `None` for a
     /// non-ordered dimension.
     pub order: Option<String>,
-    /// Measures to compute (`None`: every one that applies to the dimension).
+    /// Measures to compute (`None`: every one that applies to the dimension, but RII_MEAN,
+    /// which is given on request only).
     pub measures: Option<Vec<Measure>>,
     /// Counts instead of an estimate: each subgroup's value and limits are then computed by
     /// the statistics module from its numerator and denominator (`value`, `lower`, `upper`
@@ -278,7 +279,7 @@ pub fn measures_table(input: &Input, opts: &MeasuresTableOptions) -> Result<Tabl
                 .iter()
                 .copied()
                 .enumerate()
-                .filter(|(_, m)| applies(*m, t.len(), &heat))
+                .filter(|(_, m)| applies_by_default(*m, t.len(), &heat))
                 .collect(),
         }
     };
@@ -380,7 +381,7 @@ fn check_favourable(opts: &MeasuresTableOptions, heat: &HeatOptions) -> Result<(
         None => Measure::ALL
             .iter()
             .copied()
-            .find(|m| needs(m) && applies(*m, usize::MAX, heat)),
+            .find(|m| needs(m) && applies_by_default(*m, usize::MAX, heat)),
     };
     match first {
         Some(m) => heat.favourable_for(m).map(|_| ()),

@@ -277,7 +277,7 @@ pub fn heat_measures(
         None => Measure::ALL
             .iter()
             .enumerate()
-            .filter(|(_, m)| applies(**m, groups.len(), opts))
+            .filter(|(_, m)| applies_by_default(**m, groups.len(), opts))
             .map(|(i, &m)| (i as u64, m))
             .collect(),
     };
@@ -308,6 +308,13 @@ pub(crate) fn heat_measure_list(
         .iter()
         .map(|&(stream, m)| heat_measure_shared(groups, m, opts, stream, shared.as_ref()))
         .collect()
+}
+
+/// Whether "all applicable measures" (`measures = None`) includes `m`: every measure that
+/// applies but RII_MEAN, the Kunst–Mackenbach form, which is given on request only (named
+/// apart from PHE's and HEAT's RII).
+pub(crate) fn applies_by_default(m: Measure, j: usize, opts: &HeatOptions) -> bool {
+    m != Measure::RiiMean && applies(m, j, opts)
 }
 
 pub(crate) fn applies(m: Measure, j: usize, opts: &HeatOptions) -> bool {
