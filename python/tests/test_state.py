@@ -180,6 +180,51 @@ def test_a_merge_by_another_engine_finishes_with_the_schema(demo: dict[str, pa.T
     same(result, cm.oap.measures(p, **opts), ["place", "period_end"])
 
 
+def test_states_of_partitions_stored_differently_merge() -> None:
+    # The same keys stored as pyarrow's string, pandas' and polars' large_string, a
+    # categorical, int32 or int64, or (a partition whose breakdown was never recorded) Arrow's
+    # null type: each pair was refused as "has type LargeUtf8; expected Utf8" and the like.
+    a = pa.table({"g": ["x", "y", "x"], "value": [1.0, 2.0, 3.0]})
+    b = pd.DataFrame({"g": ["y", "x"], "value": [4.0, 5.0]})
+    none = pd.DataFrame({"g": [None, None], "value": [6.0, 8.0]})
+    whole = pd.concat([a.to_pandas(), b, none])
+    expected = cm.mean(whole, by="g")  # x: 1, 3, 5; y: 2, 4; null: 6, 8
+    assert expected["value"].tolist() == [3.0, 3.0, 7.0]
+    for parts in (
+        [a, b, none],
+        [a, pl.from_pandas(b), none],
+        [b.astype({"g": "category"}), a, none],
+        [none, b, a],
+    ):
+        got = to_pandas(cm.finalize(cm.merge([cm.mean_state(p, by="g") for p in parts])))
+        want = cm.mean(pd.concat([to_pandas(p) for p in parts]), by="g")
+        # States come out in key order (nulls first), the one-machine call in order of
+        # appearance: the same groups and values.
+        assert {key(g): v for g, v in zip(got["g"], got["value"])} == {
+            key(g): v for g, v in zip(want["g"], want["value"])
+        }
+    ints = [
+        cm.mean_state(pa.table({"g": pa.array([1, 2], t), "value": [1.0, 2.0]}), by="g")
+        for t in (pa.int32(), pa.int64(), pa.uint8())
+    ]
+    got = cm.finalize(cm.merge(ints))
+    assert got.column("g").to_pylist() == [1, 2]
+    assert got.column("value_count").to_pylist() == [3, 3]
+    # Keys of kinds that do not mix stay an error naming the state.
+    text, number = (cm.mean_state(pa.table({"g": g, "value": [1.0]}), by="g") for g in (["1"], [1]))
+    with pytest.raises(cm.ColumnTypeError, match="state 1"):
+        cm.merge([text, number])
+
+
+def to_pandas(frame: Any) -> Any:
+    return frame if isinstance(frame, pd.DataFrame) else frame.to_pandas()
+
+
+def key(g: Any) -> Any:
+    """A group key, pandas' missing values as None."""
+    return None if pd.isna(g) else g
+
+
 def test_bad_states_are_errors() -> None:
     a = cm.mean_state([1.0, 2.0, 3.0])
     b = cm.mean_state([1.0, 2.0, 3.0], confidence=0.9)

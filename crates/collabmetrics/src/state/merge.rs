@@ -14,7 +14,8 @@ use std::sync::Arc;
 /// `sum` columns added (nulls ignored; all null stays null) and `max` columns their largest
 /// value. The result is ordered by the key columns (nulls first, numbers by value, text by
 /// bytes), whatever the order of the states and of their rows; it keeps the first state's
-/// schema and metadata.
+/// schema and metadata, but for key columns the states store differently (cast to one type
+/// first: see `unify_keys`).
 ///
 /// Errors: no state; a table that is not a state; states of another kind or other options
 /// (fingerprints differ); a state whose columns differ from the first's (missing, extra,
@@ -24,14 +25,105 @@ pub fn merge_states(states: &[RecordBatch]) -> Result<RecordBatch> {
     let first = states
         .first()
         .ok_or_else(|| Error::invalid_argument("states", "give at least one state to merge"))?;
-    let schema = first.schema();
+    merges_of(&first.schema(), 0)?;
+    let states = unify_keys(states)?;
+    let schema = states[0].schema();
     let merges = merges_of(&schema, 0)?;
     for (i, s) in states.iter().enumerate().skip(1) {
         same_state(&schema, &s.schema(), i)?;
     }
-    let batch = arrow_select::concat::concat_batches(&schema, states)
+    let batch = arrow_select::concat::concat_batches(&schema, &states)
         .map_err(|e| Error::invalid_argument("states", e.to_string()))?;
     merge_batch(&batch, &merges)
+}
+
+/// The states with each key column cast to one type where they differ only in how the same
+/// keys are stored, so that states built from different frame libraries merge: text of any
+/// Arrow string type (pyarrow's `string`, pandas' and polars' `large_string`, views), a
+/// dictionary and its values (a categorical), integers of any width, `float32` and
+/// `float64`, `date32` and `date64`, and Arrow's null type (a partition whose breakdown is all
+/// `None`) beside any of them. Columns of one type everywhere, and keys of kinds that do not
+/// mix (text against numbers), are left for [`same_state`] to check.
+fn unify_keys(states: &[RecordBatch]) -> Result<Vec<RecordBatch>> {
+    let first = states[0].schema();
+    let mut out = states.to_vec();
+    for field in first.fields() {
+        let merge = field.metadata().get(MERGE_KEY).map(|m| m.parse::<Merge>());
+        if !matches!(merge, Some(Ok(Merge::Key))) {
+            continue;
+        }
+        let name = field.name();
+        let found: Vec<Option<usize>> =
+            out.iter().map(|s| s.schema().index_of(name).ok()).collect();
+        let types: Vec<DataType> = out
+            .iter()
+            .zip(&found)
+            .filter_map(|(s, i)| i.map(|i| s.schema().field(i).data_type().clone()))
+            .collect();
+        if types.iter().all(|t| t == &types[0]) {
+            continue;
+        }
+        let Some(common) = common_key_type(&types) else {
+            continue;
+        };
+        for (state, i) in out.iter_mut().zip(found) {
+            let Some(i) = i else { continue };
+            if state.schema().field(i).data_type() != &common {
+                *state = with_column_cast(state, i, &common)?;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The one type keys stored as `types` are cast to, if they mix (see [`unify_keys`]).
+fn common_key_type(types: &[DataType]) -> Option<DataType> {
+    use DataType::*;
+    let values: Vec<&DataType> = types
+        .iter()
+        .filter(|t| **t != Null)
+        .map(|t| match t {
+            Dictionary(_, v) => v.as_ref(),
+            t => t,
+        })
+        .collect();
+    let Some(&first) = values.first() else {
+        return Some(Null);
+    };
+    let all = |f: fn(&DataType) -> bool| values.iter().all(|t| f(t));
+    if values.iter().all(|t| *t == first) {
+        Some(first.clone())
+    } else if all(|t| matches!(t, Utf8 | LargeUtf8 | Utf8View)) {
+        Some(LargeUtf8)
+    } else if all(|t| t.is_unsigned_integer()) {
+        Some(UInt64)
+    } else if all(|t| t.is_signed_integer() || matches!(t, UInt8 | UInt16 | UInt32)) {
+        Some(Int64)
+    } else if all(|t| matches!(t, Float32 | Float64)) {
+        Some(Float64)
+    } else if all(|t| matches!(t, Date32 | Date64)) {
+        Some(Date32)
+    } else {
+        None
+    }
+}
+
+/// `state` with column `i` cast to `to` (its field's name and metadata kept).
+fn with_column_cast(state: &RecordBatch, i: usize, to: &DataType) -> Result<RecordBatch> {
+    let failed = |e: arrow_schema::ArrowError| Error::invalid_argument("states", e.to_string());
+    let schema = state.schema();
+    let mut columns = state.columns().to_vec();
+    columns[i] = arrow_cast::cast(&columns[i], to).map_err(failed)?;
+    let mut fields: Vec<arrow_schema::FieldRef> = schema.fields().iter().cloned().collect();
+    fields[i] = Arc::new(
+        schema
+            .field(i)
+            .clone()
+            .with_data_type(to.clone())
+            .with_nullable(true),
+    );
+    let schema = Schema::new_with_metadata(fields, schema.metadata().clone());
+    RecordBatch::try_new(Arc::new(schema), columns).map_err(failed)
 }
 
 /// The merge operation of every column of a state, checked: sums and maxima are `Int64`.
@@ -393,6 +485,8 @@ impl<'a> KeyCol<'a> {
                     .collect(),
             ),
             DataType::Boolean => KeyCol::Bool(col, col.as_boolean().values().iter().collect()),
+            // Arrow's null type (an all-`None` pandas column): every row the null key.
+            DataType::Null => KeyCol::Text(vec![None; col.len()]),
             DataType::Dictionary(_, _) => {
                 let dict = col.as_any_dictionary();
                 KeyCol::Dict(
@@ -459,5 +553,31 @@ impl<'a> KeyCol<'a> {
             KeyCol::Bool(_, v) => v[a].cmp(&v[b]),
             KeyCol::Dict(_, keys, values) => values.compare(keys[a], keys[b]),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::common_key_type;
+    use arrow_schema::DataType::{self, *};
+
+    fn dict(values: DataType) -> DataType {
+        Dictionary(Box::new(Int8), Box::new(values))
+    }
+
+    #[test]
+    fn keys_stored_differently_share_a_type() {
+        assert_eq!(common_key_type(&[Utf8, LargeUtf8]), Some(LargeUtf8));
+        assert_eq!(common_key_type(&[Utf8, dict(Utf8)]), Some(Utf8));
+        assert_eq!(common_key_type(&[Null, Utf8View]), Some(Utf8View));
+        assert_eq!(common_key_type(&[Null, Null]), Some(Null));
+        assert_eq!(common_key_type(&[Int32, UInt32, Int8]), Some(Int64));
+        assert_eq!(common_key_type(&[UInt8, UInt64]), Some(UInt64));
+        assert_eq!(common_key_type(&[Float32, Float64]), Some(Float64));
+        assert_eq!(common_key_type(&[Date64, Null, Date32]), Some(Date32));
+        // Kinds that do not mix.
+        assert_eq!(common_key_type(&[Utf8, Int64]), None);
+        assert_eq!(common_key_type(&[Int64, UInt64]), None);
+        assert_eq!(common_key_type(&[Int64, Float64]), None);
     }
 }

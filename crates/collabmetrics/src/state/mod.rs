@@ -134,8 +134,9 @@ pub fn kind_of(schema: &Schema) -> Result<StateKind> {
             "state",
             format!(
                 "not a collabmetrics state: the schema metadata has no `{KIND_KEY}` (a state \
-                 merged by another engine loses it: restore its schema with the module's \
-                 state_schema)"
+                 merged by another engine loses it: give back the schema of one of the states \
+                 merged, in Python `finalize(state, schema=cm.state.schema(part))`, in Rust \
+                 the kind's `state_schema`)"
             ),
         )
     })?;
