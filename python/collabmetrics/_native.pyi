@@ -283,7 +283,8 @@ def disclose(
     suppress_on: str,
     display: str,
     decimals: int | None,
-) -> tuple[pa.Table, pa.Table]: ...
+    with_log: bool,
+) -> tuple[pa.Table, pa.Table | None]: ...
 def publish(table: ArrowStreamExportable, rule_text: str) -> pa.Table: ...
 
 # Mergeable states.

@@ -82,7 +82,8 @@ def _native_disclose(
     suppress_on: str = DEFAULT_SUPPRESS_ON,
     display: str = DEFAULT_DISPLAY,
     decimals: int | None = None,
-) -> tuple[pa.Table, pa.Table]:
+    with_log: bool = False,
+) -> tuple[pa.Table, pa.Table | None]:
     published, log = _native.disclose(
         table,
         _rule_text(rule),
@@ -95,6 +96,7 @@ def _native_disclose(
         suppress_on,
         display,
         optional(whole, decimals, "decimals"),
+        with_log,
     )
     return published, log
 
@@ -178,9 +180,10 @@ def disclose(
         suppress_on=suppress_on,
         display=display,
         decimals=decimals,
+        with_log=with_log,
     )
     result = from_arrow(published, kind, (frame,))
-    return (result, from_arrow(log, kind, (frame,))) if with_log else result
+    return (result, from_arrow(log, kind, (frame,))) if log is not None else result
 
 
 def publish_table(table: pa.Table, publish: bool | Rule | None) -> pa.Table:

@@ -165,11 +165,15 @@ pub unsafe extern "C" fn cm_disclose(
         // SAFETY: checked non-NULL; valid per the caller.
         let opts = unsafe { convert(&*options) }?;
         let result = disclosure::disclose(&table, &opts)?;
-        let log = disclosure::log_batch(&result.log)?;
+        // The log only when asked for (a row per changed cell: millions for a large table);
+        // built before either stream is written, so a failure writes neither.
+        let log = (!log_out.is_null())
+            .then(|| disclosure::log_batch(&result.log))
+            .transpose()?;
         // SAFETY: `out` is non-NULL and writable per the caller.
         unsafe { stream::write(out, result.table.into_batch()) }?;
-        if !log_out.is_null() {
-            // SAFETY: non-NULL and writable per the caller.
+        if let Some(log) = log {
+            // SAFETY: non-NULL (a log was built) and writable per the caller.
             unsafe { stream::write(log_out, log) }?;
         }
         Ok(())

@@ -19,10 +19,11 @@ fn rule(text: &str) -> collabmetrics::Result<Rule> {
     }
 }
 
-/// The published table and the log (two pyarrow Tables). `derived` is a JSON list of the
-/// core's derived specifications; `None` options come from the table's roles.
+/// The published table and, `with_log`, the log (pyarrow Tables; the log else None).
+/// `derived` is a JSON list of the core's derived specifications; `None` options come from the
+/// table's roles.
 #[pyfunction]
-#[pyo3(signature = (table, rule_text, counts, derived, dimensions, by, national, secondary, suppress_on, display, decimals))]
+#[pyo3(signature = (table, rule_text, counts, derived, dimensions, by, national, secondary, suppress_on, display, decimals, with_log))]
 #[allow(clippy::too_many_arguments)]
 fn disclose<'py>(
     py: Python<'py>,
@@ -37,7 +38,8 @@ fn disclose<'py>(
     suppress_on: &str,
     display: &str,
     decimals: Option<i64>,
-) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+    with_log: bool,
+) -> PyResult<(Bound<'py, PyAny>, Option<Bound<'py, PyAny>>)> {
     // Taken as any integer so that a negative one gets the library's error, not an overflow.
     let decimals = decimals
         .map(|d| {
@@ -65,8 +67,11 @@ fn disclose<'py>(
     };
     let result = crate::detach(py, || {
         let out = disclosure::disclose(&input(table)?, &opts)?;
-        // The log carries (empty) diagnostics, as every result does, so it converts like one.
-        let log = disclosure::log_batch(&out.log)?;
+        // The log carries (empty) diagnostics, as every result does, so it converts like one;
+        // only when asked for (a row per changed cell: millions for a large table).
+        let log = with_log
+            .then(|| disclosure::log_batch(&out.log))
+            .transpose()?;
         Ok::<_, Error>((out.table.into_batch(), log))
     });
     let (published, log) = result?;
@@ -74,7 +79,7 @@ fn disclose<'py>(
         let schema = b.schema();
         PyTable::try_new(vec![b], schema)?.into_pyarrow(py)
     };
-    Ok((as_table(published)?, as_table(log)?))
+    Ok((as_table(published)?, log.map(as_table).transpose()?))
 }
 
 /// A result table published under `rule_text`, as the table functions' `publish=` does

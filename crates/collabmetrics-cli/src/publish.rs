@@ -74,7 +74,7 @@ pub fn starred(batch: &RecordBatch, log: &[LogEntry]) -> RecordBatch {
     let hidden: HashSet<(usize, &str)> = log
         .iter()
         .filter(|e| e.reason.suppresses())
-        .map(|e| (e.row, e.column.as_str()))
+        .map(|e| (e.row, &*e.column))
         .collect();
     let schema = batch.schema();
     let mut fields = Vec::new();
@@ -369,7 +369,7 @@ pub(crate) fn section(
     let hidden: HashSet<(usize, &str)> = log
         .iter()
         .filter(|e| e.reason.suppresses())
-        .map(|e| (e.row, e.column.as_str()))
+        .map(|e| (e.row, &*e.column))
         .collect();
     let shown: Vec<&str> = columns
         .iter()

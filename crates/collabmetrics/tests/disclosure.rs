@@ -62,7 +62,7 @@ fn interval(d: &Disclosure, column: &str, row: usize) -> (f64, f64) {
     let e = d
         .log
         .iter()
-        .find(|e| e.row == row && e.column == column)
+        .find(|e| e.row == row && &*e.column == column)
         .unwrap_or_else(|| panic!("no log entry for {column} at row {row}"));
     (e.audit_lower.unwrap(), e.audit_upper.unwrap())
 }
@@ -229,7 +229,7 @@ fn d4_percentages_from_unrounded_counts() {
     let reasons: Vec<Reason> = d
         .log
         .iter()
-        .filter(|e| e.column == "pct")
+        .filter(|e| &*e.column == "pct")
         .map(|e| e.reason)
         .collect();
     assert_eq!(
@@ -281,7 +281,7 @@ fn derived_values_given_in_the_table_are_kept_suppressed_and_rounded() {
     let pct0 = d
         .log
         .iter()
-        .find(|e| e.column == "pct" && e.row == 0)
+        .find(|e| &*e.column == "pct" && e.row == 0)
         .unwrap();
     assert_eq!(pct0.reason, Reason::DerivedMinDenominator);
 }
@@ -907,7 +907,7 @@ fn zero_denominators_follow_the_documented_rules() {
     let e = d
         .log
         .iter()
-        .find(|e| e.column == "pct" && e.row == 0)
+        .find(|e| &*e.column == "pct" && e.row == 0)
         .unwrap();
     assert_eq!(e.reason, Reason::DerivedDenominator);
     assert_eq!(d.table.diagnostics.count("derived_denominator"), 1);
@@ -927,7 +927,7 @@ fn zero_denominators_follow_the_documented_rules() {
     let d = disclose(&t, &o).unwrap();
     assert_eq!(floats(&d, "pct"), vec![None, None, None]);
     assert_eq!(d.table.diagnostics.count("derived_zero_denominator"), 1);
-    let e = d.log.iter().find(|e| e.column == "pct").unwrap();
+    let e = d.log.iter().find(|e| &*e.column == "pct").unwrap();
     assert_eq!((e.row, e.reason), (2, Reason::DerivedZeroDenominator));
 }
 

@@ -147,6 +147,7 @@ pub(crate) fn publish(
         (DerivedKind::Mean, _) | (_, None) => None,
         (_, Some(n)) => Some((n[r]?, inputs.denominator_values[r]?, m)),
     };
+    let column: std::sync::Arc<str> = spec.column.as_str().into();
     let mut log = Vec::new();
     let mut published = Vec::with_capacity(inputs.original.len());
     for (r, &value) in inputs.original.iter().enumerate() {
@@ -191,7 +192,7 @@ pub(crate) fn publish(
         if let Some(reason) = reason {
             log.push(LogEntry {
                 row: r,
-                column: spec.column.clone(),
+                column: column.clone(),
                 original: v,
                 published: out,
                 reason,

@@ -113,8 +113,8 @@ impl FromStr for Reason {
 pub struct LogEntry {
     /// The row of the published table (added margin rows included).
     pub row: usize,
-    /// The column.
-    pub column: String,
+    /// The column (shared by its entries: a large table logs millions of rounded cells).
+    pub column: std::sync::Arc<str>,
     /// The unrounded value.
     pub original: f64,
     /// The published value (`None` when suppressed; with `display = "5"` a suppressed count
@@ -149,7 +149,7 @@ pub fn log_batch(log: &[LogEntry]) -> Result<RecordBatch> {
             log.iter().map(|e| e.row as u64),
         )),
         Arc::new(StringArray::from_iter_values(
-            log.iter().map(|e| e.column.as_str()),
+            log.iter().map(|e| &*e.column),
         )),
         Arc::new(Float64Array::from_iter_values(
             log.iter().map(|e| e.original),

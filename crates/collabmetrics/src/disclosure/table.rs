@@ -130,6 +130,9 @@ pub fn disclose(input: &Input, opts: &DisclosureOptions) -> Result<Disclosure> {
         .iter()
         .map(|c| read_count(input, c, &layout, opts.rule, &national))
         .collect::<Result<Vec<Count>>>()?;
+    // A check between the passes, each over every row (a table of millions of rows takes
+    // about a second in all), so a cancellation stops the call soon.
+    crate::cancel::check()?;
     let describe = |row: usize| describe_cell(input, &plan, &layout, row);
     if plan.secondary == Secondary::Hypercube {
         check_structure(&plan, &layout, &counts, &describe)?;
@@ -157,6 +160,7 @@ pub fn disclose(input: &Input, opts: &DisclosureOptions) -> Result<Disclosure> {
     let mut log = Vec::new();
     let mut columns: Vec<(String, ArrayRef)> = Vec::new();
     for (c, count) in counts.iter().enumerate() {
+        crate::cancel::check()?;
         let (array, entries) =
             publish_count(count, &intervals[c], &national, opts, enforce, &describe)?;
         narrowed(&entries, opts.rule, &mut diagnostics);
@@ -165,6 +169,7 @@ pub fn disclose(input: &Input, opts: &DisclosureOptions) -> Result<Disclosure> {
     }
     let summed = summed_columns(input, &plan, &layout)?;
     for d in &plan.derived {
+        crate::cancel::check()?;
         let (array, entries) =
             publish_derived(input, d, &layout, &counts, &summed, &national, opts)?;
         log.extend(entries);
@@ -179,6 +184,7 @@ pub fn disclose(input: &Input, opts: &DisclosureOptions) -> Result<Disclosure> {
             withhold(input, label, &layout, &counts, &mut diagnostics)?,
         ));
     }
+    crate::cancel::check()?;
     log.sort_by(|a, b| (a.row, &a.column).cmp(&(b.row, &b.column)));
     for e in &log {
         diagnostics.record(e.reason.as_str(), e.reason.action(), Some(e.row));
@@ -189,6 +195,7 @@ pub fn disclose(input: &Input, opts: &DisclosureOptions) -> Result<Disclosure> {
         (rows - input.num_rows()) as u64,
         (rows > input.num_rows()).then_some(input.num_rows()),
     );
+    crate::cancel::check()?;
     let table = assemble(input, &plan, &layout, columns)?;
     Ok(Disclosure {
         table: TableResult { table, diagnostics },
@@ -745,6 +752,7 @@ fn publish_count(
 ) -> Result<(ArrayRef, Vec<LogEntry>)> {
     let rule = opts.rule;
     let range = rule.suppressed_range();
+    let column: std::sync::Arc<str> = count.name.as_str().into();
     let mut log = Vec::new();
     let mut out = Vec::with_capacity(count.values.len());
     for (r, v) in count.values.iter().enumerate() {
@@ -786,7 +794,7 @@ fn publish_count(
             out.push(shown);
             log.push(LogEntry {
                 row: r,
-                column: count.name.clone(),
+                column: column.clone(),
                 original: v as f64,
                 published: shown,
                 reason,
@@ -799,7 +807,7 @@ fn publish_count(
         if p != v as f64 {
             log.push(LogEntry {
                 row: r,
-                column: count.name.clone(),
+                column: column.clone(),
                 original: v as f64,
                 published: Some(p),
                 reason: Reason::Rounded,
