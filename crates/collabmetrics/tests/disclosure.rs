@@ -742,6 +742,12 @@ fn a_cancelled_token_stops_the_audit() {
     assert_eq!(e.kind(), ErrorKind::Cancelled);
     // The same call without the token publishes (so the error above is the cancellation's).
     assert!(disclose(&t, &two_way_opts(custom(5, false, 1))).is_ok());
+    // A flat table has no audit to check in; its passes over the rows check between them.
+    let flat = input(vec![("n", ints(&[3, 12]))]);
+    let o = opts(Rule::NhsMhsds, &["n"]);
+    let e = collabmetrics::cancel::scope(&token, || disclose(&flat, &o)).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Cancelled);
+    assert!(disclose(&flat, &o).is_ok());
 }
 
 #[test]
