@@ -40,7 +40,8 @@ def _native_disclose(
     suppress_on: str = ...,
     display: str = ...,
     decimals: int | None = None,
-) -> tuple[pa.Table, pa.Table]: ...
+    with_log: bool = False,
+) -> tuple[pa.Table, pa.Table | None]: ...
 @overload
 def disclose(
     frame: pl.DataFrame,

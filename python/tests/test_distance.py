@@ -303,7 +303,9 @@ def test_duplicate_and_mismatched_lookup_codes() -> None:
     ):
         cm.distance.locate(pa.table({"c": ["x"]}), lookup, code="c")
     ints = pa.table({"code": [1, 2], "x": [1.0, 2.0], "y": [1.0, 2.0]})
-    with pytest.raises(cm.CollabMetricsError, match=r"column `c` has type Utf8; expected integers"):
+    with pytest.raises(
+        cm.CollabMetricsError, match=r"column `c` has type string; expected integers"
+    ):
         cm.distance.locate(pa.table({"c": ["1"]}), ints, code="c")
 
 

@@ -122,7 +122,7 @@ def test_dsr_zero_population_and_missing_column() -> None:
 
 
 def test_wrong_column_type() -> None:
-    with pytest.raises(cm.CollabMetricsError, match=r"column `count` has type Utf8"):
+    with pytest.raises(cm.CollabMetricsError, match=r"column `count` has type string"):
         cm.dsr(esp_table(count=["5"] * 19))
 
 

@@ -183,7 +183,7 @@ def test_a_merge_by_another_engine_finishes_with_the_schema(demo: dict[str, pa.T
 def test_states_of_partitions_stored_differently_merge() -> None:
     # The same keys stored as pyarrow's string, pandas' and polars' large_string, a
     # categorical, int32 or int64, or (a partition whose breakdown was never recorded) Arrow's
-    # null type: each pair was refused as "has type LargeUtf8; expected Utf8" and the like.
+    # null type: each pair was refused as "has type LargeUtf8; expected Utf8" (now "large_string" and "string") and the like.
     a = pa.table({"g": ["x", "y", "x"], "value": [1.0, 2.0, 3.0]})
     b = pd.DataFrame({"g": ["y", "x"], "value": [4.0, 5.0]})
     none = pd.DataFrame({"g": [None, None], "value": [6.0, 8.0]})

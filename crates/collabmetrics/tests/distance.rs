@@ -895,7 +895,7 @@ fn lookup_finds_codes_and_counts_unknown_ones() {
     assert_eq!(found.diagnostics.count(distance::UNKNOWN_CODE), 1);
     let ints: ArrayRef = Arc::new(Int32Array::from(vec![1]));
     let err = lookup.locate(&ints, "home", ERR).unwrap_err();
-    assert_message(err, &["column `home` has type Int32; expected strings"]);
+    assert_message(err, &["column `home` has type int32; expected strings"]);
 }
 
 #[test]

@@ -413,7 +413,7 @@ fn bad_input_is_named() {
         Arc::new(Float64Array::from(vec![1.0; 8])),
     ));
     assert!(
-        e.starts_with("column `start_date` has type Float64; expected a date"),
+        e.starts_with("column `start_date` has type double; expected a date"),
         "{e}"
     );
     let b = placements();
@@ -943,7 +943,7 @@ fn a_population_key_of_another_type_is_refused_whatever_its_values() {
         let e = oap::measures(&p, &o, Some(&pop), None).unwrap_err();
         assert!(
             e.to_string()
-                .contains("column `place` has type Utf8 in the population table"),
+                .contains("column `place` has type string in the population table"),
             "{e}"
         );
     }

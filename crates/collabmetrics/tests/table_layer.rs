@@ -167,7 +167,7 @@ fn wrong_types_nulls_and_bad_cells_name_column_and_row() {
             table: None,
             column: "num".into(),
             expected: "a number (integer, float or decimal)".into(),
-            found: "Utf8".into()
+            found: "string".into()
         }
     );
 

@@ -932,7 +932,7 @@ fn missing_and_mistyped_columns() {
     );
     assert_eq!(
         last_message(),
-        "column `start_date` has type Float64; expected a date (date32, date64, timestamp or \
+        "column `start_date` has type double; expected a date (date32, date64, timestamp or \
          ISO 8601 string)"
     );
 }

@@ -475,7 +475,7 @@ fn national_rows(input: &Input, plan: &Plan, layout: &Layout) -> Result<Vec<bool
         Error::column_type(
             input.name(name),
             "boolean (true for national rows)",
-            col.data_type().to_string(),
+            crate::table::type_name(col.data_type()),
         )
     })?;
     Ok(layout
@@ -558,7 +558,7 @@ fn count_values(input: &Input, name: &str) -> Result<(Vec<Option<f64>>, bool)> {
         return Err(Error::column_type(
             shown,
             "counts (integers, or floats or decimals holding whole numbers)",
-            col.data_type().to_string(),
+            crate::table::type_name(col.data_type()),
         ));
     }
     let numbers = input.f64s_or_nan(name)?;

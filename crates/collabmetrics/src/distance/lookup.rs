@@ -154,7 +154,7 @@ impl Locations {
             Error::column_type(
                 column,
                 format!("{expected}, like the lookup's codes"),
-                t.to_string(),
+                crate::table::type_name(t),
             )
         };
         if t.is_integer() && !self.integer_codes {

@@ -87,7 +87,7 @@ fn check_columns(input: &Input, o: &super::FunnelOptions, r: &Resolved) -> Resul
             return Err(Error::column_type(
                 input.name(name),
                 crate::table::NUMBER,
-                t.to_string(),
+                crate::table::type_name(t),
             ));
         }
     }

@@ -913,8 +913,14 @@ fn check_key_types(
             return Err(Error::ColumnType {
                 table: None,
                 column: field.name().clone(),
-                expected: format!("the placements' type ({})", field.data_type()),
-                found: format!("{} in the {table} table", other.data_type()),
+                expected: format!(
+                    "the placements' type ({})",
+                    crate::table::type_name(field.data_type())
+                ),
+                found: format!(
+                    "{} in the {table} table",
+                    crate::table::type_name(other.data_type())
+                ),
             });
         }
     }

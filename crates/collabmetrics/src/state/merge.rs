@@ -149,7 +149,7 @@ pub(crate) fn merges_of(schema: &Schema, position: usize) -> Result<Vec<Merge>> 
                 return Err(Error::column_type(
                     f.name(),
                     "Int64 (a summed or maximum count) or Float64",
-                    f.data_type().to_string(),
+                    crate::table::type_name(f.data_type()),
                 )
                 .in_table(&table));
             }
@@ -209,8 +209,8 @@ pub(crate) fn check_columns(expected: &Schema, found: &Schema, table: &str) -> R
         if g.data_type() != f.data_type() {
             return Err(Error::column_type(
                 f.name(),
-                f.data_type().to_string(),
-                g.data_type().to_string(),
+                crate::table::type_name(f.data_type()),
+                crate::table::type_name(g.data_type()),
             )
             .in_table(table));
         }
@@ -499,7 +499,7 @@ impl<'a> KeyCol<'a> {
                 return Err(Error::column_type(
                     name,
                     "a key (text, integer, float, boolean, date or dictionary)",
-                    other.to_string(),
+                    crate::table::type_name(other),
                 ))
             }
         })

@@ -105,7 +105,7 @@ pub(crate) fn visit_keys<'a>(
         DataType::Utf8 => strs!(col.as_string::<i32>().iter()),
         DataType::LargeUtf8 => strs!(col.as_string::<i64>().iter()),
         DataType::Utf8View => strs!(col.as_string_view().iter()),
-        other => return Err(Error::column_type(name, expected, other.to_string())),
+        other => return Err(Error::column_type(name, expected, super::type_name(other))),
     }
     Ok(())
 }
@@ -200,7 +200,7 @@ mod tests {
         assert_eq!(e.kind(), crate::ErrorKind::ColumnType);
         assert_eq!(
             e.to_string(),
-            "column `id` has type Float64; expected an identifier"
+            "column `id` has type double; expected an identifier"
         );
     }
 

@@ -425,7 +425,7 @@ fn numbers<'a>(col: &'a ArrayRef, name: &str) -> Result<Cow<'a, [f64]>> {
                 table: None,
                 column: name.to_owned(),
                 expected: NUMBER.to_owned(),
-                found: other.to_string(),
+                found: super::type_name(other),
             })
         }
     })
@@ -736,7 +736,7 @@ impl Input {
                     table: None,
                     column: self.name(spec.name).to_owned(),
                     expected: format!("{}{hint}", spec.kind.expected()),
-                    found: col.data_type().to_string(),
+                    found: super::type_name(col.data_type()),
                 });
             }
         }

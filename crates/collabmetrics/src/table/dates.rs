@@ -313,7 +313,7 @@ pub(crate) fn column_dates(col: &ArrayRef, name: &str) -> Result<Vec<Option<i32>
             table: None,
             column: name.to_owned(),
             expected: "a date (date32, date64, timestamp or ISO 8601 string)".to_owned(),
-            found: other.to_string(),
+            found: super::type_name(other),
         }),
     }
 }

@@ -21,8 +21,10 @@ pub(crate) mod groups;
 pub mod roles;
 pub(crate) mod short;
 pub(crate) mod tidy;
+mod types;
 mod utf8;
 pub use tidy::append_column;
+pub use types::type_name;
 
 pub use columns::{
     check_mapping, spec_names, Categories, ColumnKind, ColumnMap, ColumnSpec, Input,

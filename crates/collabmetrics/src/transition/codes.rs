@@ -185,7 +185,13 @@ pub(crate) fn text_codes(col: &ArrayRef, name: &str) -> Result<TextCodes> {
                 .collect();
             intern(texts.iter().map(|t| t.as_deref()))?
         }
-        other => return Err(Error::column_type(name, CODE, other.to_string())),
+        other => {
+            return Err(Error::column_type(
+                name,
+                CODE,
+                crate::table::type_name(other),
+            ))
+        }
     };
     Ok(out)
 }

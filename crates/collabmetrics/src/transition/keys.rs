@@ -179,7 +179,7 @@ impl<'a> KeyDict<'a> {
                     "the same kind of identifier as `{owner}` ({})",
                     if text { "integers" } else { "strings" }
                 ),
-                found: col.data_type().to_string(),
+                found: crate::table::type_name(col.data_type()),
             });
         }
         Ok(())
