@@ -329,6 +329,7 @@ def from_arrow(
         frame = _to_pandas(table)
         if _is_pandas(index_of) and len(index_of.index) == len(frame):  # type: ignore[attr-defined]
             frame.index = index_of.index  # type: ignore[attr-defined]
+            _restore_labels(frame, index_of)
         frame.attrs[ATTRS_KEY] = {"diagnostics": diagnostics(table)}
         if synthetic:
             frame.attrs[ATTRS_KEY][SYNTHETIC_KEY] = True
@@ -346,6 +347,21 @@ def from_arrow(
             setattr(frame, _POLARS_ROLES, roles.decode())
         return frame
     return table
+
+
+def _restore_labels(frame: Any, source: Any) -> None:
+    """The caller's own column labels (``7``, ``("a", "b")``) on the columns a row-for-row
+    result repeats from ``source``: pyarrow turned them into text (``"7"``)."""
+    import pandas as pd
+
+    labels = list(source.columns)
+    n = len(labels)
+    if isinstance(source.columns, pd.MultiIndex) or all(isinstance(c, str) for c in labels):
+        return
+    if [str(c) for c in labels] == list(frame.columns[:n]):
+        frame.columns = pd.Index(
+            labels + list(frame.columns[n:]), dtype=object, tupleize_cols=False
+        )
 
 
 def with_diagnostics(result: Frame, wanted: bool) -> Any:

@@ -15,7 +15,9 @@ a summary) are never dropped silently:
   :func:`collabmetrics.diagnostics` (or ``with_diagnostics=True``);
 * the vector functions (:func:`bng`, :func:`geodesic`, :func:`haversine`,
   :func:`bng_to_wgs84`) return numpy arrays, which cannot carry them, so they warn instead: a
-  :class:`DiagnosticsWarning` per reason with its count and first row.
+  :class:`DiagnosticsWarning` per reason with its count and first row. The arrays are views of
+  the computed Arrow columns, not copies, so they are read-only: ``d.copy()`` before writing
+  into one (``d[d > 10] = 10``).
 
 Every default below is the Rust core's, except the names of the columns :func:`locate` adds
 (the lookup's own by default, where the core's ``LocateTableOptions`` say ``x`` and ``y``).
@@ -128,7 +130,7 @@ def bng(
             a :class:`DiagnosticsWarning` counts them).
 
     Returns:
-        A numpy array of km.
+        A read-only numpy array of km (a view of the result, not a copy).
 
     Raises:
         InvalidCellError: a coordinate outside the grid, NaN or None (unless propagated),

@@ -348,6 +348,18 @@ def test_an_error_in_the_lookup_names_the_lookup() -> None:
     assert e.value.table == "lookup"
 
 
+def test_a_pandas_frame_keeps_its_own_column_labels() -> None:
+    # pyarrow names columns by text: a label 7 came back as "7", so out[7] was a KeyError.
+    df = pd.DataFrame(
+        {"e1": [530000.0], "n1": [180000.0], "e2": [533000.0], "n2": [184000.0], 7: ["x"]}
+    )
+    df[("a", "b")] = [1]
+    out = cm.distance.points(df, coordinates=["e1", "n1", "e2", "n2"])
+    assert list(out.columns) == ["e1", "n1", "e2", "n2", 7, ("a", "b"), "distance_km"]
+    assert out[7].tolist() == ["x"] and out[("a", "b")].tolist() == [1]
+    assert out["distance_km"].tolist()[0] == pytest.approx(5.0)  # a 3-4-5 triangle, km
+
+
 def test_points_reads_the_methods_own_column_names_by_default() -> None:
     # The core's default: (e1, n1, e2, n2) for BNG, (lat1, lon1, lat2, lon2) otherwise.
     bng = pa.table({"e1": [0.0], "n1": [0.0], "e2": [3_000.0], "n2": [4_000.0]})
