@@ -60,8 +60,8 @@ _POLARS_ATTRIBUTE = "_collabmetrics_diagnostics"
 SYNTHETIC_KEY = "synthetic"
 _POLARS_SYNTHETIC = "_collabmetrics_synthetic"
 #: A result's roles (which columns are counts, which values derive from them: what
-#: ``disclose`` reads), kept as the schema metadata's JSON text: pandas
-#: ``attrs["collabmetrics"]["roles"]``, the polars result object's attribute.
+#: ``disclose`` reads), kept as the schema metadata's JSON text with the result's column names:
+#: pandas ``attrs["collabmetrics"]["roles"]``, the polars result object's attribute.
 _ROLES_ATTRS = "roles"
 _POLARS_ROLES = "_collabmetrics_roles"
 ROLES_KEY = _native.ROLES_KEY.encode()
@@ -255,23 +255,30 @@ def to_arrow(frame: Frame, name: str = "frame") -> tuple[pa.Table, str]:
     )
 
 
-def _roles(frame: object) -> str | None:
-    """The roles a pandas or polars result was given by :func:`from_arrow`, if any."""
+def _roles(frame: object) -> tuple[str, list[str]] | None:
+    """The roles a pandas or polars result was given by :func:`from_arrow`, with the columns
+    it had then, if any."""
     if _is_pandas(frame):
         found = getattr(frame, "attrs", {}).get(ATTRS_KEY, {}).get(_ROLES_ATTRS)
     else:
         found = getattr(frame, _POLARS_ROLES, None)
-    return found if isinstance(found, str) else None
+    if isinstance(found, (tuple, list)) and len(found) == 2 and isinstance(found[0], str):
+        return found[0], list(found[1])
+    return None
 
 
 def _with_roles(table: pa.Table, frame: object) -> pa.Table:
     """``table`` with the roles of the result ``frame`` came from back in its schema, so
-    ``disclose`` reads a pandas or polars result as it reads the pyarrow one."""
-    roles = _roles(frame)
+    ``disclose`` reads a pandas or polars result as it reads the pyarrow one. Only while the
+    frame has exactly the result's columns: pandas keeps ``attrs`` through a rename or an added
+    column, and roles that no longer describe the columns (a percentage renamed, so the roles'
+    ``value`` is gone and the renamed column would be published as it is) must not be read;
+    ``disclose`` then asks for the count and derived columns by name."""
+    found = _roles(frame)
     meta = table.schema.metadata or {}
-    if roles is None or ROLES_KEY in meta:
+    if found is None or ROLES_KEY in meta or found[1] != table.column_names:
         return table
-    return table.replace_schema_metadata({**meta, ROLES_KEY: roles.encode()})
+    return table.replace_schema_metadata({**meta, ROLES_KEY: found[0].encode()})
 
 
 def is_synthetic(frame: object) -> bool:
@@ -334,7 +341,7 @@ def from_arrow(
         if synthetic:
             frame.attrs[ATTRS_KEY][SYNTHETIC_KEY] = True
         if roles is not None:
-            frame.attrs[ATTRS_KEY][_ROLES_ATTRS] = roles.decode()
+            frame.attrs[ATTRS_KEY][_ROLES_ATTRS] = (roles.decode(), table.column_names)
         return frame
     if kind == "polars":
         import polars as pl
@@ -344,7 +351,7 @@ def from_arrow(
         if synthetic:
             setattr(frame, _POLARS_SYNTHETIC, True)
         if roles is not None:
-            setattr(frame, _POLARS_ROLES, roles.decode())
+            setattr(frame, _POLARS_ROLES, (roles.decode(), table.column_names))
         return frame
     return table
 

@@ -247,6 +247,12 @@ def test_a_pandas_or_polars_result_keeps_its_roles() -> None:
         assert got.select(expected.column_names).equals(want)
     with pytest.raises(cm.InvalidArgumentError, match="give the counts back"):
         cm.disclose(df.assign(value=[30.0, 40.0, 50.0]))
+    # pandas keeps attrs through a rename: roles naming `value` beside a column renamed `pct`
+    # would recompute a suppressed `value` and publish `pct` as it is. Roles are read only
+    # while the frame has the result's columns; otherwise disclose asks for them by name.
+    for edited in (result.rename(columns={"value": "pct"}), result.assign(share=result["value"])):
+        with pytest.raises(cm.InvalidArgumentError, match="carries no collabmetrics roles"):
+            cm.disclose(edited)
 
 
 def test_min_denominator_holds_on_national_rows_too() -> None:
