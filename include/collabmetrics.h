@@ -91,6 +91,8 @@ struct ArrowArrayStream {
 
 /**
  * `CmDiscloseOptions::display`: a suppressed count reads 5 (codonPython's central value).
+ * `CM_INVALID_ARGUMENT` under a rule that also publishes some count as 5 (`nhs_mhsds`
+ * rounds 5–7 to 5): use it with `nhs_hes`.
  */
 #define CM_DISPLAY_CENTRAL 1
 
@@ -1725,8 +1727,8 @@ enum CmStatus cm_generalized_entropy(const double *values,
 
 /**
  * The default options (the core's `MeasuresTableOptions::default()`): columns "subgroup",
- * "value", "population" (NULL), non-ordered, every applicable measure, favourable unset,
- * linear SII, 95%, 100 000 repetitions, the fixed default seed.
+ * "value", "population" (NULL), non-ordered, every applicable measure (RII_MEAN on
+ * request), favourable unset, linear SII, 95%, 100 000 repetitions, the fixed default seed.
  */
 struct CmInequalityOptions cm_inequality_options_default(void);
 

@@ -180,38 +180,28 @@ def _native_byte_order(frame: Any) -> Any:
     return frame.astype(swapped) if swapped else frame
 
 
-def _periods_as_timestamps(frame: Any) -> tuple[Any, list[int]]:
-    """A pandas frame with its ``Period`` columns as the timestamps their periods start at
-    (``Series.dt.to_timestamp()``), and the positions of those that all start at midnight:
-    pyarrow stores a period as a bare
-    count of periods since 1970, which would be read as a number (months 648 and 649 for
-    January and February 2024)."""
-    import pandas as pd
-
-    periods = [i for i, d in enumerate(frame.dtypes) if isinstance(d, pd.PeriodDtype)]
-    days = []
-    if periods:
-        frame = frame.copy(deep=False)
-        for i in periods:
-            starts = frame.iloc[:, i].dt.to_timestamp()
-            frame.isetitem(i, starts)
-            if (starts.isna() | (starts == starts.dt.normalize())).all():
-                days.append(i)
-    return frame, days
-
-
-def _periods_as_dates(table: pa.Table, periods: list[int]) -> pa.Table:
-    """The period columns that start at midnight as dates (a month as its first day: a date,
-    a grouping key); periods of hours or less stay timestamps."""
-    for i in periods:
-        table = table.set_column(i, table.field(i).name, table.column(i).cast(pa.date32()))
+def _periods_as_dates(table: pa.Table) -> pa.Table:
+    """Columns of pandas' ``Period`` extension type (``df.date.dt.to_period("M")``, kept by
+    ``pa.Table.from_pandas``) as the dates their periods start on, a month as its first day
+    (``Series.dt.to_timestamp()``); periods shorter than a day as timestamps. Their storage is
+    a bare count of periods since 1970, which would be read as a number (months 648 and 649
+    for January and February 2024)."""
+    for i, field in enumerate(table.schema):
+        kind = field.type
+        if not (isinstance(kind, pa.ExtensionType) and kind.extension_name == "pandas.period"):
+            continue
+        starts = table.column(i).to_pandas().dt.to_timestamp()
+        values = pa.array(starts)
+        if (starts.isna() | (starts == starts.dt.normalize())).all():
+            values = values.cast(pa.date32())
+        table = table.set_column(i, field.name, values)
     return table
 
 
 def _from_pandas(frame: Any, name: str) -> pa.Table:
     """A pandas frame as a pyarrow Table; a column pyarrow cannot convert (text among
     numbers, say) is an ``InvalidArgumentError`` naming ``name`` and the column."""
-    frame, periods = _periods_as_timestamps(_native_byte_order(frame))
+    frame = _native_byte_order(frame)
     try:
         table = pa.Table.from_pandas(frame, preserve_index=False)
     except (pa.ArrowException, TypeError, ValueError) as e:
@@ -225,7 +215,7 @@ def _from_pandas(frame: Any, name: str) -> pa.Table:
             raise _conversion_error(name, e) from e
         # pyarrow refuses two columns of one name; the core's error names the column.
         table = pa.Table.from_arrays(arrays, names=[str(c) for c in frame.columns])
-    return _periods_as_dates(table, periods)
+    return table
 
 
 def to_arrow(frame: Frame, name: str = "frame") -> tuple[pa.Table, str]:
@@ -233,8 +223,15 @@ def to_arrow(frame: Frame, name: str = "frame") -> tuple[pa.Table, str]:
 
     A frame pyarrow cannot read (a pandas column of mixed types, say) is an
     ``InvalidArgumentError`` naming the argument ``name`` and, where known, the column; so is
-    a polars LazyFrame (collect it first). Anything but a frame is a ``TypeError``.
+    a polars LazyFrame (collect it first). Anything but a frame is a ``TypeError``. pandas
+    ``Period`` columns are read as the dates their periods start on.
     """
+    table, kind = _to_arrow(frame, name)
+    return _periods_as_dates(table), kind
+
+
+def _to_arrow(frame: Frame, name: str) -> tuple[pa.Table, str]:
+    """:func:`to_arrow` before the period columns are read as dates."""
     if isinstance(frame, pa.Table):
         return frame, "pyarrow"
     if isinstance(frame, pa.RecordBatch):

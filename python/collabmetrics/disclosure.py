@@ -124,7 +124,9 @@ def disclose(
     rule ``{"k": 5, "suppress_zero": False, "base": 1}`` suppresses counts below ``k`` and
     rounds to ``base``. Rows where ``national`` is true are published unchanged (unless a
     custom rule says ``"national_exempt": False``). Suppressed
-    cells are null (with ``display="5"``, codonPython's central value 5).
+    cells are null (with ``display="5"``, codonPython's central value 5, which is refused
+    under a rule that also publishes some count as 5, as ``nhs_mhsds`` rounds 5–7 to 5: use
+    it with ``rule="nhs_hes"``).
 
     With ``dimensions`` (the key columns of a one- or two-way table), the margins (rows where a
     key is null) are added when absent, checked when given, and published from unrounded parts.

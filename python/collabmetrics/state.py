@@ -87,12 +87,35 @@ def table(state: Frame, schema: pa.Schema | None = None) -> pa.Table:
     if saved is None:
         return t
     if all(name in t.column_names for name in saved.names):
-        return t.select(saved.names).cast(saved)
-    # A column is missing: keep the others, typed and named as saved, for the core to name
-    # the missing one.
-    fields = [saved.field(n) if n in saved.names else t.schema.field(n) for n in t.column_names]
-    target = pa.schema(fields, metadata=saved.metadata)
-    return t.cast(target)
+        t = t.select(saved.names)
+    # Each column typed and named as saved, but a key column that does not cast keeps its
+    # own type: states whose keys were stored differently merge into a common type
+    # (`merge`), which the schema of any one part need not have (text beside a part's all-null
+    # keys, 300 beside a part's int8). A column missing from the table is left for the core to
+    # name.
+    fields = [_restored(saved, t.column(n), t.schema.field(n)) for n in t.column_names]
+    return t.cast(pa.schema(fields, metadata=saved.metadata))
+
+
+_CAST_ERRORS = (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError)
+
+
+def _restored(saved: pa.Schema, column: pa.ChunkedArray, found: pa.Field) -> pa.Field:
+    """The saved field of ``found``'s name, ``found``'s type kept for a key that will not cast
+    to the saved one; ``found`` itself when the schema has no such column. A count that will
+    not cast is an error naming it."""
+    if found.name not in saved.names:
+        return found
+    field = saved.field(found.name)
+    try:
+        column.cast(field.type)
+    except _CAST_ERRORS as e:
+        if (field.metadata or {}).get(MERGE_KEY.encode()) == b"key":
+            return field.with_type(found.type)
+        raise _native.invalid_argument(
+            "state", f"column `{found.name}` cannot be read as the state's {field.type} ({e})"
+        ) from e
+    return field
 
 
 def out(state: pa.Table, like: str) -> Any:

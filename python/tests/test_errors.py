@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pyarrow as pa
 import pytest
@@ -124,6 +125,15 @@ def test_dsr_zero_population_and_missing_column() -> None:
 def test_wrong_column_type() -> None:
     with pytest.raises(cm.CollabMetricsError, match=r"column `count` has type string"):
         cm.dsr(esp_table(count=["5"] * 19))
+    # Types are named as pyarrow names them (arrow-rs says Float64, Timestamp(µs)).
+    keys = {
+        "double": pa.array([1.5, 2.5]),
+        "timestamp[us]": pa.array([0, 1], pa.timestamp("us")),
+        "list<item: int64>": pa.array([[1], [2]]),
+    }
+    for name, g in keys.items():
+        with pytest.raises(cm.ColumnTypeError, match=rf"column `g` has type {re.escape(name)};"):
+            cm.mean(pa.table({"g": g, "value": [1.0, 2.0]}), by="g")
 
 
 def test_not_a_frame() -> None:

@@ -212,9 +212,13 @@ def test_pandas_periods_are_read_as_the_dates_they_start_on() -> None:
     # breakdown the months came back as 648 and 649, as a chart's date it was refused as Int64.
     months = pd.PeriodIndex(["2024-01", "2024-02", "2024-01", "2024-02", None, None], freq="M")
     values = [1.0, 4.0, 3.0, 8.0, 6.0, 7.0]
-    got = cm.mean(pd.DataFrame({"month": months, "value": values}), by="month")
+    frame = pd.DataFrame({"month": months, "value": values})
+    got = cm.mean(frame, by="month")
     assert got["month"].tolist()[:2] == [dt.date(2024, 1, 1), dt.date(2024, 2, 1)]
     assert got["value"].tolist()[:2] == [2.0, 6.0]  # (1 + 3) / 2, (4 + 8) / 2
+    # pyarrow keeps the period as pandas' extension type: read alike.
+    arrow = cm.mean(pa.Table.from_pandas(frame, preserve_index=False), by="month")
+    assert arrow.column("month").to_pylist()[:2] == got["month"].tolist()[:2]
     series = pd.DataFrame(
         {"date": pd.period_range("2022-01", periods=24, freq="M"), "value": range(24)}
     )

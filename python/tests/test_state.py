@@ -183,7 +183,7 @@ def test_a_merge_by_another_engine_finishes_with_the_schema(demo: dict[str, pa.T
 def test_states_of_partitions_stored_differently_merge() -> None:
     # The same keys stored as pyarrow's string, pandas' and polars' large_string, a
     # categorical, int32 or int64, or (a partition whose breakdown was never recorded) Arrow's
-    # null type: each pair was refused as "has type LargeUtf8; expected Utf8" (now "large_string" and "string") and the like.
+    # null type: each pair was refused ("has type LargeUtf8; expected Utf8" and the like).
     a = pa.table({"g": ["x", "y", "x"], "value": [1.0, 2.0, 3.0]})
     b = pd.DataFrame({"g": ["y", "x"], "value": [4.0, 5.0]})
     none = pd.DataFrame({"g": [None, None], "value": [6.0, 8.0]})
@@ -210,6 +210,35 @@ def test_states_of_partitions_stored_differently_merge() -> None:
     got = cm.finalize(cm.merge(ints))
     assert got.column("g").to_pylist() == [1, 2]
     assert got.column("value_count").to_pylist() == [3, 3]
+    # Any grouping of the merges gives the same table (a distributed reduce merges pairwise).
+    u8, u16, i8 = (
+        cm.mean_state(pa.table({"g": pa.array([1, 2], t), "value": [1.0, 2.0]}), by="g")
+        for t in (pa.uint8(), pa.uint16(), pa.int8())
+    )
+    flat = cm.merge([u8, u16, i8])
+    assert cm.merge([cm.merge([u8, u16]), i8]).equals(flat)
+    assert cm.merge([u8, cm.merge([u16, i8])]).equals(flat)
+
+    # Categoricals whose codes pandas stores in int8 and in int16 stay a dictionary.
+    def coded(index: pa.DataType, keys: list[str], value: float) -> pa.Table:
+        g = pa.array(keys).dictionary_encode()
+        g = pa.DictionaryArray.from_arrays(g.indices.cast(index), g.dictionary)
+        return cm.mean_state(pa.table({"g": g, "value": [value, value + 1]}), by="g")
+
+    merged = cm.merge([coded(pa.int8(), ["x", "y"], 1.0), coded(pa.int16(), ["y", "x"], 3.0)])
+    assert pa.types.is_dictionary(merged.schema.field("g").type)
+    assert cm.finalize(merged).column("value").to_pylist() == [2.5, 2.5]  # x: 1, 4; y: 2, 3
+    # An engine's merge loses the metadata; the schema of any one part gives it back, though
+    # the merged keys have the common type (an int8 part's schema beside the key 300).
+    i8, i64 = (
+        cm.mean_state(pa.table({"g": pa.array([k, k], t), "value": [1.0, 2.0]}), by="g")
+        for k, t in ((1, pa.int8()), (300, pa.int64()))
+    )
+    m = cm.merge([i8, i64])
+    lost = pa.Table.from_arrays(m.columns, names=m.column_names)
+    got = cm.finalize(lost, schema=cm.state.schema(i8))
+    assert got.column("g").to_pylist() == [1, 300]
+    assert got.column("value").to_pylist() == [1.5, 1.5]
     # Keys of kinds that do not mix stay an error naming the state.
     text, number = (cm.mean_state(pa.table({"g": g, "value": [1.0]}), by="g") for g in (["1"], [1]))
     with pytest.raises(cm.ColumnTypeError, match="state 1"):

@@ -24,6 +24,8 @@ pub const CM_SUPPRESS_ON_NUMERATOR: u32 = 1;
 /// `CmDiscloseOptions::display`: a suppressed count is null (shown `*`).
 pub const CM_DISPLAY_STAR: u32 = 0;
 /// `CmDiscloseOptions::display`: a suppressed count reads 5 (codonPython's central value).
+/// `CM_INVALID_ARGUMENT` under a rule that also publishes some count as 5 (`nhs_mhsds`
+/// rounds 5–7 to 5): use it with `nhs_hes`.
 pub const CM_DISPLAY_CENTRAL: u32 = 1;
 /// `CmDerived::kind`: 100 × numerator / denominator.
 pub const CM_DERIVED_PERCENT: u32 = 0;

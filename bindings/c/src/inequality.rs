@@ -268,8 +268,8 @@ pub struct CmInequalityOptions {
 }
 
 /// The default options (the core's `MeasuresTableOptions::default()`): columns "subgroup",
-/// "value", "population" (NULL), non-ordered, every applicable measure, favourable unset,
-/// linear SII, 95%, 100 000 repetitions, the fixed default seed.
+/// "value", "population" (NULL), non-ordered, every applicable measure (RII_MEAN on
+/// request), favourable unset, linear SII, 95%, 100 000 repetitions, the fixed default seed.
 #[no_mangle]
 pub extern "C" fn cm_inequality_options_default() -> CmInequalityOptions {
     let d = MeasuresTableOptions::default().options;

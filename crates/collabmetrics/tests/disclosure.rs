@@ -307,6 +307,18 @@ fn d5_codonpython_central_method() {
             .count(),
         2
     );
+    // Under nhs_mhsds a count of 5, 6 or 7 is published as 5: the central value would make a
+    // suppressed 0–4 look like one, so it is refused, naming `display` and those counts.
+    let e = disclose(
+        &t,
+        &DisclosureOptions {
+            display: Display::Central,
+            ..opts(Rule::NhsMhsds, &["n"])
+        },
+    )
+    .unwrap_err();
+    assert_eq!(e.argument(), Some("display"));
+    assert!(e.to_string().contains("the counts 5 to 7 as 5"), "{e}");
     for bad in [vec![-1.0], vec![4.2]] {
         let t = input(vec![(
             "n",

@@ -158,6 +158,15 @@ fn d1_d2_d5_rules_national_rows_and_display() {
         ints(&t, "n"),
         [0, 5, 5, 10, 15, 55, 10025].map(Some).to_vec()
     );
+    // The central value under nhs_mhsds, which publishes 5–7 as 5: refused, naming display.
+    let mhsds = CString::new("nhs_mhsds").unwrap();
+    o.rule = mhsds.as_ptr();
+    let status = call(batch(vec![("n", int_col(&[3, 6]))]), &o).unwrap_err();
+    assert_failed(
+        status,
+        CmStatus::INVALID_ARGUMENT,
+        &["display", "counts 5 to 7 as 5"],
+    );
     // D2: national rows unchanged.
     let england = CString::new("england").unwrap();
     let mut o = cm_disclose_options_default();

@@ -444,7 +444,8 @@ crate::option_enum! {
         /// Null in the table (shown `*`): NHS England's publications.
         #[default]
         Star = "*",
-        /// The central value 5 (NHS Digital's codonPython for 1–7).
+        /// The central value 5 (NHS Digital's codonPython for 1–7): only under a rule that
+        /// publishes no count as 5 (`nhs_hes`; not `nhs_mhsds`, which rounds 5–7 to 5).
         Central = "5",
     }
 }

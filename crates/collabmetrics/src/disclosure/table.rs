@@ -108,7 +108,9 @@ struct Count {
 /// by suppression alone can be narrowed below its rule's range (under rounding it only
 /// reports the intervals).
 ///
-/// Errors: a count that is negative or not a whole number, a derived value naming a missing
+/// Errors: `display = "5"` under a rule that also publishes some count as 5 (a suppressed
+/// cell would read as a real count), a count that is negative or not a whole number, a
+/// derived value naming a missing
 /// column, three or more dimensions, a hierarchical table or counts bound by sums the table
 /// does not lay out when protection needs secondary suppression (use τ-Argus Modular or
 /// sdcTable), a primary cell the hypercube cannot protect, an unsafe audit.

@@ -76,27 +76,45 @@ fn unify_keys(states: &[RecordBatch]) -> Result<Vec<RecordBatch>> {
     Ok(out)
 }
 
-/// The one type keys stored as `types` are cast to, if they mix (see [`unify_keys`]).
+/// The one type keys stored as `types` are cast to, if they mix (see [`unify_keys`]). The
+/// choice is closed under merging again (a state merged from some parts merges with the rest
+/// as the parts would have, in any grouping): integers become `int64` unless one is already
+/// `uint64` (then all must be unsigned), and dictionaries stay dictionaries (`int32` keys)
+/// when every part has one.
 fn common_key_type(types: &[DataType]) -> Option<DataType> {
     use DataType::*;
-    let values: Vec<&DataType> = types
-        .iter()
-        .filter(|t| **t != Null)
-        .map(|t| match t {
-            Dictionary(_, v) => v.as_ref(),
-            t => t,
-        })
-        .collect();
-    let Some(&first) = values.first() else {
+    let known: Vec<&DataType> = types.iter().filter(|t| **t != Null).collect();
+    let Some(&first) = known.first() else {
         return Some(Null);
     };
-    let all = |f: fn(&DataType) -> bool| values.iter().all(|t| f(t));
-    if values.iter().all(|t| *t == first) {
-        Some(first.clone())
+    if known.iter().all(|t| *t == first) {
+        return Some(first.clone());
+    }
+    let values: Vec<DataType> = known
+        .iter()
+        .map(|t| match t {
+            Dictionary(_, v) => v.as_ref().clone(),
+            t => (*t).clone(),
+        })
+        .collect();
+    let plain = common_value_type(&values)?;
+    if known.iter().all(|t| matches!(t, Dictionary(_, _))) {
+        Some(Dictionary(Box::new(Int32), Box::new(plain)))
+    } else {
+        Some(plain)
+    }
+}
+
+/// The one plain type of key values stored as `values` (no dictionaries, no nulls).
+fn common_value_type(values: &[DataType]) -> Option<DataType> {
+    use DataType::*;
+    let all = |f: fn(&DataType) -> bool| values.iter().all(f);
+    if values.iter().all(|t| *t == values[0]) {
+        Some(values[0].clone())
     } else if all(|t| matches!(t, Utf8 | LargeUtf8 | Utf8View)) {
         Some(LargeUtf8)
-    } else if all(|t| t.is_unsigned_integer()) {
-        Some(UInt64)
+    } else if values.contains(&UInt64) {
+        all(DataType::is_unsigned_integer).then_some(UInt64)
     } else if all(|t| t.is_signed_integer() || matches!(t, UInt8 | UInt16 | UInt32)) {
         Some(Int64)
     } else if all(|t| matches!(t, Float32 | Float64)) {
@@ -569,10 +587,18 @@ mod tests {
     fn keys_stored_differently_share_a_type() {
         assert_eq!(common_key_type(&[Utf8, LargeUtf8]), Some(LargeUtf8));
         assert_eq!(common_key_type(&[Utf8, dict(Utf8)]), Some(Utf8));
+        // Dictionaries of other index widths (pandas picks int8 or int16) stay one.
+        let wide = Dictionary(Box::new(Int32), Box::new(Utf8));
+        let int16 = Dictionary(Box::new(Int16), Box::new(Utf8));
+        assert_eq!(common_key_type(&[dict(Utf8), int16]), Some(wide.clone()));
+        assert_eq!(common_key_type(&[wide.clone(), dict(Utf8)]), Some(wide));
         assert_eq!(common_key_type(&[Null, Utf8View]), Some(Utf8View));
         assert_eq!(common_key_type(&[Null, Null]), Some(Null));
         assert_eq!(common_key_type(&[Int32, UInt32, Int8]), Some(Int64));
         assert_eq!(common_key_type(&[UInt8, UInt64]), Some(UInt64));
+        // Closed under merging again: [u8, u16] then i8 is [u8, u16, i8].
+        assert_eq!(common_key_type(&[UInt8, UInt16]), Some(Int64));
+        assert_eq!(common_key_type(&[Int64, Int8]), Some(Int64));
         assert_eq!(common_key_type(&[Float32, Float64]), Some(Float64));
         assert_eq!(common_key_type(&[Date64, Null, Date32]), Some(Date32));
         // Kinds that do not mix.

@@ -300,7 +300,7 @@ pub(crate) fn key_codes(col: &ArrayRef, name: &str) -> Result<Vec<u32>> {
                 column: name.to_owned(),
                 expected: "a grouping key (string, integer, boolean, date or dictionary)"
                     .to_owned(),
-                found: other.to_string(),
+                found: super::type_name(other),
             })
         }
     };

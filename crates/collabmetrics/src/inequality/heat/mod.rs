@@ -266,7 +266,8 @@ pub fn heat_measure(
 }
 
 /// Every measure in `measures`, or every applicable one when `None` (those that do not apply
-/// to the dimension, or need a reference that is not given, are skipped).
+/// to the dimension, or need a reference that is not given, are skipped, and RII_MEAN is
+/// given on request only).
 pub fn heat_measures(
     groups: &[Subgroup],
     measures: Option<&[Measure]>,
