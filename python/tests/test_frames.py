@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 from typing import Any
 
 import numpy as np
@@ -307,3 +309,19 @@ def test_decimal_columns_from_a_database_extract() -> None:
     floats = cm.proportion("num", "den", data=df.astype(float))
     out = cm.proportion("num", "den", data=df)
     assert out["value"].tolist() == floats["value"].tolist() == [0.5, 7 / 20.5]
+
+
+@pytest.mark.skipif(
+    not hasattr(pa.RecordBatchReader, "from_stream"), reason="pyarrow < 15 has no from_stream"
+)
+def test_a_polars_user_does_not_import_pandas() -> None:
+    # pyarrow.table asks whether its argument is a DataFrame, importing pandas (16 MB, a
+    # pause) on a process's first result; results are read as Arrow streams instead. (A
+    # list given where numbers are expected still imports it: pyarrow.array asks the same.)
+    code = (
+        "import sys, collabmetrics as cm, polars as pl\n"
+        "cm.mean(pl.DataFrame({'value': [1.0, 2.0, 4.0]}))\n"
+        "print('pandas' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -3,7 +3,6 @@
 use collabmetrics_demo::{self as demo, DemoOptions};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use pyo3_arrow::PyTable;
 
 /// The demo tables as a dict of pyarrow Tables (generated without the GIL).
 #[pyfunction]
@@ -23,11 +22,7 @@ fn demo_tables<'py>(
     let tables = crate::detach(py, || demo::try_generate(&opts))?;
     let out = PyDict::new(py);
     for (name, batch) in tables.tables() {
-        let schema = batch.schema();
-        out.set_item(
-            name,
-            PyTable::try_new(vec![batch], schema)?.into_pyarrow(py)?,
-        )?;
+        out.set_item(name, crate::pyarrow_table(py, batch)?)?;
     }
     Ok(out)
 }

@@ -75,10 +75,7 @@ fn disclose<'py>(
         Ok::<_, Error>((out.table.into_batch(), log))
     });
     let (published, log) = result?;
-    let as_table = |b: arrow_array::RecordBatch| -> PyResult<Bound<'py, PyAny>> {
-        let schema = b.schema();
-        PyTable::try_new(vec![b], schema)?.into_pyarrow(py)
-    };
+    let as_table = |b| crate::pyarrow_table(py, b);
     Ok((as_table(published)?, log.map(as_table).transpose()?))
 }
 
@@ -95,8 +92,7 @@ fn publish<'py>(py: Python<'py>, table: PyTable, rule_text: &str) -> PyResult<Bo
                 .into_batch(),
         )
     })?;
-    let schema = published.schema();
-    PyTable::try_new(vec![published], schema)?.into_pyarrow(py)
+    crate::pyarrow_table(py, published)
 }
 
 /// Registers this module's functions.

@@ -52,9 +52,28 @@ pub(crate) fn table_out<'py>(
     py: Python<'py>,
     result: PyResult<TableResult>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let batch = result?.into_batch();
+    pyarrow_table(py, result?.into_batch())
+}
+
+/// `batch` as a pyarrow Table, without a copy (the Arrow C stream interface). Read through
+/// `pyarrow.RecordBatchReader.from_stream` where pyarrow has it (15 and later): `pyarrow.table`,
+/// which older pyarrow needs, first asks whether its argument is a pandas DataFrame, and so
+/// imports pandas (about 16 MB and a noticeable pause) on the first result of a process that
+/// never used it.
+pub(crate) fn pyarrow_table(
+    py: Python<'_>,
+    batch: arrow_array::RecordBatch,
+) -> PyResult<Bound<'_, PyAny>> {
     let schema = batch.schema();
-    PyTable::try_new(vec![batch], schema)?.into_pyarrow(py)
+    let table = PyTable::try_new(vec![batch], schema)?;
+    let pyarrow = py.import(pyo3::intern!(py, "pyarrow"))?;
+    let reader = pyarrow.getattr(pyo3::intern!(py, "RecordBatchReader"))?;
+    match reader.getattr(pyo3::intern!(py, "from_stream")) {
+        Ok(from_stream) => from_stream
+            .call1((table.into_pyobject(py)?,))?
+            .call_method0(pyo3::intern!(py, "read_all")),
+        Err(_) => table.into_pyarrow(py),
+    }
 }
 
 /// Unpacks a table, runs `f` on it without the GIL (interruptible by Ctrl-C, see [`detach`])

@@ -124,9 +124,7 @@ fn spc_xmr<'py>(
             spc::xmr(&input, &opts)
         }
     });
-    let batch = result?.into_batch();
-    let schema = batch.schema();
-    PyTable::try_new(vec![batch], schema)?.into_pyarrow(py)
+    crate::pyarrow_table(py, result?.into_batch())
 }
 
 /// Registers this module's functions.

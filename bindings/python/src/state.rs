@@ -18,9 +18,7 @@ fn state_out<'py>(
     py: Python<'py>,
     result: PyResult<arrow_array::RecordBatch>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let batch = result?;
-    let schema = batch.schema();
-    PyTable::try_new(vec![batch], schema)?.into_pyarrow(py)
+    crate::pyarrow_table(py, result?)
 }
 
 /// The state of `kind` over a partition's tables (`tables` in the kind's order: `oap`
