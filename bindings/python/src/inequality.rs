@@ -28,7 +28,7 @@ type Column<'a> = std::borrow::Cow<'a, [f64]>;
 /// The `values` column and the optional `weights` column of a vector table.
 fn values_weights(input: &Input) -> collabmetrics::Result<(Column<'_>, Option<Column<'_>>)> {
     let values = input.f64s("values")?;
-    let weights = if input.batch().column_by_name("weights").is_some() {
+    let weights = if input.schema().column_with_name("weights").is_some() {
         Some(input.f64s("weights")?)
     } else {
         None
@@ -221,7 +221,7 @@ fn inequality_concentration_index(
         let input = input(data)?;
         let outcome = input.f64s("outcome")?;
         let rank = input.f64s("rank")?;
-        let weights = if input.batch().column_by_name("weights").is_some() {
+        let weights = if input.schema().column_with_name("weights").is_some() {
             Some(input.f64s("weights")?)
         } else {
             None

@@ -63,7 +63,7 @@ fn state_merge<'py>(py: Python<'py>, states: Vec<PyTable>) -> PyResult<Bound<'py
     let result = crate::detach(py, move || {
         let batches = states
             .into_iter()
-            .map(|t| input(t, &ColumnMap::new()).map(|i| i.batch().clone()))
+            .map(|t| input(t, &ColumnMap::new()).and_then(|i| i.batch().cloned()))
             .collect::<collabmetrics::Result<Vec<_>>>()?;
         state::merge_states(&batches)
     });
@@ -85,7 +85,7 @@ fn state_finalize<'py>(
     let curve: Option<CurveMethod> = curve.map(|c| c.parse()).transpose().map_err(to_py)?;
     let map: ColumnMap = columns.into_iter().collect();
     let result = crate::detach(py, move || {
-        let batch = input(state, &ColumnMap::new())?.batch().clone();
+        let batch = input(state, &ColumnMap::new())?.batch()?.clone();
         let schema = batch.schema();
         let kind = state::kind_of(&schema)?;
         let population = population.map(|p| input(p, &map)).transpose()?;

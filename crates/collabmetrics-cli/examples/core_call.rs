@@ -143,7 +143,7 @@ impl Inputs {
     fn values_weights(&self) -> collabmetrics::Result<(Vec<f64>, Option<Vec<f64>>)> {
         let data = self.get("data")?;
         let values = data.f64s("values")?.into_owned();
-        let weights = match data.batch().column_by_name("weights") {
+        let weights = match data.schema().column_with_name("weights") {
             Some(_) => Some(data.f64s("weights")?.into_owned()),
             None => None,
         };
@@ -329,7 +329,7 @@ fn call(entry: &str, json: Value, inputs: &Inputs) -> collabmetrics::Result<Outp
         "inequality_concentration_index" => {
             let c: ConcentrationCall = options(json)?;
             let data = inputs.get("data")?;
-            let weights = match data.batch().column_by_name("weights") {
+            let weights = match data.schema().column_with_name("weights") {
                 Some(_) => Some(data.f64s("weights")?.into_owned()),
                 None => None,
             };

@@ -1044,9 +1044,10 @@ fn cost_and_the_share_of_bed_days_that_have_one() {
         (Some("a"), "2024-01-05", Some("2024-01-20"), "10"),
         (Some("b"), "2024-01-06", Some("2024-01-09"), "10"),
     ]);
-    let mut cols = p.batch().columns().to_vec();
+    let mut cols = p.batch().unwrap().columns().to_vec();
     let mut fields: Vec<arrow_schema::Field> = p
         .batch()
+        .unwrap()
         .schema()
         .fields()
         .iter()

@@ -329,7 +329,7 @@ fn one_batch_keeps_the_schema_metadata_as_several_do() {
     let schema = Arc::new(b.schema().as_ref().clone().with_metadata(metadata));
     for batches in [vec![b.clone()], vec![b.clone(), b.clone()]] {
         let input = Input::new(schema.clone(), &batches, ColumnMap::new()).unwrap();
-        assert_eq!(input.batch().schema(), schema);
+        assert_eq!(input.batch().unwrap().schema(), schema);
         let published = collabmetrics::disclosure::disclose(&input, &Default::default()).unwrap();
         assert!(published.table.diagnostics.count("primary_small") > 0);
     }

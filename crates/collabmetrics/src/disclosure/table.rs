@@ -220,7 +220,7 @@ fn plan(input: &Input, opts: &DisclosureOptions) -> Result<Plan> {
             ),
         ));
     }
-    let roles = Roles::of(&input.batch().schema())?;
+    let roles = Roles::of(input.schema())?;
     let counts = match (&opts.counts, &roles) {
         (Some(c), _) => c.clone(),
         (None, Some(r)) => r.counts.clone(),
@@ -268,7 +268,7 @@ fn plan(input: &Input, opts: &DisclosureOptions) -> Result<Plan> {
         .or_else(|| roles.as_ref().and_then(|r| r.national.clone()));
     // A link binds the counts controlled here as long as all its columns are published: one
     // left out of `counts` is published as it is, and still gives a suppressed one back.
-    let has = |c: &String| input.batch().column_by_name(c).is_some();
+    let has = |c: &String| input.schema().column_with_name(c).is_some();
     let linked = roles.as_ref().map_or_else(Vec::new, |r| {
         r.linked
             .iter()
@@ -282,7 +282,7 @@ fn plan(input: &Input, opts: &DisclosureOptions) -> Result<Plan> {
         r.labels
             .iter()
             .filter(|l| {
-                counts.contains(&l.count) && input.batch().column_by_name(&l.column).is_some()
+                counts.contains(&l.count) && input.schema().column_with_name(&l.column).is_some()
             })
             .cloned()
             .collect()
@@ -328,7 +328,7 @@ fn check_plan(input: &Input, plan: &Plan) -> Result<()> {
     }
     for d in &plan.derived {
         let missing = |role: &str, col: &str| {
-            let schema = input.batch().schema();
+            let schema = input.schema().clone();
             Error::MissingColumn {
                 table: None,
                 column: col.to_owned(),
@@ -341,7 +341,7 @@ fn check_plan(input: &Input, plan: &Plan) -> Result<()> {
                     .join(", "),
             }
         };
-        let has = |c: &str| input.batch().column_by_name(c).is_some();
+        let has = |c: &str| input.schema().column_with_name(c).is_some();
         if let Some(n) = &d.numerator {
             if !has(n) {
                 return Err(missing("numerator", n));
@@ -903,7 +903,7 @@ fn publish_derived(
     };
     // The rows `disclose` computes (every row, or the added margins: sums of every row) divide
     // these columns: each value present must be one it can divide (counts are checked).
-    let own = input.batch().column_by_name(&d.column).is_some();
+    let own = input.schema().column_with_name(&d.column).is_some();
     if !own || layout.len() > input.num_rows() {
         let roles = d.numerator.iter().map(|n| ("numerator", n));
         for (role, name) in roles.chain([("denominator", &d.denominator)]) {
@@ -922,7 +922,7 @@ fn publish_derived(
             .then(|| derived::compute(d, num.as_ref().and_then(|n| n[r]), den[r]))
             .flatten()
     };
-    let original: Vec<Option<f64>> = if input.batch().column_by_name(&d.column).is_some() {
+    let original: Vec<Option<f64>> = if input.schema().column_with_name(&d.column).is_some() {
         let own = input.f64s_or_nan(&d.column)?;
         layout
             .sources
@@ -1088,7 +1088,7 @@ fn assemble(
     layout: &Layout,
     controlled: Vec<(String, ArrayRef)>,
 ) -> Result<RecordBatch> {
-    let batch = input.batch();
+    let batch = input.batch()?;
     let schema = batch.schema();
     let dim_index = |name: &str| plan.dims.iter().position(|d| d == name);
     let take_rows = |keep_key: &dyn Fn(&Source) -> Option<usize>| -> UInt32Array {

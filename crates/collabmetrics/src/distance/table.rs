@@ -620,7 +620,7 @@ struct Builder {
 impl Builder {
     /// The input's columns, refusing an input that already has a column we add.
     fn from_input(input: &Input, added: &[&String]) -> Result<Self> {
-        let batch = input.batch();
+        let batch = input.batch()?;
         let schema = batch.schema();
         if let Some(name) = added.iter().find(|n| schema.column_with_name(n).is_some()) {
             return Err(Error::invalid_argument(

@@ -77,7 +77,7 @@ fn check_columns(input: &Input, o: &super::FunnelOptions, r: &Resolved) -> Resul
         numbers.push((o.rate.as_str(), true));
     }
     for (name, required) in numbers {
-        if !required && input.batch().column_by_name(input.name(name)).is_none() {
+        if !required && !input.has_column(name) {
             continue;
         }
         let t = input.column(name)?.data_type();
@@ -293,10 +293,7 @@ fn check_row(
 fn read_rates(input: &Input, o: &super::FunnelOptions, r: &Resolved) -> Result<Units> {
     let num = input.f64s(&o.numerator)?;
     let rate = input.f64s_or_nan(&o.rate)?;
-    let den_present = input
-        .batch()
-        .column_by_name(input.name(&o.denominator))
-        .is_some();
+    let den_present = input.has_column(&o.denominator);
     let den = if den_present {
         Some(input.f64s_or_nan(&o.denominator)?)
     } else {

@@ -732,7 +732,6 @@ pub(super) fn check_admission_columns(input: &Input, opts: &OapOptions) -> Resul
                 mapped: " (a `by` column: admissions need every breakdown column for proportions)"
                     .into(),
                 available: input
-                    .batch()
                     .schema()
                     .fields()
                     .iter()

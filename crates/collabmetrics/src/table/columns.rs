@@ -5,6 +5,7 @@ use arrow_array::{cast::AsArray, types::*, Array, ArrayRef, RecordBatch, RecordB
 use arrow_schema::{DataType, SchemaRef};
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// A caller-given mapping from collabmetrics' column names to the caller's own, so an extract
 /// works without renaming (e.g. `start_date` → `StartDateHospProvSpell`). Names not in the map
@@ -81,7 +82,7 @@ pub fn check_mapping(tables: &[(&str, &Input, Vec<&str>)]) -> Result<()> {
         tables.iter().any(|(_, input, names)| {
             names.contains(&ours)
                 && input.map.resolve(ours) == theirs
-                && input.batch.column_by_name(theirs).is_some()
+                && input.schema.column_with_name(theirs).is_some()
         })
     };
     for (_, input, _) in tables {
@@ -132,10 +133,19 @@ impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for ColumnMap {
     }
 }
 
-/// One input table (its batches concatenated) with the caller's column mapping.
+/// One input table with the caller's column mapping. A table given in several batches keeps
+/// them, and a column is joined into one array when a call first reads it: a wide extract read
+/// in chunks (a CSV or Parquet reader's batches) is not copied whole for the few columns a
+/// metric reads.
 #[derive(Debug, Clone)]
 pub struct Input {
-    batch: RecordBatch,
+    schema: SchemaRef,
+    batches: Vec<RecordBatch>,
+    rows: usize,
+    /// Each column joined across the batches, once read.
+    columns: Vec<OnceLock<ArrayRef>>,
+    /// The whole table as one batch, once asked for.
+    whole: OnceLock<RecordBatch>,
     map: ColumnMap,
 }
 
@@ -187,12 +197,45 @@ impl Input {
             super::utf8::check(b).map_err(|e| e.at_offset(first_row))?;
             first_row += b.num_rows();
         }
-        let batch = match batches.as_slice() {
-            [one] => one.clone(),
-            _ => arrow_select::concat::concat_batches(&schema, &batches)
-                .map_err(|e| shared(e.to_string()))?,
+        let columns: Vec<OnceLock<ArrayRef>> = match batches.as_slice() {
+            [one] => one.columns().iter().cloned().map(OnceLock::from).collect(),
+            _ => (0..schema.fields().len())
+                .map(|_| OnceLock::new())
+                .collect(),
         };
-        Ok(Input { batch, map })
+        let whole = match batches.as_slice() {
+            [one] => OnceLock::from(one.clone()),
+            _ => OnceLock::new(),
+        };
+        Ok(Input {
+            schema,
+            batches,
+            rows,
+            columns,
+            whole,
+            map,
+        })
+    }
+
+    /// Column `i` joined across the batches (at its first read).
+    fn column_at(&self, i: usize) -> Result<&ArrayRef> {
+        if let Some(col) = self.columns[i].get() {
+            return Ok(col);
+        }
+        let parts: Vec<&dyn Array> = self.batches.iter().map(|b| b.column(i).as_ref()).collect();
+        let joined = match parts.as_slice() {
+            [] => arrow_array::new_empty_array(self.schema.field(i).data_type()),
+            _ => arrow_select::concat::concat(&parts).map_err(|e| {
+                Error::invalid_argument(
+                    "table",
+                    format!(
+                        "the batches of `{}` do not join: {e}",
+                        self.schema.field(i).name()
+                    ),
+                )
+            })?,
+        };
+        Ok(self.columns[i].get_or_init(|| joined))
     }
 
     /// This table with every empty text cell of the identifier and code columns of `specs`
@@ -214,12 +257,12 @@ impl Input {
         &self,
         ours: impl IntoIterator<Item = &'a str>,
     ) -> Result<Cow<'_, Input>> {
-        let mut batch: Option<RecordBatch> = None;
+        let mut out: Option<Input> = None;
         for name in ours {
-            let Ok(i) = self.batch.schema().index_of(self.name(name)) else {
+            let Ok(i) = self.schema.index_of(self.name(name)) else {
                 continue;
             };
-            let col = self.batch.column(i);
+            let col = self.column_at(i)?;
             let blank = empty_rows(col.as_ref())?;
             if blank.is_empty() {
                 continue;
@@ -234,38 +277,54 @@ impl Input {
                 .nulls(Some(arrow_buffer::NullBuffer::from(valid)))
                 .build()
                 .map_err(|e| Error::invalid_argument(name, e.to_string()))?;
-            let b = batch.get_or_insert_with(|| self.batch.clone());
-            let mut columns = b.columns().to_vec();
-            columns[i] = arrow_array::make_array(data);
-            let mut fields: Vec<arrow_schema::Field> = b
-                .schema()
+            let input = out.get_or_insert_with(|| self.clone());
+            let mut fields: Vec<arrow_schema::Field> = input
+                .schema
                 .fields()
                 .iter()
                 .map(|f| f.as_ref().clone())
                 .collect();
             fields[i] = fields[i].clone().with_nullable(true);
-            let schema =
-                arrow_schema::Schema::new(fields).with_metadata(b.schema().metadata().clone());
-            *b = RecordBatch::try_new(std::sync::Arc::new(schema), columns)
-                .map_err(|e| Error::invalid_argument(name, e.to_string()))?;
+            input.schema = std::sync::Arc::new(
+                arrow_schema::Schema::new(fields).with_metadata(input.schema.metadata().clone()),
+            );
+            input.columns[i] = OnceLock::from(arrow_array::make_array(data));
+            input.whole = OnceLock::new();
         }
-        Ok(match batch {
+        Ok(match out {
             None => Cow::Borrowed(self),
-            Some(batch) => Cow::Owned(Input {
-                batch,
-                map: self.map.clone(),
-            }),
+            Some(input) => Cow::Owned(input),
         })
     }
 
-    /// The whole table as one batch.
-    pub fn batch(&self) -> &RecordBatch {
-        &self.batch
+    /// The whole table as one batch (its columns joined across the batches, at the first
+    /// call).
+    pub fn batch(&self) -> Result<&RecordBatch> {
+        if let Some(b) = self.whole.get() {
+            return Ok(b);
+        }
+        let columns = (0..self.columns.len())
+            .map(|i| self.column_at(i).cloned())
+            .collect::<Result<Vec<_>>>()?;
+        let rows = RecordBatchOptions::new().with_row_count(Some(self.rows));
+        let b = RecordBatch::try_new_with_options(self.schema.clone(), columns, &rows)
+            .map_err(|e| Error::invalid_argument("table", e.to_string()))?;
+        Ok(self.whole.get_or_init(|| b))
+    }
+
+    /// The table's schema (with its metadata, e.g. a collabmetrics result's roles).
+    pub fn schema(&self) -> &SchemaRef {
+        &self.schema
+    }
+
+    /// Whether the table has the column we call `ours`.
+    pub fn has_column(&self, ours: &str) -> bool {
+        self.schema.column_with_name(self.name(ours)).is_some()
     }
 
     /// Number of rows.
     pub fn num_rows(&self) -> usize {
-        self.batch.num_rows()
+        self.rows
     }
 
     /// The caller's name for our column `ours`.
@@ -276,10 +335,14 @@ impl Input {
     /// The column we call `ours`, or [`Error::MissingColumn`].
     pub fn column(&self, ours: &str) -> Result<&ArrayRef> {
         let theirs = self.map.resolve(ours);
-        self.batch.column_by_name(theirs).ok_or_else(|| {
-            let schema = self.batch.schema();
-            let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-            Error::MissingColumn {
+        let Ok(i) = self.schema.index_of(theirs) else {
+            let names: Vec<&str> = self
+                .schema
+                .fields()
+                .iter()
+                .map(|f| f.name().as_str())
+                .collect();
+            return Err(Error::MissingColumn {
                 table: None,
                 column: theirs.to_owned(),
                 mapped: if theirs == ours {
@@ -288,8 +351,9 @@ impl Input {
                     format!(" (for `{ours}`)")
                 },
                 available: names.join(", "),
-            }
-        })
+            });
+        };
+        self.column_at(i)
     }
 
     /// A numeric column as `f64`s: borrowed when it is `Float64` without nulls, converted from
@@ -718,7 +782,7 @@ impl Input {
     /// type, so a wrong extract fails before any work with an error naming the column.
     pub fn check(&self, specs: &[ColumnSpec]) -> Result<()> {
         for spec in specs {
-            if !spec.required && self.batch.column_by_name(self.name(spec.name)).is_none() {
+            if !spec.required && !self.has_column(spec.name) {
                 continue;
             }
             let col = self.column(spec.name)?;
@@ -776,5 +840,46 @@ impl Input {
                 Error::invalid_argument("table", format!("reading the input stream failed: {e}"))
             })?;
         Input::new(schema, &batches, map)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ColumnMap, Input};
+    use arrow_array::StringArray;
+    use arrow_array::{cast::AsArray, types::Int64Type, ArrayRef, Int64Array, RecordBatch};
+    use arrow_schema::{DataType, Field, Schema};
+    use std::sync::Arc;
+
+    fn batch(schema: &Arc<Schema>, n: Vec<i64>, text: Vec<&str>) -> RecordBatch {
+        let cols: Vec<ArrayRef> = vec![
+            Arc::new(Int64Array::from(n)),
+            Arc::new(StringArray::from(text)),
+        ];
+        RecordBatch::try_new(schema.clone(), cols).unwrap()
+    }
+
+    #[test]
+    fn batches_are_joined_column_by_column_when_read() {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("n", DataType::Int64, false),
+            Field::new("text", DataType::Utf8, false),
+        ]));
+        let parts = [
+            batch(&schema, vec![1, 2], vec!["a", "b"]),
+            batch(&schema, vec![3], vec!["c"]),
+        ];
+        let input = Input::new(schema.clone(), &parts, ColumnMap::new()).unwrap();
+        assert_eq!(input.num_rows(), 3);
+        let n = input.column("n").unwrap().as_primitive::<Int64Type>();
+        assert_eq!(n.values().to_vec(), [1, 2, 3]);
+        // The column no call read is not copied.
+        assert!(input.columns[1].get().is_none());
+        let whole = input.batch().unwrap();
+        assert_eq!(whole.num_rows(), 3);
+        assert_eq!(whole.column(1).as_string::<i32>().value(2), "c");
+        // No batches: empty columns of the schema's types.
+        let empty = Input::new(schema, &[], ColumnMap::new()).unwrap();
+        assert_eq!(empty.column("text").unwrap().len(), 0);
     }
 }

@@ -142,7 +142,7 @@ impl Input {
 
     /// True when the table has the column we call `ours` (after mapping).
     pub fn has(&self, ours: &str) -> bool {
-        self.batch().column_by_name(self.name(ours)).is_some()
+        self.has_column(ours)
     }
 
     /// Number of nulls in the column we call `ours`.

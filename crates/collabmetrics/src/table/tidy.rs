@@ -85,7 +85,7 @@ impl Tidy {
     }
 
     pub(crate) fn from_input(input: &Input) -> Result<Self> {
-        let batch = input.batch();
+        let batch = input.batch()?;
         let schema = batch.schema();
         for name in ["value", "lower", "upper", "confidence", "method"] {
             if schema.column_with_name(name).is_some() {
