@@ -160,7 +160,7 @@ fn check_len(argument: &str, found: usize, reference: &str, expected: usize) -> 
 fn check_columns(data: PyTable, columns: Vec<String>, table: Option<String>) -> PyResult<()> {
     let input = crate::input(data).map_err(to_py)?;
     for c in &columns {
-        if let Err(e) = input.column(c) {
+        if let Err(e) = input.data_type(c) {
             return Err(to_py(match &table {
                 Some(t) => e.in_table(t),
                 None => e,

@@ -620,14 +620,14 @@ struct Builder {
 impl Builder {
     /// The input's columns, refusing an input that already has a column we add.
     fn from_input(input: &Input, added: &[&String]) -> Result<Self> {
-        let batch = input.batch()?;
-        let schema = batch.schema();
+        let schema = input.schema();
         if let Some(name) = added.iter().find(|n| schema.column_with_name(n).is_some()) {
             return Err(Error::invalid_argument(
                 "table",
                 format!("the input already has a column `{name}`, which the result adds; rename it or choose another name"),
             ));
         }
+        let batch = input.batch()?;
         Ok(Builder {
             checked: Vec::new(),
             fields: schema.fields().iter().map(|f| f.as_ref().clone()).collect(),

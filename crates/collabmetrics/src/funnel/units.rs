@@ -80,7 +80,7 @@ fn check_columns(input: &Input, o: &super::FunnelOptions, r: &Resolved) -> Resul
         if !required && !input.has_column(name) {
             continue;
         }
-        let t = input.column(name)?.data_type();
+        let t = input.data_type(name)?;
         // Arrow's null type (an all-empty CSV column) is a column of missing numbers: refused
         // by row where the values are read, like any other missing value.
         if !(crate::table::is_number(t) || t == &DataType::Null) {

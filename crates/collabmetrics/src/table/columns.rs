@@ -150,7 +150,8 @@ pub struct Input {
 }
 
 impl Input {
-    /// Concatenates `batches` (all of `schema`) into one table of `schema`. The table keeps
+    /// One table of `schema` from `batches` (all of `schema`; each column joined when first
+    /// read, see [`Input`]). The table keeps
     /// `schema`'s metadata (e.g. the roles of a collabmetrics result), however many batches it
     /// came in: readers such as Parquet's give batches whose own schemas have none.
     ///
@@ -334,6 +335,17 @@ impl Input {
 
     /// The column we call `ours`, or [`Error::MissingColumn`].
     pub fn column(&self, ours: &str) -> Result<&ArrayRef> {
+        self.column_at(self.index(ours)?)
+    }
+
+    /// The type of the column we call `ours` (from the schema: nothing is joined), or
+    /// [`Error::MissingColumn`].
+    pub fn data_type(&self, ours: &str) -> Result<&DataType> {
+        Ok(self.schema.field(self.index(ours)?).data_type())
+    }
+
+    /// The position of the column we call `ours`, or [`Error::MissingColumn`].
+    fn index(&self, ours: &str) -> Result<usize> {
         let theirs = self.map.resolve(ours);
         let Ok(i) = self.schema.index_of(theirs) else {
             let names: Vec<&str> = self
@@ -353,7 +365,7 @@ impl Input {
                 available: names.join(", "),
             });
         };
-        self.column_at(i)
+        Ok(i)
     }
 
     /// A numeric column as `f64`s: borrowed when it is `Float64` without nulls, converted from
@@ -785,10 +797,10 @@ impl Input {
             if !spec.required && !self.has_column(spec.name) {
                 continue;
             }
-            let col = self.column(spec.name)?;
-            if !spec.kind.accepts(col.data_type()) {
+            let data_type = self.data_type(spec.name)?;
+            if !spec.kind.accepts(data_type) {
                 // pandas stores integer codes or ids with a missing value as floats.
-                let float = matches!(col.data_type(), DataType::Float32 | DataType::Float64);
+                let float = matches!(data_type, DataType::Float32 | DataType::Float64);
                 let hint = match spec.kind {
                     ColumnKind::Code | ColumnKind::Identifier if float => {
                         " (pandas turns whole numbers with a missing value into floats: use the \
@@ -800,7 +812,7 @@ impl Input {
                     table: None,
                     column: self.name(spec.name).to_owned(),
                     expected: format!("{}{hint}", spec.kind.expected()),
-                    found: super::type_name(col.data_type()),
+                    found: super::type_name(data_type),
                 });
             }
         }

@@ -85,8 +85,7 @@ impl Tidy {
     }
 
     pub(crate) fn from_input(input: &Input) -> Result<Self> {
-        let batch = input.batch()?;
-        let schema = batch.schema();
+        let schema = input.schema();
         for name in ["value", "lower", "upper", "confidence", "method"] {
             if schema.column_with_name(name).is_some() {
                 return Err(Error::InvalidArgument {
@@ -97,6 +96,7 @@ impl Tidy {
                 });
             }
         }
+        let batch = input.batch()?;
         Ok(Tidy {
             fields: schema.fields().iter().map(|f| f.as_ref().clone()).collect(),
             columns: batch.columns().to_vec(),
