@@ -93,29 +93,33 @@ def table(state: Frame, schema: pa.Schema | None = None) -> pa.Table:
     # (`merge`), which the schema of any one part need not have (text beside a part's all-null
     # keys, 300 beside a part's int8). A column missing from the table is left for the core to
     # name.
-    fields = [_restored(saved, t.column(n), t.schema.field(n)) for n in t.column_names]
-    return t.cast(pa.schema(fields, metadata=saved.metadata))
+    restored = [_restored(saved, t.column(n), t.schema.field(n)) for n in t.column_names]
+    fields = [field for field, _ in restored]
+    return pa.Table.from_arrays(
+        [column for _, column in restored], schema=pa.schema(fields, metadata=saved.metadata)
+    )
 
 
 _CAST_ERRORS = (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError)
 
 
-def _restored(saved: pa.Schema, column: pa.ChunkedArray, found: pa.Field) -> pa.Field:
-    """The saved field of ``found``'s name, ``found``'s type kept for a key that will not cast
-    to the saved one; ``found`` itself when the schema has no such column. A count that will
-    not cast is an error naming it."""
+def _restored(
+    saved: pa.Schema, column: pa.ChunkedArray, found: pa.Field
+) -> tuple[pa.Field, pa.ChunkedArray]:
+    """The saved field of ``found``'s name and the column cast to it; ``found``'s type kept
+    for a key that will not cast to the saved one; ``found`` itself when the schema has no
+    such column. A count that will not cast is an error naming it."""
     if found.name not in saved.names:
-        return found
+        return found, column
     field = saved.field(found.name)
     try:
-        column.cast(field.type)
+        return field, column.cast(field.type)
     except _CAST_ERRORS as e:
         if (field.metadata or {}).get(MERGE_KEY.encode()) == b"key":
-            return field.with_type(found.type)
+            return field.with_type(found.type), column
         raise _native.invalid_argument(
             "state", f"column `{found.name}` cannot be read as the state's {field.type} ({e})"
         ) from e
-    return field
 
 
 def out(state: pa.Table, like: str) -> Any:

@@ -25,10 +25,11 @@ pub fn merge_states(states: &[RecordBatch]) -> Result<RecordBatch> {
     let first = states
         .first()
         .ok_or_else(|| Error::invalid_argument("states", "give at least one state to merge"))?;
-    merges_of(&first.schema(), 0)?;
+    // Unifying the keys changes types only, never the columns' order or metadata: the first
+    // state's merge operations stand.
+    let merges = merges_of(&first.schema(), 0)?;
     let states = unify_keys(states)?;
     let schema = states[0].schema();
-    let merges = merges_of(&schema, 0)?;
     for (i, s) in states.iter().enumerate().skip(1) {
         same_state(&schema, &s.schema(), i)?;
     }
