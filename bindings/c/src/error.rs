@@ -130,6 +130,18 @@ impl Failure {
         }
     }
 
+    /// The record of a NULL pointer where `argument` is required.
+    fn null_record(&self, argument: &str) -> LastError {
+        LastError {
+            status: self.status(),
+            kind: NULL_POINTER_KIND,
+            message: c_string(&self.to_string()),
+            argument: Some(c_string(argument)),
+            rule: Some(c_string("required pointer")),
+            ..LastError::default()
+        }
+    }
+
     /// The failure's fields, as the accessors give them.
     fn record(&self) -> LastError {
         let text = |s: Option<&str>| s.map(c_string);
@@ -148,20 +160,6 @@ impl Failure {
             },
             Failure::NullPointer { argument, .. } => self.null_record(argument),
             Failure::NullHandle { argument } => self.null_record(argument),
-        }
-    }
-}
-
-impl Failure {
-    /// The record of a NULL pointer where `argument` is required.
-    fn null_record(&self, argument: &str) -> LastError {
-        LastError {
-            status: self.status(),
-            kind: NULL_POINTER_KIND,
-            message: c_string(&self.to_string()),
-            argument: Some(c_string(argument)),
-            rule: Some(c_string("required pointer")),
-            ..LastError::default()
         }
     }
 }
