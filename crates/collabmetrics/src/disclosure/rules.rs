@@ -126,10 +126,7 @@ impl Rule {
     /// suppress rounds to `p`): `display = "5"` would then make a suppressed cell look like
     /// one of those counts.
     pub fn publishes(self, p: u64) -> bool {
-        let b = self.base().max(1);
-        // The counts that round to p: 2p − b ≤ 2c < 2p + b (as in `known_range`).
-        let lo = (2 * p).saturating_sub(b).div_ceil(2);
-        let hi = (2 * p + b).div_ceil(2) - 1;
+        let (lo, hi) = self.rounding_interval(p);
         if round_to(lo, self.base()) != p && round_to(hi, self.base()) != p {
             return false; // p is not a multiple of the base
         }
@@ -139,14 +136,21 @@ impl Rule {
         }
     }
 
+    /// The whole numbers the rule's rounding takes to `p` (whether or not `p` is a multiple
+    /// of the base): base·floor(c/base + 1/2) = p  ⟺  2p − b ≤ 2c < 2p + b.
+    fn rounding_interval(self, p: u64) -> (u64, u64) {
+        let b = self.base().max(1);
+        (
+            (2 * p).saturating_sub(b).div_ceil(2),
+            (2 * p + b).div_ceil(2) - 1,
+        )
+    }
+
     /// What a reader of a published sub-national value `p` knows of the count: the smallest
     /// and largest whole numbers that this rule publishes as `p` (their hull, when the rounding
     /// interval straddles the suppressed range).
     pub fn known_range(self, p: u64) -> (u64, u64) {
-        let b = self.base().max(1);
-        // base·floor(c/base + 1/2) = p  ⟺  2p − b ≤ 2c < 2p + b.
-        let lo = (2 * p).saturating_sub(b).div_ceil(2);
-        let hi = (2 * p + b).div_ceil(2) - 1;
+        let (lo, hi) = self.rounding_interval(p);
         let Some((s_lo, s_hi)) = self.suppressed_range() else {
             return (lo, hi);
         };
