@@ -99,13 +99,14 @@ pub(crate) const RETAIN_FOR: Duration = Duration::from_secs(5);
 struct Pool {
     blocks: Vec<(Vec<f64>, Instant)>,
     bytes: usize,
-    reaper: bool,
+    /// The process whose reaper thread runs, if one does.
+    reaper: Option<u32>,
 }
 
 static POOL: Mutex<Pool> = Mutex::new(Pool {
     blocks: Vec::new(),
     bytes: 0,
-    reaper: false,
+    reaper: None,
 });
 
 fn pool() -> std::sync::MutexGuard<'static, Pool> {
@@ -193,11 +194,15 @@ fn give_back(v: Vec<f64>) {
 /// age, so memory goes back to the system without another call, and ends when nothing is
 /// left. Failing to start it only delays that to the next call.
 fn ensure_reaper(p: &mut Pool) {
-    if !p.reaper {
+    // The process whose reaper runs: a child made by `fork` inherits the flag but not the
+    // thread, so it starts its own.
+    let pid = std::process::id();
+    if p.reaper != Some(pid) {
         p.reaper = std::thread::Builder::new()
             .name("collabmetrics-buffers".into())
             .spawn(reap)
-            .is_ok();
+            .is_ok()
+            .then_some(pid);
     }
 }
 
@@ -217,7 +222,7 @@ fn reap() {
         p.expire(now);
         let done = p.blocks.is_empty() && c.is_none() && expired.is_none();
         if done {
-            p.reaper = false;
+            p.reaper = None;
         }
         drop((p, c, expired));
         if done {
@@ -414,7 +419,7 @@ mod tests {
                 (vec![0.0; 4], Instant::now()),
             ],
             bytes: 96,
-            reaper: false,
+            reaper: None,
         };
         p.expire(Instant::now());
         assert_eq!((p.blocks.len(), p.bytes), (2, 96));

@@ -336,8 +336,10 @@ impl Ticker {
 ///
 /// This is how a caller whose interrupts arrive on the calling thread only (Python delivers
 /// signals to its main thread) stops a computation that runs anywhere, including on a thread
-/// pool. The work is handed to the pool as a job of a scope kept on the calling thread
-/// (`rayon::in_place_scope`): no thread is started per call (starting and joining one cost
+/// pool. The pool is this process's own, or one of the call's own when another call is
+/// running on it ([`crate::pool`]: rayon's global pool hangs in a forked child and queues a
+/// call behind another's work). The work is handed to the pool as a job of a scope kept on
+/// the calling thread (`in_place_scope`): no thread is started per call (starting and joining one cost
 /// about 0.1 ms), and the work's parallel parts start from the pool itself. Called on a
 /// worker of the pool, the work runs right there, without polling: the worker waiting for a
 /// job of its own pool could wait for ever when the pool has no other worker free.
@@ -361,20 +363,25 @@ pub fn run_polled<T: Send>(
     let (done_tx, done_rx) = mpsc::channel::<()>();
     let work_token = token.clone();
     let mut out = None;
-    rayon::in_place_scope(|s| {
-        let out = &mut out;
-        s.spawn(move |_| {
-            let _quiet = quiet.then(crate::panic::Quiet::enter);
-            *out = Some(scope(&work_token, work));
-            let _ = done_tx.send(());
-        });
-        // Until the job is done, or gone (a panic drops the sender; the scope then resumes
-        // the panic here, with its payload).
-        while let Err(mpsc::RecvTimeoutError::Timeout) = done_rx.recv_timeout(interval) {
-            if !token.is_cancelled() && poll() {
-                token.cancel();
+    // This process's pool, or the call's own when another call holds it ([`crate::pool`]);
+    // where no thread can be started, the work runs here, unpolled.
+    crate::pool::with_pool(|pool| match pool {
+        None => out = Some(scope(&work_token, work)),
+        Some(pool) => pool.in_place_scope(|s| {
+            let out = &mut out;
+            s.spawn(move |_| {
+                let _quiet = quiet.then(crate::panic::Quiet::enter);
+                *out = Some(scope(&work_token, work));
+                let _ = done_tx.send(());
+            });
+            // Until the job is done, or gone (a panic drops the sender; the scope then
+            // resumes the panic here, with its payload).
+            while let Err(mpsc::RecvTimeoutError::Timeout) = done_rx.recv_timeout(interval) {
+                if !token.is_cancelled() && poll() {
+                    token.cancel();
+                }
             }
-        }
+        }),
     });
     // The scope ended without a panic, so the job ran to its end.
     out.unwrap_or_else(|| std::panic::resume_unwind(Box::new("the computation ended early")))

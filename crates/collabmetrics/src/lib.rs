@@ -63,6 +63,7 @@ pub mod limits;
 pub mod oap;
 pub mod options;
 pub mod panic;
+mod pool;
 pub mod rng;
 pub mod spc;
 pub mod state;

@@ -1,0 +1,129 @@
+//! The threads a call of the Python face runs on ([`crate::cancel::run_polled`]): a pool of
+//! this process's own, not rayon's global pool, for two reasons found with the global one.
+//!
+//! * **A forked process.** rayon's global pool is made once per process, and a child made by
+//!   `fork` (Python's `multiprocessing` and `ProcessPoolExecutor` on Linux, joblib) inherits
+//!   the pool without its threads: a call handed to it there waited for ever. The pool is
+//!   therefore kept with the id of the process that made it, and a call in another process (a
+//!   forked child) makes that process's own pool. (The parent's is left alone: its threads
+//!   do not exist in the child, so it can be neither used nor shut down there.)
+//! * **Concurrent calls.** A pool runs work handed to it from outside only when its workers
+//!   have nothing of their own left (rayon-rs/rayon#1054), so a small call from one thread
+//!   waited for the whole of a long bootstrap running on another, and so did its Ctrl-C. A
+//!   call that finds the shared pool busy runs on a pool of its own instead, made for it and
+//!   dropped after it (about a tenth of a millisecond to start; the calls then share the
+//!   cores, as the operating system schedules their threads).
+//!
+//! Both pools have as many threads as rayon's global pool would (`RAYON_NUM_THREADS`, else
+//! one per logical core); results never depend on it (every simulation is seeded per
+//! replicate).
+
+use rayon::{ThreadPool, ThreadPoolBuilder};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, PoisonError};
+
+/// The shared pool of one process.
+struct Shared {
+    /// The process that made it.
+    pid: u32,
+    pool: ThreadPool,
+    /// True while a call runs on it.
+    busy: AtomicBool,
+}
+
+/// The shared pool, made at the first call of each process.
+static SHARED: Mutex<Option<&'static Shared>> = Mutex::new(None);
+
+fn build() -> Option<ThreadPool> {
+    ThreadPoolBuilder::new()
+        .thread_name(|i| format!("collabmetrics-{i}"))
+        .build()
+        .ok()
+}
+
+/// This process's shared pool (`None` when no thread can be started).
+fn shared() -> Option<&'static Shared> {
+    let pid = std::process::id();
+    let mut slot = SHARED.lock().unwrap_or_else(PoisonError::into_inner);
+    match *slot {
+        Some(s) if s.pid == pid => Some(s),
+        // First call, or first call of a forked child: the pool lives as long as the process
+        // (leaked on purpose; a forked child's inherited one has no threads to stop).
+        _ => {
+            let s: &'static Shared = Box::leak(Box::new(Shared {
+                pid,
+                pool: build()?,
+                busy: AtomicBool::new(false),
+            }));
+            *slot = Some(s);
+            Some(s)
+        }
+    }
+}
+
+/// Clears a shared pool's `busy` flag when its call ends, panic or not.
+struct Lease<'a>(&'a AtomicBool);
+
+impl Drop for Lease<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
+}
+
+/// Calls `f` with the pool a call should run on: the process's shared pool when no other call
+/// uses it, else a pool of the call's own (see the module's documentation). Where no thread
+/// can be started, `f` gets `None` and the call runs as rayon would run it anyway.
+pub(crate) fn with_pool<R>(f: impl FnOnce(Option<&ThreadPool>) -> R) -> R {
+    let Some(shared) = shared() else {
+        return f(None);
+    };
+    if shared
+        .busy
+        .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+        .is_ok()
+    {
+        let _lease = Lease(&shared.busy);
+        return f(Some(&shared.pool));
+    }
+    match build() {
+        Some(own) => f(Some(&own)),
+        None => f(Some(&shared.pool)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    /// A call made while another holds the shared pool runs at once on a pool of its own,
+    /// rather than waiting for the first to end.
+    #[test]
+    fn a_second_call_does_not_wait_for_the_first() {
+        let (started_tx, started_rx) = mpsc::channel();
+        let (release_tx, release_rx) = mpsc::channel::<()>();
+        let first = std::thread::spawn(move || {
+            with_pool(|pool| {
+                pool.unwrap().install(move || {
+                    started_tx.send(()).unwrap();
+                    // Holds the pool's only busy flag until told to finish.
+                    release_rx.recv_timeout(Duration::from_secs(60)).unwrap();
+                })
+            })
+        });
+        started_rx.recv_timeout(Duration::from_secs(60)).unwrap();
+        // While the first call runs, a second gets a different pool and runs there.
+        let (second_pool_busy, ran) = with_pool(|pool| {
+            let pool = pool.unwrap();
+            let busy = shared().unwrap().busy.load(Ordering::Acquire);
+            (
+                busy,
+                pool.install(|| rayon::current_thread_index().is_some()),
+            )
+        });
+        assert!(second_pool_busy && ran);
+        release_tx.send(()).unwrap();
+        first.join().unwrap();
+    }
+}

@@ -1,0 +1,91 @@
+"""Calls from forked processes and from several threads at once (the pool each call runs on:
+``crates/collabmetrics/src/pool.rs``)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+import collabmetrics as cm
+from collabmetrics import _native
+
+VALUES = np.random.default_rng(3).lognormal(size=1000)
+
+
+def _calls() -> list[Any]:
+    """Calls of several kinds, each with a fixed seed: a scalar statistic, a seeded
+    bootstrap and the OAP measures of the demo."""
+    demo = cm.demo.tables(seed=2026)
+    return [
+        cm.proportion(65, 100).to_pylist(),
+        cm.inequality.gini(VALUES, interval=True, reps=2000, seed=7),
+        cm.oap.measures(
+            demo["placements"], start="2023-04-01", end="2024-03-31", by="place"
+        ).to_pylist(),
+    ]
+
+
+@pytest.mark.skipif(
+    sys.platform != "linux", reason="fork is the default start method on Linux only"
+)
+def test_a_forked_child_calls_after_its_parent_has() -> None:
+    # rayon's global pool is inherited by a forked child without its threads: a call handed
+    # to it there waited for ever (multiprocessing's "fork", ProcessPoolExecutor, joblib).
+    parent = _calls()
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        child = pool.apply_async(_calls).get(timeout=120)
+    assert child == parent
+
+
+def test_a_call_does_not_wait_for_another_threads_long_call() -> None:
+    # A pool runs work handed to it from outside only when its workers have none of their
+    # own left, so a small call (and its Ctrl-C) waited for the whole of a long bootstrap on
+    # another thread. The long call here runs until told to stop (its progress callable
+    # raises), or for at most 120 s: the small call must return while it still runs.
+    started, stop = threading.Event(), threading.Event()
+
+    def report(_done: float) -> None:
+        started.set()
+        if stop.is_set():
+            raise RuntimeError("stopped by the test")
+
+    table = pa.table({"values": VALUES})
+    timer = threading.Timer(120, stop.set)
+    timer.start()
+    with ThreadPoolExecutor(1) as ex:
+        long_call = ex.submit(
+            _native.inequality_bootstrap,
+            table,
+            "gini",
+            None,
+            5_000_000,
+            0.95,
+            1,
+            report,
+        )
+        assert started.wait(120)
+        t0 = time.monotonic()
+        small = cm.proportion(65, 100)
+        waited = time.monotonic() - t0
+        still_running = not long_call.done() and not stop.is_set()
+        stop.set()
+        with pytest.raises(RuntimeError, match="stopped by the test"):
+            long_call.result(timeout=120)
+    timer.cancel()
+    assert still_running, f"the small call returned after {waited:.1f} s"
+    assert small.column("value")[0].as_py() == pytest.approx(65 / 100)
+
+
+def test_concurrent_calls_give_the_serial_results() -> None:
+    serial = _calls()
+    with ThreadPoolExecutor(4) as ex:
+        futures = [ex.submit(_calls) for _ in range(4)]
+        assert all(f.result(timeout=300) == serial for f in futures)
