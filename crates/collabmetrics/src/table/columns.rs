@@ -705,7 +705,8 @@ fn check_unique_names(schema: &SchemaRef) -> Result<()> {
 /// What a metric needs of a column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum ColumnKind {
-    /// `date32`, `date64`, a timestamp (truncated to the date) or an ISO 8601 string.
+    /// `date32`, `date64`, a timestamp (truncated to the date) or an ISO 8601 string (also
+    /// dictionary-encoded).
     Date,
     /// Any integer or float type, or a SQL decimal (`Decimal128`).
     Number,
@@ -730,6 +731,10 @@ impl ColumnKind {
                         t,
                         DataType::Date32 | DataType::Date64 | DataType::Timestamp(_, _)
                     )
+                    || matches!(t, DataType::Dictionary(_, v) if matches!(
+                        v.as_ref(),
+                        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+                    ))
             }
             ColumnKind::Number => is_number(t),
             ColumnKind::Identifier => stringy || t.is_integer(),

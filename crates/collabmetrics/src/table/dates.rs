@@ -83,14 +83,17 @@ pub fn check_date_option(argument: &str, days: i32) -> Result<()> {
     }
 }
 
-/// Parses `YYYY-MM-DD`, optionally followed by a time (`T…` or ` …`), which is ignored. The
-/// date must exist (no 30 February); it may be outside the supported range, which the
+/// Parses `YYYY-MM-DD`, optionally followed by a time of day, which is ignored: `T` or a
+/// space, then `HH`, `HH:MM` or `HH:MM:SS` with any decimal fraction, then optionally a zone
+/// (`Z`, `UTC`, `GMT`, `+01`, `+0100`, `+01:00`, after a space or not), so the date is the one
+/// written. Anything else after the date is refused, not ignored (`2024-04-01 x` is no date).
+/// The date must exist (no 30 February); it may be outside the supported range, which the
 /// caller checks (so the message can say "out of range" rather than "not a date").
 pub fn parse_date(s: &str) -> Option<i32> {
     let s = s.trim();
     let date = s.get(..10)?;
     let rest = s.get(10..)?;
-    if !(rest.is_empty() || rest.starts_with('T') || rest.starts_with(' ')) {
+    if !(rest.is_empty() || is_time(rest)) {
         return None;
     }
     let b = date.as_bytes();
@@ -107,6 +110,53 @@ pub fn parse_date(s: &str) -> Option<i32> {
     checked_days_from_civil(y, m, d)
 }
 
+/// True when `rest` (what follows a date) is a time of day as [`parse_date`] reads it.
+fn is_time(rest: &str) -> bool {
+    let b = rest.as_bytes();
+    // Two digits at `i` no greater than `max`.
+    let two = |i: usize, max: u8| -> bool {
+        matches!(b.get(i..i + 2), Some([h, l]) if h.is_ascii_digit() && l.is_ascii_digit()
+            && (h - b'0') * 10 + (l - b'0') <= max)
+    };
+    if !matches!(b.first(), Some(b'T' | b' ')) || !two(1, 23) {
+        return false;
+    }
+    let mut i = 3;
+    for max in [59, 60] {
+        if b.get(i) == Some(&b':') && two(i + 1, max) {
+            i += 3;
+        } else {
+            break;
+        }
+    }
+    if i == 9 && matches!(b.get(i), Some(b'.' | b',')) {
+        let digits = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if digits == 0 {
+            return false;
+        }
+        i += 1 + digits;
+    }
+    let zone = rest[i..].strip_prefix(' ').unwrap_or(&rest[i..]);
+    match zone.as_bytes() {
+        [] => i == rest.len(),
+        [b'Z' | b'z'] => true,
+        _ if zone == "UTC" || zone == "GMT" => true,
+        [b'+' | b'-', ..] => {
+            let z = zone.as_bytes();
+            let hours = z
+                .get(1..3)
+                .is_some_and(|h| h.iter().all(u8::is_ascii_digit));
+            hours
+                && match &z[3..] {
+                    [] => true,
+                    [m1, m0] | [b':', m1, m0] => m1.is_ascii_digit() && m0.is_ascii_digit(),
+                    _ => false,
+                }
+        }
+        _ => false,
+    }
+}
+
 /// A month as `YYYY-MM` (its first day), or any date [`parse_date`] reads: how the reporting
 /// months of OAP and the SPC rebase dates are given as text in the CLI and Python.
 pub fn parse_month(s: &str) -> Option<i32> {
@@ -119,8 +169,9 @@ pub fn parse_month(s: &str) -> Option<i32> {
 
 impl Input {
     /// A date column as days since 1970-01-01, `None` where null. Accepts `date32`, `date64`,
-    /// timestamps of any unit (truncated to the date in UTC, or in the timestamp's own time zone
-    /// offset when it is a fixed offset such as `+01:00`) and ISO 8601 strings.
+    /// timestamps of any unit (truncated to the date in UTC, in the timestamp's own time zone
+    /// offset when it is a fixed offset such as `+01:00`, or in UK civil time, GMT or BST, when
+    /// its zone is `Europe/London`) and ISO 8601 strings.
     pub fn dates(&self, ours: &str) -> Result<Vec<Option<i32>>> {
         column_dates(self.column(ours)?, self.name(ours))
     }
@@ -210,12 +261,25 @@ fn numeric_dates<T: Copy>(
         .collect()
 }
 
-/// Seconds east of UTC of a fixed-offset time zone (`+01:00`, `-0500`, `UTC`, `Z`); named
-/// zones (e.g. `Europe/London`) would need a zone database, so they are refused by name.
-fn tz_offset_seconds(tz: Option<&str>, column: &str) -> Result<i64> {
-    let Some(tz) = tz else { return Ok(0) };
+/// How a timestamp's time zone dates it.
+enum Zone {
+    /// A fixed offset: seconds east of UTC (`+01:00`, `-0500`; 0 for `UTC`, `Z`).
+    Fixed(i64),
+    /// `Europe/London`: the UK's civil time, GMT or BST ([`super::london`]).
+    London,
+}
+
+/// The [`Zone`] of a timestamp's time zone; other named zones (e.g. `Europe/Paris`) would need
+/// a zone database, so they are refused by name.
+fn zone(tz: Option<&str>, column: &str) -> Result<Zone> {
+    let Some(tz) = tz else {
+        return Ok(Zone::Fixed(0));
+    };
     if matches!(tz, "UTC" | "Z" | "+00:00" | "utc" | "Etc/UTC" | "GMT") {
-        return Ok(0);
+        return Ok(Zone::Fixed(0));
+    }
+    if super::london::NAMES.contains(&tz) {
+        return Ok(Zone::London);
     }
     let parse = || -> Option<i64> {
         let (sign, rest) = match tz.as_bytes().first()? {
@@ -234,11 +298,35 @@ fn tz_offset_seconds(tz: Option<&str>, column: &str) -> Result<i64> {
         let (h, m) = (h1 * 10 + h0, m1 * 10 + m0);
         Some(sign * (h * 3600 + m * 60))
     };
-    parse().ok_or_else(|| Error::ColumnType { table: None,
+    parse().map(Zone::Fixed).ok_or_else(|| Error::ColumnType { table: None,
         column: column.to_owned(),
-        expected: "a timestamp without time zone, in UTC or with a fixed offset (+01:00); convert named zones to dates first".to_owned(),
+        expected: "a timestamp without time zone, in UTC, in Europe/London or with a fixed offset (+01:00); convert other zones to dates first".to_owned(),
         found: format!("timestamp in time zone {tz}"),
     })
+}
+
+/// The first row of `values` (timestamps of `per_second` units a second) before 1981 in
+/// `Europe/London`, as an error: the UK's earlier rules are not converted ([`super::london`]).
+fn check_london<T: Into<i64> + Copy>(
+    values: impl Iterator<Item = Option<T>>,
+    per_second: i64,
+    name: &str,
+    describe: impl Fn(i64) -> String,
+) -> Result<()> {
+    let first = super::london::FIRST.saturating_mul(per_second);
+    match values
+        .enumerate()
+        .find(|(_, v)| v.is_some_and(|t| t.into() < first))
+    {
+        Some((row, Some(t))) => Err(Error::cell(
+            name,
+            row,
+            describe(t.into()),
+            "a Europe/London time before 1981, whose summer-time rules are not converted: \
+             give the column as dates (or in UTC)",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// [`Input::dates`] of one column (any slice of it), every date checked against the
@@ -270,8 +358,8 @@ pub(crate) fn column_dates(col: &ArrayRef, name: &str) -> Result<Vec<Option<i32>
         ),
         DataType::Timestamp(unit, tz) => {
             let day = per_day(unit);
-            let offset = tz_offset_seconds(tz.as_deref(), name)? * (day / 86_400);
-            let to_day = |t: i64| t.checked_add(offset).map(|t| t.div_euclid(day));
+            let per_second = day / 86_400;
+            let zone = zone(tz.as_deref(), name)?;
             let unit_name = match unit {
                 TimeUnit::Second => "s",
                 TimeUnit::Millisecond => "ms",
@@ -279,36 +367,50 @@ pub(crate) fn column_dates(col: &ArrayRef, name: &str) -> Result<Vec<Option<i32>
                 TimeUnit::Nanosecond => "ns",
             };
             let describe = |t: i64| format!("timestamp {t} {unit_name} since 1970-01-01");
-            match unit {
-                TimeUnit::Second => numeric_dates(
-                    col.as_primitive::<TimestampSecondType>().iter(),
-                    name,
-                    to_day,
-                    describe,
-                ),
-                TimeUnit::Millisecond => numeric_dates(
-                    col.as_primitive::<TimestampMillisecondType>().iter(),
-                    name,
-                    to_day,
-                    describe,
-                ),
-                TimeUnit::Microsecond => numeric_dates(
-                    col.as_primitive::<TimestampMicrosecondType>().iter(),
-                    name,
-                    to_day,
-                    describe,
-                ),
-                TimeUnit::Nanosecond => numeric_dates(
-                    col.as_primitive::<TimestampNanosecondType>().iter(),
-                    name,
-                    to_day,
-                    describe,
-                ),
+            let values = match unit {
+                TimeUnit::Second => col.as_primitive::<TimestampSecondType>().clone(),
+                TimeUnit::Millisecond => col
+                    .as_primitive::<TimestampMillisecondType>()
+                    .reinterpret_cast(),
+                TimeUnit::Microsecond => col
+                    .as_primitive::<TimestampMicrosecondType>()
+                    .reinterpret_cast(),
+                TimeUnit::Nanosecond => col
+                    .as_primitive::<TimestampNanosecondType>()
+                    .reinterpret_cast(),
+            };
+            match zone {
+                Zone::Fixed(seconds) => {
+                    let offset = seconds * per_second;
+                    let to_day = |t: i64| t.checked_add(offset).map(|t| t.div_euclid(day));
+                    numeric_dates(values.iter(), name, to_day, describe)
+                }
+                Zone::London => {
+                    check_london(values.iter(), per_second, name, describe)?;
+                    let to_day = |t: i64| {
+                        let offset = super::london::offset(t.div_euclid(per_second))?;
+                        t.checked_add(offset * per_second)
+                            .map(|t| t.div_euclid(day))
+                    };
+                    numeric_dates(values.iter(), name, to_day, describe)
+                }
             }
         }
         DataType::Utf8 => parse_strings(col.as_string::<i32>().iter(), name),
         DataType::LargeUtf8 => parse_strings(col.as_string::<i64>().iter(), name),
         DataType::Utf8View => parse_strings(col.as_string_view().iter(), name),
+        // Dates kept as a pandas categorical or polars Categorical: read as their text, row
+        // for row (so errors name the same rows).
+        DataType::Dictionary(_, value)
+            if matches!(
+                value.as_ref(),
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+            ) =>
+        {
+            let text = arrow_cast::cast(col, value)
+                .map_err(|e| Error::invalid_argument(name, e.to_string()))?;
+            column_dates(&text, name)
+        }
         other => Err(Error::ColumnType {
             table: None,
             column: name.to_owned(),
@@ -357,6 +459,42 @@ mod tests {
             Some(days_from_civil(2024, 1, 31))
         );
         assert_eq!(parse_date("31/01/2024"), None);
+        // Times of day as exports write them; the date is the one written.
+        for good in [
+            "2024-01-31T23",
+            "2024-01-31T23:59",
+            "2024-01-31 23:59:60",
+            "2024-01-31 00:00:00.0000000",
+            "2024-01-31T00:30:00,5+01:00",
+            "2024-01-31T00:30+0100",
+            "2024-01-31T00:30-05",
+            "2024-01-31 00:30:00 +01:00",
+            "2024-01-31 00:00:00 UTC",
+            "2024-01-31T00:00:00z",
+        ] {
+            assert_eq!(
+                parse_date(good),
+                Some(days_from_civil(2024, 1, 31)),
+                "{good}"
+            );
+        }
+        // Anything else after the date is not read as that date.
+        for bad in [
+            "2024-01-31 garbage",
+            "2024-01-31Tnonsense",
+            "2024-01-31T",
+            "2024-01-31 24:00",
+            "2024-01-31T12:60",
+            "2024-01-31T12:00:00.",
+            "2024-01-31T12:00 BST",
+            "2024-01-31T12:00+1",
+            "2024-01-31T12:00+01:0",
+            "2024-01-31Z",
+            "2024-01-3112:00",
+            "2024-01-31 12:00 x",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
         assert_eq!(parse_date("2024-1-31"), None);
         assert_eq!(format_date(days_from_civil(2016, 10, 17)), "2016-10-17");
     }

@@ -18,6 +18,7 @@ mod columns;
 mod dates;
 mod diagnostics;
 pub(crate) mod groups;
+mod london;
 pub mod roles;
 pub(crate) mod short;
 pub(crate) mod tidy;
