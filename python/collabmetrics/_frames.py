@@ -90,6 +90,14 @@ def days(value: DateLike, name: str) -> int:
     return int(_native.parse_date(str(value), name))
 
 
+def month_or_date(value: DateLike, name: str) -> int:
+    """A reporting month or a date: any date in it, or as text ``"YYYY-MM"`` for its first day
+    (as the command line reads ``--start``, ``--end`` and ``--rebase``)."""
+    if isinstance(value, str):
+        return int(_native.parse_month(value, name))
+    return days(value, name)
+
+
 def date_of(days_since_epoch: int) -> dt.date:
     """Days since 1970-01-01 (the core's dates) as a ``datetime.date``."""
     return _EPOCH + dt.timedelta(days=days_since_epoch)

@@ -20,6 +20,7 @@ from ._frames import (
     flag,
     from_arrow,
     group_names,
+    month_or_date,
     number,
     to_arrow,
 )
@@ -135,8 +136,8 @@ def measures(
     preset, edges = band_preset(distance_bands, "distance_bands")
     table = _native.oap_measures(
         placements_table,
-        _month(start, "start"),
-        _month(end, "end"),
+        month_or_date(start, "start"),
+        month_or_date(end, "end"),
         window,
         group_names(by),
         flag(inappropriate_only, "inappropriate_only"),
@@ -158,14 +159,6 @@ def measures(
         from_arrow(publish_table(table, publish), kind, (placements, population, admissions)),
         with_diagnostics,
     )
-
-
-def _month(value: DateLike, name: str) -> int:
-    """A reporting month: any date in it, or ``"YYYY-MM"`` for its first day (as the command
-    line reads ``--start`` and ``--end``)."""
-    if isinstance(value, str):
-        return int(_native.parse_month(value, name))
-    return _days(value, name)
 
 
 def _codes(values: object, name: str) -> list[str]:
@@ -235,8 +228,8 @@ def options(
     out: dict[str, Any] = dict(_D)
     reason_lists = _reasons(reasons)
     out.update(
-        start=_month(start, "start"),
-        end=_month(end, "end"),
+        start=month_or_date(start, "start"),
+        end=month_or_date(end, "end"),
         window=window,
         by=group_names(by),
         inappropriate_only=flag(inappropriate_only, "inappropriate_only"),

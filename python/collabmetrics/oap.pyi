@@ -17,6 +17,7 @@ from ._frames import finite as finite
 from ._frames import flag as flag
 from ._frames import from_arrow as from_arrow
 from ._frames import group_names as group_names
+from ._frames import month_or_date as month_or_date
 from ._frames import number as number
 from ._frames import to_arrow as to_arrow
 from .disclosure import Rule as Rule
@@ -196,7 +197,6 @@ def measures(
     with_diagnostics: bool = False,
     publish: bool | Rule | None = None,
 ) -> Any: ...
-def _month(value: DateLike, name: str) -> int: ...
 def _codes(values: object, name: str) -> list[str]: ...
 def _scope(
     bed_types: Sequence[str | int] | Literal["default", "all"] | None,

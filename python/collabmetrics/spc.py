@@ -43,12 +43,12 @@ from ._frames import (
     flag,
     from_arrow,
     group_names,
+    month_or_date,
     number,
     optional,
     to_arrow,
     whole,
 )
-from ._frames import days as _days
 
 __all__ = ["diagnostics", "summary", "xmr"]
 
@@ -85,8 +85,8 @@ def _key(k: SeriesKey) -> list[str | None]:
 
 def _date_list(value: DateLike | Sequence[DateLike], name: str) -> list[int]:
     if isinstance(value, (str, dt.date)) or not isinstance(value, Sequence):
-        return [_days(value, name)]
-    return [_days(d, name) for d in value]
+        return [month_or_date(value, name)]
+    return [month_or_date(d, name) for d in value]
 
 
 def _options(
@@ -184,7 +184,8 @@ def xmr(
         value, date: the columns of the measure and of its period.
         by: columns identifying a series; each is charted on its own.
         improvement: ``"increase"`` (higher is better), ``"decrease"`` or ``"neutral"``.
-        rebase: dates that start a new segment (dates a series does not have are counted in
+        rebase: dates that start a new segment (as text ``"YYYY-MM-DD"``, or ``"YYYY-MM"``
+            for the month's first day; dates a series does not have are counted in
             the diagnostics), or a mapping from series (a ``by`` value, or a tuple of them;
             ``None`` for a null value) to its dates.
         fix_after_n_points: limits from the first n (≥ 12) points of each segment; later

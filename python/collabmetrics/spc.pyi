@@ -15,6 +15,7 @@ from ._frames import diagnostics as diagnostics
 from ._frames import flag as flag
 from ._frames import from_arrow as from_arrow
 from ._frames import group_names as group_names
+from ._frames import month_or_date as month_or_date
 from ._frames import number as number
 from ._frames import optional as optional
 from ._frames import to_arrow as to_arrow
