@@ -217,13 +217,14 @@ fn check_options(opts: &SiiOptions) -> Result<()> {
         ));
     }
     crate::limits::check_reps("reps", opts.reps)?;
-    // Up to three replicate vectors of 8 bytes each, on every thread of the pool at once.
-    let threads = rayon::current_num_threads().max(1) as u128;
+    // Up to three replicate vectors of 8 bytes each per table (a batch runs no more tables at
+    // once than the limit holds: `sii_batch`), so whether a call runs does not depend on the
+    // number of threads.
     crate::limits::check_memory(
         "reps",
         "the simulation's replicates",
-        opts.reps as u128 * threads,
-        24,
+        opts.reps as u128,
+        REPLICATE_BYTES,
     )?;
     Ok(())
 }
@@ -245,16 +246,27 @@ pub fn sii_batch(tables: &[Vec<Subgroup>], opts: &SiiOptions) -> Vec<Result<SiiR
     let token = crate::cancel::current();
     // Progress by table (each table's own simulation then stays silent).
     let progress = crate::cancel::Progress::start(tables.len() as u64);
-    tables
-        .par_iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let r = crate::cancel::scope_opt(token.as_ref(), || sii_stream(t, opts, i as u64));
+    // As many tables at once as there are threads, but no more than the working-memory limit
+    // holds the replicates of (with 10 million repetitions, 17 tables): a batch then runs
+    // on a machine of any number of cores.
+    let per_table = (opts.reps as u128 * REPLICATE_BYTES).max(1);
+    let at_once = usize::try_from(crate::limits::MAX_WORKING_BYTES / per_table)
+        .unwrap_or(usize::MAX)
+        .max(1);
+    let mut out = Vec::with_capacity(tables.len());
+    for (c, chunk) in tables.chunks(at_once).enumerate() {
+        out.par_extend(chunk.par_iter().enumerate().map(|(j, t)| {
+            let i = (c * at_once + j) as u64;
+            let r = crate::cancel::scope_opt(token.as_ref(), || sii_stream(t, opts, i));
             progress.advance(1);
             r
-        })
-        .collect()
+        }));
+    }
+    out
 }
+
+/// Bytes of one replicate of an SII simulation: up to three vectors of 8-byte values.
+const REPLICATE_BYTES: u128 = 24;
 
 pub(crate) fn sii_stream(groups: &[Subgroup], opts: &SiiOptions, stream: u64) -> Result<SiiResult> {
     check_options(opts)?;
@@ -451,6 +463,23 @@ fn check_domain(vt: ValueType, label: &str, what: &str, v: f64) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The largest number of repetitions runs on a pool of any size: its replicates were
+    /// counted once per thread, which refused 10 million on 18 threads or more.
+    #[test]
+    fn the_repetition_limit_does_not_depend_on_the_threads() {
+        let opts = SiiOptions {
+            reps: crate::limits::MAX_REPS,
+            ..SiiOptions::default()
+        };
+        for threads in [1, 2, 32] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            assert!(pool.install(|| check_options(&opts)).is_ok(), "{threads}");
+        }
+    }
 
     #[test]
     fn select_pair_reads_the_sorted_order() {
