@@ -971,3 +971,37 @@ fn a_custom_rule_may_control_national_rows() {
     let d = disclose(&t, &o(controlled)).unwrap();
     assert_eq!(column(&d, "n"), vec![Some(0), None, Some(12)]);
 }
+
+/// An empty list of counts is refused as no list is: it published every count unchanged.
+#[test]
+fn an_empty_count_list_is_refused() {
+    let t = input(vec![("n", ints(&[3, 42]))]);
+    for names in [&[][..], &["n"][..]] {
+        let o = DisclosureOptions {
+            counts: Some(names.iter().map(|s| s.to_string()).collect()),
+            ..DisclosureOptions::default()
+        };
+        let r = disclose(&t, &o);
+        if names.is_empty() {
+            let e = r.err().expect("an empty list is refused");
+            assert_eq!(e.argument(), Some("counts"), "{e}");
+        } else {
+            // 3 suppressed, 42 rounded to 40 (nhs_mhsds).
+            assert_eq!(column(&r.unwrap(), "n"), vec![None, Some(40)]);
+        }
+    }
+}
+
+/// A `Rule::Custom` built without its checks is checked by `disclose`: base 0 was accepted.
+#[test]
+fn an_unchecked_custom_rule_is_checked_when_used() {
+    let t = input(vec![("n", ints(&[3, 42]))]);
+    let rule = Rule::Custom {
+        k: 5,
+        suppress_zero: false,
+        base: 0,
+        national_exempt: true,
+    };
+    let e = disclose(&t, &opts(rule, &["n"])).err().expect("refused");
+    assert_eq!(e.argument(), Some("rule"), "{e}");
+}

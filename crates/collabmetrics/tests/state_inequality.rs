@@ -225,3 +225,45 @@ fn bad_options_and_values_are_errors() {
     assert_eq!((e.column(), e.row()), (Some("w"), Some(1)), "{e}");
     assert!(individual_table(&input(&fw), &w).is_ok());
 }
+
+/// Record counts of a state are another engine's numbers: four rows of 2^62 records sum
+/// beyond a signed 64-bit integer, which is the merge's `limit_exceeded` error, not a panic
+/// (debug) or a wrapped count (release), for the distance summary's state as for this one.
+#[test]
+fn record_counts_summing_beyond_64_bits_are_an_error() {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::Int64Type;
+    use arrow_array::Array;
+    use collabmetrics::state::{build, finalize, StateKind};
+    let b = RecordBatch::try_from_iter([
+        (
+            "distance_km",
+            Arc::new(Float64Array::from(vec![1.0, 2.0, 60.0, 70.0])) as ArrayRef,
+        ),
+        (
+            "value",
+            Arc::new(Float64Array::from(vec![1.0, 2.0, 60.0, 70.0])) as ArrayRef,
+        ),
+    ])
+    .unwrap();
+    let input = collabmetrics::table::Input::new(b.schema(), &[b], Default::default()).unwrap();
+    for kind in [StateKind::DistanceSummary, StateKind::Inequality] {
+        let (state, _) = build(kind, &[Some(&input)], "{}", false).unwrap();
+        let i = state.schema().index_of("records").unwrap();
+        let mut columns = state.columns().to_vec();
+        let records = columns[i].as_primitive::<Int64Type>();
+        columns[i] = Arc::new(
+            (0..records.len())
+                .map(|r| records.is_valid(r).then_some(1i64 << 62))
+                .collect::<Int64Array>(),
+        );
+        let big = RecordBatch::try_new(state.schema(), columns).unwrap();
+        let e = finalize(&big).err().expect("an error");
+        assert_eq!(
+            e.kind(),
+            collabmetrics::ErrorKind::LimitExceeded,
+            "{kind:?}: {e}"
+        );
+        assert_eq!(e.argument(), Some("records"), "{kind:?}: {e}");
+    }
+}

@@ -172,13 +172,19 @@ fn keeps(k: u64, base: u64) -> bool {
     round_to(k, base) >= k
 }
 
-/// `c` rounded to the nearest multiple of `base`, halves up.
+/// `c` rounded to the nearest multiple of `base`, halves up (in 128 bits: no count or base
+/// overflows; a result beyond `u64::MAX` saturates, though checked rules never reach one).
 fn round_to(c: u64, base: u64) -> u64 {
     if base <= 1 {
         return c;
     }
-    (2 * c + base) / (2 * base) * base
+    let (c, base) = (u128::from(c), u128::from(base));
+    u64::try_from((2 * c + base) / (2 * base) * base).unwrap_or(u64::MAX)
 }
+
+/// The largest `k` and `base` of a custom rule: 2⁵³, the largest count held exactly (counts
+/// beyond it are refused where they are read).
+pub const MAX_CUSTOM: u64 = 1 << 53;
 
 impl fmt::Display for Rule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -236,12 +242,27 @@ impl Rule {
                 "a custom rule needs base >= 1 (1: no rounding)",
             ));
         }
+        if k > MAX_CUSTOM || base > MAX_CUSTOM {
+            return Err(Error::invalid_argument(
+                "rule",
+                format!(
+                    "a custom rule's k and base must be at most {MAX_CUSTOM} (2^53, the largest \
+                     count held exactly; got k={k}, base={base})"
+                ),
+            ));
+        }
         // The smallest published count must not round into the suppressed range (k = 7 with
         // base 5 would publish 7 as 5, which then could only be 7).
         if !keeps(k, base) {
+            // The nearest bases that fit, below and above (a base above 2k rounds k to 0, and
+            // the search is bounded: k itself always fits, but may be far away).
+            const LOOK: usize = 1 << 20;
             let fits: Vec<String> = [
-                (1..base).rev().find(|&b| keeps(k, b)),
-                (base + 1..=2 * k).find(|&b| keeps(k, b)),
+                (1..base.min(2 * k + 1))
+                    .rev()
+                    .take(LOOK)
+                    .find(|&b| keeps(k, b)),
+                (base + 1..=k).take(LOOK).find(|&b| keeps(k, b)),
             ]
             .into_iter()
             .flatten()
@@ -250,9 +271,13 @@ impl Rule {
             return Err(Error::invalid_argument(
                 "rule",
                 format!(
-                    "a custom rule with k={k} and base={base} would publish a count of {k} as {}, inside the suppressed range; k must not round down: choose a base b with k mod b = 0 or 2·(k mod b) >= b (for k={k} the nearest are {})",
+                    "a custom rule with k={k} and base={base} would publish a count of {k} as {}, inside the suppressed range; k must not round down: choose a base b with k mod b = 0 or 2·(k mod b) >= b (for k={k} {})",
                     round_to(k, base),
-                    fits.join(" and ")
+                    if fits.is_empty() {
+                        format!("{k} itself fits")
+                    } else {
+                        format!("the nearest are {}", fits.join(" and "))
+                    }
                 ),
             ));
         }
@@ -262,6 +287,20 @@ impl Rule {
             base,
             national_exempt,
         })
+    }
+
+    /// This rule checked as [`Rule::custom_with`] checks a custom one (a `Rule::Custom` can be
+    /// built without it); the named rules always pass.
+    pub fn checked(self) -> Result<Rule> {
+        match self {
+            Rule::Custom {
+                k,
+                suppress_zero,
+                base,
+                national_exempt,
+            } => Rule::custom_with(k, suppress_zero, base, national_exempt),
+            named => Ok(named),
+        }
     }
 
     /// The short name: `"nhs_mhsds"`, `"nhs_hes"`, `"none"` or `"custom"`.
@@ -468,6 +507,37 @@ impl Secondary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A base or threshold beyond the counts held exactly is refused (rounding 42 with base
+    /// 2^63 + 1 computed 2·42 + base in 64 bits: a panic in a debug build, and 42 published as
+    /// 4611686018427387904 in a release build), quickly, and so is a `Rule::Custom` built
+    /// without the checks.
+    #[test]
+    fn huge_custom_rules_are_refused_without_overflow() {
+        for (k, base) in [
+            (5, (1u64 << 63) + 1),
+            (5, u64::MAX),
+            (u64::MAX, 1),
+            (MAX_CUSTOM + 1, 5),
+        ] {
+            let e = Rule::custom(k, false, base).unwrap_err();
+            assert!(e.to_string().contains("at most 9007199254740992"), "{e}");
+        }
+        // At the bound, a base that does not fit k is explained without a long search.
+        let e = Rule::custom(MAX_CUSTOM, false, MAX_CUSTOM - 1).unwrap_err();
+        assert!(e.to_string().contains("would publish"), "{e}");
+        assert_eq!(round_to(u64::MAX, 2), u64::MAX);
+        // 42 to the nearest 5 (halves up): 40; 43: 45.
+        assert_eq!((round_to(42, 5), round_to(43, 5)), (40, 45));
+        let unchecked = Rule::Custom {
+            k: 5,
+            suppress_zero: false,
+            base: 0,
+            national_exempt: true,
+        };
+        assert!(unchecked.checked().is_err());
+        assert_eq!(Rule::NhsMhsds.checked().unwrap(), Rule::NhsMhsds);
+    }
 
     #[test]
     fn names_round_trip() {

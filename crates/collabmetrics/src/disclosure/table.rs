@@ -207,6 +207,7 @@ pub fn disclose(input: &Input, opts: &DisclosureOptions) -> Result<Disclosure> {
 
 /// Resolves what to control from the options and the table's roles, and checks the columns.
 fn plan(input: &Input, opts: &DisclosureOptions) -> Result<Plan> {
+    opts.rule.checked()?;
     let suppresses = opts.rule.suppressed_range().is_some();
     if opts.display == Display::Central && suppresses && opts.rule.publishes(5) {
         let (lo, hi) = opts.rule.known_range(5);
@@ -222,6 +223,13 @@ fn plan(input: &Input, opts: &DisclosureOptions) -> Result<Plan> {
     }
     let roles = Roles::of(input.schema())?;
     let counts = match (&opts.counts, &roles) {
+        (Some(c), _) if c.is_empty() => {
+            return Err(Error::invalid_argument(
+                "counts",
+                "is empty: name the count columns to control (an empty list would publish \
+                 every count as it is)",
+            ))
+        }
         (Some(c), _) => c.clone(),
         (None, Some(r)) => r.counts.clone(),
         (None, None) => {

@@ -264,7 +264,7 @@ fn by_group(
 fn record_at(bins: &[Bin], k: usize) -> f64 {
     let mut seen = 0u64;
     for b in bins {
-        seen += b.records;
+        seen = seen.saturating_add(b.records);
         if seen >= k as u64 {
             return b.km;
         }
@@ -303,7 +303,8 @@ impl DistanceSummary {
         for b in &g.bins {
             total += b.weight;
             moment += b.weight * b.km;
-            n += b.records;
+            // Bins read from a state (another engine's counts) may sum beyond any count.
+            n = crate::state::add_records(n, i64::try_from(b.records).unwrap_or(i64::MAX))?;
             if b.km >= options.threshold {
                 beyond += b.weight;
             }

@@ -18,7 +18,7 @@
 use super::bootstrap::IndividualMeasure;
 use super::individual::{check_values, check_weights, lorenz_pass, Distribution};
 use crate::error::{Error, Result};
-use crate::state::{check_whole, fields, Layout, StateKind, View};
+use crate::state::{add_records, check_whole, fields, Layout, StateKind, View};
 use crate::table::groups::label;
 use crate::table::tidy::Tidy;
 use crate::table::{Diagnostics, Groups, Input, Roles, TableResult};
@@ -431,7 +431,7 @@ pub fn individual_finalize(
                 let d = &mut dists[group_of[k]];
                 d.pairs
                     .push((view.float(VALUE, row).unwrap_or(f64::NAN), weight(row)));
-                d.records += view.int(RECORDS, row).max(0) as usize;
+                d.records = add_records(d.records as u64, view.int(RECORDS, row))? as usize;
             }
             for (g, d) in dists.iter().enumerate() {
                 results.push(exact(d, opts).map_err(|e| in_group(e, &keys, g))?);
@@ -442,6 +442,7 @@ pub fn individual_finalize(
             for (k, &row) in rows.iter().enumerate() {
                 let (b, n) = &mut bins[group_of[k]];
                 let records = view.int(RECORDS, row).max(0) as u64;
+                *n = add_records(*n as u64, view.int(RECORDS, row))? as usize;
                 let key = view.column(BIN);
                 let key =
                     arrow_array::cast::AsArray::as_primitive::<arrow_array::types::Int64Type>(
@@ -456,7 +457,6 @@ pub fn individual_finalize(
                         records,
                     ),
                 );
-                *n += records as usize;
             }
             for (g, (b, n)) in bins.iter().enumerate() {
                 results.push(vec![

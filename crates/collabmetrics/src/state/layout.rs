@@ -227,6 +227,16 @@ pub(crate) fn check_whole(
     }
 }
 
+/// `total` plus `records` (a state's record count; below 0 read as 0), or the error
+/// `merge_states` gives for a sum beyond a signed 64-bit integer: states come from other
+/// engines, so their counts are input.
+pub(crate) fn add_records(total: u64, records: i64) -> Result<u64> {
+    total
+        .checked_add(records.max(0) as u64)
+        .filter(|&n| i64::try_from(n).is_ok())
+        .ok_or_else(|| Error::limit("records", "the merged sum exceeds a signed 64-bit integer"))
+}
+
 /// Plain fields of key columns.
 pub(crate) fn fields(keys: &[(Field, ArrayRef)]) -> Vec<Field> {
     keys.iter().map(|(f, _)| f.clone()).collect()

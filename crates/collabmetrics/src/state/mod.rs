@@ -30,7 +30,7 @@ mod layout;
 mod merge;
 mod read;
 
-pub(crate) use layout::{check_whole, fields, Layout, MAX_WHOLE};
+pub(crate) use layout::{add_records, check_whole, fields, Layout, MAX_WHOLE};
 pub use merge::merge_states;
 pub(crate) use read::View;
 
