@@ -196,13 +196,103 @@ fn take_de_error() -> Option<crate::Error> {
 /// Options (or an option's value) read from JSON: a value the core refuses fails with the
 /// core's own error (see [`de_error`]); JSON that does not read otherwise (a wrong type, an
 /// unknown field) is an `InvalidArgument` naming `argument`.
-pub fn from_json<T: serde::de::DeserializeOwned>(argument: &str, json: &str) -> crate::Result<T> {
+pub fn from_json<T: serde::de::DeserializeOwned + Serialize>(
+    argument: &str,
+    json: &str,
+) -> crate::Result<T> {
     let _ = take_de_error();
-    serde_json::from_str(json).map_err(|e| {
+    let options: T = serde_json::from_str(json).map_err(|e| {
         take_de_error().unwrap_or_else(|| {
             crate::Error::invalid_argument(argument, format!("do not read: {e}"))
         })
+    })?;
+    match ignored_key(json, &options) {
+        Some(key) => Err(crate::Error::invalid_argument(
+            argument,
+            format!(
+                "do not read: unknown field `{key}` (a misspelt option would otherwise be \
+                 left at its default)"
+            ),
+        )),
+        None => Ok(options),
+    }
+}
+
+/// The first key of the JSON object `json` (at any depth, as `rule.bsae`) that reading it as
+/// `T` ignored, if any. serde ignores unknown fields unless told not to, which its
+/// `flatten` (the table options') does not allow; so each key's value is replaced in turn by
+/// values no option takes, and a key is unknown when `T` still reads the same options.
+/// The options JSON is a few dozen keys, so this costs microseconds.
+fn ignored_key<T: serde::de::DeserializeOwned + Serialize>(json: &str, read: &T) -> Option<String> {
+    let tree: Value = serde_json::from_str(json).ok()?;
+    let reference = serde_json::to_value(read).ok()?;
+    let mut paths = Vec::new();
+    key_paths(&tree, &mut Vec::new(), &mut paths);
+    // Values no option takes: text no name matches (a struct with defaults would read an
+    // object as its defaults) and nested lists; a key is unknown when both leave the options
+    // read unchanged.
+    let probes = [
+        Value::String("\u{0}not an option".into()),
+        serde_json::json!([[[]]]),
+    ];
+    paths.into_iter().find_map(|path| {
+        let same = probes.iter().all(|probe| {
+            let mut probed = tree.clone();
+            let mut slot = Some(&mut probed);
+            for step in &path {
+                slot = slot.and_then(|v| match step {
+                    Step::Key(k) => v.get_mut(k.as_str()),
+                    Step::Index(i) => v.get_mut(*i),
+                });
+            }
+            let Some(slot) = slot else { return false };
+            *slot = probe.clone();
+            let same = serde_json::from_value::<T>(probed)
+                .ok()
+                .and_then(|t| serde_json::to_value(t).ok())
+                .is_some_and(|v| v == reference);
+            let _ = take_de_error();
+            same
+        });
+        same.then(|| {
+            path.iter()
+                .map(|s| match s {
+                    Step::Key(k) => k.clone(),
+                    Step::Index(i) => i.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(".")
+        })
     })
+}
+
+/// One step into a JSON value.
+#[derive(Clone)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// The path of every object key under `v`, parents before children.
+fn key_paths(v: &Value, at: &mut Vec<Step>, out: &mut Vec<Vec<Step>>) {
+    match v {
+        Value::Object(map) => {
+            for (k, child) in map {
+                at.push(Step::Key(k.clone()));
+                out.push(at.clone());
+                key_paths(child, at, out);
+                at.pop();
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                at.push(Step::Index(i));
+                key_paths(child, at, out);
+                at.pop();
+            }
+        }
+        _ => {}
+    }
 }
 
 /// The error for a required option the caller left out (one without a safe default).
@@ -278,6 +368,42 @@ pub fn defaults(name: &str) -> Option<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A misspelt option is an error naming it, at any depth and through the table options'
+    /// `flatten`; every option written out (defaults included) still reads.
+    #[test]
+    fn unknown_fields_are_refused_by_name() {
+        use crate::disclosure::DisclosureOptions;
+        use crate::distance::SummaryTableOptions;
+        use crate::stats::ProportionTableOptions;
+        let e = from_json::<SummaryTableOptions>("options", r#"{"by_": ["grp"]}"#).unwrap_err();
+        assert!(e.to_string().contains("unknown field `by_`"), "{e}");
+        let e =
+            from_json::<ProportionTableOptions>("options", r#"{"confidnce": 0.5}"#).unwrap_err();
+        assert!(e.to_string().contains("unknown field `confidnce`"), "{e}");
+        let e = from_json::<DisclosureOptions>(
+            "options",
+            r#"{"counts": ["n"], "rule": {"k": 5, "bsae": 5}}"#,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("bsae"), "{e}");
+        // Known fields, given with their default values or not, read.
+        let all = serde_json::to_string(&ProportionTableOptions::default()).unwrap();
+        assert!(
+            from_json::<ProportionTableOptions>("options", &all).is_ok(),
+            "{all}"
+        );
+        let all = serde_json::to_string(&SummaryTableOptions::default()).unwrap();
+        assert!(
+            from_json::<SummaryTableOptions>("options", &all).is_ok(),
+            "{all}"
+        );
+        let rule = r#"{"counts": ["n"], "rule": {"k": 5, "base": 5, "national_exempt": true}}"#;
+        assert!(from_json::<DisclosureOptions>("options", rule).is_ok());
+        let o: SummaryTableOptions =
+            from_json("options", r#"{"by": ["grp"], "confidence": 0.9}"#).unwrap();
+        assert_eq!(o.by, vec!["grp".to_string()]);
+    }
 
     crate::option_enum! {
         /// A test enum.

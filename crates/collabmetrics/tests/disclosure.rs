@@ -983,7 +983,7 @@ fn an_empty_count_list_is_refused() {
         };
         let r = disclose(&t, &o);
         if names.is_empty() {
-            let e = r.err().expect("an empty list is refused");
+            let e = r.expect_err("an empty list is refused");
             assert_eq!(e.argument(), Some("counts"), "{e}");
         } else {
             // 3 suppressed, 42 rounded to 40 (nhs_mhsds).
@@ -1002,6 +1002,6 @@ fn an_unchecked_custom_rule_is_checked_when_used() {
         base: 0,
         national_exempt: true,
     };
-    let e = disclose(&t, &opts(rule, &["n"])).err().expect("refused");
+    let e = disclose(&t, &opts(rule, &["n"])).expect_err("refused");
     assert_eq!(e.argument(), Some("rule"), "{e}");
 }

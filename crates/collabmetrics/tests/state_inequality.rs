@@ -258,7 +258,7 @@ fn record_counts_summing_beyond_64_bits_are_an_error() {
                 .collect::<Int64Array>(),
         );
         let big = RecordBatch::try_new(state.schema(), columns).unwrap();
-        let e = finalize(&big).err().expect("an error");
+        let e = finalize(&big).expect_err("an error");
         assert_eq!(
             e.kind(),
             collabmetrics::ErrorKind::LimitExceeded,

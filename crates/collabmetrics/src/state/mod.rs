@@ -160,7 +160,9 @@ pub fn options_of<T: serde::de::DeserializeOwned>(schema: &Schema) -> Result<T> 
 /// core refuses (an unknown name, band edges out of order) is the core's own error, as when
 /// the options are passed directly; JSON that does not read otherwise (a wrong type, an
 /// unknown field) is an `InvalidArgument` naming `options`.
-pub fn options_from_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T> {
+pub fn options_from_json<T: serde::de::DeserializeOwned + serde::Serialize>(
+    json: &str,
+) -> Result<T> {
     crate::options::from_json("options", json)
 }
 
