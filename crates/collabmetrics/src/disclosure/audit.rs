@@ -80,6 +80,8 @@ impl Network {
         audited
             .iter()
             .map(|&e| {
+                // Each cell may solve a linear programme: a cancellation is checked per cell.
+                crate::cancel::check()?;
                 Ok((
                     self.bound(e, false, flow_bounds, &mut search)?,
                     self.bound(e, true, flow_bounds, &mut search)?,

@@ -622,48 +622,51 @@ fn audit(
                 .any(|(_, _, r)| counts[c].marks[r].is_some())
         })
         .collect();
-    // One check per table (a month's table is audited in well under 100 ms), so a long
-    // publication (ten years take seconds) stops soon after a cancellation.
+    // Checked per table and, within one, per suppressed cell (`Network::intervals`): a month's
+    // table is audited in well under 100 ms, but a wide two-way table of small counts takes
+    // seconds (every cell of 40 × 40 suppressed: 19 s), and a cancellation stops it too.
     let token = crate::cancel::current();
     let found = jobs
         .par_iter()
         .map(|&(c, g)| {
-            crate::cancel::check_carried(token.as_ref())?;
-            let grid = &layout.grids[g];
-            let count = &counts[c];
-            let rows: Vec<usize> = grid.present().map(|(_, _, r)| r).collect();
-            let (n_nodes, arcs) = arcs_of(grid);
-            let complement = rows
-                .iter()
-                .any(|&r| count.marks[r] == Some(Reason::SecondaryComplement));
-            let filled = filled(count, grid);
-            let (mut lo, mut hi, mut x) = (Vec::new(), Vec::new(), Vec::new());
-            for &r in &rows {
-                x.push(filled[&r] as f64);
-                let (l, h) = match count.values[r] {
-                    Some(v) => known(count, r, v, national[r], rule, complement, central),
-                    // A missing count is published missing: the attacker knows nothing of it.
-                    None => (0.0, f64::INFINITY),
+            crate::cancel::scope_opt(token.as_ref(), || {
+                crate::cancel::check()?;
+                let grid = &layout.grids[g];
+                let count = &counts[c];
+                let rows: Vec<usize> = grid.present().map(|(_, _, r)| r).collect();
+                let (n_nodes, arcs) = arcs_of(grid);
+                let complement = rows
+                    .iter()
+                    .any(|&r| count.marks[r] == Some(Reason::SecondaryComplement));
+                let filled = filled(count, grid);
+                let (mut lo, mut hi, mut x) = (Vec::new(), Vec::new(), Vec::new());
+                for &r in &rows {
+                    x.push(filled[&r] as f64);
+                    let (l, h) = match count.values[r] {
+                        Some(v) => known(count, r, v, national[r], rule, complement, central),
+                        // A missing count is published missing: the attacker knows nothing of it.
+                        None => (0.0, f64::INFINITY),
+                    };
+                    lo.push(l);
+                    hi.push(h);
+                }
+                let net = Network {
+                    n_nodes,
+                    arcs,
+                    x,
+                    lo,
+                    hi,
                 };
-                lo.push(l);
-                hi.push(h);
-            }
-            let net = Network {
-                n_nodes,
-                arcs,
-                x,
-                lo,
-                hi,
-            };
-            let audited: Vec<usize> = (0..rows.len())
-                .filter(|&a| count.marks[rows[a]].is_some())
-                .collect();
-            let iv = net.intervals(&audited, flow_bounds)?;
-            Ok(audited
-                .into_iter()
-                .map(|a| rows[a])
-                .zip(iv)
-                .collect::<Vec<_>>())
+                let audited: Vec<usize> = (0..rows.len())
+                    .filter(|&a| count.marks[rows[a]].is_some())
+                    .collect();
+                let iv = net.intervals(&audited, flow_bounds)?;
+                Ok(audited
+                    .into_iter()
+                    .map(|a| rows[a])
+                    .zip(iv)
+                    .collect::<Vec<_>>())
+            })
         })
         .collect::<Result<Vec<_>>>()?;
     let mut out: Intervals = counts.iter().map(|c| vec![None; c.values.len()]).collect();
