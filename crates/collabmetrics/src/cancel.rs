@@ -337,7 +337,7 @@ impl Ticker {
 /// This is how a caller whose interrupts arrive on the calling thread only (Python delivers
 /// signals to its main thread) stops a computation that runs anywhere, including on a thread
 /// pool. The pool is this process's own, or one of the call's own when another call is
-/// running on it ([`crate::pool`]: rayon's global pool hangs in a forked child and queues a
+/// running on it (`pool.rs`: rayon's global pool hangs in a forked child and queues a
 /// call behind another's work). The work is handed to the pool as a job of a scope kept on
 /// the calling thread (`in_place_scope`): no thread is started per call (starting and joining one cost
 /// about 0.1 ms), and the work's parallel parts start from the pool itself. Called on a
@@ -363,7 +363,7 @@ pub fn run_polled<T: Send>(
     let (done_tx, done_rx) = mpsc::channel::<()>();
     let work_token = token.clone();
     let mut out = None;
-    // This process's pool, or the call's own when another call holds it ([`crate::pool`]);
+    // This process's pool, or the call's own when another call holds it (`crate::pool`);
     // where no thread can be started, the work runs here, unpolled.
     crate::pool::with_pool(|pool| match pool {
         None => out = Some(scope(&work_token, work)),
