@@ -1023,3 +1023,23 @@ fn the_audit_of_one_table_is_cancellable() {
     let e = scope(&token, || audit_two_way(&t, &[(0, 0), (0, 1)])).unwrap_err();
     assert_eq!(e.kind(), collabmetrics::ErrorKind::Cancelled);
 }
+
+/// A margin the call adds is named by its keys, not by a row past the input's (a 4-row
+/// two-way table's error named row 4).
+#[test]
+fn an_added_margin_is_named_by_its_keys() {
+    let half = 1i64 << 52; // two of them: 2^53 > 9e15
+    let t = input(vec![
+        ("r", texts(&[Some("a"), Some("a"), Some("b"), Some("b")])),
+        ("c", texts(&[Some("x"), Some("y"), Some("x"), Some("y")])),
+        ("n", ints(&[half, half, 1, 2])),
+    ]);
+    let o = DisclosureOptions {
+        dimensions: Some(vec!["r".into(), "c".into()]),
+        ..opts(Rule::None, &["n"])
+    };
+    let e = disclose(&t, &o).expect_err("a margin beyond 9e15");
+    assert_eq!(e.kind(), ErrorKind::InvalidGroup, "{e}");
+    assert_eq!(e.group(), Some("r=a, c=(total)"), "{e}");
+    assert_eq!(e.row(), None);
+}

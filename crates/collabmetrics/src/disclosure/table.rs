@@ -130,7 +130,7 @@ pub fn disclose(input: &Input, opts: &DisclosureOptions) -> Result<Disclosure> {
     let mut counts = plan
         .counts
         .iter()
-        .map(|c| read_count(input, c, &layout, opts.rule, &national))
+        .map(|c| read_count(input, c, &plan, &layout, opts.rule, &national))
         .collect::<Result<Vec<Count>>>()?;
     // A check between the passes, each over every row (a table of millions of rows takes
     // about a second in all), so a cancellation stops the call soon.
@@ -503,10 +503,16 @@ fn national_rows(input: &Input, plan: &Plan, layout: &Layout) -> Result<Vec<bool
 fn read_count(
     input: &Input,
     name: &str,
+    plan: &Plan,
     layout: &Layout,
     rule: Rule,
     national: &[bool],
 ) -> Result<Count> {
+    // A margin the call adds is no row of the input: it is named by its keys.
+    let added = |row: usize, message: String| Error::InvalidGroup {
+        group: cell_key(input, plan, layout, row).unwrap_or_else(|| format!("row {row}")),
+        message: format!("`{}`: {message}", input.name(name)),
+    };
     let (values, integer) = count_values(input, name)?;
     let (spread, mismatch) = layout.with_margins(&values);
     if let Some((row, given, sum)) = mismatch {
@@ -523,20 +529,19 @@ fn read_count(
     // Parts up to 9e15 are exact, and so is every sum up to it; an added margin beyond it
     // would not be.
     if let Some(row) = spread.iter().position(|v| v.is_some_and(|v| v > MAX_COUNT)) {
-        return Err(Error::cell(
-            input.name(name),
-            row,
-            crate::error::format_value(spread[row].unwrap_or_default()),
-            "a margin must be at most 9e15 (so that it is exact)",
-        ));
+        let value = crate::error::format_value(spread[row].unwrap_or_default());
+        let rule = "a margin must be at most 9e15 (so that it is exact)";
+        return Err(if row < input.num_rows() {
+            Error::cell(input.name(name), row, value, rule)
+        } else {
+            added(row, format!("the added margin would be {value}; {rule}"))
+        });
     }
     let values: Vec<Option<i64>> = spread.iter().map(|v| v.map(|v| v as i64)).collect();
     if let Some(row) = (0..values.len()).find(|&r| values[r].is_none() && r >= input.num_rows()) {
-        return Err(Error::cell(
-            input.name(name),
+        return Err(added(
             row,
-            "null",
-            "a margin cannot be added when a part of it is missing",
+            "a margin cannot be added when a part of it is missing".to_owned(),
         ));
     }
     let marks = values
@@ -1062,10 +1067,18 @@ fn numbers(values: &[Option<f64>], integer: bool) -> ArrayRef {
 
 /// A cell named by its keys, e.g. `place=X, ethnicity=(total), period_start=2024-01-01`.
 fn describe_cell(input: &Input, plan: &Plan, layout: &Layout, row: usize) -> String {
-    let (src, keep) = match layout.sources.get(row) {
-        Some(Source::Input(r)) => (*r, [true, true]),
-        Some(Source::Margin { rep, keep }) => (*rep, *keep),
-        None => return format!("at row {row}"),
+    match cell_key(input, plan, layout, row) {
+        Some(key) => format!("at row {row} ({key})"),
+        None => format!("at row {row}"),
+    }
+}
+
+/// The dimension and `by` values of published row `row` (`(total)` for a margin's), as
+/// `name=value, …`; `None` without dimensions or for a row the layout does not have.
+fn cell_key(input: &Input, plan: &Plan, layout: &Layout, row: usize) -> Option<String> {
+    let (src, keep) = match layout.sources.get(row)? {
+        Source::Input(r) => (*r, [true, true]),
+        Source::Margin { rep, keep } => (*rep, *keep),
     };
     let mut parts = Vec::new();
     for (d, name) in plan.dims.iter().enumerate() {
@@ -1084,11 +1097,7 @@ fn describe_cell(input: &Input, plan: &Plan, layout: &Layout, row: usize) -> Str
             parts.push(format!("{name}={}", display(col.as_ref(), src)));
         }
     }
-    if parts.is_empty() {
-        format!("at row {row}")
-    } else {
-        format!("at row {row} ({})", parts.join(", "))
-    }
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 /// The published table: the input's columns (controlled ones replaced), then the derived
