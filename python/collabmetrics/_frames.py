@@ -67,6 +67,16 @@ _POLARS_ROLES = "_collabmetrics_roles"
 ROLES_KEY = _native.ROLES_KEY.encode()
 
 
+def imported(name: str) -> Any:
+    """The module ``name`` if the program has imported it, else None (the frames of a library
+    not imported cannot be among the arguments). A module another thread is still importing
+    counts as not imported: its classes may not exist yet, and no object of them does."""
+    module = sys.modules.get(name)
+    if getattr(getattr(module, "__spec__", None), "_initializing", False):
+        return None
+    return module
+
+
 def days(value: DateLike, name: str) -> int:
     """A date (``datetime.date``/``datetime``, ISO string, numpy or pandas) as days since 1970.
 
@@ -74,7 +84,7 @@ def days(value: DateLike, name: str) -> int:
     (``pandas.NaT`` and numpy's ``NaT`` included) is an ``InvalidArgumentError`` naming
     ``name``.
     """
-    pd = sys.modules.get("pandas")
+    pd = imported("pandas")
     if pd is not None and value is pd.NaT:
         # NaT passes for a datetime but has no date: the core refuses it as numpy's NaT.
         value = "NaT"
@@ -144,17 +154,17 @@ def diagnostics(result: Frame) -> Diagnostics:
 
 
 def _is_pandas(obj: object) -> bool:
-    pd = sys.modules.get("pandas")
+    pd = imported("pandas")
     return pd is not None and isinstance(obj, pd.DataFrame)
 
 
 def _is_polars(obj: object) -> bool:
-    pl = sys.modules.get("polars")
+    pl = imported("polars")
     return pl is not None and isinstance(obj, pl.DataFrame)
 
 
 def _is_lazy(obj: object) -> bool:
-    pl = sys.modules.get("polars")
+    pl = imported("polars")
     return pl is not None and isinstance(obj, pl.LazyFrame)
 
 
@@ -386,7 +396,7 @@ def _is_series(obj: object) -> bool:
     """Column-like objects, which export Arrow too but are vectors, not frames."""
     if isinstance(obj, (pa.Array, pa.ChunkedArray, np.ndarray)):
         return True
-    pd, pl = sys.modules.get("pandas"), sys.modules.get("polars")
+    pd, pl = imported("pandas"), imported("polars")
     return (pd is not None and isinstance(obj, pd.Series)) or (
         pl is not None and isinstance(obj, pl.Series)
     )
@@ -441,7 +451,7 @@ def _array(x: Numbers, name: str) -> pa.Array:
     """:func:`vector` of anything but Arrow arrays (pyarrow's errors left to it)."""
     if np.isscalar(x) or x is None:
         x = [x]
-    pd = sys.modules.get("pandas")
+    pd = imported("pandas")
     if pd is not None and isinstance(x, pd.Series):
         return pa.Array.from_pandas(x)
     if hasattr(x, "to_arrow"):  # polars Series
@@ -472,7 +482,7 @@ def _check_indexes(columns: Mapping[str, object]) -> None:
     """Parallel pandas Series must share one index: they are paired by position, and pandas
     users expect pairing by label, so two indexes that differ are an ``InvalidArgumentError``
     rather than rows silently paired with the wrong rows."""
-    pd = sys.modules.get("pandas")
+    pd = imported("pandas")
     if pd is None:
         return
     series = [(n, x) for n, x in columns.items() if isinstance(x, pd.Series) and len(x) != 1]

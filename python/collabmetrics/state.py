@@ -33,14 +33,13 @@ from __future__ import annotations
 
 import base64
 import json
-import sys
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import pyarrow as pa
 
 from . import _native
-from ._frames import ATTRS_KEY, Frame, from_arrow, to_arrow
+from ._frames import ATTRS_KEY, Frame, from_arrow, imported, to_arrow
 from ._frames import with_diagnostics as _with_diagnostics
 
 __all__ = ["LISTING_COLUMNS", "MERGE_KEY", "finalize", "kind", "merge", "options", "schema"]
@@ -60,12 +59,12 @@ _POLARS_ATTRIBUTE = "_collabmetrics_state_schema"
 
 
 def _is_pandas(obj: object) -> bool:
-    pd = sys.modules.get("pandas")
+    pd = imported("pandas")
     return pd is not None and isinstance(obj, pd.DataFrame)
 
 
 def _is_polars(obj: object) -> bool:
-    pl = sys.modules.get("polars")
+    pl = imported("polars")
     return pl is not None and isinstance(obj, pl.DataFrame)
 
 

@@ -11,6 +11,7 @@ from . import _native as _native
 from ._frames import ATTRS_KEY as ATTRS_KEY
 from ._frames import Frame as Frame
 from ._frames import from_arrow as from_arrow
+from ._frames import imported as imported
 from ._frames import to_arrow as to_arrow
 from .display import Diagnostics
 

@@ -89,3 +89,22 @@ def test_concurrent_calls_give_the_serial_results() -> None:
     with ThreadPoolExecutor(4) as ex:
         futures = [ex.submit(_calls) for _ in range(4)]
         assert all(f.result(timeout=300) == serial for f in futures)
+
+
+def test_a_module_still_being_imported_counts_as_not_imported() -> None:
+    # Two threads' first calls: one imports pandas while the other's call asked whether an
+    # argument was a pandas frame, and got "partially initialized module 'pandas'" errors.
+    import types
+
+    from collabmetrics._frames import imported
+
+    half = types.ModuleType("half_imported_for_test")
+    half.__spec__ = types.SimpleNamespace(_initializing=True)  # type: ignore[assignment]
+    sys.modules["half_imported_for_test"] = half
+    try:
+        assert imported("half_imported_for_test") is None
+        half.__spec__ = types.SimpleNamespace(_initializing=False)  # type: ignore[assignment]
+        assert imported("half_imported_for_test") is half
+        assert imported("not_imported_for_test") is None
+    finally:
+        del sys.modules["half_imported_for_test"]
