@@ -83,10 +83,10 @@ pub fn check_date_option(argument: &str, days: i32) -> Result<()> {
     }
 }
 
-/// Parses `YYYY-MM-DD`, optionally followed by a time of day, which is ignored: `T` or a
-/// space, then `HH`, `HH:MM` or `HH:MM:SS` with any decimal fraction, then optionally a zone
-/// (`Z`, `UTC`, `GMT`, `+01`, `+0100`, `+01:00`, after a space or not), so the date is the one
-/// written. Anything else after the date is refused, not ignored (`2024-04-01 x` is no date).
+/// Parses `YYYY-MM-DD`, optionally followed by a time of day and zone, which are ignored (so
+/// the date is the one written; see `is_time`: `2024-04-01 09:30:00 BST`,
+/// `2024-04-01T00:30+01:00[Europe/London]`, `2024-04-01 9:30`, `2024-04-01Z`). Anything else
+/// after the date is refused, not ignored (`2024-04-01 x` is no date).
 /// The date must exist (no 30 February); it may be outside the supported range, which the
 /// caller checks (so the message can say "out of range" rather than "not a date").
 pub fn parse_date(s: &str) -> Option<i32> {
@@ -110,50 +110,99 @@ pub fn parse_date(s: &str) -> Option<i32> {
     checked_days_from_civil(y, m, d)
 }
 
-/// True when `rest` (what follows a date) is a time of day as [`parse_date`] reads it.
+/// True when `rest` (what follows a date) is a time of day as [`parse_date`] reads it: `T`,
+/// `t` or spaces, an hour of one or two digits (two when alone), optionally `:MM`, `:SS` and
+/// a fraction, then zone words; or zone words alone (`2024-04-01Z`, `2024-04-01+01:00`).
 fn is_time(rest: &str) -> bool {
     let b = rest.as_bytes();
-    // Two digits at `i` no greater than `max`.
-    let two = |i: usize, max: u8| -> bool {
-        matches!(b.get(i..i + 2), Some([h, l]) if h.is_ascii_digit() && l.is_ascii_digit()
-            && (h - b'0') * 10 + (l - b'0') <= max)
+    if matches!(b.first(), Some(b'Z' | b'z' | b'+' | b'-')) {
+        return is_zone(rest);
+    }
+    let after = match b.first() {
+        Some(b'T' | b't') => &rest[1..],
+        Some(b' ') => rest.trim_start_matches(' '),
+        _ => return false,
     };
-    if !matches!(b.first(), Some(b'T' | b' ')) || !two(1, 23) {
+    let b = after.as_bytes();
+    let hour = b.iter().take(2).take_while(|c| c.is_ascii_digit()).count();
+    let value = |r: std::ops::Range<usize>| -> u32 {
+        b[r].iter().fold(0, |v, c| v * 10 + u32::from(c - b'0'))
+    };
+    if hour == 0 || value(0..hour) > 23 {
         return false;
     }
-    let mut i = 3;
+    let mut i = hour;
+    // `HH` alone, or `H:MM` / `HH:MM` and on.
     for max in [59, 60] {
-        if b.get(i) == Some(&b':') && two(i + 1, max) {
+        let two = b
+            .get(i + 1..i + 3)
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+        if b.get(i) == Some(&b':') && two && value(i + 1..i + 3) <= max {
             i += 3;
         } else {
             break;
         }
     }
-    if i == 9 && matches!(b.get(i), Some(b'.' | b',')) {
+    if i == hour && hour == 1 {
+        return false;
+    }
+    if i == hour + 6 && matches!(b.get(i), Some(b'.' | b',')) {
         let digits = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
         if digits == 0 {
             return false;
         }
         i += 1 + digits;
     }
-    let zone = rest[i..].strip_prefix(' ').unwrap_or(&rest[i..]);
-    match zone.as_bytes() {
-        [] => i == rest.len(),
-        [b'Z' | b'z'] => true,
-        _ if zone == "UTC" || zone == "GMT" => true,
-        [b'+' | b'-', ..] => {
-            let z = zone.as_bytes();
-            let hours = z
-                .get(1..3)
-                .is_some_and(|h| h.iter().all(u8::is_ascii_digit));
-            hours
-                && match &z[3..] {
-                    [] => true,
-                    [m1, m0] | [b':', m1, m0] => m1.is_ascii_digit() && m0.is_ascii_digit(),
-                    _ => false,
+    is_zone(&after[i..])
+}
+
+/// True when `s` is empty or zone words, each after optional spaces: `Z`, an offset `±HH`,
+/// `±HHMM` or `±HH:MM`, a name of letters, `/` and `_` (`UTC`, `BST`, `Europe/London`, and
+/// `AM`/`PM`), or a bracketed name (`[Europe/London]`). The date is the one written, whatever
+/// the zone, so the words are only recognised, not used.
+fn is_zone(s: &str) -> bool {
+    let mut s = s;
+    loop {
+        s = s.trim_start_matches(' ');
+        let b = s.as_bytes();
+        let used = match b.first() {
+            None => return true,
+            Some(b'[') => match s.find(']') {
+                Some(end) => end + 1,
+                None => return false,
+            },
+            Some(b'+' | b'-') => {
+                let digits = |r: std::ops::Range<usize>, max: u32| {
+                    b.get(r).is_some_and(|d| {
+                        d.iter().all(u8::is_ascii_digit)
+                            && d.iter().fold(0, |v, c| v * 10 + u32::from(c - b'0')) <= max
+                    })
+                };
+                if !digits(1..3, 23) {
+                    return false;
                 }
-        }
-        _ => false,
+                match b.get(3) {
+                    Some(b':') if digits(4..6, 59) => 6,
+                    Some(c) if c.is_ascii_digit() && digits(3..5, 59) => 5,
+                    Some(c) if c.is_ascii_digit() => return false,
+                    Some(b':') => return false,
+                    _ => 3,
+                }
+            }
+            Some(c) if c.is_ascii_alphabetic() => {
+                let n = b
+                    .iter()
+                    .take_while(|c| c.is_ascii_alphabetic() || matches!(c, b'/' | b'_'))
+                    .count();
+                // One letter is only `Z` (a stray `x` is not a zone).
+                if n == 1 && !matches!(b[0], b'Z' | b'z') {
+                    return false;
+                }
+                n
+            }
+            Some(_) => return false,
+        };
+        s = &s[used..];
     }
 }
 
@@ -220,7 +269,12 @@ fn parse_strings<'a>(
                     name,
                     row,
                     format!("\"{s}\""),
-                    "not an ISO 8601 date (YYYY-MM-DD)",
+                    if s.trim().get(..10).and_then(parse_date).is_some() {
+                        "a date followed by text that is not a time of day (HH:MM or \
+                         HH:MM:SS, then a zone such as Z, +01:00 or UTC)"
+                    } else {
+                        "not an ISO 8601 date (YYYY-MM-DD)"
+                    },
                 )),
             },
         })
@@ -275,7 +329,23 @@ fn zone(tz: Option<&str>, column: &str) -> Result<Zone> {
     let Some(tz) = tz else {
         return Ok(Zone::Fixed(0));
     };
-    if matches!(tz, "UTC" | "Z" | "+00:00" | "utc" | "Etc/UTC" | "GMT") {
+    if matches!(
+        tz,
+        "UTC"
+            | "Z"
+            | "+00:00"
+            | "utc"
+            | "Etc/UTC"
+            | "GMT"
+            | "Etc/GMT"
+            | "GMT0"
+            | "UCT"
+            | "Etc/UCT"
+            | "Zulu"
+            | "Etc/Zulu"
+            | "Universal"
+            | "Etc/Universal"
+    ) {
         return Ok(Zone::Fixed(0));
     }
     if super::london::NAMES.contains(&tz) {
@@ -462,15 +532,23 @@ mod tests {
         // Times of day as exports write them; the date is the one written.
         for good in [
             "2024-01-31T23",
-            "2024-01-31T23:59",
+            "2024-01-31t23:59",
             "2024-01-31 23:59:60",
+            "2024-01-31 9:30",
+            "2024-01-31  09:30",
             "2024-01-31 00:00:00.0000000",
             "2024-01-31T00:30:00,5+01:00",
             "2024-01-31T00:30+0100",
             "2024-01-31T00:30-05",
             "2024-01-31 00:30:00 +01:00",
             "2024-01-31 00:00:00 UTC",
+            "2024-01-31 09:30:00 BST",
+            "2024-01-31 00:00:00 +0000 UTC",
+            "2024-01-31T00:00+01:00[Europe/London]",
+            "2024-01-31 12:00:00 AM",
             "2024-01-31T00:00:00z",
+            "2024-01-31Z",
+            "2024-01-31+01:00",
         ] {
             assert_eq!(
                 parse_date(good),
@@ -483,19 +561,20 @@ mod tests {
             "2024-01-31 garbage",
             "2024-01-31Tnonsense",
             "2024-01-31T",
+            "2024-01-31T9",
             "2024-01-31 24:00",
             "2024-01-31T12:60",
             "2024-01-31T12:00:00.",
-            "2024-01-31T12:00 BST",
             "2024-01-31T12:00+1",
             "2024-01-31T12:00+01:0",
-            "2024-01-31Z",
+            "2024-01-31T12:00+99:00",
+            "2024-01-31T12:00 [Europe/London",
             "2024-01-3112:00",
             "2024-01-31 12:00 x",
+            "2024-01-31 12:00 #",
         ] {
             assert_eq!(parse_date(bad), None, "{bad}");
         }
-        assert_eq!(parse_date("2024-1-31"), None);
         assert_eq!(format_date(days_from_civil(2016, 10, 17)), "2016-10-17");
     }
 }

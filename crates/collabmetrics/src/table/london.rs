@@ -10,9 +10,17 @@
 
 use super::dates::{civil_from_days, days_from_civil, days_in_month};
 
-/// Names under which the tz database keeps this one zone's rules (`GB`, `GB-Eire` and
-/// `Europe/Belfast` are its links).
-pub(crate) const NAMES: [&str; 4] = ["Europe/London", "GB", "GB-Eire", "Europe/Belfast"];
+/// Names under which the tz database keeps this one zone's rules (its links: `GB`,
+/// `GB-Eire`, Northern Ireland's `Europe/Belfast` and the Crown Dependencies').
+pub(crate) const NAMES: [&str; 7] = [
+    "Europe/London",
+    "GB",
+    "GB-Eire",
+    "Europe/Belfast",
+    "Europe/Jersey",
+    "Europe/Guernsey",
+    "Europe/Isle_of_Man",
+];
 
 /// Seconds since 1970-01-01 UTC of the first instant converted: 1981-01-01 00:00 UTC.
 pub(crate) const FIRST: i64 = 347_155_200;
