@@ -246,13 +246,7 @@ pub fn sii_batch(tables: &[Vec<Subgroup>], opts: &SiiOptions) -> Vec<Result<SiiR
     let token = crate::cancel::current();
     // Progress by table (each table's own simulation then stays silent).
     let progress = crate::cancel::Progress::start(tables.len() as u64);
-    // As many tables at once as there are threads, but no more than the working-memory limit
-    // holds the replicates of (with 10 million repetitions, 17 tables): a batch then runs
-    // on a machine of any number of cores.
-    let per_table = (opts.reps as u128 * REPLICATE_BYTES).max(1);
-    let at_once = usize::try_from(crate::limits::MAX_WORKING_BYTES / per_table)
-        .unwrap_or(usize::MAX)
-        .max(1);
+    let at_once = tables_at_once(opts.reps);
     let mut out = Vec::with_capacity(tables.len());
     for (c, chunk) in tables.chunks(at_once).enumerate() {
         out.par_extend(chunk.par_iter().enumerate().map(|(j, t)| {
@@ -267,6 +261,18 @@ pub fn sii_batch(tables: &[Vec<Subgroup>], opts: &SiiOptions) -> Vec<Result<SiiR
 
 /// Bytes of one replicate of an SII simulation: up to three vectors of 8-byte values.
 const REPLICATE_BYTES: u128 = 24;
+
+/// How many tables' simulations of `reps` repetitions may run at once: as many as there are
+/// threads, but no more than the working-memory limit holds the replicates of (with 10
+/// million repetitions, 17 tables), so a batch runs on a machine of any number of cores
+/// within the limit. Every batch of tables (`sii_batch`, the measures table's by-groups)
+/// runs in chunks of this many.
+pub(crate) fn tables_at_once(reps: usize) -> usize {
+    let per_table = (reps as u128 * REPLICATE_BYTES).max(1);
+    usize::try_from(crate::limits::MAX_WORKING_BYTES / per_table)
+        .unwrap_or(usize::MAX)
+        .max(1)
+}
 
 pub(crate) fn sii_stream(groups: &[Subgroup], opts: &SiiOptions, stream: u64) -> Result<SiiResult> {
     check_options(opts)?;
@@ -479,6 +485,11 @@ mod tests {
                 .unwrap();
             assert!(pool.install(|| check_options(&opts)).is_ok(), "{threads}");
         }
+        // 4 GiB over 10 million replicates of 24 bytes (240 MB): 17 tables at once, on any
+        // number of cores (the measures table's by-groups ran all at once: 3.8 GB on 24).
+        assert_eq!(tables_at_once(10_000_000), 17);
+        assert_eq!(tables_at_once(100_000), 1789);
+        assert!(tables_at_once(0) > 1 << 30);
     }
 
     #[test]

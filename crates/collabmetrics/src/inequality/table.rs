@@ -297,10 +297,12 @@ pub fn measures_table(input: &Input, opts: &MeasuresTableOptions) -> Result<Tabl
     let units: usize = tables.iter().map(|t| chosen(t).len()).sum();
     let progress = crate::cancel::Progress::start(units as u64);
     let token = crate::cancel::current();
-    let results: Vec<Vec<MeasureResult>> = tables
-        .par_iter()
-        .enumerate()
-        .map(|(g, t)| {
+    // By-groups in chunks whose simulations fit the working-memory limit together.
+    let at_once = super::sii::tables_at_once(heat.reps);
+    let mut outcomes: Vec<Result<Vec<MeasureResult>>> = Vec::with_capacity(tables.len());
+    for (c, chunk) in tables.chunks(at_once).enumerate() {
+        outcomes.par_extend(chunk.par_iter().enumerate().map(|(j, t)| {
+            let g = c * at_once + j;
             crate::cancel::scope_opt(token.as_ref(), || {
                 // One call for the by-group's measures: the linear SII, RII and RII_MEAN
                 // share one simulation.
@@ -313,13 +315,12 @@ pub fn measures_table(input: &Input, opts: &MeasuresTableOptions) -> Result<Tabl
                 progress.advance(list.len() as u64);
                 r.map_err(|e| in_group(e, &groups, g, opts.by.is_empty()))
             })
-        })
-        // Every by-group's outcome in order, then the first error: collecting the parallel
-        // iterator straight into a Result would return whichever group failed first in time,
-        // so the error named could change from run to run.
-        .collect::<Vec<Result<Vec<MeasureResult>>>>()
-        .into_iter()
-        .collect::<Result<_>>()?;
+        }));
+    }
+    // Every by-group's outcome in order, then the first error: collecting the parallel
+    // iterator straight into a Result would return whichever group failed first in time, so
+    // the error named could change from run to run.
+    let results: Vec<Vec<MeasureResult>> = outcomes.into_iter().collect::<Result<_>>()?;
     let rows: Vec<u32> = results
         .iter()
         .enumerate()
