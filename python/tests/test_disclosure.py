@@ -347,6 +347,13 @@ def test_custom_rules_take_national_exempt_and_name_a_bad_parameter() -> None:
         cm.disclose(t, counts="n", rule={"k": 7, "base": 6})
     with pytest.raises(cm.CollabMetricsError, match=r"`decimals`.*>= 0, got -1"):
         cm.disclose(t, counts="n", decimals=-1)
+    # A base beyond 2^53 overflowed the rounding (42 published as 4.6e18 in a release build).
+    with pytest.raises(cm.InvalidArgumentError, match=r"at most 9007199254740992"):
+        cm.disclose(t, counts="n", rule={"k": 5, "base": 2**63 + 1})
+    # An empty list of counts published every count as it was.
+    with pytest.raises(cm.InvalidArgumentError, match=r"`counts`.*is empty") as e:
+        cm.disclose(t, counts=[])
+    assert e.value.argument == "counts"
 
 
 def test_bad_input_is_a_structured_error() -> None:

@@ -73,6 +73,14 @@ fn an_unknown_rule_is_refused_by_name() {
     );
 }
 
+/// A custom base beyond 2^53 is refused (its rounding overflowed: counts published as 4.6e18).
+#[test]
+fn a_custom_rule_beyond_the_exact_counts_is_refused() {
+    let (ok, _, err) = run(&["demo", "--publish", "custom(k=5, base=9223372036854775809)"]);
+    assert!(!ok);
+    assert!(err.contains("at most 9007199254740992"), "{err}");
+}
+
 #[test]
 fn oap_publishes_with_stars_and_totals() {
     let dir =

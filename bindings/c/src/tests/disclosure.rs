@@ -578,3 +578,29 @@ fn a_table_wide_error_names_the_stream() {
     let status = call(b, &o).unwrap_err();
     assert_failed(status, CmStatus::INVALID_ARGUMENT, &["`input`", "`n`"]);
 }
+
+/// An empty count list (`has_counts` with no names) and a custom rule beyond 2^53 are refused
+/// as the core refuses them: the first published every count, the second overflowed.
+#[test]
+fn an_empty_count_list_and_a_huge_custom_base_are_refused() {
+    let none = names(&[]);
+    let mut o = cm_disclose_options_default();
+    with_counts(&mut o, &none);
+    let status = call(batch(vec![("n", int_col(&[3, 42]))]), &o).unwrap_err();
+    assert_failed(
+        status,
+        CmStatus::INVALID_ARGUMENT,
+        &["`counts`", "is empty"],
+    );
+    let n = names(&["n"]);
+    let mut o = cm_disclose_options_default();
+    with_counts(&mut o, &n);
+    let huge = CString::new("custom(k=5, base=9223372036854775809)").unwrap();
+    o.rule = huge.as_ptr();
+    let status = call(batch(vec![("n", int_col(&[3, 42]))]), &o).unwrap_err();
+    assert_failed(
+        status,
+        CmStatus::INVALID_ARGUMENT,
+        &["at most 9007199254740992"],
+    );
+}
