@@ -42,6 +42,7 @@ failures=()
 run() {
     local name=$1 program=$2 log=$OUT/$1.valgrind.log stdout=$OUT/$1.stdout status=0
     valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+        --child-silent-after-fork=yes \
         --log-file="$log" "$program" >"$stdout" || status=$?
     local closing
     closing=$(tail -n 1 "$stdout")

@@ -166,7 +166,7 @@ pub unsafe extern "C" fn cm_disclose(
         stream::check_outs(if log_out.is_null() { &outs[..1] } else { &outs })?;
         // SAFETY: checked non-NULL; valid per the caller.
         let opts = unsafe { convert(&*options) }?;
-        let result = disclosure::disclose(&table, &opts)?;
+        let result = crate::cancel::with(std::ptr::null(), || disclosure::disclose(&table, &opts))?;
         // The log only when asked for (a row per changed cell: millions for a large table);
         // built before either stream is written, so a failure writes neither.
         let log = (!log_out.is_null())
@@ -210,7 +210,8 @@ pub unsafe extern "C" fn cm_publish(
             Some(r) => r.parse::<Rule>()?,
             None => Rule::default(),
         };
-        let published = disclosure::publish(&table, rule)?;
+        let published =
+            crate::cancel::with(std::ptr::null(), || disclosure::publish(&table, rule))?;
         // SAFETY: `out` is non-NULL and writable per the caller.
         unsafe { stream::write(out, published.table.into_batch()) }
     })

@@ -61,7 +61,9 @@ pub unsafe extern "C" fn cm_distance_bng(
         // SAFETY: the caller guarantees each non-NULL pointer addresses `len` elements.
         let ([e1, n1, e2, n2], out) =
             unsafe { pairs(["e1", "n1", "e2", "n2"], [e1, n1, e2, n2], len, out_km)? };
-        distance::bng_into(e1, n1, e2, n2, round_km, NullPolicy::Error, out)?;
+        crate::cancel::with(std::ptr::null(), || {
+            distance::bng_into(e1, n1, e2, n2, round_km, NullPolicy::Error, out)
+        })?;
         Ok(())
     })
 }
@@ -100,7 +102,9 @@ pub unsafe extern "C" fn cm_distance_geodesic(
                 out_km,
             )?
         };
-        distance::geodesic_into(lat1, lon1, lat2, lon2, NullPolicy::Error, out)?;
+        crate::cancel::with(std::ptr::null(), || {
+            distance::geodesic_into(lat1, lon1, lat2, lon2, NullPolicy::Error, out)
+        })?;
         Ok(())
     })
 }
@@ -133,7 +137,9 @@ pub unsafe extern "C" fn cm_distance_haversine(
                 out_km,
             )?
         };
-        distance::haversine_into(lat1, lon1, lat2, lon2, NullPolicy::Error, out)?;
+        crate::cancel::with(std::ptr::null(), || {
+            distance::haversine_into(lat1, lon1, lat2, lon2, NullPolicy::Error, out)
+        })?;
         Ok(())
     })
 }
@@ -171,7 +177,9 @@ pub unsafe extern "C" fn cm_bng_to_wgs84(
                 arrays.output("lon", lon, len)?,
             )
         };
-        distance::bng_to_wgs84_into(e, n, NullPolicy::Error, lat, lon)?;
+        crate::cancel::with(std::ptr::null(), || {
+            distance::bng_to_wgs84_into(e, n, NullPolicy::Error, lat, lon)
+        })?;
         Ok(())
     })
 }

@@ -252,12 +252,12 @@ pub(crate) fn guard(body: impl FnOnce() -> CallResult) -> CmStatus {
     clear_last_error();
     // The thread's cancellation flag (`cm_set_cancel_flag`) applies to every call; a call
     // with a flag in its options installs that one inside.
-    let failure = match collabmetrics::panic::catch(|| crate::cancel::with(std::ptr::null(), body))
-    {
-        Ok(Ok(())) => return CmStatus::OK,
-        Ok(Err(failure)) => failure,
-        Err(internal) => Failure::Core(internal),
-    };
+    let failure =
+        match collabmetrics::panic::catch(|| crate::cancel::scoped(std::ptr::null(), body)) {
+            Ok(Ok(())) => return CmStatus::OK,
+            Ok(Err(failure)) => failure,
+            Err(internal) => Failure::Core(internal),
+        };
     let status = failure.status();
     catch((), || set_last_error(failure.record()));
     status

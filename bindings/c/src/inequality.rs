@@ -68,7 +68,7 @@ unsafe fn individual(
     weights_ptr: *const f64,
     len: usize,
     out: *mut f64,
-    index: impl FnOnce(&[f64], Option<&[f64]>) -> collabmetrics::Result<f64>,
+    index: impl FnOnce(&[f64], Option<&[f64]>) -> collabmetrics::Result<f64> + Send,
 ) -> CallResult {
     let mut arrays = Arrays::default();
     // SAFETY: forwarded from the caller.
@@ -80,7 +80,7 @@ unsafe fn individual(
         }
         (v, w, arrays.output("out", out, 1)?)
     };
-    out[0] = index(values, weights)?;
+    out[0] = crate::cancel::with(std::ptr::null(), || index(values, weights))?;
     Ok(())
 }
 

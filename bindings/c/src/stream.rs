@@ -355,12 +355,12 @@ pub(crate) unsafe fn map_of<O: TableOptions>(options: *const O) -> Result<Column
 ///
 /// `input` must be NULL or a valid stream, `options` NULL or valid (with valid strings and
 /// arrays), `out` writable.
-pub(crate) unsafe fn one_table<O: TableOptions, C>(
+pub(crate) unsafe fn one_table<O: TableOptions, C: Sync>(
     input: *mut FFI_ArrowArrayStream,
     options: *const O,
     out: *mut FFI_ArrowArrayStream,
     convert: impl FnOnce(&O) -> Result<C, Failure>,
-    run: impl FnOnce(&Input, &C) -> collabmetrics::Result<collabmetrics::table::TableResult>,
+    run: impl FnOnce(&Input, &C) -> collabmetrics::Result<collabmetrics::table::TableResult> + Send,
 ) -> Result<(), Failure> {
     // SAFETY: forwarded from the caller.
     let map = unsafe { map_of(options) };

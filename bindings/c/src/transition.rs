@@ -203,9 +203,10 @@ pub unsafe extern "C" fn cm_transition_analyse(
         // SAFETY: forwarded from the caller.
         let inputs = unsafe { read_inputs(persons, referrals, contacts, care_plans, options) }?;
         stream::check_outs(&outs)?;
-        let a = crate::cancel::with(inputs.cancel, || {
-            transition::analyse(&inputs.tables(), &inputs.opts)
-        })?;
+        let a = {
+            let (tables, opts) = (inputs.tables(), &inputs.opts);
+            crate::cancel::with(inputs.cancel, || transition::analyse(&tables, opts))
+        }?;
         let diagnostics = a.diagnostics;
         let with = |table: RecordBatch| {
             TableResult {
@@ -250,9 +251,10 @@ pub unsafe extern "C" fn cm_transition_service_lines(
         // SAFETY: forwarded from the caller.
         let inputs = unsafe { read_inputs(persons, referrals, contacts, care_plans, options) }?;
         stream::check_out(out)?;
-        let result = crate::cancel::with(inputs.cancel, || {
-            transition::service_lines(&inputs.tables(), &inputs.opts)
-        })?;
+        let result = {
+            let (tables, opts) = (inputs.tables(), &inputs.opts);
+            crate::cancel::with(inputs.cancel, || transition::service_lines(&tables, opts))
+        }?;
         // SAFETY: `out` is non-NULL and writable per the caller.
         unsafe { stream::write(out, result.into_batch()) }
     })
@@ -282,7 +284,9 @@ pub unsafe extern "C" fn cm_transition_time_to_contact(
         let table = unsafe { stream::read("table", table, &Default::default()) }?;
         let method = curve_method(method)?;
         stream::check_out(out)?;
-        let result = transition::time_to_contact(&table, method, confidence)?;
+        let result = crate::cancel::with(std::ptr::null(), || {
+            transition::time_to_contact(&table, method, confidence)
+        })?;
         // SAFETY: `out` is non-NULL and writable per the caller.
         unsafe { stream::write(out, result.into_batch()) }
     })

@@ -387,6 +387,30 @@ pub fn run_polled<T: Send>(
     out.unwrap_or_else(|| std::panic::resume_unwind(Box::new("the computation ended early")))
 }
 
+/// Runs `work` on a worker of this process's thread pool (the one [`run_polled`] uses, see
+/// there), carrying the calling thread's token and panic guard, while the calling thread
+/// waits; called on a worker of any rayon pool, `work` runs right there.
+///
+/// For callers that block their own thread for a call and read its inputs first (the C
+/// library): the computation's parallel parts then run on the process's own pool rather than
+/// rayon's global one, which a forked child cannot use (its threads are not copied: a call
+/// waited for ever) and which queues a call behind another thread's long work
+/// (rayon-rs/rayon#1054). The hop costs a few microseconds.
+pub fn run_on_pool<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    if rayon::current_thread_index().is_some() {
+        return work();
+    }
+    let token = current();
+    let quiet = crate::panic::quiet_here();
+    crate::pool::with_pool(|pool| match pool {
+        None => work(),
+        Some(pool) => pool.install(|| {
+            let _quiet = quiet.then(crate::panic::Quiet::enter);
+            scope_opt(token.as_ref(), work)
+        }),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -408,6 +432,21 @@ mod tests {
             }
         });
         assert!((250..=350).contains(&steps), "{steps}");
+    }
+
+    /// The work runs on a pool thread, with the caller's token: a cancelled caller's work sees
+    /// it cancelled.
+    #[test]
+    fn run_on_pool_carries_the_token_to_a_pool_thread() {
+        let token = Token::new();
+        token.cancel();
+        let (on_pool, checked) = scope(&token, || {
+            run_on_pool(|| (rayon::current_thread_index().is_some(), check()))
+        });
+        assert!(on_pool);
+        assert_eq!(checked.unwrap_err().kind(), crate::ErrorKind::Cancelled);
+        // Without a token, nothing is cancelled.
+        assert!(run_on_pool(check).is_ok());
     }
 
     #[test]

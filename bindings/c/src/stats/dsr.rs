@@ -274,9 +274,11 @@ pub unsafe extern "C" fn cm_dsr(
             method,
         };
         let label = |g: usize| g.to_string();
-        let est = dsr(
-            group, n_groups, &band, count, population, &standard, &options, &label,
-        )?;
+        let est = crate::cancel::with(std::ptr::null(), || {
+            dsr(
+                group, n_groups, &band, count, population, &standard, &options, &label,
+            )
+        })?;
         outputs.write(est);
         Ok(())
     })

@@ -97,16 +97,18 @@ pub unsafe extern "C" fn cm_isr(
             kind,
         };
         let label = |g: usize| g.to_string();
-        let est = isr(
-            group,
-            n_groups,
-            count,
-            population,
-            reference_count,
-            reference_population,
-            &options,
-            &label,
-        )?;
+        let est = crate::cancel::with(std::ptr::null(), || {
+            isr(
+                group,
+                n_groups,
+                count,
+                population,
+                reference_count,
+                reference_population,
+                &options,
+                &label,
+            )
+        })?;
         copy_columns([
             (observed, &est.observed),
             (expected, &est.expected),

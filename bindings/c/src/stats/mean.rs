@@ -49,7 +49,9 @@ pub unsafe extern "C" fn cm_mean(
             )
         };
         let label = |g: usize| g.to_string();
-        let est = mean(group, n_groups, values, &MeanOptions { confidence }, &label)?;
+        let est = crate::cancel::with(std::ptr::null(), || {
+            mean(group, n_groups, values, &MeanOptions { confidence }, &label)
+        })?;
         copy_columns([
             (count, &est.count),
             (sum, &est.sum),

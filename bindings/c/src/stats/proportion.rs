@@ -48,7 +48,9 @@ pub unsafe extern "C" fn cm_proportion(
             multiplier,
             ..ProportionOptions::default()
         };
-        proportion_into(numerator, denominator, &options, out)?;
+        crate::cancel::with(std::ptr::null(), || {
+            proportion_into(numerator, denominator, &options, out)
+        })?;
         Ok(())
     })
 }

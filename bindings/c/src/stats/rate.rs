@@ -74,7 +74,9 @@ pub unsafe extern "C" fn cm_rate(
         };
         // The core writes `Method`s; the caller's bytes become their codes afterwards.
         let mut methods = method_used.as_ref().map(|m| vec![Method::Exact; m.len()]);
-        rate_into(count, denominator, &options, out, methods.as_deref_mut())?;
+        crate::cancel::with(std::ptr::null(), || {
+            rate_into(count, denominator, &options, out, methods.as_deref_mut())
+        })?;
         if let (Some(dst), Some(src)) = (method_used, methods) {
             dst.iter_mut().zip(src).for_each(|(d, m)| *d = m as u8);
         }

@@ -42,3 +42,50 @@ fn a_flag_set_during_a_long_call_cancels_it() {
     assert_eq!(status, CmStatus::CANCELLED);
     assert_eq!(kind, "cancelled");
 }
+
+/// A computation started while another thread's holds every thread of rayon's global pool
+/// runs on a pool of the process's own: on the global pool it would wait for the other to end
+/// (rayon-rs/rayon#1054), here for ever.
+#[test]
+fn a_computation_does_not_wait_for_another_threads() {
+    use rayon::prelude::*;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    let (held_tx, held_rx) = mpsc::channel::<()>();
+    let (release_tx, release_rx) = mpsc::channel::<()>();
+    let release_rx = std::sync::Mutex::new(release_rx);
+    let threads = rayon::current_num_threads();
+    let first = std::thread::spawn(move || {
+        crate::cancel::with(std::ptr::null(), || {
+            // Every worker of the pool this runs on waits for the release.
+            rayon::scope(|s| {
+                for _ in 0..threads {
+                    let (held_tx, release_rx) = (held_tx.clone(), &release_rx);
+                    s.spawn(move |_| {
+                        held_tx.send(()).unwrap();
+                        let rx = release_rx.lock().unwrap();
+                        let _ = rx.recv_timeout(Duration::from_secs(120));
+                    });
+                }
+            });
+        })
+    });
+    for _ in 0..threads {
+        held_rx.recv_timeout(Duration::from_secs(60)).unwrap();
+    }
+    let (done_tx, done_rx) = mpsc::channel();
+    let second = std::thread::spawn(move || {
+        let sum: usize = crate::cancel::with(std::ptr::null(), || {
+            (0..100_000usize).into_par_iter().with_max_len(1_000).sum()
+        });
+        done_tx.send(sum).unwrap();
+    });
+    let sum = done_rx.recv_timeout(Duration::from_secs(60));
+    for _ in 0..threads {
+        let _ = release_tx.send(());
+    }
+    first.join().unwrap();
+    assert_eq!(sum, Ok(100_000 * 99_999 / 2));
+    second.join().unwrap();
+}

@@ -1,0 +1,125 @@
+/*
+ * C tests of collabmetrics' calls in a forked child and from several threads.
+ *
+ * A forked child (R's parallel::mclapply, a fork-per-job server) inherits a thread pool
+ * without its threads: with rayon's global pool, a child's parallel call waited for ever
+ * once its parent had made one. The calls' parallel parts run on a pool of the process's own,
+ * which a forked child makes afresh. The expected values are the definitions: O / n for a
+ * proportion, and the same numbers from concurrent calls as from one.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "collabmetrics.h"
+
+/* More rows than one chunk of the row-wise estimators (16 384): the call runs in parallel. */
+#define N 100000
+/* How long a child may take before it counts as hung (valgrind makes calls ~50x slower). */
+#define CHILD_SECONDS 120
+
+/* Proportions of N rows: O = i % 97, n = 100 + i % 13. Returns 1 when the call succeeds and
+ * every value is O / n. */
+static int proportions(void) {
+    double *num = malloc(N * sizeof *num), *den = malloc(N * sizeof *den);
+    double *value = malloc(N * sizeof *value), *lower = malloc(N * sizeof *lower);
+    double *upper = malloc(N * sizeof *upper);
+    int ok = num && den && value && lower && upper;
+    if (ok) {
+        for (size_t i = 0; i < N; i++) {
+            num[i] = (double)(i % 97);
+            den[i] = (double)(100 + i % 13);
+        }
+        ok = cm_proportion(num, den, N, 0.95, 1.0, value, lower, upper) == CM_OK;
+        for (size_t i = 0; ok && i < N; i++) {
+            ok = value[i] == num[i] / den[i] && lower[i] <= value[i] && value[i] <= upper[i];
+        }
+    }
+    free(num);
+    free(den);
+    free(value);
+    free(lower);
+    free(upper);
+    return ok;
+}
+
+/* The Gini of 1, 2, ..., N: sum_i sum_j |i - j| / (2 N^2 mean) = (N^2 - 1) / (3 N (N + 1))
+ * = (N - 1) / (3 N). Returns 1 when the call agrees. */
+static int gini_of_ranks(void) {
+    double *v = malloc(N * sizeof *v), out = 0.0;
+    int ok = v != NULL;
+    if (ok) {
+        for (size_t i = 0; i < N; i++) v[i] = (double)(N - i);
+        ok = cm_gini(v, NULL, N, false, &out) == CM_OK &&
+             fabs(out - (double)(N - 1) / (3.0 * N)) <= 1e-12;
+    }
+    free(v);
+    return ok;
+}
+
+/* A child that calls after its parent did ends, with the right numbers. The child writes its
+ * verdict to a pipe: its exit status is valgrind's or the leak sanitizer's, which count the
+ * parent's thread pool, whose threads a child does not have, as leaked. */
+static void test_calls_in_a_forked_child(void) {
+    CHECK(proportions());
+    CHECK(gini_of_ranks());
+    int verdict[2];
+    CHECK(pipe(verdict) == 0);
+    fflush(NULL);
+    pid_t child = fork();
+    CHECK(child >= 0);
+    if (child == 0) {
+        /* A hung child is killed by the alarm, and so fails below. */
+        alarm(CHILD_SECONDS);
+        char ok = proportions() && gini_of_ranks() ? 'y' : 'n';
+        _exit(write(verdict[1], &ok, 1) == 1 ? 0 : 1);
+    }
+    close(verdict[1]);
+    if (child < 0) return;
+    char ok = 0;
+    CHECK(read(verdict[0], &ok, 1) == 1 && ok == 'y');
+    close(verdict[0]);
+    int status = 0;
+    CHECK(waitpid(child, &status, 0) == child);
+    CHECK(!WIFSIGNALED(status));
+    if (WIFSIGNALED(status)) {
+        fprintf(stderr, "the child was killed by signal %d (hung: a call never ended)\n",
+                WTERMSIG(status));
+    }
+    /* The parent's pool still works. */
+    CHECK(proportions());
+}
+
+static void *call_twice(void *arg) {
+    int *ok = arg;
+    *ok = proportions() && gini_of_ranks();
+    return NULL;
+}
+
+/* Calls from several threads at once give the same numbers as calls one at a time. */
+static void test_concurrent_calls(void) {
+    enum { THREADS = 4 };
+    pthread_t threads[THREADS];
+    int ok[THREADS] = {0};
+    int started[THREADS] = {0};
+    for (int t = 0; t < THREADS; t++) {
+        started[t] = pthread_create(&threads[t], NULL, call_twice, &ok[t]) == 0;
+        CHECK(started[t]);
+    }
+    for (int t = 0; t < THREADS; t++) {
+        if (!started[t]) continue;
+        CHECK(pthread_join(threads[t], NULL) == 0);
+        CHECK(ok[t]);
+    }
+}
+
+int main(void) {
+    test_calls_in_a_forked_child();
+    test_concurrent_calls();
+    return check_finish();
+}
