@@ -153,3 +153,33 @@ def test_a_rebase_month_is_its_first_day_as_on_the_command_line() -> None:
     by_month = cm.spc.xmr(data, rebase="2024-01")
     by_day = cm.spc.xmr(data, rebase=dt.date(2024, 1, 1))
     assert by_month.equals(by_day)
+
+
+def test_date_and_timestamp_by_keys_group_as_their_dates() -> None:
+    """A ``by`` column of dates groups alike as date32, date64, a pandas datetime64 column
+    (a timestamp) or a Europe/London timestamp, and comes back as dates."""
+    april, march = dt.date(2024, 4, 1), dt.date(2024, 3, 31)
+    days = [april, march, april, march]
+    values = [1.0, 2.0, 4.0, 6.0]
+    # The means of each day: 1 April (1 + 4) / 2, 31 March (2 + 6) / 2.
+    want = [(april, 2.5), (march, 4.0)]
+    midnight = [dt.datetime(d.year, d.month, d.day) for d in days]
+    # In UTC: 23:30 on 31 March is 00:30 BST on 1 April; 12:00 on 31 March is 13:00 BST (the
+    # clocks went forward at 01:00 UTC that day); 00:30 on 31 March is 00:30 GMT.
+    utc = [
+        dt.datetime(2024, 3, 31, 23, 30),
+        dt.datetime(2024, 3, 31, 12),
+        dt.datetime(2024, 4, 1, 17),
+        dt.datetime(2024, 3, 31, 0, 30),
+    ]
+    london = pa.array(utc, pa.timestamp("s", tz="UTC")).cast(pa.timestamp("s", tz=LONDON))
+    for period in [
+        pa.array(days, pa.date32()),
+        pa.array(days, pa.date64()),
+        pa.array(midnight, pa.timestamp("ns")),
+        london,
+    ]:
+        t = cm.stats.mean(pa.table({"period": period, "value": values}), by="period")
+        got = [(r["period"], r["value"]) for r in t.select(["period", "value"]).to_pylist()]
+        assert got == want, period.type
+        assert t.schema.field("period").type == pa.date32()

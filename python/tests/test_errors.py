@@ -125,10 +125,11 @@ def test_dsr_zero_population_and_missing_column() -> None:
 def test_wrong_column_type() -> None:
     with pytest.raises(cm.CollabMetricsError, match=r"column `count` has type string"):
         cm.dsr(esp_table(count=["5"] * 19))
-    # Types are named as pyarrow names them (arrow-rs says Float64, Timestamp(µs)).
+    # Types are named as pyarrow names them (arrow-rs says Float64, Duration(µs)). (Timestamps
+    # are keys: they group as their dates.)
     keys = {
         "double": pa.array([1.5, 2.5]),
-        "timestamp[us]": pa.array([0, 1], pa.timestamp("us")),
+        "duration[us]": pa.array([0, 1], pa.duration("us")),
         "list<item: int64>": pa.array([[1], [2]]),
     }
     for name, g in keys.items():

@@ -9,6 +9,7 @@ use arrow_schema::{DataType, Field};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::sync::Arc;
 
 /// The Fx hash (rustc's) with a final mix: a multiply-rotate hash several times faster than
 /// the standard SipHash. Grouping keys come from the caller's own table, so there is no adversary to
@@ -120,8 +121,11 @@ impl Groups {
         let n = input.num_rows();
         let mut codes = vec![0u32; n];
         let mut n_groups: usize = usize::from(n > 0);
-        for (k, name) in by.iter().enumerate() {
-            let col = input.column(name)?;
+        let columns = by
+            .iter()
+            .map(|name| key_column(input.column(name)?, input.name(name)))
+            .collect::<Result<Vec<_>>>()?;
+        for (k, (name, col)) in by.iter().zip(&columns).enumerate() {
             let col_codes = key_codes(col, input.name(name))?;
             if k == 0 {
                 codes = col_codes;
@@ -139,8 +143,7 @@ impl Groups {
         }
         let take_idx = UInt32Array::from(first_rows.clone());
         let mut keys = Vec::with_capacity(by.len());
-        for name in by {
-            let col = input.column(name)?;
+        for (name, col) in by.iter().zip(&columns) {
             let values = arrow_select::take::take(col.as_ref(), &take_idx, None)
                 .map_err(|e| Error::invalid_argument("by", e.to_string()))?;
             keys.push((
@@ -256,6 +259,21 @@ pub fn display(values: &dyn Array, i: usize) -> String {
     }
 }
 
+/// A key column as it is grouped: `date64` and timestamp columns as their dates (`date32`),
+/// dated as every date column is (`limits.md`, "Dates": a timestamp by its clock, so 09:00 and
+/// 17:00 of one day are one group), so that the same dates group alike whatever their type
+/// (pandas' `datetime64` columns arrive as timestamps).
+fn key_column(col: &ArrayRef, name: &str) -> Result<ArrayRef> {
+    Ok(match col.data_type() {
+        DataType::Date64 | DataType::Timestamp(_, _) => Arc::new(
+            super::dates::column_dates(col, name)?
+                .into_iter()
+                .collect::<arrow_array::Date32Array>(),
+        ),
+        _ => col.clone(),
+    })
+}
+
 /// Dense codes (order of first appearance) for the values of one key column.
 pub(crate) fn key_codes(col: &ArrayRef, name: &str) -> Result<Vec<u32>> {
     // Short texts (codes, identifiers) as one integer each: the same codes, less work.
@@ -298,8 +316,9 @@ pub(crate) fn key_codes(col: &ArrayRef, name: &str) -> Result<Vec<u32>> {
             return Err(Error::ColumnType {
                 table: None,
                 column: name.to_owned(),
-                expected: "a grouping key (string, integer, boolean, date or dictionary)"
-                    .to_owned(),
+                expected:
+                    "a grouping key (string, integer, boolean, date, timestamp or dictionary)"
+                        .to_owned(),
                 found: super::type_name(other),
             })
         }
@@ -558,5 +577,45 @@ mod tests {
         }
         // (2,3) (0,0) (1,1) (0,1) (2,0) (1,3) (2,2): seven pairs.
         assert_eq!(by_pairs(&small_prev, &small_this).1, 7);
+    }
+
+    /// The same dates group alike as `date32`, `date64` and timestamps (here in
+    /// `Europe/London`: 23:30 UTC on 31 March 2024 is 00:30 BST on 1 April), and the keys come
+    /// out as dates.
+    #[test]
+    fn date64_and_timestamp_keys_group_as_their_dates() {
+        use super::{Groups, Input};
+        use arrow_array::{cast::AsArray, types::Date32Type};
+        use arrow_array::{Date64Array, RecordBatch, TimestampSecondArray};
+        use arrow_schema::{DataType, Field, Schema};
+        use std::sync::Arc;
+        // 2024-04-01 is day 19 814; 2024-03-31 day 19 813.
+        let days = [19_814, 19_813, 19_814, 19_813];
+        let ms: Vec<i64> = days.iter().map(|&d| i64::from(d) * 86_400_000).collect();
+        // 1 April at 00:30 BST, 31 March at 12:00 GMT, 1 April at 18:00 BST, 31 March at 00:00.
+        let seconds = [1_711_927_800, 1_711_886_400, 1_711_990_800, 1_711_843_200];
+        let columns: [ArrayRef; 3] = [
+            Arc::new(Date32Array::from(days.to_vec())),
+            Arc::new(Date64Array::from(ms)),
+            Arc::new(TimestampSecondArray::from(seconds.to_vec()).with_timezone("Europe/London")),
+        ];
+        for col in columns {
+            let schema = Arc::new(Schema::new(vec![Field::new(
+                "day",
+                col.data_type().clone(),
+                false,
+            )]));
+            let batch = RecordBatch::try_new(schema.clone(), vec![col]).unwrap();
+            let input = Input::new(schema, &[batch], Default::default()).unwrap();
+            let groups = Groups::new(&input, &["day".to_owned()]).unwrap();
+            assert_eq!(groups.codes, [0, 1, 0, 1]);
+            let (field, keys) = &groups.keys[0];
+            assert_eq!(field.data_type(), &DataType::Date32);
+            assert_eq!(
+                keys.as_primitive::<Date32Type>().values(),
+                &[19_814, 19_813]
+            );
+            assert_eq!(groups.label(1), "day=2024-03-31");
+        }
     }
 }
