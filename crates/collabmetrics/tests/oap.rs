@@ -1072,6 +1072,36 @@ fn cost_and_the_share_of_bed_days_that_have_one() {
 }
 
 #[test]
+fn a_float32_cost_at_a_half_penny_rounds_as_written() {
+    // £1.005 a night is £1.01 to the penny (half away from zero on the decimal as written),
+    // whether the column is float64 or float32 (whose 1.005 is 1.00499999523… as a float64):
+    // Jan 5–20 is 15 nights, £15.15.
+    let p = small(&[(Some("a"), "2024-01-05", Some("2024-01-20"), "10")]);
+    let batch = p.batch().unwrap();
+    for cost in [
+        Arc::new(Float64Array::from(vec![1.005])) as ArrayRef,
+        Arc::new(arrow_array::Float32Array::from(vec![1.005f32])),
+    ] {
+        let mut fields: Vec<arrow_schema::Field> = batch
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone())
+            .collect();
+        fields.push(arrow_schema::Field::new(
+            "daily_cost",
+            cost.data_type().clone(),
+            true,
+        ));
+        let mut cols = batch.columns().to_vec();
+        cols.push(cost);
+        let b = RecordBatch::try_new(Arc::new(arrow_schema::Schema::new(fields)), cols).unwrap();
+        let r = oap::measures(&input(b), &january(OverlapRule::Count), None, None).unwrap();
+        assert_eq!(floats(&r, "cost"), [Some(15.15)]);
+    }
+}
+
+#[test]
 fn dates_after_the_data_cutoff_are_counted_as_recorded_and_said() {
     // Cut-off 15 Jan: Jan 5–20 ends after it and Jan 17–19 starts after it; both are counted
     // as recorded (15 + 2 nights), and the diagnostics say so. Jan 6–9 is inside.

@@ -660,7 +660,15 @@ fn bed_scope(
 }
 
 fn costs(input: &Input) -> Result<Vec<f64>> {
-    let values = input.f64s_or_nan("daily_cost")?;
+    let mut values = input.f64s_or_nan("daily_cost")?;
+    // A float32 cost is read as written, its shortest decimal, as a float64's is (`pence`):
+    // 1.005 as a float32 widens to 1.00499999523…, which would round to 1.00 where the
+    // written 1.005 rounds to 1.01. (The cast back to f32 is exact: the value came from one.)
+    if input.column("daily_cost")?.data_type() == &arrow_schema::DataType::Float32 {
+        for v in values.iter_mut().filter(|v| v.is_finite()) {
+            *v = (*v as f32).to_string().parse().unwrap_or(*v);
+        }
+    }
     if let Some(row) = values
         .iter()
         .position(|v| *v < 0.0 || v.is_infinite() || *v > MAX_DAILY_COST)
