@@ -725,7 +725,9 @@ def decompose(
 
     Returns:
         ``{"total", "within", "between", "groups": {label: the group's own index}}``, groups
-        in first-seen order (a dict that displays as a table in Jupyter).
+        in the order of their labels as text (a dict that displays as a table in Jupyter).
+        Every sum runs in one order, so the same rows in any order give the same numbers to
+        the bit.
 
     Example:
         >>> import collabmetrics as cm

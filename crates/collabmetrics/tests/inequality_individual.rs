@@ -337,6 +337,24 @@ proptest! {
     }
 
     #[test]
+    fn decomposition_is_the_same_to_the_bit_in_any_row_order(y in positive_values(), k in 1usize..5, seed in 0u64..1000) {
+        let groups: Vec<String> = (0..y.len()).map(|i| format!("g{}", (i * 7 + 3) % k)).collect();
+        // The rows in another order: a permutation from the seed.
+        let mut order: Vec<usize> = (0..y.len()).collect();
+        order.sort_by_key(|&i| (i as u64 * 2_654_435_761 + seed) % 1_000_003);
+        let yp: Vec<f64> = order.iter().map(|&i| y[i]).collect();
+        let gp: Vec<String> = order.iter().map(|&i| groups[i].clone()).collect();
+        for alpha in [0.0, 1.0, 2.0] {
+            let (a, b) = (decompose(&y, None, &groups, alpha).unwrap(), decompose(&yp, None, &gp, alpha).unwrap());
+            prop_assert_eq!((a.within, a.between, &a.groups), (b.within, b.between, &b.groups));
+            prop_assert_eq!(a.group_index, b.group_index);
+            let mut sorted = a.groups.clone();
+            sorted.sort();
+            prop_assert_eq!(&a.groups, &sorted);
+        }
+    }
+
+    #[test]
     fn decomposition_adds_up(y in positive_values(), k in 1usize..5) {
         let groups: Vec<String> = (0..y.len()).map(|i| format!("g{}", i % k)).collect();
         for alpha in [0.0, 1.0] {

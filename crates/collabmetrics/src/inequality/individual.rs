@@ -1035,7 +1035,7 @@ pub struct Decomposition {
     /// The between-group part: the index of the group means, each weighted by its group's
     /// population (total = within + between).
     pub between: f64,
-    /// Group labels in first-seen order, with each group's own index.
+    /// Group labels in text order (sorted as the labels are shown), with each group's own index.
     pub groups: Vec<String>,
     /// Each group's own index, in the order of `groups`.
     pub group_index: Vec<f64>,
@@ -1091,17 +1091,36 @@ pub fn decompose(
         });
         members[k].push(i);
     }
-    let sw: f64 = w.iter().sum();
-    let sv: f64 = values.iter().zip(w).map(|(v, w)| v * w).sum();
+    // Groups by label and each group's members by value (then weight), so that every sum below
+    // runs in one order whatever the order of the rows: the results are the same to the bit.
+    let mut order: Vec<usize> = (0..labels.len()).collect();
+    order.sort_unstable_by(|&a, &b| labels[a].cmp(&labels[b]));
+    let labels: Vec<String> = order.iter().map(|&k| labels[k].clone()).collect();
+    let mut members: Vec<Vec<usize>> = order
+        .iter()
+        .map(|&k| std::mem::take(&mut members[k]))
+        .collect();
+    for m in &mut members {
+        m.sort_unstable_by(|&a, &b| values[a].total_cmp(&values[b]).then(w[a].total_cmp(&w[b])));
+    }
+    // Each group's values and weights, with their sums; the totals are the sums of those.
+    let parts: Vec<(Vec<f64>, Vec<f64>, f64, f64)> = members
+        .iter()
+        .map(|m| {
+            let v: Vec<f64> = m.iter().map(|&i| values[i]).collect();
+            let ww: Vec<f64> = m.iter().map(|&i| w[i]).collect();
+            let wsum: f64 = ww.iter().sum();
+            let vsum: f64 = v.iter().zip(&ww).map(|(a, b)| a * b).sum();
+            (v, ww, wsum, vsum)
+        })
+        .collect();
+    let sw: f64 = parts.iter().map(|p| p.2).sum();
+    let sv: f64 = parts.iter().map(|p| p.3).sum();
     let mut within = 0.0;
     let mut means = Vec::new();
     let mut gw = Vec::new();
     let mut group_index = Vec::new();
-    for (k, m) in members.iter().enumerate() {
-        let v: Vec<f64> = m.iter().map(|&i| values[i]).collect();
-        let ww: Vec<f64> = m.iter().map(|&i| w[i]).collect();
-        let wsum: f64 = ww.iter().sum();
-        let vsum: f64 = v.iter().zip(&ww).map(|(a, b)| a * b).sum();
+    for (k, (v, ww, wsum, vsum)) in parts.into_iter().enumerate() {
         if vsum <= 0.0 {
             return Err(Error::InvalidGroup {
                 group: labels[k].clone(),
