@@ -251,6 +251,9 @@ pub fn sii_batch(tables: &[Vec<Subgroup>], opts: &SiiOptions) -> Vec<Result<SiiR
     for (c, chunk) in tables.chunks(at_once).enumerate() {
         out.par_extend(chunk.par_iter().enumerate().map(|(j, t)| {
             let i = (c * at_once + j) as u64;
+            // A cancelled batch skips its remaining tables' set-up (a table's simulation
+            // checks only once its buffers are made).
+            crate::cancel::check_carried(token.as_ref())?;
             let r = crate::cancel::scope_opt(token.as_ref(), || sii_stream(t, opts, i));
             progress.advance(1);
             r

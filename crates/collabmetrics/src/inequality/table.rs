@@ -303,6 +303,8 @@ pub fn measures_table(input: &Input, opts: &MeasuresTableOptions) -> Result<Tabl
     for (c, chunk) in tables.chunks(at_once).enumerate() {
         outcomes.par_extend(chunk.par_iter().enumerate().map(|(j, t)| {
             let g = c * at_once + j;
+            // A cancelled table skips its remaining by-groups.
+            crate::cancel::check_carried(token.as_ref())?;
             crate::cancel::scope_opt(token.as_ref(), || {
                 // One call for the by-group's measures: the linear SII, RII and RII_MEAN
                 // share one simulation.
