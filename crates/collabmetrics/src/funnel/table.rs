@@ -389,9 +389,10 @@ fn exact_table(units: &Units, r: &Resolved) -> Result<RecordBatch> {
     let target = match model {
         exact::Model::Binomial(t) | exact::Model::Poisson(t) => t,
     };
+    let token = crate::cancel::current();
     let rows = xs
         .par_iter()
-        .map(|&x| exact::limits(model, x))
+        .map(|&x| exact::limits_carried(model, x, token.as_ref()))
         .collect::<Result<Vec<_>>>()?;
     let m = r.multiplier;
     let mut b = Builder::new();
