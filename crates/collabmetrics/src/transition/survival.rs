@@ -142,8 +142,8 @@ pub(crate) fn curve_of_counts(
         .map(|(_, o)| o.events + o.deaths + o.censored)
         .sum();
     let (mut surv, mut greenwood, mut cif) = (1.0f64, 0.0f64, 0.0f64);
-    // Aalen–Johansen variance terms per event time: (F at it, d_all, d_event, n, S(t−)).
-    let mut steps: Vec<(f64, f64, f64, f64, f64)> = Vec::new();
+    // The Aalen–Johansen variance's sums, kept up to date as F grows ([`AjVariance`]).
+    let mut aj = AjVariance::default();
     // Time 0 always first, with no outcomes when nobody ends there.
     let zero = (0, Outcomes::default());
     let lead = counts.first().is_none_or(|c| c.0 > 0).then_some(&zero);
@@ -169,9 +169,9 @@ pub(crate) fn curve_of_counts(
                 if all > 0.0 {
                     cif += lagged * d as f64 / n;
                     surv *= 1.0 - all / n;
-                    steps.push((cif, all, d as f64, n, lagged));
+                    aj.step(cif, all, d as f64, n, lagged);
                 }
-                let var = aj_variance(cif, &steps);
+                let var = aj.variance();
                 let (lo, hi) = loglog(cif, var.sqrt() / (cif * cif.ln().abs()), z);
                 (cif, lo, hi)
             }
@@ -207,17 +207,45 @@ fn loglog(p: f64, se: f64, z: f64) -> (f64, f64) {
 /// Var F(t) = Σ (F(t) − F(tⱼ))² dⱼ / (nⱼ(nⱼ − dⱼ)) + Σ S(tⱼ₋₁)² d₁ⱼ(nⱼ − d₁ⱼ) / nⱼ³
 ///          − 2 Σ (F(t) − F(tⱼ)) S(tⱼ₋₁) d₁ⱼ / nⱼ², over event times tⱼ ≤ t, with dⱼ all
 /// events (contacts and deaths) and d₁ⱼ contacts (Collett 2015, p. 411).
-fn aj_variance(f: f64, steps: &[(f64, f64, f64, f64, f64)]) -> f64 {
-    let mut v = 0.0;
-    for &(fj, d, d1, n, lagged) in steps {
-        let diff = f - fj;
+///
+/// Kept as running sums, updated as F grows by δ ≥ 0, so each time costs O(1) (re-summing
+/// every earlier step made a curve of 99 000 distinct days take 18 s): with aⱼ and cⱼ the
+/// weights of the first and third sums, Q = Σ aⱼ(F − Fⱼ)² gains 2δP + δ²A, P = Σ aⱼ(F − Fⱼ)
+/// gains δA and R = Σ cⱼ(F − Fⱼ) gains δC (A = Σ aⱼ, C = Σ cⱼ). Every increment is ≥ 0, so
+/// nothing cancels.
+#[derive(Debug, Default)]
+struct AjVariance {
+    /// F at the last step.
+    f: f64,
+    a: f64,
+    p: f64,
+    q: f64,
+    c: f64,
+    r: f64,
+    /// The second sum, which does not depend on F.
+    b: f64,
+}
+
+impl AjVariance {
+    /// An event time: F is now `f`; `d` events of all kinds, `d1` contacts, `n` at risk and
+    /// S(t−) = `lagged`.
+    fn step(&mut self, f: f64, d: f64, d1: f64, n: f64, lagged: f64) {
+        let delta = f - self.f;
+        self.q += delta * (2.0 * self.p + delta * self.a);
+        self.p += delta * self.a;
+        self.r += delta * self.c;
+        self.f = f;
+        // The new step's own F − Fⱼ is 0: only the weights grow.
         if n > d {
-            v += diff * diff * d / (n * (n - d));
+            self.a += d / (n * (n - d));
         }
-        v += lagged * lagged * d1 * (n - d1) / (n * n * n);
-        v -= 2.0 * diff * lagged * d1 / (n * n);
+        self.c += lagged * d1 / (n * n);
+        self.b += lagged * lagged * d1 * (n - d1) / (n * n * n);
     }
-    v.max(0.0)
+
+    fn variance(&self) -> f64 {
+        (self.q + self.b - 2.0 * self.r).max(0.0)
+    }
 }
 
 #[cfg(test)]
@@ -278,5 +306,42 @@ mod tests {
         assert_eq!(empty.time, vec![0]);
         assert!(curve(&[-1], &[1], CurveMethod::KaplanMeier, 0.95).is_err());
         assert!(curve(&[1], &[3], CurveMethod::KaplanMeier, 0.95).is_err());
+    }
+
+    /// The running sums give Collett's variance as re-summing every earlier step does (the
+    /// formula written out term by term), at each step of a long curve.
+    #[test]
+    fn the_running_variance_is_the_summed_one() {
+        let mut aj = AjVariance::default();
+        let mut steps: Vec<(f64, f64, f64, f64, f64)> = Vec::new();
+        let (mut n, mut surv, mut cif) = (20_000.0f64, 1.0f64, 0.0f64);
+        for k in 0..3000u32 {
+            // Deterministic pseudo-random counts: 1 to 3 events, some of them deaths.
+            let all = f64::from(1 + k % 3);
+            let d1 = f64::from(k % 3 + u32::from(k % 7 == 0)).min(all);
+            let lagged = surv;
+            cif += lagged * d1 / n;
+            surv *= 1.0 - all / n;
+            aj.step(cif, all, d1, n, lagged);
+            steps.push((cif, all, d1, n, lagged));
+            let summed: f64 = steps
+                .iter()
+                .map(|&(fj, d, d1, n, s)| {
+                    let diff = cif - fj;
+                    let first = if n > d {
+                        diff * diff * d / (n * (n - d))
+                    } else {
+                        0.0
+                    };
+                    first + s * s * d1 * (n - d1) / (n * n * n) - 2.0 * diff * s * d1 / (n * n)
+                })
+                .sum();
+            let v = aj.variance();
+            assert!(
+                (v - summed).abs() <= 1e-12 * summed.abs(),
+                "{k}: {v} vs {summed}"
+            );
+            n -= all + 1.0;
+        }
     }
 }
