@@ -47,7 +47,7 @@ impl Columns<'_> {
 }
 
 /// Row of each group label in `labels` (the first, when repeated).
-fn positions(labels: &[String]) -> HashMap<&str, usize> {
+pub(crate) fn positions(labels: &[String]) -> HashMap<&str, usize> {
     let mut at = HashMap::new();
     for (i, l) in labels.iter().enumerate() {
         at.entry(l.as_str()).or_insert(i);
