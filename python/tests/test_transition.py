@@ -786,3 +786,25 @@ def test_a_column_mapping_that_matches_nothing_is_an_error() -> None:
             cm.transition.transfers(
                 persons, referrals, contacts, data_end=D(2024, 12, 31), columns={ours: "RejDate"}
             )
+
+
+def test_a_summary_by_a_column_of_a_value_per_person_is_refused_within_the_memory_limit() -> None:
+    """About 25 summary rows per group, each about 400 bytes as the table is built: a ``by``
+    of 400 000 distinct places (10 million rows) is past the 4 GiB working-memory limit and
+    refused, naming ``by``; 1.2 million such groups used to abort the process."""
+    n = 400_000
+    persons = pa.table(
+        {
+            "person_id": [f"P{i}" for i in range(n)],
+            "date_of_birth": pa.array([D(2005, 6, 15)] * n),
+            "place": [f"L{i}" for i in range(n)],
+        }
+    )
+    referrals = pa.Table.from_pylist([], schema=REFERRALS)
+    contacts = pa.Table.from_pylist([], schema=CONTACTS)
+    with pytest.raises(cm.LimitExceededError, match=r"`by`.*summary's rows"):
+        cm.transition.summary(persons, referrals, contacts, data_end="2024-12-31", by="place")
+    # A breakdown of a few places is fine.
+    few = persons.slice(0, 1000)
+    s = cm.transition.summary(few, referrals, contacts, data_end="2024-12-31", by="place")
+    assert s.num_rows > 0

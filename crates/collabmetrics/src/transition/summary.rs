@@ -428,8 +428,24 @@ pub(crate) fn tallies(
     let b_persons: Vec<u32> = b.iter().map(|r| r.person).collect();
     let b_ages = vec![opts.boundary_age as i32; b.len()];
     let bg = breakdowns(&b_persons, &b_ages, people, opts);
+    // A row per metric and group of every breakdown, each about 400 bytes of working memory
+    // as the table is built (a `by` of a column with a value per person, 1.2 million of them,
+    // ran out of memory and aborted the process).
+    let specs = specs(opts, with_plans);
+    let groups = |b: &[Breakdown]| b.iter().map(|g| g.labels.len() as u128).sum::<u128>();
+    let (t_groups, b_groups) = (groups(&tg), groups(&bg));
+    let rows: u128 = specs
+        .iter()
+        .map(|(cohort, _, _)| if *cohort == "T" { t_groups } else { b_groups })
+        .sum();
+    crate::limits::check_memory(
+        "by",
+        "the summary's rows (a row per metric and group)",
+        rows,
+        512,
+    )?;
     let token = crate::cancel::current();
-    specs(opts, with_plans)
+    specs
         .into_par_iter()
         .map(|(cohort, metric, outcome)| {
             crate::cancel::check_carried(token.as_ref())?;
