@@ -325,3 +325,29 @@ def test_a_polars_user_does_not_import_pandas() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_result_is_the_same_bytes_in_every_process() -> None:
+    """A result written to Arrow IPC gives the same bytes in every run: its schema metadata's
+    keys (roles, diagnostics) come in sorted order, not in the order of a hash map seeded per
+    process (two keys: one chance in two per run to differ, so five runs all alike would have
+    been one chance in sixteen)."""
+    code = (
+        "import sys, collabmetrics as cm, pyarrow as pa\n"
+        "t = cm.stats.mean(pa.table({'g': ['a', 'a', 'b', 'b'], 'value': [1.0, 2.0, 3.0, 5.0]}),"
+        " by='g')\n"
+        "sink = pa.BufferOutputStream()\n"
+        "with pa.ipc.new_stream(sink, t.schema) as w:\n"
+        "    w.write_table(t)\n"
+        "sys.stdout.write(sink.getvalue().to_pybytes().hex())\n"
+    )
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout
+        for _ in range(5)
+    }
+    assert len(runs) == 1
+    t = cm.stats.mean(pa.table({"g": ["a", "a", "b", "b"], "value": [1.0, 2.0, 3.0, 5.0]}), by="g")
+    keys = list((t.schema.metadata or {}).keys())
+    assert len(keys) >= 2 and keys == sorted(keys)

@@ -68,12 +68,33 @@ pub(crate) fn pyarrow_table(
     let table = PyTable::try_new(vec![batch], schema)?;
     let pyarrow = py.import(pyo3::intern!(py, "pyarrow"))?;
     let reader = pyarrow.getattr(pyo3::intern!(py, "RecordBatchReader"))?;
-    match reader.getattr(pyo3::intern!(py, "from_stream")) {
+    let table = match reader.getattr(pyo3::intern!(py, "from_stream")) {
         Ok(from_stream) => from_stream
             .call1((table.into_pyobject(py)?,))?
-            .call_method0(pyo3::intern!(py, "read_all")),
-        Err(_) => table.into_pyarrow(py),
+            .call_method0(pyo3::intern!(py, "read_all"))?,
+        Err(_) => table.into_pyarrow(py)?,
+    };
+    sorted_metadata(table)
+}
+
+/// `table` with its schema metadata's keys in sorted order (no data copied). Arrow's Rust
+/// schema keeps them in a hash map, exported in an order that changes from one process to the
+/// next, and pyarrow keeps that order: the same result written to Parquet or Arrow IPC then
+/// gave other bytes in every run.
+fn sorted_metadata(table: Bound<'_, PyAny>) -> PyResult<Bound<'_, PyAny>> {
+    let py = table.py();
+    let metadata = table
+        .getattr(pyo3::intern!(py, "schema"))?
+        .getattr(pyo3::intern!(py, "metadata"))?;
+    if metadata.is_none() || metadata.len()? < 2 {
+        return Ok(table);
     }
+    let items = metadata.call_method0(pyo3::intern!(py, "items"))?;
+    let sorted = py
+        .import(pyo3::intern!(py, "builtins"))?
+        .call_method1(pyo3::intern!(py, "sorted"), (items,))?;
+    let sorted = pyo3::types::PyDict::from_sequence(&sorted)?;
+    table.call_method1(pyo3::intern!(py, "replace_schema_metadata"), (sorted,))
 }
 
 /// Unpacks a table, runs `f` on it without the GIL (interruptible by Ctrl-C, see [`detach`])
