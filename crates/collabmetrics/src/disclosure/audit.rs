@@ -76,6 +76,83 @@ impl Network {
     /// reach is their maximum flow (the programme's optimum, by max-flow min-cut: used where
     /// the audit only reports); otherwise it is solved as a linear programme.
     pub fn intervals(&self, audited: &[usize], flow_bounds: bool) -> Result<Vec<(f64, f64)>> {
+        if self.n_nodes == 2 {
+            return self.star_intervals(audited);
+        }
+        self.searched_intervals(audited, flow_bounds)
+    }
+
+    /// [`Network::intervals`] of a one-way table: two nodes, every arc joining them, so a path
+    /// between them is one arc and the most flow that can move a cell is the room of the other
+    /// free arcs in that direction, summed once for the table. (A search per cell scanned
+    /// every part: 16 000 parts took 14 s.) This is the programme's optimum too (max-flow
+    /// min-cut), so it serves both kinds of audit.
+    fn star_intervals(&self, audited: &[usize]) -> Result<Vec<(f64, f64)>> {
+        // Room of arc a for flow leaving node u for the other: along it when u is its tail,
+        // against it otherwise; none for a cell known exactly.
+        let room = |a: usize, u: u32| -> f64 {
+            if !self.free(a) {
+                0.0
+            } else if self.arcs[a].0 == u {
+                self.hi[a] - self.x[a]
+            } else {
+                self.x[a] - self.lo[a]
+            }
+        };
+        // Per node: the finite rooms' sum and how many rooms are unbounded.
+        let mut sums = [(0.0f64, 0usize); 2];
+        for a in 0..self.arcs.len() {
+            for (u, sum) in sums.iter_mut().enumerate() {
+                match room(a, u as u32) {
+                    r if r.is_finite() => sum.0 += r,
+                    _ => sum.1 += 1,
+                }
+            }
+        }
+        // The room from node u through every arc but e.
+        let others = |e: usize, u: u32| -> f64 {
+            let (sum, unbounded) = sums[u as usize];
+            let r = room(e, u);
+            // Unbounded rooms other than e's own.
+            let unbounded_others = unbounded - usize::from(!r.is_finite());
+            if unbounded_others > 0 {
+                f64::INFINITY
+            } else if r.is_finite() {
+                sum - r
+            } else {
+                sum
+            }
+        };
+        let bound = |e: usize, upper: bool| -> f64 {
+            let own = if upper { self.hi[e] } else { self.lo[e] };
+            if !self.free(e) || (own - self.x[e]).abs() <= EPS {
+                return own;
+            }
+            let (tail, head) = self.arcs[e];
+            // Raising e needs flow from its head back to its tail; lowering, the reverse.
+            let moved = others(e, if upper { head } else { tail });
+            let need = (own - self.x[e]).abs();
+            if moved >= need - EPS {
+                own
+            } else if upper {
+                clean(self.x[e] + moved)
+            } else {
+                clean(self.x[e] - moved)
+            }
+        };
+        let mut tick = crate::cancel::Ticker::new(1 << 12);
+        audited
+            .iter()
+            .map(|&e| {
+                tick.tick()?;
+                Ok((bound(e, false), bound(e, true)))
+            })
+            .collect()
+    }
+
+    /// [`Network::intervals`] by augmenting paths, and linear programmes where they cannot
+    /// reach a bound.
+    fn searched_intervals(&self, audited: &[usize], flow_bounds: bool) -> Result<Vec<(f64, f64)>> {
         let mut search = Search::new(self);
         audited
             .iter()
@@ -412,4 +489,61 @@ pub fn audit_two_way(
     };
     let audited: Vec<usize> = suppressed.iter().map(|&(i, j)| i * (n + 1) + j).collect();
     net.intervals(&audited, false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The one-way closed form gives the intervals the augmenting-path search (and, where it
+    /// cannot reach a bound, the linear programme) gives, on random one-way tables: parts
+    /// published exactly or as ranges, suppressed with or without an upper bound, the total
+    /// published exactly or as a range.
+    #[test]
+    fn one_way_bounds_are_the_searched_ones() {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |k: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % k
+        };
+        for case in 0..400 {
+            let parts = 1 + next(12) as usize;
+            let mut x: Vec<f64> = (0..parts).map(|_| next(30) as f64).collect();
+            let total: f64 = x.iter().sum();
+            x.push(total);
+            let (mut lo, mut hi) = (Vec::new(), Vec::new());
+            for (a, &v) in x.iter().enumerate() {
+                let (l, h) = match next(if a < parts { 5 } else { 3 }) {
+                    0 => (v, v),                           // published exactly
+                    1 => ((v - 2.0).max(0.0), v + 2.0),    // published rounded
+                    2 => (0.0_f64.min(v), f64::INFINITY),  // a complement
+                    3 => (1.0_f64.min(v), 4.0_f64.max(v)), // a primary, 1 to 4
+                    _ => ((v - 1.0).max(0.0), f64::INFINITY),
+                };
+                lo.push(l);
+                hi.push(h);
+            }
+            let arcs = (0..=parts)
+                .map(|a| if a < parts { (0, 1) } else { (1, 0) })
+                .collect();
+            let net = Network {
+                n_nodes: 2,
+                arcs,
+                x,
+                lo,
+                hi,
+            };
+            let audited: Vec<usize> = (0..=parts).collect();
+            let star = net.star_intervals(&audited).unwrap();
+            for flow_bounds in [true, false] {
+                let searched = net.searched_intervals(&audited, flow_bounds).unwrap();
+                assert_eq!(
+                    star, searched,
+                    "case {case}, flow bounds {flow_bounds}: {net:?}"
+                );
+            }
+        }
+    }
 }
