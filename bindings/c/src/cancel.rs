@@ -59,6 +59,16 @@ static FIRST_PID: AtomicU32 = AtomicU32::new(0);
 /// 1 while a computation runs on rayon's global pool, else 0.
 static ON_GLOBAL: AtomicUsize = AtomicUsize::new(0);
 
+/// The process that made the library's first call, `pid` when this is the first. Every
+/// exported call notes it on entry (`crate::error::guard`), before anything can start rayon's
+/// global pool.
+pub(crate) fn first_pid(pid: u32) -> u32 {
+    match FIRST_PID.compare_exchange(0, pid, Ordering::AcqRel, Ordering::Acquire) {
+        Ok(_) => pid,
+        Err(first) => first,
+    }
+}
+
 /// Ends the computation on the global pool ([`ON_GLOBAL`]).
 struct Leave;
 
@@ -85,10 +95,7 @@ impl Drop for Leave {
 pub(crate) fn with<T: Send>(flag: *const c_int, f: impl FnOnce() -> T + Send) -> T {
     scoped(flag, || {
         let pid = std::process::id();
-        let first = match FIRST_PID.compare_exchange(0, pid, Ordering::AcqRel, Ordering::Acquire) {
-            Ok(_) => pid,
-            Err(first) => first,
-        };
+        let first = first_pid(pid);
         let alone = || {
             ON_GLOBAL
                 .compare_exchange(0, 1, Ordering::AcqRel, Ordering::Acquire)

@@ -39,7 +39,13 @@ pub(crate) unsafe fn read(
         // arrow's full validation of imported slices refuses valid arrays. Text is checked
         // for UTF-8 by `Input::new`.)
         let (schema, batches) = batches(name, stream)?;
-        Input::new(schema, &batches, map.clone()).map_err(|e| {
+        // The batches are read here, on the calling thread (a producer may need that); the
+        // checks of their columns (UTF-8, in parallel) run where computations do, never on
+        // a pool a forked child cannot use (`crate::cancel::with`).
+        crate::cancel::with(std::ptr::null(), || {
+            Input::new(schema, &batches, map.clone())
+        })
+        .map_err(|e| {
             // The table-wide checks (duplicate names) name the stream as their argument.
             let e = if e.argument() == Some("table") {
                 e.for_argument(name)
