@@ -10,9 +10,9 @@
 //! * **Concurrent calls.** A pool runs work handed to it from outside only when its workers
 //!   have nothing of their own left (rayon-rs/rayon#1054), so a small call from one thread
 //!   waited for the whole of a long bootstrap running on another, and so did its Ctrl-C. A
-//!   call that finds the shared pool busy runs on a pool of its own instead, made for it and
-//!   dropped after it (about a tenth of a millisecond to start; the calls then share the
-//!   cores, as the operating system schedules their threads).
+//!   call that finds the shared pool busy runs on a pool of its own instead, made for it (about
+//!   a tenth of a millisecond to start) and kept for the next such call, up to four (the
+//!   calls then share the cores, as the operating system schedules their threads).
 //!
 //! Both pools have as many threads as rayon's global pool would (`RAYON_NUM_THREADS`, else
 //! one per logical core); results never depend on it (every simulation is seeded per
@@ -61,6 +61,37 @@ fn shared() -> Option<&'static Shared> {
     }
 }
 
+/// Pools made for calls that found the shared one busy, with the process that made them, kept
+/// for the next such call (at most [`IDLE_MAX`]): making one starts a thread per core, which
+/// many small concurrent calls paid each time (4 threads making 5 000 small C calls started
+/// 880 threads).
+static IDLE: Mutex<Vec<(u32, ThreadPool)>> = Mutex::new(Vec::new());
+
+/// Idle pools kept (their threads sleep).
+const IDLE_MAX: usize = 4;
+
+/// An idle pool of this process, or a new one.
+fn own_pool(pid: u32) -> Option<ThreadPool> {
+    let idle = {
+        let mut idle = IDLE.lock().unwrap_or_else(PoisonError::into_inner);
+        // A forked child's inherited pools have no threads: forgotten, never used or stopped.
+        for (_, foreign) in idle.extract_if(.., |(p, _)| *p != pid) {
+            std::mem::forget(foreign);
+        }
+        idle.pop()
+    };
+    idle.map(|(_, pool)| pool).or_else(build)
+}
+
+/// Keeps `pool` for the next call that finds the shared pool busy (or drops it, ending its
+/// threads, when enough are kept).
+fn give_back(pid: u32, pool: ThreadPool) {
+    let mut idle = IDLE.lock().unwrap_or_else(PoisonError::into_inner);
+    if idle.len() < IDLE_MAX {
+        idle.push((pid, pool));
+    }
+}
+
 /// Clears a shared pool's `busy` flag when its call ends, panic or not.
 struct Lease<'a>(&'a AtomicBool);
 
@@ -85,8 +116,12 @@ pub(crate) fn with_pool<R>(f: impl FnOnce(Option<&ThreadPool>) -> R) -> R {
         let _lease = Lease(&shared.busy);
         return f(Some(&shared.pool));
     }
-    match build() {
-        Some(own) => f(Some(&own)),
+    match own_pool(shared.pid) {
+        Some(own) => {
+            let out = f(Some(&own));
+            give_back(shared.pid, own);
+            out
+        }
         None => f(Some(&shared.pool)),
     }
 }
@@ -97,10 +132,14 @@ mod tests {
     use std::sync::mpsc;
     use std::time::Duration;
 
+    /// The pool tests hold the shared pool busy in turn, one at a time.
+    static SERIAL: Mutex<()> = Mutex::new(());
+
     /// A call made while another holds the shared pool runs at once on a pool of its own,
     /// rather than waiting for the first to end.
     #[test]
     fn a_second_call_does_not_wait_for_the_first() {
+        let _serial = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
         let (started_tx, started_rx) = mpsc::channel();
         let (release_tx, release_rx) = mpsc::channel::<()>();
         let first = std::thread::spawn(move || {
@@ -125,5 +164,39 @@ mod tests {
         assert!(second_pool_busy && ran);
         release_tx.send(()).unwrap();
         first.join().unwrap();
+    }
+
+    /// Calls that find the shared pool busy one after another reuse one pool of their own
+    /// rather than starting threads each time.
+    #[test]
+    fn a_busy_calls_pool_is_kept_for_the_next() {
+        let _serial = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
+        let (started_tx, started_rx) = mpsc::channel();
+        let (release_tx, release_rx) = mpsc::channel::<()>();
+        let first = std::thread::spawn(move || {
+            with_pool(|pool| {
+                pool.unwrap().install(move || {
+                    started_tx.send(()).unwrap();
+                    release_rx.recv_timeout(Duration::from_secs(60)).unwrap();
+                })
+            })
+        });
+        started_rx.recv_timeout(Duration::from_secs(60)).unwrap();
+        let threads = || {
+            with_pool(|pool| {
+                let mut ids = pool.unwrap().broadcast(|_| std::thread::current().id());
+                ids.sort_by_key(|id| format!("{id:?}"));
+                ids
+            })
+        };
+        let (a, b) = (threads(), threads());
+        release_tx.send(()).unwrap();
+        first.join().unwrap();
+        // Other tests may take a kept pool in between; the same threads came back at least
+        // once in a few tries.
+        assert!(
+            a == b || (0..5).any(|_| threads() == threads()),
+            "{a:?} {b:?}"
+        );
     }
 }
