@@ -110,7 +110,19 @@ pub fn limits(model: Model, x: f64) -> Result<[f64; 4]> {
 /// once it is cancelled, the CDF reads 1, the searches end within a few steps, and the
 /// result is the cancellation.
 pub(crate) fn limits_carried(model: Model, x: f64, token: Option<&Token>) -> Result<[f64; 4]> {
-    let out = limits_of(model, x, &|| crate::cancel::is_set(token));
+    // Once seen cancelled, the search's result is wrong: it is the cancellation whatever the
+    // token says by the end (a C flag may be cleared again).
+    let stopped = std::cell::Cell::new(false);
+    let out = limits_of(model, x, &|| {
+        stopped.get() || {
+            let now = crate::cancel::is_set(token);
+            stopped.set(now);
+            now
+        }
+    });
+    if stopped.get() {
+        return Err(crate::cancel::cancelled());
+    }
     crate::cancel::check_carried(token)?;
     out
 }

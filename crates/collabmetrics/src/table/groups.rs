@@ -296,6 +296,12 @@ fn key_column(col: &ArrayRef, name: &str) -> Result<ArrayRef> {
 
 /// Dense codes (order of first appearance) for the values of one key column.
 pub(crate) fn key_codes(col: &ArrayRef, name: &str) -> Result<Vec<u32>> {
+    if matches!(
+        col.data_type(),
+        DataType::Date64 | DataType::Timestamp(_, _)
+    ) {
+        return key_codes(&key_column(col, name)?, name);
+    }
     // Short texts (codes, identifiers) as one integer each: the same codes, less work.
     if let Some(p) = super::short::Packer::of(col) {
         return Ok(dense_par(col.len(), |i| Some(p.key(i))));
@@ -636,6 +642,9 @@ mod tests {
                 &[19_814, 19_813]
             );
             assert_eq!(groups.label(1), "day=2024-03-31");
+            // As a key read directly (disclosure's dimensions), the same codes.
+            let col = input.column("day").unwrap();
+            assert_eq!(key_codes(col, "day").unwrap(), [0, 1, 0, 1]);
         }
     }
 
