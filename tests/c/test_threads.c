@@ -62,21 +62,19 @@ static int gini_of_ranks(void) {
     return ok;
 }
 
-/* A child that calls after its parent did ends, with the right numbers. The child writes its
+/* Runs `work` in a forked child and checks that it ends and returns 1. The child writes its
  * verdict to a pipe: its exit status is valgrind's or the leak sanitizer's, which count the
- * parent's thread pool, whose threads a child does not have, as leaked. */
-static void test_calls_in_a_forked_child(void) {
-    CHECK(proportions());
-    CHECK(gini_of_ranks());
+ * parent's thread pool, whose threads a child does not have, as leaked. A hung child is
+ * killed by its alarm, and so fails. */
+static void check_in_a_forked_child(int (*work)(void)) {
     int verdict[2];
     CHECK(pipe(verdict) == 0);
     fflush(NULL);
     pid_t child = fork();
     CHECK(child >= 0);
     if (child == 0) {
-        /* A hung child is killed by the alarm, and so fails below. */
         alarm(CHILD_SECONDS);
-        char ok = proportions() && gini_of_ranks() ? 'y' : 'n';
+        char ok = work() ? 'y' : 'n';
         _exit(write(verdict[1], &ok, 1) == 1 ? 0 : 1);
     }
     close(verdict[1]);
@@ -91,6 +89,15 @@ static void test_calls_in_a_forked_child(void) {
         fprintf(stderr, "the child was killed by signal %d (hung: a call never ended)\n",
                 WTERMSIG(status));
     }
+}
+
+static int both_calls(void) { return proportions() && gini_of_ranks(); }
+
+/* A child that calls after its parent did ends, with the right numbers. */
+static void test_calls_in_a_forked_child(void) {
+    CHECK(proportions());
+    CHECK(gini_of_ranks());
+    check_in_a_forked_child(both_calls);
     /* The parent's pool still works. */
     CHECK(proportions());
 }
@@ -185,28 +192,13 @@ static int read_text_table(void) {
            out.release == NULL;
 }
 
+static int read_and_call(void) { return read_text_table() && proportions(); }
+
 /* A child's call reading a long text column (whose check runs in parallel) ends, after the
  * parent has made calls; and so does a child whose parent's only call failed after reading. */
 static void test_reading_in_a_forked_child(void) {
     CHECK(read_text_table());
-    int verdict[2];
-    CHECK(pipe(verdict) == 0);
-    fflush(NULL);
-    pid_t child = fork();
-    CHECK(child >= 0);
-    if (child == 0) {
-        alarm(CHILD_SECONDS);
-        char ok = read_text_table() && proportions() ? 'y' : 'n';
-        _exit(write(verdict[1], &ok, 1) == 1 ? 0 : 1);
-    }
-    close(verdict[1]);
-    if (child < 0) return;
-    char ok = 0;
-    CHECK(read(verdict[0], &ok, 1) == 1 && ok == 'y');
-    close(verdict[0]);
-    int status = 0;
-    CHECK(waitpid(child, &status, 0) == child);
-    CHECK(!WIFSIGNALED(status));
+    check_in_a_forked_child(read_and_call);
 }
 
 static void *call_twice(void *arg) {

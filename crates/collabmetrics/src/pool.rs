@@ -135,10 +135,9 @@ mod tests {
     /// The pool tests hold the shared pool busy in turn, one at a time.
     static SERIAL: Mutex<()> = Mutex::new(());
 
-    /// A call made while another holds the shared pool runs at once on a pool of its own,
-    /// rather than waiting for the first to end.
-    #[test]
-    fn a_second_call_does_not_wait_for_the_first() {
+    /// Runs `f` while another thread's call holds the shared pool (the pool tests one at a
+    /// time).
+    fn while_the_shared_pool_is_busy<R>(f: impl FnOnce() -> R) -> R {
         let _serial = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
         let (started_tx, started_rx) = mpsc::channel();
         let (release_tx, release_rx) = mpsc::channel::<()>();
@@ -152,36 +151,33 @@ mod tests {
             })
         });
         started_rx.recv_timeout(Duration::from_secs(60)).unwrap();
-        // While the first call runs, a second gets a different pool and runs there.
-        let (second_pool_busy, ran) = with_pool(|pool| {
-            let pool = pool.unwrap();
-            let busy = shared().unwrap().busy.load(Ordering::Acquire);
-            (
-                busy,
-                pool.install(|| rayon::current_thread_index().is_some()),
-            )
-        });
-        assert!(second_pool_busy && ran);
+        let out = f();
         release_tx.send(()).unwrap();
         first.join().unwrap();
+        out
+    }
+
+    /// A call made while another holds the shared pool runs at once on a pool of its own,
+    /// rather than waiting for the first to end.
+    #[test]
+    fn a_second_call_does_not_wait_for_the_first() {
+        let (second_pool_busy, ran) = while_the_shared_pool_is_busy(|| {
+            with_pool(|pool| {
+                let pool = pool.unwrap();
+                let busy = shared().unwrap().busy.load(Ordering::Acquire);
+                (
+                    busy,
+                    pool.install(|| rayon::current_thread_index().is_some()),
+                )
+            })
+        });
+        assert!(second_pool_busy && ran);
     }
 
     /// Calls that find the shared pool busy one after another reuse one pool of their own
-    /// rather than starting threads each time.
+    /// rather than starting threads each time (new threads would have new ids).
     #[test]
     fn a_busy_calls_pool_is_kept_for_the_next() {
-        let _serial = SERIAL.lock().unwrap_or_else(PoisonError::into_inner);
-        let (started_tx, started_rx) = mpsc::channel();
-        let (release_tx, release_rx) = mpsc::channel::<()>();
-        let first = std::thread::spawn(move || {
-            with_pool(|pool| {
-                pool.unwrap().install(move || {
-                    started_tx.send(()).unwrap();
-                    release_rx.recv_timeout(Duration::from_secs(60)).unwrap();
-                })
-            })
-        });
-        started_rx.recv_timeout(Duration::from_secs(60)).unwrap();
         let threads = || {
             with_pool(|pool| {
                 let mut ids = pool.unwrap().broadcast(|_| std::thread::current().id());
@@ -189,14 +185,8 @@ mod tests {
                 ids
             })
         };
-        let (a, b) = (threads(), threads());
-        release_tx.send(()).unwrap();
-        first.join().unwrap();
-        // Other tests may take a kept pool in between; the same threads came back at least
-        // once in a few tries.
-        assert!(
-            a == b || (0..5).any(|_| threads() == threads()),
-            "{a:?} {b:?}"
-        );
+        // Another test's call may take the kept pool in between: one pair alike in a few.
+        let reused = while_the_shared_pool_is_busy(|| (0..5).any(|_| threads() == threads()));
+        assert!(reused);
     }
 }

@@ -528,21 +528,7 @@ fn distance_summaries_of_placements_started_in_each_period() {
         Some(1.0),
         Some(1.0),
     ]);
-    let b = placements();
-    let mut fields: Vec<arrow_schema::Field> = b
-        .schema()
-        .fields()
-        .iter()
-        .map(|f| f.as_ref().clone())
-        .collect();
-    fields.push(arrow_schema::Field::new(
-        "distance_km",
-        arrow_schema::DataType::Float64,
-        true,
-    ));
-    let mut cols = b.columns().to_vec();
-    cols.push(Arc::new(km));
-    let b = RecordBatch::try_new(Arc::new(arrow_schema::Schema::new(fields)), cols).unwrap();
+    let b = adding_column(&placements(), "distance_km", Arc::new(km));
     let mut o = options(Window::Month);
     o.distance = Some("distance_km".into());
     let r = oap::measures(&input(b.clone()), &o, None, None).unwrap();
@@ -1044,22 +1030,11 @@ fn cost_and_the_share_of_bed_days_that_have_one() {
         (Some("a"), "2024-01-05", Some("2024-01-20"), "10"),
         (Some("b"), "2024-01-06", Some("2024-01-09"), "10"),
     ]);
-    let mut cols = p.batch().unwrap().columns().to_vec();
-    let mut fields: Vec<arrow_schema::Field> = p
-        .batch()
-        .unwrap()
-        .schema()
-        .fields()
-        .iter()
-        .map(|f| f.as_ref().clone())
-        .collect();
-    cols.push(Arc::new(Float64Array::from(vec![Some(100.004), None])));
-    fields.push(arrow_schema::Field::new(
+    let b = adding_column(
+        p.batch().unwrap(),
         "daily_cost",
-        arrow_schema::DataType::Float64,
-        true,
-    ));
-    let b = RecordBatch::try_new(Arc::new(arrow_schema::Schema::new(fields)), cols).unwrap();
+        Arc::new(Float64Array::from(vec![Some(100.004), None])),
+    );
     let r = oap::measures(&input(b), &january(OverlapRule::Count), None, None).unwrap();
     assert_eq!(ints(&r, "bed_days"), [18]);
     assert_eq!(ints(&r, "cost_bed_days"), [15]);
@@ -1082,20 +1057,7 @@ fn a_float32_cost_at_a_half_penny_rounds_as_written() {
         Arc::new(Float64Array::from(vec![1.005])) as ArrayRef,
         Arc::new(arrow_array::Float32Array::from(vec![1.005f32])),
     ] {
-        let mut fields: Vec<arrow_schema::Field> = batch
-            .schema()
-            .fields()
-            .iter()
-            .map(|f| f.as_ref().clone())
-            .collect();
-        fields.push(arrow_schema::Field::new(
-            "daily_cost",
-            cost.data_type().clone(),
-            true,
-        ));
-        let mut cols = batch.columns().to_vec();
-        cols.push(cost);
-        let b = RecordBatch::try_new(Arc::new(arrow_schema::Schema::new(fields)), cols).unwrap();
+        let b = adding_column(batch, "daily_cost", cost);
         let r = oap::measures(&input(b), &january(OverlapRule::Count), None, None).unwrap();
         assert_eq!(floats(&r, "cost"), [Some(15.15)]);
     }
@@ -1115,4 +1077,22 @@ fn dates_after_the_data_cutoff_are_counted_as_recorded_and_said() {
     let r = oap::measures(&p, &o, None, None).unwrap();
     assert_eq!(ints(&r, "bed_days"), [15 + 3 + 2]);
     assert_eq!(r.diagnostics.count("date_after_data_cutoff"), 2);
+}
+
+/// `batch` with one more (nullable) column.
+fn adding_column(batch: &RecordBatch, name: &str, values: ArrayRef) -> RecordBatch {
+    let mut fields: Vec<arrow_schema::Field> = batch
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    fields.push(arrow_schema::Field::new(
+        name,
+        values.data_type().clone(),
+        true,
+    ));
+    let mut cols = batch.columns().to_vec();
+    cols.push(values);
+    RecordBatch::try_new(Arc::new(arrow_schema::Schema::new(fields)), cols).unwrap()
 }
