@@ -370,8 +370,7 @@ pub fn run_polled<T: Send>(
         Some(pool) => pool.in_place_scope(|s| {
             let out = &mut out;
             s.spawn(move |_| {
-                let _quiet = quiet.then(crate::panic::Quiet::enter);
-                *out = Some(scope(&work_token, work));
+                *out = Some(crate::panic::on_worker(quiet, || scope(&work_token, work)));
                 let _ = done_tx.send(());
             });
             // Until the job is done, or gone (a panic drops the sender; the scope then
@@ -404,10 +403,9 @@ pub fn run_on_pool<T: Send>(work: impl FnOnce() -> T + Send) -> T {
     let quiet = crate::panic::quiet_here();
     crate::pool::with_pool(|pool| match pool {
         None => work(),
-        Some(pool) => pool.install(|| {
-            let _quiet = quiet.then(crate::panic::Quiet::enter);
-            scope_opt(token.as_ref(), work)
-        }),
+        Some(pool) => {
+            pool.install(|| crate::panic::on_worker(quiet, || scope_opt(token.as_ref(), work)))
+        }
     })
 }
 
@@ -447,6 +445,34 @@ mod tests {
         assert_eq!(checked.unwrap_err().kind(), crate::ErrorKind::Cancelled);
         // Without a token, nothing is cancelled.
         assert!(run_on_pool(check).is_ok());
+    }
+
+    /// A panic in work handed to a pool thread is reported with its location, as one on the
+    /// calling thread is (the location was kept on the pool thread and lost).
+    #[test]
+    fn a_panic_on_the_pool_keeps_its_location() {
+        let e =
+            crate::panic::catch(|| run_on_pool(|| -> u8 { panic!("on the pool") })).unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.contains("on the pool (at ") && text.contains("cancel.rs:"),
+            "{text}"
+        );
+        let token = Token::new();
+        let e = crate::panic::catch(|| {
+            run_polled(
+                &token,
+                Duration::from_millis(5),
+                || false,
+                || -> u8 { panic!("polled") },
+            )
+        })
+        .unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.contains("polled (at ") && text.contains("cancel.rs:"),
+            "{text}"
+        );
     }
 
     #[test]

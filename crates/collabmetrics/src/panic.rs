@@ -89,6 +89,27 @@ pub fn catch<T>(f: impl FnOnce() -> T) -> Result<T, Error> {
     catch_unwind(AssertUnwindSafe(f)).map_err(|payload| quiet.error(payload.as_ref()))
 }
 
+/// Runs `f` on a worker thread for a caller whose guard ([`catch`]) waits on another thread,
+/// quiet when `quiet`: a panic continues with its location added to its message, since the
+/// location is kept on the thread that panicked, where the caller's guard cannot read it.
+pub(crate) fn on_worker<T>(quiet: bool, f: impl FnOnce() -> T) -> T {
+    let guard = quiet.then(Quiet::enter);
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(v) => v,
+        Err(payload) => {
+            let at = guard.as_ref().and_then(Quiet::take_location);
+            drop(guard);
+            match at {
+                Some(at) => std::panic::resume_unwind(Box::new(format!(
+                    "{} (at {at})",
+                    panic_message(payload.as_ref())
+                ))),
+                None => std::panic::resume_unwind(payload),
+            }
+        }
+    }
+}
+
 /// A panic payload's message (`"no message"` for a payload that is not text).
 pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     payload
