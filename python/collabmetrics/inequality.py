@@ -725,7 +725,8 @@ def decompose(
 
     Returns:
         ``{"total", "within", "between", "groups": {label: the group's own index}}``, groups
-        in the order of their labels as text (a dict that displays as a table in Jupyter).
+        in the order of their labels shown as text, numbers numerically (IMD deciles 1, 2, …,
+        10), other text alphabetically (a dict that displays as a table in Jupyter).
         Every sum runs in one order, so the same rows in any order give the same numbers to
         the bit.
 

@@ -434,3 +434,16 @@ fn the_gini_correction_takes_explicit_unit_weights() {
     }
     assert!(gini(&y, Some(&[1.0, 1.0, 2.0, 1.0, 1.0]), true).is_err());
 }
+
+#[test]
+fn decomposition_groups_come_in_label_order_numbers_numerically() {
+    // IMD deciles as text: 1, 2, 10, not "1", "10", "2".
+    let y = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+    let g: Vec<String> = ["10", "2", "1", "10", "2", "1"].map(String::from).to_vec();
+    let d = decompose(&y, None, &g, 1.0).unwrap();
+    assert_eq!(d.groups, ["1", "2", "10"]);
+    // Group "1" holds 3 and 6; its Theil T by hand (mean 4.5):
+    // ((3/4.5) ln(3/4.5) + (6/4.5) ln(6/4.5)) / 2.
+    let t1 = ((3.0 / 4.5) * (3.0f64 / 4.5).ln() + (6.0 / 4.5) * (6.0f64 / 4.5).ln()) / 2.0;
+    assert!((d.group_index[0] - t1).abs() < 1e-15, "{:?}", d.group_index);
+}

@@ -336,8 +336,14 @@ impl Search {
     /// `skip`, starting from the true table (Ford–Fulkerson); returns how much it pushed. The
     /// flows are the true table again afterwards.
     fn push(&mut self, net: &Network, skip: usize, from: u32, to: u32, need: f64) -> f64 {
+        // No more can pass than leaves `from` or enters `to` (two cuts): once that much is
+        // pushed the flow is the most there is, without a last, failing search over
+        // everything reachable (most of the table, for every cell the audit narrows).
+        let goal = need
+            .min(self.room_at(net, skip, from, true))
+            .min(self.room_at(net, skip, to, false));
         let mut pushed = 0.0;
-        while pushed < need - EPS {
+        while pushed < goal - EPS {
             let Some(bottleneck) = self.find_path(net, skip, from, to) else {
                 break;
             };
@@ -362,6 +368,24 @@ impl Search {
             self.flow[a as usize] = old;
         }
         pushed
+    }
+
+    /// The room of the free arcs at node `v` but `skip`, in the true table, for flow leaving
+    /// `v` (`leaving`) or entering it.
+    fn room_at(&self, net: &Network, skip: usize, v: u32, leaving: bool) -> f64 {
+        self.adj[v as usize]
+            .iter()
+            .filter(|&&(a, _)| a as usize != skip)
+            .map(|&(a, v_is_tail)| {
+                let a = a as usize;
+                // Leaving along the arc, or entering against it, raises it.
+                if v_is_tail == leaving {
+                    net.hi[a] - net.x[a]
+                } else {
+                    net.x[a] - net.lo[a]
+                }
+            })
+            .sum()
     }
 
     /// A path with room from `from` to `to` (parents in `parent`); its bottleneck. Depth

@@ -1035,7 +1035,8 @@ pub struct Decomposition {
     /// The between-group part: the index of the group means, each weighted by its group's
     /// population (total = within + between).
     pub between: f64,
-    /// Group labels in text order (sorted as the labels are shown), with each group's own index.
+    /// Group labels in order (numbers numerically, as IMD deciles 1..10; text alphabetically),
+    /// with each group's own index.
     pub groups: Vec<String>,
     /// Each group's own index, in the order of `groups`.
     pub group_index: Vec<f64>,
@@ -1091,10 +1092,11 @@ pub fn decompose(
         });
         members[k].push(i);
     }
-    // Groups by label and each group's members by value (then weight), so that every sum below
-    // runs in one order whatever the order of the rows: the results are the same to the bit.
-    let mut order: Vec<usize> = (0..labels.len()).collect();
-    order.sort_unstable_by(|&a, &b| labels[a].cmp(&labels[b]));
+    // Groups in label order (numbers as numbers) and each group's members by value (then
+    // weight), so that every sum below runs in one order whatever the order of the rows: the
+    // results are the same to the bit.
+    let shown: Vec<Option<String>> = labels.iter().cloned().map(Some).collect();
+    let order = crate::table::groups::label_order(&shown);
     let labels: Vec<String> = order.iter().map(|&k| labels[k].clone()).collect();
     let mut members: Vec<Vec<usize>> = order
         .iter()

@@ -294,6 +294,25 @@ fn key_column(col: &ArrayRef, name: &str) -> Result<ArrayRef> {
     })
 }
 
+/// The order of group labels shown to people (a breakdown's groups, a decomposition's): numbers numerically (IMD deciles 1..10; equal numbers
+/// such as "1" and "01" by their text), text alphabetically, missing last.
+pub(crate) fn label_order(labels: &[Option<String>]) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..labels.len()).collect();
+    let numeric = labels.iter().flatten().all(|l| l.parse::<f64>().is_ok());
+    idx.sort_by(|&a, &b| match (&labels[a], &labels[b]) {
+        (None, None) => std::cmp::Ordering::Equal,
+        (None, _) => std::cmp::Ordering::Greater,
+        (_, None) => std::cmp::Ordering::Less,
+        (Some(x), Some(y)) if numeric => x
+            .parse::<f64>()
+            .unwrap_or(0.0)
+            .total_cmp(&y.parse::<f64>().unwrap_or(0.0))
+            .then(x.cmp(y)),
+        (Some(x), Some(y)) => x.cmp(y),
+    });
+    idx
+}
+
 /// Dense codes (order of first appearance) for the values of one key column.
 pub(crate) fn key_codes(col: &ArrayRef, name: &str) -> Result<Vec<u32>> {
     if matches!(

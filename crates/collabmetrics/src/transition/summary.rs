@@ -70,25 +70,6 @@ fn breakdowns(
     out
 }
 
-/// Group order within a breakdown: numbers numerically (IMD deciles 1..10; equal numbers
-/// such as "1" and "01" by their text), text alphabetically, missing last.
-fn label_order(labels: &[Option<String>]) -> Vec<usize> {
-    let mut idx: Vec<usize> = (0..labels.len()).collect();
-    let numeric = labels.iter().flatten().all(|l| l.parse::<f64>().is_ok());
-    idx.sort_by(|&a, &b| match (&labels[a], &labels[b]) {
-        (None, None) => std::cmp::Ordering::Equal,
-        (None, _) => std::cmp::Ordering::Greater,
-        (_, None) => std::cmp::Ordering::Less,
-        (Some(x), Some(y)) if numeric => x
-            .parse::<f64>()
-            .unwrap_or(0.0)
-            .total_cmp(&y.parse::<f64>().unwrap_or(0.0))
-            .then(x.cmp(y)),
-        (Some(x), Some(y)) => x.cmp(y),
-    });
-    idx
-}
-
 #[derive(Default)]
 struct Rows {
     cohort: Vec<&'static str>,
@@ -494,7 +475,7 @@ pub(crate) fn finish(tallies: &[Tally], confidence: f64) -> Result<RecordBatch> 
     for t in tallies {
         let show_other = shown.iter().any(|&(c, o)| c == t.cohort && o);
         for s in &t.slots {
-            for g in label_order(&s.labels) {
+            for g in crate::table::groups::label_order(&s.labels) {
                 if other(s, g) && !show_other {
                     continue;
                 }
@@ -579,6 +560,6 @@ mod tests {
             Some("2".to_owned()),
             Some("1".to_owned()),
         ];
-        assert_eq!(label_order(&labels), vec![3, 2, 0, 1]);
+        assert_eq!(crate::table::groups::label_order(&labels), vec![3, 2, 0, 1]);
     }
 }
