@@ -308,8 +308,7 @@ struct Search {
     parent: Vec<(u32, bool)>,
     stamp: Vec<u32>,
     now: u32,
-    /// The depth-first search's stack: (node, the next of its arcs to try).
-    queue: Vec<(u32, u32)>,
+    queue: Vec<u32>,
 }
 
 impl Search {
@@ -333,18 +332,12 @@ impl Search {
     }
 
     /// Pushes up to `need` units from node `from` to node `to` through free arcs other than
-    /// `skip`, starting from the true table (Ford–Fulkerson); returns how much it pushed. The
+    /// `skip`, starting from the true table (Edmonds–Karp); returns how much it pushed. The
     /// flows are the true table again afterwards.
     fn push(&mut self, net: &Network, skip: usize, from: u32, to: u32, need: f64) -> f64 {
-        // No more can pass than leaves `from` or enters `to` (two cuts): once that much is
-        // pushed the flow is the most there is, without a last, failing search over
-        // everything reachable (most of the table, for every cell the audit narrows).
-        let goal = need
-            .min(self.room_at(net, skip, from, true))
-            .min(self.room_at(net, skip, to, false));
         let mut pushed = 0.0;
-        while pushed < goal - EPS {
-            let Some(bottleneck) = self.find_path(net, skip, from, to) else {
+        while pushed < need - EPS {
+            let Some(bottleneck) = self.bfs(net, skip, from, to) else {
                 break;
             };
             let amount = bottleneck.min(need - pushed);
@@ -370,66 +363,41 @@ impl Search {
         pushed
     }
 
-    /// The room of the free arcs at node `v` but `skip`, in the true table, for flow leaving
-    /// `v` (`leaving`) or entering it.
-    fn room_at(&self, net: &Network, skip: usize, v: u32, leaving: bool) -> f64 {
-        self.adj[v as usize]
-            .iter()
-            .filter(|&&(a, _)| a as usize != skip)
-            .map(|&(a, v_is_tail)| {
-                let a = a as usize;
-                // Leaving along the arc, or entering against it, raises it.
-                if v_is_tail == leaving {
-                    net.hi[a] - net.x[a]
-                } else {
-                    net.x[a] - net.lo[a]
-                }
-            })
-            .sum()
-    }
-
-    /// A path with room from `from` to `to` (parents in `parent`); its bottleneck. Depth
-    /// first: any augmenting path gives the same maximum flow (the rooms are whole numbers,
-    /// so each path moves at least one unit), and in a table with a long side a breadth-first
-    /// search scanned every row at each level before reaching the few arcs of a short cycle
-    /// (a 4 000 × 2 table's audit took 30 s).
-    fn find_path(&mut self, net: &Network, skip: usize, from: u32, to: u32) -> Option<f64> {
+    /// A shortest path with room from `from` to `to` (parents in `parent`); its bottleneck.
+    fn bfs(&mut self, net: &Network, skip: usize, from: u32, to: u32) -> Option<f64> {
         self.now = self.now.wrapping_add(1);
         if self.now == 0 {
             self.stamp.iter_mut().for_each(|s| *s = 0);
             self.now = 1;
         }
         let now = self.now;
-        // (node, the next of its arcs to try).
-        let stack = &mut self.queue;
-        stack.clear();
-        stack.push((from, 0));
+        self.queue.clear();
+        self.queue.push(from);
         self.stamp[from as usize] = now;
-        'search: while let Some(top) = stack.last_mut() {
-            let (v, next_arc) = *top;
-            let Some(&(a, v_is_tail)) = self.adj[v as usize].get(next_arc as usize) else {
-                stack.pop();
-                continue;
-            };
-            top.1 += 1;
-            let ai = a as usize;
-            if ai == skip {
-                continue;
-            }
-            let (t, h) = net.arcs[ai];
-            // Leaving v along the arc (v its tail) raises it; against it, lowers it.
-            let (room, next) = if v_is_tail {
-                (net.hi[ai] - self.flow[ai], h)
-            } else {
-                (self.flow[ai] - net.lo[ai], t)
-            };
-            if room > EPS && self.stamp[next as usize] != now {
-                self.stamp[next as usize] = now;
-                self.parent[next as usize] = (a, v_is_tail);
-                if next == to {
-                    break 'search;
+        let mut head = 0;
+        'search: while head < self.queue.len() {
+            let v = self.queue[head];
+            head += 1;
+            for &(a, v_is_tail) in &self.adj[v as usize] {
+                let ai = a as usize;
+                if ai == skip {
+                    continue;
                 }
-                stack.push((next, 0));
+                let (t, h) = net.arcs[ai];
+                // Leaving v along the arc (v its tail) raises it; against it, lowers it.
+                let (room, next) = if v_is_tail {
+                    (net.hi[ai] - self.flow[ai], h)
+                } else {
+                    (self.flow[ai] - net.lo[ai], t)
+                };
+                if room > EPS && self.stamp[next as usize] != now {
+                    self.stamp[next as usize] = now;
+                    self.parent[next as usize] = (a, v_is_tail);
+                    if next == to {
+                        break 'search;
+                    }
+                    self.queue.push(next);
+                }
             }
         }
         if self.stamp[to as usize] != now {
