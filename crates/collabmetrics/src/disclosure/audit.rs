@@ -26,9 +26,13 @@ use crate::error::{Error, Result};
 use good_lp::{
     microlp, variable, Expression, ProblemVariables, ResolutionError, Solution, SolverModel,
 };
+use rayon::prelude::*;
 
 /// Flows closer than this are equal (values are whole numbers; solutions are within 1e-9).
 const EPS: f64 = 1e-7;
+
+/// The fewest cells of one table audited by one task.
+const CELLS_PER_TASK: usize = 16;
 
 /// One table's cells as arcs of a circulation, with what the attacker knows of each.
 #[derive(Debug, Clone)]
@@ -152,19 +156,38 @@ impl Network {
 
     /// [`Network::intervals`] by augmenting paths, and linear programmes where they cannot
     /// reach a bound.
+    /// Each cell's bounds are found on their own (a search restores the true table), so the
+    /// cells run in parallel, in chunks with a search each: one large table's audit used one
+    /// thread. The first failing cell (in `audited` order) gives the error.
     fn searched_intervals(&self, audited: &[usize], flow_bounds: bool) -> Result<Vec<(f64, f64)>> {
-        let mut search = Search::new(self);
-        audited
-            .iter()
-            .map(|&e| {
-                // Each cell may solve a linear programme: a cancellation is checked per cell.
-                crate::cancel::check()?;
-                Ok((
-                    self.bound(e, false, flow_bounds, &mut search)?,
-                    self.bound(e, true, flow_bounds, &mut search)?,
-                ))
+        let token = crate::cancel::current();
+        // Enough chunks to share the threads, each long enough to repay its search's buffers.
+        let chunk = audited
+            .len()
+            .div_ceil(4 * rayon::current_num_threads())
+            .max(CELLS_PER_TASK);
+        let parts: Vec<Result<Vec<(f64, f64)>>> = audited
+            .par_chunks(chunk)
+            .map(|cells| {
+                let mut search = Search::new(self);
+                cells
+                    .iter()
+                    .map(|&e| {
+                        // A cell may solve a linear programme: cancellation is checked per cell.
+                        crate::cancel::check_carried(token.as_ref())?;
+                        Ok((
+                            self.bound(e, false, flow_bounds, &mut search)?,
+                            self.bound(e, true, flow_bounds, &mut search)?,
+                        ))
+                    })
+                    .collect()
             })
-            .collect()
+            .collect();
+        let mut out = Vec::with_capacity(audited.len());
+        for part in parts {
+            out.extend(part?);
+        }
+        Ok(out)
     }
 
     fn free(&self, a: usize) -> bool {
