@@ -10,7 +10,6 @@ use crate::error::CmStatus;
 use collabmetrics::cancel::Token;
 use std::cell::Cell;
 use std::ffi::c_int;
-use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 thread_local! {
     /// This thread's flag for calls whose options give none.
@@ -53,59 +52,11 @@ pub(crate) fn scoped<T>(flag: *const c_int, f: impl FnOnce() -> T) -> T {
     collabmetrics::cancel::scope(&token(flag), f)
 }
 
-/// The process that made the library's first computation: rayon's global pool, which the
-/// calls use, belongs to it (0 before the first).
-static FIRST_PID: AtomicU32 = AtomicU32::new(0);
-/// 1 while a computation runs on rayon's global pool, else 0.
-static ON_GLOBAL: AtomicUsize = AtomicUsize::new(0);
-
-/// The process that made the library's first call, `pid` when this is the first. Every
-/// exported call notes it on entry (`crate::error::guard`), before anything can start rayon's
-/// global pool.
-pub(crate) fn first_pid(pid: u32) -> u32 {
-    match FIRST_PID.compare_exchange(0, pid, Ordering::AcqRel, Ordering::Acquire) {
-        Ok(_) => pid,
-        Err(first) => first,
-    }
-}
-
-/// Ends the computation on the global pool ([`ON_GLOBAL`]).
-struct Leave;
-
-impl Drop for Leave {
-    fn drop(&mut self) {
-        ON_GLOBAL.fetch_sub(1, Ordering::AcqRel);
-    }
-}
-
-/// Runs a computation `f` cancellable through `flag`, on the calling thread (its parallel
-/// parts on rayon's global pool) unless that pool cannot serve it, when it runs on a pool of
-/// the process's own (`collabmetrics::cancel::run_on_pool`) while the calling thread waits:
-///
-/// * in a forked child of a process that made a call (R's `parallel::mclapply`, a
-///   fork-per-job server), which inherits the global pool without its threads: a call there
-///   waited for ever;
-/// * while another thread's computation runs on the global pool, which would run this one's
-///   parallel parts only once the other's are done (rayon-rs/rayon#1054).
-///
-/// The common case, one call at a time in the process that made the first, costs nothing
-/// more (handing a small call to a pool costs about 15 microseconds, more than many calls
-/// take). The inputs are read before, on the calling thread: a stream's producer may need
-/// its callbacks called there.
+/// Runs a computation `f` cancellable through `flag`, on the calling thread unless rayon's
+/// global pool cannot serve it (a forked child, another call running), when it runs on a pool
+/// of the process's own while the calling thread waits
+/// (`collabmetrics::cancel::run_here_or_on_pool`). The inputs are read before, on the calling
+/// thread: a stream's producer may need its callbacks called there.
 pub(crate) fn with<T: Send>(flag: *const c_int, f: impl FnOnce() -> T + Send) -> T {
-    scoped(flag, || {
-        let pid = std::process::id();
-        let first = first_pid(pid);
-        let alone = || {
-            ON_GLOBAL
-                .compare_exchange(0, 1, Ordering::AcqRel, Ordering::Acquire)
-                .is_ok()
-        };
-        if first == pid && alone() {
-            let _leave = Leave;
-            f()
-        } else {
-            collabmetrics::cancel::run_on_pool(f)
-        }
-    })
+    scoped(flag, || collabmetrics::cancel::run_here_or_on_pool(f))
 }

@@ -250,7 +250,7 @@ pub(crate) fn catch<T>(fallback: T, f: impl FnOnce() -> T) -> T {
 /// failure as the thread's last error. Returns the call's status.
 pub(crate) fn guard(body: impl FnOnce() -> CallResult) -> CmStatus {
     clear_last_error();
-    crate::cancel::first_pid(std::process::id());
+    collabmetrics::cancel::note_process();
     // The thread's cancellation flag (`cm_set_cancel_flag`) applies to every call; a call
     // with a flag in its options installs that one inside.
     let failure =

@@ -409,6 +409,26 @@ pub fn run_on_pool<T: Send>(work: impl FnOnce() -> T + Send) -> T {
     })
 }
 
+/// Runs `work` on the calling thread, its parallel parts on rayon's global pool, when that pool
+/// can serve it: in the process that made the library's first call (see [`note_process`]),
+/// with no other such call running. Otherwise [`run_on_pool`]: in a forked child the global
+/// pool has no threads (a call waited for ever), and another call's work would make this
+/// one's parallel parts wait for it (rayon-rs/rayon#1054). One call at a time costs nothing
+/// more; handing a small call to a pool costs about 15 microseconds, more than many take.
+pub fn run_here_or_on_pool<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    match crate::pool::lease_global() {
+        Some(_lease) => work(),
+        None => run_on_pool(work),
+    }
+}
+
+/// Notes the calling process as the one that made the library's first call, unless one
+/// already is: call it at the start of every call, before anything can start rayon's global
+/// pool, so that a forked child knows the global pool is not its own ([`run_here_or_on_pool`]).
+pub fn note_process() {
+    crate::pool::note_process();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,7 +19,7 @@
 //! replicate).
 
 use rayon::{ThreadPool, ThreadPoolBuilder};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 /// The shared pool of one process.
@@ -92,12 +92,46 @@ fn give_back(pid: u32, pool: ThreadPool) {
     }
 }
 
-/// Clears a shared pool's `busy` flag when its call ends, panic or not.
-struct Lease<'a>(&'a AtomicBool);
+/// Clears a pool's `busy` flag when its call ends, panic or not.
+pub(crate) struct Lease<'a>(&'a AtomicBool);
 
 impl Drop for Lease<'_> {
     fn drop(&mut self) {
         self.0.store(false, Ordering::Release);
+    }
+}
+
+/// The pool's lease when no other call holds `busy`.
+fn lease(busy: &AtomicBool) -> Option<Lease<'_>> {
+    busy.compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+        .is_ok()
+        // Made only when taken: a dropped lease clears the flag (`then_some` would make one
+        // either way, and clear another call's).
+        .then(|| Lease(busy))
+}
+
+/// The process that made this copy of the library's first call (0 before it): rayon's global
+/// pool, on which a caller that waits on its own thread (the C library) may run, is that
+/// process's; a forked child inherits it without its threads.
+static GLOBAL_OWNER: AtomicU32 = AtomicU32::new(0);
+/// True while a call runs on rayon's global pool ([`lease_global`]).
+static GLOBAL_BUSY: AtomicBool = AtomicBool::new(false);
+
+/// Notes this process as the one that made the first call, unless one already is; called
+/// before anything can start rayon's global pool.
+pub(crate) fn note_process() {
+    let _ =
+        GLOBAL_OWNER.compare_exchange(0, std::process::id(), Ordering::AcqRel, Ordering::Acquire);
+}
+
+/// The lease of rayon's global pool when a call may run its parallel parts there: this
+/// process made the first call (not a forked child of it) and no other call is on it.
+pub(crate) fn lease_global() -> Option<Lease<'static>> {
+    note_process();
+    if GLOBAL_OWNER.load(Ordering::Acquire) == std::process::id() {
+        lease(&GLOBAL_BUSY)
+    } else {
+        None
     }
 }
 
@@ -108,12 +142,7 @@ pub(crate) fn with_pool<R>(f: impl FnOnce(Option<&ThreadPool>) -> R) -> R {
     let Some(shared) = shared() else {
         return f(None);
     };
-    if shared
-        .busy
-        .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
-        .is_ok()
-    {
-        let _lease = Lease(&shared.busy);
+    if let Some(_lease) = lease(&shared.busy) {
         return f(Some(&shared.pool));
     }
     match own_pool(shared.pid) {
