@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::individual::{
     atkinson, atkinson_of, check_alpha, check_epsilon, check_share, ge_of, generalized_entropy,
-    gini_index, gini_of, gini_value_of, mld, mld_of, share_ratio, share_ratio_of, theil, theil_of,
-    ConcentrationCorrection, Distribution,
+    gini_index, gini_of, gini_value_of, mld, mld_of, share_ratio, share_ratio_of, sorted_keys,
+    sorted_pairs, theil, theil_of, ConcentrationCorrection, Distribution,
 };
 use super::rng::Rng;
 use crate::error::{check_len, Error, Result};
@@ -236,16 +236,15 @@ pub struct BootstrapResult {
 /// themselves never depend on the order.
 fn canonical(values: &[f64], weights: Option<&[f64]>) -> (Vec<f64>, Option<Vec<f64>>) {
     match weights {
-        None => {
-            let mut v = values.to_vec();
-            v.par_sort_unstable_by(f64::total_cmp);
-            (v, None)
-        }
+        None => (
+            sorted_keys(values)
+                .into_iter()
+                .map(super::sorted::value)
+                .collect(),
+            None,
+        ),
         Some(w) => {
-            let mut pairs: Vec<(f64, f64)> =
-                values.iter().copied().zip(w.iter().copied()).collect();
-            pairs.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
-            let (v, w) = pairs.into_iter().unzip();
+            let (v, w) = sorted_pairs(values, w).into_iter().unzip();
             (v, Some(w))
         }
     }

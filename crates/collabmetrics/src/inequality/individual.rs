@@ -329,6 +329,24 @@ fn check_total(total: f64) -> Result<()> {
     Ok(())
 }
 
+/// The values' sort keys ([`sorted::key`]) in `total_cmp` order, by a parallel radix sort.
+pub(crate) fn sorted_keys(values: &[f64]) -> Vec<u64> {
+    let mut keys: Vec<u64> = values.par_iter().map(|&v| sorted::key(v)).collect();
+    sorted::sort_keys(&mut keys);
+    keys
+}
+
+/// (value, weight) pairs by value, then weight (`total_cmp`), in parallel.
+pub(crate) fn sorted_pairs(values: &[f64], weights: &[f64]) -> Vec<(f64, f64)> {
+    let mut pairs: Vec<(f64, f64)> = values
+        .iter()
+        .copied()
+        .zip(weights.iter().copied())
+        .collect();
+    pairs.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    pairs
+}
+
 /// Values as a distribution: the distinct values ascending, each with the sum of the weights
 /// of its records (their number without weights), and the number of records.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -354,18 +372,12 @@ impl Distribution {
         };
         match weights {
             None => {
-                // A parallel radix sort of the keys (`total_cmp` order).
-                let mut keys: Vec<u64> = values.par_iter().map(|&v| sorted::key(v)).collect();
-                sorted::sort_keys(&mut keys);
-                for k in keys {
+                for k in sorted_keys(values) {
                     push(sorted::value(k), 1.0);
                 }
             }
             Some(w) => {
-                let mut sorted: Vec<(f64, f64)> =
-                    values.iter().copied().zip(w.iter().copied()).collect();
-                sorted.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
-                for (v, w) in sorted {
+                for (v, w) in sorted_pairs(values, w) {
                     push(v, w);
                 }
             }
