@@ -156,6 +156,7 @@ impl Network {
 
     /// [`Network::intervals`] by augmenting paths, and linear programmes where they cannot
     /// reach a bound.
+    ///
     /// Each cell's bounds are found on their own (a search restores the true table), so the
     /// cells run in parallel, in chunks with a search each: one large table's audit used one
     /// thread. The first failing cell (in `audited` order) gives the error.

@@ -114,11 +114,10 @@ pub(crate) fn limits_carried(model: Model, x: f64, token: Option<&Token>) -> Res
     // token says by the end (a C flag may be cleared again).
     let stopped = std::cell::Cell::new(false);
     let out = limits_of(model, x, &|| {
-        stopped.get() || {
-            let now = crate::cancel::is_set(token);
-            stopped.set(now);
-            now
+        if crate::cancel::is_set(token) {
+            stopped.set(true);
         }
+        stopped.get()
     });
     if stopped.get() {
         return Err(crate::cancel::cancelled());

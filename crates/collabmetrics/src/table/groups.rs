@@ -294,8 +294,9 @@ fn key_column(col: &ArrayRef, name: &str) -> Result<ArrayRef> {
     })
 }
 
-/// The order of group labels shown to people (a breakdown's groups, a decomposition's): numbers numerically (IMD deciles 1..10; equal numbers
-/// such as "1" and "01" by their text), text alphabetically, missing last.
+/// The order of group labels shown to people (a breakdown's groups, a decomposition's):
+/// numbers numerically (IMD deciles 1..10; equal numbers such as "1" and "01" by their text),
+/// text alphabetically, missing last.
 pub(crate) fn label_order(labels: &[Option<String>]) -> Vec<usize> {
     let mut idx: Vec<usize> = (0..labels.len()).collect();
     let numeric = labels.iter().flatten().all(|l| l.parse::<f64>().is_ok());
