@@ -243,20 +243,31 @@ pub fn sii(groups: &[Subgroup], opts: &SiiOptions) -> Result<SiiResult> {
 /// [`sii`] for many subgroup tables at once (e.g. every area × period), in parallel. Table i
 /// draws from stream i of the seed, so the results do not depend on the number of threads.
 pub fn sii_batch(tables: &[Vec<Subgroup>], opts: &SiiOptions) -> Vec<Result<SiiResult>> {
-    let token = crate::cancel::current();
     // Progress by table (each table's own simulation then stays silent).
     let progress = crate::cancel::Progress::start(tables.len() as u64);
-    let at_once = tables_at_once(opts.reps);
+    per_table(tables, opts.reps, |i, t| {
+        let r = sii_stream(t, opts, i as u64);
+        progress.advance(1);
+        r
+    })
+}
+
+/// `simulate(i, table)` for every table of a batch, in order: in parallel, in chunks of
+/// [`tables_at_once`] whose simulations of `reps` repetitions fit the working-memory limit
+/// together, each with the caller's cancellation token installed. A cancelled batch skips its
+/// remaining tables' set-up (a table's simulation checks only once its buffers are made).
+pub(crate) fn per_table<T: Sync, R: Send>(
+    tables: &[T],
+    reps: usize,
+    simulate: impl Fn(usize, &T) -> Result<R> + Sync,
+) -> Vec<Result<R>> {
+    let token = crate::cancel::current();
+    let at_once = tables_at_once(reps);
     let mut out = Vec::with_capacity(tables.len());
     for (c, chunk) in tables.chunks(at_once).enumerate() {
         out.par_extend(chunk.par_iter().enumerate().map(|(j, t)| {
-            let i = (c * at_once + j) as u64;
-            // A cancelled batch skips its remaining tables' set-up (a table's simulation
-            // checks only once its buffers are made).
             crate::cancel::check_carried(token.as_ref())?;
-            let r = crate::cancel::scope_opt(token.as_ref(), || sii_stream(t, opts, i));
-            progress.advance(1);
-            r
+            crate::cancel::scope_opt(token.as_ref(), || simulate(c * at_once + j, t))
         }));
     }
     out
@@ -269,7 +280,7 @@ const REPLICATE_BYTES: u128 = 24;
 /// threads, but no more than the working-memory limit holds the replicates of (with 10
 /// million repetitions, 17 tables), so a batch runs on a machine of any number of cores
 /// within the limit. Every batch of tables (`sii_batch`, the measures table's by-groups)
-/// runs in chunks of this many.
+/// runs in chunks of this many ([`per_table`]).
 pub(crate) fn tables_at_once(reps: usize) -> usize {
     let per_table = (reps as u128 * REPLICATE_BYTES).max(1);
     usize::try_from(crate::limits::MAX_WORKING_BYTES / per_table)

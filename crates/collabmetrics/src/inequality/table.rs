@@ -1,7 +1,6 @@
 //! The table entry point: every requested grouped measure for every by-group of a subgroup
 //! table, as a tidy result.
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::grouped::Subgroup;
@@ -296,29 +295,19 @@ pub fn measures_table(input: &Input, opts: &MeasuresTableOptions) -> Result<Tabl
     // grows (each measure's own simulation then stays silent: see `cancel::Progress`).
     let units: usize = tables.iter().map(|t| chosen(t).len()).sum();
     let progress = crate::cancel::Progress::start(units as u64);
-    let token = crate::cancel::current();
     // By-groups in chunks whose simulations fit the working-memory limit together.
-    let at_once = super::sii::tables_at_once(heat.reps);
-    let mut outcomes: Vec<Result<Vec<MeasureResult>>> = Vec::with_capacity(tables.len());
-    for (c, chunk) in tables.chunks(at_once).enumerate() {
-        outcomes.par_extend(chunk.par_iter().enumerate().map(|(j, t)| {
-            let g = c * at_once + j;
-            // A cancelled table skips its remaining by-groups.
-            crate::cancel::check_carried(token.as_ref())?;
-            crate::cancel::scope_opt(token.as_ref(), || {
-                // One call for the by-group's measures: the linear SII, RII and RII_MEAN
-                // share one simulation.
-                let first = first_stream(&groups, g, !opts.by.is_empty());
-                let list: Vec<(u64, Measure)> = chosen(t)
-                    .into_iter()
-                    .map(|(i, m)| (first + i as u64, m))
-                    .collect();
-                let r = heat_measure_list(t, &list, &heat);
-                progress.advance(list.len() as u64);
-                r.map_err(|e| in_group(e, &groups, g, opts.by.is_empty()))
-            })
-        }));
-    }
+    let outcomes = super::sii::per_table(&tables, heat.reps, |g, t| {
+        // One call for the by-group's measures: the linear SII, RII and RII_MEAN share one
+        // simulation.
+        let first = first_stream(&groups, g, !opts.by.is_empty());
+        let list: Vec<(u64, Measure)> = chosen(t)
+            .into_iter()
+            .map(|(i, m)| (first + i as u64, m))
+            .collect();
+        let r = heat_measure_list(t, &list, &heat);
+        progress.advance(list.len() as u64);
+        r.map_err(|e| in_group(e, &groups, g, opts.by.is_empty()))
+    });
     // Every by-group's outcome in order, then the first error: collecting the parallel
     // iterator straight into a Result would return whichever group failed first in time, so
     // the error named could change from run to run.
