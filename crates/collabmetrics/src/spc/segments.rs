@@ -89,21 +89,32 @@ pub(crate) fn sort_by_date(rows: &mut [u32], dates: &[i32]) -> Option<usize> {
         .min()
 }
 
-/// The first position of each segment of a series whose dates (ascending) are `dates`:
-/// 0, then every position whose date is one of `rebase` (sorted). Returns the number of
-/// rebase dates that are not dates of the series (they have no effect).
+/// The first position of each segment of a series whose dates (ascending, distinct) are
+/// `dates`: 0, then every position whose date is one of `rebase` (sorted, distinct). Returns
+/// the number of rebase dates that are not dates of the series (they have no effect).
+///
+/// Only the rebase dates within the series' span are looked up, each search starting where
+/// the last ended: a long list of rebase dates shared by many short series costs each series
+/// two searches, not one per date.
 pub(crate) fn segment_starts(dates: &[i32], rebase: &[i32], starts: &mut Vec<usize>) -> usize {
     starts.clear();
     starts.push(0);
-    let mut missing = 0;
-    for d in rebase {
-        match dates.binary_search(d) {
-            Ok(0) => {}
-            Ok(k) => starts.push(k),
-            Err(_) => missing += 1,
+    let (Some(&first), Some(&last)) = (dates.first(), dates.last()) else {
+        return rebase.len();
+    };
+    let within =
+        &rebase[rebase.partition_point(|&d| d < first)..rebase.partition_point(|&d| d <= last)];
+    let (mut found, mut at) = (0, 0);
+    for &d in within {
+        at += dates[at..].partition_point(|&x| x < d);
+        if dates.get(at) == Some(&d) {
+            found += 1;
+            if at > 0 {
+                starts.push(at);
+            }
         }
     }
-    missing
+    rebase.len() - found
 }
 
 /// The rebase dates and target of every series (in result order), resolved from the options.
@@ -266,6 +277,39 @@ mod tests {
         let missing = segment_starts(&[10, 20, 30, 40], &[5, 10, 30, 35], &mut starts);
         assert_eq!(starts, vec![0, 2]);
         assert_eq!(missing, 2);
+        // Every rebase date outside the series, and a series without dates.
+        assert_eq!(segment_starts(&[10, 20], &[1, 2, 30], &mut starts), 3);
+        assert_eq!(starts, vec![0]);
+        assert_eq!(segment_starts(&[], &[1, 2], &mut starts), 2);
+        assert_eq!(starts, vec![0]);
+        // Against a search of every rebase date in the whole series, on random lists.
+        let mut state = 0x853c_49e6_748f_ea9b_u64;
+        let mut next = |k: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % k
+        };
+        for _ in 0..500 {
+            let mut list = |len: u64| {
+                let mut v: Vec<i32> = (0..next(len)).map(|_| next(60) as i32).collect();
+                v.sort_unstable();
+                v.dedup();
+                v
+            };
+            let (dates, rebase) = (list(30), list(30));
+            let mut expected = vec![0];
+            let mut absent = 0;
+            for d in &rebase {
+                match dates.binary_search(d) {
+                    Ok(0) => {}
+                    Ok(k) => expected.push(k),
+                    Err(_) => absent += 1,
+                }
+            }
+            assert_eq!(segment_starts(&dates, &rebase, &mut starts), absent);
+            assert_eq!(starts, expected, "{dates:?} {rebase:?}");
+        }
     }
 
     #[test]
