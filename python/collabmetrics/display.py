@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import _native
 from ._frames import Frame, is_synthetic, to_arrow, whole
@@ -264,6 +265,16 @@ def _keys(table: pa.Table) -> set[str]:
     return named
 
 
+def _shared(column: pa.ChunkedArray) -> Any:
+    """The value every row of ``column`` holds, or None when rows differ, one is missing or
+    there are none. Counted in Arrow: a million rows are not turned into Python objects to
+    show twenty."""
+    if len(column) == 0 or column.null_count:
+        return None
+    distinct = pc.unique(column)
+    return distinct[0].as_py() if len(distinct) == 1 else None
+
+
 def _layout(table: pa.Table, max_rows: int) -> tuple[list[str], list[list[str]], list[bool], str]:
     """Header, formatted rows, which columns are numeric, and the caption."""
     names = table.column_names
@@ -279,17 +290,16 @@ def _layout(table: pa.Table, max_rows: int) -> tuple[list[str], list[list[str]],
     hidden: set[str] = set()
     # The level and the method, when one for the whole table, go to the caption.
     # (A level shared by every row; rows without one, such as T7's quartiles, keep the column.)
-    levels = set(table.column("confidence").to_pylist()) if "confidence" in names else set()
+    level = _shared(table.column("confidence")) if "confidence" in names else None
     methods = [n for n in names if n == "method" or n.endswith("_method")]
     method_text = []
     for m in methods:
-        values = set(table.column(m).to_pylist())
         # Only when every row has it: a row without a method must not read as having one.
-        if len(values) == 1 and None not in values:
-            method_text.append(str(next(iter(values))))
+        method = _shared(table.column(m))
+        if method is not None:
+            method_text.append(str(method))
             hidden.add(m)
-    if len(levels) == 1 and None not in levels:
-        level = next(iter(levels))
+    if level is not None:
         text = f"{level * 100:.6g}% intervals"
         if method_text:
             text += f" ({', '.join(method_text)})"

@@ -185,3 +185,26 @@ def test_the_gap_marker_stands_where_rows_are_left_out_and_a_partial_method_stay
 def test_a_missing_value_does_not_show_its_limits() -> None:
     t = pa.table({"value": [None, 0.5], "lower": [0.1, None], "upper": [0.2, 0.7]})
     assert [r[0] for r in cm.show(t).rows] == ["–", "0.500"]  # not "– (0.100 to 0.200)"
+
+
+def test_a_shared_level_and_method_are_found_in_chunked_and_dictionary_columns() -> None:
+    # One level and one method over every row, across chunks and dictionary encoding, go to
+    # the caption; a second method in a later chunk keeps the column.
+    level = pa.chunked_array([[0.95, 0.95], [0.95]])
+    same = pa.chunked_array(
+        [
+            pa.array(["Wilson", "Wilson"]).dictionary_encode(),
+            pa.array(["Wilson"]).dictionary_encode(),
+        ]
+    )
+    differs = pa.chunked_array([["Wilson", "Wilson"], ["Score"]])
+    base = {"value": [0.1, 0.2, 0.3], "lower": [0.0] * 3, "upper": [1.0] * 3, "confidence": level}
+    s = cm.show(pa.table({**base, "method": same}))
+    assert s.caption == "3 rows; 95% intervals (Wilson)"
+    assert s.header == ["value (lower to upper)"]
+    s = cm.show(pa.table({**base, "method": differs}))
+    assert s.caption == "3 rows; 95% intervals"
+    assert s.header == ["value (lower to upper)", "method"]
+    assert cm.show(
+        pa.table({"value": pa.array([], pa.float64()), "method": pa.array([], pa.string())})
+    ).header == ["value", "method"]
