@@ -337,9 +337,10 @@ fn clean(v: f64) -> f64 {
 /// of those rows): quadratic in the cells over a table's audit. Meeting in the middle visits
 /// about one row and one column. Only the arcs with room are listed, so a column whose cells
 /// sit at their known bounds costs nothing to pass. Any augmenting paths give the same
-/// maximum flow; these are short but not always shortest (Edmonds–Karp's bound on their
-/// number does not apply), and each moves at least one unit (every amount is a whole
-/// number), so a query takes at most its `need` of them.
+/// maximum flow; these are at most about one arc longer than shortest (the look one step on),
+/// so Edmonds–Karp's bound on their number does not formally apply, and each moves at least
+/// one unit (every amount is a whole number), so a query takes at most its `need` of them (a
+/// complement's lower bound can need a million; in practice as many paths as shortest ones).
 struct Search {
     /// Per side and node, the free arcs with room in the true table to step through: on the
     /// forward side (0) leaving the node, on the backward side (1) entering it; (arc, the node
@@ -696,6 +697,138 @@ mod tests {
         }
     }
 
+    /// A random two-way table with margins as a network: up to 6 × 6 cells of 0 to `scale`,
+    /// the cells and margins published exactly, as rounded ranges (of up to a tenth of
+    /// `scale` either way), suppressed without an upper bound, or suppressed in a range.
+    fn random_two_way(next: &mut impl FnMut(u64) -> u64, scale: u64) -> Network {
+        let (m, n) = (1 + next(6) as usize, 1 + next(6) as usize);
+        let grid = Grid {
+            rows: m,
+            cols: n,
+            cells: (0..(m + 1) * (n + 1)).map(|c| Some(c as u32)).collect(),
+        };
+        let interior: Vec<Vec<f64>> = (0..m)
+            .map(|_| (0..n).map(|_| next(scale + 1) as f64).collect())
+            .collect();
+        let (n_nodes, arcs) = arcs_of(&grid);
+        let x: Vec<f64> = grid
+            .present()
+            .map(|(i, j, _)| match (i < m, j < n) {
+                (true, true) => interior[i][j],
+                (true, false) => interior[i].iter().sum(),
+                (false, true) => interior.iter().map(|r| r[j]).sum(),
+                (false, false) => interior.iter().flatten().sum(),
+            })
+            .collect();
+        let width = (scale / 10).max(2) as f64;
+        let (mut lo, mut hi) = (Vec::new(), Vec::new());
+        for &v in &x {
+            let (l, h) = match next(6) {
+                0 | 1 => (v, v),
+                2 => ((v - width).max(0.0), v + width),
+                3 => (0.0, f64::INFINITY),
+                4 => (1.0_f64.min(v), (2.0 * width).max(v)),
+                _ => ((v - 1.0).max(0.0), v + 1.5 * width),
+            };
+            lo.push(l);
+            hi.push(h);
+        }
+        Network {
+            n_nodes,
+            arcs,
+            x,
+            lo,
+            hi,
+        }
+    }
+
+    /// The most flow from `from` to `to` without arc `skip`, up to `need`, from the true
+    /// table: Edmonds–Karp on a matrix of the residual capacities between nodes (every arc's
+    /// room both ways summed), written independently of [`Search`].
+    fn reference_flow(net: &Network, skip: usize, from: u32, to: u32, need: f64) -> f64 {
+        let k = net.n_nodes;
+        let mut cap = vec![vec![0.0_f64; k]; k];
+        for (a, &(t, h)) in net.arcs.iter().enumerate() {
+            if a != skip && net.free(a) {
+                cap[t as usize][h as usize] += net.hi[a] - net.x[a];
+                cap[h as usize][t as usize] += net.x[a] - net.lo[a];
+            }
+        }
+        let (from, to) = (from as usize, to as usize);
+        let mut total = 0.0;
+        while total < need {
+            let mut parent = vec![usize::MAX; k];
+            parent[from] = from;
+            let mut queue = std::collections::VecDeque::from([from]);
+            while let Some(u) = queue.pop_front() {
+                for v in 0..k {
+                    if parent[v] == usize::MAX && cap[u][v] > EPS {
+                        parent[v] = u;
+                        queue.push_back(v);
+                    }
+                }
+            }
+            if parent[to] == usize::MAX {
+                break;
+            }
+            let mut amount = need - total;
+            let mut v = to;
+            while v != from {
+                amount = amount.min(cap[parent[v]][v]);
+                v = parent[v];
+            }
+            let mut v = to;
+            while v != from {
+                let u = parent[v];
+                cap[u][v] -= amount;
+                cap[v][u] += amount;
+                v = u;
+            }
+            total += amount;
+        }
+        total
+    }
+
+    /// Every push of one search (reused across a table's queries, as the audit reuses it)
+    /// moves the maximum flow a reference computes, capped at its need: counts up to 200 and
+    /// wide ranges, so that most pushes take several paths and undo each other's steps.
+    #[test]
+    fn pushes_move_the_maximum_flow() {
+        let mut next = rng(0xd1b5_4a32_d192_ed03);
+        let mut paths = 0;
+        for case in 0..400 {
+            let net = random_two_way(&mut next, 200);
+            let mut search = Search::new(&net);
+            for e in 0..net.arcs.len() {
+                let (t, h) = net.arcs[e];
+                for (from, to) in [(h, t), (t, h)] {
+                    let need = match next(3) {
+                        0 => 1.0 + next(20) as f64,
+                        1 => 1.0 + next(2000) as f64,
+                        _ => f64::INFINITY,
+                    };
+                    let want = reference_flow(&net, e, from, to, need);
+                    if want.is_infinite() {
+                        continue;
+                    }
+                    let before = search.now;
+                    let got = search.push(&net, e, from, to, need);
+                    paths += search.now - before;
+                    assert_eq!(
+                        got, want,
+                        "case {case}, arc {e}, {from} → {to}, need {need}"
+                    );
+                    assert_eq!(search.flow, net.x, "case {case}: the flows are restored");
+                    assert!(
+                        search.moved.iter().all(Vec::is_empty) && !search.is_moved.contains(&true)
+                    );
+                }
+            }
+        }
+        // Several paths per push on average: the test exercises paths undoing paths.
+        assert!(paths > 40_000, "{paths} searches");
+    }
+
     /// The augmenting-path search gives every bound the linear programmes give, on random
     /// two-way tables with margins: the cells published exactly, as rounded ranges, or
     /// suppressed (with or without an upper bound), and the margins likewise. With
@@ -705,47 +838,7 @@ mod tests {
     fn two_way_searched_bounds_are_the_programmes() {
         let mut next = rng(0x9e37_79b9_7f4a_7c15);
         for case in 0..300 {
-            let (m, n) = (1 + next(6) as usize, 1 + next(6) as usize);
-            let grid = Grid {
-                rows: m,
-                cols: n,
-                cells: (0..(m + 1) * (n + 1)).map(|c| Some(c as u32)).collect(),
-            };
-            let mut interior = vec![vec![0.0; n]; m];
-            for row in interior.iter_mut() {
-                for v in row.iter_mut() {
-                    *v = next(12) as f64;
-                }
-            }
-            let (n_nodes, arcs) = arcs_of(&grid);
-            let x: Vec<f64> = grid
-                .present()
-                .map(|(i, j, _)| match (i < m, j < n) {
-                    (true, true) => interior[i][j],
-                    (true, false) => interior[i].iter().sum(),
-                    (false, true) => interior.iter().map(|r| r[j]).sum(),
-                    (false, false) => interior.iter().flatten().sum(),
-                })
-                .collect();
-            let (mut lo, mut hi) = (Vec::new(), Vec::new());
-            for &v in &x {
-                let (l, h) = match next(6) {
-                    0 | 1 => (v, v),
-                    2 => ((v - 2.0).max(0.0), v + 2.0),
-                    3 => (0.0, f64::INFINITY),
-                    4 => (1.0_f64.min(v), 4.0_f64.max(v)),
-                    _ => ((v - 1.0).max(0.0), v + 3.0),
-                };
-                lo.push(l);
-                hi.push(h);
-            }
-            let net = Network {
-                n_nodes,
-                arcs,
-                x,
-                lo,
-                hi,
-            };
+            let net = random_two_way(&mut next, if case % 2 == 0 { 11 } else { 60 });
             let audited: Vec<usize> = (0..net.arcs.len()).collect();
             let programmes: Vec<(f64, f64)> = audited
                 .iter()
