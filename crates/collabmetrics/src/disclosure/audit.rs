@@ -686,15 +686,10 @@ pub fn audit_two_way(
 mod tests {
     use super::*;
 
-    /// A small xorshift generator for the random tables.
+    /// Draws below `k` from the library's generator, for the random tables.
     fn rng(seed: u64) -> impl FnMut(u64) -> u64 {
-        let mut state = seed;
-        move |k: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % k
-        }
+        let mut r = crate::rng::Rng::new(seed, 0);
+        move |k: u64| r.next_u64() % k
     }
 
     /// A random two-way table with margins as a network: up to 6 × 6 cells of 0 to `scale`,
@@ -873,13 +868,7 @@ mod tests {
     /// published exactly or as a range.
     #[test]
     fn one_way_bounds_are_the_searched_ones() {
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = |k: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % k
-        };
+        let mut next = rng(0x2545_f491_4f6c_dd1d);
         for case in 0..400 {
             let parts = 1 + next(12) as usize;
             let mut x: Vec<f64> = (0..parts).map(|_| next(30) as f64).collect();

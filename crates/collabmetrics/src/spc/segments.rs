@@ -283,13 +283,8 @@ mod tests {
         assert_eq!(segment_starts(&[], &[1, 2], &mut starts), 2);
         assert_eq!(starts, vec![0]);
         // Against a search of every rebase date in the whole series, on random lists.
-        let mut state = 0x853c_49e6_748f_ea9b_u64;
-        let mut next = |k: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % k
-        };
+        let mut r = crate::rng::Rng::new(0x853c_49e6_748f_ea9b, 0);
+        let mut next = |k: u64| r.next_u64() % k;
         for _ in 0..500 {
             let mut list = |len: u64| {
                 let mut v: Vec<i32> = (0..next(len)).map(|_| next(60) as i32).collect();
