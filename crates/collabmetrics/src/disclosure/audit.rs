@@ -99,12 +99,10 @@ impl Network {
         // Room of arc a for flow leaving node u for the other: along it when u is its tail,
         // against it otherwise; none for a cell known exactly.
         let room = |a: usize, u: u32| -> f64 {
-            if !self.free(a) {
-                0.0
-            } else if self.arcs[a].0 == u {
-                self.hi[a] - self.x[a]
+            if self.free(a) {
+                self.room(a, self.x[a], self.arcs[a].0 == u)
             } else {
-                self.x[a] - self.lo[a]
+                0.0
             }
         };
         // Per node: the finite rooms' sum and how many rooms are unbounded.
@@ -197,6 +195,16 @@ impl Network {
 
     fn free(&self, a: usize) -> bool {
         self.hi[a] - self.lo[a] > EPS
+    }
+
+    /// Room to move arc `a`, at flow `flow` (the true value or a search's), along itself
+    /// (raising it) or against it (lowering it).
+    fn room(&self, a: usize, flow: f64, along: bool) -> f64 {
+        if along {
+            self.hi[a] - flow
+        } else {
+            flow - self.lo[a]
+        }
     }
 
     /// The smallest (`upper` false) or largest value of arc `e`.
@@ -374,7 +382,10 @@ impl Search {
             if !net.free(a) {
                 continue;
             }
-            let (up, down) = (net.hi[a] - net.x[a] > EPS, net.x[a] - net.lo[a] > EPS);
+            let (up, down) = (
+                net.room(a, net.x[a], true) > EPS,
+                net.room(a, net.x[a], false) > EPS,
+            );
             // Forward: leaving the tail raises the arc, leaving the head lowers it; backward:
             // entering the head raises it, entering the tail lowers it.
             for (side, from_tail, from_head) in [(0, up, down), (1, down, up)] {
@@ -416,7 +427,7 @@ impl Search {
             let bottleneck = self
                 .path
                 .iter()
-                .map(|&(a, along)| self.room(net, a as usize, along))
+                .map(|&(a, along)| net.room(a as usize, self.flow[a as usize], along))
                 .fold(f64::INFINITY, f64::min);
             let amount = bottleneck.min(need - pushed);
             for &(a, along) in &self.path {
@@ -441,15 +452,6 @@ impl Search {
             }
         }
         pushed
-    }
-
-    /// Room to move arc `a` along itself (raising it) or against it (lowering it).
-    fn room(&self, net: &Network, a: usize, along: bool) -> f64 {
-        if along {
-            net.hi[a] - self.flow[a]
-        } else {
-            self.flow[a] - net.lo[a]
-        }
     }
 
     /// A path with room from `from` to `to` into `path`; false when there is none.
@@ -486,12 +488,8 @@ impl Search {
             let ai = a as usize;
             let (t, h) = net.arcs[ai];
             let along = v_is_tail == from_side;
-            let room = if along {
-                net.hi[ai] - flow[ai]
-            } else {
-                flow[ai] - net.lo[ai]
-            };
-            (ai != skip && room > EPS).then_some((along, if v_is_tail { h } else { t }))
+            (ai != skip && net.room(ai, flow[ai], along) > EPS)
+                .then_some((along, if v_is_tail { h } else { t }))
         };
         let mut meet = None;
         // Whether each side has expanded a level (forward, backward).
