@@ -36,6 +36,8 @@ fn is_parquet(path: &Path) -> bool {
 
 /// A reader of the columns `projection` of a CSV file, every one read as text (to look at
 /// what the file holds, whatever type inference made of it).
+const CSV_BATCH_ROWS: usize = 65_536;
+
 fn text_reader(
     path: &Path,
     schema: &arrow_schema::Schema,
@@ -147,6 +149,7 @@ pub fn read_input(
         let schema = std::sync::Arc::new(arrow_schema::Schema::new(fields));
         let reader = arrow_csv::ReaderBuilder::new(schema.clone())
             .with_format(format)
+            .with_batch_size(CSV_BATCH_ROWS)
             .build(file)
             .map_err(|e| what(&e))?;
         (schema, reader.collect())

@@ -5,7 +5,7 @@ use arrow_array::{cast::AsArray, types::*, Array, ArrayRef, RecordBatch, RecordB
 use arrow_schema::{DataType, SchemaRef};
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 /// A caller-given mapping from collabmetrics' column names to the caller's own, so an extract
 /// works without renaming (e.g. `start_date` → `StartDateHospProvSpell`). Names not in the map
@@ -136,17 +136,38 @@ impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for ColumnMap {
 /// One input table with the caller's column mapping. A table given in several batches keeps
 /// them, and a column is joined into one array when a call first reads it: a wide extract read
 /// in chunks (a CSV or Parquet reader's batches) is not copied whole for the few columns a
-/// metric reads.
-#[derive(Debug, Clone)]
+/// metric reads. A joined column lets go of its chunks, so where the table is their only
+/// owner (the command line's and the C interface's readers) a column read is held once, not
+/// twice, for the rest of the call.
+#[derive(Debug)]
 pub struct Input {
     schema: SchemaRef,
-    batches: Vec<RecordBatch>,
+    /// Each column's chunks, one per batch, until the column is joined.
+    chunks: Vec<Mutex<Vec<ArrayRef>>>,
     rows: usize,
     /// Each column joined across the batches, once read.
     columns: Vec<OnceLock<ArrayRef>>,
     /// The whole table as one batch, once asked for.
     whole: OnceLock<RecordBatch>,
     map: ColumnMap,
+}
+
+impl Clone for Input {
+    fn clone(&self) -> Self {
+        let chunks = self
+            .chunks
+            .iter()
+            .map(|c| Mutex::new(c.lock().unwrap_or_else(|e| e.into_inner()).clone()))
+            .collect();
+        Input {
+            schema: self.schema.clone(),
+            chunks,
+            rows: self.rows,
+            columns: self.columns.clone(),
+            whole: self.whole.clone(),
+            map: self.map.clone(),
+        }
+    }
 }
 
 impl Input {
@@ -198,19 +219,24 @@ impl Input {
             super::utf8::check(b).map_err(|e| e.at_offset(first_row))?;
             first_row += b.num_rows();
         }
-        let columns: Vec<OnceLock<ArrayRef>> = match batches.as_slice() {
-            [one] => one.columns().iter().cloned().map(OnceLock::from).collect(),
-            _ => (0..schema.fields().len())
-                .map(|_| OnceLock::new())
-                .collect(),
-        };
-        let whole = match batches.as_slice() {
-            [one] => OnceLock::from(one.clone()),
-            _ => OnceLock::new(),
+        let width = schema.fields().len();
+        let (columns, chunks, whole) = match batches.as_slice() {
+            [one] => (
+                one.columns().iter().cloned().map(OnceLock::from).collect(),
+                (0..width).map(|_| Mutex::default()).collect(),
+                OnceLock::from(one.clone()),
+            ),
+            _ => (
+                (0..width).map(|_| OnceLock::new()).collect(),
+                (0..width)
+                    .map(|i| Mutex::new(batches.iter().map(|b| b.column(i).clone()).collect()))
+                    .collect(),
+                OnceLock::new(),
+            ),
         };
         Ok(Input {
             schema,
-            batches,
+            chunks,
             rows,
             columns,
             whole,
@@ -218,25 +244,36 @@ impl Input {
         })
     }
 
-    /// Column `i` joined across the batches (at its first read).
+    /// Column `i` joined across the batches (at its first read), its chunks then let go.
     fn column_at(&self, i: usize) -> Result<&ArrayRef> {
         if let Some(col) = self.columns[i].get() {
             return Ok(col);
         }
-        let parts: Vec<&dyn Array> = self.batches.iter().map(|b| b.column(i).as_ref()).collect();
+        // A poisoned lock only means another thread's join panicked; the chunks are intact.
+        let mut chunks = self.chunks[i].lock().unwrap_or_else(|e| e.into_inner());
+        // Another thread may have joined the column while this one waited.
+        if let Some(col) = self.columns[i].get() {
+            return Ok(col);
+        }
+        let field = self.schema.field(i);
+        let parts: Vec<&dyn Array> = chunks.iter().map(|c| c.as_ref()).collect();
         let joined = match parts.as_slice() {
-            [] => arrow_array::new_empty_array(self.schema.field(i).data_type()),
+            [] => arrow_array::new_empty_array(field.data_type()),
+            // A column type, not an argument, so that the bindings can name the table.
             _ => arrow_select::concat::concat(&parts).map_err(|e| {
-                Error::invalid_argument(
-                    "table",
+                Error::column_type(
+                    field.name(),
+                    "batches that join into one array",
                     format!(
-                        "the batches of `{}` do not join: {e}",
-                        self.schema.field(i).name()
+                        "{} in batches that do not join ({e})",
+                        super::type_name(field.data_type())
                     ),
                 )
             })?,
         };
-        Ok(self.columns[i].get_or_init(|| joined))
+        let col = self.columns[i].get_or_init(|| joined);
+        *chunks = Vec::new();
+        Ok(col)
     }
 
     /// This table with every empty text cell of the identifier and code columns of `specs`
@@ -290,6 +327,7 @@ impl Input {
                 arrow_schema::Schema::new(fields).with_metadata(input.schema.metadata().clone()),
             );
             input.columns[i] = OnceLock::from(arrow_array::make_array(data));
+            input.chunks[i] = Mutex::default();
             input.whole = OnceLock::new();
         }
         Ok(match out {
@@ -898,5 +936,63 @@ mod tests {
         // No batches: empty columns of the schema's types.
         let empty = Input::new(schema, &[], ColumnMap::new()).unwrap();
         assert_eq!(empty.column("text").unwrap().len(), 0);
+    }
+
+    #[test]
+    fn a_joined_column_lets_go_of_its_chunks() {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("n", DataType::Int64, false),
+            Field::new("text", DataType::Utf8, false),
+        ]));
+        let parts = vec![
+            batch(&schema, vec![1, 2], vec!["a", "b"]),
+            batch(&schema, vec![3], vec!["c"]),
+        ];
+        let weak = |col: usize| -> Vec<_> {
+            parts
+                .iter()
+                .map(|b| Arc::downgrade(b.column(col)))
+                .collect()
+        };
+        let (n_chunks, text_chunks) = (weak(0), weak(1));
+        // The table is the chunks' only owner, as behind the command line's reader.
+        let input = Input::from_reader(schema.clone(), parts.into_iter().map(Ok), ColumnMap::new())
+            .unwrap();
+        let copy = input.clone();
+        input.column("n").unwrap();
+        // The copy still holds the chunks of `n`; once it goes, only the joined column is left.
+        assert!(n_chunks.iter().all(|w| w.upgrade().is_some()));
+        drop(copy);
+        assert!(n_chunks.iter().all(|w| w.upgrade().is_none()));
+        assert!(text_chunks.iter().all(|w| w.upgrade().is_some()));
+        assert_eq!(input.column("n").unwrap().len(), 3);
+        // The whole batch joins the rest.
+        assert_eq!(
+            input.batch().unwrap().column(1).as_string::<i32>().value(2),
+            "c"
+        );
+        assert!(text_chunks.iter().all(|w| w.upgrade().is_none()));
+    }
+
+    #[test]
+    fn batches_that_do_not_join_are_a_column_type_error_of_the_table() {
+        use arrow_array::{types::Int8Type, DictionaryArray};
+        // Two chunks of an 8-bit dictionary with 100 different words each: 200 together do not
+        // fit its keys.
+        let schema = Arc::new(Schema::new(vec![Field::new(
+            "g",
+            DataType::Dictionary(Box::new(DataType::Int8), Box::new(DataType::Utf8)),
+            false,
+        )]));
+        let chunk = |from: usize| {
+            let words: Vec<String> = (from..from + 100).map(|k| format!("w{k}")).collect();
+            let col: DictionaryArray<Int8Type> = words.iter().map(|w| w.as_str()).collect();
+            RecordBatch::try_new(schema.clone(), vec![Arc::new(col) as ArrayRef]).unwrap()
+        };
+        let input = Input::new(schema.clone(), &[chunk(0), chunk(100)], ColumnMap::new()).unwrap();
+        let e = input.column("g").unwrap_err().in_table("placements");
+        assert_eq!(e.kind(), crate::ErrorKind::ColumnType);
+        let text = e.to_string();
+        assert!(text.starts_with("column `placements.g` has type dictionary<values=string, indices=int8> in batches that do not join ("), "{text}");
     }
 }
