@@ -350,7 +350,12 @@ pub(crate) fn key_codes(col: &ArrayRef, name: &str) -> Result<Vec<u32>> {
         DataType::UInt16 => dense_int(col.as_primitive::<UInt16Type>(), i128::from),
         DataType::UInt32 => dense_int(col.as_primitive::<UInt32Type>(), i128::from),
         DataType::UInt64 => dense_int(col.as_primitive::<UInt64Type>(), i128::from),
-        DataType::Date32 => dense_int(col.as_primitive::<Date32Type>(), i128::from),
+        DataType::Date32 => {
+            // Checked against the supported range, as a date64 or timestamp key is (a key
+            // column is a date column too).
+            super::dates::column_dates(col, name)?;
+            dense_int(col.as_primitive::<Date32Type>(), i128::from)
+        }
         DataType::Dictionary(_, _) => {
             let dict = col.as_any_dictionary();
             let value_codes = key_codes(dict.values(), name)?;
@@ -608,6 +613,27 @@ mod tests {
             None,
         ]));
         assert_eq!(key_codes(&short, "k").unwrap(), vec![0, 1, 2, 0, 1]);
+    }
+
+    #[test]
+    fn a_date_key_outside_the_supported_range_is_an_error_whatever_its_type() {
+        use arrow_array::TimestampSecondArray;
+        // 1 January 1700 is day -98 615 since 1970 (-98 615 × 86 400 s), before 1800-01-01.
+        let days: ArrayRef = Arc::new(Date32Array::from(vec![Some(0), None, Some(-98_615)]));
+        let seconds: ArrayRef = Arc::new(TimestampSecondArray::from(vec![
+            Some(0),
+            None,
+            Some(-98_615 * 86_400),
+        ]));
+        for col in [days, seconds] {
+            let e = key_codes(&col, "month").unwrap_err();
+            assert_eq!(e.kind(), crate::ErrorKind::InvalidCell, "{e}");
+            let text = e.to_string();
+            assert!(
+                text.starts_with("invalid value in column `month` at row 2 ("),
+                "{text}"
+            );
+        }
     }
 
     /// The definition: each distinct (previous, this) pair numbered in order of first
