@@ -29,7 +29,7 @@ from . import (
     transition,
 )
 from ._frames import diagnostics
-from ._native import __version__
+from ._native import CancelScope, __version__
 from .disclosure import disclose
 from .display import show
 from .errors import (
@@ -49,6 +49,7 @@ from .state import finalize, merge
 from .stats import dsr, dsr_state, isr, isr_state, mean, mean_state, proportion, rate
 
 __all__ = [
+    "CancelScope",
     "CancelledError",
     "CollabMetricsError",
     "ColumnTypeError",

@@ -25,12 +25,13 @@ class                      ``kind``               raised when
 ``InvalidGroupError``      ``invalid_group``      a group as a whole breaks a rule
 ``LimitExceededError``     ``limit_exceeded``     a request exceeds a documented limit
 ``CancelledError``         ``cancelled``          the computation was cancelled through
-                                                  collabmetrics
+                                                  a :class:`~collabmetrics.CancelScope`
 ``InternalError``          ``internal``           a bug in collabmetrics (a Rust panic)
 =========================  =====================  ==========================================
 
 Cancelling with Ctrl-C raises :class:`KeyboardInterrupt`, as for any Python call, not
-``CancelledError``: that class is for a cancellation asked of collabmetrics itself. A Rust panic
+``CancelledError``: that class is for a cancellation asked of collabmetrics itself
+(``scope.cancel()`` from another thread, for a call made inside ``with scope:``). A Rust panic
 anywhere under a call (argument conversion included) is an ``InternalError`` and prints nothing;
 please report it.
 

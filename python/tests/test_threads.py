@@ -108,3 +108,89 @@ def test_a_module_still_being_imported_counts_as_not_imported() -> None:
         assert imported("not_imported_for_test") is None
     finally:
         del sys.modules["half_imported_for_test"]
+
+
+# ---------------------------------------------------------------------------------------------
+# CancelScope: a call on another thread, where Ctrl-C never arrives, cancelled on request
+
+
+def _long_gini(stop: threading.Event, started: threading.Event) -> Any:
+    """A bootstrap of minutes, unless its progress callable is told to stop (the test's
+    safety net, used only when cancelling fails)."""
+
+    def report(_done: float) -> None:
+        started.set()
+        if stop.is_set():
+            raise RuntimeError("stopped by the safety net")
+
+    table = pa.table({"values": VALUES})
+    return _native.inequality_bootstrap(table, "gini", None, 10_000_000, 0.95, 1, report)
+
+
+def test_a_call_in_a_scope_is_cancelled_from_another_thread() -> None:
+    scope = cm.CancelScope()
+    started, stop = threading.Event(), threading.Event()
+    safety = threading.Timer(120, stop.set)
+    safety.start()
+
+    def work() -> Any:
+        with scope:
+            return _long_gini(stop, started)
+
+    try:
+        with ThreadPoolExecutor(1) as ex:
+            call = ex.submit(work)
+            assert started.wait(120)
+            assert not scope.cancelled
+            t0 = time.monotonic()
+            scope.cancel()
+            with pytest.raises(cm.CancelledError) as e:
+                call.result(timeout=120)
+            took = time.monotonic() - t0
+    finally:
+        safety.cancel()
+    assert not stop.is_set(), "the safety net stopped the call, not the scope"
+    assert e.value.kind == "cancelled"
+    assert scope.cancelled
+    assert took < 1.0, f"cancelled after {took:.2f} s"
+
+
+def test_a_scope_cancels_only_its_own_calls() -> None:
+    scope, other = cm.CancelScope(), cm.CancelScope()
+    scope.cancel()
+    expected = cm.inequality.gini(VALUES)
+    started, stop = threading.Event(), threading.Event()
+    safety = threading.Timer(30, stop.set)
+    safety.start()
+    # Cancelled before the call: it stops at once, and so does every later call in it.
+    with scope:
+        for _ in range(2):
+            with pytest.raises(cm.CancelledError):
+                _long_gini(stop, started)
+        assert not stop.is_set(), "the safety net stopped the call, not the scope"
+        safety.cancel()
+        # Nested: any enclosing scope cancelled cancels the call.
+        with other:
+            with pytest.raises(cm.CancelledError):
+                cm.oap.measures(
+                    cm.demo.tables(seed=1)["placements"], start="2023-04-01", end="2023-06-30"
+                )
+        # A call on another thread is not in this thread's scope.
+        with ThreadPoolExecutor(1) as ex:
+            assert ex.submit(cm.inequality.gini, VALUES).result(timeout=60) == expected
+    # Outside the scope, on this thread, calls run; the other scope was never cancelled.
+    assert cm.inequality.gini(VALUES) == expected
+    with other:
+        assert cm.inequality.gini(VALUES) == expected
+    assert not other.cancelled
+
+
+def test_the_cancel_scope_example_runs() -> None:
+    import doctest
+
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    tests = doctest.DocTestFinder().find(cm.CancelScope, globs={})
+    assert sum(len(t.examples) for t in tests) >= 4
+    for t in tests:
+        runner.run(t)
+    assert runner.failures == 0

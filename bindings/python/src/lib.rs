@@ -179,6 +179,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     disclosure::register(m)?;
     state::register(m)?;
     spc::register(m)?;
+    interrupt::register(m)?;
     m.add_function(wrap_pyfunction!(_test_panic, m)?)?;
     m.add_function(wrap_pyfunction!(_test_panic_in_conversion, m)?)?;
     // Last: every function registered above runs behind the guard.
