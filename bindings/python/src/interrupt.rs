@@ -10,17 +10,21 @@
 //! `collabmetrics::cancel::Progress`) whenever that share has grown since the last poll. An
 //! exception raised by the callable stops the computation like Ctrl-C does.
 //!
-//! And it cancels on request from another thread: a call made inside `with scope:` on some
-//! thread, `scope` a [`CancelScope`], stops with `CancelledError` soon after any thread calls
-//! `scope.cancel()` (Python delivers signals to the main thread only, so this is how a web
-//! server's worker or a `ThreadPoolExecutor` task is stopped; it is C's `cancel` flag and
-//! Rust's `cancel::scope`).
+//! And it cancels on request from another thread: a call made inside `with scope:`, `scope`
+//! a [`CancelScope`], stops with `CancelledError` soon after any thread calls `scope.cancel()`
+//! (Python delivers signals to the main thread only, so this is how a web server's worker or
+//! a `ThreadPoolExecutor` task is stopped; it is C's `cancel` flag and Rust's
+//! `cancel::scope`). The scopes a call is in are held in a `contextvars.ContextVar`, as
+//! `decimal.localcontext` holds its context: each asyncio task has its own, and a thread
+//! started with a copy of the context (`asyncio.to_thread`) takes them along.
 
 use crate::to_py;
 use collabmetrics::cancel::{run_polled, Token};
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
-use std::cell::RefCell;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyTuple;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -42,6 +46,9 @@ pub(crate) fn detach_reporting<T: Send>(
     work: impl FnOnce() -> collabmetrics::Result<T> + Send,
 ) -> PyResult<T> {
     let token = Token::new();
+    // The flags of the scopes this call is in, read once with the GIL held.
+    let scopes = current_flags(py)?;
+    let scope_cancelled = || scopes.iter().any(|f| f.load(Ordering::SeqCst));
     if scope_cancelled() {
         // Cancelled before the call: it stops at its first check.
         token.cancel();
@@ -85,36 +92,56 @@ pub(crate) fn detach_reporting<T: Send>(
     }
 }
 
-thread_local! {
-    /// The cancellation scopes entered on this thread and not yet left (id and flag).
-    static SCOPES: RefCell<Vec<(u64, Arc<AtomicBool>)>> = const { RefCell::new(Vec::new()) };
+/// The scopes the current context is in: a `contextvars.ContextVar` holding a tuple of
+/// [`CancelScope`]s, innermost last.
+fn scopes_var(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    static VAR: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let var = VAR.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
+        let kwargs = pyo3::types::PyDict::new(py);
+        kwargs.set_item("default", PyTuple::empty(py))?;
+        Ok(py
+            .import("contextvars")?
+            .getattr("ContextVar")?
+            .call(("collabmetrics_cancel_scopes",), Some(&kwargs))?
+            .unbind())
+    })?;
+    Ok(var.bind(py))
 }
 
-/// Whether a scope entered on this thread has been cancelled.
-fn scope_cancelled() -> bool {
-    SCOPES
-        .try_with(|s| {
-            s.try_borrow()
-                .is_ok_and(|s| s.iter().any(|(_, f)| f.load(Ordering::SeqCst)))
-        })
-        .unwrap_or(false)
+/// The scopes the current context is in.
+fn current_scopes<'py>(py: Python<'py>) -> PyResult<Vec<Bound<'py, CancelScope>>> {
+    scopes_var(py)?.call_method0("get")?.extract()
+}
+
+/// The flags of the scopes the current context is in.
+fn current_flags(py: Python<'_>) -> PyResult<Vec<Arc<AtomicBool>>> {
+    Ok(current_scopes(py)?
+        .iter()
+        .map(|s| s.get().flag.clone())
+        .collect())
 }
 
 /// A scope in which collabmetrics' long calls can be cancelled from another thread.
 ///
 /// Ctrl-C stops a call on the main thread (``KeyboardInterrupt``); Python delivers signals
 /// to the main thread only, so a call on another thread (a ``ThreadPoolExecutor`` task, a web
-/// server's worker) is stopped this way: make the call inside ``with scope:`` on its thread,
-/// and call ``scope.cancel()`` from any thread. The call then raises ``CancelledError``
-/// within about a tenth of a second; so does every later call made inside the scope (a scope
-/// is not reset: make a new one for new work). Scopes are per thread and nest (a call is
-/// cancelled when any scope it is in is); calls on other threads, and calls outside the
-/// scope, are not affected. The calls that can run long look at the scope (every table
-/// function, simulations, bootstraps, distances, disclosure control), as they look for
-/// Ctrl-C.
+/// server's worker) is stopped this way: make the call inside ``with scope:``, and call
+/// ``scope.cancel()`` from any thread. The call then raises ``CancelledError`` within about a
+/// tenth of a second; so does every later call that can run long made inside the scope (a
+/// scope is not reset: make a new one for new work). The calls that can run long look at the
+/// scope (every table function, simulations, bootstraps, distances, disclosure control), as
+/// they look for Ctrl-C.
+///
+/// A scope holds in the context that entered it, as ``decimal.localcontext`` does: in that
+/// thread, or that asyncio task, and in a thread started with a copy of the context
+/// (``asyncio.to_thread``, ``contextvars.copy_context().run``); other threads and tasks are
+/// not affected. Scopes nest (a call is cancelled when any scope it is in is), and one scope
+/// can be entered by several threads at once to cancel them all. A generator suspended inside
+/// ``with scope:`` leaves its caller in the scope until it resumes, as with any context
+/// variable. Leaving a scope where it was not entered is a ``RuntimeError``.
 ///
 /// Example:
-///     >>> import threading, collabmetrics as cm
+///     >>> import collabmetrics as cm
 ///     >>> scope = cm.CancelScope()
 ///     >>> scope.cancel()
 ///     >>> with scope:
@@ -125,7 +152,6 @@ fn scope_cancelled() -> bool {
 ///     cancelled
 #[pyclass(module = "collabmetrics._native", frozen)]
 pub(crate) struct CancelScope {
-    id: u64,
     flag: Arc<AtomicBool>,
 }
 
@@ -133,9 +159,7 @@ pub(crate) struct CancelScope {
 impl CancelScope {
     #[new]
     fn new() -> Self {
-        static NEXT: AtomicU64 = AtomicU64::new(0);
         CancelScope {
-            id: NEXT.fetch_add(1, Ordering::Relaxed),
             flag: Arc::default(),
         }
     }
@@ -151,27 +175,28 @@ impl CancelScope {
         self.flag.load(Ordering::SeqCst)
     }
 
-    fn __enter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
-        let entry = (slf.id, slf.flag.clone());
-        let _ = SCOPES.try_with(|s| {
-            if let Ok(mut s) = s.try_borrow_mut() {
-                s.push(entry);
-            }
-        });
-        slf
+    fn __enter__(slf: Bound<'_, Self>) -> PyResult<Bound<'_, Self>> {
+        let py = slf.py();
+        let mut scopes = current_scopes(py)?;
+        scopes.push(slf.clone());
+        scopes_var(py)?.call_method1("set", (PyTuple::new(py, scopes)?,))?;
+        Ok(slf)
     }
 
-    /// Leaves the scope on this thread; exceptions pass through.
+    /// Leaves the scope (its innermost entry in this context); exceptions pass through. A
+    /// scope left where it was not entered (another thread or task) is an error.
     #[pyo3(signature = (*_exc))]
-    fn __exit__(&self, _exc: &Bound<'_, pyo3::types::PyTuple>) -> bool {
-        let _ = SCOPES.try_with(|s| {
-            if let Ok(mut s) = s.try_borrow_mut() {
-                if let Some(at) = s.iter().rposition(|(id, _)| *id == self.id) {
-                    s.remove(at);
-                }
-            }
-        });
-        false
+    fn __exit__(slf: Bound<'_, Self>, _exc: &Bound<'_, PyTuple>) -> PyResult<bool> {
+        let py = slf.py();
+        let mut scopes = current_scopes(py)?;
+        let Some(at) = scopes.iter().rposition(|s| s.is(&slf)) else {
+            return Err(PyRuntimeError::new_err(
+                "CancelScope left in a thread or task that did not enter it",
+            ));
+        };
+        scopes.remove(at);
+        scopes_var(py)?.call_method1("set", (PyTuple::new(py, scopes)?,))?;
+        Ok(false)
     }
 }
 
