@@ -34,10 +34,12 @@ fn is_parquet(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("parquet") || e.eq_ignore_ascii_case("pq"))
 }
 
-/// A reader of the columns `projection` of a CSV file, every one read as text (to look at
-/// what the file holds, whatever type inference made of it).
+/// Rows per batch read from a CSV file: arrow's default of 1 024 gives many small buffers,
+/// which the allocator keeps when they are freed (a 3-million-row file peaked 150 MB higher).
 const CSV_BATCH_ROWS: usize = 65_536;
 
+/// A reader of the columns `projection` of a CSV file, every one read as text (to look at
+/// what the file holds, whatever type inference made of it).
 fn text_reader(
     path: &Path,
     schema: &arrow_schema::Schema,
