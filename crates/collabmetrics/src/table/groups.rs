@@ -710,6 +710,27 @@ mod tests {
     }
 
     #[test]
+    fn mostly_distinct_keys_code_as_one_pass_in_order_does() {
+        use super::dense_distinct;
+        // Distinct first (so the sample finds them mostly distinct), then one value over and
+        // over, then earlier values again in reverse, new ones last: first appearances in
+        // every task, repeats across tasks and partitions.
+        let n = 300_000usize;
+        let key = |i: usize| -> u128 {
+            match i {
+                i if i < 100_000 => i as u128,
+                i if i < 200_000 => 7,
+                i if i < 280_000 => (280_000 - i) as u128 * 3,
+                i => (i as u128) << 64,
+            }
+        };
+        assert_eq!(dense_distinct(n, key), dense((0..n).map(key)));
+        let text: Vec<String> = (0..n).map(|i| format!("k{}", key(i))).collect();
+        let value = |i: usize| (i % 13 != 0).then(|| text[i].as_str());
+        assert_eq!(dense_distinct(n, value), dense((0..n).map(value)));
+    }
+
+    #[test]
     fn a_date_key_outside_the_supported_range_is_an_error_whatever_its_type() {
         use arrow_array::TimestampSecondArray;
         // 1 January 1700 is day -98 615 since 1970 (-98 615 × 86 400 s), before 1800-01-01.
