@@ -726,7 +726,7 @@ mod tests {
         };
         assert_eq!(dense_distinct(n, key), dense((0..n).map(key)));
         let text: Vec<String> = (0..n).map(|i| format!("k{}", key(i))).collect();
-        let value = |i: usize| (i % 13 != 0).then(|| text[i].as_str());
+        let value = |i: usize| (!i.is_multiple_of(13)).then(|| text[i].as_str());
         assert_eq!(dense_distinct(n, value), dense((0..n).map(value)));
     }
 
