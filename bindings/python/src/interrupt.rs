@@ -132,11 +132,14 @@ fn current_flags(py: Python<'_>) -> PyResult<Vec<Arc<AtomicBool>>> {
 /// scope (every table function, simulations, bootstraps, distances, disclosure control), as
 /// they look for Ctrl-C.
 ///
-/// A scope holds in the context that entered it, as ``decimal.localcontext`` does: in that
-/// thread, or that asyncio task, and in a thread started with a copy of the context
-/// (``asyncio.to_thread``, ``contextvars.copy_context().run``); other threads and tasks are
-/// not affected. Scopes nest (a call is cancelled when any scope it is in is), and one scope
-/// can be entered by several threads at once to cancel them all. A generator suspended inside
+/// A scope holds in the context that entered it (a context variable, as
+/// ``decimal.localcontext`` is): that thread or asyncio task, and whatever runs with a copy
+/// of its context: ``asyncio.to_thread``, ``contextvars.copy_context().run``, asyncio tasks
+/// created inside the block (even after it ends), and on Python 3.14 threads started inside
+/// it where threads inherit the context (the default of free-threaded builds). Work handed to
+/// ``run_in_executor`` or ``ThreadPoolExecutor.submit`` does not take it: enter the scope in
+/// that work. Scopes nest (a call is cancelled when any scope it is in is), and one scope can
+/// be entered by several threads at once to cancel them all. A generator suspended inside
 /// ``with scope:`` leaves its caller in the scope until it resumes, as with any context
 /// variable. Leaving a scope where it was not entered is a ``RuntimeError``.
 ///

@@ -440,8 +440,8 @@ where
         return dense((0..n).map(&value));
     }
     if mostly_distinct(&value) {
-        // Mostly distinct values (identifiers) would be hashed twice, in the chunks and again
-        // when their distinct values are renumbered in order: one pass hashes each once.
+        // Mostly distinct values (identifiers): the chunks' distinct values would be nearly
+        // all of them, renumbered in order on one thread; partitioned by hash instead.
         return dense_distinct(n, value);
     }
     let mut codes = vec![0u32; n];
@@ -515,16 +515,28 @@ fn dense<K: Hash + Eq>(values: impl Iterator<Item = K>) -> Vec<u32> {
 /// Partitions of [`dense_distinct`]: a few thousand rows each for a million, so that each
 /// partition's table stays in cache.
 const PARTS: usize = 256;
+// A partition is kept in a byte per row.
+const _: () = assert!(PARTS <= 256);
 
 /// [`dense`] of `value(0..n)`, mostly distinct values (identifiers), in parallel: rows are
 /// spread over [`PARTS`] partitions by their hash (in row order within each, each row with
 /// its value), each partition finds the first row of every row's value with a small table of
 /// its own, in cache, and one pass in row order then numbers the first rows and gives every
 /// other row its first row's code: the codes of one pass in order. For 3 million short
-/// identifiers that is 75 MB of partitioned rows and values at the peak, where one map of
-/// value and code took 205 MB; and a table of the whole column, out of cache, took twice as
-/// long on one core as this on two.
+/// identifiers that is about 75 MB at the peak (24 bytes a row), as much as one table of
+/// codes over the distinct values took, but that table, out of cache on one core, took 3.5
+/// times as long (545 against 154 ms, `benches/benches/groups.rs`).
 fn dense_distinct<K, F>(n: usize, value: F) -> Vec<u32>
+where
+    K: Hash + Eq + Copy + Default + Send + Sync,
+    F: Fn(usize) -> K + Sync,
+{
+    let per_task = (n / (rayon::current_num_threads() * 4)).max(CODE_TASK);
+    dense_distinct_tasks(n, per_task, value)
+}
+
+/// [`dense_distinct`] in tasks of `per_task` rows (the last one shorter).
+fn dense_distinct_tasks<K, F>(n: usize, per_task: usize, value: F) -> Vec<u32>
 where
     K: Hash + Eq + Copy + Default + Send + Sync,
     F: Fn(usize) -> K + Sync,
@@ -532,7 +544,6 @@ where
     let hasher = BuildHasherDefault::<FxHasher>::default();
     // Bits apart from those hashbrown uses (its slot: the low bits; its tag: the top seven).
     let part_of = |v: &K| ((hasher.hash_one(v) >> 32) as usize) & (PARTS - 1);
-    let per_task = (n / (rayon::current_num_threads() * 4)).max(CODE_TASK);
     let mut part = vec![0u8; n];
     let counts: Vec<Vec<usize>> = part
         .par_chunks_mut(per_task)
@@ -619,6 +630,7 @@ where
     let mut next = 0u32;
     for i in 0..n {
         let f = codes[i] as usize;
+        debug_assert!(f <= i, "a row's first row comes no later than the row");
         codes[i] = if f == i {
             next += 1;
             next - 1
@@ -711,7 +723,7 @@ mod tests {
 
     #[test]
     fn mostly_distinct_keys_code_as_one_pass_in_order_does() {
-        use super::dense_distinct;
+        use super::{dense_distinct, dense_distinct_tasks};
         // Distinct first (so the sample finds them mostly distinct), then one value over and
         // over, then earlier values again in reverse, new ones last: first appearances in
         // every task, repeats across tasks and partitions.
@@ -724,10 +736,23 @@ mod tests {
                 i => (i as u128) << 64,
             }
         };
-        assert_eq!(dense_distinct(n, key), dense((0..n).map(key)));
         let text: Vec<String> = (0..n).map(|i| format!("k{}", key(i))).collect();
         let value = |i: usize| (!i.is_multiple_of(13)).then(|| text[i].as_str());
-        assert_eq!(dense_distinct(n, value), dense((0..n).map(value)));
+        let (want_key, want_text) = (dense((0..n).map(key)), dense((0..n).map(value)));
+        assert_eq!(dense_distinct(n, key), want_key);
+        // Task sizes whatever the threads: many tasks, a short last one, one task.
+        for per_task in [777, 32_768, 99_999, n] {
+            assert_eq!(
+                dense_distinct_tasks(n, per_task, key),
+                want_key,
+                "{per_task}"
+            );
+            assert_eq!(
+                dense_distinct_tasks(n, per_task, value),
+                want_text,
+                "{per_task}"
+            );
+        }
     }
 
     #[test]
