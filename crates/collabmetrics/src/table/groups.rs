@@ -383,14 +383,15 @@ pub(crate) fn key_codes(col: &ArrayRef, name: &str) -> Result<Vec<u32>> {
 
 /// Dense codes of an integer (or date) column. When its values span a range not much larger
 /// than the column, each value is looked up at its offset from the minimum (no hashing; the
-/// null rows share one extra slot); otherwise by hashing the integers. Both give the codes of
-/// [`dense`]: order of first appearance.
+/// null rows share one extra slot); otherwise by hashing the integers, in parallel as text
+/// keys are (identifiers such as NHS numbers span far more than the rows). Both give the
+/// codes of [`dense`]: order of first appearance.
 fn dense_int<T: ArrowPrimitiveType>(
     a: &PrimitiveArray<T>,
     wide: impl Fn(T::Native) -> i128,
 ) -> Vec<u32>
 where
-    T::Native: Hash + Eq,
+    T::Native: Hash + Eq + Default,
 {
     let range = a
         .iter()
@@ -401,12 +402,12 @@ where
             Some((lo, hi)) => Some((v.min(lo), v.max(hi))),
         });
     let Some((lo, hi)) = range else {
-        return dense(a.iter());
+        return dense_par(a.len(), |i| a.is_valid(i).then(|| a.value(i)));
     };
     // At most u64::MAX − i64::MIN wide: no overflow in i128.
     let span = hi - lo + 1;
     if span > (2 * a.len() + (1 << 16)) as i128 {
-        return dense(a.iter());
+        return dense_par(a.len(), |i| a.is_valid(i).then(|| a.value(i)));
     }
     // `span` is small (bounded just above), so every offset fits a usize.
     let null_slot = span as usize;
@@ -679,13 +680,19 @@ mod tests {
                 .collect()
         };
         let (long_text, long_ids) = (longer(&text), longer(&ids));
-        let cases: [(ArrayRef, Vec<u32>); 11] = [
+        // Ten-digit numbers (NHS numbers as person ids): mostly distinct, spanning far more
+        // than the rows, so hashed in parallel.
+        let nhs: Int64Array = (0..n)
+            .map(|i| (i % 19 != 2).then_some(4_000_000_000 + (i * 7919 % (n / 2)) as i64 * 12_345))
+            .collect();
+        let cases: [(ArrayRef, Vec<u32>); 12] = [
             (Arc::new(small.clone()), dense(small.iter())),
             (Arc::new(wide.clone()), dense(wide.iter())),
             (Arc::new(top.clone()), dense(top.iter())),
             (Arc::new(dates.clone()), dense(dates.iter())),
             (Arc::new(text.clone()), dense(text.iter())),
             (Arc::new(ids.clone()), dense(ids.iter())),
+            (Arc::new(nhs.clone()), dense(nhs.iter())),
             (
                 Arc::new(StringViewArray::from_iter(text.iter())),
                 dense(text.iter()),
