@@ -1,7 +1,7 @@
 """Type stubs of the compiled extension module (bindings/python)."""
 
 from collections.abc import Callable
-from typing import Any, Literal, overload
+from typing import Any, Literal, final, overload
 
 import pyarrow as pa
 
@@ -32,6 +32,7 @@ class LimitExceededError(CollabMetricsError): ...
 class CancelledError(CollabMetricsError): ...
 class InternalError(CollabMetricsError): ...
 
+@final
 class CancelScope:
     """A scope in which collabmetrics' long calls can be cancelled from another thread."""
 
