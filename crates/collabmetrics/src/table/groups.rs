@@ -393,6 +393,7 @@ fn dense_int<T: ArrowPrimitiveType>(
 where
     T::Native: Hash + Eq + Default,
 {
+    let hashed = || dense_par(a.len(), |i| a.is_valid(i).then(|| a.value(i)));
     let range = a
         .iter()
         .flatten()
@@ -402,12 +403,12 @@ where
             Some((lo, hi)) => Some((v.min(lo), v.max(hi))),
         });
     let Some((lo, hi)) = range else {
-        return dense_par(a.len(), |i| a.is_valid(i).then(|| a.value(i)));
+        return hashed();
     };
     // At most u64::MAX − i64::MIN wide: no overflow in i128.
     let span = hi - lo + 1;
     if span > (2 * a.len() + (1 << 16)) as i128 {
-        return dense_par(a.len(), |i| a.is_valid(i).then(|| a.value(i)));
+        return hashed();
     }
     // `span` is small (bounded just above), so every offset fits a usize.
     let null_slot = span as usize;
