@@ -418,3 +418,31 @@ def test_ctrl_c_stops_a_transition_run() -> None:
         )
         < 0.5
     )
+
+
+def test_batches_of_a_column_that_do_not_join_are_a_column_type_error() -> None:
+    # Two batches of an 8-bit dictionary with 100 different words each: 200 do not fit its keys.
+    def words(start: int) -> pa.Array:
+        text = pa.array([f"w{k}" for k in range(start, start + 100)])
+        return text.dictionary_encode().cast(pa.dictionary(pa.int8(), pa.string()))
+
+    # (pa.RecordBatch.from_arrays: pyarrow 14 has no record_batch of a mapping.)
+    batches = [
+        pa.RecordBatch.from_arrays([words(k), pa.array([1.0] * 100)], names=["g", "value"])
+        for k in (0, 100)
+    ]
+    table = pa.Table.from_batches(batches)
+    with pytest.raises(cm.ColumnTypeError) as e:
+        cm.mean(table, by="g")
+    assert e.value.column == "g"
+    assert "in batches that do not join" in str(e.value)
+
+
+def test_a_date32_key_before_1800_is_an_error_naming_the_row() -> None:
+    table = pa.table(
+        {"m": pa.array([dt.date(2024, 1, 1), dt.date(1700, 1, 1)]), "value": [1.0, 2.0]}
+    )
+    with pytest.raises(cm.InvalidCellError) as e:
+        cm.mean(table, by="m")
+    assert (e.value.column, e.value.row) == ("m", 1)
+    assert "date32 -98615 (days since 1970-01-01)" in str(e.value)
