@@ -2,8 +2,8 @@
  * producer.h: the Arrow C stream producer of the C tests of collabmetrics (no Arrow library).
  *
  * A test describes a small table by value (`struct table`: a few named columns of utf8,
- * date32, float64 or int64 values) and `stream_of` hands it out as an `ArrowArrayStream` of
- * one batch. Every schema, array and stream it hands out counts as live until its release
+ * dictionary-encoded utf8, date32, float64 or int64 values) and `stream_of` hands it out as an
+ * `ArrowArrayStream` of one batch (`stream_of_batches`: of several tables of one schema). Every schema, array and stream it hands out counts as live until its release
  * callback runs, so a test can check the ownership rules with `nothing_live()` (or the
  * counters `live_streams`, `live_schemas`, `live_arrays`).
  *
@@ -21,6 +21,7 @@
 
 #define PRODUCER_MAX_ROWS 64
 #define PRODUCER_MAX_COLUMNS 8
+#define PRODUCER_MAX_BATCHES 4
 
 /* Days since 1970-01-01 of a civil date (proleptic Gregorian; Howard Hinnant's algorithm): the
  * date32 value of that date. */
@@ -39,14 +40,16 @@ static inline bool nothing_live(void) {
     return live_streams == 0 && live_schemas == 0 && live_arrays == 0;
 }
 
-enum kind { UTF8, DATE32, FLOAT64, INT64 };
+/* DICT8: dictionary<int8, utf8>, the dictionary being the column's distinct texts in order of
+ * first appearance. */
+enum kind { UTF8, DICT8, DATE32, FLOAT64, INT64 };
 
 /* A column: its values in the array of its kind. Row i is null when null[i] is set or, for a
  * UTF8 column, when text[i] is NULL. */
 struct column {
     const char *name; /* a static string: the schema points to it */
     enum kind kind;
-    const char *text[PRODUCER_MAX_ROWS]; /* UTF8 */
+    const char *text[PRODUCER_MAX_ROWS]; /* UTF8, DICT8 */
     int32_t date[PRODUCER_MAX_ROWS];     /* DATE32 */
     double real[PRODUCER_MAX_ROWS];      /* FLOAT64 */
     int64_t integer[PRODUCER_MAX_ROWS];  /* INT64 */
@@ -61,12 +64,16 @@ struct table {
 };
 
 struct producer {
-    struct table table;
-    int batches_left;
+    struct table table[PRODUCER_MAX_BATCHES]; /* one per batch, all of one schema */
+    int batches, next;
 };
 
 /* Schemas: names and formats are static strings; a struct schema owns its children. */
 static inline void producer_release_leaf_schema(struct ArrowSchema *s) {
+    if (s->dictionary != NULL) {
+        s->dictionary->release(s->dictionary);
+        free(s->dictionary);
+    }
     s->release = NULL;
     live_schemas--;
 }
@@ -85,6 +92,7 @@ static inline void producer_release_struct_schema(struct ArrowSchema *s) {
 static inline const char *producer_format(enum kind kind) {
     switch (kind) {
         case UTF8: return "u";
+        case DICT8: return "c"; /* the indices' format; the dictionary's is "u" */
         case DATE32: return "tdD";
         case FLOAT64: return "g";
         default: return "l";
@@ -92,19 +100,29 @@ static inline const char *producer_format(enum kind kind) {
 }
 
 static inline int producer_get_schema(struct ArrowArrayStream *stream, struct ArrowSchema *out) {
-    const struct table *t = &((const struct producer *)stream->private_data)->table;
+    const struct table *t = &((const struct producer *)stream->private_data)->table[0];
     struct ArrowSchema **children = malloc((size_t)t->columns * sizeof *children);
     if (children == NULL) abort();
     for (int i = 0; i < t->columns; i++) {
         struct ArrowSchema *c = malloc(sizeof *c);
+        struct ArrowSchema *dictionary = NULL;
         if (c == NULL) abort();
+        if (t->column[i].kind == DICT8) {
+            dictionary = malloc(sizeof *dictionary);
+            if (dictionary == NULL) abort();
+            *dictionary = (struct ArrowSchema){.format = "u",
+                                               .name = "",
+                                               .flags = ARROW_FLAG_NULLABLE,
+                                               .release = producer_release_leaf_schema};
+            live_schemas++;
+        }
         *c = (struct ArrowSchema){.format = producer_format(t->column[i].kind),
                                   .name = t->column[i].name,
                                   .metadata = NULL,
                                   .flags = ARROW_FLAG_NULLABLE,
                                   .n_children = 0,
                                   .children = NULL,
-                                  .dictionary = NULL,
+                                  .dictionary = dictionary,
                                   .release = producer_release_leaf_schema,
                                   .private_data = NULL};
         live_schemas++;
@@ -126,6 +144,10 @@ static inline int producer_get_schema(struct ArrowArrayStream *stream, struct Ar
 /* Arrays: a leaf owns its buffers (NULL ones included: free(NULL) is fine); a struct array owns
  * its children. */
 static inline void producer_release_leaf_array(struct ArrowArray *a) {
+    if (a->dictionary != NULL) {
+        a->dictionary->release(a->dictionary);
+        free(a->dictionary);
+    }
     for (int64_t i = 0; i < a->n_buffers; i++) free((void *)a->buffers[i]);
     free(a->buffers);
     a->release = NULL;
@@ -175,7 +197,7 @@ static inline struct ArrowArray *producer_leaf_array(int64_t rows, int64_t null_
 }
 
 static inline bool producer_is_null(const struct column *c, int64_t i) {
-    return c->null[i] || (c->kind == UTF8 && c->text[i] == NULL);
+    return c->null[i] || ((c->kind == UTF8 || c->kind == DICT8) && c->text[i] == NULL);
 }
 
 /* The validity bitmap of a column (bit i set when row i is valid; NULL when no row is null)
@@ -192,23 +214,44 @@ static inline uint8_t *producer_validity(const struct column *c, int64_t rows, i
     return bitmap;
 }
 
-/* utf8: validity, int32 offsets, characters (a null row's text, if any, is kept). */
-static inline struct ArrowArray *producer_utf8_array(const struct column *c, int64_t rows,
+/* utf8 of `rows` texts (NULL for none): validity, int32 offsets, characters (a null row's
+ * text, if any, is kept). */
+static inline struct ArrowArray *producer_utf8_array(const char *const *text, int64_t rows,
                                                      int64_t nulls, uint8_t *bitmap) {
     int32_t offsets[PRODUCER_MAX_ROWS + 1] = {0};
     for (int64_t i = 0; i < rows; i++) {
-        size_t n = c->text[i] == NULL ? 0 : strlen(c->text[i]);
+        size_t n = text[i] == NULL ? 0 : strlen(text[i]);
         offsets[i + 1] = offsets[i] + (int32_t)n;
     }
     char *data = malloc(offsets[rows] > 0 ? (size_t)offsets[rows] : 1);
     if (data == NULL) abort();
     for (int64_t i = 0; i < rows; i++) {
         size_t n = (size_t)(offsets[i + 1] - offsets[i]);
-        if (n > 0) memcpy(data + offsets[i], c->text[i], n);
+        if (n > 0) memcpy(data + offsets[i], text[i], n);
     }
     return producer_leaf_array(rows, nulls, 3, bitmap,
                                producer_copy(offsets, (size_t)(rows + 1) * sizeof(int32_t)),
                                data);
+}
+
+/* dictionary<int8, utf8>: validity and int8 indices into the distinct texts (a null row's
+ * index is 0). */
+static inline struct ArrowArray *producer_dict8_array(const struct column *c, int64_t rows,
+                                                      int64_t nulls, uint8_t *bitmap) {
+    const char *distinct[PRODUCER_MAX_ROWS];
+    int8_t index[PRODUCER_MAX_ROWS] = {0};
+    int64_t n = 0;
+    for (int64_t i = 0; i < rows; i++) {
+        if (producer_is_null(c, i)) continue;
+        int64_t d = 0;
+        while (d < n && strcmp(distinct[d], c->text[i]) != 0) d++;
+        if (d == n) distinct[n++] = c->text[i];
+        index[i] = (int8_t)d;
+    }
+    struct ArrowArray *a = producer_leaf_array(
+        rows, nulls, 2, bitmap, producer_copy(index, (size_t)rows * sizeof(int8_t)), NULL);
+    a->dictionary = producer_utf8_array(distinct, n, 0, NULL);
+    return a;
 }
 
 static inline struct ArrowArray *producer_column_array(const struct column *c, int64_t rows) {
@@ -219,7 +262,8 @@ static inline struct ArrowArray *producer_column_array(const struct column *c, i
         bitmap = NULL;
     }
     switch (c->kind) {
-        case UTF8: return producer_utf8_array(c, rows, nulls, bitmap);
+        case UTF8: return producer_utf8_array(c->text, rows, nulls, bitmap);
+        case DICT8: return producer_dict8_array(c, rows, nulls, bitmap);
         case DATE32:
             return producer_leaf_array(rows, nulls, 2, bitmap,
                                        producer_copy(c->date, (size_t)rows * sizeof(int32_t)),
@@ -237,12 +281,11 @@ static inline struct ArrowArray *producer_column_array(const struct column *c, i
 
 static inline int producer_get_next(struct ArrowArrayStream *stream, struct ArrowArray *out) {
     struct producer *p = stream->private_data;
-    if (p->batches_left == 0) {
+    if (p->next == p->batches) {
         memset(out, 0, sizeof *out); /* the end of the stream: a released array */
         return 0;
     }
-    p->batches_left--;
-    const struct table *t = &p->table;
+    const struct table *t = &p->table[p->next++];
     struct ArrowArray **children = malloc((size_t)t->columns * sizeof *children);
     const void **buffers = malloc(sizeof *buffers);
     if (children == NULL || buffers == NULL) abort();
@@ -276,21 +319,31 @@ static inline void producer_release(struct ArrowArrayStream *stream) {
     live_streams--;
 }
 
-/* A stream of one batch: a copy of `t` (at most PRODUCER_MAX_ROWS rows and
- * PRODUCER_MAX_COLUMNS columns). */
-static inline struct ArrowArrayStream stream_of(const struct table *t) {
-    if (t->rows < 0 || t->rows > PRODUCER_MAX_ROWS || t->columns < 0 ||
-        t->columns > PRODUCER_MAX_COLUMNS)
-        abort();
+/* A stream of `n` batches, copies of `t[0]` … `t[n - 1]` (at most PRODUCER_MAX_BATCHES, each
+ * of at most PRODUCER_MAX_ROWS rows and PRODUCER_MAX_COLUMNS columns, the schema `t[0]`'s:
+ * the other tables must have the same column names and kinds). */
+static inline struct ArrowArrayStream stream_of_batches(const struct table *t, int n) {
+    if (n < 1 || n > PRODUCER_MAX_BATCHES) abort();
     struct producer *p = malloc(sizeof *p);
     if (p == NULL) abort();
-    *p = (struct producer){.table = *t, .batches_left = 1};
+    *p = (struct producer){.batches = n, .next = 0};
+    for (int b = 0; b < n; b++) {
+        if (t[b].rows < 0 || t[b].rows > PRODUCER_MAX_ROWS || t[b].columns != t[0].columns ||
+            t[b].columns < 0 || t[b].columns > PRODUCER_MAX_COLUMNS)
+            abort();
+        p->table[b] = t[b];
+    }
     live_streams++;
     return (struct ArrowArrayStream){.get_schema = producer_get_schema,
                                      .get_next = producer_get_next,
                                      .get_last_error = producer_get_last_error,
                                      .release = producer_release,
                                      .private_data = p};
+}
+
+/* A stream of one batch: a copy of `t`. */
+static inline struct ArrowArrayStream stream_of(const struct table *t) {
+    return stream_of_batches(t, 1);
 }
 
 #endif /* COLLABMETRICS_TESTS_PRODUCER_H */

@@ -348,12 +348,83 @@ static void test_hostile(void) {
     CHECK(nothing_live());
 }
 
+/* The fixture in two batches, `person_id` and `reason` dictionary-encoded with a dictionary
+ * per batch: rows 0-1, then rows 3 and 2 (so that the second batch's reasons are ["14", "10"]
+ * against the first's ["10"]). Joined, the results of one batch (test_monthly). */
+static void test_dictionary_batches(void) {
+    struct table t[2] = {{.rows = 2, .columns = 6}, {.rows = 2, .columns = 6}};
+    t[0].column[0] = (struct column){.name = "placement_id", .kind = INT64, .integer = {1, 2}};
+    t[0].column[1] = (struct column){.name = "person_id", .kind = DICT8, .text = {"A", "B"}};
+    t[0].column[2] = (struct column){.name = "start_date", .kind = DATE32,
+                                     .date = {days(2024, 1, 20), days(2024, 2, 1)}};
+    t[0].column[3] = (struct column){.name = "end_date", .kind = DATE32,
+                                     .date = {days(2024, 3, 10), days(2024, 2, 29)}};
+    t[0].column[4] = (struct column){.name = "bed_type", .kind = UTF8, .text = {"10", "11"}};
+    t[0].column[5] = (struct column){.name = "reason", .kind = DICT8, .text = {"10", "10"}};
+    t[1].column[0] = (struct column){.name = "placement_id", .kind = INT64, .integer = {4, 3}};
+    t[1].column[1] = (struct column){.name = "person_id", .kind = DICT8, .text = {"D", "C"}};
+    t[1].column[2] = (struct column){.name = "start_date", .kind = DATE32,
+                                     .date = {days(2024, 1, 2), days(2024, 3, 25)}};
+    t[1].column[3] = (struct column){
+        .name = "end_date", .kind = DATE32, .date = {days(2024, 1, 9), 0}, .null = {false, true}};
+    t[1].column[4] = (struct column){.name = "bed_type", .kind = UTF8, .text = {"10", "10"}};
+    t[1].column[5] = (struct column){.name = "reason", .kind = DICT8, .text = {"14", "10"}};
+    struct ArrowArrayStream in = stream_of_batches(t, 2), out = {0};
+    CmOapOptions o = options();
+    struct result r;
+    CHECK_STATUS(cm_oap_measures(&in, &o, NULL, NULL, &out), CM_OK);
+    if (read_result(&out, &r)) {
+        CHECK(r.rows == 3);
+        CHECK_INT64S(r.started, 1, 1, 1);
+        CHECK_INT64S(r.ended, 0, 1, 1);
+        CHECK_INT64S(r.active_at_end, 1, 1, 1);
+        CHECK_INT64S(r.bed_days, 12, 57, 13);
+    }
+    CHECK(in.release == NULL && nothing_live());
+}
+
+/* Batches whose dictionaries do not join: three of 64 different reasons each, 192 words that
+ * 8-bit indices cannot address. A column type error naming the column, not a crash. */
+static void test_batches_that_do_not_join(void) {
+    static char words[3 * PRODUCER_MAX_ROWS][8];
+    struct table t[3];
+    for (int b = 0; b < 3; b++) {
+        t[b] = (struct table){.rows = PRODUCER_MAX_ROWS, .columns = 6};
+        t[b].column[0] = (struct column){.name = "placement_id", .kind = INT64};
+        t[b].column[1] = (struct column){.name = "person_id", .kind = UTF8};
+        t[b].column[2] = (struct column){.name = "start_date", .kind = DATE32};
+        t[b].column[3] = (struct column){.name = "end_date", .kind = DATE32};
+        t[b].column[4] = (struct column){.name = "bed_type", .kind = UTF8};
+        t[b].column[5] = (struct column){.name = "reason", .kind = DICT8};
+        for (int i = 0; i < PRODUCER_MAX_ROWS; i++) {
+            int k = b * PRODUCER_MAX_ROWS + i;
+            snprintf(words[k], sizeof words[k], "r%d", k);
+            t[b].column[0].integer[i] = k;
+            t[b].column[1].text[i] = "A";
+            t[b].column[2].date[i] = days(2024, 1, 2);
+            t[b].column[3].date[i] = days(2024, 1, 9);
+            t[b].column[4].text[i] = "10";
+            t[b].column[5].text[i] = words[k];
+        }
+    }
+    struct ArrowArrayStream in = stream_of_batches(t, 3), out = {0};
+    CmOapOptions o = options();
+    CHECK_STATUS(cm_oap_measures(&in, &o, NULL, NULL, &out), CM_COLUMN_TYPE);
+    CHECK_MESSAGE("column `reason` has type dictionary<values=string, indices=int8> in batches "
+                  "that do not join (");
+    CHECK_FIELD(cm_last_error_kind(), "column_type");
+    CHECK_FIELD(cm_last_error_column(), "reason");
+    CHECK(in.release == NULL && out.release == NULL && nothing_live());
+}
+
 int main(void) {
     test_defaults();
     test_hostile();
     test_monthly();
     test_rolling_3m();
     test_by_reason();
+    test_dictionary_batches();
+    test_batches_that_do_not_join();
     test_column_names();
     test_null_placements();
     test_end_before_start();

@@ -282,12 +282,16 @@ impl Input {
     /// it one CSV file gave other numbers from Python: empty ids one person, an empty
     /// consultation mechanism an indirect contact. Borrowed when there is no empty cell; the
     /// columns' values are shared, only their validity is new.
+    ///
+    /// A dictionary-encoded (categorical) identifier column is decoded to its values here,
+    /// once, so that every reader of identifiers (joins, uniqueness, persons' codes) sees text
+    /// or integers, as the table layer's one rule for identifiers reads them.
     pub fn empty_as_null(&self, specs: &[ColumnSpec]) -> Result<Cow<'_, Input>> {
         let names = specs
             .iter()
             .filter(|s| matches!(s.kind, ColumnKind::Identifier | ColumnKind::Code))
-            .map(|s| s.name);
-        self.empty_columns_as_null(names)
+            .map(|s| (s.name, s.kind == ColumnKind::Identifier));
+        self.normalised(names)
     }
 
     /// [`Input::empty_as_null`] of the columns we call `ours`.
@@ -295,45 +299,82 @@ impl Input {
         &self,
         ours: impl IntoIterator<Item = &'a str>,
     ) -> Result<Cow<'_, Input>> {
+        self.normalised(ours.into_iter().map(|name| (name, false)))
+    }
+
+    /// Empty text as null in the columns `(ours, decode)`, and the dictionary columns among
+    /// those with `decode` set decoded to their values.
+    fn normalised<'a>(
+        &self,
+        columns: impl IntoIterator<Item = (&'a str, bool)>,
+    ) -> Result<Cow<'_, Input>> {
         let mut out: Option<Input> = None;
-        for name in ours {
+        for (name, decode) in columns {
             let Ok(i) = self.schema.index_of(self.name(name)) else {
                 continue;
             };
-            let col = self.column_at(i)?;
+            let given = self.column_at(i)?;
+            let decoded = match given.data_type() {
+                DataType::Dictionary(_, values) if decode => {
+                    Some(arrow_cast::cast(given, values).map_err(|e| {
+                        Error::column_type(
+                            self.name(name),
+                            ColumnKind::Identifier.expected(),
+                            format!(
+                                "{} that cannot be decoded ({e})",
+                                super::type_name(given.data_type())
+                            ),
+                        )
+                    })?)
+                }
+                _ => None,
+            };
+            let col = decoded.as_ref().unwrap_or(given);
             let blank = empty_rows(col.as_ref())?;
-            if blank.is_empty() {
-                continue;
-            }
-            let mut valid: Vec<bool> = (0..col.len()).map(|r| col.is_valid(r)).collect();
-            for r in blank {
-                valid[r] = false;
-            }
-            let data = col
-                .to_data()
-                .into_builder()
-                .nulls(Some(arrow_buffer::NullBuffer::from(valid)))
-                .build()
-                .map_err(|e| Error::invalid_argument(name, e.to_string()))?;
-            let input = out.get_or_insert_with(|| self.clone());
-            let mut fields: Vec<arrow_schema::Field> = input
-                .schema
-                .fields()
-                .iter()
-                .map(|f| f.as_ref().clone())
-                .collect();
-            fields[i] = fields[i].clone().with_nullable(true);
-            input.schema = std::sync::Arc::new(
-                arrow_schema::Schema::new(fields).with_metadata(input.schema.metadata().clone()),
-            );
-            input.columns[i] = OnceLock::from(arrow_array::make_array(data));
-            input.chunks[i] = Mutex::default();
-            input.whole = OnceLock::new();
+            let col = if blank.is_empty() {
+                match decoded {
+                    Some(col) => col,
+                    None => continue,
+                }
+            } else {
+                let mut valid: Vec<bool> = (0..col.len()).map(|r| col.is_valid(r)).collect();
+                for r in blank {
+                    valid[r] = false;
+                }
+                let data = col
+                    .to_data()
+                    .into_builder()
+                    .nulls(Some(arrow_buffer::NullBuffer::from(valid)))
+                    .build()
+                    .map_err(|e| Error::invalid_argument(name, e.to_string()))?;
+                arrow_array::make_array(data)
+            };
+            out.get_or_insert_with(|| self.clone()).set_column(i, col);
         }
         Ok(match out {
             None => Cow::Borrowed(self),
             Some(input) => Cow::Owned(input),
         })
+    }
+
+    /// Column `i` replaced by `col` (its field nullable, of `col`'s type).
+    fn set_column(&mut self, i: usize, col: ArrayRef) {
+        let mut fields: Vec<arrow_schema::Field> = self
+            .schema
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone())
+            .collect();
+        fields[i] = fields[i]
+            .clone()
+            .with_data_type(col.data_type().clone())
+            .with_nullable(true);
+        self.schema = std::sync::Arc::new(
+            arrow_schema::Schema::new(fields).with_metadata(self.schema.metadata().clone()),
+        );
+        self.columns[i] = OnceLock::from(col);
+        self.chunks[i] = Mutex::default();
+        self.whole = OnceLock::new();
     }
 
     /// The whole table as one batch (its columns joined across the batches, at the first
@@ -748,7 +789,8 @@ pub enum ColumnKind {
     Date,
     /// Any integer or float type, or a SQL decimal (`Decimal128`).
     Number,
-    /// Integers or strings identifying a record or person.
+    /// Integers or strings identifying a record or person, or a dictionary of either (decoded
+    /// by [`Input::empty_as_null`]).
     Identifier,
     /// A code (strings or small integers, as in the NHS Data Dictionary), or a dictionary.
     Code,
@@ -775,18 +817,23 @@ impl ColumnKind {
                     ))
             }
             ColumnKind::Number => is_number(t),
-            ColumnKind::Identifier => stringy || t.is_integer(),
+            ColumnKind::Identifier => {
+                let plain = |t: &DataType| super::coerce::is_text(t) || t.is_integer();
+                plain(t) || matches!(t, DataType::Dictionary(_, v) if plain(v))
+            }
             ColumnKind::Code => {
                 stringy || t.is_integer() || matches!(t, DataType::Dictionary(_, _))
             }
         }
     }
 
-    fn expected(self) -> &'static str {
+    pub(crate) fn expected(self) -> &'static str {
         match self {
             ColumnKind::Date => "a date (date32, date64, timestamp or ISO 8601 string)",
             ColumnKind::Number => NUMBER,
-            ColumnKind::Identifier => "an identifier (integer or string)",
+            ColumnKind::Identifier => {
+                "an identifier (integer or string, or a dictionary of either)"
+            }
             ColumnKind::Code => "a code (string, integer or dictionary)",
         }
     }
@@ -900,7 +947,7 @@ impl Input {
 
 #[cfg(test)]
 mod tests {
-    use super::{ColumnMap, Input};
+    use super::{ColumnKind, ColumnMap, ColumnSpec, Input};
     use arrow_array::StringArray;
     use arrow_array::{cast::AsArray, types::Int64Type, ArrayRef, Int64Array, RecordBatch};
     use arrow_schema::{DataType, Field, Schema};
@@ -972,6 +1019,83 @@ mod tests {
             "c"
         );
         assert!(text_chunks.iter().all(|w| w.upgrade().is_none()));
+    }
+
+    #[test]
+    fn dictionary_identifiers_are_decoded_and_empty_ones_made_null() {
+        use arrow_array::{types::Int8Type, DictionaryArray, Float64Array};
+        let specs = [
+            ColumnSpec::new("id", ColumnKind::Identifier, true, ""),
+            ColumnSpec::new("code", ColumnKind::Code, false, ""),
+        ];
+        let dict = |t: DataType| DataType::Dictionary(Box::new(DataType::Int8), Box::new(t));
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("id", dict(DataType::Utf8), true),
+            Field::new("code", dict(DataType::Utf8), true),
+        ]));
+        let words = |w: [Option<&str>; 4]| -> ArrayRef {
+            Arc::new(w.into_iter().collect::<DictionaryArray<Int8Type>>())
+        };
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                words([Some("p2"), Some(""), None, Some("p2")]),
+                words([Some("10"), Some("14"), Some("10"), Some("")]),
+            ],
+        )
+        .unwrap();
+        let input = Input::new(schema, &[batch], ColumnMap::new()).unwrap();
+        input.check(&specs).unwrap();
+        let read = input.empty_as_null(&specs).unwrap();
+        // The identifier as its values, the empty one null; the code stays a dictionary.
+        let id = read.column("id").unwrap().as_string::<i32>();
+        let want: Vec<Option<&str>> = vec![Some("p2"), None, None, Some("p2")];
+        assert_eq!(id.iter().collect::<Vec<_>>(), want);
+        assert_eq!(read.data_type("id").unwrap(), &DataType::Utf8);
+        assert!(matches!(
+            read.data_type("code").unwrap(),
+            DataType::Dictionary(..)
+        ));
+        assert!(read.column("code").unwrap().is_null(3));
+
+        // Integer identifiers in a dictionary decode to their integers; a dictionary of
+        // floats is no identifier.
+        let ints: ArrayRef = Arc::new(
+            DictionaryArray::<Int8Type>::try_new(
+                arrow_array::Int8Array::from(vec![1, 0, 1]),
+                Arc::new(Int64Array::from(vec![9_000_000_001, 9_000_000_002])),
+            )
+            .unwrap(),
+        );
+        let floats: ArrayRef = Arc::new(
+            DictionaryArray::<Int8Type>::try_new(
+                arrow_array::Int8Array::from(vec![0]),
+                Arc::new(Float64Array::from(vec![1.5])),
+            )
+            .unwrap(),
+        );
+        let one = |col: ArrayRef| {
+            let schema = Arc::new(Schema::new(vec![Field::new(
+                "id",
+                col.data_type().clone(),
+                false,
+            )]));
+            let batch = RecordBatch::try_new(schema.clone(), vec![col]).unwrap();
+            Input::new(schema, &[batch], ColumnMap::new()).unwrap()
+        };
+        let input = one(ints);
+        let read = input.empty_as_null(&specs[..1]).unwrap();
+        let id = read.column("id").unwrap().as_primitive::<Int64Type>();
+        assert_eq!(
+            id.values().to_vec(),
+            vec![9_000_000_002, 9_000_000_001, 9_000_000_002]
+        );
+        let e = one(floats).check(&specs[..1]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "column `id` has type dictionary<values=double, indices=int8>; expected an \
+             identifier (integer or string, or a dictionary of either)"
+        );
     }
 
     #[test]

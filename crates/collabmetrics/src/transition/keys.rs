@@ -5,6 +5,7 @@ use crate::error::{Error, Result};
 use crate::table::coerce::{is_text, visit_keys, Key};
 use crate::table::groups::FastMap;
 use crate::table::short::{self, Packer};
+use crate::table::ColumnKind;
 use arrow_array::{cast::AsArray, types::*, Array, ArrayRef};
 use arrow_schema::DataType;
 
@@ -31,7 +32,7 @@ fn visit<'a>(
     name: &str,
     f: impl FnMut(usize, Key<'a>) -> Result<()>,
 ) -> Result<()> {
-    visit_keys(col, name, "an identifier (integer or string)", f)
+    visit_keys(col, name, ColumnKind::Identifier.expected(), f)
 }
 
 /// The values of an integer identifier column widened to i64 (`None` for a text column);
