@@ -296,6 +296,23 @@ def test_locate_points_and_summarise_pandas() -> None:
     assert diagnostics[0]["reason"] == "missing_coordinates"
 
 
+def test_categorical_lookup_codes_are_read_as_their_values() -> None:
+    onspd = pd.DataFrame(
+        {"pcds": ["ME1 1AA", "TN1 3CC"], "east": [574_000, 558_000], "north": [168_000, 139_000]}
+    )
+    homes = pd.DataFrame({"home": ["tn13cc", "ZZ1 1ZZ", "ME1 1AA"]})
+    kw: dict[str, Any] = {"code": "home", "lookup_code": "pcds", "x": "east", "y": "north"}
+    plain = cm.distance.locate(homes, onspd, **kw)
+    assert plain["east"].tolist()[::2] == [558_000.0, 574_000.0]
+    for lookup, data in [
+        (onspd.astype({"pcds": "category"}), homes),
+        (onspd, homes.astype({"home": "category"})),
+        (onspd.astype({"pcds": "category"}), homes.astype({"home": "category"})),
+    ]:
+        got = cm.distance.locate(data, lookup, **kw)
+        assert got["east"].equals(plain["east"]) and got["north"].equals(plain["north"])
+
+
 def test_duplicate_and_mismatched_lookup_codes() -> None:
     lookup = pa.table({"code": ["AB1 2CD", "ab12cd"], "x": [1.0, 2.0], "y": [1.0, 2.0]})
     with pytest.raises(

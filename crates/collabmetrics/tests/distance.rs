@@ -943,6 +943,49 @@ fn lookup_with_integer_codes_and_bad_lookups() {
     );
 }
 
+/// A lookup whose codes are dictionary-encoded (an ONSPD extract's categorical `pcds`) is read
+/// as its values: the same coordinates, a code given twice still an error naming both rows.
+#[test]
+fn a_dictionary_of_lookup_codes_is_read_as_its_values() {
+    type Dict = DictionaryArray<arrow_array::types::Int8Type>;
+    let table = |codes: Vec<&str>| {
+        let n = codes.len();
+        input(batch(vec![
+            (
+                "pcds",
+                Arc::new(codes.into_iter().collect::<Dict>()) as ArrayRef,
+            ),
+            ("x", Arc::new(Float64Array::from(vec![1.0; n]))),
+            (
+                "y",
+                Arc::new(Float64Array::from(
+                    (0..n).map(|i| i as f64).collect::<Vec<_>>(),
+                )),
+            ),
+        ]))
+    };
+    let l = Locations::from_table(&table(vec!["CT1 2BB", "ME1 1AA"]), "pcds", "x", "y").unwrap();
+    let homes: ArrayRef = Arc::new(StringArray::from(vec!["me11aa", "ZZ9 9ZZ", "CT1 2BB"]));
+    let found = l.locate(&homes, "home", ERR).unwrap();
+    assert_eq!(found.y[0], 1.0);
+    assert!(found.y[1].is_nan());
+    assert_eq!(found.y[2], 0.0);
+    let err = Locations::from_table(
+        &table(vec!["AB1 2CD", "XY1 1XY", "ab12cd"]),
+        "pcds",
+        "x",
+        "y",
+    )
+    .unwrap_err();
+    assert_message(
+        err,
+        &[
+            "column `pcds` at row 2",
+            "\"ab12cd\" appears twice in the lookup (rows 0 and 2)",
+        ],
+    );
+}
+
 /// The table layer's one rule for codes (`table/coerce.rs`): integers of any Arrow type,
 /// `UInt64` included, are read as i64 and match the lookup's codes whatever their type; a
 /// `UInt64` above i64::MAX is an error naming the column and row, in the lookup or the data.

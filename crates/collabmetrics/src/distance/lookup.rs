@@ -2,7 +2,7 @@
 
 use super::NullPolicy;
 use crate::error::{Error, Result};
-use crate::table::coerce::{dictionary_rows, is_text, visit_keys, Key};
+use crate::table::coerce::{decoded, dictionary_rows, is_text, visit_keys, Key};
 use crate::table::{display, is_null_at, Diagnostics, Input};
 use arrow_array::{cast::AsArray, ArrayRef};
 use arrow_schema::DataType;
@@ -13,11 +13,14 @@ pub const UNKNOWN_CODE: &str = "unknown_location_code";
 /// The diagnostic reason of a null code (with [`NullPolicy::Propagate`]).
 pub const MISSING_CODE: &str = "missing_location_code";
 const NULL_ACTION: &str = "coordinates set to null";
+/// What a lookup's code column may hold (in errors).
+const CODES: &str = "location codes (string or integer, or a dictionary of either)";
 
 /// A lookup from location code to coordinates (x, y): e.g. ONS Postcode Directory postcodes
 /// to grid eastings and northings, or LSOA codes to population-weighted centroids.
 ///
-/// Codes are integers or strings, matched as the same kind (integers of any Arrow integer type,
+/// Codes are integers or strings (or a dictionary of either, read as its values), matched as
+/// the same kind (integers of any Arrow integer type,
 /// read by the table layer's rule: see [`crate::table`]). Strings are compared without
 /// whitespace and in upper case, so the ONS Postcode Directory's `pcd` ("AB1  2CD"), `pcd2`
 /// and `pcds` ("AB1 2CD") forms, and "ab12cd", all match; an empty code, or one of spaces, is
@@ -51,8 +54,11 @@ impl Locations {
     pub fn from_table(lookup: &Input, code: &str, x: &str, y: &str) -> Result<Self> {
         let xs = finite(lookup, x)?;
         let ys = finite(lookup, y)?;
-        let col = lookup.column(code)?;
         let name = lookup.name(code);
+        let given = lookup.column(code)?;
+        // A dictionary of codes (an ONSPD extract's categorical `pcds`) is read as its values.
+        let decoded = decoded(given, name, CODES)?;
+        let col = decoded.as_ref().unwrap_or(given);
         let no_code = |row: usize, value: String| Error::InvalidCell {
             table: None,
             column: name.to_owned(),
@@ -67,23 +73,18 @@ impl Locations {
         };
         locations.integer_codes = !is_text(col.data_type());
         let mut buf = String::new();
-        visit_keys(
-            col,
-            name,
-            "location codes (string or integer)",
-            |row, key| match key {
-                Key::Int(v) => insert(&mut locations.integers, v, row, name, || v.to_string()),
-                Key::Str(raw) => match normalise(raw, &mut buf) {
-                    // A code of spaces, or none, is not recorded (a null).
-                    "" => Err(no_code(row, format!("\"{raw}\""))),
-                    key => {
-                        let key = key.to_owned();
-                        insert(&mut locations.text, key, row, name, || format!("\"{raw}\""))
-                    }
-                },
-                Key::Null => Err(no_code(row, "null".to_owned())),
+        visit_keys(col, name, CODES, |row, key| match key {
+            Key::Int(v) => insert(&mut locations.integers, v, row, name, || v.to_string()),
+            Key::Str(raw) => match normalise(raw, &mut buf) {
+                // A code of spaces, or none, is not recorded (a null).
+                "" => Err(no_code(row, format!("\"{raw}\""))),
+                key => {
+                    let key = key.to_owned();
+                    insert(&mut locations.text, key, row, name, || format!("\"{raw}\""))
+                }
             },
-        )?;
+            Key::Null => Err(no_code(row, "null".to_owned())),
+        })?;
         Ok(locations)
     }
 

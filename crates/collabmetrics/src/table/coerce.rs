@@ -110,6 +110,28 @@ pub(crate) fn visit_keys<'a>(
     Ok(())
 }
 
+/// A dictionary column of text or integers decoded to its values (`None` for any other
+/// column): identifiers and lookup codes are read as their values, whatever the encoding. A
+/// column that cannot be decoded is an [`Error::ColumnType`] expecting `expected`.
+pub(crate) fn decoded(col: &ArrayRef, name: &str, expected: &str) -> Result<Option<ArrayRef>> {
+    let DataType::Dictionary(_, values) = col.data_type() else {
+        return Ok(None);
+    };
+    if !(is_text(values) || values.is_integer()) {
+        return Ok(None);
+    }
+    arrow_cast::cast(col, values).map(Some).map_err(|e| {
+        Error::column_type(
+            name,
+            expected,
+            format!(
+                "{} that cannot be decoded ({e})",
+                super::type_name(col.data_type())
+            ),
+        )
+    })
+}
+
 /// Each row of a dictionary column mapped through `per_value` (the result for each of its
 /// values, computed once), `null` for a null row.
 pub(crate) fn dictionary_rows<T: Copy>(col: &ArrayRef, per_value: &[T], null: T) -> Vec<T> {

@@ -314,20 +314,13 @@ impl Input {
                 continue;
             };
             let given = self.column_at(i)?;
-            let decoded = match given.data_type() {
-                DataType::Dictionary(_, values) if decode => {
-                    Some(arrow_cast::cast(given, values).map_err(|e| {
-                        Error::column_type(
-                            self.name(name),
-                            ColumnKind::Identifier.expected(),
-                            format!(
-                                "{} that cannot be decoded ({e})",
-                                super::type_name(given.data_type())
-                            ),
-                        )
-                    })?)
-                }
-                _ => None,
+            let decoded = match decode {
+                true => super::coerce::decoded(
+                    given,
+                    self.name(name),
+                    ColumnKind::Identifier.expected(),
+                )?,
+                false => None,
             };
             let col = decoded.as_ref().unwrap_or(given);
             let blank = empty_rows(col.as_ref())?;
