@@ -122,6 +122,40 @@ def test_categorical_identifiers_read_as_their_values() -> None:
     assert want.num_rows > 0 and got.equals(want)
 
 
+def test_a_key_in_batches_with_their_own_dictionaries_keeps_each_value_once() -> None:
+    # Two batches whose `place` dictionaries differ (["A", "B"], then ["B", "C"]): the
+    # result's key column holds each place once, so pandas can make it a categorical.
+    def batch(ids: list[int], places: list[str]) -> pa.RecordBatch:
+        n = len(ids)
+        return pa.RecordBatch.from_arrays(
+            [
+                pa.array(ids),
+                pa.array([f"p{i}" for i in ids]),
+                pa.array([dt.date(2024, 1, 5)] * n),
+                pa.array([dt.date(2024, 1, 9)] * n),
+                pa.array(["10"] * n),
+                pa.array(["10"] * n),
+                pa.array(places).dictionary_encode(),
+            ],
+            names=[
+                "placement_id",
+                "person_id",
+                "start_date",
+                "end_date",
+                "bed_type",
+                "reason",
+                "place",
+            ],
+        )
+
+    table = pa.Table.from_batches([batch([1, 2, 3], ["A", "B", "A"]), batch([4, 5], ["B", "C"])])
+    out = cm.oap.measures(table, start="2024-01-01", end="2024-01-31", by="place")
+    place = out["place"].combine_chunks()
+    assert sorted(place.dictionary.to_pylist()) == ["A", "B", "C"]
+    frame = out.to_pandas()
+    assert dict(zip(frame["place"].astype(str), frame["started"])) == {"A": 2, "B": 2, "C": 1}
+
+
 def test_dsr_bands_as_lower_ages_and_18_band_standard() -> None:
     ages = pa.table(
         {"age_band": [5 * i for i in range(19)], "count": [10] * 19, "population": [1000] * 19}

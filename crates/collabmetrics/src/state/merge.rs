@@ -275,35 +275,12 @@ pub(crate) fn check_columns(expected: &Schema, found: &Schema, table: &str) -> R
 /// dictionaries puts a value two states share in it twice (pandas refuses a categorical whose
 /// categories repeat); each key is pointed at the first copy, and only the values used stay.
 fn distinct_dictionary(col: &ArrayRef, name: &str) -> Result<ArrayRef> {
-    use arrow_array::downcast_dictionary_array;
-    let values = col.as_any_dictionary().values().clone();
-    let codes = crate::table::groups::key_codes(&values, name)?;
-    let mut first = vec![u32::MAX; values.len()];
-    for (i, &c) in codes.iter().enumerate() {
-        if first[c as usize] == u32::MAX {
-            first[c as usize] = i as u32;
-        }
-    }
     let failed = |e: arrow_schema::ArrowError| Error::invalid_argument("states", e.to_string());
-    let to = |k: usize| codes.get(k).map_or(0, |&c| first[c as usize] as usize);
-    let deduped: ArrayRef = downcast_dictionary_array!(
-        col => std::sync::Arc::new(repoint(col, to).map_err(failed)?),
-        _ => return Ok(col.clone())
-    );
-    arrow_select::dictionary::garbage_collect_any_dictionary(deduped.as_any_dictionary())
-        .map_err(failed)
-}
-
-/// `col` with each key `k` pointed at `to(k)` (null keys keep their meaningless slot).
-fn repoint<K: arrow_array::types::ArrowDictionaryKeyType>(
-    col: &arrow_array::DictionaryArray<K>,
-    to: impl Fn(usize) -> usize,
-) -> std::result::Result<arrow_array::DictionaryArray<K>, arrow_schema::ArrowError> {
-    use arrow_buffer::ArrowNativeType;
-    let keys: arrow_array::PrimitiveArray<K> = col
-        .keys()
-        .unary(|k| K::Native::from_usize(to(k.as_usize())).unwrap_or(k));
-    arrow_array::DictionaryArray::try_new(keys, col.values().clone())
+    let deduped = crate::table::coerce::first_copies(col, name, failed)?;
+    arrow_select::dictionary::garbage_collect_any_dictionary(
+        deduped.as_ref().unwrap_or(col).as_any_dictionary(),
+    )
+    .map_err(failed)
 }
 
 /// One batch of state rows grouped and reduced.

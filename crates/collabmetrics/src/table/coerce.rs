@@ -132,6 +132,49 @@ pub(crate) fn decoded(col: &ArrayRef, name: &str, expected: &str) -> Result<Opti
     })
 }
 
+/// A dictionary column with each key pointed at the first copy of its value in the
+/// dictionary (`None` when the dictionary holds each value once already). Arrow allows a value
+/// twice in a dictionary, and concatenating batches' dictionaries puts there every value two
+/// batches share; pandas refuses such a categorical, and a result would show the value's
+/// group with a code of each copy. `failed` words an Arrow error (not expected: the keys stay
+/// in range).
+pub(crate) fn first_copies(
+    col: &ArrayRef,
+    name: &str,
+    failed: impl Fn(arrow_schema::ArrowError) -> Error,
+) -> Result<Option<ArrayRef>> {
+    use arrow_array::downcast_dictionary_array;
+    let values = col.as_any_dictionary().values().clone();
+    let codes = super::groups::key_codes(&values, name)?;
+    let distinct = codes.iter().map(|&c| c as usize + 1).max().unwrap_or(0);
+    if distinct == values.len() {
+        return Ok(None);
+    }
+    let mut first = vec![u32::MAX; distinct];
+    for (i, &c) in codes.iter().enumerate() {
+        if first[c as usize] == u32::MAX {
+            first[c as usize] = i as u32;
+        }
+    }
+    let to = |k: usize| codes.get(k).map_or(0, |&c| first[c as usize] as usize);
+    Ok(Some(downcast_dictionary_array!(
+        col => std::sync::Arc::new(repoint(col, to).map_err(failed)?),
+        _ => return Ok(None)
+    )))
+}
+
+/// `col` with each key `k` pointed at `to(k)` (null keys keep their meaningless slot).
+fn repoint<K: ArrowDictionaryKeyType>(
+    col: &arrow_array::DictionaryArray<K>,
+    to: impl Fn(usize) -> usize,
+) -> std::result::Result<arrow_array::DictionaryArray<K>, arrow_schema::ArrowError> {
+    use arrow_buffer::ArrowNativeType;
+    let keys: arrow_array::PrimitiveArray<K> = col
+        .keys()
+        .unary(|k| K::Native::from_usize(to(k.as_usize())).unwrap_or(k));
+    arrow_array::DictionaryArray::try_new(keys, col.values().clone())
+}
+
 /// Each row of a dictionary column mapped through `per_value` (the result for each of its
 /// values, computed once), `null` for a null row.
 pub(crate) fn dictionary_rows<T: Copy>(col: &ArrayRef, per_value: &[T], null: T) -> Vec<T> {

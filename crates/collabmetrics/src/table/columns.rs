@@ -257,20 +257,33 @@ impl Input {
         }
         let field = self.schema.field(i);
         let parts: Vec<&dyn Array> = chunks.iter().map(|c| c.as_ref()).collect();
-        let joined = match parts.as_slice() {
-            [] => arrow_array::new_empty_array(field.data_type()),
-            // A column type, not an argument, so that the bindings can name the table.
-            _ => arrow_select::concat::concat(&parts).map_err(|e| {
-                Error::column_type(
-                    field.name(),
-                    "batches that join into one array",
-                    format!(
-                        "{} in batches that do not join ({e})",
-                        super::type_name(field.data_type())
-                    ),
-                )
-            })?,
+        // A column type, not an argument, so that the bindings can name the table.
+        let failed = |e: arrow_schema::ArrowError| {
+            Error::column_type(
+                field.name(),
+                "batches that join into one array",
+                format!(
+                    "{} in batches that do not join ({e})",
+                    super::type_name(field.data_type())
+                ),
+            )
         };
+        let mut joined = match parts.as_slice() {
+            [] => arrow_array::new_empty_array(field.data_type()),
+            _ => arrow_select::concat::concat(&parts).map_err(failed)?,
+        };
+        // Batches with dictionaries of their own join into one dictionary holding each value
+        // once (arrow's concatenation keeps a copy per batch). Values that cannot be coded as
+        // keys (a dictionary of floats, dates out of range) stay as they are: the column is
+        // only joined here, whoever reads it checks its values.
+        if parts.len() > 1 && matches!(field.data_type(), DataType::Dictionary(..)) {
+            if let Ok(Some(deduped)) = super::coerce::first_copies(&joined, field.name(), failed) {
+                joined = arrow_select::dictionary::garbage_collect_any_dictionary(
+                    deduped.as_any_dictionary(),
+                )
+                .map_err(failed)?;
+            }
+        }
         let col = self.columns[i].get_or_init(|| joined);
         *chunks = Vec::new();
         Ok(col)
@@ -1089,6 +1102,49 @@ mod tests {
             "column `id` has type dictionary<values=double, indices=int8>; expected an \
              identifier (integer or string, or a dictionary of either)"
         );
+    }
+
+    #[test]
+    fn batches_with_dictionaries_of_their_own_join_into_one_holding_each_value_once() {
+        use arrow_array::{types::Int8Type, DictionaryArray};
+        let schema = Arc::new(Schema::new(vec![Field::new(
+            "g",
+            DataType::Dictionary(Box::new(DataType::Int8), Box::new(DataType::Utf8)),
+            true,
+        )]));
+        let chunk = |words: Vec<Option<&str>>| {
+            let col: DictionaryArray<Int8Type> = words.into_iter().collect();
+            RecordBatch::try_new(schema.clone(), vec![Arc::new(col) as ArrayRef]).unwrap()
+        };
+        // Six rows, four dictionary values between the batches' own dictionaries ["a", "b"]
+        // and ["b", "c"] (arrow concatenates them: "b" twice).
+        let batches = [
+            chunk(vec![Some("a"), Some("b"), Some("a")]),
+            chunk(vec![Some("b"), None, Some("c")]),
+        ];
+        let input = Input::new(schema.clone(), &batches, ColumnMap::new()).unwrap();
+        let col = input.column("g").unwrap();
+        let dict = col.as_any_dictionary();
+        let values = dict.values().as_string::<i32>();
+        assert_eq!(
+            values.iter().flatten().collect::<Vec<_>>(),
+            vec!["a", "b", "c"]
+        );
+        let decoded = arrow_cast::cast(col, &DataType::Utf8).unwrap();
+        let rows: Vec<Option<&str>> = decoded.as_string::<i32>().iter().collect();
+        assert_eq!(
+            rows,
+            vec![Some("a"), Some("b"), Some("a"), Some("b"), None, Some("c")]
+        );
+        // One batch's dictionary is left as given, repeats and all (Arrow allows them).
+        let repeated = chunk(vec![Some("x")]);
+        let input = Input::new(
+            schema.clone(),
+            std::slice::from_ref(&repeated),
+            ColumnMap::new(),
+        )
+        .unwrap();
+        assert!(Arc::ptr_eq(input.column("g").unwrap(), repeated.column(0)));
     }
 
     #[test]
