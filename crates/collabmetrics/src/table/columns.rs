@@ -273,10 +273,11 @@ impl Input {
             _ => arrow_select::concat::concat(&parts).map_err(failed)?,
         };
         // Batches with dictionaries of their own join into one dictionary holding each value
-        // once (arrow's concatenation keeps a copy per batch). Values that cannot be coded as
-        // keys (a dictionary of floats, dates out of range) stay as they are: the column is
+        // once (arrow's concatenation keeps a copy per batch). Only text and integers, which
+        // key codes tell apart exactly (timestamps are keyed by their dates); the column is
         // only joined here, whoever reads it checks its values.
-        if parts.len() > 1 && matches!(field.data_type(), DataType::Dictionary(..)) {
+        let exact = |v: &DataType| super::coerce::is_text(v) || v.is_integer();
+        if parts.len() > 1 && matches!(field.data_type(), DataType::Dictionary(_, v) if exact(v)) {
             if let Ok(Some(deduped)) = super::coerce::first_copies(&joined, field.name(), failed) {
                 joined = arrow_select::dictionary::garbage_collect_any_dictionary(
                     deduped.as_any_dictionary(),
