@@ -175,10 +175,12 @@ def _scope(
     bed_types: Sequence[str | int] | Literal["default", "all"] | None,
 ) -> list[str] | None:
     """Bed types in scope as codes (``"default"``: the default scope; ``"all"`` or None: every
-    type, as the command line's ``--bed-types all``)."""
-    if bed_types == "default":
+    type, as the command line's ``--bed-types all``; the words in any case, trimmed, as every
+    option's words are read)."""
+    word = bed_types.strip().lower() if isinstance(bed_types, str) else None
+    if word == "default":
         return list(DEFAULT_BED_TYPES)
-    if bed_types is None or bed_types == "all":
+    if bed_types is None or word == "all":
         return None
     return _codes(bed_types, "bed_types")
 

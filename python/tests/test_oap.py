@@ -299,6 +299,10 @@ def test_code_lists_are_lists_even_for_one_code() -> None:
     every = cm.oap.measures(pa.table(rows), **period, bed_types=None)
     assert every.column("started").to_pylist() == [1]
     assert cm.oap.measures(pa.table(rows), **period, bed_types="all").equals(every)
+    # The words in any case, trimmed, as the command line reads them (and every option's).
+    assert cm.oap.measures(pa.table(rows), **period, bed_types=" ALL ").equals(every)
+    default = cm.oap.measures(pa.table(rows), **period, bed_types="default")
+    assert cm.oap.measures(pa.table(rows), **period, bed_types="Default").equals(default)
     one = cm.oap.measures(pa.table(rows), **period, bed_types=["10"])
     assert one.column("started").to_pylist() == [1]
     bad: list[tuple[str, Any]] = [

@@ -92,10 +92,17 @@ fn options(a: &OapArgs) -> Result<OapOptions, String> {
     opts.window = a.window;
     opts.by = a.by.clone();
     opts.inappropriate_only = !a.all_placements;
-    opts.bed_types = match a.bed_types.as_str() {
+    // The words in any case, trimmed, as every option's words are read (and Python reads
+    // these two).
+    opts.bed_types = match a.bed_types.trim().to_ascii_lowercase().as_str() {
         "default" => opts.bed_types,
         "all" => None,
-        list => Some(list.split(',').map(|s| s.trim().to_owned()).collect()),
+        _ => Some(
+            a.bed_types
+                .split(',')
+                .map(|s| s.trim().to_owned())
+                .collect(),
+        ),
     };
     opts.data_cutoff = a
         .data_cutoff

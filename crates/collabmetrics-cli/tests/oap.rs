@@ -205,3 +205,43 @@ fn help_shows_the_core_defaults_and_names() {
         assert!(out.contains(&expected), "--help lacks {expected}:\n{out}");
     }
 }
+
+/// `--bed-types` words in any case, trimmed, as Python reads them (an audit found `ALL` read as
+/// a bed-type code, leaving every placement out of scope): `ALL` counts placement 2 of bed
+/// type 11 and a type-13 placement alike; ` Default ` leaves the type-13 one out.
+#[test]
+fn bed_type_words_are_read_in_any_case() {
+    let d = dir("bedwords");
+    let input = d.join("placements.csv");
+    let csv = "placement_id,person_id,start_date,end_date,bed_type,reason
+1,A,2024-01-05,2024-01-09,11,10
+2,B,2024-01-05,2024-01-09,13,10
+";
+    std::fs::write(&input, csv).unwrap();
+    let started = |words: &str| {
+        let (ok, out, err) = run(&[
+            "oap",
+            "--placements",
+            input.to_str().unwrap(),
+            "--start",
+            "2024-01",
+            "--end",
+            "2024-01",
+            "--bed-types",
+            words,
+        ]);
+        assert!(ok, "{err}");
+        out.lines()
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .nth(2)
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(started("all"), "2");
+    assert_eq!(started("ALL"), "2");
+    assert_eq!(started(" Default "), "1");
+    assert_eq!(started("default"), "1");
+    assert_eq!(started("13"), "1");
+}

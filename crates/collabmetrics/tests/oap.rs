@@ -1096,3 +1096,91 @@ fn adding_column(batch: &RecordBatch, name: &str, values: ArrayRef) -> RecordBat
     cols.push(values);
     RecordBatch::try_new(Arc::new(arrow_schema::Schema::new(fields)), cols).unwrap()
 }
+
+/// `rows` placements of 2023 (365 nights each), no person, every one at the largest daily
+/// cost (£10⁹).
+fn costly_year(rows: usize) -> Input {
+    use arrow_array::Date32Array;
+    input(
+        RecordBatch::try_from_iter(vec![
+            (
+                "placement_id",
+                Arc::new(Int64Array::from((0..rows as i64).collect::<Vec<_>>())) as ArrayRef,
+            ),
+            (
+                "person_id",
+                Arc::new(StringArray::from(vec![None::<&str>; rows])),
+            ),
+            (
+                "start_date",
+                Arc::new(Date32Array::from(vec![d(2023, 1, 1); rows])),
+            ),
+            (
+                "end_date",
+                Arc::new(Date32Array::from(vec![d(2024, 1, 1); rows])),
+            ),
+            ("bed_type", Arc::new(Int64Array::from(vec![10i64; rows]))),
+            ("reason", Arc::new(StringArray::from(vec!["10"; rows]))),
+            (
+                "daily_cost",
+                Arc::new(Float64Array::from(vec![oap::MAX_DAILY_COST; rows])),
+            ),
+        ])
+        .unwrap(),
+    )
+}
+
+/// Costs at the largest daily cost: a year's window of 260 000 of them (9.49 × 10¹⁸ pence,
+/// beyond a signed 64-bit integer, each month within it) is summed, not a panic; a month
+/// beyond it is a `limit_exceeded` error naming `daily_cost`.
+#[test]
+fn costs_beyond_a_64_bit_count_of_pence_are_summed_or_refused_never_wrapped() {
+    let rows = 260_000;
+    let mut o = OapOptions::new(d(2023, 12, 1), d(2023, 12, 31));
+    o.window = Window::Rolling12m;
+    let r = oap::measures(&costly_year(rows), &o, None, None).unwrap();
+    let want = rows as f64 * 365.0 * 1e9;
+    let got = floats(&r, "cost")[0].unwrap();
+    assert!((got - want).abs() <= want * 1e-15, "{got} against {want}");
+
+    // 3 000 000 × 31 nights × 10¹¹ pence = 9.3 × 10¹⁸ in December alone.
+    o.window = Window::Month;
+    let e = oap::measures(&costly_year(3_000_000), &o, None, None).unwrap_err();
+    assert_eq!(e.kind(), collabmetrics::ErrorKind::LimitExceeded);
+    assert!(e.to_string().contains("`daily_cost`"), "{e}");
+}
+
+/// Two placements of one person with the same dates (Jan 5–20), of ids 7 (reason 10,
+/// inappropriate) and 3 (reason 14): taken in the order of their ids whatever the rows' order,
+/// so id 3 ends where id 7 starts (a same-day placement, excluded as appropriate) and id 7
+/// keeps its 15 nights. Taken by rows, one order gave 0 bed days and the other 15.
+#[test]
+fn truncation_of_placements_with_the_same_dates_takes_them_by_id() {
+    let batch = |ids: [i64; 2], reasons: [&str; 2]| {
+        input(
+            RecordBatch::try_from_iter(vec![
+                (
+                    "placement_id",
+                    Arc::new(Int64Array::from(ids.to_vec())) as ArrayRef,
+                ),
+                ("person_id", Arc::new(StringArray::from(vec!["a", "a"]))),
+                (
+                    "start_date",
+                    Arc::new(StringArray::from(vec!["2024-01-05"; 2])),
+                ),
+                (
+                    "end_date",
+                    Arc::new(StringArray::from(vec!["2024-01-20"; 2])),
+                ),
+                ("bed_type", Arc::new(Int64Array::from(vec![10i64; 2]))),
+                ("reason", Arc::new(StringArray::from(reasons.to_vec()))),
+            ])
+            .unwrap(),
+        )
+    };
+    for p in [batch([7, 3], ["10", "14"]), batch([3, 7], ["14", "10"])] {
+        let r = oap::measures(&p, &january(OverlapRule::Truncate), None, None).unwrap();
+        assert_eq!(ints(&r, "bed_days"), [15]);
+        assert_eq!(ints(&r, "same_day"), [0]);
+    }
+}

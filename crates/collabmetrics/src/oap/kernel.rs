@@ -15,40 +15,41 @@ pub const LOS_BANDS: [(&str, i32, i32); 5] = [
     ("los_31_plus", 31, i32::MAX),
 ];
 
-/// The largest daily cost in pounds (£1 000 000 000): sums of nights × pence stay far inside
-/// a signed 64-bit integer.
+/// The largest daily cost in pounds (£1 000 000 000): a night's cost in pence, times the nights
+/// of a month, stays far inside a signed 64-bit integer; a group's month of such rows can
+/// exceed it (a `limit_exceeded` error, [`cost_overflow`]).
 pub const MAX_DAILY_COST: f64 = 1.0e9;
+
+/// The error of a group's cost in one month beyond a signed 64-bit count of pence.
+fn cost_overflow() -> Error {
+    Error::limit(
+        "daily_cost",
+        "a group's cost in one month exceeds £92 233 720 368 547 758.07 (a signed 64-bit \
+         count of pence)",
+    )
+}
 
 /// A daily cost in pounds as whole pence (rounded half away from zero): costs are money, and
 /// whole pence add exactly in any order. `None` for a missing (NaN) cost.
+///
+/// A half penny is decided by the cost as written, its decimal, as a decimal column's is: the
+/// product's own rounding would decide otherwise (1.005 × 100 = 100.4999… rounds to 1.00, and
+/// 2.675 × 100 = 267.5000…1). The cost is a half penny as written when it is the double
+/// nearest to n/1000 for a whole n ending in 5 (n its thousandths, rounded): the division of
+/// two exact doubles is correctly rounded, so the test is exact at every size up to the
+/// largest cost (no tolerance, which the doubles' spacing outgrows above £10⁸).
 pub fn pence(cost: f64) -> Option<i64> {
     if cost.is_nan() {
         return None;
     }
-    let c = cost * 100.0;
-    // At a half penny the product's own rounding decided (1.005 × 100 = 100.4999…, 2.675 ×
-    // 100 = 267.5000…1): there the cost as written, its shortest decimal, decides, as a
-    // decimal column's does (1.005 is 1.01, 2.675 is 2.68).
-    if ((c - c.trunc()).abs() - 0.5).abs() < 1e-6 {
-        return Some(half_penny(cost));
+    let thousandths = (cost * 1000.0).round();
+    if thousandths % 10.0 == 5.0 || thousandths % 10.0 == -5.0 {
+        if thousandths / 1000.0 == cost {
+            // Half away from zero: ±5 thousandths more, then whole pence.
+            return Some(((thousandths + 5.0f64.copysign(cost)) / 10.0) as i64);
+        }
     }
-    Some(c.round() as i64)
-}
-
-/// Whole pence of a cost near a half penny, from its shortest decimal text, half away from
-/// zero.
-fn half_penny(cost: f64) -> i64 {
-    let text = format!("{}", cost.abs());
-    let (whole, frac) = text.split_once('.').unwrap_or((&text, ""));
-    let digit = |i: usize| i64::from(frac.as_bytes().get(i).map_or(0, |b| b - b'0'));
-    let whole: i64 = whole.parse().unwrap_or(0);
-    let up = i64::from(digit(2) >= 5);
-    let p = whole * 100 + digit(0) * 10 + digit(1) + up;
-    if cost < 0.0 {
-        -p
-    } else {
-        p
-    }
+    Some((cost * 100.0).round() as i64)
 }
 
 /// Placements (or admissions) as parallel columns; dates in days since 1970-01-01.
@@ -265,7 +266,10 @@ pub fn accumulate(
             if nights > 0 {
                 out.bed_days[row + k] += nights;
                 if let Some(c) = cost {
-                    out.cost_pence[row + k] += c * nights;
+                    // At most £10⁹ a night × 31 nights a row: only millions of such rows in one
+                    // month reach i64's limit, an error rather than a wrapped sum.
+                    let sum = &mut out.cost_pence[row + k];
+                    *sum = sum.checked_add(c * nights).ok_or_else(cost_overflow)?;
                     out.cost_days[row + k] += nights;
                 }
             }
@@ -295,11 +299,34 @@ mod tests {
             (0.0, 0),
             (1_000_000_000.0, 100_000_000_000),
             (-1.005, -101),
+            (0.005, 1),
+            // Above £10⁸ the doubles' spacing of cost × 100 outgrew a tolerance (an audit's
+            // cases: 134 704 059.015 had given …01).
+            (134_704_059.015, 13_470_405_902),
+            (608_346_541.425, 60_834_654_143),
+            (999_999_999.995, 100_000_000_000),
         ];
         for (cost, want) in cases {
             assert_eq!(pence(cost), Some(want), "{cost}");
         }
         assert_eq!(pence(f64::NAN), None);
+    }
+
+    /// Costs written with three decimals, at every size up to the largest: the pence by
+    /// integer arithmetic on the decimal text (half away from zero) against [`pence`] of the
+    /// parsed double.
+    #[test]
+    fn three_decimal_costs_round_as_their_text_at_every_size() {
+        let mut rng = crate::inequality::rng::Rng::new(11, 0);
+        for _ in 0..200_000 {
+            // Thousandths up to 10¹² (£10⁹), spread over the magnitudes.
+            let digits = 1 + rng.next_u64() % 12;
+            let n = rng.next_u64() % 10u64.pow(digits as u32);
+            let text = format!("{}.{:03}", n / 1000, n % 1000);
+            let cost: f64 = text.parse().unwrap();
+            let want = (n / 10 + u64::from(n % 10 >= 5)) as i64;
+            assert_eq!(pence(cost), Some(want), "{text}");
+        }
     }
 
     fn one(start: i32, end: Option<i32>, cutoff: Option<i32>) -> Monthly {

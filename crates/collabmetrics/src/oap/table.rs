@@ -447,7 +447,8 @@ pub(super) fn read_placements(
         "kept: no person, so no overlap can be found",
         unknown,
     );
-    apply_overlap_rule(&person, opts.overlap, &read.start, &mut read.end, diag);
+    let ids = input.column("placement_id")?;
+    apply_overlap_rule(&person, opts.overlap, &read.start, &mut read.end, ids, diag)?;
     Ok(read.placements(opts.data_cutoff, diag))
 }
 
@@ -690,22 +691,25 @@ fn costs(input: &Input) -> Result<Vec<f64>> {
 /// person ends, as recorded) and, under [`OverlapRule::Truncate`], ends each placement where
 /// the person's next one starts, if that is before its recorded end. All placements take
 /// part, whichever rules exclude them later. Placements starting on one day are taken in the
-/// order of their ends (an open one last), then of their rows, so the result does not depend
-/// on the rows' order: of a person's two placements from one day, the shorter ends that day.
+/// order of their ends (an open one last), then of their placement ids (`ids`: unique, none
+/// null), so the result does not depend on the rows' order: of a person's two placements from
+/// one day, the shorter ends that day; of two with the same dates, the one of the greater id
+/// ends where the other starts.
 fn apply_overlap_rule(
     person: &[u32],
     rule: OverlapRule,
     start: &[i32],
     end: &mut [Option<i32>],
+    ids: &arrow_array::ArrayRef,
     diag: &mut Diagnostics,
-) {
+) -> Result<()> {
     // (person, start, end, row) side by side, 16 bytes, sorted as tuples: the comparisons
-    // read contiguous memory. An open end (i32::MAX, beyond every supported date) sorts last;
-    // rows are unique, so the order is total.
+    // read contiguous memory. An open end (i32::MAX, beyond every supported date) sorts last.
     let mut order: Vec<(u32, i32, i32, u32)> = (0..start.len())
         .map(|r| (person[r], start[r], end[r].unwrap_or(i32::MAX), r as u32))
         .collect();
     order.sort_unstable();
+    by_id_where_dates_tie(&mut order, ids)?;
     // The latest recorded end of the person's placements so far (open: i32::MAX).
     let mut latest = i32::MIN;
     for k in 0..order.len() {
@@ -727,6 +731,37 @@ fn apply_overlap_rule(
         }
         latest = latest.max(e);
     }
+    Ok(())
+}
+
+/// Runs of one person's placements with the same start and end, sorted by row, re-sorted by
+/// their placement ids: the rows' order would otherwise decide which of them is truncated
+/// and flagged. Such ties are rare; the ids are compared only within them.
+fn by_id_where_dates_tie(
+    order: &mut [(u32, i32, i32, u32)],
+    ids: &arrow_array::ArrayRef,
+) -> Result<()> {
+    let dates = |t: &(u32, i32, i32, u32)| (t.0, t.1, t.2);
+    let mut compare = None;
+    let mut i = 0;
+    while i < order.len() {
+        let mut j = i + 1;
+        while j < order.len() && dates(&order[j]) == dates(&order[i]) {
+            j += 1;
+        }
+        if j - i > 1 {
+            if compare.is_none() {
+                let c = arrow_ord::ord::make_comparator(ids, ids, Default::default())
+                    .map_err(|e| Error::invalid_argument("placement_id", e.to_string()))?;
+                compare = Some(c);
+            }
+            if let Some(c) = &compare {
+                order[i..j].sort_unstable_by(|a, b| c(a.3 as usize, b.3 as usize));
+            }
+        }
+        i = j;
+    }
+    Ok(())
 }
 
 /// The admissions table has its required columns and every `by` column.
@@ -1180,7 +1215,11 @@ pub(super) fn build(
     for (b, (name, _, _)) in LOS_BANDS.iter().enumerate() {
         t.int(name, sum(take(&mut m.los[b])));
     }
-    let cost_pence = take(&mut m.cost_pence);
+    // A window's pence summed wide: twelve months of costs each within i64 may not be.
+    let cost_pence: Vec<i128> = take(&mut m.cost_pence)
+        .into_iter()
+        .map(i128::from)
+        .collect();
     t.nullable_number(
         "cost",
         cells
