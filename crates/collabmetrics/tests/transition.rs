@@ -547,6 +547,53 @@ fn stricter_engagement_needs_two_attended_contacts() {
     );
 }
 
+/// A contact after a recorded death (inconsistent data, counted as `event_after_death`) is no
+/// engagement: the death came first, in T1 as in the curve. A death 10 days before the index
+/// date then a contact on day 5, and a death on day 5 then a contact on day 10: both died
+/// without contact, out of every T1 denominator, deaths in the curve; a contact on the day of
+/// death counts, as the curve counts it.
+#[test]
+fn a_contact_after_a_recorded_death_is_no_engagement() {
+    let mut w = World::default();
+    let t = t0();
+    let (_, a) = transfer(&mut w, "before", t);
+    w.attend(a, t + 5);
+    w.dies("before", t - 10);
+    let (_, a) = transfer(&mut w, "after", t);
+    w.attend(a, t + 10);
+    w.dies("after", t + 5);
+    let (_, a) = transfer(&mut w, "same_day", t);
+    w.attend(a, t + 7);
+    w.dies("same_day", t + 7);
+    let table = w.call(&opts(), transfers).unwrap().table;
+    let rows = Rows::new(TableResult {
+        table: table.clone(),
+        diagnostics: Default::default(),
+    });
+    for who in ["before", "after"] {
+        assert_eq!(rows.flag(who, "died_without_contact"), Some(true), "{who}");
+        assert_eq!(
+            rows.flag(who, "disengaged"),
+            None,
+            "{who}: out of the denominator"
+        );
+    }
+    assert_eq!(rows.flag("same_day", "died_without_contact"), Some(false));
+    assert_eq!(rows.flag("same_day", "disengaged"), Some(false));
+    // The curve of the same members: deaths at 0 (before t0) and 5, the contact at 7.
+    let input = Input::new(table.schema(), &[table], ColumnMap::new()).unwrap();
+    let c = time_to_contact(&input, CurveMethod::KaplanMeier, 0.95)
+        .unwrap()
+        .table;
+    let ints = |name: &str| -> Vec<i64> {
+        let col = c.column_by_name(name).unwrap();
+        col.as_primitive::<Int64Type>().values().to_vec()
+    };
+    assert_eq!(ints("time"), [0, 5, 7]);
+    assert_eq!(ints("deaths"), [1, 1, 0]);
+    assert_eq!(ints("events"), [0, 0, 1]);
+}
+
 /// A contact given twice (one `contact_id` on two rows) is an error naming the column and
 /// row, as a repeated person or referral is: it would count as two attended contacts, and
 /// meet `min_attended_contacts = 2` with one real contact.

@@ -43,11 +43,9 @@ pub fn pence(cost: f64) -> Option<i64> {
         return None;
     }
     let thousandths = (cost * 1000.0).round();
-    if thousandths % 10.0 == 5.0 || thousandths % 10.0 == -5.0 {
-        if thousandths / 1000.0 == cost {
-            // Half away from zero: ±5 thousandths more, then whole pence.
-            return Some(((thousandths + 5.0f64.copysign(cost)) / 10.0) as i64);
-        }
+    if (thousandths % 10.0).abs() == 5.0 && thousandths / 1000.0 == cost {
+        // Half away from zero: ±5 thousandths more, then whole pence.
+        return Some(((thousandths + 5.0f64.copysign(cost)) / 10.0) as i64);
     }
     Some((cost * 100.0).round() as i64)
 }

@@ -273,9 +273,14 @@ fn transfer(
     let end = opts.data_end();
     let f = opts.followup_days;
     let n = opts.engagement_days;
-    let engaged = v.kth(t0, end, ATTENDED | ADULT, opts.min_attended_contacts);
-    let first_adult = v.kth(t0, end, ATTENDED | ADULT, 1);
     let death = (v.dod <= end).then_some(v.dod);
+    // Engagement after a recorded death (inconsistent data, kept and counted as
+    // `event_after_death`) is no engagement: the death came first, in T1 as in the curves (a
+    // contact on the day of death counts).
+    let engaged = v
+        .kth(t0, end, ATTENDED | ADULT, opts.min_attended_contacts)
+        .filter(|&e| death.is_none_or(|d| e <= d));
+    let first_adult = v.kth(t0, end, ATTENDED | ADULT, 1);
     let engaged_by = |day: i32| engaged.is_some_and(|e| e <= day);
     let (mut eligible, mut disengaged, mut died) = (0u8, 0u8, 0u8);
     for (h, &days) in horizons.iter().enumerate() {
