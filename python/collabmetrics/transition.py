@@ -659,7 +659,8 @@ def state(
 
     Every table of a person must be in the person's partition: persons, referrals and care
     plans by ``person_id``, contacts by their referral's person. Give ``care_plans`` to every
-    partition or to none. Rows per metric, breakdown and group with the numerator and
+    partition or to none (finishing a merge of partitions with and without them is an
+    error). Rows per metric, breakdown and group with the numerator and
     denominator, T7's gap histograms, cohort T's outcomes per day and the diagnostics:
     :func:`collabmetrics.finalize` gives :func:`summary`'s table, and with
     ``curve="kaplan_meier"`` (or ``"aalen_johansen"``) the time-to-contact curve.

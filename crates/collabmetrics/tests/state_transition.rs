@@ -199,3 +199,44 @@ fn transition_states_check_their_options() {
         s.schema().as_ref()
     );
 }
+
+/// Partitions merged with and without care plans are refused when finished (T9 would count
+/// the people of some partitions only); all with, or all without, finish.
+#[test]
+fn partitions_with_and_without_care_plans_are_refused() {
+    let (d, opts) = demo(0.02);
+    let half = d.persons.num_rows() / 2;
+    let parts = split_tables(
+        &d,
+        &[(0..half).collect(), (half..d.persons.num_rows()).collect()],
+    );
+    let with = part_states(&parts, &opts);
+    let without: Vec<RecordBatch> = (0..2)
+        .map(|k| {
+            let (a, b, c) = (
+                input(&parts.persons[k]),
+                input(&parts.referrals[k]),
+                input(&parts.contacts[k]),
+            );
+            let tables = Tables {
+                persons: &a,
+                referrals: &b,
+                contacts: &c,
+                care_plans: None,
+            };
+            transition::state(&tables, &opts).unwrap()
+        })
+        .collect();
+    for states in [&with[..], &without[..]] {
+        let merged = merge_states(states).unwrap();
+        transition::finalize(&merged, &opts).unwrap();
+    }
+    let mixed = merge_states(&[with[0].clone(), without[1].clone()]).unwrap();
+    let e = transition::finalize(&mixed, &opts).unwrap_err();
+    assert_eq!(e.argument(), Some("state"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("care plans were given to 1 of the 2 partitions"),
+        "{e}"
+    );
+}

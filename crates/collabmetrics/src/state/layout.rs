@@ -197,7 +197,21 @@ impl Layout {
             .ints(PRESENT, [Some(1)])
             .finish()
     }
+
+    /// The rows counting this state as one partition (`PARTITIONS`) and, for each of
+    /// `given`, one partition given that optional input: merged, their counts say whether
+    /// every partition had it ([`super::read::View::given_to`]).
+    pub(crate) fn partition(&self, given: &[&str]) -> Result<RecordBatch> {
+        let names = std::iter::once(PARTITIONS).chain(given.iter().copied());
+        self.part(INPUT, 1 + given.len())
+            .text(REASON, names.map(|n| Some(n.to_owned())))
+            .ints(COUNT, (0..=given.len()).map(|_| Some(1)))
+            .finish()
+    }
 }
+
+/// The input row counting partitions ([`Layout::partition`]).
+pub(crate) const PARTITIONS: &str = "partitions";
 
 /// The largest whole number a state holds exactly as a float too (2⁵³).
 pub(crate) const MAX_WHOLE: f64 = 9_007_199_254_740_992.0;

@@ -1,7 +1,7 @@
 //! Reading a state back: its checks against the layout the options give, then typed access
 //! to its parts.
 
-use super::layout::{Layout, ACTION, COUNT, DIAGNOSTIC, INPUT, PART, PRESENT, REASON};
+use super::layout::{Layout, ACTION, COUNT, DIAGNOSTIC, INPUT, PART, PARTITIONS, PRESENT, REASON};
 use super::merge::{check_columns, KeyCol};
 use super::{kind_of, merge_states, FINGERPRINT_KEY};
 use crate::error::{Error, Result};
@@ -181,6 +181,20 @@ impl View {
         self.rows(INPUT)
             .into_iter()
             .any(|row| self.text(REASON, row) == Some(name) && self.int(PRESENT, row) > 0)
+    }
+
+    /// Of the partitions merged into this state, how many were given the optional input
+    /// `name`, and how many there were ([`Layout::partition`]); `None` for a state without
+    /// the partition count (built before it was kept).
+    pub(crate) fn given_to(&self, name: &str) -> Option<(i64, i64)> {
+        let count = |n: &str| {
+            self.rows(INPUT)
+                .into_iter()
+                .filter(|&row| self.text(REASON, row) == Some(n))
+                .map(|row| self.int(COUNT, row))
+                .reduce(|a, b| a.saturating_add(b))
+        };
+        Some((count(name).unwrap_or(0), count(PARTITIONS)?))
     }
 
     /// The key columns `names` at `rows`, as a result's key columns (plain fields).

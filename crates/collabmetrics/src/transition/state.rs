@@ -70,7 +70,8 @@ pub fn state_schema(opts: &TransitionOptions) -> Result<SchemaRef> {
 /// The mergeable state of [`super::summary`] and of cohort T's time-to-contact curve over a
 /// partition of the people (every table of a person in the same partition). The tables are
 /// read and checked as by [`super::summary`] (the same errors). Give care plans to every
-/// partition or to none.
+/// partition or to none: each state counts itself as a partition, and one with care plans
+/// too, so that [`finalize`] refuses a merge of partitions with and without them.
 pub fn state(tables: &Tables, opts: &TransitionOptions) -> Result<RecordBatch> {
     Ok(build_state(tables, opts, Diagnostics::new())?.0)
 }
@@ -102,6 +103,9 @@ fn build_state(
     if with_plans {
         parts.push(layout.present(CARE_PLANS)?);
     }
+    // Counted, so that finishing finds partitions merged with and without care plans.
+    let given: &[&str] = if with_plans { &[CARE_PLANS] } else { &[] };
+    parts.push(layout.partition(given)?);
     let batch = layout.assemble(parts)?;
     Ok((batch, std::mem::take(&mut run.prepared.diagnostics)))
 }
@@ -203,6 +207,18 @@ fn curve_rows(
 pub fn finalize(state: &RecordBatch, opts: &TransitionOptions) -> Result<TableResult> {
     opts.validate()?;
     let view = View::new(state, &layout(opts)?)?;
+    if let Some((with, of)) = view.given_to(CARE_PLANS) {
+        if with > 0 && with < of {
+            return Err(Error::invalid_argument(
+                "state",
+                format!(
+                    "care plans were given to {with} of the {of} partitions merged into it: \
+                     give them to every partition or to none (T9 would count the people of \
+                     some partitions only)"
+                ),
+            ));
+        }
+    }
     let specs = metrics(opts, view.present(CARE_PLANS));
     let index: HashMap<(&str, &str), usize> = specs
         .iter()
