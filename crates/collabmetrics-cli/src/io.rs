@@ -258,6 +258,28 @@ fn place(source: &Source, row: usize) -> String {
     }
 }
 
+/// A rule that names another row of the same table (`first seen at row 0`, a duplicate's
+/// first occurrence) with that row as the place it is in the file, as the error's own row is:
+/// one message, one way of counting.
+fn rows_in_rule(rule: &str, source: &Source) -> String {
+    let mut out = String::with_capacity(rule.len());
+    let mut rest = rule;
+    while let Some(at) = rest.find("at row ") {
+        let digits = &rest[at + 7..];
+        let n = digits.bytes().take_while(u8::is_ascii_digit).count();
+        match digits[..n].parse::<usize>() {
+            Ok(row) => {
+                out.push_str(&rest[..at + 3]);
+                out.push_str(&place(source, row));
+            }
+            Err(_) => out.push_str(&rest[..at + 7 + n]),
+        }
+        rest = &digits[n..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// A library error as the command prints it: a row becomes the line of the file it is on.
 pub fn describe(e: &collabmetrics::Error, sources: &[Source]) -> String {
     let source = sources
@@ -280,8 +302,9 @@ pub fn describe(e: &collabmetrics::Error, sources: &[Source]) -> String {
                 None => column.clone(),
             };
             format!(
-                "invalid value in column `{column}` at {} ({value}): {rule}",
-                place(source, *row)
+                "invalid value in column `{column}` at {} ({value}): {}",
+                place(source, *row),
+                rows_in_rule(rule, source)
             )
         }
         (

@@ -357,3 +357,43 @@ fn list_flags_are_read_and_bad_items_named() {
     assert!(!ok);
     assert!(err.contains("attended_codes"), "{err}");
 }
+
+/// A duplicate's first occurrence is named as the duplicate is, by its line of the file (an
+/// audit found `at line 3 … first seen at row 0`: two ways of counting in one message).
+#[test]
+fn a_duplicate_names_both_rows_by_their_lines() {
+    let d = dir("duplicate_lines");
+    let file = |name: &str, text: &str| {
+        let path = d.join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let persons = file(
+        "persons.csv",
+        "person_id,date_of_birth\na,2005-06-15\na,2005-01-01\n",
+    );
+    let referrals = file(
+        "referrals.csv",
+        "referral_id,person_id,received_date,service_line\n1,a,2022-01-01,cyp\n",
+    );
+    let contacts = file(
+        "contacts.csv",
+        "referral_id,contact_date,attendance\n1,2022-02-01,5\n",
+    );
+    let (ok, _, err) = run(&[
+        "transition",
+        "--persons",
+        &persons,
+        "--referrals",
+        &referrals,
+        "--contacts",
+        &contacts,
+        "--data-end",
+        "2024-12-31",
+    ]);
+    assert!(!ok);
+    assert!(
+        err.contains("at line 3 of ") && err.contains("first seen at line 2 of "),
+        "{err}"
+    );
+}
