@@ -271,12 +271,17 @@ proptest! {
             if let Some(prev) = last_index.insert(p, start) {
                 prop_assert!(start > prev + 365, "episodes more than a year apart");
             }
-            let engaged = (0..contacts.num_rows()).any(|c| {
+            // A known death (on or before the data end) ends the window for engagement: a
+            // contact after it is no engagement (one on the day of death is).
+            let known_death = (death.is_valid(p as usize) && death.value(p as usize) <= END)
+                .then(|| death.value(p as usize));
+            let contact_by = |until: i32| (0..contacts.num_rows()).any(|c| {
                 let r = c_ref.value(c) as usize;
                 r_person.value(r) == p && r_team.value(r) == "A03"
                     && ["5", "6"].contains(&c_att.value(c)) && c_mech.value(c) == "01"
-                    && c_date.value(c) >= start && c_date.value(c) <= (start + 90).min(END)
+                    && c_date.value(c) >= start && c_date.value(c) <= until
             });
+            let engaged = contact_by((start + 90).min(END).min(known_death.unwrap_or(END)));
             if dis.is_valid(i) {
                 prop_assert_eq!(dis.value(i), !engaged);
                 prop_assert!(start + 90 <= END);
@@ -284,6 +289,7 @@ proptest! {
                 let died = death.is_valid(p as usize) && death.value(p as usize) <= start + 90;
                 prop_assert!(start + 90 > END || (died && !engaged));
             }
+            // Days to engagement: none after a death, however recorded.
             if days.is_valid(i) {
                 prop_assert!(days.value(i) >= 0);
                 prop_assert_eq!(days.value(i) <= 90, engaged);
