@@ -735,6 +735,11 @@ fn cohort_b_every_class() {
     assert_eq!(b.flag("disengaged", "lost_to_services"), Some(true));
     assert_eq!(b.flag("planned", "lost_to_services"), Some(false));
     assert_eq!(b.flag("planned", "fell_through_gap"), Some(false));
+    // Null outside their denominators (classes 7–9; 3–9), as cohort T's flags are.
+    assert_eq!(b.flag("engaged", "fell_through_gap"), None);
+    assert_eq!(b.flag("engaged", "lost_to_services"), Some(false));
+    assert_eq!(b.flag("died", "lost_to_services"), None);
+    assert_eq!(b.flag("insufficient", "fell_through_gap"), None);
 }
 
 /// The summary's row for a metric in the `all` group: (numerator, denominator, value, lower).

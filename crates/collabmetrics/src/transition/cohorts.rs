@@ -113,6 +113,24 @@ pub(crate) struct BRow {
     pub lost_to_services: bool,
 }
 
+impl BRow {
+    /// `fell_through_gap` over its denominator, the discharged (classes 7–9); `None` for
+    /// the others, as cohort T's flags are outside theirs.
+    pub fn fell_through(&self) -> Option<bool> {
+        use BClass::*;
+        matches!(
+            self.class,
+            DischargedPlanned | DischargedDisengaged | DischargedOther
+        )
+        .then_some(self.fell_through_gap)
+    }
+
+    /// `lost_to_services` over its denominator, the members followed up (classes 3–9).
+    pub fn lost(&self) -> Option<bool> {
+        self.class.followed_up().then_some(self.lost_to_services)
+    }
+}
+
 /// One person's records, sorted by date.
 pub(crate) struct View<'a> {
     pub refs: &'a [Ref],

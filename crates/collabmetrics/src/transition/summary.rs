@@ -298,20 +298,8 @@ fn specs(opts: &TransitionOptions, with_plans: bool) -> Vec<(&'static str, Strin
                 .then_some(r.class == TransferredNotEngaged)
         }),
     );
-    b(
-        "B_lost_to_services".into(),
-        Box::new(|r| r.class.followed_up().then_some(r.lost_to_services)),
-    );
-    b(
-        "B_fell_through_gap".into(),
-        Box::new(|r| {
-            matches!(
-                r.class,
-                DischargedPlanned | DischargedDisengaged | DischargedOther
-            )
-            .then_some(r.fell_through_gap)
-        }),
-    );
+    b("B_lost_to_services".into(), Box::new(|r| r.lost()));
+    b("B_fell_through_gap".into(), Box::new(|r| r.fell_through()));
     out
 }
 

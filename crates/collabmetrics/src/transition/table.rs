@@ -288,14 +288,9 @@ fn ageing_out_batch(tables: &Tables, run: &Run, opts: &TransitionOptions) -> Res
     );
     o.date("adult_referral_date", b.iter().map(|r| r.adult_referral));
     o.date("cyp_discharge_date", b.iter().map(|r| r.cyp_discharge));
-    o.flag(
-        "fell_through_gap",
-        b.iter().map(|r| Some(r.fell_through_gap)),
-    );
-    o.flag(
-        "lost_to_services",
-        b.iter().map(|r| Some(r.lost_to_services)),
-    );
+    // Null outside their denominators, as cohort T's flags are (and the summary counts).
+    o.flag("fell_through_gap", b.iter().map(|r| r.fell_through()));
+    o.flag("lost_to_services", b.iter().map(|r| r.lost()));
     o.finish()
 }
 
