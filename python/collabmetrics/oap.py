@@ -101,7 +101,9 @@ def measures(
             :func:`collabmetrics.distance.bng`): adds ``distance_count``,
             ``distance_count_beyond``, ``distance_mean``,
             ``distance_median`` (+ ``_lower``, ``_upper``), ``distance_p90``, ``distance_max``,
-            ``distance_share_beyond`` (≥ 50 km, + Wilson limits) and the publication's band
+            ``distance_share_beyond`` (≥ 50 km, a fraction 0–1 as the distance summary's
+            ``share_beyond``, where the OAP proportions are percentages; + Wilson limits)
+            and the publication's band
             counts ``distance_band_lt_25`` … ``distance_band_ge_300`` over the placements
             started in each period.
         distance_threshold: ``distance_share_beyond`` counts distances at or beyond this many
