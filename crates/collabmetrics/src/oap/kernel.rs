@@ -17,7 +17,7 @@ pub const LOS_BANDS: [(&str, i32, i32); 5] = [
 
 /// The largest daily cost in pounds (£1 000 000 000): a night's cost in pence, times the nights
 /// of a month, stays far inside a signed 64-bit integer; a group's month of such rows can
-/// exceed it (a `limit_exceeded` error, [`cost_overflow`]).
+/// exceed it (a `limit_exceeded` error naming `daily_cost`).
 pub const MAX_DAILY_COST: f64 = 1.0e9;
 
 /// The error of a group's cost in one month beyond a signed 64-bit count of pence.
