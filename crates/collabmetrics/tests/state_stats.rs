@@ -472,6 +472,47 @@ fn merged_dictionary_keys_keep_each_value_once() {
     assert_eq!(value.values().to_vec(), [2.0, 4.5]);
 }
 
+/// A categorical key with no values in its dictionary (an empty partition, or one whose every
+/// key is missing: a pandas category of NaNs) is the null group, merged and finished, not a
+/// panic in arrow's `normalized_keys` (an audit's InternalError in every state kind).
+#[test]
+fn a_dictionary_key_without_values_is_the_null_group() {
+    use arrow_array::{cast::AsArray, types::Int32Type, Array, DictionaryArray, Int32Array};
+    let no_values = |rows: usize| -> ArrayRef {
+        Arc::new(
+            DictionaryArray::<Int32Type>::try_new(
+                Int32Array::from(vec![None; rows]),
+                Arc::new(StringArray::from(Vec::<&str>::new())),
+            )
+            .unwrap(),
+        )
+    };
+    let opts = MeanTableOptions {
+        by: vec!["g".into()],
+        ..MeanTableOptions::default()
+    };
+    let states: Vec<_> = [
+        batch(vec![
+            ("g", no_values(2)),
+            ("value", Arc::new(Float64Array::from(vec![1.0, 3.0]))),
+        ]),
+        batch(vec![
+            ("g", no_values(0)),
+            ("value", Arc::new(Float64Array::from(Vec::<f64>::new()))),
+        ]),
+    ]
+    .iter()
+    .map(|b| stats::mean_state(&input(b), &opts).unwrap())
+    .collect();
+    for s in [states[0].clone(), merge_states(&states).unwrap()] {
+        let r = stats::mean_finalize(&s, &opts).unwrap();
+        let value = r.table.column_by_name("value").unwrap();
+        let value = value.as_primitive::<arrow_array::types::Float64Type>();
+        assert_eq!(value.values().to_vec(), [2.0]);
+        assert!(r.table.column_by_name("g").unwrap().is_null(0));
+    }
+}
+
 #[test]
 fn an_altered_negative_count_is_refused() {
     // A mean state whose `records` count was set to −1 would finish to another mean.

@@ -989,7 +989,7 @@ fn decoded(a: &arrow_array::ArrayRef, table: &str) -> Result<arrow_array::ArrayR
     use arrow_schema::DataType as T;
     if let Some(dict) = a.as_any_dictionary_opt() {
         let keys = arrow_array::UInt32Array::from_iter(
-            dict.normalized_keys()
+            crate::table::dictionary_slots(a.as_ref())
                 .into_iter()
                 .enumerate()
                 .map(|(r, k)| a.is_valid(r).then_some(k as u32)),

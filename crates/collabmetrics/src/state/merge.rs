@@ -487,7 +487,7 @@ impl<'a> KeyCol<'a> {
                 let dict = col.as_any_dictionary();
                 KeyCol::Dict(
                     col,
-                    dict.normalized_keys(),
+                    crate::table::dictionary_slots(col),
                     Box::new(KeyCol::of(dict.values().as_ref(), name)?),
                 )
             }

@@ -755,16 +755,22 @@ pub(crate) fn first_missing(col: &dyn Array) -> Option<(usize, &'static str)> {
     }
 }
 
-/// The value index of each row of a dictionary column, `None` for a null row (a null key, or a
-/// key of a null value). Also for a dictionary without values, where arrow's
-/// `normalized_keys` would panic (every key of such a column is null).
-pub(crate) fn dictionary_keys(col: &dyn Array) -> Vec<Option<usize>> {
+/// Arrow's `normalized_keys` of a dictionary column (each row's index into its values, a null
+/// row's meaningless), also for a dictionary without values, where arrow's panics.
+pub(crate) fn dictionary_slots(col: &dyn Array) -> Vec<usize> {
     let dict = col.as_any_dictionary();
     if dict.values().is_empty() {
-        return vec![None; col.len()];
+        // Every key is null (none can point into no values): no slot is ever read.
+        return vec![0; col.len()];
     }
-    let nulls = col.logical_nulls();
     dict.normalized_keys()
+}
+
+/// The value index of each row of a dictionary column, `None` for a null row (a null key, or a
+/// key of a null value), a dictionary without values included.
+pub(crate) fn dictionary_keys(col: &dyn Array) -> Vec<Option<usize>> {
+    let nulls = col.logical_nulls();
+    dictionary_slots(col)
         .into_iter()
         .enumerate()
         .map(|(i, k)| nulls.as_ref().is_none_or(|n| n.is_valid(i)).then_some(k))

@@ -30,7 +30,9 @@ pub use types::type_name;
 pub use columns::{
     check_mapping, spec_names, Categories, ColumnKind, ColumnMap, ColumnSpec, Input,
 };
-pub(crate) use columns::{dictionary_keys, first_null, is_null_at, is_number, NUMBER};
+pub(crate) use columns::{
+    dictionary_keys, dictionary_slots, first_null, is_null_at, is_number, NUMBER,
+};
 pub(crate) use dates::column_dates;
 pub use dates::{
     check_date_option, checked_days_from_civil, civil_from_days, days_from_civil, days_in_month,
