@@ -459,3 +459,16 @@ def test_finalize_takes_a_population_of_any_kind_of_frame(frame: Any) -> None:
     out = cm.finalize(s, population=frame({"population": [1000]}))
     # One placement started among 1000 people, per million (the OAP multiplier): 1000.
     assert out.column("rate_started").to_pylist() == [1000.0]
+
+
+def test_a_partition_whose_categorical_key_is_all_missing_finishes() -> None:
+    # A pandas category whose every value in the partition is NaN: its state keeps a dictionary
+    # without values, which arrow's normalized keys refused with a panic (InternalError).
+    part = pd.DataFrame(
+        {"g": pd.Categorical([None, None], categories=["a", "b"]), "value": [1.0, 3.0]}
+    )
+    state = cm.mean_state(part, by="g")
+    for s in (state, cm.merge([state, state])):
+        out = cm.finalize(s)  # a pandas frame, as the partition was
+        assert out["value"].tolist() == [2.0]
+        assert out["g"].isna().tolist() == [True]
