@@ -693,8 +693,8 @@ fn costs(input: &Input) -> Result<Vec<f64>> {
 /// part, whichever rules exclude them later. Placements starting on one day are taken in the
 /// order of their ends (an open one last), then of their placement ids (`ids`: unique, none
 /// null), so the result does not depend on the rows' order: of a person's two placements from
-/// one day, the shorter ends that day; of two with the same dates, the one of the greater id
-/// ends where the other starts.
+/// one day, the shorter ends that day; of two with the same dates, the one of the lesser id
+/// (taken first) ends where the other starts.
 fn apply_overlap_rule(
     person: &[u32],
     rule: OverlapRule,
