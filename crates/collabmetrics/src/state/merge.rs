@@ -276,11 +276,11 @@ pub(crate) fn check_columns(expected: &Schema, found: &Schema, table: &str) -> R
 /// categories repeat); each key is pointed at the first copy, and only the values used stay.
 fn distinct_dictionary(col: &ArrayRef, name: &str) -> Result<ArrayRef> {
     let failed = |e: arrow_schema::ArrowError| Error::invalid_argument("states", e.to_string());
-    let deduped = crate::table::coerce::first_copies(col, name, failed)?;
-    arrow_select::dictionary::garbage_collect_any_dictionary(
-        deduped.as_ref().unwrap_or(col).as_any_dictionary(),
-    )
-    .map_err(failed)
+    match crate::table::coerce::one_copy_each(col, name, failed)? {
+        Some(deduped) => Ok(deduped),
+        None => arrow_select::dictionary::garbage_collect_any_dictionary(col.as_any_dictionary())
+            .map_err(failed),
+    }
 }
 
 /// One batch of state rows grouped and reduced.

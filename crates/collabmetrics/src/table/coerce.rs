@@ -31,6 +31,12 @@ pub(crate) fn is_text(t: &DataType) -> bool {
     matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
 }
 
+/// Whether `t` is text or an integer type: what an identifier or code is, and what a
+/// dictionary's values must be to be decoded or deduplicated exactly.
+pub(crate) fn is_text_or_integer(t: &DataType) -> bool {
+    is_text(t) || t.is_integer()
+}
+
 /// The error of a `UInt64` value that does not fit `i64`.
 fn too_large(name: &str, row: usize, value: u64) -> Error {
     Error::cell(
@@ -117,7 +123,7 @@ pub(crate) fn decoded(col: &ArrayRef, name: &str, expected: &str) -> Result<Opti
     let DataType::Dictionary(_, values) = col.data_type() else {
         return Ok(None);
     };
-    if !(is_text(values) || values.is_integer()) {
+    if !is_text_or_integer(values) {
         return Ok(None);
     }
     arrow_cast::cast(col, values).map(Some).map_err(|e| {
@@ -132,13 +138,13 @@ pub(crate) fn decoded(col: &ArrayRef, name: &str, expected: &str) -> Result<Opti
     })
 }
 
-/// A dictionary column with each key pointed at the first copy of its value in the
-/// dictionary (`None` when the dictionary holds each value once already). Arrow allows a value
-/// twice in a dictionary, and concatenating batches' dictionaries puts there every value two
-/// batches share; pandas refuses such a categorical, and a result would show the value's
-/// group with a code of each copy. `failed` words an Arrow error (not expected: the keys stay
-/// in range).
-pub(crate) fn first_copies(
+/// A dictionary column whose dictionary holds each value once, only the values used (`None`
+/// when its dictionary holds each value once already): each key is pointed at the first copy
+/// of its value. Arrow allows a value twice in a dictionary, and concatenating batches'
+/// dictionaries puts there every value two batches share; pandas refuses such a categorical,
+/// and a result would show the value's group with a code of each copy. `failed` words an Arrow
+/// error (not expected: the keys stay in range).
+pub(crate) fn one_copy_each(
     col: &ArrayRef,
     name: &str,
     failed: impl Fn(arrow_schema::ArrowError) -> Error,
@@ -157,10 +163,13 @@ pub(crate) fn first_copies(
         }
     }
     let to = |k: usize| codes.get(k).map_or(0, |&c| first[c as usize] as usize);
-    Ok(Some(downcast_dictionary_array!(
-        col => std::sync::Arc::new(repoint(col, to).map_err(failed)?),
+    let deduped: ArrayRef = downcast_dictionary_array!(
+        col => std::sync::Arc::new(repoint(col, to).map_err(&failed)?),
         _ => return Ok(None)
-    )))
+    );
+    arrow_select::dictionary::garbage_collect_any_dictionary(deduped.as_any_dictionary())
+        .map(Some)
+        .map_err(failed)
 }
 
 /// `col` with each key `k` pointed at `to(k)` (null keys keep their meaningless slot).

@@ -276,13 +276,10 @@ impl Input {
         // once (arrow's concatenation keeps a copy per batch). Only text and integers, which
         // key codes tell apart exactly (timestamps are keyed by their dates); the column is
         // only joined here, whoever reads it checks its values.
-        let exact = |v: &DataType| super::coerce::is_text(v) || v.is_integer();
+        let exact = |v: &DataType| super::coerce::is_text_or_integer(v);
         if parts.len() > 1 && matches!(field.data_type(), DataType::Dictionary(_, v) if exact(v)) {
-            if let Ok(Some(deduped)) = super::coerce::first_copies(&joined, field.name(), failed) {
-                joined = arrow_select::dictionary::garbage_collect_any_dictionary(
-                    deduped.as_any_dictionary(),
-                )
-                .map_err(failed)?;
+            if let Ok(Some(deduped)) = super::coerce::one_copy_each(&joined, field.name(), failed) {
+                joined = deduped;
             }
         }
         let col = self.columns[i].get_or_init(|| joined);
@@ -831,7 +828,7 @@ impl ColumnKind {
             }
             ColumnKind::Number => is_number(t),
             ColumnKind::Identifier => {
-                let plain = |t: &DataType| super::coerce::is_text(t) || t.is_integer();
+                let plain = super::coerce::is_text_or_integer;
                 plain(t) || matches!(t, DataType::Dictionary(_, v) if plain(v))
             }
             ColumnKind::Code => {
