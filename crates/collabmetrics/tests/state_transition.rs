@@ -70,6 +70,11 @@ fn split_tables(d: &DemoTables, parts: &[Vec<usize>]) -> Parts {
 }
 
 fn part_states(p: &Parts, opts: &TransitionOptions) -> Vec<RecordBatch> {
+    part_states_with(p, opts, true)
+}
+
+/// Each part's state, given its care plans or not.
+fn part_states_with(p: &Parts, opts: &TransitionOptions, plans: bool) -> Vec<RecordBatch> {
     (0..p.persons.len())
         .map(|k| {
             let (a, b, c, e) = (
@@ -82,7 +87,7 @@ fn part_states(p: &Parts, opts: &TransitionOptions) -> Vec<RecordBatch> {
                 persons: &a,
                 referrals: &b,
                 contacts: &c,
-                care_plans: Some(&e),
+                care_plans: plans.then_some(&e),
             };
             transition::state(&tables, opts).unwrap()
         })
@@ -210,23 +215,8 @@ fn partitions_with_and_without_care_plans_are_refused() {
         &d,
         &[(0..half).collect(), (half..d.persons.num_rows()).collect()],
     );
-    let with = part_states(&parts, &opts);
-    let without: Vec<RecordBatch> = (0..2)
-        .map(|k| {
-            let (a, b, c) = (
-                input(&parts.persons[k]),
-                input(&parts.referrals[k]),
-                input(&parts.contacts[k]),
-            );
-            let tables = Tables {
-                persons: &a,
-                referrals: &b,
-                contacts: &c,
-                care_plans: None,
-            };
-            transition::state(&tables, &opts).unwrap()
-        })
-        .collect();
+    let with = part_states_with(&parts, &opts, true);
+    let without = part_states_with(&parts, &opts, false);
     for states in [&with[..], &without[..]] {
         let merged = merge_states(states).unwrap();
         transition::finalize(&merged, &opts).unwrap();
