@@ -453,3 +453,23 @@ def test_a_share_of_a_small_count_beyond_the_threshold_is_published_with_it() ->
     assert (published["distance_count"], published["distance_count_beyond"]) == (5, None)
     assert published["distance_share_beyond"] is None
     assert (published["distance_share_lower"], published["distance_share_upper"]) == (None, None)
+
+
+def test_a_month_of_costs_beyond_a_64_bit_count_of_pence_is_a_limit_error() -> None:
+    # 3 000 000 placements × 31 nights × 10¹¹ pence (the £10⁹ cap) in December: 9.3 × 10¹⁸,
+    # beyond i64. An error naming `daily_cost`, not an internal error (a panic) or a wrapped sum.
+    n = 3_000_000
+    table = pa.table(
+        {
+            "placement_id": pa.array(range(n), pa.int64()),
+            "person_id": pa.nulls(n, pa.string()),
+            "start_date": pa.array([D(2023, 12, 1)] * n, pa.date32()),
+            "end_date": pa.array([D(2024, 1, 1)] * n, pa.date32()),
+            "bed_type": pa.array(["10"] * n),
+            "reason": pa.array(["10"] * n),
+            "daily_cost": pa.array([1e9] * n),
+        }
+    )
+    with pytest.raises(cm.LimitExceededError) as e:
+        cm.oap.measures(table, start="2023-12", end="2023-12")
+    assert e.value.argument == "daily_cost"

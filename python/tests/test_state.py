@@ -472,3 +472,19 @@ def test_a_partition_whose_categorical_key_is_all_missing_finishes() -> None:
         out = cm.finalize(s)  # a pandas frame, as the partition was
         assert out["value"].tolist() == [2.0]
         assert out["g"].isna().tolist() == [True]
+
+
+def test_partitions_merged_with_and_without_care_plans_are_refused() -> None:
+    # T9 would count the people of one partition only: the merge finishes to an error naming
+    # `state`, not a rate over part of the cohort.
+    t = cm.demo.tables(scale=0.02)
+    persons, referrals, contacts = t["persons"], t["referrals"], t["contacts"]
+    with_plans = cm.transition.state(
+        persons, referrals, contacts, care_plans=t["care_plans"], data_end="2024-03-31"
+    )
+    without = cm.transition.state(persons, referrals, contacts, data_end="2024-03-31")
+    cm.finalize(cm.merge([with_plans, with_plans]))
+    with pytest.raises(cm.InvalidArgumentError) as e:
+        cm.finalize(cm.merge([with_plans, without]))
+    assert e.value.argument == "state"
+    assert "care plans were given to 1 of the 2 partitions" in str(e.value)
