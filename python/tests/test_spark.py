@@ -661,8 +661,9 @@ def test_timestamps_are_cut_to_dates_in_the_session_time_zone(spark: Any) -> Non
 
 
 def test_column_names_spark_would_resolve_otherwise(spark: Any, demo: dict[str, pa.Table]) -> None:
-    """Names equal to a state's columns up to case (Spark is case-insensitive) and names
-    with a dot (Spark reads a struct field) are the caller's names, as on one machine."""
+    """Names equal to a state's columns up to case (Spark is case-insensitive), or equal to
+    them (``reason``), and names with a dot (Spark reads a struct field) are the caller's
+    names, as on one machine."""
     t = pa.table({"v.x": [1.0, 2.0, 3.0, 4.0, 6.0], "Count": ["a", "a", "b", "b", "b"]})
     one = cm.mean(t, value="v.x", by="Count")
     got, _ = cms.mean(
@@ -678,6 +679,11 @@ def test_column_names_spark_would_resolve_otherwise(spark: Any, demo: dict[str, 
     one = cm.oap.measures(p, **options)
     got, _ = cms.oap.measures(spark.createDataFrame(p), collect=True, **options)
     assert_same(got, one, ["Month", "period_end"])
+    # A breakdown named as a state's own column (stored as ``by_reason``).
+    options = dict(PERIOD, by=["reason", "sex"])
+    one = cm.oap.measures(demo["placements"], **options)
+    got, _ = cms.oap.measures(spark.createDataFrame(demo["placements"]), collect=True, **options)
+    assert_same(got, one, ["reason", "sex", "period_end"])
 
 
 def test_the_pandas_udfs_keep_64_bit_identifiers_exact(

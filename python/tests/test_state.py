@@ -84,6 +84,26 @@ def test_oap_states_of_any_split_by_person(demo: dict[str, pa.Table], parts: int
     assert all(d["first_row"] is None for d in cm.diagnostics(result))
 
 
+def test_breakdowns_named_as_a_states_own_columns(demo: dict[str, pa.Table]) -> None:
+    """A breakdown named as a column the state has of its own (OAP's ``reason``, the
+    diagnostics' column, and ``month``, the month rows' key; the mean's ``count``) is stored
+    as ``by_reason``, ``by_month``, ``by_count``, one already so named with one more prefix,
+    and the finished state names it as the input does: the one-machine result."""
+    p = demo["placements"]
+    p = p.append_column("month", p["sending_org"]).append_column("by_reason", p["place"])
+    opts: dict[str, Any] = dict(PERIOD, by=["reason", "month", "by_reason"])
+    one = cm.oap.measures(p, **opts)
+    assert one.column_names[:3] == ["reason", "month", "by_reason"]
+    states = [cm.oap.state(take(p, r), **opts) for r in split_by(p["person_id"].to_pylist(), 5, 2)]
+    assert states[0].column_names[1:4] == ["by_reason", "by_month", "by_by_reason"]
+    same(cm.finalize(merged(states, 3)), one, ["reason", "month", "by_reason", "period_end"])
+    t = pa.table({"value": [1.0, 2.0, 4.0, 8.0, 16.0, 3.0], "count": list("aabbcc")})
+    one = cm.mean(t, by="count")
+    states = [cm.mean_state(take(t, r), by="count") for r in split_rows(t.num_rows, 3, 4)]
+    assert states[0].column_names[1] == "by_count"
+    same(cm.finalize(merged(states, 5)), one, ["count"])
+
+
 def test_transition_states_one_person_per_part(demo: dict[str, pa.Table]) -> None:
     small = cm.demo.tables(scale=0.02)
     persons, referrals, contacts = small["persons"], small["referrals"], small["contacts"]

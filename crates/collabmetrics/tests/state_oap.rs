@@ -232,6 +232,53 @@ fn placements_and_admissions_in_one_state_and_groups_only_in_admissions() {
     assert_same("generic", &one, &generic, &["place", "period_end"]);
 }
 
+fn field_names(batch: &RecordBatch) -> Vec<String> {
+    batch
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect()
+}
+
+/// `batch` with a copy of its column `from` named `to` (added at the end).
+fn with_column_as(batch: &RecordBatch, from: &str, to: &str) -> RecordBatch {
+    append_column(batch, to, batch.column_by_name(from).unwrap().clone()).unwrap()
+}
+
+/// Breakdowns named as the state's own columns (`reason`, the diagnostics' column; `month`,
+/// a key of the month rows) are stored under the prefix `by_` (`by_reason`), and one
+/// already starting with it under one more (`by_reason` as `by_by_reason`); the finished
+/// state names them as the input does and equals the one-machine measures.
+#[test]
+fn breakdowns_named_as_state_columns() {
+    let (_, placements, _) = demo();
+    let p = with_column_as(
+        &with_column_as(placements, "sending_org", "month"),
+        "place",
+        "by_reason",
+    );
+    let by = ["reason", "month", "by_reason"];
+    let opts = options(Window::Rolling3m, &by);
+    let one = oap::measures(&input(&p), &opts, None, None).unwrap();
+    assert_eq!(field_names(&one.table)[..3], by);
+    let mut keys = by.to_vec();
+    keys.push("period_end");
+    for (name, parts) in person_splits(&p, 23) {
+        let states: Vec<RecordBatch> = parts
+            .iter()
+            .map(|rows| oap::state(Some(&input(&take(&p, rows))), &opts, None).unwrap())
+            .collect();
+        let stored = field_names(&states[0]);
+        assert_eq!(stored[1..4], ["by_reason", "by_month", "by_by_reason"]);
+        let merged = merge_any(states, 31);
+        let r = oap::finalize(&merged, &opts, None).unwrap();
+        assert_same(&format!("by {by:?}, {name}"), &one, &r, &keys);
+        let generic = state::finalize(&merged).unwrap();
+        assert_same(&format!("generic, {name}"), &one, &generic, &keys);
+    }
+}
+
 #[test]
 fn costs_are_whole_pence() {
     let (_, placements, _) = demo();
@@ -269,25 +316,17 @@ fn bad_states_are_errors() {
     let e = oap::finalize(&s, &other, None).unwrap_err();
     assert_eq!(e.argument(), Some("options"));
     assert!(oap::state(None, &opts, None).is_err());
-    // A breakdown column named like a state column.
-    let renamed = {
-        let mut fields: Vec<Field> = placements
-            .schema()
-            .fields()
-            .iter()
-            .map(|f| f.as_ref().clone())
-            .collect();
-        let i = placements.schema().index_of("place").unwrap();
-        fields[i] = Field::new("started", fields[i].data_type().clone(), true);
-        RecordBatch::try_new(Arc::new(Schema::new(fields)), placements.columns().to_vec()).unwrap()
-    };
-    let e = oap::state(
-        Some(&input(&renamed)),
-        &options(Window::Month, &["started"]),
-        None,
-    )
-    .unwrap_err();
+    // A breakdown column named like a result column: the state keeps it (`started` is a
+    // column of the state too, so it is stored as `by_started`), and finishing it gives the
+    // one-machine error.
+    let renamed = with_column_as(placements, "place", "started");
+    let by_started = options(Window::Month, &["started"]);
+    let e = oap::measures(&input(&renamed), &by_started, None, None).unwrap_err();
     assert_eq!(e.argument(), Some("by"), "{e}");
+    let st = oap::state(Some(&input(&renamed)), &by_started, None).unwrap();
+    assert_eq!(st.schema().field(1).name(), "by_started");
+    let f = oap::finalize(&st, &by_started, None).unwrap_err();
+    assert_eq!(f.to_string(), e.to_string());
     // Missing a required placements column: the one-machine error.
     let keep: Vec<usize> = (0..placements.num_columns())
         .filter(|&i| placements.schema().field(i).name() != "reason")

@@ -10,7 +10,7 @@
 use super::summary::{summary_of_bins, Bin, Binned};
 use super::table::{summary_output, summary_rows, SummaryTableOptions};
 use crate::error::{Error, Result};
-use crate::state::{check_whole, fields, Layout, StateKind, View, MAX_WHOLE};
+use crate::state::{check_whole, fields, Layout, StateKind, MAX_WHOLE};
 use crate::table::{Diagnostics, Input, TableResult};
 use arrow_array::{Float64Array, RecordBatch};
 use arrow_schema::{DataType, Field, SchemaRef};
@@ -24,12 +24,12 @@ const WEIGHT: &str = "weight";
 const WEIGHT_SQ: &str = "weight_sq";
 
 fn layout(opts: &SummaryTableOptions, by: &[Field]) -> Result<Layout> {
-    let mut keys = by.to_vec();
-    keys.push(Field::new(DISTANCE, DataType::Float64, true));
+    let keys = vec![Field::new(DISTANCE, DataType::Float64, true)];
     Layout::new(
         StateKind::DistanceSummary,
         &[GROUP, BIN],
         opts,
+        by,
         keys,
         &[RECORDS, WEIGHT, WEIGHT_SQ],
     )
@@ -144,9 +144,7 @@ fn build_state(
 /// ordered by their keys (nulls first) rather than by first appearance, and its diagnostics
 /// without a first row.
 pub fn summary_finalize(state: &RecordBatch, opts: &SummaryTableOptions) -> Result<TableResult> {
-    let by = by_fields(state, opts)?;
-    let view = View::new(state, &layout(opts, &by)?)?;
-    let names: Vec<String> = by.iter().map(|f| f.name().clone()).collect();
+    let (view, names) = crate::state::open(state, opts.by.len(), |by| layout(opts, by))?;
     let group_rows = view.rows(GROUP);
     let index = view.index(&names, &group_rows)?;
     let weighted = opts.weight.is_some();
@@ -177,9 +175,4 @@ pub fn summary_finalize(state: &RecordBatch, opts: &SummaryTableOptions) -> Resu
     }
     let est = summary_of_bins(&groups, &opts.options, weighted)?;
     summary_output(&view.keys(&names, &group_rows)?, est, view.diagnostics())
-}
-
-/// The `by` fields of a state: its columns after `part` (the caller's names and types).
-fn by_fields(state: &RecordBatch, opts: &SummaryTableOptions) -> Result<Vec<Field>> {
-    crate::state::by_fields(&state.schema(), opts.by.len())
 }

@@ -18,7 +18,7 @@
 use super::bootstrap::IndividualMeasure;
 use super::individual::{check_values, check_weights, lorenz_pass, Distribution};
 use crate::error::{Error, Result};
-use crate::state::{add_records, check_whole, fields, Layout, StateKind, View};
+use crate::state::{add_records, check_whole, fields, Layout, StateKind};
 use crate::table::groups::label;
 use crate::table::tidy::Tidy;
 use crate::table::{Diagnostics, Groups, Input, Roles, TableResult};
@@ -320,29 +320,24 @@ const WEIGHT: &str = "weight";
 const VALUE_SUM: &str = "value_sum";
 
 fn layout(opts: &IndividualTableOptions, by: &[Field]) -> Result<Layout> {
-    let mut keys = by.to_vec();
     match opts.bin_width {
-        None => {
-            keys.push(Field::new(VALUE, DataType::Float64, true));
-            Layout::new(
-                StateKind::Inequality,
-                &[VALUE],
-                opts,
-                keys,
-                &[RECORDS, WEIGHT],
-            )
-        }
-        Some(_) => {
-            keys.push(Field::new(BIN, DataType::Int64, true));
-            Layout::with_float_sums(
-                StateKind::Inequality,
-                &[BIN],
-                opts,
-                keys,
-                &[RECORDS, WEIGHT],
-                &[VALUE_SUM],
-            )
-        }
+        None => Layout::new(
+            StateKind::Inequality,
+            &[VALUE],
+            opts,
+            by,
+            vec![Field::new(VALUE, DataType::Float64, true)],
+            &[RECORDS, WEIGHT],
+        ),
+        Some(_) => Layout::with_float_sums(
+            StateKind::Inequality,
+            &[BIN],
+            opts,
+            by,
+            vec![Field::new(BIN, DataType::Int64, true)],
+            &[RECORDS, WEIGHT],
+            &[VALUE_SUM],
+        ),
     }
 }
 
@@ -407,9 +402,7 @@ pub fn individual_finalize(
     opts: &IndividualTableOptions,
 ) -> Result<TableResult> {
     opts.check()?;
-    let by = crate::state::by_fields(&state.schema(), opts.by.len())?;
-    let view = View::new(state, &layout(opts, &by)?)?;
-    let names: Vec<String> = by.iter().map(|f| f.name().clone()).collect();
+    let (view, names) = crate::state::open(state, opts.by.len(), |by| layout(opts, by))?;
     let part = if opts.bin_width.is_some() { BIN } else { VALUE };
     let rows = view.rows(part);
     let (first, group_of) = view.groups(&names, &rows)?;

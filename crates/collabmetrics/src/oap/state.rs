@@ -26,7 +26,7 @@ use super::table::{
 };
 use crate::distance::{summary_of_bins, Bin, Binned};
 use crate::error::{Error, Result};
-use crate::state::{fields, Layout, StateKind, View};
+use crate::state::{fields, Layout, StateKind};
 use crate::table::{Diagnostics, Groups, Input, TableResult};
 use arrow_array::{new_empty_array, Date32Array, Float64Array, RecordBatch};
 use arrow_schema::{DataType, Field, SchemaRef};
@@ -84,9 +84,10 @@ fn admission_vectors(m: &Monthly) -> [&Vec<i64>; 4] {
 }
 
 fn layout(opts: &OapOptions, by: &[Field]) -> Result<Layout> {
-    let mut keys = by.to_vec();
-    keys.push(Field::new(MONTH, DataType::Date32, true));
-    keys.push(Field::new(DISTANCE, DataType::Float64, true));
+    let keys = vec![
+        Field::new(MONTH, DataType::Date32, true),
+        Field::new(DISTANCE, DataType::Float64, true),
+    ];
     let zero = Monthly::zeroed(0, 0, 0);
     let mut sums: Vec<String> = counts(&zero).into_iter().map(|(n, _)| n).collect();
     sums.extend(ADMISSION_COUNTS.iter().map(|c| format!("admissions_{c}")));
@@ -96,6 +97,7 @@ fn layout(opts: &OapOptions, by: &[Field]) -> Result<Layout> {
         StateKind::Oap,
         &[MONTH_PART, DISTANCE_PART],
         opts,
+        by,
         keys,
         &sums,
     )
@@ -265,9 +267,7 @@ pub fn finalize(
     population: Option<&Input>,
 ) -> Result<TableResult> {
     let (start, end) = check_options(opts)?;
-    let by = crate::state::by_fields(&state.schema(), opts.by.len())?;
-    let view = View::new(state, &layout(opts, &by)?)?;
-    let names: Vec<String> = by.iter().map(|f| f.name().clone()).collect();
+    let (view, names) = crate::state::open(state, opts.by.len(), |by| layout(opts, by))?;
     let rows = view.rows(MONTH_PART);
     let (first, group_of) = view.groups(&names, &rows)?;
     let mut keys = view.keys(&names, &first)?;

@@ -37,6 +37,43 @@ pub(crate) struct Layout {
     options: String,
     fields: Vec<Field>,
     index: HashMap<String, usize>,
+    /// Each breakdown column's name in a result (in the state it is `fields[1 + i]`'s).
+    by: Vec<String>,
+    /// The names of the state's own columns (every column but the breakdowns).
+    own: Vec<String>,
+}
+
+/// The prefix of a breakdown column stored under another name: a breakdown named as one of
+/// the state's own columns (`reason`, `month`, `count`, ...) is stored as `by_reason`, ...
+pub(crate) const BY_PREFIX: &str = "by_";
+
+/// Whether a breakdown named `name` is stored with one more [`BY_PREFIX`]: `name` is one of
+/// the state's `own` column names after any number of the prefix. The rule is one to one
+/// (`reason` is stored as `by_reason`, a breakdown `by_reason` as `by_by_reason`), so a
+/// stored name reads back as exactly one breakdown name.
+fn escaped(name: &str, own: &[String]) -> bool {
+    let mut bare = name;
+    while let Some(rest) = bare.strip_prefix(BY_PREFIX) {
+        bare = rest;
+    }
+    own.iter().any(|o| o == bare)
+}
+
+/// A breakdown column's name in a state.
+fn stored_name(name: &str, own: &[String]) -> String {
+    if escaped(name, own) {
+        format!("{BY_PREFIX}{name}")
+    } else {
+        name.to_owned()
+    }
+}
+
+/// A breakdown column's name in a result, from its name in a state.
+fn result_name(stored: &str, own: &[String]) -> String {
+    match stored.strip_prefix(BY_PREFIX) {
+        Some(name) if escaped(name, own) => name.to_owned(),
+        _ => stored.to_owned(),
+    }
 }
 
 fn field(name: &str, data_type: DataType, merge: Merge, nullable: bool) -> Field {
@@ -48,16 +85,18 @@ fn field(name: &str, data_type: DataType, merge: Merge, nullable: bool) -> Field
 
 impl Layout {
     /// The layout of `kind` under `options`: rows of the module's `parts` (besides the
-    /// diagnostic and input rows every state has), key columns `keys` (the module's own and
-    /// the caller's breakdown columns, nullable), sum columns `sums` (`Int64`).
+    /// diagnostic and input rows every state has), the caller's breakdown columns `by`
+    /// (named as in a result; stored as [`stored_name`] says), the module's own key columns
+    /// `keys` (all keys nullable), sum columns `sums` (`Int64`).
     pub(crate) fn new<T: Serialize>(
         kind: StateKind,
         parts: &'static [&'static str],
         options: &T,
+        by: &[Field],
         keys: Vec<Field>,
         sums: &[&str],
     ) -> Result<Self> {
-        Self::with_float_sums(kind, parts, options, keys, sums, &[])
+        Self::with_float_sums(kind, parts, options, by, keys, sums, &[])
     }
 
     /// [`Layout::new`] with `Float64` sums too (after the `Int64` ones): for approximate
@@ -67,11 +106,22 @@ impl Layout {
         kind: StateKind,
         parts: &'static [&'static str],
         options: &T,
+        by: &[Field],
         keys: Vec<Field>,
         sums: &[&str],
         float_sums: &[&str],
     ) -> Result<Self> {
+        let own: Vec<String> = [PART, REASON, ACTION, COUNT, PRESENT]
+            .into_iter()
+            .chain(keys.iter().map(|k| k.name().as_str()))
+            .chain(sums.iter().chain(float_sums).copied())
+            .map(str::to_owned)
+            .collect();
         let mut fields = vec![field(PART, DataType::Utf8, Merge::Key, false)];
+        for f in by {
+            let stored = stored_name(f.name(), &own);
+            fields.push(field(&stored, f.data_type().clone(), Merge::Key, true));
+        }
         for k in keys {
             fields.push(field(k.name(), k.data_type().clone(), Merge::Key, true));
         }
@@ -91,8 +141,7 @@ impl Layout {
                 return Err(Error::invalid_argument(
                     "by",
                     format!(
-                        "a breakdown column is called `{}`, a name the {} state uses itself; \
-                         rename it",
+                        "a breakdown column is called `{}` twice (the {} state)",
                         f.name(),
                         kind
                     ),
@@ -105,7 +154,33 @@ impl Layout {
             options: options_json(options),
             fields,
             index,
+            by: by.iter().map(|f| f.name().clone()).collect(),
+            own,
         })
+    }
+
+    /// The breakdown columns' names in the state, in order.
+    pub(crate) fn stored_by(&self) -> Vec<String> {
+        self.fields[1..=self.by.len()]
+            .iter()
+            .map(|f| f.name().clone())
+            .collect()
+    }
+
+    /// The name in a result of the breakdown column `stored` of a state of this kind.
+    pub(crate) fn result_name(&self, stored: &str) -> String {
+        result_name(stored, &self.own)
+    }
+
+    /// The breakdown columns whose names in the state differ from their names in a result:
+    /// (state, result).
+    pub(crate) fn renamed_by(&self) -> Vec<(String, String)> {
+        self.stored_by()
+            .into_iter()
+            .zip(&self.by)
+            .filter(|(stored, result)| stored != *result)
+            .map(|(stored, result)| (stored, result.clone()))
+            .collect()
     }
 
     /// The state's schema, with its kind, options and fingerprint in the metadata.
@@ -163,7 +238,7 @@ impl Layout {
     }
 
     /// Rows of a part taking the keys of groups: row i has the keys of element `groups[i]`
-    /// of `keys` (the caller's breakdown columns).
+    /// of `keys` (the caller's breakdown columns, in the layout's order).
     pub(crate) fn keyed(
         &self,
         name: &str,
@@ -172,12 +247,27 @@ impl Layout {
     ) -> Result<Part<'_>> {
         let idx = arrow_array::UInt32Array::from(groups.to_vec());
         let mut p = self.part(name, groups.len());
-        for (f, values) in keys {
+        for (i, (f, values)) in keys.iter().enumerate() {
+            self.check_by(i, f.name())?;
             let v = arrow_select::take::take(values.as_ref(), &idx, None)
                 .map_err(|e| Error::invalid_argument("by", e.to_string()))?;
-            p = p.set(f.name(), v);
+            p.columns[1 + i] = Some(v);
         }
         Ok(p)
+    }
+
+    /// Checks that the `i`th breakdown column `name` is the layout's (the modules build a
+    /// state's layout from the keys they then set).
+    fn check_by(&self, i: usize, name: &str) -> Result<()> {
+        match self.by.get(i) {
+            Some(result) if result == name => Ok(()),
+            _ => Err(Error::Internal {
+                message: format!(
+                    "breakdown column {i} (`{name}`) is not the {} state layout's",
+                    self.kind
+                ),
+            }),
+        }
     }
 
     /// The diagnostic rows: one per reason, with its count.
@@ -300,5 +390,48 @@ impl Part<'_> {
                 self.layout.kind
             ),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every breakdown name has one name in a state, no two the same and none one of the
+    /// state's own, and reads back as itself.
+    #[test]
+    fn breakdown_names_round_trip() {
+        let own: Vec<String> = ["part", "reason", "month", "count"]
+            .map(String::from)
+            .to_vec();
+        let names = [
+            "reason",
+            "by_reason",
+            "by_by_reason",
+            "month",
+            "by_month",
+            "place",
+            "by_place",
+            "by_",
+            "by_by_",
+            "",
+            "Reason",
+            "by_count_x",
+            "part",
+        ];
+        let stored: Vec<String> = names.iter().map(|n| stored_name(n, &own)).collect();
+        for (name, s) in names.iter().zip(&stored) {
+            assert_eq!(result_name(s, &own), *name, "{name} stored as {s}");
+            assert!(!own.contains(s), "{name} stored as {s}, a state column");
+        }
+        let mut distinct = stored.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), stored.len(), "{stored:?}");
+        assert_eq!(
+            stored[..3],
+            ["by_reason", "by_by_reason", "by_by_by_reason"]
+        );
+        assert_eq!(stored[5..7], ["place", "by_place"]);
     }
 }

@@ -51,7 +51,7 @@ pub const FINGERPRINT_KEY: &str = "collabmetrics:fingerprint";
 /// Schema metadata key of the state layout's version.
 pub const VERSION_KEY: &str = "collabmetrics:state_version";
 /// The version of every state layout this library writes and reads.
-pub const STATE_VERSION: &str = "1";
+pub const STATE_VERSION: &str = "2";
 
 crate::option_enum! {
     /// How a state column merges.
@@ -104,10 +104,24 @@ pub(crate) fn options_json<T: Serialize>(options: &T) -> String {
     serde_json::to_string(options).unwrap_or_default()
 }
 
+/// A state to finish: checked against the layout `layout_of(by)` gives for its `n` breakdown
+/// columns (right after `part`), merged, with those columns' names in the state (for
+/// [`View::groups`], [`View::keys`] and [`View::index`]).
+pub(crate) fn open(
+    state: &RecordBatch,
+    n: usize,
+    layout_of: impl Fn(&[Field]) -> Result<Layout>,
+) -> Result<(View, Vec<String>)> {
+    let by = by_fields(&state.schema(), n, &layout_of(&[])?)?;
+    let layout = layout_of(&by)?;
+    Ok((View::new(state, &layout)?, layout.stored_by()))
+}
+
 /// The breakdown fields of a state whose layout puts `n` caller's key columns right after
-/// `part`: their names and types, as plain fields. A schema with fewer columns is an error
-/// naming the state (the full check against the layout follows).
-pub(crate) fn by_fields(schema: &Schema, n: usize) -> Result<Vec<Field>> {
+/// `part`: their names in a result (`bare` is the kind's layout without breakdowns, which
+/// knows how it renamed them) and types, as plain fields. A schema with fewer columns is an
+/// error naming the state (the full check against the layout follows).
+fn by_fields(schema: &Schema, n: usize, bare: &Layout) -> Result<Vec<Field>> {
     if schema.fields().len() < n + 1 {
         return Err(Error::invalid_argument(
             "state",
@@ -123,7 +137,7 @@ pub(crate) fn by_fields(schema: &Schema, n: usize) -> Result<Vec<Field>> {
         .iter()
         .skip(1)
         .take(n)
-        .map(|f| Field::new(f.name(), f.data_type().clone(), true))
+        .map(|f| Field::new(bare.result_name(f.name()), f.data_type().clone(), true))
         .collect())
 }
 

@@ -68,6 +68,8 @@ fn check_parts(state: &RecordBatch, layout: &Layout) -> Result<()> {
 /// A state checked against its layout and merged (one row per key, in the canonical order).
 pub(crate) struct View {
     batch: RecordBatch,
+    /// Breakdown columns stored under another name: (name in the state, name in a result).
+    renamed_by: Vec<(String, String)>,
 }
 
 impl View {
@@ -104,6 +106,7 @@ impl View {
         check_parts(state, layout)?;
         Ok(View {
             batch: merge_states(std::slice::from_ref(state))?,
+            renamed_by: layout.renamed_by(),
         })
     }
 
@@ -197,7 +200,8 @@ impl View {
         Some((count(name).unwrap_or(0), count(PARTITIONS)?))
     }
 
-    /// The key columns `names` at `rows`, as a result's key columns (plain fields).
+    /// The key columns `names` at `rows`, as a result's key columns (plain fields, a
+    /// breakdown stored under another name given its own: `by_reason` as `reason`).
     pub(crate) fn keys(&self, names: &[String], rows: &[usize]) -> Result<Vec<(Field, ArrayRef)>> {
         let idx = UInt32Array::from(rows.iter().map(|&r| r as u32).collect::<Vec<_>>());
         names
@@ -206,7 +210,12 @@ impl View {
                 let col = self.column(name);
                 let values = arrow_select::take::take(col.as_ref(), &idx, None)
                     .map_err(|e| Error::invalid_argument("state", e.to_string()))?;
-                Ok((Field::new(name, col.data_type().clone(), true), values))
+                let result = self
+                    .renamed_by
+                    .iter()
+                    .find(|(stored, _)| stored == name)
+                    .map_or(name, |(_, result)| result);
+                Ok((Field::new(result, col.data_type().clone(), true), values))
             })
             .collect()
     }

@@ -16,7 +16,7 @@ use super::mean::mean_of_bins;
 use super::table::{band_indices, dsr_output, isr_output, mean_output};
 use super::{DsrTableOptions, IsrTableOptions, MeanTableOptions};
 use crate::error::{Error, Result};
-use crate::state::{check_whole, fields, Layout, StateKind, View};
+use crate::state::{check_whole, fields, Layout, StateKind};
 use crate::table::groups::label;
 use crate::table::{Groups, Input, TableResult};
 use arrow_array::{ArrayRef, Float64Array, RecordBatch};
@@ -34,12 +34,12 @@ const BAND_POPULATION: &str = "band_population";
 const ROWS: &str = "rows";
 
 fn dsr_layout(opts: &DsrTableOptions, by: &[Field]) -> Result<Layout> {
-    let mut keys = by.to_vec();
-    keys.push(Field::new(BAND, DataType::Utf8, true));
+    let keys = vec![Field::new(BAND, DataType::Utf8, true)];
     Layout::new(
         StateKind::Dsr,
         &[BAND],
         opts,
+        by,
         keys,
         &[BAND_COUNT, BAND_POPULATION, ROWS],
     )
@@ -88,9 +88,7 @@ pub fn dsr_state(input: &Input, opts: &DsrTableOptions) -> Result<RecordBatch> {
 /// The DSR table of a state (merged or not) built with `opts`: [`super::dsr_table`]'s result
 /// on the whole input, bit for bit, with groups ordered by their keys.
 pub fn dsr_finalize(state: &RecordBatch, opts: &DsrTableOptions) -> Result<TableResult> {
-    let by = crate::state::by_fields(&state.schema(), opts.by.len())?;
-    let view = View::new(state, &dsr_layout(opts, &by)?)?;
-    let names = names(&by);
+    let (view, names) = crate::state::open(state, opts.by.len(), |by| dsr_layout(opts, by))?;
     let rows = view.rows(BAND);
     let (first, group_of) = view.groups(&names, &rows)?;
     let keys = view.keys(&names, &first)?;
@@ -140,13 +138,15 @@ const STRATUM_COUNT: &str = "stratum_count";
 const STRATUM_POPULATION: &str = "stratum_population";
 
 fn isr_layout(opts: &IsrTableOptions, by: &[Field]) -> Result<Layout> {
-    let mut keys = by.to_vec();
-    keys.push(Field::new(REFERENCE_COUNT, DataType::Float64, true));
-    keys.push(Field::new(REFERENCE_POPULATION, DataType::Float64, true));
+    let keys = vec![
+        Field::new(REFERENCE_COUNT, DataType::Float64, true),
+        Field::new(REFERENCE_POPULATION, DataType::Float64, true),
+    ];
     Layout::new(
         StateKind::Isr,
         &[STRATUM],
         opts,
+        by,
         keys,
         &[STRATUM_COUNT, STRATUM_POPULATION, ROWS],
     )
@@ -209,9 +209,7 @@ pub fn isr_state(input: &Input, opts: &IsrTableOptions) -> Result<RecordBatch> {
 /// The ISR table of a state (merged or not) built with `opts`: [`super::isr_table`]'s result
 /// on the whole input, bit for bit, with groups ordered by their keys.
 pub fn isr_finalize(state: &RecordBatch, opts: &IsrTableOptions) -> Result<TableResult> {
-    let by = crate::state::by_fields(&state.schema(), opts.by.len())?;
-    let view = View::new(state, &isr_layout(opts, &by)?)?;
-    let names = names(&by);
+    let (view, names) = crate::state::open(state, opts.by.len(), |by| isr_layout(opts, by))?;
     let rows = view.rows(STRATUM);
     let (first, group_of) = view.groups(&names, &rows)?;
     let keys = view.keys(&names, &first)?;
@@ -237,9 +235,8 @@ const VALUE: &str = "value";
 const RECORDS: &str = "records";
 
 fn mean_layout(opts: &MeanTableOptions, by: &[Field]) -> Result<Layout> {
-    let mut keys = by.to_vec();
-    keys.push(Field::new(VALUE, DataType::Float64, true));
-    Layout::new(StateKind::Mean, &[GROUP], opts, keys, &[RECORDS])
+    let keys = vec![Field::new(VALUE, DataType::Float64, true)];
+    Layout::new(StateKind::Mean, &[GROUP], opts, by, keys, &[RECORDS])
 }
 
 /// The schema of a mean state under `opts` whose `by` columns have the fields `by`.
@@ -281,9 +278,7 @@ pub fn mean_state(input: &Input, opts: &MeanTableOptions) -> Result<RecordBatch>
 /// The mean table of a state (merged or not) built with `opts`: [`super::mean_table`]'s
 /// result on the whole input, bit for bit, with groups ordered by their keys.
 pub fn mean_finalize(state: &RecordBatch, opts: &MeanTableOptions) -> Result<TableResult> {
-    let by = crate::state::by_fields(&state.schema(), opts.by.len())?;
-    let view = View::new(state, &mean_layout(opts, &by)?)?;
-    let names = names(&by);
+    let (view, names) = crate::state::open(state, opts.by.len(), |by| mean_layout(opts, by))?;
     let rows = view.rows(GROUP);
     let (first, group_of) = view.groups(&names, &rows)?;
     let keys = view.keys(&names, &first)?;
@@ -297,8 +292,4 @@ pub fn mean_finalize(state: &RecordBatch, opts: &MeanTableOptions) -> Result<Tab
     }
     let est = mean_of_bins(&bins, &opts.options, &|g| label(&keys, g))?;
     mean_output(&keys, est)
-}
-
-fn names(by: &[Field]) -> Vec<String> {
-    by.iter().map(|f| f.name().clone()).collect()
 }

@@ -49,6 +49,7 @@ fn layout(opts: &TransitionOptions) -> Result<Layout> {
         StateKind::Transition,
         &[TALLY, GAP, CURVE],
         opts,
+        &[],
         keys,
         &[
             "numerator",
