@@ -238,6 +238,21 @@ def test_states_of_partitions_stored_differently_merge() -> None:
     flat = cm.merge([u8, u16, i8])
     assert cm.merge([cm.merge([u8, u16]), i8]).equals(flat)
     assert cm.merge([u8, cm.merge([u16, i8])]).equals(flat)
+    # uint64 too: [u8, u16] then u64 is [u8, u16, u64] (int64; it was uint64 at once and
+    # refused after the pair, int64 beside uint64).
+    u64 = cm.mean_state(pa.table({"g": pa.array([2, 1], pa.uint64()), "value": [1.0, 2.0]}), by="g")
+    flat = cm.merge([u8, u16, u64])
+    assert flat.schema.field("g").type == pa.int64()
+    assert cm.merge([cm.merge([u8, u16]), u64]).equals(flat)
+    assert cm.finalize(flat).column("value_count").to_pylist() == [3, 3]  # keys 1, 2
+    # A uint64 key beyond int64, merged with another type, is an error naming the column,
+    # never a null key.
+    huge = cm.mean_state(
+        pa.table({"g": pa.array([2**64 - 1, 3], pa.uint64()), "value": [1.0, 2.0]}), by="g"
+    )
+    with pytest.raises(cm.InvalidArgumentError, match="key column `g`"):
+        cm.merge([u8, huge])
+    assert cm.merge([huge, huge]).schema.field("g").type == pa.uint64()
 
     # Categoricals whose codes pandas stores in int8 and in int16 stay a dictionary.
     def coded(index: pa.DataType, keys: list[str], value: float) -> pa.Table:

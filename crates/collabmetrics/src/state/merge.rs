@@ -79,9 +79,10 @@ fn unify_keys(states: &[RecordBatch]) -> Result<Vec<RecordBatch>> {
 
 /// The one type keys stored as `types` are cast to, if they mix (see [`unify_keys`]). The
 /// choice is closed under merging again (a state merged from some parts merges with the rest
-/// as the parts would have, in any grouping): integers become `int64` unless one is already
-/// `uint64` (then all must be unsigned), and dictionaries stay dictionaries (`int32` keys)
-/// when every part has one.
+/// as the parts would have, in any grouping): integers of mixed widths or signs become
+/// `int64` (a `uint64` key beyond its range is an error when cast, in every grouping that
+/// mixes it with another type), and dictionaries stay dictionaries (`int32` keys) when every
+/// part has one.
 fn common_key_type(types: &[DataType]) -> Option<DataType> {
     use DataType::*;
     let known: Vec<&DataType> = types.iter().filter(|t| **t != Null).collect();
@@ -114,9 +115,7 @@ fn common_value_type(values: &[DataType]) -> Option<DataType> {
         Some(values[0].clone())
     } else if all(|t| matches!(t, Utf8 | LargeUtf8 | Utf8View)) {
         Some(LargeUtf8)
-    } else if values.contains(&UInt64) {
-        all(DataType::is_unsigned_integer).then_some(UInt64)
-    } else if all(|t| t.is_signed_integer() || matches!(t, UInt8 | UInt16 | UInt32)) {
+    } else if all(DataType::is_integer) {
         Some(Int64)
     } else if all(|t| matches!(t, Float32 | Float64)) {
         Some(Float64)
@@ -132,7 +131,22 @@ fn with_column_cast(state: &RecordBatch, i: usize, to: &DataType) -> Result<Reco
     let failed = |e: arrow_schema::ArrowError| Error::invalid_argument("states", e.to_string());
     let schema = state.schema();
     let mut columns = state.columns().to_vec();
-    columns[i] = arrow_cast::cast(&columns[i], to).map_err(failed)?;
+    // Not arrow's "safe" cast, which makes a value that does not fit (a uint64 beyond int64)
+    // a null: a key must not change.
+    let strict = arrow_cast::CastOptions {
+        safe: false,
+        ..Default::default()
+    };
+    columns[i] = arrow_cast::cast_with_options(&columns[i], to, &strict).map_err(|e| {
+        Error::invalid_argument(
+            "states",
+            format!(
+                "key column `{}` cannot be read as {to} to merge it with the other states' \
+                 ({e})",
+                schema.field(i).name()
+            ),
+        )
+    })?;
     let mut fields: Vec<arrow_schema::FieldRef> = schema.fields().iter().cloned().collect();
     fields[i] = Arc::new(
         schema
@@ -573,15 +587,17 @@ mod tests {
         assert_eq!(common_key_type(&[Null, Utf8View]), Some(Utf8View));
         assert_eq!(common_key_type(&[Null, Null]), Some(Null));
         assert_eq!(common_key_type(&[Int32, UInt32, Int8]), Some(Int64));
-        assert_eq!(common_key_type(&[UInt8, UInt64]), Some(UInt64));
-        // Closed under merging again: [u8, u16] then i8 is [u8, u16, i8].
+        assert_eq!(common_key_type(&[UInt8, UInt64]), Some(Int64));
+        // Closed under merging again: [u8, u16] then i8 or u64 is [u8, u16, i8] or
+        // [u8, u16, u64].
         assert_eq!(common_key_type(&[UInt8, UInt16]), Some(Int64));
+        assert_eq!(common_key_type(&[Int64, UInt64]), Some(Int64));
+        assert_eq!(common_key_type(&[UInt64, UInt64]), Some(UInt64));
         assert_eq!(common_key_type(&[Int64, Int8]), Some(Int64));
         assert_eq!(common_key_type(&[Float32, Float64]), Some(Float64));
         assert_eq!(common_key_type(&[Date64, Null, Date32]), Some(Date32));
         // Kinds that do not mix.
         assert_eq!(common_key_type(&[Utf8, Int64]), None);
-        assert_eq!(common_key_type(&[Int64, UInt64]), None);
         assert_eq!(common_key_type(&[Int64, Float64]), None);
     }
 }
