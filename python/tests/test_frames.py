@@ -122,6 +122,32 @@ def test_categorical_identifiers_read_as_their_values() -> None:
     assert want.num_rows > 0 and got.equals(want)
 
 
+def test_categorical_numbers_read_as_their_numbers() -> None:
+    # An IMD decile or a population made a pandas category (a dictionary of numbers) is read
+    # as its numbers: the SII's order, its population and a DSR's counts as the plain columns.
+    df = pd.DataFrame(
+        {
+            "decile": [f"D{i}" for i in range(1, 11)],
+            "order": range(1, 11),
+            "value": [30.0, 28.0, 27.0, 25.0, 22.0, 20.0, 19.0, 17.0, 15.0, 12.0],
+            "se": [1.0] * 10,
+            "population": [1000.0, 1200.0] * 5,
+        }
+    )
+    kw: dict[str, Any] = dict(group="decile", se="se", order="order", reps=2000)
+    plain = cm.inequality.sii(df, **kw)
+    categorical = df.astype({"order": "category", "population": "category"})
+    assert cm.inequality.sii(categorical, **kw).equals(plain)
+    as_polars = pl.from_pandas(df).with_columns(pl.col("order").cast(pl.Int8))
+    assert cm.inequality.sii(as_polars, **kw).equals(pl.from_pandas(plain))
+    data = pd.DataFrame(dsr_frame())
+    counts = data.assign(count=data["count"].astype("category"))
+    assert cm.dsr(counts, by="area").equals(cm.dsr(data, by="area"))
+    # A category of numbers written as text stays text: no number.
+    with pytest.raises(cm.ColumnTypeError, match="`order`"):
+        cm.inequality.sii(df.astype({"order": str}).astype({"order": "category"}), **kw)
+
+
 def test_a_key_in_batches_with_their_own_dictionaries_keeps_each_value_once() -> None:
     # Two batches whose `place` dictionaries differ (["A", "B"], then ["B", "C"]): the
     # result's key column holds each place once, so pandas can make it a categorical.

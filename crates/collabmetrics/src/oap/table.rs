@@ -14,7 +14,7 @@ use crate::table::{
     check_date_option, format_date, ColumnKind, ColumnSpec, Derived, DerivedKind, Diagnostics,
     Groups, Input, Roles, TableResult,
 };
-use arrow_schema::Field;
+use arrow_schema::{DataType, Field};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -665,7 +665,12 @@ fn costs(input: &Input) -> Result<Vec<f64>> {
     // A float32 cost is read as written, its shortest decimal, as a float64's is (`pence`):
     // 1.005 as a float32 widens to 1.00499999523…, which would round to 1.00 where the
     // written 1.005 rounds to 1.01. (The cast back to f32 is exact: the value came from one.)
-    if input.column("daily_cost")?.data_type() == &arrow_schema::DataType::Float32 {
+    // A dictionary (categorical) of float32 costs likewise.
+    let float32 = |t: &DataType| t == &DataType::Float32;
+    if match input.column("daily_cost")?.data_type() {
+        DataType::Dictionary(_, v) => float32(v),
+        t => float32(t),
+    } {
         for v in values.iter_mut().filter(|v| v.is_finite()) {
             *v = (*v as f32).to_string().parse().unwrap_or(*v);
         }

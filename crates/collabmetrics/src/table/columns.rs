@@ -452,28 +452,26 @@ impl Input {
     }
 
     /// A numeric column as `f64`s: borrowed when it is `Float64` without nulls, converted from
-    /// any integer or `Float32` type otherwise. A missing value (null, or NaN, which is the
-    /// same thing here) is an error naming the first such row.
+    /// any integer, `Float32` or decimal type, or a dictionary (categorical) of numbers,
+    /// otherwise. A missing value (null, or NaN, which is the same thing here) is an error
+    /// naming the first such row.
     pub fn f64s(&self, ours: &str) -> Result<Cow<'_, [f64]>> {
         let col = self.column(ours)?;
         let name = self.name(ours);
-        if let Some((row, value)) = first_missing(col.as_ref()) {
-            return Err(Error::InvalidCell {
-                table: None,
-                column: name.to_owned(),
-                row,
-                value: value.to_owned(),
-                rule: "missing values (null or NaN) are not allowed here".to_owned(),
-            });
+        if let Some(plain) = decoded_numbers(col, name)? {
+            return Ok(Cow::Owned(present_numbers(&plain, name)?.into_owned()));
         }
-        numbers(col, name)
+        present_numbers(col, name)
     }
 
     /// A numeric column as `f64`s with NaN where missing (null or NaN), for optional values
     /// such as costs.
     pub fn f64s_or_nan(&self, ours: &str) -> Result<Vec<f64>> {
         let col = self.column(ours)?;
-        let mut values = numbers(col, self.name(ours))?.into_owned();
+        let name = self.name(ours);
+        let plain = decoded_numbers(col, name)?;
+        let col = plain.as_ref().unwrap_or(col);
+        let mut values = numbers(col, name)?.into_owned();
         if let Some(nulls) = col.logical_nulls() {
             for (v, valid) in values.iter_mut().zip(nulls.iter()) {
                 if !valid {
@@ -543,6 +541,41 @@ pub(crate) fn is_number(t: &DataType) -> bool {
             t,
             DataType::Float32 | DataType::Float64 | DataType::Decimal128(_, _)
         )
+}
+
+/// [`numbers`] of a column without a missing value (null or NaN): an error naming the
+/// column and the first such row otherwise.
+fn present_numbers<'a>(col: &'a ArrayRef, name: &str) -> Result<Cow<'a, [f64]>> {
+    if let Some((row, value)) = first_missing(col.as_ref()) {
+        return Err(Error::InvalidCell {
+            table: None,
+            column: name.to_owned(),
+            row,
+            value: value.to_owned(),
+            rule: "missing values (null or NaN) are not allowed here".to_owned(),
+        });
+    }
+    numbers(col, name)
+}
+
+/// A dictionary (categorical) column of numbers as its numbers, nulls kept: pandas makes an
+/// IMD decile or a count given `astype("category")` such a column. `None` for any other
+/// column, which [`numbers`] reads or refuses as it is.
+fn decoded_numbers(col: &ArrayRef, name: &str) -> Result<Option<ArrayRef>> {
+    let DataType::Dictionary(_, values) = col.data_type() else {
+        return Ok(None);
+    };
+    if !is_number(values) {
+        return Ok(None);
+    }
+    arrow_cast::cast(col, values)
+        .map(Some)
+        .map_err(|e| Error::ColumnType {
+            table: None,
+            column: name.to_owned(),
+            expected: format!("{NUMBER} ({e})"),
+            found: super::type_name(col.data_type()),
+        })
 }
 
 /// Any numeric column as `f64`s (values under nulls are whatever the buffer holds; a column
@@ -797,7 +830,8 @@ pub enum ColumnKind {
     /// `date32`, `date64`, a timestamp (truncated to the date) or an ISO 8601 string (also
     /// dictionary-encoded).
     Date,
-    /// Any integer or float type, or a SQL decimal (`Decimal128`).
+    /// Any integer or float type, a SQL decimal (`Decimal128`), or a dictionary of one
+    /// (decoded by [`Input::f64s`]).
     Number,
     /// Integers or strings identifying a record or person, or a dictionary of either (decoded
     /// by [`Input::empty_as_null`]).
@@ -826,7 +860,9 @@ impl ColumnKind {
                         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
                     ))
             }
-            ColumnKind::Number => is_number(t),
+            ColumnKind::Number => {
+                is_number(t) || matches!(t, DataType::Dictionary(_, v) if is_number(v))
+            }
             ColumnKind::Identifier => {
                 let plain = super::coerce::is_text_or_integer;
                 plain(t) || matches!(t, DataType::Dictionary(_, v) if plain(v))
@@ -1106,6 +1142,55 @@ mod tests {
             "column `id` has type dictionary<values=double, indices=int8>; expected an \
              identifier (integer or string, or a dictionary of either)"
         );
+    }
+
+    /// A dictionary (categorical) of numbers is read as its numbers, a null or a NaN value
+    /// as missing; a dictionary of text is no number.
+    #[test]
+    fn dictionaries_of_numbers_are_read_as_their_numbers() {
+        use arrow_array::{types::Int8Type, DictionaryArray, Float64Array, Int8Array};
+        let spec = [ColumnSpec::new("x", ColumnKind::Number, true, "")];
+        let one = |col: ArrayRef| {
+            let schema = Arc::new(Schema::new(vec![Field::new(
+                "x",
+                col.data_type().clone(),
+                true,
+            )]));
+            let batch = RecordBatch::try_new(schema.clone(), vec![col]).unwrap();
+            Input::new(schema, &[batch], ColumnMap::new()).unwrap()
+        };
+        let coded = |keys: Vec<Option<i8>>, values: ArrayRef| -> ArrayRef {
+            Arc::new(DictionaryArray::<Int8Type>::try_new(Int8Array::from(keys), values).unwrap())
+        };
+        // Deciles 10, 3, 10, 7 as codes into [3, 7, 10].
+        let deciles = one(coded(
+            vec![Some(2), Some(0), Some(2), Some(1)],
+            Arc::new(Int64Array::from(vec![3, 7, 10])),
+        ));
+        deciles.check(&spec).unwrap();
+        assert_eq!(deciles.f64s("x").unwrap().to_vec(), [10.0, 3.0, 10.0, 7.0]);
+        // A null key (row 1) and a NaN value (row 2): missing.
+        let gaps = one(coded(
+            vec![Some(0), None, Some(1)],
+            Arc::new(Float64Array::from(vec![2.5, f64::NAN])),
+        ));
+        gaps.check(&spec).unwrap();
+        let read = gaps.f64s_or_nan("x").unwrap();
+        assert_eq!(read[0], 2.5);
+        assert!(read[1].is_nan() && read[2].is_nan());
+        let e = gaps.f64s("x").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid value in column `x` at row 1 (null): missing values (null or NaN) are not \
+             allowed here"
+        );
+        let text = one(Arc::new(
+            vec![Some("a")]
+                .into_iter()
+                .collect::<DictionaryArray<Int8Type>>(),
+        ));
+        assert!(text.check(&spec).is_err());
+        assert!(text.f64s("x").is_err());
     }
 
     #[test]
