@@ -143,6 +143,22 @@ def test_categorical_numbers_read_as_their_numbers() -> None:
     data = pd.DataFrame(dsr_frame())
     counts = data.assign(count=data["count"].astype("category"))
     assert cm.dsr(counts, by="area").equals(cm.dsr(data, by="area"))
+    # Funnel counts and disclosure counts likewise.
+    t = pd.DataFrame({"g": list("abcdef"), "o": [100, 150, 180, 80, 120, 225]})
+    t["e"] = [108.0, 112, 165, 95, 100, 220]
+    coded = t.astype({"o": "category", "e": "category"})
+    want = cm.funnel.assess(t, "o", "e", unit="g", statistic="sr")
+    assert cm.funnel.assess(coded, "o", "e", unit="g", statistic="sr").equals(want)
+    cells = pd.DataFrame({"place": ["A", "B", "C"], "n": [3, 12, 40]})
+    protected = cm.disclose(cells, counts="n")
+    assert cm.disclose(cells.astype({"n": "category"}), counts="n").equals(protected)
+    # A categorical float32 cost keeps its written pennies as a float32 column does (1.005
+    # widens to 1.00499999523 as a float64 and would round down).
+    p = cm.demo.tables()["placements"].to_pandas()
+    p["daily_cost"] = np.float32(1.005)
+    cost = cm.oap.measures(p, start="2023-04-01", end="2024-03-31")["cost"]
+    coded = p.astype({"daily_cost": "category"})
+    assert cm.oap.measures(coded, start="2023-04-01", end="2024-03-31")["cost"].equals(cost)
     # A category of numbers written as text stays text: no number.
     with pytest.raises(cm.ColumnTypeError, match="`order`"):
         cm.inequality.sii(df.astype({"order": str}).astype({"order": "category"}), **kw)

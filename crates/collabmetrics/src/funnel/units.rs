@@ -83,7 +83,7 @@ fn check_columns(input: &Input, o: &super::FunnelOptions, r: &Resolved) -> Resul
         let t = input.data_type(name)?;
         // Arrow's null type (an all-empty CSV column) is a column of missing numbers: refused
         // by row where the values are read, like any other missing value.
-        if !(crate::table::is_number(t) || t == &DataType::Null) {
+        if !(crate::table::holds_numbers(t) || t == &DataType::Null) {
             return Err(Error::column_type(
                 input.name(name),
                 crate::table::NUMBER,

@@ -543,6 +543,15 @@ pub(crate) fn is_number(t: &DataType) -> bool {
         )
 }
 
+/// Whether a column of type `t` is read as numbers: [`is_number`], or a dictionary
+/// (categorical) of numbers, read as its values.
+pub(crate) fn holds_numbers(t: &DataType) -> bool {
+    match t {
+        DataType::Dictionary(_, v) => is_number(v),
+        t => is_number(t),
+    }
+}
+
 /// [`numbers`] of a column without a missing value (null or NaN): an error naming the
 /// column and the first such row otherwise.
 fn present_numbers<'a>(col: &'a ArrayRef, name: &str) -> Result<Cow<'a, [f64]>> {
@@ -860,9 +869,7 @@ impl ColumnKind {
                         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
                     ))
             }
-            ColumnKind::Number => {
-                is_number(t) || matches!(t, DataType::Dictionary(_, v) if is_number(v))
-            }
+            ColumnKind::Number => holds_numbers(t),
             ColumnKind::Identifier => {
                 let plain = super::coerce::is_text_or_integer;
                 plain(t) || matches!(t, DataType::Dictionary(_, v) if plain(v))
