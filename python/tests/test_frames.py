@@ -164,6 +164,22 @@ def test_categorical_numbers_read_as_their_numbers() -> None:
         cm.inequality.sii(df.astype({"order": str}).astype({"order": "category"}), **kw)
 
 
+def test_a_key_whose_dictionary_repeats_a_value_or_holds_a_null() -> None:
+    # Arrow allows both (pyarrow's combine_chunks of differently encoded chunks repeats
+    # values); a result's key column holds each value once and no null in its dictionary, so
+    # pandas can load it, and the groups are those of the decoded values.
+    keys = pa.array([0, 1, 2, 3, 0, 1, 3], pa.int8())
+    g = pa.DictionaryArray.from_arrays(keys, pa.array(["x", "y", "x", None]))
+    t = pa.table({"g": g, "value": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0]})
+    got = cm.mean(t, by="g")
+    assert got["g"].type == g.type
+    assert got["g"].chunk(0).dictionary.to_pylist() == ["x", "y"]
+    want = cm.mean(t.set_column(0, "g", g.cast(pa.string())), by="g")
+    assert got["g"].cast(pa.string()).equals(want["g"])
+    assert got["value"].to_pylist() == want["value"].to_pylist() == [3.0, 4.0, 6.0]
+    assert got.to_pandas()["g"].tolist()[:2] == ["x", "y"]
+
+
 def test_a_key_in_batches_with_their_own_dictionaries_keeps_each_value_once() -> None:
     # Two batches whose `place` dictionaries differ (["A", "B"], then ["B", "C"]): the
     # result's key column holds each place once, so pandas can make it a categorical.

@@ -138,9 +138,10 @@ pub(crate) fn decoded(col: &ArrayRef, name: &str, expected: &str) -> Result<Opti
     })
 }
 
-/// A dictionary column whose dictionary holds each value once, only the values used (`None`
-/// when its dictionary holds each value once already): each key is pointed at the first copy
-/// of its value. Arrow allows a value twice in a dictionary, and concatenating batches'
+/// A dictionary column whose dictionary holds each value once, no null, and only the values
+/// used (`None` when its dictionary holds each value once and no null already): each key is
+/// pointed at the first copy of its value, a key of a null value made a null key. Arrow
+/// allows a value twice in a dictionary, and a null one, and concatenating batches'
 /// dictionaries puts there every value two batches share; pandas refuses such a categorical,
 /// and a result would show the value's group with a code of each copy. `failed` words an Arrow
 /// error (not expected: the keys stay in range).
@@ -153,7 +154,7 @@ pub(crate) fn one_copy_each(
     let values = col.as_any_dictionary().values().clone();
     let codes = super::groups::key_codes(&values, name)?;
     let distinct = codes.iter().map(|&c| c as usize + 1).max().unwrap_or(0);
-    if distinct == values.len() {
+    if distinct == values.len() && values.logical_null_count() == 0 {
         return Ok(None);
     }
     let mut first = vec![u32::MAX; distinct];
@@ -172,15 +173,17 @@ pub(crate) fn one_copy_each(
         .map_err(failed)
 }
 
-/// `col` with each key `k` pointed at `to(k)` (null keys keep their meaningless slot).
+/// `col` with each key `k` pointed at `to(k)`, and a key of a null value made a null key
+/// (null keys keep their meaningless slot), so that no key refers to a null value.
 fn repoint<K: ArrowDictionaryKeyType>(
     col: &arrow_array::DictionaryArray<K>,
     to: impl Fn(usize) -> usize,
 ) -> std::result::Result<arrow_array::DictionaryArray<K>, arrow_schema::ArrowError> {
     use arrow_buffer::ArrowNativeType;
-    let keys: arrow_array::PrimitiveArray<K> = col
+    let moved: arrow_array::PrimitiveArray<K> = col
         .keys()
         .unary(|k| K::Native::from_usize(to(k.as_usize())).unwrap_or(k));
+    let keys = arrow_array::PrimitiveArray::<K>::new(moved.values().clone(), col.logical_nulls());
     arrow_array::DictionaryArray::try_new(keys, col.values().clone())
 }
 

@@ -164,8 +164,18 @@ impl Groups {
         let take_idx = UInt32Array::from(first_rows.clone());
         let mut keys = Vec::with_capacity(by.len());
         for (name, col) in by.iter().zip(&columns) {
-            let values = arrow_select::take::take(col.as_ref(), &take_idx, None)
-                .map_err(|e| Error::invalid_argument("by", e.to_string()))?;
+            let failed = |e: arrow_schema::ArrowError| Error::invalid_argument("by", e.to_string());
+            let mut values =
+                arrow_select::take::take(col.as_ref(), &take_idx, None).map_err(failed)?;
+            // A result's key column holds each value once, and no null, in its dictionary
+            // (a given dictionary may repeat a value or hold a null: pandas cannot load that).
+            if matches!(values.data_type(), DataType::Dictionary(_, v) if super::coerce::is_text_or_integer(v))
+            {
+                if let Some(once) = super::coerce::one_copy_each(&values, input.name(name), failed)?
+                {
+                    values = once;
+                }
+            }
             keys.push((
                 Field::new(input.name(name), col.data_type().clone(), true),
                 values,
