@@ -1006,6 +1006,14 @@ mod tests {
     use arrow_schema::{DataType, Field, Schema};
     use std::sync::Arc;
 
+    /// A table of one column `name`.
+    fn one_column(name: &str, col: ArrayRef) -> Input {
+        let field = Field::new(name, col.data_type().clone(), true);
+        let schema = Arc::new(Schema::new(vec![field]));
+        let batch = RecordBatch::try_new(schema.clone(), vec![col]).unwrap();
+        Input::new(schema, &[batch], ColumnMap::new()).unwrap()
+    }
+
     fn batch(schema: &Arc<Schema>, n: Vec<i64>, text: Vec<&str>) -> RecordBatch {
         let cols: Vec<ArrayRef> = vec![
             Arc::new(Int64Array::from(n)),
@@ -1127,15 +1135,7 @@ mod tests {
             )
             .unwrap(),
         );
-        let one = |col: ArrayRef| {
-            let schema = Arc::new(Schema::new(vec![Field::new(
-                "id",
-                col.data_type().clone(),
-                false,
-            )]));
-            let batch = RecordBatch::try_new(schema.clone(), vec![col]).unwrap();
-            Input::new(schema, &[batch], ColumnMap::new()).unwrap()
-        };
+        let one = |col: ArrayRef| one_column("id", col);
         let input = one(ints);
         let read = input.empty_as_null(&specs[..1]).unwrap();
         let id = read.column("id").unwrap().as_primitive::<Int64Type>();
@@ -1157,15 +1157,7 @@ mod tests {
     fn dictionaries_of_numbers_are_read_as_their_numbers() {
         use arrow_array::{types::Int8Type, DictionaryArray, Float64Array, Int8Array};
         let spec = [ColumnSpec::new("x", ColumnKind::Number, true, "")];
-        let one = |col: ArrayRef| {
-            let schema = Arc::new(Schema::new(vec![Field::new(
-                "x",
-                col.data_type().clone(),
-                true,
-            )]));
-            let batch = RecordBatch::try_new(schema.clone(), vec![col]).unwrap();
-            Input::new(schema, &[batch], ColumnMap::new()).unwrap()
-        };
+        let one = |col: ArrayRef| one_column("x", col);
         let coded = |keys: Vec<Option<i8>>, values: ArrayRef| -> ArrayRef {
             Arc::new(DictionaryArray::<Int8Type>::try_new(Int8Array::from(keys), values).unwrap())
         };
