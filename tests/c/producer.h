@@ -41,8 +41,9 @@ static inline bool nothing_live(void) {
 }
 
 /* DICT8: dictionary<int8, utf8>, the dictionary being the column's distinct texts in order of
- * first appearance. */
-enum kind { UTF8, DICT8, DATE32, FLOAT64, INT64 };
+ * first appearance; DICT8F: dictionary<int8, float64> of the column's distinct reals, likewise
+ * (a pandas category of numbers). */
+enum kind { UTF8, DICT8, DICT8F, DATE32, FLOAT64, INT64 };
 
 /* A column: its values in the array of its kind. Row i is null when null[i] is set or, for a
  * UTF8 column, when text[i] is NULL. */
@@ -51,7 +52,7 @@ struct column {
     enum kind kind;
     const char *text[PRODUCER_MAX_ROWS]; /* UTF8, DICT8 */
     int32_t date[PRODUCER_MAX_ROWS];     /* DATE32 */
-    double real[PRODUCER_MAX_ROWS];      /* FLOAT64 */
+    double real[PRODUCER_MAX_ROWS];      /* FLOAT64, DICT8F */
     int64_t integer[PRODUCER_MAX_ROWS];  /* INT64 */
     bool null[PRODUCER_MAX_ROWS];        /* row i is null */
     bool no_validity; /* a producer's fault: the null count given, the validity buffer not */
@@ -93,6 +94,7 @@ static inline const char *producer_format(enum kind kind) {
     switch (kind) {
         case UTF8: return "u";
         case DICT8: return "c"; /* the indices' format; the dictionary's is "u" */
+        case DICT8F: return "c"; /* the dictionary's is "g" */
         case DATE32: return "tdD";
         case FLOAT64: return "g";
         default: return "l";
@@ -107,10 +109,10 @@ static inline int producer_get_schema(struct ArrowArrayStream *stream, struct Ar
         struct ArrowSchema *c = malloc(sizeof *c);
         struct ArrowSchema *dictionary = NULL;
         if (c == NULL) abort();
-        if (t->column[i].kind == DICT8) {
+        if (t->column[i].kind == DICT8 || t->column[i].kind == DICT8F) {
             dictionary = malloc(sizeof *dictionary);
             if (dictionary == NULL) abort();
-            *dictionary = (struct ArrowSchema){.format = "u",
+            *dictionary = (struct ArrowSchema){.format = t->column[i].kind == DICT8 ? "u" : "g",
                                                .name = "",
                                                .flags = ARROW_FLAG_NULLABLE,
                                                .release = producer_release_leaf_schema};
@@ -254,6 +256,25 @@ static inline struct ArrowArray *producer_dict8_array(const struct column *c, in
     return a;
 }
 
+static inline struct ArrowArray *producer_dict8f_array(const struct column *c, int64_t rows,
+                                                       int64_t nulls, uint8_t *bitmap) {
+    double distinct[PRODUCER_MAX_ROWS];
+    int8_t index[PRODUCER_MAX_ROWS] = {0};
+    int64_t n = 0;
+    for (int64_t i = 0; i < rows; i++) {
+        if (producer_is_null(c, i)) continue;
+        int64_t d = 0;
+        while (d < n && distinct[d] != c->real[i]) d++;
+        if (d == n) distinct[n++] = c->real[i];
+        index[i] = (int8_t)d;
+    }
+    struct ArrowArray *a = producer_leaf_array(
+        rows, nulls, 2, bitmap, producer_copy(index, (size_t)rows * sizeof(int8_t)), NULL);
+    a->dictionary = producer_leaf_array(n, 0, 2, NULL,
+                                        producer_copy(distinct, (size_t)n * sizeof(double)), NULL);
+    return a;
+}
+
 static inline struct ArrowArray *producer_column_array(const struct column *c, int64_t rows) {
     int64_t nulls;
     uint8_t *bitmap = producer_validity(c, rows, &nulls);
@@ -264,6 +285,7 @@ static inline struct ArrowArray *producer_column_array(const struct column *c, i
     switch (c->kind) {
         case UTF8: return producer_utf8_array(c->text, rows, nulls, bitmap);
         case DICT8: return producer_dict8_array(c, rows, nulls, bitmap);
+        case DICT8F: return producer_dict8f_array(c, rows, nulls, bitmap);
         case DATE32:
             return producer_leaf_array(rows, nulls, 2, bitmap,
                                        producer_copy(c->date, (size_t)rows * sizeof(int32_t)),

@@ -207,6 +207,38 @@ static void test_phe_proportion(void) {
     }
 }
 
+/* Counts as dictionaries of numbers (a pandas category of counts: dictionary<int8, float64>)
+ * are read as their numbers: the limits of test_phe_proportion. */
+static void test_dictionary_counts(void) {
+    struct table t = {.rows = 3, .columns = 3};
+    t.column[0] = (struct column){.name = "area", .kind = UTF8, .text = {"x", "y", "z"}};
+    t.column[1] = (struct column){.name = "numerator", .kind = DICT8F, .real = {50, 20, 80}};
+    t.column[2] =
+        (struct column){.name = "denominator", .kind = DICT8F, .real = {100, 100, 100}};
+    CmFunnelOptions o = cm_funnel_options_default();
+    o.statistic = CM_FUNNEL_STATISTIC_PROPORTION;
+    o.unit = "area";
+    o.has_multiplier = true;
+    o.multiplier = 100.0;
+    struct ArrowArrayStream input = stream_of(&t), out;
+    CHECK_STATUS(cm_funnel_assess(&input, &o, &out), CM_OK);
+    struct result r;
+    const char *const floats[] = {"lcl95", "ucl95", "target", NULL};
+    if (read_result(&out, floats, "outlier", "significance", &r) && CHECK(r.rows == 3)) {
+        CHECK_CLOSE(r.floats[0][0], 100.0 * (0.5 - 1.959963984540054 * 0.05), 1e-13);
+        CHECK_CLOSE(r.floats[1][0], 100.0 * (0.5 + 1.959963984540054 * 0.05), 1e-13);
+        CHECK(r.floats[2][0] == 50.0);
+        CHECK(strcmp(r.text[1], "Low (0.001)") == 0);
+        CHECK(strcmp(r.text[2], "High (0.001)") == 0);
+    }
+    /* A missing count in a dictionary (a null key) is the plain column's error. */
+    t.column[1].null[1] = true;
+    input = stream_of(&t);
+    CHECK_STATUS(cm_funnel_assess(&input, &o, &out), CM_INVALID_CELL);
+    CHECK_MESSAGE("`numerator`");
+    CHECK(input.release == NULL);
+}
+
 /* Runs cm_funnel_assess on `t` with `o`, expecting `status` and a message with `needle`;
  * the input stream must be released whatever happens. */
 static void expect_failure(const struct table *t, const CmFunnelOptions *o, CmStatus status,
@@ -276,6 +308,7 @@ int main(void) {
     test_defaults();
     test_sr_shmi();
     test_phe_proportion();
+    test_dictionary_counts();
     test_bad_input();
     CHECK(nothing_live());
     return check_finish();
