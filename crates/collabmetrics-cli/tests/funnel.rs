@@ -1,6 +1,7 @@
 //! `collabmetrics funnel` on CSV and Parquet tables, and the demo report's funnel sections.
 
 use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
+use arrow_schema::DataType;
 use std::sync::Arc;
 
 mod common;
@@ -104,46 +105,71 @@ fn csv_in_json_out_reproduces_funnelplotr() {
 #[test]
 fn parquet_in_phe_significance() {
     let d = dir("parquet");
-    let path = d.join("areas.parquet");
-    let batch = RecordBatch::try_from_iter(vec![
-        (
+    // The counts as doubles, then as dictionaries of doubles (a pandas category of counts
+    // written to Parquet): the same table.
+    let counts = |values: Vec<f64>, coded: bool| -> ArrayRef {
+        let plain = Float64Array::from(values);
+        if !coded {
+            return Arc::new(plain);
+        }
+        let to = DataType::Dictionary(Box::new(DataType::Int8), Box::new(DataType::Float64));
+        arrow_cast::cast(&plain, &to).unwrap()
+    };
+    let mut outputs = Vec::new();
+    for coded in [false, true] {
+        let path = d.join(format!("areas_{coded}.parquet"));
+        let batch = RecordBatch::try_from_iter(vec![
+            (
+                "area",
+                Arc::new(StringArray::from(vec!["x", "y", "z"])) as ArrayRef,
+            ),
+            ("n", counts(vec![50.0, 20.0, 80.0], coded)),
+            ("pop", counts(vec![100.0, 100.0, 100.0], coded)),
+        ])
+        .unwrap();
+        let file = std::fs::File::create(&path).unwrap();
+        let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        // The file keeps the dictionary (the Arrow schema it carries).
+        let read = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+            std::fs::File::open(&path).unwrap(),
+        )
+        .unwrap();
+        let n_type = read
+            .schema()
+            .field_with_name("n")
+            .unwrap()
+            .data_type()
+            .clone();
+        assert_eq!(matches!(n_type, DataType::Dictionary(..)), coded);
+        let (ok, out, err) = run(&[
+            "funnel",
+            "--input",
+            path.to_str().unwrap(),
+            "--statistic",
+            "proportion",
+            "--unit",
             "area",
-            Arc::new(StringArray::from(vec!["x", "y", "z"])) as ArrayRef,
-        ),
-        ("n", Arc::new(Float64Array::from(vec![50.0, 20.0, 80.0]))),
-        (
+            "--numerator",
+            "n",
+            "--denominator",
             "pop",
-            Arc::new(Float64Array::from(vec![100.0, 100.0, 100.0])),
-        ),
-    ])
-    .unwrap();
-    let file = std::fs::File::create(&path).unwrap();
-    let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
-    w.write(&batch).unwrap();
-    w.close().unwrap();
-    let (ok, out, err) = run(&[
-        "funnel",
-        "--input",
-        path.to_str().unwrap(),
-        "--statistic",
-        "proportion",
-        "--unit",
-        "area",
-        "--numerator",
-        "n",
-        "--denominator",
-        "pop",
-        "--multiplier",
-        "100",
-        "--format",
-        "json",
-    ]);
-    assert!(ok, "{err}");
-    let rows: serde_json::Value = serde_json::from_str(&out).unwrap();
-    // θ = 0.5; 20/100 has a 99.8% Wilson upper limit of 0.347 < 0.5, 80/100 the mirror image.
-    assert_eq!(rows[0]["significance"], "Not significant");
-    assert_eq!(rows[1]["significance"], "Low (0.001)");
-    assert_eq!(rows[2]["significance"], "High (0.001)");
+            "--multiplier",
+            "100",
+            "--format",
+            "json",
+        ]);
+        assert!(ok, "{err}");
+        let rows: serde_json::Value = serde_json::from_str(&out).unwrap();
+        // θ = 0.5; 20/100 has a 99.8% Wilson upper limit of 0.347 < 0.5, 80/100 the mirror
+        // image.
+        assert_eq!(rows[0]["significance"], "Not significant");
+        assert_eq!(rows[1]["significance"], "Low (0.001)");
+        assert_eq!(rows[2]["significance"], "High (0.001)");
+        outputs.push(out);
+    }
+    assert_eq!(outputs[0], outputs[1]);
 }
 
 #[test]
