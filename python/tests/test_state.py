@@ -223,6 +223,20 @@ def test_states_of_partitions_stored_differently_merge() -> None:
         assert {key(g): v for g, v in zip(got["g"], got["value"])} == {
             key(g): v for g, v in zip(want["g"], want["value"])
         }
+    # A partition whose categorical breakdown is all NaN without categories (pandas makes it
+    # a dictionary of doubles) is a partition of null keys: it takes the others' key type in
+    # any order, and on its own it is one null group, as in the one-machine call.
+    nan = pd.DataFrame({"g": pd.Categorical([np.nan, np.nan]), "value": [6.0, 8.0]})
+    assert cm.mean(nan, by="g")["value"].tolist() == [7.0]
+    for parts in ([nan, a, b], [b.astype({"g": "category"}), a, nan], [a, nan, b]):
+        got = to_pandas(cm.finalize(cm.merge([cm.mean_state(p, by="g") for p in parts])))
+        plain = [to_pandas(p).astype({"g": object}) for p in parts]
+        want = cm.mean(pd.concat(plain), by="g")
+        assert {key(g): v for g, v in zip(got["g"], got["value"])} == {
+            key(g): v for g, v in zip(want["g"], want["value"])
+        }
+    alone = cm.finalize(cm.merge([cm.mean_state(nan, by="g")]))
+    assert to_pandas(alone)["value"].tolist() == [7.0]
     ints = [
         cm.mean_state(pa.table({"g": pa.array([1, 2], t), "value": [1.0, 2.0]}), by="g")
         for t in (pa.int32(), pa.int64(), pa.uint8())

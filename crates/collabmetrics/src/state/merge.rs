@@ -5,7 +5,9 @@
 use super::{kind_of, Merge, FINGERPRINT_KEY, MERGE_KEY};
 use crate::error::{Error, Result};
 use crate::table::groups::FastMap;
-use arrow_array::{cast::AsArray, types::*, Array, ArrayRef, Int64Array, RecordBatch};
+use arrow_array::{
+    cast::AsArray, new_null_array, types::*, Array, ArrayRef, Int64Array, RecordBatch,
+};
 use arrow_schema::{DataType, Schema};
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -64,13 +66,36 @@ fn unify_keys(states: &[RecordBatch]) -> Result<Vec<RecordBatch>> {
         if types.iter().all(|t| t == &types[0]) {
             continue;
         }
-        let Some(common) = common_key_type(&types) else {
+        // A column of nulls only holds no key of its type (a partition whose breakdown was
+        // never recorded: pandas makes an all-NaN categorical a dictionary of doubles), so
+        // it takes the others' type, as Arrow's null type does.
+        let empty = |s: &RecordBatch, i: usize| {
+            let c = s.column(i);
+            c.logical_null_count() == c.len()
+        };
+        let known: Vec<DataType> = out
+            .iter()
+            .zip(&found)
+            .filter_map(|(s, i)| i.map(|i| (s, i)))
+            .map(|(s, i)| match empty(s, i) {
+                true => DataType::Null,
+                false => s.schema().field(i).data_type().clone(),
+            })
+            .collect();
+        let Some(common) = common_key_type(&known) else {
             continue;
+        };
+        // Nulls in every state: the first state's type.
+        let common = if common == DataType::Null {
+            types[0].clone()
+        } else {
+            common
         };
         for (state, i) in out.iter_mut().zip(found) {
             let Some(i) = i else { continue };
             if state.schema().field(i).data_type() != &common {
-                *state = with_column_cast(state, i, &common)?;
+                let nulls = empty(state, i).then(|| new_null_array(&common, state.num_rows()));
+                *state = with_column_cast(state, i, &common, nulls)?;
             }
         }
     }
@@ -126,27 +151,38 @@ fn common_value_type(values: &[DataType]) -> Option<DataType> {
     }
 }
 
-/// `state` with column `i` cast to `to` (its field's name and metadata kept).
-fn with_column_cast(state: &RecordBatch, i: usize, to: &DataType) -> Result<RecordBatch> {
-    let failed = |e: arrow_schema::ArrowError| Error::invalid_argument("states", e.to_string());
+/// `state` with column `i` cast to `to` (its field's name and metadata kept), or replaced by
+/// `nulls` (of type `to`) when given.
+fn with_column_cast(
+    state: &RecordBatch,
+    i: usize,
+    to: &DataType,
+    nulls: Option<ArrayRef>,
+) -> Result<RecordBatch> {
     let schema = state.schema();
-    let mut columns = state.columns().to_vec();
-    // Not arrow's "safe" cast, which makes a value that does not fit (a uint64 beyond int64)
-    // a null: a key must not change.
-    let strict = arrow_cast::CastOptions {
-        safe: false,
-        ..Default::default()
+    let column = match nulls {
+        Some(nulls) => nulls,
+        // Not arrow's "safe" cast, which makes a value that does not fit (a uint64 beyond
+        // int64) a null: a key must not change.
+        None => {
+            let strict = arrow_cast::CastOptions {
+                safe: false,
+                ..Default::default()
+            };
+            arrow_cast::cast_with_options(state.column(i), to, &strict).map_err(|e| {
+                Error::invalid_argument(
+                    "states",
+                    format!(
+                        "key column `{}` cannot be read as {to} to merge it with the other \
+                         states' ({e})",
+                        schema.field(i).name()
+                    ),
+                )
+            })?
+        }
     };
-    columns[i] = arrow_cast::cast_with_options(&columns[i], to, &strict).map_err(|e| {
-        Error::invalid_argument(
-            "states",
-            format!(
-                "key column `{}` cannot be read as {to} to merge it with the other states' \
-                 ({e})",
-                schema.field(i).name()
-            ),
-        )
-    })?;
+    let mut columns = state.columns().to_vec();
+    columns[i] = column;
     let mut fields: Vec<arrow_schema::FieldRef> = schema.fields().iter().cloned().collect();
     fields[i] = Arc::new(
         schema
@@ -156,7 +192,8 @@ fn with_column_cast(state: &RecordBatch, i: usize, to: &DataType) -> Result<Reco
             .with_nullable(true),
     );
     let schema = Schema::new_with_metadata(fields, schema.metadata().clone());
-    RecordBatch::try_new(Arc::new(schema), columns).map_err(failed)
+    RecordBatch::try_new(Arc::new(schema), columns)
+        .map_err(|e| Error::invalid_argument("states", e.to_string()))
 }
 
 /// The merge operation of every column of a state, checked: sums and maxima are `Int64`.

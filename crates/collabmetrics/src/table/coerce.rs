@@ -152,6 +152,9 @@ pub(crate) fn one_copy_each(
 ) -> Result<Option<ArrayRef>> {
     use arrow_array::downcast_dictionary_array;
     let values = col.as_any_dictionary().values().clone();
+    if values.is_empty() {
+        return Ok(None);
+    }
     let codes = super::groups::key_codes(&values, name)?;
     let distinct = codes.iter().map(|&c| c as usize + 1).max().unwrap_or(0);
     if distinct == values.len() && values.logical_null_count() == 0 {

@@ -369,6 +369,11 @@ pub(crate) fn key_codes(col: &ArrayRef, name: &str) -> Result<Vec<u32>> {
             }
             dense_int(dates, i128::from)
         }
+        // A dictionary without values holds nulls only, whatever its values' type: pandas
+        // makes an all-NaN categorical without categories a dictionary of doubles.
+        DataType::Dictionary(_, _) if col.as_any_dictionary().values().is_empty() => {
+            vec![0; col.len()]
+        }
         DataType::Dictionary(_, _) => {
             let dict = col.as_any_dictionary();
             let value_codes = key_codes(dict.values(), name)?;
