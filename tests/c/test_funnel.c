@@ -172,17 +172,28 @@ static void test_sr_shmi(void) {
     out.release(&out);
 }
 
-static void test_phe_proportion(void) {
+/* Three areas' proportions, 50, 20 and 80 of 100, their counts of `kind` (FLOAT64, or DICT8F:
+ * dictionaries of numbers), and PHE's options for them (percentages). */
+static struct table phe_areas(enum kind kind) {
     struct table t = {.rows = 3, .columns = 3};
     t.column[0] = (struct column){.name = "area", .kind = UTF8, .text = {"x", "y", "z"}};
-    t.column[1] = (struct column){.name = "numerator", .kind = FLOAT64, .real = {50, 20, 80}};
-    t.column[2] =
-        (struct column){.name = "denominator", .kind = FLOAT64, .real = {100, 100, 100}};
+    t.column[1] = (struct column){.name = "numerator", .kind = kind, .real = {50, 20, 80}};
+    t.column[2] = (struct column){.name = "denominator", .kind = kind, .real = {100, 100, 100}};
+    return t;
+}
+
+static CmFunnelOptions phe_options(void) {
     CmFunnelOptions o = cm_funnel_options_default();
     o.statistic = CM_FUNNEL_STATISTIC_PROPORTION;
     o.unit = "area";
     o.has_multiplier = true;
     o.multiplier = 100.0;
+    return o;
+}
+
+static void test_phe_proportion(void) {
+    struct table t = phe_areas(FLOAT64);
+    CmFunnelOptions o = phe_options();
     struct ArrowArrayStream input = stream_of(&t), out;
     CHECK_STATUS(cm_funnel_assess(&input, &o, &out), CM_OK);
     struct result r;
@@ -210,16 +221,8 @@ static void test_phe_proportion(void) {
 /* Counts as dictionaries of numbers (a pandas category of counts: dictionary<int8, float64>)
  * are read as their numbers: the limits of test_phe_proportion. */
 static void test_dictionary_counts(void) {
-    struct table t = {.rows = 3, .columns = 3};
-    t.column[0] = (struct column){.name = "area", .kind = UTF8, .text = {"x", "y", "z"}};
-    t.column[1] = (struct column){.name = "numerator", .kind = DICT8F, .real = {50, 20, 80}};
-    t.column[2] =
-        (struct column){.name = "denominator", .kind = DICT8F, .real = {100, 100, 100}};
-    CmFunnelOptions o = cm_funnel_options_default();
-    o.statistic = CM_FUNNEL_STATISTIC_PROPORTION;
-    o.unit = "area";
-    o.has_multiplier = true;
-    o.multiplier = 100.0;
+    struct table t = phe_areas(DICT8F);
+    CmFunnelOptions o = phe_options();
     struct ArrowArrayStream input = stream_of(&t), out;
     CHECK_STATUS(cm_funnel_assess(&input, &o, &out), CM_OK);
     struct result r;
