@@ -14,7 +14,7 @@ use crate::table::{
 };
 use arrow_array::{cast::AsArray, Array, ArrayRef, Float64Array, Int64Array};
 use arrow_array::{RecordBatch, UInt32Array};
-use arrow_schema::{DataType, Field, Schema};
+use arrow_schema::{Field, Schema};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -571,10 +571,7 @@ pub(crate) const MAX_COUNT: f64 = 9.0e15;
 fn count_values(input: &Input, name: &str) -> Result<(Vec<Option<f64>>, bool)> {
     let col = input.column(name)?;
     let shown = input.name(name);
-    let integer = match col.data_type() {
-        DataType::Dictionary(_, v) => v.is_integer(),
-        t => t.is_integer(),
-    };
+    let integer = crate::table::value_type(col.data_type()).is_integer();
     if !crate::table::holds_numbers(col.data_type()) {
         return Err(Error::column_type(
             shown,

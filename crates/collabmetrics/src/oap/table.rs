@@ -666,11 +666,7 @@ fn costs(input: &Input) -> Result<Vec<f64>> {
     // 1.005 as a float32 widens to 1.00499999523…, which would round to 1.00 where the
     // written 1.005 rounds to 1.01. (The cast back to f32 is exact: the value came from one.)
     // A dictionary (categorical) of float32 costs likewise.
-    let float32 = |t: &DataType| t == &DataType::Float32;
-    if match input.column("daily_cost")?.data_type() {
-        DataType::Dictionary(_, v) => float32(v),
-        t => float32(t),
-    } {
+    if crate::table::value_type(input.column("daily_cost")?.data_type()) == &DataType::Float32 {
         for v in values.iter_mut().filter(|v| v.is_finite()) {
             *v = (*v as f32).to_string().parse().unwrap_or(*v);
         }

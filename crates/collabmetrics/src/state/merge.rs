@@ -119,10 +119,7 @@ fn common_key_type(types: &[DataType]) -> Option<DataType> {
     }
     let values: Vec<DataType> = known
         .iter()
-        .map(|t| match t {
-            Dictionary(_, v) => v.as_ref().clone(),
-            t => (*t).clone(),
-        })
+        .map(|t| crate::table::value_type(t).clone())
         .collect();
     let plain = common_value_type(&values)?;
     if known.iter().all(|t| matches!(t, Dictionary(_, _))) {

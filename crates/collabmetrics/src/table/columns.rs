@@ -543,13 +543,18 @@ pub(crate) fn is_number(t: &DataType) -> bool {
         )
 }
 
+/// The type of a column's values: a dictionary's (categorical's) values' type, else `t`.
+pub(crate) fn value_type(t: &DataType) -> &DataType {
+    match t {
+        DataType::Dictionary(_, v) => v,
+        t => t,
+    }
+}
+
 /// Whether a column of type `t` is read as numbers: [`is_number`], or a dictionary
 /// (categorical) of numbers, read as its values.
 pub(crate) fn holds_numbers(t: &DataType) -> bool {
-    match t {
-        DataType::Dictionary(_, v) => is_number(v),
-        t => is_number(t),
-    }
+    is_number(value_type(t))
 }
 
 /// [`numbers`] of a column without a missing value (null or NaN): an error naming the
@@ -870,10 +875,7 @@ impl ColumnKind {
                     ))
             }
             ColumnKind::Number => holds_numbers(t),
-            ColumnKind::Identifier => {
-                let plain = super::coerce::is_text_or_integer;
-                plain(t) || matches!(t, DataType::Dictionary(_, v) if plain(v))
-            }
+            ColumnKind::Identifier => super::coerce::is_text_or_integer(value_type(t)),
             ColumnKind::Code => {
                 stringy || t.is_integer() || matches!(t, DataType::Dictionary(_, _))
             }

@@ -31,7 +31,7 @@ pub use columns::{
     check_mapping, spec_names, Categories, ColumnKind, ColumnMap, ColumnSpec, Input,
 };
 pub(crate) use columns::{
-    dictionary_keys, dictionary_slots, first_null, holds_numbers, is_null_at, NUMBER,
+    dictionary_keys, dictionary_slots, first_null, holds_numbers, is_null_at, value_type, NUMBER,
 };
 pub(crate) use dates::column_dates;
 pub use dates::{
